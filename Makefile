@@ -1,0 +1,79 @@
+SHELL := /bin/bash
+# SwiftNN build, test, install. `make` builds build/lib/libswiftnn.so (self-contained: static
+# Swift runtime, only snn_* exported); `make test` runs the Swift, C and Python tests.
+PREFIX ?= /usr/local
+BUILD := build
+LIB := $(BUILD)/lib/libswiftnn.so
+SCRATCH := .build-lib
+CC ?= cc
+CFLAGS ?= -O2 -Wall -Wextra -Werror -std=c11 -D_POSIX_C_SOURCE=200809L
+PYTHON ?= python3
+export OPENBLAS_NUM_THREADS ?= 2
+
+SWIFT_SOURCES := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift $(wildcard include/*.h include/swiftnn/*.h)
+EXAMPLES := $(patsubst examples/c/%.c,$(BUILD)/examples/%,$(wildcard examples/c/*.c))
+CTEST_SRC := $(wildcard Tests/c/test_*.c)
+CTEST_SUPPORT := Tests/c/harness.c $(wildcard Tests/c/golden_*.c)
+CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
+LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
+
+.PHONY: all lib examples test test-swift test-c test-python check-lib install clean header-check
+
+all: lib examples
+
+lib: $(LIB)
+
+$(LIB): $(SWIFT_SOURCES) tools/build/exports.map
+	swift build -c release --scratch-path $(SCRATCH) --product swiftnn \
+	  -Xswiftc -static-stdlib \
+	  -Xlinker --version-script=$(CURDIR)/tools/build/exports.map \
+	  -Xlinker -soname=libswiftnn.so -Xlinker -rpath=\$$ORIGIN
+	@mkdir -p $(BUILD)/lib
+	cp $(SCRATCH)/release/libswiftnn.so $(LIB)
+	strip --strip-unneeded $(LIB)
+	@$(MAKE) --no-print-directory check-lib
+
+# The shipping library must not need a Swift toolchain at run time.
+check-lib:
+	@if readelf -d $(LIB) | grep -E 'NEEDED.*(libswift|libFoundation|libdispatch|libBlocksRuntime|lib_Foundation)'; then \
+	  echo "error: $(LIB) depends on a Swift runtime library (see above)"; exit 1; fi
+	@bad=$$(nm -D --defined-only $(LIB) | awk '$$2 ~ /[A-Z]/ {print $$3}' | grep -v '^snn_' | grep -vE '^(_init|_fini)$$' || true); \
+	  if [ -n "$$bad" ]; then echo "error: $(LIB) exports non-snn symbols:"; echo "$$bad" | head; exit 1; fi
+	@echo "check-lib: $(LIB) is self-contained ($$(du -k $(LIB) | cut -f1) KB; needs: $$(readelf -d $(LIB) | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' '))"
+
+# The header compiles as C11 and as C++ on its own.
+header-check:
+	@echo '#include <swiftnn.h>' | $(CC) -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c -
+	@echo '#include <swiftnn.h>' | c++ -Wall -Wextra -Werror -Iinclude -fsyntax-only -x c++ -
+
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/%: examples/c/%.c $(LIB) $(wildcard include/*.h include/swiftnn/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude $< -o $@ $(LDLIB)
+
+$(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildcard include/*.h include/swiftnn/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
+
+test: test-swift test-c test-python
+
+test-swift:
+	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
+
+test-c: lib header-check examples $(CTESTS)
+	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
+	@set -e; for e in $(EXAMPLES); do echo "== $$e"; $$e; done
+
+test-python: lib
+	cd bindings/python && SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) -m pytest -q tests
+
+install: lib
+	install -d $(PREFIX)/lib $(PREFIX)/include/swiftnn $(PREFIX)/lib/pkgconfig
+	install -m 644 $(LIB) $(PREFIX)/lib/libswiftnn.so
+	install -m 644 include/swiftnn.h $(PREFIX)/include/swiftnn.h
+	install -m 644 include/swiftnn/*.h $(PREFIX)/include/swiftnn/
+	sed -e 's|@PREFIX@|$(PREFIX)|' tools/build/swiftnn.pc.in > $(PREFIX)/lib/pkgconfig/swiftnn.pc
+
+clean:
+	rm -rf $(BUILD) $(SCRATCH)

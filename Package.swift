@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+// SwiftNN: a neural-network engine in Swift, shipped as libswiftnn.so with a C header.
+// The shipping library is built by the Makefile (static Swift runtime, snn_* exports only);
+// see DESIGN notes in README.md for why those flags live on the command line.
+import PackageDescription
+
+// Hot loops need AVX2/FMA or `addProduct` becomes a libm call; guard by host architecture
+// so the package still builds elsewhere. -Ounchecked only for validated raw-pointer kernels.
+#if arch(x86_64)
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"]),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let engineFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "SwiftNN",
+    products: [
+        .library(name: "SwiftNN", targets: ["SwiftNN"]),
+        .library(name: "swiftnn", type: .dynamic, targets: ["SwiftNNC"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CSwiftNN", path: "Sources/CSwiftNN"),
+        .target(name: "SwiftNNKernels", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        .target(name: "SwiftNN", dependencies: ["SwiftNNKernels", "CBLAS"], swiftSettings: engineFlags),
+        .target(name: "SwiftNNC", dependencies: ["SwiftNN", "CSwiftNN"], swiftSettings: engineFlags),
+        .testTarget(name: "SwiftNNTests", dependencies: ["SwiftNN", "SwiftNNC"], resources: []),
+    ]
+)

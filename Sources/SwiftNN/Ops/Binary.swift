@@ -1,0 +1,98 @@
+// Elementwise binary arithmetic with NumPy broadcasting: add, sub, mul, div. Each pullback
+// undoes broadcasting by summing the gradient back to its input's shape (`sumToShape`).
+
+/// out = op(a, b) elementwise with broadcasting; a fast path when shapes agree or b is a scalar.
+@inline(__always)
+func broadcastBinary(_ a: Tensor, _ b: Tensor, _ fn: String, _ op: (Float, Float) -> Float) throws -> Tensor {
+    try a.requireFloat(fn, "first operand")
+    try b.requireFloat(fn, "second operand")
+    let shape = a.shape == b.shape ? a.shape : try broadcastShapes(a.shape, b.shape, fn)
+    let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
+    let pa = a.floats, pb = b.floats, po = out.floats
+    if a.shape == b.shape {
+        for i in 0..<out.count { po[i] = op(pa[i], pb[i]) }
+    } else if b.count == 1 && a.count == out.count {
+        let s = pb[0]
+        for i in 0..<out.count { po[i] = op(pa[i], s) }
+    } else if a.count == 1 && b.count == out.count {
+        let s = pa[0]
+        for i in 0..<out.count { po[i] = op(s, pb[i]) }
+    } else {
+        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        forEachRun3(shape, sa, sb, contiguousStrides(shape)) { oa, ob, oo, n, ia, ib, io in
+            for k in 0..<n { po[oo + k * io] = op(pa[oa + k * ia], pb[ob + k * ib]) }
+        }
+    }
+    return out
+}
+
+/// Sums `g` (of a broadcast shape) down to `shape`: the adjoint of broadcasting.
+func sumToShape(_ g: Tensor, _ shape: [Int]) throws -> Tensor {
+    if g.shape == shape { return g }
+    let out = try Tensor(empty: shape, dtype: .float32, zeroed: true, "sum_to_size")
+    let so = broadcastStrides(shape, to: g.shape)
+    let pg = g.floats, po = out.floats
+    forEachRun2(g.shape, contiguousStrides(g.shape), so) { og, oo, n, ig, io in
+        if io == 0 {
+            var s: Float = 0
+            for k in 0..<n { s += pg[og + k * ig] }
+            po[oo] += s
+        } else {
+            for k in 0..<n { po[oo + k * io] += pg[og + k * ig] }
+        }
+    }
+    return out
+}
+
+public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    let out = try broadcastBinary(a, b, "add", +)
+    return out.recorded("AddBackward", [a, b]) { g in
+        // forward: out = a + b
+        [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
+         b.requiresGrad ? try sumToShape(g, b.shape) : nil]
+    }
+}
+
+public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    let out = try broadcastBinary(a, b, "sub", -)
+    return out.recorded("SubBackward", [a, b]) { g in
+        // forward: out = a - b
+        [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
+         b.requiresGrad ? try sumToShape(try broadcastBinary(g, g, "sub_backward") { x, _ in -x }, b.shape) : nil]
+    }
+}
+
+public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    let out = try broadcastBinary(a, b, "mul", *)
+    return out.recorded("MulBackward", [a, b]) { g in
+        // forward: out = a * b
+        [a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "mul_backward", *), a.shape) : nil,
+         b.requiresGrad ? try sumToShape(try broadcastBinary(g, a, "mul_backward", *), b.shape) : nil]
+    }
+}
+
+public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    let out = try broadcastBinary(a, b, "div", /)
+    return out.recorded("DivBackward", [a, b]) { g in
+        // forward: out = a / b; d/da = 1/b, d/db = -a/b^2 = -out/b
+        let ga = a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "div_backward", /), a.shape) : nil
+        var gb: Tensor? = nil
+        if b.requiresGrad {
+            let t = try broadcastBinary(g, out, "div_backward", *)
+            gb = try sumToShape(try broadcastBinary(t, b) { x, y in -x / y }, b.shape)
+        }
+        return [ga, gb]
+    }
+}
+
+@inline(__always)
+private func broadcastBinary(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) throws -> Tensor {
+    try broadcastBinary(a, b, "backward", op)
+}
+
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try add(a, b) }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try sub(a, b) }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try mul(a, b) }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try div(a, b) }
+}

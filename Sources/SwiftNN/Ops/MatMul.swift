@@ -1,0 +1,79 @@
+// Matrix products through cblas_sgemm with torch.matmul's semantics: 1-D operands are promoted
+// and the added dimension removed, batch dimensions broadcast. The pullbacks are matmuls with
+// transposed operands (passed to BLAS as flags, never copied).
+import CBLAS
+
+/// Product of the last two dimensions of `a` and `b` (optionally transposed) with broadcast
+/// batch dimensions. Both operands have rank >= 2 and float32 dtype.
+func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: String) throws -> Tensor {
+    let ra = a.shape[a.rank - 2], ca = a.shape[a.rank - 1]
+    let rb = b.shape[b.rank - 2], cb = b.shape[b.rank - 1]
+    let (n, k) = transA ? (ca, ra) : (ra, ca)
+    let (k2, m) = transB ? (cb, rb) : (rb, cb)
+    guard k == k2 else {
+        throw SNNError.shape("\(fn): shapes \(fmt(a.shape)) and \(fmt(b.shape)) cannot be multiplied (\(n)x\(k) and \(k2)x\(m))")
+    }
+    let limit = Int(Int32.max)
+    guard n <= limit, k <= limit, m <= limit else {
+        throw SNNError.range("\(fn): matrix dimensions \(n)x\(k)x\(m) exceed BLAS's 32-bit limit")
+    }
+    let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+    let batch = try broadcastShapes(batchA, batchB, fn)
+    let out = try Tensor(empty: batch + [n, m], dtype: .float32, zeroed: false, fn)
+    if out.count == 0 { return out }
+    if k == 0 { out.floats.initialize(repeating: 0, count: out.count); return out }
+    let batches = batch.reduce(1, *)
+    let sa = batchStrides(batchA, batch, ra * ca), sb = batchStrides(batchB, batch, rb * cb)
+    let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+    // One big GEMM when b is shared by every batch and a is untransposed: rows stack.
+    if batches > 1 && !transA && sb.allSatisfy({ $0 == 0 }) && sa == contiguousStrides(batch).map({ $0 * ra * ca }) {
+        cblas_sgemm(CblasRowMajor, ta, tb, Int32(batches * n), Int32(m), Int32(k), 1,
+                    a.floats, Int32(ca), b.floats, Int32(cb), 0, out.floats, Int32(m))
+        return out
+    }
+    var ia = [Int](repeating: 0, count: batch.count)
+    for bi in 0..<batches {
+        var rem = bi, offA = 0, offB = 0
+        for d in stride(from: batch.count - 1, through: 0, by: -1) {
+            ia[d] = rem % batch[d]
+            rem /= batch[d]
+            offA += ia[d] * sa[d]
+            offB += ia[d] * sb[d]
+        }
+        cblas_sgemm(CblasRowMajor, ta, tb, Int32(n), Int32(m), Int32(k), 1,
+                    a.floats + offA, Int32(ca), b.floats + offB, Int32(cb), 0,
+                    out.floats + bi * n * m, Int32(m))
+    }
+    return out
+}
+
+/// Element strides of each batch dimension of an operand whose batch shape broadcasts to `batch`.
+private func batchStrides(_ own: [Int], _ batch: [Int], _ matrixSize: Int) -> [Int] {
+    broadcastStrides(own, to: batch).map { $0 * matrixSize }
+}
+
+/// torch.matmul.
+public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    let fn = "matmul"
+    try a.requireFloat(fn, "first operand")
+    try b.requireFloat(fn, "second operand")
+    guard a.rank >= 1, b.rank >= 1 else {
+        throw SNNError.shape("\(fn): both arguments need at least 1 dimension, got shapes \(fmt(a.shape)) and \(fmt(b.shape))")
+    }
+    let a2 = a.rank == 1 ? a.view(as: [1, a.shape[0]]) : a
+    let b2 = b.rank == 1 ? b.view(as: [b.shape[0], 1]) : b
+    let out2 = try batchedGemm(a2, transA: false, b2, transB: false, fn)
+    var outShape = out2.shape
+    if b.rank == 1 { outShape.removeLast() }
+    if a.rank == 1 { outShape.remove(at: outShape.count - (b.rank == 1 ? 1 : 2)) }
+    let out = out2.view(as: outShape)
+    return out.recorded("MmBackward", [a, b]) { g in
+        // forward: out = a @ b  =>  ga = g @ b^T, gb = a^T @ g (summed over broadcast batches)
+        let g2 = g.view(as: out2.shape)
+        let ga = a.requiresGrad
+            ? try sumToShape(try batchedGemm(g2, transA: false, b2, transB: true, "matmul_backward"), a2.shape).view(as: a.shape) : nil
+        let gb = b.requiresGrad
+            ? try sumToShape(try batchedGemm(a2, transA: true, g2, transB: false, "matmul_backward"), b2.shape).view(as: b.shape) : nil
+        return [ga, gb]
+    }
+}

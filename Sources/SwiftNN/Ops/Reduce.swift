@@ -1,0 +1,70 @@
+// Reductions over dimensions with keepdim: sum and mean. The pullback broadcasts the gradient
+// back over the reduced dimensions.
+
+/// Normalised, sorted, de-duplicated reduction dimensions; empty `dims` means all of them.
+func reductionDims(_ dims: [Int], _ rank: Int, _ fn: String) throws -> [Int] {
+    if dims.isEmpty { return Array(0..<rank) }
+    var seen = Set<Int>()
+    for d in dims {
+        let w = try wrapDim(d, rank, fn)
+        guard seen.insert(w).inserted else {
+            throw SNNError.invalid("\(fn): dimension \(d) appears more than once in dims \(fmt(dims))")
+        }
+    }
+    return seen.sorted()
+}
+
+/// Shape after reducing `dims` (kept as size 1 when `keepdim`).
+func reducedShape(_ shape: [Int], _ dims: [Int], keepdim: Bool) -> [Int] {
+    var out: [Int] = []
+    for (i, d) in shape.enumerated() {
+        if dims.contains(i) { if keepdim { out.append(1) } } else { out.append(d) }
+    }
+    return out
+}
+
+/// Sum over `dims` (all when empty), into a tensor of the keepdim shape, then viewed.
+func sumKernel(_ t: Tensor, _ dims: [Int], keepdim: Bool, _ fn: String) throws -> Tensor {
+    let kept = reducedShape(t.shape, dims, keepdim: true)
+    let out = try sumToShape(t, kept)
+    let result = out === t ? try t.clone() : out
+    return result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
+}
+
+/// Gradient of a reduction: `g` (reduced shape) broadcast back to `shape`, times `scale`.
+func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float) throws -> Tensor {
+    let kept = g.view(as: reducedShape(shape, dims, keepdim: true))
+    let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, "reduce_backward")
+    let ps = kept.floats, po = out.floats
+    forEachRun2(shape, broadcastStrides(kept.shape, to: shape), contiguousStrides(shape)) { os, oo, n, i, io in
+        for k in 0..<n { po[oo + k * io] = ps[os + k * i] * scale }
+    }
+    return out
+}
+
+/// torch.sum(t, dims, keepdim). Empty `dims` reduces everything.
+public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
+    let fn = "sum"
+    try t.requireFloat(fn)
+    let ds = try reductionDims(dims, t.rank, fn)
+    let out = try sumKernel(t, ds, keepdim: keepdim, fn)
+    return out.recorded("SumBackward", [t]) { g in
+        // forward: out = sum(t, dims)
+        [try expandGradient(g, t.shape, ds, scale: 1)]
+    }
+}
+
+/// torch.mean(t, dims, keepdim). Empty `dims` reduces everything.
+public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
+    let fn = "mean"
+    try t.requireFloat(fn)
+    let ds = try reductionDims(dims, t.rank, fn)
+    let n = ds.reduce(1) { $0 * t.shape[$1] }
+    let out = try sumKernel(t, ds, keepdim: keepdim, fn)
+    let scale: Float = n == 0 ? .nan : 1 / Float(n)
+    for i in 0..<out.count { out.floats[i] *= scale }
+    return out.recorded("MeanBackward", [t]) { g in
+        // forward: out = sum(t, dims) / n
+        [try expandGradient(g, t.shape, ds, scale: scale)]
+    }
+}

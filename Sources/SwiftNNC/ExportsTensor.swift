@@ -1,0 +1,186 @@
+// Tensor creation, data in and out, shape queries and factories (swiftnn/tensor.h).
+import CSwiftNN
+import SwiftNN
+
+@c @implementation
+public func snn_tensor_free(_ t: OpaquePointer?) -> snn_status {
+    boundary {
+        guard let t else { return }
+        guard let object = Registry.shared.lookup(t), object is Tensor else {
+            _ = try tensorArg(t, "snn_tensor_free")  // throws the precise message
+            return
+        }
+        _ = Registry.shared.remove(t)
+    }
+}
+
+@c @implementation
+public func snn_tensor_from_data(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafePointer<Float>?,
+                                 _ count: Int, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_from_data"
+        let o = try outHandle(out, fn)
+        let dims = try shapeArg(shape, ndim, fn)
+        let t = try Tensor(empty: dims, dtype: .float32, zeroed: false, fn)
+        guard count == t.count else {
+            throw SNNError(.shapeMismatch, "\(fn): count is \(count) but shape \(dims) has \(t.count) elements")
+        }
+        if count > 0 {
+            guard let data else { throw SNNError(.invalidArgument, "\(fn): data is NULL but count is \(count)") }
+            t.floats.update(from: data, count: count)
+        }
+        give(t, o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_from_int64(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafePointer<Int64>?,
+                                  _ count: Int, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_from_int64"
+        let o = try outHandle(out, fn)
+        let dims = try shapeArg(shape, ndim, fn)
+        let t = try Tensor(empty: dims, dtype: .int64, zeroed: false, fn)
+        guard count == t.count else {
+            throw SNNError(.shapeMismatch, "\(fn): count is \(count) but shape \(dims) has \(t.count) elements")
+        }
+        if count > 0 {
+            guard let data else { throw SNNError(.invalidArgument, "\(fn): data is NULL but count is \(count)") }
+            t.int64s.update(from: data, count: count)
+        }
+        give(t, o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_copy_data(_ dst: UnsafeMutablePointer<Float>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_copy_data"
+        let x = try tensorArg(t, fn)
+        guard x.dtype == .float32 else { throw SNNError(.dtypeMismatch, "\(fn): tensor has dtype int64; use snn_tensor_copy_int64") }
+        guard capacity >= x.count else {
+            throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is smaller than the tensor's \(x.count) elements (shape \(x.shape))")
+        }
+        if x.count > 0 {
+            guard let dst else { throw SNNError(.invalidArgument, "\(fn): dst is NULL") }
+            dst.update(from: x.floats, count: x.count)
+        }
+    }
+}
+
+@c @implementation
+public func snn_tensor_copy_int64(_ dst: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_copy_int64"
+        let x = try tensorArg(t, fn)
+        guard x.dtype == .int64 else { throw SNNError(.dtypeMismatch, "\(fn): tensor has dtype float32; use snn_tensor_copy_data") }
+        guard capacity >= x.count else {
+            throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is smaller than the tensor's \(x.count) elements (shape \(x.shape))")
+        }
+        if x.count > 0 {
+            guard let dst else { throw SNNError(.invalidArgument, "\(fn): dst is NULL") }
+            dst.update(from: x.int64s, count: x.count)
+        }
+    }
+}
+
+@c @implementation
+public func snn_tensor_ndim(_ out: UnsafeMutablePointer<Int>?, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outPointer(out, "snn_tensor_ndim")
+        o.pointee = try tensorArg(t, "snn_tensor_ndim").rank
+    }
+}
+
+@c @implementation
+public func snn_tensor_shape(_ dst: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_shape"
+        let x = try tensorArg(t, fn)
+        guard capacity >= x.rank else { throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is smaller than the rank \(x.rank)") }
+        if x.rank > 0 {
+            guard let dst else { throw SNNError(.invalidArgument, "\(fn): dst is NULL") }
+            for (i, d) in x.shape.enumerated() { dst[i] = Int64(d) }
+        }
+    }
+}
+
+@c @implementation
+public func snn_tensor_numel(_ out: UnsafeMutablePointer<Int64>?, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outPointer(out, "snn_tensor_numel")
+        o.pointee = Int64(try tensorArg(t, "snn_tensor_numel").count)
+    }
+}
+
+@c @implementation
+public func snn_tensor_dtype(_ out: UnsafeMutablePointer<snn_dtype>?, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outPointer(out, "snn_tensor_dtype")
+        o.pointee = snn_dtype(rawValue: UInt32(try tensorArg(t, "snn_tensor_dtype").dtype.rawValue))
+    }
+}
+
+@c @implementation
+public func snn_tensor_item(_ out: UnsafeMutablePointer<Double>?, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outPointer(out, "snn_tensor_item")
+        let x = try tensorArg(t, "snn_tensor_item")
+        guard x.count == 1 else {
+            throw SNNError(.shapeMismatch, "snn_tensor_item: tensor of shape \(x.shape) has \(x.count) elements, expected exactly 1")
+        }
+        o.pointee = x.dtype == .float32 ? Double(x.floats[0]) : Double(x.int64s[0])
+    }
+}
+
+@c @implementation
+public func snn_tensor_clone(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outHandle(out, "snn_tensor_clone")
+        give(try tensorArg(t, "snn_tensor_clone").clone(), o)
+    }
+}
+
+// MARK: - Factories
+
+/// Shared body of the shape-only factories.
+private func factory(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
+                     _ fn: String, _ make: ([Int]) throws -> Tensor) -> snn_status {
+    boundary {
+        let o = try outHandle(out, fn)
+        give(try make(try shapeArg(shape, ndim, fn)), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_zeros(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
+    factory(out, shape, ndim, "snn_tensor_zeros") { try Tensor.zeros($0) }
+}
+
+@c @implementation
+public func snn_tensor_ones(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
+    factory(out, shape, ndim, "snn_tensor_ones") { try Tensor.ones($0) }
+}
+
+@c @implementation
+public func snn_tensor_full(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ value: Float) -> snn_status {
+    factory(out, shape, ndim, "snn_tensor_full") { try Tensor.full($0, value) }
+}
+
+@c @implementation
+public func snn_tensor_rand(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
+    factory(out, shape, ndim, "snn_tensor_rand") { try Tensor.rand($0) }
+}
+
+@c @implementation
+public func snn_tensor_randn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
+    factory(out, shape, ndim, "snn_tensor_randn") { try Tensor.randn($0) }
+}
+
+@c @implementation
+public func snn_tensor_arange(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Double, _ end: Double, _ step: Double) -> snn_status {
+    boundary {
+        let o = try outHandle(out, "snn_tensor_arange")
+        give(try Tensor.arange(start, end, step), o)
+    }
+}

@@ -1,0 +1,96 @@
+// Runs every golden case: forward and every input gradient against PyTorch, then a central-
+// difference check (loss accumulated in Double) of the same gradients, and records digests
+// that the C and Python tests compare against (build/agreement/swift.txt).
+import Testing
+@testable import SwiftNN
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every area's op table. A new area adds its table here.
+let goldenOps: [String: GoldenOp] = {
+    var all: [String: GoldenOp] = [:]
+    for table in [coreOps] { all.merge(table) { a, _ in a } }
+    return all
+}()
+
+/// Ops whose outputs are not differentiable (indices) or that are checked elsewhere.
+let skipGradCheck: Set<String> = []
+
+/// Runs one case with fresh leaf copies of its inputs; returns outputs and input gradients.
+func run(_ c: GoldenCase, withGrad: Bool) throws -> (outs: [Tensor], grads: [Tensor?], leaves: [Tensor]) {
+    let op = try #require(goldenOps[c.op], "no Swift binding for golden op '\(c.op)'")
+    let leaves = try c.inputs.map { try $0.clone() }
+    if withGrad {
+        for (i, t) in leaves.enumerated() where i < c.grads.count && c.grads[i] != nil { try t.setRequiresGrad(true) }
+    }
+    let outs = try op(leaves, c.attrs)
+    var grads: [Tensor?] = []
+    if withGrad {
+        let pairs = zip(outs, c.gouts).compactMap { o, g in g.map { (o, $0) } }
+        for (k, (o, g)) in pairs.enumerated() { try o.backward(g, retainGraph: k < pairs.count - 1) }
+        grads = leaves.map { $0.grad }
+    }
+    return (outs, grads, leaves)
+}
+
+@Test(arguments: goldenAreas())
+func goldenForwardAndBackward(area: String) throws {
+    var lines: [String] = []
+    for c in try loadGolden(area) {
+        let hasGrad = c.grads.contains { $0 != nil }
+        let (outs, grads, _) = try run(c, withGrad: hasGrad)
+        #expect(outs.count == c.outputs.count, "\(c.name): \(outs.count) outputs, expected \(c.outputs.count)")
+        for (o, e) in zip(outs, c.outputs) {
+            if let m = mismatch(o, e) { Issue.record("\(area)/\(c.name) forward: \(m)") }
+        }
+        for (i, e) in c.grads.enumerated() {
+            guard let e else { continue }
+            guard i < grads.count, let g = grads[i] else { Issue.record("\(area)/\(c.name): no gradient for input \(i)"); continue }
+            if let m = mismatch(g, e) { Issue.record("\(area)/\(c.name) grad of input \(i): \(m)") }
+        }
+        lines.append("\(area)/\(c.name) \(String(digest(outs + grads.compactMap { $0 }), radix: 16))")
+    }
+    try writeAgreement(area: area, lines: lines)
+}
+
+/// Central differences: d/dx_i of L = sum_j <out_j, gout_j>, L accumulated in Double.
+@Test(arguments: goldenAreas())
+func goldenGradientsMatchCentralDifferences(area: String) throws {
+    for c in try loadGolden(area) where !skipGradCheck.contains(c.op) && c.grads.contains(where: { $0 != nil }) {
+        let (_, grads, leaves) = try run(c, withGrad: true)
+        func loss() throws -> Double {
+            let outs = try GradMode.withoutGrad { try goldenOps[c.op]!(leaves, c.attrs) }
+            var l = 0.0
+            for (o, g) in zip(outs, c.gouts) {
+                guard let g else { continue }
+                for k in 0..<o.count { l += Double(o.floats[k]) * Double(g.floats[k]) }
+            }
+            return l
+        }
+        for (i, leaf) in leaves.enumerated() where i < grads.count && leaf.count <= 256 {
+            guard let g = grads[i] else { continue }
+            let eps: Float = 1e-2
+            for k in 0..<leaf.count {
+                let x0 = leaf.floats[k]
+                leaf.floats[k] = x0 + eps
+                let lp = try loss()
+                leaf.floats[k] = x0 - eps
+                let lm = try loss()
+                leaf.floats[k] = x0
+                let numeric = (lp - lm) / (2 * Double(eps))
+                let analytic = Double(g.floats[k])
+                if abs(numeric - analytic) > 2e-2 + 2e-2 * abs(analytic) {
+                    Issue.record("\(area)/\(c.name) input \(i) element \(k): autograd \(analytic), central difference \(numeric)")
+                }
+            }
+        }
+    }
+}
+
+func writeAgreement(area: String, lines: [String]) throws {
+    let dir = repoRoot + "/build/agreement"
+    mkdir(repoRoot + "/build", 0o755)
+    mkdir(dir, 0o755)
+    try File.writeAtomically("\(dir)/swift-\(area).txt", [Array((lines.joined(separator: "\n") + "\n").utf8)])
+}

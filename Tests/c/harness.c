@@ -1,0 +1,233 @@
+/* Test harness implementation: see harness.h. The safetensors reader here is deliberately
+ * separate from the engine's so the goldens are not read through the code under test. */
+#include "harness.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int g_passed = 0, g_failed = 0;
+
+static void die(const char *msg, const char *path) {
+    fprintf(stderr, "harness: %s (%s)\n", msg, path);
+    exit(2);
+}
+
+/* --- a tiny JSON scanner for safetensors headers ------------------------------------- */
+typedef struct { const char *p, *end; } scan;
+static void ws(scan *s) { while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r')) s->p++; }
+static int eat(scan *s, char c) { ws(s); if (s->p < s->end && *s->p == c) { s->p++; return 1; } return 0; }
+static int str(scan *s, char *out, size_t cap) {
+    ws(s);
+    if (s->p >= s->end || *s->p != '"') return 0;
+    s->p++;
+    size_t n = 0;
+    while (s->p < s->end && *s->p != '"') {
+        if (*s->p == '\\') s->p++;
+        if (n + 1 < cap) out[n++] = *s->p;
+        s->p++;
+    }
+    out[n] = 0;
+    if (s->p >= s->end) return 0;
+    s->p++;
+    return 1;
+}
+static int num(scan *s, int64_t *v) {
+    ws(s);
+    char *e;
+    long long x = strtoll(s->p, &e, 10);
+    if (e == s->p) return 0;
+    s->p = e;
+    *v = x;
+    return 1;
+}
+static int skip_value(scan *s) {  /* skips a string or a flat object of strings */
+    char tmp[1024];
+    ws(s);
+    if (s->p < s->end && *s->p == '"') return str(s, tmp, sizeof tmp);
+    if (!eat(s, '{')) return 0;
+    if (eat(s, '}')) return 1;
+    do { if (!str(s, tmp, sizeof tmp) || !eat(s, ':') || !str(s, tmp, sizeof tmp)) return 0; } while (eat(s, ','));
+    return eat(s, '}');
+}
+
+int gt_load(gt_file *f, const char *path) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) die("cannot open golden file", path);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    rewind(fp);
+    unsigned char *buf = malloc((size_t)size);
+    if (!buf || fread(buf, 1, (size_t)size, fp) != (size_t)size) die("cannot read golden file", path);
+    fclose(fp);
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)buf[i] << (8 * i);
+    if (hlen + 8 > (uint64_t)size) die("header runs past the end", path);
+    const unsigned char *data = buf + 8 + hlen;
+    scan s = {(const char *)buf + 8, (const char *)buf + 8 + hlen};
+    f->items = NULL;
+    f->n = 0;
+    size_t cap = 0;
+    if (!eat(&s, '{')) die("header is not an object", path);
+    do {
+        char key[128], field[64], dtype[16] = "";
+        if (!str(&s, key, sizeof key) || !eat(&s, ':')) die("bad key", path);
+        if (strcmp(key, "__metadata__") == 0) { if (!skip_value(&s)) die("bad metadata", path); continue; }
+        gt_tensor t;
+        memset(&t, 0, sizeof t);
+        snprintf(t.name, sizeof t.name, "%s", key);
+        int64_t b = -1, e = -1;
+        if (!eat(&s, '{')) die("bad entry", path);
+        do {
+            if (!str(&s, field, sizeof field) || !eat(&s, ':')) die("bad field", path);
+            if (strcmp(field, "dtype") == 0) { if (!str(&s, dtype, sizeof dtype)) die("bad dtype", path); }
+            else if (strcmp(field, "shape") == 0) {
+                if (!eat(&s, '[')) die("bad shape", path);
+                if (!eat(&s, ']')) {
+                    do { if (t.ndim >= 16 || !num(&s, &t.shape[t.ndim++])) die("bad shape entry", path); } while (eat(&s, ','));
+                    if (!eat(&s, ']')) die("bad shape end", path);
+                }
+            } else if (strcmp(field, "data_offsets") == 0) {
+                if (!eat(&s, '[') || !num(&s, &b) || !eat(&s, ',') || !num(&s, &e) || !eat(&s, ']')) die("bad offsets", path);
+            } else die("unknown field", path);
+        } while (eat(&s, ','));
+        if (!eat(&s, '}')) die("bad entry end", path);
+        t.is_int = strcmp(dtype, "I64") == 0;
+        if (!t.is_int && strcmp(dtype, "F32") != 0) die("unsupported dtype in golden file", path);
+        t.count = 1;
+        for (size_t i = 0; i < t.ndim; i++) t.count *= (size_t)t.shape[i];
+        size_t bytes = t.count * (t.is_int ? 8 : 4);
+        if (b < 0 || e - b != (int64_t)bytes || (uint64_t)e > (uint64_t)size - 8 - hlen) die("bad data offsets", path);
+        t.data = malloc(bytes ? bytes : 1);
+        memcpy(t.data, data + b, bytes);
+        if (f->n == cap) { cap = cap ? 2 * cap : 64; f->items = realloc(f->items, cap * sizeof *f->items); }
+        f->items[f->n++] = t;
+    } while (eat(&s, ','));
+    if (!eat(&s, '}')) die("header does not end with '}'", path);
+    free(buf);
+    return 0;
+}
+
+const gt_tensor *gt_find(const gt_file *f, const char *name) {
+    for (size_t i = 0; i < f->n; i++) if (strcmp(f->items[i].name, name) == 0) return &f->items[i];
+    return NULL;
+}
+
+void gt_free(gt_file *f) {
+    for (size_t i = 0; i < f->n; i++) free(f->items[i].data);
+    free(f->items);
+    f->items = NULL;
+    f->n = 0;
+}
+
+/* --- attributes ---------------------------------------------------------------------- */
+const char *attr_str(const gt_attrs *a, const char *k, const char *dflt) {
+    for (int i = 0; i < a->n; i++) if (strcmp(a->key[i], k) == 0) return a->val[i];
+    return dflt;
+}
+int64_t attr_int(const gt_attrs *a, const char *k, int64_t dflt) {
+    const char *v = attr_str(a, k, NULL);
+    return v && strcmp(v, "none") != 0 ? strtoll(v, NULL, 10) : dflt;
+}
+double attr_double(const gt_attrs *a, const char *k, double dflt) {
+    const char *v = attr_str(a, k, NULL);
+    return v && strcmp(v, "none") != 0 ? strtod(v, NULL) : dflt;
+}
+size_t attr_ints(const gt_attrs *a, const char *k, int64_t *out, size_t cap) {
+    const char *v = attr_str(a, k, NULL);
+    if (!v || strcmp(v, "none") == 0) return 0;
+    size_t n = 0;
+    while (*v && n < cap) {
+        char *e;
+        out[n++] = strtoll(v, &e, 10);
+        v = *e == ',' ? e + 1 : e;
+        if (e == v && *e != ',') break;
+    }
+    return n;
+}
+
+/* --- op registry ------------------------------------------------------------------- */
+static struct { const char *op; golden_fn fn; } registry[256];
+static int nregistry = 0;
+void golden_register(const char *op, golden_fn fn) {
+    if (nregistry < 256) { registry[nregistry].op = op; registry[nregistry].fn = fn; nregistry++; }
+}
+golden_fn golden_lookup(const char *op) {
+    for (int i = 0; i < nregistry; i++) if (strcmp(registry[i].op, op) == 0) return registry[i].fn;
+    return NULL;
+}
+
+/* --- tensors ------------------------------------------------------------------------- */
+snn_tensor *from_golden(const gt_tensor *g) {
+    snn_tensor *t = NULL;
+    snn_status st = g->is_int ? snn_tensor_from_int64(&t, g->data, g->count, g->shape, g->ndim)
+                              : snn_tensor_from_data(&t, g->data, g->count, g->shape, g->ndim);
+    if (st != SNN_OK) { fprintf(stderr, "from_golden(%s): %s\n", g->name, snn_last_error()); exit(2); }
+    return t;
+}
+
+const char *compare(snn_tensor *t, const gt_tensor *e) {
+    static char msg[512];
+    size_t nd = 0;
+    int64_t shape[16];
+    snn_dtype dt;
+    if (snn_tensor_ndim(&nd, t) != SNN_OK || snn_tensor_shape(shape, 16, t) != SNN_OK || snn_tensor_dtype(&dt, t) != SNN_OK)
+        return snn_last_error();
+    if (nd != e->ndim || memcmp(shape, e->shape, nd * sizeof(int64_t)) != 0) {
+        snprintf(msg, sizeof msg, "shape differs (rank %zu vs expected %zu)", nd, e->ndim);
+        return msg;
+    }
+    if ((dt == SNN_INT64) != (e->is_int != 0)) return "dtype differs";
+    if (e->is_int) {
+        int64_t *v = malloc(e->count * 8 + 8);
+        snn_tensor_copy_int64(v, e->count, t);
+        int bad = memcmp(v, e->data, e->count * 8) != 0;
+        free(v);
+        return bad ? "int64 values differ" : NULL;
+    }
+    float *v = malloc(e->count * 4 + 4);
+    snn_tensor_copy_data(v, e->count, t);
+    const float *x = e->data;
+    const char *r = NULL;
+    for (size_t i = 0; i < e->count; i++) {
+        if (isnan(v[i]) && isnan(x[i])) continue;
+        if (v[i] == x[i]) continue;
+        float err = fabsf(v[i] - x[i]);
+        if (!(err <= 1e-5f + 1e-4f * fabsf(x[i]))) {
+            snprintf(msg, sizeof msg, "element %zu: %g vs expected %g", i, v[i], x[i]);
+            r = msg;
+            break;
+        }
+    }
+    free(v);
+    return r;
+}
+
+uint64_t digest_tensor(uint64_t h, snn_tensor *t) {
+    int64_t n = 0;
+    snn_dtype dt;
+    snn_tensor_numel(&n, t);
+    snn_tensor_dtype(&dt, t);
+    size_t bytes = (size_t)n * (dt == SNN_INT64 ? 8 : 4);
+    unsigned char *b = malloc(bytes + 8);
+    if (dt == SNN_INT64) snn_tensor_copy_int64((int64_t *)b, (size_t)n, t);
+    else snn_tensor_copy_data((float *)b, (size_t)n, t);
+    for (size_t i = 0; i < bytes; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+    free(b);
+    return h;
+}
+
+int64_t live_handles(void) {
+    int64_t n = -1;
+    snn_live_handles(&n);
+    return n;
+}
+
+int report(const char *name) {
+    printf("%s: %d passed, %d failed\n", name, g_passed, g_failed);
+    return g_failed ? 1 : 0;
+}
+
+const char *golden_dir(void) {
+    const char *d = getenv("SNN_GOLDEN_DIR");
+    return d ? d : "Tests/golden";
+}

@@ -1,0 +1,32 @@
+"""SwiftNN for Python: a thin ctypes binding over libswiftnn.so with PyTorch's names.
+
+    import swiftnn
+    x = swiftnn.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    y = (x @ x).sum()
+    y.backward()
+    x.grad.numpy()
+"""
+from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
+                   InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
+                   SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
+from .autograd import is_grad_enabled, no_grad
+from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
+                     long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
+                     zeros, zeros_like)
+from .tensor import float  # noqa: A001  (torch.float)
+
+__version__ = _lib.snn_version().decode()
+
+
+def set_num_threads(n):
+    """Threads OpenBLAS uses (process-wide)."""
+    from ._lib import check
+    check(_lib.snn_set_num_threads(int(n)))
+
+
+def get_num_threads():
+    import ctypes
+    from ._lib import check
+    n = ctypes.c_int32()
+    check(_lib.snn_get_num_threads(ctypes.byref(n)))
+    return n.value

@@ -1,0 +1,360 @@
+"""The Python Tensor: a handle to an engine tensor, with PyTorch's names and operators.
+Data crosses by copy (numpy in, numpy out). Ops live in the engine; this file only wraps."""
+import builtins as _builtins
+import ctypes
+import numbers
+
+import numpy as np
+
+from ._lib import check, lib, shape_array
+
+
+class dtype:
+    """Element type (swiftnn.float32, swiftnn.int64)."""
+
+    def __init__(self, name, code, np_dtype):
+        self.name, self.code, self.np = name, code, np.dtype(np_dtype)
+
+    def __repr__(self):
+        return f"swiftnn.{self.name}"
+
+
+float32 = dtype("float32", 0, np.float32)
+int64 = dtype("int64", 1, np.int64)
+_DTYPES = {0: float32, 1: int64}
+float = float32  # torch.float
+long = int64     # torch.long
+
+
+def _new(fn, *args):
+    """Calls a C function whose first parameter receives a new tensor handle."""
+    out = ctypes.c_void_p()
+    check(fn(ctypes.byref(out), *args))
+    return Tensor._wrap(out.value)
+
+
+class Tensor:
+    """A float32 or int64 tensor owned by libswiftnn. Create with swiftnn.tensor(...)."""
+
+    __slots__ = ("_h", "__weakref__")
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("create tensors with swiftnn.tensor(data), swiftnn.from_numpy(array), "
+                        "swiftnn.zeros(shape), ...")
+
+    @classmethod
+    def _wrap(cls, handle):
+        if handle is None:
+            return None
+        t = object.__new__(cls)
+        t._h = handle
+        return t
+
+    def __del__(self):
+        h = getattr(self, "_h", None)
+        if h and lib is not None:
+            try:
+                lib.snn_tensor_free(h)
+            except Exception:  # interpreter shutdown
+                pass
+            self._h = None
+
+    @property
+    def _as_parameter_(self):
+        return self._h
+
+    # ---- metadata -----------------------------------------------------------------------
+    @property
+    def shape(self):
+        n = ctypes.c_size_t()
+        check(lib.snn_tensor_ndim(ctypes.byref(n), self._h))
+        buf = (ctypes.c_int64 * max(n.value, 1))()
+        check(lib.snn_tensor_shape(buf, n.value, self._h))
+        return Size(buf[: n.value])
+
+    def size(self, dim=None):
+        s = self.shape
+        return s if dim is None else s[dim]
+
+    @property
+    def ndim(self):
+        n = ctypes.c_size_t()
+        check(lib.snn_tensor_ndim(ctypes.byref(n), self._h))
+        return n.value
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        n = ctypes.c_int64()
+        check(lib.snn_tensor_numel(ctypes.byref(n), self._h))
+        return n.value
+
+    @property
+    def dtype(self):
+        d = ctypes.c_int()
+        check(lib.snn_tensor_dtype(ctypes.byref(d), self._h))
+        return _DTYPES[d.value]
+
+    def __len__(self):
+        s = self.shape
+        if not s:
+            raise TypeError("len() of a 0-d tensor")
+        return s[0]
+
+    # ---- data out -----------------------------------------------------------------------
+    def numpy(self):
+        """A new numpy array with a copy of the data (float32 or int64)."""
+        dt = self.dtype
+        a = np.empty(tuple(self.shape), dtype=dt.np)
+        if dt is int64:
+            check(lib.snn_tensor_copy_int64(a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), a.size, self._h))
+        else:
+            check(lib.snn_tensor_copy_data(a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, self._h))
+        return a
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        v = ctypes.c_double()
+        check(lib.snn_tensor_item(ctypes.byref(v), self._h))
+        return int(v.value) if self.dtype is int64 else v.value
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __float__(self):
+        return _builtins.float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
+        extra = ""
+        if self.dtype is int64:
+            extra = ", dtype=swiftnn.int64"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def clone(self):
+        return _new(lib.snn_tensor_clone, self._h)
+
+    # ---- autograd -----------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        b = ctypes.c_bool()
+        check(lib.snn_tensor_requires_grad(ctypes.byref(b), self._h))
+        return b.value
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        check(lib.snn_tensor_set_requires_grad(self._h, bool(flag)))
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        b = ctypes.c_bool()
+        check(lib.snn_tensor_is_leaf(ctypes.byref(b), self._h))
+        return b.value
+
+    @property
+    def grad(self):
+        return _new(lib.snn_tensor_grad, self._h)
+
+    @grad.setter
+    def grad(self, value):
+        g = None if value is None else _as_tensor(value)
+        check(lib.snn_tensor_set_grad(self._h, None if g is None else g._h))
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        if create_graph:
+            raise NotImplementedError("swiftnn: create_graph (higher-order gradients) is not supported")
+        g = None if gradient is None else _as_tensor(gradient)
+        check(lib.snn_tensor_backward(self._h, None if g is None else g._h, bool(retain_graph)))
+
+    def retain_grad(self):
+        check(lib.snn_tensor_retain_grad(self._h))
+
+    def detach(self):
+        return _new(lib.snn_tensor_detach, self._h)
+
+    def zero_(self):
+        """Only for gradients in practice: t.grad.zero_() clears the stored gradient."""
+        z = zeros(self.shape)
+        self._h, z._h = z._h, self._h
+        return self
+
+    # ---- arithmetic ----------------------------------------------------------------------
+    def __add__(self, o): return add(self, o)
+    def __radd__(self, o): return add(o, self)
+    def __sub__(self, o): return sub(self, o)
+    def __rsub__(self, o): return sub(o, self)
+    def __mul__(self, o): return mul(self, o)
+    def __rmul__(self, o): return mul(o, self)
+    def __truediv__(self, o): return div(self, o)
+    def __rtruediv__(self, o): return div(o, self)
+    def __matmul__(self, o): return matmul(self, o)
+    def __rmatmul__(self, o): return matmul(o, self)
+
+    def add(self, o): return add(self, o)
+    def sub(self, o): return sub(self, o)
+    def mul(self, o): return mul(self, o)
+    def div(self, o): return div(self, o)
+    def matmul(self, o): return matmul(self, o)
+    def mm(self, o): return matmul(self, o)
+
+    def sum(self, dim=None, keepdim=False): return sum(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False): return mean(self, dim, keepdim)
+
+
+class Size(tuple):
+    """torch.Size: a tuple of dimension sizes."""
+
+    def __repr__(self):
+        return f"swiftnn.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+# ---- creation -------------------------------------------------------------------------------
+
+def from_numpy(a):
+    """A tensor with a copy of `a`: floating arrays become float32, integer ones int64."""
+    a = np.asarray(a)
+    if a.dtype.kind in "iub":
+        a = np.ascontiguousarray(a, dtype=np.int64) if a.ndim else np.array(a, dtype=np.int64)
+        shp, nd = shape_array(a.shape)
+        return _new(lib.snn_tensor_from_int64, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), a.size, shp, nd)
+    if a.dtype.kind not in "f":
+        raise TypeError(f"swiftnn.from_numpy: unsupported array dtype {a.dtype} (use float or integer arrays)")
+    a = np.ascontiguousarray(a, dtype=np.float32) if a.ndim else np.array(a, dtype=np.float32)
+    shp, nd = shape_array(a.shape)
+    return _new(lib.snn_tensor_from_data, a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, shp, nd)
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """swiftnn.tensor([[1., 2.], [3., 4.]], requires_grad=True), as torch.tensor."""
+    if isinstance(data, Tensor):
+        a = data.numpy()
+    else:
+        a = np.asarray(data)
+    if dtype is not None:
+        a = a.astype(dtype.np)
+    elif a.dtype.kind == "f":
+        a = a.astype(np.float32)
+    t = from_numpy(a)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data, dtype=None):
+    return data if isinstance(data, Tensor) and dtype in (None, data.dtype) else tensor(data, dtype)
+
+
+def _as_tensor(x):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, numbers.Number) and not isinstance(x, bool):
+        return from_numpy(np.array(x, dtype=np.float32))
+    return tensor(x)
+
+
+def _shape_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = size[0]
+    return shape_array(size)
+
+
+def zeros(*size, requires_grad=False):
+    t = _new(lib.snn_tensor_zeros, *_shape_args(size))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def ones(*size, requires_grad=False):
+    t = _new(lib.snn_tensor_ones, *_shape_args(size))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def full(size, fill_value, requires_grad=False):
+    shp, nd = shape_array(size)
+    t = _new(lib.snn_tensor_full, shp, nd, fill_value)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros_like(t):
+    return zeros(t.shape)
+
+
+def ones_like(t):
+    return ones(t.shape)
+
+
+def arange(start, end=None, step=1):
+    if end is None:
+        start, end = 0, start
+    return _new(lib.snn_tensor_arange, start, end, step)
+
+
+def rand(*size, requires_grad=False):
+    t = _new(lib.snn_tensor_rand, *_shape_args(size))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randn(*size, requires_grad=False):
+    t = _new(lib.snn_tensor_randn, *_shape_args(size))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def manual_seed(seed):
+    check(lib.snn_manual_seed(int(seed) & 0xFFFFFFFFFFFFFFFF))
+
+
+# ---- math -----------------------------------------------------------------------------------
+
+def _binary(fn, a, b):
+    # Keep the converted operands referenced until the call returns: a temporary's __del__
+    # would otherwise free its handle before the library reads it.
+    a, b = _as_tensor(a), _as_tensor(b)
+    return _new(fn, a._h, b._h)
+
+
+def add(a, b): return _binary(lib.snn_tensor_add, a, b)
+def sub(a, b): return _binary(lib.snn_tensor_sub, a, b)
+def mul(a, b): return _binary(lib.snn_tensor_mul, a, b)
+def div(a, b): return _binary(lib.snn_tensor_div, a, b)
+def matmul(a, b): return _binary(lib.snn_tensor_matmul, a, b)
+
+
+def _dims(dim):
+    if dim is None:
+        return None, 0
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    arr, n = shape_array(dims)
+    return arr, n
+
+
+def sum(input, dim=None, keepdim=False):
+    d, n = _dims(dim)
+    return _new(lib.snn_tensor_sum, input._h, d, n, keepdim)
+
+
+def mean(input, dim=None, keepdim=False):
+    d, n = _dims(dim)
+    return _new(lib.snn_tensor_mean, input._h, d, n, keepdim)

@@ -1,0 +1,117 @@
+/*
+ * swiftnn.h -- the C interface of SwiftNN, a neural-network engine written in Swift.
+ *
+ * This header is the manual. Link with -lswiftnn (and nothing else: the Swift runtime is
+ * linked into libswiftnn.so; it needs only libopenblas and the C/C++ runtime).
+ *
+ * A first program
+ * ---------------
+ *     #include <swiftnn.h>
+ *     int64_t shape[2] = {2, 3};
+ *     float data[6] = {1, 2, 3, 4, 5, 6};
+ *     snn_tensor *x = NULL, *y = NULL;
+ *     if (snn_tensor_from_data(&x, data, 6, shape, 2) != SNN_OK) { puts(snn_last_error()); }
+ *     snn_tensor_set_requires_grad(x, true);
+ *     snn_tensor_sum(&y, x, NULL, 0, false);      // y = x.sum()
+ *     snn_tensor_backward(y, NULL, false);         // x.grad = ones(2, 3)
+ *     snn_tensor *g = NULL;
+ *     snn_tensor_grad(&g, x);
+ *     float out[6];
+ *     snn_tensor_copy_data(out, 6, g);
+ *     snn_tensor_free(g); snn_tensor_free(y); snn_tensor_free(x);
+ *
+ * Conventions (they hold for every function unless its comment says otherwise)
+ * -----------
+ * - Every call that can fail returns snn_status. SNN_OK is 0. On failure, a message naming the
+ *   function, the shapes involved and what was expected is available from snn_last_error().
+ * - Results come back through the first parameters (out-pointers). On failure an out handle
+ *   is set to NULL, so it is always safe to free it.
+ * - Handles are opaque. Each function that returns a new handle gives the caller one
+ *   reference that must be released with exactly one matching _free. _free(NULL) is a no-op.
+ *   Several handles may refer to the same underlying tensor (for example, snn_tensor_grad
+ *   returns a new handle to the stored gradient); each is freed separately.
+ * - A garbage, freed or wrong-type handle gives SNN_ERR_INVALID_HANDLE; it is never
+ *   dereferenced, so it cannot crash the process. NULL where a handle is required gives
+ *   SNN_ERR_INVALID_ARGUMENT.
+ * - Data crosses as contiguous, row-major buffers that are copied in and copied out; shapes
+ *   are int64_t arrays. A rank (ndim) is at most SNN_MAX_NDIM. Negative dimension indices
+ *   count from the end, as in PyTorch (dim = -1 is the last dimension).
+ * - Thread safety: functions may be called from any thread. Distinct handles may be used
+ *   concurrently; one tensor must not be modified (backward, optimizer step, set_grad) on one
+ *   thread while another thread reads it. Grad mode (snn_no_grad_begin) is per thread.
+ * - No argument can abort the host process: every input is validated before any work starts.
+ */
+#ifndef SWIFTNN_H
+#define SWIFTNN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ABI version: bumped on any incompatible change. Bindings compare it with snn_abi_version(). */
+#define SNN_ABI_VERSION 1
+/* Largest rank a tensor may have. */
+#define SNN_MAX_NDIM 16
+
+/* Status codes. Values are fixed; new codes are only appended. */
+typedef enum snn_status {
+    SNN_OK = 0,
+    SNN_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, negative size, bad option value */
+    SNN_ERR_INVALID_HANDLE = 2,   /* freed, garbage or wrong-type handle */
+    SNN_ERR_SHAPE = 3,            /* shapes or ranks do not agree */
+    SNN_ERR_DTYPE = 4,            /* float32 given where int64 expected, or the reverse */
+    SNN_ERR_OUT_OF_RANGE = 5,     /* index or dimension out of range */
+    SNN_ERR_OUT_OF_MEMORY = 6,    /* allocation failed or size overflows */
+    SNN_ERR_IO = 7,               /* file could not be read or written */
+    SNN_ERR_FORMAT = 8,           /* corrupt or unsupported file contents */
+    SNN_ERR_UNSUPPORTED = 9,      /* valid request the engine does not implement */
+    SNN_ERR_AUTOGRAD = 10,        /* backward on a tensor without graph, graph freed, ... */
+    SNN_ERR_INTERNAL = 11         /* a bug in SwiftNN: please report the message */
+} snn_status;
+
+/* Element types. */
+typedef enum snn_dtype {
+    SNN_FLOAT32 = 0,
+    SNN_INT64 = 1
+} snn_dtype;
+
+/* ---- Library information and errors -------------------------------------------------- */
+
+/* The library's version, for example "0.1.0". Static storage; never free it. */
+const char *snn_version(void);
+
+/* The ABI version the library was built with (SNN_ABI_VERSION of its header). */
+int32_t snn_abi_version(void);
+
+/* A static, human-readable name of a status code ("SNN_ERR_SHAPE"). Never NULL. */
+const char *snn_status_string(snn_status status);
+
+/* The message of the last failed call on the calling thread, or "" if none failed yet.
+ * Successful calls do not clear it. The string is owned by the library and stays valid until
+ * the next failing call on the same thread (or until the thread exits): copy it to keep it. */
+const char *snn_last_error(void);
+
+/* Number of live handles of every kind (tensors, modules, ...) in the process. Tests use it
+ * to check that every handle was freed. */
+snn_status snn_live_handles(int64_t *out_count);
+
+/* Sets the number of threads OpenBLAS uses (n >= 1). Affects the whole process. */
+snn_status snn_set_num_threads(int32_t n);
+
+/* The number of threads OpenBLAS uses. */
+snn_status snn_get_num_threads(int32_t *out_n);
+
+#include "swiftnn/tensor.h"
+#include "swiftnn/ops.h"
+#include "swiftnn/reduce.h"
+#include "swiftnn/autograd.h"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFTNN_H */

@@ -1,0 +1,50 @@
+/*
+ * swiftnn/autograd.h -- reverse-mode automatic differentiation. Included by swiftnn.h.
+ *
+ * Define-by-run, as in PyTorch: mark leaves with snn_tensor_set_requires_grad(t, true); every
+ * op on them records how to differentiate itself; snn_tensor_backward(loss, NULL, false)
+ * computes d loss / d leaf for every such leaf and adds it to the leaf's stored gradient
+ * (gradients accumulate across backward calls until cleared with snn_tensor_zero_grad).
+ * Inputs are leaves like any other: mark an input image to get the gradient of a loss with
+ * respect to the image. The graph holds references to the tensors it needs, so freeing your
+ * handles to intermediates is safe; backward frees the graph unless retain_graph is true.
+ */
+
+/* Marks a leaf tensor as requiring gradients (float32 only). Fails with SNN_ERR_AUTOGRAD on a
+ * tensor produced by a recorded op (detach it first). */
+snn_status snn_tensor_set_requires_grad(snn_tensor *t, bool requires_grad);
+snn_status snn_tensor_requires_grad(bool *out, const snn_tensor *t);
+
+/* Whether the tensor is a leaf (made by the user, not by a recorded op). */
+snn_status snn_tensor_is_leaf(bool *out, const snn_tensor *t);
+
+/* Runs the reverse pass from t. `gradient` is the upstream gradient, of t's shape; it may be
+ * NULL only when t has one element (then 1 is used). With retain_graph = false the graph
+ * behind t is released and a second backward through it fails with SNN_ERR_AUTOGRAD. */
+snn_status snn_tensor_backward(snn_tensor *t, const snn_tensor *gradient, bool retain_graph);
+
+/* A new handle to the stored gradient of t, or *out = NULL (and SNN_OK) if there is none.
+ * The handle refers to the same storage the next backward accumulates into; free it with
+ * snn_tensor_free when done (that does not clear the gradient). */
+snn_status snn_tensor_grad(snn_tensor **out, const snn_tensor *t);
+
+/* Replaces the stored gradient with a copy of `grad` (same shape), or clears it when grad is
+ * NULL (PyTorch's t.grad = None). */
+snn_status snn_tensor_set_grad(snn_tensor *t, const snn_tensor *grad);
+
+/* Clears the stored gradient (the next backward starts from zero). */
+snn_status snn_tensor_zero_grad(snn_tensor *t);
+
+/* Keeps the gradient of a non-leaf tensor after backward (PyTorch's retain_grad()). */
+snn_status snn_tensor_retain_grad(snn_tensor *t);
+
+/* A new tensor sharing t's data but cut off from the graph (requires_grad false). */
+snn_status snn_tensor_detach(snn_tensor **out, const snn_tensor *t);
+
+/* Disables recording on the calling thread until the matching snn_no_grad_end (nestable),
+ * as `with torch.no_grad():`. snn_no_grad_end without a begin gives SNN_ERR_INVALID_ARGUMENT. */
+snn_status snn_no_grad_begin(void);
+snn_status snn_no_grad_end(void);
+
+/* Whether the calling thread records ops (false inside a no-grad scope). */
+snn_status snn_is_grad_enabled(bool *out);

@@ -1,0 +1,76 @@
+/*
+ * swiftnn/tensor.h -- creating tensors, moving data in and out, and reading their shape.
+ * Included by swiftnn.h; do not include it alone.
+ *
+ * A tensor is a float32 (or int64) array with a shape. Every tensor handle from these
+ * functions is new and must be released with snn_tensor_free.
+ */
+
+typedef struct snn_tensor snn_tensor;
+
+/* Releases a tensor handle. NULL is a no-op (returns SNN_OK). A freed or garbage handle gives
+ * SNN_ERR_INVALID_HANDLE. Memory is released when the last handle and the last graph
+ * reference to the tensor are gone. */
+snn_status snn_tensor_free(snn_tensor *t);
+
+/* Creates a float32 tensor of shape `shape[0..ndim)` by copying `count` floats from `data`.
+ * `count` must equal the product of the shape (it states the buffer's length, so a wrong
+ * shape is caught instead of read out of bounds). ndim = 0 makes a scalar (count 1);
+ * `data` may be NULL only when count is 0. */
+snn_status snn_tensor_from_data(snn_tensor **out, const float *data, size_t count,
+                                const int64_t *shape, size_t ndim);
+
+/* The same for int64 data (class labels, indices). */
+snn_status snn_tensor_from_int64(snn_tensor **out, const int64_t *data, size_t count,
+                                 const int64_t *shape, size_t ndim);
+
+/* Copies the elements of a float32 tensor, row-major, into `dst`, which holds `capacity`
+ * floats; capacity must be at least the tensor's element count. */
+snn_status snn_tensor_copy_data(float *dst, size_t capacity, const snn_tensor *t);
+
+/* Copies the elements of an int64 tensor into `dst` (capacity in elements). */
+snn_status snn_tensor_copy_int64(int64_t *dst, size_t capacity, const snn_tensor *t);
+
+/* Rank (number of dimensions); 0 for a scalar. */
+snn_status snn_tensor_ndim(size_t *out, const snn_tensor *t);
+
+/* Writes the shape into dst[0..ndim); capacity (in elements) must be >= the rank. */
+snn_status snn_tensor_shape(int64_t *dst, size_t capacity, const snn_tensor *t);
+
+/* Number of elements (product of the shape; 1 for a scalar). */
+snn_status snn_tensor_numel(int64_t *out, const snn_tensor *t);
+
+/* Element type. */
+snn_status snn_tensor_dtype(snn_dtype *out, const snn_tensor *t);
+
+/* The single element of a one-element tensor, converted to double (PyTorch's item()). */
+snn_status snn_tensor_item(double *out, const snn_tensor *t);
+
+/* A new tensor with a copy of the data and no autograd history (torch.clone().detach()). */
+snn_status snn_tensor_clone(snn_tensor **out, const snn_tensor *t);
+
+/* ---- Factories ---------------------------------------------------------------------- */
+
+/* float32 tensors filled with 0, 1 or `value`. */
+snn_status snn_tensor_zeros(snn_tensor **out, const int64_t *shape, size_t ndim);
+snn_status snn_tensor_ones(snn_tensor **out, const int64_t *shape, size_t ndim);
+snn_status snn_tensor_full(snn_tensor **out, const int64_t *shape, size_t ndim, float value);
+
+/* 1-D float32 tensor start, start + step, ... stopping before `end` (torch.arange). step != 0
+ * and its sign must lead from start towards end. */
+snn_status snn_tensor_arange(snn_tensor **out, double start, double end, double step);
+
+/* Random tensors from the process-wide generator (torch.rand / torch.randn).
+ *
+ * The generator is Philox4x32-10, counter-based: the numbers depend only on the seed and on
+ * how many blocks were drawn since snn_manual_seed, never on thread count or language.
+ *   key = (seed & 0xffffffff, seed >> 32); block b -> counter (b & 0xffffffff, b >> 32, 0, 0)
+ *   rand:  element i uses word i % 4 of block offset + i / 4, value (word >> 8) * 2^-24
+ *   randn: element i uses block offset + i: u1 = (x0 + 1) / 2^32, u2 = x1 / 2^32,
+ *          value = (float)(sqrt(-2 log u1) * cos(2 pi u2)), computed in double
+ * after which the offset advances by the blocks used (ceil(n / 4) for rand, n for randn). */
+snn_status snn_tensor_rand(snn_tensor **out, const int64_t *shape, size_t ndim);
+snn_status snn_tensor_randn(snn_tensor **out, const int64_t *shape, size_t ndim);
+
+/* Seeds the process-wide generator and resets its offset to 0 (torch.manual_seed). */
+snn_status snn_manual_seed(uint64_t seed);

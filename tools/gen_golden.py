@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Writes the golden files every test language reads (Tests/golden/*). Run by hand after
+changing a case; commit the outputs:
+
+    python3 tools/gen_golden.py            # all areas
+    python3 tools/gen_golden.py core       # one area
+
+Needs torch, numpy, safetensors (tools only: the tests never import torch).
+"""
+import importlib
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden.common import Area  # noqa: E402
+
+# area name -> seed (fixed so regeneration is reproducible)
+AREAS = {"core": 1}
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "golden")
+    names = sys.argv[1:] or list(AREAS)
+    for name in names:
+        area = Area(name, AREAS[name])
+        importlib.import_module(f"golden.{name}").build(area)
+        area.write(root)
+        print(f"{name}: {len(area.lines)} cases, {len(area.tensors)} tensors")
