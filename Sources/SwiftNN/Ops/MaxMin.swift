@@ -1,0 +1,145 @@
+// Maxima and minima: max/min over one dimension with the index of the winner (torch.max(t, dim)),
+// amax/amin over any dimensions, argmax/argmin. As in PyTorch, ties go to the first index and NaN
+// wins. max/min send the gradient to the selected index; amax/amin (and max/min over all
+// elements) split it evenly between equal extremes.
+
+/// Whether `v` replaces the current best `b`: strictly better, or NaN (which then sticks).
+@inline(__always)
+func beats(_ v: Float, _ b: Float, _ largest: Bool) -> Bool {
+    (largest ? v > b : v < b) || (v.isNaN && !b.isNaN)
+}
+
+/// Rejects a reduction over an empty extent, which has no maximum (PyTorch's IndexError).
+func requireNonEmptyReduction(_ t: Tensor, _ dims: [Int], _ n: Int, _ fn: String) throws {
+    guard n > 0 else {
+        let which = dims.isEmpty || dims.count == t.rank ? "all dimensions" : "dimension(s) \(fmt(dims))"
+        throw SNNError.range("\(fn): cannot reduce over \(which) of a tensor of shape \(fmt(t.shape)): the reduced extent is empty (expected non-zero sizes)")
+    }
+}
+
+/// Values and int64 indices of the extreme along the normalised dimension `d`.
+func extremeAlongDim(_ t: Tensor, _ d: Int, largest: Bool, keepdim: Bool, _ fn: String) throws -> (values: Tensor, indices: Tensor) {
+    let layout = DimLayout(t.shape, d)
+    try requireNonEmptyReduction(t, [d], layout.n, fn)
+    let shape = reducedShape(t.shape, [d], keepdim: keepdim)
+    let values = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
+    let indices = try Tensor(empty: shape, dtype: .int64, zeroed: false, fn)
+    let px = t.floats, pv = values.floats, pi = indices.int64s
+    let inner = layout.inner
+    for o in 0..<layout.outer {
+        // Running best across the dimension, `inner` positions at a time (reads stay in order).
+        let base = px + o * layout.n * inner, vb = pv + o * inner, ib = pi + o * inner
+        for i in 0..<inner { vb[i] = base[i]; ib[i] = 0 }
+        for k in 1..<layout.n {
+            let row = base + k * inner
+            for i in 0..<inner where beats(row[i], vb[i], largest) {
+                vb[i] = row[i]
+                ib[i] = Int64(k)
+            }
+        }
+    }
+    return (values, indices)
+}
+
+/// Shared body of max(dim) and min(dim): values recorded, indices plain int64.
+func extremeWithIndices(_ t: Tensor, dim: Int, keepdim: Bool, largest: Bool, _ fn: String) throws -> (values: Tensor, indices: Tensor) {
+    try t.requireFloat(fn)
+    let d = try wrapDim(dim, t.rank, fn)
+    let (values, indices) = try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn)
+    let layout = DimLayout(t.shape, d)
+    values.recorded(largest ? "MaxBackward" : "MinBackward", [t]) { g in
+        // forward: values[j] = x[o, indices[j], i]  =>  dx[o, indices[j], i] = g[j], 0 elsewhere
+        let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn + "_backward")
+        let pg = g.floats, pd = dx.floats, pi = indices.int64s
+        for j in 0..<indices.count { pd[layout.offset(j, Int(pi[j]))] = pg[j] }
+        return [dx]
+    }
+    return (values, indices)
+}
+
+/// torch.max(t, dim, keepdim): the largest values along `dim` and their (first) indices.
+public func max(_ t: Tensor, dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+    try extremeWithIndices(t, dim: dim, keepdim: keepdim, largest: true, "max")
+}
+
+/// torch.min(t, dim, keepdim): the smallest values along `dim` and their (first) indices.
+public func min(_ t: Tensor, dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+    try extremeWithIndices(t, dim: dim, keepdim: keepdim, largest: false, "min")
+}
+
+/// Shared body of amax and amin.
+func extremeOverDims(_ t: Tensor, _ dims: [Int], keepdim: Bool, largest: Bool, _ fn: String) throws -> Tensor {
+    try t.requireFloat(fn)
+    let ds = try reductionDims(dims, t.rank, fn)
+    let rows = try ReductionRows(t, ds, fn)
+    try requireNonEmptyReduction(t, ds, rows.n, fn)
+    let out = try Tensor(empty: reducedShape(t.shape, ds, keepdim: keepdim), dtype: .float32, zeroed: false, fn)
+    let pr = rows.data.floats, po = out.floats, n = rows.n
+    for r in 0..<rows.count {
+        let row = pr + r * n
+        var best = row[0]
+        for k in 1..<n where beats(row[k], best, largest) { best = row[k] }
+        po[r] = best
+    }
+    let y = out.detach()
+    return out.recorded(largest ? "AmaxBackward" : "AminBackward", [t]) { g in
+        // forward: out[r] = max_k row[r][k]  =>  g[r] split evenly between the k where row[r][k] == out[r]
+        let gr = try Tensor(empty: [rows.count, n], dtype: .float32, zeroed: false, fn + "_backward")
+        let pg = g.floats, pd = gr.floats, py = y.floats
+        for r in 0..<rows.count {
+            let row = pr + r * n, m = py[r]
+            var ties = 0
+            for k in 0..<n where row[k] == m { ties += 1 }
+            let share = pg[r] / Float(ties)
+            for k in 0..<n { pd[r * n + k] = row[k] == m ? share : 0 }
+        }
+        return [try rows.unpermute(gr, t.shape, fn + "_backward")]
+    }
+}
+
+/// torch.amax(t, dims, keepdim): largest value over `dims` (all when empty).
+public func amax(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
+    try extremeOverDims(t, dims, keepdim: keepdim, largest: true, "amax")
+}
+
+/// torch.amin(t, dims, keepdim): smallest value over `dims` (all when empty).
+public func amin(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
+    try extremeOverDims(t, dims, keepdim: keepdim, largest: false, "amin")
+}
+
+/// torch.max(t): the largest element, as a 0-d tensor (gradient split between equal maxima).
+public func max(_ t: Tensor) throws -> Tensor { try extremeOverDims(t, [], keepdim: false, largest: true, "max") }
+
+/// torch.min(t): the smallest element, as a 0-d tensor.
+public func min(_ t: Tensor) throws -> Tensor { try extremeOverDims(t, [], keepdim: false, largest: false, "min") }
+
+/// Shared body of argmax and argmin.
+func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: String) throws -> Tensor {
+    try t.requireFloat(fn)
+    if let dim {
+        let d = try wrapDim(dim, t.rank, fn)
+        return try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn).indices
+    }
+    // No dim: the index into the flattened tensor.
+    guard t.count > 0 else {
+        throw SNNError.range("\(fn): the input of shape \(fmt(t.shape)) is empty; an index over all elements needs at least one (pass a dim)")
+    }
+    let px = t.floats
+    var best = px[0], index = 0
+    for k in 1..<t.count where beats(px[k], best, largest) {
+        best = px[k]
+        index = k
+    }
+    return try Tensor(int64: [Int64(index)], shape: keepdim ? [Int](repeating: 1, count: t.rank) : [])
+}
+
+/// torch.argmax(t, dim, keepdim): index of the (first) largest element along `dim`, or into
+/// the flattened tensor when `dim` is nil. int64; not differentiable.
+public func argmax(_ t: Tensor, dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
+    try extremeIndex(t, dim: dim, keepdim: keepdim, largest: true, "argmax")
+}
+
+/// torch.argmin(t, dim, keepdim): index of the (first) smallest element.
+public func argmin(_ t: Tensor, dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
+    try extremeIndex(t, dim: dim, keepdim: keepdim, largest: false, "argmin")
+}
