@@ -1,0 +1,59 @@
+// softmax, log_softmax and logsumexp, numerically stable: the maximum is subtracted before exp,
+// so logits of any finite size work. Kernels (contiguous rows for the last dimension, column
+// strips for the others) are in SwiftNNKernels/Softmax.swift; backward passes are fused.
+import SwiftNNKernels
+
+/// The [outer, n, inner] layout around `dim` of a float tensor, validated.
+private func softmaxLayout(_ t: Tensor, _ dim: Int, _ fn: String) throws -> DimLayout {
+    try t.requireFloat(fn)
+    return DimLayout(t.shape, try wrapDim(dim, t.rank, fn))
+}
+
+/// torch.softmax(t, dim): exp(x - max) / sum(exp(x - max)) along `dim`.
+public func softmax(_ t: Tensor, dim: Int) throws -> Tensor {
+    let fn = "softmax"
+    let l = try softmaxLayout(t, dim, fn)
+    let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
+    softmaxForward(t.floats, out.floats, outer: l.outer, n: l.n, inner: l.inner, log: false)
+    let y = out.detach()  // the saved output (a detached view: no reference cycle through out)
+    return out.recorded("SoftmaxBackward", [t]) { g in
+        // forward: y = exp(x - max) / sum(exp(x - max))  =>  dx = y * (g - sum(g * y))
+        let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, "softmax_backward")
+        softmaxBackward(y.floats, g.floats, dx.floats, outer: l.outer, n: l.n, inner: l.inner, log: false)
+        return [dx]
+    }
+}
+
+/// torch.log_softmax(t, dim): (x - max) - log(sum(exp(x - max))) along `dim`.
+public func logSoftmax(_ t: Tensor, dim: Int) throws -> Tensor {
+    let fn = "log_softmax"
+    let l = try softmaxLayout(t, dim, fn)
+    let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
+    softmaxForward(t.floats, out.floats, outer: l.outer, n: l.n, inner: l.inner, log: true)
+    let y = out.detach()
+    return out.recorded("LogSoftmaxBackward", [t]) { g in
+        // forward: y = x - max - log(sum(exp(x - max)))  =>  dx = g - exp(y) * sum(g)
+        let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, "log_softmax_backward")
+        softmaxBackward(y.floats, g.floats, dx.floats, outer: l.outer, n: l.n, inner: l.inner, log: true)
+        return [dx]
+    }
+}
+
+/// torch.logsumexp(t, dims, keepdim): log(sum(exp(x))) over `dims` (all when empty), computed
+/// as m + log(sum(exp(x - m))) with m the maximum (0 where it is infinite, as PyTorch). An
+/// empty reduction gives -inf.
+public func logsumexp(_ t: Tensor, dims: [Int], keepdim: Bool = false) throws -> Tensor {
+    let fn = "logsumexp"
+    try t.requireFloat(fn)
+    let ds = try reductionDims(dims, t.rank, fn)
+    let rows = try ReductionRows(t, ds, fn)
+    let out = try Tensor(empty: reducedShape(t.shape, ds, keepdim: keepdim), dtype: .float32, zeroed: false, fn)
+    logSumExp(rows.data.floats, out.floats, outer: rows.count, n: rows.n, inner: 1)
+    let y = out.detach()
+    return out.recorded("LogsumexpBackward", [t]) { g in
+        // forward: out = log(sum(exp(x)))  =>  dx = g * exp(x - out)
+        let gr = try Tensor(empty: [rows.count, rows.n], dtype: .float32, zeroed: false, "logsumexp_backward")
+        logSumExpBackward(rows.data.floats, y.floats, g.floats, gr.floats, rows: rows.count, n: rows.n)
+        return [try rows.unpermute(gr, t.shape, "logsumexp_backward")]
+    }
+}
