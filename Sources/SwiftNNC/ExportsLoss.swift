@@ -1,0 +1,47 @@
+// Loss functions (swiftnn/loss.h).
+import CSwiftNN
+import SwiftNN
+
+/// A C snn_reduction, validated (an enum argument from C or ctypes may hold any integer).
+func reductionArg(_ r: snn_reduction, _ fn: String) throws -> Reduction {
+    guard let v = Int32(exactly: r.rawValue), let red = Reduction(rawValue: v) else {
+        throw SNNError(.invalidArgument, "\(fn): reduction \(r.rawValue) is not one of SNN_REDUCTION_NONE (0), SNN_REDUCTION_MEAN (1), SNN_REDUCTION_SUM (2)")
+    }
+    return red
+}
+
+/// Shared body of the `out = loss(input, target, ...)` exports.
+func lossExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                _ reduction: snn_reduction, _ fn: String, _ inputName: String,
+                _ op: (Tensor, Tensor, Reduction) throws -> Tensor) -> snn_status {
+    boundary {
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(input, fn, inputName)
+        let t = try tensorArg(target, fn, "target")
+        give(try op(x, t, try reductionArg(reduction, fn)), o)
+    }
+}
+
+@c @implementation
+public func snn_loss_cross_entropy(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logits: OpaquePointer?, _ target: OpaquePointer?,
+                                   _ reduction: snn_reduction, _ ignoreIndex: Int64, _ labelSmoothing: Float) -> snn_status {
+    let fn = "snn_loss_cross_entropy"
+    return lossExport(out, logits, target, reduction, fn, "logits") { x, t, r in
+        try crossEntropy(x, t, reduction: r, ignoreIndex: try intArg(ignoreIndex, fn, "ignore_index"), labelSmoothing: labelSmoothing)
+    }
+}
+
+@c @implementation
+public func snn_loss_nll(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logProbs: OpaquePointer?, _ target: OpaquePointer?,
+                         _ reduction: snn_reduction, _ ignoreIndex: Int64) -> snn_status {
+    let fn = "snn_loss_nll"
+    return lossExport(out, logProbs, target, reduction, fn, "log_probs") { x, t, r in
+        try nllLoss(x, t, reduction: r, ignoreIndex: try intArg(ignoreIndex, fn, "ignore_index"))
+    }
+}
+
+@c @implementation
+public func snn_loss_mse(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                         _ reduction: snn_reduction) -> snn_status {
+    lossExport(out, input, target, reduction, "snn_loss_mse", "input") { x, t, r in try mseLoss(x, t, reduction: r) }
+}
