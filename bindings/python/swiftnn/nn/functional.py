@@ -1,0 +1,83 @@
+"""torch.nn.functional for SwiftNN: losses and softmax with PyTorch's names, argument names and
+defaults (`import swiftnn.nn.functional as F`). Each loss is one engine op with a fused backward."""
+import warnings
+
+from .._lib import lib
+from ..reduce import log_softmax as _log_softmax, softmax as _softmax
+from ..tensor import Tensor, _new
+
+# ---- Activations -----------------------------------------------------------------------------
+# relu, tanh and sigmoid are defined in swiftnn/elementwise.py and re-exported here, next to
+# softmax and log_softmax.
+
+
+def _softmax_dim(input, dim, fn):
+    # PyTorch's legacy rule when dim is omitted (deprecated there too).
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {fn} has been deprecated. "
+                      "Change the call to include dim=X as an argument.", stacklevel=3)
+        return 0 if input.ndim in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """F.softmax: exp(x - max) / sum(exp(x - max)) along `dim`."""
+    return _softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """F.log_softmax: x - max - log(sum(exp(x - max))) along `dim`."""
+    return _log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
+
+
+# ---- Losses ----------------------------------------------------------------------------------
+
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}  # snn_reduction
+
+
+def _reduction(reduction, size_average, reduce):
+    if size_average is not None or reduce is not None:
+        # PyTorch's deprecated size_average / reduce pair, mapped as it maps them.
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _REDUCTIONS[reduction]
+
+
+def _tensors(fn, input, target):
+    for name, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' must be a Tensor, not {type(t).__name__}")
+
+
+def _no_weight(fn, weight):
+    if weight is not None:
+        raise NotImplementedError(f"swiftnn.nn.functional.{fn}: class weights (weight=) are not supported")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """F.cross_entropy from logits with int64 class targets: input [N, C] / [N, C, d1, ...] / [C],
+    target [N] / [N, d1, ...] / []. 'mean' averages over targets != ignore_index."""
+    _no_weight("cross_entropy", weight)
+    _tensors("cross_entropy", input, target)
+    r = _reduction(reduction, size_average, reduce)
+    return _new(lib.snn_loss_cross_entropy, input._h, target._h, r, int(ignore_index), float(label_smoothing))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """F.nll_loss on log-probabilities (e.g. from log_softmax over dim 1); shapes as cross_entropy."""
+    _no_weight("nll_loss", weight)
+    _tensors("nll_loss", input, target)
+    r = _reduction(reduction, size_average, reduce)
+    return _new(lib.snn_loss_nll, input._h, target._h, r, int(ignore_index))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """F.mse_loss: (input - target)^2, broadcasting the two, reduced by `reduction`."""
+    _no_weight("mse_loss", weight)
+    _tensors("mse_loss", input, target)
+    r = _reduction(reduction, size_average, reduce)
+    return _new(lib.snn_loss_mse, input._h, target._h, r)
