@@ -25,12 +25,26 @@ func extremeAlongDim(_ t: Tensor, _ d: Int, largest: Bool, keepdim: Bool, _ fn: 
     let values = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
     let indices = try Tensor(empty: shape, dtype: .int64, zeroed: false, fn)
     let px = t.floats, pv = values.floats, pi = indices.int64s
-    let inner = layout.inner
+    let inner = layout.inner, n = layout.n
+    if inner == 1 {
+        // The last dimension: one contiguous row per output, best kept in registers.
+        for o in 0..<layout.outer {
+            let row = px + o * n
+            var best = row[0], index = 0
+            for k in 1..<n where beats(row[k], best, largest) {
+                best = row[k]
+                index = k
+            }
+            pv[o] = best
+            pi[o] = Int64(index)
+        }
+        return (values, indices)
+    }
     for o in 0..<layout.outer {
         // Running best across the dimension, `inner` positions at a time (reads stay in order).
-        let base = px + o * layout.n * inner, vb = pv + o * inner, ib = pi + o * inner
+        let base = px + o * n * inner, vb = pv + o * inner, ib = pi + o * inner
         for i in 0..<inner { vb[i] = base[i]; ib[i] = 0 }
-        for k in 1..<layout.n {
+        for k in 1..<n {
             let row = base + k * inner
             for i in 0..<inner where beats(row[i], vb[i], largest) {
                 vb[i] = row[i]
