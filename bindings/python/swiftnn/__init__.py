@@ -10,6 +10,8 @@ from ._lib import (AutogradError, DTypeError, FormatError, InternalError, Invali
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
 from .autograd import is_grad_enabled, no_grad
+from .serialization import load, save
+from . import nn
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
