@@ -8,7 +8,7 @@ public func relu(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "relu") { $0 < 0 ? 0 : $0 }
     return out.recorded("ReluBackward", [t]) { g in
         // forward: out = max(t, 0)
-        [try zipMap(g, out, "relu_backward") { g, y in y <= 0 ? 0 : g }]
+        [try broadcastBinary(g, out, "relu_backward") { g, y in y <= 0 ? 0 : g }]
     }
 }
 
@@ -17,7 +17,7 @@ public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor
     let out = try unaryMap(t, "leaky_relu") { $0 > 0 ? $0 : $0 * negativeSlope }
     return out.recorded("LeakyReluBackward", [t]) { g in
         // forward: out = t > 0 ? t : t * slope
-        [try zipMap(g, t, "leaky_relu_backward") { g, x in x > 0 ? g : g * negativeSlope }]
+        [try broadcastBinary(g, t, "leaky_relu_backward") { g, x in x > 0 ? g : g * negativeSlope }]
     }
 }
 
@@ -27,7 +27,7 @@ public func relu6(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "relu6") { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }
     return out.recorded("HardtanhBackward", [t]) { g in
         // forward: out = min(max(t, 0), 6)
-        [try zipMap(g, t, "relu6_backward") { g, x in x <= 0 || x >= 6 ? 0 : g }]
+        [try broadcastBinary(g, t, "relu6_backward") { g, x in x <= 0 || x >= 6 ? 0 : g }]
     }
 }
 
@@ -54,9 +54,9 @@ public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor 
         // forward: out = min(max(t, lo), hi)
         let bfn = "clamp_backward"
         switch (lo, hi) {
-        case let (lo?, hi?): return [try zipMap(g, t, bfn) { g, x in x >= lo && x <= hi ? g : 0 }]
-        case let (lo?, nil): return [try zipMap(g, t, bfn) { g, x in x >= lo ? g : 0 }]
-        case let (nil, hi?): return [try zipMap(g, t, bfn) { g, x in x <= hi ? g : 0 }]
+        case let (lo?, hi?): return [try broadcastBinary(g, t, bfn) { g, x in x >= lo && x <= hi ? g : 0 }]
+        case let (lo?, nil): return [try broadcastBinary(g, t, bfn) { g, x in x >= lo ? g : 0 }]
+        case let (nil, hi?): return [try broadcastBinary(g, t, bfn) { g, x in x <= hi ? g : 0 }]
         case (nil, nil): return [g]
         }
     }

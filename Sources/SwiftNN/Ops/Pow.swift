@@ -29,7 +29,7 @@ public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
         // forward: out = t ^ e
         if exponent == 0 { return [try Tensor.zeros(t.shape)] }
         let d = try unaryKernel(t, "pow_backward") { powScalarKernel($0, $1, $2, exponent - 1) }
-        return [try zipMap(g, d, "pow_backward") { g, p in g * (exponent * p) }]
+        return [try broadcastBinary(g, d, "pow_backward") { g, p in g * (exponent * p) }]
     }
 }
 

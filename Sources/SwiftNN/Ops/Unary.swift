@@ -26,19 +26,6 @@ func unaryKernel(_ t: Tensor, _ fn: String,
     return out
 }
 
-/// out = op(a, b) for two float32 tensors of one shape: a gradient and a saved input or output.
-/// The autograd engine guarantees equal shapes; the check keeps a bug from reading out of bounds.
-@inline(__always)
-func zipMap(_ a: Tensor, _ b: Tensor, _ fn: String, _ op: (Float, Float) -> Float) throws -> Tensor {
-    guard a.shape == b.shape, a.dtype == .float32, b.dtype == .float32 else {
-        throw SNNError(.internalError, "\(fn): operands of shapes \(fmt(a.shape)) (\(a.dtype.name)) and \(fmt(b.shape)) (\(b.dtype.name)), expected one float32 shape")
-    }
-    let out = try Tensor(empty: a.shape, dtype: .float32, zeroed: false, fn)
-    let pa = a.floats, pb = b.floats, po = out.floats
-    for i in 0..<out.count { po[i] = op(pa[i], pb[i]) }
-    return out
-}
-
 /// torch.neg: -t.
 public func neg(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "neg") { -$0 }
@@ -53,7 +40,7 @@ public func exp(_ t: Tensor) throws -> Tensor {
     let out = try unaryKernel(t, "exp", expKernel)
     return out.recorded("ExpBackward", [t]) { g in
         // forward: out = exp(t); d/dt = out
-        [try zipMap(g, out, "exp_backward", *)]
+        [try broadcastBinary(g, out, "exp_backward", *)]
     }
 }
 
@@ -62,7 +49,7 @@ public func log(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "log") { logf($0) }
     return out.recorded("LogBackward", [t]) { g in
         // forward: out = log(t); d/dt = 1/t
-        [try zipMap(g, t, "log_backward", /)]
+        [try broadcastBinary(g, t, "log_backward", /)]
     }
 }
 
@@ -71,7 +58,7 @@ public func sqrt(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "sqrt") { $0.squareRoot() }
     return out.recorded("SqrtBackward", [t]) { g in
         // forward: out = sqrt(t); d/dt = 1 / (2 out)
-        [try zipMap(g, out, "sqrt_backward") { g, y in g / (2 * y) }]
+        [try broadcastBinary(g, out, "sqrt_backward") { g, y in g / (2 * y) }]
     }
 }
 
@@ -80,7 +67,7 @@ public func abs(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "abs") { $0.magnitude }
     return out.recorded("AbsBackward", [t]) { g in
         // forward: out = |t|; d/dt = sign(t)
-        [try zipMap(g, t, "abs_backward") { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
+        [try broadcastBinary(g, t, "abs_backward") { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
     }
 }
 
@@ -89,7 +76,7 @@ public func tanh(_ t: Tensor) throws -> Tensor {
     let out = try unaryKernel(t, "tanh", tanhKernel)
     return out.recorded("TanhBackward", [t]) { g in
         // forward: out = tanh(t); d/dt = 1 - out^2
-        [try zipMap(g, out, "tanh_backward") { g, y in g * (1 - y * y) }]
+        [try broadcastBinary(g, out, "tanh_backward") { g, y in g * (1 - y * y) }]
     }
 }
 
@@ -98,7 +85,7 @@ public func sigmoid(_ t: Tensor) throws -> Tensor {
     let out = try unaryKernel(t, "sigmoid", sigmoidKernel)
     return out.recorded("SigmoidBackward", [t]) { g in
         // forward: out = sigmoid(t); d/dt = out (1 - out)
-        [try zipMap(g, out, "sigmoid_backward") { g, y in g * (1 - y) * y }]
+        [try broadcastBinary(g, out, "sigmoid_backward") { g, y in g * (1 - y) * y }]
     }
 }
 
