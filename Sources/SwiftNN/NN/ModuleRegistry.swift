@@ -88,3 +88,8 @@ extension JSON {
     static func ints(_ v: [Int]) -> JSON { .array(v.map { .number(Double($0)) }) }
     static func int(_ v: Int) -> JSON { .number(Double(v)) }
 }
+
+extension JSON {
+    /// A Float as the shortest decimal that reads back to it (0.2, not 0.20000000298...).
+    static func float(_ v: Float) -> JSON { .number(Double(String(v)) ?? Double(v)) }
+}

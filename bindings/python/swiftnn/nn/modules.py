@@ -241,6 +241,28 @@ class EngineModule(Module):
     def _mh(self):
         return self._engine.value
 
+    def _config(self):
+        """Constructor arguments as the engine records them (torch's attribute names)."""
+        cfg = self.__dict__.get("_cfg")
+        if cfg is None:
+            import json
+            cfg = json.loads(read_string(lib.snn_module_architecture, self._mh)).get("config", {})
+            object.__setattr__(self, "_cfg", cfg)
+        return cfg
+
+    def __getattr__(self, name):
+        try:
+            return Module.__getattr__(self, name)
+        except AttributeError:
+            cfg = self._config() if "_engine" in self.__dict__ else {}
+            if name in cfg:
+                v = cfg[name]
+                return tuple(v) if isinstance(v, list) else v
+            raise
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v}" for k, v in self._config().items())
+
     def forward(self, input):
         return _new(lib.snn_module_forward, self._mh, input._h)
 
