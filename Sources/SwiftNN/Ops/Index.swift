@@ -130,8 +130,9 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
         shape[d] = idx.count
     }
     let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn)
-    let outer = t.rank == 0 ? 1 : product(t.shape[..<d])
-    let inner = t.rank == 0 ? 1 : product(t.shape[(d + 1)...])
+    // Block sizes only matter (and are only exact) when there are elements to move.
+    let outer = t.rank == 0 || out.count == 0 ? 1 : product(t.shape[..<d])
+    let inner = t.rank == 0 || out.count == 0 ? 1 : product(t.shape[(d + 1)...])
     if out.count > 0 {
         switch t.dtype {
         case .float32: gatherChunks(t.floats, out.floats, idx, outer: outer, size: size, inner: inner)

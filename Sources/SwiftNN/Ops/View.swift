@@ -11,10 +11,18 @@ func checkResultRank(_ rank: Int, _ fn: String, _ shape: [Int]) throws {
     }
 }
 
-/// Product of a slice of a valid tensor shape. Never overflows: with a zero anywhere the
-/// product is 0, and without one every partial product is at most the element count.
+/// Product of part of a shape, for strides and block sizes. Exact whenever the whole tensor
+/// has elements (then every partial product is at most its count); saturates at Int.max for
+/// the dimensions of an empty tensor, whose products callers never use.
 func product(_ dims: ArraySlice<Int>) -> Int {
-    dims.contains(0) ? 0 : dims.reduce(1, *)
+    if dims.contains(0) { return 0 }
+    var n = 1
+    for d in dims {
+        let (m, o) = n.multipliedReportingOverflow(by: d)
+        if o { return .max }
+        n = m
+    }
+    return n
 }
 
 /// `shape` with its single -1 (if any) inferred so that it holds `count` elements.
@@ -84,7 +92,7 @@ public func flatten(_ t: Tensor, startDim: Int = 0, endDim: Int = -1) throws -> 
         throw SNNError.invalid("\(fn): start_dim \(startDim) comes after end_dim \(endDim) for a tensor of shape \(fmt(t.shape))")
     }
     let shape = t.rank == 0 ? [1]
-        : Array(t.shape[..<s]) + [product(t.shape[s...e])] + Array(t.shape[(e + 1)...])
+        : Array(t.shape[..<s]) + [try elementCount(Array(t.shape[s...e]), fn)] + Array(t.shape[(e + 1)...])
     let out = t.view(as: shape)
     return out.recorded("FlattenBackward", [t]) { g in
         // forward: out = t.flatten(start_dim, end_dim), the same elements in the same order
