@@ -107,9 +107,13 @@ snn_status snn_get_num_threads(int32_t *out_n);
 
 #include "swiftnn/tensor.h"
 #include "swiftnn/ops.h"
+#include "swiftnn/elementwise.h"
+#include "swiftnn/shape.h"
 #include "swiftnn/reduce.h"
 #include "swiftnn/loss.h"
 #include "swiftnn/autograd.h"
+#include "swiftnn/nn.h"
+#include "swiftnn/layers.h"
 
 #ifdef __cplusplus
 }

@@ -139,3 +139,42 @@ func boundary(_ body: () throws -> Void) -> snn_status {
         return SNN_ERR_INTERNAL
     }
 }
+
+extension Module: HandleNamed { static var handleName: String { "snn_module" } }
+
+/// Reads a NUL-terminated C string argument.
+func stringArg(_ p: UnsafePointer<CChar>?, _ fn: String, _ arg: String) throws -> String {
+    guard let p else { throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL") }
+    let n = strnlen(p, 1 << 20)
+    guard n < 1 << 20 else { throw SNNError(.invalidArgument, "\(fn): \(arg) is longer than 1 MiB (not NUL-terminated?)") }
+    return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+}
+
+/// Writes `s` NUL-terminated into buf; `outLen` gets its length. Too small a buffer is an
+/// error that still reports the length needed.
+func writeString(_ s: String, _ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+                 _ outLen: UnsafeMutablePointer<Int>?, _ fn: String) throws {
+    let bytes = Array(s.utf8)
+    outLen?.pointee = bytes.count
+    guard capacity > bytes.count else {
+        throw SNNError(.invalidArgument, "\(fn): buffer capacity \(capacity) is too small; \(bytes.count + 1) bytes needed")
+    }
+    guard let buf else { throw SNNError(.invalidArgument, "\(fn): buf is NULL") }
+    bytes.withUnsafeBufferPointer { src in
+        UnsafeMutableRawPointer(buf).copyMemory(from: src.baseAddress!, byteCount: bytes.count)
+    }
+    buf[bytes.count] = 0
+}
+
+/// Writes new handles for `tensors` into a caller array (count-only when capacity is 0).
+func giveArray(_ tensors: [Tensor], _ outs: UnsafeMutablePointer<OpaquePointer?>?, _ capacity: Int,
+               _ outCount: UnsafeMutablePointer<Int>?, _ fn: String) throws {
+    let count = try outPointer(outCount, fn, "out_count")
+    count.pointee = tensors.count
+    if outs == nil && capacity == 0 { return }
+    guard capacity >= tensors.count else {
+        throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is smaller than the \(tensors.count) results")
+    }
+    guard let outs else { throw SNNError(.invalidArgument, "\(fn): outs is NULL but capacity is \(capacity)") }
+    for (i, t) in tensors.enumerated() { outs[i] = Registry.shared.insert(t) }
+}

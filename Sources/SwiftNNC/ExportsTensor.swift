@@ -184,3 +184,11 @@ public func snn_tensor_arange(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ st
         give(try Tensor.arange(start, end, step), o)
     }
 }
+
+@c @implementation
+public func snn_tensor_copy_(_ dst: OpaquePointer?, _ src: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_copy_"
+        try tensorArg(dst, fn, "dst").copyValues(from: try tensorArg(src, fn, "src"))
+    }
+}

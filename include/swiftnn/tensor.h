@@ -49,6 +49,10 @@ snn_status snn_tensor_item(double *out, const snn_tensor *t);
 /* A new tensor with a copy of the data and no autograd history (torch.clone().detach()). */
 snn_status snn_tensor_clone(snn_tensor **out, const snn_tensor *t);
 
+/* Copies src's values into dst in place (torch's dst.copy_(src) without broadcasting): same
+ * shape and dtype required. Not recorded by autograd; every handle to dst sees the values. */
+snn_status snn_tensor_copy_(snn_tensor *dst, const snn_tensor *src);
+
 /* ---- Factories ---------------------------------------------------------------------- */
 
 /* float32 tensors filled with 0, 1 or `value`. */

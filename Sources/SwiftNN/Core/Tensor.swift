@@ -116,3 +116,15 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 }
+
+extension Tensor {
+    /// Copies `src`'s values into this tensor's storage (same shape and dtype), unrecorded.
+    public func copyValues(from src: Tensor) throws {
+        guard src.shape == shape, src.dtype == dtype else {
+            throw SNNError.shape("copy_: source has shape \(fmt(src.shape)) \(src.dtype.name), destination \(fmt(shape)) \(dtype.name)")
+        }
+        if src === self || count == 0 { return }
+        storage.raw.advanced(by: offset * dtype.byteSize)
+            .copyMemory(from: src.storage.raw.advanced(by: src.offset * src.dtype.byteSize), byteCount: count * dtype.byteSize)
+    }
+}

@@ -69,7 +69,7 @@ public struct SafeTensors {
                   e <= Double(dataCount) else {
                 throw SNNError(.format, "\(what): tensor '\(name)' has data_offsets outside the \(dataCount)-byte data buffer")
             }
-            let count = try elementCount(shape, "safetensors '\(name)'")
+            let count = try elementCount(shape, "\(what): tensor '\(name)'")
             let begin = Int(b), end = Int(e)
             guard end - begin == count * dtype.byteSize else {
                 throw SNNError(.format, "\(what): tensor '\(name)' of shape \(fmt(shape)) \(dt) needs \(count * dtype.byteSize) bytes but data_offsets span \(end - begin)")

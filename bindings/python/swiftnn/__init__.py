@@ -10,12 +10,15 @@ from ._lib import (AutogradError, DTypeError, FormatError, InternalError, Invali
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
 from .autograd import is_grad_enabled, no_grad
+from .serialization import load, save
+from . import nn
+from .elementwise import abs, clamp, exp, log, neg, pow, relu, sigmoid, sqrt, tanh  # noqa: A001 (torch's names)
+from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
-from . import nn  # noqa: E402
 
 __version__ = _lib.snn_version().decode()
 

@@ -1,2 +1,6 @@
-"""swiftnn.nn: PyTorch's torch.nn names. Functional forms are in swiftnn.nn.functional."""
+"""swiftnn.nn: modules with PyTorch's names. Built-in layers are engine modules; subclass
+Module to compose your own, exactly as in PyTorch."""
+from .container import ModuleList, Sequential, load_model, save_model
+from .modules import EngineModule, Module, Parameter
+from .layers import LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh
 from . import functional

@@ -3,12 +3,13 @@ defaults (`import swiftnn.nn.functional as F`). Each loss is one engine op with 
 import warnings
 
 from .._lib import lib
+from ..elementwise import leaky_relu, relu, relu6, sigmoid, tanh  # noqa: F401  (re-exported)
 from ..reduce import log_softmax as _log_softmax, softmax as _softmax
 from ..tensor import Tensor, _new
 
 # ---- Activations -----------------------------------------------------------------------------
-# relu, tanh and sigmoid are defined in swiftnn/elementwise.py and re-exported here, next to
-# softmax and log_softmax.
+# relu, leaky_relu, relu6, tanh and sigmoid are swiftnn/elementwise.py's (imported above, with
+# torch's signatures); softmax and log_softmax follow.
 
 
 def _softmax_dim(input, dim, fn):

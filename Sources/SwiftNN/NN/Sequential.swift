@@ -1,0 +1,33 @@
+// Sequential: children applied in order, named "0", "1", ... as in PyTorch (or given names).
+
+public final class Sequential: Module {
+    public init(_ layers: [Module]) {
+        super.init()
+        for (i, l) in layers.enumerated() { registerChild(String(i), l) }
+    }
+
+    public init(named layers: [(String, Module)]) throws {
+        super.init()
+        var seen = Set<String>()
+        for (n, l) in layers {
+            guard !n.isEmpty, !n.contains("."), seen.insert(n).inserted else {
+                throw SNNError.invalid("Sequential: child name '\(n)' is empty, contains '.', or repeats")
+            }
+            registerChild(n, l)
+        }
+    }
+
+    public override var typeName: String { "Sequential" }
+    public override var isContainer: Bool { true }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        var x = input
+        for (_, m) in children { x = try m.forward(x) }
+        return x
+    }
+
+    /// Appends a layer named by its position.
+    public func append(_ m: Module) {
+        registerChild(String(children.count), m)
+    }
+}

@@ -1,0 +1,63 @@
+// Piecewise-linear elementwise ops: relu, leaky_relu, relu6 (hardtanh to [0, 6]) and clamp.
+// Forward propagates nan; each pullback copies PyTorch's rule at the kinks and at nan, which
+// differ by op: relu and relu6 pass nothing at their kinks, clamp passes the bounds inclusive.
+
+/// torch.relu: max(t, 0), nan stays nan. Gradient: g where out > 0 (PyTorch's threshold_backward
+/// passes g at nan too, since nan <= 0 is false).
+public func relu(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "relu") { $0 < 0 ? 0 : $0 }
+    return out.recorded("ReluBackward", [t]) { g in
+        // forward: out = max(t, 0)
+        [try broadcastBinary(g, out, "relu_backward") { g, y in y <= 0 ? 0 : g }]
+    }
+}
+
+/// torch.nn.functional.leaky_relu: t where t > 0, else t * negativeSlope.
+public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor {
+    let out = try unaryMap(t, "leaky_relu") { $0 > 0 ? $0 : $0 * negativeSlope }
+    return out.recorded("LeakyReluBackward", [t]) { g in
+        // forward: out = t > 0 ? t : t * slope
+        [try broadcastBinary(g, t, "leaky_relu_backward") { g, x in x > 0 ? g : g * negativeSlope }]
+    }
+}
+
+/// torch.nn.functional.relu6: min(max(t, 0), 6) (hardtanh with bounds 0 and 6). Gradient: g
+/// strictly inside (0, 6), as PyTorch's hardtanh_backward (and at nan).
+public func relu6(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "relu6") { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }
+    return out.recorded("HardtanhBackward", [t]) { g in
+        // forward: out = min(max(t, 0), 6)
+        [try broadcastBinary(g, t, "relu6_backward") { g, x in x <= 0 || x >= 6 ? 0 : g }]
+    }
+}
+
+/// torch.clamp(t, min, max); either bound may be nil but not both. As in PyTorch: min > max
+/// gives max everywhere, a nan bound gives nan everywhere, nan in t stays nan. Gradient: g
+/// where min <= t <= max (inclusive), 0 elsewhere and at nan.
+public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor {
+    let fn = "clamp"
+    let out: Tensor
+    switch (lo, hi) {
+    case let (lo?, hi?):
+        out = try unaryMap(t, fn) { x in
+            let y = x < lo || lo.isNaN ? lo : x
+            return y > hi || hi.isNaN ? hi : y
+        }
+    case let (lo?, nil):
+        out = try unaryMap(t, fn) { x in x < lo || lo.isNaN ? lo : x }
+    case let (nil, hi?):
+        out = try unaryMap(t, fn) { x in x > hi || hi.isNaN ? hi : x }
+    case (nil, nil):
+        throw SNNError.invalid("\(fn): at least one of min or max must be given (neither bound was passed)")
+    }
+    return out.recorded("ClampBackward", [t]) { g in
+        // forward: out = min(max(t, lo), hi)
+        let bfn = "clamp_backward"
+        switch (lo, hi) {
+        case let (lo?, hi?): return [try broadcastBinary(g, t, bfn) { g, x in x >= lo && x <= hi ? g : 0 }]
+        case let (lo?, nil): return [try broadcastBinary(g, t, bfn) { g, x in x >= lo ? g : 0 }]
+        case let (nil, hi?): return [try broadcastBinary(g, t, bfn) { g, x in x <= hi ? g : 0 }]
+        case (nil, nil): return [g]
+        }
+    }
+}

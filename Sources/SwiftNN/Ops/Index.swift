@@ -1,0 +1,154 @@
+// Indexing along one dimension: slice (start:end:step with Python's clamping), select (one
+// index, dimension removed) and index_select (a list of indices). A slice that is one
+// contiguous block of the input is a view; otherwise a strided copy. The pullbacks scatter the
+// gradient into zeros shaped like the input (index_select adds, so repeated indices accumulate).
+import SwiftNNKernels
+
+/// Elements start, start+step, ... (n of them) along dimension `d` of `t`, the dimension kept
+/// with size n. Arguments are validated and in range; a view when the result is contiguous.
+func narrowed(_ t: Tensor, _ d: Int, _ start: Int, _ n: Int, _ step: Int, _ fn: String) throws -> Tensor {
+    var shape = t.shape
+    shape[d] = n
+    let count = try elementCount(shape, fn)
+    if count == 0 { return try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn) }
+    let inner = product(t.shape[(d + 1)...])
+    if product(t.shape[..<d]) == 1 && (step == 1 || n == 1) {
+        return Tensor(shape: shape, dtype: t.dtype, storage: t.storage, offset: t.offset + start * inner, count: count)
+    }
+    let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn)
+    var strides = contiguousStrides(t.shape)
+    strides[d] *= step
+    copyStrided(shape, from: t, start * inner, strides, to: out, 0, contiguousStrides(shape))
+    return out
+}
+
+/// The adjoint of `narrowed`: zeros of `shape` with `g` written at start, start+step, ... of `d`.
+func narrowedBackward(_ g: Tensor, _ shape: [Int], _ d: Int, _ start: Int, _ step: Int, _ fn: String) throws -> Tensor {
+    let out = try Tensor(empty: shape, dtype: .float32, zeroed: true, fn)
+    if g.count == 0 { return out }
+    var strides = contiguousStrides(shape)
+    let offset = start * strides[d]
+    strides[d] *= step
+    copyStrided(g.shape, from: g, 0, contiguousStrides(g.shape), to: out, offset, strides)
+    return out
+}
+
+/// Python's slice clamping of start:end along a dimension of `size`: negative values count
+/// from the end, then both are clamped into 0...size (end no smaller than start).
+func clampedRange(_ start: Int, _ end: Int, _ size: Int) -> (start: Int, length: Int) {
+    var s = start < 0 ? start + size : start
+    var e = end < 0 ? end + size : end
+    s = min(max(s, 0), size)
+    e = min(max(e, s), size)
+    return (s, e - s)
+}
+
+/// torch's t[..., start:end:step, ...] along `dim`, with Python's clamping of out-of-range and
+/// negative start/end; step >= 1 (PyTorch has no negative steps). `end: .max` means "to the end".
+public func slice(_ t: Tensor, dim: Int, start: Int = 0, end: Int = .max, step: Int = 1) throws -> Tensor {
+    let fn = "slice"
+    guard t.rank >= 1 else {
+        throw SNNError.range("\(fn): a 0-dim tensor (shape []) cannot be sliced")
+    }
+    let d = try wrapDim(dim, t.rank, fn)
+    guard step >= 1 else {
+        throw SNNError.invalid("\(fn): step must be positive, got \(step) (tensor of shape \(fmt(t.shape)), dim \(dim))")
+    }
+    let (s, len) = clampedRange(start, end, t.shape[d])
+    let n = len == 0 ? 0 : (len - 1) / step + 1
+    let st = n <= 1 ? 1 : step  // a huge step that picks one element must not overflow strides
+    let out = try narrowed(t, d, s, n, st, fn)
+    return out.recorded("SliceBackward", [t]) { g in
+        // forward: out = t[..., start:end:step, ...] along dim (clamped)
+        [try narrowedBackward(g, t.shape, d, s, st, "slice_backward")]
+    }
+}
+
+/// torch.select: the slice at `index` along `dim`, that dimension removed. Negative indices
+/// count from the end; out of range is an `outOfRange` error.
+public func select(_ t: Tensor, dim: Int, index: Int) throws -> Tensor {
+    let fn = "select"
+    guard t.rank >= 1 else {
+        throw SNNError.range("\(fn): cannot select from a 0-dim tensor (shape [])")
+    }
+    let d = try wrapDim(dim, t.rank, fn)
+    let size = t.shape[d]
+    guard index >= -size, index < size else {
+        throw SNNError.range("\(fn): index \(index) out of range for a tensor of shape \(fmt(t.shape)) at dimension \(d) (size \(size))")
+    }
+    let i = index < 0 ? index + size : index
+    var shape = t.shape
+    shape.remove(at: d)
+    let kept = try narrowed(t, d, i, 1, 1, fn)
+    let keptShape = kept.shape
+    let out = kept.view(as: shape)
+    return out.recorded("SelectBackward", [t]) { g in
+        // forward: out = t.select(dim, index)  =>  g placed at index along dim, zeros elsewhere
+        [try narrowedBackward(g.view(as: keptShape), t.shape, d, i, 1, "select_backward")]
+    }
+}
+
+/// Copies `inner`-element chunks: dst chunk (o, j) = src chunk (o, idx[j]), for o < outer.
+@inline(__always)
+private func gatherChunks<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ idx: [Int],
+                             outer: Int, size: Int, inner: Int) {
+    let n = idx.count
+    for o in 0..<outer {
+        for (j, k) in idx.enumerated() {
+            (dst + (o * n + j) * inner).update(from: src + (o * size + k) * inner, count: inner)
+        }
+    }
+}
+
+/// torch.index_select: the entries of `t` at positions `index` (int64, rank 0 or 1) along
+/// `dim`, in that order, repeats allowed. Every index must lie in 0..<size (no negatives, as in
+/// PyTorch). The pullback adds each gradient chunk back at its index, so repeats accumulate.
+public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
+    let fn = "index_select"
+    guard index.dtype == .int64 else {
+        throw SNNError.dtype("\(fn): index has dtype \(index.dtype.name), expected int64 (tensor of shape \(fmt(t.shape)))")
+    }
+    guard index.rank <= 1 else {
+        throw SNNError.shape("\(fn): index must be a vector (rank 0 or 1), got shape \(fmt(index.shape))")
+    }
+    let d = try wrapDim(dim, t.rank, fn)
+    let size = t.rank == 0 ? 1 : t.shape[d]
+    var idx: [Int] = []
+    idx.reserveCapacity(index.count)
+    for (j, v) in index.int64Scalars.enumerated() {
+        guard v >= 0, v < Int64(size) else {
+            throw SNNError.range("\(fn): index \(v) (at position \(j)) is out of range for dimension \(d) of size \(size) (tensor of shape \(fmt(t.shape)))")
+        }
+        idx.append(Int(v))
+    }
+    var shape = t.shape
+    if t.rank == 0 {
+        guard idx.count == 1 else {
+            throw SNNError.shape("\(fn): indexing a 0-dim tensor takes exactly one index, got \(idx.count)")
+        }
+    } else {
+        shape[d] = idx.count
+    }
+    let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn)
+    // Block sizes only matter (and are only exact) when there are elements to move.
+    let outer = t.rank == 0 || out.count == 0 ? 1 : product(t.shape[..<d])
+    let inner = t.rank == 0 || out.count == 0 ? 1 : product(t.shape[(d + 1)...])
+    if out.count > 0 {
+        switch t.dtype {
+        case .float32: gatherChunks(t.floats, out.floats, idx, outer: outer, size: size, inner: inner)
+        case .int64: gatherChunks(t.int64s, out.int64s, idx, outer: outer, size: size, inner: inner)
+        }
+    }
+    return out.recorded("IndexSelectBackward", [t]) { g in
+        // forward: out = t.index_select(dim, index)  =>  grad.index_add_(dim, index, g)
+        let gi = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, "index_select_backward")
+        if g.count == 0 { return [gi] }
+        let n = idx.count, pg = g.floats, pi = gi.floats
+        for o in 0..<outer {
+            for (j, k) in idx.enumerated() {
+                axpy(pi + (o * size + k) * inner, pg + (o * n + j) * inner, inner)
+            }
+        }
+        return [gi]
+    }
+}

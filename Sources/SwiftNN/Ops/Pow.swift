@@ -1,0 +1,56 @@
+// Powers: torch.pow with a tensor exponent (broadcast) and with a scalar one. Scalar exponents
+// 0, 1, ±0.5, 2, 3, -1, -2 take PyTorch's exact shortcuts (x*x, sqrt, 1/x, ...) so results and
+// nan/inf cases match; others go to libm's powf (negative base, fractional exponent: nan).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// dst[i] = src[i] ^ e with PyTorch's special cases for common exponents.
+func powScalarKernel(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ e: Float) {
+    switch e {
+    case 0: for i in 0..<n { dst[i] = 1 }
+    case 1: for i in 0..<n { dst[i] = src[i] }
+    case 0.5: for i in 0..<n { dst[i] = src[i].squareRoot() }
+    case -0.5: for i in 0..<n { dst[i] = 1 / src[i].squareRoot() }
+    case 2: for i in 0..<n { dst[i] = src[i] * src[i] }
+    case 3: for i in 0..<n { dst[i] = src[i] * src[i] * src[i] }
+    case -1: for i in 0..<n { dst[i] = 1 / src[i] }
+    case -2: for i in 0..<n { dst[i] = 1 / (src[i] * src[i]) }
+    default: for i in 0..<n { dst[i] = powf(src[i], e) }
+    }
+}
+
+/// torch.pow(t, exponent) for a scalar exponent. Gradient: g * (e * t^(e-1)), zero when e = 0.
+public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
+    let out = try unaryKernel(t, "pow") { powScalarKernel($0, $1, $2, exponent) }
+    return out.recorded("PowBackward", [t]) { g in
+        // forward: out = t ^ e
+        if exponent == 0 { return [try Tensor.zeros(t.shape)] }
+        let d = try unaryKernel(t, "pow_backward") { powScalarKernel($0, $1, $2, exponent - 1) }
+        return [try broadcastBinary(g, d, "pow_backward") { g, p in g * (exponent * p) }]
+    }
+}
+
+/// torch.pow(base, exponent) elementwise with broadcasting. Gradients as PyTorch's:
+/// d/dbase = e * base^(e-1) (0 where e = 0); d/dexponent = out * log(base) (0 where base = 0
+/// and e >= 0), so a negative base gives a nan exponent gradient.
+public func pow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
+    let out = try broadcastBinary(base, exponent, "pow") { powf($0, $1) }
+    return out.recorded("PowBackward", [base, exponent]) { g in
+        // forward: out = base ^ exponent
+        var gb: Tensor? = nil, ge: Tensor? = nil
+        if base.requiresGrad {
+            let d = try broadcastBinary(base, exponent, "pow_backward") { x, e in e == 0 ? 0 : e * powf(x, e - 1) }
+            gb = try sumToShape(try broadcastBinary(g, d, "pow_backward", *), base.shape)
+        }
+        if exponent.requiresGrad {
+            let d = try broadcastBinary(base, exponent, "pow_backward") { x, e in
+                x == 0 && e >= 0 ? 0 : powf(x, e) * logf(x)
+            }
+            ge = try sumToShape(try broadcastBinary(g, d, "pow_backward", *), exponent.shape)
+        }
+        return [gb, ge]
+    }
+}

@@ -1,0 +1,107 @@
+// Ops that move or repeat elements into a new contiguous layout: transpose, permute, expand
+// (broadcast_to). Where PyTorch returns a strided view we copy once with `stridedCopy` (blocked
+// for transposes); when the element order would not change we return a view instead.
+import SwiftNNKernels
+
+/// Copies the index space `shape` from `src` (element offset, strides) into `dst` (offset,
+/// strides). Both tensors have the same dtype; the caller validated every offset and stride.
+func copyStrided(_ shape: [Int], from src: Tensor, _ srcOffset: Int, _ srcStrides: [Int],
+                 to dst: Tensor, _ dstOffset: Int, _ dstStrides: [Int]) {
+    switch src.dtype {
+    case .float32: stridedCopy(shape, src.floats + srcOffset, srcStrides, dst.floats + dstOffset, dstStrides)
+    case .int64: stridedCopy(shape, src.int64s + srcOffset, srcStrides, dst.int64s + dstOffset, dstStrides)
+    }
+}
+
+/// `t` with its dimensions reordered (output dimension i is input dimension perm[i]); `perm`
+/// is a validated permutation. A view when the non-singleton dimensions keep their order.
+func permuted(_ t: Tensor, _ perm: [Int], _ fn: String) throws -> Tensor {
+    let shape = perm.map { t.shape[$0] }
+    let moving = perm.filter { t.shape[$0] != 1 }
+    if moving == moving.sorted() { return t.view(as: shape) }
+    let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn)
+    if out.count == 0 { return out }
+    let strides = contiguousStrides(t.shape)
+    copyStrided(shape, from: t, 0, perm.map { strides[$0] }, to: out, 0, contiguousStrides(shape))
+    return out
+}
+
+/// torch.transpose: dimensions dim0 and dim1 swapped (a copy; a view if nothing moves).
+public func transpose(_ t: Tensor, _ dim0: Int, _ dim1: Int) throws -> Tensor {
+    let fn = "transpose"
+    let a = try wrapDim(dim0, t.rank, fn), b = try wrapDim(dim1, t.rank, fn)
+    var perm = Array(0..<t.rank)
+    if t.rank > 0 { perm.swapAt(a, b) }
+    let out = try permuted(t, perm, fn)
+    return out.recorded("TransposeBackward", [t]) { g in
+        // forward: out = t.transpose(dim0, dim1); a swap is its own inverse
+        [try permuted(g, perm, "transpose_backward")]
+    }
+}
+
+/// torch.permute: output dimension i is input dimension dims[i]; `dims` must be a permutation
+/// of the input's dimensions (negative values count from the end).
+public func permute(_ t: Tensor, _ dims: [Int]) throws -> Tensor {
+    let fn = "permute"
+    guard dims.count == t.rank else {
+        throw SNNError.shape("\(fn): dims \(fmt(dims)) has \(dims.count) entries but the tensor of shape \(fmt(t.shape)) has \(t.rank) dimensions")
+    }
+    var perm: [Int] = []
+    var seen = Set<Int>()
+    for d in dims {
+        let w = try wrapDim(d, t.rank, fn)
+        guard seen.insert(w).inserted else {
+            throw SNNError.invalid("\(fn): dims \(fmt(dims)) is not a permutation of the dimensions of a tensor of shape \(fmt(t.shape)) (dimension \(w) repeats)")
+        }
+        perm.append(w)
+    }
+    var inverse = perm
+    for (i, p) in perm.enumerated() { inverse[p] = i }
+    let out = try permuted(t, perm, fn)
+    return out.recorded("PermuteBackward", [t]) { g in
+        // forward: out = t.permute(dims)  =>  grad = g.permute(inverse of dims)
+        [try permuted(g, inverse, "permute_backward")]
+    }
+}
+
+/// torch.Tensor.expand / torch.broadcast_to: `t` repeated along its size-1 dimensions (and new
+/// leading ones) to `shape`; -1 keeps a dimension's size. The result is a contiguous copy; the
+/// pullback sums the gradient back over the repeated dimensions.
+public func expand(_ t: Tensor, to shape: [Int]) throws -> Tensor {
+    let fn = "expand"
+    guard shape.count >= t.rank else {
+        throw SNNError.shape("\(fn): the number of sizes in \(fmt(shape)) (\(shape.count)) must be at least the rank of the tensor of shape \(fmt(t.shape)) (\(t.rank))")
+    }
+    try checkResultRank(shape.count, fn, shape)
+    let lead = shape.count - t.rank
+    var target = shape
+    for (i, s) in shape.enumerated() {
+        if i < lead {
+            guard s >= 0 else {
+                throw SNNError.invalid("\(fn): size \(s) is not allowed in the new leading dimension \(i) of \(fmt(shape)) (tensor of shape \(fmt(t.shape)))")
+            }
+            continue
+        }
+        let own = t.shape[i - lead]
+        if s == -1 { target[i] = own; continue }
+        guard s >= 0 else {
+            throw SNNError.invalid("\(fn): invalid size \(s) at index \(i) of \(fmt(shape)) (sizes are >= 0, or -1 to keep one)")
+        }
+        guard own == 1 || own == s else {
+            throw SNNError.shape("\(fn): the expanded size \(s) must match the existing size \(own) at non-singleton dimension \(i); target sizes \(fmt(shape)), tensor of shape \(fmt(t.shape))")
+        }
+    }
+    let out: Tensor
+    if target == t.shape {
+        out = t.view(as: target)
+    } else {
+        out = try Tensor(empty: target, dtype: t.dtype, zeroed: false, fn)
+        if out.count > 0 {
+            copyStrided(target, from: t, 0, broadcastStrides(t.shape, to: target), to: out, 0, contiguousStrides(target))
+        }
+    }
+    return out.recorded("ExpandBackward", [t]) { g in
+        // forward: out = t.expand(shape)  =>  grad = g summed over the repeated dimensions
+        [try sumToShape(g, t.shape)]
+    }
+}

@@ -1,0 +1,94 @@
+// Elementwise math of one tensor: neg, exp, log, sqrt, abs, tanh, sigmoid. Pullbacks reuse the
+// output where that is cheaper (exp, sqrt, tanh, sigmoid). NaN and inf follow IEEE as in
+// PyTorch: log of a negative is nan, log(0) is -inf, sqrt of a negative is nan.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SwiftNNKernels
+
+/// out = op(t) elementwise, into a new contiguous float32 tensor of t's shape.
+@inline(__always)
+func unaryMap(_ t: Tensor, _ fn: String, _ op: (Float) -> Float) throws -> Tensor {
+    try unaryKernel(t, fn) { src, dst, n in
+        for i in 0..<n { dst[i] = op(src[i]) }
+    }
+}
+
+/// out = kernel(t) for a raw-pointer kernel `(src, dst, count)`, after validating t's dtype.
+@inline(__always)
+func unaryKernel(_ t: Tensor, _ fn: String,
+                 _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) throws -> Tensor {
+    try t.requireFloat(fn)
+    let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
+    kernel(t.floats, out.floats, t.count)
+    return out
+}
+
+/// torch.neg: -t.
+public func neg(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "neg") { -$0 }
+    return out.recorded("NegBackward", [t]) { g in
+        // forward: out = -t
+        [try unaryMap(g, "neg_backward") { -$0 }]
+    }
+}
+
+/// torch.exp: e^t; overflows to inf above about 88.72, underflows to 0 below about -103.9.
+public func exp(_ t: Tensor) throws -> Tensor {
+    let out = try unaryKernel(t, "exp", expKernel)
+    return out.recorded("ExpBackward", [t]) { g in
+        // forward: out = exp(t); d/dt = out
+        [try broadcastBinary(g, out, "exp_backward", *)]
+    }
+}
+
+/// torch.log: natural logarithm; log(0) = -inf, log of a negative number = nan.
+public func log(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "log") { logf($0) }
+    return out.recorded("LogBackward", [t]) { g in
+        // forward: out = log(t); d/dt = 1/t
+        [try broadcastBinary(g, t, "log_backward", /)]
+    }
+}
+
+/// torch.sqrt; sqrt of a negative number is nan, and the gradient at 0 is inf.
+public func sqrt(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "sqrt") { $0.squareRoot() }
+    return out.recorded("SqrtBackward", [t]) { g in
+        // forward: out = sqrt(t); d/dt = 1 / (2 out)
+        [try broadcastBinary(g, out, "sqrt_backward") { g, y in g / (2 * y) }]
+    }
+}
+
+/// torch.abs. The gradient is sign(t): 0 at 0 and at nan, as in PyTorch.
+public func abs(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "abs") { $0.magnitude }
+    return out.recorded("AbsBackward", [t]) { g in
+        // forward: out = |t|; d/dt = sign(t)
+        [try broadcastBinary(g, t, "abs_backward") { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
+    }
+}
+
+/// torch.tanh (SIMD, within 1e-6 relative of libm's tanhf).
+public func tanh(_ t: Tensor) throws -> Tensor {
+    let out = try unaryKernel(t, "tanh", tanhKernel)
+    return out.recorded("TanhBackward", [t]) { g in
+        // forward: out = tanh(t); d/dt = 1 - out^2
+        [try broadcastBinary(g, out, "tanh_backward") { g, y in g * (1 - y * y) }]
+    }
+}
+
+/// torch.sigmoid: 1 / (1 + exp(-t)) (SIMD, within 1e-6 relative of the libm formula).
+public func sigmoid(_ t: Tensor) throws -> Tensor {
+    let out = try unaryKernel(t, "sigmoid", sigmoidKernel)
+    return out.recorded("SigmoidBackward", [t]) { g in
+        // forward: out = sigmoid(t); d/dt = out (1 - out)
+        [try broadcastBinary(g, out, "sigmoid_backward") { g, y in g * (1 - y) * y }]
+    }
+}
+
+extension Tensor {
+    public static prefix func - (t: Tensor) throws -> Tensor { try neg(t) }
+}

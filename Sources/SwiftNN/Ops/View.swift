@@ -1,0 +1,136 @@
+// Shape ops that only reinterpret the shape: reshape/view, flatten, squeeze, unsqueeze. Tensors
+// are always contiguous row-major, so each is a view sharing the input's storage; each pullback
+// reinterprets the gradient back to the input's shape.
+
+/// Largest rank a shape op may produce (SNN_MAX_NDIM in the C header).
+let maxShapeOpRank = 16
+
+func checkResultRank(_ rank: Int, _ fn: String, _ shape: [Int]) throws {
+    guard rank <= maxShapeOpRank else {
+        throw SNNError.invalid("\(fn): the result would have rank \(rank) (from shape \(fmt(shape))); at most \(maxShapeOpRank) dimensions are supported")
+    }
+}
+
+/// Product of part of a shape, for strides and block sizes. Exact whenever the whole tensor
+/// has elements (then every partial product is at most its count); saturates at Int.max for
+/// the dimensions of an empty tensor, whose products callers never use.
+func product(_ dims: ArraySlice<Int>) -> Int {
+    if dims.contains(0) { return 0 }
+    var n = 1
+    for d in dims {
+        let (m, o) = n.multipliedReportingOverflow(by: d)
+        if o { return .max }
+        n = m
+    }
+    return n
+}
+
+/// `shape` with its single -1 (if any) inferred so that it holds `count` elements.
+func inferShape(_ shape: [Int], count: Int, of input: [Int], _ fn: String) throws -> [Int] {
+    try checkResultRank(shape.count, fn, shape)
+    var inferred: Int? = nil
+    var known = 1
+    for (i, d) in shape.enumerated() {
+        if d == -1 {
+            guard inferred == nil else {
+                throw SNNError.invalid("\(fn): only one dimension can be inferred (-1), got shape \(fmt(shape))")
+            }
+            inferred = i
+        } else if d < 0 {
+            throw SNNError.invalid("\(fn): invalid size \(d) at index \(i) of shape \(fmt(shape)) (sizes are >= 0, or -1 to infer one)")
+        } else {
+            let (m, o) = known.multipliedReportingOverflow(by: d)
+            guard !o, m <= maxElementCount else {
+                throw SNNError.shape("\(fn): shape \(fmt(shape)) is invalid for an input of shape \(fmt(input)) (\(count) elements)")
+            }
+            known = m
+        }
+    }
+    guard let i = inferred else {
+        guard known == count else {
+            throw SNNError.shape("\(fn): shape \(fmt(shape)) is invalid for an input of shape \(fmt(input)) (\(count) elements)")
+        }
+        return shape
+    }
+    guard known != 0 else {
+        throw SNNError.shape(count == 0
+            ? "\(fn): cannot reshape an input of shape \(fmt(input)) (0 elements) into shape \(fmt(shape)): the -1 could be any size"
+            : "\(fn): shape \(fmt(shape)) is invalid for an input of shape \(fmt(input)) (\(count) elements)")
+    }
+    guard count % known == 0 else {
+        throw SNNError.shape("\(fn): shape \(fmt(shape)) is invalid for an input of shape \(fmt(input)) (\(count) elements)")
+    }
+    var out = shape
+    out[i] = count / known
+    return out
+}
+
+/// torch.reshape: the same elements, in the same order, in `shape`; one size may be -1 (inferred).
+/// The element counts must agree. The result shares storage with `t`.
+public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
+    let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "reshape"))
+    return out.recorded("ViewBackward", [t]) { g in
+        // forward: out = t.reshape(shape), the same elements in the same order
+        [g.view(as: t.shape)]
+    }
+}
+
+/// Tensor.view: identical to `reshape` (every tensor is contiguous, so every reshape is a view).
+public func view(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
+    let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "view"))
+    return out.recorded("ViewBackward", [t]) { g in
+        // forward: out = t.view(shape), the same elements in the same order
+        [g.view(as: t.shape)]
+    }
+}
+
+/// torch.flatten: dimensions startDim...endDim merged into one. A 0-d tensor becomes shape [1].
+public func flatten(_ t: Tensor, startDim: Int = 0, endDim: Int = -1) throws -> Tensor {
+    let fn = "flatten"
+    let s = try wrapDim(startDim, t.rank, fn), e = try wrapDim(endDim, t.rank, fn)
+    guard s <= e else {
+        throw SNNError.invalid("\(fn): start_dim \(startDim) comes after end_dim \(endDim) for a tensor of shape \(fmt(t.shape))")
+    }
+    let shape = t.rank == 0 ? [1]
+        : Array(t.shape[..<s]) + [try elementCount(Array(t.shape[s...e]), fn)] + Array(t.shape[(e + 1)...])
+    let out = t.view(as: shape)
+    return out.recorded("FlattenBackward", [t]) { g in
+        // forward: out = t.flatten(start_dim, end_dim), the same elements in the same order
+        [g.view(as: t.shape)]
+    }
+}
+
+/// torch.squeeze: removes the size-1 dimensions among `dims` (all of them when `dims` is
+/// empty). Listed dimensions whose size is not 1 are kept, as in PyTorch.
+public func squeeze(_ t: Tensor, dims: [Int] = []) throws -> Tensor {
+    let fn = "squeeze"
+    var listed = Set<Int>()
+    for d in dims {
+        guard listed.insert(try wrapDim(d, t.rank, fn)).inserted else {
+            throw SNNError.invalid("\(fn): dimension \(d) appears more than once in dims \(fmt(dims)) (tensor of shape \(fmt(t.shape)))")
+        }
+    }
+    let shape = t.shape.indices.filter { t.shape[$0] != 1 || (!dims.isEmpty && !listed.contains($0)) }.map { t.shape[$0] }
+    let out = t.view(as: shape)
+    return out.recorded("SqueezeBackward", [t]) { g in
+        // forward: out = t.squeeze(dims), size-1 dimensions removed
+        [g.view(as: t.shape)]
+    }
+}
+
+/// torch.unsqueeze: a size-1 dimension inserted at `dim` (-rank-1 ... rank).
+public func unsqueeze(_ t: Tensor, dim: Int) throws -> Tensor {
+    let fn = "unsqueeze"
+    guard dim >= -(t.rank + 1), dim <= t.rank else {
+        throw SNNError.range("\(fn): dimension \(dim) out of range for a tensor of shape \(fmt(t.shape)) (expected \(-(t.rank + 1))...\(t.rank))")
+    }
+    let d = dim < 0 ? dim + t.rank + 1 : dim
+    var shape = t.shape
+    shape.insert(1, at: d)
+    try checkResultRank(shape.count, fn, shape)
+    let out = t.view(as: shape)
+    return out.recorded("UnsqueezeBackward", [t]) { g in
+        // forward: out = t.unsqueeze(dim), a size-1 dimension inserted
+        [g.view(as: t.shape)]
+    }
+}

@@ -1,0 +1,43 @@
+"""Owning wrappers for non-tensor handles and helpers for the C string-buffer convention."""
+import ctypes
+
+from ._lib import check, lib
+
+
+class Handle:
+    """Owns one C handle and frees it with `free_fn` exactly once."""
+
+    __slots__ = ("_h", "_free")
+
+    def __init__(self, handle, free_fn):
+        self._h, self._free = handle, free_fn
+
+    def __del__(self):
+        if self._h and lib is not None:
+            try:
+                self._free(self._h)
+            except Exception:
+                pass
+            self._h = None
+
+    @property
+    def value(self):
+        return self._h
+
+
+def new_handle(fn, free_fn, *args):
+    out = ctypes.c_void_p()
+    check(fn(ctypes.byref(out), *args))
+    return Handle(out.value, free_fn)
+
+
+def read_string(fn, *args):
+    """Calls fn(buf, capacity, &len, *args), growing the buffer once if needed."""
+    n = ctypes.c_size_t()
+    buf = ctypes.create_string_buffer(256)
+    status = fn(buf, 256, ctypes.byref(n), *args)
+    if status != 0 and n.value >= 256:
+        buf = ctypes.create_string_buffer(n.value + 1)
+        status = fn(buf, n.value + 1, ctypes.byref(n), *args)
+    check(status)
+    return buf.value.decode("utf-8")

@@ -1,0 +1,129 @@
+"""Elementwise math, activations and powers with PyTorch's names: swiftnn.exp(t), t.exp(),
+t.clamp(min=0), t ** 2, 2 ** t, -t, abs(t). The activations relu, leaky_relu, relu6, sigmoid
+and tanh take torch.nn.functional's arguments, so swiftnn.nn.functional can re-export them.
+Importing this module installs the method forms on Tensor (swiftnn/__init__.py does)."""
+import numbers
+
+from ._lib import AutogradError, lib
+from .tensor import Tensor, _as_tensor, _new
+
+
+def _tensor_arg(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"swiftnn.{name}: argument 'input' must be a Tensor, not {type(input).__name__}")
+    return input
+
+
+def _unary(fn, input, name, *args):
+    return _new(fn, _tensor_arg(input, name)._h, *args)
+
+
+def _in_place(input, out, inplace, name):
+    """`inplace=True`: the input object takes the result (as torch's in-place activations do).
+    Only this Python object changes; other tensors sharing its storage keep the old values."""
+    if not inplace:
+        return out
+    if input.requires_grad and input.is_leaf:
+        raise AutogradError(f"swiftnn.{name}: a leaf tensor that requires grad cannot be modified in place "
+                            "(inplace=True); use inplace=False")
+    input._h, out._h = out._h, input._h
+    return input
+
+
+# ---- math ------------------------------------------------------------------------------------
+
+def neg(input):
+    """-input."""
+    return _unary(lib.snn_tensor_neg, input, "neg")
+
+
+def exp(input):
+    """e ** input (inf above about 88.72)."""
+    return _unary(lib.snn_tensor_exp, input, "exp")
+
+
+def log(input):
+    """Natural logarithm: log(0) = -inf, log of a negative number = nan."""
+    return _unary(lib.snn_tensor_log, input, "log")
+
+
+def sqrt(input):
+    """Square root: nan for negative numbers."""
+    return _unary(lib.snn_tensor_sqrt, input, "sqrt")
+
+
+def abs(input):  # noqa: A001  (torch.abs)
+    """|input|; the gradient at 0 is 0."""
+    return _unary(lib.snn_tensor_abs, input, "abs")
+
+
+def tanh(input):
+    return _unary(lib.snn_tensor_tanh, input, "tanh")
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-input))."""
+    return _unary(lib.snn_tensor_sigmoid, input, "sigmoid")
+
+
+def pow(input, exponent):  # noqa: A001  (torch.pow)
+    """input ** exponent, either of which may be a number (not both), broadcasting two tensors."""
+    if isinstance(input, Tensor):
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
+            return _new(lib.snn_tensor_pow_scalar, input._h, float(exponent))
+        exponent = _as_tensor(exponent)
+        return _new(lib.snn_tensor_pow, input._h, exponent._h)
+    if isinstance(exponent, Tensor):
+        if not isinstance(input, numbers.Real):
+            raise TypeError(f"swiftnn.pow: base must be a Tensor or a number, not {type(input).__name__}")
+        base = _as_tensor(float(input))  # kept referenced until the call returns
+        return _new(lib.snn_tensor_pow, base._h, exponent._h)
+    raise TypeError(f"swiftnn.pow: expected a Tensor base or exponent, got {type(input).__name__} "
+                    f"and {type(exponent).__name__}")
+
+
+def clamp(input, min=None, max=None):  # noqa: A002  (torch's argument names)
+    """Limits input to [min, max]; either bound may be None, not both. min > max gives max."""
+    _tensor_arg(input, "clamp")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        raise NotImplementedError("swiftnn.clamp: tensor bounds are not supported; pass numbers")
+    has_min, has_max = min is not None, max is not None
+    return _new(lib.snn_tensor_clamp, input._h, float(min) if has_min else 0.0,
+                float(max) if has_max else 0.0, has_min, has_max)
+
+
+# ---- activations (torch.nn.functional's signatures) -----------------------------------------
+
+def relu(input, inplace=False):
+    """max(input, 0)."""
+    return _in_place(input, _unary(lib.snn_tensor_relu, input, "relu"), inplace, "relu")
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input > 0, else input * negative_slope."""
+    out = _unary(lib.snn_tensor_leaky_relu, input, "leaky_relu", float(negative_slope))
+    return _in_place(input, out, inplace, "leaky_relu")
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6)."""
+    return _in_place(input, _unary(lib.snn_tensor_relu6, input, "relu6"), inplace, "relu6")
+
+
+# ---- method forms ----------------------------------------------------------------------------
+
+def _rpow(self, other):
+    return pow(other, self)
+
+
+Tensor.neg = Tensor.__neg__ = neg
+Tensor.abs = Tensor.__abs__ = abs
+Tensor.exp = exp
+Tensor.log = log
+Tensor.sqrt = sqrt
+Tensor.tanh = tanh
+Tensor.sigmoid = sigmoid
+Tensor.relu = lambda self: relu(self)
+Tensor.pow = Tensor.__pow__ = pow
+Tensor.__rpow__ = _rpow
+Tensor.clamp = clamp

@@ -1,0 +1,284 @@
+"""swiftnn.nn.Module and friends. Containers and user models are Python objects, as in
+PyTorch (subclass Module, assign Parameters and submodules, write forward); built-in layers
+wrap engine modules (EngineModule), so their forward is one C call."""
+import ctypes
+from collections import OrderedDict
+
+from .._handles import Handle, read_string
+from .._lib import check, lib, shape_array
+from ..serialization import TensorMap
+from ..tensor import Tensor, _new
+
+
+class Parameter(Tensor):
+    """A leaf tensor registered as a module parameter (requires_grad by default)."""
+
+    __slots__ = ()
+
+    def __new__(cls, data, requires_grad=True):
+        from ..tensor import tensor as _tensor
+        src = data if isinstance(data, Tensor) else _tensor(data)
+        p = _new(lib.snn_tensor_detach, src._h)
+        p.__class__ = cls
+        if requires_grad:
+            p.requires_grad_(True)
+        return p
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+def _as_parameter(t):
+    if isinstance(t, Parameter):
+        return t
+    t.__class__ = Parameter
+    return t
+
+
+class Module:
+    """Base class for models: assign Parameters and Modules as attributes, define forward."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- attribute registration ----------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign before Module.__init__() call")
+        for d in (self._parameters, self._buffers, self._modules):
+            d.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        for k in ("_parameters", "_buffers", "_modules"):
+            if k in d and name in d[k]:
+                return d[k][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for d in (self._parameters, self._buffers, self._modules):
+            if name in d:
+                del d[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        if param is None:
+            self._parameters[name] = None
+        else:
+            self._parameters[name] = _as_parameter(param)
+
+    def register_buffer(self, name, tensor, persistent=True):
+        self._buffers[name] = tensor
+
+    def add_module(self, name, module):
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ---- calling -------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---- traversal -----------------------------------------------------------------------
+    def named_children(self):
+        return iter(self._modules.items())
+
+    def children(self):
+        return iter(self._modules.values())
+
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for n, m in self._modules.items():
+            if m is not None:
+                yield from m.named_modules(prefix + ("." if prefix else "") + n)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def _own_parameters(self):
+        return [(n, p) for n, p in self._parameters.items() if p is not None]
+
+    def _own_buffers(self):
+        return [(n, b) for n, b in self._buffers.items() if b is not None]
+
+    def named_parameters(self, prefix="", recurse=True):
+        seen = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mp, m in mods:
+            for n, p in m._own_parameters():
+                key = id(p)
+                if key not in seen:
+                    seen.add(key)
+                    yield (mp + "." if mp else "") + n, p
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mp, m in mods:
+            for n, b in m._own_buffers():
+                yield (mp + "." if mp else "") + n, b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def state_dict(self, prefix=""):
+        """{key: Tensor} with PyTorch's keys and order; the tensors are the live ones."""
+        out = OrderedDict()
+        for mp, m in self.named_modules(prefix.rstrip(".")):
+            p = mp + "." if mp else ""
+            for n, t in m._own_parameters():
+                out[p + n] = t
+            for n, t in m._own_buffers():
+                out[p + n] = t
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copies values in place (shapes must match). Accepts Tensors or numpy arrays."""
+        from ..tensor import tensor as _tensor
+        mine = self.state_dict()
+        if strict:
+            missing = [k for k in mine if k not in state_dict]
+            unexpected = [k for k in state_dict if k not in mine]
+            if missing or unexpected:
+                raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
+                                   f"missing keys {missing}, unexpected keys {unexpected}")
+        for k, dst in mine.items():
+            if k in state_dict:
+                src = state_dict[k]
+                if not isinstance(src, Tensor):
+                    src = _tensor(src, dtype=dst.dtype)
+                check(lib.snn_tensor_copy_(dst._h, src._h))
+        return _IncompatibleKeys([], [])
+
+    # ---- modes ---------------------------------------------------------------------------
+    def train(self, mode=True):
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+            m._set_engine_training(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def _set_engine_training(self, mode):
+        pass
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            p.grad = None
+
+    # ---- printing ------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        if self._modules:
+            lines[0] = lines[0][:-1] + "(" if False else lines[0]
+            for n, m in self._modules.items():
+                sub = repr(m).replace("\n", "\n  ")
+                lines.append(f"  ({n}): {sub}")
+            return "\n".join(lines) + "\n)"
+        return lines[0] + ")"
+
+
+class _IncompatibleKeys(tuple):
+    def __new__(cls, missing, unexpected):
+        return super().__new__(cls, (missing, unexpected))
+
+
+class EngineModule(Module):
+    """A layer implemented in the engine: forward is one C call, parameters and buffers are
+    the engine's live tensors (so optimizers and state dicts see the same storage)."""
+
+    _ENGINE_TYPES = {}  # engine type name -> Python class, for rebuilding loaded checkpoints
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls._ENGINE_TYPES[cls.__name__] = cls
+
+    def _bind(self, handle):
+        """Takes ownership of an engine module handle and mirrors its tensors."""
+        Module.__init__(self)
+        object.__setattr__(self, "_engine", Handle(handle, lib.snn_module_free))
+        params = TensorMap(_handle_from(lib.snn_module_named_parameters, handle)).to_dict()
+        state = TensorMap(_handle_from(lib.snn_module_state_dict, handle)).to_dict()
+        for n, t in state.items():
+            if "." in n:
+                continue  # a child's entry: engine containers are mirrored by their children
+            if n in params:
+                self._parameters[n] = _as_parameter(t)
+            else:
+                self._buffers[n] = t
+
+    @property
+    def _mh(self):
+        return self._engine.value
+
+    def _config(self):
+        """Constructor arguments as the engine records them (torch's attribute names)."""
+        cfg = self.__dict__.get("_cfg")
+        if cfg is None:
+            import json
+            cfg = json.loads(read_string(lib.snn_module_architecture, self._mh)).get("config", {})
+            object.__setattr__(self, "_cfg", cfg)
+        return cfg
+
+    def __getattr__(self, name):
+        try:
+            return Module.__getattr__(self, name)
+        except AttributeError:
+            cfg = self._config() if "_engine" in self.__dict__ else {}
+            if name in cfg:
+                v = cfg[name]
+                return tuple(v) if isinstance(v, list) else v
+            raise
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v}" for k, v in self._config().items())
+
+    def forward(self, input):
+        return _new(lib.snn_module_forward, self._mh, input._h)
+
+    def _set_engine_training(self, mode):
+        check(lib.snn_module_train(self._mh, bool(mode)))
+
+    def summary(self, input_size):
+        """Each layer's output shape and parameter count (engine's table)."""
+        shp, nd = shape_array(input_size)
+        return read_string(lib.snn_module_summary, self._mh, shp, nd)
+
+    @property
+    def engine_type(self):
+        return read_string(lib.snn_module_type, self._mh)
+
+
+def _handle_from(fn, *args):
+    from .._handles import new_handle
+    return new_handle(fn, lib.snn_tensor_map_free, *args)
