@@ -63,10 +63,9 @@ struct ClassTargets {
     /// 0 where the target is ignored.
     func scales(_ g: Tensor, _ reduction: Reduction) -> [Float] {
         let pg = g.floats
-        let whole: Float = reduction == .mean ? pg[0] / Float(active) : pg[0]
-        return classes.indices.map { j in
-            classes[j] < 0 ? 0 : (reduction == .none ? pg[j] : whole)
-        }
+        if reduction == .none { return classes.indices.map { classes[$0] < 0 ? 0 : pg[$0] } }
+        let whole: Float = reduction == .mean ? pg[0] / Float(active) : pg[0]  // g is 0-d here
+        return classes.map { $0 < 0 ? 0 : whole }
     }
 }
 

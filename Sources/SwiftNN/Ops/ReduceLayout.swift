@@ -1,6 +1,7 @@
 // How reductions see a tensor: as [outer, n, inner] around one dimension (kernels walk it
 // without copying), or as contiguous rows, one per output element, after moving the reduced
-// dimensions last (a view when they already are last, otherwise one copy).
+// dimensions last (a view when they already are last, otherwise one strided copy).
+import SwiftNNKernels
 
 /// A contiguous tensor seen as [outer, n, inner] around dimension `dim` (a scalar is [1, 1, 1]).
 struct DimLayout {
@@ -48,10 +49,7 @@ struct ReductionRows {
         let strides = contiguousStrides(t.shape)
         let shape = order.map { t.shape[$0] }, src = order.map { strides[$0] }
         let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
-        let ps = t.floats, po = out.floats
-        forEachRun2(shape, src, contiguousStrides(shape)) { os, oo, len, si, io in
-            for k in 0..<len { po[oo + k * io] = ps[os + k * si] }
-        }
+        if out.count > 0 { stridedCopy(shape, t.floats, src, out.floats, contiguousStrides(shape)) }
         data = out
         permuted = (shape, src)
     }
@@ -60,10 +58,7 @@ struct ReductionRows {
     func unpermute(_ rows: Tensor, _ shape: [Int], _ fn: String) throws -> Tensor {
         guard let (pshape, src) = permuted else { return rows.view(as: shape) }
         let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
-        let pr = rows.floats, po = out.floats
-        forEachRun2(pshape, contiguousStrides(pshape), src) { rs, oo, len, ri, io in
-            for k in 0..<len { po[oo + k * io] = pr[rs + k * ri] }
-        }
+        if out.count > 0 { stridedCopy(pshape, rows.floats, contiguousStrides(pshape), out.floats, src) }
         return out
     }
 }
