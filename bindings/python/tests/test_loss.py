@@ -61,6 +61,11 @@ def test_loss_errors():
         F.nll_loss(logits, swiftnn.tensor([1, 2]), weight=swiftnn.ones(5))
 
 
+def test_functional_reexports_the_activations():
+    assert F.relu is swiftnn.relu and F.tanh is swiftnn.tanh and F.sigmoid is swiftnn.sigmoid
+    assert F.relu(swiftnn.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]
+
+
 def test_softmax_without_dim_warns_and_uses_torch_rule():
     x = swiftnn.randn(2, 3)
     with pytest.warns(UserWarning, match="Implicit dimension"):
