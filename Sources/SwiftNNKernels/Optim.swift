@@ -3,7 +3,7 @@
 // vector and tail paths share one formula. Callers validate that every buffer holds n floats.
 
 @inline(__always)
-func loadTail(_ p: UnsafePointer<Float>, _ r: Int) -> SIMD8<Float> {
+private func loadTail(_ p: UnsafePointer<Float>, _ r: Int) -> SIMD8<Float> {
     var v = SIMD8<Float>()
     var j = 0
     while j < r { v[j] = p[j]; j &+= 1 }
@@ -11,18 +11,18 @@ func loadTail(_ p: UnsafePointer<Float>, _ r: Int) -> SIMD8<Float> {
 }
 
 @inline(__always)
-func storeTail(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ r: Int) {
+private func storeTail(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ r: Int) {
     var j = 0
     while j < r { p[j] = v[j]; j &+= 1 }
 }
 
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
 @inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
@@ -53,7 +53,7 @@ public struct SGDKernelParams: Sendable {
 //   buf = first ? g : momentum * buf + (1 - dampening) * g
 //   g = nesterov ? g + momentum * buf : buf;  p -= lr * g
 @inline(__always)
-func sgdLane(_ p: SIMD8<Float>, _ grad: SIMD8<Float>, _ buf: SIMD8<Float>, _ h: SGDKernelParams,
+private func sgdLane(_ p: SIMD8<Float>, _ grad: SIMD8<Float>, _ buf: SIMD8<Float>, _ h: SGDKernelParams,
              hasBuffer: Bool, first: Bool) -> (p: SIMD8<Float>, buf: SIMD8<Float>) {
     var g = h.maximize ? -grad : grad
     if h.weightDecay != 0 { g = g.addingProduct(h.weightDecay, p) }
@@ -126,7 +126,7 @@ public struct AdamKernelParams: Sendable {
 //   m.lerp_(g, 1 - beta1);  v = v * beta2 + (1 - beta2) * g * g;  vmax = max(vmax, v)
 //   p += -step_size * m / (sqrt(v or vmax) / sqrt(bc2) + eps)
 @inline(__always)
-func adamLane(_ p0: SIMD8<Float>, _ grad: SIMD8<Float>, _ m0: SIMD8<Float>, _ v0: SIMD8<Float>, _ vmax0: SIMD8<Float>,
+private func adamLane(_ p0: SIMD8<Float>, _ grad: SIMD8<Float>, _ m0: SIMD8<Float>, _ v0: SIMD8<Float>, _ vmax0: SIMD8<Float>,
               _ h: AdamKernelParams, amsgrad: Bool) -> (p: SIMD8<Float>, m: SIMD8<Float>, v: SIMD8<Float>, vmax: SIMD8<Float>) {
     var g = h.maximize ? -grad : grad
     var p = p0
@@ -179,7 +179,7 @@ public func adamUpdate(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<F
 // MARK: - Norms and scaling (gradient clipping)
 
 /// Sum of squares, accumulated in double so that long gradients keep float32 precision.
-public func sumOfSquares(_ x: UnsafePointer<Float>, count n: Int) -> Double {
+public func sumOfSquaresInDouble(_ x: UnsafePointer<Float>, count n: Int) -> Double {
     var acc = SIMD8<Double>()
     var i = 0
     while i &+ 8 <= n {
@@ -196,7 +196,7 @@ public func sumOfSquares(_ x: UnsafePointer<Float>, count n: Int) -> Double {
 }
 
 /// Largest absolute value (0 for n == 0); NaN if any element is NaN, as torch's inf-norm.
-public func maxAbsolute(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+public func maxAbsoluteValue(_ x: UnsafePointer<Float>, count n: Int) -> Float {
     var m = SIMD8<Float>()
     var nan = SIMDMask<SIMD8<Float>.MaskStorage>()
     var i = 0
@@ -216,7 +216,7 @@ public func maxAbsolute(_ x: UnsafePointer<Float>, count n: Int) -> Float {
 }
 
 /// x *= c over n elements, in place.
-public func scale(_ x: UnsafeMutablePointer<Float>, count n: Int, by c: Float) {
+public func scaleInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int, by c: Float) {
     var i = 0
     while i &+ 8 <= n {
         store8(load8(x + i) * c, x + i)

@@ -4,13 +4,13 @@
 import Testing
 @testable import SwiftNN
 
-struct OptimCase: Sendable {
+private struct OptimCase: Sendable {
     let name: String
     let kind: String
     let attrs: Attrs
 }
 
-func loadOptimGolden() throws -> (SafeTensors, [OptimCase]) {
+private func loadOptimGolden() throws -> (SafeTensors, [OptimCase]) {
     let file = try SafeTensors.read(path: "\(goldenDir)/optim_trajectories.safetensors")
     let manifest = String(decoding: try File.read("\(goldenDir)/optim_trajectories.txt"), as: UTF8.self)
     var cases: [OptimCase] = []
@@ -26,13 +26,13 @@ func loadOptimGolden() throws -> (SafeTensors, [OptimCase]) {
     return (file, cases)
 }
 
-extension Attrs {
+fileprivate extension Attrs {
     func doubles(_ k: String) -> [Double] { values[k].map { $0.split(separator: ",").compactMap { Double($0) } } ?? [] }
     func optDouble(_ k: String) -> Double? { values[k].flatMap { Double($0) } }
     func optBool(_ k: String) -> Bool? { values[k].map { $0 == "1" } }
 }
 
-func sgdOptions(_ a: Attrs, _ prefix: String, base: SGD.Options) -> SGD.Options {
+private func sgdOptions(_ a: Attrs, _ prefix: String, base: SGD.Options) -> SGD.Options {
     var o = base
     if let v = a.optDouble(prefix + "lr") { o.lr = v }
     if let v = a.optDouble(prefix + "momentum") { o.momentum = v }
@@ -43,7 +43,7 @@ func sgdOptions(_ a: Attrs, _ prefix: String, base: SGD.Options) -> SGD.Options 
     return o
 }
 
-func adamOptions(_ a: Attrs, _ prefix: String, base: Adam.Options) -> Adam.Options {
+private func adamOptions(_ a: Attrs, _ prefix: String, base: Adam.Options) -> Adam.Options {
     var o = base
     if let v = a.optDouble(prefix + "lr") { o.lr = v }
     let betas = a.doubles(prefix + "betas")
@@ -56,7 +56,7 @@ func adamOptions(_ a: Attrs, _ prefix: String, base: Adam.Options) -> Adam.Optio
 }
 
 /// Builds the case's optimizer over p0, p1 (p1 in a second group when the case has `g1.` keys).
-func makeOptimizer(_ c: OptimCase, _ p: [Tensor]) throws -> Optimizer {
+private func makeOptimizer(_ c: OptimCase, _ p: [Tensor]) throws -> Optimizer {
     let grouped = c.attrs.values.keys.contains { $0.hasPrefix("g1.") }
     let first = grouped ? [p[0]] : p
     switch c.kind {
@@ -75,7 +75,7 @@ func makeOptimizer(_ c: OptimCase, _ p: [Tensor]) throws -> Optimizer {
     }
 }
 
-func makeScheduler(_ c: OptimCase, _ opt: Optimizer) throws -> LRScheduler {
+private func makeScheduler(_ c: OptimCase, _ opt: Optimizer) throws -> LRScheduler {
     let a = c.attrs
     switch c.kind {
     case "step_lr": return try StepLR(opt, stepSize: a.int("step_size"), gamma: a.double("gamma", 0.1))
@@ -167,12 +167,12 @@ func makeScheduler(_ c: OptimCase, _ opt: Optimizer) throws -> LRScheduler {
 
 // MARK: - Behaviour
 
-func close(_ a: [Float], _ b: [Float]) -> Bool {
+private func approxEqual(_ a: [Float], _ b: [Float]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 + 1e-4 * abs($1) }
 }
 
 /// loss = sum((x - target)^2), backward, then one optimizer step.
-func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) throws -> Float {
+private func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) throws -> Float {
     opt.zeroGrad()
     let d = try sub(x, target)
     let loss = try sum(try mul(d, d))
@@ -218,8 +218,8 @@ func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) throws -> Fl
     try opt.step()
     #expect(opt.momentumBuffer(group: 0, index: 0)?.scalars == [1, -2])  // not (1 - dampening) * grad
     try opt.step()
-    #expect(close(try #require(opt.momentumBuffer(group: 0, index: 0)).scalars, [1.4, -2.8]))
-    #expect(close(a.scalars, [-2.4, 4.8]))
+    #expect(approxEqual(try #require(opt.momentumBuffer(group: 0, index: 0)).scalars, [1.4, -2.8]))
+    #expect(approxEqual(a.scalars, [-2.4, 4.8]))
 }
 
 @Test func aFailedStepChangesNothing() throws {

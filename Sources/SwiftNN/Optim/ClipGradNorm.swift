@@ -33,7 +33,7 @@ private func totalNorm(_ grads: [Tensor], _ normType: Double) -> Float {
     if normType == .infinity {
         var m: Float = 0
         for g in grads {
-            let x = maxAbsolute(g.floats, count: g.count)
+            let x = maxAbsoluteValue(g.floats, count: g.count)
             if x.isNaN { return .nan }
             m = max(m, x)
         }
@@ -41,7 +41,7 @@ private func totalNorm(_ grads: [Tensor], _ normType: Double) -> Float {
     }
     var acc = 0.0
     if normType == 2 {
-        for g in grads { acc += sumOfSquares(g.floats, count: g.count) }
+        for g in grads { acc += sumOfSquaresInDouble(g.floats, count: g.count) }
         return Float(acc.squareRoot())
     }
     for g in grads {
@@ -74,6 +74,6 @@ public func clipGradNorm(_ params: [Tensor], maxNorm: Double, normType: Double =
     // PyTorch: clip_coef = max_norm * (1 / (total + 1e-6)), clamped to at most 1 (NaN stays NaN).
     let coef = Float(maxNorm) * (1 / (total + 1e-6))
     let clamped = coef.isNaN ? coef : min(coef, 1)
-    for g in grads { scale(g.floats, count: g.count, by: clamped) }
+    for g in grads { scaleInPlace(g.floats, count: g.count, by: clamped) }
     return total
 }

@@ -31,3 +31,9 @@ public final class CosineAnnealingLR: LRScheduler, @unchecked Sendable {
         return current.map { lr in ratio * (lr - etaMin) + etaMin }
     }
 }
+
+/// Python's `a % m` for m > 0 (the result has the sign of m).
+private func floorMod(_ a: Int, _ m: Int) -> Int {
+    let r = a % m
+    return r < 0 ? r + m : r
+}

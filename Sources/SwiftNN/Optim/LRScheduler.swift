@@ -48,10 +48,3 @@ public class LRScheduler: @unchecked Sendable {
     /// PyTorch's `get_lr()`: the new learning rates from the current ones at `epoch`.
     func nextLRs(_ current: [Double], epoch: Int, isInitial: Bool) -> [Double] { current }
 }
-
-/// Python's `a % m` for m > 0 (the result has the sign of m).
-@inline(__always)
-func floorMod(_ a: Int, _ m: Int) -> Int {
-    let r = a % m
-    return r < 0 ? r + m : r
-}

@@ -143,11 +143,10 @@ public class Optimizer: @unchecked Sendable {
     func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {}
 }
 
-/// Validates a hyperparameter: finite and at least `min` (or above it when `strict`).
-func checkHyper(_ value: Double, _ what: String, min: Double, below: Double? = nil, strict: Bool = false, _ fn: String) throws {
-    let ok = value.isFinite && (strict ? value > min : value >= min) && (below.map { value < $0 } ?? true)
-    guard ok else {
-        let range = (strict ? "> \(min)" : ">= \(min)") + (below.map { " and < \($0)" } ?? "")
+/// Validates a hyperparameter: finite, at least `min` and (if given) below `below`.
+func checkHyper(_ value: Double, _ what: String, min: Double, below: Double? = nil, _ fn: String) throws {
+    guard value.isFinite, value >= min, below.map({ value < $0 }) ?? true else {
+        let range = ">= \(min)" + (below.map { " and < \($0)" } ?? "")
         throw SNNError.invalid("\(fn): invalid \(what) \(value): expected a finite value \(range)")
     }
 }

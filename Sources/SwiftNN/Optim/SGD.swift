@@ -25,7 +25,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
         func validate(_ fn: String) throws {
             try checkHyper(lr, "learning rate", min: 0, fn)
             try checkHyper(momentum, "momentum value", min: 0, fn)
-            try checkHyper(dampening, "dampening", min: -Double.greatestFiniteMagnitude, fn)
+            guard dampening.isFinite else { throw SNNError.invalid("\(fn): invalid dampening \(dampening): expected a finite value") }
             try checkHyper(weightDecay, "weight_decay value", min: 0, fn)
             if nesterov && (momentum <= 0 || dampening != 0) {
                 throw SNNError.invalid("\(fn): Nesterov momentum requires a momentum and zero dampening (momentum \(momentum), dampening \(dampening))")
