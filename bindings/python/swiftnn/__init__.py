@@ -18,6 +18,7 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
+from . import optim
 
 __version__ = _lib.snn_version().decode()
 
