@@ -3,3 +3,4 @@ Module to compose your own, exactly as in PyTorch."""
 from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
 from .layers import LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh
+from . import utils
