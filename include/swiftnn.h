@@ -114,6 +114,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/autograd.h"
 #include "swiftnn/nn.h"
 #include "swiftnn/layers.h"
+#include "swiftnn/optim.h"
 
 #ifdef __cplusplus
 }

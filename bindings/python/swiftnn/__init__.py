@@ -18,6 +18,7 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
+from . import optim
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
 
 __version__ = _lib.snn_version().decode()

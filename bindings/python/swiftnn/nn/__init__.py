@@ -4,3 +4,4 @@ from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
 from .layers import LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh
 from . import functional
+from . import utils

@@ -1,0 +1,129 @@
+// Adam with optional AMSGrad, L2 weight decay and maximize, exactly torch.optim.Adam; AdamW is
+// the same update with decoupled weight decay (AdamW.swift). The per-element update is
+// `adamUpdate` in SwiftNNKernels; bias corrections are computed here in double, as PyTorch does.
+import SwiftNNKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public class Adam: Optimizer, @unchecked Sendable {
+    /// Hyperparameters of a group, with PyTorch's defaults.
+    public struct Options: Sendable, Equatable {
+        public var lr: Double
+        public var beta1: Double
+        public var beta2: Double
+        public var eps: Double
+        public var weightDecay: Double
+        public var amsgrad: Bool
+        public var maximize: Bool
+
+        public init(lr: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8,
+                    weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
+            self.lr = lr
+            self.beta1 = beta1
+            self.beta2 = beta2
+            self.eps = eps
+            self.weightDecay = weightDecay
+            self.amsgrad = amsgrad
+            self.maximize = maximize
+        }
+
+        func validate(_ fn: String) throws {
+            try checkHyper(lr, "learning rate", min: 0, fn)
+            try checkHyper(eps, "epsilon value", min: 0, fn)
+            try checkHyper(beta1, "beta parameter at index 0", min: 0, below: 1, fn)
+            try checkHyper(beta2, "beta parameter at index 1", min: 0, below: 1, fn)
+            try checkHyper(weightDecay, "weight_decay value", min: 0, fn)
+        }
+    }
+
+    /// Per-parameter state (PyTorch's `state[p]`): step count and moment estimates.
+    public final class State {
+        public fileprivate(set) var step: Int = 0
+        public let expAvg: Tensor
+        public let expAvgSq: Tensor
+        /// Running maximum of `expAvgSq` (AMSGrad only).
+        public let maxExpAvgSq: Tensor?
+
+        init(_ shape: [Int], amsgrad: Bool) throws {
+            expAvg = try Tensor(empty: shape, dtype: .float32, zeroed: true, "Adam.step")
+            expAvgSq = try Tensor(empty: shape, dtype: .float32, zeroed: true, "Adam.step")
+            maxExpAvgSq = amsgrad ? try Tensor(empty: shape, dtype: .float32, zeroed: true, "Adam.step") : nil
+        }
+    }
+
+    /// The options of the first group: what `addParamGroup` uses when given none.
+    public let defaults: Options
+    /// AdamW: weight decay multiplies the parameter instead of joining the gradient.
+    public let decoupledWeightDecay: Bool
+    private var options: [Options] = []
+    private var states: [[State?]] = []
+
+    /// An Adam optimizer over `params` (float32 leaves, at least one).
+    public convenience init(_ params: [Tensor], _ options: Options = Options()) throws {
+        try self.init(params, options, decoupledWeightDecay: false, name: "Adam")
+    }
+
+    init(_ params: [Tensor], _ options: Options, decoupledWeightDecay: Bool, name: String) throws {
+        defaults = options
+        self.decoupledWeightDecay = decoupledWeightDecay
+        super.init(name: name)
+        guard !params.isEmpty else { throw SNNError.invalid("\(name): optimizer got an empty parameter list") }
+        try addParamGroup(params, options)
+    }
+
+    /// Adds a group with its own options (`optimizer.add_param_group`); nil means `defaults`.
+    public func addParamGroup(_ params: [Tensor], _ options: Options? = nil) throws {
+        let opts = options ?? defaults
+        try opts.validate(name)
+        try lock.withLock {
+            try appendGroup(params, lr: opts.lr, name)
+            self.options.append(opts)
+            states.append([State?](repeating: nil, count: params.count))
+        }
+    }
+
+    /// The options of a group, its current learning rate included.
+    public func options(group: Int) throws -> Options {
+        var o = try lock.withLock {
+            guard group >= 0, group < options.count else { throw SNNError.range("\(name).options: group \(group) out of range (\(options.count) groups)") }
+            return options[group]
+        }
+        o.lr = try learningRate(group: group)
+        return o
+    }
+
+    /// The state of a parameter after its first step (live tensors the next step updates).
+    public func state(group: Int, index: Int) -> State? {
+        lock.withLock {
+            guard group >= 0, group < states.count, index >= 0, index < states[group].count else { return nil }
+            return states[group][index]
+        }
+    }
+
+    override func prepareState(group: Int, index: Int, param: Tensor) throws {
+        if states[group][index] == nil {
+            states[group][index] = try State(param.shape, amsgrad: options[group].amsgrad)
+        }
+    }
+
+    override func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {
+        guard let s = states[group][index] else { return }
+        let o = options[group]
+        s.step += 1
+        let t = Double(s.step)
+        let biasCorrection1 = 1 - pow(o.beta1, t)
+        let biasCorrection2 = 1 - pow(o.beta2, t)
+        let decoupled = decoupledWeightDecay && o.weightDecay != 0
+        let h = AdamKernelParams(
+            oneMinusBeta1: Float(1 - o.beta1), beta2: Float(o.beta2), oneMinusBeta2: Float(1 - o.beta2), eps: Float(o.eps),
+            weightDecay: decoupledWeightDecay ? 0 : Float(o.weightDecay),
+            decay: decoupled ? Float(1 - lr * o.weightDecay) : 1,
+            biasCorrection2Sqrt: Float(biasCorrection2.squareRoot()),
+            negStepSize: Float(-(lr / biasCorrection1)), maximize: o.maximize)
+        adamUpdate(param: param.floats, grad: grad.floats, expAvg: s.expAvg.floats, expAvgSq: s.expAvgSq.floats,
+                   maxExpAvgSq: s.maxExpAvgSq?.floats, count: param.count, h)
+    }
+}

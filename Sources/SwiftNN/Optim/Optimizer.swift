@@ -1,0 +1,152 @@
+// The optimizer base (torch.optim.Optimizer): parameter groups with their learning rates,
+// zeroGrad, and a step() that validates every gradient and allocates every state buffer before
+// it updates any parameter, so a failed step leaves parameters and state untouched.
+
+/// Updates parameters in place from their `.grad`. Parameters are held strongly and updated in
+/// their own storage, so every tensor sharing that storage (other handles, `detach()` views)
+/// sees the new values. Parameters whose `grad` is nil are skipped, as in PyTorch.
+///
+/// Thread safety: step, zeroGrad and the learning-rate accessors of one optimizer serialise on
+/// its lock; a parameter must not be read or written by another thread during `step()`.
+public class Optimizer: @unchecked Sendable {
+    let lock = Lock()
+    /// Parameters of each group, in the order given.
+    private var groups: [[Tensor]] = []
+    private var lrs: [Double] = []
+    /// PyTorch's `group["initial_lr"]`: set by the first scheduler attached to the group.
+    private var initialLRs: [Double?] = []
+    /// The optimizer's name in messages ("SGD", "Adam", "AdamW").
+    let name: String
+
+    init(name: String) { self.name = name }
+
+    /// Number of parameter groups.
+    public var groupCount: Int { lock.withLock { groups.count } }
+
+    /// Every parameter, group after group.
+    public var parameters: [Tensor] { lock.withLock { groups.flatMap { $0 } } }
+
+    /// The parameters of group `group`.
+    public func parameters(group: Int) throws -> [Tensor] {
+        try lock.withLock {
+            try checkGroup(group, "\(name).parameters")
+            return groups[group]
+        }
+    }
+
+    /// Learning rate of a group (`param_groups[group]["lr"]`).
+    public func learningRate(group: Int = 0) throws -> Double {
+        try lock.withLock {
+            try checkGroup(group, "\(name).learningRate")
+            return lrs[group]
+        }
+    }
+
+    /// Sets the learning rate of one group, or of every group when `group` is nil.
+    public func setLearningRate(_ lr: Double, group: Int? = nil) throws {
+        let fn = "\(name).setLearningRate"
+        guard lr.isFinite, lr >= 0 else { throw SNNError.invalid("\(fn): learning rate \(lr) must be finite and >= 0") }
+        try lock.withLock {
+            if let group {
+                try checkGroup(group, fn)
+                lrs[group] = lr
+            } else {
+                for g in lrs.indices { lrs[g] = lr }
+            }
+        }
+    }
+
+    /// Replaces every group's learning rate by `update(current lrs)` under the lock (schedulers).
+    func updateLearningRates(_ update: ([Double]) throws -> [Double]) throws -> [Double] {
+        try lock.withLock {
+            let new = try update(lrs)
+            guard new.count == lrs.count else {
+                throw SNNError(.internalError, "\(name): a scheduler produced \(new.count) learning rates for \(lrs.count) groups")
+            }
+            lrs = new
+            return new
+        }
+    }
+
+    /// `initial_lr` of every group, setting it to the current lr where no scheduler set it yet.
+    func initialLearningRates() -> [Double] {
+        lock.withLock {
+            for g in initialLRs.indices where initialLRs[g] == nil { initialLRs[g] = lrs[g] }
+            return initialLRs.map { $0 ?? 0 }
+        }
+    }
+
+    private func checkGroup(_ group: Int, _ fn: String) throws {
+        guard group >= 0, group < groups.count else {
+            throw SNNError.range("\(fn): group \(group) out of range (the optimizer has \(groups.count) parameter groups)")
+        }
+    }
+
+    /// Validates `params` and appends them as a new group. Subclasses call it under `lock`
+    /// and append their per-group options and per-parameter state alongside.
+    func appendGroup(_ params: [Tensor], lr: Double, _ fn: String) throws {
+        var seen = Set(groups.joined().map { ObjectIdentifier($0) })
+        for (i, p) in params.enumerated() {
+            guard p.dtype == .float32 else {
+                throw SNNError.dtype("\(fn): parameter \(i) has dtype \(p.dtype.name); optimizers update float32 tensors")
+            }
+            guard p.isLeaf || p.retainsGrad else {
+                throw SNNError.invalid("\(fn): parameter \(i) (shape \(fmt(p.shape))) is not a leaf tensor; can't optimize a non-leaf tensor (detach it, or create it with requires_grad)")
+            }
+            guard seen.insert(ObjectIdentifier(p)).inserted else {
+                throw SNNError.invalid("\(fn): parameter \(i) (shape \(fmt(p.shape))) appears twice; each parameter may be in one group once")
+            }
+        }
+        groups.append(params)
+        lrs.append(lr)
+        initialLRs.append(nil)
+    }
+
+    /// Performs one optimization step over every parameter that has a gradient.
+    public func step() throws {
+        try lock.withLock {
+            let fn = "\(name).step"
+            var work: [(group: Int, index: Int, param: Tensor, grad: Tensor)] = []
+            for (g, params) in groups.enumerated() {
+                for (i, p) in params.enumerated() {
+                    guard let grad = p.grad else { continue }
+                    guard grad.dtype == .float32, grad.shape == p.shape, grad.count == p.count else {
+                        throw SNNError.shape("\(fn): parameter \(i) of group \(g) has shape \(fmt(p.shape)) but its grad has shape \(fmt(grad.shape)) (\(grad.dtype.name)); expected the parameter's shape, float32")
+                    }
+                    work.append((g, i, p, grad))
+                }
+            }
+            for w in work { try prepareState(group: w.group, index: w.index, param: w.param) }
+            for w in work { update(group: w.group, index: w.index, param: w.param, grad: w.grad, lr: lrs[w.group]) }
+        }
+    }
+
+    /// Clears gradients: sets them to nil (`setToNone`, PyTorch 2's default) or fills them
+    /// with zeros in place, so handles to a gradient see the zeros.
+    public func zeroGrad(setToNone: Bool = true) {
+        lock.withLock {
+            for p in groups.joined() {
+                guard let g = p.grad else { continue }
+                if setToNone {
+                    p.grad = nil
+                } else if g.count > 0 {
+                    (g.storage.raw + g.offset * g.dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: g.count * g.dtype.byteSize)
+                }
+            }
+        }
+    }
+
+    /// Allocates the state of one parameter before the first update touches anything.
+    func prepareState(group: Int, index: Int, param: Tensor) throws {}
+
+    /// Updates one parameter; `grad` is validated (float32, the parameter's shape).
+    func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {}
+}
+
+/// Validates a hyperparameter: finite, at least `min` and (if given) below `below`.
+func checkHyper(_ value: Double, _ what: String, min: Double, below: Double? = nil, _ fn: String) throws {
+    guard value.isFinite, value >= min, below.map({ value < $0 }) ?? true else {
+        let range = ">= \(min)" + (below.map { " and < \($0)" } ?? "")
+        throw SNNError.invalid("\(fn): invalid \(what) \(value): expected a finite value \(range)")
+    }
+}

@@ -1,0 +1,254 @@
+// Optimizers, gradient clipping and learning-rate schedulers through the C API
+// (swiftnn/optim.h): option structs validated by struct_size, handles of two new kinds.
+import CSwiftNN
+import SwiftNN
+
+extension Optimizer: HandleNamed { static var handleName: String { "snn_optimizer" } }
+extension LRScheduler: HandleNamed { static var handleName: String { "snn_lr_scheduler" } }
+
+/// Reads an options struct whose first field is `size_t struct_size`. Smaller than this
+/// library's struct: rejected. Larger (a newer header): accepted if the unknown tail is zero.
+private func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String) throws -> T? {
+    guard let p else { return nil }
+    let raw = UnsafeRawPointer(p)
+    let size = raw.load(as: Int.self)
+    let known = MemoryLayout<T>.stride  // C's sizeof, tail padding included
+    guard size >= known else {
+        throw SNNError(.invalidArgument, "\(fn): opts->struct_size is \(size), expected sizeof(\(type)) = \(known) (set it to sizeof the struct)")
+    }
+    guard size <= 4096 else {
+        throw SNNError(.invalidArgument, "\(fn): opts->struct_size is \(size), not a plausible sizeof(\(type)) (\(known) in this library)")
+    }
+    for offset in known..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
+        throw SNNError(.unsupported, "\(fn): opts sets fields this library does not know (struct_size \(size) > sizeof(\(type)) = \(known), non-zero byte at offset \(offset)); use a newer libswiftnn")
+    }
+    return p.pointee
+}
+
+private func sgdOptions(_ p: UnsafePointer<snn_sgd_options>?, _ fn: String) throws -> SGD.Options? {
+    guard let o = try optionsArg(p, fn, "snn_sgd_options") else { return nil }
+    let literal = o.literal_zeros
+    return SGD.Options(lr: o.lr == 0 && !literal ? 1e-3 : o.lr, momentum: o.momentum, dampening: o.dampening,
+                       weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize)
+}
+
+private func adamOptions(_ p: UnsafePointer<snn_adam_options>?, decoupled: Bool, _ fn: String) throws -> Adam.Options? {
+    guard let o = try optionsArg(p, fn, "snn_adam_options") else { return nil }
+    let literal = o.literal_zeros
+    let defaultBetas = !literal && o.beta1 == 0 && o.beta2 == 0
+    return Adam.Options(lr: o.lr == 0 && !literal ? 1e-3 : o.lr,
+                        beta1: defaultBetas ? 0.9 : o.beta1, beta2: defaultBetas ? 0.999 : o.beta2,
+                        eps: o.eps == 0 && !literal ? 1e-8 : o.eps,
+                        weightDecay: decoupled && o.weight_decay == 0 && !literal ? 1e-2 : o.weight_decay,
+                        amsgrad: o.amsgrad, maximize: o.maximize)
+}
+
+/// Registers a new optimizer or scheduler handle in `out`.
+private func giveObject(_ object: AnyObject, _ out: UnsafeMutablePointer<OpaquePointer?>) {
+    out.pointee = Registry.shared.insert(object)
+}
+
+// MARK: - Optimizers
+
+@c @implementation
+public func snn_optimizer_sgd(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                              _ n: Int, _ opts: UnsafePointer<snn_sgd_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_sgd"
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        giveObject(try SGD(ps, try sgdOptions(opts, fn) ?? SGD.Options()), o)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_adam(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                               _ n: Int, _ opts: UnsafePointer<snn_adam_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_adam"
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        giveObject(try Adam(ps, try adamOptions(opts, decoupled: false, fn) ?? Adam.Options()), o)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_adamw(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                                _ n: Int, _ opts: UnsafePointer<snn_adam_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_adamw"
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        giveObject(try AdamW(ps, try adamOptions(opts, decoupled: true, fn) ?? AdamW.defaultOptions), o)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_add_sgd_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
+                                        _ n: Int, _ opts: UnsafePointer<snn_sgd_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_add_sgd_group"
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        guard let sgd = optimizer as? SGD else {
+            throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not SGD; use snn_optimizer_add_adam_group")
+        }
+        let ps = try tensorsArg(params, n, fn, "params")
+        try sgd.addParamGroup(ps, try sgdOptions(opts, fn))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_add_adam_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
+                                         _ n: Int, _ opts: UnsafePointer<snn_adam_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_add_adam_group"
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        guard let adam = optimizer as? Adam else {
+            throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not Adam or AdamW; use snn_optimizer_add_sgd_group")
+        }
+        let ps = try tensorsArg(params, n, fn, "params")
+        try adam.addParamGroup(ps, try adamOptions(opts, decoupled: adam.decoupledWeightDecay, fn))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_num_groups(_ out: UnsafeMutablePointer<Int>?, _ opt: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_num_groups"
+        let o = try outPointer(out, fn)
+        o.pointee = try resolve(opt, Optimizer.self, fn, "opt").groupCount
+    }
+}
+
+@c @implementation
+public func snn_optimizer_step(_ opt: OpaquePointer?) -> snn_status {
+    boundary { try resolve(opt, Optimizer.self, "snn_optimizer_step", "opt").step() }
+}
+
+@c @implementation
+public func snn_optimizer_zero_grad(_ opt: OpaquePointer?, _ setToNone: Bool) -> snn_status {
+    boundary { try resolve(opt, Optimizer.self, "snn_optimizer_zero_grad", "opt").zeroGrad(setToNone: setToNone) }
+}
+
+@c @implementation
+public func snn_optimizer_get_lr(_ out: UnsafeMutablePointer<Double>?, _ opt: OpaquePointer?, _ group: Int) -> snn_status {
+    boundary {
+        let fn = "snn_optimizer_get_lr"
+        let o = try outPointer(out, fn)
+        o.pointee = try resolve(opt, Optimizer.self, fn, "opt").learningRate(group: group)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_set_lr(_ opt: OpaquePointer?, _ group: Int, _ lr: Double) -> snn_status {
+    boundary { try resolve(opt, Optimizer.self, "snn_optimizer_set_lr", "opt").setLearningRate(lr, group: group) }
+}
+
+@c @implementation
+public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status {
+    boundary {
+        guard let opt else { return }
+        _ = try resolve(opt, Optimizer.self, "snn_optimizer_free", "opt")
+        _ = Registry.shared.remove(opt)
+    }
+}
+
+// MARK: - Gradient clipping
+
+@c @implementation
+public func snn_clip_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
+                               _ maxNorm: Float, _ normType: Float) -> snn_status {
+    boundary {
+        let fn = "snn_clip_grad_norm"
+        let o = try outPointer(out, fn, "out_total_norm")
+        let ps = try tensorsArg(params, n, fn, "params")
+        o.pointee = try clipGradNorm(ps, maxNorm: Double(maxNorm), normType: Double(normType))
+    }
+}
+
+@c @implementation
+public func snn_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
+                          _ normType: Float) -> snn_status {
+    boundary {
+        let fn = "snn_grad_norm"
+        let o = try outPointer(out, fn, "out_total_norm")
+        let ps = try tensorsArg(params, n, fn, "params")
+        o.pointee = try gradientNorm(ps, normType: Double(normType))
+    }
+}
+
+// MARK: - Learning-rate schedulers
+
+/// Shared body of the scheduler constructors.
+private func schedulerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?, _ fn: String,
+                             _ make: (Optimizer) throws -> LRScheduler) -> snn_status {
+    boundary {
+        let o = try outHandle(out, fn)
+        giveObject(try make(try resolve(opt, Optimizer.self, fn, "opt")), o)
+    }
+}
+
+@c @implementation
+public func snn_lr_scheduler_step_lr(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
+                                     _ stepSize: Int64, _ gamma: Double) -> snn_status {
+    schedulerExport(out, opt, "snn_lr_scheduler_step_lr") { try StepLR($0, stepSize: Int(stepSize), gamma: gamma) }
+}
+
+@c @implementation
+public func snn_lr_scheduler_multi_step_lr(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
+                                           _ milestones: UnsafePointer<Int64>?, _ n: Int, _ gamma: Double) -> snn_status {
+    let fn = "snn_lr_scheduler_multi_step_lr"
+    return schedulerExport(out, opt, fn) {
+        try MultiStepLR($0, milestones: try intsArg(milestones, n, fn, "milestones"), gamma: gamma)
+    }
+}
+
+@c @implementation
+public func snn_lr_scheduler_cosine(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
+                                    _ tMax: Int64, _ etaMin: Double) -> snn_status {
+    schedulerExport(out, opt, "snn_lr_scheduler_cosine") { try CosineAnnealingLR($0, tMax: Int(tMax), etaMin: etaMin) }
+}
+
+@c @implementation
+public func snn_lr_scheduler_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
+                                    _ startFactor: Double, _ endFactor: Double, _ totalIters: Int64) -> snn_status {
+    schedulerExport(out, opt, "snn_lr_scheduler_linear") {
+        try LinearLR($0, startFactor: startFactor, endFactor: endFactor, totalIters: Int(totalIters))
+    }
+}
+
+@c @implementation
+public func snn_lr_scheduler_step(_ sched: OpaquePointer?) -> snn_status {
+    boundary { try resolve(sched, LRScheduler.self, "snn_lr_scheduler_step", "sched").step() }
+}
+
+@c @implementation
+public func snn_lr_scheduler_get_lr(_ out: UnsafeMutablePointer<Double>?, _ sched: OpaquePointer?, _ group: Int) -> snn_status {
+    boundary {
+        let fn = "snn_lr_scheduler_get_lr"
+        let o = try outPointer(out, fn)
+        let lrs = try resolve(sched, LRScheduler.self, fn, "sched").lastLearningRates
+        guard group >= 0, group < lrs.count else {
+            throw SNNError(.outOfRange, "\(fn): group \(group) out of range (the optimizer has \(lrs.count) parameter groups)")
+        }
+        o.pointee = lrs[group]
+    }
+}
+
+@c @implementation
+public func snn_lr_scheduler_last_epoch(_ out: UnsafeMutablePointer<Int64>?, _ sched: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_lr_scheduler_last_epoch"
+        let o = try outPointer(out, fn)
+        o.pointee = Int64(try resolve(sched, LRScheduler.self, fn, "sched").lastEpoch)
+    }
+}
+
+@c @implementation
+public func snn_lr_scheduler_free(_ sched: OpaquePointer?) -> snn_status {
+    boundary {
+        guard let sched else { return }
+        _ = try resolve(sched, LRScheduler.self, "snn_lr_scheduler_free", "sched")
+        _ = Registry.shared.remove(sched)
+    }
+}

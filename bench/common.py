@@ -1,0 +1,36 @@
+"""Shared benchmark helpers: pin both libraries to the same thread count, time a callable
+with warm-up and repeats, and print a side-by-side table with ratios."""
+import os
+import statistics
+import sys
+import time
+
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
+os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "bindings", "python"))
+os.environ.setdefault("SWIFTNN_LIB", os.path.join(HERE, "..", "build", "lib", "libswiftnn.so"))
+
+
+def timeit(fn, warmup=3, repeat=7, inner=1):
+    """Median seconds per call of fn over `repeat` runs of `inner` calls each."""
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        runs.append((time.perf_counter() - t0) / inner)
+    return statistics.median(runs)
+
+
+def report(title, rows):
+    """rows: (name, swiftnn_value, torch_value, unit, higher_is_better)."""
+    print(f"\n{title} (threads={THREADS})")
+    print(f"{'benchmark':44s} {'SwiftNN':>14s} {'PyTorch':>14s} {'ratio':>8s}")
+    for name, ours, theirs, unit, higher in rows:
+        ratio = ours / theirs if higher else theirs / ours
+        print(f"{name:44s} {ours:>10.2f} {unit:3s} {theirs:>10.2f} {unit:3s} {ratio:>7.2f}x")
+    print("ratio > 1 means SwiftNN is faster")

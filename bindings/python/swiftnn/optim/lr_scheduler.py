@@ -1,0 +1,113 @@
+"""torch.optim.lr_scheduler's StepLR, MultiStepLR, CosineAnnealingLR and LinearLR over the
+engine's schedulers, which set the optimizer's learning rates with PyTorch's recursive forms.
+Construction performs PyTorch's initial step (epoch 0); call step() after optimizer.step()."""
+import collections
+import ctypes
+
+from .._lib import check, lib
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base of the schedulers: step(), get_last_lr(), last_epoch, base_lrs."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        self._h = None
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if last_epoch != -1:
+            raise NotImplementedError("swiftnn: resuming a scheduler (last_epoch != -1) is not supported")
+        self.optimizer = optimizer
+        # PyTorch's rule, which the engine follows too: the first scheduler fixes initial_lr.
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        out = ctypes.c_void_p()
+        check(self._make(ctypes.byref(out), optimizer._h))
+        self._h = out.value
+
+    @property
+    def last_epoch(self):
+        v = ctypes.c_int64()
+        check(lib.snn_lr_scheduler_last_epoch(ctypes.byref(v), self._h))
+        return v.value
+
+    def step(self, epoch=None):
+        """Advances one epoch and sets the optimizer's learning rates."""
+        if epoch is not None:
+            raise NotImplementedError("swiftnn: step(epoch) (deprecated in PyTorch) is not supported; call step()")
+        check(lib.snn_lr_scheduler_step(self._h))
+
+    def get_last_lr(self):
+        """The learning rates this scheduler set last, one per parameter group."""
+        out = []
+        for i in range(len(self.base_lrs)):
+            v = ctypes.c_double()
+            check(lib.snn_lr_scheduler_get_lr(ctypes.byref(v), self._h, i))
+            out.append(v.value)
+        return out
+
+    def state_dict(self):
+        raise NotImplementedError("swiftnn: scheduler state_dict is not supported yet")
+
+    def __del__(self):
+        h = getattr(self, "_h", None)
+        if h and lib is not None:
+            try:
+                lib.snn_lr_scheduler_free(h)
+            except Exception:  # interpreter shutdown
+                pass
+            self._h = None
+
+
+class StepLR(LRScheduler):
+    """lr *= gamma every step_size epochs."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self.step_size, self.gamma = int(step_size), float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def _make(self, out, opt):
+        return lib.snn_lr_scheduler_step_lr(out, opt, self.step_size, self.gamma)
+
+
+class MultiStepLR(LRScheduler):
+    """lr *= gamma at each milestone (gamma^k at a milestone listed k times)."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones, self.gamma = collections.Counter(int(m) for m in milestones), float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def _make(self, out, opt):
+        ms = list(self.milestones.elements())
+        arr = (ctypes.c_int64 * max(len(ms), 1))(*ms)
+        return lib.snn_lr_scheduler_multi_step_lr(out, opt, arr, len(ms), self.gamma)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine from the base lr to eta_min over T_max epochs (and back up, period 2 T_max)."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max, self.eta_min = int(T_max), float(eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def _make(self, out, opt):
+        return lib.snn_lr_scheduler_cosine(out, opt, self.T_max, self.eta_min)
+
+
+class LinearLR(LRScheduler):
+    """Linear warm-up (or decay) of the lr factor from start_factor to end_factor over total_iters."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor, self.end_factor, self.total_iters = float(start_factor), float(end_factor), int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def _make(self, out, opt):
+        return lib.snn_lr_scheduler_linear(out, opt, self.start_factor, self.end_factor, self.total_iters)
+
+
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR"]

@@ -1,0 +1,211 @@
+"""torch.optim's Optimizer, SGD, Adam and AdamW over the engine's optimizers: parameter
+groups, step() and zero_grad(). The state and the updates live in the engine; parameters are
+updated in place, so every Tensor referring to a parameter sees the new values."""
+import collections.abc
+import ctypes
+
+from .._c.optim import AdamOptions, SGDOptions
+from .._lib import check, lib
+from ..tensor import Tensor
+
+
+def _handles(params):
+    """A C array of the parameters' handles (the caller keeps `params` alive during the call)."""
+    return (ctypes.c_void_p * max(len(params), 1))(*[p._h for p in params])
+
+
+def _param_list(params):
+    """A group's "params" entry as a list of Tensors (also accepts (name, tensor) pairs)."""
+    if isinstance(params, Tensor):
+        return [params], None
+    if isinstance(params, (set, frozenset)):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of "
+                        "tensors in sets will change between runs. Please use a list instead.")
+    params = list(params)
+    names = None
+    if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):
+        names, params = [n for n, _ in params], [p for _, p in params]
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+    return params, names
+
+
+class _ParamGroup(collections.abc.MutableMapping):
+    """One entry of optimizer.param_groups: a dict whose "lr" lives in the engine, so reading
+    and assigning it (as schedulers and training scripts do) reads and sets the engine's."""
+
+    def __init__(self, optimizer, index, values):
+        self._opt, self._index, self._values = optimizer, index, values
+
+    def __getitem__(self, key):
+        if key == "lr":
+            v = ctypes.c_double()
+            check(lib.snn_optimizer_get_lr(ctypes.byref(v), self._opt._h, self._index))
+            return v.value
+        return self._values[key]
+
+    def __setitem__(self, key, value):
+        if key == "lr":
+            check(lib.snn_optimizer_set_lr(self._opt._h, self._index, float(value)))
+        elif key == "params" or key in self._opt.defaults:
+            if key != "params" and self._values.get(key) == value:
+                return
+            raise NotImplementedError(f"swiftnn: param_groups[{self._index}][{key!r}] cannot be changed after "
+                                      "construction (only 'lr' can); create a new optimizer instead")
+        else:
+            self._values[key] = value
+
+    def __delitem__(self, key):
+        if key == "params" or key == "lr" or key in self._opt.defaults:
+            raise NotImplementedError(f"swiftnn: param_groups[{self._index}][{key!r}] cannot be removed")
+        del self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __repr__(self):
+        return repr(dict(self))
+
+
+class Optimizer:
+    """Base of the optimizers: parameter groups, step(), zero_grad(). Subclasses name their C
+    constructor and how a group's options become the C options struct."""
+
+    _create = None     # C constructor
+    _add_group = None  # C function adding a group
+
+    def __init__(self, params, defaults):
+        self._h = None
+        for flag in ("differentiable", "capturable"):
+            if defaults.pop(flag, False):
+                raise NotImplementedError(f"swiftnn: {type(self).__name__}({flag}=True) is not supported")
+        defaults.pop("foreach", None)  # one fused engine loop either way
+        defaults.pop("fused", None)
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got swiftnn.Tensor")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        first = self._complete(groups[0])
+        out = ctypes.c_void_p()
+        ps = first["params"]
+        check(self._create(ctypes.byref(out), _handles(ps), len(ps), ctypes.byref(self._options(first))))
+        self._h = out.value
+        self.param_groups = [_ParamGroup(self, 0, first)]
+        for g in groups[1:]:
+            self.add_param_group(g)
+
+    def _complete(self, group):
+        if not isinstance(group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(group).__name__}")
+        group = dict(group)
+        if "params" not in group:
+            raise ValueError("a parameter group needs a 'params' entry")
+        group["params"], names = _param_list(group["params"])
+        if names is not None:
+            group["param_names"] = names
+        for k, v in self.defaults.items():
+            group.setdefault(k, v)
+        return group
+
+    def add_param_group(self, param_group):
+        """Adds a group of parameters with its own options (missing ones: the defaults)."""
+        group = self._complete(param_group)
+        ps = group["params"]
+        check(self._add_group(self._h, _handles(ps), len(ps), ctypes.byref(self._options(group))))
+        self.param_groups.append(_ParamGroup(self, len(self.param_groups), group))
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. `closure`, if given, is called
+        first (it should recompute the loss and call backward) and its result returned."""
+        loss = None if closure is None else closure()
+        check(lib.snn_optimizer_step(self._h))
+        return loss
+
+    def zero_grad(self, set_to_none=True):
+        """Drops every parameter's gradient (set_to_none=True) or zeros it in place."""
+        check(lib.snn_optimizer_zero_grad(self._h, bool(set_to_none)))
+
+    def state_dict(self):
+        raise NotImplementedError("swiftnn: optimizer state_dict is not supported yet")
+
+    def load_state_dict(self, state_dict):
+        raise NotImplementedError("swiftnn: optimizer load_state_dict is not supported yet")
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {g[k]}" for k in sorted(g) if k not in ("params", "param_names")]
+        return "\n".join(lines + [")"])
+
+    def __del__(self):
+        h = getattr(self, "_h", None)
+        if h and lib is not None:
+            try:
+                lib.snn_optimizer_free(h)
+            except Exception:  # interpreter shutdown
+                pass
+            self._h = None
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD: momentum (the first step sets the buffer to the gradient), dampening,
+    Nesterov momentum, L2 weight decay, maximize."""
+
+    _create = lib.snn_optimizer_sgd
+    _add_group = lib.snn_optimizer_add_sgd_group
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
+
+    @staticmethod
+    def _options(g):
+        return SGDOptions(ctypes.sizeof(SGDOptions), float(g["lr"]), float(g["momentum"]), float(g["dampening"]),
+                          float(g["weight_decay"]), bool(g["nesterov"]), bool(g["maximize"]), True)
+
+
+def _adam_options(g):
+    betas = tuple(g["betas"])
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair of floats, got {g['betas']!r}")
+    return AdamOptions(ctypes.sizeof(AdamOptions), float(g["lr"]), float(betas[0]), float(betas[1]), float(g["eps"]),
+                       float(g["weight_decay"]), bool(g["amsgrad"]), bool(g["maximize"]), True)
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam (AMSGrad, L2 weight decay, maximize; decoupled_weight_decay=True is AdamW)."""
+
+    _add_group = lib.snn_optimizer_add_adam_group
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        self._create = lib.snn_optimizer_adamw if decoupled_weight_decay else lib.snn_optimizer_adam
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=bool(decoupled_weight_decay)))
+
+    _options = staticmethod(_adam_options)
+
+
+class AdamW(Adam):
+    """torch.optim.AdamW: Adam with decoupled weight decay (p *= 1 - lr * weight_decay)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -1,0 +1,182 @@
+/*
+ * swiftnn/optim.h -- optimizers (SGD, Adam, AdamW), gradient clipping and learning-rate
+ * schedules, as torch.optim and torch.nn.utils.clip_grad_norm_. Included by swiftnn.h.
+ *
+ * A training loop
+ * ---------------
+ *     snn_tensor *params[2] = {w, b};              // float32 leaves with requires_grad set
+ *     snn_adam_options o = {.struct_size = sizeof o, .lr = 1e-2}; // the rest: torch defaults
+ *     snn_optimizer *opt = NULL;
+ *     snn_lr_scheduler *sched = NULL;
+ *     snn_optimizer_adam(&opt, params, 2, &o);
+ *     snn_lr_scheduler_cosine(&sched, opt, 100, 0.0); // T_max = 100 epochs
+ *     for (int epoch = 0; epoch < 100; epoch++) {
+ *         snn_optimizer_zero_grad(opt, true);
+ *         ... forward; snn_tensor_backward(loss, NULL, false); ...
+ *         float norm;
+ *         snn_clip_grad_norm(&norm, params, 2, 1.0f, 2.0f);   // optional
+ *         snn_optimizer_step(opt);
+ *         snn_lr_scheduler_step(sched);
+ *     }
+ *     snn_lr_scheduler_free(sched);
+ *     snn_optimizer_free(opt);
+ *
+ * Parameters and lifetimes
+ * ------------------------
+ * - Parameters are float32 leaf tensors (or tensors that retain their gradient). Each may
+ *   appear once in an optimizer; a duplicate gives SNN_ERR_INVALID_ARGUMENT.
+ * - snn_optimizer_step updates each parameter IN PLACE, in its own storage: every handle to
+ *   the parameter (and every snn_tensor_detach view of it) sees the new values. It reads the
+ *   stored gradient (snn_tensor_grad); parameters without one are skipped, as in PyTorch.
+ * - The optimizer holds its own references to its parameters: freeing your parameter handles
+ *   is safe and does not stop them from being updated; the tensors live until both your
+ *   handles and the optimizer are freed. A scheduler likewise holds its optimizer, so the
+ *   optimizer handle may be freed before the scheduler.
+ * - Every constructor returns one new handle that must be released with the matching _free.
+ *   An snn_optimizer handle passed where an snn_tensor or snn_lr_scheduler is expected (or
+ *   the reverse) gives SNN_ERR_INVALID_HANDLE.
+ *
+ * Parameter groups
+ * ----------------
+ * As PyTorch's param_groups: the constructor makes group 0; snn_optimizer_add_sgd_group /
+ * snn_optimizer_add_adam_group add groups with their own options. Learning rates are per
+ * group (snn_optimizer_get_lr / set_lr); schedulers update every group.
+ *
+ * Options structs
+ * ---------------
+ * Set struct_size to sizeof the struct, e.g. `snn_sgd_options o = {.struct_size = sizeof o};`
+ * (a smaller value gives SNN_ERR_INVALID_ARGUMENT; a larger one, from a newer header, is
+ * accepted when the bytes this library does not know are zero, else SNN_ERR_UNSUPPORTED).
+ * Fields left zero mean PyTorch's defaults where zero would be meaningless: lr 0 means 1e-3,
+ * eps 0 means 1e-8, beta1 = beta2 = 0 means (0.9, 0.999), and AdamW's weight_decay 0 means
+ * 1e-2. Set literal_zeros to take every field as given, zeros included (bindings that always
+ * fill every field do). Invalid values (negative lr, beta outside [0, 1), nesterov without
+ * momentum or with dampening, NaN) give SNN_ERR_INVALID_ARGUMENT, as PyTorch's ValueError.
+ *
+ * Thread safety: calls on one optimizer serialise on its lock, but a step must not run while
+ * another thread runs backward into, reads or writes its parameters or their gradients.
+ */
+
+typedef struct snn_optimizer snn_optimizer;
+typedef struct snn_lr_scheduler snn_lr_scheduler;
+
+/* torch.optim.SGD:  g = grad (negated if maximize) + weight_decay * p;
+ * with momentum: buf = g on the first step, then buf = momentum * buf + (1 - dampening) * g,
+ * and g = nesterov ? g + momentum * buf : buf;  p -= lr * g. */
+typedef struct snn_sgd_options {
+    size_t struct_size;   /* sizeof(snn_sgd_options) */
+    double lr;            /* learning rate >= 0; 0 means 1e-3 (PyTorch's default) */
+    double momentum;      /* >= 0, default 0 */
+    double dampening;     /* default 0 */
+    double weight_decay;  /* L2 penalty added to the gradient, >= 0, default 0 */
+    bool nesterov;        /* needs momentum > 0 and dampening 0 */
+    bool maximize;        /* ascend instead of descend */
+    bool literal_zeros;   /* take lr = 0 literally */
+} snn_sgd_options;
+
+/* torch.optim.Adam / AdamW, at step t (counted per parameter):
+ * g = grad (negated if maximize); Adam: g += weight_decay * p; AdamW: p *= 1 - lr * weight_decay;
+ * m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  amsgrad: vmax = max(vmax, v);
+ * p -= lr / (1 - beta1^t) * m / (sqrt(v or vmax) / sqrt(1 - beta2^t) + eps). */
+typedef struct snn_adam_options {
+    size_t struct_size;   /* sizeof(snn_adam_options) */
+    double lr;            /* learning rate >= 0; 0 means 1e-3 */
+    double beta1;         /* in [0, 1); beta1 = beta2 = 0 means 0.9, 0.999 */
+    double beta2;         /* in [0, 1) */
+    double eps;           /* >= 0; 0 means 1e-8 */
+    double weight_decay;  /* >= 0; Adam: default 0; AdamW: 0 means 1e-2 */
+    bool amsgrad;         /* use the running maximum of v */
+    bool maximize;        /* ascend instead of descend */
+    bool literal_zeros;   /* take lr, betas, eps, weight_decay = 0 literally */
+} snn_adam_options;
+
+/* Creates an optimizer over params[0..n) (n >= 1) as parameter group 0. `opts` may be NULL
+ * for all defaults. */
+snn_status snn_optimizer_sgd(snn_optimizer **out, snn_tensor *const *params, size_t n,
+                             const snn_sgd_options *opts);
+snn_status snn_optimizer_adam(snn_optimizer **out, snn_tensor *const *params, size_t n,
+                              const snn_adam_options *opts);
+snn_status snn_optimizer_adamw(snn_optimizer **out, snn_tensor *const *params, size_t n,
+                               const snn_adam_options *opts);
+
+/* Adds params[0..n) as a new parameter group with its own options (PyTorch's
+ * add_param_group). `opts` NULL means the options the optimizer was created with. The _sgd_
+ * form needs an SGD optimizer and the _adam_ form an Adam or AdamW one (else
+ * SNN_ERR_INVALID_ARGUMENT). */
+snn_status snn_optimizer_add_sgd_group(snn_optimizer *opt, snn_tensor *const *params, size_t n,
+                                       const snn_sgd_options *opts);
+snn_status snn_optimizer_add_adam_group(snn_optimizer *opt, snn_tensor *const *params, size_t n,
+                                        const snn_adam_options *opts);
+
+/* Number of parameter groups (1 + the groups added). */
+snn_status snn_optimizer_num_groups(size_t *out, const snn_optimizer *opt);
+
+/* One optimization step over every parameter that has a gradient. Every gradient is checked
+ * first (float32, the parameter's shape; else SNN_ERR_SHAPE) and state is allocated before any
+ * parameter changes, so a failed step changes nothing. Runs without recording autograd. */
+snn_status snn_optimizer_step(snn_optimizer *opt);
+
+/* Clears the gradients of every parameter: set_to_none true drops them (as PyTorch 2's
+ * default, zero_grad(set_to_none=True)); false fills them with zeros in place, so existing
+ * gradient handles see zeros. */
+snn_status snn_optimizer_zero_grad(snn_optimizer *opt, bool set_to_none);
+
+/* Learning rate of a parameter group (param_groups[group]["lr"]); group out of range gives
+ * SNN_ERR_OUT_OF_RANGE. set_lr needs a finite lr >= 0. */
+snn_status snn_optimizer_get_lr(double *out, const snn_optimizer *opt, size_t group);
+snn_status snn_optimizer_set_lr(snn_optimizer *opt, size_t group, double lr);
+
+/* Releases an optimizer handle. NULL is a no-op. Its parameters stay valid (see above). */
+snn_status snn_optimizer_free(snn_optimizer *opt);
+
+/* ---- Gradient clipping -------------------------------------------------------------- */
+
+/* torch.nn.utils.clip_grad_norm_: total = the norm_type-norm of all gradients of params[0..n)
+ * taken together (norm_type > 0, or INFINITY for the largest absolute value); then every
+ * gradient is multiplied in place by min(1, max_norm / (total + 1e-6)). Writes total (before
+ * clipping) to *out_total_norm. Parameters without a gradient are skipped; a gradient shared
+ * by two parameters counts once; no gradients at all gives 0. max_norm must be >= 0 (INFINITY
+ * allowed). A non-finite total propagates into the gradients, as in PyTorch. */
+snn_status snn_clip_grad_norm(float *out_total_norm, snn_tensor *const *params, size_t n,
+                              float max_norm, float norm_type);
+
+/* The same total norm without changing anything (torch.nn.utils.get_total_norm of the grads). */
+snn_status snn_grad_norm(float *out_total_norm, snn_tensor *const *params, size_t n, float norm_type);
+
+/* ---- Learning-rate schedulers --------------------------------------------------------- */
+
+/* A scheduler sets the learning rate of every group of `opt` (PyTorch's recursive forms).
+ * Creating it performs PyTorch's initial step (epoch 0; for LinearLR that already multiplies
+ * the lr by start_factor); call snn_lr_scheduler_step once per epoch after
+ * snn_optimizer_step. The base lr of a group is its lr when the first scheduler was
+ * attached to it (PyTorch's initial_lr). Create it after adding every parameter group. */
+
+/* StepLR: lr *= gamma at every epoch that is a multiple of step_size (>= 1). gamma >= 0
+ * (PyTorch's default is 0.1). */
+snn_status snn_lr_scheduler_step_lr(snn_lr_scheduler **out, snn_optimizer *opt, int64_t step_size, double gamma);
+
+/* MultiStepLR: lr *= gamma^k at an epoch listed k times in milestones[0..n). */
+snn_status snn_lr_scheduler_multi_step_lr(snn_lr_scheduler **out, snn_optimizer *opt,
+                                          const int64_t *milestones, size_t n, double gamma);
+
+/* CosineAnnealingLR: from the base lr down to eta_min (>= 0) at epoch t_max (>= 1), following
+ * eta_min + (base - eta_min) (1 + cos(pi epoch / t_max)) / 2, back up over the next t_max. */
+snn_status snn_lr_scheduler_cosine(snn_lr_scheduler **out, snn_optimizer *opt, int64_t t_max, double eta_min);
+
+/* LinearLR (warm-up): the lr factor goes linearly from start_factor (0 < s <= 1) at epoch 0
+ * to end_factor (0 <= e <= 1) at epoch total_iters (>= 0), then stays. PyTorch's defaults:
+ * 1/3, 1, 5. */
+snn_status snn_lr_scheduler_linear(snn_lr_scheduler **out, snn_optimizer *opt, double start_factor,
+                                   double end_factor, int64_t total_iters);
+
+/* Advances one epoch and sets the optimizer's learning rates. */
+snn_status snn_lr_scheduler_step(snn_lr_scheduler *sched);
+
+/* The learning rate this scheduler last set for a group (get_last_lr()[group]). */
+snn_status snn_lr_scheduler_get_lr(double *out, const snn_lr_scheduler *sched, size_t group);
+
+/* The index of the last epoch: 0 after creation, +1 per step. */
+snn_status snn_lr_scheduler_last_epoch(int64_t *out, const snn_lr_scheduler *sched);
+
+/* Releases a scheduler handle (and its reference to the optimizer). NULL is a no-op. */
+snn_status snn_lr_scheduler_free(snn_lr_scheduler *sched);
