@@ -91,6 +91,9 @@ func epochBatches(_ dl: DataLoader) throws -> [[Int64]] {
     let empty = try DataLoader(inputs: try Tensor([], shape: [0, 3]), targets: try Tensor(int64: [], shape: [0]), batchSize: 4, shuffle: true)
     #expect(empty.count == 0)
     #expect(try empty.next() == nil)
+    let huge = try DataLoader(inputs: x, targets: y, batchSize: .max, shuffle: true)
+    #expect(huge.count == 1)
+    #expect(try huge.next()?.targets.count == 5)
 }
 
 /// The configurations every language runs; the Python test compares the three files.

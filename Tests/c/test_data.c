@@ -264,6 +264,16 @@ static void test_dataloader_errors(void) {
     CHECK_OK(snn_dataloader_len(&nb, dl));
     CHECK(nb == 0, "drop_last with N < batch size: %zu batches", nb);
     snn_dataloader_free(dl);
+    /* The largest accepted batch size: one batch of everything, no overflow. */
+    CHECK_OK(snn_dataloader_new(&dl, x, y, SIZE_MAX >> 1, true, 1, false));
+    CHECK_OK(snn_dataloader_len(&nb, dl));
+    CHECK_OK(snn_dataloader_next(&bx, &by, &has, dl));
+    int64_t got = 0;
+    if (has) snn_tensor_numel(&got, by);
+    CHECK(nb == 1 && has && got == 5, "batch size SIZE_MAX/2: %zu batches, first has %lld", nb, (long long)got);
+    snn_tensor_free(bx);
+    snn_tensor_free(by);
+    snn_dataloader_free(dl);
     snn_tensor *tensors[] = {x, y, x4, y4, scalar, ex, ey};
     for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++) snn_tensor_free(tensors[i]);
     CHECK(live_handles() == base, "handles back to baseline (%lld vs %lld)", (long long)live_handles(), (long long)base);

@@ -42,7 +42,9 @@ snn_status snn_idx_load(snn_tensor **out, const char *path);
  * split (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) from the folder `dir`. Each file may
  * also be named with ".gz" appended (gzipped) or as "<split>-images.idx3-ubyte". Works for
  * MNIST (data/mnist after `make data`) and Fashion-MNIST (/usr/share/datasets/fashion-mnist).
- * images: float32 [N, 1, H, W] in [0, 1] (byte / 255); labels: int64 [N].
+ * images: float32 [N, 1, H, W] in [0, 1] (byte / 255); labels: int64 [N]. To normalise, as
+ * PyTorch's Normalize((0.1307,), (0.3081,)), apply snn_tensor_sub and snn_tensor_div with
+ * scalar tensors (Python: load_mnist(root, normalize=(mean, std))).
  * Errors: SNN_ERR_IO if a file is missing (the message lists the names tried),
  * SNN_ERR_FORMAT if a file is corrupt, not images/labels, or the counts differ. On failure
  * both out handles are NULL. */

@@ -48,7 +48,10 @@ public final class DataLoader: @unchecked Sendable {
     }
 
     /// Batches per epoch: ceil(N / batchSize), or floor when dropLast.
-    public var count: Int { dropLast ? sampleCount / batchSize : (sampleCount + batchSize - 1) / batchSize }
+    public var count: Int {
+        // No `N + B - 1`: B may be as large as Int.max.
+        sampleCount / batchSize + (!dropLast && sampleCount % batchSize != 0 ? 1 : 0)
+    }
 
     /// The epoch whose batches `next()` returns (or just finished returning).
     public var epoch: UInt64 { lock.withLock { currentEpoch } }
@@ -84,9 +87,9 @@ public final class DataLoader: @unchecked Sendable {
                 ended = true
                 return nil
             }
-            let start = cursor * batchSize
+            let start = cursor * batchSize  // < N, since cursor < count
             cursor += 1
-            return order[start..<min(start + batchSize, sampleCount)]
+            return order[start..<(start + min(batchSize, sampleCount - start))]
         }
         guard let indices else { return nil }
         return (try gather(inputs, indices), try gather(targets, indices))

@@ -77,7 +77,9 @@ public enum IDX {
     public static func load(path: String, normalize: (mean: Float, std: Float)? = nil) throws -> Tensor {
         let bytes = try File.read(path)
         if Gzip.isGzip(bytes) {
-            return try Gzip.withDecompressed(bytes, what: "gzip file '\(path)'") {
+            // The decompressed bytes and the tensor made from them must both fit in memory.
+            let cap = min(Gzip.defaultMaxOutput, Storage.physicalBytes / 2)
+            return try Gzip.withDecompressed(bytes, what: "gzip file '\(path)'", maxOutput: cap) {
                 try decode($0, what: "IDX file '\(path)' (after gunzip)", normalize: normalize)
             }
         }

@@ -58,7 +58,7 @@ class DataLoader:
     epoch e depends only on (seed, e, N): set_epoch(e) replays it."""
 
     def __init__(self, images, labels, batch_size=64, shuffle=False, seed=0, drop_last=False):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size < 2 ** 63:
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
         images, labels = _as_tensor(images), _as_tensor(labels)
         self.batch_size, self.shuffle, self.seed, self.drop_last = int(batch_size), bool(shuffle), int(seed), bool(drop_last)
