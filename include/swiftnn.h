@@ -115,6 +115,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/nn.h"
 #include "swiftnn/layers.h"
 #include "swiftnn/optim.h"
+#include "swiftnn/data.h"
 
 #ifdef __cplusplus
 }

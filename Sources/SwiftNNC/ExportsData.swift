@@ -1,0 +1,120 @@
+// IDX and MNIST loading, and the data loader handle (swiftnn/data.h).
+import CSwiftNN
+import SwiftNN
+
+extension DataLoader: HandleNamed { static var handleName: String { "snn_dataloader" } }
+
+/// Reads a C path argument.
+private func pathArg(_ p: UnsafePointer<CChar>?, _ fn: String, _ arg: String) throws -> String {
+    guard let p else { throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL, expected a path") }
+    guard let s = String(validatingCString: p) else { throw SNNError(.invalidArgument, "\(fn): \(arg) is not valid UTF-8") }
+    guard !s.isEmpty else { throw SNNError(.invalidArgument, "\(fn): \(arg) is an empty string") }
+    return s
+}
+
+private func loaderArg(_ handle: OpaquePointer?, _ fn: String) throws -> DataLoader {
+    try resolve(handle, DataLoader.self, fn, "dl")
+}
+
+/// Prefixes the function name to engine messages that lack it.
+private func named<T>(_ fn: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as SNNError {
+        throw e.message.hasPrefix(fn) ? e : SNNError(e.status, "\(fn): \(e.message)")
+    }
+}
+
+@c @implementation
+public func snn_idx_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: UnsafePointer<CChar>?) -> snn_status {
+    boundary {
+        let fn = "snn_idx_load"
+        let o = try outHandle(out, fn)
+        let p = try pathArg(path, fn, "path")
+        give(try named(fn) { try IDX.load(path: p) }, o)
+    }
+}
+
+@c @implementation
+public func snn_mnist_load(_ images: UnsafeMutablePointer<OpaquePointer?>?, _ labels: UnsafeMutablePointer<OpaquePointer?>?,
+                           _ dir: UnsafePointer<CChar>?, _ train: Bool) -> snn_status {
+    boundary {
+        let fn = "snn_mnist_load"
+        let oi = try outHandle(images, fn, "images")
+        let ol = try outHandle(labels, fn, "labels")
+        let d = try pathArg(dir, fn, "dir")
+        let (x, y) = try named(fn) { try MNIST.load(directory: d, train: train) }
+        give(x, oi)
+        give(y, ol)
+    }
+}
+
+@c @implementation
+public func snn_dataloader_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ images: OpaquePointer?, _ labels: OpaquePointer?,
+                               _ batchSize: Int, _ shuffle: Bool, _ seed: UInt64, _ dropLast: Bool) -> snn_status {
+    boundary {
+        let fn = "snn_dataloader_new"
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(images, fn, "images"), y = try tensorArg(labels, fn, "labels")
+        // size_t arrives as Int: a huge value (e.g. (size_t)-1) shows up negative.
+        guard batchSize >= 1 else {
+            throw SNNError(.invalidArgument, "\(fn): batch_size is \(batchSize == 0 ? "0" : String(UInt(bitPattern: batchSize))), expected 1...\(Int.max)")
+        }
+        let dl = try named(fn) {
+            try DataLoader(inputs: x, targets: y, batchSize: batchSize, shuffle: shuffle, seed: seed, dropLast: dropLast)
+        }
+        o.pointee = Registry.shared.insert(dl)
+    }
+}
+
+@c @implementation
+public func snn_dataloader_len(_ out: UnsafeMutablePointer<Int>?, _ dl: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outPointer(out, "snn_dataloader_len", "out_batches")
+        o.pointee = try loaderArg(dl, "snn_dataloader_len").count
+    }
+}
+
+@c @implementation
+public func snn_dataloader_next(_ x: UnsafeMutablePointer<OpaquePointer?>?, _ y: UnsafeMutablePointer<OpaquePointer?>?,
+                                _ hasBatch: UnsafeMutablePointer<Bool>?, _ dl: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_dataloader_next"
+        let ox = try outHandle(x, fn, "x"), oy = try outHandle(y, fn, "y")
+        let oh = try outPointer(hasBatch, fn, "out_has_batch")
+        oh.pointee = false
+        let loader = try loaderArg(dl, fn)
+        guard let (bx, by) = try named(fn, { try loader.next() }) else { return }
+        give(bx, ox)
+        give(by, oy)
+        oh.pointee = true
+    }
+}
+
+@c @implementation
+public func snn_dataloader_reset(_ dl: OpaquePointer?) -> snn_status {
+    boundary { try loaderArg(dl, "snn_dataloader_reset").reset() }
+}
+
+@c @implementation
+public func snn_dataloader_set_epoch(_ dl: OpaquePointer?, _ epoch: UInt64) -> snn_status {
+    boundary { try loaderArg(dl, "snn_dataloader_set_epoch").setEpoch(epoch) }
+}
+
+@c @implementation
+public func snn_dataloader_epoch(_ out: UnsafeMutablePointer<UInt64>?, _ dl: OpaquePointer?) -> snn_status {
+    boundary {
+        let o = try outPointer(out, "snn_dataloader_epoch", "out_epoch")
+        o.pointee = try loaderArg(dl, "snn_dataloader_epoch").epoch
+    }
+}
+
+@c @implementation
+public func snn_dataloader_free(_ dl: OpaquePointer?) -> snn_status {
+    boundary {
+        guard let dl else { return }
+        guard let object = Registry.shared.lookup(dl), object is DataLoader else {
+            _ = try loaderArg(dl, "snn_dataloader_free")  // throws the precise message
+            return
+        }
+        _ = Registry.shared.remove(dl)
+    }
+}

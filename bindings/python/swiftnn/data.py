@@ -1,0 +1,118 @@
+"""Real data: IDX files (MNIST's format, raw or gzipped), MNIST-style folders, and a DataLoader
+that batches (images, labels) with a seeded shuffle, the same order as from C and Swift.
+
+    images, labels = swiftnn.data.load_mnist("data/mnist", train=True)   # make data
+    loader = swiftnn.data.DataLoader(images, labels, batch_size=64, shuffle=True, seed=0)
+    for epoch in range(3):
+        for x, y in loader:          # x [64, 1, 28, 28] float32, y [64] int64
+            ...
+
+Fashion-MNIST (Debian's dataset-fashion-mnist) loads the same way from
+/usr/share/datasets/fashion-mnist. The shuffle rule is in swiftnn/data.h.
+"""
+import ctypes
+import numbers
+import os
+
+from ._lib import check, lib
+from .tensor import Tensor, _as_tensor, _new, div, sub
+
+__all__ = ["load_idx", "load_mnist", "DataLoader", "FASHION_MNIST_DIR", "MNIST_MEAN", "MNIST_STD"]
+
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+# The usual normalisation constants of the MNIST training set.
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def _path(p):
+    return os.fsencode(os.fspath(p))
+
+
+def load_idx(path):
+    """One IDX file, raw or gzipped: uint8 images [N, H, W] -> float32 [N, 1, H, W] / 255,
+    integer labels [N] -> int64 [N], other data -> float32 of its shape."""
+    return _new(lib.snn_idx_load, _path(path))
+
+
+def load_mnist(root, train=True, normalize=None):
+    """(images, labels) of the training (60k) or test (10k) split in the folder `root`, which
+    holds train-images-idx3-ubyte[.gz] etc. (MNIST or Fashion-MNIST). images: float32
+    [N, 1, 28, 28] in [0, 1]; labels: int64 [N]. normalize=(mean, std) returns
+    (images - mean) / std, e.g. normalize=(MNIST_MEAN, MNIST_STD)."""
+    if normalize is not None:
+        mean, std = (float(v) for v in normalize)
+        if not std > 0:
+            raise ValueError(f"load_mnist: normalize std must be > 0, got {std}")
+    a, b = ctypes.c_void_p(), ctypes.c_void_p()
+    check(lib.snn_mnist_load(ctypes.byref(a), ctypes.byref(b), _path(root), bool(train)))
+    images, labels = Tensor._wrap(a.value), Tensor._wrap(b.value)
+    if normalize is not None:
+        images = div(sub(images, mean), std)
+    return images, labels
+
+
+class DataLoader:
+    """Batches of (images[i], labels[i]) for i in a per-epoch order, as torch's DataLoader over
+    a TensorDataset. Each `for x, y in loader` runs one epoch; a new loop starts the next epoch
+    (a new order when shuffle=True), as does breaking out and looping again. The order of
+    epoch e depends only on (seed, e, N): set_epoch(e) replays it."""
+
+    def __init__(self, images, labels, batch_size=64, shuffle=False, seed=0, drop_last=False):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size < 2 ** 63:
+            raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
+        images, labels = _as_tensor(images), _as_tensor(labels)
+        self.batch_size, self.shuffle, self.seed, self.drop_last = int(batch_size), bool(shuffle), int(seed), bool(drop_last)
+        h = ctypes.c_void_p()
+        check(lib.snn_dataloader_new(ctypes.byref(h), images._h, labels._h, self.batch_size, self.shuffle,
+                                     self.seed & 0xFFFFFFFFFFFFFFFF, self.drop_last))
+        self._h = h.value
+        self._fresh = True
+
+    def __del__(self):
+        h = getattr(self, "_h", None)
+        if h and lib is not None:
+            try:
+                lib.snn_dataloader_free(h)
+            except Exception:  # interpreter shutdown
+                pass
+            self._h = None
+
+    def __len__(self):
+        n = ctypes.c_size_t()
+        check(lib.snn_dataloader_len(ctypes.byref(n), self._h))
+        return n.value
+
+    @property
+    def epoch(self):
+        """The epoch being iterated (or last iterated)."""
+        e = ctypes.c_uint64()
+        check(lib.snn_dataloader_epoch(ctypes.byref(e), self._h))
+        return e.value
+
+    def set_epoch(self, epoch):
+        """The next loop runs epoch `epoch` from its start."""
+        check(lib.snn_dataloader_set_epoch(self._h, int(epoch) & 0xFFFFFFFFFFFFFFFF))
+        self._fresh = True
+
+    def reset(self):
+        """Back to epoch 0, as just after construction."""
+        check(lib.snn_dataloader_reset(self._h))
+        self._fresh = True
+
+    def __iter__(self):
+        if not self._fresh:
+            self.set_epoch(self.epoch + 1)
+        self._fresh = False
+        return self._batches()
+
+    def _batches(self):
+        x, y, has = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_bool()
+        while True:
+            check(lib.snn_dataloader_next(ctypes.byref(x), ctypes.byref(y), ctypes.byref(has), self._h))
+            if not has.value:
+                return
+            yield Tensor._wrap(x.value), Tensor._wrap(y.value)
+
+    def __repr__(self):
+        return (f"swiftnn.data.DataLoader(batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"seed={self.seed}, drop_last={self.drop_last}, batches={len(self)})")
