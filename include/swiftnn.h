@@ -116,6 +116,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/layers.h"
 #include "swiftnn/optim.h"
 #include "swiftnn/data.h"
+#include "swiftnn/train.h"
 
 #ifdef __cplusplus
 }

@@ -13,3 +13,7 @@ snn_status snn_module_leaky_relu(snn_module **out, float negative_slope);
 snn_status snn_module_relu6(snn_module **out);
 snn_status snn_module_tanh(snn_module **out);
 snn_status snn_module_sigmoid(snn_module **out);
+
+/* ---- shape ----------------------------------------------------------------------------- */
+/* Flatten(start_dim, end_dim): merges those dimensions (torch.nn.Flatten uses 1 and -1). */
+snn_status snn_module_flatten(snn_module **out, int64_t start_dim, int64_t end_dim);

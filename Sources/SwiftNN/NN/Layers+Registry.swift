@@ -7,4 +7,6 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "ReLU6": { _ in ReLU6() },
     "Tanh": { _ in Tanh() },
     "Sigmoid": { _ in Sigmoid() },
+    // shape
+    "Flatten": { c in let r = ConfigReader(c, "Flatten"); return Flatten(startDim: try r.int("start_dim", 1), endDim: try r.int("end_dim", -1)) },
 ]

@@ -13,6 +13,7 @@ from . import data
 from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
 from . import nn
+from . import train
 from .elementwise import abs, clamp, exp, log, neg, pow, relu, sigmoid, sqrt, tanh  # noqa: A001 (torch's names)
 from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,

@@ -1,5 +1,5 @@
 """Signatures of swiftnn/layers.h (built-in layer constructors)."""
-from ctypes import POINTER, c_float, c_void_p
+from ctypes import POINTER, c_float, c_int64, c_void_p
 
 HP = POINTER(c_void_p)
 
@@ -9,4 +9,5 @@ SIGNATURES = {
     "snn_module_relu6": [HP],
     "snn_module_tanh": [HP],
     "snn_module_sigmoid": [HP],
+    "snn_module_flatten": [HP, c_int64, c_int64],
 }

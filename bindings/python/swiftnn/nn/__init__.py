@@ -2,6 +2,6 @@
 Module to compose your own, exactly as in PyTorch."""
 from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
-from .layers import LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh
+from .layers import Flatten, LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh
 from . import functional
 from . import utils

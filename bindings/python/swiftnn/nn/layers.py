@@ -35,3 +35,8 @@ class Tanh(EngineModule):
 class Sigmoid(EngineModule):
     def __init__(self):
         self._bind(_make(lib.snn_module_sigmoid))
+
+
+class Flatten(EngineModule):
+    def __init__(self, start_dim=1, end_dim=-1):
+        self._bind(_make(lib.snn_module_flatten, start_dim, end_dim))

@@ -1,0 +1,54 @@
+// Classification conveniences on top of Trainer: fit with cross-entropy over a DataLoader,
+// stepping an optimizer (and an optional per-epoch scheduler), and evaluation (loss, accuracy).
+
+extension Trainer {
+    /// A trainer for `model` minimising mean cross-entropy with `optimizer`.
+    public static func classifier(model: Module, optimizer: Optimizer) -> Trainer {
+        Trainer(model: model,
+                loss: { out, y in try crossEntropy(out, y) },
+                step: { try optimizer.step() },
+                zeroGrad: { optimizer.zeroGrad(setToNone: true) },
+                learningRate: { (try? optimizer.learningRate(group: 0)) ?? 0 })
+    }
+
+    /// Trains on `loader` for `epochs`; steps `scheduler` after each epoch.
+    @discardableResult
+    public func fit(loader: DataLoader, epochs: Int, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
+                    progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
+        try fit(epochs: epochs, stepsPerEpoch: loader.count, reportEvery: reportEvery,
+                nextBatch: { try loader.next() },
+                onEpochEnd: { _ in try scheduler?.step() },
+                progress: progress)
+    }
+}
+
+/// Mean cross-entropy and accuracy of `model` on (inputs, labels) in eval mode without
+/// recording, in batches of `batchSize`. Restores the model's mode afterwards.
+public func evaluateClassifier(_ model: Module, inputs: Tensor, labels: Tensor, batchSize: Int = 256) throws -> (loss: Double, accuracy: Double) {
+    let fn = "evaluate_classifier"
+    guard batchSize >= 1 else { throw SNNError.invalid("\(fn): batch_size must be >= 1, got \(batchSize)") }
+    guard labels.dtype == .int64, labels.rank == 1 else {
+        throw SNNError.dtype("\(fn): labels must be an int64 tensor of shape [N], got \(labels.dtype.name) \(fmt(labels.shape))")
+    }
+    guard let n = inputs.shape.first, n == labels.count, n > 0 else {
+        throw SNNError.shape("\(fn): inputs \(fmt(inputs.shape)) and labels \(fmt(labels.shape)) must have the same, non-zero first dimension")
+    }
+    let wasTraining = model.training
+    model.train(false)
+    defer { model.train(wasTraining) }
+    var lossSum = 0.0, correct = 0
+    try GradMode.withoutGrad {
+        var start = 0
+        while start < n {
+            let end = min(start + batchSize, n)
+            let x = try slice(inputs, dim: 0, start: start, end: end)
+            let y = try slice(labels, dim: 0, start: start, end: end)
+            let out = try model.forward(x)
+            lossSum += Double(try crossEntropy(out, y, reduction: .sum).item())
+            let pred = try argmax(out, dim: 1)
+            for i in 0..<(end - start) where pred.int64s[i] == y.int64s[i] { correct += 1 }
+            start = end
+        }
+    }
+    return (lossSum / Double(n), Double(correct) / Double(n))
+}

@@ -1,0 +1,41 @@
+"""The engine's training loop from Python: fit_classifier (progress callback with epoch, step,
+loss, images/s and ETA) and evaluate_classifier. Write your own loop as in PyTorch if you
+prefer; this one runs entirely in the engine."""
+import ctypes
+
+from ._c.train import PROGRESS_FN, FitOptions
+from ._lib import check, lib
+
+
+def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_every=50, progress=None):
+    """Trains `model` (an engine module, e.g. nn.Sequential of built-in layers) with mean
+    cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
+    global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
+    end_of_epoch; return False to stop. Returns the list of per-step losses."""
+    steps = len(loader) * epochs
+    hist = (ctypes.c_double * max(steps, 1))()
+    count = ctypes.c_size_t()
+    errors = []
+
+    def trampoline(p, _user):
+        try:
+            r = progress(p.contents)
+            return True if r is None else bool(r)
+        except BaseException as e:  # an exception must not unwind through the engine
+            errors.append(e)
+            return False
+
+    cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
+    opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
+                      scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
+    check(lib.snn_fit_classifier(model._mh, optimizer._h, loader._h, ctypes.byref(opts)))
+    if errors:
+        raise errors[0]
+    return list(hist[: min(count.value, len(hist))])
+
+
+def evaluate_classifier(model, inputs, labels, batch_size=256):
+    """(mean cross-entropy, accuracy) in eval mode without recording."""
+    loss, acc = ctypes.c_double(), ctypes.c_double()
+    check(lib.snn_evaluate_classifier(ctypes.byref(loss), ctypes.byref(acc), model._mh, inputs._h, labels._h, batch_size))
+    return loss.value, acc.value

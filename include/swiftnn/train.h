@@ -1,0 +1,54 @@
+/*
+ * swiftnn/train.h -- training loops with progress reports, and evaluation.
+ * Included by swiftnn.h.
+ *
+ * snn_fit_classifier runs the whole loop in the engine: for each batch of the data loader,
+ * forward, mean cross-entropy, backward, optimizer step; after each epoch the optional
+ * scheduler steps. A progress callback receives epoch, step, loss, throughput and ETA every
+ * `report_every` steps and at the end of each epoch, so a host can draw a progress bar
+ * without writing the loop (and keep stderr clean: the engine prints nothing).
+ */
+
+/* What the progress callback receives. Times in seconds. */
+typedef struct snn_progress {
+    size_t struct_size;          /* sizeof(snn_progress) of the library: check >= what you read */
+    int64_t epoch;               /* 1-based */
+    int64_t epochs;
+    int64_t step;                /* 1-based within the epoch */
+    int64_t steps_per_epoch;
+    int64_t global_step;
+    double loss;                 /* mean training loss over the steps since the last report */
+    double samples_per_second;   /* over the steps since the last report */
+    double elapsed_seconds;
+    double eta_seconds;          /* estimated time to the end of the last epoch */
+    double learning_rate;        /* of parameter group 0 */
+    bool end_of_epoch;
+} snn_progress;
+
+/* Called on the training thread. Return true to go on, false to stop training early
+ * (snn_fit_classifier then returns SNN_OK). Must not call back into the same model. */
+typedef bool (*snn_progress_fn)(const snn_progress *progress, void *user_data);
+
+typedef struct snn_fit_options {
+    size_t struct_size;              /* set to sizeof(snn_fit_options) */
+    int64_t epochs;                  /* >= 1 */
+    int64_t report_every;            /* steps between progress calls; 0 means 50 */
+    snn_progress_fn progress;        /* may be NULL */
+    void *user_data;                 /* passed to progress */
+    snn_lr_scheduler *scheduler;     /* may be NULL; stepped after every epoch */
+    double *loss_history;            /* may be NULL; receives each step's loss ... */
+    size_t loss_history_capacity;    /* ... up to this many */
+    size_t *loss_history_count;      /* may be NULL; receives the number of steps run */
+} snn_fit_options;
+
+/* Trains a classifier: model(inputs) gives logits [B, C], targets are int64 class indices [B]
+ * from the data loader. The model is put in training mode. A non-finite loss stops training
+ * with SNN_ERR_AUTOGRAD and a message suggesting a lower learning rate. */
+snn_status snn_fit_classifier(snn_module *model, snn_optimizer *optimizer, snn_dataloader *train,
+                              const snn_fit_options *options);
+
+/* Mean cross-entropy and accuracy (fraction correct, 0..1) of model on inputs [N, ...] and
+ * int64 labels [N], in batches of batch_size, in eval mode without recording (the model's
+ * mode is restored afterwards). Either out-pointer may be NULL. */
+snn_status snn_evaluate_classifier(double *out_loss, double *out_accuracy, snn_module *model,
+                                   const snn_tensor *inputs, const snn_tensor *labels, size_t batch_size);
