@@ -1,0 +1,589 @@
+"""Child process of test_bad_input.py: calls C functions with bad arguments, built generically
+from their ctypes argtypes (and the header's parameter names and constness), and prints one
+JSON object per line: {"ev": "call"} before each call (so a crash names its call), then
+"problem" for each broken promise and "done" per function.
+
+    python bad_input_child.py snn_tensor_add snn_tensor_sum:17 ...   (":N" resumes at call N)
+
+For each function it first looks for a valid baseline call (arguments chosen from parameter
+names: shape -> [3, 3], ndim -> 2, dims -> [0, 1], count -> 9, tensors [3, 3] float32, ...;
+several tensor flavours are tried). It then changes one argument at a time to something bad,
+and also passes tensors of awkward shapes (scalar, empty, rank 16, mismatched pairs). The
+promises checked for every call:
+  - the process survives (the parent notices crashes and hangs);
+  - the status is a known code and not SNN_ERR_INTERNAL;
+  - a failure leaves a new, non-empty snn_last_error() naming the function;
+  - a freed or garbage handle fails (with SNN_ERR_INVALID_HANDLE when the baseline succeeded);
+    NULL for a required out-pointer gives SNN_ERR_INVALID_ARGUMENT, NULL for a handle is not
+    SNN_ERR_INVALID_HANDLE (it is an invalid argument, or valid where the handle is optional);
+  - a failure sets out handles to NULL and registers no handle; a success registers exactly
+    the handles it returns; backward through every returned tensor that requires grad works;
+  - after each function, the live-handle count is back where it started.
+"""
+import ctypes
+import json
+import math
+import os
+import resource
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import cheader  # noqa: E402
+
+# Big enough for the Swift runtime, OpenBLAS and numpy; small enough that a valid request for
+# a huge tensor fails with SNN_ERR_OUT_OF_MEMORY instead of paging the machine to death.
+ADDRESS_SPACE_LIMIT = 6 << 30
+
+SLOTS = 64           # length of every buffer passed for a pointer parameter
+HANDLE_SLOTS = 17    # filled slots of a handle array (a count of 16 still reads live handles)
+POISON = 0x5151      # prefilled into out-handle slots: a failure must overwrite it with NULL
+GARBAGE = (0x1234, 0xDEADBEEF0)
+
+OK, INVALID_ARGUMENT, INVALID_HANDLE, INTERNAL = 0, 1, 2, 11
+KNOWN_STATUSES = range(0, 11)
+
+HANDLE, HANDLES, OUT_HANDLE, IN_BUF, OUT_BUF, STRUCT, CSTR, CALLBACK = (
+    "handle", "handles", "out_handle", "in_buf", "out_buf", "struct", "cstr", "callback")
+SIZE, I64, I32, U64, F32, F64, BOOL, ENUM, UNKNOWN = (
+    "size", "i64", "i32", "u64", "f32", "f64", "bool", "enum", "unknown")
+
+# Tensor shapes that break assumptions: scalar, empty, rank 16, broadcastable, mismatched.
+POOL = [(2, 3), (4,), (), (0,), (0, 3), (1,) * 16, (2, 1, 3), (3, 1)]
+PAIRS = [((2, 3), (4,)), ((4,), (2, 3)), ((2, 3), (3, 2)), ((), (0,)), ((3,), (3,)),
+         ((2, 3, 4), (4, 2)), ((1,) * 16, (2,))]
+
+
+def emit(**kw):
+    sys.stdout.write(json.dumps(kw) + "\n")
+    sys.stdout.flush()
+
+
+class Fixture(Exception):
+    """A tensor the harness needs could not be made (reported, not a crash)."""
+
+
+# ---- parameters --------------------------------------------------------------------------
+
+class P:
+    def __init__(self, index, ctype, decl):
+        self.index, self.ctype = index, ctype
+        self.name = (decl.name if decl else "") or f"arg{index}"
+        self.ctext = decl.type if decl else ""
+        self.const = decl.const if decl else None
+        self.kind, self.elem = classify(ctype, decl, index)
+
+
+def _base(ctext):
+    return " ".join(w for w in ctext.replace("*", " ").split() if w != "const")
+
+
+def classify(ctype, decl, index):
+    base = _base(decl.type) if decl else ""
+    if ctype is ctypes.c_void_p:
+        return HANDLE, None
+    if ctype is ctypes.c_char_p:
+        return CSTR, None
+    if ctype is ctypes.c_bool:
+        return BOOL, None
+    if ctype is ctypes.c_float:
+        return F32, None
+    if ctype is ctypes.c_double:
+        return F64, None
+    if isinstance(ctype, type) and issubclass(ctype, ctypes._Pointer):
+        pointee = ctype._type_
+        out = ("const" not in decl.type) if decl else index == 0
+        if pointee is ctypes.c_void_p:
+            return (OUT_HANDLE if out else HANDLES), None
+        if isinstance(pointee, type) and issubclass(pointee, ctypes.Structure):
+            return STRUCT, pointee
+        return (OUT_BUF if out else IN_BUF), pointee
+    if isinstance(ctype, type) and issubclass(ctype, ctypes._CFuncPtr):
+        return CALLBACK, None
+    if isinstance(ctype, type) and issubclass(ctype, ctypes._SimpleCData) and ctype._type_ in "bBhHiIlLqQ":
+        by_header = {"size_t": SIZE, "int64_t": I64, "uint64_t": U64, "int32_t": I32, "int": I32,
+                     "uint32_t": U64, "long": I64, "unsigned": U64}
+        if base in by_header:
+            return by_header[base], None
+        if base.startswith("snn_"):
+            return ENUM, None
+        if ctype is ctypes.c_size_t:
+            return SIZE, None
+        return (I64 if ctypes.sizeof(ctype) == 8 else I32), None
+    return UNKNOWN, None
+
+
+# ---- argument specs: descriptions of values, materialised fresh for every call -----------
+# ("tensor", shape, dtype, flavour)  flavour: plain | grad (leaf requiring grad) | nonleaf
+# ("null",) ("freed",) ("garbage", value) ("handles", tensor spec or bad spec)
+# ("out_handle",) ("buf", contents) ("out_buf",) ("val", value) ("struct", {field: value})
+
+def describe(spec):
+    kind = spec[0]
+    if kind == "tensor":
+        _, shape, dtype, flavour = spec
+        extra = {"plain": "", "grad": " requires_grad", "nonleaf": " non-leaf"}[flavour]
+        return f"{'float32' if dtype == 'f32' else 'int64'}{list(shape)}{extra}"
+    if kind == "null":
+        return "NULL"
+    if kind == "freed":
+        return "a freed handle"
+    if kind == "garbage":
+        return f"garbage handle {spec[1]:#x}"
+    if kind == "handles":
+        return f"[{describe(spec[1])}, ...]"
+    if kind == "out_handle":
+        return "&out"
+    if kind == "buf":
+        c = spec[1]
+        return "{" + ", ".join(map(repr, c[:4])) + (", ...}" if len(c) > 4 else "}")
+    if kind == "out_buf":
+        return f"buffer[{SLOTS}]"
+    if kind == "val":
+        return repr(spec[1])
+    if kind == "struct":
+        return "&{" + ", ".join(f"{k}={v}" for k, v in spec[1].items()) + "}"
+    return repr(spec)
+
+
+def default_spec(p, tensor):
+    """A valid value for p, chosen from its kind and name; `tensor` is the tensor spec."""
+    n = p.name.lower()
+    if p.kind == HANDLE:
+        return tensor
+    if p.kind == HANDLES:
+        return ("handles", tensor)
+    if p.kind == OUT_HANDLE:
+        return ("out_handle",)
+    if p.kind == OUT_BUF:
+        return ("out_buf",)
+    if p.kind == IN_BUF:
+        if p.elem in (ctypes.c_float, ctypes.c_double):
+            return ("buf", [(i % 7) * 0.5 - 1.25 for i in range(SLOTS)])
+        if "shape" in n or "size" in n:
+            return ("buf", [3, 3] + [1] * (SLOTS - 2))
+        if "dim" in n or "axes" in n or "axis" in n or "perm" in n:
+            return ("buf", [0, 1] + [1] * (SLOTS - 2))
+        return ("buf", [i % 3 for i in range(SLOTS)])
+    if p.kind == SIZE:
+        if "ndim" in n or "rank" in n:
+            return ("val", 2)
+        if "count" in n or n in ("numel", "len", "length"):
+            return ("val", 9)
+        if "capacity" in n or n.endswith("cap"):
+            return ("val", SLOTS)
+        return ("val", 2)
+    if p.kind in (I64, I32):
+        if n in ("dim0", "start"):
+            return ("val", 0)
+        if "dim" in n or "axis" in n:
+            return ("val", -1)
+        if n in ("end", "stop"):
+            return ("val", 2)
+        return ("val", 1)
+    if p.kind == U64:
+        return ("val", 1)
+    if p.kind in (F32, F64):
+        return ("val", {"start": 0.0, "end": 5.0, "stop": 5.0, "step": 1.0, "lr": 0.01}.get(n, 0.5))
+    if p.kind == BOOL:
+        return ("val", False)
+    if p.kind == ENUM:
+        return ("val", 0)
+    if p.kind == CSTR:
+        return ("val", os.path.join(TMP, "file.bin").encode())
+    if p.kind == STRUCT:
+        return ("struct", {})
+    return ("null",)
+
+
+BIG_SIZES = [0, 1, 16, 17, 2**32, 2**62, 2**63, 2**64 - 1]
+BAD_INTS64 = [-1, 0, 2, 17, -17, 2**31, 2**62, -2**63, 2**63 - 1]
+BAD_INTS32 = [-1, 0, 2, 17, -2**31, 2**31 - 1]
+BAD_SHAPE_ENTRIES = [-1, 0, 1, 17, 2**20, 2**40, 2**62, -2**63, 2**63 - 1]
+
+
+def mutations(p):
+    """(label, spec, promise) triples: one bad (or edge) value for p at a time. promise names a
+    stricter expectation than "no crash, a clear message"."""
+    out = []
+    if p.kind == HANDLE:
+        out += [("NULL", ("null",), "null_handle"), ("freed", ("freed",), "bad_handle")]
+        out += [(f"{g:#x}", ("garbage", g), "bad_handle") for g in GARBAGE]
+        out += [("int64", ("tensor", (3, 3), "i64", "plain"), None)]
+        out += [(f"float32{list(s)}", ("tensor", s, "f32", "plain"), None) for s in POOL]
+        out += [("non-leaf", ("tensor", (3, 3), "f32", "nonleaf"), None),
+                ("requires_grad", ("tensor", (3, 3), "f32", "grad"), None)]
+    elif p.kind == HANDLES:
+        out += [("NULL", ("null",), None), ("freed", ("handles", ("freed",)), "bad_handle")]
+        out += [(f"{g:#x}", ("handles", ("garbage", g)), "bad_handle") for g in GARBAGE]
+        out += [("NULL entries", ("handles", ("null",)), None),
+                ("int64", ("handles", ("tensor", (3, 3), "i64", "plain")), None)]
+        out += [(f"float32{list(s)}", ("handles", ("tensor", s, "f32", "plain")), None) for s in POOL]
+    elif p.kind in (OUT_HANDLE, OUT_BUF):
+        out += [("NULL", ("null",), "null_out")]
+    elif p.kind == IN_BUF:
+        out += [("NULL", ("null",), None)]
+        if p.elem in (ctypes.c_float, ctypes.c_double):
+            out += [(f"all {v}", ("buf", [v] * SLOTS), None) for v in (math.nan, math.inf)]
+        elif p.elem in (ctypes.c_int64, ctypes.c_int32, ctypes.c_int, ctypes.c_size_t):
+            out += [(f"all {v}", ("buf", [v] * SLOTS), None) for v in BAD_SHAPE_ENTRIES]
+            out += [("[2**40, 2**40, ...]", ("buf", [2**40, 2**40, 2**40] + [1] * (SLOTS - 3)), None)]
+    elif p.kind == SIZE:
+        out += [(str(v), ("val", v), None) for v in BIG_SIZES]
+    elif p.kind == I64:
+        out += [(str(v), ("val", v), None) for v in BAD_INTS64]
+    elif p.kind in (I32, ENUM):
+        out += [(str(v), ("val", v), None) for v in BAD_INTS32 + ([1, 99] if p.kind == ENUM else [])]
+    elif p.kind == U64:
+        out += [(str(v), ("val", v), None) for v in (0, 2**64 - 1)]
+    elif p.kind in (F32, F64):
+        big = 3e38 if p.kind == F32 else 1e308
+        out += [(str(v), ("val", v), None) for v in (0.0, -1.0, math.nan, math.inf, -math.inf, big, -big, 5e-324)]
+    elif p.kind == BOOL:
+        out += [("true", ("val", True), None)]
+    elif p.kind == CSTR:
+        out += [("NULL", ("val", None), None), ('""', ("val", b""), None),
+                ("missing directory", ("val", b"/nonexistent-dir/x/y"), None),
+                ("a directory", ("val", b"/"), None), ("invalid UTF-8", ("val", b"\xff\xfe"), None),
+                ("10000 chars", ("val", b"a" * 10000), None)]
+    elif p.kind == STRUCT:
+        out += [("NULL", ("null",), None), ("struct_size 0", ("struct", {"struct_size": 0}), None),
+                ("struct_size 2**30", ("struct", {"struct_size": 2**30}), None)]
+    return out
+
+
+# ---- calling -------------------------------------------------------------------------------
+
+class Runner:
+    def __init__(self, lib):
+        self.lib = lib
+
+    def status(self, name, *args):
+        return getattr(self.lib, name)(*args)
+
+    def live(self):
+        n = ctypes.c_int64(-1)
+        self.status("snn_live_handles", ctypes.byref(n))
+        return n.value
+
+    def last_error(self):
+        return (self.lib.snn_last_error() or b"").decode("utf-8", "replace")
+
+    def is_live(self, h):
+        n = ctypes.c_size_t()
+        return self.status("snn_tensor_ndim", ctypes.byref(n), h) == OK
+
+    def requires_grad(self, h):
+        b = ctypes.c_bool(False)
+        return self.status("snn_tensor_requires_grad", ctypes.byref(b), h) == OK and b.value
+
+    def shape_of(self, h):
+        n = ctypes.c_size_t()
+        if self.status("snn_tensor_ndim", ctypes.byref(n), h) != OK:
+            return None
+        buf = (ctypes.c_int64 * SLOTS)()
+        if self.status("snn_tensor_shape", buf, SLOTS, h) != OK:
+            return None
+        return list(buf[: n.value])
+
+    def tensor(self, shape, dtype, flavour, created):
+        count = math.prod(shape)
+        sh = (ctypes.c_int64 * max(len(shape), 1))(*shape)
+        out = ctypes.c_void_p()
+        if dtype == "f32":
+            data = (ctypes.c_float * max(count, 1))(*[(i % 7) * 0.5 - 1.25 for i in range(count)])
+            st = self.status("snn_tensor_from_data", ctypes.byref(out), data, count, sh, len(shape))
+        else:
+            data = (ctypes.c_int64 * max(count, 1))(*[i % 3 for i in range(count)])
+            st = self.status("snn_tensor_from_int64", ctypes.byref(out), data, count, sh, len(shape))
+        if st != OK:
+            raise Fixture(f"cannot create a {dtype}{list(shape)} tensor: {self.last_error()}")
+        h = out.value
+        if flavour in ("grad", "nonleaf"):
+            if self.status("snn_tensor_set_requires_grad", h, True) != OK:
+                raise Fixture(f"cannot mark a tensor as requiring grad: {self.last_error()}")
+        if flavour == "nonleaf":
+            y = ctypes.c_void_p()
+            st = self.status("snn_tensor_mul", ctypes.byref(y), h, h)
+            self.status("snn_tensor_free", h)
+            if st != OK:
+                raise Fixture(f"cannot make a non-leaf tensor: {self.last_error()}")
+            h = y.value
+        created.append(h)
+        return h
+
+    def value(self, p, spec, created, outs):
+        kind = spec[0]
+        if kind == "tensor":
+            return self.tensor(spec[1], spec[2], spec[3], created)
+        if kind == "null":
+            return None
+        if kind == "freed":
+            h = self.tensor((2,), "f32", "plain", [])
+            self.status("snn_tensor_free", h)
+            return h
+        if kind == "garbage":
+            return spec[1]
+        if kind == "handles":
+            arr = (ctypes.c_void_p * SLOTS)()
+            for i in range(HANDLE_SLOTS):
+                arr[i] = self.value(p, spec[1], created, outs)
+            return arr
+        if kind == "out_handle":
+            arr = (ctypes.c_void_p * SLOTS)()
+            arr[0] = POISON
+            outs.append(arr)
+            return arr
+        if kind == "buf":
+            return (p.elem * SLOTS)(*spec[1])
+        if kind == "out_buf":
+            return (p.elem * SLOTS)()
+        if kind == "val":
+            return spec[1]
+        if kind == "struct":
+            s = p.elem()
+            fields = dict(p.elem._fields_)
+            if "struct_size" in fields:
+                s.struct_size = ctypes.sizeof(p.elem)
+            for k, v in spec[1].items():
+                setattr(s, k, v)
+            return ctypes.pointer(s)
+        raise ValueError(spec)
+
+
+def names_function(msg, fn):
+    """Whether msg names fn: its C name, or the engine op's name leading the message
+    ("add: shapes ...", "requires_grad_: ...") when that is part of the C name."""
+    if fn in msg or fn[len("snn_"):] in msg:
+        return True
+    lead = msg.lstrip().split(":", 1)[0].split("(", 1)[0].strip()
+    for token in [lead] + lead.split("."):
+        token = token.strip("_ ").lower()
+        if len(token) >= 3 and token != "snn" and " " not in token and token in fn:
+            return True
+    return False
+
+
+_last_message = [""]  # of the latest call, for the "result" event (debugging aid)
+
+
+def restore_grad_mode(r):
+    on = ctypes.c_bool(True)
+    for _ in range(1000):
+        if r.status("snn_is_grad_enabled", ctypes.byref(on)) != OK or on.value:
+            return
+        r.status("snn_no_grad_end")
+
+
+def set_sentinel(r, fn):
+    """Leaves a known message behind, so a failure that sets none is noticed."""
+    if fn != "snn_set_num_threads":
+        r.status("snn_set_num_threads", 0)
+    else:
+        r.status("snn_tensor_free", GARBAGE[0])
+    return r.last_error()
+
+
+def run_call(r, fn, params, specs, promise, baseline_ok):
+    """One call; returns (status, problems)."""
+    created, outs = [], []
+    try:
+        args = [r.value(p, s, created, outs) for p, s in zip(params, specs)]
+        return _run_call(r, fn, args, created, outs, promise, baseline_ok)
+    finally:
+        for h in created:
+            r.status("snn_tensor_free", h)
+        restore_grad_mode(r)
+
+
+def _run_call(r, fn, args, created, outs, promise, baseline_ok):
+    problems = []
+    known = set(created)
+    rg_inputs = any(r.requires_grad(h) for h in created)
+    sentinel = set_sentinel(r, fn)
+    before = r.live()
+    st = getattr(r.lib, fn)(*args)
+    msg = r.last_error()
+    _last_message[0] = msg
+    after = r.live()
+    new = []
+    for arr in outs:
+        for i in range(SLOTS):
+            v = arr[i]
+            if v and v != POISON and v not in known and v not in new:
+                new.append(v)
+    consumed = sum(1 for h in created if not r.is_live(h))
+
+    if st not in KNOWN_STATUSES:
+        problems.append(f"returned status {st}" + (" (SNN_ERR_INTERNAL: a bug)" if st == INTERNAL else
+                                                    " (not a known snn_status)") + f": {msg!r}")
+    if st != OK:
+        if not msg:
+            problems.append(f"failed with status {st} but snn_last_error() is empty")
+        elif msg == sentinel:
+            problems.append(f"failed with status {st} but left snn_last_error() unchanged")
+        elif not names_function(msg, fn):
+            problems.append(f"message does not name the function: {msg!r}")
+        for arr in outs:
+            if arr[0] is not None and arr[0] != 0:
+                problems.append(f"failed (status {st}) but left an out handle set to {arr[0]:#x}, not NULL")
+        if new:
+            problems.append(f"failed (status {st}) but returned {len(new)} handle(s)")
+    if promise == "bad_handle" and (st == OK or (baseline_ok and st != INVALID_HANDLE)):
+        problems.append(f"a freed/garbage handle gave status {st}, expected SNN_ERR_INVALID_HANDLE (2)")
+    if promise == "null_out" and baseline_ok and st != INVALID_ARGUMENT:
+        problems.append(f"a NULL out-pointer gave status {st}, expected SNN_ERR_INVALID_ARGUMENT (1)")
+    if promise == "null_handle" and baseline_ok and st == INVALID_HANDLE:
+        problems.append("a NULL handle gave SNN_ERR_INVALID_HANDLE; NULL is SNN_ERR_INVALID_ARGUMENT where a "
+                        "handle is required (or valid, where it is optional)")
+    if after - before != len(new) - consumed:
+        problems.append(f"live handles went from {before} to {after}, but the call returned {len(new)} "
+                        f"new handle(s) and released {consumed} (a leak, or a handle nobody can free)")
+
+    # Every result that requires grad must take a backward pass (edge shapes included).
+    if st == OK and rg_inputs:
+        for h in new:
+            if not r.requires_grad(h):
+                continue
+            shape = r.shape_of(h)
+            g = ctypes.c_void_p()
+            sh = (ctypes.c_int64 * SLOTS)(*shape)
+            if r.status("snn_tensor_ones", ctypes.byref(g), sh, len(shape)) != OK:
+                problems.append(f"could not make a gradient of shape {shape}: {r.last_error()}")
+                continue
+            bst = r.status("snn_tensor_backward", h, g, False)
+            if bst != OK:
+                problems.append(f"backward through the result (shape {shape}) failed with status {bst}: "
+                                f"{r.last_error()!r}")
+            r.status("snn_tensor_free", g)
+    for h in new:
+        fst = r.status("snn_tensor_free", h)
+        if fst != OK:
+            problems.append(f"snn_tensor_free on a returned handle gave status {fst}: {r.last_error()!r}")
+    return st, problems
+
+
+# ---- one function ------------------------------------------------------------------------
+
+def tensor_variants(params):
+    """Candidate baselines: how tensor parameters are filled (index among handle params -> spec)."""
+    f = lambda s=(3, 3), fl="plain": ("tensor", s, "f32", fl)  # noqa: E731
+    return [
+        ("float32[3, 3]", lambda i: f()),
+        ("float32[3, 3] requires_grad", lambda i: f(fl="grad")),
+        ("first non-leaf", lambda i: f(fl="nonleaf") if i == 0 else f(fl="grad")),
+        ("scalars", lambda i: f(())),
+        ("first a non-leaf scalar", lambda i: f((), "nonleaf") if i == 0 else f(fl="grad")),
+        ("int64[3, 3]", lambda i: ("tensor", (3, 3), "i64", "plain")),
+        ("float32[3, 3] then int64[3]", lambda i: f() if i == 0 else ("tensor", (3,), "i64", "plain")),
+    ]
+
+
+def run_function(r, fn, argtypes, decl, start, base_label=None):
+    """Calls fn with every combination, numbered from 0 (baseline candidates first); calls
+    before `start` are skipped. `base_label` (on a resume) names the baseline already chosen."""
+    if decl is not None and len(decl) != len(argtypes):
+        emit(ev="problem", fn=fn, i=-1, desc="signature",
+             what=f"the header declares {len(decl)} parameters, SIGNATURES has {len(argtypes)}")
+        decl = None
+    params = [P(i, t, decl[i] if decl else None) for i, t in enumerate(argtypes)]
+    hidx = [i for i, p in enumerate(params) if p.kind in (HANDLE, HANDLES)]
+
+    def fill(tensor_of):
+        return [default_spec(p, tensor_of(hidx.index(i)) if i in hidx else None)
+                for i, p in enumerate(params)]
+
+    def args_desc(specs):
+        return ", ".join(f"{p.name}={describe(s)}" for p, s in zip(params, specs))
+
+    def as_arg(i, t):
+        return t if params[i].kind == HANDLE else ("handles", t)
+
+    live0 = r.live()
+    variants = tensor_variants(params) if hidx else [("no tensor arguments", lambda i: None)]
+    cands = [(label, fill(tv)) for label, tv in variants]
+    base, base_ok = None, False
+    if base_label is not None:
+        found = [specs for label, specs in cands if label == base_label]
+        base, base_ok = (found[0], True) if found else (cands[0][1], False)
+    else:
+        for i, (label, specs) in enumerate(cands):
+            if i < start or base is not None:
+                continue
+            st = call(r, fn, i, f"baseline candidate ({label}): {args_desc(specs)}", params, specs, None, False)
+            if st == OK:
+                base, base_ok, base_label = specs, True, label
+        if base is None:
+            base, base_label = cands[0][1], None
+    emit(ev="baseline", fn=fn, ok=base_ok, label=base_label if base_ok else "none")
+
+    # Then one change at a time relative to the baseline.
+    calls = []
+    for pi, p in enumerate(params):
+        for label, spec, promise in mutations(p):
+            specs = list(base)
+            specs[pi] = spec
+            calls.append((f"{p.name}={label}", specs, promise))
+    if hidx:
+        pool = [("tensor", s, "f32", fl) for s in POOL for fl in ("plain", "grad")]
+        for t in pool + [("tensor", (3, 3), "i64", "plain")]:
+            specs = list(base)
+            for i in hidx:
+                specs[i] = as_arg(i, t)
+            calls.append((f"every tensor argument {describe(t)}", specs, None))
+    if len(hidx) >= 2:
+        for s1, s2 in PAIRS:
+            for fl in ("plain", "grad"):
+                t1, t2 = ("tensor", s1, "f32", fl), ("tensor", s2, "f32", fl)
+                specs = list(base)
+                specs[hidx[0]], specs[hidx[1]] = as_arg(hidx[0], t1), as_arg(hidx[1], t2)
+                calls.append((f"{params[hidx[0]].name}={describe(t1)}, {params[hidx[1]].name}={describe(t2)}",
+                              specs, None))
+    for j, (what, specs, promise) in enumerate(calls):
+        i = len(cands) + j
+        if i >= start:
+            call(r, fn, i, f"{what}   [all: {args_desc(specs)}]", params, specs, promise, base_ok)
+    live1 = r.live()
+    if start == 0 and live1 != live0:
+        emit(ev="problem", fn=fn, i=len(cands) + len(calls), desc="after all calls",
+             what=f"live handles {live0} before the calls and {live1} after (leak)")
+    emit(ev="done", fn=fn, calls=len(cands) + len(calls))
+
+
+def call(r, fn, i, desc, params, specs, promise, base_ok):
+    emit(ev="call", fn=fn, i=i, desc=desc)
+    try:
+        st, problems = run_call(r, fn, params, specs, promise, base_ok)
+    except Fixture as e:
+        st, problems = None, [f"harness: {e}"]
+    emit(ev="result", fn=fn, i=i, status=st, message=_last_message[0] if st else "")
+    for what in problems:
+        emit(ev="problem", fn=fn, i=i, desc=desc, what=what)
+    return st
+
+
+def main(argv):
+    limit = int(os.environ.get("SNN_BAD_INPUT_AS_LIMIT", ADDRESS_SPACE_LIMIT))
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    global TMP
+    TMP = tempfile.mkdtemp(prefix="snn-bad-input-")
+    os.chdir(TMP)  # anything a function writes with a relative path lands here
+    import importlib
+    import pkgutil
+    _c = importlib.import_module("swiftnn._c")
+    _lib = importlib.import_module("swiftnn._lib")  # the module (swiftnn._lib is the CDLL)
+    sigs = {}
+    for mod in pkgutil.iter_modules(_c.__path__):
+        sigs.update(importlib.import_module(f"{_c.__name__}.{mod.name}").SIGNATURES)
+    decls = cheader.declarations()
+    r = Runner(_lib.lib)
+    for item in argv:  # fn[:start[:baseline label]]
+        fn, start, label = (item.split(":", 2) + ["", ""])[:3]
+        run_function(r, fn, sigs[fn], decls.get(fn), int(start or 0), label or None)
+
+
+TMP = None
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
