@@ -12,6 +12,8 @@ INCLUDE = os.path.join(REPO, "include")
 # type: the declaration without the name ("const int64_t *"); const: the pointee is const
 # (an input), so a non-const pointer parameter is an output.
 Param = namedtuple("Param", "type name const")
+# A declared function: its return type ("snn_status", "const char *") and parameters.
+Decl = namedtuple("Decl", "returns params")
 
 
 def header_files():
@@ -19,8 +21,15 @@ def header_files():
 
 
 def _strip_comments(text):
+    """The header without comments and preprocessor lines."""
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
+    text = re.sub(r"//[^\n]*", " ", text)
+    return re.sub(r"(?m)^\s*#.*$", " ", text)
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return _strip_comments(f.read())
 
 
 def _split_top_level(s):
@@ -49,12 +58,11 @@ def _param(text):
     return Param(ctype, m.group(2), ctype.startswith("const"))
 
 
-def declarations():
-    """{name: [Param, ...]} for every snn_ function declared in the headers."""
+def functions():
+    """{name: Decl} for every snn_ function declared in the headers."""
     decls = {}
     for path in header_files():
-        with open(path, encoding="utf-8") as f:
-            text = _strip_comments(f.read())
+        text = _read(path)
         for m in re.finditer(r"(?<![\w(])(snn_[a-z0-9_]+)\s*\(", text):
             if re.search(r"\(\s*\*\s*$", text[max(0, m.start() - 16):m.start()]):
                 continue  # a function pointer type: (*snn_callback)(...)
@@ -65,7 +73,31 @@ def declarations():
                 i += 1
             if not re.match(r"\s*;", text[i:]):
                 continue  # a call or a macro, not a declaration
+            before = text[:m.start()]
+            cut = max(before.rfind(";"), before.rfind("}"), before.rfind("{"))
+            returns = " ".join(before[cut + 1:].replace("*", " * ").split()).replace("* *", "**")
             inner = text[m.end():i - 1].strip()
             params = [] if inner in ("", "void") else [_param(p) for p in _split_top_level(inner)]
-            decls[m.group(1)] = params
+            decls[m.group(1)] = Decl(returns, params)
     return decls
+
+
+def declarations():
+    """{name: [Param, ...]} for every snn_ function declared in the headers."""
+    return {name: d.params for name, d in functions().items()}
+
+
+def typedefs():
+    """{name: "enum" | "opaque" | "struct" | "callback"} for the snn_ types the headers define."""
+    kinds = {}
+    for path in header_files():
+        text = _read(path)
+        for m in re.finditer(r"typedef\s+enum\s*\w*\s*\{[^}]*\}\s*(\w+)\s*;", text):
+            kinds[m.group(1)] = "enum"
+        for m in re.finditer(r"typedef\s+struct\s+\w+\s+(\w+)\s*;", text):
+            kinds[m.group(1)] = "opaque"
+        for m in re.finditer(r"typedef\s+struct\s*\w*\s*\{.*?\}\s*(\w+)\s*;", text, flags=re.S):
+            kinds[m.group(1)] = "struct"
+        for m in re.finditer(r"typedef[^;{}]*\(\s*\*\s*(\w+)\s*\)\s*\(", text):
+            kinds[m.group(1)] = "callback"
+    return kinds

@@ -36,8 +36,9 @@ FUNCTIONS = sorted(signatures())
 
 def _child_env():
     env = dict(os.environ)
-    pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(_c.__file__)))
-    env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
+    # The directory holding the swiftnn package under test (in-tree or installed).
+    pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_c.__file__))))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [pkg_root, env.get("PYTHONPATH")] if p)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
 
