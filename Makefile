@@ -17,8 +17,8 @@ CTEST_SUPPORT := Tests/c/harness.c $(wildcard Tests/c/golden_*.c)
 CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
-.PHONY: all lib examples test test-swift test-c test-python test-package check-lib install clean \
-        header-check
+.PHONY: all lib examples test test-swift test-c test-python test-package test-standalone check-lib \
+        install clean header-check
 
 all: lib examples
 
@@ -57,7 +57,7 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python test-package
+test: test-swift test-c test-python test-package test-standalone
 
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
@@ -78,6 +78,10 @@ test-package: lib
 	$(PYTHON) -m venv --system-site-packages --without-pip $(PKG_VENV)
 	$(PKG_VENV)/bin/python -m pip install -q --no-build-isolation --disable-pip-version-check ./bindings/python
 	cd /tmp && env -u SWIFTNN_LIB $(CURDIR)/$(PKG_VENV)/bin/python $(CURDIR)/Tests/package/check_package.py
+
+# build/lib/libswiftnn.so copied alone, used from C and Python in an `env -i` environment.
+test-standalone: lib
+	CC=$(CC) PYTHON=$(PYTHON) Tests/package/check_standalone.sh $(LIB)
 
 install: lib
 	CC=$(CC) MAKE=$(MAKE) Tests/package/check_install.sh
