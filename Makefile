@@ -17,8 +17,8 @@ CTEST_SUPPORT := Tests/c/harness.c $(wildcard Tests/c/golden_*.c)
 CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
-.PHONY: all lib examples test test-swift test-c test-python test-package test-standalone check-lib \
-        install clean header-check
+.PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
+        check-lib install clean header-check
 
 all: lib examples
 
@@ -57,7 +57,7 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python test-package test-standalone
+test: test-swift test-c test-python test-package test-standalone test-install
 
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
@@ -83,7 +83,8 @@ test-package: lib
 test-standalone: lib
 	CC=$(CC) PYTHON=$(PYTHON) Tests/package/check_standalone.sh $(LIB)
 
-install: lib
+# make install PREFIX=<tmp>, then a C program built with pkg-config against that prefix.
+test-install: lib
 	CC=$(CC) MAKE=$(MAKE) Tests/package/check_install.sh
 
 install: lib
