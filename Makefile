@@ -74,7 +74,7 @@ test-python: lib
 # import swiftnn from /tmp with SWIFTNN_LIB unset: the library bundled in the package is used.
 PKG_VENV := $(BUILD)/venv-package
 test-package: lib
-	rm -rf $(PKG_VENV)
+	rm -rf $(PKG_VENV) bindings/python/build
 	$(PYTHON) -m venv --system-site-packages --without-pip $(PKG_VENV)
 	$(PKG_VENV)/bin/python -m pip install -q --no-build-isolation --disable-pip-version-check ./bindings/python
 	cd /tmp && env -u SWIFTNN_LIB $(CURDIR)/$(PKG_VENV)/bin/python $(CURDIR)/Tests/package/check_package.py
