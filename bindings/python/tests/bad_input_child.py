@@ -17,7 +17,8 @@ shapes (scalar, empty, rank 16) and mismatched pairs. The promises checked for e
   - the status is a known code and not SNN_ERR_INTERNAL;
   - a failure leaves a new, non-empty snn_last_error() naming the function;
   - a freed, garbage or wrong-type handle fails (with SNN_ERR_INVALID_HANDLE when the
-    baseline succeeded); NULL for a required out-pointer gives SNN_ERR_INVALID_ARGUMENT; NULL
+    baseline succeeded); NULL for an out handle or for the first (result) parameter gives
+    SNN_ERR_INVALID_ARGUMENT, for a secondary output SNN_ERR_INVALID_ARGUMENT or SNN_OK; NULL
     for a handle is not SNN_ERR_INVALID_HANDLE;
   - a failure sets every (single) out handle to NULL and returns no handle; the live-handle count
     changes by exactly the handles returned minus those the call released, and is back where
@@ -96,6 +97,7 @@ class P:
         # `snn_tensor **outs, size_t capacity`: an array of outputs, not a single out handle.
         self.array = self.kind == OUT_HANDLE and nxt is not None and nxt[1] is not None and \
             _base(nxt[1].type) == "size_t"
+        self.prev_kind = None  # set by make_params
 
 
 def classify(ctype, decl, index):
@@ -135,6 +137,10 @@ def classify(ctype, decl, index):
     return UNKNOWN, None
 
 
+def is_int_type(t):
+    return isinstance(t, type) and issubclass(t, ctypes._SimpleCData) and t._type_ in "bBhHiIlLqQ"
+
+
 def int_default(name, kind):
     """A valid integer for a parameter (or option field) called `name`."""
     n = name.lower()
@@ -144,9 +150,9 @@ def int_default(name, kind):
         return 9
     if "capacity" in n or n.endswith("cap"):
         return SLOTS
-    if n in ("dim0", "start"):
+    if n in ("dim0", "start") or n.endswith("idx") or n.endswith("index"):
         return 0
-    if ("dim" in n or "axis" in n) and kind in (I64, I32):
+    if (n in ("dim", "dim1", "axis") or n.startswith("dim_")) and kind in (I64, I32):
         return -1
     if n in ("end", "stop"):
         return 2
@@ -199,7 +205,7 @@ def describe(spec):
     return repr(spec)
 
 
-def default_spec(p, tensor):
+def default_spec(p, tensor, struct_mode="named"):
     """A valid value for p, chosen from its kind and name; `tensor` is the tensor spec."""
     n = p.name.lower()
     if p.kind in (HANDLE, HANDLES):
@@ -214,11 +220,17 @@ def default_spec(p, tensor):
     if p.kind == IN_BUF:
         if p.elem in (ctypes.c_float, ctypes.c_double):
             return ("buf", [(i % 7) * 0.5 - 1.25 for i in range(SLOTS)])
+        if p.elem is ctypes.c_char_p:  # an array of strings (names)
+            return ("buf", [f"n{i}".encode() for i in range(SLOTS)])
+        if not is_int_type(p.elem):
+            return ("out_buf",)  # zeros: never invent pointer values
         if "shape" in n or "size" in n:
             return ("buf", [3, 3] + [1] * (SLOTS - 2))
         if "dim" in n or "axes" in n or "axis" in n or "perm" in n:
             return ("buf", [0, 1] + [1] * (SLOTS - 2))
         return ("buf", [i % 3 for i in range(SLOTS)])
+    if p.kind == SIZE and p.prev_kind == OUT_CHARS:
+        return ("val", CHAR_SLOTS)  # the capacity of a char buffer: room for JSON and tables
     if p.kind in (SIZE, I64, I32, U64):
         return ("val", int_default(p.name, p.kind))
     if p.kind in (F32, F64):
@@ -230,7 +242,7 @@ def default_spec(p, tensor):
     if p.kind == CSTR:
         return ("val", os.path.join(TMP, "file.bin").encode())
     if p.kind == STRUCT:
-        return ("struct", {})
+        return ("struct", {}, struct_mode)
     return ("null",)
 
 
@@ -256,12 +268,19 @@ def mutations(p):
             out += [("int64", ("handles", ("tensor", (3, 3), "i64", "plain")), None)]
             out += [(f"float32{list(s)}", ("handles", ("tensor", s, "f32", "plain")), None) for s in POOL]
     elif p.kind in (OUT_HANDLE, OUT_BUF, OUT_CHARS):
-        out += [("NULL", ("null",), "null_out")]
+        # An out handle or the first parameter (the result) is required; a secondary output
+        # (`size_t *out_len`) may be optional: NULL there is SNN_OK or an invalid argument.
+        out += [("NULL", ("null",), "null_out" if p.kind == OUT_HANDLE or p.index == 0 else "null_opt_out")]
     elif p.kind == IN_BUF:
         out += [("NULL", ("null",), None)]
         if p.elem in (ctypes.c_float, ctypes.c_double):
             out += [(f"all {v}", ("buf", [v] * SLOTS), None) for v in (math.nan, math.inf)]
-        elif p.elem in (ctypes.c_int64, ctypes.c_int32, ctypes.c_int, ctypes.c_size_t):
+        elif p.elem is ctypes.c_char_p:
+            out += [("NULL entries", ("buf", [None] * SLOTS), None), ('all ""', ("buf", [b""] * SLOTS), None),
+                    ("duplicates", ("buf", [b"x"] * SLOTS), None),
+                    ("invalid UTF-8", ("buf", [b"\xff\xfe"] * SLOTS), None),
+                    ("10000 chars", ("buf", [b"a" * 10000] * SLOTS), None)]
+        elif is_int_type(p.elem) and ctypes.sizeof(p.elem) >= 4:
             out += [(f"all {v}", ("buf", [v] * SLOTS), None) for v in BAD_SHAPE_ENTRIES]
             out += [("[2**40, 2**40, ...]", ("buf", [2**40, 2**40, 2**40] + [1] * (SLOTS - 3)), None)]
     elif p.kind == SIZE:
@@ -457,7 +476,13 @@ class Runner:
             outs.append(arr)
             return arr
         if kind == "buf":
-            return (p.elem * SLOTS)(*spec[1])
+            values = spec[1]
+            if is_int_type(p.elem):  # wrap to the element's width, as C would
+                bits = 8 * ctypes.sizeof(p.elem)
+                signed = p.elem._type_ in "bhilq"
+                values = [((v + (1 << (bits - 1))) % (1 << bits)) - (1 << (bits - 1)) if signed else v % (1 << bits)
+                          for v in values]
+            return (p.elem * SLOTS)(*values)
         if kind == "out_buf":
             return (p.elem * SLOTS)()
         if kind == "out_chars":
@@ -465,18 +490,31 @@ class Runner:
         if kind == "val":
             return spec[1]
         if kind == "struct":
-            s = p.elem()
-            for fname, ftype in p.elem._fields_:
-                if fname == "struct_size":
-                    s.struct_size = ctypes.sizeof(p.elem)
-                elif ftype in (ctypes.c_float, ctypes.c_double):
-                    setattr(s, fname, float_default(fname))
-                elif isinstance(ftype, type) and issubclass(ftype, ctypes._SimpleCData) and ftype._type_ in "bBhHiIlLqQ":
-                    setattr(s, fname, int_default(fname, I64))
-            for k, v in spec[1].items():
-                setattr(s, k, v)
-            return ctypes.pointer(s)
+            return ctypes.pointer(self.options(p, spec[1], spec[2] if len(spec) > 2 else "named"))
         raise ValueError(spec)
+
+    def options(self, p, overrides, mode):
+        """An option struct. "named": every number from its field's name (sizes 3, floats 0.5).
+        "init": the library's <struct>_init defaults, with sizes it leaves 0 set to 3."""
+        s = p.elem()
+        fields = dict(p.elem._fields_)
+        init = f"{_base(p.ctext)}_init"
+        if mode == "init" and init in self.sigs:
+            self.status(init, ctypes.byref(s))
+            for fname, ftype in fields.items():
+                if fname != "struct_size" and is_int_type(ftype) and ctypes.sizeof(ftype) == 8 and getattr(s, fname) == 0:
+                    setattr(s, fname, int_default(fname, I64))
+        else:
+            for fname, ftype in fields.items():
+                if ftype in (ctypes.c_float, ctypes.c_double):
+                    setattr(s, fname, float_default(fname))
+                elif is_int_type(ftype) and (mode == "named" or ctypes.sizeof(ftype) == 8):
+                    setattr(s, fname, int_default(fname, I64))
+        if "struct_size" in fields:
+            s.struct_size = ctypes.sizeof(p.elem)
+        for k, v in overrides.items():
+            setattr(s, k, v)
+        return s
 
     def handle_types(self):
         types = set()
@@ -569,6 +607,9 @@ def _run_call(r, fn, params, args, created, outs, promise, baseline_ok, live0):
         problems.append(f"a freed/garbage/wrong-type handle gave status {st}, expected SNN_ERR_INVALID_HANDLE (2)")
     if promise == "null_out" and baseline_ok and st != INVALID_ARGUMENT:
         problems.append(f"a NULL out-pointer gave status {st}, expected SNN_ERR_INVALID_ARGUMENT (1)")
+    if promise == "null_opt_out" and baseline_ok and st not in (OK, INVALID_ARGUMENT):
+        problems.append(f"a NULL out-pointer gave status {st}, expected SNN_ERR_INVALID_ARGUMENT (1) "
+                        "(or SNN_OK if it is optional)")
     if promise == "null_handle" and baseline_ok and st == INVALID_HANDLE:
         problems.append("a NULL handle gave SNN_ERR_INVALID_HANDLE; NULL is SNN_ERR_INVALID_ARGUMENT where a "
                         "handle is required (or valid, where it is optional)")
@@ -614,9 +655,12 @@ def _run_call(r, fn, params, args, created, outs, promise, baseline_ok, live0):
 def make_params(argtypes, decl):
     if decl is not None and len(decl) != len(argtypes):
         decl = None
-    return [P(i, t, decl[i] if decl else None,
-              (argtypes[i + 1], decl[i + 1] if decl else None) if i + 1 < len(argtypes) else None)
-            for i, t in enumerate(argtypes)]
+    params = [P(i, t, decl[i] if decl else None,
+                (argtypes[i + 1], decl[i + 1] if decl else None) if i + 1 < len(argtypes) else None)
+              for i, t in enumerate(argtypes)]
+    for a, b in zip(params, params[1:]):
+        b.prev_kind = a.kind
+    return params
 
 
 def tensor_indices(params):
@@ -636,8 +680,12 @@ def baseline_candidates(params):
         ("int64[3, 3]", lambda i: ("tensor", (3, 3), "i64", "plain")),
         ("float32[3, 3] then int64[3]", lambda i: f() if i == 0 else ("tensor", (3,), "i64", "plain")),
     ] if tidx else [("no tensor arguments", lambda i: None)]
-    return [(label, [default_spec(p, tv(tidx.index(i)) if i in tidx else None) for i, p in enumerate(params)])
-            for label, tv in variants]
+    modes = [("", "named")]
+    if any(p.kind == STRUCT for p in params):
+        modes.append((", options from <struct>_init", "init"))
+    return [(label + mlabel, [default_spec(p, tv(tidx.index(i)) if i in tidx else None, mode)
+                              for i, p in enumerate(params)])
+            for mlabel, mode in modes for label, tv in variants]
 
 
 def run_function(r, fn, argtypes, decl, start, base_label=None):
@@ -677,6 +725,8 @@ def run_function(r, fn, argtypes, decl, start, base_label=None):
     for pi, p in enumerate(params):
         for label, spec, promise in mutations(p):
             specs = list(base)
+            if spec[0] == "struct" and base[pi][0] == "struct":
+                spec = ("struct", spec[1], base[pi][2])  # a change to the baseline's options
             specs[pi] = spec
             calls.append((f"{p.name}={label}", specs, promise))
     if tidx:

@@ -104,7 +104,7 @@ def _expected(ctext, kinds):
     if stars == 1:
         if kind == "opaque" or base == "void":
             return (lambda t: t is ctypes.c_void_p), "c_void_p (a handle)"
-        if base == "char" and ctext.startswith("const"):
+        if base == "char":  # a string, or (not const) a buffer the library writes
             return (lambda t: t in (ctypes.c_char_p, ctypes.POINTER(ctypes.c_char))), "c_char_p"
         if kind == "struct":
             return (lambda t: isinstance(t, type) and issubclass(t, ctypes._Pointer)
@@ -116,6 +116,8 @@ def _expected(ctext, kinds):
             return (lambda t: t is ctypes.POINTER(_SCALARS[base])), f"POINTER({_cname(base)})"
     if stars == 2 and (kind == "opaque" or base == "void"):
         return (lambda t: t is ctypes.POINTER(ctypes.c_void_p)), "POINTER(c_void_p)"
+    if stars == 2 and base == "char":  # an array of strings
+        return (lambda t: t is ctypes.POINTER(ctypes.c_char_p)), "POINTER(c_char_p)"
     return None, None
 
 
