@@ -26,12 +26,14 @@ shapes (scalar, empty, rank 16) and mismatched pairs. The promises checked for e
     grad works;
   - after each function, the live-handle count is back where it started.
 """
+import atexit
 import ctypes
 import json
 import math
 import os
 import re
 import resource
+import shutil
 import sys
 import tempfile
 
@@ -775,6 +777,7 @@ def main(argv):
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     global TMP
     TMP = tempfile.mkdtemp(prefix="snn-bad-input-")
+    atexit.register(shutil.rmtree, TMP, True)  # (a crash leaves it behind, in /tmp)
     os.chdir(TMP)  # anything a function writes with a relative path lands here
     import importlib
     import pkgutil
