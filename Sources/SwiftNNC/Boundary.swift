@@ -126,16 +126,18 @@ func lastErrorPointer() -> UnsafePointer<CChar> {
 nonisolated(unsafe) private let emptyString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
 
 /// Runs an export's body: success is SNN_OK, a thrown error becomes its status and message.
+/// `caller` defaults to the export's own name (#function at the `boundary { }` call), so that
+/// every message names its function, whichever engine code threw it (see `namedMessage`).
 @inline(__always)
-func boundary(_ body: () throws -> Void) -> snn_status {
+func boundary(_ body: () throws -> Void, caller: String = #function) -> snn_status {
     do {
         try body()
         return SNN_OK
     } catch let e as SNNError {
-        setLastError(e.message)
+        setLastError(namedMessage(e.message, caller))
         return snn_status(rawValue: UInt32(e.status.rawValue))
     } catch {
-        setLastError("internal error: \(error)")
+        setLastError(namedMessage("internal error: \(error)", caller))
         return SNN_ERR_INTERNAL
     }
 }
@@ -177,4 +179,32 @@ func giveArray(_ tensors: [Tensor], _ outs: UnsafeMutablePointer<OpaquePointer?>
     }
     guard let outs else { throw SNNError(.invalidArgument, "\(fn): outs is NULL but capacity is \(capacity)") }
     for (i, t) in tensors.enumerated() { outs[i] = Registry.shared.insert(t) }
+/// `message`, led by the C function's name unless it already contains it or starts with an
+/// op's name ("add: shapes ...", "CosineAnnealingLR: ..."). Engine code shared by many exports
+/// (file reading, allocation) cannot know which export called it: "cannot open 'x' for
+/// reading" becomes "snn_tensor_map_load: cannot open 'x' for reading". Only export names
+/// (snn_...) are added; a helper such as `binaryExport` names the function itself.
+/// (Works on UTF-8 bytes: Character properties and String.contains would link Unicode tables
+/// into the library, about 1.4 MB.)
+func namedMessage(_ message: String, _ caller: String) -> String {
+    let name = Array(caller.utf8.prefix { $0 != UInt8(ascii: "(") })
+    let text = Array(message.utf8)
+    guard name.starts(with: Array("snn_".utf8)), !contains(text, name) else { return message }
+    if let colon = text.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+       text[..<colon].allSatisfy({ isIdentifierByte($0) || $0 == UInt8(ascii: ".") }) {
+        return message
+    }
+    return String(decoding: name, as: UTF8.self) + ": " + message
+}
+
+private func isIdentifierByte(_ b: UInt8) -> Bool {
+    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+}
+
+private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+    for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        return true
+    }
+    return false
 }

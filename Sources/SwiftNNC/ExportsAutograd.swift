@@ -48,8 +48,12 @@ public func snn_tensor_set_grad(_ t: OpaquePointer?, _ grad: OpaquePointer?) -> 
         let x = try tensorArg(t, fn)
         guard let grad else { x.grad = nil; return }
         let g = try tensorArg(grad, fn, "grad")
-        guard g.shape == x.shape, g.dtype == .float32 else {
-            throw SNNError(.shapeMismatch, "\(fn): grad has shape \(g.shape) (\(g.dtype)), expected the tensor's shape \(x.shape) (float32)")
+        // Dtype first, with its own status: an int64 grad of the right shape is a dtype error.
+        guard g.dtype == .float32 else {
+            throw SNNError(.dtypeMismatch, "\(fn): grad has dtype \(g.dtype), expected float32")
+        }
+        guard g.shape == x.shape else {
+            throw SNNError(.shapeMismatch, "\(fn): grad has shape \(g.shape), expected the tensor's shape \(x.shape)")
         }
         x.grad = try g.clone()
     }

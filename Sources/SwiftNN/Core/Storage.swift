@@ -19,14 +19,15 @@ final class Storage: @unchecked Sendable {
         return o ? Int.max : p
     }()
 
-    init(byteCount: Int, zeroed: Bool) throws {
+    /// `fn` names the caller's function in the error message, as every message must.
+    init(byteCount: Int, zeroed: Bool, _ fn: String = "allocate") throws {
         guard byteCount >= 0, byteCount <= Storage.physicalBytes else {
-            throw SNNError(.outOfMemory, "cannot allocate \(byteCount) bytes: the machine has \(Storage.physicalBytes) bytes of memory")
+            throw SNNError(.outOfMemory, "\(fn): cannot allocate \(byteCount) bytes: the machine has \(Storage.physicalBytes) bytes of memory")
         }
         var p: UnsafeMutableRawPointer? = nil
         let rc = posix_memalign(&p, 64, max(byteCount, 64))
         guard rc == 0, let ptr = p else {
-            throw SNNError(.outOfMemory, "cannot allocate \(byteCount) bytes (posix_memalign failed with \(rc))")
+            throw SNNError(.outOfMemory, "\(fn): cannot allocate \(byteCount) bytes (posix_memalign failed with \(rc))")
         }
         if zeroed { memset(ptr, 0, max(byteCount, 64)) }
         raw = ptr

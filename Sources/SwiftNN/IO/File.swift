@@ -10,6 +10,11 @@ enum File {
     static func read(_ path: String, maxBytes: Int = 1 << 36) throws -> [UInt8] {
         guard let f = fopen(path, "rb") else { throw SNNError(.io, "cannot open '\(path)' for reading: \(String(cString: strerror(errno)))") }
         defer { fclose(f) }
+        // fopen succeeds on a directory, whose "size" is then 2^63 - 1: say what it is instead.
+        var st = stat()
+        guard fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw SNNError(.io, "cannot read '\(path)': not a regular file")
+        }
         guard fseeko(f, 0, SEEK_END) == 0 else { throw SNNError(.io, "cannot seek in '\(path)'") }
         let size = Int(ftello(f))
         guard size >= 0 else { throw SNNError(.io, "cannot determine the size of '\(path)' (is it a regular file?)") }

@@ -67,6 +67,16 @@ _BY_STATUS = {c.status: c for c in (InvalidArgumentError, InvalidHandleError, Sh
                                    UnsupportedError, AutogradError, InternalError)}
 
 
+# The functions that do not return snn_status: name -> (restype, argtypes). Every other
+# export is declared in a SIGNATURES table of swiftnn/_c.
+RAW_SIGNATURES = {
+    "snn_abi_version": (ctypes.c_int32, []),
+    "snn_version": (ctypes.c_char_p, []),
+    "snn_status_string": (ctypes.c_char_p, [ctypes.c_int]),
+    "snn_last_error": (ctypes.c_char_p, []),
+}
+
+
 def _candidates():
     env = os.environ.get("SWIFTNN_LIB")
     if env:
@@ -94,12 +104,10 @@ def _load():
     if found != ABI_VERSION:
         raise ImportError(f"swiftnn: {path} has ABI version {found}, but this binding needs {ABI_VERSION}; "
                           "rebuild the library and the binding from the same source")
-    lib.snn_last_error.restype = ctypes.c_char_p
-    lib.snn_last_error.argtypes = []
-    lib.snn_status_string.restype = ctypes.c_char_p
-    lib.snn_status_string.argtypes = [ctypes.c_int]
-    lib.snn_version.restype = ctypes.c_char_p
-    lib.snn_version.argtypes = []
+    for name, (restype, argtypes) in RAW_SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
     from . import _c
     for mod in pkgutil.iter_modules(_c.__path__):
         sigs = importlib.import_module(f"{_c.__name__}.{mod.name}").SIGNATURES
