@@ -179,6 +179,8 @@ func giveArray(_ tensors: [Tensor], _ outs: UnsafeMutablePointer<OpaquePointer?>
     }
     guard let outs else { throw SNNError(.invalidArgument, "\(fn): outs is NULL but capacity is \(capacity)") }
     for (i, t) in tensors.enumerated() { outs[i] = Registry.shared.insert(t) }
+}
+
 /// `message`, led by the C function's name unless it already contains it or starts with an
 /// op's name ("add: shapes ...", "CosineAnnealingLR: ..."). Engine code shared by many exports
 /// (file reading, allocation) cannot know which export called it: "cannot open 'x' for
