@@ -41,7 +41,7 @@ public func snn_module_sigmoid(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> 
 @c @implementation
 public func snn_module_flatten(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Int64, _ end: Int64) -> snn_status {
     layerExport(out, "snn_module_flatten") {
-        guard abs(start) <= 64, abs(end) <= 64 else { throw SNNError(.invalidArgument, "snn_module_flatten: start_dim \(start) / end_dim \(end) out of range") }
+        guard (-64...64).contains(start), (-64...64).contains(end) else { throw SNNError(.invalidArgument, "snn_module_flatten: start_dim \(start) / end_dim \(end) out of range") }
         return Flatten(startDim: Int(start), endDim: Int(end))
     }
 }
