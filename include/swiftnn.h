@@ -107,6 +107,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 
 #include "swiftnn/tensor.h"
 #include "swiftnn/ops.h"
+#include "swiftnn/conv.h"
 #include "swiftnn/reduce.h"
 #include "swiftnn/autograd.h"
 
