@@ -3,7 +3,9 @@
 // Callers validate the geometry (windows inside the padded input); -Ounchecked in release.
 
 /// Max over each window of each plane; `indices` receives the argmax as ih * width + iw, as
-/// PyTorch's return_indices. NaN wins (the last NaN in scan order), like PyTorch.
+/// PyTorch's return_indices. NaN wins (the last NaN in scan order), like PyTorch. A dilated
+/// window can miss the input entirely: it gives -inf and index -1 (PyTorch reports an index
+/// outside the plane there).
 public func maxPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeometry,
                       _ dst: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int64>) {
     let inPlane = g.inPlane, outPlane = g.outPlane
@@ -13,13 +15,13 @@ public func maxPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeome
         for oh in 0..<g.outH {
             var h0 = oh &* g.strideH &- g.padH
             let h1 = min(h0 &+ (g.kernelH &- 1) &* g.dilationH &+ 1, g.height)
-            while h0 < 0 { h0 &+= g.dilationH }
+            if h0 < 0 { h0 &+= (0 &- h0 &+ g.dilationH &- 1) / g.dilationH &* g.dilationH }   // first tap inside
             for ow in 0..<g.outW {
                 var w0 = ow &* g.strideW &- g.padW
                 let w1 = min(w0 &+ (g.kernelW &- 1) &* g.dilationW &+ 1, g.width)
-                while w0 < 0 { w0 &+= g.dilationW }
+                if w0 < 0 { w0 &+= (0 &- w0 &+ g.dilationW &- 1) / g.dilationW &* g.dilationW }
                 var best = -Float.infinity
-                var at = h0 &* g.width &+ w0
+                var at = h0 < h1 && w0 < w1 ? h0 &* g.width &+ w0 : -1
                 var ih = h0
                 while ih < h1 {
                     var iw = w0
@@ -40,13 +42,16 @@ public func maxPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeome
 }
 
 /// Backward of `maxPool2d`: gradIn[plane][indices[o]] += gradOut[plane][o]; gradIn zeroed first
-/// by the caller. Indices must lie in 0..<inPlane (they come from `maxPool2d`).
+/// by the caller. Index -1 (an empty window) passes no gradient.
 public func maxPool2dBackward(_ gradOut: UnsafePointer<Float>, _ indices: UnsafePointer<Int64>, planes: Int,
                               inPlane: Int, outPlane: Int, _ gradIn: UnsafeMutablePointer<Float>) {
     for p in 0..<planes {
         let g = gradOut + p &* outPlane, ix = indices + p &* outPlane
         let d = gradIn + p &* inPlane
-        for o in 0..<outPlane { d[Int(ix[o])] += g[o] }
+        for o in 0..<outPlane {
+            let i = Int(truncatingIfNeeded: ix[o])
+            if UInt(bitPattern: i) < UInt(bitPattern: inPlane) { d[i] += g[o] }
+        }
     }
 }
 

@@ -225,3 +225,20 @@ private func expectError(_ fn: String, _ fragment: String, _ status: Status? = n
     #expect(try maxPool2d(x, kernelSize: (2, 2)).shape == [0, 2, 2, 2])
     #expect(try linear(try Tensor.zeros([0, 4]), weight: try Tensor.zeros([3, 4])).shape == [0, 3])
 }
+
+/// Dilation can make a padded window skip the whole input: PyTorch returns -inf there (with an
+/// index outside the plane); the engine returns -inf and index -1, and passes no gradient.
+@Test func maxPoolWindowMissingTheInputIsSafe() throws {
+    let x = try tensor([0.5], [1, 1, 1, 1])
+    try x.setRequiresGrad(true)
+    let (y, idx) = try maxPool2dWithIndices(x, kernelSize: (2, 2), stride: (1, 1), padding: (1, 1), dilation: (2, 2))
+    #expect(y.scalars == [-.infinity])
+    #expect(idx.int64Scalars == [-1])
+    try y.backward(try tensor([1], [1, 1, 1, 1]))
+    #expect(try #require(x.grad).scalars == [0])
+    // Same parameters on 2x2 (checked with PyTorch): each output sees one input, mirrored.
+    let (y2, idx2) = try maxPool2dWithIndices(try tensor([1, 2, 3, 4], [1, 1, 2, 2]), kernelSize: (2, 2), stride: (1, 1),
+                                              padding: (1, 1), dilation: (2, 2))
+    #expect(y2.scalars == [4, 3, 2, 1])
+    #expect(idx2.int64Scalars == [3, 2, 1, 0])
+}

@@ -93,7 +93,8 @@ typedef struct snn_pool2d_options {
  *   input [N, C, H, W] (or [C, H, W]) -> out [N, C, OH, OW] (or [C, OH, OW])
  * If out_indices is not NULL it receives an int64 tensor of out's shape holding, for each
  * output, the position ih * W + iw of the maximum within its input plane (return_indices=True;
- * usable for max unpooling). NaN counts as the maximum. Example: arange(16) as [1, 1, 4, 4]
+ * usable for max unpooling). NaN counts as the maximum. A dilated window that misses the input
+ * entirely (possible with padding) gives -inf and index -1. Example: arange(16) as [1, 1, 4, 4]
  * with a 2x2 kernel gives [[5, 7], [13, 15]], indices [[5, 7], [13, 15]].
  * Errors: C, H or W of 0, padding above kernel / 2, or an output smaller than 1x1. */
 snn_status snn_tensor_max_pool2d(snn_tensor **out, snn_tensor **out_indices, const snn_tensor *input,
