@@ -119,15 +119,38 @@ func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
     while i < n { dst[i] += src[i]; i &+= 1 }
 }
 
-/// Scatter-adds a [rows, blocks * blockSize] GEMM result whose column block b belongs to image b:
-/// dst[b * dstBlockStride + r * blockSize + j] += src[r * blocks * blockSize + b * blockSize + j].
-public func addColumnBlocks(_ src: UnsafePointer<Float>, rows: Int, blocks: Int, blockSize: Int,
-                            _ dst: UnsafeMutablePointer<Float>, dstBlockStride: Int) {
+/// Scatters a [rows, blocks * blockSize] GEMM result whose column block b belongs to image b,
+/// adding bias[r] when given: dst[b * dstBlockStride + r * blockSize + j] =
+/// src[r * blocks * blockSize + b * blockSize + j] + bias[r].
+public func storeColumnBlocks(_ src: UnsafePointer<Float>, rows: Int, blocks: Int, blockSize: Int,
+                              _ dst: UnsafeMutablePointer<Float>, dstBlockStride: Int, bias: UnsafePointer<Float>?) {
     let ld = blocks &* blockSize
     for b in 0..<blocks {
         for r in 0..<rows {
-            addInPlace(dst + (b &* dstBlockStride &+ r &* blockSize), src + (r &* ld &+ b &* blockSize), blockSize)
+            let d = dst + (b &* dstBlockStride &+ r &* blockSize), s = src + (r &* ld &+ b &* blockSize)
+            if let bias { addScalar(d, s, bias[r], blockSize) } else { d.update(from: s, count: blockSize) }
         }
+    }
+}
+
+/// dst[i] = src[i] + value for i in 0..<n (`dst` may be `src`).
+@inline(__always)
+func addScalar(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ value: Float, _ n: Int) {
+    let v = SIMD8<Float>(repeating: value)
+    var i = 0
+    while i &+ 8 <= n {
+        let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: s + v, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < n { dst[i] = src[i] + value; i &+= 1 }
+}
+
+/// Adds bias[r] to every element of row r of a [rows, cols] matrix, in place.
+public func addRowBias(_ m: UnsafeMutablePointer<Float>, rows: Int, cols: Int, _ bias: UnsafePointer<Float>) {
+    for r in 0..<rows {
+        let row = m + r &* cols
+        addScalar(row, row, bias[r], cols)
     }
 }
 

@@ -223,6 +223,11 @@ private func expectError(_ fn: String, _ fragment: String, _ status: Status? = n
     #expect(try #require(w.grad).scalars.allSatisfy { $0 == 0 })
     #expect(try #require(b.grad).scalars.allSatisfy { $0 == 0 })
     #expect(try maxPool2d(x, kernelSize: (2, 2)).shape == [0, 2, 2, 2])
+    // No input channels: the output is the bias alone.
+    let y0 = try conv2d(try Tensor.zeros([2, 0, 4, 4]), weight: try Tensor.zeros([3, 0, 2, 2]), bias: try tensor([1, 2, 3], [3]))
+    #expect(y0.shape == [2, 3, 3, 3])
+    let perImage: [Float] = [1, 2, 3].flatMap { v -> [Float] in Array(repeating: v, count: 9) }
+    #expect(y0.scalars == perImage + perImage)
     #expect(try linear(try Tensor.zeros([0, 4]), weight: try Tensor.zeros([3, 4])).shape == [0, 3])
 }
 

@@ -79,13 +79,17 @@ struct ConvPlan {
         try requireBLASSize(saturatingProduct(plane, images), "the number of output positions per GEMM", fn)
     }
 
-    /// out = conv(x, weight) + bias, x [N, C, H, W], out [N, K, OH, OW].
+    /// out = conv(x, weight) + bias, x [N, C, H, W], out [N, K, OH, OW]. Every GEMM writes its
+    /// output block first (so fresh output pages are touched inside BLAS's threads) and the bias
+    /// is added while the block is still in cache.
     func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                  _ out: UnsafeMutablePointer<Float>, _ fn: String) throws {
         let plane = outPlane, patch = patchSize
-        if let bias { fillChannels(out, values: bias, n: n, c: k, s: plane) }
-        else { out.update(repeating: 0, count: n * k * plane) }
-        if patch == 0 || n == 0 || kg == 0 { return }
+        if n == 0 || kg == 0 { return }
+        if patch == 0 {   // no input channels: the bias alone
+            if let bias { fillChannels(out, values: bias, n: n, c: k, s: plane) } else { out.update(repeating: 0, count: n * k * plane) }
+            return
+        }
         let batch = imagesPerGemm
         let useDirect = direct && batch == 1
         let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
@@ -95,6 +99,7 @@ struct ConvPlan {
             for g in 0..<groups {
                 let wg = weight + g * kg * patch
                 let dst = out + (n0 * k + g * kg) * plane
+                let biasG = bias.map { $0 + g * kg }
                 let b: UnsafePointer<Float>
                 if let col {
                     for i in 0..<nb { im2col(x + ((n0 + i) * c + g * cg) * h * w, geometry, col.floats + i * plane, ld: cols) }
@@ -104,9 +109,10 @@ struct ConvPlan {
                 }
                 if let tmp, nb > 1 {
                     sgemm(false, false, kg, cols, patch, wg, b, beta: 0, tmp.floats)
-                    addColumnBlocks(tmp.floats, rows: kg, blocks: nb, blockSize: plane, dst, dstBlockStride: k * plane)
+                    storeColumnBlocks(tmp.floats, rows: kg, blocks: nb, blockSize: plane, dst, dstBlockStride: k * plane, bias: biasG)
                 } else {
-                    sgemm(false, false, kg, plane, patch, wg, b, beta: 1, dst)
+                    sgemm(false, false, kg, plane, patch, wg, b, beta: 0, dst)
+                    if let biasG { addRowBias(dst, rows: kg, cols: plane, biasG) }
                 }
             }
         }
