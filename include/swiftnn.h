@@ -109,6 +109,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/ops.h"
 #include "swiftnn/elementwise.h"
 #include "swiftnn/shape.h"
+#include "swiftnn/conv.h"
 #include "swiftnn/reduce.h"
 #include "swiftnn/loss.h"
 #include "swiftnn/autograd.h"

@@ -1,0 +1,142 @@
+// Batch normalisation over [N, C, *] inputs (PyTorch's F.batch_norm): batch statistics in
+// training (updating the running statistics in place), running statistics in evaluation, and a
+// fused backward for input, weight and bias.
+import SwiftNNKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// torch.nn.functional.batch_norm. `input` is [N, C] or [N, C, *] (e.g. [N, C, H, W]); every
+/// other tensor is [C]. Per channel c:
+///
+///     out = (input - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]
+///
+/// In training, mean and var are the batch statistics over N and the spatial dimensions (the
+/// biased variance); if given, `runningMean` and `runningVar` are then updated in place to
+/// (1 - momentum) * running + momentum * statistic, with the unbiased variance. In evaluation,
+/// the running statistics (both required) are used instead. `weight` and `bias` default to 1
+/// and 0. The running statistics are state, not inputs: they must not require gradients.
+public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil,
+                      bias: Tensor? = nil, training: Bool = false, momentum: Double = 0.1,
+                      eps: Double = 1e-5) throws -> Tensor {
+    let fn = "batch_norm"
+    try input.requireFloat(fn, "input")
+    guard input.rank >= 2 else {
+        throw SNNError.shape("\(fn): expected input of rank >= 2 [N, C, *], got shape \(fmt(input.shape))")
+    }
+    try requireBoundedDims(input, "input", fn)
+    let n = input.shape[0], c = input.shape[1]
+    let s = try elementCount(Array(input.shape.dropFirst(2)), fn)
+    for (t, name) in [(runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias")] {
+        guard let t else { continue }
+        try t.requireFloat(fn, name)
+        guard t.shape == [c] else {
+            throw SNNError.shape("\(fn): \(name) has shape \(fmt(t.shape)), expected [\(c)] (one per channel of input \(fmt(input.shape)))")
+        }
+    }
+    for (t, name) in [(runningMean, "running_mean"), (runningVar, "running_var")] where t?.requiresGrad == true {
+        throw SNNError(.autograd, "\(fn): \(name) requires grad; running statistics are not differentiable (detach it)")
+    }
+    guard momentum.isFinite, eps.isFinite, eps >= 0 else {
+        throw SNNError.invalid("\(fn): momentum (\(momentum)) must be finite and eps (\(eps)) finite and non-negative")
+    }
+    let (m, overflow) = n.multipliedReportingOverflow(by: s)   // values per channel
+    guard !overflow, m <= maxElementCount else {
+        throw SNNError.invalid("\(fn): input \(fmt(input.shape)) has too many values per channel")
+    }
+    if training && m == 1 {
+        throw SNNError.invalid("\(fn): expected more than 1 value per channel when training, got input of shape \(fmt(input.shape))")
+    }
+    if !training && (runningMean == nil || runningVar == nil) {
+        throw SNNError.invalid("\(fn): running_mean and running_var are required in evaluation mode (training = false)")
+    }
+
+    // Per-channel statistics: mean and invstd = 1 / sqrt(var + eps).
+    let mean = try floatScratch(c, fn), invstd = try floatScratch(c, fn)
+    let unbiased = try DoubleScratch(c, fn)
+    let x = input.floats
+    if training {
+        let sums = try DoubleScratch(c, fn)
+        channelSums(x, n: n, c: c, s: s, sums.pointer)
+        for i in 0..<c { mean.floats[i] = Float(sums[i] / Double(m)) }
+        channelSquaredDeviations(x, mean: mean.floats, n: n, c: c, s: s, sums.pointer)
+        for i in 0..<c {
+            invstd.floats[i] = Float(1 / (sums[i] / Double(m) + eps).squareRoot())
+            unbiased.pointer[i] = sums[i] / Double(m - 1)
+        }
+    } else if let rm = runningMean, let rv = runningVar {
+        for i in 0..<c {
+            mean.floats[i] = rm.floats[i]
+            invstd.floats[i] = Float(1 / (Double(rv.floats[i]) + eps).squareRoot())
+        }
+    }
+
+    let out = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, fn)
+    let scale = try floatScratch(c, fn), shift = try floatScratch(c, fn)
+    for i in 0..<c {
+        scale.floats[i] = invstd.floats[i] * (weight?.floats[i] ?? 1)
+        shift.floats[i] = bias?.floats[i] ?? 0
+    }
+    channelAffine(x, center: mean.floats, scale: scale.floats, shift: shift.floats, n: n, c: c, s: s, out.floats)
+
+    // The update happens after the output is computed, so aliasing a running statistic with an
+    // input cannot change this call's result.
+    if training && m > 0 {
+        let mo = Float(momentum)
+        if let rm = runningMean { for i in 0..<c { rm.floats[i] = (1 - mo) * rm.floats[i] + mo * mean.floats[i] } }
+        if let rv = runningVar { for i in 0..<c { rv.floats[i] = (1 - mo) * rv.floats[i] + mo * Float(unbiased[i]) } }
+    }
+
+    var inputs = [input]
+    if let weight { inputs.append(weight) }
+    if let bias { inputs.append(bias) }
+    return out.recorded("NativeBatchNormBackward", inputs) { g in
+        // forward: out = (x - mean) * invstd * weight + bias, mean and invstd from the batch in training
+        let bwd = "batch_norm_backward"
+        let sumG = try DoubleScratch(c, bwd), sumGX = try DoubleScratch(c, bwd)
+        channelGradientSums(g.floats, input.floats, mean: mean.floats, n: n, c: c, s: s, sumG: sumG.pointer, sumGX: sumGX.pointer)
+        var grads: [Tensor?] = []
+        if input.requiresGrad {
+            // Training: dx = w invstd (g - mean(g) - xhat mean(g xhat)), xhat = (x - mean) invstd,
+            // as g a + (x - mean) b + k. Evaluation: the statistics are constants, dx = g w invstd.
+            let a = try floatScratch(c, bwd), b = try floatScratch(c, bwd), k = try floatScratch(c, bwd)
+            for i in 0..<c {
+                let iv = Double(invstd.floats[i])
+                let ai = iv * Double(weight?.floats[i] ?? 1)
+                a.floats[i] = Float(ai)
+                if training {
+                    b.floats[i] = Float(-ai * iv * iv * sumGX[i] / Double(m))
+                    k.floats[i] = Float(-ai * sumG[i] / Double(m))
+                }
+            }
+            let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, bwd)
+            channelAffine2(g.floats, a: a.floats, input.floats, center: mean.floats, b: b.floats, k: k.floats, n: n, c: c, s: s, gx.floats)
+            grads.append(gx)
+        } else {
+            grads.append(nil)
+        }
+        if let weight {
+            // d out / d weight[c] = xhat = (x - mean) invstd
+            var gw: Tensor? = nil
+            if weight.requiresGrad {
+                let t = try Tensor(empty: [c], dtype: .float32, zeroed: false, bwd)
+                for i in 0..<c { t.floats[i] = Float(Double(invstd.floats[i]) * sumGX[i]) }
+                gw = t
+            }
+            grads.append(gw)
+        }
+        if let bias {
+            var gb: Tensor? = nil
+            if bias.requiresGrad {
+                let t = try Tensor(empty: [c], dtype: .float32, zeroed: false, bwd)
+                for i in 0..<c { t.floats[i] = Float(sumG[i]) }
+                gb = t
+            }
+            grads.append(gb)
+        }
+        return grads
+    }
+}

@@ -1,0 +1,210 @@
+// 2-D convolution (PyTorch's conv2d: cross-correlation, NCHW, weight [K, C / groups, kh, kw]) as
+// im2col + cblas_sgemm, several images per GEMM when planes are small, and its backward: the
+// weight gradient is a GEMM with the same patch matrix, the input gradient a GEMM with the
+// transposed weight followed by col2im (the transpose of a convolution is a convolution with the
+// flipped filter; col2im applies it without materialising the flip).
+import SwiftNNKernels
+
+/// A validated convolution: sizes, geometry of one group's window, and how images are batched.
+struct ConvPlan {
+    let n, c, h, w: Int           // input [N, C, H, W]
+    let k, kh, kw: Int            // weight [K, C / groups, kh, kw]
+    let groups: Int
+    let cg, kg: Int               // channels and filters per group
+    let geometry: WindowGeometry  // one group's channels of one image
+    let imagesPerGemm: Int
+    /// 1x1 kernel, stride 1, no padding: the input plane stack is already the patch matrix.
+    let direct: Bool
+
+    var outPlane: Int { geometry.outPlane }
+    var patchSize: Int { geometry.patchSize }
+    var outShape: [Int] { [n, k, geometry.outH, geometry.outW] }
+
+    init(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+         dilation: (Int, Int), groups: Int, _ fn: String) throws {
+        try input.requireFloat(fn, "input")
+        try weight.requireFloat(fn, "weight")
+        let x = try batchedNCHW(input, fn)
+        guard weight.rank == 4 else {
+            throw SNNError.shape("\(fn): expected weight of rank 4 [out_channels, in_channels / groups, kh, kw], got shape \(fmt(weight.shape))")
+        }
+        try requireBoundedDims(input, "input", fn)
+        try requireBoundedDims(weight, "weight", fn)
+        try checkPair(stride, "stride", minimum: 1, fn)
+        try checkPair(padding, "padding", minimum: 0, fn)
+        try checkPair(dilation, "dilation", minimum: 1, fn)
+        guard groups >= 1, groups <= maxWindowParameter else {
+            throw SNNError.invalid("\(fn): groups is \(groups), expected a positive number")
+        }
+        (n, c, h, w) = (x[0], x[1], x[2], x[3])
+        (k, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        cg = weight.shape[1]
+        self.groups = groups
+        guard k % groups == 0 else {
+            throw SNNError.shape("\(fn): groups = \(groups) must divide the \(k) output channels of weight \(fmt(weight.shape))")
+        }
+        kg = k / groups
+        let (expected, overflow) = cg.multipliedReportingOverflow(by: groups)
+        guard !overflow, expected == c else {
+            throw SNNError.shape("\(fn): input \(fmt(input.shape)) has \(c) channels, expected weight.shape[1] * groups = \(cg) * \(groups) (weight \(fmt(weight.shape)), groups = \(groups))")
+        }
+        guard kh >= 1, kw >= 1 else {
+            throw SNNError.shape("\(fn): weight \(fmt(weight.shape)) has an empty kernel (kh and kw must be at least 1)")
+        }
+        if let bias {
+            try bias.requireFloat(fn, "bias")
+            guard bias.shape == [k] else {
+                throw SNNError.shape("\(fn): bias has shape \(fmt(bias.shape)), expected [\(k)] (one per output channel of weight \(fmt(weight.shape)))")
+            }
+        }
+        let oh = windowOutputSize(h, kernel: kh, stride: stride.0, pad: padding.0, dilation: dilation.0, ceilMode: false)
+        let ow = windowOutputSize(w, kernel: kw, stride: stride.1, pad: padding.1, dilation: dilation.1, ceilMode: false)
+        guard oh >= 1, ow >= 1 else {
+            throw SNNError.shape("\(fn): kernel (\(kh), \(kw)) with dilation \(fmt(dilation)) spans more than the padded input (\(h + 2 * padding.0), \(w + 2 * padding.1)) (input \(fmt(input.shape)), padding \(fmt(padding)))")
+        }
+        geometry = WindowGeometry(channels: cg, height: h, width: w, kernelH: kh, kernelW: kw,
+                                  strideH: stride.0, strideW: stride.1, padH: padding.0, padW: padding.1,
+                                  dilationH: dilation.0, dilationW: dilation.1, outH: oh, outW: ow)
+        _ = try elementCount([n, k, oh, ow], fn)
+        let patch = try elementCount([cg, kh, kw], fn)
+        direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
+        // Small planes make thin GEMMs that neither thread nor vectorise well: put several
+        // images side by side in one patch matrix (bounded to about 16 MB).
+        let plane = try elementCount([oh, ow], fn)
+        var images = max(1, min(n, (1024 + plane - 1) / plane))
+        while images > 1 && saturatingProduct(patch, plane, images) > 4 << 20 { images -= 1 }
+        imagesPerGemm = images
+        try requireBLASSize(patch, "the patch size C/groups*kh*kw", fn)
+        try requireBLASSize(kg, "output channels per group", fn)
+        try requireBLASSize(saturatingProduct(plane, images), "the number of output positions per GEMM", fn)
+    }
+
+    /// out = conv(x, weight) + bias, x [N, C, H, W], out [N, K, OH, OW]. Every GEMM writes its
+    /// output block first (so fresh output pages are touched inside BLAS's threads) and the bias
+    /// is added while the block is still in cache.
+    func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                 _ out: UnsafeMutablePointer<Float>, _ fn: String) throws {
+        let plane = outPlane, patch = patchSize
+        if n == 0 || kg == 0 { return }
+        if patch == 0 {   // no input channels: the bias alone
+            if let bias { fillChannels(out, values: bias, n: n, c: k, s: plane) } else { out.update(repeating: 0, count: n * k * plane) }
+            return
+        }
+        let batch = imagesPerGemm
+        let useDirect = direct && batch == 1
+        let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
+        let tmp = batch > 1 ? try Tensor(empty: [kg, batch * plane], dtype: .float32, zeroed: false, fn) : nil
+        for n0 in stride(from: 0, to: n, by: batch) {
+            let nb = min(batch, n - n0), cols = nb * plane
+            for g in 0..<groups {
+                let wg = weight + g * kg * patch
+                let dst = out + (n0 * k + g * kg) * plane
+                let biasG = bias.map { $0 + g * kg }
+                let b: UnsafePointer<Float>
+                if let col {
+                    for i in 0..<nb { im2col(x + ((n0 + i) * c + g * cg) * h * w, geometry, col.floats + i * plane, ld: cols) }
+                    b = UnsafePointer(col.floats)
+                } else {
+                    b = x + (n0 * c + g * cg) * h * w
+                }
+                if let tmp, nb > 1 {
+                    sgemm(false, false, kg, cols, patch, wg, b, beta: 0, tmp.floats)
+                    storeColumnBlocks(tmp.floats, rows: kg, blocks: nb, blockSize: plane, dst, dstBlockStride: k * plane, bias: biasG)
+                } else {
+                    sgemm(false, false, kg, plane, patch, wg, b, beta: 0, dst)
+                    if let biasG { addRowBias(dst, rows: kg, cols: plane, biasG) }
+                }
+            }
+        }
+    }
+
+    /// Gradients of `forward` for the upstream gradient `gout` [N, K, OH, OW]: gx (zeroed by the
+    /// caller) accumulates the input gradient, gw receives the weight gradient.
+    func backward(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
+        let plane = outPlane, patch = patchSize
+        if let gw, n == 0 || plane == 0 || kg == 0 { gw.update(repeating: 0, count: k * patch) }
+        if patch == 0 || n == 0 || kg == 0 || (gx == nil && gw == nil) { return }
+        let batch = imagesPerGemm
+        let useDirect = direct && batch == 1
+        let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
+        let gathered = batch > 1 ? try Tensor(empty: [kg, batch * plane], dtype: .float32, zeroed: false, fn) : nil
+        for n0 in stride(from: 0, to: n, by: batch) {
+            let nb = min(batch, n - n0), cols = nb * plane
+            for g in 0..<groups {
+                let wg = weight + g * kg * patch
+                // This group's upstream gradient as a [kg, cols] matrix.
+                let src = gout + (n0 * k + g * kg) * plane
+                let gmat: UnsafePointer<Float>
+                if let gathered, nb > 1 {
+                    gatherColumnBlocks(src, srcBlockStride: k * plane, rows: kg, blocks: nb, blockSize: plane, gathered.floats)
+                    gmat = UnsafePointer(gathered.floats)
+                } else {
+                    gmat = src
+                }
+                let xg = x + (n0 * c + g * cg) * h * w
+                if let gw {
+                    // gw_g [kg, patch] += G [kg, cols] @ col^T [cols, patch]
+                    let b: UnsafePointer<Float>
+                    if let col {
+                        for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col.floats + i * plane, ld: cols) }
+                        b = UnsafePointer(col.floats)
+                    } else {
+                        b = xg
+                    }
+                    sgemm(false, true, kg, patch, cols, gmat, b, beta: n0 == 0 ? 0 : 1, gw + g * kg * patch)
+                }
+                if let gx {
+                    // dcol [patch, cols] = W_g^T [patch, kg] @ G [kg, cols], then scattered back.
+                    let gxg = gx + (n0 * c + g * cg) * h * w
+                    if let col {
+                        sgemm(true, false, patch, cols, kg, wg, gmat, beta: 0, col.floats)
+                        for i in 0..<nb { col2im(col.floats + i * plane, ld: cols, geometry, gxg + i * c * h * w) }
+                    } else {
+                        sgemm(true, false, patch, cols, kg, wg, gmat, beta: 1, gxg)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// torch.nn.functional.conv2d: cross-correlation of `input` [N, C, H, W] (or unbatched
+/// [C, H, W]) with `weight` [K, C / groups, kh, kw], plus `bias` [K]; output [N, K, OH, OW] with
+/// OH = floor((H + 2 padding.0 - dilation.0 (kh - 1) - 1) / stride.0) + 1 (and likewise OW).
+/// Parameters are (height, width) pairs.
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+    let fn = "conv2d"
+    let plan = try ConvPlan(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups, fn)
+    let out4 = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
+    try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, fn)
+    let out = input.rank == 3 ? out4.view(as: Array(plan.outShape.dropFirst())) : out4
+    let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+    return out.recorded("ConvolutionBackward", inputs) { g in
+        // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
+        let bwd = "conv2d_backward"
+        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: true, bwd) : nil
+        let gw = weight.requiresGrad ? try Tensor(empty: weight.shape, dtype: .float32, zeroed: false, bwd) : nil
+        try plan.backward(g.floats, input.floats, weight.floats, gx: gx?.floats, gw: gw?.floats, bwd)
+        var grads: [Tensor?] = [gx, gw]
+        if let bias {
+            // d out / d bias[k] = 1 at every image and position.
+            var gb: Tensor? = nil
+            if bias.requiresGrad {
+                let t = try Tensor(empty: bias.shape, dtype: .float32, zeroed: false, bwd)
+                try channelTotals(g.floats, n: plan.n, c: plan.k, s: plan.outPlane, into: t, bwd)
+                gb = t
+            }
+            grads.append(gb)
+        }
+        return grads
+    }
+}
+
+/// t[c] = sum over n, s of x[n, c, s] for [N, C, S] data, accumulated in Double.
+func channelTotals(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, into t: Tensor, _ fn: String) throws {
+    let sums = try DoubleScratch(c, fn)
+    channelSums(x, n: n, c: c, s: s, sums.pointer)
+    for i in 0..<c { t.floats[i] = Float(sums[i]) }
+}

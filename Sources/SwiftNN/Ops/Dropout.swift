@@ -1,0 +1,34 @@
+// Dropout (PyTorch's F.dropout) with masks from the engine's counter-based generator, so a seed
+// reproduces them in every language; the backward reuses the forward's mask.
+
+/// torch.nn.functional.dropout: in training, zeroes each element with probability `p` and scales
+/// the others by 1 / (1 - p); otherwise (or when p = 0 or the input is empty) returns `input`
+/// itself and draws nothing. Element i is kept when u[i] >= p, where u is exactly the tensor
+/// `Tensor.rand(input.shape, generator:)` would return at this point (same blocks consumed).
+public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator = .global) throws -> Tensor {
+    let fn = "dropout"
+    try input.requireFloat(fn, "input")
+    guard p >= 0, p <= 1 else {
+        throw SNNError.invalid("\(fn): probability p = \(p) must be between 0 and 1")
+    }
+    if !training || p == 0 || input.count == 0 { return input }
+    // mask = keep / (1 - p) as floats; p = 1 keeps nothing (no division by zero).
+    let mask = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, fn)
+    generator.fillUniform(mask.floats, mask.count)
+    let threshold = Float(p)
+    let scale: Float = p < 1 ? Float(1 / (1 - p)) : 0
+    let m = mask.floats, x = input.floats
+    let out = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, fn)
+    let o = out.floats
+    for i in 0..<mask.count {
+        m[i] = m[i] >= threshold ? scale : 0
+        o[i] = x[i] * m[i]
+    }
+    return out.recorded("NativeDropoutBackward", [input]) { g in
+        // forward: out = input * mask, mask = keep / (1 - p)
+        let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "dropout_backward")
+        let pg = g.floats, pm = mask.floats, pgx = gx.floats
+        for i in 0..<gx.count { pgx[i] = pg[i] * pm[i] }
+        return [gx]
+    }
+}

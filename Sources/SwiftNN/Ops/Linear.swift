@@ -1,0 +1,70 @@
+// The fully connected layer's op, fused (PyTorch's F.linear): one sgemm with the weight
+// transposed by flag onto the broadcast bias; the backward is two sgemms and a column sum.
+import SwiftNNKernels
+
+
+/// torch.nn.functional.linear: out = input @ weight^T + bias for `input` [..., in] (any number
+/// of leading dimensions, or just [in]), `weight` [out, in] and `bias` [out]; out is [..., out].
+public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+    let fn = "linear"
+    try input.requireFloat(fn, "input")
+    try weight.requireFloat(fn, "weight")
+    guard input.rank >= 1 else {
+        throw SNNError.shape("\(fn): input must have at least 1 dimension [..., in_features], got shape \(fmt(input.shape))")
+    }
+    guard weight.rank == 2 else {
+        throw SNNError.shape("\(fn): weight must be [out_features, in_features], got shape \(fmt(weight.shape))")
+    }
+    let inF = weight.shape[1], outF = weight.shape[0]
+    guard input.shape[input.rank - 1] == inF else {
+        throw SNNError.shape("\(fn): input \(fmt(input.shape)) has \(input.shape[input.rank - 1]) features in its last dimension, but weight \(fmt(weight.shape)) expects \(inF)")
+    }
+    if let bias {
+        try bias.requireFloat(fn, "bias")
+        guard bias.shape == [outF] else {
+            throw SNNError.shape("\(fn): bias has shape \(fmt(bias.shape)), expected [\(outF)] (out_features of weight \(fmt(weight.shape)))")
+        }
+    }
+    let lead = Array(input.shape.dropLast())
+    let rows = try elementCount(lead, fn)
+    let out = try Tensor(empty: lead + [outF], dtype: .float32, zeroed: false, fn)
+    try requireBLASSize(rows, "the number of rows (product of input's leading dimensions)", fn)
+    try requireBLASSize(inF, "in_features", fn)
+    try requireBLASSize(outF, "out_features", fn)
+    let y = out.floats
+    if let bias {
+        for r in 0..<rows { (y + r * outF).update(from: bias.floats, count: outF) }
+    } else {
+        y.update(repeating: 0, count: out.count)
+    }
+    if out.count > 0 && inF > 0 {
+        // y [rows, out] += x [rows, in] @ W^T
+        sgemm(false, true, rows, outF, inF, input.floats, weight.floats, beta: 1, y)
+    }
+    let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+    return out.recorded("LinearBackward", inputs) { g in
+        // forward: out = x @ W^T + b  =>  gx = g @ W, gW = g^T @ x, gb = column sums of g
+        let bwd = "linear_backward"
+        var grads: [Tensor?] = [nil, nil]
+        if input.requiresGrad {
+            let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, bwd)
+            if gx.count > 0 && outF > 0 { sgemm(false, false, rows, inF, outF, g.floats, weight.floats, beta: 0, gx.floats) }
+            grads[0] = gx
+        }
+        if weight.requiresGrad {
+            let gw = try Tensor(empty: weight.shape, dtype: .float32, zeroed: true, bwd)
+            if gw.count > 0 && rows > 0 { sgemm(true, false, outF, inF, rows, g.floats, input.floats, beta: 0, gw.floats) }
+            grads[1] = gw
+        }
+        if let bias {
+            var gb: Tensor? = nil
+            if bias.requiresGrad {
+                let t = try Tensor(empty: bias.shape, dtype: .float32, zeroed: false, bwd)
+                columnSums(g.floats, rows: rows, cols: outF, t.floats)
+                gb = t
+            }
+            grads.append(gb)
+        }
+        return grads
+    }
+}

@@ -1,0 +1,129 @@
+// 2-D pooling over NCHW (or unbatched CHW) inputs with PyTorch's semantics: max_pool2d (argmax
+// indices kept for the backward and optionally returned), avg_pool2d (ceil_mode,
+// count_include_pad, divisor_override) and adaptive_avg_pool2d. Each backward scatters the
+// output gradient back over the windows it came from.
+import SwiftNNKernels
+
+/// A validated pooling window over the planes (N * C of them) of an input.
+struct PoolPlan {
+    let batched: [Int]   // [N, C, H, W]
+    let geometry: WindowGeometry
+    let unbatched: Bool
+
+    var planes: Int { batched[0] * batched[1] }
+    var outShape: [Int] {
+        let s = [batched[0], batched[1], geometry.outH, geometry.outW]
+        return unbatched ? Array(s.dropFirst()) : s
+    }
+
+    init(_ input: Tensor, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int), dilation: (Int, Int),
+         ceilMode: Bool, _ fn: String) throws {
+        try input.requireFloat(fn, "input")
+        try requireBoundedDims(input, "input", fn)
+        let x = try batchedNCHW(input, fn)
+        guard x[1] > 0, x[2] > 0, x[3] > 0 else {
+            throw SNNError.shape("\(fn): input \(fmt(input.shape)) has an empty channel or spatial dimension (only the batch dimension may be 0)")
+        }
+        try checkPair(kernel, "kernel_size", minimum: 1, fn)
+        let st = stride ?? kernel
+        try checkPair(st, "stride", minimum: 1, fn)
+        try checkPair(padding, "padding", minimum: 0, fn)
+        try checkPair(dilation, "dilation", minimum: 1, fn)
+        guard padding.0 <= kernel.0 / 2, padding.1 <= kernel.1 / 2 else {
+            throw SNNError.invalid("\(fn): padding \(fmt(padding)) must be at most half of kernel_size \(fmt(kernel))")
+        }
+        let oh = windowOutputSize(x[2], kernel: kernel.0, stride: st.0, pad: padding.0, dilation: dilation.0, ceilMode: ceilMode)
+        let ow = windowOutputSize(x[3], kernel: kernel.1, stride: st.1, pad: padding.1, dilation: dilation.1, ceilMode: ceilMode)
+        guard oh >= 1, ow >= 1 else {
+            throw SNNError.shape("\(fn): input \(fmt(input.shape)) is too small for kernel_size \(fmt(kernel)) with padding \(fmt(padding)) and dilation \(fmt(dilation)): the output would be \(max(oh, 0))x\(max(ow, 0))")
+        }
+        batched = x
+        unbatched = input.rank == 3
+        geometry = WindowGeometry(channels: x[1], height: x[2], width: x[3], kernelH: kernel.0, kernelW: kernel.1,
+                                  strideH: st.0, strideW: st.1, padH: padding.0, padW: padding.1,
+                                  dilationH: dilation.0, dilationW: dilation.1, outH: oh, outW: ow)
+        _ = try elementCount(outShape, fn)
+    }
+}
+
+/// torch.nn.functional.max_pool2d with return_indices=True: the maximum of each window of
+/// `input` [N, C, H, W] (or [C, H, W]) and its position ih * W + iw within the input plane (int64).
+/// `stride` nil means `kernelSize`; padding (implicit -inf) is at most half the kernel; with
+/// `ceilMode` a last partial window is kept if it starts inside the input or its left padding.
+public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
+                                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+                                 ceilMode: Bool = false) throws -> (output: Tensor, indices: Tensor) {
+    let fn = "max_pool2d"
+    let plan = try PoolPlan(input, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, fn)
+    let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
+    let indices = try Tensor(empty: plan.outShape, dtype: .int64, zeroed: false, fn)
+    maxPool2d(input.floats, planes: plan.planes, plan.geometry, out.floats, indices.int64s)
+    out.recorded("MaxPool2DWithIndicesBackward", [input]) { g in
+        // forward: out[p, o] = input[p, indices[p, o]] = max over the window of o
+        let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "max_pool2d_backward")
+        maxPool2dBackward(g.floats, indices.int64s, planes: plan.planes, inPlane: plan.geometry.inPlane,
+                          outPlane: plan.geometry.outPlane, gx.floats)
+        return [gx]
+    }
+    return (out, indices)
+}
+
+/// torch.nn.functional.max_pool2d (see `maxPool2dWithIndices`).
+public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws -> Tensor {
+    try maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding,
+                             dilation: dilation, ceilMode: ceilMode).output
+}
+
+/// torch.nn.functional.avg_pool2d: the mean of each window (zero padding). The divisor is
+/// `divisorOverride` if given (positive), else the window clipped to the padded input
+/// (`countIncludePad`, PyTorch's default) or to the input itself. Windows of a ceil-mode output
+/// that lie entirely in the padding give 0.
+public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) throws -> Tensor {
+    let fn = "avg_pool2d"
+    let plan = try PoolPlan(input, kernel: kernelSize, stride: stride, padding: padding, dilation: (1, 1), ceilMode: ceilMode, fn)
+    if let d = divisorOverride, d < 1 || d > maxWindowParameter {
+        throw SNNError.invalid("\(fn): divisor_override is \(d), expected a positive number (or none)")
+    }
+    let divisor = divisorOverride ?? 0
+    let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
+    avgPool2d(input.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
+              divisorOverride: divisor, out.floats)
+    return out.recorded("AvgPool2DBackward", [input]) { g in
+        // forward: out[p, o] = sum of input[p] over the window of o / divisor(o)
+        let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "avg_pool2d_backward")
+        avgPool2dBackward(g.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
+                          divisorOverride: divisor, gx.floats)
+        return [gx]
+    }
+}
+
+/// torch.nn.functional.adaptive_avg_pool2d: averages `input` [N, C, H, W] (or [C, H, W]) into
+/// outputSize = (OH, OW) cells; cell i along an axis of length L covers
+/// floor(i * L / OH) ..< ceil((i + 1) * L / OH), so cells may overlap when L is not a multiple.
+public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) throws -> Tensor {
+    let fn = "adaptive_avg_pool2d"
+    try input.requireFloat(fn, "input")
+    try requireBoundedDims(input, "input", fn)
+    let x = try batchedNCHW(input, fn)
+    guard x[1] > 0, x[2] > 0, x[3] > 0 else {
+        throw SNNError.shape("\(fn): input \(fmt(input.shape)) has an empty channel or spatial dimension (only the batch dimension may be 0)")
+    }
+    try checkPair(outputSize, "output_size", minimum: 0, fn)
+    let (oh, ow) = outputSize
+    // Window bounds compute (i + 1) * L: keep that product representable.
+    guard !oh.multipliedReportingOverflow(by: x[2] + 1).overflow, !ow.multipliedReportingOverflow(by: x[3] + 1).overflow else {
+        throw SNNError.range("\(fn): output_size \(fmt(outputSize)) is too large for input \(fmt(input.shape))")
+    }
+    let shape4 = [x[0], x[1], oh, ow]
+    let out = try Tensor(empty: input.rank == 3 ? Array(shape4.dropFirst()) : shape4, dtype: .float32, zeroed: false, fn)
+    let planes = x[0] * x[1]
+    adaptiveAvgPool2d(input.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, out.floats)
+    return out.recorded("AdaptiveAvgPool2DBackward", [input]) { g in
+        // forward: out[p, i, j] = mean of input[p] over cell (i, j)
+        let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "adaptive_avg_pool2d_backward")
+        adaptiveAvgPool2dBackward(g.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, gx.floats)
+        return [gx]
+    }
+}

@@ -1,0 +1,150 @@
+// Convolution, pooling, batch norm, dropout and linear through the C API (swiftnn/conv.h).
+import CSwiftNN
+import SwiftNN
+
+/// Reads an option struct whose first field is `struct_size`, checking the size before reading
+/// the rest (a caller's smaller struct must not be over-read).
+func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String) throws -> T? {
+    guard let p else { return nil }
+    let size = UnsafeRawPointer(p).load(as: Int.self)
+    let expected = MemoryLayout<T>.size
+    if size < expected {
+        throw SNNError(.invalidArgument, "\(fn): options.struct_size is \(size), expected sizeof(\(type)) = \(expected) (initialise the struct with its _INIT macro)")
+    }
+    if size > expected {
+        throw SNNError(.unsupported, "\(fn): options.struct_size is \(size) but this library's \(type) has \(expected) bytes; the caller was built against a newer swiftnn.h")
+    }
+    return p.pointee
+}
+
+/// An optional tensor argument: NULL is nil, anything else must be a live tensor handle.
+func optionalTensorArg(_ handle: OpaquePointer?, _ fn: String, _ arg: String) throws -> Tensor? {
+    handle == nil ? nil : try tensorArg(handle, fn, arg)
+}
+
+/// Converts a (height, width) pair of int64 option fields; range checks happen in the engine.
+@inline(__always)
+func pairArg(_ h: Int64, _ w: Int64) -> (Int, Int) { (Int(h), Int(w)) }
+
+@c @implementation
+public func snn_tensor_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ weight: OpaquePointer?,
+                              _ bias: OpaquePointer?, _ options: UnsafePointer<snn_conv2d_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_conv2d"
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(input, fn, "input"), w = try tensorArg(weight, fn, "weight")
+        let b = try optionalTensorArg(bias, fn, "bias")
+        let opts = try optionsArg(options, fn, "snn_conv2d_options")
+        let y = try conv2d(x, weight: w, bias: b,
+                           stride: opts.map { pairArg($0.stride_h, $0.stride_w) } ?? (1, 1),
+                           padding: opts.map { pairArg($0.pad_h, $0.pad_w) } ?? (0, 0),
+                           dilation: opts.map { pairArg($0.dilation_h, $0.dilation_w) } ?? (1, 1),
+                           groups: opts.map { Int($0.groups) } ?? 1)
+        give(y, o)
+    }
+}
+
+/// The pooling options shared by max and average pooling; NULL is an error (the kernel size
+/// has no default).
+private func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) throws
+    -> (opts: snn_pool2d_options, kernel: (Int, Int), stride: (Int, Int)?) {
+    guard let opts = try optionsArg(options, fn, "snn_pool2d_options") else {
+        throw SNNError(.invalidArgument, "\(fn): options is NULL; the kernel size is required (use SNN_POOL2D_OPTIONS_INIT(kh, kw))")
+    }
+    let stride: (Int, Int)?
+    switch (opts.stride_h, opts.stride_w) {
+    case (0, 0): stride = nil
+    case (0, _), (_, 0):
+        throw SNNError(.invalidArgument, "\(fn): stride (\(opts.stride_h), \(opts.stride_w)) must be positive, or (0, 0) for the kernel size")
+    default: stride = pairArg(opts.stride_h, opts.stride_w)
+    }
+    return (opts, pairArg(opts.kernel_h, opts.kernel_w), stride)
+}
+
+@c @implementation
+public func snn_tensor_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ outIndices: UnsafeMutablePointer<OpaquePointer?>?,
+                                  _ input: OpaquePointer?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_max_pool2d"
+        let o = try outHandle(out, fn)
+        let oi = try outIndices.map { try outHandle($0, fn, "out_indices") }
+        guard oi != o else { throw SNNError(.invalidArgument, "\(fn): out and out_indices point to the same variable") }
+        let x = try tensorArg(input, fn, "input")
+        let (opts, kernel, stride) = try poolOptions(options, fn)
+        let (y, indices) = try maxPool2dWithIndices(x, kernelSize: kernel, stride: stride,
+                                                    padding: pairArg(opts.pad_h, opts.pad_w),
+                                                    dilation: pairArg(opts.dilation_h, opts.dilation_w),
+                                                    ceilMode: opts.ceil_mode)
+        give(y, o)
+        if let oi { give(indices, oi) }
+    }
+}
+
+@c @implementation
+public func snn_tensor_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                  _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_avg_pool2d"
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(input, fn, "input")
+        let (opts, kernel, stride) = try poolOptions(options, fn)
+        guard opts.dilation_h == 1, opts.dilation_w == 1 else {
+            throw SNNError(.invalidArgument, "\(fn): dilation (\(opts.dilation_h), \(opts.dilation_w)) must be (1, 1): average pooling has no dilation")
+        }
+        guard opts.divisor_override >= 0 else {
+            throw SNNError(.invalidArgument, "\(fn): divisor_override is \(opts.divisor_override), expected > 0 (or 0 for none)")
+        }
+        give(try avgPool2d(x, kernelSize: kernel, stride: stride, padding: pairArg(opts.pad_h, opts.pad_w),
+                           ceilMode: opts.ceil_mode, countIncludePad: opts.count_include_pad,
+                           divisorOverride: opts.divisor_override == 0 ? nil : Int(opts.divisor_override)), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_adaptive_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                           _ outH: Int64, _ outW: Int64) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_adaptive_avg_pool2d"
+        let o = try outHandle(out, fn)
+        give(try adaptiveAvgPool2d(try tensorArg(input, fn, "input"), outputSize: pairArg(outH, outW)), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                  _ runningMean: OpaquePointer?, _ runningVar: OpaquePointer?,
+                                  _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                                  _ training: Bool, _ momentum: Double, _ eps: Double) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_batch_norm"
+        let o = try outHandle(out, fn)
+        let y = try batchNorm(try tensorArg(input, fn, "input"),
+                              runningMean: try optionalTensorArg(runningMean, fn, "running_mean"),
+                              runningVar: try optionalTensorArg(runningVar, fn, "running_var"),
+                              weight: try optionalTensorArg(weight, fn, "weight"),
+                              bias: try optionalTensorArg(bias, fn, "bias"),
+                              training: training, momentum: momentum, eps: eps)
+        give(y, o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_dropout(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                               _ p: Double, _ training: Bool) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_dropout"
+        let o = try outHandle(out, fn)
+        give(try dropout(try tensorArg(input, fn, "input"), p: p, training: training), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                              _ weight: OpaquePointer?, _ bias: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_tensor_linear"
+        let o = try outHandle(out, fn)
+        give(try linear(try tensorArg(input, fn, "input"), weight: try tensorArg(weight, fn, "weight"),
+                        bias: try optionalTensorArg(bias, fn, "bias")), o)
+    }
+}

@@ -1,0 +1,163 @@
+// Pooling loops over independent planes (N * C of them): max pool with argmax indices, average
+// pool with PyTorch's divisor rules, adaptive average pool, and their backward scatters.
+// Callers validate the geometry (windows inside the padded input); -Ounchecked in release.
+
+/// Max over each window of each plane; `indices` receives the argmax as ih * width + iw, as
+/// PyTorch's return_indices. NaN wins (the last NaN in scan order), like PyTorch. A dilated
+/// window can miss the input entirely: it gives -inf and index -1 (PyTorch reports an index
+/// outside the plane there).
+public func maxPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeometry,
+                      _ dst: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int64>) {
+    let inPlane = g.inPlane, outPlane = g.outPlane
+    for p in 0..<planes {
+        let s = src + p &* inPlane
+        let d = dst + p &* outPlane, ix = indices + p &* outPlane
+        for oh in 0..<g.outH {
+            var h0 = oh &* g.strideH &- g.padH
+            let h1 = min(h0 &+ (g.kernelH &- 1) &* g.dilationH &+ 1, g.height)
+            if h0 < 0 { h0 &+= (0 &- h0 &+ g.dilationH &- 1) / g.dilationH &* g.dilationH }   // first tap inside
+            for ow in 0..<g.outW {
+                var w0 = ow &* g.strideW &- g.padW
+                let w1 = min(w0 &+ (g.kernelW &- 1) &* g.dilationW &+ 1, g.width)
+                if w0 < 0 { w0 &+= (0 &- w0 &+ g.dilationW &- 1) / g.dilationW &* g.dilationW }
+                var best = -Float.infinity
+                var at = h0 < h1 && w0 < w1 ? h0 &* g.width &+ w0 : -1
+                var ih = h0
+                while ih < h1 {
+                    var iw = w0
+                    while iw < w1 {
+                        let k = ih &* g.width &+ iw
+                        let v = s[k]
+                        if v > best || v.isNaN { best = v; at = k }
+                        iw &+= g.dilationW
+                    }
+                    ih &+= g.dilationH
+                }
+                let o = oh &* g.outW &+ ow
+                d[o] = best
+                ix[o] = Int64(at)
+            }
+        }
+    }
+}
+
+/// Backward of `maxPool2d`: gradIn[plane][indices[o]] += gradOut[plane][o]; gradIn zeroed first
+/// by the caller. Index -1 (an empty window) passes no gradient.
+public func maxPool2dBackward(_ gradOut: UnsafePointer<Float>, _ indices: UnsafePointer<Int64>, planes: Int,
+                              inPlane: Int, outPlane: Int, _ gradIn: UnsafeMutablePointer<Float>) {
+    for p in 0..<planes {
+        let g = gradOut + p &* outPlane, ix = indices + p &* outPlane
+        let d = gradIn + p &* inPlane
+        for o in 0..<outPlane {
+            let i = Int(truncatingIfNeeded: ix[o])
+            if UInt(bitPattern: i) < UInt(bitPattern: inPlane) { d[i] += g[o] }
+        }
+    }
+}
+
+/// Window of output position `o` along one axis of an average pool, as PyTorch computes it:
+/// the window is clipped to the padded extent for the count_include_pad divisor, then to the
+/// input for the summation range.
+@inline(__always)
+func avgWindow(_ o: Int, _ stride: Int, _ pad: Int, _ kernel: Int, _ size: Int) -> (start: Int, end: Int, padded: Int) {
+    let start = o &* stride &- pad
+    let end = min(start &+ kernel, size &+ pad)
+    let padded = end &- start
+    return (max(start, 0), min(end, size), padded)
+}
+
+/// Average over each window. The divisor is `divisorOverride` when positive, else the window's
+/// size clipped to the padded input (countIncludePad) or to the input. Empty windows give 0.
+public func avgPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeometry,
+                      countIncludePad: Bool, divisorOverride: Int, _ dst: UnsafeMutablePointer<Float>) {
+    let inPlane = g.inPlane, outPlane = g.outPlane
+    for p in 0..<planes {
+        let s = src + p &* inPlane, d = dst + p &* outPlane
+        for oh in 0..<g.outH {
+            let wh = avgWindow(oh, g.strideH, g.padH, g.kernelH, g.height)
+            for ow in 0..<g.outW {
+                let ww = avgWindow(ow, g.strideW, g.padW, g.kernelW, g.width)
+                let o = oh &* g.outW &+ ow
+                if wh.start >= wh.end || ww.start >= ww.end { d[o] = 0; continue }
+                var sum: Float = 0
+                for ih in wh.start..<wh.end {
+                    let row = s + ih &* g.width
+                    for iw in ww.start..<ww.end { sum += row[iw] }
+                }
+                let divisor = divisorOverride > 0 ? divisorOverride
+                    : countIncludePad ? wh.padded &* ww.padded : (wh.end &- wh.start) &* (ww.end &- ww.start)
+                d[o] = sum / Float(divisor)
+            }
+        }
+    }
+}
+
+/// Backward of `avgPool2d`: every input in a window receives gradOut / divisor; gradIn zeroed
+/// first by the caller.
+public func avgPool2dBackward(_ gradOut: UnsafePointer<Float>, planes: Int, _ g: WindowGeometry,
+                              countIncludePad: Bool, divisorOverride: Int, _ gradIn: UnsafeMutablePointer<Float>) {
+    let inPlane = g.inPlane, outPlane = g.outPlane
+    for p in 0..<planes {
+        let s = gradOut + p &* outPlane, d = gradIn + p &* inPlane
+        for oh in 0..<g.outH {
+            let wh = avgWindow(oh, g.strideH, g.padH, g.kernelH, g.height)
+            for ow in 0..<g.outW {
+                let ww = avgWindow(ow, g.strideW, g.padW, g.kernelW, g.width)
+                if wh.start >= wh.end || ww.start >= ww.end { continue }
+                let divisor = divisorOverride > 0 ? divisorOverride
+                    : countIncludePad ? wh.padded &* ww.padded : (wh.end &- wh.start) &* (ww.end &- ww.start)
+                let v = s[oh &* g.outW &+ ow] / Float(divisor)
+                for ih in wh.start..<wh.end {
+                    let row = d + ih &* g.width
+                    for iw in ww.start..<ww.end { row[iw] += v }
+                }
+            }
+        }
+    }
+}
+
+/// Adaptive pooling window along one axis: PyTorch's start = floor(o * in / out),
+/// end = ceil((o + 1) * in / out). The caller checks that out * in does not overflow.
+@inline(__always)
+func adaptiveWindow(_ o: Int, _ size: Int, _ out: Int) -> (Int, Int) {
+    (o &* size / out, ((o &+ 1) &* size &+ out &- 1) / out)
+}
+
+/// Adaptive average pool of each plane (height x width) to outH x outW.
+public func adaptiveAvgPool2d(_ src: UnsafePointer<Float>, planes: Int, height: Int, width: Int,
+                              outH: Int, outW: Int, _ dst: UnsafeMutablePointer<Float>) {
+    for p in 0..<planes {
+        let s = src + p &* height &* width, d = dst + p &* outH &* outW
+        for oh in 0..<outH {
+            let (h0, h1) = adaptiveWindow(oh, height, outH)
+            for ow in 0..<outW {
+                let (w0, w1) = adaptiveWindow(ow, width, outW)
+                var sum: Float = 0
+                for ih in h0..<h1 {
+                    let row = s + ih &* width
+                    for iw in w0..<w1 { sum += row[iw] }
+                }
+                d[oh &* outW &+ ow] = sum / Float((h1 &- h0) &* (w1 &- w0))
+            }
+        }
+    }
+}
+
+/// Backward of `adaptiveAvgPool2d`; gradIn zeroed first by the caller.
+public func adaptiveAvgPool2dBackward(_ gradOut: UnsafePointer<Float>, planes: Int, height: Int, width: Int,
+                                      outH: Int, outW: Int, _ gradIn: UnsafeMutablePointer<Float>) {
+    for p in 0..<planes {
+        let s = gradOut + p &* outH &* outW, d = gradIn + p &* height &* width
+        for oh in 0..<outH {
+            let (h0, h1) = adaptiveWindow(oh, height, outH)
+            for ow in 0..<outW {
+                let (w0, w1) = adaptiveWindow(ow, width, outW)
+                let v = s[oh &* outW &+ ow] / Float((h1 &- h0) &* (w1 &- w0))
+                for ih in h0..<h1 {
+                    let row = d + ih &* width
+                    for iw in w0..<w1 { row[iw] += v }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+"""Convolution, pooling, batch norm, dropout and linear with torch.nn.functional's names,
+arguments and defaults (the ops behind CNN layers). Sizes may be ints or (height, width) pairs."""
+import ctypes
+import numbers
+
+from ._c.conv import Conv2dOptions, Pool2dOptions
+from ._lib import check, lib
+from .tensor import Tensor, _as_tensor, _new
+
+__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
+
+
+def _pair(v, name):
+    """An int or a 1- or 2-element sequence as an (h, w) tuple of ints, as PyTorch's _pair."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return (int(v), int(v))
+    try:
+        t = tuple(v)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}") from None
+    if len(t) == 1:
+        t = t * 2
+    if len(t) != 2 or not all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in t):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return (int(t[0]), int(t[1]))
+
+
+def _handle(t):
+    return None if t is None else t._h
+
+
+def _same_padding(kernel, dilation, stride, fn):
+    if stride != (1, 1):
+        raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    if any(t % 2 for t in total):
+        raise NotImplementedError(f"{fn}: padding='same' needs asymmetric padding for kernel {kernel} "
+                                  f"with dilation {dilation}; SwiftNN pads symmetrically")
+    return (total[0] // 2, total[1] // 2)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) of input [N, C, H, W] or [C, H, W] with weight
+    [K, C/groups, kh, kw]; padding may also be 'valid' or 'same' (stride 1)."""
+    input, weight = _as_tensor(input), _as_tensor(weight)
+    bias = None if bias is None else _as_tensor(bias)
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            shape = weight.shape
+            padding = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
+        else:
+            raise ValueError(f"conv2d: invalid padding string {padding!r}, expected 'valid' or 'same'")
+    opts = Conv2dOptions.make(stride, _pair(padding, "padding"), dilation, int(groups))
+    return _new(lib.snn_tensor_conv2d, input._h, weight._h, _handle(bias), ctypes.byref(opts))
+
+
+def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
+                  divisor_override=None):
+    kernel = _pair(kernel_size, "kernel_size")
+    # PyTorch's stride=None (or an empty list) means the kernel size; the C API spells it (0, 0).
+    st = (0, 0) if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
+        else _pair(stride, "stride")
+    if st != (0, 0) and 0 in st:
+        raise ValueError(f"stride should not be zero, got {stride!r}")
+    if divisor_override is not None and int(divisor_override) <= 0:
+        raise ValueError(f"divisor_override must be positive, got {divisor_override!r}")
+    return Pool2dOptions.make(kernel, st, _pair(padding, "padding"), _pair(dilation, "dilation"), ceil_mode,
+                              count_include_pad, 0 if divisor_override is None else int(divisor_override))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling; with return_indices also the int64 position ih * W + iw of each maximum."""
+    input = _as_tensor(input)
+    opts = _pool_options(kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = ctypes.c_void_p(), ctypes.c_void_p()
+    check(lib.snn_tensor_max_pool2d(ctypes.byref(out), ctypes.byref(idx) if return_indices else None,
+                                    input._h, ctypes.byref(opts)))
+    result = Tensor._wrap(out.value)
+    return (result, Tensor._wrap(idx.value)) if return_indices else result
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Average pooling with PyTorch's divisor rules (count_include_pad, divisor_override)."""
+    input = _as_tensor(input)
+    opts = _pool_options(kernel_size, stride, padding, 1, ceil_mode, count_include_pad, divisor_override)
+    return _new(lib.snn_tensor_avg_pool2d, input._h, ctypes.byref(opts))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Adaptive average pooling to output_size (int, or pair whose entries may be None = keep)."""
+    input = _as_tensor(input)
+    if isinstance(output_size, numbers.Integral) or output_size is None:
+        output_size = (output_size, output_size)
+    size = tuple(output_size)
+    if len(size) == 1:
+        size = size * 2
+    if len(size) != 2:
+        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    shape = input.shape
+    h = shape[-2] if size[0] is None else int(size[0])
+    w = shape[-1] if size[1] is None else int(size[1])
+    return _new(lib.snn_tensor_adaptive_avg_pool2d, input._h, h, w)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Batch normalisation over [N, C, *]; in training the running statistics (if given) are
+    updated in place."""
+    input = _as_tensor(input)
+    if momentum is None:
+        raise NotImplementedError("batch_norm: momentum=None (cumulative average) needs a batch counter; "
+                                  "pass a float (the BatchNorm module keeps the counter)")
+    args = [None if t is None else _as_tensor(t) for t in (running_mean, running_var, weight, bias)]
+    return _new(lib.snn_tensor_batch_norm, input._h, *[_handle(t) for t in args], bool(training),
+                float(momentum), float(eps))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes elements with probability p (masks from swiftnn.manual_seed's generator) and
+    scales the rest by 1 / (1 - p); the identity when not training."""
+    if inplace:
+        raise NotImplementedError("dropout: inplace=True is not supported; use the returned tensor")
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    input = _as_tensor(input)
+    return _new(lib.snn_tensor_dropout, input._h, p, bool(training))
+
+
+def linear(input, weight, bias=None):
+    """input @ weight^T + bias, fused: input [..., in], weight [out, in], bias [out]."""
+    input, weight = _as_tensor(input), _as_tensor(weight)
+    bias = None if bias is None else _as_tensor(bias)
+    return _new(lib.snn_tensor_linear, input._h, weight._h, _handle(bias))
