@@ -69,7 +69,7 @@ test-swift:
 
 test-c: lib header-check examples $(CTESTS)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
-	@set -e; for e in $(EXAMPLES); do echo "== $$e"; $$e; done
+	@set -e; for e in $(EXAMPLES); do echo "== $$e --smoke"; $$e --smoke; done
 
 test-python: lib
 	cd bindings/python && SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) -m pytest -q tests

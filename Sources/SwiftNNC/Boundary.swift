@@ -210,3 +210,25 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     }
     return false
 }
+
+/// An options struct passed by pointer with `size_t struct_size` first (NULL: nil, the
+/// caller wants defaults). Smaller than this library's sizeof is an error; larger is accepted
+/// only if the unknown tail is zero, so newer callers fail loudly instead of being misread.
+/// Reads an options struct whose first field is `size_t struct_size`. Smaller than this
+/// library's struct: rejected. Larger (a newer header): accepted if the unknown tail is zero.
+func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String, arg: String = "options") throws -> T? {
+    guard let p else { return nil }
+    let raw = UnsafeRawPointer(p)
+    let size = raw.load(as: Int.self)
+    let known = MemoryLayout<T>.stride  // C's sizeof, tail padding included
+    guard size >= known else {
+        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected sizeof(\(type)) = \(known) (set it to sizeof the struct)")
+    }
+    guard size <= 4096 else {
+        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), not a plausible sizeof(\(type)) (\(known) in this library)")
+    }
+    for offset in known..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
+        throw SNNError(.unsupported, "\(fn): \(arg) sets fields this library does not know (struct_size \(size) > sizeof(\(type)) = \(known), non-zero byte at offset \(offset)); use a newer libswiftnn")
+    }
+    return p.pointee
+}

@@ -2,21 +2,6 @@
 import CSwiftNN
 import SwiftNN
 
-/// Reads an option struct whose first field is `struct_size`, checking the size before reading
-/// the rest (a caller's smaller struct must not be over-read).
-func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String) throws -> T? {
-    guard let p else { return nil }
-    let size = UnsafeRawPointer(p).load(as: Int.self)
-    let expected = MemoryLayout<T>.size
-    if size < expected {
-        throw SNNError(.invalidArgument, "\(fn): options.struct_size is \(size), expected sizeof(\(type)) = \(expected) (initialise the struct with its _INIT macro)")
-    }
-    if size > expected {
-        throw SNNError(.unsupported, "\(fn): options.struct_size is \(size) but this library's \(type) has \(expected) bytes; the caller was built against a newer swiftnn.h")
-    }
-    return p.pointee
-}
-
 /// An optional tensor argument: NULL is nil, anything else must be a live tensor handle.
 func optionalTensorArg(_ handle: OpaquePointer?, _ fn: String, _ arg: String) throws -> Tensor? {
     handle == nil ? nil : try tensorArg(handle, fn, arg)
@@ -46,7 +31,7 @@ public func snn_tensor_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in
 
 /// The pooling options shared by max and average pooling; NULL is an error (the kernel size
 /// has no default).
-private func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) throws
+func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) throws
     -> (opts: snn_pool2d_options, kernel: (Int, Int), stride: (Int, Int)?) {
     guard let opts = try optionsArg(options, fn, "snn_pool2d_options") else {
         throw SNNError(.invalidArgument, "\(fn): options is NULL; the kernel size is required (use SNN_POOL2D_OPTIONS_INIT(kh, kw))")

@@ -45,3 +45,97 @@ public func snn_module_flatten(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ s
         return Flatten(startDim: Int(start), endDim: Int(end))
     }
 }
+
+/// A count argument that must fit the engine's limits.
+private func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) throws -> Int {
+    guard v >= min, v <= 1 << 32 else { throw SNNError(.invalidArgument, "\(fn): \(name) = \(v), expected \(min)...\(1 << 32)") }
+    return Int(v)
+}
+
+@c @implementation
+public func snn_module_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inF: Int64, _ outF: Int64, _ bias: Bool) -> snn_status {
+    layerExport(out, "snn_module_linear") {
+        let fn = "snn_module_linear"
+        return try Linear(inFeatures: try countArg(inF, fn, "in_features"), outFeatures: try countArg(outF, fn, "out_features"), bias: bias)
+    }
+}
+
+@c @implementation
+public func snn_module_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inC: Int64, _ outC: Int64, _ kh: Int64, _ kw: Int64,
+                              _ options: UnsafePointer<snn_conv2d_options>?, _ bias: Bool) -> snn_status {
+    layerExport(out, "snn_module_conv2d") {
+        let fn = "snn_module_conv2d"
+        let o = try optionsArg(options, fn, "snn_conv2d_options")
+        let stride = o.map { ($0.stride_h, $0.stride_w) } ?? (1, 1)
+        let pad = o.map { ($0.pad_h, $0.pad_w) } ?? (0, 0)
+        let dil = o.map { ($0.dilation_h, $0.dilation_w) } ?? (1, 1)
+        return try Conv2d(inChannels: try countArg(inC, fn, "in_channels", min: 1), outChannels: try countArg(outC, fn, "out_channels", min: 1),
+                          kernelSize: (try countArg(kh, fn, "kernel_h", min: 1), try countArg(kw, fn, "kernel_w", min: 1)),
+                          stride: (try countArg(stride.0, fn, "stride_h", min: 1), try countArg(stride.1, fn, "stride_w", min: 1)),
+                          padding: (try countArg(pad.0, fn, "pad_h"), try countArg(pad.1, fn, "pad_w")),
+                          dilation: (try countArg(dil.0, fn, "dilation_h", min: 1), try countArg(dil.1, fn, "dilation_w", min: 1)),
+                          groups: try countArg(o.map { $0.groups } ?? 1, fn, "groups", min: 1), bias: bias)
+    }
+}
+
+@c @implementation
+public func snn_module_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
+    layerExport(out, "snn_module_max_pool2d") {
+        let fn = "snn_module_max_pool2d"
+        let (o, kernel, stride) = try poolOptions(options, fn)
+        let m = MaxPool2d(kernelSize: kernel, stride: stride, padding: pairArg(o.pad_h, o.pad_w),
+                          dilation: pairArg(o.dilation_h, o.dilation_w), ceilMode: o.ceil_mode)
+        try validatePool(kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: m.dilation, fn)
+        return m
+    }
+}
+
+@c @implementation
+public func snn_module_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
+    layerExport(out, "snn_module_avg_pool2d") {
+        let fn = "snn_module_avg_pool2d"
+        let (o, kernel, stride) = try poolOptions(options, fn)
+        let m = AvgPool2d(kernelSize: kernel, stride: stride, padding: pairArg(o.pad_h, o.pad_w),
+                          ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad)
+        try validatePool(kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: (1, 1), fn)
+        return m
+    }
+}
+
+/// Pool parameters checked at construction, so a bad layer fails where it is made, not at
+/// its first forward.
+private func validatePool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), _ fn: String) throws {
+    let limit = 1 << 20
+    for (name, v, lo) in [("kernel_h", kernel.0, 1), ("kernel_w", kernel.1, 1), ("stride_h", stride.0, 1), ("stride_w", stride.1, 1),
+                          ("pad_h", padding.0, 0), ("pad_w", padding.1, 0), ("dilation_h", dilation.0, 1), ("dilation_w", dilation.1, 1)]
+    where v < lo || v > limit {
+        throw SNNError(.invalidArgument, "\(fn): \(name) = \(v), expected \(lo)...\(limit)")
+    }
+    guard padding.0 <= kernel.0 / 2, padding.1 <= kernel.1 / 2 else {
+        throw SNNError(.invalidArgument, "\(fn): padding \(padding) must be at most half the kernel \(kernel)")
+    }
+}
+
+@c @implementation
+public func snn_module_adaptive_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ oh: Int64, _ ow: Int64) -> snn_status {
+    layerExport(out, "snn_module_adaptive_avg_pool2d") {
+        let fn = "snn_module_adaptive_avg_pool2d"
+        return AdaptiveAvgPool2d(outputSize: (try countArg(oh, fn, "out_h", min: 1), try countArg(ow, fn, "out_w", min: 1)))
+    }
+}
+
+@c @implementation
+public func snn_module_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n: Int64, _ spatial: Int32, _ eps: Double,
+                                  _ momentum: Double, _ affine: Bool, _ track: Bool) -> snn_status {
+    layerExport(out, "snn_module_batch_norm") {
+        let fn = "snn_module_batch_norm"
+        guard spatial == 1 || spatial == 2 else { throw SNNError(.invalidArgument, "\(fn): spatial_dims = \(spatial), expected 1 or 2") }
+        return try BatchNorm(numFeatures: try countArg(n, fn, "num_features", min: 1), spatialDims: Int(spatial),
+                             eps: eps, momentum: momentum, affine: affine, trackRunningStats: track)
+    }
+}
+
+@c @implementation
+public func snn_module_dropout(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ p: Double) -> snn_status {
+    layerExport(out, "snn_module_dropout") { try Dropout(p: p) }
+}

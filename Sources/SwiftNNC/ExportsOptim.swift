@@ -6,24 +6,6 @@ import SwiftNN
 extension Optimizer: HandleNamed { static var handleName: String { "snn_optimizer" } }
 extension LRScheduler: HandleNamed { static var handleName: String { "snn_lr_scheduler" } }
 
-/// Reads an options struct whose first field is `size_t struct_size`. Smaller than this
-/// library's struct: rejected. Larger (a newer header): accepted if the unknown tail is zero.
-private func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String) throws -> T? {
-    guard let p else { return nil }
-    let raw = UnsafeRawPointer(p)
-    let size = raw.load(as: Int.self)
-    let known = MemoryLayout<T>.stride  // C's sizeof, tail padding included
-    guard size >= known else {
-        throw SNNError(.invalidArgument, "\(fn): opts->struct_size is \(size), expected sizeof(\(type)) = \(known) (set it to sizeof the struct)")
-    }
-    guard size <= 4096 else {
-        throw SNNError(.invalidArgument, "\(fn): opts->struct_size is \(size), not a plausible sizeof(\(type)) (\(known) in this library)")
-    }
-    for offset in known..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
-        throw SNNError(.unsupported, "\(fn): opts sets fields this library does not know (struct_size \(size) > sizeof(\(type)) = \(known), non-zero byte at offset \(offset)); use a newer libswiftnn")
-    }
-    return p.pointee
-}
 
 private func sgdOptions(_ p: UnsafePointer<snn_sgd_options>?, _ fn: String) throws -> SGD.Options? {
     guard let o = try optionsArg(p, fn, "snn_sgd_options") else { return nil }

@@ -27,16 +27,6 @@ func blockedSum(_ n: Int, _ vector: (Int) -> SIMD8<Float>, _ scalar: (Int) -> Fl
     return total
 }
 
-@inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-}
-
 /// out[c] = sum over n, s of x[n, c, s].
 public func channelSums(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Double>) {
     out.update(repeating: 0, count: c)

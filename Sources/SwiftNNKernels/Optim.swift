@@ -16,16 +16,6 @@ private func storeTail(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ r:
     while j < r { p[j] = v[j]; j &+= 1 }
 }
 
-@inline(__always)
-private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-}
-
 // MARK: - SGD
 
 /// SGD hyperparameters as the kernel uses them (float32, as PyTorch casts its Python scalars).
@@ -75,8 +65,8 @@ public func sgdUpdate(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<Fl
     while i &+ 8 <= n {
         let b0 = buffer.map { load8($0 + i) } ?? zero
         let (p, b) = sgdLane(load8(param + i), load8(grad + i), b0, h, hasBuffer: hasBuffer, first: firstStep)
-        store8(p, param + i)
-        if let buffer { store8(b, buffer + i) }
+        store8(param + i, p)
+        if let buffer { store8(buffer + i, b) }
         i &+= 8
     }
     let r = n &- i
@@ -158,10 +148,10 @@ public func adamUpdate(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<F
     while i &+ 8 <= n {
         let vm0 = maxExpAvgSq.map { load8($0 + i) } ?? zero
         let r = adamLane(load8(param + i), load8(grad + i), load8(expAvg + i), load8(expAvgSq + i), vm0, h, amsgrad: amsgrad)
-        store8(r.p, param + i)
-        store8(r.m, expAvg + i)
-        store8(r.v, expAvgSq + i)
-        if let maxExpAvgSq { store8(r.vmax, maxExpAvgSq + i) }
+        store8(param + i, r.p)
+        store8(expAvg + i, r.m)
+        store8(expAvgSq + i, r.v)
+        if let maxExpAvgSq { store8(maxExpAvgSq + i, r.vmax) }
         i &+= 8
     }
     let rest = n &- i
@@ -219,7 +209,7 @@ public func maxAbsoluteValue(_ x: UnsafePointer<Float>, count n: Int) -> Float {
 public func scaleInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int, by c: Float) {
     var i = 0
     while i &+ 8 <= n {
-        store8(load8(x + i) * c, x + i)
+        store8(x + i, load8(x + i) * c)
         i &+= 8
     }
     while i < n {

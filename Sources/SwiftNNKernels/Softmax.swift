@@ -10,22 +10,6 @@ import Darwin
 
 // MARK: - Row and column primitives (exp8 is in Transcendental.swift)
 
-/// Loads `count` floats (all 8 when count >= 8), the missing lanes set to `fill`.
-@inline(__always)
-func load8(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> SIMD8<Float> {
-    if count >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-    var v = SIMD8<Float>(repeating: fill)
-    for k in 0..<count { v[k] = p[k] }
-    return v
-}
-
-/// Stores the first `count` lanes (all 8 when count >= 8).
-@inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-    if count >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
-    for k in 0..<count { p[k] = v[k] }
-}
-
 /// Lane-wise maximum as a compare-and-blend (the generic pointwiseMax runs lane by lane).
 /// A NaN lane in `b` is skipped; it still reaches the result through exp(NaN) = NaN.
 @inline(__always)

@@ -2,6 +2,7 @@
 Module to compose your own, exactly as in PyTorch."""
 from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
-from .layers import Flatten, LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh
+from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, LeakyReLU,
+                     Linear, MaxPool2d, ReLU, ReLU6, Sigmoid, Tanh)
 from . import functional
 from . import utils

@@ -1,0 +1,55 @@
+// BatchNorm1d/2d: batch statistics in training (updating running_mean/var and
+// num_batches_tracked, PyTorch's buffers), running statistics in eval.
+
+public final class BatchNorm: Module {
+    public let numFeatures: Int, eps: Double, momentum: Double, affine: Bool, trackRunningStats: Bool
+    /// 1 for BatchNorm1d ([N, C] or [N, C, L]), 2 for BatchNorm2d ([N, C, H, W]).
+    public let spatialDims: Int
+    public let weight: Tensor?, bias: Tensor?
+    public let runningMean: Tensor?, runningVar: Tensor?, numBatchesTracked: Tensor?
+
+    public init(numFeatures: Int, spatialDims: Int = 2, eps: Double = 1e-5, momentum: Double = 0.1,
+                affine: Bool = true, trackRunningStats: Bool = true) throws {
+        let fn = spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d"
+        guard numFeatures >= 1 else { throw SNNError.invalid("\(fn): num_features \(numFeatures) must be >= 1") }
+        guard eps > 0, eps.isFinite, momentum >= 0, momentum <= 1 else {
+            throw SNNError.invalid("\(fn): eps \(eps) must be > 0 and momentum \(momentum) in [0, 1]")
+        }
+        self.numFeatures = numFeatures; self.spatialDims = spatialDims; self.eps = eps; self.momentum = momentum
+        self.affine = affine; self.trackRunningStats = trackRunningStats
+        weight = affine ? try Tensor.ones([numFeatures]) : nil
+        bias = affine ? try Tensor.zeros([numFeatures]) : nil
+        runningMean = trackRunningStats ? try Tensor.zeros([numFeatures]) : nil
+        runningVar = trackRunningStats ? try Tensor.ones([numFeatures]) : nil
+        numBatchesTracked = trackRunningStats ? try Tensor(int64: [0], shape: []) : nil
+        super.init()
+        if let weight, let bias {
+            try registerParameter("weight", weight)
+            try registerParameter("bias", bias)
+        }
+        if let runningMean, let runningVar, let numBatchesTracked {
+            registerBuffer("running_mean", runningMean)
+            registerBuffer("running_var", runningVar)
+            registerBuffer("num_batches_tracked", numBatchesTracked)
+        }
+    }
+
+    public override var typeName: String { spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d" }
+    public override var config: [(String, JSON)] {
+        [("num_features", .int(numFeatures)), ("eps", .number(eps)), ("momentum", .number(momentum)),
+         ("affine", .bool(affine)), ("track_running_stats", .bool(trackRunningStats))]
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        let expected = spatialDims == 2 ? [4] : [2, 3]
+        guard expected.contains(x.rank) else {
+            throw SNNError.shape("\(typeName): expected a \(spatialDims == 2 ? "4-D [N, C, H, W]" : "2-D [N, C] or 3-D [N, C, L]") input, got \(fmt(x.shape))")
+        }
+        let useBatchStats = training || !trackRunningStats
+        let out = try batchNorm(x, runningMean: training ? runningMean : (trackRunningStats ? runningMean : nil),
+                                runningVar: training ? runningVar : (trackRunningStats ? runningVar : nil),
+                                weight: weight, bias: bias, training: useBatchStats, momentum: momentum, eps: eps)
+        if training, let n = numBatchesTracked { n.int64s[0] += 1 }
+        return out
+    }
+}
