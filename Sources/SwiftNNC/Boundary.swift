@@ -212,23 +212,18 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
 }
 
 /// An options struct passed by pointer with `size_t struct_size` first (NULL: nil, the
-/// caller wants defaults). Smaller than this library's sizeof is an error; larger is accepted
-/// only if the unknown tail is zero, so newer callers fail loudly instead of being misread.
-/// Reads an options struct whose first field is `size_t struct_size`. Smaller than this
-/// library's struct: rejected. Larger (a newer header): accepted if the unknown tail is zero.
+/// caller wants defaults). struct_size must equal this library's sizeof (C's, i.e. the
+/// stride): smaller is an old or uninitialised struct; larger comes from a newer header, and
+/// its extra bytes are never read (the caller's allocation is unknown), so it is refused.
 func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String, arg: String = "options") throws -> T? {
     guard let p else { return nil }
-    let raw = UnsafeRawPointer(p)
-    let size = raw.load(as: Int.self)
-    let known = MemoryLayout<T>.stride  // C's sizeof, tail padding included
+    let size = UnsafeRawPointer(p).load(as: Int.self)
+    let known = MemoryLayout<T>.stride
     guard size >= known else {
-        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected sizeof(\(type)) = \(known) (set it to sizeof the struct)")
+        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected sizeof(\(type)) = \(known) (set it to sizeof the struct, or use its _INIT macro)")
     }
-    guard size <= 4096 else {
-        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), not a plausible sizeof(\(type)) (\(known) in this library)")
-    }
-    for offset in known..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
-        throw SNNError(.unsupported, "\(fn): \(arg) sets fields this library does not know (struct_size \(size) > sizeof(\(type)) = \(known), non-zero byte at offset \(offset)); use a newer libswiftnn")
+    guard size == known else {
+        throw SNNError(.unsupported, "\(fn): \(arg)->struct_size is \(size) but this library's \(type) has \(known) bytes; the caller was built against a newer swiftnn.h than this libswiftnn")
     }
     return p.pointee
 }

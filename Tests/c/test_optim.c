@@ -293,13 +293,11 @@ static void options_validation(void) {
     so.struct_size = sizeof so - 1;
     CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &so), SNN_ERR_INVALID_ARGUMENT);
     so.struct_size = (size_t)1 << 40;
-    CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &so), SNN_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &so), SNN_ERR_UNSUPPORTED);
+    /* A struct from a newer header is refused without reading past this library's sizeof. */
     struct { snn_sgd_options o; uint64_t future; } bigger;
     memset(&bigger, 0, sizeof bigger);
     bigger.o.struct_size = sizeof bigger;
-    CHECK_OK(snn_optimizer_sgd(&opt, &p, 1, &bigger.o)); /* newer header, unknown field unset */
-    CHECK_OK(snn_optimizer_free(opt));
-    bigger.future = 7;
     CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &bigger.o), SNN_ERR_UNSUPPORTED);
     CHECK(opt == NULL, "out not cleared");
 

@@ -45,8 +45,8 @@
  * Options structs
  * ---------------
  * Set struct_size to sizeof the struct, e.g. `snn_sgd_options o = {.struct_size = sizeof o};`
- * (a smaller value gives SNN_ERR_INVALID_ARGUMENT; a larger one, from a newer header, is
- * accepted when the bytes this library does not know are zero, else SNN_ERR_UNSUPPORTED).
+ * (a smaller value gives SNN_ERR_INVALID_ARGUMENT; a larger one, from a newer header, gives
+ * SNN_ERR_UNSUPPORTED: the library never reads past its own sizeof).
  * Fields left zero mean PyTorch's defaults where zero would be meaningless: lr 0 means 1e-3,
  * eps 0 means 1e-8, beta1 = beta2 = 0 means (0.9, 0.999), and AdamW's weight_decay 0 means
  * 1e-2. Set literal_zeros to take every field as given, zeros included (bindings that always

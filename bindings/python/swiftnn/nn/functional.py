@@ -4,6 +4,8 @@ import warnings
 
 from .._lib import lib
 from ..elementwise import leaky_relu, relu, relu6, sigmoid, tanh  # noqa: F401  (re-exported)
+from ..conv import (adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, dropout, linear,  # noqa: F401
+                    max_pool2d)
 from ..reduce import log_softmax as _log_softmax, softmax as _softmax
 from ..tensor import Tensor, _new
 
