@@ -93,6 +93,17 @@ static void run_area(const char *area) {
         CHECK(live_handles() == baseline, "%s/%s leaked %lld handles", area, name, (long long)(live_handles() - baseline));
         if (agree) fprintf(agree, "%s/%s %llx\n", area, name, (unsigned long long)h);
     }
+    if (agree && strcmp(area, "core") == 0) {
+        /* Same seed, same random tensors in every language: Swift and Python add this line. */
+        snn_tensor *r = NULL, *n = NULL;
+        int64_t shape[1] = {1000};
+        CHECK_OK(snn_manual_seed(42));
+        CHECK_OK(snn_tensor_rand(&r, shape, 1));
+        CHECK_OK(snn_tensor_randn(&n, shape, 1));
+        if (r && n) fprintf(agree, "random/seed42 %llx\n", (unsigned long long)digest_tensor(digest_tensor(FNV_OFFSET, r), n));
+        snn_tensor_free(r);
+        snn_tensor_free(n);
+    }
     if (agree) fclose(agree);
     fclose(m);
     gt_free(&f);
