@@ -32,6 +32,18 @@ final class Registry: @unchecked Sendable {
         lock.withLock { objects.removeValue(forKey: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))) }
     }
 
+    /// Removes `handle` only if it is a live handle of kind T, in one step under the lock, so
+    /// two threads freeing the same handle cannot both succeed.
+    func remove<T: HandleNamed>(_ handle: OpaquePointer, ifKind: T.Type) -> Bool {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
+        // The removed object is released after the lock is dropped (its deinit may be long).
+        let removed: AnyObject? = lock.withLock {
+            guard let object = objects[key], object as? T != nil else { return nil }
+            return objects.removeValue(forKey: key)
+        }
+        return removed != nil
+    }
+
     var count: Int { lock.withLock { objects.count } }
 }
 
@@ -96,6 +108,17 @@ func tensorsArg(_ p: UnsafePointer<OpaquePointer?>?, _ n: Int, _ fn: String, _ a
     if n == 0 { return [] }
     guard let p else { throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL but its count is \(n)") }
     return try (0..<n).map { try tensorArg(p[$0], fn, "\(arg)[\($0)]") }
+}
+
+/// The body of every `_free`: NULL is a no-op; a live handle of kind T is released; anything
+/// else (freed, garbage, another kind) is SNN_ERR_INVALID_HANDLE with the precise message.
+func freeHandle<T: HandleNamed>(_ h: OpaquePointer?, _ kind: T.Type, _ fn: String, _ arg: String = "handle") -> snn_status {
+    boundary {
+        guard let h else { return }
+        if Registry.shared.remove(h, ifKind: kind) { return }
+        _ = try resolve(h, kind, fn, arg)  // not live or another kind: throws the message
+        throw SNNError(.invalidHandle, "\(fn): \(arg) was freed concurrently by another thread")
+    }
 }
 
 /// Registers a new handle for `t` in `out`.

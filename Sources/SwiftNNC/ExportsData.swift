@@ -108,13 +108,4 @@ public func snn_dataloader_epoch(_ out: UnsafeMutablePointer<UInt64>?, _ dl: Opa
 }
 
 @c @implementation
-public func snn_dataloader_free(_ dl: OpaquePointer?) -> snn_status {
-    boundary {
-        guard let dl else { return }
-        guard let object = Registry.shared.lookup(dl), object is DataLoader else {
-            _ = try loaderArg(dl, "snn_dataloader_free")  // throws the precise message
-            return
-        }
-        _ = Registry.shared.remove(dl)
-    }
-}
+public func snn_dataloader_free(_ dl: OpaquePointer?) -> snn_status { freeHandle(dl, DataLoader.self, "snn_dataloader_free", "dl") }

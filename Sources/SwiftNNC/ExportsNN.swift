@@ -10,15 +10,6 @@ func mapArg(_ h: OpaquePointer?, _ fn: String, _ arg: String = "m") throws -> Te
     try resolve(h, TensorMap.self, fn, arg)
 }
 
-/// Frees a handle of kind T (NULL is a no-op).
-func freeHandle<T: HandleNamed>(_ h: OpaquePointer?, _ kind: T.Type, _ fn: String) -> snn_status {
-    boundary {
-        guard let h else { return }
-        _ = try resolve(h, kind, fn, "handle")
-        _ = Registry.shared.remove(h)
-    }
-}
-
 @c @implementation
 public func snn_module_free(_ m: OpaquePointer?) -> snn_status { freeHandle(m, Module.self, "snn_module_free") }
 

@@ -127,13 +127,7 @@ public func snn_optimizer_set_lr(_ opt: OpaquePointer?, _ group: Int, _ lr: Doub
 }
 
 @c @implementation
-public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status {
-    boundary {
-        guard let opt else { return }
-        _ = try resolve(opt, Optimizer.self, "snn_optimizer_free", "opt")
-        _ = Registry.shared.remove(opt)
-    }
-}
+public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status { freeHandle(opt, Optimizer.self, "snn_optimizer_free", "opt") }
 
 // MARK: - Gradient clipping
 
@@ -227,10 +221,4 @@ public func snn_lr_scheduler_last_epoch(_ out: UnsafeMutablePointer<Int64>?, _ s
 }
 
 @c @implementation
-public func snn_lr_scheduler_free(_ sched: OpaquePointer?) -> snn_status {
-    boundary {
-        guard let sched else { return }
-        _ = try resolve(sched, LRScheduler.self, "snn_lr_scheduler_free", "sched")
-        _ = Registry.shared.remove(sched)
-    }
-}
+public func snn_lr_scheduler_free(_ sched: OpaquePointer?) -> snn_status { freeHandle(sched, LRScheduler.self, "snn_lr_scheduler_free", "sched") }

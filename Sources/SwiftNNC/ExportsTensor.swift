@@ -3,16 +3,7 @@ import CSwiftNN
 import SwiftNN
 
 @c @implementation
-public func snn_tensor_free(_ t: OpaquePointer?) -> snn_status {
-    boundary {
-        guard let t else { return }
-        guard let object = Registry.shared.lookup(t), object is Tensor else {
-            _ = try tensorArg(t, "snn_tensor_free")  // throws the precise message
-            return
-        }
-        _ = Registry.shared.remove(t)
-    }
-}
+public func snn_tensor_free(_ t: OpaquePointer?) -> snn_status { freeHandle(t, Tensor.self, "snn_tensor_free", "t") }
 
 @c @implementation
 public func snn_tensor_from_data(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafePointer<Float>?,
