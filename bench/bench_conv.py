@@ -5,7 +5,9 @@
 
 Default problem: N=64, C=64, 32x32, 3x3 kernel, K=128, padding 1 (9.66 GFLOP forward). Prints
 GFLOP/s of the forward and of the backward (input + weight + bias gradients, counted as twice
-the forward's FLOPs) for both, and SwiftNN / PyTorch. Needs torch (bench only).
+the forward's FLOPs) for both, and the speed ratio SwiftNN / PyTorch (> 1: SwiftNN faster).
+Needs torch (bench only). On a shared machine run it when idle: both sides are timed
+alternately and the best run of each is kept.
 """
 import argparse
 import os
@@ -92,7 +94,7 @@ err_gw = np.abs(sw.grad.numpy() - gw.numpy()).max() / np.abs(gw.numpy()).max()
 
 print(f"conv2d N={n} C={c} {h}x{w} k={ks}x{ks} K={k} pad={pad}, {args.threads} threads "
       f"(torch {torch.__version__}, {flops / 1e9:.2f} GFLOP forward)")
-print(f"{'':10s}{'SwiftNN':>22s}{'PyTorch':>22s}{'ratio':>8s}")
+print(f"{'':10s}{'SwiftNN':>22s}{'PyTorch':>22s}  SwiftNN/PyTorch speed")
 for name, s, t, f in (("forward", s_fwd, t_fwd, flops), ("backward", s_bwd, t_bwd, 2 * flops)):
-    print(f"{name:10s}{s * 1e3:9.1f} ms {f / s / 1e9:6.1f} GF/s{t * 1e3:9.1f} ms {f / t / 1e9:6.1f} GF/s{t / s:8.2f}")
+    print(f"{name:10s}{s * 1e3:9.1f} ms {f / s / 1e9:6.1f} GF/s{t * 1e3:9.1f} ms {f / t / 1e9:6.1f} GF/s{t / s:10.2f}")
 print(f"max |diff|: out {err_y:.2e}, grad input {err_gx:.2e}, grad weight (relative) {err_gw:.2e}")
