@@ -30,12 +30,20 @@ public func snn_tensor_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in
 }
 
 /// The pooling options shared by max and average pooling; NULL is an error (the kernel size
-/// has no default).
+/// has no default). The bool fields are read as bytes (any non-zero byte is true), so a caller's
+/// uninitialised bool cannot reach Swift as an invalid Bool.
 func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) throws
-    -> (opts: snn_pool2d_options, kernel: (Int, Int), stride: (Int, Int)?) {
-    guard let opts = try optionsArg(options, fn, "snn_pool2d_options") else {
+    -> (opts: snn_pool2d_options, kernel: (Int, Int), stride: (Int, Int)?, ceilMode: Bool, countIncludePad: Bool) {
+    guard let opts = try optionsArg(options, fn, "snn_pool2d_options"), let options else {
         throw SNNError(.invalidArgument, "\(fn): options is NULL; the kernel size is required (use SNN_POOL2D_OPTIONS_INIT(kh, kw))")
     }
+    guard let ceilAt = MemoryLayout<snn_pool2d_options>.offset(of: \.ceil_mode),
+          let countAt = MemoryLayout<snn_pool2d_options>.offset(of: \.count_include_pad) else {
+        throw SNNError(.internalError, "\(fn): cannot locate the bool fields of snn_pool2d_options")
+    }
+    let raw = UnsafeRawPointer(options)
+    let ceilMode = raw.load(fromByteOffset: ceilAt, as: UInt8.self) != 0
+    let countIncludePad = raw.load(fromByteOffset: countAt, as: UInt8.self) != 0
     let stride: (Int, Int)?
     switch (opts.stride_h, opts.stride_w) {
     case (0, 0): stride = nil
@@ -43,7 +51,7 @@ func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) th
         throw SNNError(.invalidArgument, "\(fn): stride (\(opts.stride_h), \(opts.stride_w)) must be positive, or (0, 0) for the kernel size")
     default: stride = pairArg(opts.stride_h, opts.stride_w)
     }
-    return (opts, pairArg(opts.kernel_h, opts.kernel_w), stride)
+    return (opts, pairArg(opts.kernel_h, opts.kernel_w), stride, ceilMode, countIncludePad)
 }
 
 @c @implementation
@@ -55,11 +63,11 @@ public func snn_tensor_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
         let oi = try outIndices.map { try outHandle($0, fn, "out_indices") }
         guard oi != o else { throw SNNError(.invalidArgument, "\(fn): out and out_indices point to the same variable") }
         let x = try tensorArg(input, fn, "input")
-        let (opts, kernel, stride) = try poolOptions(options, fn)
+        let (opts, kernel, stride, ceilMode, _) = try poolOptions(options, fn)
         let (y, indices) = try maxPool2dWithIndices(x, kernelSize: kernel, stride: stride,
                                                     padding: pairArg(opts.pad_h, opts.pad_w),
                                                     dilation: pairArg(opts.dilation_h, opts.dilation_w),
-                                                    ceilMode: opts.ceil_mode)
+                                                    ceilMode: ceilMode)
         give(y, o)
         if let oi { give(indices, oi) }
     }
@@ -72,7 +80,7 @@ public func snn_tensor_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
         let fn = "snn_tensor_avg_pool2d"
         let o = try outHandle(out, fn)
         let x = try tensorArg(input, fn, "input")
-        let (opts, kernel, stride) = try poolOptions(options, fn)
+        let (opts, kernel, stride, ceilMode, countIncludePad) = try poolOptions(options, fn)
         guard opts.dilation_h == 1, opts.dilation_w == 1 else {
             throw SNNError(.invalidArgument, "\(fn): dilation (\(opts.dilation_h), \(opts.dilation_w)) must be (1, 1): average pooling has no dilation")
         }
@@ -80,7 +88,7 @@ public func snn_tensor_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
             throw SNNError(.invalidArgument, "\(fn): divisor_override is \(opts.divisor_override), expected > 0 (or 0 for none)")
         }
         give(try avgPool2d(x, kernelSize: kernel, stride: stride, padding: pairArg(opts.pad_h, opts.pad_w),
-                           ceilMode: opts.ceil_mode, countIncludePad: opts.count_include_pad,
+                           ceilMode: ceilMode, countIncludePad: countIncludePad,
                            divisorOverride: opts.divisor_override == 0 ? nil : Int(opts.divisor_override)), o)
     }
 }

@@ -82,9 +82,9 @@ public func snn_module_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in
 public func snn_module_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
     layerExport(out, "snn_module_max_pool2d") {
         let fn = "snn_module_max_pool2d"
-        let (o, kernel, stride) = try poolOptions(options, fn)
+        let (o, kernel, stride, ceilMode, _) = try poolOptions(options, fn)
         let m = MaxPool2d(kernelSize: kernel, stride: stride, padding: pairArg(o.pad_h, o.pad_w),
-                          dilation: pairArg(o.dilation_h, o.dilation_w), ceilMode: o.ceil_mode)
+                          dilation: pairArg(o.dilation_h, o.dilation_w), ceilMode: ceilMode)
         try validatePool(kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: m.dilation, fn)
         return m
     }
@@ -94,9 +94,9 @@ public func snn_module_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 public func snn_module_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
     layerExport(out, "snn_module_avg_pool2d") {
         let fn = "snn_module_avg_pool2d"
-        let (o, kernel, stride) = try poolOptions(options, fn)
+        let (o, kernel, stride, ceilMode, countIncludePad) = try poolOptions(options, fn)
         let m = AvgPool2d(kernelSize: kernel, stride: stride, padding: pairArg(o.pad_h, o.pad_w),
-                          ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad)
+                          ceilMode: ceilMode, countIncludePad: countIncludePad)
         try validatePool(kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: (1, 1), fn)
         return m
     }

@@ -94,6 +94,14 @@ static void options_contract(void) {
     CHECK(snn_tensor_max_pool2d(&y, NULL, x, &p) == SNN_ERR_INVALID_ARGUMENT, "padding above kernel/2 accepted");
     p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(5, 5);
     CHECK(snn_tensor_max_pool2d(&y, NULL, x, &p) == SNN_ERR_SHAPE, "kernel larger than input accepted");
+    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(3, 3);
+    p.stride_h = p.stride_w = 2;
+    memset(&p.ceil_mode, 0x5A, 1);   /* a bool byte that is neither 0 nor 1 reads as true */
+    CHECK_OK(snn_tensor_max_pool2d(&y, NULL, x, &p));
+    int64_t n = 0;
+    CHECK_OK(snn_tensor_numel(&n, y));
+    CHECK(n == 4, "4x4 input, kernel 3, stride 2, ceil_mode: %lld outputs, expected 2x2", (long long)n);
+    snn_tensor_free(y);
     p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(2, 2);
     snn_tensor *same = NULL;
     CHECK(snn_tensor_max_pool2d(&same, &same, x, &p) == SNN_ERR_INVALID_ARGUMENT, "out == out_indices accepted");

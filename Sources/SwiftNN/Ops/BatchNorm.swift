@@ -3,12 +3,6 @@
 // fused backward for input, weight and bias.
 import SwiftNNKernels
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// torch.nn.functional.batch_norm. `input` is [N, C] or [N, C, *] (e.g. [N, C, H, W]); every
 /// other tensor is [C]. Per channel c:
 ///

@@ -69,10 +69,11 @@ struct ConvPlan {
         let patch = try elementCount([cg, kh, kw], fn)
         direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
-        // images side by side in one patch matrix (bounded to about 16 MB).
+        // images side by side in one patch matrix, up to about 512 columns and 4 MB (more was
+        // slower in single-thread CPU-time measurements: the patch matrix leaves the cache).
         let plane = try elementCount([oh, ow], fn)
-        var images = max(1, min(n, (1024 + plane - 1) / plane))
-        while images > 1 && saturatingProduct(patch, plane, images) > 4 << 20 { images -= 1 }
+        var images = max(1, min(n, (512 + plane - 1) / plane))
+        while images > 1 && saturatingProduct(patch, plane, images) > 1 << 20 { images -= 1 }
         imagesPerGemm = images
         try requireBLASSize(patch, "the patch size C/groups*kh*kw", fn)
         try requireBLASSize(kg, "output channels per group", fn)

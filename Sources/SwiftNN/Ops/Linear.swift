@@ -2,7 +2,6 @@
 // transposed by flag onto the broadcast bias; the backward is two sgemms and a column sum.
 import SwiftNNKernels
 
-
 /// torch.nn.functional.linear: out = input @ weight^T + bias for `input` [..., in] (any number
 /// of leading dimensions, or just [in]), `weight` [out, in] and `bias` [out]; out is [..., out].
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
