@@ -110,6 +110,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/reduce.h"
 #include "swiftnn/autograd.h"
 #include "swiftnn/nn.h"
+#include "swiftnn/recurrent.h"
 
 #ifdef __cplusplus
 }

@@ -2,3 +2,4 @@
 Module to compose your own, exactly as in PyTorch."""
 from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
+from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
