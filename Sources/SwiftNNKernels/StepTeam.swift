@@ -18,8 +18,10 @@ public final class StepTeam: @unchecked Sendable {
         public let workers: Int
         let team: StepTeam
 
-        /// Waits until every worker of the current run has reached this barrier.
-        public func barrier() { team.barrier(workers) }
+        /// Waits until every worker of the current run has reached this barrier. A lone
+        /// worker (also one running beside another thread's run) must not touch the shared
+        /// barrier state.
+        public func barrier() { if workers > 1 { team.barrier(workers) } }
     }
 
     private let maxHelpers = 15

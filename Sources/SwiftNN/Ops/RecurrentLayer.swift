@@ -70,7 +70,8 @@ extension RecurrentGeometry {
     var workersWanted: Int {
         let macs = batch * gates * hidden
         guard macs >= 1 << 18 else { return 1 }
-        return max(1, min(Int(openblas_get_num_threads()), panelsPerGate, 16))
+        let budget = recurrentWorkerLimit ?? Int(openblas_get_num_threads())
+        return max(1, min(budget, panelsPerGate, 16))
     }
 
     /// The hidden units worker `w` of `workers` owns: whole panels, split evenly.
@@ -79,6 +80,10 @@ extension RecurrentGeometry {
         return min(hidden, (p * w / workers) * 16)..<min(hidden, (p * (w + 1) / workers) * 16)
     }
 }
+
+/// Caps the workers of every recurrent layer (tests compare 1 with several: results must not
+/// depend on the split); nil: OpenBLAS's thread count.
+nonisolated(unsafe) var recurrentWorkerLimit: Int? = nil
 
 /// A raw pointer that may cross into the StepTeam's workers (they write disjoint columns).
 private struct Shared: @unchecked Sendable {
@@ -299,6 +304,7 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
     let dc0 = c0?.requiresGrad == true ? try Tensor(empty: c0?.shape ?? [], dtype: .float32, zeroed: false, fn) : nil
     var weightGrads: [Tensor?] = []
 
+    let workers = geo.workersWanted  // once: the per-worker buffers are sized by it
     for (d, w) in weights.enumerated() {
         let sv = saved[d]
         let wantW = w.all.contains { $0.requiresGrad }
@@ -312,11 +318,11 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
             dW: wantW ? try Tensor(empty: [GH, W], dtype: .float32, zeroed: true, fn) : nil,
             panels: try Tensor(empty: [packedPanelsCount(k: GH, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn),
             inputPanels: dx == nil ? nil : try Tensor(empty: [packedPanelsCount(k: GH, n: I)], dtype: .float32, zeroed: false, fn),
-            xhPanels: wantW ? try Tensor(empty: [geo.workersWanted * xhPanelFloats], dtype: .float32, zeroed: false, fn) : nil,
+            xhPanels: wantW ? try Tensor(empty: [workers * xhPanelFloats], dtype: .float32, zeroed: false, fn) : nil,
             xhPanelFloats: xhPanelFloats)
         b.dh.floats.update(from: dhN + d * B * H, count: B * H)
         if lstm { b.dc.floats.update(from: dcN + d * B * H, count: B * H) }
-        runBackward(geo, direction: d, wih: w.wih, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
+        runBackward(geo, direction: d, workers: workers, wih: w.wih, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
         weightGrads += try splitWeightGradients(geo, w, b.dW)
         if let dh0 { (dh0.floats + d * B * H).update(from: b.dh.floats, count: B * H) }
         if let dc0 { (dc0.floats + d * B * H).update(from: b.dc.floats, count: B * H) }
@@ -344,13 +350,13 @@ private struct BackwardBuffers: @unchecked Sendable {
 /// [dW_ih | db_ih | dW_hh | db_hh]; a barrier makes the step's dG complete; then the worker adds
 /// dG_t W_hh to its own columns of dh (which only it reads next) and dG_t W_ih to its columns
 /// of dx. Everything stays on the team: no OpenBLAS call, whose idle threads would spin.
-private func runBackward(_ geo: RecurrentGeometry, direction d: Int, wih: Tensor, whh: Tensor, saved sv: SavedStep,
+private func runBackward(_ geo: RecurrentGeometry, direction d: Int, workers: Int, wih: Tensor, whh: Tensor, saved sv: SavedStep,
                          buffers bb: BackwardBuffers, lengths: Tensor?, dOut: Shared) {
     let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, G = geo.mode.gateCount, GH = geo.gates
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
     let gru = geo.mode == .gru
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
-    StepTeam.shared.run(workers: geo.workersWanted) { ctx in
+    StepTeam.shared.run(workers: workers) { ctx in
         let cols = geo.columns(worker: ctx.worker, of: ctx.workers)
         let j0 = cols.lowerBound, n = cols.count
         let panels = bb.panels.floats + (j0 / 16) * GH * 16
