@@ -42,10 +42,10 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
     var r0 = 0
     while r0 < m {
         let rows = min(48, m &- r0)
-        // 32 rows = 4 x 6 + 2 x 4 rather than 5 x 6 + 2 x 1
-        var sixes = rows / 6, rest = rows &- sixes &* 6
-        if rest == 2 && sixes > 0 { sixes &-= 1; rest = 8 }
-        let fours = rest / 4, ones = rest &- fours &* 4
+        // The remainder of the groups of 6 goes to the 4-, 2- and 1-row kernels (fewer
+        // accumulators, so slower per row: 32 rows = 5 x 6 + 2 is faster than 4 x 6 + 2 x 4).
+        let sixes = rows / 6, rest = rows &- sixes &* 6
+        let fours = rest / 4, twos = (rest &- fours &* 4) / 2, ones = rest &- fours &* 4 &- twos &* 2
         let ab = a + r0 &* lda, cb = c + r0 &* ldc
         for p in 0..<panels {
             let bp = packed + p &* k &* 16
@@ -59,6 +59,10 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
             for _ in 0..<fours {
                 kernel4x16(k, ab + i &* lda, lda, ka, bp, cp + i &* ldc, ldc, width, accumulate)
                 i &+= 4
+            }
+            for _ in 0..<twos {
+                kernel2x16(k, ab + i &* lda, lda, ka, bp, cp + i &* ldc, ldc, width, accumulate)
+                i &+= 2
             }
             for _ in 0..<ones {
                 kernel1x16(k, ab + i &* lda, ka, bp, cp + i &* ldc, width, accumulate)
@@ -130,6 +134,22 @@ private func kernel4x16(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: I
     emit(c + ldc, c10, c11, width, accumulate)
     emit(c + 2 &* ldc, c20, c21, width, accumulate)
     emit(c + 3 &* ldc, c30, c31, width, accumulate)
+}
+
+private func kernel2x16(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: Int, _ b: UnsafePointer<Float>,
+                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ width: Int, _ accumulate: Bool) {
+    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+    let a0 = a, a1 = a0 + lda
+    var kk = 0, ak = 0
+    while kk < k {
+        let b0 = ld(b + kk &* 16), b1 = ld(b + (kk &* 16 &+ 8))
+        var x = SIMD8(repeating: a0[ak]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+        x = SIMD8(repeating: a1[ak]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+        kk &+= 1
+        ak &+= ka
+    }
+    emit(c, c00, c01, width, accumulate)
+    emit(c + ldc, c10, c11, width, accumulate)
 }
 
 private func kernel1x16(_ k: Int, _ a: UnsafePointer<Float>, _ ka: Int, _ b: UnsafePointer<Float>,
