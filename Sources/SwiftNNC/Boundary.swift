@@ -121,6 +121,14 @@ func freeHandle<T: HandleNamed>(_ h: OpaquePointer?, _ kind: T.Type, _ fn: Strin
     }
 }
 
+/// Resolves an array of tensor handles in which NULL entries mean "absent" (optional inputs).
+func optionalTensorsArg(_ p: UnsafePointer<OpaquePointer?>?, _ n: Int, _ fn: String, _ arg: String) throws -> [Tensor?] {
+    guard n >= 0, n <= 1 << 20 else { throw SNNError(.invalidArgument, "\(fn): \(arg) count \(n) out of range") }
+    if n == 0 { return [] }
+    guard let p else { throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL but its count is \(n)") }
+    return try (0..<n).map { p[$0] == nil ? nil : try tensorArg(p[$0], fn, "\(arg)[\($0)]") }
+}
+
 /// Registers a new handle for `t` in `out`.
 func give(_ t: Tensor, _ out: UnsafeMutablePointer<OpaquePointer?>) {
     out.pointee = Registry.shared.insert(t)

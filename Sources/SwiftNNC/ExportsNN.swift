@@ -29,8 +29,8 @@ public func snn_module_forward_multi(_ outs: UnsafeMutablePointer<OpaquePointer?
     boundary {
         let fn = "snn_module_forward_multi"
         let mod = try moduleArg(m, fn)
-        let xs = try tensorsArg(inputs, n, fn, "inputs")
-        let ys = try mod.forward(xs)
+        let xs = try optionalTensorsArg(inputs, n, fn, "inputs")
+        let ys = try mod.forward(optional: xs)
         guard capacity >= ys.count else {
             outCount?.pointee = ys.count
             throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is smaller than the \(ys.count) outputs of \(mod.typeName)")

@@ -21,7 +21,7 @@ func load8(_ p: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> SIMD8<Fl
 
 /// Stores the first `count` lanes (all 8 when count >= 8).
 @inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>, _ count: Int) {
     if count >= 8 { store8(p, v); return }
     for k in 0..<count { p[k] = v[k] }
 }

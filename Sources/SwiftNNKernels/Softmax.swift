@@ -42,7 +42,7 @@ func expShiftedSum(_ x: UnsafePointer<Float>, _ shift: Float, _ y: UnsafeMutable
     while i < n {
         let c = n &- i
         let e = exp8(load8(x + i, c, fill: -.infinity) - m)
-        if let y { store8(e, y + i, c) }
+        if let y { store8(y + i, e, c) }
         s += e
         i &+= 8
     }
@@ -88,11 +88,11 @@ public func softmaxForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<
                 let ls = SIMD8<Float>(repeating: logf(expShiftedSum(xb, m, nil, n)))
                 let mv = SIMD8<Float>(repeating: m)
                 var i = 0
-                while i < n { store8((load8(xb + i, n &- i) - mv) - ls, yb + i, n &- i); i &+= 8 }
+                while i < n { store8(yb + i, (load8(xb + i, n &- i) - mv) - ls, n &- i); i &+= 8 }
             } else {
                 let s = SIMD8<Float>(repeating: expShiftedSum(xb, m, yb, n))
                 var i = 0
-                while i < n { store8(load8(yb + i, n &- i) / s, yb + i, n &- i); i &+= 8 }
+                while i < n { store8(yb + i, load8(yb + i, n &- i) / s, n &- i); i &+= 8 }
             }
             continue
         }
@@ -104,14 +104,14 @@ public func softmaxForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<
             var s = SIMD8<Float>()
             for k in 0..<n {
                 let e = exp8(load8(xs + k &* inner, c) - m)
-                if !log { store8(e, ys + k &* inner, c) }
+                if !log { store8(ys + k &* inner, e, c) }
                 s += e
             }
             if log {
                 let ls = log8(s)
-                for k in 0..<n { store8((load8(xs + k &* inner, c) - m) - ls, ys + k &* inner, c) }
+                for k in 0..<n { store8(ys + k &* inner, (load8(xs + k &* inner, c) - m) - ls, c) }
             } else {
-                for k in 0..<n { store8(load8(ys + k &* inner, c) / s, ys + k &* inner, c) }
+                for k in 0..<n { store8(ys + k &* inner, load8(ys + k &* inner, c) / s, c) }
             }
             i &+= 8
         }
@@ -139,7 +139,7 @@ public func logSumExp(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Flo
             let shift = finiteShift(stripMax(xs, n, inner, c))
             var s = SIMD8<Float>()
             for k in 0..<n { s += exp8(load8(xs + k &* inner, c) - shift) }
-            store8(log8(s) + shift, ob + i, c)
+            store8(ob + i, log8(s) + shift, c)
             i &+= 8
         }
     }
@@ -168,7 +168,7 @@ public func softmaxBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>
             k = 0
             while k < n {
                 let gv = load8(gb + k, n &- k), yv = load8(yb + k, n &- k)
-                store8(log ? gv - exp8(yv) * a : yv * (gv - a), db + k, n &- k)
+                store8(db + k, log ? gv - exp8(yv) * a : yv * (gv - a), n &- k)
                 k &+= 8
             }
             continue
@@ -184,7 +184,7 @@ public func softmaxBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>
             }
             for k in 0..<n {
                 let gv = load8(gs + k &* inner, c), yv = load8(ys + k &* inner, c)
-                store8(log ? gv - exp8(yv) * acc : yv * (gv - acc), ds + k &* inner, c)
+                store8(ds + k &* inner, log ? gv - exp8(yv) * acc : yv * (gv - acc), c)
             }
             i &+= 8
         }
@@ -214,7 +214,7 @@ public func crossEntropyBackward(_ x: UnsafePointer<Float>, _ lse: UnsafePointer
             var k = 0
             while k < n {
                 let w = n &- k
-                store8(sc * (exp8(load8(xb + k, w) - l) - offv), db + k, w)
+                store8(db + k, sc * (exp8(load8(xb + k, w) - l) - offv), w)
                 k &+= 8
             }
             db[t] -= scale[pos] * (on - off)
@@ -226,7 +226,7 @@ public func crossEntropyBackward(_ x: UnsafePointer<Float>, _ lse: UnsafePointer
             let sc = load8(scale + (pos &+ i), c), l = load8(lse + (pos &+ i), c)
             for k in 0..<n {
                 let p = k &* inner &+ i
-                store8(sc * (exp8(load8(xb + p, c) - l) - offv), db + p, c)
+                store8(db + p, sc * (exp8(load8(xb + p, c) - l) - offv), c)
             }
             for lane in 0..<Swift.min(c, 8) {
                 let t = target[pos &+ i &+ lane]
@@ -249,7 +249,7 @@ public func logSumExpBackward(_ x: UnsafePointer<Float>, _ lse: UnsafePointer<Fl
         let l = SIMD8<Float>(repeating: lse[r]), gv = SIMD8<Float>(repeating: g[r])
         var k = 0
         while k < n {
-            store8(gv * exp8(load8(xb + k, n &- k) - l), db + k, n &- k)
+            store8(db + k, gv * exp8(load8(xb + k, n &- k) - l), n &- k)
             k &+= 8
         }
     }

@@ -26,7 +26,8 @@ snn_status snn_module_forward(snn_tensor **out, snn_module *m, const snn_tensor 
 /* General form for modules with several inputs/outputs (recurrent layers return the output
  * sequence and final states): writes up to `capacity` new handles to outs and their number to
  * *out_count. Fails with SNN_ERR_INVALID_ARGUMENT (and writes nothing) if capacity is too
- * small; *out_count then holds the number needed. */
+ * small; *out_count then holds the number needed. A NULL entry in `inputs` is an absent
+ * optional input (see recurrent.h); modules without optional inputs reject it. */
 snn_status snn_module_forward_multi(snn_tensor **outs, size_t capacity, size_t *out_count, snn_module *m,
                                     const snn_tensor *const *inputs, size_t n_inputs);
 

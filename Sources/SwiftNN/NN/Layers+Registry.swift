@@ -46,6 +46,15 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "Dropout": { c in try Dropout(p: try ConfigReader(c, "Dropout").double("p", 0.5)) },
     // shape
     "Flatten": { c in let r = ConfigReader(c, "Flatten"); return Flatten(startDim: try r.int("start_dim", 1), endDim: try r.int("end_dim", -1)) },
+    // MARK: Recurrent layers (NN/Recurrent)
+    "RNN": RNN.build,
+    "LSTM": LSTM.build,
+    "GRU": GRU.build,
+    "RNNCell": RNNCell.build,
+    "LSTMCell": LSTMCell.build,
+    "GRUCell": GRUCell.build,
+    "Embedding": Embedding.build,
+    // MARK: end of recurrent layers
 ]
 
 private func batchNorm(from c: JSON, spatialDims: Int) throws -> Module {

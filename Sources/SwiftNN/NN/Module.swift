@@ -26,6 +26,16 @@ open class Module {
         return [try forward(inputs[0])]
     }
 
+    /// Forward with absent optional inputs as nil (the C API's NULL entries: an LSTM's
+    /// `x, NULL, NULL, lengths`). Layers with optional inputs override; others need them all.
+    open func forward(optional inputs: [Tensor?]) throws -> [Tensor] {
+        let present = inputs.compactMap { $0 }
+        guard present.count == inputs.count else {
+            throw SNNError.invalid("\(typeName).forward: input \(inputs.firstIndex { $0 == nil } ?? 0) is absent (NULL), but \(typeName) has no optional inputs")
+        }
+        return try forward(present)
+    }
+
     open func forward(_ input: Tensor) throws -> Tensor {
         throw SNNError(.unsupported, "\(typeName) does not implement forward")
     }

@@ -6,3 +6,4 @@ from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Con
                      Linear, MaxPool2d, ReLU, ReLU6, Sigmoid, Tanh)
 from . import functional
 from . import utils
+from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell

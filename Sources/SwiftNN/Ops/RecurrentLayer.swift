@@ -1,0 +1,466 @@
+// The fused recurrent layer: one layer (one or two directions) of an RNN/LSTM/GRU over a whole
+// sequence, recorded as one autograd node whose pullback is the fused BPTT. Per direction: one
+// product for the input projection of all steps, then per step one product with W_hh and one
+// SIMD gate loop; backward per step: the gate loop, dh += dG W_hh, dx += dG W_ih and the
+// rank-B update of all weight and bias gradients. Products use weights packed once per call
+// (SwiftNNKernels/PackedGemm); every loop is split over the StepTeam's workers by hidden unit
+// with one barrier per step.
+import CBLAS  // openblas_get_num_threads: the thread budget the user set
+import SwiftNNKernels
+
+/// The cell type of a recurrent layer (PyTorch's mode strings in `name`).
+public enum RecurrentMode: Int, Sendable, CaseIterable {
+    case rnnTanh = 0, rnnRelu = 1, lstm = 2, gru = 3
+
+    /// Gates per hidden unit: the row blocks of w_ih and w_hh (LSTM i,f,g,o; GRU r,z,n).
+    public var gateCount: Int {
+        switch self {
+        case .lstm: 4
+        case .gru: 3
+        case .rnnTanh, .rnnRelu: 1
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .rnnTanh: "rnn_tanh"
+        case .rnnRelu: "rnn_relu"
+        case .lstm: "lstm"
+        case .gru: "gru"
+        }
+    }
+}
+
+/// Sizes and memory layout of one layer call. Inputs and outputs are matrices of T*B rows in
+/// the caller's layout: [T, B, *] (row t*B + b) or, batch first, [B, T, *] (row b*T + t).
+struct RecurrentGeometry {
+    let mode: RecurrentMode
+    let steps: Int       // T
+    let batch: Int       // B
+    let inputSize: Int   // I
+    let hidden: Int      // H
+    let directions: Int  // D
+    let batchFirst: Bool
+
+    var gates: Int { mode.gateCount * hidden }   // G*H
+    var rows: Int { steps * batch }               // T*B
+    /// Rows between time t and t + 1, and between batch entries b and b + 1.
+    var timeStride: Int { batchFirst ? 1 : batch }
+    var batchStride: Int { batchFirst ? steps : 1 }
+}
+
+/// One direction's parameters: w_ih [G*H, I], w_hh [G*H, H], b_ih, b_hh [G*H] (optional).
+struct DirectionWeights {
+    let wih: Tensor
+    let whh: Tensor
+    let bih: Tensor?
+    let bhh: Tensor?
+    var all: [Tensor] { [wih, whh] + [bih, bhh].compactMap { $0 } }
+}
+
+extension RecurrentGeometry {
+    /// Columns of the weight-gradient operand: [x (I) | 1 | h before the step (H) | 1].
+    var weightOperandWidth: Int { inputSize + hidden + 2 }
+
+    /// Panels of 16 hidden units: the unit of work split between workers.
+    var panelsPerGate: Int { (hidden + 15) / 16 }
+
+    /// Workers worth using: one per core OpenBLAS may use, if a step has enough work (about
+    /// 10 us) to pay for a barrier, and never more than there are panels.
+    var workersWanted: Int {
+        let macs = batch * gates * hidden
+        guard macs >= 1 << 18 else { return 1 }
+        let budget = recurrentWorkerLimit ?? Int(openblas_get_num_threads())
+        return max(1, min(budget, panelsPerGate, 16))
+    }
+
+    /// The hidden units worker `w` of `workers` owns: whole panels, split evenly.
+    func columns(worker w: Int, of workers: Int) -> Range<Int> {
+        let p = panelsPerGate
+        return min(hidden, (p * w / workers) * 16)..<min(hidden, (p * (w + 1) / workers) * 16)
+    }
+}
+
+/// Caps the workers of every recurrent layer (tests compare 1 with several: results must not
+/// depend on the split); nil: OpenBLAS's thread count.
+nonisolated(unsafe) var recurrentWorkerLimit: Int? = nil
+
+/// A raw pointer that may cross into the StepTeam's workers (they write disjoint columns).
+private struct Shared: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>
+    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
+}
+
+/// Runs one layer over the whole sequence. `x` has T*B*I elements in `geo`'s layout; `h0`, `c0`
+/// (nil: zeros) have D*B*H; `lengths` (validated to 1...T) marks padded steps, which leave the
+/// state unchanged and output zeros. The three results are views of one packed tensor
+/// [output | h_n | c_n] that carries the recorded node. The caller validated every shape; the
+/// counts are checked again here because the kernels trust them.
+func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor?, weights: [DirectionWeights],
+                    lengths: [Int]?, outputShape: [Int], stateShape: [Int]) throws -> (output: Tensor, hN: Tensor, cN: Tensor?) {
+    let fn = geo.mode.name
+    let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates, R = geo.rows
+    let lstm = geo.mode == .lstm
+    let stateCount = D * B * H
+    guard weights.count == D, x.count == R * I, h0.map({ $0.count == stateCount }) ?? true,
+          c0.map({ $0.count == stateCount }) ?? true, lengths.map({ $0.count == B && $0.allSatisfy { $0 >= 1 && $0 <= T } }) ?? true,
+          weights.allSatisfy({ $0.wih.count == GH * I && $0.whh.count == GH * H
+              && ($0.bih?.count ?? GH) == GH && ($0.bhh?.count ?? GH) == GH }),
+          try elementCount(outputShape, fn) == R * D * H, try elementCount(stateShape, fn) == stateCount else {
+        throw SNNError(.internalError, "\(fn): layer called with inconsistent sizes (T \(T), B \(B), I \(I), H \(H), D \(D))")
+    }
+    let inputs = [x] + [h0, c0].compactMap { $0 } + weights.flatMap(\.all)
+    let saving = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+    let outCount = R * D * H
+    let packed = try Tensor(empty: [outCount + stateCount * (lstm ? 2 : 1)], dtype: .float32, zeroed: false, fn)
+    let out = packed.floats, hN = out + outCount, cN = hN + stateCount
+    // lengths as a buffer that outlives the workers' closures
+    let lengthsBuffer = try lengths.map { l -> Tensor in
+        let t = try Tensor(empty: [l.count], dtype: .int64, zeroed: false, fn)
+        for (i, v) in l.enumerated() { t.int64s[i] = Int64(v) }
+        return t
+    }
+
+    var saved: [SavedStep] = []  // per direction, for the backward pass
+    for (d, w) in weights.enumerated() {
+        let P = try Tensor(empty: [R, GH], dtype: .float32, zeroed: false, fn)
+        let biasIH = try Tensor.zeros([GH]), biasHH = try Tensor.zeros([GH])
+        if let b = w.bih { biasIH.floats.update(from: b.floats, count: GH) }
+        if let b = w.bhh { biasHH.floats.update(from: b.floats, count: GH) }
+        if geo.mode != .gru { axpy(biasIH.floats, biasHH.floats, GH) }  // one combined bias
+
+        let h = hN + d * B * H, c = cN + d * B * H
+        if let h0 { h.update(from: h0.floats + d * B * H, count: B * H) } else { h.update(repeating: 0, count: B * H) }
+        if lstm {
+            if let c0 { c.update(from: c0.floats + d * B * H, count: B * H) } else { c.update(repeating: 0, count: B * H) }
+        }
+        let step = ForwardBuffers(
+            gates: P, bias: biasIH, biasHH: biasHH,
+            xh: saving ? try operandsOfWeightGradients(geo, x: x, lengths: lengths) : nil,
+            prevC: saving && lstm ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
+            newC: saving && lstm ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
+            hn: saving && geo.mode == .gru ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
+            hh: geo.mode == .gru ? try Tensor(empty: [B, GH], dtype: .float32, zeroed: false, fn) : nil,
+            panels: try Tensor(empty: [geo.mode.gateCount * packedPanelsCount(k: H, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn),
+            inputPanels: try Tensor(empty: [packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
+            scratch: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn))
+        runForward(geo, direction: d, x: x, wih: w.wih, whh: w.whh, buffers: step, lengths: lengthsBuffer,
+                   h: Shared(h), c: Shared(c), out: Shared(out))
+        if let xh = step.xh { saved.append(SavedStep(gates: P, xh: xh, prevC: step.prevC, newC: step.newC, hn: step.hn)) }
+    }
+
+    let savedSteps = saved
+    let node = packed.recorded(geo.mode == .lstm ? "LSTMBackward" : geo.mode == .gru ? "GRUBackward" : "RNNBackward", inputs) { gp in
+        // forward: per step h, c = cell(x_t W_ih^T + b_ih + h W_hh^T + b_hh, c); output_t = h
+        try recurrentLayerBackward(geo, gp, x: x, h0: h0, c0: c0, weights: weights, lengths: lengthsBuffer, saved: savedSteps)
+    }
+    let output = try unpack(node, offset: 0, shape: outputShape, name: "RecurrentOutputBackward")
+    let hState = try unpack(node, offset: outCount, shape: stateShape, name: "RecurrentHiddenBackward")
+    let cState = lstm ? try unpack(node, offset: outCount + stateCount, shape: stateShape, name: "RecurrentCellBackward") : nil
+    return (output, hState, cState)
+}
+
+/// One direction's working memory for the forward step loop.
+private struct ForwardBuffers: @unchecked Sendable {
+    let gates: Tensor     // [R, G*H]: x W_ih^T, then h W_hh^T added, then activations
+    let bias: Tensor      // [G*H]: b_ih + b_hh (GRU: b_ih)
+    let biasHH: Tensor    // [G*H]: b_hh (GRU)
+    let xh: Tensor?       // training: [R, I + H + 2] operand of the weight gradients
+    let prevC: Tensor?    // training, LSTM: [R, H] c before each step
+    let newC: Tensor?     // training, LSTM: [R, H] c after each step
+    let hn: Tensor?       // training, GRU: [R, H] hh_n + b_hn
+    let hh: Tensor?       // GRU: [B, 3H] h W_hh^T of the current step
+    let panels: Tensor    // W_hh^T packed per gate block (PackedGemm)
+    let inputPanels: Tensor  // W_ih^T packed
+    let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered)
+}
+
+/// Direction `d` of the forward pass on the StepTeam. First the input projection of all steps,
+/// x W_ih^T, split by rows (the workers pack W_ih^T together). Then the step loop: each worker
+/// owns a range of hidden units (all gates of each), packs its part of W_hh^T, and per step
+/// computes its columns of h W_hh^T and its gate loop; a barrier per step publishes the new h
+/// to every worker. h is double-buffered (read all of one, write own columns of the other);
+/// `h` receives the final state. (OpenBLAS is not used here: its idle threads spin for tens of
+/// milliseconds after a call and would compete with the team's.)
+private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, wih: Tensor, whh: Tensor, buffers f: ForwardBuffers,
+                        lengths: Tensor?, h: Shared, c: Shared, out: Shared) {
+    let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, G = geo.mode.gateCount, GH = geo.gates
+    let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
+    let panelFloats = packedPanelsCount(k: H, n: geo.panelsPerGate * 16)  // per gate block
+    // The buffer holding the state after step s is (s even ? second : first); make the final
+    // one `h` (h_n in the packed output), starting from a copy of h0 in the other if T is odd.
+    let first = T % 2 == 0 ? h.p : f.scratch.floats, second = T % 2 == 0 ? f.scratch.floats : h.p
+    if first != h.p { first.update(from: h.p, count: B * H) }
+    let (firstS, secondS) = (Shared(first), Shared(second))
+    let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
+    let R = geo.rows, inputPanels = (GH + 15) / 16
+    StepTeam.shared.run(workers: geo.workersWanted) { ctx in
+        let (w, nw) = (ctx.worker, ctx.workers)
+        let p0 = inputPanels * w / nw, p1 = inputPanels * (w + 1) / nw
+        if p1 > p0 {
+            packPanels(f.inputPanels.floats + p0 * I * 16, UnsafePointer(wih.floats), ldw: I, transposed: true,
+                       k: I, c0: p0 * 16, n: min(GH, p1 * 16) - p0 * 16)
+        }
+        ctx.barrier()
+        let r0 = R * w / nw, r1 = R * (w + 1) / nw
+        if r1 > r0 {
+            gemmPacked(m: r1 - r0, n: GH, k: I, a: x.floats + r0 * I, lda: I, packed: f.inputPanels.floats,
+                       c: f.gates.floats + r0 * GH, ldc: GH, accumulate: false)
+        }
+        let cols = geo.columns(worker: w, of: nw)
+        let j0 = cols.lowerBound, n = cols.count
+        let wp = UnsafePointer(whh.floats)
+        for g in 0..<G where n > 0 {
+            packPanels(f.panels.floats + g * panelFloats + (j0 / 16) * H * 16, wp, ldw: H, transposed: true,
+                       k: H, c0: g * H + j0, n: n)
+        }
+        ctx.barrier()  // every row of x W_ih^T is in place
+        for s in 0..<T {
+            let t = d == 0 ? s : T - 1 - s
+            let row = t * tS
+            let hPrev = s % 2 == 0 ? firstS.p : secondS.p, hNext = s % 2 == 0 ? secondS.p : firstS.p
+            if n > 0 {
+                let gRow = f.gates.floats + row * GH, ldG = bS * GH
+                let step = RecurrentStep(batch: B, hidden: H, columns: cols, lengths: lengthsPtr, t: t)
+                let o = out.p + row * D * H + d * H, ldO = bS * D * H
+                let savedH = f.xh.map { $0.floats + row * W + I + 1 }
+                let sv = row * H, ldS = bS * H
+                for g in 0..<G {
+                    let panels = f.panels.floats + g * panelFloats + (j0 / 16) * H * 16
+                    if let hh = f.hh {  // GRU keeps h W_hh^T apart (r multiplies its n block)
+                        gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh.floats + g * H + j0, ldc: GH, accumulate: false)
+                    } else {
+                        gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: ldG, accumulate: true)
+                    }
+                }
+                switch geo.mode {
+                case .lstm:
+                    lstmForwardStep(step, gates: gRow, ldGates: ldG, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p,
+                                    out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W,
+                                    prevC: f.prevC.map { $0.floats + sv }, newC: f.newC.map { $0.floats + sv }, ldSaved: ldS)
+                case .gru:
+                    if let hh = f.hh {
+                        gruForwardStep(step, gates: gRow, ldGates: ldG, hh: hh.floats, biasIH: f.bias.floats, biasHH: f.biasHH.floats,
+                                       hPrev: hPrev, hNext: hNext, out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W,
+                                       hn: f.hn.map { $0.floats + sv }, ldSaved: ldS)
+                    }
+                case .rnnTanh, .rnnRelu:
+                    rnnForwardStep(step, gates: gRow, ldGates: ldG, bias: f.bias.floats, relu: geo.mode == .rnnRelu,
+                                   hPrev: hPrev, hNext: hNext, out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W)
+                }
+            }
+            ctx.barrier()
+        }
+    }
+}
+
+/// What the forward pass kept for one direction (all steps).
+struct SavedStep {
+    let gates: Tensor    // [R, G*H] activations
+    let xh: Tensor       // [R, I + H + 2]: x, 1, h before the step, 1 (see operandsOfWeightGradients)
+    let prevC: Tensor?   // LSTM: c before each step
+    let newC: Tensor?    // LSTM: c after each step
+    let hn: Tensor?      // GRU: hh_n + b_hn
+}
+
+/// The right operand of the weight gradients: with rows [x_t | 1 | h_{t-1} | 1], one sgemm
+/// dG^T [x | 1 | h | 1] gives [dW_ih | db_ih | dW_hh | db_hh] for every step at once. The x of
+/// padded steps is zeroed (their dG rows are zero, but 0 * NaN padding would be NaN); the h
+/// columns are filled step by step during the forward pass.
+private func operandsOfWeightGradients(_ geo: RecurrentGeometry, x: Tensor, lengths: [Int]?) throws -> Tensor {
+    let R = geo.rows, I = geo.inputSize, H = geo.hidden, W = geo.weightOperandWidth
+    let xh = try Tensor(empty: [R, W], dtype: .float32, zeroed: false, geo.mode.name)
+    for r in 0..<R {
+        let row = xh.floats + r * W
+        row.update(from: x.floats + r * I, count: I)
+        row[I] = 1
+        row[I + 1 + H] = 1
+    }
+    if let lengths {
+        for b in 0..<geo.batch where lengths[b] < geo.steps {
+            for t in lengths[b]..<geo.steps {
+                (xh.floats + (t * geo.timeStride + b * geo.batchStride) * W).update(repeating: 0, count: I)
+            }
+        }
+    }
+    return xh
+}
+
+/// The fused BPTT: gradients of x, h0, c0 and every weight from the packed output gradient
+/// [d output | d h_n | d c_n], in the order the node recorded its inputs.
+private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: Tensor, h0: Tensor?, c0: Tensor?,
+                                    weights: [DirectionWeights], lengths: Tensor?, saved: [SavedStep]) throws -> [Tensor?] {
+    let fn = geo.mode.name + "_backward"
+    let R = geo.rows, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
+    let W = geo.weightOperandWidth
+    let lstm = geo.mode == .lstm, gru = geo.mode == .gru
+    let stateCount = D * B * H
+    guard saved.count == D, gp.count == R * D * H + stateCount * (lstm ? 2 : 1) else {
+        throw SNNError(.internalError, "\(fn): saved state does not match the layer")
+    }
+    let dOut = gp.floats, dhN = dOut + R * D * H, dcN = dhN + stateCount
+    let dx = x.requiresGrad ? try Tensor(empty: x.shape, dtype: .float32, zeroed: true, fn) : nil
+    let dh0 = h0?.requiresGrad == true ? try Tensor(empty: h0?.shape ?? [], dtype: .float32, zeroed: false, fn) : nil
+    let dc0 = c0?.requiresGrad == true ? try Tensor(empty: c0?.shape ?? [], dtype: .float32, zeroed: false, fn) : nil
+    var weightGrads: [Tensor?] = []
+
+    let workers = geo.workersWanted  // once: the per-worker buffers are sized by it
+    for (d, w) in weights.enumerated() {
+        let sv = saved[d]
+        let wantW = w.all.contains { $0.requiresGrad }
+        let xhPanelFloats = packedPanelsCount(k: B, n: I + 1) + packedPanelsCount(k: B, n: H + 1)
+        let b = BackwardBuffers(
+            dG: try Tensor(empty: [R, GH], dtype: .float32, zeroed: false, fn),
+            dGh: gru ? try Tensor(empty: [R, GH], dtype: .float32, zeroed: false, fn) : nil,
+            dh: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn),
+            dc: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn),
+            dx: dx,
+            dW: wantW ? try Tensor(empty: [GH, W], dtype: .float32, zeroed: true, fn) : nil,
+            panels: try Tensor(empty: [packedPanelsCount(k: GH, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn),
+            inputPanels: dx == nil ? nil : try Tensor(empty: [packedPanelsCount(k: GH, n: I)], dtype: .float32, zeroed: false, fn),
+            xhPanels: wantW ? try Tensor(empty: [workers * xhPanelFloats], dtype: .float32, zeroed: false, fn) : nil,
+            xhPanelFloats: xhPanelFloats)
+        b.dh.floats.update(from: dhN + d * B * H, count: B * H)
+        if lstm { b.dc.floats.update(from: dcN + d * B * H, count: B * H) }
+        runBackward(geo, direction: d, workers: workers, wih: w.wih, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
+        weightGrads += try splitWeightGradients(geo, w, b.dW)
+        if let dh0 { (dh0.floats + d * B * H).update(from: b.dh.floats, count: B * H) }
+        if let dc0 { (dc0.floats + d * B * H).update(from: b.dc.floats, count: B * H) }
+    }
+    return [dx] + (h0 == nil ? [] : [dh0]) + (c0 == nil ? [] : [dc0]) + weightGrads
+}
+
+/// One direction's working memory for the backward step loop.
+private struct BackwardBuffers: @unchecked Sendable {
+    let dG: Tensor          // [R, G*H] gate pre-activation gradients (x side)
+    let dGh: Tensor?        // GRU: [R, 3H] h-side gate gradients
+    let dh: Tensor          // [B, H] carry of dL/dh
+    let dc: Tensor          // [B, H] carry of dL/dc (LSTM)
+    let dx: Tensor?         // [R, I] input gradient, accumulated over directions
+    let dW: Tensor?         // [G*H, I + H + 2]: [dW_ih | db_ih | dW_hh | db_hh], accumulated over steps
+    let panels: Tensor      // W_hh [G*H, H] packed by column panels
+    let inputPanels: Tensor?  // W_ih [G*H, I] packed by column panels (for dx)
+    let xhPanels: Tensor?   // per worker: the step's rows of [x | 1 | h | 1] packed (for dW)
+    let xhPanelFloats: Int
+}
+
+/// Direction `d` of the backward pass, in reverse time order, on the StepTeam. Per step each
+/// worker (owning a range of hidden units, as in the forward pass) runs the gate backward for
+/// its units and adds their rank-B update dG_t^T [x_t | 1 | h_t-1 | 1] to its rows of
+/// [dW_ih | db_ih | dW_hh | db_hh]; a barrier makes the step's dG complete; then the worker adds
+/// dG_t W_hh to its own columns of dh (which only it reads next) and dG_t W_ih to its columns
+/// of dx. Everything stays on the team: no OpenBLAS call, whose idle threads would spin.
+private func runBackward(_ geo: RecurrentGeometry, direction d: Int, workers: Int, wih: Tensor, whh: Tensor, saved sv: SavedStep,
+                         buffers bb: BackwardBuffers, lengths: Tensor?, dOut: Shared) {
+    let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, G = geo.mode.gateCount, GH = geo.gates
+    let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
+    let gru = geo.mode == .gru
+    let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
+    StepTeam.shared.run(workers: workers) { ctx in
+        let cols = geo.columns(worker: ctx.worker, of: ctx.workers)
+        let j0 = cols.lowerBound, n = cols.count
+        let panels = bb.panels.floats + (j0 / 16) * GH * 16
+        if n > 0 { packPanels(panels, UnsafePointer(whh.floats), ldw: H, transposed: false, k: GH, c0: j0, n: n) }
+        // This worker's columns of dx: whole panels of 16 inputs, split evenly.
+        let ip = (I + 15) / 16
+        let i0 = min(I, ip * ctx.worker / ctx.workers * 16), i1 = min(I, ip * (ctx.worker + 1) / ctx.workers * 16)
+        if let inputPanels = bb.inputPanels, i1 > i0 {
+            packPanels(inputPanels.floats + (i0 / 16) * GH * 16, UnsafePointer(wih.floats), ldw: I, transposed: false,
+                       k: GH, c0: i0, n: i1 - i0)
+        }
+        let xhPanels = bb.xhPanels.map { $0.floats + ctx.worker * bb.xhPanelFloats }
+        let xhSecond = packedPanelsCount(k: B, n: I + 1)
+        let dGh = bb.dGh ?? bb.dG
+        for s in 0..<T {
+            let t = d == 0 ? T - 1 - s : s
+            let row = t * tS
+            let g = sv.gates.floats + row * GH, ldG = bS * GH
+            if n > 0 {
+                let step = RecurrentStep(batch: B, hidden: H, columns: cols, lengths: lengthsPtr, t: t)
+                let o = dOut.p + row * D * H + d * H, ldO = bS * D * H
+                let so = row * H, ldS = bS * H
+                switch geo.mode {
+                case .lstm:
+                    if let prevC = sv.prevC, let newC = sv.newC {
+                        lstmBackwardStep(step, gates: g, ldGates: ldG, prevC: prevC.floats + so, newC: newC.floats + so, ldSaved: ldS,
+                                         dOut: o, ldOut: ldO, dh: bb.dh.floats, dc: bb.dc.floats, dGates: bb.dG.floats + row * GH, ldDGates: ldG)
+                    }
+                case .gru:
+                    if let hn = sv.hn {
+                        gruBackwardStep(step, gates: g, ldGates: ldG, hn: hn.floats + so, ldSaved: ldS,
+                                        prevH: sv.xh.floats + row * W + I + 1, ldPrevH: bS * W, dOut: o, ldOut: ldO, dh: bb.dh.floats,
+                                        dGx: bb.dG.floats + row * GH, dGh: dGh.floats + row * GH, ldDGates: ldG)
+                    }
+                case .rnnTanh, .rnnRelu:
+                    rnnBackwardStep(step, act: g, ldAct: ldG, relu: geo.mode == .rnnRelu, dOut: o, ldOut: ldO, dh: bb.dh.floats,
+                                    dGates: bb.dG.floats + row * GH, ldDGates: ldG)
+                }
+                // [dW_ih | db_ih | dW_hh | db_hh] rows of this worker's gates += dG_t^T [x_t | 1 | h_t-1 | 1]
+                if let dW = bb.dW, let xhPanels {
+                    let xhRow = UnsafePointer(sv.xh.floats + row * W)
+                    if gru {
+                        packPanels(xhPanels, xhRow, ldw: bS * W, transposed: false, k: B, c0: 0, n: I + 1)
+                        packPanels(xhPanels + xhSecond, xhRow, ldw: bS * W, transposed: false, k: B, c0: I + 1, n: H + 1)
+                    } else {
+                        packPanels(xhPanels, xhRow, ldw: bS * W, transposed: false, k: B, c0: 0, n: W)
+                    }
+                    for gate in 0..<G {
+                        let r0 = gate * H + j0
+                        let c = dW.floats + r0 * W
+                        if gru {
+                            gemmPacked(m: n, n: I + 1, k: B, a: bb.dG.floats + row * GH + r0, lda: 1, ka: ldG, packed: xhPanels,
+                                       c: c, ldc: W, accumulate: true)
+                            gemmPacked(m: n, n: H + 1, k: B, a: dGh.floats + row * GH + r0, lda: 1, ka: ldG, packed: xhPanels + xhSecond,
+                                       c: c + I + 1, ldc: W, accumulate: true)
+                        } else {
+                            gemmPacked(m: n, n: W, k: B, a: bb.dG.floats + row * GH + r0, lda: 1, ka: ldG, packed: xhPanels,
+                                       c: c, ldc: W, accumulate: true)
+                        }
+                    }
+                }
+            }
+            ctx.barrier()  // dG_t complete
+            // dh_prev[:, own columns] += dGh_t W_hh[:, own columns]
+            if n > 0 {
+                gemmPacked(m: B, n: n, k: GH, a: dGh.floats + row * GH, lda: ldG, packed: panels, c: bb.dh.floats + j0, ldc: H, accumulate: true)
+            }
+            // dx_t[:, own inputs] += dG_t W_ih[:, own inputs]
+            if let dx = bb.dx, let inputPanels = bb.inputPanels, i1 > i0 {
+                gemmPacked(m: B, n: i1 - i0, k: GH, a: bb.dG.floats + row * GH, lda: ldG, packed: inputPanels.floats + (i0 / 16) * GH * 16,
+                           c: dx.floats + row * I + i0, ldc: bS * I, accumulate: true)
+            }
+        }
+    }
+}
+
+/// [dW_ih, dW_hh, db_ih?, db_hh?] of one direction (nil where not required), cut out of
+/// [dW_ih | db_ih | dW_hh | db_hh].
+private func splitWeightGradients(_ geo: RecurrentGeometry, _ w: DirectionWeights, _ all: Tensor?) throws -> [Tensor?] {
+    let fn = geo.mode.name + "_backward"
+    let I = geo.inputSize, H = geo.hidden, GH = geo.gates, W = geo.weightOperandWidth
+    /// Columns [from, from + n) of `all` as a tensor shaped like `p`, if `p` needs a gradient.
+    func columns(_ p: Tensor?, _ from: Int, _ n: Int) throws -> Tensor? {
+        guard let all, let p, p.requiresGrad else { return nil }
+        let t = try Tensor(empty: p.shape, dtype: .float32, zeroed: false, fn)
+        for r in 0..<GH { (t.floats + r * n).update(from: all.floats + r * W + from, count: n) }
+        return t
+    }
+    return [try columns(w.wih, 0, I), try columns(w.whh, I + 1, H)]
+        + (w.bih == nil ? [] : [try columns(w.bih, I, 1)]) + (w.bhh == nil ? [] : [try columns(w.bhh, I + 1 + H, 1)])
+}
+
+/// A view of `count(shape)` elements of `packed` from `offset`, whose gradient flows back into
+/// the packed tensor (zeros elsewhere).
+private func unpack(_ packed: Tensor, offset: Int, shape: [Int], name: String) throws -> Tensor {
+    let n = try elementCount(shape, name)
+    guard offset >= 0, offset + n <= packed.count else {
+        throw SNNError(.internalError, "\(name): view [\(offset), \(offset + n)) outside \(packed.count) elements")
+    }
+    let v = Tensor(shape: shape, dtype: .float32, storage: packed.storage, offset: packed.offset + offset, count: n)
+    return v.recorded(name, [packed]) { g in
+        // forward: v = packed[offset ..< offset + n]
+        let full = try Tensor(empty: [packed.count], dtype: .float32, zeroed: true, name)
+        (full.floats + offset).update(from: g.floats, count: n)
+        return [full]
+    }
+}

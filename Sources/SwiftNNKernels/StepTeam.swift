@@ -1,0 +1,142 @@
+// A team of persistent worker threads for loops of short dependent steps (a recurrent layer's
+// time steps): one closure runs on every worker, which split each step's columns and meet at a
+// spinning barrier once per step (~1 us), instead of paying a thread dispatch per step.
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public final class StepTeam: @unchecked Sendable {
+    /// The process-wide team; its helpers start on first use.
+    public static let shared = StepTeam()
+
+    /// What a worker's body sees: its index, the team size, and the barrier.
+    public struct Context {
+        public let worker: Int
+        public let workers: Int
+        let team: StepTeam
+
+        /// Waits until every worker of the current run has reached this barrier. A lone
+        /// worker (also one running beside another thread's run) must not touch the shared
+        /// barrier state.
+        public func barrier() { if workers > 1 { team.barrier(workers) } }
+    }
+
+    private let maxHelpers = 15
+    private let runLock: UnsafeMutablePointer<pthread_mutex_t>
+    private let wakeLock: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private var helpers = 0
+    // Job state, written under wakeLock before a run's helpers are woken.
+    private var job: ((Context) -> Void)?
+    private var jobWorkers = 0
+    private var jobNumber = 0
+    private let remaining = Atomic<Int>(0)
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+
+    private init() {
+        runLock = .allocate(capacity: 1)
+        wakeLock = .allocate(capacity: 1)
+        wake = .allocate(capacity: 1)
+        pthread_mutex_init(runLock, nil)
+        pthread_mutex_init(wakeLock, nil)
+        pthread_cond_init(wake, nil)
+    }
+
+    /// Runs `body` on up to `workers` workers (the calling thread is worker 0) and returns when
+    /// all have finished. If another run is in progress on another thread, or `workers` <= 1,
+    /// the body runs alone (workers == 1); the body must split its work by `context.workers`.
+    public func run(workers requested: Int, _ body: @escaping (Context) -> Void) {
+        let n = min(max(requested, 1), maxHelpers + 1)
+        guard n > 1, pthread_mutex_trylock(runLock) == 0 else {
+            body(Context(worker: 0, workers: 1, team: self))
+            return
+        }
+        defer { pthread_mutex_unlock(runLock) }
+        while helpers < n - 1 {
+            guard startHelper(index: helpers + 1) else { break }
+            helpers += 1
+        }
+        let count = min(n, helpers + 1)
+        if count == 1 {
+            body(Context(worker: 0, workers: 1, team: self))
+            return
+        }
+        arrived.store(0, ordering: .relaxed)
+        remaining.store(count - 1, ordering: .releasing)
+        pthread_mutex_lock(wakeLock)
+        job = body
+        jobWorkers = count
+        jobNumber += 1
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(wakeLock)
+        body(Context(worker: 0, workers: count, team: self))
+        var spins = 0
+        while remaining.load(ordering: .acquiring) > 0 { backOff(&spins) }
+        pthread_mutex_lock(wakeLock)
+        job = nil
+        pthread_mutex_unlock(wakeLock)
+    }
+
+    fileprivate func barrier(_ workers: Int) {
+        let gen = generation.load(ordering: .acquiring)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == workers {
+            arrived.store(0, ordering: .relaxed)
+            generation.wrappingAdd(1, ordering: .releasing)
+            return
+        }
+        var spins = 0
+        while generation.load(ordering: .acquiring) == gen { backOff(&spins) }
+    }
+
+    /// Spins briefly, then yields the CPU: on a loaded machine the worker being waited for may
+    /// not be running.
+    @inline(__always)
+    private func backOff(_ spins: inout Int) {
+        spins &+= 1
+        if spins > 4000 { sched_yield() }
+    }
+
+    private func helperLoop(index: Int) {
+        var seen = 0
+        while true {
+            pthread_mutex_lock(wakeLock)
+            while jobNumber == seen || job == nil || index >= jobWorkers {
+                if jobNumber != seen && (job == nil || index >= jobWorkers) { seen = jobNumber }
+                pthread_cond_wait(wake, wakeLock)
+            }
+            seen = jobNumber
+            let body = job
+            let workers = jobWorkers
+            pthread_mutex_unlock(wakeLock)
+            body?(Context(worker: index, workers: workers, team: self))
+            remaining.wrappingSubtract(1, ordering: .releasing)
+        }
+    }
+
+    private func startHelper(index: Int) -> Bool {
+        let box = Unmanaged.passRetained(HelperStart(team: self, index: index)).toOpaque()
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attr, { arg in
+            guard let arg else { return nil }
+            let start = Unmanaged<HelperStart>.fromOpaque(arg).takeRetainedValue()
+            start.team.helperLoop(index: start.index)
+            return nil
+        }, box)
+        if rc != 0 { Unmanaged<HelperStart>.fromOpaque(box).release() }
+        return rc == 0
+    }
+}
+
+private final class HelperStart {
+    let team: StepTeam
+    let index: Int
+    init(team: StepTeam, index: Int) { self.team = team; self.index = index }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""LSTM(128 -> 256) over 100 steps at batch 32: forward (no grad) and forward + backward,
+SwiftNN side by side with PyTorch (CPU), both on 2 threads. Each measurement is a block of
+runs after a pause (so the other library's idle threads, which spin for a while after work,
+have gone to sleep); blocks alternate between the libraries for --rounds rounds and the best
+block median counts. Prints ms and the ratio PyTorch / SwiftNN (> 1: SwiftNN is faster).
+
+    OPENBLAS_NUM_THREADS=2 python3 bench/bench_lstm.py [--steps 100 --batch 32 --repeat 15 --rounds 3]
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "bindings", "python"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import swiftnn  # noqa: E402
+
+
+def median_ms(fn, repeat, warmup=3, pause=0.3):
+    time.sleep(pause)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--input", type=int, default=128)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    swiftnn.set_num_threads(args.threads)
+    I, H, T, B = args.input, args.hidden, args.steps, args.batch
+
+    ref = torch.nn.LSTM(I, H)
+    mine = swiftnn.nn.LSTM(I, H)
+    mine.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((T, B, I)).astype(np.float32)
+    g_np = rng.standard_normal((T, B, H)).astype(np.float32)
+    xt, gt = torch.from_numpy(x_np), torch.from_numpy(g_np)
+    xs, gs = swiftnn.from_numpy(x_np), swiftnn.from_numpy(g_np)
+
+    with torch.no_grad():
+        diff = np.abs(ref(xt)[0].numpy() - mine(xs)[0].numpy()).max()
+
+    def torch_forward():
+        with torch.no_grad():
+            ref(xt)
+
+    def swift_forward():
+        with swiftnn.no_grad():
+            mine(xs)
+
+    def torch_train():
+        ref.zero_grad()
+        ref(xt)[0].backward(gt)
+
+    def swift_train():
+        mine.zero_grad()
+        mine(xs)[0].backward(gs)
+
+    print(f"LSTM({I} -> {H}), T={T}, B={B}, {args.threads} threads; torch {torch.__version__}, swiftnn {swiftnn.__version__}")
+    print(f"max |output difference| = {diff:.2e}")
+    print(f"{'':22s}{'PyTorch ms':>12s}{'SwiftNN ms':>12s}{'ratio':>8s}")
+    for name, ft, fs in [("forward (no grad)", torch_forward, swift_forward),
+                         ("forward + backward", torch_train, swift_train)]:
+        t = s = float("inf")
+        for _ in range(args.rounds):
+            t = min(t, median_ms(ft, args.repeat))
+            s = min(s, median_ms(fs, args.repeat))
+        print(f"{name:22s}{t:12.2f}{s:12.2f}{t / s:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""Recurrent layers (RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell) and Embedding with PyTorch's
+constructor arguments, parameter names and forward signatures, plus their functional forms
+(lstm, gru, rnn_tanh, rnn_relu, the *_cell functions, embedding) with weights as tensors.
+Padded batches: pass `lengths=` (one length per sequence) instead of packing."""
+import ctypes
+import json
+
+from .._handles import read_string
+from .._lib import check, lib
+from .._c.recurrent import snn_rnn_options
+from ..tensor import Tensor, _new, int64, tensor
+from .modules import EngineModule
+
+_NONLINEARITY = {"tanh": 0, "relu": 1}
+
+
+def _options(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+             bidirectional=False, nonlinearity="tanh", training=False):
+    if nonlinearity not in _NONLINEARITY:
+        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+    o = snn_rnn_options()
+    check(lib.snn_rnn_options_init(ctypes.byref(o)))
+    o.input_size, o.hidden_size, o.num_layers = int(input_size), int(hidden_size), int(num_layers)
+    o.bias, o.batch_first, o.bidirectional, o.training = bool(bias), bool(batch_first), bool(bidirectional), bool(training)
+    o.dropout = float(dropout)
+    o.nonlinearity = _NONLINEARITY[nonlinearity]
+    return o
+
+
+def _lengths_tensor(lengths):
+    if lengths is None or isinstance(lengths, Tensor):
+        return lengths
+    return tensor(lengths, dtype=int64)
+
+
+def _handle(t):
+    return None if t is None else t._h
+
+
+def _new_module(fn, *args):
+    h = ctypes.c_void_p()
+    check(fn(ctypes.byref(h), *args))
+    return h.value
+
+
+class _RecurrentModule(EngineModule):
+    """Shared by every layer here: binds the engine module and mirrors its config as attributes
+    (also when a checkpoint is loaded with load_model, which bypasses __init__)."""
+
+    def _bind(self, handle):
+        super()._bind(handle)
+        config = json.loads(read_string(lib.snn_module_architecture, handle)).get("config", {})
+        for k, v in config.items():
+            object.__setattr__(self, k, v)
+
+    def _forward_multi(self, inputs, n_out):
+        """snn_module_forward_multi with None entries for absent optional inputs."""
+        arr = (ctypes.c_void_p * len(inputs))(*[_handle(t) for t in inputs])
+        outs = (ctypes.c_void_p * n_out)()
+        count = ctypes.c_size_t()
+        check(lib.snn_module_forward_multi(outs, n_out, ctypes.byref(count), self._mh, arr, len(inputs)))
+        return [Tensor._wrap(outs[i]) for i in range(count.value)]
+
+
+class RNNBase(_RecurrentModule):
+    _CTOR = None
+    _MODE = None
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, nonlinearity="tanh"):
+        opts = _options(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
+        self._bind(_new_module(getattr(lib, self._CTOR), ctypes.byref(opts)))
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+    forward(input, hx=None, lengths=None) -> (output, h_n)."""
+    _CTOR = "snn_module_rnn"
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
+
+    def forward(self, input, hx=None, lengths=None):
+        out, h_n = self._forward_multi([input, hx, _lengths_tensor(lengths)], 2)
+        return out, h_n
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, gate order i, f, g, o.
+    forward(input, hx=None, lengths=None) -> (output, (h_n, c_n)); hx = (h0, c0)."""
+    _CTOR = "snn_module_lstm"
+
+    def forward(self, input, hx=None, lengths=None):
+        h0, c0 = hx if hx is not None else (None, None)
+        out, h_n, c_n = self._forward_multi([input, h0, c0, _lengths_tensor(lengths)], 3)
+        return out, (h_n, c_n)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, gate order r, z, n. forward(input, hx=None, lengths=None) -> (output, h_n)."""
+    _CTOR = "snn_module_gru"
+
+    def forward(self, input, hx=None, lengths=None):
+        out, h_n = self._forward_multi([input, hx, _lengths_tensor(lengths)], 2)
+        return out, h_n
+
+
+class RNNCell(_RecurrentModule):
+    """One RNN step: forward(input, hx=None) -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        if nonlinearity not in _NONLINEARITY:
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self._bind(_new_module(lib.snn_module_rnn_cell, int(input_size), int(hidden_size), bool(bias),
+                               _NONLINEARITY[nonlinearity]))
+
+    def forward(self, input, hx=None):
+        return self._forward_multi([input, hx], 1)[0]
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False") + \
+            ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
+
+
+class LSTMCell(_RecurrentModule):
+    """One LSTM step: forward(input, hx=None) -> (h', c'); hx = (h, c)."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        self._bind(_new_module(lib.snn_module_lstm_cell, int(input_size), int(hidden_size), bool(bias)))
+
+    def forward(self, input, hx=None):
+        h, c = hx if hx is not None else (None, None)
+        h1, c1 = self._forward_multi([input, h, c], 2)
+        return h1, c1
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class GRUCell(_RecurrentModule):
+    """One GRU step: forward(input, hx=None) -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        self._bind(_new_module(lib.snn_module_gru_cell, int(input_size), int(hidden_size), bool(bias)))
+
+    def forward(self, input, hx=None):
+        return self._forward_multi([input, hx], 1)[0]
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class Embedding(_RecurrentModule):
+    """A table of num_embeddings vectors: forward(int64 indices [...]) -> [..., embedding_dim].
+    padding_idx (negative counts from the end) starts at zero and gets no gradient."""
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+        self._bind(_new_module(lib.snn_module_embedding, int(num_embeddings), int(embedding_dim),
+                               -1 if padding_idx is None else int(padding_idx)))
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An Embedding holding a copy of `embeddings` [num, dim] (a Tensor or array)."""
+        w = embeddings if isinstance(embeddings, Tensor) else tensor(embeddings)
+        num, dim = w.shape
+        m = cls(num, dim, padding_idx=padding_idx)
+        check(lib.snn_tensor_copy_(m.weight._h, w._h))
+        m.weight.requires_grad_(not freeze)
+        return m
+
+    def forward(self, input):
+        if not isinstance(input, Tensor):
+            input = tensor(input, dtype=int64)
+        return _new(lib.snn_module_forward, self._mh, input._h)
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+
+# ---- functional forms (torch._VF.rnn_tanh / lstm / gru and the cells) -----------------------
+
+def _sequence(fn, n_out, input, states, params, has_biases, num_layers, dropout, train, bidirectional, batch_first,
+              lengths, nonlinearity="tanh"):
+    params = list(params)
+    opts = _options(input.shape[-1], params[1].shape[1] if len(params) > 1 and len(params[1].shape) == 2 else 1,
+                    num_layers, has_biases, batch_first, dropout, bidirectional, nonlinearity, train)
+    lengths = _lengths_tensor(lengths)
+    ws = (ctypes.c_void_p * max(len(params), 1))(*[p._h for p in params])
+    outs = [ctypes.c_void_p() for _ in range(n_out)]
+    check(fn(*[ctypes.byref(o) for o in outs], input._h, *[_handle(s) for s in states], ws, len(params),
+             _handle(lengths), ctypes.byref(opts)))
+    return tuple(Tensor._wrap(o.value) for o in outs)
+
+
+def lstm(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
+         batch_first=False, lengths=None):
+    """(output, h_n, c_n), as torch._VF.lstm; hx = (h0, c0) or None; params in the flat order
+    w_ih, w_hh, b_ih, b_hh per layer and direction."""
+    h0, c0 = hx if hx is not None else (None, None)
+    return _sequence(lib.snn_tensor_lstm, 3, input, [h0, c0], params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first, lengths)
+
+
+def gru(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
+        batch_first=False, lengths=None):
+    """(output, h_n), as torch._VF.gru."""
+    return _sequence(lib.snn_tensor_gru, 2, input, [hx], params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first, lengths)
+
+
+def rnn_tanh(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
+             batch_first=False, lengths=None):
+    """(output, h_n), as torch._VF.rnn_tanh."""
+    return _sequence(lib.snn_tensor_rnn, 2, input, [hx], params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first, lengths, "tanh")
+
+
+def rnn_relu(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
+             batch_first=False, lengths=None):
+    """(output, h_n), as torch._VF.rnn_relu."""
+    return _sequence(lib.snn_tensor_rnn, 2, input, [hx], params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first, lengths, "relu")
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """(h', c') for hx = (h, c) or None."""
+    h, c = hx if hx is not None else (None, None)
+    oh, oc = ctypes.c_void_p(), ctypes.c_void_p()
+    check(lib.snn_tensor_lstm_cell(ctypes.byref(oh), ctypes.byref(oc), input._h, _handle(h), _handle(c), w_ih._h,
+                                   w_hh._h, _handle(b_ih), _handle(b_hh)))
+    return Tensor._wrap(oh.value), Tensor._wrap(oc.value)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return _new(lib.snn_tensor_gru_cell, input._h, _handle(hx), w_ih._h, w_hh._h, _handle(b_ih), _handle(b_hh))
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return _new(lib.snn_tensor_rnn_cell, input._h, _handle(hx), w_ih._h, w_hh._h, _handle(b_ih), _handle(b_hh), 0)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return _new(lib.snn_tensor_rnn_cell, input._h, _handle(hx), w_ih._h, w_hh._h, _handle(b_ih), _handle(b_hh), 1)
+
+
+def embedding(input, weight, padding_idx=None):
+    """torch.nn.functional.embedding: weight[input]; padding_idx may count from the end."""
+    if not isinstance(input, Tensor):
+        input = tensor(input, dtype=int64)
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    return _new(lib.snn_tensor_embedding, input._h, weight._h, -1 if padding_idx is None else int(padding_idx))

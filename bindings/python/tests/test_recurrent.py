@@ -1,0 +1,184 @@
+"""swiftnn.nn's recurrent layers as a PyTorch user writes them: constructor arguments, forward
+signatures and return structures, lengths= for padded batches, a PyTorch nn.LSTM state dict
+(Tests/golden/lstm_torch_state.safetensors, written by tools/gen_lstm_torch_state.py) giving
+PyTorch's outputs, checkpoints, a small training loop with truncated BPTT, embedding, and
+errors as exceptions."""
+import os
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+import swiftnn
+from swiftnn import nn
+from swiftnn._lib import check, lib
+from swiftnn.nn import recurrent as R
+from conftest import GOLDEN
+
+TORCH_STATE = os.path.join(GOLDEN, "lstm_torch_state.safetensors")
+
+
+def test_parameters_have_pytorch_names_order_and_shapes():
+    m = nn.LSTM(5, 6, num_layers=2, bidirectional=True)
+    names = [f"{w}_l{l}{s}" for l in range(2) for s in ("", "_reverse") for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    assert list(m.state_dict()) == names
+    assert [n for n, _ in m.named_parameters()] == names
+    assert tuple(m.weight_ih_l1_reverse.shape) == (24, 12) and m.weight_ih_l1_reverse.requires_grad
+    assert (m.input_size, m.hidden_size, m.num_layers, m.bidirectional, m.batch_first) == (5, 6, 2, True, False)
+    assert list(nn.GRUCell(3, 4).state_dict()) == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert list(nn.RNN(3, 4, bias=False).state_dict()) == ["weight_ih_l0", "weight_hh_l0"]
+    assert "LSTM(5, 6, num_layers=2, bidirectional=True)" in repr(m)
+
+
+def test_a_pytorch_lstm_state_dict_gives_pytorchs_outputs():
+    f = load_file(TORCH_STATE)
+    m = nn.LSTM(5, 6, num_layers=2, bidirectional=True)
+    m.load_state_dict({k: f[k] for k in m.state_dict()})
+    x, h0, c0 = (swiftnn.from_numpy(f[k]) for k in ("input", "h0", "c0"))
+    for prefix, kwargs in (("out", {}), ("packed", {"lengths": f["lengths"]})):
+        out, (h, c) = m(x, (h0, c0), **kwargs)
+        for got, key in ((out, "output"), (h, "h_n"), (c, "c_n")):
+            np.testing.assert_allclose(got.numpy(), f[f"{prefix}.{key}"], rtol=1e-4, atol=1e-5, err_msg=f"{prefix}.{key}")
+
+
+def test_forward_signatures_and_shapes():
+    x = swiftnn.randn(5, 3, 4)
+    out, (h, c) = nn.LSTM(4, 6)(x)
+    assert tuple(out.shape) == (5, 3, 6) and tuple(h.shape) == (1, 3, 6) and tuple(c.shape) == (1, 3, 6)
+    out, h = nn.GRU(4, 6, num_layers=2, batch_first=True, bidirectional=True)(swiftnn.randn(3, 5, 4))
+    assert tuple(out.shape) == (3, 5, 12) and tuple(h.shape) == (4, 3, 6)
+    rnn = nn.RNN(4, 6, nonlinearity="relu")
+    out, h = rnn(x, swiftnn.zeros(1, 3, 6))
+    assert tuple(out.shape) == (5, 3, 6) and float(out.numpy().min()) >= 0
+    out, h = rnn(swiftnn.randn(5, 4))  # unbatched
+    assert tuple(out.shape) == (5, 6) and tuple(h.shape) == (1, 6)
+    h1, c1 = nn.LSTMCell(4, 6)(swiftnn.randn(3, 4), (swiftnn.zeros(3, 6), swiftnn.zeros(3, 6)))
+    assert tuple(h1.shape) == (3, 6) and tuple(c1.shape) == (3, 6)
+    assert tuple(nn.GRUCell(4, 6)(swiftnn.randn(3, 4)).shape) == (3, 6)
+    assert tuple(nn.RNNCell(4, 6, nonlinearity="relu")(swiftnn.randn(4)).shape) == (6,)
+
+
+def test_lengths_mask_padded_steps():
+    m = nn.GRU(2, 3, batch_first=True)
+    x = np.random.default_rng(0).standard_normal((2, 4, 2)).astype(np.float32)
+    out, h = m(swiftnn.from_numpy(x), lengths=[4, 2])
+    o = out.numpy()
+    assert np.all(o[1, 2:] == 0), "steps past a sequence's length output zeros"
+    # h_n of the short sequence is its state after its last valid step, as if it were alone
+    alone, h_alone = m(swiftnn.from_numpy(x[1:2, :2]))
+    np.testing.assert_allclose(h.numpy()[0, 1], h_alone.numpy()[0, 0], rtol=1e-6)
+    np.testing.assert_allclose(o[1, :2], alone.numpy()[0], rtol=1e-6)
+
+
+def test_functional_forms_take_weights_as_tensors():
+    m = nn.LSTM(3, 4)
+    x = swiftnn.randn(5, 2, 3)
+    params = list(m.parameters())
+    out, h, c = R.lstm(x, None, params)
+    ref, (rh, rc) = m(x)
+    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+    h1, c1 = R.lstm_cell(swiftnn.randn(2, 3), None, *params)
+    assert tuple(h1.shape) == (2, 4)
+
+
+def test_checkpoints_rebuild_recurrent_models(tmp_path):
+    for m in (nn.LSTM(3, 4, num_layers=2, batch_first=True, dropout=0.5), nn.GRU(3, 2, bidirectional=True),
+              nn.RNN(3, 2, nonlinearity="relu", batch_first=True)):
+        m.eval()
+        nn.save_model(m, tmp_path / "m.safetensors")
+        back = nn.load_model(tmp_path / "m.safetensors").eval()  # loaded models start in training mode
+        assert type(back) is type(m)
+        assert (back.hidden_size, back.batch_first, back.bidirectional) == (m.hidden_size, m.batch_first, m.bidirectional)
+        x = swiftnn.randn(2, 5, 3)
+        with swiftnn.no_grad():
+            np.testing.assert_array_equal(back(x)[0].numpy(), m(x)[0].numpy())
+    e = nn.Embedding(6, 2, padding_idx=-1)
+    nn.save_model(e, tmp_path / "e.safetensors")
+    back = nn.load_model(tmp_path / "e.safetensors")
+    assert back.padding_idx == 5 and back.num_embeddings == 6
+
+
+def _sgd(params, lr):
+    with swiftnn.no_grad():
+        for p in params:
+            new = p - p.grad * lr  # referenced until the call returns
+            check(lib.snn_tensor_copy_(p._h, new._h))
+            p.grad = None
+
+
+def test_training_with_truncated_bptt_learns_a_leaky_running_sum():
+    """Predict y_t = y_{t-1} / 2 + x_t from a scalar stream, trained in chunks of 10 steps with
+    the state carried over (detached) between chunks: the loss must fall well below its start."""
+    swiftnn.manual_seed(0)
+    lstm, head = nn.LSTM(1, 8), nn.LSTM(8, 1)  # a 1-unit LSTM as the readout keeps this test recurrent-only
+    rng = np.random.default_rng(1)
+    stream = rng.uniform(-0.5, 0.5, (60, 4, 1)).astype(np.float32)
+    target = np.zeros_like(stream)
+    acc = np.zeros((4, 1), np.float32)
+    for t in range(60):
+        acc = 0.5 * acc + stream[t]
+        target[t] = acc
+    params = list(lstm.parameters()) + list(head.parameters())
+    losses = []
+    for epoch in range(30):
+        state, state2, total = None, None, 0.0
+        for t0 in range(0, 60, 10):
+            out, state = lstm(swiftnn.from_numpy(stream[t0:t0 + 10]), state)
+            y, state2 = head(out, state2)
+            diff = y - swiftnn.from_numpy(target[t0:t0 + 10])
+            loss = (diff * diff).mean()
+            loss.backward()
+            _sgd(params, 0.5)
+            state = tuple(s.detach() for s in state)  # truncate BPTT at the chunk boundary
+            state2 = tuple(s.detach() for s in state2)
+            total += loss.item()
+        losses.append(total)
+    assert losses[-1] < 0.3 * losses[0], losses
+
+
+def test_embedding_like_pytorch():
+    e = nn.Embedding(10, 3, padding_idx=-2)
+    assert e.padding_idx == 8 and np.all(e.weight.numpy()[8] == 0)
+    out = e(swiftnn.tensor([[1, 8, 1]]))
+    assert tuple(out.shape) == (1, 3, 3)
+    out.sum().backward()
+    g = e.weight.grad.numpy()
+    assert np.all(g[1] == 2) and np.all(g[8] == 0)
+    with pytest.raises(IndexError, match="index 10"):
+        e(swiftnn.tensor([10]))
+    w = np.arange(6, dtype=np.float32).reshape(3, 2)
+    f = nn.Embedding.from_pretrained(w)
+    assert not f.weight.requires_grad
+    np.testing.assert_array_equal(f(swiftnn.tensor([2, 0])).numpy(), w[[2, 0]])
+    np.testing.assert_array_equal(R.embedding(swiftnn.tensor([1]), swiftnn.from_numpy(w), padding_idx=-1).numpy(), w[[1]])
+
+
+def test_errors_are_exceptions_with_messages():
+    m = nn.LSTM(3, 4)
+    x = swiftnn.randn(5, 2, 3)
+    with pytest.raises(swiftnn.ShapeError, match="h0 must have shape"):
+        m(x, (swiftnn.zeros(1, 3, 4), swiftnn.zeros(1, 3, 4)))
+    with pytest.raises(IndexError, match="lengths"):
+        m(x, lengths=[6, 1])
+    with pytest.raises(swiftnn.ShapeError, match="input must be"):
+        m(swiftnn.randn(2))
+    with pytest.raises(ValueError):
+        nn.LSTM(0, 4)
+    with pytest.raises(ValueError):
+        nn.RNN(3, 4, nonlinearity="sigmoid")
+
+
+def test_no_handles_leak():
+    m = nn.LSTM(3, 4, num_layers=2)
+    x = swiftnn.randn(5, 2, 3)
+    out, (h, c) = m(x)
+    out.sum().backward()
+    del out, h, c
+    m.zero_grad()
+    before = swiftnn.live_handles()
+    for _ in range(3):
+        out, (h, c) = m(x, lengths=[5, 3])
+        out.sum().backward()
+        del out, h, c
+        m.zero_grad()
+    assert swiftnn.live_handles() == before
