@@ -169,9 +169,10 @@ def test_lstm_in_swiftnn_gives_torchs_output(tmp_path):
     out, _ = convert(tmp_path, "lstm_zip")
     lstm = nn.LSTM(8, 16, num_layers=2)
     lstm.load_state_dict(swiftnn.load(str(out)))
-    res = lstm(swiftnn.from_numpy(REF["lstm_input"]))
-    output = res[0] if isinstance(res, tuple) else res
-    np.testing.assert_allclose(output.numpy(), REF["lstm_output"], rtol=0, atol=1e-5)
+    lstm.eval()
+    output, (h_n, c_n) = lstm(swiftnn.from_numpy(REF["lstm_input"]))   # PyTorch's signature
+    for got, want in ((output, "lstm_output"), (h_n, "lstm_h_n"), (c_n, "lstm_c_n")):
+        np.testing.assert_allclose(got.numpy(), REF[want], rtol=0, atol=1e-5, err_msg=want)
 
 
 def test_cli_lists_tensors_and_writes_the_file(tmp_path):
