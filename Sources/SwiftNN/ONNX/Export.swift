@@ -25,6 +25,11 @@ public enum ONNXExport {
         try File.writeAtomically(path, [m.encode()])
     }
 
+    /// Writes `model` to `path` atomically (a temporary file renamed into place).
+    public static func write(_ model: ONNXModel, to path: String) throws {
+        try File.writeAtomically(path, [model.encode()])
+    }
+
     /// The ONNX model of `module` traced on `exampleInputs`.
     public static func model(_ module: Module, exampleInputs: [Tensor], options: ONNXExportOptions = ONNXExportOptions()) throws -> ONNXModel {
         var training: [String] = []
