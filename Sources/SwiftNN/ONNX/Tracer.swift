@@ -31,10 +31,14 @@ public struct TraceRecord {
 /// Records the engine ops called on the thread that began it, until `end()`. The records keep
 /// every tensor they mention alive, so tensor identity stays meaningful for the whole trace.
 public final class Tracer: @unchecked Sendable {
-    public private(set) var records: [TraceRecord] = []
-    /// False once ended; a stopped tracer records nothing more.
-    public private(set) var isActive = true
+    private var recorded: [TraceRecord] = []
+    private var active = true
     private let lock = Lock()
+
+    /// The ops recorded so far, in call order (a topological order of the traced graph).
+    public var records: [TraceRecord] { lock.withLock { recorded } }
+    /// False once ended; a stopped tracer records nothing more.
+    public var isActive: Bool { lock.withLock { active } }
 
     /// The active tracer of this thread, held as a retained pointer (no allocation per read).
     nonisolated(unsafe) static let key: pthread_key_t = {
@@ -66,7 +70,7 @@ public final class Tracer: @unchecked Sendable {
 
     /// Stops recording. May be called from any thread and more than once.
     public func end() {
-        lock.withLock { isActive = false }
+        lock.withLock { active = false }
         if Tracer.current === self { detachFromThread() }
     }
 
@@ -86,12 +90,12 @@ public final class Tracer: @unchecked Sendable {
     }
 
     func append(_ r: TraceRecord) {
-        guard isActive else {
-            // Ended from another thread: let go of this thread's slot on its next op.
-            detachFromThread()
-            return
+        let added = lock.withLock { () -> Bool in
+            if active { recorded.append(r) }
+            return active
         }
-        records.append(r)
+        // Ended from another thread: let go of this thread's slot on its next op.
+        if !added { detachFromThread() }
     }
 }
 
