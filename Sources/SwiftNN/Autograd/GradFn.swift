@@ -41,6 +41,6 @@ extension Tensor {
 
     /// A tensor sharing storage with this one, cut off from the graph.
     public func detach() -> Tensor {
-        view(as: shape)
+        view(as: shape).traced("detach", [self])
     }
 }

@@ -107,7 +107,7 @@ public final class Tensor: @unchecked Sendable {
     public func clone() throws -> Tensor {
         let t = try Tensor(empty: shape, dtype: dtype, zeroed: false, "clone")
         if count > 0 { t.storage.raw.copyMemory(from: storage.raw + offset * dtype.byteSize, byteCount: count * dtype.byteSize) }
-        return t
+        return t.traced("clone", [self])
     }
 
     func requireFloat(_ fn: String, _ what: String = "input") throws {

@@ -87,7 +87,9 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     var inputs = [input]
     if let weight { inputs.append(weight) }
     if let bias { inputs.append(bias) }
-    return out.recorded("NativeBatchNormBackward", inputs) { g in
+    return out.traced("batch_norm", [input, runningMean, runningVar, weight, bias],
+                      [("training", .bool(training)), ("momentum", .float(momentum)), ("eps", .float(eps))])
+        .recorded("NativeBatchNormBackward", inputs) { g in
         // forward: out = (x - mean) * invstd * weight + bias, mean and invstd from the batch in training
         let bwd = "batch_norm_backward"
         let sumG = try DoubleScratch(c, bwd), sumGX = try DoubleScratch(c, bwd)

@@ -182,7 +182,9 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, fn)
     let out = input.rank == 3 ? out4.view(as: Array(plan.outShape.dropFirst())) : out4
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-    return out.recorded("ConvolutionBackward", inputs) { g in
+    return out.traced("conv2d", [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
+                                                      ("dilation", .pair(dilation)), ("groups", .int(groups))])
+        .recorded("ConvolutionBackward", inputs) { g in
         // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
         let bwd = "conv2d_backward"
         let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: true, bwd) : nil

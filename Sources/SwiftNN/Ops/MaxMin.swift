@@ -61,6 +61,7 @@ func extremeWithIndices(_ t: Tensor, dim: Int, keepdim: Bool, largest: Bool, _ f
     let d = try wrapDim(dim, t.rank, fn)
     let (values, indices) = try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn)
     let layout = DimLayout(t.shape, d)
+    trace(largest ? "max" : "min", [t], [values, indices], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
     values.recorded(largest ? "MaxBackward" : "MinBackward", [t]) { g in
         // forward: values[j] = x[o, indices[j], i]  =>  dx[o, indices[j], i] = g[j], 0 elsewhere
         let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn + "_backward")
@@ -96,7 +97,7 @@ func extremeOverDims(_ t: Tensor, _ dims: [Int], keepdim: Bool, largest: Bool, _
         po[r] = best
     }
     let y = out.detach()
-    return out.recorded(largest ? "AmaxBackward" : "AminBackward", [t]) { g in
+    return out.traced(largest ? "amax" : "amin", [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded(largest ? "AmaxBackward" : "AminBackward", [t]) { g in
         // forward: out[r] = max_k row[r][k]  =>  g[r] split evenly between the k where row[r][k] == out[r]
         let gr = try Tensor(empty: [rows.count, n], dtype: .float32, zeroed: false, fn + "_backward")
         let pg = g.floats, pd = gr.floats, py = y.floats
@@ -133,6 +134,7 @@ func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: St
     if let dim {
         let d = try wrapDim(dim, t.rank, fn)
         return try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn).indices
+            .traced(largest ? "argmax" : "argmin", [t], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
     }
     // No dim: the index into the flattened tensor.
     guard t.count > 0 else {
@@ -145,6 +147,7 @@ func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: St
         index = k
     }
     return try Tensor(int64: [Int64(index)], shape: keepdim ? [Int](repeating: 1, count: t.rank) : [])
+        .traced(largest ? "argmax" : "argmin", [t], [("dim", .none), ("keepdim", .bool(keepdim))])
 }
 
 /// torch.argmax(t, dim, keepdim): index of the (first) largest element along `dim`, or into

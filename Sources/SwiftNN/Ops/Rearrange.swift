@@ -33,7 +33,7 @@ public func transpose(_ t: Tensor, _ dim0: Int, _ dim1: Int) throws -> Tensor {
     var perm = Array(0..<t.rank)
     if t.rank > 0 { perm.swapAt(a, b) }
     let out = try permuted(t, perm, fn)
-    return out.recorded("TransposeBackward", [t]) { g in
+    return out.traced("transpose", [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t]) { g in
         // forward: out = t.transpose(dim0, dim1); a swap is its own inverse
         [try permuted(g, perm, "transpose_backward")]
     }
@@ -58,7 +58,7 @@ public func permute(_ t: Tensor, _ dims: [Int]) throws -> Tensor {
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
     let out = try permuted(t, perm, fn)
-    return out.recorded("PermuteBackward", [t]) { g in
+    return out.traced("permute", [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t]) { g in
         // forward: out = t.permute(dims)  =>  grad = g.permute(inverse of dims)
         [try permuted(g, inverse, "permute_backward")]
     }
@@ -100,7 +100,7 @@ public func expand(_ t: Tensor, to shape: [Int]) throws -> Tensor {
             copyStrided(target, from: t, 0, broadcastStrides(t.shape, to: target), to: out, 0, contiguousStrides(target))
         }
     }
-    return out.recorded("ExpandBackward", [t]) { g in
+    return out.traced("expand", [t]).recorded("ExpandBackward", [t]) { g in
         // forward: out = t.expand(shape)  =>  grad = g summed over the repeated dimensions
         [try sumToShape(g, t.shape)]
     }

@@ -16,7 +16,7 @@ public func softmax(_ t: Tensor, dim: Int) throws -> Tensor {
     let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
     softmaxForward(t.floats, out.floats, outer: l.outer, n: l.n, inner: l.inner, log: false)
     let y = out.detach()  // the saved output (a detached view: no reference cycle through out)
-    return out.recorded("SoftmaxBackward", [t]) { g in
+    return out.traced("softmax", [t], [("dim", .int(dim))]).recorded("SoftmaxBackward", [t]) { g in
         // forward: y = exp(x - max) / sum(exp(x - max))  =>  dx = y * (g - sum(g * y))
         let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, "softmax_backward")
         softmaxBackward(y.floats, g.floats, dx.floats, outer: l.outer, n: l.n, inner: l.inner, log: false)
@@ -31,7 +31,7 @@ public func logSoftmax(_ t: Tensor, dim: Int) throws -> Tensor {
     let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
     softmaxForward(t.floats, out.floats, outer: l.outer, n: l.n, inner: l.inner, log: true)
     let y = out.detach()
-    return out.recorded("LogSoftmaxBackward", [t]) { g in
+    return out.traced("log_softmax", [t], [("dim", .int(dim))]).recorded("LogSoftmaxBackward", [t]) { g in
         // forward: y = x - max - log(sum(exp(x - max)))  =>  dx = g - exp(y) * sum(g)
         let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, "log_softmax_backward")
         softmaxBackward(y.floats, g.floats, dx.floats, outer: l.outer, n: l.n, inner: l.inner, log: true)
@@ -50,7 +50,7 @@ public func logsumexp(_ t: Tensor, dims: [Int], keepdim: Bool = false) throws ->
     let out = try Tensor(empty: reducedShape(t.shape, ds, keepdim: keepdim), dtype: .float32, zeroed: false, fn)
     logSumExp(rows.data.floats, out.floats, outer: rows.count, n: rows.n, inner: 1)
     let y = out.detach()
-    return out.recorded("LogsumexpBackward", [t]) { g in
+    return out.traced("logsumexp", [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("LogsumexpBackward", [t]) { g in
         // forward: out = log(sum(exp(x)))  =>  dx = g * exp(x - out)
         let gr = try Tensor(empty: [rows.count, rows.n], dtype: .float32, zeroed: false, "logsumexp_backward")
         logSumExpBackward(rows.data.floats, y.floats, g.floats, gr.floats, rows: rows.count, n: rows.n)

@@ -69,7 +69,7 @@ func inferShape(_ shape: [Int], count: Int, of input: [Int], _ fn: String) throw
 /// The element counts must agree. The result shares storage with `t`.
 public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
     let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "reshape"))
-    return out.recorded("ViewBackward", [t]) { g in
+    return out.traced("reshape", [t]).recorded("ViewBackward", [t]) { g in
         // forward: out = t.reshape(shape), the same elements in the same order
         [g.view(as: t.shape)]
     }
@@ -78,7 +78,7 @@ public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
 /// Tensor.view: identical to `reshape` (every tensor is contiguous, so every reshape is a view).
 public func view(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
     let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "view"))
-    return out.recorded("ViewBackward", [t]) { g in
+    return out.traced("view", [t]).recorded("ViewBackward", [t]) { g in
         // forward: out = t.view(shape), the same elements in the same order
         [g.view(as: t.shape)]
     }
@@ -94,7 +94,7 @@ public func flatten(_ t: Tensor, startDim: Int = 0, endDim: Int = -1) throws -> 
     let shape = t.rank == 0 ? [1]
         : Array(t.shape[..<s]) + [try elementCount(Array(t.shape[s...e]), fn)] + Array(t.shape[(e + 1)...])
     let out = t.view(as: shape)
-    return out.recorded("FlattenBackward", [t]) { g in
+    return out.traced("flatten", [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t]) { g in
         // forward: out = t.flatten(start_dim, end_dim), the same elements in the same order
         [g.view(as: t.shape)]
     }
@@ -112,7 +112,8 @@ public func squeeze(_ t: Tensor, dims: [Int] = []) throws -> Tensor {
     }
     let shape = t.shape.indices.filter { t.shape[$0] != 1 || (!dims.isEmpty && !listed.contains($0)) }.map { t.shape[$0] }
     let out = t.view(as: shape)
-    return out.recorded("SqueezeBackward", [t]) { g in
+    let removed = t.shape.indices.filter { t.shape[$0] == 1 && (dims.isEmpty || listed.contains($0)) }
+    return out.traced("squeeze", [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t]) { g in
         // forward: out = t.squeeze(dims), size-1 dimensions removed
         [g.view(as: t.shape)]
     }
@@ -129,7 +130,7 @@ public func unsqueeze(_ t: Tensor, dim: Int) throws -> Tensor {
     shape.insert(1, at: d)
     try checkResultRank(shape.count, fn, shape)
     let out = t.view(as: shape)
-    return out.recorded("UnsqueezeBackward", [t]) { g in
+    return out.traced("unsqueeze", [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t]) { g in
         // forward: out = t.unsqueeze(dim), a size-1 dimension inserted
         [g.view(as: t.shape)]
     }

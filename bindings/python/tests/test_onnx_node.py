@@ -1,0 +1,118 @@
+"""The ONNX backend conformance node tests (from the onnx==1.22.0 wheel, fetched by
+tools/fetch_onnx_node_tests.sh into data/onnx-node-tests/node) through swiftnn.onnx.load.
+
+Selected: the tests whose nodes are all ops SwiftNN imports and whose graph inputs and outputs
+are float32 or int64 tensors (the engine's dtypes). Each runs in a child process (a crash fails
+its test instead of pytest), with onnx's tolerance (rtol 1e-3, atol 1e-7). The report, passed
+/ selected and every failure with its reason, goes to build/onnx_node_tests.txt; the test
+fails if the pass rate drops below the one measured when it was written."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import onnx
+import pytest
+
+from conftest import REPO
+
+NODE_DIR = os.environ.get("SWIFTNN_ONNX_NODE_TESTS", os.path.join(REPO, "data", "onnx-node-tests", "node"))
+REPORT = os.path.join(REPO, "build", "onnx_node_tests.txt")
+CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_node_child.py")
+MIN_PASS_RATE = 0.97  # measured 534 / 549 = 0.973 (onnx 1.22.0 data); see the report
+
+# The ops of Sources/SwiftNN/ONNX/ImportOps.swift (onnxImportOps).
+SUPPORTED = {
+    "Identity", "Constant", "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "Gemm", "Relu", "LeakyRelu",
+    "Tanh", "Sigmoid", "Exp", "Log", "Sqrt", "Abs", "Neg", "Reciprocal", "Clip", "Softmax", "LogSoftmax",
+    "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
+    "Dropout", "Reshape", "Flatten", "Transpose", "Concat", "Squeeze", "Unsqueeze", "Slice", "Gather",
+    "Shape", "Size", "Expand", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceLogSumExp",
+    "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ArgMax", "ArgMin", "Sum", "Mean",
+    "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "PRelu", "Mish", "Gelu",
+    "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Floor",
+    "Ceil", "Round", "Sign", "Erf", "LayerNormalization", "InstanceNormalization", "ConstantOfShape",
+    "Range", "Tile", "Split", "Pad", "Cast",
+}
+ENGINE_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64}
+
+
+def _tensor_types_ok(values):
+    for v in values:
+        if not v.type.HasField("tensor_type") or v.type.tensor_type.elem_type not in ENGINE_TYPES:
+            return False
+    return True
+
+
+def select():
+    selected, by_op, by_type = [], 0, 0
+    for name in sorted(os.listdir(NODE_DIR)):
+        path = os.path.join(NODE_DIR, name, "model.onnx")
+        if not os.path.exists(path):
+            continue
+        g = onnx.load(path, load_external_data=False).graph
+        if not all(n.op_type in SUPPORTED and n.domain in ("", "ai.onnx") for n in g.node):
+            by_op += 1
+            continue
+        if not (_tensor_types_ok(g.input) and _tensor_types_ok(g.output)):
+            by_type += 1
+            continue
+        selected.append(name)
+    return selected, by_op, by_type
+
+
+def run_children(names, chunks=2):
+    results = {}
+    import swiftnn
+    pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(swiftnn.__file__)))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [pkg_root, env.get("PYTHONPATH")] if p)
+    queue = list(names)
+    while queue:
+        p = subprocess.run([sys.executable, CHILD, NODE_DIR, *queue], capture_output=True, env=env, timeout=1800)
+        current = None
+        for line in p.stdout.decode("utf-8", "replace").splitlines():
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev["ev"] == "start":
+                current = ev["test"]
+            else:
+                results[ev["test"]] = (ev["ok"], ev["why"])
+                current = None
+        if p.returncode == 0:
+            break
+        how = f"killed by {signal.Signals(-p.returncode).name}" if p.returncode < 0 else f"exit status {p.returncode}"
+        tail = p.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        if current is None:  # died outside any test (the child could not start): stop here
+            raise AssertionError(f"the node-test child process {how}: {' '.join(tail)}")
+        crashed = current
+        results[crashed] = (False, f"CRASH: the process {how} " + " ".join(tail))
+        queue = queue[queue.index(crashed) + 1:]
+    return results
+
+
+def test_onnx_backend_node_tests():
+    if not os.path.isdir(NODE_DIR):
+        pytest.skip(f"no ONNX node tests in {NODE_DIR}: run tools/fetch_onnx_node_tests.sh (tools/setup.sh does)")
+    total = len([n for n in os.listdir(NODE_DIR) if os.path.isdir(os.path.join(NODE_DIR, n))])
+    names, by_op, by_type = select()
+    results = run_children(names)
+    passed = [n for n in names if results.get(n, (False, ""))[0]]
+    failed = [n for n in names if not results.get(n, (False, "no result"))[0]]
+    rate = len(passed) / max(len(names), 1)
+    lines = [f"ONNX backend node tests (onnx 1.22.0 data): {len(passed)} passed / {len(names)} selected "
+             f"({100 * rate:.1f}%) of {total}",
+             f"not selected: {by_op} use ops SwiftNN does not import, {by_type} have inputs or outputs "
+             "that are not float32/int64 tensors", "", "failures:"]
+    lines += [f"  {n}: {results.get(n, (False, 'no result'))[1]}" for n in failed]
+    lines += ["", "passed:"] + [f"  {n}" for n in passed]
+    os.makedirs(os.path.dirname(REPORT), exist_ok=True)
+    with open(REPORT, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines[:2]))
+    crashes = [n for n in failed if results.get(n, (False, ""))[1].startswith("CRASH")]
+    assert not crashes, f"node tests crashed the process: {crashes} (see {REPORT})"
+    assert rate >= MIN_PASS_RATE, f"{len(passed)}/{len(names)} passed ({rate:.3f} < {MIN_PASS_RATE}); see {REPORT}"

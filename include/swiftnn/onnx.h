@@ -1,0 +1,85 @@
+/*
+ * swiftnn/onnx.h -- ONNX export (by tracing) and import. Included by swiftnn.h.
+ *
+ * Export
+ * ------
+ * SwiftNN exports by tracing: while a trace is recording on a thread, every engine op called on
+ * that thread (snn_tensor_add, snn_tensor_conv2d, module forwards, ...) is recorded with its
+ * input and output tensors and its arguments. An export turns the ops that the outputs depend
+ * on into an ONNX graph:
+ *   - IR version 8, opset 17 (read by onnxruntime, OpenCV DNN, TensorRT and others);
+ *   - one graph input per traced input, whose dimension 0 is the symbolic "batch", so the
+ *     file runs on any batch size (other sizes are fixed at their traced values);
+ *   - parameters and buffers as initializers (raw little-endian data) named by their
+ *     state-dict keys ("0.weight", "conv1.bias", "bn.running_mean"); any other tensor an op
+ *     read (a 0-d scalar from host arithmetic, a constant mask) becomes a constant initializer;
+ *   - nodes in the order the ops ran. linear is Gemm (transB = 1) on 2-D inputs, MatMul + Add
+ *     otherwise; conv2d is Conv (pads [h_begin, w_begin, h_end, w_end]); max/avg pooling are
+ *     MaxPool/AveragePool; adaptive average pooling to 1x1 is GlobalAveragePool (to sizes
+ *     dividing the input, AveragePool); batch norm in eval is BatchNormalization; dropout in
+ *     eval is nothing; relu6 is Clip(0, 6); reshape/view/flatten keep the batch dynamic.
+ * Training-only ops (dropout in training mode, batch norm on batch statistics) and ops without
+ * an ONNX equivalent (losses, max-pool indices, avg_pool2d's divisor_override, adaptive pooling
+ * to sizes that do not divide the input) fail with a message naming the op: put the model in
+ * eval mode (snn_module_train(m, false)) first. Python-side arithmetic that never reaches the
+ * engine (say, reading a value with item() and branching on it) is baked in as traced.
+ *
+ * Import
+ * ------
+ * snn_onnx_load returns an snn_module that runs the graph with engine ops (float32 and int64;
+ * float16/double/bfloat16 data is converted to float32, integer and bool data to int64). Run it
+ * with snn_module_forward (one input, one output) or snn_module_forward_multi (inputs in graph
+ * order, see snn_onnx_input_name). Its initializers are its buffers (snn_module_state_dict).
+ * Loading checks everything: a truncated or corrupt file, a tensor whose data does not match
+ * its dims, an unknown data type, a node input defined nowhere (or only later: nodes must be
+ * in topological order, so a cycle is an error too) give SNN_ERR_FORMAT; an op, attribute or
+ * attribute value SwiftNN does not implement gives SNN_ERR_UNSUPPORTED. Messages name the node,
+ * its op and the field. Shapes are checked when the model runs.
+ *
+ * Handles: snn_onnx_trace is freed with snn_onnx_trace_free; modules from snn_onnx_load with
+ * snn_module_free. A trace records on the thread that began it only; one trace at a time per
+ * thread. Functions returning SNN_ERR_* leave out-pointers NULL.
+ */
+
+typedef struct snn_onnx_trace snn_onnx_trace;
+
+/* Traces m on example_input (in eval mode: fails with SNN_ERR_INVALID_ARGUMENT naming any
+ * Dropout or BatchNorm left in training mode; gradients are not recorded) and writes the ONNX
+ * file to path (atomically). The input is "input", the outputs "output" ("output_0", ... for
+ * several). The module runs once. */
+snn_status snn_onnx_export(const snn_module *m, const snn_tensor *example_input, const char *path);
+
+/* Starts recording the ops called on this thread. SNN_ERR_INVALID_ARGUMENT if this thread is
+ * already recording. */
+snn_status snn_onnx_trace_begin(snn_onnx_trace **out);
+
+/* Stops recording (also done by snn_onnx_trace_export and snn_onnx_trace_free). */
+snn_status snn_onnx_trace_end(snn_onnx_trace *tr);
+
+/* Stops recording and writes the graph computing `outputs` from `inputs` by the recorded ops.
+ * input_names / output_names: NULL for the defaults ("input", "output", or numbered), else
+ * n_inputs / n_outputs distinct non-empty names. names: NULL, or a map (for example a module's
+ * snn_module_state_dict) whose keys name the parameters and buffers used. Fails if an output
+ * was not computed from the inputs by engine ops during the trace. */
+snn_status snn_onnx_trace_export(snn_onnx_trace *tr, const snn_tensor *const *inputs, size_t n_inputs,
+                                 const char *const *input_names, const snn_tensor *const *outputs,
+                                 size_t n_outputs, const char *const *output_names,
+                                 const snn_tensor_map *names, const char *path);
+
+/* Number of ops recorded so far. */
+snn_status snn_onnx_trace_count(size_t *out, const snn_onnx_trace *tr);
+
+/* Releases a trace (ending it); NULL is a no-op. */
+snn_status snn_onnx_trace_free(snn_onnx_trace *tr);
+
+/* Loads an ONNX file as a module (see Import above). */
+snn_status snn_onnx_load(snn_module **out, const char *path);
+
+/* The inputs forward takes (graph inputs without an initializer) and the outputs it returns,
+ * in order; names are written as snn_module_type writes strings. m must come from
+ * snn_onnx_load (SNN_ERR_INVALID_ARGUMENT otherwise); index out of range is
+ * SNN_ERR_OUT_OF_RANGE. */
+snn_status snn_onnx_input_count(size_t *out, const snn_module *m);
+snn_status snn_onnx_input_name(char *buf, size_t capacity, size_t *out_len, const snn_module *m, size_t index);
+snn_status snn_onnx_output_count(size_t *out, const snn_module *m);
+snn_status snn_onnx_output_name(char *buf, size_t capacity, size_t *out_len, const snn_module *m, size_t index);
