@@ -1,8 +1,6 @@
-// C (+)= A B for the recurrent step products: few rows (the batch), a weight matrix B packed
-// once per sequence into panels of 16 columns, reused by every time step. OpenBLAS repacks B on
-// every call and reaches ~70 GFLOP/s on one core for [32 x 256] x [256 x 1024]; this 6x16
-// SIMD8 micro-kernel on packed panels reaches ~95. Each C element is one FMA chain over k in
-// order whatever the panel or row block, so results do not depend on how columns are split.
+// C (+)= A B for the recurrent products: B (a weight) packed once per sequence into 16-column
+// panels that every time step reuses, and a 6x16 SIMD8 micro-kernel: ~95 GFLOP/s on one core
+// for [32 x 256] x [256 x 1024], where OpenBLAS, repacking B on every call, reaches ~70.
 
 /// Floats needed to pack `n` columns of a K-row matrix: ceil(n / 16) panels of k x 16.
 public func packedPanelsCount(k: Int, n: Int) -> Int { (n &+ 15) / 16 &* 16 &* k }
@@ -35,7 +33,9 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
 /// C[m, n] = (accumulate ? C : 0) + A[m, k] B[k, n], B packed by `packPanels`. A[i, kk] is
 /// a[i * lda + kk * ka] (ka = 1 for row-major A; lda = 1, ka = its row length for a transposed
 /// one); row i of C is at c + i * ldc. Rows go in blocks of 48 (A's block stays in cache while
-/// every panel passes through it); within a block, groups of 6, then 4, then single rows.
+/// every panel passes through it); within a block, groups of 6, then 4, 2 and 1. Each C
+/// element is one FMA chain over k in order whatever its panel or row group, so results do not
+/// depend on how a caller splits the columns between workers.
 public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, ka: Int = 1, packed: UnsafePointer<Float>,
                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
     let panels = (n &+ 15) / 16

@@ -1,8 +1,6 @@
-// Fused per-time-step gate loops of the recurrent layers (RNN tanh/relu, LSTM, GRU): gate
-// nonlinearities, cell update and the saves for backward in one SIMD pass over each batch row,
-// and the matching backward passes. Each call handles the hidden units `columns` (a worker's
-// share, see StepTeam). Callers (Ops/RecurrentLayer.swift) validate every size and pointer;
-// row b of a matrix argument starts at `pointer + b * ld`.
+// Fused per-time-step gate loops of RNN (tanh/relu), LSTM and GRU, forward and backward: gate
+// nonlinearities, cell update and saves in one SIMD pass per batch row, for the hidden units one
+// worker owns. Callers validate every size; row b of a matrix starts at `pointer + b * ld`.
 
 /// The time step a gate loop works on.
 public struct RecurrentStep {

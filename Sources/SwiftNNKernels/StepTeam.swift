@@ -44,6 +44,19 @@ public final class StepTeam: @unchecked Sendable {
         pthread_mutex_init(runLock, nil)
         pthread_mutex_init(wakeLock, nil)
         pthread_cond_init(wake, nil)
+        // A forked child (a data-loader worker, say) has none of the helper threads: without
+        // this its first run would wait for them forever.
+        pthread_atfork(nil, nil) { StepTeam.shared.forgetHelpersAfterFork() }
+    }
+
+    /// In a fork's child, where only the forking thread exists: fresh locks, no helpers.
+    private func forgetHelpersAfterFork() {
+        pthread_mutex_init(runLock, nil)
+        pthread_mutex_init(wakeLock, nil)
+        pthread_cond_init(wake, nil)
+        helpers = 0
+        job = nil
+        jobWorkers = 0
     }
 
     /// Runs `body` on up to `workers` workers (the calling thread is worker 0) and returns when

@@ -1,7 +1,6 @@
-// Recurrent layers beyond the golden files: sizes that split over several workers against a
-// Double reference (forward and directional derivatives), the same bits whatever the worker
-// count, modules (PyTorch names, a PyTorch state dict, checkpoints, input forms, dropout),
-// truncated BPTT, embedding, the fast tanh/sigmoid, and argument validation.
+// Recurrent layers beyond the golden files: multi-worker sizes against a Double reference, the
+// same bits for any worker count, modules (PyTorch names, a PyTorch state dict, checkpoints,
+// input forms, dropout), truncated BPTT, embedding, fast tanh/sigmoid, argument validation.
 import Testing
 @testable import SwiftNN
 import SwiftNNKernels

@@ -1,10 +1,6 @@
 // The fused recurrent layer: one layer (one or two directions) of an RNN/LSTM/GRU over a whole
-// sequence, recorded as one autograd node whose pullback is the fused BPTT. Per direction: one
-// product for the input projection of all steps, then per step one product with W_hh and one
-// SIMD gate loop; backward per step: the gate loop, dh += dG W_hh, dx += dG W_ih and the
-// rank-B update of all weight and bias gradients. Products use weights packed once per call
-// (SwiftNNKernels/PackedGemm); every loop is split over the StepTeam's workers by hidden unit
-// with one barrier per step.
+// sequence as one autograd node whose pullback is the fused BPTT; per step one packed-weight
+// product and one SIMD gate loop, split over the StepTeam's workers by hidden unit.
 import CBLAS  // openblas_get_num_threads: the thread budget the user set
 import SwiftNNKernels
 
@@ -91,7 +87,12 @@ private struct Shared: @unchecked Sendable {
     init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }
 
-/// Runs one layer over the whole sequence. `x` has T*B*I elements in `geo`'s layout; `h0`, `c0`
+/// Runs one layer over the whole sequence. Per direction: one product for the input projection
+/// of all steps, then per step one product with W_hh and one gate loop; backward per step: the
+/// gate loop, dh += dG W_hh, dx += dG W_ih and the rank-B update of every weight and bias
+/// gradient. Products use weights packed once per call (SwiftNNKernels/PackedGemm).
+///
+/// `x` has T*B*I elements in `geo`'s layout; `h0`, `c0`
 /// (nil: zeros) have D*B*H; `lengths` (validated to 1...T) marks padded steps, which leave the
 /// state unchanged and output zeros. The three results are views of one packed tensor
 /// [output | h_n | c_n] that carries the recorded node. The caller validated every shape; the
@@ -114,7 +115,9 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
     let outCount = R * D * H
     let packed = try Tensor(empty: [outCount + stateCount * (lstm ? 2 : 1)], dtype: .float32, zeroed: false, fn)
     let out = packed.floats, hN = out + outCount, cN = hN + stateCount
-    // lengths as a buffer that outlives the workers' closures
+    // lengths as an int64 buffer that outlives the workers' closures; the kernels read it as
+    // Int, which is 64 bits on every platform the package builds for
+    guard MemoryLayout<Int>.size == 8 else { throw SNNError(.unsupported, "\(fn): needs a 64-bit platform") }
     let lengthsBuffer = try lengths.map { l -> Tensor in
         let t = try Tensor(empty: [l.count], dtype: .int64, zeroed: false, fn)
         for (i, v) in l.enumerated() { t.int64s[i] = Int64(v) }

@@ -182,3 +182,30 @@ def test_no_handles_leak():
         del out, h, c
         m.zero_grad()
     assert swiftnn.live_handles() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_recurrent_layers():
+    """The worker threads do not survive fork(); the child must start its own, not wait forever."""
+    import signal
+    import time
+    m = nn.LSTM(64, 72)  # big enough to split each step over the workers
+    x = swiftnn.randn(3, 16, 64)
+    m(x)  # the parent's workers exist now
+    pid = os.fork()
+    if pid == 0:
+        try:
+            out, _ = m(x)
+            os._exit(0 if tuple(out.shape) == (3, 16, 72) else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung in a recurrent forward")
