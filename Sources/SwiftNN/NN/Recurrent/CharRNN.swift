@@ -278,7 +278,8 @@ public final class CharRNN: Module {
 
 /// The sampler's copies of the weights and its state buffers, all preallocated: a step is
 /// L matrix-vector products into the gates (layer 0's input part is a table lookup), the
-/// fused LSTM gate kernel, and the head's matrix-vector product.
+/// fused LSTM gate kernel, and the head's matrix-vector product. The products are
+/// single-threaded SIMD (`matVec`): at batch 1, waking BLAS threads costs more than it saves.
 final class FusedSampler {
     let V: Int, H: Int, L: Int
     /// Layer 0: E W_ih0^T + b_ih0 + b_hh0 for each vocabulary entry, [V, 4H].
@@ -343,10 +344,10 @@ final class FusedSampler {
                 gates.update(from: table + k * G, count: G)
                 b = UnsafePointer(zeroBias)
             } else {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(G), Int32(H), 1, wih[l - 1], Int32(H), h + (l - 1) * H, 1, 0, gates, 1)
+                matVec(m: G, n: H, w: wih[l - 1], x: h + (l - 1) * H, y: gates, accumulate: false)
                 b = UnsafePointer(bias[l - 1])
             }
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(G), Int32(H), 1, whh[l], Int32(H), hl, 1, 1, gates, 1)
+            matVec(m: G, n: H, w: whh[l], x: hl, y: gates, accumulate: true)
             lstmForwardStep(s, gates: gates, ldGates: G, bias: b, hPrev: hl, hNext: hNext, c: cl, out: hl, ldOut: H,
                             savedH: nil, ldSavedH: H, prevC: nil, newC: nil, ldSaved: H)
         }
@@ -355,7 +356,7 @@ final class FusedSampler {
     /// Softmax(logits / T) of the top layer's h and an inverse-CDF draw with `uniform` in [0, 1).
     func draw(invTemperature: Float, uniform: Float) -> Int {
         logits.update(from: headB, count: V)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(V), Int32(H), 1, headW, Int32(H), h + (L - 1) * H, 1, 1, logits, 1)
+        matVec(m: V, n: H, w: headW, x: h + (L - 1) * H, y: logits, accumulate: true)
         var mx = -Float.infinity
         for v in 0..<V { mx = max(mx, logits[v]) }
         var sum: Float = 0
