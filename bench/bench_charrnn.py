@@ -13,7 +13,10 @@ side with PyTorch (CPU), both on 2 threads.
 Prints the ratios SwiftNN / PyTorch (> 1: SwiftNN is faster). Uses data/text/shakespeare.txt
 when present (`make data`), else a synthetic text with the same vocabulary size.
 
-    python3 bench/bench_charrnn.py [--steps 10] [--sample 2000] [--rounds 2]
+    python3 bench/bench_charrnn.py [--steps 10] [--sample 2000] [--rounds 2] [--threads 2]
+
+On a machine shared with other jobs (load above the core count) PyTorch's spinning thread
+pool collapses, which inflates the ratios; compare with --threads 1 and quote the load.
 """
 import argparse
 import ctypes
@@ -103,14 +106,15 @@ def main():
     ap.add_argument("--steps", type=int, default=10, help="training steps per timing")
     ap.add_argument("--sample", type=int, default=2000, help="characters per sampling timing")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="threads of both libraries (BLAS, intra-op)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
-    swiftnn.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    swiftnn.set_num_threads(args.threads)
     text = load_text()
     vocab = CharRNN.vocab_of(text)
     V = len(vocab)
     print(f"char-RNN: V={V}, embed {E}, LSTM {H} x {L} layers, batch {B} x {T} steps; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+          f"{args.threads} thread(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     # ---- training
     swiftnn.manual_seed(0)

@@ -92,13 +92,17 @@ def main():
         print(f"\rstep {p['global_step']}/{args.steps}  loss {p['bpc']:.3f} bpc  {p['chars_per_second']:.0f} chars/s"
               f"  elapsed {time.time() - start:.0f}s", end="", flush=True)
 
-    done = 0
+    done, pos = 0, 0
     while done < args.steps:
         k = min(args.eval_every, args.steps - done)
-        # One pass over the text holds many chunks; max_steps stops each call after k steps.
-        # (Each call restarts the streams at the text's start: fine for a demo, see the C example
-        # for one long call.)
-        losses += model.fit(train, seq_len=args.seq, batch_size=args.batch, epochs=1000, max_steps=k, lr=args.lr,
+        # Each call cuts its batch streams from the slice it is given, so consecutive calls
+        # take consecutive slices of k steps' worth of text (wrapping around at the end).
+        need = args.batch * (k * args.seq + 1)
+        if pos + need > len(train):
+            pos = 0
+        part = train[pos:pos + need] if need <= len(train) else train
+        pos += need
+        losses += model.fit(part, seq_len=args.seq, batch_size=args.batch, epochs=1000, max_steps=k, lr=args.lr,
                             report_every=10, progress=progress)
         done += k
         window = losses[-k:]
