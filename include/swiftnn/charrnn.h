@@ -50,7 +50,9 @@ snn_status snn_charrnn_train_options_init(snn_charrnn_train_options *opts);
  * streams; each step feeds seq_len characters of every stream, with the LSTM state carried
  * (detached) from the previous chunk (reset at each epoch), mean cross-entropy, backward,
  * gradient clipping, Adam. The optimizer state persists across calls on the same model (not
- * in checkpoints). opts may be NULL for the defaults. */
+ * in checkpoints). opts may be NULL for the defaults. The progress callback runs every
+ * report_every steps and at the end of each epoch; returning false stops training early
+ * (SNN_OK). A text longer than 2 GiB is SNN_ERR_INVALID_ARGUMENT (here and below). */
 snn_status snn_charrnn_train(snn_module *model, const char *text, size_t length,
                              const snn_charrnn_train_options *opts);
 
