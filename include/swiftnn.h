@@ -120,6 +120,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/train.h"
 #include "swiftnn/recurrent.h"
 #include "swiftnn/onnx.h"
+#include "swiftnn/charrnn.h"
 
 #ifdef __cplusplus
 }

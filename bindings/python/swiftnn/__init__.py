@@ -23,6 +23,7 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
 from .tensor import float  # noqa: A001  (torch.float)
 from . import optim
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
+from . import models
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
 
 __version__ = _lib.snn_version().decode()
