@@ -18,7 +18,7 @@ CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
 .PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
-        check-lib install clean header-check data
+        check-lib install clean header-check data data-emoji
 
 all: lib examples
 
@@ -63,6 +63,11 @@ test: test-swift test-c test-python test-package test-standalone test-install
 # need it skip without it. Fashion-MNIST comes from Debian (/usr/share/datasets/fashion-mnist).
 data:
 	$(PYTHON) tools/fetch_mnist.py
+
+# Real emoji images + Unicode-name captions into data/emoji/ (Debian fonts-noto-color-emoji and
+# Pillow, both from tools/setup.sh) for examples/python/captioner.py.
+data-emoji:
+	$(PYTHON) tools/make_emoji_captions.py
 
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}

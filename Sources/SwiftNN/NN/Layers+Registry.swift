@@ -55,6 +55,9 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "GRUCell": GRUCell.build,
     "Embedding": Embedding.build,
     // MARK: end of recurrent layers
+    // MARK: Models (Models/)
+    "ImageCaptioner": ImageCaptioner.build,
+    // MARK: end of models
 ]
 
 private func batchNorm(from c: JSON, spatialDims: Int) throws -> Module {
