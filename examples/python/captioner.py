@@ -121,7 +121,8 @@ def evaluate(name, model, data, args, what="held-out"):
         hyps = [model.caption(swiftnn.from_numpy(np.ascontiguousarray(x[i])), max_length=args.max_length, **kw).split()
                 for i in range(n)]
         out[label] = (bleu(refs[:n], hyps), hyps)
-        print(f"  {name} {what} BLEU-4 ({label}, {n} images): {100 * out[label][0]:.2f}")
+        exact = np.mean([h in r for h, r in zip(hyps, refs[:n])])
+        print(f"  {name} {what} BLEU-4 ({label}, {n} images): {100 * out[label][0]:.2f}; exact match with a reference {100 * exact:.1f}%")
     return out
 
 
