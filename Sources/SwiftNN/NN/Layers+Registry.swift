@@ -56,6 +56,9 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "Embedding": Embedding.build,
     "CharRNN": CharRNN.build,
     // MARK: end of recurrent layers
+    // MARK: Models (Models/)
+    "ImageCaptioner": ImageCaptioner.build,
+    // MARK: end of models
 ]
 
 private func batchNorm(from c: JSON, spatialDims: Int) throws -> Module {

@@ -14,6 +14,7 @@ from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
 from . import nn
 from . import train
+from . import models  # noqa: F401  (swiftnn.models: ImageCaptioner)
 from .elementwise import abs, clamp, exp, log, neg, pow, relu, sigmoid, sqrt, tanh  # noqa: A001 (torch's names)
 from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dropout, linear)

@@ -13,10 +13,10 @@ bits-per-character evaluation and a fused sampler (swiftnn/charrnn.h).
 import ctypes
 import os
 
-from ._c.charrnn import CharRNNTrainOptions
-from ._c.train import PROGRESS_FN
-from ._handles import Handle
-from ._lib import check, lib
+from .._c.charrnn import CharRNNTrainOptions
+from .._c.train import PROGRESS_FN
+from .._handles import Handle
+from .._lib import check, lib
 
 
 def _bytes(text, what="text"):

@@ -1,0 +1,206 @@
+// Caption generation: greedy and beam search over the decoder, one image at a time, without
+// recording and without per-step tensors: the LSTM step and output layer run on preallocated
+// Float buffers read straight from the trained weights.
+
+/// How `ImageCaptioner.caption` decodes.
+public struct CaptionDecoding: Sendable {
+    /// 0 = greedy; >= 1 = beam search with this many hypotheses (1 gives greedy's caption).
+    public var beamWidth = 0
+    /// Most tokens generated, the end token included.
+    public var maxLength = 20
+    /// Beam scores are log p / ((5 + length) / 6)^lengthPenalty (GNMT); 0 = raw log p.
+    public var lengthPenalty = 0.0
+    /// The token that ends a caption; nil = `<eos>`.
+    public var endToken: Int? = nil
+    public init() {}
+}
+
+/// A generated caption: its tokens (without `<bos>` and the end token), log-probability and score.
+public struct GeneratedCaption: Sendable {
+    public var tokens: [Int]
+    public var logProbability: Double
+    public var score: Double
+}
+
+/// The decoder's weights and scratch buffers for one decoding call.
+private struct DecoderStep {
+    let e: Int, h: Int, v: Int
+    let emb: UnsafeMutablePointer<Float>, wih: UnsafeMutablePointer<Float>, whh: UnsafeMutablePointer<Float>
+    let bih: UnsafeMutablePointer<Float>?, bhh: UnsafeMutablePointer<Float>?
+    let wout: UnsafeMutablePointer<Float>, bout: UnsafeMutablePointer<Float>?
+    var gates: [Float]
+    var logits: [Float]
+
+    init(_ m: ImageCaptioner) throws {
+        let w = m.lstm.flatWeights
+        guard w.count >= 2 else { throw SNNError(.internalError, "ImageCaptioner.caption: the LSTM has no weights") }
+        e = m.embedDim; h = m.hiddenSize; v = m.vocabulary.count
+        emb = m.embed.weight.floats
+        wih = w[0].floats; whh = w[1].floats
+        bih = w.count >= 4 ? w[2].floats : nil
+        bhh = w.count >= 4 ? w[3].floats : nil
+        wout = m.out.weight.floats
+        bout = m.out.bias?.floats
+        gates = [Float](repeating: 0, count: 4 * h)
+        logits = [Float](repeating: 0, count: v)
+    }
+
+    /// One LSTM step from `token` updating (hs, cs) in place, then the log-softmax of the
+    /// output layer into `logits`. `token` is in 0..<v (the callers only pass ids they made).
+    mutating func step(_ token: Int, _ hs: inout [Float], _ cs: inout [Float]) {
+        let e = self.e, h = self.h, v = self.v
+        let x = emb + token * e
+        gates.withUnsafeMutableBufferPointer { g in
+            hs.withUnsafeMutableBufferPointer { hp in
+                cs.withUnsafeMutableBufferPointer { cp in
+                    for j in 0..<(4 * h) {
+                        var s: Float = (bih?[j] ?? 0) + (bhh?[j] ?? 0)
+                        let wi = wih + j * e, wh = whh + j * h
+                        for k in 0..<e { s += wi[k] * x[k] }
+                        for k in 0..<h { s += wh[k] * hp[k] }
+                        g[j] = s
+                    }
+                    for k in 0..<h {
+                        let i = sigmoidf(g[k]), f = sigmoidf(g[h + k]), gg = tanhf(g[2 * h + k]), o = sigmoidf(g[3 * h + k])
+                        let c = f * cp[k] + i * gg
+                        cp[k] = c
+                        hp[k] = o * tanhf(c)
+                    }
+                }
+            }
+        }
+        logits.withUnsafeMutableBufferPointer { z in
+            hs.withUnsafeBufferPointer { hp in
+                var mx = -Float.infinity
+                for t in 0..<v {
+                    var s: Float = bout?[t] ?? 0
+                    let w = wout + t * h
+                    for k in 0..<h { s += w[k] * hp[k] }
+                    z[t] = s
+                    if s > mx { mx = s }
+                }
+                var sum: Float = 0
+                for t in 0..<v { sum += expf(z[t] - mx) }
+                let lse = mx + logf(sum)
+                for t in 0..<v { z[t] -= lse }
+                // Never generate padding or the start token.
+                z[ImageCaptioner.pad] = -.infinity
+                z[ImageCaptioner.bos] = -.infinity
+            }
+        }
+    }
+}
+
+@inline(__always) private func sigmoidf(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+
+extension ImageCaptioner {
+    /// Captions one image ([C, H, W] or [1, C, H, W]) in eval mode without recording (the
+    /// module's mode is restored).
+    public func caption(_ image: Tensor, _ options: CaptionDecoding = CaptionDecoding()) throws -> GeneratedCaption {
+        let fn = "ImageCaptioner.caption"
+        guard options.beamWidth >= 0, options.beamWidth <= 256 else {
+            throw SNNError.invalid("\(fn): beam_width \(options.beamWidth), expected 0 (greedy) or 1...256")
+        }
+        guard options.maxLength >= 1, options.maxLength <= 10_000 else {
+            throw SNNError.invalid("\(fn): max_length \(options.maxLength), expected 1...10000")
+        }
+        guard options.lengthPenalty.isFinite, options.lengthPenalty >= 0, options.lengthPenalty <= 10 else {
+            throw SNNError.invalid("\(fn): length_penalty \(options.lengthPenalty), expected 0...10")
+        }
+        let end = options.endToken ?? ImageCaptioner.eos
+        guard end >= 0, end < vocabulary.count, end != ImageCaptioner.pad, end != ImageCaptioner.bos else {
+            throw SNNError.range("\(fn): end token \(end) must be in 2..<\(vocabulary.count)")
+        }
+        try image.requireFloat(fn, "image")
+        let batched: Tensor
+        if image.rank == 3 { batched = try unsqueeze(image, dim: 0) } else { batched = image }
+        guard batched.rank == 4, batched.shape[0] == 1, batched.shape[1] == inChannels else {
+            throw SNNError.shape("\(fn): image has shape \(fmt(image.shape)), expected [\(inChannels), H, W] or [1, \(inChannels), H, W]")
+        }
+        let wasTraining = training
+        train(false)
+        defer { train(wasTraining) }
+        let (h0, c0) = try GradMode.withoutGrad { try initialState(batched) }
+        guard h0.count == hiddenSize, c0.count == hiddenSize else { throw SNNError(.internalError, "\(fn): initial state has the wrong size") }
+        var dec = try DecoderStep(self)
+        let h = Array(UnsafeBufferPointer(start: h0.floats, count: hiddenSize))
+        let c = Array(UnsafeBufferPointer(start: c0.floats, count: hiddenSize))
+        if options.beamWidth == 0 { return greedy(&dec, h, c, end: end, maxLength: options.maxLength) }
+        return beam(&dec, h, c, end: end, options: options)
+    }
+
+    private func greedy(_ dec: inout DecoderStep, _ h0: [Float], _ c0: [Float], end: Int, maxLength: Int) -> GeneratedCaption {
+        var h = h0, c = c0, token = ImageCaptioner.bos, tokens: [Int] = [], logp = 0.0
+        for _ in 0..<maxLength {
+            dec.step(token, &h, &c)
+            var best = 0
+            for t in 1..<dec.v where dec.logits[t] > dec.logits[best] { best = t }
+            logp += Double(dec.logits[best])
+            if best == end { return GeneratedCaption(tokens: tokens, logProbability: logp, score: logp) }
+            tokens.append(best)
+            token = best
+        }
+        return GeneratedCaption(tokens: tokens, logProbability: logp, score: logp)
+    }
+
+    private struct Hypothesis { var tokens: [Int]; var logp: Double; var h: [Float]; var c: [Float] }
+
+    private func beam(_ dec: inout DecoderStep, _ h0: [Float], _ c0: [Float], end: Int, options: CaptionDecoding) -> GeneratedCaption {
+        let width = options.beamWidth, alpha = options.lengthPenalty
+        func score(_ logp: Double, _ length: Int) -> Double {
+            alpha == 0 ? logp : logp / _pow((5 + Double(length)) / 6, alpha)
+        }
+        var live = [Hypothesis(tokens: [], logp: 0, h: h0, c: c0)]
+        var finished: [GeneratedCaption] = []
+        for _ in 0..<options.maxLength {
+            // (hypothesis, token, logp), best first; ties go to the earlier hypothesis, then the smaller token.
+            var candidates: [(b: Int, t: Int, logp: Double)] = []
+            var states: [(h: [Float], c: [Float])] = []
+            for (b, hyp) in live.enumerated() {
+                var h = hyp.h, c = hyp.c
+                dec.step(hyp.tokens.last ?? ImageCaptioner.bos, &h, &c)
+                states.append((h, c))
+                // The top `width` tokens of this hypothesis (a small insertion-sorted list).
+                var top: [(t: Int, lp: Float)] = []
+                for t in 0..<dec.v {
+                    let lp = dec.logits[t]
+                    if lp == -.infinity { continue }
+                    if top.count == width, let last = top.last, !(lp > last.lp) { continue }
+                    var i = top.count
+                    while i > 0, lp > top[i - 1].lp { i -= 1 }
+                    top.insert((t, lp), at: i)
+                    if top.count > width { top.removeLast() }
+                }
+                for (t, lp) in top { candidates.append((b, t, hyp.logp + Double(lp))) }
+            }
+            candidates.sort { x, y in x.logp != y.logp ? x.logp > y.logp : (x.b != y.b ? x.b < y.b : x.t < y.t) }
+            var next: [Hypothesis] = []
+            for cand in candidates {
+                if next.count == width { break }
+                guard cand.b < live.count, cand.b < states.count else { continue }
+                let parent = live[cand.b]
+                if cand.t == end {
+                    finished.append(GeneratedCaption(tokens: parent.tokens, logProbability: cand.logp, score: score(cand.logp, parent.tokens.count + 1)))
+                } else {
+                    next.append(Hypothesis(tokens: parent.tokens + [cand.t], logp: cand.logp, h: states[cand.b].h, c: states[cand.b].c))
+                }
+            }
+            live = next
+            if finished.count >= width || live.isEmpty { break }
+        }
+        if finished.isEmpty {
+            finished = live.map { GeneratedCaption(tokens: $0.tokens, logProbability: $0.logp, score: score($0.logp, $0.tokens.count)) }
+        }
+        guard var best = finished.first else { return GeneratedCaption(tokens: [], logProbability: 0, score: 0) }
+        for f in finished.dropFirst() where f.score > best.score { best = f }
+        return best
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) private func _pow(_ a: Double, _ b: Double) -> Double { Glibc.pow(a, b) }
+#else
+import Darwin
+@inline(__always) private func _pow(_ a: Double, _ b: Double) -> Double { Darwin.pow(a, b) }
+#endif

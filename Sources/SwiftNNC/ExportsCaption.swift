@@ -1,0 +1,180 @@
+// The image captioner's C API (swiftnn/caption.h): construction, vocabulary, loss, fit and
+// caption. The captioner is an snn_module handle whose object is an ImageCaptioner.
+import CSwiftNN
+import SwiftNN
+
+private func captionerArg(_ h: OpaquePointer?, _ fn: String, _ arg: String = "m") throws -> ImageCaptioner {
+    let m = try moduleArg(h, fn, arg)
+    guard let c = m as? ImageCaptioner else {
+        throw SNNError(.invalidHandle, "\(fn): \(arg) is a \(m.typeName) module, expected an ImageCaptioner (made by snn_captioner_new or loaded from a captioner checkpoint)")
+    }
+    return c
+}
+
+/// Reads an options struct whose first field is struct_size, checking the size first.
+private func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ arg: String, _ initName: String) throws -> T {
+    guard let p else { throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL (fill one with \(initName))") }
+    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
+    guard size >= MemoryLayout<T>.size, size <= 1 << 16 else {
+        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected at least \(MemoryLayout<T>.size) (set it with \(initName))")
+    }
+    return p.pointee
+}
+
+@c @implementation
+public func snn_captioner_options_init(_ options: UnsafeMutablePointer<snn_captioner_options>?) -> snn_status {
+    boundary {
+        let o = try outPointer(options, "snn_captioner_options_init", "options")
+        o.pointee = snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: 3, embed_dim: 64,
+                                          hidden_size: 256, base_channels: 32, conv_blocks: 3)
+    }
+}
+
+@c @implementation
+public func snn_caption_options_init(_ options: UnsafeMutablePointer<snn_caption_options>?) -> snn_status {
+    boundary {
+        let o = try outPointer(options, "snn_caption_options_init", "options")
+        o.pointee = snn_caption_options(struct_size: MemoryLayout<snn_caption_options>.size, beam_width: 0, max_length: 20,
+                                        length_penalty: 0, end_token: -1)
+    }
+}
+
+@c @implementation
+public func snn_captioner_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_captioner_options>?,
+                              _ vocab: UnsafePointer<CChar>?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_new"
+        let o = try outHandle(out, fn)
+        let opts = try optionsArg(options, fn, "options", "snn_captioner_options_init")
+        let text = try stringArg(vocab, fn, "vocab")
+        let words = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let trimmed = words.last == "" ? Array(words.dropLast()) : words
+        func small(_ v: Int64, _ name: String) throws -> Int {
+            guard v >= 0, v <= 1 << 20 else { throw SNNError(.invalidArgument, "\(fn): options->\(name) = \(v) is out of range") }
+            return Int(v)
+        }
+        let m = try ImageCaptioner(words: trimmed, inChannels: try small(opts.in_channels, "in_channels"),
+                                   embedDim: try small(opts.embed_dim, "embed_dim"), hiddenSize: try small(opts.hidden_size, "hidden_size"),
+                                   baseChannels: try small(opts.base_channels, "base_channels"),
+                                   convBlocks: try small(opts.conv_blocks, "conv_blocks"))
+        o.pointee = Registry.shared.insert(m)
+    }
+}
+
+@c @implementation
+public func snn_captioner_vocab_size(_ out: UnsafeMutablePointer<Int64>?, _ m: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_vocab_size"
+        let o = try outPointer(out, fn)
+        o.pointee = Int64(try captionerArg(m, fn).vocabulary.count)
+    }
+}
+
+@c @implementation
+public func snn_captioner_encode(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
+                                 _ m: OpaquePointer?, _ text: UnsafePointer<CChar>?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_encode"
+        let c = try captionerArg(m, fn)
+        let ids = c.encode(try stringArg(text, fn, "text"))
+        outCount?.pointee = ids.count
+        guard capacity >= ids.count else {
+            throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is too small for \(ids.count) tokens")
+        }
+        if ids.isEmpty { return }
+        guard let tokens else { throw SNNError(.invalidArgument, "\(fn): tokens is NULL") }
+        for (i, t) in ids.enumerated() { tokens[i] = Int64(t) }
+    }
+}
+
+@c @implementation
+public func snn_captioner_decode(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
+                                 _ m: OpaquePointer?, _ tokens: UnsafePointer<Int64>?, _ count: Int) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_decode"
+        let c = try captionerArg(m, fn)
+        let ids = try intsArg(tokens, count, fn, "tokens")
+        try writeString(try c.decode(ids), buf, capacity, outLen, fn)
+    }
+}
+
+@c @implementation
+public func snn_captioner_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ m: OpaquePointer?, _ images: OpaquePointer?,
+                               _ captions: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_loss"
+        let o = try outHandle(out, fn)
+        let c = try captionerArg(m, fn)
+        let l = try c.loss(try tensorArg(images, fn, "images"), try tensorArg(captions, fn, "captions"))
+        give(l, o)
+    }
+}
+
+@c @implementation
+public func snn_captioner_fit(_ m: OpaquePointer?, _ optimizer: OpaquePointer?, _ train: OpaquePointer?,
+                              _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_fit"
+        let c = try captionerArg(m, fn)
+        let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
+        let loader = try resolve(train, DataLoader.self, fn, "train")
+        let o = try optionsArg(options, fn, "options", "sizeof(snn_fit_options)")
+        guard o.epochs >= 1, o.epochs <= 1_000_000 else { throw SNNError(.invalidArgument, "\(fn): epochs = \(o.epochs), expected 1...1000000") }
+        guard o.report_every >= 0 else { throw SNNError(.invalidArgument, "\(fn): report_every = \(o.report_every) is negative") }
+        let scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
+        if o.loss_history_capacity > 0 && o.loss_history == nil {
+            throw SNNError(.invalidArgument, "\(fn): loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
+        }
+        let callback = o.progress, user = o.user_data
+        let history = try c.fit(
+            loader: loader, optimizer: opt, epochs: Int(o.epochs), scheduler: scheduler,
+            reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
+            progress: callback.map { cb in
+                { p in
+                    var s = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
+                                         step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
+                                         loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
+                                         eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
+                    return cb(&s, user)
+                }
+            })
+        if let buf = o.loss_history {
+            for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
+        }
+        o.loss_history_count?.pointee = history.count
+    }
+}
+
+@c @implementation
+public func snn_captioner_caption(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
+                                  _ outLogProb: UnsafeMutablePointer<Double>?, _ m: OpaquePointer?, _ image: OpaquePointer?,
+                                  _ options: UnsafePointer<snn_caption_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_caption"
+        let c = try captionerArg(m, fn)
+        let img = try tensorArg(image, fn, "image")
+        var d = CaptionDecoding()
+        if options != nil {
+            let o = try optionsArg(options, fn, "options", "snn_caption_options_init")
+            guard o.beam_width >= 0, o.beam_width <= 256, o.max_length >= 1, o.max_length <= 10_000 else {
+                throw SNNError(.invalidArgument, "\(fn): options->beam_width \(o.beam_width) (0...256) or max_length \(o.max_length) (1...10000) out of range")
+            }
+            guard o.end_token >= -1, o.end_token < Int64(c.vocabulary.count) else {
+                throw SNNError(.outOfRange, "\(fn): options->end_token \(o.end_token), expected -1 or 2..<\(c.vocabulary.count)")
+            }
+            d.beamWidth = Int(o.beam_width)
+            d.maxLength = Int(o.max_length)
+            d.lengthPenalty = o.length_penalty
+            d.endToken = o.end_token == -1 ? nil : Int(o.end_token)
+        }
+        let g = try c.caption(img, d)
+        outCount?.pointee = g.tokens.count
+        outLogProb?.pointee = g.logProbability
+        guard capacity >= g.tokens.count else {
+            throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is too small for \(g.tokens.count) tokens")
+        }
+        if g.tokens.isEmpty { return }
+        guard let tokens else { throw SNNError(.invalidArgument, "\(fn): tokens is NULL") }
+        for (i, t) in g.tokens.enumerated() { tokens[i] = Int64(t) }
+    }
+}

@@ -1,0 +1,162 @@
+"""ImageCaptioner: a CNN encoder whose image features initialise an LSTM decoder's (h0, c0),
+with an Embedding + LSTM + Linear decoder over a caption vocabulary (swiftnn/caption.h).
+Training uses teacher forcing and cross-entropy that ignores padding; captions come from
+greedy or beam-search decoding in the engine. The vocabulary is saved in the checkpoint, so
+nn.save_model / nn.load_model round-trip the whole captioner. Also: corpus BLEU-4."""
+import collections
+import ctypes
+import json
+import math
+
+from .._c.caption import CaptionerOptions, CaptionOptions
+from .._c.train import PROGRESS_FN, FitOptions
+from .._handles import read_string
+from .._lib import check, lib
+from ..nn.modules import EngineModule, TensorMap, _as_parameter, _handle_from, Handle, Module
+from ..tensor import Tensor, _new, int64, tensor
+
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
+
+
+class ImageCaptioner(EngineModule):
+    """ImageCaptioner(vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32,
+    conv_blocks=3). `vocab`: the caption words (ids 4, 5, ...; 0-3 are <pad> <bos> <eos> <unk>)."""
+
+    def __init__(self, vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32, conv_blocks=3):
+        o = CaptionerOptions()
+        check(lib.snn_captioner_options_init(ctypes.byref(o)))
+        o.in_channels, o.embed_dim, o.hidden_size = int(in_channels), int(embed_dim), int(hidden_size)
+        o.base_channels, o.conv_blocks = int(base_channels), int(conv_blocks)
+        words = [w for w in vocab if w not in SPECIALS]
+        h = ctypes.c_void_p()
+        check(lib.snn_captioner_new(ctypes.byref(h), ctypes.byref(o), "\n".join(words).encode("utf-8")))
+        self._bind(h.value)
+
+    def _bind(self, handle):
+        # Every entry of the engine's state dict, under its dotted name: the captioner's
+        # children are engine-internal, so the Python object holds them all.
+        Module.__init__(self)
+        object.__setattr__(self, "_engine", Handle(handle, lib.snn_module_free))
+        params = TensorMap(_handle_from(lib.snn_module_named_parameters, handle)).to_dict()
+        state = TensorMap(_handle_from(lib.snn_module_state_dict, handle)).to_dict()
+        for n, t in state.items():
+            if n in params:
+                self._parameters[n] = _as_parameter(t)
+            else:
+                self._buffers[n] = t
+
+    @property
+    def vocab(self):
+        """Every token, specials first: vocab[id]."""
+        return list(self._config()["vocab"])
+
+    def extra_repr(self):
+        c = self._config()
+        return (f"vocab_size={len(c['vocab'])}, in_channels={c['in_channels']}, embed_dim={c['embed_dim']}, "
+                f"hidden_size={c['hidden_size']}, base_channels={c['base_channels']}, conv_blocks={c['conv_blocks']}")
+
+    # text <-> tokens
+    def encode(self, text):
+        """Token ids of the words of text (unknown words -> <unk>), without <bos>/<eos>."""
+        cap, n = 64, ctypes.c_size_t()
+        while True:
+            buf = (ctypes.c_int64 * cap)()
+            status = lib.snn_captioner_encode(buf, cap, ctypes.byref(n), self._mh, text.encode("utf-8"))
+            if status != 0 and n.value > cap:
+                cap = n.value
+                continue
+            check(status)
+            return list(buf[: n.value])
+
+    def decode(self, tokens):
+        tokens = [int(t) for t in tokens]
+        arr = (ctypes.c_int64 * max(len(tokens), 1))(*tokens)
+        return read_string(lib.snn_captioner_decode, self._mh, arr, len(tokens))
+
+    def encode_batch(self, captions, max_len=None):
+        """int64 [N, L]: <bos> words <eos> <pad>...; L = longest + 2 unless max_len (truncates)."""
+        rows = [[BOS] + self.encode(c) + [EOS] for c in captions]
+        L = max_len or max(len(r) for r in rows)
+        rows = [(r[: L - 1] + [EOS]) if len(r) > L else r + [PAD] * (L - len(r)) for r in rows]
+        return tensor(rows, dtype=int64)
+
+    # training
+    def forward(self, images, tokens):
+        """Teacher-forced logits [B, T, V] for images [B, C, H, W] and tokens int64 [B, T]."""
+        arr = (ctypes.c_void_p * 2)(images._h, tokens._h)
+        outs = (ctypes.c_void_p * 1)()
+        count = ctypes.c_size_t()
+        check(lib.snn_module_forward_multi(outs, 1, ctypes.byref(count), self._mh, arr, 2))
+        return Tensor._wrap(outs[0])
+
+    def loss(self, images, captions):
+        """Mean next-token cross-entropy (padding ignored); a recorded scalar."""
+        return _new(lib.snn_captioner_loss, self._mh, images._h, captions._h)
+
+    def fit(self, loader, optimizer, epochs=1, scheduler=None, report_every=50, progress=None):
+        """The engine's loop over a swiftnn.data.DataLoader(images, captions); progress(p) as in
+        swiftnn.train.fit_classifier (return False to stop). Returns per-step losses."""
+        steps = len(loader) * epochs
+        hist = (ctypes.c_double * max(steps, 1))()
+        count = ctypes.c_size_t()
+        errors = []
+
+        def trampoline(p, _user):
+            try:
+                r = progress(p.contents)
+                return True if r is None else bool(r)
+            except BaseException as e:  # must not unwind through the engine
+                errors.append(e)
+                return False
+
+        cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
+        opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
+                          scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
+        check(lib.snn_captioner_fit(self._mh, optimizer._h, loader._h, ctypes.byref(opts)))
+        if errors:
+            raise errors[0]
+        return list(hist[: min(count.value, len(hist))])
+
+    # generation
+    def generate(self, image, beam_width=0, max_length=20, length_penalty=0.0, end_token=-1):
+        """(token ids, log-probability) for one image [C, H, W]; beam_width 0 is greedy."""
+        o = CaptionOptions()
+        check(lib.snn_caption_options_init(ctypes.byref(o)))
+        o.beam_width, o.max_length, o.length_penalty, o.end_token = int(beam_width), int(max_length), float(length_penalty), int(end_token)
+        cap = int(max_length) + 1
+        buf = (ctypes.c_int64 * cap)()
+        n, lp = ctypes.c_size_t(), ctypes.c_double()
+        check(lib.snn_captioner_caption(buf, cap, ctypes.byref(n), ctypes.byref(lp), self._mh, image._h, ctypes.byref(o)))
+        return list(buf[: n.value]), lp.value
+
+    def caption(self, image, **kw):
+        """The caption text of one image [C, H, W] (keywords as generate)."""
+        return self.decode(self.generate(image, **kw)[0])
+
+
+def bleu(references, hypotheses, n=4):
+    """Corpus BLEU-n (geometric mean of modified n-gram precisions times the brevity penalty)
+    with add-one smoothing of the n-gram counts for n > 1 (Lin and Och's smoothing 1 style), as
+    a fraction 0..1. references[i]: a list of reference token lists; hypotheses[i]: tokens."""
+    matches, totals = [0] * n, [0] * n
+    hyp_len = ref_len = 0
+    for refs, hyp in zip(references, hypotheses):
+        hyp_len += len(hyp)
+        ref_len += min((len(r) for r in refs), key=lambda L: (abs(L - len(hyp)), L))
+        for k in range(1, n + 1):
+            h = collections.Counter(tuple(hyp[i:i + k]) for i in range(len(hyp) - k + 1))
+            best = collections.Counter()
+            for r in refs:
+                for g, c in collections.Counter(tuple(r[i:i + k]) for i in range(len(r) - k + 1)).items():
+                    best[g] = max(best[g], c)
+            matches[k - 1] += sum(min(c, best[g]) for g, c in h.items())
+            totals[k - 1] += max(len(hyp) - k + 1, 0)
+    if hyp_len == 0 or matches[0] == 0:
+        return 0.0
+    logp = 0.0
+    for k in range(n):
+        m, t = (matches[k], totals[k]) if k == 0 else (matches[k] + 1, totals[k] + 1)
+        logp += math.log(m / t) / n
+    bp = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
+    return bp * math.exp(logp)

@@ -1,0 +1,88 @@
+/*
+ * swiftnn/caption.h -- an image captioner: a CNN encoder whose features initialise the first
+ * hidden state (h0, c0) of an LSTM decoder over a caption vocabulary. Included by swiftnn.h
+ * (after train.h and recurrent.h).
+ *
+ * The captioner is an snn_module of type "ImageCaptioner", so everything in nn.h applies:
+ * snn_module_parameters (for an optimizer), snn_module_save / snn_module_load (the vocabulary
+ * and the architecture travel in the checkpoint's metadata), snn_module_train, _free.
+ *
+ * Architecture (PyTorch state-dict names in brackets):
+ *   encoder [encoder.*]: conv_blocks x (Conv2d 3x3 pad 1 -> BatchNorm2d -> ReLU -> MaxPool2d 2),
+ *     channels base_channels * 2^b, then global average pool, Linear(-> hidden_size), ReLU: f;
+ *   h0 = tanh(init_h(f)), c0 = init_c(f)   [init_h.*, init_c.*]  (Linear hidden -> hidden);
+ *   decoder: Embedding(V, embed_dim, padding_idx 0) [embed.weight] -> LSTM(embed_dim,
+ *     hidden_size, batch_first) [lstm.*] from (h0, c0) -> Linear(hidden_size, V) [out.*].
+ * Images are float32 [B, C, H, W] with H, W >= 2^conv_blocks.
+ *
+ * Tokens: ids 0, 1, 2, 3 are <pad>, <bos>, <eos>, <unk>; word i (0-based) of the vocabulary
+ * given to snn_captioner_new has id i + 4. A training caption is a row of an int64 [N, L]
+ * tensor: <bos> w1 ... wn <eos>, then <pad> (0) to length L. Training uses teacher forcing:
+ * the decoder reads tokens 0..L-2 and predicts tokens 1..L-1; the mean cross-entropy ignores
+ * <pad> targets (masked loss for captions of different lengths).
+ *
+ * Errors: SNN_ERR_INVALID_ARGUMENT for NULL pointers, a bad struct_size, sizes out of range,
+ * an empty or repeated vocabulary word; SNN_ERR_INVALID_HANDLE for an m that is not a live
+ * ImageCaptioner module; SNN_ERR_SHAPE / SNN_ERR_DTYPE for images that are not float32
+ * [B, C, H, W] with C = in_channels or captions that are not int64 [N, L >= 2];
+ * SNN_ERR_OUT_OF_RANGE for a token id outside [0, V).
+ */
+
+/* Constructor options. Fill with snn_captioner_options_init, then change fields. */
+typedef struct snn_captioner_options {
+    size_t struct_size;      /* sizeof(snn_captioner_options) */
+    int64_t in_channels;     /* image channels, 1...64 (default 3) */
+    int64_t embed_dim;       /* word embedding size, 1...4096 (default 64) */
+    int64_t hidden_size;     /* LSTM hidden size and feature size, 1...4096 (default 256) */
+    int64_t base_channels;   /* channels of the first conv block, 1...512 (default 32) */
+    int64_t conv_blocks;     /* conv blocks, 1...6 (default 3) */
+} snn_captioner_options;
+
+/* Decoding options. Fill with snn_caption_options_init (greedy, max_length 20). */
+typedef struct snn_caption_options {
+    size_t struct_size;      /* sizeof(snn_caption_options) */
+    int64_t beam_width;      /* 0 = greedy; 1...256 = beam search (width 1 gives greedy's caption) */
+    int64_t max_length;      /* most tokens generated, the end token included: 1...10000 */
+    double length_penalty;   /* beam score = log p / ((5 + length) / 6)^length_penalty; 0...10, 0 = raw log p */
+    int64_t end_token;       /* the token that ends a caption; -1 = <eos> (2) */
+} snn_caption_options;
+
+snn_status snn_captioner_options_init(snn_captioner_options *options);
+snn_status snn_caption_options_init(snn_caption_options *options);
+
+/* A freshly initialised captioner (parameters from the global generator, snn_manual_seed).
+ * vocab: the words, separated by '\n' (no spaces inside a word; a trailing '\n' is fine). */
+snn_status snn_captioner_new(snn_module **out, const snn_captioner_options *options, const char *vocab);
+
+/* The vocabulary size V (the 4 special tokens included). */
+snn_status snn_captioner_vocab_size(int64_t *out, const snn_module *m);
+
+/* Token ids of the space-separated words of text (unknown words are <unk>, 3), without <bos>
+ * and <eos>, into tokens[0..capacity); *out_count receives the number of words (also when
+ * capacity is too small, which is then SNN_ERR_INVALID_ARGUMENT). */
+snn_status snn_captioner_encode(int64_t *tokens, size_t capacity, size_t *out_count, const snn_module *m,
+                                const char *text);
+
+/* The words of tokens[0..count) joined by single spaces (special tokens skipped), written
+ * NUL-terminated into buf; *out_len receives the length without the NUL. */
+snn_status snn_captioner_decode(char *buf, size_t capacity, size_t *out_len, const snn_module *m,
+                                const int64_t *tokens, size_t count);
+
+/* The teacher-forced training loss (a recorded scalar: backward gives every parameter's
+ * gradient) of images [B, C, H, W] and captions int64 [B, L], for a host's own loop. */
+snn_status snn_captioner_loss(snn_tensor **out, snn_module *m, const snn_tensor *images, const snn_tensor *captions);
+
+/* Trains m on a data loader of (images [N, C, H, W], captions int64 [N, L]) made with
+ * snn_dataloader_new, exactly as snn_fit_classifier does for classifiers (same options,
+ * progress callback with snn_progress, early stop, loss history, scheduler per epoch). */
+snn_status snn_captioner_fit(snn_module *m, snn_optimizer *optimizer, snn_dataloader *train,
+                             const snn_fit_options *options);
+
+/* Captions one image, float32 [C, H, W] or [1, C, H, W], in eval mode without recording
+ * (m's mode is restored). options may be NULL (greedy, max_length 20). The generated token
+ * ids (without <bos> and the end token) go to tokens[0..capacity) and their count to
+ * *out_count (also when capacity is too small: then SNN_ERR_INVALID_ARGUMENT); tokens may be
+ * NULL when capacity is 0. out_log_prob (may be NULL) receives the caption's log-probability,
+ * end token included. Turn the tokens into text with snn_captioner_decode. */
+snn_status snn_captioner_caption(int64_t *tokens, size_t capacity, size_t *out_count, double *out_log_prob,
+                                 snn_module *m, const snn_tensor *image, const snn_caption_options *options);
