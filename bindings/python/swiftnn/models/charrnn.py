@@ -127,7 +127,7 @@ class CharRNN:
         m = cls.__new__(cls)
         m._h = Handle(h.value, lib.snn_module_free)
         import json
-        from ._handles import read_string
+        from .._handles import read_string
         cfg = json.loads(read_string(lib.snn_module_architecture, h.value)).get("config", {})
         if "vocab" not in cfg:
             del m._h
