@@ -119,6 +119,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/data.h"
 #include "swiftnn/train.h"
 #include "swiftnn/recurrent.h"
+#include "swiftnn/seq2seq.h"
 
 #ifdef __cplusplus
 }

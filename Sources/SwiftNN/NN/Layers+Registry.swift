@@ -54,6 +54,7 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "LSTMCell": LSTMCell.build,
     "GRUCell": GRUCell.build,
     "Embedding": Embedding.build,
+    "Seq2Seq": Seq2Seq.build,
     // MARK: end of recurrent layers
 ]
 

@@ -22,6 +22,7 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
 from . import optim
+from . import models  # noqa: F401  (swiftnn.models.Seq2Seq)
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
 
 __version__ = _lib.snn_version().decode()
