@@ -122,6 +122,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/onnx.h"
 #include "swiftnn/charrnn.h"
 #include "swiftnn/caption.h"
+#include "swiftnn/seq2seq.h"
 
 #ifdef __cplusplus
 }

@@ -55,6 +55,7 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "GRUCell": GRUCell.build,
     "Embedding": Embedding.build,
     "CharRNN": CharRNN.build,
+    "Seq2Seq": Seq2Seq.build,
     // MARK: end of recurrent layers
     // MARK: Models (Models/)
     "ImageCaptioner": ImageCaptioner.build,

@@ -1,0 +1,302 @@
+// Seq2Seq inference: greedy decoding, beam search and sequence scoring. The encoder runs once
+// through the layers without recording; the decoder is stepped here directly on the weights
+// with sgemm into preallocated buffers (no graph, no per-step tensors).
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// The encoder's results for a batch, as the stepper reads them.
+struct EncodedBatch {
+    let outputs: Tensor   // [B, S, Hd]
+    let keys: Tensor      // [B, S, Hd]: outputs, or attn(outputs) for general attention
+    let h: Tensor, c: Tensor  // [L, B, Hd]
+    let lengths: [Int]
+    var sourceLength: Int { outputs.shape[1] }
+}
+
+/// One decoder step for up to `capacity` rows, each attending to one source of the batch.
+final class DecoderStepper {
+    let m: Seq2Seq
+    let enc: EncodedBatch
+    let capacity: Int, hd: Int, layers: Int, vocab: Int, embed: Int
+    let h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>      // [L, capacity, Hd]
+    let h2: UnsafeMutablePointer<Float>, c2: UnsafeMutablePointer<Float>    // reorder scratch
+    let x: UnsafeMutablePointer<Float>        // [capacity, E]
+    let gates: UnsafeMutablePointer<Float>    // [capacity, 4Hd]
+    let comb: UnsafeMutablePointer<Float>     // [capacity, 2Hd]: context, h
+    let att: UnsafeMutablePointer<Float>      // [capacity, Hd]
+    let scores: UnsafeMutablePointer<Float>   // [S]
+    /// Log-probabilities [capacity, V] after `step`.
+    let logProbs: UnsafeMutablePointer<Float>
+    var rowSource: [Int]
+
+    init(_ m: Seq2Seq, _ enc: EncodedBatch, capacity: Int) {
+        self.m = m
+        self.enc = enc
+        self.capacity = capacity
+        hd = m.decoderHidden
+        layers = m.numLayers
+        vocab = m.tgtVocab
+        embed = m.embedDim
+        let state = layers * capacity * hd
+        h = .allocate(capacity: state); c = .allocate(capacity: state)
+        h2 = .allocate(capacity: state); c2 = .allocate(capacity: state)
+        x = .allocate(capacity: capacity * embed)
+        gates = .allocate(capacity: capacity * 4 * hd)
+        comb = .allocate(capacity: capacity * 2 * hd)
+        att = .allocate(capacity: capacity * hd)
+        scores = .allocate(capacity: max(enc.sourceLength, 1))
+        logProbs = .allocate(capacity: capacity * vocab)
+        rowSource = [Int](repeating: 0, count: capacity)
+    }
+
+    deinit {
+        for p in [h, c, h2, c2, x, gates, comb, att, scores, logProbs] { p.deallocate() }
+    }
+
+    /// Row `row` starts from source `b`'s bridged encoder state.
+    func start(row: Int, source b: Int) {
+        rowSource[row] = b
+        let batch = enc.h.shape[1]
+        for l in 0..<layers {
+            (h + (l * capacity + row) * hd).update(from: enc.h.floats + (l * batch + b) * hd, count: hd)
+            (c + (l * capacity + row) * hd).update(from: enc.c.floats + (l * batch + b) * hd, count: hd)
+        }
+    }
+
+    /// Rows 0..<parents.count become copies of rows `parents` (beam reordering).
+    func reorder(_ parents: [Int]) {
+        for l in 0..<layers {
+            for (r, p) in parents.enumerated() {
+                (h2 + (l * capacity + r) * hd).update(from: h + (l * capacity + p) * hd, count: hd)
+                (c2 + (l * capacity + r) * hd).update(from: c + (l * capacity + p) * hd, count: hd)
+            }
+        }
+        let src = rowSource
+        for (r, p) in parents.enumerated() { rowSource[r] = src[p] }
+        for l in 0..<layers {
+            (h + l * capacity * hd).update(from: h2 + l * capacity * hd, count: parents.count * hd)
+            (c + l * capacity * hd).update(from: c2 + l * capacity * hd, count: parents.count * hd)
+        }
+    }
+
+    /// Feeds `tokens` (one per row, rows 0..<tokens.count; ids checked by the caller) and
+    /// leaves log-probabilities of the next token in `logProbs`.
+    func step(_ tokens: [Int]) {
+        let rows = tokens.count
+        let emb = m.tgtEmbed.weight.floats
+        for (r, t) in tokens.enumerated() { (x + r * embed).update(from: emb + t * embed, count: embed) }
+        let w = m.decoder.flatWeights
+        let g4 = 4 * hd
+        for l in 0..<layers {
+            let input = l == 0 ? UnsafePointer(x) : UnsafePointer(h + (l - 1) * capacity * hd)
+            let inSize = l == 0 ? embed : hd
+            let hl = h + l * capacity * hd, cl = c + l * capacity * hd
+            sgemm(false, true, rows, g4, inSize, input, w[4 * l].floats, beta: 0, gates)
+            sgemm(false, true, rows, g4, hd, hl, w[4 * l + 1].floats, beta: 1, gates)
+            let bi = w[4 * l + 2].floats, bh = w[4 * l + 3].floats
+            for r in 0..<rows {
+                let g = gates + r * g4, hr = hl + r * hd, cr = cl + r * hd
+                for j in 0..<hd {
+                    let i = sigmoidF(g[j] + bi[j] + bh[j])
+                    let f = sigmoidF(g[hd + j] + bi[hd + j] + bh[hd + j])
+                    let gg = Float.tanhF(g[2 * hd + j] + bi[2 * hd + j] + bh[2 * hd + j])
+                    let o = sigmoidF(g[3 * hd + j] + bi[3 * hd + j] + bh[3 * hd + j])
+                    let cn = f * cr[j] + i * gg
+                    cr[j] = cn
+                    hr[j] = o * Float.tanhF(cn)
+                }
+            }
+        }
+        let top = h + (layers - 1) * capacity * hd
+        var feature = UnsafePointer(top)
+        if let combine = m.attnCombine {
+            let s = enc.sourceLength
+            for r in 0..<rows {
+                let b = rowSource[r], len = enc.lengths[b]
+                let hr = top + r * hd
+                let keys = enc.keys.floats + b * s * hd, vals = enc.outputs.floats + b * s * hd
+                var mx = -Float.infinity
+                for j in 0..<len {
+                    var d: Float = 0
+                    let k = keys + j * hd
+                    for e in 0..<hd { d += hr[e] * k[e] }
+                    scores[j] = d
+                    mx = max(mx, d)
+                }
+                var sum: Float = 0
+                for j in 0..<len { scores[j] = expF(scores[j] - mx); sum += scores[j] }
+                let ctx = comb + r * 2 * hd
+                ctx.update(repeating: 0, count: hd)
+                for j in 0..<len {
+                    let a = scores[j] / sum, v = vals + j * hd
+                    for e in 0..<hd { ctx[e] += a * v[e] }
+                }
+                (ctx + hd).update(from: hr, count: hd)
+            }
+            sgemm(false, true, rows, hd, 2 * hd, comb, combine.weight.floats, beta: 0, att)
+            if let bias = combine.bias?.floats {
+                for r in 0..<rows { for e in 0..<hd { att[r * hd + e] = Float.tanhF(att[r * hd + e] + bias[e]) } }
+            } else {
+                for i in 0..<rows * hd { att[i] = Float.tanhF(att[i]) }
+            }
+            feature = UnsafePointer(att)
+        }
+        sgemm(false, true, rows, vocab, hd, feature, m.out.weight.floats, beta: 0, logProbs)
+        let ob = m.out.bias?.floats
+        for r in 0..<rows {
+            let lp = logProbs + r * vocab
+            if let ob { for v in 0..<vocab { lp[v] += ob[v] } }
+            var mx = -Float.infinity
+            for v in 0..<vocab { mx = max(mx, lp[v]) }
+            var sum: Float = 0
+            for v in 0..<vocab { sum += expF(lp[v] - mx) }
+            let lse = mx + logF(sum)
+            for v in 0..<vocab { lp[v] -= lse }
+        }
+    }
+}
+
+@inline(__always) func sigmoidF(_ v: Float) -> Float { 1 / (1 + expF(-v)) }
+@inline(__always) func expF(_ v: Float) -> Float { expf(v) }
+@inline(__always) func logF(_ v: Float) -> Float { logf(v) }
+@inline(__always) func powD(_ a: Double, _ b: Double) -> Double { pow(a, b) }
+extension Float {
+    @inline(__always) static func tanhF(_ v: Float) -> Float { tanhf(v) }
+}
+
+/// One decoded sequence: tokens without BOS and EOS, summed log-probability (EOS included
+/// when emitted) and the score beam search ranked it by.
+public struct Seq2SeqHypothesis: Sendable {
+    public var tokens: [Int]
+    public var logProb: Double
+    public var score: Double
+}
+
+extension Seq2Seq {
+    func encodeForDecoding(_ src: Tensor, _ fn: String) throws -> EncodedBatch {
+        let e = try encode(src, fn)
+        let keys = try attn.map { try $0.forward(e.outputs) } ?? e.outputs
+        return EncodedBatch(outputs: e.outputs, keys: keys, h: e.h, c: e.c, lengths: e.lengths)
+    }
+
+    /// Whether the decoder may emit `v` (never padding or BOS).
+    @inline(__always) func emittable(_ v: Int) -> Bool { v != padIdx && v != bosIdx }
+
+    func checkMaxLength(_ maxLength: Int, _ fn: String) throws {
+        guard maxLength >= 1, maxLength <= 1 << 16 else {
+            throw SNNError.invalid("\(fn): max_length must be in 1...65536, got \(maxLength)")
+        }
+    }
+
+    /// Greedy decoding of `src` [B, S]: at most `maxLength` tokens per row (EOS included).
+    public func greedyDecode(src: Tensor, maxLength: Int) throws -> [Seq2SeqHypothesis] {
+        let fn = "seq2seq_greedy"
+        try checkMaxLength(maxLength, fn)
+        return try GradMode.withoutGrad {
+            let enc = try encodeForDecoding(src, fn)
+            let b = src.shape[0]
+            let st = DecoderStepper(self, enc, capacity: b)
+            for r in 0..<b { st.start(row: r, source: r) }
+            var hyps = [Seq2SeqHypothesis](repeating: Seq2SeqHypothesis(tokens: [], logProb: 0, score: 0), count: b)
+            var done = [Bool](repeating: false, count: b)
+            var last = [Int](repeating: bosIdx, count: b)
+            for _ in 0..<maxLength where done.contains(false) {
+                st.step(last)
+                for r in 0..<b where !done[r] {
+                    let lp = st.logProbs + r * tgtVocab
+                    var best = -1, bestLP = -Float.infinity
+                    for v in 0..<tgtVocab where emittable(v) && (best < 0 || lp[v] > bestLP) { best = v; bestLP = lp[v] }
+                    hyps[r].logProb += Double(bestLP)
+                    if best == eosIdx { done[r] = true } else { hyps[r].tokens.append(best); last[r] = best }
+                }
+            }
+            for r in 0..<b { hyps[r].score = hyps[r].logProb }
+            return hyps
+        }
+    }
+
+    /// Beam search per row of `src`: keeps the `beamWidth` best partial hypotheses by summed
+    /// log-probability; a hypothesis ends at EOS or at `maxLength` tokens and is ranked by
+    /// logProb / length^lengthPenalty (length counts EOS). Stops when the beam is empty, when
+    /// `beamWidth` hypotheses have ended, or (lengthPenalty 0) when none alive can win.
+    public func beamDecode(src: Tensor, beamWidth: Int, maxLength: Int, lengthPenalty: Double = 0) throws -> [Seq2SeqHypothesis] {
+        let fn = "seq2seq_beam"
+        try checkMaxLength(maxLength, fn)
+        guard beamWidth >= 1, beamWidth <= 4096 else { throw SNNError.invalid("\(fn): beam_width must be in 1...4096, got \(beamWidth)") }
+        guard lengthPenalty.isFinite, lengthPenalty >= 0, lengthPenalty <= 10 else {
+            throw SNNError.invalid("\(fn): length_penalty must be in [0, 10], got \(lengthPenalty)")
+        }
+        return try GradMode.withoutGrad {
+            let enc = try encodeForDecoding(src, fn)
+            let st = DecoderStepper(self, enc, capacity: beamWidth)
+            var results: [Seq2SeqHypothesis] = []
+            for b in 0..<src.shape[0] {
+                st.start(row: 0, source: b)
+                var alive: [(tokens: [Int], logProb: Double)] = [([], 0)]
+                var finished: [Seq2SeqHypothesis] = []
+                func norm(_ lp: Double, _ len: Int) -> Double { lengthPenalty == 0 ? lp : lp / powD(Double(len), lengthPenalty) }
+                for t in 0..<maxLength {
+                    st.step(alive.map { $0.tokens.last ?? bosIdx })
+                    var cands: [(parent: Int, token: Int, logProb: Double)] = []
+                    cands.reserveCapacity(alive.count * tgtVocab)
+                    for (i, a) in alive.enumerated() {
+                        let lp = st.logProbs + i * tgtVocab
+                        for v in 0..<tgtVocab where emittable(v) { cands.append((i, v, a.logProb + Double(lp[v]))) }
+                    }
+                    // Ties broken by (parent, token) so results do not depend on the sort.
+                    cands.sort { $0.logProb != $1.logProb ? $0.logProb > $1.logProb : ($0.parent, $0.token) < ($1.parent, $1.token) }
+                    var next: [(tokens: [Int], logProb: Double)] = [], parents: [Int] = []
+                    for cand in cands.prefix(beamWidth) {
+                        let toks = alive[cand.parent].tokens
+                        if cand.token == eosIdx {
+                            finished.append(Seq2SeqHypothesis(tokens: toks, logProb: cand.logProb, score: norm(cand.logProb, toks.count + 1)))
+                        } else if t == maxLength - 1 {
+                            finished.append(Seq2SeqHypothesis(tokens: toks + [cand.token], logProb: cand.logProb, score: norm(cand.logProb, toks.count + 1)))
+                        } else {
+                            next.append((toks + [cand.token], cand.logProb))
+                            parents.append(cand.parent)
+                        }
+                    }
+                    if next.isEmpty || finished.count >= beamWidth { break }
+                    if lengthPenalty == 0, let best = finished.map(\.score).max(), let top = next.map(\.logProb).max(), best >= top { break }
+                    st.reorder(parents)
+                    alive = next
+                }
+                var best = finished.first ?? Seq2SeqHypothesis(tokens: [], logProb: -.infinity, score: -.infinity)
+                for f in finished where f.score > best.score { best = f }
+                results.append(best)
+            }
+            return results
+        }
+    }
+
+    /// Summed log-probability of each target row (its tokens, then EOS unless `withEOS` is
+    /// false) given its source, through the same decoder step as decoding. `tgt` [B, T] int64.
+    public func scoreSequences(src: Tensor, tgt: Tensor, withEOS: Bool = true) throws -> [Double] {
+        let fn = "seq2seq_score"
+        let lengths = try rowLengths(tgt, vocab: tgtVocab, fn, "tgt", allowEmpty: true)
+        guard tgt.shape[0] == src.shape.first else {
+            throw SNNError.shape("\(fn): src \(fmt(src.shape)) and tgt \(fmt(tgt.shape)) must have the same batch size")
+        }
+        return try GradMode.withoutGrad {
+            let enc = try encodeForDecoding(src, fn)
+            let b = tgt.shape[0], l = tgt.shape[1]
+            let st = DecoderStepper(self, enc, capacity: b)
+            for r in 0..<b { st.start(row: r, source: r) }
+            var total = [Double](repeating: 0, count: b)
+            var last = [Int](repeating: bosIdx, count: b)
+            for t in 0...l {
+                st.step(last)
+                for r in 0..<b where t < lengths[r] || (t == lengths[r] && withEOS) {
+                    let v = t < lengths[r] ? Int(tgt.int64s[r * l + t]) : eosIdx
+                    total[r] += Double(st.logProbs[r * tgtVocab + v])
+                    last[r] = v
+                }
+            }
+            return total
+        }
+    }
+}

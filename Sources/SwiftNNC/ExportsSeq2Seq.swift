@@ -1,0 +1,189 @@
+// Sequence to sequence (swiftnn/seq2seq.h): construct, loss, train step, fit with progress,
+// greedy and beam decoding, scoring, token strings.
+import CSwiftNN
+import SwiftNN
+
+func seq2seqArg(_ h: OpaquePointer?, _ fn: String, _ arg: String = "model") throws -> Seq2Seq {
+    let m = try resolve(h, Module.self, fn, arg)
+    guard let s = m as? Seq2Seq else {
+        throw SNNError(.invalidArgument, "\(fn): \(arg) is a \(m.typeName), expected a Seq2Seq (made by snn_seq2seq_new)")
+    }
+    return s
+}
+
+@c @implementation
+public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ config: UnsafePointer<snn_seq2seq_config>?) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_new"
+        let o = try outHandle(out, fn)
+        guard let c = try optionsArg(config, fn, "snn_seq2seq_config", arg: "config") else {
+            throw SNNError(.invalidArgument, "\(fn): config is NULL")
+        }
+        let attention: Seq2SeqAttention
+        switch c.attention {
+        case 0: attention = .none
+        case 1: attention = .dot
+        case 2: attention = .general
+        default: throw SNNError(.invalidArgument, "\(fn): config->attention = \(c.attention), expected 0 (none), 1 (dot) or 2 (general)")
+        }
+        func small(_ v: Int64, _ name: String) throws -> Int {
+            guard v >= Int64(Int32.min), v <= Int64(Int32.max) else { throw SNNError(.invalidArgument, "\(fn): config->\(name) = \(v) is out of range") }
+            return Int(v)
+        }
+        let m = try Seq2Seq(srcVocab: try small(c.src_vocab, "src_vocab"), tgtVocab: try small(c.tgt_vocab, "tgt_vocab"),
+                            embedDim: try small(c.embed_dim, "embed_dim"), hiddenSize: try small(c.hidden_size, "hidden_size"),
+                            numLayers: c.num_layers == 0 ? 1 : try small(c.num_layers, "num_layers"),
+                            bidirectional: c.bidirectional, attention: attention, padIdx: try small(c.pad_idx, "pad_idx"),
+                            bosIdx: try small(c.bos_idx, "bos_idx"), eosIdx: try small(c.eos_idx, "eos_idx"))
+        o.pointee = Registry.shared.insert(m)
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ model: OpaquePointer?, _ src: OpaquePointer?,
+                             _ tgt: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_loss"
+        let o = try outHandle(out, fn)
+        let m = try seq2seqArg(model, fn)
+        give(try m.loss(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt")), o)
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_train_step(_ outLoss: UnsafeMutablePointer<Double>?, _ model: OpaquePointer?, _ optimizer: OpaquePointer?,
+                                   _ src: OpaquePointer?, _ tgt: OpaquePointer?, _ maxGradNorm: Double) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_train_step"
+        let m = try seq2seqArg(model, fn)
+        let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
+        guard !maxGradNorm.isNaN else { throw SNNError(.invalidArgument, "\(fn): max_grad_norm is NaN") }
+        let v = try m.trainStep(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), optimizer: opt,
+                                maxGradNorm: maxGradNorm)
+        outLoss?.pointee = v
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_fit(_ model: OpaquePointer?, _ optimizer: OpaquePointer?, _ src: OpaquePointer?, _ tgt: OpaquePointer?,
+                            _ batchSize: Int, _ seed: UInt64, _ maxGradNorm: Double,
+                            _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_fit"
+        let m = try seq2seqArg(model, fn)
+        let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
+        guard let options else { throw SNNError(.invalidArgument, "\(fn): options is NULL") }
+        guard options.pointee.struct_size >= MemoryLayout<snn_fit_options>.size else {
+            throw SNNError(.invalidArgument, "\(fn): options->struct_size is \(options.pointee.struct_size), expected sizeof(snn_fit_options) = \(MemoryLayout<snn_fit_options>.size)")
+        }
+        let o = options.pointee
+        guard o.report_every >= 0 else { throw SNNError(.invalidArgument, "\(fn): report_every = \(o.report_every) is negative") }
+        guard o.epochs >= 1, o.epochs <= 1_000_000 else { throw SNNError(.invalidArgument, "\(fn): epochs = \(o.epochs), expected 1...1000000") }
+        guard !maxGradNorm.isNaN else { throw SNNError(.invalidArgument, "\(fn): max_grad_norm is NaN") }
+        let scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
+        if o.loss_history_capacity > 0 && o.loss_history == nil {
+            throw SNNError(.invalidArgument, "\(fn): loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
+        }
+        let callback = o.progress, user = o.user_data
+        let history = try m.fit(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), optimizer: opt,
+                                epochs: Int(o.epochs), batchSize: batchSize, seed: seed, maxGradNorm: maxGradNorm,
+                                scheduler: scheduler, reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
+                                progress: callback.map { cb in
+                                    { p in
+                                        var c = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
+                                                             step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
+                                                             loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
+                                                             eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
+                                        return cb(&c, user)
+                                    }
+                                })
+        if let buf = o.loss_history {
+            for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
+        }
+        o.loss_history_count?.pointee = history.count
+    }
+}
+
+/// Hypotheses as int64 [B, L] padded with pad (L >= 1) and float32 [B] log-probabilities.
+private func giveHypotheses(_ hyps: [Seq2SeqHypothesis], _ m: Seq2Seq, _ outTokens: UnsafeMutablePointer<OpaquePointer?>,
+                            _ outLogProbs: UnsafeMutablePointer<OpaquePointer?>?) throws {
+    let l = max(1, hyps.map(\.tokens.count).max() ?? 1)
+    var toks = [Int64](repeating: Int64(m.padIdx), count: hyps.count * l)
+    for (i, h) in hyps.enumerated() { for (j, t) in h.tokens.enumerated() { toks[i * l + j] = Int64(t) } }
+    give(try Tensor(int64: toks, shape: [hyps.count, l]), outTokens)
+    if let outLogProbs { give(try Tensor(hyps.map { Float($0.logProb) }, shape: [hyps.count]), outLogProbs) }
+}
+
+@c @implementation
+public func snn_seq2seq_greedy(_ outTokens: UnsafeMutablePointer<OpaquePointer?>?, _ outLogProbs: UnsafeMutablePointer<OpaquePointer?>?,
+                               _ model: OpaquePointer?, _ src: OpaquePointer?, _ maxLength: Int64) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_greedy"
+        outLogProbs?.pointee = nil
+        let o = try outHandle(outTokens, fn, "out_tokens")
+        let m = try seq2seqArg(model, fn)
+        guard maxLength >= 1, maxLength <= 1 << 16 else { throw SNNError(.invalidArgument, "\(fn): max_length must be in 1...65536, got \(maxLength)") }
+        try giveHypotheses(try m.greedyDecode(src: try tensorArg(src, fn, "src"), maxLength: Int(maxLength)), m, o, outLogProbs)
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_beam(_ outTokens: UnsafeMutablePointer<OpaquePointer?>?, _ outLogProbs: UnsafeMutablePointer<OpaquePointer?>?,
+                             _ model: OpaquePointer?, _ src: OpaquePointer?, _ beamWidth: Int64, _ maxLength: Int64,
+                             _ lengthPenalty: Double) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_beam"
+        outLogProbs?.pointee = nil
+        let o = try outHandle(outTokens, fn, "out_tokens")
+        let m = try seq2seqArg(model, fn)
+        guard maxLength >= 1, maxLength <= 1 << 16 else { throw SNNError(.invalidArgument, "\(fn): max_length must be in 1...65536, got \(maxLength)") }
+        guard beamWidth >= 1, beamWidth <= 4096 else { throw SNNError(.invalidArgument, "\(fn): beam_width must be in 1...4096, got \(beamWidth)") }
+        try giveHypotheses(try m.beamDecode(src: try tensorArg(src, fn, "src"), beamWidth: Int(beamWidth), maxLength: Int(maxLength),
+                                            lengthPenalty: lengthPenalty), m, o, outLogProbs)
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_score(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ model: OpaquePointer?, _ src: OpaquePointer?,
+                              _ tgt: OpaquePointer?, _ withEOS: Bool) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_score"
+        let o = try outHandle(out, fn)
+        let m = try seq2seqArg(model, fn)
+        let s = try m.scoreSequences(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), withEOS: withEOS)
+        give(try Tensor(s.map { Float($0) }, shape: [s.count]), o)
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_set_tokens(_ model: OpaquePointer?, _ target: Bool, _ tokens: UnsafePointer<UnsafePointer<CChar>?>?,
+                                   _ count: Int) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_set_tokens"
+        let m = try seq2seqArg(model, fn)
+        let vocab = target ? m.tgtVocab : m.srcVocab
+        guard count == 0 || count == vocab else {
+            throw SNNError(.invalidArgument, "\(fn): count is \(count), expected 0 or the \(target ? "target" : "source") vocabulary size \(vocab)")
+        }
+        var strings: [String] = []
+        if count > 0 {
+            guard let tokens else { throw SNNError(.invalidArgument, "\(fn): tokens is NULL but count is \(count)") }
+            for i in 0..<count {
+                let s = try stringArg(tokens[i], fn, "tokens[\(i)]")
+                guard !s.utf8.contains(10) else { throw SNNError(.invalidArgument, "\(fn): tokens[\(i)] contains a newline") }
+                strings.append(s)
+            }
+        }
+        if target { m.tgtTokens = strings } else { m.srcTokens = strings }
+    }
+}
+
+@c @implementation
+public func snn_seq2seq_tokens(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
+                               _ model: OpaquePointer?, _ target: Bool) -> snn_status {
+    boundary {
+        let fn = "snn_seq2seq_tokens"
+        let m = try seq2seqArg(model, fn)
+        try writeString((target ? m.tgtTokens : m.srcTokens).joined(separator: "\n"), buf, capacity, outLen, fn)
+    }
+}

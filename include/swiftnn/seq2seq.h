@@ -1,0 +1,91 @@
+/*
+ * swiftnn/seq2seq.h -- sequence to sequence: an LSTM encoder-decoder over token ids.
+ * Included by swiftnn.h.
+ *
+ * The model is an snn_module (type "Seq2Seq"), so snn_module_save / snn_module_load,
+ * state dicts (PyTorch names: src_embed.weight, encoder.weight_ih_l0, tgt_embed.weight,
+ * decoder.weight_ih_l0, attn.weight, attn_combine.weight, out.weight, ...), parameters for
+ * an optimizer and snn_module_free all apply. The architecture stored in a checkpoint holds
+ * the configuration and the token strings set with snn_seq2seq_set_tokens.
+ *
+ * Token batches are int64 tensors [batch, length]: each row is its token ids followed by the
+ * padding id (pad only at the end). Source rows must not be empty. Target rows hold the
+ * output tokens alone: the model feeds [BOS, y...] to the decoder (teacher forcing) and
+ * predicts [y..., EOS]; padded positions are masked out of the loss (ignore_index = pad).
+ * Decoders never emit the padding or BOS ids.
+ *
+ * Encoder: Embedding(src_vocab, embed_dim, padding_idx=pad) + LSTM(embed_dim, hidden_size,
+ * num_layers, batch_first, bidirectional) over each row's true length. Decoder:
+ * Embedding(tgt_vocab, embed_dim) + LSTM(embed_dim, D * hidden_size, num_layers) started
+ * from the encoder's final states (a bidirectional layer's two directions concatenated, D = 2)
+ * + Linear(D * hidden_size, tgt_vocab). With attention (Luong): scores over the source
+ * positions (dot: h_t . h_s; general: h_t . W h_s), masked past each length, softmax,
+ * context c_t, then tanh(attn_combine([c_t, h_t])) feeds the output layer.
+ */
+
+typedef enum snn_seq2seq_attention {
+    SNN_SEQ2SEQ_ATTENTION_NONE = 0,
+    SNN_SEQ2SEQ_ATTENTION_DOT = 1,
+    SNN_SEQ2SEQ_ATTENTION_GENERAL = 2
+} snn_seq2seq_attention;
+
+typedef struct snn_seq2seq_config {
+    size_t struct_size;      /* sizeof(snn_seq2seq_config) */
+    int64_t src_vocab;       /* >= 1 */
+    int64_t tgt_vocab;       /* >= 3 */
+    int64_t embed_dim;       /* 1..65536 */
+    int64_t hidden_size;     /* 1..65536, per encoder direction */
+    int64_t num_layers;      /* 1..64; 0 means 1 */
+    bool bidirectional;
+    int32_t attention;       /* snn_seq2seq_attention */
+    int64_t pad_idx;         /* distinct ids; pad < src_vocab too */
+    int64_t bos_idx;
+    int64_t eos_idx;
+} snn_seq2seq_config;
+
+/* A freshly initialised model. Errors: SNN_ERR_INVALID_ARGUMENT (sizes, attention value,
+ * struct_size), SNN_ERR_OUT_OF_RANGE (special ids). */
+snn_status snn_seq2seq_new(snn_module **out, const snn_seq2seq_config *config);
+
+/* Mean cross-entropy of the teacher-forced decoder over the non-padding target positions
+ * (EOS included), recorded for snn_backward. src [B, S], tgt [B, T] int64. */
+snn_status snn_seq2seq_loss(snn_tensor **out, snn_module *model, const snn_tensor *src, const snn_tensor *tgt);
+
+/* One training step: loss, backward, gradient clipping to max_grad_norm (<= 0: none),
+ * optimizer step. out_loss (may be NULL) receives the loss before the step. */
+snn_status snn_seq2seq_train_step(double *out_loss, snn_module *model, snn_optimizer *optimizer,
+                                  const snn_tensor *src, const snn_tensor *tgt, double max_grad_norm);
+
+/* Trains on all pairs (src [N, S], tgt [N, T]) for options->epochs in shuffled batches of
+ * batch_size (shuffle seeded by seed), reporting through options->progress as
+ * snn_fit_classifier does (options->scheduler is stepped after each epoch). */
+snn_status snn_seq2seq_fit(snn_module *model, snn_optimizer *optimizer, const snn_tensor *src,
+                           const snn_tensor *tgt, size_t batch_size, uint64_t seed, double max_grad_norm,
+                           const snn_fit_options *options);
+
+/* Greedy decoding of src [B, S] without recording, at most max_length (1..65536) tokens per
+ * row with EOS. out_tokens: int64 [B, L] (L the longest result, at least 1) padded with pad,
+ * without BOS/EOS. out_log_probs (may be NULL): float32 [B] summed log-probabilities. */
+snn_status snn_seq2seq_greedy(snn_tensor **out_tokens, snn_tensor **out_log_probs, snn_module *model,
+                              const snn_tensor *src, int64_t max_length);
+
+/* Beam search per row: keeps the beam_width (1..4096) best partial hypotheses by summed
+ * log-probability; a hypothesis ends at EOS or after max_length tokens, and finished ones are
+ * ranked by log_prob / length^length_penalty (length counts EOS; penalty in [0, 10], 0 = none).
+ * Stops when beam_width hypotheses have ended or none is alive. Beam width 1 is greedy.
+ * Outputs as snn_seq2seq_greedy. */
+snn_status snn_seq2seq_beam(snn_tensor **out_tokens, snn_tensor **out_log_probs, snn_module *model,
+                            const snn_tensor *src, int64_t beam_width, int64_t max_length, double length_penalty);
+
+/* Summed log-probability float32 [B] of each target row (its tokens, then EOS if with_eos)
+ * given its source, through the decoding step (no recording). */
+snn_status snn_seq2seq_score(snn_tensor **out, snn_module *model, const snn_tensor *src, const snn_tensor *tgt,
+                             bool with_eos);
+
+/* Token strings (index = id) kept in the checkpoint: target = false for the source
+ * vocabulary, true for the target one. count must equal that vocabulary's size, or be 0 to
+ * clear; tokens must not contain newlines. */
+snn_status snn_seq2seq_set_tokens(snn_module *model, bool target, const char *const *tokens, size_t count);
+
+/* The token strings joined by '\n' (empty if none were set). Buffer rules as snn_module_type. */
+snn_status snn_seq2seq_tokens(char *buf, size_t capacity, size_t *out_len, const snn_module *model, bool target);
