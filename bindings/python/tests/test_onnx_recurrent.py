@@ -183,3 +183,62 @@ def test_unsupported_recurrent_attributes_are_clear_errors(tmp_path):
     onnx.save(_node_model("LSTM", dict(activations=["Sigmoid", "Relu", "Tanh"])), p)
     with pytest.raises(swiftnn.UnsupportedError, match="activations"):
         swiftnn.onnx.load(p)
+
+
+class WithState(nn.Module):
+    """An LSTM given its initial states (initial_h / initial_c of each stacked node)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+
+    def forward(self, x, h0, c0):
+        out, (h, c) = self.lstm(x, (h0, c0))
+        return out, h, c
+
+
+def test_initial_states_and_unbatched_input(tmp_path):
+    swiftnn.manual_seed(5)
+    m = WithState().eval()
+    # The symbolic batch is dim 0 of every input, which is not the batch here: one size only.
+    x, h0, c0 = swiftnn.randn(5, 2, 3), swiftnn.randn(4, 2, 4), swiftnn.randn(4, 2, 4)
+    p = str(tmp_path / "state.onnx")
+    swiftnn.onnx.export(m, (x, h0, c0), p)
+    onnx.checker.check_model(onnx.load(p), full_check=True)
+    ref = _as_list(m(x, h0, c0))
+    got = ort.InferenceSession(p, providers=["CPUExecutionProvider"]).run(
+        None, {"input_0": x.numpy(), "input_1": h0.numpy(), "input_2": c0.numpy()})
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, **TOL)
+    for g, r in zip(_as_list(swiftnn.onnx.load(p)(x, h0, c0)), ref):
+        np.testing.assert_allclose(g, r, **TOL)
+
+    class Unbatched(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(3, 4)
+
+        def forward(self, x):
+            return self.gru(x)[0]
+
+    u = Unbatched().eval()
+    x = swiftnn.randn(6, 3)  # [T, I]
+    swiftnn.onnx.export(u, x, p)
+    onnx.checker.check_model(onnx.load(p), full_check=True)
+    (got,) = ort.InferenceSession(p, providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})
+    np.testing.assert_allclose(got, u(x).numpy(), **TOL)
+
+
+def test_dropout_between_layers_in_training_mode_is_a_clear_error(tmp_path):
+    class Dropped(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
+    m = Dropped()
+    m.train()
+    with pytest.raises(swiftnn.InvalidArgumentError, match="eval"):
+        swiftnn.onnx.export(m, swiftnn.randn(5, 2, 3), str(tmp_path / "d.onnx"))
