@@ -96,3 +96,27 @@ private func smallCNN() throws -> Sequential {
     #expect(hits == 0)
     #expect(hookTime < 0.1 * opTime)
 }
+
+@Test func recurrentGateOrdersAreInverse() throws {
+    // ONNX LSTM i, o, f, c from PyTorch's i, f, g, o; GRU z, r, h from r, z, n; and back.
+    #expect(RecurrentMode.lstm.onnxGateOrder == [0, 3, 1, 2])
+    #expect(RecurrentMode.gru.onnxGateOrder == [1, 0, 2])
+    for mode in RecurrentMode.allCases {
+        let o = mode.onnxGateOrder, t = mode.torchGateOrder
+        #expect(o.indices.map { t[o[$0]] } == Array(o.indices), "\(mode.name)")
+    }
+    let w = try Tensor((0..<8).map { Float($0) }, shape: [4, 2])
+    #expect(try reorderedBlocks(w, gates: 4, order: RecurrentMode.lstm.onnxGateOrder) == [0, 1, 6, 7, 2, 3, 4, 5])
+}
+
+@Test func recurrentNetworkExportsAsStackedNodesAndReimports() throws {
+    let m = try LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true)
+    let x = try Tensor.randn([5, 2, 3])
+    let onnx = try ONNXExport.model(m, exampleInputs: [x])
+    #expect(onnx.graph.nodes.filter { $0.opType == "LSTM" }.count == 2)
+    let back = try ONNXModule(onnx)
+    let x2 = try Tensor.randn([7, 2, 3])  // time-major: the symbolic dim 0 is T here
+    let ref = try m.forward([x2]), got = try back.forward([x2])
+    #expect(ref.count == got.count)
+    for (r, g) in zip(ref, got) { #expect(maxDiff(r, g) < 1e-5) }
+}

@@ -482,9 +482,12 @@ struct GraphBuilder {
             y = node1("Div", [y, constFloats([divisor], shape: [], "divisor")])
             if r.op == "std" { y = node1("Sqrt", [y]) }
             define(out, y, batch: reducedBatch(x.batch, dims, keep))
-        // Recurrent layers (another branch) lower here too: ONNX LSTM wants its gate rows as
-        // i, o, f, c (PyTorch: i, f, g, o) and GRU as z, r, h with linear_before_reset = 1
-        // (PyTorch: r, z, n), so their weights become reordered constant initializers.
+        case "recurrent":
+            // ExportRecurrent.swift: ONNX LSTM / GRU / RNN nodes, gate rows reordered.
+            try lowerRecurrent(r)
+        case "embedding":
+            let idx = try value(try input(0)), w = try value(try input(1))
+            define(out, node1("Gather", [w.name, idx.name], [ONNXAttribute("axis", .int(0))]), batch: idx.batch)
         case "cross_entropy", "nll_loss", "mse_loss":
             throw SNNError(.unsupported, "\(r.op) is a loss; export the model's forward without the loss")
         default:

@@ -21,7 +21,7 @@ public let onnxImportOps: Set<String> = [
     "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "PRelu", "Mish", "Gelu",
     "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Floor",
     "Ceil", "Round", "Sign", "Erf", "LayerNormalization", "InstanceNormalization", "ConstantOfShape",
-    "Range", "Tile", "Split", "Pad", "Cast",
+    "Range", "Tile", "Split", "Pad", "Cast", "LSTM", "GRU", "RNN",
 ]
 
 /// A node's attributes, read with type checks; an attribute the op does not know is an error.
@@ -342,6 +342,7 @@ func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> Import
             return [y]
         }
     case "Conv": return try compileConv(node, label)
+    case "LSTM", "GRU", "RNN": return try compileRecurrent(node, label)
     case "MaxPool", "AveragePool": return try compilePool(node, opset: opset, label)
     case "GlobalAveragePool", "GlobalMaxPool":
         _ = try attrs([])
@@ -377,11 +378,18 @@ func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> Import
         }
     case "Cast":
         let to = try attrs(["to", "saturate", "round_mode"]).int("to", 0)
-        guard let dt = engineDType(Int32(truncatingIfNeeded: to)), to == 1 || to == 7 else {
-            throw SNNError(.unsupported, "\(label): cast to data type \(to) is not supported (FLOAT and INT64 are)")
+        // INT32 (sequence_lens of LSTM / GRU / RNN) is held as int64 with int32's wrap-around.
+        guard let dt = engineDType(Int32(truncatingIfNeeded: to)), to == 1 || to == 7 || to == 6 else {
+            throw SNNError(.unsupported, "\(label): cast to data type \(to) is not supported (FLOAT, INT32 and INT64 are)")
         }
         return { xs in
             let x = try input(xs, 0)
+            if to == 6 {
+                let i = x.dtype == .int64 ? x : try truncatedInt64(x)
+                let out = try Tensor(empty: i.shape, dtype: .int64, zeroed: false, "Cast")
+                for k in 0..<i.count { out.int64s[k] = Int64(Int32(truncatingIfNeeded: i.int64s[k])) }
+                return [out]
+            }
             if x.dtype == dt { return [x] }
             return [dt == .float32 ? try asFloat(x) : try truncatedInt64(x)]
         }

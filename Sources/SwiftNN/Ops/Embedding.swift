@@ -39,5 +39,5 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
             axpy(gw.floats + Int(ix[k]) * D, g.floats + k * D, D)
         }
         return [gw]
-    }
+    }.traced("embedding", [indices, weight])
 }

@@ -111,9 +111,13 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
     }
     // With one layer the layer's states already have the full shape.
     let hN = L == 1 ? hs[0] : try concatenatingRows(hs, shape: fullState)
-    guard mode == .lstm else { return [x, hN] }
-    let cN = L == 1 ? cs[0] : try concatenatingRows(cs, shape: fullState)
-    return [x, hN, cN]
+    let results = mode == .lstm ? [x, hN, L == 1 ? cs[0] : try concatenatingRows(cs, shape: fullState)] : [x, hN]
+    // One record for the whole network (Export.swift lowers it to one ONNX node per layer).
+    trace("recurrent", [input, h0, c0, lengths] + weights.map { Optional($0) }, results,
+          [("mode", .int(mode.rawValue)), ("num_layers", .int(L)), ("has_biases", .bool(options.hasBiases)),
+           ("batch_first", .bool(options.batchFirst)), ("bidirectional", .bool(options.bidirectional)),
+           ("dropout_active", .bool(options.training && options.dropout > 0 && L > 1))])
+    return results
 }
 
 /// One step of an RNN/LSTM/GRU cell (torch's rnn_tanh_cell, lstm_cell, gru_cell).

@@ -20,7 +20,7 @@ from conftest import REPO
 NODE_DIR = os.environ.get("SWIFTNN_ONNX_NODE_TESTS", os.path.join(REPO, "data", "onnx-node-tests", "node"))
 REPORT = os.path.join(REPO, "build", "onnx_node_tests.txt")
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_node_child.py")
-MIN_PASS_RATE = 0.97  # measured 534 / 549 = 0.973 (onnx 1.22.0 data); see the report
+MIN_PASS_RATE = 0.97  # measured 541 / 556 = 0.973 (onnx 1.22.0 data, with LSTM and RNN); see the report
 
 # The ops of Sources/SwiftNN/ONNX/ImportOps.swift (onnxImportOps).
 SUPPORTED = {
@@ -33,7 +33,9 @@ SUPPORTED = {
     "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "PRelu", "Mish", "Gelu",
     "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Floor",
     "Ceil", "Round", "Sign", "Erf", "LayerNormalization", "InstanceNormalization", "ConstantOfShape",
-    "Range", "Tile", "Split", "Pad", "Cast",
+    "Range", "Tile", "Split", "Pad", "Cast", "LSTM", "RNN",
+    # GRU is imported too, but only with linear_before_reset = 1 (PyTorch's GRU); all four GRU
+    # node tests use 0, so it stays out of the selection (tests/test_onnx_recurrent.py covers it).
 }
 ENGINE_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64}
 
