@@ -1,6 +1,7 @@
 """Every golden case through the Python binding: forward and input gradients against PyTorch's
 (read with safetensors.numpy, independently of the engine), no leaked handles, and the
 three-language agreement check against the digests the Swift and C tests wrote."""
+import gc
 import glob
 import importlib
 import os
@@ -68,6 +69,7 @@ def test_golden(area):
     lines = []
     for c in load_cases(area):
         assert c["op"] in OPS, f"no Python binding for golden op {c['op']}"
+        gc.collect()  # count only what this test leaves alive
         before = swiftnn.live_handles()
         outs, grads = run_case(c)
         assert len(outs) == len(c["outs"]), c["name"]
@@ -81,6 +83,7 @@ def test_golden(area):
             assert grads[i] is not None, f"{area}/{c['name']}: no gradient for input {i}"
             assert_close(grads[i], e, f"{area}/{c['name']} grad of input {i}")
             h = fnv(h, grads[i])
+        gc.collect()
         assert swiftnn.live_handles() == before, f"{area}/{c['name']} leaked handles"
         lines.append(f"{area}/{c['name']} {h:x}")
     if area == "core":

@@ -1,5 +1,7 @@
 """Shape ops from Python: t[...] indexing against numpy, gradients small enough to check by hand,
 and errors that raise swiftnn exceptions naming the function and the shapes."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -32,12 +34,14 @@ KEYS = [
 
 @pytest.mark.parametrize("key", KEYS, ids=[repr(k) for k in KEYS])
 def test_getitem_matches_numpy(key):
+    gc.collect()  # earlier tests' cycles must not be collected between the two counts
     before = swiftnn.live_handles()
     out = sw()[key]
     expected = A[key]
     assert out.shape == expected.shape
     np.testing.assert_array_equal(out.numpy(), expected)
     del out
+    gc.collect()
     assert swiftnn.live_handles() == before
 
 
