@@ -129,15 +129,7 @@ public func snn_captioner_fit(_ m: OpaquePointer?, _ optimizer: OpaquePointer?, 
         let history = try c.fit(
             loader: loader, optimizer: opt, epochs: Int(o.epochs), scheduler: scheduler,
             reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
-            progress: callback.map { cb in
-                { p in
-                    var s = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
-                                         step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
-                                         loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
-                                         eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
-                    return cb(&s, user)
-                }
-            })
+            progress: progressBridge(callback, user))
         if let buf = o.loss_history {
             for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
         }

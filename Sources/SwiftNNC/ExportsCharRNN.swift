@@ -108,15 +108,7 @@ public func snn_charrnn_train(_ model: OpaquePointer?, _ text: UnsafePointer<CCh
             throw SNNError(.invalidArgument, "\(fn): opts->loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
         }
         let callback = o.progress, user = o.user_data
-        let history = try m.fit(text: t, options: options, progress: callback.map { cb in
-            { p in
-                var c = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
-                                     step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
-                                     loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
-                                     eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
-                return cb(&c, user)
-            }
-        })
+        let history = try m.fit(text: t, options: options, progress: progressBridge(callback, user))
         if let buf = o.loss_history {
             for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
         }

@@ -2,6 +2,20 @@
 import CSwiftNN
 import SwiftNN
 
+/// The C progress callback as the engine's closure (nil when the host passed none): every fit
+/// export reports through this one conversion.
+func progressBridge(_ callback: snn_progress_fn?, _ user: UnsafeMutableRawPointer?) -> ((TrainProgress) -> Bool)? {
+    callback.map { cb in
+        { p in
+            var c = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
+                                 step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
+                                 loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
+                                 eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
+            return cb(&c, user)
+        }
+    }
+}
+
 @c @implementation
 public func snn_fit_classifier(_ model: OpaquePointer?, _ optimizer: OpaquePointer?, _ train: OpaquePointer?,
                                _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
@@ -25,15 +39,7 @@ public func snn_fit_classifier(_ model: OpaquePointer?, _ optimizer: OpaquePoint
         let history = try Trainer.classifier(model: m, optimizer: opt).fit(
             loader: loader, epochs: Int(o.epochs), scheduler: scheduler,
             reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
-            progress: callback.map { cb in
-                { p in
-                    var c = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
-                                         step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
-                                         loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
-                                         eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
-                    return cb(&c, user)
-                }
-            })
+            progress: progressBridge(callback, user))
         if let buf = o.loss_history {
             for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
         }

@@ -7,13 +7,12 @@ from ._c.train import PROGRESS_FN, FitOptions
 from ._lib import check, lib
 
 
-def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_every=50, progress=None):
-    """Trains `model` (an engine module, e.g. nn.Sequential of built-in layers) with mean
-    cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
-    global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
-    end_of_epoch; return False to stop. Returns the list of per-step losses."""
-    steps = len(loader) * epochs
-    hist = (ctypes.c_double * max(steps, 1))()
+def _run_fit(call, steps, epochs, report_every, scheduler, progress):
+    """Runs an engine fit export: `call(options_pointer)` with snn_fit_options built from the
+    arguments. progress(p) gets the snn_progress fields; returning False stops training, and an
+    exception it raises is re-raised here after the engine has returned (it must not unwind
+    through the engine). Returns the per-step losses."""
+    hist = (ctypes.c_double * max(int(steps), 1))()
     count = ctypes.c_size_t()
     errors = []
 
@@ -21,17 +20,26 @@ def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_ev
         try:
             r = progress(p.contents)
             return True if r is None else bool(r)
-        except BaseException as e:  # an exception must not unwind through the engine
+        except BaseException as e:
             errors.append(e)
             return False
 
     cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
     opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
                       scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
-    check(lib.snn_fit_classifier(model._mh, optimizer._h, loader._h, ctypes.byref(opts)))
+    check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]
     return list(hist[: min(count.value, len(hist))])
+
+
+def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_every=50, progress=None):
+    """Trains `model` (an engine module, e.g. nn.Sequential of built-in layers) with mean
+    cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
+    global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
+    end_of_epoch; return False to stop. Returns the list of per-step losses."""
+    return _run_fit(lambda opts: lib.snn_fit_classifier(model._mh, optimizer._h, loader._h, opts),
+                    len(loader) * epochs, epochs, report_every, scheduler, progress)
 
 
 def evaluate_classifier(model, inputs, labels, batch_size=256):

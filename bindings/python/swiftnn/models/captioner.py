@@ -9,7 +9,7 @@ import json
 import math
 
 from .._c.caption import CaptionerOptions, CaptionOptions
-from .._c.train import PROGRESS_FN, FitOptions
+
 from .._handles import read_string
 from .._lib import check, lib
 from ..nn.modules import EngineModule, TensorMap, _as_parameter, _handle_from, Handle, Module
@@ -97,26 +97,9 @@ class ImageCaptioner(EngineModule):
     def fit(self, loader, optimizer, epochs=1, scheduler=None, report_every=50, progress=None):
         """The engine's loop over a swiftnn.data.DataLoader(images, captions); progress(p) as in
         swiftnn.train.fit_classifier (return False to stop). Returns per-step losses."""
-        steps = len(loader) * epochs
-        hist = (ctypes.c_double * max(steps, 1))()
-        count = ctypes.c_size_t()
-        errors = []
-
-        def trampoline(p, _user):
-            try:
-                r = progress(p.contents)
-                return True if r is None else bool(r)
-            except BaseException as e:  # must not unwind through the engine
-                errors.append(e)
-                return False
-
-        cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
-        opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
-                          scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
-        check(lib.snn_captioner_fit(self._mh, optimizer._h, loader._h, ctypes.byref(opts)))
-        if errors:
-            raise errors[0]
-        return list(hist[: min(count.value, len(hist))])
+        from ..train import _run_fit
+        return _run_fit(lambda opts: lib.snn_captioner_fit(self._mh, optimizer._h, loader._h, opts),
+                        len(loader) * epochs, epochs, report_every, scheduler, progress)
 
     # generation
     def generate(self, image, beam_width=0, max_length=20, length_penalty=0.0, end_token=-1):

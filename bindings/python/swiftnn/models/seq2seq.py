@@ -4,7 +4,7 @@ greedy and beam decoding; saved and loaded with swiftnn.nn.save_model / load_mod
 import ctypes
 
 from .._c.seq2seq import Seq2SeqConfig
-from .._c.train import PROGRESS_FN, FitOptions
+
 from .._handles import read_string
 from .._lib import check, lib
 from ..nn.modules import EngineModule, _as_parameter, _handle_from
@@ -68,26 +68,10 @@ class Seq2Seq(EngineModule):
         Returns per-step losses."""
         s, t = _tokens(src), _tokens(tgt)
         steps = -(-s.shape[0] // int(batch_size)) * int(epochs) if batch_size > 0 else 1
-        hist = (ctypes.c_double * max(steps, 1))()
-        count = ctypes.c_size_t()
-        errors = []
-
-        def trampoline(p, _user):
-            try:
-                r = progress(p.contents)
-                return True if r is None else bool(r)
-            except BaseException as e:  # must not unwind through the engine
-                errors.append(e)
-                return False
-
-        cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
-        opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
-                          scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
-        check(lib.snn_seq2seq_fit(self._mh, optimizer._h, s._h, t._h, int(batch_size), int(seed) & (2**64 - 1),
-                                  float(max_grad_norm), ctypes.byref(opts)))
-        if errors:
-            raise errors[0]
-        return list(hist[: min(count.value, len(hist))])
+        from ..train import _run_fit
+        return _run_fit(lambda opts: lib.snn_seq2seq_fit(self._mh, optimizer._h, s._h, t._h, int(batch_size),
+                                                         int(seed) & (2**64 - 1), float(max_grad_norm), opts),
+                        steps, epochs, report_every, scheduler, progress)
 
     def _decode(self, fn, *args):
         toks, lps = ctypes.c_void_p(), ctypes.c_void_p()
