@@ -3,7 +3,7 @@
 // of a nanosecond in SIMD8, with max abs error 2.9e-7 (tanh) and 1.7e-7 (sigmoid) over all floats.
 
 /// Loads `n` (< 8) or 8 floats from `p`; missing lanes are 0.
-@inline(__always) @usableFromInline
+@inline(__always)
 func load8(_ p: UnsafePointer<Float>, _ n: Int) -> SIMD8<Float> {
     if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
     var v = SIMD8<Float>()
@@ -13,7 +13,7 @@ func load8(_ p: UnsafePointer<Float>, _ n: Int) -> SIMD8<Float> {
 }
 
 /// Stores the first `n` (< 8) or all 8 lanes of `v` to `p`.
-@inline(__always) @usableFromInline
+@inline(__always)
 func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>, _ n: Int) {
     if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
     var k = 0
@@ -56,30 +56,6 @@ func sigmoid8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return half + half * tanh8(half * x)
 }
 
-/// `tanh8` and `sigmoid8` for other modules and tests.
-public func fastTanh(_ x: SIMD8<Float>) -> SIMD8<Float> { tanh8(x) }
-public func fastSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { sigmoid8(x) }
-
-/// Scalar forms (through one SIMD lane), for tests and odd tails.
+/// Scalar forms (through one SIMD lane), for tests.
 public func fastTanh(_ x: Float) -> Float { tanh8(SIMD8<Float>(repeating: x))[0] }
 public func fastSigmoid(_ x: Float) -> Float { sigmoid8(SIMD8<Float>(repeating: x))[0] }
-
-/// Applies `fastTanh` to n floats in place-compatible buffers (dst may equal src).
-public func fastTanh(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var i = 0
-    while i < n {
-        let m = n &- i
-        store8(dst + i, tanh8(load8(src + i, m)), m)
-        i &+= 8
-    }
-}
-
-/// Applies `fastSigmoid` to n floats (dst may equal src).
-public func fastSigmoid(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var i = 0
-    while i < n {
-        let m = n &- i
-        store8(dst + i, sigmoid8(load8(src + i, m)), m)
-        i &+= 8
-    }
-}
