@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """LSTM(128 -> 256) over 100 steps at batch 32: forward (no grad) and forward + backward,
-SwiftNN side by side with PyTorch (CPU), both on 2 threads. Each measurement is a block of
-runs after a pause (so the other library's idle threads, which spin for a while after work,
-have gone to sleep); blocks alternate between the libraries for --rounds rounds and the best
-block median counts. Prints ms and the ratio PyTorch / SwiftNN (> 1: SwiftNN is faster).
+SwiftNN side by side with PyTorch (CPU), both on 2 threads; prints ms and the ratio
+PyTorch / SwiftNN (> 1: SwiftNN is faster).
+
+Each measurement is a block of runs after a pause (so the other library's idle threads, which
+spin for a while after work, have gone to sleep); blocks alternate between the libraries for
+--rounds rounds and the best block median counts.
 
     OPENBLAS_NUM_THREADS=2 python3 bench/bench_lstm.py [--steps 100 --batch 32 --repeat 15 --rounds 3]
 """

@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""Writes Tests/golden/lstm_torch_state.safetensors: the state dict of a PyTorch
-nn.LSTM(5, 6, num_layers=2, bidirectional=True) under its own keys (weight_ih_l0, ...,
-bias_hh_l1_reverse), plus an input, initial states and PyTorch's outputs, for the tests that
-load a PyTorch state dict into swiftnn's LSTM (Swift, Python) and compare outputs:
+"""Writes Tests/golden/lstm_torch_state.safetensors: a PyTorch nn.LSTM(5, 6, num_layers=2,
+bidirectional=True) state dict under its own keys, plus an input, initial states and PyTorch's
+outputs, for the tests that load it into swiftnn's LSTM (Swift, Python):
 
     input [4, 3, 5], h0, c0 [4, 3, 6]        -> out.output [4, 3, 12], out.h_n, out.c_n [4, 3, 6]
     the same with lengths [4, 2, 3] (packed) -> packed.output, packed.h_n, packed.c_n

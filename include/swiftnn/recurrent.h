@@ -53,7 +53,7 @@ typedef struct snn_rnn_options {
     bool bidirectional;    /* default false */
     bool training;         /* functional ops only: apply dropout (modules use their train mode) */
     float dropout;         /* in [0, 1], default 0: dropout on every layer's output but the last */
-    int32_t nonlinearity;  /* snn_rnn_nonlinearity, default SNN_RNN_TANH; RNN only */
+    int32_t nonlinearity;  /* snn_rnn_nonlinearity, default SNN_RNN_TANH; used by RNN only (must be valid) */
 } snn_rnn_options;
 
 /* Sets opts->struct_size and the defaults (input_size and hidden_size 0: set them). */
@@ -101,8 +101,8 @@ snn_status snn_module_embedding(snn_module **out, int64_t num_embeddings, int64_
  * direction, w_ih, w_hh and (if opts->bias) b_ih, b_hh: n_weights = L * D * (bias ? 4 : 2),
  * checked against opts->input_size and opts->hidden_size. h0, c0 [L*D, B, H] and lengths
  * int64 [B] may be NULL (zeros; no padding). Dropout applies only if opts->training.
- * Writes new handles to *out_output and *out_h_n (and *out_c_n). snn_tensor_rnn uses
- * opts->nonlinearity; the others ignore it. */
+ * Writes new handles to *out_output and *out_h_n (and *out_c_n). Only snn_tensor_rnn uses
+ * opts->nonlinearity. */
 snn_status snn_tensor_rnn(snn_tensor **out_output, snn_tensor **out_h_n, const snn_tensor *input, const snn_tensor *h0,
                           const snn_tensor *const *weights, size_t n_weights, const snn_tensor *lengths,
                           const snn_rnn_options *opts);

@@ -1,7 +1,9 @@
-"""Golden cases for recurrent networks: RNN (tanh, relu), LSTM and GRU over sequences (1 and 2
-layers, bidirectional, batch_first, with and without initial states, padded batches with
-lengths, one 120-step sequence), their cells, and embedding lookups. Weights are op inputs
-(torch.func.functional_call on the torch module), so every weight gets a gradient.
+"""Golden cases for recurrent networks: RNN (tanh, relu), LSTM and GRU over sequences, their
+cells, and embedding lookups; weights are op inputs (torch.func.functional_call), so every
+weight gets a gradient.
+
+Sequences: 1 and 2 layers, bidirectional, batch_first, with and without initial states,
+padded batches with lengths, unbatched, and 120-step LSTM and GRU sequences.
 
 Inputs of a sequence case: x, [h0], [c0 (LSTM)], the weights in PyTorch's flat order
 (per layer and direction: w_ih, w_hh, [b_ih, b_hh]), [lengths (int64)]. Padded cases run

@@ -1,7 +1,7 @@
 // The fused recurrent layer: one layer (one or two directions) of an RNN/LSTM/GRU over a whole
 // sequence as one autograd node whose pullback is the fused BPTT; per step one packed-weight
 // product and one SIMD gate loop, split over the StepTeam's workers by hidden unit.
-import CBLAS  // openblas_get_num_threads: the thread budget the user set
+import CBLAS
 import SwiftNNKernels
 
 /// The cell type of a recurrent layer (PyTorch's mode strings in `name`).
@@ -89,14 +89,14 @@ private struct Shared: @unchecked Sendable {
 
 /// Runs one layer over the whole sequence. Per direction: one product for the input projection
 /// of all steps, then per step one product with W_hh and one gate loop; backward per step: the
-/// gate loop, dh += dG W_hh, dx += dG W_ih and the rank-B update of every weight and bias
-/// gradient. Products use weights packed once per call (SwiftNNKernels/PackedGemm).
+/// gate loop, dh += dG W_hh and dx += dG W_ih; then every weight and bias gradient from one
+/// sgemm over all steps. Step products use weights packed once per call (SwiftNNKernels/PackedGemm).
 ///
-/// `x` has T*B*I elements in `geo`'s layout; `h0`, `c0`
-/// (nil: zeros) have D*B*H; `lengths` (validated to 1...T) marks padded steps, which leave the
-/// state unchanged and output zeros. The three results are views of one packed tensor
-/// [output | h_n | c_n] that carries the recorded node. The caller validated every shape; the
-/// counts are checked again here because the kernels trust them.
+/// `x` has T*B*I elements in `geo`'s layout; `h0`, `c0` (nil: zeros) have D*B*H; `lengths`
+/// (validated to 1...T) marks padded steps, which leave the state unchanged and output zeros.
+/// The three results are views of one packed tensor [output | h_n | c_n] that carries the
+/// recorded node. The caller validated every shape; the counts are checked again here because
+/// the kernels trust them.
 func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor?, weights: [DirectionWeights],
                     lengths: [Int]?, outputShape: [Int], stateShape: [Int]) throws -> (output: Tensor, hN: Tensor, cN: Tensor?) {
     let fn = geo.mode.name
@@ -114,7 +114,7 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
     let saving = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
     let outCount = R * D * H
     let packed = try Tensor(empty: [outCount + stateCount * (lstm ? 2 : 1)], dtype: .float32, zeroed: false, fn)
-    let out = packed.floats, hN = out + outCount, cN = hN + stateCount
+    let out = packed.floats, hN = out + outCount, cN = hN + stateCount  // cN: LSTM only
     // lengths as an int64 buffer that outlives the workers' closures; the kernels read it as
     // Int, which is 64 bits on every platform the package builds for
     guard MemoryLayout<Int>.size == 8 else { throw SNNError(.unsupported, "\(fn): needs a 64-bit platform") }
@@ -132,7 +132,7 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
         if let b = w.bhh { biasHH.floats.update(from: b.floats, count: GH) }
         if geo.mode != .gru { axpy(biasIH.floats, biasHH.floats, GH) }  // one combined bias
 
-        let h = hN + d * B * H, c = cN + d * B * H
+        let h = hN + d * B * H, c = lstm ? cN + d * B * H : h  // (c unused without LSTM)
         if let h0 { h.update(from: h0.floats + d * B * H, count: B * H) } else { h.update(repeating: 0, count: B * H) }
         if lstm {
             if let c0 { c.update(from: c0.floats + d * B * H, count: B * H) } else { c.update(repeating: 0, count: B * H) }
@@ -295,7 +295,6 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
                                     weights: [DirectionWeights], lengths: Tensor?, saved: [SavedStep]) throws -> [Tensor?] {
     let fn = geo.mode.name + "_backward"
     let R = geo.rows, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
-    let W = geo.weightOperandWidth
     let lstm = geo.mode == .lstm, gru = geo.mode == .gru
     let stateCount = D * B * H
     guard saved.count == D, gp.count == R * D * H + stateCount * (lstm ? 2 : 1) else {
@@ -307,26 +306,20 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
     let dc0 = c0?.requiresGrad == true ? try Tensor(empty: c0?.shape ?? [], dtype: .float32, zeroed: false, fn) : nil
     var weightGrads: [Tensor?] = []
 
-    let workers = geo.workersWanted  // once: the per-worker buffers are sized by it
     for (d, w) in weights.enumerated() {
         let sv = saved[d]
-        let wantW = w.all.contains { $0.requiresGrad }
-        let xhPanelFloats = packedPanelsCount(k: B, n: I + 1) + packedPanelsCount(k: B, n: H + 1)
         let b = BackwardBuffers(
             dG: try Tensor(empty: [R, GH], dtype: .float32, zeroed: false, fn),
             dGh: gru ? try Tensor(empty: [R, GH], dtype: .float32, zeroed: false, fn) : nil,
             dh: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn),
             dc: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn),
             dx: dx,
-            dW: wantW ? try Tensor(empty: [GH, W], dtype: .float32, zeroed: true, fn) : nil,
             panels: try Tensor(empty: [packedPanelsCount(k: GH, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn),
-            inputPanels: dx == nil ? nil : try Tensor(empty: [packedPanelsCount(k: GH, n: I)], dtype: .float32, zeroed: false, fn),
-            xhPanels: wantW ? try Tensor(empty: [workers * xhPanelFloats], dtype: .float32, zeroed: false, fn) : nil,
-            xhPanelFloats: xhPanelFloats)
+            inputPanels: dx == nil ? nil : try Tensor(empty: [packedPanelsCount(k: GH, n: I)], dtype: .float32, zeroed: false, fn))
         b.dh.floats.update(from: dhN + d * B * H, count: B * H)
         if lstm { b.dc.floats.update(from: dcN + d * B * H, count: B * H) }
-        runBackward(geo, direction: d, workers: workers, wih: w.wih, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
-        weightGrads += try splitWeightGradients(geo, w, b.dW)
+        runBackward(geo, direction: d, wih: w.wih, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
+        weightGrads += try weightGradients(geo, w, dG: b.dG, dGh: b.dGh ?? b.dG, xh: sv.xh)
         if let dh0 { (dh0.floats + d * B * H).update(from: b.dh.floats, count: B * H) }
         if let dc0 { (dc0.floats + d * B * H).update(from: b.dc.floats, count: B * H) }
     }
@@ -340,26 +333,20 @@ private struct BackwardBuffers: @unchecked Sendable {
     let dh: Tensor          // [B, H] carry of dL/dh
     let dc: Tensor          // [B, H] carry of dL/dc (LSTM)
     let dx: Tensor?         // [R, I] input gradient, accumulated over directions
-    let dW: Tensor?         // [G*H, I + H + 2]: [dW_ih | db_ih | dW_hh | db_hh], accumulated over steps
     let panels: Tensor      // W_hh [G*H, H] packed by column panels
     let inputPanels: Tensor?  // W_ih [G*H, I] packed by column panels (for dx)
-    let xhPanels: Tensor?   // per worker: the step's rows of [x | 1 | h | 1] packed (for dW)
-    let xhPanelFloats: Int
 }
 
 /// Direction `d` of the backward pass, in reverse time order, on the StepTeam. Per step each
 /// worker (owning a range of hidden units, as in the forward pass) runs the gate backward for
-/// its units and adds their rank-B update dG_t^T [x_t | 1 | h_t-1 | 1] to its rows of
-/// [dW_ih | db_ih | dW_hh | db_hh]; a barrier makes the step's dG complete; then the worker adds
-/// dG_t W_hh to its own columns of dh (which only it reads next) and dG_t W_ih to its columns
-/// of dx. Everything stays on the team: no OpenBLAS call, whose idle threads would spin.
-private func runBackward(_ geo: RecurrentGeometry, direction d: Int, workers: Int, wih: Tensor, whh: Tensor, saved sv: SavedStep,
+/// its units; a barrier makes the step's dG complete; then the worker adds dG_t W_hh to its own
+/// columns of dh (which only it reads next) and dG_t W_ih to its columns of dx.
+private func runBackward(_ geo: RecurrentGeometry, direction d: Int, wih: Tensor, whh: Tensor, saved sv: SavedStep,
                          buffers bb: BackwardBuffers, lengths: Tensor?, dOut: Shared) {
-    let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, G = geo.mode.gateCount, GH = geo.gates
+    let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
-    let gru = geo.mode == .gru
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
-    StepTeam.shared.run(workers: workers) { ctx in
+    StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         let cols = geo.columns(worker: ctx.worker, of: ctx.workers)
         let j0 = cols.lowerBound, n = cols.count
         let panels = bb.panels.floats + (j0 / 16) * GH * 16
@@ -371,8 +358,6 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, workers: In
             packPanels(inputPanels.floats + (i0 / 16) * GH * 16, UnsafePointer(wih.floats), ldw: I, transposed: false,
                        k: GH, c0: i0, n: i1 - i0)
         }
-        let xhPanels = bb.xhPanels.map { $0.floats + ctx.worker * bb.xhPanelFloats }
-        let xhSecond = packedPanelsCount(k: B, n: I + 1)
         let dGh = bb.dGh ?? bb.dG
         for s in 0..<T {
             let t = d == 0 ? T - 1 - s : s
@@ -398,29 +383,6 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, workers: In
                     rnnBackwardStep(step, act: g, ldAct: ldG, relu: geo.mode == .rnnRelu, dOut: o, ldOut: ldO, dh: bb.dh.floats,
                                     dGates: bb.dG.floats + row * GH, ldDGates: ldG)
                 }
-                // [dW_ih | db_ih | dW_hh | db_hh] rows of this worker's gates += dG_t^T [x_t | 1 | h_t-1 | 1]
-                if let dW = bb.dW, let xhPanels {
-                    let xhRow = UnsafePointer(sv.xh.floats + row * W)
-                    if gru {
-                        packPanels(xhPanels, xhRow, ldw: bS * W, transposed: false, k: B, c0: 0, n: I + 1)
-                        packPanels(xhPanels + xhSecond, xhRow, ldw: bS * W, transposed: false, k: B, c0: I + 1, n: H + 1)
-                    } else {
-                        packPanels(xhPanels, xhRow, ldw: bS * W, transposed: false, k: B, c0: 0, n: W)
-                    }
-                    for gate in 0..<G {
-                        let r0 = gate * H + j0
-                        let c = dW.floats + r0 * W
-                        if gru {
-                            gemmPacked(m: n, n: I + 1, k: B, a: bb.dG.floats + row * GH + r0, lda: 1, ka: ldG, packed: xhPanels,
-                                       c: c, ldc: W, accumulate: true)
-                            gemmPacked(m: n, n: H + 1, k: B, a: dGh.floats + row * GH + r0, lda: 1, ka: ldG, packed: xhPanels + xhSecond,
-                                       c: c + I + 1, ldc: W, accumulate: true)
-                        } else {
-                            gemmPacked(m: n, n: W, k: B, a: bb.dG.floats + row * GH + r0, lda: 1, ka: ldG, packed: xhPanels,
-                                       c: c, ldc: W, accumulate: true)
-                        }
-                    }
-                }
             }
             ctx.barrier()  // dG_t complete
             // dh_prev[:, own columns] += dGh_t W_hh[:, own columns]
@@ -436,20 +398,35 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, workers: In
     }
 }
 
-/// [dW_ih, dW_hh, db_ih?, db_hh?] of one direction (nil where not required), cut out of
-/// [dW_ih | db_ih | dW_hh | db_hh].
-private func splitWeightGradients(_ geo: RecurrentGeometry, _ w: DirectionWeights, _ all: Tensor?) throws -> [Tensor?] {
+/// [dW_ih, dW_hh, db_ih?, db_hh?] of one direction (nil where not required) from one sgemm
+/// over all steps, dG^T [x | 1 | h | 1] = [dW_ih | db_ih | dW_hh | db_hh] (two for GRU, whose
+/// h-side gate gradients differ). OpenBLAS does this large product well.
+private func weightGradients(_ geo: RecurrentGeometry, _ w: DirectionWeights, dG: Tensor, dGh: Tensor, xh: Tensor) throws -> [Tensor?] {
     let fn = geo.mode.name + "_backward"
-    let I = geo.inputSize, H = geo.hidden, GH = geo.gates, W = geo.weightOperandWidth
+    let I = geo.inputSize, H = geo.hidden, GH = geo.gates, R = geo.rows, W = geo.weightOperandWidth
+    guard w.all.contains(where: { $0.requiresGrad }) else { return w.all.map { _ in nil } }
+    let all = try Tensor(empty: [GH, W], dtype: .float32, zeroed: false, fn)
+    if geo.mode == .gru {
+        gemmTransposedA(GH, I + 1, R, dG.floats, GH, xh.floats, W, all.floats, W)
+        gemmTransposedA(GH, H + 1, R, dGh.floats, GH, xh.floats + I + 1, W, all.floats + I + 1, W)
+    } else {
+        gemmTransposedA(GH, W, R, dG.floats, GH, xh.floats, W, all.floats, W)
+    }
     /// Columns [from, from + n) of `all` as a tensor shaped like `p`, if `p` needs a gradient.
     func columns(_ p: Tensor?, _ from: Int, _ n: Int) throws -> Tensor? {
-        guard let all, let p, p.requiresGrad else { return nil }
+        guard let p, p.requiresGrad else { return nil }
         let t = try Tensor(empty: p.shape, dtype: .float32, zeroed: false, fn)
         for r in 0..<GH { (t.floats + r * n).update(from: all.floats + r * W + from, count: n) }
         return t
     }
     return [try columns(w.wih, 0, I), try columns(w.whh, I + 1, H)]
         + (w.bih == nil ? [] : [try columns(w.bih, I, 1)]) + (w.bhh == nil ? [] : [try columns(w.bhh, I + 1 + H, 1)])
+}
+
+/// C[m, n] = A^T B for row-major A [k, m] (ld lda), B [k, n] (ld ldb), C (ld ldc).
+private func gemmTransposedA(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                             _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
 }
 
 /// A view of `count(shape)` elements of `packed` from `offset`, whose gradient flows back into

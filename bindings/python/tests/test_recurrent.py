@@ -1,8 +1,6 @@
-"""swiftnn.nn's recurrent layers as a PyTorch user writes them: constructor arguments, forward
-signatures and return structures, lengths= for padded batches, a PyTorch nn.LSTM state dict
-(Tests/golden/lstm_torch_state.safetensors, written by tools/gen_lstm_torch_state.py) giving
-PyTorch's outputs, checkpoints, a small training loop with truncated BPTT, embedding, and
-errors as exceptions."""
+"""swiftnn.nn's recurrent layers as a PyTorch user writes them: signatures, lengths=, a PyTorch
+state dict giving PyTorch's outputs (Tests/golden/lstm_torch_state.safetensors), checkpoints,
+training with truncated BPTT, embedding, exceptions, fork."""
 import gc
 import os
 

@@ -1,7 +1,6 @@
-"""Recurrent layers (RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell) and Embedding with PyTorch's
-constructor arguments, parameter names and forward signatures, plus their functional forms
-(lstm, gru, rnn_tanh, rnn_relu, the *_cell functions, embedding) with weights as tensors.
-Padded batches: pass `lengths=` (one length per sequence) instead of packing."""
+"""Recurrent layers (RNN, LSTM, GRU, their cells) and Embedding with PyTorch's arguments, names
+and forward signatures, plus functional forms (lstm, gru, rnn_tanh, ..., embedding) taking
+weights as tensors. Padded batches: pass `lengths=` (one per sequence) instead of packing."""
 import ctypes
 import json
 
