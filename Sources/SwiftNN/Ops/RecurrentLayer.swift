@@ -314,11 +314,13 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
             dh: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn),
             dc: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn),
             dx: dx,
-            panels: try Tensor(empty: [packedPanelsCount(k: GH, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn),
-            inputPanels: dx == nil ? nil : try Tensor(empty: [packedPanelsCount(k: GH, n: I)], dtype: .float32, zeroed: false, fn))
+            panels: try Tensor(empty: [packedPanelsCount(k: GH, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn))
         b.dh.floats.update(from: dhN + d * B * H, count: B * H)
         if lstm { b.dc.floats.update(from: dcN + d * B * H, count: B * H) }
-        runBackward(geo, direction: d, wih: w.wih, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
+        runBackward(geo, direction: d, whh: w.whh, saved: sv, buffers: b, lengths: lengths, dOut: Shared(dOut))
+        // dx += dG W_ih for every step at once: one large product, off the step loop's
+        // critical path (padded steps have zero dG rows, so they add nothing).
+        if let dx { sgemm(false, false, R, I, GH, b.dG.floats, w.wih.floats, beta: 1, dx.floats) }
         weightGrads += try weightGradients(geo, w, dG: b.dG, dGh: b.dGh ?? b.dG, xh: sv.xh)
         if let dh0 { (dh0.floats + d * B * H).update(from: b.dh.floats, count: B * H) }
         if let dc0 { (dc0.floats + d * B * H).update(from: b.dc.floats, count: B * H) }
@@ -334,14 +336,13 @@ private struct BackwardBuffers: @unchecked Sendable {
     let dc: Tensor          // [B, H] carry of dL/dc (LSTM)
     let dx: Tensor?         // [R, I] input gradient, accumulated over directions
     let panels: Tensor      // W_hh [G*H, H] packed by column panels
-    let inputPanels: Tensor?  // W_ih [G*H, I] packed by column panels (for dx)
 }
 
 /// Direction `d` of the backward pass, in reverse time order, on the StepTeam. Per step each
 /// worker (owning a range of hidden units, as in the forward pass) runs the gate backward for
 /// its units; a barrier makes the step's dG complete; then the worker adds dG_t W_hh to its own
-/// columns of dh (which only it reads next) and dG_t W_ih to its columns of dx.
-private func runBackward(_ geo: RecurrentGeometry, direction d: Int, wih: Tensor, whh: Tensor, saved sv: SavedStep,
+/// columns of dh (which only it reads next). dx waits for the loop's end (one product).
+private func runBackward(_ geo: RecurrentGeometry, direction d: Int, whh: Tensor, saved sv: SavedStep,
                          buffers bb: BackwardBuffers, lengths: Tensor?, dOut: Shared) {
     let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
@@ -351,13 +352,6 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, wih: Tensor
         let j0 = cols.lowerBound, n = cols.count
         let panels = bb.panels.floats + (j0 / 16) * GH * 16
         if n > 0 { packPanels(panels, UnsafePointer(whh.floats), ldw: H, transposed: false, k: GH, c0: j0, n: n) }
-        // This worker's columns of dx: whole panels of 16 inputs, split evenly.
-        let ip = (I + 15) / 16
-        let i0 = min(I, ip * ctx.worker / ctx.workers * 16), i1 = min(I, ip * (ctx.worker + 1) / ctx.workers * 16)
-        if let inputPanels = bb.inputPanels, i1 > i0 {
-            packPanels(inputPanels.floats + (i0 / 16) * GH * 16, UnsafePointer(wih.floats), ldw: I, transposed: false,
-                       k: GH, c0: i0, n: i1 - i0)
-        }
         let dGh = bb.dGh ?? bb.dG
         for s in 0..<T {
             let t = d == 0 ? T - 1 - s : s
@@ -388,11 +382,6 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, wih: Tensor
             // dh_prev[:, own columns] += dGh_t W_hh[:, own columns]
             if n > 0 {
                 gemmPacked(m: B, n: n, k: GH, a: dGh.floats + row * GH, lda: ldG, packed: panels, c: bb.dh.floats + j0, ldc: H, accumulate: true)
-            }
-            // dx_t[:, own inputs] += dG_t W_ih[:, own inputs]
-            if let dx = bb.dx, let inputPanels = bb.inputPanels, i1 > i0 {
-                gemmPacked(m: B, n: i1 - i0, k: GH, a: bb.dG.floats + row * GH, lda: ldG, packed: inputPanels.floats + (i0 / 16) * GH * 16,
-                           c: dx.floats + row * I + i0, ldc: bS * I, accumulate: true)
             }
         }
     }
