@@ -2,7 +2,8 @@
  * parameter gradient for the same weights (Tests/golden/seq2seq_attn.safetensors from
  * tools/gen_golden_seq2seq.py: bidirectional encoder, general attention, padded batch),
  * greedy decodes, beam width 1 equal to greedy, a short fit with progress, checkpoints with
- * vocabularies, and bad arguments failing with a status (never crashing). */
+ * vocabularies, bad arguments failing with a status (never crashing), and a beam above the
+ * decoder memory cap refused with a status. */
 #include "harness.h"
 #include <math.h>
 #include <stdlib.h>
@@ -169,8 +170,27 @@ static void fit_and_checkpoint(void) {
     snn_module_free(m2);
 }
 
+/* A beam whose decoder buffers pass SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT is refused with a
+ * status before anything is allocated: 4096 x 70000 log-probabilities are 1.07 GiB. */
+static void memory_cap(void) {
+    snn_seq2seq_config c = {sizeof c, 6, 70000, 2, 2, 1, false, SNN_SEQ2SEQ_ATTENTION_NONE, 0, 1, 2};
+    snn_module *m = NULL;
+    CHECK_OK(snn_seq2seq_new(&m, &c));
+    int64_t sv[] = {3, 4}, shape[2] = {1, 2};
+    snn_tensor *src = NULL, *out = NULL;
+    CHECK_OK(snn_tensor_from_int64(&src, sv, 2, shape, 2));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_beam(&out, NULL, m, src, 4096, 5, 0.0));
+    CHECK(strstr(snn_last_error(), "limit 1024 MiB") != NULL, "message: %s", snn_last_error());
+    CHECK(out == NULL, "a refused beam wrote a handle");
+    CHECK_OK(snn_seq2seq_beam(&out, NULL, m, src, 16, 2, 0.0));
+    snn_tensor_free(out);
+    snn_tensor_free(src);
+    snn_module_free(m);
+}
+
 int main(void) {
     golden_case();
+    memory_cap();
     CHECK(live_handles() == 0, "%lld live handles after the golden case", (long long)live_handles());
     fit_and_checkpoint();
     CHECK(live_handles() == 0, "%lld live handles", (long long)live_handles());

@@ -83,6 +83,13 @@ snn_status snn_captioner_fit(snn_module *m, snn_optimizer *optimizer, snn_datalo
  * ids (without <bos> and the end token) go to tokens[0..capacity) and their count to
  * *out_count (also when capacity is too small: then SNN_ERR_INVALID_ARGUMENT); tokens may be
  * NULL when capacity is 0. out_log_prob (may be NULL) receives the caption's log-probability,
- * end token included. Turn the tokens into text with snn_captioner_decode. */
+ * end token included. Turn the tokens into text with snn_captioner_decode.
+ * Memory: beam search keeps at most beam_width alive hypotheses (and as many successors),
+ * each with its LSTM state (2 * hidden_size floats) and tokens (up to max_length), fewer than
+ * 2 * beam_width finished ones, and per step at most beam_width candidates per hypothesis
+ * (the best tokens of each, found without sorting the vocabulary), next to one V-float
+ * log-probability buffer. At the option limits (beam_width 256, hidden_size 4096,
+ * max_length 10000, V 1000004) that is at most about 120 MB, so unlike snn_seq2seq_beam
+ * no further cap is needed. */
 snn_status snn_captioner_caption(int64_t *tokens, size_t capacity, size_t *out_count, double *out_log_prob,
                                  snn_module *m, const snn_tensor *image, const snn_caption_options *options);

@@ -63,9 +63,25 @@ snn_status snn_seq2seq_fit(snn_module *model, snn_optimizer *optimizer, const sn
                            const snn_tensor *tgt, size_t batch_size, uint64_t seed, double max_grad_norm,
                            const snn_fit_options *options);
 
+/* Decoder memory. Greedy, beam and score step the decoder over R rows at once (R = B for
+ * greedy and score, beam_width for beam) in buffers set aside before the first step:
+ *   4 * (R * tgt_vocab                      log-probabilities
+ *        + 4 * num_layers * R * Hd          LSTM state and reorder scratch (Hd = D * hidden_size)
+ *        + R * (embed_dim + 7 * Hd) + S)    inputs, gates, attention scratch
+ *   + 16 * R * max_length                   (beam only) the alive hypotheses' tokens
+ * bytes. Above SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT (1 GiB) the call fails with
+ * SNN_ERR_INVALID_ARGUMENT before allocating anything, its message naming the function, R,
+ * the target vocabulary, the bytes needed and the limit: for example beam_width 4096 over a
+ * 70000-token vocabulary needs about 1.1 GiB. Use a smaller beam_width or max_length, or
+ * decode in smaller batches. Candidate selection needs O(beam_width) more, whatever the
+ * vocabulary. An allocation the machine cannot satisfy is SNN_ERR_OUT_OF_MEMORY. */
+#define SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT ((size_t)1 << 30)
+
 /* Greedy decoding of src [B, S] without recording, at most max_length (1..65536) tokens per
  * row with EOS. out_tokens: int64 [B, L] (L the longest result, at least 1) padded with pad,
- * without BOS/EOS. out_log_probs (may be NULL): float32 [B] summed log-probabilities. */
+ * without BOS/EOS. out_log_probs (may be NULL): float32 [B] summed log-probabilities.
+ * Errors: SNN_ERR_INVALID_ARGUMENT (max_length, decoder memory above the limit),
+ * SNN_ERR_SHAPE / SNN_ERR_DTYPE (src not int64 [B, S]), SNN_ERR_OUT_OF_RANGE (a token id). */
 snn_status snn_seq2seq_greedy(snn_tensor **out_tokens, snn_tensor **out_log_probs, snn_module *model,
                               const snn_tensor *src, int64_t max_length);
 
@@ -73,12 +89,16 @@ snn_status snn_seq2seq_greedy(snn_tensor **out_tokens, snn_tensor **out_log_prob
  * log-probability; a hypothesis ends at EOS or after max_length tokens, and finished ones are
  * ranked by log_prob / length^length_penalty (length counts EOS; penalty in [0, 10], 0 = none).
  * Stops when beam_width hypotheses have ended or none is alive. Beam width 1 is greedy.
- * Outputs as snn_seq2seq_greedy. */
+ * Ties between candidates go to the earlier hypothesis, then the smaller token id, so results
+ * are deterministic. Memory: see "Decoder memory" above (R = beam_width); beam_width 4096
+ * fits only vocabularies below about 65000 tokens. Outputs and errors as snn_seq2seq_greedy,
+ * plus SNN_ERR_INVALID_ARGUMENT for beam_width or length_penalty out of range. */
 snn_status snn_seq2seq_beam(snn_tensor **out_tokens, snn_tensor **out_log_probs, snn_module *model,
                             const snn_tensor *src, int64_t beam_width, int64_t max_length, double length_penalty);
 
 /* Summed log-probability float32 [B] of each target row (its tokens, then EOS if with_eos)
- * given its source, through the decoding step (no recording). */
+ * given its source, through the decoding step (no recording). Decoder memory as above
+ * (R = B, no hypotheses). */
 snn_status snn_seq2seq_score(snn_tensor **out, snn_module *model, const snn_tensor *src, const snn_tensor *tgt,
                              bool with_eos);
 

@@ -17,10 +17,13 @@ struct EncodedBatch {
 }
 
 /// One decoder step for up to `capacity` rows, each attending to one source of the batch.
+/// Its buffers are one Storage (an allocation failure is an error, not a trap) whose size
+/// `Seq2Seq.checkDecoderMemory` bounds before anything is allocated.
 final class DecoderStepper {
     let m: Seq2Seq
     let enc: EncodedBatch
     let capacity: Int, hd: Int, layers: Int, vocab: Int, embed: Int
+    let storage: Storage
     let h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>      // [L, capacity, Hd]
     let h2: UnsafeMutablePointer<Float>, c2: UnsafeMutablePointer<Float>    // reorder scratch
     let x: UnsafeMutablePointer<Float>        // [capacity, E]
@@ -32,7 +35,15 @@ final class DecoderStepper {
     let logProbs: UnsafeMutablePointer<Float>
     var rowSource: [Int]
 
-    init(_ m: Seq2Seq, _ enc: EncodedBatch, capacity: Int) {
+    /// Floats of every buffer, in the order they are carved out of the storage.
+    static func bufferFloats(_ m: Seq2Seq, capacity: Int, sourceLength: Int) -> [Int] {
+        let hd = m.decoderHidden, state = m.numLayers * capacity * hd
+        return [state, state, state, state, capacity * m.embedDim, capacity * 4 * hd, capacity * 2 * hd, capacity * hd,
+                max(sourceLength, 1), capacity * m.tgtVocab]
+    }
+
+    /// `fn` names the caller in an allocation error; sizes were checked by checkDecoderMemory.
+    init(_ m: Seq2Seq, _ enc: EncodedBatch, capacity: Int, _ fn: String) throws {
         self.m = m
         self.enc = enc
         self.capacity = capacity
@@ -40,20 +51,14 @@ final class DecoderStepper {
         layers = m.numLayers
         vocab = m.tgtVocab
         embed = m.embedDim
-        let state = layers * capacity * hd
-        h = .allocate(capacity: state); c = .allocate(capacity: state)
-        h2 = .allocate(capacity: state); c2 = .allocate(capacity: state)
-        x = .allocate(capacity: capacity * embed)
-        gates = .allocate(capacity: capacity * 4 * hd)
-        comb = .allocate(capacity: capacity * 2 * hd)
-        att = .allocate(capacity: capacity * hd)
-        scores = .allocate(capacity: max(enc.sourceLength, 1))
-        logProbs = .allocate(capacity: capacity * vocab)
+        let sizes = DecoderStepper.bufferFloats(m, capacity: capacity, sourceLength: enc.sourceLength)
+        storage = try Storage(byteCount: sizes.reduce(0, +) * MemoryLayout<Float>.stride, zeroed: false, fn)
+        var next = storage.raw.bindMemory(to: Float.self, capacity: sizes.reduce(0, +))
+        var parts: [UnsafeMutablePointer<Float>] = []
+        for n in sizes { parts.append(next); next += n }
+        (h, c, h2, c2, x) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+        (gates, comb, att, scores, logProbs) = (parts[5], parts[6], parts[7], parts[8], parts[9])
         rowSource = [Int](repeating: 0, count: capacity)
-    }
-
-    deinit {
-        for p in [h, c, h2, c2, x, gates, comb, att, scores, logProbs] { p.deallocate() }
     }
 
     /// Row `row` starts from source `b`'s bridged encoder state.
@@ -191,14 +196,40 @@ extension Seq2Seq {
         }
     }
 
+    /// Most bytes one greedy, beam or score call may set aside for its decoder: the
+    /// log-probabilities [rows, V], the LSTM state and scratch, and (beam) the alive
+    /// hypotheses' tokens. 1 GiB: beam 4096 over a 65536-token vocabulary would need more.
+    public static let decoderMemoryLimit = 1 << 30
+
+    /// Throws before anything is allocated when `rows` decoder rows (the batch, or the beam
+    /// width) would pass `decoderMemoryLimit`. `hypothesisTokens`: tokens kept per row (beam).
+    func checkDecoderMemory(rows: Int, sourceLength: Int, hypothesisTokens: Int, _ fn: String, _ rowsName: String, _ advice: String) throws {
+        // Doubles: a batch dimension may be anything, and the products must not overflow.
+        let floats = DecoderStepper.bufferFloats(self, capacity: 1, sourceLength: 0).map { Double($0) * Double(rows) }.reduce(0, +)
+            + Double(max(sourceLength, 1))
+        let hypotheses = 2 * Double(rows) * Double(hypothesisTokens) * Double(MemoryLayout<Int>.stride)  // alive and next
+        let bytes = floats * Double(MemoryLayout<Float>.stride) + hypotheses
+        let limit = Seq2Seq.decoderMemoryLimit
+        guard bytes <= Double(limit) else {
+            let mib = 1024.0 * 1024.0
+            throw SNNError.invalid("\(fn): \(rowsName) \(rows) x target vocabulary \(tgtVocab) (decoder hidden \(decoderHidden), \(numLayers) layers"
+                + (hypothesisTokens > 0 ? ", max_length \(hypothesisTokens)" : "")
+                + ") needs \(Int((bytes / mib).rounded(.up))) MiB of decoder buffers, limit \(limit / (1 << 20)) MiB; use \(advice)")
+        }
+    }
+
+    /// The source length of a [B, S] batch, 0 if `src` is not one (rowLengths then says why).
+    func sourceLength(_ src: Tensor) -> Int { src.rank == 2 ? src.shape[1] : 0 }
+
     /// Greedy decoding of `src` [B, S]: at most `maxLength` tokens per row (EOS included).
     public func greedyDecode(src: Tensor, maxLength: Int) throws -> [Seq2SeqHypothesis] {
         let fn = "seq2seq_greedy"
         try checkMaxLength(maxLength, fn)
         return try GradMode.withoutGrad {
+            let b = src.shape.first ?? 0
+            try checkDecoderMemory(rows: b, sourceLength: sourceLength(src), hypothesisTokens: 0, fn, "batch", "smaller batches")
             let enc = try encodeForDecoding(src, fn)
-            let b = src.shape[0]
-            let st = DecoderStepper(self, enc, capacity: b)
+            let st = try DecoderStepper(self, enc, capacity: b, fn)
             for r in 0..<b { st.start(row: r, source: r) }
             var hyps = [Seq2SeqHypothesis](repeating: Seq2SeqHypothesis(tokens: [], logProb: 0, score: 0), count: b)
             var done = [Bool](repeating: false, count: b)
@@ -230,44 +261,47 @@ extension Seq2Seq {
             throw SNNError.invalid("\(fn): length_penalty must be in [0, 10], got \(lengthPenalty)")
         }
         return try GradMode.withoutGrad {
+            try checkDecoderMemory(rows: beamWidth, sourceLength: sourceLength(src), hypothesisTokens: maxLength, fn, "beam_width",
+                                   "a smaller beam_width or max_length")
             let enc = try encodeForDecoding(src, fn)
-            let st = DecoderStepper(self, enc, capacity: beamWidth)
+            let st = try DecoderStepper(self, enc, capacity: beamWidth, fn)
+            var top = BeamSelection(k: beamWidth)
             var results: [Seq2SeqHypothesis] = []
             for b in 0..<src.shape[0] {
                 st.start(row: 0, source: b)
                 var alive: [(tokens: [Int], logProb: Double)] = [([], 0)]
-                var finished: [Seq2SeqHypothesis] = []
-                func norm(_ lp: Double, _ len: Int) -> Double { lengthPenalty == 0 ? lp : lp / powD(Double(len), lengthPenalty) }
+                // Only the winner so far is kept (the first of the highest score), and a count.
+                var best: Seq2SeqHypothesis? = nil, finishedCount = 0
+                func finish(_ tokens: [Int], _ lp: Double, length: Int) {
+                    let score = lengthPenalty == 0 ? lp : lp / powD(Double(length), lengthPenalty)
+                    if best == nil || score > best!.score { best = Seq2SeqHypothesis(tokens: tokens, logProb: lp, score: score) }
+                    finishedCount += 1
+                }
                 for t in 0..<maxLength {
                     st.step(alive.map { $0.tokens.last ?? bosIdx })
-                    var cands: [(parent: Int, token: Int, logProb: Double)] = []
-                    cands.reserveCapacity(alive.count * tgtVocab)
+                    top.removeAll()
                     for (i, a) in alive.enumerated() {
                         let lp = st.logProbs + i * tgtVocab
-                        for v in 0..<tgtVocab where emittable(v) { cands.append((i, v, a.logProb + Double(lp[v]))) }
+                        for v in 0..<tgtVocab where emittable(v) { top.offer(parent: i, token: v, logProb: a.logProb + Double(lp[v])) }
                     }
-                    // Ties broken by (parent, token) so results do not depend on the sort.
-                    cands.sort { $0.logProb != $1.logProb ? $0.logProb > $1.logProb : ($0.parent, $0.token) < ($1.parent, $1.token) }
                     var next: [(tokens: [Int], logProb: Double)] = [], parents: [Int] = []
-                    for cand in cands.prefix(beamWidth) {
+                    for cand in top.best() {
                         let toks = alive[cand.parent].tokens
                         if cand.token == eosIdx {
-                            finished.append(Seq2SeqHypothesis(tokens: toks, logProb: cand.logProb, score: norm(cand.logProb, toks.count + 1)))
+                            finish(toks, cand.logProb, length: toks.count + 1)
                         } else if t == maxLength - 1 {
-                            finished.append(Seq2SeqHypothesis(tokens: toks + [cand.token], logProb: cand.logProb, score: norm(cand.logProb, toks.count + 1)))
+                            finish(toks + [cand.token], cand.logProb, length: toks.count + 1)
                         } else {
                             next.append((toks + [cand.token], cand.logProb))
                             parents.append(cand.parent)
                         }
                     }
-                    if next.isEmpty || finished.count >= beamWidth { break }
-                    if lengthPenalty == 0, let best = finished.map(\.score).max(), let top = next.map(\.logProb).max(), best >= top { break }
+                    if next.isEmpty || finishedCount >= beamWidth { break }
+                    if lengthPenalty == 0, let best, let top = next.map(\.logProb).max(), best.score >= top { break }
                     st.reorder(parents)
                     alive = next
                 }
-                var best = finished.first ?? Seq2SeqHypothesis(tokens: [], logProb: -.infinity, score: -.infinity)
-                for f in finished where f.score > best.score { best = f }
-                results.append(best)
+                results.append(best ?? Seq2SeqHypothesis(tokens: [], logProb: -.infinity, score: -.infinity))
             }
             return results
         }
@@ -282,9 +316,10 @@ extension Seq2Seq {
             throw SNNError.shape("\(fn): src \(fmt(src.shape)) and tgt \(fmt(tgt.shape)) must have the same batch size")
         }
         return try GradMode.withoutGrad {
-            let enc = try encodeForDecoding(src, fn)
             let b = tgt.shape[0], l = tgt.shape[1]
-            let st = DecoderStepper(self, enc, capacity: b)
+            try checkDecoderMemory(rows: b, sourceLength: sourceLength(src), hypothesisTokens: 0, fn, "batch", "smaller batches")
+            let enc = try encodeForDecoding(src, fn)
+            let st = try DecoderStepper(self, enc, capacity: b, fn)
             for r in 0..<b { st.start(row: r, source: r) }
             var total = [Double](repeating: 0, count: b)
             var last = [Int](repeating: bosIdx, count: b)

@@ -132,3 +132,19 @@ def test_errors_are_exceptions():
         Seq2Seq(6, 5, 4, 3, attention="bahdanau")
     with pytest.raises(swiftnn.InvalidArgumentError):
         m.set_tokens(tgt_tokens=["a"])
+
+
+def test_beam_over_the_decoder_memory_cap_is_an_error_not_a_crash():
+    # 4096 x 70000 float log-probabilities alone are 1.07 GiB, above the 1 GiB cap
+    # (SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT in swiftnn/seq2seq.h): refused before allocating.
+    m = Seq2Seq(6, 70000, 2, 2)
+    with pytest.raises(swiftnn.InvalidArgumentError) as e:
+        m.beam_search([[3, 4]], beam_width=4096, max_length=5)
+    msg = str(e.value)
+    for part in ("seq2seq_beam", "beam_width 4096", "target vocabulary 70000", "limit 1024 MiB"):
+        assert part in msg, msg
+    # as many greedy rows hit the same cap; a narrower beam over the same vocabulary works
+    with pytest.raises(swiftnn.InvalidArgumentError):
+        m.greedy([[3]] * 4096, max_length=2)
+    toks, lps = m.beam_search([[3, 4]], beam_width=64, max_length=2, return_log_probs=True)
+    assert len(toks[0]) <= 2 and lps[0] < 0
