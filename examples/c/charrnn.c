@@ -50,8 +50,10 @@ typedef struct { int64_t steps; double max_seconds; } run_limits;
 /* Prints progress; stops training (returns false) once --minutes have passed. */
 static bool on_progress(const snn_progress *p, void *user) {
     const run_limits *lim = user;
+    double eta = p->eta_seconds;  /* the engine's, from the step count; --minutes may end sooner */
+    if (lim->max_seconds > 0 && lim->max_seconds - p->elapsed_seconds < eta) eta = fmax(0, lim->max_seconds - p->elapsed_seconds);
     printf("\rstep %lld/%lld  loss %.3f bpc  %.0f chars/s  elapsed %.0fs  eta %.0fs   ", (long long)p->global_step,
-           (long long)lim->steps, p->loss / log(2.0), p->samples_per_second, p->elapsed_seconds, p->eta_seconds);
+           (long long)lim->steps, p->loss / log(2.0), p->samples_per_second, p->elapsed_seconds, eta);
     fflush(stdout);
     return lim->max_seconds <= 0 || p->elapsed_seconds < lim->max_seconds;
 }

@@ -15,6 +15,7 @@ generated captions to a PNG grid, and checks a checkpoint round trip.
 """
 import argparse
 import gzip
+import math
 import os
 import sys
 import time
@@ -101,12 +102,15 @@ def train(name, train_set, args, hidden, base, blocks):
     start = time.time()
 
     def progress(p):
+        # Cosine decay from --lr to 5% of it over the time budget (updated at each report).
+        done = min(1.0, (time.time() - start) / budget)
+        opt.param_groups[0]["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
         if p.end_of_epoch and (p.epoch % max(1, args.epochs // 10) == 0 or p.epoch == p.epochs):
             print(f"  {name} epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} {p.samples_per_second:.0f} img/s "
                   f"elapsed {p.elapsed_seconds:.0f}s", flush=True)
         return time.time() - start < budget
 
-    losses = model.fit(loader, opt, epochs=args.epochs, report_every=10 ** 9 if not args.smoke else 1, progress=progress)
+    losses = model.fit(loader, opt, epochs=args.epochs, report_every=50 if not args.smoke else 1, progress=progress)
     steps = len(losses)
     print(f"  {name}: {steps} steps ({steps / len(loader):.1f} epochs) in {time.time() - start:.0f}s; "
           f"loss {np.mean(losses[:len(loader)]):.3f} (first epoch) -> {np.mean(losses[-len(loader):]):.3f} (last)")

@@ -6,12 +6,16 @@ and phoneme error rate (PER, edit distance) on held-out words with greedy and be
 and saves the checkpoint (weights, architecture, both vocabularies) for examples/c/g2p.c.
 
     python3 examples/python/g2p.py [--attention general|dot|none|both] [--minutes 10]
-                                   [--out build/g2p.safetensors] [--test-words 2000] [--smoke]
+                                   [--out build/g2p.safetensors] [--test-words 0 (all)]
+                                   [--plot build/g2p_loss.png] [--smoke]
+
+The learning rate follows a cosine from --lr down to 5% of it over the time budget.
 
 --attention both trains one model with attention and one without (each for --minutes) and
 prints both; the checkpoint saved is the attention one.
 """
 import argparse
+import math
 import os
 import sys
 import time
@@ -40,6 +44,9 @@ def train(attention, train_pairs, letters, phones, args):
 
     def progress(p):
         left = deadline - time.time()
+        # Cosine decay over the time budget: a budgeted run ends annealed, whatever its speed.
+        done = min(1.0, max(0.0, 1.0 - left / (args.minutes * 60)))
+        opt.param_groups[0]["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
         print(f"\r[{attention}] epoch {p.epoch}/{p.epochs} step {p.step}/{p.steps_per_epoch} "
               f"loss {p.loss:.3f} {p.samples_per_second:.0f} words/s elapsed {p.elapsed_seconds:.0f}s "
               f"ETA {min(p.eta_seconds, max(left, 0)):.0f}s (budget left {max(left, 0):.0f}s)   ", end="", flush=True)
@@ -54,7 +61,7 @@ def train(attention, train_pairs, letters, phones, args):
     print(f"\n[{attention}] trained {len(hist)} steps ({len(hist) * args.batch_size / len(src):.2f} epochs) "
           f"in {time.time() - t0:.0f}s{' (time budget reached)' if state['stopped'] else ''}; "
           f"final loss {np.mean(hist[-20:]):.3f}")
-    return m
+    return m, hist
 
 
 def evaluate(m, test_pairs, letters, phones, beam_width, batch=256):
@@ -83,9 +90,9 @@ def main():
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--beam", type=int, default=5)
-    ap.add_argument("--test-words", type=int, default=2000, help="held-out words evaluated (0: all)")
+    ap.add_argument("--test-words", type=int, default=0, help="held-out words evaluated (0: all 6,246)")
     ap.add_argument("--out", default="build/g2p.safetensors")
-    ap.add_argument("--plot", default=None, help="accepted for the examples runner; unused")
+    ap.add_argument("--plot", default="build/g2p_loss.png", help="training-loss curves (PNG; needs matplotlib)")
     ap.add_argument("--smoke", action="store_true", help="tiny model, 2,000 words, a few seconds")
     args = ap.parse_args()
     swiftnn.set_num_threads(1)
@@ -102,9 +109,9 @@ def main():
     if args.test_words:
         test_pairs = test_pairs[: args.test_words]
     kinds = ["general", "none"] if args.attention == "both" else [args.attention]
-    saved = False
+    saved, curves = False, {}
     for kind in kinds:
-        m = train(kind, train_pairs, letters, phones, args)
+        m, curves[kind] = train(kind, train_pairs, letters, phones, args)
         for name, (wer, per, wps) in evaluate(m, test_pairs, letters, phones, args.beam).items():
             print(f"[{kind}] {name:7s} on {len(test_pairs)} held-out words: WER {wer:.1f}%  PER {per:.1f}%  ({wps:.0f} words/s)")
         if not saved:
@@ -118,6 +125,36 @@ def main():
             for w, p in zip(words[:5], m.beam_search(src, beam_width=args.beam, length_penalty=0.6)):
                 print(f"  {w:>12s} -> {' '.join(phones[t] for t in p)}")
             saved = True
+    if args.plot:
+        plot(curves, args.plot, len(train_pairs) / args.batch_size)
+
+
+def plot(curves, path, steps_per_epoch):
+    """Training loss per step (smoothed over 50 steps) of each model, against epochs."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("plot: matplotlib is not installed; skipping", path)
+        return
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for kind, hist in curves.items():
+        h = np.asarray(hist, dtype=np.float64)
+        k = min(50, max(1, len(h)))
+        smooth = np.convolve(h, np.ones(k) / k, mode="valid")
+        ax.plot((np.arange(len(smooth)) + k) / steps_per_epoch, smooth,
+                label="no attention" if kind == "none" else f"{kind} attention")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (cross-entropy per phoneme)")
+    ax.set_yscale("log")
+    ax.set_title("G2P on CMUdict (SwiftNN Seq2Seq)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
