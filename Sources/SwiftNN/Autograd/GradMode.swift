@@ -8,7 +8,7 @@ import Darwin
 
 public enum GradMode {
     /// Depth of nested no-grad scopes, stored as the key's pointer value (no allocation).
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k, nil)
         return k

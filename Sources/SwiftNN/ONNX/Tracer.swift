@@ -41,7 +41,7 @@ public final class Tracer: @unchecked Sendable {
     public var isActive: Bool { lock.withLock { active } }
 
     /// The active tracer of this thread, held as a retained pointer (no allocation per read).
-    nonisolated(unsafe) static let key: pthread_key_t = {
+    static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k, nil)
         return k

@@ -16,7 +16,7 @@ extension Trainer {
     public func fit(loader: DataLoader, epochs: Int, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
                     progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         try fit(epochs: epochs, stepsPerEpoch: loader.count, reportEvery: reportEvery,
-                nextBatch: { try loader.next() },
+                nextBatch: { try loader.next().map { (input: $0.inputs, target: $0.targets) } },
                 onEpochEnd: { _ in try scheduler?.step() },
                 progress: progress)
     }
