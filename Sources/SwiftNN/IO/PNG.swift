@@ -28,7 +28,14 @@ public enum PNG {
     struct Header {
         var width = 0, height = 0, depth = 0, colorType = 0, interlaced = false
         /// Samples per pixel in the file (a palette index is one sample).
-        var rawChannels: Int { [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][colorType]! }
+        var rawChannels: Int {
+            switch colorType {
+            case 2: return 3
+            case 4: return 2
+            case 6: return 4
+            default: return 1  // 0 gray, 3 palette index (readHeader allows no other type)
+            }
+        }
         /// Bytes of one filtered row of `w` pixels, the filter-type byte excluded.
         func rowBytes(_ w: Int) -> Int { (w * rawChannels * depth + 7) / 8 }
     }
