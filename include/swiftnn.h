@@ -117,6 +117,7 @@ snn_status snn_get_num_threads(int32_t *out_n);
 #include "swiftnn/layers.h"
 #include "swiftnn/optim.h"
 #include "swiftnn/data.h"
+#include "swiftnn/image.h"
 #include "swiftnn/train.h"
 #include "swiftnn/recurrent.h"
 #include "swiftnn/onnx.h"

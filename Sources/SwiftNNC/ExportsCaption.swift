@@ -25,8 +25,45 @@ private func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ arg: String, 
 public func snn_captioner_options_init(_ options: UnsafeMutablePointer<snn_captioner_options>?) -> snn_status {
     boundary {
         let o = try outPointer(options, "snn_captioner_options_init", "options")
-        o.pointee = snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: 3, embed_dim: 64,
-                                          hidden_size: 256, base_channels: 32, conv_blocks: 3)
+        o.pointee = defaultCaptionerOptions()
+    }
+}
+
+private func defaultCaptionerOptions() -> snn_captioner_options {
+    snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: 3, embed_dim: 64,
+                          hidden_size: 256, base_channels: 32, conv_blocks: 3, pixel_mean: 0, pixel_std: 1,
+                          image_height: 0, image_width: 0)
+}
+
+/// The size of snn_captioner_options before pixel_mean was appended: such callers get the
+/// defaults of the newer fields rather than a refusal.
+private let captionerOptionsV1Size = MemoryLayout<snn_captioner_options>.offset(of: \.pixel_mean)!
+
+/// Reads snn_captioner_options of the current size or of the first version.
+private func captionerOptionsArg(_ p: UnsafePointer<snn_captioner_options>?, _ fn: String) throws -> snn_captioner_options {
+    guard let p else { throw SNNError(.invalidArgument, "\(fn): options is NULL (fill one with snn_captioner_options_init)") }
+    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
+    if size == captionerOptionsV1Size {
+        var o = defaultCaptionerOptions()
+        // Only the caller's bytes are read: its struct ends before pixel_mean.
+        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: size)) }
+        o.struct_size = MemoryLayout<snn_captioner_options>.size
+        return o
+    }
+    return try optionsArg(p, fn, "options", "snn_captioner_options_init")
+}
+
+@c @implementation
+public func snn_captioner_config(_ out: UnsafeMutablePointer<snn_captioner_options>?, _ m: OpaquePointer?) -> snn_status {
+    boundary {
+        let fn = "snn_captioner_config"
+        let o = try outPointer(out, fn)
+        let c = try captionerArg(m, fn)
+        o.pointee = snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: Int64(c.inChannels),
+                                          embed_dim: Int64(c.embedDim), hidden_size: Int64(c.hiddenSize),
+                                          base_channels: Int64(c.baseChannels), conv_blocks: Int64(c.convBlocks),
+                                          pixel_mean: c.pixelMean, pixel_std: c.pixelStd,
+                                          image_height: Int64(c.imageHeight), image_width: Int64(c.imageWidth))
     }
 }
 
@@ -45,7 +82,7 @@ public func snn_captioner_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op
     boundary {
         let fn = "snn_captioner_new"
         let o = try outHandle(out, fn)
-        let opts = try optionsArg(options, fn, "options", "snn_captioner_options_init")
+        let opts = try captionerOptionsArg(options, fn)
         let text = try stringArg(vocab, fn, "vocab")
         let words = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let trimmed = words.last == "" ? Array(words.dropLast()) : words
@@ -56,7 +93,10 @@ public func snn_captioner_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op
         let m = try ImageCaptioner(words: trimmed, inChannels: try small(opts.in_channels, "in_channels"),
                                    embedDim: try small(opts.embed_dim, "embed_dim"), hiddenSize: try small(opts.hidden_size, "hidden_size"),
                                    baseChannels: try small(opts.base_channels, "base_channels"),
-                                   convBlocks: try small(opts.conv_blocks, "conv_blocks"))
+                                   convBlocks: try small(opts.conv_blocks, "conv_blocks"),
+                                   pixelMean: opts.pixel_mean, pixelStd: opts.pixel_std,
+                                   imageHeight: try small(opts.image_height, "image_height"),
+                                   imageWidth: try small(opts.image_width, "image_width"))
         o.pointee = Registry.shared.insert(m)
     }
 }
@@ -141,32 +181,43 @@ public func snn_captioner_fit(_ m: OpaquePointer?, _ optimizer: OpaquePointer?, 
 public func snn_captioner_caption(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
                                   _ outLogProb: UnsafeMutablePointer<Double>?, _ m: OpaquePointer?, _ image: OpaquePointer?,
                                   _ options: UnsafePointer<snn_caption_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_caption"
-        let c = try captionerArg(m, fn)
-        let img = try tensorArg(image, fn, "image")
-        var d = CaptionDecoding()
-        if options != nil {
-            let o = try optionsArg(options, fn, "options", "snn_caption_options_init")
-            guard o.beam_width >= 0, o.beam_width <= 256, o.max_length >= 1, o.max_length <= 10_000 else {
-                throw SNNError(.invalidArgument, "\(fn): options->beam_width \(o.beam_width) (0...256) or max_length \(o.max_length) (1...10000) out of range")
-            }
-            guard o.end_token >= -1, o.end_token < Int64(c.vocabulary.count) else {
-                throw SNNError(.outOfRange, "\(fn): options->end_token \(o.end_token), expected -1 or 2..<\(c.vocabulary.count)")
-            }
-            d.beamWidth = Int(o.beam_width)
-            d.maxLength = Int(o.max_length)
-            d.lengthPenalty = o.length_penalty
-            d.endToken = o.end_token == -1 ? nil : Int(o.end_token)
+    boundary { try captionExport("snn_captioner_caption", tokens, capacity, outCount, outLogProb, m, image, options, normalize: false) }
+}
+
+@c @implementation
+public func snn_captioner_caption_image(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
+                                        _ outLogProb: UnsafeMutablePointer<Double>?, _ m: OpaquePointer?, _ image: OpaquePointer?,
+                                        _ options: UnsafePointer<snn_caption_options>?) -> snn_status {
+    boundary { try captionExport("snn_captioner_caption_image", tokens, capacity, outCount, outLogProb, m, image, options, normalize: true) }
+}
+
+/// The body of snn_captioner_caption and _caption_image (the latter normalises the image first).
+private func captionExport(_ fn: String, _ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
+                           _ outLogProb: UnsafeMutablePointer<Double>?, _ m: OpaquePointer?, _ image: OpaquePointer?,
+                           _ options: UnsafePointer<snn_caption_options>?, normalize: Bool) throws {
+    let c = try captionerArg(m, fn)
+    let img = try tensorArg(image, fn, "image")
+    var d = CaptionDecoding()
+    if options != nil {
+        let o = try optionsArg(options, fn, "options", "snn_caption_options_init")
+        guard o.beam_width >= 0, o.beam_width <= 256, o.max_length >= 1, o.max_length <= 10_000 else {
+            throw SNNError(.invalidArgument, "\(fn): options->beam_width \(o.beam_width) (0...256) or max_length \(o.max_length) (1...10000) out of range")
         }
-        let g = try c.caption(img, d)
-        outCount?.pointee = g.tokens.count
-        outLogProb?.pointee = g.logProbability
-        guard capacity >= g.tokens.count else {
-            throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is too small for \(g.tokens.count) tokens")
+        guard o.end_token >= -1, o.end_token < Int64(c.vocabulary.count) else {
+            throw SNNError(.outOfRange, "\(fn): options->end_token \(o.end_token), expected -1 or 2..<\(c.vocabulary.count)")
         }
-        if g.tokens.isEmpty { return }
-        guard let tokens else { throw SNNError(.invalidArgument, "\(fn): tokens is NULL") }
-        for (i, t) in g.tokens.enumerated() { tokens[i] = Int64(t) }
+        d.beamWidth = Int(o.beam_width)
+        d.maxLength = Int(o.max_length)
+        d.lengthPenalty = o.length_penalty
+        d.endToken = o.end_token == -1 ? nil : Int(o.end_token)
     }
+    let g = normalize ? try c.captionImage(img, d) : try c.caption(img, d)
+    outCount?.pointee = g.tokens.count
+    outLogProb?.pointee = g.logProbability
+    guard capacity >= g.tokens.count else {
+        throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is too small for \(g.tokens.count) tokens")
+    }
+    if g.tokens.isEmpty { return }
+    guard let tokens else { throw SNNError(.invalidArgument, "\(fn): tokens is NULL") }
+    for (i, t) in g.tokens.enumerated() { tokens[i] = Int64(t) }
 }

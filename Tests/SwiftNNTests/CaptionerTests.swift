@@ -201,3 +201,30 @@ private func captionLogProb(_ m: ImageCaptioner, _ image: Tensor, _ tokens: [Int
     #expect(status(.invalidArgument) { _ = try ImageCaptioner(words: ["two words"]) })
     #expect(status(.invalidArgument) { _ = try ImageCaptioner(words: words, hiddenSize: 0) })
 }
+
+@Test func captionerPreprocessingIsSavedAndDefaultsForOldCheckpoints() throws {
+    let m = try ImageCaptioner(words: words, inChannels: 1, embedDim: 8, hiddenSize: 16, baseChannels: 4, convBlocks: 2,
+                               pixelMean: 0.13, pixelStd: 0.31, imageHeight: 8, imageWidth: 8)
+    let cfg = JSON.object(m.config)
+    let again = try #require(try ImageCaptioner.build(cfg) as? ImageCaptioner)
+    #expect(again.pixelMean == 0.13 && again.pixelStd == 0.31 && again.imageHeight == 8 && again.imageWidth == 8)
+    // Through the serialised text too: 0.13 and 0.31 must survive exactly.
+    let text = try JSON.parse(Array(cfg.serialized.utf8))
+    let parsed = try #require(try ImageCaptioner.build(text) as? ImageCaptioner)
+    #expect(parsed.pixelMean == 0.13 && parsed.pixelStd == 0.31)
+    // A config written before the preprocessing fields existed.
+    let old = JSON.object(m.config.filter { !["pixel_mean", "pixel_std", "image_height", "image_width"].contains($0.0) })
+    let legacy = try #require(try ImageCaptioner.build(old) as? ImageCaptioner)
+    #expect(legacy.pixelMean == 0 && legacy.pixelStd == 1 && legacy.imageHeight == 0 && legacy.imageWidth == 0)
+
+    // normalize is (x - mean) / std in float32, and refuses a size other than the training one.
+    let x = try Tensor((0..<64).map { Float($0) / 63 }, shape: [1, 8, 8])
+    let n = try m.normalize(x).scalars
+    #expect(n == x.scalars.map { ($0 - Float(0.13)) / Float(0.31) })
+    #expect(thrownStatus { try m.normalize(try Tensor(empty: [1, 16, 16], zeroed: true)) }?.0 == .shapeMismatch)
+    #expect(thrownStatus { try ImageCaptioner(words: words, pixelStd: 0) }?.0 == .invalidArgument)
+    #expect(thrownStatus { try ImageCaptioner(words: words, pixelMean: .nan) }?.0 == .invalidArgument)
+    // Too small for the conv blocks: a message in the captioner's terms.
+    let tiny = try Tensor(empty: [1, 1, 2, 2], zeroed: true)
+    #expect(thrownStatus { try m.initialState(tiny) }?.1.contains("need at least 4 x 4") == true)
+}

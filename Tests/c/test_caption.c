@@ -1,9 +1,12 @@
 /* The image captioner's C API (swiftnn/caption.h): build, encode/decode, the masked
  * teacher-forced loss decreasing on a tiny SYNTHETIC set (bright/dark images captioned
  * accordingly), fit with a progress callback, greedy and beam decoding (beam width 1 gives
- * greedy's caption), a checkpoint round trip giving identical captions, and bad inputs of
- * every kind failing with a status (never crashing). */
+ * greedy's caption), a checkpoint round trip giving identical captions, the preprocessing
+ * saved with the checkpoint (pixel_mean/std, image size; caption_image equals caption of the
+ * normalised image; old-size options structs), and bad inputs of every kind failing with a
+ * status (never crashing). */
 #include "harness.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -232,8 +235,94 @@ static void test_bad_inputs(void) {
     EXPECT_STATUS(SNN_ERR_INVALID_HANDLE, snn_captioner_vocab_size(&v, m));
 }
 
+/* pixel_mean/std and the image size: set through options, read back by snn_captioner_config
+ * (also after a save/load), applied by snn_captioner_caption_image exactly as a host would. */
+static void test_preprocessing(void) {
+    snn_captioner_options o, got;
+    CHECK_OK(snn_captioner_options_init(&o));
+    CHECK(o.pixel_mean == 0 && o.pixel_std == 1 && o.image_height == 0 && o.image_width == 0, "preprocessing defaults");
+    o.in_channels = 1; o.embed_dim = 8; o.hidden_size = 16; o.base_channels = 4; o.conv_blocks = 2;
+    o.pixel_mean = 0.5; o.pixel_std = 0.25; o.image_height = 8; o.image_width = 8;
+    snn_module *m = NULL, *again = NULL;
+    CHECK_OK(snn_manual_seed(5));
+    CHECK_OK(snn_captioner_new(&m, &o, VOCAB));
+    char path[] = "/tmp/snn_test_caption_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd >= 0) close(fd);
+    CHECK_OK(snn_module_save(m, path));
+    CHECK_OK(snn_module_load(&again, path));
+    unlink(path);
+    CHECK_OK(snn_captioner_config(&got, again));
+    CHECK(got.struct_size == sizeof got && got.in_channels == 1 && got.conv_blocks == 2 && got.pixel_mean == 0.5 &&
+          got.pixel_std == 0.25 && got.image_height == 8 && got.image_width == 8, "config after save/load");
+
+    float x01[64], xn[64];
+    for (int i = 0; i < 64; i++) { x01[i] = (float)((i * 37) % 64) / 63.0f; xn[i] = (x01[i] - 0.5f) / 0.25f; }
+    int64_t shape[] = {1, 8, 8};
+    snn_tensor *raw = NULL, *norm = NULL;
+    CHECK_OK(snn_tensor_from_data(&raw, x01, 64, shape, 3));
+    CHECK_OK(snn_tensor_from_data(&norm, xn, 64, shape, 3));
+    snn_caption_options co;
+    CHECK_OK(snn_caption_options_init(&co));
+    co.max_length = 6;
+    int64_t a[8], b[8];
+    size_t na = 0, nb = 0;
+    double la = 0, lb = 1;
+    CHECK_OK(snn_captioner_caption_image(a, 8, &na, &la, again, raw, &co));
+    CHECK_OK(snn_captioner_caption(b, 8, &nb, &lb, again, norm, &co));
+    CHECK(na == nb && memcmp(a, b, na * sizeof a[0]) == 0 && la == lb, "caption_image differs from caption of the normalised image");
+    /* another size than trained on, and another channel count: SNN_ERR_SHAPE naming the sizes */
+    int64_t big_shape[] = {1, 16, 16}, rgb_shape[] = {3, 8, 8};
+    float zeros[3 * 256] = {0};
+    snn_tensor *big = NULL, *rgb = NULL;
+    CHECK_OK(snn_tensor_from_data(&big, zeros, 256, big_shape, 3));
+    CHECK_OK(snn_tensor_from_data(&rgb, zeros, 192, rgb_shape, 3));
+    EXPECT_STATUS(SNN_ERR_SHAPE, snn_captioner_caption_image(a, 8, &na, NULL, again, big, NULL));
+    CHECK(strstr(snn_last_error(), "trained on 8 x 8") != NULL, "size message: %s", snn_last_error());
+    EXPECT_STATUS(SNN_ERR_SHAPE, snn_captioner_caption_image(a, 8, &na, NULL, again, rgb, NULL));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_config(NULL, again));
+    snn_module *lin = NULL;
+    CHECK_OK(snn_module_linear(&lin, 2, 2, true));
+    EXPECT_STATUS(SNN_ERR_INVALID_HANDLE, snn_captioner_config(&got, lin));
+
+    /* bad preprocessing options */
+    snn_module *bad = NULL;
+    o.pixel_std = 0;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_new(&bad, &o, VOCAB));
+    o.pixel_std = 1; o.pixel_mean = 1.0 / 0.0;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_new(&bad, &o, VOCAB));
+    o.pixel_mean = 0; o.image_width = 0;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_new(&bad, &o, VOCAB));
+    o.image_width = -1; o.image_height = -1;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_new(&bad, &o, VOCAB));
+    CHECK(bad == NULL, "no handle on failure");
+
+    /* a caller built against the header before pixel_mean: its shorter struct is accepted and
+     * the new fields get their defaults (the bytes after it are never read: poison them) */
+    unsigned char buf[sizeof(snn_captioner_options)];
+    memset(buf, 0xFF, sizeof buf);
+    snn_captioner_options old;
+    CHECK_OK(snn_captioner_options_init(&old));
+    old.struct_size = offsetof(snn_captioner_options, pixel_mean);
+    old.in_channels = 1; old.hidden_size = 16; old.base_channels = 4; old.conv_blocks = 2;
+    memcpy(buf, &old, old.struct_size);
+    CHECK_OK(snn_captioner_new(&bad, (const snn_captioner_options *)(void *)buf, VOCAB));
+    if (bad) {
+        CHECK_OK(snn_captioner_config(&got, bad));
+        CHECK(got.in_channels == 1 && got.hidden_size == 16 && got.pixel_mean == 0 && got.pixel_std == 1 &&
+              got.image_height == 0, "old-size options: defaults for the new fields");
+    }
+    snn_module_free(bad);
+    snn_module_free(lin);
+    snn_tensor_free(big); snn_tensor_free(rgb); snn_tensor_free(raw); snn_tensor_free(norm);
+    snn_module_free(again);
+    snn_module_free(m);
+}
+
 int main(void) {
     test_vocab_and_loss();
+    test_preprocessing();
     test_bad_inputs();
     CHECK(live_handles() == 0, "%lld handles still live at exit", (long long)live_handles());
     return report("test_caption");

@@ -2,7 +2,10 @@
 """Image captioning with SwiftNN's ImageCaptioner (a CNN encoder whose features set the first
 hidden state of an LSTM decoder): trains on two datasets, reports corpus BLEU-4 (smoothed) of
 greedy and beam-search captions on held-out images, draws held-out images with their
-generated captions to a PNG grid, and checks a checkpoint round trip.
+generated captions to a PNG grid, and checks a checkpoint round trip. Images stay as pixel
+values in [0, 1]; each dataset's normalisation (x - mean) / std is saved in the checkpoint
+(pixel_mean, pixel_std, image_size), so examples/c/caption.c can caption the PNG written here
+(build/caption_image_<dataset>.png, by swiftnn's own PNG writer) the way training saw it.
 
   emoji   REAL: Noto Color Emoji glyphs captioned with their Unicode names
           (tools/make_emoji_captions.py -> data/emoji; held out: 10% of the emoji, fixed seed).
@@ -37,7 +40,7 @@ def load_emoji(path):
     d = load_file(os.path.join(path, "emoji.safetensors"))
     with open(os.path.join(path, "captions.txt")) as f:
         caps = f.read().splitlines()
-    x = (d["images"].astype(np.float32) / 255.0 - 0.5) / 0.5
+    x = d["images"].astype(np.float32) / 255.0
     tr, te = d["split"] == 0, d["split"] == 1
     caps = np.array(caps, dtype=object)
     refs = lambda c: [[s.split()] for s in c]  # noqa: E731
@@ -57,7 +60,8 @@ RELATIONS = [("to the left of", "to the right of"), ("to the right of", "to the 
 
 
 def mnist_scenes(images, labels, n, seed):
-    """SYNTHETIC: n 56x56 scenes of two real MNIST digits with their relation as captions."""
+    """SYNTHETIC: n 56x56 scenes of two real MNIST digits with their relation as captions;
+    pixels in [0, 1] (each a value k / 255 of a digit, so a PNG holds them exactly)."""
     rng = np.random.default_rng(seed)
     x = np.zeros((n, 1, 56, 56), dtype=np.float32)
     caps, refs = [], []
@@ -75,7 +79,7 @@ def mnist_scenes(images, labels, n, seed):
         da, db = int(labels[a]), int(labels[b])
         caps.append(f"a {da} {rel} a {db}")
         refs.append([caps[-1].split(), f"a {db} {inv} a {da}".split()])
-    return (x - 0.13) / 0.31, caps, refs
+    return x, caps, refs
 
 
 def load_mnist_scenes(path, n_train, n_test):
@@ -86,12 +90,22 @@ def load_mnist_scenes(path, n_train, n_test):
 
 # ---------------------------------------------------------------- train / evaluate
 
-def train(name, train_set, args, hidden, base, blocks):
+# Per-dataset normalisation of pixels in [0, 1]: x = (x01 - mean) / std.
+NORMALISE = {"emoji": (0.5, 0.5), "mnist": (0.13, 0.31), "toy": (0.5, 0.25)}
+
+
+def normalised(data, mean, std):
+    x, caps, refs = data
+    return (x - np.float32(mean)) / np.float32(std), caps, refs
+
+
+def train(name, train_set, args, hidden, base, blocks, mean, std):
     x, caps, _ = train_set
     words = sorted({w for c in caps for w in c.split()})
     swiftnn.manual_seed(0)
     model = ImageCaptioner(words, in_channels=x.shape[1], embed_dim=64, hidden_size=hidden,
-                           base_channels=base, conv_blocks=blocks)
+                           base_channels=base, conv_blocks=blocks, pixel_mean=mean, pixel_std=std,
+                           image_size=x.shape[2:])
     print(f"{name}: {len(x)} training images {x.shape[1:]}, vocabulary {len(model.vocab)} tokens, "
           f"{sum(p.numel() for p in model.parameters()):,} parameters")
     captions = model.encode_batch(caps)
@@ -147,8 +161,8 @@ def grid(name, data, hyps, path, channels):
         ax.axis("off")
         if i >= k:
             continue
-        img = x[i] * 0.5 + 0.5 if channels == 3 else x[i] * 0.31 + 0.13
-        ax.imshow(np.clip(img.transpose(1, 2, 0), 0, 1) if channels == 3 else np.clip(img[0], 0, 1), cmap=None if channels == 3 else "gray")
+        img = x[i]  # pixels in [0, 1]
+        ax.imshow(img.transpose(1, 2, 0) if channels == 3 else img[0], cmap=None if channels == 3 else "gray", vmin=0, vmax=1)
         ax.set_title(f"gen: {' '.join(hyps[i])}\ntrue: {caps[i]}", fontsize=7, wrap=True)
     fig.suptitle(f"{name}: held-out images, greedy captions (SwiftNN ImageCaptioner)", fontsize=9)
     fig.tight_layout()
@@ -170,8 +184,26 @@ def round_trip(name, model, data, path):
     print(f"  {name}: checkpoint {path} reloaded; identical captions (greedy and beam)")
 
 
-def run(name, train_set, test_set, args, hidden, base, blocks):
-    model, losses = train(name, train_set, args, hidden, base, blocks)
+def write_c_inputs(name, model, ckpt, pixels, normalised_image, out):
+    """One held-out image for examples/c/caption.c, twice: already normalised as a tensor file,
+    and as a PNG (swiftnn's own writer) that the C program normalises with the checkpoint's
+    pixel_mean / pixel_std. Reading the PNG back must caption exactly like the tensor."""
+    swiftnn.save({"image": swiftnn.from_numpy(np.ascontiguousarray(normalised_image))},
+                 os.path.join(out, f"caption_image_{name}.safetensors"))
+    png = os.path.join(out, f"caption_image_{name}.png")
+    swiftnn.io.write_png(swiftnn.from_numpy(np.ascontiguousarray(pixels)), png)
+    again = nn.load_model(ckpt)
+    from_png = again.generate(swiftnn.io.read_image(png, again.in_channels), beam_width=3, normalize=True)
+    if from_png != again.generate(swiftnn.from_numpy(np.ascontiguousarray(normalised_image)), beam_width=3):
+        sys.exit(f"{name}: {png} read back captions differently from the normalised tensor")
+    print(f"  {name}: {png} (for ./build/examples/caption {ckpt} {png}) captions as its tensor: "
+          f"\"{again.decode(from_png[0])}\"")
+
+
+def run(name, train_px, test_px, args, hidden, base, blocks):
+    mean, std = NORMALISE[name]
+    train_set, test_set = normalised(train_px, mean, std), normalised(test_px, mean, std)
+    model, losses = train(name, train_set, args, hidden, base, blocks, mean, std)
     if not args.smoke and not losses[-1] < losses[0]:
         print(f"  warning: {name} loss did not decrease")
     res = evaluate(name, model, test_set, args)
@@ -179,14 +211,12 @@ def run(name, train_set, test_set, args, hidden, base, blocks):
     os.makedirs(args.out, exist_ok=True)
     ckpt = os.path.join(args.out, f"captioner_{name}.safetensors")
     round_trip(name, model, test_set, ckpt)
-    # One held-out image as a tensor file for examples/c/caption.c (already normalised).
-    swiftnn.save({"image": swiftnn.from_numpy(np.ascontiguousarray(test_set[0][0]))},
-                 os.path.join(args.out, f"caption_image_{name}.safetensors"))
+    write_c_inputs(name, model, ckpt, test_px[0][0], test_set[0][0], args.out)
     plot = args.plot if args.plot else os.path.join(args.out, f"captioner_{name}.png")
     if args.dataset == "both" and args.plot:
         root, ext = os.path.splitext(args.plot)
         plot = f"{root}_{name}{ext}"
-    grid(name, test_set, res["greedy"][1], plot, test_set[0].shape[1])
+    grid(name, test_px, res["greedy"][1], plot, test_px[0].shape[1])
     return res
 
 
@@ -226,10 +256,11 @@ def main():
         else:
             print(f"mnist: {args.mnist} is missing (make data); skipped")
     if ran == 0 and args.smoke:
-        # Neither dataset on this machine: a SYNTHETIC toy set keeps the smoke run meaningful.
+        # Neither dataset on this machine: a SYNTHETIC toy set keeps the smoke run meaningful
+        # (pixels k / 255, so its PNG is exact too).
         rng = np.random.default_rng(0)
-        x = rng.standard_normal((16, 1, 8, 8)).astype(np.float32)
-        caps = ["bright spot" if v > 0 else "dark spot" for v in x[:, 0, 4, 4]]
+        x = (rng.integers(0, 256, size=(16, 1, 8, 8)) / 255.0).astype(np.float32)
+        caps = ["bright spot" if v > 0.5 else "dark spot" for v in x[:, 0, 4, 4]]
         refs = [[c.split()] for c in caps]
         run("toy", (x, caps, refs), (x[:4], caps[:4], refs[:4]), args, hidden=16, base=4, blocks=2)
 

@@ -15,6 +15,18 @@
  *     hidden_size, batch_first) [lstm.*] from (h0, c0) -> Linear(hidden_size, V) [out.*].
  * Images are float32 [B, C, H, W] with H, W >= 2^conv_blocks.
  *
+ * Preprocessing travels with the checkpoint: pixel_mean and pixel_std (x = (x01 - mean) / std
+ * for pixel values x01 in [0, 1]) and the training image size, so a host can caption an image
+ * file the way training saw it:
+ *
+ *     snn_captioner_options cfg;
+ *     snn_captioner_config(&cfg, m);                          // in_channels, image size, ...
+ *     snn_image_read(&img, "photo.png", cfg.in_channels);     // [C, H, W] in [0, 1] (image.h)
+ *     snn_captioner_caption_image(tok, cap, &n, &lp, m, img, NULL);   // normalises, captions
+ *
+ * snn_captioner_caption, _loss and _fit take tensors already normalised (as a training
+ * script's data loader holds them) and apply no preprocessing.
+ *
  * Tokens: ids 0, 1, 2, 3 are <pad>, <bos>, <eos>, <unk>; word i (0-based) of the vocabulary
  * given to snn_captioner_new has id i + 4. A training caption is a row of an int64 [N, L]
  * tensor: <bos> w1 ... wn <eos>, then <pad> (0) to length L. Training uses teacher forcing:
@@ -36,6 +48,13 @@ typedef struct snn_captioner_options {
     int64_t hidden_size;     /* LSTM hidden size and feature size, 1...4096 (default 256) */
     int64_t base_channels;   /* channels of the first conv block, 1...512 (default 32) */
     int64_t conv_blocks;     /* conv blocks, 1...6 (default 3) */
+    /* Fields below were added later; a struct_size of offsetof(snn_captioner_options,
+     * pixel_mean) (a caller built against the older header) is accepted and leaves them at
+     * their defaults. */
+    double pixel_mean;       /* training normalisation x = (x01 - pixel_mean) / pixel_std of pixel */
+    double pixel_std;        /*   values x01 in [0, 1]: finite, std > 0 (defaults 0 and 1: none) */
+    int64_t image_height;    /* training image size, 0...1000000; 0 and 0 = unknown (default). When */
+    int64_t image_width;     /*   known, snn_captioner_caption_image refuses other sizes */
 } snn_captioner_options;
 
 /* Decoding options. Fill with snn_caption_options_init (greedy, max_length 20). */
@@ -53,6 +72,11 @@ snn_status snn_caption_options_init(snn_caption_options *options);
 /* A freshly initialised captioner (parameters from the global generator, snn_manual_seed).
  * vocab: the words, separated by '\n' (no spaces inside a word; a trailing '\n' is fine). */
 snn_status snn_captioner_new(snn_module **out, const snn_captioner_options *options, const char *vocab);
+
+/* The configuration m was built with (a trained checkpoint's, after snn_module_load): every
+ * field of *out, struct_size included, is written. Checkpoints saved before pixel_mean,
+ * pixel_std and the image size existed report the defaults (0, 1, 0, 0). */
+snn_status snn_captioner_config(snn_captioner_options *out, const snn_module *m);
 
 /* The vocabulary size V (the 4 special tokens included). */
 snn_status snn_captioner_vocab_size(int64_t *out, const snn_module *m);
@@ -93,3 +117,12 @@ snn_status snn_captioner_fit(snn_module *m, snn_optimizer *optimizer, snn_datalo
  * no further cap is needed. */
 snn_status snn_captioner_caption(int64_t *tokens, size_t capacity, size_t *out_count, double *out_log_prob,
                                  snn_module *m, const snn_tensor *image, const snn_caption_options *options);
+
+/* snn_captioner_caption for an image with pixel values in [0, 1], float32 [C, H, W] or
+ * [1, C, H, W] with C = in_channels, as snn_image_read returns it: normalised first with the
+ * captioner's pixel_mean and pixel_std ((x - mean) / std in float32), then captioned exactly
+ * as snn_captioner_caption does (same arguments, outputs and options). When the captioner
+ * knows its training image size (image_height, image_width > 0), an image of another size is
+ * SNN_ERR_SHAPE naming both sizes (resize it first); values outside [0, 1] are not refused. */
+snn_status snn_captioner_caption_image(int64_t *tokens, size_t capacity, size_t *out_count, double *out_log_prob,
+                                       snn_module *m, const snn_tensor *image, const snn_caption_options *options);

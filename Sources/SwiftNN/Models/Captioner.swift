@@ -9,6 +9,11 @@ public final class ImageCaptioner: Module {
     public static let specials = ["<pad>", "<bos>", "<eos>", "<unk>"]
 
     public let inChannels: Int, embedDim: Int, hiddenSize: Int, baseChannels: Int, convBlocks: Int
+    /// The training preprocessing, kept with the weights so a host that reads an image file
+    /// (values in [0, 1]) can normalise it the same way: x = (x01 - pixelMean) / pixelStd.
+    public let pixelMean: Double, pixelStd: Double
+    /// The training image size, 0 when unknown; `captionImage` refuses other sizes.
+    public let imageHeight: Int, imageWidth: Int
     /// Every token, specials first: `vocabulary[id]`.
     public let vocabulary: [String]
     let ids: [String: Int]
@@ -21,11 +26,18 @@ public final class ImageCaptioner: Module {
     /// `words`: the caption words (the specials are prepended unless `words` already starts
     /// with them). Words must be non-empty, without spaces, and distinct.
     public init(words: [String], inChannels: Int = 3, embedDim: Int = 64, hiddenSize: Int = 256,
-                baseChannels: Int = 32, convBlocks: Int = 3) throws {
+                baseChannels: Int = 32, convBlocks: Int = 3, pixelMean: Double = 0, pixelStd: Double = 1,
+                imageHeight: Int = 0, imageWidth: Int = 0) throws {
         let fn = "ImageCaptioner"
         guard (1...64).contains(inChannels), (1...4096).contains(embedDim), (1...4096).contains(hiddenSize),
               (1...512).contains(baseChannels), (1...6).contains(convBlocks) else {
             throw SNNError.invalid("\(fn): in_channels \(inChannels) (1...64), embed_dim \(embedDim) (1...4096), hidden_size \(hiddenSize) (1...4096), base_channels \(baseChannels) (1...512) or conv_blocks \(convBlocks) (1...6) out of range")
+        }
+        guard pixelMean.isFinite, pixelStd.isFinite, pixelStd > 0 else {
+            throw SNNError.invalid("\(fn): pixel_mean \(pixelMean) must be finite and pixel_std \(pixelStd) finite and > 0")
+        }
+        guard (0...1_000_000).contains(imageHeight), (0...1_000_000).contains(imageWidth), (imageHeight == 0) == (imageWidth == 0) else {
+            throw SNNError.invalid("\(fn): image_height \(imageHeight) and image_width \(imageWidth) must both be 0 (unknown) or both 1...1000000")
         }
         let vocab = Array(words.prefix(4)) == ImageCaptioner.specials ? words : ImageCaptioner.specials + words
         guard vocab.count <= 1_000_000 else { throw SNNError.invalid("\(fn): vocabulary has \(vocab.count) tokens, at most 1000000") }
@@ -39,6 +51,8 @@ public final class ImageCaptioner: Module {
         }
         self.inChannels = inChannels; self.embedDim = embedDim; self.hiddenSize = hiddenSize
         self.baseChannels = baseChannels; self.convBlocks = convBlocks
+        self.pixelMean = pixelMean; self.pixelStd = pixelStd
+        self.imageHeight = imageHeight; self.imageWidth = imageWidth
         vocabulary = vocab
         self.ids = ids
         var layers: [Module] = []
@@ -70,6 +84,8 @@ public final class ImageCaptioner: Module {
     public override var config: [(String, JSON)] {
         [("in_channels", .int(inChannels)), ("embed_dim", .int(embedDim)), ("hidden_size", .int(hiddenSize)),
          ("base_channels", .int(baseChannels)), ("conv_blocks", .int(convBlocks)),
+         ("pixel_mean", .number(pixelMean)), ("pixel_std", .number(pixelStd)),
+         ("image_height", .int(imageHeight)), ("image_width", .int(imageWidth)),
          ("vocab", .array(vocabulary.map { .string($0) }))]
     }
 
@@ -82,7 +98,10 @@ public final class ImageCaptioner: Module {
         }
         return try ImageCaptioner(words: words, inChannels: try r.int("in_channels"), embedDim: try r.int("embed_dim"),
                                   hiddenSize: try r.int("hidden_size"), baseChannels: try r.int("base_channels"),
-                                  convBlocks: try r.int("conv_blocks"))
+                                  convBlocks: try r.int("conv_blocks"),
+                                  // Checkpoints from before these fields get the defaults: no normalisation, size unknown.
+                                  pixelMean: try r.double("pixel_mean", 0), pixelStd: try r.double("pixel_std", 1),
+                                  imageHeight: try r.int("image_height", 0), imageWidth: try r.int("image_width", 0))
     }
 
     // MARK: Text
@@ -111,6 +130,11 @@ public final class ImageCaptioner: Module {
         try images.requireFloat(fn, "images")
         guard images.rank == 4, images.shape[1] == inChannels, images.shape[0] >= 1 else {
             throw SNNError.shape("\(fn): images have shape \(fmt(images.shape)), expected [B, \(inChannels), H, W] with B >= 1")
+        }
+        // Each conv block halves H and W; say so here rather than in a max pool's terms.
+        let least = 1 << convBlocks
+        guard images.shape[2] >= least, images.shape[3] >= least else {
+            throw SNNError.shape("\(fn): images are \(images.shape[2]) x \(images.shape[3]) pixels, but \(convBlocks) conv blocks need at least \(least) x \(least)")
         }
     }
 

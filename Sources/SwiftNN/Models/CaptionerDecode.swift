@@ -204,3 +204,31 @@ import Glibc
 import Darwin
 @inline(__always) private func _pow(_ a: Double, _ b: Double) -> Double { Darwin.pow(a, b) }
 #endif
+
+extension ImageCaptioner {
+    /// `image` [C, H, W] (or [1, C, H, W]) with values in [0, 1], as an image file reads,
+    /// normalised as in training: (x - pixelMean) / pixelStd, in float32 like numpy's
+    /// `(x - mean) / std` on a float32 array. Checks the training size when it is known.
+    public func normalize(_ image: Tensor) throws -> Tensor {
+        let fn = "ImageCaptioner.normalize"
+        try image.requireFloat(fn, "image")
+        guard (image.rank == 3 || (image.rank == 4 && image.shape[0] == 1)), image.shape[image.rank - 3] == inChannels else {
+            throw SNNError.shape("\(fn): image has shape \(fmt(image.shape)), expected [\(inChannels), H, W] or [1, \(inChannels), H, W]")
+        }
+        let h = image.shape[image.rank - 2], w = image.shape[image.rank - 1]
+        if imageHeight > 0 && (h != imageHeight || w != imageWidth) {
+            throw SNNError.shape("\(fn): image is \(h) x \(w) pixels (H x W), but the captioner was trained on \(imageHeight) x \(imageWidth); resize it first")
+        }
+        let out = try Tensor(empty: image.shape, dtype: .float32, zeroed: false, fn)
+        let mean = Float(pixelMean), std = Float(pixelStd)
+        let src = image.floats, dst = out.floats
+        for i in 0..<image.count { dst[i] = (src[i] - mean) / std }
+        return out
+    }
+
+    /// Captions an image with values in [0, 1] (a file read by `ImageTensor.read`): `normalize`,
+    /// then `caption`.
+    public func captionImage(_ image: Tensor, _ options: CaptionDecoding = CaptionDecoding()) throws -> GeneratedCaption {
+        try caption(try normalize(image), options)
+    }
+}

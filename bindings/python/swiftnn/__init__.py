@@ -10,6 +10,7 @@ from ._lib import (AutogradError, DTypeError, FormatError, InternalError, Invali
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
 from . import data
+from . import io  # noqa: F401  (swiftnn.io: read_image, write_png)
 from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
 from . import nn

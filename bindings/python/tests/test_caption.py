@@ -144,3 +144,50 @@ def test_bad_inputs_raise():
         m.generate(swiftnn.randn(1, 1, 1))  # too small for two pooling blocks
     v = ctypes.c_int64()
     assert lib.snn_captioner_vocab_size(ctypes.byref(v), nn.Linear(2, 2)._mh) == 2  # SNN_ERR_INVALID_HANDLE
+
+
+def test_preprocessing_travels_with_the_checkpoint(tmp_path):
+    """pixel_mean/std and image_size are saved; caption_image of pixels in [0, 1] (here through
+    a PNG file, as examples/c/caption.c does) equals caption of numpy's normalisation."""
+    swiftnn.manual_seed(1)
+    m = ImageCaptioner(WORDS, in_channels=3, embed_dim=8, hidden_size=16, base_channels=4, conv_blocks=2,
+                       pixel_mean=0.5, pixel_std=0.5, image_size=(8, 8))
+    path = str(tmp_path / "cap.safetensors")
+    nn.save_model(m, path)
+    again = nn.load_model(path)
+    assert (again.pixel_mean, again.pixel_std, again.image_size, again.in_channels) == (0.5, 0.5, (8, 8), 3)
+    pixels = np.random.default_rng(3).integers(0, 256, size=(3, 8, 8)).astype(np.uint8)
+    x01 = pixels.astype(np.float32) / 255.0
+    png = str(tmp_path / "img.png")
+    swiftnn.io.write_png(swiftnn.from_numpy(x01), png)
+    img = swiftnn.io.read_image(png, again.in_channels)
+    assert np.array_equal(img.numpy(), x01)
+    normalised = swiftnn.from_numpy(np.ascontiguousarray((x01 - 0.5) / 0.5))
+    for b in (0, 3):
+        assert again.generate(img, beam_width=b, normalize=True) == again.generate(normalised, beam_width=b)
+    assert again.caption_image(img) == again.caption(normalised)
+    with pytest.raises(swiftnn.ShapeError, match="trained on 8 x 8"):
+        again.caption_image(swiftnn.zeros(3, 16, 16))
+    with pytest.raises(swiftnn.InvalidArgumentError, match="pixel_std"):
+        ImageCaptioner(WORDS, pixel_std=0.0)
+
+
+def test_checkpoint_without_preprocessing_loads_with_defaults(tmp_path):
+    """A checkpoint saved before pixel_mean/std and the image size existed."""
+    from safetensors.numpy import load_file, save_file
+    m = small()
+    path = str(tmp_path / "new.safetensors")
+    nn.save_model(m, path)
+    with safe_open(path, "np") as f:
+        meta = dict(f.metadata())
+    arch = json.loads(meta["swiftnn.architecture"])
+    for k in ("pixel_mean", "pixel_std", "image_height", "image_width"):
+        del arch["config"][k]
+    meta["swiftnn.architecture"] = json.dumps(arch)
+    old = str(tmp_path / "old.safetensors")
+    save_file(load_file(path), old, metadata=meta)
+    again = nn.load_model(old)
+    assert (again.pixel_mean, again.pixel_std, again.image_size) == (0.0, 1.0, None)
+    x, _ = toy()
+    assert again.generate(x[0]) == m.generate(x[0])
+    assert again.generate(x[0], normalize=True) == m.generate(x[0])  # mean 0, std 1: no change

@@ -9,7 +9,8 @@ HP = POINTER(c_void_p)
 
 class CaptionerOptions(Structure):
     _fields_ = [("struct_size", c_size_t), ("in_channels", c_int64), ("embed_dim", c_int64),
-                ("hidden_size", c_int64), ("base_channels", c_int64), ("conv_blocks", c_int64)]
+                ("hidden_size", c_int64), ("base_channels", c_int64), ("conv_blocks", c_int64),
+                ("pixel_mean", c_double), ("pixel_std", c_double), ("image_height", c_int64), ("image_width", c_int64)]
 
 
 class CaptionOptions(Structure):
@@ -21,6 +22,7 @@ SIGNATURES = {
     "snn_captioner_options_init": [POINTER(CaptionerOptions)],
     "snn_caption_options_init": [POINTER(CaptionOptions)],
     "snn_captioner_new": [HP, POINTER(CaptionerOptions), c_char_p],
+    "snn_captioner_config": [POINTER(CaptionerOptions), H],
     "snn_captioner_vocab_size": [POINTER(c_int64), H],
     "snn_captioner_encode": [POINTER(c_int64), c_size_t, POINTER(c_size_t), H, c_char_p],
     "snn_captioner_decode": [c_char_p, c_size_t, POINTER(c_size_t), H, POINTER(c_int64), c_size_t],
@@ -28,4 +30,6 @@ SIGNATURES = {
     "snn_captioner_fit": [H, H, H, POINTER(FitOptions)],
     "snn_captioner_caption": [POINTER(c_int64), c_size_t, POINTER(c_size_t), POINTER(c_double), H, H,
                               POINTER(CaptionOptions)],
+    "snn_captioner_caption_image": [POINTER(c_int64), c_size_t, POINTER(c_size_t), POINTER(c_double), H, H,
+                                    POINTER(CaptionOptions)],
 }

@@ -21,13 +21,21 @@ SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
 
 class ImageCaptioner(EngineModule):
     """ImageCaptioner(vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32,
-    conv_blocks=3). `vocab`: the caption words (ids 4, 5, ...; 0-3 are <pad> <bos> <eos> <unk>)."""
+    conv_blocks=3, pixel_mean=0.0, pixel_std=1.0, image_size=None). `vocab`: the caption words
+    (ids 4, 5, ...; 0-3 are <pad> <bos> <eos> <unk>). pixel_mean / pixel_std: the training
+    normalisation x = (x01 - mean) / std of pixel values x01 in [0, 1], and image_size (H, W):
+    the training size; both are saved in the checkpoint so that caption_image (and C's
+    snn_captioner_caption_image) can take an image file's pixels as swiftnn.io.read_image gives them."""
 
-    def __init__(self, vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32, conv_blocks=3):
+    def __init__(self, vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32, conv_blocks=3,
+                 pixel_mean=0.0, pixel_std=1.0, image_size=None):
         o = CaptionerOptions()
         check(lib.snn_captioner_options_init(ctypes.byref(o)))
         o.in_channels, o.embed_dim, o.hidden_size = int(in_channels), int(embed_dim), int(hidden_size)
         o.base_channels, o.conv_blocks = int(base_channels), int(conv_blocks)
+        o.pixel_mean, o.pixel_std = float(pixel_mean), float(pixel_std)
+        if image_size is not None:
+            o.image_height, o.image_width = (int(v) for v in image_size)
         words = [w for w in vocab if w not in SPECIALS]
         h = ctypes.c_void_p()
         check(lib.snn_captioner_new(ctypes.byref(h), ctypes.byref(o), "\n".join(words).encode("utf-8")))
@@ -51,10 +59,34 @@ class ImageCaptioner(EngineModule):
         """Every token, specials first: vocab[id]."""
         return list(self._config()["vocab"])
 
+    @property
+    def in_channels(self):
+        return self._options().in_channels
+
+    @property
+    def pixel_mean(self):
+        return self._options().pixel_mean
+
+    @property
+    def pixel_std(self):
+        return self._options().pixel_std
+
+    @property
+    def image_size(self):
+        """The training image size (H, W), or None when unknown."""
+        o = self._options()
+        return (o.image_height, o.image_width) if o.image_height > 0 else None
+
+    def _options(self):
+        o = CaptionerOptions()
+        check(lib.snn_captioner_config(ctypes.byref(o), self._mh))
+        return o
+
     def extra_repr(self):
         c = self._config()
         return (f"vocab_size={len(c['vocab'])}, in_channels={c['in_channels']}, embed_dim={c['embed_dim']}, "
-                f"hidden_size={c['hidden_size']}, base_channels={c['base_channels']}, conv_blocks={c['conv_blocks']}")
+                f"hidden_size={c['hidden_size']}, base_channels={c['base_channels']}, conv_blocks={c['conv_blocks']}, "
+                f"pixel_mean={c.get('pixel_mean', 0)}, pixel_std={c.get('pixel_std', 1)}")
 
     # text <-> tokens
     def encode(self, text):
@@ -102,20 +134,28 @@ class ImageCaptioner(EngineModule):
                         len(loader) * epochs, epochs, report_every, scheduler, progress)
 
     # generation
-    def generate(self, image, beam_width=0, max_length=20, length_penalty=0.0, end_token=-1):
-        """(token ids, log-probability) for one image [C, H, W]; beam_width 0 is greedy."""
+    def generate(self, image, beam_width=0, max_length=20, length_penalty=0.0, end_token=-1, normalize=False):
+        """(token ids, log-probability) for one image [C, H, W]; beam_width 0 is greedy.
+        normalize=True: image holds pixel values in [0, 1] (swiftnn.io.read_image), normalised
+        with pixel_mean / pixel_std (and checked against image_size) first."""
         o = CaptionOptions()
         check(lib.snn_caption_options_init(ctypes.byref(o)))
         o.beam_width, o.max_length, o.length_penalty, o.end_token = int(beam_width), int(max_length), float(length_penalty), int(end_token)
         cap = int(max_length) + 1
         buf = (ctypes.c_int64 * cap)()
         n, lp = ctypes.c_size_t(), ctypes.c_double()
-        check(lib.snn_captioner_caption(buf, cap, ctypes.byref(n), ctypes.byref(lp), self._mh, image._h, ctypes.byref(o)))
+        fn = lib.snn_captioner_caption_image if normalize else lib.snn_captioner_caption
+        check(fn(buf, cap, ctypes.byref(n), ctypes.byref(lp), self._mh, image._h, ctypes.byref(o)))
         return list(buf[: n.value]), lp.value
 
     def caption(self, image, **kw):
         """The caption text of one image [C, H, W] (keywords as generate)."""
         return self.decode(self.generate(image, **kw)[0])
+
+    def caption_image(self, image, **kw):
+        """The caption of an image with pixel values in [0, 1], e.g. swiftnn.io.read_image(path,
+        model.in_channels): normalised as in training, then captioned (keywords as generate)."""
+        return self.decode(self.generate(image, normalize=True, **kw)[0])
 
 
 def bleu(references, hypotheses, n=4):
