@@ -116,8 +116,9 @@ def train(name, train_set, args, hidden, base, blocks, mean, std):
     start = time.time()
 
     def progress(p):
-        # Cosine decay from --lr to 5% of it over the time budget (updated at each report).
-        done = min(1.0, (time.time() - start) / budget)
+        # Cosine decay from --lr to 5% of it over the run, which ends at the time budget or
+        # the last epoch, whichever comes first (updated at each report).
+        done = min(1.0, max((time.time() - start) / budget, p.global_step / max(1, p.epochs * p.steps_per_epoch)))
         opt.param_groups[0]["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
         if p.end_of_epoch and (p.epoch % max(1, args.epochs // 10) == 0 or p.epoch == p.epochs):
             print(f"  {name} epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} {p.samples_per_second:.0f} img/s "

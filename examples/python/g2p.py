@@ -9,7 +9,8 @@ and saves the checkpoint (weights, architecture, both vocabularies) for examples
                                    [--out build/g2p.safetensors] [--test-words 0 (all)]
                                    [--plot build/g2p_loss.png] [--smoke]
 
-The learning rate follows a cosine from --lr down to 5% of it over the time budget.
+The learning rate follows a cosine from --lr down to 5% of it over the time budget (or the
+epochs, if they end first).
 
 --attention both trains one model with attention and one without (each for --minutes) and
 prints both; the checkpoint saved is the attention one.
@@ -44,8 +45,9 @@ def train(attention, train_pairs, letters, phones, args):
 
     def progress(p):
         left = deadline - time.time()
-        # Cosine decay over the time budget: a budgeted run ends annealed, whatever its speed.
-        done = min(1.0, max(0.0, 1.0 - left / (args.minutes * 60)))
+        # Cosine decay over the run, which ends at the time budget or the last epoch, whichever
+        # comes first: a budgeted run ends annealed, whatever its speed.
+        done = min(1.0, max(1.0 - left / (args.minutes * 60), p.global_step / max(1, p.epochs * p.steps_per_epoch)))
         opt.param_groups[0]["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
         print(f"\r[{attention}] epoch {p.epoch}/{p.epochs} step {p.step}/{p.steps_per_epoch} "
               f"loss {p.loss:.3f} {p.samples_per_second:.0f} words/s elapsed {p.elapsed_seconds:.0f}s "
