@@ -30,8 +30,10 @@ $(LIB): $(SWIFT_SOURCES) tools/build/exports.map
 	  -Xlinker --version-script=$(CURDIR)/tools/build/exports.map \
 	  -Xlinker -soname=libswiftnn.so -Xlinker -rpath=\$$ORIGIN
 	@mkdir -p $(BUILD)/lib
-	cp $(SCRATCH)/release/libswiftnn.so $(LIB)
-	strip --strip-unneeded $(LIB)
+	@# a new file renamed into place: processes running on the old library keep their mapping
+	cp $(SCRATCH)/release/libswiftnn.so $(LIB).tmp
+	strip --strip-unneeded $(LIB).tmp
+	mv -f $(LIB).tmp $(LIB)
 	@$(MAKE) --no-print-directory check-lib
 
 # The shipping library must not need a Swift toolchain at run time.
