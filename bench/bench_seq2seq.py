@@ -2,10 +2,11 @@
 """Seq2Seq decoding throughput, SwiftNN vs PyTorch, same model and weights, same thread count.
 
     make lib && python3 bench/bench_seq2seq.py [--threads 2] [--batch 64] [--beam 5]
-                                               [--attention general] [--checkpoint build/g2p.safetensors]
+                                               [--attention general] [--cell lstm|gru]
+                                               [--checkpoint build/g2p.safetensors]
 
 The PyTorch side is tools/seq2seq_torch.py (the same maths, an eager per-step decoder loop as a
-PyTorch user writes it: one decoder LSTM call + attention + output layer per step, batched over
+PyTorch user writes it: one decoder LSTM (or GRU) call + attention + output layer per step, batched over
 rows for greedy and over the beam for beam search). Default model: G2P-sized (27 letters,
 42 phonemes, embed 64, hidden 128 bidirectional -> decoder 256, general attention), random
 weights unless --checkpoint is given; sources are random 4..12-token rows. Both decoders are
@@ -25,6 +26,7 @@ ap.add_argument("--beam-rows", type=int, default=16, help="rows decoded by beam 
 ap.add_argument("--max-length", type=int, default=20)
 ap.add_argument("--repeat", type=int, default=3)
 ap.add_argument("--attention", default="general", choices=["general", "dot", "none"])
+ap.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
 ap.add_argument("--checkpoint", default=None)
 args = ap.parse_args()
 os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
@@ -48,10 +50,11 @@ if args.checkpoint:
     ours = nn.load_model(args.checkpoint)
 else:
     swiftnn.manual_seed(0)
-    ours = Seq2Seq(30, 42, 64, 128, bidirectional=True, attention=None if args.attention == "none" else args.attention)
+    ours = Seq2Seq(30, 42, 64, 128, bidirectional=True, attention=None if args.attention == "none" else args.attention,
+                   cell=args.cell)
 cfg = dict(src_vocab=ours.src_vocab, tgt_vocab=ours.tgt_vocab, embed_dim=ours.embed_dim, hidden_size=ours.hidden_size,
            num_layers=ours.num_layers, bidirectional=ours.bidirectional,
-           attention=None if ours.attention == "none" else ours.attention)
+           attention=None if ours.attention == "none" else ours.attention, cell=ours.cell)
 theirs = TorchSeq2Seq(**cfg)
 theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
 theirs.eval()

@@ -4,7 +4,10 @@ the twin of swiftnn's Seq2Seq) state dict under its own names, a padded batch (s
 masked teacher-forced loss, every parameter's gradient (grad.<name>), per-row sequence
 log-probabilities (score) and greedy decodes (greedy, padded with 0). The config is in the
 metadata. Cases: `attn` (bidirectional encoder, general attention), `dot` (dot attention),
-`plain` (2 layers, no attention). Run by hand (needs torch); the outputs are committed."""
+`plain` (2 layers, no attention), `gru` (GRU encoder and decoder: 2 layers, bidirectional, general
+attention). Run by hand (needs torch): `gen_golden_seq2seq.py [case ...]` writes the named cases
+(default all; each case's seed is fixed by its place in CASES, so one can be written alone).
+The outputs are committed."""
 import json
 import os
 import sys
@@ -19,11 +22,19 @@ CASES = {
     "attn": dict(src_vocab=9, tgt_vocab=8, embed_dim=5, hidden_size=4, num_layers=1, bidirectional=True, attention="general"),
     "dot": dict(src_vocab=9, tgt_vocab=8, embed_dim=5, hidden_size=6, num_layers=1, bidirectional=False, attention="dot"),
     "plain": dict(src_vocab=9, tgt_vocab=8, embed_dim=5, hidden_size=4, num_layers=2, bidirectional=False, attention=None),
+    "gru": dict(src_vocab=9, tgt_vocab=8, embed_dim=5, hidden_size=3, num_layers=2, bidirectional=True, attention="general",
+                cell="gru"),
 }
+wanted = sys.argv[1:] or list(CASES)
+unknown = [w for w in wanted if w not in CASES]
+if unknown:
+    sys.exit(f"unknown case(s) {unknown}; cases: {list(CASES)}")
 SRC = [[3, 4, 5, 6, 7], [8, 3, 0, 0, 0], [5, 5, 6, 0, 0]]
 TGT = [[3, 4, 5, 0], [6, 0, 0, 0], [7, 3, 4, 6]]
 out_dir = os.path.join(os.path.dirname(__file__), "..", "Tests", "golden")
 for i, (name, cfg) in enumerate(CASES.items()):
+    if name not in wanted:
+        continue
     torch.manual_seed(100 + i)
     m = TorchSeq2Seq(**cfg).double().float()
     with torch.no_grad():  # larger weights than the default so the decodes are not all EOS

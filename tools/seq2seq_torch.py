@@ -1,5 +1,6 @@
-"""The PyTorch twin of swiftnn's Seq2Seq (same parameter names and maths), used by
-tools/gen_golden_seq2seq.py and bench/bench_seq2seq.py. Needs torch."""
+"""The PyTorch twin of swiftnn's Seq2Seq (same parameter names and maths; cell "lstm" or "gru"
+picks nn.LSTM or nn.GRU for both encoder and decoder), used by tools/gen_golden_seq2seq.py and
+bench/bench_seq2seq.py. Needs torch."""
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -7,16 +8,18 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 class TorchSeq2Seq(nn.Module):
     def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, num_layers=1, bidirectional=False,
-                 attention=None, pad_idx=0, bos_idx=1, eos_idx=2):
+                 attention=None, pad_idx=0, bos_idx=1, eos_idx=2, cell="lstm"):
         super().__init__()
         D = 2 if bidirectional else 1
         hd = D * hidden_size
         self.L, self.D, self.H, self.hd = num_layers, D, hidden_size, hd
         self.pad, self.bos, self.eos, self.attention, self.V = pad_idx, bos_idx, eos_idx, attention, tgt_vocab
         self.src_embed = nn.Embedding(src_vocab, embed_dim, padding_idx=pad_idx)
-        self.encoder = nn.LSTM(embed_dim, hidden_size, num_layers, batch_first=True, bidirectional=bidirectional)
+        rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.gru = cell == "gru"
+        self.encoder = rnn(embed_dim, hidden_size, num_layers, batch_first=True, bidirectional=bidirectional)
         self.tgt_embed = nn.Embedding(tgt_vocab, embed_dim, padding_idx=pad_idx)
-        self.decoder = nn.LSTM(embed_dim, hd, num_layers, batch_first=True)
+        self.decoder = rnn(embed_dim, hd, num_layers, batch_first=True)
         if attention == "general":
             self.attn = nn.Linear(hd, hd, bias=False)
         if attention:
@@ -27,14 +30,17 @@ class TorchSeq2Seq(nn.Module):
         lengths = (src != self.pad).sum(1)
         B, S = src.shape
         packed = pack_padded_sequence(self.src_embed(src), lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, (h, c) = self.encoder(packed)
+        out, state = self.encoder(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=S)
-        if self.D == 2:
-            h = h.view(self.L, 2, B, self.H).permute(0, 2, 1, 3).reshape(self.L, B, self.hd)
-            c = c.view(self.L, 2, B, self.H).permute(0, 2, 1, 3).reshape(self.L, B, self.hd)
+
+        def bridge(s):  # [L * D, B, H] -> [L, B, D * H]: a layer's directions side by side
+            if self.D == 2:
+                s = s.view(self.L, 2, B, self.H).permute(0, 2, 1, 3).reshape(self.L, B, self.hd)
+            return s.contiguous()
         keys = self.attn(out) if self.attention == "general" else out
         mask = torch.arange(S)[None, :] >= lengths[:, None]
-        return out, keys, mask, (h.contiguous(), c.contiguous())
+        # GRU state is h alone; LSTM's is (h, c). Either is what the decoder takes as hx.
+        return out, keys, mask, bridge(state) if self.gru else tuple(bridge(s) for s in state)
 
     def head(self, dec, enc_out, keys, mask):
         if self.attention:
@@ -97,13 +103,13 @@ class TorchSeq2Seq(nn.Module):
         """Same algorithm as swiftnn's beamDecode, one source row at a time."""
         results = []
         for b in range(src.shape[0]):
-            enc_out, keys, mask, (h, c) = self.encode(src[b:b + 1])
+            enc_out, keys, mask, state = self.encode(src[b:b + 1])
             alive, finished = [([], 0.0)], []
             norm = (lambda lp, n: lp) if length_penalty == 0 else (lambda lp, n: lp / n ** length_penalty)
             for t in range(max_length):
                 k = len(alive)
                 last = torch.tensor([[a[0][-1] if a[0] else self.bos] for a in alive])
-                dec, (h, c) = self.decoder(self.tgt_embed(last), (h, c))
+                dec, state = self.decoder(self.tgt_embed(last), state)
                 lp = self._allowed(torch.log_softmax(self.head(dec, enc_out.expand(k, -1, -1), keys.expand(k, -1, -1),
                                                                 mask.expand(k, -1)), dim=2)[:, 0])
                 total = torch.tensor([a[1] for a in alive], dtype=torch.float64)[:, None] + lp.double()
@@ -123,7 +129,7 @@ class TorchSeq2Seq(nn.Module):
                     break
                 if length_penalty == 0 and finished and max(f[2] for f in finished) >= max(a[1] for a in nxt):
                     break
-                h, c = h[:, parents], c[:, parents]
+                state = state[:, parents] if self.gru else tuple(s[:, parents] for s in state)
                 alive = nxt
             results.append(max(finished, key=lambda f: f[2])[0] if finished else [])
         return results

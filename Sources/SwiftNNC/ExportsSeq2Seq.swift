@@ -11,20 +11,46 @@ func seq2seqArg(_ h: OpaquePointer?, _ fn: String, _ arg: String = "model") thro
     return s
 }
 
+/// The size of snn_seq2seq_config before `cell` was appended: such callers get an LSTM rather
+/// than a refusal (as snn_captioner_options does for its appended fields).
+private let seq2seqConfigV1Size = MemoryLayout<snn_seq2seq_config>.offset(of: \.cell)!
+
+/// Reads snn_seq2seq_config of the current size or of the first version (cell = LSTM).
+private func seq2seqConfigArg(_ p: UnsafePointer<snn_seq2seq_config>?, _ fn: String) throws -> snn_seq2seq_config {
+    guard let p else { throw SNNError(.invalidArgument, "\(fn): config is NULL") }
+    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
+    if size == seq2seqConfigV1Size {
+        var c = snn_seq2seq_config()
+        // Only the caller's bytes are read: its struct ends before cell, which stays 0 (LSTM).
+        withUnsafeMutableBytes(of: &c) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: size)) }
+        c.struct_size = MemoryLayout<snn_seq2seq_config>.size
+        c.cell = Int32(SNN_SEQ2SEQ_CELL_LSTM.rawValue)
+        return c
+    }
+    guard let c = try optionsArg(p, fn, "snn_seq2seq_config", arg: "config") else {
+        throw SNNError(.invalidArgument, "\(fn): config is NULL")
+    }
+    return c
+}
+
 @c @implementation
 public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ config: UnsafePointer<snn_seq2seq_config>?) -> snn_status {
     boundary {
         let fn = "snn_seq2seq_new"
         let o = try outHandle(out, fn)
-        guard let c = try optionsArg(config, fn, "snn_seq2seq_config", arg: "config") else {
-            throw SNNError(.invalidArgument, "\(fn): config is NULL")
-        }
+        let c = try seq2seqConfigArg(config, fn)
         let attention: Seq2SeqAttention
         switch c.attention {
         case 0: attention = .none
         case 1: attention = .dot
         case 2: attention = .general
         default: throw SNNError(.invalidArgument, "\(fn): config->attention = \(c.attention), expected 0 (none), 1 (dot) or 2 (general)")
+        }
+        let cell: Seq2SeqCell
+        switch c.cell {
+        case 0: cell = .lstm
+        case 1: cell = .gru
+        default: throw SNNError(.invalidArgument, "\(fn): config->cell = \(c.cell), expected 0 (SNN_SEQ2SEQ_CELL_LSTM) or 1 (SNN_SEQ2SEQ_CELL_GRU)")
         }
         func small(_ v: Int64, _ name: String) throws -> Int {
             guard v >= Int64(Int32.min), v <= Int64(Int32.max) else { throw SNNError(.invalidArgument, "\(fn): config->\(name) = \(v) is out of range") }
@@ -33,7 +59,7 @@ public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ conf
         let m = try Seq2Seq(srcVocab: try small(c.src_vocab, "src_vocab"), tgtVocab: try small(c.tgt_vocab, "tgt_vocab"),
                             embedDim: try small(c.embed_dim, "embed_dim"), hiddenSize: try small(c.hidden_size, "hidden_size"),
                             numLayers: c.num_layers == 0 ? 1 : try small(c.num_layers, "num_layers"),
-                            bidirectional: c.bidirectional, attention: attention, padIdx: try small(c.pad_idx, "pad_idx"),
+                            bidirectional: c.bidirectional, attention: attention, cell: cell, padIdx: try small(c.pad_idx, "pad_idx"),
                             bosIdx: try small(c.bos_idx, "bos_idx"), eosIdx: try small(c.eos_idx, "eos_idx"))
         o.pointee = Registry.shared.insert(m)
     }

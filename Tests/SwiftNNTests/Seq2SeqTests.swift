@@ -1,6 +1,6 @@
-// Seq2Seq in Swift against the same golden files the C and Python tests read (PyTorch's loss,
-// every parameter gradient, sequence scores and greedy decodes), beam search against brute
-// force, the bounded candidate selection against a full sort, checkpoints, errors, memory cap.
+// Seq2Seq (LSTM and GRU cells) in Swift against the same golden files the C and Python tests
+// read (PyTorch's loss, every parameter gradient, sequence scores and greedy decodes), beam
+// search against brute force, the bounded candidate selection against a full sort, checkpoints, errors, memory cap.
 import Testing
 @testable import SwiftNN
 #if canImport(Glibc)
@@ -35,15 +35,16 @@ private func goldenModel(_ name: String) throws -> (Seq2Seq, SafeTensors) {
     let cfg = try JSON.parse(Array((file.metadata("config") ?? "{}").utf8))
     func int(_ k: String) -> Int { Int(cfg[k]?.number ?? -1) }
     let attention = Seq2SeqAttention(rawValue: cfg["attention"]?.string ?? "")!
+    let cell = Seq2SeqCell(rawValue: cfg["cell"]?.string ?? "lstm")!
     let m = try Seq2Seq(srcVocab: int("src_vocab"), tgtVocab: int("tgt_vocab"), embedDim: int("embed_dim"),
                         hiddenSize: int("hidden_size"), numLayers: int("num_layers"),
-                        bidirectional: cfg["bidirectional"] == .bool(true), attention: attention)
+                        bidirectional: cfg["bidirectional"] == .bool(true), attention: attention, cell: cell)
     #expect(m.stateDict().allSatisfy { file[$0.name] != nil }, "\(name): the file holds every tensor of the model")
     try Checkpoint.loadWeights(into: m, from: path, strict: false)  // the file also holds inputs and results
     return (m, file)
 }
 
-@Test(arguments: ["attn", "dot", "plain"])
+@Test(arguments: ["attn", "dot", "plain", "gru"])
 func seq2seqLossGradientsScoresAndGreedyMatchPyTorch(name: String) throws {
     let (m, g) = try goldenModel(name)
     let src = try #require(g["src"]), tgt = try #require(g["tgt"])
@@ -81,8 +82,9 @@ func seq2seqLossGradientsScoresAndGreedyMatchPyTorch(name: String) throws {
 /// A tiny model (target ids 3 and 4 besides pad 0, BOS 1, EOS 2) whose weights are spread
 /// three times wider than the default so its distributions are peaked: greedy and the best
 /// sequence then disagree more often.
-private func tinyModel(_ attention: Seq2SeqAttention) throws -> Seq2Seq {
-    let m = try Seq2Seq(srcVocab: 6, tgtVocab: 5, embedDim: 4, hiddenSize: 3, bidirectional: attention == .general, attention: attention)
+private func tinyModel(_ attention: Seq2SeqAttention, cell: Seq2SeqCell = .lstm, numLayers: Int = 1) throws -> Seq2Seq {
+    let m = try Seq2Seq(srcVocab: 6, tgtVocab: 5, embedDim: 4, hiddenSize: 3, numLayers: numLayers, bidirectional: attention == .general,
+                        attention: attention, cell: cell)
     for (i, (_, p)) in m.namedParameters().enumerated() {
         let v = values(p.count, seed: 700 + UInt64(i), scale: 1.7)
         for j in 0..<p.count { p.floats[j] = v[j] }
@@ -109,9 +111,11 @@ private func bruteForce(_ m: Seq2Seq, _ src: [Int], maxLength: Int, penalty: Dou
     return (best!.tokens, best!.logProb)
 }
 
-@Test(arguments: [(Seq2SeqAttention.none, 0.0), (.dot, 0.0), (.general, 0.7)])
-func seq2seqWideBeamIsExhaustiveAndWidthOneIsGreedy(attention: Seq2SeqAttention, penalty: Double) throws {
-    let m = try tinyModel(attention)
+@Test(arguments: [(Seq2SeqAttention.none, 0.0, Seq2SeqCell.lstm), (.dot, 0.0, .lstm), (.general, 0.7, .lstm),
+                  (.none, 0.0, .gru), (.dot, 0.0, .gru), (.general, 0.7, .gru)])
+func seq2seqWideBeamIsExhaustiveAndWidthOneIsGreedy(attention: Seq2SeqAttention, penalty: Double, cell: Seq2SeqCell) throws {
+    // Two GRU layers: the stepper's layer loop and the reordering of every layer's state.
+    let m = try tinyModel(attention, cell: cell, numLayers: cell == .gru ? 2 : 1)
     let sources = [[3, 4, 5], [5, 5], [4], [3, 3, 4, 5]]
     for s in sources {
         let want = try bruteForce(m, s, maxLength: 4, penalty: penalty)
@@ -147,14 +151,15 @@ func seq2seqWideBeamIsExhaustiveAndWidthOneIsGreedy(attention: Seq2SeqAttention,
     }
 }
 
-@Test func seq2seqCheckpointRoundTripDecodesIdentically() throws {
-    let m = try tinyModel(.general)
+@Test(arguments: [Seq2SeqCell.lstm, .gru])
+func seq2seqCheckpointRoundTripDecodesIdentically(cell: Seq2SeqCell) throws {
+    let m = try tinyModel(.general, cell: cell)
     m.tgtTokens = ["<pad>", "<s>", "</s>", "a", "b"]
-    let path = "/tmp/swiftnn-seq2seq-\(getpid()).safetensors"
+    let path = "/tmp/swiftnn-seq2seq-\(cell)-\(getpid()).safetensors"
     defer { unlink(path) }
     try Checkpoint.save(m, to: path)
     let back = try #require(try Checkpoint.load(from: path) as? Seq2Seq)
-    #expect(back.attention == .general && back.bidirectional && back.tgtTokens == m.tgtTokens && back.srcTokens.isEmpty)
+    #expect(back.cell == cell && back.attention == .general && back.bidirectional && back.tgtTokens == m.tgtTokens && back.srcTokens.isEmpty)
     let src = try tokens([[3, 4, 5], [5, 5], [4]])
     for width in [1, 3, 64] {
         let a = try m.beamDecode(src: src, beamWidth: width, maxLength: 6, lengthPenalty: 0.6)
@@ -162,6 +167,18 @@ func seq2seqWideBeamIsExhaustiveAndWidthOneIsGreedy(attention: Seq2SeqAttention,
         #expect(a.map(\.tokens) == b.map(\.tokens) && a.map(\.logProb) == b.map(\.logProb), "beam \(width)")
     }
     #expect(try m.greedyDecode(src: src, maxLength: 6).map(\.tokens) == back.greedyDecode(src: src, maxLength: 6).map(\.tokens))
+}
+
+@Test func seq2seqArchitectureWithoutCellIsAnLSTM() throws {
+    // What checkpoints held before the cell was a choice: no "cell" key.
+    let old = try JSON.parse(Array(#"{"src_vocab": 6, "tgt_vocab": 5, "embed_dim": 4, "hidden_size": 3, "attention": "dot"}"#.utf8))
+    let m = try #require(try Seq2Seq.build(old) as? Seq2Seq)
+    #expect(m.cell == .lstm && m.namedParameters().first { $0.0 == "encoder.weight_ih_l0" }?.1.shape == [12, 4])
+    let gru = try JSON.parse(Array(#"{"src_vocab": 6, "tgt_vocab": 5, "embed_dim": 4, "hidden_size": 3, "cell": "gru"}"#.utf8))
+    let g = try #require(try Seq2Seq.build(gru) as? Seq2Seq)
+    #expect(g.cell == .gru && g.namedParameters().first { $0.0 == "decoder.weight_hh_l0" }?.1.shape == [9, 3])
+    let bad = try JSON.parse(Array(#"{"src_vocab": 6, "tgt_vocab": 5, "embed_dim": 4, "hidden_size": 3, "cell": "rnn"}"#.utf8))
+    #expect(status(.format) { _ = try Seq2Seq.build(bad) })
 }
 
 @Test func seq2seqBadArgumentsThrowInsteadOfTrapping() throws {

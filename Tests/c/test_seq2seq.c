@@ -1,11 +1,13 @@
 /* The seq2seq C API (swiftnn/seq2seq.h) as a C program uses it: PyTorch's loss and every
- * parameter gradient for the same weights (Tests/golden/seq2seq_attn.safetensors from
- * tools/gen_golden_seq2seq.py: bidirectional encoder, general attention, padded batch),
- * greedy decodes, beam width 1 equal to greedy, a short fit with progress, checkpoints with
+ * parameter gradient for the same weights (Tests/golden/seq2seq_attn.safetensors and
+ * seq2seq_gru.safetensors from tools/gen_golden_seq2seq.py: bidirectional LSTM or 2-layer GRU
+ * encoder, general attention, padded batch), greedy decodes, beam width 1 equal to greedy,
+ * the config as callers built against the header before `cell` was appended pass it, a short fit with progress, checkpoints with
  * vocabularies, bad arguments failing with a status (never crashing), and a beam above the
  * decoder memory cap refused with a status. */
 #include "harness.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,8 +15,15 @@
 #define EXPECT_STATUS(want, call) do { snn_status st_ = (call); CHECK(st_ == (want), "%s -> %s (wanted %s): %s", #call, \
     snn_status_string(st_), snn_status_string(want), snn_last_error()); } while (0)
 
+static snn_module *make_cell(int attention, bool bidirectional, int64_t hidden, int64_t layers, int cell) {
+    snn_seq2seq_config c = {sizeof c, 9, 8, 5, hidden, layers, bidirectional, attention, 0, 1, 2, cell};
+    snn_module *m = NULL;
+    CHECK_OK(snn_seq2seq_new(&m, &c));
+    return m;
+}
+
 static snn_module *make(int attention, bool bidirectional, int64_t hidden) {
-    snn_seq2seq_config c = {sizeof c, 9, 8, 5, hidden, 1, bidirectional, attention, 0, 1, 2};
+    snn_seq2seq_config c = {sizeof c, 9, 8, 5, hidden, 1, bidirectional, attention, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
     snn_module *m = NULL;
     CHECK_OK(snn_seq2seq_new(&m, &c));
     return m;
@@ -27,12 +36,12 @@ static bool on_progress(const snn_progress *p, void *user) {
     return p->struct_size >= sizeof *p;
 }
 
-static void golden_case(void) {
+/* name: the golden case; m: a model of its configuration; n_params: its parameter count. */
+static void golden_case(const char *name, snn_module *m, size_t n_params) {
     char path[512];
-    snprintf(path, sizeof path, "%s/seq2seq_attn.safetensors", golden_dir());
+    snprintf(path, sizeof path, "%s/seq2seq_%s.safetensors", golden_dir(), name);
     gt_file g;
-    if (gt_load(&g, path) != 0) { CHECK(0, "cannot load %s", path); return; }
-    snn_module *m = make(SNN_SEQ2SEQ_ATTENTION_GENERAL, true, 4);
+    if (gt_load(&g, path) != 0) { CHECK(0, "cannot load %s", path); snn_module_free(m); return; }
     snn_tensor_map *golden = NULL;
     CHECK_OK(snn_tensor_map_load(&golden, path));
     CHECK_OK(snn_module_load_state_dict(m, golden, false));
@@ -50,7 +59,7 @@ static void golden_case(void) {
     CHECK_OK(snn_module_named_parameters(&params, m));
     size_t n = 0;
     CHECK_OK(snn_tensor_map_count(&n, params));
-    CHECK(n == 19, "%zu parameters", n);
+    CHECK(n == n_params, "%s: %zu parameters", name, n);
     for (size_t i = 0; i < n; i++) {
         char name[128], gname[160];
         size_t len = 0;
@@ -60,8 +69,8 @@ static void golden_case(void) {
         CHECK_OK(snn_tensor_grad(&gr, p));
         snprintf(gname, sizeof gname, "grad.%s", name);
         const gt_tensor *want = gt_find(&g, gname);
-        CHECK(want != NULL, "no golden %s", gname);
-        if (want && gr) { const char *e = compare(gr, want); CHECK(e == NULL, "%s: %s", gname, e); }
+        CHECK(want != NULL, "%s: no golden %s", name, gname);
+        if (want && gr) { const char *e = compare(gr, want); CHECK(e == NULL, "%s: %s: %s", name, gname, e); }
         snn_tensor_free(p);
         snn_tensor_free(gr);
     }
@@ -70,16 +79,16 @@ static void golden_case(void) {
     const char *e = compare(toks, gt_find(&g, "greedy"));
     int64_t shp[2] = {0, 0};
     snn_tensor_shape(shp, 2, toks);
-    CHECK(e == NULL || shp[1] < 6, "greedy: %s", e ? e : "");
+    CHECK(e == NULL || shp[1] < 6, "%s: greedy: %s", name, e ? e : "");
     CHECK_OK(snn_seq2seq_beam(&btoks, &blps, m, src, 1, 6, 0.0));
-    CHECK(compare(btoks, gt_find(&g, "greedy")) == NULL || shp[1] < 6, "beam 1 differs from greedy");
+    CHECK(compare(btoks, gt_find(&g, "greedy")) == NULL || shp[1] < 6, "%s: beam 1 differs from greedy", name);
     float a[3], b[3];
     snn_tensor_copy_data(a, 3, lps);
     snn_tensor_copy_data(b, 3, blps);
-    CHECK(fabsf(a[0] - b[0]) < 1e-5f && fabsf(a[2] - b[2]) < 1e-5f, "beam 1 log-probs differ from greedy");
+    CHECK(fabsf(a[0] - b[0]) < 1e-5f && fabsf(a[2] - b[2]) < 1e-5f, "%s: beam 1 log-probs differ from greedy", name);
     CHECK_OK(snn_seq2seq_score(&score, m, src, tgt, true));
     e = compare(score, gt_find(&g, "score"));
-    CHECK(e == NULL, "score: %s", e);
+    CHECK(e == NULL, "%s: score: %s", name, e);
     for (snn_tensor **t = (snn_tensor *[]){toks, lps, btoks, blps, score, loss, src, tgt}, **end = t + 8; t < end; t++)
         snn_tensor_free(*t);
     snn_tensor_map_free(params);
@@ -153,7 +162,7 @@ static void fit_and_checkpoint(void) {
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_greedy(&out, NULL, lin, src, 5));
     snn_module_free(lin);
     snn_module *none = NULL;
-    snn_seq2seq_config bad = {sizeof bad, 9, 8, 5, 4, 1, false, 7, 0, 1, 2};
+    snn_seq2seq_config bad = {sizeof bad, 9, 8, 5, 4, 1, false, 7, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &bad));
     bad.attention = 0; bad.struct_size = 8;
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &bad));
@@ -173,7 +182,7 @@ static void fit_and_checkpoint(void) {
 /* A beam whose decoder buffers pass SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT is refused with a
  * status before anything is allocated: 4096 x 70000 log-probabilities are 1.07 GiB. */
 static void memory_cap(void) {
-    snn_seq2seq_config c = {sizeof c, 6, 70000, 2, 2, 1, false, SNN_SEQ2SEQ_ATTENTION_NONE, 0, 1, 2};
+    snn_seq2seq_config c = {sizeof c, 6, 70000, 2, 2, 1, false, SNN_SEQ2SEQ_ATTENTION_NONE, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
     snn_module *m = NULL;
     CHECK_OK(snn_seq2seq_new(&m, &c));
     int64_t sv[] = {3, 4}, shape[2] = {1, 2};
@@ -188,8 +197,37 @@ static void memory_cap(void) {
     snn_module_free(m);
 }
 
+/* A caller built against the header before `cell` was appended passes a struct_size that ends
+ * at eos_idx: accepted as an LSTM (4 * hidden rows). A bad cell value is refused. */
+static void old_config_size(void) {
+    snn_seq2seq_config c = {sizeof c, 9, 8, 5, 4, 1, false, SNN_SEQ2SEQ_ATTENTION_NONE, 0, 1, 2, SNN_SEQ2SEQ_CELL_GRU};
+    snn_module *m = NULL;
+    c.struct_size = offsetof(snn_seq2seq_config, cell);
+    CHECK_OK(snn_seq2seq_new(&m, &c));
+    snn_tensor_map *params = NULL;
+    snn_tensor *w = NULL;
+    int64_t shape[2] = {0, 0};
+    CHECK_OK(snn_module_named_parameters(&params, m));
+    CHECK_OK(snn_tensor_map_get(&w, params, "encoder.weight_ih_l0"));
+    CHECK_OK(snn_tensor_shape(shape, 2, w));
+    CHECK(shape[0] == 16 && shape[1] == 5, "old-size config: encoder.weight_ih_l0 is [%lld, %lld], want the LSTM's [16, 5]",
+          (long long)shape[0], (long long)shape[1]);
+    snn_tensor_free(w);
+    snn_tensor_map_free(params);
+    snn_module_free(m);
+    snn_module *none = NULL;
+    c.struct_size = sizeof c;
+    c.cell = 2;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &c));
+    CHECK(none == NULL, "a refused cell wrote a handle");
+}
+
 int main(void) {
-    golden_case();
+    /* Parameters: 2 embeddings + 4 per encoder layer and direction + 4 per decoder layer + attn
+     * + 2 attn_combine + 2 out: 2 + 8 + 4 + 5 = 19 (1 layer), 2 + 16 + 8 + 5 = 31 (2 layers). */
+    golden_case("attn", make(SNN_SEQ2SEQ_ATTENTION_GENERAL, true, 4), 19);
+    golden_case("gru", make_cell(SNN_SEQ2SEQ_ATTENTION_GENERAL, true, 3, 2, SNN_SEQ2SEQ_CELL_GRU), 31);
+    old_config_size();
     memory_cap();
     CHECK(live_handles() == 0, "%lld live handles after the golden case", (long long)live_handles());
     fit_and_checkpoint();

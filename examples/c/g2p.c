@@ -82,7 +82,7 @@ static int smoke(void) {
     /* cat -> K AE T, dog... toy: cad -> K AE D, tad -> T AE D, cot -> K AA T */
     int64_t src[4][3] = {{3 + 2, 3 + 0, 3 + 19}, {3 + 2, 3 + 0, 3 + 3}, {3 + 19, 3 + 0, 3 + 3}, {3 + 2, 3 + 14, 3 + 19}};
     int64_t tgt[4][3] = {{3, 4, 5}, {3, 4, 6}, {5, 4, 6}, {3, 7, 5}};
-    snn_seq2seq_config c = {sizeof c, 29, 8, 8, 16, 1, true, SNN_SEQ2SEQ_ATTENTION_GENERAL, 0, 1, 2};
+    snn_seq2seq_config c = {sizeof c, 29, 8, 8, 16, 1, true, SNN_SEQ2SEQ_ATTENTION_GENERAL, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
     snn_module *m;
     TRY(snn_seq2seq_new(&m, &c));
     TRY(snn_seq2seq_set_tokens(m, false, letters, 29));

@@ -5,7 +5,7 @@ progress line (loss, words/s, ETA) within a time budget, then reports word error
 and phoneme error rate (PER, edit distance) on held-out words with greedy and beam decoding,
 and saves the checkpoint (weights, architecture, both vocabularies) for examples/c/g2p.c.
 
-    python3 examples/python/g2p.py [--attention general|dot|none|both] [--minutes 10]
+    python3 examples/python/g2p.py [--attention general|dot|none|both] [--cell lstm|gru] [--minutes 10]
                                    [--out build/g2p.safetensors] [--test-words 0 (all)]
                                    [--plot build/g2p_loss.png] [--smoke]
 
@@ -35,7 +35,7 @@ import g2p_data as D  # noqa: E402
 def train(attention, train_pairs, letters, phones, args):
     swiftnn.manual_seed(0)
     m = Seq2Seq(len(letters), len(phones), args.embed, args.hidden, bidirectional=True,
-                attention=None if attention == "none" else attention)
+                attention=None if attention == "none" else attention, cell=args.cell)
     m.set_tokens(src_tokens=letters, tgt_tokens=phones)
     src = np.array(D.encode([w for w, _ in train_pairs], letters), dtype=np.int64)
     tgt = np.array(D.encode([p for _, p in train_pairs], phones), dtype=np.int64)
@@ -85,6 +85,7 @@ def evaluate(m, test_pairs, letters, phones, beam_width, batch=256):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--attention", default="general", choices=["general", "dot", "none", "both"])
+    ap.add_argument("--cell", default="lstm", choices=["lstm", "gru"], help="encoder and decoder recurrent layer")
     ap.add_argument("--minutes", type=float, default=10.0, help="training time budget per model")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch-size", type=int, default=64)

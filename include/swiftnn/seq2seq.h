@@ -1,12 +1,13 @@
 /*
- * swiftnn/seq2seq.h -- sequence to sequence: an LSTM encoder-decoder over token ids.
+ * swiftnn/seq2seq.h -- sequence to sequence: an LSTM or GRU encoder-decoder over token ids.
  * Included by swiftnn.h.
  *
  * The model is an snn_module (type "Seq2Seq"), so snn_module_save / snn_module_load,
  * state dicts (PyTorch names: src_embed.weight, encoder.weight_ih_l0, tgt_embed.weight,
  * decoder.weight_ih_l0, attn.weight, attn_combine.weight, out.weight, ...), parameters for
  * an optimizer and snn_module_free all apply. The architecture stored in a checkpoint holds
- * the configuration and the token strings set with snn_seq2seq_set_tokens.
+ * the configuration (cell included; checkpoints written before the cell was a choice load as
+ * LSTM) and the token strings set with snn_seq2seq_set_tokens.
  *
  * Token batches are int64 tensors [batch, length]: each row is its token ids followed by the
  * padding id (pad only at the end). Source rows must not be empty. Target rows hold the
@@ -18,7 +19,9 @@
  * num_layers, batch_first, bidirectional) over each row's true length. Decoder:
  * Embedding(tgt_vocab, embed_dim) + LSTM(embed_dim, D * hidden_size, num_layers) started
  * from the encoder's final states (a bidirectional layer's two directions concatenated, D = 2)
- * + Linear(D * hidden_size, tgt_vocab). With attention (Luong): scores over the source
+ * + Linear(D * hidden_size, tgt_vocab). With cell = SNN_SEQ2SEQ_CELL_GRU both LSTMs are GRUs
+ * (PyTorch's nn.GRU: gate order r, z, n, so weight_ih_l0 etc. have 3 * hidden rows instead
+ * of 4, same names) and the state carried from encoder to decoder is h alone. With attention (Luong): scores over the source
  * positions (dot: h_t . h_s; general: h_t . W h_s), masked past each length, softmax,
  * context c_t, then tanh(attn_combine([c_t, h_t])) feeds the output layer.
  */
@@ -28,6 +31,12 @@ typedef enum snn_seq2seq_attention {
     SNN_SEQ2SEQ_ATTENTION_DOT = 1,
     SNN_SEQ2SEQ_ATTENTION_GENERAL = 2
 } snn_seq2seq_attention;
+
+/* The recurrent cell of both the encoder and the decoder. */
+typedef enum snn_seq2seq_cell {
+    SNN_SEQ2SEQ_CELL_LSTM = 0,
+    SNN_SEQ2SEQ_CELL_GRU = 1
+} snn_seq2seq_cell;
 
 typedef struct snn_seq2seq_config {
     size_t struct_size;      /* sizeof(snn_seq2seq_config) */
@@ -41,10 +50,12 @@ typedef struct snn_seq2seq_config {
     int64_t pad_idx;         /* distinct ids; pad < src_vocab too */
     int64_t bos_idx;
     int64_t eos_idx;
+    int32_t cell;            /* snn_seq2seq_cell (appended; a struct_size that ends before it,
+                              * as callers built against the older header pass, means LSTM) */
 } snn_seq2seq_config;
 
-/* A freshly initialised model. Errors: SNN_ERR_INVALID_ARGUMENT (sizes, attention value,
- * struct_size), SNN_ERR_OUT_OF_RANGE (special ids). */
+/* A freshly initialised model. Errors: SNN_ERR_INVALID_ARGUMENT (sizes, attention or cell
+ * value, struct_size), SNN_ERR_OUT_OF_RANGE (special ids). */
 snn_status snn_seq2seq_new(snn_module **out, const snn_seq2seq_config *config);
 
 /* Mean cross-entropy of the teacher-forced decoder over the non-padding target positions
@@ -66,10 +77,11 @@ snn_status snn_seq2seq_fit(snn_module *model, snn_optimizer *optimizer, const sn
 /* Decoder memory. Greedy, beam and score step the decoder over R rows at once (R = B for
  * greedy and score, beam_width for beam) in buffers set aside before the first step:
  *   4 * (R * tgt_vocab                      log-probabilities
- *        + 4 * num_layers * R * Hd          LSTM state and reorder scratch (Hd = D * hidden_size)
- *        + R * (embed_dim + 7 * Hd) + S)    inputs, gates, attention scratch
+ *        + 4 * num_layers * R * Hd          LSTM state (h, c) and reorder scratch (Hd = D * hidden_size)
+ *        + R * (embed_dim + 7 * Hd) + S)    inputs, gates (4 Hd), attention scratch
  *   + 16 * R * max_length                   (beam only) the alive hypotheses' tokens
- * bytes. Above SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT (1 GiB) the call fails with
+ * bytes; for a GRU, 2 * num_layers * R * Hd (h and its scratch, no c) and R * (embed_dim
+ * + 9 * Hd) (6 Hd of gates: the input and hidden products kept apart) replace the LSTM terms. Above SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT (1 GiB) the call fails with
  * SNN_ERR_INVALID_ARGUMENT before allocating anything, its message naming the function, R,
  * the target vocabulary, the bytes needed and the limit: for example beam_width 4096 over a
  * 70000-token vocabulary needs about 1.1 GiB. Use a smaller beam_width or max_length, or

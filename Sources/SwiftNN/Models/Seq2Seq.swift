@@ -1,10 +1,16 @@
-// Seq2Seq: an LSTM encoder-decoder over token ids (Embedding + LSTM, optionally bidirectional,
-// bridged to an Embedding + LSTM + Linear decoder), optional Luong attention (dot or general),
-// and its teacher-forced training loss with padding masked out. Decoding is in Seq2SeqDecode.
+// Seq2Seq: an LSTM or GRU encoder-decoder over token ids (Embedding + LSTM/GRU, optionally
+// bidirectional, bridged to an Embedding + LSTM/GRU + Linear decoder), optional Luong attention
+// (dot or general), and its teacher-forced training loss with padding masked out. Decoding is in
+// Seq2SeqDecode.
 
 /// Luong attention score functions, or none.
 public enum Seq2SeqAttention: String, Sendable {
     case none, dot, general
+}
+
+/// The recurrent cell of both the encoder and the decoder.
+public enum Seq2SeqCell: String, Sendable {
+    case lstm, gru
 }
 
 /// Encoder-decoder for variable-length token sequences. Sources and targets are int64 [B, L]
@@ -15,7 +21,8 @@ public enum Seq2SeqAttention: String, Sendable {
 /// `tgt_embed.weight`, `decoder.weight_ih_l0`, ..., `attn.weight` (general only),
 /// `attn_combine.weight/bias` (with attention), `out.weight/bias`. A bidirectional encoder's
 /// final forward and backward states are concatenated per layer, so the decoder's hidden size
-/// is `directions * hiddenSize`.
+/// is `directions * hiddenSize`. The encoder and decoder are both LSTMs or both GRUs (`cell`);
+/// a GRU's weights have 3 * hidden rows instead of 4 and its state is h alone.
 public final class Seq2Seq: Module {
     public let srcVocab: Int
     public let tgtVocab: Int
@@ -24,6 +31,7 @@ public final class Seq2Seq: Module {
     public let numLayers: Int
     public let bidirectional: Bool
     public let attention: Seq2SeqAttention
+    public let cell: Seq2SeqCell
     public let padIdx: Int
     public let bosIdx: Int
     public let eosIdx: Int
@@ -32,9 +40,9 @@ public final class Seq2Seq: Module {
     public var tgtTokens: [String] = []
 
     let srcEmbed: Embedding
-    let encoder: LSTM
+    let encoder: RNNBase
     let tgtEmbed: Embedding
-    let decoder: LSTM
+    let decoder: RNNBase
     let attn: Linear?
     let attnCombine: Linear?
     let out: Linear
@@ -43,7 +51,7 @@ public final class Seq2Seq: Module {
     public var decoderHidden: Int { hiddenSize * (bidirectional ? 2 : 1) }
 
     public init(srcVocab: Int, tgtVocab: Int, embedDim: Int, hiddenSize: Int, numLayers: Int = 1,
-                bidirectional: Bool = false, attention: Seq2SeqAttention = .none,
+                bidirectional: Bool = false, attention: Seq2SeqAttention = .none, cell: Seq2SeqCell = .lstm,
                 padIdx: Int = 0, bosIdx: Int = 1, eosIdx: Int = 2) throws {
         let fn = "Seq2Seq"
         guard srcVocab >= 1, tgtVocab >= 3, srcVocab <= 1 << 24, tgtVocab <= 1 << 24 else {
@@ -63,14 +71,21 @@ public final class Seq2Seq: Module {
         self.numLayers = numLayers
         self.bidirectional = bidirectional
         self.attention = attention
+        self.cell = cell
         self.padIdx = padIdx
         self.bosIdx = bosIdx
         self.eosIdx = eosIdx
         let hd = hiddenSize * (bidirectional ? 2 : 1)
         srcEmbed = try Embedding(numEmbeddings: srcVocab, embeddingDim: embedDim, paddingIdx: padIdx)
-        encoder = try LSTM(inputSize: embedDim, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: true, bidirectional: bidirectional)
+        switch cell {
+        case .lstm:
+            encoder = try LSTM(inputSize: embedDim, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: true, bidirectional: bidirectional)
+            decoder = try LSTM(inputSize: embedDim, hiddenSize: hd, numLayers: numLayers, batchFirst: true)
+        case .gru:
+            encoder = try GRU(inputSize: embedDim, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: true, bidirectional: bidirectional)
+            decoder = try GRU(inputSize: embedDim, hiddenSize: hd, numLayers: numLayers, batchFirst: true)
+        }
         tgtEmbed = try Embedding(numEmbeddings: tgtVocab, embeddingDim: embedDim, paddingIdx: padIdx)
-        decoder = try LSTM(inputSize: embedDim, hiddenSize: hd, numLayers: numLayers, batchFirst: true)
         attn = attention == .general ? try Linear(inFeatures: hd, outFeatures: hd, bias: false) : nil
         attnCombine = attention == .none ? nil : try Linear(inFeatures: 2 * hd, outFeatures: hd)
         out = try Linear(inFeatures: hd, outFeatures: tgtVocab)
@@ -90,7 +105,7 @@ public final class Seq2Seq: Module {
         var c: [(String, JSON)] = [
             ("src_vocab", .int(srcVocab)), ("tgt_vocab", .int(tgtVocab)), ("embed_dim", .int(embedDim)),
             ("hidden_size", .int(hiddenSize)), ("num_layers", .int(numLayers)), ("bidirectional", .bool(bidirectional)),
-            ("attention", .string(attention.rawValue)), ("pad_idx", .int(padIdx)), ("bos_idx", .int(bosIdx)),
+            ("attention", .string(attention.rawValue)), ("cell", .string(cell.rawValue)), ("pad_idx", .int(padIdx)), ("bos_idx", .int(bosIdx)),
             ("eos_idx", .int(eosIdx))]
         if !srcTokens.isEmpty { c.append(("src_tokens", .array(srcTokens.map { .string($0) }))) }
         if !tgtTokens.isEmpty { c.append(("tgt_tokens", .array(tgtTokens.map { .string($0) }))) }
@@ -103,9 +118,14 @@ public final class Seq2Seq: Module {
         guard let att = Seq2SeqAttention(rawValue: name) else {
             throw SNNError(.format, "architecture: Seq2Seq.attention must be none, dot or general, got \"\(name)\"")
         }
+        // Checkpoints written before the cell was a choice hold LSTMs and no "cell".
+        let cellName = try r.string("cell", "lstm")
+        guard let cell = Seq2SeqCell(rawValue: cellName) else {
+            throw SNNError(.format, "architecture: Seq2Seq.cell must be lstm or gru, got \"\(cellName)\"")
+        }
         let m = try Seq2Seq(srcVocab: try r.int("src_vocab"), tgtVocab: try r.int("tgt_vocab"), embedDim: try r.int("embed_dim"),
                             hiddenSize: try r.int("hidden_size"), numLayers: try r.int("num_layers", 1),
-                            bidirectional: try r.bool("bidirectional", false), attention: att, padIdx: try r.int("pad_idx", 0),
+                            bidirectional: try r.bool("bidirectional", false), attention: att, cell: cell, padIdx: try r.int("pad_idx", 0),
                             bosIdx: try r.int("bos_idx", 1), eosIdx: try r.int("eos_idx", 2))
         func strings(_ k: String) throws -> [String] {
             guard let v = json[k], v != .null else { return [] }
@@ -152,14 +172,15 @@ public final class Seq2Seq: Module {
     }
 
     /// Runs the encoder: outputs [B, S, Hd] (zero past each length), the decoder's initial
-    /// (h, c) [L, B, Hd] and the row lengths.
-    func encode(_ src: Tensor, _ fn: String) throws -> (outputs: Tensor, h: Tensor, c: Tensor, lengths: [Int]) {
+    /// h and (LSTM) c [L, B, Hd] and the row lengths.
+    func encode(_ src: Tensor, _ fn: String) throws -> (outputs: Tensor, h: Tensor, c: Tensor?, lengths: [Int]) {
         let lengths = try rowLengths(src, vocab: srcVocab, fn, "src", allowEmpty: false)
         let b = src.shape[0]
         let lens = try Tensor(int64: lengths.map { Int64($0) }, shape: [b])
-        let r = try encoder.forward(optional: [try srcEmbed.forward(src), nil, nil, lens])
-        guard r.count == 3 else { throw SNNError(.internalError, "\(fn): the encoder returned \(r.count) results") }
-        return (r[0], try bridge(r[1], b), try bridge(r[2], b), lengths)
+        let states = cell == .lstm ? 2 : 1
+        let r = try encoder.forward(optional: [try srcEmbed.forward(src)] + [Tensor?](repeating: nil, count: states) + [lens])
+        guard r.count == 1 + states else { throw SNNError(.internalError, "\(fn): the encoder returned \(r.count) results") }
+        return (r[0], try bridge(r[1], b), states == 2 ? try bridge(r[2], b) : nil, lengths)
     }
 
     /// [L * D, B, H] -> [L, B, D * H]: a bidirectional layer's directions side by side.
@@ -194,7 +215,7 @@ public final class Seq2Seq: Module {
             throw SNNError.shape("\(fn): src \(fmt(src.shape)) and tgt \(fmt(tgtIn.shape)) must have the same batch size")
         }
         let b = tgtIn.shape[0], t = tgtIn.shape[1], hd = decoderHidden
-        let r = try decoder.forward(optional: [try tgtEmbed.forward(tgtIn), enc.h, enc.c])
+        let r = try decoder.forward(optional: [try tgtEmbed.forward(tgtIn), enc.h] + (enc.c.map { [$0] } ?? []))
         var h = r[0]  // [B, T, Hd]
         if let attnCombine {
             let s = enc.outputs.shape[1]

@@ -11,7 +11,7 @@ import Darwin
 struct EncodedBatch {
     let outputs: Tensor   // [B, S, Hd]
     let keys: Tensor      // [B, S, Hd]: outputs, or attn(outputs) for general attention
-    let h: Tensor, c: Tensor  // [L, B, Hd]
+    let h: Tensor, c: Tensor?  // [L, B, Hd]; c for LSTM only
     let lengths: [Int]
     var sourceLength: Int { outputs.shape[1] }
 }
@@ -24,10 +24,11 @@ final class DecoderStepper {
     let enc: EncodedBatch
     let capacity: Int, hd: Int, layers: Int, vocab: Int, embed: Int
     let storage: Storage
-    let h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>      // [L, capacity, Hd]
+    let gru: Bool
+    let h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>      // [L, capacity, Hd]; c empty for GRU
     let h2: UnsafeMutablePointer<Float>, c2: UnsafeMutablePointer<Float>    // reorder scratch
     let x: UnsafeMutablePointer<Float>        // [capacity, E]
-    let gates: UnsafeMutablePointer<Float>    // [capacity, 4Hd]
+    let gates: UnsafeMutablePointer<Float>    // LSTM [capacity, 4Hd]; GRU [capacity, 3Hd] input part, then hidden part
     let comb: UnsafeMutablePointer<Float>     // [capacity, 2Hd]: context, h
     let att: UnsafeMutablePointer<Float>      // [capacity, Hd]
     let scores: UnsafeMutablePointer<Float>   // [S]
@@ -35,10 +36,12 @@ final class DecoderStepper {
     let logProbs: UnsafeMutablePointer<Float>
     var rowSource: [Int]
 
-    /// Floats of every buffer, in the order they are carved out of the storage.
+    /// Floats of every buffer, in the order they are carved out of the storage. A GRU has no
+    /// c (nor its scratch) but keeps W_hn h apart from W_in x, so 6Hd gate columns, not 4Hd.
     static func bufferFloats(_ m: Seq2Seq, capacity: Int, sourceLength: Int) -> [Int] {
         let hd = m.decoderHidden, state = m.numLayers * capacity * hd
-        return [state, state, state, state, capacity * m.embedDim, capacity * 4 * hd, capacity * 2 * hd, capacity * hd,
+        let cState = m.cell == .lstm ? state : 0, gateColumns = m.cell == .lstm ? 4 * hd : 6 * hd
+        return [state, cState, state, cState, capacity * m.embedDim, capacity * gateColumns, capacity * 2 * hd, capacity * hd,
                 max(sourceLength, 1), capacity * m.tgtVocab]
     }
 
@@ -51,6 +54,7 @@ final class DecoderStepper {
         layers = m.numLayers
         vocab = m.tgtVocab
         embed = m.embedDim
+        gru = m.cell == .gru
         let sizes = DecoderStepper.bufferFloats(m, capacity: capacity, sourceLength: enc.sourceLength)
         storage = try Storage(byteCount: sizes.reduce(0, +) * MemoryLayout<Float>.stride, zeroed: false, fn)
         var next = storage.raw.bindMemory(to: Float.self, capacity: sizes.reduce(0, +))
@@ -67,7 +71,7 @@ final class DecoderStepper {
         let batch = enc.h.shape[1]
         for l in 0..<layers {
             (h + (l * capacity + row) * hd).update(from: enc.h.floats + (l * batch + b) * hd, count: hd)
-            (c + (l * capacity + row) * hd).update(from: enc.c.floats + (l * batch + b) * hd, count: hd)
+            if let ec = enc.c { (c + (l * capacity + row) * hd).update(from: ec.floats + (l * batch + b) * hd, count: hd) }
         }
     }
 
@@ -76,14 +80,14 @@ final class DecoderStepper {
         for l in 0..<layers {
             for (r, p) in parents.enumerated() {
                 (h2 + (l * capacity + r) * hd).update(from: h + (l * capacity + p) * hd, count: hd)
-                (c2 + (l * capacity + r) * hd).update(from: c + (l * capacity + p) * hd, count: hd)
+                if !gru { (c2 + (l * capacity + r) * hd).update(from: c + (l * capacity + p) * hd, count: hd) }
             }
         }
         let src = rowSource
         for (r, p) in parents.enumerated() { rowSource[r] = src[p] }
         for l in 0..<layers {
             (h + l * capacity * hd).update(from: h2 + l * capacity * hd, count: parents.count * hd)
-            (c + l * capacity * hd).update(from: c2 + l * capacity * hd, count: parents.count * hd)
+            if !gru { (c + l * capacity * hd).update(from: c2 + l * capacity * hd, count: parents.count * hd) }
         }
     }
 
@@ -98,6 +102,10 @@ final class DecoderStepper {
         for l in 0..<layers {
             let input = l == 0 ? UnsafePointer(x) : UnsafePointer(h + (l - 1) * capacity * hd)
             let inSize = l == 0 ? embed : hd
+            if gru {
+                gruLayer(l, rows: rows, input: input, inSize: inSize, w)
+                continue
+            }
             let hl = h + l * capacity * hd, cl = c + l * capacity * hd
             sgemm(false, true, rows, g4, inSize, input, w[4 * l].floats, beta: 0, gates)
             sgemm(false, true, rows, g4, hd, hl, w[4 * l + 1].floats, beta: 1, gates)
@@ -162,6 +170,28 @@ final class DecoderStepper {
             for v in 0..<vocab { lp[v] -= lse }
         }
     }
+
+    /// One GRU layer step in place on h (PyTorch's gate order r, z, n):
+    /// r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r (W_hn h + b_hn)),
+    /// h' = (1 - z) n + z h. The hidden product stays apart from the input one because r scales
+    /// only its n part.
+    private func gruLayer(_ l: Int, rows: Int, input: UnsafePointer<Float>, inSize: Int, _ w: [Tensor]) {
+        let g3 = 3 * hd
+        let gi = gates, gh = gates + capacity * g3
+        let hl = h + l * capacity * hd
+        sgemm(false, true, rows, g3, inSize, input, w[4 * l].floats, beta: 0, gi)
+        sgemm(false, true, rows, g3, hd, hl, w[4 * l + 1].floats, beta: 0, gh)
+        let bi = w[4 * l + 2].floats, bh = w[4 * l + 3].floats
+        for r in 0..<rows {
+            let a = gi + r * g3, b = gh + r * g3, hr = hl + r * hd
+            for j in 0..<hd {
+                let rg = sigmoidF(a[j] + bi[j] + b[j] + bh[j])
+                let z = sigmoidF(a[hd + j] + bi[hd + j] + b[hd + j] + bh[hd + j])
+                let n = Float.tanhF(a[2 * hd + j] + bi[2 * hd + j] + rg * (b[2 * hd + j] + bh[2 * hd + j]))
+                hr[j] = (1 - z) * n + z * hr[j]
+            }
+        }
+    }
 }
 
 @inline(__always) func sigmoidF(_ v: Float) -> Float { 1 / (1 + expF(-v)) }
@@ -197,7 +227,7 @@ extension Seq2Seq {
     }
 
     /// Most bytes one greedy, beam or score call may set aside for its decoder: the
-    /// log-probabilities [rows, V], the LSTM state and scratch, and (beam) the alive
+    /// log-probabilities [rows, V], the LSTM or GRU state and scratch, and (beam) the alive
     /// hypotheses' tokens. 1 GiB: beam 4096 over a 65536-token vocabulary would need more.
     public static let decoderMemoryLimit = 1 << 30
 

@@ -1,4 +1,4 @@
-"""swiftnn.models.Seq2Seq against PyTorch and against brute force: the masked teacher-forced
+"""swiftnn.models.Seq2Seq (LSTM and GRU cells) against PyTorch and against brute force: the masked teacher-forced
 loss and every parameter gradient equal PyTorch's for the same weights
 (Tests/golden/seq2seq_*.safetensors from tools/gen_golden_seq2seq.py), sequence scores and
 greedy decodes too; beam search with a beam wider than the search space finds the best of all
@@ -29,7 +29,7 @@ def _golden(name):
     return cfg, load_file(path)
 
 
-@pytest.mark.parametrize("name", ["attn", "dot", "plain"])
+@pytest.mark.parametrize("name", ["attn", "dot", "plain", "gru"])
 def test_loss_and_gradients_match_pytorch(name):
     cfg, g = _golden(name)
     m = Seq2Seq(**cfg)
@@ -65,10 +65,12 @@ def _brute_force(m, src_row, max_length, length_penalty):
     return best
 
 
-@pytest.mark.parametrize("attention,penalty", [(None, 0.0), ("dot", 0.0), ("general", 0.7)])
-def test_beam_search_is_exhaustive_when_wide_and_greedy_when_narrow(attention, penalty):
+@pytest.mark.parametrize("attention,penalty,cell", [(None, 0.0, "lstm"), ("dot", 0.0, "lstm"), ("general", 0.7, "lstm"),
+                                                    (None, 0.0, "gru"), ("general", 0.7, "gru")])
+def test_beam_search_is_exhaustive_when_wide_and_greedy_when_narrow(attention, penalty, cell):
     swiftnn.manual_seed(3)
-    m = Seq2Seq(6, 5, 4, 3, bidirectional=attention == "general", attention=attention)
+    m = Seq2Seq(6, 5, 4, 3, num_layers=2 if cell == "gru" else 1, bidirectional=attention == "general",
+                attention=attention, cell=cell)
     # peaked distributions: greedy and exhaustive search disagree more often
     m.load_state_dict({k: v.numpy() * 3.0 for k, v in m.state_dict().items()})
     srcs = [[3, 4, 5], [5, 5], [4], [3, 3, 4, 5]]
@@ -130,6 +132,10 @@ def test_errors_are_exceptions():
         Seq2Seq(6, 5, 4, 3, pad_idx=7)
     with pytest.raises(ValueError):
         Seq2Seq(6, 5, 4, 3, attention="bahdanau")
+    with pytest.raises(ValueError, match="cell must be 'lstm' or 'gru'"):
+        Seq2Seq(6, 5, 4, 3, cell="rnn")
+    with pytest.raises(ValueError):
+        Seq2Seq(6, 5, 4, 3, cell=1)
     with pytest.raises(swiftnn.InvalidArgumentError):
         m.set_tokens(tgt_tokens=["a"])
 
@@ -148,3 +154,23 @@ def test_beam_over_the_decoder_memory_cap_is_an_error_not_a_crash():
         m.greedy([[3]] * 4096, max_length=2)
     toks, lps = m.beam_search([[3, 4]], beam_width=64, max_length=2, return_log_probs=True)
     assert len(toks[0]) <= 2 and lps[0] < 0
+
+
+def test_gru_model_has_gru_weights_shows_its_cell_and_round_trips(tmp_path):
+    swiftnn.manual_seed(5)
+    m = Seq2Seq(7, 6, 4, 3, bidirectional=True, attention="dot", cell="gru")
+    assert m.cell == "gru" and "cell=gru" in repr(m)
+    assert "cell=lstm" in repr(Seq2Seq(7, 6, 4, 3))
+    sd = m.state_dict()
+    # torch.nn.GRU's layout under the same names: 3 * hidden rows (r, z, n)
+    assert tuple(sd["encoder.weight_ih_l0"].shape) == (9, 4) and tuple(sd["encoder.weight_hh_l0_reverse"].shape) == (9, 3)
+    assert tuple(sd["decoder.weight_hh_l0"].shape) == (18, 6)
+    src = [[3, 4, 5], [6, 3, 0]]
+    path = str(tmp_path / "gru.safetensors")
+    nn.save_model(m, path)
+    m2 = nn.load_model(path)
+    assert isinstance(m2, Seq2Seq) and m2.cell == "gru" and m2.bidirectional and m2.attention == "dot"
+    for w in (1, 3, 16):
+        assert m2.beam_search(src, beam_width=w, max_length=5, return_log_probs=True) == \
+            m.beam_search(src, beam_width=w, max_length=5, return_log_probs=True)
+    assert m2.score(src, [[3, 4], [5, 0]]) == m.score(src, [[3, 4], [5, 0]])

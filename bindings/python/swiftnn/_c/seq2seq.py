@@ -1,4 +1,4 @@
-"""Signatures of swiftnn/seq2seq.h (LSTM encoder-decoder: train, greedy/beam decoding)."""
+"""Signatures of swiftnn/seq2seq.h (LSTM or GRU encoder-decoder: train, greedy/beam decoding)."""
 from ctypes import POINTER, Structure, c_bool, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 
 from .train import FitOptions
@@ -7,7 +7,8 @@ from .train import FitOptions
 class Seq2SeqConfig(Structure):
     _fields_ = [("struct_size", c_size_t), ("src_vocab", c_int64), ("tgt_vocab", c_int64), ("embed_dim", c_int64),
                 ("hidden_size", c_int64), ("num_layers", c_int64), ("bidirectional", c_bool), ("attention", c_int32),
-                ("pad_idx", c_int64), ("bos_idx", c_int64), ("eos_idx", c_int64)]
+                ("pad_idx", c_int64), ("bos_idx", c_int64), ("eos_idx", c_int64),
+                ("cell", c_int32)]
 
 
 SIGNATURES = {

@@ -1,4 +1,4 @@
-"""Whole models implemented in the engine. Seq2Seq: an LSTM encoder-decoder over token ids
+"""Whole models implemented in the engine. Seq2Seq: an LSTM or GRU encoder-decoder over token ids
 (optionally bidirectional encoder, Luong dot/general attention) with teacher-forced training,
 greedy and beam decoding; saved and loaded with swiftnn.nn.save_model / load_model."""
 import ctypes
@@ -13,6 +13,7 @@ from ..tensor import Tensor, _new, int64, tensor
 from .._handles import Handle
 
 _ATTENTION = {None: 0, "none": 0, "dot": 1, "general": 2}
+_CELL = {"lstm": 0, "gru": 1}
 
 
 def _tokens(t):
@@ -21,18 +22,22 @@ def _tokens(t):
 
 class Seq2Seq(EngineModule):
     """Seq2Seq(src_vocab, tgt_vocab, embed_dim, hidden_size, num_layers=1, bidirectional=False,
-    attention=None | "dot" | "general", pad_idx=0, bos_idx=1, eos_idx=2).
+    attention=None | "dot" | "general", pad_idx=0, bos_idx=1, eos_idx=2, cell="lstm" | "gru").
 
     Batches are int64 [B, L] token ids padded with pad_idx at the end; target rows hold the
     output tokens alone (BOS/EOS are added by the model). Parameter names follow PyTorch
-    (src_embed.weight, encoder.weight_ih_l0, decoder..., attn_combine..., out...)."""
+    (src_embed.weight, encoder.weight_ih_l0, decoder..., attn_combine..., out...). cell picks
+    the encoder's and decoder's recurrent layer (torch.nn.LSTM or torch.nn.GRU semantics)."""
 
     def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, num_layers=1, bidirectional=False,
-                 attention=None, pad_idx=0, bos_idx=1, eos_idx=2):
+                 attention=None, pad_idx=0, bos_idx=1, eos_idx=2, cell="lstm"):
         if attention not in _ATTENTION:
             raise ValueError(f"attention must be None, 'dot' or 'general', got {attention!r}")
+        if not isinstance(cell, str) or cell.lower() not in _CELL:
+            raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
         c = Seq2SeqConfig(ctypes.sizeof(Seq2SeqConfig), int(src_vocab), int(tgt_vocab), int(embed_dim), int(hidden_size),
-                          int(num_layers), bool(bidirectional), _ATTENTION[attention], int(pad_idx), int(bos_idx), int(eos_idx))
+                          int(num_layers), bool(bidirectional), _ATTENTION[attention], int(pad_idx), int(bos_idx), int(eos_idx),
+                          _CELL[cell.lower()])
         h = ctypes.c_void_p()
         check(lib.snn_seq2seq_new(ctypes.byref(h), ctypes.byref(c)))
         self._bind(h.value)
