@@ -32,20 +32,21 @@ public func snn_captioner_options_init(_ options: UnsafeMutablePointer<snn_capti
 private func defaultCaptionerOptions() -> snn_captioner_options {
     snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: 3, embed_dim: 64,
                           hidden_size: 256, base_channels: 32, conv_blocks: 3, pixel_mean: 0, pixel_std: 1,
-                          image_height: 0, image_width: 0)
+                          image_height: 0, image_width: 0, feature_grid: 2)
 }
 
-/// The size of snn_captioner_options before pixel_mean was appended: such callers get the
-/// defaults of the newer fields rather than a refusal.
-private let captionerOptionsV1Size = MemoryLayout<snn_captioner_options>.offset(of: \.pixel_mean)!
+/// The sizes of snn_captioner_options before pixel_mean, and before feature_grid, were
+/// appended: such callers get the defaults of the newer fields rather than a refusal.
+private let captionerOptionsOlderSizes = [MemoryLayout<snn_captioner_options>.offset(of: \.pixel_mean)!,
+                                          MemoryLayout<snn_captioner_options>.offset(of: \.feature_grid)!]
 
 /// Reads snn_captioner_options of the current size or of the first version.
 private func captionerOptionsArg(_ p: UnsafePointer<snn_captioner_options>?, _ fn: String) throws -> snn_captioner_options {
     guard let p else { throw SNNError(.invalidArgument, "\(fn): options is NULL (fill one with snn_captioner_options_init)") }
     let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
-    if size == captionerOptionsV1Size {
+    if captionerOptionsOlderSizes.contains(size) {
         var o = defaultCaptionerOptions()
-        // Only the caller's bytes are read: its struct ends before pixel_mean.
+        // Only the caller's bytes are read: its struct ends before the newer fields.
         withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: size)) }
         o.struct_size = MemoryLayout<snn_captioner_options>.size
         return o
@@ -63,7 +64,8 @@ public func snn_captioner_config(_ out: UnsafeMutablePointer<snn_captioner_optio
                                           embed_dim: Int64(c.embedDim), hidden_size: Int64(c.hiddenSize),
                                           base_channels: Int64(c.baseChannels), conv_blocks: Int64(c.convBlocks),
                                           pixel_mean: c.pixelMean, pixel_std: c.pixelStd,
-                                          image_height: Int64(c.imageHeight), image_width: Int64(c.imageWidth))
+                                          image_height: Int64(c.imageHeight), image_width: Int64(c.imageWidth),
+                                          feature_grid: Int64(c.featureGrid))
     }
 }
 
@@ -96,7 +98,8 @@ public func snn_captioner_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op
                                    convBlocks: try small(opts.conv_blocks, "conv_blocks"),
                                    pixelMean: opts.pixel_mean, pixelStd: opts.pixel_std,
                                    imageHeight: try small(opts.image_height, "image_height"),
-                                   imageWidth: try small(opts.image_width, "image_width"))
+                                   imageWidth: try small(opts.image_width, "image_width"),
+                                   featureGrid: try small(opts.feature_grid, "feature_grid"))
         o.pointee = Registry.shared.insert(m)
     }
 }

@@ -43,7 +43,8 @@ static snn_tensor *toy_captions(void) {
 static snn_module *small_captioner(void) {
     snn_captioner_options o;
     CHECK_OK(snn_captioner_options_init(&o));
-    CHECK(o.struct_size == sizeof o && o.in_channels == 3 && o.hidden_size == 256, "captioner option defaults");
+    CHECK(o.struct_size == sizeof o && o.in_channels == 3 && o.hidden_size == 256 && o.feature_grid == 2,
+          "captioner option defaults");
     o.in_channels = 1; o.embed_dim = 8; o.hidden_size = 16; o.base_channels = 4; o.conv_blocks = 2;
     snn_module *m = NULL;
     CHECK_OK(snn_captioner_new(&m, &o, VOCAB));
@@ -311,7 +312,33 @@ static void test_preprocessing(void) {
     if (bad) {
         CHECK_OK(snn_captioner_config(&got, bad));
         CHECK(got.in_channels == 1 && got.hidden_size == 16 && got.pixel_mean == 0 && got.pixel_std == 1 &&
-              got.image_height == 0, "old-size options: defaults for the new fields");
+              got.image_height == 0 && got.feature_grid == 2, "old-size options: defaults for the new fields");
+    }
+    snn_module_free(bad);
+    bad = NULL;
+    /* the header before feature_grid: pixel_mean ... image_width are read, feature_grid defaults */
+    memset(buf, 0xFF, sizeof buf);
+    old.struct_size = offsetof(snn_captioner_options, feature_grid);
+    old.pixel_mean = 0.25; old.pixel_std = 0.5;
+    memcpy(buf, &old, old.struct_size);
+    CHECK_OK(snn_captioner_new(&bad, (const snn_captioner_options *)(void *)buf, VOCAB));
+    if (bad) {
+        CHECK_OK(snn_captioner_config(&got, bad));
+        CHECK(got.pixel_mean == 0.25 && got.pixel_std == 0.5 && got.feature_grid == 2, "pre-feature_grid options");
+    }
+    snn_module_free(bad);
+    bad = NULL;
+    /* feature_grid out of range; a 3 x 3 grid builds and round-trips through the config */
+    old.struct_size = sizeof old;
+    old.feature_grid = 0;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_new(&bad, &old, VOCAB));
+    old.feature_grid = 9;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_captioner_new(&bad, &old, VOCAB));
+    old.feature_grid = 3;
+    CHECK_OK(snn_captioner_new(&bad, &old, VOCAB));
+    if (bad) {
+        CHECK_OK(snn_captioner_config(&got, bad));
+        CHECK(got.feature_grid == 3, "feature_grid 3 kept");
     }
     snn_module_free(bad);
     snn_module_free(lin);

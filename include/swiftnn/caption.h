@@ -55,6 +55,11 @@ typedef struct snn_captioner_options {
     double pixel_std;        /*   values x01 in [0, 1]: finite, std > 0 (defaults 0 and 1: none) */
     int64_t image_height;    /* training image size, 0...1000000; 0 and 0 = unknown (default). When */
     int64_t image_width;     /*   known, snn_captioner_caption_image refuses other sizes */
+    /* Added after image_width; a struct_size of offsetof(snn_captioner_options, feature_grid)
+     * is accepted too and gives 2. */
+    int64_t feature_grid;    /* the encoder's last feature map is averaged over a grid x grid grid,
+                              * 1...8 (default 2; 1 = global average, which loses where things
+                              * are; checkpoints saved before this field load with 1) */
 } snn_captioner_options;
 
 /* Decoding options. Fill with snn_caption_options_init (greedy, max_length 20). */

@@ -14,6 +14,10 @@ public final class ImageCaptioner: Module {
     public let pixelMean: Double, pixelStd: Double
     /// The training image size, 0 when unknown; `captionImage` refuses other sizes.
     public let imageHeight: Int, imageWidth: Int
+    /// The encoder averages its last feature map over a featureGrid x featureGrid grid (not to
+    /// one value per channel), so the features still say where things are: "a 3 to the left
+    /// of a 7" needs that. Checkpoints from before this setting used 1.
+    public let featureGrid: Int
     /// Every token, specials first: `vocabulary[id]`.
     public let vocabulary: [String]
     let ids: [String: Int]
@@ -27,7 +31,7 @@ public final class ImageCaptioner: Module {
     /// with them). Words must be non-empty, without spaces, and distinct.
     public init(words: [String], inChannels: Int = 3, embedDim: Int = 64, hiddenSize: Int = 256,
                 baseChannels: Int = 32, convBlocks: Int = 3, pixelMean: Double = 0, pixelStd: Double = 1,
-                imageHeight: Int = 0, imageWidth: Int = 0) throws {
+                imageHeight: Int = 0, imageWidth: Int = 0, featureGrid: Int = 2) throws {
         let fn = "ImageCaptioner"
         guard (1...64).contains(inChannels), (1...4096).contains(embedDim), (1...4096).contains(hiddenSize),
               (1...512).contains(baseChannels), (1...6).contains(convBlocks) else {
@@ -38,6 +42,9 @@ public final class ImageCaptioner: Module {
         }
         guard (0...1_000_000).contains(imageHeight), (0...1_000_000).contains(imageWidth), (imageHeight == 0) == (imageWidth == 0) else {
             throw SNNError.invalid("\(fn): image_height \(imageHeight) and image_width \(imageWidth) must both be 0 (unknown) or both 1...1000000")
+        }
+        guard (1...8).contains(featureGrid) else {
+            throw SNNError.invalid("\(fn): feature_grid \(featureGrid) out of range (1...8)")
         }
         let vocab = Array(words.prefix(4)) == ImageCaptioner.specials ? words : ImageCaptioner.specials + words
         guard vocab.count <= 1_000_000 else { throw SNNError.invalid("\(fn): vocabulary has \(vocab.count) tokens, at most 1000000") }
@@ -53,6 +60,7 @@ public final class ImageCaptioner: Module {
         self.baseChannels = baseChannels; self.convBlocks = convBlocks
         self.pixelMean = pixelMean; self.pixelStd = pixelStd
         self.imageHeight = imageHeight; self.imageWidth = imageWidth
+        self.featureGrid = featureGrid
         vocabulary = vocab
         self.ids = ids
         var layers: [Module] = []
@@ -63,8 +71,8 @@ public final class ImageCaptioner: Module {
                        try BatchNorm(numFeatures: o, spatialDims: 2), ReLU(), MaxPool2d(kernelSize: (2, 2))]
             c = o
         }
-        layers += [AdaptiveAvgPool2d(outputSize: (1, 1)), Flatten(startDim: 1, endDim: -1),
-                   try Linear(inFeatures: c, outFeatures: hiddenSize), ReLU()]
+        layers += [AdaptiveAvgPool2d(outputSize: (featureGrid, featureGrid)), Flatten(startDim: 1, endDim: -1),
+                   try Linear(inFeatures: c * featureGrid * featureGrid, outFeatures: hiddenSize), ReLU()]
         encoder = Sequential(layers)
         initH = try Linear(inFeatures: hiddenSize, outFeatures: hiddenSize)
         initC = try Linear(inFeatures: hiddenSize, outFeatures: hiddenSize)
@@ -86,6 +94,7 @@ public final class ImageCaptioner: Module {
          ("base_channels", .int(baseChannels)), ("conv_blocks", .int(convBlocks)),
          ("pixel_mean", .number(pixelMean)), ("pixel_std", .number(pixelStd)),
          ("image_height", .int(imageHeight)), ("image_width", .int(imageWidth)),
+         ("feature_grid", .int(featureGrid)),
          ("vocab", .array(vocabulary.map { .string($0) }))]
     }
 
@@ -101,7 +110,8 @@ public final class ImageCaptioner: Module {
                                   convBlocks: try r.int("conv_blocks"),
                                   // Checkpoints from before these fields get the defaults: no normalisation, size unknown.
                                   pixelMean: try r.double("pixel_mean", 0), pixelStd: try r.double("pixel_std", 1),
-                                  imageHeight: try r.int("image_height", 0), imageWidth: try r.int("image_width", 0))
+                                  imageHeight: try r.int("image_height", 0), imageWidth: try r.int("image_width", 0),
+                                  featureGrid: try r.int("feature_grid", 1))
     }
 
     // MARK: Text

@@ -173,21 +173,40 @@ def test_preprocessing_travels_with_the_checkpoint(tmp_path):
 
 
 def test_checkpoint_without_preprocessing_loads_with_defaults(tmp_path):
-    """A checkpoint saved before pixel_mean/std and the image size existed."""
+    """A checkpoint saved before pixel_mean/std, the image size and feature_grid existed (its
+    encoder averaged to one value per channel: feature_grid 1)."""
     from safetensors.numpy import load_file, save_file
-    m = small()
+    swiftnn.manual_seed(0)
+    m = ImageCaptioner(WORDS, in_channels=1, embed_dim=8, hidden_size=16, base_channels=4, conv_blocks=2, feature_grid=1)
     path = str(tmp_path / "new.safetensors")
     nn.save_model(m, path)
     with safe_open(path, "np") as f:
         meta = dict(f.metadata())
     arch = json.loads(meta["swiftnn.architecture"])
-    for k in ("pixel_mean", "pixel_std", "image_height", "image_width"):
+    for k in ("pixel_mean", "pixel_std", "image_height", "image_width", "feature_grid"):
         del arch["config"][k]
     meta["swiftnn.architecture"] = json.dumps(arch)
     old = str(tmp_path / "old.safetensors")
     save_file(load_file(path), old, metadata=meta)
     again = nn.load_model(old)
-    assert (again.pixel_mean, again.pixel_std, again.image_size) == (0.0, 1.0, None)
+    assert (again.pixel_mean, again.pixel_std, again.image_size, again.feature_grid) == (0.0, 1.0, None, 1)
     x, _ = toy()
     assert again.generate(x[0]) == m.generate(x[0])
     assert again.generate(x[0], normalize=True) == m.generate(x[0])  # mean 0, std 1: no change
+
+
+def test_feature_grid_keeps_where_things_are():
+    """The encoder's last map is averaged over a grid (default 2 x 2) before its Linear, so the
+    features keep which quadrant things are in; grid 1 is a global average per channel."""
+    g2 = ImageCaptioner(WORDS, in_channels=1, embed_dim=8, hidden_size=16, base_channels=4, conv_blocks=2)
+    g1 = ImageCaptioner(WORDS, in_channels=1, embed_dim=8, hidden_size=16, base_channels=4, conv_blocks=2, feature_grid=1)
+    g3 = ImageCaptioner(WORDS, in_channels=1, embed_dim=8, hidden_size=16, base_channels=4, conv_blocks=2, feature_grid=3)
+    assert (g1.feature_grid, g2.feature_grid, g3.feature_grid) == (1, 2, 3)
+    # 2 blocks of 4 -> 8 channels; the encoder's Linear reads 8 * grid^2 features
+    assert [tuple(m.state_dict()["encoder.10.weight"].shape) for m in (g1, g2, g3)] == [(16, 8), (16, 32), (16, 72)]
+    assert "feature_grid=2" in repr(g2)
+    x, caps = toy(2)
+    assert tuple(g3(x, g3.encode_batch(caps)).shape) == (2, 5, 9)
+    for bad in (0, 9):
+        with pytest.raises(swiftnn.InvalidArgumentError, match="feature_grid"):
+            ImageCaptioner(WORDS, feature_grid=bad)

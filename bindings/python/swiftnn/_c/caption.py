@@ -10,7 +10,8 @@ HP = POINTER(c_void_p)
 class CaptionerOptions(Structure):
     _fields_ = [("struct_size", c_size_t), ("in_channels", c_int64), ("embed_dim", c_int64),
                 ("hidden_size", c_int64), ("base_channels", c_int64), ("conv_blocks", c_int64),
-                ("pixel_mean", c_double), ("pixel_std", c_double), ("image_height", c_int64), ("image_width", c_int64)]
+                ("pixel_mean", c_double), ("pixel_std", c_double), ("image_height", c_int64), ("image_width", c_int64),
+                ("feature_grid", c_int64)]
 
 
 class CaptionOptions(Structure):

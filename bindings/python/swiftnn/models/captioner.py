@@ -21,19 +21,22 @@ SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
 
 class ImageCaptioner(EngineModule):
     """ImageCaptioner(vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32,
-    conv_blocks=3, pixel_mean=0.0, pixel_std=1.0, image_size=None). `vocab`: the caption words
+    conv_blocks=3, pixel_mean=0.0, pixel_std=1.0, image_size=None, feature_grid=2). `vocab`: the caption words
     (ids 4, 5, ...; 0-3 are <pad> <bos> <eos> <unk>). pixel_mean / pixel_std: the training
     normalisation x = (x01 - mean) / std of pixel values x01 in [0, 1], and image_size (H, W):
     the training size; both are saved in the checkpoint so that caption_image (and C's
-    snn_captioner_caption_image) can take an image file's pixels as swiftnn.io.read_image gives them."""
+    snn_captioner_caption_image) can take an image file's pixels as swiftnn.io.read_image gives them.
+    feature_grid: the encoder averages its last feature map over a grid x grid grid (1 = one
+    value per channel, which forgets where things are)."""
 
     def __init__(self, vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32, conv_blocks=3,
-                 pixel_mean=0.0, pixel_std=1.0, image_size=None):
+                 pixel_mean=0.0, pixel_std=1.0, image_size=None, feature_grid=2):
         o = CaptionerOptions()
         check(lib.snn_captioner_options_init(ctypes.byref(o)))
         o.in_channels, o.embed_dim, o.hidden_size = int(in_channels), int(embed_dim), int(hidden_size)
         o.base_channels, o.conv_blocks = int(base_channels), int(conv_blocks)
         o.pixel_mean, o.pixel_std = float(pixel_mean), float(pixel_std)
+        o.feature_grid = int(feature_grid)
         if image_size is not None:
             o.image_height, o.image_width = (int(v) for v in image_size)
         words = [w for w in vocab if w not in SPECIALS]
@@ -72,6 +75,10 @@ class ImageCaptioner(EngineModule):
         return self._options().pixel_std
 
     @property
+    def feature_grid(self):
+        return self._options().feature_grid
+
+    @property
     def image_size(self):
         """The training image size (H, W), or None when unknown."""
         o = self._options()
@@ -86,7 +93,8 @@ class ImageCaptioner(EngineModule):
         c = self._config()
         return (f"vocab_size={len(c['vocab'])}, in_channels={c['in_channels']}, embed_dim={c['embed_dim']}, "
                 f"hidden_size={c['hidden_size']}, base_channels={c['base_channels']}, conv_blocks={c['conv_blocks']}, "
-                f"pixel_mean={c.get('pixel_mean', 0)}, pixel_std={c.get('pixel_std', 1)}")
+                f"pixel_mean={c.get('pixel_mean', 0)}, pixel_std={c.get('pixel_std', 1)}, "
+                f"feature_grid={c.get('feature_grid', 1)}")
 
     # text <-> tokens
     def encode(self, text):
