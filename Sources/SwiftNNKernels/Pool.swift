@@ -161,3 +161,111 @@ public func adaptiveAvgPool2dBackward(_ gradOut: UnsafePointer<Float>, planes: I
         }
     }
 }
+
+// The common 2x2 window with stride 2 and no padding or dilation (every window inside the
+// input): eight windows per step with SIMD. The forward keeps no indices; its backward finds
+// each window's argmax again from the input with the same comparisons, so both agree with
+// `maxPool2d` (first maximum in scan order, the last NaN wins) and the gradient is written
+// in one pass over the input gradient (no zero-fill, no scatter).
+
+/// The winner of one 2x2 window in scan order (a, b on the upper row, c, d below) for eight
+/// windows: which lanes b, c and d take over, as `maxPool2d`'s `v > best || v.isNaN` does.
+@inline(__always)
+func argmax2x2(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>)
+    -> (best: SIMD8<Float>, b: SIMDMask<SIMD8<Int32>>, c: SIMDMask<SIMD8<Int32>>, d: SIMDMask<SIMD8<Int32>>) {
+    var best = a
+    let tb = (b .> best) .| (b .!= b)
+    best.replace(with: b, where: tb)
+    let tc = (c .> best) .| (c .!= c)
+    best.replace(with: c, where: tc)
+    let td = (d .> best) .| (d .!= d)
+    best.replace(with: d, where: td)
+    return (best, tb, tc, td)
+}
+
+/// The scalar form of `argmax2x2`: the winner's offset 0...3 (a, b, c, d) and its value.
+@inline(__always)
+func argmax2x2(_ a: Float, _ b: Float, _ c: Float, _ d: Float) -> (best: Float, at: Int) {
+    var best = a, at = 0
+    if b > best || b.isNaN { best = b; at = 1 }
+    if c > best || c.isNaN { best = c; at = 2 }
+    if d > best || d.isNaN { best = d; at = 3 }
+    return (best, at)
+}
+
+/// Eight windows' upper or lower pair (even and odd columns) from 16 floats at `p`.
+@inline(__always)
+func pairs8(_ p: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    return (v.evenHalf, v.oddHalf)
+}
+
+/// max_pool2d with kernel 2, stride 2, no padding or dilation: dst [planes, outH, outW] from
+/// src [planes, height, width] with 2 outH <= height and 2 outW <= width.
+public func maxPool2x2(_ src: UnsafePointer<Float>, planes: Int, height: Int, width: Int, outH: Int, outW: Int,
+                       _ dst: UnsafeMutablePointer<Float>) {
+    for p in 0..<planes {
+        for oh in 0..<outH {
+            let r0 = src + (p &* height &+ 2 &* oh) &* width, r1 = r0 + width
+            let d = dst + (p &* outH &+ oh) &* outW
+            var ow = 0
+            while ow &+ 8 <= outW {
+                let (a, b) = pairs8(r0 + 2 &* ow), (c, e) = pairs8(r1 + 2 &* ow)
+                store8(d + ow, argmax2x2(a, b, c, e).best)
+                ow &+= 8
+            }
+            while ow < outW {
+                let i = 2 &* ow
+                d[ow] = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).best
+                ow &+= 1
+            }
+        }
+    }
+}
+
+/// Backward of `maxPool2x2`: writes every element of gradIn [planes, height, width] (the
+/// window's argmax in src receives gradOut, the rest and any uncovered last row or column 0).
+public func maxPool2x2Backward(_ gradOut: UnsafePointer<Float>, _ src: UnsafePointer<Float>, planes: Int,
+                               height: Int, width: Int, outH: Int, outW: Int, _ gradIn: UnsafeMutablePointer<Float>) {
+    let zero = SIMD8<Float>()
+    for p in 0..<planes {
+        for oh in 0..<outH {
+            let off = (p &* height &+ 2 &* oh) &* width
+            let r0 = src + off, r1 = r0 + width
+            let g0 = gradIn + off, g1 = g0 + width
+            let go = gradOut + (p &* outH &+ oh) &* outW
+            var ow = 0
+            while ow &+ 8 <= outW {
+                let i = 2 &* ow
+                let (a, b) = pairs8(r0 + i), (c, e) = pairs8(r1 + i)
+                let w = argmax2x2(a, b, c, e)
+                let g = load8(go + ow)
+                let gd = zero.replacing(with: g, where: w.d)
+                let gc = zero.replacing(with: g, where: w.c .& .!w.d)
+                let gb = zero.replacing(with: g, where: w.b .& .!w.c .& .!w.d)
+                let ga = g.replacing(with: zero, where: w.b .| w.c .| w.d)
+                var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+                upper.evenHalf = ga; upper.oddHalf = gb
+                lower.evenHalf = gc; lower.oddHalf = gd
+                UnsafeMutableRawPointer(g0 + i).storeBytes(of: upper, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(g1 + i).storeBytes(of: lower, as: SIMD16<Float>.self)
+                ow &+= 8
+            }
+            while ow < outW {
+                let i = 2 &* ow
+                let at = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).at
+                let g = go[ow]
+                g0[i] = at == 0 ? g : 0
+                g0[i &+ 1] = at == 1 ? g : 0
+                g1[i] = at == 2 ? g : 0
+                g1[i &+ 1] = at == 3 ? g : 0
+                ow &+= 1
+            }
+            var x = 2 &* outW
+            while x < width { g0[x] = 0; g1[x] = 0; x &+= 1 }
+        }
+        var x = 2 &* outH &* width
+        let plane = gradIn + p &* height &* width
+        while x < height &* width { plane[x] = 0; x &+= 1 }
+    }
+}
