@@ -142,7 +142,9 @@ extension ConvPlan {
             } } } }
             let offsets = try tapOffsets(channels: k, kh: kh, kw: kw, height: s.hq, width: s.wq, fn)
             let workers = directWorkers(macs: saturatingProduct(n, k, taps, outPlane), parts: n)
-            let perWorker = s.gradImageFloats + c * s.gradPositions
+            // Inputs at most 16 wide: one output row per step, skipping the zero rows.
+            let byRows = w <= 16
+            let perWorker = s.gradImageFloats + c * max(s.gradPositions, h * 16)
             let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: false, fn)
             let buf = scratch.floats, offs = offsets.ints, gxP = Pointers(a: gx, b: f, c: nil)
             let (outH, outW, gradTaps) = (g.outH, g.outW, k * kh * kw)
@@ -152,9 +154,16 @@ extension ConvPlan {
                 while i < n {
                     padPlanes(ptrs.a! + i * k * outH * outW, channels: k, height: outH, width: outW,
                               padH: s.qh, padW: s.qw, gp)
-                    convWide(gp, offs, taps: gradTaps, gxP.b!, rows: c, positions: s.gradPositions, wide)
-                    unwidenRows(wide, rows: c, positions: s.gradPositions, wideWidth: s.wq, outH: h, outW: w,
-                                bias: nil, gxP.a! + i * c * h * w)
+                    if byRows {
+                        convRows(gp, channels: k, hp: s.hq, wp: s.wq, kh: kh, kw: kw, rowBegin: s.qh, rowEnd: s.qh + outH,
+                                 gxP.b!, rows: c, outH: h, wide)
+                        unwidenRows(wide, rows: c, positions: h * 16, wideWidth: 16, outH: h, outW: w,
+                                    bias: nil, gxP.a! + i * c * h * w)
+                    } else {
+                        convWide(gp, offs, taps: gradTaps, gxP.b!, rows: c, positions: s.gradPositions, wide)
+                        unwidenRows(wide, rows: c, positions: s.gradPositions, wideWidth: s.wq, outH: h, outW: w,
+                                    bias: nil, gxP.a! + i * c * h * w)
+                    }
                     i += ctx.workers
                 }
             }
