@@ -70,13 +70,14 @@ public func convWide(_ xp: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, 
 /// `convWide` for outputs at most 16 wide, one output row (16 positions) per step, skipping
 /// the kernel rows that fall in the zero rows above or below a padded input: the input gradient
 /// reads the upstream gradient with kh - 1 - padH zero rows on each side, a third or more of its
-/// taps. xp is [channels, hp, wp] (+ slack) whose rows rowBegin..<rowEnd are the only non-zero
-/// ones, w is [rows, channels * kh * kw], and wide[r, y * 16 + x] receives output (y, x) for
-/// y in 0..<outH (hp = outH + kh - 1).
-public func convRows(_ xp: UnsafePointer<Float>, channels: Int, hp: Int, wp: Int, kh: Int, kw: Int,
+/// taps. Taps are ordered kernel row first, (ki, c, kj), so the taps of the rows that matter are
+/// one range: offsets[t] = c * planeSize + ki * wp + kj and w [rows, kh * channels * kw] in the
+/// same order. Only input rows rowBegin..<rowEnd may be non-zero; wide[r, y * 16 + x] receives
+/// output (y, x) for y in 0..<outH.
+public func convRows(_ xp: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, tapsPerRow: Int, kh: Int, wp: Int,
                      rowBegin: Int, rowEnd: Int, _ w: UnsafePointer<Float>, rows: Int, outH: Int,
                      _ wide: UnsafeMutablePointer<Float>) {
-    let last = rows &- 1, taps = channels &* kh &* kw, pitch = outH &* 16, plane = hp &* wp
+    let last = rows &- 1, taps = kh &* tapsPerRow, pitch = outH &* 16
     var r = 0
     while r < rows {
         let w0 = w + r &* taps, w1 = w + min(r &+ 1, last) &* taps, w2 = w + min(r &+ 2, last) &* taps
@@ -88,24 +89,19 @@ public func convRows(_ xp: UnsafePointer<Float>, channels: Int, hp: Int, wp: Int
             var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
             var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
             var a40 = SIMD8<Float>(), a41 = SIMD8<Float>(), a50 = SIMD8<Float>(), a51 = SIMD8<Float>()
-            let k0 = max(0, rowBegin &- y), k1 = min(kh, rowEnd &- y)
-            for c in 0..<channels {
-                var ki = k0
-                while ki < k1 {
-                    let rowp = xp + (c &* plane &+ (y &+ ki) &* wp)
-                    let t0 = (c &* kh &+ ki) &* kw
-                    for kj in 0..<kw {
-                        let p = rowp + kj, t = t0 &+ kj
-                        let x0 = load8(p), x1 = load8(p + 8)
-                        var s = SIMD8(repeating: w0[t]); a00 = a00.addingProduct(x0, s); a01 = a01.addingProduct(x1, s)
-                        s = SIMD8(repeating: w1[t]); a10 = a10.addingProduct(x0, s); a11 = a11.addingProduct(x1, s)
-                        s = SIMD8(repeating: w2[t]); a20 = a20.addingProduct(x0, s); a21 = a21.addingProduct(x1, s)
-                        s = SIMD8(repeating: w3[t]); a30 = a30.addingProduct(x0, s); a31 = a31.addingProduct(x1, s)
-                        s = SIMD8(repeating: w4[t]); a40 = a40.addingProduct(x0, s); a41 = a41.addingProduct(x1, s)
-                        s = SIMD8(repeating: w5[t]); a50 = a50.addingProduct(x0, s); a51 = a51.addingProduct(x1, s)
-                    }
-                    ki &+= 1
-                }
+            let base = xp + y &* wp
+            var t = max(0, rowBegin &- y) &* tapsPerRow
+            let end = min(kh, rowEnd &- y) &* tapsPerRow
+            while t < end {
+                let p = base + offsets[t]
+                let x0 = load8(p), x1 = load8(p + 8)
+                var s = SIMD8(repeating: w0[t]); a00 = a00.addingProduct(x0, s); a01 = a01.addingProduct(x1, s)
+                s = SIMD8(repeating: w1[t]); a10 = a10.addingProduct(x0, s); a11 = a11.addingProduct(x1, s)
+                s = SIMD8(repeating: w2[t]); a20 = a20.addingProduct(x0, s); a21 = a21.addingProduct(x1, s)
+                s = SIMD8(repeating: w3[t]); a30 = a30.addingProduct(x0, s); a31 = a31.addingProduct(x1, s)
+                s = SIMD8(repeating: w4[t]); a40 = a40.addingProduct(x0, s); a41 = a41.addingProduct(x1, s)
+                s = SIMD8(repeating: w5[t]); a50 = a50.addingProduct(x0, s); a51 = a51.addingProduct(x1, s)
+                t &+= 1
             }
             let j = y &* 16
             store8(o0 + j, a00); store8(o0 + (j &+ 8), a01)

@@ -135,15 +135,18 @@ extension ConvPlan {
         }
         if let gx {
             // gx = conv(gy padded by (kh - 1 - padH, kw - 1 - padW), flipped weight^T).
-            let flipped = try Tensor(empty: [c, k * kh * kw], dtype: .float32, zeroed: false, fn)
-            let f = flipped.floats
-            for ci in 0..<c { for ko in 0..<k { for ki in 0..<kh { for kj in 0..<kw {
-                f[((ci * k + ko) * kh + ki) * kw + kj] = weight[((ko * c + ci) * kh + kh - 1 - ki) * kw + kw - 1 - kj]
-            } } } }
-            let offsets = try tapOffsets(channels: k, kh: kh, kw: kw, height: s.hq, width: s.wq, fn)
-            let workers = directWorkers(macs: saturatingProduct(n, k, taps, outPlane), parts: n)
-            // Inputs at most 16 wide: one output row per step, skipping the zero rows.
+            // Inputs at most 16 wide: one output row per step, skipping the zero rows, with the
+            // taps ordered kernel row first (ki, k, kj); otherwise (k, ki, kj) as forward.
             let byRows = w <= 16
+            let flipped = try Tensor(empty: [c, k * kh * kw], dtype: .float32, zeroed: false, fn)
+            let offsets = try Tensor(empty: [k * kh * kw], dtype: .int64, zeroed: false, fn)
+            let f = flipped.floats, o = offsets.ints
+            for ci in 0..<c { for ko in 0..<k { for ki in 0..<kh { for kj in 0..<kw {
+                let t = byRows ? (ki * k + ko) * kw + kj : (ko * kh + ki) * kw + kj
+                f[ci * k * kh * kw + t] = weight[((ko * c + ci) * kh + kh - 1 - ki) * kw + kw - 1 - kj]
+                if ci == 0 { o[t] = (ko * s.hq + ki) * s.wq + kj }
+            } } } }
+            let workers = directWorkers(macs: saturatingProduct(n, k, taps, outPlane), parts: n)
             let perWorker = s.gradImageFloats + c * max(s.gradPositions, h * 16)
             let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: false, fn)
             let buf = scratch.floats, offs = offsets.ints, gxP = Pointers(a: gx, b: f, c: nil)
@@ -155,7 +158,7 @@ extension ConvPlan {
                     padPlanes(ptrs.a! + i * k * outH * outW, channels: k, height: outH, width: outW,
                               padH: s.qh, padW: s.qw, gp)
                     if byRows {
-                        convRows(gp, channels: k, hp: s.hq, wp: s.wq, kh: kh, kw: kw, rowBegin: s.qh, rowEnd: s.qh + outH,
+                        convRows(gp, offs, tapsPerRow: k * kw, kh: kh, wp: s.wq, rowBegin: s.qh, rowEnd: s.qh + outH,
                                  gxP.b!, rows: c, outH: h, wide)
                         unwidenRows(wide, rows: c, positions: h * 16, wideWidth: 16, outH: h, outW: w,
                                     bias: nil, gxP.a! + i * c * h * w)
