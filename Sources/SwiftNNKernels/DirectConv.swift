@@ -115,6 +115,60 @@ public func convRows(_ xp: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, 
     }
 }
 
+/// The same product vectorised over 16 output channels instead of positions, for filters in
+/// multiples of 16 on small planes, where the wide layout computes many dropped columns:
+/// out[i, r] = sum over t of xp[positions[i] + offsets[t]] * wt[t, r] for i in 0..<count and
+/// r in 0..<rows (a multiple of 16), wt [taps, rows], out [count, rows]. Six positions x 16
+/// channels per step; a last partial group repeats its final position.
+public func convChannels(_ xp: UnsafePointer<Float>, _ positions: UnsafePointer<Int>, count: Int,
+                         _ offsets: UnsafePointer<Int>, taps: Int, _ wt: UnsafePointer<Float>, rows: Int,
+                         _ out: UnsafeMutablePointer<Float>) {
+    let last = count &- 1
+    var i = 0
+    while i < count {
+        let i1 = min(i &+ 1, last), i2 = min(i &+ 2, last), i3 = min(i &+ 3, last), i4 = min(i &+ 4, last), i5 = min(i &+ 5, last)
+        let b0 = xp + positions[i], b1 = xp + positions[i1], b2 = xp + positions[i2]
+        let b3 = xp + positions[i3], b4 = xp + positions[i4], b5 = xp + positions[i5]
+        var r = 0
+        while r < rows {
+            var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+            var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+            var a40 = SIMD8<Float>(), a41 = SIMD8<Float>(), a50 = SIMD8<Float>(), a51 = SIMD8<Float>()
+            var wp = wt + r
+            for t in 0..<taps {
+                let f = offsets[t]
+                let v0 = load8(wp), v1 = load8(wp + 8)
+                var s = SIMD8(repeating: b0[f]); a00 = a00.addingProduct(s, v0); a01 = a01.addingProduct(s, v1)
+                s = SIMD8(repeating: b1[f]); a10 = a10.addingProduct(s, v0); a11 = a11.addingProduct(s, v1)
+                s = SIMD8(repeating: b2[f]); a20 = a20.addingProduct(s, v0); a21 = a21.addingProduct(s, v1)
+                s = SIMD8(repeating: b3[f]); a30 = a30.addingProduct(s, v0); a31 = a31.addingProduct(s, v1)
+                s = SIMD8(repeating: b4[f]); a40 = a40.addingProduct(s, v0); a41 = a41.addingProduct(s, v1)
+                s = SIMD8(repeating: b5[f]); a50 = a50.addingProduct(s, v0); a51 = a51.addingProduct(s, v1)
+                wp += rows
+            }
+            let o = out + r
+            store8(o + i &* rows, a00); store8(o + (i &* rows &+ 8), a01)
+            store8(o + i1 &* rows, a10); store8(o + (i1 &* rows &+ 8), a11)
+            store8(o + i2 &* rows, a20); store8(o + (i2 &* rows &+ 8), a21)
+            store8(o + i3 &* rows, a30); store8(o + (i3 &* rows &+ 8), a31)
+            store8(o + i4 &* rows, a40); store8(o + (i4 &* rows &+ 8), a41)
+            store8(o + i5 &* rows, a50); store8(o + (i5 &* rows &+ 8), a51)
+            r &+= 16
+        }
+        i &+= 6
+    }
+}
+
+/// dst[r, i] = src[i, r] + bias[r] for src [count, rows], dst [rows, count].
+public func transposeAddingBias(_ src: UnsafePointer<Float>, count: Int, rows: Int, bias: UnsafePointer<Float>?,
+                                _ dst: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let b = bias?[r] ?? 0, d = dst + r &* count
+        var s = src + r
+        for i in 0..<count { d[i] = s.pointee + b; s += rows }
+    }
+}
+
 /// Keeps the valid columns of a wide result: dst[r, y, x] = wide[r, y * wideWidth + x] + bias[r]
 /// for dst [rows, outH, outW] and wide [rows, positions].
 public func unwidenRows(_ wide: UnsafePointer<Float>, rows: Int, positions: Int, wideWidth: Int,
