@@ -159,6 +159,55 @@ public func convChannels(_ xp: UnsafePointer<Float>, _ positions: UnsafePointer<
     }
 }
 
+/// Weight gradient of `convChannels` summed over `images`, transposed: gwT[t, r] =
+/// sum over images i and positions j of xp[i][positions[j] + offsets[t]] * gyT[i][j, r], with
+/// gyT [images, count, rows] (rows a multiple of 16) and gwT [taps, rows]. Stores, or adds when
+/// `accumulate`. Tiles of 6 taps x 16 filters; tile k belongs to worker k % workers, and each
+/// element is one fixed sum whatever the split.
+public func convChannelsWeightGradient(_ xp: UnsafePointer<Float>, imageStride: Int, _ positions: UnsafePointer<Int>, count: Int,
+                                       _ offsets: UnsafePointer<Int>, taps: Int, _ gyT: UnsafePointer<Float>, rows: Int,
+                                       images: Int, _ gwT: UnsafeMutablePointer<Float>, accumulate: Bool,
+                                       worker: Int, workers: Int) {
+    let tapBlocks = (taps &+ 5) / 6, rowBlocks = rows / 16, lastT = taps &- 1
+    var tile = worker
+    while tile < tapBlocks &* rowBlocks {
+        let t0 = tile / rowBlocks &* 6, r0 = tile % rowBlocks &* 16
+        let f0 = offsets[t0], f1 = offsets[min(t0 &+ 1, lastT)], f2 = offsets[min(t0 &+ 2, lastT)]
+        let f3 = offsets[min(t0 &+ 3, lastT)], f4 = offsets[min(t0 &+ 4, lastT)], f5 = offsets[min(t0 &+ 5, lastT)]
+        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+        var a40 = SIMD8<Float>(), a41 = SIMD8<Float>(), a50 = SIMD8<Float>(), a51 = SIMD8<Float>()
+        for i in 0..<images {
+            let x = xp + i &* imageStride
+            var g = gyT + (i &* count &* rows &+ r0)
+            for j in 0..<count {
+                let b = x + positions[j]
+                let v0 = load8(g), v1 = load8(g + 8)
+                var s = SIMD8(repeating: b[f0]); a00 = a00.addingProduct(s, v0); a01 = a01.addingProduct(s, v1)
+                s = SIMD8(repeating: b[f1]); a10 = a10.addingProduct(s, v0); a11 = a11.addingProduct(s, v1)
+                s = SIMD8(repeating: b[f2]); a20 = a20.addingProduct(s, v0); a21 = a21.addingProduct(s, v1)
+                s = SIMD8(repeating: b[f3]); a30 = a30.addingProduct(s, v0); a31 = a31.addingProduct(s, v1)
+                s = SIMD8(repeating: b[f4]); a40 = a40.addingProduct(s, v0); a41 = a41.addingProduct(s, v1)
+                s = SIMD8(repeating: b[f5]); a50 = a50.addingProduct(s, v0); a51 = a51.addingProduct(s, v1)
+                g += rows
+            }
+        }
+        // A repeated tap of a partial tile is not stored (it would add twice).
+        let nt = min(6, taps &- t0)
+        func put(_ q: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
+            guard q < nt else { return }
+            let o = gwT + ((t0 &+ q) &* rows &+ r0)
+            if accumulate {
+                store8(o, load8(o) + v0); store8(o + 8, load8(o + 8) + v1)
+            } else {
+                store8(o, v0); store8(o + 8, v1)
+            }
+        }
+        put(0, a00, a01); put(1, a10, a11); put(2, a20, a21); put(3, a30, a31); put(4, a40, a41); put(5, a50, a51)
+        tile &+= workers
+    }
+}
+
 /// dst[r, i] = src[i, r] + bias[r] for src [count, rows], dst [rows, count].
 public func transposeAddingBias(_ src: UnsafePointer<Float>, count: Int, rows: Int, bias: UnsafePointer<Float>?,
                                 _ dst: UnsafeMutablePointer<Float>) {

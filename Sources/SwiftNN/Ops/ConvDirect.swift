@@ -133,6 +133,42 @@ extension ConvPlan {
         withExtendedLifetime((offsets, positions, wt, scratch)) {}
     }
 
+    /// The weight gradient of `forwardByChannels`: gw^T [taps, K] accumulated 16 filters x 6
+    /// taps at a time over the valid positions only, then transposed into gw [K, taps].
+    private func weightGradientByChannels(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                          _ gw: UnsafeMutablePointer<Float>, _ fn: String) throws {
+        let s = DirectConvShape(self), g = geometry
+        let (n, c, k, h, w, taps, plane) = (n, c, k, h, w, patchSize, outPlane)
+        let offsets = try tapOffsets(channels: c, kh: kh, kw: kw, height: s.hp, width: s.wp, fn)
+        let positions = try Tensor(empty: [plane], dtype: .int64, zeroed: false, fn)
+        for oh in 0..<g.outH { for ow in 0..<g.outW { positions.ints[oh * g.outW + ow] = oh * s.wp + ow } }
+        let perImage = s.imageFloats + plane * k
+        let group = max(1, min(n, (1 << 20) / max(perImage, 1)))
+        let buf = try Tensor(empty: [group * perImage + taps * k], dtype: .float32, zeroed: false, fn)
+        let xps = buf.floats, gys = xps + group * s.imageFloats, gwT = gys + group * plane * k
+        let offs = offsets.ints, pos = positions.ints
+        let workers = directWorkers(macs: saturatingProduct(n, k, taps, plane), parts: (taps + 5) / 6 * (k / 16))
+        let ptrs = Pointers(a: UnsafeMutablePointer(mutating: gout), b: UnsafeMutablePointer(mutating: x), c: nil)
+        for n0 in stride(from: 0, to: n, by: group) {
+            let nb = min(group, n - n0)
+            StepTeam.shared.run(workers: workers) { ctx in
+                var i = ctx.worker
+                while i < nb {
+                    padPlanes(ptrs.b! + (n0 + i) * c * h * w, channels: c, height: h, width: w,
+                              padH: g.padH, padW: g.padW, xps + i * s.imageFloats)
+                    transposeAddingBias(ptrs.a! + (n0 + i) * k * plane, count: k, rows: plane, bias: nil, gys + i * plane * k)
+                    i += ctx.workers
+                }
+                ctx.barrier()
+                convChannelsWeightGradient(xps, imageStride: s.imageFloats, pos, count: plane, offs, taps: taps,
+                                           gys, rows: k, images: nb, gwT, accumulate: n0 > 0,
+                                           worker: ctx.worker, workers: ctx.workers)
+            }
+        }
+        transposeAddingBias(gwT, count: taps, rows: k, bias: nil, gw)
+        withExtendedLifetime((offsets, positions, buf)) {}
+    }
+
     /// Gradients of `forwardDirect` for the upstream gradient `gout` [N, K, OH, OW]: gx (when
     /// given) is overwritten with the input gradient, gw with the weight gradient.
     func backwardDirect(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
@@ -140,7 +176,9 @@ extension ConvPlan {
         let s = DirectConvShape(self), g = geometry
         let (n, c, k, h, w, kh, kw, taps) = (n, c, k, h, w, kh, kw, patchSize)
         let ptrs = Pointers(a: UnsafeMutablePointer(mutating: gout), b: UnsafeMutablePointer(mutating: x), c: nil)
-        if let gw {
+        if let gw, channelVectorised {
+            try weightGradientByChannels(gout, x, gw, fn)
+        } else if let gw {
             // gw[k, t] = sum over images and wide positions of gy[k, j] * xp[offset(t) + j],
             // images taken in groups of a fixed size (a few MB of padded inputs and gradients).
             let offsets = try tapOffsets(channels: c, kh: kh, kw: kw, height: s.hp, width: s.wp, fn)
