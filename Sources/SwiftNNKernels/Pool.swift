@@ -256,21 +256,28 @@ public func maxPool2x2(_ src: UnsafePointer<Float>, planes: Int, height: Int, wi
         for oh in 0..<outH {
             let r0 = src + (p &* height &+ 2 &* oh) &* width, r1 = r0 + width
             let d = dst + (p &* outH &+ oh) &* outW
-            var ow = 0
-            while ow &+ 8 <= outW {
+            // Whole vectors only: a last partial one is moved back to end at outW and recomputes
+            // a few windows with the same result.
+            func step8(_ ow: Int) {
                 let (a, b) = pairs8(r0 + 2 &* ow), (c, e) = pairs8(r1 + 2 &* ow)
                 store8(d + ow, max2x2(a, b, c, e))
-                ow &+= 8
             }
-            if ow &+ 4 <= outW {
+            func step4(_ ow: Int) {
                 let (a, b) = pairs4(r0 + 2 &* ow), (c, e) = pairs4(r1 + 2 &* ow)
                 UnsafeMutableRawPointer(d + ow).storeBytes(of: max2x2(a, b, c, e), as: SIMD4<Float>.self)
-                ow &+= 4
             }
-            while ow < outW {
-                let i = 2 &* ow
-                d[ow] = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).best
-                ow &+= 1
+            if outW >= 8 {
+                var ow = 0
+                while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
+                if ow < outW { step8(outW &- 8) }
+            } else if outW >= 4 {
+                step4(0)
+                if outW > 4 { step4(outW &- 4) }
+            } else {
+                for ow in 0..<outW {
+                    let i = 2 &* ow
+                    d[ow] = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).best
+                }
             }
         }
     }
@@ -286,8 +293,7 @@ public func maxPool2x2Backward(_ gradOut: UnsafePointer<Float>, _ src: UnsafePoi
             let r0 = src + off, r1 = r0 + width
             let g0 = gradIn + off, g1 = g0 + width
             let go = gradOut + (p &* outH &+ oh) &* outW
-            var ow = 0
-            while ow &+ 8 <= outW {
+            func step8(_ ow: Int) {
                 let i = 2 &* ow
                 let (a, b) = pairs8(r0 + i), (c, e) = pairs8(r1 + i)
                 let (u, l) = route2x2(load8(go + ow), a, b, c, e)
@@ -296,9 +302,8 @@ public func maxPool2x2Backward(_ gradOut: UnsafePointer<Float>, _ src: UnsafePoi
                 lower.evenHalf = l.0; lower.oddHalf = l.1
                 UnsafeMutableRawPointer(g0 + i).storeBytes(of: upper, as: SIMD16<Float>.self)
                 UnsafeMutableRawPointer(g1 + i).storeBytes(of: lower, as: SIMD16<Float>.self)
-                ow &+= 8
             }
-            if ow &+ 4 <= outW {
+            func step4(_ ow: Int) {
                 let i = 2 &* ow
                 let (a, b) = pairs4(r0 + i), (c, e) = pairs4(r1 + i)
                 let g = UnsafeRawPointer(go + ow).loadUnaligned(as: SIMD4<Float>.self)
@@ -308,17 +313,25 @@ public func maxPool2x2Backward(_ gradOut: UnsafePointer<Float>, _ src: UnsafePoi
                 lower.evenHalf = l.0; lower.oddHalf = l.1
                 store8(g0 + i, upper)
                 store8(g1 + i, lower)
-                ow &+= 4
             }
-            while ow < outW {
-                let i = 2 &* ow
-                let at = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).at
-                let g = go[ow]
-                g0[i] = at == 0 ? g : 0
-                g0[i &+ 1] = at == 1 ? g : 0
-                g1[i] = at == 2 ? g : 0
-                g1[i &+ 1] = at == 3 ? g : 0
-                ow &+= 1
+            // As in the forward, a last partial vector ends at outW and rewrites the same values.
+            if outW >= 8 {
+                var ow = 0
+                while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
+                if ow < outW { step8(outW &- 8) }
+            } else if outW >= 4 {
+                step4(0)
+                if outW > 4 { step4(outW &- 4) }
+            } else {
+                for ow in 0..<outW {
+                    let i = 2 &* ow
+                    let at = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).at
+                    let g = go[ow]
+                    g0[i] = at == 0 ? g : 0
+                    g0[i &+ 1] = at == 1 ? g : 0
+                    g1[i] = at == 2 ? g : 0
+                    g1[i &+ 1] = at == 3 ? g : 0
+                }
             }
             var x = 2 &* outW
             while x < width { g0[x] = 0; g1[x] = 0; x &+= 1 }
