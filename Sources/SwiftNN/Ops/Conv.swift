@@ -2,7 +2,8 @@
 // im2col + cblas_sgemm, several images per GEMM when planes are small, and its backward: the
 // weight gradient is a GEMM with the same patch matrix, the input gradient a GEMM with the
 // transposed weight followed by col2im (the transpose of a convolution is a convolution with the
-// flipped filter; col2im applies it without materialising the flip).
+// flipped filter; col2im applies it without materialising the flip). Few channels at stride 1
+// take the direct kernels of ConvDirect.swift instead.
 import SwiftNNKernels
 
 /// A validated convolution: sizes, geometry of one group's window, and how images are batched.
