@@ -161,3 +161,183 @@ public func adaptiveAvgPool2dBackward(_ gradOut: UnsafePointer<Float>, planes: I
         }
     }
 }
+
+// The common 2x2 window with stride 2 and no padding or dilation (every window inside the
+// input): eight windows per step with SIMD. The forward keeps no indices; its backward finds
+// each window's argmax again from the input with the same comparisons, so both agree with
+// `maxPool2d` (first maximum in scan order, the last NaN wins) and the gradient is written
+// in one pass over the input gradient (no zero-fill, no scatter).
+
+/// Eight (or four) 2x2 windows in scan order (a, b on the upper row, c, d below): their
+/// maximum as `maxPool2d`'s `v > best || v.isNaN` finds it. Concrete per width: generic SIMD
+/// code that is not inlined goes through witness tables and is slower than scalar code.
+@inline(__always)
+func max2x2(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> SIMD8<Float> {
+    var best = a
+    best.replace(with: b, where: (b .> best) .| (b .!= b))
+    best.replace(with: c, where: (c .> best) .| (c .!= c))
+    best.replace(with: d, where: (d .> best) .| (d .!= d))
+    return best
+}
+
+@inline(__always)
+func max2x2(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>) -> SIMD4<Float> {
+    var best = a
+    best.replace(with: b, where: (b .> best) .| (b .!= b))
+    best.replace(with: c, where: (c .> best) .| (c .!= c))
+    best.replace(with: d, where: (d .> best) .| (d .!= d))
+    return best
+}
+
+/// The scalar form of the window comparison: the winner's offset 0...3 (a, b, c, d), value.
+@inline(__always)
+func argmax2x2(_ a: Float, _ b: Float, _ c: Float, _ d: Float) -> (best: Float, at: Int) {
+    var best = a, at = 0
+    if b > best || b.isNaN { best = b; at = 1 }
+    if c > best || c.isNaN { best = c; at = 2 }
+    if d > best || d.isNaN { best = d; at = 3 }
+    return (best, at)
+}
+
+/// The upper or lower pairs (even and odd columns) of 8 or 4 windows from 16 or 8 floats at `p`.
+@inline(__always)
+func pairs8(_ p: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    return (v.evenHalf, v.oddHalf)
+}
+
+@inline(__always)
+func pairs4(_ p: UnsafePointer<Float>) -> (SIMD4<Float>, SIMD4<Float>) {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    return (v.evenHalf, v.oddHalf)
+}
+
+/// Gradient of 8 (or 4) windows: g goes to the winner (the last of b, c, d to take over, else
+/// a). Returns the upper and lower rows' (even, odd) columns.
+@inline(__always)
+func route2x2(_ g: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>)
+    -> (upper: (SIMD8<Float>, SIMD8<Float>), lower: (SIMD8<Float>, SIMD8<Float>)) {
+    var best = a
+    let tb = (b .> best) .| (b .!= b)
+    best.replace(with: b, where: tb)
+    let tc = (c .> best) .| (c .!= c)
+    best.replace(with: c, where: tc)
+    let td = (d .> best) .| (d .!= d)
+    let zero = SIMD8<Float>()
+    let gd = zero.replacing(with: g, where: td)
+    let gc = zero.replacing(with: g, where: tc .& .!td)
+    let gb = zero.replacing(with: g, where: tb .& .!tc .& .!td)
+    let ga = g.replacing(with: zero, where: tb .| tc .| td)
+    return ((ga, gb), (gc, gd))
+}
+
+@inline(__always)
+func route2x2(_ g: SIMD4<Float>, _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>)
+    -> (upper: (SIMD4<Float>, SIMD4<Float>), lower: (SIMD4<Float>, SIMD4<Float>)) {
+    var best = a
+    let tb = (b .> best) .| (b .!= b)
+    best.replace(with: b, where: tb)
+    let tc = (c .> best) .| (c .!= c)
+    best.replace(with: c, where: tc)
+    let td = (d .> best) .| (d .!= d)
+    let zero = SIMD4<Float>()
+    let gd = zero.replacing(with: g, where: td)
+    let gc = zero.replacing(with: g, where: tc .& .!td)
+    let gb = zero.replacing(with: g, where: tb .& .!tc .& .!td)
+    let ga = g.replacing(with: zero, where: tb .| tc .| td)
+    return ((ga, gb), (gc, gd))
+}
+
+/// max_pool2d with kernel 2, stride 2, no padding or dilation: dst [planes, outH, outW] from
+/// src [planes, height, width] with 2 outH <= height and 2 outW <= width.
+public func maxPool2x2(_ src: UnsafePointer<Float>, planes: Int, height: Int, width: Int, outH: Int, outW: Int,
+                       _ dst: UnsafeMutablePointer<Float>) {
+    for p in 0..<planes {
+        for oh in 0..<outH {
+            let r0 = src + (p &* height &+ 2 &* oh) &* width, r1 = r0 + width
+            let d = dst + (p &* outH &+ oh) &* outW
+            // Whole vectors only: a last partial one is moved back to end at outW and recomputes
+            // a few windows with the same result.
+            func step8(_ ow: Int) {
+                let (a, b) = pairs8(r0 + 2 &* ow), (c, e) = pairs8(r1 + 2 &* ow)
+                store8(d + ow, max2x2(a, b, c, e))
+            }
+            func step4(_ ow: Int) {
+                let (a, b) = pairs4(r0 + 2 &* ow), (c, e) = pairs4(r1 + 2 &* ow)
+                UnsafeMutableRawPointer(d + ow).storeBytes(of: max2x2(a, b, c, e), as: SIMD4<Float>.self)
+            }
+            if outW >= 8 {
+                var ow = 0
+                while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
+                if ow < outW { step8(outW &- 8) }
+            } else if outW >= 4 {
+                step4(0)
+                if outW > 4 { step4(outW &- 4) }
+            } else {
+                for ow in 0..<outW {
+                    let i = 2 &* ow
+                    d[ow] = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).best
+                }
+            }
+        }
+    }
+}
+
+/// Backward of `maxPool2x2`: writes every element of gradIn [planes, height, width] (the
+/// window's argmax in src receives gradOut, the rest and any uncovered last row or column 0).
+public func maxPool2x2Backward(_ gradOut: UnsafePointer<Float>, _ src: UnsafePointer<Float>, planes: Int,
+                               height: Int, width: Int, outH: Int, outW: Int, _ gradIn: UnsafeMutablePointer<Float>) {
+    for p in 0..<planes {
+        for oh in 0..<outH {
+            let off = (p &* height &+ 2 &* oh) &* width
+            let r0 = src + off, r1 = r0 + width
+            let g0 = gradIn + off, g1 = g0 + width
+            let go = gradOut + (p &* outH &+ oh) &* outW
+            func step8(_ ow: Int) {
+                let i = 2 &* ow
+                let (a, b) = pairs8(r0 + i), (c, e) = pairs8(r1 + i)
+                let (u, l) = route2x2(load8(go + ow), a, b, c, e)
+                var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+                upper.evenHalf = u.0; upper.oddHalf = u.1
+                lower.evenHalf = l.0; lower.oddHalf = l.1
+                UnsafeMutableRawPointer(g0 + i).storeBytes(of: upper, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(g1 + i).storeBytes(of: lower, as: SIMD16<Float>.self)
+            }
+            func step4(_ ow: Int) {
+                let i = 2 &* ow
+                let (a, b) = pairs4(r0 + i), (c, e) = pairs4(r1 + i)
+                let g = UnsafeRawPointer(go + ow).loadUnaligned(as: SIMD4<Float>.self)
+                let (u, l) = route2x2(g, a, b, c, e)
+                var upper = SIMD8<Float>(), lower = SIMD8<Float>()
+                upper.evenHalf = u.0; upper.oddHalf = u.1
+                lower.evenHalf = l.0; lower.oddHalf = l.1
+                store8(g0 + i, upper)
+                store8(g1 + i, lower)
+            }
+            // As in the forward, a last partial vector ends at outW and rewrites the same values.
+            if outW >= 8 {
+                var ow = 0
+                while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
+                if ow < outW { step8(outW &- 8) }
+            } else if outW >= 4 {
+                step4(0)
+                if outW > 4 { step4(outW &- 4) }
+            } else {
+                for ow in 0..<outW {
+                    let i = 2 &* ow
+                    let at = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).at
+                    let g = go[ow]
+                    g0[i] = at == 0 ? g : 0
+                    g0[i &+ 1] = at == 1 ? g : 0
+                    g1[i] = at == 2 ? g : 0
+                    g1[i &+ 1] = at == 3 ? g : 0
+                }
+            }
+            var x = 2 &* outW
+            while x < width { g0[x] = 0; g1[x] = 0; x &+= 1 }
+        }
+        let plane = gradIn + p &* height &* width
+        var x = 2 &* outH &* width
+        while x < height &* width { plane[x] = 0; x &+= 1 }
+    }
+}

@@ -68,8 +68,8 @@ private func naiveConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, Int
     return out
 }
 
-/// Many configurations, covering one image per GEMM, several (with a partial last batch) and
-/// the 1x1 path without im2col: the forward against the naive loop, the backward through
+/// Many configurations, covering one image per GEMM, several (with a partial last batch), the
+/// 1x1 path without im2col and the direct kernels for few channels at stride 1: the forward against the naive loop, the backward through
 /// <conv(x, w), g> = <x, dx> = <w, dw> (the convolution is bilinear) and db = sum of g.
 @Test func conv2dMatchesNaiveLoopAndAdjointIdentity() throws {
     let configs: [(n: Int, c: Int, h: Int, w: Int, k: Int, kh: Int, kw: Int, s: (Int, Int), p: (Int, Int), d: (Int, Int), g: Int)] = [
@@ -82,6 +82,13 @@ private func naiveConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, Int
         (2, 2, 8, 8, 3, 5, 5, (3, 3), (4, 4), (1, 1), 1),      // padding larger than stride
         (2, 3, 7, 10, 2, 2, 2, (1, 3), (0, 2), (3, 2), 1),
         (0, 3, 5, 5, 2, 3, 3, (1, 1), (0, 0), (1, 1), 1),      // empty batch
+        // The direct kernels (ConvDirect.swift): LeNet's conv1 (wide rows, input gradient wider
+        // than 16), LeNet's conv2 (16 filters: by channels; input gradient by rows), 32 filters
+        // with padding, and a partial 6-filter tile with uneven padding.
+        (3, 1, 28, 28, 6, 5, 5, (1, 1), (2, 2), (1, 1), 1),
+        (4, 6, 14, 14, 16, 5, 5, (1, 1), (0, 0), (1, 1), 1),
+        (2, 3, 6, 6, 32, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+        (2, 2, 9, 20, 7, 3, 4, (1, 1), (2, 3), (1, 1), 1),
     ]
     for (ci, cf) in configs.enumerated() {
         let x = try noise([cf.n, cf.c, cf.h, cf.w], seed: UInt64(10 * ci + 1))
@@ -246,4 +253,32 @@ private func expectError(_ fn: String, _ fragment: String, _ status: Status? = n
                                               padding: (1, 1), dilation: (2, 2))
     #expect(y2.scalars == [4, 3, 2, 1])
     #expect(idx2.int64Scalars == [3, 2, 1, 0])
+}
+
+/// The 2x2 stride-2 max pool without indices (a SIMD kernel whose backward finds the argmax
+/// again) against the generic loop with indices, on planes whose rows take whole vectors, a
+/// moved-back last vector, 4-wide steps and scalars, odd sizes (an uncovered last row and
+/// column), ties, -inf and NaN: same values and the same gradient.
+@Test func maxPool2x2MatchesTheGenericLoop() throws {
+    for (i, shape) in [[2, 3, 28, 28], [3, 2, 10, 10], [1, 2, 7, 9], [2, 1, 5, 33], [1, 1, 2, 2], [1, 1, 3, 3], [1, 2, 6, 14]].enumerated() {
+        let x = try noise(shape, seed: UInt64(100 + i))
+        for j in stride(from: 0, to: x.count, by: 7) { x.floats[j] = x.floats[j + 1 < x.count ? j + 1 : j] }   // ties
+        for j in stride(from: 3, to: x.count, by: 29) { x.floats[j] = -.infinity }
+        for j in stride(from: 5, to: x.count, by: 41) { x.floats[j] = .nan }
+        let xf = try noise(shape, seed: 0), xg = try noise(shape, seed: 0)
+        for j in 0..<x.count { xf.floats[j] = x.floats[j]; xg.floats[j] = x.floats[j] }
+        try xf.setRequiresGrad(true)
+        try xg.setRequiresGrad(true)
+        let fast = try maxPool2d(xf, kernelSize: (2, 2))
+        let generic = try maxPool2dWithIndices(xg, kernelSize: (2, 2)).output
+        #expect(fast.shape == generic.shape)
+        for j in 0..<fast.count where !(fast.floats[j] == generic.floats[j] || (fast.floats[j].isNaN && generic.floats[j].isNaN)) {
+            Issue.record("shape \(shape) output \(j): \(fast.floats[j]) vs \(generic.floats[j])")
+            break
+        }
+        let g = try noise(fast.shape, seed: UInt64(200 + i))
+        try fast.backward(g)
+        try generic.backward(g)
+        #expect(try #require(xf.grad).scalars == (try #require(xg.grad)).scalars, "shape \(shape)")
+    }
 }

@@ -2,7 +2,8 @@
 // im2col + cblas_sgemm, several images per GEMM when planes are small, and its backward: the
 // weight gradient is a GEMM with the same patch matrix, the input gradient a GEMM with the
 // transposed weight followed by col2im (the transpose of a convolution is a convolution with the
-// flipped filter; col2im applies it without materialising the flip).
+// flipped filter; col2im applies it without materialising the flip). Few channels at stride 1
+// take the direct kernels of ConvDirect.swift instead.
 import SwiftNNKernels
 
 /// A validated convolution: sizes, geometry of one group's window, and how images are batched.
@@ -15,6 +16,8 @@ struct ConvPlan {
     let imagesPerGemm: Int
     /// 1x1 kernel, stride 1, no padding: the input plane stack is already the patch matrix.
     let direct: Bool
+    /// Few channels at stride 1: the direct SIMD kernels of ConvDirect.swift.
+    let directKernel: Bool
 
     var outPlane: Int { geometry.outPlane }
     var patchSize: Int { geometry.patchSize }
@@ -68,6 +71,8 @@ struct ConvPlan {
         _ = try elementCount([n, k, oh, ow], fn)
         let patch = try elementCount([cg, kh, kw], fn)
         direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
+        directKernel = ConvPlan.directApplies(c: c, k: k, kh: kh, kw: kw, h: h, w: w, groups: groups,
+                                              stride: stride, padding: padding, dilation: dilation)
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
         // images side by side in one patch matrix, up to about 512 columns and 4 MB (more was
         // slower in single-thread CPU-time measurements: the patch matrix leaves the cache).
@@ -91,6 +96,7 @@ struct ConvPlan {
             if let bias { fillChannels(out, values: bias, n: n, c: k, s: plane) } else { out.update(repeating: 0, count: n * k * plane) }
             return
         }
+        if directKernel { return try forwardDirect(x, weight, bias, out, fn) }
         let batch = imagesPerGemm
         let useDirect = direct && batch == 1
         let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
@@ -120,12 +126,28 @@ struct ConvPlan {
     }
 
     /// Gradients of `forward` for the upstream gradient `gout` [N, K, OH, OW]: gx (zeroed by the
-    /// caller) accumulates the input gradient, gw receives the weight gradient.
+    /// caller unless `directKernel`, which overwrites it) receives the input gradient, gw the
+    /// weight gradient.
     func backward(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
         let plane = outPlane, patch = patchSize
         if let gw, n == 0 || plane == 0 || kg == 0 { gw.update(repeating: 0, count: k * patch) }
         if patch == 0 || n == 0 || kg == 0 || (gx == nil && gw == nil) { return }
+        if directKernel {
+            // The direct weight gradient multiplies the dropped wide columns' zero gradient by
+            // input values: an inf or NaN there would leak in, so such inputs take im2col.
+            let finite = gw == nil || allFinite(x, count: n * c * h * w)
+            try backwardDirect(gout, x, weight, gx: gx, gw: finite ? gw : nil, fn)
+            if finite { return }
+            return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
+        }
+        try backwardIm2col(gout, x, weight, gx: gx, gw: gw, fn)
+    }
+
+    /// `backward` through im2col + GEMM (gx zeroed by the caller, accumulated).
+    func backwardIm2col(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                        gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
+        let plane = outPlane, patch = patchSize
         let batch = imagesPerGemm
         let useDirect = direct && batch == 1
         let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
@@ -187,7 +209,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
         .recorded("ConvolutionBackward", inputs) { g in
         // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
         let bwd = "conv2d_backward"
-        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: true, bwd) : nil
+        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.directKernel, bwd) : nil
         let gw = weight.requiresGrad ? try Tensor(empty: weight.shape, dtype: .float32, zeroed: false, bwd) : nil
         try plan.backward(g.floats, input.floats, weight.floats, gx: gx?.floats, gw: gw?.floats, bwd)
         var grads: [Tensor?] = [gx, gw]

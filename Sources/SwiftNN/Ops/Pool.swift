@@ -73,8 +73,28 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
 /// torch.nn.functional.max_pool2d (see `maxPool2dWithIndices`).
 public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws -> Tensor {
-    try maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding,
-                             dilation: dilation, ceilMode: ceilMode).output
+    let fn = "max_pool2d"
+    let plan = try PoolPlan(input, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, fn)
+    let g = plan.geometry
+    // The 2x2 stride-2 window of most CNNs, every window inside the input: a SIMD kernel that
+    // stores no indices (the backward finds the argmax again from the input); the generic loop
+    // with its int64 indices cost more than the convolutions around it.
+    guard g.kernelH == 2, g.kernelW == 2, g.strideH == 2, g.strideW == 2, g.padH == 0, g.padW == 0,
+          g.dilationH == 1, g.dilationW == 1, 2 * g.outH <= g.height, 2 * g.outW <= g.width else {
+        return try maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding,
+                                        dilation: dilation, ceilMode: ceilMode).output
+    }
+    let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
+    maxPool2x2(input.floats, planes: plan.planes, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out.floats)
+    return out.traced("max_pool2d", [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([g.strideH, g.strideW])),
+                                             ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
+        .recorded("MaxPool2DWithIndicesBackward", [input]) { gout in
+        // forward: out[p, o] = max of input[p] over the 2x2 window of o (first maximum in scan order)
+        let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "max_pool2d_backward")
+        maxPool2x2Backward(gout.floats, input.floats, planes: plan.planes, height: g.height, width: g.width,
+                           outH: g.outH, outW: g.outW, gx.floats)
+        return [gx]
+    }
 }
 
 /// torch.nn.functional.avg_pool2d: the mean of each window (zero padding). The divisor is

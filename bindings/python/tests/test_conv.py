@@ -114,3 +114,32 @@ def test_invalid_arguments_raise_with_the_library_message():
         F.batch_norm(x, rm, swiftnn.ones(3))
     with pytest.raises(swiftnn.ShapeError, match="expects 4"):
         F.linear(swiftnn.zeros(2, 3), swiftnn.zeros(5, 4))
+
+
+@pytest.mark.parametrize("shape, weight, padding", [
+    ((64, 1, 28, 28), (6, 1, 5, 5), 2),       # LeNet's conv1: the wide direct kernels
+    ((400, 6, 14, 14), (16, 6, 5, 5), 0),     # LeNet's conv2 by filters, weight gradient in two image groups
+    ((3, 4, 9, 30), (32, 4, 3, 3), 1),
+])
+def test_conv_and_pool_results_do_not_depend_on_the_thread_count(shape, weight, padding):
+    # The direct kernels split images or gradient tiles between threads: every value must be
+    # the same sum whatever the split.
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(weight).astype(np.float32)
+    b = rng.standard_normal(weight[0]).astype(np.float32)
+    before = swiftnn.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2, 3):
+            swiftnn.set_num_threads(threads)
+            xt, wt, bt = (swiftnn.tensor(a, requires_grad=True) for a in (x, w, b))
+            y = F.max_pool2d(F.conv2d(xt, wt, bt, padding=padding), 2)
+            g = np.random.default_rng(8).standard_normal(tuple(y.shape)).astype(np.float32)
+            y.backward(swiftnn.tensor(g))
+            results.append([y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
+    finally:
+        swiftnn.set_num_threads(before)
+    for other in results[1:]:
+        for a, b_ in zip(results[0], other):
+            np.testing.assert_array_equal(a, b_)
