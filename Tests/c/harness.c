@@ -1,6 +1,8 @@
 /* Test harness implementation: see harness.h. The safetensors reader here is deliberately
  * separate from the engine's so the goldens are not read through the code under test. */
 #include "harness.h"
+#include <sys/wait.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,4 +232,50 @@ int report(const char *name) {
 const char *golden_dir(void) {
     const char *d = getenv("SNN_GOLDEN_DIR");
     return d ? d : "Tests/golden";
+}
+
+void fuzz_file_in_child(const char *good_path, size_t flips, unsigned long long seed,
+                        int (*check)(const char *path, void *ctx), void *ctx, const char *what) {
+    FILE *src = fopen(good_path, "rb");
+    CHECK(src != NULL, "fixture missing: %s", good_path);
+    if (!src) return;
+    unsigned char good[4096];
+    size_t n = fread(good, 1, sizeof good, src);
+    fclose(src);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(120);
+        char path[] = "/tmp/snn_fuzz_file_XXXXXX";
+        int fd = mkstemp(path);
+        if (fd < 0) _exit(3);
+        close(fd);
+        int failures = 0;
+        unsigned long long state = seed;
+        for (size_t k = 0; k < n + flips; k++) {
+            unsigned char buf[4096];
+            size_t len = n;
+            memcpy(buf, good, n);
+            if (k < n) len = k;                       /* every truncation */
+            else {                                    /* then random bit flips */
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                size_t bit = (size_t)(state >> 33) % (n * 8);
+                buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+            }
+            FILE *f = fopen(path, "wb");
+            if (!f) _exit(3);
+            fwrite(buf, 1, len, f);
+            fclose(f);
+            if (check(path, ctx)) {
+                fprintf(stderr, "%s: variant %zu (%s) had the wrong outcome\n", what, k, k < n ? "truncated" : "bit flip");
+                failures++;
+            }
+        }
+        unlink(path);
+        _exit(failures ? 1 : 0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status), "child fed corrupt %s died (signal %d)", what, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "corrupt %s: wrong statuses (exit %d)", what, WEXITSTATUS(status));
 }

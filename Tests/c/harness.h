@@ -61,4 +61,10 @@ int64_t live_handles(void);
 int report(const char *name);
 /* Directory of the golden files (SNN_GOLDEN_DIR or Tests/golden relative to the cwd). */
 const char *golden_dir(void);
+/* Feeds a reader every truncation of a good file (at most 4096 bytes) and then `flips` copies
+ * with one random bit flipped (seeded), each written to a temporary path, in a forked child so
+ * a crash or a hang (2-minute alarm) kills only the child. check(path, ctx) reads the file and
+ * returns nonzero for a wrong outcome (it prints why). Records one CHECK per call. */
+void fuzz_file_in_child(const char *good_path, size_t flips, unsigned long long seed,
+                        int (*check)(const char *path, void *ctx), void *ctx, const char *what);
 #endif
