@@ -74,3 +74,21 @@ def test_learns_samples_deterministically_and_round_trips(tmp_path):
     assert again.sample("the ", 100, temperature=0.5, seed=7) == a
     assert again.evaluate(TEXT, seq_len=50, batch_size=4) == after
     assert isinstance(again.sample(b"the ", 3), bytes)
+
+
+def test_sampling_is_the_same_text_on_one_or_two_workers():
+    """With two threads the fused sampler splits each step's hidden units and the head's rows
+    between two workers; every product row and gate is computed as by one worker, so the text
+    must not change (hidden 128: the smallest size that uses two workers)."""
+    swiftnn.manual_seed(3)
+    m = CharRNN(CharRNN.vocab_of(b"abcdefgh ijkl\n"), embed=8, hidden=128, layers=2)
+    before = swiftnn.get_num_threads()
+    try:
+        texts = []
+        for threads in (1, 2):
+            swiftnn.set_num_threads(threads)
+            texts.append(m.sample(prime=b"ab", n=400, temperature=1.3, seed=11))
+        assert texts[0] == texts[1]
+        assert len(set(texts[0])) > 5  # a high temperature visits much of the vocabulary
+    finally:
+        swiftnn.set_num_threads(before)

@@ -263,15 +263,27 @@ public final class CharRNN: Module {
         defer { uniforms.deallocate() }
         let generator = Generator(seed: seed)
         var last = 0
-        for k in primeIds.dropLast() { sampler.step(k) }
+        for k in primeIds.dropLast() { sampler.step(k, nil) }
         if let l = primeIds.last { last = l }
         let invT = Float(1 / temperature)
-        for i in 0..<count {
-            if i % block == 0 { generator.fillUniform(uniforms, min(block, count - i)) }
-            sampler.step(last)
-            last = sampler.draw(invTemperature: invT, uniform: uniforms[i % block])
-            out.append(vocab[last])
+        // Two workers (when OpenBLAS may use two threads and the model is big enough) split
+        // each step's hidden units and the head's rows, meeting at barriers; worker 0 draws.
+        // Every product row and gate is computed exactly as by one worker: same text.
+        let workers = hiddenSize >= 128 ? min(2, recurrentWorkerLimit ?? Int(openblas_get_num_threads())) : 1
+        let drawn = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        defer { drawn.deallocate() }
+        nonisolated(unsafe) let shared = (sampler, uniforms, drawn, generator)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let (sampler, uniforms, drawn, generator) = shared
+            var token = last
+            for i in 0..<count {
+                if ctx.worker == 0, i % block == 0 { generator.fillUniform(uniforms, min(block, count - i)) }
+                sampler.step(token, ctx)
+                // only worker 0 reads the uniforms (it also writes them)
+                token = sampler.draw(invTemperature: invT, uniform: ctx.worker == 0 ? uniforms[i % block] : 0, ctx, into: drawn + i)
+            }
         }
+        for i in 0..<count { out.append(vocab[drawn[i]]) }
         return out
     }
 }
@@ -333,30 +345,63 @@ final class FusedSampler {
         for p in whh + wih + bias + [table, zeroBias, headW, headB, h, hNext, c, gates, logits] { p.deallocate() }
     }
 
-    /// Feeds class `k` (0..<V, from the caller's own encoding) through every layer.
-    func step(_ k: Int) {
+    /// Hidden units [lower, upper) that worker `w` of `n` owns (multiples of 8).
+    private func units(_ ctx: StepTeam.Context?) -> Range<Int> {
+        guard let ctx, ctx.workers > 1 else { return 0..<H }
+        let blocks = (H + 7) / 8
+        return min(H, blocks * ctx.worker / ctx.workers * 8)..<min(H, blocks * (ctx.worker + 1) / ctx.workers * 8)
+    }
+
+    /// Feeds class `k` (0..<V, from the caller's own encoding) through every layer; with a
+    /// team context, this worker's hidden units only (all workers call it).
+    func step(_ k: Int, _ ctx: StepTeam.Context?) {
         let G = 4 * H
-        let s = RecurrentStep(batch: 1, hidden: H, columns: 0..<H, lengths: nil, t: 0)
+        let cols = units(ctx), j0 = cols.lowerBound, n = cols.count
+        let s = RecurrentStep(batch: 1, hidden: H, columns: cols, lengths: nil, t: 0)
         for l in 0..<L {
             let hl = h + l * H, cl = c + l * H
             let b: UnsafePointer<Float>
-            if l == 0 {
-                gates.update(from: table + k * G, count: G)
-                b = UnsafePointer(zeroBias)
-            } else {
-                matVec(m: G, n: H, w: wih[l - 1], x: h + (l - 1) * H, y: gates, accumulate: false)
-                b = UnsafePointer(bias[l - 1])
+            for g in 0..<4 where n > 0 {
+                let rows = g * H + j0
+                if l == 0 {
+                    (gates + rows).update(from: table + k * G + rows, count: n)
+                } else {
+                    matVec(m: n, n: H, w: wih[l - 1] + rows * H, x: h + (l - 1) * H, y: gates + rows, accumulate: false)
+                }
+                matVec(m: n, n: H, w: whh[l] + rows * H, x: hl, y: gates + rows, accumulate: true)
             }
-            matVec(m: G, n: H, w: whh[l], x: hl, y: gates, accumulate: true)
-            lstmForwardStep(s, gates: gates, ldGates: G, bias: b, hPrev: hl, hNext: hNext, c: cl, out: hl, ldOut: H,
-                            savedH: nil, ldSavedH: H, prevC: nil, newC: nil, ldSaved: H)
+            b = l == 0 ? UnsafePointer(zeroBias) : UnsafePointer(bias[l - 1])
+            ctx?.barrier()  // every worker has read all of h before any overwrites its part
+            if n > 0 {
+                lstmForwardStep(s, gates: gates, ldGates: G, bias: b, hPrev: hl, hNext: hNext, c: cl, out: hl, ldOut: H,
+                                savedH: nil, ldSavedH: H, prevC: nil, newC: nil, ldSaved: H)
+            }
+            ctx?.barrier()  // this layer's h is complete
         }
     }
 
     /// Softmax(logits / T) of the top layer's h and an inverse-CDF draw with `uniform` in [0, 1).
-    func draw(invTemperature: Float, uniform: Float) -> Int {
-        logits.update(from: headB, count: V)
-        matVec(m: V, n: H, w: headW, x: h + (L - 1) * H, y: logits, accumulate: true)
+    /// With a team the workers split the head's rows, worker 0 draws and stores the class in
+    /// `into`, and every worker returns it.
+    func draw(invTemperature: Float, uniform: Float, _ ctx: StepTeam.Context?, into: UnsafeMutablePointer<Int>?) -> Int {
+        let workers = ctx?.workers ?? 1, w = ctx?.worker ?? 0
+        let r0 = V * w / workers, r1 = V * (w + 1) / workers
+        if r1 > r0 {
+            (logits + r0).update(from: headB + r0, count: r1 - r0)
+            matVec(m: r1 - r0, n: H, w: headW + r0 * H, x: h + (L - 1) * H, y: logits + r0, accumulate: true)
+        }
+        ctx?.barrier()  // every logit is in place
+        if w == 0 {
+            let pick = drawFromLogits(invTemperature: invTemperature, uniform: uniform)
+            into?.pointee = pick
+        }
+        ctx?.barrier()  // the class is published
+        return into?.pointee ?? drawnAlone
+    }
+
+    private var drawnAlone = 0
+
+    private func drawFromLogits(invTemperature: Float, uniform: Float) -> Int {
         var mx = -Float.infinity
         for v in 0..<V { mx = max(mx, logits[v]) }
         var sum: Float = 0
@@ -366,6 +411,7 @@ final class FusedSampler {
             target -= logits[v]
             if target < 0 { pick = v; break }
         }
+        drawnAlone = pick
         return pick
     }
 }
