@@ -66,6 +66,8 @@ snn_status snn_charrnn_evaluate(double *out_bpc, snn_module *model, const char *
  * prime's bytes (may be "" or NULL: start from vocab[0], not echoed) are fed first; each next
  * character is drawn from softmax(logits / temperature) with a Philox generator seeded with
  * seed (the global generator is untouched), so a fixed seed gives the same text. The fused
- * path steps the cells on preallocated buffers: no tensors or autograd per character. */
+ * path steps the cells on preallocated buffers: no tensors or autograd per character. With
+ * snn_set_num_threads(2) or more and hidden size >= 128, two workers split each step (the
+ * calling thread and one engine thread); the text is the same as with one thread. */
 snn_status snn_charrnn_sample(char *out, size_t capacity, size_t *out_len, const snn_module *model, const char *prime,
                               int64_t n, double temperature, uint64_t seed);
