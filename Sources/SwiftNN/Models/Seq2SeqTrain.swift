@@ -41,11 +41,10 @@ extension Seq2Seq {
         }
         var order = Array(0..<n)
         var history: [Double] = []
-        let start = Clock.now()
         var p = TrainProgress()
         p.epochs = epochs
         p.stepsPerEpoch = steps
-        var wLoss = 0.0, wSteps = 0, wSamples = 0, wStart = start
+        var window = ProgressWindow()
         for epoch in 1...epochs {
             p.epoch = epoch
             for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(next() % UInt64(i + 1))) }
@@ -58,17 +57,12 @@ extension Seq2Seq {
                 history.append(v)
                 p.step = s + 1
                 p.globalStep += 1
-                wLoss += v; wSteps += 1; wSamples += rows.count
+                window.add(loss: v, samples: rows.count)
                 let atEnd = s + 1 == steps
                 if let progress, p.step % reportEvery == 0 || atEnd {
-                    let now = Clock.now()
-                    p.loss = wLoss / Double(wSteps)
-                    p.samplesPerSecond = Double(wSamples) / max(now - wStart, 1e-9)
-                    p.elapsedSeconds = now - start
-                    p.etaSeconds = p.elapsedSeconds / Double(p.globalStep) * Double(max(epochs * steps - p.globalStep, 0))
+                    window.report(into: &p, totalSteps: epochs * steps)
                     p.learningRate = (try? optimizer.learningRate(group: 0)) ?? 0
                     p.endOfEpoch = atEnd
-                    wLoss = 0; wSteps = 0; wSamples = 0; wStart = now
                     if !progress(p) { return history }
                 }
             }

@@ -46,11 +46,10 @@ public final class Trainer {
         guard reportEvery >= 1 else { throw SNNError.invalid("fit: report_every must be >= 1, got \(reportEvery)") }
         model.train(true)
         var history: [Double] = []
-        let start = Clock.now()
         var p = TrainProgress()
         p.epochs = epochs
         p.stepsPerEpoch = stepsPerEpoch
-        var windowLoss = 0.0, windowSteps = 0, windowSamples = 0, windowStart = start
+        var window = ProgressWindow()
         for epoch in 1...epochs {
             p.epoch = epoch
             p.step = 0
@@ -67,20 +66,12 @@ public final class Trainer {
                 history.append(v)
                 p.step += 1
                 p.globalStep += 1
-                windowLoss += v
-                windowSteps += 1
-                windowSamples += x.shape.first ?? 1
+                window.add(loss: v, samples: x.shape.first ?? 1)
                 let atEnd = stepsPerEpoch > 0 && p.step >= stepsPerEpoch
                 if let progress, p.step % reportEvery == 0 || atEnd {
-                    let now = Clock.now()
-                    p.loss = windowLoss / Double(windowSteps)
-                    p.samplesPerSecond = Double(windowSamples) / max(now - windowStart, 1e-9)
-                    p.elapsedSeconds = now - start
-                    let total = epochs * max(stepsPerEpoch, p.step)
-                    p.etaSeconds = p.elapsedSeconds / Double(p.globalStep) * Double(max(total - p.globalStep, 0))
+                    window.report(into: &p, totalSteps: epochs * max(stepsPerEpoch, p.step))
                     p.learningRate = learningRate()
                     p.endOfEpoch = atEnd
-                    windowLoss = 0; windowSteps = 0; windowSamples = 0; windowStart = now
                     if !progress(p) { return history }
                 }
             }

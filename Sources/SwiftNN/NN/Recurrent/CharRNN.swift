@@ -168,8 +168,7 @@ public final class CharRNN: Module {
         var p = TrainProgress()
         p.epochs = o.epochs
         p.stepsPerEpoch = stepsPerEpoch
-        let start = Clock.now()
-        var windowLoss = 0.0, windowSteps = 0, windowChars = 0, windowStart = start
+        var window = ProgressWindow()
         for epoch in 1...o.epochs {
             p.epoch = epoch
             p.step = 0
@@ -194,20 +193,12 @@ public final class CharRNN: Module {
                 history.append(v)
                 p.step += 1
                 p.globalStep += 1
-                windowLoss += v
-                windowSteps += 1
-                windowChars += x.count
+                window.add(loss: v, samples: x.count)
                 let atEnd = p.step >= stepsPerEpoch || t0 >= len - 1
                 if let progress, p.step % o.reportEvery == 0 || atEnd {
-                    let now = Clock.now()
-                    p.loss = windowLoss / Double(windowSteps)
-                    p.samplesPerSecond = Double(windowChars) / max(now - windowStart, 1e-9)
-                    p.elapsedSeconds = now - start
-                    let total = o.maxSteps > 0 ? o.maxSteps : o.epochs * stepsPerEpoch
-                    p.etaSeconds = p.elapsedSeconds / Double(p.globalStep) * Double(max(total - p.globalStep, 0))
+                    window.report(into: &p, totalSteps: o.maxSteps > 0 ? o.maxSteps : o.epochs * stepsPerEpoch)
                     p.learningRate = o.lr
                     p.endOfEpoch = atEnd
-                    windowLoss = 0; windowSteps = 0; windowChars = 0; windowStart = now
                     if !progress(p) { return history }
                 }
             }
