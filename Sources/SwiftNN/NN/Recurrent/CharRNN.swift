@@ -372,25 +372,20 @@ final class FusedSampler {
     }
 
     /// Softmax(logits / T) of the top layer's h and an inverse-CDF draw with `uniform` in [0, 1).
-    /// With a team the workers split the head's rows, worker 0 draws and stores the class in
+    /// The team's workers split the head's rows; worker 0 draws and stores the class in
     /// `into`, and every worker returns it.
-    func draw(invTemperature: Float, uniform: Float, _ ctx: StepTeam.Context?, into: UnsafeMutablePointer<Int>?) -> Int {
-        let workers = ctx?.workers ?? 1, w = ctx?.worker ?? 0
+    func draw(invTemperature: Float, uniform: Float, _ ctx: StepTeam.Context, into: UnsafeMutablePointer<Int>) -> Int {
+        let workers = ctx.workers, w = ctx.worker
         let r0 = V * w / workers, r1 = V * (w + 1) / workers
         if r1 > r0 {
             (logits + r0).update(from: headB + r0, count: r1 - r0)
             matVec(m: r1 - r0, n: H, w: headW + r0 * H, x: h + (L - 1) * H, y: logits + r0, accumulate: true)
         }
-        ctx?.barrier()  // every logit is in place
-        if w == 0 {
-            let pick = drawFromLogits(invTemperature: invTemperature, uniform: uniform)
-            into?.pointee = pick
-        }
-        ctx?.barrier()  // the class is published
-        return into?.pointee ?? drawnAlone
+        ctx.barrier()  // every logit is in place
+        if w == 0 { into.pointee = drawFromLogits(invTemperature: invTemperature, uniform: uniform) }
+        ctx.barrier()  // the class is published
+        return into.pointee
     }
-
-    private var drawnAlone = 0
 
     private func drawFromLogits(invTemperature: Float, uniform: Float) -> Int {
         var mx = -Float.infinity
@@ -402,7 +397,6 @@ final class FusedSampler {
             target -= logits[v]
             if target < 0 { pick = v; break }
         }
-        drawnAlone = pick
         return pick
     }
 }
