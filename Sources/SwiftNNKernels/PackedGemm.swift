@@ -60,13 +60,25 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
                 kernel4x16(k, ab + i &* lda, lda, ka, bp, cp + i &* ldc, ldc, width, accumulate)
                 i &+= 4
             }
-            for _ in 0..<twos {
-                kernel2x16(k, ab + i &* lda, lda, ka, bp, cp + i &* ldc, ldc, width, accumulate)
-                i &+= 2
-            }
             for _ in 0..<ones {
-                kernel1x16(k, ab + i &* lda, ka, bp, cp + i &* ldc, width, accumulate)
-                i &+= 1
+                kernel1x16(k, ab + (i &+ twos &* 2) &* lda, ka, bp, cp + (i &+ twos &* 2) &* ldc, width, accumulate)
+            }
+        }
+        // Pairs of rows take two panels at a time: one panel's 4 accumulators are too few to
+        // hide the FMA latency (32 rows = 5 x 6 + 2 spent 13% of a recurrent step's product
+        // time on the last 2 rows).
+        let i2 = sixes &* 6 &+ fours &* 4
+        for t in 0..<twos {
+            let row = i2 &+ t &* 2
+            var p = 0
+            while p &+ 2 <= panels {
+                kernel2x32(k, ab + row &* lda, lda, ka, packed + p &* k &* 16, cb + (row &* ldc &+ p &* 16), ldc,
+                           min(16, n &- (p &+ 1) &* 16), accumulate)
+                p &+= 2
+            }
+            if p < panels {
+                kernel2x16(k, ab + row &* lda, lda, ka, packed + p &* k &* 16, cb + (row &* ldc &+ p &* 16), ldc,
+                           min(16, n &- p &* 16), accumulate)
             }
         }
         r0 &+= rows
@@ -134,6 +146,31 @@ private func kernel4x16(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: I
     emit(c + ldc, c10, c11, width, accumulate)
     emit(c + 2 &* ldc, c20, c21, width, accumulate)
     emit(c + 3 &* ldc, c30, c31, width, accumulate)
+}
+
+/// Two rows by two panels (32 columns, the second panel `width` wide; the first is full).
+private func kernel2x32(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: Int, _ b: UnsafePointer<Float>,
+                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ width: Int, _ accumulate: Bool) {
+    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+    var c02 = SIMD8<Float>(), c03 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
+    let a0 = a, a1 = a0 + lda, b2 = b + k &* 16
+    var kk = 0, ak = 0
+    while kk < k {
+        let b0 = ld(b + kk &* 16), b1 = ld(b + (kk &* 16 &+ 8))
+        let b20 = ld(b2 + kk &* 16), b21 = ld(b2 + (kk &* 16 &+ 8))
+        var x = SIMD8(repeating: a0[ak])
+        c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+        c02 = c02.addingProduct(x, b20); c03 = c03.addingProduct(x, b21)
+        x = SIMD8(repeating: a1[ak])
+        c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+        c12 = c12.addingProduct(x, b20); c13 = c13.addingProduct(x, b21)
+        kk &+= 1
+        ak &+= ka
+    }
+    emit(c, c00, c01, 16, accumulate)
+    emit(c + 16, c02, c03, width, accumulate)
+    emit(c + ldc, c10, c11, 16, accumulate)
+    emit(c + (ldc &+ 16), c12, c13, width, accumulate)
 }
 
 private func kernel2x16(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: Int, _ b: UnsafePointer<Float>,

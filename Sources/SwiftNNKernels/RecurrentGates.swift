@@ -43,12 +43,16 @@ private func zeroRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
 
 // MARK: - Forward
 
-/// One LSTM step. `gates` [B, 4H] holds x W_ih^T + h W_hh^T (gate order i, f, g, o) and is
-/// overwritten with the activations; `bias` [4H] is b_ih + b_hh. The state before the step is
+/// One LSTM step. `gates` [B, 4H] holds x W_ih^T (gate order i, f, g, o), plus h W_hh^T unless
+/// that is in `hh` (row b at hh + b * ldHH); `bias` [4H] is b_ih + b_hh. The activations
+/// overwrite `gates` (the backward pass reads them there), or, with `hh` and not
+/// `keepActivations`, `hh`, which leaves `gates` unwritten. The state before the step is
 /// `hPrev` (ld H) and `c` (ld H, updated in place); the new h goes to `hNext` (ld H: inactive
 /// rows copy hPrev) and `out` (zeros for inactive rows). Training saves h before the step to
 /// `savedH` and c before and after to `prevC`/`newC` (ld `ldSaved`).
-public func lstmForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Float>, ldGates: Int, bias: UnsafePointer<Float>,
+public func lstmForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Float>, ldGates: Int,
+                            hh: UnsafeMutablePointer<Float>? = nil, ldHH: Int = 0, keepActivations: Bool = true,
+                            bias: UnsafePointer<Float>,
                             hPrev: UnsafePointer<Float>, hNext: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                             out: UnsafeMutablePointer<Float>, ldOut: Int,
                             savedH: UnsafeMutablePointer<Float>?, ldSavedH: Int,
@@ -63,26 +67,74 @@ public func lstmForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Floa
             zeroRow(o + j0, w)
             continue
         }
-        var j = j0
-        while j < s.columns.upperBound {
-            let n = s.columns.upperBound &- j
-            let i = sigmoid8(load8(g + j, n) + load8(bias + j, n))
-            let f = sigmoid8(load8(g + (H &+ j), n) + load8(bias + (H &+ j), n))
-            let gg = tanh8(load8(g + (2 &* H &+ j), n) + load8(bias + (2 &* H &+ j), n))
-            let og = sigmoid8(load8(g + (3 &* H &+ j), n) + load8(bias + (3 &* H &+ j), n))
-            let cn = (i * gg).addingProduct(f, load8(cb + j, n))
-            let h = og * tanh8(cn)
-            store8(g + j, i, n)
-            store8(g + (H &+ j), f, n)
-            store8(g + (2 &* H &+ j), gg, n)
-            store8(g + (3 &* H &+ j), og, n)
-            store8(cb + j, cn, n)
-            store8(hn + j, h, n)
-            store8(o + j, h, n)
-            if let newC { store8(newC + (b &* ldSaved &+ j), cn, n) }
-            j &+= 8
+        // Gate by gate, then the cell: short loops of independent 8-lane iterations, which the
+        // core overlaps; one loop doing all five nonlinearities per iteration was bound by
+        // the latency of its dependency chain.
+        let q = hh.map { $0 + b &* ldHH }
+        let a = keepActivations ? g : q ?? g
+        for k in 0..<4 {
+            let off = k &* H &+ j0
+            if let q {
+                if k == 2 { activate(a + off, g + off, q + off, bias + off, w, tanh8) }
+                else { activate(a + off, g + off, q + off, bias + off, w, sigmoid8) }
+            } else {
+                if k == 2 { activate(g + off, g + off, bias + off, w, tanh8) }
+                else { activate(g + off, g + off, bias + off, w, sigmoid8) }
+            }
         }
+        lstmCell(a + j0, H, cb + j0, hn + j0, o + j0, newC.map { $0 + (b &* ldSaved &+ j0) }, w)
     }
+}
+
+/// dst[k] = f(x[k] + bias[k]) for k in 0..<n: full vectors, then the tail through one padded
+/// vector (the same function, so every element's result is independent of its position).
+@inline(__always)
+private func activate(_ dst: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ n: Int,
+                      _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+    var k = 0
+    while k &+ 8 <= n {
+        store8(dst + k, f(load8(x + k) + load8(bias + k)))
+        k &+= 8
+    }
+    if k < n { store8(dst + k, f(load8(x + k, n &- k) + load8(bias + k, n &- k)), n &- k) }
+}
+
+/// dst[k] = f(x[k] + y[k] + bias[k]), as `activate` above.
+@inline(__always)
+private func activate(_ dst: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                      _ bias: UnsafePointer<Float>, _ n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+    var k = 0
+    while k &+ 8 <= n {
+        store8(dst + k, f(load8(x + k) + load8(y + k) + load8(bias + k)))
+        k &+= 8
+    }
+    if k < n {
+        let m = n &- k
+        store8(dst + k, f(load8(x + k, m) + load8(y + k, m) + load8(bias + k, m)), m)
+    }
+}
+
+/// The LSTM cell update over n units of one row, from activated gates (i at g, f, g, o at
+/// g + H, 2H, 3H): c' = f c + i g, h = o tanh(c'), stored to c, h, out and (training) newC.
+@inline(__always)
+private func lstmCell(_ g: UnsafeMutablePointer<Float>, _ H: Int, _ c: UnsafeMutablePointer<Float>,
+                      _ h: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                      _ newC: UnsafeMutablePointer<Float>?, _ n: Int) {
+    @inline(__always)
+    func cell(_ k: Int, _ m: Int) {
+        let cn = (load8(g + k, m) * load8(g + (2 &* H &+ k), m)).addingProduct(load8(g + (H &+ k), m), load8(c + k, m))
+        let hv = load8(g + (3 &* H &+ k), m) * tanh8(cn)
+        store8(c + k, cn, m)
+        store8(h + k, hv, m)
+        store8(out + k, hv, m)
+        if let newC { store8(newC + k, cn, m) }
+    }
+    var k = 0
+    while k &+ 8 <= n {
+        cell(k, 8)
+        k &+= 8
+    }
+    if k < n { cell(k, n &- k) }
 }
 
 /// One Elman RNN step: h = act(gates + bias) with act tanh or relu. `gates` [B, H] holds

@@ -124,9 +124,14 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
         return t
     }
 
+    // Without a backward pass (and but for the GRU, whose r multiplies only h's part), each step
+    // computes its own x_t W_ih^T: the [T*B, G*H] projection of all steps, tens of MB that
+    // every step would read back from memory, is then never made.
+    let fused = !saving && geo.mode != .gru
+    let panelsPerBlock = packedPanelsCount(k: H, n: geo.panelsPerGate * 16)
     var saved: [SavedStep] = []  // per direction, for the backward pass
     for (d, w) in weights.enumerated() {
-        let P = try Tensor(empty: [R, GH], dtype: .float32, zeroed: false, fn)
+        let P = try Tensor(empty: [fused ? 0 : R, GH], dtype: .float32, zeroed: false, fn)
         let biasIH = try Tensor.zeros([GH]), biasHH = try Tensor.zeros([GH])
         if let b = w.bih { biasIH.floats.update(from: b.floats, count: GH) }
         if let b = w.bhh { biasHH.floats.update(from: b.floats, count: GH) }
@@ -143,9 +148,11 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
             prevC: saving && lstm ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
             newC: saving && lstm ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
             hn: saving && geo.mode == .gru ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
-            hh: geo.mode == .gru ? try Tensor(empty: [B, GH], dtype: .float32, zeroed: false, fn) : nil,
-            panels: try Tensor(empty: [geo.mode.gateCount * packedPanelsCount(k: H, n: geo.panelsPerGate * 16)], dtype: .float32, zeroed: false, fn),
-            inputPanels: try Tensor(empty: [packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
+            hh: fused || geo.mode == .gru || lstm ? try Tensor(empty: [B, GH], dtype: .float32, zeroed: false, fn) : nil,
+            fused: fused,
+            panels: try Tensor(empty: [geo.mode.gateCount * panelsPerBlock], dtype: .float32, zeroed: false, fn),
+            inputPanels: try Tensor(empty: [fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
+                                                  : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
             scratch: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn))
         runForward(geo, direction: d, x: x, wih: w.wih, whh: w.whh, buffers: step, lengths: lengthsBuffer,
                    h: Shared(h), c: Shared(c), out: Shared(out))
@@ -172,9 +179,10 @@ private struct ForwardBuffers: @unchecked Sendable {
     let prevC: Tensor?    // training, LSTM: [R, H] c before each step
     let newC: Tensor?     // training, LSTM: [R, H] c after each step
     let hn: Tensor?       // training, GRU: [R, H] hh_n + b_hn
-    let hh: Tensor?       // GRU: [B, 3H] h W_hh^T of the current step
+    let hh: Tensor?       // GRU, LSTM: [B, G*H] h W_hh^T of the current step (fused: plus x_t W_ih^T)
+    let fused: Bool       // x_t W_ih^T per step into hh; `gates` is empty
     let panels: Tensor    // W_hh^T packed per gate block (PackedGemm)
-    let inputPanels: Tensor  // W_ih^T packed
+    let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`)
     let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered)
 }
 
@@ -197,21 +205,30 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     let (firstS, secondS) = (Shared(first), Shared(second))
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
     let R = geo.rows, inputPanels = (GH + 15) / 16
+    let inputPanelFloats = packedPanelsCount(k: I, n: geo.panelsPerGate * 16)  // per gate block (fused)
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         let (w, nw) = (ctx.worker, ctx.workers)
-        let p0 = inputPanels * w / nw, p1 = inputPanels * (w + 1) / nw
-        if p1 > p0 {
-            packPanels(f.inputPanels.floats + p0 * I * 16, UnsafePointer(wih.floats), ldw: I, transposed: true,
-                       k: I, c0: p0 * 16, n: min(GH, p1 * 16) - p0 * 16)
-        }
-        ctx.barrier()
-        let r0 = R * w / nw, r1 = R * (w + 1) / nw
-        if r1 > r0 {
-            gemmPacked(m: r1 - r0, n: GH, k: I, a: x.floats + r0 * I, lda: I, packed: f.inputPanels.floats,
-                       c: f.gates.floats + r0 * GH, ldc: GH, accumulate: false)
-        }
         let cols = geo.columns(worker: w, of: nw)
         let j0 = cols.lowerBound, n = cols.count
+        if f.fused {
+            // Each worker packs its own columns of W_ih^T per gate block, as of W_hh^T below.
+            for g in 0..<G where n > 0 {
+                packPanels(f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16, UnsafePointer(wih.floats),
+                           ldw: I, transposed: true, k: I, c0: g * H + j0, n: n)
+            }
+        } else {
+            let p0 = inputPanels * w / nw, p1 = inputPanels * (w + 1) / nw
+            if p1 > p0 {
+                packPanels(f.inputPanels.floats + p0 * I * 16, UnsafePointer(wih.floats), ldw: I, transposed: true,
+                           k: I, c0: p0 * 16, n: min(GH, p1 * 16) - p0 * 16)
+            }
+            ctx.barrier()
+            let r0 = R * w / nw, r1 = R * (w + 1) / nw
+            if r1 > r0 {
+                gemmPacked(m: r1 - r0, n: GH, k: I, a: x.floats + r0 * I, lda: I, packed: f.inputPanels.floats,
+                           c: f.gates.floats + r0 * GH, ldc: GH, accumulate: false)
+            }
+        }
         let wp = UnsafePointer(whh.floats)
         for g in 0..<G where n > 0 {
             packPanels(f.panels.floats + g * panelFloats + (j0 / 16) * H * 16, wp, ldw: H, transposed: true,
@@ -223,14 +240,23 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
             let row = t * tS
             let hPrev = s % 2 == 0 ? firstS.p : secondS.p, hNext = s % 2 == 0 ? secondS.p : firstS.p
             if n > 0 {
-                let gRow = f.gates.floats + row * GH, ldG = bS * GH
+                // fused: the step's pre-activations are all in hh (row b of x_t at x + (row + b bS) I)
+                let gRow = f.fused ? (f.hh ?? f.gates).floats : f.gates.floats + row * GH, ldG = f.fused ? GH : bS * GH
                 let step = RecurrentStep(batch: B, hidden: H, columns: cols, lengths: lengthsPtr, t: t)
                 let o = out.p + row * D * H + d * H, ldO = bS * D * H
                 let savedH = f.xh.map { $0.floats + row * W + I + 1 }
                 let sv = row * H, ldS = bS * H
                 for g in 0..<G {
                     let panels = f.panels.floats + g * panelFloats + (j0 / 16) * H * 16
-                    if let hh = f.hh {  // GRU keeps h W_hh^T apart (r multiplies its n block)
+                    if f.fused {
+                        let xPanels = f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16
+                        gemmPacked(m: B, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
+                                   c: gRow + g * H + j0, ldc: GH, accumulate: false)
+                        gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH, accumulate: true)
+                    } else if let hh = f.hh {
+                        // GRU keeps h W_hh^T apart because r multiplies its n block; LSTM because
+                        // adding into the [T*B, G*H] projection would read and write that large
+                        // (cache-cold) buffer at every step, where hh stays in cache.
                         gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh.floats + g * H + j0, ldc: GH, accumulate: false)
                     } else {
                         gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: ldG, accumulate: true)
@@ -238,7 +264,8 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                 }
                 switch geo.mode {
                 case .lstm:
-                    lstmForwardStep(step, gates: gRow, ldGates: ldG, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p,
+                    lstmForwardStep(step, gates: gRow, ldGates: ldG, hh: f.fused ? nil : f.hh?.floats, ldHH: GH,
+                                    keepActivations: f.xh != nil, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p,
                                     out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W,
                                     prevC: f.prevC.map { $0.floats + sv }, newC: f.newC.map { $0.floats + sv }, ldSaved: ldS)
                 case .gru:
