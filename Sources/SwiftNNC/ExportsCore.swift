@@ -46,13 +46,13 @@ public func snn_live_handles(_ out: UnsafeMutablePointer<Int64>?) -> snn_status 
 public func snn_set_num_threads(_ n: Int32) -> snn_status {
     boundary {
         guard n >= 1, n <= 1024 else { throw SNNError(.invalidArgument, "snn_set_num_threads: n = \(n), expected 1...1024") }
-        openblas_set_num_threads(n)
+        EngineThreads.count = Int(n)
     }
 }
 
 @c @implementation
 public func snn_get_num_threads(_ out: UnsafeMutablePointer<Int32>?) -> snn_status {
-    boundary { try outPointer(out, "snn_get_num_threads", "out_n").pointee = openblas_get_num_threads() }
+    boundary { try outPointer(out, "snn_get_num_threads", "out_n").pointee = Int32(EngineThreads.count) }
 }
 
 @c @implementation

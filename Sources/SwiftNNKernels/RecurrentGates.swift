@@ -43,23 +43,21 @@ private func zeroRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
 
 // MARK: - Forward
 
-/// One LSTM step. `gates` [B, 4H] holds x W_ih^T (gate order i, f, g, o), plus h W_hh^T unless
-/// that is in `hh` (row b at hh + b * ldHH); `bias` [4H] is b_ih + b_hh. The activations
-/// overwrite `gates` (the backward pass reads them there), or, with `hh` and not
-/// `keepActivations`, `hh`, which leaves `gates` unwritten. The state before the step is
+/// One LSTM step. `pre` [B, 4H] (ld `ldPre`) holds the pre-activations x W_ih^T + h W_hh^T (gate
+/// order i, f, g, o) and `bias` [4H] is b_ih + b_hh; the activations go to `act` (ld `ldAct`,
+/// which may be `pre` itself; the backward pass reads them there). The state before the step is
 /// `hPrev` (ld H) and `c` (ld H, updated in place); the new h goes to `hNext` (ld H: inactive
 /// rows copy hPrev) and `out` (zeros for inactive rows). Training saves h before the step to
 /// `savedH` and c before and after to `prevC`/`newC` (ld `ldSaved`).
-public func lstmForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Float>, ldGates: Int,
-                            hh: UnsafeMutablePointer<Float>? = nil, ldHH: Int = 0, keepActivations: Bool = true,
-                            bias: UnsafePointer<Float>,
+public func lstmForwardStep(_ s: RecurrentStep, pre: UnsafePointer<Float>, ldPre: Int,
+                            act: UnsafeMutablePointer<Float>, ldAct: Int, bias: UnsafePointer<Float>,
                             hPrev: UnsafePointer<Float>, hNext: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                             out: UnsafeMutablePointer<Float>, ldOut: Int,
                             savedH: UnsafeMutablePointer<Float>?, ldSavedH: Int,
                             prevC: UnsafeMutablePointer<Float>?, newC: UnsafeMutablePointer<Float>?, ldSaved: Int) {
     let H = s.hidden, j0 = s.j0, w = s.width
     for b in 0..<s.batch {
-        let g = gates + b &* ldGates, hp = hPrev + b &* H, hn = hNext + b &* H, cb = c + b &* H, o = out + b &* ldOut
+        let hp = hPrev + b &* H, hn = hNext + b &* H, cb = c + b &* H, o = out + b &* ldOut
         if let savedH { copyRow(savedH + (b &* ldSavedH &+ j0), hp + j0, w) }
         if let prevC { copyRow(prevC + (b &* ldSaved &+ j0), cb + j0, w) }
         guard s.active(b) else {
@@ -70,17 +68,11 @@ public func lstmForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Floa
         // Gate by gate, then the cell: short loops of independent 8-lane iterations, which the
         // core overlaps; one loop doing all five nonlinearities per iteration was bound by
         // the latency of its dependency chain.
-        let q = hh.map { $0 + b &* ldHH }
-        let a = keepActivations ? g : q ?? g
+        let x = pre + b &* ldPre, a = act + b &* ldAct
         for k in 0..<4 {
             let off = k &* H &+ j0
-            if let q {
-                if k == 2 { activate(a + off, g + off, q + off, bias + off, w, tanh8) }
-                else { activate(a + off, g + off, q + off, bias + off, w, sigmoid8) }
-            } else {
-                if k == 2 { activate(g + off, g + off, bias + off, w, tanh8) }
-                else { activate(g + off, g + off, bias + off, w, sigmoid8) }
-            }
+            if k == 2 { activate(a + off, x + off, bias + off, w, tanh8) }
+            else { activate(a + off, x + off, bias + off, w, sigmoid8) }
         }
         lstmCell(a + j0, H, cb + j0, hn + j0, o + j0, newC.map { $0 + (b &* ldSaved &+ j0) }, w)
     }
@@ -97,21 +89,6 @@ private func activate(_ dst: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
         k &+= 8
     }
     if k < n { store8(dst + k, f(load8(x + k, n &- k) + load8(bias + k, n &- k)), n &- k) }
-}
-
-/// dst[k] = f(x[k] + y[k] + bias[k]), as `activate` above.
-@inline(__always)
-private func activate(_ dst: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                      _ bias: UnsafePointer<Float>, _ n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-    var k = 0
-    while k &+ 8 <= n {
-        store8(dst + k, f(load8(x + k) + load8(y + k) + load8(bias + k)))
-        k &+= 8
-    }
-    if k < n {
-        let m = n &- k
-        store8(dst + k, f(load8(x + k, m) + load8(y + k, m) + load8(bias + k, m)), m)
-    }
 }
 
 /// The LSTM cell update over n units of one row, from activated gates (i at g, f, g, o at
@@ -231,10 +208,9 @@ public func lstmBackwardStep(_ s: RecurrentStep, gates: UnsafePointer<Float>, ld
         let g = gates + b &* ldGates, cp = prevC + b &* ldSaved, cn = newC + b &* ldSaved
         let dhb = dh + b &* H, dcb = dc + b &* H
         let dob: UnsafePointer<Float>? = dOut.map { $0 + b &* ldOut }
-        var j = s.j0
-        while j < s.columns.upperBound {
-            let n = s.columns.upperBound &- j
-            // forward: c = f c_prev + i g; h = o tanh(c)
+        // forward: c = f c_prev + i g; h = o tanh(c)
+        @inline(__always)
+        func unit(_ j: Int, _ n: Int) {
             var dhv = load8(dhb + j, n)
             if let dob { dhv += load8(dob + j, n) }
             let i = load8(g + j, n), f = load8(g + (H &+ j), n)
@@ -247,8 +223,14 @@ public func lstmBackwardStep(_ s: RecurrentStep, gates: UnsafePointer<Float>, ld
             store8(dg + (3 &* H &+ j), dhv * tc * o * (one - o), n)
             store8(dcb + j, dcv * f, n)
             store8(dhb + j, SIMD8(), n)
+        }
+        var j = s.j0
+        let end = s.columns.upperBound
+        while j &+ 8 <= end {
+            unit(j, 8)
             j &+= 8
         }
+        if j < end { unit(j, end &- j) }
     }
 }
 

@@ -51,7 +51,7 @@ extension Tensor {
 /// gets enough work to pay for the dispatch.
 private func directWorkers(macs: Int, parts: Int) -> Int {
     guard macs >= 1 << 18 else { return 1 }
-    return max(1, min(Int(openblas_get_num_threads()), parts, 16))
+    return max(1, min(EngineThreads.count, parts, 16))
 }
 
 /// Raw pointers handed to team workers (each writes only its own images or tiles).

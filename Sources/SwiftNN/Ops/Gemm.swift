@@ -1,13 +1,84 @@
-// Row-major sgemm on contiguous matrices: the shorthand conv2d and linear use. Transposes are
-// BLAS flags, never copies.
+// Row-major sgemm for the whole engine, and the engine's thread count. BLAS runs single-threaded;
+// products big enough to share are split between the StepTeam's workers, the same threads that
+// run the recurrent step loops, so no second pool spins or yields beside them.
 import CBLAS
+import SwiftNNKernels
+
+/// The engine's thread budget (snn_set_num_threads). It starts as OpenBLAS's own default (the
+/// core count or OPENBLAS_NUM_THREADS), after which OpenBLAS is kept at one thread: its idle
+/// threads spin and yield for tens of milliseconds after every parallel call, which cost a
+/// char-RNN training step 14% of its time in the scheduler while the step team worked.
+public enum EngineThreads {
+    private static let initial: Int = {
+        let n = max(1, Int(openblas_get_num_threads()))
+        openblas_set_num_threads(1)
+        return n
+    }()
+    nonisolated(unsafe) private static var chosen: Int? = nil
+
+    /// Threads the engine may use (1...1024).
+    public static var count: Int {
+        get { chosen ?? initial }
+        set {
+            _ = initial  // OpenBLAS goes single-threaded before any product runs
+            chosen = max(1, min(newValue, 1024))
+        }
+    }
+}
 
 /// Row-major C [m, n] = op(A) @ op(B) + beta * C with A [m, k] (or [k, m] if transA) and B [k, n]
 /// (or [n, k] if transB), all contiguous. Sizes were checked against BLAS's limits by the plan.
 @inline(__always)
 func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
            _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float, _ c: UnsafeMutablePointer<Float>) {
+    sgemm(transA, transB, m, n, k, a, lda: transA ? m : k, b, ldb: transB ? k : n, beta: beta, c, ldc: n)
+}
+
+/// The general form: leading dimensions given. Splits C between workers by rows (or, when it
+/// has fewer rows than columns, by columns) in blocks of 16, so each part is an ordinary BLAS
+/// call on a sub-matrix; every element is computed by the same k-loop as without the split.
+func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+           _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+           beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let workers = gemmWorkers(m: m, n: n, k: k)
+    guard workers > 1 else {
+        blasGemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    let byRows = m >= n
+    let blocks = ((byRows ? m : n) + 15) / 16
+    let p = GemmOperands(a: a, b: b, c: c)
+    StepTeam.shared.run(workers: workers) { ctx in
+        let whole = byRows ? m : n
+        let lo = min(whole, blocks * ctx.worker / ctx.workers * 16), hi = min(whole, blocks * (ctx.worker + 1) / ctx.workers * 16)
+        guard hi > lo else { return }
+        if byRows {
+            // rows lo..<hi of C: A's rows (or columns, if transposed) from lo
+            blasGemm(transA, transB, hi - lo, n, k, p.a + (transA ? lo : lo * lda), lda, p.b, ldb, beta, p.c + lo * ldc, ldc)
+        } else {
+            blasGemm(transA, transB, m, hi - lo, k, p.a, lda, p.b + (transB ? lo * ldb : lo), ldb, beta, p.c + lo, ldc)
+        }
+    }
+}
+
+/// Workers for an m x n x k product: one per engine thread, if each gets at least about 2M
+/// multiply-adds (below that the dispatch and the split's smaller BLAS blocks cost more than
+/// the second core gives) and at least one block of 16 rows or columns.
+private func gemmWorkers(m: Int, n: Int, k: Int) -> Int {
+    let threads = EngineThreads.count
+    guard threads > 1 else { return 1 }
+    let macs = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
+    let work = macs.overflow ? Int.max : macs.partialValue
+    return max(1, min(threads, work / (1 << 21), (max(m, n) + 15) / 16, 16))
+}
+
+private struct GemmOperands: @unchecked Sendable {
+    let a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+}
+
+@inline(__always)
+private func blasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                      _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
-                beta, c, Int32(n))
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

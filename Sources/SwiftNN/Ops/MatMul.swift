@@ -24,14 +24,12 @@ func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: Str
     if k == 0 { out.floats.initialize(repeating: 0, count: out.count); return out }
     let batches = batch.reduce(1, *)
     let sa = batchStrides(batchA, batch, ra * ca), sb = batchStrides(batchB, batch, rb * cb)
-    let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
     // One big GEMM when b is shared by every batch and a is untransposed: rows stack. Only
     // while the stacked row count fits BLAS's 32 bits (Int32() would trap: a [65536, 32769, 1]
     // @ [1, 1] product is 8 GB, possible on a big machine); otherwise one GEMM per batch.
     if batches > 1 && !transA && batches * n <= limit && sb.allSatisfy({ $0 == 0 })
         && sa == contiguousStrides(batch).map({ $0 * ra * ca }) {
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(batches * n), Int32(m), Int32(k), 1,
-                    a.floats, Int32(ca), b.floats, Int32(cb), 0, out.floats, Int32(m))
+        sgemm(transA, transB, batches * n, m, k, a.floats, lda: ca, b.floats, ldb: cb, beta: 0, out.floats, ldc: m)
         return out
     }
     var ia = [Int](repeating: 0, count: batch.count)
@@ -43,9 +41,8 @@ func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: Str
             offA += ia[d] * sa[d]
             offB += ia[d] * sb[d]
         }
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(n), Int32(m), Int32(k), 1,
-                    a.floats + offA, Int32(ca), b.floats + offB, Int32(cb), 0,
-                    out.floats + bi * n * m, Int32(m))
+        sgemm(transA, transB, n, m, k, a.floats + offA, lda: ca, b.floats + offB, ldb: cb, beta: 0,
+              out.floats + bi * n * m, ldc: m)
     }
     return out
 }

@@ -66,7 +66,7 @@ extension RecurrentGeometry {
     var workersWanted: Int {
         let macs = batch * gates * hidden
         guard macs >= 1 << 18 else { return 1 }
-        let budget = recurrentWorkerLimit ?? Int(openblas_get_num_threads())
+        let budget = recurrentWorkerLimit ?? EngineThreads.count
         return max(1, min(budget, panelsPerGate, 16))
     }
 
@@ -124,14 +124,16 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
         return t
     }
 
-    // Without a backward pass (and but for the GRU, whose r multiplies only h's part), each step
-    // computes its own x_t W_ih^T: the [T*B, G*H] projection of all steps, tens of MB that
-    // every step would read back from memory, is then never made.
-    let fused = !saving && geo.mode != .gru
+    // The LSTM (and, without a backward pass, the RNN) computes each step's x_t W_ih^T with its
+    // h W_hh^T into a small buffer: a [T*B, G*H] projection of all steps made first, tens of MB,
+    // would be read back from memory at every step, cache-cold. Training then only writes the
+    // activations there, for the backward pass. The GRU keeps the projection (r multiplies
+    // only h's part of the n gate).
+    let fused = lstm || (!saving && geo.mode != .gru)
     let panelsPerBlock = packedPanelsCount(k: H, n: geo.panelsPerGate * 16)
     var saved: [SavedStep] = []  // per direction, for the backward pass
     for (d, w) in weights.enumerated() {
-        let P = try Tensor(empty: [fused ? 0 : R, GH], dtype: .float32, zeroed: false, fn)
+        let P = try Tensor(empty: [fused && !saving ? 0 : R, GH], dtype: .float32, zeroed: false, fn)
         let biasIH = try Tensor.zeros([GH]), biasHH = try Tensor.zeros([GH])
         if let b = w.bih { biasIH.floats.update(from: b.floats, count: GH) }
         if let b = w.bhh { biasHH.floats.update(from: b.floats, count: GH) }
@@ -148,7 +150,7 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
             prevC: saving && lstm ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
             newC: saving && lstm ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
             hn: saving && geo.mode == .gru ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
-            hh: fused || geo.mode == .gru || lstm ? try Tensor(empty: [B, GH], dtype: .float32, zeroed: false, fn) : nil,
+            hh: fused || geo.mode == .gru ? try Tensor(empty: [B, GH], dtype: .float32, zeroed: false, fn) : nil,
             fused: fused,
             panels: try Tensor(empty: [geo.mode.gateCount * panelsPerBlock], dtype: .float32, zeroed: false, fn),
             inputPanels: try Tensor(empty: [fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
@@ -172,15 +174,15 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
 
 /// One direction's working memory for the forward step loop.
 private struct ForwardBuffers: @unchecked Sendable {
-    let gates: Tensor     // [R, G*H]: x W_ih^T, then h W_hh^T added, then activations
+    let gates: Tensor     // [R, G*H]: x W_ih^T, then activations (fused: activations; empty without grad)
     let bias: Tensor      // [G*H]: b_ih + b_hh (GRU: b_ih)
     let biasHH: Tensor    // [G*H]: b_hh (GRU)
     let xh: Tensor?       // training: [R, I + H + 2] operand of the weight gradients
     let prevC: Tensor?    // training, LSTM: [R, H] c before each step
     let newC: Tensor?     // training, LSTM: [R, H] c after each step
     let hn: Tensor?       // training, GRU: [R, H] hh_n + b_hn
-    let hh: Tensor?       // GRU, LSTM: [B, G*H] h W_hh^T of the current step (fused: plus x_t W_ih^T)
-    let fused: Bool       // x_t W_ih^T per step into hh; `gates` is empty
+    let hh: Tensor?       // [B, G*H] h W_hh^T of the current step (fused: plus x_t W_ih^T); GRU or fused
+    let fused: Bool       // x_t W_ih^T per step into hh; `gates` receives only activations (training)
     let panels: Tensor    // W_hh^T packed per gate block (PackedGemm)
     let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`)
     let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered)
@@ -253,10 +255,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                         gemmPacked(m: B, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
                                    c: gRow + g * H + j0, ldc: GH, accumulate: false)
                         gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH, accumulate: true)
-                    } else if let hh = f.hh {
-                        // GRU keeps h W_hh^T apart because r multiplies its n block; LSTM because
-                        // adding into the [T*B, G*H] projection would read and write that large
-                        // (cache-cold) buffer at every step, where hh stays in cache.
+                    } else if let hh = f.hh {  // GRU: r multiplies h W_hh^T's n block
                         gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh.floats + g * H + j0, ldc: GH, accumulate: false)
                     } else {
                         gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: ldG, accumulate: true)
@@ -264,8 +263,9 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                 }
                 switch geo.mode {
                 case .lstm:
-                    lstmForwardStep(step, gates: gRow, ldGates: ldG, hh: f.fused ? nil : f.hh?.floats, ldHH: GH,
-                                    keepActivations: f.xh != nil, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p,
+                    let training = f.xh != nil
+                    lstmForwardStep(step, pre: gRow, ldPre: ldG, act: training ? f.gates.floats + row * GH : gRow,
+                                    ldAct: training ? bS * GH : ldG, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p,
                                     out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W,
                                     prevC: f.prevC.map { $0.floats + sv }, newC: f.newC.map { $0.floats + sv }, ldSaved: ldS)
                 case .gru:
@@ -442,7 +442,7 @@ private func weightGradients(_ geo: RecurrentGeometry, _ w: DirectionWeights, dG
 /// C[m, n] = A^T B for row-major A [k, m] (ld lda), B [k, n] (ld ldb), C (ld ldc).
 private func gemmTransposedA(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
                              _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    sgemm(true, false, m, n, k, a, lda: lda, b, ldb: ldb, beta: 0, c, ldc: ldc)
 }
 
 /// A view of `count(shape)` elements of `packed` from `offset`, whose gradient flows back into

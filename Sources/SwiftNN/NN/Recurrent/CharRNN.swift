@@ -260,7 +260,7 @@ public final class CharRNN: Module {
         // Two workers (when OpenBLAS may use two threads and the model is big enough) split
         // each step's hidden units and the head's rows, meeting at barriers; worker 0 draws.
         // Every product row and gate is computed exactly as by one worker: same text.
-        let workers = hiddenSize >= 128 ? min(2, recurrentWorkerLimit ?? Int(openblas_get_num_threads())) : 1
+        let workers = hiddenSize >= 128 ? min(2, recurrentWorkerLimit ?? EngineThreads.count) : 1
         let drawn = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
         defer { drawn.deallocate() }
         nonisolated(unsafe) let shared = (sampler, uniforms, drawn, generator)
@@ -310,7 +310,7 @@ final class FusedSampler {
         }
         let emb = m.embed.weight, w0 = w[0]
         table = .allocate(capacity: V * G)
-        sgemmRowMajor(false, true, V, G, E, emb.floats, w0.floats, beta: 0, table)
+        sgemm(false, true, V, G, E, emb.floats, w0.floats, beta: 0, table)
         let b0i = w[2], b0h = w[3]
         for v in 0..<V { for j in 0..<G { table[v * G + j] += b0i.floats[j] + b0h.floats[j] } }
         for l in 0..<L {
@@ -364,7 +364,7 @@ final class FusedSampler {
             b = l == 0 ? UnsafePointer(zeroBias) : UnsafePointer(bias[l - 1])
             ctx?.barrier()  // every worker has read all of h before any overwrites its part
             if n > 0 {
-                lstmForwardStep(s, gates: gates, ldGates: G, bias: b, hPrev: hl, hNext: hNext, c: cl, out: hl, ldOut: H,
+                lstmForwardStep(s, pre: gates, ldPre: G, act: gates, ldAct: G, bias: b, hPrev: hl, hNext: hNext, c: cl, out: hl, ldOut: H,
                                 savedH: nil, ldSavedH: H, prevC: nil, newC: nil, ldSaved: H)
             }
             ctx?.barrier()  // this layer's h is complete
@@ -399,10 +399,4 @@ final class FusedSampler {
         }
         return pick
     }
-}
-
-private func sgemmRowMajor(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                           _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float, _ c: UnsafeMutablePointer<Float>) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(transA ? m : k), b, Int32(transB ? k : n), beta, c, Int32(n))
 }
