@@ -99,10 +99,15 @@ const char *snn_last_error(void);
  * to check that every handle was freed. */
 snn_status snn_live_handles(int64_t *out_count);
 
-/* Sets the number of threads OpenBLAS uses (n >= 1). Affects the whole process. */
+/* Sets the number of threads the engine uses (1 <= n <= 1024; at most 16 work at once). The
+ * engine keeps one pool: its own workers split recurrent steps and large matrix products, and
+ * OpenBLAS is set to one thread when the engine first runs, since its idle threads would spin
+ * beside the engine's. (A host calling OpenBLAS itself in the same process can raise its count
+ * again with openblas_set_num_threads.) The default is OpenBLAS's own: OPENBLAS_NUM_THREADS
+ * if set, else the number of cores. */
 snn_status snn_set_num_threads(int32_t n);
 
-/* The number of threads OpenBLAS uses. */
+/* The number of threads the engine uses. */
 snn_status snn_get_num_threads(int32_t *out_n);
 
 #include "swiftnn/tensor.h"

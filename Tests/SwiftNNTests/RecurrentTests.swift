@@ -22,7 +22,10 @@ private struct Case {
     var mode: RecurrentMode { [.tanh: .rnnTanh, .relu: .rnnRelu, .lstm: .lstm, .gru: .gru][cell] ?? .lstm }
     // Big enough for two workers (B * G*H * H >= 2^18), H not a multiple of 16, odd B.
     let T = 5, I = 19, H = 72, L = 2, D = 2
-    var B: Int { cell == .lstm || cell == .gru ? 21 : 51 }
+    // LSTM and GRU: 21 rows, which two workers split by hidden unit; the RNNs: 51, which they
+    // split by batch row (see splitsBatch); `batch` overrides.
+    var batch: Int? = nil
+    var B: Int { batch ?? (cell == .lstm || cell == .gru ? 21 : 51) }
     let batchFirst = true
     var lengths: [Int] { (0..<B).map { 1 + ($0 * 7 + 4) % T } }
 
@@ -74,11 +77,15 @@ func layersSplitOverWorkersMatchTheDoubleReference(cell: ReferenceRNN.Cell) thro
     }
 }
 
-@Test(arguments: cells)
-func resultsAreTheSameBitsWithOneWorkerOrSeveral(cell: ReferenceRNN.Cell) throws {
-    let c = Case(cell: cell)
+/// Two workers split the hidden units (batch 21) or the batch rows (batch 27, split 13 + 14);
+/// either way every output and gradient has the bits one worker gives.
+@Test(arguments: cells, [21, 27])
+func resultsAreTheSameBitsWithOneWorkerOrSeveral(cell: ReferenceRNN.Cell, batch: Int) throws {
+    let c = Case(cell: cell, batch: batch)
     let geo = RecurrentGeometry(mode: c.mode, steps: c.T, batch: c.B, inputSize: c.I, hidden: c.H, directions: c.D, batchFirst: true)
     #expect(geo.workersWanted >= 1 && geo.columns(worker: 0, of: 2) == 0..<32 && geo.columns(worker: 1, of: 2) == 32..<72)
+    #expect(geo.splitsBatch(workers: 2) == (batch >= 24))
+    if batch >= 24 { #expect(geo.batchRows(worker: 0, of: 2) == 0..<13 && geo.batchRows(worker: 1, of: 2) == 13..<27) }
     func runOnce(limit: Int) throws -> [[Float]] {
         recurrentWorkerLimit = limit
         defer { recurrentWorkerLimit = nil }

@@ -24,15 +24,27 @@ final class Storage: @unchecked Sendable {
         guard byteCount >= 0, byteCount <= Storage.physicalBytes else {
             throw SNNError(.outOfMemory, "\(fn): cannot allocate \(byteCount) bytes: the machine has \(Storage.physicalBytes) bytes of memory")
         }
-        var p: UnsafeMutableRawPointer? = nil
-        let rc = posix_memalign(&p, 64, max(byteCount, 64))
-        guard rc == 0, let ptr = p else {
-            throw SNNError(.outOfMemory, "\(fn): cannot allocate \(byteCount) bytes (posix_memalign failed with \(rc))")
+        let cached = byteCount >= BufferCache.minimumBytes
+        let blockBytes = cached ? BufferCache.roundedSize(byteCount) : max(byteCount, 64)
+        if cached, let ptr = BufferCache.shared.take(blockBytes) {
+            raw = ptr
+        } else {
+            var p: UnsafeMutableRawPointer? = nil
+            let rc = posix_memalign(&p, 64, blockBytes)
+            guard rc == 0, let ptr = p else {
+                throw SNNError(.outOfMemory, "\(fn): cannot allocate \(byteCount) bytes (posix_memalign failed with \(rc))")
+            }
+            raw = ptr
         }
-        if zeroed { memset(ptr, 0, max(byteCount, 64)) }
-        raw = ptr
+        if zeroed { memset(raw, 0, blockBytes) }
         self.byteCount = byteCount
+        self.blockBytes = blockBytes
     }
 
-    deinit { free(raw) }
+    /// Bytes of the block behind `raw` (at least byteCount; page-rounded for cached sizes).
+    private let blockBytes: Int
+
+    deinit {
+        if blockBytes >= BufferCache.minimumBytes { BufferCache.shared.give(raw, blockBytes) } else { free(raw) }
+    }
 }

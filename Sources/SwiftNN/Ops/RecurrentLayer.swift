@@ -75,6 +75,15 @@ extension RecurrentGeometry {
         let p = panelsPerGate
         return min(hidden, (p * w / workers) * 16)..<min(hidden, (p * (w + 1) / workers) * 16)
     }
+
+    /// Whether `workers` split the batch rather than the hidden units: each then runs every step
+    /// of its own sequences (which never read each other's state) with no barrier per step,
+    /// where splitting the units needs one per step to share h. Each worker reads all of W_hh
+    /// per step instead of its share, which pays while it has at least 12 rows to reuse it on.
+    func splitsBatch(workers: Int) -> Bool { workers > 1 && batch >= 12 * workers }
+
+    /// The batch rows worker `w` of `workers` owns when splitting the batch.
+    func batchRows(worker w: Int, of workers: Int) -> Range<Int> { (batch * w / workers)..<(batch * (w + 1) / workers) }
 }
 
 /// Caps the workers of every recurrent layer (tests compare 1 with several: results must not
@@ -210,13 +219,19 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     let inputPanelFloats = packedPanelsCount(k: I, n: geo.panelsPerGate * 16)  // per gate block (fused)
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         let (w, nw) = (ctx.worker, ctx.workers)
-        let cols = geo.columns(worker: w, of: nw)
-        let j0 = cols.lowerBound, n = cols.count
+        // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb;
+        // splitting the units, its columns of every row. Either way it packs the weight panels
+        // of `share` (its columns), which, splitting the batch, every worker then reads.
+        let byBatch = geo.splitsBatch(workers: nw)
+        let share = geo.columns(worker: w, of: nw)
+        let cols = byBatch ? 0..<H : share
+        let batchRows = byBatch ? geo.batchRows(worker: w, of: nw) : 0..<B
+        let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
+        let p0 = share.lowerBound, pn = share.count
         if f.fused {
-            // Each worker packs its own columns of W_ih^T per gate block, as of W_hh^T below.
-            for g in 0..<G where n > 0 {
-                packPanels(f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16, UnsafePointer(wih.floats),
-                           ldw: I, transposed: true, k: I, c0: g * H + j0, n: n)
+            for g in 0..<G where pn > 0 {
+                packPanels(f.inputPanels.floats + g * inputPanelFloats + (p0 / 16) * I * 16, UnsafePointer(wih.floats),
+                           ldw: I, transposed: true, k: I, c0: g * H + p0, n: pn)
             }
         } else {
             let p0 = inputPanels * w / nw, p1 = inputPanels * (w + 1) / nw
@@ -232,19 +247,20 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
             }
         }
         let wp = UnsafePointer(whh.floats)
-        for g in 0..<G where n > 0 {
-            packPanels(f.panels.floats + g * panelFloats + (j0 / 16) * H * 16, wp, ldw: H, transposed: true,
-                       k: H, c0: g * H + j0, n: n)
+        for g in 0..<G where pn > 0 {
+            packPanels(f.panels.floats + g * panelFloats + (p0 / 16) * H * 16, wp, ldw: H, transposed: true,
+                       k: H, c0: g * H + p0, n: pn)
         }
-        ctx.barrier()  // every row of x W_ih^T is in place
+        ctx.barrier()  // every panel and row of x W_ih^T is in place
         for s in 0..<T {
             let t = d == 0 ? s : T - 1 - s
-            let row = t * tS
-            let hPrev = s % 2 == 0 ? firstS.p : secondS.p, hNext = s % 2 == 0 ? secondS.p : firstS.p
-            if n > 0 {
+            let row = t * tS + b0 * bS  // the first of this worker's rows of step t
+            let hPrev = (s % 2 == 0 ? firstS.p : secondS.p) + b0 * H, hNext = (s % 2 == 0 ? secondS.p : firstS.p) + b0 * H
+            if n > 0 && nb > 0 {
                 // fused: the step's pre-activations are all in hh (row b of x_t at x + (row + b bS) I)
-                let gRow = f.fused ? (f.hh ?? f.gates).floats : f.gates.floats + row * GH, ldG = f.fused ? GH : bS * GH
-                let step = RecurrentStep(batch: B, hidden: H, columns: cols, lengths: lengthsPtr, t: t)
+                let hhRows = f.hh.map { $0.floats + b0 * GH }
+                let gRow = f.fused ? hhRows ?? f.gates.floats : f.gates.floats + row * GH, ldG = f.fused ? GH : bS * GH
+                let step = RecurrentStep(batch: nb, hidden: H, columns: cols, lengths: lengthsPtr.map { $0 + b0 }, t: t)
                 let o = out.p + row * D * H + d * H, ldO = bS * D * H
                 let savedH = f.xh.map { $0.floats + row * W + I + 1 }
                 let sv = row * H, ldS = bS * H
@@ -252,25 +268,25 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                     let panels = f.panels.floats + g * panelFloats + (j0 / 16) * H * 16
                     if f.fused {
                         let xPanels = f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16
-                        gemmPacked(m: B, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
+                        gemmPacked(m: nb, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
                                    c: gRow + g * H + j0, ldc: GH, accumulate: false)
-                        gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH, accumulate: true)
-                    } else if let hh = f.hh {  // GRU: r multiplies h W_hh^T's n block
-                        gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh.floats + g * H + j0, ldc: GH, accumulate: false)
+                        gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH, accumulate: true)
+                    } else if let hh = hhRows {  // GRU: r multiplies h W_hh^T's n block
+                        gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh + g * H + j0, ldc: GH, accumulate: false)
                     } else {
-                        gemmPacked(m: B, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: ldG, accumulate: true)
+                        gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: ldG, accumulate: true)
                     }
                 }
                 switch geo.mode {
                 case .lstm:
                     let training = f.xh != nil
                     lstmForwardStep(step, pre: gRow, ldPre: ldG, act: training ? f.gates.floats + row * GH : gRow,
-                                    ldAct: training ? bS * GH : ldG, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p,
+                                    ldAct: training ? bS * GH : ldG, bias: f.bias.floats, hPrev: hPrev, hNext: hNext, c: c.p + b0 * H,
                                     out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W,
                                     prevC: f.prevC.map { $0.floats + sv }, newC: f.newC.map { $0.floats + sv }, ldSaved: ldS)
                 case .gru:
-                    if let hh = f.hh {
-                        gruForwardStep(step, gates: gRow, ldGates: ldG, hh: hh.floats, biasIH: f.bias.floats, biasHH: f.biasHH.floats,
+                    if let hh = hhRows {
+                        gruForwardStep(step, gates: gRow, ldGates: ldG, hh: hh, biasIH: f.bias.floats, biasHH: f.biasHH.floats,
                                        hPrev: hPrev, hNext: hNext, out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W,
                                        hn: f.hn.map { $0.floats + sv }, ldSaved: ldS)
                     }
@@ -279,7 +295,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                                    hPrev: hPrev, hNext: hNext, out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W)
                 }
             }
-            ctx.barrier()
+            if !byBatch { ctx.barrier() }  // h complete for every worker's next step
         }
     }
 }
@@ -375,40 +391,49 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, whh: Tensor
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
-        let cols = geo.columns(worker: ctx.worker, of: ctx.workers)
-        let j0 = cols.lowerBound, n = cols.count
+        // As in the forward pass: split the batch (no barrier per step) or the hidden units.
+        let byBatch = geo.splitsBatch(workers: ctx.workers)
+        let share = geo.columns(worker: ctx.worker, of: ctx.workers)
+        let cols = byBatch ? 0..<H : share
+        let batchRows = byBatch ? geo.batchRows(worker: ctx.worker, of: ctx.workers) : 0..<B
+        let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
+        if share.count > 0 {
+            packPanels(bb.panels.floats + (share.lowerBound / 16) * GH * 16, UnsafePointer(whh.floats), ldw: H, transposed: false,
+                       k: GH, c0: share.lowerBound, n: share.count)
+        }
+        if byBatch { ctx.barrier() }  // every panel packed
         let panels = bb.panels.floats + (j0 / 16) * GH * 16
-        if n > 0 { packPanels(panels, UnsafePointer(whh.floats), ldw: H, transposed: false, k: GH, c0: j0, n: n) }
         let dGh = bb.dGh ?? bb.dG
+        let dh = bb.dh.floats + b0 * H, dc = bb.dc.floats + b0 * H
         for s in 0..<T {
             let t = d == 0 ? T - 1 - s : s
-            let row = t * tS
+            let row = t * tS + b0 * bS  // the first of this worker's rows of step t
             let g = sv.gates.floats + row * GH, ldG = bS * GH
-            if n > 0 {
-                let step = RecurrentStep(batch: B, hidden: H, columns: cols, lengths: lengthsPtr, t: t)
+            if n > 0 && nb > 0 {
+                let step = RecurrentStep(batch: nb, hidden: H, columns: cols, lengths: lengthsPtr.map { $0 + b0 }, t: t)
                 let o = dOut.p + row * D * H + d * H, ldO = bS * D * H
                 let so = row * H, ldS = bS * H
                 switch geo.mode {
                 case .lstm:
                     if let prevC = sv.prevC, let newC = sv.newC {
                         lstmBackwardStep(step, gates: g, ldGates: ldG, prevC: prevC.floats + so, newC: newC.floats + so, ldSaved: ldS,
-                                         dOut: o, ldOut: ldO, dh: bb.dh.floats, dc: bb.dc.floats, dGates: bb.dG.floats + row * GH, ldDGates: ldG)
+                                         dOut: o, ldOut: ldO, dh: dh, dc: dc, dGates: bb.dG.floats + row * GH, ldDGates: ldG)
                     }
                 case .gru:
                     if let hn = sv.hn {
                         gruBackwardStep(step, gates: g, ldGates: ldG, hn: hn.floats + so, ldSaved: ldS,
-                                        prevH: sv.xh.floats + row * W + I + 1, ldPrevH: bS * W, dOut: o, ldOut: ldO, dh: bb.dh.floats,
+                                        prevH: sv.xh.floats + row * W + I + 1, ldPrevH: bS * W, dOut: o, ldOut: ldO, dh: dh,
                                         dGx: bb.dG.floats + row * GH, dGh: dGh.floats + row * GH, ldDGates: ldG)
                     }
                 case .rnnTanh, .rnnRelu:
-                    rnnBackwardStep(step, act: g, ldAct: ldG, relu: geo.mode == .rnnRelu, dOut: o, ldOut: ldO, dh: bb.dh.floats,
+                    rnnBackwardStep(step, act: g, ldAct: ldG, relu: geo.mode == .rnnRelu, dOut: o, ldOut: ldO, dh: dh,
                                     dGates: bb.dG.floats + row * GH, ldDGates: ldG)
                 }
             }
-            ctx.barrier()  // dG_t complete
-            // dh_prev[:, own columns] += dGh_t W_hh[:, own columns]
-            if n > 0 {
-                gemmPacked(m: B, n: n, k: GH, a: dGh.floats + row * GH, lda: ldG, packed: panels, c: bb.dh.floats + j0, ldc: H, accumulate: true)
+            if !byBatch { ctx.barrier() }  // dG_t complete
+            // dh_prev[own rows, own columns] += dGh_t[own rows] W_hh[:, own columns]
+            if n > 0 && nb > 0 {
+                gemmPacked(m: nb, n: n, k: GH, a: dGh.floats + row * GH, lda: ldG, packed: panels, c: dh + j0, ldc: H, accumulate: true)
             }
         }
     }

@@ -32,7 +32,7 @@ __version__ = _lib.snn_version().decode()
 
 
 def set_num_threads(n):
-    """Threads OpenBLAS uses (process-wide)."""
+    """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
     from ._lib import check
     check(_lib.snn_set_num_threads(int(n)))
 
