@@ -100,11 +100,13 @@ const char *snn_last_error(void);
 snn_status snn_live_handles(int64_t *out_count);
 
 /* Sets the number of threads the engine uses (1 <= n <= 1024; at most 16 work at once). The
- * engine keeps one pool: its own workers split recurrent steps and large matrix products, and
- * OpenBLAS is set to one thread when the engine first runs, since its idle threads would spin
- * beside the engine's. (A host calling OpenBLAS itself in the same process can raise its count
- * again with openblas_set_num_threads.) The default is OpenBLAS's own: OPENBLAS_NUM_THREADS
- * if set, else the number of cores. */
+ * default is OpenBLAS's own: OPENBLAS_NUM_THREADS if set, else the number of cores. Matrix
+ * products use OpenBLAS's threads until a recurrent layer (or the char-RNN sampler) first runs
+ * on several workers; from then on the process keeps one pool: OpenBLAS is set to one thread
+ * and the engine's workers split the products too, since OpenBLAS's idle threads would spin
+ * beside them; products then have the same bits for any number of threads, which OpenBLAS's
+ * own threading does not promise. (A host calling OpenBLAS itself can raise its count again
+ * with openblas_set_num_threads.) */
 snn_status snn_set_num_threads(int32_t n);
 
 /* The number of threads the engine uses. */

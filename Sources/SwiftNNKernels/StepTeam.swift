@@ -34,9 +34,19 @@ public final class StepTeam: @unchecked Sendable {
     private var jobWorkers = 0
     private var jobNumber = 0
     private let remaining = Atomic<Int>(0)
-    /// jobNumber, readable without the lock: idle helpers spin on it for a while before
+    /// jobNumber, readable without the lock: idle helpers spin on it for `idleSpins` before
     /// sleeping, so back-to-back runs (a network's layers) do not each pay a futex wake-up.
     private let posted = Atomic<Int>(0)
+    private let idleSpinLimit = Atomic<Int>(0)
+
+    /// Spins (about 1 ns each) an idle helper waits for the next job before sleeping on the
+    /// condition variable, whose wake-up costs tens of microseconds on a virtual machine. 0 (the
+    /// default) while another pool (OpenBLAS's) may need the cores between runs; the engine
+    /// raises it when the team also runs its matrix products.
+    public var idleSpins: Int {
+        get { idleSpinLimit.load(ordering: .relaxed) }
+        set { idleSpinLimit.store(max(0, newValue), ordering: .relaxed) }
+    }
     private let arrived = Atomic<Int>(0)
     private let generation = Atomic<Int>(0)
 
@@ -125,10 +135,9 @@ public final class StepTeam: @unchecked Sendable {
     private func helperLoop(index: Int) {
         var seen = 0
         while true {
-            // Spin for about 100-200 us for the next job before sleeping on the condition
-            // variable (waking from it costs tens of microseconds on a virtual machine).
             var spins = 0
-            while posted.load(ordering: .acquiring) == seen && spins < 200_000 { spins &+= 1 }
+            let limit = idleSpins
+            while spins < limit && posted.load(ordering: .acquiring) == seen { spins &+= 1 }
             pthread_mutex_lock(wakeLock)
             while jobNumber == seen || job == nil || index >= jobWorkers {
                 if jobNumber != seen && (job == nil || index >= jobWorkers) { seen = jobNumber }

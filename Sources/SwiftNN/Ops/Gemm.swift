@@ -1,28 +1,44 @@
-// Row-major sgemm for the whole engine, and the engine's thread count. BLAS runs single-threaded;
-// products big enough to share are split between the StepTeam's workers, the same threads that
-// run the recurrent step loops, so no second pool spins or yields beside them.
+// Row-major sgemm for the whole engine, and the engine's thread count. Until a recurrent layer's
+// step team first runs, products use OpenBLAS's own threads; from then on BLAS runs
+// single-threaded and products big enough to share are split between the step team's workers,
+// so that one pool serves both and no second pool spins or yields beside it.
 import CBLAS
+import Synchronization
 import SwiftNNKernels
 
-/// The engine's thread budget (snn_set_num_threads). It starts as OpenBLAS's own default (the
-/// core count or OPENBLAS_NUM_THREADS), after which OpenBLAS is kept at one thread: its idle
-/// threads spin and yield for tens of milliseconds after every parallel call, which cost a
-/// char-RNN training step 14% of its time in the scheduler while the step team worked.
+/// The engine's thread budget (snn_set_num_threads), and which pool runs the products. It
+/// starts as OpenBLAS's own default (the core count or OPENBLAS_NUM_THREADS).
 public enum EngineThreads {
-    private static let initial: Int = {
-        let n = max(1, Int(openblas_get_num_threads()))
-        openblas_set_num_threads(1)
-        return n
-    }()
+    private static let initial: Int = max(1, Int(openblas_get_num_threads()))
     nonisolated(unsafe) private static var chosen: Int? = nil
+    private static let onePool = Atomic<Bool>(false)
 
     /// Threads the engine may use (1...1024).
     public static var count: Int {
         get { chosen ?? initial }
         set {
-            _ = initial  // OpenBLAS goes single-threaded before any product runs
-            chosen = max(1, min(newValue, 1024))
+            let n = max(1, min(newValue, 1024))
+            chosen = n
+            if !sharesOnePool { openblas_set_num_threads(Int32(n)) }
         }
+    }
+
+    /// Whether products run on the step team (BLAS single-threaded).
+    public static var sharesOnePool: Bool { onePool.load(ordering: .acquiring) }
+
+    /// Called before a multi-worker recurrent loop: from now on the engine keeps one pool.
+    /// OpenBLAS's idle threads spin and yield for tens of milliseconds after each parallel
+    /// call; beside the step team that cost a 2-thread char-RNN training step 14% of its time
+    /// in the scheduler. Products of convolutional and dense nets, which never start the step
+    /// team's recurrent loops, keep OpenBLAS's threads (faster for their smaller products).
+    public static func shareOnePool() {
+        guard !sharesOnePool else { return }
+        _ = count  // the budget is read from OpenBLAS before it is set to one thread
+        openblas_set_num_threads(1)
+        // Products are team runs now, often back to back: helpers wait about 100-200 us
+        // for the next before sleeping (without it LeNet-5 inference lost 40%).
+        StepTeam.shared.idleSpins = 200_000
+        onePool.store(true, ordering: .releasing)
     }
 }
 
@@ -61,12 +77,13 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
     }
 }
 
-/// Workers for an m x n x k product: one per engine thread, if each gets at least about 2M
+/// Workers for an m x n x k product (1: one BLAS call, multi-threaded by OpenBLAS itself until
+/// the engine shares one pool): one per engine thread, if each gets at least about 2M
 /// multiply-adds (below that the dispatch and the split's smaller BLAS blocks cost more than
 /// the second core gives) and at least one block of 16 rows or columns.
 private func gemmWorkers(m: Int, n: Int, k: Int) -> Int {
     let threads = EngineThreads.count
-    guard threads > 1 else { return 1 }
+    guard threads > 1, EngineThreads.sharesOnePool else { return 1 }
     let macs = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
     let work = macs.overflow ? Int.max : macs.partialValue
     return max(1, min(threads, work / (1 << 21), (max(m, n) + 15) / 16, 16))

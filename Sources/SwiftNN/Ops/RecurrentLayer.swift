@@ -217,6 +217,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
     let R = geo.rows, inputPanels = (GH + 15) / 16
     let inputPanelFloats = packedPanelsCount(k: I, n: geo.panelsPerGate * 16)  // per gate block (fused)
+    if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         let (w, nw) = (ctx.worker, ctx.workers)
         // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb;
@@ -390,6 +391,7 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, whh: Tensor
     let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
+    if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         // As in the forward pass: split the batch (no barrier per step) or the hidden units.
         let byBatch = geo.splitsBatch(workers: ctx.workers)

@@ -264,6 +264,7 @@ public final class CharRNN: Module {
         let drawn = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
         defer { drawn.deallocate() }
         nonisolated(unsafe) let shared = (sampler, uniforms, drawn, generator)
+        if workers > 1 { EngineThreads.shareOnePool() }
         StepTeam.shared.run(workers: workers) { ctx in
             let (sampler, uniforms, drawn, generator) = shared
             var token = last
