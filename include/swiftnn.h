@@ -112,6 +112,13 @@ snn_status snn_set_num_threads(int32_t n);
 /* The number of threads the engine uses. */
 snn_status snn_get_num_threads(int32_t *out_n);
 
+/* Freed tensor buffers of 1 MB or more are kept for the next tensor of the same size (a
+ * training loop allocates the same large buffers every step; fresh ones cost page faults),
+ * up to 256 MB or an eighth of physical memory, the oldest freed first. *out_bytes gets the
+ * bytes held now; snn_memory_release_cached returns them all to the system. */
+snn_status snn_memory_cached(int64_t *out_bytes);
+snn_status snn_memory_release_cached(void);
+
 #include "swiftnn/tensor.h"
 #include "swiftnn/ops.h"
 #include "swiftnn/elementwise.h"

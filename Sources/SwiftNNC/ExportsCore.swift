@@ -56,6 +56,16 @@ public func snn_get_num_threads(_ out: UnsafeMutablePointer<Int32>?) -> snn_stat
 }
 
 @c @implementation
+public func snn_memory_cached(_ out: UnsafeMutablePointer<Int64>?) -> snn_status {
+    boundary { try outPointer(out, "snn_memory_cached", "out_bytes").pointee = Int64(cachedTensorBytes) }
+}
+
+@c @implementation
+public func snn_memory_release_cached() -> snn_status {
+    boundary { releaseCachedTensorMemory() }
+}
+
+@c @implementation
 public func snn_manual_seed(_ seed: UInt64) -> snn_status {
     boundary { Generator.global.manualSeed(seed) }
 }

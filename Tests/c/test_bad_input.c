@@ -178,6 +178,7 @@ static void test_null_outputs(void) {
     int64_t idata[6] = {1, 2, 3, 4, 5, 6};
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_live_handles", snn_live_handles(NULL));
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_get_num_threads", snn_get_num_threads(NULL));
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_memory_cached", snn_memory_cached(NULL));
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_is_grad_enabled", snn_is_grad_enabled(NULL));
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_tensor_from_data", snn_tensor_from_data(NULL, data, 6, shape, 2));
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_tensor_from_int64", snn_tensor_from_int64(NULL, idata, 6, shape, 2));

@@ -63,3 +63,9 @@ final class BufferCache: @unchecked Sendable {
     /// Cached sizes are whole 4 KB pages, so near sizes share buffers.
     static func roundedSize(_ bytes: Int) -> Int { (bytes + 4095) & ~4095 }
 }
+
+/// Bytes of freed tensor buffers held for reuse (snn_memory_cached).
+public var cachedTensorBytes: Int { BufferCache.shared.held }
+
+/// Frees every held buffer (snn_memory_release_cached).
+public func releaseCachedTensorMemory() { BufferCache.shared.drain() }

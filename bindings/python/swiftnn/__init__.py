@@ -43,3 +43,18 @@ def get_num_threads():
     n = ctypes.c_int32()
     check(_lib.snn_get_num_threads(ctypes.byref(n)))
     return n.value
+
+
+def memory_cached():
+    """Bytes of freed tensor buffers (1 MB or more each) held for reuse; see snn_memory_cached."""
+    import ctypes
+    from ._lib import check
+    n = ctypes.c_int64()
+    check(_lib.snn_memory_cached(ctypes.byref(n)))
+    return n.value
+
+
+def empty_cache():
+    """Returns every held tensor buffer to the system (snn_memory_release_cached)."""
+    from ._lib import check
+    check(_lib.snn_memory_release_cached())

@@ -1,6 +1,6 @@
-"""Engine threads: snn_set_num_threads / get, and the switch to one pool (OpenBLAS single-threaded,
-products split over the engine's workers) when a recurrent layer first runs on two workers. Run
-in a fresh process each, since the switch is once per process."""
+"""Engine threads and memory: snn_set_num_threads / get, the switch to one pool (OpenBLAS single-threaded,
+products split over the engine's workers) when a recurrent layer first runs on two workers, and
+the cache of freed large buffers. Each runs in a fresh process: the switch is once per process."""
 import os
 import subprocess
 import sys
@@ -74,6 +74,27 @@ def test_thread_count_round_trips_and_rejects_bad_values():
         for bad in (0, -1, 1025):
             assert lib.snn_set_num_threads(bad) != 0
         assert swiftnn.get_num_threads() == 3
+        print("ok")
+    """))
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout[-2000:] + r.stderr[-2000:]
+
+
+def test_freed_large_buffers_are_held_until_released():
+    r = run_child(textwrap.dedent("""
+        import numpy as np
+        import swiftnn
+        swiftnn.empty_cache()
+        assert swiftnn.memory_cached() == 0
+        x = swiftnn.zeros(1024, 1024)          # 4 MB
+        del x
+        held = swiftnn.memory_cached()
+        assert held >= 4 << 20, held
+        y = swiftnn.zeros(1024, 1024)          # reuses it, zeroed
+        assert swiftnn.memory_cached() == held - (4 << 20)
+        assert not y.numpy().any()
+        del y
+        swiftnn.empty_cache()
+        assert swiftnn.memory_cached() == 0
         print("ok")
     """))
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout[-2000:] + r.stderr[-2000:]

@@ -10,6 +10,8 @@ SIGNATURES = {
     "snn_live_handles": [I64P],
     "snn_set_num_threads": [c_int32],
     "snn_get_num_threads": [POINTER(c_int32)],
+    "snn_memory_cached": [I64P],
+    "snn_memory_release_cached": [],
     "snn_manual_seed": [c_uint64],
     # tensor.h
     "snn_tensor_free": [H],
