@@ -2,20 +2,16 @@
 // these take 0.5-1.5 ns and stay within 1e-6 relative of libm (Tests/SwiftNNTests/
 // TranscendentalAccuracyTests.swift sweeps the float range). Callers validate lengths.
 
-/// exp(x) for 8 lanes: Cephes's range reduction and degree-6 polynomial (about 1 ulp), scaled by
-/// 2^n in two steps so results in the subnormal range round once, as libm's do. NaN propagates;
-/// overflow gives inf and underflow 0.
+/// exp(x) = e * 2^n for x already clamped to the caller's range: n = round(x / ln 2) by the
+/// 1.5 * 2^23 trick (the low mantissa bits of the returned t hold n), r = x - n ln 2 with ln 2
+/// split so that n * hi is exact, and e = exp(r) by Cephes's degree-6 polynomial. (Public only
+/// because the public kernels below, which are always inlined, are inlinable.)
 @inline(always)
-public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    // Beyond [-104, 89] the result is 0 or inf anyway; clamping keeps n within [-150, 129].
-    let xc = x.replacing(with: -104, where: x .< -104).replacing(with: 89, where: x .> 89)
-    // n = round(x / ln 2) by the 1.5 * 2^23 trick: its low mantissa bits then hold n.
+public func expReduced(_ x: SIMD8<Float>) -> (e: SIMD8<Float>, t: SIMD8<Float>) {
     let shifter = SIMD8<Float>(repeating: 12_582_912)
-    let t = shifter.addingProduct(xc, SIMD8(repeating: 1.442_695_04))
+    let t = shifter.addingProduct(x, SIMD8(repeating: 1.442_695_04))
     let nf = t - shifter
-    let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
-    // r = x - n ln 2, with ln 2 split so that n * hi is exact.
-    var r = xc.addingProduct(nf, SIMD8(repeating: -0.693_359_375))
+    var r = x.addingProduct(nf, SIMD8(repeating: -0.693_359_375))
     r = r.addingProduct(nf, SIMD8(repeating: 2.121_944_4e-4))
     var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
     p = SIMD8(repeating: 1.398_199_95e-3).addingProduct(p, r)
@@ -23,7 +19,18 @@ public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = SIMD8(repeating: 4.166_579_59e-2).addingProduct(p, r)
     p = SIMD8(repeating: 1.666_666_55e-1).addingProduct(p, r)
     p = SIMD8(repeating: 5.000_000_12e-1).addingProduct(p, r)
-    let e = r.addingProduct(p, r * r) + 1
+    return (r.addingProduct(p, r * r) + 1, t)
+}
+
+/// exp(x) for 8 lanes: Cephes's range reduction and degree-6 polynomial (about 1 ulp), scaled by
+/// 2^n in two steps so results in the subnormal range round once, as libm's do. NaN propagates;
+/// overflow gives inf and underflow 0.
+@inline(always)
+public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    // Beyond [-104, 89] the result is 0 or inf anyway; clamping keeps n within [-150, 129].
+    let xc = x.replacing(with: -104, where: x .< -104).replacing(with: 89, where: x .> 89)
+    let (e, t) = expReduced(xc)
+    let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
     // 2^n = 2^n1 * 2^n2 with both halves normal floats, even for n = -150 or 129.
     let n1 = n &>> 1, n2 = n &- n1
     let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD8<Float>.self)
@@ -64,18 +71,7 @@ public func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
 public func sigmoid8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let nx = -x
     let z = nx.replacing(with: -87, where: nx .< -87).replacing(with: 89, where: nx .> 89)
-    let shifter = SIMD8<Float>(repeating: 12_582_912)
-    let t = shifter.addingProduct(z, SIMD8(repeating: 1.442_695_04))
-    let nf = t - shifter
-    var r = z.addingProduct(nf, SIMD8(repeating: -0.693_359_375))
-    r = r.addingProduct(nf, SIMD8(repeating: 2.121_944_4e-4))
-    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-    p = SIMD8(repeating: 1.398_199_95e-3).addingProduct(p, r)
-    p = SIMD8(repeating: 8.333_451_9e-3).addingProduct(p, r)
-    p = SIMD8(repeating: 4.166_579_59e-2).addingProduct(p, r)
-    p = SIMD8(repeating: 1.666_666_55e-1).addingProduct(p, r)
-    p = SIMD8(repeating: 5.000_000_12e-1).addingProduct(p, r)
-    let e = r.addingProduct(p, r * r) + 1
+    let (e, t) = expReduced(z)
     // t's low mantissa bits hold n (the 1.5 * 2^23 trick); 2^(n-1) has exponent field n + 126.
     let scale = unsafeBitCast((unsafeBitCast(t, to: SIMD8<Int32>.self) &- (0x4B40_0000 &- 126)) &<< 23, to: SIMD8<Float>.self)
     return 1 / SIMD8(repeating: 1).addingProduct(e + e, scale)
