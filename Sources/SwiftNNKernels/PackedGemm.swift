@@ -1,6 +1,7 @@
 // C (+)= A B for the recurrent products: B (a weight) packed once per sequence into 16-column
-// panels that every time step reuses, and a 6x16 SIMD8 micro-kernel: ~95 GFLOP/s on one core
-// for [32 x 256] x [256 x 1024], where OpenBLAS, repacking B on every call, reaches ~70.
+// panels that every time step reuses, and a 6x16 SIMD8 micro-kernel: 100-112 GFLOP/s on one
+// core for a step's [16..32 x 256..384] x [.. x 1024] (the FMA peak is about 117), where
+// OpenBLAS, repacking B on every call, reaches about 80.
 
 /// Floats needed to pack `n` columns of a K-row matrix: ceil(n / 16) panels of k x 16.
 public func packedPanelsCount(k: Int, n: Int) -> Int { (n &+ 15) / 16 &* 16 &* k }
@@ -33,9 +34,10 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
 /// C[m, n] = (accumulate ? C : 0) + A[m, k] B[k, n], B packed by `packPanels`. A[i, kk] is
 /// a[i * lda + kk * ka] (ka = 1 for row-major A; lda = 1, ka = its row length for a transposed
 /// one); row i of C is at c + i * ldc. Rows go in blocks of 48 (A's block stays in cache while
-/// every panel passes through it); within a block, groups of 6, then 4, 2 and 1. Each C
-/// element is one FMA chain over k in order whatever its panel or row group, so results do not
-/// depend on how a caller splits the columns between workers.
+/// every panel passes through it); within a block, groups of 6, then 4 and 1 per panel, and
+/// a last pair of rows over two panels at a time. Each C element is one FMA chain over k in
+/// order whatever its panel or row group, so results do not depend on how a caller splits the
+/// rows or columns between workers.
 public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, ka: Int = 1, packed: UnsafePointer<Float>,
                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
     let panels = (n &+ 15) / 16
@@ -60,8 +62,9 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
                 kernel4x16(k, ab + i &* lda, lda, ka, bp, cp + i &* ldc, ldc, width, accumulate)
                 i &+= 4
             }
-            for _ in 0..<ones {
-                kernel1x16(k, ab + (i &+ twos &* 2) &* lda, ka, bp, cp + (i &+ twos &* 2) &* ldc, width, accumulate)
+            if ones > 0 {  // the odd last row, after the pairs (done below)
+                let row = i &+ twos &* 2
+                kernel1x16(k, ab + row &* lda, ka, bp, cp + row &* ldc, width, accumulate)
             }
         }
         // Pairs of rows take two panels at a time: one panel's 4 accumulators are too few to
