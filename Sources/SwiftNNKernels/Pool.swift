@@ -248,6 +248,23 @@ func route2x2(_ g: SIMD4<Float>, _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD
     return ((ga, gb), (gc, gd))
 }
 
+/// One output row of `outW` windows: whole 8-wide steps, the last one moved back to end at
+/// outW (it recomputes a few windows with the same result); 4-wide steps the same way for rows
+/// of 4 to 7; one window at a time below that.
+@inline(__always)
+private func sweepRow(_ outW: Int, _ step8: (Int) -> Void, _ step4: (Int) -> Void, _ one: (Int) -> Void) {
+    if outW >= 8 {
+        var ow = 0
+        while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
+        if ow < outW { step8(outW &- 8) }
+    } else if outW >= 4 {
+        step4(0)
+        if outW > 4 { step4(outW &- 4) }
+    } else {
+        for ow in 0..<outW { one(ow) }
+    }
+}
+
 /// max_pool2d with kernel 2, stride 2, no padding or dilation: dst [planes, outH, outW] from
 /// src [planes, height, width] with 2 outH <= height and 2 outW <= width.
 public func maxPool2x2(_ src: UnsafePointer<Float>, planes: Int, height: Int, width: Int, outH: Int, outW: Int,
@@ -256,8 +273,6 @@ public func maxPool2x2(_ src: UnsafePointer<Float>, planes: Int, height: Int, wi
         for oh in 0..<outH {
             let r0 = src + (p &* height &+ 2 &* oh) &* width, r1 = r0 + width
             let d = dst + (p &* outH &+ oh) &* outW
-            // Whole vectors only: a last partial one is moved back to end at outW and recomputes
-            // a few windows with the same result.
             func step8(_ ow: Int) {
                 let (a, b) = pairs8(r0 + 2 &* ow), (c, e) = pairs8(r1 + 2 &* ow)
                 store8(d + ow, max2x2(a, b, c, e))
@@ -266,18 +281,9 @@ public func maxPool2x2(_ src: UnsafePointer<Float>, planes: Int, height: Int, wi
                 let (a, b) = pairs4(r0 + 2 &* ow), (c, e) = pairs4(r1 + 2 &* ow)
                 UnsafeMutableRawPointer(d + ow).storeBytes(of: max2x2(a, b, c, e), as: SIMD4<Float>.self)
             }
-            if outW >= 8 {
-                var ow = 0
-                while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
-                if ow < outW { step8(outW &- 8) }
-            } else if outW >= 4 {
-                step4(0)
-                if outW > 4 { step4(outW &- 4) }
-            } else {
-                for ow in 0..<outW {
-                    let i = 2 &* ow
-                    d[ow] = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).best
-                }
+            sweepRow(outW, step8, step4) { ow in
+                let i = 2 &* ow
+                d[ow] = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).best
             }
         }
     }
@@ -314,24 +320,14 @@ public func maxPool2x2Backward(_ gradOut: UnsafePointer<Float>, _ src: UnsafePoi
                 store8(g0 + i, upper)
                 store8(g1 + i, lower)
             }
-            // As in the forward, a last partial vector ends at outW and rewrites the same values.
-            if outW >= 8 {
-                var ow = 0
-                while ow &+ 8 <= outW { step8(ow); ow &+= 8 }
-                if ow < outW { step8(outW &- 8) }
-            } else if outW >= 4 {
-                step4(0)
-                if outW > 4 { step4(outW &- 4) }
-            } else {
-                for ow in 0..<outW {
-                    let i = 2 &* ow
-                    let at = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).at
-                    let g = go[ow]
-                    g0[i] = at == 0 ? g : 0
-                    g0[i &+ 1] = at == 1 ? g : 0
-                    g1[i] = at == 2 ? g : 0
-                    g1[i &+ 1] = at == 3 ? g : 0
-                }
+            sweepRow(outW, step8, step4) { ow in
+                let i = 2 &* ow
+                let at = argmax2x2(r0[i], r0[i &+ 1], r1[i], r1[i &+ 1]).at
+                let g = go[ow]
+                g0[i] = at == 0 ? g : 0
+                g0[i &+ 1] = at == 1 ? g : 0
+                g1[i] = at == 2 ? g : 0
+                g1[i &+ 1] = at == 3 ? g : 0
             }
             var x = 2 &* outW
             while x < width { g0[x] = 0; g1[x] = 0; x &+= 1 }
