@@ -10,7 +10,13 @@ import Darwin
 
 public final class StepTeam: @unchecked Sendable {
     /// The process-wide team; its helpers start on first use.
-    public static let shared = StepTeam()
+    public static let shared: StepTeam = {
+        let team = StepTeam()
+        // A forked child (a data-loader worker, say) has none of the helper threads: without
+        // this its first run would wait for them forever.
+        pthread_atfork(nil, nil) { StepTeam.shared.forgetHelpersAfterFork() }
+        return team
+    }()
 
     /// What a worker's body sees: its index, the team size, and the barrier.
     public struct Context {
@@ -22,6 +28,18 @@ public final class StepTeam: @unchecked Sendable {
         /// worker (also one running beside another thread's run) must not touch the shared
         /// barrier state.
         public func barrier() { if workers > 1 { team.barrier(workers) } }
+
+        /// This worker's part of `total` independent work items split in proportion to how fast
+        /// each worker got through its part of earlier runs (whole multiples of `granule`,
+        /// except the last worker's; every worker gets at least one granule if there are
+        /// enough). Every worker of a run computes the same split: the speeds change only
+        /// between runs. Callers must not let results depend on the split.
+        public func balancedShare(of total: Int, granule: Int) -> Range<Int> {
+            guard workers > 1 else { return 0..<total }
+            let r = team.balancedBounds(total, granule: max(granule, 1), workers: workers, worker: worker)
+            team.work[worker] = r.count
+            return r
+        }
     }
 
     private let maxHelpers = 15
@@ -50,16 +68,28 @@ public final class StepTeam: @unchecked Sendable {
     private let arrived = Atomic<Int>(0)
     private let generation = Atomic<Int>(0)
 
-    private init() {
+    // Balancing (see balancedShare): per worker slot, the relative speed learned from past runs
+    // (written only by `run` between runs), and the work items and seconds of the current run
+    // (each worker writes its own slot).
+    private let speed: UnsafeMutablePointer<Double>
+    fileprivate let work: UnsafeMutablePointer<Int>
+    private let seconds: UnsafeMutablePointer<Double>
+
+    /// A team of its own (tests; the engine uses `shared`). Its helpers, once started, live as
+    /// long as the process.
+    public init() {
         runLock = .allocate(capacity: 1)
         wakeLock = .allocate(capacity: 1)
         wake = .allocate(capacity: 1)
         pthread_mutex_init(runLock, nil)
         pthread_mutex_init(wakeLock, nil)
         pthread_cond_init(wake, nil)
-        // A forked child (a data-loader worker, say) has none of the helper threads: without
-        // this its first run would wait for them forever.
-        pthread_atfork(nil, nil) { StepTeam.shared.forgetHelpersAfterFork() }
+        speed = .allocate(capacity: maxHelpers + 1)
+        speed.initialize(repeating: 1, count: maxHelpers + 1)
+        work = .allocate(capacity: maxHelpers + 1)
+        work.initialize(repeating: 0, count: maxHelpers + 1)
+        seconds = .allocate(capacity: maxHelpers + 1)
+        seconds.initialize(repeating: 0, count: maxHelpers + 1)
     }
 
     /// In a fork's child, where only the forking thread exists: fresh locks, no helpers.
@@ -102,12 +132,67 @@ public final class StepTeam: @unchecked Sendable {
         posted.store(jobNumber, ordering: .releasing)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(wakeLock)
-        body(Context(worker: 0, workers: count, team: self))
+        timed(worker: 0) { body(Context(worker: 0, workers: count, team: self)) }
         var spins = 0
         while remaining.load(ordering: .acquiring) > 0 { backOff(&spins) }
         pthread_mutex_lock(wakeLock)
         job = nil
         pthread_mutex_unlock(wakeLock)
+        learnSpeeds(workers: count)
+    }
+
+    /// Runs `body` and keeps its duration in the worker's slot.
+    @inline(__always)
+    private func timed(worker: Int, _ body: () -> Void) {
+        let t0 = monotonicSeconds()
+        body()
+        seconds[worker] = monotonicSeconds() - t0
+    }
+
+    /// After a run whose workers all took balanced shares: each worker's speed (items per
+    /// second, relative to the mean) moves halfway towards what this run measured. Halfway and
+    /// the 1:3 clamp keep one disturbed run (a preempted worker) from swinging the split far.
+    private func learnSpeeds(workers n: Int) {
+        defer { work.update(repeating: 0, count: n) }
+        var mean = 0.0
+        for w in 0..<n {
+            guard work[w] > 0, seconds[w] > 0 else { return }
+            mean += Double(work[w]) / seconds[w] / Double(n)
+        }
+        for w in 0..<n { speed[w] = min(3, max(1.0 / 3, 0.5 * speed[w] + 0.5 * Double(work[w]) / seconds[w] / mean)) }
+    }
+
+    /// Sets the learned speeds of the first `speeds.count` workers (tests: a lopsided split).
+    public func setSpeeds(_ speeds: [Double]) {
+        pthread_mutex_lock(runLock)
+        defer { pthread_mutex_unlock(runLock) }
+        for (w, v) in speeds.prefix(maxHelpers + 1).enumerated() { speed[w] = min(3, max(1.0 / 3, v)) }
+    }
+
+    fileprivate func balancedBounds(_ total: Int, granule: Int, workers n: Int, worker: Int) -> Range<Int> {
+        Self.share(of: total, granule: granule, speeds: UnsafeBufferPointer(start: speed, count: n), worker: worker)
+    }
+
+    /// Worker `worker`'s part of `total` items split in proportion to `speeds` (one per worker,
+    /// positive): consecutive ranges covering 0..<total, each boundary a multiple of `granule`
+    /// (rounded to the nearest), every worker getting at least one granule when there are as
+    /// many granules as workers.
+    public static func share(of total: Int, granule: Int, speeds: UnsafeBufferPointer<Double>, worker: Int) -> Range<Int> {
+        let n = speeds.count, granules = total / granule
+        var sum = 0.0
+        for v in speeds { sum += v }
+        // boundaries in granules, left to right: each at least one past the previous one and
+        // leaving one for each worker after it (when there are enough)
+        var before = 0.0, lower = 0, upper = 0
+        for w in 0...worker {
+            lower = upper
+            before += speeds[w]
+            if w == n - 1 { return lower * granule..<total }
+            let g = (Double(total) * before / sum / Double(granule)).rounded()
+            let lo = min(lower + 1, granules), hi = max(lo, granules - (n - 1 - w))
+            upper = min(hi, max(lo, g.isFinite ? Int(g) : lo))
+        }
+        return lower * granule..<upper * granule
     }
 
     fileprivate func barrier(_ workers: Int) {
@@ -147,7 +232,7 @@ public final class StepTeam: @unchecked Sendable {
             let body = job
             let workers = jobWorkers
             pthread_mutex_unlock(wakeLock)
-            body?(Context(worker: index, workers: workers, team: self))
+            timed(worker: index) { body?(Context(worker: index, workers: workers, team: self)) }
             remaining.wrappingSubtract(1, ordering: .releasing)
         }
     }
@@ -168,6 +253,14 @@ public final class StepTeam: @unchecked Sendable {
         if rc != 0 { Unmanaged<HelperStart>.fromOpaque(box).release() }
         return rc == 0
     }
+}
+
+/// Seconds on the monotonic clock.
+@inline(__always)
+private func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 private final class HelperStart {

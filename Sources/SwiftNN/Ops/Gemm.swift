@@ -53,6 +53,7 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 /// The general form: leading dimensions given. Splits C between workers by rows (or, when it
 /// has fewer rows than columns, by columns) in blocks of 16, so each part is an ordinary BLAS
 /// call on a sub-matrix; every element is computed by the same k-loop as without the split.
+/// The split follows the workers' measured speeds (StepTeam's balancedShare).
 func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -62,11 +63,13 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
         return
     }
     let byRows = m >= n
-    let blocks = ((byRows ? m : n) + 15) / 16
     let p = GemmOperands(a: a, b: b, c: c)
     StepTeam.shared.run(workers: workers) { ctx in
-        let whole = byRows ? m : n
-        let lo = min(whole, blocks * ctx.worker / ctx.workers * 16), hi = min(whole, blocks * (ctx.worker + 1) / ctx.workers * 16)
+        // blocks of 16, more to the worker on the faster core (balancedShare); OpenBLAS gives
+        // the same bits whatever the block boundaries (checked at every boundary for the
+        // recurrent layers' shapes), so the split never changes a result
+        let part = ctx.balancedShare(of: byRows ? m : n, granule: 16)
+        let lo = part.lowerBound, hi = part.upperBound
         guard hi > lo else { return }
         if byRows {
             // rows lo..<hi of C: A's rows (or columns, if transposed) from lo

@@ -81,9 +81,6 @@ extension RecurrentGeometry {
     /// where splitting the units needs one per step to share h. Each worker reads all of W_hh
     /// per step instead of its share, which pays while it has at least 12 rows to reuse it on.
     func splitsBatch(workers: Int) -> Bool { workers > 1 && batch >= 12 * workers }
-
-    /// The batch rows worker `w` of `workers` owns when splitting the batch.
-    func batchRows(worker w: Int, of workers: Int) -> Range<Int> { (batch * w / workers)..<(batch * (w + 1) / workers) }
 }
 
 /// Caps the workers of every recurrent layer (tests compare 1 with several: results must not
@@ -220,13 +217,14 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         let (w, nw) = (ctx.worker, ctx.workers)
-        // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb;
-        // splitting the units, its columns of every row. Either way it packs the weight panels
+        // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb
+        // (more rows to the worker on the faster core: see balancedShare; rows are independent,
+        // so the split never changes a result); splitting the units, its columns of every row. Either way it packs the weight panels
         // of `share` (its columns), which, splitting the batch, every worker then reads.
         let byBatch = geo.splitsBatch(workers: nw)
         let share = geo.columns(worker: w, of: nw)
         let cols = byBatch ? 0..<H : share
-        let batchRows = byBatch ? geo.batchRows(worker: w, of: nw) : 0..<B
+        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: 2) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         let p0 = share.lowerBound, pn = share.count
         if f.fused {
@@ -397,7 +395,7 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, whh: Tensor
         let byBatch = geo.splitsBatch(workers: ctx.workers)
         let share = geo.columns(worker: ctx.worker, of: ctx.workers)
         let cols = byBatch ? 0..<H : share
-        let batchRows = byBatch ? geo.batchRows(worker: ctx.worker, of: ctx.workers) : 0..<B
+        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: 2) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         if share.count > 0 {
             packPanels(bb.panels.floats + (share.lowerBound / 16) * GH * 16, UnsafePointer(whh.floats), ldw: H, transposed: false,
