@@ -87,6 +87,17 @@ extension RecurrentGeometry {
 /// depend on the split); nil: OpenBLAS's thread count.
 nonisolated(unsafe) var recurrentWorkerLimit: Int? = nil
 
+/// An LSTM layer's input given as rows of a table: the input projection x_r W_ih^T of row r is
+/// row ids[r] of `table` [V, 4H]. An embedding feeding the layer folds into the table (the
+/// embedding times W_ih^T, built by the caller with autograd ops, so its gradient reaches both):
+/// the layer then skips its input product, input gradient and input-weight gradient (for a
+/// char-RNN's first layer, 7% of a training step's FLOPs) and returns dL/dtable, the gate
+/// gradients summed by id. The layer is called with input size 0 (no x, an empty W_ih).
+struct GatheredInput {
+    let table: Tensor  // [V, 4H]
+    let ids: Tensor    // int64 [T*B] in the layer's row order, each in 0..<V
+}
+
 /// A raw pointer that may cross into the StepTeam's workers (they write disjoint columns).
 private struct Shared: @unchecked Sendable {
     let p: UnsafeMutablePointer<Float>
@@ -103,8 +114,11 @@ private struct Shared: @unchecked Sendable {
 /// The three results are views of one packed tensor [output | h_n | c_n] that carries the
 /// recorded node. The caller validated every shape; the counts are checked again here because
 /// the kernels trust them.
+///
+/// With `gather` (LSTM, one direction, input size 0) the input projections are table rows.
 func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor?, weights: [DirectionWeights],
-                    lengths: [Int]?, outputShape: [Int], stateShape: [Int]) throws -> (output: Tensor, hN: Tensor, cN: Tensor?) {
+                    lengths: [Int]?, outputShape: [Int], stateShape: [Int],
+                    gather: GatheredInput? = nil) throws -> (output: Tensor, hN: Tensor, cN: Tensor?) {
     let fn = geo.mode.name
     let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates, R = geo.rows
     let lstm = geo.mode == .lstm
@@ -116,7 +130,14 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
           try elementCount(outputShape, fn) == R * D * H, try elementCount(stateShape, fn) == stateCount else {
         throw SNNError(.internalError, "\(fn): layer called with inconsistent sizes (T \(T), B \(B), I \(I), H \(H), D \(D))")
     }
-    let inputs = [x] + [h0, c0].compactMap { $0 } + weights.flatMap(\.all)
+    if let gather {
+        let V = gather.table.shape.first ?? 0
+        guard lstm, D == 1, I == 0, gather.table.shape == [V, GH], gather.table.dtype == .float32, gather.ids.dtype == .int64,
+              gather.ids.count == R, (0..<R).allSatisfy({ gather.ids.int64s[$0] >= 0 && gather.ids.int64s[$0] < V }) else {
+            throw SNNError(.internalError, "\(fn): gathered input needs one LSTM direction, input size 0, a [V, \(GH)] table and \(R) ids in 0..<V")
+        }
+    }
+    let inputs = [x] + [h0, c0].compactMap { $0 } + weights.flatMap(\.all) + (gather.map { [$0.table] } ?? [])
     let saving = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
     let outCount = R * D * H
     let packed = try Tensor(empty: [outCount + stateCount * (lstm ? 2 : 1)], dtype: .float32, zeroed: false, fn)
@@ -158,6 +179,7 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
             hn: saving && geo.mode == .gru ? try Tensor(empty: [R, H], dtype: .float32, zeroed: false, fn) : nil,
             hh: fused || geo.mode == .gru ? try Tensor(empty: [B, GH], dtype: .float32, zeroed: false, fn) : nil,
             fused: fused,
+            gather: gather,
             panels: try Tensor(empty: [geo.mode.gateCount * panelsPerBlock], dtype: .float32, zeroed: false, fn),
             inputPanels: try Tensor(empty: [fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
                                                   : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
@@ -170,7 +192,8 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
     let savedSteps = saved
     let node = packed.recorded(geo.mode == .lstm ? "LSTMBackward" : geo.mode == .gru ? "GRUBackward" : "RNNBackward", inputs) { gp in
         // forward: per step h, c = cell(x_t W_ih^T + b_ih + h W_hh^T + b_hh, c); output_t = h
-        try recurrentLayerBackward(geo, gp, x: x, h0: h0, c0: c0, weights: weights, lengths: lengthsBuffer, saved: savedSteps)
+        try recurrentLayerBackward(geo, gp, x: x, h0: h0, c0: c0, weights: weights, lengths: lengthsBuffer, saved: savedSteps,
+                                   gather: gather)
     }
     let output = try unpack(node, offset: 0, shape: outputShape, name: "RecurrentOutputBackward")
     let hState = try unpack(node, offset: outCount, shape: stateShape, name: "RecurrentHiddenBackward")
@@ -189,6 +212,7 @@ private struct ForwardBuffers: @unchecked Sendable {
     let hn: Tensor?       // training, GRU: [R, H] hh_n + b_hn
     let hh: Tensor?       // [B, G*H] h W_hh^T of the current step (fused: plus x_t W_ih^T); GRU or fused
     let fused: Bool       // x_t W_ih^T per step into hh; `gates` receives only activations (training)
+    let gather: GatheredInput?  // x_t W_ih^T are table rows (fused LSTM only)
     let panels: Tensor    // W_hh^T packed per gate block (PackedGemm)
     let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`)
     let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered)
@@ -266,9 +290,16 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                 for g in 0..<G {
                     let panels = f.panels.floats + g * panelFloats + (j0 / 16) * H * 16
                     if f.fused {
-                        let xPanels = f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16
-                        gemmPacked(m: nb, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
-                                   c: gRow + g * H + j0, ldc: GH, accumulate: false)
+                        if let gather = f.gather {  // row b's x W_ih^T: table row ids[row + b bS]
+                            let ids = gather.ids.int64s, table = gather.table.floats + g * H + j0
+                            for b in 0..<nb {
+                                (gRow + (b * GH + g * H + j0)).update(from: table + Int(ids[row + b * bS]) * GH, count: n)
+                            }
+                        } else {
+                            let xPanels = f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16
+                            gemmPacked(m: nb, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
+                                       c: gRow + g * H + j0, ldc: GH, accumulate: false)
+                        }
                         gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH, accumulate: true)
                     } else if let hh = hhRows {  // GRU: r multiplies h W_hh^T's n block
                         gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh + g * H + j0, ldc: GH, accumulate: false)
@@ -334,7 +365,8 @@ private func operandsOfWeightGradients(_ geo: RecurrentGeometry, x: Tensor, leng
 /// The fused BPTT: gradients of x, h0, c0 and every weight from the packed output gradient
 /// [d output | d h_n | d c_n], in the order the node recorded its inputs.
 private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: Tensor, h0: Tensor?, c0: Tensor?,
-                                    weights: [DirectionWeights], lengths: Tensor?, saved: [SavedStep]) throws -> [Tensor?] {
+                                    weights: [DirectionWeights], lengths: Tensor?, saved: [SavedStep],
+                                    gather: GatheredInput?) throws -> [Tensor?] {
     let fn = geo.mode.name + "_backward"
     let R = geo.rows, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
     let lstm = geo.mode == .lstm, gru = geo.mode == .gru
@@ -347,6 +379,7 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
     let dh0 = h0?.requiresGrad == true ? try Tensor(empty: h0?.shape ?? [], dtype: .float32, zeroed: false, fn) : nil
     let dc0 = c0?.requiresGrad == true ? try Tensor(empty: c0?.shape ?? [], dtype: .float32, zeroed: false, fn) : nil
     var weightGrads: [Tensor?] = []
+    var tableGrad: Tensor? = nil
 
     for (d, w) in weights.enumerated() {
         let sv = saved[d]
@@ -363,11 +396,18 @@ private func recurrentLayerBackward(_ geo: RecurrentGeometry, _ gp: Tensor, x: T
         // dx += dG W_ih for every step at once: one large product, off the step loop's
         // critical path (padded steps have zero dG rows, so they add nothing).
         if let dx { sgemm(false, false, R, I, GH, b.dG.floats, w.wih.floats, beta: 1, dx.floats) }
+        // gathered input: dL/dtable[v] = the sum of dG over the rows whose id is v
+        if let gather, gather.table.requiresGrad {
+            let dTable = try Tensor(empty: gather.table.shape, dtype: .float32, zeroed: true, fn)
+            let ids = gather.ids.int64s
+            for r in 0..<R { axpy(dTable.floats + Int(ids[r]) * GH, b.dG.floats + r * GH, GH) }
+            tableGrad = dTable
+        }
         weightGrads += try weightGradients(geo, w, dG: b.dG, dGh: b.dGh ?? b.dG, xh: sv.xh)
         if let dh0 { (dh0.floats + d * B * H).update(from: b.dh.floats, count: B * H) }
         if let dc0 { (dc0.floats + d * B * H).update(from: b.dc.floats, count: B * H) }
     }
-    return [dx] + (h0 == nil ? [] : [dh0]) + (c0 == nil ? [] : [dc0]) + weightGrads
+    return [dx] + (h0 == nil ? [] : [dh0]) + (c0 == nil ? [] : [dc0]) + weightGrads + (gather == nil ? [] : [tableGrad])
 }
 
 /// One direction's working memory for the backward step loop.

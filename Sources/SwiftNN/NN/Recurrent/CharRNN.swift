@@ -178,7 +178,7 @@ public final class CharRNN: Module {
                 if o.maxSteps > 0 && p.globalStep >= o.maxSteps { return history }
                 let (x, y) = try Self.chunk(ids, len: len, batch: o.batchSize, t0: t0, seqLen: o.seqLen)
                 t0 += o.seqLen
-                let outs = try forward(optional: [x, h, c])
+                let outs = try forwardWithEmbeddedInput(x, h0: h, c0: c)
                 h = outs[1].detach()
                 c = outs[2].detach()
                 let loss = try crossEntropy(outs[0], y)
