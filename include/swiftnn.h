@@ -106,7 +106,10 @@ snn_status snn_live_handles(int64_t *out_count);
  * and the engine's workers split the products too, since OpenBLAS's idle threads would spin
  * beside them; products then have the same bits for any number of threads, which OpenBLAS's
  * own threading does not promise. (A host calling OpenBLAS itself can raise its count again
- * with openblas_set_num_threads.) */
+ * with openblas_set_num_threads.) Work the workers split into independent parts (batch rows
+ * of a recurrent layer, blocks of a product) is shared in proportion to how fast each worker
+ * got through its part of earlier runs, so a core slowed by other load gets less; results do
+ * not depend on the split. */
 snn_status snn_set_num_threads(int32_t n);
 
 /* The number of threads the engine uses. */

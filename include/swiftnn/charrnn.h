@@ -49,7 +49,10 @@ snn_status snn_charrnn_train_options_init(snn_charrnn_train_options *opts);
 /* Trains on text[0..length) with truncated BPTT: the text is cut into batch_size contiguous
  * streams; each step feeds seq_len characters of every stream, with the LSTM state carried
  * (detached) from the previous chunk (reset at each epoch), mean cross-entropy, backward,
- * gradient clipping, Adam. The optimizer state persists across calls on the same model (not
+ * gradient clipping, Adam. (The first LSTM layer reads its input projections as rows of a
+ * [V, 4H] table, the embedding times weight_ih_l0^T, built per step: the same function as the
+ * plain Embedding -> LSTM composition up to rounding, without its three input-side matrix
+ * products.) The optimizer state persists across calls on the same model (not
  * in checkpoints). opts may be NULL for the defaults. The progress callback runs every
  * report_every steps and at the end of each epoch; returning false stops training early
  * (SNN_OK). A text longer than 2 GiB is SNN_ERR_INVALID_ARGUMENT (here and below). */
