@@ -26,10 +26,23 @@ def timeit(fn, warmup=3, repeat=7, inner=1):
     return statistics.median(runs)
 
 
-def report(title, rows):
-    """rows: (name, swiftnn_value, torch_value, unit, higher_is_better)."""
+def alternating(fns, rounds=3, pause=0.3, **kw):
+    """Seconds per call of each of `fns`, timed in turn for `rounds` rounds (after a pause, so
+    the other library's idle threads, which spin for a while after work, have gone to sleep):
+    the best round's median of each. Alternating exposes every library to the same drift in
+    the machine's speed, where timing one after the other lets the drift decide the ratio."""
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            time.sleep(pause)
+            best[i] = min(best[i], timeit(fn, **kw))
+    return best
+
+
+def report(title, rows, other="PyTorch"):
+    """rows: (name, swiftnn_value, other_value, unit, higher_is_better)."""
     print(f"\n{title} (threads={THREADS})")
-    print(f"{'benchmark':44s} {'SwiftNN':>14s} {'PyTorch':>14s} {'ratio':>8s}")
+    print(f"{'benchmark':44s} {'SwiftNN':>14s} {other:>14s} {'ratio':>8s}")
     for name, ours, theirs, unit, higher in rows:
         ratio = ours / theirs if higher else theirs / ours
         print(f"{name:44s} {ours:>10.2f} {unit:3s} {theirs:>10.2f} {unit:3s} {ratio:>7.2f}x")
