@@ -6,10 +6,10 @@ extension CharRNN {
     /// indices int64 [T, B] (+ h0, c0 [L, B, H]) -> [logits [T*B, V], h_n, c_n], as `forward`,
     /// computed through `table = embed.weight W_ih_l0^T` (autograd ops, so the gradient reaches
     /// both) and a first layer that adds table rows (RecurrentLayer's GatheredInput). The same
-    /// function as `forward` up to rounding (Tests: CharRNNTests). `fit` uses it; `forward`
-    /// stays the plain composition, which ONNX export traces.
+    /// function as `forward` up to rounding (Tests: CharRNNTests). `fit` and `bitsPerCharacter`
+    /// use it; `forward` stays the plain composition, which ONNX export traces.
     func forwardWithEmbeddedInput(_ x: Tensor, h0: Tensor?, c0: Tensor?) throws -> [Tensor] {
-        let fn = "CharRNN.fit"
+        let fn = "CharRNN"
         let H = hiddenSize, L = numLayers, V = vocab.count
         guard x.dtype == .int64, x.shape.count == 2, x.shape[0] >= 1, x.shape[1] >= 1 else {
             throw SNNError.shape("\(fn): x must be int64 [T, B], got shape \(x.shape)")

@@ -226,7 +226,7 @@ public final class CharRNN: Module {
             while t0 < len - 1 {
                 let (x, y) = try Self.chunk(ids, len: len, batch: batchSize, t0: t0, seqLen: seqLen)
                 t0 += seqLen
-                let outs = try forward(optional: [x, h, c])
+                let outs = try forwardWithEmbeddedInput(x, h0: h, c0: c)
                 h = outs[1]; c = outs[2]
                 total += Double(try crossEntropy(outs[0], y).item()) * Double(y.count)
                 count += y.count
