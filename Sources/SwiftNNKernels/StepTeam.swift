@@ -178,7 +178,8 @@ public final class StepTeam: @unchecked Sendable {
     /// (rounded to the nearest), every worker getting at least one granule when there are as
     /// many granules as workers.
     public static func share(of total: Int, granule: Int, speeds: UnsafeBufferPointer<Double>, worker: Int) -> Range<Int> {
-        let n = speeds.count, granules = total / granule
+        let n = speeds.count, total = max(total, 0), granule = max(granule, 1), granules = total / granule
+        guard worker >= 0, worker < n else { return 0..<0 }
         var sum = 0.0
         for v in speeds { sum += v }
         // boundaries in granules, left to right: each at least one past the previous one and

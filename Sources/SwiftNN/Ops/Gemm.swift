@@ -66,8 +66,8 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
     let p = GemmOperands(a: a, b: b, c: c)
     StepTeam.shared.run(workers: workers) { ctx in
         // blocks of 16, more to the worker on the faster core (balancedShare); OpenBLAS gives
-        // the same bits whatever the block boundaries (checked at every boundary for the
-        // recurrent layers' shapes), so the split never changes a result
+        // the same bits whatever the block boundaries (GemmSplitTests checks the recurrent
+        // layers' shapes), so the split never changes a result
         let part = ctx.balancedShare(of: byRows ? m : n, granule: 16)
         let lo = part.lowerBound, hi = part.upperBound
         guard hi > lo else { return }

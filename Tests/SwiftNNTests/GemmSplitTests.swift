@@ -1,0 +1,47 @@
+// What the engine's split products rely on: OpenBLAS computes each element of C the same way
+// whatever block of rows (or columns) a call covers, so splitting C at any multiple of 16, as
+// the balanced shares do, gives the bits of one whole call. Checked for the shapes of a
+// char-RNN training step (weight and input gradients, the head) at several boundaries.
+import Testing
+import CBLAS
+
+private func values(_ n: Int, seed: UInt64) -> [Float] {
+    var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    return (0..<n).map { _ in
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17
+        return Float(s >> 40) / Float(1 << 24) * 2 - 1
+    }
+}
+
+private func gemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                  _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+}
+
+@Test(arguments: [(true, false, 1024, 514, 800), (false, false, 800, 256, 1024), (false, true, 800, 79, 256), (true, false, 79, 256, 800)])
+func productsSplitAtAnyBlockBoundaryHaveTheWholeCallsBits(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) {
+    let lda = transA ? m : k, ldb = transB ? k : n
+    let a = values(m * k, seed: 1), b = values(k * n, seed: 2)
+    var whole = [Float](repeating: 0, count: m * n), split = whole
+    gemm(transA, transB, m, n, k, a, lda, b, ldb, &whole, n)
+    let byRows = m >= n, extent = byRows ? m : n
+    for cut in stride(from: 16, to: extent, by: 16) where cut <= 64 || extent - cut <= 64 || cut % 256 == 0 {
+        split.withUnsafeMutableBufferPointer { c in
+            for (lo, hi) in [(0, cut), (cut, extent)] {
+                if byRows {
+                    a.withUnsafeBufferPointer { ap in
+                        gemm(transA, transB, hi - lo, n, k, ap.baseAddress! + (transA ? lo : lo * lda), lda, b, ldb,
+                             c.baseAddress! + lo * n, n)
+                    }
+                } else {
+                    b.withUnsafeBufferPointer { bp in
+                        gemm(transA, transB, m, hi - lo, k, a, lda, bp.baseAddress! + (transB ? lo * ldb : lo), ldb,
+                             c.baseAddress! + lo, n)
+                    }
+                }
+            }
+        }
+        #expect(split == whole, "\(m) x \(n) x \(k) (transA \(transA), transB \(transB)) split at \(cut)")
+    }
+}
