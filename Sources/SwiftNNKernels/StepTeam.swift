@@ -149,17 +149,37 @@ public final class StepTeam: @unchecked Sendable {
         seconds[worker] = monotonicSeconds() - t0
     }
 
-    /// After a run whose workers all took balanced shares: each worker's speed (items per
-    /// second, relative to the mean) moves halfway towards what this run measured. Halfway and
-    /// the 1:3 clamp keep one disturbed run (a preempted worker) from swinging the split far.
+    /// After a run whose workers all took balanced shares: the speeds `nextSpeeds` gives.
     private func learnSpeeds(workers n: Int) {
         defer { work.update(repeating: 0, count: n) }
+        guard (0..<n).allSatisfy({ work[$0] > 0 && seconds[$0] > 0 }) else { return }
+        let next = Self.nextSpeeds(UnsafeBufferPointer(start: speed, count: n), work: UnsafeBufferPointer(start: work, count: n),
+                                   seconds: UnsafeBufferPointer(start: seconds, count: n))
+        for w in 0..<n { speed[w] = next[w] }
+    }
+
+    /// Each worker's speed (items per second, relative to the mean over the workers) moved
+    /// halfway from `speeds` towards what a run measured (`work` items in `seconds`), clamped to
+    /// [1/3, 3]. Halfway and the clamp keep one disturbed run (a preempted worker) from swinging
+    /// the split far. Unchanged if any worker has no items or no time.
+    public static func nextSpeeds(_ speeds: UnsafeBufferPointer<Double>, work: UnsafeBufferPointer<Int>,
+                                  seconds: UnsafeBufferPointer<Double>) -> [Double] {
+        let n = min(speeds.count, work.count, seconds.count)
+        guard n > 0, (0..<n).allSatisfy({ work[$0] > 0 && seconds[$0] > 0 }) else { return Array(speeds) }
         var mean = 0.0
-        for w in 0..<n {
-            guard work[w] > 0, seconds[w] > 0 else { return }
-            mean += Double(work[w]) / seconds[w] / Double(n)
+        for w in 0..<n { mean += Double(work[w]) / seconds[w] / Double(n) }
+        return (0..<n).map { w -> Double in
+            let measured: Double = Double(work[w]) / seconds[w] / mean
+            let moved: Double = 0.5 * speeds[w] + 0.5 * measured
+            return min(3, max(1.0 / 3, moved))
         }
-        for w in 0..<n { speed[w] = min(3, max(1.0 / 3, 0.5 * speed[w] + 0.5 * Double(work[w]) / seconds[w] / mean)) }
+    }
+
+    /// The speeds the next split will use, one per worker slot (tests).
+    public var learnedSpeeds: [Double] {
+        pthread_mutex_lock(runLock)
+        defer { pthread_mutex_unlock(runLock) }
+        return Array(UnsafeBufferPointer(start: speed, count: maxHelpers + 1))
     }
 
     /// Sets the learned speeds of the first `speeds.count` workers (tests: a lopsided split).

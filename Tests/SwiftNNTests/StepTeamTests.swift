@@ -34,25 +34,41 @@ private func shares(_ total: Int, granule: Int, _ speeds: [Double]) -> [Range<In
     #expect(shares(32, granule: 2, [3, 1.0 / 3]) == [0..<28, 28..<32])
 }
 
-/// Runs whose second worker gets through its items three times slower than the first: each
-/// next split gives the first worker more (its speed moves halfway to the measured ratio per
-/// run: 32 of 64 items, then 40, then 44). A team of its own, so no other test's run can
-/// interleave; busy-waits on the clock, so a preempted worker still takes about as long.
-@Test func runsLearnTheWorkersSpeeds() {
+@Test func speedsMoveHalfwayToWhatARunMeasured() {
+    func next(_ speeds: [Double], _ work: [Int], _ seconds: [Double]) -> [Double] {
+        speeds.withUnsafeBufferPointer { sp in work.withUnsafeBufferPointer { wp in seconds.withUnsafeBufferPointer { tp in
+            StepTeam.nextSpeeds(sp, work: wp, seconds: tp)
+        } } }
+    }
+    // 32 items each, the second worker 3x slower: measured 1.5 and 0.5 of the mean
+    #expect(next([1, 1], [32, 32], [0.64, 1.92]) == [1.25, 0.75])
+    #expect(next([1.25, 0.75], [40, 24], [0.8, 1.44]) == [1.375, 0.625])  // the same speeds again
+    let clamped = next([3, 1.0 / 3], [10, 10], [1, 1000])  // the second: 1/6 + 0.001, clamped to 1/3
+    #expect(abs(clamped[0] - (1.5 + 0.5 * 10 / 5.005)) < 1e-12 && clamped[1] == 1.0 / 3, "\(clamped)")
+    #expect(next([1, 1], [0, 32], [0.5, 0.5]) == [1, 1])  // a worker without items: unchanged
+    #expect(next([2, 0.5], [8, 8], [0, 1]) == [2, 0.5])  // no time measured: unchanged
+}
+
+/// A run on a team of its own (no other test's run can interleave) whose second worker takes
+/// 50 times longer per item: the team learns that the first is faster and gives it more items
+/// next time. Busy-waits on the clock, so a preempted worker still takes about as long; the
+/// margin (0.6 ms against 32 ms) covers being preempted while the tests run in parallel.
+@Test func aRunTeachesTheTeamItsWorkersSpeeds() {
     let team = StepTeam()
     final class Box: @unchecked Sendable { var items = 0 }
     var split: [Int] = []
-    for _ in 0..<3 {
+    for _ in 0..<2 {
         let box = Box()
         team.run(workers: 2) { ctx in
             let part = ctx.balancedShare(of: 64, granule: 2)
             if ctx.worker == 0 { box.items = part.count }
-            spin(nanoseconds: part.count * (ctx.worker == 0 ? 20_000 : 60_000))
+            spin(nanoseconds: part.count * (ctx.worker == 0 ? 20_000 : 1_000_000))
         }
         split.append(box.items)
     }
-    #expect(split[0] == 32)
-    #expect(split[1] > 32 && split[2] > 32, "worker 0's items per run: \(split)")
+    let speeds = team.learnedSpeeds
+    #expect(split[0] == 32 && split[1] > 32, "worker 0's items per run: \(split)")
+    #expect(speeds[0] > 1 && speeds[1] < 1, "learned speeds \(speeds.prefix(2))")
 }
 
 private func spin(nanoseconds: Int) {
