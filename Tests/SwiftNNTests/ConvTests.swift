@@ -282,3 +282,23 @@ private func expectError(_ fn: String, _ fragment: String, _ status: Status? = n
         #expect(try #require(xf.grad).scalars == (try #require(xg.grad)).scalars, "shape \(shape)")
     }
 }
+
+/// The direct kernels hand images to whichever worker is free (WorkQueue), so which worker
+/// computes an image changes from run to run; the results must not: repeated runs of LeNet-5's
+/// two convolutions (forward and both gradients) give the same bits every time.
+@Test func directConvolutionsGiveTheSameBitsWhicheverWorkerTakesAnImage() throws {
+    for (c, k, pad, size) in [(1, 6, 2, 28), (6, 16, 0, 14)] {
+        let x = try noise([64, c, size, size], seed: 40), w = try noise([k, c, 5, 5], seed: 41), b = try noise([k], seed: 42)
+        let out = (size + 2 * pad - 4) * (size + 2 * pad - 4)
+        let g = try noise([64, k, size + 2 * pad - 4, size + 2 * pad - 4], seed: 43)
+        var first: [[Float]]? = nil
+        for _ in 0..<6 {
+            for t in [x, w, b] { t.grad = nil; try t.setRequiresGrad(true) }
+            let y = try conv2d(x, weight: w, bias: b, padding: (pad, pad))
+            try y.backward(g)
+            let now = [y.scalars, x.grad?.scalars ?? [], w.grad?.scalars ?? [], b.grad?.scalars ?? []]
+            #expect(now[0].count == 64 * k * out)
+            if let first { #expect(now == first, "conv \(c) -> \(k): results changed between runs") } else { first = now }
+        }
+    }
+}

@@ -77,7 +77,7 @@ extension ConvPlan {
         return k % 16 == 0 && 4 * (s.positions - outPlane) >= s.positions
     }
 
-    /// out = conv(x, weight) + bias with the direct kernel; images split between workers.
+    /// out = conv(x, weight) + bias with the direct kernel; images taken by whichever worker is free.
     func forwardDirect(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                        _ out: UnsafeMutablePointer<Float>, _ fn: String) throws {
         if channelVectorised { return try forwardByChannels(x, weight, bias, out, fn) }
@@ -90,15 +90,14 @@ extension ConvPlan {
         let ptrs = Pointers(a: UnsafeMutablePointer(mutating: x), b: UnsafeMutablePointer(mutating: weight), c: out)
         let biasP = bias.map { Pointers(a: UnsafeMutablePointer(mutating: $0), b: nil, c: nil) }
         let offs = offsets.ints, buf = scratch.floats
+        let images = WorkQueue(count: n)  // taken as workers come free (see WorkQueue)
         StepTeam.shared.run(workers: workers) { ctx in
             let xp = buf + ctx.worker * perWorker, wide = xp + s.imageFloats
-            var i = ctx.worker
-            while i < n {
+            while let i = images.claim() {
                 padPlanes(ptrs.a! + i * c * h * w, channels: c, height: h, width: w, padH: g.padH, padW: g.padW, xp)
                 convWide(xp, offs, taps: taps, ptrs.b!, rows: k, positions: s.positions, wide)
                 unwidenRows(wide, rows: k, positions: s.positions, wideWidth: s.wp, outH: g.outH, outW: g.outW,
                             bias: biasP.map { UnsafePointer($0.a!) }, ptrs.c! + i * k * g.outPlane)
-                i += ctx.workers
             }
         }
         withExtendedLifetime((offsets, scratch)) {}
@@ -120,14 +119,13 @@ extension ConvPlan {
         let ptrs = Pointers(a: UnsafeMutablePointer(mutating: x), b: wt.floats, c: out)
         let biasP = bias.map { Pointers(a: UnsafeMutablePointer(mutating: $0), b: nil, c: nil) }
         let offs = offsets.ints, pos = positions.ints, buf = scratch.floats
+        let images = WorkQueue(count: n)
         StepTeam.shared.run(workers: workers) { ctx in
             let xp = buf + ctx.worker * perWorker, tmp = xp + s.imageFloats
-            var i = ctx.worker
-            while i < n {
+            while let i = images.claim() {
                 padPlanes(ptrs.a! + i * c * h * w, channels: c, height: h, width: w, padH: g.padH, padW: g.padW, xp)
                 convChannels(xp, pos, count: plane, offs, taps: taps, ptrs.b!, rows: k, tmp)
                 transposeAddingBias(tmp, count: plane, rows: k, bias: biasP.map { UnsafePointer($0.a!) }, ptrs.c! + i * k * plane)
-                i += ctx.workers
             }
         }
         withExtendedLifetime((offsets, positions, wt, scratch)) {}
@@ -226,10 +224,10 @@ extension ConvPlan {
             let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: false, fn)
             let buf = scratch.floats, offs = offsets.ints, gxP = Pointers(a: gx, b: f, c: nil)
             let (outH, outW, gradTaps) = (g.outH, g.outW, k * kh * kw)
+            let images = WorkQueue(count: n)
             StepTeam.shared.run(workers: workers) { ctx in
                 let gp = buf + ctx.worker * perWorker, wide = gp + s.gradImageFloats
-                var i = ctx.worker
-                while i < n {
+                while let i = images.claim() {
                     padPlanes(ptrs.a! + i * k * outH * outW, channels: k, height: outH, width: outW,
                               padH: s.qh, padW: s.qw, gp)
                     if byRows {
@@ -242,7 +240,6 @@ extension ConvPlan {
                         unwidenRows(wide, rows: c, positions: s.gradPositions, wideWidth: s.wq, outH: h, outW: w,
                                     bias: nil, gxP.a! + i * c * h * w)
                     }
-                    i += ctx.workers
                 }
             }
             withExtendedLifetime((offsets, scratch, flipped)) {}
