@@ -162,15 +162,15 @@ public func convChannels(_ xp: UnsafePointer<Float>, _ positions: UnsafePointer<
 /// Weight gradient of `convChannels` summed over `images`, transposed: gwT[t, r] =
 /// sum over images i and positions j of xp[i][positions[j] + offsets[t]] * gyT[i][j, r], with
 /// gyT [images, count, rows] (rows a multiple of 16) and gwT [taps, rows]. Stores, or adds when
-/// `accumulate`. Tiles of 6 taps x 16 filters; tile k belongs to worker k % workers, and each
-/// element is one fixed sum whatever the split.
+/// `accumulate`. Tiles of 6 taps x 16 filters, claimed from `tiles` (WorkQueue over
+/// ceil(taps / 6) * rows / 16 tiles) by whichever worker is free; each element is one fixed
+/// sum whichever worker computes it.
 public func convChannelsWeightGradient(_ xp: UnsafePointer<Float>, imageStride: Int, _ positions: UnsafePointer<Int>, count: Int,
                                        _ offsets: UnsafePointer<Int>, taps: Int, _ gyT: UnsafePointer<Float>, rows: Int,
                                        images: Int, _ gwT: UnsafeMutablePointer<Float>, accumulate: Bool,
-                                       worker: Int, workers: Int) {
-    let tapBlocks = (taps &+ 5) / 6, rowBlocks = rows / 16, lastT = taps &- 1
-    var tile = worker
-    while tile < tapBlocks &* rowBlocks {
+                                       tiles: WorkQueue) {
+    let rowBlocks = rows / 16, lastT = taps &- 1
+    while let tile = tiles.claim() {
         let t0 = tile / rowBlocks &* 6, r0 = tile % rowBlocks &* 16
         let f0 = offsets[t0], f1 = offsets[min(t0 &+ 1, lastT)], f2 = offsets[min(t0 &+ 2, lastT)]
         let f3 = offsets[min(t0 &+ 3, lastT)], f4 = offsets[min(t0 &+ 4, lastT)], f5 = offsets[min(t0 &+ 5, lastT)]
@@ -204,7 +204,6 @@ public func convChannelsWeightGradient(_ xp: UnsafePointer<Float>, imageStride: 
             }
         }
         put(0, a00, a01); put(1, a10, a11); put(2, a20, a21); put(3, a30, a31); put(4, a40, a41); put(5, a50, a51)
-        tile &+= workers
     }
 }
 
@@ -251,16 +250,16 @@ public func widenRows(_ src: UnsafePointer<Float>, rows: Int, outH: Int, outW: I
 /// Weight gradient of `convWide` summed over `images`: gw[r, t] = sum over images i and
 /// positions j of gy[i][r, j] * xp[i][offsets[t] + j], with gy [images, rows, positions] in the
 /// wide layout (0 in dropped columns) and each xp image `imageStride` floats apart. Stores, or
-/// adds to gw when `accumulate`. Tiles of 3 rows x 4 taps (12 accumulators); tile number k
-/// belongs to worker k % workers, and each gw element is one fixed sum whatever the split.
+/// adds to gw when `accumulate`. Tiles of 3 rows x 4 taps (12 accumulators), claimed from
+/// `tiles` (WorkQueue over ceil(rows / 3) * ceil(taps / 4) tiles) by whichever worker is free;
+/// each gw element is one fixed sum whichever worker computes it.
 public func convWeightGradient(_ xp: UnsafePointer<Float>, imageStride: Int, _ offsets: UnsafePointer<Int>, taps: Int,
                                _ gy: UnsafePointer<Float>, rows: Int, positions: Int, images: Int,
-                               _ gw: UnsafeMutablePointer<Float>, accumulate: Bool, worker: Int, workers: Int) {
-    let rowBlocks = (rows &+ 2) / 3, tapBlocks = (taps &+ 3) / 4
+                               _ gw: UnsafeMutablePointer<Float>, accumulate: Bool, tiles: WorkQueue) {
+    let tapBlocks = (taps &+ 3) / 4
     let lastR = rows &- 1, lastT = taps &- 1
     let imageRows = rows &* positions
-    var tile = worker
-    while tile < rowBlocks &* tapBlocks {
+    while let tile = tiles.claim() {
         let r0 = tile / tapBlocks &* 3, t0 = tile % tapBlocks &* 4
         let g0 = gy + r0 &* positions, g1 = gy + min(r0 &+ 1, lastR) &* positions, g2 = gy + min(r0 &+ 2, lastR) &* positions
         let f0 = offsets[t0], f1 = offsets[min(t0 &+ 1, lastT)], f2 = offsets[min(t0 &+ 2, lastT)], f3 = offsets[min(t0 &+ 3, lastT)]
@@ -294,7 +293,6 @@ public func convWeightGradient(_ xp: UnsafePointer<Float>, imageStride: Int, _ o
         put(0, 0, a00); put(0, 1, a01); put(0, 2, a02); put(0, 3, a03)
         put(1, 0, a10); put(1, 1, a11); put(1, 2, a12); put(1, 3, a13)
         put(2, 0, a20); put(2, 1, a21); put(2, 2, a22); put(2, 3, a23)
-        tile &+= workers
     }
 }
 

@@ -149,18 +149,16 @@ extension ConvPlan {
         let ptrs = Pointers(a: UnsafeMutablePointer(mutating: gout), b: UnsafeMutablePointer(mutating: x), c: nil)
         for n0 in stride(from: 0, to: n, by: group) {
             let nb = min(group, n - n0)
+            let images = WorkQueue(count: nb), tiles = WorkQueue(count: (taps + 5) / 6 * (k / 16))
             StepTeam.shared.run(workers: workers) { ctx in
-                var i = ctx.worker
-                while i < nb {
+                while let i = images.claim() {
                     padPlanes(ptrs.b! + (n0 + i) * c * h * w, channels: c, height: h, width: w,
                               padH: g.padH, padW: g.padW, xps + i * s.imageFloats)
                     transposeAddingBias(ptrs.a! + (n0 + i) * k * plane, count: k, rows: plane, bias: nil, gys + i * plane * k)
-                    i += ctx.workers
                 }
                 ctx.barrier()
                 convChannelsWeightGradient(xps, imageStride: s.imageFloats, pos, count: plane, offs, taps: taps,
-                                           gys, rows: k, images: nb, gwT, accumulate: n0 > 0,
-                                           worker: ctx.worker, workers: ctx.workers)
+                                           gys, rows: k, images: nb, gwT, accumulate: n0 > 0, tiles: tiles)
             }
         }
         transposeAddingBias(gwT, count: taps, rows: k, bias: nil, gw)
@@ -189,19 +187,17 @@ extension ConvPlan {
             let gwP = Pointers(a: gw, b: nil, c: nil)
             for n0 in stride(from: 0, to: n, by: group) {
                 let nb = min(group, n - n0)
+                let images = WorkQueue(count: nb), queue = WorkQueue(count: tiles)
                 StepTeam.shared.run(workers: workers) { ctx in
-                    var i = ctx.worker
-                    while i < nb {
+                    while let i = images.claim() {
                         padPlanes(ptrs.b! + (n0 + i) * c * h * w, channels: c, height: h, width: w,
                                   padH: g.padH, padW: g.padW, xps + i * s.imageFloats)
                         widenRows(ptrs.a! + (n0 + i) * k * g.outPlane, rows: k, outH: g.outH, outW: g.outW,
                                   wideWidth: s.wp, positions: s.positions, gys + i * k * s.positions)
-                        i += ctx.workers
                     }
                     ctx.barrier()
                     convWeightGradient(xps, imageStride: s.imageFloats, offs, taps: taps, gys, rows: k,
-                                       positions: s.positions, images: nb, gwP.a!, accumulate: n0 > 0,
-                                       worker: ctx.worker, workers: ctx.workers)
+                                       positions: s.positions, images: nb, gwP.a!, accumulate: n0 > 0, tiles: queue)
                 }
             }
             withExtendedLifetime((offsets, buf)) {}
