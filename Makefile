@@ -55,6 +55,12 @@ $(BUILD)/examples/%: examples/c/%.c $(LIB) $(wildcard include/*.h include/swiftn
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude $< -o $@ $(LDLIB)
 
+# Compares two builds of the library in one process (see its header); built with the tests so
+# it keeps compiling.
+$(BUILD)/ab_builds: bench/ab_builds.c $(wildcard include/*.h include/swiftnn/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude $< -o $@ -ldl
+
 $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildcard include/*.h include/swiftnn/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
@@ -77,7 +83,7 @@ data-emoji:
 test-swift:
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 
-test-c: lib header-check examples $(CTESTS)
+test-c: lib header-check examples $(CTESTS) $(BUILD)/ab_builds
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
 	@set -e; for e in $(EXAMPLES); do echo "== $$e --smoke"; $$e --smoke; done
 

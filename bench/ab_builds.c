@@ -1,0 +1,147 @@
+/* Two builds of libswiftnn.so in one process, called alternately: the way to tell whether a
+ * change made the engine faster on a machine whose speed drifts by tens of percent (separate
+ * runs of each build mostly measure the drift). Prints quantiles of each build's times.
+ *
+ *     cc -O2 -Iinclude bench/ab_builds.c -o build/ab_builds -ldl
+ *     cp build/lib/libswiftnn.so /tmp/before.so    # build A, then make the change and `make`
+ *     build/ab_builds lstm 20 10 /tmp/before.so build/lib/libswiftnn.so
+ *
+ * Workloads: `lstm` (LSTM 128 -> 256, T 100, B 32, forward without grad, one call) and
+ * `charrnn` (char-RNN training on data/text/shakespeare.txt, 3 steps, time per step).
+ * Arguments: workload, rounds, calls per round, library A, library B. Rounds alternate which
+ * build goes first; each round's calls follow a pause and one warm-up call. Both builds use
+ * 2 threads. (Each library has its own step team; the other's idle helpers sleep during the
+ * pause.) */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "swiftnn.h"
+
+typedef struct {
+    void *handle;
+    snn_module *model;
+    snn_tensor *x;
+    char *text;
+    size_t length;
+} build_t;
+
+static int charrnn;
+
+#define CALL(b, name) ((__typeof__(&name))symbol((b), #name))
+
+static void *symbol(build_t *b, const char *name) {
+    void *p = dlsym(b->handle, name);
+    if (!p) { fprintf(stderr, "ab_builds: %s not found: %s\n", name, dlerror()); exit(2); }
+    return p;
+}
+
+static void check(build_t *b, snn_status s, const char *what) {
+    if (s != SNN_OK) { fprintf(stderr, "ab_builds: %s: %s\n", what, CALL(b, snn_last_error)()); exit(2); }
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int ascending(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void load(build_t *b, const char *path) {
+    b->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!b->handle) { fprintf(stderr, "ab_builds: %s\n", dlerror()); exit(2); }
+    check(b, CALL(b, snn_set_num_threads)(2), "snn_set_num_threads");
+    check(b, CALL(b, snn_manual_seed)(0), "snn_manual_seed");
+    if (!charrnn) {
+        snn_rnn_options o;
+        check(b, CALL(b, snn_rnn_options_init)(&o), "snn_rnn_options_init");
+        o.input_size = 128;
+        o.hidden_size = 256;
+        check(b, CALL(b, snn_module_lstm)(&b->model, &o), "snn_module_lstm");
+        int64_t shape[3] = {100, 32, 128};
+        check(b, CALL(b, snn_tensor_randn)(&b->x, shape, 3), "snn_tensor_randn");
+        return;
+    }
+    FILE *f = fopen("data/text/shakespeare.txt", "rb");
+    if (!f) { fprintf(stderr, "ab_builds: data/text/shakespeare.txt missing (make data)\n"); exit(2); }
+    b->text = malloc(400000);
+    b->length = fread(b->text, 1, 400000, f);
+    fclose(f);
+    char vocab[256];
+    size_t v = 0;
+    check(b, CALL(b, snn_charrnn_vocab_of)(vocab, sizeof vocab, &v, b->text, b->length), "snn_charrnn_vocab_of");
+    check(b, CALL(b, snn_charrnn_new)(&b->model, vocab, v, 64, 256, 2), "snn_charrnn_new");
+}
+
+/* Seconds for one call (lstm) or one training step (charrnn). */
+static double run(build_t *b) {
+    double t0 = now();
+    if (charrnn) {
+        snn_charrnn_train_options o;
+        check(b, CALL(b, snn_charrnn_train_options_init)(&o), "snn_charrnn_train_options_init");
+        o.max_steps = 3;
+        check(b, CALL(b, snn_charrnn_train)(b->model, b->text, b->length, &o), "snn_charrnn_train");
+        return (now() - t0) / 3;
+    }
+    check(b, CALL(b, snn_no_grad_begin)(), "snn_no_grad_begin");
+    snn_tensor *out[3];
+    size_t n = 0;
+    const snn_tensor *in[1] = {b->x};
+    check(b, CALL(b, snn_module_forward_multi)(out, 3, &n, b->model, in, 1), "snn_module_forward_multi");
+    double t = now() - t0;
+    for (size_t i = 0; i < n; i++) CALL(b, snn_tensor_free)(out[i]);
+    check(b, CALL(b, snn_no_grad_end)(), "snn_no_grad_end");
+    return t;
+}
+
+static void summary(const char *name, double *t, int n) {
+    qsort(t, (size_t)n, sizeof *t, ascending);
+    printf("%s: min %.2f  q25 %.2f  median %.2f  q75 %.2f  q90 %.2f ms\n", name, t[0] * 1e3, t[n / 4] * 1e3,
+           t[n / 2] * 1e3, t[3 * n / 4] * 1e3, t[9 * n / 10] * 1e3);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn"))) {
+        fprintf(stderr, "usage: %s lstm|charrnn ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
+        return 2;
+    }
+    charrnn = strcmp(argv[1], "charrnn") == 0;
+    int rounds = atoi(argv[2]), calls = atoi(argv[3]);
+    if (rounds < 1 || calls < 1 || rounds > 10000 || calls > 10000) {
+        fprintf(stderr, "ab_builds: ROUNDS and CALLS must be in 1...10000\n");
+        return 2;
+    }
+    build_t a = {0}, b = {0};
+    load(&a, argv[4]);
+    load(&b, argv[5]);
+    double *ta = malloc(sizeof(double) * (size_t)(rounds * calls)), *tb = malloc(sizeof(double) * (size_t)(rounds * calls));
+    int na = 0, nb = 0;
+    for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < 2; k++) {
+            int first_a = (r % 2 == 0) == (k == 0);
+            build_t *x = first_a ? &a : &b;
+            usleep(20000);
+            run(x);
+            for (int i = 0; i < calls; i++) {
+                double t = run(x);
+                if (first_a) ta[na++] = t; else tb[nb++] = t;
+            }
+        }
+    }
+    summary("A", ta, na);
+    summary("B", tb, nb);
+    qsort(ta, (size_t)na, sizeof *ta, ascending);
+    qsort(tb, (size_t)nb, sizeof *tb, ascending);
+    printf("B / A: median %.3f, minimum %.3f (below 1: B is faster)\n", tb[nb / 2] / ta[na / 2], tb[0] / ta[0]);
+    free(ta);
+    free(tb);
+    return 0;
+}
