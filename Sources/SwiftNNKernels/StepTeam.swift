@@ -27,7 +27,11 @@ public final class StepTeam: @unchecked Sendable {
         /// Waits until every worker of the current run has reached this barrier. A lone
         /// worker (also one running beside another thread's run) must not touch the shared
         /// barrier state.
-        public func barrier() { if workers > 1 { team.barrier(workers) } }
+        public func barrier() {
+            guard workers > 1 else { return }
+            team.barrier(workers)
+            team.mark[worker] = monotonicSeconds()  // balanced work is timed from here
+        }
 
         /// This worker's part of `total` independent work items split in proportion to how fast
         /// each worker got through its part of earlier runs (whole multiples of `granule`,
@@ -74,6 +78,8 @@ public final class StepTeam: @unchecked Sendable {
     private let speed: UnsafeMutablePointer<Double>
     fileprivate let work: UnsafeMutablePointer<Int>
     private let seconds: UnsafeMutablePointer<Double>
+    /// Per worker, when its timed part began: the job's posting, then the last barrier it left.
+    fileprivate let mark: UnsafeMutablePointer<Double>
 
     /// A team of its own (tests; the engine uses `shared`). Its helpers, once started, live as
     /// long as the process.
@@ -90,6 +96,8 @@ public final class StepTeam: @unchecked Sendable {
         work.initialize(repeating: 0, count: maxHelpers + 1)
         seconds = .allocate(capacity: maxHelpers + 1)
         seconds.initialize(repeating: 0, count: maxHelpers + 1)
+        mark = .allocate(capacity: maxHelpers + 1)
+        mark.initialize(repeating: 0, count: maxHelpers + 1)
     }
 
     /// In a fork's child, where only the forking thread exists: fresh locks, no helpers.
@@ -128,11 +136,13 @@ public final class StepTeam: @unchecked Sendable {
         pthread_mutex_lock(wakeLock)
         job = body
         jobWorkers = count
+        mark.update(repeating: monotonicSeconds(), count: count)
         jobNumber += 1
         posted.store(jobNumber, ordering: .releasing)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(wakeLock)
-        timed(worker: 0) { body(Context(worker: 0, workers: count, team: self)) }
+        body(Context(worker: 0, workers: count, team: self))
+        finished(worker: 0)
         var spins = 0
         while remaining.load(ordering: .acquiring) > 0 { backOff(&spins) }
         pthread_mutex_lock(wakeLock)
@@ -141,12 +151,16 @@ public final class StepTeam: @unchecked Sendable {
         learnSpeeds(workers: count)
     }
 
-    /// Runs `body` and keeps its duration in the worker's slot.
+    /// Keeps in the worker's slot the time from its mark to the end of its part: from the job's
+    /// posting, or from the last barrier it passed. Not from the worker's own start: a helper
+    /// that wakes late has had less of a run without barriers, and would look fast and be given
+    /// more next time; and in a run that meets at a barrier before the balanced work (a
+    /// recurrent layer's packing), the caller's wait there for a late helper would count
+    /// against the caller (seen: on this VM a sleeping helper can take milliseconds to wake,
+    /// and the caller was then given 12 of 32 rows, 3-4 ms slower than 16).
     @inline(__always)
-    private func timed(worker: Int, _ body: () -> Void) {
-        let t0 = monotonicSeconds()
-        body()
-        seconds[worker] = monotonicSeconds() - t0
+    private func finished(worker: Int) {
+        seconds[worker] = monotonicSeconds() - mark[worker]
     }
 
     /// After a run whose workers all took balanced shares: the speeds `nextSpeeds` gives.
@@ -253,7 +267,8 @@ public final class StepTeam: @unchecked Sendable {
             let body = job
             let workers = jobWorkers
             pthread_mutex_unlock(wakeLock)
-            timed(worker: index) { body?(Context(worker: index, workers: workers, team: self)) }
+            body?(Context(worker: index, workers: workers, team: self))
+            finished(worker: index)
             remaining.wrappingSubtract(1, ordering: .releasing)
         }
     }
