@@ -1,6 +1,7 @@
 // The fused recurrent layer: one layer (one or two directions) of an RNN/LSTM/GRU over a whole
 // sequence as one autograd node whose pullback is the fused BPTT; per step one packed-weight
-// product and one SIMD gate loop, split over the StepTeam's workers by hidden unit.
+// product and one SIMD gate loop, split over the StepTeam's workers by batch rows (or, for
+// small batches, by hidden unit).
 import CBLAS
 import SwiftNNKernels
 
@@ -243,8 +244,9 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
         let (w, nw) = (ctx.worker, ctx.workers)
         // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb
         // (more rows to the worker on the faster core: see balancedShare; rows are independent,
-        // so the split never changes a result); splitting the units, its columns of every row. Either way it packs the weight panels
-        // of `share` (its columns), which, splitting the batch, every worker then reads.
+        // so the split never changes a result); splitting the units, its columns of every row.
+        // Either way it packs the weight panels of `share` (its columns), which, splitting the
+        // batch, every worker then reads.
         let byBatch = geo.splitsBatch(workers: nw)
         let share = geo.columns(worker: w, of: nw)
         let cols = byBatch ? 0..<H : share
