@@ -10,8 +10,8 @@
  * `charrnn` (char-RNN training on data/text/shakespeare.txt, 3 steps, time per step).
  * Arguments: workload, rounds, calls per round, library A, library B. Rounds alternate which
  * build goes first; each round's calls follow a pause and one warm-up call. Both builds use
- * 2 threads. (Each library has its own step team; the other's idle helpers sleep during the
- * pause.) */
+ * 2 threads, or AB_THREADS (one thread's times spread less on a noisy machine). (Each library
+ * has its own step team; the other's idle helpers sleep during the pause.) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
@@ -58,7 +58,8 @@ static int ascending(const void *a, const void *b) {
 static void load(build_t *b, const char *path) {
     b->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!b->handle) { fprintf(stderr, "ab_builds: %s\n", dlerror()); exit(2); }
-    check(b, CALL(b, snn_set_num_threads)(2), "snn_set_num_threads");
+    const char *threads = getenv("AB_THREADS");
+    check(b, CALL(b, snn_set_num_threads)(threads ? atoi(threads) : 2), "snn_set_num_threads");
     check(b, CALL(b, snn_manual_seed)(0), "snn_manual_seed");
     if (!charrnn) {
         snn_rnn_options o;
