@@ -5,9 +5,12 @@ PyTorch / SwiftNN (> 1: SwiftNN is faster).
 
 Each measurement is a block of runs after a pause (so the other library's idle threads, which
 spin for a while after work, have gone to sleep); blocks alternate between the libraries for
---rounds rounds and the best block median counts.
+--rounds rounds. The table's ratio is of the best block medians; "per round" gives the ratios
+of each round's two blocks, timed seconds apart (on a machine whose speed drifts, a pair of
+neighbouring blocks is the fairer comparison). GFLOP/s counts the forward's matrix products,
+2 T B 4H (I + H) FLOPs, to compare with the machine's FMA peak.
 
-    OPENBLAS_NUM_THREADS=2 python3 bench/bench_lstm.py [--steps 100 --batch 32 --repeat 15 --rounds 3]
+    OPENBLAS_NUM_THREADS=2 python3 bench/bench_lstm.py [--steps 100 --batch 32 --repeat 15 --rounds 5]
 """
 import argparse
 import os
@@ -44,7 +47,7 @@ def main():
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--repeat", type=int, default=15)
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -81,14 +84,19 @@ def main():
 
     print(f"LSTM({I} -> {H}), T={T}, B={B}, {args.threads} threads; torch {torch.__version__}, swiftnn {swiftnn.__version__}")
     print(f"max |output difference| = {diff:.2e}")
-    print(f"{'':22s}{'PyTorch ms':>12s}{'SwiftNN ms':>12s}{'ratio':>8s}")
+    print(f"{'':22s}{'PyTorch ms':>12s}{'SwiftNN ms':>12s}{'ratio':>8s}   per round (PyTorch / SwiftNN)")
+    best = {}
     for name, ft, fs in [("forward (no grad)", torch_forward, swift_forward),
                          ("forward + backward", torch_train, swift_train)]:
-        t = s = float("inf")
-        for _ in range(args.rounds):
-            t = min(t, median_ms(ft, args.repeat))
-            s = min(s, median_ms(fs, args.repeat))
-        print(f"{name:22s}{t:12.2f}{s:12.2f}{t / s:8.2f}")
+        pairs = [(median_ms(ft, args.repeat), median_ms(fs, args.repeat)) for _ in range(args.rounds)]
+        t, s = best[name] = min(p[0] for p in pairs), min(p[1] for p in pairs)
+        paired = [a / b for a, b in pairs]
+        rounds = " ".join(f"{r:.2f}" for r in paired)
+        print(f"{name:22s}{t:12.2f}{s:12.2f}{t / s:8.2f}   {rounds} (median {statistics.median(paired):.2f})")
+    flops = 2 * T * B * 4 * H * (I + H)
+    t, s = best["forward (no grad)"]
+    print(f"forward products: {flops / 1e9:.2f} GFLOP; PyTorch {flops / t / 1e6:.0f} GFLOP/s, "
+          f"SwiftNN {flops / s / 1e6:.0f} GFLOP/s on {args.threads} threads (best blocks)")
 
 
 if __name__ == "__main__":
