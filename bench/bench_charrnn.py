@@ -114,7 +114,7 @@ def main():
     vocab = CharRNN.vocab_of(text)
     V = len(vocab)
     print(f"char-RNN: V={V}, embed {E}, LSTM {H} x {L} layers, batch {B} x {T} steps; "
-          f"{args.threads} thread(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+          f"{args.threads} thread(s); torch {torch.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     # ---- training
     swiftnn.manual_seed(0)
