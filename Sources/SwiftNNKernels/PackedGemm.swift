@@ -9,11 +9,13 @@ public func packedPanelsCount(k: Int, n: Int) -> Int { (n &+ 15) / 16 &* 16 &* k
 /// Packs columns [c0, c0 + n) of B [k, *] into panels: panel p holds, for each kk, the 16
 /// values B[kk, c0 + 16p ..< c0 + 16p + 16] (zeros past the last column). With `transposed`,
 /// B is W^T for a row-major W (B[kk, c] = w[c * ldw + kk]); otherwise B[kk, c] = w[kk * ldw + c].
+/// Panels are `panelRows` (default k) rows apart: two matrices packed at row offsets 0 and k1
+/// of panels k1 + k2 rows tall make one operand of k1 + k2 rows.
 public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, ldw: Int, transposed: Bool,
-                       k: Int, c0: Int, n: Int) {
-    let panels = (n &+ 15) / 16
+                       k: Int, c0: Int, n: Int, panelRows: Int? = nil) {
+    let panels = (n &+ 15) / 16, stride = (panelRows ?? k) &* 16
     for p in 0..<panels {
-        let base = dst + p &* k &* 16
+        let base = dst + p &* stride
         let width = min(16, n &- p &* 16)
         for j in 0..<16 {
             if j >= width {
@@ -37,10 +39,11 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
 /// every panel passes through it); within a block, groups of 6, then 4 and 1 per panel, and
 /// a last pair of rows over two panels at a time. Each C element is one FMA chain over k in
 /// order whatever its panel or row group, so results do not depend on how a caller splits the
-/// rows or columns between workers.
+/// rows or columns between workers. B's panels are `panelRows` (default k) rows apart: the
+/// product may use the first k rows of taller panels.
 public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, ka: Int = 1, packed: UnsafePointer<Float>,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-    let panels = (n &+ 15) / 16
+                       panelRows: Int? = nil, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    let panels = (n &+ 15) / 16, stride = (panelRows ?? k) &* 16
     var r0 = 0
     while r0 < m {
         let rows = min(48, m &- r0)
@@ -50,7 +53,7 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
         let fours = rest / 4, twos = (rest &- fours &* 4) / 2, ones = rest &- fours &* 4 &- twos &* 2
         let ab = a + r0 &* lda, cb = c + r0 &* ldc
         for p in 0..<panels {
-            let bp = packed + p &* k &* 16
+            let bp = packed + p &* stride
             let width = min(16, n &- p &* 16)
             let cp = cb + p &* 16
             var i = 0
@@ -75,12 +78,12 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
             let row = i2 &+ t &* 2
             var p = 0
             while p &+ 2 <= panels {
-                kernel2x32(k, ab + row &* lda, lda, ka, packed + p &* k &* 16, cb + (row &* ldc &+ p &* 16), ldc,
+                kernel2x32(k, ab + row &* lda, lda, ka, packed + p &* stride, stride, cb + (row &* ldc &+ p &* 16), ldc,
                            min(16, n &- (p &+ 1) &* 16), accumulate)
                 p &+= 2
             }
             if p < panels {
-                kernel2x16(k, ab + row &* lda, lda, ka, packed + p &* k &* 16, cb + (row &* ldc &+ p &* 16), ldc,
+                kernel2x16(k, ab + row &* lda, lda, ka, packed + p &* stride, cb + (row &* ldc &+ p &* 16), ldc,
                            min(16, n &- p &* 16), accumulate)
             }
         }
@@ -151,12 +154,13 @@ private func kernel4x16(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: I
     emit(c + 3 &* ldc, c30, c31, width, accumulate)
 }
 
-/// Two rows by two panels (32 columns, the second panel `width` wide; the first is full).
-private func kernel2x32(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: Int, _ b: UnsafePointer<Float>,
+/// Two rows by two panels (32 columns, the second panel, `stride` floats on, `width` wide; the
+/// first is full).
+private func kernel2x32(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ka: Int, _ b: UnsafePointer<Float>, _ stride: Int,
                         _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ width: Int, _ accumulate: Bool) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c02 = SIMD8<Float>(), c03 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
-    let a0 = a, a1 = a0 + lda, b2 = b + k &* 16
+    let a0 = a, a1 = a0 + lda, b2 = b + stride
     var kk = 0, ak = 0
     while kk < k {
         let b0 = ld(b + kk &* 16), b1 = ld(b + (kk &* 16 &+ 8))

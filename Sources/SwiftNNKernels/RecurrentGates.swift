@@ -11,13 +11,17 @@ public struct RecurrentStep {
     /// Per-sequence lengths (nil: every row takes part in every step).
     public let lengths: UnsafePointer<Int>?
     public let t: Int
+    /// Floats between rows of the forward steps' `hPrev` and `hNext`: `hidden`, or more where
+    /// the state rows sit inside the [x_t | h] rows of the step's product.
+    public let stateStride: Int
 
-    public init(batch: Int, hidden: Int, columns: Range<Int>, lengths: UnsafePointer<Int>?, t: Int) {
+    public init(batch: Int, hidden: Int, columns: Range<Int>, lengths: UnsafePointer<Int>?, t: Int, stateStride: Int? = nil) {
         self.batch = batch
         self.hidden = hidden
         self.columns = columns
         self.lengths = lengths
         self.t = t
+        self.stateStride = stateStride ?? hidden
     }
 
     /// Whether batch row `b` takes part in this step.
@@ -46,8 +50,8 @@ private func zeroRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
 /// One LSTM step. `pre` [B, 4H] (ld `ldPre`) holds the pre-activations x W_ih^T + h W_hh^T (gate
 /// order i, f, g, o) and `bias` [4H] is b_ih + b_hh; the activations go to `act` (ld `ldAct`,
 /// which may be `pre` itself; the backward pass reads them there). The state before the step is
-/// `hPrev` (ld H) and `c` (ld H, updated in place); the new h goes to `hNext` (ld H: inactive
-/// rows copy hPrev) and `out` (zeros for inactive rows). Training saves h before the step to
+/// `hPrev` (ld `s.stateStride`) and `c` (ld H, updated in place); the new h goes to `hNext` (ld
+/// `s.stateStride`: inactive rows copy hPrev) and `out` (zeros for inactive rows). Training saves h before the step to
 /// `savedH` and c before and after to `prevC`/`newC` (ld `ldSaved`).
 public func lstmForwardStep(_ s: RecurrentStep, pre: UnsafePointer<Float>, ldPre: Int,
                             act: UnsafeMutablePointer<Float>, ldAct: Int, bias: UnsafePointer<Float>,
@@ -57,7 +61,7 @@ public func lstmForwardStep(_ s: RecurrentStep, pre: UnsafePointer<Float>, ldPre
                             prevC: UnsafeMutablePointer<Float>?, newC: UnsafeMutablePointer<Float>?, ldSaved: Int) {
     let H = s.hidden, j0 = s.j0, w = s.width
     for b in 0..<s.batch {
-        let hp = hPrev + b &* H, hn = hNext + b &* H, cb = c + b &* H, o = out + b &* ldOut
+        let hp = hPrev + b &* s.stateStride, hn = hNext + b &* s.stateStride, cb = c + b &* H, o = out + b &* ldOut
         if let savedH { copyRow(savedH + (b &* ldSavedH &+ j0), hp + j0, w) }
         if let prevC { copyRow(prevC + (b &* ldSaved &+ j0), cb + j0, w) }
         guard s.active(b) else {
@@ -120,10 +124,10 @@ private func lstmCell(_ g: UnsafeMutablePointer<Float>, _ H: Int, _ c: UnsafeMut
 public func rnnForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Float>, ldGates: Int, bias: UnsafePointer<Float>,
                            relu: Bool, hPrev: UnsafePointer<Float>, hNext: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>, ldOut: Int, savedH: UnsafeMutablePointer<Float>?, ldSavedH: Int) {
-    let H = s.hidden, j0 = s.j0, w = s.width
+    let j0 = s.j0, w = s.width
     let zero = SIMD8<Float>()
     for b in 0..<s.batch {
-        let g = gates + b &* ldGates, hp = hPrev + b &* H, hn = hNext + b &* H, o = out + b &* ldOut
+        let g = gates + b &* ldGates, hp = hPrev + b &* s.stateStride, hn = hNext + b &* s.stateStride, o = out + b &* ldOut
         if let savedH { copyRow(savedH + (b &* ldSavedH &+ j0), hp + j0, w) }
         guard s.active(b) else {
             copyRow(hn + j0, hp + j0, w)
@@ -155,7 +159,8 @@ public func gruForwardStep(_ s: RecurrentStep, gates: UnsafeMutablePointer<Float
                            hn: UnsafeMutablePointer<Float>?, ldSaved: Int) {
     let H = s.hidden, j0 = s.j0, w = s.width
     for b in 0..<s.batch {
-        let g = gates + b &* ldGates, q = hh + b &* (3 &* H), hp = hPrev + b &* H, hb = hNext + b &* H, o = out + b &* ldOut
+        let g = gates + b &* ldGates, q = hh + b &* (3 &* H), hp = hPrev + b &* s.stateStride, hb = hNext + b &* s.stateStride
+        let o = out + b &* ldOut
         if let savedH { copyRow(savedH + (b &* ldSavedH &+ j0), hp + j0, w) }
         guard s.active(b) else {
             copyRow(hb + j0, hp + j0, w)

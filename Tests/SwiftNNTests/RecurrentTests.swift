@@ -96,13 +96,86 @@ func resultsAreTheSameBitsWithOneWorkerOrSeveral(cell: ReferenceRNN.Cell, batch:
         for (k, o) in outs.enumerated() {
             try o.backward(try Tensor(values(o.count, seed: UInt64(50 + k)), shape: o.shape), retainGraph: k < outs.count - 1)
         }
-        return outs.map(\.scalars) + leaves.map { $0.grad?.scalars ?? [] }
+        // without grad the LSTM and the RNN take the stacked [x_t | h] path (see runForward)
+        let inference = try GradMode.withoutGrad { try c.run(x, h0, c0, w, lengths) }
+        return outs.map(\.scalars) + leaves.map { $0.grad?.scalars ?? [] } + inference.map(\.scalars)
     }
     let one = try runOnce(limit: 1), two = try runOnce(limit: 2)
     #expect(one == two, "\(cell): outputs or gradients differ between 1 and 2 workers")
     StepTeam.shared.setSpeeds([3, 1])  // relearned after each run: only the first split is sure to be lopsided
     let lopsided = try runOnce(limit: 2)
     #expect(one == lopsided, "\(cell): outputs or gradients differ between 1 worker and a lopsided split")
+}
+
+/// Without h0 (zeros), step 0 skips h W_hh^T: outputs, states and gradients must equal those
+/// of explicit zero states, with one worker or two, with and without grad, and where W_hh holds
+/// a NaN and an inf (which must reach step 0's outputs as the product would carry them).
+@Test(arguments: cells, [21, 27])
+func aZeroInitialStateGivesWhatExplicitZerosGive(cell: ReferenceRNN.Cell, batch: Int) throws {
+    let c = Case(cell: cell, batch: batch)
+    let (x, _, _, weights, lengths) = try c.tensors()
+    var w = weights
+    let options = RecurrentOptions(numLayers: c.L, batchFirst: true, bidirectional: true)
+    let zeros = try Tensor.zeros([c.L * c.D, c.B, c.H])
+    func run(explicit: Bool, grad: Bool) throws -> [[UInt32]] {
+        let leaves = [x] + w
+        for t in leaves { t.grad = nil; try t.setRequiresGrad(grad) }
+        func forward() throws -> [Tensor] {
+            try recurrent(c.mode, input: x, h0: explicit ? zeros : nil, c0: explicit && cell == .lstm ? zeros : nil,
+                          weights: w, lengths: lengths, options: options)
+        }
+        let outs = grad ? try forward() : try GradMode.withoutGrad { try forward() }
+        if grad {
+            for (k, o) in outs.enumerated() {
+                try o.backward(try Tensor(values(o.count, seed: UInt64(80 + k)), shape: o.shape), retainGraph: k < outs.count - 1)
+            }
+        }
+        // bits, with -0 as +0 (0 - 0 and 0 + -0 differ only there)
+        return (outs.map(\.scalars) + leaves.map { $0.grad?.scalars ?? [] }).map { $0.map { ($0 == 0 ? 0 : $0).bitPattern } }
+    }
+    /// Where two runs' results first differ (result k, element i), or nil.
+    func firstDifference(_ a: [[UInt32]], _ b: [[UInt32]]) -> String? {
+        guard a.count == b.count else { return "\(a.count) results against \(b.count)" }
+        for (k, (x, y)) in zip(a, b).enumerated() where x != y {
+            let i = (0..<min(x.count, y.count)).first { x[$0] != y[$0] } ?? min(x.count, y.count)
+            return "result \(k) element \(i) of \(x.count)"
+        }
+        return nil
+    }
+    for limit in [1, 2] {
+        recurrentWorkerLimit = limit
+        defer { recurrentWorkerLimit = nil }
+        for grad in [false, true] {
+            let difference = firstDifference(try run(explicit: false, grad: grad), try run(explicit: true, grad: grad))
+            #expect(difference == nil, "\(cell), \(limit) worker(s), grad \(grad): no h0 differs from zero h0 at \(difference ?? "")")
+        }
+    }
+    // A NaN and an inf in layer 0's forward W_hh: 0 * NaN and 0 * inf are NaN at step 0 too.
+    let whh = try Tensor(w[1].scalars, shape: w[1].shape)
+    whh.floats[5] = .nan
+    whh.floats[c.H * c.H + 7] = .infinity
+    w[1] = whh
+    let difference = firstDifference(try run(explicit: false, grad: false), try run(explicit: true, grad: false))
+    #expect(difference == nil, "\(cell): a non-finite W_hh must not be skipped at step 0 (\(difference ?? ""))")
+    let nanOutputs = try GradMode.withoutGrad { try recurrent(c.mode, input: x, weights: w, lengths: lengths, options: options) }[0]
+    #expect(nanOutputs.scalars.contains { $0.isNaN })
+}
+
+/// allFinite (which decides whether step 0 may skip h W_hh^T) finds a NaN or an infinity at
+/// every position, in the blocks of 32, of 8 and in the scalar tail.
+@Test func allFiniteFindsEveryNonFiniteValue() {
+    for count in [1, 7, 8, 9, 31, 32, 33, 71] {
+        var v = values(count, seed: UInt64(count + 1), scale: Float.greatestFiniteMagnitude)
+        #expect(v.withUnsafeBufferPointer { allFinite($0.baseAddress!, count: count) }, "\(count) finite values")
+        for i in 0..<count {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                let kept = v[i]
+                v[i] = bad
+                #expect(!v.withUnsafeBufferPointer { allFinite($0.baseAddress!, count: count) }, "\(bad) at \(i) of \(count)")
+                v[i] = kept
+            }
+        }
+    }
 }
 
 /// <dL/dX, v> from backward against (L(X + e v) - L(X - e v)) / 2e of the Double reference,

@@ -158,7 +158,8 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
     // activations there, for the backward pass. The GRU keeps the projection (r multiplies
     // only h's part of the n gate).
     let fused = lstm || (!saving && geo.mode != .gru)
-    let panelsPerBlock = packedPanelsCount(k: H, n: geo.panelsPerGate * 16)
+    let stacked = fused && gather == nil, K = stacked ? I + H : H  // see runForward
+    let panelsPerBlock = packedPanelsCount(k: K, n: geo.panelsPerGate * 16)
     var saved: [SavedStep] = []  // per direction, for the backward pass
     for (d, w) in weights.enumerated() {
         let P = try Tensor(empty: [fused && !saving ? 0 : R, GH], dtype: .float32, zeroed: false, fn)
@@ -182,11 +183,12 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
             fused: fused,
             gather: gather,
             panels: try Tensor(empty: [geo.mode.gateCount * panelsPerBlock], dtype: .float32, zeroed: false, fn),
-            inputPanels: try Tensor(empty: [fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
+            inputPanels: try Tensor(empty: [stacked ? 0 : fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
                                                   : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
-            scratch: try Tensor(empty: [B, H], dtype: .float32, zeroed: false, fn))
+            scratch: try Tensor(empty: [stacked ? 2 * B * K : B * H], dtype: .float32, zeroed: false, fn),
+            panelRows: K)
         runForward(geo, direction: d, x: x, wih: w.wih, whh: w.whh, buffers: step, lengths: lengthsBuffer,
-                   h: Shared(h), c: Shared(c), out: Shared(out))
+                   h: Shared(h), c: Shared(c), out: Shared(out), zeroStart: h0 == nil)
         if let xh = step.xh { saved.append(SavedStep(gates: P, xh: xh, prevC: step.prevC, newC: step.newC, hn: step.hn)) }
     }
 
@@ -214,32 +216,56 @@ private struct ForwardBuffers: @unchecked Sendable {
     let hh: Tensor?       // [B, G*H] h W_hh^T of the current step (fused: plus x_t W_ih^T); GRU or fused
     let fused: Bool       // x_t W_ih^T per step into hh; `gates` receives only activations (training)
     let gather: GatheredInput?  // x_t W_ih^T are table rows (fused LSTM only)
-    let panels: Tensor    // W_hh^T packed per gate block (PackedGemm)
-    let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`)
-    let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered)
+    let panels: Tensor    // W_hh^T (stacked: W_ih^T over W_hh^T) packed per gate block (PackedGemm)
+    let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`); unused stacked
+    let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered); stacked: [2, B, I + H] rows [x_t | h]
+
+    /// Whether each step multiplies rows [x_t | h] by W_ih^T stacked over W_hh^T (see runForward).
+    var stacked: Bool { fused && gather == nil }
+    /// Rows of each packed panel: I + H stacked, else H.
+    let panelRows: Int
 }
 
-/// Direction `d` of the forward pass on the StepTeam. First the input projection of all steps,
-/// x W_ih^T, split by rows (the workers pack W_ih^T together). Then the step loop: each worker
-/// owns a range of hidden units (all gates of each), packs its part of W_hh^T, and per step
-/// computes its columns of h W_hh^T and its gate loop; a barrier per step publishes the new h
-/// to every worker. h is double-buffered (read all of one, write own columns of the other);
-/// `h` receives the final state. (OpenBLAS is not used here: its idle threads spin for tens of
-/// milliseconds after a call and would compete with the team's.)
+/// Direction `d` of the forward pass on the StepTeam. The workers first pack the weights
+/// together, each its share of the columns. Splitting the batch (enough rows), a worker then
+/// runs every step of its rows with no barrier; otherwise each worker computes its hidden units
+/// (all gates of each) of every row, and a barrier per step publishes the new h.
+///
+/// Products per step: the LSTM and the gradient-free RNN (`fused`, without a gathered input)
+/// multiply rows [x_t | h] by one operand stacking W_ih^T over W_hh^T, so each pre-activation
+/// is one FMA chain, x_t's terms then h's; the state lives in those rows (two buffers, read
+/// one, write the other) and `h` receives the final state. The GRU and the training RNN add
+/// h W_hh^T to the projection of all steps made first, and a gathered input copies its table
+/// rows; their h is double-buffered in [B, H] buffers. With `zeroStart` (no h0: zeros), step 0
+/// skips h W_hh^T, which is exactly zero unless W_hh holds an inf or NaN (each worker checks
+/// the rows it packed; any keeps the product, whose NaNs PyTorch gives too). (OpenBLAS is not
+/// used here: its idle threads spin for tens of milliseconds after a call and would compete
+/// with the team's.)
 private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, wih: Tensor, whh: Tensor, buffers f: ForwardBuffers,
-                        lengths: Tensor?, h: Shared, c: Shared, out: Shared) {
+                        lengths: Tensor?, h: Shared, c: Shared, out: Shared, zeroStart: Bool) {
     let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, G = geo.mode.gateCount, GH = geo.gates
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
-    let panelFloats = packedPanelsCount(k: H, n: geo.panelsPerGate * 16)  // per gate block
-    // The buffer holding the state after step s is (s even ? second : first); make the final
-    // one `h` (h_n in the packed output), starting from a copy of h0 in the other if T is odd.
-    let first = T % 2 == 0 ? h.p : f.scratch.floats, second = T % 2 == 0 ? f.scratch.floats : h.p
-    if first != h.p { first.update(from: h.p, count: B * H) }
+    let stacked = f.stacked, K = f.panelRows  // K: I + H stacked, else H
+    let panelFloats = packedPanelsCount(k: K, n: geo.panelsPerGate * 16)  // per gate block
+    // Unstacked, the buffer holding the state after step s is (s even ? second : first); make
+    // the final one `h` (h_n in the packed output), starting from a copy of h0 in the other if
+    // T is odd. Stacked, the state after step s is in the h columns of rows[(s + 1) % 2].
+    let rows = stacked ? f.scratch.floats : nil
+    let first = stacked || T % 2 == 0 ? h.p : f.scratch.floats, second = stacked || T % 2 == 0 ? f.scratch.floats : h.p
+    if let rows {
+        for b in 0..<B { (rows + b * K + I).update(from: h.p + b * H, count: H) }
+    } else if first != h.p {
+        first.update(from: h.p, count: B * H)
+    }
     let (firstS, secondS) = (Shared(first), Shared(second))
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
     let R = geo.rows, inputPanels = (GH + 15) / 16
     let inputPanelFloats = packedPanelsCount(k: I, n: geo.panelsPerGate * 16)  // per gate block (fused)
+    let stepTime = { (s: Int) in d == 0 ? s : T - 1 - s }
     if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
+    let finiteRows = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, geo.workersWanted))  // per worker: its W_hh rows
+    finiteRows.initialize(repeating: true, count: max(1, geo.workersWanted))
+    defer { finiteRows.deallocate() }
     StepTeam.shared.run(workers: geo.workersWanted) { ctx in
         let (w, nw) = (ctx.worker, ctx.workers)
         // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb
@@ -253,7 +279,21 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
         let batchRows = byBatch ? ctx.balancedShare(of: B, granule: 2) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         let p0 = share.lowerBound, pn = share.count
-        if f.fused {
+        // Stacked rows take x_t from the worker owning them, or, when the workers split the
+        // units, from worker 0, a step ahead (published by the step's barrier).
+        let ownsRows = byBatch || nw == 1
+        @inline(__always) func copyInputs(step s: Int, rows r0: Int, count: Int) {
+            guard let rows else { return }
+            let dst = rows + (s % 2) * B * K, src = x.floats + stepTime(s) * tS * I
+            for b in r0..<(r0 + count) { (dst + b * K).update(from: src + b * bS * I, count: I) }
+        }
+        if stacked {
+            for g in 0..<G where pn > 0 {
+                packPanels(f.panels.floats + g * panelFloats + (p0 / 16) * K * 16, UnsafePointer(wih.floats), ldw: I,
+                           transposed: true, k: I, c0: g * H + p0, n: pn, panelRows: K)
+            }
+            if !ownsRows && w == 0 { copyInputs(step: 0, rows: 0, count: B) }
+        } else if f.fused {
             for g in 0..<G where pn > 0 {
                 packPanels(f.inputPanels.floats + g * inputPanelFloats + (p0 / 16) * I * 16, UnsafePointer(wih.floats),
                            ldw: I, transposed: true, k: I, c0: g * H + p0, n: pn)
@@ -273,39 +313,52 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
         }
         let wp = UnsafePointer(whh.floats)
         for g in 0..<G where pn > 0 {
-            packPanels(f.panels.floats + g * panelFloats + (p0 / 16) * H * 16, wp, ldw: H, transposed: true,
-                       k: H, c0: g * H + p0, n: pn)
+            packPanels(f.panels.floats + g * panelFloats + (p0 / 16) * K * 16 + (stacked ? I * 16 : 0), wp, ldw: H,
+                       transposed: true, k: H, c0: g * H + p0, n: pn, panelRows: K)
+            if zeroStart && !allFinite(wp + (g * H + p0) * H, count: pn * H) { finiteRows[w] = false }
         }
         ctx.barrier()  // every panel and row of x W_ih^T is in place
+        let skipFirst = zeroStart && (0..<nw).allSatisfy { finiteRows[$0] }
         for s in 0..<T {
-            let t = d == 0 ? s : T - 1 - s
+            let t = stepTime(s)
             let row = t * tS + b0 * bS  // the first of this worker's rows of step t
-            let hPrev = (s % 2 == 0 ? firstS.p : secondS.p) + b0 * H, hNext = (s % 2 == 0 ? secondS.p : firstS.p) + b0 * H
+            // this worker's rows of h before and after the step, `ldH` apart
+            let (hPrev, hNext, ldH) = if let rows {
+                (rows + (s % 2) * B * K + b0 * K + I, rows + ((s + 1) % 2) * B * K + b0 * K + I, K)
+            } else {
+                ((s % 2 == 0 ? firstS.p : secondS.p) + b0 * H, (s % 2 == 0 ? secondS.p : firstS.p) + b0 * H, H)
+            }
+            if stacked && ownsRows { copyInputs(step: s, rows: b0, count: nb) }
             if n > 0 && nb > 0 {
                 // fused: the step's pre-activations are all in hh (row b of x_t at x + (row + b bS) I)
                 let hhRows = f.hh.map { $0.floats + b0 * GH }
                 let gRow = f.fused ? hhRows ?? f.gates.floats : f.gates.floats + row * GH, ldG = f.fused ? GH : bS * GH
-                let step = RecurrentStep(batch: nb, hidden: H, columns: cols, lengths: lengthsPtr.map { $0 + b0 }, t: t)
+                let step = RecurrentStep(batch: nb, hidden: H, columns: cols, lengths: lengthsPtr.map { $0 + b0 }, t: t,
+                                         stateStride: ldH)
                 let o = out.p + row * D * H + d * H, ldO = bS * D * H
                 let savedH = f.xh.map { $0.floats + row * W + I + 1 }
                 let sv = row * H, ldS = bS * H
+                let hProduct = !(skipFirst && s == 0)  // false: h W_hh^T is exactly zero
                 for g in 0..<G {
-                    let panels = f.panels.floats + g * panelFloats + (j0 / 16) * H * 16
-                    if f.fused {
-                        if let gather = f.gather {  // row b's x W_ih^T: table row ids[row + b bS]
+                    let panels = f.panels.floats + g * panelFloats + (j0 / 16) * K * 16
+                    if stacked {  // [x_t | h] [W_ih^T ; W_hh^T]
+                        gemmPacked(m: nb, n: n, k: hProduct ? K : I, a: hPrev - I, lda: K, packed: panels, panelRows: K,
+                                   c: gRow + g * H + j0, ldc: GH, accumulate: false)
+                    } else if f.fused {  // gathered: row b's x W_ih^T is table row ids[row + b bS]
+                        if let gather = f.gather {
                             let ids = gather.ids.int64s, table = gather.table.floats + g * H + j0
                             for b in 0..<nb {
                                 (gRow + (b * GH + g * H + j0)).update(from: table + Int(ids[row + b * bS]) * GH, count: n)
                             }
-                        } else {
-                            let xPanels = f.inputPanels.floats + g * inputPanelFloats + (j0 / 16) * I * 16
-                            gemmPacked(m: nb, n: n, k: I, a: x.floats + row * I, lda: bS * I, packed: xPanels,
-                                       c: gRow + g * H + j0, ldc: GH, accumulate: false)
                         }
-                        gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH, accumulate: true)
+                        if hProduct {
+                            gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: GH,
+                                       accumulate: true)
+                        }
                     } else if let hh = hhRows {  // GRU: r multiplies h W_hh^T's n block
-                        gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: hh + g * H + j0, ldc: GH, accumulate: false)
-                    } else {
+                        gemmPacked(m: nb, n: n, k: hProduct ? H : 0, a: hPrev, lda: H, packed: panels, panelRows: H,
+                                   c: hh + g * H + j0, ldc: GH, accumulate: false)
+                    } else if hProduct {
                         gemmPacked(m: nb, n: n, k: H, a: hPrev, lda: H, packed: panels, c: gRow + g * H + j0, ldc: ldG, accumulate: true)
                     }
                 }
@@ -327,7 +380,12 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                                    hPrev: hPrev, hNext: hNext, out: o, ldOut: ldO, savedH: savedH, ldSavedH: bS * W)
                 }
             }
-            if !byBatch { ctx.barrier() }  // h complete for every worker's next step
+            if stacked && !ownsRows && w == 0 && s + 1 < T { copyInputs(step: s + 1, rows: 0, count: B) }
+            if !byBatch { ctx.barrier() }  // h (and the next x_t) complete for every worker's next step
+        }
+        if let rows {  // the final state of this worker's rows and units into h
+            let last = rows + (T % 2) * B * K + I
+            for b in b0..<(b0 + nb) where n > 0 { (h.p + b * H + j0).update(from: last + b * K + j0, count: n) }
         }
     }
 }
