@@ -183,8 +183,9 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
             fused: fused,
             gather: gather,
             panels: try Tensor(empty: [geo.mode.gateCount * panelsPerBlock], dtype: .float32, zeroed: false, fn),
-            inputPanels: try Tensor(empty: [stacked ? 0 : fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
-                                                  : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
+            inputPanels: try Tensor(empty: [stacked ? 0
+                                            : fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
+                                            : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
             scratch: try Tensor(empty: [stacked ? 2 * B * K : B * H], dtype: .float32, zeroed: false, fn),
             panelRows: K)
         runForward(geo, direction: d, x: x, wih: w.wih, whh: w.whh, buffers: step, lengths: lengthsBuffer,
@@ -218,7 +219,8 @@ private struct ForwardBuffers: @unchecked Sendable {
     let gather: GatheredInput?  // x_t W_ih^T are table rows (fused LSTM only)
     let panels: Tensor    // W_hh^T (stacked: W_ih^T over W_hh^T) packed per gate block (PackedGemm)
     let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`); unused stacked
-    let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered); stacked: [2, B, I + H] rows [x_t | h]
+    let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered); stacked: two [B, I + H]
+                          // row buffers [x_t | h] (see runForward)
 
     /// Whether each step multiplies rows [x_t | h] by W_ih^T stacked over W_hh^T (see runForward).
     var stacked: Bool { fused && gather == nil }
