@@ -183,11 +183,9 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
             fused: fused,
             gather: gather,
             panels: try Tensor(empty: [geo.mode.gateCount * panelsPerBlock], dtype: .float32, zeroed: false, fn),
-            inputPanels: try Tensor(empty: [stacked ? 0
-                                            : fused ? geo.mode.gateCount * packedPanelsCount(k: I, n: geo.panelsPerGate * 16)
-                                            : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
+            inputPanels: try Tensor(empty: [fused ? 0 : packedPanelsCount(k: I, n: GH)], dtype: .float32, zeroed: false, fn),
             scratch: try Tensor(empty: [stacked ? 2 * B * K : B * H], dtype: .float32, zeroed: false, fn),
-            panelRows: K)
+            stacked: stacked, panelRows: K)
         runForward(geo, direction: d, x: x, wih: w.wih, whh: w.whh, buffers: step, lengths: lengthsBuffer,
                    h: Shared(h), c: Shared(c), out: Shared(out), zeroStart: h0 == nil)
         if let xh = step.xh { saved.append(SavedStep(gates: P, xh: xh, prevC: step.prevC, newC: step.newC, hn: step.hn)) }
@@ -218,12 +216,13 @@ private struct ForwardBuffers: @unchecked Sendable {
     let fused: Bool       // x_t W_ih^T per step into hh; `gates` receives only activations (training)
     let gather: GatheredInput?  // x_t W_ih^T are table rows (fused LSTM only)
     let panels: Tensor    // W_hh^T (stacked: W_ih^T over W_hh^T) packed per gate block (PackedGemm)
-    let inputPanels: Tensor  // W_ih^T packed (fused: per gate block, like `panels`); unused stacked
+    let inputPanels: Tensor  // W_ih^T packed for the projection of all steps (unfused only)
     let scratch: Tensor   // [B, H]: the other state buffer (h is double-buffered); stacked: two [B, I + H]
                           // row buffers [x_t | h] (see runForward)
 
-    /// Whether each step multiplies rows [x_t | h] by W_ih^T stacked over W_hh^T (see runForward).
-    var stacked: Bool { fused && gather == nil }
+    /// Whether each step multiplies rows [x_t | h] by W_ih^T stacked over W_hh^T (fused without
+    /// a gathered input; see runForward).
+    let stacked: Bool
     /// Rows of each packed panel: I + H stacked, else H.
     let panelRows: Int
 }
@@ -253,7 +252,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     // the final one `h` (h_n in the packed output), starting from a copy of h0 in the other if
     // T is odd. Stacked, the state after step s is in the h columns of rows[(s + 1) % 2].
     let rows = stacked ? f.scratch.floats : nil
-    let first = stacked || T % 2 == 0 ? h.p : f.scratch.floats, second = stacked || T % 2 == 0 ? f.scratch.floats : h.p
+    let first = T % 2 == 0 ? h.p : f.scratch.floats, second = T % 2 == 0 ? f.scratch.floats : h.p  // (unstacked only)
     if let rows {
         for b in 0..<B { (rows + b * K + I).update(from: h.p + b * H, count: H) }
     } else if first != h.p {
@@ -262,7 +261,6 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     let (firstS, secondS) = (Shared(first), Shared(second))
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
     let R = geo.rows, inputPanels = (GH + 15) / 16
-    let inputPanelFloats = packedPanelsCount(k: I, n: geo.panelsPerGate * 16)  // per gate block (fused)
     let stepTime = { (s: Int) in d == 0 ? s : T - 1 - s }
     if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
     let finiteRows = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, geo.workersWanted))  // per worker: its W_hh rows
@@ -295,12 +293,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
                            transposed: true, k: I, c0: g * H + p0, n: pn, panelRows: K)
             }
             if !ownsRows && w == 0 { copyInputs(step: 0, rows: 0, count: B) }
-        } else if f.fused {
-            for g in 0..<G where pn > 0 {
-                packPanels(f.inputPanels.floats + g * inputPanelFloats + (p0 / 16) * I * 16, UnsafePointer(wih.floats),
-                           ldw: I, transposed: true, k: I, c0: g * H + p0, n: pn)
-            }
-        } else {
+        } else if !f.fused {  // (fused and unstacked: a gathered input, no W_ih)
             let p0 = inputPanels * w / nw, p1 = inputPanels * (w + 1) / nw
             if p1 > p0 {
                 packPanels(f.inputPanels.floats + p0 * I * 16, UnsafePointer(wih.floats), ldw: I, transposed: true,
