@@ -12,9 +12,15 @@ let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 let engineFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+// Only this module's code may use AVX-512; it runs where snn_cpu_has_avx512() says it can.
+let avx512KernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "skylake-avx512"]),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
 #else
 let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 let engineFlags: [SwiftSetting] = []
+let avx512KernelFlags = kernelFlags
 #endif
 
 let package = Package(
@@ -26,9 +32,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CSwiftNN", path: "Sources/CSwiftNN"),
-        .target(name: "SwiftNNKernels", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+        .target(name: "SwiftNNKernelsAVX512", swiftSettings: avx512KernelFlags),
+        .target(name: "SwiftNNKernels", dependencies: ["CBLAS", "CCPUFeatures", "SwiftNNKernelsAVX512"],
+                swiftSettings: kernelFlags),
         .target(name: "SwiftNN", dependencies: ["SwiftNNKernels", "CBLAS"], swiftSettings: engineFlags),
         .target(name: "SwiftNNC", dependencies: ["SwiftNN", "CSwiftNN"], swiftSettings: engineFlags),
-        .testTarget(name: "SwiftNNTests", dependencies: ["SwiftNN", "SwiftNNC"], resources: []),
+        .testTarget(name: "SwiftNNTests", dependencies: ["SwiftNN", "SwiftNNC", "SwiftNNKernels"], resources: []),
     ]
 )

@@ -1,7 +1,32 @@
 // C (+)= A B for the recurrent products: B (a weight) packed once per sequence into 16-column
-// panels that every time step reuses, and a 6x16 SIMD8 micro-kernel: 100-112 GFLOP/s on one
-// core for a step's [16..32 x 256..384] x [.. x 1024] (the FMA peak is about 117), where
+// panels that every time step reuses, and micro-kernels over them: 8 x 32 with AVX-512 where the
+// CPU has it (SwiftNNKernelsAVX512; 110-115 GFLOP/s on one core for a step's [16..32 x 384] x
+// [384 x 1024], the FMA peak is about 117), else 6 x 16 with AVX2 (100-112 at best), where
 // OpenBLAS, repacking B on every call, reaches about 80.
+import CCPUFeatures
+import SwiftNNKernelsAVX512
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which micro-kernels `gemmPacked` runs. Both sets give the same bits: every element of C is
+/// one FMA chain over k in order in either.
+public enum PackedGemmKernels {
+    /// Whether this CPU and OS can run the AVX-512 kernels (cpuid and XCR0, checked once).
+    public static let avx512Supported: Bool = snn_cpu_has_avx512() != 0
+
+    nonisolated(unsafe) private static var avx512Enabled: Bool = avx512Supported && getenv("SWIFTNN_NO_AVX512") == nil
+
+    /// Whether `gemmPacked` uses the AVX-512 kernels: where supported, unless the environment
+    /// sets SWIFTNN_NO_AVX512 (A/B runs); tests turn it off to compare. Never true where
+    /// unsupported.
+    public static var useAVX512: Bool {
+        get { avx512Enabled }
+        set { avx512Enabled = newValue && avx512Supported }
+    }
+}
 
 /// Floats needed to pack `n` columns of a K-row matrix: ceil(n / 16) panels of k x 16.
 public func packedPanelsCount(k: Int, n: Int) -> Int { (n &+ 15) / 16 &* 16 &* k }
@@ -36,14 +61,59 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
 /// C[m, n] = (accumulate ? C : 0) + A[m, k] B[k, n], B packed by `packPanels`. A[i, kk] is
 /// a[i * lda + kk * ka] (ka = 1 for row-major A; lda = 1, ka = its row length for a transposed
 /// one); row i of C is at c + i * ldc. Rows go in blocks of 48 (A's block stays in cache while
-/// every panel passes through it); within a block, groups of 6, then 4 and 1 per panel, and
-/// a last pair of rows over two panels at a time. Each C element is one FMA chain over k in
-/// order whatever its panel or row group, so results do not depend on how a caller splits the
-/// rows or columns between workers. B's panels are `panelRows` (default k) rows apart: the
+/// every panel passes through it). With AVX-512 (`avx512`, nil: `PackedGemmKernels.useAVX512`;
+/// true takes effect only where supported), full 32-column pairs of panels go to its kernels in
+/// groups of 8, 4, 2 and 1 rows, and an odd or partial last panel to the AVX2 ones. With AVX2,
+/// within a block: groups of 6, then 4 and 1 rows per panel, and a last pair of rows over two
+/// panels at a time. Each C element is one FMA chain over k in order whatever its kernel,
+/// panel or row group, so results do not depend on the kernel set or on how a caller splits
+/// the rows or columns between workers. B's panels are `panelRows` (default k) rows apart: the
 /// product may use the first k rows of taller panels.
 public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, ka: Int = 1, packed: UnsafePointer<Float>,
-                       panelRows: Int? = nil, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-    let panels = (n &+ 15) / 16, stride = (panelRows ?? k) &* 16
+                       panelRows: Int? = nil, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                       avx512: Bool? = nil) {
+    let stride = (panelRows ?? k) &* 16
+    let useAVX512 = (avx512 ?? PackedGemmKernels.useAVX512) && PackedGemmKernels.avx512Supported
+    let pairs = useAVX512 ? n / 32 : 0  // panel pairs, 32 columns wide
+    guard pairs > 0 else {
+        gemmPackedAVX2(m: m, n: n, k: k, a: a, lda: lda, ka: ka, packed: packed, stride: stride, c: c, ldc: ldc,
+                       accumulate: accumulate)
+        return
+    }
+    var r0 = 0
+    while r0 < m {
+        let rows = min(48, m &- r0)  // as below: the block of A stays in cache while B passes
+        let ab = a + r0 &* lda, cb = c + r0 &* ldc
+        for q in 0..<pairs {
+            let bp = packed + 2 &* q &* stride, cp = cb + q &* 32
+            var i = 0
+            while i &+ 8 <= rows {
+                kernel8x32AVX512(k, ab + i &* lda, lda, ka, bp, stride, cp + i &* ldc, ldc, accumulate)
+                i &+= 8
+            }
+            if rows &- i >= 4 {
+                kernel4x32AVX512(k, ab + i &* lda, lda, ka, bp, stride, cp + i &* ldc, ldc, accumulate)
+                i &+= 4
+            }
+            if rows &- i >= 2 {
+                kernel2x32AVX512(k, ab + i &* lda, lda, ka, bp, stride, cp + i &* ldc, ldc, accumulate)
+                i &+= 2
+            }
+            if i < rows { kernel1x32AVX512(k, ab + i &* lda, ka, bp, stride, cp + i &* ldc, accumulate) }
+        }
+        r0 &+= rows
+    }
+    let done = pairs &* 32  // the last panel, if odd or partial, with the AVX2 kernels
+    if done < n {
+        gemmPackedAVX2(m: m, n: n &- done, k: k, a: a, lda: lda, ka: ka, packed: packed + 2 &* pairs &* stride,
+                       stride: stride, c: c + done, ldc: ldc, accumulate: accumulate)
+    }
+}
+
+/// gemmPacked with the AVX2 kernels; B's panels are `stride` floats apart.
+private func gemmPackedAVX2(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, ka: Int, packed: UnsafePointer<Float>,
+                            stride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    let panels = (n &+ 15) / 16
     var r0 = 0
     while r0 < m {
         let rows = min(48, m &- r0)
