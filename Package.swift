@@ -38,6 +38,8 @@ let package = Package(
                 swiftSettings: kernelFlags),
         .target(name: "SwiftNN", dependencies: ["SwiftNNKernels", "CBLAS"], swiftSettings: engineFlags),
         .target(name: "SwiftNNC", dependencies: ["SwiftNN", "CSwiftNN"], swiftSettings: engineFlags),
+        .executableTarget(name: "bench-kernels", dependencies: ["SwiftNNKernels"], path: "bench/kernels",
+                          swiftSettings: engineFlags),
         .testTarget(name: "SwiftNNTests", dependencies: ["SwiftNN", "SwiftNNC", "SwiftNNKernels"], resources: []),
     ]
 )

@@ -1,0 +1,100 @@
+// The recurrent step products on their own: gemmPacked with the AVX-512 and the AVX2 kernels,
+// called alternately in one process, on the shapes of bench_lstm.py's layer (one worker's
+// rows of [x_t | h] [384] times W_ih^T over W_hh^T [384 x 1024], 100 steps). Prints each
+// kernel set's best, median and q90 time and GFLOP/s (the FMA peak here is about 117).
+//
+//     swift run -c release bench-kernels [--rows 16] [--reps 40] [--threads 2]
+//
+// --threads 2 runs the same loop on a second thread at the same time (both cores busy, as in
+// a 2-thread layer); each thread prints its own line.
+import Glibc
+import SwiftNNKernels
+
+nonisolated func seconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+nonisolated func option(_ name: String, _ fallback: Int) -> Int {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else { return fallback }
+    return v
+}
+
+/// One thread's measurement, on its own copies of the operands. (nonisolated: the second
+/// thread is a plain pthread.)
+nonisolated func measure(label: String, rows: Int, reps: Int) -> String {
+    let K = 384, H = 256, gates = 4, N = gates * H, steps = 100
+    let w = UnsafeMutablePointer<Float>.allocate(capacity: N * K)
+    for i in 0..<(N * K) { w[i] = Float((i &* 7919) % 1000) / 1000 - 0.5 }
+    let perGate = packedPanelsCount(k: K, n: H)
+    let panels = UnsafeMutablePointer<Float>.allocate(capacity: perGate * gates)
+    for g in 0..<gates {
+        packPanels(panels + g * perGate, UnsafePointer(w), ldw: K, transposed: true, k: K, c0: g * H, n: H)
+    }
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: 2 * rows * K)
+    for i in 0..<(2 * rows * K) { a[i] = Float(i % 13) / 13 - 0.5 }
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: rows * N)
+    func layer(_ avx512: Bool) -> Double {
+        let t0 = seconds()
+        for s in 0..<steps {
+            for g in 0..<gates {
+                gemmPacked(m: rows, n: H, k: K, a: a + (s % 2) * rows * K, lda: K, packed: panels + g * perGate,
+                           c: c + g * H, ldc: N, accumulate: false, avx512: avx512)
+            }
+        }
+        return seconds() - t0
+    }
+    var wide: [Double] = [], narrow: [Double] = []
+    _ = layer(true); _ = layer(false)
+    for _ in 0..<reps {
+        if PackedGemmKernels.avx512Supported { wide.append(layer(true)) }
+        narrow.append(layer(false))
+    }
+    let flop = 2.0 * Double(rows * K * N * steps)
+    func line(_ name: String, _ t: [Double]) -> String {
+        guard !t.isEmpty else { return "\(name): not supported on this CPU" }
+        let s = t.sorted(), q = { (f: Double) in s[Int(Double(s.count - 1) * f)] * 1e3 }
+        let best = String(Int((flop / s[0] / 1e9).rounded()))
+        return "\(name): best \(fmt(q(0))) ms (\(best) GFLOP/s), median \(fmt(q(0.5))), q90 \(fmt(q(0.9)))"
+    }
+    return "\(label) \(rows) rows x \(steps) steps: " + line("AVX-512 8x32", wide) + " | " + line("AVX2 6x16", narrow)
+}
+
+nonisolated func fmt(_ x: Double) -> String {
+    let r = (x * 100).rounded() / 100
+    return "\(r)"
+}
+
+@main
+enum BenchKernels {
+    static func main() {
+        let rows = option("--rows", 16), reps = option("--reps", 40), threads = min(option("--threads", 1), 2)
+        guard threads == 2 else {
+            print(measure(label: "1 thread:", rows: rows, reps: reps))
+            return
+        }
+        let box = Box(rows, reps)
+        var thread = pthread_t()
+        pthread_create(&thread, nil, secondThread, Unmanaged.passRetained(box).toOpaque())
+        let mine = measure(label: "thread 1:", rows: rows, reps: reps)
+        pthread_join(thread, nil)
+        print(mine)
+        print(box.text)
+    }
+}
+
+/// The second thread's measurement and its result.
+final class Box: @unchecked Sendable {
+    var text = ""
+    let rows: Int, reps: Int
+    init(_ rows: Int, _ reps: Int) { self.rows = rows; self.reps = reps }
+}
+
+nonisolated func secondThread(_ p: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    guard let p else { return nil }
+    let box = Unmanaged<Box>.fromOpaque(p).takeRetainedValue()
+    box.text = measure(label: "thread 2:", rows: box.rows, reps: box.reps)
+    return nil
+}
