@@ -1,6 +1,6 @@
 // C (+)= A B for the recurrent products: B (a weight) packed once per sequence into 16-column
 // panels that every time step reuses, and micro-kernels over them: 8 x 32 with AVX-512 where the
-// CPU has it (SwiftNNKernelsAVX512; 110-115 GFLOP/s on one core for a step's [16..32 x 384] x
+// CPU has it (SwiftNNKernelsAVX512; 110-116 GFLOP/s on one core for a step's [16..32 x 384] x
 // [384 x 1024], the FMA peak is about 117), else 6 x 16 with AVX2 (100-112 at best), where
 // OpenBLAS, repacking B on every call, reaches about 80.
 import CCPUFeatures

@@ -2,11 +2,12 @@
 // 16-column panels, one zmm per panel row. This module alone is compiled for AVX-512
 // (-target-cpu skylake-avx512); callers run it only where snn_cpu_has_avx512() says so.
 //
-// Why a second kernel set: on this project's Zen 4 VM the AVX2 6 x 16 kernel's time per call
-// swings by 20-30% from minute to minute (median 14.5 ms, q90 15.3 ms against a best of
-// 11.8 ms for a recurrent layer's 100 step products), while this 8 x 32 kernel, issuing half
-// the instructions for the same FMAs, stays within 5% of its best (median 11.4 ms, 97% of the
-// FMA peak); measured with both in one process, alternating.
+// Why a second kernel set: on this project's Zen 4 VM the AVX2 6 x 16 kernel's times swing
+// from minute to minute, while this 8 x 32 kernel, issuing half the instructions for the same
+// FMAs, stays near its best. One worker's products of a 2-thread LSTM forward (16 rows, 100
+// steps; `swift run -c release bench-kernels --threads 2`, both sets alternately): AVX2 best
+// 11.5-11.9 ms, median 11.7-14.1, q90 13.0-15.1; AVX-512 best 10.8-11.1 ms (97% of the FMA
+// peak), median 11.0-11.5, q90 11.4-12.2.
 
 @inline(__always)
 private func ld(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
