@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """LSTM(128 -> 256) over 100 steps at batch 32: forward (no grad) and forward + backward,
 SwiftNN side by side with PyTorch (CPU), both on 2 threads; prints ms and the ratio
-PyTorch / SwiftNN (> 1: SwiftNN is faster).
+PyTorch / SwiftNN (> 1: SwiftNN is faster). --cell gru or rnn (tanh) times those layers instead.
 
 Each measurement is a block of runs after a pause (so the other library's idle threads, which
 spin for a while after work, have gone to sleep); blocks alternate between the libraries for
 --rounds rounds. The table's ratio is of the best block medians; "per round" gives the ratios
 of each round's two blocks, timed seconds apart (on a machine whose speed drifts, a pair of
 neighbouring blocks is the fairer comparison). GFLOP/s counts the forward's matrix products,
-2 T B 4H (I + H) FLOPs, to compare with the machine's FMA peak.
+2 T B G H (I + H) FLOPs with G gates (LSTM 4, GRU 3, RNN 1), to compare with the machine's
+FMA peak.
 
-    OPENBLAS_NUM_THREADS=2 python3 bench/bench_lstm.py [--steps 100 --batch 32 --repeat 15 --rounds 5]
+    OPENBLAS_NUM_THREADS=2 python3 bench/bench_lstm.py [--cell lstm --steps 100 --batch 32 --repeat 15 --rounds 5]
 """
 import argparse
 import os
@@ -49,13 +50,16 @@ def main():
     p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--cell", choices=["lstm", "gru", "rnn"], default="lstm")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     swiftnn.set_num_threads(args.threads)
     I, H, T, B = args.input, args.hidden, args.steps, args.batch
 
-    ref = torch.nn.LSTM(I, H)
-    mine = swiftnn.nn.LSTM(I, H)
+    layer = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[args.cell]
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[args.cell]
+    ref = getattr(torch.nn, layer)(I, H)
+    mine = getattr(swiftnn.nn, layer)(I, H)
     mine.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal((T, B, I)).astype(np.float32)
@@ -82,7 +86,7 @@ def main():
         mine.zero_grad()
         mine(xs)[0].backward(gs)
 
-    print(f"LSTM({I} -> {H}), T={T}, B={B}, {args.threads} threads; torch {torch.__version__}, swiftnn {swiftnn.__version__}")
+    print(f"{layer}({I} -> {H}), T={T}, B={B}, {args.threads} threads; torch {torch.__version__}, swiftnn {swiftnn.__version__}")
     print(f"max |output difference| = {diff:.2e}")
     print(f"{'':22s}{'PyTorch ms':>12s}{'SwiftNN ms':>12s}{'ratio':>8s}   per round (PyTorch / SwiftNN)")
     best = {}
@@ -93,7 +97,7 @@ def main():
         paired = [a / b for a, b in pairs]
         rounds = " ".join(f"{r:.2f}" for r in paired)
         print(f"{name:22s}{t:12.2f}{s:12.2f}{t / s:8.2f}   {rounds} (median {statistics.median(paired):.2f})")
-    flops = 2 * T * B * 4 * H * (I + H)
+    flops = 2 * T * B * gates * H * (I + H)
     t, s = best["forward (no grad)"]
     print(f"forward products: {flops / 1e9:.2f} GFLOP; PyTorch {flops / t / 1e6:.0f} GFLOP/s, "
           f"SwiftNN {flops / s / 1e6:.0f} GFLOP/s on {args.threads} threads (best blocks)")
