@@ -115,10 +115,14 @@ snn_status snn_set_num_threads(int32_t n);
 /* The number of threads the engine uses. */
 snn_status snn_get_num_threads(int32_t *out_n);
 
-/* CPU kernels: the library runs on any x86-64 CPU with AVX2 and FMA. The recurrent layers'
- * step products (forward and backward) use AVX-512 kernels where the CPU and the OS support
- * them (cpuid and XCR0, checked once); the results have the same bits either way. Setting
- * SWIFTNN_NO_AVX512 in the environment before the first recurrent call keeps them off. */
+/* CPU kernels: the library needs an x86-64 CPU with AVX2 and FMA (Haswell or later). The
+ * recurrent layers' step products (forward and backward) use AVX-512 kernels where the CPU
+ * and the OS support them (cpuid and XCR0); the results have the same bits either way.
+ * SWIFTNN_NO_AVX512 set in the environment keeps them off; it is read once, at the first
+ * recurrent call or snn_cpu_capability, whichever comes first. snn_cpu_capability names the
+ * set in use: "AVX512" or "AVX2" ("DEFAULT" off x86-64), as torch.backends.cpu does. Static
+ * storage; never free it. */
+const char *snn_cpu_capability(void);
 
 /* Freed tensor buffers of 1 MB or more are kept for the next tensor of the same size (a
  * training loop allocates the same large buffers every step; fresh ones cost page faults),

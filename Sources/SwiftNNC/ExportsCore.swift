@@ -9,6 +9,9 @@ public func snn_version() -> UnsafePointer<CChar>? { cString("0.1.0") }
 @c @implementation
 public func snn_abi_version() -> Int32 { Int32(SNN_ABI_VERSION) }
 
+@c @implementation
+public func snn_cpu_capability() -> UnsafePointer<CChar>? { cString(SwiftNN.cpuCapability) }
+
 /// C string of a static string literal (static storage, never freed).
 @inline(__always)
 func cString(_ s: StaticString) -> UnsafePointer<CChar> {

@@ -428,6 +428,10 @@ static void test_status_strings(void) {
     const char *v = snn_version();
     CHECK(v && v[0], "snn_version() is empty");
     CHECK(snn_abi_version() == SNN_ABI_VERSION, "snn_abi_version() = %d, header says %d", snn_abi_version(), SNN_ABI_VERSION);
+    const char *cpu = snn_cpu_capability();
+    CHECK(cpu && (strcmp(cpu, "AVX512") == 0 || strcmp(cpu, "AVX2") == 0 || strcmp(cpu, "DEFAULT") == 0),
+          "snn_cpu_capability() = %s, expected AVX512, AVX2 or DEFAULT", cpu ? cpu : "(null)");
+    CHECK(snn_cpu_capability() == cpu, "snn_cpu_capability() changed between calls");
 }
 
 /* ---- the error message and grad mode are per thread --------------------------------- */

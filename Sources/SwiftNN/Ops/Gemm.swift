@@ -6,6 +6,17 @@ import CBLAS
 import Synchronization
 import SwiftNNKernels
 
+/// The vector instruction set the engine's own products use (snn_cpu_capability): "AVX512"
+/// where the CPU and OS allow it and SWIFTNN_NO_AVX512 is unset, else "AVX2" (the library's
+/// minimum on x86-64); "DEFAULT" on other architectures. Names as torch.backends.cpu's.
+public var cpuCapability: StaticString {
+    #if arch(x86_64)
+    PackedGemmKernels.useAVX512 ? "AVX512" : "AVX2"
+    #else
+    "DEFAULT"
+    #endif
+}
+
 /// The engine's thread budget (snn_set_num_threads), and which pool runs the products. It
 /// starts as OpenBLAS's own default (the core count or OPENBLAS_NUM_THREADS).
 public enum EngineThreads {

@@ -9,6 +9,7 @@
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
+from . import backends  # noqa: F401  (swiftnn.backends.cpu.get_cpu_capability)
 from . import data
 from . import io  # noqa: F401  (swiftnn.io: read_image, write_png)
 from .autograd import is_grad_enabled, no_grad

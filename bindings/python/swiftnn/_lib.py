@@ -72,6 +72,7 @@ _BY_STATUS = {c.status: c for c in (InvalidArgumentError, InvalidHandleError, Sh
 RAW_SIGNATURES = {
     "snn_abi_version": (ctypes.c_int32, []),
     "snn_version": (ctypes.c_char_p, []),
+    "snn_cpu_capability": (ctypes.c_char_p, []),
     "snn_status_string": (ctypes.c_char_p, [ctypes.c_int]),
     "snn_last_error": (ctypes.c_char_p, []),
 }

@@ -210,3 +210,56 @@ def test_a_forked_child_runs_recurrent_layers():
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail("the forked child hung in a recurrent forward")
+
+
+# A child process that runs the LSTM, GRU and RNN forward and backward at 2 threads (sizes that
+# reach the AVX-512 kernels' 8-, 4-, 2- and 1-row groups and an odd last panel) and writes its
+# kernel set and every result's bytes.
+_KERNEL_CHILD = r"""
+import sys
+import numpy as np
+import swiftnn
+from swiftnn import nn
+swiftnn.set_num_threads(2)
+rng = np.random.default_rng(7)
+out = {"capability": swiftnn.backends.cpu.get_cpu_capability()}
+for cell, hidden in (("LSTM", 80), ("GRU", 48), ("RNN", 100)):
+    m = getattr(nn, cell)(24, hidden, num_layers=2)
+    m.load_state_dict({name: rng.standard_normal(tuple(p.shape)).astype(np.float32) * 0.2
+                       for name, p in m.named_parameters()})
+    x = swiftnn.from_numpy(rng.standard_normal((9, 31, 24)).astype(np.float32))
+    x.requires_grad = True
+    y, _ = m(x)
+    g = swiftnn.from_numpy(rng.standard_normal(tuple(y.shape)).astype(np.float32))
+    y.backward(g)
+    out[cell] = [y.numpy().tobytes(), x.grad.numpy().tobytes()] + [p.grad.numpy().tobytes() for p in m.parameters()]
+import pickle
+sys.stdout.buffer.write(pickle.dumps(out))
+"""
+
+
+def _kernel_run(env_extra):
+    import pickle
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "SWIFTNN_NO_AVX512"}
+    env.update(env_extra)
+    r = subprocess.run([sys.executable, "-c", _KERNEL_CHILD], env=env, capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    return pickle.loads(r.stdout)
+
+
+def test_both_kernel_sets_give_the_same_bits_through_the_library():
+    """SWIFTNN_NO_AVX512 switches the step products to the AVX2 kernels, and every output and
+    gradient of the three recurrent layers keeps its bits (each element is one FMA chain over k
+    in order in both sets). Without AVX-512 on this CPU both runs use AVX2."""
+    default, narrow = _kernel_run({}), _kernel_run({"SWIFTNN_NO_AVX512": "1"})
+    assert narrow["capability"] in ("AVX2", "DEFAULT")
+    assert default["capability"] in ("AVX512", "AVX2", "DEFAULT")
+    cpu_flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    if all(f in cpu_flags.split() for f in ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl")):
+        assert default["capability"] == "AVX512", "the CPU reports AVX-512 but the engine does not use it"
+    for cell in ("LSTM", "GRU", "RNN"):
+        assert len(default[cell]) == len(narrow[cell])
+        for i, (a, b) in enumerate(zip(default[cell], narrow[cell])):
+            assert a == b, f"{cell}: result {i} differs between {default['capability']} and {narrow['capability']}"
