@@ -4,6 +4,7 @@ from .._lib import lib as _lib
 
 def get_cpu_capability():
     """"AVX512" or "AVX2" ("DEFAULT" off x86-64): the kernels the engine's products use
-    (snn_cpu_capability in swiftnn.h). SWIFTNN_NO_AVX512 in the environment, set before the
-    first recurrent layer runs, gives "AVX2"; results have the same bits either way."""
+    (snn_cpu_capability in swiftnn.h). SWIFTNN_NO_AVX512 in the environment gives "AVX2"; it
+    is read once, at the first recurrent layer or the first call of this function. Results
+    have the same bits either way."""
     return _lib.snn_cpu_capability().decode()
