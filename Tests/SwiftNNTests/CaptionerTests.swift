@@ -11,14 +11,6 @@ import Glibc
 private let words = ["a", "bright", "dark", "square", "spot"]
 
 /// Deterministic pseudo-random floats in [-scale, scale).
-private func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    return (0..<n).map { _ in
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17
-        return (Float(s >> 40) / Float(1 << 24) * 2 - 1) * scale
-    }
-}
-
 /// A captioner whose parameters come from `values`, not the shared global generator, so
 /// tests running in parallel cannot change each other's weights.
 private func captioner(embedDim: Int = 8, hiddenSize: Int = 16, baseChannels: Int = 4, convBlocks: Int = 2,

@@ -5,14 +5,6 @@ import Testing
 @testable import SwiftNN
 
 /// Deterministic pseudo-random floats in [-scale, scale).
-private func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    return (0..<n).map { _ in
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17
-        return (Float(s >> 40) / Float(1 << 24) * 2 - 1) * scale
-    }
-}
-
 /// Batch 5 (one worker, or units split) and 26 (two workers split the batch where the machine
 /// has two threads); hidden 40 leaves a part panel, 64 does not.
 @Test(arguments: [(5, 40), (26, 64)])

@@ -1,5 +1,6 @@
 // Reads the golden files (Tests/golden/<area>.safetensors + <area>.txt) written by
-// tools/gen_golden.py, and the tolerance rule every language uses.
+// tools/gen_golden.py, and the tolerance rule every language uses; also the tests' shared
+// deterministic operands (`values`).
 @testable import SwiftNN
 
 /// Golden folder, found from this file's path so `swift test` works from any directory.
@@ -98,4 +99,14 @@ func digest(_ tensors: [Tensor]) -> UInt64 {
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
     return h
+}
+
+/// Deterministic pseudo-random floats in [-scale, scale) (xorshift64 from `seed`), for tests'
+/// operands: the same values on every machine and run.
+func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+    var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    return (0..<n).map { _ in
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17
+        return (Float(s >> 40) / Float(1 << 24) * 2 - 1) * scale
+    }
 }

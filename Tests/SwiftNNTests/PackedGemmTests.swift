@@ -5,14 +5,6 @@
 import Testing
 import SwiftNNKernels
 
-private func values(_ n: Int, seed: UInt64) -> [Float] {
-    var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    return (0..<n).map { _ in
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17
-        return Float(s >> 40) / Float(1 << 24) * 2 - 1
-    }
-}
-
 /// One product's operands, with A either row-major [m, k] or transposed (stored [k, m]).
 private struct Case: CustomStringConvertible {
     let m, n, k: Int

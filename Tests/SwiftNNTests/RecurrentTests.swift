@@ -9,14 +9,6 @@ import Glibc
 #endif
 
 /// Deterministic pseudo-random floats in [-scale, scale).
-private func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    return (0..<n).map { _ in
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17
-        return (Float(s >> 40) / Float(1 << 24) * 2 - 1) * scale
-    }
-}
-
 private struct Case {
     let cell: ReferenceRNN.Cell
     var mode: RecurrentMode { [.tanh: .rnnTanh, .relu: .rnnRelu, .lstm: .lstm, .gru: .gru][cell] ?? .lstm }
