@@ -82,11 +82,6 @@ extension RecurrentGeometry {
     /// where splitting the units needs one per step to share h. Each worker reads all of W_hh
     /// per step instead of its share, which pays while it has at least 12 rows to reuse it on.
     func splitsBatch(workers: Int) -> Bool { workers > 1 && batch >= 12 * workers }
-
-    /// Batch rows per unit of a worker's share: whole row groups of the step products' kernels
-    /// (the AVX-512 set's 2-row kernel runs at 80% of its 4- and 8-row ones: 88 against 110
-    /// GFLOP/s, measured on this project's machine).
-    var batchGranule: Int { PackedGemmKernels.useAVX512 ? 4 : 2 }
 }
 
 /// Caps the workers of every recurrent layer (tests compare 1 with several: results must not
@@ -281,7 +276,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
         let byBatch = geo.splitsBatch(workers: nw)
         let share = geo.columns(worker: w, of: nw)
         let cols = byBatch ? 0..<H : share
-        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: geo.batchGranule) : 0..<B
+        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: PackedGemmKernels.rowGranule) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         let p0 = share.lowerBound, pn = share.count
         // Stacked rows take x_t from the worker owning them, or, when the workers split the
@@ -495,7 +490,7 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, whh: Tensor
         let byBatch = geo.splitsBatch(workers: ctx.workers)
         let share = geo.columns(worker: ctx.worker, of: ctx.workers)
         let cols = byBatch ? 0..<H : share
-        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: geo.batchGranule) : 0..<B
+        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: PackedGemmKernels.rowGranule) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         if share.count > 0 {
             packPanels(bb.panels.floats + (share.lowerBound / 16) * GH * 16, UnsafePointer(whh.floats), ldw: H, transposed: false,
