@@ -18,7 +18,7 @@ CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
 .PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
-        check-lib install clean header-check data data-emoji
+        check-lib install clean header-check data data-emoji ops
 
 all: lib examples
 
@@ -35,6 +35,11 @@ $(LIB): $(SWIFT_SOURCES) tools/build/exports.map
 	strip --strip-unneeded $(LIB).tmp
 	mv -f $(LIB).tmp $(LIB)
 	@$(MAKE) --no-print-directory check-lib
+
+# The op registry's table (Sources/SwiftNN/Ops/OpTable.swift), generated from the
+# `static let x = OpDef(` declarations; OpRegistryTests fails when it is stale.
+ops:
+	$(PYTHON) tools/gen_op_table.py
 
 # The shipping library must not need a Swift toolchain at run time.
 check-lib:

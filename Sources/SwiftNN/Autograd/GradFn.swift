@@ -47,6 +47,6 @@ extension Tensor {
 
 extension OpDef {
     /// detach shares storage and leaves the graph: in ONNX the same value.
-    static let detach = OpDef("detach", c: "snn_tensor_detach", python: "detach", differentiable: false,
+    static let detach = OpDef("detach", c: "snn_tensor_detach", python: "detach", differentiable: false, golden: [],
                               export: { b, r in try b.alias(r) })
 }

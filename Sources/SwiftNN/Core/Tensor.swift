@@ -132,6 +132,6 @@ extension Tensor {
 extension OpDef {
     /// clone is a copy; in an ONNX graph (values are immutable) the same value. ONNX Identity
     /// imports as the same tensor.
-    static let clone = OpDef("clone", c: "snn_tensor_clone", python: "clone", export: { b, r in try b.alias(r) },
+    static let clone = OpDef("clone", c: "snn_tensor_clone", python: "clone", differentiable: false, golden: [], export: { b, r in try b.alias(r) },
                              imports: ["Identity": { n in try n.unary { $0 } }])
 }

@@ -97,7 +97,7 @@ private func importLayerNormalization(_ n: ImportNode) throws -> ImportKernel {
 }
 
 private func importConstantOfShape(_ n: ImportNode) throws -> ImportKernel {
-    let a = try n.attrs(["value"])
+    _ = try n.attrs(["value"])
     var fill: Tensor = try scalar(0)
     if let v = n.node.attribute("value") {
         guard case let .tensor(t) = v else { throw SNNError(.format, "\(n.label): value is not a tensor") }

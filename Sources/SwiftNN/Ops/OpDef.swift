@@ -10,8 +10,8 @@
 /// - `cSymbol` and `python` are where users reach it; `Tests/SwiftNNTests/OpRegistryTests`
 ///   checks that the header declares the symbol, the Python package defines the name, and
 ///   the golden files hold forward (and, when `differentiable`, backward) cases.
-/// - `export` lowers one traced call into ONNX nodes; nil means the op cannot be exported
-///   (`exportRefusal` says why, for example a loss or a training-mode dropout).
+/// - `export` lowers one traced call into ONNX nodes (it throws the reason for an op that has
+///   no inference meaning, such as a loss or a training-mode dropout); nil: not exportable.
 /// - `imports` maps ONNX op types to compilers of an `ImportKernel`.
 ///
 /// Ops that exist only in ONNX graphs (Shape, Constant, Range, ...) are registered with
@@ -21,18 +21,20 @@ public final class OpDef: @unchecked Sendable {
     let cSymbol: String?
     let python: String?
     let differentiable: Bool
+    /// The golden manifest's op names that cover this op (default: its name). Empty only for
+    /// identity-like ops (detach, clone) that compute nothing to compare.
+    let goldenNames: [String]
     let export: ONNXLowering?
-    let exportRefusal: String?
     let imports: [String: ONNXImporter]
 
-    init(_ name: String, c cSymbol: String?, python: String?, differentiable: Bool = true,
-         export: ONNXLowering? = nil, refuseExport: String? = nil, imports: [String: ONNXImporter] = [:]) {
+    init(_ name: String, c cSymbol: String?, python: String?, differentiable: Bool = true, golden: [String]? = nil,
+         export: ONNXLowering? = nil, imports: [String: ONNXImporter] = [:]) {
         self.name = name
         self.cSymbol = cSymbol
         self.python = python
         self.differentiable = differentiable
+        self.goldenNames = golden ?? [name]
         self.export = export
-        self.exportRefusal = refuseExport
         self.imports = imports
     }
 

@@ -59,7 +59,7 @@ public func pow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
 
 extension OpDef {
     /// SwiftNN.pow(t, scalar) traces one input and an `exponent` attribute; SwiftNN.pow(t, tensor) two inputs.
-    static let pow = OpDef("pow", c: "snn_tensor_pow", python: "pow",
+    static let pow = OpDef("pow", c: "snn_tensor_pow", python: "pow", golden: ["pow", "pow_scalar"],
                            export: { b, r in
                                guard r.inputs.count == 1 else { return try b.binary(r, "Pow") }
                                let x = try b.value(try r.input(0))

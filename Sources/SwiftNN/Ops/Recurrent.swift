@@ -212,7 +212,7 @@ private func checkBLASSize(rows: Int, cols: Int, _ fn: String) throws {
 extension OpDef {
     /// ONNX LSTM / GRU / RNN nodes with gate rows reordered (ExportRecurrent.swift,
     /// ImportRecurrent.swift hold the mappings, which are long).
-    static let recurrent = OpDef("recurrent", c: "snn_tensor_lstm", python: "lstm",
+    static let recurrent = OpDef("recurrent", c: "snn_tensor_lstm", python: "lstm", golden: ["lstm", "gru", "rnn"],
                                  export: { b, r in try b.lowerRecurrent(r) },
                                  imports: ["LSTM": { n in try compileRecurrent(n.node, n.label) },
                                            "GRU": { n in try compileRecurrent(n.node, n.label) },
