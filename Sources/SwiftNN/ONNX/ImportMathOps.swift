@@ -19,7 +19,7 @@ extension OpDef {
         "Softsign": { n in try n.unary { x in try SwiftNN.div(x, try SwiftNN.add(try SwiftNN.abs(x), try scalar(1))) } },
         "Softplus": { n in try n.unary(softplus) },
         "Mish": { n in try n.unary { x in try SwiftNN.mul(x, try SwiftNN.tanh(try softplus(x))) } },
-        "Elu": importELU, "Celu": importELU,
+        "Elu": { n in try importELU(n, celu: false) }, "Celu": { n in try importELU(n, celu: true) },
         "Selu": importSELU,
         "HardSigmoid": importHardSigmoid,
         "HardSwish": { n in try n.unary { x in try SwiftNN.mul(x, try SwiftNN.clamp(try SwiftNN.add(try SwiftNN.div(x, try scalar(6)), try scalar(0.5)), min: 0, max: 1)) } },
@@ -38,9 +38,8 @@ private func softplus(_ x: Tensor) throws -> Tensor {
     try add(try relu(x), try log(try add(try exp(try neg(try abs(x))), try scalar(1))))
 }
 
-private func importELU(_ n: ImportNode) throws -> ImportKernel {
+private func importELU(_ n: ImportNode, celu: Bool) throws -> ImportKernel {
     let alpha = try n.attrs(["alpha"]).float("alpha", 1)
-    let celu = n.op == "Celu"
     guard alpha != 0 || !celu else { throw SNNError(.format, "\(n.label): alpha must be non-zero") }
     return { xs in
         let x = try input(xs, 0)

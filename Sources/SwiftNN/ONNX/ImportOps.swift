@@ -292,8 +292,8 @@ func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
     }
 }
 
-func compilePool(_ node: ONNXNode, opset: Int64, _ label: String) throws -> ImportKernel {
-    let isMax = node.opType == "MaxPool"
+/// MaxPool (`isMax`) or AveragePool, 1-D or 2-D.
+func compilePool(_ node: ONNXNode, opset: Int64, _ label: String, isMax: Bool) throws -> ImportKernel {
     let a = try NodeAttributes(node, label, known: ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides",
                                                    isMax ? "storage_order" : "count_include_pad"])
     guard let kernel = try a.ints("kernel_shape") else { throw SNNError(.format, "\(label): kernel_shape is required") }

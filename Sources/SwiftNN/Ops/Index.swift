@@ -156,7 +156,7 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
 // MARK: - registry
 
 extension OpDef {
-    static let slice = OpDef("slice", c: "snn_tensor_slice", python: "slice",
+    static let slice = OpDef("slice", c: "snn_tensor_slice", python: "narrow",  // and Tensor.__getitem__ with slices
                              export: { b, r in
                                  let x = try b.value(try r.input(0))
                                  let d = try r.int("dim")

@@ -175,7 +175,7 @@ extension OpDef {
                                          b.values[ObjectIdentifier(r.outputs[1])] = v
                                      }
                                  },
-                                 imports: ["MaxPool": { n in try compilePool(n.node, opset: n.opset, n.label) },
+                                 imports: ["MaxPool": { n in try compilePool(n.node, opset: n.opset, n.label, isMax: true) },
                                            "GlobalMaxPool": { n in try globalPool(n) { x, d in try SwiftNN.amax(x, dims: d, keepdim: true) } }])
     static let avgPool2d = OpDef("avg_pool2d", c: "snn_tensor_avg_pool2d", python: "avg_pool2d",
                                  export: { b, r in
@@ -191,7 +191,7 @@ extension OpDef {
                                                   ONNXAttribute("count_include_pad", .int(r.bool("count_include_pad") ? 1 : 0))]
                                      b.define(r.outputs[0], b.batched4D(x) { b, x4 in b.node1("AveragePool", [x4], attrs) }, batch: x.batch)
                                  },
-                                 imports: ["AveragePool": { n in try compilePool(n.node, opset: n.opset, n.label) }])
+                                 imports: ["AveragePool": { n in try compilePool(n.node, opset: n.opset, n.label, isMax: false) }])
     /// ONNX has no adaptive pooling: to 1x1 it is GlobalAveragePool, to a divisor of the input
     /// size one AveragePool; anything else cannot be exported.
     static let adaptiveAvgPool2d = OpDef("adaptive_avg_pool2d", c: "snn_tensor_adaptive_avg_pool2d", python: "adaptive_avg_pool2d",

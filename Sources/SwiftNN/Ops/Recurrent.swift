@@ -214,7 +214,7 @@ extension OpDef {
     /// ImportRecurrent.swift hold the mappings, which are long).
     static let recurrent = OpDef("recurrent", c: "snn_tensor_lstm", python: "lstm", golden: ["lstm", "gru", "rnn"],
                                  export: { b, r in try b.lowerRecurrent(r) },
-                                 imports: ["LSTM": { n in try compileRecurrent(n.node, n.label) },
-                                           "GRU": { n in try compileRecurrent(n.node, n.label) },
-                                           "RNN": { n in try compileRecurrent(n.node, n.label) }])
+                                 imports: ["LSTM": { n in try compileRecurrent(n.node, n.label, .lstm) },
+                                           "GRU": { n in try compileRecurrent(n.node, n.label, .gru) },
+                                           "RNN": { n in try compileRecurrent(n.node, n.label, .rnnTanh) }])
 }

@@ -74,7 +74,7 @@ public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws ->
 extension OpDef {
     static let sum = OpDef("sum", c: "snn_tensor_sum", python: "sum", export: { b, r in try b.reduction(r, "ReduceSum") },
                            imports: [
-                               "ReduceSum": { n in try reduceImporter(n) { x, d, k in try SwiftNN.sum(x, dims: d, keepdim: k) } },
+                               "ReduceSum": { n in try reduceImporter(n, axesInputFrom: 13) { x, d, k in try SwiftNN.sum(x, dims: d, keepdim: k) } },
                                // The other ONNX reductions are sums of something.
                                "ReduceL1": { n in try reduceImporter(n) { x, d, k in try SwiftNN.sum(try SwiftNN.abs(x), dims: d, keepdim: k) } },
                                "ReduceL2": { n in try reduceImporter(n) { x, d, k in try SwiftNN.sqrt(try SwiftNN.sum(try SwiftNN.mul(x, x), dims: d, keepdim: k)) } },
@@ -85,13 +85,14 @@ extension OpDef {
                             imports: ["ReduceMean": { n in try reduceImporter(n) { x, d, k in try SwiftNN.mean(x, dims: d, keepdim: k) } }])
 }
 
-/// An ONNX reduction node: axes from the attribute (ReduceSum before opset 13, the others
-/// before 18) or the second input, keepdims, noop_with_empty_axes. `emptyFill` is what a
-/// reduction over an empty dimension gives (ONNX: -inf for max, +inf for min).
-func reduceImporter(_ n: ImportNode, emptyFill: Float? = nil,
+/// An ONNX reduction node: axes from the attribute before opset `axesInputFrom` (13 for
+/// ReduceSum, 18 for the others) or from the second input, keepdims, noop_with_empty_axes.
+/// `emptyFill` is what a reduction over an empty dimension gives (ONNX: -inf for max, +inf
+/// for min).
+func reduceImporter(_ n: ImportNode, axesInputFrom: Int64 = 18, emptyFill: Float? = nil,
                     _ f: @escaping (Tensor, [Int], Bool) throws -> Tensor) throws -> ImportKernel {
     let a = try n.attrs(["axes", "keepdims", "noop_with_empty_axes"])
-    let axes = try axesSource(a, opset: n.opset, inputFrom: n.op == "ReduceSum" ? 13 : 18)
+    let axes = try axesSource(a, opset: n.opset, inputFrom: axesInputFrom)
     let keep = try a.int("keepdims", 1) != 0, noop = try a.int("noop_with_empty_axes", 0) != 0
     let op = n.op
     return { xs in
