@@ -79,7 +79,7 @@ class Reader:
         self.include_dir = include_dir
         self.tokens = []        # (token, (file, line))
         self.defines = {}       # name -> int, in header order
-        self.files = []
+        self.files = []         # headers read, relative to include_dir
 
     def read(self, rel):
         path = os.path.join(self.include_dir, rel)
@@ -208,7 +208,6 @@ class Header:
         self.callbacks = {}   # name -> (CType returned, [(param name, CType)])
         self.functions = {}   # name -> (CType returned, [(param name, CType)])
         self.order = []       # (kind, name) of types, for emitting them in header order
-        self.files = []
 
     def kind(self, name):
         if name in self.enums:
@@ -274,8 +273,14 @@ def parse(include_dir=INCLUDE):
     typedef R (*name)(params);  R name(params);  and extern "C" around them."""
     reader = Reader(include_dir)
     reader.read(ROOT_HEADER)
+    # A header nobody includes would have its functions missed without a word: refuse it.
+    for dirpath, _, names in sorted(os.walk(include_dir)):
+        for n in sorted(names):
+            rel = os.path.relpath(os.path.join(dirpath, n), include_dir)
+            if n.endswith(".h") and rel not in reader.files:
+                raise HeaderError((rel, 1), f"not included by {ROOT_HEADER}, so the binding would miss it")
     h = Header()
-    h.defines, h.files = reader.defines, reader.files
+    h.defines = reader.defines
     toks = reader.tokens
     # extern "C" { ... } would be tokens `extern "C" {`; the header keeps it inside
     # #ifdef __cplusplus, which the reader skips, so it cannot reach here.

@@ -3,6 +3,7 @@ change without `make bindings` fails here instead of calling C with stale argtyp
 import difflib
 import importlib
 import os
+import shutil
 
 from conftest import REPO, load_generator
 
@@ -39,3 +40,43 @@ def test_every_failure_status_has_an_exception_class():
     raises plain SwiftNNError, without the built-in base a PyTorch user would catch)."""
     missing = [name for name, value in _ffi.STATUS.items() if value != _ffi.SNN_OK and value not in _lib._BY_STATUS]
     assert not missing, f"no exception class in swiftnn/_lib.py for {missing}"
+
+
+def _include_copy(tmp_path, header, text):
+    """A copy of include/ with `text` appended to swiftnn/<header>; returns its path."""
+    dst = tmp_path / "include"
+    shutil.copytree(os.path.join(REPO, "include"), dst)
+    with open(dst / "swiftnn" / header, "a", encoding="utf-8") as f:
+        f.write(text)
+    return str(dst)
+
+
+def test_a_new_declaration_is_picked_up(tmp_path):
+    """Nothing in the generator names a function or struct: a new one, spanning lines, with a
+    new options struct and callback, comes out with its ctypes types."""
+    gen = load_generator()
+    include = _include_copy(tmp_path, "ops.h", (
+        "typedef struct snn_zz_options { size_t struct_size; int64_t k[SNN_MAX_NDIM]; double a, b; } snn_zz_options;\n"
+        "typedef void (*snn_zz_fn)(const char *message, void *user_data);\n"
+        "snn_status snn_tensor_zz(snn_tensor **out, const snn_tensor *const *ts,\n"
+        "                         size_t n, const snn_zz_options *options, snn_zz_fn log);\n"))
+    text = gen.generate(include)
+    assert "'snn_tensor_zz': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, " \
+           "POINTER(snn_zz_options), snn_zz_fn))," in text, text
+    assert "('k', c_int64 * 16)," in text and "('b', c_double)," in text
+    assert "snn_zz_fn = CFUNCTYPE(None, c_char_p, c_void_p)" in text
+
+
+def test_an_unknown_construct_fails_naming_its_line(tmp_path):
+    gen = load_generator()
+    lines = open(os.path.join(REPO, "include", "swiftnn", "ops.h"), encoding="utf-8").read().count("\n")
+    bad = ["union snn_u { int a; };\n", "snn_status snn_tensor_zz(snn_weird *w);\n",
+           "typedef enum snn_e { SNN_E_A, SNN_E_B } snn_e;\n", "#if SNN_SOMETHING\n#endif\n"]
+    for i, text in enumerate(bad):
+        include = _include_copy(tmp_path / str(i), "ops.h", text)
+        try:
+            gen.generate(include)
+        except gen.HeaderError as e:
+            assert f"swiftnn/ops.h:{lines + 1}:" in str(e), (text, str(e))
+        else:
+            raise AssertionError(f"the generator accepted {text!r} silently")
