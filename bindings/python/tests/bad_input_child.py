@@ -1,6 +1,6 @@
 """Child process of test_bad_input.py: calls C functions with bad arguments, built generically
-from their ctypes argtypes and the header's parameter types, names and constness (both from the
-generated swiftnn/_ffi.py: FUNCTIONS and DECLARATIONS), and prints
+from their ctypes argument types and the header's parameter types, names and constness (both
+from the generated swiftnn/_ffi.py: FUNCTIONS and DECLARATIONS), and prints
 one JSON object per line: {"ev": "call"} before each call (so a crash names its call), then
 "result", a "problem" for each broken promise, and "done" per function.
 
@@ -417,9 +417,9 @@ class Runner:
 
     def _find_recipe(self, htype, depth):
         ctors = []
-        for fn, argtypes in self.sigs.items():
+        for fn, arg_ctypes in self.sigs.items():
             d = self.decls.get(fn)
-            if d and d and len(d) == len(argtypes) and d[0].type.replace(" ", "") == htype + "**" \
+            if d and d and len(d) == len(arg_ctypes) and d[0].type.replace(" ", "") == htype + "**" \
                     and not any(_base(q.type) == htype for q in d[1:]):
                 ctors.append(fn)
         ctors.sort(key=lambda f: (not f.endswith("_new"), f))
@@ -662,12 +662,12 @@ def _run_call(r, fn, params, args, created, outs, promise, baseline_ok, live0):
 
 # ---- one function ------------------------------------------------------------------------
 
-def make_params(argtypes, decl):
-    if decl is not None and len(decl) != len(argtypes):
+def make_params(arg_ctypes, decl):
+    if decl is not None and len(decl) != len(arg_ctypes):
         decl = None
     params = [P(i, t, decl[i] if decl else None,
-                (argtypes[i + 1], decl[i + 1] if decl else None) if i + 1 < len(argtypes) else None)
-              for i, t in enumerate(argtypes)]
+                (arg_ctypes[i + 1], decl[i + 1] if decl else None) if i + 1 < len(arg_ctypes) else None)
+              for i, t in enumerate(arg_ctypes)]
     for a, b in zip(params, params[1:]):
         b.prev_kind = a.kind
     return params
@@ -698,13 +698,13 @@ def baseline_candidates(params):
             for mlabel, mode in modes for label, tv in variants]
 
 
-def run_function(r, fn, argtypes, decl, start, base_label=None):
+def run_function(r, fn, arg_ctypes, decl, start, base_label=None):
     """Calls fn with every combination, numbered from 0 (baseline candidates first); calls
     before `start` are skipped. `base_label` (on a resume) names the baseline already chosen."""
-    if decl is not None and len(decl) != len(argtypes):
+    if decl is not None and len(decl) != len(arg_ctypes):
         emit(ev="problem", fn=fn, i=-1, desc="signature",
-             what=f"the header declares {len(decl)} parameters, _ffi.FUNCTIONS has {len(argtypes)}")
-    params = make_params(argtypes, decl)
+             what=f"the header declares {len(decl)} parameters, _ffi.FUNCTIONS has {len(arg_ctypes)}")
+    params = make_params(arg_ctypes, decl)
     tidx = tensor_indices(params)
 
     def args_desc(specs):
@@ -789,7 +789,7 @@ def main(argv):
     os.chdir(TMP)  # anything a function writes with a relative path lands here
     _lib = importlib.import_module("swiftnn._lib")  # the module (swiftnn._lib is the CDLL)
     # The functions that return snn_status (the ones test_bad_input.py passes).
-    sigs = {name: argtypes for name, (_, argtypes) in _ffi.FUNCTIONS.items()
+    sigs = {name: arg_ctypes for name, (_, arg_ctypes) in _ffi.FUNCTIONS.items()
             if _ffi.DECLARATIONS[name][0] == "snn_status"}
     decls = {name: [Param(ctext, pname, ctext.startswith("const")) for ctext, pname in params]
              for name, (_, params) in _ffi.DECLARATIONS.items()}

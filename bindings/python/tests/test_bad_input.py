@@ -1,6 +1,6 @@
 """No argument can crash the process. Every function of the header that returns snn_status (read
 from the generated swiftnn/_ffi.py, so also the ones added after this test was written) is
-called with bad arguments generated from its argtypes by bad_input_child.py, in child
+called with bad arguments generated from its ctypes types by bad_input_child.py, in child
 processes: a crash or a hang fails the test that names the function and the arguments
 instead of killing pytest, and every broken promise
 (status, message, out handles, live-handle count) is listed. See bad_input_child.py for what

@@ -1,5 +1,5 @@
 """The committed swiftnn/_ffi.py is what tools/gen_bindings.py makes of include/ now: a header
-change without `make bindings` fails here instead of calling C with stale argtypes."""
+change without `make bindings` fails here instead of calling C with stale signatures."""
 import difflib
 import importlib
 import os
