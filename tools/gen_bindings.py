@@ -160,8 +160,8 @@ class Reader:
 # ---- parsing: declarations -----------------------------------------------------------------
 
 class CType:
-    """A parsed C type: base name ("int64_t", "snn_tensor", "char"), pointer depth, whether the
-    pointee is const, and its canonical spelling ("const snn_tensor *const *")."""
+    """A parsed C type: base name ("int64_t", "snn_tensor", "char"), pointer depth, and its
+    canonical spelling ("const snn_tensor *const *"), which tests read constness from."""
 
     def __init__(self, words, where):
         self.where = where
