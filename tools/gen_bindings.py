@@ -471,6 +471,7 @@ def generate(include_dir=INCLUDE):
         if kind == "struct":
             body.append(f"class {name}(Structure):")
             body.append(f'    """{name}: field for field the C struct, in order."""')
+            body.append("    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute")
             body.append("    _fields_ = [")
             for fname, t, length in h.structs[name]:
                 ct = ctype_of(h, t)

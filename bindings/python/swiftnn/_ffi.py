@@ -75,6 +75,7 @@ HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', '
 
 class snn_conv2d_options(Structure):
     """snn_conv2d_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('stride_h', c_int64),
@@ -89,6 +90,7 @@ class snn_conv2d_options(Structure):
 
 class snn_pool2d_options(Structure):
     """snn_pool2d_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('kernel_h', c_int64),
@@ -107,6 +109,7 @@ class snn_pool2d_options(Structure):
 
 class snn_sgd_options(Structure):
     """snn_sgd_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('lr', c_double),
@@ -121,6 +124,7 @@ class snn_sgd_options(Structure):
 
 class snn_adam_options(Structure):
     """snn_adam_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('lr', c_double),
@@ -136,6 +140,7 @@ class snn_adam_options(Structure):
 
 class snn_progress(Structure):
     """snn_progress: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('epoch', c_int64),
@@ -158,6 +163,7 @@ snn_progress_fn = CFUNCTYPE(c_bool, POINTER(snn_progress), c_void_p)
 
 class snn_fit_options(Structure):
     """snn_fit_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('epochs', c_int64),
@@ -173,6 +179,7 @@ class snn_fit_options(Structure):
 
 class snn_rnn_options(Structure):
     """snn_rnn_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('input_size', c_int64),
@@ -189,6 +196,7 @@ class snn_rnn_options(Structure):
 
 class snn_charrnn_train_options(Structure):
     """snn_charrnn_train_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('seq_len', c_int64),
@@ -208,6 +216,7 @@ class snn_charrnn_train_options(Structure):
 
 class snn_captioner_options(Structure):
     """snn_captioner_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('in_channels', c_int64),
@@ -225,6 +234,7 @@ class snn_captioner_options(Structure):
 
 class snn_caption_options(Structure):
     """snn_caption_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('beam_width', c_int64),
@@ -236,6 +246,7 @@ class snn_caption_options(Structure):
 
 class snn_seq2seq_config(Structure):
     """snn_seq2seq_config: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
         ('src_vocab', c_int64),

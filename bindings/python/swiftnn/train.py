@@ -25,9 +25,10 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress):
             return False
 
     cb = snn_progress_fn(trampoline) if progress else snn_progress_fn()
-    opts = snn_fit_options(ctypes.sizeof(snn_fit_options), int(epochs), int(report_every), cb, None,
-                           scheduler._h if scheduler is not None else None, hist, len(hist),
-                           ctypes.pointer(count))
+    opts = snn_fit_options(struct_size=ctypes.sizeof(snn_fit_options), epochs=int(epochs),
+                           report_every=int(report_every), progress=cb, user_data=None,
+                           scheduler=scheduler._h if scheduler is not None else None, loss_history=hist,
+                           loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count))
     check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]
