@@ -18,7 +18,7 @@ CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
 .PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
-        check-lib install clean header-check data data-emoji bindings
+        check-lib install clean header-check data data-emoji
 
 all: lib examples
 
@@ -46,6 +46,7 @@ check-lib:
 
 # The Python binding's ctypes view of the header (bindings/python/swiftnn/_ffi.py) is generated:
 # run this after changing include/ and commit the result (test_generated_bindings.py fails until then).
+.PHONY: bindings
 bindings:
 	$(PYTHON) tools/gen_bindings.py
 
