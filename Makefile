@@ -49,6 +49,12 @@ check-lib:
 	  if [ -n "$$bad" ]; then echo "error: $(LIB) exports non-snn symbols:"; echo "$$bad" | head; exit 1; fi
 	@echo "check-lib: $(LIB) is self-contained ($$(du -k $(LIB) | cut -f1) KB; needs: $$(readelf -d $(LIB) | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' '))"
 
+# The Python binding's ctypes view of the header (bindings/python/swiftnn/_ffi.py) is generated:
+# run this after changing include/ and commit the result (test_generated_bindings.py fails until then).
+.PHONY: bindings
+bindings:
+	$(PYTHON) tools/gen_bindings.py
+
 # The header compiles as C11 and as C++ on its own.
 header-check:
 	@echo '#include <swiftnn.h>' | $(CC) -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c -

@@ -3,7 +3,7 @@ arguments and defaults (the ops behind CNN layers). Sizes may be ints or (height
 import ctypes
 import numbers
 
-from ._c.conv import Conv2dOptions, Pool2dOptions
+from ._ffi import snn_conv2d_options, snn_pool2d_options
 from ._lib import check, lib
 from .tensor import Tensor, _as_tensor, _new
 
@@ -53,8 +53,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             padding = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
         else:
             raise ValueError(f"conv2d: invalid padding string {padding!r}, expected 'valid' or 'same'")
-    opts = Conv2dOptions.make(stride, _pair(padding, "padding"), dilation, int(groups))
+    opts = _conv2d_options(stride, _pair(padding, "padding"), dilation, int(groups))
     return _new(lib.snn_tensor_conv2d, input._h, weight._h, _handle(bias), ctypes.byref(opts))
+
+
+def _conv2d_options(stride, padding, dilation, groups):
+    """snn_conv2d_options from (h, w) pairs, struct_size set."""
+    return snn_conv2d_options(struct_size=ctypes.sizeof(snn_conv2d_options), stride_h=stride[0], stride_w=stride[1],
+                              pad_h=padding[0], pad_w=padding[1], dilation_h=dilation[0], dilation_w=dilation[1],
+                              groups=groups)
 
 
 def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
@@ -67,8 +74,12 @@ def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, cou
         raise ValueError(f"stride should not be zero, got {stride!r}")
     if divisor_override is not None and int(divisor_override) <= 0:
         raise ValueError(f"divisor_override must be positive, got {divisor_override!r}")
-    return Pool2dOptions.make(kernel, st, _pair(padding, "padding"), _pair(dilation, "dilation"), ceil_mode,
-                              count_include_pad, 0 if divisor_override is None else int(divisor_override))
+    pad, dil = _pair(padding, "padding"), _pair(dilation, "dilation")
+    return snn_pool2d_options(struct_size=ctypes.sizeof(snn_pool2d_options), kernel_h=kernel[0], kernel_w=kernel[1],
+                              stride_h=st[0], stride_w=st[1], pad_h=pad[0], pad_w=pad[1],
+                              dilation_h=dil[0], dilation_w=dil[1], ceil_mode=bool(ceil_mode),
+                              count_include_pad=bool(count_include_pad),
+                              divisor_override=0 if divisor_override is None else int(divisor_override))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

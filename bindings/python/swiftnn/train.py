@@ -3,7 +3,7 @@ loss, images/s and ETA) and evaluate_classifier. Write your own loop as in PyTor
 prefer; this one runs entirely in the engine."""
 import ctypes
 
-from ._c.train import PROGRESS_FN, FitOptions
+from ._ffi import snn_fit_options, snn_progress_fn
 from ._lib import check, lib
 
 
@@ -24,9 +24,11 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress):
             errors.append(e)
             return False
 
-    cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
-    opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
-                      scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
+    cb = snn_progress_fn(trampoline) if progress else snn_progress_fn()
+    opts = snn_fit_options(struct_size=ctypes.sizeof(snn_fit_options), epochs=int(epochs),
+                           report_every=int(report_every), progress=cb, user_data=None,
+                           scheduler=scheduler._h if scheduler is not None else None, loss_history=hist,
+                           loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count))
     check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]

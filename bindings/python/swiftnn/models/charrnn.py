@@ -13,8 +13,7 @@ bits-per-character evaluation and a fused sampler (swiftnn/charrnn.h).
 import ctypes
 import os
 
-from .._c.charrnn import CharRNNTrainOptions
-from .._c.train import PROGRESS_FN
+from .._ffi import snn_charrnn_train_options, snn_progress_fn
 from .._handles import Handle
 from .._lib import check, lib
 
@@ -61,7 +60,7 @@ class CharRNN:
         chars_per_second, elapsed_seconds, eta_seconds; returning False stops. Returns every
         step's loss in nats per character."""
         t = _bytes(text)
-        o = CharRNNTrainOptions()
+        o = snn_charrnn_train_options()
         check(lib.snn_charrnn_train_options_init(ctypes.byref(o)))
         o.seq_len, o.batch_size, o.epochs, o.max_steps = int(seq_len), int(batch_size), int(epochs), int(max_steps)
         o.lr, o.clip, o.report_every = float(lr), float(clip), int(report_every)
@@ -79,7 +78,7 @@ class CharRNN:
                 errors.append(e)
                 return False
 
-        keep = PROGRESS_FN(cb) if progress is not None else PROGRESS_FN()
+        keep = snn_progress_fn(cb) if progress is not None else snn_progress_fn()
         o.progress = keep
         cap = int(max_steps) if max_steps else 1 << 20
         hist = (ctypes.c_double * cap)()

@@ -4,7 +4,7 @@ updated in place, so every Tensor referring to a parameter sees the new values."
 import collections.abc
 import ctypes
 
-from .._c.optim import AdamOptions, SGDOptions
+from .._ffi import snn_adam_options, snn_sgd_options
 from .._lib import check, lib
 from ..tensor import Tensor
 
@@ -172,16 +172,19 @@ class SGD(Optimizer):
 
     @staticmethod
     def _options(g):
-        return SGDOptions(ctypes.sizeof(SGDOptions), float(g["lr"]), float(g["momentum"]), float(g["dampening"]),
-                          float(g["weight_decay"]), bool(g["nesterov"]), bool(g["maximize"]), True)
+        return snn_sgd_options(struct_size=ctypes.sizeof(snn_sgd_options), lr=float(g["lr"]),
+                               momentum=float(g["momentum"]), dampening=float(g["dampening"]),
+                               weight_decay=float(g["weight_decay"]), nesterov=bool(g["nesterov"]),
+                               maximize=bool(g["maximize"]), literal_zeros=True)
 
 
 def _adam_options(g):
     betas = tuple(g["betas"])
     if len(betas) != 2:
         raise ValueError(f"betas must be a pair of floats, got {g['betas']!r}")
-    return AdamOptions(ctypes.sizeof(AdamOptions), float(g["lr"]), float(betas[0]), float(betas[1]), float(g["eps"]),
-                       float(g["weight_decay"]), bool(g["amsgrad"]), bool(g["maximize"]), True)
+    return snn_adam_options(struct_size=ctypes.sizeof(snn_adam_options), lr=float(g["lr"]), beta1=float(betas[0]),
+                            beta2=float(betas[1]), eps=float(g["eps"]), weight_decay=float(g["weight_decay"]),
+                            amsgrad=bool(g["amsgrad"]), maximize=bool(g["maximize"]), literal_zeros=True)
 
 
 class Adam(Optimizer):
