@@ -62,6 +62,20 @@ private func lineTrainer(lr: Double = 0.5) throws -> (Trainer, LineTask, Linear)
     #expect(try trainer.optimizer.learningRate(group: 0) == 0.25)
 }
 
+@Test func aBudgetShorterThanAnEpochReportsItsEndButDoesNotCompleteIt() throws {
+    let (trainer, task, _) = try lineTrainer()
+    var evaluated: [Int] = []
+    trainer.evaluate = { evaluated.append($0) }
+    var o = TrainOptions()
+    o.epochs = 10
+    o.maxSteps = 2
+    var reports: [TrainProgress] = []
+    #expect(try trainer.fit(task, options: o) { reports.append($0); return true }.count == 2)
+    // as CharRNN always reported: the epoch is cut to the budget, and its end is reported
+    #expect(reports.count == 1 && reports[0].stepsPerEpoch == 2 && reports[0].endOfEpoch)
+    #expect(task.epochsStarted == [1] && evaluated.isEmpty)
+}
+
 @Test func aBudgetEndingWithAnEpochCompletesIt() throws {
     let (trainer, task, _) = try lineTrainer()
     var evaluated: [Int] = []

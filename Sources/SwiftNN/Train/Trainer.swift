@@ -71,9 +71,9 @@ public final class Trainer {
     /// anything is touched, so the model and optimizer keep their last finite state.
     /// `context` (" at epoch 2 step 5") goes into that message.
     @discardableResult
-    public func step(_ loss: Tensor, maxGradNorm: Double = 0, context: String = "") throws -> Double {
+    public func step(_ loss: Tensor, maxGradNorm: Double = 0, context: @autoclosure () -> String = "") throws -> Double {
         let v = Double(try loss.item())
-        guard v.isFinite else { throw SNNError(.autograd, "\(name): loss became \(v)\(context); lower the learning rate") }
+        guard v.isFinite else { throw SNNError(.autograd, "\(name): loss became \(v)\(context()); lower the learning rate") }
         optimizer.zeroGrad(setToNone: true)
         try loss.backward()
         if maxGradNorm > 0 { _ = try clipGradNorm(model.parameters, maxNorm: maxGradNorm) }
@@ -132,7 +132,8 @@ public final class Trainer {
                     if !progress(p) { break training }
                 }
                 // a budget that ends mid-epoch skips the end-of-epoch schedule and evaluation
-                if stepsDone() && !atEnd { break training }
+                // (an epoch cut to the budget reports endOfEpoch, but it is not complete)
+                if stepsDone() && !(perEpoch > 0 && p.step >= perEpoch) { break training }
                 if o.maxSeconds > 0 && Clock.now() - started >= o.maxSeconds { break training }
             }
             try scheduler?.step()
