@@ -143,57 +143,30 @@ extension ImageCaptioner {
         return GeneratedCaption(tokens: tokens, logProbability: logp, score: logp)
     }
 
-    private struct Hypothesis { var tokens: [Int]; var logp: Double; var h: [Float]; var c: [Float] }
-
+    /// Beam search (BeamSearch's GNMT rule: each hypothesis offers its `beamWidth` best
+    /// tokens, taken until `beamWidth` are live; at `maxLength`, live ones count only if none
+    /// ended), each hypothesis stepped on its own copy of the state.
     private func beam(_ dec: inout DecoderStep, _ h0: [Float], _ c0: [Float], end: Int, options: CaptionDecoding) -> GeneratedCaption {
-        let width = options.beamWidth, alpha = options.lengthPenalty
-        func score(_ logp: Double, _ length: Int) -> Double {
-            alpha == 0 ? logp : logp / _pow((5 + Double(length)) / 6, alpha)
-        }
-        var live = [Hypothesis(tokens: [], logp: 0, h: h0, c: c0)]
-        var finished: [GeneratedCaption] = []
-        for _ in 0..<options.maxLength {
-            // (hypothesis, token, logp), best first; ties go to the earlier hypothesis, then the smaller token.
-            var candidates: [(b: Int, t: Int, logp: Double)] = []
-            var states: [(h: [Float], c: [Float])] = []
-            for (b, hyp) in live.enumerated() {
-                var h = hyp.h, c = hyp.c
-                dec.step(hyp.tokens.last ?? ImageCaptioner.bos, &h, &c)
-                states.append((h, c))
-                // The top `width` tokens of this hypothesis (a small insertion-sorted list).
-                var top: [(t: Int, lp: Float)] = []
-                for t in 0..<dec.v {
-                    let lp = dec.logits[t]
-                    if lp == -.infinity { continue }
-                    if top.count == width, let last = top.last, !(lp > last.lp) { continue }
-                    var i = top.count
-                    while i > 0, lp > top[i - 1].lp { i -= 1 }
-                    top.insert((t, lp), at: i)
-                    if top.count > width { top.removeLast() }
-                }
-                for (t, lp) in top { candidates.append((b, t, hyp.logp + Double(lp))) }
+        let width = options.beamWidth, alpha = options.lengthPenalty, v = dec.v
+        let search = BeamSearch(width: width, maxLength: options.maxLength, startToken: ImageCaptioner.bos, endToken: end, vocabulary: v,
+                                selection: .fillLive, endAtMaxLength: false, stopWhenSettled: false,
+                                score: { logp, length in alpha == 0 ? logp : logp / _pow((5 + Double(length)) / 6, alpha) })
+        var hs = [h0], cs = [c0]
+        let logProbs = UnsafeMutablePointer<Float>.allocate(capacity: width * v)
+        defer { logProbs.deallocate() }
+        let emittable = (0..<v).map { $0 != ImageCaptioner.pad && $0 != ImageCaptioner.bos }
+        let best = search.run(emittable: emittable, step: { tokens in
+            for (r, token) in tokens.enumerated() {
+                dec.step(token, &hs[r], &cs[r])
+                dec.logits.withUnsafeBufferPointer { (logProbs + r * v).update(from: $0.baseAddress!, count: v) }
             }
-            candidates.sort { x, y in x.logp != y.logp ? x.logp > y.logp : (x.b != y.b ? x.b < y.b : x.t < y.t) }
-            var next: [Hypothesis] = []
-            for cand in candidates {
-                if next.count == width { break }
-                guard cand.b < live.count, cand.b < states.count else { continue }
-                let parent = live[cand.b]
-                if cand.t == end {
-                    finished.append(GeneratedCaption(tokens: parent.tokens, logProbability: cand.logp, score: score(cand.logp, parent.tokens.count + 1)))
-                } else {
-                    next.append(Hypothesis(tokens: parent.tokens + [cand.t], logp: cand.logp, h: states[cand.b].h, c: states[cand.b].c))
-                }
-            }
-            live = next
-            if finished.count >= width || live.isEmpty { break }
-        }
-        if finished.isEmpty {
-            finished = live.map { GeneratedCaption(tokens: $0.tokens, logProbability: $0.logp, score: score($0.logp, $0.tokens.count)) }
-        }
-        guard var best = finished.first else { return GeneratedCaption(tokens: [], logProbability: 0, score: 0) }
-        for f in finished.dropFirst() where f.score > best.score { best = f }
-        return best
+            return UnsafePointer(logProbs)
+        }, reorder: { parents in
+            hs = parents.map { hs[$0] }
+            cs = parents.map { cs[$0] }
+        })
+        guard let best else { return GeneratedCaption(tokens: [], logProbability: 0, score: 0) }
+        return GeneratedCaption(tokens: best.tokens, logProbability: best.logProb, score: best.score)
     }
 }
 

@@ -292,45 +292,16 @@ extension Seq2Seq {
                                    "a smaller beam_width or max_length")
             let enc = try encodeForDecoding(src, fn)
             let st = try DecoderStepper(self, enc, capacity: beamWidth, fn)
-            var top = BeamSelection(k: beamWidth)
-            var results: [Seq2SeqHypothesis] = []
-            for b in 0..<src.shape[0] {
+            let search = BeamSearch(width: beamWidth, maxLength: maxLength, startToken: bosIdx, endToken: eosIdx, vocabulary: tgtVocab,
+                                    selection: .bestPairs, endAtMaxLength: true, stopWhenSettled: lengthPenalty == 0,
+                                    score: { lp, length in lengthPenalty == 0 ? lp : lp / powD(Double(length), lengthPenalty) })
+            let mask = (0..<tgtVocab).map { emittable($0) }
+            return (0..<src.shape[0]).map { b in
                 st.start(row: 0, source: b)
-                var alive: [(tokens: [Int], logProb: Double)] = [([], 0)]
-                // Only the winner so far is kept (the first of the highest score), and a count.
-                var best: Seq2SeqHypothesis? = nil, finishedCount = 0
-                func finish(_ tokens: [Int], _ lp: Double, length: Int) {
-                    let score = lengthPenalty == 0 ? lp : lp / powD(Double(length), lengthPenalty)
-                    if best == nil || score > best!.score { best = Seq2SeqHypothesis(tokens: tokens, logProb: lp, score: score) }
-                    finishedCount += 1
-                }
-                for t in 0..<maxLength {
-                    st.step(alive.map { $0.tokens.last ?? bosIdx })
-                    top.removeAll()
-                    for (i, a) in alive.enumerated() {
-                        let lp = st.logProbs + i * tgtVocab
-                        for v in 0..<tgtVocab where emittable(v) { top.offer(parent: i, token: v, logProb: a.logProb + Double(lp[v])) }
-                    }
-                    var next: [(tokens: [Int], logProb: Double)] = [], parents: [Int] = []
-                    for cand in top.best() {
-                        let toks = alive[cand.parent].tokens
-                        if cand.token == eosIdx {
-                            finish(toks, cand.logProb, length: toks.count + 1)
-                        } else if t == maxLength - 1 {
-                            finish(toks + [cand.token], cand.logProb, length: toks.count + 1)
-                        } else {
-                            next.append((toks + [cand.token], cand.logProb))
-                            parents.append(cand.parent)
-                        }
-                    }
-                    if next.isEmpty || finishedCount >= beamWidth { break }
-                    if lengthPenalty == 0, let best, let top = next.map(\.logProb).max(), best.score >= top { break }
-                    st.reorder(parents)
-                    alive = next
-                }
-                results.append(best ?? Seq2SeqHypothesis(tokens: [], logProb: -.infinity, score: -.infinity))
+                let best = search.run(emittable: mask, step: { st.step($0); return UnsafePointer(st.logProbs) }, reorder: st.reorder)
+                return best.map { Seq2SeqHypothesis(tokens: $0.tokens, logProb: $0.logProb, score: $0.score) }
+                    ?? Seq2SeqHypothesis(tokens: [], logProb: -.infinity, score: -.infinity)
             }
-            return results
         }
     }
 

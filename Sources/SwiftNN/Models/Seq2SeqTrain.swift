@@ -1,5 +1,5 @@
-// Seq2Seq training: one step (loss, backward, clipping, optimizer step) and a shuffled
-// mini-batch loop over padded pairs with TrainProgress reports (epoch, loss, samples/s, ETA).
+// Seq2Seq training through the engine's Trainer: one step (loss, backward, clipping, optimizer
+// step) and shuffled mini-batches of padded pairs as a TrainingTask.
 
 extension Seq2Seq {
     /// Loss, backward, optional clipping (`maxGradNorm` > 0), optimizer step. Returns the loss.
@@ -7,13 +7,7 @@ extension Seq2Seq {
     public func trainStep(src: Tensor, tgt: Tensor, optimizer: Optimizer, maxGradNorm: Double = 0) throws -> Double {
         train(true)
         let l = try loss(src: src, tgt: tgt)
-        let v = Double(try l.item())
-        guard v.isFinite else { throw SNNError(.autograd, "seq2seq_train_step: loss became \(v); lower the learning rate") }
-        optimizer.zeroGrad(setToNone: true)
-        try l.backward()
-        if maxGradNorm > 0 { _ = try clipGradNorm(parameters, maxNorm: maxGradNorm) }
-        try optimizer.step()
-        return v
+        return try Trainer(model: self, optimizer: optimizer, name: "seq2seq_train_step").step(l, maxGradNorm: maxGradNorm)
     }
 
     /// Trains on the rows of `src` [N, S] and `tgt` [N, T] in batches of `batchSize`, shuffled
@@ -28,47 +22,13 @@ extension Seq2Seq {
         guard reportEvery >= 1 else { throw SNNError.invalid("\(fn): report_every must be >= 1, got \(reportEvery)") }
         _ = try rowLengths(src, vocab: srcVocab, fn, "src", allowEmpty: false)
         _ = try rowLengths(tgt, vocab: tgtVocab, fn, "tgt", allowEmpty: true)
-        let n = src.shape[0]
-        guard tgt.shape[0] == n else { throw SNNError.shape("\(fn): src \(fmt(src.shape)) and tgt \(fmt(tgt.shape)) must have the same number of rows") }
-        let steps = (n + batchSize - 1) / batchSize
-        var rng = seed &+ 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {  // splitmix64
-            rng = rng &+ 0x9E37_79B9_7F4A_7C15
-            var z = rng
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        var order = Array(0..<n)
-        var history: [Double] = []
-        var p = TrainProgress()
-        p.epochs = epochs
-        p.stepsPerEpoch = steps
-        var window = ProgressWindow()
-        for epoch in 1...epochs {
-            p.epoch = epoch
-            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(next() % UInt64(i + 1))) }
-            for s in 0..<steps {
-                let rows = Array(order[(s * batchSize)..<min(n, (s + 1) * batchSize)])
-                let idx = try Tensor(int64: rows.map { Int64($0) }, shape: [rows.count])
-                let (bs, bt) = try GradMode.withoutGrad { (try trimmed(try indexSelect(src, dim: 0, index: idx)),
-                                                             try trimmed(try indexSelect(tgt, dim: 0, index: idx))) }
-                let v = try trainStep(src: bs, tgt: bt, optimizer: optimizer, maxGradNorm: maxGradNorm)
-                history.append(v)
-                p.step = s + 1
-                p.globalStep += 1
-                window.add(loss: v, samples: rows.count)
-                let atEnd = s + 1 == steps
-                if let progress, p.step % reportEvery == 0 || atEnd {
-                    window.report(into: &p, totalSteps: epochs * steps)
-                    p.learningRate = (try? optimizer.learningRate(group: 0)) ?? 0
-                    p.endOfEpoch = atEnd
-                    if !progress(p) { return history }
-                }
-            }
-            try scheduler?.step()
-        }
-        return history
+        guard tgt.shape[0] == src.shape[0] else { throw SNNError.shape("\(fn): src \(fmt(src.shape)) and tgt \(fmt(tgt.shape)) must have the same number of rows") }
+        var o = TrainOptions()
+        o.epochs = epochs
+        o.maxGradNorm = maxGradNorm
+        o.reportEvery = reportEvery
+        return try Trainer(model: self, optimizer: optimizer, scheduler: scheduler, name: fn)
+            .fit(Seq2SeqBatches(self, src: src, tgt: tgt, batchSize: batchSize, seed: seed), options: o, progress: progress)
     }
 
     /// Drops trailing all-padding columns of a [B, L] batch (at least one column stays).
@@ -77,5 +37,51 @@ extension Seq2Seq {
         var used = 1
         for i in 0..<b { for j in stride(from: l - 1, through: used, by: -1) where t.int64s[i * l + j] != Int64(padIdx) { used = j + 1; break } }
         return used == l ? t : try slice(t, dim: 1, start: 0, end: used)
+    }
+}
+
+/// The rows of (src, tgt) in batches, reshuffled each epoch (Fisher-Yates over splitmix64, so
+/// a seed gives the same batches on every platform), trimmed of all-padding columns.
+final class Seq2SeqBatches: TrainingTask {
+    let model: Seq2Seq
+    let src: Tensor, tgt: Tensor
+    let batchSize: Int
+    let stepsPerEpoch: Int
+    private var rng: UInt64
+    private var order: [Int]
+    private var step = 0
+
+    init(_ model: Seq2Seq, src: Tensor, tgt: Tensor, batchSize: Int, seed: UInt64) {
+        self.model = model
+        self.src = src
+        self.tgt = tgt
+        self.batchSize = batchSize
+        let n = src.shape[0]
+        stepsPerEpoch = (n + batchSize - 1) / batchSize
+        rng = seed &+ 0x9E37_79B9_7F4A_7C15
+        order = Array(0..<n)
+    }
+
+    private func next() -> UInt64 {  // splitmix64
+        rng = rng &+ 0x9E37_79B9_7F4A_7C15
+        var z = rng
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    func startEpoch(_ epoch: Int) {
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(next() % UInt64(i + 1))) }
+        step = 0
+    }
+
+    func nextLoss() throws -> (loss: Tensor, items: Int)? {
+        guard step < stepsPerEpoch else { return nil }
+        let rows = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
+        step += 1
+        let idx = try Tensor(int64: rows.map { Int64($0) }, shape: [rows.count])
+        let (bs, bt) = try GradMode.withoutGrad { (try model.trimmed(try indexSelect(src, dim: 0, index: idx)),
+                                                     try model.trimmed(try indexSelect(tgt, dim: 0, index: idx))) }
+        return (try model.loss(src: bs, tgt: bt), rows.count)
     }
 }

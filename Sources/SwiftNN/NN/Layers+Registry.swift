@@ -1,4 +1,5 @@
-// The built-in layers' builders, keyed by type name, used to rebuild checkpoints.
+// The built-in layers' builders, keyed by type name, used to rebuild checkpoints. Models
+// (Models/) keep their own table, Models+Registry.swift.
 
 let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     // activations
@@ -54,12 +55,7 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "LSTMCell": LSTMCell.build,
     "GRUCell": GRUCell.build,
     "Embedding": Embedding.build,
-    "CharRNN": CharRNN.build,
-    "Seq2Seq": Seq2Seq.build,
     // MARK: end of recurrent layers
-    // MARK: Models (Models/)
-    "ImageCaptioner": ImageCaptioner.build,
-    // MARK: end of models
 ]
 
 private func batchNorm(from c: JSON, spatialDims: Int) throws -> Module {

@@ -31,12 +31,15 @@ public enum ModuleRegistry {
         return try b(architecture["config"] ?? .object([]))
     }
 
-    /// The built-in layers register themselves here (one line each in `Layers+Registry.swift`).
+    /// Installs `builtinTables` (the layers' and the models' tables, assembled in
+    /// Models/Models+Registry.swift) before the first lookup.
     static func installBuiltins() {
         lock.withLock {
             if installedBuiltins { return }
             installedBuiltins = true
-            for (n, b) in builtinLayerBuilders { builders[n] = b }
+            for table in builtinTables {
+                for (n, b) in table { builders[n] = b }
+            }
         }
     }
 }

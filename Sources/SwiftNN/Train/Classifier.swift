@@ -1,24 +1,23 @@
-// Classification conveniences on top of Trainer: fit with cross-entropy over a DataLoader,
-// stepping an optimizer (and an optional per-epoch scheduler), and evaluation (loss, accuracy).
+// Classification on the Trainer: fit with cross-entropy over a DataLoader (and an optional
+// per-epoch scheduler), and evaluation (loss, accuracy).
 
 extension Trainer {
     /// A trainer for `model` minimising mean cross-entropy with `optimizer`.
     public static func classifier(model: Module, optimizer: Optimizer) -> Trainer {
-        Trainer(model: model,
-                loss: { out, y in try crossEntropy(out, y) },
-                step: { try optimizer.step() },
-                zeroGrad: { optimizer.zeroGrad(setToNone: true) },
-                learningRate: { (try? optimizer.learningRate(group: 0)) ?? 0 })
+        Trainer(model: model, optimizer: optimizer)
     }
 
-    /// Trains on `loader` for `epochs`; steps `scheduler` after each epoch.
+    /// Trains on `loader` for `epochs` with mean cross-entropy of `model(inputs)` against the
+    /// targets; steps `scheduler` after each epoch.
     @discardableResult
     public func fit(loader: DataLoader, epochs: Int, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
                     progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
-        try fit(epochs: epochs, stepsPerEpoch: loader.count, reportEvery: reportEvery,
-                nextBatch: { try loader.next().map { (input: $0.inputs, target: $0.targets) } },
-                onEpochEnd: { _ in try scheduler?.step() },
-                progress: progress)
+        let model = self.model
+        self.scheduler = scheduler
+        var o = TrainOptions()
+        o.epochs = epochs
+        o.reportEvery = reportEvery
+        return try fit(DataLoaderTask(loader) { b in try crossEntropy(try model.forward(b.inputs), b.targets) }, options: o, progress: progress)
     }
 }
 

@@ -1,5 +1,5 @@
-// The steps since the last progress report, shared by every training loop (Trainer, Seq2Seq,
-// CharRNN): their mean loss and throughput, and the time left.
+// The Trainer's steps since its last progress report: their mean loss and throughput, and
+// the time left.
 
 struct ProgressWindow {
     private let start = Clock.now()
