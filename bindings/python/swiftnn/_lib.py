@@ -5,7 +5,7 @@ import importlib
 import os
 import pkgutil
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 c_handle = ctypes.c_void_p
 c_handle_p = ctypes.POINTER(ctypes.c_void_p)

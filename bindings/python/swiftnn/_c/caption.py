@@ -23,7 +23,7 @@ SIGNATURES = {
     "snn_captioner_options_init": [POINTER(CaptionerOptions)],
     "snn_caption_options_init": [POINTER(CaptionOptions)],
     "snn_captioner_new": [HP, POINTER(CaptionerOptions), c_char_p],
-    "snn_captioner_config": [POINTER(CaptionerOptions), H],
+    "snn_captioner_get_options": [POINTER(CaptionerOptions), H],
     "snn_captioner_vocab_size": [POINTER(c_int64), H],
     "snn_captioner_encode": [POINTER(c_int64), c_size_t, POINTER(c_size_t), H, c_char_p],
     "snn_captioner_decode": [c_char_p, c_size_t, POINTER(c_size_t), H, POINTER(c_int64), c_size_t],

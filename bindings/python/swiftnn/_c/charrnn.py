@@ -5,7 +5,7 @@ from .train import PROGRESS_FN
 
 
 class CharRNNTrainOptions(Structure):
-    """Mirror of snn_charrnn_train_options; fill with lib.snn_charrnn_train_options_init."""
+    """Mirror of snn_charrnn_fit_options; fill with lib.snn_charrnn_fit_options_init."""
     _fields_ = [("struct_size", c_size_t), ("seq_len", c_int64), ("batch_size", c_int64), ("epochs", c_int64),
                 ("max_steps", c_int64), ("lr", c_double), ("clip", c_double), ("report_every", c_int64),
                 ("progress", PROGRESS_FN), ("user_data", c_void_p), ("loss_history", POINTER(c_double)),
@@ -16,8 +16,8 @@ SIGNATURES = {
     "snn_charrnn_new": [POINTER(c_void_p), c_char_p, c_size_t, c_int64, c_int64, c_int64],
     "snn_charrnn_vocab_of": [c_char_p, c_size_t, POINTER(c_size_t), c_char_p, c_size_t],
     "snn_charrnn_vocab": [c_char_p, c_size_t, POINTER(c_size_t), c_void_p],
-    "snn_charrnn_train_options_init": [POINTER(CharRNNTrainOptions)],
-    "snn_charrnn_train": [c_void_p, c_char_p, c_size_t, POINTER(CharRNNTrainOptions)],
+    "snn_charrnn_fit_options_init": [POINTER(CharRNNTrainOptions)],
+    "snn_charrnn_fit": [c_void_p, c_char_p, c_size_t, POINTER(CharRNNTrainOptions)],
     "snn_charrnn_evaluate": [POINTER(c_double), c_void_p, c_char_p, c_size_t, c_int64, c_int64],
     "snn_charrnn_sample": [c_char_p, c_size_t, POINTER(c_size_t), c_void_p, c_char_p, c_int64, c_double, c_uint64],
 }

@@ -39,6 +39,8 @@ class Pool2dOptions(ctypes.Structure):
 
 
 SIGNATURES = {
+    "snn_conv2d_options_init": [POINTER(Conv2dOptions)],
+    "snn_pool2d_options_init": [POINTER(Pool2dOptions)],
     "snn_tensor_conv2d": [HP, H, H, H, POINTER(Conv2dOptions)],
     "snn_tensor_max_pool2d": [HP, HP, H, POINTER(Pool2dOptions)],
     "snn_tensor_avg_pool2d": [HP, H, POINTER(Pool2dOptions)],

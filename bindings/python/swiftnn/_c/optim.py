@@ -9,17 +9,19 @@ HP = POINTER(c_void_p)
 class SGDOptions(ctypes.Structure):
     """snn_sgd_options."""
     _fields_ = [("struct_size", c_size_t), ("lr", c_double), ("momentum", c_double), ("dampening", c_double),
-                ("weight_decay", c_double), ("nesterov", c_bool), ("maximize", c_bool), ("literal_zeros", c_bool)]
+                ("weight_decay", c_double), ("nesterov", c_bool), ("maximize", c_bool)]
 
 
 class AdamOptions(ctypes.Structure):
     """snn_adam_options."""
     _fields_ = [("struct_size", c_size_t), ("lr", c_double), ("beta1", c_double), ("beta2", c_double),
-                ("eps", c_double), ("weight_decay", c_double), ("amsgrad", c_bool), ("maximize", c_bool),
-                ("literal_zeros", c_bool)]
+                ("eps", c_double), ("weight_decay", c_double), ("amsgrad", c_bool), ("maximize", c_bool)]
 
 
 SIGNATURES = {
+    "snn_sgd_options_init": [POINTER(SGDOptions)],
+    "snn_adam_options_init": [POINTER(AdamOptions)],
+    "snn_adamw_options_init": [POINTER(AdamOptions)],
     "snn_optimizer_sgd": [HP, HP, c_size_t, POINTER(SGDOptions)],
     "snn_optimizer_adam": [HP, HP, c_size_t, POINTER(AdamOptions)],
     "snn_optimizer_adamw": [HP, HP, c_size_t, POINTER(AdamOptions)],

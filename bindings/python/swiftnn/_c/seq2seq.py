@@ -12,6 +12,7 @@ class Seq2SeqConfig(Structure):
 
 
 SIGNATURES = {
+    "snn_seq2seq_options_init": [POINTER(Seq2SeqConfig)],
     "snn_seq2seq_new": [POINTER(c_void_p), POINTER(Seq2SeqConfig)],
     "snn_seq2seq_loss": [POINTER(c_void_p), c_void_p, c_void_p, c_void_p],
     "snn_seq2seq_train_step": [POINTER(c_double), c_void_p, c_void_p, c_void_p, c_void_p, c_double],

@@ -21,6 +21,7 @@ class FitOptions(Structure):
 
 
 SIGNATURES = {
-    "snn_fit_classifier": [c_void_p, c_void_p, c_void_p, POINTER(FitOptions)],
-    "snn_evaluate_classifier": [POINTER(c_double), POINTER(c_double), c_void_p, c_void_p, c_void_p, c_size_t],
+    "snn_fit_options_init": [POINTER(FitOptions)],
+    "snn_classifier_fit": [c_void_p, c_void_p, c_void_p, POINTER(FitOptions)],
+    "snn_classifier_evaluate": [POINTER(c_double), POINTER(c_double), c_void_p, c_void_p, c_void_p, c_size_t],
 }
