@@ -53,8 +53,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             padding = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
         else:
             raise ValueError(f"conv2d: invalid padding string {padding!r}, expected 'valid' or 'same'")
-    opts = Conv2dOptions.make(stride, _pair(padding, "padding"), dilation, int(groups))
+    opts = _conv_options(stride, _pair(padding, "padding"), dilation, groups)
     return _new(lib.snn_tensor_conv2d, input._h, weight._h, _handle(bias), ctypes.byref(opts))
+
+
+def _conv_options(stride, padding, dilation, groups):
+    """snn_conv2d_options from snn_conv2d_options_init with the given (h, w) pairs and groups."""
+    o = Conv2dOptions()
+    check(lib.snn_conv2d_options_init(ctypes.byref(o)))
+    (o.stride_h, o.stride_w), (o.pad_h, o.pad_w), (o.dilation_h, o.dilation_w) = stride, padding, dilation
+    o.groups = int(groups)
+    return o
 
 
 def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
@@ -67,8 +76,13 @@ def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, cou
         raise ValueError(f"stride should not be zero, got {stride!r}")
     if divisor_override is not None and int(divisor_override) <= 0:
         raise ValueError(f"divisor_override must be positive, got {divisor_override!r}")
-    return Pool2dOptions.make(kernel, st, _pair(padding, "padding"), _pair(dilation, "dilation"), ceil_mode,
-                              count_include_pad, 0 if divisor_override is None else int(divisor_override))
+    o = Pool2dOptions()
+    check(lib.snn_pool2d_options_init(ctypes.byref(o)))
+    (o.kernel_h, o.kernel_w), (o.stride_h, o.stride_w) = kernel, st
+    (o.pad_h, o.pad_w), (o.dilation_h, o.dilation_w) = _pair(padding, "padding"), _pair(dilation, "dilation")
+    o.ceil_mode, o.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+    o.divisor_override = 0 if divisor_override is None else int(divisor_override)
+    return o
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

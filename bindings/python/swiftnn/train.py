@@ -25,8 +25,11 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress):
             return False
 
     cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
-    opts = FitOptions(ctypes.sizeof(FitOptions), int(epochs), int(report_every), cb, None,
-                      scheduler._h if scheduler is not None else None, hist, len(hist), ctypes.pointer(count))
+    opts = FitOptions()
+    check(lib.snn_fit_options_init(ctypes.byref(opts)))
+    opts.epochs, opts.report_every, opts.progress = int(epochs), int(report_every), cb
+    opts.scheduler = scheduler._h if scheduler is not None else None
+    opts.loss_history, opts.loss_history_capacity, opts.loss_history_count = hist, len(hist), ctypes.pointer(count)
     check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]
@@ -38,12 +41,12 @@ def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_ev
     cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
     global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
     end_of_epoch; return False to stop. Returns the list of per-step losses."""
-    return _run_fit(lambda opts: lib.snn_fit_classifier(model._mh, optimizer._h, loader._h, opts),
+    return _run_fit(lambda opts: lib.snn_classifier_fit(model._mh, optimizer._h, loader._h, opts),
                     len(loader) * epochs, epochs, report_every, scheduler, progress)
 
 
 def evaluate_classifier(model, inputs, labels, batch_size=256):
     """(mean cross-entropy, accuracy) in eval mode without recording."""
     loss, acc = ctypes.c_double(), ctypes.c_double()
-    check(lib.snn_evaluate_classifier(ctypes.byref(loss), ctypes.byref(acc), model._mh, inputs._h, labels._h, batch_size))
+    check(lib.snn_classifier_evaluate(ctypes.byref(loss), ctypes.byref(acc), model._mh, inputs._h, labels._h, batch_size))
     return loss.value, acc.value

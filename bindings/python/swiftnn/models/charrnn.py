@@ -62,7 +62,7 @@ class CharRNN:
         step's loss in nats per character."""
         t = _bytes(text)
         o = CharRNNTrainOptions()
-        check(lib.snn_charrnn_train_options_init(ctypes.byref(o)))
+        check(lib.snn_charrnn_fit_options_init(ctypes.byref(o)))
         o.seq_len, o.batch_size, o.epochs, o.max_steps = int(seq_len), int(batch_size), int(epochs), int(max_steps)
         o.lr, o.clip, o.report_every = float(lr), float(clip), int(report_every)
         errors = []
@@ -87,7 +87,7 @@ class CharRNN:
         o.loss_history = ctypes.cast(hist, ctypes.POINTER(ctypes.c_double))
         o.loss_history_capacity = cap
         o.loss_history_count = ctypes.pointer(count)
-        check(lib.snn_charrnn_train(self._h.value, t, len(t), ctypes.byref(o)))
+        check(lib.snn_charrnn_fit(self._h.value, t, len(t), ctypes.byref(o)))
         if errors:
             raise errors[0]
         return list(hist[:min(count.value, cap)])

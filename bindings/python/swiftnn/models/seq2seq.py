@@ -35,9 +35,11 @@ class Seq2Seq(EngineModule):
             raise ValueError(f"attention must be None, 'dot' or 'general', got {attention!r}")
         if not isinstance(cell, str) or cell.lower() not in _CELL:
             raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
-        c = Seq2SeqConfig(ctypes.sizeof(Seq2SeqConfig), int(src_vocab), int(tgt_vocab), int(embed_dim), int(hidden_size),
-                          int(num_layers), bool(bidirectional), _ATTENTION[attention], int(pad_idx), int(bos_idx), int(eos_idx),
-                          _CELL[cell.lower()])
+        c = Seq2SeqConfig()
+        check(lib.snn_seq2seq_options_init(ctypes.byref(c)))
+        c.src_vocab, c.tgt_vocab, c.embed_dim, c.hidden_size = int(src_vocab), int(tgt_vocab), int(embed_dim), int(hidden_size)
+        c.num_layers, c.bidirectional, c.attention = int(num_layers), bool(bidirectional), _ATTENTION[attention]
+        c.pad_idx, c.bos_idx, c.eos_idx, c.cell = int(pad_idx), int(bos_idx), int(eos_idx), _CELL[cell.lower()]
         h = ctypes.c_void_p()
         check(lib.snn_seq2seq_new(ctypes.byref(h), ctypes.byref(c)))
         self._bind(h.value)

@@ -172,16 +172,22 @@ class SGD(Optimizer):
 
     @staticmethod
     def _options(g):
-        return SGDOptions(ctypes.sizeof(SGDOptions), float(g["lr"]), float(g["momentum"]), float(g["dampening"]),
-                          float(g["weight_decay"]), bool(g["nesterov"]), bool(g["maximize"]), True)
+        o = SGDOptions()
+        check(lib.snn_sgd_options_init(ctypes.byref(o)))
+        o.lr, o.momentum, o.dampening = float(g["lr"]), float(g["momentum"]), float(g["dampening"])
+        o.weight_decay, o.nesterov, o.maximize = float(g["weight_decay"]), bool(g["nesterov"]), bool(g["maximize"])
+        return o
 
 
 def _adam_options(g):
     betas = tuple(g["betas"])
     if len(betas) != 2:
         raise ValueError(f"betas must be a pair of floats, got {g['betas']!r}")
-    return AdamOptions(ctypes.sizeof(AdamOptions), float(g["lr"]), float(betas[0]), float(betas[1]), float(g["eps"]),
-                       float(g["weight_decay"]), bool(g["amsgrad"]), bool(g["maximize"]), True)
+    o = AdamOptions()
+    check(lib.snn_adam_options_init(ctypes.byref(o)))
+    o.lr, o.beta1, o.beta2, o.eps = float(g["lr"]), float(betas[0]), float(betas[1]), float(g["eps"])
+    o.weight_decay, o.amsgrad, o.maximize = float(g["weight_decay"]), bool(g["amsgrad"]), bool(g["maximize"])
+    return o
 
 
 class Adam(Optimizer):
