@@ -246,7 +246,7 @@ static void test_bad_inputs(void) {
     EXPECT_STATUS(SNN_ERR_INVALID_HANDLE, snn_captioner_vocab_size(&v, m));
 }
 
-/* pixel_mean/std and the image size: set through options, read back by snn_captioner_config
+/* pixel_mean/std and the image size: set through options, read back by snn_captioner_get_options
  * (also after a save/load), applied by snn_captioner_caption_image exactly as a host would. */
 static void test_preprocessing(void) {
     snn_captioner_options o, got;
