@@ -32,15 +32,15 @@ public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opti
         let c = try requiredOptionsArg(options, fn)
         let attention: Seq2SeqAttention
         switch c.attention {
-        case 0: attention = .none
-        case 1: attention = .dot
-        case 2: attention = .general
+        case Int32(SNN_SEQ2SEQ_ATTENTION_NONE.rawValue): attention = .none
+        case Int32(SNN_SEQ2SEQ_ATTENTION_DOT.rawValue): attention = .dot
+        case Int32(SNN_SEQ2SEQ_ATTENTION_GENERAL.rawValue): attention = .general
         default: throw SNNError(.invalidArgument, "\(fn): options->attention = \(c.attention), expected 0 (none), 1 (dot) or 2 (general)")
         }
         let cell: Seq2SeqCell
         switch c.cell {
-        case 0: cell = .lstm
-        case 1: cell = .gru
+        case Int32(SNN_SEQ2SEQ_CELL_LSTM.rawValue): cell = .lstm
+        case Int32(SNN_SEQ2SEQ_CELL_GRU.rawValue): cell = .gru
         default: throw SNNError(.invalidArgument, "\(fn): options->cell = \(c.cell), expected 0 (SNN_SEQ2SEQ_CELL_LSTM) or 1 (SNN_SEQ2SEQ_CELL_GRU)")
         }
         func small(_ v: Int64, _ name: String) throws -> Int {
