@@ -18,7 +18,7 @@ CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
 .PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
-        check-lib install clean header-check data data-emoji
+        check-lib install clean header-check data data-emoji ops
 
 all: lib examples
 
@@ -36,6 +36,11 @@ $(LIB): $(SWIFT_SOURCES) tools/build/exports.map
 	mv -f $(LIB).tmp $(LIB)
 	@$(MAKE) --no-print-directory check-lib
 
+# The op registry's table (Sources/SwiftNN/Ops/OpTable.swift), generated from the
+# `static let x = OpDef(` declarations; OpRegistryTests fails when it is stale.
+ops:
+	$(PYTHON) tools/gen_op_table.py
+
 # The shipping library must not need a Swift toolchain at run time.
 check-lib:
 	@if readelf -d $(LIB) | grep -E 'NEEDED.*(libswift|libFoundation|libdispatch|libBlocksRuntime|lib_Foundation)'; then \
@@ -43,6 +48,12 @@ check-lib:
 	@bad=$$(nm -D --defined-only $(LIB) | awk '$$2 ~ /[A-Z]/ {print $$3}' | grep -v '^snn_' | grep -vE '^(_init|_fini)$$' || true); \
 	  if [ -n "$$bad" ]; then echo "error: $(LIB) exports non-snn symbols:"; echo "$$bad" | head; exit 1; fi
 	@echo "check-lib: $(LIB) is self-contained ($$(du -k $(LIB) | cut -f1) KB; needs: $$(readelf -d $(LIB) | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' '))"
+
+# The Python binding's ctypes view of the header (bindings/python/swiftnn/_ffi.py) is generated:
+# run this after changing include/ and commit the result (test_generated_bindings.py fails until then).
+.PHONY: bindings
+bindings:
+	$(PYTHON) tools/gen_bindings.py
 
 # The header compiles as C11 and as C++ on its own.
 header-check:

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // SwiftNN: a neural-network engine in Swift, shipped as libswiftnn.so with a C header.
 // The shipping library is built by the Makefile (static Swift runtime, snn_* exports only);
-// see DESIGN notes in README.md for why those flags live on the command line.
+// docs/library.md says why those flags live in the Makefile and not here.
 import PackageDescription
 
 // Hot loops need AVX2/FMA or `addProduct` becomes a libm call; guard by host architecture

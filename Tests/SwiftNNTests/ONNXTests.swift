@@ -25,7 +25,7 @@ private func smallCNN() throws -> Sequential {
         let y = try add(try relu(x), x)
         _ = try sum(y, dims: [1])
     }
-    #expect(t.records.map(\.op) == ["relu", "add", "sum"])
+    #expect(t.records.map(\.op.name) == ["relu", "add", "sum"])
     #expect(t.records[2].attribute("dims") == .ints([1]))
     #expect(Tracer.current == nil && !t.isActive)
     _ = try relu(x)

@@ -41,6 +41,12 @@ extension Tensor {
 
     /// A tensor sharing storage with this one, cut off from the graph.
     public func detach() -> Tensor {
-        view(as: shape).traced("detach", [self])
+        view(as: shape).traced(.detach, [self])
     }
+}
+
+extension OpDef {
+    /// detach shares storage and leaves the graph: in ONNX the same value.
+    static let detach = OpDef("detach", c: "snn_tensor_detach", python: "detach", differentiable: false, golden: [],
+                              export: { b, r in try b.alias(r) })
 }

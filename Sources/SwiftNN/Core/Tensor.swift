@@ -107,7 +107,7 @@ public final class Tensor: @unchecked Sendable {
     public func clone() throws -> Tensor {
         let t = try Tensor(empty: shape, dtype: dtype, zeroed: false, "clone")
         if count > 0 { t.storage.raw.copyMemory(from: storage.raw + offset * dtype.byteSize, byteCount: count * dtype.byteSize) }
-        return t.traced("clone", [self])
+        return t.traced(.clone, [self])
     }
 
     func requireFloat(_ fn: String, _ what: String = "input") throws {
@@ -127,4 +127,11 @@ extension Tensor {
         storage.raw.advanced(by: offset * dtype.byteSize)
             .copyMemory(from: src.storage.raw.advanced(by: src.offset * src.dtype.byteSize), byteCount: count * dtype.byteSize)
     }
+}
+
+extension OpDef {
+    /// clone is a copy; in an ONNX graph (values are immutable) the same value. ONNX Identity
+    /// imports as the same tensor.
+    static let clone = OpDef("clone", c: "snn_tensor_clone", python: "clone", differentiable: false, golden: [], export: { b, r in try b.alias(r) },
+                             imports: ["Identity": { n in try n.unary { $0 } }])
 }

@@ -56,7 +56,7 @@ public enum ONNXExport {
         for i in liveRecords(records, inputs: inputs, outputs: outputs) {
             let r = records[i]
             do { try b.lower(r) } catch let e as SNNError {
-                throw SNNError(e.status, "onnx export: \(r.op) (traced op \(i)): \(e.message)")
+                throw SNNError(e.status, "onnx export: \(r.op.name) (traced op \(i)): \(e.message)")
             }
         }
         var m = ONNXModel()
@@ -249,250 +249,59 @@ struct GraphBuilder {
 
     // MARK: lowering
 
+    /// Lowers one record through its op's registry entry (OpDef.export, beside the op).
     mutating func lower(_ r: TraceRecord) throws {
         if ONNXExport.isIdentity(r) { return }
-        func input(_ i: Int) throws -> Tensor {
-            guard i < r.inputs.count, let t = r.inputs[i] else { throw SNNError(.internalError, "missing input \(i)") }
-            return t
-        }
-        func ints(_ n: String) throws -> [Int] {
-            guard case let .ints(v)? = r.attribute(n) else { throw SNNError(.internalError, "missing attribute \(n)") }
-            return v
-        }
-        func int(_ n: String) throws -> Int {
-            guard case let .int(v)? = r.attribute(n) else { throw SNNError(.internalError, "missing attribute \(n)") }
-            return v
-        }
-        func bool(_ n: String) -> Bool { r.attribute(n) == .bool(true) }
-        func float(_ n: String) -> Double? { if case let .float(v)? = r.attribute(n) { return v }; return nil }
-        let out = r.outputs[0]
+        guard let lowering = r.op.export else { throw SNNError(.unsupported, "no ONNX export for the op \(r.op.name)") }
+        try lowering(&self, r)
+    }
 
-        switch r.op {
-        case "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu":
-            let x = try value(try input(0))
-            let op = ["neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs", "tanh": "Tanh",
-                      "sigmoid": "Sigmoid", "relu": "Relu"][r.op] ?? ""
-            define(out, node1(op, [x.name]), batch: x.batch)
-        case "leaky_relu":
-            let x = try value(try input(0))
-            define(out, node1("LeakyRelu", [x.name], [ONNXAttribute("alpha", .float(Float(float("negative_slope") ?? 0.01)))]), batch: x.batch)
-        case "relu6", "clamp":
-            let x = try value(try input(0))
-            var lo: Float? = 0, hi: Float? = 6
-            if r.op == "clamp" {
-                lo = float("min").map { Float($0) }
-                hi = float("max").map { Float($0) }
-            }
-            var args = [x.name, lo.map { constFloats([$0], shape: [], "min") } ?? ""]
-            if let hi { args.append(constFloats([hi], shape: [], "max")) }
-            define(out, node1("Clip", args), batch: x.batch)
-        case "pow" where r.inputs.count == 1:
-            let x = try value(try input(0))
-            define(out, node1("Pow", [x.name, constFloats([Float(float("exponent") ?? 1)], shape: [], "exponent")]), batch: x.batch)
-        case "add", "sub", "mul", "div", "pow":
-            let a = try value(try input(0)), b = try value(try input(1))
-            let op = ["add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow"][r.op] ?? ""
-            define(out, node1(op, [a.name, b.name]), batch: broadcastBatch([a, b], out.rank))
-        case "matmul":
-            let a = try value(try input(0)), b = try value(try input(1))
-            define(out, node1("MatMul", [a.name, b.name]), batch: matmulBatch(a, b, out.rank))
-        case "linear":
-            let x = try value(try input(0)), w = try value(try input(1))
-            let bias = try r.inputs.count > 2 ? r.inputs[2].map { try value($0) } : nil
-            let batch: BatchDim = x.batch.index == x.shape.count - 1 ? (x.batch == .none ? .none : .unknown) : x.batch
-            if x.shape.count == 2 {
-                define(out, node1("Gemm", [x.name, w.name] + (bias.map { [$0.name] } ?? []), [ONNXAttribute("transB", .int(1))]), batch: batch)
-            } else {
-                let wt = node1("Transpose", [w.name], [ONNXAttribute("perm", .ints([1, 0]))])
-                var y = node1("MatMul", [x.name, wt])
-                if let bias { y = node1("Add", [y, bias.name]) }
-                define(out, y, batch: batch)
-            }
-        case "softmax", "log_softmax":
-            let x = try value(try input(0))
-            define(out, node1(r.op == "softmax" ? "Softmax" : "LogSoftmax", [x.name], [ONNXAttribute("axis", .int(Int64(try int("dim"))))]), batch: x.batch)
-        case "conv2d":
-            let x = try value(try input(0)), w = try value(try input(1))
-            let bias = try r.inputs.count > 2 ? r.inputs[2].map { try value($0) } : nil
-            let k = w.shape.count == 4 ? [Int64(w.shape[2]), Int64(w.shape[3])] : []
-            let s = try ints("stride"), p = try ints("padding"), d = try ints("dilation")
-            let attrs = [ONNXAttribute("kernel_shape", .ints(k)), ONNXAttribute("strides", .ints(s.map { Int64($0) })),
-                         ONNXAttribute("pads", .ints((p + p).map { Int64($0) })), ONNXAttribute("dilations", .ints(d.map { Int64($0) })),
-                         ONNXAttribute("group", .int(Int64(try int("groups"))))]
-            let y = batched4D(x) { b, x4 in b.node1("Conv", [x4, w.name] + (bias.map { [$0.name] } ?? []), attrs) }
-            define(out, y, batch: x.batch)
-        case "max_pool2d":
-            let x = try value(try input(0))
-            let p = try ints("padding")
-            let attrs = [ONNXAttribute("kernel_shape", .ints(try ints("kernel_size").map { Int64($0) })),
-                         ONNXAttribute("strides", .ints(try ints("stride").map { Int64($0) })),
-                         ONNXAttribute("pads", .ints((p + p).map { Int64($0) })),
-                         ONNXAttribute("dilations", .ints(try ints("dilation").map { Int64($0) })),
-                         ONNXAttribute("ceil_mode", .int(bool("ceil_mode") ? 1 : 0))]
-            define(out, batched4D(x) { b, x4 in b.node1("MaxPool", [x4], attrs) }, batch: x.batch)
-            if r.outputs.count > 1 {
-                var v = GraphValue(name: "", shape: r.outputs[1].shape, dtype: .int64, batch: .none)
-                v.unavailable = "the indices of max_pool2d (return_indices=True) have no ONNX equivalent (ONNX MaxPool numbers positions over the whole tensor, PyTorch within each plane)"
-                values[ObjectIdentifier(r.outputs[1])] = v
-            }
-        case "avg_pool2d":
-            let x = try value(try input(0))
-            if let d = r.attribute("divisor_override"), d != .none {
-                throw SNNError(.unsupported, "avg_pool2d with divisor_override has no ONNX AveragePool equivalent")
-            }
-            let p = try ints("padding")
-            let attrs = [ONNXAttribute("kernel_shape", .ints(try ints("kernel_size").map { Int64($0) })),
-                         ONNXAttribute("strides", .ints(try ints("stride").map { Int64($0) })),
-                         ONNXAttribute("pads", .ints((p + p).map { Int64($0) })),
-                         ONNXAttribute("ceil_mode", .int(bool("ceil_mode") ? 1 : 0)),
-                         ONNXAttribute("count_include_pad", .int(bool("count_include_pad") ? 1 : 0))]
-            define(out, batched4D(x) { b, x4 in b.node1("AveragePool", [x4], attrs) }, batch: x.batch)
-        case "adaptive_avg_pool2d":
-            let x = try value(try input(0))
-            let o = try ints("output_size")
-            let h = x.shape[x.shape.count - 2], w = x.shape[x.shape.count - 1]
-            if o == [1, 1] {
-                define(out, batched4D(x) { b, x4 in b.node1("GlobalAveragePool", [x4]) }, batch: x.batch)
-            } else if o.count == 2, o[0] > 0, o[1] > 0, h % o[0] == 0, w % o[1] == 0 {
-                let k: [Int64] = [Int64(h / o[0]), Int64(w / o[1])]
-                let attrs = [ONNXAttribute("kernel_shape", .ints(k)), ONNXAttribute("strides", .ints(k))]
-                define(out, batched4D(x) { b, x4 in b.node1("AveragePool", [x4], attrs) }, batch: x.batch)
-            } else {
-                throw SNNError(.unsupported, "adaptive_avg_pool2d to \(fmt(o)) from \(h)x\(w): ONNX has no adaptive pooling, and the input size is not a multiple of the output size (so it is not one AveragePool)")
-            }
-        case "batch_norm":
-            if bool("training") {
-                throw SNNError.invalid("batch_norm uses batch statistics (the module is in training mode, or has track_running_stats=False); call eval() (snn_module_train(m, false)) before exporting")
-            }
-            let x = try value(try input(0))
-            let c = x.shape.count > 1 ? x.shape[1] : 0
-            guard let rm = r.inputs[1], let rv = r.inputs[2] else { throw SNNError.invalid("batch_norm without running statistics") }
-            let mean = try value(rm), variance = try value(rv)
-            let scale = try r.inputs[3].map { try value($0).name } ?? constFloats([Float](repeating: 1, count: c), shape: [c], "bn_scale")
-            let shift = try r.inputs[4].map { try value($0).name } ?? constFloats([Float](repeating: 0, count: c), shape: [c], "bn_bias")
-            define(out, node1("BatchNormalization", [x.name, scale, shift, mean.name, variance.name],
-                              [ONNXAttribute("epsilon", .float(Float(float("eps") ?? 1e-5)))]), batch: x.batch)
-        case "dropout":
-            throw SNNError.invalid("dropout in training mode cannot be exported (it is random); call eval() (snn_module_train(m, false)) before exporting")
-        case "detach", "clone":
-            let x = try value(try input(0))
-            values[ObjectIdentifier(out)] = x
-        case "reshape", "view":
-            let x = try value(try input(0))
-            let (shape, batch) = reshapeTarget(x, out.shape)
-            define(out, node1("Reshape", [x.name, constInts(shape, "shape")]), batch: batch)
-        case "flatten":
-            let x = try value(try input(0))
-            let s = try int("start_dim"), e = try int("end_dim"), rank = x.shape.count
-            if s == 1 && e == rank - 1 && rank >= 2 {
-                let batch: BatchDim = x.batch == .exact(0) ? .exact(0) : (x.batch == .none ? .none : (x.batch == .folded(0) ? .folded(0) : .folded(1)))
-                define(out, node1("Flatten", [x.name], [ONNXAttribute("axis", .int(1))]), batch: batch)
-            } else {
-                let (shape, batch) = reshapeTarget(x, out.shape)
-                define(out, node1("Reshape", [x.name, constInts(shape, "shape")]), batch: batch)
-            }
-        case "squeeze":
-            let x = try value(try input(0))
-            let removed = try ints("removed")
-            if removed.isEmpty { values[ObjectIdentifier(out)] = x; return }
-            var batch = x.batch
-            if let b = x.batch.index { batch = removed.contains(b) ? .none : shifted(x.batch, -removed.filter { $0 < b }.count) }
-            define(out, node1("Squeeze", [x.name, constInts(removed, "axes")]), batch: batch)
-        case "unsqueeze":
-            let x = try value(try input(0))
-            let d = try int("dim")
-            let batch = x.batch.index.map { $0 >= d ? shifted(x.batch, 1) : x.batch } ?? x.batch
-            define(out, node1("Unsqueeze", [x.name, constInts([d], "axes")]), batch: batch)
-        case "transpose", "permute":
-            let x = try value(try input(0))
-            let perm = try ints("perm")
-            let batch = x.batch.index.flatMap { b in perm.firstIndex(of: b).map { moved(x.batch, $0) } } ?? x.batch
-            define(out, node1("Transpose", [x.name], [ONNXAttribute("perm", .ints(perm.map { Int64($0) }))]), batch: batch)
-        case "expand":
-            let x = try value(try input(0))
-            var target = out.shape
-            var batch = BatchDim.none
-            if let b = x.batch.index {
-                let at = b + out.rank - x.shape.count
-                target[at] = 1  // Expand broadcasts: 1 keeps the input's (dynamic) size
-                batch = moved(x.batch, at)
-            }
-            define(out, node1("Expand", [x.name, constInts(target, "shape")]), batch: batch)
-        case "cat", "stack":
-            var xs: [GraphValue] = []
-            for i in r.inputs.indices { xs.append(try value(try input(i))) }
-            let d = try int("dim")
-            var parts = xs.map(\.name)
-            if r.op == "stack" { parts = parts.map { node1("Unsqueeze", [$0, constInts([d], "axes")]) } }
-            var batch = xs.first { $0.batch != .none }?.batch ?? .none
-            if r.op == "stack", let b = batch.index, b >= d { batch = shifted(batch, 1) }
-            if r.op == "cat", batch.index == d { batch = .unknown }
-            define(out, node1("Concat", parts, [ONNXAttribute("axis", .int(Int64(d)))]), batch: batch)
-        case "slice":
-            let x = try value(try input(0))
-            let d = try int("dim")
-            let args = [x.name, constInts([try int("start")], "starts"), constInts([try int("end")], "ends"),
-                        constInts([d], "axes"), constInts([try int("step")], "steps")]
-            define(out, node1("Slice", args), batch: x.batch.index == d ? .unknown : x.batch)
-        case "select":
-            let x = try value(try input(0))
-            let d = try int("dim")
-            var batch = x.batch
-            if let b = x.batch.index { batch = b == d ? .none : (b > d ? shifted(x.batch, -1) : x.batch) }
-            define(out, node1("Gather", [x.name, constInts([try int("index")], scalar: true, "index")], [ONNXAttribute("axis", .int(Int64(d)))]), batch: batch)
-        case "index_select":
-            let x = try value(try input(0)), index = try value(try input(1))
-            guard !x.shape.isEmpty else { throw SNNError(.unsupported, "index_select on a 0-d tensor has no ONNX Gather equivalent") }
-            let d = try int("dim")
-            let idx = index.shape.isEmpty ? node1("Unsqueeze", [index.name, constInts([0], "axes")]) : index.name
-            define(out, node1("Gather", [x.name, idx], [ONNXAttribute("axis", .int(Int64(d)))]), batch: x.batch.index == d ? .unknown : x.batch)
-        case "sum", "mean", "amax", "amin", "logsumexp":
-            let x = try value(try input(0))
-            let dims = try ints("dims"), keep = bool("keepdim")
-            if dims.isEmpty { values[ObjectIdentifier(out)] = x; return }
-            let op = ["sum": "ReduceSum", "mean": "ReduceMean", "amax": "ReduceMax", "amin": "ReduceMin", "logsumexp": "ReduceLogSumExp"][r.op] ?? ""
-            define(out, reduce(op, x.name, dims, keep), batch: reducedBatch(x.batch, dims, keep))
-        case "max", "min":
-            let x = try value(try input(0))
-            let d = try int("dim"), keep = bool("keepdim")
-            let batch = reducedBatch(x.batch, [d], keep)
-            define(out, reduce(r.op == "max" ? "ReduceMax" : "ReduceMin", x.name, [d], keep), batch: batch)
-            if r.outputs.count > 1 {
-                define(r.outputs[1], argExtreme(r.op == "max" ? "ArgMax" : "ArgMin", x.name, d, keep), batch: batch)
-            }
-        case "argmax", "argmin":
-            let x = try value(try input(0))
-            let op = r.op == "argmax" ? "ArgMax" : "ArgMin", keep = bool("keepdim")
-            if case let .int(d)? = r.attribute("dim") {
-                define(out, argExtreme(op, x.name, d, keep), batch: reducedBatch(x.batch, [d], keep))
-            } else {
-                let flat = node1("Reshape", [x.name, constInts([-1], "shape")])
-                var y = argExtreme(op, flat, 0, false)
-                if keep { y = node1("Reshape", [y, constInts([Int](repeating: 1, count: x.shape.count), "shape")]) }
-                define(out, y, batch: .none)
-            }
-        case "var", "std":
-            let x = try value(try input(0))
-            let dims = try ints("dims"), keep = bool("keepdim")
-            let n = dims.reduce(1) { $0 * (x.shape.indices.contains($1) ? x.shape[$1] : 1) }
-            let divisor = Float(Swift.max(0, Double(n) - (float("correction") ?? 1)))
-            let m = reduce("ReduceMean", x.name, dims, true)
-            let dev = node1("Sub", [x.name, m])
-            var y = reduce("ReduceSum", node1("Mul", [dev, dev]), dims, keep)
-            y = node1("Div", [y, constFloats([divisor], shape: [], "divisor")])
-            if r.op == "std" { y = node1("Sqrt", [y]) }
-            define(out, y, batch: reducedBatch(x.batch, dims, keep))
-        case "recurrent":
-            // ExportRecurrent.swift: ONNX LSTM / GRU / RNN nodes, gate rows reordered.
-            try lowerRecurrent(r)
-        case "embedding":
-            let idx = try value(try input(0)), w = try value(try input(1))
-            define(out, node1("Gather", [w.name, idx.name], [ONNXAttribute("axis", .int(0))]), batch: idx.batch)
-        case "cross_entropy", "nll_loss", "mse_loss":
-            throw SNNError(.unsupported, "\(r.op) is a loss; export the model's forward without the loss")
-        default:
-            throw SNNError(.unsupported, "no ONNX export for the op \(r.op)")
-        }
+    /// One node of type `onnxOp` on the record's first input, keeping its batch dimension.
+    mutating func unary(_ r: TraceRecord, _ onnxOp: String, _ attributes: [ONNXAttribute] = []) throws {
+        let x = try value(try r.input(0))
+        define(r.outputs[0], node1(onnxOp, [x.name], attributes), batch: x.batch)
+    }
+
+    /// One node of type `onnxOp` on two broadcasting inputs.
+    mutating func binary(_ r: TraceRecord, _ onnxOp: String) throws {
+        let a = try value(try r.input(0)), b = try value(try r.input(1))
+        define(r.outputs[0], node1(onnxOp, [a.name, b.name]), batch: broadcastBatch([a, b], r.outputs[0].rank))
+    }
+
+    /// The output is the input's value (no node): detach, clone, an empty reduction.
+    mutating func alias(_ r: TraceRecord) throws {
+        values[ObjectIdentifier(r.outputs[0])] = try value(try r.input(0))
+    }
+
+    /// A Reshape to the record's output shape (0 or -1 where the batch dimension goes).
+    mutating func reshapeNode(_ r: TraceRecord) throws {
+        let x = try value(try r.input(0))
+        let (shape, batch) = reshapeTarget(x, r.outputs[0].shape)
+        define(r.outputs[0], node1("Reshape", [x.name, constInts(shape, "shape")]), batch: batch)
+    }
+
+    /// transpose and permute: one Transpose by the record's `perm`.
+    mutating func transposeNode(_ r: TraceRecord) throws {
+        let x = try value(try r.input(0))
+        let perm = try r.ints("perm")
+        let batch = x.batch.index.flatMap { b in perm.firstIndex(of: b).map { moved(x.batch, $0) } } ?? x.batch
+        define(r.outputs[0], node1("Transpose", [x.name], [ONNXAttribute("perm", .ints(perm.map { Int64($0) }))]), batch: batch)
+    }
+
+    /// A reduction over the record's `dims` with `keepdim` (no dims: the input itself).
+    mutating func reduction(_ r: TraceRecord, _ op: String) throws {
+        let x = try value(try r.input(0))
+        let dims = try r.ints("dims"), keep = r.bool("keepdim")
+        if dims.isEmpty { return try alias(r) }
+        define(r.outputs[0], reduce(op, x.name, dims, keep), batch: reducedBatch(x.batch, dims, keep))
+    }
+
+    /// ONNX Clip of the first input to [lo, hi] (either bound optional).
+    mutating func clip(_ r: TraceRecord, _ lo: Float?, _ hi: Float?) throws {
+        let x = try value(try r.input(0))
+        var args = [x.name, lo.map { constFloats([$0], shape: [], "min") } ?? ""]
+        if let hi { args.append(constFloats([hi], shape: [], "max")) }
+        define(r.outputs[0], node1("Clip", args), batch: x.batch)
     }
 
     /// ReduceSum takes its axes as an input from opset 13; the others as an attribute until 18.
@@ -613,6 +422,25 @@ struct GraphBuilder {
             graph.nodes[n].outputs = graph.nodes[n].outputs.map { $0 == old ? new : $0 }
         }
     }
+}
+
+/// A traced call's arguments as its lowering reads them; a missing one is an internal error
+/// (the op that traced the record wrote it).
+extension TraceRecord {
+    func input(_ i: Int) throws -> Tensor {
+        guard i < inputs.count, let t = inputs[i] else { throw SNNError(.internalError, "missing input \(i)") }
+        return t
+    }
+    func ints(_ n: String) throws -> [Int] {
+        guard case let .ints(v)? = attribute(n) else { throw SNNError(.internalError, "missing attribute \(n)") }
+        return v
+    }
+    func int(_ n: String) throws -> Int {
+        guard case let .int(v)? = attribute(n) else { throw SNNError(.internalError, "missing attribute \(n)") }
+        return v
+    }
+    func bool(_ n: String) -> Bool { attribute(n) == .bool(true) }
+    func float(_ n: String) -> Double? { if case let .float(v)? = attribute(n) { return v }; return nil }
 }
 
 extension DType {

@@ -1,5 +1,6 @@
-// The ONNX ops an imported model can run, each compiled once at load time from its node
-// (attributes read and checked there) into a closure over engine ops. Semantics follow the
+// What an ONNX importer works with: the node as `ImportNode` (attributes read and checked
+// once, at load), and helpers over engine tensors. The importers themselves are declared
+// beside their engine ops (OpDef.imports) and found through OpRegistry. Semantics follow the
 // ONNX operator spec per opset (ReduceSum axes as input from 13, other reductions from 18,
 // Squeeze/Unsqueeze axes from 13, Softmax per-axis from 13, Clip bounds as inputs from 11).
 #if canImport(Glibc)
@@ -7,22 +8,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-typealias ImportKernel = ([Tensor?]) throws -> [Tensor]
-
-/// The ops `compileNode` knows, for callers that select models (and for error messages).
-public let onnxImportOps: Set<String> = [
-    "Identity", "Constant", "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "Gemm", "Relu", "LeakyRelu",
-    "Tanh", "Sigmoid", "Exp", "Log", "Sqrt", "Abs", "Neg", "Reciprocal", "Clip", "Softmax", "LogSoftmax",
-    "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
-    "Dropout", "Reshape", "Flatten", "Transpose", "Concat", "Squeeze", "Unsqueeze", "Slice", "Gather",
-    "Shape", "Size", "Expand", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceLogSumExp",
-    "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ArgMax", "ArgMin", "Sum", "Mean",
-    "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "PRelu", "Mish", "Gelu",
-    "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Floor",
-    "Ceil", "Round", "Sign", "Erf", "LayerNormalization", "InstanceNormalization", "ConstantOfShape",
-    "Range", "Tile", "Split", "Pad", "Cast", "LSTM", "GRU", "RNN",
-]
 
 /// A node's attributes, read with type checks; an attribute the op does not know is an error.
 struct NodeAttributes {
@@ -203,199 +188,37 @@ func spatialRank(_ k: [Int]?, _ label: String) throws -> Int {
 
 // MARK: - compile
 
-func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> ImportKernel {
-    let op = node.opType
+/// One node as its importer sees it: the node, the model's default-domain opset and a label
+/// ("ONNX file 'x': node 3 'conv1' (Conv)") for messages.
+struct ImportNode {
+    let node: ONNXNode
+    let opset: Int64
+    let label: String
+
+    var op: String { node.opType }
+
+    /// The node's attributes; any attribute outside `known` is an error naming it.
     func attrs(_ known: [String]) throws -> NodeAttributes { try NodeAttributes(node, label, known: known) }
+
+    /// A node of one input and no attributes.
     func unary(_ f: @escaping (Tensor) throws -> Tensor) throws -> ImportKernel {
         _ = try attrs([])
         return { xs in [try f(try input(xs, 0))] }
     }
+
+    /// A node of two inputs and no attributes.
     func binary(_ f: @escaping (Tensor, Tensor) throws -> Tensor) throws -> ImportKernel {
         _ = try attrs([])
         return { xs in [try f(try input(xs, 0), try input(xs, 1))] }
     }
-    func libm(_ f: @escaping (Float) -> Float) throws -> ImportKernel {
-        try unary { try mapFloats($0, op, f) }
-    }
+}
 
-    switch op {
-    case "Identity": return try unary { $0 }
-    case "Constant": return try compileConstant(node, label)
-    case "Add": return try binary { try intOr($0, $1, add) { $0 &+ $1 } }
-    case "Sub": return try binary { try intOr($0, $1, sub) { $0 &- $1 } }
-    case "Mul": return try binary { try intOr($0, $1, mul) { $0 &* $1 } }
-    case "Div": return try binary { try intOr($0, $1, div) { $1 == 0 ? nil : ($0 == .min && $1 == -1 ? .min : $0 / $1) } }
-    case "Pow":
-        return try binary { base, e in
-            if base.dtype == .int64 { return try truncatedInt64(try pow(try asFloat(base), try asFloat(e))) }
-            return try pow(base, try asFloat(e))
-        }
-    case "MatMul": return try binary(matmul)
-    case "Relu": return try unary(relu)
-    case "Tanh": return try unary(tanh)
-    case "Sigmoid": return try unary(sigmoid)
-    case "Exp": return try unary(exp)
-    case "Log": return try unary(log)
-    case "Sqrt": return try unary(sqrt)
-    case "Abs": return try unary(abs)
-    case "Neg": return try unary { x in x.dtype == .int64 ? try intBinary(x, try Tensor(int64: [0], shape: []), "Neg") { a, _ in 0 &- a } : try neg(x) }
-    case "Reciprocal": return try unary { try pow($0, -1) }
-    case "Sin": return try libm(sinf)
-    case "Cos": return try libm(cosf)
-    case "Tan": return try libm(tanf)
-    case "Asin": return try libm(asinf)
-    case "Acos": return try libm(acosf)
-    case "Atan": return try libm(atanf)
-    case "Sinh": return try libm(sinhf)
-    case "Cosh": return try libm(coshf)
-    case "Asinh": return try libm(asinhf)
-    case "Acosh": return try libm(acoshf)
-    case "Atanh": return try libm(atanhf)
-    case "Floor": return try libm(floorf)
-    case "Ceil": return try libm(ceilf)
-    case "Round": return try libm(rintf)  // half to even, as ONNX
-    case "Erf": return try libm(erff)
-    case "Sign": return try libm { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
-    case "Softsign": return try unary { x in try div(x, try add(try abs(x), try scalar(1))) }
-    case "Softplus": return try unary(softplus)
-    case "Mish": return try unary { x in try mul(x, try tanh(try softplus(x))) }
-    case "LeakyRelu":
-        let alpha = try attrs(["alpha"]).float("alpha", 0.01)
-        return { xs in [try leakyReLU(try input(xs, 0), negativeSlope: alpha)] }
-    case "Elu", "Celu":
-        let alpha = try attrs(["alpha"]).float("alpha", 1)
-        guard alpha != 0 || op == "Elu" else { throw SNNError(.format, "\(label): alpha must be non-zero") }
-        return { xs in
-            let x = try input(xs, 0)
-            let negative = try clamp(x, min: nil, max: 0)
-            let e = try exp(op == "Celu" ? try div(negative, try scalar(alpha)) : negative)
-            return [try add(try relu(x), try mul(try scalar(alpha), try sub(e, try scalar(1))))]
-        }
-    case "Selu":
-        let a = try attrs(["alpha", "gamma"])
-        let alpha = try a.float("alpha", 1.67326319217681884765625), gamma = try a.float("gamma", 1.05070102214813232421875)
-        return { xs in
-            let x = try input(xs, 0)
-            let e = try exp(try clamp(x, min: nil, max: 0))
-            let y = try add(try relu(x), try mul(try scalar(alpha), try sub(e, try scalar(1))))
-            return [try mul(try scalar(gamma), y)]
-        }
-    case "HardSigmoid":
-        let a = try attrs(["alpha", "beta"])
-        let alpha = try a.float("alpha", 0.2), beta = try a.float("beta", 0.5)
-        return { xs in [try clamp(try add(try mul(try input(xs, 0), try scalar(alpha)), try scalar(beta)), min: 0, max: 1)] }
-    case "HardSwish":
-        return try unary { x in try mul(x, try clamp(try add(try div(x, try scalar(6)), try scalar(0.5)), min: 0, max: 1)) }
-    case "PRelu":
-        return try binary { x, slope in try add(try relu(x), try mul(slope, try clamp(x, min: nil, max: 0))) }
-    case "Gelu":
-        let approximate = try attrs(["approximate"]).string("approximate", "none")
-        guard approximate == "none" || approximate == "tanh" else {
-            throw SNNError(.unsupported, "\(label): approximate '\(approximate)' is not supported")
-        }
-        return { xs in
-            let x = try input(xs, 0)
-            if approximate == "tanh" {
-                return [try mapFloats(x, "gelu") { v in 0.5 * v * (1 + tanhf(0.7978845608028654 * (v + 0.044715 * v * v * v))) }]
-            }
-            return [try mapFloats(x, "gelu") { v in 0.5 * v * (1 + erff(v * 0.7071067811865476)) }]
-        }
-    case "Clip":
-        if opset < 11 {
-            let a = try attrs(["min", "max"])
-            let lo = try a.float("min", -.greatestFiniteMagnitude), hi = try a.float("max", .greatestFiniteMagnitude)
-            return { xs in [try clamp(try input(xs, 0), min: lo, max: hi)] }
-        }
-        _ = try attrs([])
-        return { xs in
-            let x = try input(xs, 0)
-            let lo = try optionalInput(xs, 1).map { Float(try scalarValue($0, "min")) }
-            let hi = try optionalInput(xs, 2).map { Float(try scalarValue($0, "max")) }
-            if lo == nil && hi == nil { return [x] }
-            if x.dtype == .int64 { throw SNNError.dtype("Clip on int64 tensors is not supported") }
-            return [try clamp(x, min: lo, max: hi)]
-        }
-    case "Softmax", "LogSoftmax":
-        let ax = try attrs(["axis"]).int("axis", opset >= 13 ? -1 : 1)
-        let log = op == "LogSoftmax"
-        return { xs in
-            let x = try input(xs, 0)
-            if opset >= 13 || x.rank == 0 { return [log ? try logSoftmax(x, dim: ax) : try softmax(x, dim: ax)] }
-            // Before opset 13: the input is seen as 2-D [prod(dims < axis), prod(dims >= axis)].
-            let a = try axis(ax, x.rank, "axis")
-            let outer = try elementCount(Array(x.shape[..<a]), "softmax")
-            let flat = try reshape(x, [outer, try elementCount(Array(x.shape[a...]), "softmax")])
-            return [try reshape(log ? try logSoftmax(flat, dim: 1) : try softmax(flat, dim: 1), x.shape)]
-        }
-    case "Gemm":
-        let a = try attrs(["alpha", "beta", "transA", "transB"])
-        let alpha = try a.float("alpha", 1), beta = try a.float("beta", 1)
-        let ta = try a.int("transA", 0) != 0, tb = try a.int("transB", 0) != 0
-        return { xs in
-            var x = try input(xs, 0), w = try input(xs, 1)
-            guard x.rank == 2, w.rank == 2 else { throw SNNError.shape("Gemm needs 2-D A and B, got \(fmt(x.shape)) and \(fmt(w.shape))") }
-            if ta { x = try transpose(x, 0, 1) }
-            if tb { w = try transpose(w, 0, 1) }
-            var y = try matmul(x, w)
-            if alpha != 1 { y = try mul(y, try scalar(alpha)) }
-            if let c = optionalInput(xs, 2) { y = try add(y, beta == 1 ? c : try mul(c, try scalar(beta))) }
-            return [y]
-        }
-    case "Conv": return try compileConv(node, label)
-    case "LSTM", "GRU", "RNN": return try compileRecurrent(node, label)
-    case "MaxPool", "AveragePool": return try compilePool(node, opset: opset, label)
-    case "GlobalAveragePool", "GlobalMaxPool":
-        _ = try attrs([])
-        return { xs in
-            let x = try input(xs, 0)
-            guard x.rank >= 3 else { throw SNNError.shape("\(op) expects [N, C, spatial...], got \(fmt(x.shape))") }
-            let dims = Array(2..<x.rank)
-            return [op == "GlobalAveragePool" ? try mean(x, dims: dims, keepdim: true) : try amax(x, dims: dims, keepdim: true)]
-        }
-    case "BatchNormalization":
-        let a = try attrs(["epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs"])
-        let eps = try a.float("epsilon", 1e-5)
-        guard try a.int("training_mode", 0) == 0, try a.int("spatial", 1) == 1 else {
-            throw SNNError(.unsupported, "\(label): training mode and spatial = 0 are not supported (inference only)")
-        }
-        guard node.outputs.dropFirst().allSatisfy(\.isEmpty) else {
-            throw SNNError(.unsupported, "\(label): running-statistics outputs (training mode) are not supported")
-        }
-        return { xs in
-            [try batchNorm(try input(xs, 0), runningMean: try input(xs, 3), runningVar: try input(xs, 4),
-                           weight: try input(xs, 1), bias: try input(xs, 2), training: false, eps: Double(eps))]
-        }
-    case "Dropout":
-        _ = try attrs(["ratio", "seed", "is_test"])
-        guard node.outputs.count < 2 || node.outputs[1].isEmpty else {
-            throw SNNError(.unsupported, "\(label): the mask output is not supported")
-        }
-        return { xs in
-            if opset >= 12, let t = optionalInput(xs, 2), try scalarValue(t, "training_mode") != 0 {
-                throw SNNError(.unsupported, "Dropout in training mode is not supported (inference only)")
-            }
-            return [try input(xs, 0)]
-        }
-    case "Cast":
-        let to = try attrs(["to", "saturate", "round_mode"]).int("to", 0)
-        // INT32 (sequence_lens of LSTM / GRU / RNN) is held as int64 with int32's wrap-around.
-        guard let dt = engineDType(Int32(truncatingIfNeeded: to)), to == 1 || to == 7 || to == 6 else {
-            throw SNNError(.unsupported, "\(label): cast to data type \(to) is not supported (FLOAT, INT32 and INT64 are)")
-        }
-        return { xs in
-            let x = try input(xs, 0)
-            if to == 6 {
-                let i = x.dtype == .int64 ? x : try truncatedInt64(x)
-                let out = try Tensor(empty: i.shape, dtype: .int64, zeroed: false, "Cast")
-                for k in 0..<i.count { out.int64s[k] = Int64(Int32(truncatingIfNeeded: i.int64s[k])) }
-                return [out]
-            }
-            if x.dtype == dt { return [x] }
-            return [dt == .float32 ? try asFloat(x) : try truncatedInt64(x)]
-        }
-    default:
-        return try compileShapeOp(node, opset: opset, label)
+/// The kernel for `node`, from the importer registered for its op type.
+func compileNode(_ node: ONNXNode, opset: Int64, label: String) throws -> ImportKernel {
+    guard let importer = OpRegistry.importers[node.opType] else {
+        throw SNNError(.unsupported, "\(label): the op '\(node.opType)' is not supported by SwiftNN's ONNX import")
     }
+    return try importer(ImportNode(node: node, opset: opset, label: label))
 }
 
 /// `floatOp(a, b)` for float tensors; for two int64 tensors the integer op (nil: undefined,
@@ -419,11 +242,6 @@ func intBinary(_ a: Tensor, _ b: Tensor, _ fn: String, _ op: (Int64, Int64) -> I
     }
     if failed { throw SNNError.invalid("\(fn): undefined for these int64 values (division by zero or overflow)") }
     return out
-}
-
-/// log(1 + exp(x)) without overflow: relu(x) + log(1 + exp(-|x|)).
-func softplus(_ x: Tensor) throws -> Tensor {
-    try add(try relu(x), try log(try add(try exp(try neg(try abs(x))), try scalar(1))))
 }
 
 func compileConstant(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
@@ -474,8 +292,8 @@ func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
     }
 }
 
-func compilePool(_ node: ONNXNode, opset: Int64, _ label: String) throws -> ImportKernel {
-    let isMax = node.opType == "MaxPool"
+/// MaxPool (`isMax`) or AveragePool, 1-D or 2-D.
+func compilePool(_ node: ONNXNode, opset: Int64, _ label: String, isMax: Bool) throws -> ImportKernel {
     let a = try NodeAttributes(node, label, known: ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides",
                                                    isMax ? "storage_order" : "count_include_pad"])
     guard let kernel = try a.ints("kernel_shape") else { throw SNNError(.format, "\(label): kernel_shape is required") }

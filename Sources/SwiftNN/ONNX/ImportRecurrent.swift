@@ -4,11 +4,12 @@
 // states; layout 0 and 1. Only the default activations (RNN may also use Relu), no clip, no
 // peepholes, no input_forget, and GRU only with linear_before_reset = 1 (PyTorch's GRU).
 
-func compileRecurrent(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
-    let op = node.opType
+/// `cell` is the node's type as the registry entry that claims it says (.lstm, .gru, .rnnTanh).
+func compileRecurrent(_ node: ONNXNode, _ label: String, _ cell: RecurrentMode) throws -> ImportKernel {
+    let op = node.opType  // for messages only
     var known = ["activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size", "layout"]
-    if op == "LSTM" { known.append("input_forget") }
-    if op == "GRU" { known.append("linear_before_reset") }
+    if cell == .lstm { known.append("input_forget") }
+    if cell == .gru { known.append("linear_before_reset") }
     let a = try NodeAttributes(node, label, known: known)
     let direction = try a.string("direction", "forward")
     guard ["forward", "reverse", "bidirectional"].contains(direction) else {
@@ -23,12 +24,12 @@ func compileRecurrent(_ node: ONNXNode, _ label: String) throws -> ImportKernel 
     }
     var mode: RecurrentMode
     let defaults: [String]
-    switch op {
-    case "LSTM":
+    switch cell {
+    case .lstm:
         mode = .lstm
         defaults = ["Sigmoid", "Tanh", "Tanh"]
         guard try a.int("input_forget", 0) == 0 else { throw SNNError(.unsupported, "\(label): input_forget = 1 is not supported") }
-    case "GRU":
+    case .gru:
         mode = .gru
         defaults = ["Sigmoid", "Tanh"]
         guard try a.int("linear_before_reset", 0) == 1 else {
@@ -49,7 +50,7 @@ func compileRecurrent(_ node: ONNXNode, _ label: String) throws -> ImportKernel 
             throw SNNError(.unsupported, "\(label): activations \(acts) are not supported (only the defaults \(defaults)\(mode == .rnnTanh ? " or Relu" : "") per direction)")
         }
     }
-    if op == "LSTM", node.inputs.count > 7, !node.inputs[7].isEmpty {
+    if cell == .lstm, node.inputs.count > 7, !node.inputs[7].isEmpty {
         throw SNNError(.unsupported, "\(label): peepholes (input P) are not supported")
     }
     let hiddenAttr: Int? = try a.has("hidden_size") ? a.int("hidden_size", 0) : nil

@@ -87,7 +87,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     var inputs = [input]
     if let weight { inputs.append(weight) }
     if let bias { inputs.append(bias) }
-    return out.traced("batch_norm", [input, runningMean, runningVar, weight, bias],
+    return out.traced(.batchNorm, [input, runningMean, runningVar, weight, bias],
                       [("training", .bool(training)), ("momentum", .float(momentum)), ("eps", .float(eps))])
         .recorded("NativeBatchNormBackward", inputs) { g in
         // forward: out = (x - mean) * invstd * weight + bias, mean and invstd from the batch in training
@@ -135,4 +135,56 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         }
         return grads
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    /// Inference-mode batch norm as ONNX BatchNormalization (training mode uses batch
+    /// statistics, which an inference graph cannot); InstanceNormalization imports as the
+    /// same normalisation over each sample's spatial dimensions.
+    static let batchNorm = OpDef("batch_norm", c: "snn_tensor_batch_norm", python: "batch_norm",
+                                 export: { b, r in
+                                     if r.bool("training") {
+                                         throw SNNError.invalid("batch_norm uses batch statistics (the module is in training mode, or has track_running_stats=False); call eval() (snn_module_train(m, false)) before exporting")
+                                     }
+                                     let x = try b.value(try r.input(0))
+                                     let c = x.shape.count > 1 ? x.shape[1] : 0
+                                     guard let rm = r.inputs[1], let rv = r.inputs[2] else { throw SNNError.invalid("batch_norm without running statistics") }
+                                     let mean = try b.value(rm), variance = try b.value(rv)
+                                     let scale = try r.inputs[3].map { try b.value($0).name } ?? b.constFloats([Float](repeating: 1, count: c), shape: [c], "bn_scale")
+                                     let shift = try r.inputs[4].map { try b.value($0).name } ?? b.constFloats([Float](repeating: 0, count: c), shape: [c], "bn_bias")
+                                     b.define(r.outputs[0], b.node1("BatchNormalization", [x.name, scale, shift, mean.name, variance.name],
+                                                                    [ONNXAttribute("epsilon", .float(Float(r.float("eps") ?? 1e-5)))]), batch: x.batch)
+                                 },
+                                 imports: [
+                                     "BatchNormalization": { n in
+                                         let a = try n.attrs(["epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs"])
+                                         let eps = try a.float("epsilon", 1e-5)
+                                         guard try a.int("training_mode", 0) == 0, try a.int("spatial", 1) == 1 else {
+                                             throw SNNError(.unsupported, "\(n.label): training mode and spatial = 0 are not supported (inference only)")
+                                         }
+                                         guard n.node.outputs.dropFirst().allSatisfy(\.isEmpty) else {
+                                             throw SNNError(.unsupported, "\(n.label): running-statistics outputs (training mode) are not supported")
+                                         }
+                                         return { xs in
+                                             [try SwiftNN.batchNorm(try input(xs, 0), runningMean: try input(xs, 3), runningVar: try input(xs, 4),
+                                                                    weight: try input(xs, 1), bias: try input(xs, 2), training: false, eps: Double(eps))]
+                                         }
+                                     },
+                                     "InstanceNormalization": { n in
+                                         let eps = try n.attrs(["epsilon"]).float("epsilon", 1e-5)
+                                         return { xs in
+                                             let x = try input(xs, 0)
+                                             guard x.rank >= 3 else { throw SNNError.shape("InstanceNormalization expects [N, C, spatial...], got \(fmt(x.shape))") }
+                                             let dims = Array(2..<x.rank)
+                                             let perChannel = [x.shape[1]] + [Int](repeating: 1, count: x.rank - 2)
+                                             let m = try SwiftNN.mean(x, dims: dims, keepdim: true)
+                                             let d = try SwiftNN.sub(x, m)
+                                             let invstd = try SwiftNN.pow(try SwiftNN.add(try SwiftNN.mean(try SwiftNN.mul(d, d), dims: dims, keepdim: true), try scalar(eps)), -0.5)
+                                             let y = try SwiftNN.mul(try SwiftNN.mul(d, invstd), try SwiftNN.reshape(try input(xs, 1), perChannel))
+                                             return [try SwiftNN.add(y, try SwiftNN.reshape(try input(xs, 2), perChannel))]
+                                         }
+                                     },
+                                 ])
 }

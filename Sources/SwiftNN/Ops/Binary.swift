@@ -46,7 +46,7 @@ func sumToShape(_ g: Tensor, _ shape: [Int]) throws -> Tensor {
 
 public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let out = try broadcastBinary(a, b, "add", +)
-    return out.traced("add", [a, b]).recorded("AddBackward", [a, b]) { g in
+    return out.traced(.add, [a, b]).recorded("AddBackward", [a, b]) { g in
         // forward: out = a + b
         [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
          b.requiresGrad ? try sumToShape(g, b.shape) : nil]
@@ -55,7 +55,7 @@ public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 
 public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let out = try broadcastBinary(a, b, "sub", -)
-    return out.traced("sub", [a, b]).recorded("SubBackward", [a, b]) { g in
+    return out.traced(.sub, [a, b]).recorded("SubBackward", [a, b]) { g in
         // forward: out = a - b
         [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
          b.requiresGrad ? try sumToShape(try broadcastBinary(g, g, "sub_backward") { x, _ in -x }, b.shape) : nil]
@@ -64,7 +64,7 @@ public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 
 public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let out = try broadcastBinary(a, b, "mul", *)
-    return out.traced("mul", [a, b]).recorded("MulBackward", [a, b]) { g in
+    return out.traced(.mul, [a, b]).recorded("MulBackward", [a, b]) { g in
         // forward: out = a * b
         [a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "mul_backward", *), a.shape) : nil,
          b.requiresGrad ? try sumToShape(try broadcastBinary(g, a, "mul_backward", *), b.shape) : nil]
@@ -73,7 +73,7 @@ public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 
 public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let out = try broadcastBinary(a, b, "div", /)
-    return out.traced("div", [a, b]).recorded("DivBackward", [a, b]) { g in
+    return out.traced(.div, [a, b]).recorded("DivBackward", [a, b]) { g in
         // forward: out = a / b; d/da = 1/b, d/db = -a/b^2 = -out/b
         let ga = a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "div_backward", /), a.shape) : nil
         var gb: Tensor? = nil
@@ -95,4 +95,36 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) throws -> Tensor { try sub(a, b) }
     public static func * (a: Tensor, b: Tensor) throws -> Tensor { try mul(a, b) }
     public static func / (a: Tensor, b: Tensor) throws -> Tensor { try div(a, b) }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    // ONNX defines arithmetic on integer tensors too: two int64 operands use wrapping integer
+    // ops (division by zero is an error), as onnxruntime does.
+    static let add = OpDef("add", c: "snn_tensor_add", python: "add", export: { b, r in try b.binary(r, "Add") },
+                           imports: [
+                               "Add": { n in try n.binary { try intOr($0, $1, SwiftNN.add) { $0 &+ $1 } } },
+                               // Sum and Mean of any number of inputs: a chain of adds.
+                               "Sum": { n in try variadicSum(n, mean: false) },
+                               "Mean": { n in try variadicSum(n, mean: true) },
+                           ])
+    static let sub = OpDef("sub", c: "snn_tensor_sub", python: "sub", export: { b, r in try b.binary(r, "Sub") },
+                           imports: ["Sub": { n in try n.binary { try intOr($0, $1, SwiftNN.sub) { $0 &- $1 } } }])
+    static let mul = OpDef("mul", c: "snn_tensor_mul", python: "mul", export: { b, r in try b.binary(r, "Mul") },
+                           imports: ["Mul": { n in try n.binary { try intOr($0, $1, SwiftNN.mul) { $0 &* $1 } } }])
+    static let div = OpDef("div", c: "snn_tensor_div", python: "div", export: { b, r in try b.binary(r, "Div") },
+                           imports: ["Div": { n in try n.binary {
+                               try intOr($0, $1, SwiftNN.div) { $1 == 0 ? nil : ($0 == .min && $1 == -1 ? .min : $0 / $1) }
+                           } }])
+}
+
+private func variadicSum(_ n: ImportNode, mean: Bool) throws -> ImportKernel {
+    _ = try n.attrs([])
+    return { xs in
+        var total = try input(xs, 0)
+        for i in xs.indices.dropFirst() { total = try add(total, try input(xs, i)) }
+        if mean && xs.count > 1 { total = try div(total, try scalar(Float(xs.count))) }
+        return [total]
+    }
 }

@@ -6,7 +6,7 @@
 /// passes g at nan too, since nan <= 0 is false).
 public func relu(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "relu") { $0 < 0 ? 0 : $0 }
-    return out.traced("relu", [t]).recorded("ReluBackward", [t]) { g in
+    return out.traced(.relu, [t]).recorded("ReluBackward", [t]) { g in
         // forward: out = max(t, 0)
         [try broadcastBinary(g, out, "relu_backward") { g, y in y <= 0 ? 0 : g }]
     }
@@ -15,7 +15,7 @@ public func relu(_ t: Tensor) throws -> Tensor {
 /// torch.nn.functional.leaky_relu: t where t > 0, else t * negativeSlope.
 public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor {
     let out = try unaryMap(t, "leaky_relu") { $0 > 0 ? $0 : $0 * negativeSlope }
-    return out.traced("leaky_relu", [t], [("negative_slope", .float(Double(negativeSlope)))]).recorded("LeakyReluBackward", [t]) { g in
+    return out.traced(.leakyRelu, [t], [("negative_slope", .float(Double(negativeSlope)))]).recorded("LeakyReluBackward", [t]) { g in
         // forward: out = t > 0 ? t : t * slope
         [try broadcastBinary(g, t, "leaky_relu_backward") { g, x in x > 0 ? g : g * negativeSlope }]
     }
@@ -25,7 +25,7 @@ public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor
 /// strictly inside (0, 6), as PyTorch's hardtanh_backward (and at nan).
 public func relu6(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "relu6") { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }
-    return out.traced("relu6", [t]).recorded("HardtanhBackward", [t]) { g in
+    return out.traced(.relu6, [t]).recorded("HardtanhBackward", [t]) { g in
         // forward: out = min(max(t, 0), 6)
         [try broadcastBinary(g, t, "relu6_backward") { g, x in x <= 0 || x >= 6 ? 0 : g }]
     }
@@ -50,7 +50,7 @@ public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor 
     case (nil, nil):
         throw SNNError.invalid("\(fn): at least one of min or max must be given (neither bound was passed)")
     }
-    return out.traced("clamp", [t], [("min", .optional(lo)), ("max", .optional(hi))]).recorded("ClampBackward", [t]) { g in
+    return out.traced(.clamp, [t], [("min", .optional(lo)), ("max", .optional(hi))]).recorded("ClampBackward", [t]) { g in
         // forward: out = min(max(t, lo), hi)
         let bfn = "clamp_backward"
         switch (lo, hi) {
@@ -60,4 +60,38 @@ public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor 
         case (nil, nil): return [g]
         }
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let relu = OpDef("relu", c: "snn_tensor_relu", python: "relu",
+                            export: { b, r in try b.unary(r, "Relu") }, imports: ["Relu": { n in try n.unary(SwiftNN.relu) }])
+    static let leakyRelu = OpDef("leaky_relu", c: "snn_tensor_leaky_relu", python: "leaky_relu",
+                                 export: { b, r in
+                                     try b.unary(r, "LeakyRelu", [ONNXAttribute("alpha", .float(Float(r.float("negative_slope") ?? 0.01)))])
+                                 },
+                                 imports: ["LeakyRelu": { n in
+                                     let alpha = try n.attrs(["alpha"]).float("alpha", 0.01)
+                                     return { xs in [try leakyReLU(try input(xs, 0), negativeSlope: alpha)] }
+                                 }])
+    static let relu6 = OpDef("relu6", c: "snn_tensor_relu6", python: "relu6", export: { b, r in try b.clip(r, 0, 6) })
+    static let clamp = OpDef("clamp", c: "snn_tensor_clamp", python: "clamp",
+                             export: { b, r in try b.clip(r, r.float("min").map { Float($0) }, r.float("max").map { Float($0) }) },
+                             imports: ["Clip": { n in
+                                 if n.opset < 11 {
+                                     let a = try n.attrs(["min", "max"])
+                                     let lo = try a.float("min", -.greatestFiniteMagnitude), hi = try a.float("max", .greatestFiniteMagnitude)
+                                     return { xs in [try SwiftNN.clamp(try input(xs, 0), min: lo, max: hi)] }
+                                 }
+                                 _ = try n.attrs([])
+                                 return { xs in
+                                     let x = try input(xs, 0)
+                                     let lo = try optionalInput(xs, 1).map { Float(try scalarValue($0, "min")) }
+                                     let hi = try optionalInput(xs, 2).map { Float(try scalarValue($0, "max")) }
+                                     if lo == nil && hi == nil { return [x] }
+                                     if x.dtype == .int64 { throw SNNError.dtype("Clip on int64 tensors is not supported") }
+                                     return [try SwiftNN.clamp(x, min: lo, max: hi)]
+                                 }
+                             }])
 }

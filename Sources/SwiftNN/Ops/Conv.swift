@@ -204,7 +204,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, fn)
     let out = input.rank == 3 ? out4.view(as: Array(plan.outShape.dropFirst())) : out4
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-    return out.traced("conv2d", [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
+    return out.traced(.conv2d, [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
                                                       ("dilation", .pair(dilation)), ("groups", .int(groups))])
         .recorded("ConvolutionBackward", inputs) { g in
         // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
@@ -232,4 +232,24 @@ func channelTotals(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, into t: Te
     let sums = try DoubleScratch(c, fn)
     channelSums(x, n: n, c: c, s: s, sums.pointer)
     for i in 0..<c { t.floats[i] = Float(sums[i]) }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    /// ONNX Conv; an unbatched [C, H, W] input gains a batch of one around the node. Import
+    /// takes 1-D and 2-D Conv (ImportWindow.swift: compileConv).
+    static let conv2d = OpDef("conv2d", c: "snn_tensor_conv2d", python: "conv2d",
+                              export: { b, r in
+                                  let x = try b.value(try r.input(0)), w = try b.value(try r.input(1))
+                                  let bias = try r.inputs.count > 2 ? r.inputs[2].map { try b.value($0) } : nil
+                                  let k = w.shape.count == 4 ? [Int64(w.shape[2]), Int64(w.shape[3])] : []
+                                  let s = try r.ints("stride"), p = try r.ints("padding"), d = try r.ints("dilation")
+                                  let attrs = [ONNXAttribute("kernel_shape", .ints(k)), ONNXAttribute("strides", .ints(s.map { Int64($0) })),
+                                               ONNXAttribute("pads", .ints((p + p).map { Int64($0) })), ONNXAttribute("dilations", .ints(d.map { Int64($0) })),
+                                               ONNXAttribute("group", .int(Int64(try r.int("groups"))))]
+                                  let y = b.batched4D(x) { b, x4 in b.node1("Conv", [x4, w.name] + (bias.map { [$0.name] } ?? []), attrs) }
+                                  b.define(r.outputs[0], y, batch: x.batch)
+                              },
+                              imports: ["Conv": { n in try compileConv(n.node, n.label) }])
 }

@@ -24,11 +24,35 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, gen
         m[i] = m[i] >= threshold ? scale : 0
         o[i] = x[i] * m[i]
     }
-    return out.traced("dropout", [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input]) { g in
+    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input]) { g in
         // forward: out = input * mask, mask = keep / (1 - p)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "dropout_backward")
         let pg = g.floats, pm = mask.floats, pgx = gx.floats
         for i in 0..<gx.count { pgx[i] = pg[i] * pm[i] }
         return [gx]
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    /// Training-mode dropout is random, so it cannot be exported (eval-mode dropout is the
+    /// identity and is never traced); ONNX Dropout imports as the identity (inference only).
+    static let dropout = OpDef("dropout", c: "snn_tensor_dropout", python: "dropout",
+                               export: { _, _ in
+                                   throw SNNError.invalid("dropout in training mode cannot be exported (it is random); call eval() (snn_module_train(m, false)) before exporting")
+                               },
+                               imports: ["Dropout": { n in
+                                   _ = try n.attrs(["ratio", "seed", "is_test"])
+                                   guard n.node.outputs.count < 2 || n.node.outputs[1].isEmpty else {
+                                       throw SNNError(.unsupported, "\(n.label): the mask output is not supported")
+                                   }
+                                   let opset = n.opset
+                                   return { xs in
+                                       if opset >= 12, let t = optionalInput(xs, 2), try scalarValue(t, "training_mode") != 0 {
+                                           throw SNNError(.unsupported, "Dropout in training mode is not supported (inference only)")
+                                       }
+                                       return [try input(xs, 0)]
+                                   }
+                               }])
 }

@@ -39,5 +39,15 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
             axpy(gw.floats + Int(ix[k]) * D, g.floats + k * D, D)
         }
         return [gw]
-    }.traced("embedding", [indices, weight])
+    }.traced(.embedding, [indices, weight])
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let embedding = OpDef("embedding", c: "snn_tensor_embedding", python: "embedding",
+                                 export: { b, r in
+                                     let idx = try b.value(try r.input(0)), w = try b.value(try r.input(1))
+                                     b.define(r.outputs[0], b.node1("Gather", [w.name, idx.name], [ONNXAttribute("axis", .int(0))]), batch: idx.batch)
+                                 })
 }

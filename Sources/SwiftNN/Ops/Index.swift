@@ -58,7 +58,7 @@ public func slice(_ t: Tensor, dim: Int, start: Int = 0, end: Int = .max, step: 
     let n = len == 0 ? 0 : (len - 1) / step + 1
     let st = n <= 1 ? 1 : step  // a huge step that picks one element must not overflow strides
     let out = try narrowed(t, d, s, n, st, fn)
-    return out.traced("slice", [t], [("dim", .int(d)), ("start", .int(start)), ("end", .int(end)), ("step", .int(step))]).recorded("SliceBackward", [t]) { g in
+    return out.traced(.slice, [t], [("dim", .int(d)), ("start", .int(start)), ("end", .int(end)), ("step", .int(step))]).recorded("SliceBackward", [t]) { g in
         // forward: out = t[..., start:end:step, ...] along dim (clamped)
         [try narrowedBackward(g, t.shape, d, s, st, "slice_backward")]
     }
@@ -82,7 +82,7 @@ public func select(_ t: Tensor, dim: Int, index: Int) throws -> Tensor {
     let kept = try narrowed(t, d, i, 1, 1, fn)
     let keptShape = kept.shape
     let out = kept.view(as: shape)
-    return out.traced("select", [t], [("dim", .int(d)), ("index", .int(i))]).recorded("SelectBackward", [t]) { g in
+    return out.traced(.select, [t], [("dim", .int(d)), ("index", .int(i))]).recorded("SelectBackward", [t]) { g in
         // forward: out = t.select(dim, index)  =>  g placed at index along dim, zeros elsewhere
         [try narrowedBackward(g.view(as: keptShape), t.shape, d, i, 1, "select_backward")]
     }
@@ -139,7 +139,7 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
         case .int64: gatherChunks(t.int64s, out.int64s, idx, outer: outer, size: size, inner: inner)
         }
     }
-    return out.traced("index_select", [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t]) { g in
+    return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t]) { g in
         // forward: out = t.index_select(dim, index)  =>  grad.index_add_(dim, index, g)
         let gi = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, "index_select_backward")
         if g.count == 0 { return [gi] }
@@ -151,4 +151,55 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
         }
         return [gi]
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let slice = OpDef("slice", c: "snn_tensor_slice", python: "narrow",  // and Tensor.__getitem__ with slices
+                             export: { b, r in
+                                 let x = try b.value(try r.input(0))
+                                 let d = try r.int("dim")
+                                 let args = [x.name, b.constInts([try r.int("start")], "starts"), b.constInts([try r.int("end")], "ends"),
+                                             b.constInts([d], "axes"), b.constInts([try r.int("step")], "steps")]
+                                 b.define(r.outputs[0], b.node1("Slice", args), batch: x.batch.index == d ? .unknown : x.batch)
+                             },
+                             imports: ["Slice": { n in try compileSlice(n.node, opset: n.opset, n.label) }])
+    static let select = OpDef("select", c: "snn_tensor_select", python: "select",
+                              export: { b, r in
+                                  let x = try b.value(try r.input(0))
+                                  let d = try r.int("dim")
+                                  var batch = x.batch
+                                  if let i = x.batch.index { batch = i == d ? .none : (i > d ? b.shifted(x.batch, -1) : x.batch) }
+                                  b.define(r.outputs[0], b.node1("Gather", [x.name, b.constInts([try r.int("index")], scalar: true, "index")],
+                                                                 [ONNXAttribute("axis", .int(Int64(d)))]), batch: batch)
+                              })
+    /// ONNX Gather (negative indices wrap) imports as index_select and a reshape.
+    static let indexSelect = OpDef("index_select", c: "snn_tensor_index_select", python: "index_select",
+                                   export: { b, r in
+                                       let x = try b.value(try r.input(0)), index = try b.value(try r.input(1))
+                                       guard !x.shape.isEmpty else { throw SNNError(.unsupported, "index_select on a 0-d tensor has no ONNX Gather equivalent") }
+                                       let d = try r.int("dim")
+                                       let idx = index.shape.isEmpty ? b.node1("Unsqueeze", [index.name, b.constInts([0], "axes")]) : index.name
+                                       b.define(r.outputs[0], b.node1("Gather", [x.name, idx], [ONNXAttribute("axis", .int(Int64(d)))]),
+                                                batch: x.batch.index == d ? .unknown : x.batch)
+                                   },
+                                   imports: ["Gather": { n in
+                                       let ax = try n.attrs(["axis"]).int("axis", 0)
+                                       return { xs in
+                                           let x = try input(xs, 0), idx = try input(xs, 1)
+                                           guard x.rank >= 1 else { throw SNNError.shape("Gather needs data of rank >= 1") }
+                                           let d = try axis(ax, x.rank, "axis")
+                                           let size = x.shape[d]
+                                           let raw = try intList(try SwiftNN.reshape(idx, [idx.count]), "indices")
+                                           var wrapped: [Int64] = []
+                                           wrapped.reserveCapacity(raw.count)
+                                           for v in raw {
+                                               guard v >= -size, v < size else { throw SNNError.range("index \(v) is out of range for dimension \(d) of size \(size)") }
+                                               wrapped.append(Int64(v < 0 ? v + size : v))
+                                           }
+                                           let picked = try SwiftNN.indexSelect(x, dim: d, index: try Tensor(int64: wrapped, shape: [wrapped.count]))
+                                           return [try SwiftNN.reshape(picked, Array(x.shape[..<d]) + idx.shape + Array(x.shape[(d + 1)...]))]
+                                       }
+                                   }])
 }

@@ -35,7 +35,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     let used = tensors.indices.filter { tensors[$0].shape != [0] }
     guard let r = used.first else {
         let out = try Tensor(empty: [0], dtype: first.dtype, zeroed: false, fn)
-        return out.traced("cat", tensors, [("dim", .int(0))]).recorded("CatBackward", tensors) { _ in
+        return out.traced(.cat, tensors, [("dim", .int(0))]).recorded("CatBackward", tensors) { _ in
             // forward: out = cat of empty tensors  =>  empty gradients
             try tensors.map { $0.requiresGrad ? try Tensor(empty: [0], dtype: .float32, zeroed: false, "cat_backward") : nil }
         }
@@ -56,7 +56,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     var shape = ref.shape
     shape[d] = total
     let out = try joined(used.map { tensors[$0] }, d, shape, fn)
-    return out.traced("cat", used.map { tensors[$0] }, [("dim", .int(d))]).recorded("CatBackward", tensors) { g in
+    return out.traced(.cat, used.map { tensors[$0] }, [("dim", .int(d))]).recorded("CatBackward", tensors) { g in
         // forward: out = cat(tensors, dim)  =>  grad of tensor i = its block of g along dim
         var at = 0
         var grads: [Tensor?] = []
@@ -98,10 +98,40 @@ public func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     var shape = one
     shape[d] = tensors.count
     let out = try joined(tensors.map { $0.view(as: one) }, d, shape, fn)
-    return out.traced("stack", tensors, [("dim", .int(d))]).recorded("StackBackward", tensors) { g in
+    return out.traced(.stack, tensors, [("dim", .int(d))]).recorded("StackBackward", tensors) { g in
         // forward: out = stack(tensors, dim)  =>  grad of tensor i = g.select(dim, i)
         try tensors.enumerated().map { i, t in
             t.requiresGrad ? try narrowed(g, d, i, 1, 1, "stack_backward").view(as: t.shape) : nil
         }
+    }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let cat = OpDef("cat", c: "snn_tensor_cat", python: "cat", export: { b, r in try b.concat(r, stacked: false) },
+                           imports: ["Concat": { n in
+                               let ax = try n.attrs(["axis"]).int("axis", 0)
+                               return { xs in
+                                   let ts = try xs.indices.map { try input(xs, $0) }
+                                   guard let first = ts.first else { throw SNNError.invalid("Concat has no inputs") }
+                                   return [try SwiftNN.cat(ts, dim: try axis(ax, first.rank, "axis"))]
+                               }
+                           }])
+    static let stack = OpDef("stack", c: "snn_tensor_stack", python: "stack", export: { b, r in try b.concat(r, stacked: true) })
+}
+
+extension GraphBuilder {
+    /// cat is one Concat; stack unsqueezes each input at `dim` first.
+    mutating func concat(_ r: TraceRecord, stacked: Bool) throws {
+        var xs: [GraphValue] = []
+        for i in r.inputs.indices { xs.append(try value(try r.input(i))) }
+        let d = try r.int("dim")
+        var parts = xs.map(\.name)
+        if stacked { parts = parts.map { node1("Unsqueeze", [$0, constInts([d], "axes")]) } }
+        var batch = xs.first { $0.batch != .none }?.batch ?? .none
+        if stacked, let i = batch.index, i >= d { batch = shifted(batch, 1) }
+        if !stacked, batch.index == d { batch = .unknown }
+        define(r.outputs[0], node1("Concat", parts, [ONNXAttribute("axis", .int(Int64(d)))]), batch: batch)
     }
 }

@@ -41,7 +41,7 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws 
         sgemm(false, true, rows, outF, inF, input.floats, weight.floats, beta: 1, y)
     }
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-    return out.traced("linear", [input, weight, bias]).recorded("LinearBackward", inputs) { g in
+    return out.traced(.linear, [input, weight, bias]).recorded("LinearBackward", inputs) { g in
         // forward: out = x @ W^T + b  =>  gx = g @ W, gW = g^T @ x, gb = column sums of g
         let bwd = "linear_backward"
         var grads: [Tensor?] = [nil, nil]
@@ -66,4 +66,40 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws 
         }
         return grads
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    /// Exported as Gemm (transB) for 2-D inputs, else MatMul by the transposed weight + Add;
+    /// ONNX's Gemm (alpha, beta, transposes) imports as matmul and adds.
+    static let linear = OpDef("linear", c: "snn_tensor_linear", python: "linear",
+                              export: { b, r in
+                                  let x = try b.value(try r.input(0)), w = try b.value(try r.input(1))
+                                  let bias = try r.inputs.count > 2 ? r.inputs[2].map { try b.value($0) } : nil
+                                  let batch: BatchDim = x.batch.index == x.shape.count - 1 ? (x.batch == .none ? .none : .unknown) : x.batch
+                                  if x.shape.count == 2 {
+                                      b.define(r.outputs[0], b.node1("Gemm", [x.name, w.name] + (bias.map { [$0.name] } ?? []), [ONNXAttribute("transB", .int(1))]), batch: batch)
+                                  } else {
+                                      let wt = b.node1("Transpose", [w.name], [ONNXAttribute("perm", .ints([1, 0]))])
+                                      var y = b.node1("MatMul", [x.name, wt])
+                                      if let bias { y = b.node1("Add", [y, bias.name]) }
+                                      b.define(r.outputs[0], y, batch: batch)
+                                  }
+                              },
+                              imports: ["Gemm": { n in
+                                  let a = try n.attrs(["alpha", "beta", "transA", "transB"])
+                                  let alpha = try a.float("alpha", 1), beta = try a.float("beta", 1)
+                                  let ta = try a.int("transA", 0) != 0, tb = try a.int("transB", 0) != 0
+                                  return { xs in
+                                      var x = try input(xs, 0), w = try input(xs, 1)
+                                      guard x.rank == 2, w.rank == 2 else { throw SNNError.shape("Gemm needs 2-D A and B, got \(fmt(x.shape)) and \(fmt(w.shape))") }
+                                      if ta { x = try SwiftNN.transpose(x, 0, 1) }
+                                      if tb { w = try SwiftNN.transpose(w, 0, 1) }
+                                      var y = try SwiftNN.matmul(x, w)
+                                      if alpha != 1 { y = try SwiftNN.mul(y, try scalar(alpha)) }
+                                      if let c = optionalInput(xs, 2) { y = try SwiftNN.add(y, beta == 1 ? c : try SwiftNN.mul(c, try scalar(beta))) }
+                                      return [y]
+                                  }
+                              }])
 }

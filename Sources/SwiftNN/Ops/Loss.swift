@@ -108,7 +108,7 @@ public func crossEntropy(_ logits: Tensor, _ target: Tensor, reduction: Reductio
         }
     }
     let out = try reduceLosses(losses, target.shape, reduction, active: tg.active)
-    return out.traced("cross_entropy", [logits, target]).recorded("CrossEntropyLossBackward", [logits]) { g in
+    return out.traced(.crossEntropy, [logits, target]).recorded("CrossEntropyLossBackward", [logits]) { g in
         // forward: loss_j = lse_j - sum_c q_c x[j, c], q = (1 - e) onehot(t_j) + e / C
         //   =>  dx[j, c] = g_j * (softmax(x_j)[c] - q_c), softmax = exp(x - lse)
         let scale = tg.scales(g, reduction)
@@ -134,7 +134,7 @@ public func nllLoss(_ logProbs: Tensor, _ target: Tensor, reduction: Reduction =
     var losses = [Float](repeating: 0, count: tg.classes.count)
     for (j, t) in tg.classes.enumerated() where t >= 0 { losses[j] = -px[l.offset(j, t)] }
     let out = try reduceLosses(losses, target.shape, reduction, active: tg.active)
-    return out.traced("nll_loss", [logProbs, target]).recorded("NllLossBackward", [logProbs]) { g in
+    return out.traced(.nllLoss, [logProbs, target]).recorded("NllLossBackward", [logProbs]) { g in
         // forward: loss_j = -x[j, t_j]  =>  dx[j, t_j] = -g_j, 0 elsewhere
         let scale = tg.scales(g, reduction)
         let dx = try Tensor(empty: logProbs.shape, dtype: .float32, zeroed: true, "nll_loss_backward")
@@ -160,7 +160,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
         if reduction == .mean { s /= Double(diff.count) }
         out = try Tensor([Float(s)], shape: [])
     }
-    return out.traced("mse_loss", [input, target]).recorded("MseLossBackward", [input, target]) { g in
+    return out.traced(.mseLoss, [input, target]).recorded("MseLossBackward", [input, target]) { g in
         // forward: loss = (input - target)^2  =>  d input = 2 (input - target) g, d target = -d input
         let gd = try Tensor(empty: diff.shape, dtype: .float32, zeroed: false, "mse_loss_backward")
         let pg = g.floats, po = gd.floats
@@ -175,4 +175,17 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
         }
         return [gi, gt]
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let crossEntropy = OpDef("cross_entropy", c: "snn_loss_cross_entropy", python: "cross_entropy", export: refuseLoss)
+    static let nllLoss = OpDef("nll_loss", c: "snn_loss_nll", python: "nll_loss", export: refuseLoss)
+    static let mseLoss = OpDef("mse_loss", c: "snn_loss_mse", python: "mse_loss", export: refuseLoss)
+}
+
+/// Losses are not part of an inference graph.
+nonisolated(unsafe) private let refuseLoss: ONNXLowering = { _, r in
+    throw SNNError(.unsupported, "\(r.op.name) is a loss; export the model's forward without the loss")
 }

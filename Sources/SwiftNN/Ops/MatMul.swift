@@ -67,7 +67,7 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if b.rank == 1 { outShape.removeLast() }
     if a.rank == 1 { outShape.remove(at: outShape.count - (b.rank == 1 ? 1 : 2)) }
     let out = out2.view(as: outShape)
-    return out.traced("matmul", [a, b]).recorded("MmBackward", [a, b]) { g in
+    return out.traced(.matmul, [a, b]).recorded("MmBackward", [a, b]) { g in
         // forward: out = a @ b  =>  ga = g @ b^T, gb = a^T @ g (summed over broadcast batches)
         let g2 = g.view(as: out2.shape)
         let ga = a.requiresGrad
@@ -76,4 +76,15 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
             ? try sumToShape(try batchedGemm(a2, transA: true, g2, transB: false, "matmul_backward"), b2.shape).view(as: b.shape) : nil
         return [ga, gb]
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let matmul = OpDef("matmul", c: "snn_tensor_matmul", python: "matmul",
+                              export: { b, r in
+                                  let x = try b.value(try r.input(0)), w = try b.value(try r.input(1))
+                                  b.define(r.outputs[0], b.node1("MatMul", [x.name, w.name]), batch: b.matmulBatch(x, w, r.outputs[0].rank))
+                              },
+                              imports: ["MatMul": { n in try n.binary(SwiftNN.matmul) }])
 }

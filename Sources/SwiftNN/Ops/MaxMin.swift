@@ -61,7 +61,7 @@ func extremeWithIndices(_ t: Tensor, dim: Int, keepdim: Bool, largest: Bool, _ f
     let d = try wrapDim(dim, t.rank, fn)
     let (values, indices) = try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn)
     let layout = DimLayout(t.shape, d)
-    trace(largest ? "max" : "min", [t], [values, indices], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
+    trace(largest ? .max : .min, [t], [values, indices], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
     values.recorded(largest ? "MaxBackward" : "MinBackward", [t]) { g in
         // forward: values[j] = x[o, indices[j], i]  =>  dx[o, indices[j], i] = g[j], 0 elsewhere
         let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn + "_backward")
@@ -97,7 +97,7 @@ func extremeOverDims(_ t: Tensor, _ dims: [Int], keepdim: Bool, largest: Bool, _
         po[r] = best
     }
     let y = out.detach()
-    return out.traced(largest ? "amax" : "amin", [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded(largest ? "AmaxBackward" : "AminBackward", [t]) { g in
+    return out.traced(largest ? .amax : .amin, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded(largest ? "AmaxBackward" : "AminBackward", [t]) { g in
         // forward: out[r] = max_k row[r][k]  =>  g[r] split evenly between the k where row[r][k] == out[r]
         let gr = try Tensor(empty: [rows.count, n], dtype: .float32, zeroed: false, fn + "_backward")
         let pg = g.floats, pd = gr.floats, py = y.floats
@@ -134,7 +134,7 @@ func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: St
     if let dim {
         let d = try wrapDim(dim, t.rank, fn)
         return try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn).indices
-            .traced(largest ? "argmax" : "argmin", [t], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
+            .traced(largest ? .argmax : .argmin, [t], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
     }
     // No dim: the index into the flattened tensor.
     guard t.count > 0 else {
@@ -147,7 +147,7 @@ func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: St
         index = k
     }
     return try Tensor(int64: [Int64(index)], shape: keepdim ? [Int](repeating: 1, count: t.rank) : [])
-        .traced(largest ? "argmax" : "argmin", [t], [("dim", .none), ("keepdim", .bool(keepdim))])
+        .traced(largest ? .argmax : .argmin, [t], [("dim", .none), ("keepdim", .bool(keepdim))])
 }
 
 /// torch.argmax(t, dim, keepdim): index of the (first) largest element along `dim`, or into
@@ -159,4 +159,61 @@ public func argmax(_ t: Tensor, dim: Int? = nil, keepdim: Bool = false) throws -
 /// torch.argmin(t, dim, keepdim): index of the (first) smallest element.
 public func argmin(_ t: Tensor, dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
     try extremeIndex(t, dim: dim, keepdim: keepdim, largest: false, "argmin")
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let amax = OpDef("amax", c: "snn_tensor_amax", python: "amax", export: { b, r in try b.reduction(r, "ReduceMax") },
+                            imports: ["ReduceMax": { n in try reduceImporter(n, emptyFill: -.infinity) { x, d, k in try SwiftNN.amax(x, dims: d, keepdim: k) } }])
+    static let amin = OpDef("amin", c: "snn_tensor_amin", python: "amin", export: { b, r in try b.reduction(r, "ReduceMin") },
+                            imports: ["ReduceMin": { n in try reduceImporter(n, emptyFill: .infinity) { x, d, k in try SwiftNN.amin(x, dims: d, keepdim: k) } }])
+    /// SwiftNN.max(dim) returns values and indices: ReduceMax and ArgMax.
+    static let max = OpDef("max", c: "snn_tensor_max_dim", python: "max", export: { b, r in try b.extremeWithIndices(r, "ReduceMax", "ArgMax") })
+    static let min = OpDef("min", c: "snn_tensor_min_dim", python: "min", export: { b, r in try b.extremeWithIndices(r, "ReduceMin", "ArgMin") })
+    static let argmax = OpDef("argmax", c: "snn_tensor_argmax", python: "argmax", differentiable: false,
+                              export: { b, r in try b.argExtreme(r, "ArgMax") },
+                              imports: ["ArgMax": { n in try argImporter(n) { x, d, k in try SwiftNN.argmax(x, dim: d, keepdim: k) } }])
+    static let argmin = OpDef("argmin", c: "snn_tensor_argmin", python: "argmin", differentiable: false,
+                              export: { b, r in try b.argExtreme(r, "ArgMin") },
+                              imports: ["ArgMin": { n in try argImporter(n) { x, d, k in try SwiftNN.argmin(x, dim: d, keepdim: k) } }])
+}
+
+extension GraphBuilder {
+    mutating func extremeWithIndices(_ r: TraceRecord, _ reduceOp: String, _ argOp: String) throws {
+        let x = try value(try r.input(0))
+        let d = try r.int("dim"), keep = r.bool("keepdim")
+        let batch = reducedBatch(x.batch, [d], keep)
+        define(r.outputs[0], reduce(reduceOp, x.name, [d], keep), batch: batch)
+        if r.outputs.count > 1 { define(r.outputs[1], argExtreme(argOp, x.name, d, keep), batch: batch) }
+    }
+
+    /// argmax/argmin over one dimension, or over the flattened tensor when dim is none.
+    mutating func argExtreme(_ r: TraceRecord, _ op: String) throws {
+        let x = try value(try r.input(0))
+        let keep = r.bool("keepdim")
+        if case let .int(d)? = r.attribute("dim") {
+            return define(r.outputs[0], argExtreme(op, x.name, d, keep), batch: reducedBatch(x.batch, [d], keep))
+        }
+        let flat = node1("Reshape", [x.name, constInts([-1], "shape")])
+        var y = argExtreme(op, flat, 0, false)
+        if keep { y = node1("Reshape", [y, constInts([Int](repeating: 1, count: x.shape.count), "shape")]) }
+        define(r.outputs[0], y, batch: .none)
+    }
+}
+
+/// ONNX ArgMax/ArgMin; select_last_index picks the last extreme: the first one along the
+/// reversed axis, counted from the end.
+private func argImporter(_ n: ImportNode, _ pick: @escaping (Tensor, Int, Bool) throws -> Tensor) throws -> ImportKernel {
+    let a = try n.attrs(["axis", "keepdims", "select_last_index"])
+    let ax = try a.int("axis", 0), keep = try a.int("keepdims", 1) != 0
+    let last = try a.int("select_last_index", 0) != 0
+    let op = n.op
+    return { xs in
+        let x = try input(xs, 0)
+        guard last, x.rank > 0 else { return [try pick(x, ax, keep)] }
+        let d = try axis(ax, x.rank, "axis"), size = x.shape[d]
+        let reversed = try indexSelect(x, dim: d, index: try Tensor(int64: (0..<size).reversed().map { Int64($0) }, shape: [size]))
+        return [try intBinary(try Tensor(int64: [Int64(size - 1)], shape: []), try pick(reversed, ax, keep), op) { $0 &- $1 }]
+    }
 }

@@ -58,7 +58,7 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     let indices = try Tensor(empty: plan.outShape, dtype: .int64, zeroed: false, fn)
     maxPool2d(input.floats, planes: plan.planes, plan.geometry, out.floats, indices.int64s)
-    trace("max_pool2d", [input], [out, indices], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
+    trace(.maxPool2d, [input], [out, indices], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
           ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
     out.recorded("MaxPool2DWithIndicesBackward", [input]) { g in
         // forward: out[p, o] = input[p, indices[p, o]] = max over the window of o
@@ -86,7 +86,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     }
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     maxPool2x2(input.floats, planes: plan.planes, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out.floats)
-    return out.traced("max_pool2d", [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([g.strideH, g.strideW])),
+    return out.traced(.maxPool2d, [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([g.strideH, g.strideW])),
                                              ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
         .recorded("MaxPool2DWithIndicesBackward", [input]) { gout in
         // forward: out[p, o] = max of input[p] over the 2x2 window of o (first maximum in scan order)
@@ -112,7 +112,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     avgPool2d(input.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
               divisorOverride: divisor, out.floats)
-    return out.traced("avg_pool2d", [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
+    return out.traced(.avgPool2d, [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
                                              ("padding", .pair(padding)), ("ceil_mode", .bool(ceilMode)),
                                              ("count_include_pad", .bool(countIncludePad)),
                                              ("divisor_override", divisorOverride.map { .int($0) } ?? .none)])
@@ -146,10 +146,79 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) throws ->
     let out = try Tensor(empty: input.rank == 3 ? Array(shape4.dropFirst()) : shape4, dtype: .float32, zeroed: false, fn)
     let planes = x[0] * x[1]
     adaptiveAvgPool2d(input.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, out.floats)
-    return out.traced("adaptive_avg_pool2d", [input], [("output_size", .pair(outputSize))]).recorded("AdaptiveAvgPool2DBackward", [input]) { g in
+    return out.traced(.adaptiveAvgPool2d, [input], [("output_size", .pair(outputSize))]).recorded("AdaptiveAvgPool2DBackward", [input]) { g in
         // forward: out[p, i, j] = mean of input[p] over cell (i, j)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "adaptive_avg_pool2d_backward")
         adaptiveAvgPool2dBackward(g.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, gx.floats)
         return [gx]
+    }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    /// ONNX MaxPool; the indices output (return_indices) has no ONNX equivalent, since ONNX
+    /// numbers positions over the whole tensor and PyTorch within each plane.
+    static let maxPool2d = OpDef("max_pool2d", c: "snn_tensor_max_pool2d", python: "max_pool2d",
+                                 export: { b, r in
+                                     let x = try b.value(try r.input(0))
+                                     let p = try r.ints("padding")
+                                     let attrs = [ONNXAttribute("kernel_shape", .ints(try r.ints("kernel_size").map { Int64($0) })),
+                                                  ONNXAttribute("strides", .ints(try r.ints("stride").map { Int64($0) })),
+                                                  ONNXAttribute("pads", .ints((p + p).map { Int64($0) })),
+                                                  ONNXAttribute("dilations", .ints(try r.ints("dilation").map { Int64($0) })),
+                                                  ONNXAttribute("ceil_mode", .int(r.bool("ceil_mode") ? 1 : 0))]
+                                     b.define(r.outputs[0], b.batched4D(x) { b, x4 in b.node1("MaxPool", [x4], attrs) }, batch: x.batch)
+                                     if r.outputs.count > 1 {
+                                         var v = GraphValue(name: "", shape: r.outputs[1].shape, dtype: .int64, batch: .none)
+                                         v.unavailable = "the indices of max_pool2d (return_indices=True) have no ONNX equivalent (ONNX MaxPool numbers positions over the whole tensor, PyTorch within each plane)"
+                                         b.values[ObjectIdentifier(r.outputs[1])] = v
+                                     }
+                                 },
+                                 imports: ["MaxPool": { n in try compilePool(n.node, opset: n.opset, n.label, isMax: true) },
+                                           "GlobalMaxPool": { n in try globalPool(n) { x, d in try SwiftNN.amax(x, dims: d, keepdim: true) } }])
+    static let avgPool2d = OpDef("avg_pool2d", c: "snn_tensor_avg_pool2d", python: "avg_pool2d",
+                                 export: { b, r in
+                                     let x = try b.value(try r.input(0))
+                                     if let d = r.attribute("divisor_override"), d != .none {
+                                         throw SNNError(.unsupported, "avg_pool2d with divisor_override has no ONNX AveragePool equivalent")
+                                     }
+                                     let p = try r.ints("padding")
+                                     let attrs = [ONNXAttribute("kernel_shape", .ints(try r.ints("kernel_size").map { Int64($0) })),
+                                                  ONNXAttribute("strides", .ints(try r.ints("stride").map { Int64($0) })),
+                                                  ONNXAttribute("pads", .ints((p + p).map { Int64($0) })),
+                                                  ONNXAttribute("ceil_mode", .int(r.bool("ceil_mode") ? 1 : 0)),
+                                                  ONNXAttribute("count_include_pad", .int(r.bool("count_include_pad") ? 1 : 0))]
+                                     b.define(r.outputs[0], b.batched4D(x) { b, x4 in b.node1("AveragePool", [x4], attrs) }, batch: x.batch)
+                                 },
+                                 imports: ["AveragePool": { n in try compilePool(n.node, opset: n.opset, n.label, isMax: false) }])
+    /// ONNX has no adaptive pooling: to 1x1 it is GlobalAveragePool, to a divisor of the input
+    /// size one AveragePool; anything else cannot be exported.
+    static let adaptiveAvgPool2d = OpDef("adaptive_avg_pool2d", c: "snn_tensor_adaptive_avg_pool2d", python: "adaptive_avg_pool2d",
+                                         export: { b, r in
+                                             let x = try b.value(try r.input(0))
+                                             let o = try r.ints("output_size")
+                                             let h = x.shape[x.shape.count - 2], w = x.shape[x.shape.count - 1]
+                                             if o == [1, 1] {
+                                                 b.define(r.outputs[0], b.batched4D(x) { b, x4 in b.node1("GlobalAveragePool", [x4]) }, batch: x.batch)
+                                             } else if o.count == 2, o[0] > 0, o[1] > 0, h % o[0] == 0, w % o[1] == 0 {
+                                                 let k: [Int64] = [Int64(h / o[0]), Int64(w / o[1])]
+                                                 let attrs = [ONNXAttribute("kernel_shape", .ints(k)), ONNXAttribute("strides", .ints(k))]
+                                                 b.define(r.outputs[0], b.batched4D(x) { b, x4 in b.node1("AveragePool", [x4], attrs) }, batch: x.batch)
+                                             } else {
+                                                 throw SNNError(.unsupported, "adaptive_avg_pool2d to \(fmt(o)) from \(h)x\(w): ONNX has no adaptive pooling, and the input size is not a multiple of the output size (so it is not one AveragePool)")
+                                             }
+                                         },
+                                         imports: ["GlobalAveragePool": { n in try globalPool(n) { x, d in try SwiftNN.mean(x, dims: d, keepdim: true) } }])
+}
+
+/// GlobalAveragePool / GlobalMaxPool: a reduction over every spatial dimension of [N, C, ...].
+private func globalPool(_ n: ImportNode, _ f: @escaping (Tensor, [Int]) throws -> Tensor) throws -> ImportKernel {
+    _ = try n.attrs([])
+    let op = n.op
+    return { xs in
+        let x = try input(xs, 0)
+        guard x.rank >= 3 else { throw SNNError.shape("\(op) expects [N, C, spatial...], got \(fmt(x.shape))") }
+        return [try f(x, Array(2..<x.rank))]
     }
 }

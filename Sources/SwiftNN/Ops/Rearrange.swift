@@ -33,7 +33,7 @@ public func transpose(_ t: Tensor, _ dim0: Int, _ dim1: Int) throws -> Tensor {
     var perm = Array(0..<t.rank)
     if t.rank > 0 { perm.swapAt(a, b) }
     let out = try permuted(t, perm, fn)
-    return out.traced("transpose", [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t]) { g in
+    return out.traced(.transpose, [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t]) { g in
         // forward: out = t.transpose(dim0, dim1); a swap is its own inverse
         [try permuted(g, perm, "transpose_backward")]
     }
@@ -58,7 +58,7 @@ public func permute(_ t: Tensor, _ dims: [Int]) throws -> Tensor {
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
     let out = try permuted(t, perm, fn)
-    return out.traced("permute", [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t]) { g in
+    return out.traced(.permute, [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t]) { g in
         // forward: out = t.permute(dims)  =>  grad = g.permute(inverse of dims)
         [try permuted(g, inverse, "permute_backward")]
     }
@@ -100,8 +100,62 @@ public func expand(_ t: Tensor, to shape: [Int]) throws -> Tensor {
             copyStrided(target, from: t, 0, broadcastStrides(t.shape, to: target), to: out, 0, contiguousStrides(target))
         }
     }
-    return out.traced("expand", [t]).recorded("ExpandBackward", [t]) { g in
+    return out.traced(.expand, [t]).recorded("ExpandBackward", [t]) { g in
         // forward: out = t.expand(shape)  =>  grad = g summed over the repeated dimensions
         [try sumToShape(g, t.shape)]
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let transpose = OpDef("transpose", c: "snn_tensor_transpose", python: "transpose", export: { b, r in try b.transposeNode(r) },
+                                 imports: ["Transpose": { n in
+                                     let perm = try n.attrs(["perm"]).ints("perm")
+                                     return { xs in
+                                         let x = try input(xs, 0)
+                                         return [try SwiftNN.permute(x, perm ?? Array((0..<x.rank).reversed()))]
+                                     }
+                                 }])
+    static let permute = OpDef("permute", c: "snn_tensor_permute", python: "permute", export: { b, r in try b.transposeNode(r) })
+    /// Expand broadcasts: a 1 in the target keeps the input's (possibly dynamic) batch size.
+    /// ONNX Tile imports as a reshape, an expand and a reshape.
+    static let expand = OpDef("expand", c: "snn_tensor_expand", python: "expand",
+                              export: { b, r in
+                                  let x = try b.value(try r.input(0))
+                                  let out = r.outputs[0]
+                                  var target = out.shape
+                                  var batch = BatchDim.none
+                                  if let i = x.batch.index {
+                                      let at = i + out.rank - x.shape.count
+                                      target[at] = 1
+                                      batch = b.moved(x.batch, at)
+                                  }
+                                  b.define(out, b.node1("Expand", [x.name, b.constInts(target, "shape")]), batch: batch)
+                              },
+                              imports: [
+                                  "Expand": { n in
+                                      _ = try n.attrs([])
+                                      return { xs in
+                                          let x = try input(xs, 0)
+                                          let shape = try intList(try input(xs, 1), "shape")
+                                          guard shape.count <= 16, shape.allSatisfy({ $0 >= 0 }) else { throw SNNError.shape("invalid Expand shape \(shape)") }
+                                          return [try SwiftNN.expand(x, to: try broadcastShapes(x.shape, shape, "Expand"))]
+                                      }
+                                  },
+                                  "Tile": { n in
+                                      _ = try n.attrs([])
+                                      return { xs in
+                                          let x = try input(xs, 0)
+                                          let reps = try intList(try input(xs, 1), "repeats")
+                                          guard reps.count == x.rank, reps.allSatisfy({ $0 >= 0 }) else {
+                                              throw SNNError.shape("repeats \(reps) must have one non-negative entry per dimension of \(fmt(x.shape))")
+                                          }
+                                          // [d0, d1] -> [1, d0, 1, d1] -> expand to [r0, d0, r1, d1] -> [r0 d0, r1 d1]
+                                          let spread = try SwiftNN.reshape(x, x.shape.flatMap { [1, $0] })
+                                          let big = try SwiftNN.expand(spread, to: zip(reps, x.shape).flatMap { [$0, $1] })
+                                          return [try SwiftNN.reshape(big, try zip(reps, x.shape).map { try elementCount([$0, $1], "Tile") })]
+                                      }
+                                  },
+                              ])
 }

@@ -113,7 +113,7 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
     let hN = L == 1 ? hs[0] : try concatenatingRows(hs, shape: fullState)
     let results = mode == .lstm ? [x, hN, L == 1 ? cs[0] : try concatenatingRows(cs, shape: fullState)] : [x, hN]
     // One record for the whole network (Export.swift lowers it to one ONNX node per layer).
-    trace("recurrent", [input, h0, c0, lengths] + weights.map { Optional($0) }, results,
+    trace(.recurrent, [input, h0, c0, lengths] + weights.map { Optional($0) }, results,
           [("mode", .int(mode.rawValue)), ("num_layers", .int(L)), ("has_biases", .bool(options.hasBiases)),
            ("batch_first", .bool(options.batchFirst)), ("bidirectional", .bool(options.bidirectional)),
            ("dropout_active", .bool(options.training && options.dropout > 0 && L > 1))])
@@ -205,4 +205,16 @@ private func checkBLASSize(rows: Int, cols: Int, _ fn: String) throws {
     guard !o, n <= Int(Int32.max) else {
         throw SNNError.range("\(fn): \(rows) rows x \(cols) columns exceed BLAS's 32-bit limit")
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    /// ONNX LSTM / GRU / RNN nodes with gate rows reordered (ExportRecurrent.swift,
+    /// ImportRecurrent.swift hold the mappings, which are long).
+    static let recurrent = OpDef("recurrent", c: "snn_tensor_lstm", python: "lstm", golden: ["lstm", "gru", "rnn"],
+                                 export: { b, r in try b.lowerRecurrent(r) },
+                                 imports: ["LSTM": { n in try compileRecurrent(n.node, n.label, .lstm) },
+                                           "GRU": { n in try compileRecurrent(n.node, n.label, .gru) },
+                                           "RNN": { n in try compileRecurrent(n.node, n.label, .rnnTanh) }])
 }

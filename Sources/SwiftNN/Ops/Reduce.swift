@@ -48,7 +48,7 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
     try t.requireFloat(fn)
     let ds = try reductionDims(dims, t.rank, fn)
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
-    return out.traced("sum", [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t]) { g in
+    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t]) { g in
         // forward: out = sum(t, dims)
         [try expandGradient(g, t.shape, ds, scale: 1)]
     }
@@ -63,8 +63,46 @@ public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws ->
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
     let scale: Float = n == 0 ? .nan : 1 / Float(n)
     for i in 0..<out.count { out.floats[i] *= scale }
-    return out.traced("mean", [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t]) { g in
+    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t]) { g in
         // forward: out = sum(t, dims) / n
         [try expandGradient(g, t.shape, ds, scale: scale)]
+    }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let sum = OpDef("sum", c: "snn_tensor_sum", python: "sum", export: { b, r in try b.reduction(r, "ReduceSum") },
+                           imports: [
+                               "ReduceSum": { n in try reduceImporter(n, axesInputFrom: 13) { x, d, k in try SwiftNN.sum(x, dims: d, keepdim: k) } },
+                               // The other ONNX reductions are sums of something.
+                               "ReduceL1": { n in try reduceImporter(n) { x, d, k in try SwiftNN.sum(try SwiftNN.abs(x), dims: d, keepdim: k) } },
+                               "ReduceL2": { n in try reduceImporter(n) { x, d, k in try SwiftNN.sqrt(try SwiftNN.sum(try SwiftNN.mul(x, x), dims: d, keepdim: k)) } },
+                               "ReduceSumSquare": { n in try reduceImporter(n) { x, d, k in try SwiftNN.sum(try SwiftNN.mul(x, x), dims: d, keepdim: k) } },
+                               "ReduceLogSum": { n in try reduceImporter(n) { x, d, k in try SwiftNN.log(try SwiftNN.sum(x, dims: d, keepdim: k)) } },
+                           ])
+    static let mean = OpDef("mean", c: "snn_tensor_mean", python: "mean", export: { b, r in try b.reduction(r, "ReduceMean") },
+                            imports: ["ReduceMean": { n in try reduceImporter(n) { x, d, k in try SwiftNN.mean(x, dims: d, keepdim: k) } }])
+}
+
+/// An ONNX reduction node: axes from the attribute before opset `axesInputFrom` (13 for
+/// ReduceSum, 18 for the others) or from the second input, keepdims, noop_with_empty_axes.
+/// `emptyFill` is what a reduction over an empty dimension gives (ONNX: -inf for max, +inf
+/// for min).
+func reduceImporter(_ n: ImportNode, axesInputFrom: Int64 = 18, emptyFill: Float? = nil,
+                    _ f: @escaping (Tensor, [Int], Bool) throws -> Tensor) throws -> ImportKernel {
+    let a = try n.attrs(["axes", "keepdims", "noop_with_empty_axes"])
+    let axes = try axesSource(a, opset: n.opset, inputFrom: axesInputFrom)
+    let keep = try a.int("keepdims", 1) != 0, noop = try a.int("noop_with_empty_axes", 0) != 0
+    let op = n.op
+    return { xs in
+        let x = try input(xs, 0)
+        let given = try axes(xs, 1) ?? []
+        if given.isEmpty && noop { return [x] }
+        let dims = given.isEmpty ? Array(0..<x.rank) : try given.map { try axis($0, x.rank, "axes") }
+        if let emptyFill, dims.contains(where: { x.shape[$0] == 0 }) {
+            return [try Tensor.full(reducedShape(x.shape, Array(Set(dims)), keepdim: keep), emptyFill, op)]
+        }
+        return [try f(x, dims, keep)]
     }
 }

@@ -29,7 +29,7 @@ func unaryKernel(_ t: Tensor, _ fn: String,
 /// torch.neg: -t.
 public func neg(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "neg") { -$0 }
-    return out.traced("neg", [t]).recorded("NegBackward", [t]) { g in
+    return out.traced(.neg, [t]).recorded("NegBackward", [t]) { g in
         // forward: out = -t
         [try unaryMap(g, "neg_backward") { -$0 }]
     }
@@ -38,7 +38,7 @@ public func neg(_ t: Tensor) throws -> Tensor {
 /// torch.exp: e^t; overflows to inf above about 88.72, underflows to 0 below about -103.9.
 public func exp(_ t: Tensor) throws -> Tensor {
     let out = try unaryKernel(t, "exp", expKernel)
-    return out.traced("exp", [t]).recorded("ExpBackward", [t]) { g in
+    return out.traced(.exp, [t]).recorded("ExpBackward", [t]) { g in
         // forward: out = exp(t); d/dt = out
         [try broadcastBinary(g, out, "exp_backward", *)]
     }
@@ -47,7 +47,7 @@ public func exp(_ t: Tensor) throws -> Tensor {
 /// torch.log: natural logarithm; log(0) = -inf, log of a negative number = nan.
 public func log(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "log") { logf($0) }
-    return out.traced("log", [t]).recorded("LogBackward", [t]) { g in
+    return out.traced(.log, [t]).recorded("LogBackward", [t]) { g in
         // forward: out = log(t); d/dt = 1/t
         [try broadcastBinary(g, t, "log_backward", /)]
     }
@@ -56,7 +56,7 @@ public func log(_ t: Tensor) throws -> Tensor {
 /// torch.sqrt; sqrt of a negative number is nan, and the gradient at 0 is inf.
 public func sqrt(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "sqrt") { $0.squareRoot() }
-    return out.traced("sqrt", [t]).recorded("SqrtBackward", [t]) { g in
+    return out.traced(.sqrt, [t]).recorded("SqrtBackward", [t]) { g in
         // forward: out = sqrt(t); d/dt = 1 / (2 out)
         [try broadcastBinary(g, out, "sqrt_backward") { g, y in g / (2 * y) }]
     }
@@ -65,7 +65,7 @@ public func sqrt(_ t: Tensor) throws -> Tensor {
 /// torch.abs. The gradient is sign(t): 0 at 0 and at nan, as in PyTorch.
 public func abs(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "abs") { $0.magnitude }
-    return out.traced("abs", [t]).recorded("AbsBackward", [t]) { g in
+    return out.traced(.abs, [t]).recorded("AbsBackward", [t]) { g in
         // forward: out = |t|; d/dt = sign(t)
         [try broadcastBinary(g, t, "abs_backward") { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
     }
@@ -74,7 +74,7 @@ public func abs(_ t: Tensor) throws -> Tensor {
 /// torch.tanh (SIMD, within 1e-6 relative of libm's tanhf).
 public func tanh(_ t: Tensor) throws -> Tensor {
     let out = try unaryKernel(t, "tanh", tanhKernel)
-    return out.traced("tanh", [t]).recorded("TanhBackward", [t]) { g in
+    return out.traced(.tanh, [t]).recorded("TanhBackward", [t]) { g in
         // forward: out = tanh(t); d/dt = 1 - out^2
         [try broadcastBinary(g, out, "tanh_backward") { g, y in g * (1 - y * y) }]
     }
@@ -83,7 +83,7 @@ public func tanh(_ t: Tensor) throws -> Tensor {
 /// torch.sigmoid: 1 / (1 + exp(-t)) (SIMD, within 1e-6 relative of the libm formula).
 public func sigmoid(_ t: Tensor) throws -> Tensor {
     let out = try unaryKernel(t, "sigmoid", sigmoidKernel)
-    return out.traced("sigmoid", [t]).recorded("SigmoidBackward", [t]) { g in
+    return out.traced(.sigmoid, [t]).recorded("SigmoidBackward", [t]) { g in
         // forward: out = sigmoid(t); d/dt = out (1 - out)
         [try broadcastBinary(g, out, "sigmoid_backward") { g, y in g * (1 - y) * y }]
     }
@@ -91,4 +91,27 @@ public func sigmoid(_ t: Tensor) throws -> Tensor {
 
 extension Tensor {
     public static prefix func - (t: Tensor) throws -> Tensor { try neg(t) }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let neg = OpDef("neg", c: "snn_tensor_neg", python: "neg",
+                           export: { b, r in try b.unary(r, "Neg") },
+                           imports: ["Neg": { n in try n.unary { x in
+                               // ONNX negates integer tensors too (wrapping, as C does).
+                               x.dtype == .int64 ? try intBinary(x, try Tensor(int64: [0], shape: []), "Neg") { a, _ in 0 &- a } : try SwiftNN.neg(x)
+                           } }])
+    static let exp = OpDef("exp", c: "snn_tensor_exp", python: "exp",
+                           export: { b, r in try b.unary(r, "Exp") }, imports: ["Exp": { n in try n.unary(SwiftNN.exp) }])
+    static let log = OpDef("log", c: "snn_tensor_log", python: "log",
+                           export: { b, r in try b.unary(r, "Log") }, imports: ["Log": { n in try n.unary(SwiftNN.log) }])
+    static let sqrt = OpDef("sqrt", c: "snn_tensor_sqrt", python: "sqrt",
+                            export: { b, r in try b.unary(r, "Sqrt") }, imports: ["Sqrt": { n in try n.unary(SwiftNN.sqrt) }])
+    static let abs = OpDef("abs", c: "snn_tensor_abs", python: "abs",
+                           export: { b, r in try b.unary(r, "Abs") }, imports: ["Abs": { n in try n.unary(SwiftNN.abs) }])
+    static let tanh = OpDef("tanh", c: "snn_tensor_tanh", python: "tanh",
+                            export: { b, r in try b.unary(r, "Tanh") }, imports: ["Tanh": { n in try n.unary(SwiftNN.tanh) }])
+    static let sigmoid = OpDef("sigmoid", c: "snn_tensor_sigmoid", python: "sigmoid",
+                               export: { b, r in try b.unary(r, "Sigmoid") }, imports: ["Sigmoid": { n in try n.unary(SwiftNN.sigmoid) }])
 }

@@ -52,7 +52,7 @@ public func variance(_ t: Tensor, dims: [Int] = [], correction: Double = 1, keep
     let (ds, rows, divisor) = try momentsSetup(t, dims, correction, fn)
     let (mean, vars) = rowMoments(rows, correction)
     let out = try Tensor(vars, shape: reducedShape(t.shape, ds, keepdim: keepdim))
-    return out.traced("var", [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("VarBackward", [t]) { g in
+    return out.traced(.variance, [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("VarBackward", [t]) { g in
         // forward: out = sum((x - mean)^2) / (N - correction)  =>  dx = g * 2 (x - mean) / (N - correction)
         let pg = g.floats
         return [try momentsBackward(rows, mean, { 2 * pg[$0] / divisor }, t.shape, "var_backward")]
@@ -66,9 +66,32 @@ public func standardDeviation(_ t: Tensor, dims: [Int] = [], correction: Double 
     let (mean, vars) = rowMoments(rows, correction)
     let std = vars.map { sqrtf($0) }
     let out = try Tensor(std, shape: reducedShape(t.shape, ds, keepdim: keepdim))
-    return out.traced("std", [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("StdBackward", [t]) { g in
+    return out.traced(.std, [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("StdBackward", [t]) { g in
         // forward: out = sqrt(sum((x - mean)^2) / (N - correction))  =>  dx = g (x - mean) / ((N - correction) out)
         let pg = g.floats
         return [try momentsBackward(rows, mean, { pg[$0] / (divisor * std[$0]) }, t.shape, "std_backward")]
+    }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let variance = OpDef("var", c: "snn_tensor_var", python: "var", export: { b, r in try b.moments(r, sqrt: false) })
+    static let std = OpDef("std", c: "snn_tensor_std", python: "std", export: { b, r in try b.moments(r, sqrt: true) })
+}
+
+extension GraphBuilder {
+    /// var = sum((x - mean)^2) / (n - correction); std its square root.
+    mutating func moments(_ r: TraceRecord, sqrt: Bool) throws {
+        let x = try value(try r.input(0))
+        let dims = try r.ints("dims"), keep = r.bool("keepdim")
+        let n = dims.reduce(1) { $0 * (x.shape.indices.contains($1) ? x.shape[$1] : 1) }
+        let divisor = Float(Swift.max(0, Double(n) - (r.float("correction") ?? 1)))
+        let m = reduce("ReduceMean", x.name, dims, true)
+        let dev = node1("Sub", [x.name, m])
+        var y = reduce("ReduceSum", node1("Mul", [dev, dev]), dims, keep)
+        y = node1("Div", [y, constFloats([divisor], shape: [], "divisor")])
+        if sqrt { y = node1("Sqrt", [y]) }
+        define(r.outputs[0], y, batch: reducedBatch(x.batch, dims, keep))
     }
 }

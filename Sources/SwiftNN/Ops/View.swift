@@ -69,7 +69,7 @@ func inferShape(_ shape: [Int], count: Int, of input: [Int], _ fn: String) throw
 /// The element counts must agree. The result shares storage with `t`.
 public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
     let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "reshape"))
-    return out.traced("reshape", [t]).recorded("ViewBackward", [t]) { g in
+    return out.traced(.reshape, [t]).recorded("ViewBackward", [t]) { g in
         // forward: out = t.reshape(shape), the same elements in the same order
         [g.view(as: t.shape)]
     }
@@ -78,7 +78,7 @@ public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
 /// Tensor.view: identical to `reshape` (every tensor is contiguous, so every reshape is a view).
 public func view(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
     let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "view"))
-    return out.traced("view", [t]).recorded("ViewBackward", [t]) { g in
+    return out.traced(.view, [t]).recorded("ViewBackward", [t]) { g in
         // forward: out = t.view(shape), the same elements in the same order
         [g.view(as: t.shape)]
     }
@@ -94,7 +94,7 @@ public func flatten(_ t: Tensor, startDim: Int = 0, endDim: Int = -1) throws -> 
     let shape = t.rank == 0 ? [1]
         : Array(t.shape[..<s]) + [try elementCount(Array(t.shape[s...e]), fn)] + Array(t.shape[(e + 1)...])
     let out = t.view(as: shape)
-    return out.traced("flatten", [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t]) { g in
+    return out.traced(.flatten, [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t]) { g in
         // forward: out = t.flatten(start_dim, end_dim), the same elements in the same order
         [g.view(as: t.shape)]
     }
@@ -113,7 +113,7 @@ public func squeeze(_ t: Tensor, dims: [Int] = []) throws -> Tensor {
     let shape = t.shape.indices.filter { t.shape[$0] != 1 || (!dims.isEmpty && !listed.contains($0)) }.map { t.shape[$0] }
     let out = t.view(as: shape)
     let removed = t.shape.indices.filter { t.shape[$0] == 1 && (dims.isEmpty || listed.contains($0)) }
-    return out.traced("squeeze", [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t]) { g in
+    return out.traced(.squeeze, [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t]) { g in
         // forward: out = t.squeeze(dims), size-1 dimensions removed
         [g.view(as: t.shape)]
     }
@@ -130,8 +130,94 @@ public func unsqueeze(_ t: Tensor, dim: Int) throws -> Tensor {
     shape.insert(1, at: d)
     try checkResultRank(shape.count, fn, shape)
     let out = t.view(as: shape)
-    return out.traced("unsqueeze", [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t]) { g in
+    return out.traced(.unsqueeze, [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t]) { g in
         // forward: out = t.unsqueeze(dim), a size-1 dimension inserted
         [g.view(as: t.shape)]
     }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let reshape = OpDef("reshape", c: "snn_tensor_reshape", python: "reshape", export: { b, r in try b.reshapeNode(r) },
+                               imports: ["Reshape": { n in
+                                   let allowZero = try n.attrs(["allowzero"]).int("allowzero", 0) != 0
+                                   return { xs in
+                                       let x = try input(xs, 0)
+                                       var shape = try intList(try input(xs, 1), "shape")
+                                       for (i, d) in shape.enumerated() where d == 0 && !allowZero {
+                                           guard i < x.rank else { throw SNNError.shape("shape \(shape) copies dimension \(i) (0) of an input of rank \(x.rank)") }
+                                           shape[i] = x.shape[i]
+                                       }
+                                       return [try SwiftNN.reshape(x, shape)]
+                                   }
+                               }])
+    static let view = OpDef("view", c: "snn_tensor_reshape", python: "view", export: { b, r in try b.reshapeNode(r) })
+    /// SwiftNN.flatten(1, -1) is ONNX Flatten; other ranges are a Reshape.
+    static let flatten = OpDef("flatten", c: "snn_tensor_flatten", python: "flatten",
+                               export: { b, r in
+                                   let x = try b.value(try r.input(0))
+                                   let s = try r.int("start_dim"), e = try r.int("end_dim"), rank = x.shape.count
+                                   guard s == 1 && e == rank - 1 && rank >= 2 else { return try b.reshapeNode(r) }
+                                   let batch: BatchDim = x.batch == .exact(0) ? .exact(0) : (x.batch == .none ? .none : (x.batch == .folded(0) ? .folded(0) : .folded(1)))
+                                   b.define(r.outputs[0], b.node1("Flatten", [x.name], [ONNXAttribute("axis", .int(1))]), batch: batch)
+                               },
+                               imports: ["Flatten": { n in
+                                   let ax = try n.attrs(["axis"]).int("axis", 1)
+                                   return { xs in
+                                       let x = try input(xs, 0)
+                                       let a = ax < 0 ? ax + x.rank : ax
+                                       guard a >= 0, a <= x.rank else { throw SNNError.range("axis \(ax) is out of range for rank \(x.rank)") }
+                                       return [try SwiftNN.reshape(x, [try elementCount(Array(x.shape[..<a]), "Flatten"), try elementCount(Array(x.shape[a...]), "Flatten")])]
+                                   }
+                               }])
+    static let squeeze = OpDef("squeeze", c: "snn_tensor_squeeze", python: "squeeze",
+                               export: { b, r in
+                                   let x = try b.value(try r.input(0))
+                                   let removed = try r.ints("removed")
+                                   if removed.isEmpty { return try b.alias(r) }
+                                   var batch = x.batch
+                                   if let i = x.batch.index { batch = removed.contains(i) ? .none : b.shifted(x.batch, -removed.filter { $0 < i }.count) }
+                                   b.define(r.outputs[0], b.node1("Squeeze", [x.name, b.constInts(removed, "axes")]), batch: batch)
+                               },
+                               imports: ["Squeeze": { n in
+                                   let axes = try axesSource(try n.attrs(["axes"]), opset: n.opset, inputFrom: 13)
+                                   return { xs in
+                                       let x = try input(xs, 0)
+                                       guard let ax = try axes(xs, 1) else { return [try SwiftNN.squeeze(x)] }
+                                       let dims = try ax.map { try axis($0, x.rank, "axes") }
+                                       for d in dims where x.shape[d] != 1 {
+                                           throw SNNError.shape("cannot squeeze dimension \(d) of size \(x.shape[d]) (input \(fmt(x.shape)))")
+                                       }
+                                       return [dims.isEmpty ? x : try SwiftNN.squeeze(x, dims: dims)]
+                                   }
+                               }])
+    static let unsqueeze = OpDef("unsqueeze", c: "snn_tensor_unsqueeze", python: "unsqueeze",
+                                 export: { b, r in
+                                     let x = try b.value(try r.input(0))
+                                     let d = try r.int("dim")
+                                     let batch = x.batch.index.map { $0 >= d ? b.shifted(x.batch, 1) : x.batch } ?? x.batch
+                                     b.define(r.outputs[0], b.node1("Unsqueeze", [x.name, b.constInts([d], "axes")]), batch: batch)
+                                 },
+                                 imports: ["Unsqueeze": { n in
+                                     let axes = try axesSource(try n.attrs(["axes"]), opset: n.opset, inputFrom: 13)
+                                     return { xs in
+                                         var x = try input(xs, 0)
+                                         guard let ax = try axes(xs, 1) else { throw SNNError.invalid("Unsqueeze needs axes") }
+                                         let rank = x.rank + ax.count
+                                         let dims = try ax.map { try axis($0, rank, "axes") }.sorted()
+                                         guard Set(dims).count == dims.count else { throw SNNError.invalid("axes \(ax) repeat a dimension") }
+                                         for d in dims { x = try SwiftNN.unsqueeze(x, dim: d) }
+                                         return [x]
+                                     }
+                                 }])
+}
+
+/// Axes from the node's attribute (before `inputFrom`) or its input `index` (from `inputFrom`).
+func axesSource(_ a: NodeAttributes, opset: Int64, inputFrom: Int64) throws -> ([Tensor?], Int) throws -> [Int]? {
+    if opset < inputFrom {
+        let v = try a.ints("axes")
+        return { _, _ in v }
+    }
+    return { xs, i in try optionalInput(xs, i).map { try intList($0, "axes") } }
 }

@@ -1,6 +1,7 @@
 """Owning wrappers for non-tensor handles and helpers for the C string-buffer convention."""
 import ctypes
 
+from ._ffi import SNN_OK
 from ._lib import check, lib
 
 
@@ -36,7 +37,7 @@ def read_string(fn, *args):
     n = ctypes.c_size_t()
     buf = ctypes.create_string_buffer(256)
     status = fn(buf, 256, ctypes.byref(n), *args)
-    if status != 0 and n.value >= 256:
+    if status != SNN_OK and n.value >= 256:
         buf = ctypes.create_string_buffer(n.value + 1)
         status = fn(buf, n.value + 1, ctypes.byref(n), *args)
     check(status)

@@ -1,11 +1,11 @@
 """Loads libswiftnn.so, checks its ABI version, declares every C function's argtypes and
-restype (from the modules in swiftnn/_c), and turns failed statuses into exceptions."""
+restype (from the generated _ffi.FUNCTIONS), and turns failed statuses into exceptions."""
 import ctypes
-import importlib
 import os
-import pkgutil
 
-ABI_VERSION = 2
+from . import _ffi
+
+ABI_VERSION = _ffi.ABI_VERSION
 
 c_handle = ctypes.c_void_p
 c_handle_p = ctypes.POINTER(ctypes.c_void_p)
@@ -18,64 +18,56 @@ class SwiftNNError(RuntimeError):
     status = None
 
 
+# One class per failure status, named by the header's status name; the values come from the
+# generated _ffi. The second base lets `except ValueError` (and so on) work as with PyTorch. A
+# status the header adds later raises plain SwiftNNError until it gets a class here.
 class InvalidArgumentError(SwiftNNError, ValueError):
-    status = 1
+    status = _ffi.SNN_ERR_INVALID_ARGUMENT
 
 
 class InvalidHandleError(SwiftNNError):
-    status = 2
+    status = _ffi.SNN_ERR_INVALID_HANDLE
 
 
 class ShapeError(SwiftNNError):
-    status = 3
+    status = _ffi.SNN_ERR_SHAPE
 
 
 class DTypeError(SwiftNNError, TypeError):
-    status = 4
+    status = _ffi.SNN_ERR_DTYPE
 
 
 class OutOfRangeError(SwiftNNError, IndexError):
-    status = 5
+    status = _ffi.SNN_ERR_OUT_OF_RANGE
 
 
 class OutOfMemoryError(SwiftNNError, MemoryError):
-    status = 6
+    status = _ffi.SNN_ERR_OUT_OF_MEMORY
 
 
 class SwiftNNIOError(SwiftNNError):
-    status = 7
+    status = _ffi.SNN_ERR_IO
 
 
 class FormatError(SwiftNNError):
-    status = 8
+    status = _ffi.SNN_ERR_FORMAT
 
 
 class UnsupportedError(SwiftNNError, NotImplementedError):
-    status = 9
+    status = _ffi.SNN_ERR_UNSUPPORTED
 
 
 class AutogradError(SwiftNNError):
-    status = 10
+    status = _ffi.SNN_ERR_AUTOGRAD
 
 
 class InternalError(SwiftNNError):
-    status = 11
+    status = _ffi.SNN_ERR_INTERNAL
 
 
 _BY_STATUS = {c.status: c for c in (InvalidArgumentError, InvalidHandleError, ShapeError, DTypeError,
                                    OutOfRangeError, OutOfMemoryError, SwiftNNIOError, FormatError,
                                    UnsupportedError, AutogradError, InternalError)}
-
-
-# The functions that do not return snn_status: name -> (restype, argtypes). Every other
-# export is declared in a SIGNATURES table of swiftnn/_c.
-RAW_SIGNATURES = {
-    "snn_abi_version": (ctypes.c_int32, []),
-    "snn_version": (ctypes.c_char_p, []),
-    "snn_cpu_capability": (ctypes.c_char_p, []),
-    "snn_status_string": (ctypes.c_char_p, [ctypes.c_int]),
-    "snn_last_error": (ctypes.c_char_p, []),
-}
 
 
 def _candidates():
@@ -99,23 +91,16 @@ def _load():
         raise ImportError("swiftnn: libswiftnn.so not found (tried " + ", ".join(tried) +
                           "); build it with `make lib`, install with `pip install ./bindings/python`, "
                           "or point SWIFTNN_LIB at it")
-    lib.snn_abi_version.restype = ctypes.c_int32
-    lib.snn_abi_version.argtypes = []
+    restype, argtypes = _ffi.FUNCTIONS["snn_abi_version"]
+    lib.snn_abi_version.restype, lib.snn_abi_version.argtypes = restype, argtypes
     found = lib.snn_abi_version()
     if found != ABI_VERSION:
         raise ImportError(f"swiftnn: {path} has ABI version {found}, but this binding needs {ABI_VERSION}; "
                           "rebuild the library and the binding from the same source")
-    for name, (restype, argtypes) in RAW_SIGNATURES.items():
+    for name, (restype, argtypes) in _ffi.FUNCTIONS.items():
         fn = getattr(lib, name)
         fn.restype = restype
         fn.argtypes = argtypes
-    from . import _c
-    for mod in pkgutil.iter_modules(_c.__path__):
-        sigs = importlib.import_module(f"{_c.__name__}.{mod.name}").SIGNATURES
-        for name, argtypes in sigs.items():
-            fn = getattr(lib, name)
-            fn.restype = ctypes.c_int
-            fn.argtypes = argtypes
     return lib, path
 
 
@@ -124,7 +109,7 @@ lib, path = _load()
 
 def check(status):
     """Raises the exception for a non-zero status, with the library's message."""
-    if status != 0:
+    if status != _ffi.SNN_OK:
         msg = lib.snn_last_error().decode("utf-8", "replace")
         raise _BY_STATUS.get(status, SwiftNNError)(msg)
 

@@ -3,8 +3,9 @@ arguments and defaults (the ops behind CNN layers). Sizes may be ints or (height
 import ctypes
 import numbers
 
-from ._c.conv import Conv2dOptions, Pool2dOptions
+from ._ffi import snn_conv2d_options, snn_pool2d_options
 from ._lib import check, lib
+from ._options import options
 from .tensor import Tensor, _as_tensor, _new
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
@@ -53,17 +54,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             padding = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
         else:
             raise ValueError(f"conv2d: invalid padding string {padding!r}, expected 'valid' or 'same'")
-    opts = _conv_options(stride, _pair(padding, "padding"), dilation, groups)
+    opts = _conv2d_options(stride, _pair(padding, "padding"), dilation, int(groups))
     return _new(lib.snn_tensor_conv2d, input._h, weight._h, _handle(bias), ctypes.byref(opts))
 
 
-def _conv_options(stride, padding, dilation, groups):
+def _conv2d_options(stride, padding, dilation, groups):
     """snn_conv2d_options from snn_conv2d_options_init with the given (h, w) pairs and groups."""
-    o = Conv2dOptions()
-    check(lib.snn_conv2d_options_init(ctypes.byref(o)))
-    (o.stride_h, o.stride_w), (o.pad_h, o.pad_w), (o.dilation_h, o.dilation_w) = stride, padding, dilation
-    o.groups = int(groups)
-    return o
+    return options(snn_conv2d_options, stride_h=stride[0], stride_w=stride[1], pad_h=padding[0], pad_w=padding[1],
+                   dilation_h=dilation[0], dilation_w=dilation[1], groups=int(groups))
 
 
 def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
@@ -76,13 +74,11 @@ def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, cou
         raise ValueError(f"stride should not be zero, got {stride!r}")
     if divisor_override is not None and int(divisor_override) <= 0:
         raise ValueError(f"divisor_override must be positive, got {divisor_override!r}")
-    o = Pool2dOptions()
-    check(lib.snn_pool2d_options_init(ctypes.byref(o)))
-    (o.kernel_h, o.kernel_w), (o.stride_h, o.stride_w) = kernel, st
-    (o.pad_h, o.pad_w), (o.dilation_h, o.dilation_w) = _pair(padding, "padding"), _pair(dilation, "dilation")
-    o.ceil_mode, o.count_include_pad = bool(ceil_mode), bool(count_include_pad)
-    o.divisor_override = 0 if divisor_override is None else int(divisor_override)
-    return o
+    pad, dil = _pair(padding, "padding"), _pair(dilation, "dilation")
+    return options(snn_pool2d_options, kernel_h=kernel[0], kernel_w=kernel[1], stride_h=st[0], stride_w=st[1],
+                   pad_h=pad[0], pad_w=pad[1], dilation_h=dil[0], dilation_w=dil[1], ceil_mode=bool(ceil_mode),
+                   count_include_pad=bool(count_include_pad),
+                   divisor_override=0 if divisor_override is None else int(divisor_override))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from ._ffi import SNN_FLOAT32, SNN_INT64
 from ._lib import check, lib, shape_array
 
 
@@ -19,9 +20,9 @@ class dtype:
         return f"swiftnn.{self.name}"
 
 
-float32 = dtype("float32", 0, np.float32)
-int64 = dtype("int64", 1, np.int64)
-_DTYPES = {0: float32, 1: int64}
+float32 = dtype("float32", SNN_FLOAT32, np.float32)
+int64 = dtype("int64", SNN_INT64, np.int64)
+_DTYPES = {d.code: d for d in (float32, int64)}  # snn_dtype -> dtype
 float = float32  # torch.float
 long = int64     # torch.long
 

@@ -3,8 +3,9 @@ loss, images/s and ETA) and evaluate_classifier. Write your own loop as in PyTor
 prefer; this one runs entirely in the engine."""
 import ctypes
 
-from ._c.train import PROGRESS_FN, FitOptions
+from ._ffi import snn_fit_options, snn_progress_fn
 from ._lib import check, lib
+from ._options import options
 
 
 def _run_fit(call, steps, epochs, report_every, scheduler, progress):
@@ -24,12 +25,10 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress):
             errors.append(e)
             return False
 
-    cb = PROGRESS_FN(trampoline) if progress else PROGRESS_FN()
-    opts = FitOptions()
-    check(lib.snn_fit_options_init(ctypes.byref(opts)))
-    opts.epochs, opts.report_every, opts.progress = int(epochs), int(report_every), cb
-    opts.scheduler = scheduler._h if scheduler is not None else None
-    opts.loss_history, opts.loss_history_capacity, opts.loss_history_count = hist, len(hist), ctypes.pointer(count)
+    cb = snn_progress_fn(trampoline) if progress else snn_progress_fn()
+    opts = options(snn_fit_options, epochs=int(epochs), report_every=int(report_every), progress=cb,
+                   scheduler=scheduler._h if scheduler is not None else None, loss_history=hist,
+                   loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count))
     check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]

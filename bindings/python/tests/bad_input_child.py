@@ -1,5 +1,6 @@
 """Child process of test_bad_input.py: calls C functions with bad arguments, built generically
-from their ctypes argtypes and the header's parameter types, names and constness, and prints
+from their ctypes argument types and the header's parameter types, names and constness (both
+from the generated swiftnn/_ffi.py: FUNCTIONS and DECLARATIONS), and prints
 one JSON object per line: {"ev": "call"} before each call (so a crash names its call), then
 "result", a "problem" for each broken promise, and "done" per function.
 
@@ -28,6 +29,7 @@ shapes (scalar, empty, rank 16) and mismatched pairs. The promises checked for e
 """
 import atexit
 import ctypes
+import importlib
 import json
 import math
 import os
@@ -36,10 +38,10 @@ import resource
 import shutil
 import sys
 import tempfile
+from collections import namedtuple
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import cheader  # noqa: E402
+# The package under test comes from PYTHONPATH (set by test_bad_input.py).
+_ffi = importlib.import_module("swiftnn._ffi")
 
 # Big enough for the Swift runtime, OpenBLAS and numpy; small enough that a valid request for
 # a huge tensor fails with SNN_ERR_OUT_OF_MEMORY instead of paging the machine to death.
@@ -52,8 +54,14 @@ POISON = 0x5151      # prefilled into out-handle slots: a failure must overwrite
 GARBAGE = (0x1234, 0xDEADBEEF0)
 TENSOR = "snn_tensor"
 
-OK, INVALID_ARGUMENT, INVALID_HANDLE, INTERNAL = 0, 1, 2, 11
-KNOWN_STATUSES = range(0, 11)
+OK, INVALID_ARGUMENT, INVALID_HANDLE, INTERNAL = (_ffi.SNN_OK, _ffi.SNN_ERR_INVALID_ARGUMENT,
+                                                  _ffi.SNN_ERR_INVALID_HANDLE, _ffi.SNN_ERR_INTERNAL)
+# The statuses a call may return: every code the header defines except SNN_ERR_INTERNAL (a bug).
+KNOWN_STATUSES = frozenset(_ffi.STATUS.values()) - {INTERNAL}
+
+# One parameter as the header declares it. type: the declaration without the name ("const
+# int64_t *"); const: the pointee is const (an input), so a non-const pointer is an output.
+Param = namedtuple("Param", "type name const")
 
 HANDLE, HANDLES, OUT_HANDLE, IN_BUF, OUT_BUF, OUT_CHARS, STRUCT, CSTR, CALLBACK = (
     "handle", "handles", "out_handle", "in_buf", "out_buf", "out_chars", "struct", "cstr", "callback")
@@ -409,9 +417,9 @@ class Runner:
 
     def _find_recipe(self, htype, depth):
         ctors = []
-        for fn, argtypes in self.sigs.items():
+        for fn, arg_ctypes in self.sigs.items():
             d = self.decls.get(fn)
-            if d and d and len(d) == len(argtypes) and d[0].type.replace(" ", "") == htype + "**" \
+            if d and d and len(d) == len(arg_ctypes) and d[0].type.replace(" ", "") == htype + "**" \
                     and not any(_base(q.type) == htype for q in d[1:]):
                 ctors.append(fn)
         ctors.sort(key=lambda f: (not f.endswith("_new"), f))
@@ -654,12 +662,12 @@ def _run_call(r, fn, params, args, created, outs, promise, baseline_ok, live0):
 
 # ---- one function ------------------------------------------------------------------------
 
-def make_params(argtypes, decl):
-    if decl is not None and len(decl) != len(argtypes):
+def make_params(arg_ctypes, decl):
+    if decl is not None and len(decl) != len(arg_ctypes):
         decl = None
     params = [P(i, t, decl[i] if decl else None,
-                (argtypes[i + 1], decl[i + 1] if decl else None) if i + 1 < len(argtypes) else None)
-              for i, t in enumerate(argtypes)]
+                (arg_ctypes[i + 1], decl[i + 1] if decl else None) if i + 1 < len(arg_ctypes) else None)
+              for i, t in enumerate(arg_ctypes)]
     for a, b in zip(params, params[1:]):
         b.prev_kind = a.kind
     return params
@@ -690,13 +698,13 @@ def baseline_candidates(params):
             for mlabel, mode in modes for label, tv in variants]
 
 
-def run_function(r, fn, argtypes, decl, start, base_label=None):
+def run_function(r, fn, arg_ctypes, decl, start, base_label=None):
     """Calls fn with every combination, numbered from 0 (baseline candidates first); calls
     before `start` are skipped. `base_label` (on a resume) names the baseline already chosen."""
-    if decl is not None and len(decl) != len(argtypes):
+    if decl is not None and len(decl) != len(arg_ctypes):
         emit(ev="problem", fn=fn, i=-1, desc="signature",
-             what=f"the header declares {len(decl)} parameters, SIGNATURES has {len(argtypes)}")
-    params = make_params(argtypes, decl)
+             what=f"the header declares {len(decl)} parameters, _ffi.FUNCTIONS has {len(arg_ctypes)}")
+    params = make_params(arg_ctypes, decl)
     tidx = tensor_indices(params)
 
     def args_desc(specs):
@@ -779,14 +787,12 @@ def main(argv):
     TMP = tempfile.mkdtemp(prefix="snn-bad-input-")
     atexit.register(shutil.rmtree, TMP, True)  # (a crash leaves it behind, in /tmp)
     os.chdir(TMP)  # anything a function writes with a relative path lands here
-    import importlib
-    import pkgutil
-    _c = importlib.import_module("swiftnn._c")
     _lib = importlib.import_module("swiftnn._lib")  # the module (swiftnn._lib is the CDLL)
-    sigs = {}
-    for mod in pkgutil.iter_modules(_c.__path__):
-        sigs.update(importlib.import_module(f"{_c.__name__}.{mod.name}").SIGNATURES)
-    decls = cheader.declarations()
+    # The functions that return snn_status (the ones test_bad_input.py passes).
+    sigs = {name: arg_ctypes for name, (_, arg_ctypes) in _ffi.FUNCTIONS.items()
+            if _ffi.DECLARATIONS[name][0] == "snn_status"}
+    decls = {name: [Param(ctext, pname, ctext.startswith("const")) for ctext, pname in params]
+             for name, (_, params) in _ffi.DECLARATIONS.items()}
     r = Runner(_lib.lib, sigs, decls)
     for item in argv:  # fn[:start[:baseline label]]
         fn, start, label = (item.split(":", 2) + ["", ""])[:3]

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from cheader import REPO
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 
 
 def test_options_init_test_is_generated_from_the_current_header():

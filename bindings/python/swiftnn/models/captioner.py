@@ -8,8 +8,7 @@ import ctypes
 import json
 import math
 
-from .._c.caption import CaptionerOptions, CaptionOptions
-
+from .._ffi import snn_caption_options, snn_captioner_options
 from .._handles import read_string
 from .._lib import check, lib
 from ..nn.modules import EngineModule, TensorMap, _as_parameter, _handle_from, Handle, Module
@@ -31,7 +30,7 @@ class ImageCaptioner(EngineModule):
 
     def __init__(self, vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32, conv_blocks=3,
                  pixel_mean=0.0, pixel_std=1.0, image_size=None, feature_grid=2):
-        o = CaptionerOptions()
+        o = snn_captioner_options()
         check(lib.snn_captioner_options_init(ctypes.byref(o)))
         o.in_channels, o.embed_dim, o.hidden_size = int(in_channels), int(embed_dim), int(hidden_size)
         o.base_channels, o.conv_blocks = int(base_channels), int(conv_blocks)
@@ -85,7 +84,7 @@ class ImageCaptioner(EngineModule):
         return (o.image_height, o.image_width) if o.image_height > 0 else None
 
     def _options(self):
-        o = CaptionerOptions()
+        o = snn_captioner_options()
         check(lib.snn_captioner_get_options(ctypes.byref(o), self._mh))
         return o
 
@@ -146,7 +145,7 @@ class ImageCaptioner(EngineModule):
         """(token ids, log-probability) for one image [C, H, W]; beam_width 0 is greedy.
         normalize=True: image holds pixel values in [0, 1] (swiftnn.io.read_image), normalised
         with pixel_mean / pixel_std (and checked against image_size) first."""
-        o = CaptionOptions()
+        o = snn_caption_options()
         check(lib.snn_caption_options_init(ctypes.byref(o)))
         o.beam_width, o.max_length, o.length_penalty, o.end_token = int(beam_width), int(max_length), float(length_penalty), int(end_token)
         cap = int(max_length) + 1

@@ -13,10 +13,10 @@ bits-per-character evaluation and a fused sampler (swiftnn/charrnn.h).
 import ctypes
 import os
 
-from .._c.charrnn import CharRNNTrainOptions
-from .._c.train import PROGRESS_FN
+from .._ffi import snn_charrnn_fit_options, snn_progress_fn
 from .._handles import Handle
 from .._lib import check, lib
+from .._options import options
 
 
 def _bytes(text, what="text"):
@@ -61,8 +61,7 @@ class CharRNN:
         chars_per_second, elapsed_seconds, eta_seconds; returning False stops. Returns every
         step's loss in nats per character."""
         t = _bytes(text)
-        o = CharRNNTrainOptions()
-        check(lib.snn_charrnn_fit_options_init(ctypes.byref(o)))
+        o = options(snn_charrnn_fit_options)
         o.seq_len, o.batch_size, o.epochs, o.max_steps = int(seq_len), int(batch_size), int(epochs), int(max_steps)
         o.lr, o.clip, o.report_every = float(lr), float(clip), int(report_every)
         errors = []
@@ -79,7 +78,7 @@ class CharRNN:
                 errors.append(e)
                 return False
 
-        keep = PROGRESS_FN(cb) if progress is not None else PROGRESS_FN()
+        keep = snn_progress_fn(cb) if progress is not None else snn_progress_fn()
         o.progress = keep
         cap = int(max_steps) if max_steps else 1 << 20
         hist = (ctypes.c_double * cap)()

@@ -3,17 +3,18 @@
 greedy and beam decoding; saved and loaded with swiftnn.nn.save_model / load_model."""
 import ctypes
 
-from .._c.seq2seq import Seq2SeqConfig
-
+from .. import _ffi
 from .._handles import read_string
 from .._lib import check, lib
+from .._options import options
 from ..nn.modules import EngineModule, _as_parameter, _handle_from
 from ..nn.modules import Module as _Module
 from ..tensor import Tensor, _new, int64, tensor
 from .._handles import Handle
 
-_ATTENTION = {None: 0, "none": 0, "dot": 1, "general": 2}
-_CELL = {"lstm": 0, "gru": 1}
+_ATTENTION = {None: _ffi.SNN_SEQ2SEQ_ATTENTION_NONE, "none": _ffi.SNN_SEQ2SEQ_ATTENTION_NONE,
+              "dot": _ffi.SNN_SEQ2SEQ_ATTENTION_DOT, "general": _ffi.SNN_SEQ2SEQ_ATTENTION_GENERAL}
+_CELL = {"lstm": _ffi.SNN_SEQ2SEQ_CELL_LSTM, "gru": _ffi.SNN_SEQ2SEQ_CELL_GRU}
 
 
 def _tokens(t):
@@ -35,11 +36,10 @@ class Seq2Seq(EngineModule):
             raise ValueError(f"attention must be None, 'dot' or 'general', got {attention!r}")
         if not isinstance(cell, str) or cell.lower() not in _CELL:
             raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
-        c = Seq2SeqConfig()
-        check(lib.snn_seq2seq_options_init(ctypes.byref(c)))
-        c.src_vocab, c.tgt_vocab, c.embed_dim, c.hidden_size = int(src_vocab), int(tgt_vocab), int(embed_dim), int(hidden_size)
-        c.num_layers, c.bidirectional, c.attention = int(num_layers), bool(bidirectional), _ATTENTION[attention]
-        c.pad_idx, c.bos_idx, c.eos_idx, c.cell = int(pad_idx), int(bos_idx), int(eos_idx), _CELL[cell.lower()]
+        c = options(_ffi.snn_seq2seq_options, src_vocab=int(src_vocab), tgt_vocab=int(tgt_vocab),
+                    embed_dim=int(embed_dim), hidden_size=int(hidden_size), num_layers=int(num_layers),
+                    bidirectional=bool(bidirectional), attention=_ATTENTION[attention], pad_idx=int(pad_idx),
+                    bos_idx=int(bos_idx), eos_idx=int(eos_idx), cell=_CELL[cell.lower()])
         h = ctypes.c_void_p()
         check(lib.snn_seq2seq_new(ctypes.byref(h), ctypes.byref(c)))
         self._bind(h.value)

@@ -2,6 +2,7 @@
 defaults (`import swiftnn.nn.functional as F`). Each loss is one engine op with a fused backward."""
 import warnings
 
+from .._ffi import SNN_REDUCTION_MEAN, SNN_REDUCTION_NONE, SNN_REDUCTION_SUM
 from .._lib import lib
 from ..elementwise import leaky_relu, relu, relu6, sigmoid, tanh  # noqa: F401  (re-exported)
 from ..conv import (adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, dropout, linear,  # noqa: F401
@@ -35,7 +36,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 # ---- Losses ----------------------------------------------------------------------------------
 
-_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}  # snn_reduction
+_REDUCTIONS = {"none": SNN_REDUCTION_NONE, "mean": SNN_REDUCTION_MEAN, "sum": SNN_REDUCTION_SUM}
 
 
 def _reduction(reduction, size_average, reduce):

@@ -3,7 +3,7 @@ module (one C call per forward; parameters are the engine's live tensors)."""
 import ctypes
 
 from .._lib import check, lib
-from ..conv import _conv_options, _pair, _pool_options
+from ..conv import _conv2d_options, _pair, _pool_options
 from .modules import EngineModule
 
 
@@ -56,7 +56,7 @@ class Conv2d(EngineModule):
         if isinstance(padding, str):
             raise NotImplementedError("Conv2d: string padding ('same'/'valid'); give the number of pixels")
         k = _pair(kernel_size, "kernel_size")
-        opts = _conv_options(_pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation"), groups)
+        opts = _conv2d_options(_pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation"), groups)
         self._bind(_make(lib.snn_module_conv2d, in_channels, out_channels, k[0], k[1], ctypes.byref(opts), bool(bias)))
 
 

@@ -6,11 +6,11 @@ import json
 
 from .._handles import read_string
 from .._lib import check, lib
-from .._c.recurrent import snn_rnn_options
+from .._ffi import SNN_RNN_RELU, SNN_RNN_TANH, snn_rnn_options
 from ..tensor import Tensor, _new, int64, tensor
 from .modules import EngineModule
 
-_NONLINEARITY = {"tanh": 0, "relu": 1}
+_NONLINEARITY = {"tanh": SNN_RNN_TANH, "relu": SNN_RNN_RELU}
 
 
 def _options(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,

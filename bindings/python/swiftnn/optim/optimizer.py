@@ -4,8 +4,9 @@ updated in place, so every Tensor referring to a parameter sees the new values."
 import collections.abc
 import ctypes
 
-from .._c.optim import AdamOptions, SGDOptions
+from .._ffi import snn_adam_options, snn_sgd_options
 from .._lib import check, lib
+from .._options import options
 from ..tensor import Tensor
 
 
@@ -172,22 +173,18 @@ class SGD(Optimizer):
 
     @staticmethod
     def _options(g):
-        o = SGDOptions()
-        check(lib.snn_sgd_options_init(ctypes.byref(o)))
-        o.lr, o.momentum, o.dampening = float(g["lr"]), float(g["momentum"]), float(g["dampening"])
-        o.weight_decay, o.nesterov, o.maximize = float(g["weight_decay"]), bool(g["nesterov"]), bool(g["maximize"])
-        return o
+        return options(snn_sgd_options, lr=float(g["lr"]), momentum=float(g["momentum"]),
+                       dampening=float(g["dampening"]), weight_decay=float(g["weight_decay"]),
+                       nesterov=bool(g["nesterov"]), maximize=bool(g["maximize"]))
 
 
 def _adam_options(g):
     betas = tuple(g["betas"])
     if len(betas) != 2:
         raise ValueError(f"betas must be a pair of floats, got {g['betas']!r}")
-    o = AdamOptions()
-    check(lib.snn_adam_options_init(ctypes.byref(o)))
-    o.lr, o.beta1, o.beta2, o.eps = float(g["lr"]), float(betas[0]), float(betas[1]), float(g["eps"])
-    o.weight_decay, o.amsgrad, o.maximize = float(g["weight_decay"]), bool(g["amsgrad"]), bool(g["maximize"])
-    return o
+    return options(snn_adam_options, lr=float(g["lr"]), beta1=float(betas[0]), beta2=float(betas[1]),
+                   eps=float(g["eps"]), weight_decay=float(g["weight_decay"]), amsgrad=bool(g["amsgrad"]),
+                   maximize=bool(g["maximize"]))
 
 
 class Adam(Optimizer):

@@ -1,6 +1,7 @@
-// Tracing: while a Tracer is active on a thread, every public engine op called on that thread
-// appends one record (op name, input tensors, output tensors, attributes). Export.swift turns
-// the records into an ONNX graph. When no tracer is active an op pays one thread-local read.
+// Tracing, part of autograd's recording: while a Tracer is active on a thread, every public
+// engine op called on that thread appends one record (its OpDef, input and output tensors,
+// attributes). ONNX export lowers each record through its OpDef; when no tracer is active an
+// op pays one thread-local read.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,8 +19,8 @@ public enum TraceValue: Equatable, Sendable {
 
 /// One op call seen by a tracer.
 public struct TraceRecord {
-    /// The engine function's name as in its error messages ("conv2d", "relu", "add").
-    public let op: String
+    /// The op that ran (its registry entry: name and ONNX lowering).
+    public let op: OpDef
     /// Tensor arguments in the op's order; nil for an omitted optional one (a missing bias).
     public let inputs: [Tensor?]
     public let outputs: [Tensor]
@@ -102,7 +103,7 @@ public final class Tracer: @unchecked Sendable {
 /// The hook every public op calls: one thread-local read when nothing is tracing; the record
 /// (and its arrays) is only built when a tracer is active.
 @inline(__always)
-func trace(_ op: @autoclosure () -> String, _ inputs: @autoclosure () -> [Tensor?], _ outputs: @autoclosure () -> [Tensor],
+func trace(_ op: @autoclosure () -> OpDef, _ inputs: @autoclosure () -> [Tensor?], _ outputs: @autoclosure () -> [Tensor],
            _ attributes: @autoclosure () -> [(name: String, value: TraceValue)] = []) {
     guard let p = pthread_getspecific(Tracer.key) else { return }
     Unmanaged<Tracer>.fromOpaque(p).takeUnretainedValue()
@@ -111,9 +112,9 @@ func trace(_ op: @autoclosure () -> String, _ inputs: @autoclosure () -> [Tensor
 
 extension Tensor {
     /// Records `self` as the output of `op` when a tracer is active; returns `self`, so an op
-    /// can end with `return out.traced("relu", [t]).recorded(...)`.
+    /// can end with `return out.traced(.relu, [t]).recorded(...)`.
     @inline(__always)
-    func traced(_ op: @autoclosure () -> String, _ inputs: @autoclosure () -> [Tensor?],
+    func traced(_ op: @autoclosure () -> OpDef, _ inputs: @autoclosure () -> [Tensor?],
                 _ attributes: @autoclosure () -> [(name: String, value: TraceValue)] = []) -> Tensor {
         trace(op(), inputs(), [self], attributes())
         return self
