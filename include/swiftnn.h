@@ -40,6 +40,11 @@
  *   concurrently; one tensor must not be modified (backward, optimizer step, set_grad) on one
  *   thread while another thread reads it. Grad mode (snn_no_grad_begin) is per thread.
  * - No argument can abort the host process: every input is validated before any work starts.
+ * - Options go by pointer in structs whose first field is struct_size. Fill one with its
+ *   snn_<x>_init function (for example snn_conv2d_options_init), which sets struct_size to
+ *   sizeof the struct and every field to its default, then change the fields you need.
+ *   A struct_size other than this header's sizeof is refused (SNN_ERR_INVALID_ARGUMENT when
+ *   smaller, SNN_ERR_UNSUPPORTED when larger: a caller built against a newer header).
  */
 #ifndef SWIFTNN_H
 #define SWIFTNN_H
@@ -52,8 +57,19 @@
 extern "C" {
 #endif
 
-/* ABI version: bumped on any incompatible change. Bindings compare it with snn_abi_version(). */
-#define SNN_ABI_VERSION 1
+/* ABI version: bumped on any incompatible change. Bindings compare it with snn_abi_version().
+ * Changes:
+ *   2  Option structs: every one has an snn_<x>_init function that sets struct_size and every
+ *      default (the SNN_CONV2D_OPTIONS_INIT and SNN_POOL2D_OPTIONS_INIT macros, the optimizer
+ *      options' zero-means-default rule and their literal_zeros field are gone: fields hold
+ *      real values); struct_size must equal sizeof. Renamed: snn_fit_classifier ->
+ *      snn_classifier_fit, snn_evaluate_classifier -> snn_classifier_evaluate,
+ *      snn_charrnn_train -> snn_charrnn_fit (snn_charrnn_train_options ->
+ *      snn_charrnn_fit_options), snn_seq2seq_config -> snn_seq2seq_options,
+ *      snn_captioner_config -> snn_captioner_get_options. snn_fit_options.report_every and
+ *      snn_seq2seq_options.num_layers no longer read 0 as a default.
+ *   1  First release. */
+#define SNN_ABI_VERSION 2
 /* Largest rank a tensor may have. */
 #define SNN_MAX_NDIM 16
 

@@ -112,8 +112,9 @@ func tensorsArg(_ p: UnsafePointer<OpaquePointer?>?, _ n: Int, _ fn: String, _ a
 
 /// The body of every `_free`: NULL is a no-op; a live handle of kind T is released; anything
 /// else (freed, garbage, another kind) is SNN_ERR_INVALID_HANDLE with the precise message.
-func freeHandle<T: HandleNamed>(_ h: OpaquePointer?, _ kind: T.Type, _ fn: String, _ arg: String = "handle") -> snn_status {
-    boundary {
+func freeHandle<T: HandleNamed>(_ h: OpaquePointer?, _ kind: T.Type, _ arg: String = "handle",
+                                caller: String = #function) -> snn_status {
+    boundary(caller: caller) { fn in
         guard let h else { return }
         if Registry.shared.remove(h, ifKind: kind) { return }
         _ = try resolve(h, kind, fn, arg)  // not live or another kind: throws the message
@@ -157,19 +158,46 @@ func lastErrorPointer() -> UnsafePointer<CChar> {
 nonisolated(unsafe) private let emptyString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
 
 /// Runs an export's body: success is SNN_OK, a thrown error becomes its status and message.
-/// `caller` defaults to the export's own name (#function at the `boundary { }` call), so that
-/// every message names its function, whichever engine code threw it (see `namedMessage`).
+/// The body receives `fn`, the export's C name, for its messages: `caller` defaults to
+/// #function at the `boundary { fn in ... }` call ("snn_tensor_add(_:_:_:)"), so no export
+/// types its own name. A shared helper that wraps `boundary` takes `caller: String = #function`
+/// itself and passes it on. Every message names its function, whichever engine code threw it
+/// (see `namedMessage`).
 @inline(__always)
-func boundary(_ body: () throws -> Void, caller: String = #function) -> snn_status {
+func boundary(caller: String = #function, _ body: (_ fn: String) throws -> Void) -> snn_status {
+    let fn = exportName(caller)
     do {
-        try body()
+        try body(fn)
         return SNN_OK
     } catch let e as SNNError {
-        setLastError(namedMessage(e.message, caller))
-        return snn_status(rawValue: UInt32(e.status.rawValue))
+        setLastError(namedMessage(e.message, fn))
+        return cStatus(e.status)
     } catch {
-        setLastError(namedMessage("internal error: \(error)", caller))
+        setLastError(namedMessage("internal error: \(error)", fn))
         return SNN_ERR_INTERNAL
+    }
+}
+
+/// An export's C name from its #function: the Swift name without the parenthesised argument
+/// labels ("snn_tensor_add(_:_:_:)" -> "snn_tensor_add"); the @c exports are named as in C.
+func exportName(_ function: String) -> String {
+    String(decoding: function.utf8.prefix { $0 != UInt8(ascii: "(") }, as: UTF8.self)
+}
+
+/// The header's code for an engine status, by name: the numbers are written only in swiftnn.h.
+func cStatus(_ status: Status) -> snn_status {
+    switch status {
+    case .invalidArgument: SNN_ERR_INVALID_ARGUMENT
+    case .invalidHandle: SNN_ERR_INVALID_HANDLE
+    case .shapeMismatch: SNN_ERR_SHAPE
+    case .dtypeMismatch: SNN_ERR_DTYPE
+    case .outOfRange: SNN_ERR_OUT_OF_RANGE
+    case .outOfMemory: SNN_ERR_OUT_OF_MEMORY
+    case .io: SNN_ERR_IO
+    case .format: SNN_ERR_FORMAT
+    case .unsupported: SNN_ERR_UNSUPPORTED
+    case .autograd: SNN_ERR_AUTOGRAD
+    case .internalError: SNN_ERR_INTERNAL
     }
 }
 
@@ -219,8 +247,8 @@ func giveArray(_ tensors: [Tensor], _ outs: UnsafeMutablePointer<OpaquePointer?>
 /// (snn_...) are added; a helper such as `binaryExport` names the function itself.
 /// (Works on UTF-8 bytes: Character properties and String.contains would link Unicode tables
 /// into the library, about 1.4 MB.)
-func namedMessage(_ message: String, _ caller: String) -> String {
-    let name = Array(caller.utf8.prefix { $0 != UInt8(ascii: "(") })
+func namedMessage(_ message: String, _ fn: String) -> String {
+    let name = Array(fn.utf8)
     let text = Array(message.utf8)
     guard name.starts(with: Array("snn_".utf8)), !contains(text, name) else { return message }
     if let colon = text.firstIndex(of: UInt8(ascii: ":")), colon > 0,
@@ -242,19 +270,30 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     return false
 }
 
-/// An options struct passed by pointer with `size_t struct_size` first (NULL: nil, the
-/// caller wants defaults). struct_size must equal this library's sizeof (C's, i.e. the
-/// stride): smaller is an old or uninitialised struct; larger comes from a newer header, and
-/// its extra bytes are never read (the caller's allocation is unknown), so it is refused.
-func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ type: String, arg: String = "options") throws -> T? {
+/// The one reader of option structs: passed by pointer with `size_t struct_size` first, as
+/// `snn_<x>_init` fills them. NULL is nil (the caller wants the defaults); otherwise
+/// struct_size must equal this library's sizeof (C's, i.e. MemoryLayout.stride). Smaller is a
+/// struct not filled by its _init function (no older, shorter layout has shipped; when one
+/// does, its size is accepted here, in one place); larger comes from a newer header, and its
+/// extra bytes are never read (the caller's allocation is unknown), so it is refused.
+func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, arg: String = "options") throws -> T? {
     guard let p else { return nil }
-    let size = UnsafeRawPointer(p).load(as: Int.self)
+    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
     let known = MemoryLayout<T>.stride
+    let type = String(describing: T.self)
     guard size >= known else {
-        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected sizeof(\(type)) = \(known) (set it to sizeof the struct, or use its _INIT macro)")
+        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected sizeof(\(type)) = \(known) (fill the struct with \(type)_init)")
     }
     guard size == known else {
         throw SNNError(.unsupported, "\(fn): \(arg)->struct_size is \(size) but this library's \(type) has \(known) bytes; the caller was built against a newer swiftnn.h than this libswiftnn")
     }
     return p.pointee
+}
+
+/// `optionsArg` for a struct that must be given (it holds a value without a default).
+func requiredOptionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, arg: String = "options") throws -> T {
+    guard let o = try optionsArg(p, fn, arg: arg) else {
+        throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL (fill a \(String(describing: T.self)) with \(String(describing: T.self))_init)")
+    }
+    return o
 }

@@ -4,29 +4,28 @@ import SwiftNN
 
 @c @implementation
 public func snn_tensor_set_requires_grad(_ t: OpaquePointer?, _ flag: Bool) -> snn_status {
-    boundary { try tensorArg(t, "snn_tensor_set_requires_grad").setRequiresGrad(flag) }
+    boundary { fn in try tensorArg(t, fn).setRequiresGrad(flag) }
 }
 
 @c @implementation
 public func snn_tensor_requires_grad(_ out: UnsafeMutablePointer<Bool>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_tensor_requires_grad")
-        o.pointee = try tensorArg(t, "snn_tensor_requires_grad").requiresGrad
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try tensorArg(t, fn).requiresGrad
     }
 }
 
 @c @implementation
 public func snn_tensor_is_leaf(_ out: UnsafeMutablePointer<Bool>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_tensor_is_leaf")
-        o.pointee = try tensorArg(t, "snn_tensor_is_leaf").isLeaf
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try tensorArg(t, fn).isLeaf
     }
 }
 
 @c @implementation
 public func snn_tensor_backward(_ t: OpaquePointer?, _ gradient: OpaquePointer?, _ retainGraph: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_backward"
+    boundary { fn in
         let x = try tensorArg(t, fn)
         let g = gradient == nil ? nil : try tensorArg(gradient, fn, "gradient")
         try x.backward(g, retainGraph: retainGraph)
@@ -35,16 +34,15 @@ public func snn_tensor_backward(_ t: OpaquePointer?, _ gradient: OpaquePointer?,
 
 @c @implementation
 public func snn_tensor_grad(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outHandle(out, "snn_tensor_grad")
-        if let g = try tensorArg(t, "snn_tensor_grad").grad { give(g, o) }
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        if let g = try tensorArg(t, fn).grad { give(g, o) }
     }
 }
 
 @c @implementation
 public func snn_tensor_set_grad(_ t: OpaquePointer?, _ grad: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_set_grad"
+    boundary { fn in
         let x = try tensorArg(t, fn)
         guard let grad else { x.grad = nil; return }
         let g = try tensorArg(grad, fn, "grad")
@@ -61,37 +59,37 @@ public func snn_tensor_set_grad(_ t: OpaquePointer?, _ grad: OpaquePointer?) -> 
 
 @c @implementation
 public func snn_tensor_zero_grad(_ t: OpaquePointer?) -> snn_status {
-    boundary { try tensorArg(t, "snn_tensor_zero_grad").grad = nil }
+    boundary { fn in try tensorArg(t, fn).grad = nil }
 }
 
 @c @implementation
 public func snn_tensor_retain_grad(_ t: OpaquePointer?) -> snn_status {
-    boundary { try tensorArg(t, "snn_tensor_retain_grad").retainsGrad = true }
+    boundary { fn in try tensorArg(t, fn).retainsGrad = true }
 }
 
 @c @implementation
 public func snn_tensor_detach(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outHandle(out, "snn_tensor_detach")
-        give(try tensorArg(t, "snn_tensor_detach").detach(), o)
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        give(try tensorArg(t, fn).detach(), o)
     }
 }
 
 @c @implementation
 public func snn_no_grad_begin() -> snn_status {
-    boundary { GradMode.pushNoGrad() }
+    boundary { _ in GradMode.pushNoGrad() }
 }
 
 @c @implementation
 public func snn_no_grad_end() -> snn_status {
-    boundary {
+    boundary { fn in
         guard GradMode.popNoGrad() else {
-            throw SNNError(.invalidArgument, "snn_no_grad_end: no matching snn_no_grad_begin on this thread")
+            throw SNNError(.invalidArgument, "\(fn): no matching snn_no_grad_begin on this thread")
         }
     }
 }
 
 @c @implementation
 public func snn_is_grad_enabled(_ out: UnsafeMutablePointer<Bool>?) -> snn_status {
-    boundary { try outPointer(out, "snn_is_grad_enabled").pointee = GradMode.isEnabled }
+    boundary { fn in try outPointer(out, fn).pointee = GradMode.isEnabled }
 }

@@ -11,56 +11,32 @@ private func captionerArg(_ h: OpaquePointer?, _ fn: String, _ arg: String = "m"
     return c
 }
 
-/// Reads an options struct whose first field is struct_size, checking the size first.
-private func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, _ arg: String, _ initName: String) throws -> T {
-    guard let p else { throw SNNError(.invalidArgument, "\(fn): \(arg) is NULL (fill one with \(initName))") }
-    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
-    guard size >= MemoryLayout<T>.size, size <= 1 << 16 else {
-        throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected at least \(MemoryLayout<T>.size) (set it with \(initName))")
+extension snn_captioner_options {
+    /// What snn_captioner_options_init writes.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, in_channels: 3, embed_dim: 64, hidden_size: 256, base_channels: 32,
+             conv_blocks: 3, pixel_mean: 0, pixel_std: 1, image_height: 0, image_width: 0, feature_grid: 2)
     }
-    return p.pointee
+}
+
+extension snn_caption_options {
+    /// What snn_caption_options_init writes: greedy, at most 20 tokens, ending at <eos>.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, beam_width: 0, max_length: 20, length_penalty: 0, end_token: -1)
+    }
 }
 
 @c @implementation
 public func snn_captioner_options_init(_ options: UnsafeMutablePointer<snn_captioner_options>?) -> snn_status {
-    boundary {
-        let o = try outPointer(options, "snn_captioner_options_init", "options")
-        o.pointee = defaultCaptionerOptions()
-    }
-}
-
-private func defaultCaptionerOptions() -> snn_captioner_options {
-    snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: 3, embed_dim: 64,
-                          hidden_size: 256, base_channels: 32, conv_blocks: 3, pixel_mean: 0, pixel_std: 1,
-                          image_height: 0, image_width: 0, feature_grid: 2)
-}
-
-/// The sizes of snn_captioner_options before pixel_mean, and before feature_grid, were
-/// appended: such callers get the defaults of the newer fields rather than a refusal.
-private let captionerOptionsOlderSizes = [MemoryLayout<snn_captioner_options>.offset(of: \.pixel_mean)!,
-                                          MemoryLayout<snn_captioner_options>.offset(of: \.feature_grid)!]
-
-/// Reads snn_captioner_options of the current size or of the first version.
-private func captionerOptionsArg(_ p: UnsafePointer<snn_captioner_options>?, _ fn: String) throws -> snn_captioner_options {
-    guard let p else { throw SNNError(.invalidArgument, "\(fn): options is NULL (fill one with snn_captioner_options_init)") }
-    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
-    if captionerOptionsOlderSizes.contains(size) {
-        var o = defaultCaptionerOptions()
-        // Only the caller's bytes are read: its struct ends before the newer fields.
-        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: size)) }
-        o.struct_size = MemoryLayout<snn_captioner_options>.size
-        return o
-    }
-    return try optionsArg(p, fn, "options", "snn_captioner_options_init")
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
 }
 
 @c @implementation
-public func snn_captioner_config(_ out: UnsafeMutablePointer<snn_captioner_options>?, _ m: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_config"
+public func snn_captioner_get_options(_ out: UnsafeMutablePointer<snn_captioner_options>?, _ m: OpaquePointer?) -> snn_status {
+    boundary { fn in
         let o = try outPointer(out, fn)
         let c = try captionerArg(m, fn)
-        o.pointee = snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.size, in_channels: Int64(c.inChannels),
+        o.pointee = snn_captioner_options(struct_size: MemoryLayout<snn_captioner_options>.stride, in_channels: Int64(c.inChannels),
                                           embed_dim: Int64(c.embedDim), hidden_size: Int64(c.hiddenSize),
                                           base_channels: Int64(c.baseChannels), conv_blocks: Int64(c.convBlocks),
                                           pixel_mean: c.pixelMean, pixel_std: c.pixelStd,
@@ -71,20 +47,15 @@ public func snn_captioner_config(_ out: UnsafeMutablePointer<snn_captioner_optio
 
 @c @implementation
 public func snn_caption_options_init(_ options: UnsafeMutablePointer<snn_caption_options>?) -> snn_status {
-    boundary {
-        let o = try outPointer(options, "snn_caption_options_init", "options")
-        o.pointee = snn_caption_options(struct_size: MemoryLayout<snn_caption_options>.size, beam_width: 0, max_length: 20,
-                                        length_penalty: 0, end_token: -1)
-    }
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
 }
 
 @c @implementation
 public func snn_captioner_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_captioner_options>?,
                               _ vocab: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_new"
+    boundary { fn in
         let o = try outHandle(out, fn)
-        let opts = try captionerOptionsArg(options, fn)
+        let opts = try requiredOptionsArg(options, fn)
         let text = try stringArg(vocab, fn, "vocab")
         let words = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let trimmed = words.last == "" ? Array(words.dropLast()) : words
@@ -106,8 +77,7 @@ public func snn_captioner_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op
 
 @c @implementation
 public func snn_captioner_vocab_size(_ out: UnsafeMutablePointer<Int64>?, _ m: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_vocab_size"
+    boundary { fn in
         let o = try outPointer(out, fn)
         o.pointee = Int64(try captionerArg(m, fn).vocabulary.count)
     }
@@ -116,8 +86,7 @@ public func snn_captioner_vocab_size(_ out: UnsafeMutablePointer<Int64>?, _ m: O
 @c @implementation
 public func snn_captioner_encode(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
                                  _ m: OpaquePointer?, _ text: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_encode"
+    boundary { fn in
         let c = try captionerArg(m, fn)
         let ids = c.encode(try stringArg(text, fn, "text"))
         outCount?.pointee = ids.count
@@ -133,8 +102,7 @@ public func snn_captioner_encode(_ tokens: UnsafeMutablePointer<Int64>?, _ capac
 @c @implementation
 public func snn_captioner_decode(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                                  _ m: OpaquePointer?, _ tokens: UnsafePointer<Int64>?, _ count: Int) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_decode"
+    boundary { fn in
         let c = try captionerArg(m, fn)
         let ids = try intsArg(tokens, count, fn, "tokens")
         try writeString(try c.decode(ids), buf, capacity, outLen, fn)
@@ -144,8 +112,7 @@ public func snn_captioner_decode(_ buf: UnsafeMutablePointer<CChar>?, _ capacity
 @c @implementation
 public func snn_captioner_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ m: OpaquePointer?, _ images: OpaquePointer?,
                                _ captions: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_loss"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let c = try captionerArg(m, fn)
         let l = try c.loss(try tensorArg(images, fn, "images"), try tensorArg(captions, fn, "captions"))
@@ -156,27 +123,13 @@ public func snn_captioner_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ m
 @c @implementation
 public func snn_captioner_fit(_ m: OpaquePointer?, _ optimizer: OpaquePointer?, _ train: OpaquePointer?,
                               _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_captioner_fit"
+    boundary { fn in
         let c = try captionerArg(m, fn)
         let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
         let loader = try resolve(train, DataLoader.self, fn, "train")
-        let o = try optionsArg(options, fn, "options", "sizeof(snn_fit_options)")
-        guard o.epochs >= 1, o.epochs <= 1_000_000 else { throw SNNError(.invalidArgument, "\(fn): epochs = \(o.epochs), expected 1...1000000") }
-        guard o.report_every >= 0 else { throw SNNError(.invalidArgument, "\(fn): report_every = \(o.report_every) is negative") }
-        let scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
-        if o.loss_history_capacity > 0 && o.loss_history == nil {
-            throw SNNError(.invalidArgument, "\(fn): loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
-        }
-        let callback = o.progress, user = o.user_data
-        let history = try c.fit(
-            loader: loader, optimizer: opt, epochs: Int(o.epochs), scheduler: scheduler,
-            reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
-            progress: progressBridge(callback, user))
-        if let buf = o.loss_history {
-            for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
-        }
-        o.loss_history_count?.pointee = history.count
+        let f = try FitArgs(options, fn)
+        f.record(try c.fit(loader: loader, optimizer: opt, epochs: f.epochs, scheduler: f.scheduler,
+                           reportEvery: f.reportEvery, progress: f.progress))
     }
 }
 
@@ -184,14 +137,14 @@ public func snn_captioner_fit(_ m: OpaquePointer?, _ optimizer: OpaquePointer?, 
 public func snn_captioner_caption(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
                                   _ outLogProb: UnsafeMutablePointer<Double>?, _ m: OpaquePointer?, _ image: OpaquePointer?,
                                   _ options: UnsafePointer<snn_caption_options>?) -> snn_status {
-    boundary { try captionExport("snn_captioner_caption", tokens, capacity, outCount, outLogProb, m, image, options, normalize: false) }
+    boundary { fn in try captionExport(fn, tokens, capacity, outCount, outLogProb, m, image, options, normalize: false) }
 }
 
 @c @implementation
 public func snn_captioner_caption_image(_ tokens: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?,
                                         _ outLogProb: UnsafeMutablePointer<Double>?, _ m: OpaquePointer?, _ image: OpaquePointer?,
                                         _ options: UnsafePointer<snn_caption_options>?) -> snn_status {
-    boundary { try captionExport("snn_captioner_caption_image", tokens, capacity, outCount, outLogProb, m, image, options, normalize: true) }
+    boundary { fn in try captionExport(fn, tokens, capacity, outCount, outLogProb, m, image, options, normalize: true) }
 }
 
 /// The body of snn_captioner_caption and _caption_image (the latter normalises the image first).
@@ -201,8 +154,7 @@ private func captionExport(_ fn: String, _ tokens: UnsafeMutablePointer<Int64>?,
     let c = try captionerArg(m, fn)
     let img = try tensorArg(image, fn, "image")
     var d = CaptionDecoding()
-    if options != nil {
-        let o = try optionsArg(options, fn, "options", "snn_caption_options_init")
+    if let o = try optionsArg(options, fn) {
         guard o.beam_width >= 0, o.beam_width <= 256, o.max_length >= 1, o.max_length <= 10_000 else {
             throw SNNError(.invalidArgument, "\(fn): options->beam_width \(o.beam_width) (0...256) or max_length \(o.max_length) (1...10000) out of range")
         }

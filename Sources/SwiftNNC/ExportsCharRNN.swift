@@ -38,8 +38,7 @@ private func writeBytes(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _
 @c @implementation
 public func snn_charrnn_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ vocab: UnsafePointer<CChar>?, _ vocabLen: Int,
                             _ embed: Int64, _ hidden: Int64, _ layers: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_charrnn_new"
+    boundary { fn in
         let o = try outHandle(out, fn)
         guard vocabLen >= 1, vocabLen <= 256 else { throw SNNError(.invalidArgument, "\(fn): vocab_len must be in 1...256, got \(vocabLen)") }
         let v = Array(try textArg(vocab, vocabLen, fn, "vocab"))
@@ -53,8 +52,7 @@ public func snn_charrnn_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ voca
 @c @implementation
 public func snn_charrnn_vocab_of(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                                  _ text: UnsafePointer<CChar>?, _ length: Int) -> snn_status {
-    boundary {
-        let fn = "snn_charrnn_vocab_of"
+    boundary { fn in
         let t = try textArg(text, length, fn)
         try writeBytes(CharRNN.vocabulary(of: t), buf, capacity, terminate: false, outLen, fn)
     }
@@ -63,33 +61,32 @@ public func snn_charrnn_vocab_of(_ buf: UnsafeMutablePointer<CChar>?, _ capacity
 @c @implementation
 public func snn_charrnn_vocab(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                               _ model: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_charrnn_vocab"
+    boundary { fn in
         try writeBytes(try charRNNArg(model, fn).vocab, buf, capacity, terminate: false, outLen, fn)
     }
 }
 
-@c @implementation
-public func snn_charrnn_train_options_init(_ opts: UnsafeMutablePointer<snn_charrnn_train_options>?) -> snn_status {
-    boundary {
-        let o = try outPointer(opts, "snn_charrnn_train_options_init", "opts")
-        o.pointee = snn_charrnn_train_options(struct_size: MemoryLayout<snn_charrnn_train_options>.size, seq_len: 100,
-                                              batch_size: 32, epochs: 1, max_steps: 0, lr: 2e-3, clip: 5, report_every: 50,
-                                              progress: nil, user_data: nil, loss_history: nil, loss_history_capacity: 0,
-                                              loss_history_count: nil)
+extension snn_charrnn_fit_options {
+    /// What snn_charrnn_fit_options_init writes and a NULL opts pointer means.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, seq_len: 100, batch_size: 32, epochs: 1, max_steps: 0, lr: 2e-3, clip: 5,
+             report_every: 50, progress: nil, user_data: nil, loss_history: nil, loss_history_capacity: 0,
+             loss_history_count: nil)
     }
 }
 
 @c @implementation
-public func snn_charrnn_train(_ model: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ length: Int,
-                              _ opts: UnsafePointer<snn_charrnn_train_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_charrnn_train"
+public func snn_charrnn_fit_options_init(_ opts: UnsafeMutablePointer<snn_charrnn_fit_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = .defaults }
+}
+
+@c @implementation
+public func snn_charrnn_fit(_ model: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ length: Int,
+                            _ opts: UnsafePointer<snn_charrnn_fit_options>?) -> snn_status {
+    boundary { fn in
         let m = try charRNNArg(model, fn)
         let t = try textArg(text, length, fn)
-        var o = snn_charrnn_train_options()
-        _ = snn_charrnn_train_options_init(&o)
-        if let given = try optionsArg(opts, fn, "snn_charrnn_train_options", arg: "opts") { o = given }
+        let o = try optionsArg(opts, fn, arg: "opts") ?? .defaults
         func int(_ v: Int64, _ name: String, _ lo: Int64, _ hi: Int64) throws -> Int {
             guard v >= lo, v <= hi else { throw SNNError(.invalidArgument, "\(fn): opts->\(name) = \(v), expected \(lo)...\(hi)") }
             return Int(v)
@@ -99,7 +96,7 @@ public func snn_charrnn_train(_ model: OpaquePointer?, _ text: UnsafePointer<CCh
         options.batchSize = try int(o.batch_size, "batch_size", 1, 1 << 20)
         options.epochs = try int(o.epochs, "epochs", 1, 1_000_000)
         options.maxSteps = try int(o.max_steps, "max_steps", 0, Int64(Int32.max))
-        options.reportEvery = try int(o.report_every == 0 ? 50 : o.report_every, "report_every", 1, Int64(Int32.max))
+        options.reportEvery = try int(o.report_every, "report_every", 1, Int64(Int32.max))
         guard o.lr.isFinite, o.lr > 0 else { throw SNNError(.invalidArgument, "\(fn): opts->lr = \(o.lr), expected a finite value > 0") }
         guard o.clip.isFinite, o.clip >= 0 else { throw SNNError(.invalidArgument, "\(fn): opts->clip = \(o.clip), expected a finite value >= 0") }
         options.lr = o.lr
@@ -107,20 +104,15 @@ public func snn_charrnn_train(_ model: OpaquePointer?, _ text: UnsafePointer<CCh
         if o.loss_history_capacity > 0 && o.loss_history == nil {
             throw SNNError(.invalidArgument, "\(fn): opts->loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
         }
-        let callback = o.progress, user = o.user_data
-        let history = try m.fit(text: t, options: options, progress: progressBridge(callback, user))
-        if let buf = o.loss_history {
-            for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
-        }
-        o.loss_history_count?.pointee = history.count
+        writeLossHistory(try m.fit(text: t, options: options, progress: progressBridge(o.progress, o.user_data)),
+                         o.loss_history, o.loss_history_capacity, o.loss_history_count)
     }
 }
 
 @c @implementation
 public func snn_charrnn_evaluate(_ outBpc: UnsafeMutablePointer<Double>?, _ model: OpaquePointer?, _ text: UnsafePointer<CChar>?,
                                  _ length: Int, _ seqLen: Int64, _ batchSize: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_charrnn_evaluate"
+    boundary { fn in
         let out = try outPointer(outBpc, fn, "out_bpc")
         let m = try charRNNArg(model, fn)
         let t = try textArg(text, length, fn)
@@ -135,8 +127,7 @@ public func snn_charrnn_evaluate(_ outBpc: UnsafeMutablePointer<Double>?, _ mode
 public func snn_charrnn_sample(_ out: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                                _ model: OpaquePointer?, _ prime: UnsafePointer<CChar>?, _ n: Int64, _ temperature: Double,
                                _ seed: UInt64) -> snn_status {
-    boundary {
-        let fn = "snn_charrnn_sample"
+    boundary { fn in
         let m = try charRNNArg(model, fn)
         var p: [UInt8] = []
         if let prime {

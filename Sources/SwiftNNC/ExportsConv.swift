@@ -14,36 +14,49 @@ func pairArg(_ h: Int64, _ w: Int64) -> (Int, Int) { (Int(h), Int(w)) }
 @c @implementation
 public func snn_tensor_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ weight: OpaquePointer?,
                               _ bias: OpaquePointer?, _ options: UnsafePointer<snn_conv2d_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_conv2d"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let x = try tensorArg(input, fn, "input"), w = try tensorArg(weight, fn, "weight")
         let b = try optionalTensorArg(bias, fn, "bias")
-        let opts = try optionsArg(options, fn, "snn_conv2d_options")
-        let y = try conv2d(x, weight: w, bias: b,
-                           stride: opts.map { pairArg($0.stride_h, $0.stride_w) } ?? (1, 1),
-                           padding: opts.map { pairArg($0.pad_h, $0.pad_w) } ?? (0, 0),
-                           dilation: opts.map { pairArg($0.dilation_h, $0.dilation_w) } ?? (1, 1),
-                           groups: opts.map { Int($0.groups) } ?? 1)
+        let opts = try optionsArg(options, fn) ?? .defaults
+        let y = try conv2d(x, weight: w, bias: b, stride: pairArg(opts.stride_h, opts.stride_w),
+                           padding: pairArg(opts.pad_h, opts.pad_w), dilation: pairArg(opts.dilation_h, opts.dilation_w),
+                           groups: Int(opts.groups))
         give(y, o)
     }
 }
 
+extension snn_conv2d_options {
+    /// What snn_conv2d_options_init writes and a NULL options pointer means.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, stride_h: 1, stride_w: 1, pad_h: 0, pad_w: 0,
+             dilation_h: 1, dilation_w: 1, groups: 1)
+    }
+}
+
+extension snn_pool2d_options {
+    /// What snn_pool2d_options_init writes (the kernel is left for the caller).
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, kernel_h: 0, kernel_w: 0, stride_h: 0, stride_w: 0,
+             pad_h: 0, pad_w: 0, dilation_h: 1, dilation_w: 1, ceil_mode: false, count_include_pad: true, divisor_override: 0)
+    }
+}
+
+@c @implementation
+public func snn_conv2d_options_init(_ options: UnsafeMutablePointer<snn_conv2d_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+@c @implementation
+public func snn_pool2d_options_init(_ options: UnsafeMutablePointer<snn_pool2d_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
 /// The pooling options shared by max and average pooling; NULL is an error (the kernel size
-/// has no default). The bool fields are read as bytes (any non-zero byte is true), so a caller's
-/// uninitialised bool cannot reach Swift as an invalid Bool.
+/// has no default).
 func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) throws
-    -> (opts: snn_pool2d_options, kernel: (Int, Int), stride: (Int, Int)?, ceilMode: Bool, countIncludePad: Bool) {
-    guard let opts = try optionsArg(options, fn, "snn_pool2d_options"), let options else {
-        throw SNNError(.invalidArgument, "\(fn): options is NULL; the kernel size is required (use SNN_POOL2D_OPTIONS_INIT(kh, kw))")
-    }
-    guard let ceilAt = MemoryLayout<snn_pool2d_options>.offset(of: \.ceil_mode),
-          let countAt = MemoryLayout<snn_pool2d_options>.offset(of: \.count_include_pad) else {
-        throw SNNError(.internalError, "\(fn): cannot locate the bool fields of snn_pool2d_options")
-    }
-    let raw = UnsafeRawPointer(options)
-    let ceilMode = raw.load(fromByteOffset: ceilAt, as: UInt8.self) != 0
-    let countIncludePad = raw.load(fromByteOffset: countAt, as: UInt8.self) != 0
+    -> (opts: snn_pool2d_options, kernel: (Int, Int), stride: (Int, Int)?) {
+    let opts = try requiredOptionsArg(options, fn)
     let stride: (Int, Int)?
     switch (opts.stride_h, opts.stride_w) {
     case (0, 0): stride = nil
@@ -51,23 +64,22 @@ func poolOptions(_ options: UnsafePointer<snn_pool2d_options>?, _ fn: String) th
         throw SNNError(.invalidArgument, "\(fn): stride (\(opts.stride_h), \(opts.stride_w)) must be positive, or (0, 0) for the kernel size")
     default: stride = pairArg(opts.stride_h, opts.stride_w)
     }
-    return (opts, pairArg(opts.kernel_h, opts.kernel_w), stride, ceilMode, countIncludePad)
+    return (opts, pairArg(opts.kernel_h, opts.kernel_w), stride)
 }
 
 @c @implementation
 public func snn_tensor_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ outIndices: UnsafeMutablePointer<OpaquePointer?>?,
                                   _ input: OpaquePointer?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_max_pool2d"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let oi = try outIndices.map { try outHandle($0, fn, "out_indices") }
         guard oi != o else { throw SNNError(.invalidArgument, "\(fn): out and out_indices point to the same variable") }
         let x = try tensorArg(input, fn, "input")
-        let (opts, kernel, stride, ceilMode, _) = try poolOptions(options, fn)
+        let (opts, kernel, stride) = try poolOptions(options, fn)
         let (y, indices) = try maxPool2dWithIndices(x, kernelSize: kernel, stride: stride,
                                                     padding: pairArg(opts.pad_h, opts.pad_w),
                                                     dilation: pairArg(opts.dilation_h, opts.dilation_w),
-                                                    ceilMode: ceilMode)
+                                                    ceilMode: opts.ceil_mode)
         give(y, o)
         if let oi { give(indices, oi) }
     }
@@ -76,11 +88,10 @@ public func snn_tensor_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 @c @implementation
 public func snn_tensor_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
                                   _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_avg_pool2d"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let x = try tensorArg(input, fn, "input")
-        let (opts, kernel, stride, ceilMode, countIncludePad) = try poolOptions(options, fn)
+        let (opts, kernel, stride) = try poolOptions(options, fn)
         guard opts.dilation_h == 1, opts.dilation_w == 1 else {
             throw SNNError(.invalidArgument, "\(fn): dilation (\(opts.dilation_h), \(opts.dilation_w)) must be (1, 1): average pooling has no dilation")
         }
@@ -88,7 +99,7 @@ public func snn_tensor_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
             throw SNNError(.invalidArgument, "\(fn): divisor_override is \(opts.divisor_override), expected > 0 (or 0 for none)")
         }
         give(try avgPool2d(x, kernelSize: kernel, stride: stride, padding: pairArg(opts.pad_h, opts.pad_w),
-                           ceilMode: ceilMode, countIncludePad: countIncludePad,
+                           ceilMode: opts.ceil_mode, countIncludePad: opts.count_include_pad,
                            divisorOverride: opts.divisor_override == 0 ? nil : Int(opts.divisor_override)), o)
     }
 }
@@ -96,8 +107,7 @@ public func snn_tensor_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 @c @implementation
 public func snn_tensor_adaptive_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
                                            _ outH: Int64, _ outW: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_adaptive_avg_pool2d"
+    boundary { fn in
         let o = try outHandle(out, fn)
         give(try adaptiveAvgPool2d(try tensorArg(input, fn, "input"), outputSize: pairArg(outH, outW)), o)
     }
@@ -108,8 +118,7 @@ public func snn_tensor_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
                                   _ runningMean: OpaquePointer?, _ runningVar: OpaquePointer?,
                                   _ weight: OpaquePointer?, _ bias: OpaquePointer?,
                                   _ training: Bool, _ momentum: Double, _ eps: Double) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_batch_norm"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let y = try batchNorm(try tensorArg(input, fn, "input"),
                               runningMean: try optionalTensorArg(runningMean, fn, "running_mean"),
@@ -124,8 +133,7 @@ public func snn_tensor_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 @c @implementation
 public func snn_tensor_dropout(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
                                _ p: Double, _ training: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_dropout"
+    boundary { fn in
         let o = try outHandle(out, fn)
         give(try dropout(try tensorArg(input, fn, "input"), p: p, training: training), o)
     }
@@ -134,8 +142,7 @@ public func snn_tensor_dropout(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ i
 @c @implementation
 public func snn_tensor_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
                               _ weight: OpaquePointer?, _ bias: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_linear"
+    boundary { fn in
         let o = try outHandle(out, fn)
         give(try linear(try tensorArg(input, fn, "input"), weight: try tensorArg(weight, fn, "weight"),
                         bias: try optionalTensorArg(bias, fn, "bias")), o)

@@ -42,33 +42,33 @@ public func snn_last_error() -> UnsafePointer<CChar>? { lastErrorPointer() }
 
 @c @implementation
 public func snn_live_handles(_ out: UnsafeMutablePointer<Int64>?) -> snn_status {
-    boundary { try outPointer(out, "snn_live_handles", "out_count").pointee = Int64(Registry.shared.count) }
+    boundary { fn in try outPointer(out, fn, "out_count").pointee = Int64(Registry.shared.count) }
 }
 
 @c @implementation
 public func snn_set_num_threads(_ n: Int32) -> snn_status {
-    boundary {
-        guard n >= 1, n <= 1024 else { throw SNNError(.invalidArgument, "snn_set_num_threads: n = \(n), expected 1...1024") }
+    boundary { fn in
+        guard n >= 1, n <= 1024 else { throw SNNError(.invalidArgument, "\(fn): n = \(n), expected 1...1024") }
         EngineThreads.count = Int(n)
     }
 }
 
 @c @implementation
 public func snn_get_num_threads(_ out: UnsafeMutablePointer<Int32>?) -> snn_status {
-    boundary { try outPointer(out, "snn_get_num_threads", "out_n").pointee = Int32(EngineThreads.count) }
+    boundary { fn in try outPointer(out, fn, "out_n").pointee = Int32(EngineThreads.count) }
 }
 
 @c @implementation
 public func snn_memory_cached(_ out: UnsafeMutablePointer<Int64>?) -> snn_status {
-    boundary { try outPointer(out, "snn_memory_cached", "out_bytes").pointee = Int64(cachedTensorBytes) }
+    boundary { fn in try outPointer(out, fn, "out_bytes").pointee = Int64(cachedTensorBytes) }
 }
 
 @c @implementation
 public func snn_memory_release_cached() -> snn_status {
-    boundary { releaseCachedTensorMemory() }
+    boundary { _ in releaseCachedTensorMemory() }
 }
 
 @c @implementation
 public func snn_manual_seed(_ seed: UInt64) -> snn_status {
-    boundary { Generator.global.manualSeed(seed) }
+    boundary { _ in Generator.global.manualSeed(seed) }
 }

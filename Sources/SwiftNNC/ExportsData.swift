@@ -25,8 +25,7 @@ private func named<T>(_ fn: String, _ body: () throws -> T) throws -> T {
 
 @c @implementation
 public func snn_idx_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_idx_load"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let p = try pathArg(path, fn, "path")
         give(try named(fn) { try IDX.load(path: p) }, o)
@@ -36,8 +35,7 @@ public func snn_idx_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: U
 @c @implementation
 public func snn_mnist_load(_ images: UnsafeMutablePointer<OpaquePointer?>?, _ labels: UnsafeMutablePointer<OpaquePointer?>?,
                            _ dir: UnsafePointer<CChar>?, _ train: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_mnist_load"
+    boundary { fn in
         let oi = try outHandle(images, fn, "images")
         let ol = try outHandle(labels, fn, "labels")
         let d = try pathArg(dir, fn, "dir")
@@ -50,8 +48,7 @@ public func snn_mnist_load(_ images: UnsafeMutablePointer<OpaquePointer?>?, _ la
 @c @implementation
 public func snn_dataloader_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ images: OpaquePointer?, _ labels: OpaquePointer?,
                                _ batchSize: Int, _ shuffle: Bool, _ seed: UInt64, _ dropLast: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_dataloader_new"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let x = try tensorArg(images, fn, "images"), y = try tensorArg(labels, fn, "labels")
         // size_t arrives as Int: a huge value (e.g. (size_t)-1) shows up negative.
@@ -67,17 +64,16 @@ public func snn_dataloader_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ i
 
 @c @implementation
 public func snn_dataloader_len(_ out: UnsafeMutablePointer<Int>?, _ dl: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_dataloader_len", "out_batches")
-        o.pointee = try loaderArg(dl, "snn_dataloader_len").count
+    boundary { fn in
+        let o = try outPointer(out, fn, "out_batches")
+        o.pointee = try loaderArg(dl, fn).count
     }
 }
 
 @c @implementation
 public func snn_dataloader_next(_ x: UnsafeMutablePointer<OpaquePointer?>?, _ y: UnsafeMutablePointer<OpaquePointer?>?,
                                 _ hasBatch: UnsafeMutablePointer<Bool>?, _ dl: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_dataloader_next"
+    boundary { fn in
         let ox = try outHandle(x, fn, "x"), oy = try outHandle(y, fn, "y")
         let oh = try outPointer(hasBatch, fn, "out_has_batch")
         oh.pointee = false
@@ -91,21 +87,21 @@ public func snn_dataloader_next(_ x: UnsafeMutablePointer<OpaquePointer?>?, _ y:
 
 @c @implementation
 public func snn_dataloader_reset(_ dl: OpaquePointer?) -> snn_status {
-    boundary { try loaderArg(dl, "snn_dataloader_reset").reset() }
+    boundary { fn in try loaderArg(dl, fn).reset() }
 }
 
 @c @implementation
 public func snn_dataloader_set_epoch(_ dl: OpaquePointer?, _ epoch: UInt64) -> snn_status {
-    boundary { try loaderArg(dl, "snn_dataloader_set_epoch").setEpoch(epoch) }
+    boundary { fn in try loaderArg(dl, fn).setEpoch(epoch) }
 }
 
 @c @implementation
 public func snn_dataloader_epoch(_ out: UnsafeMutablePointer<UInt64>?, _ dl: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_dataloader_epoch", "out_epoch")
-        o.pointee = try loaderArg(dl, "snn_dataloader_epoch").epoch
+    boundary { fn in
+        let o = try outPointer(out, fn, "out_epoch")
+        o.pointee = try loaderArg(dl, fn).epoch
     }
 }
 
 @c @implementation
-public func snn_dataloader_free(_ dl: OpaquePointer?) -> snn_status { freeHandle(dl, DataLoader.self, "snn_dataloader_free", "dl") }
+public func snn_dataloader_free(_ dl: OpaquePointer?) -> snn_status { freeHandle(dl, DataLoader.self, "dl") }

@@ -5,8 +5,7 @@ import SwiftNN
 
 @c @implementation
 public func snn_image_read(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: UnsafePointer<CChar>?, _ channels: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_image_read"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let p = try stringArg(path, fn, "path")
         guard [0, 1, 3, 4].contains(channels) else {
@@ -18,8 +17,7 @@ public func snn_image_read(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path:
 
 @c @implementation
 public func snn_image_write_png(_ image: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_image_write_png"
+    boundary { fn in
         let t = try tensorArg(image, fn, "image")
         try ImageTensor.writePNG(t, path: try stringArg(path, fn, "path"), fn)
     }

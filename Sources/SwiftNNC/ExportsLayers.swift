@@ -3,45 +3,45 @@ import CSwiftNN
 import SwiftNN
 
 /// Shared body of the layer constructors.
-func layerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ fn: String, _ make: () throws -> Module) -> snn_status {
-    boundary {
+func layerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, caller: String = #function, _ make: (_ fn: String) throws -> Module) -> snn_status {
+    boundary(caller: caller) { fn in
         let o = try outHandle(out, fn)
-        o.pointee = Registry.shared.insert(try make())
+        o.pointee = Registry.shared.insert(try make(fn))
     }
 }
 
 @c @implementation
 public func snn_module_relu(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> snn_status {
-    layerExport(out, "snn_module_relu") { ReLU() }
+    layerExport(out) { _ in ReLU() }
 }
 
 @c @implementation
 public func snn_module_leaky_relu(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ slope: Float) -> snn_status {
-    layerExport(out, "snn_module_leaky_relu") {
-        guard slope.isFinite else { throw SNNError(.invalidArgument, "snn_module_leaky_relu: negative_slope \(slope) is not finite") }
+    layerExport(out) { fn in
+        guard slope.isFinite else { throw SNNError(.invalidArgument, "\(fn): negative_slope \(slope) is not finite") }
         return LeakyReLU(negativeSlope: slope)
     }
 }
 
 @c @implementation
 public func snn_module_relu6(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> snn_status {
-    layerExport(out, "snn_module_relu6") { ReLU6() }
+    layerExport(out) { _ in ReLU6() }
 }
 
 @c @implementation
 public func snn_module_tanh(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> snn_status {
-    layerExport(out, "snn_module_tanh") { Tanh() }
+    layerExport(out) { _ in Tanh() }
 }
 
 @c @implementation
 public func snn_module_sigmoid(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> snn_status {
-    layerExport(out, "snn_module_sigmoid") { Sigmoid() }
+    layerExport(out) { _ in Sigmoid() }
 }
 
 @c @implementation
 public func snn_module_flatten(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Int64, _ end: Int64) -> snn_status {
-    layerExport(out, "snn_module_flatten") {
-        guard (-64...64).contains(start), (-64...64).contains(end) else { throw SNNError(.invalidArgument, "snn_module_flatten: start_dim \(start) / end_dim \(end) out of range") }
+    layerExport(out) { fn in
+        guard (-64...64).contains(start), (-64...64).contains(end) else { throw SNNError(.invalidArgument, "\(fn): start_dim \(start) / end_dim \(end) out of range") }
         return Flatten(startDim: Int(start), endDim: Int(end))
     }
 }
@@ -54,8 +54,7 @@ private func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) 
 
 @c @implementation
 public func snn_module_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inF: Int64, _ outF: Int64, _ bias: Bool) -> snn_status {
-    layerExport(out, "snn_module_linear") {
-        let fn = "snn_module_linear"
+    layerExport(out) { fn in
         return try Linear(inFeatures: try countArg(inF, fn, "in_features"), outFeatures: try countArg(outF, fn, "out_features"), bias: bias)
     }
 }
@@ -63,28 +62,24 @@ public func snn_module_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in
 @c @implementation
 public func snn_module_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inC: Int64, _ outC: Int64, _ kh: Int64, _ kw: Int64,
                               _ options: UnsafePointer<snn_conv2d_options>?, _ bias: Bool) -> snn_status {
-    layerExport(out, "snn_module_conv2d") {
-        let fn = "snn_module_conv2d"
-        let o = try optionsArg(options, fn, "snn_conv2d_options")
-        let stride = o.map { ($0.stride_h, $0.stride_w) } ?? (1, 1)
-        let pad = o.map { ($0.pad_h, $0.pad_w) } ?? (0, 0)
-        let dil = o.map { ($0.dilation_h, $0.dilation_w) } ?? (1, 1)
+    layerExport(out) { fn in
+        let o = try optionsArg(options, fn) ?? .defaults
+        let stride = (o.stride_h, o.stride_w), pad = (o.pad_h, o.pad_w), dil = (o.dilation_h, o.dilation_w)
         return try Conv2d(inChannels: try countArg(inC, fn, "in_channels", min: 1), outChannels: try countArg(outC, fn, "out_channels", min: 1),
                           kernelSize: (try countArg(kh, fn, "kernel_h", min: 1), try countArg(kw, fn, "kernel_w", min: 1)),
                           stride: (try countArg(stride.0, fn, "stride_h", min: 1), try countArg(stride.1, fn, "stride_w", min: 1)),
                           padding: (try countArg(pad.0, fn, "pad_h"), try countArg(pad.1, fn, "pad_w")),
                           dilation: (try countArg(dil.0, fn, "dilation_h", min: 1), try countArg(dil.1, fn, "dilation_w", min: 1)),
-                          groups: try countArg(o.map { $0.groups } ?? 1, fn, "groups", min: 1), bias: bias)
+                          groups: try countArg(o.groups, fn, "groups", min: 1), bias: bias)
     }
 }
 
 @c @implementation
 public func snn_module_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
-    layerExport(out, "snn_module_max_pool2d") {
-        let fn = "snn_module_max_pool2d"
-        let (o, kernel, stride, ceilMode, _) = try poolOptions(options, fn)
+    layerExport(out) { fn in
+        let (o, kernel, stride) = try poolOptions(options, fn)
         let m = MaxPool2d(kernelSize: kernel, stride: stride, padding: pairArg(o.pad_h, o.pad_w),
-                          dilation: pairArg(o.dilation_h, o.dilation_w), ceilMode: ceilMode)
+                          dilation: pairArg(o.dilation_h, o.dilation_w), ceilMode: o.ceil_mode)
         try validatePool(kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: m.dilation, fn)
         return m
     }
@@ -92,11 +87,10 @@ public func snn_module_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 
 @c @implementation
 public func snn_module_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_pool2d_options>?) -> snn_status {
-    layerExport(out, "snn_module_avg_pool2d") {
-        let fn = "snn_module_avg_pool2d"
-        let (o, kernel, stride, ceilMode, countIncludePad) = try poolOptions(options, fn)
+    layerExport(out) { fn in
+        let (o, kernel, stride) = try poolOptions(options, fn)
         let m = AvgPool2d(kernelSize: kernel, stride: stride, padding: pairArg(o.pad_h, o.pad_w),
-                          ceilMode: ceilMode, countIncludePad: countIncludePad)
+                          ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad)
         try validatePool(kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: (1, 1), fn)
         return m
     }
@@ -118,8 +112,7 @@ private func validatePool(kernel: (Int, Int), stride: (Int, Int), padding: (Int,
 
 @c @implementation
 public func snn_module_adaptive_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ oh: Int64, _ ow: Int64) -> snn_status {
-    layerExport(out, "snn_module_adaptive_avg_pool2d") {
-        let fn = "snn_module_adaptive_avg_pool2d"
+    layerExport(out) { fn in
         return AdaptiveAvgPool2d(outputSize: (try countArg(oh, fn, "out_h", min: 1), try countArg(ow, fn, "out_w", min: 1)))
     }
 }
@@ -127,8 +120,7 @@ public func snn_module_adaptive_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePoi
 @c @implementation
 public func snn_module_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n: Int64, _ spatial: Int32, _ eps: Double,
                                   _ momentum: Double, _ affine: Bool, _ track: Bool) -> snn_status {
-    layerExport(out, "snn_module_batch_norm") {
-        let fn = "snn_module_batch_norm"
+    layerExport(out) { fn in
         guard spatial == 1 || spatial == 2 else { throw SNNError(.invalidArgument, "\(fn): spatial_dims = \(spatial), expected 1 or 2") }
         return try BatchNorm(numFeatures: try countArg(n, fn, "num_features", min: 1), spatialDims: Int(spatial),
                              eps: eps, momentum: momentum, affine: affine, trackRunningStats: track)
@@ -137,5 +129,5 @@ public func snn_module_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 
 @c @implementation
 public func snn_module_dropout(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ p: Double) -> snn_status {
-    layerExport(out, "snn_module_dropout") { try Dropout(p: p) }
+    layerExport(out) { _ in try Dropout(p: p) }
 }

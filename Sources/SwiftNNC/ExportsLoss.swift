@@ -12,21 +12,20 @@ func reductionArg(_ r: snn_reduction, _ fn: String) throws -> Reduction {
 
 /// Shared body of the `out = loss(input, target, ...)` exports.
 func lossExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
-                _ reduction: snn_reduction, _ fn: String, _ inputName: String,
-                _ op: (Tensor, Tensor, Reduction) throws -> Tensor) -> snn_status {
-    boundary {
+                _ reduction: snn_reduction, _ inputName: String, caller: String = #function,
+                _ op: (Tensor, Tensor, Reduction, _ fn: String) throws -> Tensor) -> snn_status {
+    boundary(caller: caller) { fn in
         let o = try outHandle(out, fn)
         let x = try tensorArg(input, fn, inputName)
         let t = try tensorArg(target, fn, "target")
-        give(try op(x, t, try reductionArg(reduction, fn)), o)
+        give(try op(x, t, try reductionArg(reduction, fn), fn), o)
     }
 }
 
 @c @implementation
 public func snn_loss_cross_entropy(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logits: OpaquePointer?, _ target: OpaquePointer?,
                                    _ reduction: snn_reduction, _ ignoreIndex: Int64, _ labelSmoothing: Float) -> snn_status {
-    let fn = "snn_loss_cross_entropy"
-    return lossExport(out, logits, target, reduction, fn, "logits") { x, t, r in
+    lossExport(out, logits, target, reduction, "logits") { x, t, r, fn in
         try crossEntropy(x, t, reduction: r, ignoreIndex: try intArg(ignoreIndex, fn, "ignore_index"), labelSmoothing: labelSmoothing)
     }
 }
@@ -34,8 +33,7 @@ public func snn_loss_cross_entropy(_ out: UnsafeMutablePointer<OpaquePointer?>?,
 @c @implementation
 public func snn_loss_nll(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logProbs: OpaquePointer?, _ target: OpaquePointer?,
                          _ reduction: snn_reduction, _ ignoreIndex: Int64) -> snn_status {
-    let fn = "snn_loss_nll"
-    return lossExport(out, logProbs, target, reduction, fn, "log_probs") { x, t, r in
+    lossExport(out, logProbs, target, reduction, "log_probs") { x, t, r, fn in
         try nllLoss(x, t, reduction: r, ignoreIndex: try intArg(ignoreIndex, fn, "ignore_index"))
     }
 }
@@ -43,5 +41,5 @@ public func snn_loss_nll(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logProb
 @c @implementation
 public func snn_loss_mse(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
                          _ reduction: snn_reduction) -> snn_status {
-    lossExport(out, input, target, reduction, "snn_loss_mse", "input") { x, t, r in try mseLoss(x, t, reduction: r) }
+    lossExport(out, input, target, reduction, "input") { x, t, r, _ in try mseLoss(x, t, reduction: r) }
 }

@@ -37,8 +37,7 @@ func namesArg(_ p: UnsafePointer<UnsafePointer<CChar>?>?, _ n: Int, _ fn: String
 
 @c @implementation
 public func snn_onnx_export(_ m: OpaquePointer?, _ exampleInput: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_onnx_export"
+    boundary { fn in
         let mod = try moduleArg(m, fn)
         let x = try tensorArg(exampleInput, fn, "example_input")
         let p = try stringArg(path, fn, "path")
@@ -48,22 +47,22 @@ public func snn_onnx_export(_ m: OpaquePointer?, _ exampleInput: OpaquePointer?,
 
 @c @implementation
 public func snn_onnx_trace_begin(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> snn_status {
-    boundary {
-        let o = try outHandle(out, "snn_onnx_trace_begin")
+    boundary { fn in
+        let o = try outHandle(out, fn)
         o.pointee = Registry.shared.insert(TraceHandle(try Tracer.begin()))
     }
 }
 
 @c @implementation
 public func snn_onnx_trace_end(_ tr: OpaquePointer?) -> snn_status {
-    boundary { try traceArg(tr, "snn_onnx_trace_end").tracer.end() }
+    boundary { fn in try traceArg(tr, fn).tracer.end() }
 }
 
 @c @implementation
 public func snn_onnx_trace_count(_ out: UnsafeMutablePointer<Int>?, _ tr: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_onnx_trace_count")
-        o.pointee = try traceArg(tr, "snn_onnx_trace_count").tracer.records.count
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try traceArg(tr, fn).tracer.records.count
     }
 }
 
@@ -72,8 +71,7 @@ public func snn_onnx_trace_export(_ tr: OpaquePointer?, _ inputs: UnsafePointer<
                                   _ inputNames: UnsafePointer<UnsafePointer<CChar>?>?, _ outputs: UnsafePointer<OpaquePointer?>?,
                                   _ nOutputs: Int, _ outputNames: UnsafePointer<UnsafePointer<CChar>?>?,
                                   _ names: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_onnx_trace_export"
+    boundary { fn in
         let t = try traceArg(tr, fn)
         let xs = try tensorsArg(inputs, nInputs, fn, "inputs")
         let ys = try tensorsArg(outputs, nOutputs, fn, "outputs")
@@ -90,17 +88,16 @@ public func snn_onnx_trace_export(_ tr: OpaquePointer?, _ inputs: UnsafePointer<
 
 @c @implementation
 public func snn_onnx_trace_free(_ tr: OpaquePointer?) -> snn_status {
-    boundary {
+    boundary { fn in
         guard let tr else { return }
-        try traceArg(tr, "snn_onnx_trace_free").tracer.end()
+        try traceArg(tr, fn).tracer.end()
         _ = Registry.shared.remove(tr)
     }
 }
 
 @c @implementation
 public func snn_onnx_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: UnsafePointer<CChar>?) -> snn_status {
-    boundary {
-        let fn = "snn_onnx_load"
+    boundary { fn in
         let o = try outHandle(out, fn)
         o.pointee = Registry.shared.insert(try ONNXModule.load(path: try stringArg(path, fn, "path")))
     }
@@ -108,17 +105,17 @@ public func snn_onnx_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: 
 
 @c @implementation
 public func snn_onnx_input_count(_ out: UnsafeMutablePointer<Int>?, _ m: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_onnx_input_count")
-        o.pointee = try onnxModuleArg(m, "snn_onnx_input_count").inputNames.count
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try onnxModuleArg(m, fn).inputNames.count
     }
 }
 
 @c @implementation
 public func snn_onnx_output_count(_ out: UnsafeMutablePointer<Int>?, _ m: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_onnx_output_count")
-        o.pointee = try onnxModuleArg(m, "snn_onnx_output_count").outputNames.count
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try onnxModuleArg(m, fn).outputNames.count
     }
 }
 
@@ -132,8 +129,7 @@ func nameAt(_ names: [String], _ index: Int, _ what: String, _ fn: String) throw
 @c @implementation
 public func snn_onnx_input_name(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                                 _ m: OpaquePointer?, _ index: Int) -> snn_status {
-    boundary {
-        let fn = "snn_onnx_input_name"
+    boundary { fn in
         let mod = try onnxModuleArg(m, fn)
         try writeString(try nameAt(mod.inputNames, index, "inputs", fn), buf, capacity, outLen, fn)
     }
@@ -142,8 +138,7 @@ public func snn_onnx_input_name(_ buf: UnsafeMutablePointer<CChar>?, _ capacity:
 @c @implementation
 public func snn_onnx_output_name(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                                  _ m: OpaquePointer?, _ index: Int) -> snn_status {
-    boundary {
-        let fn = "snn_onnx_output_name"
+    boundary { fn in
         let mod = try onnxModuleArg(m, fn)
         try writeString(try nameAt(mod.outputNames, index, "outputs", fn), buf, capacity, outLen, fn)
     }

@@ -7,21 +7,46 @@ extension Optimizer: HandleNamed { static var handleName: String { "snn_optimize
 extension LRScheduler: HandleNamed { static var handleName: String { "snn_lr_scheduler" } }
 
 
+// The defaults live in the engine's Options; the _init functions copy them into the C structs.
+extension snn_sgd_options {
+    init(_ o: SGD.Options) {
+        self.init(struct_size: MemoryLayout<Self>.stride, lr: o.lr, momentum: o.momentum, dampening: o.dampening,
+                  weight_decay: o.weightDecay, nesterov: o.nesterov, maximize: o.maximize)
+    }
+}
+
+extension snn_adam_options {
+    init(_ o: Adam.Options) {
+        self.init(struct_size: MemoryLayout<Self>.stride, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
+                  weight_decay: o.weightDecay, amsgrad: o.amsgrad, maximize: o.maximize)
+    }
+}
+
+@c @implementation
+public func snn_sgd_options_init(_ opts: UnsafeMutablePointer<snn_sgd_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_sgd_options(SGD.Options()) }
+}
+
+@c @implementation
+public func snn_adam_options_init(_ opts: UnsafeMutablePointer<snn_adam_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_adam_options(Adam.Options()) }
+}
+
+@c @implementation
+public func snn_adamw_options_init(_ opts: UnsafeMutablePointer<snn_adam_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_adam_options(AdamW.defaultOptions) }
+}
+
+/// The engine's options from a caller's struct (nil for NULL), every field as given.
 private func sgdOptions(_ p: UnsafePointer<snn_sgd_options>?, _ fn: String) throws -> SGD.Options? {
-    guard let o = try optionsArg(p, fn, "snn_sgd_options") else { return nil }
-    let literal = o.literal_zeros
-    return SGD.Options(lr: o.lr == 0 && !literal ? 1e-3 : o.lr, momentum: o.momentum, dampening: o.dampening,
+    guard let o = try optionsArg(p, fn, arg: "opts") else { return nil }
+    return SGD.Options(lr: o.lr, momentum: o.momentum, dampening: o.dampening,
                        weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize)
 }
 
-private func adamOptions(_ p: UnsafePointer<snn_adam_options>?, decoupled: Bool, _ fn: String) throws -> Adam.Options? {
-    guard let o = try optionsArg(p, fn, "snn_adam_options") else { return nil }
-    let literal = o.literal_zeros
-    let defaultBetas = !literal && o.beta1 == 0 && o.beta2 == 0
-    return Adam.Options(lr: o.lr == 0 && !literal ? 1e-3 : o.lr,
-                        beta1: defaultBetas ? 0.9 : o.beta1, beta2: defaultBetas ? 0.999 : o.beta2,
-                        eps: o.eps == 0 && !literal ? 1e-8 : o.eps,
-                        weightDecay: decoupled && o.weight_decay == 0 && !literal ? 1e-2 : o.weight_decay,
+private func adamOptions(_ p: UnsafePointer<snn_adam_options>?, _ fn: String) throws -> Adam.Options? {
+    guard let o = try optionsArg(p, fn, arg: "opts") else { return nil }
+    return Adam.Options(lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weight_decay,
                         amsgrad: o.amsgrad, maximize: o.maximize)
 }
 
@@ -35,8 +60,7 @@ private func giveObject(_ object: AnyObject, _ out: UnsafeMutablePointer<OpaqueP
 @c @implementation
 public func snn_optimizer_sgd(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
                               _ n: Int, _ opts: UnsafePointer<snn_sgd_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_sgd"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let ps = try tensorsArg(params, n, fn, "params")
         giveObject(try SGD(ps, try sgdOptions(opts, fn) ?? SGD.Options()), o)
@@ -46,30 +70,27 @@ public func snn_optimizer_sgd(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ pa
 @c @implementation
 public func snn_optimizer_adam(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
                                _ n: Int, _ opts: UnsafePointer<snn_adam_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_adam"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let ps = try tensorsArg(params, n, fn, "params")
-        giveObject(try Adam(ps, try adamOptions(opts, decoupled: false, fn) ?? Adam.Options()), o)
+        giveObject(try Adam(ps, try adamOptions(opts, fn) ?? Adam.Options()), o)
     }
 }
 
 @c @implementation
 public func snn_optimizer_adamw(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
                                 _ n: Int, _ opts: UnsafePointer<snn_adam_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_adamw"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let ps = try tensorsArg(params, n, fn, "params")
-        giveObject(try AdamW(ps, try adamOptions(opts, decoupled: true, fn) ?? AdamW.defaultOptions), o)
+        giveObject(try AdamW(ps, try adamOptions(opts, fn) ?? AdamW.defaultOptions), o)
     }
 }
 
 @c @implementation
 public func snn_optimizer_add_sgd_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
                                         _ n: Int, _ opts: UnsafePointer<snn_sgd_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_add_sgd_group"
+    boundary { fn in
         let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
         guard let sgd = optimizer as? SGD else {
             throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not SGD; use snn_optimizer_add_adam_group")
@@ -82,21 +103,19 @@ public func snn_optimizer_add_sgd_group(_ opt: OpaquePointer?, _ params: UnsafeP
 @c @implementation
 public func snn_optimizer_add_adam_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
                                          _ n: Int, _ opts: UnsafePointer<snn_adam_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_add_adam_group"
+    boundary { fn in
         let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
         guard let adam = optimizer as? Adam else {
             throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not Adam or AdamW; use snn_optimizer_add_sgd_group")
         }
         let ps = try tensorsArg(params, n, fn, "params")
-        try adam.addParamGroup(ps, try adamOptions(opts, decoupled: adam.decoupledWeightDecay, fn))
+        try adam.addParamGroup(ps, try adamOptions(opts, fn))
     }
 }
 
 @c @implementation
 public func snn_optimizer_num_groups(_ out: UnsafeMutablePointer<Int>?, _ opt: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_num_groups"
+    boundary { fn in
         let o = try outPointer(out, fn)
         o.pointee = try resolve(opt, Optimizer.self, fn, "opt").groupCount
     }
@@ -104,18 +123,17 @@ public func snn_optimizer_num_groups(_ out: UnsafeMutablePointer<Int>?, _ opt: O
 
 @c @implementation
 public func snn_optimizer_step(_ opt: OpaquePointer?) -> snn_status {
-    boundary { try resolve(opt, Optimizer.self, "snn_optimizer_step", "opt").step() }
+    boundary { fn in try resolve(opt, Optimizer.self, fn, "opt").step() }
 }
 
 @c @implementation
 public func snn_optimizer_zero_grad(_ opt: OpaquePointer?, _ setToNone: Bool) -> snn_status {
-    boundary { try resolve(opt, Optimizer.self, "snn_optimizer_zero_grad", "opt").zeroGrad(setToNone: setToNone) }
+    boundary { fn in try resolve(opt, Optimizer.self, fn, "opt").zeroGrad(setToNone: setToNone) }
 }
 
 @c @implementation
 public func snn_optimizer_get_lr(_ out: UnsafeMutablePointer<Double>?, _ opt: OpaquePointer?, _ group: Int) -> snn_status {
-    boundary {
-        let fn = "snn_optimizer_get_lr"
+    boundary { fn in
         let o = try outPointer(out, fn)
         o.pointee = try resolve(opt, Optimizer.self, fn, "opt").learningRate(group: group)
     }
@@ -123,19 +141,18 @@ public func snn_optimizer_get_lr(_ out: UnsafeMutablePointer<Double>?, _ opt: Op
 
 @c @implementation
 public func snn_optimizer_set_lr(_ opt: OpaquePointer?, _ group: Int, _ lr: Double) -> snn_status {
-    boundary { try resolve(opt, Optimizer.self, "snn_optimizer_set_lr", "opt").setLearningRate(lr, group: group) }
+    boundary { fn in try resolve(opt, Optimizer.self, fn, "opt").setLearningRate(lr, group: group) }
 }
 
 @c @implementation
-public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status { freeHandle(opt, Optimizer.self, "snn_optimizer_free", "opt") }
+public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status { freeHandle(opt, Optimizer.self, "opt") }
 
 // MARK: - Gradient clipping
 
 @c @implementation
 public func snn_clip_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
                                _ maxNorm: Float, _ normType: Float) -> snn_status {
-    boundary {
-        let fn = "snn_clip_grad_norm"
+    boundary { fn in
         let o = try outPointer(out, fn, "out_total_norm")
         let ps = try tensorsArg(params, n, fn, "params")
         o.pointee = try clipGradNorm(ps, maxNorm: Double(maxNorm), normType: Double(normType))
@@ -145,8 +162,7 @@ public func snn_clip_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: Un
 @c @implementation
 public func snn_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
                           _ normType: Float) -> snn_status {
-    boundary {
-        let fn = "snn_grad_norm"
+    boundary { fn in
         let o = try outPointer(out, fn, "out_total_norm")
         let ps = try tensorsArg(params, n, fn, "params")
         o.pointee = try gradientNorm(ps, normType: Double(normType))
@@ -156,52 +172,50 @@ public func snn_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: UnsafeP
 // MARK: - Learning-rate schedulers
 
 /// Shared body of the scheduler constructors.
-private func schedulerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?, _ fn: String,
-                             _ make: (Optimizer) throws -> LRScheduler) -> snn_status {
-    boundary {
+private func schedulerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?, caller: String = #function,
+                             _ make: (Optimizer, _ fn: String) throws -> LRScheduler) -> snn_status {
+    boundary(caller: caller) { fn in
         let o = try outHandle(out, fn)
-        giveObject(try make(try resolve(opt, Optimizer.self, fn, "opt")), o)
+        giveObject(try make(try resolve(opt, Optimizer.self, fn, "opt"), fn), o)
     }
 }
 
 @c @implementation
 public func snn_lr_scheduler_step_lr(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
                                      _ stepSize: Int64, _ gamma: Double) -> snn_status {
-    schedulerExport(out, opt, "snn_lr_scheduler_step_lr") { try StepLR($0, stepSize: Int(stepSize), gamma: gamma) }
+    schedulerExport(out, opt) { optimizer, _ in try StepLR(optimizer, stepSize: Int(stepSize), gamma: gamma) }
 }
 
 @c @implementation
 public func snn_lr_scheduler_multi_step_lr(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
                                            _ milestones: UnsafePointer<Int64>?, _ n: Int, _ gamma: Double) -> snn_status {
-    let fn = "snn_lr_scheduler_multi_step_lr"
-    return schedulerExport(out, opt, fn) {
-        try MultiStepLR($0, milestones: try intsArg(milestones, n, fn, "milestones"), gamma: gamma)
+    schedulerExport(out, opt) { optimizer, fn in
+        try MultiStepLR(optimizer, milestones: try intsArg(milestones, n, fn, "milestones"), gamma: gamma)
     }
 }
 
 @c @implementation
 public func snn_lr_scheduler_cosine(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
                                     _ tMax: Int64, _ etaMin: Double) -> snn_status {
-    schedulerExport(out, opt, "snn_lr_scheduler_cosine") { try CosineAnnealingLR($0, tMax: Int(tMax), etaMin: etaMin) }
+    schedulerExport(out, opt) { optimizer, _ in try CosineAnnealingLR(optimizer, tMax: Int(tMax), etaMin: etaMin) }
 }
 
 @c @implementation
 public func snn_lr_scheduler_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
                                     _ startFactor: Double, _ endFactor: Double, _ totalIters: Int64) -> snn_status {
-    schedulerExport(out, opt, "snn_lr_scheduler_linear") {
-        try LinearLR($0, startFactor: startFactor, endFactor: endFactor, totalIters: Int(totalIters))
+    schedulerExport(out, opt) { optimizer, _ in
+        try LinearLR(optimizer, startFactor: startFactor, endFactor: endFactor, totalIters: Int(totalIters))
     }
 }
 
 @c @implementation
 public func snn_lr_scheduler_step(_ sched: OpaquePointer?) -> snn_status {
-    boundary { try resolve(sched, LRScheduler.self, "snn_lr_scheduler_step", "sched").step() }
+    boundary { fn in try resolve(sched, LRScheduler.self, fn, "sched").step() }
 }
 
 @c @implementation
 public func snn_lr_scheduler_get_lr(_ out: UnsafeMutablePointer<Double>?, _ sched: OpaquePointer?, _ group: Int) -> snn_status {
-    boundary {
-        let fn = "snn_lr_scheduler_get_lr"
+    boundary { fn in
         let o = try outPointer(out, fn)
         let lrs = try resolve(sched, LRScheduler.self, fn, "sched").lastLearningRates
         guard group >= 0, group < lrs.count else {
@@ -213,12 +227,11 @@ public func snn_lr_scheduler_get_lr(_ out: UnsafeMutablePointer<Double>?, _ sche
 
 @c @implementation
 public func snn_lr_scheduler_last_epoch(_ out: UnsafeMutablePointer<Int64>?, _ sched: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_lr_scheduler_last_epoch"
+    boundary { fn in
         let o = try outPointer(out, fn)
         o.pointee = Int64(try resolve(sched, LRScheduler.self, fn, "sched").lastEpoch)
     }
 }
 
 @c @implementation
-public func snn_lr_scheduler_free(_ sched: OpaquePointer?) -> snn_status { freeHandle(sched, LRScheduler.self, "snn_lr_scheduler_free", "sched") }
+public func snn_lr_scheduler_free(_ sched: OpaquePointer?) -> snn_status { freeHandle(sched, LRScheduler.self, "sched") }

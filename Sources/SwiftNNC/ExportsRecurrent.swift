@@ -6,14 +6,7 @@ import SwiftNN
 
 /// The options behind `opts`, after checking struct_size and every field.
 private func rnnOptionsArg(_ opts: UnsafePointer<snn_rnn_options>?, _ fn: String) throws -> snn_rnn_options {
-    guard let opts else { throw SNNError(.invalidArgument, "\(fn): opts is NULL (fill a snn_rnn_options with snn_rnn_options_init)") }
-    // struct_size is read alone first: a caller's struct may be smaller than ours.
-    let size = UnsafeRawPointer(opts).loadUnaligned(as: Int.self)
-    let minimum = MemoryLayout<snn_rnn_options>.size
-    guard size >= minimum, size <= 1 << 16 else {
-        throw SNNError(.invalidArgument, "\(fn): opts->struct_size is \(size), expected at least \(minimum) (set it with snn_rnn_options_init)")
-    }
-    let o = opts.pointee
+    let o = try requiredOptionsArg(opts, fn, arg: "opts")
     guard o.num_layers >= 1, o.num_layers <= 1 << 16 else {
         throw SNNError(.invalidArgument, "\(fn): opts->num_layers must be in [1, 65536], got \(o.num_layers)")
     }
@@ -43,19 +36,18 @@ private func optionalTensor(_ h: OpaquePointer?, _ fn: String, _ arg: String) th
 
 @c @implementation
 public func snn_rnn_options_init(_ opts: UnsafeMutablePointer<snn_rnn_options>?) -> snn_status {
-    boundary {
-        let o = try outPointer(opts, "snn_rnn_options_init", "opts")
-        o.pointee = snn_rnn_options(struct_size: MemoryLayout<snn_rnn_options>.size, input_size: 0, hidden_size: 0,
-                                    num_layers: 1, bias: true, batch_first: false, bidirectional: false, training: false,
-                                    dropout: 0, nonlinearity: Int32(SNN_RNN_TANH.rawValue))
+    boundary { fn in
+        try outPointer(opts, fn, "opts").pointee = snn_rnn_options(
+            struct_size: MemoryLayout<snn_rnn_options>.stride, input_size: 0, hidden_size: 0, num_layers: 1, bias: true,
+            batch_first: false, bidirectional: false, training: false, dropout: 0, nonlinearity: Int32(SNN_RNN_TANH.rawValue))
     }
 }
 
 // MARK: - Modules
 
-private func rnnModuleExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts: UnsafePointer<snn_rnn_options>?, _ fn: String,
+private func rnnModuleExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts: UnsafePointer<snn_rnn_options>?, caller: String = #function,
                              _ make: (snn_rnn_options) throws -> Module) -> snn_status {
-    boundary {
+    boundary(caller: caller) { fn in
         let o = try outHandle(out, fn)
         o.pointee = Registry.shared.insert(try make(try rnnOptionsArg(opts, fn)))
     }
@@ -63,7 +55,7 @@ private func rnnModuleExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt
 
 @c @implementation
 public func snn_module_rnn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts: UnsafePointer<snn_rnn_options>?) -> snn_status {
-    rnnModuleExport(out, opts, "snn_module_rnn") { o in
+    rnnModuleExport(out, opts) { o in
         try RNN(inputSize: Int(o.input_size), hiddenSize: Int(o.hidden_size), numLayers: Int(o.num_layers),
                 nonlinearity: o.nonlinearity == Int32(SNN_RNN_RELU.rawValue) ? "relu" : "tanh", bias: o.bias,
                 batchFirst: o.batch_first, dropout: Double(o.dropout), bidirectional: o.bidirectional)
@@ -72,7 +64,7 @@ public func snn_module_rnn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts:
 
 @c @implementation
 public func snn_module_lstm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts: UnsafePointer<snn_rnn_options>?) -> snn_status {
-    rnnModuleExport(out, opts, "snn_module_lstm") { o in
+    rnnModuleExport(out, opts) { o in
         try LSTM(inputSize: Int(o.input_size), hiddenSize: Int(o.hidden_size), numLayers: Int(o.num_layers), bias: o.bias,
                  batchFirst: o.batch_first, dropout: Double(o.dropout), bidirectional: o.bidirectional)
     }
@@ -80,7 +72,7 @@ public func snn_module_lstm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts
 
 @c @implementation
 public func snn_module_gru(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opts: UnsafePointer<snn_rnn_options>?) -> snn_status {
-    rnnModuleExport(out, opts, "snn_module_gru") { o in
+    rnnModuleExport(out, opts) { o in
         try GRU(inputSize: Int(o.input_size), hiddenSize: Int(o.hidden_size), numLayers: Int(o.num_layers), bias: o.bias,
                 batchFirst: o.batch_first, dropout: Double(o.dropout), bidirectional: o.bidirectional)
     }
@@ -97,8 +89,7 @@ private func cellSizes(_ i: Int64, _ h: Int64, _ fn: String) throws -> (Int, Int
 @c @implementation
 public func snn_module_rnn_cell(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inputSize: Int64, _ hiddenSize: Int64, _ bias: Bool,
                                 _ nonlinearity: snn_rnn_nonlinearity) -> snn_status {
-    boundary {
-        let fn = "snn_module_rnn_cell"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let (i, h) = try cellSizes(inputSize, hiddenSize, fn)
         o.pointee = Registry.shared.insert(try RNNCell(inputSize: i, hiddenSize: h, bias: bias, nonlinearity: try nonlinearityArg(nonlinearity, fn)))
@@ -107,8 +98,7 @@ public func snn_module_rnn_cell(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
 
 @c @implementation
 public func snn_module_lstm_cell(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inputSize: Int64, _ hiddenSize: Int64, _ bias: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_module_lstm_cell"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let (i, h) = try cellSizes(inputSize, hiddenSize, fn)
         o.pointee = Registry.shared.insert(try LSTMCell(inputSize: i, hiddenSize: h, bias: bias))
@@ -117,8 +107,7 @@ public func snn_module_lstm_cell(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
 
 @c @implementation
 public func snn_module_gru_cell(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inputSize: Int64, _ hiddenSize: Int64, _ bias: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_module_gru_cell"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let (i, h) = try cellSizes(inputSize, hiddenSize, fn)
         o.pointee = Registry.shared.insert(try GRUCell(inputSize: i, hiddenSize: h, bias: bias))
@@ -128,8 +117,7 @@ public func snn_module_gru_cell(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
 @c @implementation
 public func snn_module_embedding(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ numEmbeddings: Int64, _ embeddingDim: Int64,
                                  _ paddingIdx: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_module_embedding"
+    boundary { fn in
         let o = try outHandle(out, fn)
         guard numEmbeddings >= 1, embeddingDim >= 1, numEmbeddings <= 1 << 40, embeddingDim <= 1 << 40 else {
             throw SNNError(.invalidArgument, "\(fn): num_embeddings and embedding_dim must be >= 1 (got \(numEmbeddings), \(embeddingDim))")
@@ -149,8 +137,8 @@ public func snn_module_embedding(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
 private func recurrentExport(_ mode: (snn_rnn_options) -> RecurrentMode, _ outs: [UnsafeMutablePointer<OpaquePointer?>?],
                              _ input: OpaquePointer?, _ h0: OpaquePointer?, _ c0: OpaquePointer?,
                              _ weights: UnsafePointer<OpaquePointer?>?, _ nWeights: Int, _ lengths: OpaquePointer?,
-                             _ opts: UnsafePointer<snn_rnn_options>?, _ fn: String) -> snn_status {
-    boundary {
+                             _ opts: UnsafePointer<snn_rnn_options>?, caller: String = #function) -> snn_status {
+    boundary(caller: caller) { fn in
         let names = ["out_output", "out_h_n", "out_c_n"]
         let o = try outs.enumerated().map { try outHandle($1, fn, names[$0]) }
         let options = try rnnOptionsArg(opts, fn)
@@ -176,7 +164,7 @@ public func snn_tensor_rnn(_ outOutput: UnsafeMutablePointer<OpaquePointer?>?, _
                            _ input: OpaquePointer?, _ h0: OpaquePointer?, _ weights: UnsafePointer<OpaquePointer?>?, _ nWeights: Int,
                            _ lengths: OpaquePointer?, _ opts: UnsafePointer<snn_rnn_options>?) -> snn_status {
     recurrentExport({ $0.nonlinearity == Int32(SNN_RNN_RELU.rawValue) ? .rnnRelu : .rnnTanh }, [outOutput, outHN],
-                    input, h0, nil, weights, nWeights, lengths, opts, "snn_tensor_rnn")
+                    input, h0, nil, weights, nWeights, lengths, opts)
 }
 
 @c @implementation
@@ -184,24 +172,24 @@ public func snn_tensor_lstm(_ outOutput: UnsafeMutablePointer<OpaquePointer?>?, 
                             _ outCN: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ h0: OpaquePointer?,
                             _ c0: OpaquePointer?, _ weights: UnsafePointer<OpaquePointer?>?, _ nWeights: Int,
                             _ lengths: OpaquePointer?, _ opts: UnsafePointer<snn_rnn_options>?) -> snn_status {
-    recurrentExport({ _ in .lstm }, [outOutput, outHN, outCN], input, h0, c0, weights, nWeights, lengths, opts, "snn_tensor_lstm")
+    recurrentExport({ _ in .lstm }, [outOutput, outHN, outCN], input, h0, c0, weights, nWeights, lengths, opts)
 }
 
 @c @implementation
 public func snn_tensor_gru(_ outOutput: UnsafeMutablePointer<OpaquePointer?>?, _ outHN: UnsafeMutablePointer<OpaquePointer?>?,
                            _ input: OpaquePointer?, _ h0: OpaquePointer?, _ weights: UnsafePointer<OpaquePointer?>?, _ nWeights: Int,
                            _ lengths: OpaquePointer?, _ opts: UnsafePointer<snn_rnn_options>?) -> snn_status {
-    recurrentExport({ _ in .gru }, [outOutput, outHN], input, h0, nil, weights, nWeights, lengths, opts, "snn_tensor_gru")
+    recurrentExport({ _ in .gru }, [outOutput, outHN], input, h0, nil, weights, nWeights, lengths, opts)
 }
 
 /// Shared body of the cell exports.
-private func cellExport(_ mode: () throws -> RecurrentMode, _ outs: [UnsafeMutablePointer<OpaquePointer?>?], _ input: OpaquePointer?,
+private func cellExport(_ mode: (_ fn: String) throws -> RecurrentMode, _ outs: [UnsafeMutablePointer<OpaquePointer?>?], _ input: OpaquePointer?,
                         _ h: OpaquePointer?, _ c: OpaquePointer?, _ wIH: OpaquePointer?, _ wHH: OpaquePointer?,
-                        _ bIH: OpaquePointer?, _ bHH: OpaquePointer?, _ fn: String) -> snn_status {
-    boundary {
+                        _ bIH: OpaquePointer?, _ bHH: OpaquePointer?, caller: String = #function) -> snn_status {
+    boundary(caller: caller) { fn in
         let names = ["out_h", "out_c"]
         let o = try outs.enumerated().map { try outHandle($1, fn, names[$0]) }
-        let results = try recurrentCell(try mode(), input: try tensorArg(input, fn, "input"), h: try optionalTensor(h, fn, "h"),
+        let results = try recurrentCell(try mode(fn), input: try tensorArg(input, fn, "input"), h: try optionalTensor(h, fn, "h"),
                                         c: try optionalTensor(c, fn, "c"), wIH: try tensorArg(wIH, fn, "w_ih"),
                                         wHH: try tensorArg(wHH, fn, "w_hh"), bIH: try optionalTensor(bIH, fn, "b_ih"),
                                         bHH: try optionalTensor(bHH, fn, "b_hh"))
@@ -213,29 +201,27 @@ private func cellExport(_ mode: () throws -> RecurrentMode, _ outs: [UnsafeMutab
 public func snn_tensor_rnn_cell(_ outH: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ h: OpaquePointer?,
                                 _ wIH: OpaquePointer?, _ wHH: OpaquePointer?, _ bIH: OpaquePointer?, _ bHH: OpaquePointer?,
                                 _ nonlinearity: snn_rnn_nonlinearity) -> snn_status {
-    let fn = "snn_tensor_rnn_cell"
-    return cellExport({ try nonlinearityArg(nonlinearity, fn) == "relu" ? .rnnRelu : .rnnTanh }, [outH], input, h, nil,
-                      wIH, wHH, bIH, bHH, fn)
+    cellExport({ fn in try nonlinearityArg(nonlinearity, fn) == "relu" ? .rnnRelu : .rnnTanh }, [outH], input, h, nil,
+               wIH, wHH, bIH, bHH)
 }
 
 @c @implementation
 public func snn_tensor_lstm_cell(_ outH: UnsafeMutablePointer<OpaquePointer?>?, _ outC: UnsafeMutablePointer<OpaquePointer?>?,
                                  _ input: OpaquePointer?, _ h: OpaquePointer?, _ c: OpaquePointer?, _ wIH: OpaquePointer?,
                                  _ wHH: OpaquePointer?, _ bIH: OpaquePointer?, _ bHH: OpaquePointer?) -> snn_status {
-    cellExport({ .lstm }, [outH, outC], input, h, c, wIH, wHH, bIH, bHH, "snn_tensor_lstm_cell")
+    cellExport({ _ in .lstm }, [outH, outC], input, h, c, wIH, wHH, bIH, bHH)
 }
 
 @c @implementation
 public func snn_tensor_gru_cell(_ outH: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ h: OpaquePointer?,
                                 _ wIH: OpaquePointer?, _ wHH: OpaquePointer?, _ bIH: OpaquePointer?, _ bHH: OpaquePointer?) -> snn_status {
-    cellExport({ .gru }, [outH], input, h, nil, wIH, wHH, bIH, bHH, "snn_tensor_gru_cell")
+    cellExport({ _ in .gru }, [outH], input, h, nil, wIH, wHH, bIH, bHH)
 }
 
 @c @implementation
 public func snn_tensor_embedding(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ indices: OpaquePointer?, _ weight: OpaquePointer?,
                                  _ paddingIdx: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_embedding"
+    boundary { fn in
         let o = try outHandle(out, fn)
         guard paddingIdx >= -1 else {
             throw SNNError(.outOfRange, "\(fn): padding_idx \(paddingIdx) is negative (a row index, or -1 for none)")

@@ -11,54 +11,45 @@ func seq2seqArg(_ h: OpaquePointer?, _ fn: String, _ arg: String = "model") thro
     return s
 }
 
-/// The size of snn_seq2seq_config before `cell` was appended: such callers get an LSTM rather
-/// than a refusal (as snn_captioner_options does for its appended fields).
-private let seq2seqConfigV1Size = MemoryLayout<snn_seq2seq_config>.offset(of: \.cell)!
-
-/// Reads snn_seq2seq_config of the current size or of the first version (cell = LSTM).
-private func seq2seqConfigArg(_ p: UnsafePointer<snn_seq2seq_config>?, _ fn: String) throws -> snn_seq2seq_config {
-    guard let p else { throw SNNError(.invalidArgument, "\(fn): config is NULL") }
-    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
-    if size == seq2seqConfigV1Size {
-        var c = snn_seq2seq_config()
-        // Only the caller's bytes are read: its struct ends before cell, which stays 0 (LSTM).
-        withUnsafeMutableBytes(of: &c) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: size)) }
-        c.struct_size = MemoryLayout<snn_seq2seq_config>.size
-        c.cell = Int32(SNN_SEQ2SEQ_CELL_LSTM.rawValue)
-        return c
+extension snn_seq2seq_options {
+    /// What snn_seq2seq_options_init writes: sizes 0 (the caller sets them).
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, src_vocab: 0, tgt_vocab: 0, embed_dim: 0, hidden_size: 0, num_layers: 1,
+             bidirectional: false, attention: Int32(SNN_SEQ2SEQ_ATTENTION_NONE.rawValue), pad_idx: 0, bos_idx: 1, eos_idx: 2,
+             cell: Int32(SNN_SEQ2SEQ_CELL_LSTM.rawValue))
     }
-    guard let c = try optionsArg(p, fn, "snn_seq2seq_config", arg: "config") else {
-        throw SNNError(.invalidArgument, "\(fn): config is NULL")
-    }
-    return c
 }
 
 @c @implementation
-public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ config: UnsafePointer<snn_seq2seq_config>?) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_new"
+public func snn_seq2seq_options_init(_ options: UnsafeMutablePointer<snn_seq2seq_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+@c @implementation
+public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ options: UnsafePointer<snn_seq2seq_options>?) -> snn_status {
+    boundary { fn in
         let o = try outHandle(out, fn)
-        let c = try seq2seqConfigArg(config, fn)
+        let c = try requiredOptionsArg(options, fn)
         let attention: Seq2SeqAttention
         switch c.attention {
-        case 0: attention = .none
-        case 1: attention = .dot
-        case 2: attention = .general
-        default: throw SNNError(.invalidArgument, "\(fn): config->attention = \(c.attention), expected 0 (none), 1 (dot) or 2 (general)")
+        case Int32(SNN_SEQ2SEQ_ATTENTION_NONE.rawValue): attention = .none
+        case Int32(SNN_SEQ2SEQ_ATTENTION_DOT.rawValue): attention = .dot
+        case Int32(SNN_SEQ2SEQ_ATTENTION_GENERAL.rawValue): attention = .general
+        default: throw SNNError(.invalidArgument, "\(fn): options->attention = \(c.attention), expected 0 (none), 1 (dot) or 2 (general)")
         }
         let cell: Seq2SeqCell
         switch c.cell {
-        case 0: cell = .lstm
-        case 1: cell = .gru
-        default: throw SNNError(.invalidArgument, "\(fn): config->cell = \(c.cell), expected 0 (SNN_SEQ2SEQ_CELL_LSTM) or 1 (SNN_SEQ2SEQ_CELL_GRU)")
+        case Int32(SNN_SEQ2SEQ_CELL_LSTM.rawValue): cell = .lstm
+        case Int32(SNN_SEQ2SEQ_CELL_GRU.rawValue): cell = .gru
+        default: throw SNNError(.invalidArgument, "\(fn): options->cell = \(c.cell), expected 0 (SNN_SEQ2SEQ_CELL_LSTM) or 1 (SNN_SEQ2SEQ_CELL_GRU)")
         }
         func small(_ v: Int64, _ name: String) throws -> Int {
-            guard v >= Int64(Int32.min), v <= Int64(Int32.max) else { throw SNNError(.invalidArgument, "\(fn): config->\(name) = \(v) is out of range") }
+            guard v >= Int64(Int32.min), v <= Int64(Int32.max) else { throw SNNError(.invalidArgument, "\(fn): options->\(name) = \(v) is out of range") }
             return Int(v)
         }
         let m = try Seq2Seq(srcVocab: try small(c.src_vocab, "src_vocab"), tgtVocab: try small(c.tgt_vocab, "tgt_vocab"),
                             embedDim: try small(c.embed_dim, "embed_dim"), hiddenSize: try small(c.hidden_size, "hidden_size"),
-                            numLayers: c.num_layers == 0 ? 1 : try small(c.num_layers, "num_layers"),
+                            numLayers: try small(c.num_layers, "num_layers"),
                             bidirectional: c.bidirectional, attention: attention, cell: cell, padIdx: try small(c.pad_idx, "pad_idx"),
                             bosIdx: try small(c.bos_idx, "bos_idx"), eosIdx: try small(c.eos_idx, "eos_idx"))
         o.pointee = Registry.shared.insert(m)
@@ -68,8 +59,7 @@ public func snn_seq2seq_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ conf
 @c @implementation
 public func snn_seq2seq_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ model: OpaquePointer?, _ src: OpaquePointer?,
                              _ tgt: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_loss"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let m = try seq2seqArg(model, fn)
         give(try m.loss(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt")), o)
@@ -79,8 +69,7 @@ public func snn_seq2seq_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ mod
 @c @implementation
 public func snn_seq2seq_train_step(_ outLoss: UnsafeMutablePointer<Double>?, _ model: OpaquePointer?, _ optimizer: OpaquePointer?,
                                    _ src: OpaquePointer?, _ tgt: OpaquePointer?, _ maxGradNorm: Double) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_train_step"
+    boundary { fn in
         let m = try seq2seqArg(model, fn)
         let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
         guard !maxGradNorm.isNaN else { throw SNNError(.invalidArgument, "\(fn): max_grad_norm is NaN") }
@@ -94,31 +83,14 @@ public func snn_seq2seq_train_step(_ outLoss: UnsafeMutablePointer<Double>?, _ m
 public func snn_seq2seq_fit(_ model: OpaquePointer?, _ optimizer: OpaquePointer?, _ src: OpaquePointer?, _ tgt: OpaquePointer?,
                             _ batchSize: Int, _ seed: UInt64, _ maxGradNorm: Double,
                             _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_fit"
+    boundary { fn in
         let m = try seq2seqArg(model, fn)
         let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
-        guard let options else { throw SNNError(.invalidArgument, "\(fn): options is NULL") }
-        guard options.pointee.struct_size >= MemoryLayout<snn_fit_options>.size else {
-            throw SNNError(.invalidArgument, "\(fn): options->struct_size is \(options.pointee.struct_size), expected sizeof(snn_fit_options) = \(MemoryLayout<snn_fit_options>.size)")
-        }
-        let o = options.pointee
-        guard o.report_every >= 0 else { throw SNNError(.invalidArgument, "\(fn): report_every = \(o.report_every) is negative") }
-        guard o.epochs >= 1, o.epochs <= 1_000_000 else { throw SNNError(.invalidArgument, "\(fn): epochs = \(o.epochs), expected 1...1000000") }
+        let f = try FitArgs(options, fn)
         guard !maxGradNorm.isNaN else { throw SNNError(.invalidArgument, "\(fn): max_grad_norm is NaN") }
-        let scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
-        if o.loss_history_capacity > 0 && o.loss_history == nil {
-            throw SNNError(.invalidArgument, "\(fn): loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
-        }
-        let callback = o.progress, user = o.user_data
-        let history = try m.fit(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), optimizer: opt,
-                                epochs: Int(o.epochs), batchSize: batchSize, seed: seed, maxGradNorm: maxGradNorm,
-                                scheduler: scheduler, reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
-                                progress: progressBridge(callback, user))
-        if let buf = o.loss_history {
-            for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
-        }
-        o.loss_history_count?.pointee = history.count
+        f.record(try m.fit(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), optimizer: opt,
+                           epochs: f.epochs, batchSize: batchSize, seed: seed, maxGradNorm: maxGradNorm,
+                           scheduler: f.scheduler, reportEvery: f.reportEvery, progress: f.progress))
     }
 }
 
@@ -135,8 +107,7 @@ private func giveHypotheses(_ hyps: [Seq2SeqHypothesis], _ m: Seq2Seq, _ outToke
 @c @implementation
 public func snn_seq2seq_greedy(_ outTokens: UnsafeMutablePointer<OpaquePointer?>?, _ outLogProbs: UnsafeMutablePointer<OpaquePointer?>?,
                                _ model: OpaquePointer?, _ src: OpaquePointer?, _ maxLength: Int64) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_greedy"
+    boundary { fn in
         outLogProbs?.pointee = nil
         let o = try outHandle(outTokens, fn, "out_tokens")
         let m = try seq2seqArg(model, fn)
@@ -149,8 +120,7 @@ public func snn_seq2seq_greedy(_ outTokens: UnsafeMutablePointer<OpaquePointer?>
 public func snn_seq2seq_beam(_ outTokens: UnsafeMutablePointer<OpaquePointer?>?, _ outLogProbs: UnsafeMutablePointer<OpaquePointer?>?,
                              _ model: OpaquePointer?, _ src: OpaquePointer?, _ beamWidth: Int64, _ maxLength: Int64,
                              _ lengthPenalty: Double) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_beam"
+    boundary { fn in
         outLogProbs?.pointee = nil
         let o = try outHandle(outTokens, fn, "out_tokens")
         let m = try seq2seqArg(model, fn)
@@ -164,8 +134,7 @@ public func snn_seq2seq_beam(_ outTokens: UnsafeMutablePointer<OpaquePointer?>?,
 @c @implementation
 public func snn_seq2seq_score(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ model: OpaquePointer?, _ src: OpaquePointer?,
                               _ tgt: OpaquePointer?, _ withEOS: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_score"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let m = try seq2seqArg(model, fn)
         let s = try m.scoreSequences(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), withEOS: withEOS)
@@ -176,8 +145,7 @@ public func snn_seq2seq_score(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ mo
 @c @implementation
 public func snn_seq2seq_set_tokens(_ model: OpaquePointer?, _ target: Bool, _ tokens: UnsafePointer<UnsafePointer<CChar>?>?,
                                    _ count: Int) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_set_tokens"
+    boundary { fn in
         let m = try seq2seqArg(model, fn)
         let vocab = target ? m.tgtVocab : m.srcVocab
         guard count == 0 || count == vocab else {
@@ -199,8 +167,7 @@ public func snn_seq2seq_set_tokens(_ model: OpaquePointer?, _ target: Bool, _ to
 @c @implementation
 public func snn_seq2seq_tokens(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
                                _ model: OpaquePointer?, _ target: Bool) -> snn_status {
-    boundary {
-        let fn = "snn_seq2seq_tokens"
+    boundary { fn in
         let m = try seq2seqArg(model, fn)
         try writeString((target ? m.tgtTokens : m.srcTokens).joined(separator: "\n"), buf, capacity, outLen, fn)
     }

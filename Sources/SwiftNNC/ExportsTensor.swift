@@ -3,13 +3,12 @@ import CSwiftNN
 import SwiftNN
 
 @c @implementation
-public func snn_tensor_free(_ t: OpaquePointer?) -> snn_status { freeHandle(t, Tensor.self, "snn_tensor_free", "t") }
+public func snn_tensor_free(_ t: OpaquePointer?) -> snn_status { freeHandle(t, Tensor.self, "t") }
 
 @c @implementation
 public func snn_tensor_from_data(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafePointer<Float>?,
                                  _ count: Int, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_from_data"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let dims = try shapeArg(shape, ndim, fn)
         let t = try Tensor(empty: dims, dtype: .float32, zeroed: false, fn)
@@ -27,8 +26,7 @@ public func snn_tensor_from_data(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
 @c @implementation
 public func snn_tensor_from_int64(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafePointer<Int64>?,
                                   _ count: Int, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_from_int64"
+    boundary { fn in
         let o = try outHandle(out, fn)
         let dims = try shapeArg(shape, ndim, fn)
         let t = try Tensor(empty: dims, dtype: .int64, zeroed: false, fn)
@@ -45,8 +43,7 @@ public func snn_tensor_from_int64(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
 
 @c @implementation
 public func snn_tensor_copy_data(_ dst: UnsafeMutablePointer<Float>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_copy_data"
+    boundary { fn in
         let x = try tensorArg(t, fn)
         guard x.dtype == .float32 else { throw SNNError(.dtypeMismatch, "\(fn): tensor has dtype int64; use snn_tensor_copy_int64") }
         guard capacity >= x.count else {
@@ -61,8 +58,7 @@ public func snn_tensor_copy_data(_ dst: UnsafeMutablePointer<Float>?, _ capacity
 
 @c @implementation
 public func snn_tensor_copy_int64(_ dst: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_copy_int64"
+    boundary { fn in
         let x = try tensorArg(t, fn)
         guard x.dtype == .int64 else { throw SNNError(.dtypeMismatch, "\(fn): tensor has dtype float32; use snn_tensor_copy_data") }
         guard capacity >= x.count else {
@@ -77,16 +73,15 @@ public func snn_tensor_copy_int64(_ dst: UnsafeMutablePointer<Int64>?, _ capacit
 
 @c @implementation
 public func snn_tensor_ndim(_ out: UnsafeMutablePointer<Int>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_tensor_ndim")
-        o.pointee = try tensorArg(t, "snn_tensor_ndim").rank
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try tensorArg(t, fn).rank
     }
 }
 
 @c @implementation
 public func snn_tensor_shape(_ dst: UnsafeMutablePointer<Int64>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_shape"
+    boundary { fn in
         let x = try tensorArg(t, fn)
         guard capacity >= x.rank else { throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) is smaller than the rank \(x.rank)") }
         if x.rank > 0 {
@@ -98,27 +93,27 @@ public func snn_tensor_shape(_ dst: UnsafeMutablePointer<Int64>?, _ capacity: In
 
 @c @implementation
 public func snn_tensor_numel(_ out: UnsafeMutablePointer<Int64>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_tensor_numel")
-        o.pointee = Int64(try tensorArg(t, "snn_tensor_numel").count)
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = Int64(try tensorArg(t, fn).count)
     }
 }
 
 @c @implementation
 public func snn_tensor_dtype(_ out: UnsafeMutablePointer<snn_dtype>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_tensor_dtype")
-        o.pointee = snn_dtype(rawValue: UInt32(try tensorArg(t, "snn_tensor_dtype").dtype.rawValue))
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = snn_dtype(rawValue: UInt32(try tensorArg(t, fn).dtype.rawValue))
     }
 }
 
 @c @implementation
 public func snn_tensor_item(_ out: UnsafeMutablePointer<Double>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outPointer(out, "snn_tensor_item")
-        let x = try tensorArg(t, "snn_tensor_item")
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        let x = try tensorArg(t, fn)
         guard x.count == 1 else {
-            throw SNNError(.shapeMismatch, "snn_tensor_item: tensor of shape \(x.shape) has \(x.count) elements, expected exactly 1")
+            throw SNNError(.shapeMismatch, "\(fn): tensor of shape \(x.shape) has \(x.count) elements, expected exactly 1")
         }
         o.pointee = x.dtype == .float32 ? Double(x.floats[0]) : Double(x.int64s[0])
     }
@@ -126,9 +121,9 @@ public func snn_tensor_item(_ out: UnsafeMutablePointer<Double>?, _ t: OpaquePoi
 
 @c @implementation
 public func snn_tensor_clone(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    boundary {
-        let o = try outHandle(out, "snn_tensor_clone")
-        give(try tensorArg(t, "snn_tensor_clone").clone(), o)
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        give(try tensorArg(t, fn).clone(), o)
     }
 }
 
@@ -136,8 +131,8 @@ public func snn_tensor_clone(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: 
 
 /// Shared body of the shape-only factories.
 private func factory(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
-                     _ fn: String, _ make: ([Int]) throws -> Tensor) -> snn_status {
-    boundary {
+                     caller: String = #function, _ make: ([Int]) throws -> Tensor) -> snn_status {
+    boundary(caller: caller) { fn in
         let o = try outHandle(out, fn)
         give(try make(try shapeArg(shape, ndim, fn)), o)
     }
@@ -145,41 +140,40 @@ private func factory(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: Unsa
 
 @c @implementation
 public func snn_tensor_zeros(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
-    factory(out, shape, ndim, "snn_tensor_zeros") { try Tensor.zeros($0) }
+    factory(out, shape, ndim) { try Tensor.zeros($0) }
 }
 
 @c @implementation
 public func snn_tensor_ones(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
-    factory(out, shape, ndim, "snn_tensor_ones") { try Tensor.ones($0) }
+    factory(out, shape, ndim) { try Tensor.ones($0) }
 }
 
 @c @implementation
 public func snn_tensor_full(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ value: Float) -> snn_status {
-    factory(out, shape, ndim, "snn_tensor_full") { try Tensor.full($0, value) }
+    factory(out, shape, ndim) { try Tensor.full($0, value) }
 }
 
 @c @implementation
 public func snn_tensor_rand(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
-    factory(out, shape, ndim, "snn_tensor_rand") { try Tensor.rand($0) }
+    factory(out, shape, ndim) { try Tensor.rand($0) }
 }
 
 @c @implementation
 public func snn_tensor_randn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int) -> snn_status {
-    factory(out, shape, ndim, "snn_tensor_randn") { try Tensor.randn($0) }
+    factory(out, shape, ndim) { try Tensor.randn($0) }
 }
 
 @c @implementation
 public func snn_tensor_arange(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Double, _ end: Double, _ step: Double) -> snn_status {
-    boundary {
-        let o = try outHandle(out, "snn_tensor_arange")
+    boundary { fn in
+        let o = try outHandle(out, fn)
         give(try Tensor.arange(start, end, step), o)
     }
 }
 
 @c @implementation
 public func snn_tensor_copy_(_ dst: OpaquePointer?, _ src: OpaquePointer?) -> snn_status {
-    boundary {
-        let fn = "snn_tensor_copy_"
+    boundary { fn in
         try tensorArg(dst, fn, "dst").copyValues(from: try tensorArg(src, fn, "src"))
     }
 }

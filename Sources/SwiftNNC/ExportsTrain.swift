@@ -7,7 +7,7 @@ import SwiftNN
 func progressBridge(_ callback: snn_progress_fn?, _ user: UnsafeMutableRawPointer?) -> ((TrainProgress) -> Bool)? {
     callback.map { cb in
         { p in
-            var c = snn_progress(struct_size: MemoryLayout<snn_progress>.size, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
+            var c = snn_progress(struct_size: MemoryLayout<snn_progress>.stride, epoch: Int64(p.epoch), epochs: Int64(p.epochs),
                                  step: Int64(p.step), steps_per_epoch: Int64(p.stepsPerEpoch), global_step: Int64(p.globalStep),
                                  loss: p.loss, samples_per_second: p.samplesPerSecond, elapsed_seconds: p.elapsedSeconds,
                                  eta_seconds: p.etaSeconds, learning_rate: p.learningRate, end_of_epoch: p.endOfEpoch)
@@ -16,43 +16,79 @@ func progressBridge(_ callback: snn_progress_fn?, _ user: UnsafeMutableRawPointe
     }
 }
 
-@c @implementation
-public func snn_fit_classifier(_ model: OpaquePointer?, _ optimizer: OpaquePointer?, _ train: OpaquePointer?,
-                               _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
-    boundary {
-        let fn = "snn_fit_classifier"
-        let m = try moduleArg(model, fn, "model")
-        let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
-        let loader = try resolve(train, DataLoader.self, fn, "train")
-        guard let options else { throw SNNError(.invalidArgument, "\(fn): options is NULL") }
-        guard options.pointee.struct_size >= MemoryLayout<snn_fit_options>.size else {
-            throw SNNError(.invalidArgument, "\(fn): options->struct_size is \(options.pointee.struct_size), expected sizeof(snn_fit_options) = \(MemoryLayout<snn_fit_options>.size)")
-        }
-        let o = options.pointee
-        guard o.epochs >= 1, o.epochs <= 1_000_000 else { throw SNNError(.invalidArgument, "\(fn): epochs = \(o.epochs), expected 1...1000000") }
-        guard o.report_every >= 0 else { throw SNNError(.invalidArgument, "\(fn): report_every = \(o.report_every) is negative") }
-        let scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
-        if o.loss_history_capacity > 0 && o.loss_history == nil {
-            throw SNNError(.invalidArgument, "\(fn): loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
-        }
-        let callback = o.progress, user = o.user_data
-        let history = try Trainer.classifier(model: m, optimizer: opt).fit(
-            loader: loader, epochs: Int(o.epochs), scheduler: scheduler,
-            reportEvery: o.report_every == 0 ? 50 : Int(o.report_every),
-            progress: progressBridge(callback, user))
-        if let buf = o.loss_history {
-            for (i, v) in history.prefix(o.loss_history_capacity).enumerated() { buf[i] = v }
-        }
-        o.loss_history_count?.pointee = history.count
+extension snn_fit_options {
+    /// What snn_fit_options_init writes.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, epochs: 1, report_every: 50, progress: nil, user_data: nil,
+             scheduler: nil, loss_history: nil, loss_history_capacity: 0, loss_history_count: nil)
     }
 }
 
 @c @implementation
-public func snn_evaluate_classifier(_ outLoss: UnsafeMutablePointer<Double>?, _ outAccuracy: UnsafeMutablePointer<Double>?,
+public func snn_fit_options_init(_ options: UnsafeMutablePointer<snn_fit_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+/// The loop settings of every _fit export (classifier, captioner, seq2seq), read and checked
+/// from its snn_fit_options.
+struct FitArgs {
+    let epochs: Int
+    let reportEvery: Int
+    let scheduler: LRScheduler?
+    let progress: ((TrainProgress) -> Bool)?
+    private let options: snn_fit_options
+
+    init(_ p: UnsafePointer<snn_fit_options>?, _ fn: String) throws {
+        let o = try requiredOptionsArg(p, fn)
+        guard o.epochs >= 1, o.epochs <= 1_000_000 else {
+            throw SNNError(.invalidArgument, "\(fn): options->epochs = \(o.epochs), expected 1...1000000")
+        }
+        guard o.report_every >= 1, o.report_every <= Int64(Int32.max) else {
+            throw SNNError(.invalidArgument, "\(fn): options->report_every = \(o.report_every), expected 1...\(Int32.max)")
+        }
+        if o.loss_history_capacity > 0 && o.loss_history == nil {
+            throw SNNError(.invalidArgument, "\(fn): options->loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
+        }
+        epochs = Int(o.epochs)
+        reportEvery = Int(o.report_every)
+        scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
+        progress = progressBridge(o.progress, o.user_data)
+        options = o
+    }
+
+    /// Hands the per-step losses back through loss_history and loss_history_count.
+    func record(_ history: [Double]) {
+        writeLossHistory(history, options.loss_history, options.loss_history_capacity, options.loss_history_count)
+    }
+}
+
+/// Writes up to `capacity` losses into `buf` and their total count into `count` (either may be NULL).
+func writeLossHistory(_ history: [Double], _ buf: UnsafeMutablePointer<Double>?, _ capacity: Int,
+                      _ count: UnsafeMutablePointer<Int>?) {
+    if let buf {
+        for (i, v) in history.prefix(capacity).enumerated() { buf[i] = v }
+    }
+    count?.pointee = history.count
+}
+
+@c @implementation
+public func snn_classifier_fit(_ model: OpaquePointer?, _ optimizer: OpaquePointer?, _ train: OpaquePointer?,
+                               _ options: UnsafePointer<snn_fit_options>?) -> snn_status {
+    boundary { fn in
+        let m = try moduleArg(model, fn, "model")
+        let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
+        let loader = try resolve(train, DataLoader.self, fn, "train")
+        let f = try FitArgs(options, fn)
+        f.record(try Trainer.classifier(model: m, optimizer: opt).fit(
+            loader: loader, epochs: f.epochs, scheduler: f.scheduler, reportEvery: f.reportEvery, progress: f.progress))
+    }
+}
+
+@c @implementation
+public func snn_classifier_evaluate(_ outLoss: UnsafeMutablePointer<Double>?, _ outAccuracy: UnsafeMutablePointer<Double>?,
                                     _ model: OpaquePointer?, _ inputs: OpaquePointer?, _ labels: OpaquePointer?,
                                     _ batchSize: Int) -> snn_status {
-    boundary {
-        let fn = "snn_evaluate_classifier"
+    boundary { fn in
         let m = try moduleArg(model, fn, "model")
         let (loss, acc) = try evaluateClassifier(m, inputs: try tensorArg(inputs, fn, "inputs"),
                                                  labels: try tensorArg(labels, fn, "labels"), batchSize: batchSize)

@@ -32,7 +32,7 @@ static snn_status g_mlp2_tanh_mse(snn_tensor **o, size_t *n, snn_tensor *const *
 static snn_status g_convnet_nll(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
     (void)nin; (void)a;
     snn_tensor *c = NULL, *r = NULL, *p = NULL, *f = NULL, *l = NULL, *ls = NULL;
-    snn_pool2d_options po = SNN_POOL2D_OPTIONS_INIT(2, 2);
+    snn_pool2d_options po = pool2d_options(2, 2);
     snn_status s = SNN_OK;
     STEP(s = snn_tensor_conv2d(&c, x[0], x[1], x[2], NULL));
     STEP(s = snn_tensor_relu(&r, c));

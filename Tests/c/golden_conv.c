@@ -26,7 +26,7 @@ static snn_tensor *attr_vector(const gt_attrs *a, const char *k) {
 }
 
 static snn_status g_conv2d(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
-    snn_conv2d_options opts = SNN_CONV2D_OPTIONS_INIT;
+    snn_conv2d_options opts = conv2d_options();
     attr_pair(a, "stride", 1, &opts.stride_h, &opts.stride_w);
     attr_pair(a, "padding", 0, &opts.pad_h, &opts.pad_w);
     attr_pair(a, "dilation", 1, &opts.dilation_h, &opts.dilation_w);
@@ -36,7 +36,7 @@ static snn_status g_conv2d(snn_tensor **o, size_t *n, snn_tensor *const *x, size
 }
 
 static snn_pool2d_options pool_options(const gt_attrs *a) {
-    snn_pool2d_options opts = SNN_POOL2D_OPTIONS_INIT(1, 1);
+    snn_pool2d_options opts = pool2d_options(1, 1);
     attr_pair(a, "kernel", 1, &opts.kernel_h, &opts.kernel_w);
     attr_pair(a, "stride", 0, &opts.stride_h, &opts.stride_w);
     attr_pair(a, "padding", 0, &opts.pad_h, &opts.pad_w);

@@ -224,6 +224,20 @@ int64_t live_handles(void) {
     return n;
 }
 
+snn_conv2d_options conv2d_options(void) {
+    snn_conv2d_options o;
+    snn_conv2d_options_init(&o);
+    return o;
+}
+
+snn_pool2d_options pool2d_options(int64_t kernel_h, int64_t kernel_w) {
+    snn_pool2d_options o;
+    snn_pool2d_options_init(&o);
+    o.kernel_h = kernel_h;
+    o.kernel_w = kernel_w;
+    return o;
+}
+
 int report(const char *name) {
     printf("%s: %d passed, %d failed\n", name, g_passed, g_failed);
     return g_failed ? 1 : 0;

@@ -57,6 +57,10 @@ snn_tensor *from_golden(const gt_tensor *g);
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 uint64_t digest_tensor(uint64_t h, snn_tensor *t);
 int64_t live_handles(void);
+/* Option structs from their _init functions: conv2d's defaults, and pool options with a
+ * kernel_h x kernel_w kernel and the other fields at their defaults. */
+snn_conv2d_options conv2d_options(void);
+snn_pool2d_options pool2d_options(int64_t kernel_h, int64_t kernel_w);
 /* Prints "N passed, N failed" and returns the exit code. */
 int report(const char *name);
 /* Directory of the golden files (SNN_GOLDEN_DIR or Tests/golden relative to the cwd). */

@@ -65,27 +65,27 @@ static void test_bad_inputs(void) {
     snn_module_free(lin);
 
     /* training and evaluation */
-    snn_charrnn_train_options o;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train_options_init(NULL));
-    CHECK_OK(snn_charrnn_train_options_init(&o));
+    snn_charrnn_fit_options o;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit_options_init(NULL));
+    CHECK_OK(snn_charrnn_fit_options_init(&o));
     const char *text = "abcabcabcabcabcabcabc";
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train(m, NULL, 10, &o));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit(m, NULL, 10, &o));
     o.batch_size = 2; o.seq_len = 4; o.max_steps = 1;
-    EXPECT_STATUS(SNN_ERR_OUT_OF_RANGE, snn_charrnn_train(m, "abcdabcd", 8, &o));
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train(m, text, 3, &o));  /* too short */
+    EXPECT_STATUS(SNN_ERR_OUT_OF_RANGE, snn_charrnn_fit(m, "abcdabcd", 8, &o));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit(m, text, 3, &o));  /* too short */
     o.seq_len = 0;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train(m, text, strlen(text), &o));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit(m, text, strlen(text), &o));
     o.seq_len = 4; o.lr = -1;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train(m, text, strlen(text), &o));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit(m, text, strlen(text), &o));
     o.lr = 1e-2; o.struct_size = 8;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train(m, text, strlen(text), &o));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit(m, text, strlen(text), &o));
     o.struct_size = sizeof o; o.loss_history_capacity = 4;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_train(m, text, strlen(text), &o));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_fit(m, text, strlen(text), &o));
     o.loss_history_capacity = 0;
-    CHECK_OK(snn_charrnn_train(m, text, strlen(text), &o));
+    CHECK_OK(snn_charrnn_fit(m, text, strlen(text), &o));
     char longer[100];
     for (int i = 0; i < 99; i++) longer[i] = "abc"[i % 3];
-    CHECK_OK(snn_charrnn_train(m, longer, 99, NULL));  /* defaults: batch 32 needs >= 64 bytes */
+    CHECK_OK(snn_charrnn_fit(m, longer, 99, NULL));  /* defaults: batch 32 needs >= 64 bytes */
     double bpc = -1;
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_evaluate(NULL, m, text, strlen(text), 4, 2));
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_charrnn_evaluate(&bpc, m, text, strlen(text), 0, 2));
@@ -107,13 +107,13 @@ static void test_learn_and_round_trip(void) {
     CHECK_OK(snn_charrnn_new(&m, vocab, vlen, 8, 32, 2));
     double before = 0, after = 0;
     CHECK_OK(snn_charrnn_evaluate(&before, m, text, n, 50, 4));
-    snn_charrnn_train_options o;
-    CHECK_OK(snn_charrnn_train_options_init(&o));
+    snn_charrnn_fit_options o;
+    CHECK_OK(snn_charrnn_fit_options_init(&o));
     double hist[200];
     size_t nh = 0;
     o.seq_len = 25; o.batch_size = 8; o.max_steps = 120; o.epochs = 100; o.lr = 1e-2;
     o.loss_history = hist; o.loss_history_capacity = 200; o.loss_history_count = &nh;
-    CHECK_OK(snn_charrnn_train(m, text, n, &o));
+    CHECK_OK(snn_charrnn_fit(m, text, n, &o));
     CHECK(nh == 120, "ran %zu steps", nh);
     CHECK_OK(snn_charrnn_evaluate(&after, m, text, n, 50, 4));
     CHECK(after < 0.5 * before && after < 1.0, "bpc %f -> %f: training did not learn the pattern", before, after);

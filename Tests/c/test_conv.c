@@ -18,7 +18,7 @@ static void max_pool_of_arange(void) {
     CHECK_OK(snn_tensor_copy_data(v, 16, r));
     int64_t shape[4] = {1, 1, 4, 4};
     x = make(v, 16, shape, 4);
-    snn_pool2d_options o = SNN_POOL2D_OPTIONS_INIT(2, 2);
+    snn_pool2d_options o = pool2d_options(2, 2);
     CHECK_OK(snn_tensor_max_pool2d(&y, &idx, x, &o));
     float out[4] = {0};
     int64_t at[4] = {0};
@@ -58,54 +58,54 @@ static void options_contract(void) {
     float v[16] = {0};
     int64_t xs[4] = {1, 1, 4, 4}, ws[4] = {1, 1, 3, 3};
     snn_tensor *x = make(v, 16, xs, 4), *w = make(v, 9, ws, 4), *y = (snn_tensor *)0x1;
-    snn_conv2d_options c = SNN_CONV2D_OPTIONS_INIT;
+    snn_conv2d_options c = conv2d_options();
     c.struct_size = sizeof c - 8;
     CHECK(snn_tensor_conv2d(&y, x, w, NULL, &c) == SNN_ERR_INVALID_ARGUMENT, "short struct_size accepted");
     CHECK(y == NULL, "out not cleared on failure");
     CHECK(strstr(snn_last_error(), "struct_size") != NULL, "message: %s", snn_last_error());
     /* A newer caller's struct: the fields this library does not know are in a real, non-zero
      * tail (reading past a lone struct would test whatever the stack holds there). */
-    struct { snn_conv2d_options o; uint64_t newer_field; } bigger = {SNN_CONV2D_OPTIONS_INIT, 1};
+    struct { snn_conv2d_options o; uint64_t newer_field; } bigger = {conv2d_options(), 1};
     bigger.o.struct_size = sizeof bigger;
     CHECK(snn_tensor_conv2d(&y, x, w, NULL, &bigger.o) == SNN_ERR_UNSUPPORTED, "newer struct_size accepted");
-    c = (snn_conv2d_options)SNN_CONV2D_OPTIONS_INIT;
+    c = conv2d_options();
     c.stride_h = 0;
     CHECK(snn_tensor_conv2d(&y, x, w, NULL, &c) == SNN_ERR_INVALID_ARGUMENT, "stride 0 accepted");
-    c = (snn_conv2d_options)SNN_CONV2D_OPTIONS_INIT;
+    c = conv2d_options();
     c.pad_h = -1;
     CHECK(snn_tensor_conv2d(&y, x, w, NULL, &c) == SNN_ERR_INVALID_ARGUMENT, "negative padding accepted");
     c.pad_h = INT64_MAX;
     CHECK(snn_tensor_conv2d(&y, x, w, NULL, &c) == SNN_ERR_INVALID_ARGUMENT, "huge padding accepted");
-    c = (snn_conv2d_options)SNN_CONV2D_OPTIONS_INIT;
+    c = conv2d_options();
     c.groups = 2;
     CHECK(snn_tensor_conv2d(&y, x, w, NULL, &c) == SNN_ERR_SHAPE, "groups not dividing channels accepted");
     CHECK(strstr(snn_last_error(), "conv2d:") != NULL && strstr(snn_last_error(), "groups") != NULL,
           "message names the op and the cause: %s", snn_last_error());
 
-    snn_pool2d_options p = SNN_POOL2D_OPTIONS_INIT(2, 2);
+    snn_pool2d_options p = pool2d_options(2, 2);
     CHECK(snn_tensor_max_pool2d(&y, NULL, x, NULL) == SNN_ERR_INVALID_ARGUMENT, "NULL pool options accepted");
     p.struct_size = 8;
     CHECK(snn_tensor_avg_pool2d(&y, x, &p) == SNN_ERR_INVALID_ARGUMENT, "short pool struct_size accepted");
-    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(2, 2);
+    p = pool2d_options(2, 2);
     p.stride_h = 1;   /* stride_w still 0 */
     CHECK(snn_tensor_max_pool2d(&y, NULL, x, &p) == SNN_ERR_INVALID_ARGUMENT, "half-default stride accepted");
-    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(2, 2);
+    p = pool2d_options(2, 2);
     p.dilation_w = 2;
     CHECK(snn_tensor_avg_pool2d(&y, x, &p) == SNN_ERR_INVALID_ARGUMENT, "dilated avg pool accepted");
-    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(3, 3);
+    p = pool2d_options(3, 3);
     p.pad_h = 2;
     CHECK(snn_tensor_max_pool2d(&y, NULL, x, &p) == SNN_ERR_INVALID_ARGUMENT, "padding above kernel/2 accepted");
-    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(5, 5);
+    p = pool2d_options(5, 5);
     CHECK(snn_tensor_max_pool2d(&y, NULL, x, &p) == SNN_ERR_SHAPE, "kernel larger than input accepted");
-    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(3, 3);
+    p = pool2d_options(3, 3);
     p.stride_h = p.stride_w = 2;
-    memset(&p.ceil_mode, 0x5A, 1);   /* a bool byte that is neither 0 nor 1 reads as true */
+    p.ceil_mode = true;
     CHECK_OK(snn_tensor_max_pool2d(&y, NULL, x, &p));
     int64_t n = 0;
     CHECK_OK(snn_tensor_numel(&n, y));
     CHECK(n == 4, "4x4 input, kernel 3, stride 2, ceil_mode: %lld outputs, expected 2x2", (long long)n);
     snn_tensor_free(y);
-    p = (snn_pool2d_options)SNN_POOL2D_OPTIONS_INIT(2, 2);
+    p = pool2d_options(2, 2);
     snn_tensor *same = NULL;
     CHECK(snn_tensor_max_pool2d(&same, &same, x, &p) == SNN_ERR_INVALID_ARGUMENT, "out == out_indices accepted");
     CHECK(snn_tensor_adaptive_avg_pool2d(&y, x, -1, 2) == SNN_ERR_INVALID_ARGUMENT, "negative output size accepted");

@@ -13,7 +13,7 @@ static snn_module *seq(snn_module **layers, size_t n) {
 }
 
 static snn_module *conv(int64_t in, int64_t out, int64_t k, int64_t pad) {
-    snn_conv2d_options o = SNN_CONV2D_OPTIONS_INIT;
+    snn_conv2d_options o = conv2d_options();
     o.pad_h = o.pad_w = pad;
     snn_module *m = NULL;
     CHECK_OK(snn_module_conv2d(&m, in, out, k, k, &o, true));
@@ -21,7 +21,7 @@ static snn_module *conv(int64_t in, int64_t out, int64_t k, int64_t pad) {
 }
 
 static snn_module *pool2(void) {
-    snn_pool2d_options o = SNN_POOL2D_OPTIONS_INIT(2, 2);
+    snn_pool2d_options o = pool2d_options(2, 2);
     snn_module *m = NULL;
     CHECK_OK(snn_module_max_pool2d(&m, &o));
     return m;

@@ -29,9 +29,9 @@ static float max_diff(snn_tensor *a, snn_tensor *b) {
 
 static snn_module *small_cnn(void) {
     snn_module *l[9] = {0};
-    snn_conv2d_options co = SNN_CONV2D_OPTIONS_INIT;
+    snn_conv2d_options co = conv2d_options();
     co.pad_h = co.pad_w = 1;
-    snn_pool2d_options po = SNN_POOL2D_OPTIONS_INIT(2, 2);
+    snn_pool2d_options po = pool2d_options(2, 2);
     CHECK_OK(snn_module_conv2d(&l[0], 2, 4, 3, 3, &co, true));
     CHECK_OK(snn_module_batch_norm(&l[1], 4, 2, 1e-5, 0.1, true, true));
     CHECK_OK(snn_module_relu(&l[2]));

@@ -73,7 +73,7 @@ static int grouped(const gt_attrs *a) {
     return 0;
 }
 
-/* Options from the manifest on top of `base`, every field literal. */
+/* Options from the manifest on top of `base`. */
 static snn_sgd_options sgd_options(const gt_attrs *a, const char *p, snn_sgd_options base) {
     base.lr = get(a, p, "lr", base.lr);
     base.momentum = get(a, p, "momentum", base.momentum);
@@ -81,7 +81,6 @@ static snn_sgd_options sgd_options(const gt_attrs *a, const char *p, snn_sgd_opt
     base.weight_decay = get(a, p, "weight_decay", base.weight_decay);
     base.nesterov = get(a, p, "nesterov", base.nesterov) != 0;
     base.maximize = get(a, p, "maximize", base.maximize) != 0;
-    base.literal_zeros = true;
     return base;
 }
 
@@ -95,7 +94,6 @@ static snn_adam_options adam_options(const gt_attrs *a, const char *p, snn_adam_
     base.weight_decay = get(a, p, "weight_decay", base.weight_decay);
     base.amsgrad = get(a, p, "amsgrad", base.amsgrad) != 0;
     base.maximize = get(a, p, "maximize", base.maximize) != 0;
-    base.literal_zeros = true;
     return base;
 }
 
@@ -109,13 +107,17 @@ static void run_optimizer(const optim_case *c) {
     int g = grouped(&c->a);
     snn_optimizer *opt = NULL;
     if (strcmp(c->kind, "sgd") == 0) {
-        snn_sgd_options o = sgd_options(&c->a, "", (snn_sgd_options){sizeof(snn_sgd_options), 1e-3, 0, 0, 0, false, false, true});
+        snn_sgd_options o;
+        CHECK_OK(snn_sgd_options_init(&o));
+        o = sgd_options(&c->a, "", o);
         CHECK_OK(snn_optimizer_sgd(&opt, p, g ? 1 : 2, &o));
         snn_sgd_options o1 = sgd_options(&c->a, "g1.", o);
         if (g) CHECK_OK(snn_optimizer_add_sgd_group(opt, p + 1, 1, &o1));
     } else {
         int w = strcmp(c->kind, "adamw") == 0;
-        snn_adam_options o = adam_options(&c->a, "", (snn_adam_options){sizeof(snn_adam_options), 1e-3, 0.9, 0.999, 1e-8, w ? 1e-2 : 0, false, false, true});
+        snn_adam_options o;
+        CHECK_OK((w ? snn_adamw_options_init : snn_adam_options_init)(&o));
+        o = adam_options(&c->a, "", o);
         CHECK_OK((w ? snn_optimizer_adamw : snn_optimizer_adam)(&opt, p, g ? 1 : 2, &o));
         snn_adam_options o1 = adam_options(&c->a, "g1.", o);
         if (g) CHECK_OK(snn_optimizer_add_adam_group(opt, p + 1, 1, &o1));
@@ -182,7 +184,9 @@ static void run_scheduler(const optim_case *c) {
     snn_optimizer *opt = NULL;
     for (size_t g = 0; g < G_; g++) {
         CHECK_OK(snn_tensor_zeros(&d[g], &one, 1));
-        snn_sgd_options o = {sizeof o, lrs[g], 0, 0, 0, false, false, true};
+        snn_sgd_options o;
+        snn_sgd_options_init(&o);
+        o.lr = lrs[g];
         if (g == 0) CHECK_OK(snn_optimizer_sgd(&opt, d, 1, &o));
         else CHECK_OK(snn_optimizer_add_sgd_group(opt, d + g, 1, &o));
     }
@@ -301,30 +305,34 @@ static void options_validation(void) {
     CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &bigger.o), SNN_ERR_UNSUPPORTED);
     CHECK(opt == NULL, "out not cleared");
 
-    /* Zero fields mean PyTorch's defaults. */
+    /* The _init functions give PyTorch's defaults; every field is then taken as given. */
     double lr = 0;
-    snn_sgd_options sz = {.struct_size = sizeof sz};
+    snn_sgd_options sz;
+    CHECK_STATUS(snn_sgd_options_init(NULL), SNN_ERR_INVALID_ARGUMENT);
+    CHECK_OK(snn_sgd_options_init(&sz));
+    CHECK(sz.struct_size == sizeof sz && sz.lr == 1e-3 && sz.momentum == 0 && !sz.nesterov, "SGD defaults");
     CHECK_OK(snn_optimizer_sgd(&opt, &p, 1, &sz));
     CHECK_OK(snn_optimizer_get_lr(&lr, opt, 0));
     CHECK(lr == 1e-3, "SGD default lr %g", lr);
     CHECK_OK(snn_optimizer_free(opt));
-    snn_adam_options az = {.struct_size = sizeof az};
+    snn_adam_options az;
+    CHECK_OK(snn_adam_options_init(&az));
+    CHECK(az.struct_size == sizeof az && az.lr == 1e-3 && az.beta1 == 0.9 && az.beta2 == 0.999 && az.eps == 1e-8 &&
+          az.weight_decay == 0, "Adam defaults");
+    CHECK_OK(snn_adamw_options_init(&az));
+    CHECK(az.struct_size == sizeof az && az.weight_decay == 1e-2, "AdamW defaults: weight_decay %g", az.weight_decay);
     CHECK_OK(snn_optimizer_adamw(&opt, &p, 1, &az)); /* weight_decay 1e-2, lr 1e-3 */
     CHECK_OK(snn_optimizer_step(opt));                 /* zero grad: only the decay acts */
     float v = 0;
     CHECK_OK(snn_tensor_copy_data(&v, 1, p));
     CHECK(v == (float)(1 - 1e-3 * 1e-2), "AdamW default decay: %.9g", v);
     CHECK_OK(snn_optimizer_free(opt));
-    az.literal_zeros = true;
-    az.lr = 1e-3;
-    az.beta1 = 0.9;
-    az.beta2 = 0.999;
-    az.eps = 1e-8;
-    CHECK_OK(snn_optimizer_adamw(&opt, &p, 1, &az)); /* weight_decay literally 0 */
+    az.weight_decay = 0;
+    CHECK_OK(snn_optimizer_adamw(&opt, &p, 1, &az)); /* weight_decay 0 is taken as given */
     CHECK_OK(snn_optimizer_step(opt));
     float w = 0;
     CHECK_OK(snn_tensor_copy_data(&w, 1, p));
-    CHECK(w == v, "AdamW with literal weight_decay 0 changed the parameter: %.9g -> %.9g", v, w);
+    CHECK(w == v, "AdamW with weight_decay 0 changed the parameter: %.9g -> %.9g", v, w);
     CHECK_STATUS(snn_optimizer_add_sgd_group(opt, &g, 1, NULL), SNN_ERR_INVALID_ARGUMENT); /* Adam, not SGD */
     CHECK_STATUS(snn_optimizer_add_adam_group(opt, &p, 1, NULL), SNN_ERR_INVALID_ARGUMENT); /* duplicate */
     CHECK_OK(snn_optimizer_add_adam_group(opt, &g, 1, NULL));
@@ -345,12 +353,18 @@ static void options_validation(void) {
     CHECK_OK(snn_lr_scheduler_free(s));
     CHECK_OK(snn_optimizer_free(opt));
 
-    snn_sgd_options bad = {sizeof bad, 0.1, 0, 0, 0, true, false, false}; /* nesterov without momentum */
+    snn_sgd_options bad;
+    snn_sgd_options_init(&bad);
+    bad.lr = 0.1;
+    bad.nesterov = true; /* without momentum */
     CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &bad), SNN_ERR_INVALID_ARGUMENT);
     bad.nesterov = false;
     bad.lr = -0.1;
     CHECK_STATUS(snn_optimizer_sgd(&opt, &p, 1, &bad), SNN_ERR_INVALID_ARGUMENT);
-    snn_adam_options ab = {sizeof ab, 0.1, 1.0, 0.999, 1e-8, 0, false, false, false};
+    snn_adam_options ab;
+    snn_adam_options_init(&ab);
+    ab.lr = 0.1;
+    ab.beta1 = 1.0;
     CHECK_STATUS(snn_optimizer_adam(&opt, &p, 1, &ab), SNN_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(snn_optimizer_sgd(&opt, NULL, 0, NULL), SNN_ERR_INVALID_ARGUMENT); /* empty */
     CHECK_STATUS(snn_optimizer_sgd(&opt, NULL, 1, NULL), SNN_ERR_INVALID_ARGUMENT);
@@ -385,7 +399,9 @@ static void lifetimes(void) {
     CHECK_OK(snn_tensor_set_grad(p, g));
     CHECK_OK(snn_tensor_detach(&view, p));
     snn_optimizer *opt = NULL;
-    snn_sgd_options o = {sizeof o, 0.5, 0, 0, 0, false, false, false};
+    snn_sgd_options o;
+    snn_sgd_options_init(&o);
+    o.lr = 0.5;
     CHECK_OK(snn_optimizer_sgd(&opt, &p, 1, &o));
     CHECK_OK(snn_tensor_grad(&gh, p));
     CHECK_OK(snn_tensor_free(p)); /* the optimizer still holds the parameter */
@@ -419,7 +435,10 @@ static void quadratic(void) {
     snn_tensor *x = vec(zv, 4), *t = vec(tv, 4);
     CHECK_OK(snn_tensor_set_requires_grad(x, true));
     snn_optimizer *opt = NULL;
-    snn_sgd_options o = {sizeof o, 0.1, 0.5, 0, 0, false, false, false};
+    snn_sgd_options o;
+    snn_sgd_options_init(&o);
+    o.lr = 0.1;
+    o.momentum = 0.5;
     CHECK_OK(snn_optimizer_sgd(&opt, &x, 1, &o));
     double loss_value = -1;
     for (int step = 0; step < 200; step++) {

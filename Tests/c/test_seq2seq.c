@@ -15,18 +15,31 @@
 #define EXPECT_STATUS(want, call) do { snn_status st_ = (call); CHECK(st_ == (want), "%s -> %s (wanted %s): %s", #call, \
     snn_status_string(st_), snn_status_string(want), snn_last_error()); } while (0)
 
+/* snn_seq2seq_options_init's defaults with this file's vocabularies (9 source, 8 target
+ * tokens), embedding 5 and the given hidden size. */
+static snn_seq2seq_options options(int64_t hidden) {
+    snn_seq2seq_options c;
+    CHECK_OK(snn_seq2seq_options_init(&c));
+    c.src_vocab = 9;
+    c.tgt_vocab = 8;
+    c.embed_dim = 5;
+    c.hidden_size = hidden;
+    return c;
+}
+
 static snn_module *make_cell(int attention, bool bidirectional, int64_t hidden, int64_t layers, int cell) {
-    snn_seq2seq_config c = {sizeof c, 9, 8, 5, hidden, layers, bidirectional, attention, 0, 1, 2, cell};
+    snn_seq2seq_options c = options(hidden);
+    c.num_layers = layers;
+    c.bidirectional = bidirectional;
+    c.attention = attention;
+    c.cell = cell;
     snn_module *m = NULL;
     CHECK_OK(snn_seq2seq_new(&m, &c));
     return m;
 }
 
 static snn_module *make(int attention, bool bidirectional, int64_t hidden) {
-    snn_seq2seq_config c = {sizeof c, 9, 8, 5, hidden, 1, bidirectional, attention, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
-    snn_module *m = NULL;
-    CHECK_OK(snn_seq2seq_new(&m, &c));
-    return m;
+    return make_cell(attention, bidirectional, hidden, 1, SNN_SEQ2SEQ_CELL_LSTM);
 }
 
 static int progress_calls;
@@ -116,11 +129,20 @@ static void fit_and_checkpoint(void) {
         snn_tensor_map_get(&params[i], pm, name);
     }
     snn_optimizer *opt = NULL;
-    snn_adam_options ao = {.struct_size = sizeof ao, .lr = 0.03, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    snn_adam_options ao;
+    CHECK_OK(snn_adam_options_init(&ao));
+    ao.lr = 0.03;
     CHECK_OK(snn_optimizer_adam(&opt, params, np, &ao));
     double hist[64];
     size_t nh = 0;
-    snn_fit_options fo = {sizeof fo, 20, 1, on_progress, NULL, NULL, hist, 64, &nh};
+    snn_fit_options fo;
+    CHECK_OK(snn_fit_options_init(&fo));
+    fo.epochs = 20;
+    fo.report_every = 1;
+    fo.progress = on_progress;
+    fo.loss_history = hist;
+    fo.loss_history_capacity = 64;
+    fo.loss_history_count = &nh;
     CHECK_OK(snn_seq2seq_fit(m, opt, src, tgt, 3, 7, 5.0, &fo));
     CHECK(nh == 40 && progress_calls == 40, "%zu steps, %d progress calls", nh, progress_calls);
     CHECK(hist[39] + hist[38] < 0.5 * (hist[0] + hist[1]), "loss %g -> %g", hist[0], hist[39]);
@@ -162,7 +184,8 @@ static void fit_and_checkpoint(void) {
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_greedy(&out, NULL, lin, src, 5));
     snn_module_free(lin);
     snn_module *none = NULL;
-    snn_seq2seq_config bad = {sizeof bad, 9, 8, 5, 4, 1, false, 7, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
+    snn_seq2seq_options bad = options(4);
+    bad.attention = 7;
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &bad));
     bad.attention = 0; bad.struct_size = 8;
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &bad));
@@ -182,7 +205,12 @@ static void fit_and_checkpoint(void) {
 /* A beam whose decoder buffers pass SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT is refused with a
  * status before anything is allocated: 4096 x 70000 log-probabilities are 1.07 GiB. */
 static void memory_cap(void) {
-    snn_seq2seq_config c = {sizeof c, 6, 70000, 2, 2, 1, false, SNN_SEQ2SEQ_ATTENTION_NONE, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
+    snn_seq2seq_options c;
+    CHECK_OK(snn_seq2seq_options_init(&c));
+    c.src_vocab = 6;
+    c.tgt_vocab = 70000;
+    c.embed_dim = 2;
+    c.hidden_size = 2;
     snn_module *m = NULL;
     CHECK_OK(snn_seq2seq_new(&m, &c));
     int64_t sv[] = {3, 4}, shape[2] = {1, 2};
@@ -197,29 +225,27 @@ static void memory_cap(void) {
     snn_module_free(m);
 }
 
-/* A caller built against the header before `cell` was appended passes a struct_size that ends
- * at eos_idx: accepted as an LSTM (4 * hidden rows). A bad cell value is refused. */
-static void old_config_size(void) {
-    snn_seq2seq_config c = {sizeof c, 9, 8, 5, 4, 1, false, SNN_SEQ2SEQ_ATTENTION_NONE, 0, 1, 2, SNN_SEQ2SEQ_CELL_GRU};
-    snn_module *m = NULL;
-    c.struct_size = offsetof(snn_seq2seq_config, cell);
-    CHECK_OK(snn_seq2seq_new(&m, &c));
-    snn_tensor_map *params = NULL;
-    snn_tensor *w = NULL;
-    int64_t shape[2] = {0, 0};
-    CHECK_OK(snn_module_named_parameters(&params, m));
-    CHECK_OK(snn_tensor_map_get(&w, params, "encoder.weight_ih_l0"));
-    CHECK_OK(snn_tensor_shape(shape, 2, w));
-    CHECK(shape[0] == 16 && shape[1] == 5, "old-size config: encoder.weight_ih_l0 is [%lld, %lld], want the LSTM's [16, 5]",
-          (long long)shape[0], (long long)shape[1]);
-    snn_tensor_free(w);
-    snn_tensor_map_free(params);
-    snn_module_free(m);
+/* snn_seq2seq_options_init's defaults, and the one struct_size accepted: sizeof. A struct that
+ * ends before `cell` (no such header ever shipped) is refused, as are a bad cell value and
+ * num_layers 0 (a real value now, not "the default"). */
+static void options_contract(void) {
+    snn_seq2seq_options c;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_options_init(NULL));
+    CHECK_OK(snn_seq2seq_options_init(&c));
+    CHECK(c.struct_size == sizeof c && c.num_layers == 1 && !c.bidirectional && c.attention == SNN_SEQ2SEQ_ATTENTION_NONE &&
+          c.pad_idx == 0 && c.bos_idx == 1 && c.eos_idx == 2 && c.cell == SNN_SEQ2SEQ_CELL_LSTM, "snn_seq2seq_options_init defaults");
     snn_module *none = NULL;
-    c.struct_size = sizeof c;
+    c = options(4);
+    c.struct_size = offsetof(snn_seq2seq_options, cell);
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &c));
+    CHECK(strstr(snn_last_error(), "struct_size") != NULL, "message: %s", snn_last_error());
+    c = options(4);
     c.cell = 2;
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &c));
-    CHECK(none == NULL, "a refused cell wrote a handle");
+    c = options(4);
+    c.num_layers = 0;
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_seq2seq_new(&none, &c));
+    CHECK(none == NULL, "a refused snn_seq2seq_new wrote a handle");
 }
 
 int main(void) {
@@ -227,7 +253,7 @@ int main(void) {
      * + 2 attn_combine + 2 out: 2 + 8 + 4 + 5 = 19 (1 layer), 2 + 16 + 8 + 5 = 31 (2 layers). */
     golden_case("attn", make(SNN_SEQ2SEQ_ATTENTION_GENERAL, true, 4), 19);
     golden_case("gru", make_cell(SNN_SEQ2SEQ_ATTENTION_GENERAL, true, 3, 2, SNN_SEQ2SEQ_CELL_GRU), 31);
-    old_config_size();
+    options_contract();
     memory_cap();
     CHECK(live_handles() == 0, "%lld live handles after the golden case", (long long)live_handles());
     fit_and_checkpoint();

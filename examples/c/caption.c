@@ -64,7 +64,7 @@ static int caption_files(const char *ckpt, const char *image_path, int64_t beam,
     int64_t v = 0;
     TRY(snn_captioner_vocab_size(&v, m));
     snn_captioner_options cfg;
-    TRY(snn_captioner_config(&cfg, m));
+    TRY(snn_captioner_get_options(&cfg, m));
     int png = is_png(image_path);
     snn_tensor_map *file = NULL;
     snn_tensor *image = NULL;

@@ -122,15 +122,15 @@ int main(int argc, char **argv) {
     TRY(snn_manual_seed(1));
     snn_module *m;
     TRY(snn_charrnn_new(&m, vocab, vocab_len, smoke ? 16 : 64, hidden, 2));
-    snn_charrnn_train_options o;
-    TRY(snn_charrnn_train_options_init(&o));
+    snn_charrnn_fit_options o;
+    TRY(snn_charrnn_fit_options_init(&o));
     o.seq_len = seq; o.batch_size = batch; o.max_steps = steps; o.epochs = 1000; o.lr = lr; o.clip = 5.0;
     run_limits lim = {steps, minutes * 60};
     o.report_every = smoke ? 2 : 20; o.progress = on_progress; o.user_data = &lim;
     double *history = malloc((size_t)steps * sizeof *history);
     size_t n_hist = 0;
     o.loss_history = history; o.loss_history_capacity = (size_t)steps; o.loss_history_count = &n_hist;
-    TRY(snn_charrnn_train(m, text, n_train, &o));
+    TRY(snn_charrnn_fit(m, text, n_train, &o));
     printf("\n");
     double train_bpc, val_bpc;
     size_t eval_len = n_train < 200000 ? n_train : 200000;  /* the last 200 KB of training text */

@@ -82,7 +82,14 @@ static int smoke(void) {
     /* cat -> K AE T, dog... toy: cad -> K AE D, tad -> T AE D, cot -> K AA T */
     int64_t src[4][3] = {{3 + 2, 3 + 0, 3 + 19}, {3 + 2, 3 + 0, 3 + 3}, {3 + 19, 3 + 0, 3 + 3}, {3 + 2, 3 + 14, 3 + 19}};
     int64_t tgt[4][3] = {{3, 4, 5}, {3, 4, 6}, {5, 4, 6}, {3, 7, 5}};
-    snn_seq2seq_config c = {sizeof c, 29, 8, 8, 16, 1, true, SNN_SEQ2SEQ_ATTENTION_GENERAL, 0, 1, 2, SNN_SEQ2SEQ_CELL_LSTM};
+    snn_seq2seq_options c;   /* pad 0, bos 1, eos 2, one LSTM layer */
+    TRY(snn_seq2seq_options_init(&c));
+    c.src_vocab = 29;
+    c.tgt_vocab = 8;
+    c.embed_dim = 8;
+    c.hidden_size = 16;
+    c.bidirectional = true;
+    c.attention = SNN_SEQ2SEQ_ATTENTION_GENERAL;
     snn_module *m;
     TRY(snn_seq2seq_new(&m, &c));
     TRY(snn_seq2seq_set_tokens(m, false, letters, 29));
@@ -97,7 +104,9 @@ static int smoke(void) {
         TRY(snn_tensor_map_name(name, sizeof name, &len, pm, i));
         TRY(snn_tensor_map_get(&params[i], pm, name));
     }
-    snn_adam_options ao = {.struct_size = sizeof ao, .lr = 0.03};
+    snn_adam_options ao;
+    TRY(snn_adam_options_init(&ao));
+    ao.lr = 0.03;
     snn_optimizer *opt;
     TRY(snn_optimizer_adam(&opt, params, np, &ao));
     int64_t shape[2] = {4, 3};

@@ -18,7 +18,8 @@
     fprintf(stderr, "\nlenet5: %s failed: %s: %s\n", #call, snn_status_string(s_), snn_last_error()); exit(1); } } while (0)
 
 static snn_module *conv(int64_t in, int64_t out, int64_t k, int64_t pad) {
-    snn_conv2d_options o = SNN_CONV2D_OPTIONS_INIT;
+    snn_conv2d_options o;
+    TRY(snn_conv2d_options_init(&o));
     o.pad_h = o.pad_w = pad;
     snn_module *m;
     TRY(snn_module_conv2d(&m, in, out, k, k, &o, true));
@@ -26,7 +27,9 @@ static snn_module *conv(int64_t in, int64_t out, int64_t k, int64_t pad) {
 }
 
 static snn_module *maxpool2(void) {
-    snn_pool2d_options o = SNN_POOL2D_OPTIONS_INIT(2, 2);
+    snn_pool2d_options o;
+    TRY(snn_pool2d_options_init(&o));
+    o.kernel_h = o.kernel_w = 2;
     snn_module *m;
     TRY(snn_module_max_pool2d(&m, &o));
     return m;
@@ -125,7 +128,12 @@ int main(int argc, char **argv) {
     TRY(snn_module_parameters(NULL, 0, &np, net));
     snn_tensor **params = calloc(np, sizeof *params);
     TRY(snn_module_parameters(params, np, &np, net));
-    snn_sgd_options so = {sizeof so, 0.05, 0.9, 0, 5e-4, true, false, false};
+    snn_sgd_options so;
+    TRY(snn_sgd_options_init(&so));
+    so.lr = 0.05;
+    so.momentum = 0.9;
+    so.weight_decay = 5e-4;
+    so.nesterov = true;
     snn_optimizer *opt;
     TRY(snn_optimizer_sgd(&opt, params, np, &so));
     for (size_t i = 0; i < np; i++) snn_tensor_free(params[i]);
@@ -135,11 +143,16 @@ int main(int argc, char **argv) {
     snn_dataloader *loader;
     TRY(snn_dataloader_new(&loader, train_x, train_y, 64, true, 1, false));
 
-    snn_fit_options fo = {sizeof fo, epochs, 100, on_progress, NULL, sched, NULL, 0, NULL};
-    TRY(snn_fit_classifier(net, opt, loader, &fo));
+    snn_fit_options fo;
+    TRY(snn_fit_options_init(&fo));
+    fo.epochs = epochs;
+    fo.report_every = 100;
+    fo.progress = on_progress;
+    fo.scheduler = sched;
+    TRY(snn_classifier_fit(net, opt, loader, &fo));
 
     double loss, acc;
-    TRY(snn_evaluate_classifier(&loss, &acc, net, test_x, test_y, 500));
+    TRY(snn_classifier_evaluate(&loss, &acc, net, test_x, test_y, 500));
     double error = 100.0 * (1.0 - acc);
     printf("test: loss %.4f  error %.2f%% (%lld of %lld wrong)\n", loss, error,
            (long long)llround((1.0 - acc) * (double)n_test), (long long)n_test);
@@ -148,7 +161,7 @@ int main(int argc, char **argv) {
     snn_module *again;
     TRY(snn_module_load(&again, out));
     double loss2, acc2;
-    TRY(snn_evaluate_classifier(&loss2, &acc2, again, test_x, test_y, 500));
+    TRY(snn_classifier_evaluate(&loss2, &acc2, again, test_x, test_y, 500));
     /* Same logits, bit for bit, on the first 500 test images. */
     snn_tensor *probe, *a, *b;
     TRY(snn_tensor_slice(&probe, test_x, 0, 0, 500, 1));

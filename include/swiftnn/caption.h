@@ -20,7 +20,7 @@
  * file the way training saw it:
  *
  *     snn_captioner_options cfg;
- *     snn_captioner_config(&cfg, m);                          // in_channels, image size, ...
+ *     snn_captioner_get_options(&cfg, m);                         // in_channels, image size, ...
  *     snn_image_read(&img, "photo.png", cfg.in_channels);     // [C, H, W] in [0, 1] (image.h)
  *     snn_captioner_caption_image(tok, cap, &n, &lp, m, img, NULL);   // normalises, captions
  *
@@ -48,15 +48,10 @@ typedef struct snn_captioner_options {
     int64_t hidden_size;     /* LSTM hidden size and feature size, 1...4096 (default 256) */
     int64_t base_channels;   /* channels of the first conv block, 1...512 (default 32) */
     int64_t conv_blocks;     /* conv blocks, 1...6 (default 3) */
-    /* Fields below were added later; a struct_size of offsetof(snn_captioner_options,
-     * pixel_mean) (a caller built against the older header) is accepted and leaves them at
-     * their defaults. */
     double pixel_mean;       /* training normalisation x = (x01 - pixel_mean) / pixel_std of pixel */
     double pixel_std;        /*   values x01 in [0, 1]: finite, std > 0 (defaults 0 and 1: none) */
     int64_t image_height;    /* training image size, 0...1000000; 0 and 0 = unknown (default). When */
     int64_t image_width;     /*   known, snn_captioner_caption_image refuses other sizes */
-    /* Added after image_width; a struct_size of offsetof(snn_captioner_options, feature_grid)
-     * is accepted too and gives 2. */
     int64_t feature_grid;    /* the encoder's last feature map is averaged over a grid x grid grid,
                               * 1...8 (default 2; 1 = global average, which loses where things
                               * are; checkpoints saved before this field load with 1) */
@@ -71,6 +66,7 @@ typedef struct snn_caption_options {
     int64_t end_token;       /* the token that ends a caption; -1 = <eos> (2) */
 } snn_caption_options;
 
+/* Set struct_size and the defaults given beside each field. */
 snn_status snn_captioner_options_init(snn_captioner_options *options);
 snn_status snn_caption_options_init(snn_caption_options *options);
 
@@ -81,7 +77,7 @@ snn_status snn_captioner_new(snn_module **out, const snn_captioner_options *opti
 /* The configuration m was built with (a trained checkpoint's, after snn_module_load): every
  * field of *out, struct_size included, is written. Checkpoints saved before pixel_mean,
  * pixel_std and the image size existed report the defaults (0, 1, 0, 0). */
-snn_status snn_captioner_config(snn_captioner_options *out, const snn_module *m);
+snn_status snn_captioner_get_options(snn_captioner_options *out, const snn_module *m);
 
 /* The vocabulary size V (the 4 special tokens included). */
 snn_status snn_captioner_vocab_size(int64_t *out, const snn_module *m);
@@ -102,7 +98,7 @@ snn_status snn_captioner_decode(char *buf, size_t capacity, size_t *out_len, con
 snn_status snn_captioner_loss(snn_tensor **out, snn_module *m, const snn_tensor *images, const snn_tensor *captions);
 
 /* Trains m on a data loader of (images [N, C, H, W], captions int64 [N, L]) made with
- * snn_dataloader_new, exactly as snn_fit_classifier does for classifiers (same options,
+ * snn_dataloader_new, exactly as snn_classifier_fit does for classifiers (same options,
  * progress callback with snn_progress, early stop, loss history, scheduler per epoch). */
 snn_status snn_captioner_fit(snn_module *m, snn_optimizer *optimizer, snn_dataloader *train,
                              const snn_fit_options *options);

@@ -27,24 +27,25 @@ snn_status snn_charrnn_vocab_of(char *buf, size_t capacity, size_t *out_len, con
 /* The model's vocabulary bytes into buf (capacity >= V), their count into *out_len. */
 snn_status snn_charrnn_vocab(char *buf, size_t capacity, size_t *out_len, const snn_module *model);
 
-/* Options of snn_charrnn_train. Fill with snn_charrnn_train_options_init. */
-typedef struct snn_charrnn_train_options {
-    size_t struct_size;        /* sizeof(snn_charrnn_train_options) */
+/* Options of snn_charrnn_fit. Fill with snn_charrnn_fit_options_init, then change fields. */
+typedef struct snn_charrnn_fit_options {
+    size_t struct_size;        /* sizeof(snn_charrnn_fit_options) */
     int64_t seq_len;           /* truncated-BPTT chunk length, default 100 */
     int64_t batch_size;        /* parallel streams cut from the text, default 32 */
     int64_t epochs;            /* passes over the text, default 1 */
     int64_t max_steps;         /* stop after this many steps in total; 0 (default): no limit */
     double lr;                 /* Adam learning rate, default 2e-3 */
     double clip;               /* max total gradient norm; 0: no clipping; default 5 */
-    int64_t report_every;      /* steps between progress calls, default 50 */
+    int64_t report_every;      /* steps between progress calls, >= 1, default 50 */
     snn_progress_fn progress;  /* may be NULL; loss is in nats/char, samples_per_second is chars/s */
     void *user_data;
     double *loss_history;      /* may be NULL; receives each step's loss ... */
     size_t loss_history_capacity;  /* ... up to this many */
     size_t *loss_history_count;    /* may be NULL; receives the number of steps run */
-} snn_charrnn_train_options;
+} snn_charrnn_fit_options;
 
-snn_status snn_charrnn_train_options_init(snn_charrnn_train_options *opts);
+/* Sets struct_size and the defaults given beside each field (pointers NULL). */
+snn_status snn_charrnn_fit_options_init(snn_charrnn_fit_options *opts);
 
 /* Trains on text[0..length) with truncated BPTT: the text is cut into batch_size contiguous
  * streams; each step feeds seq_len characters of every stream, with the LSTM state carried
@@ -56,8 +57,8 @@ snn_status snn_charrnn_train_options_init(snn_charrnn_train_options *opts);
  * in checkpoints). opts may be NULL for the defaults. The progress callback runs every
  * report_every steps and at the end of each epoch; returning false stops training early
  * (SNN_OK). A text longer than 2 GiB is SNN_ERR_INVALID_ARGUMENT (here and below). */
-snn_status snn_charrnn_train(snn_module *model, const char *text, size_t length,
-                             const snn_charrnn_train_options *opts);
+snn_status snn_charrnn_fit(snn_module *model, const char *text, size_t length,
+                           const snn_charrnn_fit_options *opts);
 
 /* Mean cross-entropy of predicting each next character of text, in bits per character, with
  * the state carried across chunks of seq_len (eval mode, nothing recorded). */

@@ -21,11 +21,12 @@
  *
  * Option structs
  * --------------
- * Options go by pointer in a struct whose first field, struct_size, must be set to
- * sizeof(the struct) as compiled by the caller; initialise with the _INIT macros so the
- * defaults are right and struct_size is set:
+ * Options go by pointer in a struct whose first field, struct_size, must be sizeof(the
+ * struct) as compiled by the caller. Fill one with its _init function, which sets struct_size
+ * and every default, then change what you need:
  *
- *     snn_conv2d_options o = SNN_CONV2D_OPTIONS_INIT;
+ *     snn_conv2d_options o;
+ *     snn_conv2d_options_init(&o);
  *     o.pad_h = o.pad_w = 1;
  *     snn_tensor_conv2d(&y, x, w, b, &o);
  *
@@ -49,7 +50,8 @@ typedef struct snn_conv2d_options {
     int64_t groups;                 /* >= 1, divides C and K (default 1) */
 } snn_conv2d_options;
 
-#define SNN_CONV2D_OPTIONS_INIT { sizeof(snn_conv2d_options), 1, 1, 0, 0, 1, 1, 1 }
+/* Sets struct_size and the defaults: stride 1, no padding, dilation 1, one group. */
+snn_status snn_conv2d_options_init(snn_conv2d_options *options);
 
 /* 2-D convolution (torch.nn.functional.conv2d): in fact a cross-correlation, as in every
  * deep-learning library (the kernel is not flipped).
@@ -73,7 +75,7 @@ snn_status snn_tensor_conv2d(snn_tensor **out, const snn_tensor *input, const sn
 
 typedef struct snn_pool2d_options {
     size_t struct_size;             /* sizeof(snn_pool2d_options) */
-    int64_t kernel_h, kernel_w;     /* >= 1 (required) */
+    int64_t kernel_h, kernel_w;     /* >= 1 (required: _init sets 0, set them) */
     int64_t stride_h, stride_w;     /* >= 1, or 0 for "equal to the kernel" (the default,
                                        PyTorch's stride=None); both or neither 0 */
     int64_t pad_h, pad_w;           /* 0 ... kernel / 2 (default 0); max pool pads with -inf,
@@ -86,8 +88,10 @@ typedef struct snn_pool2d_options {
                                        0 = none (default) */
 } snn_pool2d_options;
 
-#define SNN_POOL2D_OPTIONS_INIT(kh, kw) \
-    { sizeof(snn_pool2d_options), (kh), (kw), 0, 0, 0, 0, 1, 1, false, true, 0 }
+/* Sets struct_size and the defaults (PyTorch's): kernel 0 (set kernel_h and kernel_w),
+ * stride 0 (the kernel size), no padding, dilation 1, ceil_mode false, count_include_pad true,
+ * no divisor_override. */
+snn_status snn_pool2d_options_init(snn_pool2d_options *options);
 
 /* Max pooling (torch.nn.functional.max_pool2d): the maximum of each window of each plane.
  *   input [N, C, H, W] (or [C, H, W]) -> out [N, C, OH, OW] (or [C, OH, OW])

@@ -32,7 +32,7 @@ snn_status snn_module_conv2d(snn_module **out, int64_t in_channels, int64_t out_
                              int64_t kernel_h, int64_t kernel_w, const snn_conv2d_options *options, bool bias);
 
 /* MaxPool2d / AvgPool2d with the kernel, stride (0 = kernel), padding, dilation, ceil_mode
- * and count_include_pad of `options` (required: SNN_POOL2D_OPTIONS_INIT(kh, kw)). */
+ * and count_include_pad of `options` (required: snn_pool2d_options_init, then the kernel). */
 snn_status snn_module_max_pool2d(snn_module **out, const snn_pool2d_options *options);
 snn_status snn_module_avg_pool2d(snn_module **out, const snn_pool2d_options *options);
 

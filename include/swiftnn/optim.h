@@ -5,7 +5,9 @@
  * A training loop
  * ---------------
  *     snn_tensor *params[2] = {w, b};              // float32 leaves with requires_grad set
- *     snn_adam_options o = {.struct_size = sizeof o, .lr = 1e-2}; // the rest: torch defaults
+ *     snn_adam_options o;
+ *     snn_adam_options_init(&o);                     // torch's defaults
+ *     o.lr = 1e-2;
  *     snn_optimizer *opt = NULL;
  *     snn_lr_scheduler *sched = NULL;
  *     snn_optimizer_adam(&opt, params, 2, &o);
@@ -44,14 +46,13 @@
  *
  * Options structs
  * ---------------
- * Set struct_size to sizeof the struct, e.g. `snn_sgd_options o = {.struct_size = sizeof o};`
- * (a smaller value gives SNN_ERR_INVALID_ARGUMENT; a larger one, from a newer header, gives
- * SNN_ERR_UNSUPPORTED: the library never reads past its own sizeof).
- * Fields left zero mean PyTorch's defaults where zero would be meaningless: lr 0 means 1e-3,
- * eps 0 means 1e-8, beta1 = beta2 = 0 means (0.9, 0.999), and AdamW's weight_decay 0 means
- * 1e-2. Set literal_zeros to take every field as given, zeros included (bindings that always
- * fill every field do). Invalid values (negative lr, beta outside [0, 1), nesterov without
- * momentum or with dampening, NaN) give SNN_ERR_INVALID_ARGUMENT, as PyTorch's ValueError.
+ * Fill one with its _init function (struct_size and PyTorch's defaults), then change fields:
+ * snn_sgd_options_init, snn_adam_options_init, or snn_adamw_options_init (an snn_adam_options
+ * with AdamW's weight_decay 1e-2). Every field is taken as given. A struct_size other than
+ * sizeof the struct gives SNN_ERR_INVALID_ARGUMENT (smaller) or SNN_ERR_UNSUPPORTED (larger,
+ * from a newer header: the library never reads past its own sizeof). Invalid values (negative
+ * lr, beta outside [0, 1), nesterov without momentum or with dampening, NaN) give
+ * SNN_ERR_INVALID_ARGUMENT, as PyTorch's ValueError.
  *
  * Thread safety: calls on one optimizer serialise on its lock, but a step must not run while
  * another thread runs backward into, reads or writes its parameters or their gradients.
@@ -65,13 +66,12 @@ typedef struct snn_lr_scheduler snn_lr_scheduler;
  * and g = nesterov ? g + momentum * buf : buf;  p -= lr * g. */
 typedef struct snn_sgd_options {
     size_t struct_size;   /* sizeof(snn_sgd_options) */
-    double lr;            /* learning rate >= 0; 0 means 1e-3 (PyTorch's default) */
+    double lr;            /* learning rate >= 0, default 1e-3 */
     double momentum;      /* >= 0, default 0 */
     double dampening;     /* default 0 */
     double weight_decay;  /* L2 penalty added to the gradient, >= 0, default 0 */
     bool nesterov;        /* needs momentum > 0 and dampening 0 */
     bool maximize;        /* ascend instead of descend */
-    bool literal_zeros;   /* take lr = 0 literally */
 } snn_sgd_options;
 
 /* torch.optim.Adam / AdamW, at step t (counted per parameter):
@@ -80,15 +80,20 @@ typedef struct snn_sgd_options {
  * p -= lr / (1 - beta1^t) * m / (sqrt(v or vmax) / sqrt(1 - beta2^t) + eps). */
 typedef struct snn_adam_options {
     size_t struct_size;   /* sizeof(snn_adam_options) */
-    double lr;            /* learning rate >= 0; 0 means 1e-3 */
-    double beta1;         /* in [0, 1); beta1 = beta2 = 0 means 0.9, 0.999 */
-    double beta2;         /* in [0, 1) */
-    double eps;           /* >= 0; 0 means 1e-8 */
-    double weight_decay;  /* >= 0; Adam: default 0; AdamW: 0 means 1e-2 */
+    double lr;            /* learning rate >= 0, default 1e-3 */
+    double beta1;         /* in [0, 1), default 0.9 */
+    double beta2;         /* in [0, 1), default 0.999 */
+    double eps;           /* >= 0, default 1e-8 */
+    double weight_decay;  /* >= 0; Adam's default 0, AdamW's 1e-2 */
     bool amsgrad;         /* use the running maximum of v */
     bool maximize;        /* ascend instead of descend */
-    bool literal_zeros;   /* take lr, betas, eps, weight_decay = 0 literally */
 } snn_adam_options;
+
+/* Set struct_size and PyTorch's defaults: SGD(lr 1e-3), Adam(lr 1e-3, betas (0.9, 0.999),
+ * eps 1e-8, weight_decay 0) and AdamW (the same with weight_decay 1e-2). */
+snn_status snn_sgd_options_init(snn_sgd_options *opts);
+snn_status snn_adam_options_init(snn_adam_options *opts);
+snn_status snn_adamw_options_init(snn_adam_options *opts);
 
 /* Creates an optimizer over params[0..n) (n >= 1) as parameter group 0. `opts` may be NULL
  * for all defaults. */

@@ -41,8 +41,8 @@ typedef enum snn_rnn_nonlinearity {
 
 /* Options of snn_module_rnn/lstm/gru and of the functional snn_tensor_rnn/lstm/gru.
  * Fill it with snn_rnn_options_init (which sets struct_size and PyTorch's defaults), then
- * change what you need. Fields may only be appended in later versions; the library accepts any
- * struct_size from the first version's size up. */
+ * change what you need. struct_size must be sizeof(snn_rnn_options); fields may only be
+ * appended in later versions. */
 typedef struct snn_rnn_options {
     size_t struct_size;    /* sizeof(snn_rnn_options), set by snn_rnn_options_init */
     int64_t input_size;    /* I >= 1 (modules; the functional ops check the weights against it) */

@@ -38,25 +38,30 @@ typedef enum snn_seq2seq_cell {
     SNN_SEQ2SEQ_CELL_GRU = 1
 } snn_seq2seq_cell;
 
-typedef struct snn_seq2seq_config {
-    size_t struct_size;      /* sizeof(snn_seq2seq_config) */
+/* The architecture of a new model. Fill with snn_seq2seq_options_init, then set at least the
+ * vocabulary sizes and the special ids. */
+typedef struct snn_seq2seq_options {
+    size_t struct_size;      /* sizeof(snn_seq2seq_options) */
     int64_t src_vocab;       /* >= 1 */
     int64_t tgt_vocab;       /* >= 3 */
     int64_t embed_dim;       /* 1..65536 */
     int64_t hidden_size;     /* 1..65536, per encoder direction */
-    int64_t num_layers;      /* 1..64; 0 means 1 */
-    bool bidirectional;
-    int32_t attention;       /* snn_seq2seq_attention */
-    int64_t pad_idx;         /* distinct ids; pad < src_vocab too */
+    int64_t num_layers;      /* 1..64, default 1 */
+    bool bidirectional;      /* default false */
+    int32_t attention;       /* snn_seq2seq_attention, default SNN_SEQ2SEQ_ATTENTION_NONE */
+    int64_t pad_idx;         /* distinct ids; pad < src_vocab too (defaults 0, 1, 2) */
     int64_t bos_idx;
     int64_t eos_idx;
-    int32_t cell;            /* snn_seq2seq_cell (appended; a struct_size that ends before it,
-                              * as callers built against the older header pass, means LSTM) */
-} snn_seq2seq_config;
+    int32_t cell;            /* snn_seq2seq_cell, default SNN_SEQ2SEQ_CELL_LSTM */
+} snn_seq2seq_options;
+
+/* Sets struct_size and the defaults: vocabularies and sizes 0 (set them), one layer, one
+ * direction, no attention, pad 0, bos 1, eos 2, LSTM. */
+snn_status snn_seq2seq_options_init(snn_seq2seq_options *options);
 
 /* A freshly initialised model. Errors: SNN_ERR_INVALID_ARGUMENT (sizes, attention or cell
  * value, struct_size), SNN_ERR_OUT_OF_RANGE (special ids). */
-snn_status snn_seq2seq_new(snn_module **out, const snn_seq2seq_config *config);
+snn_status snn_seq2seq_new(snn_module **out, const snn_seq2seq_options *options);
 
 /* Mean cross-entropy of the teacher-forced decoder over the non-padding target positions
  * (EOS included), recorded for snn_backward. src [B, S], tgt [B, T] int64. */
@@ -69,7 +74,7 @@ snn_status snn_seq2seq_train_step(double *out_loss, snn_module *model, snn_optim
 
 /* Trains on all pairs (src [N, S], tgt [N, T]) for options->epochs in shuffled batches of
  * batch_size (shuffle seeded by seed), reporting through options->progress as
- * snn_fit_classifier does (options->scheduler is stepped after each epoch). */
+ * snn_classifier_fit does (options->scheduler is stepped after each epoch). */
 snn_status snn_seq2seq_fit(snn_module *model, snn_optimizer *optimizer, const snn_tensor *src,
                            const snn_tensor *tgt, size_t batch_size, uint64_t seed, double max_grad_norm,
                            const snn_fit_options *options);

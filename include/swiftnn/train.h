@@ -2,7 +2,7 @@
  * swiftnn/train.h -- training loops with progress reports, and evaluation.
  * Included by swiftnn.h.
  *
- * snn_fit_classifier runs the whole loop in the engine: for each batch of the data loader,
+ * snn_classifier_fit runs the whole loop in the engine: for each batch of the data loader,
  * forward, mean cross-entropy, backward, optimizer step; after each epoch the optional
  * scheduler steps. A progress callback receives epoch, step, loss, throughput and ETA every
  * `report_every` steps and at the end of each epoch, so a host can draw a progress bar
@@ -26,13 +26,15 @@ typedef struct snn_progress {
 } snn_progress;
 
 /* Called on the training thread. Return true to go on, false to stop training early
- * (snn_fit_classifier then returns SNN_OK). Must not call back into the same model. */
+ * (the _fit call then returns SNN_OK). Must not call back into the same model. */
 typedef bool (*snn_progress_fn)(const snn_progress *progress, void *user_data);
 
+/* Options of every _fit call (snn_classifier_fit, snn_captioner_fit, snn_seq2seq_fit). Fill
+ * with snn_fit_options_init, then change fields. */
 typedef struct snn_fit_options {
-    size_t struct_size;              /* set to sizeof(snn_fit_options) */
-    int64_t epochs;                  /* >= 1 */
-    int64_t report_every;            /* steps between progress calls; 0 means 50 */
+    size_t struct_size;              /* sizeof(snn_fit_options) */
+    int64_t epochs;                  /* 1...1000000, default 1 */
+    int64_t report_every;            /* steps between progress calls, >= 1, default 50 */
     snn_progress_fn progress;        /* may be NULL */
     void *user_data;                 /* passed to progress */
     snn_lr_scheduler *scheduler;     /* may be NULL; stepped after every epoch */
@@ -41,14 +43,17 @@ typedef struct snn_fit_options {
     size_t *loss_history_count;      /* may be NULL; receives the number of steps run */
 } snn_fit_options;
 
+/* Sets struct_size and the defaults: 1 epoch, a report every 50 steps, every pointer NULL. */
+snn_status snn_fit_options_init(snn_fit_options *options);
+
 /* Trains a classifier: model(inputs) gives logits [B, C], targets are int64 class indices [B]
  * from the data loader. The model is put in training mode. A non-finite loss stops training
  * with SNN_ERR_AUTOGRAD and a message suggesting a lower learning rate. */
-snn_status snn_fit_classifier(snn_module *model, snn_optimizer *optimizer, snn_dataloader *train,
+snn_status snn_classifier_fit(snn_module *model, snn_optimizer *optimizer, snn_dataloader *train,
                               const snn_fit_options *options);
 
 /* Mean cross-entropy and accuracy (fraction correct, 0..1) of model on inputs [N, ...] and
  * int64 labels [N], in batches of batch_size, in eval mode without recording (the model's
  * mode is restored afterwards). Either out-pointer may be NULL. */
-snn_status snn_evaluate_classifier(double *out_loss, double *out_accuracy, snn_module *model,
+snn_status snn_classifier_evaluate(double *out_loss, double *out_accuracy, snn_module *model,
                                    const snn_tensor *inputs, const snn_tensor *labels, size_t batch_size);

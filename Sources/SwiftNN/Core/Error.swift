@@ -1,20 +1,20 @@
 // Errors of the engine. Every failure is a value with a status and a message that names the
 // function, the shapes involved and what was expected; the C boundary turns it into a status code.
 
-/// Status codes shared with the C header (`snn_status`). Values are part of the ABI: only append.
-public enum Status: Int32, Sendable {
-    case ok = 0
-    case invalidArgument = 1
-    case invalidHandle = 2
-    case shapeMismatch = 3
-    case dtypeMismatch = 4
-    case outOfRange = 5
-    case outOfMemory = 6
-    case io = 7
-    case format = 8
-    case unsupported = 9
-    case autograd = 10
-    case internalError = 11
+/// What went wrong, as the C header's `snn_status` names it. The numeric codes live only in
+/// the header: the C boundary maps each case to its SNN_* constant by name.
+public enum Status: Sendable {
+    case invalidArgument
+    case invalidHandle
+    case shapeMismatch
+    case dtypeMismatch
+    case outOfRange
+    case outOfMemory
+    case io
+    case format
+    case unsupported
+    case autograd
+    case internalError
 }
 
 /// The one error type the engine throws.

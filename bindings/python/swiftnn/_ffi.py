@@ -4,11 +4,11 @@ callback types and every function's (restype, argtypes). _lib.py applies FUNCTIO
 loaded library; the rest of the binding takes its structs and constants from here."""
 from ctypes import CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 # Integer #defines, by name.
 DEFINES = {
-    'SNN_ABI_VERSION': 1,
+    'SNN_ABI_VERSION': 2,
     'SNN_MAX_NDIM': 16,
     'SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT': 1073741824,
 }
@@ -65,7 +65,7 @@ SNN_SEQ2SEQ_ATTENTION_DOT = 1
 SNN_SEQ2SEQ_ATTENTION_GENERAL = 2
 SNN_SEQ2SEQ_CELL_LSTM = 0
 SNN_SEQ2SEQ_CELL_GRU = 1
-SNN_ABI_VERSION = 1
+SNN_ABI_VERSION = 2
 SNN_MAX_NDIM = 16
 SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT = 1073741824
 
@@ -118,7 +118,6 @@ class snn_sgd_options(Structure):
         ('weight_decay', c_double),
         ('nesterov', c_bool),
         ('maximize', c_bool),
-        ('literal_zeros', c_bool),
     ]
 
 
@@ -134,7 +133,6 @@ class snn_adam_options(Structure):
         ('weight_decay', c_double),
         ('amsgrad', c_bool),
         ('maximize', c_bool),
-        ('literal_zeros', c_bool),
     ]
 
 
@@ -194,8 +192,8 @@ class snn_rnn_options(Structure):
     ]
 
 
-class snn_charrnn_train_options(Structure):
-    """snn_charrnn_train_options: field for field the C struct, in order."""
+class snn_charrnn_fit_options(Structure):
+    """snn_charrnn_fit_options: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
@@ -244,8 +242,8 @@ class snn_caption_options(Structure):
     ]
 
 
-class snn_seq2seq_config(Structure):
-    """snn_seq2seq_config: field for field the C struct, in order."""
+class snn_seq2seq_options(Structure):
+    """snn_seq2seq_options: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
     _fields_ = [
         ('struct_size', c_size_t),
@@ -272,10 +270,10 @@ STRUCTS = {
     'snn_progress': snn_progress,
     'snn_fit_options': snn_fit_options,
     'snn_rnn_options': snn_rnn_options,
-    'snn_charrnn_train_options': snn_charrnn_train_options,
+    'snn_charrnn_fit_options': snn_charrnn_fit_options,
     'snn_captioner_options': snn_captioner_options,
     'snn_caption_options': snn_caption_options,
-    'snn_seq2seq_config': snn_seq2seq_config,
+    'snn_seq2seq_options': snn_seq2seq_options,
 }
 
 # Callback type name -> CFUNCTYPE.
@@ -344,7 +342,9 @@ FUNCTIONS = {
     'snn_tensor_index_select': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_void_p)),
     'snn_tensor_cat': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, c_int64)),
     'snn_tensor_stack': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, c_int64)),
+    'snn_conv2d_options_init': (c_int, (POINTER(snn_conv2d_options),)),
     'snn_tensor_conv2d': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, POINTER(snn_conv2d_options))),
+    'snn_pool2d_options_init': (c_int, (POINTER(snn_pool2d_options),)),
     'snn_tensor_max_pool2d': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_void_p, POINTER(snn_pool2d_options))),
     'snn_tensor_avg_pool2d': (c_int, (POINTER(c_void_p), c_void_p, POINTER(snn_pool2d_options))),
     'snn_tensor_adaptive_avg_pool2d': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_int64)),
@@ -422,6 +422,9 @@ FUNCTIONS = {
     'snn_module_adaptive_avg_pool2d': (c_int, (POINTER(c_void_p), c_int64, c_int64)),
     'snn_module_batch_norm': (c_int, (POINTER(c_void_p), c_int64, c_int32, c_double, c_double, c_bool, c_bool)),
     'snn_module_dropout': (c_int, (POINTER(c_void_p), c_double)),
+    'snn_sgd_options_init': (c_int, (POINTER(snn_sgd_options),)),
+    'snn_adam_options_init': (c_int, (POINTER(snn_adam_options),)),
+    'snn_adamw_options_init': (c_int, (POINTER(snn_adam_options),)),
     'snn_optimizer_sgd': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_adam': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
     'snn_optimizer_adamw': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
@@ -454,8 +457,9 @@ FUNCTIONS = {
     'snn_dataloader_free': (c_int, (c_void_p,)),
     'snn_image_read': (c_int, (POINTER(c_void_p), c_char_p, c_int64)),
     'snn_image_write_png': (c_int, (c_void_p, c_char_p)),
-    'snn_fit_classifier': (c_int, (c_void_p, c_void_p, c_void_p, POINTER(snn_fit_options))),
-    'snn_evaluate_classifier': (c_int, (POINTER(c_double), POINTER(c_double), c_void_p, c_void_p, c_void_p, c_size_t)),
+    'snn_fit_options_init': (c_int, (POINTER(snn_fit_options),)),
+    'snn_classifier_fit': (c_int, (c_void_p, c_void_p, c_void_p, POINTER(snn_fit_options))),
+    'snn_classifier_evaluate': (c_int, (POINTER(c_double), POINTER(c_double), c_void_p, c_void_p, c_void_p, c_size_t)),
     'snn_rnn_options_init': (c_int, (POINTER(snn_rnn_options),)),
     'snn_module_rnn': (c_int, (POINTER(c_void_p), POINTER(snn_rnn_options))),
     'snn_module_lstm': (c_int, (POINTER(c_void_p), POINTER(snn_rnn_options))),
@@ -485,14 +489,14 @@ FUNCTIONS = {
     'snn_charrnn_new': (c_int, (POINTER(c_void_p), c_char_p, c_size_t, c_int64, c_int64, c_int64)),
     'snn_charrnn_vocab_of': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_char_p, c_size_t)),
     'snn_charrnn_vocab': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p)),
-    'snn_charrnn_train_options_init': (c_int, (POINTER(snn_charrnn_train_options),)),
-    'snn_charrnn_train': (c_int, (c_void_p, c_char_p, c_size_t, POINTER(snn_charrnn_train_options))),
+    'snn_charrnn_fit_options_init': (c_int, (POINTER(snn_charrnn_fit_options),)),
+    'snn_charrnn_fit': (c_int, (c_void_p, c_char_p, c_size_t, POINTER(snn_charrnn_fit_options))),
     'snn_charrnn_evaluate': (c_int, (POINTER(c_double), c_void_p, c_char_p, c_size_t, c_int64, c_int64)),
     'snn_charrnn_sample': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p, c_char_p, c_int64, c_double, c_uint64)),
     'snn_captioner_options_init': (c_int, (POINTER(snn_captioner_options),)),
     'snn_caption_options_init': (c_int, (POINTER(snn_caption_options),)),
     'snn_captioner_new': (c_int, (POINTER(c_void_p), POINTER(snn_captioner_options), c_char_p)),
-    'snn_captioner_config': (c_int, (POINTER(snn_captioner_options), c_void_p)),
+    'snn_captioner_get_options': (c_int, (POINTER(snn_captioner_options), c_void_p)),
     'snn_captioner_vocab_size': (c_int, (POINTER(c_int64), c_void_p)),
     'snn_captioner_encode': (c_int, (POINTER(c_int64), c_size_t, POINTER(c_size_t), c_void_p, c_char_p)),
     'snn_captioner_decode': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p, POINTER(c_int64), c_size_t)),
@@ -500,7 +504,8 @@ FUNCTIONS = {
     'snn_captioner_fit': (c_int, (c_void_p, c_void_p, c_void_p, POINTER(snn_fit_options))),
     'snn_captioner_caption': (c_int, (POINTER(c_int64), c_size_t, POINTER(c_size_t), POINTER(c_double), c_void_p, c_void_p, POINTER(snn_caption_options))),
     'snn_captioner_caption_image': (c_int, (POINTER(c_int64), c_size_t, POINTER(c_size_t), POINTER(c_double), c_void_p, c_void_p, POINTER(snn_caption_options))),
-    'snn_seq2seq_new': (c_int, (POINTER(c_void_p), POINTER(snn_seq2seq_config))),
+    'snn_seq2seq_options_init': (c_int, (POINTER(snn_seq2seq_options),)),
+    'snn_seq2seq_new': (c_int, (POINTER(c_void_p), POINTER(snn_seq2seq_options))),
     'snn_seq2seq_loss': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p)),
     'snn_seq2seq_train_step': (c_int, (POINTER(c_double), c_void_p, c_void_p, c_void_p, c_void_p, c_double)),
     'snn_seq2seq_fit': (c_int, (c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_uint64, c_double, POINTER(snn_fit_options))),
@@ -573,7 +578,9 @@ DECLARATIONS = {
     'snn_tensor_index_select': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 't'), ('int64_t', 'dim'), ('const snn_tensor *', 'index'))),
     'snn_tensor_cat': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *const *', 'ts'), ('size_t', 'n'), ('int64_t', 'dim'))),
     'snn_tensor_stack': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *const *', 'ts'), ('size_t', 'n'), ('int64_t', 'dim'))),
+    'snn_conv2d_options_init': ('snn_status', (('snn_conv2d_options *', 'options'),)),
     'snn_tensor_conv2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('const snn_conv2d_options *', 'options'))),
+    'snn_pool2d_options_init': ('snn_status', (('snn_pool2d_options *', 'options'),)),
     'snn_tensor_max_pool2d': ('snn_status', (('snn_tensor **', 'out'), ('snn_tensor **', 'out_indices'), ('const snn_tensor *', 'input'), ('const snn_pool2d_options *', 'options'))),
     'snn_tensor_avg_pool2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_pool2d_options *', 'options'))),
     'snn_tensor_adaptive_avg_pool2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('int64_t', 'out_h'), ('int64_t', 'out_w'))),
@@ -651,6 +658,9 @@ DECLARATIONS = {
     'snn_module_adaptive_avg_pool2d': ('snn_status', (('snn_module **', 'out'), ('int64_t', 'out_h'), ('int64_t', 'out_w'))),
     'snn_module_batch_norm': ('snn_status', (('snn_module **', 'out'), ('int64_t', 'num_features'), ('int32_t', 'spatial_dims'), ('double', 'eps'), ('double', 'momentum'), ('bool', 'affine'), ('bool', 'track_running_stats'))),
     'snn_module_dropout': ('snn_status', (('snn_module **', 'out'), ('double', 'p'))),
+    'snn_sgd_options_init': ('snn_status', (('snn_sgd_options *', 'opts'),)),
+    'snn_adam_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
+    'snn_adamw_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
     'snn_optimizer_sgd': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_adam': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
     'snn_optimizer_adamw': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
@@ -683,8 +693,9 @@ DECLARATIONS = {
     'snn_dataloader_free': ('snn_status', (('snn_dataloader *', 'dl'),)),
     'snn_image_read': ('snn_status', (('snn_tensor **', 'out'), ('const char *', 'path'), ('int64_t', 'channels'))),
     'snn_image_write_png': ('snn_status', (('const snn_tensor *', 'image'), ('const char *', 'path'))),
-    'snn_fit_classifier': ('snn_status', (('snn_module *', 'model'), ('snn_optimizer *', 'optimizer'), ('snn_dataloader *', 'train'), ('const snn_fit_options *', 'options'))),
-    'snn_evaluate_classifier': ('snn_status', (('double *', 'out_loss'), ('double *', 'out_accuracy'), ('snn_module *', 'model'), ('const snn_tensor *', 'inputs'), ('const snn_tensor *', 'labels'), ('size_t', 'batch_size'))),
+    'snn_fit_options_init': ('snn_status', (('snn_fit_options *', 'options'),)),
+    'snn_classifier_fit': ('snn_status', (('snn_module *', 'model'), ('snn_optimizer *', 'optimizer'), ('snn_dataloader *', 'train'), ('const snn_fit_options *', 'options'))),
+    'snn_classifier_evaluate': ('snn_status', (('double *', 'out_loss'), ('double *', 'out_accuracy'), ('snn_module *', 'model'), ('const snn_tensor *', 'inputs'), ('const snn_tensor *', 'labels'), ('size_t', 'batch_size'))),
     'snn_rnn_options_init': ('snn_status', (('snn_rnn_options *', 'opts'),)),
     'snn_module_rnn': ('snn_status', (('snn_module **', 'out'), ('const snn_rnn_options *', 'opts'))),
     'snn_module_lstm': ('snn_status', (('snn_module **', 'out'), ('const snn_rnn_options *', 'opts'))),
@@ -714,14 +725,14 @@ DECLARATIONS = {
     'snn_charrnn_new': ('snn_status', (('snn_module **', 'out'), ('const char *', 'vocab'), ('size_t', 'vocab_len'), ('int64_t', 'embed'), ('int64_t', 'hidden'), ('int64_t', 'layers'))),
     'snn_charrnn_vocab_of': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const char *', 'text'), ('size_t', 'length'))),
     'snn_charrnn_vocab': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'model'))),
-    'snn_charrnn_train_options_init': ('snn_status', (('snn_charrnn_train_options *', 'opts'),)),
-    'snn_charrnn_train': ('snn_status', (('snn_module *', 'model'), ('const char *', 'text'), ('size_t', 'length'), ('const snn_charrnn_train_options *', 'opts'))),
+    'snn_charrnn_fit_options_init': ('snn_status', (('snn_charrnn_fit_options *', 'opts'),)),
+    'snn_charrnn_fit': ('snn_status', (('snn_module *', 'model'), ('const char *', 'text'), ('size_t', 'length'), ('const snn_charrnn_fit_options *', 'opts'))),
     'snn_charrnn_evaluate': ('snn_status', (('double *', 'out_bpc'), ('snn_module *', 'model'), ('const char *', 'text'), ('size_t', 'length'), ('int64_t', 'seq_len'), ('int64_t', 'batch_size'))),
     'snn_charrnn_sample': ('snn_status', (('char *', 'out'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'model'), ('const char *', 'prime'), ('int64_t', 'n'), ('double', 'temperature'), ('uint64_t', 'seed'))),
     'snn_captioner_options_init': ('snn_status', (('snn_captioner_options *', 'options'),)),
     'snn_caption_options_init': ('snn_status', (('snn_caption_options *', 'options'),)),
     'snn_captioner_new': ('snn_status', (('snn_module **', 'out'), ('const snn_captioner_options *', 'options'), ('const char *', 'vocab'))),
-    'snn_captioner_config': ('snn_status', (('snn_captioner_options *', 'out'), ('const snn_module *', 'm'))),
+    'snn_captioner_get_options': ('snn_status', (('snn_captioner_options *', 'out'), ('const snn_module *', 'm'))),
     'snn_captioner_vocab_size': ('snn_status', (('int64_t *', 'out'), ('const snn_module *', 'm'))),
     'snn_captioner_encode': ('snn_status', (('int64_t *', 'tokens'), ('size_t', 'capacity'), ('size_t *', 'out_count'), ('const snn_module *', 'm'), ('const char *', 'text'))),
     'snn_captioner_decode': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'm'), ('const int64_t *', 'tokens'), ('size_t', 'count'))),
@@ -729,7 +740,8 @@ DECLARATIONS = {
     'snn_captioner_fit': ('snn_status', (('snn_module *', 'm'), ('snn_optimizer *', 'optimizer'), ('snn_dataloader *', 'train'), ('const snn_fit_options *', 'options'))),
     'snn_captioner_caption': ('snn_status', (('int64_t *', 'tokens'), ('size_t', 'capacity'), ('size_t *', 'out_count'), ('double *', 'out_log_prob'), ('snn_module *', 'm'), ('const snn_tensor *', 'image'), ('const snn_caption_options *', 'options'))),
     'snn_captioner_caption_image': ('snn_status', (('int64_t *', 'tokens'), ('size_t', 'capacity'), ('size_t *', 'out_count'), ('double *', 'out_log_prob'), ('snn_module *', 'm'), ('const snn_tensor *', 'image'), ('const snn_caption_options *', 'options'))),
-    'snn_seq2seq_new': ('snn_status', (('snn_module **', 'out'), ('const snn_seq2seq_config *', 'config'))),
+    'snn_seq2seq_options_init': ('snn_status', (('snn_seq2seq_options *', 'options'),)),
+    'snn_seq2seq_new': ('snn_status', (('snn_module **', 'out'), ('const snn_seq2seq_options *', 'options'))),
     'snn_seq2seq_loss': ('snn_status', (('snn_tensor **', 'out'), ('snn_module *', 'model'), ('const snn_tensor *', 'src'), ('const snn_tensor *', 'tgt'))),
     'snn_seq2seq_train_step': ('snn_status', (('double *', 'out_loss'), ('snn_module *', 'model'), ('snn_optimizer *', 'optimizer'), ('const snn_tensor *', 'src'), ('const snn_tensor *', 'tgt'), ('double', 'max_grad_norm'))),
     'snn_seq2seq_fit': ('snn_status', (('snn_module *', 'model'), ('snn_optimizer *', 'optimizer'), ('const snn_tensor *', 'src'), ('const snn_tensor *', 'tgt'), ('size_t', 'batch_size'), ('uint64_t', 'seed'), ('double', 'max_grad_norm'), ('const snn_fit_options *', 'options'))),

@@ -5,6 +5,7 @@ import numbers
 
 from ._ffi import snn_conv2d_options, snn_pool2d_options
 from ._lib import check, lib
+from ._options import options
 from .tensor import Tensor, _as_tensor, _new
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
@@ -58,10 +59,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def _conv2d_options(stride, padding, dilation, groups):
-    """snn_conv2d_options from (h, w) pairs, struct_size set."""
-    return snn_conv2d_options(struct_size=ctypes.sizeof(snn_conv2d_options), stride_h=stride[0], stride_w=stride[1],
-                              pad_h=padding[0], pad_w=padding[1], dilation_h=dilation[0], dilation_w=dilation[1],
-                              groups=groups)
+    """snn_conv2d_options from snn_conv2d_options_init with the given (h, w) pairs and groups."""
+    return options(snn_conv2d_options, stride_h=stride[0], stride_w=stride[1], pad_h=padding[0], pad_w=padding[1],
+                   dilation_h=dilation[0], dilation_w=dilation[1], groups=int(groups))
 
 
 def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
@@ -75,11 +75,10 @@ def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, cou
     if divisor_override is not None and int(divisor_override) <= 0:
         raise ValueError(f"divisor_override must be positive, got {divisor_override!r}")
     pad, dil = _pair(padding, "padding"), _pair(dilation, "dilation")
-    return snn_pool2d_options(struct_size=ctypes.sizeof(snn_pool2d_options), kernel_h=kernel[0], kernel_w=kernel[1],
-                              stride_h=st[0], stride_w=st[1], pad_h=pad[0], pad_w=pad[1],
-                              dilation_h=dil[0], dilation_w=dil[1], ceil_mode=bool(ceil_mode),
-                              count_include_pad=bool(count_include_pad),
-                              divisor_override=0 if divisor_override is None else int(divisor_override))
+    return options(snn_pool2d_options, kernel_h=kernel[0], kernel_w=kernel[1], stride_h=st[0], stride_w=st[1],
+                   pad_h=pad[0], pad_w=pad[1], dilation_h=dil[0], dilation_w=dil[1], ceil_mode=bool(ceil_mode),
+                   count_include_pad=bool(count_include_pad),
+                   divisor_override=0 if divisor_override is None else int(divisor_override))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

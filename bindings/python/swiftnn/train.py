@@ -5,6 +5,7 @@ import ctypes
 
 from ._ffi import snn_fit_options, snn_progress_fn
 from ._lib import check, lib
+from ._options import options
 
 
 def _run_fit(call, steps, epochs, report_every, scheduler, progress):
@@ -25,10 +26,9 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress):
             return False
 
     cb = snn_progress_fn(trampoline) if progress else snn_progress_fn()
-    opts = snn_fit_options(struct_size=ctypes.sizeof(snn_fit_options), epochs=int(epochs),
-                           report_every=int(report_every), progress=cb, user_data=None,
-                           scheduler=scheduler._h if scheduler is not None else None, loss_history=hist,
-                           loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count))
+    opts = options(snn_fit_options, epochs=int(epochs), report_every=int(report_every), progress=cb,
+                   scheduler=scheduler._h if scheduler is not None else None, loss_history=hist,
+                   loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count))
     check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]
@@ -40,12 +40,12 @@ def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_ev
     cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
     global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
     end_of_epoch; return False to stop. Returns the list of per-step losses."""
-    return _run_fit(lambda opts: lib.snn_fit_classifier(model._mh, optimizer._h, loader._h, opts),
+    return _run_fit(lambda opts: lib.snn_classifier_fit(model._mh, optimizer._h, loader._h, opts),
                     len(loader) * epochs, epochs, report_every, scheduler, progress)
 
 
 def evaluate_classifier(model, inputs, labels, batch_size=256):
     """(mean cross-entropy, accuracy) in eval mode without recording."""
     loss, acc = ctypes.c_double(), ctypes.c_double()
-    check(lib.snn_evaluate_classifier(ctypes.byref(loss), ctypes.byref(acc), model._mh, inputs._h, labels._h, batch_size))
+    check(lib.snn_classifier_evaluate(ctypes.byref(loss), ctypes.byref(acc), model._mh, inputs._h, labels._h, batch_size))
     return loss.value, acc.value

@@ -85,7 +85,7 @@ class ImageCaptioner(EngineModule):
 
     def _options(self):
         o = snn_captioner_options()
-        check(lib.snn_captioner_config(ctypes.byref(o), self._mh))
+        check(lib.snn_captioner_get_options(ctypes.byref(o), self._mh))
         return o
 
     def extra_repr(self):

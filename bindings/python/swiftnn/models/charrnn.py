@@ -13,9 +13,10 @@ bits-per-character evaluation and a fused sampler (swiftnn/charrnn.h).
 import ctypes
 import os
 
-from .._ffi import snn_charrnn_train_options, snn_progress_fn
+from .._ffi import snn_charrnn_fit_options, snn_progress_fn
 from .._handles import Handle
 from .._lib import check, lib
+from .._options import options
 
 
 def _bytes(text, what="text"):
@@ -60,8 +61,7 @@ class CharRNN:
         chars_per_second, elapsed_seconds, eta_seconds; returning False stops. Returns every
         step's loss in nats per character."""
         t = _bytes(text)
-        o = snn_charrnn_train_options()
-        check(lib.snn_charrnn_train_options_init(ctypes.byref(o)))
+        o = options(snn_charrnn_fit_options)
         o.seq_len, o.batch_size, o.epochs, o.max_steps = int(seq_len), int(batch_size), int(epochs), int(max_steps)
         o.lr, o.clip, o.report_every = float(lr), float(clip), int(report_every)
         errors = []
@@ -86,7 +86,7 @@ class CharRNN:
         o.loss_history = ctypes.cast(hist, ctypes.POINTER(ctypes.c_double))
         o.loss_history_capacity = cap
         o.loss_history_count = ctypes.pointer(count)
-        check(lib.snn_charrnn_train(self._h.value, t, len(t), ctypes.byref(o)))
+        check(lib.snn_charrnn_fit(self._h.value, t, len(t), ctypes.byref(o)))
         if errors:
             raise errors[0]
         return list(hist[:min(count.value, cap)])

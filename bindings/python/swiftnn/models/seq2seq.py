@@ -6,6 +6,7 @@ import ctypes
 from .. import _ffi
 from .._handles import read_string
 from .._lib import check, lib
+from .._options import options
 from ..nn.modules import EngineModule, _as_parameter, _handle_from
 from ..nn.modules import Module as _Module
 from ..tensor import Tensor, _new, int64, tensor
@@ -35,11 +36,10 @@ class Seq2Seq(EngineModule):
             raise ValueError(f"attention must be None, 'dot' or 'general', got {attention!r}")
         if not isinstance(cell, str) or cell.lower() not in _CELL:
             raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
-        c = _ffi.snn_seq2seq_config(struct_size=ctypes.sizeof(_ffi.snn_seq2seq_config), src_vocab=int(src_vocab),
-                                    tgt_vocab=int(tgt_vocab), embed_dim=int(embed_dim), hidden_size=int(hidden_size),
-                                    num_layers=int(num_layers), bidirectional=bool(bidirectional),
-                                    attention=_ATTENTION[attention], pad_idx=int(pad_idx), bos_idx=int(bos_idx),
-                                    eos_idx=int(eos_idx), cell=_CELL[cell.lower()])
+        c = options(_ffi.snn_seq2seq_options, src_vocab=int(src_vocab), tgt_vocab=int(tgt_vocab),
+                    embed_dim=int(embed_dim), hidden_size=int(hidden_size), num_layers=int(num_layers),
+                    bidirectional=bool(bidirectional), attention=_ATTENTION[attention], pad_idx=int(pad_idx),
+                    bos_idx=int(bos_idx), eos_idx=int(eos_idx), cell=_CELL[cell.lower()])
         h = ctypes.c_void_p()
         check(lib.snn_seq2seq_new(ctypes.byref(h), ctypes.byref(c)))
         self._bind(h.value)

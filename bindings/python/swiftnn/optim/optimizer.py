@@ -6,6 +6,7 @@ import ctypes
 
 from .._ffi import snn_adam_options, snn_sgd_options
 from .._lib import check, lib
+from .._options import options
 from ..tensor import Tensor
 
 
@@ -172,19 +173,18 @@ class SGD(Optimizer):
 
     @staticmethod
     def _options(g):
-        return snn_sgd_options(struct_size=ctypes.sizeof(snn_sgd_options), lr=float(g["lr"]),
-                               momentum=float(g["momentum"]), dampening=float(g["dampening"]),
-                               weight_decay=float(g["weight_decay"]), nesterov=bool(g["nesterov"]),
-                               maximize=bool(g["maximize"]), literal_zeros=True)
+        return options(snn_sgd_options, lr=float(g["lr"]), momentum=float(g["momentum"]),
+                       dampening=float(g["dampening"]), weight_decay=float(g["weight_decay"]),
+                       nesterov=bool(g["nesterov"]), maximize=bool(g["maximize"]))
 
 
 def _adam_options(g):
     betas = tuple(g["betas"])
     if len(betas) != 2:
         raise ValueError(f"betas must be a pair of floats, got {g['betas']!r}")
-    return snn_adam_options(struct_size=ctypes.sizeof(snn_adam_options), lr=float(g["lr"]), beta1=float(betas[0]),
-                            beta2=float(betas[1]), eps=float(g["eps"]), weight_decay=float(g["weight_decay"]),
-                            amsgrad=bool(g["amsgrad"]), maximize=bool(g["maximize"]), literal_zeros=True)
+    return options(snn_adam_options, lr=float(g["lr"]), beta1=float(betas[0]), beta2=float(betas[1]),
+                   eps=float(g["eps"]), weight_decay=float(g["weight_decay"]), amsgrad=bool(g["amsgrad"]),
+                   maximize=bool(g["maximize"]))
 
 
 class Adam(Optimizer):
