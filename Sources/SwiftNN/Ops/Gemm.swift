@@ -97,11 +97,23 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 /// the second core gives) and at least one block of 16 rows or columns.
 private func gemmWorkers(m: Int, n: Int, k: Int) -> Int {
     let threads = EngineThreads.count
-    guard threads > 1, EngineThreads.sharesOnePool else { return 1 }
+    guard threads > 1, EngineThreads.sharesOnePool, gemmSplitKeepsBits else { return 1 }
     let macs = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
     let work = macs.overflow ? Int.max : macs.partialValue
     return max(1, min(threads, work / (1 << 21), (max(m, n) + 15) / 16, 16))
 }
+
+/// Whether splitting a product into row (or column) blocks keeps every element's bits, so that
+/// the engine may split products between workers without results depending on the worker
+/// count. It holds for OpenBLAS's SkylakeX sgemm kernels (which Cooperlake, and so Zen 4, also
+/// run), checked at the block boundaries a split uses by GemmSplitTests. It does not hold for
+/// its Haswell kernels, which hosts that set OPENBLAS_CORETYPE=Haswell run even on AVX-512
+/// CPUs (measured: every boundary of a 1024 x 514 x 800 product differs), nor is it known for
+/// other cores: there the engine does not split, and each product is one single-threaded call.
+let gemmSplitKeepsBits: Bool = {
+    guard let name = openblas_get_corename() else { return false }
+    return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
+}()
 
 private struct GemmOperands: @unchecked Sendable {
     let a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
