@@ -2,7 +2,7 @@
 @testable import SwiftNN
 
 /// A golden op of one input and no attributes.
-private func unary(_ f: @escaping (Tensor) throws -> Tensor) -> GoldenOp { { x, _ in [try f(x[0])] } }
+private func unary(_ f: @escaping @Sendable (Tensor) throws -> Tensor) -> GoldenOp { { x, _ in [try f(x[0])] } }
 
 let activationOps: [String: GoldenOp] = [
     "hardswish": unary(hardswish),
