@@ -16,10 +16,10 @@ public func snn_tensor_hardsigmoid(_ out: UnsafeMutablePointer<OpaquePointer?>?,
 public func snn_tensor_gelu(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?,
                             _ approximate: snn_gelu_approximate) -> snn_status {
     boundary {
+        let o = try outHandle(out, "snn_tensor_gelu")  // first: it sets *out to NULL for every failure below
         guard let mode = GELUApproximation(rawValue: Int(approximate.rawValue)) else {
             throw SNNError(.invalidArgument, "snn_tensor_gelu: approximate is \(approximate.rawValue); expected SNN_GELU_NONE (0) or SNN_GELU_TANH (1)")
         }
-        let o = try outHandle(out, "snn_tensor_gelu")
         give(try gelu(try tensorArg(t, "snn_tensor_gelu"), approximate: mode), o)
     }
 }
