@@ -36,9 +36,9 @@ public enum GELUApproximation: Int, Sendable {
 }
 
 private let sqrtHalf: Float = 0.70710678118654752440
-private let gelu_kBeta: Float = 0.79788456080286535588  // sqrt(2 / pi)
-private let gelu_kKappa: Float = 0.044715
-private let gelu_kAlpha: Float = 0.39894228040143267794  // 1 / sqrt(2 pi)
+private let geluBeta: Float = 0.79788456080286535588  // sqrt(2 / pi)
+private let geluKappa: Float = 0.044715
+private let geluInvSqrt2Pi: Float = 0.39894228040143267794  // 1 / sqrt(2 pi)
 
 /// torch.nn.functional.gelu(t, approximate=): t * Phi(t), Phi the standard normal CDF, or its
 /// tanh approximation. Gradient: Phi(t) + t * phi(t) (phi the normal density), or the tanh
@@ -47,22 +47,22 @@ public func gelu(_ t: Tensor, approximate: GELUApproximation = .none) throws -> 
     let out: Tensor
     switch approximate {
     case .none: out = try unaryMap(t, "gelu") { x in x * 0.5 * (1 + erff(x * sqrtHalf)) }
-    case .tanh: out = try unaryMap(t, "gelu") { x in 0.5 * x * (1 + tanhf(gelu_kBeta * (x + gelu_kKappa * x * x * x))) }
+    case .tanh: out = try unaryMap(t, "gelu") { x in 0.5 * x * (1 + tanhf(geluBeta * (x + geluKappa * x * x * x))) }
     }
     return out.traced(.gelu, [t], [("approximate", .int(approximate.rawValue))]).recorded("GeluBackward", [t]) { g in
         switch approximate {
         case .none:
             // forward: out = t * 0.5 * (1 + erf(t / sqrt(2)))
             return [try broadcastBinary(g, t, "gelu_backward") { g, x in
-                let cdf = 0.5 * (1 + erff(x * sqrtHalf)), pdf = expf(-0.5 * x * x) * gelu_kAlpha
+                let cdf = 0.5 * (1 + erff(x * sqrtHalf)), pdf = expf(-0.5 * x * x) * geluInvSqrt2Pi
                 return g * (cdf + x * pdf)
             }]
         case .tanh:
-            // forward: out = 0.5 t (1 + tanh(kBeta (t + kKappa t^3)))
+            // forward: out = 0.5 t (1 + tanh(beta (t + kappa t^3))), beta = sqrt(2/pi), kappa = 0.044715
             return [try broadcastBinary(g, t, "gelu_backward") { g, x in
-                let xSq = x * x, inner = gelu_kBeta * (x + gelu_kKappa * xSq * x), th = tanhf(inner)
+                let xSq = x * x, inner = geluBeta * (x + geluKappa * xSq * x), th = tanhf(inner)
                 let left = 0.5 * x, right = 1 + th
-                let rightDerivative = left * (1 - th * th) * gelu_kBeta * (1 + 3 * gelu_kKappa * xSq)
+                let rightDerivative = left * (1 - th * th) * geluBeta * (1 + 3 * geluKappa * xSq)
                 return g * (0.5 * right + rightDerivative)
             }]
         }
@@ -218,8 +218,8 @@ extension OpDef {
                                 let inner: String
                                 if (try? r.int("approximate")) == GELUApproximation.tanh.rawValue {
                                     // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                                    let kappa = b.constFloats([gelu_kKappa], shape: [], "kappa")
-                                    let beta = b.constFloats([gelu_kBeta], shape: [], "beta")
+                                    let kappa = b.constFloats([geluKappa], shape: [], "kappa")
+                                    let beta = b.constFloats([geluBeta], shape: [], "beta")
                                     let cube = b.node1("Mul", [b.node1("Mul", [x.name, x.name]), x.name])
                                     let sum = b.node1("Add", [x.name, b.node1("Mul", [cube, kappa])])
                                     inner = b.node1("Tanh", [b.node1("Mul", [sum, beta])])
