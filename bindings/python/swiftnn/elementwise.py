@@ -5,6 +5,7 @@ swiftnn.nn.functional can re-export them.
 Importing this module installs the method forms on Tensor (swiftnn/__init__.py does)."""
 import numbers
 
+from ._ffi import SNN_GELU_NONE, SNN_GELU_TANH
 from ._lib import AutogradError, lib
 from .tensor import Tensor, _as_tensor, _new
 
@@ -121,7 +122,7 @@ def hardsigmoid(input, inplace=False):
     return _in_place(input, _unary(lib.snn_tensor_hardsigmoid, input, "hardsigmoid"), inplace, "hardsigmoid")
 
 
-_GELU_APPROXIMATE = {"none": 0, "tanh": 1}  # snn_gelu_approximate
+_GELU_APPROXIMATE = {"none": SNN_GELU_NONE, "tanh": SNN_GELU_TANH}
 
 
 def gelu(input, approximate="none"):
