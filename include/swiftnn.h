@@ -150,6 +150,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/tensor.h"
 #include "swiftnn/ops.h"
 #include "swiftnn/elementwise.h"
+#include "swiftnn/activation.h"
 #include "swiftnn/shape.h"
 #include "swiftnn/conv.h"
 #include "swiftnn/reduce.h"

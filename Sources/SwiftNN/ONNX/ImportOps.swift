@@ -91,11 +91,6 @@ func truncatedInt64(_ x: Tensor) throws -> Tensor {
     return out
 }
 
-/// Elementwise libm function (inference only: not recorded for autograd).
-func mapFloats(_ t: Tensor, _ fn: String, _ f: (Float) -> Float) throws -> Tensor {
-    try unaryMap(t, fn, f)
-}
-
 /// Normalises an axis into 0..<rank (ONNX's negative axes count from the end).
 func axis(_ a: Int, _ rank: Int, _ what: String) throws -> Int {
     guard a >= -rank, a < Swift.max(rank, 1) else {

@@ -10,8 +10,18 @@ extension OpDef {
         .clone,
         // Sources/SwiftNN/ONNX/ImportGraphOps.swift
         .onnxGraphOps,
-        // Sources/SwiftNN/ONNX/ImportMathOps.swift
-        .onnxMathOps,
+        // Sources/SwiftNN/Ops/Activation.swift
+        .hardswish,
+        .hardsigmoid,
+        .gelu,
+        .silu,
+        .softplus,
+        .elu,
+        .celu,
+        .selu,
+        .mish,
+        .softsign,
+        .prelu,
         // Sources/SwiftNN/Ops/BatchNorm.swift
         .batchNorm,
         // Sources/SwiftNN/Ops/Binary.swift
@@ -67,10 +77,29 @@ extension OpDef {
         // Sources/SwiftNN/Ops/Reduce.swift
         .sum,
         .mean,
+        // Sources/SwiftNN/Ops/Rounding.swift
+        .floor,
+        .ceil,
+        .round,
+        .sign,
+        .reciprocal,
         // Sources/SwiftNN/Ops/Softmax.swift
         .softmax,
         .logSoftmax,
         .logsumexp,
+        // Sources/SwiftNN/Ops/Trig.swift
+        .sin,
+        .cos,
+        .tan,
+        .asin,
+        .acos,
+        .atan,
+        .sinh,
+        .cosh,
+        .asinh,
+        .acosh,
+        .atanh,
+        .erf,
         // Sources/SwiftNN/Ops/Unary.swift
         .neg,
         .exp,

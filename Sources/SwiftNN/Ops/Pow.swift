@@ -71,6 +71,5 @@ extension OpDef {
                                    if base.dtype == .int64 { return try truncatedInt64(try SwiftNN.pow(try asFloat(base), try asFloat(e))) }
                                    return try SwiftNN.pow(base, try asFloat(e))
                                } },
-                               "Reciprocal": { n in try n.unary { try SwiftNN.pow($0, -1) } },
                            ])
 }

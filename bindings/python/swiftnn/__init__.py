@@ -18,6 +18,8 @@ from . import nn
 from . import train
 from . import models  # noqa: F401  (swiftnn.models: ImageCaptioner)
 from .elementwise import abs, clamp, exp, log, neg, pow, relu, sigmoid, sqrt, tanh  # noqa: A001 (torch's names)
+from .elementwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh,  # noqa: A004
+                          ceil, celu, cos, cosh, erf, floor, prelu, reciprocal, round, selu, sign, sin, sinh, tan)
 from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dropout, linear)
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,

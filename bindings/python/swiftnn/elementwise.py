@@ -1,9 +1,11 @@
 """Elementwise math, activations and powers with PyTorch's names: swiftnn.exp(t), t.exp(),
-t.clamp(min=0), t ** 2, 2 ** t, -t, abs(t). The activations relu, leaky_relu, relu6, sigmoid
-and tanh take torch.nn.functional's arguments, so swiftnn.nn.functional can re-export them.
+t.clamp(min=0), t ** 2, 2 ** t, -t, abs(t), swiftnn.sin(t), t.floor(). The activations (relu,
+gelu, silu, softplus, elu, mish, prelu, ...) take torch.nn.functional's arguments, so
+swiftnn.nn.functional can re-export them.
 Importing this module installs the method forms on Tensor (swiftnn/__init__.py does)."""
 import numbers
 
+from ._ffi import SNN_GELU_NONE, SNN_GELU_TANH
 from ._lib import AutogradError, lib
 from .tensor import Tensor, _as_tensor, _new
 
@@ -110,6 +112,103 @@ def relu6(input, inplace=False):
     return _in_place(input, _unary(lib.snn_tensor_relu6, input, "relu6"), inplace, "relu6")
 
 
+def hardswish(input, inplace=False):
+    """input * min(max(input + 3, 0), 6) / 6."""
+    return _in_place(input, _unary(lib.snn_tensor_hardswish, input, "hardswish"), inplace, "hardswish")
+
+
+def hardsigmoid(input, inplace=False):
+    """min(max(input + 3, 0), 6) / 6."""
+    return _in_place(input, _unary(lib.snn_tensor_hardsigmoid, input, "hardsigmoid"), inplace, "hardsigmoid")
+
+
+_GELU_APPROXIMATE = {"none": SNN_GELU_NONE, "tanh": SNN_GELU_TANH}
+
+
+def gelu(input, approximate="none"):
+    """input * Phi(input) (Phi the normal CDF), or its tanh approximation (approximate='tanh')."""
+    if approximate not in _GELU_APPROXIMATE:
+        raise ValueError(f"swiftnn.gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
+    return _unary(lib.snn_tensor_gelu, input, "gelu", _GELU_APPROXIMATE[approximate])
+
+
+def silu(input, inplace=False):
+    """input * sigmoid(input) (swish)."""
+    return _in_place(input, _unary(lib.snn_tensor_silu, input, "silu"), inplace, "silu")
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta; input itself where beta * input > threshold."""
+    return _unary(lib.snn_tensor_softplus, input, "softplus", float(beta), float(threshold))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input where input > 0, else alpha * (exp(input) - 1)."""
+    return _in_place(input, _unary(lib.snn_tensor_elu, input, "elu", float(alpha)), inplace, "elu")
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """input where input > 0, else alpha * (exp(input / alpha) - 1)."""
+    return _in_place(input, _unary(lib.snn_tensor_celu, input, "celu", float(alpha)), inplace, "celu")
+
+
+def selu(input, inplace=False):
+    """scale * elu(input, alpha) with SELU's fixed alpha and scale."""
+    return _in_place(input, _unary(lib.snn_tensor_selu, input, "selu"), inplace, "selu")
+
+
+def mish(input, inplace=False):
+    """input * tanh(softplus(input))."""
+    return _in_place(input, _unary(lib.snn_tensor_mish, input, "mish"), inplace, "mish")
+
+
+def softsign(input):
+    """input / (1 + |input|)."""
+    return _unary(lib.snn_tensor_softsign, input, "softsign")
+
+
+def prelu(input, weight):
+    """input where input > 0, else weight * input; weight has one value or one per channel (dim 1)."""
+    return _new(lib.snn_tensor_prelu, _tensor_arg(input, "prelu")._h, _tensor_arg(weight, "prelu")._h)
+
+
+# ---- trigonometry, erf, rounding -------------------------------------------------------------
+
+def _unary_fn(name, doc):
+    c = getattr(lib, f"snn_tensor_{name}")
+
+    def f(input):
+        return _unary(c, input, name)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+sin = _unary_fn("sin", "Sine.")
+cos = _unary_fn("cos", "Cosine.")
+tan = _unary_fn("tan", "Tangent.")
+asin = _unary_fn("asin", "Arcsine: nan outside [-1, 1].")
+acos = _unary_fn("acos", "Arccosine: nan outside [-1, 1].")
+atan = _unary_fn("atan", "Arctangent.")
+sinh = _unary_fn("sinh", "Hyperbolic sine.")
+cosh = _unary_fn("cosh", "Hyperbolic cosine.")
+asinh = _unary_fn("asinh", "Inverse hyperbolic sine.")
+acosh = _unary_fn("acosh", "Inverse hyperbolic cosine: nan below 1.")
+atanh = _unary_fn("atanh", "Inverse hyperbolic tangent: +-inf at +-1, nan outside [-1, 1].")
+erf = _unary_fn("erf", "The error function.")
+floor = _unary_fn("floor", "Rounds down; gradient 0.")
+ceil = _unary_fn("ceil", "Rounds up; gradient 0.")
+sign = _unary_fn("sign", "1, -1 or 0 (0 for nan); gradient 0.")
+reciprocal = _unary_fn("reciprocal", "1 / input.")
+
+
+def round(input, decimals=0):  # noqa: A001  (torch.round)
+    """Rounds to the nearest integer, halves to even (round(2.5) = 2); gradient 0."""
+    if decimals != 0:
+        raise NotImplementedError("swiftnn.round: decimals != 0 is not supported")
+    return _unary(lib.snn_tensor_round, input, "round")
+
+
 # ---- method forms ----------------------------------------------------------------------------
 
 def _rpow(self, other):
@@ -127,3 +226,9 @@ Tensor.relu = lambda self: relu(self)
 Tensor.pow = Tensor.__pow__ = pow
 Tensor.__rpow__ = _rpow
 Tensor.clamp = clamp
+for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf",
+              "floor", "ceil", "round", "sign", "reciprocal"):
+    setattr(Tensor, _name, globals()[_name])
+Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan
+Tensor.arcsinh, Tensor.arccosh, Tensor.arctanh = asinh, acosh, atanh
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh  # torch's aliases

@@ -4,6 +4,7 @@ from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
 from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, LeakyReLU,
                      Linear, MaxPool2d, ReLU, ReLU6, Sigmoid, Tanh)
+from .activation import CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Mish, PReLU, SiLU, Softplus, Softsign
 from . import functional
 from . import utils
 from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell

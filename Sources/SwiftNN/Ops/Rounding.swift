@@ -1,0 +1,76 @@
+// Step functions (floor, ceil, round half to even, sign) and reciprocal. The steps have zero
+// gradient everywhere, as in PyTorch (which ignores the jumps), so they pass no gradient back.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The pullback of a step function: zeros of the input's shape.
+private func zeroGradient(_ t: Tensor, _ fn: String) throws -> Tensor {
+    try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn)
+}
+
+/// torch.floor. Gradient: 0.
+public func floor(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "floor") { floorf($0) }
+    return out.traced(.floor, [t]).recorded("FloorBackward", [t]) { _ in
+        // forward: out = floor(t), piecewise constant
+        [try zeroGradient(t, "floor_backward")]
+    }
+}
+
+/// torch.ceil. Gradient: 0.
+public func ceil(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "ceil") { ceilf($0) }
+    return out.traced(.ceil, [t]).recorded("CeilBackward", [t]) { _ in
+        // forward: out = ceil(t), piecewise constant
+        [try zeroGradient(t, "ceil_backward")]
+    }
+}
+
+/// torch.round: to the nearest integer, halves to even (round(2.5) = 2, round(-0.5) = -0), as
+/// PyTorch and ONNX's Round. Gradient: 0.
+public func round(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "round") { rintf($0) }
+    return out.traced(.round, [t]).recorded("RoundBackward", [t]) { _ in
+        // forward: out = rint(t), piecewise constant
+        [try zeroGradient(t, "round_backward")]
+    }
+}
+
+/// torch.sign: 1, -1 or 0; as PyTorch computes it ((0 < t) - (t < 0)), sign(-0) is +0 and
+/// sign(nan) is 0. Gradient: 0.
+public func sign(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "sign") { x in (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0) }
+    return out.traced(.sign, [t]).recorded("SignBackward", [t]) { _ in
+        // forward: out = (t > 0) - (t < 0), piecewise constant
+        [try zeroGradient(t, "sign_backward")]
+    }
+}
+
+/// torch.reciprocal: 1 / t (+-inf at +-0). Gradient: -g * out^2.
+public func reciprocal(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "reciprocal") { 1 / $0 }
+    return out.traced(.reciprocal, [t]).recorded("ReciprocalBackward", [t]) { g in
+        // forward: out = 1 / t; d/dt = -1 / t^2 = -out^2
+        [try broadcastBinary(g, out, "reciprocal_backward") { g, y in -g * y * y }]
+    }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let floor = OpDef("floor", c: "snn_tensor_floor", python: "floor",
+                             export: { b, r in try b.unary(r, "Floor") }, imports: ["Floor": { n in try n.unary(SwiftNN.floor) }])
+    static let ceil = OpDef("ceil", c: "snn_tensor_ceil", python: "ceil",
+                            export: { b, r in try b.unary(r, "Ceil") }, imports: ["Ceil": { n in try n.unary(SwiftNN.ceil) }])
+    static let round = OpDef("round", c: "snn_tensor_round", python: "round",
+                             export: { b, r in try b.unary(r, "Round") }, imports: ["Round": { n in try n.unary(SwiftNN.round) }])
+    // ONNX's Sign keeps nan (PyTorch's gives 0): the imported op follows the engine, PyTorch.
+    static let sign = OpDef("sign", c: "snn_tensor_sign", python: "sign",
+                            export: { b, r in try b.unary(r, "Sign") }, imports: ["Sign": { n in try n.unary(SwiftNN.sign) }])
+    static let reciprocal = OpDef("reciprocal", c: "snn_tensor_reciprocal", python: "reciprocal",
+                                  export: { b, r in try b.unary(r, "Reciprocal") },
+                                  imports: ["Reciprocal": { n in try n.unary(SwiftNN.reciprocal) }])
+}

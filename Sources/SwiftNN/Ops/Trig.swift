@@ -1,0 +1,145 @@
+// Trigonometric and hyperbolic functions and erf, with libm's single-precision functions (as
+// PyTorch's CPU kernels within its test tolerances). Domain errors give nan, as in PyTorch:
+// asin(2), acosh(0.5), atanh(2).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// torch.sin.
+public func sin(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "sin") { sinf($0) }
+    return out.traced(.sin, [t]).recorded("SinBackward", [t]) { g in
+        // forward: out = sin(t); d/dt = cos(t)
+        [try broadcastBinary(g, t, "sin_backward") { g, x in g * cosf(x) }]
+    }
+}
+
+/// torch.cos.
+public func cos(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "cos") { cosf($0) }
+    return out.traced(.cos, [t]).recorded("CosBackward", [t]) { g in
+        // forward: out = cos(t); d/dt = -sin(t)
+        [try broadcastBinary(g, t, "cos_backward") { g, x in -g * sinf(x) }]
+    }
+}
+
+/// torch.tan.
+public func tan(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "tan") { tanf($0) }
+    return out.traced(.tan, [t]).recorded("TanBackward", [t]) { g in
+        // forward: out = tan(t); d/dt = 1 + out^2
+        [try broadcastBinary(g, out, "tan_backward") { g, y in g * (1 + y * y) }]
+    }
+}
+
+/// torch.asin: nan outside [-1, 1].
+public func asin(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "asin") { asinf($0) }
+    return out.traced(.asin, [t]).recorded("AsinBackward", [t]) { g in
+        // forward: out = asin(t); d/dt = 1 / sqrt(1 - t^2)
+        [try broadcastBinary(g, t, "asin_backward") { g, x in g / (1 - x * x).squareRoot() }]
+    }
+}
+
+/// torch.acos: nan outside [-1, 1].
+public func acos(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "acos") { acosf($0) }
+    return out.traced(.acos, [t]).recorded("AcosBackward", [t]) { g in
+        // forward: out = acos(t); d/dt = -1 / sqrt(1 - t^2)
+        [try broadcastBinary(g, t, "acos_backward") { g, x in -g / (1 - x * x).squareRoot() }]
+    }
+}
+
+/// torch.atan.
+public func atan(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "atan") { atanf($0) }
+    return out.traced(.atan, [t]).recorded("AtanBackward", [t]) { g in
+        // forward: out = atan(t); d/dt = 1 / (1 + t^2)
+        [try broadcastBinary(g, t, "atan_backward") { g, x in g / (1 + x * x) }]
+    }
+}
+
+/// torch.sinh.
+public func sinh(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "sinh") { sinhf($0) }
+    return out.traced(.sinh, [t]).recorded("SinhBackward", [t]) { g in
+        // forward: out = sinh(t); d/dt = cosh(t)
+        [try broadcastBinary(g, t, "sinh_backward") { g, x in g * coshf(x) }]
+    }
+}
+
+/// torch.cosh.
+public func cosh(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "cosh") { coshf($0) }
+    return out.traced(.cosh, [t]).recorded("CoshBackward", [t]) { g in
+        // forward: out = cosh(t); d/dt = sinh(t)
+        [try broadcastBinary(g, t, "cosh_backward") { g, x in g * sinhf(x) }]
+    }
+}
+
+/// torch.asinh.
+public func asinh(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "asinh") { asinhf($0) }
+    return out.traced(.asinh, [t]).recorded("AsinhBackward", [t]) { g in
+        // forward: out = asinh(t); d/dt = 1 / sqrt(t^2 + 1)
+        [try broadcastBinary(g, t, "asinh_backward") { g, x in g / (x * x + 1).squareRoot() }]
+    }
+}
+
+/// torch.acosh: nan below 1.
+public func acosh(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "acosh") { acoshf($0) }
+    return out.traced(.acosh, [t]).recorded("AcoshBackward", [t]) { g in
+        // forward: out = acosh(t); d/dt = 1 / sqrt(t^2 - 1)
+        [try broadcastBinary(g, t, "acosh_backward") { g, x in g / (x * x - 1).squareRoot() }]
+    }
+}
+
+/// torch.atanh: +-inf at +-1, nan outside.
+public func atanh(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "atanh") { atanhf($0) }
+    return out.traced(.atanh, [t]).recorded("AtanhBackward", [t]) { g in
+        // forward: out = atanh(t); d/dt = 1 / (1 - t^2)
+        [try broadcastBinary(g, t, "atanh_backward") { g, x in g / (1 - x * x) }]
+    }
+}
+
+/// torch.erf.
+public func erf(_ t: Tensor) throws -> Tensor {
+    let out = try unaryMap(t, "erf") { erff($0) }
+    return out.traced(.erf, [t]).recorded("ErfBackward", [t]) { g in
+        // forward: out = erf(t); d/dt = 2 / sqrt(pi) * exp(-t^2)
+        [try broadcastBinary(g, t, "erf_backward") { g, x in g * 1.12837916709551257390 * expf(-x * x) }]
+    }
+}
+
+// MARK: - registry
+
+extension OpDef {
+    static let sin = OpDef("sin", c: "snn_tensor_sin", python: "sin",
+                           export: { b, r in try b.unary(r, "Sin") }, imports: ["Sin": { n in try n.unary(SwiftNN.sin) }])
+    static let cos = OpDef("cos", c: "snn_tensor_cos", python: "cos",
+                           export: { b, r in try b.unary(r, "Cos") }, imports: ["Cos": { n in try n.unary(SwiftNN.cos) }])
+    static let tan = OpDef("tan", c: "snn_tensor_tan", python: "tan",
+                           export: { b, r in try b.unary(r, "Tan") }, imports: ["Tan": { n in try n.unary(SwiftNN.tan) }])
+    static let asin = OpDef("asin", c: "snn_tensor_asin", python: "asin",
+                           export: { b, r in try b.unary(r, "Asin") }, imports: ["Asin": { n in try n.unary(SwiftNN.asin) }])
+    static let acos = OpDef("acos", c: "snn_tensor_acos", python: "acos",
+                           export: { b, r in try b.unary(r, "Acos") }, imports: ["Acos": { n in try n.unary(SwiftNN.acos) }])
+    static let atan = OpDef("atan", c: "snn_tensor_atan", python: "atan",
+                           export: { b, r in try b.unary(r, "Atan") }, imports: ["Atan": { n in try n.unary(SwiftNN.atan) }])
+    static let sinh = OpDef("sinh", c: "snn_tensor_sinh", python: "sinh",
+                           export: { b, r in try b.unary(r, "Sinh") }, imports: ["Sinh": { n in try n.unary(SwiftNN.sinh) }])
+    static let cosh = OpDef("cosh", c: "snn_tensor_cosh", python: "cosh",
+                           export: { b, r in try b.unary(r, "Cosh") }, imports: ["Cosh": { n in try n.unary(SwiftNN.cosh) }])
+    static let asinh = OpDef("asinh", c: "snn_tensor_asinh", python: "asinh",
+                           export: { b, r in try b.unary(r, "Asinh") }, imports: ["Asinh": { n in try n.unary(SwiftNN.asinh) }])
+    static let acosh = OpDef("acosh", c: "snn_tensor_acosh", python: "acosh",
+                           export: { b, r in try b.unary(r, "Acosh") }, imports: ["Acosh": { n in try n.unary(SwiftNN.acosh) }])
+    static let atanh = OpDef("atanh", c: "snn_tensor_atanh", python: "atanh",
+                           export: { b, r in try b.unary(r, "Atanh") }, imports: ["Atanh": { n in try n.unary(SwiftNN.atanh) }])
+    static let erf = OpDef("erf", c: "snn_tensor_erf", python: "erf",
+                           export: { b, r in try b.unary(r, "Erf") }, imports: ["Erf": { n in try n.unary(SwiftNN.erf) }])
+}

@@ -1,0 +1,106 @@
+"""The activation modules PyTorch adds over ReLU (torch.nn.GELU, SiLU, Hardswish, ...): Python
+modules over the engine's functional ops, with torch's constructor arguments and PReLU's
+`weight` parameter, so PyTorch state dicts load unchanged."""
+from .. import elementwise as F
+from ..tensor import full
+from .modules import Module, Parameter
+
+
+class _Elementwise(Module):
+    """A parameter-free activation: forward is one engine op with fixed keyword arguments."""
+    _fn = None
+    _args = ()
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        for k, v in kwargs.items():
+            object.__setattr__(self, k, v)
+
+    def forward(self, input):
+        return type(self)._fn(input, **{k: getattr(self, k) for k in self._args})
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={getattr(self, k)!r}" for k in self._args)
+
+
+class GELU(_Elementwise):
+    _fn, _args = F.gelu, ("approximate",)
+
+    def __init__(self, approximate="none"):
+        super().__init__(approximate=approximate)
+
+
+class SiLU(_Elementwise):
+    _fn, _args = F.silu, ("inplace",)
+
+    def __init__(self, inplace=False):
+        super().__init__(inplace=inplace)
+
+
+class Hardswish(_Elementwise):
+    _fn, _args = F.hardswish, ("inplace",)
+
+    def __init__(self, inplace=False):
+        super().__init__(inplace=inplace)
+
+
+class Hardsigmoid(_Elementwise):
+    _fn, _args = F.hardsigmoid, ("inplace",)
+
+    def __init__(self, inplace=False):
+        super().__init__(inplace=inplace)
+
+
+class Softplus(_Elementwise):
+    _fn, _args = F.softplus, ("beta", "threshold")
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__(beta=beta, threshold=threshold)
+
+
+class ELU(_Elementwise):
+    _fn, _args = F.elu, ("alpha", "inplace")
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__(alpha=alpha, inplace=inplace)
+
+
+class CELU(_Elementwise):
+    _fn, _args = F.celu, ("alpha", "inplace")
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__(alpha=alpha, inplace=inplace)
+
+
+class SELU(_Elementwise):
+    _fn, _args = F.selu, ("inplace",)
+
+    def __init__(self, inplace=False):
+        super().__init__(inplace=inplace)
+
+
+class Mish(_Elementwise):
+    _fn, _args = F.mish, ("inplace",)
+
+    def __init__(self, inplace=False):
+        super().__init__(inplace=inplace)
+
+
+class Softsign(_Elementwise):
+    _fn = F.softsign
+
+
+class PReLU(Module):
+    """input where input > 0, else weight * input; weight holds num_parameters values (1, or the
+    number of channels, dim 1 of the input), each starting at `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25):
+        super().__init__()
+        object.__setattr__(self, "num_parameters", num_parameters)
+        self.weight = Parameter(full((num_parameters,), float(init)))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
