@@ -63,3 +63,30 @@ func productsSplitAtAnyBlockBoundaryHaveTheWholeCallsBits(transA: Bool, transB: 
     let core = String(cString: openblas_get_corename())
     if split != whole { #expect(!gemmSplitKeepsBits, "OpenBLAS core \(core) is not split-invariant, but the engine splits products") }
 }
+
+/// The engine's packed product (used for split-sized products where OpenBLAS's kernel is not
+/// split-invariant) against a Double reference, for every transpose pair, both split
+/// directions (rows when m >= n, panels otherwise) and accumulation.
+@Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+func packedProductMatchesADoubleReference(transA: Bool, transB: Bool) {
+    for (m, n, k) in [(130, 70, 90), (40, 150, 33)] {
+        let lda = transA ? m : k, ldb = transB ? k : n
+        let a = values(m * k, seed: 3), b = values(k * n, seed: 4)
+        for accumulate in [false, true] {
+            var c = values(m * n, seed: 5)
+            let c0 = c
+            packedProduct(transA, transB, m, n, k, a, lda: lda, b, ldb: ldb, accumulate: accumulate, &c, ldc: n)
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = accumulate ? Double(c0[i * n + j]) : 0
+                    for kk in 0..<k {
+                        s += Double(transA ? a[kk * lda + i] : a[i * lda + kk]) * Double(transB ? b[j * ldb + kk] : b[kk * ldb + j])
+                    }
+                    worst = max(worst, abs(s - Double(c[i * n + j])))
+                }
+            }
+            #expect(worst < 1e-4, "\(m) x \(n) x \(k) transA \(transA) transB \(transB) accumulate \(accumulate): error \(worst)")
+        }
+    }
+}

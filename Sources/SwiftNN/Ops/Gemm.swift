@@ -68,6 +68,13 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if !gemmSplitKeepsBits, EngineThreads.sharesOnePool, beta == 0 || beta == 1, isSplitSized(m: m, n: n, k: k) {
+        // OpenBLAS's kernel here gives other bits when a product is split, so products that
+        // one pool would split run on the engine's packed kernels instead, for any worker
+        // count (one included): their elements are one FMA chain over k each, wherever the
+        // split falls, so results do not depend on the thread count.
+        return packedProduct(transA, transB, m, n, k, a, lda: lda, b, ldb: ldb, accumulate: beta == 1, c, ldc: ldc)
+    }
     let workers = gemmWorkers(m: m, n: n, k: k)
     guard workers > 1 else {
         blasGemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
@@ -98,6 +105,13 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 private func gemmWorkers(m: Int, n: Int, k: Int) -> Int {
     let threads = EngineThreads.count
     guard threads > 1, EngineThreads.sharesOnePool, gemmSplitKeepsBits else { return 1 }
+    return splitWorkers(threads, m: m, n: n, k: k)
+}
+
+/// Whether two workers would share an m x n x k product (see gemmWorkers).
+private func isSplitSized(m: Int, n: Int, k: Int) -> Bool { splitWorkers(2, m: m, n: n, k: k) > 1 }
+
+private func splitWorkers(_ threads: Int, m: Int, n: Int, k: Int) -> Int {
     let macs = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
     let work = macs.overflow ? Int.max : macs.partialValue
     return max(1, min(threads, work / (1 << 21), (max(m, n) + 15) / 16, 16))
@@ -114,6 +128,38 @@ let gemmSplitKeepsBits: Bool = {
     guard let name = openblas_get_corename() else { return false }
     return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
 }()
+
+/// C = (accumulate ? C : 0) + op(A) op(B) on the engine's packed kernels (SwiftNNKernels'
+/// gemmPacked), split between the engine's workers by rows (or by 16-column panels when C has
+/// fewer rows than columns). B is packed once into panels; A is read in place, transposed or
+/// not, through its row and column steps.
+func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                           _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                           accumulate: Bool, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let panels = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelsCount(k: k, n: n))
+    defer { panels.deallocate() }
+    // op(B)[kk, col] is b[col * ldb + kk] when B is transposed, else b[kk * ldb + col]
+    packPanels(panels, b, ldw: ldb, transposed: transB, k: k, c0: 0, n: n)
+    // op(A)[i, kk] = a[i * rowStep + kk * colStep]
+    let rowStep = transA ? 1 : lda, colStep = transA ? lda : 1
+    let workers = max(1, min(EngineThreads.count, splitWorkers(EngineThreads.count, m: m, n: n, k: k)))
+    let byRows = m >= n
+    let p = GemmOperands(a: a, b: UnsafePointer(panels), c: c)
+    StepTeam.shared.run(workers: workers) { ctx in
+        if byRows {
+            let part = ctx.balancedShare(of: m, granule: 16)
+            guard !part.isEmpty else { return }
+            gemmPacked(m: part.count, n: n, k: k, a: p.a + part.lowerBound * rowStep, lda: rowStep, ka: colStep,
+                       packed: p.b, c: p.c + part.lowerBound * ldc, ldc: ldc, accumulate: accumulate)
+        } else {
+            let part = ctx.balancedShare(of: (n + 15) / 16, granule: 1)  // whole panels
+            guard !part.isEmpty else { return }
+            let c0 = part.lowerBound * 16, width = min(n, part.upperBound * 16) - c0
+            gemmPacked(m: m, n: width, k: k, a: p.a, lda: rowStep, ka: colStep, packed: p.b + part.lowerBound * 16 * k,
+                       c: p.c + c0, ldc: ldc, accumulate: accumulate)
+        }
+    }
+}
 
 private struct GemmOperands: @unchecked Sendable {
     let a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
