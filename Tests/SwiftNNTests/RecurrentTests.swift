@@ -74,6 +74,9 @@ func layersSplitOverWorkersMatchTheDoubleReference(cell: ReferenceRNN.Cell) thro
 /// has the bits one worker gives.
 @Test(arguments: cells, [21, 27])
 func resultsAreTheSameBitsWithOneWorkerOrSeveral(cell: ReferenceRNN.Cell, batch: Int) throws {
+    // One pool from the start: the switch is once per process, and a product run before it
+    // (OpenBLAS's threads) and after it (the team) need not have the same bits.
+    EngineThreads.shareOnePool()
     let c = Case(cell: cell, batch: batch)
     let geo = RecurrentGeometry(mode: c.mode, steps: c.T, batch: c.B, inputSize: c.I, hidden: c.H, directions: c.D, batchFirst: true)
     #expect(geo.workersWanted >= 1 && geo.columns(worker: 0, of: 2) == 0..<32 && geo.columns(worker: 1, of: 2) == 32..<72)
@@ -104,6 +107,7 @@ func resultsAreTheSameBitsWithOneWorkerOrSeveral(cell: ReferenceRNN.Cell, batch:
 /// a NaN and an inf (which must reach step 0's outputs as the product would carry them).
 @Test(arguments: cells, [21, 27])
 func aZeroInitialStateGivesWhatExplicitZerosGive(cell: ReferenceRNN.Cell, batch: Int) throws {
+    EngineThreads.shareOnePool()  // as above: every run on one side of the pool switch
     let c = Case(cell: cell, batch: batch)
     let (x, _, _, weights, lengths) = try c.tensors()
     var w = weights
