@@ -1,6 +1,8 @@
 /* Test harness implementation: see harness.h. The safetensors reader here is deliberately
  * separate from the engine's so the goldens are not read through the code under test. */
+#define _GNU_SOURCE  /* RTLD_DEFAULT, for the mechanical golden adapter */
 #include "harness.h"
+#include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <math.h>
@@ -153,9 +155,45 @@ static int nregistry = 0;
 void golden_register(const char *op, golden_fn fn) {
     if (nregistry < 256) { registry[nregistry].op = op; registry[nregistry].fn = fn; nregistry++; }
 }
+/* The mechanical adapter: an op without a registered adapter whose C function the header
+ * declares exactly as `snn_status snn_tensor_<op>(snn_tensor **out, const snn_tensor *t);`
+ * (one input, no attributes) is called by that name, so such an op needs no line here. The
+ * declaration is read from include/ (the tests run from the repository root), so a function
+ * of another signature is never called through this one. */
+typedef snn_status (*unary_c_fn)(snn_tensor **out, const snn_tensor *t);
+static unary_c_fn mechanical_fn;  /* set by golden_lookup just before its caller runs it */
+static snn_status mechanical_unary(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
+    if (nin != 1 || a->n != 0) return SNN_ERR_INVALID_ARGUMENT;
+    *n = 1;
+    return mechanical_fn(&o[0], x[0]);
+}
+
+static int header_declares_unary(const char *symbol) {
+    static const char *headers[] = {"include/swiftnn/elementwise.h", "include/swiftnn/activation.h", "include/swiftnn/ops.h"};
+    char want[256];
+    snprintf(want, sizeof want, "snn_status %s(snn_tensor **out, const snn_tensor *t);", symbol);
+    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+        FILE *f = fopen(headers[h], "r");
+        if (!f) continue;
+        char line[1024];
+        int found = 0;
+        while (!found && fgets(line, sizeof line, f)) found = strstr(line, want) != NULL;
+        fclose(f);
+        if (found) return 1;
+    }
+    return 0;
+}
+
 golden_fn golden_lookup(const char *op) {
     for (int i = 0; i < nregistry; i++) if (strcmp(registry[i].op, op) == 0) return registry[i].fn;
-    return NULL;
+    char symbol[128];
+    snprintf(symbol, sizeof symbol, "snn_tensor_%s", op);
+    if (!header_declares_unary(symbol)) return NULL;
+    void *p = dlsym(RTLD_DEFAULT, symbol);
+    if (!p) return NULL;
+    /* an object pointer to a function pointer: POSIX guarantees dlsym's result converts */
+    memcpy(&mechanical_fn, &p, sizeof p);
+    return mechanical_unary;
 }
 
 /* --- tensors ------------------------------------------------------------------------- */

@@ -196,9 +196,7 @@ public func prelu(_ t: Tensor, weight: Tensor) throws -> Tensor {
 // MARK: - registry
 
 extension OpDef {
-    static let hardswish = OpDef("hardswish", c: "snn_tensor_hardswish", python: "hardswish",
-                                 export: { b, r in try b.unary(r, "HardSwish") },
-                                 imports: ["HardSwish": { n in try n.unary(SwiftNN.hardswish) }])
+    static let hardswish = OpDef(unary: "hardswish", c: "snn_tensor_hardswish", python: "hardswish", onnx: "HardSwish", SwiftNN.hardswish)
     static let hardsigmoid = OpDef("hardsigmoid", c: "snn_tensor_hardsigmoid", python: "hardsigmoid",
                                    export: { b, r in
                                        try b.unary(r, "HardSigmoid", [ONNXAttribute("alpha", .float(1.0 / 6)), ONNXAttribute("beta", .float(0.5))])
@@ -285,9 +283,7 @@ extension OpDef {
                                 b.define(r.outputs[0], b.node1("Mul", [x.name, b.node1("Tanh", [b.node1("Softplus", [x.name])])]), batch: x.batch)
                             },
                             imports: ["Mish": { n in try n.unary(SwiftNN.mish) }])
-    static let softsign = OpDef("softsign", c: "snn_tensor_softsign", python: "softsign",
-                                export: { b, r in try b.unary(r, "Softsign") },
-                                imports: ["Softsign": { n in try n.unary(SwiftNN.softsign) }])
+    static let softsign = OpDef(unary: "softsign", c: "snn_tensor_softsign", python: "softsign", onnx: "Softsign", SwiftNN.softsign)
     // ONNX's PRelu broadcasts the slope from the right (numpy), PyTorch's weight sits on dim 1:
     // the export reshapes a per-channel weight to [C, 1, ...].
     static let prelu = OpDef("prelu", c: "snn_tensor_prelu", python: "prelu",

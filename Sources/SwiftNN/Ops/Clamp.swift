@@ -65,8 +65,7 @@ public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor 
 // MARK: - registry
 
 extension OpDef {
-    static let relu = OpDef("relu", c: "snn_tensor_relu", python: "relu",
-                            export: { b, r in try b.unary(r, "Relu") }, imports: ["Relu": { n in try n.unary(SwiftNN.relu) }])
+    static let relu = OpDef(unary: "relu", c: "snn_tensor_relu", python: "relu", onnx: "Relu", SwiftNN.relu)
     static let leakyRelu = OpDef("leaky_relu", c: "snn_tensor_leaky_relu", python: "leaky_relu",
                                  export: { b, r in
                                      try b.unary(r, "LeakyRelu", [ONNXAttribute("alpha", .float(Float(r.float("negative_slope") ?? 0.01)))])

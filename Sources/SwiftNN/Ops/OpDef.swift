@@ -26,9 +26,12 @@ public final class OpDef: @unchecked Sendable {
     let goldenNames: [String]
     let export: ONNXLowering?
     let imports: [String: ONNXImporter]
+    /// For a one-input op without attributes: the forward itself, so that generic callers
+    /// (the Swift golden tests) need no table of their own.
+    let unaryForward: ((Tensor) throws -> Tensor)?
 
     init(_ name: String, c cSymbol: String?, python: String?, differentiable: Bool = true, golden: [String]? = nil,
-         export: ONNXLowering? = nil, imports: [String: ONNXImporter] = [:]) {
+         export: ONNXLowering? = nil, imports: [String: ONNXImporter] = [:], unaryForward: ((Tensor) throws -> Tensor)? = nil) {
         self.name = name
         self.cSymbol = cSymbol
         self.python = python
@@ -36,6 +39,17 @@ public final class OpDef: @unchecked Sendable {
         self.goldenNames = golden ?? [name]
         self.export = export
         self.imports = imports
+        self.unaryForward = unaryForward
+    }
+
+    /// A one-input op without attributes that is one ONNX node of type `onnx` both ways: the
+    /// ONNX name is written once, and the exporter, the importer and the golden tests all
+    /// reach `forward` through this entry.
+    convenience init(unary name: String, c cSymbol: String, python: String, onnx: String, differentiable: Bool = true,
+                     _ forward: @escaping (Tensor) throws -> Tensor) {
+        self.init(name, c: cSymbol, python: python, differentiable: differentiable,
+                  export: { b, r in try b.unary(r, onnx) }, imports: [onnx: { n in try n.unary(forward) }],
+                  unaryForward: forward)
     }
 
     /// An ONNX-only op (no engine name): a graph-level op the importer runs with engine ops.

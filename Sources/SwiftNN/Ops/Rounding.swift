@@ -61,16 +61,10 @@ public func reciprocal(_ t: Tensor) throws -> Tensor {
 // MARK: - registry
 
 extension OpDef {
-    static let floor = OpDef("floor", c: "snn_tensor_floor", python: "floor",
-                             export: { b, r in try b.unary(r, "Floor") }, imports: ["Floor": { n in try n.unary(SwiftNN.floor) }])
-    static let ceil = OpDef("ceil", c: "snn_tensor_ceil", python: "ceil",
-                            export: { b, r in try b.unary(r, "Ceil") }, imports: ["Ceil": { n in try n.unary(SwiftNN.ceil) }])
-    static let round = OpDef("round", c: "snn_tensor_round", python: "round",
-                             export: { b, r in try b.unary(r, "Round") }, imports: ["Round": { n in try n.unary(SwiftNN.round) }])
+    static let floor = OpDef(unary: "floor", c: "snn_tensor_floor", python: "floor", onnx: "Floor", SwiftNN.floor)
+    static let ceil = OpDef(unary: "ceil", c: "snn_tensor_ceil", python: "ceil", onnx: "Ceil", SwiftNN.ceil)
+    static let round = OpDef(unary: "round", c: "snn_tensor_round", python: "round", onnx: "Round", SwiftNN.round)
     // ONNX's Sign keeps nan (PyTorch's gives 0): the imported op follows the engine, PyTorch.
-    static let sign = OpDef("sign", c: "snn_tensor_sign", python: "sign",
-                            export: { b, r in try b.unary(r, "Sign") }, imports: ["Sign": { n in try n.unary(SwiftNN.sign) }])
-    static let reciprocal = OpDef("reciprocal", c: "snn_tensor_reciprocal", python: "reciprocal",
-                                  export: { b, r in try b.unary(r, "Reciprocal") },
-                                  imports: ["Reciprocal": { n in try n.unary(SwiftNN.reciprocal) }])
+    static let sign = OpDef(unary: "sign", c: "snn_tensor_sign", python: "sign", onnx: "Sign", SwiftNN.sign)
+    static let reciprocal = OpDef(unary: "reciprocal", c: "snn_tensor_reciprocal", python: "reciprocal", onnx: "Reciprocal", SwiftNN.reciprocal)
 }

@@ -118,28 +118,16 @@ public func erf(_ t: Tensor) throws -> Tensor {
 // MARK: - registry
 
 extension OpDef {
-    static let sin = OpDef("sin", c: "snn_tensor_sin", python: "sin",
-                           export: { b, r in try b.unary(r, "Sin") }, imports: ["Sin": { n in try n.unary(SwiftNN.sin) }])
-    static let cos = OpDef("cos", c: "snn_tensor_cos", python: "cos",
-                           export: { b, r in try b.unary(r, "Cos") }, imports: ["Cos": { n in try n.unary(SwiftNN.cos) }])
-    static let tan = OpDef("tan", c: "snn_tensor_tan", python: "tan",
-                           export: { b, r in try b.unary(r, "Tan") }, imports: ["Tan": { n in try n.unary(SwiftNN.tan) }])
-    static let asin = OpDef("asin", c: "snn_tensor_asin", python: "asin",
-                           export: { b, r in try b.unary(r, "Asin") }, imports: ["Asin": { n in try n.unary(SwiftNN.asin) }])
-    static let acos = OpDef("acos", c: "snn_tensor_acos", python: "acos",
-                           export: { b, r in try b.unary(r, "Acos") }, imports: ["Acos": { n in try n.unary(SwiftNN.acos) }])
-    static let atan = OpDef("atan", c: "snn_tensor_atan", python: "atan",
-                           export: { b, r in try b.unary(r, "Atan") }, imports: ["Atan": { n in try n.unary(SwiftNN.atan) }])
-    static let sinh = OpDef("sinh", c: "snn_tensor_sinh", python: "sinh",
-                           export: { b, r in try b.unary(r, "Sinh") }, imports: ["Sinh": { n in try n.unary(SwiftNN.sinh) }])
-    static let cosh = OpDef("cosh", c: "snn_tensor_cosh", python: "cosh",
-                           export: { b, r in try b.unary(r, "Cosh") }, imports: ["Cosh": { n in try n.unary(SwiftNN.cosh) }])
-    static let asinh = OpDef("asinh", c: "snn_tensor_asinh", python: "asinh",
-                           export: { b, r in try b.unary(r, "Asinh") }, imports: ["Asinh": { n in try n.unary(SwiftNN.asinh) }])
-    static let acosh = OpDef("acosh", c: "snn_tensor_acosh", python: "acosh",
-                           export: { b, r in try b.unary(r, "Acosh") }, imports: ["Acosh": { n in try n.unary(SwiftNN.acosh) }])
-    static let atanh = OpDef("atanh", c: "snn_tensor_atanh", python: "atanh",
-                           export: { b, r in try b.unary(r, "Atanh") }, imports: ["Atanh": { n in try n.unary(SwiftNN.atanh) }])
-    static let erf = OpDef("erf", c: "snn_tensor_erf", python: "erf",
-                           export: { b, r in try b.unary(r, "Erf") }, imports: ["Erf": { n in try n.unary(SwiftNN.erf) }])
+    static let sin = OpDef(unary: "sin", c: "snn_tensor_sin", python: "sin", onnx: "Sin", SwiftNN.sin)
+    static let cos = OpDef(unary: "cos", c: "snn_tensor_cos", python: "cos", onnx: "Cos", SwiftNN.cos)
+    static let tan = OpDef(unary: "tan", c: "snn_tensor_tan", python: "tan", onnx: "Tan", SwiftNN.tan)
+    static let asin = OpDef(unary: "asin", c: "snn_tensor_asin", python: "asin", onnx: "Asin", SwiftNN.asin)
+    static let acos = OpDef(unary: "acos", c: "snn_tensor_acos", python: "acos", onnx: "Acos", SwiftNN.acos)
+    static let atan = OpDef(unary: "atan", c: "snn_tensor_atan", python: "atan", onnx: "Atan", SwiftNN.atan)
+    static let sinh = OpDef(unary: "sinh", c: "snn_tensor_sinh", python: "sinh", onnx: "Sinh", SwiftNN.sinh)
+    static let cosh = OpDef(unary: "cosh", c: "snn_tensor_cosh", python: "cosh", onnx: "Cosh", SwiftNN.cosh)
+    static let asinh = OpDef(unary: "asinh", c: "snn_tensor_asinh", python: "asinh", onnx: "Asinh", SwiftNN.asinh)
+    static let acosh = OpDef(unary: "acosh", c: "snn_tensor_acosh", python: "acosh", onnx: "Acosh", SwiftNN.acosh)
+    static let atanh = OpDef(unary: "atanh", c: "snn_tensor_atanh", python: "atanh", onnx: "Atanh", SwiftNN.atanh)
+    static let erf = OpDef(unary: "erf", c: "snn_tensor_erf", python: "erf", onnx: "Erf", SwiftNN.erf)
 }

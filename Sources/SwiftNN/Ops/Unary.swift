@@ -102,16 +102,10 @@ extension OpDef {
                                // ONNX negates integer tensors too (wrapping, as C does).
                                x.dtype == .int64 ? try intBinary(x, try Tensor(int64: [0], shape: []), "Neg") { a, _ in 0 &- a } : try SwiftNN.neg(x)
                            } }])
-    static let exp = OpDef("exp", c: "snn_tensor_exp", python: "exp",
-                           export: { b, r in try b.unary(r, "Exp") }, imports: ["Exp": { n in try n.unary(SwiftNN.exp) }])
-    static let log = OpDef("log", c: "snn_tensor_log", python: "log",
-                           export: { b, r in try b.unary(r, "Log") }, imports: ["Log": { n in try n.unary(SwiftNN.log) }])
-    static let sqrt = OpDef("sqrt", c: "snn_tensor_sqrt", python: "sqrt",
-                            export: { b, r in try b.unary(r, "Sqrt") }, imports: ["Sqrt": { n in try n.unary(SwiftNN.sqrt) }])
-    static let abs = OpDef("abs", c: "snn_tensor_abs", python: "abs",
-                           export: { b, r in try b.unary(r, "Abs") }, imports: ["Abs": { n in try n.unary(SwiftNN.abs) }])
-    static let tanh = OpDef("tanh", c: "snn_tensor_tanh", python: "tanh",
-                            export: { b, r in try b.unary(r, "Tanh") }, imports: ["Tanh": { n in try n.unary(SwiftNN.tanh) }])
-    static let sigmoid = OpDef("sigmoid", c: "snn_tensor_sigmoid", python: "sigmoid",
-                               export: { b, r in try b.unary(r, "Sigmoid") }, imports: ["Sigmoid": { n in try n.unary(SwiftNN.sigmoid) }])
+    static let exp = OpDef(unary: "exp", c: "snn_tensor_exp", python: "exp", onnx: "Exp", SwiftNN.exp)
+    static let log = OpDef(unary: "log", c: "snn_tensor_log", python: "log", onnx: "Log", SwiftNN.log)
+    static let sqrt = OpDef(unary: "sqrt", c: "snn_tensor_sqrt", python: "sqrt", onnx: "Sqrt", SwiftNN.sqrt)
+    static let abs = OpDef(unary: "abs", c: "snn_tensor_abs", python: "abs", onnx: "Abs", SwiftNN.abs)
+    static let tanh = OpDef(unary: "tanh", c: "snn_tensor_tanh", python: "tanh", onnx: "Tanh", SwiftNN.tanh)
+    static let sigmoid = OpDef(unary: "sigmoid", c: "snn_tensor_sigmoid", python: "sigmoid", onnx: "Sigmoid", SwiftNN.sigmoid)
 }
