@@ -158,22 +158,22 @@ func lastErrorPointer() -> UnsafePointer<CChar> {
 nonisolated(unsafe) private let emptyString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
 
 /// Runs an export's body: success is SNN_OK, a thrown error becomes its status and message.
-/// The body receives `fn`, the export's C name, for its messages: `caller` defaults to
-/// #function at the `boundary { fn in ... }` call ("snn_tensor_add(_:_:_:)"), so no export
-/// types its own name. A shared helper that wraps `boundary` takes `caller: String = #function`
-/// itself and passes it on. Every message names its function, whichever engine code threw it
-/// (see `namedMessage`).
+/// The body receives `fn` for its messages: #function at the `boundary { fn in ... }` call
+/// ("snn_tensor_add(_:_:_:)"), so no export types its own name. A shared helper that wraps
+/// `boundary` takes `caller: String = #function` itself and passes it on. The argument labels
+/// are stripped only when a call fails (`exportName`, `withExportNames`): doing it on every
+/// call cost about 0.1 us, a fifth of a cheap call from ctypes. Every message names its
+/// function, whichever engine code threw it (see `namedMessage`).
 @inline(__always)
 func boundary(caller: String = #function, _ body: (_ fn: String) throws -> Void) -> snn_status {
-    let fn = exportName(caller)
     do {
-        try body(fn)
+        try body(caller)
         return SNN_OK
     } catch let e as SNNError {
-        setLastError(namedMessage(e.message, fn))
+        setLastError(namedMessage(withExportNames(e.message, caller), exportName(caller)))
         return cStatus(e.status)
     } catch {
-        setLastError(namedMessage("internal error: \(error)", fn))
+        setLastError(namedMessage(withExportNames("internal error: \(error)", caller), exportName(caller)))
         return SNN_ERR_INTERNAL
     }
 }
@@ -182,6 +182,27 @@ func boundary(caller: String = #function, _ body: (_ fn: String) throws -> Void)
 /// labels ("snn_tensor_add(_:_:_:)" -> "snn_tensor_add"); the @c exports are named as in C.
 func exportName(_ function: String) -> String {
     String(decoding: function.utf8.prefix { $0 != UInt8(ascii: "(") }, as: UTF8.self)
+}
+
+/// `message` with every occurrence of `function` (an export's #function, as the body put it
+/// into its messages) replaced by its C name. Byte-wise, as `namedMessage` (no Unicode tables).
+func withExportNames(_ message: String, _ function: String) -> String {
+    let needle = Array(function.utf8), text = Array(message.utf8)
+    guard needle.contains(UInt8(ascii: "(")), text.count >= needle.count else { return message }
+    let name = Array(exportName(function).utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(text.count)
+    var i = 0
+    while i < text.count {
+        if i + needle.count <= text.count, text[i..<(i + needle.count)].elementsEqual(needle) {
+            out.append(contentsOf: name)
+            i += needle.count
+        } else {
+            out.append(text[i])
+            i += 1
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// The header's code for an engine status, by name: the numbers are written only in swiftnn.h.
