@@ -36,7 +36,8 @@ $(LIB): $(SWIFT_SOURCES) tools/build/exports.map
 	mv -f $(LIB).tmp $(LIB)
 	@$(MAKE) --no-print-directory check-lib
 
-# The op registry's table (Sources/SwiftNN/Ops/OpTable.swift), generated from the
+# The op registry's table (Sources/SwiftNN/Ops/OpTable.swift) and the one-input ops' C exports
+# (Sources/SwiftNNC/ExportsUnary.swift), generated from the
 # `static let x = OpDef(` declarations; OpRegistryTests fails when it is stale.
 ops:
 	$(PYTHON) tools/gen_op_table.py

@@ -3,11 +3,6 @@ import CSwiftNN
 import SwiftNN
 
 @c @implementation
-public func snn_tensor_hardswish(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.hardswish($0) }
-}
-
-@c @implementation
 public func snn_tensor_hardsigmoid(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
     unaryExport(out, t) { try SwiftNN.hardsigmoid($0) }
 }
@@ -56,11 +51,6 @@ public func snn_tensor_mish(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: O
 }
 
 @c @implementation
-public func snn_tensor_softsign(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.softsign($0) }
-}
-
-@c @implementation
 public func snn_tensor_prelu(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?, _ weight: OpaquePointer?) -> snn_status {
     boundary { fn in
         let o = try outHandle(out, fn)
@@ -68,87 +58,3 @@ public func snn_tensor_prelu(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: 
     }
 }
 
-@c @implementation
-public func snn_tensor_sin(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.sin($0) }
-}
-
-@c @implementation
-public func snn_tensor_cos(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.cos($0) }
-}
-
-@c @implementation
-public func snn_tensor_tan(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.tan($0) }
-}
-
-@c @implementation
-public func snn_tensor_asin(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.asin($0) }
-}
-
-@c @implementation
-public func snn_tensor_acos(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.acos($0) }
-}
-
-@c @implementation
-public func snn_tensor_atan(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.atan($0) }
-}
-
-@c @implementation
-public func snn_tensor_sinh(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.sinh($0) }
-}
-
-@c @implementation
-public func snn_tensor_cosh(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.cosh($0) }
-}
-
-@c @implementation
-public func snn_tensor_asinh(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.asinh($0) }
-}
-
-@c @implementation
-public func snn_tensor_acosh(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.acosh($0) }
-}
-
-@c @implementation
-public func snn_tensor_atanh(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.atanh($0) }
-}
-
-@c @implementation
-public func snn_tensor_erf(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.erf($0) }
-}
-
-@c @implementation
-public func snn_tensor_floor(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.floor($0) }
-}
-
-@c @implementation
-public func snn_tensor_ceil(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.ceil($0) }
-}
-
-@c @implementation
-public func snn_tensor_round(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.round($0) }
-}
-
-@c @implementation
-public func snn_tensor_sign(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.sign($0) }
-}
-
-@c @implementation
-public func snn_tensor_reciprocal(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.reciprocal($0) }
-}

@@ -8,41 +8,6 @@ public func snn_tensor_neg(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: Op
 }
 
 @c @implementation
-public func snn_tensor_exp(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.exp($0) }
-}
-
-@c @implementation
-public func snn_tensor_log(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.log($0) }
-}
-
-@c @implementation
-public func snn_tensor_sqrt(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.sqrt($0) }
-}
-
-@c @implementation
-public func snn_tensor_abs(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.abs($0) }
-}
-
-@c @implementation
-public func snn_tensor_tanh(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t) { try SwiftNN.tanh($0) }
-}
-
-@c @implementation
-public func snn_tensor_sigmoid(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t, sigmoid)
-}
-
-@c @implementation
-public func snn_tensor_relu(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
-    unaryExport(out, t, relu)
-}
-
-@c @implementation
 public func snn_tensor_leaky_relu(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?,
                                   _ negativeSlope: Float) -> snn_status {
     unaryExport(out, t) { try leakyReLU($0, negativeSlope: negativeSlope) }
