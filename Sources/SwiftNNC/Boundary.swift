@@ -301,11 +301,12 @@ func optionsArg<T>(_ p: UnsafePointer<T>?, _ fn: String, arg: String = "options"
     guard let p else { return nil }
     let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
     let known = MemoryLayout<T>.stride
-    let type = String(describing: T.self)
     guard size >= known else {
+        let type = String(describing: T.self)  // only on failure: it builds a String
         throw SNNError(.invalidArgument, "\(fn): \(arg)->struct_size is \(size), expected sizeof(\(type)) = \(known) (fill the struct with \(type)_init)")
     }
     guard size == known else {
+        let type = String(describing: T.self)
         throw SNNError(.unsupported, "\(fn): \(arg)->struct_size is \(size) but this library's \(type) has \(known) bytes; the caller was built against a newer swiftnn.h than this libswiftnn")
     }
     return p.pointee
