@@ -136,8 +136,14 @@ let gemmSplitKeepsBits: Bool = {
 func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                            accumulate: Bool, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let panels = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelsCount(k: k, n: n))
-    defer { panels.deallocate() }
+    // Through Storage: a block of 1 MB or more is reused from BufferCache every step instead of
+    // coming back from malloc as fresh pages, and a failed allocation is not a trap; it leaves
+    // the product to one BLAS call.
+    guard let block = try? Storage(byteCount: packedPanelsCount(k: k, n: n) * 4, zeroed: false, "sgemm") else {
+        blasGemm(transA, transB, m, n, k, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc)
+        return
+    }
+    let panels = block.raw.bindMemory(to: Float.self, capacity: packedPanelsCount(k: k, n: n))
     // op(B)[kk, col] is b[col * ldb + kk] when B is transposed, else b[kk * ldb + col]
     packPanels(panels, b, ldw: ldb, transposed: transB, k: k, c0: 0, n: n)
     // op(A)[i, kk] = a[i * rowStep + kk * colStep]
@@ -159,6 +165,7 @@ func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                        c: p.c + c0, ldc: ldc, accumulate: accumulate)
         }
     }
+    withExtendedLifetime(block) {}
 }
 
 private struct GemmOperands: @unchecked Sendable {
