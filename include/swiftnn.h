@@ -89,10 +89,14 @@ typedef enum snn_status {
     SNN_ERR_INTERNAL = 11         /* a bug in SwiftNN: please report the message */
 } snn_status;
 
-/* Element types. */
+/* Element types. A bool element is one byte, 0 or 1 (as in PyTorch and NumPy). */
 typedef enum snn_dtype {
     SNN_FLOAT32 = 0,
-    SNN_INT64 = 1
+    SNN_INT64 = 1,
+    SNN_FLOAT64 = 2,
+    SNN_INT32 = 3,
+    SNN_UINT8 = 4,
+    SNN_BOOL = 5
 } snn_dtype;
 
 /* ---- Library information and errors -------------------------------------------------- */

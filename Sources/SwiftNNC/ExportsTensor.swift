@@ -115,7 +115,7 @@ public func snn_tensor_item(_ out: UnsafeMutablePointer<Double>?, _ t: OpaquePoi
         guard x.count == 1 else {
             throw SNNError(.shapeMismatch, "\(fn): tensor of shape \(x.shape) has \(x.count) elements, expected exactly 1")
         }
-        o.pointee = x.dtype == .float32 ? Double(x.floats[0]) : Double(x.int64s[0])
+        o.pointee = x.element(0)
     }
 }
 

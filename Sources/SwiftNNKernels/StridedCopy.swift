@@ -17,6 +17,12 @@ public func stridedCopy(_ shape: [Int], _ src: UnsafePointer<Int64>, _ srcStride
     stridedCopyImpl(shape, src, srcStrides, dst, dstStrides)
 }
 
+/// Copies the index space `shape` from `src` to `dst` (one-byte elements: uint8, bool).
+public func stridedCopy(_ shape: [Int], _ src: UnsafePointer<UInt8>, _ srcStrides: [Int],
+                        _ dst: UnsafeMutablePointer<UInt8>, _ dstStrides: [Int]) {
+    stridedCopyImpl(shape, src, srcStrides, dst, dstStrides)
+}
+
 @inline(__always)
 func stridedCopyImpl<T>(_ shape: [Int], _ src: UnsafePointer<T>, _ srcStrides: [Int],
                         _ dst: UnsafeMutablePointer<T>, _ dstStrides: [Int]) {

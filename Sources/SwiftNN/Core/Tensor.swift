@@ -1,13 +1,49 @@
 // The tensor: a shape, a dtype and reference-counted contiguous row-major storage, plus the
 // autograd fields (requiresGrad, grad, the node that produced it). Views share storage.
 
-/// Element types. Values are part of the ABI (`snn_dtype`).
-public enum DType: Int32, Sendable {
+/// Element types. Values are part of the ABI (`snn_dtype`). bool is one byte per element
+/// (0 or 1), as in PyTorch and NumPy, so masks exchange zero-copy.
+public enum DType: Int32, Sendable, CaseIterable {
     case float32 = 0
     case int64 = 1
+    case float64 = 2
+    case int32 = 3
+    case uint8 = 4
+    case bool = 5
 
-    var byteSize: Int { self == .float32 ? 4 : 8 }
-    var name: String { self == .float32 ? "float32" : "int64" }
+    public var byteSize: Int {
+        switch self {
+        case .bool, .uint8: 1
+        case .int32, .float32: 4
+        case .int64, .float64: 8
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .float32: "float32"
+        case .int64: "int64"
+        case .float64: "float64"
+        case .int32: "int32"
+        case .uint8: "uint8"
+        case .bool: "bool"
+        }
+    }
+
+    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+
+    /// The dtype named `name` ("float32", "float", "int64", "long", "double", ...), or nil.
+    public init?(name: String) {
+        switch name {
+        case "float32", "float": self = .float32
+        case "float64", "double": self = .float64
+        case "int64", "long": self = .int64
+        case "int32", "int": self = .int32
+        case "uint8": self = .uint8
+        case "bool": self = .bool
+        default: return nil
+        }
+    }
 }
 
 public final class Tensor: @unchecked Sendable {
@@ -80,22 +116,49 @@ public final class Tensor: @unchecked Sendable {
         storage.raw.assumingMemoryBound(to: Int64.self) + offset
     }
 
-    /// The elements as a Swift array of Float (int64 tensors are converted).
-    public var scalars: [Float] {
-        if dtype == .float32 { return Array(UnsafeBufferPointer(start: floats, count: count)) }
-        return (0..<count).map { Float(int64s[$0]) }
+    /// Double elements. Only valid for `.float64` tensors.
+    @inline(__always) package var doubles: UnsafeMutablePointer<Double> {
+        storage.raw.assumingMemoryBound(to: Double.self) + offset
     }
 
-    /// The elements of an int64 tensor (float tensors are truncated).
+    /// Int32 elements. Only valid for `.int32` tensors.
+    @inline(__always) package var int32s: UnsafeMutablePointer<Int32> {
+        storage.raw.assumingMemoryBound(to: Int32.self) + offset
+    }
+
+    /// Bytes of a `.uint8` or `.bool` tensor (bool elements are 0 or 1).
+    @inline(__always) package var bytes: UnsafeMutablePointer<UInt8> {
+        storage.raw.assumingMemoryBound(to: UInt8.self) + offset
+    }
+
+    /// Element `i` (in row-major order of a contiguous tensor) as a Double, any dtype.
+    @inline(__always) package func element(_ i: Int) -> Double {
+        switch dtype {
+        case .float32: Double(floats[i])
+        case .float64: doubles[i]
+        case .int64: Double(int64s[i])
+        case .int32: Double(int32s[i])
+        case .uint8, .bool: Double(bytes[i])
+        }
+    }
+
+    /// The elements as a Swift array of Float (other dtypes are converted).
+    public var scalars: [Float] {
+        if dtype == .float32 { return Array(UnsafeBufferPointer(start: floats, count: count)) }
+        return (0..<count).map { Float(element($0)) }
+    }
+
+    /// The elements as Int64 (float tensors are truncated toward zero).
     public var int64Scalars: [Int64] {
         if dtype == .int64 { return Array(UnsafeBufferPointer(start: int64s, count: count)) }
-        return (0..<count).map { Int64(floats[$0]) }
+        if dtype == .float32 { return (0..<count).map { Int64(floats[$0]) } }
+        return (0..<count).map { Int64(element($0)) }
     }
 
     /// The single element of a one-element tensor, as PyTorch's `item()`.
     public func item() throws -> Float {
         guard count == 1 else { throw SNNError.shape("item: tensor of shape \(fmt(shape)) has \(count) elements, expected exactly 1") }
-        return dtype == .float32 ? floats[0] : Float(int64s[0])
+        return Float(element(0))
     }
 
     /// A tensor sharing this one's storage with another shape of the same element count.

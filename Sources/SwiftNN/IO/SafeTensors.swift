@@ -53,7 +53,11 @@ public struct SafeTensors {
             switch dt {
             case "F32": dtype = .float32
             case "I64": dtype = .int64
-            default: throw SNNError(.format, "\(what): tensor '\(name)' has dtype \(dt); SwiftNN reads F32 and I64")
+            case "F64": dtype = .float64
+            case "I32": dtype = .int32
+            case "U8": dtype = .uint8
+            case "BOOL": dtype = .bool
+            default: throw SNNError(.format, "\(what): tensor '\(name)' has dtype \(dt); SwiftNN reads F32, F64, I64, I32, U8 and BOOL")
             }
             guard let shapeJSON = entry["shape"]?.array else { throw SNNError(.format, "\(what): tensor '\(name)' has no shape") }
             var shape: [Int] = []
@@ -81,6 +85,10 @@ public struct SafeTensors {
                     t.storage.raw.copyMemory(from: src.baseAddress! + headerEnd + begin, byteCount: end - begin)
                 }
             }
+            // Kernels treat a bool byte as 0 or 1; any other byte would be a third value.
+            if dtype == .bool, let bad = (0..<t.count).first(where: { t.bytes[$0] > 1 }) {
+                throw SNNError(.format, "\(what): bool tensor '\(name)' has byte \(t.bytes[bad]) at element \(bad); bool elements must be 0 or 1")
+            }
             result.tensors.append((name, t))
         }
         ranges.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
@@ -105,7 +113,7 @@ public struct SafeTensors {
             guard name != "__metadata__", seen.insert(name).inserted else { throw SNNError.invalid("safetensors: duplicate or reserved tensor name '\(name)'") }
             let bytes = t.count * t.dtype.byteSize
             entries.append((name, .object([
-                ("dtype", .string(t.dtype == .float32 ? "F32" : "I64")),
+                ("dtype", .string(safetensorsName(t.dtype))),
                 ("shape", .array(t.shape.map { .number(Double($0)) })),
                 ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + bytes))])),
             ])))
@@ -122,5 +130,17 @@ public struct SafeTensors {
     /// Writes atomically (temporary file + rename).
     public func write(path: String) throws {
         try File.writeAtomically(path, try encode())
+    }
+}
+
+/// The safetensors spelling of a dtype.
+func safetensorsName(_ d: DType) -> String {
+    switch d {
+    case .float32: "F32"
+    case .float64: "F64"
+    case .int64: "I64"
+    case .int32: "I32"
+    case .uint8: "U8"
+    case .bool: "BOOL"
     }
 }

@@ -67,7 +67,7 @@ func intList(_ t: Tensor, _ what: String) throws -> [Int] {
 
 func scalarValue(_ t: Tensor, _ what: String) throws -> Double {
     guard t.count == 1 else { throw SNNError.shape("\(what) has shape \(fmt(t.shape)), expected one value") }
-    return t.dtype == .float32 ? Double(t.floats[0]) : Double(t.int64s[0])
+    return t.element(0)
 }
 
 func scalar(_ v: Float) throws -> Tensor { try Tensor([v], shape: []) }

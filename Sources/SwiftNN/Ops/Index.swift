@@ -134,9 +134,10 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
     let outer = t.rank == 0 || out.count == 0 ? 1 : product(t.shape[..<d])
     let inner = t.rank == 0 || out.count == 0 ? 1 : product(t.shape[(d + 1)...])
     if out.count > 0 {
-        switch t.dtype {
-        case .float32: gatherChunks(t.floats, out.floats, idx, outer: outer, size: size, inner: inner)
-        case .int64: gatherChunks(t.int64s, out.int64s, idx, outer: outer, size: size, inner: inner)
+        switch t.dtype.byteSize {
+        case 1: gatherChunks(t.bytes, out.bytes, idx, outer: outer, size: size, inner: inner)
+        case 4: gatherChunks(t.floats, out.floats, idx, outer: outer, size: size, inner: inner)
+        default: gatherChunks(t.int64s, out.int64s, idx, outer: outer, size: size, inner: inner)
         }
     }
     return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t]) { g in

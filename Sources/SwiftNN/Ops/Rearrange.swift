@@ -7,9 +7,11 @@ import SwiftNNKernels
 /// strides). Both tensors have the same dtype; the caller validated every offset and stride.
 func copyStrided(_ shape: [Int], from src: Tensor, _ srcOffset: Int, _ srcStrides: [Int],
                  to dst: Tensor, _ dstOffset: Int, _ dstStrides: [Int]) {
-    switch src.dtype {
-    case .float32: stridedCopy(shape, src.floats + srcOffset, srcStrides, dst.floats + dstOffset, dstStrides)
-    case .int64: stridedCopy(shape, src.int64s + srcOffset, srcStrides, dst.int64s + dstOffset, dstStrides)
+    // Bits are copied, so one kernel per element size serves every dtype.
+    switch src.dtype.byteSize {
+    case 1: stridedCopy(shape, src.bytes + srcOffset, srcStrides, dst.bytes + dstOffset, dstStrides)
+    case 4: stridedCopy(shape, src.floats + srcOffset, srcStrides, dst.floats + dstOffset, dstStrides)
+    default: stridedCopy(shape, src.int64s + srcOffset, srcStrides, dst.int64s + dstOffset, dstStrides)
     }
 }
 

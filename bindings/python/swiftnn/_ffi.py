@@ -16,7 +16,7 @@ DEFINES = {
 # Every enum: type name -> {member: value}. C enums cross as c_int.
 ENUMS = {
     'snn_status': {'SNN_OK': 0, 'SNN_ERR_INVALID_ARGUMENT': 1, 'SNN_ERR_INVALID_HANDLE': 2, 'SNN_ERR_SHAPE': 3, 'SNN_ERR_DTYPE': 4, 'SNN_ERR_OUT_OF_RANGE': 5, 'SNN_ERR_OUT_OF_MEMORY': 6, 'SNN_ERR_IO': 7, 'SNN_ERR_FORMAT': 8, 'SNN_ERR_UNSUPPORTED': 9, 'SNN_ERR_AUTOGRAD': 10, 'SNN_ERR_INTERNAL': 11},
-    'snn_dtype': {'SNN_FLOAT32': 0, 'SNN_INT64': 1},
+    'snn_dtype': {'SNN_FLOAT32': 0, 'SNN_INT64': 1, 'SNN_FLOAT64': 2, 'SNN_INT32': 3, 'SNN_UINT8': 4, 'SNN_BOOL': 5},
     'snn_gelu_approximate': {'SNN_GELU_NONE': 0, 'SNN_GELU_TANH': 1},
     'snn_reduction': {'SNN_REDUCTION_NONE': 0, 'SNN_REDUCTION_MEAN': 1, 'SNN_REDUCTION_SUM': 2},
     'snn_rnn_nonlinearity': {'SNN_RNN_TANH': 0, 'SNN_RNN_RELU': 1},
@@ -56,6 +56,10 @@ SNN_ERR_AUTOGRAD = 10
 SNN_ERR_INTERNAL = 11
 SNN_FLOAT32 = 0
 SNN_INT64 = 1
+SNN_FLOAT64 = 2
+SNN_INT32 = 3
+SNN_UINT8 = 4
+SNN_BOOL = 5
 SNN_GELU_NONE = 0
 SNN_GELU_TANH = 1
 SNN_REDUCTION_NONE = 0
