@@ -27,6 +27,8 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
 from . import optim
+from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
+from .generator import Generator, randperm
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
