@@ -6,6 +6,8 @@
     y.backward()
     x.grad.numpy()
 """
+import builtins as _builtins
+
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
@@ -40,7 +42,7 @@ __version__ = _lib.snn_version().decode()
 def set_num_threads(n):
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
     from ._lib import check
-    check(_lib.snn_set_num_threads(int(n)))
+    check(_lib.snn_set_num_threads(_builtins.int(n)))  # `int` here is torch.int, the dtype
 
 
 def get_num_threads():
