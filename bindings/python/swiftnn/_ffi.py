@@ -143,6 +143,35 @@ class snn_adam_options(Structure):
     ]
 
 
+class snn_rmsprop_options(Structure):
+    """snn_rmsprop_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('lr', c_double),
+        ('alpha', c_double),
+        ('eps', c_double),
+        ('weight_decay', c_double),
+        ('momentum', c_double),
+        ('centered', c_bool),
+        ('maximize', c_bool),
+    ]
+
+
+class snn_adagrad_options(Structure):
+    """snn_adagrad_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('lr', c_double),
+        ('lr_decay', c_double),
+        ('weight_decay', c_double),
+        ('initial_accumulator_value', c_double),
+        ('eps', c_double),
+        ('maximize', c_bool),
+    ]
+
+
 class snn_progress(Structure):
     """snn_progress: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -274,6 +303,8 @@ STRUCTS = {
     'snn_pool2d_options': snn_pool2d_options,
     'snn_sgd_options': snn_sgd_options,
     'snn_adam_options': snn_adam_options,
+    'snn_rmsprop_options': snn_rmsprop_options,
+    'snn_adagrad_options': snn_adagrad_options,
     'snn_progress': snn_progress,
     'snn_fit_options': snn_fit_options,
     'snn_rnn_options': snn_rnn_options,
@@ -462,11 +493,17 @@ FUNCTIONS = {
     'snn_sgd_options_init': (c_int, (POINTER(snn_sgd_options),)),
     'snn_adam_options_init': (c_int, (POINTER(snn_adam_options),)),
     'snn_adamw_options_init': (c_int, (POINTER(snn_adam_options),)),
+    'snn_rmsprop_options_init': (c_int, (POINTER(snn_rmsprop_options),)),
+    'snn_adagrad_options_init': (c_int, (POINTER(snn_adagrad_options),)),
     'snn_optimizer_sgd': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_adam': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
     'snn_optimizer_adamw': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
+    'snn_optimizer_rmsprop': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_rmsprop_options))),
+    'snn_optimizer_adagrad': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adagrad_options))),
     'snn_optimizer_add_sgd_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_add_adam_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
+    'snn_optimizer_add_rmsprop_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_rmsprop_options))),
+    'snn_optimizer_add_adagrad_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_adagrad_options))),
     'snn_optimizer_num_groups': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_optimizer_step': (c_int, (c_void_p,)),
     'snn_optimizer_zero_grad': (c_int, (c_void_p, c_bool)),
@@ -732,11 +769,17 @@ DECLARATIONS = {
     'snn_sgd_options_init': ('snn_status', (('snn_sgd_options *', 'opts'),)),
     'snn_adam_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
     'snn_adamw_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
+    'snn_rmsprop_options_init': ('snn_status', (('snn_rmsprop_options *', 'opts'),)),
+    'snn_adagrad_options_init': ('snn_status', (('snn_adagrad_options *', 'opts'),)),
     'snn_optimizer_sgd': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_adam': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
     'snn_optimizer_adamw': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
+    'snn_optimizer_rmsprop': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_rmsprop_options *', 'opts'))),
+    'snn_optimizer_adagrad': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adagrad_options *', 'opts'))),
     'snn_optimizer_add_sgd_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_add_adam_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
+    'snn_optimizer_add_rmsprop_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_rmsprop_options *', 'opts'))),
+    'snn_optimizer_add_adagrad_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adagrad_options *', 'opts'))),
     'snn_optimizer_num_groups': ('snn_status', (('size_t *', 'out'), ('const snn_optimizer *', 'opt'))),
     'snn_optimizer_step': ('snn_status', (('snn_optimizer *', 'opt'),)),
     'snn_optimizer_zero_grad': ('snn_status', (('snn_optimizer *', 'opt'), ('bool', 'set_to_none'))),
