@@ -69,6 +69,9 @@ extension OpDef {
         .min,
         .argmax,
         .argmin,
+        // Sources/SwiftNN/Ops/Normalization.swift
+        .layerNorm,
+        .groupNorm,
         // Sources/SwiftNN/Ops/Pool.swift
         .maxPool2d,
         .avgPool2d,
