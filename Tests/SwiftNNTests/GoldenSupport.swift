@@ -95,7 +95,7 @@ func mismatch(_ actual: Tensor, _ expected: Tensor, atol: Float = 1e-5, rtol: Fl
 func digest(_ tensors: [Tensor]) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for t in tensors {
-        let bytes = UnsafeRawBufferPointer(start: t.storage.raw + t.offset * t.dtype.byteSize, count: t.count * t.dtype.byteSize)
+        let bytes = UnsafeRawBufferPointer(start: t.elements, count: t.count * t.dtype.byteSize)
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
     return h

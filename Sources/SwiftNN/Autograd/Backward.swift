@@ -81,7 +81,7 @@ extension Tensor {
             guard existing.shape == g.shape else {
                 throw SNNError.shape("backward: stored grad has shape \(fmt(existing.shape)) but the new gradient has \(fmt(g.shape))")
             }
-            axpy(existing.floats, g.floats, g.count)
+            try existing.mutate("backward") { axpy($0.assumingMemoryBound(to: Float.self), g.floats, g.count) }
         } else {
             grad = try g.clone()
         }

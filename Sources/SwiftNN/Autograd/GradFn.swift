@@ -41,7 +41,7 @@ extension Tensor {
 
     /// A tensor sharing storage with this one, cut off from the graph.
     public func detach() -> Tensor {
-        view(as: shape).traced(.detach, [self])
+        restrided(shape, strides, offset: offset).traced(.detach, [self])
     }
 }
 

@@ -11,7 +11,8 @@ private func joined(_ parts: [Tensor], _ d: Int, _ shape: [Int], _ fn: String) t
     var at = 0
     for p in parts {
         let chunk = p.shape[d] * inner
-        copyStrided([outer, chunk], from: p, 0, [chunk, 1], to: out, at * inner, [row, 1])
+        let src = try p.packed(fn)
+        copyStrided([outer, chunk], from: src.storage, src.offset, [chunk, 1], to: out.storage, at * inner, [row, 1], out.dtype.byteSize)
         at += p.shape[d]
     }
     return out
@@ -97,7 +98,7 @@ public func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     try checkResultRank(one.count, fn, one)
     var shape = one
     shape[d] = tensors.count
-    let out = try joined(tensors.map { $0.view(as: one) }, d, shape, fn)
+    let out = try joined(tensors.map { try $0.view(as: one) }, d, shape, fn)
     return out.traced(.stack, tensors, [("dim", .int(d))]).recorded("StackBackward", tensors) { g in
         // forward: out = stack(tensors, dim)  =>  grad of tensor i = g.select(dim, i)
         try tensors.enumerated().map { i, t in

@@ -14,7 +14,8 @@ func leadingRows(_ t: Tensor, start: Int, count: Int, shape: [Int]) throws -> Te
     guard n == count * rowSize else {
         throw SNNError.shape("\(fn): \(count) rows of \(rowSize) elements cannot have shape \(fmt(shape))")
     }
-    let v = Tensor(shape: shape, dtype: t.dtype, storage: t.storage, offset: t.offset + start * rowSize, count: n)
+    let base = try t.packed(fn)  // rows of a strided view are not one block of its storage
+    let v = Tensor(shape: shape, dtype: t.dtype, storage: base.storage, offset: base.offset + start * rowSize, count: n)
     return v.recorded("SliceBackward", [t]) { g in
         // forward: v = t[start ..< start + count]
         let full = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn)
@@ -41,6 +42,7 @@ func concatenatingRows(_ parts: [Tensor], shape: [Int]) throws -> Tensor {
         // forward: out = cat(parts, dim 0)
         var grads: [Tensor?] = []
         var o = 0
+        let g = try g.packed(fn)
         for p in parts {
             grads.append(p.requiresGrad ? Tensor(shape: p.shape, dtype: .float32, storage: g.storage, offset: g.offset + o, count: p.count) : nil)
             o += p.count

@@ -28,12 +28,12 @@ func sumKernel(_ t: Tensor, _ dims: [Int], keepdim: Bool, _ fn: String) throws -
     let kept = reducedShape(t.shape, dims, keepdim: true)
     let out = try sumToShape(t, kept)
     let result = out === t ? try t.clone() : out
-    return result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
+    return try result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
 }
 
 /// Gradient of a reduction: `g` (reduced shape) broadcast back to `shape`, times `scale`.
 func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float) throws -> Tensor {
-    let kept = g.view(as: reducedShape(shape, dims, keepdim: true))
+    let kept = try g.view(as: reducedShape(shape, dims, keepdim: true))
     let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, "reduce_backward")
     let ps = kept.floats, po = out.floats
     forEachRun2(shape, broadcastStrides(kept.shape, to: shape), contiguousStrides(shape)) { os, oo, n, i, io in
