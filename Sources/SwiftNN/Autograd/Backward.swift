@@ -32,6 +32,7 @@ extension Tensor {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if t.isLeaf || t.retainsGrad { try t.accumulateGrad(g) }
                 guard let node = t.gradFn else { continue }
+                try node.checkVersions()
                 let inputGrads = try node.pullback(g)
                 for (input, ig) in zip(node.inputs, inputGrads) {
                     guard let input, let ig else { continue }

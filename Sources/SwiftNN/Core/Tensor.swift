@@ -62,6 +62,9 @@ public final class Tensor: @unchecked Sendable {
     public let isContiguous: Bool
     /// The packed copy a non-contiguous tensor's typed accessors return (TensorLayout.swift).
     var packedCache: PackedCache?
+    /// Made by a view op, sharing another tensor's storage (in-place writes to a view of a
+    /// tensor that requires grad are refused: InPlace.swift).
+    public internal(set) var isView = false
 
     /// Whether gradients flow to this tensor. Only float tensors may require gradients.
     public internal(set) var requiresGrad: Bool = false
@@ -197,8 +200,12 @@ public final class Tensor: @unchecked Sendable {
     /// storage when its strides allow (always, for a contiguous tensor), else a packed copy
     /// (PyTorch's reshape).
     func view(as newShape: [Int]) throws -> Tensor {
-        if isContiguous { return Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset, count: count) }
-        if let s = viewStrides(newShape) { return Tensor(shape: newShape, strides: s, dtype: dtype, storage: storage, offset: offset) }
+        if isContiguous {
+            let v = Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset, count: count)
+            v.isView = true
+            return v
+        }
+        if let s = viewStrides(newShape) { return restrided(newShape, s, offset: offset) }
         return try packed("reshape").view(as: newShape)
     }
 

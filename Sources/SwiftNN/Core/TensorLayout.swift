@@ -135,6 +135,8 @@ extension Tensor {
     /// A view of the same storage with another shape, strides and offset (a view of a view
     /// points at the storage directly, never at the other view).
     func restrided(_ shape: [Int], _ strides: [Int], offset: Int) -> Tensor {
-        Tensor(shape: shape, strides: strides, dtype: dtype, storage: storage, offset: offset)
+        let v = Tensor(shape: shape, strides: strides, dtype: dtype, storage: storage, offset: offset)
+        v.isView = true
+        return v
     }
 }

@@ -67,7 +67,7 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if b.rank == 1 { outShape.removeLast() }
     if a.rank == 1 { outShape.remove(at: outShape.count - (b.rank == 1 ? 1 : 2)) }
     let out = try out2.view(as: outShape)
-    return out.traced(.matmul, [a, b]).recorded("MmBackward", [a, b]) { g in
+    return out.traced(.matmul, [a, b]).recorded("MmBackward", [a, b], readsOutput: false) { g in
         // forward: out = a @ b  =>  ga = g @ b^T, gb = a^T @ g (summed over broadcast batches)
         let g2 = try g.view(as: out2.shape)
         let ga = a.requiresGrad
