@@ -140,3 +140,19 @@ extension Tensor {
         return v
     }
 }
+
+extension Tensor {
+    /// PyTorch's contiguous(): `self` when already contiguous, else a row-major copy whose
+    /// gradient flows back unchanged (a clone in the graph).
+    public func contiguous() throws -> Tensor {
+        if isContiguous { return self }
+        let out = try packed("contiguous", always: true)
+        return out.traced(.clone, [self]).recorded("CloneBackward", [self], readsOutput: false) { g in
+            // forward: out = t, in row-major order
+            [g]
+        }
+    }
+
+    /// Whether the two tensors are views of one storage (so in-place writes to one show in the other).
+    public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+}

@@ -9,15 +9,13 @@
 @discardableResult
 func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
     let recording = GradMode.isEnabled && (t.requiresGrad || others.contains { $0.requiresGrad })
-    if GradMode.isEnabled && t.requiresGrad {
-        if t.isLeaf {
-            throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
-        }
-        if t.isView {
-            // PyTorch rebases the base tensor's history too (CopySlices); SwiftNN does not
-            // track a view's base, so it refuses rather than compute a wrong gradient.
-            throw SNNError(.unsupported, "\(fn): in-place operation on a view of a tensor that requires grad (shape \(fmt(t.shape))) is not supported; apply it to the base tensor, or to a clone()")
-        }
+    if GradMode.isEnabled && t.requiresGrad && t.isLeaf {
+        throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
+    }
+    if recording && t.isView {
+        // PyTorch rebases the base tensor's history too (CopySlices); SwiftNN does not track
+        // a view's base, so it refuses rather than compute a wrong gradient.
+        throw SNNError(.unsupported, "\(fn): in-place operation on a view (shape \(fmt(t.shape))) that requires grad, or with an operand that does, is not supported; apply it to the base tensor, or to a clone()")
     }
     // The op reads `before`: when a graph is recorded, a copy that takes over t's history, so
     // that what the op's pullback saves is never the memory about to be overwritten.
@@ -170,6 +168,90 @@ public func zeroInPlace(_ t: Tensor) throws -> Tensor { try fillInPlace(t, 0) }
 public func copyInPlace(_ t: Tensor, _ src: Tensor) throws -> Tensor {
     try inPlace(t, [src], "copy_") { x in
         _ = try broadcastShapes(x.shape, src.shape, "copy_")
-        return try expand(src, to: x.shape)
+        let out = try GradMode.withoutGrad { try expand(src, to: x.shape) }
+        // PyTorch's CopyBackwards: zero to the old value (its history still gets a gradient,
+        // as in PyTorch), src's gradient summed over the broadcast dimensions.
+        return out.recorded("CopyBackwards", [x, src], readsOutput: false) { g in
+            [x.requiresGrad ? try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "copy_backward") : nil,
+             src.requiresGrad ? try sumToShape(g, src.shape) : nil]
+        }
+    }
+}
+
+// MARK: - indexed writes (Python's t[mask] = v, t[index] = v)
+
+/// Indexed writes are not differentiable here: refuse them where a graph would be needed.
+private func requireUnrecordedWrite(_ t: Tensor, _ source: Tensor, _ fn: String) throws {
+    guard GradMode.isEnabled, t.requiresGrad || source.requiresGrad else { return }
+    if t.isLeaf && t.requiresGrad {
+        throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
+    }
+    throw SNNError(.unsupported, "\(fn): indexed assignment is not differentiable in SwiftNN; the destination (shape \(fmt(t.shape))) or the values require grad (use torch.where, or no_grad)")
+}
+
+/// t.masked_scatter_(mask, source): where the bool `mask` (t's shape) is true, t takes
+/// source's elements in order; a one-element source is written at every such position.
+@discardableResult
+public func maskedScatterInPlace(_ t: Tensor, mask: Tensor, source: Tensor) throws -> Tensor {
+    let fn = "masked_scatter_"
+    guard mask.dtype == .bool else {
+        throw SNNError.dtype("\(fn): mask has dtype \(mask.dtype.name), expected bool")
+    }
+    guard mask.shape == t.shape else {
+        throw SNNError.shape("\(fn): the shape of the mask \(fmt(mask.shape)) must match the shape of the tensor \(fmt(t.shape))")
+    }
+    try requireUnrecordedWrite(t, source, fn)
+    let m = mask.bytes
+    var n = 0
+    for i in 0..<mask.count where m[i] != 0 { n += 1 }
+    guard source.count == 1 || source.count >= n else {
+        throw SNNError.shape("\(fn): source has \(source.count) elements but the mask selects \(n) (expected 1, or at least \(n))")
+    }
+    let src = try source.converted(to: t.dtype, fn)
+    return try inPlace(t, [], fn) { x in
+        let out = try x.packed(fn, always: true)
+        let size = t.dtype.byteSize
+        let po = out.storage.raw, ps = src.elements
+        var k = 0
+        for i in 0..<out.count where m[i] != 0 {
+            (po + i * size).copyMemory(from: ps + (src.count == 1 ? 0 : k) * size, byteCount: size)
+            k += 1
+        }
+        return out
+    }
+}
+
+/// t.index_put_ along `dim`: the slice at index[j] takes values' slice j (values broadcast to
+/// the selected shape); negative indices count from the end; the last write of a repeat wins.
+@discardableResult
+public func indexPutInPlace(_ t: Tensor, dim: Int, index: Tensor, values: Tensor) throws -> Tensor {
+    let fn = "index_put_"
+    guard index.dtype == .int64 else {
+        throw SNNError.dtype("\(fn): index has dtype \(index.dtype.name), expected int64 (tensor of shape \(fmt(t.shape)))")
+    }
+    guard index.rank <= 1 else {
+        throw SNNError.shape("\(fn): index must be a vector (rank 0 or 1), got shape \(fmt(index.shape))")
+    }
+    guard t.rank >= 1 else { throw SNNError.range("\(fn): cannot index a 0-dim tensor (shape [])") }
+    let d = try wrapDim(dim, t.rank, fn)
+    let size = t.shape[d]
+    var idx: [Int] = []
+    for (j, v) in index.int64Scalars.enumerated() {
+        guard v >= -Int64(size), v < Int64(size) else {
+            throw SNNError.range("\(fn): index \(v) (at position \(j)) is out of range for dimension \(d) of size \(size) (tensor of shape \(fmt(t.shape)))")
+        }
+        idx.append(Int(v < 0 ? v + Int64(size) : v))
+    }
+    var selected = t.shape
+    selected[d] = idx.count
+    _ = try broadcastShapes(selected, values.shape, fn)
+    try requireUnrecordedWrite(t, values, fn)
+    let v = try expand(try values.converted(to: t.dtype, fn), to: selected)
+    return try inPlace(t, [], fn) { x in
+        let out = try x.packed(fn, always: true)
+        for (j, k) in idx.enumerated() {
+            try narrowed(out, d, k, 1, 1, fn).writeElements(from: try narrowed(v, d, j, 1, 1, fn))
+        }
+        return out
     }
 }
