@@ -143,7 +143,10 @@ public func powInPlace(_ t: Tensor, _ exponent: Float) throws -> Tensor {
 /// t.clamp_(min, max).
 @discardableResult
 public func clampInPlace(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor {
-    try inPlace(t, [], "clamp_") { x in try clamp(x, min: lo, max: hi) }
+    guard lo != nil || hi != nil else {
+        throw SNNError.invalid("clamp_: at least one of min or max must be given (neither bound was passed)")
+    }
+    return try inPlace(t, [], "clamp_") { x in try clamp(x, min: lo, max: hi) }
 }
 
 @discardableResult public func negInPlace(_ t: Tensor) throws -> Tensor { try inPlace(t, [], "neg_") { try neg($0) } }

@@ -24,14 +24,16 @@ def _binary_(scalar_fn, tensor_fn, with_alpha):
             if _number(other):
                 check(scalar_fn(self._h, float(other), float(alpha)))
             else:
-                check(tensor_fn(self._h, _as_tensor(other)._h, float(alpha)))
+                o = _as_tensor(other)  # held: a temporary's handle would be freed before the call
+                check(tensor_fn(self._h, o._h, float(alpha)))
             return self
     else:
         def method(self, other):
             if _number(other):
                 check(scalar_fn(self._h, float(other)))
             else:
-                check(tensor_fn(self._h, _as_tensor(other)._h))
+                o = _as_tensor(other)
+                check(tensor_fn(self._h, o._h))
             return self
     return method
 
@@ -57,7 +59,8 @@ def _fill_(self, value):
 
 
 def _copy_(self, src, non_blocking=False):
-    check(lib.snn_tensor_copy_(self._h, _as_tensor(src)._h))
+    s = _as_tensor(src)
+    check(lib.snn_tensor_copy_(self._h, s._h))
     return self
 
 
@@ -138,7 +141,8 @@ def _setitem(self, key, value):
             raise UnsupportedError("__setitem__: a numpy boolean mask needs a contiguous tensor; "
                                    "pass a swiftnn bool tensor, or index t.contiguous()")
         positions = from_numpy(np.flatnonzero(mask).astype(np.int64))
-        check(lib.snn_tensor_index_put_(_view(self, -1)._h, 0, positions._h, src._h))
+        flat = _view(self, -1)
+        check(lib.snn_tensor_index_put_(flat._h, 0, positions._h, src._h))
         return
     # One int64 index: the basic indices before it select a view, the index works along its dim.
     before = keys[:advanced[0]]
@@ -153,7 +157,8 @@ def _setitem(self, key, value):
     idx = k if isinstance(k, Tensor) else from_numpy(np.asarray(k, dtype=np.int64))
     if idx.ndim > 1:
         raise UnsupportedError("__setitem__: a tensor index must be a vector (rank 0 or 1)")
-    check(lib.snn_tensor_index_put_(view._h, dim, idx._h, _as_tensor(value)._h))
+    values = _as_tensor(value)
+    check(lib.snn_tensor_index_put_(view._h, dim, idx._h, values._h))
 
 
 def _data(self):
@@ -189,7 +194,7 @@ def _install():
     T.storage_offset = _int64_out(lib.snn_tensor_storage_offset)
     T._version = property(_int64_out(lib.snn_tensor_version))
     T.is_contiguous = _is_contiguous
-    T.contiguous = lambda self, memory_format=None: _new(lib.snn_tensor_contiguous, self._h)
+    T.contiguous = lambda self, memory_format=None: self if self.is_contiguous() else _new(lib.snn_tensor_contiguous, self._h)
     T.view = _view
     T.view_as = lambda self, other: _view(self, tuple(other.shape))
     T._shares_storage = _shares_storage
