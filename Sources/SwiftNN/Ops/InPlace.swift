@@ -82,8 +82,9 @@ extension Tensor {
             throw SNNError.dtype("\(fn): result type \(dtype.tensorTypeName.dropLast(6)) can't be cast to the desired output type \(target.tensorTypeName.dropLast(6))")
         }
         let out = try Tensor(empty: shape, dtype: target, zeroed: false, fn)
+        let src = try packed(fn)  // one packing, not one cache lookup per element
         for i in 0..<count {
-            let v = element(i)
+            let v = src.element(i)
             switch target {
             case .float32: out.floats[i] = Float(v)
             case .float64: out.doubles[i] = v

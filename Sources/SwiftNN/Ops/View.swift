@@ -158,7 +158,7 @@ extension OpDef {
                                        return [try SwiftNN.reshape(x, shape)]
                                    }
                                }])
-    static let view = OpDef("view", c: "snn_tensor_reshape", python: "view", export: { b, r in try b.reshapeNode(r) })
+    static let view = OpDef("view", c: "snn_tensor_view", python: "view", export: { b, r in try b.reshapeNode(r) })
     /// SwiftNN.flatten(1, -1) is ONNX Flatten; other ranges are a Reshape.
     static let flatten = OpDef("flatten", c: "snn_tensor_flatten", python: "flatten",
                                export: { b, r in
