@@ -166,6 +166,10 @@ public final class Tensor: @unchecked Sendable {
         elements.assumingMemoryBound(to: UInt8.self)
     }
 
+    /// The elements' bytes in row-major order, any dtype: `elements` (a packed copy for a
+    /// strided view, read-only by contract).
+    @inline(__always) package var rawBytes: UnsafeMutableRawPointer { elements }
+
     /// Element `i` (in row-major order of a contiguous tensor) as a Double, any dtype.
     @inline(__always) package func element(_ i: Int) -> Double {
         switch dtype {
