@@ -38,6 +38,11 @@ private func ramp(_ shape: [Int]) throws -> Tensor {
     #expect(sq.scalars == [0, 3, 6, 1, 4, 7, 2, 5, 8])
     let i = try Tensor(int64: [1, 2], shape: [2])
     #expect(throws: SNNError.self) { try addInPlace(i, try Tensor([0.5, 0.5], shape: [2])) }
+    // copies convert anything, as PyTorch's copy_ (float to int truncates toward zero)
+    try copyInPlace(i, try Tensor([2.7, -1.5], shape: [2]))
+    #expect(i.int64Scalars == [2, -1])
+    try fillInPlace(i, 7)
+    #expect(i.int64Scalars == [7, 7] && i.version == 2)
 }
 
 @Test func inPlaceRefusesWhatPyTorchRefuses() throws {

@@ -7,7 +7,8 @@
 /// arguments (they decide whether a graph is recorded); `compute` is the out-of-place op
 /// applied to the destination's current value.
 @discardableResult
-func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = false,
+             _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
     let recording = GradMode.isEnabled && (t.requiresGrad || others.contains { $0.requiresGrad })
     if GradMode.isEnabled && t.requiresGrad && t.isLeaf {
         throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -30,7 +31,7 @@ func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, _ compute: (Tensor) 
         if before !== t { t.takeHistory(from: before) }
         throw error
     }
-    let value = try out.converted(to: t.dtype, fn)
+    let value = try out.converted(to: t.dtype, fn, castsFreely: castsFreely)
     t.writeElements(from: value)
     guard recording else { return t }
     if out.requiresGrad {
@@ -73,11 +74,11 @@ extension Tensor {
     }
 
     /// This tensor's values in `dtype` (itself when it has that dtype already). As PyTorch's
-    /// in-place ops: a floating result cannot go into an integer tensor, nor a non-bool
-    /// result into a bool one.
-    func converted(to target: DType, _ fn: String) throws -> Tensor {
+    /// in-place arithmetic: a floating result cannot go into an integer tensor, nor a non-bool
+    /// result into a bool one; copies (`castsFreely`: copy_, fill_, t[i] = v) convert anything.
+    func converted(to target: DType, _ fn: String, castsFreely: Bool = false) throws -> Tensor {
         if dtype == target { return self }
-        let refused = (dtype.isFloatingPoint && !target.isFloatingPoint) || (target == .bool && dtype != .bool)
+        let refused = !castsFreely && ((dtype.isFloatingPoint && !target.isFloatingPoint) || (target == .bool && dtype != .bool))
         guard !refused else {
             throw SNNError.dtype("\(fn): result type \(dtype.tensorTypeName.dropLast(6)) can't be cast to the desired output type \(target.tensorTypeName.dropLast(6))")
         }
@@ -159,7 +160,9 @@ public func clampInPlace(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> 
 /// t.fill_(value): every element set to `value` (converted to t's dtype).
 @discardableResult
 public func fillInPlace(_ t: Tensor, _ value: Double) throws -> Tensor {
-    try inPlace(t, [], "fill_") { x in try expand(try Tensor.full([], Float(value), "fill_").converted(to: x.dtype, "fill_"), to: x.shape) }
+    try inPlace(t, [], "fill_", castsFreely: true) { x in
+        try expand(try Tensor.full([], Float(value), "fill_").converted(to: x.dtype, "fill_", castsFreely: true), to: x.shape)
+    }
 }
 
 /// t.zero_().
@@ -170,7 +173,7 @@ public func zeroInPlace(_ t: Tensor) throws -> Tensor { try fillInPlace(t, 0) }
 /// The gradient flows to src; t's old history gets none.
 @discardableResult
 public func copyInPlace(_ t: Tensor, _ src: Tensor) throws -> Tensor {
-    try inPlace(t, [src], "copy_") { x in
+    try inPlace(t, [src], "copy_", castsFreely: true) { x in
         _ = try broadcastShapes(x.shape, src.shape, "copy_")
         let out = try GradMode.withoutGrad { try expand(src, to: x.shape) }
         // PyTorch's CopyBackwards: zero to the old value (its history still gets a gradient,
@@ -211,7 +214,7 @@ public func maskedScatterInPlace(_ t: Tensor, mask: Tensor, source: Tensor) thro
     guard source.count == 1 || source.count >= n else {
         throw SNNError.shape("\(fn): source has \(source.count) elements but the mask selects \(n) (expected 1, or at least \(n))")
     }
-    let src = try source.converted(to: t.dtype, fn)
+    let src = try source.converted(to: t.dtype, fn, castsFreely: true)
     return try inPlace(t, [], fn) { x in
         let out = try x.packed(fn, always: true)
         let size = t.dtype.byteSize
@@ -250,7 +253,7 @@ public func indexPutInPlace(_ t: Tensor, dim: Int, index: Tensor, values: Tensor
     selected[d] = idx.count
     _ = try broadcastShapes(selected, values.shape, fn)
     try requireUnrecordedWrite(t, values, fn)
-    let v = try expand(try values.converted(to: t.dtype, fn), to: selected)
+    let v = try expand(try values.converted(to: t.dtype, fn, castsFreely: true), to: selected)
     return try inPlace(t, [], fn) { x in
         let out = try x.packed(fn, always: true)
         for (j, k) in idx.enumerated() {

@@ -111,7 +111,7 @@ def _is_advanced(k):
 def _setitem(self, key, value):
     """t[key] = value in place: ints, slices (with steps), Ellipsis and None select a view that
     value is copied into (broadcast, converted); a bool mask of t's shape or one int64 index
-    tensor / list writes the selected elements (swiftnn/inplace.h)."""
+    tensor / list writes the selected elements (swiftnn/inplace.h). Values convert to t's dtype."""
     keys = key if isinstance(key, tuple) else (key,)
     advanced = [i for i, k in enumerate(keys) if _is_advanced(k)]
     if not advanced:
@@ -133,16 +133,8 @@ def _setitem(self, key, value):
             raise IndexError(f"__setitem__: the shape of the mask {list(mask.shape)} must match the shape "
                              f"of the tensor {list(self.shape)}")
         src = _as_tensor(value)
-        if isinstance(mask, Tensor):
-            check(lib.snn_tensor_masked_scatter_(self._h, mask._h, src._h))
-            return
-        # A numpy mask: its flat positions index the tensor viewed as a vector.
-        if not self.is_contiguous():
-            raise UnsupportedError("__setitem__: a numpy boolean mask needs a contiguous tensor; "
-                                   "pass a swiftnn bool tensor, or index t.contiguous()")
-        positions = from_numpy(np.flatnonzero(mask).astype(np.int64))
-        flat = _view(self, -1)
-        check(lib.snn_tensor_index_put_(flat._h, 0, positions._h, src._h))
+        m = mask if isinstance(mask, Tensor) else from_numpy(np.ascontiguousarray(mask))
+        check(lib.snn_tensor_masked_scatter_(self._h, m._h, src._h))
         return
     # One int64 index: the basic indices before it select a view, the index works along its dim.
     before = keys[:advanced[0]]

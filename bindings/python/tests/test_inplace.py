@@ -120,6 +120,13 @@ def test_setitem_with_masks_and_index_tensors():
     x[:, [1, -1]] = 0.0
     a[:, [1, -1]] = 0
     np.testing.assert_array_equal(x.numpy(), a)
+    t = x.t()  # a strided destination, and a swiftnn bool mask
+    t[swiftnn.from_numpy(a.T > 20)] = 0.0
+    a.T[a.T > 20] = 0
+    np.testing.assert_array_equal(x.numpy(), a)
+    n = swiftnn.tensor([1, 2, 3], dtype=int64)
+    n[np.array([True, False, True])] = 9.5  # values convert to the tensor's dtype
+    np.testing.assert_array_equal(n.numpy(), [9, 2, 9])
     with pytest.raises(IndexError, match=r"the shape of the mask \[3\] must match the shape of the tensor \[3, 4\]"):
         x[np.array([True, False, True])] = 1.0
 
