@@ -5,7 +5,7 @@ import ctypes
 from collections import OrderedDict
 
 from .._handles import Handle, read_string
-from .._lib import check, lib, shape_array
+from .._lib import ShapeError, check, lib, shape_array
 from ..autograd import no_grad as _no_grad
 from ..serialization import TensorMap
 from ..tensor import Tensor, _new
@@ -170,7 +170,7 @@ class Module:
                 if not isinstance(src, Tensor):
                     src = _tensor(src, dtype=dst.dtype)
                 if tuple(src.shape) != tuple(dst.shape):  # copy_ would broadcast; PyTorch refuses
-                    raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch for {k}: "
+                    raise ShapeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch for {k}: "
                                        f"copying a param with shape {list(src.shape)} from checkpoint, "
                                        f"the shape in current model is {list(dst.shape)}.")
                 with _no_grad():  # as PyTorch: parameters are overwritten outside the graph
