@@ -32,6 +32,7 @@ extension Tensor {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if t.isLeaf || t.retainsGrad { try t.accumulateGrad(g) }
                 guard let node = t.gradFn else { continue }
+                try node.checkVersions()
                 let inputGrads = try node.pullback(g)
                 for (input, ig) in zip(node.inputs, inputGrads) {
                     guard let input, let ig else { continue }
@@ -81,7 +82,7 @@ extension Tensor {
             guard existing.shape == g.shape else {
                 throw SNNError.shape("backward: stored grad has shape \(fmt(existing.shape)) but the new gradient has \(fmt(g.shape))")
             }
-            axpy(existing.floats, g.floats, g.count)
+            try existing.mutate("backward") { axpy($0.assumingMemoryBound(to: Float.self), g.floats, g.count) }
         } else {
             grad = try g.clone()
         }

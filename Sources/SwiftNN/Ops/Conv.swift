@@ -213,7 +213,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     let plan = try ConvPlan(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups, fn)
     let out4 = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, fn)
-    let out = input.rank == 3 ? out4.view(as: Array(plan.outShape.dropFirst())) : out4
+    let out = input.rank == 3 ? try out4.view(as: Array(plan.outShape.dropFirst())) : out4
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
     return out.traced(.conv2d, [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
                                                       ("dilation", .pair(dilation)), ("groups", .int(groups))])

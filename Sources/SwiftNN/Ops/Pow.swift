@@ -25,7 +25,7 @@ func powScalarKernel(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Fl
 /// torch.pow(t, exponent) for a scalar exponent. Gradient: g * (e * t^(e-1)), zero when e = 0.
 public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
     let out = try unaryKernel(t, "pow") { powScalarKernel($0, $1, $2, exponent) }
-    return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t]) { g in
+    return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t], readsOutput: false) { g in
         // forward: out = t ^ e
         if exponent == 0 { return [try Tensor.zeros(t.shape)] }
         let d = try unaryKernel(t, "pow_backward") { powScalarKernel($0, $1, $2, exponent - 1) }
@@ -38,7 +38,7 @@ public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
 /// and e >= 0), so a negative base gives a nan exponent gradient.
 public func pow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
     let out = try broadcastBinary(base, exponent, "pow") { powf($0, $1) }
-    return out.traced(.pow, [base, exponent]).recorded("PowBackward", [base, exponent]) { g in
+    return out.traced(.pow, [base, exponent]).recorded("PowBackward", [base, exponent], readsOutput: false) { g in
         // forward: out = base ^ exponent
         var gb: Tensor? = nil, ge: Tensor? = nil
         if base.requiresGrad {

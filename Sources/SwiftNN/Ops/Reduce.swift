@@ -28,12 +28,12 @@ func sumKernel(_ t: Tensor, _ dims: [Int], keepdim: Bool, _ fn: String) throws -
     let kept = reducedShape(t.shape, dims, keepdim: true)
     let out = try sumToShape(t, kept)
     let result = out === t ? try t.clone() : out
-    return result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
+    return try result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
 }
 
 /// Gradient of a reduction: `g` (reduced shape) broadcast back to `shape`, times `scale`.
 func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float) throws -> Tensor {
-    let kept = g.view(as: reducedShape(shape, dims, keepdim: true))
+    let kept = try g.view(as: reducedShape(shape, dims, keepdim: true))
     let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, "reduce_backward")
     let ps = kept.floats, po = out.floats
     forEachRun2(shape, broadcastStrides(kept.shape, to: shape), contiguousStrides(shape)) { os, oo, n, i, io in
@@ -48,7 +48,7 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
     try t.requireFloat(fn)
     let ds = try reductionDims(dims, t.rank, fn)
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
-    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t]) { g in
+    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t], readsOutput: false) { g in
         // forward: out = sum(t, dims)
         [try expandGradient(g, t.shape, ds, scale: 1)]
     }
@@ -63,7 +63,7 @@ public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws ->
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
     let scale: Float = n == 0 ? .nan : 1 / Float(n)
     for i in 0..<out.count { out.floats[i] *= scale }
-    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t]) { g in
+    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t], readsOutput: false) { g in
         // forward: out = sum(t, dims) / n
         [try expandGradient(g, t.shape, ds, scale: scale)]
     }

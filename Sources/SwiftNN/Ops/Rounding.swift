@@ -14,7 +14,7 @@ private func zeroGradient(_ t: Tensor, _ fn: String) throws -> Tensor {
 /// torch.floor. Gradient: 0.
 public func floor(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "floor") { floorf($0) }
-    return out.traced(.floor, [t]).recorded("FloorBackward", [t]) { _ in
+    return out.traced(.floor, [t]).recorded("FloorBackward", [t], readsOutput: false) { _ in
         // forward: out = floor(t), piecewise constant
         [try zeroGradient(t, "floor_backward")]
     }
@@ -23,7 +23,7 @@ public func floor(_ t: Tensor) throws -> Tensor {
 /// torch.ceil. Gradient: 0.
 public func ceil(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "ceil") { ceilf($0) }
-    return out.traced(.ceil, [t]).recorded("CeilBackward", [t]) { _ in
+    return out.traced(.ceil, [t]).recorded("CeilBackward", [t], readsOutput: false) { _ in
         // forward: out = ceil(t), piecewise constant
         [try zeroGradient(t, "ceil_backward")]
     }
@@ -33,7 +33,7 @@ public func ceil(_ t: Tensor) throws -> Tensor {
 /// PyTorch and ONNX's Round. Gradient: 0.
 public func round(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "round") { rintf($0) }
-    return out.traced(.round, [t]).recorded("RoundBackward", [t]) { _ in
+    return out.traced(.round, [t]).recorded("RoundBackward", [t], readsOutput: false) { _ in
         // forward: out = rint(t), piecewise constant
         [try zeroGradient(t, "round_backward")]
     }
@@ -43,7 +43,7 @@ public func round(_ t: Tensor) throws -> Tensor {
 /// sign(nan) is 0. Gradient: 0.
 public func sign(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "sign") { x in (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0) }
-    return out.traced(.sign, [t]).recorded("SignBackward", [t]) { _ in
+    return out.traced(.sign, [t]).recorded("SignBackward", [t], readsOutput: false) { _ in
         // forward: out = (t > 0) - (t < 0), piecewise constant
         [try zeroGradient(t, "sign_backward")]
     }

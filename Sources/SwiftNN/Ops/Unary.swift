@@ -29,7 +29,7 @@ func unaryKernel(_ t: Tensor, _ fn: String,
 /// torch.neg: -t.
 public func neg(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "neg") { -$0 }
-    return out.traced(.neg, [t]).recorded("NegBackward", [t]) { g in
+    return out.traced(.neg, [t]).recorded("NegBackward", [t], readsOutput: false) { g in
         // forward: out = -t
         [try unaryMap(g, "neg_backward") { -$0 }]
     }
@@ -47,7 +47,7 @@ public func exp(_ t: Tensor) throws -> Tensor {
 /// torch.log: natural logarithm; log(0) = -inf, log of a negative number = nan.
 public func log(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "log") { logf($0) }
-    return out.traced(.log, [t]).recorded("LogBackward", [t]) { g in
+    return out.traced(.log, [t]).recorded("LogBackward", [t], readsOutput: false) { g in
         // forward: out = log(t); d/dt = 1/t
         [try broadcastBinary(g, t, "log_backward", /)]
     }
@@ -65,7 +65,7 @@ public func sqrt(_ t: Tensor) throws -> Tensor {
 /// torch.abs. The gradient is sign(t): 0 at 0 and at nan, as in PyTorch.
 public func abs(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "abs") { $0.magnitude }
-    return out.traced(.abs, [t]).recorded("AbsBackward", [t]) { g in
+    return out.traced(.abs, [t]).recorded("AbsBackward", [t], readsOutput: false) { g in
         // forward: out = |t|; d/dt = sign(t)
         [try broadcastBinary(g, t, "abs_backward") { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
     }
