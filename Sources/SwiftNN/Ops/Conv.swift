@@ -217,7 +217,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
     return out.traced(.conv2d, [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
                                                       ("dilation", .pair(dilation)), ("groups", .int(groups))])
-        .recorded("ConvolutionBackward", inputs) { g in
+        .recorded("ConvolutionBackward", inputs, readsOutput: false) { g in
         // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
         let bwd = "conv2d_backward"
         let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.directKernel, bwd) : nil

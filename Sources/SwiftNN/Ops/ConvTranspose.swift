@@ -63,7 +63,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     return out.traced(.convTranspose2d, [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
                                                                ("output_padding", .pair(outputPadding)),
                                                                ("dilation", .pair(dilation)), ("groups", .int(groups))])
-        .recorded("ConvolutionBackward", inputs) { g in
+        .recorded("ConvolutionBackward", inputs, readsOutput: false) { g in
             let bwd = "conv_transpose2d_backward"
             var grads: [Tensor?] = [nil, nil]
             if input.requiresGrad {

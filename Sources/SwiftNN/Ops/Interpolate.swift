@@ -87,7 +87,7 @@ public func interpolate(_ x: Tensor, size: [Int], scales: [Double?] = [], mode: 
     }
     return out.traced(.interpolate, [x], [("size", .ints(size)), ("mode", .int(mode.rawValue)), ("align_corners", .bool(alignCorners)),
                                          ("scales", .ints(sc.map { $0 == nil ? 0 : 1 }))])
-        .recorded("UpsampleBackward", [x]) { g in
+        .recorded("UpsampleBackward", [x], readsOutput: false) { g in
             // forward: out = sum of weighted taps  =>  each tap adds weight * g to its source
             let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "interpolate_backward")
             let pg = g.floats, pd = gx.floats

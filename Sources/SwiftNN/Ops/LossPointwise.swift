@@ -60,7 +60,7 @@ func pointwiseLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, par
         if reduction == .mean { s /= Double(divisor ?? n) }
         out = try Tensor([Float(s)], shape: [])
     }
-    return out.traced(op, [input, target] + [weight, param].compactMap { $0 }, attrs).recorded(node, [input, target]) { g in
+    return out.traced(op, [input, target] + [weight, param].compactMap { $0 }, attrs).recorded(node, [input, target], readsOutput: false) { g in
         // The broadcast copies are captured (not just their pointers), so they outlive forward.
         let pg = g.floats, px = x.floats, py = y.floats, pw = w?.floats, pp = p?.floats
         let whole: Float = reduction == .none ? 0 : (reduction == .mean ? pg[0] / Float(divisor ?? n) : pg[0])

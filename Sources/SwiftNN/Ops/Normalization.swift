@@ -108,7 +108,7 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     let n = product(normalizedShape[...]), rows = n == 0 ? 0 : x.count / n
     let (out, st) = try normalize(x, rows: rows, n: n, weight: weight, bias: bias, eps: eps, fn) { _, i in i }
     return out.traced(.layerNorm, [x, weight, bias], [("normalized_shape", .ints(normalizedShape)), ("eps", .float(eps))])
-        .recorded("NativeLayerNormBackward", [x, weight, bias].compactMap { $0 }) { g in
+        .recorded("NativeLayerNormBackward", [x, weight, bias].compactMap { $0 }, readsOutput: false) { g in
             let (dx, dw, db) = try normalizeBackward(x, g, st, rows: rows, n: n, weight: weight, paramCount: n,
                                                      wantX: x.requiresGrad, wantW: weight?.requiresGrad ?? false,
                                                      wantB: bias?.requiresGrad ?? false, "layer_norm_backward") { _, i in i }
@@ -136,7 +136,7 @@ public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: 
     let channel: (Int, Int) -> Int = { r, i in (r % numGroups) * perGroup + i / max(spatial, 1) }
     let (out, st) = try normalize(x, rows: rows, n: n, weight: weight, bias: bias, eps: eps, fn, param: channel)
     return out.traced(.groupNorm, [x, weight, bias], [("num_groups", .int(numGroups)), ("eps", .float(eps))])
-        .recorded("NativeGroupNormBackward", [x, weight, bias].compactMap { $0 }) { g in
+        .recorded("NativeGroupNormBackward", [x, weight, bias].compactMap { $0 }, readsOutput: false) { g in
             let (dx, dw, db) = try normalizeBackward(x, g, st, rows: rows, n: n, weight: weight, paramCount: c,
                                                      wantX: x.requiresGrad, wantW: weight?.requiresGrad ?? false,
                                                      wantB: bias?.requiresGrad ?? false, "group_norm_backward", param: channel)

@@ -68,7 +68,7 @@ public func pad(_ x: Tensor, _ pad: [Int], mode: PadMode = .constant, value: Dou
     let src = contiguousStrides(x.shape), px = x.floats, po = out.floats, fill = Float(value)
     forEachSource(shape, tables, src) { o, s in po[o] = s < 0 ? fill : px[s] }
     return out.traced(.pad, [x], [("pad", .ints(pad)), ("mode", .int(PadMode.allModes.firstIndex(of: mode)!)), ("value", .float(value))])
-        .recorded("PadBackward", [x]) { g in
+        .recorded("PadBackward", [x], readsOutput: false) { g in
             // forward: out[o] = x[source(o)]  =>  dx[s] = sum of g[o] over the o that read s
             let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "pad_backward")
             let pg = g.floats, pd = gx.floats

@@ -88,7 +88,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     maxPool2x2(input.floats, planes: plan.planes, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out.floats)
     return out.traced(.maxPool2d, [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([g.strideH, g.strideW])),
                                              ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
-        .recorded("MaxPool2DWithIndicesBackward", [input]) { gout in
+        .recorded("MaxPool2DWithIndicesBackward", [input], readsOutput: false) { gout in
         // forward: out[p, o] = max of input[p] over the 2x2 window of o (first maximum in scan order)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "max_pool2d_backward")
         maxPool2x2Backward(gout.floats, input.floats, planes: plan.planes, height: g.height, width: g.width,
@@ -116,7 +116,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
                                              ("padding", .pair(padding)), ("ceil_mode", .bool(ceilMode)),
                                              ("count_include_pad", .bool(countIncludePad)),
                                              ("divisor_override", divisorOverride.map { .int($0) } ?? .none)])
-        .recorded("AvgPool2DBackward", [input]) { g in
+        .recorded("AvgPool2DBackward", [input], readsOutput: false) { g in
         // forward: out[p, o] = sum of input[p] over the window of o / divisor(o)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "avg_pool2d_backward")
         avgPool2dBackward(g.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
