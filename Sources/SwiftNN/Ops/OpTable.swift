@@ -34,6 +34,17 @@ extension OpDef {
         .leakyRelu,
         .relu6,
         .clamp,
+        // Sources/SwiftNN/Ops/Compare.swift
+        .eq,
+        .ne,
+        .lt,
+        .le,
+        .gt,
+        .ge,
+        .isnan,
+        .isinf,
+        .isfinite,
+        .isclose,
         // Sources/SwiftNN/Ops/Conv.swift
         .conv2d,
         // Sources/SwiftNN/Ops/Dropout.swift
@@ -49,6 +60,15 @@ extension OpDef {
         .stack,
         // Sources/SwiftNN/Ops/Linear.swift
         .linear,
+        // Sources/SwiftNN/Ops/Logic.swift
+        .logicalAnd,
+        .logicalOr,
+        .logicalXor,
+        .logicalNot,
+        .bitwiseAnd,
+        .bitwiseOr,
+        .bitwiseXor,
+        .bitwiseNot,
         // Sources/SwiftNN/Ops/Loss.swift
         .crossEntropy,
         .nllLoss,
@@ -62,6 +82,10 @@ extension OpDef {
         .min,
         .argmax,
         .argmin,
+        // Sources/SwiftNN/Ops/Maximum.swift
+        .maximum,
+        .minimum,
+        .clampTensor,
         // Sources/SwiftNN/Ops/Pool.swift
         .maxPool2d,
         .avgPool2d,
@@ -83,10 +107,20 @@ extension OpDef {
         .round,
         .sign,
         .reciprocal,
+        // Sources/SwiftNN/Ops/Scatter.swift
+        .gather,
+        .scatter,
+        .scatterValue,
+        .scatterAdd,
+        .indexAdd,
         // Sources/SwiftNN/Ops/Softmax.swift
         .softmax,
         .logSoftmax,
         .logsumexp,
+        // Sources/SwiftNN/Ops/Sort.swift
+        .sort,
+        .argsort,
+        .topk,
         // Sources/SwiftNN/Ops/Trig.swift
         .sin,
         .cos,
@@ -117,5 +151,11 @@ extension OpDef {
         .flatten,
         .squeeze,
         .unsqueeze,
+        // Sources/SwiftNN/Ops/Where.swift
+        .maskedFill,
+        .any,
+        .all,
+        .nonzero,
+        .countNonzero,
     ]
 }
