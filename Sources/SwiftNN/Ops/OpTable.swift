@@ -152,6 +152,7 @@ extension OpDef {
         .squeeze,
         .unsqueeze,
         // Sources/SwiftNN/Ops/Where.swift
+        .whereSelect,
         .maskedFill,
         .any,
         .all,

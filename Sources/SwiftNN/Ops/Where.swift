@@ -55,7 +55,7 @@ public func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
     let shape = try broadcastShapes(try broadcastShapes(cond.shape, a.shape, fn), b.shape, fn)
     let dtype = operandsResultType(a, b)
     let out = try selectKernel(cond, try converted(a, to: dtype, fn), try converted(b, to: dtype, fn), shape, fn)
-    return out.traced(.where, [cond, a, b]).recorded("WhereBackward", [a, b]) { g in
+    return out.traced(.whereSelect, [cond, a, b]).recorded("WhereBackward", [a, b]) { g in
         // forward: out = cond ? a : b
         [a.requiresGrad ? try branchGradient(g, cond, taken: true, a, "where_backward") : nil,
          b.requiresGrad ? try branchGradient(g, cond, taken: false, b, "where_backward") : nil]
@@ -143,7 +143,7 @@ public func countNonzero(_ t: Tensor, dims: [Int] = []) throws -> Tensor {
 extension OpDef {
     /// ONNX Where wants a bool condition: an imported one of another dtype (ONNX bool
     /// initializers load as int64) is compared with zero.
-    static let `where` = OpDef("where", c: "snn_tensor_where", python: "where",
+    static let whereSelect = OpDef("where", c: "snn_tensor_where", python: "where",
                                export: { b, r in
                                    let c = try b.value(try r.input(0)), x = try r.input(1), y = try r.input(2)
                                    let t = operandsResultType(x, y)
