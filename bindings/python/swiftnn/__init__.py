@@ -26,6 +26,7 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
+from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004  (torch's dtype names)
 from . import optim
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models

@@ -2,7 +2,7 @@
 """The C contract as ctypes: ABI version, #defines, enums and status codes, Structures,
 callback types and every function's (restype, argtypes). _lib.py applies FUNCTIONS to the
 loaded library; the rest of the binding takes its structs and constants from here."""
-from ctypes import CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_uint8, c_void_p
 
 ABI_VERSION = 2
 
@@ -305,6 +305,8 @@ FUNCTIONS = {
     'snn_tensor_from_int64': (c_int, (POINTER(c_void_p), POINTER(c_int64), c_size_t, POINTER(c_int64), c_size_t)),
     'snn_tensor_copy_data': (c_int, (POINTER(c_float), c_size_t, c_void_p)),
     'snn_tensor_copy_int64': (c_int, (POINTER(c_int64), c_size_t, c_void_p)),
+    'snn_tensor_from_bytes': (c_int, (POINTER(c_void_p), POINTER(c_uint8), c_size_t, POINTER(c_int64), c_size_t, c_int)),
+    'snn_tensor_copy_bytes': (c_int, (POINTER(c_uint8), c_size_t, c_void_p)),
     'snn_tensor_ndim': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_tensor_shape': (c_int, (POINTER(c_int64), c_size_t, c_void_p)),
     'snn_tensor_numel': (c_int, (POINTER(c_int64), c_void_p)),
@@ -612,6 +614,8 @@ DECLARATIONS = {
     'snn_tensor_from_int64': ('snn_status', (('snn_tensor **', 'out'), ('const int64_t *', 'data'), ('size_t', 'count'), ('const int64_t *', 'shape'), ('size_t', 'ndim'))),
     'snn_tensor_copy_data': ('snn_status', (('float *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
     'snn_tensor_copy_int64': ('snn_status', (('int64_t *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
+    'snn_tensor_from_bytes': ('snn_status', (('snn_tensor **', 'out'), ('const uint8_t *', 'data'), ('size_t', 'count'), ('const int64_t *', 'shape'), ('size_t', 'ndim'), ('snn_dtype', 'dtype'))),
+    'snn_tensor_copy_bytes': ('snn_status', (('uint8_t *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
     'snn_tensor_ndim': ('snn_status', (('size_t *', 'out'), ('const snn_tensor *', 't'))),
     'snn_tensor_shape': ('snn_status', (('int64_t *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
     'snn_tensor_numel': ('snn_status', (('int64_t *', 'out'), ('const snn_tensor *', 't'))),

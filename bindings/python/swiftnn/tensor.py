@@ -6,25 +6,12 @@ import numbers
 
 import numpy as np
 
-from ._ffi import SNN_FLOAT32, SNN_INT64
+from . import dtypes as _dtypes
 from ._lib import check, lib, shape_array
+from .dtypes import dtype, float32, int64  # noqa: F401  (swiftnn.dtype)
+from .dtypes import float, long  # noqa: F401,A004  (torch.float, torch.long)
 
-
-class dtype:
-    """Element type (swiftnn.float32, swiftnn.int64)."""
-
-    def __init__(self, name, code, np_dtype):
-        self.name, self.code, self.np = name, code, np.dtype(np_dtype)
-
-    def __repr__(self):
-        return f"swiftnn.{self.name}"
-
-
-float32 = dtype("float32", SNN_FLOAT32, np.float32)
-int64 = dtype("int64", SNN_INT64, np.int64)
-_DTYPES = {d.code: d for d in (float32, int64)}  # snn_dtype -> dtype
-float = float32  # torch.float
-long = int64     # torch.long
+_DTYPES = _dtypes.BY_CODE  # snn_dtype -> dtype
 
 
 def _new(fn, *args):
@@ -35,7 +22,7 @@ def _new(fn, *args):
 
 
 class Tensor:
-    """A float32 or int64 tensor owned by libswiftnn. Create with swiftnn.tensor(...)."""
+    """A tensor owned by libswiftnn (any swiftnn dtype). Create with swiftnn.tensor(...)."""
 
     __slots__ = ("_h", "__weakref__")
 
@@ -105,13 +92,9 @@ class Tensor:
 
     # ---- data out -----------------------------------------------------------------------
     def numpy(self):
-        """A new numpy array with a copy of the data (float32 or int64)."""
-        dt = self.dtype
-        a = np.empty(tuple(self.shape), dtype=dt.np)
-        if dt is int64:
-            check(lib.snn_tensor_copy_int64(a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), a.size, self._h))
-        else:
-            check(lib.snn_tensor_copy_data(a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, self._h))
+        """A new numpy array with a copy of the data, of the tensor's dtype."""
+        a = np.empty(tuple(self.shape), dtype=self.dtype.np)
+        check(lib.snn_tensor_copy_bytes(a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), a.nbytes, self._h))
         return a
 
     def __array__(self, dtype=None, copy=None):
@@ -121,7 +104,10 @@ class Tensor:
     def item(self):
         v = ctypes.c_double()
         check(lib.snn_tensor_item(ctypes.byref(v), self._h))
-        return int(v.value) if self.dtype is int64 else v.value
+        dt = self.dtype
+        if dt.is_floating_point:
+            return v.value
+        return _builtins.bool(v.value) if dt is _dtypes.bool_ else int(v.value)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -140,8 +126,8 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
         extra = ""
-        if self.dtype is int64:
-            extra = ", dtype=swiftnn.int64"
+        if self.dtype not in (float32, int64, _dtypes.bool_):  # the ones torch's repr leaves implicit
+            extra = f", dtype={self.dtype!r}"
         elif self.requires_grad:
             extra = ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -236,17 +222,13 @@ class Size(tuple):
 # ---- creation -------------------------------------------------------------------------------
 
 def from_numpy(a):
-    """A tensor with a copy of `a`: floating arrays become float32, integer ones int64."""
+    """A tensor with a copy of `a`, of its dtype (float32, float64, int64, int32, uint8, bool);
+    other dtypes are a TypeError naming them."""
     a = np.asarray(a)
-    if a.dtype.kind in "iub":
-        a = np.ascontiguousarray(a, dtype=np.int64) if a.ndim else np.array(a, dtype=np.int64)
-        shp, nd = shape_array(a.shape)
-        return _new(lib.snn_tensor_from_int64, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), a.size, shp, nd)
-    if a.dtype.kind not in "f":
-        raise TypeError(f"swiftnn.from_numpy: unsupported array dtype {a.dtype} (use float or integer arrays)")
-    a = np.ascontiguousarray(a, dtype=np.float32) if a.ndim else np.array(a, dtype=np.float32)
+    dt = _dtypes.from_numpy_dtype(a.dtype, "swiftnn.from_numpy")
+    a = np.ascontiguousarray(a, dtype=dt.np) if a.ndim else np.array(a, dtype=dt.np)
     shp, nd = shape_array(a.shape)
-    return _new(lib.snn_tensor_from_data, a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, shp, nd)
+    return _new(lib.snn_tensor_from_bytes, a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), a.size, shp, nd, dt.code)
 
 
 def tensor(data, dtype=None, requires_grad=False):
