@@ -9,6 +9,7 @@ public func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor { try extremeOf(a
 
 private func extremeOf(_ a: Tensor, _ b: Tensor, largest: Bool) throws -> Tensor {
     let fn = largest ? "maximum" : "minimum"
+    if a.dtype != .float32 || b.dtype != .float32 { return try extremeOfAnyDtype(a, b, largest: largest, fn) }
     let out = try broadcastBinary(a, b, fn) { x, y in
         if x.isNaN || y.isNaN { return x.isNaN ? x : y }
         return largest ? Swift.max(x, y) : Swift.min(x, y)
@@ -23,6 +24,27 @@ private func extremeOf(_ a: Tensor, _ b: Tensor, largest: Bool) throws -> Tensor
         }
         return [a.requiresGrad ? try share(a, b) : nil, b.requiresGrad ? try share(b, a) : nil]
     }
+}
+
+/// maximum/minimum of other dtypes, in the operands' result type (integers exactly; float64 in
+/// double). Not differentiable: gradients are float32-only here.
+private func extremeOfAnyDtype(_ a: Tensor, _ b: Tensor, largest: Bool, _ fn: String) throws -> Tensor {
+    let shape = a.shape == b.shape ? a.shape : try broadcastShapes(a.shape, b.shape, fn)
+    let out = try Tensor(empty: shape, dtype: operandsResultType(a, b), zeroed: false, fn)
+    let floating = out.dtype.isFloatingPoint
+    forEachRun3(shape, broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape), contiguousStrides(shape)) { oa, ob, oo, n, ia, ib, io in
+        for k in 0..<n {
+            let i = oa + k * ia, j = ob + k * ib
+            if floating {
+                let x = a.element(i), y = b.element(j)
+                out.store(oo + k * io, x.isNaN || y.isNaN ? .nan : (largest ? Swift.max(x, y) : Swift.min(x, y)))
+            } else {
+                let x = a.integerElement(i), y = b.integerElement(j)
+                out.storeInteger(oo + k * io, largest ? Swift.max(x, y) : Swift.min(x, y))
+            }
+        }
+    }
+    return out.traced(largest ? .maximum : .minimum, [a, b])
 }
 
 /// torch.clamp(t, min, max) with tensor bounds (either may be nil, not both), broadcasting all

@@ -52,10 +52,30 @@ func gatherKernel(_ t: Tensor, _ d: Int, _ index: Tensor, _ fn: String) throws -
     return out
 }
 
+/// How a scatter combines a source value with the destination's: PyTorch's scatter_reduce and
+/// ONNX ScatterElements' `reduction`.
+enum ScatterReduction {
+    case none, add, mul, max, min
+
+    @inline(__always) func combine<T: Comparable & Numeric>(_ old: T, _ new: T) -> T {
+        switch self {
+        case .none: new
+        case .add: old + new
+        case .mul: old * new
+        case .max: Swift.max(old, new)
+        case .min: Swift.min(old, new)
+        }
+    }
+}
+
 /// dst[..., index[..., j, ...], ...] = src[..., j, ...] along d (or += with `accumulate`), in
 /// place, for every position of index (src may be larger; a 0-d src is one value for all).
 /// Float accumulation rounds once per add, as a float add does; integers wrap.
 func scatterKernel(_ dst: Tensor, _ d: Int, _ index: Tensor, _ src: Tensor, accumulate: Bool, _ fn: String) throws {
+    try scatterKernel(dst, d, index, src, reduction: accumulate ? .add : .none, fn)
+}
+
+func scatterKernel(_ dst: Tensor, _ d: Int, _ index: Tensor, _ src: Tensor, reduction: ScatterReduction, _ fn: String) throws {
     if index.count == 0 { return }
     let rank = index.rank
     let base = stridesSkipping(dst.shape, d, rank: rank), along = dst.rank == 0 ? 0 : contiguousStrides(dst.shape)[d]
@@ -66,12 +86,16 @@ func scatterKernel(_ dst: Tensor, _ d: Int, _ index: Tensor, _ src: Tensor, accu
     forEachRun3(index.shape, base, srcStrides, contiguousStrides(index.shape)) { ob, os, oi, n, ib, isr, ii in
         for k in 0..<n {
             let t = ob + k * ib + Int(pi[oi + k * ii]) * along, s = os + k * isr
-            if !accumulate {
+            if reduction == .none {
                 (pd + t * size).copyMemory(from: ps + s * size, byteCount: size)
             } else if floating {
-                dst.store(t, dst.element(t) + src.element(s))
-            } else {
+                dst.store(t, reduction.combine(dst.element(t), src.element(s)))
+            } else if reduction == .add {
                 dst.storeInteger(t, dst.integerElement(t) &+ src.integerElement(s))
+            } else if reduction == .mul {
+                dst.storeInteger(t, dst.integerElement(t) &* src.integerElement(s))
+            } else {
+                dst.storeInteger(t, reduction.combine(dst.integerElement(t), src.integerElement(s)))
             }
         }
     }
@@ -224,14 +248,25 @@ extension OpDef {
                                export: { b, r in try b.indexedNode(r, "ScatterElements", [0, 1, 2]) },
                                imports: ["ScatterElements": { n in
                                    let a = try n.attrs(["axis", "reduction"])
-                                   let ax = try a.int("axis", 0), reduction = try a.string("reduction", "none")
-                                   guard reduction == "none" || reduction == "add" else {
-                                       throw SNNError(.unsupported, "\(n.label): reduction '\(reduction)' is not supported (none and add are)")
+                                   let ax = try a.int("axis", 0), name = try a.string("reduction", "none")
+                                   let reductions: [String: ScatterReduction] = ["none": .none, "add": .add, "mul": .mul, "max": .max, "min": .min]
+                                   guard let reduction = reductions[name] else {
+                                       throw SNNError(.unsupported, "\(n.label): reduction '\(name)' is not supported (none, add, mul, max, min are)")
                                    }
                                    return { xs in
                                        let x = try input(xs, 0), idx = try wrappedIndex(try input(xs, 1), x, ax), src = try input(xs, 2)
-                                       return [reduction == "add" ? try SwiftNN.scatterAdd(x, dim: ax, index: idx, src: src)
-                                                                  : try SwiftNN.scatter(x, dim: ax, index: idx, src: src)]
+                                       switch reduction {
+                                       case .none: return [try SwiftNN.scatter(x, dim: ax, index: idx, src: src)]
+                                       case .add: return [try SwiftNN.scatterAdd(x, dim: ax, index: idx, src: src)]
+                                       default:
+                                           // mul/max/min: inference only (ONNX), so no engine op or gradient.
+                                           let d = try wrapDim(ax, x.rank, "ScatterElements")
+                                           guard src.dtype == x.dtype else { throw SNNError.dtype("updates have dtype \(src.dtype.name), data \(x.dtype.name)") }
+                                           try checkIndex(x, d, idx, "ScatterElements", others: [("updates", src.shape, true)])
+                                           let out = try x.clone()
+                                           try scatterKernel(out, d, idx, src, reduction: reduction, "ScatterElements")
+                                           return [out]
+                                       }
                                    }
                                }])
     static let scatterValue = OpDef("scatter_value", c: "snn_tensor_scatter_value", python: "scatter", golden: ["scatter_value"])

@@ -33,7 +33,7 @@ from . import models
 from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, count_nonzero, eq,  # noqa: A004
                       equal, ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, le, less, less_equal,
                       logical_and, logical_not, logical_or, logical_xor, lt, masked_fill, ne, nonzero, not_equal, where)
-from .select import argsort, gather, index_add, maximum, minimum, scatter, scatter_add, sort, topk
+from .sorting import argsort, gather, index_add, maximum, minimum, scatter, scatter_add, sort, topk
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
 
 __version__ = _lib.snn_version().decode()
@@ -41,8 +41,9 @@ __version__ = _lib.snn_version().decode()
 
 def set_num_threads(n):
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
+    import operator  # `int` in this module is the dtype swiftnn.int
     from ._lib import check
-    check(_lib.snn_set_num_threads(int(n)))
+    check(_lib.snn_set_num_threads(operator.index(n)))
 
 
 def get_num_threads():
