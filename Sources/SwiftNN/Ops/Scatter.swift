@@ -137,6 +137,9 @@ private func scatterOp(_ t: Tensor, _ dim: Int, _ index: Tensor, _ src: Tensor, 
     guard src.dtype == t.dtype else {
         throw SNNError.dtype("\(fn): src has dtype \(src.dtype.name), expected the input's dtype \(t.dtype.name)")
     }
+    guard src.rank == index.rank else {
+        throw SNNError.shape("\(fn): src of shape \(fmt(src.shape)) must have the index's rank (index of shape \(fmt(index.shape)))")
+    }
     try checkIndex(t, d, index, fn, others: [("src", src.shape, true)])
     let out = try t.clone()
     try scatterKernel(out, d, index, src, accumulate: add, fn)
@@ -219,7 +222,7 @@ public func indexAdd(_ t: Tensor, dim: Int, index: Tensor, source: Tensor, alpha
             for i in 0..<inner {
                 let s = (o * n + j) * inner + i, p = (o * size + row) * inner + i
                 if floating { out.store(p, out.element(p) + a * source.element(s)) }
-                else { out.storeInteger(p, out.integerElement(p) &+ Int64(a) &* source.integerElement(s)) }
+                else { out.storeInteger(p, out.integerElement(p) &+ saturatingInt64(a) &* source.integerElement(s)) }
             }
         }
     }
