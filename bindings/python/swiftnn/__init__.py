@@ -6,6 +6,8 @@
     y.backward()
     x.grad.numpy()
 """
+import builtins as _builtins
+
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
@@ -28,6 +30,8 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
 from .tensor import float  # noqa: A001  (torch.float)
 from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004  (torch's dtype names)
 from . import optim
+from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
+from .generator import Generator, randperm
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models
 from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, count_nonzero, eq,  # noqa: A004
@@ -41,9 +45,8 @@ __version__ = _lib.snn_version().decode()
 
 def set_num_threads(n):
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
-    import operator  # `int` in this module is the dtype swiftnn.int
     from ._lib import check
-    check(_lib.snn_set_num_threads(operator.index(n)))
+    check(_lib.snn_set_num_threads(_builtins.int(n)))  # `int` here is torch.int, the dtype
 
 
 def get_num_threads():

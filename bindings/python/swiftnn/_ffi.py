@@ -143,6 +143,35 @@ class snn_adam_options(Structure):
     ]
 
 
+class snn_rmsprop_options(Structure):
+    """snn_rmsprop_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('lr', c_double),
+        ('alpha', c_double),
+        ('eps', c_double),
+        ('weight_decay', c_double),
+        ('momentum', c_double),
+        ('centered', c_bool),
+        ('maximize', c_bool),
+    ]
+
+
+class snn_adagrad_options(Structure):
+    """snn_adagrad_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('lr', c_double),
+        ('lr_decay', c_double),
+        ('weight_decay', c_double),
+        ('initial_accumulator_value', c_double),
+        ('eps', c_double),
+        ('maximize', c_bool),
+    ]
+
+
 class snn_progress(Structure):
     """snn_progress: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -274,6 +303,8 @@ STRUCTS = {
     'snn_pool2d_options': snn_pool2d_options,
     'snn_sgd_options': snn_sgd_options,
     'snn_adam_options': snn_adam_options,
+    'snn_rmsprop_options': snn_rmsprop_options,
+    'snn_adagrad_options': snn_adagrad_options,
     'snn_progress': snn_progress,
     'snn_fit_options': snn_fit_options,
     'snn_rnn_options': snn_rnn_options,
@@ -505,16 +536,25 @@ FUNCTIONS = {
     'snn_sgd_options_init': (c_int, (POINTER(snn_sgd_options),)),
     'snn_adam_options_init': (c_int, (POINTER(snn_adam_options),)),
     'snn_adamw_options_init': (c_int, (POINTER(snn_adam_options),)),
+    'snn_rmsprop_options_init': (c_int, (POINTER(snn_rmsprop_options),)),
+    'snn_adagrad_options_init': (c_int, (POINTER(snn_adagrad_options),)),
     'snn_optimizer_sgd': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_adam': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
     'snn_optimizer_adamw': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
+    'snn_optimizer_rmsprop': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_rmsprop_options))),
+    'snn_optimizer_adagrad': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adagrad_options))),
     'snn_optimizer_add_sgd_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_add_adam_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
+    'snn_optimizer_add_rmsprop_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_rmsprop_options))),
+    'snn_optimizer_add_adagrad_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_adagrad_options))),
     'snn_optimizer_num_groups': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_optimizer_step': (c_int, (c_void_p,)),
     'snn_optimizer_zero_grad': (c_int, (c_void_p, c_bool)),
     'snn_optimizer_get_lr': (c_int, (POINTER(c_double), c_void_p, c_size_t)),
     'snn_optimizer_set_lr': (c_int, (c_void_p, c_size_t, c_double)),
+    'snn_optimizer_state_count': (c_int, (POINTER(c_size_t), c_void_p)),
+    'snn_optimizer_state_get': (c_int, (POINTER(c_int64), c_char_p, c_size_t, POINTER(c_void_p), c_void_p, c_size_t)),
+    'snn_optimizer_state_set': (c_int, (c_void_p, c_int64, c_char_p, c_void_p)),
     'snn_optimizer_free': (c_int, (c_void_p,)),
     'snn_clip_grad_norm': (c_int, (POINTER(c_float), POINTER(c_void_p), c_size_t, c_float, c_float)),
     'snn_grad_norm': (c_int, (POINTER(c_float), POINTER(c_void_p), c_size_t, c_float)),
@@ -529,6 +569,7 @@ FUNCTIONS = {
     'snn_idx_load': (c_int, (POINTER(c_void_p), c_char_p)),
     'snn_mnist_load': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_char_p, c_bool)),
     'snn_dataloader_new': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_size_t, c_bool, c_uint64, c_bool)),
+    'snn_data_shuffle_order': (c_int, (POINTER(c_void_p), c_int64, c_uint64, c_uint64)),
     'snn_dataloader_len': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_dataloader_next': (c_int, (POINTER(c_void_p), POINTER(c_void_p), POINTER(c_bool), c_void_p)),
     'snn_dataloader_reset': (c_int, (c_void_p,)),
@@ -814,16 +855,25 @@ DECLARATIONS = {
     'snn_sgd_options_init': ('snn_status', (('snn_sgd_options *', 'opts'),)),
     'snn_adam_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
     'snn_adamw_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
+    'snn_rmsprop_options_init': ('snn_status', (('snn_rmsprop_options *', 'opts'),)),
+    'snn_adagrad_options_init': ('snn_status', (('snn_adagrad_options *', 'opts'),)),
     'snn_optimizer_sgd': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_adam': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
     'snn_optimizer_adamw': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
+    'snn_optimizer_rmsprop': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_rmsprop_options *', 'opts'))),
+    'snn_optimizer_adagrad': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adagrad_options *', 'opts'))),
     'snn_optimizer_add_sgd_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_add_adam_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
+    'snn_optimizer_add_rmsprop_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_rmsprop_options *', 'opts'))),
+    'snn_optimizer_add_adagrad_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adagrad_options *', 'opts'))),
     'snn_optimizer_num_groups': ('snn_status', (('size_t *', 'out'), ('const snn_optimizer *', 'opt'))),
     'snn_optimizer_step': ('snn_status', (('snn_optimizer *', 'opt'),)),
     'snn_optimizer_zero_grad': ('snn_status', (('snn_optimizer *', 'opt'), ('bool', 'set_to_none'))),
     'snn_optimizer_get_lr': ('snn_status', (('double *', 'out'), ('const snn_optimizer *', 'opt'), ('size_t', 'group'))),
     'snn_optimizer_set_lr': ('snn_status', (('snn_optimizer *', 'opt'), ('size_t', 'group'), ('double', 'lr'))),
+    'snn_optimizer_state_count': ('snn_status', (('size_t *', 'out'), ('const snn_optimizer *', 'opt'))),
+    'snn_optimizer_state_get': ('snn_status', (('int64_t *', 'out_param'), ('char *', 'key'), ('size_t', 'key_capacity'), ('snn_tensor **', 'out_value'), ('const snn_optimizer *', 'opt'), ('size_t', 'index'))),
+    'snn_optimizer_state_set': ('snn_status', (('snn_optimizer *', 'opt'), ('int64_t', 'param'), ('const char *', 'key'), ('const snn_tensor *', 'value'))),
     'snn_optimizer_free': ('snn_status', (('snn_optimizer *', 'opt'),)),
     'snn_clip_grad_norm': ('snn_status', (('float *', 'out_total_norm'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('float', 'max_norm'), ('float', 'norm_type'))),
     'snn_grad_norm': ('snn_status', (('float *', 'out_total_norm'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('float', 'norm_type'))),
@@ -838,6 +888,7 @@ DECLARATIONS = {
     'snn_idx_load': ('snn_status', (('snn_tensor **', 'out'), ('const char *', 'path'))),
     'snn_mnist_load': ('snn_status', (('snn_tensor **', 'images'), ('snn_tensor **', 'labels'), ('const char *', 'dir'), ('bool', 'train'))),
     'snn_dataloader_new': ('snn_status', (('snn_dataloader **', 'out'), ('const snn_tensor *', 'images'), ('const snn_tensor *', 'labels'), ('size_t', 'batch_size'), ('bool', 'shuffle'), ('uint64_t', 'seed'), ('bool', 'drop_last'))),
+    'snn_data_shuffle_order': ('snn_status', (('snn_tensor **', 'out'), ('int64_t', 'n'), ('uint64_t', 'seed'), ('uint64_t', 'epoch'))),
     'snn_dataloader_len': ('snn_status', (('size_t *', 'out_batches'), ('const snn_dataloader *', 'dl'))),
     'snn_dataloader_next': ('snn_status', (('snn_tensor **', 'x'), ('snn_tensor **', 'y'), ('bool *', 'out_has_batch'), ('snn_dataloader *', 'dl'))),
     'snn_dataloader_reset': ('snn_status', (('snn_dataloader *', 'dl'),)),
