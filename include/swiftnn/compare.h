@@ -3,7 +3,7 @@
  * any/all, isnan, isclose, nonzero. Included by swiftnn.h.
  *
  * Comparisons and logic return new SNN_BOOL tensors (one byte per element, 0 or 1; read them
- * with the dtype-generic copy functions of swiftnn/tensor.h). Two operands broadcast as in
+ * with snn_tensor_copy_bytes, swiftnn/tensor.h). Two operands broadcast as in
  * NumPy (see swiftnn/ops.h) and may have different dtypes: they meet in PyTorch's result type
  * (bool < uint8 < int32 < int64 < float32 < float64, where a 0-d operand widens a dimensioned
  * one only if its category -- bool, integer, floating -- is higher), so integers compare

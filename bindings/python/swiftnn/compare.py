@@ -2,6 +2,7 @@
 ~m, m & n, swiftnn.where(m, t, 0.0), t.masked_fill(m, 0), t.any(), swiftnn.isnan(t),
 swiftnn.isclose / allclose / equal, t.nonzero(). The work is in the engine (swiftnn/compare.h);
 this module only picks the C function and turns Python numbers into what PyTorch makes of them.
+t[mask] (a bool mask) selects entries, as PyTorch (assignment through a mask is in-place work).
 
 As in PyTorch, `==` is elementwise (a bool tensor) and Tensor hashes by identity, so a tensor
 is still a dict key and a set member; `x in t` is (t == x).any(), and `bool(t)` is defined only
@@ -222,7 +223,8 @@ def nonzero(input, *, as_tuple=False):
         return out
     from .shape import select
     if input.ndim == 0:
-        return (_new(lib.snn_tensor_nonzero, input.reshape(1)._h).reshape(-1),)
+        flat = input.reshape(1)  # kept referenced until the call returns
+        return (_new(lib.snn_tensor_nonzero, flat._h).reshape(-1),)
     return tuple(select(out, 1, i) for i in range(input.ndim))
 
 
@@ -230,6 +232,33 @@ def count_nonzero(input, dim=None):
     """The number of nonzero elements over dim (all when None): int64."""
     d, n = _dims(dim)
     return _new(lib.snn_tensor_count_nonzero, _tensor(input, "count_nonzero")._h, d, n)
+
+
+# ---- boolean-mask indexing ---------------------------------------------------------------------
+
+def _mask_index(x, mask):
+    """x[mask] for a bool mask shaped like x's leading dimensions: the selected entries (rows,
+    when the mask covers fewer dimensions) in row-major order, as PyTorch. Two engine ops
+    (nonzero, index_select), so the gradient flows back to the selected entries."""
+    shape, k = list(x.shape), mask.ndim
+    for i, (m, s) in enumerate(zip(mask.shape, shape)):
+        if m != s:
+            raise IndexError(f"The shape of the mask {list(mask.shape)} at index {i} does not match the shape of the "
+                             f"indexed tensor {shape} at index {i}")
+    if k > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (a mask of shape {list(mask.shape)})")
+    flat = mask.reshape(-1)  # kept referenced until the calls return
+    positions = _new(lib.snn_tensor_nonzero, flat._h).reshape(-1)
+    return x.reshape(-1, *shape[k:]).index_select(0, positions)
+
+
+_plain_getitem = Tensor.__getitem__
+
+
+def _getitem(self, key):
+    if isinstance(key, Tensor) and key.dtype.name == "bool":
+        return _mask_index(self, key)
+    return _plain_getitem(self, key)
 
 
 # ---- Tensor operators and methods --------------------------------------------------------------
@@ -278,6 +307,7 @@ Tensor.__or__, Tensor.__ror__ = _op(bitwise_or), _rop(bitwise_or)
 Tensor.__xor__, Tensor.__rxor__ = _op(bitwise_xor), _rop(bitwise_xor)
 Tensor.__invert__ = bitwise_not
 Tensor.__contains__ = _contains
+Tensor.__getitem__ = _getitem
 Tensor.__bool__ = _bool
 for _name in ("greater", "greater_equal", "less", "less_equal", "not_equal", "isnan", "isinf", "isfinite",
               "isclose", "allclose", "equal", "logical_and", "logical_or", "logical_xor", "logical_not",

@@ -156,3 +156,16 @@ def test_bad_input_is_a_clear_error_without_leaks(call, error, words):
         call(x, m, i)
     gc.collect()
     assert swiftnn.live_handles() == before
+
+
+def test_boolean_mask_indexing_selects_and_passes_gradients():
+    t = swiftnn.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+    picked = t[t > 0]
+    np.testing.assert_array_equal(picked.numpy(), [1, 3, 4])
+    (picked * swiftnn.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [[1, 0], [2, 3]])
+    np.testing.assert_array_equal(t[swiftnn.tensor([False, True])].numpy(), [[3, 4]])  # a mask of the leading dim: rows
+    assert t[swiftnn.tensor([False, False])].shape == (0, 2)
+    with pytest.raises(IndexError, match=r"The shape of the mask \[3\] at index 0 does not match"):
+        t[swiftnn.tensor([True, False, True])]
+    np.testing.assert_array_equal(t[swiftnn.tensor([1, 0])].detach().numpy(), [[3, 4], [1, -2]])  # int indices unchanged
