@@ -164,6 +164,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/autograd.h"
 #include "swiftnn/nn.h"
 #include "swiftnn/layers.h"
+#include "swiftnn/norm.h"
 #include "swiftnn/optim.h"
 #include "swiftnn/data.h"
 #include "swiftnn/image.h"

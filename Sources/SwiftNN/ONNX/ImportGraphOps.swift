@@ -1,6 +1,5 @@
 // ONNX ops that have no engine op of their own: graph plumbing (Constant, Shape, Size,
-// ConstantOfShape, Range, Cast, Split, Pad) and compositions of engine ops (LayerNormalization
-// until the engine has layer_norm). Each runs engine ops; none is traced or exported.
+// ConstantOfShape, Range, Cast, Split, Pad). Each runs engine ops; none is traced or exported.
 
 extension OpDef {
     static let onnxGraphOps = OpDef(onnxOnly: [
@@ -9,7 +8,6 @@ extension OpDef {
         "Size": importSize,
         "Split": importSplit,
         "Pad": importPad,
-        "LayerNormalization": importLayerNormalization,
         "ConstantOfShape": importConstantOfShape,
         "Range": importRange,
         "Cast": importCast,
@@ -77,22 +75,6 @@ private func importPad(_ n: ImportNode) throws -> ImportKernel {
             x = try padded(x, dim: d, before: before, after: after, value: value)
         }
         return [x]
-    }
-}
-
-private func importLayerNormalization(_ n: ImportNode) throws -> ImportKernel {
-    let a = try n.attrs(["axis", "epsilon", "stash_type"])
-    let ax = try a.int("axis", -1), eps = try a.float("epsilon", 1e-5)
-    return { xs in
-        let x = try input(xs, 0)
-        let first = try axis(ax, x.rank, "axis")
-        let dims = Array(first..<x.rank)
-        let m = try mean(x, dims: dims, keepdim: true)
-        let d = try sub(x, m)
-        let invstd = try pow(try add(try mean(try mul(d, d), dims: dims, keepdim: true), try scalar(eps)), -0.5)
-        var y = try mul(try mul(d, invstd), try input(xs, 1))
-        if let b = optionalInput(xs, 2) { y = try add(y, b) }
-        return [y, m, invstd]
     }
 }
 

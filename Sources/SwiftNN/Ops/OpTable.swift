@@ -73,6 +73,13 @@ extension OpDef {
         .crossEntropy,
         .nllLoss,
         .mseLoss,
+        // Sources/SwiftNN/Ops/LossPointwise.swift
+        .l1Loss,
+        .smoothL1Loss,
+        .huberLoss,
+        .binaryCrossEntropy,
+        .binaryCrossEntropyWithLogits,
+        .klDiv,
         // Sources/SwiftNN/Ops/MatMul.swift
         .matmul,
         // Sources/SwiftNN/Ops/MaxMin.swift
@@ -86,6 +93,9 @@ extension OpDef {
         .maximum,
         .minimum,
         .clampTensor,
+        // Sources/SwiftNN/Ops/Normalization.swift
+        .layerNorm,
+        .groupNorm,
         // Sources/SwiftNN/Ops/Pool.swift
         .maxPool2d,
         .avgPool2d,
