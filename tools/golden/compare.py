@@ -125,3 +125,25 @@ def build(a):
     a.case("clamp_tensor_min", "clamp_tensor", [xs, lo[:1]], lambda t, l: torch.clamp(t, min=l), bounds="min")
     a.case("clamp_tensor_max", "clamp_tensor", [xs, hi[0]], lambda t, h: torch.clamp(t, max=h), bounds="max")
     a.case("clamp_tensor_crossed", "clamp_tensor", [xs, hi, lo], lambda t, l, h: torch.clamp(t, l, h))
+
+    # Other dtypes (forward only: float64 gradients come with the dtype work). Results keep
+    # PyTorch's dtypes: comparisons in the promoted type, selections in the operands' type.
+    f64 = lambda *s: a.randn(*s, dtype=np.float64)  # noqa: E731
+    a.case("eq_f64_f32", "eq", [np.round(f64(2, 3), 1), np.round(a.randn(3), 1)], torch.eq, grad=False)
+    a.case("lt_int32_uint8", "lt", [a.ints(0, 6, 2, 4, dtype=np.int32), a.ints(0, 6, 4, dtype=np.uint8)], torch.lt, grad=False)
+    a.case("ge_f64_scalar", "ge_scalar", [f64(5)], lambda t: torch.ge(t, 0.1), grad=False, other=0.1)
+    a.case("where_f64", "where", [mask(2, 3), f64(2, 3), np.array(0.5, np.float32)], torch.where, grad=False)
+    a.case("where_int32_bool", "where", [mask(4), a.ints(-3, 3, 4, dtype=np.int32), mask(4)], torch.where, grad=False)
+    a.case("masked_fill_bool", "masked_fill", [mask(3, 2), mask(2)], lambda t, m: t.masked_fill(m, 1), grad=False, value=1.0)
+    a.case("sort_f64", "sort", [f64(3, 5)], lambda t: torch.sort(t, dim=1, stable=True), grad=False, dim=1, descending=False)
+    a.case("topk_int32", "topk", [a.ints(-50, 50, 2, 7, dtype=np.int32)], lambda t: torch.topk(t, 3), grad=False, k=3, dim=-1, largest=True)
+    a.case("gather_int64", "gather", [a.ints(-9, 9, 3, 4), a.ints(0, 4, 3, 2)], lambda t, i: torch.gather(t, 1, i), grad=False, dim=1)
+    a.case("gather_bool", "gather", [mask(2, 5), a.ints(0, 5, 2, 3)], lambda t, i: torch.gather(t, 1, i), grad=False, dim=1)
+    a.case("scatter_add_int32", "scatter_add", [a.ints(-5, 5, 2, 4, dtype=np.int32), a.ints(0, 4, 2, 5), a.ints(-5, 5, 2, 5, dtype=np.int32)],
+           lambda t, i, s: torch.scatter_add(t, 1, i, s), grad=False, dim=1)
+    a.case("index_add_f64", "index_add", [f64(4, 2), np.array([3, 0, 3], np.int64), f64(3, 2)],
+           lambda t, i, s: torch.index_add(t, 0, i, s, alpha=2.0), grad=False, dim=0, alpha=2.0)
+    a.case("any_f64", "any", [np.array([[0.0, np.nan], [0.0, 0.0]])], lambda t: torch.any(t, 1), grad=False, dims=[1], keepdim=False)
+    a.case("all_uint8", "all", [a.ints(0, 3, 3, 2, dtype=np.uint8)], lambda t: torch.all(t, 0), grad=False, dims=[0], keepdim=False)
+    a.case("isnan_f64", "isnan", [np.array([np.nan, 1.0, np.inf])], torch.isnan, grad=False)
+    a.case("maximum_int_float", "maximum", [a.ints(-3, 3, 4), a.randn(4)], torch.maximum, grad=False)
