@@ -156,6 +156,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/elementwise.h"
 #include "swiftnn/activation.h"
 #include "swiftnn/shape.h"
+#include "swiftnn/resample.h"
 #include "swiftnn/conv.h"
 #include "swiftnn/reduce.h"
 #include "swiftnn/compare.h"

@@ -11,7 +11,7 @@ import Glibc
 let goldenOps: [String: GoldenOp] = {
     var all: [String: GoldenOp] = [:]
     for table in [coreOps, elementwiseOps, shapeOps, reduceOps, lossOps, convOps, compositeOps, rnnOps, activationOps, compareOps,
-                  lossPointwiseOps, normOps] { all.merge(table) { a, _ in a } }
+                  lossPointwiseOps, normOps, resampleOps] { all.merge(table) { a, _ in a } }
     return all
 }()
 

@@ -61,7 +61,14 @@ private func importPad(_ n: ImportNode) throws -> ImportKernel {
     let opset = n.opset
     let a = try n.attrs(["mode", "pads", "value"])
     let mode = try a.string("mode", "constant")
-    guard mode == "constant" else { throw SNNError(.unsupported, "\(n.label): Pad mode '\(mode)' is not supported (constant is)") }
+    let engineMode: PadMode
+    switch mode {
+    case "constant": engineMode = .constant
+    case "reflect": engineMode = .reflect
+    case "edge": engineMode = .replicate
+    case "wrap": engineMode = .circular
+    default: throw SNNError(.unsupported, "\(n.label): Pad mode '\(mode)' is not supported (constant, reflect, edge and wrap are)")
+    }
     let attrPads = try a.ints("pads"), attrValue = try a.float("value", 0)
     return { xs in
         var x = try input(xs, 0)
@@ -69,6 +76,15 @@ private func importPad(_ n: ImportNode) throws -> ImportKernel {
         let value = opset >= 11 ? try optionalInput(xs, 2).map { Float(try scalarValue($0, "constant_value")) } ?? 0 : attrValue
         let axes = try optionalInput(xs, 3).map { try intList($0, "axes").map { try axis($0, x.rank, "axes") } } ?? Array(0..<x.rank)
         guard pads.count == 2 * axes.count else { throw SNNError.shape("pads \(pads) needs \(2 * axes.count) entries") }
+        if engineMode != .constant {
+            // The engine's pad lists (before, after) from the last dimension back.
+            var torchPads = [Int](repeating: 0, count: 2 * x.rank)
+            for (i, d) in axes.enumerated() {
+                torchPads[2 * (x.rank - 1 - d)] = pads[i]
+                torchPads[2 * (x.rank - 1 - d) + 1] = pads[i + axes.count]
+            }
+            return [try SwiftNN.pad(x, torchPads, mode: engineMode)]
+        }
         for (i, d) in axes.enumerated() {
             let before = pads[i], after = pads[i + axes.count]
             guard before >= -maxElementCount, before <= maxElementCount, after >= -maxElementCount, after <= maxElementCount else { throw SNNError.range("pads \(pads) are too large") }

@@ -55,6 +55,8 @@ extension OpDef {
         .slice,
         .select,
         .indexSelect,
+        // Sources/SwiftNN/Ops/Interpolate.swift
+        .interpolate,
         // Sources/SwiftNN/Ops/Join.swift
         .cat,
         .stack,
@@ -96,6 +98,10 @@ extension OpDef {
         // Sources/SwiftNN/Ops/Normalization.swift
         .layerNorm,
         .groupNorm,
+        // Sources/SwiftNN/Ops/OneHot.swift
+        .oneHot,
+        // Sources/SwiftNN/Ops/Pad.swift
+        .pad,
         // Sources/SwiftNN/Ops/Pool.swift
         .maxPool2d,
         .avgPool2d,
