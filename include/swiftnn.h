@@ -161,6 +161,8 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/inplace.h"
 #include "swiftnn/conv.h"
 #include "swiftnn/reduce.h"
+#include "swiftnn/compare.h"
+#include "swiftnn/select.h"
 #include "swiftnn/loss.h"
 #include "swiftnn/autograd.h"
 #include "swiftnn/nn.h"

@@ -34,6 +34,17 @@ extension OpDef {
         .leakyRelu,
         .relu6,
         .clamp,
+        // Sources/SwiftNN/Ops/Compare.swift
+        .eq,
+        .ne,
+        .lt,
+        .le,
+        .gt,
+        .ge,
+        .isnan,
+        .isinf,
+        .isfinite,
+        .isclose,
         // Sources/SwiftNN/Ops/Conv.swift
         .conv2d,
         // Sources/SwiftNN/Ops/ConvTranspose.swift
@@ -53,6 +64,15 @@ extension OpDef {
         .stack,
         // Sources/SwiftNN/Ops/Linear.swift
         .linear,
+        // Sources/SwiftNN/Ops/Logic.swift
+        .logicalAnd,
+        .logicalOr,
+        .logicalXor,
+        .logicalNot,
+        .bitwiseAnd,
+        .bitwiseOr,
+        .bitwiseXor,
+        .bitwiseNot,
         // Sources/SwiftNN/Ops/Loss.swift
         .crossEntropy,
         .nllLoss,
@@ -73,6 +93,10 @@ extension OpDef {
         .min,
         .argmax,
         .argmin,
+        // Sources/SwiftNN/Ops/Maximum.swift
+        .maximum,
+        .minimum,
+        .clampTensor,
         // Sources/SwiftNN/Ops/Normalization.swift
         .layerNorm,
         .groupNorm,
@@ -101,10 +125,20 @@ extension OpDef {
         .round,
         .sign,
         .reciprocal,
+        // Sources/SwiftNN/Ops/Scatter.swift
+        .gather,
+        .scatter,
+        .scatterValue,
+        .scatterAdd,
+        .indexAdd,
         // Sources/SwiftNN/Ops/Softmax.swift
         .softmax,
         .logSoftmax,
         .logsumexp,
+        // Sources/SwiftNN/Ops/Sort.swift
+        .sort,
+        .argsort,
+        .topk,
         // Sources/SwiftNN/Ops/Trig.swift
         .sin,
         .cos,
@@ -135,5 +169,12 @@ extension OpDef {
         .flatten,
         .squeeze,
         .unsqueeze,
+        // Sources/SwiftNN/Ops/Where.swift
+        .whereSelect,
+        .maskedFill,
+        .any,
+        .all,
+        .nonzero,
+        .countNonzero,
     ]
 }
