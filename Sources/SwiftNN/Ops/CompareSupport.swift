@@ -104,8 +104,9 @@ extension Tensor {
         }
     }
 
-    /// Raw storage of the elements from element 0, for byte-level copies.
-    @inline(__always) var elementBytes: UnsafeMutableRawPointer { storage.raw + offset * dtype.byteSize }
+    /// The elements' bytes in row-major order, for byte-level copies: through the typed
+    /// accessors' path, so a strided view reads its packed copy (never the raw storage).
+    @inline(__always) var elementBytes: UnsafeMutableRawPointer { rawBytes }
 }
 
 /// `t` with its values converted to `dtype` (t itself when it already has it). Not recorded:
