@@ -161,3 +161,40 @@ public func snn_tensor_index_put_(_ t: OpaquePointer?, _ dim: Int64, _ index: Op
         try indexPutInPlace(try tensorArg(t, fn), dim: Int(dim), index: try tensorArg(index, fn, "index"), values: try tensorArg(values, fn, "values"))
     }
 }
+
+@c @implementation
+public func snn_tensor_masked_fill_(_ t: OpaquePointer?, _ mask: OpaquePointer?, _ value: Double) -> snn_status {
+    inPlaceExport(t, mask, "mask") { try maskedFillInPlace($0, mask: $1, value: value) }
+}
+
+@c @implementation
+public func snn_tensor_scatter_(_ t: OpaquePointer?, _ dim: Int64, _ index: OpaquePointer?, _ src: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        try scatterInPlace(try tensorArg(t, fn), dim: try intArg(dim, fn, "dim"), index: try tensorArg(index, fn, "index"),
+                           src: try tensorArg(src, fn, "src"))
+    }
+}
+
+@c @implementation
+public func snn_tensor_scatter_value_(_ t: OpaquePointer?, _ dim: Int64, _ index: OpaquePointer?, _ value: Double) -> snn_status {
+    boundary { fn in
+        try scatterInPlace(try tensorArg(t, fn), dim: try intArg(dim, fn, "dim"), index: try tensorArg(index, fn, "index"), value: value)
+    }
+}
+
+@c @implementation
+public func snn_tensor_scatter_add_(_ t: OpaquePointer?, _ dim: Int64, _ index: OpaquePointer?, _ src: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        try scatterAddInPlace(try tensorArg(t, fn), dim: try intArg(dim, fn, "dim"), index: try tensorArg(index, fn, "index"),
+                              src: try tensorArg(src, fn, "src"))
+    }
+}
+
+@c @implementation
+public func snn_tensor_index_add_(_ t: OpaquePointer?, _ dim: Int64, _ index: OpaquePointer?, _ source: OpaquePointer?,
+                                  _ alpha: Double) -> snn_status {
+    boundary { fn in
+        try indexAddInPlace(try tensorArg(t, fn), dim: try intArg(dim, fn, "dim"), index: try tensorArg(index, fn, "index"),
+                            source: try tensorArg(source, fn, "source"), alpha: alpha)
+    }
+}

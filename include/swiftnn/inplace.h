@@ -112,3 +112,12 @@ snn_status snn_tensor_masked_scatter_(snn_tensor *t, const snn_tensor *mask, con
  * rank 0 or 1, entries in -size..size-1; a repeated index takes the last write. Not
  * differentiable, as snn_tensor_masked_scatter_. */
 snn_status snn_tensor_index_put_(snn_tensor *t, int64_t dim, const snn_tensor *index, const snn_tensor *values);
+
+/* The in-place forms of the selection ops of swiftnn/compare.h and swiftnn/select.h (same
+ * arguments, t is the destination, the same rules as the ops above): masked_fill_, scatter_
+ * (a tensor src or, _value_, one number), scatter_add_ and index_add_. */
+snn_status snn_tensor_masked_fill_(snn_tensor *t, const snn_tensor *mask, double value);
+snn_status snn_tensor_scatter_(snn_tensor *t, int64_t dim, const snn_tensor *index, const snn_tensor *src);
+snn_status snn_tensor_scatter_value_(snn_tensor *t, int64_t dim, const snn_tensor *index, double value);
+snn_status snn_tensor_scatter_add_(snn_tensor *t, int64_t dim, const snn_tensor *index, const snn_tensor *src);
+snn_status snn_tensor_index_add_(snn_tensor *t, int64_t dim, const snn_tensor *index, const snn_tensor *source, double alpha);

@@ -117,26 +117,62 @@ extension OpDef {
                                        imports: ["ConvTranspose": importConvTranspose])
 }
 
-/// ONNX ConvTranspose, 2-D, explicit pads (symmetric), strides, dilations, group,
-/// output_padding; output_shape and auto_pad are refused with a clear message.
+/// ONNX ConvTranspose, 1-D and 2-D: strides, dilations, group, output_padding, and pads given
+/// explicitly, by auto_pad (SAME_UPPER / SAME_LOWER: output = input * stride) or by
+/// output_shape, with ONNX's rule for splitting the total padding. The full transposed
+/// convolution is computed with the symmetric part of the padding, and the rest is cropped
+/// (or, for an output_shape beyond the full output, zero-padded) by the engine's pad.
 private func importConvTranspose(_ n: ImportNode) throws -> ImportKernel {
     let a = try n.attrs(["kernel_shape", "strides", "pads", "dilations", "group", "output_padding", "output_shape", "auto_pad"])
-    guard try a.ints("output_shape") == nil else {
-        throw SNNError(.unsupported, "\(n.label): output_shape is not supported; give pads and output_padding")
-    }
     let autoPad = try a.string("auto_pad", "NOTSET")
-    guard autoPad == "NOTSET" else { throw SNNError(.unsupported, "\(n.label): auto_pad \(autoPad) is not supported; give pads") }
-    let s = try a.ints("strides") ?? [1, 1], d = try a.ints("dilations") ?? [1, 1]
-    let p = try a.ints("pads") ?? [0, 0, 0, 0], op = try a.ints("output_padding") ?? [0, 0]
+    guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else {
+        throw SNNError(.unsupported, "\(n.label): auto_pad \(autoPad) is not supported")
+    }
     let groups = try a.int("group", 1)
-    guard s.count == 2, d.count == 2, op.count == 2, p.count == 4 else {
-        throw SNNError(.unsupported, "\(n.label): only 2-D ConvTranspose is supported")
-    }
-    guard p[0] == p[2], p[1] == p[3] else {
-        throw SNNError(.unsupported, "\(n.label): asymmetric pads \(p) are not supported")
-    }
+    let attrStrides = try a.ints("strides"), attrDilations = try a.ints("dilations"), attrPads = try a.ints("pads")
+    let attrOutPad = try a.ints("output_padding"), outputShape = try a.ints("output_shape")
+    let label = n.label
     return { xs in
-        [try convTranspose2d(try input(xs, 0), weight: try input(xs, 1), bias: try optionalInput(xs, 2), stride: (s[0], s[1]),
-                             padding: (p[0], p[1]), outputPadding: (op[0], op[1]), groups: groups, dilation: (d[0], d[1]))]
+        let x0 = try input(xs, 0), w0 = try input(xs, 1)
+        let spatial = x0.rank - 2
+        guard spatial == 1 || spatial == 2, w0.rank == x0.rank else {
+            throw SNNError(.unsupported, "\(label): \(spatial)-D ConvTranspose is not supported (1-D and 2-D are)")
+        }
+        let s = attrStrides ?? [Int](repeating: 1, count: spatial), d = attrDilations ?? [Int](repeating: 1, count: spatial)
+        let op = attrOutPad ?? [Int](repeating: 0, count: spatial)
+        guard s.count == spatial, d.count == spatial, op.count == spatial else {
+            throw SNNError.shape("\(label): strides, dilations and output_padding need \(spatial) entries")
+        }
+        let inSize = Array(x0.shape.suffix(spatial)), kernel = Array(w0.shape.suffix(spatial))
+        // (begin, end) padding per spatial dimension.
+        var pads: [(Int, Int)] = []
+        for i in 0..<spatial {
+            let full = s[i] * (inSize[i] - 1) + op[i] + (kernel[i] - 1) * d[i] + 1
+            if outputShape != nil || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                let target = outputShape.map { $0[$0.count - spatial + i] } ?? inSize[i] * s[i]
+                let total = full - target
+                let half = total >= 0 ? total / 2 : -((-total + 1) / 2)
+                pads.append(autoPad == "SAME_UPPER" ? (half, total - half) : (total - half, half))
+            } else if autoPad == "VALID" {
+                pads.append((0, 0))
+            } else {
+                let p = attrPads ?? [Int](repeating: 0, count: 2 * spatial)
+                guard p.count == 2 * spatial else { throw SNNError.shape("\(label): pads \(p) need \(2 * spatial) entries") }
+                pads.append((p[i], p[i + spatial]))
+            }
+        }
+        // 1-D runs as 2-D over a height of one.
+        let x = spatial == 1 ? try unsqueeze(x0, dim: 2) : x0
+        let w = spatial == 1 ? try unsqueeze(w0, dim: 2) : w0
+        // The height of one has stride and dilation 1 and no padding.
+        let pair = { (v: [Int], one: Int) in spatial == 1 ? (one, v[0]) : (v[0], v[1]) }
+        let sym = pads.map { max(0, min($0.0, $0.1)) }
+        var y = try convTranspose2d(x, weight: w, bias: try optionalInput(xs, 2), stride: pair(s, 1), padding: pair(sym, 0),
+                                    outputPadding: pair(op, 0), groups: groups, dilation: pair(d, 1))
+        // The asymmetric rest: negative amounts crop, positive ones add zeros.
+        var rest: [Int] = []
+        for i in (0..<spatial).reversed() { rest += [sym[i] - pads[i].0, sym[i] - pads[i].1] }
+        if rest.contains(where: { $0 != 0 }) { y = try pad(y, rest) }
+        return [spatial == 1 ? try squeeze(y, dims: [2]) : y]
     }
 }

@@ -262,3 +262,30 @@ public func indexPutInPlace(_ t: Tensor, dim: Int, index: Tensor, values: Tensor
         return out
     }
 }
+
+// MARK: - indexed writes of the comparison and selection ops (Where.swift, Scatter.swift)
+
+/// torch.Tensor.masked_fill_: value where mask is true; mask broadcasts to t.
+@discardableResult public func maskedFillInPlace(_ t: Tensor, mask: Tensor, value: Double) throws -> Tensor {
+    try inPlace(t, [], "masked_fill_", castsFreely: true) { try maskedFill($0, mask: mask, value: value) }
+}
+
+/// torch.Tensor.scatter_(dim, index, src).
+@discardableResult public func scatterInPlace(_ t: Tensor, dim: Int, index: Tensor, src: Tensor) throws -> Tensor {
+    try inPlace(t, [src], "scatter_") { try scatter($0, dim: dim, index: index, src: src) }
+}
+
+/// torch.Tensor.scatter_(dim, index, value).
+@discardableResult public func scatterInPlace(_ t: Tensor, dim: Int, index: Tensor, value: Double) throws -> Tensor {
+    try inPlace(t, [], "scatter_", castsFreely: true) { try scatter($0, dim: dim, index: index, value: value) }
+}
+
+/// torch.Tensor.scatter_add_(dim, index, src).
+@discardableResult public func scatterAddInPlace(_ t: Tensor, dim: Int, index: Tensor, src: Tensor) throws -> Tensor {
+    try inPlace(t, [src], "scatter_add_") { try scatterAdd($0, dim: dim, index: index, src: src) }
+}
+
+/// torch.Tensor.index_add_(dim, index, source, alpha=).
+@discardableResult public func indexAddInPlace(_ t: Tensor, dim: Int, index: Tensor, source: Tensor, alpha: Double = 1) throws -> Tensor {
+    try inPlace(t, [source], "index_add_") { try indexAdd($0, dim: dim, index: index, source: source, alpha: alpha) }
+}

@@ -159,8 +159,39 @@ def _data(self):
     return self.detach()
 
 
+def _masked_fill_(self, mask, value):
+    check(lib.snn_tensor_masked_fill_(self._h, _as_tensor(mask)._h, float(value.item() if isinstance(value, Tensor) else value)))
+    return self
+
+
+def _scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+    if reduce is not None:
+        raise NotImplementedError("swiftnn: scatter_(reduce=) is not supported (use scatter_add_ for 'add')")
+    if src is not None and not isinstance(src, Tensor):
+        src, value = None, src
+    if src is not None:
+        check(lib.snn_tensor_scatter_(self._h, int(dim), _as_tensor(index)._h, src._h))
+    else:
+        check(lib.snn_tensor_scatter_value_(self._h, int(dim), _as_tensor(index)._h, float(value)))
+    return self
+
+
+def _scatter_add_(self, dim, index, src):
+    check(lib.snn_tensor_scatter_add_(self._h, int(dim), _as_tensor(index)._h, _as_tensor(src)._h))
+    return self
+
+
+def _index_add_(self, dim, index, source, *, alpha=1):
+    check(lib.snn_tensor_index_add_(self._h, int(dim), _as_tensor(index)._h, _as_tensor(source)._h, float(alpha)))
+    return self
+
+
 def _install():
     T = Tensor
+    T.masked_fill_ = _masked_fill_
+    T.scatter_ = _scatter_
+    T.scatter_add_ = _scatter_add_
+    T.index_add_ = _index_add_
     T.add_ = _binary_(lib.snn_tensor_add_scalar_, lib.snn_tensor_add_, True)
     T.sub_ = _binary_(lib.snn_tensor_sub_scalar_, lib.snn_tensor_sub_, True)
     T.mul_ = _binary_(lib.snn_tensor_mul_scalar_, lib.snn_tensor_mul_, False)
