@@ -2,6 +2,7 @@
 fixtures always; real MNIST from `make data` and Debian's Fashion-MNIST when present), the
 DataLoader's order against a numpy reimplementation of the documented rule, and the same
 order as the Swift and C loaders (build/agreement/*-dataloader.txt, written by make test)."""
+import gc
 import gzip
 import os
 
@@ -73,6 +74,7 @@ def test_load_idx_errors(name, exc, words):
 
 
 def test_load_mnist_tiny_folder():
+    gc.collect()  # earlier tests' cyclic garbage must not be freed inside the count
     base = swiftnn.live_handles()
     x, y = data.load_mnist(os.path.join(FIX, "mnist-tiny"))
     assert x.shape == (4, 1, 3, 3) and y.dtype is swiftnn.int64 and y.tolist() == [3, 1, 4, 1]
@@ -87,6 +89,7 @@ def test_load_mnist_tiny_folder():
     with pytest.raises(ValueError):
         data.load_mnist(os.path.join(FIX, "mnist-tiny"), normalize=(0.1, 0))
     del x, y, tx, ty, nx
+    gc.collect()
     assert swiftnn.live_handles() == base
 
 
