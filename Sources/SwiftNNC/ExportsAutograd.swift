@@ -93,3 +93,9 @@ public func snn_no_grad_end() -> snn_status {
 public func snn_is_grad_enabled(_ out: UnsafeMutablePointer<Bool>?) -> snn_status {
     boundary { fn in try outPointer(out, fn).pointee = GradMode.isEnabled }
 }
+
+@c @implementation
+public func snn_tensor_grad_fn_name(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
+                                    _ t: OpaquePointer?) -> snn_status {
+    boundary { fn in try writeString(try tensorArg(t, fn).gradFnName ?? "", buf, capacity, outLen, fn) }
+}

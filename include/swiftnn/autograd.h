@@ -48,3 +48,9 @@ snn_status snn_no_grad_end(void);
 
 /* Whether the calling thread records ops (false inside a no-grad scope). */
 snn_status snn_is_grad_enabled(bool *out);
+
+/* The name of the op that produced t in the recorded graph (PyTorch's type(t.grad_fn).__name__
+ * without its trailing number, e.g. "AddBackward"), or "" for a leaf or an unrecorded tensor;
+ * written NUL-terminated into buf (capacity bytes), its length in *out_len (may be NULL). A
+ * too-small buffer is SNN_ERR_INVALID_ARGUMENT with *out_len still set. */
+snn_status snn_tensor_grad_fn_name(char *buf, size_t capacity, size_t *out_len, const snn_tensor *t);

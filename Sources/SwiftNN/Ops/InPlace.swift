@@ -205,7 +205,9 @@ public func maskedScatterInPlace(_ t: Tensor, mask: Tensor, source: Tensor) thro
         throw SNNError.dtype("\(fn): mask has dtype \(mask.dtype.name), expected bool")
     }
     guard mask.shape == t.shape else {
-        throw SNNError.shape("\(fn): the shape of the mask \(fmt(mask.shape)) must match the shape of the tensor \(fmt(t.shape))")
+        // PyTorch's wording, naming the first dimension that differs.
+        let i = (0..<min(mask.rank, t.rank)).first { mask.shape[$0] != t.shape[$0] } ?? min(mask.rank, t.rank)
+        throw SNNError.shape("\(fn): The shape of the mask \(fmt(mask.shape)) at index \(i) does not match the shape of the indexed tensor \(fmt(t.shape)) at index \(i)")
     }
     try requireUnrecordedWrite(t, source, fn)
     let m = mask.bytes

@@ -130,8 +130,13 @@ def _setitem(self, key, value):
         if len(keys) != 1:
             raise UnsupportedError("__setitem__: a boolean mask must be the only index")
         if tuple(mask.shape) != tuple(self.shape):
-            raise IndexError(f"__setitem__: the shape of the mask {list(mask.shape)} must match the shape "
-                             f"of the tensor {list(self.shape)}")
+            # PyTorch raises IndexError here (the engine's check is a ShapeError).
+            if mask.ndim != self.ndim:
+                raise IndexError(f"__setitem__: a boolean mask must have the tensor's shape {list(self.shape)}, got "
+                                 f"{list(mask.shape)} (masks over leading dimensions only are not supported)")
+            i = next(d for d, (a, b) in enumerate(zip(mask.shape, self.shape)) if a != b)
+            raise IndexError(f"__setitem__: The shape of the mask {list(mask.shape)} at index {i} does not match the "
+                             f"shape of the indexed tensor {list(self.shape)} at index {i}")
         src = _as_tensor(value)
         m = mask if isinstance(mask, Tensor) else from_numpy(np.ascontiguousarray(mask))
         check(lib.snn_tensor_masked_scatter_(self._h, m._h, src._h))
@@ -157,6 +162,34 @@ def _data(self):
     """A tensor sharing this one's storage, detached from the graph (PyTorch's .data). Unlike
     PyTorch's, it shares the version counter too (SwiftNN's counter belongs to the storage)."""
     return self.detach()
+
+
+def _set_data(self, value):
+    """t.data = other: the values of `other` (same shape) written into t's storage without
+    recording, which is what `w.data -= lr * w.grad` needs."""
+    from .autograd import no_grad
+    with no_grad():  # an alias of t (w.data -= x hands back w.data itself) copies onto itself
+        self.detach().copy_(_as_tensor(value))
+
+
+class _GradFn:
+    """What t.grad_fn returns for a recorded tensor: the node's name (PyTorch's class name,
+    without the trailing version number)."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def name(self):
+        return self._name
+
+    def __repr__(self):
+        return f"<{self._name} object>"
+
+
+def _grad_fn(self):
+    from ._handles import read_string
+    name = read_string(lib.snn_tensor_grad_fn_name, self._h)
+    return _GradFn(name) if name else None
 
 
 def _masked_fill_(self, mask, value):
@@ -212,7 +245,8 @@ def _install():
     T.zero_ = _unary_(lib.snn_tensor_zero_)
     T.copy_ = _copy_
     T.__setitem__ = _setitem
-    T.data = property(_data)
+    T.data = property(_data, _set_data)
+    T.grad_fn = property(_grad_fn)
     T.stride = _stride
     T.storage_offset = _int64_out(lib.snn_tensor_storage_offset)
     T._version = property(_int64_out(lib.snn_tensor_version))

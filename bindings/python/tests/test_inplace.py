@@ -127,7 +127,7 @@ def test_setitem_with_masks_and_index_tensors():
     n = swiftnn.tensor([1, 2, 3], dtype=int64)
     n[np.array([True, False, True])] = 9.5  # values convert to the tensor's dtype
     np.testing.assert_array_equal(n.numpy(), [9, 2, 9])
-    with pytest.raises(IndexError, match=r"the shape of the mask \[3\] must match the shape of the tensor \[3, 4\]"):
+    with pytest.raises(IndexError, match=r"a boolean mask must have the tensor's shape \[3, 4\], got \[3\]"):
         x[np.array([True, False, True])] = 1.0
 
 
