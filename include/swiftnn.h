@@ -171,6 +171,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/charrnn.h"
 #include "swiftnn/caption.h"
 #include "swiftnn/seq2seq.h"
+#include "swiftnn/interop.h"
 
 #ifdef __cplusplus
 }

@@ -187,6 +187,7 @@ extension Tensor {
             throw SNNError.shape("copy_: source has shape \(fmt(src.shape)) \(src.dtype.name), destination \(fmt(shape)) \(dtype.name)")
         }
         if src === self || count == 0 { return }
+        try requireWritable("copy_")
         storage.raw.advanced(by: offset * dtype.byteSize)
             .copyMemory(from: src.storage.raw.advanced(by: src.offset * src.dtype.byteSize), byteCount: count * dtype.byteSize)
     }

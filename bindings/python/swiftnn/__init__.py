@@ -26,6 +26,8 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
+from .tensor import bool_ as bool, double, float64, int32, uint8  # noqa: A001  (torch.bool)
+from .dlpack import from_dlpack
 from . import optim
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models

@@ -1,12 +1,13 @@
 """The Python Tensor: a handle to an engine tensor, with PyTorch's names and operators.
-Data crosses by copy (numpy in, numpy out). Ops live in the engine; this file only wraps."""
+numpy arrays are shared, not copied (zerocopy.py); copies and pickling are in copying.py,
+DLPack in dlpack.py. Ops live in the engine; this file only wraps."""
 import builtins as _builtins
 import ctypes
 import numbers
 
 import numpy as np
 
-from ._ffi import SNN_FLOAT32, SNN_INT64
+from ._ffi import SNN_BOOL, SNN_FLOAT32, SNN_FLOAT64, SNN_INT32, SNN_INT64, SNN_UINT8
 from ._lib import check, lib, shape_array
 
 
@@ -22,7 +23,12 @@ class dtype:
 
 float32 = dtype("float32", SNN_FLOAT32, np.float32)
 int64 = dtype("int64", SNN_INT64, np.int64)
-_DTYPES = {d.code: d for d in (float32, int64)}  # snn_dtype -> dtype
+float64 = dtype("float64", SNN_FLOAT64, np.float64)
+int32 = dtype("int32", SNN_INT32, np.int32)
+uint8 = dtype("uint8", SNN_UINT8, np.uint8)
+bool_ = dtype("bool", SNN_BOOL, np.bool_)  # swiftnn.bool; not called bool here, where builtins.bool is used
+_DTYPES = {d.code: d for d in (float32, int64, float64, int32, uint8, bool_)}  # snn_dtype -> dtype
+double = float64  # torch.double
 float = float32  # torch.float
 long = int64     # torch.long
 
@@ -103,20 +109,40 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return s[0]
 
-    # ---- data out -----------------------------------------------------------------------
-    def numpy(self):
-        """A new numpy array with a copy of the data (float32 or int64)."""
-        dt = self.dtype
-        a = np.empty(tuple(self.shape), dtype=dt.np)
-        if dt is int64:
-            check(lib.snn_tensor_copy_int64(a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), a.size, self._h))
-        else:
-            check(lib.snn_tensor_copy_data(a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, self._h))
-        return a
+    # ---- data out: shared with numpy (zerocopy.py), DLPack (dlpack.py) --------------------
+    def numpy(self, *, force=False):
+        """A numpy array sharing this tensor's memory (torch.Tensor.numpy)."""
+        from . import zerocopy
+        return zerocopy.to_numpy(self, force)
 
     def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+        from . import zerocopy
+        return zerocopy.array(self, dtype, copy)
+
+    @property
+    def __array_interface__(self):
+        from . import zerocopy
+        return zerocopy.array_interface(self)
+
+    def __dlpack__(self, stream=None, *, max_version=None, dl_device=None, copy=None):
+        from . import dlpack
+        return dlpack.to_capsule(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        return (1, 0)  # (kDLCPU, 0)
+
+    # ---- copies and pickling (copying.py) -------------------------------------------------
+    def __copy__(self):
+        from . import copying
+        return copying.copy_tensor(self)
+
+    def __deepcopy__(self, memo):
+        from . import copying
+        return copying.deepcopy_tensor(self, memo)
+
+    def __reduce_ex__(self, protocol):
+        from . import copying
+        return copying.reduce_tensor(self)
 
     def item(self):
         v = ctypes.c_double()
@@ -124,7 +150,7 @@ class Tensor:
         return int(v.value) if self.dtype is int64 else v.value
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self.numpy(force=True).tolist()
 
     def __float__(self):
         return _builtins.float(self.item())
@@ -138,7 +164,7 @@ class Tensor:
         return bool(self.item())
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self.numpy(force=True), separator=", ", precision=4, prefix="tensor(")
         extra = ""
         if self.dtype is int64:
             extra = ", dtype=swiftnn.int64"
@@ -236,30 +262,24 @@ class Size(tuple):
 # ---- creation -------------------------------------------------------------------------------
 
 def from_numpy(a):
-    """A tensor with a copy of `a`: floating arrays become float32, integer ones int64."""
-    a = np.asarray(a)
-    if a.dtype.kind in "iub":
-        a = np.ascontiguousarray(a, dtype=np.int64) if a.ndim else np.array(a, dtype=np.int64)
-        shp, nd = shape_array(a.shape)
-        return _new(lib.snn_tensor_from_int64, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), a.size, shp, nd)
-    if a.dtype.kind not in "f":
-        raise TypeError(f"swiftnn.from_numpy: unsupported array dtype {a.dtype} (use float or integer arrays)")
-    a = np.ascontiguousarray(a, dtype=np.float32) if a.ndim else np.array(a, dtype=np.float32)
-    shp, nd = shape_array(a.shape)
-    return _new(lib.snn_tensor_from_data, a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, shp, nd)
+    """A tensor sharing `a`'s memory, of `a`'s dtype (torch.from_numpy; see zerocopy.py)."""
+    from . import zerocopy
+    return zerocopy.from_numpy(a)
 
 
 def tensor(data, dtype=None, requires_grad=False):
     """swiftnn.tensor([[1., 2.], [3., 4.]], requires_grad=True), as torch.tensor."""
     if isinstance(data, Tensor):
-        a = data.numpy()
+        a = data.numpy(force=True)
     else:
         a = np.asarray(data)
     if dtype is not None:
         a = a.astype(dtype.np)
     elif a.dtype.kind == "f":
         a = a.astype(np.float32)
-    t = from_numpy(a)
+    elif a.dtype.kind in "iub":
+        a = a.astype(np.int64)
+    t = from_numpy(np.array(a, copy=True, order="C"))  # torch.tensor copies; from_numpy shares
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -241,6 +241,16 @@ class EngineModule(Module):
     def _mh(self):
         return self._engine.value
 
+    # copy.copy shares (the default: the same owner of the engine handle); deepcopy and pickle
+    # make a new engine module (copying.py).
+    def __deepcopy__(self, memo):
+        from ..copying import deepcopy_engine_module
+        return deepcopy_engine_module(self, memo)
+
+    def __reduce_ex__(self, protocol):
+        from ..copying import reduce_engine_module
+        return reduce_engine_module(self)
+
     def _config(self):
         """Constructor arguments as the engine records them (torch's attribute names)."""
         cfg = self.__dict__.get("_cfg")

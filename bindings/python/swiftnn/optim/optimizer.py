@@ -141,6 +141,24 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         raise NotImplementedError("swiftnn: optimizer load_state_dict is not supported yet")
 
+    # copy.copy shares the engine optimizer (a second handle); its state (momentum buffers,
+    # step counts) cannot be read through the C API yet, so a deep copy or pickle that would
+    # silently share or drop it is refused.
+    def __copy__(self):
+        from ..copying import shallow_copy_with_ref
+        return shallow_copy_with_ref(self, lib.snn_optimizer_ref)
+
+    def __deepcopy__(self, memo):
+        from ..copying import refuse
+        raise refuse(self, "deep-copied", "its state (momentum buffers, step counts) lives in the engine and cannot "
+                     "be read yet (optimizer.state_dict() is not supported); build a new optimizer over the "
+                     "copied model's parameters instead")
+
+    def __reduce_ex__(self, protocol):
+        from ..copying import refuse
+        raise refuse(self, "pickled", "its state (momentum buffers, step counts) lives in the engine and cannot "
+                     "be read yet (optimizer.state_dict() is not supported)")
+
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):
