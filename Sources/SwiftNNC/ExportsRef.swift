@@ -50,6 +50,11 @@ public func snn_module_from_architecture(_ out: UnsafeMutablePointer<OpaquePoint
         let o = try outHandle(out, fn)
         let arch = try stringArg(architecture, fn, "architecture")
         let map = try resolve(state, TensorMap.self, fn, "state")
-        o.pointee = Registry.shared.insert(try Checkpoint.rebuild(architecture: arch, state: map.entries))
+        do {
+            o.pointee = Registry.shared.insert(try Checkpoint.rebuild(architecture: arch, state: map.entries))
+        } catch let e as SNNError {
+            // The engine's messages start with "architecture:" or "load_state_dict:"; say which call.
+            throw SNNError(e.status, "\(fn): \(e.message)")
+        }
     }
 }
