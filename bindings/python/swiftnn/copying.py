@@ -136,6 +136,27 @@ def _unpickle_engine_module(cls, arch, state, flags, training, extras):
     return _rebuild(cls, arch, TensorMap.from_dict(state)._handle, flags, training, extras)
 
 
+def deepcopy_module(m, memo):
+    """copy.deepcopy of a Python Module: the default protocol, except that every built-in
+    layer in the tree is copied first, so that a parameter it owns that is also referenced
+    elsewhere (tied weights) maps to the new layer's parameter, as in PyTorch."""
+    from .nn.modules import EngineModule
+    for sub in m.modules():
+        if isinstance(sub, EngineModule) and id(sub) not in memo:
+            copy.deepcopy(sub, memo)
+    cls = type(m)
+    new = cls.__new__(cls)
+    memo[id(m)] = new
+    getstate = getattr(cls, "__getstate__", None)
+    state = copy.deepcopy(getstate(m) if getstate else m.__dict__, memo)
+    setstate = getattr(cls, "__setstate__", None)
+    if setstate:
+        setstate(new, state)
+    else:
+        new.__dict__.update(state)
+    return new
+
+
 # ---- objects whose state cannot be copied -----------------------------------------------------
 
 def refuse(obj, what, why):

@@ -88,6 +88,10 @@ class Module:
 
     register_module = add_module
 
+    def __deepcopy__(self, memo):
+        from ..copying import deepcopy_module
+        return deepcopy_module(self, memo)
+
     # ---- calling -------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
