@@ -140,6 +140,46 @@ public func snn_optimizer_get_lr(_ out: UnsafeMutablePointer<Double>?, _ opt: Op
 }
 
 @c @implementation
+public func snn_optimizer_state_count(_ out: UnsafeMutablePointer<Int>?, _ opt: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try resolve(opt, Optimizer.self, fn, "opt").stateEntries().count
+    }
+}
+
+@c @implementation
+public func snn_optimizer_state_get(_ outParam: UnsafeMutablePointer<Int64>?, _ key: UnsafeMutablePointer<CChar>?,
+                                    _ keyCapacity: Int, _ outValue: UnsafeMutablePointer<OpaquePointer?>?,
+                                    _ opt: OpaquePointer?, _ index: Int) -> snn_status {
+    boundary { fn in
+        let p = try outPointer(outParam, fn, "out_param")
+        let v = try outHandle(outValue, fn, "out_value")
+        let entries = try resolve(opt, Optimizer.self, fn, "opt").stateEntries()
+        guard index >= 0, index < entries.count else {
+            throw SNNError(.outOfRange, "\(fn): index \(index) out of range (the optimizer has \(entries.count) state entries)")
+        }
+        let e = entries[index]
+        try writeString(e.key, key, keyCapacity, nil, fn)
+        let copy = try Tensor(empty: e.value.shape, dtype: e.value.dtype, zeroed: false, fn)
+        try copy.copyValues(from: e.value)
+        p.pointee = Int64(e.param)
+        v.pointee = Registry.shared.insert(copy)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_state_set(_ opt: OpaquePointer?, _ param: Int64, _ key: UnsafePointer<CChar>?,
+                                    _ value: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try resolve(opt, Optimizer.self, fn, "opt")
+        let k = try stringArg(key, fn, "key")
+        let t = try tensorArg(value, fn, "value")
+        guard param >= 0 else { throw SNNError(.outOfRange, "\(fn): param \(param) out of range (expected >= 0)") }
+        try o.setState(param: Int(param), key: k, value: t)
+    }
+}
+
+@c @implementation
 public func snn_optimizer_set_lr(_ opt: OpaquePointer?, _ group: Int, _ lr: Double) -> snn_status {
     boundary { fn in try resolve(opt, Optimizer.self, fn, "opt").setLearningRate(lr, group: group) }
 }

@@ -2,6 +2,9 @@
 // tools/gen_golden.py, and the tolerance rule every language uses; also the tests' shared
 // deterministic operands (`values`).
 @testable import SwiftNN
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Golden folder, found from this file's path so `swift test` works from any directory.
 let goldenDir: String = {
@@ -73,29 +76,53 @@ func loadGolden(_ area: String) throws -> [GoldenCase] {
     return cases
 }
 
-/// |actual - expected| <= atol + rtol * |expected| elementwise (the rule in Tests/golden/README.md).
+/// Compares `actual` with PyTorch's `expected` (the rule in Tests/golden/README.md): same
+/// shape and dtype; integers and bools exactly; float32 |actual - expected| <= 1e-5 +
+/// 1e-4 |expected|, float64 <= 1e-10 + 1e-8 |expected| (NaN matches NaN). The float32
+/// tolerances can be widened per call (`atol`, `rtol`).
 func mismatch(_ actual: Tensor, _ expected: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4) -> String? {
     guard actual.shape == expected.shape else { return "shape \(actual.shape) != expected \(expected.shape)" }
-    guard actual.dtype == expected.dtype else { return "dtype \(actual.dtype) != expected \(expected.dtype)" }
-    if actual.dtype == .int64 {
-        return actual.int64Scalars == expected.int64Scalars ? nil : "int64 values differ"
+    guard actual.dtype == expected.dtype else { return "dtype \(actual.dtype.name) != expected \(expected.dtype.name)" }
+    let n = actual.count
+    if !actual.dtype.isFloatingPoint {
+        // Exactly: the bytes decide (an int64 beyond 2^53 has no exact Double).
+        for i in 0..<n where !sameBytes(actual, expected, i) {
+            return "\(actual.dtype.name) element \(i): \(actual.element(i)) vs expected \(expected.element(i))"
+        }
+        return nil
     }
-    let a = actual.scalars, e = expected.scalars
-    var worst = 0, worstErr: Float = 0
-    for i in 0..<a.count {
-        if a[i].isNaN && e[i].isNaN { continue }
-        if a[i] == e[i] { continue }
-        let err = abs(a[i] - e[i])
-        if !(err <= atol + rtol * abs(e[i])) && (err > worstErr || err.isNaN) { worst = i; worstErr = err.isNaN ? .infinity : err }
+    let (at, rt) = actual.dtype == .float64 ? (1e-10, 1e-8) : (Double(atol), Double(rtol))
+    var worst = 0, worstErr = 0.0
+    for i in 0..<n {
+        let a = actual.element(i), e = expected.element(i)
+        if a.isNaN && e.isNaN { continue }
+        if a == e { continue }
+        let err = abs(a - e)
+        if !(err <= at + rt * abs(e)) && (err > worstErr || err.isNaN) { worst = i; worstErr = err.isNaN ? .infinity : err }
     }
-    return worstErr > 0 ? "element \(worst): \(a[worst]) vs expected \(e[worst]) (|diff| \(worstErr))" : nil
+    return worstErr > 0 ? "\(actual.dtype.name) element \(worst): \(actual.element(worst)) vs expected \(expected.element(worst)) (|diff| \(worstErr))" : nil
+}
+
+/// Element `i` of two tensors of one dtype has the same bytes.
+private func sameBytes(_ a: Tensor, _ b: Tensor, _ i: Int) -> Bool {
+    let size = a.dtype.byteSize
+    return memcmp(a.rawBytes + i * size, b.rawBytes + i * size, size) == 0
+}
+
+/// Reads element `i` of a float32 or float64 tensor as a Double (the central differences
+/// perturb leaves of either).
+func floatElement(_ t: Tensor, _ i: Int) -> Double { t.element(i) }
+
+/// Writes element `i` of a float32 or float64 tensor.
+func setFloatElement(_ t: Tensor, _ i: Int, _ v: Double) {
+    if t.dtype == .float64 { t.doubles[i] = v } else { t.floats[i] = Float(v) }
 }
 
 /// FNV-1a over the raw bytes of tensors: Swift, C and Python must print the same digests.
 func digest(_ tensors: [Tensor]) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for t in tensors {
-        let bytes = UnsafeRawBufferPointer(start: t.storage.raw + t.offset * t.dtype.byteSize, count: t.count * t.dtype.byteSize)
+        let bytes = UnsafeRawBufferPointer(start: t.rawBytes, count: t.count * t.dtype.byteSize)
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
     return h

@@ -76,7 +76,10 @@ func goldenForwardAndBackward(area: String) throws {
     try writeAgreement(area: area, lines: lines)
 }
 
-/// Central differences: d/dx_i of L = sum_j <out_j, gout_j>, L accumulated in Double.
+/// Central differences: d/dx_i of L = sum_j <out_j, gout_j>, L accumulated in Double. float32
+/// leaves step by 1e-2 (the float32 forward's rounding allows no less); float64 leaves by
+/// 1e-6, with a tolerance a thousand times tighter, so a float64 gradient is proven to about
+/// six digits.
 @Test(arguments: goldenAreas())
 func goldenGradientsMatchCentralDifferences(area: String) throws {
     for c in try loadGolden(area) where !skipGradCheck.contains(c.op) && c.grads.contains(where: { $0 != nil }) {
@@ -87,23 +90,24 @@ func goldenGradientsMatchCentralDifferences(area: String) throws {
             var l = 0.0
             for (o, g) in zip(outs, c.gouts) {
                 guard let g else { continue }
-                for k in 0..<o.count { l += Double(o.floats[k]) * Double(g.floats[k]) }
+                for k in 0..<o.count { l += floatElement(o, k) * floatElement(g, k) }
             }
             return l
         }
         for (i, leaf) in leaves.enumerated() where i < grads.count && leaf.count <= 256 {
             guard let g = grads[i] else { continue }
-            let eps: Float = 1e-2
+            let double = leaf.dtype == .float64
+            let eps = double ? 1e-6 : 1e-2, tol = double ? 2e-5 : 2e-2
             for k in 0..<leaf.count {
-                let x0 = leaf.floats[k]
-                leaf.floats[k] = x0 + eps
+                let x0 = floatElement(leaf, k)
+                setFloatElement(leaf, k, x0 + eps)
                 let lp = try loss()
-                leaf.floats[k] = x0 - eps
+                setFloatElement(leaf, k, x0 - eps)
                 let lm = try loss()
-                leaf.floats[k] = x0
-                let numeric = (lp - lm) / (2 * Double(eps))
-                let analytic = Double(g.floats[k])
-                if abs(numeric - analytic) > 2e-2 + 2e-2 * abs(analytic) {
+                setFloatElement(leaf, k, x0)
+                let numeric = (lp - lm) / (2 * eps)
+                let analytic = floatElement(g, k)
+                if abs(numeric - analytic) > tol + tol * abs(analytic) {
                     Issue.record("\(area)/\(c.name) input \(i) element \(k): autograd \(analytic), central difference \(numeric)")
                 }
             }

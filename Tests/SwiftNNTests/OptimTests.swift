@@ -106,6 +106,14 @@ private func makeScheduler(_ c: OptimCase, _ opt: Optimizer) throws -> LRSchedul
                 if let m = mismatch(p[j], e) { Issue.record("\(c.name) param \(j) after step \(s): \(m)") }
             }
         }
+        // The state is PyTorch's state_dict()["state"], entry for entry.
+        let entries = try opt.stateEntries()
+        let golden = file.tensors.filter { $0.0.hasPrefix("\(c.name).state") }
+        #expect(entries.count == golden.count, "\(c.name): \(entries.count) state entries, PyTorch has \(golden.count)")
+        for e in entries {
+            let want = try #require(file["\(c.name).state\(e.param).\(e.key)"], "\(c.name): PyTorch has no state \(e.param).\(e.key)")
+            if let m = mismatch(e.value, want) { Issue.record("\(c.name) state \(e.param).\(e.key): \(m)") }
+        }
         ran += 1
     }
     #expect(ran == 10)

@@ -95,11 +95,18 @@ int gt_load(gt_file *f, const char *path) {
             } else die("unknown field", path);
         } while (eat(&s, ','));
         if (!eat(&s, '}')) die("bad entry end", path);
-        t.is_int = strcmp(dtype, "I64") == 0;
-        if (!t.is_int && strcmp(dtype, "F32") != 0) die("unsupported dtype in golden file", path);
+        static const struct { const char *name; snn_dtype dtype; size_t size; } kinds[] = {
+            {"F32", SNN_FLOAT32, 4}, {"F64", SNN_FLOAT64, 8}, {"I64", SNN_INT64, 8},
+            {"I32", SNN_INT32, 4}, {"U8", SNN_UINT8, 1}, {"BOOL", SNN_BOOL, 1}};
+        size_t k = 0;
+        while (k < sizeof kinds / sizeof kinds[0] && strcmp(dtype, kinds[k].name) != 0) k++;
+        if (k == sizeof kinds / sizeof kinds[0]) die("unsupported dtype in golden file", path);
+        t.dtype = kinds[k].dtype;
+        t.elem_size = kinds[k].size;
+        t.is_int = t.dtype == SNN_INT64;
         t.count = 1;
         for (size_t i = 0; i < t.ndim; i++) t.count *= (size_t)t.shape[i];
-        size_t bytes = t.count * (t.is_int ? 8 : 4);
+        size_t bytes = t.count * t.elem_size;
         if (b < 0 || e - b != (int64_t)bytes || (uint64_t)e > (uint64_t)size - 8 - hlen) die("bad data offsets", path);
         t.data = malloc(bytes ? bytes : 1);
         memcpy(t.data, data + b, bytes);
@@ -197,12 +204,27 @@ golden_fn golden_lookup(const char *op) {
 }
 
 /* --- tensors ------------------------------------------------------------------------- */
+static const char *dtype_name(snn_dtype d) {
+    static const char *names[] = {"float32", "int64", "float64", "int32", "uint8", "bool"};
+    return (unsigned)d < sizeof names / sizeof names[0] ? names[d] : "unknown";
+}
+
 snn_tensor *from_golden(const gt_tensor *g) {
     snn_tensor *t = NULL;
-    snn_status st = g->is_int ? snn_tensor_from_int64(&t, g->data, g->count, g->shape, g->ndim)
-                              : snn_tensor_from_data(&t, g->data, g->count, g->shape, g->ndim);
+    snn_status st = snn_tensor_from_bytes(&t, g->data, g->count, g->shape, g->ndim, g->dtype);
     if (st != SNN_OK) { fprintf(stderr, "from_golden(%s): %s\n", g->name, snn_last_error()); exit(2); }
     return t;
+}
+
+/* A tensor's bytes, or NULL with a message in *why (malloc'd copy; the caller frees it). */
+static unsigned char *tensor_bytes(snn_tensor *t, size_t *nbytes, snn_dtype *dt) {
+    int64_t n = 0;
+    if (snn_tensor_numel(&n, t) != SNN_OK || snn_tensor_dtype(dt, t) != SNN_OK) return NULL;
+    size_t size = *dt == SNN_INT64 || *dt == SNN_FLOAT64 ? 8 : *dt == SNN_FLOAT32 || *dt == SNN_INT32 ? 4 : 1;
+    *nbytes = (size_t)n * size;
+    unsigned char *b = malloc(*nbytes + 8);
+    if (b && snn_tensor_copy_bytes(b, *nbytes, t) != SNN_OK) { free(b); return NULL; }
+    return b;
 }
 
 const char *compare(snn_tensor *t, const gt_tensor *e) {
@@ -216,24 +238,44 @@ const char *compare(snn_tensor *t, const gt_tensor *e) {
         snprintf(msg, sizeof msg, "shape differs (rank %zu vs expected %zu)", nd, e->ndim);
         return msg;
     }
-    if ((dt == SNN_INT64) != (e->is_int != 0)) return "dtype differs";
-    if (e->is_int) {
-        int64_t *v = malloc(e->count * 8 + 8);
-        snn_tensor_copy_int64(v, e->count, t);
-        int bad = memcmp(v, e->data, e->count * 8) != 0;
-        free(v);
-        return bad ? "int64 values differ" : NULL;
+    if (dt != e->dtype) {
+        snprintf(msg, sizeof msg, "dtype %s, expected %s", dtype_name(dt), dtype_name(e->dtype));
+        return msg;
     }
-    float *v = malloc(e->count * 4 + 4);
-    snn_tensor_copy_data(v, e->count, t);
-    const float *x = e->data;
+    size_t nbytes = 0;
+    unsigned char *v = tensor_bytes(t, &nbytes, &dt);
+    if (!v) return snn_last_error();
     const char *r = NULL;
+    if (dt != SNN_FLOAT32 && dt != SNN_FLOAT64) {  /* integers and bools: exactly */
+        for (size_t i = 0; i < e->count && !r; i++) {
+            if (memcmp(v + i * e->elem_size, (const unsigned char *)e->data + i * e->elem_size, e->elem_size) == 0) continue;
+            int64_t a = 0, x = 0;
+            memcpy(&a, v + i * e->elem_size, e->elem_size);  /* little-endian: the low bytes */
+            memcpy(&x, (const unsigned char *)e->data + i * e->elem_size, e->elem_size);
+            snprintf(msg, sizeof msg, "%s element %zu: %lld vs expected %lld", dtype_name(dt), i, (long long)a, (long long)x);
+            r = msg;
+        }
+        free(v);
+        return r;
+    }
     for (size_t i = 0; i < e->count; i++) {
-        if (isnan(v[i]) && isnan(x[i])) continue;
-        if (v[i] == x[i]) continue;
-        float err = fabsf(v[i] - x[i]);
-        if (!(err <= 1e-5f + 1e-4f * fabsf(x[i]))) {
-            snprintf(msg, sizeof msg, "element %zu: %g vs expected %g", i, v[i], x[i]);
+        double a, x, atol, rtol;
+        if (dt == SNN_FLOAT64) {
+            memcpy(&a, v + 8 * i, 8);
+            x = ((const double *)e->data)[i];
+            atol = 1e-10, rtol = 1e-8;
+        } else {
+            float af, xf;
+            memcpy(&af, v + 4 * i, 4);
+            xf = ((const float *)e->data)[i];
+            a = af, x = xf;
+            atol = 1e-5, rtol = 1e-4;
+        }
+        if (isnan(a) && isnan(x)) continue;
+        if (a == x) continue;
+        double err = fabs(a - x);
+        if (!(err <= atol + rtol * fabs(x))) {
+            snprintf(msg, sizeof msg, "%s element %zu: %.17g vs expected %.17g", dtype_name(dt), i, a, x);
             r = msg;
             break;
         }
@@ -243,14 +285,10 @@ const char *compare(snn_tensor *t, const gt_tensor *e) {
 }
 
 uint64_t digest_tensor(uint64_t h, snn_tensor *t) {
-    int64_t n = 0;
+    size_t bytes = 0;
     snn_dtype dt;
-    snn_tensor_numel(&n, t);
-    snn_tensor_dtype(&dt, t);
-    size_t bytes = (size_t)n * (dt == SNN_INT64 ? 8 : 4);
-    unsigned char *b = malloc(bytes + 8);
-    if (dt == SNN_INT64) snn_tensor_copy_int64((int64_t *)b, (size_t)n, t);
-    else snn_tensor_copy_data((float *)b, (size_t)n, t);
+    unsigned char *b = tensor_bytes(t, &bytes, &dt);
+    if (!b) return h;
     for (size_t i = 0; i < bytes; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
     free(b);
     return h;

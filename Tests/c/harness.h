@@ -8,11 +8,13 @@
 
 typedef struct {
     char name[128];
-    int is_int;           /* 0: F32, 1: I64 */
+    snn_dtype dtype;      /* from the safetensors dtype: F32 F64 I64 I32 U8 BOOL */
+    int is_int;           /* dtype is int64 (the adapters' older spelling) */
     int64_t shape[16];
     size_t ndim;
     size_t count;
-    void *data;           /* float* or int64_t* */
+    size_t elem_size;     /* bytes per element */
+    void *data;           /* count elements of dtype: float*, double*, int64_t*, ... */
 } gt_tensor;
 
 typedef struct {
@@ -49,9 +51,11 @@ extern int g_passed, g_failed;
 #define CHECK_OK(call) do { snn_status st_ = (call); CHECK(st_ == SNN_OK, "%s -> %s: %s", #call, \
     snn_status_string(st_), snn_last_error()); } while (0)
 
-/* Compares a tensor handle with a golden tensor; returns NULL or a static message. */
+/* Compares a tensor handle with a golden tensor; returns NULL or a static message. Shape and
+ * dtype must be equal; integers and bools exactly; float32 |a - e| <= 1e-5 + 1e-4 |e|;
+ * float64 |a - e| <= 1e-10 + 1e-8 |e| (a NaN matches a NaN). */
 const char *compare(snn_tensor *t, const gt_tensor *e);
-/* Creates a tensor from a golden tensor. */
+/* Creates a tensor (of the golden tensor's dtype) from a golden tensor. */
 snn_tensor *from_golden(const gt_tensor *g);
 /* FNV-1a digest over tensors' bytes, continuing from h (start with FNV_OFFSET). */
 #define FNV_OFFSET 0xcbf29ce484222325ULL

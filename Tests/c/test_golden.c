@@ -109,7 +109,35 @@ static void run_area(const char *area) {
     gt_free(&f);
 }
 
+/* The comparison itself can fail: a dtype that differs, an integer off by one, a float64
+ * off by 1e-7 relative (float32's tolerance would pass it) are each reported. */
+static void compare_is_dtype_exact(void) {
+    int64_t shape[1] = {2};
+    int32_t i32[2] = {1, 2};
+    int64_t i64[2] = {1, 2};
+    double f64[2] = {1.0, 2.0}, f64_near[2] = {1.0, 2.0 + 2e-7}, f64_close[2] = {1.0, 2.0 + 1e-9};
+    gt_tensor e = {.name = "self", .dtype = SNN_INT64, .is_int = 1, .shape = {2}, .ndim = 1, .count = 2,
+                   .elem_size = 8, .data = i64};
+    snn_tensor *t = NULL;
+    CHECK_OK(snn_tensor_from_bytes(&t, (const uint8_t *)i32, 2, shape, 1, SNN_INT32));
+    CHECK(compare(t, &e) != NULL, "an int32 tensor matched an int64 golden tensor");
+    snn_tensor_free(t);
+    i64[1] = 3;
+    CHECK_OK(snn_tensor_from_int64(&t, (int64_t[]){1, 2}, 2, shape, 1));
+    CHECK(compare(t, &e) != NULL, "int64 [1, 2] matched [1, 3]");
+    snn_tensor_free(t);
+    e = (gt_tensor){.name = "self", .dtype = SNN_FLOAT64, .shape = {2}, .ndim = 1, .count = 2, .elem_size = 8, .data = f64};
+    CHECK_OK(snn_tensor_from_bytes(&t, (const uint8_t *)f64_near, 2, shape, 1, SNN_FLOAT64));
+    CHECK(compare(t, &e) != NULL, "float64 2 + 2e-7 matched 2");
+    snn_tensor_free(t);
+    CHECK_OK(snn_tensor_from_bytes(&t, (const uint8_t *)f64_close, 2, shape, 1, SNN_FLOAT64));
+    const char *why = compare(t, &e);
+    CHECK(why == NULL, "float64 2 + 1e-9 did not match 2: %s", why);
+    snn_tensor_free(t);
+}
+
 int main(void) {
+    compare_is_dtype_exact();
     char path[512];
     snprintf(path, sizeof path, "%s/AREAS", golden_dir());
     FILE *areas = fopen(path, "r");

@@ -131,6 +131,29 @@ snn_status snn_optimizer_zero_grad(snn_optimizer *opt, bool set_to_none);
 snn_status snn_optimizer_get_lr(double *out, const snn_optimizer *opt, size_t group);
 snn_status snn_optimizer_set_lr(snn_optimizer *opt, size_t group, double lr);
 
+/* Optimizer state, as PyTorch's optimizer.state_dict()["state"], for checkpoints and resumed
+ * runs (a run resumed from saved state continues bit for bit). The state is a list of entries
+ * (param, key, value): `param` numbers the parameters across groups in order (group 0's first
+ * is 0), as PyTorch does; keys are PyTorch's:
+ *   SGD with momentum:  "momentum_buffer"
+ *   Adam, AdamW:        "step" (a float32 scalar), "exp_avg", "exp_avg_sq",
+ *                       "max_exp_avg_sq" (amsgrad only)
+ * A parameter has no entries until its first step. Entry i of snn_optimizer_state_count's
+ * list is read with snn_optimizer_state_get: its param number, its key (copied into key[0..
+ * key_capacity) NUL-terminated; 32 bytes always suffice) and a new tensor handle holding a
+ * COPY of the value (free it). Indices follow the order of the list at the time of the call:
+ * do not step between the calls. snn_optimizer_state_set copies `value` into the state of
+ * parameter `param` under `key`, creating the state if the parameter has none yet (the other
+ * entries then start as a fresh state's); value must have the parameter's shape (a
+ * one-element tensor for "step", a whole number >= 0) and dtype float32 (int64 for "step").
+ * Errors: SNN_ERR_OUT_OF_RANGE (index or param), SNN_ERR_INVALID_ARGUMENT (a key this
+ * optimizer does not keep for that parameter's group, a buffer too small), SNN_ERR_SHAPE,
+ * SNN_ERR_DTYPE. */
+snn_status snn_optimizer_state_count(size_t *out, const snn_optimizer *opt);
+snn_status snn_optimizer_state_get(int64_t *out_param, char *key, size_t key_capacity, snn_tensor **out_value,
+                                   const snn_optimizer *opt, size_t index);
+snn_status snn_optimizer_state_set(snn_optimizer *opt, int64_t param, const char *key, const snn_tensor *value);
+
 /* Releases an optimizer handle. NULL is a no-op. Its parameters stay valid (see above). */
 snn_status snn_optimizer_free(snn_optimizer *opt);
 

@@ -2,8 +2,9 @@
  * swiftnn/tensor.h -- creating tensors, moving data in and out, and reading their shape.
  * Included by swiftnn.h; do not include it alone.
  *
- * A tensor is a float32 (or int64) array with a shape. Every tensor handle from these
- * functions is new and must be released with snn_tensor_free.
+ * A tensor is an array of one dtype (snn_dtype: float32, float64, int64, int32, uint8, bool)
+ * with a shape. Every tensor handle from these functions is new and must be released with
+ * snn_tensor_free.
  */
 
 typedef struct snn_tensor snn_tensor;
@@ -30,6 +31,19 @@ snn_status snn_tensor_copy_data(float *dst, size_t capacity, const snn_tensor *t
 
 /* Copies the elements of an int64 tensor into `dst` (capacity in elements). */
 snn_status snn_tensor_copy_int64(int64_t *dst, size_t capacity, const snn_tensor *t);
+
+/* Any dtype, by raw little-endian bytes: creates a tensor of `dtype` and shape
+ * `shape[0..ndim)` by copying `count` elements (count * element size bytes: 1 for bool and
+ * uint8, 4 for int32 and float32, 8 for int64 and float64) from `data`. count must equal the
+ * product of the shape; `data` may be NULL only when count is 0. A bool byte other than 0
+ * is stored as 1. An unknown dtype gives SNN_ERR_DTYPE. */
+snn_status snn_tensor_from_bytes(snn_tensor **out, const uint8_t *data, size_t count,
+                                 const int64_t *shape, size_t ndim, snn_dtype dtype);
+
+/* Copies the elements of a tensor of any dtype, row-major, as raw little-endian bytes into
+ * `dst`; `capacity` is in bytes and must be at least numel * element size (see
+ * snn_tensor_from_bytes; snn_tensor_dtype says how to read them). */
+snn_status snn_tensor_copy_bytes(uint8_t *dst, size_t capacity, const snn_tensor *t);
 
 /* Rank (number of dimensions); 0 for a scalar. */
 snn_status snn_tensor_ndim(size_t *out, const snn_tensor *t);

@@ -3,8 +3,9 @@ PyTorch on fixed inputs with a random upstream gradient and records inputs, outp
 input gradient. Writes Tests/golden/<area>.safetensors (tensors) and <area>.txt (manifest).
 
 Manifest line: `<case> <op> [key=value ...]`; tensors are `<case>.in<i>`, `<case>.out<j>`,
-`<case>.gout<j>` (upstream gradient of float output j) and `<case>.grad<i>` (expected gradient
-of float input i). Values are comma lists of numbers where an attribute takes several.
+`<case>.gout<j>` (upstream gradient of float output j, of its dtype) and `<case>.grad<i>`
+(expected gradient of float input i). Tensors keep PyTorch's dtypes (float32, float64, int64,
+int32, uint8, bool), which every test language must match exactly. Values are comma lists of numbers where an attribute takes several.
 """
 import numpy as np
 import torch
@@ -19,11 +20,11 @@ class Area:
         self.lines = []
 
     # Inputs -----------------------------------------------------------------------------
-    def randn(self, *shape, scale=1.0):
-        return np.asarray(self.rng.standard_normal(shape) * scale, dtype=np.float32)
+    def randn(self, *shape, scale=1.0, dtype=np.float32):
+        return np.asarray(self.rng.standard_normal(shape) * scale, dtype=dtype)
 
-    def uniform(self, lo, hi, *shape):
-        return np.asarray(self.rng.uniform(lo, hi, shape), dtype=np.float32)
+    def uniform(self, lo, hi, *shape, dtype=np.float32):
+        return np.asarray(self.rng.uniform(lo, hi, shape), dtype=dtype)
 
     def distinct(self, *shape, gap=0.01):
         """Values with no ties (for max/argmax/max-pool): a shuffled ramp plus small noise."""
@@ -31,8 +32,8 @@ class Area:
         v = (self.rng.permutation(n) * gap + self.rng.uniform(0, gap / 4, n)).astype(np.float32)
         return (v - v.mean()).reshape(shape)
 
-    def ints(self, lo, hi, *shape):
-        return self.rng.integers(lo, hi, shape).astype(np.int64)
+    def ints(self, lo, hi, *shape, dtype=np.int64):
+        return self.rng.integers(lo, hi, shape).astype(dtype)
 
     # Cases ------------------------------------------------------------------------------
     def case(self, name, op, inputs, fn, grad=True, **attrs):
@@ -41,7 +42,7 @@ class Area:
         tin = []
         for i, a in enumerate(inputs):
             t = torch.from_numpy(a.copy())
-            if grad and a.dtype == np.float32:
+            if grad and a.dtype.kind == "f":  # float32 and float64 inputs get gradients
                 t.requires_grad_(True)
             tin.append(t)
             self.tensors[f"{name}.in{i}"] = a
@@ -51,7 +52,7 @@ class Area:
         for j, o in enumerate(outs):
             self.tensors[f"{name}.out{j}"] = o.detach().numpy().copy()
             if grad and o.requires_grad:
-                g = self.randn(*o.shape)
+                g = self.randn(*o.shape, dtype=o.detach().numpy().dtype)  # gout has the output's dtype
                 self.tensors[f"{name}.gout{j}"] = g
                 gouts.append((o, torch.from_numpy(g)))
         if gouts:

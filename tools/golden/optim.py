@@ -6,7 +6,8 @@ Manifest line: `<case> <kind> [key=value ...]` with PyTorch's argument names; `g
 parameter 1 in a second group (add_param_group) with those options; `skip=<param>:<step>`
 leaves that parameter without a gradient at that step. Tensors:
   optimizers  <case>.p<j>.init, <case>.p<j>.grad<s> (absent when skipped), <case>.p<j>.step<s>
-              (the parameter after step s), s = 0..4
+              (the parameter after step s), s = 0..4; <case>.state<j>.<key>: the optimizer's
+              state_dict()["state"][j][key] after the last step (PyTorch's keys; None omitted)
   clip        <case>.param<j>, <case>.grad<j> (absent: no gradient), <case>.clipped<j>, <case>.total
   schedulers  <case>.lr: [31, groups], the lr after construction and after each of 30 steps
 """
@@ -88,6 +89,10 @@ def build(rng):
             opt.step()
             for j, p in enumerate(params):
                 tensors[f"{name}.p{j}.step{s}"] = p.detach().numpy().copy()
+        for j, entries in opt.state_dict()["state"].items():
+            for key, value in entries.items():
+                if value is not None:
+                    tensors[f"{name}.state{j}.{key}"] = value.detach().numpy().astype(np.float32).copy()
         line = [name, kind] + attrs(options) + (attrs(group1, "g1.") if group1 else [])
         if skip:
             line.append(f"skip={skip[0]}:{skip[1]}")

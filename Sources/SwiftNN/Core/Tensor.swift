@@ -131,6 +131,11 @@ public final class Tensor: @unchecked Sendable {
         storage.raw.assumingMemoryBound(to: UInt8.self) + offset
     }
 
+    /// The first element's bytes, any dtype (`offset` counts elements of this dtype).
+    @inline(__always) package var rawBytes: UnsafeMutableRawPointer {
+        storage.raw + offset * dtype.byteSize
+    }
+
     /// Element `i` (in row-major order of a contiguous tensor) as a Double, any dtype.
     @inline(__always) package func element(_ i: Int) -> Double {
         switch dtype {

@@ -136,6 +136,18 @@ public class Optimizer: @unchecked Sendable {
         }
     }
 
+    /// The parameters of every group; the caller holds `lock`.
+    var groupParameters: [[Tensor]] { groups }
+
+    /// The state of one parameter as (PyTorch's key, live tensor) pairs; caller holds `lock`.
+    func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] { [] }
+
+    /// Sets one state entry (validated shape and dtype); caller holds `lock`. Subclasses
+    /// accept their keys and call super for the rest.
+    func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
+        throw SNNError.invalid("\(fn): \(name) keeps no state '\(key)' for parameter \(index) of group \(group)")
+    }
+
     /// Allocates the state of one parameter before the first update touches anything.
     func prepareState(group: Int, index: Int, param: Tensor) throws {}
 

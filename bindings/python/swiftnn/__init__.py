@@ -6,6 +6,8 @@
     y.backward()
     x.grad.numpy()
 """
+import builtins as _builtins
+
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
@@ -26,9 +28,11 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
-from .tensor import bool_ as bool, double, float64, int32, uint8  # noqa: A001  (torch.bool)
+from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004  (torch's dtype names)
 from .dlpack import from_dlpack
 from . import optim
+from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
+from .generator import Generator, randperm
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
@@ -39,7 +43,7 @@ __version__ = _lib.snn_version().decode()
 def set_num_threads(n):
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
     from ._lib import check
-    check(_lib.snn_set_num_threads(int(n)))
+    check(_lib.snn_set_num_threads(_builtins.int(n)))  # `int` here is torch.int, the dtype
 
 
 def get_num_threads():

@@ -2,7 +2,7 @@
 """The C contract as ctypes: ABI version, #defines, enums and status codes, Structures,
 callback types and every function's (restype, argtypes). _lib.py applies FUNCTIONS to the
 loaded library; the rest of the binding takes its structs and constants from here."""
-from ctypes import CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_uint8, c_void_p
 
 ABI_VERSION = 2
 
@@ -310,6 +310,8 @@ FUNCTIONS = {
     'snn_tensor_from_int64': (c_int, (POINTER(c_void_p), POINTER(c_int64), c_size_t, POINTER(c_int64), c_size_t)),
     'snn_tensor_copy_data': (c_int, (POINTER(c_float), c_size_t, c_void_p)),
     'snn_tensor_copy_int64': (c_int, (POINTER(c_int64), c_size_t, c_void_p)),
+    'snn_tensor_from_bytes': (c_int, (POINTER(c_void_p), POINTER(c_uint8), c_size_t, POINTER(c_int64), c_size_t, c_int)),
+    'snn_tensor_copy_bytes': (c_int, (POINTER(c_uint8), c_size_t, c_void_p)),
     'snn_tensor_ndim': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_tensor_shape': (c_int, (POINTER(c_int64), c_size_t, c_void_p)),
     'snn_tensor_numel': (c_int, (POINTER(c_int64), c_void_p)),
@@ -475,6 +477,9 @@ FUNCTIONS = {
     'snn_optimizer_zero_grad': (c_int, (c_void_p, c_bool)),
     'snn_optimizer_get_lr': (c_int, (POINTER(c_double), c_void_p, c_size_t)),
     'snn_optimizer_set_lr': (c_int, (c_void_p, c_size_t, c_double)),
+    'snn_optimizer_state_count': (c_int, (POINTER(c_size_t), c_void_p)),
+    'snn_optimizer_state_get': (c_int, (POINTER(c_int64), c_char_p, c_size_t, POINTER(c_void_p), c_void_p, c_size_t)),
+    'snn_optimizer_state_set': (c_int, (c_void_p, c_int64, c_char_p, c_void_p)),
     'snn_optimizer_free': (c_int, (c_void_p,)),
     'snn_clip_grad_norm': (c_int, (POINTER(c_float), POINTER(c_void_p), c_size_t, c_float, c_float)),
     'snn_grad_norm': (c_int, (POINTER(c_float), POINTER(c_void_p), c_size_t, c_float)),
@@ -489,6 +494,7 @@ FUNCTIONS = {
     'snn_idx_load': (c_int, (POINTER(c_void_p), c_char_p)),
     'snn_mnist_load': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_char_p, c_bool)),
     'snn_dataloader_new': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_size_t, c_bool, c_uint64, c_bool)),
+    'snn_data_shuffle_order': (c_int, (POINTER(c_void_p), c_int64, c_uint64, c_uint64)),
     'snn_dataloader_len': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_dataloader_next': (c_int, (POINTER(c_void_p), POINTER(c_void_p), POINTER(c_bool), c_void_p)),
     'snn_dataloader_reset': (c_int, (c_void_p,)),
@@ -585,6 +591,8 @@ DECLARATIONS = {
     'snn_tensor_from_int64': ('snn_status', (('snn_tensor **', 'out'), ('const int64_t *', 'data'), ('size_t', 'count'), ('const int64_t *', 'shape'), ('size_t', 'ndim'))),
     'snn_tensor_copy_data': ('snn_status', (('float *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
     'snn_tensor_copy_int64': ('snn_status', (('int64_t *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
+    'snn_tensor_from_bytes': ('snn_status', (('snn_tensor **', 'out'), ('const uint8_t *', 'data'), ('size_t', 'count'), ('const int64_t *', 'shape'), ('size_t', 'ndim'), ('snn_dtype', 'dtype'))),
+    'snn_tensor_copy_bytes': ('snn_status', (('uint8_t *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
     'snn_tensor_ndim': ('snn_status', (('size_t *', 'out'), ('const snn_tensor *', 't'))),
     'snn_tensor_shape': ('snn_status', (('int64_t *', 'dst'), ('size_t', 'capacity'), ('const snn_tensor *', 't'))),
     'snn_tensor_numel': ('snn_status', (('int64_t *', 'out'), ('const snn_tensor *', 't'))),
@@ -750,6 +758,9 @@ DECLARATIONS = {
     'snn_optimizer_zero_grad': ('snn_status', (('snn_optimizer *', 'opt'), ('bool', 'set_to_none'))),
     'snn_optimizer_get_lr': ('snn_status', (('double *', 'out'), ('const snn_optimizer *', 'opt'), ('size_t', 'group'))),
     'snn_optimizer_set_lr': ('snn_status', (('snn_optimizer *', 'opt'), ('size_t', 'group'), ('double', 'lr'))),
+    'snn_optimizer_state_count': ('snn_status', (('size_t *', 'out'), ('const snn_optimizer *', 'opt'))),
+    'snn_optimizer_state_get': ('snn_status', (('int64_t *', 'out_param'), ('char *', 'key'), ('size_t', 'key_capacity'), ('snn_tensor **', 'out_value'), ('const snn_optimizer *', 'opt'), ('size_t', 'index'))),
+    'snn_optimizer_state_set': ('snn_status', (('snn_optimizer *', 'opt'), ('int64_t', 'param'), ('const char *', 'key'), ('const snn_tensor *', 'value'))),
     'snn_optimizer_free': ('snn_status', (('snn_optimizer *', 'opt'),)),
     'snn_clip_grad_norm': ('snn_status', (('float *', 'out_total_norm'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('float', 'max_norm'), ('float', 'norm_type'))),
     'snn_grad_norm': ('snn_status', (('float *', 'out_total_norm'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('float', 'norm_type'))),
@@ -764,6 +775,7 @@ DECLARATIONS = {
     'snn_idx_load': ('snn_status', (('snn_tensor **', 'out'), ('const char *', 'path'))),
     'snn_mnist_load': ('snn_status', (('snn_tensor **', 'images'), ('snn_tensor **', 'labels'), ('const char *', 'dir'), ('bool', 'train'))),
     'snn_dataloader_new': ('snn_status', (('snn_dataloader **', 'out'), ('const snn_tensor *', 'images'), ('const snn_tensor *', 'labels'), ('size_t', 'batch_size'), ('bool', 'shuffle'), ('uint64_t', 'seed'), ('bool', 'drop_last'))),
+    'snn_data_shuffle_order': ('snn_status', (('snn_tensor **', 'out'), ('int64_t', 'n'), ('uint64_t', 'seed'), ('uint64_t', 'epoch'))),
     'snn_dataloader_len': ('snn_status', (('size_t *', 'out_batches'), ('const snn_dataloader *', 'dl'))),
     'snn_dataloader_next': ('snn_status', (('snn_tensor **', 'x'), ('snn_tensor **', 'y'), ('bool *', 'out_has_batch'), ('snn_dataloader *', 'dl'))),
     'snn_dataloader_reset': ('snn_status', (('snn_dataloader *', 'dl'),)),

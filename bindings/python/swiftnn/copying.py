@@ -157,6 +157,44 @@ def deepcopy_module(m, memo):
     return new
 
 
+# ---- optimizers ------------------------------------------------------------------------------
+
+def _optimizer_parts(opt, param):
+    """The constructor arguments (groups with every option, `param(p)` for each parameter),
+    and the state (state_dict(): copies) that rebuild `opt`."""
+    import inspect
+    groups = []
+    for g in opt.param_groups:
+        d = {k: g[k] for k in g if k != "params"}  # "lr" read from the engine
+        d["params"] = [param(p) for p in g["params"]]
+        groups.append(d)
+    accepted = inspect.signature(type(opt).__init__).parameters
+    kwargs = {k: v for k, v in opt.defaults.items() if k in accepted and k != "params"}
+    return groups, kwargs, opt.state_dict()
+
+
+def _rebuild_optimizer(cls, groups, kwargs, state):
+    new = cls(groups, **kwargs)
+    new.load_state_dict(state)
+    return new
+
+
+def deepcopy_optimizer(opt, memo):
+    """copy.deepcopy(optimizer), as torch: a new optimizer over deep copies of the parameters
+    (through the memo, so copying a model first and then its optimizer, e.g. in one dict,
+    gives an optimizer of the copied model) with a copy of the state and learning rates."""
+    groups, kwargs, state = _optimizer_parts(opt, lambda p: copy.deepcopy(p, memo))
+    new = _rebuild_optimizer(type(opt), groups, kwargs, state)
+    memo[id(opt)] = new
+    return new
+
+
+def reduce_optimizer(opt):
+    """pickle of an optimizer: its parameters (by value), options and state_dict()."""
+    groups, kwargs, state = _optimizer_parts(opt, lambda p: p)
+    return _rebuild_optimizer, (type(opt), groups, kwargs, state)
+
+
 # ---- objects whose state cannot be copied -----------------------------------------------------
 
 def refuse(obj, what, why):

@@ -7,30 +7,12 @@ import numbers
 
 import numpy as np
 
-from ._ffi import SNN_BOOL, SNN_FLOAT32, SNN_FLOAT64, SNN_INT32, SNN_INT64, SNN_UINT8
+from . import dtypes as _dtypes
 from ._lib import check, lib, shape_array
+from .dtypes import dtype, float32, int64  # noqa: F401  (swiftnn.dtype)
+from .dtypes import float, long  # noqa: F401,A004  (torch.float, torch.long)
 
-
-class dtype:
-    """Element type (swiftnn.float32, swiftnn.int64)."""
-
-    def __init__(self, name, code, np_dtype):
-        self.name, self.code, self.np = name, code, np.dtype(np_dtype)
-
-    def __repr__(self):
-        return f"swiftnn.{self.name}"
-
-
-float32 = dtype("float32", SNN_FLOAT32, np.float32)
-int64 = dtype("int64", SNN_INT64, np.int64)
-float64 = dtype("float64", SNN_FLOAT64, np.float64)
-int32 = dtype("int32", SNN_INT32, np.int32)
-uint8 = dtype("uint8", SNN_UINT8, np.uint8)
-bool_ = dtype("bool", SNN_BOOL, np.bool_)  # swiftnn.bool; not called bool here, where builtins.bool is used
-_DTYPES = {d.code: d for d in (float32, int64, float64, int32, uint8, bool_)}  # snn_dtype -> dtype
-double = float64  # torch.double
-float = float32  # torch.float
-long = int64     # torch.long
+_DTYPES = _dtypes.BY_CODE  # snn_dtype -> dtype
 
 
 def _new(fn, *args):
@@ -41,7 +23,7 @@ def _new(fn, *args):
 
 
 class Tensor:
-    """A float32 or int64 tensor owned by libswiftnn. Create with swiftnn.tensor(...)."""
+    """A tensor owned by libswiftnn (any swiftnn dtype). Create with swiftnn.tensor(...)."""
 
     __slots__ = ("_h", "__weakref__")
 
@@ -147,7 +129,10 @@ class Tensor:
     def item(self):
         v = ctypes.c_double()
         check(lib.snn_tensor_item(ctypes.byref(v), self._h))
-        return int(v.value) if self.dtype is int64 else v.value
+        dt = self.dtype
+        if dt.is_floating_point:
+            return v.value
+        return _builtins.bool(v.value) if dt is _dtypes.bool_ else int(v.value)
 
     def tolist(self):
         return self.numpy(force=True).tolist()
@@ -166,8 +151,8 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.numpy(force=True), separator=", ", precision=4, prefix="tensor(")
         extra = ""
-        if self.dtype is int64:
-            extra = ", dtype=swiftnn.int64"
+        if self.dtype not in (float32, int64, _dtypes.bool_):  # the ones torch's repr leaves implicit
+            extra = f", dtype={self.dtype!r}"
         elif self.requires_grad:
             extra = ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -277,8 +262,6 @@ def tensor(data, dtype=None, requires_grad=False):
         a = a.astype(dtype.np)
     elif a.dtype.kind == "f":
         a = a.astype(np.float32)
-    elif a.dtype.kind in "iub":
-        a = a.astype(np.int64)
     t = from_numpy(np.array(a, copy=True, order="C"))  # torch.tensor copies; from_numpy shares
     if requires_grad:
         t.requires_grad_(True)

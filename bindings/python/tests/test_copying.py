@@ -207,7 +207,7 @@ def test_deepcopy_of_user_module_with_python_children(handles):
 
 # ---- optimizers and other engine objects -------------------------------------------------------
 
-def test_optimizer_copy_shares_and_deepcopy_pickle_refuse(handles):
+def test_optimizer_copy_shares(handles):
     p = nn.Parameter(swiftnn.tensor([1.0, 2.0]))
     opt = optim.SGD([p], lr=0.5, momentum=0.9)
     shallow = copy.copy(opt)
@@ -216,18 +216,58 @@ def test_optimizer_copy_shares_and_deepcopy_pickle_refuse(handles):
     (p * p).sum().backward()  # grad = 2p = [2, 4]
     shallow.step()            # the first momentum step is the gradient: p -= 0.5 * grad
     np.testing.assert_array_equal(values(p), [0.0, 0.0])
-    with pytest.raises(TypeError, match="SGD cannot be deep-copied: its state"):
-        copy.deepcopy(shallow)
-    with pytest.raises(TypeError, match="SGD cannot be pickled"):
-        pickle.dumps(shallow)
     sched = optim.lr_scheduler.StepLR(shallow, step_size=1, gamma=0.5)
     s2 = copy.copy(sched)
     del sched
     gc.collect()
     s2.step()
     assert shallow.param_groups[0]["lr"] == 0.25
-    with pytest.raises(TypeError, match="StepLR cannot be deep-copied"):
+    with pytest.raises(TypeError, match="StepLR cannot be deep-copied: its state cannot be read"):
         copy.deepcopy(s2)
+
+
+def momentum_run(opt, p, steps):
+    for _ in range(steps):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+    return values(p)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_optimizer_deepcopy_and_pickle_carry_the_state(how, handles):
+    p = nn.Parameter(swiftnn.tensor([1.0, -2.0]))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    momentum_run(opt, p, 2)
+    opt.param_groups[0]["lr"] = 0.05
+    twin = copy.deepcopy(opt) if how == "deepcopy" else pickle.loads(pickle.dumps(opt))
+    q = twin.param_groups[0]["params"][0]
+    assert q is not p and twin.param_groups[0]["lr"] == 0.05 and twin.defaults["momentum"] == 0.9
+    np.testing.assert_array_equal(values(q), values(p))
+    # the same state: both continue identically, and independently
+    a, b = momentum_run(opt, p, 3), momentum_run(twin, q, 3)
+    np.testing.assert_array_equal(a, b)
+    fresh = nn.Parameter(swiftnn.tensor(values(q)))
+    np.testing.assert_raises(AssertionError, np.testing.assert_array_equal,
+                             momentum_run(optim.SGD([fresh], lr=0.05, momentum=0.9), fresh, 1),
+                             momentum_run(twin, q, 1))  # without the momentum buffer it differs
+    adam = optim.AdamW([nn.Parameter(swiftnn.tensor([0.5]))], lr=0.01)
+    assert type(copy.deepcopy(adam)) is optim.AdamW
+
+
+def test_deepcopy_of_model_and_optimizer_together_stays_tied(handles):
+    m = mlp()
+    opt = optim.Adam(m.parameters(), lr=0.01)
+    m(swiftnn.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    opt.step()
+    both = copy.deepcopy({"model": m, "opt": opt})
+    m2, opt2 = both["model"], both["opt"]
+    assert all(a is b for a, b in zip(m2.parameters(), opt2.param_groups[0]["params"]))
+    before = values(m[0].weight)
+    m2(swiftnn.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    opt2.step()
+    np.testing.assert_array_equal(values(m[0].weight), before)  # the original did not move
+    assert not np.array_equal(values(m2[0].weight), before)
 
 
 def test_dataloader_copy_shares_and_deepcopy_refuses(handles):

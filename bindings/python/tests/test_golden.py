@@ -67,9 +67,14 @@ def load_cases(area):
 
 
 def assert_close(actual, expected, what):
+    """The rule in Tests/golden/README.md: same shape and dtype (PyTorch's); integers and bools
+    exactly; float32 within 1e-5 + 1e-4 |e|, float64 within 1e-10 + 1e-8 |e| (NaN matches NaN)."""
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
-    if expected.dtype == np.int64:
+    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype} != expected {expected.dtype}"
+    if expected.dtype.kind != "f":
         np.testing.assert_array_equal(actual, expected, err_msg=what)
+    elif expected.dtype == np.float64:
+        np.testing.assert_allclose(actual, expected, rtol=1e-8, atol=1e-10, err_msg=what)
     else:
         np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5, err_msg=what)
 

@@ -136,28 +136,74 @@ class Optimizer:
         check(lib.snn_optimizer_zero_grad(self._h, bool(set_to_none)))
 
     def state_dict(self):
-        raise NotImplementedError("swiftnn: optimizer state_dict is not supported yet")
+        """PyTorch's layout: {"state": {param number: {key: tensor}}, "param_groups": [group
+        options with "params": [param numbers]]}, parameters numbered across groups in order.
+        The tensors are copies: later steps do not change a saved state_dict."""
+        state = {}
+        n = ctypes.c_size_t()
+        check(lib.snn_optimizer_state_count(ctypes.byref(n), self._h))
+        key = ctypes.create_string_buffer(64)
+        for i in range(n.value):
+            param, value = ctypes.c_int64(), ctypes.c_void_p()
+            check(lib.snn_optimizer_state_get(ctypes.byref(param), key, len(key), ctypes.byref(value), self._h, i))
+            state.setdefault(param.value, {})[key.value.decode()] = Tensor._wrap(value.value)
+        groups, start = [], 0
+        for g in self.param_groups:
+            d = {k: g[k] for k in g if k not in ("params", "lr")}
+            d["lr"] = g["lr"]
+            d["params"] = list(range(start, start + len(g["params"])))
+            start += len(g["params"])
+            groups.append(d)
+        return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        raise NotImplementedError("swiftnn: optimizer load_state_dict is not supported yet")
+        """Restores state and learning rates saved by state_dict() (of this optimizer type,
+        over parameters of the same shapes in the same group layout), so training resumes
+        exactly where it stopped."""
+        groups, saved_state = state_dict["param_groups"], state_dict.get("state", {})
+        if len(groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        number, start = {}, 0
+        for mine, theirs in zip(self.param_groups, groups):
+            if len(theirs["params"]) != len(mine["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+            for k, saved_id in enumerate(theirs["params"]):
+                number[saved_id] = start + k
+            start += len(mine["params"])
+        for i, (mine, theirs) in enumerate(zip(self.param_groups, groups)):
+            for k in self.defaults:
+                if k in theirs and k != "lr" and theirs[k] != mine[k] and not (k in ("foreach", "fused") or
+                                                                               _same_betas(theirs[k], mine[k])):
+                    raise NotImplementedError(
+                        f"swiftnn: param_groups[{i}][{k!r}] is {theirs[k]!r} in the loaded state but {mine[k]!r} here; "
+                        "only 'lr' can change after construction: create the optimizer with the saved options")
+        from ..tensor import tensor as _tensor
+        for saved_id, entries in saved_state.items():
+            if saved_id not in number:
+                raise ValueError(f"loaded state dict has state for parameter {saved_id}, which no param_group lists")
+            for key, value in entries.items():
+                if value is None:
+                    continue
+                if not isinstance(value, Tensor):
+                    value = _tensor(value)
+                check(lib.snn_optimizer_state_set(self._h, number[saved_id], key.encode(), value._h))
+        for mine, theirs in zip(self.param_groups, groups):
+            if "lr" in theirs:
+                mine["lr"] = theirs["lr"]
 
-    # copy.copy shares the engine optimizer (a second handle); its state (momentum buffers,
-    # step counts) cannot be read through the C API yet, so a deep copy or pickle that would
-    # silently share or drop it is refused.
+    # copy.copy shares the engine optimizer (a second handle); deepcopy and pickle make a new
+    # one over copied parameters with the state of state_dict() (copying.py), as PyTorch's.
     def __copy__(self):
         from ..copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_optimizer_ref)
 
     def __deepcopy__(self, memo):
-        from ..copying import refuse
-        raise refuse(self, "deep-copied", "its state (momentum buffers, step counts) lives in the engine and cannot "
-                     "be read yet (optimizer.state_dict() is not supported); build a new optimizer over the "
-                     "copied model's parameters instead")
+        from ..copying import deepcopy_optimizer
+        return deepcopy_optimizer(self, memo)
 
     def __reduce_ex__(self, protocol):
-        from ..copying import refuse
-        raise refuse(self, "pickled", "its state (momentum buffers, step counts) lives in the engine and cannot "
-                     "be read yet (optimizer.state_dict() is not supported)")
+        from ..copying import reduce_optimizer
+        return reduce_optimizer(self)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -174,6 +220,11 @@ class Optimizer:
             except Exception:  # interpreter shutdown
                 pass
             self._h = None
+
+
+def _same_betas(a, b):
+    """betas saved as a list (JSON) equal betas given as a tuple."""
+    return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b)
 
 
 class SGD(Optimizer):

@@ -1,0 +1,53 @@
+// C exports for tensors of every dtype (swiftnn/tensor.h): data in and out as raw bytes, and
+// the dtype argument's validation, shared by every export that takes an snn_dtype.
+import CSwiftNN
+import SwiftNN
+
+/// An snn_dtype argument as the engine's DType; an unknown value is SNN_ERR_DTYPE naming it.
+func dtypeArg(_ d: snn_dtype, _ fn: String, _ arg: String = "dtype") throws -> DType {
+    guard let t = DType(rawValue: Int32(truncatingIfNeeded: d.rawValue)) else {
+        throw SNNError(.dtypeMismatch, "\(fn): \(arg) \(d.rawValue) is not an snn_dtype (expected 0...\(DType.allCases.count - 1): "
+                       + DType.allCases.map { "\($0.rawValue) \($0.name)" }.joined(separator: ", ") + ")")
+    }
+    return t
+}
+
+@c @implementation
+public func snn_tensor_from_bytes(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafePointer<UInt8>?, _ count: Int,
+                                  _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let dt = try dtypeArg(dtype, fn)
+        let dims = try shapeArg(shape, ndim, fn)
+        let t = try Tensor(empty: dims, dtype: dt, zeroed: false, fn)
+        guard count == t.count else {
+            throw SNNError(.shapeMismatch, "\(fn): count is \(count) but shape \(dims) has \(t.count) elements")
+        }
+        if count > 0 {
+            guard let data else { throw SNNError(.invalidArgument, "\(fn): data is NULL but count is \(count)") }
+            if dt == .bool {
+                // Only 0 and 1 are bools: the kernels may rely on it (as PyTorch's do).
+                for i in 0..<count { t.bytes[i] = data[i] == 0 ? 0 : 1 }
+            } else {
+                t.rawBytes.copyMemory(from: data, byteCount: count * dt.byteSize)
+            }
+        }
+        give(t, o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_copy_bytes(_ dst: UnsafeMutablePointer<UInt8>?, _ capacity: Int, _ t: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let x = try tensorArg(t, fn)
+        let bytes = x.count * x.dtype.byteSize
+        guard capacity >= bytes else {
+            throw SNNError(.invalidArgument, "\(fn): capacity \(capacity) bytes is smaller than the tensor's \(bytes) "
+                           + "(\(x.count) \(x.dtype.name) elements of shape \(x.shape))")
+        }
+        if bytes > 0 {
+            guard let dst else { throw SNNError(.invalidArgument, "\(fn): dst is NULL") }
+            UnsafeMutableRawPointer(dst).copyMemory(from: x.rawBytes, byteCount: bytes)
+        }
+    }
+}
