@@ -25,7 +25,7 @@ def _new(fn, *args):
 class Tensor:
     """A tensor owned by libswiftnn (any swiftnn dtype). Create with swiftnn.tensor(...)."""
 
-    __slots__ = ("_h", "__weakref__")
+    __slots__ = ("_h", "_keep", "__weakref__")  # _keep: zerocopy.array_interface
 
     def __init__(self, *args, **kwargs):
         raise TypeError("create tensors with swiftnn.tensor(data), swiftnn.from_numpy(array), "

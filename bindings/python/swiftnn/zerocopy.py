@@ -93,7 +93,23 @@ class _Lent:
 
 
 def array_interface(t, force=False):
-    """numpy's __array_interface__ (version 3) for t's memory, lent while t lives."""
+    """Tensor.__array_interface__: numpy keeps `t` itself as the array's base, so `t` keeps
+    its own second handle to the tensor whose memory it lent (in `_keep`, by address): the
+    memory stays valid while the array lives even if `t` is later rebound to another engine
+    tensor (the handle swap of zero_() and inplace=True activations)."""
+    iface = _interface(t, force)
+    keep = getattr(t, "_keep", None)
+    if keep is None:
+        keep = t._keep = {}
+    if iface["data"][0] not in keep:
+        ref = ctypes.c_void_p()
+        check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
+        keep[iface["data"][0]] = Tensor._wrap(ref.value)
+    return iface
+
+
+def _interface(t, force=False):
+    """numpy's __array_interface__ (version 3) for t's memory, lent while t's handle lives."""
     if not force and t.requires_grad:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
     ptr = ctypes.c_void_p()
@@ -111,7 +127,7 @@ def to_numpy(t, force=False):
     ref = ctypes.c_void_p()
     check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
     holder._tensor = Tensor._wrap(ref.value)
-    holder.__array_interface__ = array_interface(holder._tensor, force=force or not t.requires_grad)
+    holder.__array_interface__ = _interface(holder._tensor, force=force or not t.requires_grad)
     return np.asarray(holder)
 
 

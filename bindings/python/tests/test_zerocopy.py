@@ -105,6 +105,17 @@ def test_array_protocols_share_and_convert_only_on_request():
     np.testing.assert_array_equal(np.add(t, 1), [[2, 3], [4, 5]])
 
 
+def test_an_array_from_the_interface_survives_rebinding_its_tensor(handles):
+    t = swiftnn.full((3,), 2.0)  # engine-owned memory (malloc'd, reusable once freed)
+    a = np.asarray(t)  # numpy keeps t itself as the base
+    t.zero_()          # rebinds t to another engine tensor (a handle swap)
+    gc.collect()
+    junk = [swiftnn.full((3,), 9.0) for _ in range(100)]  # would reuse the memory, were it freed
+    np.testing.assert_array_equal(a, [2.0, 2.0, 2.0])  # still the memory it was lent
+    np.testing.assert_array_equal(t.numpy(), [0.0, 0.0, 0.0])
+    del a, t, junk
+
+
 def test_tensor_constructor_copies_while_from_numpy_shares():
     a = np.array([1.0, 2.0], np.float32)
     t = swiftnn.tensor(a)
