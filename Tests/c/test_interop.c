@@ -2,7 +2,8 @@
  * keep the object alive until the last one is freed, modules rebuilt from their architecture,
  * caller memory wrapped with a release callback that runs exactly once (after the last handle,
  * view and graph reference), misaligned caller memory giving the same conv and matmul results,
- * the lent data pointer, read-only memory, and bad input: clear errors, no release on
+ * the lent data pointer, read-only memory, DLPack both ways (a caller's own copy of the
+ * DLPack structs, as a user of dlpack.h has), and bad input: clear errors, no release on
  * failure, no leaked handle. */
 #include "harness.h"
 #include <stdlib.h>
@@ -280,6 +281,89 @@ static void bad_input(void) {
     CHECK(live_handles() == base, "no handle leaked by bad input (%lld)", (long long)(live_handles() - base));
 }
 
+/* The DLPack structs as dlpack.h declares them (unversioned DLManagedTensor). */
+typedef struct { int32_t device_type, device_id; } DLDevice;
+typedef struct { uint8_t code, bits; uint16_t lanes; } DLDataType;
+typedef struct {
+    void *data; DLDevice device; int32_t ndim; DLDataType dtype; int64_t *shape, *strides; uint64_t byte_offset;
+} DLTensor;
+typedef struct DLManagedTensor {
+    DLTensor dl_tensor; void *manager_ctx; void (*deleter)(struct DLManagedTensor *self);
+} DLManagedTensor;
+
+static int g_deleted;
+static void count_delete(DLManagedTensor *self) { (void)self; g_deleted++; }
+
+static void dlpack(void) {
+    int64_t base = live_handles();
+    float *buf = malloc(6 * sizeof(float));
+    for (int i = 0; i < 6; i++) buf[i] = (float)i;
+    int64_t shape[2] = {2, 3};
+    snn_tensor *x = NULL, *u = NULL;
+    CHECK_OK(snn_tensor_wrap(&x, buf, 6 * sizeof(float), shape, 2, SNN_FLOAT32, release, (void *)7));
+    DLManagedTensor *m = NULL;
+    CHECK_OK(snn_tensor_to_dlpack((void **)&m, x));
+    CHECK(m && m->dl_tensor.data == buf && m->dl_tensor.device.device_type == 1 && m->dl_tensor.ndim == 2,
+          "the producer lends the tensor's memory on the CPU");
+    CHECK(m && m->dl_tensor.dtype.code == 2 && m->dl_tensor.dtype.bits == 32 && m->dl_tensor.dtype.lanes == 1, "float32");
+    CHECK(m && m->dl_tensor.shape[0] == 2 && m->dl_tensor.shape[1] == 3 && m->dl_tensor.strides[0] == 3 &&
+          m->dl_tensor.strides[1] == 1 && m->dl_tensor.byte_offset == 0, "shape and row-major strides");
+    CHECK_OK(snn_tensor_free(x));
+    CHECK(g_released[7] == 0, "the DLManagedTensor keeps the memory alive");
+    CHECK_OK(snn_tensor_from_dlpack(&u, m));  /* our own capsule back: the same memory */
+    void *p = NULL;
+    CHECK_OK(snn_tensor_data_ptr(&p, u));
+    CHECK(p == buf && first(u) == 0.0f, "the consumer shares the memory");
+    CHECK_OK(snn_tensor_free(u));
+    CHECK(g_released[7] == 1, "the last consumer reference runs the producer's deleter, which releases (%d)", g_released[7]);
+
+    /* a foreign DLManagedTensor: int32 [3] with byte_offset, its deleter counted */
+    int32_t ints[4] = {-1, 10, 20, 30};
+    int64_t dshape[1] = {3}, dstrides[1] = {1};
+    DLManagedTensor f = {{ints, {1, 0}, 1, {0, 32, 1}, dshape, dstrides, 4}, NULL, count_delete};
+    snn_tensor *t = NULL;
+    CHECK_OK(snn_tensor_from_dlpack(&t, &f));
+    snn_dtype dt = SNN_FLOAT32;
+    CHECK_OK(snn_tensor_dtype(&dt, t));
+    CHECK_OK(snn_tensor_data_ptr(&p, t));
+    CHECK(dt == SNN_INT32 && p == &ints[1], "int32 from byte_offset 4");
+    CHECK(g_deleted == 0, "not deleted while the tensor lives");
+    CHECK_OK(snn_tensor_free(t));
+    CHECK(g_deleted == 1, "deleted exactly once (%d)", g_deleted);
+
+    /* bad input: clear errors, and the caller keeps ownership (the deleter is not called) */
+    const char *F = "snn_tensor_from_dlpack";
+    DLManagedTensor bad = f;
+    bad.dl_tensor.device.device_type = 2;
+    FAILS(SNN_ERR_UNSUPPORTED, t, F, "device", snn_tensor_from_dlpack(&t, &bad));
+    bad = f; bad.dl_tensor.dtype.bits = 16; bad.dl_tensor.dtype.code = 2;
+    FAILS(SNN_ERR_DTYPE, t, F, "bits 16", snn_tensor_from_dlpack(&t, &bad));
+    bad = f; bad.dl_tensor.dtype.lanes = 4;
+    FAILS(SNN_ERR_DTYPE, t, F, "lanes 4", snn_tensor_from_dlpack(&t, &bad));
+    bad = f; bad.dl_tensor.ndim = 17;
+    FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "ndim", snn_tensor_from_dlpack(&t, &bad));
+    int64_t gap[1] = {2};
+    bad = f; bad.dl_tensor.strides = gap;
+    FAILS(SNN_ERR_UNSUPPORTED, t, F, "compact", snn_tensor_from_dlpack(&t, &bad));
+    int64_t negshape[1] = {-3};
+    bad = f; bad.dl_tensor.shape = negshape;
+    FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "negative", snn_tensor_from_dlpack(&t, &bad));
+    bad = f; bad.dl_tensor.data = NULL;
+    FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "NULL", snn_tensor_from_dlpack(&t, &bad));
+    FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "NULL", snn_tensor_from_dlpack(&t, NULL));
+    CHECK(g_deleted == 1, "failed imports never call the deleter (%d)", g_deleted);
+    static const float ro[2] = {1, 2};
+    int64_t two[1] = {2};
+    snn_tensor *r = NULL;
+    CHECK_OK(snn_tensor_wrap_readonly(&r, ro, sizeof ro, two, 1, SNN_FLOAT32, release, (void *)7));
+    void *none = (void *)1;
+    CHECK(snn_tensor_to_dlpack(&none, r) == SNN_ERR_UNSUPPORTED && none == NULL, "read-only memory is not exported");
+    CHECK(snn_tensor_to_dlpack(NULL, r) == SNN_ERR_INVALID_ARGUMENT, "NULL out_managed");
+    snn_tensor_free(r);
+    free(buf);
+    CHECK(live_handles() == base, "DLPack handles freed");
+}
+
 int main(void) {
     int64_t baseline = live_handles();
     refs();
@@ -288,6 +372,7 @@ int main(void) {
     misaligned();
     dtypes_and_readonly();
     bad_input();
+    dlpack();
     CHECK(live_handles() == baseline, "%lld handles leaked", (long long)(live_handles() - baseline));
     return report("test_interop");
 }

@@ -92,6 +92,32 @@ snn_status snn_tensor_wrap_readonly(snn_tensor **out, const void *data, size_t b
  * new memory, so the pointer of an op's input is not reused for its output. */
 snn_status snn_tensor_data_ptr(void **out, const snn_tensor *t);
 
+/* ---- DLPack ------------------------------------------------------------------------------- */
+/* DLPack (dlpack.h) exchange with other frameworks, without copying. The pointers are
+ * DLManagedTensor * of DLPack's unversioned ABI (the struct of DLPack 0.x, still the default
+ * exchange of DLPack 1.x, numpy and PyTorch), passed as void * so that you may include your own
+ * dlpack.h. CPU memory only (device kDLCPU = 1); dtypes float32 (kDLFloat, 32), float64
+ * (kDLFloat, 64), int64 / int32 (kDLInt), uint8 (kDLUInt, 8) and bool (kDLBool, 8), lanes 1.
+ *
+ * snn_tensor_to_dlpack: *out_managed = a new DLManagedTensor sharing t's memory (compact
+ * row-major: strides are given and equal the row-major ones; byte_offset 0). The caller owns it
+ * and must call its deleter exactly once, from any thread, when done; it keeps the tensor's
+ * memory alive until then, whatever happens to t's handles. Marks t's storage exported. A
+ * tensor over read-only memory gives SNN_ERR_UNSUPPORTED (unversioned DLPack cannot say
+ * read-only: clone it first).
+ *
+ * snn_tensor_from_dlpack: *out = a tensor over `managed`'s memory (not copied). On success the
+ * engine owns `managed` and calls its deleter (if not NULL) exactly once, when the last handle,
+ * view and graph reference to the tensor is gone, on whatever thread that happens. On failure
+ * nothing is taken: the caller still owns `managed`. Errors: NULL managed
+ * (SNN_ERR_INVALID_ARGUMENT), another device (SNN_ERR_UNSUPPORTED), an unsupported dtype or
+ * lanes != 1 (SNN_ERR_DTYPE), ndim outside 0...SNN_MAX_NDIM, negative sizes, NULL data with
+ * elements (SNN_ERR_INVALID_ARGUMENT), strides that are not compact row-major
+ * (SNN_ERR_UNSUPPORTED: tensors are contiguous in this version; size-1 dimensions may have any
+ * stride), sizes that overflow (SNN_ERR_OUT_OF_MEMORY). */
+snn_status snn_tensor_to_dlpack(void **out_managed, const snn_tensor *t);
+snn_status snn_tensor_from_dlpack(snn_tensor **out, void *managed);
+
 /* *out = whether the engine may write t's memory: false for snn_tensor_wrap_readonly (and
  * so for read-only numpy arrays), true otherwise. */
 snn_status snn_tensor_is_writable(bool *out, const snn_tensor *t);

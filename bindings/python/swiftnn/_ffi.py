@@ -570,6 +570,8 @@ FUNCTIONS = {
     'snn_tensor_wrap': (c_int, (POINTER(c_void_p), c_void_p, c_size_t, POINTER(c_int64), c_size_t, c_int, snn_release_fn, c_void_p)),
     'snn_tensor_wrap_readonly': (c_int, (POINTER(c_void_p), c_void_p, c_size_t, POINTER(c_int64), c_size_t, c_int, snn_release_fn, c_void_p)),
     'snn_tensor_data_ptr': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_tensor_to_dlpack': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_tensor_from_dlpack': (c_int, (POINTER(c_void_p), c_void_p)),
     'snn_tensor_is_writable': (c_int, (POINTER(c_bool), c_void_p)),
 }
 
@@ -851,5 +853,7 @@ DECLARATIONS = {
     'snn_tensor_wrap': ('snn_status', (('snn_tensor **', 'out'), ('void *', 'data'), ('size_t', 'bytes'), ('const int64_t *', 'shape'), ('size_t', 'ndim'), ('snn_dtype', 'dtype'), ('snn_release_fn', 'release'), ('void *', 'ctx'))),
     'snn_tensor_wrap_readonly': ('snn_status', (('snn_tensor **', 'out'), ('const void *', 'data'), ('size_t', 'bytes'), ('const int64_t *', 'shape'), ('size_t', 'ndim'), ('snn_dtype', 'dtype'), ('snn_release_fn', 'release'), ('void *', 'ctx'))),
     'snn_tensor_data_ptr': ('snn_status', (('void **', 'out'), ('const snn_tensor *', 't'))),
+    'snn_tensor_to_dlpack': ('snn_status', (('void **', 'out_managed'), ('const snn_tensor *', 't'))),
+    'snn_tensor_from_dlpack': ('snn_status', (('snn_tensor **', 'out'), ('void *', 'managed'))),
     'snn_tensor_is_writable': ('snn_status', (('bool *', 'out'), ('const snn_tensor *', 't'))),
 }

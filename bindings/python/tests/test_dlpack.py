@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import swiftnn
-from swiftnn import dlpack
 
 
 @pytest.fixture
@@ -19,7 +18,6 @@ def handles():
     yield
     gc.collect()
     assert swiftnn.live_handles() == before
-    assert not dlpack._exports, "every exported capsule was given back"
 
 
 def test_device_is_the_cpu():
@@ -73,11 +71,11 @@ def test_a_capsule_is_consumed_once(handles):
 
 
 def test_what_cannot_be_shared_is_a_clear_error(handles):
-    with pytest.raises(TypeError, match="unsupported DLPack dtype"):
+    with pytest.raises(TypeError, match=r"DLPack dtype \(code 2, bits 16, lanes 1\) is not supported"):
         swiftnn.from_dlpack(np.zeros(3, np.float16))
-    with pytest.raises(TypeError, match="unsupported DLPack dtype"):
+    with pytest.raises(TypeError, match="DLPack dtype .code 5, bits 64"):
         swiftnn.from_dlpack(np.zeros(3, np.complex64))
-    with pytest.raises(ValueError, match="not compact row-major"):
+    with pytest.raises(NotImplementedError, match="not compact row-major"):
         swiftnn.from_dlpack(np.zeros((4, 4), np.float32)[:, ::2])
     with pytest.raises(TypeError, match="expected an object with __dlpack__"):
         swiftnn.from_dlpack([1.0, 2.0])
@@ -95,7 +93,7 @@ def test_what_cannot_be_shared_is_a_clear_error(handles):
 
 def test_a_failed_import_leaves_the_capsule_to_its_owner(handles):
     cap = np.zeros((4, 4), np.float32)[:, ::2].__dlpack__()
-    with pytest.raises(ValueError):
+    with pytest.raises(NotImplementedError):
         swiftnn.from_dlpack(cap)
     assert ctypes.pythonapi.PyCapsule_IsValid(ctypes.py_object(cap), b"dltensor")  # not consumed
     del cap  # numpy's destructor frees it
