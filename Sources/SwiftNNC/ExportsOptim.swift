@@ -22,6 +22,86 @@ extension snn_adam_options {
     }
 }
 
+extension snn_rmsprop_options {
+    init(_ o: RMSprop.Options) {
+        self.init(struct_size: MemoryLayout<Self>.stride, lr: o.lr, alpha: o.alpha, eps: o.eps, weight_decay: o.weightDecay,
+                  momentum: o.momentum, centered: o.centered, maximize: o.maximize)
+    }
+}
+
+extension snn_adagrad_options {
+    init(_ o: Adagrad.Options) {
+        self.init(struct_size: MemoryLayout<Self>.stride, lr: o.lr, lr_decay: o.lrDecay, weight_decay: o.weightDecay,
+                  initial_accumulator_value: o.initialAccumulatorValue, eps: o.eps, maximize: o.maximize)
+    }
+}
+
+@c @implementation
+public func snn_rmsprop_options_init(_ opts: UnsafeMutablePointer<snn_rmsprop_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_rmsprop_options(RMSprop.Options()) }
+}
+
+@c @implementation
+public func snn_adagrad_options_init(_ opts: UnsafeMutablePointer<snn_adagrad_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_adagrad_options(Adagrad.Options()) }
+}
+
+private func rmspropOptions(_ p: UnsafePointer<snn_rmsprop_options>?, _ fn: String) throws -> RMSprop.Options? {
+    guard let o = try optionsArg(p, fn, arg: "opts") else { return nil }
+    return RMSprop.Options(lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weight_decay, momentum: o.momentum,
+                           centered: o.centered, maximize: o.maximize)
+}
+
+private func adagradOptions(_ p: UnsafePointer<snn_adagrad_options>?, _ fn: String) throws -> Adagrad.Options? {
+    guard let o = try optionsArg(p, fn, arg: "opts") else { return nil }
+    return Adagrad.Options(lr: o.lr, lrDecay: o.lr_decay, weightDecay: o.weight_decay,
+                           initialAccumulatorValue: o.initial_accumulator_value, eps: o.eps, maximize: o.maximize)
+}
+
+@c @implementation
+public func snn_optimizer_rmsprop(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                                  _ n: Int, _ opts: UnsafePointer<snn_rmsprop_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        o.pointee = Registry.shared.insert(try RMSprop(ps, try rmspropOptions(opts, fn) ?? RMSprop.Options()))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_adagrad(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                                  _ n: Int, _ opts: UnsafePointer<snn_adagrad_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        o.pointee = Registry.shared.insert(try Adagrad(ps, try adagradOptions(opts, fn) ?? Adagrad.Options()))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_add_rmsprop_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
+                                           _ n: Int, _ opts: UnsafePointer<snn_rmsprop_options>?) -> snn_status {
+    boundary { fn in
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        guard let r = optimizer as? RMSprop else {
+            throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not RMSprop")
+        }
+        try r.addParamGroup(try tensorsArg(params, n, fn, "params"), try rmspropOptions(opts, fn))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_add_adagrad_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
+                                           _ n: Int, _ opts: UnsafePointer<snn_adagrad_options>?) -> snn_status {
+    boundary { fn in
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        guard let a = optimizer as? Adagrad else {
+            throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not Adagrad")
+        }
+        try a.addParamGroup(try tensorsArg(params, n, fn, "params"), try adagradOptions(opts, fn))
+    }
+}
+
 @c @implementation
 public func snn_sgd_options_init(_ opts: UnsafeMutablePointer<snn_sgd_options>?) -> snn_status {
     boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_sgd_options(SGD.Options()) }

@@ -97,6 +97,27 @@ static snn_adam_options adam_options(const gt_attrs *a, const char *p, snn_adam_
     return base;
 }
 
+static snn_rmsprop_options rmsprop_options(const gt_attrs *a, const char *p, snn_rmsprop_options base) {
+    base.lr = get(a, p, "lr", base.lr);
+    base.alpha = get(a, p, "alpha", base.alpha);
+    base.eps = get(a, p, "eps", base.eps);
+    base.weight_decay = get(a, p, "weight_decay", base.weight_decay);
+    base.momentum = get(a, p, "momentum", base.momentum);
+    base.centered = get(a, p, "centered", base.centered) != 0;
+    base.maximize = get(a, p, "maximize", base.maximize) != 0;
+    return base;
+}
+
+static snn_adagrad_options adagrad_options(const gt_attrs *a, const char *p, snn_adagrad_options base) {
+    base.lr = get(a, p, "lr", base.lr);
+    base.lr_decay = get(a, p, "lr_decay", base.lr_decay);
+    base.weight_decay = get(a, p, "weight_decay", base.weight_decay);
+    base.initial_accumulator_value = get(a, p, "initial_accumulator_value", base.initial_accumulator_value);
+    base.eps = get(a, p, "eps", base.eps);
+    base.maximize = get(a, p, "maximize", base.maximize) != 0;
+    return base;
+}
+
 static void run_optimizer(const optim_case *c) {
     int64_t baseline = live_handles();
     snn_tensor *p[2];
@@ -113,6 +134,20 @@ static void run_optimizer(const optim_case *c) {
         CHECK_OK(snn_optimizer_sgd(&opt, p, g ? 1 : 2, &o));
         snn_sgd_options o1 = sgd_options(&c->a, "g1.", o);
         if (g) CHECK_OK(snn_optimizer_add_sgd_group(opt, p + 1, 1, &o1));
+    } else if (strcmp(c->kind, "rmsprop") == 0) {
+        snn_rmsprop_options o;
+        CHECK_OK(snn_rmsprop_options_init(&o));
+        o = rmsprop_options(&c->a, "", o);
+        CHECK_OK(snn_optimizer_rmsprop(&opt, p, g ? 1 : 2, &o));
+        snn_rmsprop_options o1 = rmsprop_options(&c->a, "g1.", o);
+        if (g) CHECK_OK(snn_optimizer_add_rmsprop_group(opt, p + 1, 1, &o1));
+    } else if (strcmp(c->kind, "adagrad") == 0) {
+        snn_adagrad_options o;
+        CHECK_OK(snn_adagrad_options_init(&o));
+        o = adagrad_options(&c->a, "", o);
+        CHECK_OK(snn_optimizer_adagrad(&opt, p, g ? 1 : 2, &o));
+        snn_adagrad_options o1 = adagrad_options(&c->a, "g1.", o);
+        if (g) CHECK_OK(snn_optimizer_add_adagrad_group(opt, p + 1, 1, &o1));
     } else {
         int w = strcmp(c->kind, "adamw") == 0;
         snn_adam_options o;
@@ -551,11 +586,12 @@ int main(void) {
     int runs[3] = {0, 0, 0};
     for (size_t i = 0; i < ncases; i++) {
         const optim_case *c = &cases[i];
-        if (!strcmp(c->kind, "sgd") || !strcmp(c->kind, "adam") || !strcmp(c->kind, "adamw")) { run_optimizer(c); runs[0]++; }
+        if (!strcmp(c->kind, "sgd") || !strcmp(c->kind, "adam") || !strcmp(c->kind, "adamw") ||
+            !strcmp(c->kind, "rmsprop") || !strcmp(c->kind, "adagrad")) { run_optimizer(c); runs[0]++; }
         else if (!strcmp(c->kind, "clip")) { run_clip(c); runs[1]++; }
         else { run_scheduler(c); runs[2]++; }
     }
-    CHECK(runs[0] == 10 && runs[1] == 5 && runs[2] == 7, "ran %d optimizer, %d clip, %d scheduler cases", runs[0], runs[1], runs[2]);
+    CHECK(runs[0] == 16 && runs[1] == 5 && runs[2] == 7, "ran %d optimizer, %d clip, %d scheduler cases", runs[0], runs[1], runs[2]);
     handle_kinds();
     state_round_trip();
     options_validation();

@@ -31,6 +31,12 @@ OPTIMIZERS = [
     ("adam_groups_skip", "adam", dict(lr=0.01), dict(lr=0.05, betas=(0.5, 0.9)), (0, 1)),
     ("adamw", "adamw", dict(lr=0.01, weight_decay=0.1), None, None),
     ("adamw_defaults_amsgrad_maximize", "adamw", dict(lr=0.02, amsgrad=True, maximize=True), None, None),
+    ("rmsprop", "rmsprop", dict(lr=0.01), None, None),
+    ("rmsprop_centered_momentum_wd", "rmsprop", dict(lr=0.01, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.05), None, None),
+    ("rmsprop_maximize_groups_skip", "rmsprop", dict(lr=0.02, maximize=True, eps=1e-4), dict(lr=0.005, alpha=0.5), (1, 2)),
+    ("adagrad", "adagrad", dict(lr=0.1), None, None),
+    ("adagrad_decay_wd_init", "adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.3), None, None),
+    ("adagrad_maximize_groups_skip", "adagrad", dict(lr=0.05, maximize=True, eps=1e-3), dict(lr=0.2, lr_decay=0.1), (0, 3)),
 ]
 
 # name, max_norm, norm_type, index of the parameter without a gradient or None
@@ -55,7 +61,8 @@ SCHEDULERS = [
 ]
 SCHEDULER_STEPS = 30
 
-OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+                     "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 SCHEDULER_CLASSES = {"step_lr": torch.optim.lr_scheduler.StepLR, "multi_step_lr": torch.optim.lr_scheduler.MultiStepLR,
                      "cosine": torch.optim.lr_scheduler.CosineAnnealingLR, "linear": torch.optim.lr_scheduler.LinearLR}
 

@@ -186,6 +186,6 @@ extension OpDef {
 }
 
 /// Losses are not part of an inference graph.
-nonisolated(unsafe) private let refuseLoss: ONNXLowering = { _, r in
+nonisolated(unsafe) let refuseLoss: ONNXLowering = { _, r in
     throw SNNError(.unsupported, "\(r.op.name) is a loss; export the model's forward without the loss")
 }

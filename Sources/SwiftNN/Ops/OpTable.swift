@@ -53,6 +53,13 @@ extension OpDef {
         .crossEntropy,
         .nllLoss,
         .mseLoss,
+        // Sources/SwiftNN/Ops/LossPointwise.swift
+        .l1Loss,
+        .smoothL1Loss,
+        .huberLoss,
+        .binaryCrossEntropy,
+        .binaryCrossEntropyWithLogits,
+        .klDiv,
         // Sources/SwiftNN/Ops/MatMul.swift
         .matmul,
         // Sources/SwiftNN/Ops/MaxMin.swift

@@ -143,6 +143,35 @@ class snn_adam_options(Structure):
     ]
 
 
+class snn_rmsprop_options(Structure):
+    """snn_rmsprop_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('lr', c_double),
+        ('alpha', c_double),
+        ('eps', c_double),
+        ('weight_decay', c_double),
+        ('momentum', c_double),
+        ('centered', c_bool),
+        ('maximize', c_bool),
+    ]
+
+
+class snn_adagrad_options(Structure):
+    """snn_adagrad_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('lr', c_double),
+        ('lr_decay', c_double),
+        ('weight_decay', c_double),
+        ('initial_accumulator_value', c_double),
+        ('eps', c_double),
+        ('maximize', c_bool),
+    ]
+
+
 class snn_progress(Structure):
     """snn_progress: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -278,6 +307,8 @@ STRUCTS = {
     'snn_pool2d_options': snn_pool2d_options,
     'snn_sgd_options': snn_sgd_options,
     'snn_adam_options': snn_adam_options,
+    'snn_rmsprop_options': snn_rmsprop_options,
+    'snn_adagrad_options': snn_adagrad_options,
     'snn_progress': snn_progress,
     'snn_fit_options': snn_fit_options,
     'snn_rnn_options': snn_rnn_options,
@@ -409,6 +440,12 @@ FUNCTIONS = {
     'snn_loss_cross_entropy': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int, c_int64, c_float)),
     'snn_loss_nll': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int, c_int64)),
     'snn_loss_mse': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int)),
+    'snn_loss_l1': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int)),
+    'snn_loss_smooth_l1': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int, c_double)),
+    'snn_loss_huber': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int, c_double)),
+    'snn_loss_binary_cross_entropy': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, c_int)),
+    'snn_loss_binary_cross_entropy_with_logits': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, c_void_p, c_int)),
+    'snn_loss_kl_div': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_int, c_bool, c_bool)),
     'snn_tensor_set_requires_grad': (c_int, (c_void_p, c_bool)),
     'snn_tensor_requires_grad': (c_int, (POINTER(c_bool), c_void_p)),
     'snn_tensor_is_leaf': (c_int, (POINTER(c_bool), c_void_p)),
@@ -467,11 +504,17 @@ FUNCTIONS = {
     'snn_sgd_options_init': (c_int, (POINTER(snn_sgd_options),)),
     'snn_adam_options_init': (c_int, (POINTER(snn_adam_options),)),
     'snn_adamw_options_init': (c_int, (POINTER(snn_adam_options),)),
+    'snn_rmsprop_options_init': (c_int, (POINTER(snn_rmsprop_options),)),
+    'snn_adagrad_options_init': (c_int, (POINTER(snn_adagrad_options),)),
     'snn_optimizer_sgd': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_adam': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
     'snn_optimizer_adamw': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
+    'snn_optimizer_rmsprop': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_rmsprop_options))),
+    'snn_optimizer_adagrad': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, POINTER(snn_adagrad_options))),
     'snn_optimizer_add_sgd_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_sgd_options))),
     'snn_optimizer_add_adam_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_adam_options))),
+    'snn_optimizer_add_rmsprop_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_rmsprop_options))),
+    'snn_optimizer_add_adagrad_group': (c_int, (c_void_p, POINTER(c_void_p), c_size_t, POINTER(snn_adagrad_options))),
     'snn_optimizer_num_groups': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_optimizer_step': (c_int, (c_void_p,)),
     'snn_optimizer_zero_grad': (c_int, (c_void_p, c_bool)),
@@ -692,6 +735,12 @@ DECLARATIONS = {
     'snn_loss_cross_entropy': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'logits'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'), ('int64_t', 'ignore_index'), ('float', 'label_smoothing'))),
     'snn_loss_nll': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'log_probs'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'), ('int64_t', 'ignore_index'))),
     'snn_loss_mse': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'))),
+    'snn_loss_l1': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'))),
+    'snn_loss_smooth_l1': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'), ('double', 'beta'))),
+    'snn_loss_huber': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'), ('double', 'delta'))),
+    'snn_loss_binary_cross_entropy': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('const snn_tensor *', 'weight'), ('snn_reduction', 'reduction'))),
+    'snn_loss_binary_cross_entropy_with_logits': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'pos_weight'), ('snn_reduction', 'reduction'))),
+    'snn_loss_kl_div': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'target'), ('snn_reduction', 'reduction'), ('bool', 'batchmean'), ('bool', 'log_target'))),
     'snn_tensor_set_requires_grad': ('snn_status', (('snn_tensor *', 't'), ('bool', 'requires_grad'))),
     'snn_tensor_requires_grad': ('snn_status', (('bool *', 'out'), ('const snn_tensor *', 't'))),
     'snn_tensor_is_leaf': ('snn_status', (('bool *', 'out'), ('const snn_tensor *', 't'))),
@@ -750,11 +799,17 @@ DECLARATIONS = {
     'snn_sgd_options_init': ('snn_status', (('snn_sgd_options *', 'opts'),)),
     'snn_adam_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
     'snn_adamw_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
+    'snn_rmsprop_options_init': ('snn_status', (('snn_rmsprop_options *', 'opts'),)),
+    'snn_adagrad_options_init': ('snn_status', (('snn_adagrad_options *', 'opts'),)),
     'snn_optimizer_sgd': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_adam': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
     'snn_optimizer_adamw': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
+    'snn_optimizer_rmsprop': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_rmsprop_options *', 'opts'))),
+    'snn_optimizer_adagrad': ('snn_status', (('snn_optimizer **', 'out'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adagrad_options *', 'opts'))),
     'snn_optimizer_add_sgd_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_sgd_options *', 'opts'))),
     'snn_optimizer_add_adam_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adam_options *', 'opts'))),
+    'snn_optimizer_add_rmsprop_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_rmsprop_options *', 'opts'))),
+    'snn_optimizer_add_adagrad_group': ('snn_status', (('snn_optimizer *', 'opt'), ('snn_tensor *const *', 'params'), ('size_t', 'n'), ('const snn_adagrad_options *', 'opts'))),
     'snn_optimizer_num_groups': ('snn_status', (('size_t *', 'out'), ('const snn_optimizer *', 'opt'))),
     'snn_optimizer_step': ('snn_status', (('snn_optimizer *', 'opt'),)),
     'snn_optimizer_zero_grad': ('snn_status', (('snn_optimizer *', 'opt'), ('bool', 'set_to_none'))),

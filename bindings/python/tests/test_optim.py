@@ -18,7 +18,7 @@ from conftest import GOLDEN
 
 TENSORS = load_file(os.path.join(GOLDEN, "optim_trajectories.safetensors"))
 
-BOOLS = {"nesterov", "maximize", "amsgrad"}
+BOOLS = {"nesterov", "maximize", "amsgrad", "centered"}
 INTS = {"step_size", "T_max", "total_iters"}
 
 
@@ -49,7 +49,8 @@ def load_cases():
 
 
 CASES = load_cases()
-OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,
+              "adagrad": optim.Adagrad}
 SCHEDULERS = {"step_lr": lr_scheduler.StepLR, "multi_step_lr": lr_scheduler.MultiStepLR,
               "cosine": lr_scheduler.CosineAnnealingLR, "linear": lr_scheduler.LinearLR}
 
@@ -100,7 +101,9 @@ def test_optimizer_trajectory_matches_pytorch(name, kind, attrs):
 
 @pytest.mark.parametrize("kind,options", [("sgd", dict(lr=0.1, momentum=0.9, nesterov=True)),
                                           ("adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
-                                          ("adamw", dict(lr=0.01))])
+                                          ("adamw", dict(lr=0.01)),
+                                          ("rmsprop", dict(lr=0.01, momentum=0.5, centered=True)),
+                                          ("adagrad", dict(lr=0.1, lr_decay=0.01))])
 def test_resumed_run_continues_bit_for_bit(tmp_path, kind, options):
     """Save a checkpoint (weights + optimizer state + epoch) mid-run, load it into a fresh model
     and optimizer, continue both: the parameters agree bit for bit."""
@@ -197,7 +200,7 @@ def test_scheduler_sequence_matches_pytorch(name, kind, attrs):
 
 def test_every_golden_case_ran():
     kinds = [k for _, k, _ in CASES]
-    assert sum(k in OPTIMIZERS for k in kinds) == 10
+    assert sum(k in OPTIMIZERS for k in kinds) == 16
     assert kinds.count("clip") == 5
     assert sum(k in SCHEDULERS for k in kinds) == 7
 
@@ -377,3 +380,15 @@ def test_optimizer_keeps_parameters_and_scheduler_keeps_optimizer():
     del sched, view
     assert handles() == before
     assert sched_h  # the handle value was real
+
+
+def test_rmsprop_adagrad_validate_and_keep_state_from_construction():
+    p = swiftnn.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match="invalid alpha value -1.0"):
+        optim.RMSprop([p], alpha=-1)
+    with pytest.raises(ValueError, match="invalid lr_decay value -0.5"):
+        optim.Adagrad([p], lr_decay=-0.5)
+    # PyTorch's Adagrad has state before any step: the accumulator starts at its initial value.
+    state = optim.Adagrad([p], initial_accumulator_value=0.25).state_dict()["state"]
+    assert sorted(state[0]) == ["step", "sum"] and state[0]["sum"].tolist() == [0.25, 0.25]
+    assert optim.RMSprop([p]).state_dict()["state"] == {}

@@ -86,3 +86,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _tensors("mse_loss", input, target)
     r = _reduction(reduction, size_average, reduce)
     return _new(lib.snn_loss_mse, input._h, target._h, r)
+
+
+# The pointwise losses live beside their modules (nn/loss.py).
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, kl_div, l1_loss,  # noqa: E402,F401
+                   smooth_l1_loss)

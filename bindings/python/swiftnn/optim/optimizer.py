@@ -4,7 +4,7 @@ updated in place, so every Tensor referring to a parameter sees the new values."
 import collections.abc
 import ctypes
 
-from .._ffi import snn_adam_options, snn_sgd_options
+from .._ffi import snn_adagrad_options, snn_adam_options, snn_rmsprop_options, snn_sgd_options
 from .._lib import check, lib
 from .._options import options
 from ..tensor import Tensor
@@ -281,3 +281,44 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
                          capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop: smoothing constant alpha, momentum, centered (normalise by the
+    gradient's estimated variance), L2 weight decay, maximize."""
+
+    _create = lib.snn_optimizer_rmsprop
+    _add_group = lib.snn_optimizer_add_rmsprop_group
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable))
+
+    @staticmethod
+    def _options(g):
+        return options(snn_rmsprop_options, lr=float(g["lr"]), alpha=float(g["alpha"]), eps=float(g["eps"]),
+                       weight_decay=float(g["weight_decay"]), momentum=float(g["momentum"]),
+                       centered=bool(g["centered"]), maximize=bool(g["maximize"]))
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad: lr_decay, L2 weight decay, initial_accumulator_value, maximize. As
+    in PyTorch every parameter has state ("step", "sum") from construction."""
+
+    _create = lib.snn_optimizer_adagrad
+    _add_group = lib.snn_optimizer_add_adagrad_group
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, fused=fused))
+
+    @staticmethod
+    def _options(g):
+        return options(snn_adagrad_options, lr=float(g["lr"]), lr_decay=float(g["lr_decay"]),
+                       weight_decay=float(g["weight_decay"]),
+                       initial_accumulator_value=float(g["initial_accumulator_value"]), eps=float(g["eps"]),
+                       maximize=bool(g["maximize"]))
