@@ -47,7 +47,7 @@ public func snn_module_flatten(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ s
 }
 
 /// A count argument that must fit the engine's limits.
-private func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) throws -> Int {
+func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) throws -> Int {
     guard v >= min, v <= 1 << 32 else { throw SNNError(.invalidArgument, "\(fn): \(name) = \(v), expected \(min)...\(1 << 32)") }
     return Int(v)
 }

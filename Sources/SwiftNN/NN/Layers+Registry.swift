@@ -45,6 +45,16 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "BatchNorm1d": { c in try batchNorm(from: c, spatialDims: 1) },
     "BatchNorm2d": { c in try batchNorm(from: c, spatialDims: 2) },
     "Dropout": { c in try Dropout(p: try ConfigReader(c, "Dropout").double("p", 0.5)) },
+    "LayerNorm": { c in
+        let r = ConfigReader(c, "LayerNorm")
+        return try LayerNorm(normalizedShape: try r.ints("normalized_shape"), eps: try r.double("eps", 1e-5),
+                             elementwiseAffine: try r.bool("elementwise_affine", true), bias: try r.bool("bias", true))
+    },
+    "GroupNorm": { c in
+        let r = ConfigReader(c, "GroupNorm")
+        return try GroupNorm(numGroups: try r.int("num_groups"), numChannels: try r.int("num_channels"),
+                             eps: try r.double("eps", 1e-5), affine: try r.bool("affine", true))
+    },
     // shape
     "Flatten": { c in let r = ConfigReader(c, "Flatten"); return Flatten(startDim: try r.int("start_dim", 1), endDim: try r.int("end_dim", -1)) },
     // MARK: Recurrent layers (NN/Recurrent)

@@ -44,6 +44,8 @@ extension OpDef {
         .slice,
         .select,
         .indexSelect,
+        // Sources/SwiftNN/Ops/Interpolate.swift
+        .interpolate,
         // Sources/SwiftNN/Ops/Join.swift
         .cat,
         .stack,
@@ -69,6 +71,13 @@ extension OpDef {
         .min,
         .argmax,
         .argmin,
+        // Sources/SwiftNN/Ops/Normalization.swift
+        .layerNorm,
+        .groupNorm,
+        // Sources/SwiftNN/Ops/OneHot.swift
+        .oneHot,
+        // Sources/SwiftNN/Ops/Pad.swift
+        .pad,
         // Sources/SwiftNN/Ops/Pool.swift
         .maxPool2d,
         .avgPool2d,

@@ -18,6 +18,8 @@ ENUMS = {
     'snn_status': {'SNN_OK': 0, 'SNN_ERR_INVALID_ARGUMENT': 1, 'SNN_ERR_INVALID_HANDLE': 2, 'SNN_ERR_SHAPE': 3, 'SNN_ERR_DTYPE': 4, 'SNN_ERR_OUT_OF_RANGE': 5, 'SNN_ERR_OUT_OF_MEMORY': 6, 'SNN_ERR_IO': 7, 'SNN_ERR_FORMAT': 8, 'SNN_ERR_UNSUPPORTED': 9, 'SNN_ERR_AUTOGRAD': 10, 'SNN_ERR_INTERNAL': 11},
     'snn_dtype': {'SNN_FLOAT32': 0, 'SNN_INT64': 1, 'SNN_FLOAT64': 2, 'SNN_INT32': 3, 'SNN_UINT8': 4, 'SNN_BOOL': 5},
     'snn_gelu_approximate': {'SNN_GELU_NONE': 0, 'SNN_GELU_TANH': 1},
+    'snn_pad_mode': {'SNN_PAD_CONSTANT': 0, 'SNN_PAD_REFLECT': 1, 'SNN_PAD_REPLICATE': 2, 'SNN_PAD_CIRCULAR': 3},
+    'snn_interpolate_mode': {'SNN_INTERPOLATE_NEAREST': 0, 'SNN_INTERPOLATE_NEAREST_EXACT': 1, 'SNN_INTERPOLATE_LINEAR': 2},
     'snn_reduction': {'SNN_REDUCTION_NONE': 0, 'SNN_REDUCTION_MEAN': 1, 'SNN_REDUCTION_SUM': 2},
     'snn_rnn_nonlinearity': {'SNN_RNN_TANH': 0, 'SNN_RNN_RELU': 1},
     'snn_seq2seq_attention': {'SNN_SEQ2SEQ_ATTENTION_NONE': 0, 'SNN_SEQ2SEQ_ATTENTION_DOT': 1, 'SNN_SEQ2SEQ_ATTENTION_GENERAL': 2},
@@ -62,6 +64,13 @@ SNN_UINT8 = 4
 SNN_BOOL = 5
 SNN_GELU_NONE = 0
 SNN_GELU_TANH = 1
+SNN_PAD_CONSTANT = 0
+SNN_PAD_REFLECT = 1
+SNN_PAD_REPLICATE = 2
+SNN_PAD_CIRCULAR = 3
+SNN_INTERPOLATE_NEAREST = 0
+SNN_INTERPOLATE_NEAREST_EXACT = 1
+SNN_INTERPOLATE_LINEAR = 2
 SNN_REDUCTION_NONE = 0
 SNN_REDUCTION_MEAN = 1
 SNN_REDUCTION_SUM = 2
@@ -415,6 +424,9 @@ FUNCTIONS = {
     'snn_tensor_index_select': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_void_p)),
     'snn_tensor_cat': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, c_int64)),
     'snn_tensor_stack': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_size_t, c_int64)),
+    'snn_tensor_pad': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_int64), c_size_t, c_int32, c_double)),
+    'snn_tensor_interpolate': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_int64), c_size_t, POINTER(c_double), c_int32, c_bool)),
+    'snn_tensor_one_hot': (c_int, (POINTER(c_void_p), c_void_p, c_int64)),
     'snn_conv2d_options_init': (c_int, (POINTER(snn_conv2d_options),)),
     'snn_tensor_conv2d': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, POINTER(snn_conv2d_options))),
     'snn_pool2d_options_init': (c_int, (POINTER(snn_pool2d_options),)),
@@ -501,6 +513,10 @@ FUNCTIONS = {
     'snn_module_adaptive_avg_pool2d': (c_int, (POINTER(c_void_p), c_int64, c_int64)),
     'snn_module_batch_norm': (c_int, (POINTER(c_void_p), c_int64, c_int32, c_double, c_double, c_bool, c_bool)),
     'snn_module_dropout': (c_int, (POINTER(c_void_p), c_double)),
+    'snn_tensor_layer_norm': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_int64), c_size_t, c_void_p, c_void_p, c_double)),
+    'snn_tensor_group_norm': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_void_p, c_void_p, c_double)),
+    'snn_module_layer_norm': (c_int, (POINTER(c_void_p), POINTER(c_int64), c_size_t, c_double, c_bool, c_bool)),
+    'snn_module_group_norm': (c_int, (POINTER(c_void_p), c_int64, c_int64, c_double, c_bool)),
     'snn_sgd_options_init': (c_int, (POINTER(snn_sgd_options),)),
     'snn_adam_options_init': (c_int, (POINTER(snn_adam_options),)),
     'snn_adamw_options_init': (c_int, (POINTER(snn_adam_options),)),
@@ -710,6 +726,9 @@ DECLARATIONS = {
     'snn_tensor_index_select': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 't'), ('int64_t', 'dim'), ('const snn_tensor *', 'index'))),
     'snn_tensor_cat': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *const *', 'ts'), ('size_t', 'n'), ('int64_t', 'dim'))),
     'snn_tensor_stack': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *const *', 'ts'), ('size_t', 'n'), ('int64_t', 'dim'))),
+    'snn_tensor_pad': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const int64_t *', 'pad'), ('size_t', 'n'), ('int32_t', 'mode'), ('double', 'value'))),
+    'snn_tensor_interpolate': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const int64_t *', 'size'), ('size_t', 'n'), ('const double *', 'scales'), ('int32_t', 'mode'), ('bool', 'align_corners'))),
+    'snn_tensor_one_hot': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'indices'), ('int64_t', 'num_classes'))),
     'snn_conv2d_options_init': ('snn_status', (('snn_conv2d_options *', 'options'),)),
     'snn_tensor_conv2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('const snn_conv2d_options *', 'options'))),
     'snn_pool2d_options_init': ('snn_status', (('snn_pool2d_options *', 'options'),)),
@@ -796,6 +815,10 @@ DECLARATIONS = {
     'snn_module_adaptive_avg_pool2d': ('snn_status', (('snn_module **', 'out'), ('int64_t', 'out_h'), ('int64_t', 'out_w'))),
     'snn_module_batch_norm': ('snn_status', (('snn_module **', 'out'), ('int64_t', 'num_features'), ('int32_t', 'spatial_dims'), ('double', 'eps'), ('double', 'momentum'), ('bool', 'affine'), ('bool', 'track_running_stats'))),
     'snn_module_dropout': ('snn_status', (('snn_module **', 'out'), ('double', 'p'))),
+    'snn_tensor_layer_norm': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const int64_t *', 'normalized_shape'), ('size_t', 'n'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('double', 'eps'))),
+    'snn_tensor_group_norm': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('int64_t', 'num_groups'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('double', 'eps'))),
+    'snn_module_layer_norm': ('snn_status', (('snn_module **', 'out'), ('const int64_t *', 'normalized_shape'), ('size_t', 'n'), ('double', 'eps'), ('bool', 'elementwise_affine'), ('bool', 'bias'))),
+    'snn_module_group_norm': ('snn_status', (('snn_module **', 'out'), ('int64_t', 'num_groups'), ('int64_t', 'num_channels'), ('double', 'eps'), ('bool', 'affine'))),
     'snn_sgd_options_init': ('snn_status', (('snn_sgd_options *', 'opts'),)),
     'snn_adam_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
     'snn_adamw_options_init': ('snn_status', (('snn_adam_options *', 'opts'),)),
