@@ -158,6 +158,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/activation.h"
 #include "swiftnn/shape.h"
 #include "swiftnn/resample.h"
+#include "swiftnn/attention.h"
 #include "swiftnn/conv.h"
 #include "swiftnn/reduce.h"
 #include "swiftnn/loss.h"

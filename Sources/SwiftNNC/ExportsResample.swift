@@ -1,4 +1,4 @@
-// Padding, interpolation and one-hot encoding (swiftnn/resample.h).
+// Padding, interpolation, one-hot encoding and attention (swiftnn/resample.h, attention.h).
 import CSwiftNN
 import SwiftNN
 
@@ -35,5 +35,17 @@ public func snn_tensor_one_hot(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ i
     boundary { fn in
         let o = try outHandle(out, fn)
         give(try oneHot(try tensorArg(indices, fn, "indices"), numClasses: try intArg(numClasses, fn, "num_classes")), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_scaled_dot_product_attention(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ query: OpaquePointer?,
+                                                    _ key: OpaquePointer?, _ value: OpaquePointer?, _ mask: OpaquePointer?,
+                                                    _ dropoutP: Double, _ isCausal: Bool, _ scale: Double) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        give(try scaledDotProductAttention(try tensorArg(query, fn, "query"), try tensorArg(key, fn, "key"),
+                                           try tensorArg(value, fn, "value"), attnMask: try optionalTensorArg(mask, fn, "attn_mask"),
+                                           dropoutP: dropoutP, isCausal: isCausal, scale: scale > 0 ? scale : nil), o)
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 /// Every area's op table. A new area adds its table here.
 let goldenOps: [String: GoldenOp] = {
     var all: [String: GoldenOp] = [:]
-    for table in [coreOps, elementwiseOps, shapeOps, reduceOps, lossOps, convOps, compositeOps, rnnOps, activationOps, lossPointwiseOps, normOps, resampleOps] { all.merge(table) { a, _ in a } }
+    for table in [coreOps, elementwiseOps, shapeOps, reduceOps, lossOps, convOps, compositeOps, rnnOps, activationOps, lossPointwiseOps, normOps, resampleOps, convTransposeOps] { all.merge(table) { a, _ in a } }
     return all
 }()
 

@@ -24,6 +24,18 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
                           kernelSize: try pair("kernel_size", 1), stride: try pair("stride", 1), padding: try pair("padding", 0),
                           dilation: try pair("dilation", 1), groups: try r.int("groups", 1), bias: try r.bool("bias", true))
     },
+    "ConvTranspose2d": { c in
+        let r = ConfigReader(c, "ConvTranspose2d")
+        func pair(_ k: String, _ d: Int) throws -> (Int, Int) {
+            let v = try r.ints(k, [d, d])
+            guard v.count == 2 else { throw SNNError(.format, "architecture: ConvTranspose2d.\(k) must have 2 entries") }
+            return (v[0], v[1])
+        }
+        return try ConvTranspose2d(inChannels: try r.int("in_channels"), outChannels: try r.int("out_channels"),
+                                   kernelSize: try pair("kernel_size", 1), stride: try pair("stride", 1),
+                                   padding: try pair("padding", 0), outputPadding: try pair("output_padding", 0),
+                                   groups: try r.int("groups", 1), bias: try r.bool("bias", true), dilation: try pair("dilation", 1))
+    },
     "MaxPool2d": { c in
         let r = ConfigReader(c, "MaxPool2d")
         let k = try r.ints("kernel_size"), s = try r.ints("stride", k), p = try r.ints("padding", [0, 0]), d = try r.ints("dilation", [1, 1])

@@ -183,13 +183,12 @@ extension OpDef {
                                  })
 }
 
-/// ONNX LayerNormalization (axis, epsilon; Scale, optional B), inference output only.
+/// ONNX LayerNormalization (axis, epsilon; Scale, optional B), with its optional Mean and
+/// InvStdDev outputs (the statistics, keeping the normalized axes as 1s).
 private func importLayerNormalization(_ n: ImportNode) throws -> ImportKernel {
     let a = try n.attrs(["axis", "epsilon", "stash_type"])
     let ax = try a.int("axis", -1), eps = try a.float("epsilon", 1e-5)
-    guard n.node.outputs.dropFirst().allSatisfy(\.isEmpty) else {
-        throw SNNError(.unsupported, "\(n.label): the Mean and InvStdDev outputs (training) are not supported")
-    }
+    let statistics = n.node.outputs.dropFirst().contains { !$0.isEmpty }
     return { xs in
         let x = try input(xs, 0)
         let first = try axis(ax, x.rank, "axis")
@@ -197,6 +196,12 @@ private func importLayerNormalization(_ n: ImportNode) throws -> ImportKernel {
         // ONNX broadcasts Scale and B to the normalized shape; layer_norm takes them full size.
         let scale = try expand(try input(xs, 1), to: shape)
         let bias = try optionalInput(xs, 2).map { try expand($0, to: shape) }
-        return [try layerNorm(x, normalizedShape: shape, weight: scale, bias: bias, eps: Double(eps))]
+        let y = try layerNorm(x, normalizedShape: shape, weight: scale, bias: bias, eps: Double(eps))
+        guard statistics else { return [y] }
+        let dims = Array(first..<x.rank)
+        let m = try mean(x, dims: dims, keepdim: true)
+        let centred = try sub(x, m)
+        let variance = try mean(try mul(centred, centred), dims: dims, keepdim: true)
+        return [y, m, try pow(try add(variance, try scalar(eps)), -0.5)]
     }
 }

@@ -36,6 +36,8 @@ extension OpDef {
         .clamp,
         // Sources/SwiftNN/Ops/Conv.swift
         .conv2d,
+        // Sources/SwiftNN/Ops/ConvTranspose.swift
+        .convTranspose2d,
         // Sources/SwiftNN/Ops/Dropout.swift
         .dropout,
         // Sources/SwiftNN/Ops/Embedding.swift
