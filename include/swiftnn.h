@@ -33,7 +33,8 @@
  * - A garbage, freed or wrong-type handle gives SNN_ERR_INVALID_HANDLE; it is never
  *   dereferenced, so it cannot crash the process. NULL where a handle is required gives
  *   SNN_ERR_INVALID_ARGUMENT.
- * - Data crosses as contiguous, row-major buffers that are copied in and copied out; shapes
+ * - Data crosses as contiguous, row-major buffers that are copied in and copied out (or, with
+ *   swiftnn/interop.h, shared: caller memory wrapped, a tensor's pointer lent); shapes
  *   are int64_t arrays. A rank (ndim) is at most SNN_MAX_NDIM. Negative dimension indices
  *   count from the end, as in PyTorch (dim = -1 is the last dimension).
  * - Thread safety: functions may be called from any thread. Distinct handles may be used
@@ -177,6 +178,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/charrnn.h"
 #include "swiftnn/caption.h"
 #include "swiftnn/seq2seq.h"
+#include "swiftnn/interop.h"
 
 #ifdef __cplusplus
 }

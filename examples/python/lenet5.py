@@ -108,7 +108,7 @@ def main():
     nn.save_model(model, args.out)
     again = nn.load_model(args.out).eval()
     probe = test_x[:500]
-    same = np.array_equal(model(probe).numpy(), again(probe).numpy())
+    same = np.array_equal(model(probe).detach().numpy(), again(probe).detach().numpy())
     print(f"checkpoint {args.out} reloaded: logits {'identical' if same else 'DIFFERENT'}")
     plot(losses, len(loader), args.plot)
     return 0 if same else 1

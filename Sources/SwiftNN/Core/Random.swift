@@ -52,6 +52,16 @@ public final class Generator: @unchecked Sendable {
         lock.withLock { seed = s; offset = 0 }
     }
 
+    /// Runs `body` and then puts the offset back where it was, so that work which draws only to
+    /// overwrite the numbers (building a module whose weights are then loaded) leaves the
+    /// stream as it found it, as PyTorch's deepcopy and unpickling do. Draws made meanwhile by
+    /// other threads are rewound too: the callers are documented not to race with sampling.
+    public func preservingOffset<T>(_ body: () throws -> T) rethrows -> T {
+        let (s, o) = lock.withLock { (seed, offset) }
+        defer { lock.withLock { if seed == s { offset = o } } }
+        return try body()
+    }
+
     /// Reserves `blocks` consecutive blocks; returns (seed, first block).
     func reserve(_ blocks: Int) -> (UInt64, UInt64) {
         lock.withLock {

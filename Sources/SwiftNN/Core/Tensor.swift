@@ -234,6 +234,7 @@ extension Tensor {
             throw SNNError.shape("copy_: source has shape \(fmt(src.shape)) \(src.dtype.name), destination \(fmt(shape)) \(dtype.name)")
         }
         if src === self || count == 0 { return }
+        try requireWritable("copy_")
         writeElements(from: src)
     }
 }

@@ -23,6 +23,18 @@ public enum Checkpoint {
         return module
     }
 
+    /// Rebuilds the module `architecture` (the JSON of `Module.architecture`) with the values
+    /// of `state` (every key, strictly): a checkpoint held in memory, for copies and pickling.
+    /// The random initialisation is overwritten, so the global generator is left unchanged.
+    public static func rebuild(architecture: String, state: [(name: String, tensor: Tensor)]) throws -> Module {
+        let json = try JSON.parse(Array(architecture.utf8), what: "architecture")
+        return try Generator.global.preservingOffset {
+            let module = try ModuleRegistry.build(json)
+            try module.loadStateDict(state, strict: true)
+            return module
+        }
+    }
+
     /// Loads weights from `path` into an existing module (any safetensors file with PyTorch
     /// names, e.g. one written by `safetensors.torch.save_file(model.state_dict(), path)`).
     public static func loadWeights(into module: Module, from path: String, strict: Bool = true) throws {

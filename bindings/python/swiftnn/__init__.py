@@ -30,6 +30,7 @@ from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, 
                      zeros, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
 from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004  (torch's dtype names)
+from .dlpack import from_dlpack
 from . import optim
 from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
 from .generator import Generator, randperm

@@ -306,6 +306,10 @@ class snn_seq2seq_options(Structure):
     ]
 
 
+# void (*snn_release_fn)(void *ctx)
+snn_release_fn = CFUNCTYPE(None, c_void_p)
+
+
 # Struct name -> class.
 STRUCTS = {
     'snn_conv2d_options': snn_conv2d_options,
@@ -326,6 +330,7 @@ STRUCTS = {
 # Callback type name -> CFUNCTYPE.
 CALLBACKS = {
     'snn_progress_fn': snn_progress_fn,
+    'snn_release_fn': snn_release_fn,
 }
 
 # Every declared function: name -> (restype, argtypes), in header order.
@@ -693,6 +698,19 @@ FUNCTIONS = {
     'snn_seq2seq_score': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, c_bool)),
     'snn_seq2seq_set_tokens': (c_int, (c_void_p, c_bool, POINTER(c_char_p), c_size_t)),
     'snn_seq2seq_tokens': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p, c_bool)),
+    'snn_tensor_ref': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_module_ref': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_optimizer_ref': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_lr_scheduler_ref': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_tensor_map_ref': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_dataloader_ref': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_module_from_architecture': (c_int, (POINTER(c_void_p), c_char_p, c_void_p)),
+    'snn_tensor_wrap': (c_int, (POINTER(c_void_p), c_void_p, c_size_t, POINTER(c_int64), c_size_t, c_int, snn_release_fn, c_void_p)),
+    'snn_tensor_wrap_readonly': (c_int, (POINTER(c_void_p), c_void_p, c_size_t, POINTER(c_int64), c_size_t, c_int, snn_release_fn, c_void_p)),
+    'snn_tensor_data_ptr': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_tensor_to_dlpack': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_tensor_from_dlpack': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_tensor_is_writable': (c_int, (POINTER(c_bool), c_void_p)),
 }
 
 # The same functions as C declares them: name -> (return type, ((parameter type, name), ...)),
@@ -1061,4 +1079,17 @@ DECLARATIONS = {
     'snn_seq2seq_score': ('snn_status', (('snn_tensor **', 'out'), ('snn_module *', 'model'), ('const snn_tensor *', 'src'), ('const snn_tensor *', 'tgt'), ('bool', 'with_eos'))),
     'snn_seq2seq_set_tokens': ('snn_status', (('snn_module *', 'model'), ('bool', 'target'), ('const char *const *', 'tokens'), ('size_t', 'count'))),
     'snn_seq2seq_tokens': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'model'), ('bool', 'target'))),
+    'snn_tensor_ref': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 't'))),
+    'snn_module_ref': ('snn_status', (('snn_module **', 'out'), ('const snn_module *', 'm'))),
+    'snn_optimizer_ref': ('snn_status', (('snn_optimizer **', 'out'), ('const snn_optimizer *', 'opt'))),
+    'snn_lr_scheduler_ref': ('snn_status', (('snn_lr_scheduler **', 'out'), ('const snn_lr_scheduler *', 'sched'))),
+    'snn_tensor_map_ref': ('snn_status', (('snn_tensor_map **', 'out'), ('const snn_tensor_map *', 'm'))),
+    'snn_dataloader_ref': ('snn_status', (('snn_dataloader **', 'out'), ('const snn_dataloader *', 'dl'))),
+    'snn_module_from_architecture': ('snn_status', (('snn_module **', 'out'), ('const char *', 'architecture'), ('const snn_tensor_map *', 'state'))),
+    'snn_tensor_wrap': ('snn_status', (('snn_tensor **', 'out'), ('void *', 'data'), ('size_t', 'bytes'), ('const int64_t *', 'shape'), ('size_t', 'ndim'), ('snn_dtype', 'dtype'), ('snn_release_fn', 'release'), ('void *', 'ctx'))),
+    'snn_tensor_wrap_readonly': ('snn_status', (('snn_tensor **', 'out'), ('const void *', 'data'), ('size_t', 'bytes'), ('const int64_t *', 'shape'), ('size_t', 'ndim'), ('snn_dtype', 'dtype'), ('snn_release_fn', 'release'), ('void *', 'ctx'))),
+    'snn_tensor_data_ptr': ('snn_status', (('void **', 'out'), ('const snn_tensor *', 't'))),
+    'snn_tensor_to_dlpack': ('snn_status', (('void **', 'out_managed'), ('const snn_tensor *', 't'))),
+    'snn_tensor_from_dlpack': ('snn_status', (('snn_tensor **', 'out'), ('void *', 'managed'))),
+    'snn_tensor_is_writable': ('snn_status', (('bool *', 'out'), ('const snn_tensor *', 't'))),
 }

@@ -25,6 +25,20 @@ class Handle:
     def value(self):
         return self._h
 
+    # The handle is freed once, by this object: a copy must never duplicate its value. A
+    # shallow copy shares the owner; deep copies and pickles are made by the objects holding
+    # a Handle (an engine module rebuilds itself, copying.py), never of the bare handle.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        raise TypeError("swiftnn: an engine handle cannot be deep-copied by itself; the object that holds it "
+                        "does not support deepcopy")
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("swiftnn: an engine handle cannot be pickled; the object that holds it does not "
+                        "support pickling")
+
 
 def new_handle(fn, free_fn, *args):
     out = ctypes.c_void_p()

@@ -77,6 +77,20 @@ class DataLoader:
                 pass
             self._h = None
 
+    # copy.copy shares the engine loader (a second handle: the same epoch position); its
+    # iteration state cannot be read, so deep copies and pickles are refused.
+    def __copy__(self):
+        from .copying import shallow_copy_with_ref
+        return shallow_copy_with_ref(self, lib.snn_dataloader_ref)
+
+    def __deepcopy__(self, memo):
+        from .copying import refuse
+        raise refuse(self, "deep-copied", "its iteration state lives in the engine; build a new DataLoader")
+
+    def __reduce_ex__(self, protocol):
+        from .copying import refuse
+        raise refuse(self, "pickled", "its iteration state lives in the engine; build a new DataLoader")
+
     def __len__(self):
         n = ctypes.c_size_t()
         check(lib.snn_dataloader_len(ctypes.byref(n), self._h))

@@ -1,5 +1,6 @@
 """The Python Tensor: a handle to an engine tensor, with PyTorch's names and operators.
-Data crosses by copy (numpy in, numpy out). Ops live in the engine; this file only wraps."""
+numpy arrays are shared, not copied (zerocopy.py); copies and pickling are in copying.py,
+DLPack in dlpack.py. Ops live in the engine; this file only wraps."""
 import builtins as _builtins
 import ctypes
 import numbers
@@ -24,7 +25,7 @@ def _new(fn, *args):
 class Tensor:
     """A tensor owned by libswiftnn (any swiftnn dtype). Create with swiftnn.tensor(...)."""
 
-    __slots__ = ("_h", "__weakref__")
+    __slots__ = ("_h", "_keep", "__weakref__")  # _keep: zerocopy.array_interface
 
     def __init__(self, *args, **kwargs):
         raise TypeError("create tensors with swiftnn.tensor(data), swiftnn.from_numpy(array), "
@@ -90,16 +91,40 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return s[0]
 
-    # ---- data out -----------------------------------------------------------------------
-    def numpy(self):
-        """A new numpy array with a copy of the data, of the tensor's dtype."""
-        a = np.empty(tuple(self.shape), dtype=self.dtype.np)
-        check(lib.snn_tensor_copy_bytes(a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), a.nbytes, self._h))
-        return a
+    # ---- data out: shared with numpy (zerocopy.py), DLPack (dlpack.py) --------------------
+    def numpy(self, *, force=False):
+        """A numpy array sharing this tensor's memory (torch.Tensor.numpy)."""
+        from . import zerocopy
+        return zerocopy.to_numpy(self, force)
 
     def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+        from . import zerocopy
+        return zerocopy.array(self, dtype, copy)
+
+    @property
+    def __array_interface__(self):
+        from . import zerocopy
+        return zerocopy.array_interface(self)
+
+    def __dlpack__(self, stream=None, *, max_version=None, dl_device=None, copy=None):
+        from . import dlpack
+        return dlpack.to_capsule(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        return (1, 0)  # (kDLCPU, 0)
+
+    # ---- copies and pickling (copying.py) -------------------------------------------------
+    def __copy__(self):
+        from . import copying
+        return copying.copy_tensor(self)
+
+    def __deepcopy__(self, memo):
+        from . import copying
+        return copying.deepcopy_tensor(self, memo)
+
+    def __reduce_ex__(self, protocol):
+        from . import copying
+        return copying.reduce_tensor(self)
 
     def item(self):
         v = ctypes.c_double()
@@ -110,7 +135,7 @@ class Tensor:
         return _builtins.bool(v.value) if dt is _dtypes.bool_ else int(v.value)
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self.numpy(force=True).tolist()
 
     def __float__(self):
         return _builtins.float(self.item())
@@ -124,7 +149,7 @@ class Tensor:
         return bool(self.item())
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self.numpy(force=True), separator=", ", precision=4, prefix="tensor(")
         extra = ""
         if self.dtype not in (float32, int64, _dtypes.bool_):  # the ones torch's repr leaves implicit
             extra = f", dtype={self.dtype!r}"
@@ -216,26 +241,22 @@ class Size(tuple):
 # ---- creation -------------------------------------------------------------------------------
 
 def from_numpy(a):
-    """A tensor with a copy of `a`, of its dtype (float32, float64, int64, int32, uint8, bool);
-    other dtypes are a TypeError naming them."""
-    a = np.asarray(a)
-    dt = _dtypes.from_numpy_dtype(a.dtype, "swiftnn.from_numpy")
-    a = np.ascontiguousarray(a, dtype=dt.np) if a.ndim else np.array(a, dtype=dt.np)
-    shp, nd = shape_array(a.shape)
-    return _new(lib.snn_tensor_from_bytes, a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), a.size, shp, nd, dt.code)
+    """A tensor sharing `a`'s memory, of `a`'s dtype (torch.from_numpy; see zerocopy.py)."""
+    from . import zerocopy
+    return zerocopy.from_numpy(a)
 
 
 def tensor(data, dtype=None, requires_grad=False):
     """swiftnn.tensor([[1., 2.], [3., 4.]], requires_grad=True), as torch.tensor."""
     if isinstance(data, Tensor):
-        a = data.numpy()
+        a = data.numpy(force=True)
     else:
         a = np.asarray(data)
     if dtype is not None:
         a = a.astype(dtype.np)
     elif a.dtype.kind == "f":
         a = a.astype(np.float32)
-    t = from_numpy(a)
+    t = from_numpy(np.array(a, copy=True, order="C"))  # torch.tensor copies; from_numpy shares
     if requires_grad:
         t.requires_grad_(True)
     return t

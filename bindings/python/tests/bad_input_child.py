@@ -113,6 +113,11 @@ class P:
 def classify(ctype, decl, index):
     base = _base(decl.type) if decl else ""
     out = ("const" not in decl.type) if decl else index == 0
+    if base == "void" and decl.type.count("*") in (1, 2):
+        # Raw memory, not a handle: `void *data` a byte buffer, `void **out` a pointer result.
+        if decl.type.count("*") == 2:
+            return OUT_BUF, ctypes.c_void_p
+        return (OUT_BUF if out else IN_BUF), ctypes.c_ubyte
     if ctype is ctypes.c_void_p:
         return HANDLE, None
     if ctype is ctypes.c_char_p:
@@ -466,7 +471,7 @@ class Runner:
                     return h
             return GARBAGE[0]  # only tensors exist: a garbage handle stands in
         if kind == "null":
-            return None
+            return p.ctype() if p.kind == CALLBACK else None  # a NULL function pointer
         if kind == "freed":
             tmp = []
             h = self.value(p, ("object", spec[1]) if spec[1] != TENSOR else ("tensor", (2,), "f32", "plain"), tmp, outs, depth)

@@ -24,7 +24,7 @@ def test_lecture_convolution_is_a_matrix_multiply():
         band[r, r:r + 3] = w
     zt = swiftnn.tensor(z.reshape(1, 1, 1, 6), requires_grad=True)
     y = F.conv2d(zt, swiftnn.tensor(w.reshape(1, 1, 1, 3)))
-    np.testing.assert_array_equal(y.numpy().ravel(), band @ z)
+    np.testing.assert_array_equal(y.detach().numpy().ravel(), band @ z)
     g = np.array([1, 0.25, -3, 2], np.float32)
     y.backward(swiftnn.tensor(g.reshape(1, 1, 1, 4)))
     np.testing.assert_array_equal(zt.grad.numpy().ravel(), band.T @ g)
@@ -58,7 +58,7 @@ def test_dropout_mask_is_rand_ge_p_and_backward_reuses_it():
     swiftnn.manual_seed(99)
     keep = swiftnn.rand(300, 300).numpy() >= np.float32(p)
     scale = np.float32(1 / (1 - p))
-    np.testing.assert_array_equal(y.numpy(), np.where(keep, x * scale, 0))
+    np.testing.assert_array_equal(y.detach().numpy(), np.where(keep, x * scale, 0))
     # 90,000 Bernoulli(0.3) draws: the fraction's standard deviation is 0.0015.
     assert abs((1 - keep.mean()) - p) < 0.01
     g = np.random.default_rng(2).standard_normal((300, 300)).astype(np.float32)
@@ -137,7 +137,7 @@ def test_conv_and_pool_results_do_not_depend_on_the_thread_count(shape, weight, 
             y = F.max_pool2d(F.conv2d(xt, wt, bt, padding=padding), 2)
             g = np.random.default_rng(8).standard_normal(tuple(y.shape)).astype(np.float32)
             y.backward(swiftnn.tensor(g))
-            results.append([y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
+            results.append([y.detach().numpy(), xt.grad.detach().numpy(), wt.grad.detach().numpy(), bt.grad.detach().numpy()])
     finally:
         swiftnn.set_num_threads(before)
     for other in results[1:]:

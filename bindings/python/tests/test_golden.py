@@ -96,7 +96,10 @@ def run_case(c):
     for k, (o, g) in enumerate(pairs):
         o.backward(swiftnn.from_numpy(g), retain_graph=k < len(pairs) - 1)
     grads = [t.grad for t in leaves]
-    return [o.numpy() for o in outs], [None if g is None else g.numpy() for g in grads]
+    # Copies: an array from numpy() shares the tensor's memory and holds a handle to it, and
+    # the caller counts the handles the op itself leaves alive.
+    return ([o.detach().numpy().copy() for o in outs],
+            [None if g is None else g.detach().numpy().copy() for g in grads])
 
 
 @pytest.mark.parametrize("area", AREAS)

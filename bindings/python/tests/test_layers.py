@@ -46,7 +46,7 @@ def test_pytorch_state_dicts_load_and_match(name, make):
     net.load_state_dict(swiftnn.load(os.path.join(MOD, f"{name}_state.safetensors")))
     net.eval()
     io = load_file(os.path.join(MOD, f"{name}_io.safetensors"))
-    out = net(swiftnn.from_numpy(io["input"])).numpy()
+    out = net(swiftnn.from_numpy(io["input"])).detach().numpy()
     np.testing.assert_allclose(out, io["logits"], rtol=1e-4, atol=1e-5)
 
 
@@ -64,7 +64,7 @@ def test_checkpoints_have_pytorchs_keys_and_round_trip(tmp_path):
     x = swiftnn.randn(2, 3, 9, 9)
     net.eval()
     again.eval()
-    np.testing.assert_array_equal(net(x).numpy(), again(x).numpy())
+    np.testing.assert_array_equal(net(x).detach().numpy(), again(x).detach().numpy())
 
 
 def test_train_eval_switches_batch_norm_and_dropout():
@@ -72,7 +72,7 @@ def test_train_eval_switches_batch_norm_and_dropout():
     net = bn_net()
     x = swiftnn.randn(4, 3, 9, 9)
     net.eval()
-    a, b = net(x).numpy(), net(x).numpy()
+    a, b = net(x).detach().numpy(), net(x).detach().numpy()
     np.testing.assert_array_equal(a, b)           # eval: deterministic
     rm = net[1].running_mean.numpy().copy()
     net.train()

@@ -54,7 +54,7 @@ def test_load_state_dict_copies_in_place_and_checks_keys():
     a, b = Net(), Net()
     w = a.first.weight
     a.load_state_dict(b.state_dict())
-    np.testing.assert_array_equal(w.numpy(), b.first.weight.numpy())  # same object, new values
+    np.testing.assert_array_equal(w.detach().numpy(), b.first.weight.detach().numpy())  # same object, new values
     with pytest.raises(RuntimeError, match="missing keys"):
         a.load_state_dict({"first.weight": np.zeros((3, 4), np.float32)})
     with pytest.raises(swiftnn.ShapeError):
@@ -77,12 +77,12 @@ def test_state_dict_files_interoperate_with_the_safetensors_package(tmp_path):
     theirs = load_file(str(path))
     assert set(theirs) == set(net.state_dict())
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(theirs[k], v.numpy())
+        np.testing.assert_array_equal(theirs[k], v.detach().numpy())
     # and the reverse: a file written by safetensors loads into a fresh model
     other = {k: np.full(v.shape, 0.5, np.float32) for k, v in theirs.items()}
     save_file(other, str(tmp_path / "theirs.safetensors"))
     net.load_state_dict(swiftnn.load(tmp_path / "theirs.safetensors"))
-    assert np.all(net.first.weight.numpy() == 0.5)
+    assert np.all(net.first.weight.detach().numpy() == 0.5)
 
 
 def test_corrupt_files_raise_clear_errors(tmp_path):

@@ -103,7 +103,7 @@ def test_onnxruntime_matches_at_two_batch_sizes(exported):
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     for b in batches:
         x = swiftnn.randn(b, *shape)
-        ref = model(x).numpy()
+        ref = model(x).detach().numpy()
         (got,) = sess.run(None, {"input": x.numpy()})
         assert got.shape == ref.shape
         np.testing.assert_allclose(got, ref, **TOL, err_msg=f"{name}, batch {b}")
@@ -115,7 +115,7 @@ def test_swiftnn_loads_the_file_back(exported):
     assert back.input_names == ["input"] and back.output_names == ["output"]
     for b in batches:
         x = swiftnn.randn(b, *shape)
-        ref = model(x).numpy()
+        ref = model(x).detach().numpy()
         np.testing.assert_allclose(back(x).numpy(), ref, **TOL)
         (got,) = back.run(None, {"input": x.numpy()})
         np.testing.assert_allclose(got, ref, **TOL)
@@ -154,7 +154,7 @@ def test_names_several_inputs_and_outputs(tmp_path):
     onnx.checker.check_model(onnx.load(p), full_check=True)
     sess = ort.InferenceSession(p, providers=["CPUExecutionProvider"])
     x, y = swiftnn.randn(6, 4), swiftnn.randn(6, 5)
-    ref = [t.numpy() for t in m(x, y)]
+    ref = [t.detach().numpy() for t in m(x, y)]
     got = sess.run(["clipped", "logp"], {"x": x.numpy(), "y": y.numpy()})
     for g, r in zip(got, ref):
         np.testing.assert_allclose(g, r, **TOL)

@@ -81,7 +81,7 @@ def exported(request, tmp_path_factory):
 
 
 def _as_list(r):
-    return [t.numpy() for t in (r if isinstance(r, (tuple, list)) else (r,))]
+    return [t.detach().numpy() for t in (r if isinstance(r, (tuple, list)) else (r,))]
 
 
 def test_checker_accepts_the_file(exported):
@@ -226,7 +226,7 @@ def test_initial_states_and_unbatched_input(tmp_path):
     swiftnn.onnx.export(u, x, p)
     onnx.checker.check_model(onnx.load(p), full_check=True)
     (got,) = ort.InferenceSession(p, providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})
-    np.testing.assert_allclose(got, u(x).numpy(), **TOL)
+    np.testing.assert_allclose(got, u(x).detach().numpy(), **TOL)
 
 
 def test_dropout_between_layers_in_training_mode_is_a_clear_error(tmp_path):

@@ -82,7 +82,7 @@ def test_optimizer_trajectory_matches_pytorch(name, kind, attrs):
             p.grad = None if g is None else swiftnn.from_numpy(g)
         opt.step()
         for j, p in enumerate(params):
-            assert_close(p.numpy(), TENSORS[f"{name}.p{j}.step{s}"], f"{name} param {j} after step {s}")
+            assert_close(p.detach().numpy(), TENSORS[f"{name}.p{j}.step{s}"], f"{name} param {j} after step {s}")
     # state_dict()["state"]: PyTorch's keys and values after the last step.
     state = opt.state_dict()["state"]
     want = {}
@@ -218,7 +218,7 @@ def quadratic_fit(make, steps=300):
         loss = (d * d).sum()
         loss.backward()
         opt.step()
-    return x.numpy(), loss.item(), target.numpy()
+    return x.detach().numpy().copy(), loss.item(), target.numpy().copy()  # copies hold no handle
 
 
 @pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.5),
@@ -240,7 +240,7 @@ def test_lr_is_readable_and_settable_through_param_groups():
     assert opt.param_groups[0]["lr"] == 0.5
     p.grad = swiftnn.tensor([1.0, 1.0])
     opt.step()
-    np.testing.assert_allclose(p.numpy(), [0.5, 1.5])
+    np.testing.assert_allclose(p.detach().numpy(), [0.5, 1.5])
     with pytest.raises(NotImplementedError):
         opt.param_groups[0]["momentum"] = 0.9
     opt.param_groups[0]["momentum"] = 0  # unchanged value: fine
@@ -276,7 +276,7 @@ def test_updates_are_in_place_and_parameters_without_grad_are_skipped():
     g = p.grad
     opt.step()
     np.testing.assert_allclose(view.numpy(), [0.0, 1.0, 2.0])
-    np.testing.assert_allclose(q.numpy(), [4.0, 5.0])
+    np.testing.assert_allclose(q.detach().numpy(), [4.0, 5.0])
     opt.zero_grad(set_to_none=False)
     np.testing.assert_allclose(g.numpy(), [0.0, 0.0, 0.0])  # zeroed in place
     opt.zero_grad()
@@ -326,7 +326,7 @@ def test_step_closure_and_named_parameters():
 
     loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(p.numpy(), [1.5])
+    np.testing.assert_allclose(p.detach().numpy(), [1.5])
 
 
 def test_clip_grad_norm_options():

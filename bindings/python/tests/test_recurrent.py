@@ -37,7 +37,7 @@ def test_a_pytorch_lstm_state_dict_gives_pytorchs_outputs():
     for prefix, kwargs in (("out", {}), ("packed", {"lengths": f["lengths"]})):
         out, (h, c) = m(x, (h0, c0), **kwargs)
         for got, key in ((out, "output"), (h, "h_n"), (c, "c_n")):
-            np.testing.assert_allclose(got.numpy(), f[f"{prefix}.{key}"], rtol=1e-4, atol=1e-5, err_msg=f"{prefix}.{key}")
+            np.testing.assert_allclose(got.detach().numpy(), f[f"{prefix}.{key}"], rtol=1e-4, atol=1e-5, err_msg=f"{prefix}.{key}")
 
 
 def test_forward_signatures_and_shapes():
@@ -48,7 +48,7 @@ def test_forward_signatures_and_shapes():
     assert tuple(out.shape) == (3, 5, 12) and tuple(h.shape) == (4, 3, 6)
     rnn = nn.RNN(4, 6, nonlinearity="relu")
     out, h = rnn(x, swiftnn.zeros(1, 3, 6))
-    assert tuple(out.shape) == (5, 3, 6) and float(out.numpy().min()) >= 0
+    assert tuple(out.shape) == (5, 3, 6) and float(out.detach().numpy().min()) >= 0
     out, h = rnn(swiftnn.randn(5, 4))  # unbatched
     assert tuple(out.shape) == (5, 6) and tuple(h.shape) == (1, 6)
     h1, c1 = nn.LSTMCell(4, 6)(swiftnn.randn(3, 4), (swiftnn.zeros(3, 6), swiftnn.zeros(3, 6)))
@@ -61,12 +61,12 @@ def test_lengths_mask_padded_steps():
     m = nn.GRU(2, 3, batch_first=True)
     x = np.random.default_rng(0).standard_normal((2, 4, 2)).astype(np.float32)
     out, h = m(swiftnn.from_numpy(x), lengths=[4, 2])
-    o = out.numpy()
+    o = out.detach().numpy()
     assert np.all(o[1, 2:] == 0), "steps past a sequence's length output zeros"
     # h_n of the short sequence is its state after its last valid step, as if it were alone
     alone, h_alone = m(swiftnn.from_numpy(x[1:2, :2]))
-    np.testing.assert_allclose(h.numpy()[0, 1], h_alone.numpy()[0, 0], rtol=1e-6)
-    np.testing.assert_allclose(o[1, :2], alone.numpy()[0], rtol=1e-6)
+    np.testing.assert_allclose(h.detach().numpy()[0, 1], h_alone.detach().numpy()[0, 0], rtol=1e-6)
+    np.testing.assert_allclose(o[1, :2], alone.detach().numpy()[0], rtol=1e-6)
 
 
 def test_functional_forms_take_weights_as_tensors():
@@ -75,7 +75,7 @@ def test_functional_forms_take_weights_as_tensors():
     params = list(m.parameters())
     out, h, c = R.lstm(x, None, params)
     ref, (rh, rc) = m(x)
-    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
     h1, c1 = R.lstm_cell(swiftnn.randn(2, 3), None, *params)
     assert tuple(h1.shape) == (2, 4)
 
@@ -137,7 +137,7 @@ def test_training_with_truncated_bptt_learns_a_leaky_running_sum():
 
 def test_embedding_like_pytorch():
     e = nn.Embedding(10, 3, padding_idx=-2)
-    assert e.padding_idx == 8 and np.all(e.weight.numpy()[8] == 0)
+    assert e.padding_idx == 8 and np.all(e.weight.detach().numpy()[8] == 0)
     out = e(swiftnn.tensor([[1, 8, 1]]))
     assert tuple(out.shape) == (1, 3, 3)
     out.sum().backward()
@@ -232,7 +232,7 @@ for cell, hidden in (("LSTM", 80), ("GRU", 48), ("RNN", 100)):
     y, _ = m(x)
     g = swiftnn.from_numpy(rng.standard_normal(tuple(y.shape)).astype(np.float32))
     y.backward(g)
-    out[cell] = [y.numpy().tobytes(), x.grad.numpy().tobytes()] + [p.grad.numpy().tobytes() for p in m.parameters()]
+    out[cell] = [y.detach().numpy().tobytes(), x.grad.detach().numpy().tobytes()] + [p.grad.detach().numpy().tobytes() for p in m.parameters()]
 import pickle
 sys.stdout.buffer.write(pickle.dumps(out))
 """

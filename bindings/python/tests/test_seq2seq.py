@@ -72,7 +72,7 @@ def test_beam_search_is_exhaustive_when_wide_and_greedy_when_narrow(attention, p
     m = Seq2Seq(6, 5, 4, 3, num_layers=2 if cell == "gru" else 1, bidirectional=attention == "general",
                 attention=attention, cell=cell)
     # peaked distributions: greedy and exhaustive search disagree more often
-    m.load_state_dict({k: v.numpy() * 3.0 for k, v in m.state_dict().items()})
+    m.load_state_dict({k: v.detach().numpy() * 3.0 for k, v in m.state_dict().items()})
     srcs = [[3, 4, 5], [5, 5], [4], [3, 3, 4, 5]]
     differs = 0
     for s in srcs:

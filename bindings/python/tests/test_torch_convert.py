@@ -58,7 +58,7 @@ def test_lenet5_converts_loads_into_swiftnn_and_gives_torchs_logits(tmp_path, fm
         assert f.metadata() == {"format": "pt", "source": f"lenet5_{fmt}.pth", "torch_format": fmt}
     net.load_state_dict(swiftnn.load(str(out)))
     net.eval()
-    logits = net(swiftnn.from_numpy(REF["lenet_input"])).numpy()
+    logits = net(swiftnn.from_numpy(REF["lenet_input"])).detach().numpy()
     np.testing.assert_allclose(logits, REF["lenet_logits"], rtol=0, atol=1e-5)
 
 
@@ -106,7 +106,7 @@ def test_checkpoint_dict_key_and_dataparallel_prefix(tmp_path):
     assert result.skipped == [("epoch", "int"), ("optimizer", "dict")]
     net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
     net.load_state_dict(swiftnn.load(str(out)))
-    out = net(swiftnn.from_numpy(REF["mlp_input"])).numpy()
+    out = net(swiftnn.from_numpy(REF["mlp_input"])).detach().numpy()
     np.testing.assert_allclose(out, REF["mlp_output"], rtol=0, atol=1e-5)
 
     auto = tts.convert(os.path.join(FIX, "checkpoint.pth"))       # no --key: the one dict of tensors
@@ -172,7 +172,7 @@ def test_lstm_in_swiftnn_gives_torchs_output(tmp_path):
     lstm.eval()
     output, (h_n, c_n) = lstm(swiftnn.from_numpy(REF["lstm_input"]))   # PyTorch's signature
     for got, want in ((output, "lstm_output"), (h_n, "lstm_h_n"), (c_n, "lstm_c_n")):
-        np.testing.assert_allclose(got.numpy(), REF[want], rtol=0, atol=1e-5, err_msg=want)
+        np.testing.assert_allclose(got.detach().numpy(), REF[want], rtol=0, atol=1e-5, err_msg=want)
 
 
 def test_cli_lists_tensors_and_writes_the_file(tmp_path):

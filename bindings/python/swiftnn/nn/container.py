@@ -35,6 +35,14 @@ class Sequential(Module):
     def _mh(self):
         return self._engine.value
 
+    # deepcopy and pickle copy the children; the engine Sequential is rebuilt over the copies.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_engine"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._rebuild_engine()
+
     def append(self, module):
         self._modules[str(len(self._modules))] = module
         self._rebuild_engine()

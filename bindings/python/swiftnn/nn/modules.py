@@ -89,6 +89,10 @@ class Module:
 
     register_module = add_module
 
+    def __deepcopy__(self, memo):
+        from ..copying import deepcopy_module
+        return deepcopy_module(self, memo)
+
     # ---- calling -------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -246,6 +250,16 @@ class EngineModule(Module):
     @property
     def _mh(self):
         return self._engine.value
+
+    # copy.copy shares (the default: the same owner of the engine handle); deepcopy and pickle
+    # make a new engine module (copying.py).
+    def __deepcopy__(self, memo):
+        from ..copying import deepcopy_engine_module
+        return deepcopy_engine_module(self, memo)
+
+    def __reduce_ex__(self, protocol):
+        from ..copying import reduce_engine_module
+        return reduce_engine_module(self)
 
     def _config(self):
         """Constructor arguments as the engine records them (torch's attribute names)."""

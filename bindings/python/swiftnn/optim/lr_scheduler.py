@@ -50,6 +50,20 @@ class LRScheduler:
     def state_dict(self):
         raise NotImplementedError("swiftnn: scheduler state_dict is not supported yet")
 
+    # copy.copy shares the engine scheduler (a second handle); its state cannot be read yet
+    # (state_dict above), so deep copies and pickles, which would lose it, are refused.
+    def __copy__(self):
+        from ..copying import shallow_copy_with_ref
+        return shallow_copy_with_ref(self, lib.snn_lr_scheduler_ref)
+
+    def __deepcopy__(self, memo):
+        from ..copying import refuse
+        raise refuse(self, "deep-copied", "its state cannot be read yet (scheduler state_dict is not supported)")
+
+    def __reduce_ex__(self, protocol):
+        from ..copying import refuse
+        raise refuse(self, "pickled", "its state cannot be read yet (scheduler state_dict is not supported)")
+
     def __del__(self):
         h = getattr(self, "_h", None)
         if h and lib is not None:

@@ -191,6 +191,20 @@ class Optimizer:
             if "lr" in theirs:
                 mine["lr"] = theirs["lr"]
 
+    # copy.copy shares the engine optimizer (a second handle); deepcopy and pickle make a new
+    # one over copied parameters with the state of state_dict() (copying.py), as PyTorch's.
+    def __copy__(self):
+        from ..copying import shallow_copy_with_ref
+        return shallow_copy_with_ref(self, lib.snn_optimizer_ref)
+
+    def __deepcopy__(self, memo):
+        from ..copying import deepcopy_optimizer
+        return deepcopy_optimizer(self, memo)
+
+    def __reduce_ex__(self, protocol):
+        from ..copying import reduce_optimizer
+        return reduce_optimizer(self)
+
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):

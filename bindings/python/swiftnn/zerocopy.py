@@ -1,0 +1,155 @@
+"""numpy and SwiftNN share memory, as torch.from_numpy and Tensor.numpy do: an array becomes a
+tensor over its own buffer (snn_tensor_wrap, the array kept alive until the engine releases
+it), and a tensor lends its buffer to an array (snn_tensor_data_ptr, the array holding a
+handle). Nothing is converted: an unsupported dtype is a TypeError naming it."""
+import ctypes
+import itertools
+import threading
+import warnings
+
+import numpy as np
+
+from ._ffi import snn_release_fn
+from ._lib import check, lib, shape_array
+from .tensor import _DTYPES, Tensor
+
+# numpy dtype -> snn_dtype code, for the dtypes the engine stores (native byte order).
+_CODES = {np.dtype(d.np): code for code, d in _DTYPES.items()}
+_SUPPORTED = "float64, float32, int64, int32, uint8, and bool"
+
+# Arrays lent to the engine, by the ctx their release callback receives. The callback runs on
+# whatever thread frees the last reference (ctypes takes the GIL for it).
+_lent = {}
+_lent_lock = threading.Lock()
+_next_key = itertools.count(1)
+
+
+def _release(ctx):
+    try:
+        with _lent_lock:
+            _lent.pop(ctx, None)
+    except Exception:  # interpreter shutdown: the array goes with everything else
+        pass
+
+
+_release_fn = snn_release_fn(_release)
+# The callback must outlive every tensor, including ones freed during interpreter shutdown
+# after this module's globals are cleared: keep one reference that is never dropped.
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_release_fn))
+
+
+def wrap(data_ptr, nbytes, shape, code, readonly, keep):
+    """A tensor over nbytes at data_ptr; `keep` (any object) lives until the engine releases
+    the memory. On failure nothing is kept."""
+    key = next(_next_key)
+    with _lent_lock:
+        _lent[key] = keep
+    shp, nd = shape_array(shape)
+    out = ctypes.c_void_p()
+    fn = lib.snn_tensor_wrap_readonly if readonly else lib.snn_tensor_wrap
+    status = fn(ctypes.byref(out), data_ptr, nbytes, shp, nd, code, _release_fn, key)
+    if status != 0:
+        _release(key)  # a failed wrap never calls release: drop the reference here
+        check(status)
+    return Tensor._wrap(out.value)
+
+
+def from_numpy(a):
+    """torch.from_numpy: a tensor sharing `a`'s memory (writes through either are seen by the
+    other; the array stays alive while the tensor does). float64, float32, int64, int32, uint8
+    and bool arrays are supported; a read-only array is shared read-only with PyTorch's
+    warning (the engine refuses in-place writes to it)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
+    code = _CODES.get(a.dtype) if a.dtype.isnative else None
+    if code is None:
+        if not a.dtype.isnative and a.dtype.newbyteorder("=") in _CODES:
+            raise ValueError("given numpy array has byte order different from the native byte order. "
+                             "Conversion between byte orders is currently not supported.")
+        raise TypeError(f"can't convert np.ndarray of type numpy.{a.dtype.name}. "
+                        f"The only supported types are: {_SUPPORTED}.")
+    if any(s < 0 for s in a.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making "
+                         "a copy of your array  with array.copy().) ")
+    if not a.flags.c_contiguous:
+        # SwiftNN tensors are contiguous in this version: a strided array cannot be shared.
+        raise ValueError(f"swiftnn.from_numpy: the array (shape {a.shape}, strides {a.strides}) is not "
+                         "C-contiguous, and SwiftNN tensors are contiguous; pass np.ascontiguousarray(a)")
+    readonly = not a.flags.writeable
+    if readonly:
+        warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+                      "SwiftNN shares it read-only: in-place writes to this tensor raise. You may want to copy "
+                      "the array to protect its data or make it writable before converting it to a tensor.",
+                      UserWarning, stacklevel=3)
+    return wrap(a.ctypes.data or None, a.nbytes, a.shape, code, readonly, a)
+
+
+class _Lent:
+    """The base of an array viewing a tensor: it holds its own handle to the tensor, so the
+    memory stays valid while the array lives, whatever happens to the Tensor it came from."""
+
+    __slots__ = ("_tensor", "__array_interface__")
+
+
+def array_interface(t, force=False):
+    """Tensor.__array_interface__: numpy keeps `t` itself as the array's base, so `t` keeps
+    its own second handle to the tensor whose memory it lent (in `_keep`, by address): the
+    memory stays valid while the array lives even if `t` is later rebound to another engine
+    tensor (the handle swap of zero_() and inplace=True activations)."""
+    contiguous = ctypes.c_bool(True)
+    check(lib.snn_tensor_is_contiguous(ctypes.byref(contiguous), t._h))
+    if not contiguous.value:  # numpy then asks __array__, which copies a strided view
+        raise AttributeError("a strided view has no __array_interface__ (its memory is not row-major)")
+    iface = _interface(t, force)
+    keep = getattr(t, "_keep", None)
+    if keep is None:
+        keep = t._keep = {}
+    if iface["data"][0] not in keep:
+        ref = ctypes.c_void_p()
+        check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
+        keep[iface["data"][0]] = Tensor._wrap(ref.value)
+    return iface
+
+
+def _interface(t, force=False):
+    """numpy's __array_interface__ (version 3) for t's memory, lent while t's handle lives."""
+    if not force and t.requires_grad:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+    ptr = ctypes.c_void_p()
+    check(lib.snn_tensor_data_ptr(ctypes.byref(ptr), t._h))
+    writable = ctypes.c_bool()
+    check(lib.snn_tensor_is_writable(ctypes.byref(writable), t._h))
+    return {"version": 3, "shape": tuple(t.shape), "typestr": t.dtype.np.str,
+            "data": (ptr.value or 0, not writable.value), "strides": None}
+
+
+def to_numpy(t, force=False):
+    """Tensor.numpy(): an array sharing t's memory. force=True also serves tensors that
+    require grad (as torch's numpy(force=True), though the memory is still shared here).
+    A strided view is not shared yet: its array is a row-major copy (snn_tensor_contiguous)."""
+    holder = _Lent()
+    ref = ctypes.c_void_p()
+    contiguous = ctypes.c_bool(True)
+    check(lib.snn_tensor_is_contiguous(ctypes.byref(contiguous), t._h))
+    if not contiguous.value:
+        if not force and t.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        check(lib.snn_tensor_contiguous(ctypes.byref(ref), t._h))
+        holder._tensor = Tensor._wrap(ref.value)
+        holder.__array_interface__ = _interface(holder._tensor, force=True)
+        return np.asarray(holder)
+    check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
+    holder._tensor = Tensor._wrap(ref.value)
+    holder.__array_interface__ = _interface(holder._tensor, force=force or not t.requires_grad)
+    return np.asarray(holder)
+
+
+def array(t, dtype=None, copy=None):
+    """Tensor.__array__: the shared array, converted (a copy) only when dtype asks for it."""
+    a = to_numpy(t)
+    if dtype is not None and np.dtype(dtype) != a.dtype:
+        if copy is False:
+            raise ValueError(f"Unable to avoid copy while converting a {a.dtype} tensor to {np.dtype(dtype)}")
+        return a.astype(dtype)
+    return a.copy() if copy else a
