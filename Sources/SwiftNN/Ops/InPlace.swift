@@ -9,6 +9,7 @@
 @discardableResult
 func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = false,
              _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+    try t.requireWritable(fn)  // read-only borrowed memory (numpy, snn_tensor_wrap_readonly)
     let recording = GradMode.isEnabled && (t.requiresGrad || others.contains { $0.requiresGrad })
     if GradMode.isEnabled && t.requiresGrad && t.isLeaf {
         throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")

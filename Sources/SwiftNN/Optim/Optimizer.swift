@@ -116,6 +116,7 @@ public class Optimizer: @unchecked Sendable {
                     work.append((g, i, p, grad))
                 }
             }
+            for w in work { try w.param.requireWritable(fn) }  // before anything changes
             for w in work { try prepareState(group: w.group, index: w.index, param: w.param) }
             for w in work {
                 // The kernels take one pointer: a strided parameter is updated on a packed copy
