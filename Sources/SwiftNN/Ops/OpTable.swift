@@ -36,6 +36,8 @@ extension OpDef {
         .clamp,
         // Sources/SwiftNN/Ops/Conv.swift
         .conv2d,
+        // Sources/SwiftNN/Ops/Convert.swift
+        .to,
         // Sources/SwiftNN/Ops/Dropout.swift
         .dropout,
         // Sources/SwiftNN/Ops/Embedding.swift
@@ -100,6 +102,9 @@ extension OpDef {
         .acosh,
         .atanh,
         .erf,
+        // Sources/SwiftNN/Ops/TypedBinary.swift
+        .floorDivide,
+        .remainder,
         // Sources/SwiftNN/Ops/Unary.swift
         .neg,
         .exp,

@@ -23,14 +23,18 @@ from .elementwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan,
 from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dropout, linear)
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
-                     long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
-                     zeros, zeros_like)
+                     long, manual_seed, matmul, mean, mul, ones, rand, randn, sub, sum, tensor, zeros)
+from . import convert  # noqa: F401  (Tensor.to, .float(), .double(), .long(), ...)
+from .arith import floor_divide, remainder
+from .creation import (empty, empty_like, eye, full_like, get_default_dtype, linspace, ones_like, rand_like,
+                       randn_like, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
-from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004  (torch's dtype names)
 from . import optim
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
+
+import builtins as _builtins  # noqa: E402  (int and bool below are torch's dtype names)
 
 __version__ = _lib.snn_version().decode()
 
@@ -38,7 +42,7 @@ __version__ = _lib.snn_version().decode()
 def set_num_threads(n):
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
     from ._lib import check
-    check(_lib.snn_set_num_threads(int(n)))
+    check(_lib.snn_set_num_threads(_builtins.int(n)))
 
 
 def get_num_threads():
@@ -62,3 +66,7 @@ def empty_cache():
     """Returns every held tensor buffer to the system (snn_memory_release_cached)."""
     from ._lib import check
     check(_lib.snn_memory_release_cached())
+
+
+# torch's dtype names: `bool` and `int` in this module are dtypes (functions above use _builtins).
+from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004,E402
