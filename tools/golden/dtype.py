@@ -140,6 +140,21 @@ def float64_autograd(a):
     a.case("f64_matmul", "matmul", [a.randn(3, 4, **f64), a.randn(4, 5, **f64)], torch.matmul)
     a.case("f64_matmul_batched", "matmul", [a.randn(2, 3, 4, **f64), a.randn(4, **f64)], torch.matmul)
     a.case("f64_matmul_broadcast", "matmul", [a.randn(2, 1, 3, 4, **f64), a.randn(3, 4, 2, **f64)], torch.matmul)
+    # softmax, log_softmax and the losses (composed from float64 ops).
+    import torch.nn.functional as F
+    for op, f in (("softmax", torch.softmax), ("log_softmax", torch.log_softmax)):
+        a.case(f"f64_{op}_last", op, [a.randn(3, 5, **f64)], lambda t, f=f: f(t, -1), dim=-1)
+        a.case(f"f64_{op}_middle", op, [a.randn(2, 4, 3, **f64)], lambda t, f=f: f(t, 1), dim=1)
+    for r in ("mean", "sum", "none"):
+        a.case(f"f64_ce_{r}", "cross_entropy", [a.randn(5, 4, **f64), np.array([0, 3, -100, 1, 2], np.int64)],
+               lambda x, t, r=r: F.cross_entropy(x, t, reduction=r), reduction=r, ignore_index=-100, label_smoothing=0.0)
+        a.case(f"f64_ce_4d_smooth_{r}", "cross_entropy", [a.randn(2, 3, 2, 2, **f64), a.ints(0, 3, 2, 2, 2)],
+               lambda x, t, r=r: F.cross_entropy(x, t, reduction=r, label_smoothing=0.2), reduction=r,
+               ignore_index=-100, label_smoothing=0.2)
+        a.case(f"f64_nll_{r}", "nll_loss", [a.randn(4, 3, **f64), np.array([2, 0, 1, 1], np.int64)],
+               lambda x, t, r=r: F.nll_loss(x, t, reduction=r), reduction=r, ignore_index=-100)
+        a.case(f"f64_mse_{r}", "mse_loss", [a.randn(3, 4, **f64), a.randn(3, 4, **f64)],
+               lambda x, y, r=r: F.mse_loss(x, y, reduction=r), reduction=r)
     # Mixed precision: the float32 operand is converted (and its gradient converted back).
     a.case("mixed_mul_f32_f64", "mul", [a.randn(2, 3), a.randn(3, **f64)], torch.mul)
     # (one element: a float32 sum's rounding would show in the float64 gradient's tolerance)

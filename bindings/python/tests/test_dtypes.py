@@ -136,3 +136,19 @@ def test_dtypes_pickle_to_themselves_and_nothing_leaks():
         del x
     gc.collect()
     assert swiftnn.live_handles() == before
+
+
+def test_gradcheck_in_float64_passes_and_catches_a_wrong_gradient():
+    import swiftnn.nn.functional as F
+    from swiftnn.gradcheck import GradcheckError
+    rng = np.random.default_rng(0)
+    x = swiftnn.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = swiftnn.tensor(rng.standard_normal((4, 5)), requires_grad=True)
+    target = swiftnn.tensor([1, 0, 4])
+    assert x.dtype is swiftnn.float64
+    assert swiftnn.autograd.gradcheck(lambda a, b: F.cross_entropy(swiftnn.tanh(a @ b), target), (x, w))
+    assert swiftnn.autograd.gradcheck(lambda a: (a.exp() / (1 + a * a)).sum(1) % 1.5, (x,))
+    # A backward that misses a dependence must fail: detach() hides one from backward.
+    with pytest.raises(GradcheckError, match="input 0"):
+        swiftnn.autograd.gradcheck(lambda a: a * a.detach(), (x,))
+    assert not swiftnn.autograd.gradcheck(lambda a: a * a.detach(), (x,), raise_exception=False)
