@@ -25,8 +25,8 @@ snn_status snn_tensor_div(snn_tensor **out, const snn_tensor *a, const snn_tenso
 /* torch.floor_divide (Python's a // b) and torch.remainder (Python's a % b: the sign of b),
  * with the promotion above. Integer division by zero is SNN_ERR_INVALID_ARGUMENT ("...
  * ZeroDivisionError ..."); float division by zero gives inf or nan. floor_divide has no
- * derivative (backward through it is SNN_ERR_AUTOGRAD, as PyTorch raises); remainder's is 1
- * for a and -floor(a / b) for b. */
+ * derivative (PyTorch defines none): its result does not require grad. remainder's gradient
+ * is 1 for a and -floor(a / b) for b. */
 snn_status snn_tensor_floor_divide(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
 snn_status snn_tensor_remainder(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
 

@@ -155,6 +155,14 @@ def float64_autograd(a):
                lambda x, t, r=r: F.nll_loss(x, t, reduction=r), reduction=r, ignore_index=-100)
         a.case(f"f64_mse_{r}", "mse_loss", [a.randn(3, 4, **f64), a.randn(3, 4, **f64)],
                lambda x, y, r=r: F.mse_loss(x, y, reduction=r), reduction=r)
+    # Fused float32 kernels, composed in float64 (Composed64.swift).
+    a.case("f64_linear", "linear", [a.randn(2, 3, 5, **f64), a.randn(4, 5, **f64), a.randn(4, **f64)], F.linear)
+    a.case("f64_linear_nobias", "linear", [a.randn(6, 5, **f64), a.randn(3, 5, **f64)], F.linear)
+    for op, f in (("var", torch.var), ("std", torch.std)):
+        a.case(f"f64_{op}_dim", op, [a.randn(3, 5, **f64)], lambda t, f=f: f(t, 1, correction=1),
+               dims=[1], correction=1, keepdim=False)
+        a.case(f"f64_{op}_all_biased", op, [a.randn(2, 3, 2, **f64)], lambda t, f=f: f(t, (0, 2), correction=0, keepdim=True),
+               dims=[0, 2], correction=0, keepdim=True)
     # Mixed precision: the float32 operand is converted (and its gradient converted back).
     a.case("mixed_mul_f32_f64", "mul", [a.randn(2, 3), a.randn(3, **f64)], torch.mul)
     # (one element: a float32 sum's rounding would show in the float64 gradient's tolerance)

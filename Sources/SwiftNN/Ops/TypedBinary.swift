@@ -97,7 +97,9 @@ func promotedBinary(_ a: Tensor, _ b: Tensor, _ op: PromotedOp) throws -> Tensor
     }
     let out = try elementwise(x, y, dtype, fn, op.math)
     let traced = out.traced(op.def, [x, y])
-    guard dtype.isFloatingPoint else { return traced }
+    // floor_divide is piecewise constant and PyTorch defines no derivative for it: its result
+    // is not recorded (it does not require grad), so no backward can reach a missing formula.
+    guard dtype.isFloatingPoint, op != .floorDivide else { return traced }
     return traced.recorded(op.backwardName, [x, y]) { g in try op.pullback(g, x, y, out) }
 }
 
@@ -192,7 +194,7 @@ extension PromotedOp {
     }
 
     /// Gradients for floating operands of one dtype, from the same ops (no recording: backward
-    /// runs without grad). floor_divide has none, as in PyTorch: its backward throws.
+    /// runs without grad). floor_divide has none (PyTorch defines no derivative): never recorded.
     func pullback(_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws -> [Tensor?] {
         func reduced(_ t: Tensor, _ like: Tensor) throws -> Tensor? { like.requiresGrad ? try sumTo(t, like.shape) : nil }
         switch self {
@@ -210,8 +212,8 @@ extension PromotedOp {
             return [a.requiresGrad ? try reduced(try SwiftNN.div(g, b), a) : nil,
                     b.requiresGrad ? try reduced(try SwiftNN.neg(try SwiftNN.div(try SwiftNN.mul(g, out), b)), b) : nil]
         case .floorDivide:
-            // forward: out = floor(a / b); PyTorch has no derivative for it and says so
-            throw SNNError(.autograd, "backward: derivative for floor_divide is not implemented (as in PyTorch)")
+            // forward: out = floor(a / b); never recorded (see promotedBinary)
+            throw SNNError(.internalError, "backward: floor_divide is not recorded for autograd")
         case .remainder:
             // forward: out = a - b * floor(a / b); d/da = 1, d/db = -floor(a / b)
             return [try reduced(g, a),
@@ -245,7 +247,8 @@ private func sumTo<T>(_ g: Tensor, _ shape: [Int], _ type: T.Type, _ plus: (T, T
 // MARK: - floor_divide and remainder
 
 /// torch.floor_divide (Python's //): the quotient rounded toward -inf, on promoted operands;
-/// integer division by zero is an error. Like PyTorch, it has no derivative (backward throws).
+/// integer division by zero is an error. PyTorch defines no derivative for it: the result does
+/// not require grad.
 public func floorDivideOp(_ a: Tensor, _ b: Tensor) throws -> Tensor { try promotedBinary(a, b, .floorDivide) }
 
 /// torch.remainder (Python's %): a - b * floor(a / b), the sign of the divisor; integer

@@ -120,9 +120,8 @@ def test_errors_name_the_problem():
         -swiftnn.tensor([True])
     with pytest.raises(swiftnn.DTypeError, match="int64"):
         swiftnn.tensor([1, 2]).requires_grad_()
-    with pytest.raises(swiftnn.AutogradError, match="floor_divide"):
-        x = swiftnn.tensor([1.5], requires_grad=True)
-        (x // 2).sum().backward()
+    x = swiftnn.tensor([1.5], requires_grad=True)
+    assert not (x // 2).requires_grad  # PyTorch defines no derivative for floor_divide
 
 
 def test_dtypes_pickle_to_themselves_and_nothing_leaks():
