@@ -102,3 +102,21 @@ public func snn_tensor_number(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ va
         give(t, o)
     }
 }
+
+@c @implementation
+public func snn_dtype_promote(_ out: UnsafeMutablePointer<snn_dtype>?, _ a: snn_dtype, _ b: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        let d = DType.promoted(try dtypeArg(a, fn, "a"), try dtypeArg(b, fn, "b"))
+        o.pointee = snn_dtype(rawValue: UInt32(d.rawValue))
+    }
+}
+
+@c @implementation
+public func snn_tensor_result_type(_ out: UnsafeMutablePointer<snn_dtype>?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        let d = promote(try tensorArg(a, fn, "a"), try tensorArg(b, fn, "b"))
+        o.pointee = snn_dtype(rawValue: UInt32(d.rawValue))
+    }
+}

@@ -96,6 +96,17 @@ static void promotion_and_errors(void) {
     EXPECT(SNN_ERR_DTYPE, "neg", snn_tensor_neg(&out, b));
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_tensor_number", snn_tensor_number(&out, NULL, SNN_INT64));
     EXPECT(SNN_ERR_DTYPE, "snn_tensor_number", snn_tensor_number(&out, bits, (snn_dtype)-1));
+    snn_dtype d = (snn_dtype)-1;
+    CHECK_OK(snn_tensor_result_type(&d, a, n));
+    CHECK(d == SNN_FLOAT32, "result_type(int64 tensor, 2.5) is float32 (got %d)", d);
+    CHECK_OK(snn_tensor_result_type(&d, b, a));
+    CHECK(d == SNN_INT64, "result_type(bool tensor, int64 tensor) is int64 (got %d)", d);
+    CHECK_OK(snn_dtype_promote(&d, SNN_UINT8, SNN_INT32));
+    CHECK(d == SNN_INT32, "promote_types(uint8, int32) is int32 (got %d)", d);
+    CHECK_OK(snn_dtype_promote(&d, SNN_INT64, SNN_FLOAT32));
+    CHECK(d == SNN_FLOAT32, "promote_types(int64, float32) is float32 (got %d)", d);
+    EXPECT(SNN_ERR_DTYPE, "snn_dtype_promote", snn_dtype_promote(&d, SNN_BOOL, (snn_dtype)7));
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_tensor_result_type", snn_tensor_result_type(NULL, a, b));
     snn_tensor_free(a);
     snn_tensor_free(zero);
     snn_tensor_free(n);

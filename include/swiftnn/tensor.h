@@ -111,3 +111,13 @@ snn_status snn_tensor_randn(snn_tensor **out, const int64_t *shape, size_t ndim)
 
 /* Seeds the process-wide generator and resets its offset to 0 (torch.manual_seed). */
 snn_status snn_manual_seed(uint64_t seed);
+
+/* ---- Type promotion ---------------------------------------------------------------- */
+
+/* torch.promote_types(a, b): the dtype both convert to (bool < uint8 < int32 < int64 <
+ * float32 < float64 by category, then width). Unknown dtypes: SNN_ERR_DTYPE. */
+snn_status snn_dtype_promote(snn_dtype *out, snn_dtype a, snn_dtype b);
+
+/* torch.result_type(a, b): the dtype snn_tensor_add(a, b) computes in (tensors with dimensions
+ * over 0-dim tensors over numbers from snn_tensor_number; see swiftnn/ops.h). */
+snn_status snn_tensor_result_type(snn_dtype *out, const snn_tensor *a, const snn_tensor *b);

@@ -25,7 +25,7 @@ from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dr
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
                      long, manual_seed, matmul, mean, mul, ones, rand, randn, sub, sum, tensor, zeros)
 from . import convert  # noqa: F401  (Tensor.to, .float(), .double(), .long(), ...)
-from .arith import floor_divide, remainder
+from .arith import floor_divide, promote_types, remainder, result_type
 from .creation import (empty, empty_like, eye, full_like, get_default_dtype, linspace, ones_like, rand_like,
                        randn_like, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)

@@ -151,3 +151,24 @@ def test_gradcheck_in_float64_passes_and_catches_a_wrong_gradient():
     with pytest.raises(GradcheckError, match="input 0"):
         swiftnn.autograd.gradcheck(lambda a: a * a.detach(), (x,))
     assert not swiftnn.autograd.gradcheck(lambda a: a * a.detach(), (x,), raise_exception=False)
+
+
+def test_promote_types_and_result_type_match_pytorchs_table():
+    """PyTorch's output dtypes, from the golden dtype area (written by tools/gen_golden.py)."""
+    import os
+    from safetensors.numpy import load_file
+    from conftest import GOLDEN
+    golden = load_file(os.path.join(GOLDEN, "dtype.safetensors"))
+    names = ["float32", "float64", "int64", "int32", "uint8", "bool"]
+    checked = 0
+    for x in names:
+        for y in names:
+            torch_dtype = golden[f"add_{x}_{y}.out0"].dtype
+            assert swiftnn.promote_types(getattr(swiftnn, x), getattr(swiftnn, y)).np == torch_dtype, (x, y)
+            a, b = swiftnn.from_numpy(golden[f"add_{x}_0d_{y}.in0"]), swiftnn.from_numpy(golden[f"add_{x}_0d_{y}.in1"])
+            assert swiftnn.result_type(a, b).np == golden[f"add_{x}_0d_{y}.out0"].dtype, (x, "0-d", y)
+            checked += 2
+        t = swiftnn.from_numpy(golden[f"scalar_mul_{x}_float2p5.in0"])
+        assert swiftnn.result_type(t, 2.5).np == golden[f"scalar_mul_{x}_float2p5.out0"].dtype
+        assert swiftnn.result_type(t, 300).np == golden[f"scalar_mul_{x}_int300.out0"].dtype
+    assert checked == 72
