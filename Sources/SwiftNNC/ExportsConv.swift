@@ -26,6 +26,22 @@ public func snn_tensor_conv2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in
     }
 }
 
+@c @implementation
+public func snn_tensor_conv_transpose2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ weight: OpaquePointer?,
+                                        _ bias: OpaquePointer?, _ options: UnsafePointer<snn_conv2d_options>?,
+                                        _ outputPadH: Int64, _ outputPadW: Int64) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(input, fn, "input"), w = try tensorArg(weight, fn, "weight")
+        let b = try optionalTensorArg(bias, fn, "bias")
+        let opts = try optionsArg(options, fn) ?? .defaults
+        let y = try convTranspose2d(x, weight: w, bias: b, stride: pairArg(opts.stride_h, opts.stride_w),
+                                    padding: pairArg(opts.pad_h, opts.pad_w), outputPadding: pairArg(outputPadH, outputPadW),
+                                    groups: Int(opts.groups), dilation: pairArg(opts.dilation_h, opts.dilation_w))
+        give(y, o)
+    }
+}
+
 extension snn_conv2d_options {
     /// What snn_conv2d_options_init writes and a NULL options pointer means.
     static var defaults: Self {

@@ -63,6 +63,21 @@ public func snn_dataloader_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ i
 }
 
 @c @implementation
+public func snn_data_shuffle_order(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n: Int64, _ seed: UInt64, _ epoch: UInt64) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        guard n >= 0 else { throw SNNError(.invalidArgument, "\(fn): n is \(n), expected n >= 0") }
+        let count = Int(n)
+        let t = try Tensor(empty: [count], dtype: .int64, zeroed: false, fn)
+        // The tensor is allocated first, so an absurd n is an out-of-memory error, not a trap
+        // while building the order array.
+        let perm = DataLoader.order(count: count, shuffle: true, seed: seed, epoch: epoch)
+        for i in 0..<count { t.int64s[i] = Int64(perm[i]) }
+        o.pointee = Registry.shared.insert(t)
+    }
+}
+
+@c @implementation
 public func snn_dataloader_len(_ out: UnsafeMutablePointer<Int>?, _ dl: OpaquePointer?) -> snn_status {
     boundary { fn in
         let o = try outPointer(out, fn, "out_batches")

@@ -47,7 +47,7 @@ public func snn_module_flatten(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ s
 }
 
 /// A count argument that must fit the engine's limits.
-private func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) throws -> Int {
+func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) throws -> Int {
     guard v >= min, v <= 1 << 32 else { throw SNNError(.invalidArgument, "\(fn): \(name) = \(v), expected \(min)...\(1 << 32)") }
     return Int(v)
 }
@@ -56,6 +56,23 @@ private func countArg(_ v: Int64, _ fn: String, _ name: String, min: Int64 = 0) 
 public func snn_module_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inF: Int64, _ outF: Int64, _ bias: Bool) -> snn_status {
     layerExport(out) { fn in
         return try Linear(inFeatures: try countArg(inF, fn, "in_features"), outFeatures: try countArg(outF, fn, "out_features"), bias: bias)
+    }
+}
+
+@c @implementation
+public func snn_module_conv_transpose2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inC: Int64, _ outC: Int64, _ kh: Int64,
+                                        _ kw: Int64, _ options: UnsafePointer<snn_conv2d_options>?, _ outputPadH: Int64,
+                                        _ outputPadW: Int64, _ bias: Bool) -> snn_status {
+    layerExport(out) { fn in
+        let o = try optionsArg(options, fn) ?? .defaults
+        let stride = (o.stride_h, o.stride_w), pad = (o.pad_h, o.pad_w), dil = (o.dilation_h, o.dilation_w)
+        return try ConvTranspose2d(inChannels: try countArg(inC, fn, "in_channels", min: 1), outChannels: try countArg(outC, fn, "out_channels", min: 1),
+                                   kernelSize: (try countArg(kh, fn, "kernel_h", min: 1), try countArg(kw, fn, "kernel_w", min: 1)),
+                                   stride: (try countArg(stride.0, fn, "stride_h", min: 1), try countArg(stride.1, fn, "stride_w", min: 1)),
+                                   padding: (try countArg(pad.0, fn, "pad_h"), try countArg(pad.1, fn, "pad_w")),
+                                   outputPadding: (try countArg(outputPadH, fn, "output_pad_h"), try countArg(outputPadW, fn, "output_pad_w")),
+                                   groups: try countArg(o.groups, fn, "groups", min: 1), bias: bias,
+                                   dilation: (try countArg(dil.0, fn, "dilation_h", min: 1), try countArg(dil.1, fn, "dilation_w", min: 1)))
     }
 }
 

@@ -43,3 +43,48 @@ public func snn_loss_mse(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: 
                          _ reduction: snn_reduction) -> snn_status {
     lossExport(out, input, target, reduction, "input") { x, t, r, _ in try mseLoss(x, t, reduction: r) }
 }
+
+@c @implementation
+public func snn_loss_l1(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                        _ reduction: snn_reduction) -> snn_status {
+    lossExport(out, input, target, reduction, "input") { x, t, r, _ in try l1Loss(x, t, reduction: r) }
+}
+
+@c @implementation
+public func snn_loss_smooth_l1(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                               _ reduction: snn_reduction, _ beta: Double) -> snn_status {
+    lossExport(out, input, target, reduction, "input") { x, t, r, _ in try smoothL1Loss(x, t, reduction: r, beta: beta) }
+}
+
+@c @implementation
+public func snn_loss_huber(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                           _ reduction: snn_reduction, _ delta: Double) -> snn_status {
+    lossExport(out, input, target, reduction, "input") { x, t, r, _ in try huberLoss(x, t, reduction: r, delta: delta) }
+}
+
+@c @implementation
+public func snn_loss_binary_cross_entropy(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                          _ target: OpaquePointer?, _ weight: OpaquePointer?,
+                                          _ reduction: snn_reduction) -> snn_status {
+    lossExport(out, input, target, reduction, "input") { x, t, r, fn in
+        try binaryCrossEntropy(x, t, weight: try weight.map { try tensorArg($0, fn, "weight") }, reduction: r)
+    }
+}
+
+@c @implementation
+public func snn_loss_binary_cross_entropy_with_logits(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                                      _ target: OpaquePointer?, _ weight: OpaquePointer?,
+                                                      _ posWeight: OpaquePointer?, _ reduction: snn_reduction) -> snn_status {
+    lossExport(out, input, target, reduction, "input") { x, t, r, fn in
+        try binaryCrossEntropyWithLogits(x, t, weight: try weight.map { try tensorArg($0, fn, "weight") },
+                                         posWeight: try posWeight.map { try tensorArg($0, fn, "pos_weight") }, reduction: r)
+    }
+}
+
+@c @implementation
+public func snn_loss_kl_div(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                            _ reduction: snn_reduction, _ batchmean: Bool, _ logTarget: Bool) -> snn_status {
+    lossExport(out, input, target, reduction, "input") { x, t, r, _ in
+        try klDiv(x, t, reduction: r, batchMean: batchmean, logTarget: logTarget)
+    }
+}

@@ -22,6 +22,86 @@ extension snn_adam_options {
     }
 }
 
+extension snn_rmsprop_options {
+    init(_ o: RMSprop.Options) {
+        self.init(struct_size: MemoryLayout<Self>.stride, lr: o.lr, alpha: o.alpha, eps: o.eps, weight_decay: o.weightDecay,
+                  momentum: o.momentum, centered: o.centered, maximize: o.maximize)
+    }
+}
+
+extension snn_adagrad_options {
+    init(_ o: Adagrad.Options) {
+        self.init(struct_size: MemoryLayout<Self>.stride, lr: o.lr, lr_decay: o.lrDecay, weight_decay: o.weightDecay,
+                  initial_accumulator_value: o.initialAccumulatorValue, eps: o.eps, maximize: o.maximize)
+    }
+}
+
+@c @implementation
+public func snn_rmsprop_options_init(_ opts: UnsafeMutablePointer<snn_rmsprop_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_rmsprop_options(RMSprop.Options()) }
+}
+
+@c @implementation
+public func snn_adagrad_options_init(_ opts: UnsafeMutablePointer<snn_adagrad_options>?) -> snn_status {
+    boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_adagrad_options(Adagrad.Options()) }
+}
+
+private func rmspropOptions(_ p: UnsafePointer<snn_rmsprop_options>?, _ fn: String) throws -> RMSprop.Options? {
+    guard let o = try optionsArg(p, fn, arg: "opts") else { return nil }
+    return RMSprop.Options(lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weight_decay, momentum: o.momentum,
+                           centered: o.centered, maximize: o.maximize)
+}
+
+private func adagradOptions(_ p: UnsafePointer<snn_adagrad_options>?, _ fn: String) throws -> Adagrad.Options? {
+    guard let o = try optionsArg(p, fn, arg: "opts") else { return nil }
+    return Adagrad.Options(lr: o.lr, lrDecay: o.lr_decay, weightDecay: o.weight_decay,
+                           initialAccumulatorValue: o.initial_accumulator_value, eps: o.eps, maximize: o.maximize)
+}
+
+@c @implementation
+public func snn_optimizer_rmsprop(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                                  _ n: Int, _ opts: UnsafePointer<snn_rmsprop_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        o.pointee = Registry.shared.insert(try RMSprop(ps, try rmspropOptions(opts, fn) ?? RMSprop.Options()))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_adagrad(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?,
+                                  _ n: Int, _ opts: UnsafePointer<snn_adagrad_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let ps = try tensorsArg(params, n, fn, "params")
+        o.pointee = Registry.shared.insert(try Adagrad(ps, try adagradOptions(opts, fn) ?? Adagrad.Options()))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_add_rmsprop_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
+                                           _ n: Int, _ opts: UnsafePointer<snn_rmsprop_options>?) -> snn_status {
+    boundary { fn in
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        guard let r = optimizer as? RMSprop else {
+            throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not RMSprop")
+        }
+        try r.addParamGroup(try tensorsArg(params, n, fn, "params"), try rmspropOptions(opts, fn))
+    }
+}
+
+@c @implementation
+public func snn_optimizer_add_adagrad_group(_ opt: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?,
+                                           _ n: Int, _ opts: UnsafePointer<snn_adagrad_options>?) -> snn_status {
+    boundary { fn in
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        guard let a = optimizer as? Adagrad else {
+            throw SNNError(.invalidArgument, "\(fn): opt is a \(type(of: optimizer)) optimizer, not Adagrad")
+        }
+        try a.addParamGroup(try tensorsArg(params, n, fn, "params"), try adagradOptions(opts, fn))
+    }
+}
+
 @c @implementation
 public func snn_sgd_options_init(_ opts: UnsafeMutablePointer<snn_sgd_options>?) -> snn_status {
     boundary { fn in try outPointer(opts, fn, "opts").pointee = snn_sgd_options(SGD.Options()) }
@@ -136,6 +216,46 @@ public func snn_optimizer_get_lr(_ out: UnsafeMutablePointer<Double>?, _ opt: Op
     boundary { fn in
         let o = try outPointer(out, fn)
         o.pointee = try resolve(opt, Optimizer.self, fn, "opt").learningRate(group: group)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_state_count(_ out: UnsafeMutablePointer<Int>?, _ opt: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = try resolve(opt, Optimizer.self, fn, "opt").stateEntries().count
+    }
+}
+
+@c @implementation
+public func snn_optimizer_state_get(_ outParam: UnsafeMutablePointer<Int64>?, _ key: UnsafeMutablePointer<CChar>?,
+                                    _ keyCapacity: Int, _ outValue: UnsafeMutablePointer<OpaquePointer?>?,
+                                    _ opt: OpaquePointer?, _ index: Int) -> snn_status {
+    boundary { fn in
+        let p = try outPointer(outParam, fn, "out_param")
+        let v = try outHandle(outValue, fn, "out_value")
+        let entries = try resolve(opt, Optimizer.self, fn, "opt").stateEntries()
+        guard index >= 0, index < entries.count else {
+            throw SNNError(.outOfRange, "\(fn): index \(index) out of range (the optimizer has \(entries.count) state entries)")
+        }
+        let e = entries[index]
+        try writeString(e.key, key, keyCapacity, nil, fn)
+        let copy = try Tensor(empty: e.value.shape, dtype: e.value.dtype, zeroed: false, fn)
+        try copy.copyValues(from: e.value)
+        p.pointee = Int64(e.param)
+        v.pointee = Registry.shared.insert(copy)
+    }
+}
+
+@c @implementation
+public func snn_optimizer_state_set(_ opt: OpaquePointer?, _ param: Int64, _ key: UnsafePointer<CChar>?,
+                                    _ value: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try resolve(opt, Optimizer.self, fn, "opt")
+        let k = try stringArg(key, fn, "key")
+        let t = try tensorArg(value, fn, "value")
+        guard param >= 0 else { throw SNNError(.outOfRange, "\(fn): param \(param) out of range (expected >= 0)") }
+        try o.setState(param: Int(param), key: k, value: t)
     }
 }
 

@@ -174,6 +174,6 @@ public func snn_tensor_arange(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ st
 @c @implementation
 public func snn_tensor_copy_(_ dst: OpaquePointer?, _ src: OpaquePointer?) -> snn_status {
     boundary { fn in
-        try tensorArg(dst, fn, "dst").copyValues(from: try tensorArg(src, fn, "src"))
+        try copyInPlace(try tensorArg(dst, fn, "dst"), try tensorArg(src, fn, "src"))
     }
 }

@@ -75,6 +75,11 @@ public func snn_tensor_hardswish(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
 }
 
 @c @implementation
+public func snn_tensor_isnan(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
+    unaryExport(out, t) { try SwiftNN.isnan($0) }
+}
+
+@c @implementation
 public func snn_tensor_log(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?) -> snn_status {
     unaryExport(out, t) { try SwiftNN.log($0) }
 }

@@ -122,7 +122,7 @@ func setFloatElement(_ t: Tensor, _ i: Int, _ v: Double) {
 func digest(_ tensors: [Tensor]) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for t in tensors {
-        let bytes = UnsafeRawBufferPointer(start: t.rawBytes, count: t.count * t.dtype.byteSize)
+        let bytes = UnsafeRawBufferPointer(start: t.elements, count: t.count * t.dtype.byteSize)
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
     return h

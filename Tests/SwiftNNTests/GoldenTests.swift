@@ -10,7 +10,8 @@ import Glibc
 /// Every area's op table. A new area adds its table here.
 let goldenOps: [String: GoldenOp] = {
     var all: [String: GoldenOp] = [:]
-    for table in [coreOps, elementwiseOps, shapeOps, reduceOps, lossOps, convOps, compositeOps, rnnOps, activationOps, dtypeOps] { all.merge(table) { a, _ in a } }
+    for table in [coreOps, elementwiseOps, shapeOps, reduceOps, lossOps, convOps, compositeOps, rnnOps, activationOps, compareOps,
+                  lossPointwiseOps, normOps, resampleOps, convTransposeOps, inplaceOps, dtypeOps] { all.merge(table) { a, _ in a } }
     return all
 }()
 

@@ -55,6 +55,29 @@ private func adamOptions(_ a: Attrs, _ prefix: String, base: Adam.Options) -> Ad
     return o
 }
 
+private func rmspropOptions(_ a: Attrs, _ prefix: String, base: RMSprop.Options) -> RMSprop.Options {
+    var o = base
+    if let v = a.optDouble(prefix + "lr") { o.lr = v }
+    if let v = a.optDouble(prefix + "alpha") { o.alpha = v }
+    if let v = a.optDouble(prefix + "eps") { o.eps = v }
+    if let v = a.optDouble(prefix + "weight_decay") { o.weightDecay = v }
+    if let v = a.optDouble(prefix + "momentum") { o.momentum = v }
+    if let v = a.optBool(prefix + "centered") { o.centered = v }
+    if let v = a.optBool(prefix + "maximize") { o.maximize = v }
+    return o
+}
+
+private func adagradOptions(_ a: Attrs, _ prefix: String, base: Adagrad.Options) -> Adagrad.Options {
+    var o = base
+    if let v = a.optDouble(prefix + "lr") { o.lr = v }
+    if let v = a.optDouble(prefix + "lr_decay") { o.lrDecay = v }
+    if let v = a.optDouble(prefix + "weight_decay") { o.weightDecay = v }
+    if let v = a.optDouble(prefix + "initial_accumulator_value") { o.initialAccumulatorValue = v }
+    if let v = a.optDouble(prefix + "eps") { o.eps = v }
+    if let v = a.optBool(prefix + "maximize") { o.maximize = v }
+    return o
+}
+
 /// Builds the case's optimizer over p0, p1 (p1 in a second group when the case has `g1.` keys).
 private func makeOptimizer(_ c: OptimCase, _ p: [Tensor]) throws -> Optimizer {
     let grouped = c.attrs.values.keys.contains { $0.hasPrefix("g1.") }
@@ -69,6 +92,16 @@ private func makeOptimizer(_ c: OptimCase, _ p: [Tensor]) throws -> Optimizer {
         let o = adamOptions(c.attrs, "", base: c.kind == "adam" ? Adam.Options() : AdamW.defaultOptions)
         let opt: Adam = c.kind == "adam" ? try Adam(first, o) : try AdamW(first, o)
         if grouped { try opt.addParamGroup([p[1]], adamOptions(c.attrs, "g1.", base: o)) }
+        return opt
+    case "rmsprop":
+        let o = rmspropOptions(c.attrs, "", base: RMSprop.Options())
+        let opt = try RMSprop(first, o)
+        if grouped { try opt.addParamGroup([p[1]], rmspropOptions(c.attrs, "g1.", base: o)) }
+        return opt
+    case "adagrad":
+        let o = adagradOptions(c.attrs, "", base: Adagrad.Options())
+        let opt = try Adagrad(first, o)
+        if grouped { try opt.addParamGroup([p[1]], adagradOptions(c.attrs, "g1.", base: o)) }
         return opt
     default:
         throw SNNError(.invalidArgument, "unknown optimizer kind \(c.kind)")
@@ -91,7 +124,7 @@ private func makeScheduler(_ c: OptimCase, _ opt: Optimizer) throws -> LRSchedul
 @Test func optimizerTrajectoriesMatchPyTorch() throws {
     let (file, cases) = try loadOptimGolden()
     var ran = 0
-    for c in cases where ["sgd", "adam", "adamw"].contains(c.kind) {
+    for c in cases where ["sgd", "adam", "adamw", "rmsprop", "adagrad"].contains(c.kind) {
         let p = try (0..<2).map { j -> Tensor in
             let t = try #require(file["\(c.name).p\(j).init"]).clone()
             try t.setRequiresGrad(true)
@@ -106,9 +139,17 @@ private func makeScheduler(_ c: OptimCase, _ opt: Optimizer) throws -> LRSchedul
                 if let m = mismatch(p[j], e) { Issue.record("\(c.name) param \(j) after step \(s): \(m)") }
             }
         }
+        // The state is PyTorch's state_dict()["state"], entry for entry.
+        let entries = try opt.stateEntries()
+        let golden = file.tensors.filter { $0.0.hasPrefix("\(c.name).state") }
+        #expect(entries.count == golden.count, "\(c.name): \(entries.count) state entries, PyTorch has \(golden.count)")
+        for e in entries {
+            let want = try #require(file["\(c.name).state\(e.param).\(e.key)"], "\(c.name): PyTorch has no state \(e.param).\(e.key)")
+            if let m = mismatch(e.value, want) { Issue.record("\(c.name) state \(e.param).\(e.key): \(m)") }
+        }
         ran += 1
     }
-    #expect(ran == 10)
+    #expect(ran == 16)
 }
 
 @Test func clipGradNormMatchesPyTorch() throws {

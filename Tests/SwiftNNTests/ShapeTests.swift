@@ -64,19 +64,30 @@ private func naivePermute(_ t: Tensor, _ perm: [Int]) -> [Float] {
     #expect(ti.int64Scalars == naivePermute(i, [1, 0]).map { Int64($0) })
 }
 
-@Test func viewsShareStorageAndCopiesDoNot() throws {
+@Test func viewsShareStorageAsInPyTorch() throws {
     let t = try ramp([4, 3, 2])
     for v in [try reshape(t, [2, -1]), try flatten(t), try unsqueeze(t, dim: 1),
               try squeeze(try unsqueeze(t, dim: 0)), try slice(t, dim: 0, start: 1, end: 3),
-              try select(t, dim: 0, index: 2), try transpose(t, 1, 1), try expand(t, to: [4, 3, 2])] {
+              try select(t, dim: 0, index: 2), try transpose(t, 1, 1), try expand(t, to: [4, 3, 2]),
+              try transpose(t, 0, 1), try slice(t, dim: 1, start: 1), try slice(t, dim: 0, step: 2),
+              try select(t, dim: 1, index: 0), try expand(t, to: [2, 4, 3, 2])] {
         #expect(v.storage === t.storage)
     }
     #expect(try select(t, dim: 0, index: 2).scalars == Array(t.scalars[12..<18]))
     #expect(try slice(t, dim: 0, start: 1, end: 3).scalars == Array(t.scalars[6..<18]))
-    for c in [try transpose(t, 0, 1), try slice(t, dim: 1, start: 1), try slice(t, dim: 0, step: 2),
-              try select(t, dim: 1, index: 0), try expand(t, to: [2, 4, 3, 2])] {
-        #expect(c.storage !== t.storage)
-    }
+    // strides and offsets as torch reports them (t.transpose(0, 1).stride() == (2, 6, 1), ...)
+    #expect(try transpose(t, 0, 1).strides == [2, 6, 1])
+    #expect(try slice(t, dim: 1, start: 1).strides == [6, 2, 1] && (try slice(t, dim: 1, start: 1)).storageOffset == 2)
+    #expect(try slice(t, dim: 0, step: 2).strides == [12, 2, 1])
+    #expect(try select(t, dim: 1, index: 2).strides == [6, 1] && (try select(t, dim: 1, index: 2)).storageOffset == 4)
+    #expect(try expand(try slice(t, dim: 0, end: 1), to: [2, 4, 3, 2]).strides == [0, 0, 2, 1])
+    #expect(try transpose(t, 0, 1).isContiguous == false && (try transpose(t, 1, 1)).isContiguous)
+    // reshape of a strided view copies when no strides can show it; view refuses, as PyTorch
+    let tt = try transpose(try reshape(t, [4, 6]), 0, 1)
+    #expect(try reshape(tt, [24]).storage !== t.storage)
+    #expect(try reshape(tt, [24]).scalars == tt.scalars)
+    #expect(throws: SNNError.self) { try view(tt, [24]) }
+    #expect(try view(tt, [2, 3, 4]).storage === t.storage)
 }
 
 /// Python's slice.indices(size) followed by range(...).

@@ -5,6 +5,8 @@
 
 OP(g_reshape) { (void)nin; int64_t s[16]; size_t nd = attr_ints(a, "shape", s, 16); *n = 1;
     return snn_tensor_reshape(&o[0], x[0], s, nd); }
+OP(g_view) { (void)nin; int64_t s[16]; size_t nd = attr_ints(a, "shape", s, 16); *n = 1;
+    return snn_tensor_view(&o[0], x[0], s, nd); }
 OP(g_flatten) { (void)nin; *n = 1;
     return snn_tensor_flatten(&o[0], x[0], attr_int(a, "start", 0), attr_int(a, "end", -1)); }
 OP(g_squeeze) { (void)nin; int64_t d[16]; size_t nd = attr_ints(a, "dims", d, 16); *n = 1;
@@ -29,7 +31,7 @@ OP(g_expand) { (void)nin; int64_t s[16]; size_t nd = attr_ints(a, "shape", s, 16
 
 __attribute__((constructor)) static void register_shape(void) {
     golden_register("reshape", g_reshape);
-    golden_register("view", g_reshape);
+    golden_register("view", g_view);
     golden_register("flatten", g_flatten);
     golden_register("squeeze", g_squeeze);
     golden_register("unsqueeze", g_unsqueeze);

@@ -393,8 +393,50 @@ static void test_real(const char *dir, const char *what, const int64_t *first, c
     CHECK(live_handles() == base, "real %s: handles leaked", what);
 }
 
+/* snn_data_shuffle_order is the loader's order: the same permutation a shuffled loader over
+ * 9 samples visits in epochs 0 and 1 (its labels are 0..8), and a permutation either way. */
+static void test_shuffle_order(void) {
+    int64_t lab[9];
+    for (int i = 0; i < 9; i++) lab[i] = i;
+    const int64_t shape[2] = {9, 1};
+    snn_tensor *x = NULL, *y = NULL;
+    CHECK_OK(snn_tensor_zeros(&x, shape, 2));
+    CHECK_OK(snn_tensor_from_int64(&y, lab, 9, shape, 1));
+    snn_dataloader *dl = NULL;
+    CHECK_OK(snn_dataloader_new(&dl, x, y, 9, true, 77, false));
+    for (uint64_t epoch = 0; epoch < 2; epoch++) {
+        snn_tensor *bx = NULL, *by = NULL, *order = NULL;
+        bool has = false;
+        CHECK_OK(snn_dataloader_next(&bx, &by, &has, dl));
+        CHECK_OK(snn_data_shuffle_order(&order, 9, 77, epoch));
+        int64_t a[9], b[9];
+        CHECK_OK(snn_tensor_copy_int64(a, 9, by));
+        CHECK_OK(snn_tensor_copy_int64(b, 9, order));
+        int seen = 0;
+        for (int i = 0; i < 9; i++) seen |= 1 << b[i];
+        CHECK(memcmp(a, b, sizeof a) == 0 && seen == 0x1FF, "epoch %llu: shuffle order differs from the loader's",
+              (unsigned long long)epoch);
+        snn_tensor_free(bx);
+        snn_tensor_free(by);
+        snn_tensor_free(order);
+        CHECK_OK(snn_dataloader_next(&bx, &by, &has, dl));  /* end of epoch */
+        CHECK(!has, "one batch per epoch");
+    }
+    snn_tensor *order = NULL;
+    CHECK(snn_data_shuffle_order(&order, -1, 0, 0) == SNN_ERR_INVALID_ARGUMENT && strstr(snn_last_error(), "n is -1"),
+          "negative n: %s", snn_last_error());
+    CHECK(snn_data_shuffle_order(NULL, 3, 0, 0) == SNN_ERR_INVALID_ARGUMENT, "NULL out");
+    CHECK(snn_data_shuffle_order(&order, INT64_MAX, 0, 0) == SNN_ERR_OUT_OF_MEMORY, "absurd n: %s", snn_last_error());
+    CHECK_OK(snn_data_shuffle_order(&order, 0, 0, 0));
+    snn_tensor_free(order);
+    snn_dataloader_free(dl);
+    snn_tensor_free(x);
+    snn_tensor_free(y);
+}
+
 int main(void) {
     int64_t base = live_handles();
+    test_shuffle_order();
     test_idx_fixtures();
     test_idx_errors();
     test_mnist_folders();

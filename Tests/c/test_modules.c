@@ -2,6 +2,7 @@
  * says so; a PyTorch LeNet-5 state dict (safetensors.torch) loads and gives PyTorch's logits;
  * checkpoints round-trip; tensor maps read the same file; no handle leaks. */
 #include "harness.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,49 @@ static void pytorch_lenet(void) {
     gt_free(&io);
 }
 
+/* LayerNorm and GroupNorm modules from C: normalized rows, PyTorch's parameter names, and
+ * errors that name the problem. */
+static void norm_modules(void) {
+    const int64_t ns[1] = {4}, xs[2] = {3, 4};
+    float xv[12];
+    for (int i = 0; i < 12; i++) xv[i] = (float)(i * i % 7) - 2.5f;
+    snn_tensor *x = NULL, *y = NULL;
+    CHECK_OK(snn_tensor_from_data(&x, xv, 12, xs, 2));
+    snn_module *ln = NULL, *gn = NULL;
+    CHECK_OK(snn_module_layer_norm(&ln, ns, 1, 1e-5, true, true));
+    CHECK_OK(snn_module_forward(&y, ln, x));
+    float yv[12];
+    CHECK_OK(snn_tensor_copy_data(yv, 12, y));
+    for (int r = 0; r < 3; r++) {
+        double m = 0, v = 0;
+        for (int i = 0; i < 4; i++) m += yv[r * 4 + i] / 4.0;
+        for (int i = 0; i < 4; i++) v += (yv[r * 4 + i] - m) * (yv[r * 4 + i] - m) / 4.0;
+        CHECK(fabs(m) < 1e-5 && fabs(v - 1) < 1e-3, "row %d: mean %g var %g", r, m, v);
+    }
+    snn_tensor_free(y);
+    y = NULL;
+    CHECK_OK(snn_module_group_norm(&gn, 2, 4, 1e-5, true));
+    CHECK_OK(snn_module_forward(&y, gn, x));
+    snn_tensor_free(y);
+    y = NULL;
+    snn_module *bad = NULL;
+    CHECK(snn_module_group_norm(&bad, 3, 4, 1e-5, true) == SNN_ERR_INVALID_ARGUMENT && bad == NULL &&
+          strstr(snn_last_error(), "divisible by num_groups"), "3 groups of 4: %s", snn_last_error());
+    const int64_t wrong[1] = {5};
+    snn_module *ln5 = NULL;
+    CHECK_OK(snn_module_layer_norm(&ln5, wrong, 1, 1e-5, false, false));
+    CHECK(snn_module_forward(&y, ln5, x) == SNN_ERR_SHAPE && strstr(snn_last_error(), "does not end with normalized_shape [5]"),
+          "%s", snn_last_error());
+    CHECK(snn_module_layer_norm(&bad, NULL, 1, 1e-5, true, true) == SNN_ERR_INVALID_ARGUMENT, "NULL shape");
+    CHECK(snn_tensor_layer_norm(&y, x, ns, 1, NULL, x, 1e-5) == SNN_ERR_SHAPE, "bias [3, 4] for [4]: %s", snn_last_error());
+    snn_module_free(ln);
+    snn_module_free(gn);
+    snn_module_free(ln5);
+    snn_tensor_free(x);
+}
+
 int main(void) {
+    norm_modules();
     lecture_network();
     pytorch_lenet();
     CHECK(live_handles() == 0, "%lld handles still live", (long long)live_handles());

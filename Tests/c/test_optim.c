@@ -97,6 +97,27 @@ static snn_adam_options adam_options(const gt_attrs *a, const char *p, snn_adam_
     return base;
 }
 
+static snn_rmsprop_options rmsprop_options(const gt_attrs *a, const char *p, snn_rmsprop_options base) {
+    base.lr = get(a, p, "lr", base.lr);
+    base.alpha = get(a, p, "alpha", base.alpha);
+    base.eps = get(a, p, "eps", base.eps);
+    base.weight_decay = get(a, p, "weight_decay", base.weight_decay);
+    base.momentum = get(a, p, "momentum", base.momentum);
+    base.centered = get(a, p, "centered", base.centered) != 0;
+    base.maximize = get(a, p, "maximize", base.maximize) != 0;
+    return base;
+}
+
+static snn_adagrad_options adagrad_options(const gt_attrs *a, const char *p, snn_adagrad_options base) {
+    base.lr = get(a, p, "lr", base.lr);
+    base.lr_decay = get(a, p, "lr_decay", base.lr_decay);
+    base.weight_decay = get(a, p, "weight_decay", base.weight_decay);
+    base.initial_accumulator_value = get(a, p, "initial_accumulator_value", base.initial_accumulator_value);
+    base.eps = get(a, p, "eps", base.eps);
+    base.maximize = get(a, p, "maximize", base.maximize) != 0;
+    return base;
+}
+
 static void run_optimizer(const optim_case *c) {
     int64_t baseline = live_handles();
     snn_tensor *p[2];
@@ -113,6 +134,20 @@ static void run_optimizer(const optim_case *c) {
         CHECK_OK(snn_optimizer_sgd(&opt, p, g ? 1 : 2, &o));
         snn_sgd_options o1 = sgd_options(&c->a, "g1.", o);
         if (g) CHECK_OK(snn_optimizer_add_sgd_group(opt, p + 1, 1, &o1));
+    } else if (strcmp(c->kind, "rmsprop") == 0) {
+        snn_rmsprop_options o;
+        CHECK_OK(snn_rmsprop_options_init(&o));
+        o = rmsprop_options(&c->a, "", o);
+        CHECK_OK(snn_optimizer_rmsprop(&opt, p, g ? 1 : 2, &o));
+        snn_rmsprop_options o1 = rmsprop_options(&c->a, "g1.", o);
+        if (g) CHECK_OK(snn_optimizer_add_rmsprop_group(opt, p + 1, 1, &o1));
+    } else if (strcmp(c->kind, "adagrad") == 0) {
+        snn_adagrad_options o;
+        CHECK_OK(snn_adagrad_options_init(&o));
+        o = adagrad_options(&c->a, "", o);
+        CHECK_OK(snn_optimizer_adagrad(&opt, p, g ? 1 : 2, &o));
+        snn_adagrad_options o1 = adagrad_options(&c->a, "g1.", o);
+        if (g) CHECK_OK(snn_optimizer_add_adagrad_group(opt, p + 1, 1, &o1));
     } else {
         int w = strcmp(c->kind, "adamw") == 0;
         snn_adam_options o;
@@ -138,9 +173,96 @@ static void run_optimizer(const optim_case *c) {
             CHECK(why == NULL, "%s param %d after step %d: %s", c->name, j, s, why);
         }
     }
+    /* The state after the last step is PyTorch's state_dict()["state"], entry for entry. */
+    size_t entries = 0, golden_entries = 0;
+    CHECK_OK(snn_optimizer_state_count(&entries, opt));
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "%s.state", c->name);
+    for (size_t k = 0; k < G.n; k++) golden_entries += strncmp(G.items[k].name, prefix, strlen(prefix)) == 0;
+    CHECK(entries == golden_entries, "%s: %zu state entries, PyTorch has %zu", c->name, entries, golden_entries);
+    for (size_t i = 0; i < entries; i++) {
+        int64_t param = -1;
+        char key[32];
+        snn_tensor *v = NULL;
+        CHECK_OK(snn_optimizer_state_get(&param, key, sizeof key, &v, opt, i));
+        char name[320];
+        snprintf(name, sizeof name, "%s.state%lld.%s", c->name, (long long)param, key);
+        const gt_tensor *e = gt_find(&G, name);
+        const char *why = e ? compare(v, e) : "PyTorch has no such entry";
+        CHECK(why == NULL, "%s: state entry %s: %s", c->name, name, why);
+        snn_tensor_free(v);
+    }
     CHECK_OK(snn_optimizer_free(opt));
     for (int j = 0; j < 2; j++) snn_tensor_free(p[j]);
     CHECK(live_handles() == baseline, "%s leaked handles", c->name);
+}
+
+/* Saved state restores into a fresh optimizer, which then steps exactly as the original, and
+ * the state calls reject bad arguments with messages that say what to fix. */
+static void state_round_trip(void) {
+    int64_t baseline = live_handles();
+    const int64_t shape[1] = {3};
+    const float init[3] = {1, -2, 3}, grad[3] = {0.5f, -1, 2};
+    snn_tensor *a = NULL, *b = NULL, *g = NULL;
+    CHECK_OK(snn_tensor_from_data(&a, init, 3, shape, 1));
+    CHECK_OK(snn_tensor_from_data(&b, init, 3, shape, 1));
+    CHECK_OK(snn_tensor_from_data(&g, grad, 3, shape, 1));
+    CHECK_OK(snn_tensor_set_requires_grad(a, true));
+    CHECK_OK(snn_tensor_set_requires_grad(b, true));
+    snn_adam_options o;
+    CHECK_OK(snn_adam_options_init(&o));
+    o.lr = 0.1;
+    o.amsgrad = true;
+    snn_optimizer *oa = NULL, *ob = NULL;
+    CHECK_OK(snn_optimizer_adam(&oa, &a, 1, &o));
+    CHECK_OK(snn_optimizer_adam(&ob, &b, 1, &o));
+    CHECK_OK(snn_tensor_set_grad(a, g));
+    for (int s = 0; s < 3; s++) CHECK_OK(snn_optimizer_step(oa));
+    size_t n = 0;
+    CHECK_OK(snn_optimizer_state_count(&n, oa));
+    CHECK(n == 4, "adam amsgrad keeps 4 entries per parameter, got %zu", n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t param;
+        char key[32];
+        snn_tensor *v = NULL;
+        CHECK_OK(snn_optimizer_state_get(&param, key, sizeof key, &v, oa, i));
+        CHECK_OK(snn_optimizer_state_set(ob, param, key, v));
+        snn_tensor_free(v);
+    }
+    /* copy_ into a leaf that requires grad is an in-place op: allowed under no_grad only */
+    CHECK_OK(snn_no_grad_begin());
+    CHECK_OK(snn_tensor_copy_(b, a));
+    CHECK_OK(snn_no_grad_end());
+    CHECK_OK(snn_tensor_set_grad(b, g));
+    CHECK_OK(snn_optimizer_step(oa));
+    CHECK_OK(snn_optimizer_step(ob));
+    float va[3], vb[3];
+    CHECK_OK(snn_tensor_copy_data(va, 3, a));
+    CHECK_OK(snn_tensor_copy_data(vb, 3, b));
+    CHECK(memcmp(va, vb, sizeof va) == 0, "restored optimizer diverged: %g vs %g", va[0], vb[0]);
+
+    int64_t param;
+    char small[4];
+    snn_tensor *v = NULL;
+    CHECK(snn_optimizer_state_get(&param, small, sizeof small, &v, oa, 1) == SNN_ERR_INVALID_ARGUMENT && v == NULL,
+          "small key buffer: %s", snn_last_error());
+    CHECK(snn_optimizer_state_get(&param, small, sizeof small, &v, oa, 99) == SNN_ERR_OUT_OF_RANGE &&
+          strstr(snn_last_error(), "index 99 out of range (the optimizer has 4 state entries)"), "%s", snn_last_error());
+    CHECK(snn_optimizer_state_set(ob, 1, "exp_avg", g) == SNN_ERR_OUT_OF_RANGE, "param 1: %s", snn_last_error());
+    CHECK(snn_optimizer_state_set(ob, -1, "exp_avg", g) == SNN_ERR_OUT_OF_RANGE, "param -1: %s", snn_last_error());
+    CHECK(snn_optimizer_state_set(ob, 0, "momentum_buffer", g) == SNN_ERR_INVALID_ARGUMENT &&
+          strstr(snn_last_error(), "keeps no state 'momentum_buffer'"), "%s", snn_last_error());
+    CHECK(snn_optimizer_state_set(ob, 0, "step", g) == SNN_ERR_SHAPE, "step of 3 elements: %s", snn_last_error());
+    CHECK(snn_optimizer_state_set(ob, 0, NULL, g) == SNN_ERR_INVALID_ARGUMENT, "NULL key");
+    CHECK(snn_optimizer_state_set(ob, 0, "exp_avg", NULL) == SNN_ERR_INVALID_ARGUMENT, "NULL value");
+    CHECK(snn_optimizer_state_count(NULL, oa) == SNN_ERR_INVALID_ARGUMENT, "NULL out");
+    CHECK(snn_optimizer_state_count(&n, (snn_optimizer *)a) == SNN_ERR_INVALID_HANDLE, "tensor as optimizer");
+    snn_optimizer_free(oa);
+    snn_optimizer_free(ob);
+    snn_tensor_free(a);
+    snn_tensor_free(b);
+    snn_tensor_free(g);
+    CHECK(live_handles() == baseline, "state_round_trip leaked handles");
 }
 
 static void run_clip(const optim_case *c) {
@@ -467,12 +589,14 @@ int main(void) {
     int runs[3] = {0, 0, 0};
     for (size_t i = 0; i < ncases; i++) {
         const optim_case *c = &cases[i];
-        if (!strcmp(c->kind, "sgd") || !strcmp(c->kind, "adam") || !strcmp(c->kind, "adamw")) { run_optimizer(c); runs[0]++; }
+        if (!strcmp(c->kind, "sgd") || !strcmp(c->kind, "adam") || !strcmp(c->kind, "adamw") ||
+            !strcmp(c->kind, "rmsprop") || !strcmp(c->kind, "adagrad")) { run_optimizer(c); runs[0]++; }
         else if (!strcmp(c->kind, "clip")) { run_clip(c); runs[1]++; }
         else { run_scheduler(c); runs[2]++; }
     }
-    CHECK(runs[0] == 10 && runs[1] == 5 && runs[2] == 7, "ran %d optimizer, %d clip, %d scheduler cases", runs[0], runs[1], runs[2]);
+    CHECK(runs[0] == 16 && runs[1] == 5 && runs[2] == 7, "ran %d optimizer, %d clip, %d scheduler cases", runs[0], runs[1], runs[2]);
     handle_kinds();
+    state_round_trip();
     options_validation();
     lifetimes();
     quadratic();

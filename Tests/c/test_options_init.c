@@ -56,6 +56,26 @@ static void check_snn_adamw_options_init(void) {
     CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_adamw_options_init(NULL): %s", snn_status_string(st));
 }
 
+static void check_snn_rmsprop_options_init(void) {
+    snn_rmsprop_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_rmsprop_options_init(&o);
+    CHECK(st == SNN_OK, "snn_rmsprop_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_rmsprop_options_init: struct_size %zu, sizeof(snn_rmsprop_options) %zu", o.struct_size, sizeof o);
+    st = snn_rmsprop_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_rmsprop_options_init(NULL): %s", snn_status_string(st));
+}
+
+static void check_snn_adagrad_options_init(void) {
+    snn_adagrad_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_adagrad_options_init(&o);
+    CHECK(st == SNN_OK, "snn_adagrad_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_adagrad_options_init: struct_size %zu, sizeof(snn_adagrad_options) %zu", o.struct_size, sizeof o);
+    st = snn_adagrad_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_adagrad_options_init(NULL): %s", snn_status_string(st));
+}
+
 static void check_snn_fit_options_init(void) {
     snn_fit_options o;
     memset(&o, 0xA5, sizeof o);
@@ -122,6 +142,8 @@ int main(void) {
     check_snn_sgd_options_init();
     check_snn_adam_options_init();
     check_snn_adamw_options_init();
+    check_snn_rmsprop_options_init();
+    check_snn_adagrad_options_init();
     check_snn_fit_options_init();
     check_snn_rnn_options_init();
     check_snn_charrnn_fit_options_init();

@@ -131,8 +131,41 @@ static void test_bad_arguments(void) {
     snn_tensor_free(empty); snn_tensor_free(x);
 }
 
+/* The pointwise losses reject what PyTorch rejects, with messages that say what to fix, and
+ * huber_loss is DQN's: quadratic inside delta, linear outside. */
+static void test_pointwise_losses(void) {
+    const int64_t s3[1] = {3}, s2[1] = {2};
+    const float xv[3] = {0.5f, 3.0f, -1.0f}, yv[3] = {0.0f, 0.0f, 0.0f}, bad[3] = {0.5f, 1.5f, 0.2f};
+    snn_tensor *x = NULL, *y = NULL, *b = NULL, *w2 = NULL, *out = NULL;
+    CHECK_OK(snn_tensor_from_data(&x, xv, 3, s3, 1));
+    CHECK_OK(snn_tensor_from_data(&y, yv, 3, s3, 1));
+    CHECK_OK(snn_tensor_from_data(&b, bad, 3, s3, 1));
+    CHECK_OK(snn_tensor_from_data(&w2, yv, 2, s2, 1));
+    CHECK_OK(snn_loss_huber(&out, x, y, SNN_REDUCTION_SUM, 1.0));
+    double v = 0;
+    CHECK_OK(snn_tensor_item(&v, out));
+    CHECK(fabs(v - (0.125 + 2.5 + 0.5)) < 1e-6, "huber sum %g, expected 3.125", v);
+    snn_tensor_free(out);
+    out = NULL;
+    CHECK(snn_loss_binary_cross_entropy(&out, b, y, NULL, SNN_REDUCTION_MEAN) == SNN_ERR_INVALID_ARGUMENT &&
+          strstr(snn_last_error(), "between 0 and 1 (element 1 is 1.5)") && out == NULL, "BCE of 1.5: %s", snn_last_error());
+    CHECK(snn_loss_binary_cross_entropy(&out, y, w2, NULL, SNN_REDUCTION_MEAN) == SNN_ERR_SHAPE, "BCE shapes: %s", snn_last_error());
+    CHECK(snn_loss_binary_cross_entropy_with_logits(&out, x, y, w2, NULL, SNN_REDUCTION_MEAN) == SNN_ERR_SHAPE &&
+          strstr(snn_last_error(), "weight has shape [2], which does not broadcast to the loss's shape [3]"), "%s", snn_last_error());
+    CHECK(snn_loss_huber(&out, x, y, SNN_REDUCTION_MEAN, 0.0) == SNN_ERR_INVALID_ARGUMENT, "delta 0: %s", snn_last_error());
+    CHECK(snn_loss_smooth_l1(&out, x, y, SNN_REDUCTION_MEAN, -1.0) == SNN_ERR_INVALID_ARGUMENT, "beta -1");
+    CHECK(snn_loss_l1(&out, x, y, (snn_reduction)7) == SNN_ERR_INVALID_ARGUMENT, "reduction 7");
+    CHECK(snn_loss_kl_div(&out, NULL, y, SNN_REDUCTION_SUM, true, false) == SNN_ERR_INVALID_ARGUMENT, "NULL input");
+    CHECK(snn_loss_l1(NULL, x, y, SNN_REDUCTION_SUM) == SNN_ERR_INVALID_ARGUMENT, "NULL out");
+    snn_tensor_free(x);
+    snn_tensor_free(y);
+    snn_tensor_free(b);
+    snn_tensor_free(w2);
+}
+
 int main(void) {
     test_softmax_by_hand();
+    test_pointwise_losses();
     test_max_and_argmax();
     test_cross_entropy_by_hand();
     test_bad_arguments();

@@ -137,6 +137,18 @@ snn_status snn_tensor_batch_norm(snn_tensor **out, const snn_tensor *input, snn_
                                  snn_tensor *running_var, const snn_tensor *weight, const snn_tensor *bias,
                                  bool training, double momentum, double eps);
 
+/* Transposed 2-D convolution (torch.nn.functional.conv_transpose2d), the adjoint of conv2d:
+ *   input  [N, Cin, H, W]  (or [Cin, H, W])
+ *   weight [Cin, Cout / groups, kh, kw]   (note: in_channels first, as PyTorch's)
+ *   output [N, Cout, OH, OW], OH = (H - 1) stride_h - 2 pad_h + dilation_h (kh - 1) + output_pad_h + 1
+ * `options` as for snn_tensor_conv2d (pad_* removes that many rows and columns from each
+ * border of the full output; may be NULL); output_pad_h/w (>= 0, less than the stride or the
+ * dilation) adds rows and columns at the bottom and right, resolving the output size when the
+ * stride does not divide it. Gradients to input, weight and bias; conv2d's kernels do the work. */
+snn_status snn_tensor_conv_transpose2d(snn_tensor **out, const snn_tensor *input, const snn_tensor *weight,
+                                       const snn_tensor *bias, const snn_conv2d_options *options,
+                                       int64_t output_pad_h, int64_t output_pad_w);
+
 /* Dropout (torch.nn.functional.dropout): with training = true and 0 < p, each element is
  * zeroed with probability p and the others are multiplied by 1 / (1 - p) (computed in double,
  * rounded to float); p = 1 zeroes everything. The mask comes from the process-wide generator:

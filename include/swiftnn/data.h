@@ -72,6 +72,13 @@ snn_status snn_mnist_load(snn_tensor **images, snn_tensor **labels, const char *
 snn_status snn_dataloader_new(snn_dataloader **out, const snn_tensor *images, const snn_tensor *labels,
                               size_t batch_size, bool shuffle, uint64_t seed, bool drop_last);
 
+/* The sample order of epoch `epoch` for `n` samples under `seed`, by the shuffle rule above,
+ * as a new int64 tensor [n] (a permutation of 0..n-1): what a shuffled loader visits, for
+ * samplers written outside the engine (swiftnn.utils.data.RandomSampler) that must agree
+ * with it. n = 0 gives an empty tensor. Errors: SNN_ERR_INVALID_ARGUMENT (NULL out, n < 0),
+ * SNN_ERR_OUT_OF_MEMORY. */
+snn_status snn_data_shuffle_order(snn_tensor **out, int64_t n, uint64_t seed, uint64_t epoch);
+
 /* Batches per epoch (what len(loader) is in Python). */
 snn_status snn_dataloader_len(size_t *out_batches, const snn_dataloader *dl);
 

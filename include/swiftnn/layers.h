@@ -31,6 +31,12 @@ snn_status snn_module_linear(snn_module **out, int64_t in_features, int64_t out_
 snn_status snn_module_conv2d(snn_module **out, int64_t in_channels, int64_t out_channels,
                              int64_t kernel_h, int64_t kernel_w, const snn_conv2d_options *options, bool bias);
 
+/* ConvTranspose2d(in, out, (kh, kw), options, output padding, bias): weight [in, out/groups,
+ * kh, kw] and bias [out] initialised as PyTorch's (uniform, bound 1 / sqrt(out/groups kh kw)).
+ * See snn_tensor_conv_transpose2d. */
+snn_status snn_module_conv_transpose2d(snn_module **out, int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw,
+                                       const snn_conv2d_options *options, int64_t output_pad_h, int64_t output_pad_w, bool bias);
+
 /* MaxPool2d / AvgPool2d with the kernel, stride (0 = kernel), padding, dilation, ceil_mode
  * and count_include_pad of `options` (required: snn_pool2d_options_init, then the kernel). */
 snn_status snn_module_max_pool2d(snn_module **out, const snn_pool2d_options *options);

@@ -1,5 +1,7 @@
 /*
- * swiftnn/loss.h -- loss functions (torch.nn.functional's cross_entropy, nll_loss, mse_loss).
+ * swiftnn/loss.h -- loss functions (torch.nn.functional's cross_entropy, nll_loss, mse_loss,
+ * l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy, binary_cross_entropy_with_logits,
+ * kl_div).
  * Included by swiftnn.h.
  *
  * Each returns a new tensor: a 0-d scalar for SNN_REDUCTION_MEAN and SNN_REDUCTION_SUM, the
@@ -52,3 +54,40 @@ snn_status snn_loss_nll(snn_tensor **out, const snn_tensor *log_probs, const snn
  * gradients when they require them: d input = 2 (input - target) g = -d target. */
 snn_status snn_loss_mse(snn_tensor **out, const snn_tensor *input, const snn_tensor *target,
                         snn_reduction reduction);
+
+/* Pointwise losses. Each is one op: the operands broadcast (as PyTorch, which warns when their
+ * shapes differ; binary_cross_entropy[_with_logits] require equal shapes), the per-element
+ * losses below are summed in double for MEAN (divided by the element count) and SUM, and the
+ * backward gives gradients to input and target (a float target may require grad). Weights
+ * scale elements and must broadcast to the loss's shape; they receive no gradient. With
+ * d = input - target:
+ *   l1_loss          |d|                                     (gradient 0 at d = 0)
+ *   smooth_l1_loss   0.5 d^2 / beta if |d| < beta, else |d| - 0.5 beta   (beta >= 0; 0 is l1)
+ *   huber_loss       0.5 d^2 if |d| < delta, else delta (|d| - 0.5 delta) (delta > 0)
+ */
+snn_status snn_loss_l1(snn_tensor **out, const snn_tensor *input, const snn_tensor *target,
+                       snn_reduction reduction);
+snn_status snn_loss_smooth_l1(snn_tensor **out, const snn_tensor *input, const snn_tensor *target,
+                              snn_reduction reduction, double beta);
+snn_status snn_loss_huber(snn_tensor **out, const snn_tensor *input, const snn_tensor *target,
+                          snn_reduction reduction, double delta);
+
+/* torch.nn.functional.binary_cross_entropy on probabilities x in [0, 1] (else
+ * SNN_ERR_INVALID_ARGUMENT naming the first bad element): -w (y log x + (1 - y) log(1 - x)),
+ * each log clamped at -100 as PyTorch does. weight may be NULL. */
+snn_status snn_loss_binary_cross_entropy(snn_tensor **out, const snn_tensor *input, const snn_tensor *target,
+                                         const snn_tensor *weight, snn_reduction reduction);
+
+/* torch.nn.functional.binary_cross_entropy_with_logits, stable for any logit x:
+ * w ((1 - y) x + (1 + (pw - 1) y) (log(1 + exp(-|x|)) + max(-x, 0))). weight and pos_weight
+ * (pw: one value per class, broadcast along the last dimension) may be NULL. */
+snn_status snn_loss_binary_cross_entropy_with_logits(snn_tensor **out, const snn_tensor *input,
+                                                     const snn_tensor *target, const snn_tensor *weight,
+                                                     const snn_tensor *pos_weight, snn_reduction reduction);
+
+/* torch.nn.functional.kl_div(input, target, reduction, log_target) with input = log q:
+ * target (log target - input), 0 where target is 0 (log_target: exp(t) (t - input)).
+ * batchmean true is PyTorch's reduction='batchmean' (the sum divided by input's first size;
+ * `reduction` is then ignored), the form that matches the mathematical KL divergence. */
+snn_status snn_loss_kl_div(snn_tensor **out, const snn_tensor *input, const snn_tensor *target,
+                           snn_reduction reduction, bool batchmean, bool log_target);

@@ -89,11 +89,43 @@ typedef struct snn_adam_options {
     bool maximize;        /* ascend instead of descend */
 } snn_adam_options;
 
+/* torch.optim.RMSprop:  g = grad (negated if maximize) + weight_decay * p;
+ * v = alpha v + (1 - alpha) g^2;  centered: a = lerp(a, g, 1 - alpha), d = sqrt(v - a^2) + eps,
+ * else d = sqrt(v) + eps;  momentum > 0: buf = momentum buf + g / d, p -= lr buf;
+ * else p -= lr g / d. */
+typedef struct snn_rmsprop_options {
+    size_t struct_size;   /* sizeof(snn_rmsprop_options) */
+    double lr;            /* learning rate >= 0, default 1e-2 */
+    double alpha;         /* smoothing constant >= 0, default 0.99 */
+    double eps;           /* >= 0, default 1e-8 */
+    double weight_decay;  /* >= 0, default 0 */
+    double momentum;      /* >= 0, default 0 */
+    bool centered;        /* normalise by the estimated variance of the gradient */
+    bool maximize;        /* ascend instead of descend */
+} snn_rmsprop_options;
+
+/* torch.optim.Adagrad, at step t (counted per parameter):  g = grad (negated if maximize)
+ * + weight_decay * p;  sum += g^2;  p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(sum) + eps).
+ * As in PyTorch, sum starts at initial_accumulator_value when the parameter is added, so
+ * every parameter has state ("step", "sum") from construction. */
+typedef struct snn_adagrad_options {
+    size_t struct_size;               /* sizeof(snn_adagrad_options) */
+    double lr;                        /* learning rate >= 0, default 1e-2 */
+    double lr_decay;                  /* >= 0, default 0 */
+    double weight_decay;              /* >= 0, default 0 */
+    double initial_accumulator_value; /* >= 0, default 0 */
+    double eps;                       /* >= 0, default 1e-10 */
+    bool maximize;                    /* ascend instead of descend */
+} snn_adagrad_options;
+
 /* Set struct_size and PyTorch's defaults: SGD(lr 1e-3), Adam(lr 1e-3, betas (0.9, 0.999),
- * eps 1e-8, weight_decay 0) and AdamW (the same with weight_decay 1e-2). */
+ * eps 1e-8, weight_decay 0), AdamW (the same with weight_decay 1e-2), RMSprop(lr 1e-2,
+ * alpha 0.99, eps 1e-8) and Adagrad(lr 1e-2, eps 1e-10). */
 snn_status snn_sgd_options_init(snn_sgd_options *opts);
 snn_status snn_adam_options_init(snn_adam_options *opts);
 snn_status snn_adamw_options_init(snn_adam_options *opts);
+snn_status snn_rmsprop_options_init(snn_rmsprop_options *opts);
+snn_status snn_adagrad_options_init(snn_adagrad_options *opts);
 
 /* Creates an optimizer over params[0..n) (n >= 1) as parameter group 0. `opts` may be NULL
  * for all defaults. */
@@ -103,15 +135,23 @@ snn_status snn_optimizer_adam(snn_optimizer **out, snn_tensor *const *params, si
                               const snn_adam_options *opts);
 snn_status snn_optimizer_adamw(snn_optimizer **out, snn_tensor *const *params, size_t n,
                                const snn_adam_options *opts);
+snn_status snn_optimizer_rmsprop(snn_optimizer **out, snn_tensor *const *params, size_t n,
+                                 const snn_rmsprop_options *opts);
+snn_status snn_optimizer_adagrad(snn_optimizer **out, snn_tensor *const *params, size_t n,
+                                 const snn_adagrad_options *opts);
 
 /* Adds params[0..n) as a new parameter group with its own options (PyTorch's
  * add_param_group). `opts` NULL means the options the optimizer was created with. The _sgd_
- * form needs an SGD optimizer and the _adam_ form an Adam or AdamW one (else
+ * form needs an SGD optimizer, the _adam_ form an Adam or AdamW one, and so on (else
  * SNN_ERR_INVALID_ARGUMENT). */
 snn_status snn_optimizer_add_sgd_group(snn_optimizer *opt, snn_tensor *const *params, size_t n,
                                        const snn_sgd_options *opts);
 snn_status snn_optimizer_add_adam_group(snn_optimizer *opt, snn_tensor *const *params, size_t n,
                                         const snn_adam_options *opts);
+snn_status snn_optimizer_add_rmsprop_group(snn_optimizer *opt, snn_tensor *const *params, size_t n,
+                                           const snn_rmsprop_options *opts);
+snn_status snn_optimizer_add_adagrad_group(snn_optimizer *opt, snn_tensor *const *params, size_t n,
+                                           const snn_adagrad_options *opts);
 
 /* Number of parameter groups (1 + the groups added). */
 snn_status snn_optimizer_num_groups(size_t *out, const snn_optimizer *opt);
@@ -130,6 +170,32 @@ snn_status snn_optimizer_zero_grad(snn_optimizer *opt, bool set_to_none);
  * SNN_ERR_OUT_OF_RANGE. set_lr needs a finite lr >= 0. */
 snn_status snn_optimizer_get_lr(double *out, const snn_optimizer *opt, size_t group);
 snn_status snn_optimizer_set_lr(snn_optimizer *opt, size_t group, double lr);
+
+/* Optimizer state, as PyTorch's optimizer.state_dict()["state"], for checkpoints and resumed
+ * runs (a run resumed from saved state continues bit for bit). The state is a list of entries
+ * (param, key, value): `param` numbers the parameters across groups in order (group 0's first
+ * is 0), as PyTorch does; keys are PyTorch's:
+ *   SGD with momentum:  "momentum_buffer"
+ *   Adam, AdamW:        "step" (a float32 scalar), "exp_avg", "exp_avg_sq",
+ *                       "max_exp_avg_sq" (amsgrad only)
+ *   RMSprop:            "step", "square_avg", "momentum_buffer" (momentum > 0),
+ *                       "grad_avg" (centered)
+ *   Adagrad:            "step", "sum" (from construction)
+ * A parameter has no entries until its first step. Entry i of snn_optimizer_state_count's
+ * list is read with snn_optimizer_state_get: its param number, its key (copied into key[0..
+ * key_capacity) NUL-terminated; 32 bytes always suffice) and a new tensor handle holding a
+ * COPY of the value (free it). Indices follow the order of the list at the time of the call:
+ * do not step between the calls. snn_optimizer_state_set copies `value` into the state of
+ * parameter `param` under `key`, creating the state if the parameter has none yet (the other
+ * entries then start as a fresh state's); value must have the parameter's shape (a
+ * one-element tensor for "step", a whole number >= 0) and dtype float32 (int64 for "step").
+ * Errors: SNN_ERR_OUT_OF_RANGE (index or param), SNN_ERR_INVALID_ARGUMENT (a key this
+ * optimizer does not keep for that parameter's group, a buffer too small), SNN_ERR_SHAPE,
+ * SNN_ERR_DTYPE. */
+snn_status snn_optimizer_state_count(size_t *out, const snn_optimizer *opt);
+snn_status snn_optimizer_state_get(int64_t *out_param, char *key, size_t key_capacity, snn_tensor **out_value,
+                                   const snn_optimizer *opt, size_t index);
+snn_status snn_optimizer_state_set(snn_optimizer *opt, int64_t param, const char *key, const snn_tensor *value);
 
 /* Releases an optimizer handle. NULL is a no-op. Its parameters stay valid (see above). */
 snn_status snn_optimizer_free(snn_optimizer *opt);

@@ -72,8 +72,10 @@ snn_status snn_tensor_item(double *out, const snn_tensor *t);
 /* A new tensor with a copy of the data and no autograd history (torch.clone().detach()). */
 snn_status snn_tensor_clone(snn_tensor **out, const snn_tensor *t);
 
-/* Copies src's values into dst in place (torch's dst.copy_(src) without broadcasting): same
- * shape and dtype required. Not recorded by autograd; every handle to dst sees the values. */
+/* Copies src's values into dst in place through dst's strides (torch's dst.copy_(src)): src
+ * broadcasts to dst's shape and converts to dst's dtype; every view of dst's storage sees the
+ * values. An in-place op: the rules and the version counter of swiftnn/inplace.h apply (the
+ * gradient flows to src when it requires grad). */
 snn_status snn_tensor_copy_(snn_tensor *dst, const snn_tensor *src);
 
 /* ---- Factories ---------------------------------------------------------------------- */

@@ -36,13 +36,15 @@ class Area:
         return self.rng.integers(lo, hi, shape).astype(dtype)
 
     # Cases ------------------------------------------------------------------------------
-    def case(self, name, op, inputs, fn, grad=True, **attrs):
-        """Runs fn(*torch inputs) and records everything. `grad=False` skips gradients."""
+    def case(self, name, op, inputs, fn, grad=True, constant=(), **attrs):
+        """Runs fn(*torch inputs) and records everything. `grad=False` skips gradients;
+        `constant` lists inputs that never require grad (PyTorch refuses gradients for them,
+        e.g. a loss's class weights)."""
         assert name not in {l.split()[0] for l in self.lines}, name
         tin = []
         for i, a in enumerate(inputs):
             t = torch.from_numpy(a.copy())
-            if grad and a.dtype.kind == "f":  # float32 and float64 inputs get gradients
+            if grad and a.dtype.kind == "f" and i not in constant:  # float inputs get gradients
                 t.requires_grad_(True)
             tin.append(t)
             self.tensors[f"{name}.in{i}"] = a

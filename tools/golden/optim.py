@@ -6,7 +6,8 @@ Manifest line: `<case> <kind> [key=value ...]` with PyTorch's argument names; `g
 parameter 1 in a second group (add_param_group) with those options; `skip=<param>:<step>`
 leaves that parameter without a gradient at that step. Tensors:
   optimizers  <case>.p<j>.init, <case>.p<j>.grad<s> (absent when skipped), <case>.p<j>.step<s>
-              (the parameter after step s), s = 0..4
+              (the parameter after step s), s = 0..4; <case>.state<j>.<key>: the optimizer's
+              state_dict()["state"][j][key] after the last step (PyTorch's keys; None omitted)
   clip        <case>.param<j>, <case>.grad<j> (absent: no gradient), <case>.clipped<j>, <case>.total
   schedulers  <case>.lr: [31, groups], the lr after construction and after each of 30 steps
 """
@@ -30,6 +31,12 @@ OPTIMIZERS = [
     ("adam_groups_skip", "adam", dict(lr=0.01), dict(lr=0.05, betas=(0.5, 0.9)), (0, 1)),
     ("adamw", "adamw", dict(lr=0.01, weight_decay=0.1), None, None),
     ("adamw_defaults_amsgrad_maximize", "adamw", dict(lr=0.02, amsgrad=True, maximize=True), None, None),
+    ("rmsprop", "rmsprop", dict(lr=0.01), None, None),
+    ("rmsprop_centered_momentum_wd", "rmsprop", dict(lr=0.01, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.05), None, None),
+    ("rmsprop_maximize_groups_skip", "rmsprop", dict(lr=0.02, maximize=True, eps=1e-4), dict(lr=0.005, alpha=0.5), (1, 2)),
+    ("adagrad", "adagrad", dict(lr=0.1), None, None),
+    ("adagrad_decay_wd_init", "adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.3), None, None),
+    ("adagrad_maximize_groups_skip", "adagrad", dict(lr=0.05, maximize=True, eps=1e-3), dict(lr=0.2, lr_decay=0.1), (0, 3)),
 ]
 
 # name, max_norm, norm_type, index of the parameter without a gradient or None
@@ -54,7 +61,8 @@ SCHEDULERS = [
 ]
 SCHEDULER_STEPS = 30
 
-OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+                     "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 SCHEDULER_CLASSES = {"step_lr": torch.optim.lr_scheduler.StepLR, "multi_step_lr": torch.optim.lr_scheduler.MultiStepLR,
                      "cosine": torch.optim.lr_scheduler.CosineAnnealingLR, "linear": torch.optim.lr_scheduler.LinearLR}
 
@@ -88,6 +96,10 @@ def build(rng):
             opt.step()
             for j, p in enumerate(params):
                 tensors[f"{name}.p{j}.step{s}"] = p.detach().numpy().copy()
+        for j, entries in opt.state_dict()["state"].items():
+            for key, value in entries.items():
+                if value is not None:
+                    tensors[f"{name}.state{j}.{key}"] = value.detach().numpy().astype(np.float32).copy()
         line = [name, kind] + attrs(options) + (attrs(group1, "g1.") if group1 else [])
         if skip:
             line.append(f"skip={skip[0]}:{skip[1]}")

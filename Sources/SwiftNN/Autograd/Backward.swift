@@ -34,6 +34,7 @@ extension Tensor {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if t.isLeaf || t.retainsGrad { try t.accumulateGrad(g) }
                 guard let node = t.gradFn else { continue }
+                try node.checkVersions()
                 let inputGrads = try node.pullback(g)
                 for (input, ig) in zip(node.inputs, inputGrads) {
                     guard let input, let ig else { continue }
@@ -83,10 +84,13 @@ extension Tensor {
             guard existing.shape == g.shape, existing.dtype == g.dtype else {
                 throw SNNError.shape("backward: stored grad has shape \(fmt(existing.shape)) \(existing.dtype.name) but the new gradient has \(fmt(g.shape)) \(g.dtype.name)")
             }
-            if g.dtype == .float64 {
-                for i in 0..<g.count { existing.doubles[i] += g.doubles[i] }
-            } else {
-                axpy(existing.floats, g.floats, g.count)
+            try existing.mutate("backward") { raw in
+                if g.dtype == .float64 {
+                    let p = raw.assumingMemoryBound(to: Double.self), q = g.doubles
+                    for i in 0..<g.count { p[i] += q[i] }
+                } else {
+                    axpy(raw.assumingMemoryBound(to: Float.self), g.floats, g.count)
+                }
             }
         } else {
             grad = try g.clone()

@@ -9,6 +9,11 @@ import Darwin
 final class Storage: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
     let byteCount: Int
+    /// Bumped by every in-place write (PyTorch's version counter), shared by all views of this
+    /// storage. Autograd compares it with the version it saved; strided views' packed copies
+    /// are valid only for the version they were made at. Not atomic: writing one storage from
+    /// two threads at once is a data race on the elements themselves anyway.
+    var version: Int = 0
 
     /// Bytes of physical memory; requests above it fail fast rather than being overcommitted
     /// and later killed by the OOM killer.

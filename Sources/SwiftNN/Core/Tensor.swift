@@ -1,5 +1,6 @@
-// The tensor: a shape, a dtype and reference-counted contiguous row-major storage, plus the
-// autograd fields (requiresGrad, grad, the node that produced it). Views share storage.
+// The tensor: a shape, a dtype and a strided view of reference-counted storage, plus the
+// autograd fields (requiresGrad, grad, the node that produced it). Views share storage; the
+// layout rules (strides, contiguity, packed reads) are in TensorLayout.swift.
 
 /// Element types. Values are part of the ABI (`snn_dtype`). bool is one byte per element
 /// (0 or 1), as in PyTorch and NumPy, so masks exchange zero-copy.
@@ -51,8 +52,19 @@ public final class Tensor: @unchecked Sendable {
     public let dtype: DType
     public let count: Int
     let storage: Storage
-    /// Offset in elements into `storage` (views of a leading slice share storage).
+    /// Offset in elements into `storage` of the element at index (0, 0, ...).
     let offset: Int
+    /// Strides in elements when they are not the row-major ones of `shape` (nil: row-major),
+    /// so a contiguous tensor, the common case, allocates no strides array.
+    let explicitStrides: [Int]?
+    /// Element i in row-major order lives at `offset + i` (PyTorch's is_contiguous: strides of
+    /// size-1 dimensions do not matter). Kernels read such a tensor in place.
+    public let isContiguous: Bool
+    /// The packed copy a non-contiguous tensor's typed accessors return (TensorLayout.swift).
+    var packedCache: PackedCache?
+    /// Made by a view op, sharing another tensor's storage (in-place writes to a view of a
+    /// tensor that requires grad are refused: InPlace.swift).
+    public internal(set) var isView = false
 
     /// Whether gradients flow to this tensor. Only float tensors may require gradients.
     public internal(set) var requiresGrad: Bool = false
@@ -78,6 +90,21 @@ public final class Tensor: @unchecked Sendable {
         self.storage = storage
         self.offset = offset
         self.count = count
+        self.explicitStrides = nil
+        self.isContiguous = true
+    }
+
+    /// A view of `storage` with any strides (in elements, 0 for an expanded dimension). The
+    /// caller has checked that every reachable element lies inside the storage.
+    init(shape: [Int], strides: [Int], dtype: DType, storage: Storage, offset: Int) {
+        self.shape = shape
+        self.dtype = dtype
+        self.storage = storage
+        self.offset = offset
+        self.count = shape.contains(0) ? 0 : shape.reduce(1, &*)
+        let contiguous = stridesAreContiguous(shape, strides)
+        self.isContiguous = contiguous
+        self.explicitStrides = contiguous && strides == contiguousStrides(shape) ? nil : strides
     }
 
     /// A new uninitialised (or zeroed) tensor. Throws on invalid or too large shapes.
@@ -109,35 +136,42 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
+    /// The first element in row-major order: in place for a contiguous tensor; for a strided
+    /// view, a packed row-major copy cached until the storage's version changes. Read-only by
+    /// contract for strided views: writers go through `mutate` or the strided in-place ops.
+    @inline(__always) package var elements: UnsafeMutableRawPointer {
+        if isContiguous { return storage.raw + offset &* dtype.byteSize }
+        return packedElements()
+    }
+
     /// Float elements. Only valid for `.float32` tensors (callers check `dtype`).
     @inline(__always) package var floats: UnsafeMutablePointer<Float> {
-        storage.raw.assumingMemoryBound(to: Float.self) + offset
+        elements.assumingMemoryBound(to: Float.self)
     }
 
     /// Int64 elements. Only valid for `.int64` tensors.
     @inline(__always) package var int64s: UnsafeMutablePointer<Int64> {
-        storage.raw.assumingMemoryBound(to: Int64.self) + offset
+        elements.assumingMemoryBound(to: Int64.self)
     }
 
     /// Double elements. Only valid for `.float64` tensors.
     @inline(__always) package var doubles: UnsafeMutablePointer<Double> {
-        storage.raw.assumingMemoryBound(to: Double.self) + offset
+        elements.assumingMemoryBound(to: Double.self)
     }
 
     /// Int32 elements. Only valid for `.int32` tensors.
     @inline(__always) package var int32s: UnsafeMutablePointer<Int32> {
-        storage.raw.assumingMemoryBound(to: Int32.self) + offset
+        elements.assumingMemoryBound(to: Int32.self)
     }
 
     /// Bytes of a `.uint8` or `.bool` tensor (bool elements are 0 or 1).
     @inline(__always) package var bytes: UnsafeMutablePointer<UInt8> {
-        storage.raw.assumingMemoryBound(to: UInt8.self) + offset
+        elements.assumingMemoryBound(to: UInt8.self)
     }
 
-    /// The first element's bytes, any dtype (`offset` counts elements of this dtype).
-    @inline(__always) package var rawBytes: UnsafeMutableRawPointer {
-        storage.raw + offset * dtype.byteSize
-    }
+    /// The elements' bytes in row-major order, any dtype: `elements` (a packed copy for a
+    /// strided view, read-only by contract).
+    @inline(__always) package var rawBytes: UnsafeMutableRawPointer { elements }
 
     /// Element `i` (in row-major order of a contiguous tensor) as a Double, any dtype.
     @inline(__always) package func element(_ i: Int) -> Double {
@@ -169,15 +203,22 @@ public final class Tensor: @unchecked Sendable {
         return Float(element(0))
     }
 
-    /// A tensor sharing this one's storage with another shape of the same element count.
-    func view(as newShape: [Int]) -> Tensor {
-        Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset, count: count)
+    /// The same elements in another shape of the same element count: sharing this tensor's
+    /// storage when its strides allow (always, for a contiguous tensor), else a packed copy
+    /// (PyTorch's reshape).
+    func view(as newShape: [Int]) throws -> Tensor {
+        if isContiguous {
+            let v = Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset, count: count)
+            v.isView = true
+            return v
+        }
+        if let s = viewStrides(newShape) { return restrided(newShape, s, offset: offset) }
+        return try packed("reshape").view(as: newShape)
     }
 
     /// A copy with its own storage and no autograd history.
     public func clone() throws -> Tensor {
-        let t = try Tensor(empty: shape, dtype: dtype, zeroed: false, "clone")
-        if count > 0 { t.storage.raw.copyMemory(from: storage.raw + offset * dtype.byteSize, byteCount: count * dtype.byteSize) }
+        let t = try packed("clone", always: true)
         return t.traced(.clone, [self])
     }
 
@@ -189,14 +230,14 @@ public final class Tensor: @unchecked Sendable {
 }
 
 extension Tensor {
-    /// Copies `src`'s values into this tensor's storage (same shape and dtype), unrecorded.
+    /// Copies `src`'s values into this tensor through its strides (same shape and dtype),
+    /// unrecorded; bumps the storage's version.
     public func copyValues(from src: Tensor) throws {
         guard src.shape == shape, src.dtype == dtype else {
             throw SNNError.shape("copy_: source has shape \(fmt(src.shape)) \(src.dtype.name), destination \(fmt(shape)) \(dtype.name)")
         }
         if src === self || count == 0 { return }
-        storage.raw.advanced(by: offset * dtype.byteSize)
-            .copyMemory(from: src.storage.raw.advanced(by: src.offset * src.dtype.byteSize), byteCount: count * dtype.byteSize)
+        writeElements(from: src)
     }
 }
 

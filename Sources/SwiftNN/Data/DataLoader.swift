@@ -115,7 +115,7 @@ public final class DataLoader: @unchecked Sendable {
         shape[0] = indices.count
         let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, "DataLoader.next")
         guard rowBytes > 0 else { return out }
-        let src = t.storage.raw + t.offset * t.dtype.byteSize
+        let src = t.elements
         var dst = out.storage.raw
         for i in indices where i >= 0 && i < sampleCount {
             dst.copyMemory(from: src + i * rowBytes, byteCount: rowBytes)

@@ -117,7 +117,7 @@ public struct SafeTensors {
                 ("shape", .array(t.shape.map { .number(Double($0)) })),
                 ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + bytes))])),
             ])))
-            chunks.append(Array(UnsafeRawBufferPointer(start: t.storage.raw + t.offset * t.dtype.byteSize, count: bytes)))
+            chunks.append(Array(UnsafeRawBufferPointer(start: t.elements, count: bytes)))
             offset += bytes
         }
         var header = Array(JSON.object(entries).serialized.utf8)

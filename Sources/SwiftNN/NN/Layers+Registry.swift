@@ -24,6 +24,18 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
                           kernelSize: try pair("kernel_size", 1), stride: try pair("stride", 1), padding: try pair("padding", 0),
                           dilation: try pair("dilation", 1), groups: try r.int("groups", 1), bias: try r.bool("bias", true))
     },
+    "ConvTranspose2d": { c in
+        let r = ConfigReader(c, "ConvTranspose2d")
+        func pair(_ k: String, _ d: Int) throws -> (Int, Int) {
+            let v = try r.ints(k, [d, d])
+            guard v.count == 2 else { throw SNNError(.format, "architecture: ConvTranspose2d.\(k) must have 2 entries") }
+            return (v[0], v[1])
+        }
+        return try ConvTranspose2d(inChannels: try r.int("in_channels"), outChannels: try r.int("out_channels"),
+                                   kernelSize: try pair("kernel_size", 1), stride: try pair("stride", 1),
+                                   padding: try pair("padding", 0), outputPadding: try pair("output_padding", 0),
+                                   groups: try r.int("groups", 1), bias: try r.bool("bias", true), dilation: try pair("dilation", 1))
+    },
     "MaxPool2d": { c in
         let r = ConfigReader(c, "MaxPool2d")
         let k = try r.ints("kernel_size"), s = try r.ints("stride", k), p = try r.ints("padding", [0, 0]), d = try r.ints("dilation", [1, 1])
@@ -45,6 +57,16 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     "BatchNorm1d": { c in try batchNorm(from: c, spatialDims: 1) },
     "BatchNorm2d": { c in try batchNorm(from: c, spatialDims: 2) },
     "Dropout": { c in try Dropout(p: try ConfigReader(c, "Dropout").double("p", 0.5)) },
+    "LayerNorm": { c in
+        let r = ConfigReader(c, "LayerNorm")
+        return try LayerNorm(normalizedShape: try r.ints("normalized_shape"), eps: try r.double("eps", 1e-5),
+                             elementwiseAffine: try r.bool("elementwise_affine", true), bias: try r.bool("bias", true))
+    },
+    "GroupNorm": { c in
+        let r = ConfigReader(c, "GroupNorm")
+        return try GroupNorm(numGroups: try r.int("num_groups"), numChannels: try r.int("num_channels"),
+                             eps: try r.double("eps", 1e-5), affine: try r.bool("affine", true))
+    },
     // shape
     "Flatten": { c in let r = ConfigReader(c, "Flatten"); return Flatten(startDim: try r.int("start_dim", 1), endDim: try r.int("end_dim", -1)) },
     // MARK: Recurrent layers (NN/Recurrent)

@@ -199,9 +199,7 @@ struct GraphBuilder {
         o.dataType = t.dtype.onnxType
         let bytes = t.count * t.dtype.byteSize
         // Little-endian hosts (x86_64, arm64): the tensor's bytes are ONNX's raw_data.
-        o.rawData = t.dtype == .float32
-            ? Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(t.floats), count: bytes))
-            : Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(t.int64s), count: bytes))
+        o.rawData = Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(t.elementBytes), count: bytes))
         return o
     }
 
@@ -445,5 +443,14 @@ extension TraceRecord {
 
 extension DType {
     /// The ONNX TensorProto.DataType of this dtype.
-    var onnxType: Int32 { self == .float32 ? ONNXDataType.float.rawValue : ONNXDataType.int64.rawValue }
+    var onnxType: Int32 {
+        switch self {
+        case .float32: ONNXDataType.float.rawValue
+        case .float64: ONNXDataType.double.rawValue
+        case .int64: ONNXDataType.int64.rawValue
+        case .int32: ONNXDataType.int32.rawValue
+        case .uint8: ONNXDataType.uint8.rawValue
+        case .bool: ONNXDataType.bool.rawValue
+        }
+    }
 }

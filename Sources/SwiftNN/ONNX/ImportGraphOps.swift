@@ -1,6 +1,5 @@
 // ONNX ops that have no engine op of their own: graph plumbing (Constant, Shape, Size,
-// ConstantOfShape, Range, Cast, Split, Pad) and compositions of engine ops (LayerNormalization
-// until the engine has layer_norm). Each runs engine ops; none is traced or exported.
+// ConstantOfShape, Range, Cast, Split, Pad). Each runs engine ops; none is traced or exported.
 
 extension OpDef {
     static let onnxGraphOps = OpDef(onnxOnly: [
@@ -9,7 +8,6 @@ extension OpDef {
         "Size": importSize,
         "Split": importSplit,
         "Pad": importPad,
-        "LayerNormalization": importLayerNormalization,
         "ConstantOfShape": importConstantOfShape,
         "Range": importRange,
         "Cast": importCast,
@@ -63,7 +61,14 @@ private func importPad(_ n: ImportNode) throws -> ImportKernel {
     let opset = n.opset
     let a = try n.attrs(["mode", "pads", "value"])
     let mode = try a.string("mode", "constant")
-    guard mode == "constant" else { throw SNNError(.unsupported, "\(n.label): Pad mode '\(mode)' is not supported (constant is)") }
+    let engineMode: PadMode
+    switch mode {
+    case "constant": engineMode = .constant
+    case "reflect": engineMode = .reflect
+    case "edge": engineMode = .replicate
+    case "wrap": engineMode = .circular
+    default: throw SNNError(.unsupported, "\(n.label): Pad mode '\(mode)' is not supported (constant, reflect, edge and wrap are)")
+    }
     let attrPads = try a.ints("pads"), attrValue = try a.float("value", 0)
     return { xs in
         var x = try input(xs, 0)
@@ -71,28 +76,21 @@ private func importPad(_ n: ImportNode) throws -> ImportKernel {
         let value = opset >= 11 ? try optionalInput(xs, 2).map { Float(try scalarValue($0, "constant_value")) } ?? 0 : attrValue
         let axes = try optionalInput(xs, 3).map { try intList($0, "axes").map { try axis($0, x.rank, "axes") } } ?? Array(0..<x.rank)
         guard pads.count == 2 * axes.count else { throw SNNError.shape("pads \(pads) needs \(2 * axes.count) entries") }
+        if engineMode != .constant {
+            // The engine's pad lists (before, after) from the last dimension back.
+            var torchPads = [Int](repeating: 0, count: 2 * x.rank)
+            for (i, d) in axes.enumerated() {
+                torchPads[2 * (x.rank - 1 - d)] = pads[i]
+                torchPads[2 * (x.rank - 1 - d) + 1] = pads[i + axes.count]
+            }
+            return [try SwiftNN.pad(x, torchPads, mode: engineMode)]
+        }
         for (i, d) in axes.enumerated() {
             let before = pads[i], after = pads[i + axes.count]
             guard before >= -maxElementCount, before <= maxElementCount, after >= -maxElementCount, after <= maxElementCount else { throw SNNError.range("pads \(pads) are too large") }
             x = try padded(x, dim: d, before: before, after: after, value: value)
         }
         return [x]
-    }
-}
-
-private func importLayerNormalization(_ n: ImportNode) throws -> ImportKernel {
-    let a = try n.attrs(["axis", "epsilon", "stash_type"])
-    let ax = try a.int("axis", -1), eps = try a.float("epsilon", 1e-5)
-    return { xs in
-        let x = try input(xs, 0)
-        let first = try axis(ax, x.rank, "axis")
-        let dims = Array(first..<x.rank)
-        let m = try mean(x, dims: dims, keepdim: true)
-        let d = try sub(x, m)
-        let invstd = try pow(try add(try mean(try mul(d, d), dims: dims, keepdim: true), try scalar(eps)), -0.5)
-        var y = try mul(try mul(d, invstd), try input(xs, 1))
-        if let b = optionalInput(xs, 2) { y = try add(y, b) }
-        return [y, m, invstd]
     }
 }
 

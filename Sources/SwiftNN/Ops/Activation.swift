@@ -11,7 +11,7 @@ import Darwin
 /// t / 3 + 1/2 for -3 < t < 3, 1 for t >= 3 (and at nan), as PyTorch's hardswish_backward.
 public func hardswish(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "hardswish") { x in x * Swift.min(Swift.max(x + 3, 0), 6) / 6 }
-    return out.traced(.hardswish, [t]).recorded("HardswishBackward", [t]) { g in
+    return out.traced(.hardswish, [t]).recorded("HardswishBackward", [t], readsOutput: false) { g in
         // forward: out = t * min(max(t + 3, 0), 6) / 6
         [try broadcastBinary(g, t, "hardswish_backward") { g, x in x <= -3 ? 0 : (x < 3 ? g * (x / 3 + 0.5) : g) }]
     }
@@ -21,7 +21,7 @@ public func hardswish(_ t: Tensor) throws -> Tensor {
 /// inside (-3, 3), else 0 (and 0 at nan).
 public func hardsigmoid(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "hardsigmoid") { x in Swift.min(Swift.max(x + 3, 0), 6) / 6 }
-    return out.traced(.hardsigmoid, [t]).recorded("HardsigmoidBackward", [t]) { g in
+    return out.traced(.hardsigmoid, [t]).recorded("HardsigmoidBackward", [t], readsOutput: false) { g in
         // forward: out = min(max(t + 3, 0), 6) / 6
         [try broadcastBinary(g, t, "hardsigmoid_backward") { g, x in x > -3 && x < 3 ? g / 6 : 0 }]
     }
@@ -49,7 +49,7 @@ public func gelu(_ t: Tensor, approximate: GELUApproximation = .none) throws -> 
     case .none: out = try unaryMap(t, "gelu") { x in x * 0.5 * (1 + erff(x * sqrtHalf)) }
     case .tanh: out = try unaryMap(t, "gelu") { x in 0.5 * x * (1 + tanhf(geluBeta * (x + geluKappa * x * x * x))) }
     }
-    return out.traced(.gelu, [t], [("approximate", .int(approximate.rawValue))]).recorded("GeluBackward", [t]) { g in
+    return out.traced(.gelu, [t], [("approximate", .int(approximate.rawValue))]).recorded("GeluBackward", [t], readsOutput: false) { g in
         switch approximate {
         case .none:
             // forward: out = t * 0.5 * (1 + erf(t / sqrt(2)))
@@ -73,7 +73,7 @@ public func gelu(_ t: Tensor, approximate: GELUApproximation = .none) throws -> 
 /// (so silu(-100) is -0). Gradient: s (1 + t (1 - s)), s = sigmoid(t).
 public func silu(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "silu") { x in x / (1 + expf(-x)) }
-    return out.traced(.silu, [t]).recorded("SiluBackward", [t]) { g in
+    return out.traced(.silu, [t]).recorded("SiluBackward", [t], readsOutput: false) { g in
         // forward: out = t / (1 + exp(-t))
         [try broadcastBinary(g, t, "silu_backward") { g, x in
             let s = 1 / (1 + expf(-x))
@@ -109,7 +109,7 @@ private func eluFamilyBackward(_ g: Tensor, _ t: Tensor, _ fn: String, alpha: Fl
 /// torch.nn.functional.elu: t where t > 0, else alpha (e^t - 1). Gradient: alpha e^t for t <= 0.
 public func elu(_ t: Tensor, alpha: Float = 1) throws -> Tensor {
     let out = try eluFamily(t, "elu", alpha: alpha, scale: 1, inputScale: 1)
-    return out.traced(.elu, [t], [("alpha", .float(Double(alpha)))]).recorded("EluBackward", [t]) { g in
+    return out.traced(.elu, [t], [("alpha", .float(Double(alpha)))]).recorded("EluBackward", [t], readsOutput: false) { g in
         // forward: out = t > 0 ? t : alpha * (exp(t) - 1)
         [try eluFamilyBackward(g, t, "elu_backward", alpha: alpha, scale: 1, inputScale: 1)]
     }
@@ -120,7 +120,7 @@ public func elu(_ t: Tensor, alpha: Float = 1) throws -> Tensor {
 public func celu(_ t: Tensor, alpha: Float = 1) throws -> Tensor {
     guard alpha != 0 else { throw SNNError.invalid("celu: alpha must not be 0 (it divides the input)") }
     let out = try eluFamily(t, "celu", alpha: alpha, scale: 1, inputScale: 1 / alpha)
-    return out.traced(.celu, [t], [("alpha", .float(Double(alpha)))]).recorded("CeluBackward", [t]) { g in
+    return out.traced(.celu, [t], [("alpha", .float(Double(alpha)))]).recorded("CeluBackward", [t], readsOutput: false) { g in
         // forward: out = t > 0 ? t : alpha * (exp(t / alpha) - 1)
         [try eluFamilyBackward(g, t, "celu_backward", alpha: alpha, scale: 1, inputScale: 1 / alpha)]
     }
@@ -133,7 +133,7 @@ let seluScale: Float = 1.0507009873554804934193349852946
 /// torch.nn.functional.selu: scale * elu(t, alpha) with the fixed SELU constants.
 public func selu(_ t: Tensor) throws -> Tensor {
     let out = try eluFamily(t, "selu", alpha: seluAlpha, scale: seluScale, inputScale: 1)
-    return out.traced(.selu, [t]).recorded("SeluBackward", [t]) { g in
+    return out.traced(.selu, [t]).recorded("SeluBackward", [t], readsOutput: false) { g in
         // forward: out = scale * (t > 0 ? t : alpha * (exp(t) - 1))
         [try eluFamilyBackward(g, t, "selu_backward", alpha: seluAlpha, scale: seluScale, inputScale: 1)]
     }
@@ -143,7 +143,7 @@ public func selu(_ t: Tensor) throws -> Tensor {
 /// Gradient: tanh(sp) + t * sigmoid(t) * (1 - tanh(sp)^2).
 public func mish(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "mish") { x in x * tanhf(log1pf(expf(x))) }
-    return out.traced(.mish, [t]).recorded("MishBackward", [t]) { g in
+    return out.traced(.mish, [t]).recorded("MishBackward", [t], readsOutput: false) { g in
         // forward: out = t * tanh(log1p(exp(t)))
         [try broadcastBinary(g, t, "mish_backward") { g, x in
             let s = 1 / (1 + expf(-x)), th = tanhf(log1pf(expf(x)))
@@ -155,7 +155,7 @@ public func mish(_ t: Tensor) throws -> Tensor {
 /// torch.nn.functional.softsign: t / (1 + |t|) (nan at +-inf, as PyTorch). Gradient: 1 / (1 + |t|)^2.
 public func softsign(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "softsign") { x in x / (1 + x.magnitude) }
-    return out.traced(.softsign, [t]).recorded("SoftsignBackward", [t]) { g in
+    return out.traced(.softsign, [t]).recorded("SoftsignBackward", [t], readsOutput: false) { g in
         // forward: out = t / (1 + |t|)
         [try broadcastBinary(g, t, "softsign_backward") { g, x in let d = 1 + x.magnitude; return g / (d * d) }]
     }
@@ -180,7 +180,7 @@ public func prelu(_ t: Tensor, weight: Tensor) throws -> Tensor {
     }
     let w = try Tensor(weight.scalars, shape: wShape)
     let out = try broadcastBinary(t, w, fn) { x, w in x > 0 ? x : w * x }
-    return out.traced(.prelu, [t, weight]).recorded("PreluBackward", [t, weight]) { g in
+    return out.traced(.prelu, [t, weight]).recorded("PreluBackward", [t, weight], readsOutput: false) { g in
         // forward: out = t > 0 ? t : weight * t
         let gt = t.requiresGrad
             ? try broadcastBinary(g, try broadcastBinary(t, w, "prelu_backward") { x, w in x > 0 ? 1 : w }, "prelu_backward", *) : nil

@@ -89,7 +89,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     if let bias { inputs.append(bias) }
     return out.traced(.batchNorm, [input, runningMean, runningVar, weight, bias],
                       [("training", .bool(training)), ("momentum", .float(momentum)), ("eps", .float(eps))])
-        .recorded("NativeBatchNormBackward", inputs) { g in
+        .recorded("NativeBatchNormBackward", inputs, readsOutput: false) { g in
         // forward: out = (x - mean) * invstd * weight + bias, mean and invstd from the batch in training
         let bwd = "batch_norm_backward"
         let sumG = try DoubleScratch(c, bwd), sumGX = try DoubleScratch(c, bwd)

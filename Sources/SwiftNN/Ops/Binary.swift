@@ -48,7 +48,7 @@ func sumToShape(_ g: Tensor, _ shape: [Int]) throws -> Tensor {
 public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .add) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "add", +)
-    return out.traced(.add, [a, b]).recorded("AddBackward", [a, b]) { g in
+    return out.traced(.add, [a, b]).recorded("AddBackward", [a, b], readsOutput: false) { g in
         // forward: out = a + b
         [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
          b.requiresGrad ? try sumToShape(g, b.shape) : nil]
@@ -58,7 +58,7 @@ public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .sub) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "sub", -)
-    return out.traced(.sub, [a, b]).recorded("SubBackward", [a, b]) { g in
+    return out.traced(.sub, [a, b]).recorded("SubBackward", [a, b], readsOutput: false) { g in
         // forward: out = a - b
         [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
          b.requiresGrad ? try sumToShape(try broadcastBinary(g, g, "sub_backward") { x, _ in -x }, b.shape) : nil]
@@ -68,7 +68,7 @@ public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .mul) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "mul", *)
-    return out.traced(.mul, [a, b]).recorded("MulBackward", [a, b]) { g in
+    return out.traced(.mul, [a, b]).recorded("MulBackward", [a, b], readsOutput: false) { g in
         // forward: out = a * b
         [a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "mul_backward", *), a.shape) : nil,
          b.requiresGrad ? try sumToShape(try broadcastBinary(g, a, "mul_backward", *), b.shape) : nil]

@@ -16,7 +16,7 @@ public func relu(_ t: Tensor) throws -> Tensor {
 /// torch.nn.functional.leaky_relu: t where t > 0, else t * negativeSlope.
 public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor {
     let out = try unaryMap(t, "leaky_relu") { $0 > 0 ? $0 : $0 * negativeSlope }
-    return out.traced(.leakyRelu, [t], [("negative_slope", .float(Double(negativeSlope)))]).recorded("LeakyReluBackward", [t]) { g in
+    return out.traced(.leakyRelu, [t], [("negative_slope", .float(Double(negativeSlope)))]).recorded("LeakyReluBackward", [t], readsOutput: false) { g in
         // forward: out = t > 0 ? t : t * slope
         [try broadcastBinary(g, t, "leaky_relu_backward") { g, x in x > 0 ? g : g * negativeSlope }]
     }
@@ -26,7 +26,7 @@ public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor
 /// strictly inside (0, 6), as PyTorch's hardtanh_backward (and at nan).
 public func relu6(_ t: Tensor) throws -> Tensor {
     let out = try unaryMap(t, "relu6") { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }
-    return out.traced(.relu6, [t]).recorded("HardtanhBackward", [t]) { g in
+    return out.traced(.relu6, [t]).recorded("HardtanhBackward", [t], readsOutput: false) { g in
         // forward: out = min(max(t, 0), 6)
         [try broadcastBinary(g, t, "relu6_backward") { g, x in x <= 0 || x >= 6 ? 0 : g }]
     }
@@ -51,7 +51,7 @@ public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor 
     case (nil, nil):
         throw SNNError.invalid("\(fn): at least one of min or max must be given (neither bound was passed)")
     }
-    return out.traced(.clamp, [t], [("min", .optional(lo)), ("max", .optional(hi))]).recorded("ClampBackward", [t]) { g in
+    return out.traced(.clamp, [t], [("min", .optional(lo)), ("max", .optional(hi))]).recorded("ClampBackward", [t], readsOutput: false) { g in
         // forward: out = min(max(t, lo), hi)
         let bfn = "clamp_backward"
         switch (lo, hi) {

@@ -26,12 +26,23 @@ struct ConvPlan {
     init(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
          dilation: (Int, Int), groups: Int, _ fn: String) throws {
         try input.requireFloat(fn, "input")
+        try requireBoundedDims(input, "input", fn)
+        try self.init(shape: try batchedNCHW(input, fn), weight, bias, stride: stride, padding: padding, dilation: dilation,
+                      groups: groups, fn, inputShapeForMessages: input.shape)
+    }
+
+    /// A plan for an input of shape `x` [N, C, H, W] (conv_transpose2d plans a convolution
+    /// whose input it never materialises).
+    init(shape x: [Int], _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+         dilation: (Int, Int), groups: Int, _ fn: String, inputShapeForMessages: [Int]? = nil) throws {
+        let inputShape = inputShapeForMessages ?? x
         try weight.requireFloat(fn, "weight")
-        let x = try batchedNCHW(input, fn)
         guard weight.rank == 4 else {
             throw SNNError.shape("\(fn): expected weight of rank 4 [out_channels, in_channels / groups, kh, kw], got shape \(fmt(weight.shape))")
         }
-        try requireBoundedDims(input, "input", fn)
+        guard x.allSatisfy({ $0 <= maxElementCount }) else {
+            throw SNNError.invalid("\(fn): input has shape \(fmt(inputShape)); every dimension must be at most 2^40")
+        }
         try requireBoundedDims(weight, "weight", fn)
         try checkPair(stride, "stride", minimum: 1, fn)
         try checkPair(padding, "padding", minimum: 0, fn)
@@ -49,7 +60,7 @@ struct ConvPlan {
         kg = k / groups
         let (expected, overflow) = cg.multipliedReportingOverflow(by: groups)
         guard !overflow, expected == c else {
-            throw SNNError.shape("\(fn): input \(fmt(input.shape)) has \(c) channels, expected weight.shape[1] * groups = \(cg) * \(groups) (weight \(fmt(weight.shape)), groups = \(groups))")
+            throw SNNError.shape("\(fn): input \(fmt(inputShape)) has \(c) channels, expected weight.shape[1] * groups = \(cg) * \(groups) (weight \(fmt(weight.shape)), groups = \(groups))")
         }
         guard kh >= 1, kw >= 1 else {
             throw SNNError.shape("\(fn): weight \(fmt(weight.shape)) has an empty kernel (kh and kw must be at least 1)")
@@ -63,7 +74,7 @@ struct ConvPlan {
         let oh = windowOutputSize(h, kernel: kh, stride: stride.0, pad: padding.0, dilation: dilation.0, ceilMode: false)
         let ow = windowOutputSize(w, kernel: kw, stride: stride.1, pad: padding.1, dilation: dilation.1, ceilMode: false)
         guard oh >= 1, ow >= 1 else {
-            throw SNNError.shape("\(fn): kernel (\(kh), \(kw)) with dilation \(fmt(dilation)) spans more than the padded input (\(h + 2 * padding.0), \(w + 2 * padding.1)) (input \(fmt(input.shape)), padding \(fmt(padding)))")
+            throw SNNError.shape("\(fn): kernel (\(kh), \(kw)) with dilation \(fmt(dilation)) spans more than the padded input (\(h + 2 * padding.0), \(w + 2 * padding.1)) (input \(fmt(inputShape)), padding \(fmt(padding)))")
         }
         geometry = WindowGeometry(channels: cg, height: h, width: w, kernelH: kh, kernelW: kw,
                                   strideH: stride.0, strideW: stride.1, padH: padding.0, padW: padding.1,
@@ -202,11 +213,11 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     let plan = try ConvPlan(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups, fn)
     let out4 = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, fn)
-    let out = input.rank == 3 ? out4.view(as: Array(plan.outShape.dropFirst())) : out4
+    let out = input.rank == 3 ? try out4.view(as: Array(plan.outShape.dropFirst())) : out4
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
     return out.traced(.conv2d, [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
                                                       ("dilation", .pair(dilation)), ("groups", .int(groups))])
-        .recorded("ConvolutionBackward", inputs) { g in
+        .recorded("ConvolutionBackward", inputs, readsOutput: false) { g in
         // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
         let bwd = "conv2d_backward"
         let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.directKernel, bwd) : nil

@@ -24,7 +24,7 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, gen
         m[i] = m[i] >= threshold ? scale : 0
         o[i] = x[i] * m[i]
     }
-    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input]) { g in
+    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input], readsOutput: false) { g in
         // forward: out = input * mask, mask = keep / (1 - p)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "dropout_backward")
         let pg = g.floats, pm = mask.floats, pgx = gx.floats

@@ -31,7 +31,7 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
     for k in 0..<n { (out.floats + k * D).update(from: weight.floats + Int(idx[k]) * D, count: D) }
     // The caller may overwrite its index tensor before backward: keep a copy when recording.
     let saved = GradMode.isEnabled && weight.requiresGrad ? try indices.clone() : indices
-    return out.recorded("EmbeddingBackward", [weight]) { g in
+    return out.recorded("EmbeddingBackward", [weight], readsOutput: false) { g in
         // forward: out[k] = weight[indices[k]]
         let gw = try Tensor(empty: weight.shape, dtype: .float32, zeroed: true, "embedding_backward")
         let ix = saved.int64s

@@ -1,25 +1,18 @@
 // Indexing along one dimension: slice (start:end:step with Python's clamping), select (one
-// index, dimension removed) and index_select (a list of indices). A slice that is one
-// contiguous block of the input is a view; otherwise a strided copy. The pullbacks scatter the
+// index, dimension removed) and index_select (a list of indices). Slices and selects are views
+// sharing the input's storage (strides and an offset); index_select copies. The pullbacks scatter the
 // gradient into zeros shaped like the input (index_select adds, so repeated indices accumulate).
 import SwiftNNKernels
 
 /// Elements start, start+step, ... (n of them) along dimension `d` of `t`, the dimension kept
-/// with size n. Arguments are validated and in range; a view when the result is contiguous.
+/// with size n: a view sharing `t`'s storage. Arguments are validated and in range.
 func narrowed(_ t: Tensor, _ d: Int, _ start: Int, _ n: Int, _ step: Int, _ fn: String) throws -> Tensor {
-    var shape = t.shape
+    var shape = t.shape, strides = t.strides
     shape[d] = n
-    let count = try elementCount(shape, fn)
-    if count == 0 { return try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn) }
-    let inner = product(t.shape[(d + 1)...])
-    if product(t.shape[..<d]) == 1 && (step == 1 || n == 1) {
-        return Tensor(shape: shape, dtype: t.dtype, storage: t.storage, offset: t.offset + start * inner, count: count)
-    }
-    let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn)
-    var strides = contiguousStrides(t.shape)
-    strides[d] *= step
-    copyStrided(shape, from: t, start * inner, strides, to: out, 0, contiguousStrides(shape))
-    return out
+    _ = try elementCount(shape, fn)
+    let offset = n == 0 ? t.offset : t.offset + start * strides[d]
+    strides[d] = n <= 1 ? strides[d] : strides[d] * step
+    return t.restrided(shape, strides, offset: offset)
 }
 
 /// The adjoint of `narrowed`: zeros of `shape` with `g` written at start, start+step, ... of `d`.
@@ -29,7 +22,7 @@ func narrowedBackward(_ g: Tensor, _ shape: [Int], _ d: Int, _ start: Int, _ ste
     var strides = contiguousStrides(shape)
     let offset = start * strides[d]
     strides[d] *= step
-    copyStrided(g.shape, from: g, 0, contiguousStrides(g.shape), to: out, offset, strides)
+    copyStrided(g.shape, from: g.storage, g.offset, g.strides, to: out.storage, offset, strides, 4)
     return out
 }
 
@@ -58,7 +51,7 @@ public func slice(_ t: Tensor, dim: Int, start: Int = 0, end: Int = .max, step: 
     let n = len == 0 ? 0 : (len - 1) / step + 1
     let st = n <= 1 ? 1 : step  // a huge step that picks one element must not overflow strides
     let out = try narrowed(t, d, s, n, st, fn)
-    return out.traced(.slice, [t], [("dim", .int(d)), ("start", .int(start)), ("end", .int(end)), ("step", .int(step))]).recorded("SliceBackward", [t]) { g in
+    return out.traced(.slice, [t], [("dim", .int(d)), ("start", .int(start)), ("end", .int(end)), ("step", .int(step))]).recorded("SliceBackward", [t], readsOutput: false) { g in
         // forward: out = t[..., start:end:step, ...] along dim (clamped)
         [try narrowedBackward(g, t.shape, d, s, st, "slice_backward")]
     }
@@ -77,14 +70,15 @@ public func select(_ t: Tensor, dim: Int, index: Int) throws -> Tensor {
         throw SNNError.range("\(fn): index \(index) out of range for a tensor of shape \(fmt(t.shape)) at dimension \(d) (size \(size))")
     }
     let i = index < 0 ? index + size : index
-    var shape = t.shape
+    var shape = t.shape, strides = t.strides
     shape.remove(at: d)
-    let kept = try narrowed(t, d, i, 1, 1, fn)
-    let keptShape = kept.shape
-    let out = kept.view(as: shape)
-    return out.traced(.select, [t], [("dim", .int(d)), ("index", .int(i))]).recorded("SelectBackward", [t]) { g in
+    strides.remove(at: d)
+    var keptShape = shape
+    keptShape.insert(1, at: d)
+    let out = t.restrided(shape, strides, offset: t.offset + i * t.strides[d])
+    return out.traced(.select, [t], [("dim", .int(d)), ("index", .int(i))]).recorded("SelectBackward", [t], readsOutput: false) { g in
         // forward: out = t.select(dim, index)  =>  g placed at index along dim, zeros elsewhere
-        [try narrowedBackward(g.view(as: keptShape), t.shape, d, i, 1, "select_backward")]
+        [try narrowedBackward(try g.view(as: keptShape), t.shape, d, i, 1, "select_backward")]
     }
 }
 
@@ -140,7 +134,7 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
         default: gatherChunks(t.int64s, out.int64s, idx, outer: outer, size: size, inner: inner)
         }
     }
-    return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t]) { g in
+    return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t], readsOutput: false) { g in
         // forward: out = t.index_select(dim, index)  =>  grad.index_add_(dim, index, g)
         let gi = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, "index_select_backward")
         if g.count == 0 { return [gi] }

@@ -11,7 +11,8 @@ private func joined(_ parts: [Tensor], _ d: Int, _ shape: [Int], _ fn: String) t
     var at = 0
     for p in parts {
         let chunk = p.shape[d] * inner
-        copyStrided([outer, chunk], from: p, 0, [chunk, 1], to: out, at * inner, [row, 1])
+        let src = try p.packed(fn)
+        copyStrided([outer, chunk], from: src.storage, src.offset, [chunk, 1], to: out.storage, at * inner, [row, 1], out.dtype.byteSize)
         at += p.shape[d]
     }
     return out
@@ -35,7 +36,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     let used = tensors.indices.filter { tensors[$0].shape != [0] }
     guard let r = used.first else {
         let out = try Tensor(empty: [0], dtype: first.dtype, zeroed: false, fn)
-        return out.traced(.cat, tensors, [("dim", .int(0))]).recorded("CatBackward", tensors) { _ in
+        return out.traced(.cat, tensors, [("dim", .int(0))]).recorded("CatBackward", tensors, readsOutput: false) { _ in
             // forward: out = cat of empty tensors  =>  empty gradients
             try tensors.map { $0.requiresGrad ? try Tensor(empty: [0], dtype: .float32, zeroed: false, "cat_backward") : nil }
         }
@@ -56,7 +57,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     var shape = ref.shape
     shape[d] = total
     let out = try joined(used.map { tensors[$0] }, d, shape, fn)
-    return out.traced(.cat, used.map { tensors[$0] }, [("dim", .int(d))]).recorded("CatBackward", tensors) { g in
+    return out.traced(.cat, used.map { tensors[$0] }, [("dim", .int(d))]).recorded("CatBackward", tensors, readsOutput: false) { g in
         // forward: out = cat(tensors, dim)  =>  grad of tensor i = its block of g along dim
         var at = 0
         var grads: [Tensor?] = []
@@ -97,8 +98,8 @@ public func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     try checkResultRank(one.count, fn, one)
     var shape = one
     shape[d] = tensors.count
-    let out = try joined(tensors.map { $0.view(as: one) }, d, shape, fn)
-    return out.traced(.stack, tensors, [("dim", .int(d))]).recorded("StackBackward", tensors) { g in
+    let out = try joined(tensors.map { try $0.view(as: one) }, d, shape, fn)
+    return out.traced(.stack, tensors, [("dim", .int(d))]).recorded("StackBackward", tensors, readsOutput: false) { g in
         // forward: out = stack(tensors, dim)  =>  grad of tensor i = g.select(dim, i)
         try tensors.enumerated().map { i, t in
             t.requiresGrad ? try narrowed(g, d, i, 1, 1, "stack_backward").view(as: t.shape) : nil

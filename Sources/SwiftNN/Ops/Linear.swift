@@ -42,7 +42,7 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws 
         sgemm(false, true, rows, outF, inF, input.floats, weight.floats, beta: 1, y)
     }
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-    return out.traced(.linear, [input, weight, bias]).recorded("LinearBackward", inputs) { g in
+    return out.traced(.linear, [input, weight, bias]).recorded("LinearBackward", inputs, readsOutput: false) { g in
         // forward: out = x @ W^T + b  =>  gx = g @ W, gW = g^T @ x, gb = column sums of g
         let bwd = "linear_backward"
         var grads: [Tensor?] = [nil, nil]

@@ -116,7 +116,7 @@ public func crossEntropy(_ logits: Tensor, _ target: Tensor, reduction: Reductio
         }
     }
     let out = try reduceLosses(losses, target.shape, reduction, active: tg.active)
-    return out.traced(.crossEntropy, [logits, target]).recorded("CrossEntropyLossBackward", [logits]) { g in
+    return out.traced(.crossEntropy, [logits, target]).recorded("CrossEntropyLossBackward", [logits], readsOutput: false) { g in
         // forward: loss_j = lse_j - sum_c q_c x[j, c], q = (1 - e) onehot(t_j) + e / C
         //   =>  dx[j, c] = g_j * (softmax(x_j)[c] - q_c), softmax = exp(x - lse)
         let scale = tg.scales(g, reduction)
@@ -143,7 +143,7 @@ public func nllLoss(_ logProbs: Tensor, _ target: Tensor, reduction: Reduction =
     var losses = [Float](repeating: 0, count: tg.classes.count)
     for (j, t) in tg.classes.enumerated() where t >= 0 { losses[j] = -px[l.offset(j, t)] }
     let out = try reduceLosses(losses, target.shape, reduction, active: tg.active)
-    return out.traced(.nllLoss, [logProbs, target]).recorded("NllLossBackward", [logProbs]) { g in
+    return out.traced(.nllLoss, [logProbs, target]).recorded("NllLossBackward", [logProbs], readsOutput: false) { g in
         // forward: loss_j = -x[j, t_j]  =>  dx[j, t_j] = -g_j, 0 elsewhere
         let scale = tg.scales(g, reduction)
         let dx = try Tensor(empty: logProbs.shape, dtype: .float32, zeroed: true, "nll_loss_backward")
@@ -170,7 +170,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
         if reduction == .mean { s /= Double(diff.count) }
         out = try Tensor([Float(s)], shape: [])
     }
-    return out.traced(.mseLoss, [input, target]).recorded("MseLossBackward", [input, target]) { g in
+    return out.traced(.mseLoss, [input, target]).recorded("MseLossBackward", [input, target], readsOutput: false) { g in
         // forward: loss = (input - target)^2  =>  d input = 2 (input - target) g, d target = -d input
         let gd = try Tensor(empty: diff.shape, dtype: .float32, zeroed: false, "mse_loss_backward")
         let pg = g.floats, po = gd.floats
@@ -196,6 +196,6 @@ extension OpDef {
 }
 
 /// Losses are not part of an inference graph.
-nonisolated(unsafe) private let refuseLoss: ONNXLowering = { _, r in
+nonisolated(unsafe) let refuseLoss: ONNXLowering = { _, r in
     throw SNNError(.unsupported, "\(r.op.name) is a loss; export the model's forward without the loss")
 }

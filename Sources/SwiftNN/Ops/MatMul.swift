@@ -71,16 +71,16 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     guard a.rank >= 1, b.rank >= 1 else {
         throw SNNError.shape("\(fn): both arguments need at least 1 dimension, got shapes \(fmt(a.shape)) and \(fmt(b.shape))")
     }
-    let a2 = a.rank == 1 ? a.view(as: [1, a.shape[0]]) : a
-    let b2 = b.rank == 1 ? b.view(as: [b.shape[0], 1]) : b
+    let a2 = a.rank == 1 ? try a.view(as: [1, a.shape[0]]) : a
+    let b2 = b.rank == 1 ? try b.view(as: [b.shape[0], 1]) : b
     let out2 = try batchedGemm(a2, transA: false, b2, transB: false, fn)
     var outShape = out2.shape
     if b.rank == 1 { outShape.removeLast() }
     if a.rank == 1 { outShape.remove(at: outShape.count - (b.rank == 1 ? 1 : 2)) }
-    let out = out2.view(as: outShape)
-    return out.traced(.matmul, [a, b]).recorded("MmBackward", [a, b]) { g in
+    let out = try out2.view(as: outShape)
+    return out.traced(.matmul, [a, b]).recorded("MmBackward", [a, b], readsOutput: false) { g in
         // forward: out = a @ b  =>  ga = g @ b^T, gb = a^T @ g (summed over broadcast batches)
-        let g2 = g.view(as: out2.shape)
+        let g2 = try g.view(as: out2.shape)
         let ga = a.requiresGrad
             ? try sumTo(try batchedGemm(g2, transA: false, b2, transB: true, "matmul_backward"), a2.shape).view(as: a.shape) : nil
         let gb = b.requiresGrad

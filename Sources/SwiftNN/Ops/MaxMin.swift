@@ -62,7 +62,7 @@ func extremeWithIndices(_ t: Tensor, dim: Int, keepdim: Bool, largest: Bool, _ f
     let (values, indices) = try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn)
     let layout = DimLayout(t.shape, d)
     trace(largest ? .max : .min, [t], [values, indices], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
-    values.recorded(largest ? "MaxBackward" : "MinBackward", [t]) { g in
+    values.recorded(largest ? "MaxBackward" : "MinBackward", [t], readsOutput: false) { g in
         // forward: values[j] = x[o, indices[j], i]  =>  dx[o, indices[j], i] = g[j], 0 elsewhere
         let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn + "_backward")
         let pg = g.floats, pd = dx.floats, pi = indices.int64s

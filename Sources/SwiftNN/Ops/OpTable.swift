@@ -34,8 +34,21 @@ extension OpDef {
         .leakyRelu,
         .relu6,
         .clamp,
+        // Sources/SwiftNN/Ops/Compare.swift
+        .eq,
+        .ne,
+        .lt,
+        .le,
+        .gt,
+        .ge,
+        .isnan,
+        .isinf,
+        .isfinite,
+        .isclose,
         // Sources/SwiftNN/Ops/Conv.swift
         .conv2d,
+        // Sources/SwiftNN/Ops/ConvTranspose.swift
+        .convTranspose2d,
         // Sources/SwiftNN/Ops/Convert.swift
         .to,
         // Sources/SwiftNN/Ops/Dropout.swift
@@ -46,15 +59,33 @@ extension OpDef {
         .slice,
         .select,
         .indexSelect,
+        // Sources/SwiftNN/Ops/Interpolate.swift
+        .interpolate,
         // Sources/SwiftNN/Ops/Join.swift
         .cat,
         .stack,
         // Sources/SwiftNN/Ops/Linear.swift
         .linear,
+        // Sources/SwiftNN/Ops/Logic.swift
+        .logicalAnd,
+        .logicalOr,
+        .logicalXor,
+        .logicalNot,
+        .bitwiseAnd,
+        .bitwiseOr,
+        .bitwiseXor,
+        .bitwiseNot,
         // Sources/SwiftNN/Ops/Loss.swift
         .crossEntropy,
         .nllLoss,
         .mseLoss,
+        // Sources/SwiftNN/Ops/LossPointwise.swift
+        .l1Loss,
+        .smoothL1Loss,
+        .huberLoss,
+        .binaryCrossEntropy,
+        .binaryCrossEntropyWithLogits,
+        .klDiv,
         // Sources/SwiftNN/Ops/MatMul.swift
         .matmul,
         // Sources/SwiftNN/Ops/MaxMin.swift
@@ -64,6 +95,17 @@ extension OpDef {
         .min,
         .argmax,
         .argmin,
+        // Sources/SwiftNN/Ops/Maximum.swift
+        .maximum,
+        .minimum,
+        .clampTensor,
+        // Sources/SwiftNN/Ops/Normalization.swift
+        .layerNorm,
+        .groupNorm,
+        // Sources/SwiftNN/Ops/OneHot.swift
+        .oneHot,
+        // Sources/SwiftNN/Ops/Pad.swift
+        .pad,
         // Sources/SwiftNN/Ops/Pool.swift
         .maxPool2d,
         .avgPool2d,
@@ -85,10 +127,20 @@ extension OpDef {
         .round,
         .sign,
         .reciprocal,
+        // Sources/SwiftNN/Ops/Scatter.swift
+        .gather,
+        .scatter,
+        .scatterValue,
+        .scatterAdd,
+        .indexAdd,
         // Sources/SwiftNN/Ops/Softmax.swift
         .softmax,
         .logSoftmax,
         .logsumexp,
+        // Sources/SwiftNN/Ops/Sort.swift
+        .sort,
+        .argsort,
+        .topk,
         // Sources/SwiftNN/Ops/Trig.swift
         .sin,
         .cos,
@@ -122,5 +174,12 @@ extension OpDef {
         .flatten,
         .squeeze,
         .unsqueeze,
+        // Sources/SwiftNN/Ops/Where.swift
+        .whereSelect,
+        .maskedFill,
+        .any,
+        .all,
+        .nonzero,
+        .countNonzero,
     ]
 }

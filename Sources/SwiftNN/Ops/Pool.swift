@@ -60,7 +60,7 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
     maxPool2d(input.floats, planes: plan.planes, plan.geometry, out.floats, indices.int64s)
     trace(.maxPool2d, [input], [out, indices], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
           ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
-    out.recorded("MaxPool2DWithIndicesBackward", [input]) { g in
+    out.recorded("MaxPool2DWithIndicesBackward", [input], readsOutput: false) { g in
         // forward: out[p, o] = input[p, indices[p, o]] = max over the window of o
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "max_pool2d_backward")
         maxPool2dBackward(g.floats, indices.int64s, planes: plan.planes, inPlane: plan.geometry.inPlane,
@@ -88,7 +88,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     maxPool2x2(input.floats, planes: plan.planes, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out.floats)
     return out.traced(.maxPool2d, [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([g.strideH, g.strideW])),
                                              ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
-        .recorded("MaxPool2DWithIndicesBackward", [input]) { gout in
+        .recorded("MaxPool2DWithIndicesBackward", [input], readsOutput: false) { gout in
         // forward: out[p, o] = max of input[p] over the 2x2 window of o (first maximum in scan order)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "max_pool2d_backward")
         maxPool2x2Backward(gout.floats, input.floats, planes: plan.planes, height: g.height, width: g.width,
@@ -116,7 +116,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
                                              ("padding", .pair(padding)), ("ceil_mode", .bool(ceilMode)),
                                              ("count_include_pad", .bool(countIncludePad)),
                                              ("divisor_override", divisorOverride.map { .int($0) } ?? .none)])
-        .recorded("AvgPool2DBackward", [input]) { g in
+        .recorded("AvgPool2DBackward", [input], readsOutput: false) { g in
         // forward: out[p, o] = sum of input[p] over the window of o / divisor(o)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "avg_pool2d_backward")
         avgPool2dBackward(g.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
@@ -146,7 +146,7 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) throws ->
     let out = try Tensor(empty: input.rank == 3 ? Array(shape4.dropFirst()) : shape4, dtype: .float32, zeroed: false, fn)
     let planes = x[0] * x[1]
     adaptiveAvgPool2d(input.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, out.floats)
-    return out.traced(.adaptiveAvgPool2d, [input], [("output_size", .pair(outputSize))]).recorded("AdaptiveAvgPool2DBackward", [input]) { g in
+    return out.traced(.adaptiveAvgPool2d, [input], [("output_size", .pair(outputSize))]).recorded("AdaptiveAvgPool2DBackward", [input], readsOutput: false) { g in
         // forward: out[p, i, j] = mean of input[p] over cell (i, j)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "adaptive_avg_pool2d_backward")
         adaptiveAvgPool2dBackward(g.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, gx.floats)

@@ -29,7 +29,7 @@ public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
         return try float64Unary(t, .pow, "PowBackward", { Glibc.pow($0, e) }, derivative: { x, _ in e == 0 ? 0 : e * Glibc.pow(x, e - 1) })
     }
     let out = try unaryKernel(t, "pow") { powScalarKernel($0, $1, $2, exponent) }
-    return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t]) { g in
+    return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t], readsOutput: false) { g in
         // forward: out = t ^ e
         if exponent == 0 { return [try Tensor.zeros(t.shape)] }
         let d = try unaryKernel(t, "pow_backward") { powScalarKernel($0, $1, $2, exponent - 1) }
@@ -43,7 +43,7 @@ public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
 public func pow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
     if base.dtype != .float32 || exponent.dtype != .float32 { return try promotedPow(base, exponent) }
     let out = try broadcastBinary(base, exponent, "pow") { powf($0, $1) }
-    return out.traced(.pow, [base, exponent]).recorded("PowBackward", [base, exponent]) { g in
+    return out.traced(.pow, [base, exponent]).recorded("PowBackward", [base, exponent], readsOutput: false) { g in
         // forward: out = base ^ exponent
         var gb: Tensor? = nil, ge: Tensor? = nil
         if base.requiresGrad {

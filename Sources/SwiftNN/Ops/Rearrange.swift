@@ -1,41 +1,41 @@
-// Ops that move or repeat elements into a new contiguous layout: transpose, permute, expand
-// (broadcast_to). Where PyTorch returns a strided view we copy once with `stridedCopy` (blocked
-// for transposes); when the element order would not change we return a view instead.
+// Ops that reorder or repeat dimensions: transpose, permute, expand (broadcast_to). As in
+// PyTorch each returns a view sharing the input's storage, with permuted strides (or stride 0
+// along repeated dimensions); kernels that read one get a packed copy (TensorLayout.swift).
 import SwiftNNKernels
 
 /// Copies the index space `shape` from `src` (element offset, strides) into `dst` (offset,
-/// strides). Both tensors have the same dtype; the caller validated every offset and stride.
-func copyStrided(_ shape: [Int], from src: Tensor, _ srcOffset: Int, _ srcStrides: [Int],
-                 to dst: Tensor, _ dstOffset: Int, _ dstStrides: [Int]) {
+/// strides), elements of `elementSize` bytes. The caller validated every offset and stride.
+func copyStrided(_ shape: [Int], from src: Storage, _ srcOffset: Int, _ srcStrides: [Int],
+                 to dst: Storage, _ dstOffset: Int, _ dstStrides: [Int], _ elementSize: Int) {
     // Bits are copied, so one kernel per element size serves every dtype.
-    switch src.dtype.byteSize {
-    case 1: stridedCopy(shape, src.bytes + srcOffset, srcStrides, dst.bytes + dstOffset, dstStrides)
-    case 4: stridedCopy(shape, src.floats + srcOffset, srcStrides, dst.floats + dstOffset, dstStrides)
-    default: stridedCopy(shape, src.int64s + srcOffset, srcStrides, dst.int64s + dstOffset, dstStrides)
+    switch elementSize {
+    case 1:
+        stridedCopy(shape, src.raw.assumingMemoryBound(to: UInt8.self) + srcOffset, srcStrides,
+                    dst.raw.assumingMemoryBound(to: UInt8.self) + dstOffset, dstStrides)
+    case 4:
+        stridedCopy(shape, src.raw.assumingMemoryBound(to: Float.self) + srcOffset, srcStrides,
+                    dst.raw.assumingMemoryBound(to: Float.self) + dstOffset, dstStrides)
+    default:
+        stridedCopy(shape, src.raw.assumingMemoryBound(to: Int64.self) + srcOffset, srcStrides,
+                    dst.raw.assumingMemoryBound(to: Int64.self) + dstOffset, dstStrides)
     }
 }
 
 /// `t` with its dimensions reordered (output dimension i is input dimension perm[i]); `perm`
-/// is a validated permutation. A view when the non-singleton dimensions keep their order.
+/// is a validated permutation. A view: the strides are permuted with the shape.
 func permuted(_ t: Tensor, _ perm: [Int], _ fn: String) throws -> Tensor {
-    let shape = perm.map { t.shape[$0] }
-    let moving = perm.filter { t.shape[$0] != 1 }
-    if moving == moving.sorted() { return t.view(as: shape) }
-    let out = try Tensor(empty: shape, dtype: t.dtype, zeroed: false, fn)
-    if out.count == 0 { return out }
-    let strides = contiguousStrides(t.shape)
-    copyStrided(shape, from: t, 0, perm.map { strides[$0] }, to: out, 0, contiguousStrides(shape))
-    return out
+    let strides = t.strides
+    return t.restrided(perm.map { t.shape[$0] }, perm.map { strides[$0] }, offset: t.offset)
 }
 
-/// torch.transpose: dimensions dim0 and dim1 swapped (a copy; a view if nothing moves).
+/// torch.transpose: dimensions dim0 and dim1 swapped, a view sharing `t`'s storage.
 public func transpose(_ t: Tensor, _ dim0: Int, _ dim1: Int) throws -> Tensor {
     let fn = "transpose"
     let a = try wrapDim(dim0, t.rank, fn), b = try wrapDim(dim1, t.rank, fn)
     var perm = Array(0..<t.rank)
     if t.rank > 0 { perm.swapAt(a, b) }
     let out = try permuted(t, perm, fn)
-    return out.traced(.transpose, [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t]) { g in
+    return out.traced(.transpose, [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t], readsOutput: false) { g in
         // forward: out = t.transpose(dim0, dim1); a swap is its own inverse
         [try permuted(g, perm, "transpose_backward")]
     }
@@ -60,15 +60,15 @@ public func permute(_ t: Tensor, _ dims: [Int]) throws -> Tensor {
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
     let out = try permuted(t, perm, fn)
-    return out.traced(.permute, [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t]) { g in
+    return out.traced(.permute, [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t], readsOutput: false) { g in
         // forward: out = t.permute(dims)  =>  grad = g.permute(inverse of dims)
         [try permuted(g, inverse, "permute_backward")]
     }
 }
 
 /// torch.Tensor.expand / torch.broadcast_to: `t` repeated along its size-1 dimensions (and new
-/// leading ones) to `shape`; -1 keeps a dimension's size. The result is a contiguous copy; the
-/// pullback sums the gradient back over the repeated dimensions.
+/// leading ones) to `shape`; -1 keeps a dimension's size. A view with stride 0 along the
+/// repeated dimensions; the pullback sums the gradient back over them.
 public func expand(_ t: Tensor, to shape: [Int]) throws -> Tensor {
     let fn = "expand"
     guard shape.count >= t.rank else {
@@ -93,16 +93,17 @@ public func expand(_ t: Tensor, to shape: [Int]) throws -> Tensor {
             throw SNNError.shape("\(fn): the expanded size \(s) must match the existing size \(own) at non-singleton dimension \(i); target sizes \(fmt(shape)), tensor of shape \(fmt(t.shape))")
         }
     }
-    let out: Tensor
-    if target == t.shape {
-        out = t.view(as: target)
-    } else {
-        out = try Tensor(empty: target, dtype: t.dtype, zeroed: false, fn)
-        if out.count > 0 {
-            copyStrided(target, from: t, 0, broadcastStrides(t.shape, to: target), to: out, 0, contiguousStrides(target))
-        }
+    // A kernel reading the view packs it (TensorLayout.swift): refuse here, where the error
+    // can be reported, a view too large ever to pack.
+    let bytes = try elementCount(target, fn).multipliedReportingOverflow(by: t.dtype.byteSize)
+    guard !bytes.overflow, bytes.partialValue <= Storage.physicalBytes else {
+        throw SNNError(.outOfMemory, "\(fn): the expanded shape \(fmt(target)) of a \(t.dtype.name) tensor would need more memory than the machine has (\(Storage.physicalBytes) bytes) when read")
     }
-    return out.traced(.expand, [t]).recorded("ExpandBackward", [t]) { g in
+    let own = t.strides
+    var strides = [Int](repeating: 0, count: target.count)
+    for i in lead..<target.count where !(t.shape[i - lead] == 1 && target[i] != 1) { strides[i] = own[i - lead] }
+    let out = t.restrided(target, strides, offset: t.offset)
+    return out.traced(.expand, [t]).recorded("ExpandBackward", [t], readsOutput: false) { g in
         // forward: out = t.expand(shape)  =>  grad = g summed over the repeated dimensions
         [try sumToShape(g, t.shape)]
     }

@@ -28,12 +28,12 @@ func sumKernel(_ t: Tensor, _ dims: [Int], keepdim: Bool, _ fn: String) throws -
     let kept = reducedShape(t.shape, dims, keepdim: true)
     let out = try sumTo(t, kept)  // float32, float64 and int64 (TypedBinary.swift)
     let result = out === t ? try t.clone() : out
-    return result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
+    return try result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
 }
 
 /// Gradient of a reduction: `g` (reduced shape) broadcast back to `shape`, times `scale`.
 func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float, scale64: Double = 1) throws -> Tensor {
-    let kept = g.view(as: reducedShape(shape, dims, keepdim: true))
+    let kept = try g.view(as: reducedShape(shape, dims, keepdim: true))
     if g.dtype == .float64 {
         let out = try Tensor(empty: shape, dtype: .float64, zeroed: false, "reduce_backward")
         let ps = kept.doubles, po = out.doubles
@@ -57,7 +57,7 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
     let t = t.dtype.isFloatingPoint ? t : try to(t, .int64)
     let ds = try reductionDims(dims, t.rank, fn)
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
-    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t]) { g in
+    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t], readsOutput: false) { g in
         // forward: out = sum(t, dims)
         [try expandGradient(g, t.shape, ds, scale: 1)]
     }
@@ -78,7 +78,7 @@ public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws ->
     } else {
         for i in 0..<out.count { out.floats[i] *= scale }
     }
-    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t]) { g in
+    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t], readsOutput: false) { g in
         // forward: out = sum(t, dims) / n
         [try expandGradient(g, t.shape, ds, scale: scale, scale64: scale64)]
     }

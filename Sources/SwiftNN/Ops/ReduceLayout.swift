@@ -56,7 +56,7 @@ struct ReductionRows {
 
     /// Puts row-ordered values (shaped like `data`) back in the input's layout, as `shape`.
     func unpermute(_ rows: Tensor, _ shape: [Int], _ fn: String) throws -> Tensor {
-        guard let (pshape, src) = permuted else { return rows.view(as: shape) }
+        guard let (pshape, src) = permuted else { return try rows.view(as: shape) }
         let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
         if out.count > 0 { stridedCopy(pshape, rows.floats, contiguousStrides(pshape), out.floats, src) }
         return out

@@ -11,7 +11,7 @@ import Darwin
 public func sin(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .sin, "SinBackward", { sin($0) }, derivative: { x, _ in cos(x) }) }
     let out = try unaryMap(t, "sin") { sinf($0) }
-    return out.traced(.sin, [t]).recorded("SinBackward", [t]) { g in
+    return out.traced(.sin, [t]).recorded("SinBackward", [t], readsOutput: false) { g in
         // forward: out = sin(t); d/dt = cos(t)
         [try broadcastBinary(g, t, "sin_backward") { g, x in g * cosf(x) }]
     }
@@ -21,7 +21,7 @@ public func sin(_ t: Tensor) throws -> Tensor {
 public func cos(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .cos, "CosBackward", { cos($0) }, derivative: { x, _ in -sin(x) }) }
     let out = try unaryMap(t, "cos") { cosf($0) }
-    return out.traced(.cos, [t]).recorded("CosBackward", [t]) { g in
+    return out.traced(.cos, [t]).recorded("CosBackward", [t], readsOutput: false) { g in
         // forward: out = cos(t); d/dt = -sin(t)
         [try broadcastBinary(g, t, "cos_backward") { g, x in -g * sinf(x) }]
     }
@@ -41,7 +41,7 @@ public func tan(_ t: Tensor) throws -> Tensor {
 public func asin(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .asin, "AsinBackward", { asin($0) }, derivative: { x, _ in 1 / (1 - x * x).squareRoot() }) }
     let out = try unaryMap(t, "asin") { asinf($0) }
-    return out.traced(.asin, [t]).recorded("AsinBackward", [t]) { g in
+    return out.traced(.asin, [t]).recorded("AsinBackward", [t], readsOutput: false) { g in
         // forward: out = asin(t); d/dt = 1 / sqrt(1 - t^2)
         [try broadcastBinary(g, t, "asin_backward") { g, x in g / (1 - x * x).squareRoot() }]
     }
@@ -51,7 +51,7 @@ public func asin(_ t: Tensor) throws -> Tensor {
 public func acos(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .acos, "AcosBackward", { acos($0) }, derivative: { x, _ in -1 / (1 - x * x).squareRoot() }) }
     let out = try unaryMap(t, "acos") { acosf($0) }
-    return out.traced(.acos, [t]).recorded("AcosBackward", [t]) { g in
+    return out.traced(.acos, [t]).recorded("AcosBackward", [t], readsOutput: false) { g in
         // forward: out = acos(t); d/dt = -1 / sqrt(1 - t^2)
         [try broadcastBinary(g, t, "acos_backward") { g, x in -g / (1 - x * x).squareRoot() }]
     }
@@ -61,7 +61,7 @@ public func acos(_ t: Tensor) throws -> Tensor {
 public func atan(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .atan, "AtanBackward", { atan($0) }, derivative: { x, _ in 1 / (1 + x * x) }) }
     let out = try unaryMap(t, "atan") { atanf($0) }
-    return out.traced(.atan, [t]).recorded("AtanBackward", [t]) { g in
+    return out.traced(.atan, [t]).recorded("AtanBackward", [t], readsOutput: false) { g in
         // forward: out = atan(t); d/dt = 1 / (1 + t^2)
         [try broadcastBinary(g, t, "atan_backward") { g, x in g / (1 + x * x) }]
     }
@@ -71,7 +71,7 @@ public func atan(_ t: Tensor) throws -> Tensor {
 public func sinh(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .sinh, "SinhBackward", { sinh($0) }, derivative: { x, _ in cosh(x) }) }
     let out = try unaryMap(t, "sinh") { sinhf($0) }
-    return out.traced(.sinh, [t]).recorded("SinhBackward", [t]) { g in
+    return out.traced(.sinh, [t]).recorded("SinhBackward", [t], readsOutput: false) { g in
         // forward: out = sinh(t); d/dt = cosh(t)
         [try broadcastBinary(g, t, "sinh_backward") { g, x in g * coshf(x) }]
     }
@@ -81,7 +81,7 @@ public func sinh(_ t: Tensor) throws -> Tensor {
 public func cosh(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .cosh, "CoshBackward", { cosh($0) }, derivative: { x, _ in sinh(x) }) }
     let out = try unaryMap(t, "cosh") { coshf($0) }
-    return out.traced(.cosh, [t]).recorded("CoshBackward", [t]) { g in
+    return out.traced(.cosh, [t]).recorded("CoshBackward", [t], readsOutput: false) { g in
         // forward: out = cosh(t); d/dt = sinh(t)
         [try broadcastBinary(g, t, "cosh_backward") { g, x in g * sinhf(x) }]
     }
@@ -91,7 +91,7 @@ public func cosh(_ t: Tensor) throws -> Tensor {
 public func asinh(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .asinh, "AsinhBackward", { asinh($0) }, derivative: { x, _ in 1 / (x * x + 1).squareRoot() }) }
     let out = try unaryMap(t, "asinh") { asinhf($0) }
-    return out.traced(.asinh, [t]).recorded("AsinhBackward", [t]) { g in
+    return out.traced(.asinh, [t]).recorded("AsinhBackward", [t], readsOutput: false) { g in
         // forward: out = asinh(t); d/dt = 1 / sqrt(t^2 + 1)
         [try broadcastBinary(g, t, "asinh_backward") { g, x in g / (x * x + 1).squareRoot() }]
     }
@@ -101,7 +101,7 @@ public func asinh(_ t: Tensor) throws -> Tensor {
 public func acosh(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .acosh, "AcoshBackward", { acosh($0) }, derivative: { x, _ in 1 / (x * x - 1).squareRoot() }) }
     let out = try unaryMap(t, "acosh") { acoshf($0) }
-    return out.traced(.acosh, [t]).recorded("AcoshBackward", [t]) { g in
+    return out.traced(.acosh, [t]).recorded("AcoshBackward", [t], readsOutput: false) { g in
         // forward: out = acosh(t); d/dt = 1 / sqrt(t^2 - 1)
         [try broadcastBinary(g, t, "acosh_backward") { g, x in g / (x * x - 1).squareRoot() }]
     }
@@ -111,7 +111,7 @@ public func acosh(_ t: Tensor) throws -> Tensor {
 public func atanh(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .atanh, "AtanhBackward", { atanh($0) }, derivative: { x, _ in 1 / (1 - x * x) }) }
     let out = try unaryMap(t, "atanh") { atanhf($0) }
-    return out.traced(.atanh, [t]).recorded("AtanhBackward", [t]) { g in
+    return out.traced(.atanh, [t]).recorded("AtanhBackward", [t], readsOutput: false) { g in
         // forward: out = atanh(t); d/dt = 1 / (1 - t^2)
         [try broadcastBinary(g, t, "atanh_backward") { g, x in g / (1 - x * x) }]
     }
@@ -121,7 +121,7 @@ public func atanh(_ t: Tensor) throws -> Tensor {
 public func erf(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .erf, "ErfBackward", { erf($0) }, derivative: { x, _ in 1.12837916709551257390 * exp(-x * x) }) }
     let out = try unaryMap(t, "erf") { erff($0) }
-    return out.traced(.erf, [t]).recorded("ErfBackward", [t]) { g in
+    return out.traced(.erf, [t]).recorded("ErfBackward", [t], readsOutput: false) { g in
         // forward: out = erf(t); d/dt = 2 / sqrt(pi) * exp(-t^2)
         [try broadcastBinary(g, t, "erf_backward") { g, x in g * 1.12837916709551257390 * expf(-x * x) }]
     }

@@ -30,7 +30,7 @@ func unaryKernel(_ t: Tensor, _ fn: String,
 public func neg(_ t: Tensor) throws -> Tensor {
     if t.dtype != .float32 { return try signOp(t, negate: true) }
     let out = try unaryMap(t, "neg") { -$0 }
-    return out.traced(.neg, [t]).recorded("NegBackward", [t]) { g in
+    return out.traced(.neg, [t]).recorded("NegBackward", [t], readsOutput: false) { g in
         // forward: out = -t
         [try unaryMap(g, "neg_backward") { -$0 }]
     }
@@ -50,7 +50,7 @@ public func exp(_ t: Tensor) throws -> Tensor {
 public func log(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .log, "LogBackward", { log($0) }, derivative: { x, _ in 1 / x }) }
     let out = try unaryMap(t, "log") { logf($0) }
-    return out.traced(.log, [t]).recorded("LogBackward", [t]) { g in
+    return out.traced(.log, [t]).recorded("LogBackward", [t], readsOutput: false) { g in
         // forward: out = log(t); d/dt = 1/t
         [try broadcastBinary(g, t, "log_backward", /)]
     }
@@ -70,7 +70,7 @@ public func sqrt(_ t: Tensor) throws -> Tensor {
 public func abs(_ t: Tensor) throws -> Tensor {
     if t.dtype != .float32 { return try signOp(t, negate: false) }
     let out = try unaryMap(t, "abs") { $0.magnitude }
-    return out.traced(.abs, [t]).recorded("AbsBackward", [t]) { g in
+    return out.traced(.abs, [t]).recorded("AbsBackward", [t], readsOutput: false) { g in
         // forward: out = |t|; d/dt = sign(t)
         [try broadcastBinary(g, t, "abs_backward") { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
     }

@@ -53,7 +53,7 @@ public func variance(_ t: Tensor, dims: [Int] = [], correction: Double = 1, keep
     let (ds, rows, divisor) = try momentsSetup(t, dims, correction, fn)
     let (mean, vars) = rowMoments(rows, correction)
     let out = try Tensor(vars, shape: reducedShape(t.shape, ds, keepdim: keepdim))
-    return out.traced(.variance, [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("VarBackward", [t]) { g in
+    return out.traced(.variance, [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("VarBackward", [t], readsOutput: false) { g in
         // forward: out = sum((x - mean)^2) / (N - correction)  =>  dx = g * 2 (x - mean) / (N - correction)
         let pg = g.floats
         return [try momentsBackward(rows, mean, { 2 * pg[$0] / divisor }, t.shape, "var_backward")]
@@ -68,7 +68,7 @@ public func standardDeviation(_ t: Tensor, dims: [Int] = [], correction: Double 
     let (mean, vars) = rowMoments(rows, correction)
     let std = vars.map { sqrtf($0) }
     let out = try Tensor(std, shape: reducedShape(t.shape, ds, keepdim: keepdim))
-    return out.traced(.std, [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("StdBackward", [t]) { g in
+    return out.traced(.std, [t], [("dims", .ints(ds)), ("correction", .float(correction)), ("keepdim", .bool(keepdim))]).recorded("StdBackward", [t], readsOutput: false) { g in
         // forward: out = sqrt(sum((x - mean)^2) / (N - correction))  =>  dx = g (x - mean) / ((N - correction) out)
         let pg = g.floats
         return [try momentsBackward(rows, mean, { pg[$0] / (divisor * std[$0]) }, t.shape, "std_backward")]

@@ -1,6 +1,7 @@
-// Shape ops that only reinterpret the shape: reshape/view, flatten, squeeze, unsqueeze. Tensors
-// are always contiguous row-major, so each is a view sharing the input's storage; each pullback
-// reinterprets the gradient back to the input's shape.
+// Shape ops that only reinterpret the shape: reshape/view, flatten, squeeze, unsqueeze. Each is
+// a view sharing the input's storage when the strides allow (always for squeeze/unsqueeze and
+// contiguous input); reshape and flatten copy otherwise, view refuses as PyTorch's does. Each
+// pullback reinterprets the gradient back to the input's shape.
 
 /// Largest rank a shape op may produce (SNN_MAX_NDIM in the C header).
 let maxShapeOpRank = 16
@@ -66,21 +67,26 @@ func inferShape(_ shape: [Int], count: Int, of input: [Int], _ fn: String) throw
 }
 
 /// torch.reshape: the same elements, in the same order, in `shape`; one size may be -1 (inferred).
-/// The element counts must agree. The result shares storage with `t`.
+/// The element counts must agree. The result shares storage with `t` when the strides allow.
 public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
-    let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "reshape"))
-    return out.traced(.reshape, [t]).recorded("ViewBackward", [t]) { g in
+    let out = try t.view(as: try inferShape(shape, count: t.count, of: t.shape, "reshape"))
+    return out.traced(.reshape, [t]).recorded("ViewBackward", [t], readsOutput: false) { g in
         // forward: out = t.reshape(shape), the same elements in the same order
-        [g.view(as: t.shape)]
+        [try g.view(as: t.shape)]
     }
 }
 
-/// Tensor.view: identical to `reshape` (every tensor is contiguous, so every reshape is a view).
+/// Tensor.view: `reshape` that always shares storage; an error when `t`'s strides cannot show
+/// its elements in `shape` without moving them (as PyTorch's view).
 public func view(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
-    let out = t.view(as: try inferShape(shape, count: t.count, of: t.shape, "view"))
-    return out.traced(.view, [t]).recorded("ViewBackward", [t]) { g in
+    let target = try inferShape(shape, count: t.count, of: t.shape, "view")
+    guard t.isContiguous || t.viewStrides(target) != nil else {
+        throw SNNError.shape("view: view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces); input of shape \(fmt(t.shape)) and strides \(fmt(t.strides)), requested shape \(fmt(target)). Use .reshape(...) instead.")
+    }
+    let out = try t.view(as: target)
+    return out.traced(.view, [t]).recorded("ViewBackward", [t], readsOutput: false) { g in
         // forward: out = t.view(shape), the same elements in the same order
-        [g.view(as: t.shape)]
+        [try g.view(as: t.shape)]
     }
 }
 
@@ -93,10 +99,10 @@ public func flatten(_ t: Tensor, startDim: Int = 0, endDim: Int = -1) throws -> 
     }
     let shape = t.rank == 0 ? [1]
         : Array(t.shape[..<s]) + [try elementCount(Array(t.shape[s...e]), fn)] + Array(t.shape[(e + 1)...])
-    let out = t.view(as: shape)
-    return out.traced(.flatten, [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t]) { g in
+    let out = try t.view(as: shape)
+    return out.traced(.flatten, [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t], readsOutput: false) { g in
         // forward: out = t.flatten(start_dim, end_dim), the same elements in the same order
-        [g.view(as: t.shape)]
+        [try g.view(as: t.shape)]
     }
 }
 
@@ -111,11 +117,11 @@ public func squeeze(_ t: Tensor, dims: [Int] = []) throws -> Tensor {
         }
     }
     let shape = t.shape.indices.filter { t.shape[$0] != 1 || (!dims.isEmpty && !listed.contains($0)) }.map { t.shape[$0] }
-    let out = t.view(as: shape)
+    let out = try t.view(as: shape)
     let removed = t.shape.indices.filter { t.shape[$0] == 1 && (dims.isEmpty || listed.contains($0)) }
-    return out.traced(.squeeze, [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t]) { g in
+    return out.traced(.squeeze, [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t], readsOutput: false) { g in
         // forward: out = t.squeeze(dims), size-1 dimensions removed
-        [g.view(as: t.shape)]
+        [try g.view(as: t.shape)]
     }
 }
 
@@ -129,10 +135,10 @@ public func unsqueeze(_ t: Tensor, dim: Int) throws -> Tensor {
     var shape = t.shape
     shape.insert(1, at: d)
     try checkResultRank(shape.count, fn, shape)
-    let out = t.view(as: shape)
-    return out.traced(.unsqueeze, [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t]) { g in
+    let out = try t.view(as: shape)
+    return out.traced(.unsqueeze, [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t], readsOutput: false) { g in
         // forward: out = t.unsqueeze(dim), a size-1 dimension inserted
-        [g.view(as: t.shape)]
+        [try g.view(as: t.shape)]
     }
 }
 
@@ -152,7 +158,7 @@ extension OpDef {
                                        return [try SwiftNN.reshape(x, shape)]
                                    }
                                }])
-    static let view = OpDef("view", c: "snn_tensor_reshape", python: "view", export: { b, r in try b.reshapeNode(r) })
+    static let view = OpDef("view", c: "snn_tensor_view", python: "view", export: { b, r in try b.reshapeNode(r) })
     /// SwiftNN.flatten(1, -1) is ONNX Flatten; other ranges are a Reshape.
     static let flatten = OpDef("flatten", c: "snn_tensor_flatten", python: "flatten",
                                export: { b, r in

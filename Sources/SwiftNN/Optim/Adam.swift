@@ -41,7 +41,7 @@ public class Adam: Optimizer, @unchecked Sendable {
 
     /// Per-parameter state (PyTorch's `state[p]`): step count and moment estimates.
     public final class State {
-        public fileprivate(set) var step: Int = 0
+        public internal(set) var step: Int = 0
         public let expAvg: Tensor
         public let expAvgSq: Tensor
         /// Running maximum of `expAvgSq` (AMSGrad only).
@@ -100,6 +100,29 @@ public class Adam: Optimizer, @unchecked Sendable {
         lock.withLock {
             guard group >= 0, group < states.count, index >= 0, index < states[group].count else { return nil }
             return states[group][index]
+        }
+    }
+
+    override func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] {
+        guard let s = states[group][index] else { return [] }
+        var out = [("step", try stepTensor(s.step)), ("exp_avg", s.expAvg), ("exp_avg_sq", s.expAvgSq)]
+        if let m = s.maxExpAvgSq { out.append(("max_exp_avg_sq", m)) }
+        return out
+    }
+
+    override func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
+        let amsgrad = options[group].amsgrad
+        guard ["step", "exp_avg", "exp_avg_sq"].contains(key) || (key == "max_exp_avg_sq" && amsgrad) else {
+            return try super.loadState(group: group, index: index, key: key, value: value, fn)
+        }
+        let p = groupParameters[group][index]
+        if states[group][index] == nil { states[group][index] = try State(p.shape, amsgrad: amsgrad) }
+        let s = states[group][index]!
+        switch key {
+        case "step": s.step = try stepValue(value, fn)
+        case "exp_avg": try s.expAvg.copyValues(from: stateCopy(value, p.shape, fn))
+        case "exp_avg_sq": try s.expAvgSq.copyValues(from: stateCopy(value, p.shape, fn))
+        default: try s.maxExpAvgSq?.copyValues(from: stateCopy(value, p.shape, fn))
         }
     }
 

@@ -74,6 +74,6 @@ public func clipGradNorm(_ params: [Tensor], maxNorm: Double, normType: Double =
     // PyTorch: clip_coef = max_norm * (1 / (total + 1e-6)), clamped to at most 1 (NaN stays NaN).
     let coef = Float(maxNorm) * (1 / (total + 1e-6))
     let clamped = coef.isNaN ? coef : min(coef, 1)
-    for g in grads { scaleInPlace(g.floats, count: g.count, by: clamped) }
+    for g in grads { try g.mutate(fn) { scaleInPlace($0.assumingMemoryBound(to: Float.self), count: g.count, by: clamped) } }
     return total
 }

@@ -117,7 +117,13 @@ public class Optimizer: @unchecked Sendable {
                 }
             }
             for w in work { try prepareState(group: w.group, index: w.index, param: w.param) }
-            for w in work { update(group: w.group, index: w.index, param: w.param, grad: w.grad, lr: lrs[w.group]) }
+            for w in work {
+                // The kernels take one pointer: a strided parameter is updated on a packed copy
+                // written back through its strides. Either way its version moves, as PyTorch's.
+                let target = try w.param.packed(fn)
+                update(group: w.group, index: w.index, param: target, grad: w.grad, lr: lrs[w.group])
+                if target === w.param { w.param.storage.version &+= 1 } else { w.param.writeElements(from: target) }
+            }
         }
     }
 
@@ -130,10 +136,22 @@ public class Optimizer: @unchecked Sendable {
                 if setToNone {
                     p.grad = nil
                 } else if g.count > 0 {
-                    (g.storage.raw + g.offset * g.dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: g.count * g.dtype.byteSize)
+                    _ = try? g.mutate("zero_grad") { $0.initializeMemory(as: UInt8.self, repeating: 0, count: g.count * g.dtype.byteSize) }
                 }
             }
         }
+    }
+
+    /// The parameters of every group; the caller holds `lock`.
+    var groupParameters: [[Tensor]] { groups }
+
+    /// The state of one parameter as (PyTorch's key, live tensor) pairs; caller holds `lock`.
+    func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] { [] }
+
+    /// Sets one state entry (validated shape and dtype); caller holds `lock`. Subclasses
+    /// accept their keys and call super for the rest.
+    func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
+        throw SNNError.invalid("\(fn): \(name) keeps no state '\(key)' for parameter \(index) of group \(group)")
     }
 
     /// Allocates the state of one parameter before the first update touches anything.

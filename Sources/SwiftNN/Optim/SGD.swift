@@ -80,6 +80,20 @@ public final class SGD: Optimizer, @unchecked Sendable {
         }
     }
 
+    override func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] {
+        guard filled[group][index], let b = buffers[group][index] else { return [] }
+        return [("momentum_buffer", b)]
+    }
+
+    override func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
+        guard key == "momentum_buffer", options[group].momentum != 0 else {
+            return try super.loadState(group: group, index: index, key: key, value: value, fn)
+        }
+        let p = groupParameters[group][index]
+        buffers[group][index] = try stateCopy(value, p.shape, fn)
+        filled[group][index] = true
+    }
+
     override func prepareState(group: Int, index: Int, param: Tensor) throws {
         if options[group].momentum != 0 && buffers[group][index] == nil {
             buffers[group][index] = try Tensor(empty: param.shape, dtype: .float32, zeroed: false, "SGD.step")

@@ -6,6 +6,8 @@
     y.backward()
     x.grad.numpy()
 """
+import builtins as _builtins
+
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
@@ -22,6 +24,7 @@ from .elementwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan,
                           ceil, celu, cos, cosh, erf, floor, prelu, reciprocal, round, selu, sign, sin, sinh, tan)
 from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dropout, linear)
+from . import inplace  # noqa: F401  (Tensor.add_, t[...] = v, stride(), contiguous(): swiftnn/inplace.h)
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
                      long, manual_seed, matmul, mean, mul, ones, rand, randn, sub, sum, tensor, zeros)
 from . import convert  # noqa: F401  (Tensor.to, .float(), .double(), .long(), ...)
@@ -30,11 +33,15 @@ from .creation import (empty, empty_like, eye, full_like, get_default_dtype, lin
                        randn_like, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
 from . import optim
+from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
+from .generator import Generator, randperm
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models
+from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, count_nonzero, eq,  # noqa: A004
+                      equal, ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, le, less, less_equal,
+                      logical_and, logical_not, logical_or, logical_xor, lt, masked_fill, ne, nonzero, not_equal, where)
+from .sorting import argsort, gather, index_add, maximum, minimum, scatter, scatter_add, sort, topk
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
-
-import builtins as _builtins  # noqa: E402  (int and bool below are torch's dtype names)
 
 __version__ = _lib.snn_version().decode()
 
@@ -42,7 +49,7 @@ __version__ = _lib.snn_version().decode()
 def set_num_threads(n):
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
     from ._lib import check
-    check(_lib.snn_set_num_threads(_builtins.int(n)))
+    check(_lib.snn_set_num_threads(_builtins.int(n)))  # `int` here is torch.int, the dtype
 
 
 def get_num_threads():

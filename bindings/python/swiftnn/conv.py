@@ -31,13 +31,12 @@ def _handle(t):
 
 
 def _same_padding(kernel, dilation, stride, fn):
+    """padding='same' as PyTorch: total d (k - 1) per dimension, half before and the rest
+    (one more when odd) after. Returns the symmetric part and the extra (bottom, right)."""
     if stride != (1, 1):
         raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    if any(t % 2 for t in total):
-        raise NotImplementedError(f"{fn}: padding='same' needs asymmetric padding for kernel {kernel} "
-                                  f"with dilation {dilation}; SwiftNN pads symmetrically")
-    return (total[0] // 2, total[1] // 2)
+    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -51,7 +50,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             padding = (0, 0)
         elif padding == "same":
             shape = weight.shape
-            padding = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
+            padding, extra = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
+            if any(extra):
+                from .nn.resample import pad as _pad  # the odd pixel goes after, as in PyTorch
+                input = _pad(input, (0, extra[1], 0, extra[0]))
         else:
             raise ValueError(f"conv2d: invalid padding string {padding!r}, expected 'valid' or 'same'")
     opts = _conv2d_options(stride, _pair(padding, "padding"), dilation, int(groups))

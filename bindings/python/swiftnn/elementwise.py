@@ -85,10 +85,13 @@ def pow(input, exponent):  # noqa: A001  (torch.pow)
 
 
 def clamp(input, min=None, max=None):  # noqa: A002  (torch's argument names)
-    """Limits input to [min, max]; either bound may be None, not both. min > max gives max."""
+    """Limits input to [min, max]; either bound may be None, not both. min > max gives max.
+    Tensor bounds broadcast and get gradients (a number beside a tensor bound is a 0-d one)."""
     _tensor_arg(input, "clamp")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        raise NotImplementedError("swiftnn.clamp: tensor bounds are not supported; pass numbers")
+        lo = None if min is None else _as_tensor(min)  # kept referenced until the call returns
+        hi = None if max is None else _as_tensor(max)
+        return _new(lib.snn_tensor_clamp_tensor, input._h, None if lo is None else lo._h, None if hi is None else hi._h)
     has_min, has_max = min is not None, max is not None
     return _new(lib.snn_tensor_clamp, input._h, float(min) if has_min else 0.0,
                 float(max) if has_max else 0.0, has_min, has_max)

@@ -1,6 +1,16 @@
 """Named tensors in safetensors files: swiftnn.save(state_dict, path) and swiftnn.load(path),
-through the engine's strict reader and atomic writer (snn_tensor_map_*)."""
+through the engine's strict reader and atomic writer (snn_tensor_map_*).
+
+A flat {name: tensor} map is written as is (PyTorch's state_dict keys, readable by
+safetensors.torch.load_file). Anything else torch.save users save — a checkpoint dict
+{"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3} — is written as
+its tensors under dotted paths ("optimizer.state.0.exp_avg") plus the tree's other values as
+JSON in the metadata entry "swiftnn.tree"; load() rebuilds the same structure (dict keys of
+int, str, float or bool type, tuples, lists, numbers, strings, None). Never pickle: loading a
+file cannot run code."""
 import ctypes
+import json
+import numbers
 import os
 
 from ._handles import Handle, new_handle, read_string
@@ -61,14 +71,91 @@ class TensorMap:
         return cls(new_handle(lib.snn_tensor_map_load, lib.snn_tensor_map_free, os.fsencode(path)))
 
 
-def save(state_dict, path, metadata=None):
-    """Writes {name: Tensor or array} to a safetensors file (atomically)."""
-    TensorMap.from_dict(dict(state_dict), metadata).save(path)
+TREE_KEY = "swiftnn.tree"
+
+
+def _is_flat(obj):
+    return isinstance(obj, dict) and all(isinstance(k, str) and _is_tensor_like(v) for k, v in obj.items())
+
+
+def _is_tensor_like(v):
+    import numpy as np
+    return isinstance(v, (Tensor, np.ndarray))
+
+
+def _encode_tree(obj, path, tensors):
+    """obj as JSON, its tensors moved to `tensors` under dotted paths."""
+    if _is_tensor_like(obj):
+        name = path or "tensor"
+        if name in tensors:
+            raise ValueError(f"swiftnn.save: two tensors would be stored under the name {name!r}")
+        tensors[name] = obj
+        return {"__tensor__": name}
+    if isinstance(obj, dict):
+        items = []
+        for k, v in obj.items():
+            if not isinstance(k, (str, int, float, bool)) and k is not None:
+                raise TypeError(f"swiftnn.save: dict key {k!r} of type {type(k).__name__} cannot be saved "
+                                "(keys must be str, int, float, bool or None)")
+            items.append([k, _encode_tree(v, f"{path}.{k}" if path else str(k), tensors)])
+        return {"__dict__": items}
+    if isinstance(obj, (list, tuple)):
+        encoded = [_encode_tree(v, f"{path}.{i}" if path else str(i), tensors) for i, v in enumerate(obj)]
+        return {"__tuple__": encoded} if isinstance(obj, tuple) else encoded
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, numbers.Integral):
+        return int(obj)
+    if isinstance(obj, numbers.Real):
+        v = float(obj)
+        return v if v == v and abs(v) != float("inf") else {"__float__": repr(v)}
+    raise TypeError(f"swiftnn.save: cannot save a {type(obj).__name__} (at {path or 'the top level'}); "
+                    "checkpoints hold tensors, dicts, lists, tuples, numbers, strings and None")
+
+
+def _decode_tree(obj, tensors):
+    if isinstance(obj, list):
+        return [_decode_tree(v, tensors) for v in obj]
+    if isinstance(obj, dict):
+        if "__tensor__" in obj:
+            return tensors[obj["__tensor__"]]
+        if "__dict__" in obj:
+            return {k: _decode_tree(v, tensors) for k, v in obj["__dict__"]}
+        if "__tuple__" in obj:
+            return tuple(_decode_tree(v, tensors) for v in obj["__tuple__"])
+        if "__float__" in obj:
+            return float(obj["__float__"])
+        raise ValueError(f"swiftnn.load: unknown entry {sorted(obj)} in the saved structure")
+    return obj
+
+
+def save(obj, path, metadata=None):
+    """Writes a state_dict ({name: Tensor or array}), or a checkpoint of nested dicts, lists
+    and tuples holding tensors and plain values, to a safetensors file (atomically)."""
+    if _is_flat(obj):
+        TensorMap.from_dict(dict(obj), metadata).save(path)
+        return
+    tensors = {}
+    tree = _encode_tree(obj, "", tensors)
+    meta = dict(metadata or {})
+    if TREE_KEY in meta:
+        raise ValueError(f"swiftnn.save: metadata key {TREE_KEY!r} is reserved")
+    meta[TREE_KEY] = json.dumps(tree, separators=(",", ":"))
+    TensorMap.from_dict(tensors, meta).save(path)
 
 
 def load(path):
-    """Reads a safetensors file into {name: Tensor} (F32 and I64 tensors)."""
-    return TensorMap.load(path).to_dict()
+    """Reads a safetensors file: {name: Tensor} for a state_dict, or the nested structure
+    save() wrote (a checkpoint with optimizer state, epoch, ...)."""
+    m = TensorMap.load(path)
+    tensors = m.to_dict()
+    tree = m.metadata(TREE_KEY)
+    if tree is None:
+        return tensors
+    try:
+        return _decode_tree(json.loads(tree), tensors)
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"swiftnn.load: '{os.fspath(path)}' has a corrupt {TREE_KEY} entry: {e}") from None
 
 
 def load_metadata(path):

@@ -177,12 +177,6 @@ class Tensor:
     def detach(self):
         return _new(lib.snn_tensor_detach, self._h)
 
-    def zero_(self):
-        """Only for gradients in practice: t.grad.zero_() clears the stored gradient."""
-        z = zeros(self.shape)
-        self._h, z._h = z._h, self._h
-        return self
-
     # ---- arithmetic ----------------------------------------------------------------------
     def __add__(self, o): return add(self, o)
     def __radd__(self, o): return add(o, self)

@@ -39,8 +39,8 @@ def test_argument_forms_match_pytorch():
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert F.conv2d(x, w, padding="same", groups=2).shape == (2, 6, 9, 9)
     assert F.conv2d(x, w, padding="valid", groups=2).shape == (2, 6, 7, 7)
-    with pytest.raises(NotImplementedError):
-        F.conv2d(x, swiftnn.zeros(6, 2, 2, 2), padding="same", groups=2)    # needs asymmetric padding
+    # An even kernel: PyTorch puts the odd pixel after (bottom, right); so do we.
+    assert F.conv2d(x, swiftnn.zeros(6, 2, 2, 2), padding="same", groups=2).shape == (2, 6, 9, 9)
     assert F.max_pool2d(x, 3, stride=None).shape == (2, 4, 3, 3)
     assert F.max_pool2d(x, (3, 2), (2, 1), ceil_mode=True).shape == (2, 4, 4, 8)
     assert F.avg_pool2d(x, 2, 2, 0, True).shape == (2, 4, 5, 5)

@@ -2,6 +2,7 @@
 fixtures always; real MNIST from `make data` and Debian's Fashion-MNIST when present), the
 DataLoader's order against a numpy reimplementation of the documented rule, and the same
 order as the Swift and C loaders (build/agreement/*-dataloader.txt, written by make test)."""
+import gc
 import gzip
 import os
 
@@ -73,6 +74,7 @@ def test_load_idx_errors(name, exc, words):
 
 
 def test_load_mnist_tiny_folder():
+    gc.collect()  # count only what this test leaves alive (earlier tests' cycles may hold handles)
     base = swiftnn.live_handles()
     x, y = data.load_mnist(os.path.join(FIX, "mnist-tiny"))
     assert x.shape == (4, 1, 3, 3) and y.dtype is swiftnn.int64 and y.tolist() == [3, 1, 4, 1]

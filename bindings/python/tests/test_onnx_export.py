@@ -54,7 +54,17 @@ class UserNet(nn.Module):
         return F.softmax(h, dim=1)
 
 
+def norm_model():
+    """GroupNorm and LayerNorm (opset 17 has LayerNormalization; GroupNorm is exported as
+    Reshape + LayerNormalization + Reshape + affine), with random affine parameters."""
+    m = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.GroupNorm(2, 6), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 4 * 4, 8),
+                      nn.LayerNorm(8))
+    m.load_state_dict({k: swiftnn.randn(*v.shape) for k, v in m.state_dict().items()})
+    return m
+
+
 CASES = {
+    "norms": (norm_model, (3, 4, 4), 2, 5),
     "lenet5": (lenet5, (1, 28, 28), 4, 7),
     "lecture": (lecture_network, (3, 32, 32), 2, 5),
     "bn_dropout": (bn_dropout_model, (3, 10, 10), 4, 9),

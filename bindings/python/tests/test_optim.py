@@ -18,7 +18,7 @@ from conftest import GOLDEN
 
 TENSORS = load_file(os.path.join(GOLDEN, "optim_trajectories.safetensors"))
 
-BOOLS = {"nesterov", "maximize", "amsgrad"}
+BOOLS = {"nesterov", "maximize", "amsgrad", "centered"}
 INTS = {"step_size", "T_max", "total_iters"}
 
 
@@ -49,7 +49,8 @@ def load_cases():
 
 
 CASES = load_cases()
-OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,
+              "adagrad": optim.Adagrad}
 SCHEDULERS = {"step_lr": lr_scheduler.StepLR, "multi_step_lr": lr_scheduler.MultiStepLR,
               "cosine": lr_scheduler.CosineAnnealingLR, "linear": lr_scheduler.LinearLR}
 
@@ -82,8 +83,75 @@ def test_optimizer_trajectory_matches_pytorch(name, kind, attrs):
         opt.step()
         for j, p in enumerate(params):
             assert_close(p.numpy(), TENSORS[f"{name}.p{j}.step{s}"], f"{name} param {j} after step {s}")
-    del opt, params, p
+    # state_dict()["state"]: PyTorch's keys and values after the last step.
+    state = opt.state_dict()["state"]
+    want = {}
+    for k in TENSORS:
+        if k.startswith(f"{name}.state"):
+            j, key = k[len(name) + 6:].split(".", 1)
+            want.setdefault(int(j), {})[key] = TENSORS[k]
+    assert sorted(state) == sorted(want), f"{name}: state for parameters {sorted(state)}, PyTorch {sorted(want)}"
+    for j in want:
+        assert sorted(state[j]) == sorted(want[j]), f"{name} param {j}: state keys {sorted(state[j])}, PyTorch {sorted(want[j])}"
+        for key, value in want[j].items():
+            assert_close(state[j][key].numpy(), value, f"{name} state {j} {key}")
+    del opt, params, p, state
     assert handles() == before, f"{name} leaked handles"
+
+
+@pytest.mark.parametrize("kind,options", [("sgd", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                          ("adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+                                          ("adamw", dict(lr=0.01)),
+                                          ("rmsprop", dict(lr=0.01, momentum=0.5, centered=True)),
+                                          ("adagrad", dict(lr=0.1, lr_decay=0.01))])
+def test_resumed_run_continues_bit_for_bit(tmp_path, kind, options):
+    """Save a checkpoint (weights + optimizer state + epoch) mid-run, load it into a fresh model
+    and optimizer, continue both: the parameters agree bit for bit."""
+    rng = np.random.default_rng(5)
+    init = [rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (5,)]]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (5,)]] for _ in range(6)]
+
+    def run(params, opt, steps):
+        for s in steps:
+            for p, g in zip(params, grads[s]):
+                p.grad = swiftnn.from_numpy(g.copy())
+            opt.step()
+
+    a = [swiftnn.from_numpy(x.copy()).requires_grad_() for x in init]
+    opt_a = OPTIMIZERS[kind]([{"params": [a[0]]}, {"params": [a[1]], "lr": 0.05}], **options)
+    run(a, opt_a, range(3))
+    path = tmp_path / "ckpt.safetensors"
+    swiftnn.save({"model": {f"p{i}": p.detach() for i, p in enumerate(a)}, "optimizer": opt_a.state_dict(), "epoch": 3}, path)
+    run(a, opt_a, range(3, 6))
+
+    ckpt = swiftnn.load(path)
+    assert ckpt["epoch"] == 3
+    b = [ckpt["model"][f"p{i}"].clone().requires_grad_() for i in range(2)]
+    opt_b = OPTIMIZERS[kind]([{"params": [b[0]]}, {"params": [b[1]]}], **options)
+    opt_b.load_state_dict(ckpt["optimizer"])
+    assert opt_b.param_groups[1]["lr"] == 0.05
+    run(b, opt_b, range(3, 6))
+    for pa, pb in zip(a, b):
+        assert np.array_equal(pa.detach().numpy(), pb.detach().numpy())
+
+
+def test_load_state_dict_errors():
+    p = swiftnn.zeros(2, requires_grad=True)
+    q = swiftnn.zeros(3, requires_grad=True)
+    adam = optim.Adam([p, q], lr=0.1)
+    p.grad, q.grad = swiftnn.ones(2), swiftnn.ones(3)
+    adam.step()
+    sd = adam.state_dict()
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        optim.Adam([{"params": [p]}, {"params": [q]}]).load_state_dict(sd)
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
+        optim.Adam([p]).load_state_dict(sd)
+    with pytest.raises(swiftnn.ShapeError, match=r"state 'exp_avg' of parameter 0 has shape \[2\]; expected \[3\]"):
+        optim.Adam([q, p]).load_state_dict(sd)
+    with pytest.raises(swiftnn.InvalidArgumentError, match="SGD keeps no state 'step'"):
+        optim.SGD([p, q], momentum=0.9).load_state_dict(sd)
+    with pytest.raises(NotImplementedError, match="only 'lr' can change"):
+        optim.Adam([p, q], eps=1e-3).load_state_dict(sd)
 
 
 @pytest.mark.parametrize("name,kind,attrs", [c for c in CASES if c[1] == "clip"], ids=lambda v: v if isinstance(v, str) else "")
@@ -132,7 +200,7 @@ def test_scheduler_sequence_matches_pytorch(name, kind, attrs):
 
 def test_every_golden_case_ran():
     kinds = [k for _, k, _ in CASES]
-    assert sum(k in OPTIMIZERS for k in kinds) == 10
+    assert sum(k in OPTIMIZERS for k in kinds) == 16
     assert kinds.count("clip") == 5
     assert sum(k in SCHEDULERS for k in kinds) == 7
 
@@ -312,3 +380,15 @@ def test_optimizer_keeps_parameters_and_scheduler_keeps_optimizer():
     del sched, view
     assert handles() == before
     assert sched_h  # the handle value was real
+
+
+def test_rmsprop_adagrad_validate_and_keep_state_from_construction():
+    p = swiftnn.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match="invalid alpha value -1.0"):
+        optim.RMSprop([p], alpha=-1)
+    with pytest.raises(ValueError, match="invalid lr_decay value -0.5"):
+        optim.Adagrad([p], lr_decay=-0.5)
+    # PyTorch's Adagrad has state before any step: the accumulator starts at its initial value.
+    state = optim.Adagrad([p], initial_accumulator_value=0.25).state_dict()["state"]
+    assert sorted(state[0]) == ["step", "sum"] and state[0]["sum"].tolist() == [0.25, 0.25]
+    assert optim.RMSprop([p]).state_dict()["state"] == {}

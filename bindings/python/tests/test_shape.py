@@ -218,7 +218,7 @@ def test_out_of_range_select_and_index():
 def test_reshape_and_expand_errors_name_the_shapes():
     x = sw()
     raises(swiftnn.ShapeError, lambda: x.reshape(5, -1), "reshape", "[5, -1]", "[2, 3, 4]", "24")
-    raises(swiftnn.ShapeError, lambda: x.view(5, 5), "reshape", "[5, 5]", "[2, 3, 4]")
+    raises(swiftnn.ShapeError, lambda: x.view(5, 5), "view", "[5, 5]", "[2, 3, 4]")
     raises(swiftnn.InvalidArgumentError, lambda: x.reshape(-1, -1), "reshape", "only one dimension")
     raises(swiftnn.InvalidArgumentError, lambda: x.reshape(-2, 12), "reshape", "-2")
     raises(swiftnn.OutOfRangeError, lambda: x.reshape(2**64), "reshape", "int64")

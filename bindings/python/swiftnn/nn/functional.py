@@ -86,3 +86,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _tensors("mse_loss", input, target)
     r = _reduction(reduction, size_average, reduce)
     return _new(lib.snn_loss_mse, input._h, target._h, r)
+
+
+# The pointwise losses live beside their modules (nn/loss.py).
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, kl_div, l1_loss,  # noqa: E402,F401
+                   smooth_l1_loss)
+from .normalization import group_norm, layer_norm  # noqa: E402,F401
+from .resample import interpolate, one_hot, pad  # noqa: E402,F401
+from .convolution import conv1d, conv_transpose2d  # noqa: E402,F401
+from .attention import scaled_dot_product_attention  # noqa: E402,F401

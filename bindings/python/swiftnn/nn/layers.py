@@ -53,9 +53,19 @@ class Conv2d(EngineModule):
                  bias=True, padding_mode="zeros"):
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} (only 'zeros' is supported)")
-        if isinstance(padding, str):
-            raise NotImplementedError("Conv2d: string padding ('same'/'valid'); give the number of pixels")
         k = _pair(kernel_size, "kernel_size")
+        if isinstance(padding, str):
+            if padding == "valid":
+                padding = 0
+            elif padding == "same":
+                from ..conv import _same_padding
+                padding, extra = _same_padding(k, _pair(dilation, "dilation"), _pair(stride, "stride"), "Conv2d")
+                if any(extra):
+                    raise NotImplementedError(f"Conv2d(padding='same') with kernel {k} needs one more pixel after than "
+                                              "before; the engine layer pads symmetrically: use an odd kernel, or "
+                                              "F.conv2d(x, weight, padding='same'), which pads the extra pixel first")
+            else:
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
         opts = _conv2d_options(_pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation"), groups)
         self._bind(_make(lib.snn_module_conv2d, in_channels, out_channels, k[0], k[1], ctypes.byref(opts), bool(bias)))
 

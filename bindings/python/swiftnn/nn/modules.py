@@ -5,7 +5,8 @@ import ctypes
 from collections import OrderedDict
 
 from .._handles import Handle, read_string
-from .._lib import check, lib, shape_array
+from .._lib import ShapeError, check, lib, shape_array
+from ..autograd import no_grad as _no_grad
 from ..serialization import TensorMap
 from ..tensor import Tensor, _new
 
@@ -168,7 +169,12 @@ class Module:
                 src = state_dict[k]
                 if not isinstance(src, Tensor):
                     src = _tensor(src, dtype=dst.dtype)
-                check(lib.snn_tensor_copy_(dst._h, src._h))
+                if tuple(src.shape) != tuple(dst.shape):  # copy_ would broadcast; PyTorch refuses
+                    raise ShapeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch for {k}: "
+                                       f"copying a param with shape {list(src.shape)} from checkpoint, "
+                                       f"the shape in current model is {list(dst.shape)}.")
+                with _no_grad():  # as PyTorch: parameters are overwritten outside the graph
+                    check(lib.snn_tensor_copy_(dst._h, src._h))
         return _IncompatibleKeys([], [])
 
     # ---- modes ---------------------------------------------------------------------------

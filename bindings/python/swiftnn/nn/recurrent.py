@@ -182,7 +182,9 @@ class Embedding(_RecurrentModule):
         w = embeddings if isinstance(embeddings, Tensor) else tensor(embeddings)
         num, dim = w.shape
         m = cls(num, dim, padding_idx=padding_idx)
-        check(lib.snn_tensor_copy_(m.weight._h, w._h))
+        from ..autograd import no_grad
+        with no_grad():
+            check(lib.snn_tensor_copy_(m.weight._h, w._h))
         m.weight.requires_grad_(not freeze)
         return m
 

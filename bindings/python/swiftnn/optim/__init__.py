@@ -1,4 +1,4 @@
-"""swiftnn.optim: torch.optim's optimizers (SGD, Adam, AdamW), learning-rate schedulers
+"""swiftnn.optim: torch.optim's optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate schedulers
 (swiftnn.optim.lr_scheduler) and clip_grad_norm_, over the engine's optimizers.
 
     opt = swiftnn.optim.SGD(model_params, lr=0.1, momentum=0.9)
@@ -12,6 +12,6 @@
 """
 from . import lr_scheduler
 from .clip import clip_grad_norm_
-from .optimizer import SGD, Adam, AdamW, Optimizer
+from .optimizer import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler", "clip_grad_norm_"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler", "clip_grad_norm_"]

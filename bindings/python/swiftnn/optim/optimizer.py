@@ -4,7 +4,7 @@ updated in place, so every Tensor referring to a parameter sees the new values."
 import collections.abc
 import ctypes
 
-from .._ffi import snn_adam_options, snn_sgd_options
+from .._ffi import snn_adagrad_options, snn_adam_options, snn_rmsprop_options, snn_sgd_options
 from .._lib import check, lib
 from .._options import options
 from ..tensor import Tensor
@@ -136,10 +136,60 @@ class Optimizer:
         check(lib.snn_optimizer_zero_grad(self._h, bool(set_to_none)))
 
     def state_dict(self):
-        raise NotImplementedError("swiftnn: optimizer state_dict is not supported yet")
+        """PyTorch's layout: {"state": {param number: {key: tensor}}, "param_groups": [group
+        options with "params": [param numbers]]}, parameters numbered across groups in order.
+        The tensors are copies: later steps do not change a saved state_dict."""
+        state = {}
+        n = ctypes.c_size_t()
+        check(lib.snn_optimizer_state_count(ctypes.byref(n), self._h))
+        key = ctypes.create_string_buffer(64)
+        for i in range(n.value):
+            param, value = ctypes.c_int64(), ctypes.c_void_p()
+            check(lib.snn_optimizer_state_get(ctypes.byref(param), key, len(key), ctypes.byref(value), self._h, i))
+            state.setdefault(param.value, {})[key.value.decode()] = Tensor._wrap(value.value)
+        groups, start = [], 0
+        for g in self.param_groups:
+            d = {k: g[k] for k in g if k not in ("params", "lr")}
+            d["lr"] = g["lr"]
+            d["params"] = list(range(start, start + len(g["params"])))
+            start += len(g["params"])
+            groups.append(d)
+        return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        raise NotImplementedError("swiftnn: optimizer load_state_dict is not supported yet")
+        """Restores state and learning rates saved by state_dict() (of this optimizer type,
+        over parameters of the same shapes in the same group layout), so training resumes
+        exactly where it stopped."""
+        groups, saved_state = state_dict["param_groups"], state_dict.get("state", {})
+        if len(groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        number, start = {}, 0
+        for mine, theirs in zip(self.param_groups, groups):
+            if len(theirs["params"]) != len(mine["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+            for k, saved_id in enumerate(theirs["params"]):
+                number[saved_id] = start + k
+            start += len(mine["params"])
+        for i, (mine, theirs) in enumerate(zip(self.param_groups, groups)):
+            for k in self.defaults:
+                if k in theirs and k != "lr" and theirs[k] != mine[k] and not (k in ("foreach", "fused") or
+                                                                               _same_betas(theirs[k], mine[k])):
+                    raise NotImplementedError(
+                        f"swiftnn: param_groups[{i}][{k!r}] is {theirs[k]!r} in the loaded state but {mine[k]!r} here; "
+                        "only 'lr' can change after construction: create the optimizer with the saved options")
+        from ..tensor import tensor as _tensor
+        for saved_id, entries in saved_state.items():
+            if saved_id not in number:
+                raise ValueError(f"loaded state dict has state for parameter {saved_id}, which no param_group lists")
+            for key, value in entries.items():
+                if value is None:
+                    continue
+                if not isinstance(value, Tensor):
+                    value = _tensor(value)
+                check(lib.snn_optimizer_state_set(self._h, number[saved_id], key.encode(), value._h))
+        for mine, theirs in zip(self.param_groups, groups):
+            if "lr" in theirs:
+                mine["lr"] = theirs["lr"]
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -156,6 +206,11 @@ class Optimizer:
             except Exception:  # interpreter shutdown
                 pass
             self._h = None
+
+
+def _same_betas(a, b):
+    """betas saved as a list (JSON) equal betas given as a tuple."""
+    return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b)
 
 
 class SGD(Optimizer):
@@ -212,3 +267,44 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
                          capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop: smoothing constant alpha, momentum, centered (normalise by the
+    gradient's estimated variance), L2 weight decay, maximize."""
+
+    _create = lib.snn_optimizer_rmsprop
+    _add_group = lib.snn_optimizer_add_rmsprop_group
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable))
+
+    @staticmethod
+    def _options(g):
+        return options(snn_rmsprop_options, lr=float(g["lr"]), alpha=float(g["alpha"]), eps=float(g["eps"]),
+                       weight_decay=float(g["weight_decay"]), momentum=float(g["momentum"]),
+                       centered=bool(g["centered"]), maximize=bool(g["maximize"]))
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad: lr_decay, L2 weight decay, initial_accumulator_value, maximize. As
+    in PyTorch every parameter has state ("step", "sum") from construction."""
+
+    _create = lib.snn_optimizer_adagrad
+    _add_group = lib.snn_optimizer_add_adagrad_group
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, fused=fused))
+
+    @staticmethod
+    def _options(g):
+        return options(snn_adagrad_options, lr=float(g["lr"]), lr_decay=float(g["lr_decay"]),
+                       weight_decay=float(g["weight_decay"]),
+                       initial_accumulator_value=float(g["initial_accumulator_value"]), eps=float(g["eps"]),
+                       maximize=bool(g["maximize"]))

@@ -1,0 +1,69 @@
+"""torch.Generator for the places that take `generator=`: samplers and random_split. A
+generator is a seed and a count of the permutations drawn from it; permutation k is the
+engine's shuffle order for (seed, epoch=k) (snn_data_shuffle_order in swiftnn/data.h), so a
+seeded generator gives the same orders in every language and on every machine."""
+import ctypes
+
+from ._lib import check, lib
+
+
+class Generator:
+    """A seedable source of permutations, as torch.Generator(device="cpu")."""
+
+    def __init__(self, device="cpu"):
+        if str(device) != "cpu":
+            raise ValueError(f"Generator: SwiftNN runs on the CPU; got device={device!r}")
+        self._seed = 67280421310721  # PyTorch's default_generator seed before any manual_seed
+        self._draws = 0
+
+    def manual_seed(self, seed):
+        """Sets the seed (any integer; reduced modulo 2**64) and restarts the sequence."""
+        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        self._draws = 0
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def seed(self):
+        """A fresh nondeterministic seed, as torch.Generator.seed()."""
+        import os
+        self.manual_seed(int.from_bytes(os.urandom(8), "little"))
+        return self._seed
+
+    def get_state(self):
+        """The state as a tuple (seed, draws); set_state restores it."""
+        return (self._seed, self._draws)
+
+    def set_state(self, state):
+        self._seed, self._draws = int(state[0]), int(state[1])
+
+    def _permutation(self, n):
+        """The next permutation of range(n), as a list of ints."""
+        from .tensor import Tensor
+        h = ctypes.c_void_p()
+        check(lib.snn_data_shuffle_order(ctypes.byref(h), int(n), self._seed, self._draws & 0xFFFFFFFFFFFFFFFF))
+        self._draws += 1
+        return Tensor._wrap(h.value).tolist()
+
+    def __repr__(self):
+        return f"swiftnn.Generator(seed={self._seed}, draws={self._draws})"
+
+
+def _seed_from_global():
+    """A seed drawn from the engine's global generator (so swiftnn.manual_seed fixes it), for
+    samplers given no generator: PyTorch draws one from its default generator the same way."""
+    from .tensor import rand
+    a, b = (int(v * (1 << 24)) for v in rand(2).tolist())
+    return (a << 24) | b
+
+
+def randperm(n, generator=None):
+    """torch.randperm: a random permutation of 0..n-1 as an int64 tensor."""
+    from .tensor import Tensor
+    if generator is None:
+        generator = Generator().manual_seed(_seed_from_global())
+    h = ctypes.c_void_p()
+    check(lib.snn_data_shuffle_order(ctypes.byref(h), int(n), generator._seed, generator._draws & 0xFFFFFFFFFFFFFFFF))
+    generator._draws += 1
+    return Tensor._wrap(h.value)

@@ -1,0 +1,105 @@
+"""Sorting and indexing by tensors with PyTorch's names: sort, argsort, topk (named tuples of
+values and indices), gather, scatter, scatter_add, index_add (out of place), maximum and
+minimum; the engine does the work (swiftnn/select.h). Importing this module installs the
+Tensor methods (t.sort(), t.topk(3), t.gather(1, idx), ...)."""
+import builtins as _builtins
+import collections
+import ctypes
+import numbers
+import operator
+
+from ._lib import check, lib
+from .tensor import Tensor, _new
+
+# torch.return_types.sort / topk: tuples that also have .values and .indices.
+sort_result = collections.namedtuple("sort", ["values", "indices"])
+topk_result = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _tensor(x, fn, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"swiftnn.{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__}")
+    return x
+
+
+def _int(v, fn, name):
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"swiftnn.{fn}(): {name} must be an int, not {type(v).__name__}") from None
+
+
+def _pair(c_fn, result, *args):
+    values, indices = ctypes.c_void_p(), ctypes.c_void_p()
+    check(c_fn(ctypes.byref(values), ctypes.byref(indices), *args))
+    return result(Tensor._wrap(values.value), Tensor._wrap(indices.value))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along dim; equal values keep their order, nan sorts last (first
+    when descending). The gradient of values goes back to where they came from."""
+    return _pair(lib.snn_tensor_sort, sort_result, _tensor(input, "sort")._h, _int(dim, "sort", "dim"),
+                 _builtins.bool(descending), _builtins.bool(stable))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The int64 indices that sort input along dim."""
+    return _new(lib.snn_tensor_argsort, _tensor(input, "argsort")._h, _int(dim, "argsort", "dim"),
+                _builtins.bool(descending), _builtins.bool(stable))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the k largest (smallest if not largest) entries along dim, in order."""
+    return _pair(lib.snn_tensor_topk, topk_result, _tensor(input, "topk")._h, _int(k, "topk", "k"),
+                 _int(dim, "topk", "dim"), _builtins.bool(largest), _builtins.bool(sorted))
+
+
+def gather(input, dim, index):
+    """out[i][j] = input[i][index[i][j]] along dim (int64 index of input's rank)."""
+    return _new(lib.snn_tensor_gather, _tensor(input, "gather")._h, _int(dim, "gather", "dim"),
+                _tensor(index, "gather", "index")._h)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of input with src (a tensor) or value (a number) written at index along dim."""
+    if reduce is not None:
+        raise NotImplementedError("swiftnn.scatter(): reduce= is not supported (use scatter_add for 'add')")
+    if (src is None) == (value is None):
+        raise TypeError("swiftnn.scatter(): give exactly one of src (a tensor) or value (a number)")
+    if src is not None and not isinstance(src, Tensor):
+        src, value = None, src  # torch.scatter(input, dim, index, 1.5): a number in src's place
+    _tensor(input, "scatter")
+    dim, index = _int(dim, "scatter", "dim"), _tensor(index, "scatter", "index")
+    if src is not None:
+        return _new(lib.snn_tensor_scatter, input._h, dim, index._h, src._h)
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"swiftnn.scatter(): value must be a number, not {type(value).__name__}")
+    return _new(lib.snn_tensor_scatter_value, input._h, dim, index._h, _builtins.float(value))
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of input with src added at index along dim (repeated positions accumulate)."""
+    return _new(lib.snn_tensor_scatter_add, _tensor(input, "scatter_add")._h, _int(dim, "scatter_add", "dim"),
+                _tensor(index, "scatter_add", "index")._h, _tensor(src, "scatter_add", "src")._h)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of input with alpha * source's slices added at the slices index (1-D) along dim."""
+    return _new(lib.snn_tensor_index_add, _tensor(input, "index_add")._h, _int(dim, "index_add", "dim"),
+                _tensor(index, "index_add", "index")._h, _tensor(source, "index_add", "source")._h,
+                _builtins.float(alpha))
+
+
+def maximum(input, other):
+    """The elementwise larger of two tensors (nan if either is)."""
+    return _new(lib.snn_tensor_maximum, _tensor(input, "maximum")._h, _tensor(other, "maximum", "other")._h)
+
+
+def minimum(input, other):
+    """The elementwise smaller of two tensors (nan if either is)."""
+    return _new(lib.snn_tensor_minimum, _tensor(input, "minimum")._h, _tensor(other, "minimum", "other")._h)
+
+
+for _name in ("sort", "argsort", "topk", "gather", "scatter", "scatter_add", "index_add", "maximum", "minimum"):
+    setattr(Tensor, _name, globals()[_name])
+del _name

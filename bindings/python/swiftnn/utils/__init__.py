@@ -1,0 +1,2 @@
+"""swiftnn.utils, as torch.utils: `data` (Dataset, DataLoader, samplers)."""
+from . import data  # noqa: F401

@@ -1,0 +1,15 @@
+"""How each golden op of the "conv_transpose" area is called from Python."""
+import swiftnn.nn.functional as F
+
+
+def _pair(a, k):
+    return tuple(int(v) for v in a[k].split(","))
+
+
+OPS = {
+    "conv_transpose2d": lambda x, a: F.conv_transpose2d(x[0], x[1], x[2] if len(x) > 2 else None, stride=_pair(a, "stride"),
+                                                        padding=_pair(a, "padding"), output_padding=_pair(a, "output_padding"),
+                                                        groups=int(a["groups"]), dilation=_pair(a, "dilation")),
+    "conv1d": lambda x, a: F.conv1d(x[0], x[1], x[2], stride=int(a["stride"]), padding=int(a["padding"]),
+                                    dilation=int(a["dilation"]), groups=int(a["groups"])),
+}
