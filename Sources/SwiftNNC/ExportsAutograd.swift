@@ -47,8 +47,8 @@ public func snn_tensor_set_grad(_ t: OpaquePointer?, _ grad: OpaquePointer?) -> 
         guard let grad else { x.grad = nil; return }
         let g = try tensorArg(grad, fn, "grad")
         // Dtype first, with its own status: an int64 grad of the right shape is a dtype error.
-        guard g.dtype == .float32 else {
-            throw SNNError(.dtypeMismatch, "\(fn): grad has dtype \(g.dtype), expected float32")
+        guard g.dtype == x.dtype, g.dtype.isFloatingPoint else {
+            throw SNNError(.dtypeMismatch, "\(fn): grad has dtype \(g.dtype.name), expected the tensor's floating dtype \(x.dtype.name)")
         }
         guard g.shape == x.shape else {
             throw SNNError(.shapeMismatch, "\(fn): grad has shape \(g.shape), expected the tensor's shape \(x.shape)")

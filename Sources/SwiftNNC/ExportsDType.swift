@@ -51,3 +51,72 @@ public func snn_tensor_copy_bytes(_ dst: UnsafeMutablePointer<UInt8>?, _ capacit
         }
     }
 }
+
+@c @implementation
+public func snn_tensor_to(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ t: OpaquePointer?, _ dtype: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(t, fn)
+        give(try x.to(try dtypeArg(dtype, fn)), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_full_dtype(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
+                                  _ value: Double, _ dtype: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let dt = try dtypeArg(dtype, fn)
+        give(try Tensor.full(try shapeArg(shape, ndim, fn), value, dtype: dt, fn), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_arange_dtype(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Double, _ end: Double, _ step: Double,
+                                    _ dtype: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        give(try Tensor.arange(start, end, step, dtype: try dtypeArg(dtype, fn)), o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_floor_divide(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> snn_status {
+    binaryExport(out, a, b) { try floorDivideOp($0, $1) }
+}
+
+@c @implementation
+public func snn_tensor_remainder(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> snn_status {
+    binaryExport(out, a, b) { try remainder($0, $1) }
+}
+
+@c @implementation
+public func snn_tensor_number(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ value: UnsafePointer<UInt8>?, _ dtype: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let dt = try dtypeArg(dtype, fn)
+        guard let value else { throw SNNError(.invalidArgument, "\(fn): value is NULL, expected a pointer to one \(dt.name) element") }
+        let t = try Tensor(empty: [], dtype: dt, zeroed: false, fn)
+        if dt == .bool { t.bytes[0] = value[0] == 0 ? 0 : 1 } else { t.rawBytes.copyMemory(from: value, byteCount: dt.byteSize) }
+        t.isWrappedNumber = true
+        give(t, o)
+    }
+}
+
+@c @implementation
+public func snn_dtype_promote(_ out: UnsafeMutablePointer<snn_dtype>?, _ a: snn_dtype, _ b: snn_dtype) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        let d = DType.promoted(try dtypeArg(a, fn, "a"), try dtypeArg(b, fn, "b"))
+        o.pointee = snn_dtype(rawValue: UInt32(d.rawValue))
+    }
+}
+
+@c @implementation
+public func snn_tensor_result_type(_ out: UnsafeMutablePointer<snn_dtype>?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        let d = promote(try tensorArg(a, fn, "a"), try tensorArg(b, fn, "b"))
+        o.pointee = snn_dtype(rawValue: UInt32(d.rawValue))
+    }
+}

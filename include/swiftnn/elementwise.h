@@ -2,8 +2,11 @@
  * swiftnn/elementwise.h -- elementwise math and activations of one tensor, and powers.
  * Included by swiftnn.h.
  *
- * Every function writes a new float32 tensor to *out (free it with snn_tensor_free) with the
- * shape of its input (pow: the broadcast shape of its operands, see swiftnn/ops.h). If an
+ * Every function writes a new tensor of its input's dtype to *out (free it with
+ * snn_tensor_free) with the shape of its input (pow: the broadcast shape and promoted dtype
+ * of its operands, see swiftnn/ops.h). float32 inputs run the float32 kernels; float64
+ * inputs of neg, abs, exp, log, sqrt, tanh, sigmoid, relu, pow, the trigonometric and
+ * rounding functions, erf and reciprocal compute in double, gradients included. If an
  * input requires a gradient, the op is recorded for snn_tensor_backward; the gradient rules
  * below are PyTorch's, including at kinks and for nan, so results match torch's.
  *
@@ -14,7 +17,8 @@
  * Errors (in addition to the conventions in swiftnn.h):
  *   SNN_ERR_INVALID_ARGUMENT  out is NULL, t is NULL, or clamp got neither bound
  *   SNN_ERR_INVALID_HANDLE    t (or a, b) is not a live tensor handle
- *   SNN_ERR_DTYPE             an input is int64 (these functions take float32 only)
+ *   SNN_ERR_DTYPE             an integer or bool input (neg and abs take integers too), or
+ *                             a float64 input to a function not listed above
  *   SNN_ERR_SHAPE             pow: the shapes of a and b cannot be broadcast
  *   SNN_ERR_OUT_OF_MEMORY     the result cannot be allocated
  *

@@ -8,14 +8,39 @@
  * A scalar operand is a tensor of ndim 0 (or any one-element tensor of lower rank).
  */
 
-/* out = a + b, a - b, a * b, a / b (float32, broadcast). */
+/* out = a + b, a - b, a * b, a / b (broadcast), on every dtype with PyTorch's type promotion
+ * (torch.result_type): operands are converted to one dtype first. Tensors with dimensions
+ * decide over 0-dim tensors, which decide over numbers (snn_tensor_number), unless the lower
+ * tier has a higher category (bool < integer < floating): int32 tensor * 2.5 is float32,
+ * uint8 tensor + 300 is uint8 (wrapping), bool tensor + 1 is int64, an int64 tensor plus a
+ * 0-dim float64 tensor is float64. Integer arithmetic wraps; bool + is or, * is and, bool - bool
+ * (and a - b with any bool operand) is SNN_ERR_DTYPE, neg of bool too. a / b is true
+ * division: integer and bool operands give float32. float32 and float64 results are
+ * differentiable; a conversion on the way carries the gradient back to the input's dtype. */
 snn_status snn_tensor_add(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
 snn_status snn_tensor_sub(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
 snn_status snn_tensor_mul(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
 snn_status snn_tensor_div(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
 
+/* torch.floor_divide (Python's a // b) and torch.remainder (Python's a % b: the sign of b),
+ * with the promotion above. Integer division by zero is SNN_ERR_INVALID_ARGUMENT ("...
+ * ZeroDivisionError ..."); float division by zero gives inf or nan. floor_divide has no
+ * derivative (PyTorch defines none): its result does not require grad. remainder's gradient
+ * is 1 for a and -floor(a / b) for b. */
+snn_status snn_tensor_floor_divide(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
+snn_status snn_tensor_remainder(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
+
+/* A 0-dim tensor standing for a host-language number (PyTorch's "wrapped number"): `value`
+ * points to one element of `dtype` (a double for SNN_FLOAT64, an int64_t for SNN_INT64, one
+ * byte for SNN_BOOL, ...). In promotion only its category counts: a floating number next to
+ * an integer tensor gives float32 (the default dtype), an integer number never widens an
+ * integer tensor. Bindings pass Python's bool, int and float as SNN_BOOL, SNN_INT64 and
+ * SNN_FLOAT64. */
+snn_status snn_tensor_number(snn_tensor **out, const uint8_t *value, snn_dtype dtype);
+
 /* Matrix product with torch.matmul's rules:
  *   [k] @ [k] -> []            [n, k] @ [k] -> [n]          [k] @ [k, m] -> [m]
  *   [..., n, k] @ [..., k, m] -> [broadcast(...), n, m]   (batch dimensions broadcast)
- * Computed with OpenBLAS sgemm; each matrix dimension must fit in 32 bits. */
+ * Both operands float32 (OpenBLAS sgemm) or both float64 (dgemm), as PyTorch requires one
+ * dtype; each matrix dimension must fit in 32 bits. */
 snn_status snn_tensor_matmul(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);

@@ -10,7 +10,9 @@
  * SNN_ERR_OUT_OF_RANGE. Every op except argmax/argmin is recorded for autograd.
  */
 
-/* Sum and mean over `dims`. The mean of zero elements is NaN, as in PyTorch. */
+/* Sum and mean over `dims`. The mean of zero elements is NaN, as in PyTorch. Both take
+ * float32 and float64 (with gradients); sum also takes integer and bool tensors and returns
+ * int64 (wrapping), as PyTorch. */
 snn_status snn_tensor_sum(snn_tensor **out, const snn_tensor *t, const int64_t *dims,
                           size_t ndims, bool keepdim);
 snn_status snn_tensor_mean(snn_tensor **out, const snn_tensor *t, const int64_t *dims,

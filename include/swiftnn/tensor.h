@@ -45,6 +45,15 @@ snn_status snn_tensor_from_bytes(snn_tensor **out, const uint8_t *data, size_t c
  * snn_tensor_from_bytes; snn_tensor_dtype says how to read them). */
 snn_status snn_tensor_copy_bytes(uint8_t *dst, size_t capacity, const snn_tensor *t);
 
+/* torch.Tensor.to(dtype): a tensor of `dtype` with t's values converted as PyTorch converts
+ * them: float -> integer truncates toward zero (NaN, +-inf and out-of-range values give the
+ * integer type's minimum, uint8 the low byte of the int64 result), integer narrowing wraps,
+ * -> bool is `!= 0` (NaN is true), float -> float rounds to nearest. When t already has
+ * `dtype`, *out is a new handle to the same tensor (as PyTorch returns self). A float ->
+ * float conversion is differentiable (the gradient is converted back); other conversions
+ * give a tensor that does not require grad. Unknown dtype: SNN_ERR_DTYPE. */
+snn_status snn_tensor_to(snn_tensor **out, const snn_tensor *t, snn_dtype dtype);
+
 /* Rank (number of dimensions); 0 for a scalar. */
 snn_status snn_tensor_ndim(size_t *out, const snn_tensor *t);
 
@@ -80,6 +89,16 @@ snn_status snn_tensor_full(snn_tensor **out, const int64_t *shape, size_t ndim, 
  * and its sign must lead from start towards end. */
 snn_status snn_tensor_arange(snn_tensor **out, double start, double end, double step);
 
+/* torch.full(shape, value, dtype=dtype): `value` converted to dtype as snn_tensor_to converts
+ * (an integer dtype holds integers exactly up to 2^53). zeros and ones of any dtype are
+ * full with 0 and 1. */
+snn_status snn_tensor_full_dtype(snn_tensor **out, const int64_t *shape, size_t ndim, double value,
+                                 snn_dtype dtype);
+
+/* torch.arange(start, end, step, dtype=dtype): the values computed in double, then converted
+ * (torch's default for integer arguments is SNN_INT64; the caller chooses). */
+snn_status snn_tensor_arange_dtype(snn_tensor **out, double start, double end, double step, snn_dtype dtype);
+
 /* Random tensors from the process-wide generator (torch.rand / torch.randn).
  *
  * The generator is Philox4x32-10, counter-based: the numbers depend only on the seed and on
@@ -94,3 +113,13 @@ snn_status snn_tensor_randn(snn_tensor **out, const int64_t *shape, size_t ndim)
 
 /* Seeds the process-wide generator and resets its offset to 0 (torch.manual_seed). */
 snn_status snn_manual_seed(uint64_t seed);
+
+/* ---- Type promotion ---------------------------------------------------------------- */
+
+/* torch.promote_types(a, b): the dtype both convert to (bool < uint8 < int32 < int64 <
+ * float32 < float64 by category, then width). Unknown dtypes: SNN_ERR_DTYPE. */
+snn_status snn_dtype_promote(snn_dtype *out, snn_dtype a, snn_dtype b);
+
+/* torch.result_type(a, b): the dtype snn_tensor_add(a, b) computes in (tensors with dimensions
+ * over 0-dim tensors over numbers from snn_tensor_number; see swiftnn/ops.h). */
+snn_status snn_tensor_result_type(snn_dtype *out, const snn_tensor *a, const snn_tensor *b);

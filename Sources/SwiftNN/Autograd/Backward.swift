@@ -14,7 +14,9 @@ extension Tensor {
         }
         let seed: Tensor
         if let g = gradient {
-            try g.requireFloat(fn, "gradient")
+            guard g.dtype == dtype else {
+                throw SNNError.dtype("\(fn): gradient has dtype \(g.dtype.name), expected the output's dtype \(dtype.name)")
+            }
             guard g.shape == shape else {
                 throw SNNError.shape("\(fn): gradient has shape \(fmt(g.shape)), expected the output's shape \(fmt(shape))")
             }
@@ -23,7 +25,7 @@ extension Tensor {
             guard count == 1 else {
                 throw SNNError(.autograd, "\(fn): grad can be implicitly created only for one-element outputs; this output has shape \(fmt(shape)), pass a gradient")
             }
-            seed = try Tensor.full(shape, 1)
+            seed = try Tensor.full(shape, 1, dtype: dtype)
         }
         let order = try topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
@@ -36,8 +38,8 @@ extension Tensor {
                 let inputGrads = try node.pullback(g)
                 for (input, ig) in zip(node.inputs, inputGrads) {
                     guard let input, let ig else { continue }
-                    guard ig.shape == input.shape else {
-                        throw SNNError(.internalError, "\(fn): \(node.name) returned a gradient of shape \(fmt(ig.shape)) for an input of shape \(fmt(input.shape))")
+                    guard ig.shape == input.shape, ig.dtype == input.dtype else {
+                        throw SNNError(.internalError, "\(fn): \(node.name) returned a gradient of shape \(fmt(ig.shape)) \(ig.dtype.name) for an input of shape \(fmt(input.shape)) \(input.dtype.name)")
                     }
                     let key = ObjectIdentifier(input)
                     if let prev = grads[key] { grads[key] = try add(prev, ig) } else { grads[key] = ig }
@@ -79,10 +81,17 @@ extension Tensor {
     /// grad += g, copying on first use so the stored gradient never aliases another tensor.
     func accumulateGrad(_ g: Tensor) throws {
         if let existing = grad {
-            guard existing.shape == g.shape else {
-                throw SNNError.shape("backward: stored grad has shape \(fmt(existing.shape)) but the new gradient has \(fmt(g.shape))")
+            guard existing.shape == g.shape, existing.dtype == g.dtype else {
+                throw SNNError.shape("backward: stored grad has shape \(fmt(existing.shape)) \(existing.dtype.name) but the new gradient has \(fmt(g.shape)) \(g.dtype.name)")
             }
-            try existing.mutate("backward") { axpy($0.assumingMemoryBound(to: Float.self), g.floats, g.count) }
+            try existing.mutate("backward") { raw in
+                if g.dtype == .float64 {
+                    let p = raw.assumingMemoryBound(to: Double.self), q = g.doubles
+                    for i in 0..<g.count { p[i] += q[i] }
+                } else {
+                    axpy(raw.assumingMemoryBound(to: Float.self), g.floats, g.count)
+                }
+            }
         } else {
             grad = try g.clone()
         }

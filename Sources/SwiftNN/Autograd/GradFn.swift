@@ -87,7 +87,9 @@ extension Tensor {
 
     /// Sets whether gradients accumulate into this leaf.
     public func setRequiresGrad(_ flag: Bool) throws {
-        if flag { try requireFloat("requires_grad_", "tensor") }
+        if flag && !dtype.isFloatingPoint {
+            throw SNNError.dtype("requires_grad_: only floating point tensors (float32, float64) can require gradients; this one is \(dtype.name)")
+        }
         guard isLeaf else {
             throw SNNError(.autograd, "requires_grad_: can only change requires_grad of leaf tensors; this tensor was produced by \(gradFn?.name ?? "an op") (use detach())")
         }

@@ -78,6 +78,9 @@ public final class Tensor: @unchecked Sendable {
     public var retainsGrad: Bool = false
     /// Set on a non-leaf whose graph was freed by a backward pass.
     var graphFreed: Bool = false
+    /// A 0-dim tensor standing for a Python number (PyTorch's wrapped number): type promotion
+    /// ranks it below every other tensor (`promote`, Ops/Promotion.swift).
+    package var isWrappedNumber: Bool = false
 
     public var rank: Int { shape.count }
 

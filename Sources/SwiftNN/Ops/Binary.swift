@@ -1,5 +1,6 @@
-// Elementwise binary arithmetic with NumPy broadcasting: add, sub, mul, div. Each pullback
-// undoes broadcasting by summing the gradient back to its input's shape (`sumToShape`).
+// Elementwise binary arithmetic with NumPy broadcasting: add, sub, mul, div on float32 (other
+// dtypes and mixed pairs are promoted in TypedBinary.swift). Each pullback undoes
+// broadcasting by summing the gradient back to its input's shape (`sumToShape`).
 
 /// out = op(a, b) elementwise with broadcasting; a fast path when shapes agree or b is a scalar.
 @inline(__always)
@@ -45,6 +46,7 @@ func sumToShape(_ g: Tensor, _ shape: [Int]) throws -> Tensor {
 }
 
 public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .add) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "add", +)
     return out.traced(.add, [a, b]).recorded("AddBackward", [a, b], readsOutput: false) { g in
         // forward: out = a + b
@@ -54,6 +56,7 @@ public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 }
 
 public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .sub) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "sub", -)
     return out.traced(.sub, [a, b]).recorded("SubBackward", [a, b], readsOutput: false) { g in
         // forward: out = a - b
@@ -63,6 +66,7 @@ public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 }
 
 public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .mul) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "mul", *)
     return out.traced(.mul, [a, b]).recorded("MulBackward", [a, b], readsOutput: false) { g in
         // forward: out = a * b
@@ -72,6 +76,7 @@ public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 }
 
 public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .div) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "div", /)
     return out.traced(.div, [a, b]).recorded("DivBackward", [a, b]) { g in
         // forward: out = a / b; d/da = 1/b, d/db = -a/b^2 = -out/b

@@ -5,6 +5,7 @@
 /// torch.relu: max(t, 0), nan stays nan. Gradient: g where out > 0 (PyTorch's threshold_backward
 /// passes g at nan too, since nan <= 0 is false).
 public func relu(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .relu, "ReluBackward", { $0 < 0 ? 0 : $0 }, derivative: { _, y in y <= 0 ? 0 : 1 }) }
     let out = try unaryMap(t, "relu") { $0 < 0 ? 0 : $0 }
     return out.traced(.relu, [t]).recorded("ReluBackward", [t]) { g in
         // forward: out = max(t, 0)

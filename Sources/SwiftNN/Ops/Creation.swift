@@ -13,8 +13,34 @@ extension Tensor {
         return t
     }
 
+    /// A tensor of `dtype` filled with `value` converted as `to` converts (truncation toward
+    /// zero for integers, `!= 0` for bool): torch.full(..., dtype=).
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType, _ fn: String = "full") throws -> Tensor {
+        if dtype == .float32 { return try full(shape, Float(value), fn) }
+        let t = try Tensor(empty: shape, dtype: dtype, zeroed: false, fn)
+        let one = try Tensor(empty: [], dtype: .float64, zeroed: false, fn)
+        one.doubles[0] = value
+        let v = try Tensor(empty: [], dtype: dtype, zeroed: false, fn)
+        convertElements(one, into: v)
+        let size = dtype.byteSize
+        for i in 0..<t.count { (t.rawBytes + i * size).copyMemory(from: v.rawBytes, byteCount: size) }
+        return t
+    }
+
+    /// torch.arange with a dtype: the values are computed in Double and converted as `to`
+    /// converts (exact for integers below 2^53). PyTorch's default for integer arguments is
+    /// int64, which the caller chooses.
+    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType) throws -> Tensor {
+        let f = try arange(start, end, step, computeIn: .float64)
+        return dtype == .float64 ? f : try SwiftNN.to(f, dtype)
+    }
+
     /// Values `start, start + step, ...` below `end` (above, for a negative step), as `torch.arange`.
     public static func arange(_ start: Double, _ end: Double, _ step: Double = 1) throws -> Tensor {
+        try arange(start, end, step, computeIn: .float32)
+    }
+
+    private static func arange(_ start: Double, _ end: Double, _ step: Double, computeIn dtype: DType) throws -> Tensor {
         let fn = "arange"
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw SNNError.invalid("\(fn): start, end and step must be finite and step non-zero (got \(start), \(end), \(step))")
@@ -26,8 +52,12 @@ extension Tensor {
         guard nd <= Double(maxElementCount) else {
             throw SNNError(.outOfMemory, "\(fn): \(nd) elements exceed the limit of 2^40")
         }
-        let t = try Tensor(empty: [Int(nd)], dtype: .float32, zeroed: false, fn)
-        for i in 0..<t.count { t.floats[i] = Float(start + Double(i) * step) }
+        let t = try Tensor(empty: [Int(nd)], dtype: dtype, zeroed: false, fn)
+        if dtype == .float64 {
+            for i in 0..<t.count { t.doubles[i] = start + Double(i) * step }
+        } else {
+            for i in 0..<t.count { t.floats[i] = Float(start + Double(i) * step) }
+        }
         return t
     }
 

@@ -6,6 +6,7 @@ import SwiftNNKernels
 /// of leading dimensions, or just [in]), `weight` [out, in] and `bias` [out]; out is [..., out].
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
     let fn = "linear"
+    if input.dtype == .float64 || weight.dtype == .float64 { return try linear64(input, weight: weight, bias: bias) }  // Composed64.swift
     try input.requireFloat(fn, "input")
     try weight.requireFloat(fn, "weight")
     guard input.rank >= 1 else {

@@ -31,7 +31,9 @@ struct ClassTargets {
     let active: Int
 
     init(_ input: Tensor, _ target: Tensor, ignoreIndex: Int, _ fn: String) throws {
-        try input.requireFloat(fn)
+        guard input.dtype.isFloatingPoint else {  // float64 runs in Loss64.swift
+            throw SNNError.dtype("\(fn): input has dtype \(input.dtype.name), expected float32 or float64")
+        }
         guard target.dtype == .int64 else {
             throw SNNError.dtype("\(fn): target has dtype \(target.dtype.name), expected int64 class indices")
         }
@@ -89,6 +91,12 @@ public func crossEntropy(_ logits: Tensor, _ target: Tensor, reduction: Reductio
     guard labelSmoothing >= 0, labelSmoothing <= 1 else {
         throw SNNError.invalid("\(fn): label_smoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
     }
+    if logits.dtype == .float64 {
+        // label_smoothing crosses as a Float; its shortest decimal (0.2, not 0.2000000029...) is
+        // the value the caller wrote, which a double computation should use.
+        return try nllLoss64(try logSoftmax(logits, dim: logits.rank == 1 ? 0 : 1), target, reduction, ignoreIndex: ignoreIndex,
+                             smoothing: Double("\(labelSmoothing)") ?? Double(labelSmoothing), fn)
+    }
     let tg = try ClassTargets(logits, target, ignoreIndex: ignoreIndex, fn)
     let l = tg.layout, c = l.n, eps = labelSmoothing
     let lse = try Tensor(empty: [tg.classes.count], dtype: .float32, zeroed: false, fn)
@@ -129,6 +137,7 @@ public func crossEntropy(_ logits: Tensor, _ target: Tensor, reduction: Reductio
 /// loss = -log_probs[target]. Shapes as `crossEntropy`.
 public func nllLoss(_ logProbs: Tensor, _ target: Tensor, reduction: Reduction = .mean, ignoreIndex: Int = -100) throws -> Tensor {
     let fn = "nll_loss"
+    if logProbs.dtype == .float64 { return try nllLoss64(logProbs, target, reduction, ignoreIndex: ignoreIndex, fn) }
     let tg = try ClassTargets(logProbs, target, ignoreIndex: ignoreIndex, fn)
     let l = tg.layout, px = logProbs.floats
     var losses = [Float](repeating: 0, count: tg.classes.count)
@@ -148,6 +157,7 @@ public func nllLoss(_ logProbs: Tensor, _ target: Tensor, reduction: Reduction =
 /// the two as PyTorch does; 'mean' divides by the broadcast element count (NaN when empty).
 public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
     let fn = "mse_loss"
+    if input.dtype != .float32 || target.dtype != .float32 { return try mseLoss64(input, target, reduction) }
     let diff = try broadcastBinary(input, target, fn, -)
     let pd = diff.floats
     let out: Tensor

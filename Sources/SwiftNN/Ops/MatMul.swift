@@ -1,10 +1,10 @@
-// Matrix products through cblas_sgemm with torch.matmul's semantics: 1-D operands are promoted
+// Matrix products through cblas_sgemm (dgemm for float64) with torch.matmul's semantics: 1-D operands are promoted
 // and the added dimension removed, batch dimensions broadcast. The pullbacks are matmuls with
 // transposed operands (passed to BLAS as flags, never copied).
 import CBLAS
 
 /// Product of the last two dimensions of `a` and `b` (optionally transposed) with broadcast
-/// batch dimensions. Both operands have rank >= 2 and float32 dtype.
+/// batch dimensions. Both operands have rank >= 2 and one dtype, float32 or float64.
 func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: String) throws -> Tensor {
     let ra = a.shape[a.rank - 2], ca = a.shape[a.rank - 1]
     let rb = b.shape[b.rank - 2], cb = b.shape[b.rank - 1]
@@ -19,9 +19,20 @@ func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: Str
     }
     let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
     let batch = try broadcastShapes(batchA, batchB, fn)
-    let out = try Tensor(empty: batch + [n, m], dtype: .float32, zeroed: false, fn)
-    if out.count == 0 { return out }
-    if k == 0 { out.floats.initialize(repeating: 0, count: out.count); return out }
+    let out = try Tensor(empty: batch + [n, m], dtype: a.dtype, zeroed: k == 0, fn)
+    if out.count == 0 || k == 0 { return out }
+    /// One product of `rows` rows at element offsets into a, b and out: sgemm for float32,
+    /// OpenBLAS's dgemm for float64 (the same row-major call).
+    func product(_ rows: Int, _ offA: Int, _ offB: Int, _ offC: Int) {
+        if a.dtype == .float64 {
+            cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(rows), Int32(m), Int32(k), 1, a.doubles + offA, Int32(ca), b.doubles + offB, Int32(cb),
+                        0, out.doubles + offC, Int32(m))
+        } else {
+            sgemm(transA, transB, rows, m, k, a.floats + offA, lda: ca, b.floats + offB, ldb: cb, beta: 0,
+                  out.floats + offC, ldc: m)
+        }
+    }
     let batches = batch.reduce(1, *)
     let sa = batchStrides(batchA, batch, ra * ca), sb = batchStrides(batchB, batch, rb * cb)
     // One big GEMM when b is shared by every batch and a is untransposed: rows stack. Only
@@ -29,7 +40,7 @@ func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: Str
     // @ [1, 1] product is 8 GB, possible on a big machine); otherwise one GEMM per batch.
     if batches > 1 && !transA && batches * n <= limit && sb.allSatisfy({ $0 == 0 })
         && sa == contiguousStrides(batch).map({ $0 * ra * ca }) {
-        sgemm(transA, transB, batches * n, m, k, a.floats, lda: ca, b.floats, ldb: cb, beta: 0, out.floats, ldc: m)
+        product(batches * n, 0, 0, 0)
         return out
     }
     var ia = [Int](repeating: 0, count: batch.count)
@@ -41,8 +52,7 @@ func batchedGemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, _ fn: Str
             offA += ia[d] * sa[d]
             offB += ia[d] * sb[d]
         }
-        sgemm(transA, transB, n, m, k, a.floats + offA, lda: ca, b.floats + offB, ldb: cb, beta: 0,
-              out.floats + bi * n * m, ldc: m)
+        product(n, offA, offB, bi * n * m)
     }
     return out
 }
@@ -55,8 +65,9 @@ private func batchStrides(_ own: [Int], _ batch: [Int], _ matrixSize: Int) -> [I
 /// torch.matmul.
 public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let fn = "matmul"
-    try a.requireFloat(fn, "first operand")
-    try b.requireFloat(fn, "second operand")
+    guard a.dtype == b.dtype, a.dtype.isFloatingPoint else {
+        throw SNNError.dtype("\(fn): operands have dtypes \(a.dtype.name) and \(b.dtype.name), expected one floating dtype (float32 or float64), as PyTorch")
+    }
     guard a.rank >= 1, b.rank >= 1 else {
         throw SNNError.shape("\(fn): both arguments need at least 1 dimension, got shapes \(fmt(a.shape)) and \(fmt(b.shape))")
     }
@@ -71,9 +82,9 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         // forward: out = a @ b  =>  ga = g @ b^T, gb = a^T @ g (summed over broadcast batches)
         let g2 = try g.view(as: out2.shape)
         let ga = a.requiresGrad
-            ? try sumToShape(try batchedGemm(g2, transA: false, b2, transB: true, "matmul_backward"), a2.shape).view(as: a.shape) : nil
+            ? try sumTo(try batchedGemm(g2, transA: false, b2, transB: true, "matmul_backward"), a2.shape).view(as: a.shape) : nil
         let gb = b.requiresGrad
-            ? try sumToShape(try batchedGemm(a2, transA: true, g2, transB: false, "matmul_backward"), b2.shape).view(as: b.shape) : nil
+            ? try sumTo(try batchedGemm(a2, transA: true, g2, transB: false, "matmul_backward"), b2.shape).view(as: b.shape) : nil
         return [ga, gb]
     }
 }

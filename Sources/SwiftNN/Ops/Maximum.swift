@@ -54,6 +54,10 @@ private func extremeOfAnyDtype(_ a: Tensor, _ b: Tensor, largest: Bool, _ fn: St
 /// where t > max (or max < min); each summed to its shape.
 public func clamp(_ t: Tensor, min lo: Tensor?, max hi: Tensor?) throws -> Tensor {
     let fn = "clamp"
+    // A Python number bound (a wrapped number, float64 or int64) takes t's dtype, as PyTorch's
+    // promotion gives clamp(float32 tensor, max=4.0): float32.
+    let lo = try lo.map { $0.isWrappedNumber ? try converted($0, t.dtype) : $0 }
+    let hi = try hi.map { $0.isWrappedNumber ? try converted($0, t.dtype) : $0 }
     guard lo != nil || hi != nil else {
         throw SNNError.invalid("\(fn): at least one of min or max must be given (neither bound was passed)")
     }

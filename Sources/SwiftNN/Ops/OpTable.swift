@@ -49,6 +49,8 @@ extension OpDef {
         .conv2d,
         // Sources/SwiftNN/Ops/ConvTranspose.swift
         .convTranspose2d,
+        // Sources/SwiftNN/Ops/Convert.swift
+        .to,
         // Sources/SwiftNN/Ops/Dropout.swift
         .dropout,
         // Sources/SwiftNN/Ops/Embedding.swift
@@ -152,6 +154,9 @@ extension OpDef {
         .acosh,
         .atanh,
         .erf,
+        // Sources/SwiftNN/Ops/TypedBinary.swift
+        .floorDivide,
+        .remainder,
         // Sources/SwiftNN/Ops/Unary.swift
         .neg,
         .exp,

@@ -24,6 +24,10 @@ func powScalarKernel(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Fl
 
 /// torch.pow(t, exponent) for a scalar exponent. Gradient: g * (e * t^(e-1)), zero when e = 0.
 public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
+    if t.dtype == .float64 {
+        let e = Double(exponent)
+        return try float64Unary(t, .pow, "PowBackward", { Glibc.pow($0, e) }, derivative: { x, _ in e == 0 ? 0 : e * Glibc.pow(x, e - 1) })
+    }
     let out = try unaryKernel(t, "pow") { powScalarKernel($0, $1, $2, exponent) }
     return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t], readsOutput: false) { g in
         // forward: out = t ^ e
@@ -37,6 +41,7 @@ public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
 /// d/dbase = e * base^(e-1) (0 where e = 0); d/dexponent = out * log(base) (0 where base = 0
 /// and e >= 0), so a negative base gives a nan exponent gradient.
 public func pow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
+    if base.dtype != .float32 || exponent.dtype != .float32 { return try promotedPow(base, exponent) }
     let out = try broadcastBinary(base, exponent, "pow") { powf($0, $1) }
     return out.traced(.pow, [base, exponent]).recorded("PowBackward", [base, exponent], readsOutput: false) { g in
         // forward: out = base ^ exponent
@@ -72,4 +77,30 @@ extension OpDef {
                                    return try SwiftNN.pow(base, try asFloat(e))
                                } },
                            ])
+}
+
+/// pow of operands that are not both float32: promoted (a Python number exponent keeps a
+/// float32 base float32), then the float32 kernel or, for float64, the same rules in Double.
+/// Integer powers are not supported yet: an error naming the dtypes.
+private func promotedPow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
+    let dtype = promote(base, exponent)
+    guard dtype.isFloatingPoint else {
+        throw SNNError.dtype("pow: integer powers (\(base.dtype.name) ^ \(exponent.dtype.name)) are not supported; convert with to(float32) first")
+    }
+    let b = try converted(base, dtype), e = try converted(exponent, dtype)
+    if dtype == .float32 { return try pow(b, e) }
+    let out = try typedBinary(b, e, Double.self, .float64, "pow") { Glibc.pow($0, $1) }
+    return out.traced(.pow, [b, e]).recorded("PowBackward", [b, e]) { g in
+        // forward: out = base ^ exponent
+        var gb: Tensor? = nil, ge: Tensor? = nil
+        if b.requiresGrad {
+            let d = try typedBinary(b, e, Double.self, .float64, "pow_backward") { x, e in e == 0 ? 0 : e * Glibc.pow(x, e - 1) }
+            gb = try sumTo(try mul(g, d), b.shape)
+        }
+        if e.requiresGrad {
+            let d = try typedBinary(b, e, Double.self, .float64, "pow_backward") { x, e in x == 0 && e >= 0 ? 0 : Glibc.pow(x, e) * Glibc.log(x) }
+            ge = try sumTo(try mul(g, d), e.shape)
+        }
+        return [gb, ge]
+    }
 }

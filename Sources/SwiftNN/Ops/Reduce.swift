@@ -26,14 +26,22 @@ func reducedShape(_ shape: [Int], _ dims: [Int], keepdim: Bool) -> [Int] {
 /// Sum over `dims` (all when empty), into a tensor of the keepdim shape, then viewed.
 func sumKernel(_ t: Tensor, _ dims: [Int], keepdim: Bool, _ fn: String) throws -> Tensor {
     let kept = reducedShape(t.shape, dims, keepdim: true)
-    let out = try sumToShape(t, kept)
+    let out = try sumTo(t, kept)  // float32, float64 and int64 (TypedBinary.swift)
     let result = out === t ? try t.clone() : out
     return try result.view(as: reducedShape(t.shape, dims, keepdim: keepdim))
 }
 
 /// Gradient of a reduction: `g` (reduced shape) broadcast back to `shape`, times `scale`.
-func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float) throws -> Tensor {
+func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float, scale64: Double = 1) throws -> Tensor {
     let kept = try g.view(as: reducedShape(shape, dims, keepdim: true))
+    if g.dtype == .float64 {
+        let out = try Tensor(empty: shape, dtype: .float64, zeroed: false, "reduce_backward")
+        let ps = kept.doubles, po = out.doubles
+        forEachRun2(shape, broadcastStrides(kept.shape, to: shape), contiguousStrides(shape)) { os, oo, n, i, io in
+            for k in 0..<n { po[oo + k * io] = ps[os + k * i] * scale64 }
+        }
+        return out
+    }
     let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, "reduce_backward")
     let ps = kept.floats, po = out.floats
     forEachRun2(shape, broadcastStrides(kept.shape, to: shape), contiguousStrides(shape)) { os, oo, n, i, io in
@@ -45,7 +53,8 @@ func expandGradient(_ g: Tensor, _ shape: [Int], _ dims: [Int], scale: Float) th
 /// torch.sum(t, dims, keepdim). Empty `dims` reduces everything.
 public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
     let fn = "sum"
-    try t.requireFloat(fn)
+    // Integers and bool sum as int64, as in PyTorch (wrapping).
+    let t = t.dtype.isFloatingPoint ? t : try to(t, .int64)
     let ds = try reductionDims(dims, t.rank, fn)
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
     return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t], readsOutput: false) { g in
@@ -57,15 +66,21 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
 /// torch.mean(t, dims, keepdim). Empty `dims` reduces everything.
 public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
     let fn = "mean"
-    try t.requireFloat(fn)
+    guard t.dtype.isFloatingPoint else {
+        throw SNNError.dtype("\(fn): input has dtype \(t.dtype.name); mean needs a floating dtype (float32, float64), as in PyTorch")
+    }
     let ds = try reductionDims(dims, t.rank, fn)
     let n = ds.reduce(1) { $0 * t.shape[$1] }
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
-    let scale: Float = n == 0 ? .nan : 1 / Float(n)
-    for i in 0..<out.count { out.floats[i] *= scale }
+    let scale: Float = n == 0 ? .nan : 1 / Float(n), scale64: Double = n == 0 ? .nan : 1 / Double(n)
+    if t.dtype == .float64 {
+        for i in 0..<out.count { out.doubles[i] *= scale64 }
+    } else {
+        for i in 0..<out.count { out.floats[i] *= scale }
+    }
     return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t], readsOutput: false) { g in
         // forward: out = sum(t, dims) / n
-        [try expandGradient(g, t.shape, ds, scale: scale)]
+        [try expandGradient(g, t.shape, ds, scale: scale, scale64: scale64)]
     }
 }
 

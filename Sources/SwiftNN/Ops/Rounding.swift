@@ -13,6 +13,7 @@ private func zeroGradient(_ t: Tensor, _ fn: String) throws -> Tensor {
 
 /// torch.floor. Gradient: 0.
 public func floor(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .floor, "FloorBackward", { $0.rounded(.down) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "floor") { floorf($0) }
     return out.traced(.floor, [t]).recorded("FloorBackward", [t], readsOutput: false) { _ in
         // forward: out = floor(t), piecewise constant
@@ -22,6 +23,7 @@ public func floor(_ t: Tensor) throws -> Tensor {
 
 /// torch.ceil. Gradient: 0.
 public func ceil(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .ceil, "CeilBackward", { $0.rounded(.up) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "ceil") { ceilf($0) }
     return out.traced(.ceil, [t]).recorded("CeilBackward", [t], readsOutput: false) { _ in
         // forward: out = ceil(t), piecewise constant
@@ -32,6 +34,7 @@ public func ceil(_ t: Tensor) throws -> Tensor {
 /// torch.round: to the nearest integer, halves to even (round(2.5) = 2, round(-0.5) = -0), as
 /// PyTorch and ONNX's Round. Gradient: 0.
 public func round(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .round, "RoundBackward", { $0.rounded(.toNearestOrEven) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "round") { rintf($0) }
     return out.traced(.round, [t]).recorded("RoundBackward", [t], readsOutput: false) { _ in
         // forward: out = rint(t), piecewise constant
@@ -42,6 +45,7 @@ public func round(_ t: Tensor) throws -> Tensor {
 /// torch.sign: 1, -1 or 0; as PyTorch computes it ((0 < t) - (t < 0)), sign(-0) is +0 and
 /// sign(nan) is 0. Gradient: 0.
 public func sign(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .sign, "SignBackward", { ($0 > 0 ? 1 : 0) - ($0 < 0 ? 1 : 0) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "sign") { x in (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0) }
     return out.traced(.sign, [t]).recorded("SignBackward", [t], readsOutput: false) { _ in
         // forward: out = (t > 0) - (t < 0), piecewise constant
@@ -51,6 +55,7 @@ public func sign(_ t: Tensor) throws -> Tensor {
 
 /// torch.reciprocal: 1 / t (+-inf at +-0). Gradient: -g * out^2.
 public func reciprocal(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .reciprocal, "ReciprocalBackward", { 1 / $0 }, derivative: { _, y in -y * y }) }
     let out = try unaryMap(t, "reciprocal") { 1 / $0 }
     return out.traced(.reciprocal, [t]).recorded("ReciprocalBackward", [t]) { g in
         // forward: out = 1 / t; d/dt = -1 / t^2 = -out^2

@@ -11,6 +11,7 @@ private func softmaxLayout(_ t: Tensor, _ dim: Int, _ fn: String) throws -> DimL
 
 /// torch.softmax(t, dim): exp(x - max) / sum(exp(x - max)) along `dim`.
 public func softmax(_ t: Tensor, dim: Int) throws -> Tensor {
+    if t.dtype == .float64 { return try softmax64(t, dim: dim, log: false) }
     let fn = "softmax"
     let l = try softmaxLayout(t, dim, fn)
     let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
@@ -26,6 +27,7 @@ public func softmax(_ t: Tensor, dim: Int) throws -> Tensor {
 
 /// torch.log_softmax(t, dim): (x - max) - log(sum(exp(x - max))) along `dim`.
 public func logSoftmax(_ t: Tensor, dim: Int) throws -> Tensor {
+    if t.dtype == .float64 { return try softmax64(t, dim: dim, log: true) }
     let fn = "log_softmax"
     let l = try softmaxLayout(t, dim, fn)
     let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)

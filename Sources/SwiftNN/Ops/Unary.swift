@@ -28,6 +28,7 @@ func unaryKernel(_ t: Tensor, _ fn: String,
 
 /// torch.neg: -t.
 public func neg(_ t: Tensor) throws -> Tensor {
+    if t.dtype != .float32 { return try signOp(t, negate: true) }
     let out = try unaryMap(t, "neg") { -$0 }
     return out.traced(.neg, [t]).recorded("NegBackward", [t], readsOutput: false) { g in
         // forward: out = -t
@@ -37,6 +38,7 @@ public func neg(_ t: Tensor) throws -> Tensor {
 
 /// torch.exp: e^t; overflows to inf above about 88.72, underflows to 0 below about -103.9.
 public func exp(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .exp, "ExpBackward", { exp($0) }, derivative: { _, y in y }) }
     let out = try unaryKernel(t, "exp", expKernel)
     return out.traced(.exp, [t]).recorded("ExpBackward", [t]) { g in
         // forward: out = exp(t); d/dt = out
@@ -46,6 +48,7 @@ public func exp(_ t: Tensor) throws -> Tensor {
 
 /// torch.log: natural logarithm; log(0) = -inf, log of a negative number = nan.
 public func log(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .log, "LogBackward", { log($0) }, derivative: { x, _ in 1 / x }) }
     let out = try unaryMap(t, "log") { logf($0) }
     return out.traced(.log, [t]).recorded("LogBackward", [t], readsOutput: false) { g in
         // forward: out = log(t); d/dt = 1/t
@@ -55,6 +58,7 @@ public func log(_ t: Tensor) throws -> Tensor {
 
 /// torch.sqrt; sqrt of a negative number is nan, and the gradient at 0 is inf.
 public func sqrt(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .sqrt, "SqrtBackward", { $0.squareRoot() }, derivative: { _, y in 1 / (2 * y) }) }
     let out = try unaryMap(t, "sqrt") { $0.squareRoot() }
     return out.traced(.sqrt, [t]).recorded("SqrtBackward", [t]) { g in
         // forward: out = sqrt(t); d/dt = 1 / (2 out)
@@ -64,6 +68,7 @@ public func sqrt(_ t: Tensor) throws -> Tensor {
 
 /// torch.abs. The gradient is sign(t): 0 at 0 and at nan, as in PyTorch.
 public func abs(_ t: Tensor) throws -> Tensor {
+    if t.dtype != .float32 { return try signOp(t, negate: false) }
     let out = try unaryMap(t, "abs") { $0.magnitude }
     return out.traced(.abs, [t]).recorded("AbsBackward", [t], readsOutput: false) { g in
         // forward: out = |t|; d/dt = sign(t)
@@ -73,6 +78,7 @@ public func abs(_ t: Tensor) throws -> Tensor {
 
 /// torch.tanh (SIMD, within 1e-6 relative of libm's tanhf).
 public func tanh(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .tanh, "TanhBackward", { tanh($0) }, derivative: { _, y in 1 - y * y }) }
     let out = try unaryKernel(t, "tanh", tanhKernel)
     return out.traced(.tanh, [t]).recorded("TanhBackward", [t]) { g in
         // forward: out = tanh(t); d/dt = 1 - out^2
@@ -82,6 +88,7 @@ public func tanh(_ t: Tensor) throws -> Tensor {
 
 /// torch.sigmoid: 1 / (1 + exp(-t)) (SIMD, within 1e-6 relative of the libm formula).
 public func sigmoid(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try float64Unary(t, .sigmoid, "SigmoidBackward", { 1 / (1 + exp(-$0)) }, derivative: { _, y in (1 - y) * y }) }
     let out = try unaryKernel(t, "sigmoid", sigmoidKernel)
     return out.traced(.sigmoid, [t]).recorded("SigmoidBackward", [t]) { g in
         // forward: out = sigmoid(t); d/dt = out (1 - out)

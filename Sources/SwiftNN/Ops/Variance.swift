@@ -49,6 +49,7 @@ private func momentsBackward(_ rows: ReductionRows, _ mean: [Float], _ factor: (
 /// `dims` (all when empty). correction 1 is the unbiased estimate, 0 the population variance.
 public func variance(_ t: Tensor, dims: [Int] = [], correction: Double = 1, keepdim: Bool = false) throws -> Tensor {
     let fn = "var"
+    if t.dtype == .float64 { return try moments64(t, dims: dims, correction: correction, keepdim: keepdim, std: false) }
     let (ds, rows, divisor) = try momentsSetup(t, dims, correction, fn)
     let (mean, vars) = rowMoments(rows, correction)
     let out = try Tensor(vars, shape: reducedShape(t.shape, ds, keepdim: keepdim))
@@ -62,6 +63,7 @@ public func variance(_ t: Tensor, dims: [Int] = [], correction: Double = 1, keep
 /// torch.std(t, dims, correction=, keepdim): the square root of `variance`.
 public func standardDeviation(_ t: Tensor, dims: [Int] = [], correction: Double = 1, keepdim: Bool = false) throws -> Tensor {
     let fn = "std"
+    if t.dtype == .float64 { return try moments64(t, dims: dims, correction: correction, keepdim: keepdim, std: true) }
     let (ds, rows, divisor) = try momentsSetup(t, dims, correction, fn)
     let (mean, vars) = rowMoments(rows, correction)
     let std = vars.map { sqrtf($0) }

@@ -26,10 +26,12 @@ from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select
 from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dropout, linear)
 from . import inplace  # noqa: F401  (Tensor.add_, t[...] = v, stride(), contiguous(): swiftnn/inplace.h)
 from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
-                     long, manual_seed, matmul, mean, mul, ones, ones_like, rand, randn, sub, sum, tensor,
-                     zeros, zeros_like)
+                     long, manual_seed, matmul, mean, mul, ones, rand, randn, sub, sum, tensor, zeros)
+from . import convert  # noqa: F401  (Tensor.to, .float(), .double(), .long(), ...)
+from .arith import floor_divide, promote_types, remainder, result_type
+from .creation import (empty, empty_like, eye, full_like, get_default_dtype, linspace, ones_like, rand_like,
+                       randn_like, zeros_like)
 from .tensor import float  # noqa: A001  (torch.float)
-from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004  (torch's dtype names)
 from .dlpack import from_dlpack
 from . import optim
 from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
@@ -72,3 +74,7 @@ def empty_cache():
     """Returns every held tensor buffer to the system (snn_memory_release_cached)."""
     from ._lib import check
     check(_lib.snn_memory_release_cached())
+
+
+# torch's dtype names: `bool` and `int` in this module are dtypes (functions above use _builtins).
+from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004,E402

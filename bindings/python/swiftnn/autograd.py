@@ -1,4 +1,5 @@
-"""Grad-mode context managers: swiftnn.no_grad() and swiftnn.enable_grad() (per thread)."""
+"""Grad-mode context managers: swiftnn.no_grad() and swiftnn.enable_grad() (per thread), and
+gradcheck (in gradcheck.py)."""
 import ctypes
 import functools
 
@@ -27,3 +28,9 @@ def is_grad_enabled():
     b = ctypes.c_bool()
     check(lib.snn_is_grad_enabled(ctypes.byref(b)))
     return b.value
+
+
+def gradcheck(func, inputs, **kwargs):
+    """torch.autograd.gradcheck (see swiftnn/gradcheck.py)."""
+    from .gradcheck import gradcheck as check_gradients
+    return check_gradients(func, inputs, **kwargs)

@@ -1,6 +1,9 @@
 """Element types with PyTorch's names (swiftnn.float32, swiftnn.long, swiftnn.bool, ...) and
 their numpy twins. A numpy dtype the engine lacks (float16, complex, int16, ...) is an error
 naming it, never a silent conversion."""
+import builtins
+import numbers
+
 import numpy as np
 
 from ._ffi import SNN_BOOL, SNN_FLOAT32, SNN_FLOAT64, SNN_INT32, SNN_INT64, SNN_UINT8
@@ -55,6 +58,20 @@ def check(d, fn):
     except TypeError:
         raise TypeError(f"{fn}: dtype must be a swiftnn dtype (swiftnn.float32, ...), got {d!r}") from None
     return from_numpy_dtype(npd, fn)
+
+
+def scalar_dtype(value):
+    """The dtype torch gives a Python number: bool -> bool, int -> int64, float -> float32 (the
+    default dtype); a numpy scalar keeps its dtype."""
+    if isinstance(value, np.generic):
+        return from_numpy_dtype(value.dtype, "swiftnn")
+    if isinstance(value, (builtins.bool, np.bool_)):
+        return bool_
+    if isinstance(value, numbers.Integral):
+        return int64
+    if isinstance(value, numbers.Real):
+        return float32
+    raise TypeError(f"swiftnn: {type(value).__name__} {value!r} is not a supported number (bool, int or float)")
 
 
 # PyTorch's short names, last: from here on `bool`, `float` and `int` in this module are dtypes.

@@ -85,22 +85,20 @@ def argmin(input, dim=None, keepdim=False):
     return _index(lib.snn_tensor_argmin, "argmin", input, dim, keepdim)
 
 
-def _check_dtype(dtype, fn):
-    from .tensor import float32
-    if dtype is not None and dtype is not float32:
-        raise NotImplementedError(f"swiftnn.{fn}(): dtype={dtype} is not supported (float32 only)")
+def _cast(input, dtype, fn):
+    """torch's dtype= on softmax: the input is converted first (float32 or float64)."""
+    input = _tensor(input, fn)
+    return input if dtype is None else input.to(dtype)
 
 
 def softmax(input, dim, dtype=None):
     """torch.softmax: exp(x - max) / sum(exp(x - max)) along `dim` (numerically stable)."""
-    _check_dtype(dtype, "softmax")
-    return _new(lib.snn_tensor_softmax, _tensor(input, "softmax")._h, _dim(dim, "softmax"))
+    return _new(lib.snn_tensor_softmax, _cast(input, dtype, "softmax")._h, _dim(dim, "softmax"))
 
 
 def log_softmax(input, dim, dtype=None):
     """torch.log_softmax: x - max - log(sum(exp(x - max))) along `dim`."""
-    _check_dtype(dtype, "log_softmax")
-    return _new(lib.snn_tensor_log_softmax, _tensor(input, "log_softmax")._h, _dim(dim, "log_softmax"))
+    return _new(lib.snn_tensor_log_softmax, _cast(input, dtype, "log_softmax")._h, _dim(dim, "log_softmax"))
 
 
 def logsumexp(input, dim, keepdim=False):

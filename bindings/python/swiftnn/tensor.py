@@ -247,16 +247,18 @@ def from_numpy(a):
 
 
 def tensor(data, dtype=None, requires_grad=False):
-    """swiftnn.tensor([[1., 2.], [3., 4.]], requires_grad=True), as torch.tensor."""
+    """swiftnn.tensor([[1., 2.], [3., 4.]], requires_grad=True), as torch.tensor: Python floats
+    give float32 (the default dtype), ints int64, bools bool; numpy data keeps its dtype;
+    `dtype=` converts in the engine (Tensor.to's rules)."""
     if isinstance(data, Tensor):
         a = data.numpy(force=True)
     else:
         a = np.asarray(data)
-    if dtype is not None:
-        a = a.astype(dtype.np)
-    elif a.dtype.kind == "f":
-        a = a.astype(np.float32)
+        if dtype is None and a.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
+            a = a.astype(np.float32)
     t = from_numpy(np.array(a, copy=True, order="C"))  # torch.tensor copies; from_numpy shares
+    if dtype is not None:
+        t = t.to(dtype)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -266,11 +268,26 @@ def as_tensor(data, dtype=None):
     return data if isinstance(data, Tensor) and dtype in (None, data.dtype) else tensor(data, dtype)
 
 
+def _number(x):
+    """A Python number as the engine's wrapped number (snn_tensor_number): bool, int (int64)
+    or float (float64); in type promotion only its category counts, as in PyTorch."""
+    if isinstance(x, (_builtins.bool, np.bool_)):
+        a = np.array(x, dtype=np.bool_)
+    elif isinstance(x, numbers.Integral):
+        a = np.array(x, dtype=np.int64)  # OverflowError beyond int64, as torch
+    else:
+        a = np.array(x, dtype=np.float64)
+    d = _dtypes.from_numpy_dtype(a.dtype, "swiftnn")
+    return _new(lib.snn_tensor_number, a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), d.code)
+
+
 def _as_tensor(x):
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, numbers.Number) and not isinstance(x, bool):
-        return from_numpy(np.array(x, dtype=np.float32))
+    if isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, np.generic):
+        return _number(x)
+    if isinstance(x, np.bool_):
+        return _number(x)
     return tensor(x)
 
 
@@ -280,44 +297,64 @@ def _shape_args(size):
     return shape_array(size)
 
 
-def zeros(*size, requires_grad=False):
-    t = _new(lib.snn_tensor_zeros, *_shape_args(size))
+def _filled(fn, size, value, dtype, requires_grad, fn_float32=None):
+    """A tensor of `size` filled with `value`: float32 through fn_float32 where given, other
+    dtypes through snn_tensor_full_dtype (the value converted as Tensor.to converts)."""
+    shp, nd = size
+    d = float32 if dtype is None else _dtypes.check(dtype, fn)
+    if d is float32 and fn_float32 is not None:
+        t = _new(fn_float32, shp, nd)
+    else:
+        t = _new(lib.snn_tensor_full_dtype, shp, nd, _builtins.float(value), d.code)
     return t.requires_grad_(True) if requires_grad else t
 
 
-def ones(*size, requires_grad=False):
-    t = _new(lib.snn_tensor_ones, *_shape_args(size))
-    return t.requires_grad_(True) if requires_grad else t
+def zeros(*size, dtype=None, requires_grad=False):
+    return _filled("swiftnn.zeros", _shape_args(size), 0, dtype, requires_grad, lib.snn_tensor_zeros)
 
 
-def full(size, fill_value, requires_grad=False):
-    shp, nd = shape_array(size)
-    t = _new(lib.snn_tensor_full, shp, nd, fill_value)
-    return t.requires_grad_(True) if requires_grad else t
+def ones(*size, dtype=None, requires_grad=False):
+    return _filled("swiftnn.ones", _shape_args(size), 1, dtype, requires_grad, lib.snn_tensor_ones)
 
 
-def zeros_like(t):
-    return zeros(t.shape)
+def full(size, fill_value, dtype=None, requires_grad=False):
+    """torch.full: without dtype, a bool fill gives bool, an int int64, a float float32."""
+    if dtype is None:
+        dtype = _dtypes.scalar_dtype(fill_value)
+    return _filled("swiftnn.full", shape_array(size), fill_value, dtype, requires_grad)
 
 
-def ones_like(t):
-    return ones(t.shape)
-
-
-def arange(start, end=None, step=1):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """torch.arange: int64 when start, end and step are all ints, else float32 (or `dtype`)."""
     if end is None:
         start, end = 0, start
-    return _new(lib.snn_tensor_arange, start, end, step)
-
-
-def rand(*size, requires_grad=False):
-    t = _new(lib.snn_tensor_rand, *_shape_args(size))
+    if dtype is None:
+        ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = int64 if ints else float32
+    d = _dtypes.check(dtype, "swiftnn.arange")
+    if d is float32:
+        t = _new(lib.snn_tensor_arange, start, end, step)
+    else:
+        t = _new(lib.snn_tensor_arange_dtype, start, end, step, d.code)
     return t.requires_grad_(True) if requires_grad else t
 
 
-def randn(*size, requires_grad=False):
-    t = _new(lib.snn_tensor_randn, *_shape_args(size))
+def _random(fn, c_fn, size, dtype, requires_grad):
+    d = float32 if dtype is None else _dtypes.check(dtype, fn)
+    if not d.is_floating_point:
+        raise TypeError(f"{fn}: dtype {d} is not a floating dtype (float32, float64)")
+    t = _new(c_fn, *_shape_args(size))
+    if d is not float32:  # the float32 draws, widened: the same numbers as without dtype=
+        t = t.to(d)
     return t.requires_grad_(True) if requires_grad else t
+
+
+def rand(*size, dtype=None, requires_grad=False):
+    return _random("swiftnn.rand", lib.snn_tensor_rand, size, dtype, requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False):
+    return _random("swiftnn.randn", lib.snn_tensor_randn, size, dtype, requires_grad)
 
 
 def manual_seed(seed):

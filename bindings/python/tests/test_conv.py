@@ -9,7 +9,7 @@ from swiftnn import conv as F
 
 
 def test_max_pool_of_arange():
-    x = swiftnn.arange(16).numpy().reshape(1, 1, 4, 4)
+    x = swiftnn.arange(16.0).numpy().reshape(1, 1, 4, 4)
     y, idx = F.max_pool2d(swiftnn.from_numpy(x), 2, return_indices=True)
     np.testing.assert_array_equal(y.numpy().ravel(), [5, 7, 13, 15])
     np.testing.assert_array_equal(idx.numpy().ravel(), [5, 7, 13, 15])
@@ -32,8 +32,8 @@ def test_lecture_convolution_is_a_matrix_multiply():
 
 def test_argument_forms_match_pytorch():
     rng = np.random.default_rng(0)
-    x = swiftnn.tensor(rng.standard_normal((2, 4, 9, 9)))
-    w = swiftnn.tensor(rng.standard_normal((6, 2, 3, 3)))
+    x = swiftnn.tensor(rng.standard_normal((2, 4, 9, 9)), dtype=swiftnn.float32)  # numpy's float64 stays float64
+    w = swiftnn.tensor(rng.standard_normal((6, 2, 3, 3)), dtype=swiftnn.float32)
     a = F.conv2d(x, w, stride=2, padding=1, dilation=1, groups=2)
     b = F.conv2d(x, w, None, (2, 2), (1, 1), (1, 1), 2)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
