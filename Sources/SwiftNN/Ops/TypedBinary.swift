@@ -77,7 +77,10 @@ func promotedBinary(_ a: Tensor, _ b: Tensor, _ op: PromotedOp) throws -> Tensor
     var dtype = promote(a, b)
     if op == .div && !dtype.isFloatingPoint { dtype = .float32 }  // true division: the default float dtype
     if op == .sub && (a.dtype == .bool || b.dtype == .bool) {
-        throw SNNError.dtype("\(fn): subtraction with a bool tensor is not supported (PyTorch refuses it too; use logical_not or convert with to())")
+        // PyTorch's wording.
+        throw SNNError.dtype(a.dtype == .bool && b.dtype == .bool
+            ? "\(fn): Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+            : "\(fn): Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     }
     if dtype == .bool && (op == .floorDivide || op == .remainder) {
         throw SNNError.dtype("\(fn): not supported for two bool operands (PyTorch refuses it too; convert with to())")

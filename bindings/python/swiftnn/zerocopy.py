@@ -66,16 +66,23 @@ def from_numpy(a):
         if not a.dtype.isnative and a.dtype.newbyteorder("=") in _CODES:
             raise ValueError("given numpy array has byte order different from the native byte order. "
                              "Conversion between byte orders is currently not supported.")
-        raise TypeError(f"can't convert np.ndarray of type numpy.{a.dtype.name}. "
+        raise TypeError(f"can't convert np.ndarray of type numpy.{a.dtype.type.__name__}. "
                         f"The only supported types are: {_SUPPORTED}.")
     if any(s < 0 for s in a.strides):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making "
                          "a copy of your array  with array.copy().) ")
     if not a.flags.c_contiguous:
-        # SwiftNN tensors are contiguous in this version: a strided array cannot be shared.
-        raise ValueError(f"swiftnn.from_numpy: the array (shape {a.shape}, strides {a.strides}) is not "
-                         "C-contiguous, and SwiftNN tensors are contiguous; pass np.ascontiguousarray(a)")
+        # A transposed layout (Fortran order, a.T, results of ops on them) is a permutation of a
+        # C-contiguous array: share that array and return the engine's permuted view of it.
+        order = sorted(range(a.ndim), key=lambda d: -a.strides[d])
+        base = a.transpose(order)
+        if not base.flags.c_contiguous:
+            raise ValueError(f"swiftnn.from_numpy: the array (shape {a.shape}, strides {a.strides}) is neither "
+                             "C-contiguous nor a transpose of a C-contiguous array, which SwiftNN cannot share yet; "
+                             "pass np.ascontiguousarray(a)")
+        inverse = [order.index(d) for d in range(a.ndim)]
+        return from_numpy(base).permute(*inverse)
     readonly = not a.flags.writeable
     if readonly:
         warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "

@@ -13,19 +13,19 @@ def test_operators_return_bool_tensors_and_broadcast():
     b = swiftnn.tensor([[2.0], [3.0]])
     lt = a < b
     assert lt.dtype is swiftnn.bool and lt.shape == (2, 3)
-    np.testing.assert_array_equal(lt.numpy(), [[True, False, False], [True, True, False]])
-    np.testing.assert_array_equal((a == 2).numpy(), [False, True, False])
-    np.testing.assert_array_equal((a != 2).numpy(), [True, False, True])
-    np.testing.assert_array_equal((2 < a).numpy(), [False, False, True])  # reflected: a > 2
-    np.testing.assert_array_equal((a >= b).numpy(), [[False, True, True], [False, False, True]])
+    np.testing.assert_array_equal(lt.detach().numpy(), [[True, False, False], [True, True, False]])
+    np.testing.assert_array_equal((a == 2).detach().numpy(), [False, True, False])
+    np.testing.assert_array_equal((a != 2).detach().numpy(), [True, False, True])
+    np.testing.assert_array_equal((2 < a).detach().numpy(), [False, False, True])  # reflected: a > 2
+    np.testing.assert_array_equal((a >= b).detach().numpy(), [[False, True, True], [False, False, True]])
 
 
 def test_python_numbers_follow_pytorchs_promotion():
     # float32 tensor == 0.1 rounds 0.1 to float32 first (torch: True).
     assert (swiftnn.tensor([0.1]) == 0.1).item() is True
     # int tensor vs 2.5 compares as float; vs 2 exactly.
-    np.testing.assert_array_equal((swiftnn.tensor([2, 3]) < 2.5).numpy(), [True, False])
-    np.testing.assert_array_equal((swiftnn.tensor([2, 3]) == 2).numpy(), [True, False])
+    np.testing.assert_array_equal((swiftnn.tensor([2, 3]) < 2.5).detach().numpy(), [True, False])
+    np.testing.assert_array_equal((swiftnn.tensor([2, 3]) == 2).detach().numpy(), [True, False])
     # int64 2**24 + 1 vs float32 2**24: compared in float32, equal (as torch).
     assert (swiftnn.tensor([16777217]) == swiftnn.tensor([16777216.0])).item() is True
 
@@ -64,16 +64,16 @@ def test_contains_and_bool():
 def test_logic_and_bitwise_operators():
     m = swiftnn.tensor([True, False, True])
     n = swiftnn.tensor([True, True, False])
-    np.testing.assert_array_equal((m & n).numpy(), [True, False, False])
-    np.testing.assert_array_equal((m | n).numpy(), [True, True, True])
-    np.testing.assert_array_equal((m ^ n).numpy(), [False, True, True])
-    np.testing.assert_array_equal((~m).numpy(), [False, True, False])
-    np.testing.assert_array_equal((m & True).numpy(), [True, False, True])
+    np.testing.assert_array_equal((m & n).detach().numpy(), [True, False, False])
+    np.testing.assert_array_equal((m | n).detach().numpy(), [True, True, True])
+    np.testing.assert_array_equal((m ^ n).detach().numpy(), [False, True, True])
+    np.testing.assert_array_equal((~m).detach().numpy(), [False, True, False])
+    np.testing.assert_array_equal((m & True).detach().numpy(), [True, False, True])
     i = swiftnn.tensor([12, 10])
-    np.testing.assert_array_equal((i & 6).numpy(), [4, 2])
-    np.testing.assert_array_equal((~i).numpy(), [-13, -11])
+    np.testing.assert_array_equal((i & 6).detach().numpy(), [4, 2])
+    np.testing.assert_array_equal((~i).detach().numpy(), [-13, -11])
     x = swiftnn.tensor([0.0, 2.0, float("nan")])
-    np.testing.assert_array_equal(swiftnn.logical_and(x, m).numpy(), [False, False, True])
+    np.testing.assert_array_equal(swiftnn.logical_and(x, m).detach().numpy(), [False, False, True])
     with pytest.raises(swiftnn.DTypeError, match="bitwise_and"):
         x & m
 
@@ -81,25 +81,25 @@ def test_logic_and_bitwise_operators():
 def test_masks_select_and_fill_with_gradients():
     x = swiftnn.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
     y = swiftnn.where(x > 0, x, 0.0)
-    np.testing.assert_array_equal(y.numpy(), [[0, 2], [3, 0]])
+    np.testing.assert_array_equal(y.detach().numpy(), [[0, 2], [3, 0]])
     assert y.dtype is swiftnn.float32
     z = x.masked_fill(x < 0, 10.0)
     (y.sum() + (z * z).sum()).backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1 + 4], [1 + 6, 0]])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [[0, 1 + 4], [1 + 6, 0]])
     rows, cols = swiftnn.where(x > 0)
-    np.testing.assert_array_equal(rows.numpy(), [0, 1])
-    np.testing.assert_array_equal(cols.numpy(), [1, 0])
+    np.testing.assert_array_equal(rows.detach().numpy(), [0, 1])
+    np.testing.assert_array_equal(cols.detach().numpy(), [1, 0])
     assert swiftnn.where(swiftnn.tensor([True, False]), 1.0, 0).dtype is swiftnn.float32
 
 
 def test_any_all_nonzero_count():
     t = swiftnn.tensor([[0, 1, 0], [0, 2, 3]])
     assert t.any().item() is True and t.all().item() is False
-    np.testing.assert_array_equal(t.any(0).numpy(), [False, True, True])
-    np.testing.assert_array_equal(swiftnn.all(t, 1, keepdim=True).numpy(), [[False], [False]])
-    np.testing.assert_array_equal(t.nonzero().numpy(), [[0, 1], [1, 1], [1, 2]])
-    np.testing.assert_array_equal(swiftnn.count_nonzero(t, dim=1).numpy(), [1, 2])
-    assert swiftnn.isnan(swiftnn.tensor([float("nan"), 1.0])).numpy().tolist() == [True, False]
+    np.testing.assert_array_equal(t.any(0).detach().numpy(), [False, True, True])
+    np.testing.assert_array_equal(swiftnn.all(t, 1, keepdim=True).detach().numpy(), [[False], [False]])
+    np.testing.assert_array_equal(t.nonzero().detach().numpy(), [[0, 1], [1, 1], [1, 2]])
+    np.testing.assert_array_equal(swiftnn.count_nonzero(t, dim=1).detach().numpy(), [1, 2])
+    assert swiftnn.isnan(swiftnn.tensor([float("nan"), 1.0])).detach().numpy().tolist() == [True, False]
 
 
 def test_isclose_allclose_equal():
@@ -116,20 +116,20 @@ def test_isclose_allclose_equal():
 def test_sort_topk_gather_scatter():
     t = swiftnn.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
     values, indices = t.sort(descending=True)
-    np.testing.assert_array_equal(values.numpy(), [[3, 2, 1], [5, 4, 0]])
-    np.testing.assert_array_equal(indices.numpy(), [[0, 2, 1], [1, 2, 0]])
+    np.testing.assert_array_equal(values.detach().numpy(), [[3, 2, 1], [5, 4, 0]])
+    np.testing.assert_array_equal(indices.detach().numpy(), [[0, 2, 1], [1, 2, 0]])
     top = swiftnn.topk(t, 1)
-    np.testing.assert_array_equal(top.values.numpy(), [[3], [5]])
-    np.testing.assert_array_equal(t.argsort(dim=0).numpy(), [[1, 0, 0], [0, 1, 1]])
+    np.testing.assert_array_equal(top.values.detach().numpy(), [[3], [5]])
+    np.testing.assert_array_equal(t.argsort(dim=0).detach().numpy(), [[1, 0, 0], [0, 1, 1]])
     idx = swiftnn.tensor([[2], [0]])
-    np.testing.assert_array_equal(t.gather(1, idx).numpy(), [[2], [0]])
-    np.testing.assert_array_equal(swiftnn.zeros(2, 3).scatter(1, idx, 7.0).numpy(), [[0, 0, 7], [7, 0, 0]])
-    np.testing.assert_array_equal(swiftnn.zeros(2, 3).scatter_add(1, idx, t[:, :1]).numpy(), [[0, 0, 3], [0, 0, 0]])
-    np.testing.assert_array_equal(swiftnn.zeros(3).index_add(0, swiftnn.tensor([2, 2]), swiftnn.tensor([1.0, 2.0]), alpha=2).numpy(),
+    np.testing.assert_array_equal(t.gather(1, idx).detach().numpy(), [[2], [0]])
+    np.testing.assert_array_equal(swiftnn.zeros(2, 3).scatter(1, idx, 7.0).detach().numpy(), [[0, 0, 7], [7, 0, 0]])
+    np.testing.assert_array_equal(swiftnn.zeros(2, 3).scatter_add(1, idx, t[:, :1]).detach().numpy(), [[0, 0, 3], [0, 0, 0]])
+    np.testing.assert_array_equal(swiftnn.zeros(3).index_add(0, swiftnn.tensor([2, 2]), swiftnn.tensor([1.0, 2.0]), alpha=2).detach().numpy(),
                                   [0, 0, 6])
-    np.testing.assert_array_equal(swiftnn.maximum(t, swiftnn.tensor(2.5)).numpy(), [[3, 2.5, 2.5], [2.5, 5, 4]])
+    np.testing.assert_array_equal(swiftnn.maximum(t, swiftnn.tensor(2.5)).detach().numpy(), [[3, 2.5, 2.5], [2.5, 5, 4]])
     c = t.clamp(min=swiftnn.tensor([1.0, 2.0, 3.0]), max=4.0)
-    np.testing.assert_array_equal(c.numpy(), [[3, 2, 3], [1, 4, 4]])
+    np.testing.assert_array_equal(c.detach().numpy(), [[3, 2, 3], [1, 4, 4]])
 
 
 @pytest.mark.parametrize("call, error, words", [
@@ -161,10 +161,10 @@ def test_bad_input_is_a_clear_error_without_leaks(call, error, words):
 def test_boolean_mask_indexing_selects_and_passes_gradients():
     t = swiftnn.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
     picked = t[t > 0]
-    np.testing.assert_array_equal(picked.numpy(), [1, 3, 4])
+    np.testing.assert_array_equal(picked.detach().numpy(), [1, 3, 4])
     (picked * swiftnn.tensor([1.0, 2.0, 3.0])).sum().backward()
-    np.testing.assert_array_equal(t.grad.numpy(), [[1, 0], [2, 3]])
-    np.testing.assert_array_equal(t[swiftnn.tensor([False, True])].numpy(), [[3, 4]])  # a mask of the leading dim: rows
+    np.testing.assert_array_equal(t.grad.detach().numpy(), [[1, 0], [2, 3]])
+    np.testing.assert_array_equal(t[swiftnn.tensor([False, True])].detach().numpy(), [[3, 4]])  # a mask of the leading dim: rows
     assert t[swiftnn.tensor([False, False])].shape == (0, 2)
     with pytest.raises(IndexError, match=r"The shape of the mask \[3\] at index 0 does not match"):
         t[swiftnn.tensor([True, False, True])]

@@ -31,11 +31,11 @@ def test_views_share_storage_and_report_strides_as_torch():
     assert t._shares_storage(x) and x[1]._shares_storage(x)
     c = t.contiguous()
     assert c.is_contiguous() and not c._shares_storage(x)
-    np.testing.assert_array_equal(c.numpy(), x.numpy().transpose(1, 0, 2))
+    np.testing.assert_array_equal(c.detach().numpy(), x.detach().numpy().transpose(1, 0, 2))
     assert x.contiguous() is x
     with pytest.raises(swiftnn.ShapeError, match="view size is not compatible"):
         t.view(24)
-    np.testing.assert_array_equal(t.reshape(24).numpy(), x.numpy().transpose(1, 0, 2).reshape(24))
+    np.testing.assert_array_equal(t.reshape(24).detach().numpy(), x.detach().numpy().transpose(1, 0, 2).reshape(24))
     assert t.view(3, 2, 2, 2)._shares_storage(x)
 
 
@@ -44,9 +44,9 @@ def test_writes_through_views_reach_the_base_and_bump_one_version():
     col = x[:, 1]
     x.t()[1].mul_(10)
     assert x._version == 1 and col._version == 1
-    np.testing.assert_array_equal(col.numpy(), [10, 50, 90])
+    np.testing.assert_array_equal(col.detach().numpy(), [10, 50, 90])
     x[0].add_(swiftnn.tensor([1.0, 2, 3, 4]))
-    np.testing.assert_array_equal(x[0].numpy(), [1, 12, 5, 7])
+    np.testing.assert_array_equal(x[0].detach().numpy(), [1, 12, 5, 7])
     assert x._version == 2
 
 
@@ -60,27 +60,27 @@ def test_augmented_assignment_is_in_place_like_a_manual_sgd_step():
     with swiftnn.no_grad():
         w -= 0.25 * w.grad
     assert w is alias and w.is_leaf and w.requires_grad
-    np.testing.assert_allclose(w.numpy(), [0.5, -1.0, 1.5])
+    np.testing.assert_allclose(w.detach().numpy(), [0.5, -1.0, 1.5])
     w.grad.zero_()
-    np.testing.assert_array_equal(w.grad.numpy(), [0, 0, 0])
+    np.testing.assert_array_equal(w.grad.detach().numpy(), [0, 0, 0])
     x = ramp(2, 2)
     x += 1
     x *= swiftnn.tensor([2.0, 3.0])
     x /= 2
     x -= swiftnn.tensor([[1.0], [2.0]])
-    np.testing.assert_allclose(x.numpy(), [[0, 2], [1, 4]])
+    np.testing.assert_allclose(x.detach().numpy(), [[0, 2], [1, 4]])
     assert x.add_(1, alpha=2) is x and x.clamp_(max=4) is x
-    np.testing.assert_allclose(x.numpy(), [[2, 4], [3, 4]])
+    np.testing.assert_allclose(x.detach().numpy(), [[2, 4], [3, 4]])
 
 
 def test_copy_broadcasts_and_converts():
     x = swiftnn.zeros(2, 3)
     x.copy_(swiftnn.tensor([1.0, 2.0, 3.0]))
-    np.testing.assert_array_equal(x.numpy(), [[1, 2, 3], [1, 2, 3]])
+    np.testing.assert_array_equal(x.detach().numpy(), [[1, 2, 3], [1, 2, 3]])
     x.copy_(swiftnn.tensor([[4, 5, 6], [7, 8, 9]], dtype=int64))
-    np.testing.assert_array_equal(x.numpy(), [[4, 5, 6], [7, 8, 9]])
+    np.testing.assert_array_equal(x.detach().numpy(), [[4, 5, 6], [7, 8, 9]])
     x.fill_(2.5)
-    np.testing.assert_array_equal(x.numpy(), np.full((2, 3), 2.5))
+    np.testing.assert_array_equal(x.detach().numpy(), np.full((2, 3), 2.5))
 
 
 def test_data_is_a_detached_alias():
@@ -88,7 +88,7 @@ def test_data_is_a_detached_alias():
     d = w.data
     assert not d.requires_grad and d._shares_storage(w)
     d.mul_(3)
-    np.testing.assert_array_equal(w.numpy(), [3, 6])
+    np.testing.assert_array_equal(w.detach().numpy(), [3, 6])
 
 
 # ---- __setitem__ ----------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_setitem_with_basic_indices_against_numpy():
         x = swiftnn.tensor(a)
         a[key] = value
         x[key] = value if not isinstance(value, list) else swiftnn.tensor(value)
-        np.testing.assert_array_equal(x.numpy(), a, err_msg=str(key))
+        np.testing.assert_array_equal(x.detach().numpy(), a, err_msg=str(key))
 
 
 def test_setitem_with_masks_and_index_tensors():
@@ -110,23 +110,23 @@ def test_setitem_with_masks_and_index_tensors():
     mask = a % 3 == 0
     x[mask] = -1.0
     a[mask] = -1
-    np.testing.assert_array_equal(x.numpy(), a)
+    np.testing.assert_array_equal(x.detach().numpy(), a)
     x[mask] = swiftnn.tensor([10.0, 20.0, 30.0, 40.0])
     a[mask] = [10, 20, 30, 40]
-    np.testing.assert_array_equal(x.numpy(), a)
+    np.testing.assert_array_equal(x.detach().numpy(), a)
     x[swiftnn.tensor([2, 0], dtype=int64)] = swiftnn.tensor([[1.0], [2.0]])
     a[[2, 0]] = [[1], [2]]
-    np.testing.assert_array_equal(x.numpy(), a)
+    np.testing.assert_array_equal(x.detach().numpy(), a)
     x[:, [1, -1]] = 0.0
     a[:, [1, -1]] = 0
-    np.testing.assert_array_equal(x.numpy(), a)
+    np.testing.assert_array_equal(x.detach().numpy(), a)
     t = x.t()  # a strided destination, and a swiftnn bool mask
     t[swiftnn.from_numpy(a.T > 20)] = 0.0
     a.T[a.T > 20] = 0
-    np.testing.assert_array_equal(x.numpy(), a)
+    np.testing.assert_array_equal(x.detach().numpy(), a)
     n = swiftnn.tensor([1, 2, 3], dtype=int64)
     n[np.array([True, False, True])] = 9.5  # values convert to the tensor's dtype
-    np.testing.assert_array_equal(n.numpy(), [9, 2, 9])
+    np.testing.assert_array_equal(n.detach().numpy(), [9, 2, 9])
     with pytest.raises(IndexError, match=r"a boolean mask must have the tensor's shape \[3, 4\], got \[3\]"):
         x[np.array([True, False, True])] = 1.0
 
@@ -139,7 +139,7 @@ def test_in_place_on_a_leaf_that_requires_grad_is_an_error():
         w += 1
     with pytest.raises(swiftnn.UnsupportedError, match="view"):  # PyTorch: "a view of a leaf Variable ..."
         w[0] = 5.0
-    np.testing.assert_array_equal(w.numpy(), [1, 2])
+    np.testing.assert_array_equal(w.detach().numpy(), [1, 2])
 
 
 def test_a_result_larger_than_self_is_an_error():
@@ -155,7 +155,7 @@ def test_history_is_rebased_onto_the_in_place_op():
     x.add_(1)
     assert x.requires_grad and not x.is_leaf
     x.sum().backward()
-    np.testing.assert_array_equal(a.grad.numpy(), np.full((2, 3), 2))
+    np.testing.assert_array_equal(a.grad.detach().numpy(), np.full((2, 3), 2))
 
 
 def test_modified_saved_tensor_fails_at_backward_with_pytorchs_message():
