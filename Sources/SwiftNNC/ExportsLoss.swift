@@ -39,6 +39,25 @@ public func snn_loss_nll(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logProb
 }
 
 @c @implementation
+public func snn_loss_cross_entropy_weighted(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logits: OpaquePointer?,
+                                            _ target: OpaquePointer?, _ weight: OpaquePointer?, _ reduction: snn_reduction,
+                                            _ ignoreIndex: Int64, _ labelSmoothing: Float) -> snn_status {
+    lossExport(out, logits, target, reduction, "logits") { x, t, r, fn in
+        try crossEntropy(x, t, weight: try weight.map { try tensorArg($0, fn, "weight") }, reduction: r,
+                         ignoreIndex: try intArg(ignoreIndex, fn, "ignore_index"), labelSmoothing: labelSmoothing)
+    }
+}
+
+@c @implementation
+public func snn_loss_nll_weighted(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ logProbs: OpaquePointer?, _ target: OpaquePointer?,
+                                  _ weight: OpaquePointer?, _ reduction: snn_reduction, _ ignoreIndex: Int64) -> snn_status {
+    lossExport(out, logProbs, target, reduction, "log_probs") { x, t, r, fn in
+        try nllLoss(x, t, weight: try weight.map { try tensorArg($0, fn, "weight") }, reduction: r,
+                    ignoreIndex: try intArg(ignoreIndex, fn, "ignore_index"))
+    }
+}
+
+@c @implementation
 public func snn_loss_mse(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?, _ target: OpaquePointer?,
                          _ reduction: snn_reduction) -> snn_status {
     lossExport(out, input, target, reduction, "input") { x, t, r, _ in try mseLoss(x, t, reduction: r) }

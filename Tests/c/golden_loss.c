@@ -8,13 +8,18 @@ static snn_reduction reduction(const gt_attrs *a) {
 }
 
 static snn_status g_cross_entropy(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
-    (void)nin; *n = 1;
+    *n = 1;
+    if (nin > 2) /* class weights */
+        return snn_loss_cross_entropy_weighted(&o[0], x[0], x[1], x[2], reduction(a), attr_int(a, "ignore_index", -100),
+                                               (float)attr_double(a, "label_smoothing", 0.0));
     return snn_loss_cross_entropy(&o[0], x[0], x[1], reduction(a), attr_int(a, "ignore_index", -100),
                                   (float)attr_double(a, "label_smoothing", 0.0));
 }
 
 static snn_status g_nll_loss(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
-    (void)nin; *n = 1;
+    *n = 1;
+    if (nin > 2)
+        return snn_loss_nll_weighted(&o[0], x[0], x[1], x[2], reduction(a), attr_int(a, "ignore_index", -100));
     return snn_loss_nll(&o[0], x[0], x[1], reduction(a), attr_int(a, "ignore_index", -100));
 }
 

@@ -48,6 +48,44 @@ snn_status snn_loss_cross_entropy(snn_tensor **out, const snn_tensor *logits,
 snn_status snn_loss_nll(snn_tensor **out, const snn_tensor *log_probs, const snn_tensor *target,
                         snn_reduction reduction, int64_t ignore_index);
 
+/* The same two losses with class weights (PyTorch's weight=): weight is a 1-D tensor of C
+ * values of the input's dtype, or NULL (every class 1, exactly the functions above). Each
+ * position's loss is scaled by the weight of its target class:
+ *     cross_entropy  loss_j = (1 - e) w[t] (lse_j - x_j[t]) + e / C sum_c w[c] (lse_j - x_j[c])
+ *     nll            loss_j = -w[t] log_probs_j[t]
+ * and SNN_REDUCTION_MEAN divides the sum by the summed weights w[t] of the targets that are not
+ * ignored (PyTorch's weighted mean; NaN when that sum is 0). The weight receives no gradient
+ * and is only read during the call (the caller keeps ownership). Errors as above, plus
+ * SNN_ERR_SHAPE (weight not of shape [C]) and SNN_ERR_DTYPE (weight's dtype not the input's).
+ * Thread-safety as every op: tensors may be shared across threads for reading. */
+snn_status snn_loss_cross_entropy_weighted(snn_tensor **out, const snn_tensor *logits,
+                                           const snn_tensor *target, const snn_tensor *weight,
+                                           snn_reduction reduction, int64_t ignore_index,
+                                           float label_smoothing);
+snn_status snn_loss_nll_weighted(snn_tensor **out, const snn_tensor *log_probs, const snn_tensor *target,
+                                 const snn_tensor *weight, snn_reduction reduction, int64_t ignore_index);
+
+/* torch.nn.functional.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+ * reduction, zero_infinity): connectionist temporal classification.
+ *   log_probs       [T, N, C] float32 or float64 (log_softmax over C), or unbatched [T, C]
+ *   targets         int64 [N, S] (padded; S >= every target length) or 1-D (all targets
+ *                   concatenated, sum(target_lengths) values); classes in [0, C)
+ *   input_lengths   int64 [N] (or one value), each in [0, T]: the frames of each sample
+ *   target_lengths  int64 [N] (or one value)
+ * Per sample: -log of the summed probability of every alignment of its target (blanks
+ * between repeats), by the alpha recursion in log space, in double. SNN_REDUCTION_NONE gives
+ * [N] ([] unbatched), SUM the sum, MEAN the mean over the batch of each loss divided by its
+ * target length (at least 1), as PyTorch. An impossible alignment (too few frames) is +inf;
+ * zero_infinity turns those losses and their gradients into 0. Backward, to log_probs only,
+ * is PyTorch's formula, exp(lp) - exp(log(alpha beta) + nll - lp), the gradient through a
+ * log_softmax that produced log_probs. Errors: SNN_ERR_DTYPE, SNN_ERR_SHAPE (lengths not one
+ * per sample, a target length beyond targets), SNN_ERR_OUT_OF_RANGE (blank outside [0, C), a
+ * length outside its range, a target class outside [0, C)). The inputs are only read during
+ * the call. */
+snn_status snn_loss_ctc(snn_tensor **out, const snn_tensor *log_probs, const snn_tensor *targets,
+                        const snn_tensor *input_lengths, const snn_tensor *target_lengths, int64_t blank,
+                        snn_reduction reduction, bool zero_infinity);
+
 /* torch.nn.functional.mse_loss(input, target, reduction): (input - target)^2, elementwise with
  * broadcasting (as PyTorch, which warns about it); SNN_REDUCTION_MEAN divides by the number of
  * broadcast elements (NaN when there are none). Both operands are float32 and both receive

@@ -1,17 +1,18 @@
 """Golden cases for losses: cross_entropy (2-d and 4-d [N, C, H, W], each reduction, ignore_index
-hits, label smoothing, +/-80 logits, unbatched, all targets ignored), nll_loss and mse_loss."""
+hits, label smoothing, +/-80 logits, unbatched, all targets ignored, class weights), nll_loss
+(with class weights) and mse_loss."""
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 
 def ce(reduction, ignore_index=-100, label_smoothing=0.0):
-    return lambda x, t: F.cross_entropy(x, t, reduction=reduction, ignore_index=ignore_index,
-                                        label_smoothing=label_smoothing)
+    return lambda x, t, w=None: F.cross_entropy(x, t, weight=w, reduction=reduction, ignore_index=ignore_index,
+                                                label_smoothing=label_smoothing)
 
 
 def nll(reduction, ignore_index=-100):
-    return lambda x, t: F.nll_loss(x, t, reduction=reduction, ignore_index=ignore_index)
+    return lambda x, t, w=None: F.nll_loss(x, t, weight=w, reduction=reduction, ignore_index=ignore_index)
 
 
 def with_ignored(t, every, value=-100):
@@ -61,3 +62,29 @@ def build(a):
            reduction="mean", ignore_index=-100, label_smoothing=0.0)
     # mse_loss broadcasts input and target (PyTorch warns, then does it).
     a.case("mse_bcast", "mse_loss", [a.randn(3, 4), a.randn(4)], lambda x, y: F.mse_loss(x, y), reduction="mean")
+
+    # Class weights (input 2, which PyTorch gives no gradient): 'mean' divides by the summed
+    # weights of the targets not ignored, with and without label smoothing, 2-d and 4-d.
+    for r in ("mean", "sum", "none"):
+        a.case(f"ce_weight_{r}", "cross_entropy", [a.randn(7, 5, scale=2), with_ignored(a.ints(0, 5, 7), 3), a.uniform(0.2, 3, 5)],
+               ce(r), constant=(2,), reduction=r, ignore_index=-100, label_smoothing=0.0)
+        a.case(f"ce_weight_smooth_{r}", "cross_entropy", [a.randn(6, 4), with_ignored(a.ints(0, 4, 6), 4), a.uniform(0.2, 3, 4)],
+               ce(r, label_smoothing=0.2), constant=(2,), reduction=r, ignore_index=-100, label_smoothing=0.2)
+        a.case(f"nll_weight_{r}", "nll_loss", [a.randn(6, 4), with_ignored(a.ints(0, 4, 6), 4), a.uniform(0.2, 3, 4)],
+               nll(r), constant=(2,), reduction=r, ignore_index=-100)
+    a.case("ce_weight_4d_mean", "cross_entropy", [a.randn(2, 3, 4, 5), with_ignored(a.ints(0, 3, 2, 4, 5), 7), a.uniform(0.2, 3, 3)],
+           ce("mean"), constant=(2,), reduction="mean", ignore_index=-100, label_smoothing=0.0)
+    a.case("ce_weight_4d_smooth_mean", "cross_entropy", [a.randn(2, 4, 3, 3), with_ignored(a.ints(0, 4, 2, 3, 3), 5),
+                                                         a.uniform(0.2, 3, 4)],
+           ce("mean", label_smoothing=0.25), constant=(2,), reduction="mean", ignore_index=-100, label_smoothing=0.25)
+    a.case("nll_weight_3d_mean", "nll_loss", [a.randn(2, 3, 5), with_ignored(a.ints(0, 3, 2, 5), 3), a.uniform(0.2, 3, 3)],
+           nll("mean"), constant=(2,), reduction="mean", ignore_index=-100)
+    a.case("ce_weight_unbatched", "cross_entropy", [a.randn(5), np.array(3, np.int64), a.uniform(0.2, 3, 5)], ce("mean"),
+           constant=(2,), reduction="mean", ignore_index=-100, label_smoothing=0.0)
+    # float64 runs the composed path (Loss64.swift).
+    a.case("ce_weight_f64_smooth_mean", "cross_entropy",
+           [a.randn(6, 5, dtype=np.float64), with_ignored(a.ints(0, 5, 6), 4), a.uniform(0.2, 3, 5, dtype=np.float64)],
+           ce("mean", label_smoothing=0.1), constant=(2,), reduction="mean", ignore_index=-100, label_smoothing=0.1)
+    a.case("nll_weight_f64_mean", "nll_loss",
+           [a.randn(6, 4, dtype=np.float64), with_ignored(a.ints(0, 4, 6), 4), a.uniform(0.2, 3, 4, dtype=np.float64)],
+           nll("mean"), constant=(2,), reduction="mean", ignore_index=-100)

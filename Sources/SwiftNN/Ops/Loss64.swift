@@ -17,15 +17,17 @@ func mseLoss64(_ input: Tensor, _ target: Tensor, _ reduction: Reduction) throws
 /// nll_loss of float64 log-probabilities: -sum over the class dimension of x * onehot(target)
 /// (0 where ignored), reduced; 'mean' divides by the positions not ignored. `smoothing` > 0
 /// (cross_entropy's label smoothing e) mixes in e / C times the sum of -x over every class.
-func nllLoss64(_ x: Tensor, _ target: Tensor, _ reduction: Reduction, ignoreIndex: Int, smoothing: Double = 0,
-               _ fn: String) throws -> Tensor {
-    let tg = try ClassTargets(x, target, ignoreIndex: ignoreIndex, fn)
+/// Class weights scale both terms per class; 'mean' then divides by the summed target weights.
+func nllLoss64(_ x: Tensor, _ target: Tensor, _ reduction: Reduction, ignoreIndex: Int, weight: Tensor? = nil,
+               smoothing: Double = 0, _ fn: String) throws -> Tensor {
+    let tg = try ClassTargets(x, target, ignoreIndex: ignoreIndex, weight: weight, fn)
+    let w = tg.weight
     let l = tg.layout, classDim = x.rank == 1 ? 0 : 1
     let onehot = try Tensor(empty: x.shape, dtype: .float64, zeroed: true, fn)
     let active = try Tensor(empty: x.shape, dtype: .float64, zeroed: true, fn)
     for (j, t) in tg.classes.enumerated() where t >= 0 {
-        onehot.doubles[l.offset(j, t)] = 1
-        for k in 0..<l.n { active.doubles[l.offset(j, k)] = 1 }
+        onehot.doubles[l.offset(j, t)] = w?[t] ?? 1
+        for k in 0..<l.n { active.doubles[l.offset(j, k)] = w?[k] ?? 1 }
     }
     var perPosition = try neg(try sum(try mul(x, onehot), dims: [classDim]))
     if smoothing > 0 {
@@ -36,6 +38,6 @@ func nllLoss64(_ x: Tensor, _ target: Tensor, _ reduction: Reduction, ignoreInde
     switch reduction {
     case .none: return perPosition
     case .sum: return try sum(perPosition)
-    case .mean: return try div(try sum(perPosition), try Tensor.number(Double(tg.active)))
+    case .mean: return try div(try sum(perPosition), try Tensor.number(tg.divisor))
     }
 }

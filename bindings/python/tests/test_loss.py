@@ -57,8 +57,24 @@ def test_loss_errors():
         F.cross_entropy(logits, swiftnn.tensor([1, 2]), reduction="avg")
     with pytest.raises(ValueError):
         F.cross_entropy(logits, swiftnn.tensor([1, 2]), label_smoothing=1.5)
-    with pytest.raises(NotImplementedError):
-        F.nll_loss(logits, swiftnn.tensor([1, 2]), weight=swiftnn.ones(5))
+    with pytest.raises(swiftnn.ShapeError, match=r"nll_loss: weight has shape \[4\] but input \[2, 5\] has 5 classes"):
+        F.nll_loss(logits, swiftnn.tensor([1, 2]), weight=swiftnn.ones(4))
+    with pytest.raises(swiftnn.DTypeError, match="cross_entropy: weight has dtype float64 but input has float32"):
+        F.cross_entropy(logits, swiftnn.tensor([1, 2]), weight=swiftnn.ones(5, dtype=swiftnn.float64))
+
+
+def test_class_weights_by_hand():
+    """PyTorch's weighted mean: sum_j w[t_j] loss_j / sum_j w[t_j] over targets not ignored."""
+    x = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5], [0.2, 0.3, 0.1]], np.float32)
+    t, w = np.array([2, 0, -100]), np.array([0.5, 1.0, 3.0], np.float32)
+    lse = np.log(np.exp(x).sum(1))
+    per = np.array([w[2] * (lse[0] - x[0, 2]), w[0] * (lse[1] - x[1, 0])])
+    got = F.cross_entropy(swiftnn.from_numpy(x), swiftnn.tensor(t), weight=swiftnn.from_numpy(w))
+    assert got.item() == pytest.approx(per.sum() / (w[2] + w[0]), rel=1e-6)
+    m = swiftnn.nn.CrossEntropyLoss(weight=swiftnn.from_numpy(w), reduction="none")
+    np.testing.assert_allclose(m(swiftnn.from_numpy(x), swiftnn.tensor(t)).numpy(), [per[0], per[1], 0], rtol=1e-6)
+    nll = swiftnn.nn.NLLLoss(weight=swiftnn.from_numpy(w), reduction="sum")(swiftnn.from_numpy(x), swiftnn.tensor(t))
+    assert nll.item() == pytest.approx(-(w[2] * x[0, 2] + w[0] * x[1, 0]), rel=1e-6)
 
 
 def test_functional_reexports_the_activations():

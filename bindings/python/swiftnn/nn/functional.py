@@ -51,9 +51,9 @@ def _reduction(reduction, size_average, reduce):
     return _REDUCTIONS[reduction]
 
 
-def _tensors(fn, input, target):
-    for name, t in (("input", input), ("target", target)):
-        if not isinstance(t, Tensor):
+def _tensors(fn, input, target, weight=None):
+    for name, t in (("input", input), ("target", target), ("weight", weight)):
+        if not isinstance(t, Tensor) and not (name == "weight" and t is None):
             raise TypeError(f"{fn}(): argument '{name}' must be a Tensor, not {type(t).__name__}")
 
 
@@ -65,19 +65,22 @@ def _no_weight(fn, weight):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """F.cross_entropy from logits with int64 class targets: input [N, C] / [N, C, d1, ...] / [C],
-    target [N] / [N, d1, ...] / []. 'mean' averages over targets != ignore_index."""
-    _no_weight("cross_entropy", weight)
-    _tensors("cross_entropy", input, target)
+    target [N] / [N, d1, ...] / []; weight: optional [C] class weights (the input's dtype).
+    'mean' divides by the summed weights of the targets != ignore_index (their count without
+    weights); label_smoothing mixes (1 - e) one-hot with e / C."""
+    _tensors("cross_entropy", input, target, weight)
     r = _reduction(reduction, size_average, reduce)
-    return _new(lib.snn_loss_cross_entropy, input._h, target._h, r, int(ignore_index), float(label_smoothing))
+    return _new(lib.snn_loss_cross_entropy_weighted, input._h, target._h, weight._h if weight is not None else None, r,
+                int(ignore_index), float(label_smoothing))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    """F.nll_loss on log-probabilities (e.g. from log_softmax over dim 1); shapes as cross_entropy."""
-    _no_weight("nll_loss", weight)
-    _tensors("nll_loss", input, target)
+    """F.nll_loss on log-probabilities (e.g. from log_softmax over dim 1); shapes, class weights
+    and the weighted 'mean' as cross_entropy."""
+    _tensors("nll_loss", input, target, weight)
     r = _reduction(reduction, size_average, reduce)
-    return _new(lib.snn_loss_nll, input._h, target._h, r, int(ignore_index))
+    return _new(lib.snn_loss_nll_weighted, input._h, target._h, weight._h if weight is not None else None, r,
+                int(ignore_index))
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -95,3 +98,4 @@ from .normalization import group_norm, layer_norm  # noqa: E402,F401
 from .resample import interpolate, one_hot, pad  # noqa: E402,F401
 from .convolution import conv1d, conv_transpose2d  # noqa: E402,F401
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
+from .ctc import ctc_loss  # noqa: E402,F401
