@@ -265,6 +265,11 @@ public func snn_optimizer_set_lr(_ opt: OpaquePointer?, _ group: Int, _ lr: Doub
 }
 
 @c @implementation
+public func snn_optimizer_set_momentum(_ opt: OpaquePointer?, _ group: Int, _ momentum: Double) -> snn_status {
+    boundary { fn in try resolve(opt, Optimizer.self, fn, "opt").setMomentum(momentum, group: group) }
+}
+
+@c @implementation
 public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status { freeHandle(opt, Optimizer.self, "opt") }
 
 // MARK: - Gradient clipping

@@ -171,6 +171,14 @@ snn_status snn_optimizer_zero_grad(snn_optimizer *opt, bool set_to_none);
 snn_status snn_optimizer_get_lr(double *out, const snn_optimizer *opt, size_t group);
 snn_status snn_optimizer_set_lr(snn_optimizer *opt, size_t group, double lr);
 
+/* Set a group's momentum, as torch.optim.lr_scheduler.OneCycleLR(cycle_momentum=True) does:
+ * SGD's momentum (validated with the group's dampening and nesterov), Adam's and AdamW's
+ * beta1 (in [0, 1)). It takes effect at the next snn_optimizer_step; an SGD momentum buffer
+ * appears at the first step with a non-zero momentum. RMSprop and Adagrad give
+ * SNN_ERR_INVALID_ARGUMENT (their momentum cannot be changed after construction); group out of range SNN_ERR_OUT_OF_RANGE.
+ * Not to be called concurrently with snn_optimizer_step on the same optimizer. */
+snn_status snn_optimizer_set_momentum(snn_optimizer *opt, size_t group, double momentum);
+
 /* Optimizer state, as PyTorch's optimizer.state_dict()["state"], for checkpoints and resumed
  * runs (a run resumed from saved state continues bit for bit). The state is a list of entries
  * (param, key, value): `param` numbers the parameters across groups in order (group 0's first

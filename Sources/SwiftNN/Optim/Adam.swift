@@ -95,6 +95,17 @@ public class Adam: Optimizer, @unchecked Sendable {
         return o
     }
 
+    /// Sets a group's beta1 (the momentum OneCycleLR cycles), in [0, 1).
+    public override func setMomentum(_ value: Double, group: Int) throws {
+        try lock.withLock {
+            guard group >= 0, group < options.count else { throw SNNError.range("\(name).setMomentum: group \(group) out of range (\(options.count) groups)") }
+            var o = options[group]
+            o.beta1 = value
+            try o.validate("\(name).setMomentum")
+            options[group] = o
+        }
+    }
+
     /// The state of a parameter after its first step (live tensors the next step updates).
     public func state(group: Int, index: Int) -> State? {
         lock.withLock {

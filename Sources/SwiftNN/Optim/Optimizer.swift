@@ -160,6 +160,12 @@ public class Optimizer: @unchecked Sendable {
 
     /// Updates one parameter; `grad` is validated (float32, the parameter's shape).
     func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {}
+
+    /// Sets a group's momentum (SGD's momentum, Adam's and AdamW's beta1), as schedulers that
+    /// cycle it do (OneCycleLR's cycle_momentum). Optimizers without one refuse.
+    public func setMomentum(_ value: Double, group: Int) throws {
+        throw SNNError.invalid("\(name).setMomentum: \(name) does not support setting its momentum after construction (SGD, Adam and AdamW do)")
+    }
 }
 
 /// Validates a hyperparameter: finite, at least `min` and (if given) below `below`.

@@ -71,6 +71,18 @@ public final class SGD: Optimizer, @unchecked Sendable {
         return o
     }
 
+    /// Sets a group's momentum (validated as at construction, with the group's dampening and
+    /// nesterov). A buffer appears at the first step with a non-zero momentum.
+    public override func setMomentum(_ value: Double, group: Int) throws {
+        try lock.withLock {
+            guard group >= 0, group < options.count else { throw SNNError.range("SGD.setMomentum: group \(group) out of range (\(options.count) groups)") }
+            var o = options[group]
+            o.momentum = value
+            try o.validate("SGD.setMomentum")
+            options[group] = o
+        }
+    }
+
     /// The momentum buffer of a parameter once a step has filled it (PyTorch's
     /// `state[p]["momentum_buffer"]`); the live tensor the next step updates.
     public func momentumBuffer(group: Int, index: Int) -> Tensor? {

@@ -124,4 +124,8 @@ class LinearLR(LRScheduler):
         return lib.snn_lr_scheduler_linear(out, opt, self.start_factor, self.end_factor, self.total_iters)
 
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR"]
+# The schedulers computed in Python (callables, metrics, OneCycleLR's momentum): lr_scheduler_host.py.
+from .lr_scheduler_host import ExponentialLR, LambdaLR, MultiplicativeLR, OneCycleLR, ReduceLROnPlateau  # noqa: E402
+
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR", "LambdaLR", "MultiplicativeLR",
+           "ExponentialLR", "OneCycleLR", "ReduceLROnPlateau"]

@@ -49,6 +49,12 @@ class _ParamGroup(collections.abc.MutableMapping):
     def __setitem__(self, key, value):
         if key == "lr":
             check(lib.snn_optimizer_set_lr(self._opt._h, self._index, float(value)))
+        elif key == "momentum" and "momentum" in self._opt.defaults and self._values.get(key) != value:
+            check(lib.snn_optimizer_set_momentum(self._opt._h, self._index, float(value)))  # OneCycleLR
+            self._values[key] = value
+        elif key == "betas" and "betas" in self._opt.defaults and tuple(value[1:]) == tuple(self._values[key][1:]):
+            check(lib.snn_optimizer_set_momentum(self._opt._h, self._index, float(value[0])))  # beta1 only
+            self._values[key] = tuple(value)
         elif key == "params" or key in self._opt.defaults:
             if key != "params" and self._values.get(key) == value:
                 return
@@ -172,6 +178,8 @@ class Optimizer:
             start += len(mine["params"])
         for i, (mine, theirs) in enumerate(zip(self.param_groups, groups)):
             for k in self.defaults:
+                if k in ("momentum", "betas"):
+                    continue  # settable in the engine (OneCycleLR cycles them): restored below
                 if k in theirs and k != "lr" and theirs[k] != mine[k] and not (k in ("foreach", "fused") or
                                                                                _same_betas(theirs[k], mine[k])):
                     raise NotImplementedError(
@@ -190,6 +198,9 @@ class Optimizer:
         for mine, theirs in zip(self.param_groups, groups):
             if "lr" in theirs:
                 mine["lr"] = theirs["lr"]
+            for k, v in theirs.items():  # momentum, betas and schedulers' entries (initial_lr, max_lr, ...)
+                if k not in ("params", "lr", "param_names") and not (k in mine and (v == mine[k] or _same_betas(v, mine[k]))):
+                    mine[k] = tuple(v) if k == "betas" else v
 
     # copy.copy shares the engine optimizer (a second handle); deepcopy and pickle make a new
     # one over copied parameters with the state of state_dict() (copying.py), as PyTorch's.

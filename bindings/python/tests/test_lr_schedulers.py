@@ -1,0 +1,140 @@
+"""LambdaLR, MultiplicativeLR, ExponentialLR, OneCycleLR and ReduceLROnPlateau against the lr
+(and momentum / beta1) sequences PyTorch set in each case of Tests/golden/schedulers.json
+(tools/gen_golden_schedulers.py); then state_dict round trips that resume mid-run, and errors."""
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import swiftnn
+from swiftnn import optim
+from swiftnn.optim import lr_scheduler
+from conftest import GOLDEN
+
+GOLD = json.load(open(os.path.join(GOLDEN, "schedulers.json")))
+CASES = {c["name"]: c for c in GOLD["cases"]}
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}
+
+
+def make_lambda(expr):
+    return eval(f"lambda epoch: {expr}", {"min": min, "max": max, "math": math})
+
+
+def build(case):
+    params = [swiftnn.zeros(2, requires_grad=True) for _ in case["lrs"]]
+    opt = OPTIMIZERS[case["optimizer"]]([{"params": [p], "lr": lr} for p, lr in zip(params, case["lrs"])],
+                                        **case["optimizer_kwargs"])
+    kwargs = dict(case["kwargs"])
+    if "lr_lambda" in kwargs:
+        e = kwargs["lr_lambda"]
+        kwargs["lr_lambda"] = [make_lambda(x) for x in e] if isinstance(e, list) else make_lambda(e)
+    return params, opt, getattr(lr_scheduler, case["scheduler"])(opt, **kwargs)
+
+
+def momentum_of(opt):
+    return [g["betas"][0] if "betas" in g else g.get("momentum", 0.0) for g in opt.param_groups]
+
+
+def advance(case, params, opt, sched, i):
+    for p in params:
+        p.grad = swiftnn.ones(2)
+    opt.step()
+    if case["scheduler"] == "ReduceLROnPlateau":
+        sched.step(case["metrics"][i])
+    else:
+        sched.step()
+
+
+def steps_of(case):
+    # OneCycleLR allows total_steps - 1 steps after the one made by its construction.
+    return case["steps"] - 1 if case["scheduler"] == "OneCycleLR" else case["steps"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sequence_matches_pytorch(name):
+    case = CASES[name]
+    params, opt, sched = build(case)
+    lrs, moms = [[g["lr"] for g in opt.param_groups]], [momentum_of(opt)]
+    for i in range(steps_of(case)):
+        advance(case, params, opt, sched, i)
+        lrs.append([g["lr"] for g in opt.param_groups])
+        moms.append(momentum_of(opt))
+        assert sched.get_last_lr() == lrs[-1]
+    np.testing.assert_allclose(lrs, case["lr"], rtol=1e-12, atol=0, err_msg=f"{name}: lr")
+    np.testing.assert_allclose(moms, case["momentum"], rtol=1e-12, atol=0, err_msg=f"{name}: momentum")
+    # The public keys of PyTorch's state_dict, so that a checkpoint reads the same in both.
+    assert sorted(k for k in sched.state_dict() if not k.startswith("_")) == case["state_dict_keys"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_state_dict_resumes(name):
+    """Stop half-way, rebuild optimizer and scheduler, load both state_dicts, continue: the
+    rest of the sequence is PyTorch's."""
+    case = CASES[name]
+    params, opt, sched = build(case)
+    half = steps_of(case) // 2
+    for i in range(half):
+        advance(case, params, opt, sched, i)
+    opt_state, sched_state = opt.state_dict(), sched.state_dict()
+    params2, opt2, sched2 = build(case)
+    opt2.load_state_dict(opt_state)
+    sched2.load_state_dict(sched_state)
+    for g2, g in zip(opt2.param_groups, opt.param_groups):  # restored by optimizer.load_state_dict
+        assert g2["lr"] == g["lr"] and g2.get("momentum") == g.get("momentum") and g2.get("betas") == g.get("betas")
+    for i in range(half, steps_of(case)):
+        advance(case, params2, opt2, sched2, i)
+        np.testing.assert_allclose([g["lr"] for g in opt2.param_groups], case["lr"][i + 1], rtol=1e-12, atol=0,
+                                   err_msg=f"{name}: lr after resuming, step {i + 1}")
+        np.testing.assert_allclose(momentum_of(opt2), case["momentum"][i + 1], rtol=1e-12, atol=0)
+
+
+def test_one_cycle_momentum_reaches_the_engine():
+    """beta1 set by OneCycleLR changes Adam's update (the engine's, not a Python copy)."""
+    def first_update(beta1):
+        p = swiftnn.zeros(1, requires_grad=True)
+        opt = optim.Adam([p], lr=0.1, betas=(beta1, 0.999))
+        p.grad = swiftnn.ones(1)
+        opt.step()
+        p.grad = swiftnn.full((1,), -3.0)
+        opt.step()
+        return p.detach().numpy().copy()
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.Adam([p], lr=0.1, betas=(0.9, 0.999))
+    lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10, base_momentum=0.5, max_momentum=0.5)
+    assert opt.param_groups[0]["betas"] == (0.5, 0.999)
+    opt.param_groups[0]["lr"] = 0.1
+    p.grad = swiftnn.ones(1)
+    opt.step()
+    p.grad = swiftnn.full((1,), -3.0)
+    opt.step()
+    np.testing.assert_allclose(p.detach().numpy(), first_update(0.5), rtol=1e-6)
+    assert not np.allclose(first_update(0.5), first_update(0.9))
+
+
+def test_errors():
+    p = swiftnn.zeros(2, requires_grad=True)
+    sgd = optim.SGD([p], lr=0.1)
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        lr_scheduler.ReduceLROnPlateau(sgd, factor=1.0)
+    with pytest.raises(ValueError, match="mode avg is unknown"):
+        lr_scheduler.ReduceLROnPlateau(sgd, mode="avg")
+    with pytest.raises(ValueError, match="total_steps OR"):
+        lr_scheduler.OneCycleLR(sgd, max_lr=0.1)
+    with pytest.raises(ValueError, match="anneal_strategy"):
+        lr_scheduler.OneCycleLR(sgd, max_lr=0.1, total_steps=5, anneal_strategy="exp")
+    with pytest.raises(ValueError, match="Expected 1 lr_lambdas, but got 2"):
+        lr_scheduler.LambdaLR(sgd, [lambda e: 1.0, lambda e: 1.0])
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        lr_scheduler.ExponentialLR(object(), gamma=0.5)
+    s = lr_scheduler.OneCycleLR(optim.SGD([p], lr=0.1, momentum=0.9), max_lr=0.1, total_steps=2)
+    s.step()
+    s.step()  # PyTorch allows total_steps steps after construction, and refuses the next
+    with pytest.raises(ValueError, match="Tried to step 3 times"):
+        s.step()
+    # The engine refuses a momentum it cannot cycle, naming the optimizer.
+    with pytest.raises(ValueError, match="must support momentum or beta1"):
+        lr_scheduler.OneCycleLR(optim.Adagrad([p], lr=0.1), max_lr=0.1, total_steps=5)
+    with pytest.raises(ValueError, match="RMSprop.setMomentum: RMSprop does not support setting its momentum"):
+        lr_scheduler.OneCycleLR(optim.RMSprop([p], lr=0.1), max_lr=0.1, total_steps=5)
