@@ -98,7 +98,30 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+            from .hooks import call_with_hooks
+            return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs) ->
+        None or (args, kwargs)), run before forward; returns a handle with remove()."""
+        from .hooks import add_hook
+        return add_hook(self, "_forward_pre_hooks", hook, prepend, (hook, with_kwargs))
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """hook(module, args, output) -> None or a new output (with_kwargs: hook(module, args,
+        kwargs, output)), run after forward; returns a handle with remove()."""
+        from .hooks import add_hook
+        return add_hook(self, "_forward_hooks", hook, prepend, (hook, with_kwargs))
+
+    def apply(self, fn):
+        """Calls fn on every submodule (children first, depth first), then on self; returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
 
     # ---- traversal -----------------------------------------------------------------------
     def named_children(self):
@@ -107,11 +130,21 @@ class Module:
     def children(self):
         return iter(self._modules.values())
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for self and every submodule, depth first; a module reached twice is
+        listed once unless remove_duplicate is False."""
+        if isinstance(memo, str):  # the older positional spelling named_modules(prefix)
+            memo, prefix = None, memo
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for n, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(prefix + ("." if prefix else "") + n)
+                yield from m.named_modules(memo, prefix + ("." if prefix else "") + n, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -125,7 +158,7 @@ class Module:
 
     def named_parameters(self, prefix="", recurse=True):
         seen = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mp, m in mods:
             for n, p in m._own_parameters():
                 key = id(p)
@@ -138,7 +171,7 @@ class Module:
             yield p
 
     def named_buffers(self, prefix="", recurse=True):
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mp, m in mods:
             for n, b in m._own_buffers():
                 yield (mp + "." if mp else "") + n, b
@@ -150,7 +183,7 @@ class Module:
     def state_dict(self, prefix=""):
         """{key: Tensor} with PyTorch's keys and order; the tensors are the live ones."""
         out = OrderedDict()
-        for mp, m in self.named_modules(prefix.rstrip(".")):
+        for mp, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             p = mp + "." if mp else ""
             for n, t in m._own_parameters():
                 out[p + n] = t
@@ -159,27 +192,36 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copies values in place (shapes must match). Accepts Tensors or numpy arrays."""
+        """Copies values in place (shapes must match). Accepts Tensors or numpy arrays. Every
+        problem is reported at once, as PyTorch does: missing and unexpected keys (strict) and
+        each size mismatch with both shapes; nothing is copied then."""
         from ..tensor import tensor as _tensor
         mine = self.state_dict()
-        if strict:
-            missing = [k for k in mine if k not in state_dict]
-            unexpected = [k for k in state_dict if k not in mine]
-            if missing or unexpected:
-                raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
-                                   f"missing keys {missing}, unexpected keys {unexpected}")
+        missing = [k for k in mine if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in mine]
+        errors, pairs = [], []
         for k, dst in mine.items():
             if k in state_dict:
                 src = state_dict[k]
                 if not isinstance(src, Tensor):
                     src = _tensor(src, dtype=dst.dtype)
                 if tuple(src.shape) != tuple(dst.shape):  # copy_ would broadcast; PyTorch refuses
-                    raise ShapeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch for {k}: "
-                                       f"copying a param with shape {list(src.shape)} from checkpoint, "
-                                       f"the shape in current model is {list(dst.shape)}.")
-                with _no_grad():  # as PyTorch: parameters are overwritten outside the graph
-                    check(lib.snn_tensor_copy_(dst._h, src._h))
-        return _IncompatibleKeys([], [])
+                    errors.append(f"size mismatch for {k}: copying a param with shape {list(src.shape)} from checkpoint, "
+                                  f"the shape in current model is {list(dst.shape)}.")
+                pairs.append((dst, src))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            size = any(e.startswith("size mismatch") for e in errors)
+            raise (ShapeError if size else RuntimeError)(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        with _no_grad():  # as PyTorch: parameters are overwritten outside the graph
+            for dst, src in pairs:
+                check(lib.snn_tensor_copy_(dst._h, src._h))
+        return _IncompatibleKeys(missing, unexpected)
 
     # ---- modes ---------------------------------------------------------------------------
     def train(self, mode=True):
@@ -219,8 +261,18 @@ class Module:
 
 
 class _IncompatibleKeys(tuple):
+    """load_state_dict's result: (missing_keys, unexpected_keys), also by name."""
+
     def __new__(cls, missing, unexpected):
         return super().__new__(cls, (missing, unexpected))
+
+    @property
+    def missing_keys(self):
+        return self[0]
+
+    @property
+    def unexpected_keys(self):
+        return self[1]
 
 
 class EngineModule(Module):
