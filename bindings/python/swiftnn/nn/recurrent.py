@@ -95,6 +95,9 @@ class RNN(RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
 
     def forward(self, input, hx=None, lengths=None):
+        if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
+            from .utils.rnn import run_packed
+            return run_packed(self, input, hx)
         out, h_n = self._forward_multi([input, hx, _lengths_tensor(lengths)], 2)
         return out, h_n
 
@@ -105,6 +108,9 @@ class LSTM(RNNBase):
     _CTOR = "snn_module_lstm"
 
     def forward(self, input, hx=None, lengths=None):
+        if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
+            from .utils.rnn import run_packed
+            return run_packed(self, input, hx)
         h0, c0 = hx if hx is not None else (None, None)
         out, h_n, c_n = self._forward_multi([input, h0, c0, _lengths_tensor(lengths)], 3)
         return out, (h_n, c_n)
@@ -115,6 +121,9 @@ class GRU(RNNBase):
     _CTOR = "snn_module_gru"
 
     def forward(self, input, hx=None, lengths=None):
+        if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
+            from .utils.rnn import run_packed
+            return run_packed(self, input, hx)
         out, h_n = self._forward_multi([input, hx, _lengths_tensor(lengths)], 2)
         return out, h_n
 

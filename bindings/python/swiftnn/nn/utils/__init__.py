@@ -1,2 +1,4 @@
-"""torch.nn.utils equivalents (gradient clipping lives with the optimizers in the engine)."""
-from ..optim.clip import clip_grad_norm_  # noqa: F401
+"""torch.nn.utils equivalents: clip_grad_norm_ (with the optimizers, in the engine) and
+swiftnn.nn.utils.rnn (packed sequences for the recurrent layers)."""
+from ...optim.clip import clip_grad_norm_  # noqa: F401
+from . import rnn  # noqa: F401
