@@ -44,3 +44,17 @@ snn_status snn_tensor_number(snn_tensor **out, const uint8_t *value, snn_dtype d
  * Both operands float32 (OpenBLAS sgemm) or both float64 (dgemm), as PyTorch requires one
  * dtype; each matrix dimension must fit in 32 bits. */
 snn_status snn_tensor_matmul(snn_tensor **out, const snn_tensor *a, const snn_tensor *b);
+
+/* torch.einsum(equation, operands): the sum over the labels the output omits of the products
+ * of the operands' elements, e.g. "ij,jk->ik" (matmul), "bij,bjk->bik", "i,i->" (dot),
+ * "i,j->ij" (outer), "ii->i" (diagonal), "ij->ji", "...ij->...ji". Subscripts are letters
+ * [a-zA-Z] (spaces ignored); "..." stands for broadcast dimensions; without "->" the output is
+ * the broadcast dimensions, then the letters used exactly once, sorted (PyTorch's rule). A
+ * label's size must agree across operands or be 1. operands[0..count) are float32 or float64,
+ * one dtype; they are only read during the call (the caller keeps ownership). Lowered to
+ * engine ops (diagonal masks, sums, permutes, batched matmuls): the gradient flows to every
+ * operand that requires it; ONNX export writes those ops, and ONNX Einsum nodes import.
+ * Errors: SNN_ERR_INVALID_ARGUMENT (NULL or malformed equation, operand count differs from the
+ * equation's), SNN_ERR_SHAPE (subscript count differs from an operand's rank, sizes disagree),
+ * SNN_ERR_DTYPE. Thread-safe as every op (operands may be shared for reading). */
+snn_status snn_tensor_einsum(snn_tensor **out, const char *equation, const snn_tensor *const *operands, size_t count);

@@ -29,6 +29,8 @@ extension OpDef {
         .sub,
         .mul,
         .div,
+        // Sources/SwiftNN/Ops/CTCLoss.swift
+        .ctcLoss,
         // Sources/SwiftNN/Ops/Clamp.swift
         .relu,
         .leakyRelu,
@@ -53,6 +55,8 @@ extension OpDef {
         .to,
         // Sources/SwiftNN/Ops/Dropout.swift
         .dropout,
+        // Sources/SwiftNN/Ops/Einsum.swift
+        .einsum,
         // Sources/SwiftNN/Ops/Embedding.swift
         .embedding,
         // Sources/SwiftNN/Ops/Index.swift

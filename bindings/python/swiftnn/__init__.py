@@ -42,6 +42,7 @@ from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, 
                       equal, ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, le, less, less_equal,
                       logical_and, logical_not, logical_or, logical_xor, lt, masked_fill, ne, nonzero, not_equal, where)
 from .sorting import argsort, gather, index_add, maximum, minimum, scatter, scatter_add, sort, topk
+from .einsum import einsum
 from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min, softmax, std, var  # noqa: A004
 
 __version__ = _lib.snn_version().decode()

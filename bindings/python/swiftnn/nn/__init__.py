@@ -2,16 +2,20 @@
 Module to compose your own, exactly as in PyTorch."""
 from .container import ModuleList, Sequential, load_model, save_model
 from .modules import EngineModule, Module, Parameter
+from .containers_keyed import ModuleDict, ParameterDict, ParameterList
 from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, LeakyReLU,
                      Linear, MaxPool2d, ReLU, ReLU6, Sigmoid, Tanh)
 from .activation import CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Mish, PReLU, SiLU, Softplus, Softsign
 from .normalization import GroupNorm, LayerNorm
 from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .convolution import Conv1d, ConvTranspose2d
 from .resample import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d, Upsample, UpsamplingBilinear2d,
                        UpsamplingNearest2d, ZeroPad2d)
+from .ctc import CTCLoss
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from . import functional
+from . import init
 from . import utils
 from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
