@@ -194,6 +194,8 @@ private func weightedCrossEntropy(_ logits: Tensor, _ target: Tensor, _ tg: Clas
         //       p = softmax(x_j) = exp(x - lse)
         let scale = tg.scales(g, reduction)
         let dx = try Tensor(empty: logits.shape, dtype: .float32, zeroed: true, "cross_entropy_backward")
+        // Read through the tensors (captured, so alive), not the forward's raw pointers.
+        let px = logits.floats, pl = lse.floats
         let pd = dx.floats, off = c == 0 ? 0 : eps / Float(c)
         for (j, t) in tg.classes.enumerated() where t >= 0 {
             let base = l.offset(j, 0), s = scale[j], wt = (1 - eps) * tg.w(t)
