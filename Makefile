@@ -113,6 +113,12 @@ test-package: lib
 	$(PKG_VENV)/bin/python -m pip install -q --no-build-isolation --disable-pip-version-check ./bindings/python
 	cd /tmp && env -u SWIFTNN_LIB $(CURDIR)/$(PKG_VENV)/bin/python $(CURDIR)/Tests/package/check_package.py
 
+# The Python sdist (bindings/python/setup.py sdist) holds the Swift sources and builds the
+# library on `pip install`: a full release build, minutes, so not part of `make test`.
+.PHONY: test-sdist
+test-sdist:
+	PYTHON=$(PYTHON) Tests/package/check_sdist.sh
+
 # build/lib/libswiftnn.so copied alone, used from C and Python in an `env -i` environment.
 test-standalone: lib
 	CC=$(CC) PYTHON=$(PYTHON) Tests/package/check_standalone.sh $(LIB)
