@@ -24,6 +24,8 @@ class _Elementwise(Module):
 
 
 class GELU(_Elementwise):
+    """nn.GELU(approximate="none"): x * Phi(x) (approximate="tanh": the tanh form). Any shape."""
+
     _fn, _args = F.gelu, ("approximate",)
 
     def __init__(self, approximate="none"):
@@ -31,6 +33,8 @@ class GELU(_Elementwise):
 
 
 class SiLU(_Elementwise):
+    """nn.SiLU: x * sigmoid(x). Any shape."""
+
     _fn, _args = F.silu, ("inplace",)
 
     def __init__(self, inplace=False):
@@ -38,6 +42,8 @@ class SiLU(_Elementwise):
 
 
 class Hardswish(_Elementwise):
+    """nn.Hardswish: x * min(max(x + 3, 0), 6) / 6. Any shape."""
+
     _fn, _args = F.hardswish, ("inplace",)
 
     def __init__(self, inplace=False):
@@ -45,6 +51,8 @@ class Hardswish(_Elementwise):
 
 
 class Hardsigmoid(_Elementwise):
+    """nn.Hardsigmoid: min(max(x / 6 + 1/2, 0), 1). Any shape."""
+
     _fn, _args = F.hardsigmoid, ("inplace",)
 
     def __init__(self, inplace=False):
@@ -52,6 +60,8 @@ class Hardsigmoid(_Elementwise):
 
 
 class Softplus(_Elementwise):
+    """nn.Softplus(beta=1, threshold=20): log(1 + exp(beta x)) / beta, x where beta x > threshold."""
+
     _fn, _args = F.softplus, ("beta", "threshold")
 
     def __init__(self, beta=1.0, threshold=20.0):
@@ -59,6 +69,8 @@ class Softplus(_Elementwise):
 
 
 class ELU(_Elementwise):
+    """nn.ELU(alpha=1.0): x for x > 0, alpha (exp(x) - 1) otherwise."""
+
     _fn, _args = F.elu, ("alpha", "inplace")
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -66,6 +78,8 @@ class ELU(_Elementwise):
 
 
 class CELU(_Elementwise):
+    """nn.CELU(alpha=1.0): max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+
     _fn, _args = F.celu, ("alpha", "inplace")
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -73,6 +87,8 @@ class CELU(_Elementwise):
 
 
 class SELU(_Elementwise):
+    """nn.SELU: scale (max(0, x) + min(0, alpha (exp(x) - 1))) with the self-normalising constants."""
+
     _fn, _args = F.selu, ("inplace",)
 
     def __init__(self, inplace=False):
@@ -80,6 +96,8 @@ class SELU(_Elementwise):
 
 
 class Mish(_Elementwise):
+    """nn.Mish: x * tanh(softplus(x)). Any shape."""
+
     _fn, _args = F.mish, ("inplace",)
 
     def __init__(self, inplace=False):
@@ -87,6 +105,8 @@ class Mish(_Elementwise):
 
 
 class Softsign(_Elementwise):
+    """nn.Softsign: x / (1 + |x|). Any shape."""
+
     _fn = F.softsign
 
 

@@ -135,6 +135,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
+        """One line per parameter: its index, dtype and size."""
         return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {list(p.shape)}]"
                          for i, p in enumerate(self) if isinstance(p, Tensor))
 

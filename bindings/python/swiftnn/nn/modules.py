@@ -76,15 +76,18 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Registers `param` (a Parameter, a Tensor made one, or None) under `name`."""
         if param is None:
             self._parameters[name] = None
         else:
             self._parameters[name] = _as_parameter(param)
 
     def register_buffer(self, name, tensor, persistent=True):
+        """Registers a tensor that is state but not a parameter (in state_dict, not in parameters())."""
         self._buffers[name] = tensor
 
     def add_module(self, name, module):
+        """Registers a submodule under `name` (as assigning self.<name> = module does)."""
         self._modules[name] = module
 
     register_module = add_module
@@ -95,6 +98,7 @@ class Module:
 
     # ---- calling -------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """The computation; subclasses define it and callers call the module itself."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -125,9 +129,11 @@ class Module:
 
     # ---- traversal -----------------------------------------------------------------------
     def named_children(self):
+        """(name, module) for each direct submodule, in registration order."""
         return iter(self._modules.items())
 
     def children(self):
+        """The direct submodules, in registration order."""
         return iter(self._modules.values())
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -147,6 +153,7 @@ class Module:
                 yield from m.named_modules(memo, prefix + ("." if prefix else "") + n, remove_duplicate)
 
     def modules(self):
+        """self and every submodule, depth first, each once."""
         for _, m in self.named_modules():
             yield m
 
@@ -157,6 +164,7 @@ class Module:
         return [(n, b) for n, b in self._buffers.items() if b is not None]
 
     def named_parameters(self, prefix="", recurse=True):
+        """(qualified name, Parameter) for every parameter, each once (PyTorch's names)."""
         seen = set()
         mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mp, m in mods:
@@ -167,16 +175,19 @@ class Module:
                     yield (mp + "." if mp else "") + n, p
 
     def parameters(self, recurse=True):
+        """Every parameter, each once (what an optimizer takes)."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True):
+        """(qualified name, tensor) for every buffer."""
         mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mp, m in mods:
             for n, b in m._own_buffers():
                 yield (mp + "." if mp else "") + n, b
 
     def buffers(self, recurse=True):
+        """Every buffer (running statistics and the like)."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -225,28 +236,33 @@ class Module:
 
     # ---- modes ---------------------------------------------------------------------------
     def train(self, mode=True):
+        """Sets training mode (dropout active, batch norm updating) on self and every submodule; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", mode)
             m._set_engine_training(mode)
         return self
 
     def eval(self):
+        """Sets evaluation mode on self and every submodule (train(False)); returns self."""
         return self.train(False)
 
     def _set_engine_training(self, mode):
         pass
 
     def requires_grad_(self, requires_grad=True):
+        """Sets requires_grad on every parameter (False freezes the module); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Clears every parameter's gradient."""
         for p in self.parameters():
             p.grad = None
 
     # ---- printing ------------------------------------------------------------------------
     def extra_repr(self):
+        """The module-specific part of repr() (its constructor arguments)."""
         return ""
 
     def __repr__(self):
