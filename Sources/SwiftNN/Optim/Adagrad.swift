@@ -2,9 +2,9 @@
 // exactly torch.optim.Adagrad. As in PyTorch the state exists from construction (the sum starts
 // at initial_accumulator_value), so state_dict() lists every parameter before any step.
 
-public final class Adagrad: Optimizer, @unchecked Sendable {
+public final class Adagrad: GroupedOptimizer<Adagrad.Options, Adagrad.State>, @unchecked Sendable {
     /// Hyperparameters of a group, with PyTorch's defaults.
-    public struct Options: Sendable, Equatable {
+    public struct Options: OptimizerOptions {
         public var lr: Double
         public var lrDecay: Double
         public var weightDecay: Double
@@ -22,7 +22,7 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
             self.maximize = maximize
         }
 
-        func validate(_ fn: String) throws {
+        public func validate(_ fn: String) throws {
             try checkHyper(lr, "learning rate", min: 0, fn)
             try checkHyper(lrDecay, "lr_decay value", min: 0, fn)
             try checkHyper(weightDecay, "weight_decay value", min: 0, fn)
@@ -31,7 +31,7 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
         }
     }
 
-    final class State {
+    public final class State {
         var step = 0
         let sum: Tensor
         init(_ shape: [Int], _ initial: Double) throws {
@@ -40,47 +40,21 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
         }
     }
 
-    public let defaults: Options
-    private var options: [Options] = []
-    private var states: [[State]] = []
-
     /// An Adagrad optimizer over `params` (float32 leaves, at least one).
     public init(_ params: [Tensor], _ options: Options = Options()) throws {
-        defaults = options
-        super.init(name: "Adagrad")
-        guard !params.isEmpty else { throw SNNError.invalid("Adagrad: optimizer got an empty parameter list") }
-        try addParamGroup(params, options)
+        try super.init(name: "Adagrad", params, options)
     }
 
-    /// Adds a group with its own options (`optimizer.add_param_group`); nil means `defaults`.
-    public func addParamGroup(_ params: [Tensor], _ options: Options? = nil) throws {
-        let opts = options ?? defaults
-        try opts.validate(name)
-        let fresh = try params.map { try State($0.shape, opts.initialAccumulatorValue) }
-        try lock.withLock {
-            try appendGroup(params, lr: opts.lr, name)
-            self.options.append(opts)
-            states.append(fresh)
-        }
-    }
-
-    /// The options of a group, its current learning rate included.
-    public func options(group: Int) throws -> Options {
-        var o = try lock.withLock {
-            guard group >= 0, group < options.count else { throw SNNError.range("Adagrad.options: group \(group) out of range (\(options.count) groups)") }
-            return options[group]
-        }
-        o.lr = try learningRate(group: group)
-        return o
-    }
+    override func makeState(_ param: Tensor, _ o: Options) throws -> State { try State(param.shape, o.initialAccumulatorValue) }
+    override func eagerState(_ param: Tensor, _ o: Options) throws -> State? { try makeState(param, o) }
 
     override func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] {
-        let s = states[group][index]
+        let s = try ensureState(group: group, index: index)
         return [("step", try stepTensor(s.step)), ("sum", s.sum)]
     }
 
     override func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
-        let s = states[group][index]
+        let s = try ensureState(group: group, index: index)
         switch key {
         case "step": s.step = try stepValue(value, fn)
         case "sum": try s.sum.copyValues(from: stateCopy(value, groupParameters[group][index].shape, fn))
@@ -89,8 +63,8 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
     }
 
     override func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {
-        let s = states[group][index]
-        let o = options[group]
+        guard let s = states[group][index] else { return }
+        let o = groupOptions[group]
         s.step += 1
         let clr = lr / (1 + Double(s.step - 1) * o.lrDecay)
         let wd = Float(o.weightDecay), eps = Float(o.eps), negCLR = Float(-clr)

@@ -8,9 +8,9 @@ import Glibc
 import Darwin
 #endif
 
-public class Adam: Optimizer, @unchecked Sendable {
+public class Adam: GroupedOptimizer<Adam.Options, Adam.State>, @unchecked Sendable {
     /// Hyperparameters of a group, with PyTorch's defaults.
-    public struct Options: Sendable, Equatable {
+    public struct Options: OptimizerOptions {
         public var lr: Double
         public var beta1: Double
         public var beta2: Double
@@ -30,7 +30,7 @@ public class Adam: Optimizer, @unchecked Sendable {
             self.maximize = maximize
         }
 
-        func validate(_ fn: String) throws {
+        public func validate(_ fn: String) throws {
             try checkHyper(lr, "learning rate", min: 0, fn)
             try checkHyper(eps, "epsilon value", min: 0, fn)
             try checkHyper(beta1, "beta parameter at index 0", min: 0, below: 1, fn)
@@ -54,12 +54,8 @@ public class Adam: Optimizer, @unchecked Sendable {
         }
     }
 
-    /// The options of the first group: what `addParamGroup` uses when given none.
-    public let defaults: Options
     /// AdamW: weight decay multiplies the parameter instead of joining the gradient.
     public let decoupledWeightDecay: Bool
-    private var options: [Options] = []
-    private var states: [[State?]] = []
 
     /// An Adam optimizer over `params` (float32 leaves, at least one).
     public convenience init(_ params: [Tensor], _ options: Options = Options()) throws {
@@ -67,52 +63,27 @@ public class Adam: Optimizer, @unchecked Sendable {
     }
 
     init(_ params: [Tensor], _ options: Options, decoupledWeightDecay: Bool, name: String) throws {
-        defaults = options
         self.decoupledWeightDecay = decoupledWeightDecay
-        super.init(name: name)
-        guard !params.isEmpty else { throw SNNError.invalid("\(name): optimizer got an empty parameter list") }
-        try addParamGroup(params, options)
-    }
-
-    /// Adds a group with its own options (`optimizer.add_param_group`); nil means `defaults`.
-    public func addParamGroup(_ params: [Tensor], _ options: Options? = nil) throws {
-        let opts = options ?? defaults
-        try opts.validate(name)
-        try lock.withLock {
-            try appendGroup(params, lr: opts.lr, name)
-            self.options.append(opts)
-            states.append([State?](repeating: nil, count: params.count))
-        }
-    }
-
-    /// The options of a group, its current learning rate included.
-    public func options(group: Int) throws -> Options {
-        var o = try lock.withLock {
-            guard group >= 0, group < options.count else { throw SNNError.range("\(name).options: group \(group) out of range (\(options.count) groups)") }
-            return options[group]
-        }
-        o.lr = try learningRate(group: group)
-        return o
+        try super.init(name: name, params, options)
     }
 
     /// Sets a group's beta1 (the momentum OneCycleLR cycles), in [0, 1).
     public override func setMomentum(_ value: Double, group: Int) throws {
         try lock.withLock {
-            guard group >= 0, group < options.count else { throw SNNError.range("\(name).setMomentum: group \(group) out of range (\(options.count) groups)") }
-            var o = options[group]
+            guard group >= 0, group < groupOptions.count else {
+                throw SNNError.range("\(name).setMomentum: group \(group) out of range (\(groupOptions.count) groups)")
+            }
+            var o = groupOptions[group]
             o.beta1 = value
             try o.validate("\(name).setMomentum")
-            options[group] = o
+            groupOptions[group] = o
         }
     }
 
     /// The state of a parameter after its first step (live tensors the next step updates).
-    public func state(group: Int, index: Int) -> State? {
-        lock.withLock {
-            guard group >= 0, group < states.count, index >= 0, index < states[group].count else { return nil }
-            return states[group][index]
-        }
-    }
+    public func state(group: Int, index: Int) -> State? { existingState(group: group, index: index) }
+
+    override func makeState(_ param: Tensor, _ o: Options) throws -> State { try State(param.shape, amsgrad: o.amsgrad) }
 
     override func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] {
         guard let s = states[group][index] else { return [] }
@@ -122,13 +93,12 @@ public class Adam: Optimizer, @unchecked Sendable {
     }
 
     override func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
-        let amsgrad = options[group].amsgrad
+        let amsgrad = groupOptions[group].amsgrad
         guard ["step", "exp_avg", "exp_avg_sq"].contains(key) || (key == "max_exp_avg_sq" && amsgrad) else {
             return try super.loadState(group: group, index: index, key: key, value: value, fn)
         }
         let p = groupParameters[group][index]
-        if states[group][index] == nil { states[group][index] = try State(p.shape, amsgrad: amsgrad) }
-        let s = states[group][index]!
+        let s = try ensureState(group: group, index: index)
         switch key {
         case "step": s.step = try stepValue(value, fn)
         case "exp_avg": try s.expAvg.copyValues(from: stateCopy(value, p.shape, fn))
@@ -137,15 +107,9 @@ public class Adam: Optimizer, @unchecked Sendable {
         }
     }
 
-    override func prepareState(group: Int, index: Int, param: Tensor) throws {
-        if states[group][index] == nil {
-            states[group][index] = try State(param.shape, amsgrad: options[group].amsgrad)
-        }
-    }
-
     override func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {
         guard let s = states[group][index] else { return }
-        let o = options[group]
+        let o = groupOptions[group]
         s.step += 1
         let t = Double(s.step)
         let biasCorrection1 = 1 - pow(o.beta1, t)

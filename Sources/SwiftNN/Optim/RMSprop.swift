@@ -1,9 +1,9 @@
 // RMSprop with momentum, centering, L2 weight decay and maximize, exactly torch.optim.RMSprop:
 // the same operations in the same order, each rounded to float32 as PyTorch's CPU kernels do.
 
-public final class RMSprop: Optimizer, @unchecked Sendable {
+public final class RMSprop: GroupedOptimizer<RMSprop.Options, RMSprop.State>, @unchecked Sendable {
     /// Hyperparameters of a group, with PyTorch's defaults.
-    public struct Options: Sendable, Equatable {
+    public struct Options: OptimizerOptions {
         public var lr: Double
         public var alpha: Double
         public var eps: Double
@@ -23,7 +23,7 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
             self.maximize = maximize
         }
 
-        func validate(_ fn: String) throws {
+        public func validate(_ fn: String) throws {
             try checkHyper(lr, "learning rate", min: 0, fn)
             try checkHyper(eps, "epsilon value", min: 0, fn)
             try checkHyper(momentum, "momentum value", min: 0, fn)
@@ -33,7 +33,7 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
     }
 
     /// Per-parameter state (PyTorch's `state[p]`).
-    final class State {
+    public final class State {
         var step = 0
         let squareAvg: Tensor
         let momentumBuffer: Tensor?
@@ -46,38 +46,12 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
         }
     }
 
-    public let defaults: Options
-    private var options: [Options] = []
-    private var states: [[State?]] = []
-
     /// An RMSprop optimizer over `params` (float32 leaves, at least one).
     public init(_ params: [Tensor], _ options: Options = Options()) throws {
-        defaults = options
-        super.init(name: "RMSprop")
-        guard !params.isEmpty else { throw SNNError.invalid("RMSprop: optimizer got an empty parameter list") }
-        try addParamGroup(params, options)
+        try super.init(name: "RMSprop", params, options)
     }
 
-    /// Adds a group with its own options (`optimizer.add_param_group`); nil means `defaults`.
-    public func addParamGroup(_ params: [Tensor], _ options: Options? = nil) throws {
-        let opts = options ?? defaults
-        try opts.validate(name)
-        try lock.withLock {
-            try appendGroup(params, lr: opts.lr, name)
-            self.options.append(opts)
-            states.append([State?](repeating: nil, count: params.count))
-        }
-    }
-
-    /// The options of a group, its current learning rate included.
-    public func options(group: Int) throws -> Options {
-        var o = try lock.withLock {
-            guard group >= 0, group < options.count else { throw SNNError.range("RMSprop.options: group \(group) out of range (\(options.count) groups)") }
-            return options[group]
-        }
-        o.lr = try learningRate(group: group)
-        return o
-    }
+    override func makeState(_ param: Tensor, _ o: Options) throws -> State { try State(param.shape, o) }
 
     override func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] {
         guard let s = states[group][index] else { return [] }
@@ -88,12 +62,11 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
     }
 
     override func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
-        let o = options[group]
+        let o = groupOptions[group]
         let known = ["step", "square_avg"].contains(key) || (key == "momentum_buffer" && o.momentum > 0) || (key == "grad_avg" && o.centered)
         guard known else { return try super.loadState(group: group, index: index, key: key, value: value, fn) }
         let p = groupParameters[group][index]
-        if states[group][index] == nil { states[group][index] = try State(p.shape, o) }
-        let s = states[group][index]!
+        let s = try ensureState(group: group, index: index)
         switch key {
         case "step": s.step = try stepValue(value, fn)
         case "square_avg": try s.squareAvg.copyValues(from: stateCopy(value, p.shape, fn))
@@ -102,13 +75,9 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
         }
     }
 
-    override func prepareState(group: Int, index: Int, param: Tensor) throws {
-        if states[group][index] == nil { states[group][index] = try State(param.shape, options[group]) }
-    }
-
     override func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {
         guard let s = states[group][index] else { return }
-        let o = options[group]
+        let o = groupOptions[group]
         s.step += 1
         let alpha = Float(o.alpha), oneMinusAlpha = Float(1 - o.alpha), wd = Float(o.weightDecay)
         let eps = Float(o.eps), momentum = Float(o.momentum), negLR = Float(-lr)

@@ -2,9 +2,9 @@
 // maximize, exactly torch.optim.SGD; the per-element update is `sgdUpdate` in SwiftNNKernels.
 import SwiftNNKernels
 
-public final class SGD: Optimizer, @unchecked Sendable {
+public final class SGD: GroupedOptimizer<SGD.Options, SGD.State>, @unchecked Sendable {
     /// Hyperparameters of a group, with PyTorch's defaults.
-    public struct Options: Sendable, Equatable {
+    public struct Options: OptimizerOptions {
         public var lr: Double
         public var momentum: Double
         public var dampening: Double
@@ -22,7 +22,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
             self.maximize = maximize
         }
 
-        func validate(_ fn: String) throws {
+        public func validate(_ fn: String) throws {
             try checkHyper(lr, "learning rate", min: 0, fn)
             try checkHyper(momentum, "momentum value", min: 0, fn)
             guard dampening.isFinite else { throw SNNError.invalid("\(fn): invalid dampening \(dampening): expected a finite value") }
@@ -33,92 +33,69 @@ public final class SGD: Optimizer, @unchecked Sendable {
         }
     }
 
-    /// The options of the first group: what `addParamGroup` uses when given none.
-    public let defaults: Options
-    private var options: [Options] = []
-    /// Momentum buffer per parameter (nil until its first step with momentum) and whether it
-    /// holds a value yet: the first step sets buf = grad, as PyTorch does.
-    private var buffers: [[Tensor?]] = []
-    private var filled: [[Bool]] = []
+    /// Per-parameter state: the momentum buffer (none without momentum) and whether it holds
+    /// a value yet: the first step sets buf = grad, as PyTorch does.
+    public final class State {
+        let buffer: Tensor?
+        var filled = false
+        init(_ shape: [Int], _ o: Options) throws {
+            buffer = o.momentum != 0 ? try Tensor(empty: shape, dtype: .float32, zeroed: false, "SGD.step") : nil
+        }
+    }
 
     /// An SGD optimizer over `params` (float32 leaves, at least one).
     public init(_ params: [Tensor], _ options: Options = Options()) throws {
-        defaults = options
-        super.init(name: "SGD")
-        guard !params.isEmpty else { throw SNNError.invalid("SGD: optimizer got an empty parameter list") }
-        try addParamGroup(params, options)
+        try super.init(name: "SGD", params, options)
     }
 
-    /// Adds a group with its own options (`optimizer.add_param_group`); nil means `defaults`.
-    public func addParamGroup(_ params: [Tensor], _ options: Options? = nil) throws {
-        let opts = options ?? defaults
-        try opts.validate("SGD")
-        try lock.withLock {
-            try appendGroup(params, lr: opts.lr, "SGD")
-            self.options.append(opts)
-            buffers.append([Tensor?](repeating: nil, count: params.count))
-            filled.append([Bool](repeating: false, count: params.count))
-        }
-    }
-
-    /// The options of a group, its current learning rate included.
-    public func options(group: Int) throws -> Options {
-        var o = try lock.withLock {
-            guard group >= 0, group < options.count else { throw SNNError.range("SGD.options: group \(group) out of range (\(options.count) groups)") }
-            return options[group]
-        }
-        o.lr = try learningRate(group: group)
-        return o
-    }
+    override func makeState(_ param: Tensor, _ o: Options) throws -> State { try State(param.shape, o) }
 
     /// Sets a group's momentum (validated as at construction, with the group's dampening and
-    /// nesterov). A buffer appears at the first step with a non-zero momentum.
+    /// nesterov). A parameter whose state lacks a buffer the new momentum needs (or keeps one
+    /// it no longer uses) gets a fresh state: its next step starts the buffer at the gradient.
     public override func setMomentum(_ value: Double, group: Int) throws {
         try lock.withLock {
-            guard group >= 0, group < options.count else { throw SNNError.range("SGD.setMomentum: group \(group) out of range (\(options.count) groups)") }
-            var o = options[group]
+            guard group >= 0, group < groupOptions.count else {
+                throw SNNError.range("SGD.setMomentum: group \(group) out of range (\(groupOptions.count) groups)")
+            }
+            var o = groupOptions[group]
             o.momentum = value
             try o.validate("SGD.setMomentum")
-            options[group] = o
+            groupOptions[group] = o
+            for i in states[group].indices where (states[group][i]?.buffer != nil) != (value != 0) {
+                states[group][i] = nil
+            }
         }
     }
 
     /// The momentum buffer of a parameter once a step has filled it (PyTorch's
     /// `state[p]["momentum_buffer"]`); the live tensor the next step updates.
     public func momentumBuffer(group: Int, index: Int) -> Tensor? {
-        lock.withLock {
-            guard group >= 0, group < buffers.count, index >= 0, index < buffers[group].count, filled[group][index] else { return nil }
-            return buffers[group][index]
-        }
+        guard let s = existingState(group: group, index: index), s.filled else { return nil }
+        return s.buffer
     }
 
     override func stateTensors(group: Int, index: Int) throws -> [(String, Tensor)] {
-        guard filled[group][index], let b = buffers[group][index] else { return [] }
+        guard let s = states[group][index], s.filled, let b = s.buffer else { return [] }
         return [("momentum_buffer", b)]
     }
 
     override func loadState(group: Int, index: Int, key: String, value: Tensor, _ fn: String) throws {
-        guard key == "momentum_buffer", options[group].momentum != 0 else {
+        guard key == "momentum_buffer", groupOptions[group].momentum != 0 else {
             return try super.loadState(group: group, index: index, key: key, value: value, fn)
         }
-        let p = groupParameters[group][index]
-        buffers[group][index] = try stateCopy(value, p.shape, fn)
-        filled[group][index] = true
-    }
-
-    override func prepareState(group: Int, index: Int, param: Tensor) throws {
-        if options[group].momentum != 0 && buffers[group][index] == nil {
-            buffers[group][index] = try Tensor(empty: param.shape, dtype: .float32, zeroed: false, "SGD.step")
-        }
+        let s = try ensureState(group: group, index: index)
+        try s.buffer?.copyValues(from: stateCopy(value, groupParameters[group][index].shape, fn))
+        s.filled = true
     }
 
     override func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {
-        let o = options[group]
+        guard let s = states[group][index] else { return }
+        let o = groupOptions[group]
         let h = SGDKernelParams(lr: Float(lr), momentum: Float(o.momentum), oneMinusDampening: Float(1 - o.dampening),
                                 weightDecay: Float(o.weightDecay), nesterov: o.nesterov, maximize: o.maximize)
-        let buffer = o.momentum != 0 ? buffers[group][index] : nil
-        let first = !filled[group][index]
-        if buffer != nil { filled[group][index] = true }
-        sgdUpdate(param: param.floats, grad: grad.floats, buffer: buffer?.floats, count: param.count, h, firstStep: first)
+        let first = !s.filled
+        if s.buffer != nil { s.filled = true }
+        sgdUpdate(param: param.floats, grad: grad.floats, buffer: s.buffer?.floats, count: param.count, h, firstStep: first)
     }
 }
