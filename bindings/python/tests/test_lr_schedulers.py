@@ -113,6 +113,22 @@ def test_one_cycle_momentum_reaches_the_engine():
     assert not np.allclose(first_update(0.5), first_update(0.9))
 
 
+def test_sgd_momentum_set_after_steps_starts_a_buffer():
+    """SGD(momentum=0) stepped, then momentum 0.5 (as OneCycleLR may set it): the next step
+    starts the buffer at the gradient and the one after uses it, as PyTorch's SGD does:
+    p = -0.1 (plain), -0.2 (buf = g), -0.35 (buf = 0.5 * 1 + 1)."""
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    seen = []
+    for k in range(3):
+        if k == 1:
+            opt.param_groups[0]["momentum"] = 0.5
+        p.grad = swiftnn.ones(1)
+        opt.step()
+        seen.append(p.detach().numpy()[0])
+    np.testing.assert_allclose(seen, [-0.1, -0.2, -0.35], rtol=1e-6)
+
+
 def test_errors():
     p = swiftnn.zeros(2, requires_grad=True)
     sgd = optim.SGD([p], lr=0.1)
