@@ -117,6 +117,7 @@ class L1Loss(_Loss):
     """nn.L1Loss: mean absolute error."""
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         return l1_loss(input, target, reduction=self.reduction)
 
 
@@ -124,6 +125,7 @@ class MSELoss(_Loss):
     """nn.MSELoss: mean squared error."""
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         from .functional import mse_loss
         return mse_loss(input, target, reduction=self.reduction)
 
@@ -138,6 +140,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         from .functional import cross_entropy
         return cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                              reduction=self.reduction, label_smoothing=self.label_smoothing)
@@ -151,6 +154,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         from .functional import nll_loss
         return nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
@@ -163,6 +167,7 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -174,6 +179,7 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -181,6 +187,7 @@ class BCELoss(_WeightedLoss):
     """nn.BCELoss on probabilities."""
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         return binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
@@ -193,6 +200,7 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         return binary_cross_entropy_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
                                                 reduction=self.reduction)
 
@@ -205,4 +213,5 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input, target):
+        """The loss of input against target, reduced by self.reduction."""
         return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -71,6 +71,7 @@ class RNNBase(_RecurrentModule):
         self._bind(_new_module(getattr(lib, self._CTOR), ctypes.byref(opts)))
 
     def extra_repr(self):
+        """The constructor arguments that differ from the defaults."""
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -95,6 +96,7 @@ class RNN(RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
 
     def forward(self, input, hx=None, lengths=None):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
             return run_packed(self, input, hx)
@@ -108,6 +110,7 @@ class LSTM(RNNBase):
     _CTOR = "snn_module_lstm"
 
     def forward(self, input, hx=None, lengths=None):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
             return run_packed(self, input, hx)
@@ -121,6 +124,7 @@ class GRU(RNNBase):
     _CTOR = "snn_module_gru"
 
     def forward(self, input, hx=None, lengths=None):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
             return run_packed(self, input, hx)
@@ -138,9 +142,11 @@ class RNNCell(_RecurrentModule):
                                _NONLINEARITY[nonlinearity]))
 
     def forward(self, input, hx=None):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         return self._forward_multi([input, hx], 1)[0]
 
     def extra_repr(self):
+        """The constructor arguments that differ from the defaults."""
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False") + \
             ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
 
@@ -152,11 +158,13 @@ class LSTMCell(_RecurrentModule):
         self._bind(_new_module(lib.snn_module_lstm_cell, int(input_size), int(hidden_size), bool(bias)))
 
     def forward(self, input, hx=None):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         h, c = hx if hx is not None else (None, None)
         h1, c1 = self._forward_multi([input, h, c], 2)
         return h1, c1
 
     def extra_repr(self):
+        """The constructor arguments that differ from the defaults."""
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
@@ -167,9 +175,11 @@ class GRUCell(_RecurrentModule):
         self._bind(_new_module(lib.snn_module_gru_cell, int(input_size), int(hidden_size), bool(bias)))
 
     def forward(self, input, hx=None):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         return self._forward_multi([input, hx], 1)[0]
 
     def extra_repr(self):
+        """The constructor arguments that differ from the defaults."""
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
@@ -198,11 +208,13 @@ class Embedding(_RecurrentModule):
         return m
 
     def forward(self, input):
+        """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if not isinstance(input, Tensor):
             input = tensor(input, dtype=int64)
         return _new(lib.snn_module_forward, self._mh, input._h)
 
     def extra_repr(self):
+        """The constructor arguments that differ from the defaults."""
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
 
