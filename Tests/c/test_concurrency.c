@@ -132,13 +132,19 @@ static void *worker(void *arg) {
 
 /* Fresh views read by every thread at once: each iteration the main thread makes a new
  * transposed view, and all threads pass a barrier and feed it to one Linear together, so they
- * race to make and cache its packed copy (TensorLayout.swift). The outputs must be the
- * reference's; under TSan this is also where the planted race shows. */
+ * race to make and cache its packed copy (TensorLayout.swift). The outputs must be one
+ * thread's; under TSan this is also where the planted race shows. The view is large enough
+ * (512 KB) that the threads' packing overlaps in time, and below the buffer cache's 1 MB, whose
+ * lock would otherwise order the threads' accesses and hide an unlocked cache from TSan. */
+#define PROBE_IN 512
+#define PROBE_ROWS 256
+#define PROBE_OUT 8
 typedef struct {
     pthread_barrier_t start, done;
     snn_tensor *volatile view;
+    snn_module *m;
+    const float *want;
     int iterations;
-    workload *w;
     long mismatches;
     pthread_mutex_t lock;
 } probe;
@@ -146,30 +152,45 @@ typedef struct {
 static void *probe_worker(void *arg) {
     probe *p = arg;
     snn_no_grad_begin();
+    float *out = malloc(PROBE_ROWS * PROBE_OUT * sizeof *out);
     for (int i = 0; i < p->iterations; i++) {
         pthread_barrier_wait(&p->start);
         snn_tensor *y = NULL;
-        float out[32 * 16];
-        int bad = snn_module_forward(&y, p->w->m, p->view) != SNN_OK ||
-                  snn_tensor_copy_data(out, 32 * 16, y) != SNN_OK ||
-                  p->w->ref_len != sizeof out || memcmp(out, p->w->ref, sizeof out) != 0;
+        int bad = snn_module_forward(&y, p->m, p->view) != SNN_OK ||
+                  snn_tensor_copy_data(out, PROBE_ROWS * PROBE_OUT, y) != SNN_OK ||
+                  memcmp(out, p->want, PROBE_ROWS * PROBE_OUT * sizeof *out) != 0;
         snn_tensor_free(y);
         if (bad) { pthread_mutex_lock(&p->lock); p->mismatches++; pthread_mutex_unlock(&p->lock); }
         pthread_barrier_wait(&p->done);
     }
+    free(out);
     snn_no_grad_end();
     return NULL;
 }
 
-static void race_probe(workload *w, snn_tensor *cols, int threads, int iterations) {
-    probe p = {.iterations = iterations, .w = w};
+static snn_tensor *random_tensor(const int64_t *shape, size_t ndim, unsigned *seed);
+
+static void race_probe(int threads, int iterations, unsigned *seed) {
+    snn_module *m = NULL;
+    CHECK_OK(snn_module_linear(&m, PROBE_IN, PROBE_OUT, true));
+    int64_t shape[2] = {PROBE_IN, PROBE_ROWS};
+    snn_tensor *cols = random_tensor(shape, 2, seed), *view = NULL, *y = NULL;
+    float *want = malloc(PROBE_ROWS * PROBE_OUT * sizeof *want);
+    CHECK_OK(snn_no_grad_begin());
+    CHECK_OK(snn_tensor_transpose(&view, cols, 0, 1));
+    CHECK_OK(snn_module_forward(&y, m, view));  /* one thread alone */
+    CHECK_OK(snn_tensor_copy_data(want, PROBE_ROWS * PROBE_OUT, y));
+    CHECK_OK(snn_no_grad_end());
+    snn_tensor_free(y);
+    snn_tensor_free(view);
+    probe p = {.iterations = iterations, .m = m, .want = want};
     pthread_barrier_init(&p.start, NULL, (unsigned)threads + 1);
     pthread_barrier_init(&p.done, NULL, (unsigned)threads + 1);
     pthread_mutex_init(&p.lock, NULL);
     pthread_t tids[64];
     for (int i = 0; i < threads; i++) pthread_create(&tids[i], NULL, probe_worker, &p);
     for (int i = 0; i < iterations; i++) {
-        snn_tensor *view = NULL;
+        view = NULL;
         CHECK_OK(snn_tensor_transpose(&view, cols, 0, 1));
         p.view = view;
         pthread_barrier_wait(&p.start);
@@ -183,13 +204,16 @@ static void race_probe(workload *w, snn_tensor *cols, int threads, int iteration
     pthread_barrier_destroy(&p.start);
     pthread_barrier_destroy(&p.done);
     pthread_mutex_destroy(&p.lock);
+    free(want);
+    snn_tensor_free(cols);
+    snn_module_free(m);
 }
 
 static snn_tensor *random_tensor(const int64_t *shape, size_t ndim, unsigned *seed) {
     size_t n = 1;
     for (size_t i = 0; i < ndim; i++) n *= (size_t)shape[i];
     float *v = malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) v[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+    for (size_t i = 0; i < n; i++) v[i] = (float)((double)rand_r(seed) / RAND_MAX * 2 - 1);
     snn_tensor *t = NULL;
     CHECK_OK(snn_tensor_from_data(&t, v, n, shape, ndim));
     free(v);
@@ -348,7 +372,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < threads; i++) CHECK(pthread_create(&tids[i], NULL, worker, (void *)(size_t)i) == 0, "pthread_create");
     for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
 
-    race_probe(&work[g_nwork - 1], cols, threads, g_seconds > 0 ? 200 : 20);
+    race_probe(threads, g_seconds > 0 ? 200 : 20, &seed);
 
     long total = 0;
     for (size_t k = 0; k < g_nwork; k++) {

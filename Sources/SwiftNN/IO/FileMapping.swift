@@ -72,13 +72,17 @@ extension SafeTensors {
 extension Tensor {
     /// Makes this tensor use `source`'s memory instead of its own (a memory-mapped load: the
     /// module's freshly initialised parameter takes the file's pages). Both contiguous, with
-    /// the same shape and dtype. Only for tensors no other thread can see yet, with no views.
+    /// the same shape and dtype. Only for tensors no other thread can see yet. If anything else
+    /// holds this tensor's storage (a view a layer keeps of its parameter), the values are
+    /// copied instead, so that the holder keeps seeing the parameter.
     func adoptStorage(of source: Tensor, _ fn: String) throws {
         guard shape == source.shape, dtype == source.dtype else {
             throw SNNError.shape("\(fn): cannot adopt a \(fmt(source.shape)) \(source.dtype.name) tensor into a \(fmt(shape)) \(dtype.name) one")
         }
-        guard isContiguous, offset == 0, !isView, source.isContiguous, source.offset == 0 else {
-            throw SNNError(.internalError, "\(fn): only whole contiguous tensors can share a mapped file's memory")
+        let whole = isContiguous && offset == 0 && !isView && source.isContiguous && source.offset == 0
+        guard whole, isKnownUniquelyReferenced(&storage) else {
+            try copyValues(from: source)
+            return
         }
         storage = source.storage
         packedCache = nil

@@ -6,13 +6,14 @@ extension Checkpoint {
     /// parameters and buffers use the file's pages (shared between processes, copied per page
     /// only when written). The file must not be truncated or rewritten in place while the
     /// module lives (a save to the same path renames a new file into place, which is safe).
+    /// Without `mmap` the file is read and its tensors become the parameters (one copy, not
+    /// a second one into the freshly initialised parameters).
     public static func load(from path: String, mmap: Bool) throws -> Module {
-        guard mmap else { return try load(from: path) }
-        let file = try SafeTensors.map(path: path)
+        let file = mmap ? try SafeTensors.map(path: path) : try SafeTensors.read(path: path)
         let module = try build(file, what: "checkpoint '\(path)'")
         try module.adoptStateDict(file.tensors, "load")
         // The module's initial values, now replaced, went to the buffer cache; give them back
-        // to the system, or a mapped load would hold as much memory as a copying one.
+        // to the system, or the loaded process would hold the model's size twice.
         releaseCachedTensorMemory()
         return module
     }
