@@ -2,7 +2,9 @@
  * once -- LeNet-5 (plain, in 1- and 2-thread sessions, mmap-loaded, loaded from a buffer), a
  * 2-layer LSTM, seq2seq greedy and beam decoding, an ONNX model exported and imported again,
  * and a Linear fed one shared strided (transposed) view -- and every output must equal, bit for
- * bit, what one thread alone computed before the threads started.
+ * bit, what one thread alone computed before the threads started. A first phase, before any
+ * session exists, does the same with products on OpenBLAS's own threads (LeNet-5 and a
+ * 256 x 512 x 512 Linear).
  *
  *   test_concurrency                      make test: 4 threads, 3 rounds of every workload each
  *   test_concurrency --threads 8 --seconds 600   make soak (and make test-tsan, shorter)
@@ -256,6 +258,76 @@ static unsigned char *read_file(const char *path, size_t *len) {
     return buf;
 }
 
+/* References for work[0..n): one thread, no other thread running (under `session`, if any). */
+static int compute_refs(workload *work, size_t n, snn_session *session) {
+    CHECK_OK(snn_no_grad_begin());
+    if (session) CHECK_OK(snn_session_enter(session));
+    int ok = 1;
+    for (size_t k = 0; k < n; k++) {
+        pthread_mutex_init(&work[k].lock, NULL);
+        workload w = work[k];
+        w.session = NULL;  /* the reference runs under `session`, bound above */
+        work[k].ref = run_once(&w, &work[k].ref_len);
+        CHECK(work[k].ref != NULL, "reference run of %s failed", work[k].name);
+        ok &= work[k].ref != NULL;
+    }
+    if (session) CHECK_OK(snn_session_exit(session));
+    CHECK_OK(snn_no_grad_end());
+    return ok;
+}
+
+/* `threads` workers over work[0..n) (worker() reads g_work), rounds or seconds as asked. */
+static void run_threads(workload *work, size_t n, int threads) {
+    g_work = work;
+    g_nwork = n;
+    pthread_t tids[64];
+    for (int i = 0; i < threads; i++) CHECK(pthread_create(&tids[i], NULL, worker, (void *)(size_t)i) == 0, "pthread_create");
+    for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+}
+
+/* Prints and checks each workload's counts; frees the references. Returns the runs. */
+static long check_work(workload *work, size_t n) {
+    long total = 0;
+    for (size_t k = 0; k < n; k++) {
+        workload *w = &work[k];
+        total += w->runs;
+        printf("  %-40s %8ld runs, %ld mismatches, %ld errors\n", w->name, w->runs, w->mismatches, w->errors);
+        CHECK(w->runs > 0 && w->mismatches == 0 && w->errors == 0,
+              "%s: %ld of %ld concurrent runs differ from the single-thread output, %ld failed",
+              w->name, w->mismatches, w->runs, w->errors);
+        free(w->ref);
+        pthread_mutex_destroy(&w->lock);
+    }
+    return total;
+}
+
+/* Before any session or multi-worker recurrent layer: products on OpenBLAS's own threads
+ * (OPENBLAS_NUM_THREADS=2 under make), called from many threads at once, must still give each
+ * call's output the bits of the same call made alone. A 256 x 512 x 512 product is large
+ * enough for OpenBLAS to split. */
+static long openblas_phase(int threads, unsigned *seed) {
+    snn_module *lenet = lenet5(), *big = NULL;
+    CHECK_OK(snn_module_linear(&big, 512, 512, true));
+    int64_t img_shape[4] = {8, 1, 28, 28}, rows_shape[2] = {256, 512};
+    snn_tensor *img = random_tensor(img_shape, 4, seed), *rows = random_tensor(rows_shape, 2, seed);
+    workload work[] = {
+        {.name = "lenet5 (OpenBLAS's threads)", .run = run_forward, .m = lenet, .x = img},
+        {.name = "linear 512x512 (OpenBLAS's threads)", .run = run_forward, .m = big, .x = rows},
+    };
+    size_t n = sizeof work / sizeof work[0];
+    long total = 0;
+    double seconds = g_seconds;
+    g_seconds = 0;  /* a soak's time goes to the main phase: here, its rounds */
+    if (compute_refs(work, n, NULL)) {
+        run_threads(work, n, threads);
+        total = check_work(work, n);
+    }
+    g_seconds = seconds;
+    snn_tensor_free(img); snn_tensor_free(rows);
+    snn_module_free(lenet); snn_module_free(big);
+    return total;
+}
+
 int main(int argc, char **argv) {
     int threads = 4;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -268,7 +340,9 @@ int main(int argc, char **argv) {
     CHECK_OK(snn_manual_seed(20));
     unsigned seed = 7;
 
-    /* Sessions first: the first one switches the engine to one pool (serving.h), so the
+    long total = openblas_phase(threads, &seed);
+
+    /* Sessions next: the first one switches the engine to one pool (serving.h), so the
      * references below and every thread's runs use the same products. */
     snn_session_options so;
     CHECK_OK(snn_session_options_init(&so));
@@ -346,45 +420,16 @@ int main(int argc, char **argv) {
         {.name = "seq2seq beam in a 2-thread session", .run = run_beam, .m = s2s_model, .session = two, .x = src},
         {.name = "linear on a shared transposed view", .run = run_forward, .m = linear, .x = rows_view},
     };
-    g_work = work;
-    g_nwork = sizeof work / sizeof work[0];
-
-    /* References: one thread, no other thread running, in a 1-thread session. */
-    CHECK_OK(snn_no_grad_begin());
-    CHECK_OK(snn_session_enter(one));
-    for (size_t k = 0; k < g_nwork; k++) {
-        pthread_mutex_init(&work[k].lock, NULL);
-        workload w = work[k];
-        w.session = NULL;  /* the reference runs under `one`, bound above */
-        work[k].ref = run_once(&w, &work[k].ref_len);
-        CHECK(work[k].ref != NULL, "reference run of %s failed", work[k].name);
-        if (!work[k].ref) return report("test_concurrency");
-    }
-    CHECK_OK(snn_session_exit(one));
-    CHECK_OK(snn_no_grad_end());
+    size_t nwork = sizeof work / sizeof work[0];
+    if (!compute_refs(work, nwork, one)) return report("test_concurrency");
     /* the loaded copies hold the same weights, so the same bits */
     for (size_t k = 1; k <= 4; k++) {
         CHECK(work[k].ref_len == work[0].ref_len && !memcmp(work[k].ref, work[0].ref, work[0].ref_len),
               "%s differs from lenet5 run alone", work[k].name);
     }
-
-    pthread_t tids[64];
-    for (int i = 0; i < threads; i++) CHECK(pthread_create(&tids[i], NULL, worker, (void *)(size_t)i) == 0, "pthread_create");
-    for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
-
+    run_threads(work, nwork, threads);
     race_probe(threads, g_seconds > 0 ? 200 : 20, &seed);
-
-    long total = 0;
-    for (size_t k = 0; k < g_nwork; k++) {
-        workload *w = &work[k];
-        total += w->runs;
-        printf("  %-40s %8ld runs, %ld mismatches, %ld errors\n", w->name, w->runs, w->mismatches, w->errors);
-        CHECK(w->runs > 0 && w->mismatches == 0 && w->errors == 0,
-              "%s: %ld of %ld concurrent runs differ from the single-thread output, %ld failed",
-              w->name, w->mismatches, w->runs, w->errors);
-        free(w->ref);
-        pthread_mutex_destroy(&w->lock);
-    }
+    total += check_work(work, nwork);
     printf("  %d threads, %ld runs in all, every output bit-identical to one thread's: %s\n",
            threads, total, g_failed ? "no" : "yes");
 
