@@ -47,6 +47,10 @@ final class Storage: @unchecked Sendable {
 
     func markExported() { exported.store(true, ordering: .relaxed) }
 
+    /// Set by the one owner of a block it is about to drop for good (a mapped load replacing a
+    /// parameter's initial values): deinit frees it instead of keeping it in the buffer cache.
+    var freesOnRelease = false
+
     /// Bytes of physical memory; requests above it fail fast rather than being overcommitted
     /// and later killed by the OOM killer.
     static let physicalBytes: Int = {
@@ -105,7 +109,7 @@ final class Storage: @unchecked Sendable {
     deinit {
         switch origin {
         case .owned:
-            if blockBytes >= BufferCache.minimumBytes { BufferCache.shared.give(raw, blockBytes) } else { free(raw) }
+            if blockBytes >= BufferCache.minimumBytes && !freesOnRelease { BufferCache.shared.give(raw, blockBytes) } else { free(raw) }
         case .borrowed(let release, let context):
             release(context)
         }

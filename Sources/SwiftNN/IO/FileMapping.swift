@@ -84,6 +84,7 @@ extension Tensor {
             try copyValues(from: source)
             return
         }
+        storage.freesOnRelease = true  // the initial values: back to the system, not the cache
         storage = source.storage
         packedCache = nil
     }

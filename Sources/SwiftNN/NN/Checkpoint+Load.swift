@@ -11,10 +11,9 @@ extension Checkpoint {
     public static func load(from path: String, mmap: Bool) throws -> Module {
         let file = mmap ? try SafeTensors.map(path: path) : try SafeTensors.read(path: path)
         let module = try build(file, what: "checkpoint '\(path)'")
+        // The initial values' blocks go back to the system (adoptStorage), not to the buffer
+        // cache, or the loaded process would hold the model's size twice.
         try module.adoptStateDict(file.tensors, "load")
-        // The module's initial values, now replaced, went to the buffer cache; give them back
-        // to the system, or the loaded process would hold the model's size twice.
-        releaseCachedTensorMemory()
         return module
     }
 
