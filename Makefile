@@ -135,4 +135,48 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|' tools/build/swiftnn.pc.in > $(PREFIX)/lib/pkgconfig/swiftnn.pc
 
 clean:
-	rm -rf $(BUILD) $(SCRATCH)
+	rm -rf $(BUILD) $(SCRATCH) $(TSAN_SCRATCH)
+
+# ---- Concurrency under ThreadSanitizer, and the soak (docs/concurrency.md) -----------------
+# A second build of the library instrumented with Swift's -sanitize=thread (its own scratch path;
+# still the static Swift runtime), and Tests/c/test_concurrency.c built with the toolchain's
+# clang -fsanitize=thread against it. The TSan runtime in clang's archive carries libdispatch
+# interceptors, so the harness links the toolchain's libdispatch and libBlocksRuntime (only this
+# test binary; the shipping library needs neither). SNN_TSAN_BUILD compiles in the planted race
+# (SWIFTNN_PLANT_RACE=1), which Tests/tsan/check_planted_race.sh requires TSan to report.
+.PHONY: test-tsan soak
+TSAN_SCRATCH := .build-tsan
+TSAN_LIB := $(BUILD)/tsan/lib/libswiftnn.so
+TSAN_TEST := $(BUILD)/tsan/test_concurrency
+SWIFT_BIN = $(dir $(realpath $(shell command -v swift)))
+TSAN_CC = $(SWIFT_BIN)clang
+TSAN_SWIFT_LIBS = $(realpath $(SWIFT_BIN)../lib/swift/linux)
+TSAN_ENV = OPENBLAS_NUM_THREADS=2 TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(CURDIR)/Tests/tsan/suppressions.txt"
+TSAN_ROUNDS ?= 2
+SOAK_SECONDS ?= 120
+SOAK_THREADS ?= 8
+
+$(TSAN_LIB): $(SWIFT_SOURCES) tools/build/exports.map
+	swift build -c release --scratch-path $(TSAN_SCRATCH) --product swiftnn \
+	  -Xswiftc -sanitize=thread -Xswiftc -DSNN_TSAN_BUILD -Xswiftc -static-stdlib \
+	  -Xlinker --version-script=$(CURDIR)/tools/build/exports.map \
+	  -Xlinker -soname=libswiftnn.so -Xlinker -rpath=\$$ORIGIN
+	@mkdir -p $(dir $@)
+	cp $(TSAN_SCRATCH)/release/libswiftnn.so $@.tmp
+	mv -f $@.tmp $@
+
+$(TSAN_TEST): Tests/c/test_concurrency.c $(CTEST_SUPPORT) Tests/c/harness.h $(TSAN_LIB) $(wildcard include/*.h include/swiftnn/*.h)
+	@mkdir -p $(dir $@)
+	$(TSAN_CC) -fsanitize=thread -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ \
+	  -L$(dir $(TSAN_LIB)) -lswiftnn -Wl,-rpath,'$$ORIGIN/lib' \
+	  -L$(TSAN_SWIFT_LIBS) -ldispatch -lBlocksRuntime -Wl,-rpath,$(TSAN_SWIFT_LIBS) -lm
+
+# Every workload of test_concurrency on 4 threads under TSan (no report allowed), then the
+# planted race, which must be reported.
+test-tsan: $(TSAN_TEST)
+	$(TSAN_ENV) $(TSAN_TEST) --threads 4 --rounds $(TSAN_ROUNDS)
+	TSAN_TEST=$(TSAN_TEST) TSAN_SUPPRESSIONS=$(CURDIR)/Tests/tsan/suppressions.txt Tests/tsan/check_planted_race.sh
+
+# make soak SOAK_SECONDS=600: SOAK_THREADS threads on every workload for that long, under TSan.
+soak: $(TSAN_TEST)
+	$(TSAN_ENV) $(TSAN_TEST) --threads $(SOAK_THREADS) --seconds $(SOAK_SECONDS)

@@ -39,7 +39,9 @@
  *   count from the end, as in PyTorch (dim = -1 is the last dimension).
  * - Thread safety: functions may be called from any thread. Distinct handles may be used
  *   concurrently; one tensor must not be modified (backward, optimizer step, set_grad) on one
- *   thread while another thread reads it. Grad mode (snn_no_grad_begin) is per thread.
+ *   thread while another thread reads it. Inference on one module from many threads at once
+ *   is supported; training it is the caller's to serialise (the contract per handle kind is
+ *   in swiftnn/serving.h). Grad mode (snn_no_grad_begin) is per thread.
  * - No argument can abort the host process: every input is validated before any work starts.
  * - Options go by pointer in structs whose first field is struct_size. Fill one with its
  *   snn_<x>_init function (for example snn_conv2d_options_init), which sets struct_size to
@@ -179,6 +181,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/caption.h"
 #include "swiftnn/seq2seq.h"
 #include "swiftnn/interop.h"
+#include "swiftnn/serving.h"
 
 #ifdef __cplusplus
 }

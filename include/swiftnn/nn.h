@@ -11,7 +11,9 @@
  * Handles: every snn_module handle from a constructor or accessor is released with
  * snn_module_free. A container (Sequential) holds its own references to its children: the
  * caller still frees the handles it passed in, and may keep using them (they alias the
- * children). Thread safety: one module must not run forward/backward on two threads at once.
+ * children). Thread safety: forward (inference) may run on one module from any number of
+ * threads at once; anything that changes the module (train mode, loading weights, backward,
+ * optimizer steps) must not overlap with other calls on it (swiftnn/serving.h).
  */
 
 typedef struct snn_module snn_module;

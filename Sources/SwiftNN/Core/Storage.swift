@@ -2,6 +2,7 @@
 // borrowed (caller memory, given back through the caller's release callback exactly once, from
 // deinit). Allocation failure and absurd sizes become `outOfMemory` errors instead of the
 // runtime's trap, so a host process survives them. See docs/storage-model.md.
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,7 +34,9 @@ final class Storage: @unchecked Sendable {
     let isWritable: Bool
     /// Set once the data pointer was handed out zero-copy (`snn_tensor_data_ptr`, numpy,
     /// DLPack): such memory is never recycled while it lives (docs/storage-model.md). Sticky.
-    private(set) var isExported = false
+    /// Atomic: lending a pointer is a read of the tensor, which many threads may do at once.
+    var isExported: Bool { exported.load(ordering: .relaxed) }
+    private let exported = Atomic<Bool>(false)
 
     /// The largest power of two (up to 4096) dividing the base address: computed, never
     /// assumed, since borrowed memory has whatever alignment the caller gave it.
@@ -42,7 +45,11 @@ final class Storage: @unchecked Sendable {
         return address == 0 ? 4096 : Swift.min(1 << address.trailingZeroBitCount, 4096)
     }
 
-    func markExported() { isExported = true }
+    func markExported() { exported.store(true, ordering: .relaxed) }
+
+    /// Set by the one owner of a block it is about to drop for good (a mapped load replacing a
+    /// parameter's initial values): deinit frees it instead of keeping it in the buffer cache.
+    var freesOnRelease = false
 
     /// Bytes of physical memory; requests above it fail fast rather than being overcommitted
     /// and later killed by the OOM killer.
@@ -102,7 +109,7 @@ final class Storage: @unchecked Sendable {
     deinit {
         switch origin {
         case .owned:
-            if blockBytes >= BufferCache.minimumBytes { BufferCache.shared.give(raw, blockBytes) } else { free(raw) }
+            if blockBytes >= BufferCache.minimumBytes && !freesOnRelease { BufferCache.shared.give(raw, blockBytes) } else { free(raw) }
         case .borrowed(let release, let context):
             release(context)
         }

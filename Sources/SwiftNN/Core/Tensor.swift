@@ -51,7 +51,8 @@ public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let dtype: DType
     public let count: Int
-    let storage: Storage
+    /// Replaced only by a memory-mapped load, before the tensor is shared (Tensor+Mapped.swift).
+    var storage: Storage
     /// Offset in elements into `storage` of the element at index (0, 0, ...).
     let offset: Int
     /// Strides in elements when they are not the row-major ones of `shape` (nil: row-major),

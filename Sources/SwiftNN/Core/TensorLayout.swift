@@ -5,6 +5,10 @@
 // correctly without code of its own. Writes into existing tensors go through `mutate` or
 // `writeElements`, which honour the strides and bump the version.
 
+#if SNN_TSAN_BUILD && canImport(Glibc)
+import Glibc
+#endif
+
 /// Whether `strides` are row-major for `shape`, ignoring size-1 dimensions (PyTorch's rule);
 /// an empty tensor is contiguous.
 func stridesAreContiguous(_ shape: [Int], _ strides: [Int]) -> Bool {
@@ -35,6 +39,12 @@ final class PackedCache {
 /// Guards every view's packed cache (packing is rare and short; one lock is enough).
 private let packLock = Lock()
 
+#if SNN_TSAN_BUILD
+/// Only in the ThreadSanitizer build (make test-tsan): with SWIFTNN_PLANT_RACE set, views pack
+/// without `packLock`, a deliberate race that the TSan run must report (docs/concurrency.md).
+private let plantedRace: Bool = getenv("SWIFTNN_PLANT_RACE") != nil
+#endif
+
 extension Tensor {
     /// Strides in elements, as PyTorch's `stride()`: 0 along expanded dimensions.
     public var strides: [Int] { explicitStrides ?? contiguousStrides(shape) }
@@ -48,7 +58,14 @@ extension Tensor {
     /// Called by the typed accessors of a strided view: the packed copy for the current version.
     @inline(never)
     func packedElements() -> UnsafeMutableRawPointer {
-        packLock.withLock {
+        #if SNN_TSAN_BUILD
+        if plantedRace { return packedElementsUnlocked() }
+        #endif
+        return packLock.withLock { packedElementsUnlocked() }
+    }
+
+    private func packedElementsUnlocked() -> UnsafeMutableRawPointer {
+        do {
             let v = storage.version
             if let c = packedCache, c.version == v { return c.storage.raw }
             // Packing a view the caller could create cannot exceed the storage it views; an

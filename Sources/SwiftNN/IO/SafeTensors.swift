@@ -24,6 +24,12 @@ public struct SafeTensors {
     }
 
     public static func decode(_ bytes: [UInt8], what: String = "safetensors data") throws -> SafeTensors {
+        try bytes.withUnsafeBytes { try decode(buffer: $0, what: what, mapping: nil) }
+    }
+
+    /// The reader: tensors are copied out of `bytes`, or, given the `mapping` that `bytes` is,
+    /// view it where their data is aligned to the element size (FileMapping.swift).
+    static func decode(buffer bytes: UnsafeRawBufferPointer, what: String, mapping: FileMapping?) throws -> SafeTensors {
         guard bytes.count >= 8 else { throw SNNError(.format, "\(what): \(bytes.count) bytes is too short for the 8-byte header length") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
@@ -79,10 +85,13 @@ public struct SafeTensors {
                 throw SNNError(.format, "\(what): tensor '\(name)' of shape \(fmt(shape)) \(dt) needs \(count * dtype.byteSize) bytes but data_offsets span \(end - begin)")
             }
             ranges.append((begin, end, name))
-            let t = try Tensor(empty: shape, dtype: dtype, zeroed: false, "safetensors")
-            if end > begin {
-                bytes.withUnsafeBytes { src in
-                    t.storage.raw.copyMemory(from: src.baseAddress! + headerEnd + begin, byteCount: end - begin)
+            let t: Tensor
+            if let mapping, end > begin, (headerEnd + begin) % dtype.byteSize == 0 {
+                t = try mapping.tensor(at: headerEnd + begin, byteCount: end - begin, shape: shape, dtype: dtype, "safetensors")
+            } else {
+                t = try Tensor(empty: shape, dtype: dtype, zeroed: false, "safetensors")
+                if end > begin, let src = bytes.baseAddress {
+                    t.storage.raw.copyMemory(from: src + headerEnd + begin, byteCount: end - begin)
                 }
             }
             // Kernels treat a bool byte as 0 or 1; any other byte would be a third value.

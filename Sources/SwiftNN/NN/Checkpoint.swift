@@ -14,13 +14,7 @@ public enum Checkpoint {
 
     /// Rebuilds the module described in the file and loads its weights.
     public static func load(from path: String) throws -> Module {
-        let file = try SafeTensors.read(path: path)
-        guard let arch = file.metadata(architectureKey) else {
-            throw SNNError(.format, "checkpoint '\(path)' has no \(architectureKey) metadata; build the model in code and load only its weights (load_state_dict)")
-        }
-        let module = try ModuleRegistry.build(try JSON.parse(Array(arch.utf8), what: "checkpoint '\(path)' architecture"))
-        try module.loadStateDict(file.tensors.map { ($0.name, $0.tensor) }, strict: true)
-        return module
+        try load(from: path, mmap: false)  // Checkpoint+Load.swift
     }
 
     /// Rebuilds the module `architecture` (the JSON of `Module.architecture`) with the values

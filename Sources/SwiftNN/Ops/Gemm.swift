@@ -21,17 +21,29 @@ public var cpuCapability: StaticString {
 /// starts as OpenBLAS's own default (the core count or OPENBLAS_NUM_THREADS).
 public enum EngineThreads {
     private static let initial: Int = max(1, Int(openblas_get_num_threads()))
-    nonisolated(unsafe) private static var chosen: Int? = nil
+    /// snn_set_num_threads's value, 0 until it is called. Atomic: any thread may set it while
+    /// others run (docs/concurrency.md).
+    private static let chosen = Atomic<Int>(0)
     private static let onePool = Atomic<Bool>(false)
 
-    /// Threads the engine may use (1...1024).
+    /// Threads the engine may use (1...1024) on the calling thread: the count of the session
+    /// bound to it (snn_session_enter), else the process-wide one.
     public static var count: Int {
-        get { chosen ?? initial }
+        get {
+            if let session = EngineSession.current { return session.numThreads }
+            return processWide
+        }
         set {
             let n = max(1, min(newValue, 1024))
-            chosen = n
+            chosen.store(n, ordering: .relaxed)
             if !sharesOnePool { openblas_set_num_threads(Int32(n)) }
         }
+    }
+
+    /// The process-wide count (snn_set_num_threads), whatever session the caller has bound.
+    public static var processWide: Int {
+        let n = chosen.load(ordering: .relaxed)
+        return n > 0 ? n : initial
     }
 
     /// Whether products run on the step team (BLAS single-threaded).
@@ -44,7 +56,7 @@ public enum EngineThreads {
     /// team's recurrent loops, keep OpenBLAS's threads (faster for their smaller products).
     public static func shareOnePool() {
         guard !sharesOnePool else { return }
-        _ = count  // the budget is read from OpenBLAS before it is set to one thread
+        _ = processWide  // the budget is read from OpenBLAS before it is set to one thread
         openblas_set_num_threads(1)
         // Products are team runs now, often back to back: helpers wait about 100-200 us
         // for the next before sleeping (without it LeNet-5 inference lost 40%).

@@ -16,6 +16,7 @@ from . import data
 from . import io  # noqa: F401  (swiftnn.io: read_image, write_png)
 from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
+from .session import Session
 from . import nn
 from . import train
 from . import models  # noqa: F401  (swiftnn.models: ImageCaptioner)

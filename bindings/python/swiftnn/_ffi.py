@@ -86,7 +86,7 @@ SNN_MAX_NDIM = 16
 SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT = 1073741824
 
 # Opaque handle types: each crosses the boundary as a c_void_p.
-HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_onnx_trace',)
+HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_onnx_trace', 'snn_session',)
 
 
 class snn_conv2d_options(Structure):
@@ -310,6 +310,24 @@ class snn_seq2seq_options(Structure):
 snn_release_fn = CFUNCTYPE(None, c_void_p)
 
 
+class snn_session_options(Structure):
+    """snn_session_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('num_threads', c_int32),
+    ]
+
+
+class snn_load_options(Structure):
+    """snn_load_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('mmap', c_bool),
+    ]
+
+
 # Struct name -> class.
 STRUCTS = {
     'snn_conv2d_options': snn_conv2d_options,
@@ -325,6 +343,8 @@ STRUCTS = {
     'snn_captioner_options': snn_captioner_options,
     'snn_caption_options': snn_caption_options,
     'snn_seq2seq_options': snn_seq2seq_options,
+    'snn_session_options': snn_session_options,
+    'snn_load_options': snn_load_options,
 }
 
 # Callback type name -> CFUNCTYPE.
@@ -724,6 +744,18 @@ FUNCTIONS = {
     'snn_tensor_to_dlpack': (c_int, (POINTER(c_void_p), c_void_p)),
     'snn_tensor_from_dlpack': (c_int, (POINTER(c_void_p), c_void_p)),
     'snn_tensor_is_writable': (c_int, (POINTER(c_bool), c_void_p)),
+    'snn_session_options_init': (c_int, (POINTER(snn_session_options),)),
+    'snn_session_create': (c_int, (POINTER(c_void_p), POINTER(snn_session_options))),
+    'snn_session_free': (c_int, (c_void_p,)),
+    'snn_session_num_threads': (c_int, (POINTER(c_int32), c_void_p)),
+    'snn_session_enter': (c_int, (c_void_p,)),
+    'snn_session_exit': (c_int, (c_void_p,)),
+    'snn_session_module_forward': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p)),
+    'snn_load_options_init': (c_int, (POINTER(snn_load_options),)),
+    'snn_module_load_ex': (c_int, (POINTER(c_void_p), c_char_p, POINTER(snn_load_options))),
+    'snn_module_load_buffer': (c_int, (POINTER(c_void_p), c_void_p, c_size_t)),
+    'snn_tensor_map_load_ex': (c_int, (POINTER(c_void_p), c_char_p, POINTER(snn_load_options))),
+    'snn_tensor_map_load_buffer': (c_int, (POINTER(c_void_p), c_void_p, c_size_t)),
 }
 
 # The same functions as C declares them: name -> (return type, ((parameter type, name), ...)),
@@ -1118,4 +1150,16 @@ DECLARATIONS = {
     'snn_tensor_to_dlpack': ('snn_status', (('void **', 'out_managed'), ('const snn_tensor *', 't'))),
     'snn_tensor_from_dlpack': ('snn_status', (('snn_tensor **', 'out'), ('void *', 'managed'))),
     'snn_tensor_is_writable': ('snn_status', (('bool *', 'out'), ('const snn_tensor *', 't'))),
+    'snn_session_options_init': ('snn_status', (('snn_session_options *', 'options'),)),
+    'snn_session_create': ('snn_status', (('snn_session **', 'out'), ('const snn_session_options *', 'options'))),
+    'snn_session_free': ('snn_status', (('snn_session *', 's'),)),
+    'snn_session_num_threads': ('snn_status', (('int32_t *', 'out_n'), ('const snn_session *', 's'))),
+    'snn_session_enter': ('snn_status', (('snn_session *', 's'),)),
+    'snn_session_exit': ('snn_status', (('snn_session *', 's'),)),
+    'snn_session_module_forward': ('snn_status', (('snn_tensor **', 'out'), ('snn_session *', 's'), ('snn_module *', 'm'), ('const snn_tensor *', 'input'))),
+    'snn_load_options_init': ('snn_status', (('snn_load_options *', 'options'),)),
+    'snn_module_load_ex': ('snn_status', (('snn_module **', 'out'), ('const char *', 'path'), ('const snn_load_options *', 'options'))),
+    'snn_module_load_buffer': ('snn_status', (('snn_module **', 'out'), ('const void *', 'data'), ('size_t', 'size'))),
+    'snn_tensor_map_load_ex': ('snn_status', (('snn_tensor_map **', 'out'), ('const char *', 'path'), ('const snn_load_options *', 'options'))),
+    'snn_tensor_map_load_buffer': ('snn_status', (('snn_tensor_map **', 'out'), ('const void *', 'data'), ('size_t', 'size'))),
 }

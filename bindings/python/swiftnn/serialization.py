@@ -67,8 +67,36 @@ class TensorMap:
         check(lib.snn_tensor_map_save(self._h, os.fsencode(path)))
 
     @classmethod
-    def load(cls, path):
-        return cls(new_handle(lib.snn_tensor_map_load, lib.snn_tensor_map_free, os.fsencode(path)))
+    def load(cls, path, mmap=False):
+        if not mmap:
+            return cls(new_handle(lib.snn_tensor_map_load, lib.snn_tensor_map_free, os.fsencode(path)))
+        from ._ffi import snn_load_options
+        from ._options import options
+        opts = options(snn_load_options, mmap=True)
+        return cls(new_handle(lib.snn_tensor_map_load_ex, lib.snn_tensor_map_free, os.fsencode(path), ctypes.byref(opts)))
+
+    @classmethod
+    def load_buffer(cls, data):
+        """From the bytes of a safetensors file (bytes, bytearray, memoryview: copied)."""
+        buf = _buffer(data)
+        return cls(new_handle(lib.snn_tensor_map_load_buffer, lib.snn_tensor_map_free, buf, len(buf)))
+
+
+def _buffer(data):
+    """`data` as a ctypes char array the library may read (one copy for immutable bytes)."""
+    view = memoryview(data).cast("B")
+    return (ctypes.c_char * len(view)).from_buffer_copy(view) if view.readonly else \
+        (ctypes.c_char * len(view)).from_buffer(view)
+
+
+def _source(f, mmap, fn):
+    """A TensorMap from a path or a binary file-like object (io.BytesIO, an open file): what
+    torch.load accepts."""
+    if hasattr(f, "read"):
+        if mmap:
+            raise ValueError(f"swiftnn.{fn}: mmap=True needs a file path, not a file-like object")
+        return TensorMap.load_buffer(f.read())
+    return TensorMap.load(f, mmap=mmap)
 
 
 TREE_KEY = "swiftnn.tree"
@@ -144,10 +172,14 @@ def save(obj, path, metadata=None):
     TensorMap.from_dict(tensors, meta).save(path)
 
 
-def load(path):
+def load(f, mmap=False):
     """Reads a safetensors file: {name: Tensor} for a state_dict, or the nested structure
-    save() wrote (a checkpoint with optimizer state, epoch, ...)."""
-    m = TensorMap.load(path)
+    save() wrote (a checkpoint with optimizer state, epoch, ...). `f` is a path or a binary
+    file-like object (io.BytesIO), as torch.load's. mmap=True (torch.load's argument) maps the
+    file instead of reading it: the tensors use the file's pages, shared with other processes
+    that map it; writing to one copies the page written, never the file (swiftnn/serving.h)."""
+    m = _source(f, mmap, "load")
+    path = f if not hasattr(f, "read") else getattr(f, "name", "<buffer>")
     tensors = m.to_dict()
     tree = m.metadata(TREE_KEY)
     if tree is None:
@@ -155,7 +187,7 @@ def load(path):
     try:
         return _decode_tree(json.loads(tree), tensors)
     except (ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"swiftnn.load: '{os.fspath(path)}' has a corrupt {TREE_KEY} entry: {e}") from None
+        raise ValueError(f"swiftnn.load: '{path}' has a corrupt {TREE_KEY} entry: {e}") from None
 
 
 def load_metadata(path):

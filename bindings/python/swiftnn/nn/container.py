@@ -111,10 +111,24 @@ def save_model(model, path):
     check(lib.snn_module_save(_engine_handle(model), os.fsencode(path)))
 
 
-def load_model(path):
-    """Rebuilds a model saved by save_model (or by the C API's snn_module_save)."""
+def load_model(f, mmap=False):
+    """Rebuilds a model saved by save_model (or by the C API's snn_module_save) from a path or
+    a binary file-like object (io.BytesIO). mmap=True maps the file: the parameters use its
+    pages, shared between processes (swiftnn/serving.h)."""
     h = ctypes.c_void_p()
-    check(lib.snn_module_load(ctypes.byref(h), os.fsencode(path)))
+    if hasattr(f, "read"):
+        if mmap:
+            raise ValueError("swiftnn.nn.load_model: mmap=True needs a file path, not a file-like object")
+        from ..serialization import _buffer
+        buf = _buffer(f.read())
+        check(lib.snn_module_load_buffer(ctypes.byref(h), buf, len(buf)))
+    elif mmap:
+        from .._ffi import snn_load_options
+        from .._options import options
+        opts = options(snn_load_options, mmap=True)
+        check(lib.snn_module_load_ex(ctypes.byref(h), os.fsencode(f), ctypes.byref(opts)))
+    else:
+        check(lib.snn_module_load(ctypes.byref(h), os.fsencode(f)))
     return wrap_engine_module(h.value)
 
 
