@@ -14,4 +14,6 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    SmoothL1Loss)
 from . import functional
 from . import utils
+from . import parallel  # noqa: F401  (nn.parallel.DistributedDataParallel)
+from .parallel import SyncBatchNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
