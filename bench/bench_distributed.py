@@ -1,0 +1,126 @@
+"""Data-parallel scaling on this machine (docs/distributed.md): allreduce times for 2 and 3
+ranks fitted by an alpha-beta model (t = alpha + bytes / bandwidth), images/s (characters/s)
+for 1, 2 and 3 ranks on LeNet-5 and a char-LSTM with the same total threads (1 rank x 2
+threads, 2 ranks x 1, 3 ranks x 1 oversubscribed), the share of step time in allreduce and
+how much of it backward hid, and the model's prediction of that share and of the speed-up
+checked against the measurements.
+
+    python3 bench/bench_distributed.py [--quick] [--plot docs/distributed.png]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKER = os.path.join(HERE, "dist_bench_worker.py")
+LIB = os.environ.get("SWIFTNN_LIB", os.path.join(HERE, "..", "build", "lib", "libswiftnn.so"))
+
+
+def run(np_, threads, *args):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), SWIFTNN_LIB=LIB)
+    if os.geteuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cmd = ["mpirun", "--oversubscribe", "-np", str(np_), "-x", "OPENBLAS_NUM_THREADS", "-x", "SWIFTNN_LIB",
+           sys.executable, WORKER, *map(str, args)]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
+    for line in p.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
+
+
+def fit_alpha_beta(times):
+    """Least squares t = alpha + beta * bytes over the measured sizes."""
+    xs = [float(k) for k in times]
+    ys = [times[k] for k in times]
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    beta = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return my - beta * mx, beta
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer steps (a check that it runs)")
+    ap.add_argument("--plot", default=None)
+    ap.add_argument("--out", default=os.path.join(HERE, "distributed_results.json"))
+    a = ap.parse_args()
+    steps = 5 if a.quick else 20
+    res = {"allreduce": {}, "train": []}
+    for p in (2, 3):
+        ar = run(p, 1, "allreduce")["allreduce"]
+        alpha, beta = fit_alpha_beta({int(k): v for k, v in ar.items()})
+        res["allreduce"][p] = {"times": ar, "alpha": alpha, "beta": beta}
+        print(f"allreduce, {p} ranks: alpha {alpha * 1e6:.0f} us, bandwidth {1 / beta / 1e9:.2f} GB/s")
+        for k, v in ar.items():
+            print(f"   {int(k):>9} bytes  {v * 1e3:8.3f} ms   model {(alpha + beta * int(k)) * 1e3:8.3f} ms")
+    configs = [("lenet", 192, 25.0), ("charlstm", 24, 25.0)]
+    for model, batch, bucket in configs:
+        one_thread = run(1, 1, model, batch, steps, bucket)
+        res["train"].append(dict(one_thread, threads_per_rank=1))
+        for p, threads in ((1, 2), (2, 1), (3, 1)):
+            r = run(p, threads, model, batch, steps, bucket)
+            r["threads_per_rank"] = threads
+            res["train"].append(r)
+    print()
+    print("| model | ranks x threads | global batch | step ms | items/s | allreduce ms (share) | hidden by backward | exposed wait ms | predicted share | predicted items/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    cores = 2
+    for model, batch, _ in configs:
+        rows = [r for r in res["train"] if r["model"] == model]
+        c1 = next(r for r in rows if r["world"] == 1 and r["threads_per_rank"] == 1)
+        for r in rows:
+            pred_share, pred_speed = "", ""
+            if r["world"] > 1:
+                ab = res["allreduce"][r["world"]]
+                comm = ab["alpha"] + ab["beta"] * 4 * r["params"]
+                compute = c1["step_seconds"] / min(r["world"], cores)  # per-rank batch shrinks, cores cap it
+                pred_share = f"{comm / (compute + comm):.0%}"
+                items = c1["items_per_second"] * c1["step_seconds"]  # items per global step
+                pred_speed = f"{items / (compute + comm):.0f}"
+                r["predicted_share"] = comm / (compute + comm)
+                r["predicted_items_per_second"] = items / (compute + comm)
+            ar = (f"{r['allreduce_seconds'] * 1e3:.2f} ({r['allreduce_seconds'] / r['step_seconds']:.0%})"
+                  if "allreduce_seconds" in r else "-")
+            hid = (f"{r['hidden_seconds'] / max(r['allreduce_seconds'], 1e-12):.0%}" if "hidden_seconds" in r else "-")
+            ew = f"{r['exposed_wait_seconds'] * 1e3:.2f}" if "exposed_wait_seconds" in r else "-"
+            print(f"| {model} ({r['params']:,} params) | {r['world']} x {r['threads_per_rank']} | {r['global_batch']} | "
+                  f"{r['step_seconds'] * 1e3:.1f} | {r['items_per_second']:.0f} | {ar} | {hid} | {ew} | {pred_share} | {pred_speed} |")
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"\nwrote {a.out}")
+    if a.plot:
+        plot(res, a.plot)
+
+
+def plot(res, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for p, ab in res["allreduce"].items():
+        xs = sorted(int(k) for k in ab["times"])
+        ax1.loglog(xs, [ab["times"][str(x)] if str(x) in ab["times"] else ab["times"][x] for x in xs], "o", label=f"{p} ranks measured")
+        ax1.loglog(xs, [ab["alpha"] + ab["beta"] * x for x in xs], "-", label=f"{p} ranks alpha-beta")
+    ax1.set_xlabel("bytes"); ax1.set_ylabel("allreduce seconds"); ax1.legend(); ax1.set_title("allreduce: measured and model")
+    # predicted share of step time in allreduce vs parameter count, for LeNet-5's compute time
+    c = [r for r in res["train"] if r["model"] == "lenet" and r["world"] == 1 and r["threads_per_rank"] == 1][0]
+    params = [10 ** k for k in range(4, 9)]
+    for p, ab in res["allreduce"].items():
+        compute = c["step_seconds"] / min(int(p), 2)
+        ax2.semilogx(params, [(ab["alpha"] + ab["beta"] * 4 * n) / (compute + ab["alpha"] + ab["beta"] * 4 * n) for n in params],
+                     label=f"{p} ranks (model)")
+        for r in res["train"]:
+            if r["world"] == int(p) and "allreduce_seconds" in r and r["model"] == "lenet":
+                ax2.semilogx([r["params"]], [r["allreduce_seconds"] / r["step_seconds"]], "o", label=f"{p} ranks LeNet-5 measured")
+    ax2.set_xlabel("parameters"); ax2.set_ylabel("share of step in allreduce")
+    ax2.set_title("where more ranks stop paying (LeNet-5 compute per step)"); ax2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
