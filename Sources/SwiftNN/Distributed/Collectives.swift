@@ -17,7 +17,7 @@ extension ProcessGroup {
             _ = buf  // the job holds the buffer until MPI is done with it
             guard let type = datatype(t.dtype, mpi) else { return }
             for c in ProcessGroup.chunks(n) {
-                try mpi.check(mpi.allreduce(MPILibrary.inPlace, raw + c.start * width, Int32(c.count), type, mpi.opSum, mpi.commWorld), fn, "MPI_Allreduce")
+                try mpi.allreducePolling(raw + c.start * width, Int32(c.count), type, mpi.opSum, fn)
             }
         }
         if op == .mean {

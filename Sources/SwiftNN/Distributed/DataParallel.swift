@@ -54,7 +54,9 @@ public final class DataParallel: @unchecked Sendable {
     private var nextLaunch = 0
     /// A synchronised backward is under way: its end runs `synchronize`.
     private var stepPending = false
-    private let fn: String
+    /// Names the caller in messages: the C function during construction, then
+    /// "DistributedDataParallel" (later errors surface through backward).
+    private var fn: String
 
     /// Wraps `module`: its parameters and buffers (the state dict), as below. `syncBatchNorm`
     /// makes its BatchNorm layers SyncBatchNorm (statistics over all ranks' batches).
@@ -104,6 +106,7 @@ public final class DataParallel: @unchecked Sendable {
             bytes += b
         }
         try close()
+        self.fn = "DistributedDataParallel"
         for (i, b) in buckets.enumerated() {
             for p in b.params {
                 bucketOf[ObjectIdentifier(p)] = i
@@ -246,8 +249,7 @@ public final class DataParallel: @unchecked Sendable {
         b.ticket = try group.start("MPI_Allreduce of a \(count * flat.dtype.byteSize)-byte gradient bucket", fn) { mpi in
             let type = isDouble ? mpi.float64 : mpi.float32
             for c in ProcessGroup.chunks(count) {
-                try mpi.check(mpi.allreduce(MPILibrary.inPlace, flat.storage.raw + c.start * flat.dtype.byteSize,
-                                            Int32(c.count), type, mpi.opSum, mpi.commWorld), fn, "MPI_Allreduce")
+                try mpi.allreducePolling(flat.storage.raw + c.start * flat.dtype.byteSize, Int32(c.count), type, mpi.opSum, fn)
             }
         }
     }

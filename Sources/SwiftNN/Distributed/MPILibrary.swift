@@ -14,6 +14,10 @@ final class MPILibrary: @unchecked Sendable {
     typealias FlagFn = @convention(c) (UnsafeMutablePointer<Int32>?) -> Int32
     typealias CommIntFn = @convention(c) (Handle, UnsafeMutablePointer<Int32>?) -> Int32
     typealias AllreduceFn = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle) -> Int32
+    typealias IallreduceFn = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle,
+                                             UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    typealias TestFn = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<Int32>?,
+                                       UnsafeMutableRawPointer?) -> Int32
     typealias BcastFn = @convention(c) (UnsafeMutableRawPointer?, Int32, Handle, Int32, Handle) -> Int32
     typealias AllgatherFn = @convention(c) (UnsafeRawPointer?, Int32, Handle, UnsafeMutableRawPointer?, Int32, Handle, Handle) -> Int32
     typealias CommFn = @convention(c) (Handle) -> Int32
@@ -35,6 +39,8 @@ final class MPILibrary: @unchecked Sendable {
     let commRank: CommIntFn
     let commSize: CommIntFn
     let allreduce: AllreduceFn
+    let iallreduce: IallreduceFn
+    let test: TestFn
     let bcast: BcastFn
     let allgather: AllgatherFn
     let barrier: CommFn
@@ -78,6 +84,8 @@ final class MPILibrary: @unchecked Sendable {
         commRank = try sym("MPI_Comm_rank", CommIntFn.self)
         commSize = try sym("MPI_Comm_size", CommIntFn.self)
         allreduce = try sym("MPI_Allreduce", AllreduceFn.self)
+        iallreduce = try sym("MPI_Iallreduce", IallreduceFn.self)
+        test = try sym("MPI_Test", TestFn.self)
         bcast = try sym("MPI_Bcast", BcastFn.self)
         allgather = try sym("MPI_Allgather", AllgatherFn.self)
         barrier = try sym("MPI_Barrier", CommFn.self)
@@ -92,6 +100,24 @@ final class MPILibrary: @unchecked Sendable {
         opSum = try object("ompi_mpi_op_sum")
         opMax = try object("ompi_mpi_op_max")
         errorsReturn = try object("ompi_mpi_errors_return")
+    }
+
+    /// In-place allreduce of `count` elements at `buf`, as MPI_Iallreduce polled with MPI_Test
+    /// and short sleeps. A blocking MPI_Allreduce spins its thread for the whole call, waiting
+    /// for the slowest rank included; with as many ranks as cores that spinning comm thread
+    /// takes the core backward needs. Polling every 50 us gives the core back.
+    func allreducePolling(_ buf: UnsafeMutableRawPointer, _ count: Int32, _ type: Handle, _ op: Handle, _ fn: String) throws {
+        var request: UnsafeMutableRawPointer? = nil
+        try check(iallreduce(MPILibrary.inPlace, buf, count, type, op, commWorld, &request), fn, "MPI_Iallreduce")
+        var done: Int32 = 0
+        var polls = 0
+        var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
+        while true {
+            try check(test(&request, &done, nil), fn, "MPI_Test")  // nil: MPI_STATUS_IGNORE
+            if done != 0 { return }
+            polls += 1
+            if polls > 20 { nanosleep(&pause, nil) }  // a few quick polls first: small messages end fast
+        }
     }
 
     /// MPI's text for an error code.
