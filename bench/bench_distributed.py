@@ -32,13 +32,15 @@ def run(np_, threads, *args):
 
 
 def fit_alpha_beta(times):
-    """Least squares t = alpha + beta * bytes over the measured sizes."""
+    """t = alpha + beta * bytes, least squares on the relative error (weights 1/t^2), so the
+    small messages' latency counts as much as the large ones' bandwidth."""
     xs = [float(k) for k in times]
     ys = [times[k] for k in times]
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    beta = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    return my - beta * mx, beta
+    w = [1 / y ** 2 for y in ys]
+    s0, s1, s2 = sum(w), sum(wi * x for wi, x in zip(w, xs)), sum(wi * x * x for wi, x in zip(w, xs))
+    t0, t1 = sum(wi * y for wi, y in zip(w, ys)), sum(wi * x * y for wi, x, y in zip(w, xs, ys))
+    det = s0 * s2 - s1 * s1
+    return (t0 * s2 - t1 * s1) / det, (s0 * t1 - s1 * t0) / det
 
 
 def main():
@@ -46,29 +48,45 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer steps (a check that it runs)")
     ap.add_argument("--plot", default=None)
     ap.add_argument("--out", default=os.path.join(HERE, "distributed_results.json"))
+    ap.add_argument("--from-json", default=None, help="re-analyse a previous run's results instead of measuring")
     a = ap.parse_args()
+    if a.from_json:
+        with open(a.from_json) as f:
+            res = json.load(f)
+        res["allreduce"] = {int(p): v for p, v in res["allreduce"].items()}
+        report(res, a)
+        return
     steps = 5 if a.quick else 20
     res = {"allreduce": {}, "train": []}
     for p in (2, 3):
-        ar = run(p, 1, "allreduce")["allreduce"]
-        alpha, beta = fit_alpha_beta({int(k): v for k, v in ar.items()})
-        res["allreduce"][p] = {"times": ar, "alpha": alpha, "beta": beta}
-        print(f"allreduce, {p} ranks: alpha {alpha * 1e6:.0f} us, bandwidth {1 / beta / 1e9:.2f} GB/s")
-        for k, v in ar.items():
-            print(f"   {int(k):>9} bytes  {v * 1e3:8.3f} ms   model {(alpha + beta * int(k)) * 1e3:8.3f} ms")
-    configs = [("lenet", 192, 25.0), ("charlstm", 24, 25.0)]
-    for model, batch, bucket in configs:
+        res["allreduce"][p] = {"times": run(p, 1, "allreduce")["allreduce"]}
+    for model, batch, bucket in CONFIGS:
         one_thread = run(1, 1, model, batch, steps, bucket)
         res["train"].append(dict(one_thread, threads_per_rank=1))
         for p, threads in ((1, 2), (2, 1), (3, 1)):
             r = run(p, threads, model, batch, steps, bucket)
             r["threads_per_rank"] = threads
             res["train"].append(r)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"wrote {a.out}")
+    report(res, a)
+
+
+CONFIGS = [("lenet", 192, 25.0), ("charlstm", 24, 25.0)]
+
+
+def report(res, a):
+    for p, ab in res["allreduce"].items():
+        ab["alpha"], ab["beta"] = fit_alpha_beta({int(k): v for k, v in ab["times"].items()})
+        print(f"allreduce, {p} ranks: alpha {ab['alpha'] * 1e6:.0f} us, bandwidth {1 / ab['beta'] / 1e9:.2f} GB/s")
+        for k, v in ab["times"].items():
+            print(f"   {int(k):>9} bytes  {v * 1e3:8.3f} ms   model {(ab['alpha'] + ab['beta'] * int(k)) * 1e3:8.3f} ms")
     print()
     print("| model | ranks x threads | global batch | step ms | items/s | allreduce ms (share) | hidden by backward | exposed wait ms | predicted share | predicted items/s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     cores = 2
-    for model, batch, _ in configs:
+    for model, batch, _ in CONFIGS:
         rows = [r for r in res["train"] if r["model"] == model]
         c1 = next(r for r in rows if r["world"] == 1 and r["threads_per_rank"] == 1)
         for r in rows:
@@ -88,9 +106,6 @@ def main():
             ew = f"{r['exposed_wait_seconds'] * 1e3:.2f}" if "exposed_wait_seconds" in r else "-"
             print(f"| {model} ({r['params']:,} params) | {r['world']} x {r['threads_per_rank']} | {r['global_batch']} | "
                   f"{r['step_seconds'] * 1e3:.1f} | {r['items_per_second']:.0f} | {ar} | {hid} | {ew} | {pred_share} | {pred_speed} |")
-    with open(a.out, "w") as f:
-        json.dump(res, f, indent=1)
-    print(f"\nwrote {a.out}")
     if a.plot:
         plot(res, a.plot)
 
