@@ -60,12 +60,15 @@ def main():
     res = {"allreduce": {}, "train": []}
     for p in (2, 3):
         res["allreduce"][p] = {"times": run(p, 1, "allreduce")["allreduce"]}
-    for model, batch, bucket in CONFIGS:
-        one_thread = run(1, 1, model, batch, steps, bucket)
-        res["train"].append(dict(one_thread, threads_per_rank=1))
-        for p, threads in ((1, 2), (2, 1), (3, 1)):
-            r = run(p, threads, model, batch, steps, bucket)
-            r["threads_per_rank"] = threads
+    for model, batch, buckets in CONFIGS:
+        for p, threads in ((1, 1), (1, 2), (2, 1), (3, 1)):
+            for bucket in (buckets if p > 1 else buckets[:1]):
+                r = run(p, threads, model, batch, steps, bucket)
+                r["threads_per_rank"] = threads
+                res["train"].append(r)
+        for p in (2, 3):  # one rank's compute at the per-rank batch, for the model
+            r = run(1, 1, model, batch // p, steps, buckets[0])
+            r["threads_per_rank"] = 1
             res["train"].append(r)
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)
@@ -73,7 +76,9 @@ def main():
     report(res, a)
 
 
-CONFIGS = [("lenet", 192, 25.0), ("charlstm", 24, 25.0)]
+# (model, global batch, bucket sizes in MB): PyTorch's 25 MB puts each model in one bucket,
+# whose allreduce can only start when backward ends; small buckets let it overlap.
+CONFIGS = [("lenet", 192, (25.0, 0.05)), ("charlstm", 24, (25.0, 0.25))]
 
 
 def report(res, a):
@@ -83,28 +88,33 @@ def report(res, a):
         for k, v in ab["times"].items():
             print(f"   {int(k):>9} bytes  {v * 1e3:8.3f} ms   model {(ab['alpha'] + ab['beta'] * int(k)) * 1e3:8.3f} ms")
     print()
-    print("| model | ranks x threads | global batch | step ms | items/s | allreduce ms (share) | hidden by backward | exposed wait ms | predicted share | predicted items/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | ranks x threads | bucket MB (buckets) | global batch | step ms | items/s | allreduce ms (share) | hidden by backward | exposed wait ms | predicted share | predicted items/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     cores = 2
     for model, batch, _ in CONFIGS:
         rows = [r for r in res["train"] if r["model"] == model]
-        c1 = next(r for r in rows if r["world"] == 1 and r["threads_per_rank"] == 1)
         for r in rows:
             pred_share, pred_speed = "", ""
             if r["world"] > 1:
-                ab = res["allreduce"][r["world"]]
+                p = r["world"]
+                ab = res["allreduce"][p]
+                # the model: a step is one rank's compute at its batch B/p (measured alone, 1
+                # thread; ranks beyond the cores share them) plus the allreduce of all
+                # gradients, t = alpha + beta * bytes, with no overlap assumed
+                cp = next(q for q in rows if q["world"] == 1 and q["threads_per_rank"] == 1
+                          and q["global_batch"] == r["global_batch"] // p)
                 comm = ab["alpha"] + ab["beta"] * 4 * r["params"]
-                compute = c1["step_seconds"] / min(r["world"], cores)  # per-rank batch shrinks, cores cap it
+                compute = cp["step_seconds"] * max(1.0, p / cores)
                 pred_share = f"{comm / (compute + comm):.0%}"
-                items = c1["items_per_second"] * c1["step_seconds"]  # items per global step
-                pred_speed = f"{items / (compute + comm):.0f}"
+                pred_speed = f"{r['items_per_second'] * r['step_seconds'] / (compute + comm):.0f}"
                 r["predicted_share"] = comm / (compute + comm)
-                r["predicted_items_per_second"] = items / (compute + comm)
+                r["predicted_items_per_second"] = r["items_per_second"] * r["step_seconds"] / (compute + comm)
             ar = (f"{r['allreduce_seconds'] * 1e3:.2f} ({r['allreduce_seconds'] / r['step_seconds']:.0%})"
                   if "allreduce_seconds" in r else "-")
             hid = (f"{r['hidden_seconds'] / max(r['allreduce_seconds'], 1e-12):.0%}" if "hidden_seconds" in r else "-")
             ew = f"{r['exposed_wait_seconds'] * 1e3:.2f}" if "exposed_wait_seconds" in r else "-"
-            print(f"| {model} ({r['params']:,} params) | {r['world']} x {r['threads_per_rank']} | {r['global_batch']} | "
+            bk = f"{r.get('bucket_cap_mb', '')} ({r['buckets']})" if "buckets" in r else "-"
+            print(f"| {model} ({r['params']:,} params) | {r['world']} x {r['threads_per_rank']} | {bk} | {r['global_batch']} | "
                   f"{r['step_seconds'] * 1e3:.1f} | {r['items_per_second']:.0f} | {ar} | {hid} | {ew} | {pred_share} | {pred_speed} |")
     if a.plot:
         plot(res, a.plot)
@@ -121,10 +131,11 @@ def plot(res, path):
         ax1.loglog(xs, [ab["alpha"] + ab["beta"] * x for x in xs], "-", label=f"{p} ranks alpha-beta")
     ax1.set_xlabel("bytes"); ax1.set_ylabel("allreduce seconds"); ax1.legend(); ax1.set_title("allreduce: measured and model")
     # predicted share of step time in allreduce vs parameter count, for LeNet-5's compute time
-    c = [r for r in res["train"] if r["model"] == "lenet" and r["world"] == 1 and r["threads_per_rank"] == 1][0]
     params = [10 ** k for k in range(4, 9)]
     for p, ab in res["allreduce"].items():
-        compute = c["step_seconds"] / min(int(p), 2)
+        c = [r for r in res["train"] if r["model"] == "lenet" and r["world"] == 1 and r["threads_per_rank"] == 1
+             and r["global_batch"] == 192 // int(p)][0]
+        compute = c["step_seconds"] * max(1.0, int(p) / 2)
         ax2.semilogx(params, [(ab["alpha"] + ab["beta"] * 4 * n) / (compute + ab["alpha"] + ab["beta"] * 4 * n) for n in params],
                      label=f"{p} ranks (model)")
         for r in res["train"]:
