@@ -259,12 +259,38 @@ def scenario_fault(kind):
     say(f"rank {rank}: finished without noticing the fault")
 
 
+def scenario_fit():
+    """The engine's own loop (fit_classifier with a DDP model): 2 epochs on N ranks with
+    per-rank batch B/N equal one process with batch B in the sampler's order; progress runs on
+    rank 0 only, with the global throughput."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    x, y, _ = dataset("mlp")
+    def fit(model, replicas, r, per_rank, progress=None):
+        loader = swiftnn.data.DataLoader(x, y, batch_size=per_rank, shuffle=True, seed=3)
+        opt = swiftnn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        if replicas == 1:
+            loader.shard(1, 0)  # the same DistributedSampler order on one process
+        return swiftnn.train.fit_classifier(model, opt, loader, epochs=2, report_every=2, progress=progress)
+    reports = []
+    model = initial("mlp", 1 if rank == 0 else 7)
+    losses = fit(DDP(model), world, rank, GLOBAL_BATCH // world, progress=lambda p: reports.append(p.global_step))
+    ref = initial("mlp", 1)
+    ref_losses = fit(ref, 1, 0, GLOBAL_BATCH)
+    worst = compare(params(model), params(ref), "fit_classifier")
+    assert len(losses) == len(ref_losses) == 16, (len(losses), len(ref_losses))
+    assert (len(reports) > 0) == (rank == 0), f"rank {rank} got {len(reports)} progress reports"
+    say(f"rank {rank}: ok fit_classifier over {world} ranks equals one process ({len(losses)} steps, "
+        f"{len(reports)} reports), max relative difference {worst:.2e}")
+
+
 def main():
     name = sys.argv[1]
     timeout = float(os.environ.get("DIST_TIMEOUT", "60"))
     dist.init_process_group(backend="mpi", timeout=timeout)
     if name == "equivalence":
         scenario_equivalence(sys.argv[2])
+    elif name == "fit":
+        scenario_fit()
     elif name == "collectives":
         scenario_collectives()
     elif name == "mismatch":

@@ -141,6 +141,12 @@ def test_equivalence_with_one_process(model, n):
 
 
 @needs_mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_engine_fit_loop_with_ddp(n):
+    ok_lines(mpirun(n, "fit")[0], n)
+
+
+@needs_mpi
 def test_local_batchnorm_is_not_global():
     """Without SyncBatchNorm each rank normalises with its own statistics (PyTorch's default),
     so the data-parallel run differs from one process: the test above can fail."""

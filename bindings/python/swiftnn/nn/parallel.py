@@ -42,7 +42,10 @@ class DistributedDataParallel(Module):
         names = (ctypes.c_char_p * max(len(named), 1))(*[n.encode() for n, _ in named])
         o = options(_ffi.snn_ddp_options, bucket_cap_mb=float(cap))
         out = ctypes.c_void_p()
-        check(lib.snn_ddp_new_tensors(ctypes.byref(out), handles, names, len(named), ctypes.byref(o)))
+        if getattr(module, "_engine", None) is not None:  # an engine module: the engine's fit loops accept it
+            check(lib.snn_ddp_new(ctypes.byref(out), module._mh, ctypes.byref(o)))
+        else:
+            check(lib.snn_ddp_new_tensors(ctypes.byref(out), handles, names, len(named), ctypes.byref(o)))
         object.__setattr__(self, "_ddp", Handle(out.value, lib.snn_ddp_free))
         object.__setattr__(self, "_tensors", [t for _, t in named])  # kept alive with the reducer
 
