@@ -283,26 +283,31 @@ def scenario_fit():
         f"{len(reports)} reports), max relative difference {worst:.2e}")
 
 
+SCENARIOS = {
+    "equivalence": scenario_equivalence,
+    "fit": scenario_fit,
+    "collectives": scenario_collectives,
+    "mismatch": scenario_mismatch,
+    "no_sync": scenario_no_sync,
+    "resume": scenario_resume,
+    "fault": scenario_fault,
+}
+
+
 def main():
-    name = sys.argv[1]
+    """dist_worker.py SCENARIO [ARGS...], or several in one run (one mpirun start instead of
+    several): dist_worker.py "collectives+equivalence:mlp+no_sync"."""
+    if len(sys.argv) > 2 or "+" not in sys.argv[1] and ":" not in sys.argv[1]:
+        specs = [sys.argv[1:]]
+    else:
+        specs = [spec.split(":") for spec in sys.argv[1].split("+")]
+    for name, *_ in specs:
+        if name not in SCENARIOS:
+            raise SystemExit(f"unknown scenario {name}")
     timeout = float(os.environ.get("DIST_TIMEOUT", "60"))
     dist.init_process_group(backend="mpi", timeout=timeout)
-    if name == "equivalence":
-        scenario_equivalence(sys.argv[2])
-    elif name == "fit":
-        scenario_fit()
-    elif name == "collectives":
-        scenario_collectives()
-    elif name == "mismatch":
-        scenario_mismatch()
-    elif name == "no_sync":
-        scenario_no_sync()
-    elif name == "resume":
-        scenario_resume(sys.argv[2], sys.argv[3])
-    elif name == "fault":
-        scenario_fault(sys.argv[2])
-    else:
-        raise SystemExit(f"unknown scenario {name}")
+    for name, *args in specs:
+        SCENARIOS[name](*args)
     dist.destroy_process_group()
 
 

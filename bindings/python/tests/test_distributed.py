@@ -128,22 +128,62 @@ def test_sampler_epochs_and_shards():
 
 # ---- under mpirun -------------------------------------------------------------------------
 
+# Scenarios that end normally share one mpirun per world size (a start costs seconds here);
+# each test then checks its own scenario's report from every rank.
+BATCHES = {2: ["collectives", "equivalence:mlp", "equivalence:lenet", "equivalence:syncbn", "no_sync", "fit", "mismatch"],
+           3: ["collectives", "equivalence:mlp", "equivalence:lstm", "equivalence:syncbn", "no_sync", "fit"]}
+_batch_runs = {}
+
+
+def reports(n, what):
+    """Every rank's "ok <what>" line from the shared n-rank run."""
+    if n not in _batch_runs:
+        _batch_runs[n] = mpirun(n, "+".join(BATCHES[n]), timeout=300)[0]
+    p = _batch_runs[n]
+    lines = re.findall(r"rank \d+: ok .*?(?=rank \d+: |\n|$)", p.stdout)
+    mine = [line for line in lines if f": ok {what}" in line]
+    ranks = sorted(int(re.match(r"rank (\d+)", line).group(1)) for line in mine)
+    assert ranks == list(range(n)), f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+    return mine
+
+
 @needs_mpi
 @pytest.mark.parametrize("n", [2, 3])
 def test_collectives(n):
-    ok_lines(mpirun(n, "collectives")[0], n)
+    reports(n, "collectives")
 
 
 @needs_mpi
 @pytest.mark.parametrize("model,n", [("mlp", 2), ("mlp", 3), ("lenet", 2), ("lstm", 3), ("syncbn", 2), ("syncbn", 3)])
 def test_equivalence_with_one_process(model, n):
-    ok_lines(mpirun(n, "equivalence", model)[0], n)
+    reports(n, f"{model} equivalence")
 
 
 @needs_mpi
 @pytest.mark.parametrize("n", [2, 3])
 def test_engine_fit_loop_with_ddp(n):
-    ok_lines(mpirun(n, "fit")[0], n)
+    reports(n, "fit_classifier")
+
+
+@needs_mpi
+def test_mismatched_models_are_reported():
+    lines = reports(2, "mismatch")
+    assert any("[21, 10]" in line for line in lines)
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_no_sync_accumulates(n):
+    reports(n, "no_sync")
+
+
+@needs_mpi
+def test_all_batched_scenarios_finished():
+    for n in BATCHES:
+        reports(n, "collectives")  # runs the batch if no test did yet
+        p = _batch_runs[n]
+        oks = re.findall(r"rank \d+: ok ", p.stdout)
+        assert p.returncode == 0 and len(oks) == n * len(BATCHES[n]), p.stdout + p.stderr
 
 
 @needs_mpi
@@ -152,18 +192,6 @@ def test_local_batchnorm_is_not_global():
     so the data-parallel run differs from one process: the test above can fail."""
     p, _ = mpirun(2, "equivalence", "localbn")
     assert p.returncode != 0 and "parameters differ" in p.stdout + p.stderr, p.stdout + p.stderr
-
-
-@needs_mpi
-def test_mismatched_models_are_reported():
-    lines = ok_lines(mpirun(2, "mismatch")[0], 2)
-    assert any("[21, 10]" in line for line in lines)
-
-
-@needs_mpi
-@pytest.mark.parametrize("n", [2, 3])
-def test_no_sync_accumulates(n):
-    ok_lines(mpirun(n, "no_sync")[0], n)
 
 
 @needs_mpi
