@@ -174,6 +174,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/optim.h"
 #include "swiftnn/data.h"
 #include "swiftnn/image.h"
+#include "swiftnn/distributed.h"
 #include "swiftnn/train.h"
 #include "swiftnn/recurrent.h"
 #include "swiftnn/onnx.h"

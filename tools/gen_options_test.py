@@ -18,7 +18,8 @@ HEADER = os.path.join(REPO, "include", "swiftnn.h")
 OUTPUT = os.path.join(REPO, "Tests", "c", "test_options_init.c")
 
 # Structs with struct_size that the library fills and the host only reads: no _init.
-LIBRARY_FILLED = {"snn_progress": "the progress callback's argument, swiftnn/train.h"}
+LIBRARY_FILLED = {"snn_progress": "the progress callback's argument, swiftnn/train.h",
+                  "snn_ddp_trace": "what snn_ddp_last_trace writes, swiftnn/distributed.h"}
 
 
 def header_text():

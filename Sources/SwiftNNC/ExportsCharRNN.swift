@@ -71,7 +71,7 @@ extension snn_charrnn_fit_options {
     static var defaults: Self {
         Self(struct_size: MemoryLayout<Self>.stride, seq_len: 100, batch_size: 32, epochs: 1, max_steps: 0, lr: 2e-3, clip: 5,
              report_every: 50, progress: nil, user_data: nil, loss_history: nil, loss_history_capacity: 0,
-             loss_history_count: nil)
+             loss_history_count: nil, ddp: nil)
     }
 }
 
@@ -103,6 +103,11 @@ public func snn_charrnn_fit(_ model: OpaquePointer?, _ text: UnsafePointer<CChar
         options.clip = o.clip
         if o.loss_history_capacity > 0 && o.loss_history == nil {
             throw SNNError(.invalidArgument, "\(fn): opts->loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
+        }
+        if o.ddp != nil {
+            let dp = try resolve(o.ddp, DataParallel.self, fn, "opts->ddp")
+            guard dp.module === m else { throw SNNError(.invalidArgument, "\(fn): opts->ddp wraps another module than the model being trained") }
+            options.dataParallel = dp
         }
         writeLossHistory(try m.fit(text: t, options: options, progress: progressBridge(o.progress, o.user_data)),
                          o.loss_history, o.loss_history_capacity, o.loss_history_count)

@@ -90,7 +90,8 @@ public func snn_seq2seq_fit(_ model: OpaquePointer?, _ optimizer: OpaquePointer?
         guard !maxGradNorm.isNaN else { throw SNNError(.invalidArgument, "\(fn): max_grad_norm is NaN") }
         f.record(try m.fit(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), optimizer: opt,
                            epochs: f.epochs, batchSize: batchSize, seed: seed, maxGradNorm: maxGradNorm,
-                           scheduler: f.scheduler, reportEvery: f.reportEvery, progress: f.progress))
+                           scheduler: f.scheduler, reportEvery: f.reportEvery,
+                           dataParallel: try f.dataParallel(for: m, fn), progress: f.progress))
     }
 }
 

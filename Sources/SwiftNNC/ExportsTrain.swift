@@ -20,7 +20,7 @@ extension snn_fit_options {
     /// What snn_fit_options_init writes.
     static var defaults: Self {
         Self(struct_size: MemoryLayout<Self>.stride, epochs: 1, report_every: 50, progress: nil, user_data: nil,
-             scheduler: nil, loss_history: nil, loss_history_capacity: 0, loss_history_count: nil)
+             scheduler: nil, loss_history: nil, loss_history_capacity: 0, loss_history_count: nil, ddp: nil)
     }
 }
 
@@ -36,6 +36,8 @@ struct FitArgs {
     let reportEvery: Int
     let scheduler: LRScheduler?
     let progress: ((TrainProgress) -> Bool)?
+    /// options->ddp: data-parallel training (ExportsDistributed.swift).
+    let dataParallel: DataParallel?
     private let options: snn_fit_options
 
     init(_ p: UnsafePointer<snn_fit_options>?, _ fn: String) throws {
@@ -53,7 +55,17 @@ struct FitArgs {
         reportEvery = Int(o.report_every)
         scheduler = o.scheduler == nil ? nil : try resolve(o.scheduler, LRScheduler.self, fn, "options->scheduler")
         progress = progressBridge(o.progress, o.user_data)
+        dataParallel = o.ddp == nil ? nil : try resolve(o.ddp, DataParallel.self, fn, "options->ddp")
         options = o
+    }
+
+    /// options->ddp after checking that it wraps `model`.
+    func dataParallel(for model: Module, _ fn: String) throws -> DataParallel? {
+        guard let dp = dataParallel else { return nil }
+        guard dp.module === model else {
+            throw SNNError(.invalidArgument, "\(fn): options->ddp wraps another module than the model being trained")
+        }
+        return dp
     }
 
     /// Hands the per-step losses back through loss_history and loss_history_count.
@@ -79,7 +91,9 @@ public func snn_classifier_fit(_ model: OpaquePointer?, _ optimizer: OpaquePoint
         let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
         let loader = try resolve(train, DataLoader.self, fn, "train")
         let f = try FitArgs(options, fn)
-        f.record(try Trainer.classifier(model: m, optimizer: opt).fit(
+        let trainer = Trainer.classifier(model: m, optimizer: opt)
+        trainer.dataParallel = try f.dataParallel(for: m, fn)
+        f.record(try trainer.fit(
             loader: loader, epochs: f.epochs, scheduler: f.scheduler, reportEvery: f.reportEvery, progress: f.progress))
     }
 }

@@ -5,6 +5,13 @@
  *
  *   ./build/examples/lenet5 [--data data/mnist] [--epochs 8] [--out build/lenet5.safetensors]
  *                           [--smoke]   (1 epoch on 2,000 images: a quick end-to-end check)
+ *                           [--distributed]  (data-parallel under mpirun: see below)
+ *
+ *   mpirun -np 2 ./build/examples/lenet5 --distributed
+ * trains on N ranks with the same global batch (64, so 64/N images per rank, rounded down: each rank's
+ * share of every epoch from snn_dataloader_shard) and gradients averaged by snn_ddp; rank 0
+ * prints progress with the global images/s and writes the checkpoint; every rank evaluates
+ * the test set and must find the same error (they hold the same weights).
  *
  * Exits non-zero on any error, if the reloaded model disagrees, or (not in --smoke) if the
  * test error exceeds --max-error percent (default 1.0). */
@@ -91,17 +98,26 @@ int main(int argc, char **argv) {
     const char *data = "data/mnist", *out = "build/lenet5.safetensors";
     int64_t epochs = 8;
     double max_error = 1.0;
-    bool smoke = false;
+    bool smoke = false, distributed = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--max-error") && i + 1 < argc) max_error = atof(argv[++i]);
         else if (!strcmp(argv[i], "--smoke")) smoke = true;
-        else { fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--out FILE] [--max-error PCT] [--smoke]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--distributed")) distributed = true;
+        else { fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--out FILE] [--max-error PCT] [--smoke] [--distributed]\n", argv[0]); return 2; }
     }
     if (smoke) epochs = 1;
     TRY(snn_manual_seed(1));
+    int64_t rank = 0, world = 1;
+    if (distributed) {
+        TRY(snn_dist_init(NULL));
+        TRY(snn_dist_rank(&rank));
+        TRY(snn_dist_size(&world));
+        if (world > 64) { fprintf(stderr, "lenet5: at most 64 ranks (one image per rank per step)\n"); return 2; }
+    }
+    if (rank != 0 && !freopen("/dev/null", "w", stdout)) return 1;  /* rank 0 speaks for all */
 
     snn_tensor *train_x, *train_y, *test_x, *test_y;
     snn_status st = snn_mnist_load(&train_x, &train_y, data, true);
@@ -141,7 +157,14 @@ int main(int argc, char **argv) {
     snn_lr_scheduler *sched;
     TRY(snn_lr_scheduler_cosine(&sched, opt, epochs, 0.0));
     snn_dataloader *loader;
-    TRY(snn_dataloader_new(&loader, train_x, train_y, 64, true, 1, false));
+    TRY(snn_dataloader_new(&loader, train_x, train_y, 64 / world, true, 1, false));
+    snn_ddp *ddp = NULL;
+    if (distributed) {
+        TRY(snn_ddp_new(&ddp, net, NULL));   /* checks the ranks' models agree, copies rank 0's */
+        TRY(snn_dataloader_shard(loader, world, rank));
+        printf("data-parallel on %lld ranks: %lld images per rank per step (global batch %lld)\n", (long long)world,
+               (long long)(64 / world), (long long)(64 / world * world));
+    }
 
     snn_fit_options fo;
     TRY(snn_fit_options_init(&fo));
@@ -149,6 +172,7 @@ int main(int argc, char **argv) {
     fo.report_every = 100;
     fo.progress = on_progress;
     fo.scheduler = sched;
+    fo.ddp = ddp;
     TRY(snn_classifier_fit(net, opt, loader, &fo));
 
     double loss, acc;
@@ -157,6 +181,25 @@ int main(int argc, char **argv) {
     printf("test: loss %.4f  error %.2f%% (%lld of %lld wrong)\n", loss, error,
            (long long)llround((1.0 - acc) * (double)n_test), (long long)n_test);
 
+    if (distributed) {  /* same weights everywhere, so the same error: gather it to check */
+        snn_tensor *e, *all;
+        float ev = (float)error, errs[64];
+        int64_t one = 1;
+        TRY(snn_tensor_from_data(&e, &ev, 1, &one, 1));
+        TRY(snn_dist_allgather(&all, e));
+        TRY(snn_tensor_copy_data(errs, (size_t)world, all));
+        for (int64_t r = 1; r < world && r < 64; r++)
+            if (errs[r] != errs[0]) { fprintf(stderr, "lenet5: rank %lld found test error %.2f%%, rank 0 %.2f%%\n", (long long)r, errs[r], errs[0]); return 1; }
+        printf("all %lld ranks agree on the test error\n", (long long)world);
+        snn_tensor_free(e); snn_tensor_free(all);
+        TRY(snn_ddp_free(ddp));
+    }
+    if (rank != 0) {  /* rank 0 alone writes the checkpoint */
+        snn_dataloader_free(loader); snn_lr_scheduler_free(sched); snn_optimizer_free(opt); snn_module_free(net);
+        snn_tensor_free(train_x); snn_tensor_free(train_y); snn_tensor_free(test_x); snn_tensor_free(test_y);
+        TRY(snn_dist_finalize());
+        return 0;
+    }
     TRY(snn_module_save(net, out));
     snn_module *again;
     TRY(snn_module_load(&again, out));
@@ -179,6 +222,7 @@ int main(int argc, char **argv) {
     snn_module_free(again); snn_dataloader_free(loader); snn_lr_scheduler_free(sched);
     snn_optimizer_free(opt); snn_module_free(net);
     snn_tensor_free(train_x); snn_tensor_free(train_y); snn_tensor_free(test_x); snn_tensor_free(test_y);
+    if (distributed) TRY(snn_dist_finalize());
     int64_t live;
     TRY(snn_live_handles(&live));
     if (live != 0) { fprintf(stderr, "lenet5: %lld handles leaked\n", (long long)live); return 1; }

@@ -42,6 +42,9 @@ typedef struct snn_charrnn_fit_options {
     double *loss_history;      /* may be NULL; receives each step's loss ... */
     size_t loss_history_capacity;  /* ... up to this many */
     size_t *loss_history_count;    /* may be NULL; receives the number of steps run */
+    snn_ddp *ddp;                  /* may be NULL; data-parallel training over snn_ddp_new(model):
+                                    * batch_size is the global number of streams (a multiple of
+                                    * the ranks), each rank trains its own contiguous block */
 } snn_charrnn_fit_options;
 
 /* Sets struct_size and the defaults given beside each field (pointers NULL). */

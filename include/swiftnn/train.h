@@ -41,6 +41,10 @@ typedef struct snn_fit_options {
     double *loss_history;            /* may be NULL; receives each step's loss ... */
     size_t loss_history_capacity;    /* ... up to this many */
     size_t *loss_history_count;      /* may be NULL; receives the number of steps run */
+    snn_ddp *ddp;                    /* may be NULL; data-parallel training over this snn_ddp's
+                                      * ranks (swiftnn/distributed.h): the loader is sharded,
+                                      * progress runs on rank 0 with the global samples/s and
+                                      * the ranks' mean loss, only rank 0 writes checkpoints */
 } snn_fit_options;
 
 /* Sets struct_size and the defaults: 1 epoch, a report every 50 steps, every pointer NULL. */

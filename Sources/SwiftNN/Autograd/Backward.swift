@@ -29,10 +29,15 @@ extension Tensor {
         }
         let order = try topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+        let callbacks = BackwardCallbacks.enter()
+        defer { callbacks.exit() }
         try GradMode.withoutGrad {
             for t in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
-                if t.isLeaf || t.retainsGrad { try t.accumulateGrad(g) }
+                if t.isLeaf || t.retainsGrad {
+                    try t.accumulateGrad(g)
+                    for hook in t.postAccumulateGradHooks { try hook(t) }
+                }
                 guard let node = t.gradFn else { continue }
                 try node.checkVersions()
                 let inputGrads = try node.pullback(g)
@@ -50,6 +55,7 @@ extension Tensor {
                 }
             }
         }
+        try callbacks.run()
     }
 
     /// Tensors reachable from `self` through recorded ops, inputs before users. Iterative so

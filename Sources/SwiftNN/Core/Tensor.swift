@@ -71,6 +71,9 @@ public final class Tensor: @unchecked Sendable {
     public internal(set) var requiresGrad: Bool = false
     /// Accumulated gradient of a leaf (or a tensor that asked to retain it).
     public var grad: Tensor?
+    /// Run by backward right after it accumulated this leaf's gradient (PyTorch's
+    /// register_post_accumulate_grad_hook); data-parallel training starts allreduces from them.
+    var postAccumulateGradHooks: [(Tensor) throws -> Void] = []
     /// The operation that produced this tensor, when it was recorded for autograd.
     var gradFn: GradFn?
     /// Created by the user rather than by a recorded operation.

@@ -26,6 +26,8 @@ public final class DataLoader: @unchecked Sendable {
     private var currentEpoch: UInt64 = 0
     private var cursor = 0
     private var ended = false
+    /// Set by `shard`: this loader then visits only its rank's share of each epoch.
+    private var shardOf: (replicas: Int, rank: Int)?
 
     public init(inputs: Tensor, targets: Tensor, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
                 dropLast: Bool = false) throws {
@@ -49,8 +51,37 @@ public final class DataLoader: @unchecked Sendable {
 
     /// Batches per epoch: ceil(N / batchSize), or floor when dropLast.
     public var count: Int {
+        let n = samplesPerEpoch
         // No `N + B - 1`: B may be as large as Int.max.
-        sampleCount / batchSize + (!dropLast && sampleCount % batchSize != 0 ? 1 : 0)
+        return n / batchSize + (!dropLast && n % batchSize != 0 ? 1 : 0)
+    }
+
+    /// N, or this rank's share of it once sharded (ceil(N / replicas), as DistributedSampler).
+    public var samplesPerEpoch: Int {
+        guard let s = lock.withLock({ shardOf }) else { return sampleCount }
+        return (sampleCount + s.replicas - 1) / s.replicas
+    }
+
+    /// From now on each epoch visits only rank `rank`'s share of the samples, in
+    /// DistributedSampler's order for this loader's seed and the epoch (shuffled only when
+    /// `shuffle`); the batch size stays per rank. Restarts at the current epoch's start.
+    public func shard(replicas: Int, rank: Int) throws {
+        let fn = "DataLoader.shard"
+        _ = try DistributedSampler.indices(count: 0, numReplicas: replicas, rank: rank, fn)
+        guard sampleCount < Int(UInt32.max / 20) else {
+            throw SNNError.invalid("\(fn): \(sampleCount) samples, DistributedSampler's order is defined below \(UInt32.max / 20)")
+        }
+        lock.withLock { shardOf = (replicas, rank) }
+        setEpoch(epoch)
+    }
+
+    /// The sample order of epoch `e`: the loader's own shuffle, or this rank's sampler share.
+    private func epochOrder(_ e: UInt64) -> [Int] {
+        if let s = shardOf {
+            return (try? DistributedSampler.indices(count: sampleCount, numReplicas: s.replicas, rank: s.rank, shuffle: shuffle,
+                                                    seed: seed, epoch: Int(truncatingIfNeeded: e))) ?? []
+        }
+        return DataLoader.order(count: sampleCount, shuffle: shuffle, seed: seed, epoch: e)
     }
 
     /// The epoch whose batches `next()` returns (or just finished returning).
@@ -81,15 +112,16 @@ public final class DataLoader: @unchecked Sendable {
                 ended = false
                 currentEpoch &+= 1
                 cursor = 0
-                order = DataLoader.order(count: sampleCount, shuffle: shuffle, seed: seed, epoch: currentEpoch)
+                order = epochOrder(currentEpoch)
             }
-            guard cursor < count else {
+            let n = order.count
+            guard cursor < n / batchSize + (!dropLast && n % batchSize != 0 ? 1 : 0) else {
                 ended = true
                 return nil
             }
             let start = cursor * batchSize  // < N, since cursor < count
             cursor += 1
-            return order[start..<(start + min(batchSize, sampleCount - start))]
+            return order[start..<(start + min(batchSize, order.count - start))]
         }
         guard let indices else { return nil }
         return (try gather(inputs, indices), try gather(targets, indices))
@@ -104,7 +136,7 @@ public final class DataLoader: @unchecked Sendable {
             currentEpoch = e
             cursor = 0
             ended = false
-            order = DataLoader.order(count: sampleCount, shuffle: shuffle, seed: seed, epoch: e)
+            order = epochOrder(e)
         }
     }
 

@@ -17,6 +17,9 @@ public struct CharRNNTrainOptions: Sendable {
     /// Max total gradient norm (0: no clipping).
     public var clip = 5.0
     public var reportEvery = 50
+    /// Data-parallel training: `batchSize` is the global number of streams, each rank trains
+    /// on its own contiguous block of batchSize / ranks of them (so N ranks follow one process).
+    public var dataParallel: DataParallel?
     public init() {}
 }
 
@@ -76,8 +79,19 @@ extension CharRNN {
         t.maxSteps = o.maxSteps
         t.maxGradNorm = o.clip
         t.reportEvery = o.reportEvery
-        let streams = CharRNNStreams(self, ids: ids, length: len, chunks: chunks, batch: o.batchSize, seqLen: o.seqLen)
-        return try Trainer(model: self, optimizer: opt, name: fn).fit(streams, options: t, progress: progress)
+        var mine = ids, batch = o.batchSize
+        if let dp = o.dataParallel, dp.group.size > 1 {
+            let p = dp.group.size
+            guard o.batchSize % p == 0 else {
+                throw SNNError.invalid("\(fn): batch_size \(o.batchSize) (the global number of streams) must be a multiple of the \(p) ranks")
+            }
+            batch = o.batchSize / p  // stream b lives at ids[b * len ..< (b + 1) * len]
+            mine = Array(ids[(dp.group.rank * batch * len)..<((dp.group.rank + 1) * batch * len)])
+        }
+        let streams = CharRNNStreams(self, ids: mine, length: len, chunks: chunks, batch: batch, seqLen: o.seqLen)
+        let trainer = Trainer(model: self, optimizer: opt, name: fn)
+        trainer.dataParallel = o.dataParallel
+        return try trainer.fit(streams, options: t, progress: progress)
     }
 
     /// Mean cross-entropy on `text` in bits per character (state carried across chunks, no

@@ -15,7 +15,7 @@ extension Seq2Seq {
     @discardableResult
     public func fit(src: Tensor, tgt: Tensor, optimizer: Optimizer, epochs: Int, batchSize: Int, seed: UInt64 = 0,
                     maxGradNorm: Double = 0, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
-                    progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
+                    dataParallel: DataParallel? = nil, progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         let fn = "seq2seq_fit"
         guard epochs >= 1, epochs <= 1_000_000 else { throw SNNError.invalid("\(fn): epochs must be in 1...1000000, got \(epochs)") }
         guard batchSize >= 1 else { throw SNNError.invalid("\(fn): batch_size must be >= 1, got \(batchSize)") }
@@ -27,8 +27,15 @@ extension Seq2Seq {
         o.epochs = epochs
         o.maxGradNorm = maxGradNorm
         o.reportEvery = reportEvery
-        return try Trainer(model: self, optimizer: optimizer, scheduler: scheduler, name: fn)
-            .fit(Seq2SeqBatches(self, src: src, tgt: tgt, batchSize: batchSize, seed: seed), options: o, progress: progress)
+        let trainer = Trainer(model: self, optimizer: optimizer, scheduler: scheduler, name: fn)
+        trainer.dataParallel = dataParallel
+        let batches = Seq2SeqBatches(self, src: src, tgt: tgt, batchSize: batchSize, seed: seed)
+        if let g = dataParallel?.group, g.size > 1 {
+            // batchSize is global: every rank draws the same order, each takes every size-th row
+            guard batchSize >= g.size else { throw SNNError.invalid("\(fn): batch_size \(batchSize) (global) is smaller than the \(g.size) ranks") }
+            batches.shard = (g.rank, g.size)
+        }
+        return try trainer.fit(batches, options: o, progress: progress)
     }
 
     /// Drops trailing all-padding columns of a [B, L] batch (at least one column stays).
@@ -50,6 +57,8 @@ final class Seq2SeqBatches: TrainingTask {
     private var rng: UInt64
     private var order: [Int]
     private var step = 0
+    /// Under data parallelism: this rank's rows of each global batch are rows[rank::size].
+    var shard = (rank: 0, size: 1)
 
     init(_ model: Seq2Seq, src: Tensor, tgt: Tensor, batchSize: Int, seed: UInt64) {
         self.model = model
@@ -77,8 +86,11 @@ final class Seq2SeqBatches: TrainingTask {
 
     func nextLoss() throws -> (loss: Tensor, items: Int)? {
         guard step < stepsPerEpoch else { return nil }
-        let rows = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
+        let global = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
+        let rows = stride(from: shard.rank, to: global.count, by: shard.size).map { global[$0] }
         step += 1
+        // a last batch too short for every rank to get a row ends the epoch on all ranks alike
+        if global.count < shard.size { return nil }
         let idx = try Tensor(int64: rows.map { Int64($0) }, shape: [rows.count])
         let (bs, bt) = try GradMode.withoutGrad { (try model.trimmed(try indexSelect(src, dim: 0, index: idx)),
                                                      try model.trimmed(try indexSelect(tgt, dim: 0, index: idx))) }

@@ -14,6 +14,8 @@ extension Trainer {
                     progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         let model = self.model
         self.scheduler = scheduler
+        // data-parallel: each rank trains on its DistributedSampler share of every epoch
+        if let dp = dataParallel, dp.group.size > 1 { try loader.shard(replicas: dp.group.size, rank: dp.group.rank) }
         var o = TrainOptions()
         o.epochs = epochs
         o.reportEvery = reportEvery

@@ -58,6 +58,10 @@ public final class Trainer {
     public var evaluate: ((_ epoch: Int) throws -> Void)?
     /// Names the caller in errors ("seq2seq_fit", "CharRNN.fit").
     public let name: String
+    /// Set for data-parallel training: gradients are averaged across ranks after each
+    /// backward, progress reports the global throughput from rank 0, and only rank 0 writes
+    /// checkpoints (Trainer+Distributed.swift).
+    public var dataParallel: DataParallel?
 
     public init(model: Module, optimizer: Optimizer, scheduler: LRScheduler? = nil, name: String = "fit") {
         self.model = model
@@ -75,7 +79,7 @@ public final class Trainer {
         let v = Double(try loss.item())
         guard v.isFinite else { throw SNNError(.autograd, "\(name): loss became \(v)\(context()); lower the learning rate") }
         optimizer.zeroGrad(setToNone: true)
-        try loss.backward()
+        try loss.backward()  // under data parallelism, gradients come back averaged
         if maxGradNorm > 0 { _ = try clipGradNorm(model.parameters, maxNorm: maxGradNorm) }
         try optimizer.step()
         return v
@@ -103,7 +107,7 @@ public final class Trainer {
         var window = ProgressWindow()
         var checkpointed = 0
         func checkpoint() throws {
-            try Checkpoint.save(model, to: o.checkpointPath)
+            try saveCheckpoint(o.checkpointPath)
             checkpointed = p.globalStep
         }
         func stepsDone() -> Bool { o.maxSteps > 0 && p.globalStep >= o.maxSteps }
@@ -121,20 +125,20 @@ public final class Trainer {
                 history.append(v)
                 p.step += 1
                 p.globalStep += 1
-                window.add(loss: v, samples: items)
+                window.add(loss: v, samples: items * worldSize)
                 let atEnd = p.stepsPerEpoch > 0 && p.step >= p.stepsPerEpoch
                 if o.checkpointEvery > 0 && p.globalStep % o.checkpointEvery == 0 { try checkpoint() }
-                if let progress, p.step % o.reportEvery == 0 || atEnd {
+                if progress != nil || dataParallel != nil, p.step % o.reportEvery == 0 || atEnd {
                     // the ETA is to the step budget when there is one, else to the last epoch
                     window.report(into: &p, totalSteps: o.maxSteps > 0 ? o.maxSteps : o.epochs * max(p.stepsPerEpoch, p.step))
                     p.learningRate = (try? optimizer.learningRate(group: 0)) ?? 0
                     p.endOfEpoch = atEnd
-                    if !progress(p) { break training }
+                    if !(try report(&p, progress)) { break training }
                 }
                 // a budget that ends mid-epoch skips the end-of-epoch schedule and evaluation
                 // (an epoch cut to the budget reports endOfEpoch, but it is not complete)
                 if stepsDone() && !(perEpoch > 0 && p.step >= perEpoch) { break training }
-                if o.maxSeconds > 0 && Clock.now() - started >= o.maxSeconds { break training }
+                if o.maxSeconds > 0, try allRanks(Clock.now() - started >= o.maxSeconds) { break training }
             }
             try scheduler?.step()
             try evaluate?(epoch)

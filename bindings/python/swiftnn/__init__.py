@@ -36,6 +36,7 @@ from .tensor import float  # noqa: A001  (torch.float)
 from .dlpack import from_dlpack
 from . import optim
 from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
+from . import distributed  # noqa: F401  (swiftnn.distributed: MPI process group, collectives)
 from .generator import Generator, randperm
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
 from . import models

@@ -21,6 +21,7 @@ ENUMS = {
     'snn_pad_mode': {'SNN_PAD_CONSTANT': 0, 'SNN_PAD_REFLECT': 1, 'SNN_PAD_REPLICATE': 2, 'SNN_PAD_CIRCULAR': 3},
     'snn_interpolate_mode': {'SNN_INTERPOLATE_NEAREST': 0, 'SNN_INTERPOLATE_NEAREST_EXACT': 1, 'SNN_INTERPOLATE_LINEAR': 2},
     'snn_reduction': {'SNN_REDUCTION_NONE': 0, 'SNN_REDUCTION_MEAN': 1, 'SNN_REDUCTION_SUM': 2},
+    'snn_reduce_op': {'SNN_REDUCE_SUM': 0, 'SNN_REDUCE_MEAN': 1},
     'snn_rnn_nonlinearity': {'SNN_RNN_TANH': 0, 'SNN_RNN_RELU': 1},
     'snn_seq2seq_attention': {'SNN_SEQ2SEQ_ATTENTION_NONE': 0, 'SNN_SEQ2SEQ_ATTENTION_DOT': 1, 'SNN_SEQ2SEQ_ATTENTION_GENERAL': 2},
     'snn_seq2seq_cell': {'SNN_SEQ2SEQ_CELL_LSTM': 0, 'SNN_SEQ2SEQ_CELL_GRU': 1},
@@ -74,6 +75,8 @@ SNN_INTERPOLATE_LINEAR = 2
 SNN_REDUCTION_NONE = 0
 SNN_REDUCTION_MEAN = 1
 SNN_REDUCTION_SUM = 2
+SNN_REDUCE_SUM = 0
+SNN_REDUCE_MEAN = 1
 SNN_RNN_TANH = 0
 SNN_RNN_RELU = 1
 SNN_SEQ2SEQ_ATTENTION_NONE = 0
@@ -86,7 +89,7 @@ SNN_MAX_NDIM = 16
 SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT = 1073741824
 
 # Opaque handle types: each crosses the boundary as a c_void_p.
-HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_onnx_trace', 'snn_session',)
+HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_ddp', 'snn_onnx_trace', 'snn_session',)
 
 
 class snn_conv2d_options(Structure):
@@ -181,6 +184,37 @@ class snn_adagrad_options(Structure):
     ]
 
 
+class snn_dist_options(Structure):
+    """snn_dist_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('timeout_seconds', c_double),
+    ]
+
+
+class snn_ddp_options(Structure):
+    """snn_ddp_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('bucket_cap_mb', c_double),
+        ('sync_batchnorm', c_bool),
+    ]
+
+
+class snn_ddp_trace(Structure):
+    """snn_ddp_trace: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('allreduce_seconds', c_double),
+        ('hidden_seconds', c_double),
+        ('exposed_wait_seconds', c_double),
+        ('buckets', c_int64),
+    ]
+
+
 class snn_progress(Structure):
     """snn_progress: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -217,6 +251,7 @@ class snn_fit_options(Structure):
         ('loss_history', POINTER(c_double)),
         ('loss_history_capacity', c_size_t),
         ('loss_history_count', POINTER(c_size_t)),
+        ('ddp', c_void_p),
     ]
 
 
@@ -254,6 +289,7 @@ class snn_charrnn_fit_options(Structure):
         ('loss_history', POINTER(c_double)),
         ('loss_history_capacity', c_size_t),
         ('loss_history_count', POINTER(c_size_t)),
+        ('ddp', c_void_p),
     ]
 
 
@@ -336,6 +372,9 @@ STRUCTS = {
     'snn_adam_options': snn_adam_options,
     'snn_rmsprop_options': snn_rmsprop_options,
     'snn_adagrad_options': snn_adagrad_options,
+    'snn_dist_options': snn_dist_options,
+    'snn_ddp_options': snn_ddp_options,
+    'snn_ddp_trace': snn_ddp_trace,
     'snn_progress': snn_progress,
     'snn_fit_options': snn_fit_options,
     'snn_rnn_options': snn_rnn_options,
@@ -674,6 +713,28 @@ FUNCTIONS = {
     'snn_dataloader_free': (c_int, (c_void_p,)),
     'snn_image_read': (c_int, (POINTER(c_void_p), c_char_p, c_int64)),
     'snn_image_write_png': (c_int, (c_void_p, c_char_p)),
+    'snn_dist_options_init': (c_int, (POINTER(snn_dist_options),)),
+    'snn_dist_init': (c_int, (POINTER(snn_dist_options),)),
+    'snn_dist_is_initialized': (c_int, (POINTER(c_bool),)),
+    'snn_dist_rank': (c_int, (POINTER(c_int64),)),
+    'snn_dist_size': (c_int, (POINTER(c_int64),)),
+    'snn_dist_backend': (c_int, (c_char_p, c_size_t)),
+    'snn_dist_allreduce': (c_int, (c_void_p, c_int)),
+    'snn_dist_broadcast': (c_int, (c_void_p, c_int64)),
+    'snn_dist_allgather': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_dist_barrier': (c_int, ()),
+    'snn_dist_finalize': (c_int, ()),
+    'snn_ddp_options_init': (c_int, (POINTER(snn_ddp_options),)),
+    'snn_ddp_new': (c_int, (POINTER(c_void_p), c_void_p, POINTER(snn_ddp_options))),
+    'snn_ddp_new_tensors': (c_int, (POINTER(c_void_p), POINTER(c_void_p), POINTER(c_char_p), c_size_t, POINTER(snn_ddp_options))),
+    'snn_ddp_synchronize': (c_int, (c_void_p,)),
+    'snn_ddp_set_require_sync': (c_int, (c_void_p, c_bool)),
+    'snn_ddp_buckets': (c_int, (POINTER(c_size_t), POINTER(c_int64), c_size_t, c_void_p)),
+    'snn_ddp_last_trace': (c_int, (POINTER(snn_ddp_trace), c_void_p)),
+    'snn_ddp_free': (c_int, (c_void_p,)),
+    'snn_module_set_sync_batchnorm': (c_int, (c_void_p, c_bool)),
+    'snn_dist_sampler_indices': (c_int, (POINTER(c_int64), c_size_t, POINTER(c_size_t), c_int64, c_int64, c_int64, c_bool, c_uint64, c_int64, c_bool)),
+    'snn_dataloader_shard': (c_int, (c_void_p, c_int64, c_int64)),
     'snn_fit_options_init': (c_int, (POINTER(snn_fit_options),)),
     'snn_classifier_fit': (c_int, (c_void_p, c_void_p, c_void_p, POINTER(snn_fit_options))),
     'snn_classifier_evaluate': (c_int, (POINTER(c_double), POINTER(c_double), c_void_p, c_void_p, c_void_p, c_size_t)),
@@ -1080,6 +1141,28 @@ DECLARATIONS = {
     'snn_dataloader_free': ('snn_status', (('snn_dataloader *', 'dl'),)),
     'snn_image_read': ('snn_status', (('snn_tensor **', 'out'), ('const char *', 'path'), ('int64_t', 'channels'))),
     'snn_image_write_png': ('snn_status', (('const snn_tensor *', 'image'), ('const char *', 'path'))),
+    'snn_dist_options_init': ('snn_status', (('snn_dist_options *', 'options'),)),
+    'snn_dist_init': ('snn_status', (('const snn_dist_options *', 'options'),)),
+    'snn_dist_is_initialized': ('snn_status', (('bool *', 'out_initialized'),)),
+    'snn_dist_rank': ('snn_status', (('int64_t *', 'out_rank'),)),
+    'snn_dist_size': ('snn_status', (('int64_t *', 'out_size'),)),
+    'snn_dist_backend': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'))),
+    'snn_dist_allreduce': ('snn_status', (('snn_tensor *', 't'), ('snn_reduce_op', 'op'))),
+    'snn_dist_broadcast': ('snn_status', (('snn_tensor *', 't'), ('int64_t', 'root'))),
+    'snn_dist_allgather': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 't'))),
+    'snn_dist_barrier': ('snn_status', ()),
+    'snn_dist_finalize': ('snn_status', ()),
+    'snn_ddp_options_init': ('snn_status', (('snn_ddp_options *', 'options'),)),
+    'snn_ddp_new': ('snn_status', (('snn_ddp **', 'out'), ('snn_module *', 'module'), ('const snn_ddp_options *', 'options'))),
+    'snn_ddp_new_tensors': ('snn_status', (('snn_ddp **', 'out'), ('snn_tensor *const *', 'tensors'), ('const char *const *', 'names'), ('size_t', 'count'), ('const snn_ddp_options *', 'options'))),
+    'snn_ddp_synchronize': ('snn_status', (('snn_ddp *', 'ddp'),)),
+    'snn_ddp_set_require_sync': ('snn_status', (('snn_ddp *', 'ddp'), ('bool', 'require_sync'))),
+    'snn_ddp_buckets': ('snn_status', (('size_t *', 'out_count'), ('int64_t *', 'sizes'), ('size_t', 'capacity'), ('const snn_ddp *', 'ddp'))),
+    'snn_ddp_last_trace': ('snn_status', (('snn_ddp_trace *', 'out'), ('const snn_ddp *', 'ddp'))),
+    'snn_ddp_free': ('snn_status', (('snn_ddp *', 'ddp'),)),
+    'snn_module_set_sync_batchnorm': ('snn_status', (('snn_module *', 'm'), ('bool', 'on'))),
+    'snn_dist_sampler_indices': ('snn_status', (('int64_t *', 'out'), ('size_t', 'capacity'), ('size_t *', 'out_count'), ('int64_t', 'dataset_size'), ('int64_t', 'num_replicas'), ('int64_t', 'rank'), ('bool', 'shuffle'), ('uint64_t', 'seed'), ('int64_t', 'epoch'), ('bool', 'drop_last'))),
+    'snn_dataloader_shard': ('snn_status', (('snn_dataloader *', 'dl'), ('int64_t', 'num_replicas'), ('int64_t', 'rank'))),
     'snn_fit_options_init': ('snn_status', (('snn_fit_options *', 'options'),)),
     'snn_classifier_fit': ('snn_status', (('snn_module *', 'model'), ('snn_optimizer *', 'optimizer'), ('snn_dataloader *', 'train'), ('const snn_fit_options *', 'options'))),
     'snn_classifier_evaluate': ('snn_status', (('double *', 'out_loss'), ('double *', 'out_accuracy'), ('snn_module *', 'model'), ('const snn_tensor *', 'inputs'), ('const snn_tensor *', 'labels'), ('size_t', 'batch_size'))),

@@ -108,6 +108,13 @@ class DataLoader:
         check(lib.snn_dataloader_set_epoch(self._h, int(epoch) & 0xFFFFFFFFFFFFFFFF))
         self._fresh = True
 
+    def shard(self, num_replicas, rank):
+        """From now on each epoch gives only rank `rank`'s DistributedSampler share (in
+        PyTorch's order for this loader's seed and the epoch); batch_size stays per rank.
+        fit_classifier with a DistributedDataParallel model does this itself."""
+        check(lib.snn_dataloader_shard(self._h, int(num_replicas), int(rank)))
+        self._fresh = True
+
     def reset(self):
         """Back to epoch 0, as just after construction."""
         check(lib.snn_dataloader_reset(self._h))

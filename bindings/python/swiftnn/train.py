@@ -8,7 +8,7 @@ from ._lib import check, lib
 from ._options import options
 
 
-def _run_fit(call, steps, epochs, report_every, scheduler, progress):
+def _run_fit(call, steps, epochs, report_every, scheduler, progress, ddp=None):
     """Runs an engine fit export: `call(options_pointer)` with snn_fit_options built from the
     arguments. progress(p) gets the snn_progress fields; returning False stops training, and an
     exception it raises is re-raised here after the engine has returned (it must not unwind
@@ -28,7 +28,7 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress):
     cb = snn_progress_fn(trampoline) if progress else snn_progress_fn()
     opts = options(snn_fit_options, epochs=int(epochs), report_every=int(report_every), progress=cb,
                    scheduler=scheduler._h if scheduler is not None else None, loss_history=hist,
-                   loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count))
+                   loss_history_capacity=len(hist), loss_history_count=ctypes.pointer(count), ddp=ddp)
     check(call(ctypes.byref(opts)))
     if errors:
         raise errors[0]
@@ -39,9 +39,17 @@ def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_ev
     """Trains `model` (an engine module, e.g. nn.Sequential of built-in layers) with mean
     cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
     global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
-    end_of_epoch; return False to stop. Returns the list of per-step losses."""
+    end_of_epoch; return False to stop. Returns the list of per-step losses.
+
+    A DistributedDataParallel model (over an engine module) trains data-parallel: the loader
+    is sharded (each rank its DistributedSampler share, batch_size per rank), progress runs on
+    rank 0 with the global samples/s and the ranks' mean loss."""
+    ddp = None
+    from .nn.parallel import DistributedDataParallel
+    if isinstance(model, DistributedDataParallel):
+        ddp, model = model._ddp.value, model.module
     return _run_fit(lambda opts: lib.snn_classifier_fit(model._mh, optimizer._h, loader._h, opts),
-                    len(loader) * epochs, epochs, report_every, scheduler, progress)
+                    len(loader) * epochs, epochs, report_every, scheduler, progress, ddp)
 
 
 def evaluate_classifier(model, inputs, labels, batch_size=256):

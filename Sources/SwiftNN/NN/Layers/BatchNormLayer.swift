@@ -7,6 +7,9 @@ public final class BatchNorm: Module {
     public let spatialDims: Int
     public let weight: Tensor?, bias: Tensor?
     public let runningMean: Tensor?, runningVar: Tensor?, numBatchesTracked: Tensor?
+    /// Set (by DataParallel's syncBatchNorm option): training uses the statistics of all
+    /// ranks' batches (SyncBatchNorm, Distributed/SyncBatchNorm.swift).
+    public var processGroup: ProcessGroup?
 
     public init(numFeatures: Int, spatialDims: Int = 2, eps: Double = 1e-5, momentum: Double = 0.1,
                 affine: Bool = true, trackRunningStats: Bool = true) throws {
@@ -46,6 +49,12 @@ public final class BatchNorm: Module {
             throw SNNError.shape("\(typeName): expected a \(spatialDims == 2 ? "4-D [N, C, H, W]" : "2-D [N, C] or 3-D [N, C, L]") input, got \(fmt(x.shape))")
         }
         let useBatchStats = training || !trackRunningStats
+        if useBatchStats, let g = processGroup, g.size > 1 {
+            let out = try syncBatchNorm(x, group: g, runningMean: training ? runningMean : nil, runningVar: training ? runningVar : nil,
+                                        weight: weight, bias: bias, momentum: momentum, eps: eps)
+            if training, let n = numBatchesTracked { n.int64s[0] += 1 }
+            return out
+        }
         let out = try batchNorm(x, runningMean: training ? runningMean : (trackRunningStats ? runningMean : nil),
                                 runningVar: training ? runningVar : (trackRunningStats ? runningVar : nil),
                                 weight: weight, bias: bias, training: useBatchStats, momentum: momentum, eps: eps)

@@ -18,4 +18,6 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
 from . import functional
 from . import init
 from . import utils
+from . import parallel  # noqa: F401  (nn.parallel.DistributedDataParallel)
+from .parallel import SyncBatchNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell

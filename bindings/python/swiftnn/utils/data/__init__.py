@@ -13,7 +13,9 @@ gives the same order as swiftnn.data.DataLoader and the C and Swift loaders.
 from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 from .dataloader import DataLoader, default_collate, get_worker_info
+from .distributed import DistributedSampler
+from . import distributed  # noqa: F401  (torch.utils.data.distributed)
 
-__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
+__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler", "IterableDataset", "RandomSampler",
            "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
            "default_collate", "get_worker_info", "random_split"]

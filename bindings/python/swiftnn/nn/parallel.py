@@ -1,0 +1,102 @@
+"""torch.nn.parallel.DistributedDataParallel over the engine's data-parallel reducer
+(swiftnn/distributed.h): rank 0's parameters and buffers copied to every rank at
+construction (after checking that every rank's model has the same names and shapes), and
+each backward averages the gradients across ranks in buckets whose allreduce starts while
+backward still runs, so loss.backward() returns with averaged gradients."""
+import contextlib
+import ctypes
+import numbers
+
+from .. import _ffi
+from .._handles import Handle
+from .._lib import check, lib
+from .._options import options
+from .modules import Module
+
+__all__ = ["DistributedDataParallel", "SyncBatchNorm"]
+
+
+class DistributedDataParallel(Module):
+    """Wraps `module` (any swiftnn.nn.Module); forward calls it. bucket_cap_mb (default 25)
+    sizes the gradient buckets. The other arguments of PyTorch's are accepted where their
+    meaning holds on CPU (device_ids and output_device must be None)."""
+
+    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
+                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
+                 gradient_as_bucket_view=False, static_graph=False):
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"DistributedDataParallel: module must be a swiftnn.nn.Module, got {type(module).__name__}")
+        if device_ids not in (None, []) or output_device is not None:
+            raise ValueError("DistributedDataParallel: device_ids and output_device are for GPUs; SwiftNN runs on the CPU")
+        cap = 25.0 if bucket_cap_mb is None else bucket_cap_mb
+        if isinstance(cap, bool) or not isinstance(cap, numbers.Real) or not cap > 0:
+            raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
+        self.module = module
+        named, seen = [], set()
+        for name, t in list(module.named_parameters()) + list(module.named_buffers()):
+            if id(t) not in seen:
+                seen.add(id(t))
+                named.append((name, t))
+        handles = (ctypes.c_void_p * max(len(named), 1))(*[t._h for _, t in named])
+        names = (ctypes.c_char_p * max(len(named), 1))(*[n.encode() for n, _ in named])
+        o = options(_ffi.snn_ddp_options, bucket_cap_mb=float(cap))
+        out = ctypes.c_void_p()
+        if getattr(module, "_engine", None) is not None:  # an engine module: the engine's fit loops accept it
+            check(lib.snn_ddp_new(ctypes.byref(out), module._mh, ctypes.byref(o)))
+        else:
+            check(lib.snn_ddp_new_tensors(ctypes.byref(out), handles, names, len(named), ctypes.byref(o)))
+        object.__setattr__(self, "_ddp", Handle(out.value, lib.snn_ddp_free))
+        object.__setattr__(self, "_tensors", [t for _, t in named])  # kept alive with the reducer
+
+    def forward(self, *inputs, **kwargs):
+        return self.module(*inputs, **kwargs)
+
+    @contextlib.contextmanager
+    def no_sync(self):
+        """Backward passes inside only accumulate local gradients; the first backward after it
+        averages the accumulated sum across ranks."""
+        check(lib.snn_ddp_set_require_sync(self._ddp.value, False))
+        try:
+            yield
+        finally:
+            check(lib.snn_ddp_set_require_sync(self._ddp.value, True))
+
+    def _bucket_sizes(self):
+        """Bytes of each gradient bucket, in launch order."""
+        n = ctypes.c_size_t()
+        check(lib.snn_ddp_buckets(ctypes.byref(n), None, 0, self._ddp.value))
+        sizes = (ctypes.c_int64 * max(n.value, 1))()
+        check(lib.snn_ddp_buckets(ctypes.byref(n), sizes, n.value, self._ddp.value))
+        return list(sizes[:n.value])
+
+    def _last_trace(self):
+        """Seconds of the last step: allreduce total, the part hidden behind backward, and the
+        wait after backward."""
+        t = _ffi.snn_ddp_trace()
+        check(lib.snn_ddp_last_trace(ctypes.byref(t), self._ddp.value))
+        return {"allreduce": t.allreduce_seconds, "hidden": t.hidden_seconds, "exposed_wait": t.exposed_wait_seconds,
+                "buckets": t.buckets}
+
+
+def _set_sync_batchnorm(module, on):
+    from .layers import BatchNorm2d
+    for m in module.modules():
+        if isinstance(m, BatchNorm2d):
+            check(lib.snn_module_set_sync_batchnorm(m._mh, bool(on)))
+    return module
+
+
+class SyncBatchNorm:
+    """torch.nn.SyncBatchNorm's conversion: SyncBatchNorm.convert_sync_batchnorm(model) makes
+    every BatchNorm layer of model normalise in training with the statistics of the global
+    batch (all ranks' inputs); init_process_group first. Returns the same model (its layers
+    are switched in place, so optimizers built before keep working)."""
+
+    def __new__(cls, *args, **kwargs):
+        raise NotImplementedError("SyncBatchNorm(...): build BatchNorm layers and use "
+                                  "SyncBatchNorm.convert_sync_batchnorm(model)")
+
+    @staticmethod
+    def convert_sync_batchnorm(module, process_group=None):
+        return _set_sync_batchnorm(module, True)
