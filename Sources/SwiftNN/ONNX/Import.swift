@@ -58,21 +58,39 @@ public final class ONNXModule: Module {
             inSlots.append(try newSlot(i.name, "graph input"))
         }
         var steps: [ImportStep] = []
+        // Conv + activation pairs run as one step (ImportFusion.swift): the Conv is compiled
+        // when its activation node is reached, and its output gets no slot.
+        let fusions = convActivationFusions(g.nodes, graphOutputs: g.outputs.map(\.name))
+        var pendingConv: [Int: (node: ONNXNode, label: String, inputs: [Int?])] = [:]
         for (k, node) in g.nodes.enumerated() {
             let label = "\(what): node \(k)\(node.name.isEmpty ? "" : " '\(node.name)'") (\(node.opType))"
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
                 throw SNNError(.unsupported, "\(label): domain '\(node.domain)' is not supported (only the default ONNX domain)")
             }
-            let ins = try node.inputs.map { name -> Int? in
-                if name.isEmpty { return nil }
+            let pending = pendingConv.removeValue(forKey: k)
+            let ins = try node.inputs.enumerated().map { i, name -> Int? in
+                if name.isEmpty || (i == 0 && pending != nil) { return nil }
                 guard let s = slots[name] else {
                     throw SNNError(.format, "\(label): input '\(name)' is not a graph input, an initializer or the output of an earlier node (nodes must be in topological order, without cycles)")
                 }
                 return s
             }
-            let run = try compileNode(node, opset: opset, label: label)
+            if let j = fusions[k] {
+                pendingConv[j] = (node, label, Array((ins + [nil, nil, nil]).prefix(3)))
+                continue
+            }
+            let run: ImportKernel
+            var stepInputs = ins, stepLabel = label
+            if let pending {
+                let activation = try compileFusedActivation(node, opset: opset, label: label)
+                run = try compileConv(pending.node, pending.label, activation: activation)
+                stepInputs = pending.inputs + Array(ins.dropFirst())
+                stepLabel = "\(pending.label) fused with node \(k)\(node.name.isEmpty ? "" : " '\(node.name)'") (\(node.opType))"
+            } else {
+                run = try compileNode(node, opset: opset, label: label)
+            }
             let outs = try node.outputs.map { name -> Int? in name.isEmpty ? nil : try newSlot(name, "output of \(label)") }
-            steps.append(ImportStep(label: label, inputs: ins, outputs: outs, run: run))
+            steps.append(ImportStep(label: stepLabel, inputs: stepInputs, outputs: outs, run: run))
         }
         var outSlots: [Int] = []
         for o in g.outputs {

@@ -3,6 +3,7 @@
 // beside their engine ops (OpDef.imports) and found through OpRegistry. Semantics follow the
 // ONNX operator spec per opset (ReduceSum axes as input from 13, other reductions from 18,
 // Squeeze/Unsqueeze axes from 13, Softmax per-axis from 13, Clip bounds as inputs from 11).
+import SwiftNNKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -255,7 +256,10 @@ func compileConstant(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
     return { _ in [t] }
 }
 
-func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
+/// `activation` (ImportFusion.swift) reads a fused activation node's extra inputs, passed after
+/// the Conv's three (x, W, B or nil).
+func compileConv(_ node: ONNXNode, _ label: String,
+                 activation: (([Tensor?]) throws -> FusedActivation)? = nil) throws -> ImportKernel {
     let a = try NodeAttributes(node, label, known: ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
     let kernel = try a.ints("kernel_shape")
     if let kernel { _ = try spatialRank(kernel, label) }
@@ -263,6 +267,7 @@ func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
     _ = try WindowPads(a, spatial: (try a.ints("pads")?.count ?? 4) / 2)
     return { xs in
         let x = try input(xs, 0), w = try input(xs, 1), b = optionalInput(xs, 2)
+        let act = try activation?(Array(xs.dropFirst(3))) ?? .none
         let s = w.rank - 2
         guard s == 1 || s == 2 else { throw SNNError(.unsupported, "weight has shape \(fmt(w.shape)); only 1-D and 2-D convolutions are supported") }
         let strides = try windowParameter(a, "strides", spatial: s, 1)
@@ -282,7 +287,11 @@ func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
             } else {
                 xin = try padded(try padded(x4, dim: 2, before: p[0].0, after: p[0].1, value: 0), dim: 3, before: p[1].0, after: p[1].1, value: 0)
             }
-            return try conv2d(xin, weight: w4, bias: b, stride: (st[0], st[1]), padding: sym, dilation: (di[0], di[1]), groups: groups)
+            if act == .none {
+                return try conv2d(xin, weight: w4, bias: b, stride: (st[0], st[1]), padding: sym, dilation: (di[0], di[1]), groups: groups)
+            }
+            return try conv2dFused(xin, weight: w4, bias: b, stride: (st[0], st[1]), padding: sym, dilation: (di[0], di[1]),
+                                   groups: groups, activation: act)
         }]
     }
 }
