@@ -9,11 +9,13 @@ extension Sequential {
     /// Sequential has no such run or the call must be recorded.
     func inferenceForward(_ input: Tensor) throws -> Tensor? {
         guard !training, input.dtype == .float32, hasFusableRun, recordsNothing([input]) else { return nil }
+        // Trainable parameters under grad mode: the layers' own recorded forward.
+        if GradMode.isEnabled && parameters.contains(where: \.requiresGrad) { return nil }
         let layers = children.map(\.module)
         var x = input
         var i = 0
         while i < layers.count {
-            if let run = fusableRun(layers, at: i), run.bn == nil || x.rank == 4, recordsNothing([run.conv.weight, run.conv.bias]) {
+            if let run = fusableRun(layers, at: i), run.bn == nil || x.rank == 4 {
                 var weight = run.conv.weight, bias = run.conv.bias
                 if let bn = run.bn {
                     guard let folded = try FoldedConvCache.shared.folded(run.conv, bn) else { return nil }

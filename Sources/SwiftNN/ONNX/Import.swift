@@ -58,10 +58,11 @@ public final class ONNXModule: Module {
             inSlots.append(try newSlot(i.name, "graph input"))
         }
         var steps: [ImportStep] = []
-        // Conv + activation pairs run as one step (ImportFusion.swift): the Conv is compiled
-        // when its activation node is reached, and its output gets no slot.
-        let fusions = convActivationFusions(g.nodes, graphOutputs: g.outputs.map(\.name))
-        var pendingConv: [Int: (node: ONNXNode, label: String, inputs: [Int?])] = [:]
+        // Conv [+ BatchNormalization] [+ activation] runs as one step (ImportFusion.swift): the
+        // Conv is compiled when the last node of its chain is reached; the outputs inside the
+        // chain get no slot.
+        let chains = convFusionChains(g.nodes, graphOutputs: g.outputs.map(\.name))
+        var pendingConv: [Int: PendingConv] = [:]   // keyed by the next node of the chain
         for (k, node) in g.nodes.enumerated() {
             let label = "\(what): node \(k)\(node.name.isEmpty ? "" : " '\(node.name)'") (\(node.opType))"
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
@@ -75,17 +76,28 @@ public final class ONNXModule: Module {
                 }
                 return s
             }
-            if let j = fusions[k] {
-                pendingConv[j] = (node, label, Array((ins + [nil, nil, nil]).prefix(3)))
+            if let chain = chains[k] {
+                pendingConv[chain[0]] = PendingConv(node: node, label: label, inputs: Array((ins + [nil, nil, nil]).prefix(3)),
+                                                    rest: Array(chain.dropFirst()))
                 continue
             }
             let run: ImportKernel
             var stepInputs = ins, stepLabel = label
-            if let pending {
-                let activation = try compileFusedActivation(node, opset: opset, label: label)
-                run = try compileConv(pending.node, pending.label, activation: activation)
-                stepInputs = pending.inputs + Array(ins.dropFirst())
-                stepLabel = "\(pending.label) fused with node \(k)\(node.name.isEmpty ? "" : " '\(node.name)'") (\(node.opType))"
+            if var p = pending {
+                p.inputs += ins.dropFirst()   // BatchNormalization's parameters, Clip's bounds
+                p.fused.append((k, node))
+                if let next = p.rest.first {
+                    p.rest.removeFirst()
+                    pendingConv[next] = p
+                    continue
+                }
+                let bn = p.fused.first { $0.node.opType == "BatchNormalization" }
+                let act = p.fused.first { $0.node.opType != "BatchNormalization" }
+                let eps = try bn.map { try batchNormEpsilon($0.node, label) }
+                let activation = try act.map { try compileFusedActivation($0.node, opset: opset, label: label) }
+                run = try compileConv(p.node, p.label, batchNormEpsilon: eps, activation: activation)
+                stepInputs = p.inputs
+                stepLabel = "\(p.label) fused with " + p.fused.map { k, n in "node \(k)\(n.name.isEmpty ? "" : " '\(n.name)'") (\(n.opType))" }.joined(separator: ", ")
             } else {
                 run = try compileNode(node, opset: opset, label: label)
             }
@@ -169,6 +181,16 @@ public final class ONNXModule: Module {
             }
         }
     }
+}
+
+/// A Conv waiting for the rest of its fusion chain: its inputs (x, W, B or nil), then each
+/// fused node's inputs after the first.
+struct PendingConv {
+    let node: ONNXNode
+    let label: String
+    var inputs: [Int?]
+    var rest: [Int]
+    var fused: [(index: Int, node: ONNXNode)] = []
 }
 
 struct ImportStep {

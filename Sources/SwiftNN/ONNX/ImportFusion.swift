@@ -1,25 +1,57 @@
-// Graph fusion at ONNX load time: a Conv whose only consumer is a Relu, Clip or HardSwish runs
-// as one step, the activation applied inside the convolution (Ops/ConvInference.swift), so
-// the activation costs no pass of its own. The fused step falls back to the two ops when a
-// gradient or a trace is recorded.
+// Graph fusion at ONNX load time: a Conv followed by an inference BatchNormalization (folded
+// into the weights) and/or a Relu, Clip or HardSwish (applied inside the convolution) runs as
+// one step (Ops/ConvInference.swift), so neither costs a pass of its own. The fused step runs
+// the nodes one by one when a gradient or a trace is recorded.
 import SwiftNNKernels
 
-/// conv node index -> index of the activation node fused into it.
-func convActivationFusions(_ nodes: [ONNXNode], graphOutputs: [String]) -> [Int: Int] {
+/// conv node index -> the nodes fused into it, in order: a BatchNormalization (inference mode,
+/// folded into the weights), an activation (Relu, Clip, HardSwish), or both. Each fused node
+/// is the only consumer of the previous one's output, which is not a graph output.
+func convFusionChains(_ nodes: [ONNXNode], graphOutputs: [String]) -> [Int: [Int]] {
     var uses: [String: Int] = [:]
     for n in nodes { for i in n.inputs where !i.isEmpty { uses[i, default: 0] += 1 } }
     for o in graphOutputs { uses[o, default: 0] += 1 }
     var consumer: [String: Int] = [:]
     for (j, n) in nodes.enumerated() { for i in n.inputs where !i.isEmpty { consumer[i] = j } }
-    var fusions: [Int: Int] = [:]
-    for (k, n) in nodes.enumerated() where n.opType == "Conv" && (n.domain.isEmpty || n.domain == "ai.onnx") {
-        guard n.outputs.count == 1, let o = n.outputs.first, !o.isEmpty, uses[o] == 1, let j = consumer[o], j > k else { continue }
-        let a = nodes[j]
-        guard ["Relu", "Clip", "HardSwish"].contains(a.opType), a.domain.isEmpty || a.domain == "ai.onnx",
-              a.inputs.first == o, a.outputs.count == 1 else { continue }
-        fusions[k] = j
+    let defaultDomain = { (n: ONNXNode) in n.domain.isEmpty || n.domain == "ai.onnx" }
+    /// The node that alone consumes node k's only output as its first input.
+    func next(_ k: Int) -> Int? {
+        let n = nodes[k]
+        guard n.outputs.count == 1 || (n.opType == "BatchNormalization" && n.outputs.dropFirst().allSatisfy(\.isEmpty)),
+              let o = n.outputs.first, !o.isEmpty, uses[o] == 1, let j = consumer[o], j > k,
+              nodes[j].inputs.first == o, defaultDomain(nodes[j]) else { return nil }
+        return j
     }
-    return fusions
+    func isActivation(_ n: ONNXNode) -> Bool { ["Relu", "Clip", "HardSwish"].contains(n.opType) && n.outputs.count == 1 }
+    var chains: [Int: [Int]] = [:]
+    for (k, n) in nodes.enumerated() where n.opType == "Conv" && defaultDomain(n) && n.outputs.count == 1 {
+        guard let j = next(k) else { continue }
+        if foldableBatchNorm(nodes[j]) {
+            if let a = next(j), isActivation(nodes[a]) { chains[k] = [j, a] } else { chains[k] = [j] }
+        } else if isActivation(nodes[j]) {
+            chains[k] = [j]
+        }
+    }
+    return chains
+}
+
+/// A BatchNormalization in inference mode with its four parameter inputs and one output.
+private func foldableBatchNorm(_ n: ONNXNode) -> Bool {
+    guard n.opType == "BatchNormalization", n.inputs.count == 5, !n.inputs.contains(where: \.isEmpty),
+          n.outputs.dropFirst().allSatisfy(\.isEmpty) else { return false }
+    for a in n.attributes {
+        switch (a.name, a.value) {
+        case ("epsilon", .float), ("momentum", .float): continue
+        case ("training_mode", .int(0)), ("spatial", .int(1)): continue
+        default: return false
+        }
+    }
+    return true
+}
+
+/// The epsilon of a BatchNormalization that `convFusionChains` chose.
+func batchNormEpsilon(_ n: ONNXNode, _ label: String) throws -> Double {
+    Double(try NodeAttributes(n, label, known: ["epsilon", "momentum", "training_mode", "spatial"]).float("epsilon", 1e-5))
 }
 
 /// The activation node's effect, read from its extra inputs (Clip's min and max) at run time.

@@ -38,47 +38,66 @@ func applyUnfused(_ activation: FusedActivation, _ y: Tensor) throws -> Tensor {
     }
 }
 
-/// A convolution's weight and bias with an eval-mode BatchNorm folded in:
-/// w' = w * s, b' = (b - mean) * s + beta, s = gamma / sqrt(var + eps) (in Double). Cached per
-/// convolution until any of the six tensors is written (their storage versions move).
+/// A convolution's weight and bias with BatchNorm's inference transform folded in:
+/// w' = w * s, b' = (b - mean) * s + beta, s = gamma / sqrt(var + eps) (in Double), kept until
+/// any of the six tensors is written (their storage versions move) or replaced.
+final class FoldedBatchNorm: @unchecked Sendable {
+    private var key: [Int] = []
+    private var value: (weight: Tensor, bias: Tensor)?
+    private let lock = Lock()
+
+    /// nil when the tensors are not float32 and contiguous or their sizes do not fit (the caller
+    /// then runs the layers unfused, which report any error).
+    func folded(weight: Tensor, bias: Tensor?, gamma: Tensor?, beta: Tensor?, mean: Tensor, variance: Tensor,
+                eps: Double) throws -> (weight: Tensor, bias: Tensor)? {
+        let sources: [Tensor?] = [weight, bias, gamma, beta, mean, variance]
+        guard sources.allSatisfy({ $0 == nil || ($0!.dtype == .float32 && $0!.isContiguous) }) else { return nil }
+        let k = weight.shape.first ?? 0
+        guard weight.rank >= 2, k > 0, [bias, gamma, beta, mean, variance].allSatisfy({ $0 == nil || $0!.count == k }) else { return nil }
+        var now: [Int] = []
+        for t in sources {
+            now.append(t.map { Int(bitPattern: ObjectIdentifier($0)) } ?? 0)
+            now.append(t?.storage.version ?? 0)
+        }
+        if let hit = lock.withLock({ key == now ? value : nil }) { return hit }
+        let fn = "BatchNorm folding"
+        let per = weight.count / k
+        let w = try Tensor(empty: weight.shape, dtype: .float32, zeroed: false, fn)
+        let b = try Tensor(empty: [k], dtype: .float32, zeroed: false, fn)
+        let src = weight.floats, m = mean.floats, v = variance.floats
+        for ch in 0..<k {
+            let g = gamma.map { Double($0.floats[ch]) } ?? 1, shift = beta.map { Double($0.floats[ch]) } ?? 0
+            let scale = g / (Double(v[ch]) + eps).squareRoot()
+            for j in 0..<per { w.floats[ch * per + j] = Float(Double(src[ch * per + j]) * scale) }
+            let b0 = bias.map { Double($0.floats[ch]) } ?? 0
+            b.floats[ch] = Float((b0 - Double(m[ch])) * scale + shift)
+        }
+        lock.withLock { key = now; value = (w, b) }
+        return (w, b)
+    }
+}
+
+/// The folded weights of each eval-mode Conv2d + BatchNorm2d pair of native Sequentials.
 final class FoldedConvCache: @unchecked Sendable {
     static let shared = FoldedConvCache()
     private struct Entry {
         weak var conv: Conv2d?
-        let key: [Int]
-        let weight: Tensor, bias: Tensor
+        let slot: FoldedBatchNorm
     }
     private var entries: [ObjectIdentifier: Entry] = [:]
     private let lock = Lock()
 
     func folded(_ conv: Conv2d, _ bn: BatchNorm) throws -> (weight: Tensor, bias: Tensor)? {
         guard let mean = bn.runningMean, let variance = bn.runningVar, bn.numFeatures == conv.outChannels else { return nil }
-        let sources: [Tensor?] = [conv.weight, conv.bias, bn.weight, bn.bias, mean, variance]
-        guard sources.allSatisfy({ $0 == nil || ($0!.dtype == .float32 && $0!.isContiguous) }) else { return nil }
-        var key: [Int] = []
-        for t in sources {
-            key.append(t.map { Int(bitPattern: ObjectIdentifier($0)) } ?? 0)
-            key.append(t?.storage.version ?? 0)
-        }
         let id = ObjectIdentifier(conv)
-        if let hit = lock.withLock({ entries[id] }), hit.conv === conv, hit.key == key { return (hit.weight, hit.bias) }
-        let fn = "BatchNorm folding"
-        let k = conv.outChannels
-        let per = conv.weight.count / max(k, 1)
-        let w = try Tensor(empty: conv.weight.shape, dtype: .float32, zeroed: false, fn)
-        let b = try Tensor(empty: [k], dtype: .float32, zeroed: false, fn)
-        let src = conv.weight.floats, m = mean.floats, v = variance.floats
-        for ch in 0..<k {
-            let gamma = bn.weight.map { Double($0.floats[ch]) } ?? 1, beta = bn.bias.map { Double($0.floats[ch]) } ?? 0
-            let s = gamma / (Double(v[ch]) + bn.eps).squareRoot()
-            for j in 0..<per { w.floats[ch * per + j] = Float(Double(src[ch * per + j]) * s) }
-            let b0 = conv.bias.map { Double($0.floats[ch]) } ?? 0
-            b.floats[ch] = Float((b0 - Double(m[ch])) * s + beta)
-        }
-        lock.withLock {
+        let slot = lock.withLock { () -> FoldedBatchNorm in
+            if let e = entries[id], e.conv === conv { return e.slot }
             if entries.count > 256 { entries = entries.filter { $0.value.conv != nil } }
-            entries[id] = Entry(conv: conv, key: key, weight: w, bias: b)
+            let slot = FoldedBatchNorm()
+            entries[id] = Entry(conv: conv, slot: slot)
+            return slot
         }
-        return (w, b)
+        return try slot.folded(weight: conv.weight, bias: conv.bias, gamma: bn.weight, beta: bn.bias, mean: mean,
+                               variance: variance, eps: bn.eps)
     }
 }

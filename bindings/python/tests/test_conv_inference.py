@@ -79,25 +79,31 @@ def test_fused_eval_sequential_matches_the_layers_one_by_one():
 
 
 def _fusable_graph(rng):
-    """Conv -> Clip(0, 6) -> depthwise Conv (stride 2) -> Relu -> 1x1 Conv -> HardSwish, with
-    dynamic sizes, written with onnx.helper (not by swiftnn's exporter)."""
+    """Conv -> BatchNormalization -> Clip(0, 6), depthwise Conv (stride 2) -> Relu, 1x1 Conv ->
+    BatchNormalization, 1x1 Conv -> HardSwish, with dynamic sizes, written with onnx.helper
+    (not by swiftnn's exporter)."""
     from onnx import TensorProto, helper, numpy_helper
     w = lambda *shape: rng.uniform(-0.5, 0.5, shape).astype(np.float32)
+    bn = lambda p, c: {f"{p}_s": w(c) + 1, f"{p}_b": w(c), f"{p}_m": w(c), f"{p}_v": w(c) + 1}
     inits = {"w1": w(8, 3, 3, 3), "b1": w(8), "lo": np.array(0, np.float32), "hi": np.array(6, np.float32),
-             "w2": w(8, 1, 3, 3), "b2": w(8), "w3": w(4, 8, 1, 1), "b3": w(4)}
+             "w2": w(8, 1, 3, 3), "b2": w(8), "w3": w(6, 8, 1, 1), "w4": w(4, 6, 1, 1), "b4": w(4),
+             **bn("bn1", 8), **bn("bn3", 6)}
     nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
-             helper.make_node("Clip", ["c1", "lo", "hi"], ["a1"]),
+             helper.make_node("BatchNormalization", ["c1", "bn1_s", "bn1_b", "bn1_m", "bn1_v"], ["n1"], epsilon=1e-3),
+             helper.make_node("Clip", ["n1", "lo", "hi"], ["a1"]),
              helper.make_node("Conv", ["a1", "w2", "b2"], ["c2"], pads=[1, 1, 1, 1], strides=[2, 2], group=8),
              helper.make_node("Relu", ["c2"], ["a2"]),
-             helper.make_node("Conv", ["a2", "w3", "b3"], ["c3"]),
-             helper.make_node("HardSwish", ["c3"], ["y"])]
+             helper.make_node("Conv", ["a2", "w3"], ["c3"]),
+             helper.make_node("BatchNormalization", ["c3", "bn3_s", "bn3_b", "bn3_m", "bn3_v"], ["n3"]),
+             helper.make_node("Conv", ["n3", "w4", "b4"], ["c4"]),
+             helper.make_node("HardSwish", ["c4"], ["y"])]
     graph = helper.make_graph(nodes, "fusable", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "C", "H", "W"])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
                               [numpy_helper.from_array(v, k) for k, v in inits.items()])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
-def test_onnx_conv_activation_pairs_run_fused(tmp_path):
+def test_onnx_conv_batchnorm_activation_chains_run_fused(tmp_path):
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     path = str(tmp_path / "fusable.onnx")
@@ -110,6 +116,6 @@ def test_onnx_conv_activation_pairs_run_fused(tmp_path):
     np.testing.assert_allclose(fused, unfused.detach().numpy(), rtol=1e-4, atol=1e-5)
     (expected,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
     np.testing.assert_allclose(fused, expected, rtol=1e-4, atol=1e-5)
-    # Each Conv and its activation are one step: an error there names both nodes.
-    with swiftnn.no_grad(), pytest.raises(swiftnn.ShapeError, match=r"node 0 \(Conv\) fused with node 1 \(Clip\)"):
+    # Each Conv with its BatchNormalization and activation is one step: an error names them all.
+    with swiftnn.no_grad(), pytest.raises(swiftnn.ShapeError, match=r"node 0 \(Conv\) fused with node 1 \(BatchNormalization\), node 2 \(Clip\)"):
         sess(swiftnn.zeros(2, 4, 15, 13))
