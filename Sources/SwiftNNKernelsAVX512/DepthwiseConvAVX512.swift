@@ -10,6 +10,15 @@ private func st(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
+// 8-wide steps for the rest of a row (rows of 56, 28, 14 outputs are MobileNet's).
+@inline(__always)
+private func ld8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+
+@inline(__always)
+private func st8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
 public func depthwiseRowAVX512(_ base: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ weights: UnsafePointer<Float>,
                                _ taps: Int, _ count: Int, _ initial: Float, _ out: UnsafeMutablePointer<Float>) {
     var x = 0
@@ -35,6 +44,16 @@ public func depthwiseRowAVX512(_ base: UnsafePointer<Float>, _ offsets: UnsafePo
         st(out + x, a0)
         x &+= 16
     }
+    if x &+ 8 <= count {
+        var a0 = SIMD8<Float>(repeating: initial)
+        var t = 0
+        while t < taps {
+            a0 = a0.addingProduct(ld8(base + (offsets[t] &+ x)), SIMD8<Float>(repeating: weights[t]))
+            t &+= 1
+        }
+        st8(out + x, a0)
+        x &+= 8
+    }
     while x < count {
         var a = initial
         var t = 0
@@ -54,6 +73,10 @@ public func depthwiseRowScatterAVX512(_ g: UnsafePointer<Float>, _ offsets: Unsa
             st(d + x, ld(d + x).addingProduct(ld(g + x), s))
             x &+= 16
         }
+        if x &+ 8 <= count {
+            st8(d + x, ld8(d + x).addingProduct(ld8(g + x), SIMD8<Float>(repeating: wt)))
+            x &+= 8
+        }
         while x < count { d[x] = d[x].addingProduct(wt, g[x]); x &+= 1 }
         t &+= 1
     }
@@ -71,6 +94,10 @@ public func depthwiseRowWeightGradientAVX512(_ g: UnsafePointer<Float>, _ base: 
             x &+= 16
         }
         st(a, a0)
+        if x &+ 8 <= count {   // lanes 0..7, as the AVX2 version's 8-wide step
+            st8(a, ld8(a).addingProduct(ld8(g + x), ld8(p + x)))
+            x &+= 8
+        }
         while x < count { a[x & 15] = a[x & 15].addingProduct(g[x], p[x]); x &+= 1 }
         t &+= 1
     }
