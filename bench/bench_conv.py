@@ -3,7 +3,8 @@
 
     make lib && python3 bench/bench_conv.py [--threads 2] [--repeat 10]
 
-Default problem: N=64, C=64, 32x32, 3x3 kernel, K=128, padding 1 (9.66 GFLOP forward). Prints
+Default problem: N=64, C=64, 32x32, 3x3 kernel, K=128, padding 1 (9.66 GFLOP forward); a depthwise
+one: --shape 8,144,56,56,144,3 --groups 144 [--stride 2]. Prints
 GFLOP/s of the forward and of the backward (input + weight + bias gradients, counted as twice
 the forward's FLOPs) for both, and the speed ratio SwiftNN / PyTorch (> 1: SwiftNN faster).
 Needs torch (bench only). On a shared machine run it when idle: both sides are timed
@@ -18,6 +19,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--repeat", type=int, default=10)
 ap.add_argument("--shape", default="64,64,32,32,128,3", help="N,C,H,W,K,k")
+ap.add_argument("--groups", type=int, default=1, help="C for a depthwise convolution (K = C)")
+ap.add_argument("--stride", type=int, default=1)
 args = ap.parse_args()
 # Both OpenBLAS copies (ours and numpy's) read this when loaded: set it before any import.
 os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
@@ -39,10 +42,12 @@ n, c, h, w, k, ks = (int(v) for v in args.shape.split(","))
 pad = ks // 2
 rng = np.random.default_rng(0)
 x = rng.standard_normal((n, c, h, w), dtype=np.float32)
-wt = rng.standard_normal((k, c, ks, ks), dtype=np.float32) * 0.05
+g = args.groups
+st = args.stride
+wt = rng.standard_normal((k, c // g, ks, ks), dtype=np.float32) * 0.05
 b = rng.standard_normal(k, dtype=np.float32)
-oh, ow = h + 2 * pad - ks + 1, w + 2 * pad - ks + 1
-flops = 2.0 * n * k * oh * ow * c * ks * ks
+oh, ow = (h + 2 * pad - ks) // st + 1, (w + 2 * pad - ks) // st + 1
+flops = 2.0 * n * k * oh * ow * (c // g) * ks * ks
 
 
 def interleaved(fns, repeat):
@@ -62,16 +67,16 @@ def interleaved(fns, repeat):
 
 tx, tw, tb = (torch.from_numpy(a.copy()) for a in (x, wt, b))
 sx, sw, sb = (swiftnn.from_numpy(a) for a in (x, wt, b))
-s_fwd, t_fwd = interleaved([lambda: SF.conv2d(sx, sw, sb, padding=pad),
-                            lambda: TF.conv2d(tx, tw, tb, padding=pad)], args.repeat)
+s_fwd, t_fwd = interleaved([lambda: SF.conv2d(sx, sw, sb, st, pad, 1, g),
+                            lambda: TF.conv2d(tx, tw, tb, st, pad, 1, g)], args.repeat)
 
 for t in (tx, tw, tb):
     t.requires_grad_(True)
-ty = TF.conv2d(tx, tw, tb, padding=pad)
+ty = TF.conv2d(tx, tw, tb, st, pad, 1, g)
 tg = torch.from_numpy(rng.standard_normal(tuple(ty.shape), dtype=np.float32))
 for t in (sx, sw, sb):
     t.requires_grad_(True)
-sy = SF.conv2d(sx, sw, sb, padding=pad)
+sy = SF.conv2d(sx, sw, sb, st, pad, 1, g)
 sg = swiftnn.from_numpy(tg.numpy())
 
 
@@ -86,13 +91,13 @@ s_bwd, t_bwd = interleaved([swift_backward,
                             lambda: torch.autograd.grad(ty, [tx, tw, tb], tg, retain_graph=True)], args.repeat)
 
 # Same numbers?
-err_y = np.abs(sy.numpy() - ty.detach().numpy()).max()
+err_y = np.abs(sy.detach().numpy() - ty.detach().numpy()).max()
 swift_backward()
 gx, gw = torch.autograd.grad(ty, [tx, tw], tg, retain_graph=True)
 err_gx = np.abs(sx.grad.numpy() - gx.numpy()).max()
 err_gw = np.abs(sw.grad.numpy() - gw.numpy()).max() / np.abs(gw.numpy()).max()
 
-print(f"conv2d N={n} C={c} {h}x{w} k={ks}x{ks} K={k} pad={pad}, {args.threads} threads "
+print(f"conv2d N={n} C={c} {h}x{w} k={ks}x{ks} K={k} pad={pad} stride={st} groups={g}, {args.threads} threads "
       f"(torch {torch.__version__}, {flops / 1e9:.2f} GFLOP forward)")
 print(f"{'':10s}{'SwiftNN':>22s}{'PyTorch':>22s}  SwiftNN/PyTorch speed")
 for name, s, t, f in (("forward", s_fwd, t_fwd, flops), ("backward", s_bwd, t_bwd, 2 * flops)):

@@ -119,3 +119,25 @@ def build(a):
     a.case("linear_3d", "linear", [a.randn(2, 3, 7), a.randn(4, 7), a.randn(4)], F.linear)
     a.case("linear_nobias", "linear", [a.randn(6, 5), a.randn(3, 5)], F.linear)
     a.case("linear_1d", "linear", [a.randn(7), a.randn(4, 7), a.randn(4)], F.linear)
+
+    # Depthwise kernels (groups = C = K, ConvDepthwise.swift): 3x3 and 5x5 at stride 1 and 2,
+    # odd sizes, rows long enough for the 32-wide steps and their tails, padding above the
+    # kernel, dilation, non-square stride, 7x7/2, a batch; a channel multiplier of 2 (K = 2C)
+    # falls back to im2col.
+    conv_case(a, "dw3_s1", a.randn(3, 4, 9, 11), a.randn(4, 1, 3, 3), a.randn(4), padding=1, groups=4)
+    conv_case(a, "dw3_s2", a.randn(2, 5, 11, 9), a.randn(5, 1, 3, 3), a.randn(5), stride=2, padding=1, groups=5)
+    conv_case(a, "dw3_s2_even", a.randn(2, 3, 12, 14), a.randn(3, 1, 3, 3), stride=2, padding=1, groups=3)
+    conv_case(a, "dw5_s1", a.randn(2, 3, 10, 37), a.randn(3, 1, 5, 5), a.randn(3), padding=2, groups=3)
+    conv_case(a, "dw5_s2", a.randn(2, 3, 13, 40), a.randn(3, 1, 5, 5), a.randn(3), stride=2, padding=2, groups=3)
+    conv_case(a, "dw3_dilation2", a.randn(2, 3, 9, 10), a.randn(3, 1, 3, 3), a.randn(3), padding=2, dilation=2, groups=3)
+    conv_case(a, "dw3_s2_dilation2", a.randn(1, 2, 11, 12), a.randn(2, 1, 3, 3), stride=2, padding=1, dilation=2, groups=2)
+    conv_case(a, "dw3_pad3", a.randn(1, 2, 5, 6), a.randn(2, 1, 3, 3), a.randn(2), padding=3, groups=2)
+    conv_case(a, "dw3_nopad_stride12", a.randn(2, 3, 8, 9), a.randn(3, 1, 3, 3), a.randn(3), stride=(1, 2), groups=3)
+    conv_case(a, "dw7_s2", a.randn(1, 2, 15, 17), a.randn(2, 1, 7, 7), a.randn(2), stride=2, padding=3, groups=2)
+    conv_case(a, "dw3_wide_row", a.randn(1, 2, 4, 70), a.randn(2, 1, 3, 3), a.randn(2), padding=1, groups=2)
+    conv_case(a, "dw3_multiplier2", a.randn(2, 3, 7, 7), a.randn(6, 1, 3, 3), a.randn(6), padding=1, groups=3)
+    # Large strided kernels of the DQN network and the ResNet stem (im2col).
+    conv_case(a, "conv_8x8_s4", a.randn(2, 4, 20, 20), a.randn(3, 4, 8, 8), a.randn(3), stride=4)
+    conv_case(a, "conv_7x7_s2_p3", a.randn(1, 3, 13, 13), a.randn(4, 3, 7, 7), a.randn(4), stride=2, padding=3)
+    # 1x1 on several small planes (several images per GEMM).
+    conv_case(a, "conv_1x1_batch", a.randn(4, 6, 5, 5), a.randn(7, 6, 1, 1), a.randn(7))

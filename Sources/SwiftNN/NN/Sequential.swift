@@ -21,6 +21,7 @@ public final class Sequential: Module {
     public override var isContainer: Bool { true }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
+        if !training, let y = try inferenceForward(input) { return y }  // fused (SequentialInference.swift)
         var x = input
         for (_, m) in children { x = try m.forward(x) }
         return x

@@ -58,21 +58,51 @@ public final class ONNXModule: Module {
             inSlots.append(try newSlot(i.name, "graph input"))
         }
         var steps: [ImportStep] = []
+        // Conv [+ BatchNormalization] [+ activation] runs as one step (ImportFusion.swift): the
+        // Conv is compiled when the last node of its chain is reached; the outputs inside the
+        // chain get no slot.
+        let chains = convFusionChains(g.nodes, graphOutputs: g.outputs.map(\.name))
+        var pendingConv: [Int: PendingConv] = [:]   // keyed by the next node of the chain
         for (k, node) in g.nodes.enumerated() {
             let label = "\(what): node \(k)\(node.name.isEmpty ? "" : " '\(node.name)'") (\(node.opType))"
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
                 throw SNNError(.unsupported, "\(label): domain '\(node.domain)' is not supported (only the default ONNX domain)")
             }
-            let ins = try node.inputs.map { name -> Int? in
-                if name.isEmpty { return nil }
+            let pending = pendingConv.removeValue(forKey: k)
+            let ins = try node.inputs.enumerated().map { i, name -> Int? in
+                if name.isEmpty || (i == 0 && pending != nil) { return nil }
                 guard let s = slots[name] else {
                     throw SNNError(.format, "\(label): input '\(name)' is not a graph input, an initializer or the output of an earlier node (nodes must be in topological order, without cycles)")
                 }
                 return s
             }
-            let run = try compileNode(node, opset: opset, label: label)
+            if let chain = chains[k] {
+                pendingConv[chain[0]] = PendingConv(node: node, label: label, inputs: Array((ins + [nil, nil, nil]).prefix(3)),
+                                                    rest: Array(chain.dropFirst()))
+                continue
+            }
+            let run: ImportKernel
+            var stepInputs = ins, stepLabel = label
+            if var p = pending {
+                p.inputs += ins.dropFirst()   // BatchNormalization's parameters, Clip's bounds
+                p.fused.append((k, node))
+                if let next = p.rest.first {
+                    p.rest.removeFirst()
+                    pendingConv[next] = p
+                    continue
+                }
+                let bn = p.fused.first { $0.node.opType == "BatchNormalization" }
+                let act = p.fused.first { $0.node.opType != "BatchNormalization" }
+                let eps = try bn.map { try batchNormEpsilon($0.node, label) }
+                let activation = try act.map { try compileFusedActivation($0.node, opset: opset, label: label) }
+                run = try compileConv(p.node, p.label, batchNormEpsilon: eps, activation: activation)
+                stepInputs = p.inputs
+                stepLabel = "\(p.label) fused with " + p.fused.map { k, n in "node \(k)\(n.name.isEmpty ? "" : " '\(n.name)'") (\(n.opType))" }.joined(separator: ", ")
+            } else {
+                run = try compileNode(node, opset: opset, label: label)
+            }
             let outs = try node.outputs.map { name -> Int? in name.isEmpty ? nil : try newSlot(name, "output of \(label)") }
-            steps.append(ImportStep(label: label, inputs: ins, outputs: outs, run: run))
+            steps.append(ImportStep(label: stepLabel, inputs: stepInputs, outputs: outs, run: run))
         }
         var outSlots: [Int] = []
         for o in g.outputs {
@@ -151,6 +181,16 @@ public final class ONNXModule: Module {
             }
         }
     }
+}
+
+/// A Conv waiting for the rest of its fusion chain: its inputs (x, W, B or nil), then each
+/// fused node's inputs after the first.
+struct PendingConv {
+    let node: ONNXNode
+    let label: String
+    var inputs: [Int?]
+    var rest: [Int]
+    var fused: [(index: Int, node: ONNXNode)] = []
 }
 
 struct ImportStep {

@@ -3,6 +3,7 @@
 // beside their engine ops (OpDef.imports) and found through OpRegistry. Semantics follow the
 // ONNX operator spec per opset (ReduceSum axes as input from 13, other reductions from 18,
 // Squeeze/Unsqueeze axes from 13, Softmax per-axis from 13, Clip bounds as inputs from 11).
+import SwiftNNKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -255,14 +256,33 @@ func compileConstant(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
     return { _ in [t] }
 }
 
-func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
+/// Fused nodes (ImportFusion.swift) pass their inputs after the Conv's three (x, W, B or nil):
+/// with `batchNormEpsilon`, BatchNormalization's scale, B, mean and var (folded into W and B
+/// when nothing records); then `activation` reads the rest (Clip's bounds).
+func compileConv(_ node: ONNXNode, _ label: String, batchNormEpsilon: Double? = nil,
+                 activation: (([Tensor?]) throws -> FusedActivation)? = nil) throws -> ImportKernel {
     let a = try NodeAttributes(node, label, known: ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
     let kernel = try a.ints("kernel_shape")
     if let kernel { _ = try spatialRank(kernel, label) }
     let groups = try a.int("group", 1)
     _ = try WindowPads(a, spatial: (try a.ints("pads")?.count ?? 4) / 2)
+    let fold = batchNormEpsilon.map { _ in FoldedBatchNorm() }
     return { xs in
-        let x = try input(xs, 0), w = try input(xs, 1), b = optionalInput(xs, 2)
+        let x = try input(xs, 0), w0 = try input(xs, 1), b0 = optionalInput(xs, 2)
+        var rest = Array(xs.dropFirst(3))
+        var folded: (weight: Tensor, bias: Tensor)? = nil
+        var unfolded: (params: [Tensor], eps: Double)? = nil
+        if let eps = batchNormEpsilon, let fold {
+            let p = try (0..<4).map { try input(rest, $0, "BatchNormalization input") }
+            rest = Array(rest.dropFirst(4))
+            if recordsNothing([x, w0, b0] + p) {
+                folded = try fold.folded(weight: w0, bias: b0, gamma: p[0], beta: p[1], mean: p[2], variance: p[3], eps: eps)
+            }
+            if folded == nil { unfolded = (p, eps) }
+        }
+        let w = folded?.weight ?? w0, b = folded?.bias ?? b0
+        let act = try activation?(rest) ?? .none
+        let inner = unfolded == nil ? act : .none
         let s = w.rank - 2
         guard s == 1 || s == 2 else { throw SNNError(.unsupported, "weight has shape \(fmt(w.shape)); only 1-D and 2-D convolutions are supported") }
         let strides = try windowParameter(a, "strides", spatial: s, 1)
@@ -270,7 +290,7 @@ func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
         let pads = try WindowPads(a, spatial: s)
         let k = Array(w.shape.suffix(s))
         if let kernel, kernel != k { throw SNNError.shape("kernel_shape \(kernel) does not match weight \(fmt(w.shape))") }
-        return [try windowed(x, spatial: s, label) { x4 in
+        let y = try windowed(x, spatial: s, label) { x4 in
             let w4 = s == 2 ? w : try reshape(w, [w.shape[0], w.shape[1], 1, w.shape[2]])
             let st = s == 2 ? strides : [1] + strides, di = s == 2 ? dilations : [1] + dilations
             var p = pads.resolve(Array(x.shape.suffix(s)), kernel: k, strides: strides, dilations: dilations)
@@ -282,8 +302,17 @@ func compileConv(_ node: ONNXNode, _ label: String) throws -> ImportKernel {
             } else {
                 xin = try padded(try padded(x4, dim: 2, before: p[0].0, after: p[0].1, value: 0), dim: 3, before: p[1].0, after: p[1].1, value: 0)
             }
-            return try conv2d(xin, weight: w4, bias: b, stride: (st[0], st[1]), padding: sym, dilation: (di[0], di[1]), groups: groups)
-        }]
+            if inner == .none {
+                return try conv2d(xin, weight: w4, bias: b, stride: (st[0], st[1]), padding: sym, dilation: (di[0], di[1]), groups: groups)
+            }
+            return try conv2dFused(xin, weight: w4, bias: b, stride: (st[0], st[1]), padding: sym, dilation: (di[0], di[1]),
+                                   groups: groups, activation: inner)
+        }
+        guard let u = unfolded else { return [y] }
+        // Recorded (or not foldable): the BatchNormalization and the activation as their own ops.
+        let normalized = try batchNorm(y, runningMean: u.params[2], runningVar: u.params[3], weight: u.params[0],
+                                       bias: u.params[1], training: false, eps: u.eps)
+        return [try applyUnfused(act, normalized)]
     }
 }
 

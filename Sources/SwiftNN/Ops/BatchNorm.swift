@@ -82,6 +82,9 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         let mo = Float(momentum)
         if let rm = runningMean { for i in 0..<c { rm.floats[i] = (1 - mo) * rm.floats[i] + mo * mean.floats[i] } }
         if let rv = runningVar { for i in 0..<c { rv.floats[i] = (1 - mo) * rv.floats[i] + mo * Float(unbiased[i]) } }
+        // In-place writes move the version, as PyTorch's do (ConvInference's folded weights key on it).
+        runningMean?.storage.version &+= 1
+        runningVar?.storage.version &+= 1
     }
 
     var inputs = [input]

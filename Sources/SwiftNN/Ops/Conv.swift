@@ -18,8 +18,12 @@ struct ConvPlan {
     let direct: Bool
     /// Few channels at stride 1: the direct SIMD kernels of ConvDirect.swift.
     let directKernel: Bool
+    /// One filter per channel: the depthwise kernels of ConvDepthwise.swift.
+    let depthwise: Bool
 
     var outPlane: Int { geometry.outPlane }
+    /// Whether `backward` overwrites gx (so the caller need not zero it).
+    var overwritesInputGradient: Bool { directKernel || depthwise }
     var patchSize: Int { geometry.patchSize }
     var outShape: [Int] { [n, k, geometry.outH, geometry.outW] }
 
@@ -82,8 +86,10 @@ struct ConvPlan {
         _ = try elementCount([n, k, oh, ow], fn)
         let patch = try elementCount([cg, kh, kw], fn)
         direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
-        directKernel = ConvPlan.directApplies(c: c, k: k, kh: kh, kw: kw, h: h, w: w, groups: groups,
-                                              stride: stride, padding: padding, dilation: dilation)
+        let kernel = ConvKernel.choose(c: c, k: k, kh: kh, kw: kw, h: h, w: w, groups: groups,
+                                       stride: stride, padding: padding, dilation: dilation)
+        directKernel = kernel == .direct
+        depthwise = kernel == .depthwise
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
         // images side by side in one patch matrix, up to about 512 columns and 4 MB (more was
         // slower in single-thread CPU-time measurements: the patch matrix leaves the cache).
@@ -96,18 +102,24 @@ struct ConvPlan {
         try requireBLASSize(saturatingProduct(plane, images), "the number of output positions per GEMM", fn)
     }
 
-    /// out = conv(x, weight) + bias, x [N, C, H, W], out [N, K, OH, OW]. Every GEMM writes its
-    /// output block first (so fresh output pages are touched inside BLAS's threads) and the bias
-    /// is added while the block is still in cache.
+    /// out = activation(conv(x, weight) + bias), x [N, C, H, W], out [N, K, OH, OW]. Every GEMM
+    /// writes its output block first (so fresh output pages are touched inside BLAS's threads)
+    /// and the bias and activation are applied while the block is still in cache.
     func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                 _ out: UnsafeMutablePointer<Float>, _ fn: String) throws {
+                 _ out: UnsafeMutablePointer<Float>, activation: FusedActivation = .none, _ fn: String) throws {
         let plane = outPlane, patch = patchSize
         if n == 0 || kg == 0 { return }
         if patch == 0 {   // no input channels: the bias alone
             if let bias { fillChannels(out, values: bias, n: n, c: k, s: plane) } else { out.update(repeating: 0, count: n * k * plane) }
+            activation.apply(out, count: n * k * plane)
             return
         }
-        if directKernel { return try forwardDirect(x, weight, bias, out, fn) }
+        if depthwise { return try forwardDepthwise(x, weight, bias, out, activation: activation, fn) }
+        if directKernel {
+            try forwardDirect(x, weight, bias, out, fn)
+            activation.apply(out, count: n * k * plane)
+            return
+        }
         let batch = imagesPerGemm
         let useDirect = direct && batch == 1
         let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
@@ -128,22 +140,25 @@ struct ConvPlan {
                 if let tmp, nb > 1 {
                     sgemm(false, false, kg, cols, patch, wg, b, beta: 0, tmp.floats)
                     storeColumnBlocks(tmp.floats, rows: kg, blocks: nb, blockSize: plane, dst, dstBlockStride: k * plane, bias: biasG)
+                    if activation != .none { for i in 0..<nb { activation.apply(dst + i * k * plane, count: kg * plane) } }
                 } else {
                     sgemm(false, false, kg, plane, patch, wg, b, beta: 0, dst)
                     if let biasG { addRowBias(dst, rows: kg, cols: plane, biasG) }
+                    activation.apply(dst, count: kg * plane)
                 }
             }
         }
     }
 
     /// Gradients of `forward` for the upstream gradient `gout` [N, K, OH, OW]: gx (zeroed by the
-    /// caller unless `directKernel`, which overwrites it) receives the input gradient, gw the
+    /// caller unless `overwritesInputGradient`) receives the input gradient, gw the
     /// weight gradient.
     func backward(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
         let plane = outPlane, patch = patchSize
         if let gw, n == 0 || plane == 0 || kg == 0 { gw.update(repeating: 0, count: k * patch) }
         if patch == 0 || n == 0 || kg == 0 || (gx == nil && gw == nil) { return }
+        if depthwise { return try backwardDepthwise(gout, x, weight, gx: gx, gw: gw, fn) }
         if directKernel {
             // The direct weight gradient multiplies the dropped wide columns' zero gradient by
             // input values: an inf or NaN there would leak in, so such inputs take im2col.
@@ -220,7 +235,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
         .recorded("ConvolutionBackward", inputs, readsOutput: false) { g in
         // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
         let bwd = "conv2d_backward"
-        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.directKernel, bwd) : nil
+        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.overwritesInputGradient, bwd) : nil
         let gw = weight.requiresGrad ? try Tensor(empty: weight.shape, dtype: .float32, zeroed: false, bwd) : nil
         try plan.backward(g.floats, input.floats, weight.floats, gx: gx?.floats, gw: gw?.floats, bwd)
         var grads: [Tensor?] = [gx, gw]
