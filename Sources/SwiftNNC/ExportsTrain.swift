@@ -78,6 +78,7 @@ public func snn_classifier_fit(_ model: OpaquePointer?, _ optimizer: OpaquePoint
         let m = try moduleArg(model, fn, "model")
         let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
         let loader = try resolve(train, DataLoader.self, fn, "train")
+        guard loader.count > 0 else { throw SNNError(.invalidArgument, "\(fn): train: \(emptyLoaderText(loader))") }
         let f = try FitArgs(options, fn)
         f.record(try Trainer.classifier(model: m, optimizer: opt).fit(
             loader: loader, epochs: f.epochs, scheduler: f.scheduler, reportEvery: f.reportEvery, progress: f.progress))

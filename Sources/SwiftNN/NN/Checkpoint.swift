@@ -18,7 +18,13 @@ public enum Checkpoint {
         guard let arch = file.metadata(architectureKey) else {
             throw SNNError(.format, "checkpoint '\(path)' has no \(architectureKey) metadata; build the model in code and load only its weights (load_state_dict)")
         }
-        let module = try ModuleRegistry.build(try JSON.parse(Array(arch.utf8), what: "checkpoint '\(path)' architecture"))
+        let json = try ModuleRegistry.parse(arch, what: "checkpoint '\(path)' architecture")
+        let module: Module
+        do {
+            module = try ModuleRegistry.build(json)
+        } catch let e as SNNError {
+            throw SNNError(e.status, "checkpoint '\(path)' \(e.message)")  // which file
+        }
         try module.loadStateDict(file.tensors.map { ($0.name, $0.tensor) }, strict: true)
         return module
     }
@@ -27,7 +33,7 @@ public enum Checkpoint {
     /// of `state` (every key, strictly): a checkpoint held in memory, for copies and pickling.
     /// The random initialisation is overwritten, so the global generator is left unchanged.
     public static func rebuild(architecture: String, state: [(name: String, tensor: Tensor)]) throws -> Module {
-        let json = try JSON.parse(Array(architecture.utf8), what: "architecture")
+        let json = try ModuleRegistry.parse(architecture, what: "architecture")
         return try Generator.global.preservingOffset {
             let module = try ModuleRegistry.build(json)
             try module.loadStateDict(state, strict: true)

@@ -13,12 +13,19 @@ extension Trainer {
     public func fit(loader: DataLoader, epochs: Int, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
                     progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         let model = self.model
+        // PyTorch's loop would silently do nothing; here an empty loader is a mistake to report
+        guard loader.count > 0 else { throw SNNError.invalid("fit_classifier: \(emptyLoaderText(loader))") }
         self.scheduler = scheduler
         var o = TrainOptions()
         o.epochs = epochs
         o.reportEvery = reportEvery
         return try fit(DataLoaderTask(loader) { b in try crossEntropy(try model.forward(b.inputs), b.targets) }, options: o, progress: progress)
     }
+}
+
+/// Why `loader` has no batch, for the messages of every fit that takes one.
+public func emptyLoaderText(_ loader: DataLoader) -> String {
+    "the data loader is empty: it holds \(loader.sampleCount) samples (batch_size \(loader.batchSize), drop_last \(loader.dropLast)), so there is no batch to train on"
 }
 
 /// Mean cross-entropy and accuracy of `model` on (inputs, labels) in eval mode without

@@ -55,7 +55,7 @@ def test_load_state_dict_copies_in_place_and_checks_keys():
     w = a.first.weight
     a.load_state_dict(b.state_dict())
     np.testing.assert_array_equal(w.detach().numpy(), b.first.weight.detach().numpy())  # same object, new values
-    with pytest.raises(RuntimeError, match="missing keys"):
+    with pytest.raises(RuntimeError, match="Missing key"):
         a.load_state_dict({"first.weight": np.zeros((3, 4), np.float32)})
     with pytest.raises(swiftnn.ShapeError):
         a.load_state_dict({**b.state_dict(), "first.bias": np.zeros(7, np.float32)})
