@@ -16,7 +16,7 @@ public func snn_set_log_callback(_ callback: snn_log_fn?, _ userData: UnsafeMuta
 public func snn_set_log_level(_ level: snn_log_level) -> snn_status {
     boundary { fn in
         guard level.rawValue <= SNN_LOG_OFF.rawValue else {
-            throw SNNError(.invalidArgument, "\(fn): level is \(level.rawValue); expected SNN_LOG_DEBUG (0) ... SNN_LOG_OFF (4)")
+            throw SNNError(.invalidArgument, "\(fn): level is \(Int32(bitPattern: level.rawValue)); expected SNN_LOG_DEBUG (0) ... SNN_LOG_OFF (4)")
         }
         Log.thresholdValue = Int(level.rawValue)
     }
