@@ -20,8 +20,11 @@ public enum Checkpoint {
         }
         let json = try ModuleRegistry.parse(arch, what: "checkpoint '\(path)' architecture")
         let module: Module
+        let stateBytes = file.tensors.reduce(0) { $0 &+ $1.tensor.count &* $1.tensor.dtype.byteSize }
         do {
-            module = try ModuleRegistry.build(json)
+            module = try AllocationBudget.withLimit(AllocationBudget.forState(bytes: stateBytes), "checkpoint '\(path)'") {
+                try ModuleRegistry.build(json)
+            }
         } catch let e as SNNError {
             throw SNNError(e.status, "checkpoint '\(path)' \(e.message)")  // which file
         }
@@ -35,7 +38,10 @@ public enum Checkpoint {
     public static func rebuild(architecture: String, state: [(name: String, tensor: Tensor)]) throws -> Module {
         let json = try ModuleRegistry.parse(architecture, what: "architecture")
         return try Generator.global.preservingOffset {
-            let module = try ModuleRegistry.build(json)
+            let stateBytes = state.reduce(0) { $0 &+ $1.tensor.count &* $1.tensor.dtype.byteSize }
+            let module = try AllocationBudget.withLimit(AllocationBudget.forState(bytes: stateBytes), "architecture") {
+                try ModuleRegistry.build(json)
+            }
             try module.loadStateDict(state, strict: true)
             return module
         }
