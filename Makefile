@@ -77,7 +77,7 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python test-package test-standalone test-install test-dist
+test: test-swift test-c test-python test-package test-standalone test-install test-dist test-fuzz
 
 # Data-parallel training under mpirun (docs/distributed.md): the C example LeNet-5 through the
 # engine's loop on 1, 2 and 3 ranks (--smoke; 2 ranks must match 1 process), then two "hosts";
@@ -151,7 +151,7 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|' tools/build/swiftnn.pc.in > $(PREFIX)/lib/pkgconfig/swiftnn.pc
 
 clean:
-	rm -rf $(BUILD) $(SCRATCH) $(TSAN_SCRATCH)
+	rm -rf $(BUILD) $(SCRATCH) $(TSAN_SCRATCH) .build-fuzz
 
 # ---- Concurrency under ThreadSanitizer, and the soak (docs/concurrency.md) -----------------
 # A second build of the library instrumented with Swift's -sanitize=thread (its own scratch path;
@@ -196,3 +196,43 @@ test-tsan: $(TSAN_TEST)
 # make soak SOAK_SECONDS=600: SOAK_THREADS threads on every workload for that long, under TSan.
 soak: $(TSAN_TEST)
 	$(TSAN_ENV) $(TSAN_TEST) --threads $(SOAK_THREADS) --seconds $(SOAK_SECONDS)
+
+# Fuzzing (docs/fuzzing.md): one libFuzzer-style target per reader of untrusted bytes
+# (Tests/fuzz/fuzz_<target>.c), linking the library. `make test` runs each for
+# FUZZ_SMOKE_SECONDS with Tests/fuzz/driver.c (a deterministic mutator of the seed corpus,
+# against the shipping library). `make fuzz FUZZ_SECONDS=N` runs long campaigns, niced, under
+# clang's libFuzzer against a copy of the library built with coverage instrumentation
+# (swiftc -sanitize=fuzzer, in .build-fuzz: a second full build) so that mutations are guided;
+# without a libFuzzer-capable clang it falls back to the driver.
+FUZZ_TARGETS := safetensors onnx png idx architecture
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_LIB := $(BUILD)/fuzz/lib/libswiftnn.so
+FUZZ_HAS_LIBFUZZER = $(shell p=$$(mktemp); echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' \
+  | $(FUZZ_CC) -fsanitize=fuzzer -x c - -o $$p 2>/dev/null && echo yes; rm -f $$p)
+FUZZ_DEPS := Tests/fuzz/fuzz_support.h $(wildcard include/*.h include/swiftnn/*.h)
+
+.PHONY: fuzz test-fuzz
+$(BUILD)/fuzz/driver_%: Tests/fuzz/fuzz_%.c Tests/fuzz/driver.c $(FUZZ_DEPS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 -Wall -Wextra -Werror -Iinclude $< Tests/fuzz/driver.c -o $@ $(LDLIB)
+
+$(FUZZ_LIB): $(SWIFT_SOURCES) tools/build/exports.map
+	swift build -c release --scratch-path .build-fuzz --product swiftnn -Xswiftc -sanitize=fuzzer \
+	  -Xswiftc -static-stdlib -Xlinker --version-script=$(CURDIR)/tools/build/exports.map \
+	  -Xlinker -soname=libswiftnn.so -Xlinker -rpath=\$$ORIGIN
+	@mkdir -p $(dir $@)
+	cp .build-fuzz/release/libswiftnn.so $@
+
+$(BUILD)/fuzz/libfuzzer_%: Tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer -Wall -Wextra -Werror -Iinclude $< -o $@ -L$(BUILD)/fuzz/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/lib' -lm
+
+test-fuzz: $(patsubst %,$(BUILD)/fuzz/driver_%,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do Tests/fuzz/run.sh $(BUILD)/fuzz/driver_$$t $$t $(FUZZ_SMOKE_SECONDS); done
+
+fuzz:
+	@kind=$(if $(FUZZ_HAS_LIBFUZZER),libfuzzer,driver); \
+	  $(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/$${kind}_%,$(FUZZ_TARGETS)) || exit 1; \
+	  rc=0; for t in $(FUZZ_TARGETS); do nice -n 19 Tests/fuzz/run.sh $(BUILD)/fuzz/$${kind}_$$t $$t $(FUZZ_SECONDS) || rc=1; done; exit $$rc

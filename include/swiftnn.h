@@ -154,6 +154,7 @@ const char *snn_cpu_capability(void);
 snn_status snn_memory_cached(int64_t *out_bytes);
 snn_status snn_memory_release_cached(void);
 
+#include "swiftnn/log.h"
 #include "swiftnn/tensor.h"
 #include "swiftnn/ops.h"
 #include "swiftnn/elementwise.h"

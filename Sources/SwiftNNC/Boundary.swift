@@ -170,12 +170,20 @@ func boundary(caller: String = #function, _ body: (_ fn: String) throws -> Void)
         try body(caller)
         return SNN_OK
     } catch let e as SNNError {
-        setLastError(namedMessage(withExportNames(e.message, caller), exportName(caller)))
+        failed(namedMessage(withExportNames(e.message, caller), exportName(caller)))
         return cStatus(e.status)
     } catch {
-        setLastError(namedMessage(withExportNames("internal error: \(error)", caller), exportName(caller)))
+        failed(namedMessage(withExportNames("internal error: \(error)", caller), exportName(caller)))
         return SNN_ERR_INTERNAL
     }
+}
+
+/// A failed call's message: kept for snn_last_error and repeated to the log at debug level
+/// (hosts that log every failure need not wrap every call).
+@inline(never)
+private func failed(_ message: String) {
+    setLastError(message)
+    Log.debug(message)
 }
 
 /// An export's C name from its #function: the Swift name without the parenthesised argument

@@ -170,7 +170,7 @@ public func snn_module_sequential_append(_ seq: OpaquePointer?, _ child: OpaqueP
         guard let s = try moduleArg(seq, fn, "seq") as? Sequential else {
             throw SNNError(.invalidArgument, "\(fn): seq is not a Sequential")
         }
-        s.append(try moduleArg(child, fn, "child"))
+        try s.append(try moduleArg(child, fn, "child"), caller: fn)
     }
 }
 

@@ -90,6 +90,7 @@ public func snn_classifier_fit(_ model: OpaquePointer?, _ optimizer: OpaquePoint
         let m = try moduleArg(model, fn, "model")
         let opt = try resolve(optimizer, Optimizer.self, fn, "optimizer")
         let loader = try resolve(train, DataLoader.self, fn, "train")
+        guard loader.count > 0 else { throw SNNError(.invalidArgument, "\(fn): train: \(emptyLoaderText(loader))") }
         let f = try FitArgs(options, fn)
         let trainer = Trainer.classifier(model: m, optimizer: opt)
         trainer.dataParallel = try f.dataParallel(for: m, fn)

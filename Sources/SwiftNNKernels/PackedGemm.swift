@@ -17,7 +17,21 @@ public enum PackedGemmKernels {
     /// Whether this CPU and OS can run the AVX-512 kernels (cpuid and XCR0, checked once).
     public static let avx512Supported: Bool = snn_cpu_has_avx512() != 0
 
-    nonisolated(unsafe) private static var avx512Enabled: Bool = avx512Supported && getenv("SWIFTNN_NO_AVX512") == nil
+    nonisolated(unsafe) private static var avx512Enabled: Bool = {
+        let disabled = getenv("SWIFTNN_NO_AVX512") != nil
+        // decided once, at the first recurrent product or snn_cpu_capability: the host's log
+        // hears about the slower path then
+        #if arch(x86_64)
+        if !avx512Supported {
+            Log.warning("AVX-512 is not available on this CPU or OS (cpuid/XCR0): the recurrent products use the slower AVX2 kernels (the results are identical)")
+        } else if disabled {
+            Log.info("SWIFTNN_NO_AVX512 is set: the recurrent products use the AVX2 kernels although this CPU has AVX-512")
+        } else {
+            Log.debug("the recurrent products use the AVX-512 kernels")
+        }
+        #endif
+        return avx512Supported && !disabled
+    }()
 
     /// Whether `gemmPacked` uses the AVX-512 kernels: where supported, unless the environment
     /// sets SWIFTNN_NO_AVX512 (A/B runs); tests turn it off to compare. Never true where

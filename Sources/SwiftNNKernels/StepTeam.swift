@@ -122,9 +122,18 @@ public final class StepTeam: @unchecked Sendable {
             return
         }
         defer { pthread_mutex_unlock(runLock) }
-        while helpers < n - 1 {
-            guard startHelper(index: helpers + 1) else { break }
-            helpers += 1
+        if helpers < n - 1 {
+            let before = helpers
+            while helpers < n - 1 {
+                guard startHelper(index: helpers + 1) else {
+                    Log.warning("could not start engine helper thread \(helpers + 1) (pthread_create failed): running with \(helpers + 1) worker(s)")
+                    break
+                }
+                helpers += 1
+            }
+            if helpers > before {
+                Log.info("engine thread pool: started \(helpers - before) helper thread(s), \(helpers + 1) workers in all")
+            }
         }
         let count = min(n, helpers + 1)
         if count == 1 {

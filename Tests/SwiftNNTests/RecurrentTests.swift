@@ -398,7 +398,16 @@ func gradientsMatchDirectionalDerivativesOfTheReference(cell: ReferenceRNN.Cell)
             #expect(e.status == status && e.message.contains(text), "\(e.status): \(e.message)")
         } catch { Issue.record("\(error)") }
     }
-    fails(.shapeMismatch, "weight_ih_l0 must have shape [16, 5]") { try recurrent(.lstm, input: try Tensor.zeros([4, 2, 5]), weights: w) }
+    // issue 20: a wrong input size names the input's shape and the expected size, not weight_ih_l0
+    fails(.shapeMismatch, "input.size(-1) must be equal to input_size. Expected 3, got 5 (input of shape [4, 2, 5])") {
+        try recurrent(.lstm, input: try Tensor.zeros([4, 2, 5]), weights: w)
+    }
+    fails(.shapeMismatch, "input.size(-1) must be equal to input_size. Expected 3, got 7 (input of shape [2, 7])") {
+        try recurrentCell(.lstm, input: try Tensor.zeros([2, 7]), wIH: w[0], wHH: w[1])
+    }
+    fails(.shapeMismatch, "weight_ih_l0 must have shape [16, 3]") {
+        try recurrent(.lstm, input: x, weights: [try Tensor.zeros([12, 3])] + Array(w.dropFirst()))
+    }
     fails(.shapeMismatch, "h0 must have shape [1, 2, 4]") { try recurrent(.lstm, input: x, h0: try Tensor.zeros([1, 3, 4]), weights: w) }
     fails(.invalidArgument, "expected 4 weight tensors") { try recurrent(.lstm, input: x, weights: Array(w.prefix(3))) }
     fails(.outOfRange, "lengths[1] = 5 is out of range [1, 4]") {

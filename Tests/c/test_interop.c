@@ -109,7 +109,7 @@ static void module_copies(void) {
           snn_module_from_architecture(&bad, "{not json", state));
     snn_tensor_map *empty = NULL;
     CHECK_OK(snn_tensor_map_new(&empty));
-    FAILS(SNN_ERR_FORMAT, bad, "snn_module_from_architecture", "missing keys",
+    FAILS(SNN_ERR_FORMAT, bad, "snn_module_from_architecture", "Missing key(s) in state_dict: \"weight\", \"bias\".",
           snn_module_from_architecture(&bad, arch, empty));
     FAILS(SNN_ERR_INVALID_ARGUMENT, bad, "snn_module_from_architecture", "architecture",
           snn_module_from_architecture(&bad, NULL, state));

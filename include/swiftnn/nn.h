@@ -81,13 +81,21 @@ snn_status snn_module_state_dict(snn_tensor_map **out, const snn_module *m);
  * and dtypes must match. */
 snn_status snn_module_load_state_dict(snn_module *m, const snn_tensor_map *state, bool strict);
 
-/* Saves the state dict and the architecture to a safetensors file (atomically: a temporary
- * file renamed into place). */
+/* Saves the state dict and the architecture to a safetensors file, atomically: the data goes
+ * to a temporary file beside the target (<path>.tmp.<pid>.<n>), is fsynced and renamed over
+ * the target, then the directory is fsynced, so a crash or kill leaves the old file or the new
+ * one, never a mix. A failed save (a write error such as ENOSPC, reported as SNN_ERR_IO with
+ * the reason) removes its temporary file; temporaries left by killed saves to the same path
+ * (their process gone) are removed by the next save. Only a regular file is replaced: a
+ * device (/dev/null, /dev/full), a FIFO or a directory at `path` gives SNN_ERR_IO and is left
+ * untouched. */
 snn_status snn_module_save(const snn_module *m, const char *path);
 
 /* Rebuilds the model described in a checkpoint written by snn_module_save and loads its
  * weights. Files without architecture metadata give SNN_ERR_FORMAT (load the weights into a
- * model built in code with snn_module_load_weights). */
+ * model built in code with snn_module_load_weights). The architecture is parsed in linear
+ * time; modules may nest at most 1000 deep (SNN_ERR_FORMAT beyond). A PyTorch checkpoint
+ * (torch.save's zip or legacy pickle) gives SNN_ERR_FORMAT saying so and how to convert it. */
 snn_status snn_module_load(snn_module **out, const char *path);
 
 /* Loads a safetensors file of PyTorch-named weights (for example one written by
@@ -97,11 +105,15 @@ snn_status snn_module_load_weights(snn_module *m, const char *path, bool strict)
 /* ---- containers ---------------------------------------------------------------------- */
 
 /* Sequential(children...): children named "0", "1", ...; `names` may be NULL or give a name
- * for each child (no dots, no repeats). */
+ * for each child (no dots, no repeats). Modules nest at most 1000 deep (counting the leaf):
+ * deeper gives SNN_ERR_INVALID_ARGUMENT. */
 snn_status snn_module_sequential(snn_module **out, snn_module *const *children, size_t n,
                                  const char *const *names);
 
-/* Appends a child to a Sequential (named by its position). */
+/* Appends a child to a Sequential (named by its position). A child may be shared by several
+ * containers, but the module tree must stay acyclic: appending seq to itself, or a module
+ * that contains seq, gives SNN_ERR_INVALID_ARGUMENT ("... would contain a cycle"), as does
+ * nesting deeper than 1000 modules. */
 snn_status snn_module_sequential_append(snn_module *seq, snn_module *child);
 
 /* ---- tensor maps: named tensors, as in a safetensors file ---------------------------- */

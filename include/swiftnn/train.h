@@ -52,7 +52,8 @@ snn_status snn_fit_options_init(snn_fit_options *options);
 
 /* Trains a classifier: model(inputs) gives logits [B, C], targets are int64 class indices [B]
  * from the data loader. The model is put in training mode. A non-finite loss stops training
- * with SNN_ERR_AUTOGRAD and a message suggesting a lower learning rate. */
+ * with SNN_ERR_AUTOGRAD and a message suggesting a lower learning rate. A data loader with no
+ * batch (no samples, or fewer than batch_size with drop_last) is SNN_ERR_INVALID_ARGUMENT. */
 snn_status snn_classifier_fit(snn_module *model, snn_optimizer *optimizer, snn_dataloader *train,
                               const snn_fit_options *options);
 

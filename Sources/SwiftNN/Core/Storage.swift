@@ -65,6 +65,7 @@ final class Storage: @unchecked Sendable {
         guard byteCount >= 0, byteCount <= Storage.physicalBytes else {
             throw SNNError(.outOfMemory, "\(fn): cannot allocate \(byteCount) bytes: the machine has \(Storage.physicalBytes) bytes of memory")
         }
+        try AllocationBudget.charge(byteCount)  // only while a model is built from a file
         let cached = byteCount >= BufferCache.minimumBytes
         let blockBytes = cached ? BufferCache.roundedSize(byteCount) : max(byteCount, 64)
         if cached, let ptr = BufferCache.shared.take(blockBytes) {

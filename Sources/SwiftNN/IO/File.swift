@@ -1,4 +1,4 @@
-// Whole-file reads and atomic writes with C stdio (the engine stays free of Foundation).
+// Whole-file reads with C stdio (atomic writes: AtomicWrite.swift) (the engine stays free of Foundation).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,30 +24,5 @@ enum File {
         let got = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, f) }
         guard got == size else { throw SNNError(.io, "short read of '\(path)': \(got) of \(size) bytes") }
         return bytes
-    }
-
-    /// Writes to a temporary file beside `path`, flushes it and renames it into place, so a
-    /// crash or a full disk never leaves a half-written file under the final name.
-    static func writeAtomically(_ path: String, _ chunks: [[UInt8]]) throws {
-        let tmp = path + ".tmp.\(getpid())"
-        guard let f = fopen(tmp, "wb") else { throw SNNError(.io, "cannot open '\(tmp)' for writing: \(String(cString: strerror(errno)))") }
-        var ok = true
-        for c in chunks where !c.isEmpty {
-            let n = c.withUnsafeBytes { fwrite($0.baseAddress, 1, c.count, f) }
-            if n != c.count { ok = false; break }
-        }
-        if fflush(f) != 0 { ok = false }
-        if fsync(fileno(f)) != 0 { ok = false }
-        if fclose(f) != 0 { ok = false }
-        guard ok else {
-            let msg = String(cString: strerror(errno))
-            unlink(tmp)
-            throw SNNError(.io, "writing '\(path)' failed: \(msg)")
-        }
-        guard rename(tmp, path) == 0 else {
-            let msg = String(cString: strerror(errno))
-            unlink(tmp)
-            throw SNNError(.io, "cannot rename '\(tmp)' to '\(path)': \(msg)")
-        }
     }
 }

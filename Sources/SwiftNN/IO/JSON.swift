@@ -31,26 +31,47 @@ public indirect enum JSON: Equatable, Sendable {
     public var array: [JSON]? { if case let .array(a) = self { return a }; return nil }
     public var object: [(String, JSON)]? { if case let .object(o) = self { return o }; return nil }
 
-    /// Parses `bytes`; throws `.format` naming the byte offset of the problem.
-    public static func parse(_ bytes: [UInt8], what: String = "JSON") throws -> JSON {
+    /// Parses `bytes`; throws `.format` naming the byte offset of the problem. Containers may
+    /// nest `maxDepth` deep (`depthNote` says why in the message). Iterative and linear in the
+    /// input, so hostile nesting costs neither stack nor quadratic time.
+    public static func parse(_ bytes: [UInt8], what: String = "JSON", maxDepth: Int = 64, depthNote: String = "") throws -> JSON {
         var p = Parser(bytes: bytes, what: what)
-        let v = try p.value(depth: 0)
+        let v = try p.document(maxDepth: maxDepth, depthNote: depthNote)
         p.skipSpace()
         guard p.i == bytes.count else { throw p.fail("trailing characters") }
         return v
     }
 
-    /// Compact serialisation (keys in insertion order).
+    /// Compact serialisation (keys in insertion order), written into one buffer so that deep
+    /// nesting costs linear time.
     public var serialized: String {
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    private func write(into out: inout String) {
         switch self {
-        case .null: return "null"
-        case let .bool(b): return b ? "true" : "false"
+        case .null: out += "null"
+        case let .bool(b): out += b ? "true" : "false"
         case let .number(n):
-            if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-            return "\(n)"
-        case let .string(s): return JSON.quote(s)
-        case let .array(a): return "[" + a.map(\.serialized).joined(separator: ",") + "]"
-        case let .object(o): return "{" + o.map { JSON.quote($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
+            if n == n.rounded(), abs(n) < 1e15 { out += String(Int64(n)) } else { out += "\(n)" }
+        case let .string(s): out += JSON.quote(s)
+        case let .array(a):
+            out += "["
+            for (k, v) in a.enumerated() {
+                if k > 0 { out += "," }
+                v.write(into: &out)
+            }
+            out += "]"
+        case let .object(o):
+            out += "{"
+            for (k, (key, v)) in o.enumerated() {
+                if k > 0 { out += "," }
+                out += JSON.quote(key) + ":"
+                v.write(into: &out)
+            }
+            out += "}"
         }
     }
 
@@ -87,51 +108,77 @@ private struct Parser {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    mutating func value(depth: Int) throws -> JSON {
-        guard depth < 64 else { throw fail("nesting deeper than 64") }
-        skipSpace()
-        guard i < bytes.count else { throw fail("unexpected end") }
-        switch bytes[i] {
-        case UInt8(ascii: "{"):
-            i += 1
-            var pairs: [(String, JSON)] = []
+    /// An open container while its contents are read: an array's items, or an object's pairs
+    /// and the key whose value comes next. Mutated in place on the stack (no copies).
+    struct Frame {
+        var isObject: Bool
+        var items: [JSON] = []
+        var pairs: [(String, JSON)] = []
+        var key = ""
+    }
+
+    /// One JSON value with an explicit stack instead of recursion.
+    mutating func document(maxDepth: Int, depthNote: String) throws -> JSON {
+        var stack: [Frame] = []
+        while true {
+            // Read the start of a value: a scalar, an empty container, or open a container.
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
-                let k = try string()
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            guard i < bytes.count else { throw fail("unexpected end") }
+            var v: JSON
+            switch bytes[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[i] == UInt8(ascii: "{")
+                guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth)\(depthNote)") }
                 i += 1
-                pairs.append((k, try value(depth: depth + 1)))
                 skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end in object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-                throw fail("expected ',' or '}'")
+                if i < bytes.count, bytes[i] == UInt8(ascii: isObject ? "}" : "]") {
+                    i += 1
+                    v = isObject ? .object([]) : .array([])
+                } else {
+                    var f = Frame(isObject: isObject)
+                    if isObject { f.key = try key() }
+                    stack.append(f)
+                    continue
+                }
+            case UInt8(ascii: "\""): v = .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); v = .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); v = .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); v = .null
+            default: v = .number(try number())
             }
-        case UInt8(ascii: "["):
-            i += 1
-            var items: [JSON] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            // Give the value to the innermost open container; close containers while they end.
             while true {
-                items.append(try value(depth: depth + 1))
+                guard !stack.isEmpty else { return v }
+                let top = stack.count - 1
                 skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end in array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw fail("expected ',' or ']'")
+                if stack[top].isObject {
+                    stack[top].pairs.append((stack[top].key, v))
+                    guard i < bytes.count else { throw fail("unexpected end in object") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; stack[top].key = try key(); break }
+                    guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+                    i += 1
+                    v = .object(stack.removeLast().pairs)
+                } else {
+                    stack[top].items.append(v)
+                    guard i < bytes.count else { throw fail("unexpected end in array") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; break }
+                    guard bytes[i] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+                    i += 1
+                    v = .array(stack.removeLast().items)
+                }
             }
-        case UInt8(ascii: "\""):
-            return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        default:
-            return .number(try number())
         }
+    }
+
+    /// An object's key and the ':' after it.
+    mutating func key() throws -> String {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
+        let k = try string()
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        i += 1
+        return k
     }
 
     mutating func literal(_ word: String) throws {
@@ -150,53 +197,50 @@ private struct Parser {
         return d
     }
 
+    /// A string's UTF-8 bytes are gathered (escapes encoded in place) and validated once at
+    /// the end: one pass, however many escapes (architecture metadata is a long string full
+    /// of \" escapes).
     mutating func string() throws -> String {
         i += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush() throws {
-            if run.isEmpty { return }
-            guard let s = String(validating: run, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
-            scalars.append(contentsOf: s.unicodeScalars)
-            run.removeAll(keepingCapacity: true)
-        }
+        var out: [UInt8] = []
         while true {
             guard i < bytes.count else { throw fail("unterminated string") }
             let c = bytes[i]
-            if c == UInt8(ascii: "\"") { i += 1; try flush(); return String(scalars) }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+                return s
+            }
             if c < 0x20 { throw fail("control character in string") }
-            if c == UInt8(ascii: "\\") {
-                try flush()
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
                 i += 1
-                guard i < bytes.count else { throw fail("unterminated escape") }
-                let e = bytes[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    var v = try hex4()
-                    if v >= 0xD800 && v < 0xDC00 {
-                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { throw fail("lone surrogate") }
-                        i += 2
-                        let lo = try hex4()
-                        guard lo >= 0xDC00 && lo < 0xE000 else { throw fail("bad surrogate pair") }
-                        v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
-                    }
-                    guard let u = Unicode.Scalar(v) else { throw fail("invalid code point") }
-                    scalars.append(u)
-                default: throw fail("unknown escape")
-                }
                 continue
             }
-            run.append(c)
             i += 1
+            guard i < bytes.count else { throw fail("unterminated escape") }
+            let e = bytes[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var v = try hex4()
+                if v >= 0xD800 && v < 0xDC00 {
+                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { throw fail("lone surrogate") }
+                    i += 2
+                    let lo = try hex4()
+                    guard lo >= 0xDC00 && lo < 0xE000 else { throw fail("bad surrogate pair") }
+                    v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                }
+                guard let u = Unicode.Scalar(v) else { throw fail("invalid code point") }
+                out.append(contentsOf: String(Character(u)).utf8)
+            default: throw fail("unknown escape")
+            }
         }
     }
 

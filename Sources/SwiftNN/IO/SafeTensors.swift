@@ -30,9 +30,16 @@ public struct SafeTensors {
     /// The reader: tensors are copied out of `bytes`, or, given the `mapping` that `bytes` is,
     /// view it where their data is aligned to the element size (FileMapping.swift).
     static func decode(buffer bytes: UnsafeRawBufferPointer, what: String, mapping: FileMapping?) throws -> SafeTensors {
-        guard bytes.count >= 8 else { throw SNNError(.format, "\(what): \(bytes.count) bytes is too short for the 8-byte header length") }
+        guard bytes.count >= 8 else {
+            if let foreign = FormatSniff.foreignFormat(bytes) { throw SNNError(.format, "\(what): \(foreign)") }
+            throw SNNError(.format, "\(what): \(bytes.count) bytes is too short for the 8-byte header length")
+        }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        // an impossible header length usually means another format: name it if we can
+        if n > UInt64(maxHeaderBytes) || n > UInt64(bytes.count - 8), let foreign = FormatSniff.foreignFormat(bytes) {
+            throw SNNError(.format, "\(what): \(foreign)")
+        }
         guard n <= UInt64(maxHeaderBytes) else { throw SNNError(.format, "\(what): header length \(n) exceeds the 100 MB limit") }
         guard n <= UInt64(bytes.count - 8) else {
             throw SNNError(.format, "\(what): header length \(n) runs past the end of the file (\(bytes.count) bytes; truncated?)")

@@ -31,7 +31,18 @@ extension Checkpoint {
         guard let arch = file.metadata(architectureKey) else {
             throw SNNError(.format, "\(what) has no \(architectureKey) metadata; build the model in code and load only its weights (load_state_dict)")
         }
-        return try ModuleRegistry.build(try JSON.parse(Array(arch.utf8), what: "\(what) architecture"))
+        // The registry's parser allows the architecture's nesting (JSON's default depth does not),
+        // and the budget keeps a corrupt file from asking for more memory than its tensors could
+        // fill (issue 20's fuzzing found a Conv2d declaring 2e9 channels).
+        let json = try ModuleRegistry.parse(arch, what: "\(what) architecture")
+        let stateBytes = file.tensors.reduce(0) { $0 &+ $1.tensor.count &* $1.tensor.dtype.byteSize }
+        do {
+            return try AllocationBudget.withLimit(AllocationBudget.forState(bytes: stateBytes), what) {
+                try ModuleRegistry.build(json)
+            }
+        } catch let e as SNNError {
+            throw SNNError(e.status, "\(what) \(e.message)")  // which file
+        }
     }
 }
 
@@ -47,7 +58,9 @@ extension Module {
         let known = Set(mine.map(\.name))
         let unexpected = entries.map(\.name).filter { !known.contains($0) }
         if !missing.isEmpty || !unexpected.isEmpty {
-            throw SNNError(.format, "\(fn): the checkpoint does not match its architecture: missing keys \(missing), unexpected keys \(unexpected)")
+            let parts = (missing.isEmpty ? [] : ["missing key(s) \(missing.map { "\"\($0)\"" }.joined(separator: ", "))"])
+                + (unexpected.isEmpty ? [] : ["unexpected key(s) \(unexpected.map { "\"\($0)\"" }.joined(separator: ", "))"])
+            throw SNNError(.format, "\(fn): the checkpoint does not match its architecture: \(parts.joined(separator: "; "))")
         }
         for (n, dst) in mine {
             guard let src = given[n], src.shape == dst.shape, src.dtype == dst.dtype else {

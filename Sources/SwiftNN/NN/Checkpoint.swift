@@ -21,9 +21,12 @@ public enum Checkpoint {
     /// of `state` (every key, strictly): a checkpoint held in memory, for copies and pickling.
     /// The random initialisation is overwritten, so the global generator is left unchanged.
     public static func rebuild(architecture: String, state: [(name: String, tensor: Tensor)]) throws -> Module {
-        let json = try JSON.parse(Array(architecture.utf8), what: "architecture")
+        let json = try ModuleRegistry.parse(architecture, what: "architecture")
         return try Generator.global.preservingOffset {
-            let module = try ModuleRegistry.build(json)
+            let stateBytes = state.reduce(0) { $0 &+ $1.tensor.count &* $1.tensor.dtype.byteSize }
+            let module = try AllocationBudget.withLimit(AllocationBudget.forState(bytes: stateBytes), "architecture") {
+                try ModuleRegistry.build(json)
+            }
             try module.loadStateDict(state, strict: true)
             return module
         }

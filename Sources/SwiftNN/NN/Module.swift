@@ -8,6 +8,11 @@ open class Module {
     public private(set) var children: [(name: String, module: Module)] = []
     public private(set) var ownParameters: [(name: String, tensor: Tensor)] = []
     public private(set) var ownBuffers: [(name: String, tensor: Tensor)] = []
+    /// The containers this module is a child of, and the modules on its longest downward
+    /// path (itself included): kept by `registerChild` so that ModuleTree.swift can refuse
+    /// cycles and over-deep nesting without walking the whole tree.
+    var parentLinks: [WeakModule] = []
+    var height = 1
 
     public init() {}
 
@@ -62,6 +67,7 @@ open class Module {
     @discardableResult
     public func registerChild<M: Module>(_ name: String, _ m: M) -> M {
         children.append((name, m))
+        m.adopted(by: self)
         return m
     }
 
@@ -98,27 +104,35 @@ open class Module {
 
     /// Copies values from `entries` into this module's parameters and buffers in place (so
     /// optimizers holding them see the new values). With `strict`, missing and unexpected keys
-    /// are errors, as in PyTorch's `load_state_dict`.
+    /// are errors, as in PyTorch's `load_state_dict`. Every problem is reported at once in
+    /// PyTorch's words (a list only when it is nonempty; a size mismatch names the key and both
+    /// shapes), and nothing is copied then.
     public func loadStateDict(_ entries: [(name: String, tensor: Tensor)], strict: Bool = true) throws {
         let mine = stateDict()
         var given: [String: Tensor] = [:]
         for (n, t) in entries { given[n] = t }
+        var errors: [String] = []
+        func quoted(_ keys: [String]) -> String { keys.map { "\"\($0)\"" }.joined(separator: ", ") }
         if strict {
             let missing = mine.map(\.name).filter { given[$0] == nil }
             let known = Set(mine.map(\.name))
             let unexpected = entries.map(\.name).filter { !known.contains($0) }
-            if !missing.isEmpty || !unexpected.isEmpty {
-                throw SNNError(.format, "load_state_dict: missing keys \(missing), unexpected keys \(unexpected)")
-            }
+            if !missing.isEmpty { errors.append("Missing key(s) in state_dict: \(quoted(missing)).") }
+            if !unexpected.isEmpty { errors.append("Unexpected key(s) in state_dict: \(quoted(unexpected)).") }
         }
+        var status = Status.format
         for (n, dst) in mine {
             guard let src = given[n] else { continue }
-            guard src.shape == dst.shape else {
-                throw SNNError.shape("load_state_dict: '\(n)' has shape \(fmt(src.shape)) in the source but \(fmt(dst.shape)) in the model")
+            if src.shape != dst.shape {
+                status = .shapeMismatch
+                errors.append("size mismatch for \(n): copying a param with shape \(fmt(src.shape)) from checkpoint, the shape in current model is \(fmt(dst.shape)).")
+            } else if src.dtype != dst.dtype {
+                if status == .format { status = .dtypeMismatch }
+                errors.append("dtype mismatch for \(n): copying a param of dtype \(src.dtype.name) from checkpoint, the dtype in current model is \(dst.dtype.name).")
             }
-            guard src.dtype == dst.dtype else {
-                throw SNNError.dtype("load_state_dict: '\(n)' has dtype \(src.dtype.name) in the source but \(dst.dtype.name) in the model")
-            }
+        }
+        if !errors.isEmpty {
+            throw SNNError(status, "load_state_dict: Error(s) in loading state_dict for \(typeName): " + errors.joined(separator: " "))
         }
         for (n, dst) in mine {
             if let src = given[n] { try dst.copyValues(from: src) }

@@ -12,8 +12,23 @@ public enum ModuleRegistry {
         lock.withLock { builders[type] = builder }
     }
 
+    /// Parses architecture JSON (checkpoint metadata). Each level of module nesting is two
+    /// levels of JSON (a module object, its "children" array) and a leaf's config adds two, so
+    /// the JSON limit follows `Module.maxNesting`; the parser is linear and uses no stack.
+    public static func parse(_ text: String, what: String) throws -> JSON {
+        try JSON.parse(Array(text.utf8), what: what, maxDepth: 2 * Module.maxNesting + 4,
+                       depthNote: " (modules nest at most \(Module.maxNesting) deep)")
+    }
+
     /// Makes a freshly initialised module from `architecture`.
     public static func build(_ architecture: JSON) throws -> Module {
+        try build(architecture, depth: 1)
+    }
+
+    private static func build(_ architecture: JSON, depth: Int) throws -> Module {
+        guard depth <= Module.maxNesting else {
+            throw SNNError(.format, "architecture: modules nest deeper than the limit of \(Module.maxNesting)")
+        }
         installBuiltins()
         guard let type = architecture["type"]?.string else {
             throw SNNError(.format, "architecture: missing \"type\" in \(architecture.serialized.prefix(200))")
@@ -22,7 +37,7 @@ public enum ModuleRegistry {
             guard let kids = architecture["children"]?.array else { throw SNNError(.format, "architecture: Sequential without children") }
             return try Sequential(named: kids.map { k in
                 guard let n = k["name"]?.string else { throw SNNError(.format, "architecture: child without a name") }
-                return (n, try build(k))
+                return (n, try build(k, depth: depth + 1))
             })
         }
         guard let b = lock.withLock({ builders[type] }) else {

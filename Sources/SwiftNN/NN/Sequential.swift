@@ -10,6 +10,8 @@ public final class Sequential: Module {
         super.init()
         var seen = Set<String>()
         for (n, l) in layers {
+            // a new container is nobody's child yet: only the nesting limit can be exceeded
+            try checkCanAdopt(l, "Sequential")
             guard !n.isEmpty, !n.contains("."), seen.insert(n).inserted else {
                 throw SNNError.invalid("Sequential: child name '\(n)' is empty, contains '.', or repeats")
             }
@@ -27,8 +29,13 @@ public final class Sequential: Module {
         return x
     }
 
-    /// Appends a layer named by its position.
-    public func append(_ m: Module) {
-        registerChild(String(children.count), m)
+    /// Appends a layer named by its position. Refuses this Sequential itself, a module that
+    /// contains it (a cycle) and nesting deeper than `Module.maxNesting`.
+    /// `caller` names the function in messages (the C export passes its own name).
+    public func append(_ m: Module, caller: String = "Sequential.append") throws {
+        try Module.treeLock.withLock {
+            try checkCanAdopt(m, caller)
+            registerChild(String(children.count), m)
+        }
     }
 }

@@ -33,6 +33,10 @@ public final class ONNXModule: Module {
             throw SNNError(.format, "\(what): no opset_import for the default ONNX domain")
         }
         guard opset >= 1 else { throw SNNError(.format, "\(what): opset version \(opset) is not valid") }
+        if opset < 7 {
+            Log.deprecated("\(what) uses ONNX opset \(opset)",
+                           "opsets below 7 are deprecated (ONNX Runtime refuses them); re-export the model with opset 17")
+        }
         opsetVersion = opset
         let g = model.graph
         var slots: [String: Int] = [:]

@@ -65,6 +65,7 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
         throw SNNError.shape("\(fn): w_hh of layer 0 must be [\(G)*H, H] with H >= 1, got shape \(fmt(whh0.shape))")
     }
     let H = whh0.shape[1]
+    try checkInputSize(input, weights[0], G * H, fn)
     var layers: [[DirectionWeights]] = []
     for l in 0..<L {
         var dirs: [DirectionWeights] = []
@@ -140,6 +141,7 @@ public func recurrentCell(_ mode: RecurrentMode, input: Tensor, h: Tensor? = nil
         throw SNNError.shape("\(fn): w_hh must be [\(G)*H, H] with H >= 1, got shape \(fmt(wHH.shape))")
     }
     let H = wHH.shape[1]
+    try checkInputSize(input, wIH, G * H, fn)
     try checkWeight(wIH, [G * H, I], fn, "weight_ih", "input_size \(I)")
     try checkWeight(wHH, [G * H, H], fn, "weight_hh", "hidden_size \(H)")
     if let bIH { try checkWeight(bIH, [G * H], fn, "bias_ih", "hidden_size \(H)") }
@@ -172,6 +174,13 @@ public func gru(_ input: Tensor, h0: Tensor? = nil, weights: [Tensor], lengths: 
                 options: RecurrentOptions = RecurrentOptions()) throws -> (output: Tensor, hN: Tensor) {
     let r = try recurrent(.gru, input: input, h0: h0, weights: weights, lengths: lengths, options: options)
     return (r[0], r[1])
+}
+
+/// A well-formed first w_ih [G*H, I] whose I differs from the input's last dimension: the
+/// input is wrong, not the weight, so say so as PyTorch does (with the input's shape).
+private func checkInputSize(_ input: Tensor, _ wih: Tensor, _ rows: Int, _ fn: String) throws {
+    guard wih.rank == 2, wih.shape[0] == rows, wih.shape[1] != input.shape[input.rank - 1] else { return }
+    throw SNNError.shape("\(fn): input.size(-1) must be equal to input_size. Expected \(wih.shape[1]), got \(input.shape[input.rank - 1]) (input of shape \(fmt(input.shape)))")
 }
 
 private func checkWeight(_ w: Tensor, _ expected: [Int], _ fn: String, _ name: String, _ why: String) throws {

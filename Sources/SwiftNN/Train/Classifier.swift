@@ -13,6 +13,8 @@ extension Trainer {
     public func fit(loader: DataLoader, epochs: Int, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
                     progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         let model = self.model
+        // PyTorch's loop would silently do nothing; here an empty loader is a mistake to report
+        guard loader.count > 0 else { throw SNNError.invalid("fit_classifier: \(emptyLoaderText(loader))") }
         self.scheduler = scheduler
         // data-parallel: each rank trains on its DistributedSampler share of every epoch
         if let dp = dataParallel, dp.group.size > 1 { try loader.shard(replicas: dp.group.size, rank: dp.group.rank) }
@@ -21,6 +23,11 @@ extension Trainer {
         o.reportEvery = reportEvery
         return try fit(DataLoaderTask(loader) { b in try crossEntropy(try model.forward(b.inputs), b.targets) }, options: o, progress: progress)
     }
+}
+
+/// Why `loader` has no batch, for the messages of every fit that takes one.
+public func emptyLoaderText(_ loader: DataLoader) -> String {
+    "the data loader is empty: it holds \(loader.sampleCount) samples (batch_size \(loader.batchSize), drop_last \(loader.dropLast)), so there is no batch to train on"
 }
 
 /// Mean cross-entropy and accuracy of `model` on (inputs, labels) in eval mode without

@@ -140,6 +140,11 @@ public final class Trainer {
                 if stepsDone() && !(perEpoch > 0 && p.step >= perEpoch) { break training }
                 if o.maxSeconds > 0, try allRanks(Clock.now() - started >= o.maxSeconds) { break training }
             }
+            // a first epoch without a single batch: the data is empty (a task that knows why
+            // says so before training; this catches the others)
+            if p.globalStep == 0 && !stepsDone() {
+                throw SNNError.invalid("\(name): the training data is empty: epoch 1 produced no batch")
+            }
             try scheduler?.step()
             try evaluate?(epoch)
         }

@@ -11,6 +11,7 @@ import builtins as _builtins
 from ._lib import (AutogradError, DTypeError, FormatError, InternalError, InvalidArgumentError,
                    InvalidHandleError, OutOfMemoryError, OutOfRangeError, ShapeError, SwiftNNError,
                    SwiftNNIOError, UnsupportedError, lib as _lib, live_handles, path as library_path)
+from ._logging import set_log_callback, set_log_level  # the engine's log -> logging 'swiftnn'
 from . import backends  # noqa: F401  (swiftnn.backends.cpu.get_cpu_capability)
 from . import data
 from . import io  # noqa: F401  (swiftnn.io: read_image, write_png)

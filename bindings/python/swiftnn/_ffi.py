@@ -17,6 +17,7 @@ DEFINES = {
 ENUMS = {
     'snn_status': {'SNN_OK': 0, 'SNN_ERR_INVALID_ARGUMENT': 1, 'SNN_ERR_INVALID_HANDLE': 2, 'SNN_ERR_SHAPE': 3, 'SNN_ERR_DTYPE': 4, 'SNN_ERR_OUT_OF_RANGE': 5, 'SNN_ERR_OUT_OF_MEMORY': 6, 'SNN_ERR_IO': 7, 'SNN_ERR_FORMAT': 8, 'SNN_ERR_UNSUPPORTED': 9, 'SNN_ERR_AUTOGRAD': 10, 'SNN_ERR_INTERNAL': 11},
     'snn_dtype': {'SNN_FLOAT32': 0, 'SNN_INT64': 1, 'SNN_FLOAT64': 2, 'SNN_INT32': 3, 'SNN_UINT8': 4, 'SNN_BOOL': 5},
+    'snn_log_level': {'SNN_LOG_DEBUG': 0, 'SNN_LOG_INFO': 1, 'SNN_LOG_WARNING': 2, 'SNN_LOG_ERROR': 3, 'SNN_LOG_OFF': 4},
     'snn_gelu_approximate': {'SNN_GELU_NONE': 0, 'SNN_GELU_TANH': 1},
     'snn_pad_mode': {'SNN_PAD_CONSTANT': 0, 'SNN_PAD_REFLECT': 1, 'SNN_PAD_REPLICATE': 2, 'SNN_PAD_CIRCULAR': 3},
     'snn_interpolate_mode': {'SNN_INTERPOLATE_NEAREST': 0, 'SNN_INTERPOLATE_NEAREST_EXACT': 1, 'SNN_INTERPOLATE_LINEAR': 2},
@@ -63,6 +64,11 @@ SNN_FLOAT64 = 2
 SNN_INT32 = 3
 SNN_UINT8 = 4
 SNN_BOOL = 5
+SNN_LOG_DEBUG = 0
+SNN_LOG_INFO = 1
+SNN_LOG_WARNING = 2
+SNN_LOG_ERROR = 3
+SNN_LOG_OFF = 4
 SNN_GELU_NONE = 0
 SNN_GELU_TANH = 1
 SNN_PAD_CONSTANT = 0
@@ -90,6 +96,10 @@ SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT = 1073741824
 
 # Opaque handle types: each crosses the boundary as a c_void_p.
 HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_ddp', 'snn_onnx_trace', 'snn_session',)
+
+
+# void (*snn_log_fn)(snn_log_level level, const char *message, void *user_data)
+snn_log_fn = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
 
 class snn_conv2d_options(Structure):
@@ -388,6 +398,7 @@ STRUCTS = {
 
 # Callback type name -> CFUNCTYPE.
 CALLBACKS = {
+    'snn_log_fn': snn_log_fn,
     'snn_progress_fn': snn_progress_fn,
     'snn_release_fn': snn_release_fn,
 }
@@ -404,6 +415,9 @@ FUNCTIONS = {
     'snn_cpu_capability': (c_char_p, ()),
     'snn_memory_cached': (c_int, (POINTER(c_int64),)),
     'snn_memory_release_cached': (c_int, ()),
+    'snn_set_log_callback': (c_int, (snn_log_fn, c_void_p)),
+    'snn_set_log_level': (c_int, (c_int,)),
+    'snn_get_log_level': (c_int, (POINTER(c_int),)),
     'snn_tensor_free': (c_int, (c_void_p,)),
     'snn_tensor_from_data': (c_int, (POINTER(c_void_p), POINTER(c_float), c_size_t, POINTER(c_int64), c_size_t)),
     'snn_tensor_from_int64': (c_int, (POINTER(c_void_p), POINTER(c_int64), c_size_t, POINTER(c_int64), c_size_t)),
@@ -832,6 +846,9 @@ DECLARATIONS = {
     'snn_cpu_capability': ('const char *', ()),
     'snn_memory_cached': ('snn_status', (('int64_t *', 'out_bytes'),)),
     'snn_memory_release_cached': ('snn_status', ()),
+    'snn_set_log_callback': ('snn_status', (('snn_log_fn', 'fn'), ('void *', 'user_data'))),
+    'snn_set_log_level': ('snn_status', (('snn_log_level', 'level'),)),
+    'snn_get_log_level': ('snn_status', (('snn_log_level *', 'out_level'),)),
     'snn_tensor_free': ('snn_status', (('snn_tensor *', 't'),)),
     'snn_tensor_from_data': ('snn_status', (('snn_tensor **', 'out'), ('const float *', 'data'), ('size_t', 'count'), ('const int64_t *', 'shape'), ('size_t', 'ndim'))),
     'snn_tensor_from_int64': ('snn_status', (('snn_tensor **', 'out'), ('const int64_t *', 'data'), ('size_t', 'count'), ('const int64_t *', 'shape'), ('size_t', 'ndim'))),

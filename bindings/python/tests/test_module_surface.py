@@ -186,9 +186,9 @@ def test_load_state_dict_names_every_problem():
     msg = str(e.value)
     assert 'Missing key(s) in state_dict: "first.bias".' in msg
     assert 'Unexpected key(s) in state_dict: "extra.weight".' in msg
-    assert ("size mismatch for first.weight: copying a param with shape [5, 4] from checkpoint, "
-            "the shape in current model is [3, 4].") in msg
-    assert "size mismatch for second.bias: copying a param with shape [7]" in msg and "current model is [2]" in msg
+    assert ("size mismatch for first.weight: copying a param with shape swiftnn.Size([5, 4]) from checkpoint, "
+            "the shape in current model is swiftnn.Size([3, 4]).") in msg
+    assert "size mismatch for second.bias: copying a param with shape swiftnn.Size([7])" in msg and "current model is swiftnn.Size([2])" in msg
     np.testing.assert_array_equal(a.second.weight.detach().numpy(), before)  # nothing half-loaded
     del bad["first.weight"], bad["second.bias"]
     result = a.load_state_dict(bad, strict=False)

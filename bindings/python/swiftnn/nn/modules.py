@@ -203,35 +203,37 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copies values in place (shapes must match). Accepts Tensors or numpy arrays. Every
-        problem is reported at once, as PyTorch does: missing and unexpected keys (strict) and
-        each size mismatch with both shapes; nothing is copied then."""
-        from ..tensor import tensor as _tensor
+        """Copies values in place (shapes must match). Accepts Tensors or numpy arrays. Errors
+        are PyTorch's: missing and unexpected keys (with strict=True; each listed only when there
+        are any) and every size mismatch, naming the key and both shapes, in one RuntimeError
+        (a ShapeError when shapes disagree); nothing is copied then. Returns
+        (missing_keys, unexpected_keys)."""
+        from ..tensor import Size, tensor as _tensor
         mine = self.state_dict()
         missing = [k for k in mine if k not in state_dict]
         unexpected = [k for k in state_dict if k not in mine]
-        errors, pairs = [], []
+        errors, sources = [], {}
+        if strict and missing:
+            errors.append("Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+        if strict and unexpected:
+            errors.append("Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+        mismatched = False
         for k, dst in mine.items():
             if k in state_dict:
                 src = state_dict[k]
                 if not isinstance(src, Tensor):
                     src = _tensor(src, dtype=dst.dtype)
                 if tuple(src.shape) != tuple(dst.shape):  # copy_ would broadcast; PyTorch refuses
-                    errors.append(f"size mismatch for {k}: copying a param with shape {list(src.shape)} from checkpoint, "
-                                  f"the shape in current model is {list(dst.shape)}.")
-                pairs.append((dst, src))
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+                    mismatched = True
+                    errors.append(f"size mismatch for {k}: copying a param with shape {Size(src.shape)!r} from checkpoint, "
+                                  f"the shape in current model is {Size(dst.shape)!r}.")
+                sources[k] = src
         if errors:
-            size = any(e.startswith("size mismatch") for e in errors)
-            raise (ShapeError if size else RuntimeError)(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        with _no_grad():  # as PyTorch: parameters are overwritten outside the graph
-            for dst, src in pairs:
-                check(lib.snn_tensor_copy_(dst._h, src._h))
+            msg = "Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__, "\n\t".join(errors))
+            raise (ShapeError if mismatched else RuntimeError)(msg)
+        for k, src in sources.items():
+            with _no_grad():  # as PyTorch: parameters are overwritten outside the graph
+                check(lib.snn_tensor_copy_(mine[k]._h, src._h))
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- modes ---------------------------------------------------------------------------
@@ -277,18 +279,18 @@ class Module:
 
 
 class _IncompatibleKeys(tuple):
-    """load_state_dict's result: (missing_keys, unexpected_keys), also by name."""
+    """PyTorch's result of load_state_dict: (missing_keys, unexpected_keys), by name too."""
 
     def __new__(cls, missing, unexpected):
         return super().__new__(cls, (missing, unexpected))
 
-    @property
-    def missing_keys(self):
-        return self[0]
+    missing_keys = property(lambda self: self[0])
+    unexpected_keys = property(lambda self: self[1])
 
-    @property
-    def unexpected_keys(self):
-        return self[1]
+    def __repr__(self):
+        if not self[0] and not self[1]:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self[0]}, unexpected_keys={self[1]})"
 
 
 class EngineModule(Module):
