@@ -41,7 +41,7 @@ func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = 
         // The op does not depend on the old value (fill_, copy_ from a constant): its
         // gradient to the old history is zero, as PyTorch's.
         t.gradFn = GradFn(name: "\(fn.prefix(1).uppercased())\(fn.dropFirst().dropLast())Backward", inputs: [before]) { g in
-            [try Tensor(empty: g.shape, dtype: .float32, zeroed: true, fn + "_backward")]
+            [try Tensor(empty: g.shape, dtype: g.dtype, zeroed: true, fn + "_backward")]
         }
         t.requiresGrad = true
         t.isLeaf = false
@@ -180,7 +180,7 @@ public func copyInPlace(_ t: Tensor, _ src: Tensor) throws -> Tensor {
         // PyTorch's CopyBackwards: zero to the old value (its history still gets a gradient,
         // as in PyTorch), src's gradient summed over the broadcast dimensions.
         return out.recorded("CopyBackwards", [x, src], readsOutput: false) { g in
-            [x.requiresGrad ? try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "copy_backward") : nil,
+            [x.requiresGrad ? try Tensor(empty: x.shape, dtype: x.dtype, zeroed: true, "copy_backward") : nil,
              src.requiresGrad ? try sumToShape(g, src.shape) : nil]
         }
     }

@@ -26,7 +26,9 @@ func powScalarKernel(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Fl
 public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
     if t.dtype == .float64 {
         let e = Double(exponent)
-        return try float64Unary(t, .pow, "PowBackward", { Glibc.pow($0, e) }, derivative: { x, _ in e == 0 ? 0 : e * Glibc.pow(x, e - 1) })
+        // PyTorch takes sqrt for +-0.5 (so (-inf) ** 0.5 is nan, not pow's inf).
+        let f: (Double) -> Double = e == 0.5 ? { $0.squareRoot() } : e == -0.5 ? { 1 / $0.squareRoot() } : { Glibc.pow($0, e) }
+        return try float64Unary(t, .pow, "PowBackward", f, derivative: { x, _ in e == 0 ? 0 : e * Glibc.pow(x, e - 1) })
     }
     let out = try unaryKernel(t, "pow") { powScalarKernel($0, $1, $2, exponent) }
     return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t], readsOutput: false) { g in
