@@ -98,7 +98,9 @@ extension Tensor {
 
     /// A tensor sharing storage with this one, cut off from the graph.
     public func detach() -> Tensor {
-        restrided(shape, strides, offset: offset).traced(.detach, [self])
+        let t = restrided(shape, strides, offset: offset)
+        t.viewBase = nil  // out of the graph: writes through it rebase no history (as PyTorch's)
+        return t.traced(.detach, [self])
     }
 }
 

@@ -62,9 +62,11 @@ public final class Tensor: @unchecked Sendable {
     public let isContiguous: Bool
     /// The packed copy a non-contiguous tensor's typed accessors return (TensorLayout.swift).
     var packedCache: PackedCache?
-    /// Made by a view op, sharing another tensor's storage (in-place writes to a view of a
-    /// tensor that requires grad are refused: InPlace.swift).
+    /// Made by a view op, sharing another tensor's storage.
     public internal(set) var isView = false
+    /// The tensor a view was taken from (a view of a view: the first one's base), whose
+    /// history an in-place write through the view rebases (CopySlices.swift); nil otherwise.
+    var viewBase: Tensor?
 
     /// Whether gradients flow to this tensor. Only float tensors may require gradients.
     public internal(set) var requiresGrad: Bool = false
@@ -210,6 +212,7 @@ public final class Tensor: @unchecked Sendable {
         if isContiguous {
             let v = Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset, count: count)
             v.isView = true
+            v.viewBase = viewBase ?? self
             return v
         }
         if let s = viewStrides(newShape) { return restrided(newShape, s, offset: offset) }

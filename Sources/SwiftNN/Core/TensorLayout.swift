@@ -137,6 +137,7 @@ extension Tensor {
     func restrided(_ shape: [Int], _ strides: [Int], offset: Int) -> Tensor {
         let v = Tensor(shape: shape, strides: strides, dtype: dtype, storage: storage, offset: offset)
         v.isView = true
+        v.viewBase = viewBase ?? self
         return v
     }
 }

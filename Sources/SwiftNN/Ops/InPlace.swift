@@ -14,10 +14,9 @@ func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = 
     if GradMode.isEnabled && t.requiresGrad && t.isLeaf {
         throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
     }
-    if recording && t.isView {
-        // PyTorch rebases the base tensor's history too (CopySlices); SwiftNN does not track
-        // a view's base, so it refuses rather than compute a wrong gradient.
-        throw SNNError(.unsupported, "\(fn): in-place operation on a view (shape \(fmt(t.shape))) that requires grad, or with an operand that does, is not supported; apply it to the base tensor, or to a clone()")
+    if recording && t.viewBase != nil {
+        // PyTorch's CopySlices: the base tensor's history is rebased too (CopySlices.swift).
+        return try inPlaceOnView(t, others, fn, castsFreely: castsFreely, compute)
     }
     // The op reads `before`: when a graph is recorded, a copy that takes over t's history, so
     // that what the op's pullback saves is never the memory about to be overwritten.
