@@ -130,7 +130,7 @@ result = (back.last_epoch, back.get_last_lr(), sched.get_last_lr())
 """, None),
     ("deepcopy_dataloader", """
 import copy
-from torch.utils.data import DataLoader, TensorDataset
+DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
 ds = TensorDataset(torch.arange(10.0).reshape(5, 2), torch.arange(5))
 loader = DataLoader(ds, batch_size=2)
 twin = copy.deepcopy(loader)
@@ -138,7 +138,7 @@ result = ([b[0] for b in twin], [b[1] for b in twin], twin.batch_size, len(twin)
 """, None),
     ("pickle_dataloader", """
 import pickle
-from torch.utils.data import DataLoader, TensorDataset
+DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
 loader = DataLoader(TensorDataset(torch.arange(6.0)), batch_size=4, drop_last=True)
 back = pickle.loads(pickle.dumps(loader))
 result = ([b[0] for b in back], back.drop_last, len(back))
