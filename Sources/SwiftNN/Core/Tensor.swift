@@ -111,6 +111,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// A new uninitialised (or zeroed) tensor. Throws on invalid or too large shapes.
     public convenience init(empty shape: [Int], dtype: DType = .float32, zeroed: Bool = false, _ fn: String = "Tensor") throws {
+        try PackFailure.throwIfPending()  // an op that read a view whose packing failed
         let n = try elementCount(shape, fn)
         let s = try Storage(byteCount: n * dtype.byteSize, zeroed: zeroed, fn)
         self.init(shape: shape, dtype: dtype, storage: s, count: n)

@@ -10,6 +10,9 @@
 func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = false,
              _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
     try t.requireWritable(fn)  // read-only borrowed memory (numpy, snn_tensor_wrap_readonly)
+    if hasInternalOverlap(t) && fn != "fill_" && fn != "zero_" {  // PyTorch's fills write one value, allowed
+        throw SNNError.invalid("\(fn): unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
+    }
     let recording = GradMode.isEnabled && (t.requiresGrad || others.contains { $0.requiresGrad })
     if GradMode.isEnabled && t.requiresGrad && t.isLeaf {
         throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
