@@ -115,18 +115,28 @@ private func leadingRowsProbe(_ t: Tensor) throws -> Tensor { try select(t, dim:
     try mulInPlace(y, b)
     try sum(y).backward()
     #expect(b.grad?.scalars == [0, 6, 12])
-    // exp_ then tanh_ on a non-leaf, against the out-of-place chain
+    // sin_ then tanh_ on a non-leaf, against the out-of-place chain
     let c = try Tensor([0.1, -0.4, 0.7], shape: [3])
     try c.setRequiresGrad(true)
     let z = try mul(c, try scalarTensor(1, "test"))
-    try expInPlace(z)
+    try sinInPlaceProbe(z)
     try tanhInPlace(z)
     let g = try Tensor([0.3, -1.2, 2.0], shape: [3])
     try z.backward(g)
     let c2 = try Tensor([0.1, -0.4, 0.7], shape: [3])
     try c2.setRequiresGrad(true)
-    try tanh(try exp(c2)).backward(g)
+    try tanh(try sin(c2)).backward(g)
     #expect(c.grad?.scalars == c2.grad?.scalars)
+    // exp_ saves its result, which tanh_ then overwrites: PyTorch's error at backward
+    let e = try mul(c2, try scalarTensor(1, "test"))
+    try expInPlace(e)
+    try tanhInPlace(e)
+    do {
+        try e.backward(g)
+        Issue.record("a saved in-place result overwritten later must fail at backward")
+    } catch let err as SNNError {
+        #expect(err.message == "one of the variables needed for gradient computation has been modified by an inplace operation: [swiftnn.FloatTensor [3]], which is output 0 of Exp, is at version 2; expected version 1 instead.")
+    }
     // fill_ cuts the old history: zero gradient
     let d = try ramp([2])
     try d.setRequiresGrad(true)
@@ -175,3 +185,6 @@ private func leadingRowsProbe(_ t: Tensor) throws -> Tensor { try select(t, dim:
     try reluInPlace(q)
     try sum(q).backward()
 }
+
+/// sin_ through the one in-place mechanism (sin saves its input, not its result).
+private func sinInPlaceProbe(_ t: Tensor) throws { try inPlace(t, [], "sin_") { try sin($0) } }

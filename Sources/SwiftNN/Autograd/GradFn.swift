@@ -15,7 +15,8 @@ final class GradFn {
     let savedInputs: [(tensor: Tensor, version: Int)]
     /// The output's storage and version, for ops whose pullback reads their own result. The
     /// storage, not the tensor: the tensor owns this node, and holding it would be a cycle.
-    let savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)?
+    /// An in-place op points it at the tensor it wrote (InPlace.swift), as PyTorch saves that.
+    var savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)?
 
     init(name: String, inputs: [Tensor?], savedInputs: [(tensor: Tensor, version: Int)] = [],
          savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)? = nil,

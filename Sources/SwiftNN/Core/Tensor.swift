@@ -220,10 +220,10 @@ public final class Tensor: @unchecked Sendable {
         return try packed("reshape").view(as: newShape)
     }
 
-    /// A copy with its own storage and no autograd history.
+    /// A copy with its own storage; the gradient flows back unchanged (PyTorch's CloneBackward).
     public func clone() throws -> Tensor {
         let t = try packed("clone", always: true)
-        return t.traced(.clone, [self])
+        return t.traced(.clone, [self]).recorded("CloneBackward", [self], readsOutput: false) { g in [g] }
     }
 
     func requireFloat(_ fn: String, _ what: String = "input") throws {

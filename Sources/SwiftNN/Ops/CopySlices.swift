@@ -60,6 +60,7 @@ func inPlaceOnView(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: B
         throw SNNError.shape("\(fn): output with shape \(fmt(t.shape)) doesn't match the broadcast shape \(fmt(out.shape))")
     }
     t.writeElements(from: try out.converted(to: t.dtype, fn, castsFreely: castsFreely))
+    out.gradFn?.savesWrittenResult(t)
     // forward: base' = base with region := out  =>  dbase = g outside the region, dout = g[region]
     let outDType = out.dtype
     base.gradFn = GradFn(name: "CopySlices", inputs: [oldBase.requiresGrad ? oldBase : nil, out.requiresGrad ? out : nil]) { g in
@@ -79,4 +80,15 @@ func inPlaceOnView(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: B
     t.requiresGrad = true
     t.isLeaf = false
     return t
+}
+
+extension GradFn {
+    /// For an op whose pullback reads its result, written in place into `t`: the version check
+    /// follows `t`'s storage (shared with its base and views), so a later write to any of them
+    /// fails at backward with PyTorch's message, as PyTorch's saved in-place result does. The
+    /// pullback itself still reads the op's own copy of the result, which no write can change.
+    func savesWrittenResult(_ t: Tensor) {
+        guard savedOutput != nil else { return }
+        savedOutput = (t.storage, t.storage.version, t.shape, t.dtype)
+    }
 }

@@ -39,6 +39,7 @@ func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = 
     guard recording else { return t }
     if out.requiresGrad {
         t.adoptHistory(of: out)
+        t.gradFn?.savesWrittenResult(t)
     } else if before.requiresGrad {
         // The op does not depend on the old value (fill_, copy_ from a constant): its
         // gradient to the old history is zero, as PyTorch's.
@@ -70,6 +71,7 @@ extension Tensor {
     }
 
     /// Makes the op that produced `out` (whose values this tensor now holds) its producer.
+    /// (`GradFn.savesWrittenResult` then checks the written tensor's version, as PyTorch.)
     func adoptHistory(of out: Tensor) {
         gradFn = out.gradFn
         requiresGrad = true
