@@ -168,6 +168,7 @@ nonisolated(unsafe) private let emptyString: UnsafePointer<CChar> = UnsafePointe
 func boundary(caller: String = #function, _ body: (_ fn: String) throws -> Void) -> snn_status {
     do {
         try body(caller)
+        try Tensor.throwPendingPackFailure()  // values computed from a view that could not be packed
         return SNN_OK
     } catch let e as SNNError {
         failed(namedMessage(withExportNames(e.message, caller), exportName(caller)))

@@ -36,7 +36,8 @@ let convOps: [String: GoldenOp] = [
     "adaptive_avg_pool2d": { x, a in [try adaptiveAvgPool2d(x[0], outputSize: a.pair("output_size") ?? (1, 1))] },
     "batch_norm": { x, a in
         let affine = a.bool("affine")
-        let rm = try a.vector("running_mean"), rv = try a.vector("running_var")
+        // Running statistics in the input's dtype (written as float32 values).
+        let rm = try a.vector("running_mean")?.to(x[0].dtype), rv = try a.vector("running_var")?.to(x[0].dtype)
         let y = try batchNorm(x[0], runningMean: rm, runningVar: rv, weight: affine ? x[1] : nil, bias: affine ? x[2] : nil,
                               training: a.bool("training"), momentum: a.double("momentum", 0.1), eps: a.double("eps", 1e-5))
         return [y] + [rm, rv].compactMap { $0 }

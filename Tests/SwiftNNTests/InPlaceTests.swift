@@ -65,8 +65,38 @@ private func ramp(_ shape: [Int]) throws -> Tensor {
         #expect(e.message == "add_: output with shape [3] doesn't match the broadcast shape [2, 3]")
     }
     #expect(small.scalars == [0, 1, 2] && small.version == 0)
-    let x = try mul(leaf, try scalarTensor(2, "test"))
-    #expect(throws: SNNError.self) { try reluInPlace(try select(x, dim: 0, index: 0)) }
+    // a view of a leaf requiring grad: PyTorch's message
+    do {
+        try reluInPlace(try select(leaf, dim: 0, index: 0))
+        Issue.record("in-place on a view of a leaf requiring grad must fail")
+    } catch let e as SNNError {
+        #expect(e.message == "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    }
+    // two elements in one memory location (expand)
+    let rowLeaf = try ramp([1, 5])
+    try rowLeaf.setRequiresGrad(true)
+    let row = try mul(rowLeaf, try scalarTensor(1, "test"))
+    let tiled = try expand(try leadingRowsProbe(row), to: [3, 5])
+    #expect(throws: SNNError.self) { try addInPlace(tiled, try scalarTensor(1, "test")) }
+}
+
+/// A view of `t` sharing its storage, made by a view op while t requires grad.
+private func leadingRowsProbe(_ t: Tensor) throws -> Tensor { try select(t, dim: 0, index: 0) }
+
+@Test func inPlaceOnAViewRebasesTheBaseAsCopySlices() throws {
+    // w (leaf); x = w * 1; x[0].mul_(3); x[:, 1] = y; (x * c).sum().backward()
+    //   dw = c * (3 in row 0, 0 in column 1), dy = c[:, 1] (PyTorch's CopySlices values)
+    let w = try ramp([2, 3]), y = try Tensor([5, 7], shape: [2]), c = try Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+    try w.setRequiresGrad(true)
+    try y.setRequiresGrad(true)
+    let x = try mul(w, try scalarTensor(1, "test"))
+    try mulInPlace(try select(x, dim: 0, index: 0), try scalarTensor(3, "test"))
+    try copyInPlace(try select(x, dim: 1, index: 1), y)
+    #expect(x.gradFnName == "CopySlices")
+    #expect(x.scalars == [0, 5, 6, 3, 7, 5])
+    try sum(try mul(x, c)).backward()
+    #expect(w.grad?.scalars == [3, 0, 9, 4, 0, 6])
+    #expect(y.grad?.scalars == [2, 5])
 }
 
 @Test func historyIsRebasedOntoTheInPlaceOp() throws {
@@ -85,18 +115,28 @@ private func ramp(_ shape: [Int]) throws -> Tensor {
     try mulInPlace(y, b)
     try sum(y).backward()
     #expect(b.grad?.scalars == [0, 6, 12])
-    // exp_ then tanh_ on a non-leaf, against the out-of-place chain
+    // sin_ then tanh_ on a non-leaf, against the out-of-place chain
     let c = try Tensor([0.1, -0.4, 0.7], shape: [3])
     try c.setRequiresGrad(true)
     let z = try mul(c, try scalarTensor(1, "test"))
-    try expInPlace(z)
+    try sinInPlaceProbe(z)
     try tanhInPlace(z)
     let g = try Tensor([0.3, -1.2, 2.0], shape: [3])
     try z.backward(g)
     let c2 = try Tensor([0.1, -0.4, 0.7], shape: [3])
     try c2.setRequiresGrad(true)
-    try tanh(try exp(c2)).backward(g)
+    try tanh(try sin(c2)).backward(g)
     #expect(c.grad?.scalars == c2.grad?.scalars)
+    // exp_ saves its result, which tanh_ then overwrites: PyTorch's error at backward
+    let e = try mul(c2, try scalarTensor(1, "test"))
+    try expInPlace(e)
+    try tanhInPlace(e)
+    do {
+        try e.backward(g)
+        Issue.record("a saved in-place result overwritten later must fail at backward")
+    } catch let err as SNNError {
+        #expect(err.message == "one of the variables needed for gradient computation has been modified by an inplace operation: [swiftnn.FloatTensor [3]], which is output 0 of Exp, is at version 2; expected version 1 instead.")
+    }
     // fill_ cuts the old history: zero gradient
     let d = try ramp([2])
     try d.setRequiresGrad(true)
@@ -145,3 +185,6 @@ private func ramp(_ shape: [Int]) throws -> Tensor {
     try reluInPlace(q)
     try sum(q).backward()
 }
+
+/// sin_ through the one in-place mechanism (sin saves its input, not its result).
+private func sinInPlaceProbe(_ t: Tensor) throws { try inPlace(t, [], "sin_") { try sin($0) } }

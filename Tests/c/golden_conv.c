@@ -9,8 +9,9 @@ static void attr_pair(const gt_attrs *a, const char *k, int64_t d, int64_t *h, i
     if (attr_ints(a, k, v, 2) == 2) { *h = v[0]; *w = v[1]; } else { *h = d; *w = d; }
 }
 
-/* A float vector attribute "0.5,-1.25" as a new [n] tensor, or NULL when "none" or missing. */
-static snn_tensor *attr_vector(const gt_attrs *a, const char *k) {
+/* A float vector attribute "0.5,-1.25" as a new [n] tensor of `like`'s dtype (float32 values
+ * converted), or NULL when "none" or missing. */
+static snn_tensor *attr_vector(const gt_attrs *a, const char *k, const snn_tensor *like) {
     const char *v = attr_str(a, k, NULL);
     if (!v || strcmp(v, "none") == 0) return NULL;
     float xs[64];
@@ -20,9 +21,13 @@ static snn_tensor *attr_vector(const gt_attrs *a, const char *k) {
         xs[n++] = (float)strtod(v, &e);
         v = *e == ',' ? e + 1 : e;
     }
-    snn_tensor *t = NULL;
+    snn_tensor *t = NULL, *converted = NULL;
+    snn_dtype dtype = SNN_FLOAT32;
     if (snn_tensor_from_data(&t, xs, (size_t)n, &n, 1) != SNN_OK) return NULL;
-    return t;
+    if (snn_tensor_dtype(&dtype, like) != SNN_OK || dtype == SNN_FLOAT32) return t;
+    snn_status st = snn_tensor_to(&converted, t, dtype);
+    snn_tensor_free(t);
+    return st == SNN_OK ? converted : NULL;
 }
 
 static snn_status g_conv2d(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
@@ -72,7 +77,7 @@ static snn_status g_adaptive_avg_pool2d(snn_tensor **o, size_t *n, snn_tensor *c
 /* The running statistics become outputs 1 and 2 (the harness frees every output). */
 static snn_status g_batch_norm(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
     int affine = attr_int(a, "affine", 0) != 0 && nin >= 3;
-    snn_tensor *rm = attr_vector(a, "running_mean"), *rv = attr_vector(a, "running_var");
+    snn_tensor *rm = attr_vector(a, "running_mean", x[0]), *rv = attr_vector(a, "running_var", x[0]);
     *n = 0;
     snn_status st = snn_tensor_batch_norm(&o[0], x[0], rm, rv, affine ? x[1] : NULL, affine ? x[2] : NULL,
                                           attr_int(a, "training", 0) != 0, attr_double(a, "momentum", 0.1),

@@ -120,7 +120,18 @@ static void test_errors(void) {
                  "garbage handle");
     expect_error(snn_tensor_log(&y, ints), SNN_ERR_DTYPE, "log: input has dtype int64", "int64 log");
     expect_error(snn_tensor_relu(&y, ints), SNN_ERR_DTYPE, "relu: ", "int64 relu");
-    expect_error(snn_tensor_pow_scalar(&y, ints, 2), SNN_ERR_DTYPE, "pow: ", "int64 pow_scalar");
+    /* Integer powers stay integer, as PyTorch's; a negative integer exponent is an error. */
+    snn_tensor *squares = NULL;
+    int64_t sq[2] = {0, 0};
+    snn_dtype sq_dtype = SNN_FLOAT32;
+    CHECK_OK(snn_tensor_pow_scalar(&squares, ints, 2));
+    CHECK_OK(snn_tensor_dtype(&sq_dtype, squares));
+    CHECK_OK(snn_tensor_copy_int64(sq, 2, squares));
+    CHECK(sq_dtype == SNN_INT64 && sq[0] == 1 && sq[1] == 4, "int64 pow_scalar: dtype %d, values %lld %lld", (int)sq_dtype,
+          (long long)sq[0], (long long)sq[1]);
+    snn_tensor_free(squares);
+    expect_error(snn_tensor_pow_scalar(&y, ints, -1), SNN_ERR_INVALID_ARGUMENT,
+                 "pow: Integers to negative integer powers are not allowed.", "int64 pow_scalar negative");
     expect_error(snn_tensor_clamp(&y, x, 0, 0, false, false), SNN_ERR_INVALID_ARGUMENT,
                  "clamp: at least one of min or max", "clamp without bounds");
     snn_tensor *three = vec((const float[]){1, 2, 3}, 3);

@@ -7,6 +7,8 @@ dtype), so they prove the three readers and comparisons on float64, int32, uint8
 import numpy as np
 import torch
 
+from . import dtype_layers
+
 
 def build(a):
     # Every dtype read, run and compared in every language (forward only: data movement).
@@ -29,6 +31,7 @@ def build(a):
     promotion(a)
     conversions(a)
     float64_autograd(a)
+    dtype_layers.build(a)  # last, so the cases above keep their random draws
 
 
 DTYPES = [np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_]

@@ -15,7 +15,8 @@ final class GradFn {
     let savedInputs: [(tensor: Tensor, version: Int)]
     /// The output's storage and version, for ops whose pullback reads their own result. The
     /// storage, not the tensor: the tensor owns this node, and holding it would be a cycle.
-    let savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)?
+    /// An in-place op points it at the tensor it wrote (InPlace.swift), as PyTorch saves that.
+    var savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)?
 
     init(name: String, inputs: [Tensor?], savedInputs: [(tensor: Tensor, version: Int)] = [],
          savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)? = nil,
@@ -98,7 +99,9 @@ extension Tensor {
 
     /// A tensor sharing storage with this one, cut off from the graph.
     public func detach() -> Tensor {
-        restrided(shape, strides, offset: offset).traced(.detach, [self])
+        let t = restrided(shape, strides, offset: offset)
+        t.viewBase = nil  // out of the graph: writes through it rebase no history (as PyTorch's)
+        return t.traced(.detach, [self])
     }
 }
 

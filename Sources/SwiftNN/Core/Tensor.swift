@@ -63,9 +63,11 @@ public final class Tensor: @unchecked Sendable {
     public let isContiguous: Bool
     /// The packed copy a non-contiguous tensor's typed accessors return (TensorLayout.swift).
     var packedCache: PackedCache?
-    /// Made by a view op, sharing another tensor's storage (in-place writes to a view of a
-    /// tensor that requires grad are refused: InPlace.swift).
+    /// Made by a view op, sharing another tensor's storage.
     public internal(set) var isView = false
+    /// The tensor a view was taken from (a view of a view: the first one's base), whose
+    /// history an in-place write through the view rebases (CopySlices.swift); nil otherwise.
+    var viewBase: Tensor?
 
     /// Whether gradients flow to this tensor. Only float tensors may require gradients.
     public internal(set) var requiresGrad: Bool = false
@@ -113,6 +115,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// A new uninitialised (or zeroed) tensor. Throws on invalid or too large shapes.
     public convenience init(empty shape: [Int], dtype: DType = .float32, zeroed: Bool = false, _ fn: String = "Tensor") throws {
+        try PackFailure.throwIfPending()  // an op that read a view whose packing failed
         let n = try elementCount(shape, fn)
         let s = try Storage(byteCount: n * dtype.byteSize, zeroed: zeroed, fn)
         self.init(shape: shape, dtype: dtype, storage: s, count: n)
@@ -214,16 +217,17 @@ public final class Tensor: @unchecked Sendable {
         if isContiguous {
             let v = Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset, count: count)
             v.isView = true
+            v.viewBase = viewBase ?? self
             return v
         }
         if let s = viewStrides(newShape) { return restrided(newShape, s, offset: offset) }
         return try packed("reshape").view(as: newShape)
     }
 
-    /// A copy with its own storage and no autograd history.
+    /// A copy with its own storage; the gradient flows back unchanged (PyTorch's CloneBackward).
     public func clone() throws -> Tensor {
         let t = try packed("clone", always: true)
-        return t.traced(.clone, [self])
+        return t.traced(.clone, [self]).recorded("CloneBackward", [self], readsOutput: false) { g in [g] }
     }
 
     func requireFloat(_ fn: String, _ what: String = "input") throws {

@@ -68,12 +68,13 @@ extension Tensor {
         do {
             let v = storage.version
             if let c = packedCache, c.version == v { return c.storage.raw }
-            // Packing a view the caller could create cannot exceed the storage it views; an
-            // allocation failure here has no way to be reported from an accessor, so it reuses
-            // a 64-byte minimum block and packs nothing (count 0 never reaches this point).
+            // An accessor cannot throw: a failed allocation hands out zero pages and is
+            // reported by the next allocation or the C boundary (PackFailure.swift).
             let bytes = count &* dtype.byteSize
-            guard let s = try? Storage(byteCount: bytes, zeroed: false, "contiguous") else {
-                fatalError("contiguous: cannot allocate \(bytes) bytes to pack a strided view")
+            let allocated = PackFailure.injected() ? nil : try? Storage(byteCount: bytes, zeroed: false, "contiguous")
+            guard let s = allocated else {
+                if let zeros = PackFailure.record(bytes: bytes, shape: shape) { return zeros }
+                fatalError("contiguous: cannot allocate \(bytes) bytes to pack a strided view, nor map as many zero bytes")
             }
             copyStrided(shape, from: storage, offset, strides, to: s, 0, contiguousStrides(shape), dtype.byteSize)
             packedCache = PackedCache(storage: s, version: v, previous: packedCache?.storage)
@@ -154,6 +155,7 @@ extension Tensor {
     func restrided(_ shape: [Int], _ strides: [Int], offset: Int) -> Tensor {
         let v = Tensor(shape: shape, strides: strides, dtype: dtype, storage: storage, offset: offset)
         v.isView = true
+        v.viewBase = viewBase ?? self
         return v
     }
 }

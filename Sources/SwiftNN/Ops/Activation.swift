@@ -10,6 +10,7 @@ import Darwin
 /// torch.nn.functional.hardswish: t * min(max(t + 3, 0), 6) / 6. Gradient: 0 for t <= -3,
 /// t / 3 + 1/2 for -3 < t < 3, 1 for t >= 3 (and at nan), as PyTorch's hardswish_backward.
 public func hardswish(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .hardswish) }
     let out = try unaryMap(t, "hardswish") { x in x * Swift.min(Swift.max(x + 3, 0), 6) / 6 }
     return out.traced(.hardswish, [t]).recorded("HardswishBackward", [t], readsOutput: false) { g in
         // forward: out = t * min(max(t + 3, 0), 6) / 6
@@ -20,6 +21,7 @@ public func hardswish(_ t: Tensor) throws -> Tensor {
 /// torch.nn.functional.hardsigmoid: min(max(t + 3, 0), 6) / 6. Gradient: g / 6 strictly
 /// inside (-3, 3), else 0 (and 0 at nan).
 public func hardsigmoid(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .hardsigmoid) }
     let out = try unaryMap(t, "hardsigmoid") { x in Swift.min(Swift.max(x + 3, 0), 6) / 6 }
     return out.traced(.hardsigmoid, [t]).recorded("HardsigmoidBackward", [t], readsOutput: false) { g in
         // forward: out = min(max(t + 3, 0), 6) / 6
@@ -44,6 +46,7 @@ private let geluInvSqrt2Pi: Float = 0.39894228040143267794  // 1 / sqrt(2 pi)
 /// tanh approximation. Gradient: Phi(t) + t * phi(t) (phi the normal density), or the tanh
 /// form's derivative as PyTorch writes it.
 public func gelu(_ t: Tensor, approximate: GELUApproximation = .none) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .gelu, approximate: approximate) }
     let out: Tensor
     switch approximate {
     case .none: out = try unaryMap(t, "gelu") { x in x * 0.5 * (1 + erff(x * sqrtHalf)) }
@@ -72,6 +75,7 @@ public func gelu(_ t: Tensor, approximate: GELUApproximation = .none) throws -> 
 /// torch.nn.functional.silu (swish): t * sigmoid(t), computed t / (1 + e^-t) as PyTorch does
 /// (so silu(-100) is -0). Gradient: s (1 + t (1 - s)), s = sigmoid(t).
 public func silu(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .silu) }
     let out = try unaryMap(t, "silu") { x in x / (1 + expf(-x)) }
     return out.traced(.silu, [t]).recorded("SiluBackward", [t], readsOutput: false) { g in
         // forward: out = t / (1 + exp(-t))
@@ -85,6 +89,7 @@ public func silu(_ t: Tensor) throws -> Tensor {
 /// torch.nn.functional.softplus: log(1 + e^(beta t)) / beta, and t itself where beta t >
 /// threshold. Gradient: z / (z + 1) with z = e^(beta t), and g where beta t > threshold.
 public func softplus(_ t: Tensor, beta: Float = 1, threshold: Float = 20) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .softplus, beta: decimal(beta), threshold: decimal(threshold)) }
     let out = try unaryMap(t, "softplus") { x in x * beta > threshold ? x : log1pf(expf(x * beta)) / beta }
     return out.traced(.softplus, [t], [("beta", .float(Double(beta))), ("threshold", .float(Double(threshold)))])
         .recorded("SoftplusBackward", [t]) { g in
@@ -108,6 +113,7 @@ private func eluFamilyBackward(_ g: Tensor, _ t: Tensor, _ fn: String, alpha: Fl
 
 /// torch.nn.functional.elu: t where t > 0, else alpha (e^t - 1). Gradient: alpha e^t for t <= 0.
 public func elu(_ t: Tensor, alpha: Float = 1) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .elu, alpha: decimal(alpha)) }
     let out = try eluFamily(t, "elu", alpha: alpha, scale: 1, inputScale: 1)
     return out.traced(.elu, [t], [("alpha", .float(Double(alpha)))]).recorded("EluBackward", [t], readsOutput: false) { g in
         // forward: out = t > 0 ? t : alpha * (exp(t) - 1)
@@ -119,6 +125,7 @@ public func elu(_ t: Tensor, alpha: Float = 1) throws -> Tensor {
 /// 0. Gradient: e^(t / alpha) for t <= 0.
 public func celu(_ t: Tensor, alpha: Float = 1) throws -> Tensor {
     guard alpha != 0 else { throw SNNError.invalid("celu: alpha must not be 0 (it divides the input)") }
+    if t.dtype == .float64 { return try activation64(t, .celu, alpha: decimal(alpha)) }
     let out = try eluFamily(t, "celu", alpha: alpha, scale: 1, inputScale: 1 / alpha)
     return out.traced(.celu, [t], [("alpha", .float(Double(alpha)))]).recorded("CeluBackward", [t], readsOutput: false) { g in
         // forward: out = t > 0 ? t : alpha * (exp(t / alpha) - 1)
@@ -132,6 +139,7 @@ let seluScale: Float = 1.0507009873554804934193349852946
 
 /// torch.nn.functional.selu: scale * elu(t, alpha) with the fixed SELU constants.
 public func selu(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .selu) }
     let out = try eluFamily(t, "selu", alpha: seluAlpha, scale: seluScale, inputScale: 1)
     return out.traced(.selu, [t]).recorded("SeluBackward", [t], readsOutput: false) { g in
         // forward: out = scale * (t > 0 ? t : alpha * (exp(t) - 1))
@@ -142,6 +150,7 @@ public func selu(_ t: Tensor) throws -> Tensor {
 /// torch.nn.functional.mish: t * tanh(softplus(t)) (softplus without a threshold, as PyTorch).
 /// Gradient: tanh(sp) + t * sigmoid(t) * (1 - tanh(sp)^2).
 public func mish(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .mish) }
     let out = try unaryMap(t, "mish") { x in x * tanhf(log1pf(expf(x))) }
     return out.traced(.mish, [t]).recorded("MishBackward", [t], readsOutput: false) { g in
         // forward: out = t * tanh(log1p(exp(t)))
@@ -154,6 +163,7 @@ public func mish(_ t: Tensor) throws -> Tensor {
 
 /// torch.nn.functional.softsign: t / (1 + |t|) (nan at +-inf, as PyTorch). Gradient: 1 / (1 + |t|)^2.
 public func softsign(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 { return try activation64(t, .softsign) }
     let out = try unaryMap(t, "softsign") { x in x / (1 + x.magnitude) }
     return out.traced(.softsign, [t]).recorded("SoftsignBackward", [t], readsOutput: false) { g in
         // forward: out = t / (1 + |t|)
@@ -166,8 +176,8 @@ public func softsign(_ t: Tensor) throws -> Tensor {
 /// weight * g; of weight, t * g where t <= 0, summed over everything but the channel.
 public func prelu(_ t: Tensor, weight: Tensor) throws -> Tensor {
     let fn = "prelu"
-    try t.requireFloat(fn)
-    try weight.requireFloat(fn)
+    try t.requireFloating(fn)
+    try t.requireSameDType(weight, fn, "weight")
     // The weight as a tensor that broadcasts against t: [1, C, 1, ...] or a single value.
     let channels = t.rank >= 2 ? t.shape[1] : 1
     let wShape: [Int]
@@ -177,6 +187,11 @@ public func prelu(_ t: Tensor, weight: Tensor) throws -> Tensor {
         wShape = [1, channels] + Array(repeating: 1, count: t.rank - 2)
     } else {
         throw SNNError.shape("\(fn): weight has shape \(fmt(weight.shape)); expected one value or [C] with C = \(channels), dim 1 of the input \(fmt(t.shape))")
+    }
+    if t.dtype == .float64 {
+        // relu(t) + weight * min(t, 0): the same values (inf included) and gradients (the
+        // clamp owns t = 0, so the gradient there is weight, as PyTorch's).
+        return try add(try relu(t), try mul(try reshape(weight, wShape), try clamp64(t, min: nil, max: 0)))
     }
     let w = try Tensor(weight.scalars, shape: wShape)
     let out = try broadcastBinary(t, w, fn) { x, w in x > 0 ? x : w * x }

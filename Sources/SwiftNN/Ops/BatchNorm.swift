@@ -17,7 +17,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
                       bias: Tensor? = nil, training: Bool = false, momentum: Double = 0.1,
                       eps: Double = 1e-5) throws -> Tensor {
     let fn = "batch_norm"
-    try input.requireFloat(fn, "input")
+    try input.requireFloating(fn, "input")
     guard input.rank >= 2 else {
         throw SNNError.shape("\(fn): expected input of rank >= 2 [N, C, *], got shape \(fmt(input.shape))")
     }
@@ -26,7 +26,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     let s = try elementCount(Array(input.shape.dropFirst(2)), fn)
     for (t, name) in [(runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias")] {
         guard let t else { continue }
-        try t.requireFloat(fn, name)
+        try input.requireSameDType(t, fn, name)
         guard t.shape == [c] else {
             throw SNNError.shape("\(fn): \(name) has shape \(fmt(t.shape)), expected [\(c)] (one per channel of input \(fmt(input.shape)))")
         }
@@ -46,6 +46,10 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     }
     if !training && (runningMean == nil || runningVar == nil) {
         throw SNNError.invalid("\(fn): running_mean and running_var are required in evaluation mode (training = false)")
+    }
+    if input.dtype == .float64 {
+        return try batchNorm64(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                               training: training, momentum: momentum, eps: eps)
     }
 
     // Per-channel statistics: mean and invstd = 1 / sqrt(var + eps).

@@ -30,6 +30,7 @@ func broadcastBinary(_ a: Tensor, _ b: Tensor, _ fn: String, _ op: (Float, Float
 /// Sums `g` (of a broadcast shape) down to `shape`: the adjoint of broadcasting.
 func sumToShape(_ g: Tensor, _ shape: [Int]) throws -> Tensor {
     if g.shape == shape { return g }
+    if g.dtype != .float32 { return try sumTo(g, shape) }  // float64 gradients (TypedBinary.swift)
     let out = try Tensor(empty: shape, dtype: .float32, zeroed: true, "sum_to_size")
     let so = broadcastStrides(shape, to: g.shape)
     let pg = g.floats, po = out.floats

@@ -15,6 +15,10 @@ public func relu(_ t: Tensor) throws -> Tensor {
 
 /// torch.nn.functional.leaky_relu: t where t > 0, else t * negativeSlope.
 public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor {
+    if t.dtype == .float64 {
+        let slope = decimal(negativeSlope)
+        return try float64Unary(t, .leakyRelu, "LeakyReluBackward", { $0 > 0 ? $0 : $0 * slope }, derivative: { x, _ in x > 0 ? 1 : slope })
+    }
     let out = try unaryMap(t, "leaky_relu") { $0 > 0 ? $0 : $0 * negativeSlope }
     return out.traced(.leakyRelu, [t], [("negative_slope", .float(Double(negativeSlope)))]).recorded("LeakyReluBackward", [t], readsOutput: false) { g in
         // forward: out = t > 0 ? t : t * slope
@@ -25,6 +29,9 @@ public func leakyReLU(_ t: Tensor, negativeSlope: Float = 0.01) throws -> Tensor
 /// torch.nn.functional.relu6: min(max(t, 0), 6) (hardtanh with bounds 0 and 6). Gradient: g
 /// strictly inside (0, 6), as PyTorch's hardtanh_backward (and at nan).
 public func relu6(_ t: Tensor) throws -> Tensor {
+    if t.dtype == .float64 {
+        return try float64Unary(t, .relu6, "HardtanhBackward", { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }, derivative: { x, _ in x <= 0 || x >= 6 ? 0 : 1 })
+    }
     let out = try unaryMap(t, "relu6") { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }
     return out.traced(.relu6, [t]).recorded("HardtanhBackward", [t], readsOutput: false) { g in
         // forward: out = min(max(t, 0), 6)
@@ -37,6 +44,7 @@ public func relu6(_ t: Tensor) throws -> Tensor {
 /// where min <= t <= max (inclusive), 0 elsewhere and at nan.
 public func clamp(_ t: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor {
     let fn = "clamp"
+    if t.dtype == .float64 { return try clamp64(t, min: lo.map(decimal), max: hi.map(decimal)) }
     let out: Tensor
     switch (lo, hi) {
     case let (lo?, hi?):

@@ -29,7 +29,9 @@ struct ConvPlan {
 
     init(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
          dilation: (Int, Int), groups: Int, _ fn: String) throws {
-        try input.requireFloat(fn, "input")
+        try input.requireFloating(fn, "input")
+        try input.requireSameDType(weight, fn, "weight")
+        try input.requireSameDType(bias, fn, "bias")
         try requireBoundedDims(input, "input", fn)
         try self.init(shape: try batchedNCHW(input, fn), weight, bias, stride: stride, padding: padding, dilation: dilation,
                       groups: groups, fn, inputShapeForMessages: input.shape)
@@ -40,7 +42,7 @@ struct ConvPlan {
     init(shape x: [Int], _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
          dilation: (Int, Int), groups: Int, _ fn: String, inputShapeForMessages: [Int]? = nil) throws {
         let inputShape = inputShapeForMessages ?? x
-        try weight.requireFloat(fn, "weight")
+        try weight.requireFloating(fn, "weight")
         guard weight.rank == 4 else {
             throw SNNError.shape("\(fn): expected weight of rank 4 [out_channels, in_channels / groups, kh, kw], got shape \(fmt(weight.shape))")
         }
@@ -70,7 +72,7 @@ struct ConvPlan {
             throw SNNError.shape("\(fn): weight \(fmt(weight.shape)) has an empty kernel (kh and kw must be at least 1)")
         }
         if let bias {
-            try bias.requireFloat(fn, "bias")
+            try weight.requireSameDType(bias, fn, "bias", "weight")
             guard bias.shape == [k] else {
                 throw SNNError.shape("\(fn): bias has shape \(fmt(bias.shape)), expected [\(k)] (one per output channel of weight \(fmt(weight.shape)))")
             }
@@ -226,6 +228,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
     let fn = "conv2d"
     let plan = try ConvPlan(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups, fn)
+    if input.dtype == .float64 { return try conv2d64(input, weight: weight, bias: bias, plan) }
     let out4 = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, fn)
     let out = input.rank == 3 ? try out4.view(as: Array(plan.outShape.dropFirst())) : out4

@@ -9,8 +9,8 @@
 /// The virtual convolution behind a transposed one, and the output shape.
 private func transposedPlan(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
                             outputPadding: (Int, Int), dilation: (Int, Int), groups: Int, _ fn: String) throws -> (ConvPlan, [Int]) {
-    try input.requireFloat(fn, "input")
-    try weight.requireFloat(fn, "weight")
+    try input.requireFloating(fn, "input")
+    try input.requireSameDType(weight, fn, "weight")
     let x = try batchedNCHW(input, fn)
     guard weight.rank == 4 else {
         throw SNNError.shape("\(fn): expected weight of rank 4 [in_channels, out_channels / groups, kh, kw], got shape \(fmt(weight.shape))")
@@ -36,7 +36,7 @@ private func transposedPlan(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, 
         throw SNNError.shape("\(fn): the output would be \(oh) x \(ow) for input \(fmt(input.shape)), weight \(fmt(weight.shape)), stride \(fmt(stride)), padding \(fmt(padding)): too small")
     }
     if let bias {
-        try bias.requireFloat(fn, "bias")
+        try input.requireSameDType(bias, fn, "bias")
         guard bias.shape == [cout] else { throw SNNError.shape("\(fn): bias has shape \(fmt(bias.shape)), expected [\(cout)] (one per output channel)") }
     }
     let virtualInput = [x[0], cout, oh, ow]
@@ -55,6 +55,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     let fn = "conv_transpose2d"
     let (plan, shape) = try transposedPlan(input, weight, bias, stride: stride, padding: padding, outputPadding: outputPadding,
                                            dilation: dilation, groups: groups, fn)
+    if input.dtype == .float64 { return try convTranspose2d64(input, weight: weight, bias: bias, plan, outShape: shape) }
     // The virtual convolution's input gradient; the direct kernels overwrite, im2col accumulates.
     let out = try Tensor(empty: shape, dtype: .float32, zeroed: true, fn)
     try plan.backward(input.floats, out.floats, weight.floats, gx: out.floats, gw: nil, fn)

@@ -7,11 +7,12 @@
 /// `Tensor.rand(input.shape, generator:)` would return at this point (same blocks consumed).
 public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator = .global) throws -> Tensor {
     let fn = "dropout"
-    try input.requireFloat(fn, "input")
+    try input.requireFloating(fn, "input")
     guard p >= 0, p <= 1 else {
         throw SNNError.invalid("\(fn): probability p = \(p) must be between 0 and 1")
     }
     if !training || p == 0 || input.count == 0 { return input }
+    if input.dtype == .float64 { return try dropout64(input, p: p, generator: generator) }
     // mask = keep / (1 - p) as floats; p = 1 keeps nothing (no division by zero).
     let mask = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, fn)
     generator.fillUniform(mask.floats, mask.count)
@@ -30,6 +31,23 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, gen
         let pg = g.floats, pm = mask.floats, pgx = gx.floats
         for i in 0..<gx.count { pgx[i] = pg[i] * pm[i] }
         return [gx]
+    }
+}
+
+/// Dropout of a float64 input: the same float32 draws (so a seed keeps the same elements in
+/// either dtype), the mask and the product in Double.
+private func dropout64(_ input: Tensor, p: Double, generator: Generator) throws -> Tensor {
+    let fn = "dropout"
+    let draws = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, fn)
+    generator.fillUniform(draws.floats, draws.count)
+    let mask = try Tensor(empty: input.shape, dtype: .float64, zeroed: false, fn)
+    let threshold = Float(p), scale = p < 1 ? 1 / (1 - p) : 0
+    let u = draws.floats, m = mask.doubles
+    for i in 0..<mask.count { m[i] = u[i] >= threshold ? scale : 0 }
+    let out = try mul(input.detach(), mask)
+    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input], readsOutput: false) { g in
+        // forward: out = input * mask, mask = keep / (1 - p)
+        [try mul(g, mask)]
     }
 }
 

@@ -10,7 +10,7 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
     guard indices.dtype == .int64 else {
         throw SNNError.dtype("\(fn): indices have dtype \(indices.dtype.name), expected int64")
     }
-    try weight.requireFloat(fn, "weight")
+    try weight.requireFloating(fn, "weight")
     guard weight.rank == 2 else {
         throw SNNError.shape("\(fn): weight must be [num_embeddings, embedding_dim], got shape \(fmt(weight.shape))")
     }
@@ -27,14 +27,23 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
     for k in 0..<n where idx[k] < 0 || idx[k] >= Int64(V) {
         throw SNNError.range("\(fn): index \(idx[k]) (at position \(k)) is out of range for \(V) embeddings (valid 0..<\(V))")
     }
-    let out = try Tensor(empty: indices.shape + [D], dtype: .float32, zeroed: false, fn)
-    for k in 0..<n { (out.floats + k * D).update(from: weight.floats + Int(idx[k]) * D, count: D) }
+    let out = try Tensor(empty: indices.shape + [D], dtype: weight.dtype, zeroed: false, fn)
+    let rowBytes = D * weight.dtype.byteSize, pw = weight.rawBytes
+    for k in 0..<n { (out.rawBytes + k * rowBytes).copyMemory(from: pw + Int(idx[k]) * rowBytes, byteCount: rowBytes) }
     // The caller may overwrite its index tensor before backward: keep a copy when recording.
     let saved = GradMode.isEnabled && weight.requiresGrad ? try indices.clone() : indices
     return out.recorded("EmbeddingBackward", [weight], readsOutput: false) { g in
         // forward: out[k] = weight[indices[k]]
-        let gw = try Tensor(empty: weight.shape, dtype: .float32, zeroed: true, "embedding_backward")
+        let gw = try Tensor(empty: weight.shape, dtype: weight.dtype, zeroed: true, "embedding_backward")
         let ix = saved.int64s
+        if weight.dtype == .float64 {
+            let pg = g.doubles, pd = gw.doubles
+            for k in 0..<n where Int(ix[k]) != pad {
+                let row = pd + Int(ix[k]) * D, src = pg + k * D
+                for j in 0..<D { row[j] += src[j] }
+            }
+            return [gw]
+        }
         for k in 0..<n where Int(ix[k]) != pad {
             axpy(gw.floats + Int(ix[k]) * D, g.floats + k * D, D)
         }

@@ -10,14 +10,16 @@
 func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = false,
              _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
     try t.requireWritable(fn)  // read-only borrowed memory (numpy, snn_tensor_wrap_readonly)
+    if hasInternalOverlap(t) && fn != "fill_" && fn != "zero_" {  // PyTorch's fills write one value, allowed
+        throw SNNError.invalid("\(fn): unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
+    }
     let recording = GradMode.isEnabled && (t.requiresGrad || others.contains { $0.requiresGrad })
     if GradMode.isEnabled && t.requiresGrad && t.isLeaf {
         throw SNNError(.autograd, "a leaf Variable that requires grad is being used in an in-place operation.")
     }
-    if recording && t.isView {
-        // PyTorch rebases the base tensor's history too (CopySlices); SwiftNN does not track
-        // a view's base, so it refuses rather than compute a wrong gradient.
-        throw SNNError(.unsupported, "\(fn): in-place operation on a view (shape \(fmt(t.shape))) that requires grad, or with an operand that does, is not supported; apply it to the base tensor, or to a clone()")
+    if recording && t.viewBase != nil {
+        // PyTorch's CopySlices: the base tensor's history is rebased too (CopySlices.swift).
+        return try inPlaceOnView(t, others, fn, castsFreely: castsFreely, compute)
     }
     // The op reads `before`: when a graph is recorded, a copy that takes over t's history, so
     // that what the op's pullback saves is never the memory about to be overwritten.
@@ -37,11 +39,12 @@ func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = 
     guard recording else { return t }
     if out.requiresGrad {
         t.adoptHistory(of: out)
+        t.gradFn?.savesWrittenResult(t)
     } else if before.requiresGrad {
         // The op does not depend on the old value (fill_, copy_ from a constant): its
         // gradient to the old history is zero, as PyTorch's.
         t.gradFn = GradFn(name: "\(fn.prefix(1).uppercased())\(fn.dropFirst().dropLast())Backward", inputs: [before]) { g in
-            [try Tensor(empty: g.shape, dtype: .float32, zeroed: true, fn + "_backward")]
+            [try Tensor(empty: g.shape, dtype: g.dtype, zeroed: true, fn + "_backward")]
         }
         t.requiresGrad = true
         t.isLeaf = false
@@ -68,6 +71,7 @@ extension Tensor {
     }
 
     /// Makes the op that produced `out` (whose values this tensor now holds) its producer.
+    /// (`GradFn.savesWrittenResult` then checks the written tensor's version, as PyTorch.)
     func adoptHistory(of out: Tensor) {
         gradFn = out.gradFn
         requiresGrad = true
@@ -180,7 +184,7 @@ public func copyInPlace(_ t: Tensor, _ src: Tensor) throws -> Tensor {
         // PyTorch's CopyBackwards: zero to the old value (its history still gets a gradient,
         // as in PyTorch), src's gradient summed over the broadcast dimensions.
         return out.recorded("CopyBackwards", [x, src], readsOutput: false) { g in
-            [x.requiresGrad ? try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "copy_backward") : nil,
+            [x.requiresGrad ? try Tensor(empty: x.shape, dtype: x.dtype, zeroed: true, "copy_backward") : nil,
              src.requiresGrad ? try sumToShape(g, src.shape) : nil]
         }
     }

@@ -17,12 +17,12 @@ func narrowed(_ t: Tensor, _ d: Int, _ start: Int, _ n: Int, _ step: Int, _ fn: 
 
 /// The adjoint of `narrowed`: zeros of `shape` with `g` written at start, start+step, ... of `d`.
 func narrowedBackward(_ g: Tensor, _ shape: [Int], _ d: Int, _ start: Int, _ step: Int, _ fn: String) throws -> Tensor {
-    let out = try Tensor(empty: shape, dtype: .float32, zeroed: true, fn)
+    let out = try Tensor(empty: shape, dtype: g.dtype, zeroed: true, fn)
     if g.count == 0 { return out }
     var strides = contiguousStrides(shape)
     let offset = start * strides[d]
     strides[d] *= step
-    copyStrided(g.shape, from: g.storage, g.offset, g.strides, to: out.storage, offset, strides, 4)
+    copyStrided(g.shape, from: g.storage, g.offset, g.strides, to: out.storage, offset, strides, g.dtype.byteSize)
     return out
 }
 
@@ -136,9 +136,20 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
     }
     return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t], readsOutput: false) { g in
         // forward: out = t.index_select(dim, index)  =>  grad.index_add_(dim, index, g)
-        let gi = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, "index_select_backward")
+        let gi = try Tensor(empty: t.shape, dtype: g.dtype, zeroed: true, "index_select_backward")
         if g.count == 0 { return [gi] }
-        let n = idx.count, pg = g.floats, pi = gi.floats
+        let n = idx.count
+        if g.dtype == .float64 {
+            let pg = g.doubles, pi = gi.doubles
+            for o in 0..<outer {
+                for (j, k) in idx.enumerated() {
+                    let dst = pi + (o * size + k) * inner, src = pg + (o * n + j) * inner
+                    for e in 0..<inner { dst[e] += src[e] }
+                }
+            }
+            return [gi]
+        }
+        let pg = g.floats, pi = gi.floats
         for o in 0..<outer {
             for (j, k) in idx.enumerated() {
                 axpy(pi + (o * size + k) * inner, pg + (o * n + j) * inner, inner)

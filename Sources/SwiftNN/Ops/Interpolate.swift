@@ -9,36 +9,36 @@ public enum InterpolateMode: Int, Sendable {
 }
 
 /// One dimension's taps: out[o] = w0[o] x[i0[o]] + w1[o] x[i1[o]].
-private struct Taps {
-    var i0: [Int] = [], i1: [Int] = [], w0: [Float] = [], w1: [Float] = []
+private struct Taps<T: TensorFloat> {
+    var i0: [Int] = [], i1: [Int] = [], w0: [T] = [], w1: [T] = []
 }
 
-private func taps(input: Int, output: Int, scale: Double?, mode: InterpolateMode, alignCorners: Bool) -> Taps {
-    var t = Taps()
-    // PyTorch's compute_scales_value / area_pixel_compute_scale, in float.
-    let ratio: Float
+private func taps<T: TensorFloat>(_: T.Type, input: Int, output: Int, scale: Double?, mode: InterpolateMode, alignCorners: Bool) -> Taps<T> {
+    var t = Taps<T>()
+    // PyTorch's compute_scales_value / area_pixel_compute_scale, in the input's precision.
+    let ratio: T
     if mode == .linear && alignCorners {
-        ratio = output > 1 ? Float(input - 1) / Float(output - 1) : 0
+        ratio = output > 1 ? T(input - 1) / T(output - 1) : 0
     } else if let scale, scale > 0 {
-        ratio = Float(1 / scale)
+        ratio = T(1 / scale)
     } else {
-        ratio = Float(input) / Float(output)
+        ratio = T(input) / T(output)
     }
     for o in 0..<output {
         switch mode {
         case .nearest, .nearestExact:
             var i: Int
             if output == input { i = o } else if output == 2 * input && mode == .nearest { i = o >> 1 } else {
-                let src = mode == .nearest ? Float(o) * ratio : (Float(o) + 0.5) * ratio
+                let src = mode == .nearest ? T(o) * ratio : (T(o) + 0.5) * ratio
                 i = min(Int(src.rounded(.down)), input - 1)
             }
             t.i0.append(i); t.i1.append(i); t.w0.append(1); t.w1.append(0)
         case .linear:
-            var src = alignCorners ? ratio * Float(o) : ratio * (Float(o) + 0.5) - 0.5
+            var src = alignCorners ? ratio * T(o) : ratio * (T(o) + 0.5) - 0.5
             if src < 0 { src = 0 }
             let i0 = min(Int(src), input - 1)
             let i1 = i0 + (i0 < input - 1 ? 1 : 0)
-            let l1 = src - Float(i0)
+            let l1 = src - T(i0)
             t.i0.append(i0); t.i1.append(i1); t.w0.append(1 - l1); t.w1.append(l1)
         }
     }
@@ -51,7 +51,7 @@ private func taps(input: Int, output: Int, scale: Double?, mode: InterpolateMode
 public func interpolate(_ x: Tensor, size: [Int], scales: [Double?] = [], mode: InterpolateMode = .nearest,
                         alignCorners: Bool = false) throws -> Tensor {
     let fn = "interpolate"
-    try x.requireFloat(fn, "input")
+    try x.requireFloating(fn, "input")
     guard x.rank == 3 || x.rank == 4 else {
         throw SNNError.shape("\(fn): expected a 3-D [N, C, L] or 4-D [N, C, H, W] input, got \(fmt(x.shape))")
     }
@@ -66,15 +66,24 @@ public func interpolate(_ x: Tensor, size: [Int], scales: [Double?] = [], mode: 
         throw SNNError.invalid("\(fn): align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
     }
     let sc = scales.count == spatial ? scales : [Double?](repeating: nil, count: spatial)
+    return x.dtype == .float64
+        ? try interpolated(x, Double.self, size: size, scales: sc, mode: mode, alignCorners: alignCorners)
+        : try interpolated(x, Float.self, size: size, scales: sc, mode: mode, alignCorners: alignCorners)
+}
+
+/// The body of `interpolate` for validated arguments, in the input's precision.
+private func interpolated<T: TensorFloat>(_ x: Tensor, _: T.Type, size: [Int], scales sc: [Double?], mode: InterpolateMode,
+                                          alignCorners: Bool) throws -> Tensor {
+    let fn = "interpolate", spatial = x.rank - 2
     let inH = spatial == 2 ? x.shape[2] : 1, inW = x.shape[x.rank - 1]
     let outH = spatial == 2 ? size[0] : 1, outW = size[spatial - 1]
-    let th = spatial == 2 ? taps(input: inH, output: outH, scale: sc[0], mode: mode, alignCorners: alignCorners)
-                          : Taps(i0: [0], i1: [0], w0: [1], w1: [0])
-    let tw = taps(input: inW, output: outW, scale: sc[spatial - 1], mode: mode, alignCorners: alignCorners)
+    let th = spatial == 2 ? taps(T.self, input: inH, output: outH, scale: sc[0], mode: mode, alignCorners: alignCorners)
+                          : Taps<T>(i0: [0], i1: [0], w0: [1], w1: [0])
+    let tw = taps(T.self, input: inW, output: outW, scale: sc[spatial - 1], mode: mode, alignCorners: alignCorners)
     let planes = x.shape[0] * x.shape[1]
     let outShape = Array(x.shape.prefix(2)) + size
-    let out = try Tensor(empty: outShape, dtype: .float32, zeroed: false, fn)
-    let px = x.floats, po = out.floats
+    let out = try Tensor(empty: outShape, dtype: T.dtype, zeroed: false, fn)
+    let px = x.typed(T.self), po = out.typed(T.self)
     for p in 0..<planes {
         let src = px + p * inH * inW, dst = po + p * outH * outW
         for oh in 0..<outH {
@@ -89,8 +98,8 @@ public func interpolate(_ x: Tensor, size: [Int], scales: [Double?] = [], mode: 
                                          ("scales", .ints(sc.map { $0 == nil ? 0 : 1 }))])
         .recorded("UpsampleBackward", [x], readsOutput: false) { g in
             // forward: out = sum of weighted taps  =>  each tap adds weight * g to its source
-            let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "interpolate_backward")
-            let pg = g.floats, pd = gx.floats
+            let gx = try Tensor(empty: x.shape, dtype: T.dtype, zeroed: true, "interpolate_backward")
+            let pg = g.typed(T.self), pd = gx.typed(T.self)
             for p in 0..<planes {
                 let src = pg + p * outH * outW, dst = pd + p * inH * inW
                 for oh in 0..<outH {

@@ -38,7 +38,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         let out = try Tensor(empty: [0], dtype: first.dtype, zeroed: false, fn)
         return out.traced(.cat, tensors, [("dim", .int(0))]).recorded("CatBackward", tensors, readsOutput: false) { _ in
             // forward: out = cat of empty tensors  =>  empty gradients
-            try tensors.map { $0.requiresGrad ? try Tensor(empty: [0], dtype: .float32, zeroed: false, "cat_backward") : nil }
+            try tensors.map { $0.requiresGrad ? try Tensor(empty: $0.shape, dtype: $0.dtype, zeroed: false, "cat_backward") : nil }
         }
     }
     let ref = tensors[r]
@@ -63,7 +63,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         var grads: [Tensor?] = []
         for t in tensors {
             if t.shape == [0] {
-                grads.append(t.requiresGrad ? try Tensor(empty: [0], dtype: .float32, zeroed: false, "cat_backward") : nil)
+                grads.append(t.requiresGrad ? try Tensor(empty: [0], dtype: t.dtype, zeroed: false, "cat_backward") : nil)
                 continue
             }
             grads.append(t.requiresGrad ? try narrowed(g, d, at, t.shape[d], 1, "cat_backward") : nil)

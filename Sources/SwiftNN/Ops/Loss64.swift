@@ -38,6 +38,9 @@ func nllLoss64(_ x: Tensor, _ target: Tensor, _ reduction: Reduction, ignoreInde
     switch reduction {
     case .none: return perPosition
     case .sum: return try sum(perPosition)
+    case .mean where tg.active == 0:
+        // Every position ignored: PyTorch's nan (0 / 0), with a zero gradient (not nan * 0).
+        return try add(try mul(try sum(perPosition), try Tensor.number(0.0)), try Tensor.number(Double.nan))
     case .mean: return try div(try sum(perPosition), try Tensor.number(tg.divisor))
     }
 }

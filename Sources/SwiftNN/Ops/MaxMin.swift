@@ -1,11 +1,11 @@
 // Maxima and minima: max/min over one dimension with the index of the winner (torch.max(t, dim)),
 // amax/amin over any dimensions, argmax/argmin. As in PyTorch, ties go to the first index and NaN
 // wins. max/min send the gradient to the selected index; amax/amin (and max/min over all
-// elements) split it evenly between equal extremes.
+// elements) split it evenly between equal extremes. float32 and float64 share generic kernels.
 
 /// Whether `v` replaces the current best `b`: strictly better, or NaN (which then sticks).
 @inline(__always)
-func beats(_ v: Float, _ b: Float, _ largest: Bool) -> Bool {
+func beats<T: BinaryFloatingPoint>(_ v: T, _ b: T, _ largest: Bool) -> Bool {
     (largest ? v > b : v < b) || (v.isNaN && !b.isNaN)
 }
 
@@ -19,12 +19,17 @@ func requireNonEmptyReduction(_ t: Tensor, _ dims: [Int], _ n: Int, _ fn: String
 
 /// Values and int64 indices of the extreme along the normalised dimension `d`.
 func extremeAlongDim(_ t: Tensor, _ d: Int, largest: Bool, keepdim: Bool, _ fn: String) throws -> (values: Tensor, indices: Tensor) {
+    t.dtype == .float64 ? try extremeAlongDim(t, d, Double.self, largest: largest, keepdim: keepdim, fn)
+        : try extremeAlongDim(t, d, Float.self, largest: largest, keepdim: keepdim, fn)
+}
+
+func extremeAlongDim<T: TensorFloat>(_ t: Tensor, _ d: Int, _: T.Type, largest: Bool, keepdim: Bool, _ fn: String) throws -> (values: Tensor, indices: Tensor) {
     let layout = DimLayout(t.shape, d)
     try requireNonEmptyReduction(t, [d], layout.n, fn)
     let shape = reducedShape(t.shape, [d], keepdim: keepdim)
-    let values = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
+    let values = try Tensor(empty: shape, dtype: T.dtype, zeroed: false, fn)
     let indices = try Tensor(empty: shape, dtype: .int64, zeroed: false, fn)
-    let px = t.floats, pv = values.floats, pi = indices.int64s
+    let px = t.typed(T.self), pv = values.typed(T.self), pi = indices.int64s
     let inner = layout.inner, n = layout.n
     if inner == 1 {
         // The last dimension: one contiguous row per output, best kept in registers.
@@ -57,16 +62,18 @@ func extremeAlongDim(_ t: Tensor, _ d: Int, largest: Bool, keepdim: Bool, _ fn: 
 
 /// Shared body of max(dim) and min(dim): values recorded, indices plain int64.
 func extremeWithIndices(_ t: Tensor, dim: Int, keepdim: Bool, largest: Bool, _ fn: String) throws -> (values: Tensor, indices: Tensor) {
-    try t.requireFloat(fn)
+    try t.requireFloating(fn)
     let d = try wrapDim(dim, t.rank, fn)
     let (values, indices) = try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn)
     let layout = DimLayout(t.shape, d)
     trace(largest ? .max : .min, [t], [values, indices], [("dim", .int(d)), ("keepdim", .bool(keepdim))])
     values.recorded(largest ? "MaxBackward" : "MinBackward", [t], readsOutput: false) { g in
         // forward: values[j] = x[o, indices[j], i]  =>  dx[o, indices[j], i] = g[j], 0 elsewhere
-        let dx = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn + "_backward")
-        let pg = g.floats, pd = dx.floats, pi = indices.int64s
-        for j in 0..<indices.count { pd[layout.offset(j, Int(pi[j]))] = pg[j] }
+        let dx = try Tensor(empty: t.shape, dtype: t.dtype, zeroed: true, fn + "_backward")
+        let pi = indices.int64s, size = t.dtype.byteSize
+        for j in 0..<indices.count {
+            (dx.rawBytes + layout.offset(j, Int(pi[j])) * size).copyMemory(from: g.rawBytes + j * size, byteCount: size)
+        }
         return [dx]
     }
     return (values, indices)
@@ -84,12 +91,17 @@ public func min(_ t: Tensor, dim: Int, keepdim: Bool = false) throws -> (values:
 
 /// Shared body of amax and amin.
 func extremeOverDims(_ t: Tensor, _ dims: [Int], keepdim: Bool, largest: Bool, _ fn: String) throws -> Tensor {
-    try t.requireFloat(fn)
+    try t.requireFloating(fn)
+    return t.dtype == .float64 ? try extremeOverDims(t, dims, Double.self, keepdim: keepdim, largest: largest, fn)
+        : try extremeOverDims(t, dims, Float.self, keepdim: keepdim, largest: largest, fn)
+}
+
+func extremeOverDims<T: TensorFloat>(_ t: Tensor, _ dims: [Int], _: T.Type, keepdim: Bool, largest: Bool, _ fn: String) throws -> Tensor {
     let ds = try reductionDims(dims, t.rank, fn)
     let rows = try ReductionRows(t, ds, fn)
     try requireNonEmptyReduction(t, ds, rows.n, fn)
-    let out = try Tensor(empty: reducedShape(t.shape, ds, keepdim: keepdim), dtype: .float32, zeroed: false, fn)
-    let pr = rows.data.floats, po = out.floats, n = rows.n
+    let out = try Tensor(empty: reducedShape(t.shape, ds, keepdim: keepdim), dtype: T.dtype, zeroed: false, fn)
+    let pr = rows.data.typed(T.self), po = out.typed(T.self), n = rows.n
     for r in 0..<rows.count {
         let row = pr + r * n
         var best = row[0]
@@ -99,13 +111,13 @@ func extremeOverDims(_ t: Tensor, _ dims: [Int], keepdim: Bool, largest: Bool, _
     let y = out.detach()
     return out.traced(largest ? .amax : .amin, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded(largest ? "AmaxBackward" : "AminBackward", [t]) { g in
         // forward: out[r] = max_k row[r][k]  =>  g[r] split evenly between the k where row[r][k] == out[r]
-        let gr = try Tensor(empty: [rows.count, n], dtype: .float32, zeroed: false, fn + "_backward")
-        let pg = g.floats, pd = gr.floats, py = y.floats
+        let gr = try Tensor(empty: [rows.count, n], dtype: T.dtype, zeroed: false, fn + "_backward")
+        let pg = g.typed(T.self), pd = gr.typed(T.self), py = y.typed(T.self)
         for r in 0..<rows.count {
             let row = pr + r * n, m = py[r]
             var ties = 0
             for k in 0..<n where row[k] == m { ties += 1 }
-            let share = pg[r] / Float(ties)
+            let share = pg[r] / T(ties)
             for k in 0..<n { pd[r * n + k] = row[k] == m ? share : 0 }
         }
         return [try rows.unpermute(gr, t.shape, fn + "_backward")]
@@ -130,7 +142,7 @@ public func min(_ t: Tensor) throws -> Tensor { try extremeOverDims(t, [], keepd
 
 /// Shared body of argmax and argmin.
 func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: String) throws -> Tensor {
-    try t.requireFloat(fn)
+    try t.requireFloating(fn)
     if let dim {
         let d = try wrapDim(dim, t.rank, fn)
         return try extremeAlongDim(t, d, largest: largest, keepdim: keepdim, fn).indices
@@ -140,14 +152,19 @@ func extremeIndex(_ t: Tensor, dim: Int?, keepdim: Bool, largest: Bool, _ fn: St
     guard t.count > 0 else {
         throw SNNError.range("\(fn): the input of shape \(fmt(t.shape)) is empty; an index over all elements needs at least one (pass a dim)")
     }
-    let px = t.floats
+    let index = t.dtype == .float64 ? flatExtreme(t.doubles, t.count, largest) : flatExtreme(t.floats, t.count, largest)
+    return try Tensor(int64: [Int64(index)], shape: keepdim ? [Int](repeating: 1, count: t.rank) : [])
+        .traced(largest ? .argmax : .argmin, [t], [("dim", .none), ("keepdim", .bool(keepdim))])
+}
+
+/// Index of the first extreme of `count` (> 0) elements.
+private func flatExtreme<T: TensorFloat>(_ px: UnsafeMutablePointer<T>, _ count: Int, _ largest: Bool) -> Int {
     var best = px[0], index = 0
-    for k in 1..<t.count where beats(px[k], best, largest) {
+    for k in 1..<count where beats(px[k], best, largest) {
         best = px[k]
         index = k
     }
-    return try Tensor(int64: [Int64(index)], shape: keepdim ? [Int](repeating: 1, count: t.rank) : [])
-        .traced(largest ? .argmax : .argmin, [t], [("dim", .none), ("keepdim", .bool(keepdim))])
+    return index
 }
 
 /// torch.argmax(t, dim, keepdim): index of the (first) largest element along `dim`, or into

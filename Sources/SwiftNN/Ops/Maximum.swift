@@ -9,7 +9,10 @@ public func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor { try extremeOf(a
 
 private func extremeOf(_ a: Tensor, _ b: Tensor, largest: Bool) throws -> Tensor {
     let fn = largest ? "maximum" : "minimum"
-    if a.dtype != .float32 || b.dtype != .float32 { return try extremeOfAnyDtype(a, b, largest: largest, fn) }
+    if a.dtype != .float32 || b.dtype != .float32 {
+        if operandsResultType(a, b) == .float64 { return try extremeOf64(a, b, largest: largest, fn) }
+        return try extremeOfAnyDtype(a, b, largest: largest, fn)
+    }
     let out = try broadcastBinary(a, b, fn) { x, y in
         if x.isNaN || y.isNaN { return x.isNaN ? x : y }
         return largest ? Swift.max(x, y) : Swift.min(x, y)
@@ -61,6 +64,7 @@ public func clamp(_ t: Tensor, min lo: Tensor?, max hi: Tensor?) throws -> Tenso
     guard lo != nil || hi != nil else {
         throw SNNError.invalid("\(fn): at least one of min or max must be given (neither bound was passed)")
     }
+    if t.dtype == .float64 { return try clampTensor64(t, min: lo, max: hi) }
     var out = t
     var shape = t.shape
     if let lo {

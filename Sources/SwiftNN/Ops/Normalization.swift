@@ -84,9 +84,9 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ st: RowStats, rows: I
     return (dx, try tensor(dw, like: weight), try tensor(db, like: weight))
 }
 
-private func checkAffine(_ t: Tensor?, _ shape: [Int], _ what: String, _ fn: String) throws {
+private func checkAffine(_ t: Tensor?, _ shape: [Int], _ what: String, _ x: Tensor, _ fn: String) throws {
     guard let t else { return }
-    try t.requireFloat(fn, what)
+    try x.requireSameDType(t, fn, what)
     guard t.shape == shape else {
         throw SNNError.shape("\(fn): \(what) has shape \(fmt(t.shape)), expected \(fmt(shape))")
     }
@@ -97,14 +97,15 @@ private func checkAffine(_ t: Tensor?, _ shape: [Int], _ what: String, _ fn: Str
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                       eps: Double = 1e-5) throws -> Tensor {
     let fn = "layer_norm"
-    try x.requireFloat(fn, "input")
+    try x.requireFloating(fn, "input")
     let k = normalizedShape.count
     guard k >= 1, k <= x.rank, Array(x.shape.suffix(k)) == normalizedShape else {
         throw SNNError.shape("\(fn): input of shape \(fmt(x.shape)) does not end with normalized_shape \(fmt(normalizedShape)) (expected input of shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))])")
     }
     guard eps >= 0, eps.isFinite else { throw SNNError.invalid("\(fn): eps is \(eps); expected a finite value >= 0") }
-    try checkAffine(weight, normalizedShape, "weight", fn)
-    try checkAffine(bias, normalizedShape, "bias", fn)
+    try checkAffine(weight, normalizedShape, "weight", x, fn)
+    try checkAffine(bias, normalizedShape, "bias", x, fn)
+    if x.dtype == .float64 { return try layerNorm64(x, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps) }
     let n = product(normalizedShape[...]), rows = n == 0 ? 0 : x.count / n
     let (out, st) = try normalize(x, rows: rows, n: n, weight: weight, bias: bias, eps: eps, fn) { _, i in i }
     return out.traced(.layerNorm, [x, weight, bias], [("normalized_shape", .ints(normalizedShape)), ("eps", .float(eps))])
@@ -121,15 +122,16 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
 /// and bias, when given, are per channel [C].
 public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
     let fn = "group_norm"
-    try x.requireFloat(fn, "input")
+    try x.requireFloating(fn, "input")
     guard x.rank >= 2 else { throw SNNError.shape("\(fn): input has shape \(fmt(x.shape)), expected [N, C, *]") }
     let c = x.shape[1]
     guard numGroups >= 1, c % numGroups == 0 else {
         throw SNNError.invalid("\(fn): Expected number of channels in input to be divisible by num_groups, but got input of shape \(fmt(x.shape)) and num_groups=\(numGroups)")
     }
     guard eps >= 0, eps.isFinite else { throw SNNError.invalid("\(fn): eps is \(eps); expected a finite value >= 0") }
-    try checkAffine(weight, [c], "weight", fn)
-    try checkAffine(bias, [c], "bias", fn)
+    try checkAffine(weight, [c], "weight", x, fn)
+    try checkAffine(bias, [c], "bias", x, fn)
+    if x.dtype == .float64 { return try groupNorm64(x, numGroups: numGroups, weight: weight, bias: bias, eps: eps) }
     let spatial = product(x.shape.dropFirst(2)), perGroup = c / numGroups
     let n = perGroup * spatial, rows = x.shape[0] * numGroups
     // Element i of row r (sample s, group r % G) is channel (r % G) * perGroup + i / spatial.

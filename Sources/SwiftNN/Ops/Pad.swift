@@ -50,7 +50,7 @@ private func padTable(size: Int, before: Int, after: Int, mode: PadMode, dim: In
 /// of dimensions pads in any mode (ONNX Pad needs that).
 public func pad(_ x: Tensor, _ pad: [Int], mode: PadMode = .constant, value: Double = 0) throws -> Tensor {
     let fn = "pad"
-    try x.requireFloat(fn, "input")
+    try x.requireFloating(fn, "input")
     guard pad.count % 2 == 0, pad.count / 2 <= x.rank else {
         throw SNNError.invalid("\(fn): Padding length must be divisible by 2 and at most twice the input's rank \(x.rank), got \(pad.count) values \(pad)")
     }
@@ -64,14 +64,22 @@ public func pad(_ x: Tensor, _ pad: [Int], mode: PadMode = .constant, value: Dou
         tables[d] = try padTable(size: x.shape[d], before: pad[2 * j], after: pad[2 * j + 1], mode: mode, dim: d, fn)
     }
     let shape = tables.map(\.count)
-    let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
-    let src = contiguousStrides(x.shape), px = x.floats, po = out.floats, fill = Float(value)
+    return x.dtype == .float64 ? try padded(x, Double.self, shape, tables, pad, mode, value)
+        : try padded(x, Float.self, shape, tables, pad, mode, value)
+}
+
+/// The gather and its backward scatter of `pad` in the input's precision.
+private func padded<T: TensorFloat>(_ x: Tensor, _: T.Type, _ shape: [Int], _ tables: [[Int]], _ pad: [Int], _ mode: PadMode,
+                                    _ value: Double) throws -> Tensor {
+    let fn = "pad"
+    let out = try Tensor(empty: shape, dtype: T.dtype, zeroed: false, fn)
+    let src = contiguousStrides(x.shape), px = x.typed(T.self), po = out.typed(T.self), fill = T(value)
     forEachSource(shape, tables, src) { o, s in po[o] = s < 0 ? fill : px[s] }
     return out.traced(.pad, [x], [("pad", .ints(pad)), ("mode", .int(PadMode.allModes.firstIndex(of: mode)!)), ("value", .float(value))])
         .recorded("PadBackward", [x], readsOutput: false) { g in
             // forward: out[o] = x[source(o)]  =>  dx[s] = sum of g[o] over the o that read s
-            let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: true, "pad_backward")
-            let pg = g.floats, pd = gx.floats
+            let gx = try Tensor(empty: x.shape, dtype: T.dtype, zeroed: true, "pad_backward")
+            let pg = g.typed(T.self), pd = gx.typed(T.self)
             forEachSource(shape, tables, src) { o, s in if s >= 0 { pd[s] += pg[o] } }
             return [gx]
         }

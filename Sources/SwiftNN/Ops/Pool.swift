@@ -18,7 +18,7 @@ struct PoolPlan {
 
     init(_ input: Tensor, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int), dilation: (Int, Int),
          ceilMode: Bool, _ fn: String) throws {
-        try input.requireFloat(fn, "input")
+        try input.requireFloating(fn, "input")
         try requireBoundedDims(input, "input", fn)
         let x = try batchedNCHW(input, fn)
         guard x[1] > 0, x[2] > 0, x[3] > 0 else {
@@ -55,6 +55,12 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
                                  ceilMode: Bool = false) throws -> (output: Tensor, indices: Tensor) {
     let fn = "max_pool2d"
     let plan = try PoolPlan(input, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, fn)
+    if input.dtype == .float64 {
+        let (out, indices) = try maxPool2d64(input, plan, fn)
+        trace(.maxPool2d, [input], [out, indices], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
+              ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
+        return (out, indices)
+    }
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     let indices = try Tensor(empty: plan.outShape, dtype: .int64, zeroed: false, fn)
     maxPool2d(input.floats, planes: plan.planes, plan.geometry, out.floats, indices.int64s)
@@ -76,6 +82,10 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     let fn = "max_pool2d"
     let plan = try PoolPlan(input, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, fn)
     let g = plan.geometry
+    if input.dtype == .float64 {
+        return try maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding,
+                                        dilation: dilation, ceilMode: ceilMode).output
+    }
     // The 2x2 stride-2 window of most CNNs, every window inside the input: a SIMD kernel that
     // stores no indices (the backward finds the argmax again from the input); the generic loop
     // with its int64 indices cost more than the convolutions around it.
@@ -109,6 +119,13 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
         throw SNNError.invalid("\(fn): divisor_override is \(d), expected a positive number (or none)")
     }
     let divisor = divisorOverride ?? 0
+    if input.dtype == .float64 {
+        return try avgPool2d64(input, plan, countIncludePad: countIncludePad, divisorOverride: divisor)
+            .traced(.avgPool2d, [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
+                                          ("padding", .pair(padding)), ("ceil_mode", .bool(ceilMode)),
+                                          ("count_include_pad", .bool(countIncludePad)),
+                                          ("divisor_override", divisorOverride.map { .int($0) } ?? .none)])
+    }
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     avgPool2d(input.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
               divisorOverride: divisor, out.floats)
@@ -130,7 +147,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
 /// floor(i * L / OH) ..< ceil((i + 1) * L / OH), so cells may overlap when L is not a multiple.
 public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) throws -> Tensor {
     let fn = "adaptive_avg_pool2d"
-    try input.requireFloat(fn, "input")
+    try input.requireFloating(fn, "input")
     try requireBoundedDims(input, "input", fn)
     let x = try batchedNCHW(input, fn)
     guard x[1] > 0, x[2] > 0, x[3] > 0 else {
@@ -143,6 +160,10 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) throws ->
         throw SNNError.range("\(fn): output_size \(fmt(outputSize)) is too large for input \(fmt(input.shape))")
     }
     let shape4 = [x[0], x[1], oh, ow]
+    if input.dtype == .float64 {
+        return try adaptiveAvgPool2d64(input, x, outH: oh, outW: ow, outShape: input.rank == 3 ? Array(shape4.dropFirst()) : shape4)
+            .traced(.adaptiveAvgPool2d, [input], [("output_size", .pair(outputSize))])
+    }
     let out = try Tensor(empty: input.rank == 3 ? Array(shape4.dropFirst()) : shape4, dtype: .float32, zeroed: false, fn)
     let planes = x[0] * x[1]
     adaptiveAvgPool2d(input.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, out.floats)

@@ -24,9 +24,17 @@ func powScalarKernel(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Fl
 
 /// torch.pow(t, exponent) for a scalar exponent. Gradient: g * (e * t^(e-1)), zero when e = 0.
 public func pow(_ t: Tensor, _ exponent: Float) throws -> Tensor {
+    if !t.dtype.isFloatingPoint {
+        // An integral exponent keeps an integer tensor integer (the number's own type, as a
+        // Python int would); any other one gives float32, as PyTorch's promotion.
+        let e = Double(exponent)
+        return try pow(t, e.rounded() == e && e.magnitude < 0x1p62 ? try Tensor.number(Int64(e)) : try Tensor.number(e))
+    }
     if t.dtype == .float64 {
         let e = Double(exponent)
-        return try float64Unary(t, .pow, "PowBackward", { Glibc.pow($0, e) }, derivative: { x, _ in e == 0 ? 0 : e * Glibc.pow(x, e - 1) })
+        // PyTorch takes sqrt for +-0.5 (so (-inf) ** 0.5 is nan, not pow's inf).
+        let f: (Double) -> Double = e == 0.5 ? { $0.squareRoot() } : e == -0.5 ? { 1 / $0.squareRoot() } : { Glibc.pow($0, e) }
+        return try float64Unary(t, .pow, "PowBackward", f, derivative: { x, _ in e == 0 ? 0 : e * Glibc.pow(x, e - 1) })
     }
     let out = try unaryKernel(t, "pow") { powScalarKernel($0, $1, $2, exponent) }
     return out.traced(.pow, [t], [("exponent", .float(Double(exponent)))]).recorded("PowBackward", [t], readsOutput: false) { g in
@@ -80,13 +88,11 @@ extension OpDef {
 }
 
 /// pow of operands that are not both float32: promoted (a Python number exponent keeps a
-/// float32 base float32), then the float32 kernel or, for float64, the same rules in Double.
-/// Integer powers are not supported yet: an error naming the dtypes.
+/// float32 base float32), then the float32 kernel or, for float64, the same rules in Double;
+/// integer results as PyTorch's (IntegerPow.swift).
 private func promotedPow(_ base: Tensor, _ exponent: Tensor) throws -> Tensor {
     let dtype = promote(base, exponent)
-    guard dtype.isFloatingPoint else {
-        throw SNNError.dtype("pow: integer powers (\(base.dtype.name) ^ \(exponent.dtype.name)) are not supported; convert with to(float32) first")
-    }
+    guard dtype.isFloatingPoint else { return try integerPow(base, exponent, dtype) }
     let b = try converted(base, dtype), e = try converted(exponent, dtype)
     if dtype == .float32 { return try pow(b, e) }
     let out = try typedBinary(b, e, Double.self, .float64, "pow") { Glibc.pow($0, $1) }

@@ -44,7 +44,7 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
     guard options.dropout >= 0, options.dropout <= 1 else {
         throw SNNError.invalid("\(fn): dropout must be in [0, 1], got \(options.dropout)")
     }
-    try input.requireFloat(fn, "input")
+    try input.requireFloating(fn, "input")
     guard input.rank == 2 || input.rank == 3 else {
         throw SNNError.shape("\(fn): input must be [T, B, I] (or [B, T, I] with batch_first, or unbatched [T, I]), got shape \(fmt(input.shape))")
     }
@@ -75,10 +75,10 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
             let inSize = l == 0 ? I : D * H
             let w = DirectionWeights(wih: weights[base], whh: weights[base + 1],
                                      bih: options.hasBiases ? weights[base + 2] : nil, bhh: options.hasBiases ? weights[base + 3] : nil)
-            try checkWeight(w.wih, [G * H, inSize], fn, "weight_ih\(suffix)", l == 0 ? "input_size \(I)" : "\(D) x hidden_size")
-            try checkWeight(w.whh, [G * H, H], fn, "weight_hh\(suffix)", "hidden_size \(H)")
-            if let b = w.bih { try checkWeight(b, [G * H], fn, "bias_ih\(suffix)", "hidden_size \(H)") }
-            if let b = w.bhh { try checkWeight(b, [G * H], fn, "bias_hh\(suffix)", "hidden_size \(H)") }
+            try checkWeight(w.wih, [G * H, inSize], input, fn, "weight_ih\(suffix)", l == 0 ? "input_size \(I)" : "\(D) x hidden_size")
+            try checkWeight(w.whh, [G * H, H], input, fn, "weight_hh\(suffix)", "hidden_size \(H)")
+            if let b = w.bih { try checkWeight(b, [G * H], input, fn, "bias_ih\(suffix)", "hidden_size \(H)") }
+            if let b = w.bhh { try checkWeight(b, [G * H], input, fn, "bias_hh\(suffix)", "hidden_size \(H)") }
             dirs.append(w)
         }
         layers.append(dirs)
@@ -87,7 +87,7 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
     for (s, name) in [(h0, "h0"), (c0, "c0")] {
         guard let s else { continue }
         if name == "c0" && mode != .lstm { throw SNNError.invalid("\(fn): c0 is only used by LSTM") }
-        try s.requireFloat(fn, name)
+        try input.requireSameDType(s, fn, name)
         guard s.shape == fullState else {
             throw SNNError.shape("\(fn): \(name) must have shape \(fmt(fullState)) (num_layers * num_directions, \(batched ? "batch, " : "")hidden_size) for input \(fmt(input.shape)), got \(fmt(s.shape))")
         }
@@ -99,20 +99,32 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
     let layerState = batched ? [D, B, H] : [D, H]
     var x = input
     var hs: [Tensor] = [], cs: [Tensor] = []
+    // float64 (Recurrent64.swift) slices, joins and drops out with the general ops; float32
+    // keeps the internal ones the fused layers were tuned with.
+    let double = input.dtype == .float64
     for (l, dirs) in layers.enumerated() {
         let geo = RecurrentGeometry(mode: mode, steps: T, batch: B, inputSize: l == 0 ? I : D * H,
                                     hidden: H, directions: D, batchFirst: batched && options.batchFirst)
-        let h0l = try h0.map { L == 1 ? $0 : try leadingRows($0, start: l * D, count: D, shape: layerState) }
-        let c0l = try c0.map { L == 1 ? $0 : try leadingRows($0, start: l * D, count: D, shape: layerState) }
+        func layerRows(_ t: Tensor) throws -> Tensor {
+            if L == 1 { return t }
+            if double { return try slice(t, dim: 0, start: l * D, end: (l + 1) * D) }
+            return try leadingRows(t, start: l * D, count: D, shape: layerState)
+        }
+        let h0l = try h0.map(layerRows), c0l = try c0.map(layerRows)
         let (out, hN, cN) = try recurrentLayer(geo, x: x, h0: h0l, c0: c0l, weights: dirs, lengths: lens,
                                                outputShape: outputShape, stateShape: layerState)
         hs.append(hN)
         if let cN { cs.append(cN) }
-        x = options.training && options.dropout > 0 && l < L - 1 ? try recurrentDropout(out, p: options.dropout) : out
+        let drop = options.training && options.dropout > 0 && l < L - 1
+        x = !drop ? out : double ? try dropout(out, p: options.dropout) : try recurrentDropout(out, p: options.dropout)
     }
     // With one layer the layer's states already have the full shape.
-    let hN = L == 1 ? hs[0] : try concatenatingRows(hs, shape: fullState)
-    let results = mode == .lstm ? [x, hN, L == 1 ? cs[0] : try concatenatingRows(cs, shape: fullState)] : [x, hN]
+    func joined(_ parts: [Tensor]) throws -> Tensor {
+        if L == 1 { return parts[0] }
+        return double ? try cat(parts, dim: 0) : try concatenatingRows(parts, shape: fullState)
+    }
+    let hN = try joined(hs)
+    let results = mode == .lstm ? [x, hN, try joined(cs)] : [x, hN]
     // One record for the whole network (Export.swift lowers it to one ONNX node per layer).
     trace(.recurrent, [input, h0, c0, lengths] + weights.map { Optional($0) }, results,
           [("mode", .int(mode.rawValue)), ("num_layers", .int(L)), ("has_biases", .bool(options.hasBiases)),
@@ -129,7 +141,7 @@ public func recurrent(_ mode: RecurrentMode, input: Tensor, h0: Tensor? = nil, c
 public func recurrentCell(_ mode: RecurrentMode, input: Tensor, h: Tensor? = nil, c: Tensor? = nil,
                           wIH: Tensor, wHH: Tensor, bIH: Tensor? = nil, bHH: Tensor? = nil) throws -> [Tensor] {
     let fn = mode.name + "_cell"
-    try input.requireFloat(fn, "input")
+    try input.requireFloating(fn, "input")
     guard input.rank == 1 || input.rank == 2 else {
         throw SNNError.shape("\(fn): input must be [B, I] or unbatched [I], got shape \(fmt(input.shape))")
     }
@@ -142,15 +154,15 @@ public func recurrentCell(_ mode: RecurrentMode, input: Tensor, h: Tensor? = nil
     }
     let H = wHH.shape[1]
     try checkInputSize(input, wIH, G * H, fn)
-    try checkWeight(wIH, [G * H, I], fn, "weight_ih", "input_size \(I)")
-    try checkWeight(wHH, [G * H, H], fn, "weight_hh", "hidden_size \(H)")
-    if let bIH { try checkWeight(bIH, [G * H], fn, "bias_ih", "hidden_size \(H)") }
-    if let bHH { try checkWeight(bHH, [G * H], fn, "bias_hh", "hidden_size \(H)") }
+    try checkWeight(wIH, [G * H, I], input, fn, "weight_ih", "input_size \(I)")
+    try checkWeight(wHH, [G * H, H], input, fn, "weight_hh", "hidden_size \(H)")
+    if let bIH { try checkWeight(bIH, [G * H], input, fn, "bias_ih", "hidden_size \(H)") }
+    if let bHH { try checkWeight(bHH, [G * H], input, fn, "bias_hh", "hidden_size \(H)") }
     let state = batched ? [B, H] : [H]
     for (s, name) in [(h, "hx"), (c, "cx")] {
         guard let s else { continue }
         if name == "cx" && mode != .lstm { throw SNNError.invalid("\(fn): a cell state is only used by LSTM") }
-        try s.requireFloat(fn, name)
+        try input.requireSameDType(s, fn, name)
         guard s.shape == state else {
             throw SNNError.shape("\(fn): \(name) must have shape \(fmt(state)) for input \(fmt(input.shape)), got \(fmt(s.shape))")
         }
@@ -183,8 +195,8 @@ private func checkInputSize(_ input: Tensor, _ wih: Tensor, _ rows: Int, _ fn: S
     throw SNNError.shape("\(fn): input.size(-1) must be equal to input_size. Expected \(wih.shape[1]), got \(input.shape[input.rank - 1]) (input of shape \(fmt(input.shape)))")
 }
 
-private func checkWeight(_ w: Tensor, _ expected: [Int], _ fn: String, _ name: String, _ why: String) throws {
-    try w.requireFloat(fn, name)
+private func checkWeight(_ w: Tensor, _ expected: [Int], _ input: Tensor, _ fn: String, _ name: String, _ why: String) throws {
+    try input.requireSameDType(w, fn, name)
     guard w.shape == expected else {
         throw SNNError.shape("\(fn): \(name) must have shape \(fmt(expected)) (from \(why)), got \(fmt(w.shape))")
     }

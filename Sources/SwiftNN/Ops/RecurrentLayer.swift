@@ -131,6 +131,10 @@ func recurrentLayer(_ geo: RecurrentGeometry, x: Tensor, h0: Tensor?, c0: Tensor
           try elementCount(outputShape, fn) == R * D * H, try elementCount(stateShape, fn) == stateCount else {
         throw SNNError(.internalError, "\(fn): layer called with inconsistent sizes (T \(T), B \(B), I \(I), H \(H), D \(D))")
     }
+    if x.dtype == .float64 && gather == nil {
+        return try recurrentLayer64(geo, x: x, h0: h0, c0: c0, weights: weights, lengths: lengths,
+                                    outputShape: outputShape, stateShape: stateShape)
+    }
     if let gather {
         let V = gather.table.shape.first ?? 0
         guard lstm, D == 1, I == 0, gather.table.shape == [V, GH], gather.table.dtype == .float32, gather.ids.dtype == .int64,

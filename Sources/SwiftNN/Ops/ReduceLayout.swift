@@ -48,15 +48,26 @@ struct ReductionRows {
         let order = kept + dims
         let strides = contiguousStrides(t.shape)
         let shape = order.map { t.shape[$0] }, src = order.map { strides[$0] }
+        permuted = (shape, src)
+        if t.dtype != .float32 {
+            // Other dtypes: the permuted view of t packed (a byte copy through its strides).
+            let ts = t.strides
+            data = try t.restrided(shape, order.map { ts[$0] }, offset: t.storageOffset).packed(fn, always: true)
+            return
+        }
         let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
         if out.count > 0 { stridedCopy(shape, t.floats, src, out.floats, contiguousStrides(shape)) }
         data = out
-        permuted = (shape, src)
     }
 
     /// Puts row-ordered values (shaped like `data`) back in the input's layout, as `shape`.
     func unpermute(_ rows: Tensor, _ shape: [Int], _ fn: String) throws -> Tensor {
         guard let (pshape, src) = permuted else { return try rows.view(as: shape) }
+        if rows.dtype != .float32 {
+            let out = try Tensor(empty: shape, dtype: rows.dtype, zeroed: false, fn)
+            if out.count > 0 { out.restrided(pshape, src, offset: 0).writeElements(from: try rows.packed(fn).view(as: pshape)) }
+            return out
+        }
         let out = try Tensor(empty: shape, dtype: .float32, zeroed: false, fn)
         if out.count > 0 { stridedCopy(pshape, rows.floats, contiguousStrides(pshape), out.floats, src) }
         return out

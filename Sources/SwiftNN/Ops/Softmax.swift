@@ -46,6 +46,7 @@ public func logSoftmax(_ t: Tensor, dim: Int) throws -> Tensor {
 /// empty reduction gives -inf.
 public func logsumexp(_ t: Tensor, dims: [Int], keepdim: Bool = false) throws -> Tensor {
     let fn = "logsumexp"
+    if t.dtype == .float64 { return try logsumexp64(t, dims: dims, keepdim: keepdim) }
     try t.requireFloat(fn)
     let ds = try reductionDims(dims, t.rank, fn)
     let rows = try ReductionRows(t, ds, fn)

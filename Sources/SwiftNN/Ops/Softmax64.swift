@@ -1,5 +1,5 @@
-// softmax and log_softmax in float64: the float32 kernels' formulas (maximum subtracted
-// first) in Double, one row of the [outer, n, inner] layout at a time, with fused backwards.
+// softmax, log_softmax and logsumexp in float64: the float32 kernels' formulas (maximum
+// subtracted first) in Double, one row at a time, with fused backwards.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -41,4 +41,33 @@ func softmax64(_ t: Tensor, dim: Int, log: Bool) throws -> Tensor {
             }
             return [dx]
         }
+}
+
+/// logsumexp of a float64 tensor over `dims` (all when empty): m + log(sum(exp(x - m))) per
+/// row, m the row's maximum (0 when infinite, as PyTorch); an empty row gives -inf.
+func logsumexp64(_ t: Tensor, dims: [Int], keepdim: Bool) throws -> Tensor {
+    let fn = "logsumexp"
+    let ds = try reductionDims(dims, t.rank, fn)
+    let rows = try ReductionRows(t, ds, fn)
+    let out = try Tensor(empty: reducedShape(t.shape, ds, keepdim: keepdim), dtype: .float64, zeroed: false, fn)
+    let px = rows.data.doubles, py = out.doubles, n = rows.n
+    for r in 0..<rows.count {
+        let row = px + r * n
+        var m = -Double.infinity
+        for k in 0..<n { m = Swift.max(m, row[k]) }
+        if !m.isFinite { m = 0 }
+        var s = 0.0
+        for k in 0..<n { s += Glibc.exp(row[k] - m) }
+        py[r] = m + Glibc.log(s)
+    }
+    let y = out.detach()
+    return out.traced(.logsumexp, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("LogsumexpBackward", [t]) { g in
+        // forward: out = log(sum(exp(x)))  =>  dx = g * exp(x - out)
+        let gr = try Tensor(empty: [rows.count, n], dtype: .float64, zeroed: false, "logsumexp_backward")
+        let pg = g.doubles, pyy = y.doubles, pd = gr.doubles
+        for r in 0..<rows.count {
+            for k in 0..<n { pd[r * n + k] = pg[r] * Glibc.exp(px[r * n + k] - pyy[r]) }
+        }
+        return [try rows.unpermute(gr, t.shape, "logsumexp_backward")]
+    }
 }

@@ -103,7 +103,8 @@ func promotedBinary(_ a: Tensor, _ b: Tensor, _ op: PromotedOp) throws -> Tensor
     // floor_divide is piecewise constant and PyTorch defines no derivative for it: its result
     // is not recorded (it does not require grad), so no backward can reach a missing formula.
     guard dtype.isFloatingPoint, op != .floorDivide else { return traced }
-    return traced.recorded(op.backwardName, [x, y]) { g in try op.pullback(g, x, y, out) }
+    // Only div's pullback reads its result (as the float32 kernels' recordings).
+    return traced.recorded(op.backwardName, [x, y], readsOutput: op == .div) { g in try op.pullback(g, x, y, out) }
 }
 
 /// An operand converted to the promoted dtype: through `to` (traced, and recorded for

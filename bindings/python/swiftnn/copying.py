@@ -41,7 +41,8 @@ def deepcopy_tensor(t, memo):
                            "because of a torch.nn.utils.weight_norm usage, see "
                            "https://github.com/pytorch/pytorch/pull/103001")
     out = ctypes.c_void_p()
-    check(lib.snn_tensor_clone(ctypes.byref(out), t._h))
+    source = t.detach()  # clone records CloneBackward; the copy is a new leaf
+    check(lib.snn_tensor_clone(ctypes.byref(out), source._h))
     new = Tensor._wrap(out.value)
     new.__class__ = type(t)
     memo[id(t)] = new

@@ -71,14 +71,15 @@ def sigmoid(input):
 def pow(input, exponent):  # noqa: A001  (torch.pow)
     """input ** exponent, either of which may be a number (not both), broadcasting two tensors."""
     if isinstance(input, Tensor):
-        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor) and input.dtype.is_floating_point:
             return _new(lib.snn_tensor_pow_scalar, input._h, float(exponent))
+        # An integer tensor keeps the number's type (int ** 2 is int, int ** 2.5 float32).
         exponent = _as_tensor(exponent)
         return _new(lib.snn_tensor_pow, input._h, exponent._h)
     if isinstance(exponent, Tensor):
         if not isinstance(input, numbers.Real):
             raise TypeError(f"swiftnn.pow: base must be a Tensor or a number, not {type(input).__name__}")
-        base = _as_tensor(float(input))  # kept referenced until the call returns
+        base = _as_tensor(input)  # kept referenced until the call returns; 2 ** int_tensor is int
         return _new(lib.snn_tensor_pow, base._h, exponent._h)
     raise TypeError(f"swiftnn.pow: expected a Tensor base or exponent, got {type(input).__name__} "
                     f"and {type(exponent).__name__}")

@@ -14,9 +14,10 @@ def _flag(a, k, default):
     return a[k] == "1" if k in a else default
 
 
-def _vector(a, k):
+def _vector(a, k, dtype=np.float32):
+    """A running statistic written as float32 values, made in the input's dtype."""
     v = a.get(k, "none")
-    return None if v == "none" else swiftnn.from_numpy(np.array([float(x) for x in v.split(",")], dtype=np.float32))
+    return None if v == "none" else swiftnn.from_numpy(np.array([float(x) for x in v.split(",")], dtype=np.float32).astype(dtype))
 
 
 def _conv2d(x, a):
@@ -38,7 +39,8 @@ def _avg_pool2d(x, a):
 
 def _batch_norm(x, a):
     affine = _flag(a, "affine", False)
-    rm, rv = _vector(a, "running_mean"), _vector(a, "running_var")
+    dtype = np.float64 if x[0].dtype == swiftnn.float64 else np.float32
+    rm, rv = _vector(a, "running_mean", dtype), _vector(a, "running_var", dtype)
     y = F.batch_norm(x[0], rm, rv, x[1] if affine else None, x[2] if affine else None,
                      training=_flag(a, "training", False), momentum=float(a["momentum"]), eps=float(a["eps"]))
     return [y] + [t for t in (rm, rv) if t is not None]

@@ -317,3 +317,8 @@ for _op, _sym in [("add", "+"), ("mul", "*"), ("div", "/")]:
         for _s in ["2", "2.5", "True"]:
             IDIOMS.append((f"promote_{_op}_{_a}_scalar_{_s}",
                            f"result = torch.tensor({VALUES[_a]}, dtype=torch.{_a}) {_sym} {_s}\n", None))
+
+# The remaining tensor-semantics gaps (issue 16): CopySlices, integer pow, copies of schedulers.
+from pytorch_idioms_semantics import IDIOMS as _SEMANTICS  # noqa: E402
+
+IDIOMS += _SEMANTICS

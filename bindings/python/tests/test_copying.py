@@ -222,8 +222,12 @@ def test_optimizer_copy_shares(handles):
     gc.collect()
     s2.step()
     assert shallow.param_groups[0]["lr"] == 0.25
-    with pytest.raises(TypeError, match="StepLR cannot be deep-copied: its state cannot be read"):
-        copy.deepcopy(s2)
+    # deepcopy copies the optimizer too and continues the schedule from the same epoch
+    s3 = copy.deepcopy(s2)
+    assert s3.optimizer is not shallow and s3.last_epoch == s2.last_epoch
+    assert s3.get_last_lr() == s2.get_last_lr() == [0.25]
+    s3.step()
+    assert s3.get_last_lr() == [0.125] and shallow.param_groups[0]["lr"] == 0.25
 
 
 def momentum_run(opt, p, steps):

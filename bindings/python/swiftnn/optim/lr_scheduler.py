@@ -50,19 +50,28 @@ class LRScheduler:
     def state_dict(self):
         raise NotImplementedError("swiftnn: scheduler state_dict is not supported yet")
 
-    # copy.copy shares the engine scheduler (a second handle); its state cannot be read yet
-    # (state_dict above), so deep copies and pickles, which would lose it, are refused.
+    # copy.copy shares the engine scheduler (a second handle). deepcopy and pickle, as
+    # PyTorch's, copy the optimizer too; the engine's schedule state is rebuilt by replaying the
+    # epochs from the initial learning rates, then the current rates are restored (so a rate
+    # the user set by hand is kept too).
     def __copy__(self):
         from ..copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_lr_scheduler_ref)
 
     def __deepcopy__(self, memo):
-        from ..copying import refuse
-        raise refuse(self, "deep-copied", "its state cannot be read yet (scheduler state_dict is not supported)")
+        import copy
+        new = _replayed(type(self), copy.deepcopy(self.optimizer, memo), self._config(), self.last_epoch,
+                        [g["lr"] for g in self.optimizer.param_groups])
+        memo[id(self)] = new
+        return new
 
     def __reduce_ex__(self, protocol):
-        from ..copying import refuse
-        raise refuse(self, "pickled", "its state cannot be read yet (scheduler state_dict is not supported)")
+        return _replayed, (type(self), self.optimizer, self._config(), self.last_epoch,
+                           [g["lr"] for g in self.optimizer.param_groups])
+
+    def _config(self):
+        """Constructor arguments beyond the optimizer (each scheduler names its own)."""
+        raise NotImplementedError
 
     def __del__(self):
         h = getattr(self, "_h", None)
@@ -84,6 +93,9 @@ class StepLR(LRScheduler):
     def _make(self, out, opt):
         return lib.snn_lr_scheduler_step_lr(out, opt, self.step_size, self.gamma)
 
+    def _config(self):
+        return dict(step_size=self.step_size, gamma=self.gamma)
+
 
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone (gamma^k at a milestone listed k times)."""
@@ -97,6 +109,9 @@ class MultiStepLR(LRScheduler):
         arr = (ctypes.c_int64 * max(len(ms), 1))(*ms)
         return lib.snn_lr_scheduler_multi_step_lr(out, opt, arr, len(ms), self.gamma)
 
+    def _config(self):
+        return dict(milestones=list(self.milestones.elements()), gamma=self.gamma)
+
 
 class CosineAnnealingLR(LRScheduler):
     """Cosine from the base lr to eta_min over T_max epochs (and back up, period 2 T_max)."""
@@ -107,6 +122,9 @@ class CosineAnnealingLR(LRScheduler):
 
     def _make(self, out, opt):
         return lib.snn_lr_scheduler_cosine(out, opt, self.T_max, self.eta_min)
+
+    def _config(self):
+        return dict(T_max=self.T_max, eta_min=self.eta_min)
 
 
 class LinearLR(LRScheduler):
@@ -122,6 +140,22 @@ class LinearLR(LRScheduler):
 
     def _make(self, out, opt):
         return lib.snn_lr_scheduler_linear(out, opt, self.start_factor, self.end_factor, self.total_iters)
+
+    def _config(self):
+        return dict(start_factor=self.start_factor, end_factor=self.end_factor, total_iters=self.total_iters)
+
+
+def _replayed(cls, optimizer, config, last_epoch, lrs):
+    """A scheduler of `cls` over `optimizer` at `last_epoch`: built from the groups' initial
+    rates and stepped there (the engine's schedule state), then the rates `lrs` restored."""
+    for group in optimizer.param_groups:
+        group["lr"] = group.get("initial_lr", group["lr"])
+    sched = cls(optimizer, **config)
+    for _ in range(last_epoch):
+        sched.step()
+    for group, lr in zip(optimizer.param_groups, lrs):
+        group["lr"] = lr
+    return sched
 
 
 # The schedulers computed in Python (callables, metrics, OneCycleLR's momentum): lr_scheduler_host.py.
