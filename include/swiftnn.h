@@ -179,6 +179,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/caption.h"
 #include "swiftnn/seq2seq.h"
 #include "swiftnn/interop.h"
+#include "swiftnn/zoo.h"
 
 #ifdef __cplusplus
 }

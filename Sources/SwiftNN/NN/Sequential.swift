@@ -22,7 +22,7 @@ public final class Sequential: Module {
 
     public override func forward(_ input: Tensor) throws -> Tensor {
         var x = input
-        for (_, m) in children { x = try m.forward(x) }
+        for (_, m) in children { x = try m(x) }
         return x
     }
 
