@@ -150,6 +150,10 @@ public func snn_module_features(_ outs: UnsafeMutablePointer<OpaquePointer?>?, _
                                 _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ n: Int) -> snn_status {
     boundary { fn in
         guard let outs else { throw SNNError(.invalidArgument, "\(fn): outs is NULL, expected an array of n tensor handles") }
+        // On error the out handles are NULL, as every out handle: the first always (as a
+        // single out pointer would be), all n when n is valid.
+        outs[0] = nil
+        if n >= 1 && n <= 4096 { for i in 0..<n { outs[i] = nil } }
         let mod = try moduleArg(m, fn)
         let x = try tensorArg(input, fn, "input")
         guard n >= 1, n <= 4096 else { throw SNNError(.invalidArgument, "\(fn): n is \(n), expected 1...4096 layer names") }

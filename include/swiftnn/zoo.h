@@ -115,6 +115,6 @@ snn_status snn_module_child_name(char *buf, size_t capacity, size_t *out_len, co
  * captured when their parent calls them as a layer (every container and zoo model does).
  * Errors: NULL out/m/input/names or n = 0 -> SNN_ERR_INVALID_ARGUMENT; a name that is not a
  * module of the tree -> SNN_ERR_OUT_OF_RANGE (the message lists the first module names); the
- * same module twice -> SNN_ERR_INVALID_ARGUMENT; forward's own errors. Nothing is written to
- * outs on error. */
+ * same module twice -> SNN_ERR_INVALID_ARGUMENT; forward's own errors. outs must have room
+ * for max(n, 1) handles; on error outs[0] (and outs[0..n) for 1 <= n <= 4096) are NULL. */
 snn_status snn_module_features(snn_tensor **outs, snn_module *m, const snn_tensor *input, const char *const *names, size_t n);
