@@ -2,7 +2,8 @@
  * the golden inputs (Tests/golden/zoo, tools/gen_golden_zoo.py) with the weights `make
  * zoo-weights` converts, preprocessing, class names, JPEG input, and bad input: wrong shapes
  * and channel counts, another architecture's checkpoint, NULLs, freed handles, and every
- * truncation and 400 bit flips of a JPEG in a child process. */
+ * truncation and 400 bit flips of a JPEG in a child process; freezing and parameter groups
+ * for fine-tuning. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,101 @@ static void test_bad_models(void) {
     snn_tensor_free(tiny); snn_tensor_free(x);
 }
 
+/* Fine-tuning from C with what the API has: freeze `features`, unfreeze its last block, and
+ * train the classifier and that block as two parameter groups with their own learning rates.
+ * One SGD step moves each parameter by exactly -lr * grad of its group; frozen ones get no
+ * gradient and do not move. */
+static float *copy_of(snn_tensor *t, int64_t *n) {
+    CHECK_OK(snn_tensor_numel(n, t));
+    float *v = malloc((size_t)*n * sizeof(float));
+    CHECK_OK(snn_tensor_copy_data(v, (size_t)*n, t));
+    return v;
+}
+
+static void test_freeze_and_groups(void) {
+    snn_module *net = NULL, *features = NULL, *last = NULL, *classifier = NULL;
+    CHECK_OK(snn_model_mobilenet_v2(&net, NULL, NULL));
+    CHECK_OK(snn_module_child(&features, net, "features"));
+    CHECK_OK(snn_module_child(&last, features, "18"));
+    CHECK_OK(snn_module_child(&classifier, net, "classifier"));
+    CHECK_OK(snn_module_set_requires_grad(features, false));
+    int64_t trainable = 0;
+    CHECK_OK(snn_module_parameter_count(&trainable, net, true));
+    CHECK(trainable == 1280 * 1000 + 1000, "trainable after freezing features: %lld", (long long)trainable);
+    CHECK_OK(snn_module_set_requires_grad(last, true));   /* conv 1x1 320->1280 + BN */
+    CHECK_OK(snn_module_parameter_count(&trainable, net, true));
+    CHECK(trainable == 1281000 + 320 * 1280 + 2 * 1280, "trainable with features.18: %lld", (long long)trainable);
+
+    snn_tensor *head[2] = {NULL, NULL}, *block[3] = {NULL, NULL, NULL}, *frozen[1] = {NULL};
+    size_t nh = 0, nb = 0, nf = 0;
+    snn_module *stem = NULL, *stem_conv = NULL;
+    CHECK_OK(snn_module_child(&stem, features, "0"));
+    CHECK_OK(snn_module_child(&stem_conv, stem, "0"));
+    CHECK_OK(snn_module_parameters(head, 2, &nh, classifier));
+    CHECK_OK(snn_module_parameters(block, 3, &nb, last));
+    CHECK_OK(snn_module_parameters(frozen, 1, &nf, stem_conv));   /* features.0.0.weight */
+    snn_module_free(stem_conv); snn_module_free(stem);
+    snn_sgd_options o;
+    CHECK_OK(snn_sgd_options_init(&o));
+    o.lr = 0.1;
+    snn_optimizer *opt = NULL;
+    CHECK_OK(snn_optimizer_sgd(&opt, head, nh, &o));
+    o.lr = 0.01;
+    CHECK_OK(snn_optimizer_add_sgd_group(opt, block, nb, &o));
+    size_t groups = 0;
+    double lr1 = 0;
+    CHECK_OK(snn_optimizer_num_groups(&groups, opt));
+    CHECK_OK(snn_optimizer_get_lr(&lr1, opt, 1));
+    CHECK(groups == 2 && lr1 == 0.01, "groups %zu, lr of group 1 %g", groups, lr1);
+
+    int64_t shape[4] = {2, 3, 64, 64};
+    snn_tensor *x = NULL, *y = NULL, *loss = NULL, *g_frozen = NULL;
+    CHECK_OK(snn_tensor_randn(&x, shape, 4));
+    CHECK_OK(snn_module_forward(&y, net, x));
+    CHECK_OK(snn_tensor_sum(&loss, y, NULL, 0, false));
+    CHECK_OK(snn_tensor_backward(loss, NULL, false));
+    CHECK_OK(snn_tensor_grad(&g_frozen, frozen[0]));
+    CHECK(g_frozen == NULL, "a frozen parameter got a gradient");
+    snn_tensor *moved[2] = {head[0], block[0]};
+    double lrs[2] = {0.1, 0.01};
+    int64_t n[3];
+    float *before[3], *grad[2];
+    for (int k = 0; k < 2; k++) {
+        snn_tensor *g = NULL;
+        before[k] = copy_of(moved[k], &n[k]);
+        CHECK_OK(snn_tensor_grad(&g, moved[k]));
+        CHECK(g != NULL, "parameter %d has no gradient", k);
+        grad[k] = g ? copy_of(g, &n[k]) : calloc((size_t)n[k], sizeof(float));
+        snn_tensor_free(g);
+    }
+    before[2] = copy_of(frozen[0], &n[2]);
+    CHECK_OK(snn_optimizer_step(opt));
+    for (int k = 0; k < 2; k++) {
+        int64_t m = 0;
+        float *after = copy_of(moved[k], &m);
+        double worst = 0;
+        int nonzero = 0;
+        for (int64_t i = 0; i < m; i++) {
+            double want = before[k][i] - (double)(float)lrs[k] * grad[k][i];
+            double d = fabs(after[i] - want);
+            if (d > worst) worst = d;
+            nonzero += grad[k][i] != 0;
+        }
+        CHECK(worst <= 1e-6 && nonzero > 0, "group %d: |step - (-lr * grad)| up to %g (%d nonzero grads)", k, worst, nonzero);
+        free(after); free(before[k]); free(grad[k]);
+    }
+    int64_t m = 0;
+    float *after = copy_of(frozen[0], &m);
+    CHECK(memcmp(after, before[2], (size_t)m * sizeof(float)) == 0, "a frozen parameter moved");
+    free(after); free(before[2]);
+    snn_optimizer_free(opt);
+    snn_tensor_free(loss); snn_tensor_free(y); snn_tensor_free(x);
+    for (size_t i = 0; i < nh; i++) snn_tensor_free(head[i]);
+    for (size_t i = 0; i < nb; i++) snn_tensor_free(block[i]);
+    for (size_t i = 0; i < nf; i++) snn_tensor_free(frozen[i]);
+    snn_module_free(classifier); snn_module_free(last); snn_module_free(features); snn_module_free(net);
+}
+
 static int jpeg_outcome_wrong(const char *path, void *ctx) {
     (void)ctx;
     snn_tensor *t = NULL;
@@ -192,6 +288,7 @@ int main(void) {
     test_logits_and_features();
     test_preprocess_and_names();
     test_bad_models();
+    test_freeze_and_groups();
     fuzz_file_in_child(ZOOFIX "/small.jpg", 400, 19, jpeg_outcome_wrong, NULL, "JPEGs");
     gt_free(&golden);
     CHECK(live_handles() == base, "live handles %lld, baseline %lld", (long long)live_handles(), (long long)base);
