@@ -8,7 +8,8 @@
   (MobileNet_V2_Weights.IMAGENET1K_V1.transforms() on the decoded float image: Resize(256)
   bilinear with antialias, CenterCrop(224), Normalize), so the model and the preprocessing are
   checked apart; per-channel spatial means of inner layers (create_feature_extractor) of one
-  photo; torch's interpolate(antialias=True) on a random image, down and up.
+  photo; torch's interpolate(antialias=True) on a random image, down and up; the gradients of
+  a cross-entropy loss with respect to a few parameters from the head to the stem (eval mode).
 - mobilenet_v2.json: the photos (package and path inside it), torch's top-5 per photo.
 - Tests/fixtures/zoo/small.jpg (+ its pixels as Pillow's libjpeg-turbo decodes them) and
   small_gray.jpg: small generated JPEGs for the decoder's tests.
@@ -44,6 +45,8 @@ PHOTOS = [("chelsea", "skimage", "data/chelsea.png", True),
           ("coffee", "skimage", "data/coffee.png", False),
           ("grace_hopper", "matplotlib", "mpl-data/sample_data/grace_hopper.jpg", True)]
 FEATURE_LAYERS = ["features.3", "features.6", "features.13", "features.18", "classifier.0"]
+GRAD_PARAMS = ["classifier.1.bias", "features.18.1.weight", "features.18.1.bias", "features.17.conv.3.weight",
+               "features.9.conv.1.0.weight", "features.0.1.weight", "features.0.0.weight"]
 
 
 def package_file(package, rel):
@@ -87,6 +90,15 @@ def main():
             for k, v in feats.items():
                 out[f"{name}.feature_mean.{k}"] = (v.mean(dim=(2, 3)) if v.dim() == 4 else v)[0].numpy()
     manifest["feature_layers"] = FEATURE_LAYERS
+    # Fine-tuning gradients: cross-entropy of grace_hopper's logits against class 652
+    # (military uniform) in eval mode, back to a few parameters from the head to the stem.
+    x = torch.from_numpy(out["grace_hopper.input"])[None]
+    model.zero_grad()
+    torch.nn.functional.cross_entropy(model(x), torch.tensor([652])).backward()
+    params = dict(model.named_parameters())
+    for name in GRAD_PARAMS:
+        out[f"grad.{name}"] = params[name].grad.numpy().copy()
+    manifest["grad"] = {"photo": "grace_hopper", "target": 652, "params": GRAD_PARAMS}
     # Resize alone: torch's interpolate(antialias=True) on a random image, shrinking and enlarging.
     r = torch.rand(3, 37, 53)
     out["resize.input"] = r.numpy()
