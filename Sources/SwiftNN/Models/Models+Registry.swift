@@ -7,6 +7,8 @@ let modelBuilders: [String: ModuleRegistry.Builder] = [
     "CharRNN": CharRNN.build,
     "Seq2Seq": Seq2Seq.build,
     "ImageCaptioner": ImageCaptioner.build,
+    "MobileNetV2": MobileNetV2.build,
+    "InvertedResidual": InvertedResidual.build,
 ]
 
 extension ModuleRegistry {

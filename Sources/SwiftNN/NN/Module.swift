@@ -45,7 +45,13 @@ open class Module {
         throw SNNError(.unsupported, "\(typeName) does not implement forward")
     }
 
-    public func callAsFunction(_ input: Tensor) throws -> Tensor { try forward(input) }
+    /// `forward(input)`, reporting the output to a feature extraction running on this thread
+    /// (`extractFeatures(_:names:)`): containers call their children this way.
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let y = try forward(input)
+        FeatureCapture.report(self, y)
+        return y
+    }
 
     // MARK: Registration
 

@@ -25,7 +25,7 @@ public final class Sequential: Module {
     public override func forward(_ input: Tensor) throws -> Tensor {
         if !training, let y = try inferenceForward(input) { return y }  // fused (SequentialInference.swift)
         var x = input
-        for (_, m) in children { x = try m.forward(x) }
+        for (_, m) in children { x = try m(x) }
         return x
     }
 

@@ -374,6 +374,29 @@ class snn_load_options(Structure):
     ]
 
 
+class snn_mobilenet_v2_options(Structure):
+    """snn_mobilenet_v2_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('num_classes', c_int64),
+        ('width_mult', c_double),
+        ('dropout', c_double),
+    ]
+
+
+class snn_image_preprocess_options(Structure):
+    """snn_image_preprocess_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('resize_size', c_int64),
+        ('crop_size', c_int64),
+        ('mean', c_float * 3),
+        ('std', c_float * 3),
+    ]
+
+
 # Struct name -> class.
 STRUCTS = {
     'snn_conv2d_options': snn_conv2d_options,
@@ -394,6 +417,8 @@ STRUCTS = {
     'snn_seq2seq_options': snn_seq2seq_options,
     'snn_session_options': snn_session_options,
     'snn_load_options': snn_load_options,
+    'snn_mobilenet_v2_options': snn_mobilenet_v2_options,
+    'snn_image_preprocess_options': snn_image_preprocess_options,
 }
 
 # Callback type name -> CFUNCTYPE.
@@ -831,6 +856,17 @@ FUNCTIONS = {
     'snn_module_load_buffer': (c_int, (POINTER(c_void_p), c_void_p, c_size_t)),
     'snn_tensor_map_load_ex': (c_int, (POINTER(c_void_p), c_char_p, POINTER(snn_load_options))),
     'snn_tensor_map_load_buffer': (c_int, (POINTER(c_void_p), c_void_p, c_size_t)),
+    'snn_mobilenet_v2_options_init': (c_int, (POINTER(snn_mobilenet_v2_options),)),
+    'snn_model_mobilenet_v2': (c_int, (POINTER(c_void_p), c_char_p, POINTER(snn_mobilenet_v2_options))),
+    'snn_imagenet_class_name': (c_int, (POINTER(c_char_p), c_int64)),
+    'snn_image_resize': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_int64, c_bool)),
+    'snn_image_center_crop': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_int64)),
+    'snn_image_normalize': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_float), POINTER(c_float), c_size_t)),
+    'snn_image_preprocess_options_init': (c_int, (POINTER(snn_image_preprocess_options),)),
+    'snn_image_preprocess': (c_int, (POINTER(c_void_p), c_void_p, POINTER(snn_image_preprocess_options))),
+    'snn_module_child_count': (c_int, (POINTER(c_size_t), c_void_p)),
+    'snn_module_child_name': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p, c_size_t)),
+    'snn_module_features': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, POINTER(c_char_p), c_size_t)),
 }
 
 # The same functions as C declares them: name -> (return type, ((parameter type, name), ...)),
@@ -1262,4 +1298,15 @@ DECLARATIONS = {
     'snn_module_load_buffer': ('snn_status', (('snn_module **', 'out'), ('const void *', 'data'), ('size_t', 'size'))),
     'snn_tensor_map_load_ex': ('snn_status', (('snn_tensor_map **', 'out'), ('const char *', 'path'), ('const snn_load_options *', 'options'))),
     'snn_tensor_map_load_buffer': ('snn_status', (('snn_tensor_map **', 'out'), ('const void *', 'data'), ('size_t', 'size'))),
+    'snn_mobilenet_v2_options_init': ('snn_status', (('snn_mobilenet_v2_options *', 'options'),)),
+    'snn_model_mobilenet_v2': ('snn_status', (('snn_module **', 'out'), ('const char *', 'weights_path'), ('const snn_mobilenet_v2_options *', 'options'))),
+    'snn_imagenet_class_name': ('snn_status', (('const char **', 'out'), ('int64_t', 'index'))),
+    'snn_image_resize': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'image'), ('int64_t', 'height'), ('int64_t', 'width'), ('bool', 'antialias'))),
+    'snn_image_center_crop': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'image'), ('int64_t', 'height'), ('int64_t', 'width'))),
+    'snn_image_normalize': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'image'), ('const float *', 'mean'), ('const float *', 'std'), ('size_t', 'n'))),
+    'snn_image_preprocess_options_init': ('snn_status', (('snn_image_preprocess_options *', 'options'),)),
+    'snn_image_preprocess': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'image'), ('const snn_image_preprocess_options *', 'options'))),
+    'snn_module_child_count': ('snn_status', (('size_t *', 'out'), ('const snn_module *', 'm'))),
+    'snn_module_child_name': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'm'), ('size_t', 'index'))),
+    'snn_module_features': ('snn_status', (('snn_tensor **', 'outs'), ('snn_module *', 'm'), ('const snn_tensor *', 'input'), ('const char *const *', 'names'), ('size_t', 'n'))),
 }

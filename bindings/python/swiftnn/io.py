@@ -1,5 +1,5 @@
-"""Image files as tensors (swiftnn/image.h), decoded and encoded by the engine itself, so
-no Pillow is needed: read_image(path, channels=0) and write_png(tensor, path)."""
+"""Image files as tensors (swiftnn/image.h), decoded and encoded by the engine (PNG itself,
+JPEG through libjpeg-turbo), so no Pillow is needed: read_image(path, channels=0) and write_png(tensor, path)."""
 import os
 
 from ._lib import check, lib
@@ -7,7 +7,8 @@ from .tensor import Tensor, _new
 
 
 def read_image(path, channels=0):
-    """A PNG file as float32 Tensor [C, H, W] with values in [0, 1] (value / (2^depth - 1)).
+    """A PNG or JPEG file as float32 Tensor [C, H, W] with values in [0, 1] (value / (2^depth - 1);
+    JPEG through libjpeg-turbo, loaded at run time: Debian libjpeg62-turbo).
     channels: 0 as stored (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA), 1 luma (ITU-R 601) and 3 RGB
     with alpha composited onto white, or 4 RGBA. Corrupt files raise FormatError, missing
     ones SwiftNNIOError."""

