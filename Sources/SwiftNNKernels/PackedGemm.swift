@@ -4,6 +4,7 @@
 // [384 x 1024], the FMA peak is about 117), else 6 x 16 with AVX2 (100-112 at best), where
 // OpenBLAS, repacking B on every call, reaches about 80.
 import CCPUFeatures
+import Synchronization
 import SwiftNNKernelsAVX512
 #if canImport(Glibc)
 import Glibc
@@ -17,21 +18,27 @@ public enum PackedGemmKernels {
     /// Whether this CPU and OS can run the AVX-512 kernels (cpuid and XCR0, checked once).
     public static let avx512Supported: Bool = snn_cpu_has_avx512() != 0
 
-    nonisolated(unsafe) private static var avx512Enabled: Bool = {
-        let disabled = getenv("SWIFTNN_NO_AVX512") != nil
-        // decided once, at the first recurrent product or snn_cpu_capability: the host's log
-        // hears about the slower path then
+    /// No logging in this initializer: a lazy global's initializer that calls into the log (its
+    /// lock, the host's callback) while a helper thread waits on the same global hung test_log
+    /// about one run in three. The choice is announced by `announceChoice` instead.
+    nonisolated(unsafe) private static var avx512Enabled: Bool = avx512Supported && getenv("SWIFTNN_NO_AVX512") == nil
+    private static let announced = Atomic<Bool>(false)
+
+    /// Tells the host's log, once per process, which kernels the products use (a warning where
+    /// the CPU lacks AVX-512: the slower path). Called by `StepTeam.run` (every recurrent layer
+    /// goes through it) on the calling thread, before any worker needs the choice.
+    public static func announceChoice() {
+        guard !announced.load(ordering: .relaxed), !announced.exchange(true, ordering: .relaxed) else { return }
         #if arch(x86_64)
         if !avx512Supported {
             Log.warning("AVX-512 is not available on this CPU or OS (cpuid/XCR0): the recurrent products use the slower AVX2 kernels (the results are identical)")
-        } else if disabled {
+        } else if getenv("SWIFTNN_NO_AVX512") != nil {
             Log.info("SWIFTNN_NO_AVX512 is set: the recurrent products use the AVX2 kernels although this CPU has AVX-512")
         } else {
             Log.debug("the recurrent products use the AVX-512 kernels")
         }
         #endif
-        return avx512Supported && !disabled
-    }()
+    }
 
     /// Whether `gemmPacked` uses the AVX-512 kernels: where supported, unless the environment
     /// sets SWIFTNN_NO_AVX512 (A/B runs); tests turn it off to compare. Never true where

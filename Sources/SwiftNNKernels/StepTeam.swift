@@ -117,6 +117,9 @@ public final class StepTeam: @unchecked Sendable {
     /// the body runs alone (workers == 1); the body must split its work by `context.workers`.
     public func run(workers requested: Int, _ body: @escaping (Context) -> Void) {
         let n = min(max(requested, 1), maxHelpers + 1)
+        // The kernels' choice settles here, on the caller's thread, before workers read it.
+        _ = PackedGemmKernels.useAVX512
+        PackedGemmKernels.announceChoice()
         guard n > 1, pthread_mutex_trylock(runLock) == 0 else {
             body(Context(worker: 0, workers: 1, team: self))
             return
