@@ -30,6 +30,7 @@ class Session:
 
     @property
     def num_threads(self):
+        """The most threads one call under this session may use (snn_session_num_threads)."""
         n = ctypes.c_int32()
         check(lib.snn_session_num_threads(ctypes.byref(n), self._handle.value))
         return n.value

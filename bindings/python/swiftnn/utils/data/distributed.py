@@ -17,6 +17,11 @@ def _int(v, name):
 
 
 class DistributedSampler(Sampler):
+    """torch.utils.data.DistributedSampler: each rank's shard of the dataset's indices, the
+    same order as PyTorch's for a given seed and epoch (a seeded permutation when shuffling,
+    padded to a multiple of the world size unless drop_last, then every num_replicas-th index
+    from rank). Call set_epoch(epoch) before each epoch to reshuffle."""
+
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         from ... import distributed as dist
         if num_replicas is None:
