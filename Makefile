@@ -77,7 +77,7 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python test-package test-standalone test-install test-dist test-fuzz
+test: test-swift test-c test-python test-package test-standalone test-install test-dist test-fuzz test-tsan
 
 # Data-parallel training under mpirun (docs/distributed.md): the C example LeNet-5 through the
 # engine's loop on 1, 2 and 3 ranks (--smoke; 2 ranks must match 1 process), then two "hosts";
