@@ -172,20 +172,26 @@ class TransformerEncoderLayer(Module):
         return self.norm2(x + self._ff_block(x))
 
 
+def _get_clones(layer, n):
+    """PyTorch's _get_clones: a ModuleList of n layers built with `layer`'s arguments and
+    holding copies of its weights (identical initial values, independent storage)."""
+    from .container import ModuleList
+    state = layer.state_dict()
+    clones = []
+    for _ in range(n):
+        c = type(layer)(**layer._args)
+        c.load_state_dict({k: v.clone() for k, v in state.items()})
+        clones.append(c)
+    return ModuleList(clones)
+
+
 class TransformerEncoder(Module):
     """nn.TransformerEncoder(encoder_layer, num_layers, norm=None): num_layers copies of the
     layer (identical initial weights, as PyTorch's deep copies), then the optional norm."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
-        from .container import ModuleList
-        state = encoder_layer.state_dict()
-        layers = []
-        for _ in range(num_layers):
-            layer = TransformerEncoderLayer(**encoder_layer._args)
-            layer.load_state_dict({k: v.clone() for k, v in state.items()})
-            layers.append(layer)
-        self.layers = ModuleList(layers)
+        self.layers = _get_clones(encoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):

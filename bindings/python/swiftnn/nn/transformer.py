@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from ..tensor import Tensor, from_numpy
-from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, _get_clones
 from .modules import Module
 
 __all__ = ["TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
@@ -104,14 +104,7 @@ class TransformerDecoder(Module):
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm: Optional[Module] = None) -> None:
         super().__init__()
-        from .container import ModuleList
-        state = decoder_layer.state_dict()
-        layers = []
-        for _ in range(num_layers):
-            layer = TransformerDecoderLayer(**decoder_layer._args)
-            layer.load_state_dict({k: v.clone() for k, v in state.items()})
-            layers.append(layer)
-        self.layers = ModuleList(layers)
+        self.layers = _get_clones(decoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,
