@@ -77,7 +77,14 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python test-package test-standalone test-install test-dist test-fuzz test-tsan
+test: test-swift test-c test-python test-package test-standalone test-install test-dist test-fuzz test-tsan test-atari
+
+# DQN on real Atari Pong (examples/python/atari_dqn.py smoke, docs/dqn.md): a few thousand
+# emulator frames through the engine's loop, a checkpoint, and the resumed run must end with the
+# weights of the uninterrupted one. Needs ale-py (tools/setup.sh installs it).
+.PHONY: test-atari
+test-atari: lib
+	PYTHONPATH=bindings/python python3 examples/python/atari_dqn.py smoke --threads 2
 
 # Data-parallel training under mpirun (docs/distributed.md): the C example LeNet-5 through the
 # engine's loop on 1, 2 and 3 ranks (--smoke; 2 ranks must match 1 process), then two "hosts";

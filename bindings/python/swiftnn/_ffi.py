@@ -26,6 +26,7 @@ ENUMS = {
     'snn_rnn_nonlinearity': {'SNN_RNN_TANH': 0, 'SNN_RNN_RELU': 1},
     'snn_seq2seq_attention': {'SNN_SEQ2SEQ_ATTENTION_NONE': 0, 'SNN_SEQ2SEQ_ATTENTION_DOT': 1, 'SNN_SEQ2SEQ_ATTENTION_GENERAL': 2},
     'snn_seq2seq_cell': {'SNN_SEQ2SEQ_CELL_LSTM': 0, 'SNN_SEQ2SEQ_CELL_GRU': 1},
+    'snn_dqn_optimizer': {'SNN_DQN_ADAM': 0, 'SNN_DQN_RMSPROP': 1},
 }
 
 # The status codes (snn_status): name -> value. SNN_OK is success.
@@ -90,12 +91,14 @@ SNN_SEQ2SEQ_ATTENTION_DOT = 1
 SNN_SEQ2SEQ_ATTENTION_GENERAL = 2
 SNN_SEQ2SEQ_CELL_LSTM = 0
 SNN_SEQ2SEQ_CELL_GRU = 1
+SNN_DQN_ADAM = 0
+SNN_DQN_RMSPROP = 1
 SNN_ABI_VERSION = 2
 SNN_MAX_NDIM = 16
 SNN_SEQ2SEQ_DECODER_MEMORY_LIMIT = 1073741824
 
 # Opaque handle types: each crosses the boundary as a c_void_p.
-HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_ddp', 'snn_onnx_trace', 'snn_session',)
+HANDLE_TYPES = ('snn_tensor', 'snn_module', 'snn_tensor_map', 'snn_optimizer', 'snn_lr_scheduler', 'snn_dataloader', 'snn_ddp', 'snn_onnx_trace', 'snn_session', 'snn_dqn',)
 
 
 # void (*snn_log_fn)(snn_log_level level, const char *message, void *user_data)
@@ -397,6 +400,110 @@ class snn_image_preprocess_options(Structure):
     ]
 
 
+class snn_dqn_options(Structure):
+    """snn_dqn_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('actions', c_int64),
+        ('frame_height', c_int64),
+        ('frame_width', c_int64),
+        ('history', c_int64),
+        ('hidden', c_int64),
+        ('replay_capacity', c_int64),
+        ('batch_size', c_int64),
+        ('gamma', c_double),
+        ('optimizer', c_int),
+        ('lr', c_double),
+        ('optimizer_eps', c_double),
+        ('learning_starts', c_int64),
+        ('train_every', c_int64),
+        ('target_update_every', c_int64),
+        ('epsilon_start', c_double),
+        ('epsilon_end', c_double),
+        ('epsilon_decay_steps', c_int64),
+        ('double_dqn', c_bool),
+        ('clip_rewards', c_bool),
+        ('max_grad_norm', c_double),
+        ('noop_max', c_int64),
+        ('seed', c_uint64),
+    ]
+
+
+# bool (*snn_dqn_reset_fn)(void *user_data, int64_t noops, uint8_t *frame, int64_t *frames)
+snn_dqn_reset_fn = CFUNCTYPE(c_bool, c_void_p, c_int64, POINTER(c_uint8), POINTER(c_int64))
+
+
+# bool (*snn_dqn_step_fn)(void *user_data, int64_t action, uint8_t *frame, double *reward, bool *terminal, bool *episode_end, int64_t *frames)
+snn_dqn_step_fn = CFUNCTYPE(c_bool, c_void_p, c_int64, POINTER(c_uint8), POINTER(c_double), POINTER(c_bool), POINTER(c_bool), POINTER(c_int64))
+
+
+class snn_dqn_env(Structure):
+    """snn_dqn_env: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('reset', snn_dqn_reset_fn),
+        ('step', snn_dqn_step_fn),
+        ('user_data', c_void_p),
+    ]
+
+
+class snn_dqn_progress(Structure):
+    """snn_dqn_progress: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('steps', c_int64),
+        ('frames', c_int64),
+        ('total_frames', c_int64),
+        ('updates', c_int64),
+        ('episodes', c_int64),
+        ('epsilon', c_double),
+        ('loss', c_double),
+        ('last_return', c_double),
+        ('mean_return_100', c_double),
+        ('frames_per_second', c_double),
+        ('elapsed_seconds', c_double),
+        ('eta_seconds', c_double),
+    ]
+
+
+# bool (*snn_dqn_progress_fn)(const snn_dqn_progress *progress, void *user_data)
+snn_dqn_progress_fn = CFUNCTYPE(c_bool, POINTER(snn_dqn_progress), c_void_p)
+
+
+class snn_dqn_train_options(Structure):
+    """snn_dqn_train_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('total_frames', c_int64),
+        ('max_seconds', c_double),
+        ('report_every', c_int64),
+        ('checkpoint_every', c_int64),
+        ('checkpoint_path', c_char_p),
+        ('progress', snn_dqn_progress_fn),
+        ('user_data', c_void_p),
+    ]
+
+
+class snn_dqn_stats(Structure):
+    """snn_dqn_stats: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('steps', c_int64),
+        ('frames', c_int64),
+        ('updates', c_int64),
+        ('episodes', c_int64),
+        ('epsilon', c_double),
+        ('last_loss', c_double),
+        ('train_seconds', c_double),
+        ('replay_size', c_int64),
+    ]
+
+
 # Struct name -> class.
 STRUCTS = {
     'snn_conv2d_options': snn_conv2d_options,
@@ -419,6 +526,11 @@ STRUCTS = {
     'snn_load_options': snn_load_options,
     'snn_mobilenet_v2_options': snn_mobilenet_v2_options,
     'snn_image_preprocess_options': snn_image_preprocess_options,
+    'snn_dqn_options': snn_dqn_options,
+    'snn_dqn_env': snn_dqn_env,
+    'snn_dqn_progress': snn_dqn_progress,
+    'snn_dqn_train_options': snn_dqn_train_options,
+    'snn_dqn_stats': snn_dqn_stats,
 }
 
 # Callback type name -> CFUNCTYPE.
@@ -426,6 +538,9 @@ CALLBACKS = {
     'snn_log_fn': snn_log_fn,
     'snn_progress_fn': snn_progress_fn,
     'snn_release_fn': snn_release_fn,
+    'snn_dqn_reset_fn': snn_dqn_reset_fn,
+    'snn_dqn_step_fn': snn_dqn_step_fn,
+    'snn_dqn_progress_fn': snn_dqn_progress_fn,
 }
 
 # Every declared function: name -> (restype, argtypes), in header order.
@@ -867,6 +982,22 @@ FUNCTIONS = {
     'snn_module_child_count': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_module_child_name': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p, c_size_t)),
     'snn_module_features': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, POINTER(c_char_p), c_size_t)),
+    'snn_dqn_options_init': (c_int, (POINTER(snn_dqn_options),)),
+    'snn_dqn_new': (c_int, (POINTER(c_void_p), POINTER(snn_dqn_options))),
+    'snn_dqn_free': (c_int, (c_void_p,)),
+    'snn_dqn_get_options': (c_int, (POINTER(snn_dqn_options), c_void_p)),
+    'snn_dqn_train_options_init': (c_int, (POINTER(snn_dqn_train_options),)),
+    'snn_dqn_train': (c_int, (c_void_p, POINTER(snn_dqn_env), POINTER(snn_dqn_train_options))),
+    'snn_dqn_evaluate': (c_int, (POINTER(c_double), c_size_t, c_void_p, POINTER(snn_dqn_env), c_int64, c_double, c_uint64, c_int64)),
+    'snn_dqn_q_values': (c_int, (POINTER(c_float), c_size_t, c_void_p, POINTER(c_uint8), c_size_t)),
+    'snn_dqn_update': (c_int, (POINTER(c_double), c_void_p, POINTER(c_uint8), POINTER(c_int64), POINTER(c_float), POINTER(c_uint8), POINTER(c_uint8), c_int64)),
+    'snn_dqn_sync_target': (c_int, (c_void_p,)),
+    'snn_dqn_network': (c_int, (POINTER(c_void_p), c_void_p)),
+    'snn_dqn_get_stats': (c_int, (POINTER(snn_dqn_stats), c_void_p)),
+    'snn_dqn_episodes': (c_int, (POINTER(c_double), POINTER(c_int64), c_size_t, POINTER(c_size_t), c_void_p)),
+    'snn_dqn_save': (c_int, (c_void_p, c_char_p)),
+    'snn_dqn_load': (c_int, (POINTER(c_void_p), c_char_p)),
+    'snn_atari_preprocess': (c_int, (POINTER(c_uint8), c_int64, c_int64, POINTER(c_uint8), POINTER(c_uint8), c_int64, c_int64)),
 }
 
 # The same functions as C declares them: name -> (return type, ((parameter type, name), ...)),
@@ -1309,4 +1440,20 @@ DECLARATIONS = {
     'snn_module_child_count': ('snn_status', (('size_t *', 'out'), ('const snn_module *', 'm'))),
     'snn_module_child_name': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'm'), ('size_t', 'index'))),
     'snn_module_features': ('snn_status', (('snn_tensor **', 'outs'), ('snn_module *', 'm'), ('const snn_tensor *', 'input'), ('const char *const *', 'names'), ('size_t', 'n'))),
+    'snn_dqn_options_init': ('snn_status', (('snn_dqn_options *', 'opts'),)),
+    'snn_dqn_new': ('snn_status', (('snn_dqn **', 'out'), ('const snn_dqn_options *', 'opts'))),
+    'snn_dqn_free': ('snn_status', (('snn_dqn *', 'agent'),)),
+    'snn_dqn_get_options': ('snn_status', (('snn_dqn_options *', 'out'), ('const snn_dqn *', 'agent'))),
+    'snn_dqn_train_options_init': ('snn_status', (('snn_dqn_train_options *', 'opts'),)),
+    'snn_dqn_train': ('snn_status', (('snn_dqn *', 'agent'), ('const snn_dqn_env *', 'env'), ('const snn_dqn_train_options *', 'opts'))),
+    'snn_dqn_evaluate': ('snn_status', (('double *', 'returns'), ('size_t', 'capacity'), ('snn_dqn *', 'agent'), ('const snn_dqn_env *', 'env'), ('int64_t', 'episodes'), ('double', 'epsilon'), ('uint64_t', 'seed'), ('int64_t', 'max_frames_per_episode'))),
+    'snn_dqn_q_values': ('snn_status', (('float *', 'out'), ('size_t', 'capacity'), ('snn_dqn *', 'agent'), ('const uint8_t *', 'frames'), ('size_t', 'length'))),
+    'snn_dqn_update': ('snn_status', (('double *', 'loss'), ('snn_dqn *', 'agent'), ('const uint8_t *', 'states'), ('const int64_t *', 'actions'), ('const float *', 'rewards'), ('const uint8_t *', 'next_states'), ('const uint8_t *', 'terminal'), ('int64_t', 'batch'))),
+    'snn_dqn_sync_target': ('snn_status', (('snn_dqn *', 'agent'),)),
+    'snn_dqn_network': ('snn_status', (('snn_module **', 'out'), ('const snn_dqn *', 'agent'))),
+    'snn_dqn_get_stats': ('snn_status', (('snn_dqn_stats *', 'out'), ('const snn_dqn *', 'agent'))),
+    'snn_dqn_episodes': ('snn_status', (('double *', 'returns'), ('int64_t *', 'end_frames'), ('size_t', 'capacity'), ('size_t *', 'count'), ('const snn_dqn *', 'agent'))),
+    'snn_dqn_save': ('snn_status', (('const snn_dqn *', 'agent'), ('const char *', 'path'))),
+    'snn_dqn_load': ('snn_status', (('snn_dqn **', 'out'), ('const char *', 'path'))),
+    'snn_atari_preprocess': ('snn_status', (('uint8_t *', 'out'), ('int64_t', 'out_height'), ('int64_t', 'out_width'), ('const uint8_t *', 'a'), ('const uint8_t *', 'b'), ('int64_t', 'height'), ('int64_t', 'width'))),
 }
