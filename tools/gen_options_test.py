@@ -19,7 +19,9 @@ OUTPUT = os.path.join(REPO, "Tests", "c", "test_options_init.c")
 
 # Structs with struct_size that the library fills and the host only reads: no _init.
 LIBRARY_FILLED = {"snn_progress": "the progress callback's argument, swiftnn/train.h",
-                  "snn_ddp_trace": "what snn_ddp_last_trace writes, swiftnn/distributed.h"}
+                  "snn_ddp_trace": "what snn_ddp_last_trace writes, swiftnn/distributed.h",
+                  "snn_dqn_progress": "the DQN progress callback's argument, swiftnn/dqn.h",
+                  "snn_dqn_stats": "what snn_dqn_get_stats writes, swiftnn/dqn.h"}
 
 
 def header_text():

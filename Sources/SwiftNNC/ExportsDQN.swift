@@ -95,6 +95,13 @@ private final class CallbackEnvironment: DQNEnvironment {
     }
 }
 
+@c @implementation
+public func snn_dqn_env_init(_ env: UnsafeMutablePointer<snn_dqn_env>?) -> snn_status {
+    boundary { fn in
+        try outPointer(env, fn, "env").pointee = snn_dqn_env(struct_size: MemoryLayout<snn_dqn_env>.stride, reset: nil, step: nil, user_data: nil)
+    }
+}
+
 private func envArg(_ p: UnsafePointer<snn_dqn_env>?, _ fn: String) throws -> CallbackEnvironment {
     guard let e = try optionsArg(p, fn, arg: "env") else { throw SNNError(.invalidArgument, "\(fn): env is NULL") }
     guard e.reset != nil, e.step != nil else { throw SNNError(.invalidArgument, "\(fn): env->reset and env->step must both be set") }

@@ -101,6 +101,9 @@ typedef struct snn_dqn_env {
     void *user_data;
 } snn_dqn_env;
 
+/* Sets struct_size; the function pointers and user_data to NULL. */
+snn_status snn_dqn_env_init(snn_dqn_env *env);
+
 /* What the progress callback receives. */
 typedef struct snn_dqn_progress {
     size_t struct_size;           /* sizeof(snn_dqn_progress) of the library */
