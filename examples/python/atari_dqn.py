@@ -7,6 +7,7 @@
     python3 examples/python/atari_dqn.py evaluate --run runs/pong --episodes 30     # + random policy
     python3 examples/python/atari_dqn.py plot --run runs/pong --out docs/dqn_pong.png
     python3 examples/python/atari_dqn.py play --run runs/pong                      # one game, prints the score
+    python3 examples/python/atari_dqn.py onnx --run runs/pong                      # onnxruntime picks the same actions
     python3 examples/python/atari_dqn.py smoke                                     # make test: a few thousand frames
 
 `train` checkpoints (networks, optimizer, replay buffer, schedule, generator) at episode ends
@@ -101,6 +102,42 @@ def play(args):
     print(f"score: {r[0]:g} (the agent's points minus the opponent's)")
 
 
+def onnx_check(args):
+    """Exports the trained network to ONNX and checks that onnxruntime picks the same actions
+    on frames recorded from the agent's own play."""
+    import onnxruntime as ort
+    env = AtariEnv(args.game, seed=args.seed + 3)
+    agent = swiftnn.rl.DQN.load(os.path.join(args.run, "agent.dqn"))
+    path = os.path.join(args.run, "policy.onnx")
+    swiftnn.onnx.export(agent.network, swiftnn.zeros(1, agent.history, *agent.frame_size), path)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    frame, _ = env.reset(0)
+    stack = np.zeros((agent.history,) + agent.frame_size, dtype=np.uint8)
+    stack[-1] = frame
+    rng = np.random.default_rng(args.seed)
+    same, worst, n = 0, 0.0, args.onnx_steps
+    for _ in range(n):
+        q = agent.q_values(stack)
+        qo = sess.run(None, {name: stack[None].astype(np.float32) / 255})[0][0]
+        same += int(np.argmax(q) == np.argmax(qo))
+        worst = max(worst, float(np.abs(q - qo).max()))
+        a = int(np.argmax(q)) if rng.random() >= 0.05 else int(rng.integers(agent.n_actions))
+        frame, _, _, end, _ = env.step(a)
+        if end:
+            frame, _ = env.reset(0)
+            stack[:] = 0
+        stack = np.roll(stack, -1, axis=0)
+        stack[-1] = frame
+    line = (f"ONNX ({path}): onnxruntime {ort.__version__} picks the same action on {same}/{n} recorded states; "
+            f"largest Q-value difference {worst:.2e}")
+    print(line)
+    with open(os.path.join(args.run, "onnx_check.txt"), "w") as f:
+        f.write(line + "\n")
+    if same != n:
+        raise SystemExit("onnxruntime disagreed with the engine")
+
+
 def plot(args):
     import matplotlib
     matplotlib.use("Agg")
@@ -116,7 +153,7 @@ def plot(args):
     ax.set_xlabel("emulator frames (millions)")
     ax.set_ylabel("return (points won - points lost)")
     ax.set_title(f"DQN on {args.game.capitalize()} in SwiftNN (Nature network, Double DQN, Adam)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
     print(f"wrote {args.out}")
@@ -151,7 +188,7 @@ def smoke(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["train", "evaluate", "play", "plot", "smoke"])
+    ap.add_argument("mode", choices=["train", "evaluate", "play", "plot", "onnx", "smoke"])
     ap.add_argument("--game", default="pong")
     ap.add_argument("--run", default="runs/pong")
     ap.add_argument("--frames", type=int, default=3_000_000, help="train until this many emulator frames in all")
@@ -171,9 +208,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="docs/dqn_pong.png")
+    ap.add_argument("--onnx-steps", type=int, default=1000, help="recorded states the onnx mode compares")
     args = ap.parse_args()
     swiftnn.set_num_threads(args.threads)
-    {"train": train, "evaluate": evaluate, "play": play, "plot": plot, "smoke": smoke}[args.mode](args)
+    {"train": train, "evaluate": evaluate, "play": play, "plot": plot, "onnx": onnx_check, "smoke": smoke}[args.mode](args)
 
 
 if __name__ == "__main__":
