@@ -203,6 +203,7 @@ public func snn_dqn_update(_ loss: UnsafeMutablePointer<Double>?, _ agent: Opaqu
                            _ actions: UnsafePointer<Int64>?, _ rewards: UnsafePointer<Float>?, _ next: UnsafePointer<UInt8>?,
                            _ terminal: UnsafePointer<UInt8>?, _ batch: Int64) -> snn_status {
     boundary { fn in
+        let out = try outPointer(loss, fn, "loss")
         let a = try resolve(agent, DQNAgent.self, fn, "agent")
         let o = a.options
         guard batch >= 1, batch <= 4096 else { throw SNNError(.invalidArgument, "\(fn): batch = \(batch), expected 1...4096") }
@@ -217,7 +218,7 @@ public func snn_dqn_update(_ loss: UnsafeMutablePointer<Double>?, _ agent: Opaqu
         let r = (0..<b).map { rewards[$0] }
         guard r.allSatisfy({ $0.isFinite }) else { throw SNNError(.invalidArgument, "\(fn): a reward is not finite") }
         let v = try a.update(state: s, actions: acts, rewards: r, next: s2, terminal: (0..<b).map { terminal[$0] != 0 ? 1 : 0 })
-        loss?.pointee = v
+        out.pointee = v
     }
 }
 
@@ -250,6 +251,10 @@ public func snn_dqn_episodes(_ returns: UnsafeMutablePointer<Double>?, _ endFram
                              _ count: UnsafeMutablePointer<Int>?, _ agent: OpaquePointer?) -> snn_status {
     boundary { fn in
         let a = try resolve(agent, DQNAgent.self, fn, "agent")
+        guard capacity >= 0 else { throw SNNError(.invalidArgument, "\(fn): capacity \(UInt(bitPattern: capacity)) is too large") }
+        if capacity > 0 && (returns == nil || endFrames == nil) {
+            throw SNNError(.invalidArgument, "\(fn): returns and end_frames must not be NULL when capacity (\(capacity)) > 0")
+        }
         let n = a.episodeReturns.count
         count?.pointee = n
         for i in 0..<Swift.min(n, capacity) {

@@ -309,16 +309,17 @@ static int bad_inputs(void) {
     t.report_every = 0;
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_train(a, &env, &t));
 
+    double l = 0;
     uint8_t s[2 * 2 * 36 * 36] = {0};
     int64_t acts[2] = {0, 3};
     float rw[2] = {0, 1};
     uint8_t term[2] = {0, 0};
-    EXPECT_STATUS(SNN_ERR_OUT_OF_RANGE, snn_dqn_update(NULL, a, s, acts, rw, s, term, 2));
+    EXPECT_STATUS(SNN_ERR_OUT_OF_RANGE, snn_dqn_update(&l, a, s, acts, rw, s, term, 2));
     acts[1] = 1;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(NULL, a, NULL, acts, rw, s, term, 2));
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(NULL, a, s, acts, rw, s, term, 0));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, NULL, acts, rw, s, term, 2));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, acts, rw, s, term, 0));
     rw[0] = INFINITY;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(NULL, a, s, acts, rw, s, term, 2));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, acts, rw, s, term, 2));
     float q[3];
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_q_values(q, 3, a, s, 100));
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_q_values(q, 2, a, s, 2 * 36 * 36));

@@ -154,8 +154,8 @@ snn_status snn_dqn_q_values(float *out, size_t capacity, snn_dqn *agent, const u
 
 /* One update on an explicit batch (the training loop's update without the sampling):
  * states and next_states are batch * history * frame_height * frame_width bytes, actions,
- * rewards and terminal (0 or 1) batch values each. *loss (may be NULL) gets the Huber loss
- * before the step. The online network's parameters keep this update's gradients (.grad)
+ * rewards and terminal (0 or 1) batch values each. *loss gets the Huber loss before the
+ * step. The online network's parameters keep this update's gradients (.grad)
  * until the next one. */
 snn_status snn_dqn_update(double *loss, snn_dqn *agent, const uint8_t *states, const int64_t *actions,
                           const float *rewards, const uint8_t *next_states, const uint8_t *terminal, int64_t batch);
@@ -178,8 +178,8 @@ typedef struct snn_dqn_stats {
 snn_status snn_dqn_get_stats(snn_dqn_stats *out, const snn_dqn *agent);
 
 /* The learning curve: each finished training episode's return and the frame count at its
- * end, oldest first. *count gets the number of episodes; up to capacity are written (either
- * pointer may be NULL to ask for the count only). */
+ * end, oldest first. *count gets the number of episodes; up to capacity are written (with
+ * capacity 0 both arrays may be NULL: a query of the count). */
 snn_status snn_dqn_episodes(double *returns, int64_t *end_frames, size_t capacity, size_t *count, const snn_dqn *agent);
 
 /* Everything needed to continue exactly (networks, optimizer state, replay buffer, counters,

@@ -65,7 +65,7 @@ def export(model, args, f, input_names=None, output_names=None):
         for i, o in enumerate(outputs):
             if not isinstance(o, Tensor):
                 raise TypeError(f"swiftnn.onnx.export: output {i} of the model is a {type(o).__name__}, not a Tensor")
-        state = model.state_dict() if hasattr(model, "state_dict") else {}
+        state = model.state_dict(keep_vars=True) if hasattr(model, "state_dict") else {}
         from .serialization import TensorMap
         names = TensorMap.from_dict(state) if state else None
         check(lib.snn_onnx_trace_export(trace.value, _handles(inputs), len(inputs), _names(input_names, len(inputs), "input_names"),

@@ -191,15 +191,17 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def state_dict(self, prefix=""):
-        """{key: Tensor} with PyTorch's keys and order; the tensors are the live ones."""
-        out = OrderedDict()
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """{key: Tensor} with PyTorch's keys and order. As in PyTorch, the tensors share the
+        parameters' and buffers' memory but are detached (requires_grad False, so .numpy()
+        works) unless keep_vars=True gives the parameters themselves."""
+        out = OrderedDict() if destination is None else destination
         for mp, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             p = mp + "." if mp else ""
             for n, t in m._own_parameters():
-                out[p + n] = t
+                out[p + n] = t if keep_vars else t.detach()
             for n, t in m._own_buffers():
-                out[p + n] = t
+                out[p + n] = t if keep_vars else t.detach()
         return out
 
     def load_state_dict(self, state_dict, strict=True):
