@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from typing import Any, Dict
 
 import numpy as np
 
@@ -26,19 +27,19 @@ import swiftnn  # noqa: E402
 from atari_env import AtariEnv  # noqa: E402
 
 
-def fmt_time(s):
-    s = int(s)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+def fmt_time(s: float) -> str:
+    n = int(s)
+    return f"{n // 3600}:{n % 3600 // 60:02d}:{n % 60:02d}"
 
 
-def make_agent(args, n_actions):
+def make_agent(args: argparse.Namespace, n_actions: int) -> swiftnn.rl.DQN:
     return swiftnn.rl.DQN(n_actions, replay_capacity=args.replay, batch_size=32, lr=args.lr,
                           learning_starts=args.learning_starts, train_every=args.train_every,
                           target_update_every=args.target_update, epsilon_decay_steps=args.epsilon_decay,
                           epsilon_end=0.01, double_dqn=not args.no_double, seed=args.seed)
 
 
-def write_episodes(agent, path):
+def write_episodes(agent: swiftnn.rl.DQN, path: str) -> None:
     returns, ends = agent.episodes
     with open(path + ".tmp", "w") as f:
         f.write("episode,end_frame,return\n")
@@ -47,7 +48,7 @@ def write_episodes(agent, path):
     os.replace(path + ".tmp", path)
 
 
-def train(args):
+def train(args: argparse.Namespace) -> None:
     os.makedirs(args.run, exist_ok=True)
     ckpt = os.path.join(args.run, "agent.dqn")
     env = AtariEnv(args.game, terminal_on_life_loss=args.life_loss, seed=args.seed)
@@ -61,7 +62,7 @@ def train(args):
     if os.path.exists(stop):
         os.remove(stop)
 
-    def progress(p):
+    def progress(p: Dict[str, Any]) -> bool:
         print(f"frames {p['frames']:>10,} / {p['total_frames']:,}  episodes {p['episodes']:>5}  "
               f"eps {p['epsilon']:.3f}  loss {p['loss']:.4f}  return(last 100) {p['mean_return_100']:6.2f}  "
               f"{p['frames_per_second']:6.0f} frames/s  elapsed {fmt_time(p['elapsed_seconds'])}  "
@@ -77,7 +78,7 @@ def train(args):
           f"{fmt_time(s['train_seconds'])} of training; checkpoint {ckpt}", flush=True)
 
 
-def evaluate(args):
+def evaluate(args: argparse.Namespace) -> None:
     env = AtariEnv(args.game, max_episode_frames=108_000, seed=args.seed + 1)
     agent = swiftnn.rl.DQN.load(os.path.join(args.run, "agent.dqn"))
     lines = []
@@ -95,14 +96,14 @@ def evaluate(args):
                 f"{fmt_time(s['train_seconds'])} of training\n" + "\n".join(lines) + "\n")
 
 
-def play(args):
+def play(args: argparse.Namespace) -> None:
     env = AtariEnv(args.game, max_episode_frames=108_000, seed=args.seed + 2)
     agent = swiftnn.rl.DQN.load(os.path.join(args.run, "agent.dqn"))
     r = agent.evaluate(env, episodes=1, epsilon=args.epsilon, seed=args.seed)
     print(f"score: {r[0]:g} (the agent's points minus the opponent's)")
 
 
-def onnx_check(args):
+def onnx_check(args: argparse.Namespace) -> None:
     """Exports the trained network to ONNX and checks that onnxruntime picks the same actions
     on frames recorded from the agent's own play."""
     import onnxruntime as ort
@@ -138,7 +139,7 @@ def onnx_check(args):
         raise SystemExit("onnxruntime disagreed with the engine")
 
 
-def plot(args):
+def plot(args: argparse.Namespace) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -159,7 +160,7 @@ def plot(args):
     print(f"wrote {args.out}")
 
 
-def smoke(args):
+def smoke(args: argparse.Namespace) -> None:
     """A few thousand frames with small schedules: the loop, the checkpoint, exact resumption
     (a run stopped and resumed ends with the same weights as one that was not), evaluation."""
     import tempfile
@@ -186,7 +187,7 @@ def smoke(args):
         assert len(r) == 2 and all(np.isfinite(r))
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["train", "evaluate", "play", "plot", "onnx", "smoke"])
     ap.add_argument("--game", default="pong")

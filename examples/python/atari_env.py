@@ -9,21 +9,28 @@ It implements the two methods swiftnn.rl.DQN drives:
     reset(noops) -> (frame, frames_used)
     step(action) -> (frame, reward, terminal, episode_end, frames_used)
 """
+from typing import Any, List, Tuple
+
 import numpy as np
+import numpy.typing as npt
 
 import swiftnn
 
+Frame = npt.NDArray[np.uint8]
+
 
 class AtariEnv:
-    def __init__(self, game="pong", frame_skip=4, terminal_on_life_loss=False, max_episode_frames=108_000, seed=0):
+    def __init__(self, game: str = "pong", frame_skip: int = 4, terminal_on_life_loss: bool = False,
+                 max_episode_frames: int = 108_000, seed: int = 0) -> None:
         from ale_py import ALEInterface, LoggerMode, roms
         ALEInterface.setLoggerMode(LoggerMode.Error)
-        self.ale = ale = ALEInterface()
+        self.ale: Any = ALEInterface()
+        ale = self.ale
         ale.setInt("random_seed", int(seed))
         ale.setFloat("repeat_action_probability", 0.0)
         ale.setInt("frame_skip", 1)
         ale.loadROM(roms.get_rom_path(game))
-        self.actions = list(ale.getMinimalActionSet())
+        self.actions: List[Any] = list(ale.getMinimalActionSet())
         self.frame_skip, self.terminal_on_life_loss = int(frame_skip), bool(terminal_on_life_loss)
         self.max_episode_frames = int(max_episode_frames)
         h, w = ale.getScreenDims()
@@ -32,14 +39,14 @@ class AtariEnv:
         self._lives = 0
 
     @property
-    def n_actions(self):
+    def n_actions(self) -> int:
         return len(self.actions)
 
-    def _frame(self, both):
+    def _frame(self, both: bool) -> Frame:
         self.ale.getScreenGrayscale(self._screens[1])
         return swiftnn.rl.preprocess_atari(self._screens[1], self._screens[0] if both else None)
 
-    def reset(self, noops=0):
+    def reset(self, noops: int = 0) -> Tuple[Frame, int]:
         """A new game, then `noops` no-op emulator frames (a game that ends meanwhile restarts)."""
         ale = self.ale
         ale.reset_game()
@@ -54,22 +61,23 @@ class AtariEnv:
         ale.getScreenGrayscale(self._screens[0])
         return self._frame(False), used
 
-    def step(self, action):
+    def step(self, action: int) -> Tuple[Frame, float, bool, bool, int]:
         """Repeats the action for frame_skip frames (fewer if the game ends); the frame is the
         max of the last two screens."""
         ale, a = self.ale, self.actions[int(action)]
         reward, used = 0.0, 0
+        game_over = False
         for i in range(self.frame_skip):
-            reward += ale.act(a)
+            reward += float(ale.act(a))
             used += 1
             if i == self.frame_skip - 2:
                 ale.getScreenGrayscale(self._screens[0])
             if ale.game_over():
                 break
         self._episode_frames += used
-        game_over = ale.game_over()
-        lost_life = ale.lives() < self._lives
-        self._lives = ale.lives()
+        game_over = bool(ale.game_over())
+        lost_life = bool(ale.lives() < self._lives)
+        self._lives = int(ale.lives())
         truncated = not game_over and self._episode_frames >= self.max_episode_frames
         terminal = game_over or (self.terminal_on_life_loss and lost_life)
         return self._frame(used >= 2), reward, terminal, game_over or truncated, used

@@ -13,8 +13,10 @@ target network, reports progress and checkpoints so a run resumes exactly.
 """
 import ctypes
 import os
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
+import numpy.typing as npt
 
 from ._ffi import (snn_dqn_env, snn_dqn_options, snn_dqn_progress_fn, snn_dqn_reset_fn, snn_dqn_stats,
                    snn_dqn_step_fn, snn_dqn_train_options)
@@ -22,19 +24,33 @@ from ._handles import Handle
 from ._lib import check, lib
 from ._options import options
 
-__all__ = ["DQN", "preprocess_atari"]
+__all__ = ["DQN", "Environment", "preprocess_atari"]
+
+Frame = npt.NDArray[np.uint8]
+
+
+class Environment(Protocol):
+    """What DQN.train and DQN.evaluate drive (frames: uint8 arrays of the agent's frame_size)."""
+
+    def reset(self, noops: int) -> Tuple[Frame, int]:
+        """Starts an episode with `noops` no-op actions: (first frame, emulator frames used)."""
+        ...
+
+    def step(self, action: int) -> Tuple[Frame, float, bool, bool, int]:
+        """(next frame, reward, terminal, episode_end, emulator frames used)."""
+        ...
 
 _U8P = ctypes.POINTER(ctypes.c_uint8)
 
 
-def _u8(a, shape, what):
+def _u8(a: Any, shape: Sequence[int], what: str) -> Frame:
     a = np.ascontiguousarray(a, dtype=np.uint8)
     if a.size != int(np.prod(shape)):
         raise ValueError(f"{what}: expected {int(np.prod(shape))} bytes (shape {tuple(shape)}), got shape {a.shape}")
     return a
 
 
-def preprocess_atari(a, b=None, size=(84, 84)):
+def preprocess_atari(a: Any, b: Any = None, size: Tuple[int, int] = (84, 84)) -> Frame:
     """The DQN papers' frame: max of two grayscale screens (uint8 [H, W]; b may be None),
     resized to `size` by area averaging (OpenCV's INTER_AREA). Returns uint8 [size]."""
     a = np.ascontiguousarray(a, dtype=np.uint8)
@@ -51,11 +67,12 @@ def preprocess_atari(a, b=None, size=(84, 84)):
 class _Env:
     """An snn_dqn_env over a Python environment; exceptions are kept and re-raised."""
 
-    def __init__(self, env, shape):
-        self.env, self.shape, self.error = env, shape, None
+    def __init__(self, env: Environment, shape: Tuple[int, int]) -> None:
+        self.env, self.shape = env, shape
+        self.error: Optional[BaseException] = None
         n = int(np.prod(shape))
 
-        def reset(_user, noops, frame, frames):
+        def reset(_user: Any, noops: int, frame: Any, frames: Any) -> bool:
             try:
                 f, used = env.reset(int(noops))
                 ctypes.memmove(frame, _u8(f, shape, "env.reset").ctypes.data, n)
@@ -65,7 +82,7 @@ class _Env:
                 self.error = e
                 return False
 
-        def step(_user, action, frame, reward, terminal, episode_end, frames):
+        def step(_user: Any, action: int, frame: Any, reward: Any, terminal: Any, episode_end: Any, frames: Any) -> bool:
             try:
                 f, r, t, end, used = env.step(int(action))
                 ctypes.memmove(frame, _u8(f, shape, "env.step").ctypes.data, n)
@@ -78,7 +95,7 @@ class _Env:
         self._keep = (snn_dqn_reset_fn(reset), snn_dqn_step_fn(step))
         self.c = snn_dqn_env(ctypes.sizeof(snn_dqn_env), self._keep[0], self._keep[1], None)
 
-    def run(self, call):
+    def run(self, call: Callable[[], int]) -> None:
         try:
             check(call())
         except Exception:
@@ -93,11 +110,12 @@ class DQN:
     """A DQN agent (Mnih et al. 2015) with the Nature network; the keyword arguments are the
     fields of snn_dqn_options (swiftnn/dqn.h), with their defaults."""
 
-    def __init__(self, n_actions=6, *, frame_size=(84, 84), history=4, hidden=512, replay_capacity=100_000,
-                 batch_size=32, gamma=0.99, optimizer="adam", lr=1e-4, optimizer_eps=1.5e-4,
-                 learning_starts=20_000, train_every=4, target_update_every=4_000, epsilon_start=1.0,
-                 epsilon_end=0.01, epsilon_decay_steps=250_000, double_dqn=True, clip_rewards=True,
-                 max_grad_norm=10.0, noop_max=30, seed=0, _handle=None):
+    def __init__(self, n_actions: int = 6, *, frame_size: Tuple[int, int] = (84, 84), history: int = 4, hidden: int = 512,
+                 replay_capacity: int = 100_000, batch_size: int = 32, gamma: float = 0.99, optimizer: str = "adam",
+                 lr: float = 1e-4, optimizer_eps: float = 1.5e-4, learning_starts: int = 20_000, train_every: int = 4,
+                 target_update_every: int = 4_000, epsilon_start: float = 1.0, epsilon_end: float = 0.01,
+                 epsilon_decay_steps: int = 250_000, double_dqn: bool = True, clip_rewards: bool = True,
+                 max_grad_norm: float = 10.0, noop_max: int = 30, seed: int = 0, _handle: Optional[int] = None) -> None:
         if _handle is None:
             if optimizer not in ("adam", "rmsprop"):
                 raise ValueError(f"DQN: optimizer must be 'adam' or 'rmsprop', got {optimizer!r}")
@@ -112,11 +130,11 @@ class DQN:
             h = ctypes.c_void_p()
             check(lib.snn_dqn_new(ctypes.byref(h), ctypes.byref(o)))
             _handle = h.value
-            self.n_actions, self.frame_size, self.history = int(n_actions), tuple(frame_size), int(history)
         self._h = Handle(_handle, lib.snn_dqn_free)
+        self.n_actions, self.frame_size, self.history = int(n_actions), (int(frame_size[0]), int(frame_size[1])), int(history)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str) -> "DQN":
         """An agent saved by save() (or snn_dqn_save), ready to continue training exactly."""
         h = ctypes.c_void_p()
         check(lib.snn_dqn_load(ctypes.byref(h), os.fsencode(path)))
@@ -124,17 +142,18 @@ class DQN:
         agent._read_options()
         return agent
 
-    def _read_options(self):
+    def _read_options(self) -> None:
         o = options(snn_dqn_options)
         check(lib.snn_dqn_get_options(ctypes.byref(o), self._h.value))
-        self.n_actions, self.frame_size, self.history = o.actions, (o.frame_height, o.frame_width), o.history
+        self.n_actions, self.frame_size, self.history = int(o.actions), (int(o.frame_height), int(o.frame_width)), int(o.history)
 
-    def save(self, path):
+    def save(self, path: str) -> None:
         """Writes networks, optimizer state, replay buffer, counters and generator (atomically)."""
         check(lib.snn_dqn_save(self._h.value, os.fsencode(path)))
 
-    def train(self, env, total_frames, *, max_seconds=0.0, report_every=5_000, checkpoint_every=0,
-              checkpoint_path=None, progress=None):
+    def train(self, env: Environment, total_frames: int, *, max_seconds: float = 0.0, report_every: int = 5_000,
+              checkpoint_every: int = 0, checkpoint_path: Optional[str] = None,
+              progress: Optional[Callable[[Dict[str, Any]], Optional[bool]]] = None) -> None:
         """Trains until the agent has seen total_frames emulator frames (resumed runs included).
         progress(dict) gets steps, frames, total_frames, updates, episodes, epsilon, loss,
         last_return, mean_return_100, frames_per_second, elapsed_seconds, eta_seconds;
@@ -144,11 +163,12 @@ class DQN:
         t.checkpoint_every = int(checkpoint_every)
         path = None if checkpoint_path is None else os.fsencode(checkpoint_path)
         t.checkpoint_path = path
-        errors = []
+        errors: List[BaseException] = []
 
-        def cb(p, _user):
+        def cb(p: Any, _user: Any) -> bool:
             q = p.contents
             try:
+                assert progress is not None
                 r = progress({k: getattr(q, k) for k in ("steps", "frames", "total_frames", "updates", "episodes",
                                                          "epsilon", "loss", "last_return", "mean_return_100",
                                                          "frames_per_second", "elapsed_seconds", "eta_seconds")})
@@ -164,7 +184,8 @@ class DQN:
         if errors:
             raise errors[0]
 
-    def evaluate(self, env, episodes=30, epsilon=0.05, seed=0, max_frames_per_episode=108_000):
+    def evaluate(self, env: Environment, episodes: int = 30, epsilon: float = 0.05, seed: int = 0,
+                 max_frames_per_episode: int = 108_000) -> List[float]:
         """Each episode's return playing with epsilon and random no-op starts (nothing stored)."""
         out = (ctypes.c_double * int(episodes))()
         e = _Env(env, self.frame_size)
@@ -172,7 +193,7 @@ class DQN:
                                            float(epsilon), int(seed), int(max_frames_per_episode)))
         return list(out)
 
-    def q_values(self, frames):
+    def q_values(self, frames: Any) -> npt.NDArray[np.float32]:
         """The online network's Q-values for one state: uint8 frames [history, H, W]."""
         f = _u8(frames, (self.history,) + self.frame_size, "DQN.q_values")
         out = np.empty(self.n_actions, dtype=np.float32)
@@ -180,7 +201,7 @@ class DQN:
                                    f.ctypes.data_as(_U8P), f.size))
         return out
 
-    def update(self, states, actions, rewards, next_states, terminal):
+    def update(self, states: Any, actions: Any, rewards: Any, next_states: Any, terminal: Any) -> float:
         """One update on an explicit batch (uint8 states [B, history, H, W]); returns the loss."""
         b = len(actions)
         shape = (b, self.history) + self.frame_size
@@ -195,13 +216,14 @@ class DQN:
                                  a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)),
                                  r.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), s2.ctypes.data_as(_U8P),
                                  d.ctypes.data_as(_U8P), b))
-        return loss.value
+        return float(loss.value)
 
-    def sync_target(self):
+    def sync_target(self) -> None:
+        """Copies the online network's weights into the target network."""
         check(lib.snn_dqn_sync_target(self._h.value))
 
     @property
-    def network(self):
+    def network(self) -> Any:
         """The online network as a swiftnn.nn.Sequential (shared: it sees training's updates)."""
         from .nn.container import wrap_engine_module
         h = ctypes.c_void_p()
@@ -209,7 +231,8 @@ class DQN:
         return wrap_engine_module(h.value)
 
     @property
-    def stats(self):
+    def stats(self) -> Dict[str, Any]:
+        """Counters: steps, frames, updates, episodes; epsilon now, last_loss, train_seconds, replay_size."""
         s = snn_dqn_stats()
         s.struct_size = ctypes.sizeof(snn_dqn_stats)
         check(lib.snn_dqn_get_stats(ctypes.byref(s), self._h.value))
@@ -217,7 +240,7 @@ class DQN:
                                            "train_seconds", "replay_size")}
 
     @property
-    def episodes(self):
+    def episodes(self) -> Tuple[List[float], List[int]]:
         """The learning curve: (returns, frame count at each episode's end), oldest first."""
         n = ctypes.c_size_t()
         check(lib.snn_dqn_episodes(None, None, 0, ctypes.byref(n), self._h.value))
