@@ -242,7 +242,8 @@ public func snn_dqn_get_stats(_ out: UnsafeMutablePointer<snn_dqn_stats>?, _ age
         let a = try resolve(agent, DQNAgent.self, fn, "agent")
         dst.pointee = snn_dqn_stats(struct_size: MemoryLayout<snn_dqn_stats>.stride, steps: Int64(a.steps), frames: Int64(a.frames),
                                     updates: Int64(a.updates), episodes: Int64(a.episodeReturns.count), epsilon: a.epsilon(at: a.steps),
-                                    last_loss: a.lastLoss, train_seconds: a.trainSeconds, replay_size: Int64(a.replay.filled))
+                                    last_loss: a.lastLoss, train_seconds: a.trainSeconds, replay_size: Int64(a.replay.filled),
+                                    env_seconds: a.envSeconds, act_seconds: a.actSeconds, update_seconds: a.updateSeconds)
     }
 }
 

@@ -174,6 +174,10 @@ typedef struct snn_dqn_stats {
     double last_loss;             /* NaN before the first update */
     double train_seconds;         /* in snn_dqn_train, resumed runs included */
     int64_t replay_size;          /* transitions stored */
+    /* Where train_seconds went: the environment's reset and step calls, choosing actions (the
+     * batch-1 forward), and updates (sampling, stacking, forward, backward, optimizer, target
+     * syncs); the rest is the loop's bookkeeping and the progress callback. */
+    double env_seconds, act_seconds, update_seconds;
 } snn_dqn_stats;
 snn_status snn_dqn_get_stats(snn_dqn_stats *out, const snn_dqn *agent);
 

@@ -82,7 +82,8 @@ extension DQNAgent {
                  ("state.rng_seed", "\(rng.seed)"), ("state.rng_counter", "\(rng.counter)"),
                  ("state.cursor", "\(replay.cursor)"), ("state.filled", "\(replay.filled)"),
                  ("state.has_current", replay.hasCurrent ? "1" : "0"), ("state.train_seconds", "\(trainSeconds)"),
-                 ("state.last_loss", "\(lastLoss)")]
+                 ("state.last_loss", "\(lastLoss)"), ("state.env_seconds", "\(envSeconds)"),
+                 ("state.act_seconds", "\(actSeconds)"), ("state.update_seconds", "\(updateSeconds)")]
         try SafeTensors(tensors: tensors, metadata: meta).write(path: path)
     }
 
@@ -153,6 +154,9 @@ extension DQNAgent {
         agent.rng = AgentRandom(seed: seed, counter: counter)
         agent.trainSeconds = Double(m["state.train_seconds"] ?? "") ?? 0
         agent.lastLoss = Double(m["state.last_loss"] ?? "") ?? .nan
+        agent.envSeconds = Double(m["state.env_seconds"] ?? "") ?? 0
+        agent.actSeconds = Double(m["state.act_seconds"] ?? "") ?? 0
+        agent.updateSeconds = Double(m["state.update_seconds"] ?? "") ?? 0
         return agent
     }
 }

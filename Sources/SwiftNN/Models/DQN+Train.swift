@@ -109,7 +109,9 @@ extension DQNAgent {
             if !inEpisode {
                 if stopping || frames >= t.totalFrames { break }
                 let noops = o.noopMax > 0 ? rng.below(o.noopMax + 1) : 0
+                let t0 = monotonicSeconds()
                 let f = try frame.withUnsafeMutableBytes { try env.reset(noops: noops, frame: $0) }
+                envSeconds += monotonicSeconds() - t0
                 guard f >= 0 else { throw SNNError.invalid("\(fn): the environment's reset reported \(f) frames") }
                 frame.withUnsafeBytes { replay.begin($0); stack.reset($0) }
                 frames += f
@@ -118,8 +120,13 @@ extension DQNAgent {
                 inEpisode = true
             }
             let eps = epsilon(at: steps)
+            let t0 = monotonicSeconds()
             let action = try stack.data.withUnsafeBufferPointer { try act($0.baseAddress!, epsilon: eps, rng: &rng) }
+            let t1 = monotonicSeconds()
             let r = try frame.withUnsafeMutableBytes { try env.step(action: action, frame: $0) }
+            let t2 = monotonicSeconds()
+            actSeconds += t1 - t0
+            envSeconds += t2 - t1
             guard r.frames >= 0, r.reward.isFinite else {
                 throw SNNError.invalid("\(fn): the environment's step reported \(r.frames) frames and reward \(r.reward)")
             }
@@ -134,10 +141,16 @@ extension DQNAgent {
             episodeLength += r.frames
             episodeReturn += r.reward
             if steps >= o.learningStarts && steps % o.trainEvery == 0 {
+                let t3 = monotonicSeconds()
                 window.lossSum += try updateFromReplay()
                 window.lossCount += 1
+                updateSeconds += monotonicSeconds() - t3
             }
-            if steps % o.targetUpdateEvery == 0 { try syncTarget() }
+            if steps % o.targetUpdateEvery == 0 {
+                let t3 = monotonicSeconds()
+                try syncTarget()
+                updateSeconds += monotonicSeconds() - t3
+            }
             if r.episodeEnd {
                 inEpisode = false
                 episodeReturns.append(episodeReturn)

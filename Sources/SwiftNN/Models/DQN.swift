@@ -92,6 +92,10 @@ public final class DQNAgent {
     /// Seconds spent in `train` over all runs (a resumed run adds to it).
     public internal(set) var trainSeconds = 0.0
     public internal(set) var lastLoss = Double.nan
+    /// Where `train`'s time went (seconds, resumed runs included): the environment's calls,
+    /// choosing actions (the batch-1 forward), and updates (sampling, stack assembly, forward,
+    /// backward, optimizer, target syncs). The rest is the loop's own bookkeeping.
+    public internal(set) var envSeconds = 0.0, actSeconds = 0.0, updateSeconds = 0.0
     /// Preallocated batch-1 input for acting.
     private var actInput: Tensor
 

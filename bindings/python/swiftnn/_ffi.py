@@ -501,6 +501,9 @@ class snn_dqn_stats(Structure):
         ('last_loss', c_double),
         ('train_seconds', c_double),
         ('replay_size', c_int64),
+        ('env_seconds', c_double),
+        ('act_seconds', c_double),
+        ('update_seconds', c_double),
     ]
 
 

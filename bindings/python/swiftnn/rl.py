@@ -232,12 +232,14 @@ class DQN:
 
     @property
     def stats(self) -> Dict[str, Any]:
-        """Counters: steps, frames, updates, episodes; epsilon now, last_loss, train_seconds, replay_size."""
+        """Counters: steps, frames, updates, episodes; epsilon now, last_loss, replay_size;
+        train_seconds and where they went: env_seconds, act_seconds, update_seconds."""
         s = snn_dqn_stats()
         s.struct_size = ctypes.sizeof(snn_dqn_stats)
         check(lib.snn_dqn_get_stats(ctypes.byref(s), self._h.value))
         return {k: getattr(s, k) for k in ("steps", "frames", "updates", "episodes", "epsilon", "last_loss",
-                                           "train_seconds", "replay_size")}
+                                           "train_seconds", "replay_size", "env_seconds", "act_seconds",
+                                           "update_seconds")}
 
     @property
     def episodes(self) -> Tuple[List[float], List[int]]:
