@@ -82,3 +82,27 @@ def empty_cache():
 
 # torch's dtype names: `bool` and `int` in this module are dtypes (functions above use _builtins).
 from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004,E402
+
+# The public names, listed for `from swiftnn import *` and for type checkers (mypy --strict re-exports
+# only listed names); tests/test_public_all.py keeps the list complete.
+__all__ = ["abs", "acos", "acosh", "add", "all", "allclose", "amax", "amin", "any", "arange", "arccos", "arccosh",
+           "arcsin", "arcsinh", "arctan", "arctanh", "argmax", "argmin", "argsort", "as_tensor", "asin", "asinh",
+           "atan", "atanh", "AutogradError", "backends", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+           "bool", "broadcast_to", "cat", "ceil", "celu", "clamp", "concat", "concatenate", "conv", "convert",
+           "cos", "cosh", "count_nonzero", "data", "distributed", "div", "double", "dtype", "DTypeError", "einsum",
+           "empty", "empty_cache", "empty_like", "eq", "equal", "erf", "exp", "eye", "flatten", "float", "float32",
+           "float64", "floor", "floor_divide", "FormatError", "from_dlpack", "from_numpy", "full", "full_like",
+           "gather", "ge", "Generator", "get_default_dtype", "get_num_threads", "greater", "greater_equal", "gt",
+           "index_add", "index_select", "inplace", "int", "int32", "int64", "InternalError",
+           "InvalidArgumentError", "InvalidHandleError", "io", "is_grad_enabled", "isclose", "isfinite", "isinf",
+           "isnan", "le", "less", "less_equal", "library_path", "linspace", "live_handles", "load", "log",
+           "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt",
+           "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "memory_cached", "min", "minimum",
+           "models", "mul", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "not_equal", "ones", "ones_like",
+           "onnx", "optim", "OutOfMemoryError", "OutOfRangeError", "permute", "pow", "prelu", "promote_types",
+           "rand", "rand_like", "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder", "reshape",
+           "result_type", "round", "save", "scatter", "scatter_add", "select", "selu", "Session",
+           "set_log_callback", "set_log_level", "set_num_threads", "ShapeError", "sigmoid", "sign", "sin", "sinh",
+           "Size", "softmax", "sort", "sqrt", "squeeze", "stack", "std", "sub", "sum", "swapaxes", "swapdims",
+           "SwiftNNError", "SwiftNNIOError", "t", "tan", "tanh", "Tensor", "tensor", "topk", "train", "transpose",
+           "uint8", "unsqueeze", "UnsupportedError", "utils", "var", "where", "zeros", "zeros_like"]
