@@ -51,13 +51,14 @@ from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, min
 __version__ = _lib.snn_version().decode()
 
 
-def set_num_threads(n):
+def set_num_threads(n: _builtins.int) -> None:
     """Threads the engine uses (process-wide; see snn_set_num_threads in swiftnn.h)."""
     from ._lib import check
     check(_lib.snn_set_num_threads(_builtins.int(n)))  # `int` here is torch.int, the dtype
 
 
-def get_num_threads():
+def get_num_threads() -> _builtins.int:
+    """Threads the engine uses (snn_get_num_threads)."""
     import ctypes
     from ._lib import check
     n = ctypes.c_int32()
@@ -65,7 +66,7 @@ def get_num_threads():
     return n.value
 
 
-def memory_cached():
+def memory_cached() -> _builtins.int:
     """Bytes of freed tensor buffers (1 MB or more each) held for reuse; see snn_memory_cached."""
     import ctypes
     from ._lib import check
@@ -74,7 +75,7 @@ def memory_cached():
     return n.value
 
 
-def empty_cache():
+def empty_cache() -> None:
     """Returns every held tensor buffer to the system (snn_memory_release_cached)."""
     from ._lib import check
     check(_lib.snn_memory_release_cached())

@@ -10,6 +10,10 @@ that batches (images, labels) with a seeded shuffle, the same order as from C an
 Fashion-MNIST (Debian's dataset-fashion-mnist) loads the same way from
 /usr/share/datasets/fashion-mnist. The shuffle rule is in swiftnn/data.h.
 """
+from __future__ import annotations
+
+from typing import Optional, Union
+
 import ctypes
 import numbers
 import os
@@ -34,7 +38,8 @@ def load_idx(path):
     return _new(lib.snn_idx_load, _path(path))
 
 
-def load_mnist(root, train=True, normalize=None):
+def load_mnist(root: Union[str, os.PathLike[str]], train: bool = True,
+               normalize: Optional[bool] = None) -> tuple[Tensor, Tensor]:
     """(images, labels) of the training (60k) or test (10k) split in the folder `root`, which
     holds train-images-idx3-ubyte[.gz] etc. (MNIST or Fashion-MNIST). images: float32
     [N, 1, 28, 28] in [0, 1]; labels: int64 [N]. normalize=(mean, std) returns
@@ -57,7 +62,8 @@ class DataLoader:
     (a new order when shuffle=True), as does breaking out and looping again. The order of
     epoch e depends only on (seed, e, N): set_epoch(e) replays it."""
 
-    def __init__(self, images, labels, batch_size=64, shuffle=False, seed=0, drop_last=False):
+    def __init__(self, images: Tensor, labels: Tensor, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
+                 drop_last: bool = False) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size < 2 ** 63:
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
         images, labels = _as_tensor(images), _as_tensor(labels)

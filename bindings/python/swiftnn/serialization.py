@@ -8,6 +8,10 @@ its tensors under dotted paths ("optimizer.state.0.exp_avg") plus the tree's oth
 JSON in the metadata entry "swiftnn.tree"; load() rebuilds the same structure (dict keys of
 int, str, float or bool type, tuples, lists, numbers, strings, None). Never pickle: loading a
 file cannot run code."""
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
 import ctypes
 import json
 import numbers
@@ -157,7 +161,7 @@ def _decode_tree(obj, tensors):
     return obj
 
 
-def save(obj, path, metadata=None):
+def save(obj: Any, path: Union[str, os.PathLike[str]], metadata: Optional[dict[str, str]] = None) -> None:
     """Writes a state_dict ({name: Tensor or array}), or a checkpoint of nested dicts, lists
     and tuples holding tensors and plain values, to a safetensors file (atomically)."""
     if _is_flat(obj):
@@ -172,7 +176,7 @@ def save(obj, path, metadata=None):
     TensorMap.from_dict(tensors, meta).save(path)
 
 
-def load(f, mmap=False):
+def load(f: Any, mmap: bool = False) -> Any:
     """Reads a safetensors file: {name: Tensor} for a state_dict, or the nested structure
     save() wrote (a checkpoint with optimizer state, epoch, ...). `f` is a path or a binary
     file-like object (io.BytesIO), as torch.load's. mmap=True (torch.load's argument) maps the
