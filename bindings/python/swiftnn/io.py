@@ -2,9 +2,8 @@
 JPEG through libjpeg-turbo), so no Pillow is needed: read_image(path, channels=0) and write_png(tensor, path)."""
 from __future__ import annotations
 
-from typing import Union
-
 import os
+from typing import Union
 
 from ._lib import check, lib
 from .tensor import Tensor, _new

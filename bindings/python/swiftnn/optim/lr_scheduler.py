@@ -3,10 +3,9 @@ engine's schedulers, which set the optimizer's learning rates with PyTorch's rec
 Construction performs PyTorch's initial step (epoch 0); call step() after optimizer.step()."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
-
 import collections
 import ctypes
+from typing import Any, Iterable, Optional
 
 from .._lib import check, lib
 from .optimizer import Optimizer
@@ -15,7 +14,7 @@ from .optimizer import Optimizer
 class LRScheduler:
     """Base of the schedulers: step(), get_last_lr(), last_epoch, base_lrs."""
 
-    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._h = None
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -90,7 +89,7 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """lr *= gamma every step_size epochs."""
 
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size, self.gamma = int(step_size), float(gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -104,7 +103,7 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone (gamma^k at a milestone listed k times)."""
 
-    def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.milestones, self.gamma = collections.Counter(int(m) for m in milestones), float(gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -120,7 +119,7 @@ class MultiStepLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Cosine from the base lr to eta_min over T_max epochs (and back up, period 2 T_max)."""
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max, self.eta_min = int(T_max), float(eta_min)
         super().__init__(optimizer, last_epoch)
 
@@ -134,7 +133,7 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     """Linear warm-up (or decay) of the lr factor from start_factor to end_factor over total_iters."""
 
-    def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
                  last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")

@@ -8,12 +8,11 @@ indices into collated batches. Batches cross the process boundary as numpy array
 back as tensors, in the sampler's order whatever order the workers finish in."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
-
 import numbers
 import queue
 import traceback
 from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Optional
 
 import numpy as np
 
