@@ -27,7 +27,8 @@ def _run_fit(call: Callable[[Any], int], steps: int, epochs: int, report_every: 
 
     def trampoline(p: Any, _user: Any) -> bool:
         try:
-            r = progress(p.contents)  # type: ignore[misc]  # only installed when progress is set
+            assert progress is not None  # the trampoline is installed only with a progress
+            r = progress(p.contents)
             return True if r is None else bool(r)
         except BaseException as e:
             errors.append(e)

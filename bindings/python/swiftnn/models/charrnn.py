@@ -72,9 +72,10 @@ class CharRNN:
         errors: list[BaseException] = []
 
         def cb(p: Any, _user: Any) -> bool:
+            assert progress is not None  # cb is installed only with a progress
             q = p.contents
             try:
-                r = progress({  # type: ignore[misc]  # cb is installed only with a progress"epoch": q.epoch, "epochs": q.epochs, "step": q.step, "global_step": q.global_step,
+                r = progress({"epoch": q.epoch, "epochs": q.epochs, "step": q.step, "global_step": q.global_step,
                               "steps_per_epoch": q.steps_per_epoch, "loss": q.loss, "bpc": q.loss / 0.6931471805599453,
                               "chars_per_second": q.samples_per_second, "elapsed_seconds": q.elapsed_seconds,
                               "eta_seconds": q.eta_seconds})
