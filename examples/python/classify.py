@@ -26,7 +26,8 @@ from swiftnn.models import MobileNet_V2_Weights, mobilenet_v2  # noqa: E402
 def sample_photo() -> str:
     spec = importlib.util.find_spec("matplotlib")
     if spec is not None:
-        path = os.path.join(list(spec.submodule_search_locations or [])[0], "mpl-data", "sample_data", "grace_hopper.jpg")
+        folder = list(spec.submodule_search_locations or [])[0]
+        path = os.path.join(folder, "mpl-data", "sample_data", "grace_hopper.jpg")
         if os.path.exists(path):
             return path
     return os.path.join(REPO, "Tests", "fixtures", "zoo", "small.jpg")

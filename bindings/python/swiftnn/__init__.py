@@ -27,13 +27,14 @@ from .elementwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan,
 from .shape import broadcast_to, cat, concat, concatenate, flatten, index_select, narrow, permute, reshape, select, squeeze, stack, swapaxes, swapdims, t, transpose, unsqueeze  # noqa: E501
 from . import conv  # noqa: F401  (swiftnn.conv: conv2d, pooling, batch_norm, dropout, linear)
 from . import inplace  # noqa: F401  (Tensor.add_, t[...] = v, stride(), contiguous(): swiftnn/inplace.h)
-from .tensor import (Size, Tensor, add, arange, as_tensor, div, dtype, float32, from_numpy, full, int64,
-                     long, manual_seed, matmul, mean, mul, ones, rand, randn, sub, sum, tensor, zeros)
+from .dtypes import dtype, float32, int64, long
+from .tensor import (Size, Tensor, add, arange, as_tensor, div, from_numpy, full, manual_seed, matmul, mean, mul, ones,
+                     rand, randn, sub, sum, tensor, zeros)
 from . import convert  # noqa: F401  (Tensor.to, .float(), .double(), .long(), ...)
 from .arith import floor_divide, promote_types, remainder, result_type
 from .creation import (empty, empty_like, eye, full_like, get_default_dtype, linspace, ones_like, rand_like,
                        randn_like, zeros_like)
-from .tensor import float  # noqa: A001  (torch.float)
+from .dtypes import float  # noqa: A001  (torch.float)
 from .dlpack import from_dlpack
 from . import optim
 from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)

@@ -26,6 +26,7 @@ class Handle:
 
     @property
     def value(self) -> Optional[int]:
+        """The handle (None once freed)."""
         return self._h
 
     # The handle is freed once, by this object: a copy must never duplicate its value. A
@@ -44,6 +45,7 @@ class Handle:
 
 
 def new_handle(fn: Callable[..., int], free_fn: Callable[[int], Any], *args: Any) -> Handle:
+    """A Handle to what fn(&out, *args) creates, freed later with free_fn."""
     out = ctypes.c_void_p()
     check(fn(ctypes.byref(out), *args))
     return Handle(out.value, free_fn)

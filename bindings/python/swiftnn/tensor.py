@@ -69,6 +69,7 @@ class Tensor(_Methods):
     # ---- metadata -----------------------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The sizes of the dimensions (torch.Tensor.shape)."""
         n = ctypes.c_size_t()
         check(lib.snn_tensor_ndim(ctypes.byref(n), self._h))
         buf = (ctypes.c_int64 * max(n.value, 1))()
@@ -87,6 +88,7 @@ class Tensor(_Methods):
 
     @property
     def ndim(self) -> _builtins.int:
+        """The number of dimensions."""
         n = ctypes.c_size_t()
         check(lib.snn_tensor_ndim(ctypes.byref(n), self._h))
         return n.value
@@ -96,12 +98,14 @@ class Tensor(_Methods):
         return self.ndim
 
     def numel(self) -> _builtins.int:
+        """The number of elements."""
         n = ctypes.c_int64()
         check(lib.snn_tensor_numel(ctypes.byref(n), self._h))
         return n.value
 
     @property
     def dtype(self) -> dtype:
+        """The element type (swiftnn.float32, swiftnn.int64, ...)."""
         d = ctypes.c_int()
         check(lib.snn_tensor_dtype(ctypes.byref(d), self._h))
         return _DTYPES[d.value]
@@ -189,6 +193,7 @@ class Tensor(_Methods):
     # ---- autograd -----------------------------------------------------------------------
     @property
     def requires_grad(self) -> _builtins.bool:
+        """Whether autograd records ops on this tensor (settable on leaves)."""
         b = ctypes.c_bool()
         check(lib.snn_tensor_requires_grad(ctypes.byref(b), self._h))
         return b.value
@@ -204,12 +209,14 @@ class Tensor(_Methods):
 
     @property
     def is_leaf(self) -> _builtins.bool:
+        """True for tensors not made by a recorded op (user-created, or requires_grad False)."""
         b = ctypes.c_bool()
         check(lib.snn_tensor_is_leaf(ctypes.byref(b), self._h))
         return b.value
 
     @property
     def grad(self) -> Optional[Tensor]:
+        """The gradient accumulated by backward() (None before any); settable."""
         out = ctypes.c_void_p()
         check(lib.snn_tensor_grad(ctypes.byref(out), self._h))
         return Tensor._wrap(out.value)  # None until a backward pass reaches this tensor
@@ -231,6 +238,7 @@ class Tensor(_Methods):
         check(lib.snn_tensor_backward(self._h, None if g is None else g._h, bool(retain_graph)))
 
     def retain_grad(self) -> None:
+        """Makes backward() fill .grad on this non-leaf tensor too."""
         check(lib.snn_tensor_retain_grad(self._h))
 
     def detach(self) -> Tensor:
@@ -249,12 +257,29 @@ class Tensor(_Methods):
     def __matmul__(self, o: TensorOrNumber) -> Tensor: return matmul(self, o)
     def __rmatmul__(self, o: TensorOrNumber) -> Tensor: return matmul(o, self)
 
-    def add(self, o: TensorOrNumber) -> Tensor: return add(self, o)
-    def sub(self, o: TensorOrNumber) -> Tensor: return sub(self, o)
-    def mul(self, o: TensorOrNumber) -> Tensor: return mul(self, o)
-    def div(self, o: TensorOrNumber) -> Tensor: return div(self, o)
-    def matmul(self, o: TensorOrNumber) -> Tensor: return matmul(self, o)
-    def mm(self, o: TensorOrNumber) -> Tensor: return matmul(self, o)
+    def add(self, o: TensorOrNumber) -> Tensor:
+        """self + o, broadcasting (torch.Tensor.add)."""
+        return add(self, o)
+
+    def sub(self, o: TensorOrNumber) -> Tensor:
+        """self - o, broadcasting (torch.Tensor.sub)."""
+        return sub(self, o)
+
+    def mul(self, o: TensorOrNumber) -> Tensor:
+        """self * o, broadcasting (torch.Tensor.mul)."""
+        return mul(self, o)
+
+    def div(self, o: TensorOrNumber) -> Tensor:
+        """self / o, true division, broadcasting (torch.Tensor.div)."""
+        return div(self, o)
+
+    def matmul(self, o: TensorOrNumber) -> Tensor:
+        """self @ o (torch.matmul)."""
+        return matmul(self, o)
+
+    def mm(self, o: TensorOrNumber) -> Tensor:
+        """self @ o for 2-D tensors (torch.Tensor.mm)."""
+        return matmul(self, o)
 
     def sum(self, dim: Optional[IntOrSize] = None, keepdim: _builtins.bool = False) -> Tensor:
         """The sum over `dim` (all dimensions when None), as torch.Tensor.sum."""

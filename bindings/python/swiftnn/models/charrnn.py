@@ -22,7 +22,11 @@ from .._lib import check, lib
 from .._options import options
 
 
-def _bytes(text: Union[str, bytes, bytearray, memoryview], what: str = "text") -> bytes:
+# Text or its bytes: a str is UTF-8 encoded (characters are bytes).
+Text = Union[str, bytes, bytearray, memoryview]
+
+
+def _bytes(text: Text, what: str = "text") -> bytes:
     if isinstance(text, str):
         return text.encode("utf-8")
     if isinstance(text, (bytes, bytearray, memoryview)):
@@ -34,7 +38,8 @@ class CharRNN:
     """Embedding(V, embed) -> LSTM(embed, hidden, layers) -> Linear(hidden, V) over the bytes
     in `vocab` (1 to 256 distinct bytes). Characters are bytes: a str is UTF-8 encoded."""
 
-    def __init__(self, vocab: Union[str, bytes, bytearray, memoryview], embed: int = 64, hidden: int = 256, layers: int = 2) -> None:
+    def __init__(self, vocab: Text, embed: int = 64, hidden: int = 256,
+                 layers: int = 2) -> None:
         v = _bytes(vocab, "vocab")
         h = ctypes.c_void_p()
         check(lib.snn_charrnn_new(ctypes.byref(h), v, len(v), int(embed), int(hidden), int(layers)))
@@ -42,7 +47,7 @@ class CharRNN:
         self.embed, self.hidden, self.layers = int(embed), int(hidden), int(layers)
 
     @staticmethod
-    def vocab_of(text: Union[str, bytes, bytearray, memoryview]) -> bytes:
+    def vocab_of(text: Text) -> bytes:
         """The distinct bytes of text, ascending."""
         t = _bytes(text)
         buf = ctypes.create_string_buffer(256)
@@ -58,7 +63,7 @@ class CharRNN:
         check(lib.snn_charrnn_vocab(buf, 256, ctypes.byref(n), self._h.value))
         return buf.raw[:n.value]
 
-    def fit(self, text: Union[str, bytes, bytearray, memoryview], seq_len: int = 100, batch_size: int = 32, epochs: int = 1, max_steps: int = 0,
+    def fit(self, text: Text, seq_len: int = 100, batch_size: int = 32, epochs: int = 1, max_steps: int = 0,
             lr: float = 2e-3, clip: float = 5.0, report_every: int = 50,
             progress: Optional[Callable[[dict[str, Any]], Any]] = None) -> list[float]:
         """Truncated-BPTT training (Adam, gradient clipping; the optimizer persists across
@@ -97,7 +102,8 @@ class CharRNN:
             raise errors[0]
         return list(hist[:min(count.value, cap)])
 
-    def evaluate(self, text: Union[str, bytes, bytearray, memoryview], seq_len: int = 100, batch_size: int = 16) -> float:
+    def evaluate(self, text: Text, seq_len: int = 100,
+                 batch_size: int = 16) -> float:
         """Bits per character of predicting each next byte of text."""
         t = _bytes(text)
         out = ctypes.c_double()
@@ -107,7 +113,8 @@ class CharRNN:
     @overload
     def sample(self, prime: str = "", n: int = 200, temperature: float = 1.0, seed: int = 0) -> str: ...
     @overload
-    def sample(self, prime: Union[bytes, bytearray], n: int = 200, temperature: float = 1.0, seed: int = 0) -> bytes: ...
+    def sample(self, prime: Union[bytes, bytearray], n: int = 200, temperature: float = 1.0,
+               seed: int = 0) -> bytes: ...
 
     def sample(self, prime: Union[str, bytes, bytearray] = "", n: int = 200, temperature: float = 1.0,
                seed: int = 0) -> Union[str, bytes]:

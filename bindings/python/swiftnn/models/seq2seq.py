@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 _ATTENTION = {None: _ffi.SNN_SEQ2SEQ_ATTENTION_NONE, "none": _ffi.SNN_SEQ2SEQ_ATTENTION_NONE,
               "dot": _ffi.SNN_SEQ2SEQ_ATTENTION_DOT, "general": _ffi.SNN_SEQ2SEQ_ATTENTION_GENERAL}
 _CELL = {"lstm": _ffi.SNN_SEQ2SEQ_CELL_LSTM, "gru": _ffi.SNN_SEQ2SEQ_CELL_GRU}
+# Token ids: an int64 Tensor [B, L] or nested lists of ints (converted with swiftnn.tensor).
+Tokens = Union[Tensor, Sequence[Sequence[int]]]
 
 
-def _tokens(t: Union[Tensor, Sequence[Sequence[int]]]) -> Tensor:
+def _tokens(t: Tokens) -> Tensor:
     return t if isinstance(t, Tensor) else tensor(t, dtype=int64)
 
 
@@ -63,21 +65,22 @@ class Seq2Seq(EngineModule):
             else:
                 self._buffers[n] = t
 
-    def forward(self, src: Union[Tensor, Sequence[Sequence[int]]], tgt: Union[Tensor, Sequence[Sequence[int]]]) -> Tensor:  # type: ignore[override]
+    def forward(self, src: Tokens, tgt: Tokens) -> Tensor:  # type: ignore[override]
         """Mean masked cross-entropy of the teacher-forced decoder (a graph for backward)."""
         return _new(lib.snn_seq2seq_loss, self._mh, _tokens(src)._h, _tokens(tgt)._h)
 
     loss = forward
 
-    def train_step(self, src: Union[Tensor, Sequence[Sequence[int]]], tgt: Union[Tensor, Sequence[Sequence[int]]], optimizer: Optimizer, max_grad_norm: float = 0.0) -> float:
+    def train_step(self, src: Tokens, tgt: Tokens,
+                   optimizer: Optimizer, max_grad_norm: float = 0.0) -> float:
         """loss, backward, clip, optimizer.step(); returns the loss as a float."""
         v = ctypes.c_double()
         s, t = _tokens(src), _tokens(tgt)
         check(lib.snn_seq2seq_train_step(ctypes.byref(v), self._mh, optimizer._h, s._h, t._h, float(max_grad_norm)))
         return v.value
 
-    def fit(self, src: Union[Tensor, Sequence[Sequence[int]]], tgt: Union[Tensor, Sequence[Sequence[int]]], optimizer: Optimizer, epochs: int = 1, batch_size: int = 32,
-            seed: int = 0, max_grad_norm: float = 0.0, scheduler: Any = None, report_every: int = 50,
+    def fit(self, src: Tokens, tgt: Tokens, optimizer: Optimizer, epochs: int = 1, batch_size: int = 32, seed: int = 0,
+            max_grad_norm: float = 0.0, scheduler: Any = None, report_every: int = 50,
             progress: Optional[Callable[[Any], Any]] = None) -> list[float]:
         """Trains in the engine on all rows; progress(p) as swiftnn.train.fit_classifier's.
         Returns per-step losses."""
@@ -97,14 +100,15 @@ class Seq2Seq(EngineModule):
         pad = self.pad_idx
         return [[int(v) for v in row if v != pad] for row in toks.tolist()]
 
-    def greedy(self, src: Union[Tensor, Sequence[Sequence[int]]], max_length: int = 50, return_log_probs: bool = False) -> Any:
+    def greedy(self, src: Tokens, max_length: int = 50,
+               return_log_probs: bool = False) -> Any:
         """Greedy decoding: a list of token-id lists (no BOS/EOS) per source row."""
         s = _tokens(src)
         toks, lps = self._decode(lib.snn_seq2seq_greedy, self._mh, s._h, int(max_length))
         out = self._lists(toks)
         return (out, lps.tolist()) if return_log_probs else out
 
-    def beam_search(self, src: Union[Tensor, Sequence[Sequence[int]]], beam_width: int = 5, max_length: int = 50, length_penalty: float = 0.0,
+    def beam_search(self, src: Tokens, beam_width: int = 5, max_length: int = 50, length_penalty: float = 0.0,
                     return_log_probs: bool = False) -> Any:
         """Beam search (ranked by log_prob / length^length_penalty); width 1 is greedy."""
         s = _tokens(src)
@@ -112,12 +116,14 @@ class Seq2Seq(EngineModule):
         out = self._lists(toks)
         return (out, lps.tolist()) if return_log_probs else out
 
-    def score(self, src: Union[Tensor, Sequence[Sequence[int]]], tgt: Union[Tensor, Sequence[Sequence[int]]], with_eos: bool = True) -> list[float]:
+    def score(self, src: Tokens, tgt: Tokens,
+              with_eos: bool = True) -> list[float]:
         """Summed log-probability of each target row (+EOS) given its source (list of floats)."""
         s, t = _tokens(src), _tokens(tgt)
         return _new(lib.snn_seq2seq_score, self._mh, s._h, t._h, bool(with_eos)).tolist()
 
-    def set_tokens(self, src_tokens: Optional[Sequence[str]] = None, tgt_tokens: Optional[Sequence[str]] = None) -> None:
+    def set_tokens(self, src_tokens: Optional[Sequence[str]] = None,
+                   tgt_tokens: Optional[Sequence[str]] = None) -> None:
         """Stores vocabularies (lists of strings, index = id) in the model and its checkpoints."""
         for target, toks in ((False, src_tokens), (True, tgt_tokens)):
             if toks is None:

@@ -318,7 +318,8 @@ class EngineModule(Module):
     """A layer implemented in the engine: forward is one C call, parameters and buffers are
     the engine's live tensors (so optimizers and state dicts see the same storage)."""
 
-    _ENGINE_TYPES: dict[str, type[EngineModule]] = {}  # engine type name -> Python class, for rebuilding loaded checkpoints
+    # engine type name -> Python class, for rebuilding loaded checkpoints
+    _ENGINE_TYPES: dict[str, type[EngineModule]] = {}
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -372,9 +373,11 @@ class EngineModule(Module):
             raise
 
     def extra_repr(self) -> str:
+        """The constructor arguments as the engine records them."""
         return ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v}" for k, v in self._config().items())
 
     def forward(self, input: Tensor) -> Tensor:
+        """The engine layer applied to `input`: one C call (call the module itself: module(input))."""
         return _new(lib.snn_module_forward, self._mh, input._h)
 
     def _set_engine_training(self, mode: bool) -> None:

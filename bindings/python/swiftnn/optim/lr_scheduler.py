@@ -30,7 +30,8 @@ class LRScheduler:
         self._h = out.value
 
     @property
-    def last_epoch(self):
+    def last_epoch(self) -> int:
+        """The number of step() calls so far (0 after construction)."""
         v = ctypes.c_int64()
         check(lib.snn_lr_scheduler_last_epoch(ctypes.byref(v), self._h))
         return v.value
@@ -50,7 +51,8 @@ class LRScheduler:
             out.append(v.value)
         return out
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
+        """Not supported yet: always NotImplementedError."""
         raise NotImplementedError("swiftnn: scheduler state_dict is not supported yet")
 
     # copy.copy shares the engine scheduler (a second handle). deepcopy and pickle, as
@@ -103,7 +105,8 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone (gamma^k at a milestone listed k times)."""
 
-    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones, self.gamma = collections.Counter(int(m) for m in milestones), float(gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -133,8 +136,8 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     """Linear warm-up (or decay) of the lr factor from start_factor to end_factor over total_iters."""
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
-                 last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
         if end_factor > 1.0 or end_factor < 0:
