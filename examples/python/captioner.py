@@ -22,6 +22,7 @@ import math
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -35,19 +36,26 @@ from swiftnn.models import ImageCaptioner, bleu  # noqa: E402
 
 # ---------------------------------------------------------------- data
 
-def load_emoji(path):
+Array = np.ndarray[Any, Any]
+# (images [N, C, H, W] in [0, 1] or normalised, captions, reference token lists per image)
+Data = tuple[Array, list[str], list[list[list[str]]]]
+
+
+def load_emoji(path: str) -> tuple[Data, Data]:
     from safetensors.numpy import load_file
     d = load_file(os.path.join(path, "emoji.safetensors"))
     with open(os.path.join(path, "captions.txt")) as f:
         caps = f.read().splitlines()
     x = d["images"].astype(np.float32) / 255.0
     tr, te = d["split"] == 0, d["split"] == 1
-    caps = np.array(caps, dtype=object)
-    refs = lambda c: [[s.split()] for s in c]  # noqa: E731
-    return (x[tr], list(caps[tr]), refs(caps[tr])), (x[te], list(caps[te]), refs(caps[te]))
+    arr = np.array(caps, dtype=object)
+
+    def refs(c: Array) -> list[list[list[str]]]:
+        return [[s.split()] for s in c]
+    return (x[tr], list(arr[tr]), refs(arr[tr])), (x[te], list(arr[te]), refs(arr[te]))
 
 
-def _idx(path):
+def _idx(path: str) -> Array:
     with gzip.open(path, "rb") as f:
         raw = f.read()
     ndim = raw[3]
@@ -59,12 +67,13 @@ RELATIONS = [("to the left of", "to the right of"), ("to the right of", "to the 
              ("above", "below"), ("below", "above")]
 
 
-def mnist_scenes(images, labels, n, seed):
+def mnist_scenes(images: Array, labels: Array, n: int, seed: int) -> Data:
     """SYNTHETIC: n 56x56 scenes of two real MNIST digits with their relation as captions;
     pixels in [0, 1] (each a value k / 255 of a digit, so a PNG holds them exactly)."""
     rng = np.random.default_rng(seed)
     x = np.zeros((n, 1, 56, 56), dtype=np.float32)
-    caps, refs = [], []
+    caps: list[str] = []
+    refs: list[list[list[str]]] = []
     for i in range(n):
         a, b = rng.integers(len(images), size=2)
         r = rng.integers(4)
@@ -82,7 +91,7 @@ def mnist_scenes(images, labels, n, seed):
     return x, caps, refs
 
 
-def load_mnist_scenes(path, n_train, n_test):
+def load_mnist_scenes(path: str, n_train: int, n_test: int) -> tuple[Data, Data]:
     tri, trl = _idx(os.path.join(path, "train-images-idx3-ubyte.gz")), _idx(os.path.join(path, "train-labels-idx1-ubyte.gz"))
     tei, tel = _idx(os.path.join(path, "t10k-images-idx3-ubyte.gz")), _idx(os.path.join(path, "t10k-labels-idx1-ubyte.gz"))
     return mnist_scenes(tri, trl, n_train, 1), mnist_scenes(tei, tel, n_test, 2)
@@ -94,12 +103,13 @@ def load_mnist_scenes(path, n_train, n_test):
 NORMALISE = {"emoji": (0.5, 0.5), "mnist": (0.13, 0.31), "toy": (0.5, 0.25)}
 
 
-def normalised(data, mean, std):
+def normalised(data: Data, mean: float, std: float) -> Data:
     x, caps, refs = data
     return (x - np.float32(mean)) / np.float32(std), caps, refs
 
 
-def train(name, train_set, args, hidden, base, blocks, mean, std):
+def train(name: str, train_set: Data, args: argparse.Namespace, hidden: int, base: int, blocks: int, mean: float,
+          std: float) -> tuple[ImageCaptioner, list[float]]:
     x, caps, _ = train_set
     words = sorted({w for c in caps for w in c.split()})
     swiftnn.manual_seed(0)
@@ -115,7 +125,7 @@ def train(name, train_set, args, hidden, base, blocks, mean, std):
     budget = args.minutes * 60
     start = time.time()
 
-    def progress(p):
+    def progress(p: Any) -> bool:
         # Cosine decay from --lr to 5% of it over the run, which ends at the time budget or
         # the last epoch, whichever comes first (updated at each report).
         done = min(1.0, max((time.time() - start) / budget, p.global_step / max(1, p.epochs * p.steps_per_epoch)))
@@ -123,7 +133,7 @@ def train(name, train_set, args, hidden, base, blocks, mean, std):
         if p.end_of_epoch and (p.epoch % max(1, args.epochs // 10) == 0 or p.epoch == p.epochs):
             print(f"  {name} epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} {p.samples_per_second:.0f} img/s "
                   f"elapsed {p.elapsed_seconds:.0f}s", flush=True)
-        return time.time() - start < budget
+        return bool(time.time() - start < budget)
 
     losses = model.fit(loader, opt, epochs=args.epochs, report_every=50 if not args.smoke else 1, progress=progress)
     steps = len(losses)
@@ -132,11 +142,14 @@ def train(name, train_set, args, hidden, base, blocks, mean, std):
     return model, losses
 
 
-def evaluate(name, model, data, args, what="held-out"):
+def evaluate(name: str, model: Any, data: Data, args: argparse.Namespace,
+             what: str = "held-out") -> dict[str, tuple[float, list[list[str]]]]:
     x, caps, refs = data
     n = min(len(x), args.eval_count)
-    out = {}
-    for label, kw in (("greedy", dict(beam_width=0)), ("beam 3", dict(beam_width=3, length_penalty=0.7))):
+    out: dict[str, tuple[float, list[list[str]]]] = {}
+    settings: tuple[tuple[str, dict[str, Any]], ...] = (("greedy", dict(beam_width=0)),
+                                                         ("beam 3", dict(beam_width=3, length_penalty=0.7)))
+    for label, kw in settings:
         hyps = [model.caption(swiftnn.from_numpy(np.ascontiguousarray(x[i])), max_length=args.max_length, **kw).split()
                 for i in range(n)]
         out[label] = (bleu(refs[:n], hyps), hyps)
@@ -145,7 +158,7 @@ def evaluate(name, model, data, args, what="held-out"):
     return out
 
 
-def grid(name, data, hyps, path, channels):
+def grid(name: str, data: Data, hyps: list[list[str]], path: str, channels: int) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -173,7 +186,7 @@ def grid(name, data, hyps, path, channels):
     print("  grid:", path)
 
 
-def round_trip(name, model, data, path):
+def round_trip(name: str, model: ImageCaptioner, data: Data, path: str) -> None:
     nn.save_model(model, path)
     again = nn.load_model(path)
     x = data[0]
@@ -185,7 +198,8 @@ def round_trip(name, model, data, path):
     print(f"  {name}: checkpoint {path} reloaded; identical captions (greedy and beam)")
 
 
-def write_c_inputs(name, model, ckpt, pixels, normalised_image, out):
+def write_c_inputs(name: str, model: ImageCaptioner, ckpt: str, pixels: Array, normalised_image: Array,
+                   out: str) -> None:
     """One held-out image for examples/c/caption.c, twice: already normalised as a tensor file,
     and as a PNG (swiftnn's own writer) that the C program normalises with the checkpoint's
     pixel_mean / pixel_std. Reading the PNG back must caption exactly like the tensor."""
@@ -201,7 +215,8 @@ def write_c_inputs(name, model, ckpt, pixels, normalised_image, out):
           f"\"{again.decode(from_png[0])}\"")
 
 
-def run(name, train_px, test_px, args, hidden, base, blocks):
+def run(name: str, train_px: Data, test_px: Data, args: argparse.Namespace, hidden: int, base: int,
+        blocks: int) -> dict[str, tuple[float, list[list[str]]]]:
     mean, std = NORMALISE[name]
     train_set, test_set = normalised(train_px, mean, std), normalised(test_px, mean, std)
     model, losses = train(name, train_set, args, hidden, base, blocks, mean, std)
@@ -221,7 +236,7 @@ def run(name, train_px, test_px, args, hidden, base, blocks):
     return res
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", choices=["emoji", "mnist", "both"], default="both")
     ap.add_argument("--emoji", default=os.path.join(ROOT, "data", "emoji"))
@@ -244,7 +259,7 @@ def main():
         if os.path.exists(os.path.join(args.emoji, "emoji.safetensors")):
             tr, te = load_emoji(args.emoji)
             if args.smoke:
-                tr, te = tuple(v[:48] for v in tr), tuple(v[:8] for v in te)
+                tr, te = (tr[0][:48], tr[1][:48], tr[2][:48]), (te[0][:8], te[1][:8], te[2][:8])
             run("emoji", tr, te, args, hidden=64 if args.smoke else 256, base=8 if args.smoke else 32, blocks=3)
             ran += 1
         else:

@@ -15,6 +15,7 @@ import math
 import os
 import sys
 import time
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
@@ -25,7 +26,7 @@ FALLBACK = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAl
             "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n\n") * 40
 
 
-def plot(curve, path):
+def plot(curve: list[tuple[int, float, float]], path: str) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -48,7 +49,7 @@ def plot(curve, path):
     print("plot:", path)
 
 
-def main():
+def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--text", default="data/text/shakespeare.txt")
     ap.add_argument("--steps", type=int, default=2000)
@@ -85,10 +86,11 @@ def main():
     vocab = CharRNN.vocab_of(text)
     print(f"text {args.text}: {len(text)} characters ({len(train)} train, {len(val)} validation), vocabulary {len(vocab)}")
     model = CharRNN(vocab, embed=16 if args.smoke else 64, hidden=args.hidden, layers=2)
-    curve, losses = [], []
+    curve: list[tuple[int, float, float]] = []
+    losses: list[float] = []
     start = time.time()
 
-    def progress(p):
+    def progress(p: dict[str, Any]) -> None:
         print(f"\rstep {p['global_step']}/{args.steps}  loss {p['bpc']:.3f} bpc  {p['chars_per_second']:.0f} chars/s"
               f"  elapsed {time.time() - start:.0f}s", end="", flush=True)
 

@@ -14,6 +14,7 @@ import argparse
 import importlib.util
 import os
 import sys
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -22,17 +23,18 @@ import swiftnn  # noqa: E402
 from swiftnn.models import MobileNet_V2_Weights, mobilenet_v2  # noqa: E402
 
 
-def sample_photo():
+def sample_photo() -> str:
     spec = importlib.util.find_spec("matplotlib")
     if spec is not None:
-        path = os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "sample_data", "grace_hopper.jpg")
+        folder = list(spec.submodule_search_locations or [])[0]
+        path = os.path.join(folder, "mpl-data", "sample_data", "grace_hopper.jpg")
         if os.path.exists(path):
             return path
     return os.path.join(REPO, "Tests", "fixtures", "zoo", "small.jpg")
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("photo", nargs="?")
     p.add_argument("--weights", default="DEFAULT", help="DEFAULT / IMAGENET1K_V1, or a .pth/.safetensors file")
     p.add_argument("--smoke", action="store_true")

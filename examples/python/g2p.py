@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import time
+from typing import Any, Callable
 
 import numpy as np
 
@@ -32,7 +33,8 @@ from swiftnn.models import Seq2Seq  # noqa: E402
 import g2p_data as D  # noqa: E402
 
 
-def train(attention, train_pairs, letters, phones, args):
+def train(attention: str, train_pairs: list[D.Pair], letters: list[str], phones: list[str],
+          args: argparse.Namespace) -> tuple[Seq2Seq, list[float]]:
     swiftnn.manual_seed(0)
     m = Seq2Seq(len(letters), len(phones), args.embed, args.hidden, bidirectional=True,
                 attention=None if attention == "none" else attention, cell=args.cell)
@@ -43,7 +45,7 @@ def train(attention, train_pairs, letters, phones, args):
     deadline = time.time() + args.minutes * 60
     state = {"stopped": False}
 
-    def progress(p):
+    def progress(p: Any) -> bool:
         left = deadline - time.time()
         # Cosine decay over the run, which ends at the time budget or the last epoch, whichever
         # comes first: a budgeted run ends annealed, whatever its speed.
@@ -66,13 +68,16 @@ def train(attention, train_pairs, letters, phones, args):
     return m, hist
 
 
-def evaluate(m, test_pairs, letters, phones, beam_width, batch=256):
+def evaluate(m: Any, test_pairs: list[D.Pair], letters: list[str], phones: list[str], beam_width: int,
+             batch: int = 256) -> dict[str, tuple[float, float, float]]:
     ref = [p for _, p in test_pairs]
-    results = {}
-    for name, decode in (("greedy", lambda s: m.greedy(s, max_length=32)),
-                         (f"beam{beam_width}", lambda s: m.beam_search(s, beam_width=beam_width, max_length=32,
-                                                                       length_penalty=0.6))):
-        t0, pred = time.time(), []
+    results: dict[str, tuple[float, float, float]] = {}
+    decoders: list[tuple[str, Callable[[swiftnn.Tensor], list[list[int]]]]] = [
+        ("greedy", lambda s: m.greedy(s, max_length=32)),
+        (f"beam{beam_width}", lambda s: m.beam_search(s, beam_width=beam_width, max_length=32, length_penalty=0.6))]
+    for name, decode in decoders:
+        t0 = time.time()
+        pred: list[list[str]] = []
         for i in range(0, len(test_pairs), batch):
             words = [w for w, _ in test_pairs[i:i + batch]]
             src = swiftnn.from_numpy(np.array(D.encode(words, letters), dtype=np.int64))
@@ -82,7 +87,7 @@ def evaluate(m, test_pairs, letters, phones, beam_width, batch=256):
     return results
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--attention", default="general", choices=["general", "dot", "none", "both"])
     ap.add_argument("--cell", default="lstm", choices=["lstm", "gru"], help="encoder and decoder recurrent layer")
@@ -112,7 +117,8 @@ def main():
     if args.test_words:
         test_pairs = test_pairs[: args.test_words]
     kinds = ["general", "none"] if args.attention == "both" else [args.attention]
-    saved, curves = False, {}
+    saved = False
+    curves: dict[str, list[float]] = {}
     for kind in kinds:
         m, curves[kind] = train(kind, train_pairs, letters, phones, args)
         for name, (wer, per, wps) in evaluate(m, test_pairs, letters, phones, args.beam).items():
@@ -132,7 +138,7 @@ def main():
         plot(curves, args.plot, len(train_pairs) / args.batch_size)
 
 
-def plot(curves, path, steps_per_epoch):
+def plot(curves: dict[str, list[float]], path: str, steps_per_epoch: float) -> None:
     """Training loss per step (smoothed over 50 steps) of each model, against epochs."""
     try:
         import matplotlib

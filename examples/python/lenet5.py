@@ -19,14 +19,14 @@ from swiftnn import nn  # noqa: E402
 from swiftnn.nn import functional as F  # noqa: E402
 
 
-def lenet5():
+def lenet5() -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
 
 
-def plot(losses, steps_per_epoch, path):
+def plot(losses: list[float], steps_per_epoch: int, path: str) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -52,7 +52,7 @@ def plot(losses, steps_per_epoch, path):
     print("plot:", path)
 
 
-def main():
+def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/mnist")
     ap.add_argument("--epochs", type=int, default=8)
@@ -75,7 +75,7 @@ def main():
     opt = swiftnn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
     sched = swiftnn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     loader = swiftnn.data.DataLoader(train_x, train_y, batch_size=args.batch_size, shuffle=True, seed=1)
-    losses = []
+    losses: list[float] = []
     start = time.perf_counter()
     total = args.epochs * len(loader)
     for epoch in range(1, args.epochs + 1):

@@ -7,13 +7,17 @@ t[mask] (a bool mask) selects entries, as PyTorch (assignment through a mask is 
 As in PyTorch, `==` is elementwise (a bool tensor) and Tensor hashes by identity, so a tensor
 is still a dict key and a set member; `x in t` is (t == x).any(), and `bool(t)` is defined only
 for one element. Importing this module installs the operators and methods on Tensor."""
+from __future__ import annotations
+
 import builtins as _builtins
 import ctypes
 import numbers
+from typing import Any, Callable, Literal, Optional, Union, overload
 
 import numpy as np
 
 from ._lib import check, lib
+from ._typing import IntOrSize, TensorOrNumber
 from .tensor import Tensor, _dims, _new, from_numpy
 
 _COMPARE = {
@@ -26,17 +30,17 @@ _COMPARE = {
 }
 
 
-def _tensor(x, fn, name="input"):
+def _tensor(x: Any, fn: str, name: str = "input") -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"swiftnn.{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__}")
     return x
 
 
-def _is_number(x):
+def _is_number(x: Any) -> bool:
     return isinstance(x, (numbers.Number, np.bool_)) and not isinstance(x, Tensor)
 
 
-def _scalar_tensor(x):
+def _scalar_tensor(x: Any) -> Tensor:
     """A Python number as the 0-d tensor PyTorch's promotion treats it like: bool, int64 or
     float32 (a 0-d operand does not widen a dimensioned one of its category)."""
     if isinstance(x, (_builtins.bool, np.bool_)):
@@ -48,11 +52,11 @@ def _scalar_tensor(x):
     raise TypeError(f"swiftnn: expected a Tensor or a real number, got {type(x).__name__}")
 
 
-def _operand(x):
+def _operand(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else _scalar_tensor(x)
 
 
-def _compare(name, input, other):
+def _compare(name: str, input: Tensor, other: Any) -> Tensor:
     tensor_fn, scalar_fn = _COMPARE[name]
     _tensor(input, name)
     if isinstance(other, Tensor):
@@ -62,32 +66,32 @@ def _compare(name, input, other):
     raise TypeError(f"swiftnn.{name}(): argument 'other' must be a Tensor or a number, not {type(other).__name__}")
 
 
-def eq(input, other):
+def eq(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input == other elementwise (broadcasting; other may be a number): a bool tensor."""
     return _compare("eq", input, other)
 
 
-def ne(input, other):
+def ne(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input != other elementwise: a bool tensor (true where either is nan)."""
     return _compare("ne", input, other)
 
 
-def lt(input, other):
+def lt(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input < other elementwise: a bool tensor."""
     return _compare("lt", input, other)
 
 
-def le(input, other):
+def le(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input <= other elementwise: a bool tensor."""
     return _compare("le", input, other)
 
 
-def gt(input, other):
+def gt(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input > other elementwise: a bool tensor."""
     return _compare("gt", input, other)
 
 
-def ge(input, other):
+def ge(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input >= other elementwise: a bool tensor."""
     return _compare("ge", input, other)
 
@@ -97,29 +101,31 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # torc
 
 # ---- special values, closeness ---------------------------------------------------------------
 
-def isnan(input):
+def isnan(input: Tensor) -> Tensor:
     """True where input is nan (never for integer or bool tensors)."""
     return _new(lib.snn_tensor_isnan, _tensor(input, "isnan")._h)
 
 
-def isinf(input):
+def isinf(input: Tensor) -> Tensor:
     """True where input is +inf or -inf."""
     return _new(lib.snn_tensor_isinf, _tensor(input, "isinf")._h)
 
 
-def isfinite(input):
+def isfinite(input: Tensor) -> Tensor:
     """True where input is neither nan nor infinite."""
     return _new(lib.snn_tensor_isfinite, _tensor(input, "isfinite")._h)
 
 
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+def isclose(input: Tensor, other: TensorOrNumber, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other| (or equal), elementwise; same dtypes required."""
     other = _operand(other)
     return _new(lib.snn_tensor_isclose, _tensor(input, "isclose")._h, other._h, _builtins.float(rtol),
                 _builtins.float(atol), _builtins.bool(equal_nan))
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(input: Tensor, other: TensorOrNumber, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
     """Whether isclose holds everywhere: a Python bool."""
     other = _operand(other)
     out = ctypes.c_bool()
@@ -128,7 +134,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return out.value
 
 
-def equal(input, other):
+def equal(input: Tensor, other: Tensor) -> bool:
     """Same shape and every element equal: a Python bool (torch.equal)."""
     out = ctypes.c_bool()
     check(lib.snn_tensor_equal(ctypes.byref(out), _tensor(input, "equal")._h, _tensor(other, "equal", "other")._h))
@@ -137,50 +143,61 @@ def equal(input, other):
 
 # ---- logic -------------------------------------------------------------------------------------
 
-def _binary(c_fn, name, input, other):
+def _binary(c_fn: Callable[..., int], name: str, input: Tensor, other: Any) -> Tensor:
     input, other = _operand(input), _operand(other)  # kept referenced until the call returns
     return _new(c_fn, input._h, other._h)
 
 
-def logical_and(input, other):
+def logical_and(input: Tensor, other: TensorOrNumber) -> Tensor:
     """Elementwise and of truth values (nonzero is true): a bool tensor."""
     return _binary(lib.snn_tensor_logical_and, "logical_and", _tensor(input, "logical_and"), other)
 
 
-def logical_or(input, other):
+def logical_or(input: Tensor, other: TensorOrNumber) -> Tensor:
+    """Elementwise input or other, by truth value: a bool tensor."""
     return _binary(lib.snn_tensor_logical_or, "logical_or", _tensor(input, "logical_or"), other)
 
 
-def logical_xor(input, other):
+def logical_xor(input: Tensor, other: TensorOrNumber) -> Tensor:
+    """Elementwise input xor other, by truth value: a bool tensor."""
     return _binary(lib.snn_tensor_logical_xor, "logical_xor", _tensor(input, "logical_xor"), other)
 
 
-def logical_not(input):
+def logical_not(input: Tensor) -> Tensor:
     """True where input is zero."""
     return _new(lib.snn_tensor_logical_not, _tensor(input, "logical_not")._h)
 
 
-def bitwise_and(input, other):
+def bitwise_and(input: Tensor, other: TensorOrNumber) -> Tensor:
     """input & other for bool or integer tensors (bool & bool is bool)."""
     return _binary(lib.snn_tensor_bitwise_and, "bitwise_and", input, other)
 
 
-def bitwise_or(input, other):
+def bitwise_or(input: Tensor, other: TensorOrNumber) -> Tensor:
+    """Elementwise input | other (bool and integer dtypes)."""
     return _binary(lib.snn_tensor_bitwise_or, "bitwise_or", input, other)
 
 
-def bitwise_xor(input, other):
+def bitwise_xor(input: Tensor, other: TensorOrNumber) -> Tensor:
+    """Elementwise input ^ other (bool and integer dtypes)."""
     return _binary(lib.snn_tensor_bitwise_xor, "bitwise_xor", input, other)
 
 
-def bitwise_not(input):
+def bitwise_not(input: Tensor) -> Tensor:
     """~input: logical not of a bool tensor, two's-complement not of an integer one."""
     return _new(lib.snn_tensor_bitwise_not, _tensor(input, "bitwise_not")._h)
 
 
 # ---- selection by mask -------------------------------------------------------------------------
 
-def where(condition, input=None, other=None):
+@overload
+def where(condition: Tensor) -> tuple[Tensor, ...]: ...
+@overload
+def where(condition: Tensor, input: TensorOrNumber, other: TensorOrNumber) -> Tensor: ...
+
+
+def where(condition: Tensor, input: Optional[TensorOrNumber] = None,
+          other: Optional[TensorOrNumber] = None) -> Union[Tensor, tuple[Tensor, ...]]:
     """input where condition (a bool tensor) is true, else other, broadcasting; either may be a
     number. where(condition) alone is nonzero(condition, as_tuple=True)."""
     _tensor(condition, "where", "condition")
@@ -192,7 +209,7 @@ def where(condition, input=None, other=None):
     return _new(lib.snn_tensor_where, condition._h, input._h, other._h)
 
 
-def masked_fill(input, mask, value):
+def masked_fill(input: Tensor, mask: Tensor, value: TensorOrNumber) -> Tensor:
     """value where mask (a bool tensor) is true, else input; value is a number or a 0-d tensor."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
@@ -203,19 +220,25 @@ def masked_fill(input, mask, value):
                 _builtins.float(value))
 
 
-def any(input, dim=None, keepdim=False):  # noqa: A001  (torch.any)
+def any(input: Tensor, dim: Optional[IntOrSize] = None, keepdim: bool = False) -> Tensor:  # noqa: A001  (torch.any)
     """Whether some element (over dim, an int or tuple; all when None) is nonzero: bool."""
     d, n = _dims(dim)
     return _new(lib.snn_tensor_any, _tensor(input, "any")._h, d, n, _builtins.bool(keepdim))
 
 
-def all(input, dim=None, keepdim=False):  # noqa: A001  (torch.all)
+def all(input: Tensor, dim: Optional[IntOrSize] = None, keepdim: bool = False) -> Tensor:  # noqa: A001  (torch.all)
     """Whether every element (over dim) is nonzero: bool."""
     d, n = _dims(dim)
     return _new(lib.snn_tensor_all, _tensor(input, "all")._h, d, n, _builtins.bool(keepdim))
 
 
-def nonzero(input, *, as_tuple=False):
+@overload
+def nonzero(input: Tensor, *, as_tuple: Literal[False] = False) -> Tensor: ...
+@overload
+def nonzero(input: Tensor, *, as_tuple: Literal[True]) -> tuple[Tensor, ...]: ...
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Union[Tensor, tuple[Tensor, ...]]:
     """Indices of the nonzero elements: int64 [count, ndim], or with as_tuple one 1-D tensor per
     dimension (a 0-d input counts as 1-D)."""
     out = _new(lib.snn_tensor_nonzero, _tensor(input, "nonzero")._h)
@@ -228,7 +251,7 @@ def nonzero(input, *, as_tuple=False):
     return tuple(select(out, 1, i) for i in range(input.ndim))
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input: Tensor, dim: Optional[IntOrSize] = None) -> Tensor:
     """The number of nonzero elements over dim (all when None): int64."""
     d, n = _dims(dim)
     return _new(lib.snn_tensor_count_nonzero, _tensor(input, "count_nonzero")._h, d, n)
@@ -236,7 +259,7 @@ def count_nonzero(input, dim=None):
 
 # ---- boolean-mask indexing ---------------------------------------------------------------------
 
-def _mask_index(x, mask):
+def _mask_index(x: Tensor, mask: Tensor) -> Tensor:
     """x[mask] for a bool mask shaped like x's leading dimensions: the selected entries (rows,
     when the mask covers fewer dimensions) in row-major order, as PyTorch. Two engine ops
     (nonzero, index_select), so the gradient flows back to the selected entries."""
@@ -255,7 +278,7 @@ def _mask_index(x, mask):
 _plain_getitem = Tensor.__getitem__
 
 
-def _getitem(self, key):
+def _getitem(self: Tensor, key: Any) -> Tensor:
     if isinstance(key, Tensor) and key.dtype.name == "bool":
         return _mask_index(self, key)
     return _plain_getitem(self, key)
@@ -263,10 +286,10 @@ def _getitem(self, key):
 
 # ---- Tensor operators and methods --------------------------------------------------------------
 
-def _op(fn):
+def _op(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
     """A binary operator: NotImplemented for an operand it does not take, so Python falls back
     (`t == "a"` is False, as in PyTorch)."""
-    def method(self, other):
+    def method(self: Tensor, other: Any) -> Any:
         if not isinstance(other, Tensor) and not _is_number(other):
             return NotImplemented
         return fn(self, other)
@@ -274,22 +297,27 @@ def _op(fn):
     return method
 
 
-def _rop(fn):
-    def method(self, other):
+def _rop(fn: Callable[[Tensor, Any], Tensor]) -> Callable[[Tensor, Any], Any]:
+    def method(self: Tensor, other: Any) -> Any:
         if not _is_number(other):
             return NotImplemented
         return fn(_scalar_tensor(other), self)
     return method
 
 
-def _contains(self, element):
+def _where_method(self: Tensor, condition: Tensor, other: TensorOrNumber) -> Tensor:
+    """self where condition is true, else other (torch.Tensor.where)."""
+    return where(condition, self, other)
+
+
+def _contains(self: Tensor, element: Any) -> bool:
     """`x in t`: (t == x).any(), as PyTorch."""
     if not isinstance(element, Tensor) and not _is_number(element):
         raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
     return any(eq(self, element)).item()
 
 
-def _bool(self):
+def _bool(self: Tensor) -> bool:
     n = self.numel()
     if n == 0:
         raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
@@ -298,21 +326,22 @@ def _bool(self):
     return _builtins.bool(self.item())
 
 
+_T: Any = Tensor  # installs what _tensor_methods.py declares
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     setattr(Tensor, f"__{_name}__", _op(globals()[_name]))
     setattr(Tensor, _name, globals()[_name])
-Tensor.__hash__ = object.__hash__  # identity, as torch.Tensor (a class defining __eq__ loses it)
-Tensor.__and__, Tensor.__rand__ = _op(bitwise_and), _rop(bitwise_and)
-Tensor.__or__, Tensor.__ror__ = _op(bitwise_or), _rop(bitwise_or)
-Tensor.__xor__, Tensor.__rxor__ = _op(bitwise_xor), _rop(bitwise_xor)
-Tensor.__invert__ = bitwise_not
-Tensor.__contains__ = _contains
-Tensor.__getitem__ = _getitem
-Tensor.__bool__ = _bool
+_T.__hash__ = object.__hash__  # identity, as torch.Tensor (a class defining __eq__ loses it)
+_T.__and__, _T.__rand__ = _op(bitwise_and), _rop(bitwise_and)
+_T.__or__, _T.__ror__ = _op(bitwise_or), _rop(bitwise_or)
+_T.__xor__, _T.__rxor__ = _op(bitwise_xor), _rop(bitwise_xor)
+_T.__invert__ = bitwise_not
+_T.__contains__ = _contains
+_T.__getitem__ = _getitem
+_T.__bool__ = _bool
 for _name in ("greater", "greater_equal", "less", "less_equal", "not_equal", "isnan", "isinf", "isfinite",
               "isclose", "allclose", "equal", "logical_and", "logical_or", "logical_xor", "logical_not",
               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "masked_fill", "any", "all",
               "nonzero", "count_nonzero"):
     setattr(Tensor, _name, globals()[_name])
-Tensor.where = lambda self, condition, other: where(condition, self, other)
+_T.where = _where_method
 del _name

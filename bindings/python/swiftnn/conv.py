@@ -1,17 +1,21 @@
 """Convolution, pooling, batch norm, dropout and linear with torch.nn.functional's names,
 arguments and defaults (the ops behind CNN layers). Sizes may be ints or (height, width) pairs."""
+from __future__ import annotations
+
 import ctypes
 import numbers
+from typing import Any, Optional, Sequence, Union
 
 from ._ffi import snn_conv2d_options, snn_pool2d_options
 from ._lib import check, lib
 from ._options import options
+from ._typing import IntOrSize
 from .tensor import Tensor, _as_tensor, _new
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
 
 
-def _pair(v, name):
+def _pair(v: Any, name: str) -> tuple[int, int]:
     """An int or a 1- or 2-element sequence as an (h, w) tuple of ints, as PyTorch's _pair."""
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
         return (int(v), int(v))
@@ -26,11 +30,12 @@ def _pair(v, name):
     return (int(t[0]), int(t[1]))
 
 
-def _handle(t):
+def _handle(t: Optional[Tensor]) -> Optional[int]:
     return None if t is None else t._h
 
 
-def _same_padding(kernel, dilation, stride, fn):
+def _same_padding(kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int],
+                  fn: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """padding='same' as PyTorch: total d (k - 1) per dimension, half before and the rest
     (one more when odd) after. Returns the symmetric part and the extra (bottom, right)."""
     if stride != (1, 1):
@@ -39,7 +44,8 @@ def _same_padding(kernel, dilation, stride, fn):
     return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntOrSize = 1,
+           padding: Union[IntOrSize, str] = 0, dilation: IntOrSize = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation) of input [N, C, H, W] or [C, H, W] with weight
     [K, C/groups, kh, kw]; padding may also be 'valid' or 'same' (stride 1)."""
     input, weight = _as_tensor(input), _as_tensor(weight)
@@ -60,14 +66,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _new(lib.snn_tensor_conv2d, input._h, weight._h, _handle(bias), ctypes.byref(opts))
 
 
-def _conv2d_options(stride, padding, dilation, groups):
+def _conv2d_options(stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int], groups: int) -> Any:
     """snn_conv2d_options from snn_conv2d_options_init with the given (h, w) pairs and groups."""
     return options(snn_conv2d_options, stride_h=stride[0], stride_w=stride[1], pad_h=padding[0], pad_w=padding[1],
                    dilation_h=dilation[0], dilation_w=dilation[1], groups=int(groups))
 
 
-def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
-                  divisor_override=None):
+def _pool_options(kernel_size: IntOrSize, stride: Optional[IntOrSize], padding: IntOrSize, dilation: IntOrSize = 1,
+                  ceil_mode: bool = False, count_include_pad: bool = True,
+                  divisor_override: Optional[int] = None) -> Any:
     kernel = _pair(kernel_size, "kernel_size")
     # PyTorch's stride=None (or an empty list) means the kernel size; the C API spells it (0, 0).
     st = (0, 0) if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
@@ -83,7 +90,9 @@ def _pool_options(kernel_size, stride, padding, dilation=1, ceil_mode=False, cou
                    divisor_override=0 if divisor_override is None else int(divisor_override))
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(input: Tensor, kernel_size: IntOrSize, stride: Optional[IntOrSize] = None, padding: IntOrSize = 0,
+               dilation: IntOrSize = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Union[Tensor, tuple[Tensor, Tensor]]:
     """Max pooling; with return_indices also the int64 position ih * W + iw of each maximum."""
     input = _as_tensor(input)
     opts = _pool_options(kernel_size, stride, padding, dilation, ceil_mode)
@@ -94,15 +103,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (result, Tensor._wrap(idx.value)) if return_indices else result
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(input: Tensor, kernel_size: IntOrSize, stride: Optional[IntOrSize] = None, padding: IntOrSize = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Optional[int] = None) -> Tensor:
     """Average pooling with PyTorch's divisor rules (count_include_pad, divisor_override)."""
     input = _as_tensor(input)
     opts = _pool_options(kernel_size, stride, padding, 1, ceil_mode, count_include_pad, divisor_override)
     return _new(lib.snn_tensor_avg_pool2d, input._h, ctypes.byref(opts))
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size: Union[Optional[int], Sequence[Optional[int]]]) -> Tensor:
     """Adaptive average pooling to output_size (int, or pair whose entries may be None = keep)."""
     input = _as_tensor(input)
     if isinstance(output_size, numbers.Integral) or output_size is None:
@@ -118,7 +128,9 @@ def adaptive_avg_pool2d(input, output_size):
     return _new(lib.snn_tensor_adaptive_avg_pool2d, input._h, h, w)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+               weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-05) -> Tensor:
     """Batch normalisation over [N, C, *]; in training the running statistics (if given) are
     updated in place."""
     input = _as_tensor(input)
@@ -130,7 +142,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 float(momentum), float(eps))
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes elements with probability p (masks from swiftnn.manual_seed's generator) and
     scales the rest by 1 / (1 - p); the identity when not training."""
     if inplace:
@@ -142,7 +154,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _new(lib.snn_tensor_dropout, input._h, p, bool(training))
 
 
-def linear(input, weight, bias=None):
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """input @ weight^T + bias, fused: input [..., in], weight [out, in], bias [out]."""
     input, weight = _as_tensor(input), _as_tensor(weight)
     bias = None if bias is None else _as_tensor(bias)

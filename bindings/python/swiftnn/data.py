@@ -10,9 +10,12 @@ that batches (images, labels) with a seeded shuffle, the same order as from C an
 Fashion-MNIST (Debian's dataset-fashion-mnist) loads the same way from
 /usr/share/datasets/fashion-mnist. The shuffle rule is in swiftnn/data.h.
 """
+from __future__ import annotations
+
 import ctypes
 import numbers
 import os
+from typing import Any, Iterator, NoReturn, Optional, Sequence, Union
 
 from ._lib import check, lib
 from .tensor import Tensor, _as_tensor, _new, div, sub
@@ -34,7 +37,8 @@ def load_idx(path):
     return _new(lib.snn_idx_load, _path(path))
 
 
-def load_mnist(root, train=True, normalize=None):
+def load_mnist(root: Union[str, os.PathLike[str]], train: bool = True,
+               normalize: Optional[Sequence[float]] = None) -> tuple[Tensor, Tensor]:
     """(images, labels) of the training (60k) or test (10k) split in the folder `root`, which
     holds train-images-idx3-ubyte[.gz] etc. (MNIST or Fashion-MNIST). images: float32
     [N, 1, 28, 28] in [0, 1]; labels: int64 [N]. normalize=(mean, std) returns
@@ -57,7 +61,8 @@ class DataLoader:
     (a new order when shuffle=True), as does breaking out and looping again. The order of
     epoch e depends only on (seed, e, N): set_epoch(e) replays it."""
 
-    def __init__(self, images, labels, batch_size=64, shuffle=False, seed=0, drop_last=False):
+    def __init__(self, images: Tensor, labels: Tensor, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
+                 drop_last: bool = False) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size < 2 ** 63:
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
         images, labels = _as_tensor(images), _as_tensor(labels)
@@ -83,50 +88,50 @@ class DataLoader:
         from .copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_dataloader_ref)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: Any) -> NoReturn:
         from .copying import refuse
         raise refuse(self, "deep-copied", "its iteration state lives in the engine; build a new DataLoader")
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
         from .copying import refuse
         raise refuse(self, "pickled", "its iteration state lives in the engine; build a new DataLoader")
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = ctypes.c_size_t()
         check(lib.snn_dataloader_len(ctypes.byref(n), self._h))
         return n.value
 
     @property
-    def epoch(self):
+    def epoch(self) -> int:
         """The epoch being iterated (or last iterated)."""
         e = ctypes.c_uint64()
         check(lib.snn_dataloader_epoch(ctypes.byref(e), self._h))
         return e.value
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """The next loop runs epoch `epoch` from its start."""
         check(lib.snn_dataloader_set_epoch(self._h, int(epoch) & 0xFFFFFFFFFFFFFFFF))
         self._fresh = True
 
-    def shard(self, num_replicas, rank):
+    def shard(self, num_replicas: int, rank: int) -> None:
         """From now on each epoch gives only rank `rank`'s DistributedSampler share (in
         PyTorch's order for this loader's seed and the epoch); batch_size stays per rank.
         fit_classifier with a DistributedDataParallel model does this itself."""
         check(lib.snn_dataloader_shard(self._h, int(num_replicas), int(rank)))
         self._fresh = True
 
-    def reset(self):
+    def reset(self) -> None:
         """Back to epoch 0, as just after construction."""
         check(lib.snn_dataloader_reset(self._h))
         self._fresh = True
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         if not self._fresh:
             self.set_epoch(self.epoch + 1)
         self._fresh = False
         return self._batches()
 
-    def _batches(self):
+    def _batches(self) -> Iterator[tuple[Tensor, Tensor]]:
         x, y, has = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_bool()
         while True:
             check(lib.snn_dataloader_next(ctypes.byref(x), ctypes.byref(y), ctypes.byref(has), self._h))

@@ -1,8 +1,11 @@
 """Element types with PyTorch's names (swiftnn.float32, swiftnn.long, swiftnn.bool, ...) and
 their numpy twins. A numpy dtype the engine lacks (float16, complex, int16, ...) is an error
 naming it, never a silent conversion."""
+from __future__ import annotations
+
 import builtins
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -14,16 +17,16 @@ class dtype:
 
     __slots__ = ("name", "code", "np", "is_floating_point", "is_signed", "itemsize")
 
-    def __init__(self, name, code, np_dtype):
+    def __init__(self, name: str, code: builtins.int, np_dtype: Any) -> None:
         self.name, self.code, self.np = name, code, np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
         self.is_signed = self.np.kind in "fi"
         self.itemsize = self.np.itemsize
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"swiftnn.{self.name}"
 
-    def __reduce__(self):  # pickles as the module-level name, so unpickling gives the same object
+    def __reduce__(self) -> str:  # pickles as the module-level name, so unpickling gives the same object
         return f"{self.name}"
 
 
@@ -39,7 +42,7 @@ BY_CODE = {d.code: d for d in ALL}  # snn_dtype -> dtype
 _BY_NUMPY = {d.np: d for d in ALL}
 
 
-def from_numpy_dtype(np_dtype, fn):
+def from_numpy_dtype(np_dtype: Any, fn: str) -> dtype:
     """The dtype of a numpy dtype, or TypeError naming it and `fn`."""
     d = _BY_NUMPY.get(np.dtype(np_dtype).newbyteorder("="))
     if d is None:
@@ -48,7 +51,7 @@ def from_numpy_dtype(np_dtype, fn):
     return d
 
 
-def check(d, fn):
+def check(d: Any, fn: str) -> dtype:
     """`d` if it is a swiftnn dtype; a numpy dtype or type (np.float64) is accepted too, as
     torch does not but numpy users write it; anything else is TypeError naming it."""
     if isinstance(d, dtype):
@@ -60,7 +63,7 @@ def check(d, fn):
     return from_numpy_dtype(npd, fn)
 
 
-def scalar_dtype(value):
+def scalar_dtype(value: Any) -> dtype:
     """The dtype torch gives a Python number: bool -> bool, int -> int64, float -> float32 (the
     default dtype); a numpy scalar keeps its dtype."""
     if isinstance(value, np.generic):

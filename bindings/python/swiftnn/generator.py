@@ -22,7 +22,8 @@ class Generator:
         self._draws = 0
         return self
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
+        """The seed set last (manual_seed or seed), as torch.Generator.initial_seed."""
         return self._seed
 
     def seed(self):
@@ -35,7 +36,8 @@ class Generator:
         """The state as a tuple (seed, draws); set_state restores it."""
         return (self._seed, self._draws)
 
-    def set_state(self, state):
+    def set_state(self, state: tuple[int, int]) -> None:
+        """Restores a state returned by get_state()."""
         self._seed, self._draws = int(state[0]), int(state[1])
 
     def _permutation(self, n):

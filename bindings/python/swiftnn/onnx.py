@@ -10,8 +10,11 @@ the engine records every op called while `model(example_input)` runs, so a forwa
 Python with swiftnn ops and arithmetic exports as the graph of those ops. Dimension 0 of every
 input is the symbolic "batch". Put the model in eval mode first (dropout and batch norm in
 training mode cannot be exported)."""
+from __future__ import annotations
+
 import ctypes
 import os
+from typing import Any
 
 import numpy as np
 
@@ -101,13 +104,16 @@ class ONNXModel:
         check(count_fn(ctypes.byref(n), self._handle.value))
         return [read_string(name_fn, self._handle.value, i) for i in range(n.value)]
 
-    def get_inputs(self):
+    def get_inputs(self) -> list[NodeArg]:
+        """The graph inputs (each with .name), as onnxruntime's InferenceSession.get_inputs."""
         return [NodeArg(n) for n in self.input_names]
 
-    def get_outputs(self):
+    def get_outputs(self) -> list[NodeArg]:
+        """The graph outputs (each with .name), as onnxruntime's InferenceSession.get_outputs."""
         return [NodeArg(n) for n in self.output_names]
 
-    def forward(self, *inputs):
+    def forward(self, *inputs: Any) -> Any:
+        """The graph run on `inputs` in input order: one Tensor, or a tuple for several outputs."""
         xs = [_as_tensor(x) for x in inputs]
         cap = max(len(self.output_names), 1)
         outs = (ctypes.c_void_p * cap)()

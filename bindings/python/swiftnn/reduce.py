@@ -1,33 +1,41 @@
 """Reductions beyond sum/mean, with PyTorch's names: max and min (torch.max(t) -> tensor,
 torch.max(t, dim, keepdim) -> (values, indices)), amax, amin, argmax, argmin, softmax,
 log_softmax, logsumexp, var and std, plus their Tensor methods (t.max(1), t.softmax(-1), ...)."""
+from __future__ import annotations
+
 import builtins as _builtins
 import collections
 import ctypes
 import operator
+from typing import TYPE_CHECKING, Any, Callable, Optional, overload
 
 from ._lib import check, lib
+from ._typing import DTypeLike, IntOrSize, Number
 from .tensor import Tensor, _dims, _new
+
+if TYPE_CHECKING:
+    from ._tensor_methods import ValuesIndices
 
 # torch.return_types.max / min: a tuple that also has .values and .indices.
 max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
 
 
-def _tensor(x, fn):
+def _tensor(x: Any, fn: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"swiftnn.{fn}(): argument 'input' must be a Tensor, not {type(x).__name__}")
     return x
 
 
-def _dim(dim, fn):
+def _dim(dim: Any, fn: str) -> int:
     try:
         return operator.index(dim)
     except TypeError:
         raise TypeError(f"swiftnn.{fn}(): dim must be an int, not {type(dim).__name__}") from None
 
 
-def _extreme(c_dim, c_all, result, fn, input, dim, keepdim):
+def _extreme(c_dim: Callable[..., int], c_all: Callable[..., int], result: Any, fn: str, input: Any, dim: Any,
+             keepdim: bool) -> Any:
     input = _tensor(input, fn)
     if isinstance(dim, Tensor):
         raise NotImplementedError(f"swiftnn.{fn}(input, other) (elementwise {fn}imum) is not supported; "
@@ -41,72 +49,84 @@ def _extreme(c_dim, c_all, result, fn, input, dim, keepdim):
     return result(Tensor._wrap(values.value), Tensor._wrap(indices.value))
 
 
-def max(input, dim=None, keepdim=False):
+@overload
+def max(input: Tensor) -> Tensor: ...
+@overload
+def max(input: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices: ...
+
+
+def max(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
     """torch.max: the largest element (0-d), or along `dim` the named tuple (values, indices)
     (first index on ties). The gradient flows to the selected elements."""
     return _extreme(lib.snn_tensor_max_dim, lib.snn_tensor_amax, max_result, "max", input, dim, keepdim)
 
 
-def min(input, dim=None, keepdim=False):
+@overload
+def min(input: Tensor) -> Tensor: ...
+@overload
+def min(input: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices: ...
+
+
+def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
     """torch.min: the smallest element, or along `dim` the named tuple (values, indices)."""
     return _extreme(lib.snn_tensor_min_dim, lib.snn_tensor_amin, min_result, "min", input, dim, keepdim)
 
 
-def _reduce(c_fn, fn, input, dim, keepdim):
+def _reduce(c_fn: Callable[..., int], fn: str, input: Any, dim: Optional[IntOrSize], keepdim: bool) -> Tensor:
     d, n = _dims(None if dim == () or dim == [] else dim)
     return _new(c_fn, _tensor(input, fn)._h, d, n, bool(keepdim))
 
 
-def amax(input, dim=(), keepdim=False):
+def amax(input: Tensor, dim: IntOrSize = (), keepdim: bool = False) -> Tensor:
     """torch.amax: largest value over `dim` (an int or a tuple; all dimensions when empty).
     The gradient is split evenly between equal maxima."""
     return _reduce(lib.snn_tensor_amax, "amax", input, dim, keepdim)
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input: Tensor, dim: IntOrSize = (), keepdim: bool = False) -> Tensor:
     """torch.amin: smallest value over `dim` (all dimensions when empty)."""
     return _reduce(lib.snn_tensor_amin, "amin", input, dim, keepdim)
 
 
-def _index(c_fn, fn, input, dim, keepdim):
+def _index(c_fn: Callable[..., int], fn: str, input: Any, dim: Optional[int], keepdim: bool) -> Tensor:
     input = _tensor(input, fn)
     has = dim is not None
     return _new(c_fn, input._h, _dim(dim, fn) if has else 0, has, bool(keepdim))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """torch.argmax: int64 index of the first largest element along `dim`, or into the
     flattened tensor when dim is None."""
     return _index(lib.snn_tensor_argmax, "argmax", input, dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """torch.argmin: int64 index of the first smallest element."""
     return _index(lib.snn_tensor_argmin, "argmin", input, dim, keepdim)
 
 
-def _cast(input, dtype, fn):
+def _cast(input: Any, dtype: Optional[DTypeLike], fn: str) -> Tensor:
     """torch's dtype= on softmax: the input is converted first (float32 or float64)."""
     input = _tensor(input, fn)
     return input if dtype is None else input.to(dtype)
 
 
-def softmax(input, dim, dtype=None):
+def softmax(input: Tensor, dim: int, dtype: Optional[DTypeLike] = None) -> Tensor:
     """torch.softmax: exp(x - max) / sum(exp(x - max)) along `dim` (numerically stable)."""
     return _new(lib.snn_tensor_softmax, _cast(input, dtype, "softmax")._h, _dim(dim, "softmax"))
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input: Tensor, dim: int, dtype: Optional[DTypeLike] = None) -> Tensor:
     """torch.log_softmax: x - max - log(sum(exp(x - max))) along `dim`."""
     return _new(lib.snn_tensor_log_softmax, _cast(input, dtype, "log_softmax")._h, _dim(dim, "log_softmax"))
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input: Tensor, dim: IntOrSize, keepdim: bool = False) -> Tensor:
     """torch.logsumexp: log(sum(exp(x))) over `dim` (an int or a tuple), computed stably."""
     return _reduce(lib.snn_tensor_logsumexp, "logsumexp", input, dim, keepdim)
 
 
-def _correction(fn, dim, unbiased, correction):
+def _correction(fn: str, dim: Any, unbiased: Optional[bool], correction: Optional[Number]) -> tuple[Any, float]:
     # torch.var(x, True) passes `unbiased` in dim's place.
     if isinstance(dim, bool):
         if unbiased is not None:
@@ -119,7 +139,8 @@ def _correction(fn, dim, unbiased, correction):
     return dim, _builtins.float(correction)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input: Tensor, dim: Optional[IntOrSize] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+        correction: Optional[Number] = None) -> Tensor:
     """torch.var: sum((x - mean)^2) / (N - correction) over `dim` (all when None);
     correction 1 (unbiased, the default) or 0 (unbiased=False)."""
     dim, c = _correction("var", dim, unbiased, correction)
@@ -127,7 +148,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _new(lib.snn_tensor_var, _tensor(input, "var")._h, d, n, c, bool(keepdim))
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input: Tensor, dim: Optional[IntOrSize] = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+        correction: Optional[Number] = None) -> Tensor:
     """torch.std: the square root of var."""
     dim, c = _correction("std", dim, unbiased, correction)
     d, n = _dims(dim)

@@ -8,10 +8,13 @@ its tensors under dotted paths ("optimizer.state.0.exp_avg") plus the tree's oth
 JSON in the metadata entry "swiftnn.tree"; load() rebuilds the same structure (dict keys of
 int, str, float or bool type, tuples, lists, numbers, strings, None). Never pickle: loading a
 file cannot run code."""
+from __future__ import annotations
+
 import ctypes
 import json
 import numbers
 import os
+from typing import Any, Mapping, Optional, Union
 
 from ._handles import Handle, new_handle, read_string
 from ._lib import check, lib
@@ -21,15 +24,15 @@ from .tensor import Tensor, _new
 class TensorMap:
     """An ordered name -> Tensor map with metadata strings (a C snn_tensor_map)."""
 
-    def __init__(self, handle=None):
+    def __init__(self, handle: Optional[Handle] = None) -> None:
         self._handle = handle or new_handle(lib.snn_tensor_map_new, lib.snn_tensor_map_free)
 
     @property
-    def _h(self):
+    def _h(self) -> Optional[int]:
         return self._handle.value
 
     @classmethod
-    def from_dict(cls, tensors, metadata=None):
+    def from_dict(cls, tensors: Mapping[str, Any], metadata: Optional[Mapping[str, Any]] = None) -> TensorMap:
         m = cls()
         for name, t in tensors.items():
             if not isinstance(t, Tensor):
@@ -40,34 +43,34 @@ class TensorMap:
             check(lib.snn_tensor_map_set_metadata(m._h, str(k).encode(), str(v).encode()))
         return m
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = ctypes.c_size_t()
         check(lib.snn_tensor_map_count(ctypes.byref(n), self._h))
         return n.value
 
-    def keys(self):
+    def keys(self) -> list[str]:
         return [read_string(lib.snn_tensor_map_name, self._h, i) for i in range(len(self))]
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Tensor:
         return _new(lib.snn_tensor_map_get, self._h, name.encode())
 
-    def items(self):
+    def items(self) -> list[tuple[str, Tensor]]:
         return [(k, self[k]) for k in self.keys()]
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Tensor]:
         return dict(self.items())
 
-    def metadata(self, key):
+    def metadata(self, key: str) -> Optional[str]:
         try:
             return read_string(lib.snn_tensor_map_get_metadata, self._h, key.encode())
         except IndexError:
             return None
 
-    def save(self, path):
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
         check(lib.snn_tensor_map_save(self._h, os.fsencode(path)))
 
     @classmethod
-    def load(cls, path, mmap=False):
+    def load(cls, path: Union[str, os.PathLike[str]], mmap: bool = False) -> TensorMap:
         if not mmap:
             return cls(new_handle(lib.snn_tensor_map_load, lib.snn_tensor_map_free, os.fsencode(path)))
         from ._ffi import snn_load_options
@@ -76,20 +79,20 @@ class TensorMap:
         return cls(new_handle(lib.snn_tensor_map_load_ex, lib.snn_tensor_map_free, os.fsencode(path), ctypes.byref(opts)))
 
     @classmethod
-    def load_buffer(cls, data):
+    def load_buffer(cls, data: Any) -> TensorMap:
         """From the bytes of a safetensors file (bytes, bytearray, memoryview: copied)."""
         buf = _buffer(data)
         return cls(new_handle(lib.snn_tensor_map_load_buffer, lib.snn_tensor_map_free, buf, len(buf)))
 
 
-def _buffer(data):
+def _buffer(data: Any) -> Any:
     """`data` as a ctypes char array the library may read (one copy for immutable bytes)."""
     view = memoryview(data).cast("B")
     return (ctypes.c_char * len(view)).from_buffer_copy(view) if view.readonly else \
         (ctypes.c_char * len(view)).from_buffer(view)
 
 
-def _source(f, mmap, fn):
+def _source(f: Any, mmap: bool, fn: str) -> TensorMap:
     """A TensorMap from a path or a binary file-like object (io.BytesIO, an open file): what
     torch.load accepts."""
     if hasattr(f, "read"):
@@ -157,7 +160,7 @@ def _decode_tree(obj, tensors):
     return obj
 
 
-def save(obj, path, metadata=None):
+def save(obj: Any, path: Union[str, os.PathLike[str]], metadata: Optional[dict[str, str]] = None) -> None:
     """Writes a state_dict ({name: Tensor or array}), or a checkpoint of nested dicts, lists
     and tuples holding tensors and plain values, to a safetensors file (atomically)."""
     if _is_flat(obj):
@@ -172,7 +175,7 @@ def save(obj, path, metadata=None):
     TensorMap.from_dict(tensors, meta).save(path)
 
 
-def load(f, mmap=False):
+def load(f: Any, mmap: bool = False) -> Any:
     """Reads a safetensors file: {name: Tensor} for a state_dict, or the nested structure
     save() wrote (a checkpoint with optimizer state, epoch, ...). `f` is a path or a binary
     file-like object (io.BytesIO), as torch.load's. mmap=True (torch.load's argument) maps the

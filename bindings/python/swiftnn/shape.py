@@ -1,20 +1,25 @@
 """Shape ops with PyTorch's names -- reshape/view, flatten, squeeze, unsqueeze, transpose, permute,
 expand, narrow, select, index_select, cat, stack -- their Tensor methods, and t[...] indexing.
 Each is an engine op (swiftnn/shape.h), so gradients flow through all of them."""
+from __future__ import annotations
+
 import builtins as _builtins
 import ctypes
 import numbers
 import operator
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
 from ._lib import OutOfRangeError, ShapeError, UnsupportedError, lib
-from .tensor import Tensor, _new, from_numpy, int64
+from ._typing import IntOrSize
+from .dtypes import int64
+from .tensor import Tensor, _new, from_numpy
 
 _I64_MIN, _I64_MAX = -2**63, 2**63 - 1
 
 
-def _int(v, fn, what):
+def _int(v: Any, fn: str, what: str) -> int:
     """An int argument that fits int64 (ctypes would silently truncate a larger one)."""
     if isinstance(v, bool):
         raise TypeError(f"{fn}: {what} must be an integer, got bool")
@@ -27,37 +32,38 @@ def _int(v, fn, what):
     return i
 
 
-def _int_array(values, fn, what):
+def _int_array(values: Iterable[Any], fn: str, what: str) -> tuple[Any, int]:
     vals = [_int(v, fn, what) for v in values]
     return (ctypes.c_int64 * _builtins.max(len(vals), 1))(*vals), len(vals)
 
 
-def _sizes(args, fn):
+def _sizes(args: Sequence[Any], fn: str) -> list[Any]:
     """reshape(2, -1), reshape((2, -1)), reshape([2, -1]), reshape(Size) -> list of ints."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
     return list(args)
 
 
-def _clamp64(i):
+def _clamp64(i: int) -> int:
     return _builtins.min(_builtins.max(i, _I64_MIN), _I64_MAX)
 
 
 # ---- same elements, new shape (views) -----------------------------------------------------
 
-def reshape(input, shape):
+def reshape(input: Tensor, shape: IntOrSize) -> Tensor:
     """torch.reshape: one size may be -1. Shares storage with `input`."""
     shape = [shape] if isinstance(shape, numbers.Integral) else list(shape)
     arr, n = _int_array(shape, "reshape", "size")
     return _new(lib.snn_tensor_reshape, input._h, arr, n)
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """torch.flatten: dimensions start_dim..end_dim merged into one."""
     return _new(lib.snn_tensor_flatten, input._h, _int(start_dim, "flatten", "start_dim"),
                 _int(end_dim, "flatten", "end_dim"))
 
 
-def squeeze(input, dim=None):
+def squeeze(input: Tensor, dim: Optional[IntOrSize] = None) -> Tensor:
     """torch.squeeze: every size-1 dimension, or only those in `dim` (an int or a tuple)."""
     if dim is None:
         return _new(lib.snn_tensor_squeeze, input._h, None, 0)
@@ -68,32 +74,35 @@ def squeeze(input, dim=None):
     return _new(lib.snn_tensor_squeeze, input._h, arr, n)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """torch.unsqueeze: a size-1 dimension inserted at `dim` (negative counts from the end)."""
     return _new(lib.snn_tensor_unsqueeze, input._h, _int(dim, "unsqueeze", "dim"))
 
 
 # ---- reordering and repeating (copies) ----------------------------------------------------
 
-def transpose(input, dim0, dim1):
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """torch.transpose (swapaxes, swapdims): dimensions dim0 and dim1 exchanged."""
     return _new(lib.snn_tensor_transpose, input._h, _int(dim0, "transpose", "dim0"), _int(dim1, "transpose", "dim1"))
 
 
 swapaxes = swapdims = transpose
 
 
-def t(input):
+def t(input: Tensor) -> Tensor:
     """torch.t: a 2-D tensor transposed; 0-D and 1-D tensors unchanged."""
     if input.ndim > 2:
         raise ShapeError(f"t: expects a tensor with <= 2 dimensions, but got shape {list(input.shape)}")
     return transpose(input, 0, -1)
 
 
-def permute(input, dims):
+def permute(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """torch.permute: the dimensions in the order `dims` (a permutation of range(ndim))."""
     arr, n = _int_array(dims, "permute", "dim")
     return _new(lib.snn_tensor_permute, input._h, arr, n)
 
 
-def broadcast_to(input, size):
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
     """torch.broadcast_to / Tensor.expand: -1 keeps a size; the gradient sums over repeats."""
     arr, n = _int_array(list(size), "expand", "size")
     return _new(lib.snn_tensor_expand, input._h, arr, n)
@@ -101,7 +110,7 @@ def broadcast_to(input, size):
 
 # ---- indexing -----------------------------------------------------------------------------
 
-def _slice_dim(input, dim, start=None, stop=None, step=None):
+def _slice_dim(input: Tensor, dim: int, start: Any = None, stop: Any = None, step: Any = None) -> Tensor:
     """input[..., start:stop:step, ...] on `dim` (Python's clamping; step >= 1)."""
     fn = "slice"
     s = 0 if start is None else _clamp64(_index(start, fn, "start"))
@@ -110,7 +119,7 @@ def _slice_dim(input, dim, start=None, stop=None, step=None):
     return _new(lib.snn_tensor_slice, input._h, dim, s, e, st)
 
 
-def _index(v, fn, what):
+def _index(v: Any, fn: str, what: str) -> int:
     if isinstance(v, Tensor):
         v = v.item()
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
@@ -118,7 +127,7 @@ def _index(v, fn, what):
     return int(v)
 
 
-def narrow(input, dim, start, length):
+def narrow(input: Tensor, dim: int, start: Union[int, Tensor], length: int) -> Tensor:
     """torch.narrow: `length` entries from `start` (which may be negative) along `dim`; unlike
     slicing, the range must lie inside the dimension."""
     dim, start, length = _int(dim, "narrow", "dim"), _int(start, "narrow", "start"), _int(length, "narrow", "length")
@@ -139,12 +148,12 @@ def narrow(input, dim, start, length):
     return _new(lib.snn_tensor_slice, input._h, dim, start, start + length, 1)
 
 
-def select(input, dim, index):
+def select(input: Tensor, dim: int, index: int) -> Tensor:
     """torch.select: the entries at `index` along `dim`, that dimension removed."""
     return _new(lib.snn_tensor_select, input._h, _int(dim, "select", "dim"), _int(index, "select", "index"))
 
 
-def _index_tensor(index):
+def _index_tensor(index: Any) -> Tensor:
     if isinstance(index, Tensor):
         return index
     a = np.asarray(index)
@@ -153,7 +162,7 @@ def _index_tensor(index):
     return from_numpy(a)
 
 
-def index_select(input, dim, index):
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """torch.index_select: `index` is an int64 tensor (or a list of ints) of rank 0 or 1."""
     idx = _index_tensor(index)  # referenced until the call returns
     return _new(lib.snn_tensor_index_select, input._h, _int(dim, "index_select", "dim"), idx._h)
@@ -161,7 +170,7 @@ def index_select(input, dim, index):
 
 # ---- joining ------------------------------------------------------------------------------
 
-def _handles(tensors, fn):
+def _handles(tensors: Sequence[Tensor], fn: str) -> tuple[Any, int]:
     ts = list(tensors)
     for i, x in enumerate(ts):
         if not isinstance(x, Tensor):
@@ -169,7 +178,7 @@ def _handles(tensors, fn):
     return (ctypes.c_void_p * _builtins.max(len(ts), 1))(*[x._h for x in ts]), len(ts)
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """torch.cat: along an existing dimension."""
     arr, n = _handles(tensors, "cat")
     return _new(lib.snn_tensor_cat, arr, n, _int(dim, "cat", "dim"))
@@ -178,7 +187,7 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """torch.stack: along a new dimension."""
     arr, n = _handles(tensors, "stack")
     return _new(lib.snn_tensor_stack, arr, n, _int(dim, "stack", "dim"))
@@ -186,7 +195,7 @@ def stack(tensors, dim=0):
 
 # ---- t[...] -------------------------------------------------------------------------------
 
-def _advanced(x, d, key):
+def _advanced(x: Tensor, d: int, key: Any) -> Tensor:
     """x indexed on dimension d by a list / array / int64 tensor of indices (any rank):
     negative indices wrap; the index's dimensions replace dimension d."""
     shape = list(x.shape)
@@ -218,7 +227,7 @@ def _advanced(x, d, key):
     return out, idx.ndim
 
 
-def _getitem(self, key):
+def _getitem(self: Tensor, key: Any) -> Tensor:
     """t[...]: ints (negative allowed), slices with positive steps, Ellipsis, None (new axis),
     and one list / int64 tensor of indices; each step is an engine op so gradients flow."""
     if not isinstance(key, tuple):
@@ -261,7 +270,7 @@ def _getitem(self, key):
     return x
 
 
-def _iter(self):
+def _iter(self: Tensor) -> Iterator[Tensor]:
     if self.ndim == 0:
         raise TypeError("iteration over a 0-d tensor")
     for i in range(len(self)):
@@ -270,26 +279,42 @@ def _iter(self):
 
 # ---- Tensor methods -----------------------------------------------------------------------
 
-def _methods():
-    T = Tensor
-    T.reshape = lambda self, *shape: reshape(self, _sizes(shape, "reshape"))
-    T.view = lambda self, *shape: reshape(self, _sizes(shape, "view"))
-    T.reshape_as = lambda self, other: reshape(self, other.shape)
-    T.view_as = lambda self, other: reshape(self, other.shape)
-    T.flatten = lambda self, start_dim=0, end_dim=-1: flatten(self, start_dim, end_dim)
-    T.squeeze = lambda self, dim=None: squeeze(self, dim)
-    T.unsqueeze = lambda self, dim: unsqueeze(self, dim)
-    T.transpose = lambda self, dim0, dim1: transpose(self, dim0, dim1)
+def _doc(f: Callable[..., Any], doc: str) -> Any:
+    """f with `doc` as its docstring: the Tensor methods below are one-line lambdas."""
+    f.__doc__ = doc
+    return f
+
+
+def _methods() -> None:
+    T: Any = Tensor  # installs what _tensor_methods.py declares
+    T.reshape = _doc(lambda self, *shape: reshape(self, _sizes(shape, "reshape")),
+                     "This tensor's data in a new shape: t.reshape(2, -1) or t.reshape((2, -1)) (torch.reshape).")
+    T.view = _doc(lambda self, *shape: reshape(self, _sizes(shape, "view")), "As reshape (a view of the same data).")
+    T.reshape_as = _doc(lambda self, other: reshape(self, other.shape), "reshape to other's shape.")
+    T.view_as = _doc(lambda self, other: reshape(self, other.shape), "view with other's shape.")
+    T.flatten = _doc(lambda self, start_dim=0, end_dim=-1: flatten(self, start_dim, end_dim),
+                     "Dimensions start_dim..end_dim merged into one (torch.flatten).")
+    T.squeeze = _doc(lambda self, dim=None: squeeze(self, dim),
+                     "Without the size-1 dimensions, or only those in `dim` (torch.squeeze).")
+    T.unsqueeze = _doc(lambda self, dim: unsqueeze(self, dim),
+                       "A size-1 dimension inserted at `dim` (torch.unsqueeze).")
+    T.transpose = _doc(lambda self, dim0, dim1: transpose(self, dim0, dim1),
+                       "Dimensions dim0 and dim1 swapped (torch.transpose; swapaxes and swapdims too).")
     T.swapaxes = T.swapdims = T.transpose
-    T.t = lambda self: t(self)
-    T.T = property(lambda self: permute(self, list(range(self.ndim))[::-1]),
-                   doc="The dimensions reversed (the transpose of a 2-D tensor).")
-    T.permute = lambda self, *dims: permute(self, _sizes(dims, "permute"))
-    T.expand = lambda self, *sizes: broadcast_to(self, _sizes(sizes, "expand"))
-    T.expand_as = lambda self, other: broadcast_to(self, other.shape)
-    T.narrow = lambda self, dim, start, length: narrow(self, dim, start, length)
-    T.select = lambda self, dim, index: select(self, dim, index)
-    T.index_select = lambda self, dim, index: index_select(self, dim, index)
+    T.t = _doc(lambda self: t(self), "A 2-D tensor transposed; 0-D and 1-D unchanged (torch.t).")
+    T.T = property(_doc(lambda self: permute(self, list(range(self.ndim))[::-1]),
+                        "The dimensions reversed (the transpose of a 2-D tensor)."))
+    T.permute = _doc(lambda self, *dims: permute(self, _sizes(dims, "permute")),
+                     "The dimensions reordered: t.permute(2, 0, 1) (torch.permute).")
+    T.expand = _doc(lambda self, *sizes: broadcast_to(self, _sizes(sizes, "expand")),
+                    "Size-1 dimensions repeated to `sizes` (-1 keeps a size), as torch.Tensor.expand.")
+    T.expand_as = _doc(lambda self, other: broadcast_to(self, other.shape), "expand to other's shape.")
+    T.narrow = _doc(lambda self, dim, start, length: narrow(self, dim, start, length),
+                    "length entries from start along dim (torch.narrow).")
+    T.select = _doc(lambda self, dim, index: select(self, dim, index),
+                    "The slice at `index` along dim, without that dimension (torch.select).")
+    T.index_select = _doc(lambda self, dim, index: index_select(self, dim, index),
+                          "The entries at the int64 `index` along dim (torch.index_select).")
     T.contiguous = lambda self: self  # every SwiftNN tensor is contiguous
     T.is_contiguous = lambda self: True
     T.__getitem__ = _getitem

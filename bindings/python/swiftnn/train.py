@@ -1,6 +1,13 @@
 """The engine's training loop from Python: fit_classifier (progress callback with epoch, step,
 loss, images/s and ETA) and evaluate_classifier. Write your own loop as in PyTorch if you
 prefer; this one runs entirely in the engine."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
 import ctypes
 
 from ._ffi import snn_fit_options, snn_progress_fn
@@ -8,17 +15,19 @@ from ._lib import check, lib
 from ._options import options
 
 
-def _run_fit(call, steps, epochs, report_every, scheduler, progress, ddp=None):
+def _run_fit(call: Callable[[Any], int], steps: int, epochs: int, report_every: int, scheduler: Any,
+             progress: Optional[Callable[[Any], Any]], ddp: Any = None) -> list[float]:
     """Runs an engine fit export: `call(options_pointer)` with snn_fit_options built from the
     arguments. progress(p) gets the snn_progress fields; returning False stops training, and an
     exception it raises is re-raised here after the engine has returned (it must not unwind
     through the engine). Returns the per-step losses."""
     hist = (ctypes.c_double * max(int(steps), 1))()
     count = ctypes.c_size_t()
-    errors = []
+    errors: list[BaseException] = []
 
-    def trampoline(p, _user):
+    def trampoline(p: Any, _user: Any) -> bool:
         try:
+            assert progress is not None  # the trampoline is installed only with a progress
             r = progress(p.contents)
             return True if r is None else bool(r)
         except BaseException as e:
@@ -35,7 +44,8 @@ def _run_fit(call, steps, epochs, report_every, scheduler, progress, ddp=None):
     return list(hist[: min(count.value, len(hist))])
 
 
-def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_every=50, progress=None):
+def fit_classifier(model: Any, optimizer: Any, loader: Any, epochs: int = 1, scheduler: Any = None,
+                   report_every: int = 50, progress: Optional[Callable[[Any], Any]] = None) -> list[float]:
     """Trains `model` (an engine module, e.g. nn.Sequential of built-in layers) with mean
     cross-entropy. progress(p) gets an object with epoch, epochs, step, steps_per_epoch,
     global_step, loss, samples_per_second, elapsed_seconds, eta_seconds, learning_rate,
@@ -52,7 +62,7 @@ def fit_classifier(model, optimizer, loader, epochs=1, scheduler=None, report_ev
                     len(loader) * epochs, epochs, report_every, scheduler, progress, ddp)
 
 
-def evaluate_classifier(model, inputs, labels, batch_size=256):
+def evaluate_classifier(model: Any, inputs: Tensor, labels: Tensor, batch_size: int = 256) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) in eval mode without recording."""
     loss, acc = ctypes.c_double(), ctypes.c_double()
     check(lib.snn_classifier_evaluate(ctypes.byref(loss), ctypes.byref(acc), model._mh, inputs._h, labels._h, batch_size))

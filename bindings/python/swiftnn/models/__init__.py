@@ -8,3 +8,9 @@ from .seq2seq import Seq2Seq  # noqa: F401
 from .mobilenet import (ImageClassification, InvertedResidual, MobileNet_V2_Weights, MobileNetV2,  # noqa: F401
                         imagenet_categories, load_torch_state_dict, mobilenet_v2)
 from . import feature_extraction  # noqa: F401
+
+# The public names, listed for `a star import` and for type checkers (mypy --strict re-exports
+# only listed names); tests/test_public_all.py keeps the list complete.
+__all__ = ["bleu", "BOS", "CharRNN", "EOS", "feature_extraction", "ImageCaptioner", "ImageClassification",
+           "imagenet_categories", "InvertedResidual", "load_torch_state_dict", "mobilenet_v2",
+           "MobileNet_V2_Weights", "MobileNetV2", "PAD", "Seq2Seq", "SPECIALS", "UNK"]

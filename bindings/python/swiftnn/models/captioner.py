@@ -3,10 +3,13 @@ with an Embedding + LSTM + Linear decoder over a caption vocabulary (swiftnn/cap
 Training uses teacher forcing and cross-entropy that ignores padding; captions come from
 greedy or beam-search decoding in the engine. The vocabulary is saved in the checkpoint, so
 nn.save_model / nn.load_model round-trip the whole captioner. Also: corpus BLEU-4."""
+from __future__ import annotations
+
 import collections
 import ctypes
 import json
 import math
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from .._ffi import snn_caption_options, snn_captioner_options
 from .._handles import read_string
@@ -28,8 +31,9 @@ class ImageCaptioner(EngineModule):
     feature_grid: the encoder averages its last feature map over a grid x grid grid (1 = one
     value per channel, which forgets where things are)."""
 
-    def __init__(self, vocab, in_channels=3, embed_dim=64, hidden_size=256, base_channels=32, conv_blocks=3,
-                 pixel_mean=0.0, pixel_std=1.0, image_size=None, feature_grid=2):
+    def __init__(self, vocab: Iterable[str], in_channels: int = 3, embed_dim: int = 64, hidden_size: int = 256,
+                 base_channels: int = 32, conv_blocks: int = 3, pixel_mean: float = 0.0, pixel_std: float = 1.0,
+                 image_size: Optional[tuple[int, int]] = None, feature_grid: int = 2) -> None:
         o = snn_captioner_options()
         check(lib.snn_captioner_options_init(ctypes.byref(o)))
         o.in_channels, o.embed_dim, o.hidden_size = int(in_channels), int(embed_dim), int(hidden_size)
@@ -43,7 +47,7 @@ class ImageCaptioner(EngineModule):
         check(lib.snn_captioner_new(ctypes.byref(h), ctypes.byref(o), "\n".join(words).encode("utf-8")))
         self._bind(h.value)
 
-    def _bind(self, handle):
+    def _bind(self, handle: int) -> None:
         # Every entry of the engine's state dict, under its dotted name: the captioner's
         # children are engine-internal, so the Python object holds them all.
         Module.__init__(self)
@@ -57,38 +61,42 @@ class ImageCaptioner(EngineModule):
                 self._buffers[n] = t
 
     @property
-    def vocab(self):
+    def vocab(self) -> list[str]:
         """Every token, specials first: vocab[id]."""
         return list(self._config()["vocab"])
 
     @property
-    def in_channels(self):
+    def in_channels(self) -> int:
+        """The image channels the model takes (C of [N, C, H, W])."""
         return self._options().in_channels
 
     @property
-    def pixel_mean(self):
+    def pixel_mean(self) -> float:
+        """The training normalisation's mean of pixel values in [0, 1]."""
         return self._options().pixel_mean
 
     @property
-    def pixel_std(self):
+    def pixel_std(self) -> float:
+        """The training normalisation's standard deviation of pixel values in [0, 1]."""
         return self._options().pixel_std
 
     @property
-    def feature_grid(self):
+    def feature_grid(self) -> int:
+        """The side of the grid the encoder averages its last feature map over."""
         return self._options().feature_grid
 
     @property
-    def image_size(self):
+    def image_size(self) -> Optional[tuple[int, int]]:
         """The training image size (H, W), or None when unknown."""
         o = self._options()
         return (o.image_height, o.image_width) if o.image_height > 0 else None
 
-    def _options(self):
+    def _options(self) -> Any:
         o = snn_captioner_options()
         check(lib.snn_captioner_get_options(ctypes.byref(o), self._mh))
         return o
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         c = self._config()
         return (f"vocab_size={len(c['vocab'])}, in_channels={c['in_channels']}, embed_dim={c['embed_dim']}, "
                 f"hidden_size={c['hidden_size']}, base_channels={c['base_channels']}, conv_blocks={c['conv_blocks']}, "
@@ -96,7 +104,7 @@ class ImageCaptioner(EngineModule):
                 f"feature_grid={c.get('feature_grid', 1)}")
 
     # text <-> tokens
-    def encode(self, text):
+    def encode(self, text: str) -> list[int]:
         """Token ids of the words of text (unknown words -> <unk>), without <bos>/<eos>."""
         cap, n = 64, ctypes.c_size_t()
         while True:
@@ -108,12 +116,13 @@ class ImageCaptioner(EngineModule):
             check(status)
             return list(buf[: n.value])
 
-    def decode(self, tokens):
-        tokens = [int(t) for t in tokens]
-        arr = (ctypes.c_int64 * max(len(tokens), 1))(*tokens)
-        return read_string(lib.snn_captioner_decode, self._mh, arr, len(tokens))
+    def decode(self, tokens: Iterable[int]) -> str:
+        """The words of token ids, joined by spaces (specials left out)."""
+        ids = [int(t) for t in tokens]
+        arr = (ctypes.c_int64 * max(len(ids), 1))(*ids)
+        return read_string(lib.snn_captioner_decode, self._mh, arr, len(ids))  # type: ignore[no-any-return]
 
-    def encode_batch(self, captions, max_len=None):
+    def encode_batch(self, captions: Iterable[str], max_len: Optional[int] = None) -> Tensor:
         """int64 [N, L]: <bos> words <eos> <pad>...; L = longest + 2 unless max_len (truncates)."""
         rows = [[BOS] + self.encode(c) + [EOS] for c in captions]
         L = max_len or max(len(r) for r in rows)
@@ -121,19 +130,20 @@ class ImageCaptioner(EngineModule):
         return tensor(rows, dtype=int64)
 
     # training
-    def forward(self, images, tokens):
+    def forward(self, images: Tensor, tokens: Tensor) -> Tensor:  # type: ignore[override]
         """Teacher-forced logits [B, T, V] for images [B, C, H, W] and tokens int64 [B, T]."""
         arr = (ctypes.c_void_p * 2)(images._h, tokens._h)
         outs = (ctypes.c_void_p * 1)()
         count = ctypes.c_size_t()
         check(lib.snn_module_forward_multi(outs, 1, ctypes.byref(count), self._mh, arr, 2))
-        return Tensor._wrap(outs[0])
+        return Tensor._wrap(outs[0])  # type: ignore[return-value]  # set on success
 
-    def loss(self, images, captions):
+    def loss(self, images: Tensor, captions: Tensor) -> Tensor:
         """Mean next-token cross-entropy (padding ignored); a recorded scalar."""
         return _new(lib.snn_captioner_loss, self._mh, images._h, captions._h)
 
-    def fit(self, loader, optimizer, epochs=1, scheduler=None, report_every=50, progress=None):
+    def fit(self, loader: Any, optimizer: Any, epochs: int = 1, scheduler: Any = None, report_every: int = 50,
+            progress: Optional[Callable[[Any], Any]] = None) -> list[float]:
         """The engine's loop over a swiftnn.data.DataLoader(images, captions); progress(p) as in
         swiftnn.train.fit_classifier (return False to stop). Returns per-step losses."""
         from ..train import _run_fit
@@ -141,7 +151,8 @@ class ImageCaptioner(EngineModule):
                         len(loader) * epochs, epochs, report_every, scheduler, progress)
 
     # generation
-    def generate(self, image, beam_width=0, max_length=20, length_penalty=0.0, end_token=-1, normalize=False):
+    def generate(self, image: Tensor, beam_width: int = 0, max_length: int = 20, length_penalty: float = 0.0,
+                 end_token: int = -1, normalize: bool = False) -> tuple[list[int], float]:
         """(token ids, log-probability) for one image [C, H, W]; beam_width 0 is greedy.
         normalize=True: image holds pixel values in [0, 1] (swiftnn.io.read_image), normalised
         with pixel_mean / pixel_std (and checked against image_size) first."""
@@ -155,17 +166,17 @@ class ImageCaptioner(EngineModule):
         check(fn(buf, cap, ctypes.byref(n), ctypes.byref(lp), self._mh, image._h, ctypes.byref(o)))
         return list(buf[: n.value]), lp.value
 
-    def caption(self, image, **kw):
+    def caption(self, image: Tensor, **kw: Any) -> str:
         """The caption text of one image [C, H, W] (keywords as generate)."""
         return self.decode(self.generate(image, **kw)[0])
 
-    def caption_image(self, image, **kw):
+    def caption_image(self, image: Tensor, **kw: Any) -> str:
         """The caption of an image with pixel values in [0, 1], e.g. swiftnn.io.read_image(path,
         model.in_channels): normalised as in training, then captioned (keywords as generate)."""
         return self.decode(self.generate(image, normalize=True, **kw)[0])
 
 
-def bleu(references, hypotheses, n=4):
+def bleu(references: Sequence[Sequence[Sequence[Any]]], hypotheses: Sequence[Sequence[Any]], n: int = 4) -> float:
     """Corpus BLEU-n (geometric mean of modified n-gram precisions times the brevity penalty)
     with add-one smoothing of the n-gram counts for n > 1 (Lin and Och's smoothing 1 style), as
     a fraction 0..1. references[i]: a list of reference token lists; hypotheses[i]: tokens."""
@@ -176,7 +187,7 @@ def bleu(references, hypotheses, n=4):
         ref_len += min((len(r) for r in refs), key=lambda L: (abs(L - len(hyp)), L))
         for k in range(1, n + 1):
             h = collections.Counter(tuple(hyp[i:i + k]) for i in range(len(hyp) - k + 1))
-            best = collections.Counter()
+            best: collections.Counter[tuple[Any, ...]] = collections.Counter()
             for r in refs:
                 for g, c in collections.Counter(tuple(r[i:i + k]) for i in range(len(r) - k + 1)).items():
                     best[g] = max(best[g], c)

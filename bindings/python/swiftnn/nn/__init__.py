@@ -21,3 +21,17 @@ from . import utils
 from . import parallel  # noqa: F401  (nn.parallel.DistributedDataParallel)
 from .parallel import SyncBatchNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
+
+# The public names, listed for `a star import` and for type checkers (mypy --strict re-exports
+# only listed names); tests/test_public_all.py keeps the list complete.
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BCELoss", "BCEWithLogitsLoss", "CELU",
+           "CircularPad2d", "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "CTCLoss",
+           "Dropout", "ELU", "Embedding", "EngineModule", "Flatten", "functional", "GELU", "GroupNorm", "GRU",
+           "GRUCell", "Hardsigmoid", "Hardswish", "HuberLoss", "init", "KLDivLoss", "L1Loss", "LayerNorm",
+           "LeakyReLU", "Linear", "load_model", "LSTM", "LSTMCell", "MaxPool2d", "Mish", "Module", "ModuleDict",
+           "ModuleList", "MSELoss", "MultiheadAttention", "NLLLoss", "parallel", "Parameter", "ParameterDict",
+           "ParameterList", "PReLU", "ReflectionPad2d", "ReLU", "ReLU6", "ReplicationPad2d", "RNN", "RNNCell",
+           "save_model", "SELU", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softplus", "Softsign",
+           "SyncBatchNorm", "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+           "TransformerEncoder", "TransformerEncoderLayer", "Upsample", "UpsamplingBilinear2d",
+           "UpsamplingNearest2d", "utils", "ZeroPad2d"]

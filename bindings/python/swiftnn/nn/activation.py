@@ -1,25 +1,31 @@
 """The activation modules PyTorch adds over ReLU (torch.nn.GELU, SiLU, Hardswish, ...): Python
 modules over the engine's functional ops, with torch's constructor arguments and PReLU's
 `weight` parameter, so PyTorch state dicts load unchanged."""
+from __future__ import annotations
+
+from typing import Any
+
 from .. import elementwise as F
-from ..tensor import full
+from ..tensor import Tensor, full
 from .modules import Module, Parameter
 
 
 class _Elementwise(Module):
     """A parameter-free activation: forward is one engine op with fixed keyword arguments."""
-    _fn = None
-    _args = ()
+    _fn: Any = None
+    _args: tuple[str, ...] = ()
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         for k, v in kwargs.items():
             object.__setattr__(self, k, v)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """The layer applied to `input` (call the module itself: module(input))."""
         return type(self)._fn(input, **{k: getattr(self, k) for k in self._args})
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The constructor arguments shown by repr()."""
         return ", ".join(f"{k}={getattr(self, k)!r}" for k in self._args)
 
 
@@ -28,7 +34,7 @@ class GELU(_Elementwise):
 
     _fn, _args = F.gelu, ("approximate",)
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: str = "none") -> None:
         super().__init__(approximate=approximate)
 
 
@@ -37,7 +43,7 @@ class SiLU(_Elementwise):
 
     _fn, _args = F.silu, ("inplace",)
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__(inplace=inplace)
 
 
@@ -46,7 +52,7 @@ class Hardswish(_Elementwise):
 
     _fn, _args = F.hardswish, ("inplace",)
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__(inplace=inplace)
 
 
@@ -55,7 +61,7 @@ class Hardsigmoid(_Elementwise):
 
     _fn, _args = F.hardsigmoid, ("inplace",)
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__(inplace=inplace)
 
 
@@ -64,7 +70,7 @@ class Softplus(_Elementwise):
 
     _fn, _args = F.softplus, ("beta", "threshold")
 
-    def __init__(self, beta=1.0, threshold=20.0):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__(beta=beta, threshold=threshold)
 
 
@@ -73,7 +79,7 @@ class ELU(_Elementwise):
 
     _fn, _args = F.elu, ("alpha", "inplace")
 
-    def __init__(self, alpha=1.0, inplace=False):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(alpha=alpha, inplace=inplace)
 
 
@@ -82,7 +88,7 @@ class CELU(_Elementwise):
 
     _fn, _args = F.celu, ("alpha", "inplace")
 
-    def __init__(self, alpha=1.0, inplace=False):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(alpha=alpha, inplace=inplace)
 
 
@@ -91,7 +97,7 @@ class SELU(_Elementwise):
 
     _fn, _args = F.selu, ("inplace",)
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__(inplace=inplace)
 
 
@@ -100,7 +106,7 @@ class Mish(_Elementwise):
 
     _fn, _args = F.mish, ("inplace",)
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__(inplace=inplace)
 
 
@@ -114,13 +120,15 @@ class PReLU(Module):
     """input where input > 0, else weight * input; weight holds num_parameters values (1, or the
     number of channels, dim 1 of the input), each starting at `init`."""
 
-    def __init__(self, num_parameters=1, init=0.25):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         super().__init__()
         object.__setattr__(self, "num_parameters", num_parameters)
         self.weight = Parameter(full((num_parameters,), float(init)))
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """The layer applied to `input` (call the module itself: module(input))."""
         return F.prelu(input, self.weight)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The constructor arguments shown by repr()."""
         return f"num_parameters={self.num_parameters}"

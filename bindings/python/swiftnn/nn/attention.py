@@ -79,6 +79,8 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        """(attn_output [L, N, E] or [N, L, E] with batch_first, attn_weights or None) for query
+        [L, N, E], key and value [S, N, E]; masks and flags as torch.nn.MultiheadAttention.forward."""
         from ..reduce import softmax
         from ..conv import dropout as _dropout
         from ..tensor import matmul

@@ -1,7 +1,10 @@
 """Sequential (and ModuleList). A Sequential of built-in layers is also an engine Sequential,
 so its forward is one C call and it can be saved as a self-describing checkpoint."""
+from __future__ import annotations
+
 import ctypes
 import os
+from typing import Any, Iterable, Iterator, Union, overload
 
 from .._handles import Handle, new_handle, read_string
 from .._lib import check, lib, shape_array
@@ -10,7 +13,20 @@ from .modules import EngineModule, Module
 
 
 class Sequential(Module):
-    def __init__(self, *modules):
+    """Modules called in order, each on the previous one's output (torch.nn.Sequential); made
+    of built-in layers only, it is also one engine module (one C call per forward, savable by
+    save_model).
+
+    Args:
+        *modules: the modules in order, or one OrderedDict {name: module}.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> model(swiftnn.randn(3, 4)).shape
+        swiftnn.Size([3, 2])
+    """
+
+    def __init__(self, *modules: Any) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], dict):
             items = list(modules[0].items())
@@ -43,34 +59,41 @@ class Sequential(Module):
         self.__dict__.update(state)
         self._rebuild_engine()
 
-    def append(self, module):
+    def append(self, module: Module) -> Sequential:
+        """Adds `module` at the end; returns self."""
         self._modules[str(len(self._modules))] = module
         self._rebuild_engine()
         return self
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: slice) -> Sequential: ...
+    @overload
+    def __getitem__(self, i: int) -> Module: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[Module, Sequential]:
         if isinstance(i, slice):
             return Sequential(*list(self._modules.values())[i])
-        return list(self._modules.values())[i]
+        return list(self._modules.values())[i]  # type: ignore[return-value]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())  # type: ignore[arg-type]
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Any:
+        """Each module in turn on the previous one's output."""
         if self._engine is not None:
             return _new(lib.snn_module_forward, self._mh, input._h)
         for m in self._modules.values():
             input = m(input)
         return input
 
-    def _set_engine_training(self, mode):
+    def _set_engine_training(self, mode: bool) -> None:
         if self._engine is not None:
             check(lib.snn_module_train(self._mh, bool(mode)))
 
-    def summary(self, input_size):
+    def summary(self, input_size: Iterable[int]) -> str:
         """Each layer's output shape and parameter count, ending with "Total params: N"."""
         if self._engine is None:
             raise TypeError("summary() needs a Sequential of built-in layers")
@@ -79,23 +102,34 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    def __init__(self, modules=()):
+    """Submodules in a list, registered so that parameters() and state_dict() see them
+    (torch.nn.ModuleList); it has no forward of its own.
+
+    Args:
+        modules: an iterable of modules to add (default empty).
+
+    Example:
+        >>> layers = nn.ModuleList([nn.Linear(10, 10) for _ in range(3)])
+    """
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         for m in modules:
             self.append(m)
 
-    def append(self, m):
+    def append(self, m: Module) -> ModuleList:
+        """Adds `m` at the end; returns self."""
         self._modules[str(len(self._modules))] = m
         return self
 
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
+    def __getitem__(self, i: int) -> Module:
+        return list(self._modules.values())[i]  # type: ignore[return-value]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())  # type: ignore[arg-type]
 
 
 def _engine_handle(model):
@@ -106,12 +140,12 @@ def _engine_handle(model):
     return h.value
 
 
-def save_model(model, path):
+def save_model(model: Module, path: Union[str, os.PathLike[str]]) -> None:
     """Saves weights and architecture (safetensors, PyTorch names) so load_model rebuilds it."""
     check(lib.snn_module_save(_engine_handle(model), os.fsencode(path)))
 
 
-def load_model(f, mmap=False):
+def load_model(f: Any, mmap: bool = False) -> Module:
     """Rebuilds a model saved by save_model (or by the C API's snn_module_save) from a path or
     a binary file-like object (io.BytesIO). mmap=True maps the file: the parameters use its
     pages, shared between processes (swiftnn/serving.h)."""
@@ -132,7 +166,7 @@ def load_model(f, mmap=False):
     return wrap_engine_module(h.value)
 
 
-def wrap_engine_module(handle):
+def wrap_engine_module(handle: int) -> Module:
     """A Python object for an engine module handle (takes ownership)."""
     owner = Handle(handle, lib.snn_module_free)
     kind = read_string(lib.snn_module_type, handle)

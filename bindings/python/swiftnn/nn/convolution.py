@@ -82,10 +82,12 @@ class Conv1d(Module):
         if not bias:
             self.register_parameter("bias", None)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """The layer applied to `input` (call the module itself: module(input))."""
         return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The constructor arguments shown by repr()."""
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
                 + (f", padding={self.padding}" if self.padding not in (0, (0,)) else ""))
 

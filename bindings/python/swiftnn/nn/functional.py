@@ -1,5 +1,12 @@
 """torch.nn.functional for SwiftNN: losses and softmax with PyTorch's names, argument names and
 defaults (`import swiftnn.nn.functional as F`). Each loss is one engine op with a fused backward."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
 import warnings
 
 from .._ffi import SNN_REDUCTION_MEAN, SNN_REDUCTION_NONE, SNN_REDUCTION_SUM
@@ -62,8 +69,9 @@ def _no_weight(fn, weight):
         raise NotImplementedError(f"swiftnn.nn.functional.{fn}: class weights (weight=) are not supported")
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
+                  ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """F.cross_entropy from logits with int64 class targets: input [N, C] / [N, C, d1, ...] / [C],
     target [N] / [N, d1, ...] / []; weight: optional [C] class weights (the input's dtype).
     'mean' divides by the summed weights of the targets != ignore_index (their count without

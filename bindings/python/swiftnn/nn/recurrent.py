@@ -1,8 +1,11 @@
 """Recurrent layers (RNN, LSTM, GRU, their cells) and Embedding with PyTorch's arguments, names
 and forward signatures, plus functional forms (lstm, gru, rnn_tanh, ..., embedding) taking
 weights as tensors. Padded batches: pass `lengths=` (one per sequence) instead of packing."""
+from __future__ import annotations
+
 import ctypes
 import json
+from typing import Any, Callable, Optional, Sequence, Union
 
 from .._handles import read_string
 from .._lib import check, lib
@@ -13,8 +16,9 @@ from .modules import EngineModule
 _NONLINEARITY = {"tanh": SNN_RNN_TANH, "relu": SNN_RNN_RELU}
 
 
-def _options(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-             bidirectional=False, nonlinearity="tanh", training=False):
+def _options(input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False,
+             dropout: float = 0.0, bidirectional: bool = False, nonlinearity: str = "tanh",
+             training: bool = False) -> Any:
     if nonlinearity not in _NONLINEARITY:
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
     o = snn_rnn_options()
@@ -26,17 +30,17 @@ def _options(input_size, hidden_size, num_layers=1, bias=True, batch_first=False
     return o
 
 
-def _lengths_tensor(lengths):
+def _lengths_tensor(lengths: Optional[Union[Tensor, Sequence[int]]]) -> Optional[Tensor]:
     if lengths is None or isinstance(lengths, Tensor):
         return lengths
     return tensor(lengths, dtype=int64)
 
 
-def _handle(t):
+def _handle(t: Optional[Tensor]) -> Optional[int]:
     return None if t is None else t._h
 
 
-def _new_module(fn, *args):
+def _new_module(fn: Callable[..., int], *args: Any) -> int:
     h = ctypes.c_void_p()
     check(fn(ctypes.byref(h), *args))
     return h.value
@@ -46,13 +50,13 @@ class _RecurrentModule(EngineModule):
     """Shared by every layer here: binds the engine module and mirrors its config as attributes
     (also when a checkpoint is loaded with load_model, which bypasses __init__)."""
 
-    def _bind(self, handle):
+    def _bind(self, handle: int) -> None:
         super()._bind(handle)
         config = json.loads(read_string(lib.snn_module_architecture, handle)).get("config", {})
         for k, v in config.items():
             object.__setattr__(self, k, v)
 
-    def _forward_multi(self, inputs, n_out):
+    def _forward_multi(self, inputs: Sequence[Optional[Tensor]], n_out: int) -> list[Tensor]:
         """snn_module_forward_multi with None entries for absent optional inputs."""
         arr = (ctypes.c_void_p * len(inputs))(*[_handle(t) for t in inputs])
         outs = (ctypes.c_void_p * n_out)()
@@ -62,15 +66,36 @@ class _RecurrentModule(EngineModule):
 
 
 class RNNBase(_RecurrentModule):
-    _CTOR = None
+    """What RNN, LSTM and GRU share: the constructor arguments of torch.nn.RNNBase.
+
+    Args:
+        input_size: features of each input step.
+        hidden_size: features of the hidden state.
+        num_layers: stacked layers (default 1).
+        bias: whether the layers have b_ih and b_hh (default True).
+        batch_first: input and output as [N, L, *] instead of [L, N, *].
+        dropout: dropout on the outputs of each layer but the last (training only).
+        bidirectional: run a reverse direction too (outputs concatenated).
+
+    Shape:
+        Input [L, N, input_size] ([N, L, input_size] with batch_first), or [L, input_size];
+        output [L, N, D * hidden_size] with D = 2 if bidirectional else 1; h_n
+        [D * num_layers, N, hidden_size].
+
+    Example:
+        >>> out, (h, c) = nn.LSTM(10, 20, 2)(swiftnn.randn(5, 3, 10))
+    """
+
+    _CTOR: Optional[str] = None
     _MODE = None
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, nonlinearity="tanh"):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 nonlinearity: str = "tanh") -> None:
         opts = _options(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
-        self._bind(_new_module(getattr(lib, self._CTOR), ctypes.byref(opts)))
+        self._bind(_new_module(getattr(lib, str(self._CTOR)), ctypes.byref(opts)))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The constructor arguments that differ from the defaults."""
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
@@ -91,11 +116,13 @@ class RNN(RNNBase):
     forward(input, hx=None, lengths=None) -> (output, h_n)."""
     _CTOR = "snn_module_rnn"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
 
-    def forward(self, input, hx=None, lengths=None):
+    def forward(self, input: Any, hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Any, Tensor]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
@@ -109,7 +136,8 @@ class LSTM(RNNBase):
     forward(input, hx=None, lengths=None) -> (output, (h_n, c_n)); hx = (h0, c0)."""
     _CTOR = "snn_module_lstm"
 
-    def forward(self, input, hx=None, lengths=None):
+    def forward(self, input: Any, hx: Optional[tuple[Tensor, Tensor]] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Any, tuple[Tensor, Tensor]]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
@@ -123,7 +151,8 @@ class GRU(RNNBase):
     """Gated recurrent unit, gate order r, z, n. forward(input, hx=None, lengths=None) -> (output, h_n)."""
     _CTOR = "snn_module_gru"
 
-    def forward(self, input, hx=None, lengths=None):
+    def forward(self, input: Any, hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Any, Tensor]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
@@ -135,17 +164,17 @@ class GRU(RNNBase):
 class RNNCell(_RecurrentModule):
     """One RNN step: forward(input, hx=None) -> h'."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh") -> None:
         if nonlinearity not in _NONLINEARITY:
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         self._bind(_new_module(lib.snn_module_rnn_cell, int(input_size), int(hidden_size), bool(bias),
                                _NONLINEARITY[nonlinearity]))
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         return self._forward_multi([input, hx], 1)[0]
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The constructor arguments that differ from the defaults."""
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False") + \
             ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
@@ -154,16 +183,16 @@ class RNNCell(_RecurrentModule):
 class LSTMCell(_RecurrentModule):
     """One LSTM step: forward(input, hx=None) -> (h', c'); hx = (h, c)."""
 
-    def __init__(self, input_size, hidden_size, bias=True):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         self._bind(_new_module(lib.snn_module_lstm_cell, int(input_size), int(hidden_size), bool(bias)))
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[tuple[Tensor, Tensor]] = None) -> tuple[Tensor, Tensor]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         h, c = hx if hx is not None else (None, None)
         h1, c1 = self._forward_multi([input, h, c], 2)
         return h1, c1
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The constructor arguments that differ from the defaults."""
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
@@ -171,14 +200,14 @@ class LSTMCell(_RecurrentModule):
 class GRUCell(_RecurrentModule):
     """One GRU step: forward(input, hx=None) -> h'."""
 
-    def __init__(self, input_size, hidden_size, bias=True):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         self._bind(_new_module(lib.snn_module_gru_cell, int(input_size), int(hidden_size), bool(bias)))
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         return self._forward_multi([input, hx], 1)[0]
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The constructor arguments that differ from the defaults."""
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
@@ -187,7 +216,7 @@ class Embedding(_RecurrentModule):
     """A table of num_embeddings vectors: forward(int64 indices [...]) -> [..., embedding_dim].
     padding_idx (negative counts from the end) starts at zero and gets no gradient."""
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: Optional[int] = None) -> None:
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise AssertionError("Padding_idx must be within num_embeddings")
@@ -196,7 +225,7 @@ class Embedding(_RecurrentModule):
                                -1 if padding_idx is None else int(padding_idx)))
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+    def from_pretrained(cls: Any, embeddings: Any, freeze: bool = True, padding_idx: Optional[int] = None) -> Embedding:
         """An Embedding holding a copy of `embeddings` [num, dim] (a Tensor or array)."""
         w = embeddings if isinstance(embeddings, Tensor) else tensor(embeddings)
         num, dim = w.shape
@@ -207,13 +236,13 @@ class Embedding(_RecurrentModule):
         m.weight.requires_grad_(not freeze)
         return m
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Tensor:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if not isinstance(input, Tensor):
             input = tensor(input, dtype=int64)
         return _new(lib.snn_module_forward, self._mh, input._h)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The constructor arguments that differ from the defaults."""
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
@@ -221,8 +250,10 @@ class Embedding(_RecurrentModule):
 
 # ---- functional forms (torch._VF.rnn_tanh / lstm / gru and the cells) -----------------------
 
-def _sequence(fn, n_out, input, states, params, has_biases, num_layers, dropout, train, bidirectional, batch_first,
-              lengths, nonlinearity="tanh"):
+def _sequence(fn: Callable[..., int], n_out: int, input: Tensor, states: Sequence[Optional[Tensor]],
+              params: Sequence[Tensor], has_biases: bool, num_layers: int, dropout: float, train: bool,
+              bidirectional: bool, batch_first: bool, lengths: Optional[Union[Tensor, Sequence[int]]],
+              nonlinearity: str = "tanh") -> tuple[Tensor, ...]:
     params = list(params)
     opts = _options(input.shape[-1], params[1].shape[1] if len(params) > 1 and len(params[1].shape) == 2 else 1,
                     num_layers, has_biases, batch_first, dropout, bidirectional, nonlinearity, train)
@@ -234,8 +265,9 @@ def _sequence(fn, n_out, input, states, params, has_biases, num_layers, dropout,
     return tuple(Tensor._wrap(o.value) for o in outs)
 
 
-def lstm(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
-         batch_first=False, lengths=None):
+def lstm(input: Tensor, hx: Optional[tuple[Tensor, Tensor]], params: Sequence[Tensor], has_biases: bool = True,
+         num_layers: int = 1, dropout: float = 0.0, train: bool = False, bidirectional: bool = False,
+         batch_first: bool = False, lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, ...]:
     """(output, h_n, c_n), as torch._VF.lstm; hx = (h0, c0) or None; params in the flat order
     w_ih, w_hh, b_ih, b_hh per layer and direction."""
     h0, c0 = hx if hx is not None else (None, None)
@@ -243,28 +275,32 @@ def lstm(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=Fa
                      bidirectional, batch_first, lengths)
 
 
-def gru(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
-        batch_first=False, lengths=None):
+def gru(input: Tensor, hx: Optional[Tensor], params: Sequence[Tensor], has_biases: bool = True,
+        num_layers: int = 1, dropout: float = 0.0, train: bool = False, bidirectional: bool = False,
+        batch_first: bool = False, lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, ...]:
     """(output, h_n), as torch._VF.gru."""
     return _sequence(lib.snn_tensor_gru, 2, input, [hx], params, has_biases, num_layers, dropout, train,
                      bidirectional, batch_first, lengths)
 
 
-def rnn_tanh(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
-             batch_first=False, lengths=None):
+def rnn_tanh(input: Tensor, hx: Optional[Tensor], params: Sequence[Tensor], has_biases: bool = True,
+             num_layers: int = 1, dropout: float = 0.0, train: bool = False, bidirectional: bool = False,
+             batch_first: bool = False, lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, ...]:
     """(output, h_n), as torch._VF.rnn_tanh."""
     return _sequence(lib.snn_tensor_rnn, 2, input, [hx], params, has_biases, num_layers, dropout, train,
                      bidirectional, batch_first, lengths, "tanh")
 
 
-def rnn_relu(input, hx, params, has_biases=True, num_layers=1, dropout=0.0, train=False, bidirectional=False,
-             batch_first=False, lengths=None):
+def rnn_relu(input: Tensor, hx: Optional[Tensor], params: Sequence[Tensor], has_biases: bool = True,
+             num_layers: int = 1, dropout: float = 0.0, train: bool = False, bidirectional: bool = False,
+             batch_first: bool = False, lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, ...]:
     """(output, h_n), as torch._VF.rnn_relu."""
     return _sequence(lib.snn_tensor_rnn, 2, input, [hx], params, has_biases, num_layers, dropout, train,
                      bidirectional, batch_first, lengths, "relu")
 
 
-def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def lstm_cell(input: Tensor, hx: Optional[tuple[Tensor, Tensor]], w_ih: Tensor, w_hh: Tensor,
+              b_ih: Optional[Tensor] = None, b_hh: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
     """(h', c') for hx = (h, c) or None."""
     h, c = hx if hx is not None else (None, None)
     oh, oc = ctypes.c_void_p(), ctypes.c_void_p()
@@ -273,19 +309,22 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return Tensor._wrap(oh.value), Tensor._wrap(oc.value)
 
 
-def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def gru_cell(input: Tensor, hx: Optional[Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Optional[Tensor] = None,
+             b_hh: Optional[Tensor] = None) -> Tensor:
     return _new(lib.snn_tensor_gru_cell, input._h, _handle(hx), w_ih._h, w_hh._h, _handle(b_ih), _handle(b_hh))
 
 
-def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def rnn_tanh_cell(input: Tensor, hx: Optional[Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Optional[Tensor] = None,
+                  b_hh: Optional[Tensor] = None) -> Tensor:
     return _new(lib.snn_tensor_rnn_cell, input._h, _handle(hx), w_ih._h, w_hh._h, _handle(b_ih), _handle(b_hh), 0)
 
 
-def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def rnn_relu_cell(input: Tensor, hx: Optional[Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Optional[Tensor] = None,
+                  b_hh: Optional[Tensor] = None) -> Tensor:
     return _new(lib.snn_tensor_rnn_cell, input._h, _handle(hx), w_ih._h, w_hh._h, _handle(b_ih), _handle(b_hh), 1)
 
 
-def embedding(input, weight, padding_idx=None):
+def embedding(input: Any, weight: Tensor, padding_idx: Optional[int] = None) -> Tensor:
     """torch.nn.functional.embedding: weight[input]; padding_idx may count from the end."""
     if not isinstance(input, Tensor):
         input = tensor(input, dtype=int64)

@@ -1,11 +1,15 @@
 """Padding, resizing and one-hot with torch.nn.functional's names (F.pad, F.interpolate,
 F.one_hot; engine ops) and the modules nn.Upsample, nn.ZeroPad2d, nn.ConstantPad2d,
 nn.ReflectionPad2d, nn.ReplicationPad2d."""
+from __future__ import annotations
+
 import ctypes
 import math
 import numbers
+from typing import Optional, Sequence, Union
 
 from .._lib import lib
+from .._typing import IntOrSize
 from ..tensor import Tensor, _new
 from .modules import Module
 
@@ -79,64 +83,112 @@ def one_hot(tensor, num_classes=-1):
 class Upsample(Module):
     """nn.Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None)."""
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
+    def __init__(self, size: Optional[IntOrSize] = None, scale_factor: Optional[Union[float, Sequence[float]]] = None,
+                 mode: str = "nearest", align_corners: Optional[bool] = None,
+                 recompute_scale_factor: Optional[bool] = None) -> None:
         super().__init__()
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """The layer applied to `input` (call the module itself: module(input))."""
         return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                            recompute_scale_factor=self.recompute_scale_factor)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The constructor arguments shown by repr()."""
         what = f"scale_factor={self.scale_factor}" if self.scale_factor is not None else f"size={self.size}"
         return f"{what}, mode='{self.mode}'"
 
 
 class UpsamplingNearest2d(Upsample):
-    def __init__(self, size=None, scale_factor=None):
+    """nn.UpsamplingNearest2d: Upsample(size, scale_factor, mode="nearest") of [N, C, H, W]."""
+
+    def __init__(self, size: Optional[IntOrSize] = None,
+                 scale_factor: Optional[Union[float, Sequence[float]]] = None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    def __init__(self, size=None, scale_factor=None):
+    """nn.UpsamplingBilinear2d: Upsample(size, scale_factor, mode="bilinear", align_corners=True)."""
+
+    def __init__(self, size: Optional[IntOrSize] = None,
+                 scale_factor: Optional[Union[float, Sequence[float]]] = None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class _Pad2d(Module):
+    """Pads the last two dimensions of [N, C, H, W] or [C, H, W] by (left, right, top, bottom)."""
+
     _mode = "constant"
 
-    def __init__(self, padding, value=0.0):
+    def __init__(self, padding: IntOrSize, value: float = 0.0) -> None:
         super().__init__()
         self.padding = (int(padding),) * 4 if isinstance(padding, numbers.Integral) else tuple(int(p) for p in padding)
         if len(self.padding) != 4:
             raise ValueError(f"{type(self).__name__}: padding must be an int or a 4-tuple (left, right, top, bottom)")
         self.value = value
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """The layer applied to `input` (call the module itself: module(input))."""
         return pad(input, self.padding, self._mode, self.value if self._mode == "constant" else None)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The constructor arguments shown by repr()."""
         return f"{self.padding}" + (f", value={self.value}" if self._mode == "constant" and self.value else "")
 
 
 class ConstantPad2d(_Pad2d):
-    def __init__(self, padding, value):
+    """nn.ConstantPad2d(padding, value): pads H and W with `value`; padding an int or (left, right, top, bottom).
+
+    Shape:
+        Input (N, C, H, W) or (C, H, W); output H + top + bottom, W + left + right.
+
+    Example:
+        >>> nn.ConstantPad2d(1, 3.5)(swiftnn.zeros(1, 1, 2, 2)).shape
+        swiftnn.Size([1, 1, 4, 4])
+    """
+
+    def __init__(self, padding: IntOrSize, value: float) -> None:
         super().__init__(padding, value)
 
 
 class ZeroPad2d(_Pad2d):
-    def __init__(self, padding):
+    """nn.ZeroPad2d(padding): ConstantPad2d with zeros.
+
+    Shape:
+        Input (N, C, H, W) or (C, H, W); output H + top + bottom, W + left + right.
+    """
+
+    def __init__(self, padding: IntOrSize) -> None:
         super().__init__(padding, 0.0)
 
 
 class ReflectionPad2d(_Pad2d):
+    """nn.ReflectionPad2d(padding): pads H and W with the reflection of the input (edge not repeated).
+
+    Shape:
+        Input (N, C, H, W) or (C, H, W); output H + top + bottom, W + left + right.
+    """
+
     _mode = "reflect"
 
 
 class ReplicationPad2d(_Pad2d):
+    """nn.ReplicationPad2d(padding): pads H and W by repeating the edge values.
+
+    Shape:
+        Input (N, C, H, W) or (C, H, W); output H + top + bottom, W + left + right.
+    """
+
     _mode = "replicate"
 
 
 class CircularPad2d(_Pad2d):
+    """nn.CircularPad2d(padding): pads H and W by wrapping around (periodic).
+
+    Shape:
+        Input (N, C, H, W) or (C, H, W); output H + top + bottom, W + left + right.
+    """
+
     _mode = "circular"

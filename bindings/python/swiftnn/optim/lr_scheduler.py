@@ -1,8 +1,11 @@
 """torch.optim.lr_scheduler's StepLR, MultiStepLR, CosineAnnealingLR and LinearLR over the
 engine's schedulers, which set the optimizer's learning rates with PyTorch's recursive forms.
 Construction performs PyTorch's initial step (epoch 0); call step() after optimizer.step()."""
+from __future__ import annotations
+
 import collections
 import ctypes
+from typing import Any, Iterable, Optional
 
 from .._lib import check, lib
 from .optimizer import Optimizer
@@ -11,7 +14,7 @@ from .optimizer import Optimizer
 class LRScheduler:
     """Base of the schedulers: step(), get_last_lr(), last_epoch, base_lrs."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._h = None
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -27,18 +30,19 @@ class LRScheduler:
         self._h = out.value
 
     @property
-    def last_epoch(self):
+    def last_epoch(self) -> int:
+        """The number of step() calls so far (0 after construction)."""
         v = ctypes.c_int64()
         check(lib.snn_lr_scheduler_last_epoch(ctypes.byref(v), self._h))
         return v.value
 
-    def step(self, epoch=None):
+    def step(self, epoch: Optional[int] = None) -> None:
         """Advances one epoch and sets the optimizer's learning rates."""
         if epoch is not None:
             raise NotImplementedError("swiftnn: step(epoch) (deprecated in PyTorch) is not supported; call step()")
         check(lib.snn_lr_scheduler_step(self._h))
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The learning rates this scheduler set last, one per parameter group."""
         out = []
         for i in range(len(self.base_lrs)):
@@ -47,7 +51,8 @@ class LRScheduler:
             out.append(v.value)
         return out
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
+        """Not supported yet: always NotImplementedError."""
         raise NotImplementedError("swiftnn: scheduler state_dict is not supported yet")
 
     # copy.copy shares the engine scheduler (a second handle). deepcopy and pickle, as
@@ -86,7 +91,7 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """lr *= gamma every step_size epochs."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size, self.gamma = int(step_size), float(gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -100,7 +105,8 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone (gamma^k at a milestone listed k times)."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones, self.gamma = collections.Counter(int(m) for m in milestones), float(gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -116,7 +122,7 @@ class MultiStepLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Cosine from the base lr to eta_min over T_max epochs (and back up, period 2 T_max)."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max, self.eta_min = int(T_max), float(eta_min)
         super().__init__(optimizer, last_epoch)
 
@@ -130,7 +136,8 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     """Linear warm-up (or decay) of the lr factor from start_factor to end_factor over total_iters."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
         if end_factor > 1.0 or end_factor < 0:

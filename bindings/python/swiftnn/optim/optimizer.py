@@ -1,13 +1,19 @@
 """torch.optim's Optimizer, SGD, Adam and AdamW over the engine's optimizers: parameter
 groups, step() and zero_grad(). The state and the updates live in the engine; parameters are
 updated in place, so every Tensor referring to a parameter sees the new values."""
+from __future__ import annotations
+
 import collections.abc
 import ctypes
+from typing import Any, Callable, Iterable, Optional, Union
 
 from .._ffi import snn_adagrad_options, snn_adam_options, snn_rmsprop_options, snn_sgd_options
 from .._lib import check, lib
 from .._options import options
 from ..tensor import Tensor
+
+# What an optimizer takes (torch.optim.optimizer.ParamsT): tensors, or groups of them as dicts.
+ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
 
 
 def _handles(params):
@@ -85,7 +91,7 @@ class Optimizer:
     _create = None     # C constructor
     _add_group = None  # C function adding a group
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._h = None
         for flag in ("differentiable", "capturable"):
             if defaults.pop(flag, False):
@@ -123,25 +129,25 @@ class Optimizer:
             group.setdefault(k, v)
         return group
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Adds a group of parameters with its own options (missing ones: the defaults)."""
         group = self._complete(param_group)
         ps = group["params"]
         check(self._add_group(self._h, _handles(ps), len(ps), ctypes.byref(self._options(group))))
         self.param_groups.append(_ParamGroup(self, len(self.param_groups), group))
 
-    def step(self, closure=None):
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """One update of every parameter that has a gradient. `closure`, if given, is called
         first (it should recompute the loss and call backward) and its result returned."""
         loss = None if closure is None else closure()
         check(lib.snn_optimizer_step(self._h))
         return loss
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Drops every parameter's gradient (set_to_none=True) or zeros it in place."""
         check(lib.snn_optimizer_zero_grad(self._h, bool(set_to_none)))
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """PyTorch's layout: {"state": {param number: {key: tensor}}, "param_groups": [group
         options with "params": [param numbers]]}, parameters numbered across groups in order.
         The tensors are copies: later steps do not change a saved state_dict."""
@@ -162,7 +168,7 @@ class Optimizer:
             groups.append(d)
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restores state and learning rates saved by state_dict() (of this optimizer type,
         over parameters of the same shapes in the same group layout), so training resumes
         exactly where it stopped."""
@@ -245,8 +251,9 @@ class SGD(Optimizer):
     _create = lib.snn_optimizer_sgd
     _add_group = lib.snn_optimizer_add_sgd_group
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: Optional[bool] = None, differentiable: bool = False, fused: Optional[bool] = None) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
@@ -272,9 +279,10 @@ class Adam(Optimizer):
 
     _add_group = lib.snn_optimizer_add_adam_group
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
-                 decoupled_weight_decay=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: Optional[bool] = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: Optional[bool] = None, decoupled_weight_decay: bool = False) -> None:
         self._create = lib.snn_optimizer_adamw if decoupled_weight_decay else lib.snn_optimizer_adam
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,
@@ -287,8 +295,10 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """torch.optim.AdamW: Adam with decoupled weight decay (p *= 1 - lr * weight_decay)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: Optional[bool] = None, capturable: bool = False, differentiable: bool = False,
+                 fused: Optional[bool] = None) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
                          capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
@@ -301,8 +311,9 @@ class RMSprop(Optimizer):
     _create = lib.snn_optimizer_rmsprop
     _add_group = lib.snn_optimizer_add_rmsprop_group
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 capturable=False, foreach=None, maximize=False, differentiable=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
+                 foreach: Optional[bool] = None, maximize: bool = False, differentiable: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable))
@@ -321,8 +332,9 @@ class Adagrad(Optimizer):
     _create = lib.snn_optimizer_adagrad
     _add_group = lib.snn_optimizer_add_adagrad_group
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: Optional[bool] = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: Optional[bool] = None) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable, fused=fused))

@@ -6,10 +6,13 @@ engine's threads with one thread (a forked child has none: see docs/storage-mode
 the global generator with base_seed + worker_id, runs worker_init_fn, then turns lists of
 indices into collated batches. Batches cross the process boundary as numpy arrays and come
 back as tensors, in the sampler's order whatever order the workers finish in."""
+from __future__ import annotations
+
 import numbers
 import queue
 import traceback
 from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -79,10 +82,12 @@ class DataLoader:
     in flight. pin_memory, persistent_workers, timeout and in_order are accepted for
     compatibility (there is no accelerator; batches always arrive in order)."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", in_order=True):
+    def __init__(self, dataset: Any, batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
+                 sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
+                 collate_fn: Optional[Callable[[list[Any]], Any]] = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn: Optional[Callable[[int], None]] = None,
+                 multiprocessing_context: Any = None, generator: Any = None, *, prefetch_factor: Optional[int] = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if num_workers == 0 and prefetch_factor is not None:

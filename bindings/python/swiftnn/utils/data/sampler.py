@@ -39,7 +39,8 @@ class RandomSampler(Sampler):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
 
     @property
-    def num_samples(self):
+    def num_samples(self) -> int:
+        """How many indices one pass yields (len(data_source) unless num_samples was given)."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
