@@ -111,7 +111,7 @@ def play(args: argparse.Namespace) -> None:
 def onnx_check(args: argparse.Namespace) -> None:
     """Exports the trained network to ONNX and checks that onnxruntime picks the same actions
     on frames recorded from the agent's own play."""
-    import onnxruntime as ort
+    import onnxruntime as ort  # type: ignore[import-untyped]
     env = AtariEnv(args.game, seed=args.seed + 3)
     agent = swiftnn.rl.DQN.load(os.path.join(args.run, "agent.dqn"))
     path = os.path.join(args.run, "policy.onnx")
@@ -170,7 +170,7 @@ def smoke(args: argparse.Namespace) -> None:
     (a run stopped and resumed ends with the same weights as one that was not), evaluation."""
     import tempfile
     env = AtariEnv(args.game, max_episode_frames=1_000, seed=0)
-    kw = dict(replay_capacity=3_000, learning_starts=200, train_every=4, target_update_every=100,
+    kw: Dict[str, Any] = dict(replay_capacity=3_000, learning_starts=200, train_every=4, target_update_every=100,
               epsilon_decay_steps=600, seed=3)
     with tempfile.TemporaryDirectory() as d:
         swiftnn.manual_seed(0)

@@ -29,7 +29,10 @@ class AtariEnv:
         ale.setInt("random_seed", int(seed))
         ale.setFloat("repeat_action_probability", 0.0)
         ale.setInt("frame_skip", 1)
-        ale.loadROM(roms.get_rom_path(game))
+        rom = roms.get_rom_path(game)
+        if rom is None:
+            raise ValueError(f"AtariEnv: ale-py has no ROM called {game!r}")
+        ale.loadROM(rom)
         self.actions: List[Any] = list(ale.getMinimalActionSet())
         self.frame_skip, self.terminal_on_life_loss = int(frame_skip), bool(terminal_on_life_loss)
         self.max_episode_frames = int(max_episode_frames)

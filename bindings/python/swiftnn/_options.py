@@ -1,11 +1,12 @@
 """Option structs built the one way the C API offers: the struct's snn_<x>_init (struct_size
 and every default, from the library), then the fields given by name."""
 import ctypes
+from typing import Any
 
 from ._lib import check, lib
 
 
-def options(struct, **fields):
+def options(struct: Any, **fields: Any) -> Any:
     """A `struct` (an _ffi option struct such as snn_conv2d_options) filled by its _init
     function, with `fields` set on top. Generated structs have __slots__ = (), so a misspelt
     field raises AttributeError."""

@@ -51,7 +51,7 @@ def _check_eval(model):
                          "training mode; call model.eval() before exporting")
 
 
-def export(model, args, f, input_names=None, output_names=None):
+def export(model: Any, args: Any, f: Any, input_names: Any = None, output_names: Any = None) -> None:
     """Traces `model(*args)` and writes the ONNX graph of the ops it ran to the path `f`.
 
     args: a Tensor (or array), or a tuple of them for several inputs. input_names /

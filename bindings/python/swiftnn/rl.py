@@ -44,10 +44,10 @@ _U8P = ctypes.POINTER(ctypes.c_uint8)
 
 
 def _u8(a: Any, shape: Sequence[int], what: str) -> Frame:
-    a = np.ascontiguousarray(a, dtype=np.uint8)
-    if a.size != int(np.prod(shape)):
-        raise ValueError(f"{what}: expected {int(np.prod(shape))} bytes (shape {tuple(shape)}), got shape {a.shape}")
-    return a
+    out: Frame = np.ascontiguousarray(a, dtype=np.uint8)
+    if out.size != int(np.prod(shape)):
+        raise ValueError(f"{what}: expected {int(np.prod(shape))} bytes (shape {tuple(shape)}), got shape {out.shape}")
+    return out
 
 
 def preprocess_atari(a: Any, b: Any = None, size: Tuple[int, int] = (84, 84)) -> Frame:
@@ -228,6 +228,7 @@ class DQN:
         from .nn.container import wrap_engine_module
         h = ctypes.c_void_p()
         check(lib.snn_dqn_network(ctypes.byref(h), self._h.value))
+        assert h.value is not None
         return wrap_engine_module(h.value)
 
     @property
