@@ -6,15 +6,15 @@ why not a colour set: docs/transfer.md), with a few thousand images:
   1. a small CNN trained from scratch on the 28 x 28 images;
   2. frozen MobileNetV2 (torchvision's ImageNet weights) features, computed once and cached
      (cache_features), and a new linear head trained on them;
-  3. fine-tuning: the last two inverted-residual blocks (features.17, features.18) train too,
-     with a 10x lower learning rate than the head (optimizer parameter groups), starting from
-     approach 2's head; the frozen blocks' output is cached once, as in 2.
+  3. fine-tuning: the last five blocks (features.14 ... features.18, --cut) train too, with a
+     10x lower learning rate than the head (optimizer parameter groups), starting from
+     approach 2's head; the frozen blocks' output is cached once and serves 2 and 3.
 
 Images go to MobileNetV2 as torchvision's preset would take them: gray repeated to RGB,
-resized to --size (96) with antialiased bilinear, ImageNet mean/std. Prints progress with an
+resized to --size (128) with antialiased bilinear, ImageNet mean/std. Prints progress with an
 ETA and, at the end, the accuracy table with each approach's wall time.
 
-    python3 examples/python/transfer.py [--train 2000] [--test 1000] [--size 96] [--json out.json]
+    python3 examples/python/transfer.py [--train 2000] [--test 1000] [--size 128] [--cut 14] [--json out.json]
     python3 examples/python/transfer.py --smoke      (a few images, one epoch each: seconds)
 
 `make transfer` runs it with one thread, nice -n 19.
@@ -81,8 +81,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", type=int, default=2000, help="training images (the first N of the training split)")
     ap.add_argument("--test", type=int, default=1000, help="test images (the first N of the test split)")
-    ap.add_argument("--size", type=int, default=96, help="MobileNetV2's input size (>= 32)")
-    ap.add_argument("--cut", type=int, default=17, help="features[:cut] stays frozen; cut...18 are fine-tuned in 3")
+    ap.add_argument("--size", type=int, default=128, help="MobileNetV2's input size (>= 32)")
+    ap.add_argument("--cut", type=int, default=14, help="features[:cut] stays frozen; cut...18 are fine-tuned in 3")
     ap.add_argument("--epochs-scratch", type=int, default=15)
     ap.add_argument("--epochs-head", type=int, default=30)
     ap.add_argument("--epochs-finetune", type=int, default=10)
