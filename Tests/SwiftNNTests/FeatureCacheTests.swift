@@ -29,7 +29,7 @@ import Testing
     let got = try m.cacheFeatures(images, layer: "features.16", batchSize: 5,
                                   preprocess: FeaturePreprocess(resizeSize: 96, cropSize: 96))
     #expect(got.shape == want.shape)
-    // measured worst |diff| about 1e-6 on values up to about 10 (the Python and C tests agree)
+    // measured worst |diff| 5.9e-5 on values up to 17 (C and Python too): inside the relative part of the rule
     let worst = zip(got.scalars, want.scalars).map { abs($0 - $1) - (2e-5 + 1e-4 * abs($1)) }.max() ?? 1
     #expect(worst <= 0)
 }

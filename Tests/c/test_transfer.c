@@ -76,7 +76,7 @@ static void test_cache_and_fine_tune(snn_module *net) {
     o.batch_size = 3; o.preprocess = &pre; o.path = path; o.progress = count_progress;
     CHECK_OK(snn_module_cache_features(&features, stem, images, "", &o));
     CHECK(calls == 3, "progress called %d times for 8 images in batches of 3", calls);
-    /* measured worst |diff| about 1e-6 on values up to about 10 */
+    /* measured worst |diff| 5.9e-5 on values up to 17: inside the relative part of the rule */
     double d = features ? excess(features, gf, 2e-5) : INFINITY;
     CHECK(d <= 0, "cached features exceed the tolerance by %g", d);
     bool rg = true;

@@ -45,7 +45,7 @@ def test_cached_features_equal_torchs(model, tmp_path):
     got = cache_features(stem, swiftnn.tensor(GOLD["images"]), batch_size=3, transforms=preset(), path=path,
                          progress=lambda p: reports.append((p.step, p.steps_per_epoch, p.end_of_epoch, p.eta_seconds >= 0)))
     # gray -> 3 channels, 28 -> 96 antialiased bilinear, ImageNet normalisation, 17 blocks:
-    # measured worst |diff| about 1e-6 on values up to about 10
+    # measured worst |diff| 5.9e-5 on values up to 17: inside the relative part of the rule
     close(got.numpy(), GOLD["features"], atol=2e-5)
     assert not got.requires_grad
     assert stem.training, "the module's mode is restored"
