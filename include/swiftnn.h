@@ -185,6 +185,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/interop.h"
 #include "swiftnn/serving.h"
 #include "swiftnn/zoo.h"
+#include "swiftnn/transfer.h"
 #include "swiftnn/dqn.h"
 
 #ifdef __cplusplus

@@ -8,7 +8,8 @@ here="$(dirname "$0")"
 pip_install() { python3 -m pip install -q --disable-pip-version-check "$@"; }
 installed() { [ "$(python3 -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null)" = "$2" ]; }
 
-# Debian: OpenBLAS (the library's only native dependency); Fashion-MNIST; pkg-config for
+# Debian: OpenBLAS (the library's only native dependency); Fashion-MNIST (also transfer
+# learning's photos: docs/transfer.md); pkg-config for
 # `make test-install`; the emoji font the captioner's data is rendered from; libjpeg-turbo
 # (libjpeg62-turbo, dlopen'ed for JPEG input; its -dev package has jpeglib.h for the build).
 DEBS="libopenblas-dev dataset-fashion-mnist pkg-config fonts-noto-color-emoji libjpeg62-turbo libjpeg62-turbo-dev"

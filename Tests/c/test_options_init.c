@@ -196,6 +196,16 @@ static void check_snn_image_preprocess_options_init(void) {
     CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_image_preprocess_options_init(NULL): %s", snn_status_string(st));
 }
 
+static void check_snn_feature_cache_options_init(void) {
+    snn_feature_cache_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_feature_cache_options_init(&o);
+    CHECK(st == SNN_OK, "snn_feature_cache_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_feature_cache_options_init: struct_size %zu, sizeof(snn_feature_cache_options) %zu", o.struct_size, sizeof o);
+    st = snn_feature_cache_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_feature_cache_options_init(NULL): %s", snn_status_string(st));
+}
+
 static void check_snn_dqn_options_init(void) {
     snn_dqn_options o;
     memset(&o, 0xA5, sizeof o);
@@ -246,6 +256,7 @@ int main(void) {
     check_snn_load_options_init();
     check_snn_mobilenet_v2_options_init();
     check_snn_image_preprocess_options_init();
+    check_snn_feature_cache_options_init();
     check_snn_dqn_options_init();
     check_snn_dqn_env_init();
     check_snn_dqn_train_options_init();

@@ -400,6 +400,19 @@ class snn_image_preprocess_options(Structure):
     ]
 
 
+class snn_feature_cache_options(Structure):
+    """snn_feature_cache_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('batch_size', c_size_t),
+        ('preprocess', POINTER(snn_image_preprocess_options)),
+        ('path', c_char_p),
+        ('progress', snn_progress_fn),
+        ('user_data', c_void_p),
+    ]
+
+
 class snn_dqn_options(Structure):
     """snn_dqn_options: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -529,6 +542,7 @@ STRUCTS = {
     'snn_load_options': snn_load_options,
     'snn_mobilenet_v2_options': snn_mobilenet_v2_options,
     'snn_image_preprocess_options': snn_image_preprocess_options,
+    'snn_feature_cache_options': snn_feature_cache_options,
     'snn_dqn_options': snn_dqn_options,
     'snn_dqn_env': snn_dqn_env,
     'snn_dqn_progress': snn_dqn_progress,
@@ -985,6 +999,8 @@ FUNCTIONS = {
     'snn_module_child_count': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_module_child_name': (c_int, (c_char_p, c_size_t, POINTER(c_size_t), c_void_p, c_size_t)),
     'snn_module_features': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, POINTER(c_char_p), c_size_t)),
+    'snn_feature_cache_options_init': (c_int, (POINTER(snn_feature_cache_options),)),
+    'snn_module_cache_features': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_char_p, POINTER(snn_feature_cache_options))),
     'snn_dqn_options_init': (c_int, (POINTER(snn_dqn_options),)),
     'snn_dqn_new': (c_int, (POINTER(c_void_p), POINTER(snn_dqn_options))),
     'snn_dqn_free': (c_int, (c_void_p,)),
@@ -1444,6 +1460,8 @@ DECLARATIONS = {
     'snn_module_child_count': ('snn_status', (('size_t *', 'out'), ('const snn_module *', 'm'))),
     'snn_module_child_name': ('snn_status', (('char *', 'buf'), ('size_t', 'capacity'), ('size_t *', 'out_len'), ('const snn_module *', 'm'), ('size_t', 'index'))),
     'snn_module_features': ('snn_status', (('snn_tensor **', 'outs'), ('snn_module *', 'm'), ('const snn_tensor *', 'input'), ('const char *const *', 'names'), ('size_t', 'n'))),
+    'snn_feature_cache_options_init': ('snn_status', (('snn_feature_cache_options *', 'options'),)),
+    'snn_module_cache_features': ('snn_status', (('snn_tensor **', 'out'), ('snn_module *', 'm'), ('const snn_tensor *', 'inputs'), ('const char *', 'layer'), ('const snn_feature_cache_options *', 'options'))),
     'snn_dqn_options_init': ('snn_status', (('snn_dqn_options *', 'opts'),)),
     'snn_dqn_new': ('snn_status', (('snn_dqn **', 'out'), ('const snn_dqn_options *', 'opts'))),
     'snn_dqn_free': ('snn_status', (('snn_dqn *', 'agent'),)),

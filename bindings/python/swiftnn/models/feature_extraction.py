@@ -68,3 +68,56 @@ def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, 
         raise ValueError(f"create_feature_extractor: node(s) {bad} are not modules of {type(model).__name__}; "
                          f"see get_graph_node_names(model)")
     return FeatureExtractor(model, nodes)
+
+
+def cache_features(model, inputs, layer="", *, batch_size=64, transforms=None, path=None, progress=None):
+    """Feature caching for transfer learning (snn_module_cache_features; no torchvision
+    counterpart): runs the engine model once over `inputs` [N, ...] in batches of batch_size,
+    in eval mode (restored afterwards) without recording, and returns the output of the inner
+    module `layer` ("" is the model's output) for all N inputs as one Tensor [N, ...] that
+    requires no gradient, so a head trained on it never runs the backbone again.
+
+    transforms: None (batches go in as given) or an ImageClassification preset
+    (weights.transforms(crop_size=..., resize_size=...)), applied to each batch in the engine;
+    one-channel images are repeated to three first (Grayscale(num_output_channels=3)).
+    path: also write the features there as safetensors (tensor "features"; read back with
+    swiftnn.load_file(path)["features"] or safetensors). progress(p): called after every batch
+    with step, steps_per_epoch, samples_per_second, elapsed_seconds, eta_seconds; return False
+    to stop (raises)."""
+    from .._ffi import snn_feature_cache_options, snn_image_preprocess_options, snn_progress_fn
+    from .mobilenet import ImageClassification
+    if not isinstance(inputs, Tensor):
+        raise TypeError(f"cache_features: inputs must be a swiftnn.Tensor, got {type(inputs).__name__}")
+    if transforms is not None and not isinstance(transforms, ImageClassification):
+        raise TypeError(f"cache_features: transforms must be None or an ImageClassification preset, got {type(transforms).__name__}")
+    handle = _engine_handle(model, "cache_features")
+    errors = []
+
+    def trampoline(p, _user):
+        try:
+            r = progress(p.contents)
+            return True if r is None else bool(r)
+        except BaseException as e:  # must not unwind through the engine: re-raised below
+            errors.append(e)
+            return False
+
+    o = snn_feature_cache_options()
+    check(lib.snn_feature_cache_options_init(ctypes.byref(o)))
+    o.batch_size = int(batch_size)
+    pre = snn_image_preprocess_options()
+    if transforms is not None:
+        check(lib.snn_image_preprocess_options_init(ctypes.byref(pre)))
+        pre.resize_size, pre.crop_size = transforms.resize_size[0], transforms.crop_size[0]
+        for i in range(3):
+            pre.mean[i], pre.std[i] = transforms.mean[i], transforms.std[i]
+        o.preprocess = ctypes.pointer(pre)
+    path_bytes = None if path is None else str(path).encode()
+    o.path = path_bytes
+    cb = snn_progress_fn(trampoline) if progress else snn_progress_fn()
+    o.progress = cb
+    out = ctypes.c_void_p()
+    status = lib.snn_module_cache_features(ctypes.byref(out), handle, inputs._h, str(layer).encode(), ctypes.byref(o))
+    if errors:
+        raise errors[0]
+    check(status)
+    return Tensor._wrap(out.value)

