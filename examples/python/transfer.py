@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import time
+from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
 
@@ -40,45 +41,46 @@ FASHION = "/usr/share/datasets/fashion-mnist"
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def line(msg):
+def line(msg: str) -> None:
     sys.stdout.write("\r" + msg[:110].ljust(110))
     sys.stdout.flush()
 
 
-def fit_progress(name):
-    def report(p):
+def fit_progress(name: str) -> Callable[[Any], None]:
+    def report(p: Any) -> None:
         line(f"  {name}: epoch {p.epoch}/{p.epochs} step {p.step}/{p.steps_per_epoch} loss {p.loss:.3f} "
              f"{p.samples_per_second:.0f} img/s  ETA {p.eta_seconds:.0f} s")
     return report
 
 
-def cache_progress(name):
-    def report(p):
+def cache_progress(name: str) -> Callable[[Any], None]:
+    def report(p: Any) -> None:
         line(f"  {name}: batch {p.step}/{p.steps_per_epoch} {p.samples_per_second:.0f} img/s  ETA {p.eta_seconds:.0f} s")
     return report
 
 
-def subset(train, n):
+def subset(train: bool, n: int) -> Tuple[swiftnn.Tensor, swiftnn.Tensor]:
     """The first n images of a split (Fashion-MNIST's files are in random order: about n/10
     per class)."""
     images, labels = swiftnn.data.load_mnist(FASHION, train=train)
     return swiftnn.tensor(images.numpy()[:n]), swiftnn.tensor(labels.numpy()[:n])
 
 
-def small_cnn():
+def small_cnn() -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def train(model, optimizer, x, y, epochs, name, batch_size):
+def train(model: nn.Module, optimizer: Any, x: swiftnn.Tensor, y: swiftnn.Tensor, epochs: int, name: str,
+          batch_size: int) -> None:
     loader = swiftnn.data.DataLoader(x, y, batch_size=batch_size, shuffle=True, seed=0)
     fit_classifier(model, optimizer, loader, epochs=epochs, report_every=10, progress=fit_progress(name))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--train", type=int, default=2000, help="training images (the first N of the training split)")
     ap.add_argument("--test", type=int, default=1000, help="test images (the first N of the test split)")
     ap.add_argument("--size", type=int, default=128, help="MobileNetV2's input size (>= 32)")
@@ -102,9 +104,9 @@ def main():
     x_train, y_train = subset(True, a.train)
     x_test, y_test = subset(False, a.test)
     print(f"Fashion-MNIST: {a.train} training and {a.test} test images; MobileNetV2 input {a.size} x {a.size}")
-    results = []
+    results: List[Dict[str, Any]] = []
 
-    def record(name, trainable, seconds, total, model, x):
+    def record(name: str, trainable: int, seconds: float, total: float, model: nn.Module, x: swiftnn.Tensor) -> None:
         _, acc = evaluate_classifier(model, x, y_test, batch_size=100)
         line("")
         print(f"\r  {name}: test accuracy {100 * acc:.1f}% ({seconds:.1f} s)")

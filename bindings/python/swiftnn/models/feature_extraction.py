@@ -8,6 +8,7 @@ torchvision traces the model's graph with torch.fx and can return any operation'
 here a node is a module (a name of model.named_modules()), which covers what its examples
 use, and the outputs are captured as the engine runs the model."""
 import ctypes
+from typing import Any, Callable, Optional
 from collections import OrderedDict
 
 from .._lib import check, lib
@@ -15,12 +16,12 @@ from ..nn.modules import Module
 from ..tensor import Tensor
 
 
-def _engine_handle(model, fn):
+def _engine_handle(model: Any, fn: str) -> int:
     h = getattr(model, "_engine", None)
     if h is None or getattr(h, "value", None) is None:
         raise TypeError(f"{fn}: {type(model).__name__} is not an engine model (a zoo model, a built-in layer or a "
                         "Sequential of them); for a Python module use forward hooks")
-    return h.value
+    return int(h.value)
 
 
 def get_graph_node_names(model):
@@ -70,7 +71,8 @@ def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, 
     return FeatureExtractor(model, nodes)
 
 
-def cache_features(model, inputs, layer="", *, batch_size=64, transforms=None, path=None, progress=None):
+def cache_features(model: Module, inputs: Tensor, layer: str = "", *, batch_size: int = 64, transforms: Any = None,
+                   path: Optional[str] = None, progress: Optional[Callable[[Any], Optional[bool]]] = None) -> Tensor:
     """Feature caching for transfer learning (snn_module_cache_features; no torchvision
     counterpart): runs the engine model once over `inputs` [N, ...] in batches of batch_size,
     in eval mode (restored afterwards) without recording, and returns the output of the inner
@@ -93,8 +95,9 @@ def cache_features(model, inputs, layer="", *, batch_size=64, transforms=None, p
     handle = _engine_handle(model, "cache_features")
     errors = []
 
-    def trampoline(p, _user):
+    def trampoline(p: Any, _user: Any) -> bool:
         try:
+            assert progress is not None
             r = progress(p.contents)
             return True if r is None else bool(r)
         except BaseException as e:  # must not unwind through the engine: re-raised below
@@ -120,4 +123,6 @@ def cache_features(model, inputs, layer="", *, batch_size=64, transforms=None, p
     if errors:
         raise errors[0]
     check(status)
-    return Tensor._wrap(out.value)
+    result = Tensor._wrap(out.value)
+    assert result is not None
+    return result
