@@ -70,15 +70,18 @@ class Seq2Seq(EngineModule):
         return v.value
 
     def fit(self, src, tgt, optimizer, epochs=1, batch_size=32, seed=0, max_grad_norm=0.0, scheduler=None,
-            report_every=50, progress=None):
+            report_every=50, progress=None, ddp=None):
         """Trains in the engine on all rows; progress(p) as swiftnn.train.fit_classifier's.
-        Returns per-step losses."""
+        Returns per-step losses. ddp: a DistributedDataParallel wrapping this model trains
+        data-parallel: batch_size is global, each rank takes rows rank::world_size of every
+        batch (N ranks equal one process when every row has as many target tokens: the loss is
+        each rank's mean over its own tokens)."""
         s, t = _tokens(src), _tokens(tgt)
         steps = -(-s.shape[0] // int(batch_size)) * int(epochs) if batch_size > 0 else 1
         from ..train import _run_fit
         return _run_fit(lambda opts: lib.snn_seq2seq_fit(self._mh, optimizer._h, s._h, t._h, int(batch_size),
                                                          int(seed) & (2**64 - 1), float(max_grad_norm), opts),
-                        steps, epochs, report_every, scheduler, progress)
+                        steps, epochs, report_every, scheduler, progress, _ddp_handle(ddp, self))
 
     def _decode(self, fn, *args):
         toks, lps = ctypes.c_void_p(), ctypes.c_void_p()
@@ -121,3 +124,13 @@ class Seq2Seq(EngineModule):
     def tokens(self, target=True):
         s = read_string(lib.snn_seq2seq_tokens, self._mh, bool(target))
         return s.split("\n") if s else []
+
+
+def _ddp_handle(ddp, model):
+    """The engine reducer of a DistributedDataParallel over `model` (None without one)."""
+    if ddp is None:
+        return None
+    from ..nn.parallel import DistributedDataParallel
+    if not isinstance(ddp, DistributedDataParallel) or ddp.module is not model:
+        raise ValueError("Seq2Seq.fit: ddp must be a DistributedDataParallel wrapping this model")
+    return ddp._ddp.value
