@@ -113,12 +113,14 @@ class SyncBatchNorm(EngineModule):
         self._bind(h.value)
 
     def forward(self, input):
+        """Normalises input [N, C, *] over N and the trailing dimensions, per channel."""
         if input.dim() < 2:
             raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
         return super().forward(input)
 
     @staticmethod
     def convert_sync_batchnorm(module, process_group=None):
+        """Makes every BatchNorm layer of module synchronised in place; returns module."""
         return _set_sync_batchnorm(module, True)
 
 
