@@ -94,14 +94,21 @@ test-atari: lib
 	PYTHONPATH=bindings/python python3 examples/python/atari_dqn.py smoke --threads 2
 
 # Data-parallel training under mpirun (docs/distributed.md): the C example LeNet-5 through the
-# engine's loop on 1, 2 and 3 ranks (--smoke; 2 ranks must match 1 process), then two "hosts";
+# engine's loop on 1, 2 and 3 ranks (--smoke; 2 ranks must match 1 process), the char-RNN,
+# seq2seq and checkpoint runs of Tests/dist/fit_ddp.c on 2 and 3 ranks, then two "hosts";
 # the Python scenarios run in test-python (tests/test_distributed.py). As root, the scripts set
 # Open MPI's documented opt-in variables, never the library. They skip, saying so, without
 # mpirun (tools/setup.sh installs openmpi-bin).
 .PHONY: test-dist test-dist-hosts
-test-dist: lib $(BUILD)/examples/lenet5
+test-dist: lib $(BUILD)/examples/lenet5 $(BUILD)/tests/dist_fit
 	Tests/dist/lenet_same.sh $(BUILD)/examples/lenet5
+	Tests/dist/fits.sh $(BUILD)/tests/dist_fit
 	@$(MAKE) --no-print-directory test-dist-hosts
+
+# The char-RNN, seq2seq and classifier loops with ddp and checkpoints, from C (Tests/dist/fits.sh).
+$(BUILD)/tests/dist_fit: Tests/dist/fit_ddp.c $(LIB) $(wildcard include/*.h include/swiftnn/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude $< -o $@ $(LDLIB)
 
 # Two "hosts": two network namespaces joined by a veth pair, one rank in each, TCP only, a
 # hostfile naming the two addresses (Tests/dist/two_hosts.sh; needs root, else it skips).

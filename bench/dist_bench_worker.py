@@ -57,7 +57,7 @@ class CharLSTM(nn.Module):
         return self.head(out)
 
 
-def train_speed(name, global_batch, steps, bucket_mb):
+def train_speed(name, global_batch, steps, bucket_mb, deterministic=False):
     world, rank = dist.get_world_size(), dist.get_rank()
     per = global_batch // world
     rng = np.random.default_rng(rank)
@@ -75,7 +75,7 @@ def train_speed(name, global_batch, steps, bucket_mb):
         loss_of = lambda out: F.cross_entropy(out.reshape(-1, 96), y)  # noqa: E731
         items = per * 64
     params = sum(p.numel() for p in model.parameters())
-    ddp = DDP(model, bucket_cap_mb=bucket_mb) if world > 1 else model
+    ddp = DDP(model, bucket_cap_mb=bucket_mb, deterministic=deterministic) if world > 1 else model
     opt = swiftnn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     traces, times = [], []
     for step in range(steps + 3):
@@ -90,7 +90,7 @@ def train_speed(name, global_batch, steps, bucket_mb):
             if world > 1:
                 traces.append(ddp._last_trace())
     step_s = float(np.percentile(times, 25))  # the shared machine's interference only adds time
-    res = {"model": name, "bucket_cap_mb": bucket_mb, "params": params, "world": world, "global_batch": per * world,
+    res = {"model": name, "bucket_cap_mb": bucket_mb, "deterministic": deterministic, "params": params, "world": world, "global_batch": per * world,
            "step_seconds": step_s, "items_per_second": items * world / step_s}
     if traces:
         for k in ("allreduce", "hidden", "exposed_wait"):
@@ -106,7 +106,8 @@ def main():
         sizes = [1 << k for k in range(10, 25, 2)]  # 1 KB ... 16 MB
         res = {"world": dist.get_world_size(), "allreduce": allreduce_times(sizes)}
     else:
-        res = train_speed(what, int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+        res = train_speed(what, int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]),
+                          deterministic=len(sys.argv) > 5 and sys.argv[5] == "deterministic")
     if dist.get_rank() == 0:
         print("RESULT " + json.dumps(res), flush=True)
     dist.destroy_process_group()

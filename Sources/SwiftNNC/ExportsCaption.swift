@@ -129,7 +129,8 @@ public func snn_captioner_fit(_ m: OpaquePointer?, _ optimizer: OpaquePointer?, 
         let loader = try resolve(train, DataLoader.self, fn, "train")
         let f = try FitArgs(options, fn)
         f.record(try c.fit(loader: loader, optimizer: opt, epochs: f.epochs, scheduler: f.scheduler,
-                           reportEvery: f.reportEvery, progress: f.progress))
+                           reportEvery: f.reportEvery, dataParallel: try f.dataParallel(for: c, fn),
+                           checkpointEvery: f.checkpointEvery, checkpointPath: f.checkpointPath, progress: f.progress))
     }
 }
 

@@ -10,7 +10,8 @@ extension snn_dist_options {
 }
 
 extension snn_ddp_options {
-    static var defaults: Self { Self(struct_size: MemoryLayout<Self>.stride, bucket_cap_mb: 25, sync_batchnorm: false) }
+    static var defaults: Self { Self(struct_size: MemoryLayout<Self>.stride, bucket_cap_mb: 25, sync_batchnorm: false,
+                                  deterministic: false) }
 }
 
 @c @implementation
@@ -131,7 +132,8 @@ public func snn_ddp_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ module: 
         }
         let g = try ProcessGroup.require(fn)
         o.pointee = Registry.shared.insert(try DataParallel(m, group: g, bucketCapMB: opts.bucket_cap_mb,
-                                                            syncBatchNorm: opts.sync_batchnorm, fn))
+                                                            syncBatchNorm: opts.sync_batchnorm,
+                                                            deterministic: opts.deterministic, fn))
     }
 }
 
@@ -148,7 +150,8 @@ public func snn_ddp_new_tensors(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
         }
         let named = ts.enumerated().map { i, t in (name: names?[i].map { String(cString: $0) } ?? "tensors[\(i)]", tensor: t) }
         let g = try ProcessGroup.require(fn)
-        o.pointee = Registry.shared.insert(try DataParallel(tensors: named, group: g, bucketCapMB: opts.bucket_cap_mb, fn))
+        o.pointee = Registry.shared.insert(try DataParallel(tensors: named, group: g, bucketCapMB: opts.bucket_cap_mb,
+                                                            deterministic: opts.deterministic, fn))
     }
 }
 
@@ -194,6 +197,15 @@ public func snn_module_set_sync_batchnorm(_ m: OpaquePointer?, _ on: Bool) -> sn
     boundary { fn in
         let module = try moduleArg(m, fn)
         DataParallel.setSyncBatchNorm(module, on ? try ProcessGroup.require(fn) : nil)
+    }
+}
+
+@c @implementation
+public func snn_module_sync_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n: Int64, _ eps: Double,
+                                       _ momentum: Double, _ affine: Bool, _ track: Bool) -> snn_status {
+    layerExport(out) { fn in
+        try BatchNorm(numFeatures: try countArg(n, fn, "num_features", min: 1), eps: eps, momentum: momentum,
+                      affine: affine, trackRunningStats: track, sync: true)
     }
 }
 

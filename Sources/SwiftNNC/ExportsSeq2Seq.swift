@@ -91,7 +91,8 @@ public func snn_seq2seq_fit(_ model: OpaquePointer?, _ optimizer: OpaquePointer?
         f.record(try m.fit(src: try tensorArg(src, fn, "src"), tgt: try tensorArg(tgt, fn, "tgt"), optimizer: opt,
                            epochs: f.epochs, batchSize: batchSize, seed: seed, maxGradNorm: maxGradNorm,
                            scheduler: f.scheduler, reportEvery: f.reportEvery,
-                           dataParallel: try f.dataParallel(for: m, fn), progress: f.progress))
+                           dataParallel: try f.dataParallel(for: m, fn), checkpointEvery: f.checkpointEvery,
+                           checkpointPath: f.checkpointPath, progress: f.progress))
     }
 }
 

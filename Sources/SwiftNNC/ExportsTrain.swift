@@ -20,7 +20,8 @@ extension snn_fit_options {
     /// What snn_fit_options_init writes.
     static var defaults: Self {
         Self(struct_size: MemoryLayout<Self>.stride, epochs: 1, report_every: 50, progress: nil, user_data: nil,
-             scheduler: nil, loss_history: nil, loss_history_capacity: 0, loss_history_count: nil, ddp: nil)
+             scheduler: nil, loss_history: nil, loss_history_capacity: 0, loss_history_count: nil, ddp: nil,
+             checkpoint_path: nil, checkpoint_every: 0)
     }
 }
 
@@ -38,6 +39,9 @@ struct FitArgs {
     let progress: ((TrainProgress) -> Bool)?
     /// options->ddp: data-parallel training (ExportsDistributed.swift).
     let dataParallel: DataParallel?
+    /// options->checkpoint_every and checkpoint_path ("" when NULL).
+    let checkpointEvery: Int
+    let checkpointPath: String
     private let options: snn_fit_options
 
     init(_ p: UnsafePointer<snn_fit_options>?, _ fn: String) throws {
@@ -50,6 +54,17 @@ struct FitArgs {
         }
         if o.loss_history_capacity > 0 && o.loss_history == nil {
             throw SNNError(.invalidArgument, "\(fn): options->loss_history is NULL but loss_history_capacity is \(o.loss_history_capacity)")
+        }
+        guard o.checkpoint_every >= 0 else {
+            throw SNNError(.invalidArgument, "\(fn): options->checkpoint_every = \(o.checkpoint_every), expected >= 0 (0: no checkpoints)")
+        }
+        guard o.checkpoint_every == 0 || o.checkpoint_path != nil else {
+            throw SNNError(.invalidArgument, "\(fn): options->checkpoint_every is \(o.checkpoint_every) but options->checkpoint_path is NULL")
+        }
+        checkpointEvery = Int(o.checkpoint_every)
+        checkpointPath = o.checkpoint_path.map { String(cString: $0) } ?? ""
+        guard checkpointEvery == 0 || !checkpointPath.isEmpty else {
+            throw SNNError(.invalidArgument, "\(fn): options->checkpoint_every is \(o.checkpoint_every) but options->checkpoint_path is empty")
         }
         epochs = Int(o.epochs)
         reportEvery = Int(o.report_every)
@@ -95,7 +110,8 @@ public func snn_classifier_fit(_ model: OpaquePointer?, _ optimizer: OpaquePoint
         let trainer = Trainer.classifier(model: m, optimizer: opt)
         trainer.dataParallel = try f.dataParallel(for: m, fn)
         f.record(try trainer.fit(
-            loader: loader, epochs: f.epochs, scheduler: f.scheduler, reportEvery: f.reportEvery, progress: f.progress))
+            loader: loader, epochs: f.epochs, scheduler: f.scheduler, reportEvery: f.reportEvery,
+            checkpointEvery: f.checkpointEvery, checkpointPath: f.checkpointPath, progress: f.progress))
     }
 }
 

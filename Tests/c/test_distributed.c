@@ -89,7 +89,8 @@ static void checks(void) {
     /* DistributedDataParallel */
     snn_ddp_options dopt;
     CHECK_OK(snn_ddp_options_init(&dopt));
-    CHECK(dopt.bucket_cap_mb == 25 && !dopt.sync_batchnorm, "ddp defaults %g %d", dopt.bucket_cap_mb, dopt.sync_batchnorm);
+    CHECK(dopt.bucket_cap_mb == 25 && !dopt.sync_batchnorm && !dopt.deterministic, "ddp defaults %g %d %d",
+          dopt.bucket_cap_mb, dopt.sync_batchnorm, dopt.deterministic);
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_ddp_new", snn_ddp_new(&ddp, NULL, NULL));
     EXPECT(SNN_ERR_INVALID_HANDLE, "snn_ddp_new", snn_ddp_new(&ddp, (snn_module *)t, NULL));
     dopt.bucket_cap_mb = 0;
@@ -135,6 +136,61 @@ static void checks(void) {
     EXPECT(SNN_ERR_INVALID_HANDLE, "options->ddp", snn_classifier_fit(other, opt, dl, &fo));
     fo.ddp = ddp;  /* wraps m, not other */
     EXPECT(SNN_ERR_INVALID_ARGUMENT, "another module", snn_classifier_fit(other, opt, dl, &fo));
+
+    /* the fit loops' checkpoint options (the MPI runs: Tests/dist/fit_ddp.c) */
+    fo.ddp = NULL;
+    CHECK(fo.checkpoint_path == NULL && fo.checkpoint_every == 0, "snn_fit_options_init set a checkpoint");
+    fo.checkpoint_every = -1;
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "checkpoint_every", snn_classifier_fit(other, opt, dl, &fo));
+    fo.checkpoint_every = 2;
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "checkpoint_path is NULL", snn_classifier_fit(other, opt, dl, &fo));
+    fo.checkpoint_path = "";
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "checkpoint_path is empty", snn_classifier_fit(other, opt, dl, &fo));
+    char ckpt[] = "/tmp/snn-test-ckpt-XXXXXX";
+    int fd = mkstemp(ckpt);
+    CHECK(fd >= 0, "mkstemp");
+    close(fd);
+    fo.checkpoint_path = ckpt;
+    fo.checkpoint_every = 1;
+    CHECK_OK(snn_classifier_fit(other, opt, dl, &fo));  /* 2 steps: written at 1 and 2 */
+    snn_module *loaded = NULL;
+    CHECK_OK(snn_module_load(&loaded, ckpt));
+    snn_tensor *lp[2] = {NULL, NULL};
+    size_t nl = 0;
+    CHECK_OK(snn_module_parameters(lp, 2, &nl, loaded));
+    float saved[6], live[6];
+    CHECK(nl == 2, "the checkpoint has %zu parameters", nl);
+    CHECK_OK(snn_tensor_copy_data(saved, 6, lp[0]));
+    CHECK_OK(snn_tensor_copy_data(live, 6, params[0]));
+    CHECK(!memcmp(saved, live, sizeof saved), "the checkpoint does not hold the trained weights");
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.tmp", ckpt);
+    CHECK(access(tmp, F_OK) != 0, "%s was left behind", tmp);
+    for (size_t i = 0; i < nl; i++) snn_tensor_free(lp[i]);
+    snn_module_free(loaded);
+    unlink(ckpt);
+    fo.checkpoint_path = NULL;
+    fo.checkpoint_every = 0;
+
+    /* the deterministic order and SyncBatchNorm on one process */
+    snn_ddp *det = NULL;
+    dopt.deterministic = true;
+    CHECK_OK(snn_ddp_new(&det, other, &dopt));
+    CHECK_OK(snn_ddp_free(det));
+    snn_module *sbn = NULL;
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "snn_module_sync_batch_norm", snn_module_sync_batch_norm(NULL, 3, 1e-5, 0.1, true, true));
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "num_features", snn_module_sync_batch_norm(&sbn, 0, 1e-5, 0.1, true, true));
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "eps", snn_module_sync_batch_norm(&sbn, 3, 0, 0.1, true, true));
+    CHECK(sbn == NULL, "a failed snn_module_sync_batch_norm set *out");
+    CHECK_OK(snn_module_sync_batch_norm(&sbn, 3, 1e-5, 0.1, true, true));
+    char type[32];
+    size_t tl = 0;
+    CHECK_OK(snn_module_type(type, sizeof type, &tl, sbn));
+    CHECK(!strcmp(type, "SyncBatchNorm"), "type %s", type);
+    snn_tensor *bn_out = NULL;
+    CHECK_OK(snn_module_forward(&bn_out, sbn, x));  /* [4, 3]: any [N, C, *] input */
+    CHECK_OK(snn_tensor_free(bn_out));
+    snn_module_free(sbn);
 
     /* sampler and sharding */
     int64_t idx[8];

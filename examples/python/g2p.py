@@ -7,13 +7,21 @@ and saves the checkpoint (weights, architecture, both vocabularies) for examples
 
     python3 examples/python/g2p.py [--attention general|dot|none|both] [--cell lstm|gru] [--minutes 10]
                                    [--out build/g2p.safetensors] [--test-words 0 (all)]
-                                   [--plot build/g2p_loss.png] [--smoke]
+                                   [--plot build/g2p_loss.png] [--smoke] [--distributed]
+    mpirun -np 2 python3 examples/python/g2p.py --distributed    (data-parallel, see below)
 
 The learning rate follows a cosine from --lr down to 5% of it over the time budget (or the
 epochs, if they end first).
 
 --attention both trains one model with attention and one without (each for --minutes) and
 prints both; the checkpoint saved is the attention one.
+
+--distributed trains data-parallel under mpirun (DistributedDataParallel, Seq2Seq.fit(ddp=)):
+--batch-size stays the global batch (rounded up to a multiple of the ranks; each rank takes
+rows rank::N of every batch); the learning rate then follows a cosine over the epochs
+(CosineAnnealingLR, stepped by the engine on every rank) instead of the time budget, since
+only rank 0 runs the progress callback; its stop at the time budget reaches every rank. Rank 0
+alone evaluates, saves and plots.
 """
 import argparse
 import math
@@ -42,6 +50,11 @@ def train(attention: str, train_pairs: list[D.Pair], letters: list[str], phones:
     src = np.array(D.encode([w for w, _ in train_pairs], letters), dtype=np.int64)
     tgt = np.array(D.encode([p for _, p in train_pairs], phones), dtype=np.int64)
     opt = swiftnn.optim.Adam(m.parameters(), lr=args.lr)
+    ddp = scheduler = None
+    if args.distributed:  # rank 0's weights everywhere; the LR schedule must not depend on rank 0's clock
+        from swiftnn.nn.parallel import DistributedDataParallel
+        ddp = DistributedDataParallel(m)
+        scheduler = swiftnn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs, eta_min=0.05 * args.lr)
     deadline = time.time() + args.minutes * 60
     state = {"stopped": False}
 
@@ -50,7 +63,8 @@ def train(attention: str, train_pairs: list[D.Pair], letters: list[str], phones:
         # Cosine decay over the run, which ends at the time budget or the last epoch, whichever
         # comes first: a budgeted run ends annealed, whatever its speed.
         done = min(1.0, max(1.0 - left / (args.minutes * 60), p.global_step / max(1, p.epochs * p.steps_per_epoch)))
-        opt.param_groups[0]["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
+        if ddp is None:
+            opt.param_groups[0]["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
         print(f"\r[{attention}] epoch {p.epoch}/{p.epochs} step {p.step}/{p.steps_per_epoch} "
               f"loss {p.loss:.3f} {p.samples_per_second:.0f} words/s elapsed {p.elapsed_seconds:.0f}s "
               f"ETA {min(p.eta_seconds, max(left, 0)):.0f}s (budget left {max(left, 0):.0f}s)   ", end="", flush=True)
@@ -61,7 +75,7 @@ def train(attention: str, train_pairs: list[D.Pair], letters: list[str], phones:
 
     t0 = time.time()
     hist = m.fit(swiftnn.from_numpy(src), swiftnn.from_numpy(tgt), opt, epochs=args.epochs, batch_size=args.batch_size,
-                 seed=1, max_grad_norm=5.0, report_every=20, progress=progress)
+                 seed=1, max_grad_norm=5.0, report_every=20, progress=progress, scheduler=scheduler, ddp=ddp)
     print(f"\n[{attention}] trained {len(hist)} steps ({len(hist) * args.batch_size / len(src):.2f} epochs) "
           f"in {time.time() - t0:.0f}s{' (time budget reached)' if state['stopped'] else ''}; "
           f"final loss {np.mean(hist[-20:]):.3f}")
@@ -102,8 +116,18 @@ def main() -> None:
     ap.add_argument("--out", default="build/g2p.safetensors")
     ap.add_argument("--plot", default="build/g2p_loss.png", help="training-loss curves (PNG; needs matplotlib)")
     ap.add_argument("--smoke", action="store_true", help="tiny model, 2,000 words, a few seconds")
+    ap.add_argument("--distributed", action="store_true", help="data-parallel under mpirun (see above)")
     args = ap.parse_args()
     swiftnn.set_num_threads(1)
+    rank = 0
+    if args.distributed:
+        import swiftnn.distributed as dist
+        dist.init_process_group(backend="mpi")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        args.batch_size += -args.batch_size % world  # every rank the same number of rows
+        if rank != 0:
+            sys.stdout = open(os.devnull, "w")  # rank 0 speaks for all
+        print(f"data-parallel on {world} ranks: global batch {args.batch_size}")
 
     pairs = D.load_pairs()
     train_pairs, test_pairs = D.split(pairs)
@@ -121,6 +145,8 @@ def main() -> None:
     curves: dict[str, list[float]] = {}
     for kind in kinds:
         m, curves[kind] = train(kind, train_pairs, letters, phones, args)
+        if rank != 0:
+            continue  # rank 0 alone evaluates and saves
         for name, (wer, per, wps) in evaluate(m, test_pairs, letters, phones, args.beam).items():
             print(f"[{kind}] {name:7s} on {len(test_pairs)} held-out words: WER {wer:.1f}%  PER {per:.1f}%  ({wps:.0f} words/s)")
         if not saved:
@@ -134,8 +160,10 @@ def main() -> None:
             for w, p in zip(words[:5], m.beam_search(src, beam_width=args.beam, length_penalty=0.6)):
                 print(f"  {w:>12s} -> {' '.join(phones[t] for t in p)}")
             saved = True
-    if args.plot:
+    if args.plot and rank == 0:
         plot(curves, args.plot, len(train_pairs) / args.batch_size)
+    if args.distributed:
+        dist.destroy_process_group()
 
 
 def plot(curves: dict[str, list[float]], path: str, steps_per_epoch: float) -> None:

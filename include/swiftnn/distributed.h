@@ -103,9 +103,24 @@ typedef struct snn_ddp_options {
     bool sync_batchnorm;     /* snn_ddp_new: make the module's BatchNorm layers SyncBatchNorm
                               * (snn_module_set_sync_batchnorm); default false: local
                               * statistics, PyTorch's default */
+    bool deterministic;      /* default false: each bucket is summed by MPI_Allreduce, whose
+                              * order of additions is Open MPI's choice (it can change with the
+                              * message size, the rank count and the transport, and ranks can
+                              * end with gradients a rounding apart). true: every rank gathers
+                              * all ranks' bucket (MPI_Allgather) and adds them in rank order,
+                              * ((g_0 + g_1) + g_2) + ..., each g_r already divided by the
+                              * number of ranks; every rank and every run then get bit-for-bit
+                              * the same gradients: exactly those of one process that computes
+                              * each rank's share of the batch, divides by the number of ranks
+                              * and adds them in that order. It is not bit-for-bit one process
+                              * with the whole batch (that sums in another order): equal within
+                              * rounding. Costs (ranks - 1) x more traffic and ranks x the
+                              * bucket in memory (see docs/distributed.md for the measured
+                              * cost). */
 } snn_ddp_options;
 
-/* Sets struct_size and the defaults (25 MB buckets, as PyTorch). */
+/* Sets struct_size and the defaults (25 MB buckets, as PyTorch; local BatchNorm; MPI's
+ * reduction order). */
 snn_status snn_ddp_options_init(snn_ddp_options *options);
 
 /* Makes module data-parallel over the process group (snn_dist_init first; options may be
@@ -163,6 +178,17 @@ snn_status snn_ddp_free(snn_ddp *ddp);
  * run the same forward and backward passes. on = false restores local statistics. Needs
  * snn_dist_init when on. */
 snn_status snn_module_set_sync_batchnorm(snn_module *m, bool on);
+
+/* torch.nn.SyncBatchNorm(num_features, eps, momentum, affine, track_running_stats): a new
+ * BatchNorm layer (parameters weight, bias; buffers running_mean, running_var,
+ * num_batches_tracked) over C of any [N, C, *] input that in training normalises with the
+ * global batch's statistics whenever snn_dist_init has made a group of several ranks, whatever
+ * snn_module_set_sync_batchnorm says; before snn_dist_init, on one rank and in eval mode it is
+ * plain BatchNorm (PyTorch falls back the same way). Saved and loaded as type
+ * "SyncBatchNorm". Errors: SNN_ERR_INVALID_ARGUMENT (num_features < 1, eps <= 0, momentum
+ * outside [0, 1], NULL out). Free with snn_module_free. */
+snn_status snn_module_sync_batch_norm(snn_module **out, int64_t num_features, double eps, double momentum,
+                                      bool affine, bool track_running_stats);
 
 /* ---- Sharding the data (torch.utils.data.DistributedSampler) ------------------------------ */
 

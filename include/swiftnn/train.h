@@ -45,9 +45,21 @@ typedef struct snn_fit_options {
                                       * ranks (swiftnn/distributed.h): the loader is sharded,
                                       * progress runs on rank 0 with the global samples/s and
                                       * the ranks' mean loss, only rank 0 writes checkpoints */
+    const char *checkpoint_path;     /* may be NULL (no checkpoints); copied, need only live
+                                      * through the call. The model (snn_module_save's format,
+                                      * so snn_module_load / snn_module_load_state read it) is
+                                      * written there every checkpoint_every steps and when
+                                      * training ends, atomically: into checkpoint_path ".tmp",
+                                      * then renamed over checkpoint_path, so a reader or a
+                                      * crash never sees a torn file. Under ddp only rank 0
+                                      * writes (the weights are the same on every rank); a
+                                      * rank-0 failure to write fails rank 0's call. */
+    int64_t checkpoint_every;        /* steps between checkpoints, >= 0; 0 (default): none,
+                                      * even with a path; > 0 needs checkpoint_path */
 } snn_fit_options;
 
-/* Sets struct_size and the defaults: 1 epoch, a report every 50 steps, every pointer NULL. */
+/* Sets struct_size and the defaults: 1 epoch, a report every 50 steps, every pointer NULL, no
+ * checkpoints. */
 snn_status snn_fit_options_init(snn_fit_options *options);
 
 /* Trains a classifier: model(inputs) gives logits [B, C], targets are int64 class indices [B]

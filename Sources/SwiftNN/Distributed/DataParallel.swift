@@ -28,6 +28,9 @@ public final class DataParallel: @unchecked Sendable {
     public let bucketCapBytes: Int
     /// False inside no_sync(): backward only accumulates local gradients.
     public var requireSync = true
+    /// Sum each bucket in rank order instead of MPI's allreduce (DataParallel+Deterministic.swift):
+    /// every rank and every run then get bit-for-bit the same averaged gradients.
+    public let deterministic: Bool
     /// The last synchronised step's timings.
     public private(set) var lastTrace = DataParallelStepTrace()
 
@@ -56,13 +59,14 @@ public final class DataParallel: @unchecked Sendable {
     private var stepPending = false
     /// Names the caller in messages: the C function during construction, then
     /// "DistributedDataParallel" (later errors surface through backward).
-    private var fn: String
+    var fn: String
 
     /// Wraps `module`: its parameters and buffers (the state dict), as below. `syncBatchNorm`
     /// makes its BatchNorm layers SyncBatchNorm (statistics over all ranks' batches).
     public convenience init(_ module: Module, group: ProcessGroup, bucketCapMB: Double = 25, syncBatchNorm: Bool = false,
-                            _ fn: String = "DistributedDataParallel") throws {
-        try self.init(tensors: module.stateDict(), group: group, bucketCapMB: bucketCapMB, module: module, fn)
+                            deterministic: Bool = false, _ fn: String = "DistributedDataParallel") throws {
+        try self.init(tensors: module.stateDict(), group: group, bucketCapMB: bucketCapMB, module: module,
+                      deterministic: deterministic, fn)
         if syncBatchNorm { DataParallel.setSyncBatchNorm(module, group) }
     }
 
@@ -76,12 +80,13 @@ public final class DataParallel: @unchecked Sendable {
     /// the first difference, on every rank), copies rank 0's tensors to all ranks, and hooks
     /// the ones that require grad: their gradients are averaged after each backward.
     public init(tensors named: [(name: String, tensor: Tensor)], group: ProcessGroup, bucketCapMB: Double = 25,
-                module: Module? = nil, _ fn: String = "DistributedDataParallel") throws {
+                module: Module? = nil, deterministic: Bool = false, _ fn: String = "DistributedDataParallel") throws {
         guard bucketCapMB > 0, bucketCapMB.isFinite, bucketCapMB <= 1_048_576 else {
             throw SNNError.invalid("\(fn): bucket_cap_mb = \(bucketCapMB), expected a positive size in MB")
         }
         self.module = module
         self.group = group
+        self.deterministic = deterministic
         self.fn = fn
         bucketCapBytes = max(1, Int(bucketCapMB * 1024 * 1024))
         var seen = Set<ObjectIdentifier>()
@@ -246,6 +251,10 @@ public final class DataParallel: @unchecked Sendable {
         let flat = b.flat
         let fn = self.fn
         b.queuedAt = Clock.now()
+        if deterministic {
+            b.ticket = try startOrderedSum(flat, ranks: group.size)
+            return
+        }
         b.ticket = try group.start("MPI_Allreduce of a \(count * flat.dtype.byteSize)-byte gradient bucket", fn) { mpi in
             let type = isDouble ? mpi.float64 : mpi.float32
             for c in ProcessGroup.chunks(count) {

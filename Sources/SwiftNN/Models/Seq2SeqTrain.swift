@@ -15,7 +15,8 @@ extension Seq2Seq {
     @discardableResult
     public func fit(src: Tensor, tgt: Tensor, optimizer: Optimizer, epochs: Int, batchSize: Int, seed: UInt64 = 0,
                     maxGradNorm: Double = 0, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
-                    dataParallel: DataParallel? = nil, progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
+                    dataParallel: DataParallel? = nil, checkpointEvery: Int = 0, checkpointPath: String = "",
+                    progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         let fn = "seq2seq_fit"
         guard epochs >= 1, epochs <= 1_000_000 else { throw SNNError.invalid("\(fn): epochs must be in 1...1000000, got \(epochs)") }
         guard batchSize >= 1 else { throw SNNError.invalid("\(fn): batch_size must be >= 1, got \(batchSize)") }
@@ -27,6 +28,8 @@ extension Seq2Seq {
         o.epochs = epochs
         o.maxGradNorm = maxGradNorm
         o.reportEvery = reportEvery
+        o.checkpointEvery = checkpointEvery
+        o.checkpointPath = checkpointPath
         let trainer = Trainer(model: self, optimizer: optimizer, scheduler: scheduler, name: fn)
         trainer.dataParallel = dataParallel
         let batches = Seq2SeqBatches(self, src: src, tgt: tgt, batchSize: batchSize, seed: seed)

@@ -56,6 +56,7 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     },
     "BatchNorm1d": { c in try batchNorm(from: c, spatialDims: 1) },
     "BatchNorm2d": { c in try batchNorm(from: c, spatialDims: 2) },
+    "SyncBatchNorm": { c in try batchNorm(from: c, spatialDims: 2, sync: true) },
     "Dropout": { c in try Dropout(p: try ConfigReader(c, "Dropout").double("p", 0.5)) },
     "LayerNorm": { c in
         let r = ConfigReader(c, "LayerNorm")
@@ -80,9 +81,9 @@ let builtinLayerBuilders: [String: ModuleRegistry.Builder] = [
     // MARK: end of recurrent layers
 ]
 
-private func batchNorm(from c: JSON, spatialDims: Int) throws -> Module {
-    let r = ConfigReader(c, spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d")
+private func batchNorm(from c: JSON, spatialDims: Int, sync: Bool = false) throws -> Module {
+    let r = ConfigReader(c, sync ? "SyncBatchNorm" : spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d")
     return try BatchNorm(numFeatures: try r.int("num_features"), spatialDims: spatialDims, eps: try r.double("eps", 1e-5),
                          momentum: try r.double("momentum", 0.1), affine: try r.bool("affine", true),
-                         trackRunningStats: try r.bool("track_running_stats", true))
+                         trackRunningStats: try r.bool("track_running_stats", true), sync: sync)
 }

@@ -8,9 +8,11 @@ extension Trainer {
     }
 
     /// Trains on `loader` for `epochs` with mean cross-entropy of `model(inputs)` against the
-    /// targets; steps `scheduler` after each epoch.
+    /// targets; steps `scheduler` after each epoch; writes the model to `checkpointPath` every
+    /// `checkpointEvery` steps and at the end (0: never).
     @discardableResult
     public func fit(loader: DataLoader, epochs: Int, scheduler: LRScheduler? = nil, reportEvery: Int = 50,
+                    checkpointEvery: Int = 0, checkpointPath: String = "",
                     progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         let model = self.model
         // PyTorch's loop would silently do nothing; here an empty loader is a mistake to report
@@ -21,6 +23,8 @@ extension Trainer {
         var o = TrainOptions()
         o.epochs = epochs
         o.reportEvery = reportEvery
+        o.checkpointEvery = checkpointEvery
+        o.checkpointPath = checkpointPath
         return try fit(DataLoaderTask(loader) { b in try crossEntropy(try model.forward(b.inputs), b.targets) }, options: o, progress: progress)
     }
 }

@@ -213,6 +213,7 @@ class snn_ddp_options(Structure):
         ('struct_size', c_size_t),
         ('bucket_cap_mb', c_double),
         ('sync_batchnorm', c_bool),
+        ('deterministic', c_bool),
     ]
 
 
@@ -265,6 +266,8 @@ class snn_fit_options(Structure):
         ('loss_history_capacity', c_size_t),
         ('loss_history_count', POINTER(c_size_t)),
         ('ddp', c_void_p),
+        ('checkpoint_path', c_char_p),
+        ('checkpoint_every', c_int64),
     ]
 
 
@@ -904,6 +907,7 @@ FUNCTIONS = {
     'snn_ddp_last_trace': (c_int, (POINTER(snn_ddp_trace), c_void_p)),
     'snn_ddp_free': (c_int, (c_void_p,)),
     'snn_module_set_sync_batchnorm': (c_int, (c_void_p, c_bool)),
+    'snn_module_sync_batch_norm': (c_int, (POINTER(c_void_p), c_int64, c_double, c_double, c_bool, c_bool)),
     'snn_dist_sampler_indices': (c_int, (POINTER(c_int64), c_size_t, POINTER(c_size_t), c_int64, c_int64, c_int64, c_bool, c_uint64, c_int64, c_bool)),
     'snn_dataloader_shard': (c_int, (c_void_p, c_int64, c_int64)),
     'snn_fit_options_init': (c_int, (POINTER(snn_fit_options),)),
@@ -1365,6 +1369,7 @@ DECLARATIONS = {
     'snn_ddp_last_trace': ('snn_status', (('snn_ddp_trace *', 'out'), ('const snn_ddp *', 'ddp'))),
     'snn_ddp_free': ('snn_status', (('snn_ddp *', 'ddp'),)),
     'snn_module_set_sync_batchnorm': ('snn_status', (('snn_module *', 'm'), ('bool', 'on'))),
+    'snn_module_sync_batch_norm': ('snn_status', (('snn_module **', 'out'), ('int64_t', 'num_features'), ('double', 'eps'), ('double', 'momentum'), ('bool', 'affine'), ('bool', 'track_running_stats'))),
     'snn_dist_sampler_indices': ('snn_status', (('int64_t *', 'out'), ('size_t', 'capacity'), ('size_t *', 'out_count'), ('int64_t', 'dataset_size'), ('int64_t', 'num_replicas'), ('int64_t', 'rank'), ('bool', 'shuffle'), ('uint64_t', 'seed'), ('int64_t', 'epoch'), ('bool', 'drop_last'))),
     'snn_dataloader_shard': ('snn_status', (('snn_dataloader *', 'dl'), ('int64_t', 'num_replicas'), ('int64_t', 'rank'))),
     'snn_fit_options_init': ('snn_status', (('snn_fit_options *', 'options'),)),

@@ -57,8 +57,14 @@ def convbn():
     return nn.Sequential(nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
 
 
+def convsyncbn():
+    """convbn with PyTorch's constructor, nn.SyncBatchNorm(4), instead of a conversion."""
+    return nn.Sequential(nn.Conv2d(2, 4, 3), nn.SyncBatchNorm(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+
+
 MODELS = {
     "syncbn": (convbn, (2, 8, 8), "ce3"),
+    "syncbn_new": (convbn, (2, 8, 8), "ce3"),  # the model itself is convsyncbn(): see scenario_equivalence
     "localbn": (convbn, (2, 8, 8), "ce3"),
     # name: (builder, input shape per sample, loss)
     "mlp": (mlp, (10,), "ce4"),
@@ -123,6 +129,9 @@ def scenario_equivalence(name):
     start = params(ref)
     # every rank builds its model from another seed: DDP must copy rank 0's weights
     model = initial(name, 1 if rank == 0 else 100 + rank)
+    if name == "syncbn_new":  # the same parameters (BatchNorm's start at ones and zeros)
+        swiftnn.manual_seed(1 if rank == 0 else 100 + rank)
+        model = convsyncbn()
     if name == "syncbn":  # one-process BatchNorm over the global batch = SyncBatchNorm
         nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ddp = DDP(model, bucket_cap_mb=0.01)  # small buckets: several allreduces per step
@@ -283,7 +292,92 @@ def scenario_fit():
         f"{len(reports)} reports), max relative difference {worst:.2e}")
 
 
+def scenario_seq2seq_fit():
+    """The engine's seq2seq loop (Seq2Seq.fit with ddp=): global batch 12, each rank its rows
+    rank::N; equal to one process. Every target row has 4 tokens, so the mean of the ranks'
+    mean losses is the global mean."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    rng = np.random.default_rng(5)
+    src = rng.integers(3, 10, size=(36, 5)).astype(np.int64)
+    tgt = (3 + (src[:, :4] + src[:, 1:]) % 7).astype(np.int64)
+
+    def build(seed):
+        swiftnn.manual_seed(seed)
+        return swiftnn.models.Seq2Seq(10, 10, 6, 8, attention="dot")
+    ref = build(2)
+    start = params(ref)
+    model = build(2 if rank == 0 else 20 + rank)
+    ddp = DDP(model, bucket_cap_mb=0.001)
+    opt = swiftnn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    losses = model.fit(src, tgt, opt, epochs=2, batch_size=12, seed=4, max_grad_norm=1.0, ddp=ddp)
+    ref_opt = swiftnn.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+    ref.fit(src, tgt, ref_opt, epochs=2, batch_size=12, seed=4, max_grad_norm=1.0)
+    worst = compare(params(model), params(ref), "seq2seq fit")
+    moved = max(float(np.max(np.abs(params(ref)[k] - start[k]))) for k in start)
+    assert len(losses) == 6 and moved > 1e-3, (len(losses), moved)
+    say(f"rank {rank}: ok seq2seq_fit over {world} ranks equals one process (6 steps), max relative difference {worst:.2e}")
+
+
+def scenario_deterministic(name, control=False):
+    """DDP(deterministic=True): the same bits on every rank, in a second run, and as one
+    process that computes every rank's share of each batch, divides each gradient by N in
+    float32 and adds them in rank order (what the option promises, exactly). control=True runs
+    MPI's allreduce instead and only reports whether it matched the rank-order sum."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    x, y, kind = dataset(name)
+
+    def run():
+        model = initial(name, 1 if rank == 0 else 300 + rank)
+        train(DDP(model, bucket_cap_mb=0.01, deterministic=not control), x, y, kind, world, rank, STEPS)
+        return model
+    first = params(run())
+    if control:
+        want = rank_order_reference(name, x, y, kind, world)
+        same = all(np.array_equal(first[k], want[k]) for k in want)
+        say(f"rank {rank}: ok {name} allreduce control over {world} ranks: "
+            f"{'equals' if same else 'differs from'} the rank-order sum")
+        return
+    second = params(run())
+    for k in first:
+        assert np.array_equal(first[k], second[k]), f"{name}: a second run differs in {k}"
+        mine = swiftnn.tensor(first[k].ravel())
+        everyone = [swiftnn.zeros(mine.shape[0]) for _ in range(world)]
+        dist.all_gather(everyone, mine)
+        for r, t in enumerate(everyone):
+            assert np.array_equal(t.numpy(), first[k].ravel()), f"{name}: rank {r} differs from rank {rank} in {k}"
+    want = rank_order_reference(name, x, y, kind, world)
+    differing = [k for k in want if not np.array_equal(first[k], want[k])]
+    assert not differing, f"{name}: deterministic DDP differs from the rank-order sum in one process in {differing}"
+    say(f"rank {rank}: ok {name} deterministic over {world} ranks: bit-for-bit across ranks, runs and the "
+        f"rank-order sum in one process")
+
+
+def rank_order_reference(name, x, y, kind, world):
+    """One process: each step, every rank's share of the batch in turn, its gradient divided
+    by world in float32, added in rank order; then the optimizer step."""
+    ref = initial(name, 1)
+    opt = swiftnn.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+    shares = [batches(x.shape[0], world, r, 0, GLOBAL_BATCH // world)[:STEPS] for r in range(world)]
+    scale = np.float32(1.0 / world)
+    named = list(ref.named_parameters())
+    for step in range(STEPS):
+        total = None
+        for r in range(world):
+            ib = swiftnn.tensor(shares[r][step], dtype=swiftnn.int64)
+            opt.zero_grad()
+            loss_fn(kind, ref(x.index_select(0, ib)), y.index_select(0, ib)).backward()
+            g = [p.grad.numpy().astype(np.float32) * scale for _, p in named]
+            total = g if total is None else [a + b for a, b in zip(total, g)]
+        for (_, p), g in zip(named, total):
+            p.grad = swiftnn.tensor(g)
+        opt.step()
+    return params(ref)
+
+
 SCENARIOS = {
+    "seq2seq_fit": scenario_seq2seq_fit,
+    "deterministic": scenario_deterministic,
+    "deterministic_control": lambda name: scenario_deterministic(name, control=True),
     "equivalence": scenario_equivalence,
     "fit": scenario_fit,
     "collectives": scenario_collectives,

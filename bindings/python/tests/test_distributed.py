@@ -126,12 +126,49 @@ def test_sampler_epochs_and_shards():
         DistributedSampler(range(5), num_replicas=3, rank=3)
 
 
+def test_sync_batchnorm_constructor():
+    """nn.SyncBatchNorm(num_features, ...) with PyTorch's signature and state-dict names; before
+    init_process_group (and on one rank) it is BatchNorm over the local batch, for inputs
+    [N, C], [N, C, L], [N, C, H, W] and [N, C, D, H, W] alike (the 2-rank run compares it with
+    one process: equivalence:syncbn_new)."""
+    import numpy as np
+    nn = swiftnn.nn
+    assert issubclass(nn.SyncBatchNorm, nn.Module)
+    sbn = nn.SyncBatchNorm(3, eps=1e-3, momentum=0.2)
+    assert sorted(sbn.state_dict()) == ["bias", "num_batches_tracked", "running_mean", "running_var", "weight"]
+    rng = np.random.default_rng(0)
+    for shape, ref in [((4, 3), nn.BatchNorm1d(3, eps=1e-3, momentum=0.2)),
+                       ((4, 3, 5), nn.BatchNorm1d(3, eps=1e-3, momentum=0.2)),
+                       ((2, 3, 4, 5), nn.BatchNorm2d(3, eps=1e-3, momentum=0.2)),
+                       ((2, 3, 2, 3, 4), None)]:
+        sbn = nn.SyncBatchNorm(3, eps=1e-3, momentum=0.2)
+        x = swiftnn.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        y = sbn(x)
+        assert tuple(y.shape) == shape
+        flat = x.detach().numpy().swapaxes(0, 1).reshape(3, -1)
+        want = (flat - flat.mean(1, keepdims=True)) / np.sqrt(flat.var(1, keepdims=True) + 1e-3)
+        got = y.detach().numpy().swapaxes(0, 1).reshape(3, -1)
+        assert np.allclose(got, want, atol=1e-5), shape
+        assert np.allclose(sbn.running_mean.numpy(), 0.2 * flat.mean(1), atol=1e-6)
+        if ref is not None:
+            assert np.allclose(ref(x).detach().numpy(), y.detach().numpy(), atol=1e-6)
+        (y * y).sum().backward()
+        assert x.grad is not None and tuple(x.grad.shape) == shape
+    with pytest.raises(ValueError, match="expected at least 2D input"):
+        nn.SyncBatchNorm(3)(swiftnn.ones(3))
+    with pytest.raises(NotImplementedError, match="process_group"):
+        nn.SyncBatchNorm(3, process_group=object())
+
+
 # ---- under mpirun -------------------------------------------------------------------------
 
 # Scenarios that end normally share one mpirun per world size (a start costs seconds here);
 # each test then checks its own scenario's report from every rank.
-BATCHES = {2: ["collectives", "equivalence:mlp", "equivalence:lenet", "equivalence:syncbn", "no_sync", "fit", "mismatch"],
-           3: ["collectives", "equivalence:mlp", "equivalence:lstm", "equivalence:syncbn", "no_sync", "fit"]}
+BATCHES = {2: ["collectives", "equivalence:mlp", "equivalence:lenet", "equivalence:syncbn", "no_sync", "fit", "mismatch",
+               "equivalence:syncbn_new",
+               "seq2seq_fit", "deterministic:mlp", "deterministic:lenet", "deterministic:lstm"],
+           3: ["collectives", "equivalence:mlp", "equivalence:lstm", "equivalence:syncbn", "no_sync", "fit",
+               "seq2seq_fit", "deterministic:mlp", "deterministic:lstm"]}
 _batch_runs = {}
 
 
@@ -154,7 +191,8 @@ def test_collectives(n):
 
 
 @needs_mpi
-@pytest.mark.parametrize("model,n", [("mlp", 2), ("mlp", 3), ("lenet", 2), ("lstm", 3), ("syncbn", 2), ("syncbn", 3)])
+@pytest.mark.parametrize("model,n", [("mlp", 2), ("mlp", 3), ("lenet", 2), ("lstm", 3), ("syncbn", 2), ("syncbn", 3),
+                                         ("syncbn_new", 2)])
 def test_equivalence_with_one_process(model, n):
     reports(n, f"{model} equivalence")
 
@@ -163,6 +201,33 @@ def test_equivalence_with_one_process(model, n):
 @pytest.mark.parametrize("n", [2, 3])
 def test_engine_fit_loop_with_ddp(n):
     reports(n, "fit_classifier")
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_seq2seq_fit_with_ddp(n):
+    reports(n, "seq2seq_fit")
+
+
+@needs_mpi
+@pytest.mark.parametrize("model,n", [("mlp", 2), ("mlp", 3), ("lenet", 2), ("lstm", 2), ("lstm", 3)])
+def test_deterministic_reduction_is_bit_for_bit(model, n):
+    reports(n, f"{model} deterministic")
+
+
+@needs_mpi
+def test_deterministic_order_matters_on_four_ranks():
+    """On 2 and 3 ranks, for these sizes, Open MPI 4.1.4's allreduce happens to add in rank
+    order too, so the tests above would pass without the option; on 4 ranks it adds in
+    another order, and only the deterministic order matches the rank-order sum."""
+    p, _ = mpirun(4, "deterministic:mlp+deterministic_control:mlp", timeout=300)
+    lines = re.findall(r"rank \d+: ok .*?(?=rank \d+: |\n|$)", p.stdout)
+    assert p.returncode == 0 and sum("mlp deterministic over 4 ranks" in line for line in lines) == 4, p.stdout + p.stderr
+    control = [line for line in lines if "allreduce control" in line]
+    assert len(control) == 4, p.stdout + p.stderr
+    assert all("differs from" in line for line in control), (
+        "MPI's allreduce summed in rank order on 4 ranks: this test no longer shows that the deterministic "
+        "option matters\n" + "\n".join(control))
 
 
 @needs_mpi

@@ -10,16 +10,20 @@ public final class BatchNorm: Module {
     /// Set (by DataParallel's syncBatchNorm option): training uses the statistics of all
     /// ranks' batches (SyncBatchNorm, Distributed/SyncBatchNorm.swift).
     public var processGroup: ProcessGroup?
+    /// PyTorch's SyncBatchNorm(num_features): any [N, C, *] input, and in training the
+    /// statistics of the world group's global batch whenever a group of several ranks exists
+    /// (local statistics before snn_dist_init, as PyTorch falls back without a group).
+    public let sync: Bool
 
     public init(numFeatures: Int, spatialDims: Int = 2, eps: Double = 1e-5, momentum: Double = 0.1,
-                affine: Bool = true, trackRunningStats: Bool = true) throws {
-        let fn = spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d"
+                affine: Bool = true, trackRunningStats: Bool = true, sync: Bool = false) throws {
+        let fn = sync ? "SyncBatchNorm" : spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d"
         guard numFeatures >= 1 else { throw SNNError.invalid("\(fn): num_features \(numFeatures) must be >= 1") }
         guard eps > 0, eps.isFinite, momentum >= 0, momentum <= 1 else {
             throw SNNError.invalid("\(fn): eps \(eps) must be > 0 and momentum \(momentum) in [0, 1]")
         }
         self.numFeatures = numFeatures; self.spatialDims = spatialDims; self.eps = eps; self.momentum = momentum
-        self.affine = affine; self.trackRunningStats = trackRunningStats
+        self.affine = affine; self.trackRunningStats = trackRunningStats; self.sync = sync
         weight = affine ? try Tensor.ones([numFeatures]) : nil
         bias = affine ? try Tensor.zeros([numFeatures]) : nil
         runningMean = trackRunningStats ? try Tensor.zeros([numFeatures]) : nil
@@ -37,7 +41,7 @@ public final class BatchNorm: Module {
         }
     }
 
-    public override var typeName: String { spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d" }
+    public override var typeName: String { sync ? "SyncBatchNorm" : spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d" }
     public override var config: [(String, JSON)] {
         [("num_features", .int(numFeatures)), ("eps", .number(eps)), ("momentum", .number(momentum)),
          ("affine", .bool(affine)), ("track_running_stats", .bool(trackRunningStats))]
@@ -45,11 +49,11 @@ public final class BatchNorm: Module {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let expected = spatialDims == 2 ? [4] : [2, 3]
-        guard expected.contains(x.rank) else {
+        guard sync || expected.contains(x.rank) else {
             throw SNNError.shape("\(typeName): expected a \(spatialDims == 2 ? "4-D [N, C, H, W]" : "2-D [N, C] or 3-D [N, C, L]") input, got \(fmt(x.shape))")
         }
         let useBatchStats = training || !trackRunningStats
-        if useBatchStats, let g = processGroup, g.size > 1 {
+        if useBatchStats, let g = processGroup ?? (sync ? ProcessGroup.current : nil), g.size > 1 {
             let out = try syncBatchNorm(x, group: g, runningMean: training ? runningMean : nil, runningVar: training ? runningVar : nil,
                                         weight: weight, bias: bias, momentum: momentum, eps: eps)
             if training, let n = numBatchesTracked { n.int64s[0] += 1 }

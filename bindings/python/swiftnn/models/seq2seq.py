@@ -81,15 +81,18 @@ class Seq2Seq(EngineModule):
 
     def fit(self, src: Tokens, tgt: Tokens, optimizer: Optimizer, epochs: int = 1, batch_size: int = 32, seed: int = 0,
             max_grad_norm: float = 0.0, scheduler: Any = None, report_every: int = 50,
-            progress: Optional[Callable[[Any], Any]] = None) -> list[float]:
+            progress: Optional[Callable[[Any], Any]] = None, ddp: Any = None) -> list[float]:
         """Trains in the engine on all rows; progress(p) as swiftnn.train.fit_classifier's.
-        Returns per-step losses."""
+        Returns per-step losses. ddp: a DistributedDataParallel wrapping this model trains
+        data-parallel: batch_size is global, each rank takes rows rank::world_size of every
+        batch (N ranks equal one process when every row has as many target tokens: the loss is
+        each rank's mean over its own tokens)."""
         s, t = _tokens(src), _tokens(tgt)
         steps = -(-s.shape[0] // int(batch_size)) * int(epochs) if batch_size > 0 else 1
         from ..train import _run_fit
         return _run_fit(lambda opts: lib.snn_seq2seq_fit(self._mh, optimizer._h, s._h, t._h, int(batch_size),
                                                          int(seed) & (2**64 - 1), float(max_grad_norm), opts),
-                        steps, epochs, report_every, scheduler, progress)
+                        steps, epochs, report_every, scheduler, progress, _ddp_handle(ddp, self))
 
     def _decode(self, fn: Callable[..., int], *args: Any) -> tuple[Tensor, Tensor]:
         toks, lps = ctypes.c_void_p(), ctypes.c_void_p()
@@ -137,3 +140,13 @@ class Seq2Seq(EngineModule):
         """The stored vocabulary (set_tokens) of the target side, or the source side with target=False."""
         s = read_string(lib.snn_seq2seq_tokens, self._mh, bool(target))
         return s.split("\n") if s else []
+
+
+def _ddp_handle(ddp, model):
+    """The engine reducer of a DistributedDataParallel over `model` (None without one)."""
+    if ddp is None:
+        return None
+    from ..nn.parallel import DistributedDataParallel
+    if not isinstance(ddp, DistributedDataParallel) or ddp.module is not model:
+        raise ValueError("Seq2Seq.fit: ddp must be a DistributedDataParallel wrapping this model")
+    return ddp._ddp.value

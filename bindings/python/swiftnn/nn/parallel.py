@@ -11,19 +11,21 @@ from .. import _ffi
 from .._handles import Handle
 from .._lib import check, lib
 from .._options import options
-from .modules import Module
+from .modules import EngineModule, Module
 
 __all__ = ["DistributedDataParallel", "SyncBatchNorm"]
 
 
 class DistributedDataParallel(Module):
     """Wraps `module` (any swiftnn.nn.Module); forward calls it. bucket_cap_mb (default 25)
-    sizes the gradient buckets. The other arguments of PyTorch's are accepted where their
+    sizes the gradient buckets. deterministic=True (SwiftNN's, keyword only) sums each bucket
+    in rank order instead of MPI's allreduce: every rank and every run get bit-for-bit the same
+    gradients (snn_ddp_options.deterministic in swiftnn/distributed.h). The other arguments of PyTorch's are accepted where their
     meaning holds on CPU (device_ids and output_device must be None)."""
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
                  process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
-                 gradient_as_bucket_view=False, static_graph=False):
+                 gradient_as_bucket_view=False, static_graph=False, *, deterministic=False):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a swiftnn.nn.Module, got {type(module).__name__}")
@@ -40,7 +42,7 @@ class DistributedDataParallel(Module):
                 named.append((name, t))
         handles = (ctypes.c_void_p * max(len(named), 1))(*[t._h for _, t in named])
         names = (ctypes.c_char_p * max(len(named), 1))(*[n.encode() for n, _ in named])
-        o = options(_ffi.snn_ddp_options, bucket_cap_mb=float(cap))
+        o = options(_ffi.snn_ddp_options, bucket_cap_mb=float(cap), deterministic=bool(deterministic))
         out = ctypes.c_void_p()
         if getattr(module, "_engine", None) is not None:  # an engine module: the engine's fit loops accept it
             check(lib.snn_ddp_new(ctypes.byref(out), module._mh, ctypes.byref(o)))
@@ -87,16 +89,41 @@ def _set_sync_batchnorm(module, on):
     return module
 
 
-class SyncBatchNorm:
-    """torch.nn.SyncBatchNorm's conversion: SyncBatchNorm.convert_sync_batchnorm(model) makes
-    every BatchNorm layer of model normalise in training with the statistics of the global
-    batch (all ranks' inputs); init_process_group first. Returns the same model (its layers
-    are switched in place, so optimizers built before keep working)."""
+class SyncBatchNorm(EngineModule):
+    """torch.nn.SyncBatchNorm: batch normalisation over C of an input [N, C, *] whose training
+    statistics are those of the global batch (every rank's input) once init_process_group has
+    made a group of several ranks; before it, on one rank and in eval mode it is BatchNorm over
+    this process's batch (PyTorch falls back the same way). The engine's layer
+    (snn_module_sync_batch_norm). Only the default group (process_group=None).
 
-    def __new__(cls, *args, **kwargs):
-        raise NotImplementedError("SyncBatchNorm(...): build BatchNorm layers and use "
-                                  "SyncBatchNorm.convert_sync_batchnorm(model)")
+    SyncBatchNorm.convert_sync_batchnorm(model) switches every BatchNorm layer of model in
+    place instead (init_process_group first; optimizers built before keep working)."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        if process_group is not None:
+            raise NotImplementedError("SyncBatchNorm: only the default process group (process_group=None) is supported")
+        if device not in (None, "cpu") or dtype not in (None, _float32()):
+            raise ValueError(f"SyncBatchNorm: device={device!r}, dtype={dtype!r}: only float32 on the CPU")
+        if momentum is None:
+            raise NotImplementedError("SyncBatchNorm: momentum=None (cumulative average) is not supported")
+        h = ctypes.c_void_p()
+        check(lib.snn_module_sync_batch_norm(ctypes.byref(h), int(num_features), float(eps), float(momentum),
+                                             bool(affine), bool(track_running_stats)))
+        self._bind(h.value)
+
+    def forward(self, input):
+        """Normalises input [N, C, *] over N and the trailing dimensions, per channel."""
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+        return super().forward(input)
 
     @staticmethod
     def convert_sync_batchnorm(module, process_group=None):
+        """Makes every BatchNorm layer of module synchronised in place; returns module."""
         return _set_sync_batchnorm(module, True)
+
+
+def _float32():
+    from .. import float32
+    return float32
