@@ -30,7 +30,7 @@ func unaryKernel(_ t: Tensor, _ fn: String,
 public func neg(_ t: Tensor) throws -> Tensor {
     if t.dtype != .float32 { return try signOp(t, negate: true) }
     let out = try unaryMap(t, "neg") { -$0 }
-    return out.traced(.neg, [t]).recorded("NegBackward", [t], readsOutput: false) { g in
+    return out.traced(.neg, [t]).recorded("NegBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = -t
         [try unaryMap(g, "neg_backward") { -$0 }]
     }

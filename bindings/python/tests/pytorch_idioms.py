@@ -322,3 +322,8 @@ for _op, _sym in [("add", "+"), ("mul", "*"), ("div", "/")]:
 from pytorch_idioms_semantics import IDIOMS as _SEMANTICS  # noqa: E402
 
 IDIOMS += _SEMANTICS
+
+# What a backward formula saves: the version check and edges as PyTorch's (issue 16).
+from pytorch_idioms_saved import IDIOMS as _SAVED  # noqa: E402
+
+IDIOMS += _SAVED
