@@ -67,7 +67,8 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
 public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
     let fn = "mean"
     guard t.dtype.isFloatingPoint else {
-        throw SNNError.dtype("\(fn): input has dtype \(t.dtype.name); mean needs a floating dtype (float32, float64), as in PyTorch")
+        // PyTorch's message (it refuses integer means rather than promoting them).
+        throw SNNError.dtype("\(fn)(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(t.dtype.tensorTypeName.dropLast(6))")
     }
     let ds = try reductionDims(dims, t.rank, fn)
     let n = ds.reduce(1) { $0 * t.shape[$1] }

@@ -55,6 +55,7 @@ public func sign(_ t: Tensor) throws -> Tensor {
 
 /// torch.reciprocal: 1 / t (+-inf at +-0). Gradient: -g * out^2.
 public func reciprocal(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try reciprocal(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .reciprocal, "ReciprocalBackward", { 1 / $0 }, derivative: { _, y in -y * y }) }
     let out = try unaryMap(t, "reciprocal") { 1 / $0 }
     return out.traced(.reciprocal, [t]).recorded("ReciprocalBackward", [t]) { g in

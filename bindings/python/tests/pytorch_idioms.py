@@ -327,3 +327,8 @@ IDIOMS += _SEMANTICS
 from pytorch_idioms_saved import IDIOMS as _SAVED  # noqa: E402
 
 IDIOMS += _SAVED
+
+# PyTorch's "int to float" unary ops, true division and mean of integers (issue 16).
+from pytorch_idioms_int_to_float import IDIOMS as _INT_TO_FLOAT  # noqa: E402
+
+IDIOMS += _INT_TO_FLOAT
