@@ -49,7 +49,8 @@ public enum DType: Int32, Sendable, CaseIterable {
 
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
-    public let dtype: DType
+    /// Changed only by `convertInPlace` (Module.to(dtype), NN/Module+DType.swift).
+    public internal(set) var dtype: DType
     public let count: Int
     /// Replaced only by a memory-mapped load, before the tensor is shared (Tensor+Mapped.swift).
     var storage: Storage

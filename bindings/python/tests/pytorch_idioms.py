@@ -332,3 +332,8 @@ IDIOMS += _SAVED
 from pytorch_idioms_int_to_float import IDIOMS as _INT_TO_FLOAT  # noqa: E402
 
 IDIOMS += _INT_TO_FLOAT
+
+# Module.to(dtype), .double(), .float() (issue 16).
+from pytorch_idioms_module_dtype import IDIOMS as _MODULE_DTYPE  # noqa: E402
+
+IDIOMS += _MODULE_DTYPE
