@@ -92,7 +92,7 @@ def test_what_cannot_be_shared_is_a_clear_error(handles):
 
 
 def test_a_failed_import_leaves_the_capsule_to_its_owner(handles):
-    cap = np.zeros((4, 4), np.float32)[:, ::2].__dlpack__()
+    cap = np.zeros((4, 4), np.float32)[:, ::-2].__dlpack__()  # negative strides: refused
     with pytest.raises(NotImplementedError):
         swiftnn.from_dlpack(cap)
     assert ctypes.pythonapi.PyCapsule_IsValid(ctypes.py_object(cap), b"dltensor")  # not consumed
