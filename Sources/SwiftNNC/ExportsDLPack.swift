@@ -98,19 +98,40 @@ public func snn_tensor_from_dlpack(_ out: UnsafeMutablePointer<OpaquePointer?>?,
             guard !overflow, m <= 1 << 40 else { throw SNNError(.outOfMemory, "\(fn): shape \(dims) has too many elements") }
             n = m
         }
+        // Strided memory (numpy's a[::2], a.T) is shared too: the span it covers is borrowed and
+        // viewed with its strides (as_strided). Negative strides are refused, as PyTorch does.
+        var strided: [Int]? = nil
+        var span = n
         if let strides = dl.strides, n > 1 {
-            var expected = 1
+            let given = (0..<nd).map { Int(strides[$0]) }
+            var expected = 1, compact = true
             for i in stride(from: nd - 1, through: 0, by: -1) {
-                if dims[i] != 1 && Int(strides[i]) != expected {
-                    let given = (0..<nd).map { strides[$0] }
-                    throw SNNError(.unsupported, "\(fn): strides \(given) of shape \(dims) are not compact row-major, and SwiftNN tensors are contiguous in this version; make the tensor contiguous first")
-                }
+                if dims[i] != 1 && given[i] != expected { compact = false }
                 expected *= dims[i]
+            }
+            if !compact {
+                guard given.allSatisfy({ $0 >= 0 }) else {
+                    throw SNNError(.unsupported, "\(fn): strides \(given) of shape \(dims) include a negative stride, which SwiftNN tensors (like PyTorch's) do not support; make a copy first")
+                }
+                var last = 0
+                for (d, st) in zip(dims, given) {
+                    let (step, o1) = (d - 1).multipliedReportingOverflow(by: st)
+                    let (sum, o2) = last.addingReportingOverflow(step)
+                    guard !o1, !o2, sum <= 1 << 40 else { throw SNNError(.outOfMemory, "\(fn): strides \(given) of shape \(dims) span too much memory") }
+                    last = sum
+                }
+                strided = given
+                span = last + 1
             }
         }
         guard n == 0 || dl.data != nil else { throw SNNError(.invalidArgument, "\(fn): data is NULL but shape \(dims) has \(n) elements") }
         let data = n == 0 ? nil : dl.data.map { $0 + Int(truncatingIfNeeded: dl.byte_offset) }
-        give(try Tensor(borrowing: data, byteCount: n * kind.byteSize, shape: dims, dtype: kind, writable: true,
-                        release: consumedRelease, context: managed, fn), o)
+        let whole = try Tensor(borrowing: data, byteCount: span * kind.byteSize, shape: strided == nil ? dims : [span],
+                               dtype: kind, writable: true, release: consumedRelease, context: managed, fn)
+        if let strides = strided {
+            give(try GradMode.withoutGrad { try asStrided(whole, size: dims, stride: strides, storageOffset: 0) }, o)
+        } else {
+            give(whole, o)
+        }
     }
 }

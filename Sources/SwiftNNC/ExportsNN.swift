@@ -56,6 +56,11 @@ public func snn_module_set_requires_grad(_ m: OpaquePointer?, _ on: Bool) -> snn
 }
 
 @c @implementation
+public func snn_module_to_dtype(_ m: OpaquePointer?, _ dtype: snn_dtype) -> snn_status {
+    boundary { fn in try moduleArg(m, fn).convert(to: try dtypeArg(dtype, fn)) }
+}
+
+@c @implementation
 public func snn_module_parameter_count(_ out: UnsafeMutablePointer<Int64>?, _ m: OpaquePointer?, _ trainableOnly: Bool) -> snn_status {
     boundary { fn in
         let o = try outPointer(out, fn)

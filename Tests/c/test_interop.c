@@ -344,9 +344,9 @@ static void dlpack(void) {
     FAILS(SNN_ERR_DTYPE, t, F, "lanes 4", snn_tensor_from_dlpack(&t, &bad));
     bad = f; bad.dl_tensor.ndim = 17;
     FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "ndim", snn_tensor_from_dlpack(&t, &bad));
-    int64_t gap[1] = {2};
-    bad = f; bad.dl_tensor.strides = gap;
-    FAILS(SNN_ERR_UNSUPPORTED, t, F, "compact", snn_tensor_from_dlpack(&t, &bad));
+    int64_t back[1] = {-1};
+    bad = f; bad.dl_tensor.strides = back;
+    FAILS(SNN_ERR_UNSUPPORTED, t, F, "negative stride", snn_tensor_from_dlpack(&t, &bad));
     int64_t negshape[1] = {-3};
     bad = f; bad.dl_tensor.shape = negshape;
     FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "negative", snn_tensor_from_dlpack(&t, &bad));
@@ -354,6 +354,21 @@ static void dlpack(void) {
     FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "NULL", snn_tensor_from_dlpack(&t, &bad));
     FAILS(SNN_ERR_INVALID_ARGUMENT, t, F, "NULL", snn_tensor_from_dlpack(&t, NULL));
     CHECK(g_deleted == 1, "failed imports never call the deleter (%d)", g_deleted);
+
+    /* strided memory is shared, not copied: float32 [3] with stride 2 over fl[0], fl[2], fl[4] */
+    float fl[5] = {0, 1, 2, 3, 4};
+    int64_t sshape[1] = {3}, sstrides[1] = {2};
+    DLManagedTensor sf = {{fl, {1, 0}, 1, {2, 32, 1}, sshape, sstrides, 0}, NULL, count_delete};
+    CHECK_OK(snn_tensor_from_dlpack(&t, &sf));
+    float got[3] = {0};
+    int64_t st[1] = {0};
+    CHECK_OK(snn_tensor_copy_data(got, 3, t));
+    CHECK_OK(snn_tensor_stride(st, 1, t));
+    CHECK(got[0] == 0 && got[1] == 2 && got[2] == 4 && st[0] == 2, "strided import reads every other element, stride 2");
+    CHECK_OK(snn_tensor_mul_scalar_(t, 10));
+    CHECK(fl[2] == 20 && fl[4] == 40 && fl[1] == 1 && fl[3] == 3, "writes go to the caller's strided memory only");
+    CHECK_OK(snn_tensor_free(t));
+    CHECK(g_deleted == 2, "the strided import is deleted exactly once (%d)", g_deleted);
     static const float ro[2] = {1, 2};
     int64_t two[1] = {2};
     snn_tensor *r = NULL;

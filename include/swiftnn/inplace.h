@@ -60,6 +60,20 @@ snn_status snn_tensor_shares_storage(bool *out, const snn_tensor *a, const snn_t
  * not compatible with input tensor's size and stride ... Use .reshape(...) instead."). */
 snn_status snn_tensor_view(snn_tensor **out, const snn_tensor *t, const int64_t *shape, size_t ndim);
 
+/* torch.as_strided: *out = a view of t's storage (shared, not copied) with sizes
+ * size[0..ndim), strides stride[0..ndim) in elements (0 repeats an element; negative strides are
+ * SNN_ERR_INVALID_ARGUMENT, as in PyTorch) and its first element at storage_offset (-1: t's own
+ * offset). Every element the view can reach must lie inside the storage, or SNN_ERR_OUT_OF_RANGE
+ * with PyTorch's "setStorage: ... out of bounds for storage of size ..." message. This is also
+ * how strided caller memory is shared without a copy: snn_tensor_wrap the whole span the
+ * layout covers as a 1-D tensor of span elements, then view it here (the Python binding's
+ * from_numpy does this for a[::2], a.T and other non-negative strides). Writes through the view
+ * reach the storage and bump its version. Differentiable when t is contiguous and the view stays
+ * inside t's own elements (each element's gradient is the sum over the view elements aliasing
+ * it); otherwise, with t requiring grad, SNN_ERR_UNSUPPORTED. Thread safety: as any view op. */
+snn_status snn_tensor_as_strided(snn_tensor **out, const snn_tensor *t, const int64_t *size, const int64_t *stride,
+                                 size_t ndim, int64_t storage_offset);
+
 /* ---- In-place arithmetic ------------------------------------------------------------------ */
 
 /* t += alpha * other; other broadcasts to t's shape (torch's t.add_(other, alpha=alpha)). */

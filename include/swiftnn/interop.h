@@ -112,9 +112,10 @@ snn_status snn_tensor_data_ptr(void **out, const snn_tensor *t);
  * nothing is taken: the caller still owns `managed`. Errors: NULL managed
  * (SNN_ERR_INVALID_ARGUMENT), another device (SNN_ERR_UNSUPPORTED), an unsupported dtype or
  * lanes != 1 (SNN_ERR_DTYPE), ndim outside 0...SNN_MAX_NDIM, negative sizes, NULL data with
- * elements (SNN_ERR_INVALID_ARGUMENT), strides that are not compact row-major
- * (SNN_ERR_UNSUPPORTED: tensors are contiguous in this version; size-1 dimensions may have any
- * stride), sizes that overflow (SNN_ERR_OUT_OF_MEMORY). */
+ * elements (SNN_ERR_INVALID_ARGUMENT), a negative stride (SNN_ERR_UNSUPPORTED, as PyTorch),
+ * sizes or strides that overflow (SNN_ERR_OUT_OF_MEMORY). Non-compact strides (numpy's
+ * a[::2], a.T) are shared too, not copied: the tensor is a strided view (snn_tensor_as_strided)
+ * of the span the layout covers, which the producer guarantees is valid memory. */
 snn_status snn_tensor_to_dlpack(void **out_managed, const snn_tensor *t);
 snn_status snn_tensor_from_dlpack(snn_tensor **out, void *managed);
 

@@ -41,6 +41,16 @@ snn_status snn_module_is_training(bool *out, const snn_module *m);
 /* Freezes (false) or unfreezes (true) every parameter of the module and its descendants. */
 snn_status snn_module_set_requires_grad(snn_module *m, bool requires_grad);
 
+/* PyTorch's Module.to(dtype) / .double() / .float(): converts every floating parameter and
+ * buffer of the module and its descendants to `dtype` (SNN_FLOAT32 or SNN_FLOAT64) in place,
+ * gradients included; integer buffers (num_batches_tracked) are left alone. The tensors keep
+ * their identity: handles from snn_module_parameters / _named_parameters / _state_dict taken
+ * before the call see the new dtype (views taken of them earlier keep the old values).
+ * Optimizers hold per-parameter state of the old dtype: build them after converting.
+ * Errors: SNN_ERR_DTYPE for a non-floating dtype (PyTorch's message), SNN_ERR_INVALID_HANDLE.
+ * Not thread-safe with other calls on the module (it changes the module). */
+snn_status snn_module_to_dtype(snn_module *m, snn_dtype dtype);
+
 /* Number of parameter elements (trainable_only: only those that require grad). */
 snn_status snn_module_parameter_count(int64_t *out, const snn_module *m, bool trainable_only);
 

@@ -1,7 +1,7 @@
 import SwiftNNKernels
 
-// The reverse pass: topological order over recorded ops, pullbacks in reverse, gradients summed
-// where a tensor feeds several ops and accumulated into leaves. The graph is freed afterwards
+// The reverse pass: topological order over recorded nodes, pullbacks in reverse, gradients
+// summed where a node's output feeds several ops and accumulated into leaves. The graph is freed afterwards
 // unless `retainGraph`, so intermediate buffers do not outlive the step.
 
 extension Tensor {
@@ -27,61 +27,76 @@ extension Tensor {
             }
             seed = try Tensor.full(shape, 1, dtype: dtype)
         }
-        let order = try topologicalOrder()
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+        let root: GradEdge = gradFn.map { .node($0) } ?? .leaf(self)
+        let order = try topologicalOrder(from: root)
+        var grads: [ObjectIdentifier: Tensor] = [root.id: seed]
         let callbacks = BackwardCallbacks.enter()
         defer { callbacks.exit() }
         try GradMode.withoutGrad {
-            for t in order.reversed() {
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
-                if t.isLeaf || t.retainsGrad {
+            for vertex in order.reversed() {
+                guard let g = grads.removeValue(forKey: vertex.id) else { continue }
+                let node: GradFn
+                switch vertex {
+                case .leaf(let t):
                     try t.accumulateGrad(g)
                     for hook in t.postAccumulateGradHooks { try hook(t) }
+                    continue
+                case .node(let n):
+                    node = n
                 }
-                guard let node = t.gradFn else { continue }
+                if let r = node.retainer, r.retainsGrad, r.gradFn === node { try r.accumulateGrad(g) }
                 try node.checkVersions()
-                let inputGrads = try node.pullback(g)
-                for (input, ig) in zip(node.inputs, inputGrads) {
-                    guard let input, let ig else { continue }
-                    guard ig.shape == input.shape, ig.dtype == input.dtype else {
-                        throw SNNError(.internalError, "\(fn): \(node.name) returned a gradient of shape \(fmt(ig.shape)) \(ig.dtype.name) for an input of shape \(fmt(input.shape)) \(input.dtype.name)")
+                guard let pullback = node.pullback else { throw secondBackwardError() }
+                let inputGrads = try pullback(g)
+                for (edge, ig) in zip(node.edges, inputGrads) {
+                    guard let edge, var ig else { continue }
+                    let (shape, dtype) = edge.gradientShape
+                    if ig.shape == shape && ig.dtype != dtype && ig.dtype.isFloatingPoint && dtype.isFloatingPoint {
+                        // An in-place op wrote a float64 result into a float32 tensor (or back):
+                        // as PyTorch's validate_outputs, the gradient takes the edge's dtype.
+                        ig = try ig.converted(to: dtype, fn, castsFreely: true)
                     }
-                    let key = ObjectIdentifier(input)
+                    guard ig.shape == shape, ig.dtype == dtype else {
+                        throw SNNError(.internalError, "\(fn): \(node.name) returned a gradient of shape \(fmt(ig.shape)) \(ig.dtype.name) for an input of shape \(fmt(shape)) \(dtype.name)")
+                    }
+                    let key = edge.id
                     if let prev = grads[key] { grads[key] = try add(prev, ig) } else { grads[key] = ig }
                 }
-                if !retainGraph {
-                    t.gradFn = nil
-                    t.graphFreed = true
-                }
+                if !retainGraph { node.release() }
             }
         }
         try callbacks.run()
     }
 
-    /// Tensors reachable from `self` through recorded ops, inputs before users. Iterative so
-    /// that a graph unrolled over thousands of time steps cannot overflow the stack.
-    private func topologicalOrder() throws -> [Tensor] {
-        var order: [Tensor] = []
+    /// Nodes and leaves reachable from `root`, inputs before users. Iterative so that a graph
+    /// unrolled over thousands of time steps cannot overflow the stack.
+    private func topologicalOrder(from root: GradEdge) throws -> [GradEdge] {
+        var order: [GradEdge] = []
         var visited = Set<ObjectIdentifier>()
-        var stack: [(Tensor, Int)] = [(self, 0)]
-        visited.insert(ObjectIdentifier(self))
-        while let (t, next) = stack.popLast() {
-            if !t.isLeaf && t.gradFn == nil && t.graphFreed {
-                throw SNNError(.autograd, "backward: trying to backward through the graph a second time; its buffers were freed by the first backward (pass retain_graph=true the first time)")
+        var stack: [(GradEdge, Int)] = [(root, 0)]
+        visited.insert(root.id)
+        while let (v, next) = stack.popLast() {
+            var edges: [GradEdge?] = []
+            if case .node(let n) = v {
+                if n.isReleased { throw secondBackwardError() }
+                edges = n.edges
             }
-            let inputs = t.gradFn?.inputs ?? []
             var i = next
-            while i < inputs.count {
-                if let child = inputs[i], visited.insert(ObjectIdentifier(child)).inserted {
-                    stack.append((t, i + 1))
+            while i < edges.count {
+                if let child = edges[i], visited.insert(child.id).inserted {
+                    stack.append((v, i + 1))
                     stack.append((child, 0))
                     break
                 }
                 i += 1
             }
-            if i >= inputs.count { order.append(t) }
+            if i >= edges.count { order.append(v) }
         }
         return order
+    }
+
+    private func secondBackwardError() -> SNNError {
+        SNNError(.autograd, "backward: trying to backward through the graph a second time; its buffers were freed by the first backward (pass retain_graph=true the first time)")
     }
 
     /// grad += g, copying on first use so the stored gradient never aliases another tensor.
@@ -100,6 +115,16 @@ extension Tensor {
             }
         } else {
             grad = try g.clone()
+        }
+    }
+}
+
+extension GradEdge {
+    /// The shape and dtype a gradient sent along this edge must have.
+    var gradientShape: ([Int], DType) {
+        switch self {
+        case .node(let n): (n.shape, n.dtype)
+        case .leaf(let t): (t.shape, t.dtype)
         }
     }
 }

@@ -1,31 +1,83 @@
-// A recorded operation: the tensors it read and a pullback from the output's gradient to
-// theirs. Ops call `record` right after computing their forward, micrograd-style. Every
-// recording also notes the storage versions of what the pullback may read, so that backward
-// refuses, as PyTorch does, a tensor modified in place after it was saved.
+// A recorded operation: where its inputs' gradients go and a pullback from the output's
+// gradient to theirs. Ops call `recorded` right after computing their forward, micrograd-style.
+// As in PyTorch, a node points at its inputs' histories as they were when it ran (`GradEdge`),
+// not at the tensors, so a later in-place op that rebases an input's history cannot reroute
+// this node's gradients; and it checks the storage versions of exactly the tensors its
+// pullback reads (`saves`), so backward refuses a saved tensor that was modified in place.
+
+/// Where a node sends one input's gradient: the node that had produced that input when the op
+/// ran, or the leaf whose `grad` accumulates it.
+enum GradEdge {
+    case node(GradFn)
+    case leaf(Tensor)
+
+    /// The edge to `t`'s current history; nil when `t` needs no gradient.
+    init?(_ t: Tensor) {
+        guard t.requiresGrad else { return nil }
+        if let fn = t.gradFn { self = .node(fn) } else { self = .leaf(t) }
+    }
+
+    var id: ObjectIdentifier {
+        switch self {
+        case .node(let n): ObjectIdentifier(n)
+        case .leaf(let t): ObjectIdentifier(t)
+        }
+    }
+}
 
 final class GradFn {
     let name: String
-    /// Inputs in the op's argument order; nil where the input needs no gradient.
-    let inputs: [Tensor?]
-    /// Maps the output gradient to one gradient per input (nil for "no contribution").
-    let pullback: (Tensor) throws -> [Tensor?]
-    /// Every tensor argument and its storage version when the op ran. All arguments are
-    /// checked (not only those a pullback reads): that also refuses a graph whose input was
-    /// rebased by an in-place op after this op used it (see InPlace.swift).
-    let savedInputs: [(tensor: Tensor, version: Int)]
+    /// One edge per input in the op's argument order; nil where the input needs no gradient.
+    /// Emptied when backward releases the node.
+    private(set) var edges: [GradEdge?]
+    /// Maps the output gradient to one gradient per input (nil for "no contribution"); nil once
+    /// backward released the node (and with it the tensors the closure saved).
+    private(set) var pullback: ((Tensor) throws -> [Tensor?])?
+    /// The output's shape and dtype: what the gradient arriving here must have.
+    let shape: [Int]
+    let dtype: DType
+    /// The tensors the pullback reads and their storage versions when the op ran (PyTorch's
+    /// SavedVariables): only these are checked, so writing an input the formula does not need
+    /// (`y = x + 1; x.add_(1)`) is allowed, as in PyTorch.
+    private(set) var saved: [(tensor: Tensor, version: Int)]
     /// The output's storage and version, for ops whose pullback reads their own result. The
     /// storage, not the tensor: the tensor owns this node, and holding it would be a cycle.
     /// An in-place op points it at the tensor it wrote (InPlace.swift), as PyTorch saves that.
     var savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)?
+    /// A non-leaf that called retain_grad() and whose current node this is: backward stores the
+    /// gradient arriving here in its `grad`. Weak: the tensor owns this node.
+    weak var retainer: Tensor?
 
-    init(name: String, inputs: [Tensor?], savedInputs: [(tensor: Tensor, version: Int)] = [],
+    init(name: String, edges: [GradEdge?], shape: [Int], dtype: DType,
+         saved: [(tensor: Tensor, version: Int)] = [],
          savedOutput: (storage: Storage, version: Int, shape: [Int], dtype: DType)? = nil,
          pullback: @escaping (Tensor) throws -> [Tensor?]) {
         self.name = name
-        self.inputs = inputs
-        self.savedInputs = savedInputs
+        self.edges = edges
+        self.shape = shape
+        self.dtype = dtype
+        self.saved = saved
         self.savedOutput = savedOutput
         self.pullback = pullback
+    }
+
+    /// A node over `inputs`' current histories, producing a tensor like `output`, whose pullback
+    /// reads nothing that could be written later (the in-place and view machinery's own nodes).
+    convenience init(name: String, inputs: [Tensor?], output: Tensor,
+                     pullback: @escaping (Tensor) throws -> [Tensor?]) {
+        self.init(name: name, edges: inputs.map { $0.flatMap(GradEdge.init) }, shape: output.shape,
+                  dtype: output.dtype, pullback: pullback)
+    }
+
+    var isReleased: Bool { pullback == nil }
+
+    /// Drops the pullback, the edges and the saved tensors after backward used them (unless
+    /// retain_graph), so intermediate buffers do not outlive the step.
+    func release() {
+        pullback = nil
+        edges = []
+        saved = []
+        savedOutput = nil
     }
 
     /// Throws PyTorch's error when something this node saved was modified in place since.
@@ -33,7 +85,7 @@ final class GradFn {
         if let o = savedOutput, o.storage.version != o.version {
             throw modifiedError(o.shape, o.dtype, producer: name, o.storage.version, o.version)
         }
-        for (t, v) in savedInputs where t.storage.version != v {
+        for (t, v) in saved where t.storage.version != v {
             throw modifiedError(t.shape, t.dtype, producer: t.gradFn?.name, t.storage.version, v)
         }
     }
@@ -67,17 +119,18 @@ extension DType {
 
 extension Tensor {
     /// Attaches `pullback` to `self` if grad mode is on and some input requires a gradient.
-    /// Returns `self` so an op can end with `return out.recorded(...)`. The versions of the
-    /// inputs, and of the output unless `readsOutput` is false (the pullback never reads
+    /// Returns `self` so an op can end with `return out.recorded(...)`. `saves` are the tensors
+    /// the pullback reads (default: every input, the safe choice for an op not yet annotated);
+    /// their versions, and the output's unless `readsOutput` is false (the pullback never reads
     /// `self`), are saved and checked at backward.
     @discardableResult
-    func recorded(_ name: String, _ inputs: [Tensor], readsOutput: Bool = true,
+    func recorded(_ name: String, _ inputs: [Tensor], saves: [Tensor]? = nil, readsOutput: Bool = true,
                   _ pullback: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
         requiresGrad = true
         isLeaf = false
-        gradFn = GradFn(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil },
-                        savedInputs: inputs.map { ($0, $0.storage.version) },
+        gradFn = GradFn(name: name, edges: inputs.map(GradEdge.init), shape: shape, dtype: dtype,
+                        saved: (saves ?? inputs).map { ($0, $0.storage.version) },
                         savedOutput: readsOutput ? (storage, storage.version, shape, dtype) : nil,
                         pullback: pullback)
         return self

@@ -49,7 +49,8 @@ public enum DType: Int32, Sendable, CaseIterable {
 
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
-    public let dtype: DType
+    /// Changed only by `convertInPlace` (Module.to(dtype), NN/Module+DType.swift).
+    public internal(set) var dtype: DType
     public let count: Int
     /// Replaced only by a memory-mapped load, before the tensor is shared (Tensor+Mapped.swift).
     var storage: Storage
@@ -81,9 +82,7 @@ public final class Tensor: @unchecked Sendable {
     /// Created by the user rather than by a recorded operation.
     public internal(set) var isLeaf: Bool = true
     /// Keep `grad` on a non-leaf after backward (PyTorch's `retain_grad()`).
-    public var retainsGrad: Bool = false
-    /// Set on a non-leaf whose graph was freed by a backward pass.
-    var graphFreed: Bool = false
+    public var retainsGrad: Bool = false { didSet { if retainsGrad { gradFn?.retainer = self } } }
     /// A 0-dim tensor standing for a Python number (PyTorch's wrapped number): type promotion
     /// ranks it below every other tensor (`promote`, Ops/Promotion.swift).
     package var isWrappedNumber: Bool = false
@@ -227,7 +226,7 @@ public final class Tensor: @unchecked Sendable {
     /// A copy with its own storage; the gradient flows back unchanged (PyTorch's CloneBackward).
     public func clone() throws -> Tensor {
         let t = try packed("clone", always: true)
-        return t.traced(.clone, [self]).recorded("CloneBackward", [self], readsOutput: false) { g in [g] }
+        return t.traced(.clone, [self]).recorded("CloneBackward", [self], saves: [], readsOutput: false) { g in [g] }
     }
 
     func requireFloat(_ fn: String, _ what: String = "input") throws {

@@ -166,7 +166,7 @@ extension Tensor {
     public func contiguous() throws -> Tensor {
         if isContiguous { return self }
         let out = try packed("contiguous", always: true)
-        return out.traced(.clone, [self]).recorded("CloneBackward", [self], readsOutput: false) { g in
+        return out.traced(.clone, [self]).recorded("CloneBackward", [self], saves: [], readsOutput: false) { g in
             // forward: out = t, in row-major order
             [g]
         }

@@ -49,7 +49,7 @@ func sumToShape(_ g: Tensor, _ shape: [Int]) throws -> Tensor {
 public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .add) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "add", +)
-    return out.traced(.add, [a, b]).recorded("AddBackward", [a, b], readsOutput: false) { g in
+    return out.traced(.add, [a, b]).recorded("AddBackward", [a, b], saves: [], readsOutput: false) { g in
         // forward: out = a + b
         [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
          b.requiresGrad ? try sumToShape(g, b.shape) : nil]
@@ -59,7 +59,7 @@ public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .sub) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "sub", -)
-    return out.traced(.sub, [a, b]).recorded("SubBackward", [a, b], readsOutput: false) { g in
+    return out.traced(.sub, [a, b]).recorded("SubBackward", [a, b], saves: [], readsOutput: false) { g in
         // forward: out = a - b
         [a.requiresGrad ? try sumToShape(g, a.shape) : nil,
          b.requiresGrad ? try sumToShape(try broadcastBinary(g, g, "sub_backward") { x, _ in -x }, b.shape) : nil]
@@ -69,22 +69,34 @@ public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .mul) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "mul", *)
-    return out.traced(.mul, [a, b]).recorded("MulBackward", [a, b], readsOutput: false) { g in
+    return out.traced(.mul, [a, b]).recorded("MulBackward", [a, b], saves: savedByMul(a, b), readsOutput: false) { g in
         // forward: out = a * b
         [a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "mul_backward", *), a.shape) : nil,
          b.requiresGrad ? try sumToShape(try broadcastBinary(g, a, "mul_backward", *), b.shape) : nil]
     }
 }
 
+/// What mul's pullback reads: each operand is needed only for the other's gradient (as
+/// PyTorch's MulBackward0 saves `other` only when `self` requires grad, and the reverse).
+func savedByMul(_ a: Tensor, _ b: Tensor) -> [Tensor] {
+    switch (a.requiresGrad, b.requiresGrad) {
+    case (true, true): [a, b]
+    case (true, false): [b]
+    case (false, true): [a]
+    case (false, false): []
+    }
+}
+
 public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     if a.dtype != .float32 || b.dtype != .float32 { return try promotedBinary(a, b, .div) }  // TypedBinary.swift
     let out = try broadcastBinary(a, b, "div", /)
-    return out.traced(.div, [a, b]).recorded("DivBackward", [a, b]) { g in
-        // forward: out = a / b; d/da = 1/b, d/db = -a/b^2 = -out/b
+    return out.traced(.div, [a, b]).recorded("DivBackward", [a, b], saves: b.requiresGrad ? [a, b] : [b], readsOutput: false) { g in
+        // forward: out = a / b; d/da = 1/b, d/db = -a/b^2 (from a, not out, so that the result
+        // may be written in place later: PyTorch's DivBackward0 saves self and other)
         let ga = a.requiresGrad ? try sumToShape(try broadcastBinary(g, b, "div_backward", /), a.shape) : nil
         var gb: Tensor? = nil
         if b.requiresGrad {
-            let t = try broadcastBinary(g, out, "div_backward", *)
+            let t = try broadcastBinary(g, try broadcastBinary(a, b, "div_backward", /), "div_backward", *)
             gb = try sumToShape(try broadcastBinary(t, b) { x, y in -x / y }, b.shape)
         }
         return [ga, gb]

@@ -42,7 +42,7 @@ func unfoldPatches64(_ x: Tensor, _ g: WindowGeometry) throws -> Tensor {
     let out = try Tensor(empty: [n, g.patchSize, g.outPlane], dtype: .float64, zeroed: true, "unfold")
     let px = x.doubles, po = out.doubles
     forEachPatchElement(g, n: n) { col, src in po[col] = px[src] }
-    return out.recorded("Im2ColBackward", [x], readsOutput: false) { gout in
+    return out.recorded("Im2ColBackward", [x], saves: [], readsOutput: false) { gout in
         // forward: out[n, row, l] = x[n, c, ih, iw]  =>  dx = fold(gout)
         [try foldPatches64(gout, g, imageShape: x.shape)]
     }
@@ -55,7 +55,7 @@ func foldPatches64(_ cols: Tensor, _ g: WindowGeometry, imageShape: [Int]) throw
     let out = try Tensor(empty: imageShape, dtype: .float64, zeroed: true, "fold")
     let pc = cols.doubles, po = out.doubles
     forEachPatchElement(g, n: n) { col, dst in po[dst] += pc[col] }
-    return out.recorded("Col2ImBackward", [cols], readsOutput: false) { gout in
+    return out.recorded("Col2ImBackward", [cols], saves: [], readsOutput: false) { gout in
         // forward: out[n, c, ih, iw] = sum of cols over the windows covering it  =>  dcols = unfold(gout)
         [try unfoldPatches64(gout, g)]
     }

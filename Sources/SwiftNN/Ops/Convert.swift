@@ -12,7 +12,7 @@ public func to(_ t: Tensor, _ dtype: DType) throws -> Tensor {
     convertElements(t, into: out)
     let traced = out.traced(.to, [t], [("dtype", .int(Int(dtype.rawValue)))])
     guard t.dtype.isFloatingPoint && dtype.isFloatingPoint else { return traced }
-    return traced.recorded("ToCopyBackward", [t]) { g in
+    return traced.recorded("ToCopyBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = to(t, dtype)
         [try to(g, t.dtype)]
     }

@@ -48,7 +48,7 @@ func inPlaceOnView(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: B
     // The view's current values, as a function of the old base, are what the op reads.
     let before = try t.packed(fn, always: true)
     if oldBase.requiresGrad {
-        before.gradFn = GradFn(name: "AsStridedBackward", inputs: [oldBase]) { g in
+        before.gradFn = GradFn(name: "AsStridedBackward", inputs: [oldBase], output: before) { g in
             // forward: before = base[region]  =>  dbase = g in the region, 0 elsewhere
             [try region.scattered(g, "as_strided_backward")]
         }
@@ -63,7 +63,7 @@ func inPlaceOnView(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: B
     out.gradFn?.savesWrittenResult(t)
     // forward: base' = base with region := out  =>  dbase = g outside the region, dout = g[region]
     let outDType = out.dtype
-    base.gradFn = GradFn(name: "CopySlices", inputs: [oldBase.requiresGrad ? oldBase : nil, out.requiresGrad ? out : nil]) { g in
+    base.gradFn = GradFn(name: "CopySlices", inputs: [oldBase, out], output: base) { g in
         let rest = try g.packed("copy_slices_backward", always: true)
         let written = region.of(rest)
         let gOut = try written.packed("copy_slices_backward", always: true)
@@ -73,7 +73,7 @@ func inPlaceOnView(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: B
     base.requiresGrad = true
     base.isLeaf = false
     // The view now shows the new base.
-    t.gradFn = GradFn(name: "AsStridedBackward", inputs: [base]) { g in
+    t.gradFn = GradFn(name: "AsStridedBackward", inputs: [base], output: t) { g in
         // forward: t = base'[region]
         [try region.scattered(g, "as_strided_backward")]
     }

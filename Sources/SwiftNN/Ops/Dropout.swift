@@ -25,7 +25,7 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, gen
         m[i] = m[i] >= threshold ? scale : 0
         o[i] = x[i] * m[i]
     }
-    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input], readsOutput: false) { g in
+    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input], saves: [], readsOutput: false) { g in
         // forward: out = input * mask, mask = keep / (1 - p)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, "dropout_backward")
         let pg = g.floats, pm = mask.floats, pgx = gx.floats
@@ -45,7 +45,7 @@ private func dropout64(_ input: Tensor, p: Double, generator: Generator) throws 
     let u = draws.floats, m = mask.doubles
     for i in 0..<mask.count { m[i] = u[i] >= threshold ? scale : 0 }
     let out = try mul(input.detach(), mask)
-    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input], readsOutput: false) { g in
+    return out.traced(.dropout, [input], [("p", .float(p)), ("training", .bool(true))]).recorded("NativeDropoutBackward", [input], saves: [], readsOutput: false) { g in
         // forward: out = input * mask, mask = keep / (1 - p)
         [try mul(g, mask)]
     }

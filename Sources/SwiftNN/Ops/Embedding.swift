@@ -32,7 +32,7 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
     for k in 0..<n { (out.rawBytes + k * rowBytes).copyMemory(from: pw + Int(idx[k]) * rowBytes, byteCount: rowBytes) }
     // The caller may overwrite its index tensor before backward: keep a copy when recording.
     let saved = GradMode.isEnabled && weight.requiresGrad ? try indices.clone() : indices
-    return out.recorded("EmbeddingBackward", [weight], readsOutput: false) { g in
+    return out.recorded("EmbeddingBackward", [weight], saves: [], readsOutput: false) { g in
         // forward: out[k] = weight[indices[k]]
         let gw = try Tensor(empty: weight.shape, dtype: weight.dtype, zeroed: true, "embedding_backward")
         let ix = saved.int64s

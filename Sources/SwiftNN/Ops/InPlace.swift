@@ -43,7 +43,7 @@ func inPlace(_ t: Tensor, _ others: [Tensor], _ fn: String, castsFreely: Bool = 
     } else if before.requiresGrad {
         // The op does not depend on the old value (fill_, copy_ from a constant): its
         // gradient to the old history is zero, as PyTorch's.
-        t.gradFn = GradFn(name: "\(fn.prefix(1).uppercased())\(fn.dropFirst().dropLast())Backward", inputs: [before]) { g in
+        t.gradFn = GradFn(name: "\(fn.prefix(1).uppercased())\(fn.dropFirst().dropLast())Backward", inputs: [before], output: t) { g in
             [try Tensor(empty: g.shape, dtype: g.dtype, zeroed: true, fn + "_backward")]
         }
         t.requiresGrad = true
@@ -68,6 +68,7 @@ extension Tensor {
         gradFn = other.gradFn
         requiresGrad = other.requiresGrad
         isLeaf = other.isLeaf
+        if retainsGrad { gradFn?.retainer = self }
     }
 
     /// Makes the op that produced `out` (whose values this tensor now holds) its producer.
@@ -76,6 +77,7 @@ extension Tensor {
         gradFn = out.gradFn
         requiresGrad = true
         isLeaf = false
+        if retainsGrad { gradFn?.retainer = self }  // PyTorch moves retain_grad to the new node
     }
 
     /// This tensor's values in `dtype` (itself when it has that dtype already). As PyTorch's
@@ -183,7 +185,7 @@ public func copyInPlace(_ t: Tensor, _ src: Tensor) throws -> Tensor {
         let out = try GradMode.withoutGrad { try expand(src, to: x.shape) }
         // PyTorch's CopyBackwards: zero to the old value (its history still gets a gradient,
         // as in PyTorch), src's gradient summed over the broadcast dimensions.
-        return out.recorded("CopyBackwards", [x, src], readsOutput: false) { g in
+        return out.recorded("CopyBackwards", [x, src], saves: [], readsOutput: false) { g in
             [x.requiresGrad ? try Tensor(empty: x.shape, dtype: x.dtype, zeroed: true, "copy_backward") : nil,
              src.requiresGrad ? try sumToShape(g, src.shape) : nil]
         }

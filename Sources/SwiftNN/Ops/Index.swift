@@ -51,7 +51,7 @@ public func slice(_ t: Tensor, dim: Int, start: Int = 0, end: Int = .max, step: 
     let n = len == 0 ? 0 : (len - 1) / step + 1
     let st = n <= 1 ? 1 : step  // a huge step that picks one element must not overflow strides
     let out = try narrowed(t, d, s, n, st, fn)
-    return out.traced(.slice, [t], [("dim", .int(d)), ("start", .int(start)), ("end", .int(end)), ("step", .int(step))]).recorded("SliceBackward", [t], readsOutput: false) { g in
+    return out.traced(.slice, [t], [("dim", .int(d)), ("start", .int(start)), ("end", .int(end)), ("step", .int(step))]).recorded("SliceBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t[..., start:end:step, ...] along dim (clamped)
         [try narrowedBackward(g, t.shape, d, s, st, "slice_backward")]
     }
@@ -76,7 +76,7 @@ public func select(_ t: Tensor, dim: Int, index: Int) throws -> Tensor {
     var keptShape = shape
     keptShape.insert(1, at: d)
     let out = t.restrided(shape, strides, offset: t.offset + i * t.strides[d])
-    return out.traced(.select, [t], [("dim", .int(d)), ("index", .int(i))]).recorded("SelectBackward", [t], readsOutput: false) { g in
+    return out.traced(.select, [t], [("dim", .int(d)), ("index", .int(i))]).recorded("SelectBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.select(dim, index)  =>  g placed at index along dim, zeros elsewhere
         [try narrowedBackward(try g.view(as: keptShape), t.shape, d, i, 1, "select_backward")]
     }
@@ -134,7 +134,7 @@ public func indexSelect(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
         default: gatherChunks(t.int64s, out.int64s, idx, outer: outer, size: size, inner: inner)
         }
     }
-    return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t], readsOutput: false) { g in
+    return out.traced(.indexSelect, [t, index], [("dim", .int(t.rank == 0 ? 0 : d))]).recorded("IndexSelectBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.index_select(dim, index)  =>  grad.index_add_(dim, index, g)
         let gi = try Tensor(empty: t.shape, dtype: g.dtype, zeroed: true, "index_select_backward")
         if g.count == 0 { return [gi] }

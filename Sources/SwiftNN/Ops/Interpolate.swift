@@ -96,7 +96,7 @@ private func interpolated<T: TensorFloat>(_ x: Tensor, _: T.Type, size: [Int], s
     }
     return out.traced(.interpolate, [x], [("size", .ints(size)), ("mode", .int(mode.rawValue)), ("align_corners", .bool(alignCorners)),
                                          ("scales", .ints(sc.map { $0 == nil ? 0 : 1 }))])
-        .recorded("UpsampleBackward", [x], readsOutput: false) { g in
+        .recorded("UpsampleBackward", [x], saves: [], readsOutput: false) { g in
             // forward: out = sum of weighted taps  =>  each tap adds weight * g to its source
             let gx = try Tensor(empty: x.shape, dtype: T.dtype, zeroed: true, "interpolate_backward")
             let pg = g.typed(T.self), pd = gx.typed(T.self)

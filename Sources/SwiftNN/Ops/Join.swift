@@ -36,7 +36,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     let used = tensors.indices.filter { tensors[$0].shape != [0] }
     guard let r = used.first else {
         let out = try Tensor(empty: [0], dtype: first.dtype, zeroed: false, fn)
-        return out.traced(.cat, tensors, [("dim", .int(0))]).recorded("CatBackward", tensors, readsOutput: false) { _ in
+        return out.traced(.cat, tensors, [("dim", .int(0))]).recorded("CatBackward", tensors, saves: [], readsOutput: false) { _ in
             // forward: out = cat of empty tensors  =>  empty gradients
             try tensors.map { $0.requiresGrad ? try Tensor(empty: $0.shape, dtype: $0.dtype, zeroed: false, "cat_backward") : nil }
         }
@@ -57,7 +57,7 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     var shape = ref.shape
     shape[d] = total
     let out = try joined(used.map { tensors[$0] }, d, shape, fn)
-    return out.traced(.cat, used.map { tensors[$0] }, [("dim", .int(d))]).recorded("CatBackward", tensors, readsOutput: false) { g in
+    return out.traced(.cat, used.map { tensors[$0] }, [("dim", .int(d))]).recorded("CatBackward", tensors, saves: [], readsOutput: false) { g in
         // forward: out = cat(tensors, dim)  =>  grad of tensor i = its block of g along dim
         var at = 0
         var grads: [Tensor?] = []
@@ -99,7 +99,7 @@ public func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
     var shape = one
     shape[d] = tensors.count
     let out = try joined(tensors.map { try $0.view(as: one) }, d, shape, fn)
-    return out.traced(.stack, tensors, [("dim", .int(d))]).recorded("StackBackward", tensors, readsOutput: false) { g in
+    return out.traced(.stack, tensors, [("dim", .int(d))]).recorded("StackBackward", tensors, saves: [], readsOutput: false) { g in
         // forward: out = stack(tensors, dim)  =>  grad of tensor i = g.select(dim, i)
         try tensors.enumerated().map { i, t in
             t.requiresGrad ? try narrowed(g, d, i, 1, 1, "stack_backward").view(as: t.shape) : nil

@@ -22,6 +22,8 @@ extension OpDef {
         .mish,
         .softsign,
         .prelu,
+        // Sources/SwiftNN/Ops/AsStrided.swift
+        .asStrided,
         // Sources/SwiftNN/Ops/BatchNorm.swift
         .batchNorm,
         // Sources/SwiftNN/Ops/Binary.swift

@@ -76,7 +76,7 @@ private func padded<T: TensorFloat>(_ x: Tensor, _: T.Type, _ shape: [Int], _ ta
     let src = contiguousStrides(x.shape), px = x.typed(T.self), po = out.typed(T.self), fill = T(value)
     forEachSource(shape, tables, src) { o, s in po[o] = s < 0 ? fill : px[s] }
     return out.traced(.pad, [x], [("pad", .ints(pad)), ("mode", .int(PadMode.allModes.firstIndex(of: mode)!)), ("value", .float(value))])
-        .recorded("PadBackward", [x], readsOutput: false) { g in
+        .recorded("PadBackward", [x], saves: [], readsOutput: false) { g in
             // forward: out[o] = x[source(o)]  =>  dx[s] = sum of g[o] over the o that read s
             let gx = try Tensor(empty: x.shape, dtype: T.dtype, zeroed: true, "pad_backward")
             let pg = g.typed(T.self), pd = gx.typed(T.self)

@@ -66,7 +66,7 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
     maxPool2d(input.floats, planes: plan.planes, plan.geometry, out.floats, indices.int64s)
     trace(.maxPool2d, [input], [out, indices], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
           ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
-    out.recorded("MaxPool2DWithIndicesBackward", [input], readsOutput: false) { g in
+    out.recorded("MaxPool2DWithIndicesBackward", [input], saves: [], readsOutput: false) { g in
         // forward: out[p, o] = input[p, indices[p, o]] = max over the window of o
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "max_pool2d_backward")
         maxPool2dBackward(g.floats, indices.int64s, planes: plan.planes, inPlane: plan.geometry.inPlane,
@@ -133,7 +133,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
                                              ("padding", .pair(padding)), ("ceil_mode", .bool(ceilMode)),
                                              ("count_include_pad", .bool(countIncludePad)),
                                              ("divisor_override", divisorOverride.map { .int($0) } ?? .none)])
-        .recorded("AvgPool2DBackward", [input], readsOutput: false) { g in
+        .recorded("AvgPool2DBackward", [input], saves: [], readsOutput: false) { g in
         // forward: out[p, o] = sum of input[p] over the window of o / divisor(o)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "avg_pool2d_backward")
         avgPool2dBackward(g.floats, planes: plan.planes, plan.geometry, countIncludePad: countIncludePad,
@@ -167,7 +167,7 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) throws ->
     let out = try Tensor(empty: input.rank == 3 ? Array(shape4.dropFirst()) : shape4, dtype: .float32, zeroed: false, fn)
     let planes = x[0] * x[1]
     adaptiveAvgPool2d(input.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, out.floats)
-    return out.traced(.adaptiveAvgPool2d, [input], [("output_size", .pair(outputSize))]).recorded("AdaptiveAvgPool2DBackward", [input], readsOutput: false) { g in
+    return out.traced(.adaptiveAvgPool2d, [input], [("output_size", .pair(outputSize))]).recorded("AdaptiveAvgPool2DBackward", [input], saves: [], readsOutput: false) { g in
         // forward: out[p, i, j] = mean of input[p] over cell (i, j)
         let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, "adaptive_avg_pool2d_backward")
         adaptiveAvgPool2dBackward(g.floats, planes: planes, height: x[2], width: x[3], outH: oh, outW: ow, gx.floats)

@@ -31,7 +31,7 @@ func maxPool2d64(_ input: Tensor, _ plan: PoolPlan, _ fn: String) throws -> (out
             }
         }
     }
-    out.recorded("MaxPool2DWithIndicesBackward", [input], readsOutput: false) { gout in
+    out.recorded("MaxPool2DWithIndicesBackward", [input], saves: [], readsOutput: false) { gout in
         // forward: out[p, o] = input[p, indices[p, o]]  =>  dx[p, indices[p, o]] += g[p, o]
         let gx = try Tensor(empty: input.shape, dtype: .float64, zeroed: true, "max_pool2d_backward")
         let pg = gout.doubles, pd = gx.doubles, pi = indices.int64s
@@ -80,7 +80,7 @@ func averagePool64(_ input: Tensor, planes: Int, height: Int, width: Int, outH: 
         for ih in rows { for iw in cols { sum += px[p * inPlane + ih * width + iw] } }
         po[p * outPlane + o] = sum / divisor
     }
-    return out.recorded(backwardName, [input], readsOutput: false) { gout in
+    return out.recorded(backwardName, [input], saves: [], readsOutput: false) { gout in
         // forward: out[p, o] = sum of input[p] over the window of o / divisor(o)
         let gx = try Tensor(empty: input.shape, dtype: .float64, zeroed: true, "\(fn)_backward")
         let pg = gout.doubles, pd = gx.doubles

@@ -35,7 +35,7 @@ public func transpose(_ t: Tensor, _ dim0: Int, _ dim1: Int) throws -> Tensor {
     var perm = Array(0..<t.rank)
     if t.rank > 0 { perm.swapAt(a, b) }
     let out = try permuted(t, perm, fn)
-    return out.traced(.transpose, [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t], readsOutput: false) { g in
+    return out.traced(.transpose, [t], [("perm", .ints(perm))]).recorded("TransposeBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.transpose(dim0, dim1); a swap is its own inverse
         [try permuted(g, perm, "transpose_backward")]
     }
@@ -60,7 +60,7 @@ public func permute(_ t: Tensor, _ dims: [Int]) throws -> Tensor {
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
     let out = try permuted(t, perm, fn)
-    return out.traced(.permute, [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t], readsOutput: false) { g in
+    return out.traced(.permute, [t], [("perm", .ints(perm))]).recorded("PermuteBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.permute(dims)  =>  grad = g.permute(inverse of dims)
         [try permuted(g, inverse, "permute_backward")]
     }
@@ -103,7 +103,7 @@ public func expand(_ t: Tensor, to shape: [Int]) throws -> Tensor {
     var strides = [Int](repeating: 0, count: target.count)
     for i in lead..<target.count where !(t.shape[i - lead] == 1 && target[i] != 1) { strides[i] = own[i - lead] }
     let out = t.restrided(target, strides, offset: t.offset)
-    return out.traced(.expand, [t]).recorded("ExpandBackward", [t], readsOutput: false) { g in
+    return out.traced(.expand, [t]).recorded("ExpandBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.expand(shape)  =>  grad = g summed over the repeated dimensions
         [try sumToShape(g, t.shape)]
     }

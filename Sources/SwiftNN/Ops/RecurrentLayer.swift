@@ -578,7 +578,7 @@ private func unpack(_ packed: Tensor, offset: Int, shape: [Int], name: String) t
     }
     let base = try packed.packed(name)  // a strided view's elements are not one block of its storage
     let v = Tensor(shape: shape, dtype: .float32, storage: base.storage, offset: base.offset + offset, count: n)
-    return v.recorded(name, [packed], readsOutput: false) { g in
+    return v.recorded(name, [packed], saves: [], readsOutput: false) { g in
         // forward: v = packed[offset ..< offset + n]
         let full = try Tensor(empty: [packed.count], dtype: .float32, zeroed: true, name)
         (full.floats + offset).update(from: g.floats, count: n)

@@ -16,7 +16,7 @@ func leadingRows(_ t: Tensor, start: Int, count: Int, shape: [Int]) throws -> Te
     }
     let base = try t.packed(fn)  // rows of a strided view are not one block of its storage
     let v = Tensor(shape: shape, dtype: t.dtype, storage: base.storage, offset: base.offset + start * rowSize, count: n)
-    return v.recorded("SliceBackward", [t], readsOutput: false) { g in
+    return v.recorded("SliceBackward", [t], saves: [], readsOutput: false) { g in
         // forward: v = t[start ..< start + count]
         let full = try Tensor(empty: t.shape, dtype: .float32, zeroed: true, fn)
         (full.floats + start * rowSize).update(from: g.floats, count: n)
@@ -38,7 +38,7 @@ func concatenatingRows(_ parts: [Tensor], shape: [Int]) throws -> Tensor {
         (out.floats + offset).update(from: p.floats, count: p.count)
         offset += p.count
     }
-    return out.recorded("CatBackward", parts, readsOutput: false) { g in
+    return out.recorded("CatBackward", parts, saves: [], readsOutput: false) { g in
         // forward: out = cat(parts, dim 0)
         var grads: [Tensor?] = []
         var o = 0
@@ -66,7 +66,7 @@ func recurrentDropout(_ x: Tensor, p: Double) throws -> Tensor {
         mask.floats[i] = m
         out.floats[i] = x.floats[i] * m
     }
-    return out.recorded("DropoutBackward", [x], readsOutput: false) { g in
+    return out.recorded("DropoutBackward", [x], saves: [], readsOutput: false) { g in
         // forward: out = x * mask / (1 - p)
         let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: false, fn)
         for i in 0..<x.count { gx.floats[i] = g.floats[i] * mask.floats[i] }

@@ -57,7 +57,7 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
     let t = t.dtype.isFloatingPoint ? t : try to(t, .int64)
     let ds = try reductionDims(dims, t.rank, fn)
     let out = try sumKernel(t, ds, keepdim: keepdim, fn)
-    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t], readsOutput: false) { g in
+    return out.traced(.sum, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("SumBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = sum(t, dims)
         [try expandGradient(g, t.shape, ds, scale: 1)]
     }
@@ -67,7 +67,8 @@ public func sum(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> 
 public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws -> Tensor {
     let fn = "mean"
     guard t.dtype.isFloatingPoint else {
-        throw SNNError.dtype("\(fn): input has dtype \(t.dtype.name); mean needs a floating dtype (float32, float64), as in PyTorch")
+        // PyTorch's message (it refuses integer means rather than promoting them).
+        throw SNNError.dtype("\(fn)(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(t.dtype.tensorTypeName.dropLast(6))")
     }
     let ds = try reductionDims(dims, t.rank, fn)
     let n = ds.reduce(1) { $0 * t.shape[$1] }
@@ -78,7 +79,7 @@ public func mean(_ t: Tensor, dims: [Int] = [], keepdim: Bool = false) throws ->
     } else {
         for i in 0..<out.count { out.floats[i] *= scale }
     }
-    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t], readsOutput: false) { g in
+    return out.traced(.mean, [t], [("dims", .ints(ds)), ("keepdim", .bool(keepdim))]).recorded("MeanBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = sum(t, dims) / n
         [try expandGradient(g, t.shape, ds, scale: scale, scale64: scale64)]
     }

@@ -15,7 +15,7 @@ private func zeroGradient(_ t: Tensor, _ fn: String) throws -> Tensor {
 public func floor(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .floor, "FloorBackward", { $0.rounded(.down) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "floor") { floorf($0) }
-    return out.traced(.floor, [t]).recorded("FloorBackward", [t], readsOutput: false) { _ in
+    return out.traced(.floor, [t]).recorded("FloorBackward", [t], saves: [], readsOutput: false) { _ in
         // forward: out = floor(t), piecewise constant
         [try zeroGradient(t, "floor_backward")]
     }
@@ -25,7 +25,7 @@ public func floor(_ t: Tensor) throws -> Tensor {
 public func ceil(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .ceil, "CeilBackward", { $0.rounded(.up) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "ceil") { ceilf($0) }
-    return out.traced(.ceil, [t]).recorded("CeilBackward", [t], readsOutput: false) { _ in
+    return out.traced(.ceil, [t]).recorded("CeilBackward", [t], saves: [], readsOutput: false) { _ in
         // forward: out = ceil(t), piecewise constant
         [try zeroGradient(t, "ceil_backward")]
     }
@@ -36,7 +36,7 @@ public func ceil(_ t: Tensor) throws -> Tensor {
 public func round(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .round, "RoundBackward", { $0.rounded(.toNearestOrEven) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "round") { rintf($0) }
-    return out.traced(.round, [t]).recorded("RoundBackward", [t], readsOutput: false) { _ in
+    return out.traced(.round, [t]).recorded("RoundBackward", [t], saves: [], readsOutput: false) { _ in
         // forward: out = rint(t), piecewise constant
         [try zeroGradient(t, "round_backward")]
     }
@@ -47,7 +47,7 @@ public func round(_ t: Tensor) throws -> Tensor {
 public func sign(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .sign, "SignBackward", { ($0 > 0 ? 1 : 0) - ($0 < 0 ? 1 : 0) }, derivative: { _, _ in 0 }) }
     let out = try unaryMap(t, "sign") { x in (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0) }
-    return out.traced(.sign, [t]).recorded("SignBackward", [t], readsOutput: false) { _ in
+    return out.traced(.sign, [t]).recorded("SignBackward", [t], saves: [], readsOutput: false) { _ in
         // forward: out = (t > 0) - (t < 0), piecewise constant
         [try zeroGradient(t, "sign_backward")]
     }
@@ -55,6 +55,7 @@ public func sign(_ t: Tensor) throws -> Tensor {
 
 /// torch.reciprocal: 1 / t (+-inf at +-0). Gradient: -g * out^2.
 public func reciprocal(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try reciprocal(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .reciprocal, "ReciprocalBackward", { 1 / $0 }, derivative: { _, y in -y * y }) }
     let out = try unaryMap(t, "reciprocal") { 1 / $0 }
     return out.traced(.reciprocal, [t]).recorded("ReciprocalBackward", [t]) { g in

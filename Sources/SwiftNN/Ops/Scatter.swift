@@ -122,7 +122,7 @@ public func gather(_ t: Tensor, dim: Int, index: Tensor) throws -> Tensor {
     let d = try wrapDim(dim, t.rank, fn)
     try checkIndex(t, d, index, fn)
     let out = try gatherKernel(t, d, index, fn)
-    return out.traced(.gather, [t, index], [("dim", .int(d))]).recorded("GatherBackward", [t]) { g in
+    return out.traced(.gather, [t, index], [("dim", .int(d))]).recorded("GatherBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.gather(d, index)  =>  dt = zeros.scatter_add(d, index, g)
         let dt = try Tensor(empty: t.shape, dtype: g.dtype, zeroed: true, "gather_backward")
         try scatterKernel(dt, d, index, g, accumulate: true, "gather_backward")
@@ -178,7 +178,7 @@ public func scatter(_ t: Tensor, dim: Int, index: Tensor, value: Double) throws 
     fill.store(0, value)
     let out = try t.clone()
     try scatterKernel(out, d, index, fill, accumulate: false, fn)
-    return out.traced(.scatterValue, [t, index], [("dim", .int(d)), ("value", .float(value))]).recorded("ScatterBackward", [t]) { g in
+    return out.traced(.scatterValue, [t, index], [("dim", .int(d)), ("value", .float(value))]).recorded("ScatterBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t; out[index along d] = value  =>  dt = g with those positions zeroed
         let dt = try g.clone()
         try scatterKernel(dt, d, index, try Tensor(empty: [], dtype: g.dtype, zeroed: true, fn), accumulate: false, fn)

@@ -52,7 +52,7 @@ private func selectSorted(_ t: Tensor, _ d: Int, k: Int, descending: Bool, _ fn:
 
 /// Records the values' pullback: the gradient goes back to the positions in `indices`.
 private func recordValues(_ values: Tensor, _ t: Tensor, _ d: Int, _ indices: Tensor, _ name: String, _ fn: String) {
-    values.recorded(name, [t]) { g in
+    values.recorded(name, [t], saves: [], readsOutput: false) { g in
         // forward: values = t.gather(d, indices)  =>  dt = zeros.scatter_add(d, indices, g)
         let dt = try Tensor(empty: t.shape, dtype: g.dtype, zeroed: true, fn + "_backward")
         try scatterKernel(dt, d, indices, g, accumulate: true, fn + "_backward")

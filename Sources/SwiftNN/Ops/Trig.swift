@@ -9,6 +9,7 @@ import Darwin
 
 /// torch.sin.
 public func sin(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try sin(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .sin, "SinBackward", { sin($0) }, derivative: { x, _ in cos(x) }) }
     let out = try unaryMap(t, "sin") { sinf($0) }
     return out.traced(.sin, [t]).recorded("SinBackward", [t], readsOutput: false) { g in
@@ -19,6 +20,7 @@ public func sin(_ t: Tensor) throws -> Tensor {
 
 /// torch.cos.
 public func cos(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try cos(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .cos, "CosBackward", { cos($0) }, derivative: { x, _ in -sin(x) }) }
     let out = try unaryMap(t, "cos") { cosf($0) }
     return out.traced(.cos, [t]).recorded("CosBackward", [t], readsOutput: false) { g in
@@ -29,6 +31,7 @@ public func cos(_ t: Tensor) throws -> Tensor {
 
 /// torch.tan.
 public func tan(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try tan(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .tan, "TanBackward", { tan($0) }, derivative: { _, y in 1 + y * y }) }
     let out = try unaryMap(t, "tan") { tanf($0) }
     return out.traced(.tan, [t]).recorded("TanBackward", [t]) { g in
@@ -39,6 +42,7 @@ public func tan(_ t: Tensor) throws -> Tensor {
 
 /// torch.asin: nan outside [-1, 1].
 public func asin(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try asin(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .asin, "AsinBackward", { asin($0) }, derivative: { x, _ in 1 / (1 - x * x).squareRoot() }) }
     let out = try unaryMap(t, "asin") { asinf($0) }
     return out.traced(.asin, [t]).recorded("AsinBackward", [t], readsOutput: false) { g in
@@ -49,6 +53,7 @@ public func asin(_ t: Tensor) throws -> Tensor {
 
 /// torch.acos: nan outside [-1, 1].
 public func acos(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try acos(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .acos, "AcosBackward", { acos($0) }, derivative: { x, _ in -1 / (1 - x * x).squareRoot() }) }
     let out = try unaryMap(t, "acos") { acosf($0) }
     return out.traced(.acos, [t]).recorded("AcosBackward", [t], readsOutput: false) { g in
@@ -59,6 +64,7 @@ public func acos(_ t: Tensor) throws -> Tensor {
 
 /// torch.atan.
 public func atan(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try atan(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .atan, "AtanBackward", { atan($0) }, derivative: { x, _ in 1 / (1 + x * x) }) }
     let out = try unaryMap(t, "atan") { atanf($0) }
     return out.traced(.atan, [t]).recorded("AtanBackward", [t], readsOutput: false) { g in
@@ -69,6 +75,7 @@ public func atan(_ t: Tensor) throws -> Tensor {
 
 /// torch.sinh.
 public func sinh(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try sinh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .sinh, "SinhBackward", { sinh($0) }, derivative: { x, _ in cosh(x) }) }
     let out = try unaryMap(t, "sinh") { sinhf($0) }
     return out.traced(.sinh, [t]).recorded("SinhBackward", [t], readsOutput: false) { g in
@@ -79,6 +86,7 @@ public func sinh(_ t: Tensor) throws -> Tensor {
 
 /// torch.cosh.
 public func cosh(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try cosh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .cosh, "CoshBackward", { cosh($0) }, derivative: { x, _ in sinh(x) }) }
     let out = try unaryMap(t, "cosh") { coshf($0) }
     return out.traced(.cosh, [t]).recorded("CoshBackward", [t], readsOutput: false) { g in
@@ -89,6 +97,7 @@ public func cosh(_ t: Tensor) throws -> Tensor {
 
 /// torch.asinh.
 public func asinh(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try asinh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .asinh, "AsinhBackward", { asinh($0) }, derivative: { x, _ in 1 / (x * x + 1).squareRoot() }) }
     let out = try unaryMap(t, "asinh") { asinhf($0) }
     return out.traced(.asinh, [t]).recorded("AsinhBackward", [t], readsOutput: false) { g in
@@ -99,6 +108,7 @@ public func asinh(_ t: Tensor) throws -> Tensor {
 
 /// torch.acosh: nan below 1.
 public func acosh(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try acosh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .acosh, "AcoshBackward", { acosh($0) }, derivative: { x, _ in 1 / (x * x - 1).squareRoot() }) }
     let out = try unaryMap(t, "acosh") { acoshf($0) }
     return out.traced(.acosh, [t]).recorded("AcoshBackward", [t], readsOutput: false) { g in
@@ -109,6 +119,7 @@ public func acosh(_ t: Tensor) throws -> Tensor {
 
 /// torch.atanh: +-inf at +-1, nan outside.
 public func atanh(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try atanh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .atanh, "AtanhBackward", { atanh($0) }, derivative: { x, _ in 1 / (1 - x * x) }) }
     let out = try unaryMap(t, "atanh") { atanhf($0) }
     return out.traced(.atanh, [t]).recorded("AtanhBackward", [t], readsOutput: false) { g in
@@ -119,6 +130,7 @@ public func atanh(_ t: Tensor) throws -> Tensor {
 
 /// torch.erf.
 public func erf(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try erf(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .erf, "ErfBackward", { erf($0) }, derivative: { x, _ in 1.12837916709551257390 * exp(-x * x) }) }
     let out = try unaryMap(t, "erf") { erff($0) }
     return out.traced(.erf, [t]).recorded("ErfBackward", [t], readsOutput: false) { g in

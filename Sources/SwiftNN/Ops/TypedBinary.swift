@@ -103,8 +103,8 @@ func promotedBinary(_ a: Tensor, _ b: Tensor, _ op: PromotedOp) throws -> Tensor
     // floor_divide is piecewise constant and PyTorch defines no derivative for it: its result
     // is not recorded (it does not require grad), so no backward can reach a missing formula.
     guard dtype.isFloatingPoint, op != .floorDivide else { return traced }
-    // Only div's pullback reads its result (as the float32 kernels' recordings).
-    return traced.recorded(op.backwardName, [x, y], readsOutput: op == .div) { g in try op.pullback(g, x, y, out) }
+    // The pullbacks read what `saved` lists, never their result.
+    return traced.recorded(op.backwardName, [x, y], saves: op.saved(x, y), readsOutput: false) { g in try op.pullback(g, x, y, out) }
 }
 
 /// An operand converted to the promoted dtype: through `to` (traced, and recorded for
@@ -199,6 +199,16 @@ extension PromotedOp {
 
     /// Gradients for floating operands of one dtype, from the same ops (no recording: backward
     /// runs without grad). floor_divide has none (PyTorch defines no derivative): never recorded.
+    /// What `pullback` reads of its operands (PyTorch's saved variables of the same op).
+    func saved(_ a: Tensor, _ b: Tensor) -> [Tensor] {
+        switch self {
+        case .add, .sub: []
+        case .mul: savedByMul(a, b)
+        case .div: b.requiresGrad ? [a, b] : [b]
+        case .floorDivide, .remainder: [a, b]
+        }
+    }
+
     func pullback(_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws -> [Tensor?] {
         func reduced(_ t: Tensor, _ like: Tensor) throws -> Tensor? { like.requiresGrad ? try sumTo(t, like.shape) : nil }
         switch self {
@@ -212,9 +222,9 @@ extension PromotedOp {
             // forward: out = a * b
             return [a.requiresGrad ? try reduced(try SwiftNN.mul(g, b), a) : nil, b.requiresGrad ? try reduced(try SwiftNN.mul(g, a), b) : nil]
         case .div:
-            // forward: out = a / b; d/da = 1/b, d/db = -out/b
+            // forward: out = a / b; d/da = 1/b, d/db = -(a / b) / b (from a, not out: see div)
             return [a.requiresGrad ? try reduced(try SwiftNN.div(g, b), a) : nil,
-                    b.requiresGrad ? try reduced(try SwiftNN.neg(try SwiftNN.div(try SwiftNN.mul(g, out), b)), b) : nil]
+                    b.requiresGrad ? try reduced(try SwiftNN.neg(try SwiftNN.div(try SwiftNN.mul(g, try SwiftNN.div(a, b)), b)), b) : nil]
         case .floorDivide:
             // forward: out = floor(a / b); never recorded (see promotedBinary)
             throw SNNError(.internalError, "backward: floor_divide is not recorded for autograd")

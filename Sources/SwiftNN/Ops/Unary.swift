@@ -30,7 +30,7 @@ func unaryKernel(_ t: Tensor, _ fn: String,
 public func neg(_ t: Tensor) throws -> Tensor {
     if t.dtype != .float32 { return try signOp(t, negate: true) }
     let out = try unaryMap(t, "neg") { -$0 }
-    return out.traced(.neg, [t]).recorded("NegBackward", [t], readsOutput: false) { g in
+    return out.traced(.neg, [t]).recorded("NegBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = -t
         [try unaryMap(g, "neg_backward") { -$0 }]
     }
@@ -38,6 +38,7 @@ public func neg(_ t: Tensor) throws -> Tensor {
 
 /// torch.exp: e^t; overflows to inf above about 88.72, underflows to 0 below about -103.9.
 public func exp(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try exp(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .exp, "ExpBackward", { exp($0) }, derivative: { _, y in y }) }
     let out = try unaryKernel(t, "exp", expKernel)
     return out.traced(.exp, [t]).recorded("ExpBackward", [t]) { g in
@@ -48,6 +49,7 @@ public func exp(_ t: Tensor) throws -> Tensor {
 
 /// torch.log: natural logarithm; log(0) = -inf, log of a negative number = nan.
 public func log(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try log(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .log, "LogBackward", { log($0) }, derivative: { x, _ in 1 / x }) }
     let out = try unaryMap(t, "log") { logf($0) }
     return out.traced(.log, [t]).recorded("LogBackward", [t], readsOutput: false) { g in
@@ -58,6 +60,7 @@ public func log(_ t: Tensor) throws -> Tensor {
 
 /// torch.sqrt; sqrt of a negative number is nan, and the gradient at 0 is inf.
 public func sqrt(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try sqrt(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .sqrt, "SqrtBackward", { $0.squareRoot() }, derivative: { _, y in 1 / (2 * y) }) }
     let out = try unaryMap(t, "sqrt") { $0.squareRoot() }
     return out.traced(.sqrt, [t]).recorded("SqrtBackward", [t]) { g in
@@ -78,6 +81,7 @@ public func abs(_ t: Tensor) throws -> Tensor {
 
 /// torch.tanh (SIMD, within 1e-6 relative of libm's tanhf).
 public func tanh(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try tanh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .tanh, "TanhBackward", { tanh($0) }, derivative: { _, y in 1 - y * y }) }
     let out = try unaryKernel(t, "tanh", tanhKernel)
     return out.traced(.tanh, [t]).recorded("TanhBackward", [t]) { g in
@@ -88,6 +92,7 @@ public func tanh(_ t: Tensor) throws -> Tensor {
 
 /// torch.sigmoid: 1 / (1 + exp(-t)) (SIMD, within 1e-6 relative of the libm formula).
 public func sigmoid(_ t: Tensor) throws -> Tensor {
+    if !t.dtype.isFloatingPoint { return try sigmoid(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .sigmoid, "SigmoidBackward", { 1 / (1 + exp(-$0)) }, derivative: { _, y in (1 - y) * y }) }
     let out = try unaryKernel(t, "sigmoid", sigmoidKernel)
     return out.traced(.sigmoid, [t]).recorded("SigmoidBackward", [t]) { g in

@@ -70,7 +70,7 @@ func inferShape(_ shape: [Int], count: Int, of input: [Int], _ fn: String) throw
 /// The element counts must agree. The result shares storage with `t` when the strides allow.
 public func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
     let out = try t.view(as: try inferShape(shape, count: t.count, of: t.shape, "reshape"))
-    return out.traced(.reshape, [t]).recorded("ViewBackward", [t], readsOutput: false) { g in
+    return out.traced(.reshape, [t]).recorded("ViewBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.reshape(shape), the same elements in the same order
         [try g.view(as: t.shape)]
     }
@@ -84,7 +84,7 @@ public func view(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
         throw SNNError.shape("view: view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces); input of shape \(fmt(t.shape)) and strides \(fmt(t.strides)), requested shape \(fmt(target)). Use .reshape(...) instead.")
     }
     let out = try t.view(as: target)
-    return out.traced(.view, [t]).recorded("ViewBackward", [t], readsOutput: false) { g in
+    return out.traced(.view, [t]).recorded("ViewBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.view(shape), the same elements in the same order
         [try g.view(as: t.shape)]
     }
@@ -100,7 +100,7 @@ public func flatten(_ t: Tensor, startDim: Int = 0, endDim: Int = -1) throws -> 
     let shape = t.rank == 0 ? [1]
         : Array(t.shape[..<s]) + [try elementCount(Array(t.shape[s...e]), fn)] + Array(t.shape[(e + 1)...])
     let out = try t.view(as: shape)
-    return out.traced(.flatten, [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t], readsOutput: false) { g in
+    return out.traced(.flatten, [t], [("start_dim", .int(s)), ("end_dim", .int(e))]).recorded("FlattenBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.flatten(start_dim, end_dim), the same elements in the same order
         [try g.view(as: t.shape)]
     }
@@ -119,7 +119,7 @@ public func squeeze(_ t: Tensor, dims: [Int] = []) throws -> Tensor {
     let shape = t.shape.indices.filter { t.shape[$0] != 1 || (!dims.isEmpty && !listed.contains($0)) }.map { t.shape[$0] }
     let out = try t.view(as: shape)
     let removed = t.shape.indices.filter { t.shape[$0] == 1 && (dims.isEmpty || listed.contains($0)) }
-    return out.traced(.squeeze, [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t], readsOutput: false) { g in
+    return out.traced(.squeeze, [t], [("removed", .ints(removed))]).recorded("SqueezeBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.squeeze(dims), size-1 dimensions removed
         [try g.view(as: t.shape)]
     }
@@ -136,7 +136,7 @@ public func unsqueeze(_ t: Tensor, dim: Int) throws -> Tensor {
     shape.insert(1, at: d)
     try checkResultRank(shape.count, fn, shape)
     let out = try t.view(as: shape)
-    return out.traced(.unsqueeze, [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t], readsOutput: false) { g in
+    return out.traced(.unsqueeze, [t], [("dim", .int(d))]).recorded("UnsqueezeBackward", [t], saves: [], readsOutput: false) { g in
         // forward: out = t.unsqueeze(dim), a size-1 dimension inserted
         [try g.view(as: t.shape)]
     }

@@ -37,6 +37,7 @@ from .creation import (empty, empty_like, eye, full_like, get_default_dtype, lin
                        randn_like, zeros_like)
 from .dtypes import float  # noqa: A001  (torch.float)
 from .dlpack import from_dlpack
+from .strided import as_strided  # also Tensor.as_strided
 from . import optim
 from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, samplers)
 from . import distributed  # noqa: F401  (swiftnn.distributed: MPI process group, collectives)

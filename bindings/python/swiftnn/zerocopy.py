@@ -72,24 +72,24 @@ def from_numpy(a):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making "
                          "a copy of your array  with array.copy().) ")
-    if not a.flags.c_contiguous:
-        # A transposed layout (Fortran order, a.T, results of ops on them) is a permutation of a
-        # C-contiguous array: share that array and return the engine's permuted view of it.
-        order = sorted(range(a.ndim), key=lambda d: -a.strides[d])
-        base = a.transpose(order)
-        if not base.flags.c_contiguous:
-            raise ValueError(f"swiftnn.from_numpy: the array (shape {a.shape}, strides {a.strides}) is neither "
-                             "C-contiguous nor a transpose of a C-contiguous array, which SwiftNN cannot share yet; "
-                             "pass np.ascontiguousarray(a)")
-        inverse = [order.index(d) for d in range(a.ndim)]
-        return from_numpy(base).permute(*inverse)
     readonly = not a.flags.writeable
     if readonly:
         warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
                       "SwiftNN shares it read-only: in-place writes to this tensor raise. You may want to copy "
                       "the array to protect its data or make it writable before converting it to a tensor.",
                       UserWarning, stacklevel=3)
-    return wrap(a.ctypes.data or None, a.nbytes, a.shape, code, readonly, a)
+    if a.flags.c_contiguous:
+        return wrap(a.ctypes.data or None, a.nbytes, a.shape, code, readonly, a)
+    # Strided memory (a[::2], a.T, a[:, 1]): the span the layout covers is shared as a flat
+    # tensor and viewed with the array's strides (as_strided), so nothing is copied.
+    item = a.itemsize
+    if any(s % item for s in a.strides):
+        raise ValueError(f"swiftnn.from_numpy: the array's strides {a.strides} are not multiples of its element "
+                         f"size {item}, which SwiftNN cannot share; pass np.ascontiguousarray(a)")
+    strides = [s // item for s in a.strides]
+    span = 1 + sum((n - 1) * s for n, s in zip(a.shape, strides)) if a.size else 0
+    flat = wrap(a.ctypes.data or None, span * item, (span,), code, readonly, a)
+    return flat.as_strided(a.shape, strides, 0)
 
 
 class _Lent:

@@ -322,3 +322,18 @@ for _op, _sym in [("add", "+"), ("mul", "*"), ("div", "/")]:
 from pytorch_idioms_semantics import IDIOMS as _SEMANTICS  # noqa: E402
 
 IDIOMS += _SEMANTICS
+
+# What a backward formula saves: the version check and edges as PyTorch's (issue 16).
+from pytorch_idioms_saved import IDIOMS as _SAVED  # noqa: E402
+
+IDIOMS += _SAVED
+
+# PyTorch's "int to float" unary ops, true division and mean of integers (issue 16).
+from pytorch_idioms_int_to_float import IDIOMS as _INT_TO_FLOAT  # noqa: E402
+
+IDIOMS += _INT_TO_FLOAT
+
+# Module.to(dtype), .double(), .float() (issue 16).
+from pytorch_idioms_module_dtype import IDIOMS as _MODULE_DTYPE  # noqa: E402
+
+IDIOMS += _MODULE_DTYPE

@@ -75,8 +75,8 @@ def test_what_cannot_be_shared_is_a_clear_error(handles):
         swiftnn.from_dlpack(np.zeros(3, np.float16))
     with pytest.raises(TypeError, match="DLPack dtype .code 5, bits 64"):
         swiftnn.from_dlpack(np.zeros(3, np.complex64))
-    with pytest.raises(NotImplementedError, match="not compact row-major"):
-        swiftnn.from_dlpack(np.zeros((4, 4), np.float32)[:, ::2])
+    with pytest.raises(NotImplementedError, match="negative stride"):
+        swiftnn.from_dlpack(np.zeros((4, 4), np.float32)[:, ::-2])
     with pytest.raises(TypeError, match="expected an object with __dlpack__"):
         swiftnn.from_dlpack([1.0, 2.0])
     other = ctypes.pythonapi.PyCapsule_New
@@ -92,7 +92,7 @@ def test_what_cannot_be_shared_is_a_clear_error(handles):
 
 
 def test_a_failed_import_leaves_the_capsule_to_its_owner(handles):
-    cap = np.zeros((4, 4), np.float32)[:, ::2].__dlpack__()
+    cap = np.zeros((4, 4), np.float32)[:, ::-2].__dlpack__()  # negative strides: refused
     with pytest.raises(NotImplementedError):
         swiftnn.from_dlpack(cap)
     assert ctypes.pythonapi.PyCapsule_IsValid(ctypes.py_object(cap), b"dltensor")  # not consumed
@@ -109,3 +109,14 @@ def test_read_only_tensors_are_exported_as_copies_only_on_request(handles):
     b = np.from_dlpack(t)  # a copy by default, since DLPack cannot say read-only
     assert not np.shares_memory(a, b)
     np.testing.assert_array_equal(b, a)
+
+
+def test_strided_dlpack_capsules_are_shared_without_a_copy(handles):
+    base = np.arange(24, dtype=np.float32).reshape(4, 6)
+    a = base[1:, ::2]
+    t = swiftnn.from_dlpack(a)
+    assert tuple(t.shape) == (3, 3) and t.stride() == (6, 2)
+    np.testing.assert_array_equal(t.numpy(), a)
+    t.fill_(-1)
+    assert (base == -1).sum() == 9 and (a == -1).all()
+    del t

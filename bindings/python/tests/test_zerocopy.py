@@ -50,8 +50,39 @@ def test_from_numpy_errors_as_pytorch():
         swiftnn.from_numpy(np.arange(4.0)[::-1])
     with pytest.raises(ValueError, match="byte order"):
         swiftnn.from_numpy(np.zeros(3, dtype=">f4"))
-    with pytest.raises(ValueError, match="neither C-contiguous nor a transpose"):  # step slices: not yet
-        swiftnn.from_numpy(np.zeros((3, 4), np.float32)[:, ::2])
+    with pytest.raises(ValueError, match="negative"):  # as PyTorch: no negative strides
+        swiftnn.from_numpy(np.zeros((3, 4), np.float32)[:, ::-2])
+
+
+@pytest.mark.parametrize("view", [lambda a: a[:, ::2], lambda a: a[1::2, 1:], lambda a: a.T[::3], lambda a: a[:, 2],
+                                  lambda a: a.transpose(1, 0)[1:, ::2], lambda a: a[::2, ::3].T])
+def test_from_numpy_shares_strided_arrays_without_a_copy(view, handles):
+    base = np.arange(48, dtype=np.float64).reshape(6, 8)
+    a = view(base)
+    t = swiftnn.from_numpy(a)
+    assert tuple(t.shape) == a.shape and t.stride() == tuple(s // 8 for s in a.strides)
+    np.testing.assert_array_equal(t.numpy(), a)
+    assert np.shares_memory(base, swiftnn.as_strided(t, (1,), (1,)).numpy())  # t's first element is a's
+    t.mul_(-1)  # writes reach exactly a's elements
+    np.testing.assert_array_equal(a, -view(np.arange(48, dtype=np.float64).reshape(6, 8)))
+    assert (base >= 0).sum() == 48 - a.size + (a == 0).sum()
+    del t, a
+    gc.collect()
+
+
+def test_as_strided_is_bounds_checked_and_shares_memory(handles):
+    t = swiftnn.arange(12.0)
+    v = t.as_strided((3, 2), (4, 1), 1)
+    np.testing.assert_array_equal(v.numpy(), [[1, 2], [5, 6], [9, 10]])
+    v.add_(100)
+    assert t[5].item() == 105.0 and t[4].item() == 4.0 and t._version == 1
+    with pytest.raises(IndexError, match="out of bounds for storage of size 48"):
+        t.as_strided((3, 4), (4, 1), 1)
+    with pytest.raises(Exception, match="Negative strides"):
+        t.as_strided((2,), (-1,), 5)
+    w = swiftnn.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    (w.as_strided((2, 2), (1, 1)) * swiftnn.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 5.0, 4.0, 0.0])  # elements shared by two entries sum
 
 
 def test_the_array_outlives_its_python_name_and_the_tensor_outlives_the_array(handles):

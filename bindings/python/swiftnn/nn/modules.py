@@ -7,6 +7,7 @@ import ctypes
 from collections import OrderedDict
 from typing import Any, Callable, Iterator, Mapping, Optional, TypeVar, Union
 
+from .. import dtypes as _dtypes
 from .._handles import Handle, read_string
 from .._lib import ShapeError, check, lib, shape_array
 from ..autograd import no_grad as _no_grad
@@ -273,6 +274,20 @@ class Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
+
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
+        """Converts every floating parameter and buffer in place (to(dtype), to("cpu"),
+        to(tensor), dtype=/device= keywords); returns self (module_dtype.py)."""
+        from .module_dtype import module_to
+        return module_to(self, *args, **kwargs)
+
+    def double(self) -> "Module":
+        """Every floating parameter and buffer becomes float64, in place; returns self."""
+        return self.to(_dtypes.float64)
+
+    def float(self) -> "Module":  # noqa: A003 (PyTorch's name)
+        """Every floating parameter and buffer becomes float32, in place; returns self."""
+        return self.to(_dtypes.float32)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears every parameter's gradient."""
