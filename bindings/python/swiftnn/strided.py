@@ -1,12 +1,15 @@
 """torch.as_strided and Tensor.as_strided: a view of a tensor's storage with any sizes,
 strides (in elements, none negative) and storage offset, bounds-checked by the engine against
 the storage (snn_tensor_as_strided, swiftnn/inplace.h)."""
+from typing import Optional, Sequence
+
 from ._lib import lib
 from .shape import _int, _int_array
 from .tensor import Tensor, _new
 
 
-def as_strided(input, size, stride, storage_offset=None):
+def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
+               storage_offset: Optional[int] = None) -> Tensor:
     """A view of input's storage with `size`, `stride` and `storage_offset` (default: input's
     own offset), sharing memory; out of the storage's bounds is PyTorch's RuntimeError."""
     fn = "as_strided"
@@ -20,4 +23,4 @@ def as_strided(input, size, stride, storage_offset=None):
     return _new(lib.snn_tensor_as_strided, input._h, sz, st, n, offset)
 
 
-Tensor.as_strided = as_strided
+setattr(Tensor, "as_strided", as_strided)
