@@ -90,7 +90,8 @@ from .dtypes import bool, double, float64, int, int32, uint8  # noqa: A001,A004,
 # The public names, listed for `from swiftnn import *` and for type checkers (mypy --strict re-exports
 # only listed names); tests/test_public_all.py keeps the list complete.
 __all__ = ["abs", "acos", "acosh", "add", "all", "allclose", "amax", "amin", "any", "arange", "arccos", "arccosh",
-           "arcsin", "arcsinh", "arctan", "arctanh", "argmax", "argmin", "argsort", "as_tensor", "asin", "asinh",
+           "arcsin", "arcsinh", "arctan", "arctanh", "argmax", "argmin", "argsort", "as_strided", "as_tensor", "asin",
+           "asinh",
            "atan", "atanh", "AutogradError", "backends", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
            "bool", "broadcast_to", "cat", "ceil", "celu", "clamp", "concat", "concatenate", "conv", "convert",
            "cos", "cosh", "count_nonzero", "data", "distributed", "div", "double", "dtype", "DTypeError", "einsum",
