@@ -3,13 +3,22 @@ and buffer converted in place. Engine modules convert their own tensors (snn_mod
 the Tensor objects stay, so every handle and Parameter mirror sees the new dtype); tensors that
 only Python holds (parameters and buffers of modules written in Python) are replaced by their
 converted values under the same Parameter object, as PyTorch replaces `param.data`."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .. import dtypes as _dtypes
 from .._lib import check, lib
 from ..autograd import no_grad
 from ..convert import _check_device
 
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+    from .modules import Module
 
-def module_to(module, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
+
+def module_to(module: Module, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+              memory_format: Any = None) -> Module:
     """Module.to(dtype), .to("cpu"), .to(tensor) (its dtype), .to("cpu", dtype), with the
     dtype=/device= keywords; returns the module."""
     from ..tensor import Tensor
@@ -41,7 +50,7 @@ def module_to(module, *args, dtype=None, device=None, non_blocking=False, memory
     return module
 
 
-def _convert_in_place(t, d):
+def _convert_in_place(t: Tensor, d: _dtypes.dtype) -> None:
     """t takes the converted values under the same Python object (its handle is swapped), so
     optimizers and containers holding `t` see them; its grad is converted too."""
     grad = t.grad
