@@ -11,10 +11,13 @@ collective waits at most `timeout` for the other ranks, and a script not started
 gets a one-process group. DistributedDataParallel is swiftnn.nn.parallel's; the sampler is
 swiftnn.utils.data.DistributedSampler.
 """
+from __future__ import annotations
+
 import ctypes
 import datetime
 import enum
 import numbers
+from typing import Any, Optional, Union
 
 from . import _ffi
 from ._lib import check, lib
@@ -45,8 +48,10 @@ def is_mpi_available():
         return False
 
 
-def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
-                       group_name="", pg_options=None, device_id=None):
+def init_process_group(backend: Optional[str] = None, init_method: Optional[str] = None,
+                       timeout: Optional[Union[datetime.timedelta, float]] = None, world_size: int = -1,
+                       rank: int = -1, store: Any = None, group_name: str = "", pg_options: Any = None,
+                       device_id: Any = None) -> None:
     """Joins the process group. backend "mpi" (or None); rank and world size come from mpirun,
     so world_size and rank, when given, must match them. timeout (a timedelta or seconds,
     default 300 s) bounds every collective's wait for the other ranks."""
@@ -70,25 +75,25 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
             raise ValueError(f"init_process_group: {name}={given} but mpirun started this process with {name} {actual}")
 
 
-def is_initialized():
+def is_initialized() -> bool:
     out = ctypes.c_bool()
     check(lib.snn_dist_is_initialized(ctypes.byref(out)))
     return out.value
 
 
-def _require(fn):
+def _require(fn: str) -> None:
     if not is_initialized():
         raise ValueError("Default process group has not been initialized, please make sure to call init_process_group.")
 
 
-def get_rank(group=None):
+def get_rank(group: Any = None) -> int:
     _require("get_rank")
     out = ctypes.c_int64()
     check(lib.snn_dist_rank(ctypes.byref(out)))
     return out.value
 
 
-def get_world_size(group=None):
+def get_world_size(group: Any = None) -> int:
     _require("get_world_size")
     out = ctypes.c_int64()
     check(lib.snn_dist_size(ctypes.byref(out)))
@@ -155,7 +160,7 @@ def barrier(group=None, async_op=False, device_ids=None):
     check(lib.snn_dist_barrier())
 
 
-def destroy_process_group(group=None):
+def destroy_process_group(group: Any = None) -> None:
     """Leaves the group (MPI_Finalize, waiting for the other ranks). MPI cannot start again in
     this process."""
     check(lib.snn_dist_finalize())

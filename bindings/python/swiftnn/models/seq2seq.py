@@ -12,7 +12,8 @@ from .._lib import check, lib
 from .._options import options
 from ..nn.modules import EngineModule, _as_parameter, _handle_from
 from ..nn.modules import Module as _Module
-from ..tensor import Tensor, _new, int64, tensor
+from ..dtypes import int64
+from ..tensor import Tensor, _new, tensor
 from .._handles import Handle
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class Seq2Seq(EngineModule):
         return s.split("\n") if s else []
 
 
-def _ddp_handle(ddp, model):
+def _ddp_handle(ddp: Any, model: _Module) -> Optional[int]:
     """The engine reducer of a DistributedDataParallel over `model` (None without one)."""
     if ddp is None:
         return None

@@ -3,15 +3,22 @@
 construction (after checking that every rank's model has the same names and shapes), and
 each backward averages the gradients across ranks in buckets whose allreduce starts while
 backward still runs, so loss.backward() returns with averaged gradients."""
+from __future__ import annotations
+
 import contextlib
 import ctypes
 import numbers
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from .. import _ffi
 from .._handles import Handle
 from .._lib import check, lib
 from .._options import options
 from .modules import EngineModule, Module
+
+if TYPE_CHECKING:
+    from ..dtypes import dtype
+    from ..tensor import Tensor
 
 __all__ = ["DistributedDataParallel", "SyncBatchNorm"]
 
@@ -23,9 +30,14 @@ class DistributedDataParallel(Module):
     gradients (snn_ddp_options.deterministic in swiftnn/distributed.h). The other arguments of PyTorch's are accepted where their
     meaning holds on CPU (device_ids and output_device must be None)."""
 
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
-                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
-                 gradient_as_bucket_view=False, static_graph=False, *, deterministic=False):
+    module: Module  # declared for type checkers (set in __init__)
+    _ddp: Handle
+
+    def __init__(self, module: Module, device_ids: Optional[Sequence[int]] = None, output_device: Any = None,
+                 dim: int = 0, broadcast_buffers: bool = True, process_group: Any = None,
+                 bucket_cap_mb: Optional[float] = None, find_unused_parameters: bool = False,
+                 check_reduction: bool = False, gradient_as_bucket_view: bool = False, static_graph: bool = False,
+                 *, deterministic: bool = False) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a swiftnn.nn.Module, got {type(module).__name__}")
@@ -35,7 +47,8 @@ class DistributedDataParallel(Module):
         if isinstance(cap, bool) or not isinstance(cap, numbers.Real) or not cap > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
         self.module = module
-        named, seen = [], set()
+        named: list[tuple[str, Tensor]] = []
+        seen: set[int] = set()
         for name, t in list(module.named_parameters()) + list(module.named_buffers()):
             if id(t) not in seen:
                 seen.add(id(t))
@@ -51,11 +64,11 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_ddp", Handle(out.value, lib.snn_ddp_free))
         object.__setattr__(self, "_tensors", [t for _, t in named])  # kept alive with the reducer
 
-    def forward(self, *inputs, **kwargs):
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         return self.module(*inputs, **kwargs)
 
     @contextlib.contextmanager
-    def no_sync(self):
+    def no_sync(self) -> Iterator[None]:
         """Backward passes inside only accumulate local gradients; the first backward after it
         averages the accumulated sum across ranks."""
         check(lib.snn_ddp_set_require_sync(self._ddp.value, False))
@@ -64,7 +77,7 @@ class DistributedDataParallel(Module):
         finally:
             check(lib.snn_ddp_set_require_sync(self._ddp.value, True))
 
-    def _bucket_sizes(self):
+    def _bucket_sizes(self) -> list[int]:
         """Bytes of each gradient bucket, in launch order."""
         n = ctypes.c_size_t()
         check(lib.snn_ddp_buckets(ctypes.byref(n), None, 0, self._ddp.value))
@@ -72,7 +85,7 @@ class DistributedDataParallel(Module):
         check(lib.snn_ddp_buckets(ctypes.byref(n), sizes, n.value, self._ddp.value))
         return list(sizes[:n.value])
 
-    def _last_trace(self):
+    def _last_trace(self) -> dict[str, Any]:
         """Seconds of the last step: allreduce total, the part hidden behind backward, and the
         wait after backward."""
         t = _ffi.snn_ddp_trace()
@@ -81,7 +94,7 @@ class DistributedDataParallel(Module):
                 "buckets": t.buckets}
 
 
-def _set_sync_batchnorm(module, on):
+def _set_sync_batchnorm(module: Module, on: bool) -> Module:
     from .layers import BatchNorm2d
     for m in module.modules():
         if isinstance(m, BatchNorm2d):
@@ -99,8 +112,9 @@ class SyncBatchNorm(EngineModule):
     SyncBatchNorm.convert_sync_batchnorm(model) switches every BatchNorm layer of model in
     place instead (init_process_group first; optimizers built before keep working)."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 process_group=None, device=None, dtype=None):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group: Any = None, device: Any = None,
+                 dtype: Any = None) -> None:
         if process_group is not None:
             raise NotImplementedError("SyncBatchNorm: only the default process group (process_group=None) is supported")
         if device not in (None, "cpu") or dtype not in (None, _float32()):
@@ -112,18 +126,18 @@ class SyncBatchNorm(EngineModule):
                                              bool(affine), bool(track_running_stats)))
         self._bind(h.value)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         """Normalises input [N, C, *] over N and the trailing dimensions, per channel."""
         if input.dim() < 2:
             raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
         return super().forward(input)
 
     @staticmethod
-    def convert_sync_batchnorm(module, process_group=None):
+    def convert_sync_batchnorm(module: Module, process_group: Any = None) -> Module:
         """Makes every BatchNorm layer of module synchronised in place; returns module."""
         return _set_sync_batchnorm(module, True)
 
 
-def _float32():
+def _float32() -> dtype:
     from .. import float32
     return float32
