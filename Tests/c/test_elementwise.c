@@ -118,7 +118,16 @@ static void test_errors(void) {
     CHECK(y == NULL, "out is set to NULL on failure");
     expect_error(snn_tensor_tanh(&y, (snn_tensor *)0xdeadbeef), SNN_ERR_INVALID_HANDLE, "snn_tensor_tanh: t is not a live",
                  "garbage handle");
-    expect_error(snn_tensor_log(&y, ints), SNN_ERR_DTYPE, "log: input has dtype int64", "int64 log");
+    /* log of an integer tensor is float32, as PyTorch's int-to-float unary ops (log([1, 2])). */
+    snn_tensor *logs = NULL;
+    snn_dtype log_dtype = SNN_INT64;
+    float lv[2] = {-1, -1};
+    CHECK_OK(snn_tensor_log(&logs, ints));
+    CHECK_OK(snn_tensor_dtype(&log_dtype, logs));
+    CHECK_OK(snn_tensor_copy_data(lv, 2, logs));
+    CHECK(log_dtype == SNN_FLOAT32 && lv[0] == 0.0f && fabsf(lv[1] - 0.69314718f) < 1e-6f, "int64 log: dtype %d, values %g %g",
+          (int)log_dtype, lv[0], lv[1]);
+    snn_tensor_free(logs);
     expect_error(snn_tensor_relu(&y, ints), SNN_ERR_DTYPE, "relu: ", "int64 relu");
     /* Integer powers stay integer, as PyTorch's; a negative integer exponent is an error. */
     snn_tensor *squares = NULL;
