@@ -36,10 +36,14 @@ public func asStrided(_ t: Tensor, size: [Int], stride: [Int], storageOffset: In
             guard !o1, !o2 else { throw SNNError.range("\(fn): sizes \(fmt(size)) and strides \(fmt(stride)) overflow") }
             last = sum
         }
-        needed = last + 1
+        let (n1, o3) = last.addingReportingOverflow(1)
+        guard !o3 else { throw SNNError.range("\(fn): sizes \(fmt(size)) and strides \(fmt(stride)) overflow") }
+        needed = n1
     }
     guard needed <= capacity else {
-        throw SNNError.range("\(fn): setStorage: sizes \(fmt(size)), strides \(fmt(stride)), storage offset \(offset), and itemsize \(itemSize) requiring a storage size of \(needed * itemSize) are out of bounds for storage of size \(capacity * itemSize)")
+        // A huge offset must not overflow the message's byte count (it would trap, not throw).
+        let (bytes, big) = needed.multipliedReportingOverflow(by: itemSize)
+        throw SNNError.range("\(fn): setStorage: sizes \(fmt(size)), strides \(fmt(stride)), storage offset \(offset), and itemsize \(itemSize) requiring a storage size of \(big ? "more than \(Int.max)" : "\(bytes)") are out of bounds for storage of size \(capacity * itemSize)")
     }
     let v = t.restrided(size, stride, offset: offset)
     guard GradMode.isEnabled && t.requiresGrad else { return v.traced(.asStrided, [t]) }
