@@ -77,7 +77,7 @@ $(BUILD)/tests/%: Tests/c/%.c $(CTEST_SUPPORT) Tests/c/harness.h $(LIB) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iinclude -ITests/c $< $(CTEST_SUPPORT) -o $@ $(LDLIB)
 
-test: test-swift test-c test-python test-types test-package test-standalone test-install test-dist test-fuzz test-tsan test-atari
+test: test-swift test-c test-python test-types test-package test-standalone test-install test-dist test-fuzz test-tsan
 
 # mypy --strict: the examples must have no error (seen as a user sees the installed package:
 # its annotations used, its own errors not reported); the package may not exceed the per-file
@@ -88,7 +88,8 @@ test-types:
 
 # DQN on real Atari Pong (examples/python/atari_dqn.py smoke, docs/dqn.md): a few thousand
 # emulator frames through the engine's loop, a checkpoint, and the resumed run must end with the
-# weights of the uninterrupted one. Needs ale-py (tools/setup.sh installs it).
+# weights of the uninterrupted one. Needs ale-py (tools/setup.sh installs it). make test runs it
+# in test-python, which runs every example with --smoke.
 .PHONY: test-atari
 test-atari: lib
 	PYTHONPATH=bindings/python python3 examples/python/atari_dqn.py smoke --threads 2

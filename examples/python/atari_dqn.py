@@ -22,7 +22,9 @@ from typing import Any, Dict
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 import swiftnn  # noqa: E402
 from atari_env import AtariEnv  # noqa: E402
 
@@ -195,7 +197,8 @@ def smoke(args: argparse.Namespace) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["train", "evaluate", "play", "plot", "onnx", "smoke"])
+    ap.add_argument("mode", nargs="?", choices=["train", "evaluate", "play", "plot", "onnx", "smoke"])
+    ap.add_argument("--smoke", action="store_true", help="the smoke mode (as `smoke`), for make test")
     ap.add_argument("--game", default="pong")
     ap.add_argument("--run", default="runs/pong")
     ap.add_argument("--frames", type=int, default=3_000_000, help="train until this many emulator frames in all")
@@ -215,8 +218,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="docs/dqn_pong.png")
+    ap.add_argument("--plot", help=argparse.SUPPRESS)  # accepted for make test-python's smoke run
     ap.add_argument("--onnx-steps", type=int, default=1000, help="recorded states the onnx mode compares")
     args = ap.parse_args()
+    if args.smoke:
+        args.mode = "smoke"
+    if args.mode is None:
+        ap.error("give a mode: train, evaluate, play, plot, onnx or smoke")
     swiftnn.set_num_threads(args.threads)
     {"train": train, "evaluate": evaluate, "play": play, "plot": plot, "onnx": onnx_check, "smoke": smoke}[args.mode](args)
 

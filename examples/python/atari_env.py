@@ -9,12 +9,15 @@ It implements the two methods swiftnn.rl.DQN drives:
     reset(noops) -> (frame, frames_used)
     step(action) -> (frame, reward, terminal, episode_end, frames_used)
 """
+import os
+import sys
 from typing import Any, List, Tuple
 
 import numpy as np
 import numpy.typing as npt
 
-import swiftnn
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bindings", "python"))
+import swiftnn  # noqa: E402
 
 Frame = npt.NDArray[np.uint8]
 
@@ -85,3 +88,17 @@ class AtariEnv:
         terminal = game_over or (self.terminal_on_life_loss and lost_life)
         return self._frame(used >= 2), reward, terminal, game_over or truncated, used
 
+
+if __name__ == "__main__":
+    # Run as a script (make test-python runs every example with --smoke): one episode's first
+    # steps with random actions, printing the frame shape and the reward so far.
+    env = AtariEnv("pong")
+    frame, used = env.reset(0)
+    total = 0.0
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        frame, reward, _, end, n = env.step(int(rng.integers(env.n_actions)))
+        total, used = total + reward, used + n
+        if end:
+            break
+    print(f"AtariEnv(pong): frames {frame.shape} {frame.dtype}, {used} emulator frames, reward {total:g}")
