@@ -200,14 +200,17 @@ public func snn_dqn_q_values(_ out: UnsafeMutablePointer<Float>?, _ capacity: In
 
 @c @implementation
 public func snn_dqn_update(_ loss: UnsafeMutablePointer<Double>?, _ agent: OpaquePointer?, _ states: UnsafePointer<UInt8>?,
-                           _ actions: UnsafePointer<Int64>?, _ rewards: UnsafePointer<Float>?, _ next: UnsafePointer<UInt8>?,
-                           _ terminal: UnsafePointer<UInt8>?, _ batch: Int64) -> snn_status {
+                           _ next: UnsafePointer<UInt8>?, _ length: Int, _ actions: UnsafePointer<Int64>?,
+                           _ rewards: UnsafePointer<Float>?, _ terminal: UnsafePointer<UInt8>?, _ batch: Int64) -> snn_status {
     boundary { fn in
         let out = try outPointer(loss, fn, "loss")
         let a = try resolve(agent, DQNAgent.self, fn, "agent")
         let o = a.options
         guard batch >= 1, batch <= 4096 else { throw SNNError(.invalidArgument, "\(fn): batch = \(batch), expected 1...4096") }
         let b = Int(batch), per = o.history * o.frameHeight * o.frameWidth
+        guard length == b * per else {
+            throw SNNError(.invalidArgument, "\(fn): length is \(length) bytes; batch \(b) states of history * frame_height * frame_width = \(per) bytes need \(b * per)")
+        }
         guard let actions, let rewards, let terminal else { throw SNNError(.invalidArgument, "\(fn): actions, rewards and terminal must not be NULL") }
         let s = try framesTensor(try bytesArg(states, b * per, fn, "states"), b, o)
         let s2 = try framesTensor(try bytesArg(next, b * per, fn, "next_states"), b, o)

@@ -56,7 +56,7 @@ static void golden_case(const char *name, bool double_dqn) {
                         *d = GT("terminal"), *loss = GT("loss");
         if (!s || !a || !r || !s2 || !d || !loss) { CHECK(0, "%s: batch %d incomplete", name, k); break; }
         double l = 0;
-        CHECK_OK(snn_dqn_update(&l, agent, s->data, a->data, r->data, s2->data, d->data, a->count));
+        CHECK_OK(snn_dqn_update(&l, agent, s->data, s2->data, s->count, a->data, r->data, d->data, a->count));
         double want = ((const float *)loss->data)[0];
         CHECK(fabs(l - want) <= 1e-5 + 1e-5 * fabs(want), "%s b%d loss %.8g, PyTorch %.8g", name, k, l, want);
         snn_tensor_map *params = NULL;
@@ -314,12 +314,13 @@ static int bad_inputs(void) {
     int64_t acts[2] = {0, 3};
     float rw[2] = {0, 1};
     uint8_t term[2] = {0, 0};
-    EXPECT_STATUS(SNN_ERR_OUT_OF_RANGE, snn_dqn_update(&l, a, s, acts, rw, s, term, 2));
+    EXPECT_STATUS(SNN_ERR_OUT_OF_RANGE, snn_dqn_update(&l, a, s, s, sizeof s, acts, rw, term, 2));
     acts[1] = 1;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, NULL, acts, rw, s, term, 2));
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, acts, rw, s, term, 0));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, NULL, s, sizeof s, acts, rw, term, 2));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, s, sizeof s, acts, rw, term, 0));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, s, sizeof s - 1, acts, rw, term, 2));
     rw[0] = INFINITY;
-    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, acts, rw, s, term, 2));
+    EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_update(&l, a, s, s, sizeof s, acts, rw, term, 2));
     float q[3];
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_q_values(q, 3, a, s, 100));
     EXPECT_STATUS(SNN_ERR_INVALID_ARGUMENT, snn_dqn_q_values(q, 2, a, s, 2 * 36 * 36));

@@ -153,12 +153,13 @@ snn_status snn_dqn_evaluate(double *returns, size_t capacity, snn_dqn *agent, co
 snn_status snn_dqn_q_values(float *out, size_t capacity, snn_dqn *agent, const uint8_t *frames, size_t length);
 
 /* One update on an explicit batch (the training loop's update without the sampling):
- * states and next_states are batch * history * frame_height * frame_width bytes, actions,
+ * states and next_states are `length` bytes each, which must be batch * history *
+ * frame_height * frame_width (checked before anything is read); actions,
  * rewards and terminal (0 or 1) batch values each. *loss gets the Huber loss before the
  * step. The online network's parameters keep this update's gradients (.grad)
  * until the next one. */
-snn_status snn_dqn_update(double *loss, snn_dqn *agent, const uint8_t *states, const int64_t *actions,
-                          const float *rewards, const uint8_t *next_states, const uint8_t *terminal, int64_t batch);
+snn_status snn_dqn_update(double *loss, snn_dqn *agent, const uint8_t *states, const uint8_t *next_states, size_t length,
+                          const int64_t *actions, const float *rewards, const uint8_t *terminal, int64_t batch);
 
 /* Copies the online network into the target network. */
 snn_status snn_dqn_sync_target(snn_dqn *agent);

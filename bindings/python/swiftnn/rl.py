@@ -212,10 +212,9 @@ class DQN:
         if r.shape != (b,) or d.shape != (b,):
             raise ValueError(f"DQN.update: rewards and terminal must have {b} values, got {r.shape} and {d.shape}")
         loss = ctypes.c_double()
-        check(lib.snn_dqn_update(ctypes.byref(loss), self._h.value, s.ctypes.data_as(_U8P),
-                                 a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)),
-                                 r.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), s2.ctypes.data_as(_U8P),
-                                 d.ctypes.data_as(_U8P), b))
+        check(lib.snn_dqn_update(ctypes.byref(loss), self._h.value, s.ctypes.data_as(_U8P), s2.ctypes.data_as(_U8P),
+                                 s.size, a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)),
+                                 r.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), d.ctypes.data_as(_U8P), b))
         return float(loss.value)
 
     def sync_target(self) -> None:
