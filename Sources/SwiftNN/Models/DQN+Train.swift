@@ -78,12 +78,6 @@ struct FrameStack {
     }
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 extension DQNAgent {
     /// Trains until `totalFrames` (see DQNTrainOptions). Episodes always start fresh (a run
     /// resumed from a checkpoint, which is written at an episode's end, continues exactly).
@@ -99,19 +93,19 @@ extension DQNAgent {
         let o = options
         var frame = [UInt8](repeating: 0, count: frameBytes)
         var stack = FrameStack(history: o.history, frameBytes: frameBytes)
-        let start = monotonicSeconds(), trainBefore = trainSeconds
+        let start = Clock.now(), trainBefore = trainSeconds
         var window = (time: start, frames: frames, lossSum: 0.0, lossCount: 0)
         var lastCheckpoint = steps, stopping = false
         var inEpisode = false, episodeReturn = 0.0, episodeLength = 0
-        func elapsed() -> Double { monotonicSeconds() - start }
+        func elapsed() -> Double { Clock.now() - start }
 
         while frames < t.totalFrames || inEpisode {
             if !inEpisode {
                 if stopping || frames >= t.totalFrames { break }
                 let noops = o.noopMax > 0 ? rng.below(o.noopMax + 1) : 0
-                let t0 = monotonicSeconds()
+                let t0 = Clock.now()
                 let f = try frame.withUnsafeMutableBytes { try env.reset(noops: noops, frame: $0) }
-                envSeconds += monotonicSeconds() - t0
+                envSeconds += Clock.now() - t0
                 guard f >= 0 else { throw SNNError.invalid("\(fn): the environment's reset reported \(f) frames") }
                 frame.withUnsafeBytes { replay.begin($0); stack.reset($0) }
                 frames += f
@@ -120,11 +114,11 @@ extension DQNAgent {
                 inEpisode = true
             }
             let eps = epsilon(at: steps)
-            let t0 = monotonicSeconds()
+            let t0 = Clock.now()
             let action = try stack.data.withUnsafeBufferPointer { try act($0.baseAddress!, epsilon: eps, rng: &rng) }
-            let t1 = monotonicSeconds()
+            let t1 = Clock.now()
             let r = try frame.withUnsafeMutableBytes { try env.step(action: action, frame: $0) }
-            let t2 = monotonicSeconds()
+            let t2 = Clock.now()
             actSeconds += t1 - t0
             envSeconds += t2 - t1
             guard r.frames >= 0, r.reward.isFinite else {
@@ -141,15 +135,15 @@ extension DQNAgent {
             episodeLength += r.frames
             episodeReturn += r.reward
             if steps >= o.learningStarts && steps % o.trainEvery == 0 {
-                let t3 = monotonicSeconds()
+                let t3 = Clock.now()
                 window.lossSum += try updateFromReplay()
                 window.lossCount += 1
-                updateSeconds += monotonicSeconds() - t3
+                updateSeconds += Clock.now() - t3
             }
             if steps % o.targetUpdateEvery == 0 {
-                let t3 = monotonicSeconds()
+                let t3 = Clock.now()
                 try syncTarget()
-                updateSeconds += monotonicSeconds() - t3
+                updateSeconds += Clock.now() - t3
             }
             if r.episodeEnd {
                 inEpisode = false
@@ -164,7 +158,7 @@ extension DQNAgent {
                 }
             }
             if steps % t.reportEvery == 0, let progress {
-                let now = monotonicSeconds()
+                let now = Clock.now()
                 var p = DQNProgress()
                 p.steps = steps; p.frames = frames; p.totalFrames = t.totalFrames; p.updates = updates
                 p.episodes = episodeReturns.count; p.epsilon = eps
