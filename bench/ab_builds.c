@@ -6,8 +6,10 @@
  *     cp build/lib/libswiftnn.so /tmp/before.so    # build A, then make the change and `make`
  *     build/ab_builds lstm 20 10 /tmp/before.so build/lib/libswiftnn.so
  *
- * Workloads: `lstm` (LSTM 128 -> 256, T 100, B 32, forward without grad, one call) and
- * `charrnn` (char-RNN training on data/text/shakespeare.txt, 3 steps, time per step).
+ * Workloads: `lstm` (LSTM 128 -> 256, T 100, B 32, forward without grad, one call),
+ * `charrnn` (char-RNN training on data/text/shakespeare.txt, 3 steps, time per step) and `dqn`
+ * (one Double DQN update of the Nature network, batch 32 of 4x84x84 uint8 states, Adam: the
+ * update that takes most of an Atari run's time).
  * Arguments: workload, rounds, calls per round, library A, library B. Rounds alternate which
  * build goes first; each round's calls follow a pause and one warm-up call. Both builds use
  * 2 threads, or AB_THREADS (one thread's times spread less on a noisy machine). (Each library
@@ -28,9 +30,16 @@ typedef struct {
     snn_tensor *x;
     char *text;
     size_t length;
+    snn_dqn *agent;
 } build_t;
 
-static int charrnn;
+static int charrnn, dqn;
+
+/* A fixed DQN batch (the same bytes for both builds): states and next states of random pixels. */
+enum { DQN_BATCH = 32, DQN_STATE = 4 * 84 * 84 };
+static uint8_t dqn_states[DQN_BATCH * DQN_STATE], dqn_next[DQN_BATCH * DQN_STATE], dqn_terminal[DQN_BATCH];
+static int64_t dqn_actions[DQN_BATCH];
+static float dqn_rewards[DQN_BATCH];
 
 #define CALL(b, name) ((__typeof__(&name))symbol((b), #name))
 
@@ -68,6 +77,24 @@ static void load(build_t *b, const char *path) {
     const char *threads = getenv("AB_THREADS");
     check(b, CALL(b, snn_set_num_threads)(threads ? atoi(threads) : 2), "snn_set_num_threads");
     check(b, CALL(b, snn_manual_seed)(0), "snn_manual_seed");
+    if (dqn) {
+        snn_dqn_options o;
+        check(b, CALL(b, snn_dqn_options_init)(&o), "snn_dqn_options_init");
+        o.replay_capacity = 1000;
+        check(b, CALL(b, snn_dqn_new)(&b->agent, &o), "snn_dqn_new");
+        unsigned x = 12345;
+        for (size_t i = 0; i < sizeof dqn_states; i++) {
+            x = x * 1103515245u + 12345u;
+            dqn_states[i] = (uint8_t)(x >> 24);
+            dqn_next[i] = (uint8_t)(x >> 16);
+        }
+        for (int i = 0; i < DQN_BATCH; i++) {
+            dqn_actions[i] = i % 6;
+            dqn_rewards[i] = (float)(i % 3) - 1;
+            dqn_terminal[i] = i % 7 == 0;
+        }
+        return;
+    }
     if (!charrnn) {
         snn_rnn_options o;
         check(b, CALL(b, snn_rnn_options_init)(&o), "snn_rnn_options_init");
@@ -92,6 +119,12 @@ static void load(build_t *b, const char *path) {
 /* Seconds for one call (lstm) or one training step (charrnn). */
 static double run(build_t *b) {
     double t0 = now();
+    if (dqn) {
+        double loss = 0;
+        check(b, CALL(b, snn_dqn_update)(&loss, b->agent, dqn_states, dqn_next, sizeof dqn_states, dqn_actions,
+                                         dqn_rewards, dqn_terminal, DQN_BATCH), "snn_dqn_update");
+        return now() - t0;
+    }
     if (charrnn) {
         snn_charrnn_fit_options o;
         __typeof__(&snn_charrnn_fit_options_init) init =
@@ -120,11 +153,12 @@ static void summary(const char *name, double *t, int n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn"))) {
-        fprintf(stderr, "usage: %s lstm|charrnn ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
+    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn") && strcmp(argv[1], "dqn"))) {
+        fprintf(stderr, "usage: %s lstm|charrnn|dqn ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
         return 2;
     }
     charrnn = strcmp(argv[1], "charrnn") == 0;
+    dqn = strcmp(argv[1], "dqn") == 0;
     int rounds = atoi(argv[2]), calls = atoi(argv[3]);
     if (rounds < 1 || calls < 1 || rounds > 10000 || calls > 10000) {
         fprintf(stderr, "ab_builds: ROUNDS and CALLS must be in 1...10000\n");

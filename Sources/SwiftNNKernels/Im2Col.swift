@@ -45,6 +45,14 @@ func validColumns(_ offset: Int, _ stride: Int, _ width: Int, _ outW: Int) -> (I
 /// src[c, oh * strideH - padH + ki * dilationH, ow * strideW - padW + kj * dilationW], 0 outside.
 /// Rows are `ld` floats apart (ld >= outH * outW), so several images can share one matrix.
 public func im2col(_ src: UnsafePointer<Float>, _ g: WindowGeometry, _ dst: UnsafeMutablePointer<Float>, ld: Int) {
+    if g.padH == 0 && g.padW == 0 && g.dilationH == 1 && g.dilationW == 1 {
+        return im2colValid(src, g, dst, ld: ld)
+    }
+    im2colPadded(src, g, dst, ld: ld)
+}
+
+/// `im2col` for any padding and dilation: each output row is clipped to the input's columns.
+public func im2colPadded(_ src: UnsafePointer<Float>, _ g: WindowGeometry, _ dst: UnsafeMutablePointer<Float>, ld: Int) {
     let ow = g.outW, sw = g.strideW
     for c in 0..<g.channels {
         let plane = src + c &* g.inPlane
@@ -73,6 +81,57 @@ public func im2col(_ src: UnsafePointer<Float>, _ g: WindowGeometry, _ dst: Unsa
                 }
             }
         }
+    }
+}
+
+/// `im2col` without padding or dilation (every window lies inside the input: no clipping, no
+/// zeros), the case of DQN's and many classifiers' strided convolutions. Walking pointers with
+/// the stride fixed per loop made it 4-6x faster than the general loop on the Nature DQN
+/// network's shapes (rows of 20, 9 and 7 outputs at strides 4, 2 and 1), where the general
+/// loop's per-row clipping cost more than the copy (bench-kernels --im2col).
+public func im2colValid(_ src: UnsafePointer<Float>, _ g: WindowGeometry, _ dst: UnsafeMutablePointer<Float>, ld: Int) {
+    let ow = g.outW, oh = g.outH, width = g.width, kw = g.kernelW
+    let rowStep = g.strideH &* width
+    var row = dst
+    var plane = src
+    for _ in 0..<g.channels {
+        for ki in 0..<g.kernelH {
+            for kj in 0..<kw {
+                let s = plane + (ki &* width &+ kj)
+                switch g.strideW {
+                case 1: gatherRows(row, s, rows: oh, count: ow, rowStep: rowStep, stride: 1)
+                case 2: gatherRows(row, s, rows: oh, count: ow, rowStep: rowStep, stride: 2)
+                case 4: gatherRows(row, s, rows: oh, count: ow, rowStep: rowStep, stride: 4)
+                default: gatherRows(row, s, rows: oh, count: ow, rowStep: rowStep, stride: g.strideW)
+                }
+                row += ld
+            }
+        }
+        plane += g.inPlane
+    }
+}
+
+/// o[r * count + x] = s[r * rowStep + x * stride] for r < rows, x < count. Inlined into each
+/// stride's case so the constant stride becomes the loads' addressing.
+@inline(__always)
+func gatherRows(_ o: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, rows: Int, count: Int, rowStep: Int, stride: Int) {
+    var o = o, s = s
+    if stride == 1 {
+        for _ in 0..<rows { copyShort(o, s, count); o += count; s += rowStep }
+        return
+    }
+    for _ in 0..<rows {
+        var x = 0
+        while x &+ 4 <= count {
+            o[x] = s[x &* stride]
+            o[x &+ 1] = s[(x &+ 1) &* stride]
+            o[x &+ 2] = s[(x &+ 2) &* stride]
+            o[x &+ 3] = s[(x &+ 3) &* stride]
+            x &+= 4
+        }
+        while x < count { o[x] = s[x &* stride]; x &+= 1 }
+        o += count
+        s += rowStep
     }
 }
 

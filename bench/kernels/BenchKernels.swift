@@ -5,6 +5,10 @@
 //
 //     swift run -c release bench-kernels [--rows 16] [--reps 40] [--threads 2]
 //
+// `--im2col` instead times im2col on the Nature DQN network's three convolutions (batch 32,
+// images grouped as ConvPlan groups them): the general loop (im2colPadded) against the one
+// for unpadded windows (im2colValid), alternating, and checks they write the same matrix.
+//
 // --threads 2 runs the same loop on a second thread at the same time (both cores busy, as in
 // a 2-thread layer); each thread prints its own line.
 import Glibc
@@ -70,6 +74,7 @@ nonisolated func fmt(_ x: Double) -> String {
 @main
 enum BenchKernels {
     static func main() {
+        if CommandLine.arguments.contains("--im2col") { return benchIm2col(reps: option("--reps", 40)) }
         let rows = option("--rows", 16), reps = option("--reps", 40), threads = min(option("--threads", 1), 2)
         guard threads == 2 else {
             print(measure(label: "1 thread:", rows: rows, reps: reps))
@@ -97,4 +102,37 @@ nonisolated func secondThread(_ p: UnsafeMutableRawPointer?) -> UnsafeMutableRaw
     let box = Unmanaged<Box>.fromOpaque(p).takeRetainedValue()
     box.text = measure(label: "thread 2:", rows: box.rows, reps: box.reps)
     return nil
+}
+
+/// im2colPadded against im2colValid on the DQN shapes (see the header).
+nonisolated func benchIm2col(reps: Int) {
+    let shapes = [(4, 84, 8, 4), (32, 20, 4, 2), (64, 9, 3, 1)]  // channels, size, kernel, stride
+    for (c, size, k, st) in shapes {
+        let out = (size - k) / st + 1, plane = out * out, patch = c * k * k, batch = 32
+        var images = max(1, min(batch, (512 + plane - 1) / plane))
+        while images > 1 && patch * plane * images > 1 << 20 { images -= 1 }
+        let g = WindowGeometry(channels: c, height: size, width: size, kernelH: k, kernelW: k, strideH: st, strideW: st,
+                               padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: out, outW: out)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * c * size * size)
+        for i in 0..<(batch * c * size * size) { x[i] = Float(i % 251) }
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: patch * plane * images)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: patch * plane * images)
+        func pass(_ valid: Bool) -> Double {
+            let t0 = seconds()
+            for n0 in stride(from: 0, to: batch, by: images) {
+                let nb = min(images, batch - n0)
+                for i in 0..<nb {
+                    let xi = x + (n0 + i) * c * size * size
+                    if valid { im2colValid(xi, g, b + i * plane, ld: nb * plane) } else { im2colPadded(xi, g, a + i * plane, ld: nb * plane) }
+                }
+            }
+            return seconds() - t0
+        }
+        var general: [Double] = [], valid: [Double] = []
+        for _ in 0..<reps { general.append(pass(false)); valid.append(pass(true)) }
+        var same = true
+        for i in 0..<(patch * plane * images) where a[i] != b[i] { same = false; break }
+        let g0 = general.sorted()[reps / 2] * 1e3, v0 = valid.sorted()[reps / 2] * 1e3
+        print("conv \(k)x\(k)/\(st) on \(c)x\(size)x\(size), batch \(batch): general \(fmt(g0)) ms, valid \(fmt(v0)) ms (medians), same matrix: \(same)")
+    }
 }

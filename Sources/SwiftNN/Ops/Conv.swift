@@ -134,7 +134,7 @@ struct ConvPlan {
                 let biasG = bias.map { $0 + g * kg }
                 let b: UnsafePointer<Float>
                 if let col {
-                    for i in 0..<nb { im2col(x + ((n0 + i) * c + g * cg) * h * w, geometry, col.floats + i * plane, ld: cols) }
+                    patchMatrices(x + (n0 * c + g * cg) * h * w, images: nb, col.floats, ld: cols)
                     b = UnsafePointer(col.floats)
                 } else {
                     b = x + (n0 * c + g * cg) * h * w
@@ -198,7 +198,7 @@ struct ConvPlan {
                     // gw_g [kg, patch] += G [kg, cols] @ col^T [cols, patch]
                     let b: UnsafePointer<Float>
                     if let col {
-                        for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col.floats + i * plane, ld: cols) }
+                        patchMatrices(xg, images: nb, col.floats, ld: cols)
                         b = UnsafePointer(col.floats)
                     } else {
                         b = xg
@@ -210,7 +210,7 @@ struct ConvPlan {
                     let gxg = gx + (n0 * c + g * cg) * h * w
                     if let col {
                         sgemm(true, false, patch, cols, kg, wg, gmat, beta: 0, col.floats)
-                        for i in 0..<nb { col2im(col.floats + i * plane, ld: cols, geometry, gxg + i * c * h * w) }
+                        scatterPatchMatrices(col.floats, ld: cols, images: nb, gxg)
                     } else {
                         sgemm(true, false, patch, cols, kg, wg, gmat, beta: 1, gxg)
                     }
@@ -218,6 +218,58 @@ struct ConvPlan {
             }
         }
     }
+}
+
+extension ConvPlan {
+    /// im2col of `images` consecutive images from `x` (image i at x + i * c * h * w) into one
+    /// patch matrix, image i's columns at i * outPlane. The copies are split between the
+    /// engine's threads by image: alone they were 46% of the main thread's time in a DQN update
+    /// (batch 32, perf), while OpenBLAS's second thread, idle between products, spun.
+    func patchMatrices(_ x: UnsafePointer<Float>, images: Int, _ col: UnsafeMutablePointer<Float>, ld: Int) {
+        let (plane, geometry, imageStride) = (outPlane, geometry, c * h * w)
+        let workers = copyWorkers(images: images)
+        if workers == 1 {
+            for i in 0..<images { im2col(x + i * imageStride, geometry, col + i * plane, ld: ld) }
+            return
+        }
+        let p = ConvCopyPointers(src: UnsafeMutablePointer(mutating: x), dst: col)
+        StepTeam.shared.run(workers: workers) { ctx in
+            for i in stride(from: ctx.worker, to: images, by: ctx.workers) {
+                im2col(p.src + i * imageStride, geometry, p.dst + i * plane, ld: ld)
+            }
+        }
+    }
+
+    /// col2im of a patch matrix holding `images` images back onto gx (image i at gx + i * c * h
+    /// * w), split by image like `patchMatrices` (each image's gradient is written by one worker).
+    func scatterPatchMatrices(_ col: UnsafePointer<Float>, ld: Int, images: Int, _ gx: UnsafeMutablePointer<Float>) {
+        let (plane, geometry, imageStride) = (outPlane, geometry, c * h * w)
+        let workers = copyWorkers(images: images)
+        if workers == 1 {
+            for i in 0..<images { col2im(col + i * plane, ld: ld, geometry, gx + i * imageStride) }
+            return
+        }
+        let p = ConvCopyPointers(src: UnsafeMutablePointer(mutating: col), dst: gx)
+        StepTeam.shared.run(workers: workers) { ctx in
+            for i in stride(from: ctx.worker, to: images, by: ctx.workers) {
+                col2im(p.src + i * plane, ld: ld, geometry, p.dst + i * imageStride)
+            }
+        }
+    }
+
+    /// Threads for copying `images` images' patches: one per engine thread when there are at
+    /// least two images and about 64K floats each worker (below that a worker's wake-up, tens
+    /// of microseconds on this VM, costs more than it saves).
+    private func copyWorkers(images: Int) -> Int {
+        let floats = saturatingProduct(images, patchSize, outPlane)
+        return max(1, min(EngineThreads.count, images, floats / (1 << 16), 16))
+    }
+}
+
+/// The source and destination of a patch copy, handed to team workers (each writes only its
+/// own images' columns or gradients).
+private struct ConvCopyPointers: @unchecked Sendable {
+    let src: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>
 }
 
 /// torch.nn.functional.conv2d: cross-correlation of `input` [N, C, H, W] (or unbatched
