@@ -324,6 +324,22 @@ const char *golden_dir(void) {
     return d ? d : "Tests/golden";
 }
 
+void run_in_child(const char *what, unsigned seconds, int (*body)(void)) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(seconds);
+        g_passed = g_failed = 0;
+        int bad = body();
+        fflush(NULL);
+        _exit(bad || g_failed ? 1 : 0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: child %s %d", what,
+          WIFSIGNALED(status) ? "killed by signal" : "exited with", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
 void fuzz_file_in_child(const char *good_path, size_t flips, unsigned long long seed,
                         int (*check)(const char *path, void *ctx), void *ctx, const char *what) {
     FILE *src = fopen(good_path, "rb");

@@ -69,6 +69,10 @@ snn_pool2d_options pool2d_options(int64_t kernel_h, int64_t kernel_w);
 int report(const char *name);
 /* Directory of the golden files (SNN_GOLDEN_DIR or Tests/golden relative to the cwd). */
 const char *golden_dir(void);
+/* Runs body() in a forked child with an alarm of `seconds`, so a crash or a hang fails one
+ * CHECK (naming `what` and the signal or exit code) instead of the whole test program; the
+ * child's CHECK failures or a nonzero return fail it too. */
+void run_in_child(const char *what, unsigned seconds, int (*body)(void));
 /* Feeds a reader every truncation of a good file (at most 4096 bytes) and then `flips` copies
  * with one random bit flipped (seeded), each written to a temporary path, in a forked child so
  * a crash or a hang (2-minute alarm) kills only the child. check(path, ctx) reads the file and

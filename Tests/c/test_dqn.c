@@ -352,22 +352,6 @@ static int bad_inputs(void) {
     return 0;
 }
 
-static void in_child(const char *what, unsigned seconds, int (*body)(void)) {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        alarm(seconds);
-        g_passed = g_failed = 0;
-        int bad = body();
-        fflush(NULL);
-        _exit(bad || g_failed ? 1 : 0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: child %s %d", what,
-          WIFSIGNALED(status) ? "killed by signal" : "exited with", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-}
-
 /* The checkpoint reader on damaged files: every outcome is a status, never a crash. */
 static int load_checkpoint(const char *path, void *ctx) {
     (void)ctx;
@@ -402,7 +386,7 @@ int main(void) {
     golden_case("plain", false);
     test_loop_and_resume();
     test_preprocess();
-    in_child("bad input", 120, bad_inputs);
+    run_in_child("bad input", 120, bad_inputs);
     test_fuzz_checkpoint();
     CHECK(live_handles() == 0, "%lld live handles at the end", (long long)live_handles());
     return report("test_dqn");

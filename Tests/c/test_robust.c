@@ -29,23 +29,6 @@ int fsync(int fd) {
     return (int)syscall(SYS_fsync, fd);
 }
 
-/* Runs body() in a child with an alarm; the child's exit code is its number of failures. */
-static void in_child(const char *what, unsigned seconds, int (*body)(void)) {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        alarm(seconds);
-        g_passed = g_failed = 0;
-        int bad = body();
-        fflush(NULL);
-        _exit(bad || g_failed ? 1 : 0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: child %s %d", what,
-          WIFSIGNALED(status) ? "killed by signal" : "exited with", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-}
-
 #define MENTIONS(text) CHECK(strstr(snn_last_error(), (text)) != NULL, "message \"%s\" does not mention \"%s\"", snn_last_error(), (text))
 
 static snn_module *linear(void) {
@@ -307,12 +290,12 @@ static int messages(void) {
 
 int main(void) {
     scratch();
-    in_child("cycles are refused at append", 60, cycles);
-    in_child("nesting is limited at construction", 120, nesting);
-    in_child("deep architecture metadata is refused quickly", 30, deep_file);
-    in_child("saves: stale temporaries, directory fsync, non-regular targets, write errors", 60, saving);
-    in_child("fit on an empty loader", 60, empty_fit);
-    in_child("the four messages", 60, messages);
+    run_in_child("cycles are refused at append", 60, cycles);
+    run_in_child("nesting is limited at construction", 120, nesting);
+    run_in_child("deep architecture metadata is refused quickly", 30, deep_file);
+    run_in_child("saves: stale temporaries, directory fsync, non-regular targets, write errors", 60, saving);
+    run_in_child("fit on an empty loader", 60, empty_fit);
+    run_in_child("the four messages", 60, messages);
     rmdir(g_dir);
     return report("test_robust");
 }

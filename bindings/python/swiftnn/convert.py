@@ -3,7 +3,7 @@ float(), double(), long(), int(), bool(), byte(), type_as(), is_floating_point()
 converts (snn_tensor_to); this only reads PyTorch's argument forms."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from . import dtypes as _dtypes
 from ._typing import DTypeLike
@@ -18,11 +18,10 @@ def _check_device(device: Any, fn: str) -> None:
         raise RuntimeError(f"{fn}: swiftnn runs on the CPU only; device {device!r} is not available")
 
 
-def to(self: Tensor, *args: Any, dtype: Optional[DTypeLike] = None, device: Any = None, non_blocking: bool = False,
-       copy: bool = False, memory_format: Any = None) -> Tensor:
-    """Tensor.to(dtype), .to("cpu"), .to(other) (other's dtype), .to("cpu", dtype), with
-    dtype=/device=/copy= keywords. Returns self when nothing changes (copy=False), as torch."""
-    fn = "Tensor.to"
+def _parse_to_args(args: Tuple[Any, ...], dtype: Any, device: Any, fn: str) -> Any:
+    """The dtype that `.to(*args, dtype=, device=)` asks for (None: unchanged), as PyTorch
+    reads Tensor.to's and Module.to's positional forms: a tensor gives its dtype, a string or
+    torch.device-like object is a device (only "cpu" exists), anything else is a dtype."""
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype
@@ -32,6 +31,15 @@ def to(self: Tensor, *args: Any, dtype: Optional[DTypeLike] = None, device: Any 
             dtype = a
     if device is not None:
         _check_device(device, fn)
+    return dtype
+
+
+def to(self: Tensor, *args: Any, dtype: Optional[DTypeLike] = None, device: Any = None, non_blocking: bool = False,
+       copy: bool = False, memory_format: Any = None) -> Tensor:
+    """Tensor.to(dtype), .to("cpu"), .to(other) (other's dtype), .to("cpu", dtype), with
+    dtype=/device=/copy= keywords. Returns self when nothing changes (copy=False), as torch."""
+    fn = "Tensor.to"
+    dtype = _parse_to_args(args, dtype, device, fn)
     d = self.dtype if dtype is None else _dtypes.check(dtype, fn)
     if d is self.dtype:
         return self.clone() if copy else self

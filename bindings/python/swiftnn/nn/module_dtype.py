@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .. import dtypes as _dtypes
 from .._lib import check, lib
 from ..autograd import no_grad
-from ..convert import _check_device
+from ..convert import _parse_to_args
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -21,17 +21,8 @@ def module_to(module: Module, *args: Any, dtype: Any = None, device: Any = None,
               memory_format: Any = None) -> Module:
     """Module.to(dtype), .to("cpu"), .to(tensor) (its dtype), .to("cpu", dtype), with the
     dtype=/device= keywords; returns the module."""
-    from ..tensor import Tensor
     fn = "Module.to"
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, str) or hasattr(a, "type"):
-            _check_device(a, fn)
-        elif a is not None:
-            dtype = a
-    if device is not None:
-        _check_device(device, fn)
+    dtype = _parse_to_args(args, dtype, device, fn)
     if dtype is None:
         return module
     d = _dtypes.check(dtype, fn)
