@@ -84,6 +84,28 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
     }
 }
 
+/// `packPanels` for a row-major B (B[kk, c] = b[kk * ldb + c]) read row by row: each row's
+/// 16-column pieces go to their panels as whole 64-byte lines, where `packPanels` walks a column
+/// at a time through every row (a patch matrix of hundreds of rows left the cache between
+/// columns). Same layout: panels `k * 16` floats apart, zeros past column n.
+public func packRowsIntoPanels(_ dst: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int) {
+    let full = n / 16, rest = n &- full &* 16, stride = k &* 16
+    for kk in 0..<k {
+        let row = b + kk &* ldb
+        var d = dst + kk &* 16
+        for p in 0..<full {
+            let s = row + p &* 16
+            store8(d, load8(s))
+            store8(d + 8, load8(s + 8))
+            d += stride
+        }
+        if rest > 0 {
+            let s = row + full &* 16
+            for j in 0..<16 { d[j] = j < rest ? s[j] : 0 }
+        }
+    }
+}
+
 /// C[m, n] = (accumulate ? C : 0) + A[m, k] B[k, n], B packed by `packPanels`. A[i, kk] is
 /// a[i * lda + kk * ka] (ka = 1 for row-major A; lda = 1, ka = its row length for a transposed
 /// one); row i of C is at c + i * ldc. Rows go in blocks of 48 (A's block stays in cache while

@@ -122,6 +122,7 @@ struct ConvPlan {
             activation.apply(out, count: n * k * plane)
             return
         }
+        if usesPackedForward { return try forwardPacked(x, weight, bias, out, activation: activation, fn) }
         let batch = imagesPerGemm
         let useDirect = direct && batch == 1
         let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
@@ -169,6 +170,7 @@ struct ConvPlan {
             if finite { return }
             return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
         }
+        if usesPackedForward { return try backwardPacked(gout, x, weight, gx: gx, gw: gw, fn) }
         try backwardIm2col(gout, x, weight, gx: gx, gw: gw, fn)
     }
 

@@ -1,0 +1,157 @@
+// The im2col convolution's forward and backward on the engine's packed GEMM kernels (SwiftNNKernels'
+// gemmPacked) with whole groups of images per worker, instead of one OpenBLAS product per group
+// of images. OpenBLAS runs its Haswell kernels here (OPENBLAS_CORETYPE=Haswell, DESIGN.md),
+// at most about 134 GFLOP/s a thread, and splits each small product (32 or 64 filters by a few
+// hundred positions) between its threads with a hand-off per product; the packed AVX-512
+// kernel runs at about 265 GFLOP/s on one thread (bench-kernels), and a worker that takes whole
+// images needs no hand-off but one per forward. Every output element is one FMA chain over
+// the patch in order, whichever worker computes it and however the columns are blocked, so
+// the result does not depend on the thread count. The weight gradient, a sum over images, is
+// summed in a fixed number of partial sums (image groups dealt round-robin) added in order at
+// the end, so it does not depend on the thread count either.
+import SwiftNNKernels
+
+extension ConvPlan {
+    /// Whether `forward` and `backward` take the packed path: the im2col path (not the direct or
+    /// depthwise kernels) on CPUs with AVX-512 (elsewhere the AVX2 kernels are no faster than
+    /// OpenBLAS's). Decided by the CPU alone, not by `PackedGemmKernels.useAVX512`: turning the
+    /// AVX-512 kernels off (SWIFTNN_NO_AVX512, tests) runs the same chains on the AVX2 kernels,
+    /// so the results keep their bits.
+    var usesPackedForward: Bool {
+        !directKernel && !depthwise && PackedGemmKernels.avx512Supported
+    }
+
+    /// Columns of the patch matrix packed and multiplied at a time: the packed block (patch x
+    /// width floats) stays within about 1 MB of the 2 MB L2 while the filters pass over it.
+    var packedColumnBlock: Int {
+        max(32, min(512, (1 << 18) / max(patchSize, 1) / 32 * 32))
+    }
+
+    /// out = activation(conv(x, weight) + bias) through im2col and gemmPacked, image groups of
+    /// `imagesPerGemm` shared between the engine's workers as they come free.
+    func forwardPacked(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                       _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
+        let plane = outPlane, patch = patchSize, batch = imagesPerGemm
+        let chunks = (n + batch - 1) / batch
+        let macs = saturatingProduct(n, k, patch, plane)
+        let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, chunks, 16))
+        let block = packedColumnBlock
+        // Per worker: the patch matrix of one image group, one block of it packed, and the
+        // group's [kg, columns] result before it is scattered to the images.
+        let colFloats = patch * batch * plane, panelFloats = packedPanelsCount(k: patch, n: block)
+        let resultFloats = kg * batch * plane
+        let per = colFloats + panelFloats + resultFloats
+        let scratch = try Tensor(empty: [workers, per], dtype: .float32, zeroed: false, fn)
+        let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
+                                   bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
+        let (c, h, w, k, kg, cg, groups, geometry) = (c, h, w, k, kg, cg, groups, geometry)
+        let queue = WorkQueue(count: chunks)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let col = p.scratch + ctx.worker * per, panels = col + colFloats, result = panels + panelFloats
+            while let j = queue.claim() {
+                let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
+                for g in 0..<groups {
+                    for i in 0..<nb { im2col(p.x + ((n0 + i) * c + g * cg) * h * w, geometry, col + i * plane, ld: cols) }
+                    // One image: its result rows are the output channels' planes themselves.
+                    let dst = p.out + (n0 * k + g * kg) * plane
+                    let target = nb == 1 ? dst : result
+                    var c0 = 0
+                    while c0 < cols {
+                        let width = min(block, cols - c0)
+                        packRowsIntoPanels(panels, col + c0, ldb: cols, k: patch, n: width)
+                        gemmPacked(m: kg, n: width, k: patch, a: p.weight + g * kg * patch, lda: patch, packed: panels,
+                                   c: target + c0, ldc: cols, accumulate: false)
+                        c0 += width
+                    }
+                    let biasG = p.bias.map { UnsafePointer($0 + g * kg) }
+                    if nb > 1 {
+                        storeColumnBlocks(result, rows: kg, blocks: nb, blockSize: plane, dst, dstBlockStride: k * plane, bias: biasG)
+                        if activation != .none { for i in 0..<nb { activation.apply(dst + i * k * plane, count: kg * plane) } }
+                    } else {
+                        if let biasG { addRowBias(dst, rows: kg, cols: plane, biasG) }
+                        activation.apply(dst, count: kg * plane)
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(scratch) {}
+    }
+}
+
+extension ConvPlan {
+    /// Partial sums of the weight gradient: image group j goes to partial j % this, each a chain
+    /// over its groups in order, the partials added in order. Fixed (not the thread count), so
+    /// one thread and eight give the same bits; 4 lets up to 4 workers share a backward.
+    static let weightGradientPartials = 4
+
+    /// `backward` through im2col and gemmPacked: for each image group, gw's partial +=
+    /// G [kg, columns] @ patches^T, and gx's images += col2im(W^T @ G). gx is zeroed by the caller.
+    func backwardPacked(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                        gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
+        let plane = outPlane, patch = patchSize, batch = imagesPerGemm
+        let chunks = (n + batch - 1) / batch
+        let partials = min(chunks, ConvPlan.weightGradientPartials)
+        let macs = saturatingProduct(n, k, patch, plane)
+        let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, partials, 16))
+        let cols = batch * plane
+        // Per worker: the patch matrix (then W^T G in its place), its transpose packed for gw,
+        // the group's upstream gradient gathered [kg, columns] and packed for gx.
+        let colFloats = patch * cols, colPanels = packedPanelsCount(k: cols, n: patch)
+        let gFloats = kg * cols, gPanels = packedPanelsCount(k: kg, n: cols)
+        let per = colFloats + colPanels + gFloats + gPanels
+        let scratch = try Tensor(empty: [workers, per], dtype: .float32, zeroed: false, fn)
+        let sums = gw == nil ? nil : try Tensor(empty: [partials, k * patch], dtype: .float32, zeroed: false, fn)
+        let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
+                                   bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats,
+                                   gout: UnsafeMutablePointer(mutating: gout), sums: sums?.floats)
+        let hasGx = gx != nil
+        let (c, h, w, k, kg, cg, groups, geometry) = (c, h, w, k, kg, cg, groups, geometry)
+        let queue = WorkQueue(count: partials)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let col = p.scratch + ctx.worker * per, colP = col + colFloats, gmat = colP + colPanels, gP = gmat + gFloats
+            let gout = UnsafePointer(p.gout!)
+            while let slot = queue.claim() {
+                for j in stride(from: slot, to: chunks, by: partials) {
+                    let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
+                    for g in 0..<groups {
+                        // This group's upstream gradient as a [kg, cols] matrix.
+                        gatherColumnBlocks(gout + (n0 * k + g * kg) * plane, srcBlockStride: k * plane, rows: kg, blocks: nb,
+                                           blockSize: plane, gmat)
+                        let xg = p.x + (n0 * c + g * cg) * h * w
+                        if let sums = p.sums {
+                            for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
+                            // gw_g [kg, patch] (+)= G [kg, cols] @ col^T [cols, patch]
+                            packPanels(colP, col, ldw: cols, transposed: true, k: cols, c0: 0, n: patch)
+                            gemmPacked(m: kg, n: patch, k: cols, a: gmat, lda: cols, packed: colP,
+                                       c: sums + slot * k * patch + g * kg * patch, ldc: patch, accumulate: j != slot)
+                        }
+                        if hasGx {
+                            // dcol [patch, cols] = W_g^T [patch, kg] @ G [kg, cols], scattered back per image.
+                            packRowsIntoPanels(gP, gmat, ldb: cols, k: kg, n: cols)
+                            gemmPacked(m: patch, n: cols, k: kg, a: p.weight + g * kg * patch, lda: 1, ka: patch, packed: gP,
+                                       c: col, ldc: cols, accumulate: false)
+                            let gxg = p.out + (n0 * c + g * cg) * h * w
+                            for i in 0..<nb { col2im(col + i * plane, ld: cols, geometry, gxg + i * c * h * w) }
+                        }
+                    }
+                }
+            }
+        }
+        if let gw, let sums {
+            gw.update(from: sums.floats, count: k * patch)
+            for s in 1..<max(partials, 1) {
+                let part = sums.floats + s * k * patch
+                for i in 0..<(k * patch) { gw[i] += part[i] }
+            }
+        }
+        withExtendedLifetime((scratch, sums)) {}
+    }
+}
+
+/// The operands handed to the workers (each writes only its own images' outputs and its own
+/// part of the scratch).
+private struct PackedConvPointers: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
+    let out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    var gout: UnsafeMutablePointer<Float>? = nil, sums: UnsafeMutablePointer<Float>? = nil
+}
