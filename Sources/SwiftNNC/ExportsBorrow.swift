@@ -49,6 +49,15 @@ public func snn_tensor_data_ptr(_ out: UnsafeMutablePointer<UnsafeMutableRawPoin
 }
 
 @c @implementation
+public func snn_tensor_strided_data_ptr(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ t: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        o.pointee = nil
+        o.pointee = try tensorArg(t, fn).exportFirstElementPointer(fn)
+    }
+}
+
+@c @implementation
 public func snn_tensor_is_writable(_ out: UnsafeMutablePointer<Bool>?, _ t: OpaquePointer?) -> snn_status {
     boundary { fn in
         let o = try outPointer(out, fn)

@@ -49,18 +49,18 @@ public func snn_tensor_to_dlpack(_ out: UnsafeMutablePointer<UnsafeMutableRawPoi
         guard x.isWritable else {
             throw SNNError(.unsupported, "\(fn): the tensor wraps read-only memory, which unversioned DLPack cannot mark read-only; clone it first")
         }
-        let data = try x.exportDataPointer(fn)
+        // A strided view goes out with its strides (DLPack's strides are in elements, as ours).
+        let data = try x.exportFirstElementPointer(fn)
+        let viewStrides = x.strides
         let nd = x.rank, header = MemoryLayout<snn_dl_managed_tensor>.stride
         guard let block = malloc(header + 2 * Swift.max(nd, 1) * MemoryLayout<Int64>.stride) else {
             throw SNNError(.outOfMemory, "\(fn): cannot allocate the DLManagedTensor")
         }
         let shape = (block + header).bindMemory(to: Int64.self, capacity: 2 * Swift.max(nd, 1))
         let strides = shape + nd
-        var run: Int64 = 1
-        for i in stride(from: nd - 1, through: 0, by: -1) {
+        for i in 0..<nd {
             shape[i] = Int64(x.shape[i])
-            strides[i] = run
-            run &*= Int64(x.shape[i])
+            strides[i] = Int64(viewStrides[i])
         }
         let (code, bits) = dlType(x.dtype)
         let tensor = snn_dl_tensor(data: data, device: snn_dl_device(device_type: kDLCPU, device_id: 0),

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int g_released[8];
+static int g_released[16];
 static void release(void *ctx) { g_released[(intptr_t)ctx]++; }
 
 /* A failing call: expected status, out still NULL, the function's name and `word` in the message. */
@@ -381,6 +381,48 @@ static void dlpack(void) {
     CHECK(live_handles() == base, "DLPack handles freed");
 }
 
+/* Strided views lend their memory with their strides: snn_tensor_data_ptr refuses them (its
+ * readers assume row-major), snn_tensor_strided_data_ptr and the DLPack export lend the first
+ * element and the view's strides, and reading through those strides gives the view's values. */
+static void strided_views(void) {
+    float buf[12];
+    for (int i = 0; i < 12; i++) buf[i] = (float)i;
+    int64_t shape[2] = {3, 4};
+    snn_tensor *x = NULL, *t = NULL, *s = NULL;
+    CHECK_OK(snn_tensor_wrap(&x, buf, sizeof buf, shape, 2, SNN_FLOAT32, release, (void *)9));
+    CHECK_OK(snn_tensor_transpose(&t, x, 0, 1));  /* [4, 3], strides (1, 4) */
+    void *p = NULL;
+    CHECK(snn_tensor_data_ptr(&p, t) == SNN_ERR_UNSUPPORTED && p == NULL, "data_ptr refuses a strided view");
+    CHECK(strstr(snn_last_error(), "strided") != NULL, "the message says why: %s", snn_last_error());
+    CHECK_OK(snn_tensor_strided_data_ptr(&p, t));
+    int64_t st[2] = {0, 0};
+    CHECK_OK(snn_tensor_stride(st, 2, t));
+    CHECK(p == buf && st[0] == 1 && st[1] == 4, "first element and strides (%lld, %lld)", (long long)st[0], (long long)st[1]);
+    float rowmajor[12] = {0};
+    CHECK_OK(snn_tensor_copy_data(rowmajor, 12, t));
+    int same = 1;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++) same &= ((float *)p)[i * st[0] + j * st[1]] == rowmajor[i * 3 + j];
+    CHECK(same, "reading through the strides gives the view's elements");
+    int64_t start = 1, step = 2;
+    CHECK_OK(snn_tensor_slice(&s, x, 1, start, 4, step));  /* x[:, 1::2]: [3, 2], offset 1 */
+    CHECK_OK(snn_tensor_strided_data_ptr(&p, s));
+    CHECK(p == buf + 1, "a slice's first element is past the storage's start");
+    DLManagedTensor *m = NULL;
+    CHECK_OK(snn_tensor_to_dlpack((void **)&m, s));
+    CHECK(m && m->dl_tensor.data == buf + 1 && m->dl_tensor.byte_offset == 0 && m->dl_tensor.shape[0] == 3 &&
+          m->dl_tensor.shape[1] == 2 && m->dl_tensor.strides[0] == 4 && m->dl_tensor.strides[1] == 2,
+          "DLPack gets the view's first element and strides");
+    CHECK(snn_tensor_strided_data_ptr(NULL, s) == SNN_ERR_INVALID_ARGUMENT, "NULL out");
+    CHECK_OK(snn_tensor_free(s));
+    CHECK_OK(snn_tensor_free(t));
+    CHECK_OK(snn_tensor_free(x));
+    CHECK(g_released[9] == 0, "the DLManagedTensor keeps the memory alive");
+    if (m) m->deleter(m);
+    CHECK(g_released[9] == 1, "released once the capsule is deleted (%d)", g_released[9]);
+    CHECK(snn_tensor_strided_data_ptr(&p, x) == SNN_ERR_INVALID_HANDLE, "a freed handle");
+}
+
 int main(void) {
     int64_t baseline = live_handles();
     refs();
@@ -390,6 +432,7 @@ int main(void) {
     dtypes_and_readonly();
     bad_input();
     dlpack();
+    strided_views();
     CHECK(live_handles() == baseline, "%lld handles leaked", (long long)(live_handles() - baseline));
     return report("test_interop");
 }

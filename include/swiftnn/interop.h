@@ -84,13 +84,22 @@ snn_status snn_tensor_wrap_readonly(snn_tensor **out, const void *data, size_t b
                                     size_t ndim, snn_dtype dtype, snn_release_fn release, void *ctx);
 
 /* *out = the address of t's first element, lent, not copied: numel * element size bytes,
- * contiguous row-major (every tensor is contiguous in this version). Valid while the caller
+ * contiguous row-major. A strided view (snn_tensor_is_contiguous false: a transpose, a slice
+ * with a step, an expand) is refused with SNN_ERR_UNSUPPORTED; snn_tensor_strided_data_ptr
+ * lends it with its strides, snn_tensor_contiguous copies it row-major. Valid while the caller
  * holds a handle to t (or to another handle of the same tensor); reading and writing through
  * it sees the tensor's values. Writing is allowed only if snn_tensor_is_writable says so, and
  * never while another thread runs an op on t. The storage is marked as exported: the engine
  * never recycles exported memory while any reference to it lives. Results of ops are always
  * new memory, so the pointer of an op's input is not reused for its output. */
 snn_status snn_tensor_data_ptr(void **out, const snn_tensor *t);
+
+/* *out = the address of t's first element (index 0, 0, ...) for any tensor, strided views
+ * included, lent as snn_tensor_data_ptr lends it (same lifetime and writing rules): element
+ * (i_0, ..., i_{n-1}) is at *out + (i_0 * stride_0 + ... ) * element size, the strides (in
+ * elements, never negative, 0 along an expanded dimension) from snn_tensor_stride. Elements
+ * of an expanded view share memory: writing one writes them all. */
+snn_status snn_tensor_strided_data_ptr(void **out, const snn_tensor *t);
 
 /* ---- DLPack ------------------------------------------------------------------------------- */
 /* DLPack (dlpack.h) exchange with other frameworks, without copying. The pointers are
@@ -99,8 +108,9 @@ snn_status snn_tensor_data_ptr(void **out, const snn_tensor *t);
  * dlpack.h. CPU memory only (device kDLCPU = 1); dtypes float32 (kDLFloat, 32), float64
  * (kDLFloat, 64), int64 / int32 (kDLInt), uint8 (kDLUInt, 8) and bool (kDLBool, 8), lanes 1.
  *
- * snn_tensor_to_dlpack: *out_managed = a new DLManagedTensor sharing t's memory (compact
- * row-major: strides are given and equal the row-major ones; byte_offset 0). The caller owns it
+ * snn_tensor_to_dlpack: *out_managed = a new DLManagedTensor sharing t's memory (data = t's
+ * first element, byte_offset 0, strides always given: the row-major ones for a contiguous
+ * tensor, the view's own for a strided view, 0 along an expanded dimension). The caller owns it
  * and must call its deleter exactly once, from any thread, when done; it keeps the tensor's
  * memory alive until then, whatever happens to t's handles. Marks t's storage exported. A
  * tensor over read-only memory gives SNN_ERR_UNSUPPORTED (unversioned DLPack cannot say

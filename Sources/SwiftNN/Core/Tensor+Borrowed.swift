@@ -39,6 +39,14 @@ extension Tensor {
         return storage.raw + offset * dtype.byteSize
     }
 
+    /// The address of the first element (index (0, 0, ...)) of any tensor, strided views
+    /// included, lent out like `exportDataPointer`: element (i0, i1, ...) is at this address +
+    /// sum(i_k * strides[k]) * element size. Strides are never negative here.
+    public func exportFirstElementPointer(_ fn: String) throws -> UnsafeMutableRawPointer {
+        storage.markExported()
+        return storage.raw + offset * dtype.byteSize
+    }
+
     /// Whether the engine may write the elements (false for read-only borrowed memory).
     public var isWritable: Bool { storage.isWritable }
 

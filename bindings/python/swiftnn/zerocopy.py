@@ -104,10 +104,6 @@ def array_interface(t, force=False):
     its own second handle to the tensor whose memory it lent (in `_keep`, by address): the
     memory stays valid while the array lives even if `t` is later rebound to another engine
     tensor (the handle swap of zero_() and inplace=True activations)."""
-    contiguous = ctypes.c_bool(True)
-    check(lib.snn_tensor_is_contiguous(ctypes.byref(contiguous), t._h))
-    if not contiguous.value:  # numpy then asks __array__, which copies a strided view
-        raise AttributeError("a strided view has no __array_interface__ (its memory is not row-major)")
     iface = _interface(t, force)
     keep = getattr(t, "_keep", None)
     if keep is None:
@@ -120,32 +116,33 @@ def array_interface(t, force=False):
 
 
 def _interface(t, force=False):
-    """numpy's __array_interface__ (version 3) for t's memory, lent while t's handle lives."""
+    """numpy's __array_interface__ (version 3) for t's memory, lent while t's handle lives. A
+    strided view (a transpose, a slice with a step, an expand) is lent with its strides, as
+    torch's numpy() lends it: the array sees and writes the same elements."""
     if not force and t.requires_grad:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
     ptr = ctypes.c_void_p()
-    check(lib.snn_tensor_data_ptr(ctypes.byref(ptr), t._h))
+    check(lib.snn_tensor_strided_data_ptr(ctypes.byref(ptr), t._h))
     writable = ctypes.c_bool()
     check(lib.snn_tensor_is_writable(ctypes.byref(writable), t._h))
+    contiguous = ctypes.c_bool(True)
+    check(lib.snn_tensor_is_contiguous(ctypes.byref(contiguous), t._h))
+    strides = None
+    if not contiguous.value:
+        nd = len(t.shape)
+        buf = (ctypes.c_int64 * max(nd, 1))()
+        check(lib.snn_tensor_stride(buf, nd, t._h))
+        strides = tuple(buf[i] * t.dtype.np.itemsize for i in range(nd))
     return {"version": 3, "shape": tuple(t.shape), "typestr": t.dtype.np.str,
-            "data": (ptr.value or 0, not writable.value), "strides": None}
+            "data": (ptr.value or 0, not writable.value), "strides": strides}
 
 
 def to_numpy(t, force=False):
-    """Tensor.numpy(): an array sharing t's memory. force=True also serves tensors that
-    require grad (as torch's numpy(force=True), though the memory is still shared here).
-    A strided view is not shared yet: its array is a row-major copy (snn_tensor_contiguous)."""
+    """Tensor.numpy(): an array sharing t's memory, strided views included (with their
+    strides, as torch's). force=True also serves tensors that require grad (as torch's
+    numpy(force=True), though the memory is still shared here)."""
     holder = _Lent()
     ref = ctypes.c_void_p()
-    contiguous = ctypes.c_bool(True)
-    check(lib.snn_tensor_is_contiguous(ctypes.byref(contiguous), t._h))
-    if not contiguous.value:
-        if not force and t.requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        check(lib.snn_tensor_contiguous(ctypes.byref(ref), t._h))
-        holder._tensor = Tensor._wrap(ref.value)
-        holder.__array_interface__ = _interface(holder._tensor, force=True)
-        return np.asarray(holder)
     check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
     holder._tensor = Tensor._wrap(ref.value)
     holder.__array_interface__ = _interface(holder._tensor, force=force or not t.requires_grad)

@@ -156,6 +156,44 @@ def test_transposed_arrays_are_shared_as_views():
     assert t.tolist()[0][1] == 100
 
 
+@pytest.mark.parametrize("view", [lambda t: t.t(), lambda t: t[:, 1::2], lambda t: t[1:, ::3].t(), lambda t: t[:, 2],
+                                  lambda t: t[:1].expand(4, 6)])
+def test_numpy_of_a_strided_view_shares_its_memory_as_pytorch(view, handles):
+    """torch's numpy() of a transpose, a stepped slice or an expand is a view with strides, not a
+    copy: writes go both ways (issue 16's zero-copy exchange)."""
+    base = swiftnn.arange(24, dtype=swiftnn.float32).reshape(4, 6)
+    whole = base.numpy()
+    v = view(base)
+    a = v.numpy()
+    assert not v.is_contiguous() and a.shape == tuple(v.shape)
+    assert a.strides == tuple(s * 4 for s in v.stride())
+    assert np.shares_memory(a, whole)
+    np.testing.assert_array_equal(a, np.asarray(v.tolist(), dtype=np.float32))
+    if 0 not in v.stride():  # an expand is read-only for in-place ops, as in PyTorch
+        v.add_(1000)  # through the view: the array sees it where the view's elements are
+        np.testing.assert_array_equal(a, np.asarray(v.tolist(), dtype=np.float32))
+    else:
+        base.add_(1000)  # through the base, for an expand
+        np.testing.assert_array_equal(a, np.asarray(v.tolist(), dtype=np.float32))
+    assert np.asarray(v).__array_interface__["data"][0] == a.__array_interface__["data"][0]
+    del a, v, whole, base
+    gc.collect()
+
+
+def test_dlpack_of_a_strided_view_is_shared_with_numpy(handles):
+    base = swiftnn.arange(12, dtype=swiftnn.float64).reshape(3, 4)
+    v = base[:, 1::2].t()  # [2, 3], strides (2, 4)
+    a = np.from_dlpack(v)
+    assert a.shape == (2, 3) and a.strides == (16, 32)
+    assert np.shares_memory(a, base.numpy())
+    base.mul_(-1)  # the tensor writes, numpy's array (read-only for an unversioned capsule) sees it
+    np.testing.assert_array_equal(a, -np.arange(12, dtype=np.float64).reshape(3, 4)[:, 1::2].T)
+    back = swiftnn.from_dlpack(v.__dlpack__())  # our own capsule back: the same memory and strides
+    assert back.stride() == (2, 4) and np.shares_memory(back.numpy(), base.numpy())
+    del a, back, v, base
+    gc.collect()
+
+
 def test_tensor_constructor_copies_while_from_numpy_shares():
     a = np.array([1.0, 2.0], np.float32)
     t = swiftnn.tensor(a)
