@@ -69,13 +69,20 @@ func productsSplitAtAnyBlockBoundaryHaveTheWholeCallsBits(transA: Bool, transB: 
 /// directions (rows when m >= n, panels otherwise) and accumulation.
 @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
 func packedProductMatchesADoubleReference(transA: Bool, transB: Bool) {
-    for (m, n, k) in [(130, 70, 90), (40, 150, 33)] {
+    // the last shape is a linear layer's (small batch, wide weight): computed as C^T
+    for (m, n, k) in [(130, 70, 90), (40, 150, 33), (20, 400, 300)] {
         let lda = transA ? m : k, ldb = transB ? k : n
         let a = values(m * k, seed: 3), b = values(k * n, seed: 4)
         for accumulate in [false, true] {
             var c = values(m * n, seed: 5)
             let c0 = c
             packedProduct(transA, transB, m, n, k, a, lda: lda, b, ldb: ldb, accumulate: accumulate, &c, ldc: n)
+            // Either orientation computes each element as the same FMA chain: the same bits.
+            for swap in [false, true] {
+                var other = c0
+                packedProduct(transA, transB, m, n, k, a, lda: lda, b, ldb: ldb, accumulate: accumulate, &other, ldc: n, swap: swap)
+                #expect(other == c, "\(m) x \(n) x \(k) transA \(transA) transB \(transB) accumulate \(accumulate) swap \(swap)")
+            }
             var worst = 0.0
             for i in 0..<m {
                 for j in 0..<n {

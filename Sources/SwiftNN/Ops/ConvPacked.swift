@@ -35,6 +35,10 @@ extension ConvPlan {
         let chunks = (n + batch - 1) / batch
         let macs = saturatingProduct(n, k, patch, plane)
         let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, chunks, 16))
+        // The convolutions run on the step team's workers; OpenBLAS's own threads beside them
+        // (the net's linear layers) spun and yielded through the convolutions: 20% of a DQN
+        // update went to the scheduler. From here on one pool serves both.
+        if workers > 1 { EngineThreads.shareOnePool() }
         let block = packedColumnBlock
         // Per worker: the patch matrix of one image group, one block of it packed, and the
         // group's [kg, columns] result before it is scattered to the images.
@@ -93,6 +97,7 @@ extension ConvPlan {
         let partials = min(chunks, ConvPlan.weightGradientPartials)
         let macs = saturatingProduct(n, k, patch, plane)
         let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, partials, 16))
+        if workers > 1 { EngineThreads.shareOnePool() }  // as in forwardPacked
         let cols = batch * plane
         // Per worker: the patch matrix (then W^T G in its place), its transpose packed for gw,
         // the group's upstream gradient gathered [kg, columns] and packed for gx.

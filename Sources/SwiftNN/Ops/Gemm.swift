@@ -143,38 +143,72 @@ let gemmSplitKeepsBits: Bool = {
 
 /// C = (accumulate ? C : 0) + op(A) op(B) on the engine's packed kernels (SwiftNNKernels'
 /// gemmPacked), split between the engine's workers by rows (or by 16-column panels when C has
-/// fewer rows than columns). B is packed once into panels; A is read in place, transposed or
-/// not, through its row and column steps.
+/// fewer rows than columns). One operand is packed into panels, the other read in place,
+/// transposed or not, through its row and column steps. The packed one is op(B), unless op(B)
+/// is far larger than op(A) (a linear layer's weight against a batch of 32): then C^T =
+/// op(B)^T op(A)^T is computed with op(A)^T packed, and stored transposed. Packing the weight
+/// (6.4 MB for the DQN's 3136 x 512) cost more than the product's own reads of it. Sizes were
+/// checked by the plans, so the products below do not overflow. Either way
+/// each element is the same FMA chain over k in order, so the bits do not depend on the choice.
 func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                           accumulate: Bool, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+                           accumulate: Bool, _ c: UnsafeMutablePointer<Float>, ldc: Int, swap: Bool? = nil) {
+    // op(A)[i, kk] = a[i * aRow + kk * aCol], op(B)[kk, j] = b[kk * bRow + j * bCol]
+    let aRow = transA ? 1 : lda, aCol = transA ? lda : 1
+    let bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1
+    // Packing writes each packed element once and the swap adds a transposed store of C (read
+    // and written when accumulating): swap when that is clearly less traffic.
+    // (`swap` overrides the rule, for tests.)
+    let swapped = swap ?? (n > m && n * k > 2 * (m * k + 2 * m * n))
+    // The product computed: P [pm, pn] = L [pm, k] R [k, pn], R packed.
+    let pm = swapped ? n : m, pn = swapped ? m : n
+    let lRow = swapped ? bCol : aRow, lCol = swapped ? bRow : aCol
+    let l = swapped ? b : a
     // Through Storage: a block of 1 MB or more is reused from BufferCache every step instead of
     // coming back from malloc as fresh pages, and a failed allocation is not a trap; it leaves
     // the product to one BLAS call.
-    guard let block = try? Storage(byteCount: packedPanelsCount(k: k, n: n) * 4, zeroed: false, "sgemm") else {
+    let panelFloats = packedPanelsCount(k: k, n: pn), resultFloats = swapped ? m * n : 0
+    guard let block = try? Storage(byteCount: (panelFloats + resultFloats) * 4, zeroed: false, "sgemm") else {
         blasGemm(transA, transB, m, n, k, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc)
         return
     }
-    let panels = block.raw.bindMemory(to: Float.self, capacity: packedPanelsCount(k: k, n: n))
-    // op(B)[kk, col] is b[col * ldb + kk] when B is transposed, else b[kk * ldb + col]
-    packPanels(panels, b, ldw: ldb, transposed: transB, k: k, c0: 0, n: n)
-    // op(A)[i, kk] = a[i * rowStep + kk * colStep]
-    let rowStep = transA ? 1 : lda, colStep = transA ? lda : 1
+    let panels = block.raw.bindMemory(to: Float.self, capacity: panelFloats + resultFloats)
+    // R [k, pn]: op(B), or op(A)^T (R[kk, j] = op(A)[j, kk])
+    let (r, rRow, rCol) = swapped ? (a, aCol, aRow) : (b, bRow, bCol)
+    if rCol == 1 {
+        packRowsIntoPanels(panels, r, ldb: rRow, k: k, n: pn)
+    } else {
+        packPanels(panels, r, ldw: rCol, transposed: true, k: k, c0: 0, n: pn)
+    }
+    let result = panels + panelFloats
+    // P's rows: C's own, or a scratch [n, m] stored transposed below
+    let (out, ldo, acc) = swapped ? (result, m, false) : (c, ldc, accumulate)
     let workers = max(1, min(EngineThreads.count, splitWorkers(EngineThreads.count, m: m, n: n, k: k)))
-    let byRows = m >= n
-    let p = GemmOperands(a: a, b: UnsafePointer(panels), c: c)
+    let byRows = pm >= pn
+    let p = GemmOperands(a: l, b: UnsafePointer(panels), c: out)
     StepTeam.shared.run(workers: workers) { ctx in
         if byRows {
-            let part = ctx.balancedShare(of: m, granule: 16)
+            let part = ctx.balancedShare(of: pm, granule: 16)
             guard !part.isEmpty else { return }
-            gemmPacked(m: part.count, n: n, k: k, a: p.a + part.lowerBound * rowStep, lda: rowStep, ka: colStep,
-                       packed: p.b, c: p.c + part.lowerBound * ldc, ldc: ldc, accumulate: accumulate)
+            gemmPacked(m: part.count, n: pn, k: k, a: p.a + part.lowerBound * lRow, lda: lRow, ka: lCol,
+                       packed: p.b, c: p.c + part.lowerBound * ldo, ldc: ldo, accumulate: acc)
         } else {
-            let part = ctx.balancedShare(of: (n + 15) / 16, granule: 1)  // whole panels
+            let part = ctx.balancedShare(of: (pn + 15) / 16, granule: 1)  // whole panels
             guard !part.isEmpty else { return }
-            let c0 = part.lowerBound * 16, width = min(n, part.upperBound * 16) - c0
-            gemmPacked(m: m, n: width, k: k, a: p.a, lda: rowStep, ka: colStep, packed: p.b + part.lowerBound * 16 * k,
-                       c: p.c + c0, ldc: ldc, accumulate: accumulate)
+            let c0 = part.lowerBound * 16, width = min(pn, part.upperBound * 16) - c0
+            gemmPacked(m: pm, n: width, k: k, a: p.a, lda: lRow, ka: lCol, packed: p.b + part.lowerBound * 16 * k,
+                       c: p.c + c0, ldc: ldo, accumulate: acc)
+        }
+    }
+    if swapped {
+        // C [m, n] (+)= P^T, P [n, m]
+        for i in 0..<m {
+            let row = c + i * ldc
+            if accumulate {
+                for j in 0..<n { row[j] += result[j * m + i] }
+            } else {
+                for j in 0..<n { row[j] = result[j * m + i] }
+            }
         }
     }
     withExtendedLifetime(block) {}
