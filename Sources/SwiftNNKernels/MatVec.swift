@@ -2,12 +2,15 @@
 // sampler), where handing a 1024 x 256 product to threaded BLAS costs more than it saves.
 // Callers validate sizes and pointers.
 
-/// y[i] = (accumulate ? y[i] : 0) + sum_j w[i * n + j] * x[j] for i in 0..<m.
-public func matVec(m: Int, n: Int, w: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+/// y[i] = (accumulate ? y[i] : 0) + sum_j w[i * ldw + j] * x[j] for i in 0..<m (ldw: n unless
+/// given). Each y[i] is the same lane-wise chain over j whether its row is in a group of four
+/// or not, so splitting the rows anywhere keeps the bits.
+public func matVec(m: Int, n: Int, ldw: Int? = nil, w: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                    accumulate: Bool) {
+    let ld = ldw ?? n
     var i = 0
     while i &+ 4 <= m {
-        let r0 = w + i &* n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+        let r0 = w + i &* ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         var j = 0
         while j &+ 8 <= n {
@@ -34,7 +37,7 @@ public func matVec(m: Int, n: Int, w: UnsafePointer<Float>, x: UnsafePointer<Flo
         i &+= 4
     }
     while i < m {
-        let r = w + i &* n
+        let r = w + i &* ld
         var a = SIMD8<Float>()
         var j = 0
         while j &+ 8 <= n { a = a.addingProduct(load8(r + j), load8(x + j)); j &+= 8 }

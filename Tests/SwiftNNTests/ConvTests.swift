@@ -82,6 +82,10 @@ private func naiveConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, Int
         (2, 2, 8, 8, 3, 5, 5, (3, 3), (4, 4), (1, 1), 1),      // padding larger than stride
         (2, 3, 7, 10, 2, 2, 2, (1, 3), (0, 2), (3, 2), 1),
         (0, 3, 5, 5, 2, 3, 3, (1, 1), (0, 0), (1, 1), 1),      // empty batch
+        // Unpadded windows, packed straight from the images (Im2ColPanels.swift): dilated and
+        // grouped with blocks crossing images, and the DQN's first layer's 8x8/4.
+        (5, 4, 12, 11, 6, 3, 2, (2, 3), (0, 0), (2, 2), 2),
+        (3, 4, 36, 36, 8, 8, 8, (4, 4), (0, 0), (1, 1), 1),
         // The direct kernels (ConvDirect.swift): LeNet's conv1 (wide rows, input gradient wider
         // than 16), LeNet's conv2 (16 filters: by channels; input gradient by rows), 32 filters
         // with padding, and a partial 6-filter tile with uneven padding.

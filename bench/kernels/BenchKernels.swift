@@ -7,7 +7,9 @@
 //
 // `--im2col` instead times im2col on the Nature DQN network's three convolutions (batch 32,
 // images grouped as ConvPlan groups them): the general loop (im2colPadded) against the one
-// for unpadded windows (im2colValid), alternating, and checks they write the same matrix.
+// for unpadded windows (im2colValid), alternating, and checks they write the same matrix; then
+// the packed panels the products take, made by im2col + packing against straight from the
+// images (im2colPanels, im2colPanelsTransposed), checking they write the same panels.
 //
 // --threads 2 runs the same loop on a second thread at the same time (both cores busy, as in
 // a 2-thread layer); each thread prints its own line.
@@ -128,11 +130,57 @@ nonisolated func benchIm2col(reps: Int) {
             }
             return seconds() - t0
         }
-        var general: [Double] = [], valid: [Double] = []
-        for _ in 0..<reps { general.append(pass(false)); valid.append(pass(true)) }
+        // The packed operands ConvPacked.swift makes from the patch matrix: column blocks of
+        // `block` for the forward product, the whole transpose for the weight gradient's.
+        let block = max(32, min(512, (1 << 18) / patch / 32 * 32))
+        let panelsA = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelsCount(k: patch, n: block))
+        let panelsB = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelsCount(k: patch, n: block))
+        let tA = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelsCount(k: plane * images, n: patch))
+        let tB = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelsCount(k: plane * images, n: patch))
+        func packs(_ direct: Bool, transposed: Bool) -> Double {
+            let t0 = seconds()
+            for n0 in stride(from: 0, to: batch, by: images) {
+                let nb = min(images, batch - n0), cols = nb * plane
+                let xg = x + n0 * c * size * size
+                if direct {
+                    if transposed {
+                        im2colPanelsTransposed(xg, imageStride: c * size * size, g, n: cols, tB)
+                    } else {
+                        for c0 in stride(from: 0, to: cols, by: block) {
+                            im2colPanels(xg, imageStride: c * size * size, g, c0: c0, n: min(block, cols - c0), panelsB)
+                        }
+                    }
+                } else {
+                    for i in 0..<nb { im2colValid(xg + i * c * size * size, g, b + i * plane, ld: cols) }
+                    if transposed {
+                        packPanels(tA, b, ldw: cols, transposed: true, k: cols, c0: 0, n: patch)
+                    } else {
+                        for c0 in stride(from: 0, to: cols, by: block) {
+                            packRowsIntoPanels(panelsA, b + c0, ldb: cols, k: patch, n: min(block, cols - c0))
+                        }
+                    }
+                }
+            }
+            return seconds() - t0
+        }
+        var general: [Double] = [], valid: [Double] = [], twoPass: [Double] = [], onePass: [Double] = []
+        var twoPassT: [Double] = [], onePassT: [Double] = []
+        for _ in 0..<reps {
+            general.append(pass(false)); valid.append(pass(true))
+            twoPass.append(packs(false, transposed: false)); onePass.append(packs(true, transposed: false))
+            twoPassT.append(packs(false, transposed: true)); onePassT.append(packs(true, transposed: true))
+        }
+        // Both ways end on the same last group: its last forward block and its whole transpose agree.
+        let lastCols = (batch - (batch - 1) / images * images) * plane
+        let lastBlock = lastCols - (lastCols - 1) / block * block
+        var samePanels = true
+        for i in 0..<packedPanelsCount(k: patch, n: lastBlock) where panelsA[i] != panelsB[i] { samePanels = false; break }
+        for i in 0..<packedPanelsCount(k: lastCols, n: patch) where tA[i] != tB[i] { samePanels = false; break }
         var same = true
         for i in 0..<(patch * plane * images) where a[i] != b[i] { same = false; break }
-        let g0 = general.sorted()[reps / 2] * 1e3, v0 = valid.sorted()[reps / 2] * 1e3
-        print("conv \(k)x\(k)/\(st) on \(c)x\(size)x\(size), batch \(batch): general \(fmt(g0)) ms, valid \(fmt(v0)) ms (medians), same matrix: \(same)")
+        func med(_ v: [Double]) -> String { fmt(v.sorted()[reps / 2] * 1e3) }
+        print("conv \(k)x\(k)/\(st) on \(c)x\(size)x\(size), batch \(batch): im2col general \(med(general)) ms, valid \(med(valid)) ms (same matrix: \(same)); "
+              + "panels for the forward: im2col + pack \(med(twoPass)) ms, direct \(med(onePass)) ms; "
+              + "for the weight gradient: \(med(twoPassT)) ms, direct \(med(onePassT)) ms (same panels: \(samePanels))")
     }
 }

@@ -40,9 +40,11 @@ extension ConvPlan {
         // update went to the scheduler. From here on one pool serves both.
         if workers > 1 { EngineThreads.shareOnePool() }
         let block = packedColumnBlock
-        // Per worker: the patch matrix of one image group, one block of it packed, and the
-        // group's [kg, columns] result before it is scattered to the images.
-        let colFloats = patch * batch * plane, panelFloats = packedPanelsCount(k: patch, n: block)
+        // Unpadded windows go straight from the images into the packed blocks (Im2ColPanels.swift).
+        let fromImages = patchPanelsApply(geometry)
+        // Per worker: the patch matrix of one image group (padded windows), one block of it
+        // packed, and the group's [kg, columns] result before it is scattered to the images.
+        let colFloats = fromImages ? 0 : patch * batch * plane, panelFloats = packedPanelsCount(k: patch, n: block)
         let resultFloats = kg * batch * plane
         let per = colFloats + panelFloats + resultFloats
         let scratch = try Tensor(empty: [workers, per], dtype: .float32, zeroed: false, fn)
@@ -55,14 +57,21 @@ extension ConvPlan {
             while let j = queue.claim() {
                 let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
                 for g in 0..<groups {
-                    for i in 0..<nb { im2col(p.x + ((n0 + i) * c + g * cg) * h * w, geometry, col + i * plane, ld: cols) }
+                    let xg = p.x + (n0 * c + g * cg) * h * w
+                    if !fromImages {
+                        for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
+                    }
                     // One image: its result rows are the output channels' planes themselves.
                     let dst = p.out + (n0 * k + g * kg) * plane
                     let target = nb == 1 ? dst : result
                     var c0 = 0
                     while c0 < cols {
                         let width = min(block, cols - c0)
-                        packRowsIntoPanels(panels, col + c0, ldb: cols, k: patch, n: width)
+                        if fromImages {
+                            im2colPanels(xg, imageStride: c * h * w, geometry, c0: c0, n: width, panels)
+                        } else {
+                            packRowsIntoPanels(panels, col + c0, ldb: cols, k: patch, n: width)
+                        }
                         gemmPacked(m: kg, n: width, k: patch, a: p.weight + g * kg * patch, lda: patch, packed: panels,
                                    c: target + c0, ldc: cols, accumulate: false)
                         c0 += width
@@ -109,7 +118,7 @@ extension ConvPlan {
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
                                    bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats,
                                    gout: UnsafeMutablePointer(mutating: gout), sums: sums?.floats)
-        let hasGx = gx != nil
+        let hasGx = gx != nil, fromImages = patchPanelsApply(geometry)
         let (c, h, w, k, kg, cg, groups, geometry) = (c, h, w, k, kg, cg, groups, geometry)
         let queue = WorkQueue(count: partials)
         StepTeam.shared.run(workers: workers) { ctx in
@@ -124,9 +133,13 @@ extension ConvPlan {
                                            blockSize: plane, gmat)
                         let xg = p.x + (n0 * c + g * cg) * h * w
                         if let sums = p.sums {
-                            for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
                             // gw_g [kg, patch] (+)= G [kg, cols] @ col^T [cols, patch]
-                            packPanels(colP, col, ldw: cols, transposed: true, k: cols, c0: 0, n: patch)
+                            if fromImages {
+                                im2colPanelsTransposed(xg, imageStride: c * h * w, geometry, n: cols, colP)
+                            } else {
+                                for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
+                                packPanels(colP, col, ldw: cols, transposed: true, k: cols, c0: 0, n: patch)
+                            }
                             gemmPacked(m: kg, n: patch, k: cols, a: gmat, lda: cols, packed: colP,
                                        c: sums + slot * k * patch + g * kg * patch, ldc: patch, accumulate: j != slot)
                         }

@@ -1,0 +1,102 @@
+// The patch matrix of unpadded windows written straight into gemmPacked's 16-column panels,
+// instead of im2col into a [patch, columns] matrix and packRowsIntoPanels over it: the DQN
+// update spent 28% of its time in those two passes, each through a matrix of up to 1 MB that
+// left the L2 between them (conv 8x8/4 on a group of images). One pass, reading the images
+// (which stay in cache) and writing each panel once, front to back.
+//
+// Every entry of a patch matrix is src[column offset + row offset]: the column (an image and
+// an output position) fixes where its window starts, the row (a channel and a kernel tap) where
+// in the window it reads. A panel is, for each of its outer indices, 16 consecutive entries
+// along its inner index; both panel layouts gemmPacked takes are this one gather with the
+// roles of rows and columns swapped.
+
+/// Whether `im2colPanels` and `im2colPanelsTransposed` take this geometry: windows that stay
+/// inside the image (no padding, any stride and dilation).
+public func patchPanelsApply(_ g: WindowGeometry) -> Bool { g.padH == 0 && g.padW == 0 }
+
+/// Columns [c0, c0 + n) of the patch matrix of consecutive images (`imageStride` floats
+/// apart, each [channels, height, width] from `src`; column q is image q / outPlane, output
+/// position q % outPlane) packed as `packRowsIntoPanels` packs that matrix: panel p holds, for
+/// each patch row, the 16 entries of columns c0 + 16p ..< c0 + 16p + 16, zeros past column
+/// c0 + n. Writes packedPanelsCount(k: g.patchSize, n: n) floats. Needs patchPanelsApply(g).
+public func im2colPanels(_ src: UnsafePointer<Float>, imageStride: Int, _ g: WindowGeometry, c0: Int, n: Int,
+                         _ dst: UnsafeMutablePointer<Float>) {
+    let k = g.patchSize
+    withPatchOffsets(g, imageStride: imageStride, c0: c0, columns: n) { rows, cols in
+        var p = 0
+        while p &* 16 < n {
+            gatherPanel(dst + p &* k &* 16, src, inner: cols + p &* 16, width: min(16, n &- p &* 16), outer: rows, count: k)
+            p &+= 1
+        }
+    }
+}
+
+/// The transpose of columns [0, n) of that patch matrix, packed as `packPanels(transposed:
+/// true)` packs it for a product with the matrix on the right (the weight gradient, G @
+/// patches^T): panel p holds, for each column q < n, the 16 entries of patch rows 16p ..< 16p +
+/// 16, zeros past the last row. Writes packedPanelsCount(k: n, n: g.patchSize) floats.
+public func im2colPanelsTransposed(_ src: UnsafePointer<Float>, imageStride: Int, _ g: WindowGeometry, n: Int,
+                                   _ dst: UnsafeMutablePointer<Float>) {
+    let k = g.patchSize
+    withPatchOffsets(g, imageStride: imageStride, c0: 0, columns: n) { rows, cols in
+        var p = 0
+        while p &* 16 < k {
+            gatherPanel(dst + p &* n &* 16, src, inner: rows + p &* 16, width: min(16, k &- p &* 16), outer: cols, count: n)
+            p &+= 1
+        }
+    }
+}
+
+/// The row offsets (patch rows, rounded up to 16 with zeros) and column offsets (columns c0 ..<
+/// c0 + columns, rounded up likewise) of the patch matrix, in stack buffers.
+@inline(__always)
+private func withPatchOffsets(_ g: WindowGeometry, imageStride: Int, c0: Int, columns: Int,
+                              _ body: (UnsafePointer<Int>, UnsafePointer<Int>) -> Void) {
+    let k = g.patchSize, rowCount = (k &+ 15) & ~15, colCount = (columns &+ 15) & ~15
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: rowCount &+ colCount) { buffer in
+        let rows = buffer.baseAddress!, cols = rows + rowCount
+        var r = 0
+        for c in 0..<g.channels {
+            for ki in 0..<g.kernelH {
+                for kj in 0..<g.kernelW {
+                    rows[r] = c &* g.inPlane &+ ki &* g.dilationH &* g.width &+ kj &* g.dilationW
+                    r &+= 1
+                }
+            }
+        }
+        while r < rowCount { rows[r] = 0; r &+= 1 }
+        let plane = g.outPlane, ow = g.outW
+        let rowStep = g.strideH &* g.width
+        // walk (image, output row, output column) from column c0 without a division per column
+        var image = c0 / plane, pos = c0 &- image &* plane
+        var oy = pos / ow, ox = pos &- oy &* ow
+        for q in 0..<columns {
+            cols[q] = image &* imageStride &+ oy &* rowStep &+ ox &* g.strideW
+            ox &+= 1
+            if ox == ow {
+                ox = 0; oy &+= 1
+                if oy == g.outH { oy = 0; image &+= 1 }
+            }
+        }
+        for q in columns..<colCount { cols[q] = 0 }
+        body(UnsafePointer(rows), UnsafePointer(cols))
+    }
+}
+
+/// d[o * 16 + j] = src[outer[o] + inner[j]] for o < count, j < width, and 0 for j >= width.
+@inline(__always)
+private func gatherPanel(_ d: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, inner: UnsafePointer<Int>,
+                         width: Int, outer: UnsafePointer<Int>, count: Int) {
+    if width == 16 {
+        // the 16 inner offsets held in registers (LLVM keeps a constant-trip loop unrolled)
+        for o in 0..<count {
+            let s = src + outer[o], row = d + o &* 16
+            for j in 0..<16 { row[j] = s[inner[j]] }
+        }
+        return
+    }
+    for o in 0..<count {
+        let s = src + outer[o], row = d + o &* 16
+        for j in 0..<16 { row[j] = j < width ? s[inner[j]] : 0 }
+    }
+}
