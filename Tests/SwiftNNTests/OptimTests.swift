@@ -3,6 +3,8 @@
 // convergence on a quadratic, in-place updates, skipped parameters, validation, atomic steps.
 import Testing
 @testable import SwiftNN
+import SwiftNNKernels
+import Glibc
 
 private struct OptimCase: Sendable {
     let name: String
@@ -338,4 +340,28 @@ private func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) thro
     // A second scheduler's base lr is the group's initial_lr (set by the first), as in PyTorch.
     let cosine = try CosineAnnealingLR(opt, tMax: 4)
     #expect(cosine.baseLRs == [1, 1])  // group 1 took the constructor's lr
+}
+
+/// A large parameter's Adam step is split between the workers (Adam.swift): the same bits as
+/// the kernel over the whole tensor on one thread, including the ragged last block.
+@Test func adamOnALargeParameterIsSplitWithoutChangingBits() throws {
+    let n = 300_001
+    let values = (0..<n).map { Float(($0 &* 7919) % 1000) / 500 - 1 }
+    let grads = (0..<n).map { Float(($0 &* 104_729) % 997) / 997 - 0.5 }
+    let saved = EngineThreads.count
+    defer { EngineThreads.count = saved }
+    EngineThreads.count = 2
+    let p = try Tensor(values, shape: [n])
+    let opt = try Adam([p], Adam.Options(lr: 0.01))
+    var param = values, m = [Float](repeating: 0, count: n), v = m
+    for step in 1...3 {
+        p.grad = try Tensor(grads, shape: [n])
+        try opt.step()
+        let h = AdamKernelParams(oneMinusBeta1: Float(1 - 0.9), beta2: Float(0.999), oneMinusBeta2: Float(1 - 0.999),
+                                 eps: Float(1e-8), weightDecay: 0, decay: 1,
+                                 biasCorrection2Sqrt: Float((1 - Glibc.pow(0.999, Double(step))).squareRoot()),
+                                 negStepSize: Float(-(0.01 / (1 - Glibc.pow(0.9, Double(step))))), maximize: false)
+        adamUpdate(param: &param, grad: grads, expAvg: &m, expAvgSq: &v, maxExpAvgSq: nil, count: n, h)
+    }
+    #expect(p.scalars == param)
 }
