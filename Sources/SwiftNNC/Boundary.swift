@@ -231,6 +231,14 @@ func cStatus(_ status: Status) -> snn_status {
     }
 }
 
+/// The engine status for a code a caller's callback returned (SNN_ERR_INTERNAL for codes the
+/// header does not define).
+func engineStatus(_ status: snn_status) -> Status {
+    let all: [Status] = [.invalidArgument, .invalidHandle, .shapeMismatch, .dtypeMismatch, .outOfRange, .outOfMemory,
+                         .io, .format, .unsupported, .autograd, .internalError]
+    return all.first { cStatus($0) == status } ?? .internalError
+}
+
 extension Module: HandleNamed { static var handleName: String { "snn_module" } }
 
 /// Reads a NUL-terminated C string argument.

@@ -99,3 +99,54 @@ public func snn_tensor_grad_fn_name(_ buf: UnsafeMutablePointer<CChar>?, _ capac
                                     _ t: OpaquePointer?) -> snn_status {
     boundary { fn in try writeString(try tensorArg(t, fn).gradFnName ?? "", buf, capacity, outLen, fn) }
 }
+
+// MARK: - gradient hooks
+
+/// A C hook and its user data; calls `release` once when the engine drops the hook.
+private final class CGradientHook: @unchecked Sendable {
+    let hook: snn_grad_hook_fn, userData: UnsafeMutableRawPointer?, release: snn_hook_release_fn?
+
+    init(_ hook: snn_grad_hook_fn, _ userData: UnsafeMutableRawPointer?, _ release: snn_hook_release_fn?) {
+        self.hook = hook; self.userData = userData; self.release = release
+    }
+
+    deinit { release?(userData) }
+
+    /// Lends `g` as a handle for the call and takes the replacement's handle, if any.
+    func call(_ g: Tensor, shape: [Int]) throws -> Tensor? {
+        let lent = Registry.shared.insert(g)
+        defer { _ = Registry.shared.remove(lent) }
+        var replacement: OpaquePointer? = nil
+        let status = hook(userData, lent, &replacement)
+        guard status == SNN_OK else {
+            if let replacement, replacement != lent { _ = Registry.shared.remove(replacement) }
+            let name = snn_status_string(status).map { String(cString: $0) } ?? "\(status.rawValue)"
+            throw SNNError(engineStatus(status), "backward: the gradient hook on a tensor of shape \(shape) returned \(name)")
+        }
+        guard let replacement else { return nil }
+        let r = try tensorArg(replacement, "backward", "the hook's replacement")
+        if replacement != lent { _ = Registry.shared.remove(replacement) }
+        return r
+    }
+}
+
+@c @implementation
+public func snn_tensor_register_hook(_ outID: UnsafeMutablePointer<Int64>?, _ t: OpaquePointer?, _ hook: snn_grad_hook_fn?,
+                                     _ userData: UnsafeMutableRawPointer?, _ release: snn_hook_release_fn?) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(outID, fn, "out_id")
+        let x = try tensorArg(t, fn)
+        guard let hook else { throw SNNError(.invalidArgument, "\(fn): hook is NULL, expected a function") }
+        let box = CGradientHook(hook, userData, release)
+        let shape = x.shape
+        o.pointee = Int64(try x.registerHook { g in try box.call(g, shape: shape) })
+    }
+}
+
+@c @implementation
+public func snn_tensor_remove_hook(_ outRemoved: UnsafeMutablePointer<Bool>?, _ t: OpaquePointer?, _ id: Int64) -> snn_status {
+    boundary { fn in
+        let removed = try tensorArg(t, fn).removeHook(Int(id))
+        outRemoved?.pointee = removed
+    }
+}

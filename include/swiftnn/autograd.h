@@ -38,6 +38,36 @@ snn_status snn_tensor_zero_grad(snn_tensor *t);
 /* Keeps the gradient of a non-leaf tensor after backward (PyTorch's retain_grad()). */
 snn_status snn_tensor_retain_grad(snn_tensor *t);
 
+/* ---- gradient hooks (PyTorch's Tensor.register_hook) ----------------------------------
+ *
+ * A hook is called during snn_tensor_backward, on the backward's thread, with the gradient
+ * arriving at the tensor it was registered on: on a leaf before the gradient is added to the
+ * leaf's grad, on a non-leaf when the gradient reaches the op that produced the tensor (and
+ * before snn_tensor_retain_grad stores it). A tensor's hooks run in registration order, each
+ * on the previous one's result.
+ *
+ * `grad` is lent for the call: the engine frees that handle afterwards (do not free it). To
+ * continue with another gradient, set *replacement to a tensor of grad's shape and dtype; the
+ * engine takes that handle (and frees it). Leave *replacement NULL to keep grad. Any status
+ * other than SNN_OK stops the backward, which returns that status. */
+typedef snn_status (*snn_grad_hook_fn)(void *user_data, snn_tensor *grad, snn_tensor **replacement);
+
+/* Called once with user_data when a hook is gone: removed, dropped with the graph that held
+ * it (backward without retain_graph frees a non-leaf's hooks with the graph), or freed with
+ * its leaf. */
+typedef void (*snn_hook_release_fn)(void *user_data);
+
+/* Registers `hook` on t's gradient; t must require grad (else SNN_ERR_AUTOGRAD). Writes the
+ * hook's id (positive) to *out_id. `release` may be NULL. On a non-leaf the hook belongs to
+ * the op that produced t at the time of the call: after an in-place op on t it still sees the
+ * gradient of the value it was registered on. */
+snn_status snn_tensor_register_hook(int64_t *out_id, snn_tensor *t, snn_grad_hook_fn hook, void *user_data,
+                                    snn_hook_release_fn release);
+
+/* Removes hook `id` from t; *out_removed (may be NULL) says whether it was there (false once
+ * removed, or once backward freed its graph). */
+snn_status snn_tensor_remove_hook(bool *out_removed, snn_tensor *t, int64_t id);
+
 /* A new tensor sharing t's data but cut off from the graph (requires_grad false). */
 snn_status snn_tensor_detach(snn_tensor **out, const snn_tensor *t);
 

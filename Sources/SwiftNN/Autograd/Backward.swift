@@ -34,16 +34,18 @@ extension Tensor {
         defer { callbacks.exit() }
         try GradMode.withoutGrad {
             for vertex in order.reversed() {
-                guard let g = grads.removeValue(forKey: vertex.id) else { continue }
+                guard var g = grads.removeValue(forKey: vertex.id) else { continue }
                 let node: GradFn
                 switch vertex {
                 case .leaf(let t):
+                    if !t.gradientHooks.isEmpty { g = try applyGradientHooks(t.gradientHooks, g, shape: t.shape, dtype: t.dtype) }
                     try t.accumulateGrad(g)
                     for hook in t.postAccumulateGradHooks { try hook(t) }
                     continue
                 case .node(let n):
                     node = n
                 }
+                if !node.gradientHooks.isEmpty { g = try applyGradientHooks(node.gradientHooks, g, shape: node.shape, dtype: node.dtype) }
                 if let r = node.retainer, r.retainsGrad, r.gradFn === node { try r.accumulateGrad(g) }
                 try node.checkVersions()
                 guard let pullback = node.pullback else { throw secondBackwardError() }

@@ -47,6 +47,8 @@ final class GradFn {
     /// A non-leaf that called retain_grad() and whose current node this is: backward stores the
     /// gradient arriving here in its `grad`. Weak: the tensor owns this node.
     weak var retainer: Tensor?
+    /// Hooks registered on the tensor this node produced (GradientHooks.swift).
+    var gradientHooks: [RegisteredGradientHook] = []
 
     init(name: String, edges: [GradEdge?], shape: [Int], dtype: DType,
          saved: [(tensor: Tensor, version: Int)] = [],
@@ -78,6 +80,7 @@ final class GradFn {
         edges = []
         saved = []
         savedOutput = nil
+        gradientHooks = []
     }
 
     /// Throws PyTorch's error when something this node saved was modified in place since.

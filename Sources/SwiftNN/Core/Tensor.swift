@@ -77,6 +77,8 @@ public final class Tensor: @unchecked Sendable {
     /// Run by backward right after it accumulated this leaf's gradient (PyTorch's
     /// register_post_accumulate_grad_hook); data-parallel training starts allreduces from them.
     var postAccumulateGradHooks: [(Tensor) throws -> Void] = []
+    /// A leaf's gradient hooks (registerHook, GradientHooks.swift); a non-leaf's are on its node.
+    var gradientHooks: [RegisteredGradientHook] = []
     /// The operation that produced this tensor, when it was recorded for autograd.
     var gradFn: GradFn?
     /// Created by the user rather than by a recorded operation.

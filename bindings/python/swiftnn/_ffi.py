@@ -139,6 +139,14 @@ class snn_pool2d_options(Structure):
     ]
 
 
+# snn_status (*snn_grad_hook_fn)(void *user_data, snn_tensor *grad, snn_tensor **replacement)
+snn_grad_hook_fn = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(c_void_p))
+
+
+# void (*snn_hook_release_fn)(void *user_data)
+snn_hook_release_fn = CFUNCTYPE(None, c_void_p)
+
+
 class snn_sgd_options(Structure):
     """snn_sgd_options: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -556,6 +564,8 @@ STRUCTS = {
 # Callback type name -> CFUNCTYPE.
 CALLBACKS = {
     'snn_log_fn': snn_log_fn,
+    'snn_grad_hook_fn': snn_grad_hook_fn,
+    'snn_hook_release_fn': snn_hook_release_fn,
     'snn_progress_fn': snn_progress_fn,
     'snn_release_fn': snn_release_fn,
     'snn_dqn_reset_fn': snn_dqn_reset_fn,
@@ -789,6 +799,8 @@ FUNCTIONS = {
     'snn_tensor_set_grad': (c_int, (c_void_p, c_void_p)),
     'snn_tensor_zero_grad': (c_int, (c_void_p,)),
     'snn_tensor_retain_grad': (c_int, (c_void_p,)),
+    'snn_tensor_register_hook': (c_int, (POINTER(c_int64), c_void_p, snn_grad_hook_fn, c_void_p, snn_hook_release_fn)),
+    'snn_tensor_remove_hook': (c_int, (POINTER(c_bool), c_void_p, c_int64)),
     'snn_tensor_detach': (c_int, (POINTER(c_void_p), c_void_p)),
     'snn_no_grad_begin': (c_int, ()),
     'snn_no_grad_end': (c_int, ()),
@@ -1254,6 +1266,8 @@ DECLARATIONS = {
     'snn_tensor_set_grad': ('snn_status', (('snn_tensor *', 't'), ('const snn_tensor *', 'grad'))),
     'snn_tensor_zero_grad': ('snn_status', (('snn_tensor *', 't'),)),
     'snn_tensor_retain_grad': ('snn_status', (('snn_tensor *', 't'),)),
+    'snn_tensor_register_hook': ('snn_status', (('int64_t *', 'out_id'), ('snn_tensor *', 't'), ('snn_grad_hook_fn', 'hook'), ('void *', 'user_data'), ('snn_hook_release_fn', 'release'))),
+    'snn_tensor_remove_hook': ('snn_status', (('bool *', 'out_removed'), ('snn_tensor *', 't'), ('int64_t', 'id'))),
     'snn_tensor_detach': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 't'))),
     'snn_no_grad_begin': ('snn_status', ()),
     'snn_no_grad_end': ('snn_status', ()),

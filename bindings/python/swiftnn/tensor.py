@@ -235,7 +235,22 @@ class Tensor(_Methods):
         if create_graph:
             raise NotImplementedError("swiftnn: create_graph (higher-order gradients) is not supported")
         g = None if gradient is None else _as_tensor(gradient)
-        check(lib.snn_tensor_backward(self._h, None if g is None else g._h, bool(retain_graph)))
+        status = lib.snn_tensor_backward(self._h, None if g is None else g._h, bool(retain_graph))
+        if status != 0:
+            from ._grad_hooks import take_error
+            hook_error = take_error()
+            if hook_error is not None:
+                raise hook_error
+        check(status)
+
+    def register_hook(self, hook: Callable[[Tensor], Optional[Tensor]]) -> Any:
+        """Calls hook(grad) every time the gradient with respect to this tensor is computed
+        (torch.Tensor.register_hook); a returned tensor (same shape and dtype) is used in place
+        of grad. On a leaf it runs before the gradient is accumulated into .grad. Returns a
+        handle whose remove() unregisters the hook. An exception in the hook stops backward()
+        and is raised from it."""
+        from ._grad_hooks import register
+        return register(self, hook)
 
     def retain_grad(self) -> None:
         """Makes backward() fill .grad on this non-leaf tensor too."""

@@ -337,3 +337,8 @@ IDIOMS += _INT_TO_FLOAT
 from pytorch_idioms_module_dtype import IDIOMS as _MODULE_DTYPE  # noqa: E402
 
 IDIOMS += _MODULE_DTYPE
+
+# Tensor.register_hook and nn.Module's full backward hooks (issue 17).
+from pytorch_idioms_hooks import IDIOMS as _HOOKS  # noqa: E402
+
+IDIOMS += _HOOKS

@@ -83,11 +83,19 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         """Each module in turn on the previous one's output."""
-        if self._engine is not None:
+        if self._engine is not None and not self._hooked_inside():
             return _new(lib.snn_module_forward, self._mh, input._h)
         for m in self._modules.values():
             input = m(input)
         return input
+
+    def _hooked_inside(self) -> bool:
+        """Whether a layer inside has a hook: then the layers run one by one from Python, so
+        each layer's hooks see its own call (the engine's one call would skip them)."""
+        from . import hooks
+        if not hooks.registered:
+            return False
+        return any(hooks.has_hooks(m) for m in self.modules() if m is not self)
 
     def _set_engine_training(self, mode: bool) -> None:
         if self._engine is not None:

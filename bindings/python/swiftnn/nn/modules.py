@@ -114,6 +114,9 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            from .hooks import call_with_backward_hooks
+            return call_with_backward_hooks(self, args, kwargs)
         if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
             from .hooks import call_with_hooks
             return call_with_hooks(self, args, kwargs)
@@ -132,6 +135,21 @@ class Module:
         kwargs, output)), run after forward; returns a handle with remove()."""
         from .hooks import add_hook
         return add_hook(self, "_forward_hooks", hook, prepend, (hook, with_kwargs))
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> Any:
+        """hook(module, grad_input, grad_output) -> None or new grad_input, run once the
+        gradients with respect to the module's tensor inputs are computed (grad_input holds None
+        for inputs that do not require grad); returns a handle with remove(). Replacing
+        grad_input works for modules with one input that requires grad."""
+        from .hooks import add_hook
+        return add_hook(self, "_backward_hooks", hook, prepend, hook)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> Any:
+        """hook(module, grad_output) -> None or new grad_output, run once the gradients with
+        respect to the module's outputs are computed, before the module's own backward;
+        returns a handle with remove()."""
+        from .hooks import add_hook
+        return add_hook(self, "_backward_pre_hooks", hook, prepend, hook)
 
     def apply(self: T, fn: Callable[[Module], None]) -> T:
         """Calls fn on every submodule (children first, depth first), then on self; returns self."""
