@@ -163,6 +163,32 @@ public func snn_tensor_randn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ sha
     factory(out, shape, ndim) { try Tensor.randn($0) }
 }
 
+/// rand or randn from the caller's (seed, *offset), advancing *offset past the blocks used.
+private func randomFrom(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ seed: UInt64,
+                        _ offset: UnsafeMutablePointer<UInt64>?, caller: String = #function,
+                        _ draw: @escaping ([Int], Generator) throws -> Tensor) -> snn_status {
+    boundary(caller: caller) { fn in
+        let o = try outHandle(out, fn)
+        let at = try outPointer(offset, fn, "offset")
+        let g = Generator(seed: seed, offset: at.pointee)
+        let t = try draw(try shapeArg(shape, ndim, fn), g)
+        at.pointee = g.offset
+        give(t, o)
+    }
+}
+
+@c @implementation
+public func snn_tensor_rand_from(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
+                                 _ seed: UInt64, _ offset: UnsafeMutablePointer<UInt64>?) -> snn_status {
+    randomFrom(out, shape, ndim, seed, offset) { try Tensor.rand($0, generator: $1) }
+}
+
+@c @implementation
+public func snn_tensor_randn_from(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
+                                  _ seed: UInt64, _ offset: UnsafeMutablePointer<UInt64>?) -> snn_status {
+    randomFrom(out, shape, ndim, seed, offset) { try Tensor.randn($0, generator: $1) }
+}
+
 @c @implementation
 public func snn_tensor_arange(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Double, _ end: Double, _ step: Double) -> snn_status {
     boundary { fn in

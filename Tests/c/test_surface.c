@@ -1,5 +1,5 @@
 /* Issue 17's C functions: snn_tensor_einsum, snn_loss_ctc, snn_loss_cross_entropy_weighted,
- * snn_loss_nll_weighted and snn_optimizer_set_momentum. Values small enough to check by hand
+ * snn_loss_nll_weighted, snn_optimizer_set_momentum and snn_tensor_rand_from / randn_from. Values small enough to check by hand
  * (their golden cases are in test_golden), then bad input: NULL, freed and garbage handles,
  * wrong dtypes and shapes, out-of-range lengths and groups. Every failure must return its
  * documented status with a message naming the function, and no handle may leak. */
@@ -164,8 +164,42 @@ static void test_set_momentum(void) {
     snn_tensor_free(p);
 }
 
+/* A caller-held generator: offset 0 under seed s draws what the global generator draws right
+ * after snn_manual_seed(s), the offset advances by the blocks used, the global stream is
+ * untouched; NULL offset and a negative dimension fail with a status. */
+static void test_rand_from(void) {
+    snn_tensor *a = NULL, *b = NULL, *g1 = NULL, *g2 = NULL, *bad = NULL;
+    float va[10] = {0}, vb[10] = {0}, w1[3] = {0}, w2[3] = {0};
+    uint64_t off = 0;
+    CHECK_OK(snn_manual_seed(5));
+    CHECK_OK(snn_tensor_rand(&g1, (int64_t[]){3}, 1));
+    CHECK_OK(snn_tensor_rand_from(&a, (int64_t[]){2, 5}, 2, 99, &off));
+    CHECK(off == 3, "10 uniform values use 3 blocks, offset %llu", (unsigned long long)off);
+    CHECK_OK(snn_tensor_randn_from(&b, (int64_t[]){4}, 1, 99, &off));
+    CHECK(off == 7, "4 normal values use 4 more blocks, offset %llu", (unsigned long long)off);
+    CHECK_OK(snn_tensor_rand(&g2, (int64_t[]){3}, 1));  /* the global stream went on from g1 */
+    CHECK_OK(snn_tensor_copy_data(w1, 3, g1));
+    CHECK_OK(snn_tensor_copy_data(w2, 3, g2));
+    CHECK(w1[0] != w2[0], "the global generator continued its own stream");
+    CHECK_OK(snn_tensor_copy_data(va, 10, a));
+    snn_tensor_free(g1); snn_tensor_free(g2); g1 = g2 = NULL;
+    CHECK_OK(snn_manual_seed(99));
+    CHECK_OK(snn_tensor_rand(&g1, (int64_t[]){10}, 1));
+    CHECK_OK(snn_tensor_randn(&g2, (int64_t[]){4}, 1));
+    float ga[10] = {0}, gb[4] = {0};
+    CHECK_OK(snn_tensor_copy_data(ga, 10, g1));
+    CHECK_OK(snn_tensor_copy_data(gb, 4, g2));
+    CHECK_OK(snn_tensor_copy_data(vb, 4, b));
+    CHECK(memcmp(va, ga, sizeof ga) == 0 && memcmp(vb, gb, sizeof gb) == 0, "the caller's stream is the global one's after manual_seed");
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "offset", snn_tensor_rand_from(&bad, (int64_t[]){2}, 1, 1, NULL));
+    EXPECT(SNN_ERR_INVALID_ARGUMENT, "negative", snn_tensor_randn_from(&bad, (int64_t[]){-2}, 1, 1, &off));
+    CHECK(bad == NULL, "no tensor on failure");
+    snn_tensor_free(a); snn_tensor_free(b); snn_tensor_free(g1); snn_tensor_free(g2);
+}
+
 int main(void) {
     int64_t before = live_handles();
+    test_rand_from();
     test_einsum();
     test_ctc();
     test_weighted_losses();

@@ -111,6 +111,13 @@ snn_status snn_tensor_arange_dtype(snn_tensor **out, double start, double end, d
 snn_status snn_tensor_rand(snn_tensor **out, const int64_t *shape, size_t ndim);
 snn_status snn_tensor_randn(snn_tensor **out, const int64_t *shape, size_t ndim);
 
+/* The same draws from a generator the caller keeps (torch.rand(..., generator=g)): key `seed`,
+ * starting at block *offset, which then advances by the blocks used. snn_tensor_rand_from(&t,
+ * shape, n, s, &off) with off = 0 gives what snn_tensor_rand gives right after
+ * snn_manual_seed(s). The process-wide generator is untouched. */
+snn_status snn_tensor_rand_from(snn_tensor **out, const int64_t *shape, size_t ndim, uint64_t seed, uint64_t *offset);
+snn_status snn_tensor_randn_from(snn_tensor **out, const int64_t *shape, size_t ndim, uint64_t seed, uint64_t *offset);
+
 /* Seeds the process-wide generator and resets its offset to 0 (torch.manual_seed). */
 snn_status snn_manual_seed(uint64_t seed);
 

@@ -45,6 +45,10 @@ public final class Generator: @unchecked Sendable {
 
     public init(seed: UInt64) { self.seed = seed }
 
+    /// A generator that continues a stream at `offset` blocks (a caller-held generator's state:
+    /// Python's swiftnn.Generator keeps (seed, offset) and draws through one of these).
+    public init(seed: UInt64, offset: UInt64) { self.seed = seed; self.offset = offset }
+
     /// The process-wide default generator (seed 0 until `manualSeed`).
     public static let global = Generator(seed: 0)
 

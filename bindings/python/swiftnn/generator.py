@@ -1,25 +1,30 @@
-"""torch.Generator for the places that take `generator=`: samplers and random_split. A
-generator is a seed and a count of the permutations drawn from it; permutation k is the
-engine's shuffle order for (seed, epoch=k) (snn_data_shuffle_order in swiftnn/data.h), so a
-seeded generator gives the same orders in every language and on every machine."""
+"""torch.Generator for the places that take `generator=`: samplers, random_split, rand,
+randn and nn.init. A generator is a seed, a count of the permutations drawn from it
+(permutation k is the engine's shuffle order for (seed, epoch=k), snn_data_shuffle_order in
+swiftnn/data.h) and an offset into the seed's Philox stream for rand/randn
+(snn_tensor_rand_from in swiftnn/tensor.h: a fresh generator seeded s draws what the global
+generator draws after manual_seed(s)), so a seeded generator gives the same numbers in every
+language and on every machine."""
 import ctypes
 
 from ._lib import check, lib
 
 
 class Generator:
-    """A seedable source of permutations, as torch.Generator(device="cpu")."""
+    """A seedable source of permutations and random tensors, as torch.Generator(device="cpu")."""
 
     def __init__(self, device="cpu"):
         if str(device) != "cpu":
             raise ValueError(f"Generator: SwiftNN runs on the CPU; got device={device!r}")
         self._seed = 67280421310721  # PyTorch's default_generator seed before any manual_seed
         self._draws = 0
+        self._offset = 0  # Philox blocks used by rand/randn
 
     def manual_seed(self, seed):
         """Sets the seed (any integer; reduced modulo 2**64) and restarts the sequence."""
         self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
         self._draws = 0
+        self._offset = 0
         return self
 
     def initial_seed(self) -> int:
@@ -33,12 +38,13 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The state as a tuple (seed, draws); set_state restores it."""
-        return (self._seed, self._draws)
+        """The state as a tuple (seed, draws, offset); set_state restores it."""
+        return (self._seed, self._draws, self._offset)
 
-    def set_state(self, state: tuple[int, int]) -> None:
+    def set_state(self, state: tuple[int, ...]) -> None:
         """Restores a state returned by get_state()."""
         self._seed, self._draws = int(state[0]), int(state[1])
+        self._offset = int(state[2]) if len(state) > 2 else 0
 
     def _permutation(self, n):
         """The next permutation of range(n), as a list of ints."""
@@ -48,8 +54,19 @@ class Generator:
         self._draws += 1
         return Tensor._wrap(h.value).tolist()
 
+    def _random(self, fn, size):
+        """rand (fn = snn_tensor_rand_from) or randn from this generator's stream."""
+        from .tensor import Tensor
+        from ._lib import shape_array
+        shape, n = shape_array(size)
+        offset = ctypes.c_uint64(self._offset)
+        h = ctypes.c_void_p()
+        check(fn(ctypes.byref(h), shape, n, ctypes.c_uint64(self._seed), ctypes.byref(offset)))
+        self._offset = offset.value
+        return Tensor._wrap(h.value)
+
     def __repr__(self):
-        return f"swiftnn.Generator(seed={self._seed}, draws={self._draws})"
+        return f"swiftnn.Generator(seed={self._seed}, draws={self._draws}, offset={self._offset})"
 
 
 def _seed_from_global():

@@ -427,24 +427,37 @@ def arange(start: Number, end: Optional[Number] = None, step: Number = 1, dtype:
 
 
 def _random(fn: str, c_fn: Callable[..., _builtins.int], size: Sequence[Any], dtype: Optional[DTypeLike],
-            requires_grad: _builtins.bool) -> Tensor:
+            requires_grad: _builtins.bool, generator: Any = None,
+            from_fn: Optional[Callable[..., _builtins.int]] = None) -> Tensor:
     d = float32 if dtype is None else _dtypes.check(dtype, fn)
     if not d.is_floating_point:
         raise TypeError(f"{fn}: dtype {d} is not a floating dtype (float32, float64)")
-    t = _new(c_fn, *_shape_args(size))
+    if generator is not None:
+        from .generator import Generator
+        if not isinstance(generator, Generator):
+            raise TypeError(f"{fn}: generator must be a swiftnn.Generator, got {type(generator).__name__}")
+        shape, n = _shape_args(size)
+        dims = [shape[i] for i in range(n)]
+        t = generator._random(from_fn, dims)
+    else:
+        t = _new(c_fn, *_shape_args(size))
     if d is not float32:  # the float32 draws, widened: the same numbers as without dtype=
         t = t.to(d)
     return t.requires_grad_(True) if requires_grad else t
 
 
-def rand(*size: IntOrSize, dtype: Optional[DTypeLike] = None, requires_grad: _builtins.bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the global generator (torch.rand); float32 unless `dtype`."""
-    return _random("swiftnn.rand", lib.snn_tensor_rand, size, dtype, requires_grad)
+def rand(*size: IntOrSize, generator: Any = None, dtype: Optional[DTypeLike] = None,
+         requires_grad: _builtins.bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the global generator or `generator` (torch.rand);
+    float32 unless `dtype`."""
+    return _random("swiftnn.rand", lib.snn_tensor_rand, size, dtype, requires_grad, generator, lib.snn_tensor_rand_from)
 
 
-def randn(*size: IntOrSize, dtype: Optional[DTypeLike] = None, requires_grad: _builtins.bool = False) -> Tensor:
-    """Standard normal samples from the global generator (torch.randn); float32 unless `dtype`."""
-    return _random("swiftnn.randn", lib.snn_tensor_randn, size, dtype, requires_grad)
+def randn(*size: IntOrSize, generator: Any = None, dtype: Optional[DTypeLike] = None,
+          requires_grad: _builtins.bool = False) -> Tensor:
+    """Standard normal samples from the global generator or `generator` (torch.randn);
+    float32 unless `dtype`."""
+    return _random("swiftnn.randn", lib.snn_tensor_randn, size, dtype, requires_grad, generator, lib.snn_tensor_randn_from)
 
 
 def manual_seed(seed: _builtins.int) -> None:

@@ -64,3 +64,40 @@ def test_same_seed_same_numbers_and_ranges():
     swiftnn.manual_seed(7)
     z = swiftnn.randn(20000).numpy()
     assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.03
+
+
+def test_a_generator_draws_the_documented_stream_and_leaves_the_global_one_alone():
+    seed = 0x0BAD_5EED
+    g = swiftnn.Generator().manual_seed(seed)
+    swiftnn.manual_seed(3)
+    before = swiftnn.rand(4).numpy()
+    a = swiftnn.rand(3, 7, generator=g).numpy().ravel()
+    b = swiftnn.randn(5, generator=g).numpy()
+    ea, off = ref_rand(seed, 0, 21)
+    eb, off = ref_randn(seed, off, 5)
+    np.testing.assert_array_equal(a, ea)
+    np.testing.assert_array_equal(b, eb)
+    assert g.get_state() == (seed, 0, off)
+    swiftnn.manual_seed(3)
+    np.testing.assert_array_equal(swiftnn.rand(4).numpy(), before)  # the global stream is untouched
+    state = g.get_state()
+    x = swiftnn.randn(6, generator=g, dtype=swiftnn.float64).numpy()
+    g.set_state(state)
+    np.testing.assert_array_equal(swiftnn.randn(6, generator=g, dtype=swiftnn.float64).numpy(), x)
+
+
+def test_nn_init_takes_a_generator():
+    inits = [lambda t, g: swiftnn.nn.init.uniform_(t, -1, 1, generator=g),
+             lambda t, g: swiftnn.nn.init.normal_(t, 0, 2, generator=g),
+             lambda t, g: swiftnn.nn.init.trunc_normal_(t, generator=g),
+             lambda t, g: swiftnn.nn.init.xavier_normal_(t, generator=g),
+             lambda t, g: swiftnn.nn.init.kaiming_uniform_(t, a=5 ** 0.5, generator=g),
+             lambda t, g: swiftnn.nn.init.orthogonal_(t, generator=g)]
+    for init in inits:
+        a, b = swiftnn.empty(8, 5), swiftnn.empty(8, 5)
+        init(a, swiftnn.Generator().manual_seed(11))
+        swiftnn.manual_seed(11)
+        init(b, None)  # the global generator seeded alike gives the same tensor
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with np.testing.assert_raises(TypeError):
+        swiftnn.rand(2, generator=np.random.default_rng(0))

@@ -1,5 +1,6 @@
 """torch.nn.init for SwiftNN: in-place initialisers with PyTorch's names, fan and gain rules.
-Random values come from the engine's generator (swiftnn.manual_seed), so they are not
+Random values come from the engine's generator (swiftnn.manual_seed) or the `generator=`
+given (a swiftnn.Generator), so they are not
 PyTorch's numbers, but their distributions are: the bounds and standard deviations follow
 PyTorch's formulas exactly. orthogonal_ factors the engine's normal draws with numpy's QR (the
 engine has no QR); everything else is engine ops."""
@@ -60,12 +61,6 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _no_generator(fn: str, generator: Any) -> None:
-    if generator is not None:
-        raise NotImplementedError(f"swiftnn.nn.init.{fn}: generator= is not supported (the engine's global "
-                                  "generator, seeded by swiftnn.manual_seed, is used)")
-
-
 def _write(tensor: Tensor, values: Tensor) -> Tensor:
     with no_grad():
         tensor.copy_(values)
@@ -74,30 +69,27 @@ def _write(tensor: Tensor, values: Tensor) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fills `tensor` with draws from U(a, b)."""
-    _no_generator("uniform_", generator)
-    return _write(tensor, rand(*tensor.shape, dtype=tensor.dtype) * (b - a) + a)
+    return _write(tensor, rand(*tensor.shape, generator=generator, dtype=tensor.dtype) * (b - a) + a)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fills `tensor` with draws from N(mean, std^2)."""
-    _no_generator("normal_", generator)
-    return _write(tensor, randn(*tensor.shape, dtype=tensor.dtype) * std + mean)
+    return _write(tensor, randn(*tensor.shape, generator=generator, dtype=tensor.dtype) * std + mean)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Any = None) -> Tensor:
     """Fills `tensor` with N(mean, std^2) draws truncated to [a, b] (redrawn until inside: the
     exact truncated distribution; PyTorch uses the inverse CDF, the engine has no erfinv)."""
-    _no_generator("trunc_normal_", generator)
     if not a < b:
         raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
     from ..compare import where
-    values = randn(*tensor.shape, dtype=tensor.dtype) * std + mean
+    values = randn(*tensor.shape, generator=generator, dtype=tensor.dtype) * std + mean
     for _ in range(1000):
         outside = (values < a) | (values > b)
         if not bool(outside.any()):
             return _write(tensor, values)
-        values = where(outside, randn(*tensor.shape, dtype=tensor.dtype) * std + mean, values)
+        values = where(outside, randn(*tensor.shape, generator=generator, dtype=tensor.dtype) * std + mean, values)
     raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds almost none of N({mean}, {std}^2)")
 
 
@@ -170,7 +162,6 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """A (semi-)orthogonal matrix, as PyTorch builds it: the Q of a QR factorisation of normal
     draws viewed as [rows, numel / rows], signs fixed by R's diagonal, times gain."""
-    _no_generator("orthogonal_", generator)
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
@@ -179,7 +170,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     from ..tensor import tensor as _tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = randn(rows, cols, dtype=tensor.dtype).numpy().astype(np.float64)
+    flat = randn(rows, cols, generator=generator, dtype=tensor.dtype).numpy().astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
