@@ -434,7 +434,7 @@ def _random(fn: str, c_fn: Callable[..., _builtins.int], size: Sequence[Any], dt
         raise TypeError(f"{fn}: dtype {d} is not a floating dtype (float32, float64)")
     if generator is not None:
         from .generator import Generator
-        if not isinstance(generator, Generator):
+        if not isinstance(generator, Generator) or from_fn is None:
             raise TypeError(f"{fn}: generator must be a swiftnn.Generator, got {type(generator).__name__}")
         shape, n = _shape_args(size)
         dims = [shape[i] for i in range(n)]
