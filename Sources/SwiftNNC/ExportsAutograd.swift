@@ -146,7 +146,7 @@ public func snn_tensor_register_hook(_ outID: UnsafeMutablePointer<Int64>?, _ t:
 @c @implementation
 public func snn_tensor_remove_hook(_ outRemoved: UnsafeMutablePointer<Bool>?, _ t: OpaquePointer?, _ id: Int64) -> snn_status {
     boundary { fn in
-        let removed = try tensorArg(t, fn).removeHook(Int(id))
-        outRemoved?.pointee = removed
+        let o = try outPointer(outRemoved, fn, "out_removed")
+        o.pointee = try tensorArg(t, fn).removeHook(Int(id))
     }
 }

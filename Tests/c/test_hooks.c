@@ -100,7 +100,7 @@ static void removal_and_errors(void) {
     snn_status st = snn_tensor_backward(loss, NULL, true);
     CHECK(st == SNN_ERR_IO, "a hook's status stops the backward: %s", snn_status_string(st));
     CHECK(strstr(snn_last_error(), "SNN_ERR_IO") != NULL, "message names the hook's status: %s", snn_last_error());
-    CHECK_OK(snn_tensor_remove_hook(NULL, x, id));
+    CHECK_OK(snn_tensor_remove_hook(&removed, x, id));
     CHECK_OK(snn_tensor_register_hook(&id, x, wrong_shape, NULL, NULL));
     st = snn_tensor_backward(loss, NULL, true);
     CHECK(st == SNN_ERR_SHAPE && strstr(snn_last_error(), "[5]") != NULL, "wrong-shaped replacement: %s %s",
@@ -109,12 +109,13 @@ static void removal_and_errors(void) {
     CHECK(snn_tensor_register_hook(NULL, x, doubler, NULL, NULL) == SNN_ERR_INVALID_ARGUMENT, "NULL out_id");
     CHECK(snn_tensor_register_hook(&id, NULL, doubler, NULL, NULL) == SNN_ERR_INVALID_ARGUMENT, "NULL tensor");
     CHECK(snn_tensor_register_hook(&id, x, NULL, NULL, NULL) == SNN_ERR_INVALID_ARGUMENT, "NULL hook");
+    CHECK(snn_tensor_remove_hook(NULL, x, id) == SNN_ERR_INVALID_ARGUMENT, "NULL out_removed");
     st = snn_tensor_register_hook(&id, plain, doubler, NULL, NULL);
     CHECK(st == SNN_ERR_AUTOGRAD && strstr(snn_last_error(), "doesn't require gradient"), "no grad: %s %s",
           snn_status_string(st), snn_last_error());
     snn_tensor_free(loss); snn_tensor_free(x); snn_tensor_free(plain);
     CHECK(snn_tensor_register_hook(&id, x, doubler, NULL, NULL) == SNN_ERR_INVALID_HANDLE, "freed tensor");
-    CHECK(snn_tensor_remove_hook(NULL, x, 1) == SNN_ERR_INVALID_HANDLE, "freed tensor (remove)");
+    CHECK(snn_tensor_remove_hook(&removed, x, 1) == SNN_ERR_INVALID_HANDLE, "freed tensor (remove)");
 }
 
 int main(void) {

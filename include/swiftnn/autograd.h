@@ -64,8 +64,8 @@ typedef void (*snn_hook_release_fn)(void *user_data);
 snn_status snn_tensor_register_hook(int64_t *out_id, snn_tensor *t, snn_grad_hook_fn hook, void *user_data,
                                     snn_hook_release_fn release);
 
-/* Removes hook `id` from t; *out_removed (may be NULL) says whether it was there (false once
- * removed, or once backward freed its graph). */
+/* Removes hook `id` from t; *out_removed says whether it was there (false once removed, or
+ * once backward freed its graph). */
 snn_status snn_tensor_remove_hook(bool *out_removed, snn_tensor *t, int64_t id);
 
 /* A new tensor sharing t's data but cut off from the graph (requires_grad false). */

@@ -58,7 +58,8 @@ class TensorHookHandle:
     def remove(self) -> None:
         t = self._tensor()
         if t is not None and t._h:
-            check(lib.snn_tensor_remove_hook(None, t._h, self.id))
+            removed = ctypes.c_bool()
+            check(lib.snn_tensor_remove_hook(ctypes.byref(removed), t._h, self.id))
 
     def __enter__(self) -> TensorHookHandle:
         return self
