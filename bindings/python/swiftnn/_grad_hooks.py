@@ -40,11 +40,18 @@ def _call(user_data: Optional[int], grad: Optional[int], replacement: Any) -> in
 
 
 def _release(user_data: Optional[int]) -> None:
-    _hooks.pop(int(user_data or 0), None)
+    hooks = _hooks
+    if hooks is not None:  # None once the interpreter tears the module down
+        hooks.pop(int(user_data or 0), None)
 
 
 _TRAMPOLINE = _ffi.snn_grad_hook_fn(_call)
 _RELEASE = _ffi.snn_hook_release_fn(_release)
+# The engine may call _RELEASE while the interpreter shuts down (a leaf with a hook freed by
+# the last garbage collection), after this module's globals are gone: one leaked reference
+# each keeps the two C thunks alive for the life of the process.
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_TRAMPOLINE))
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_RELEASE))
 
 
 class TensorHookHandle:
