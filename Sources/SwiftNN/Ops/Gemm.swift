@@ -152,20 +152,22 @@ let gemmSplitKeepsBits: Bool = {
 /// is far larger than op(A) (a linear layer's weight against a batch of 32): then C^T =
 /// op(B)^T op(A)^T is computed with op(A)^T packed, and stored transposed. Packing the weight
 /// (6.4 MB for the DQN's 3136 x 512) cost more than the product's own reads of it. Sizes were
-/// checked by the plans, so the products below do not overflow. Either way
-/// each element is the same FMA chain over k in order, so the bits do not depend on the choice.
+/// checked by the plans, so the products below do not overflow. Either way each element is the
+/// same FMA chain over k in order, so the bits do not depend on the choice. One row against a
+/// B stored by rows (m = 1) is a third way, dot products (matVec), whose lane order is fixed
+/// too: its bits do not depend on the worker count either.
 func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                            accumulate: Bool, _ c: UnsafeMutablePointer<Float>, ldc: Int, swap: Bool? = nil) {
     // op(A)[i, kk] = a[i * aRow + kk * aCol], op(B)[kk, j] = b[kk * bRow + j * bCol]
     let aRow = transA ? 1 : lda, aCol = transA ? lda : 1
     let bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1
+    let workers = max(1, min(EngineThreads.count, splitWorkers(EngineThreads.count, m: m, n: n, k: k)))
     if m == 1, aCol == 1, bRow == 1, swap == nil {
         // One row times a weight stored by rows (a batch-1 linear layer): dot products of the
         // weight's rows, split by rows. Panels would compute 16 columns for 1 (the AVX2 edge
         // kernels took half of a DQN acting forward). Each output is matVec's fixed lane
         // order over k, whichever worker and row group computes it.
-        let workers = max(1, min(EngineThreads.count, splitWorkers(EngineThreads.count, m: m, n: n, k: k)))
         let p = GemmOperands(a: a, b: b, c: c)
         StepTeam.shared.run(workers: workers) { ctx in
             let part = ctx.balancedShare(of: n, granule: 16)
@@ -202,7 +204,6 @@ func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
     let result = panels + panelFloats
     // P's rows: C's own, or a scratch [n, m] stored transposed below
     let (out, ldo, acc) = swapped ? (result, m, false) : (c, ldc, accumulate)
-    let workers = max(1, min(EngineThreads.count, splitWorkers(EngineThreads.count, m: m, n: n, k: k)))
     let byRows = pm >= pn
     let p = GemmOperands(a: l, b: UnsafePointer(panels), c: out)
     StepTeam.shared.run(workers: workers) { ctx in
