@@ -124,6 +124,7 @@ test-dist-hosts: lib
 data:
 	$(PYTHON) tools/fetch_mnist.py
 	$(PYTHON) tools/fetch_text.py
+	$(PYTHON) tools/fetch_paintings.py
 
 # Real emoji images + Unicode-name captions into data/emoji/ (Debian fonts-noto-color-emoji and
 # Pillow, both from tools/setup.sh) for examples/python/captioner.py.

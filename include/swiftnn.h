@@ -186,6 +186,7 @@ snn_status snn_memory_release_cached(void);
 #include "swiftnn/serving.h"
 #include "swiftnn/zoo.h"
 #include "swiftnn/transfer.h"
+#include "swiftnn/style.h"
 #include "swiftnn/dqn.h"
 
 #ifdef __cplusplus

@@ -21,7 +21,8 @@ OUTPUT = os.path.join(REPO, "Tests", "c", "test_options_init.c")
 LIBRARY_FILLED = {"snn_progress": "the progress callback's argument, swiftnn/train.h",
                   "snn_ddp_trace": "what snn_ddp_last_trace writes, swiftnn/distributed.h",
                   "snn_dqn_progress": "the DQN progress callback's argument, swiftnn/dqn.h",
-                  "snn_dqn_stats": "what snn_dqn_get_stats writes, swiftnn/dqn.h"}
+                  "snn_dqn_stats": "what snn_dqn_get_stats writes, swiftnn/dqn.h",
+                  "snn_style_losses": "what snn_style_loss writes (the caller sets struct_size), swiftnn/style.h"}
 
 
 def header_text():

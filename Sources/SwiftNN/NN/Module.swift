@@ -49,7 +49,7 @@ open class Module {
     /// (`extractFeatures(_:names:)`): containers call their children this way.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let y = try forward(input)
-        FeatureCapture.report(self, y)
+        try FeatureCapture.report(self, y)
         return y
     }
 

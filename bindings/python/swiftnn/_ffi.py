@@ -424,6 +424,42 @@ class snn_feature_cache_options(Structure):
     ]
 
 
+class snn_style_losses(Structure):
+    """snn_style_losses: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('total', c_double),
+        ('content', c_double),
+        ('style', c_double),
+        ('tv', c_double),
+    ]
+
+
+class snn_style_options(Structure):
+    """snn_style_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('content_layers', POINTER(c_char_p)),
+        ('content_layer_count', c_size_t),
+        ('style_layers', POINTER(c_char_p)),
+        ('style_layer_count', c_size_t),
+        ('content_weight', c_double),
+        ('style_weight', c_double),
+        ('tv_weight', c_double),
+        ('steps', c_int64),
+        ('learning_rate', c_double),
+        ('mean', c_float * 3),
+        ('std', c_float * 3),
+        ('initial', c_void_p),
+        ('report_every', c_int64),
+        ('progress', snn_progress_fn),
+        ('user_data', c_void_p),
+        ('losses', POINTER(snn_style_losses)),
+    ]
+
+
 class snn_dqn_options(Structure):
     """snn_dqn_options: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -554,6 +590,8 @@ STRUCTS = {
     'snn_mobilenet_v2_options': snn_mobilenet_v2_options,
     'snn_image_preprocess_options': snn_image_preprocess_options,
     'snn_feature_cache_options': snn_feature_cache_options,
+    'snn_style_losses': snn_style_losses,
+    'snn_style_options': snn_style_options,
     'snn_dqn_options': snn_dqn_options,
     'snn_dqn_env': snn_dqn_env,
     'snn_dqn_progress': snn_dqn_progress,
@@ -1022,6 +1060,9 @@ FUNCTIONS = {
     'snn_module_features': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, POINTER(c_char_p), c_size_t)),
     'snn_feature_cache_options_init': (c_int, (POINTER(snn_feature_cache_options),)),
     'snn_module_cache_features': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_char_p, POINTER(snn_feature_cache_options))),
+    'snn_style_options_init': (c_int, (POINTER(snn_style_options),)),
+    'snn_style_transfer': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, POINTER(snn_style_options))),
+    'snn_style_loss': (c_int, (POINTER(c_void_p), POINTER(snn_style_losses), c_void_p, c_void_p, c_void_p, c_void_p, POINTER(snn_style_options))),
     'snn_dqn_options_init': (c_int, (POINTER(snn_dqn_options),)),
     'snn_dqn_new': (c_int, (POINTER(c_void_p), POINTER(snn_dqn_options))),
     'snn_dqn_free': (c_int, (c_void_p,)),
@@ -1491,6 +1532,9 @@ DECLARATIONS = {
     'snn_module_features': ('snn_status', (('snn_tensor **', 'outs'), ('snn_module *', 'm'), ('const snn_tensor *', 'input'), ('const char *const *', 'names'), ('size_t', 'n'))),
     'snn_feature_cache_options_init': ('snn_status', (('snn_feature_cache_options *', 'options'),)),
     'snn_module_cache_features': ('snn_status', (('snn_tensor **', 'out'), ('snn_module *', 'm'), ('const snn_tensor *', 'inputs'), ('const char *', 'layer'), ('const snn_feature_cache_options *', 'options'))),
+    'snn_style_options_init': ('snn_status', (('snn_style_options *', 'options'),)),
+    'snn_style_transfer': ('snn_status', (('snn_tensor **', 'out'), ('snn_module *', 'net'), ('const snn_tensor *', 'content'), ('const snn_tensor *', 'style'), ('const snn_style_options *', 'options'))),
+    'snn_style_loss': ('snn_status', (('snn_tensor **', 'out_grad'), ('snn_style_losses *', 'out_losses'), ('snn_module *', 'net'), ('const snn_tensor *', 'image'), ('const snn_tensor *', 'content'), ('const snn_tensor *', 'style'), ('const snn_style_options *', 'options'))),
     'snn_dqn_options_init': ('snn_status', (('snn_dqn_options *', 'opts'),)),
     'snn_dqn_new': ('snn_status', (('snn_dqn **', 'out'), ('const snn_dqn_options *', 'opts'))),
     'snn_dqn_free': ('snn_status', (('snn_dqn *', 'agent'),)),
