@@ -194,6 +194,24 @@ private func captionLogProb(_ m: ImageCaptioner, _ image: Tensor, _ tokens: [Int
     #expect(status(.invalidArgument) { _ = try ImageCaptioner(words: words, hiddenSize: 0) })
 }
 
+/// conv_blocks 0: the captioner on a pretrained CNN's feature maps (examples/python/captioner.py
+/// --encoder mobilenet_v2 gives it MobileNetV2's [1280, 4, 4]): the encoder is the grid pool,
+/// Linear and ReLU, wide inputs are allowed only then, and it trains and round-trips.
+@Test func captionerOnFeatureMapsHasNoConvolutions() throws {
+    let m = try ImageCaptioner(words: words, inChannels: 1280, hiddenSize: 16, convBlocks: 0)
+    #expect(!m.namedParameters().contains { $0.name.contains("running_mean") || $0.tensor.rank == 4 })
+    #expect(m.namedParameters().first { $0.name == "encoder.2.weight" }?.tensor.shape == [16, 1280 * 4])
+    let x = try Tensor.randn([2, 1280, 4, 4]), y = try captions(2)
+    let loss = try m.loss(x, y)
+    try loss.backward()
+    #expect(m.parameters.allSatisfy { $0.grad != nil })
+    let again = try #require(try ImageCaptioner.build(JSON.parse(Array(JSON.object(m.config).serialized.utf8))) as? ImageCaptioner)
+    #expect(again.convBlocks == 0 && again.inChannels == 1280)
+    #expect(status(.invalidArgument) { _ = try ImageCaptioner(words: words, inChannels: 1280, convBlocks: 1) })
+    #expect(status(.invalidArgument) { _ = try ImageCaptioner(words: words, inChannels: 4097, convBlocks: 0) })
+    #expect(status(.invalidArgument) { _ = try ImageCaptioner(words: words, convBlocks: -1) })
+}
+
 @Test func captionerPreprocessingIsSavedAndDefaultsForOldCheckpoints() throws {
     let m = try ImageCaptioner(words: words, inChannels: 1, embedDim: 8, hiddenSize: 16, baseChannels: 4, convBlocks: 2,
                                pixelMean: 0.13, pixelStd: 0.31, imageHeight: 8, imageWidth: 8)

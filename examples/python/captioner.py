@@ -14,7 +14,15 @@ values in [0, 1]; each dataset's normalisation (x - mean) / std is saved in the 
           a 7" (held out: scenes built from MNIST's test images). Both phrasings of a scene
           ("a 3 to the left of a 7" / "a 7 to the right of a 3") are BLEU references.
 
-    python3 examples/python/captioner.py [--dataset emoji|mnist|both] [--minutes 10] [--smoke]
+With --encoder mobilenet_v2 (the lecture's "combining RNNs and CNNs" with a pretrained CNN) the
+encoder is torchvision's ImageNet MobileNetV2, frozen: each image is resized to 128 x 128 and
+normalised as for ImageNet, MobileNetV2's last feature map ([1280, 4, 4], features.18) is
+computed once for every image (swiftnn.models.feature_extraction.cache_features), and the
+captioner trains on those maps (conv_blocks=0: pool to the grid, Linear, ReLU). The split,
+decoder and training budget are the same as with the CNN trained from scratch.
+
+    python3 examples/python/captioner.py [--dataset emoji|mnist|both] [--minutes 10]
+                                         [--encoder cnn|mobilenet_v2] [--smoke]
 """
 import argparse
 import gzip
@@ -215,20 +223,54 @@ def write_c_inputs(name: str, model: ImageCaptioner, ckpt: str, pixels: Array, n
           f"\"{again.decode(from_png[0])}\"")
 
 
+def pretrained_features(name: str, data: Data, size: int, batch: int) -> Data:
+    """The images as torchvision's ImageNet MobileNetV2 sees them (resized to size x size,
+    ImageNet-normalised; gray repeated to RGB) -> its last feature map, features.18, computed
+    once without recording: [N, 1280, size / 32, size / 32]."""
+    from swiftnn.models import MobileNet_V2_Weights, mobilenet_v2
+    from swiftnn.models.feature_extraction import cache_features
+    x, caps, refs = data
+    model = mobilenet_v2(weights=MobileNet_V2_Weights.IMAGENET1K_V1)
+    start = time.time()
+
+    def progress(p: Any) -> None:
+        if p.step == p.steps_per_epoch or p.step % 10 == 0:
+            print(f"  {name}: MobileNetV2 features {p.step}/{p.steps_per_epoch} batches, {p.samples_per_second:.0f} img/s, "
+                  f"ETA {p.eta_seconds:.0f}s", flush=True)
+
+    f = cache_features(model, swiftnn.from_numpy(np.ascontiguousarray(x)), "features.18", batch_size=batch,
+                       transforms=MobileNet_V2_Weights.IMAGENET1K_V1.transforms(crop_size=size, resize_size=size),
+                       progress=progress)
+    print(f"  {name}: {len(x)} images -> features {tuple(f.shape)} in {time.time() - start:.1f}s")
+    return f.numpy(), caps, refs
+
+
 def run(name: str, train_px: Data, test_px: Data, args: argparse.Namespace, hidden: int, base: int,
         blocks: int) -> dict[str, tuple[float, list[list[str]]]]:
     mean, std = NORMALISE[name]
-    train_set, test_set = normalised(train_px, mean, std), normalised(test_px, mean, std)
+    pretrained = args.encoder == "mobilenet_v2"
+    if pretrained:
+        # Frozen ImageNet features instead of pixels; no normalisation on top (the features
+        # are what the network computes), and no image round trips (they need pixels).
+        size = 64 if args.smoke else 128
+        train_set = pretrained_features(name, train_px, size, 64)
+        test_set = pretrained_features(name, test_px, size, 64)
+        mean, std, blocks = 0.0, 1.0, 0
+        name_out = f"{name}_mobilenet_v2"
+    else:
+        train_set, test_set = normalised(train_px, mean, std), normalised(test_px, mean, std)
+        name_out = name
     model, losses = train(name, train_set, args, hidden, base, blocks, mean, std)
     if not args.smoke and not losses[-1] < losses[0]:
         print(f"  warning: {name} loss did not decrease")
     res = evaluate(name, model, test_set, args)
     evaluate(name, model, train_set, args, what="training")
     os.makedirs(args.out, exist_ok=True)
-    ckpt = os.path.join(args.out, f"captioner_{name}.safetensors")
+    ckpt = os.path.join(args.out, f"captioner_{name_out}.safetensors")
     round_trip(name, model, test_set, ckpt)
-    write_c_inputs(name, model, ckpt, test_px[0][0], test_set[0][0], args.out)
-    plot = args.plot if args.plot else os.path.join(args.out, f"captioner_{name}.png")
+    if not pretrained:
+        write_c_inputs(name, model, ckpt, test_px[0][0], test_set[0][0], args.out)
+    plot = args.plot if args.plot else os.path.join(args.out, f"captioner_{name_out}.png")
     if args.dataset == "both" and args.plot:
         root, ext = os.path.splitext(args.plot)
         plot = f"{root}_{name}{ext}"
@@ -250,6 +292,8 @@ def main() -> None:
     ap.add_argument("--max-length", type=int, default=16)
     ap.add_argument("--out", default=os.path.join(ROOT, "build"))
     ap.add_argument("--plot", default=None, help="PNG grid path (default build/captioner_<dataset>.png)")
+    ap.add_argument("--encoder", choices=["cnn", "mobilenet_v2"], default="cnn",
+                    help="cnn: a small CNN trained with the decoder; mobilenet_v2: frozen ImageNet features")
     ap.add_argument("--smoke", action="store_true", help="tiny run for `make test`")
     args = ap.parse_args()
     if args.smoke:

@@ -13,7 +13,9 @@
  *   h0 = tanh(init_h(f)), c0 = init_c(f)   [init_h.*, init_c.*]  (Linear hidden -> hidden);
  *   decoder: Embedding(V, embed_dim, padding_idx 0) [embed.weight] -> LSTM(embed_dim,
  *     hidden_size, batch_first) [lstm.*] from (h0, c0) -> Linear(hidden_size, V) [out.*].
- * Images are float32 [B, C, H, W] with H, W >= 2^conv_blocks.
+ * Images are float32 [B, C, H, W] with H, W >= 2^conv_blocks. With conv_blocks 0 the
+ * "images" are a frozen pretrained CNN's feature maps (docs/captioner.md: the captioner on
+ * MobileNetV2's ImageNet features).
  *
  * Preprocessing travels with the checkpoint: pixel_mean and pixel_std (x = (x01 - mean) / std
  * for pixel values x01 in [0, 1]) and the training image size, so a host can caption an image
@@ -43,11 +45,13 @@
 /* Constructor options. Fill with snn_captioner_options_init, then change fields. */
 typedef struct snn_captioner_options {
     size_t struct_size;      /* sizeof(snn_captioner_options) */
-    int64_t in_channels;     /* image channels, 1...64 (default 3) */
+    int64_t in_channels;     /* image channels, 1...64 (default 3); 1...4096 with conv_blocks 0 */
     int64_t embed_dim;       /* word embedding size, 1...4096 (default 64) */
     int64_t hidden_size;     /* LSTM hidden size and feature size, 1...4096 (default 256) */
     int64_t base_channels;   /* channels of the first conv block, 1...512 (default 32) */
-    int64_t conv_blocks;     /* conv blocks, 1...6 (default 3) */
+    int64_t conv_blocks;     /* conv blocks, 0...6 (default 3); 0: the inputs are feature maps
+                              * of a pretrained CNN (snn_module_cache_features of a zoo
+                              * model's layer), pooled and projected by the encoder's Linear */
     double pixel_mean;       /* training normalisation x = (x01 - pixel_mean) / pixel_std of pixel */
     double pixel_std;        /*   values x01 in [0, 1]: finite, std > 0 (defaults 0 and 1: none) */
     int64_t image_height;    /* training image size, 0...1000000; 0 and 0 = unknown (default). When */

@@ -33,9 +33,12 @@ public final class ImageCaptioner: Module {
                 baseChannels: Int = 32, convBlocks: Int = 3, pixelMean: Double = 0, pixelStd: Double = 1,
                 imageHeight: Int = 0, imageWidth: Int = 0, featureGrid: Int = 2) throws {
         let fn = "ImageCaptioner"
-        guard (1...64).contains(inChannels), (1...4096).contains(embedDim), (1...4096).contains(hiddenSize),
-              (1...512).contains(baseChannels), (1...6).contains(convBlocks) else {
-            throw SNNError.invalid("\(fn): in_channels \(inChannels) (1...64), embed_dim \(embedDim) (1...4096), hidden_size \(hiddenSize) (1...4096), base_channels \(baseChannels) (1...512) or conv_blocks \(convBlocks) (1...6) out of range")
+        // conv_blocks 0: the input is already a feature map (a pretrained CNN's, e.g. cached
+        // MobileNetV2 features [B, 1280, h, w]), so in_channels may be that wide.
+        let maxChannels = convBlocks == 0 ? 4096 : 64
+        guard (1...maxChannels).contains(inChannels), (1...4096).contains(embedDim), (1...4096).contains(hiddenSize),
+              (1...512).contains(baseChannels), (0...6).contains(convBlocks) else {
+            throw SNNError.invalid("\(fn): in_channels \(inChannels) (1...64; 1...4096 with conv_blocks 0), embed_dim \(embedDim) (1...4096), hidden_size \(hiddenSize) (1...4096), base_channels \(baseChannels) (1...512) or conv_blocks \(convBlocks) (0...6) out of range")
         }
         guard pixelMean.isFinite, pixelStd.isFinite, pixelStd > 0 else {
             throw SNNError.invalid("\(fn): pixel_mean \(pixelMean) must be finite and pixel_std \(pixelStd) finite and > 0")
