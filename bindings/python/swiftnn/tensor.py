@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins as _builtins
 import ctypes
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -30,7 +30,13 @@ def _new(fn: Callable[..., int], *args: Any) -> Tensor:
     check(fn(ctypes.byref(out), *args))
     # Typed as a Tensor: every function called through here writes a handle when it succeeds
     # (snn_tensor_grad, which may write NULL, goes through Tensor._wrap itself).
-    return Tensor._wrap(out.value)  # type: ignore[return-value]
+    return _wrap_new(out.value)
+
+
+def _wrap_new(handle: Optional[int]) -> Tensor:
+    """Tensor._wrap for a handle a successful C call wrote (those calls always write one), so
+    typed as a Tensor; Tensor._wrap itself stays Optional for snn_tensor_grad's NULL."""
+    return cast(Tensor, Tensor._wrap(handle))
 
 
 class Tensor(_Methods):
