@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Sequence, Union
 
 from .._lib import lib
-from ..tensor import Tensor, _new, int64, tensor
+from ..dtypes import int64
+from ..tensor import Tensor, _new, tensor
 from .loss import _Loss
 
 __all__ = ["ctc_loss", "CTCLoss"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping, Optional, TypeVar, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, TypeVar, Union, cast
 
 from .. import dtypes as _dtypes
 from .._handles import Handle, read_string
@@ -29,7 +29,7 @@ class Parameter(Tensor):
         p.__class__ = cls
         if requires_grad:
             p.requires_grad_(True)
-        return p
+        return cast(Parameter, p)  # of class cls, by the assignment above
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -42,7 +42,7 @@ def _as_parameter(t: Tensor) -> Parameter:
     if isinstance(t, Parameter):
         return t
     t.__class__ = Parameter
-    return t
+    return cast(Parameter, t)  # by the assignment above
 
 
 class Module:
@@ -172,7 +172,8 @@ class Module:
         """(name, module) for self and every submodule, depth first; a module reached twice is
         listed once unless remove_duplicate is False."""
         if isinstance(memo, str):  # the older positional spelling named_modules(prefix)
-            memo, prefix = None, memo
+            prefix = memo
+            memo = None
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -233,8 +234,8 @@ class Module:
             p = mp + "." if mp else ""
             for n, t in m._own_parameters():
                 out[p + n] = t if keep_vars else t.detach()
-            for n, t in m._own_buffers():
-                out[p + n] = t if keep_vars else t.detach()
+            for n, b in m._own_buffers():
+                out[p + n] = b if keep_vars else b.detach()
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
@@ -377,7 +378,8 @@ class EngineModule(Module):
 
     @property
     def _mh(self) -> int:
-        return self._engine.value
+        h: int = self._engine.value
+        return h
 
     # copy.copy shares (the default: the same owner of the engine handle); deepcopy and pickle
     # make a new engine module (copying.py).
@@ -391,7 +393,7 @@ class EngineModule(Module):
 
     def _config(self) -> dict[str, Any]:
         """Constructor arguments as the engine records them (torch's attribute names)."""
-        cfg = self.__dict__.get("_cfg")
+        cfg: Optional[dict[str, Any]] = self.__dict__.get("_cfg")
         if cfg is None:
             import json
             cfg = json.loads(read_string(lib.snn_module_architecture, self._mh)).get("config", {})
