@@ -17,8 +17,12 @@ if TYPE_CHECKING:
     from ._tensor_methods import ValuesIndices
 
 # torch.return_types.max / min: a tuple that also has .values and .indices.
-max_result = collections.namedtuple("max", ["values", "indices"])
-min_result = collections.namedtuple("min", ["values", "indices"])
+if TYPE_CHECKING:
+    max_result = ValuesIndices
+    min_result = ValuesIndices
+else:
+    max_result = collections.namedtuple("max", ["values", "indices"])
+    min_result = collections.namedtuple("min", ["values", "indices"])
 
 
 def _tensor(x: Any, fn: str) -> Tensor:
@@ -107,8 +111,8 @@ def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> T
 
 def _cast(input: Any, dtype: Optional[DTypeLike], fn: str) -> Tensor:
     """torch's dtype= on softmax: the input is converted first (float32 or float64)."""
-    input = _tensor(input, fn)
-    return input if dtype is None else input.to(dtype)
+    t = _tensor(input, fn)
+    return t if dtype is None else t.to(dtype)
 
 
 def softmax(input: Tensor, dim: int, dtype: Optional[DTypeLike] = None) -> Tensor:
