@@ -105,16 +105,16 @@ def _source(f: Any, mmap: bool, fn: str) -> TensorMap:
 TREE_KEY = "swiftnn.tree"
 
 
-def _is_flat(obj):
+def _is_flat(obj: object) -> bool:
     return isinstance(obj, dict) and all(isinstance(k, str) and _is_tensor_like(v) for k, v in obj.items())
 
 
-def _is_tensor_like(v):
+def _is_tensor_like(v: object) -> bool:
     import numpy as np
     return isinstance(v, (Tensor, np.ndarray))
 
 
-def _encode_tree(obj, path, tensors):
+def _encode_tree(obj: Any, path: str, tensors: dict[str, Any]) -> Any:
     """obj as JSON, its tensors moved to `tensors` under dotted paths."""
     if _is_tensor_like(obj):
         name = path or "tensor"
@@ -123,7 +123,7 @@ def _encode_tree(obj, path, tensors):
         tensors[name] = obj
         return {"__tensor__": name}
     if isinstance(obj, dict):
-        items = []
+        items: list[list[Any]] = []
         for k, v in obj.items():
             if not isinstance(k, (str, int, float, bool)) and k is not None:
                 raise TypeError(f"swiftnn.save: dict key {k!r} of type {type(k).__name__} cannot be saved "
@@ -144,7 +144,7 @@ def _encode_tree(obj, path, tensors):
                     "checkpoints hold tensors, dicts, lists, tuples, numbers, strings and None")
 
 
-def _decode_tree(obj, tensors):
+def _decode_tree(obj: Any, tensors: Mapping[str, Tensor]) -> Any:
     if isinstance(obj, list):
         return [_decode_tree(v, tensors) for v in obj]
     if isinstance(obj, dict):
@@ -166,7 +166,7 @@ def save(obj: Any, path: Union[str, os.PathLike[str]], metadata: Optional[dict[s
     if _is_flat(obj):
         TensorMap.from_dict(dict(obj), metadata).save(path)
         return
-    tensors = {}
+    tensors: dict[str, Any] = {}
     tree = _encode_tree(obj, "", tensors)
     meta = dict(metadata or {})
     if TREE_KEY in meta:
@@ -193,6 +193,6 @@ def load(f: Any, mmap: bool = False) -> Any:
         raise ValueError(f"swiftnn.load: '{path}' has a corrupt {TREE_KEY} entry: {e}") from None
 
 
-def load_metadata(path):
+def load_metadata(path: Union[str, os.PathLike[str]]) -> TensorMap:
     m = TensorMap.load(path)
     return m
