@@ -18,6 +18,8 @@ from ._typing import DTypeLike, IntOrSize, Number, TensorOrNumber
 
 if TYPE_CHECKING:  # the methods other modules install on Tensor, declared for type checkers
     from ._tensor_methods import TensorMethods as _Methods
+    from ._grad_hooks import TensorHookHandle
+    from .generator import Generator
 else:
     _Methods = object
 
@@ -249,7 +251,7 @@ class Tensor(_Methods):
                 raise hook_error
         check(status)
 
-    def register_hook(self, hook: Callable[[Tensor], Optional[Tensor]]) -> Any:
+    def register_hook(self, hook: Callable[[Tensor], Optional[Tensor]]) -> TensorHookHandle:
         """Calls hook(grad) every time the gradient with respect to this tensor is computed
         (torch.Tensor.register_hook); a returned tensor (same shape and dtype) is used in place
         of grad. On a leaf it runs before the gradient is accumulated into .grad. Returns a
@@ -452,14 +454,14 @@ def _random(fn: str, c_fn: Callable[..., _builtins.int], size: Sequence[Any], dt
     return t.requires_grad_(True) if requires_grad else t
 
 
-def rand(*size: IntOrSize, generator: Any = None, dtype: Optional[DTypeLike] = None,
+def rand(*size: IntOrSize, generator: Optional[Generator] = None, dtype: Optional[DTypeLike] = None,
          requires_grad: _builtins.bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the global generator or `generator` (torch.rand);
     float32 unless `dtype`."""
     return _random("swiftnn.rand", lib.snn_tensor_rand, size, dtype, requires_grad, generator, lib.snn_tensor_rand_from)
 
 
-def randn(*size: IntOrSize, generator: Any = None, dtype: Optional[DTypeLike] = None,
+def randn(*size: IntOrSize, generator: Optional[Generator] = None, dtype: Optional[DTypeLike] = None,
           requires_grad: _builtins.bool = False) -> Tensor:
     """Standard normal samples from the global generator or `generator` (torch.randn);
     float32 unless `dtype`."""

@@ -46,7 +46,8 @@ class CTCLoss(_Loss):
         super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity
 
-    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any) -> Tensor:
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Union[Tensor, Sequence[int]],
+                target_lengths: Union[Tensor, Sequence[int]]) -> Tensor:
         """The loss of log_probs [T, N, C] against targets; see ctc_loss."""
         return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                         self.zero_infinity)

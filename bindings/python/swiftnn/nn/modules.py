@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping, Optional, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, TypeVar, Union, cast
 
 from .. import dtypes as _dtypes
 from .._handles import Handle, read_string
@@ -13,6 +13,9 @@ from .._lib import ShapeError, check, lib, shape_array
 from ..autograd import no_grad as _no_grad
 from ..serialization import TensorMap
 from ..tensor import Tensor, _new
+
+if TYPE_CHECKING:
+    from .hooks import RemovableHandle
 
 T = TypeVar("T", bound="Module")
 
@@ -123,20 +126,20 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> Any:
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs) ->
         None or (args, kwargs)), run before forward; returns a handle with remove()."""
         from .hooks import add_hook
         return add_hook(self, "_forward_pre_hooks", hook, prepend, (hook, with_kwargs))
 
     def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> Any:
+                              always_call: bool = False) -> RemovableHandle:
         """hook(module, args, output) -> None or a new output (with_kwargs: hook(module, args,
         kwargs, output)), run after forward; returns a handle with remove()."""
         from .hooks import add_hook
         return add_hook(self, "_forward_hooks", hook, prepend, (hook, with_kwargs))
 
-    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> Any:
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_input, grad_output) -> None or new grad_input, run once the
         gradients with respect to the module's tensor inputs are computed (grad_input holds None
         for inputs that do not require grad); returns a handle with remove(). Replacing
@@ -144,7 +147,7 @@ class Module:
         from .hooks import add_hook
         return add_hook(self, "_backward_hooks", hook, prepend, hook)
 
-    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> Any:
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_output) -> None or new grad_output, run once the gradients with
         respect to the module's outputs are computed, before the module's own backward;
         returns a handle with remove()."""
