@@ -16,6 +16,8 @@ import numbers
 import os
 from typing import Any, Mapping, Optional, Union
 
+from ._typing import FileLike
+
 from ._handles import Handle, new_handle, read_string
 from ._lib import check, lib
 from .tensor import Tensor, _new
@@ -92,7 +94,7 @@ def _buffer(data: Any) -> Any:
         (ctypes.c_char * len(view)).from_buffer(view)
 
 
-def _source(f: Any, mmap: bool, fn: str) -> TensorMap:
+def _source(f: FileLike, mmap: bool, fn: str) -> TensorMap:
     """A TensorMap from a path or a binary file-like object (io.BytesIO, an open file): what
     torch.load accepts."""
     if hasattr(f, "read"):
@@ -175,7 +177,7 @@ def save(obj: Any, path: Union[str, os.PathLike[str]], metadata: Optional[dict[s
     TensorMap.from_dict(tensors, meta).save(path)
 
 
-def load(f: Any, mmap: bool = False) -> Any:
+def load(f: FileLike, mmap: bool = False) -> Any:
     """Reads a safetensors file: {name: Tensor} for a state_dict, or the nested structure
     save() wrote (a checkpoint with optimizer state, epoch, ...). `f` is a path or a binary
     file-like object (io.BytesIO), as torch.load's. mmap=True (torch.load's argument) maps the

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator, Union, cast, overload
 
 from .._handles import Handle, new_handle, read_string
 from .._lib import check, lib, shape_array
+from .._typing import FileLike
 from ..tensor import _new
 from .modules import EngineModule, Module
 
@@ -155,7 +156,7 @@ def save_model(model: Module, path: Union[str, os.PathLike[str]]) -> None:
     check(lib.snn_module_save(_engine_handle(model), os.fsencode(path)))
 
 
-def load_model(f: Any, mmap: bool = False) -> Module:
+def load_model(f: FileLike, mmap: bool = False) -> Module:
     """Rebuilds a model saved by save_model (or by the C API's snn_module_save) from a path or
     a binary file-like object (io.BytesIO). mmap=True maps the file: the parameters use its
     pages, shared between processes (swiftnn/serving.h)."""

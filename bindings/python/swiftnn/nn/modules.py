@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, TypeVar, Union, cast
 
 from .. import dtypes as _dtypes
 from .._handles import Handle, read_string
@@ -424,7 +424,7 @@ class EngineModule(Module):
     def _set_engine_training(self, mode: bool) -> None:
         check(lib.snn_module_train(self._mh, bool(mode)))
 
-    def summary(self, input_size: Any) -> str:
+    def summary(self, input_size: Iterable[int]) -> str:
         """Each layer's output shape and parameter count (engine's table)."""
         shp, nd = shape_array(input_size)
         return read_string(lib.snn_module_summary, self._mh, shp, nd)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import collections.abc
 import ctypes
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, SupportsIndex, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, SupportsIndex, TypeVar, Union, overload
 
 from .._ffi import snn_adagrad_options, snn_adam_options, snn_rmsprop_options, snn_sgd_options
 from .._lib import check, lib
 from .._options import options
 from ..tensor import Tensor, _wrap_new
+
+_L = TypeVar("_L")  # what step(closure) returns: the closure's loss (torch: float; here any type)
 
 # What an optimizer takes (torch.optim.optimizer.ParamsT): tensors, or groups of them as dicts.
 ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
@@ -145,7 +147,12 @@ class Optimizer:
         check(self._add_group(self._h, _handles(ps), len(ps), ctypes.byref(self._options(group))))
         self.param_groups.append(_ParamGroup(self, len(self.param_groups), group))
 
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], _L]) -> _L: ...
+
+    def step(self, closure: Optional[Callable[[], _L]] = None) -> Optional[_L]:
         """One update of every parameter that has a gradient. `closure`, if given, is called
         first (it should recompute the loss and call backward) and its result returned."""
         loss = None if closure is None else closure()
