@@ -4,8 +4,11 @@ so nothing is printed unless the application configures logging, as a library sh
 engine's own threshold is debug here: the logger's level and handlers decide, as usual.
 set_log_callback(fn) sends messages to fn(level_name, message) instead; None goes back to
 logging."""
+from __future__ import annotations
+
 import atexit
 import logging
+from typing import Callable, Optional, Union
 
 from . import _ffi
 from ._lib import check, lib
@@ -16,10 +19,10 @@ logger.addHandler(logging.NullHandler())
 _NAMES = {0: "debug", 1: "info", 2: "warning", 3: "error"}
 _TO_LOGGING = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
 _FROM_NAME = {"debug": 0, "info": 1, "warning": 2, "error": 3, "off": 4}
-_user = None
+_user: Optional[Callable[[str, str], object]] = None
 
 
-def _dispatch(level, message, _user_data):
+def _dispatch(level: int, message: Optional[bytes], _user_data: Optional[int]) -> None:
     # Runs on the thread that called into the engine, with the GIL taken by ctypes. An
     # exception must not cross into the engine: it is logged by ctypes' own handler at worst.
     text = message.decode("utf-8", "replace") if message else ""
@@ -33,7 +36,7 @@ def _dispatch(level, message, _user_data):
 _callback = _ffi.snn_log_fn(_dispatch)  # kept alive for the process: the engine holds it
 
 
-def set_log_callback(fn):
+def set_log_callback(fn: Optional[Callable[[str, str], object]]) -> None:
     """Sends the engine's messages to fn(level, message) (level: 'debug', 'info', 'warning',
     'error'); None sends them to the "swiftnn" logger again. Calls are serialized."""
     global _user
@@ -42,7 +45,7 @@ def set_log_callback(fn):
     _user = fn
 
 
-def set_log_level(level):
+def set_log_level(level: Union[str, int]) -> None:
     """The engine's threshold: 'debug', 'info', 'warning', 'error', 'off' or a logging level
     (logging.INFO, ...). Messages below it are not even formatted."""
     if isinstance(level, str):
@@ -56,7 +59,7 @@ def set_log_level(level):
     check(lib.snn_set_log_level(value))
 
 
-def _install():
+def _install() -> None:
     check(lib.snn_set_log_callback(_callback, None))
     check(lib.snn_set_log_level(0))
     # no call into Python once the interpreter is going away

@@ -8,6 +8,8 @@ a checkpoint of tensors needs (torch._utils._rebuild_tensor_v2, OrderedDict, the
 Tensors are rebuilt from their storages with numpy (offset, size, stride, checked against the
 storage) and returned as float32/int64, the two dtypes SwiftNN reads, unless keep_dtypes.
 """
+from __future__ import annotations
+
 import collections
 import io
 import math
@@ -16,8 +18,13 @@ import pickle
 import struct
 import zipfile
 import zlib
+from typing import IO, Any, Callable, Mapping, NoReturn, Optional, Sequence, Union
 
 import numpy as np
+
+_Read = Callable[[], bytes]                          # a storage's bytes, read on demand
+_StorageFor = Callable[[str, str, int], "Storage"]   # (key, dtype, numel) -> the storage
+_Path = Union[str, "os.PathLike[str]"]
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
@@ -54,14 +61,14 @@ _TO_SWIFTNN = {"float64": "float32", "float16": "float32", "bfloat16": "float32"
 class _StorageType:
     __slots__ = ("dtype",)
 
-    def __init__(self, dtype):
+    def __init__(self, dtype: str) -> None:
         self.dtype = dtype
 
 
 class _DType:
     __slots__ = ("name",)
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
 
@@ -69,10 +76,16 @@ class Storage:
     """A flat run of `numel` elements of `dtype`; `read` returns its bytes (called once)."""
     __slots__ = ("dtype", "numel", "key", "_read", "_array")
 
-    def __init__(self, dtype, numel, key, read):
+    dtype: str
+    numel: int
+    key: str
+    _read: _Read
+    _array: Optional[np.ndarray[Any, Any]]
+
+    def __init__(self, dtype: str, numel: int, key: str, read: _Read) -> None:
         self.dtype, self.numel, self.key, self._read, self._array = dtype, numel, key, read, None
 
-    def array(self):
+    def array(self) -> np.ndarray[Any, Any]:
         if self._array is None:
             nbytes = self.numel * np.dtype(_NUMPY[self.dtype]).itemsize
             data = self._read()
@@ -87,7 +100,14 @@ class Tensor:
     """A tensor as the checkpoint describes it; `numpy()` rebuilds it (a contiguous copy)."""
     __slots__ = ("storage", "offset", "shape", "stride", "dtype")
 
-    def __init__(self, storage, offset, shape, stride, dtype=None):
+    storage: Storage
+    offset: int
+    shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    dtype: str
+
+    def __init__(self, storage: Storage, offset: int, shape: Sequence[int], stride: Sequence[int],
+                 dtype: Optional[str] = None) -> None:
         if not isinstance(storage, Storage):
             raise ConversionError(f"tensor rebuilt from {type(storage).__name__}, not a storage")
         ints = (offset, *shape, *stride)
@@ -96,10 +116,10 @@ class Tensor:
         self.storage, self.offset, self.shape, self.stride = storage, offset, tuple(shape), tuple(stride)
         self.dtype = dtype or storage.dtype
 
-    def numel(self):
+    def numel(self) -> int:
         return math.prod(self.shape)
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray[Any, Any]:
         """The values in the checkpoint's dtype (bfloat16 as float32), C-contiguous, little-endian."""
         flat = self.storage.array()
         if self.dtype != self.storage.dtype:   # _rebuild_tensor_v3: typed view of untyped bytes
@@ -123,26 +143,29 @@ class Tensor:
         return out.astype(out.dtype.newbyteorder("<"), copy=False)
 
 
-def _fail(msg):
+def _fail(msg: str) -> NoReturn:
     raise ConversionError(msg)
 
 
 # ---- the restricted unpickler -----------------------------------------------------------------
-def _rebuild_tensor(storage, storage_offset, size, stride, *_):
+def _rebuild_tensor(storage: Storage, storage_offset: int, size: Sequence[int], stride: Sequence[int],
+                    *_: object) -> Tensor:
     return Tensor(storage, storage_offset, size, stride)
 
 
-def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, *_):
+def _rebuild_tensor_v3(storage: Storage, storage_offset: int, size: Sequence[int], stride: Sequence[int],
+                       requires_grad: object, backward_hooks: object, dtype: object, *_: object) -> Tensor:
     if not isinstance(dtype, _DType):
         raise ConversionError("_rebuild_tensor_v3 without a dtype")
     return Tensor(storage, storage_offset, size, stride, dtype.name)
 
 
-def _rebuild_parameter(data, *_):
+def _rebuild_parameter(data: object, *_: object) -> object:
     return data
 
 
-def _rebuild_from_type_v2(func, new_type, args, state):
+def _rebuild_from_type_v2(func: Callable[..., object], new_type: object, args: Sequence[object],
+                          state: object) -> object:
     if func not in (_rebuild_tensor, _rebuild_tensor_v3, _rebuild_parameter) or new_type not in (_TensorClass, _ParameterClass):
         raise ConversionError("_rebuild_from_type_v2 of something other than a tensor or parameter")
     return func(*args)
@@ -156,22 +179,22 @@ class _ParameterClass:
     __slots__ = ()
 
 
-def _encode(text, encoding="latin1"):
+def _encode(text: object, encoding: str = "latin1") -> bytes:
     """_codecs.encode, which protocol-2 pickles use to spell bytes; only that use is allowed."""
     if not isinstance(text, str) or encoding != "latin1":
         raise ConversionError("_codecs.encode used for something other than bytes")
     return text.encode("latin1")
 
 
-def _size(*args):
+def _size(*args: Sequence[int]) -> tuple[int, ...]:
     return tuple(*args)
 
 
-def _device(*args):
+def _device(*args: object) -> str:
     return str(args[0]) if args else "cpu"
 
 
-_ALLOWED = {
+_ALLOWED: dict[tuple[str, str], object] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
     ("builtins", "bytearray"): bytearray, ("builtins", "complex"): complex,
@@ -197,11 +220,11 @@ _ALLOWED.update({("torch", a): _DType(n) for a, n in _DTYPE_ALIASES.items()})
 class _Unpickler(pickle.Unpickler):
     """pickle.Unpickler that resolves only _ALLOWED names and turns storages into Storage."""
 
-    def __init__(self, file, storage_for, what):
+    def __init__(self, file: IO[bytes], storage_for: _StorageFor, what: str) -> None:
         super().__init__(file)
         self._storage_for, self._what = storage_for, what
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) == ("torch.storage", "_load_from_bytes"):
             return self._load_from_bytes
         found = _ALLOWED.get((module, name))
@@ -216,7 +239,7 @@ class _Unpickler(pickle.Unpickler):
                                   f"can run code, so only tensor, storage and container names are allowed.{hint}")
         return found
 
-    def _load_from_bytes(self, data):
+    def _load_from_bytes(self, data: object) -> Storage:
         """A storage pickled with plain pickle: bytes holding a nested torch.save file."""
         if not isinstance(data, (bytes, bytearray)):
             raise ConversionError("torch.storage._load_from_bytes without bytes")
@@ -227,7 +250,7 @@ class _Unpickler(pickle.Unpickler):
             raise ConversionError("torch.storage._load_from_bytes did not hold a storage")
         return obj
 
-    def persistent_load(self, pid):
+    def persistent_load(self, pid: Any) -> Storage:
         if not isinstance(pid, tuple) or not pid:
             raise ConversionError(f"unexpected persistent id {pid!r} in {self._what}")
         kind = pid[0].decode("ascii") if isinstance(pid[0], bytes) else pid[0]
@@ -252,7 +275,7 @@ class _Unpickler(pickle.Unpickler):
         return storage
 
 
-def _unpickle(data, storage_for, what):
+def _unpickle(data: Union[bytes, IO[bytes]], storage_for: _StorageFor, what: str) -> Any:
     try:
         return _Unpickler(io.BytesIO(data) if isinstance(data, bytes) else data, storage_for, what).load()
     except ConversionError:
@@ -264,7 +287,7 @@ def _unpickle(data, storage_for, what):
 
 
 # ---- the two container formats ----------------------------------------------------------------
-def _load_zip(f, what):
+def _load_zip(f: IO[bytes], what: str) -> tuple[Any, list[Storage]]:
     try:
         zf = zipfile.ZipFile(f)
         names = zf.namelist()
@@ -282,15 +305,15 @@ def _load_zip(f, what):
         if order not in (b"little", b"big"):
             raise ConversionError(f"{what}: unknown byte order {order!r}")
         big = order == b"big"
-    storages = {}
+    storages: dict[str, Storage] = {}
 
-    def storage_for(key, dtype, numel):
+    def storage_for(key: str, dtype: str, numel: int) -> Storage:
         if key not in storages:
             name = f"{prefix}data/{key}"
             if name not in names:
                 raise ConversionError(f"{what} lacks the record {name} for storage {key!r}")
 
-            def read(name=name):
+            def read(name: str = name) -> bytes:
                 try:
                     return zf.read(name)
                 except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
@@ -305,17 +328,17 @@ def _load_zip(f, what):
     return _unpickle(data, storage_for, f"{what} ({pkls[0]})"), list(storages.values())
 
 
-def _swapped(read, dtype):
-    def swap():
+def _swapped(read: _Read, dtype: str) -> _Read:
+    def swap() -> bytes:
         raw = np.frombuffer(read(), dtype=np.dtype(_NUMPY[dtype]).newbyteorder(">"))
         return raw.astype(_NUMPY[dtype]).tobytes()
     return swap
 
 
-def _load_legacy(f, what):
+def _load_legacy(f: IO[bytes], what: str) -> tuple[Any, list[Storage]]:
     """magic, protocol, sys info, the object, the sorted storage keys, then each storage as an
     8-byte little-endian element count and its raw bytes."""
-    none = lambda key, dtype, numel: _fail(f"{what}: storage reference outside the main pickle")
+    none: _StorageFor = lambda key, dtype, numel: _fail(f"{what}: storage reference outside the main pickle")
     magic = _unpickle(f, none, f"{what} (magic number)")
     if magic != LEGACY_MAGIC:
         raise ConversionError(f"{what} is not a PyTorch checkpoint (a pickle, but not torch's magic number)")
@@ -326,12 +349,14 @@ def _load_legacy(f, what):
     start = f.tell()
     end = f.seek(0, io.SEEK_END)
     little = not isinstance(info, dict) or info.get("little_endian", True)
-    storages = {}
-    data = {}
+    storages: dict[str, Storage] = {}
+    data: dict[str, bytes] = {}
 
-    def storage_for(key, dtype, numel):
+    def storage_for(key: str, dtype: str, numel: int) -> Storage:
         if key not in storages:
-            storages[key] = Storage(dtype, numel, key, lambda key=key: data[key])
+            def read(key: str = key) -> bytes:
+                return data[key]
+            storages[key] = Storage(dtype, numel, key, read)
         return storages[key]
 
     f.seek(start)
@@ -358,7 +383,7 @@ def _load_legacy(f, what):
     return obj, list(storages.values())
 
 
-def _load_file(f, what):
+def _load_file(f: IO[bytes], what: str) -> tuple[Any, list[Storage], str]:
     """(object, storages, format name) of a torch.save file."""
     head = f.read(512)
     f.seek(0)
@@ -374,7 +399,7 @@ def _load_file(f, what):
                           f"torch.save pickle (starts with {head[:8]!r})")
 
 
-def load(path):
+def load(path: _Path) -> tuple[Any, str]:
     """The object torch.save wrote, with tensors as `Tensor`, and the format name:
     `(obj, "zip" | "legacy")`. Raises ConversionError for anything it cannot load safely."""
     what = os.path.basename(os.fspath(path))
@@ -389,11 +414,11 @@ def load(path):
 
 
 # ---- choosing and converting the tensors ------------------------------------------------------
-def _kind(v):
+def _kind(v: object) -> str:
     return "tensor" if isinstance(v, Tensor) else type(v).__name__
 
 
-def _has_tensors(d, deep=False):
+def _has_tensors(d: object, deep: bool = False) -> bool:
     return isinstance(d, dict) and any(isinstance(v, Tensor) or (deep and _has_tensors(v, True)) for v in d.values())
 
 
@@ -401,7 +426,7 @@ _PREFERRED_KEYS = ("state_dict", "model_state_dict", "model", "net", "module")
 _NOT_MODEL = ("optim", "sched", "scaler")   # checkpoint entries that hold tensors but not the model's
 
 
-def select(obj, key=None):
+def select(obj: Any, key: Optional[str] = None) -> tuple[Any, Optional[str]]:
     """The dict of tensors to convert: obj[key] (key may be a/b for nested dicts), or obj itself
     if it holds tensors, or the one entry holding tensors (not counting optimizer, scheduler and
     scaler states; state_dict/model_state_dict/model/net/module first if there are several).
@@ -436,7 +461,7 @@ def select(obj, key=None):
     return obj[nested[0]], nested[0]
 
 
-def _flatten(d, prefix, out, skipped):
+def _flatten(d: Mapping[Any, Any], prefix: str, out: dict[str, Tensor], skipped: list[tuple[str, str]]) -> None:
     for k, v in d.items():
         name = f"{prefix}{k}"
         if isinstance(v, Tensor):
@@ -454,7 +479,7 @@ class Result(collections.namedtuple("Result", "tensors entries skipped key forma
     """tensors: {name: numpy array} as written; entries: Entry per tensor; skipped: [(name, kind)]
     of non-tensor values; key: the entry converted (None for the top level); format: zip/legacy."""
 
-    def summary(self):
+    def summary(self) -> str:
         values = sum(int(np.prod(e.shape, dtype=np.int64)) for e in self.entries)
         nbytes = sum(a.nbytes for a in self.tensors.values())
         changed = collections.Counter((e.source_dtype, e.dtype) for e in self.entries if e.source_dtype != e.dtype)
@@ -469,15 +494,18 @@ class Result(collections.namedtuple("Result", "tensors entries skipped key forma
         return text
 
 
-def convert_object(obj, fmt="zip", key=None, strip_prefix=None, keep_dtypes=False):
+def convert_object(obj: Any, fmt: str = "zip", key: Optional[str] = None, strip_prefix: Optional[str] = None,
+                   keep_dtypes: bool = False) -> Result:
     """Converts an object from load() into a Result (no file written)."""
     chosen, used = select(obj, key)
-    flat, skipped = collections.OrderedDict(), []
+    flat: collections.OrderedDict[str, Tensor] = collections.OrderedDict()
+    skipped: list[tuple[str, str]] = []
     _flatten(chosen, "", flat, skipped)
     if used:
         top = used.split("/")[0]
         skipped += [(k, _kind(v)) for k, v in obj.items() if k != top]
-    tensors, entries = collections.OrderedDict(), []
+    tensors: collections.OrderedDict[str, np.ndarray[Any, Any]] = collections.OrderedDict()
+    entries: list[Entry] = []
     for name, t in flat.items():
         if strip_prefix and name.startswith(strip_prefix):
             name = name[len(strip_prefix):]
@@ -500,7 +528,8 @@ def convert_object(obj, fmt="zip", key=None, strip_prefix=None, keep_dtypes=Fals
     return Result(tensors, entries, skipped, used, fmt)
 
 
-def convert(src, dst=None, key=None, strip_prefix=None, keep_dtypes=False):
+def convert(src: _Path, dst: Optional[_Path] = None, key: Optional[str] = None, strip_prefix: Optional[str] = None,
+            keep_dtypes: bool = False) -> Result:
     """Reads the checkpoint `src`, writes `dst` (if given) with safetensors.numpy.save_file and
     metadata {format: pt, source: <file name>, torch_format: zip|legacy}; returns the Result."""
     obj, fmt = load(src)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Literal, TypeVar
 
 from ._lib import check, lib
 
@@ -17,7 +17,7 @@ class no_grad:
     def __enter__(self) -> None:
         check(lib.snn_no_grad_begin())
 
-    def __exit__(self, *exc: object) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         check(lib.snn_no_grad_end())
         return False
 
@@ -39,4 +39,4 @@ def is_grad_enabled() -> bool:
 def gradcheck(func: Callable[..., Any], inputs: Any, **kwargs: Any) -> bool:
     """torch.autograd.gradcheck (see swiftnn/gradcheck.py)."""
     from .gradcheck import gradcheck as check_gradients
-    return check_gradients(func, inputs, **kwargs)  # type: ignore[no-any-return]
+    return check_gradients(func, inputs, **kwargs)

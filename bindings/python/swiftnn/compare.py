@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins as _builtins
 import ctypes
 import numbers
-from typing import Any, Callable, Literal, Optional, Union, overload
+from typing import Any, Callable, Literal, Optional, Union, cast, overload
 
 import numpy as np
 
@@ -314,7 +314,7 @@ def _contains(self: Tensor, element: Any) -> bool:
     """`x in t`: (t == x).any(), as PyTorch."""
     if not isinstance(element, Tensor) and not _is_number(element):
         raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
-    return any(eq(self, element)).item()
+    return cast(bool, any(eq(self, element)).item())  # a bool tensor's item
 
 
 def _bool(self: Tensor) -> bool:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import numbers
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union, cast
 
 from ._ffi import snn_conv2d_options, snn_pool2d_options
 from ._lib import check, lib
 from ._options import options
 from ._typing import IntOrSize
-from .tensor import Tensor, _as_tensor, _new
+from .tensor import Tensor, _as_tensor, _new, _wrap_new
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
 
@@ -56,7 +56,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
             padding = (0, 0)
         elif padding == "same":
             shape = weight.shape
-            padding, extra = _same_padding(tuple(shape[2:4]), dilation, stride, "conv2d")
+            padding, extra = _same_padding(cast("tuple[int, int]", tuple(shape[2:4])), dilation, stride, "conv2d")
             if any(extra):
                 from .nn.resample import pad as _pad  # the odd pixel goes after, as in PyTorch
                 input = _pad(input, (0, extra[1], 0, extra[0]))
@@ -77,7 +77,7 @@ def _pool_options(kernel_size: IntOrSize, stride: Optional[IntOrSize], padding: 
                   divisor_override: Optional[int] = None) -> Any:
     kernel = _pair(kernel_size, "kernel_size")
     # PyTorch's stride=None (or an empty list) means the kernel size; the C API spells it (0, 0).
-    st = (0, 0) if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
+    st = (0, 0) if stride is None or (not isinstance(stride, (int, numbers.Integral)) and len(stride) == 0) \
         else _pair(stride, "stride")
     if st != (0, 0) and 0 in st:
         raise ValueError(f"stride should not be zero, got {stride!r}")
@@ -99,8 +99,8 @@ def max_pool2d(input: Tensor, kernel_size: IntOrSize, stride: Optional[IntOrSize
     out, idx = ctypes.c_void_p(), ctypes.c_void_p()
     check(lib.snn_tensor_max_pool2d(ctypes.byref(out), ctypes.byref(idx) if return_indices else None,
                                     input._h, ctypes.byref(opts)))
-    result = Tensor._wrap(out.value)
-    return (result, Tensor._wrap(idx.value)) if return_indices else result
+    result = _wrap_new(out.value)
+    return (result, _wrap_new(idx.value)) if return_indices else result
 
 
 def avg_pool2d(input: Tensor, kernel_size: IntOrSize, stride: Optional[IntOrSize] = None, padding: IntOrSize = 0,
@@ -115,7 +115,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntOrSize, stride: Optional[IntOrSize
 def adaptive_avg_pool2d(input: Tensor, output_size: Union[Optional[int], Sequence[Optional[int]]]) -> Tensor:
     """Adaptive average pooling to output_size (int, or pair whose entries may be None = keep)."""
     input = _as_tensor(input)
-    if isinstance(output_size, numbers.Integral) or output_size is None:
+    if isinstance(output_size, (int, numbers.Integral)) or output_size is None:
         output_size = (output_size, output_size)
     size = tuple(output_size)
     if len(size) == 1:

@@ -18,7 +18,7 @@ import os
 from typing import Any, Iterator, NoReturn, Optional, Sequence, Union
 
 from ._lib import check, lib
-from .tensor import Tensor, _as_tensor, _new, div, sub
+from .tensor import Tensor, _as_tensor, _new, _wrap_new, div, sub
 
 __all__ = ["load_idx", "load_mnist", "DataLoader", "FASHION_MNIST_DIR", "MNIST_MEAN", "MNIST_STD"]
 
@@ -27,11 +27,11 @@ FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
-def _path(p):
+def _path(p: Union[str, os.PathLike[str]]) -> bytes:
     return os.fsencode(os.fspath(p))
 
 
-def load_idx(path):
+def load_idx(path: Union[str, os.PathLike[str]]) -> Tensor:
     """One IDX file, raw or gzipped: uint8 images [N, H, W] -> float32 [N, 1, H, W] / 255,
     integer labels [N] -> int64 [N], other data -> float32 of its shape."""
     return _new(lib.snn_idx_load, _path(path))
@@ -49,7 +49,7 @@ def load_mnist(root: Union[str, os.PathLike[str]], train: bool = True,
             raise ValueError(f"load_mnist: normalize std must be > 0, got {std}")
     a, b = ctypes.c_void_p(), ctypes.c_void_p()
     check(lib.snn_mnist_load(ctypes.byref(a), ctypes.byref(b), _path(root), bool(train)))
-    images, labels = Tensor._wrap(a.value), Tensor._wrap(b.value)
+    images, labels = _wrap_new(a.value), _wrap_new(b.value)
     if normalize is not None:
         images = div(sub(images, mean), std)
     return images, labels
@@ -60,6 +60,13 @@ class DataLoader:
     a TensorDataset. Each `for x, y in loader` runs one epoch; a new loop starts the next epoch
     (a new order when shuffle=True), as does breaking out and looping again. The order of
     epoch e depends only on (seed, e, N): set_epoch(e) replays it."""
+
+    _h: Optional[int]
+    _fresh: bool
+    batch_size: int
+    shuffle: bool
+    seed: int
+    drop_last: bool
 
     def __init__(self, images: Tensor, labels: Tensor, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
                  drop_last: bool = False) -> None:
@@ -73,7 +80,7 @@ class DataLoader:
         self._h = h.value
         self._fresh = True
 
-    def __del__(self):
+    def __del__(self) -> None:
         h = getattr(self, "_h", None)
         if h and lib is not None:
             try:
@@ -84,7 +91,7 @@ class DataLoader:
 
     # copy.copy shares the engine loader (a second handle: the same epoch position); its
     # iteration state cannot be read, so deep copies and pickles are refused.
-    def __copy__(self):
+    def __copy__(self) -> DataLoader:
         from .copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_dataloader_ref)
 
@@ -137,8 +144,8 @@ class DataLoader:
             check(lib.snn_dataloader_next(ctypes.byref(x), ctypes.byref(y), ctypes.byref(has), self._h))
             if not has.value:
                 return
-            yield Tensor._wrap(x.value), Tensor._wrap(y.value)
+            yield _wrap_new(x.value), _wrap_new(y.value)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"swiftnn.data.DataLoader(batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last}, batches={len(self)})")

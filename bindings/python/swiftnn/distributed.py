@@ -22,7 +22,7 @@ from typing import Any, Optional, Union
 from . import _ffi
 from ._lib import check, lib
 from ._options import options
-from .tensor import Tensor
+from .tensor import Tensor, _wrap_new
 
 __all__ = ["ReduceOp", "init_process_group", "is_initialized", "is_available", "is_mpi_available",
            "get_rank", "get_world_size", "get_backend", "all_reduce", "broadcast", "all_gather", "barrier",
@@ -35,11 +35,11 @@ class ReduceOp(enum.IntEnum):
     AVG = _ffi.SNN_REDUCE_MEAN
 
 
-def is_available():
+def is_available() -> bool:
     return True
 
 
-def is_mpi_available():
+def is_mpi_available() -> bool:
     """Whether Open MPI's library can be loaded (the engine loads it only under mpirun)."""
     try:
         ctypes.CDLL("libmpi.so.40", mode=ctypes.RTLD_GLOBAL)
@@ -100,7 +100,7 @@ def get_world_size(group: Any = None) -> int:
     return out.value
 
 
-def get_backend(group=None):
+def get_backend(group: Any = None) -> str:
     """"mpi", or "local" for the one-process group of a script not started by mpirun."""
     _require("get_backend")
     buf = ctypes.create_string_buffer(16)
@@ -108,18 +108,19 @@ def get_backend(group=None):
     return buf.value.decode()
 
 
-def _tensor(t, fn, arg="tensor"):
+def _tensor(t: object, fn: str, arg: str = "tensor") -> Tensor:
     if not isinstance(t, Tensor):
         raise TypeError(f"{fn}: {arg} must be a swiftnn Tensor, got {type(t).__name__}")
     return t
 
 
-def _no_async(async_op, fn):
+def _no_async(async_op: bool, fn: str) -> None:
     if async_op:
         raise NotImplementedError(f"{fn}: async_op=True is not supported; collectives return when done")
 
 
-def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+def all_reduce(tensor: Tensor, op: Union[ReduceOp, int] = ReduceOp.SUM, group: Any = None,
+               async_op: bool = False) -> None:
     """Replaces `tensor` on every rank by the sum (ReduceOp.SUM) or mean (ReduceOp.AVG) over ranks."""
     _no_async(async_op, "all_reduce")
     _require("all_reduce")
@@ -130,7 +131,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     check(lib.snn_dist_allreduce(_tensor(tensor, "all_reduce")._h, int(op)))
 
 
-def broadcast(tensor, src, group=None, async_op=False):
+def broadcast(tensor: Tensor, src: int, group: Any = None, async_op: bool = False) -> None:
     """Copies rank `src`'s tensor into `tensor` on every rank."""
     _no_async(async_op, "broadcast")
     _require("broadcast")
@@ -139,7 +140,7 @@ def broadcast(tensor, src, group=None, async_op=False):
     check(lib.snn_dist_broadcast(_tensor(tensor, "broadcast")._h, int(src)))
 
 
-def all_gather(tensor_list, tensor, group=None, async_op=False):
+def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None, async_op: bool = False) -> None:
     """Fills tensor_list[r] with rank r's `tensor` (one tensor per rank, of tensor's shape)."""
     _no_async(async_op, "all_gather")
     _require("all_gather")
@@ -149,12 +150,12 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         raise ValueError(f"all_gather: tensor_list must be a list of {n} tensors (the world size)")
     out = ctypes.c_void_p()
     check(lib.snn_dist_allgather(ctypes.byref(out), tensor._h))
-    gathered = Tensor._wrap(out.value)
+    gathered = _wrap_new(out.value)
     for r, dst in enumerate(tensor_list):
         _tensor(dst, "all_gather", f"tensor_list[{r}]").copy_(gathered[r])
 
 
-def barrier(group=None, async_op=False, device_ids=None):
+def barrier(group: Any = None, async_op: bool = False, device_ids: Optional[list[int]] = None) -> None:
     _no_async(async_op, "barrier")
     _require("barrier")
     check(lib.snn_dist_barrier())

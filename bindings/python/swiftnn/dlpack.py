@@ -5,10 +5,13 @@ module handles the Python capsule around it: named "dltensor", renamed "used_dlt
 consumed (a capsule is consumed once, as the standard requires), and given back through its
 deleter by the capsule's destructor if nobody consumed it. The ctypes structs below only read
 that deleter."""
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Callable, Optional
 
 from ._lib import check, lib
-from .tensor import Tensor
+from .tensor import Tensor, _wrap_new
 
 KDLCPU = 1
 
@@ -41,7 +44,7 @@ _USED_NAME = ctypes.create_string_buffer(b"used_dltensor")
 _api = ctypes.pythonapi
 
 
-def _capi(name, restype, *argtypes):
+def _capi(name: str, restype: Any, *argtypes: Any) -> Callable[..., Any]:
     """A private prototype of a CPython API function (ctypes.pythonapi's shared attributes are
     left alone, so other users of them keep their own argtypes)."""
     return ctypes.PYFUNCTYPE(restype, *argtypes)((name, _api))
@@ -60,7 +63,7 @@ _is_valid_raw = _capi("PyCapsule_IsValid", ctypes.c_int, ctypes.c_void_p, ctypes
 _get_pointer_raw = _capi("PyCapsule_GetPointer", ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)
 
 
-def _capsule_destructor(capsule):
+def _capsule_destructor(capsule: Optional[int]) -> None:
     # A capsule nobody consumed still owns its tensor: give it back (DLPack's rule).
     try:
         if _is_valid_raw(capsule, _NAME):
@@ -77,7 +80,8 @@ _destructor_addr = ctypes.cast(_destructor_fn, ctypes.c_void_p).value
 _api.Py_IncRef(ctypes.py_object(_destructor_fn))
 
 
-def to_capsule(t, stream=None, max_version=None, dl_device=None, copy=None):
+def to_capsule(t: Tensor, stream: Any = None, max_version: Optional[tuple[int, int]] = None,
+               dl_device: Optional[tuple[int, int]] = None, copy: Optional[bool] = None) -> Any:
     """Tensor.__dlpack__: a "dltensor" capsule sharing t's memory (copy=True: a copy's).
     max_version is accepted and the unversioned capsule returned, which every consumer reads."""
     if stream is not None and stream != -1:
@@ -103,7 +107,7 @@ def to_capsule(t, stream=None, max_version=None, dl_device=None, copy=None):
 
 # ---- consuming: swiftnn.from_dlpack (the engine's snn_tensor_from_dlpack) ----------------------
 
-def from_dlpack(ext_tensor):
+def from_dlpack(ext_tensor: Any) -> Tensor:
     """swiftnn.from_dlpack(obj): a tensor sharing the memory of any object with __dlpack__
     (numpy arrays, torch tensors, swiftnn tensors) or of a "dltensor" capsule. CPU tensors of
     float32, float64, int64, int32, uint8 or bool, compact row-major."""
@@ -131,4 +135,4 @@ def from_dlpack(ext_tensor):
     # that its destructor leaves the deleter to the engine. On failure the capsule still owns it.
     check(lib.snn_tensor_from_dlpack(ctypes.byref(out), _capsule_get_pointer(capsule, _NAME)))
     _capsule_set_name(capsule, ctypes.addressof(_USED_NAME))
-    return Tensor._wrap(out.value)
+    return _wrap_new(out.value)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import builtins
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    _np_dtype = np.dtype[Any]  # dtype.np's type (the attribute's name hides numpy's inside the class)
 
 from ._ffi import SNN_BOOL, SNN_FLOAT32, SNN_FLOAT64, SNN_INT32, SNN_INT64, SNN_UINT8
 
@@ -16,6 +19,13 @@ class dtype:
     """An element type, as torch.dtype: `is_floating_point`, `is_signed`, `itemsize`."""
 
     __slots__ = ("name", "code", "np", "is_floating_point", "is_signed", "itemsize")
+
+    name: str
+    code: builtins.int
+    np: _np_dtype
+    is_floating_point: builtins.bool
+    is_signed: builtins.bool
+    itemsize: builtins.int
 
     def __init__(self, name: str, code: builtins.int, np_dtype: Any) -> None:
         self.name, self.code, self.np = name, code, np.dtype(np_dtype)

@@ -100,8 +100,8 @@ def clamp(input: Tensor, min: Optional[TensorOrNumber] = None,  # noqa: A002  (t
         hi = None if max is None else _as_tensor(max)
         return _new(lib.snn_tensor_clamp_tensor, input._h, None if lo is None else lo._h, None if hi is None else hi._h)
     has_min, has_max = min is not None, max is not None
-    return _new(lib.snn_tensor_clamp, input._h, float(min) if has_min else 0.0,
-                float(max) if has_max else 0.0, has_min, has_max)
+    return _new(lib.snn_tensor_clamp, input._h, float(min) if min is not None else 0.0,
+                float(max) if max is not None else 0.0, has_min, has_max)
 
 
 # ---- activations (torch.nn.functional's signatures) -----------------------------------------

@@ -54,22 +54,23 @@ class Generator:
 
     def _permutation(self, n: int) -> list[int]:
         """The next permutation of range(n), as a list of ints."""
-        from .tensor import Tensor
+        from .tensor import _wrap_new
         h = ctypes.c_void_p()
         check(lib.snn_data_shuffle_order(ctypes.byref(h), int(n), self._seed, self._draws & 0xFFFFFFFFFFFFFFFF))
         self._draws += 1
-        return Tensor._wrap(h.value).tolist()
+        perm: list[int] = _wrap_new(h.value).tolist()
+        return perm
 
     def _random(self, fn: Callable[..., int], size: Sequence[int]) -> Tensor:
         """rand (fn = snn_tensor_rand_from) or randn from this generator's stream."""
-        from .tensor import Tensor
+        from .tensor import _wrap_new
         from ._lib import shape_array
         shape, n = shape_array(size)
         offset = ctypes.c_uint64(self._offset)
         h = ctypes.c_void_p()
         check(fn(ctypes.byref(h), shape, n, ctypes.c_uint64(self._seed), ctypes.byref(offset)))
         self._offset = offset.value
-        return Tensor._wrap(h.value)
+        return _wrap_new(h.value)
 
     def __repr__(self) -> str:
         return f"swiftnn.Generator(seed={self._seed}, draws={self._draws}, offset={self._offset})"
@@ -85,10 +86,10 @@ def _seed_from_global() -> int:
 
 def randperm(n: int, generator: Optional[Generator] = None) -> Tensor:
     """torch.randperm: a random permutation of 0..n-1 as an int64 tensor."""
-    from .tensor import Tensor
+    from .tensor import _wrap_new
     if generator is None:
         generator = Generator().manual_seed(_seed_from_global())
     h = ctypes.c_void_p()
     check(lib.snn_data_shuffle_order(ctypes.byref(h), int(n), generator._seed, generator._draws & 0xFFFFFFFFFFFFFFFF))
     generator._draws += 1
-    return Tensor._wrap(h.value)
+    return _wrap_new(h.value)

@@ -2,7 +2,10 @@
 respect to every input that requires grad, by backward (one output element at a time) and by
 central differences (eps), compared within atol + rtol * |numerical|. Use float64 inputs:
 float32 rounding swamps a 1e-6 step (a warning says so, as PyTorch's does)."""
+from __future__ import annotations
+
 import warnings
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -14,34 +17,35 @@ class GradcheckError(RuntimeError):
     """Raised by gradcheck when the two Jacobians disagree (PyTorch's GradcheckError)."""
 
 
-def _outputs(func, args):
+def _outputs(func: Callable[..., Any], args: Sequence[Any]) -> list[Tensor]:
     out = func(*args)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     return [o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point]
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(func: Callable[..., Any], inputs: Union[Tensor, Sequence[Any]], *, eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True) -> bool:
     """True when backward's Jacobian matches central differences for every (input, output)
     pair; otherwise raises GradcheckError (or returns False with raise_exception=False)."""
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    ins: tuple[Any, ...] = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    wrt = [i for i, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
     for i in wrt:
-        if inputs[i].dtype is not _dtypes.float64:
+        if ins[i].dtype is not _dtypes.float64:
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point "
-                          f"({inputs[i].dtype}): gradcheck's central differences need float64")
-    values = [x.detach().numpy() if isinstance(x, Tensor) else x for x in inputs]
+                          f"({ins[i].dtype}): gradcheck's central differences need float64")
+    values: list[Any] = [x.detach().numpy() if isinstance(x, Tensor) else x for x in ins]
 
-    def run(replace=None):
-        args = [from_numpy(v) if isinstance(inputs[i], Tensor) else v for i, v in enumerate(values)]
+    def run(replace: Optional[tuple[int, np.ndarray[Any, Any]]] = None) -> list[np.ndarray[Any, Any]]:
+        args = [from_numpy(v) if isinstance(ins[i], Tensor) else v for i, v in enumerate(values)]
         if replace is not None:
             i, arr = replace
             args[i] = from_numpy(arr)
         return [o.detach().numpy().astype(np.float64) for o in _outputs(func, args)]
 
     # Analytical: fresh leaves, one backward per output element.
-    leaves = [from_numpy(v).requires_grad_(i in wrt) if isinstance(inputs[i], Tensor) else v
+    leaves: list[Any] = [from_numpy(v).requires_grad_(i in wrt) if isinstance(ins[i], Tensor) else v
               for i, v in enumerate(values)]
     outs = _outputs(func, leaves)
     for j, o in enumerate(outs):

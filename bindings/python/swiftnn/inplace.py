@@ -7,14 +7,15 @@ from __future__ import annotations
 import builtins as _builtins
 import ctypes
 import numbers
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union, cast
 
 import numpy as np
 
 from ._lib import UnsupportedError, check, lib
 from .shape import _doc, _getitem, _sizes, _int_array, _int
 from ._typing import IntOrSize, Number, TensorOrNumber
-from .tensor import Tensor, _as_tensor, _new, from_numpy, int64
+from .dtypes import int64
+from .tensor import Tensor, _as_tensor, _new, from_numpy
 
 
 def _number(x: Any) -> bool:
@@ -31,14 +32,19 @@ def _binary_(scalar_fn: Callable[..., int], tensor_fn: Callable[..., int], with_
                 o = _as_tensor(other)  # held: a temporary's handle would be freed before the call
                 check(tensor_fn(self._h, o._h, float(alpha)))
             return self
-    else:
-        def method(self: Tensor, other: TensorOrNumber) -> Tensor:
-            if _number(other):
-                check(scalar_fn(self._h, float(other)))
-            else:
-                o = _as_tensor(other)
-                check(tensor_fn(self._h, o._h))
-            return self
+        return method
+    return _binary_no_alpha_(scalar_fn, tensor_fn)
+
+
+def _binary_no_alpha_(scalar_fn: Callable[..., int], tensor_fn: Callable[..., int]) -> Callable[..., Tensor]:
+    """_binary_ for the methods without alpha (mul_, div_, pow_)."""
+    def method(self: Tensor, other: TensorOrNumber) -> Tensor:
+        if _number(other):
+            check(scalar_fn(self._h, float(other)))
+        else:
+            o = _as_tensor(other)
+            check(tensor_fn(self._h, o._h))
+        return self
     return method
 
 
@@ -132,7 +138,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     if len(advanced) > 1:
         raise UnsupportedError("__setitem__: at most one list, mask or tensor index is supported")
     k = keys[advanced[0]]
-    mask = None
+    mask: Union[Tensor, np.ndarray[Any, Any], None] = None
     if isinstance(k, Tensor) and k.dtype.name == "bool":
         mask = k
     elif isinstance(k, (list, np.ndarray)) and np.asarray(k).dtype == np.bool_:
@@ -220,7 +226,8 @@ def _scatter_(self: Tensor, dim: int, index: Tensor, src: Optional[TensorOrNumbe
     if src is not None:
         check(lib.snn_tensor_scatter_(self._h, int(dim), _as_tensor(index)._h, src._h))
     else:
-        check(lib.snn_tensor_scatter_value_(self._h, int(dim), _as_tensor(index)._h, float(value)))
+        check(lib.snn_tensor_scatter_value_(self._h, int(dim), _as_tensor(index)._h,
+                                            float(cast(Number, value))))  # None: float() raises, as before
     return self
 
 

@@ -14,32 +14,32 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Any
+from typing import Any, Callable, Mapping, Optional, Sequence, Union, cast
 
 import numpy as np
 
 from ._handles import Handle, new_handle, read_string
 from ._lib import check, lib
 from .autograd import no_grad
-from .tensor import Tensor, _as_tensor
+from .tensor import Tensor, _as_tensor, _wrap_new
 
 __all__ = ["export", "load", "ONNXModel"]
 
 
-def _handles(tensors):
+def _handles(tensors: Sequence[Tensor]) -> ctypes.Array[ctypes.c_void_p]:
     return (ctypes.c_void_p * max(len(tensors), 1))(*[t._h for t in tensors])
 
 
-def _names(names, n, what):
+def _names(names: Optional[Sequence[str]], n: int, what: str) -> Optional[ctypes.Array[ctypes.c_char_p]]:
     if names is None:
         return None
-    names = [str(s) for s in names]
-    if len(names) != n:
-        raise ValueError(f"swiftnn.onnx.export: {len(names)} {what} for {n} tensors")
-    return (ctypes.c_char_p * max(n, 1))(*[s.encode() for s in names])
+    strs = [str(s) for s in names]
+    if len(strs) != n:
+        raise ValueError(f"swiftnn.onnx.export: {len(strs)} {what} for {n} tensors")
+    return (ctypes.c_char_p * max(n, 1))(*[s.encode() for s in strs])
 
 
-def _check_eval(model):
+def _check_eval(model: object) -> None:
     from .nn import BatchNorm1d, BatchNorm2d, Dropout
     modules = getattr(model, "named_modules", None)
     if modules is None:
@@ -51,7 +51,8 @@ def _check_eval(model):
                          "training mode; call model.eval() before exporting")
 
 
-def export(model: Any, args: Any, f: Any, input_names: Any = None, output_names: Any = None) -> None:
+def export(model: Callable[..., Any], args: Any, f: Union[str, os.PathLike[str]],
+           input_names: Optional[Sequence[str]] = None, output_names: Optional[Sequence[str]] = None) -> None:
     """Traces `model(*args)` and writes the ONNX graph of the ops it ran to the path `f`.
 
     args: a Tensor (or array), or a tuple of them for several inputs. input_names /
@@ -82,10 +83,10 @@ def export(model: Any, args: Any, f: Any, input_names: Any = None, output_names:
 class NodeArg:
     """An input or output of a loaded model (onnxruntime's NodeArg: .name)."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"NodeArg(name={self.name!r})"
 
 
@@ -94,12 +95,12 @@ class ONNXModel:
     out: one Tensor for a single output, a tuple otherwise) or like an onnxruntime session
     (`run(output_names, {name: array})`, numpy out)."""
 
-    def __init__(self, handle):
+    def __init__(self, handle: int) -> None:
         self._handle = Handle(handle, lib.snn_module_free)
         self.input_names = self._read_names(lib.snn_onnx_input_count, lib.snn_onnx_input_name)
         self.output_names = self._read_names(lib.snn_onnx_output_count, lib.snn_onnx_output_name)
 
-    def _read_names(self, count_fn, name_fn):
+    def _read_names(self, count_fn: Callable[..., int], name_fn: Callable[..., int]) -> list[str]:
         n = ctypes.c_size_t()
         check(count_fn(ctypes.byref(n), self._handle.value))
         return [read_string(name_fn, self._handle.value, i) for i in range(n.value)]
@@ -119,12 +120,13 @@ class ONNXModel:
         outs = (ctypes.c_void_p * cap)()
         count = ctypes.c_size_t()
         check(lib.snn_module_forward_multi(outs, cap, ctypes.byref(count), self._handle.value, _handles(xs), len(xs)))
-        results = [Tensor._wrap(outs[i]) for i in range(count.value)]
+        results = [_wrap_new(outs[i]) for i in range(count.value)]
         return results[0] if len(results) == 1 else tuple(results)
 
     __call__ = forward
 
-    def run(self, output_names, input_feed):
+    def run(self, output_names: Optional[Sequence[str]],
+            input_feed: Union[Mapping[str, Any], Sequence[Any]]) -> list[np.ndarray[Any, Any]]:
         """onnxruntime's InferenceSession.run: input_feed maps input names to arrays (or is a
         list in input order); returns a list of numpy arrays for output_names (None: all)."""
         if isinstance(input_feed, dict):
@@ -135,8 +137,8 @@ class ONNXModel:
             ordered = [input_feed[k] for k in self.input_names]
         else:
             ordered = list(input_feed)
-        results = self.forward(*[x if isinstance(x, Tensor) else np.asarray(x) for x in ordered])
-        results = list(results) if isinstance(results, tuple) else [results]
+        out = self.forward(*[x if isinstance(x, Tensor) else np.asarray(x) for x in ordered])
+        results: list[Tensor] = list(out) if isinstance(out, tuple) else [out]
         by_name = dict(zip(self.output_names, results))
         wanted = self.output_names if output_names is None else list(output_names)
         for n in wanted:
@@ -144,17 +146,17 @@ class ONNXModel:
                 raise ValueError(f"ONNXModel.run: no output named {n!r} (outputs: {self.output_names})")
         return [by_name[n].numpy() for n in wanted]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Tensor]:
         """The initializers by name (the live tensors)."""
         from .serialization import TensorMap
         return TensorMap(new_handle(lib.snn_module_state_dict, lib.snn_tensor_map_free, self._handle.value)).to_dict()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ONNXModel(inputs={self.input_names}, outputs={self.output_names})"
 
 
-def load(path):
+def load(path: Union[str, os.PathLike[str]]) -> ONNXModel:
     """Loads an ONNX file as an ONNXModel (errors name the node, op or field at fault)."""
     h = ctypes.c_void_p()
     check(lib.snn_onnx_load(ctypes.byref(h), os.fsencode(os.fspath(path))))
-    return ONNXModel(h.value)
+    return ONNXModel(cast(int, h.value))  # set whenever the call succeeds

@@ -7,18 +7,22 @@ import builtins as _builtins
 import collections
 import ctypes
 import operator
-from typing import TYPE_CHECKING, Any, Callable, Optional, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union, overload
 
 from ._lib import check, lib
 from ._typing import DTypeLike, IntOrSize, Number
-from .tensor import Tensor, _dims, _new
+from .tensor import Tensor, _dims, _new, _wrap_new
 
 if TYPE_CHECKING:
     from ._tensor_methods import ValuesIndices
 
 # torch.return_types.max / min: a tuple that also has .values and .indices.
-max_result = collections.namedtuple("max", ["values", "indices"])
-min_result = collections.namedtuple("min", ["values", "indices"])
+if TYPE_CHECKING:
+    max_result = ValuesIndices
+    min_result = ValuesIndices
+else:
+    max_result = collections.namedtuple("max", ["values", "indices"])
+    min_result = collections.namedtuple("min", ["values", "indices"])
 
 
 def _tensor(x: Any, fn: str) -> Tensor:
@@ -34,8 +38,8 @@ def _dim(dim: Any, fn: str) -> int:
         raise TypeError(f"swiftnn.{fn}(): dim must be an int, not {type(dim).__name__}") from None
 
 
-def _extreme(c_dim: Callable[..., int], c_all: Callable[..., int], result: Any, fn: str, input: Any, dim: Any,
-             keepdim: bool) -> Any:
+def _extreme(c_dim: Callable[..., int], c_all: Callable[..., int], result: Callable[[Tensor, Tensor], ValuesIndices],
+             fn: str, input: Any, dim: Any, keepdim: bool) -> Union[Tensor, ValuesIndices]:
     input = _tensor(input, fn)
     if isinstance(dim, Tensor):
         raise NotImplementedError(f"swiftnn.{fn}(input, other) (elementwise {fn}imum) is not supported; "
@@ -46,7 +50,7 @@ def _extreme(c_dim: Callable[..., int], c_all: Callable[..., int], result: Any, 
         return _new(c_all, input._h, None, 0, False)
     values, indices = ctypes.c_void_p(), ctypes.c_void_p()
     check(c_dim(ctypes.byref(values), ctypes.byref(indices), input._h, _dim(dim, fn), bool(keepdim)))
-    return result(Tensor._wrap(values.value), Tensor._wrap(indices.value))
+    return result(_wrap_new(values.value), _wrap_new(indices.value))
 
 
 @overload
@@ -55,7 +59,7 @@ def max(input: Tensor) -> Tensor: ...
 def max(input: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices: ...
 
 
-def max(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
+def max(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Union[Tensor, ValuesIndices]:
     """torch.max: the largest element (0-d), or along `dim` the named tuple (values, indices)
     (first index on ties). The gradient flows to the selected elements."""
     return _extreme(lib.snn_tensor_max_dim, lib.snn_tensor_amax, max_result, "max", input, dim, keepdim)
@@ -67,7 +71,7 @@ def min(input: Tensor) -> Tensor: ...
 def min(input: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices: ...
 
 
-def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Any:
+def min(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Union[Tensor, ValuesIndices]:
     """torch.min: the smallest element, or along `dim` the named tuple (values, indices)."""
     return _extreme(lib.snn_tensor_min_dim, lib.snn_tensor_amin, min_result, "min", input, dim, keepdim)
 
@@ -107,8 +111,8 @@ def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> T
 
 def _cast(input: Any, dtype: Optional[DTypeLike], fn: str) -> Tensor:
     """torch's dtype= on softmax: the input is converted first (float32 or float64)."""
-    input = _tensor(input, fn)
-    return input if dtype is None else input.to(dtype)
+    t = _tensor(input, fn)
+    return t if dtype is None else t.to(dtype)
 
 
 def softmax(input: Tensor, dim: int, dtype: Optional[DTypeLike] = None) -> Tensor:

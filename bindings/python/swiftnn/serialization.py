@@ -16,6 +16,8 @@ import numbers
 import os
 from typing import Any, Mapping, Optional, Union
 
+from ._typing import FileLike
+
 from ._handles import Handle, new_handle, read_string
 from ._lib import check, lib
 from .tensor import Tensor, _new
@@ -92,7 +94,7 @@ def _buffer(data: Any) -> Any:
         (ctypes.c_char * len(view)).from_buffer(view)
 
 
-def _source(f: Any, mmap: bool, fn: str) -> TensorMap:
+def _source(f: FileLike, mmap: bool, fn: str) -> TensorMap:
     """A TensorMap from a path or a binary file-like object (io.BytesIO, an open file): what
     torch.load accepts."""
     if hasattr(f, "read"):
@@ -105,16 +107,16 @@ def _source(f: Any, mmap: bool, fn: str) -> TensorMap:
 TREE_KEY = "swiftnn.tree"
 
 
-def _is_flat(obj):
+def _is_flat(obj: object) -> bool:
     return isinstance(obj, dict) and all(isinstance(k, str) and _is_tensor_like(v) for k, v in obj.items())
 
 
-def _is_tensor_like(v):
+def _is_tensor_like(v: object) -> bool:
     import numpy as np
     return isinstance(v, (Tensor, np.ndarray))
 
 
-def _encode_tree(obj, path, tensors):
+def _encode_tree(obj: Any, path: str, tensors: dict[str, Any]) -> Any:
     """obj as JSON, its tensors moved to `tensors` under dotted paths."""
     if _is_tensor_like(obj):
         name = path or "tensor"
@@ -123,7 +125,7 @@ def _encode_tree(obj, path, tensors):
         tensors[name] = obj
         return {"__tensor__": name}
     if isinstance(obj, dict):
-        items = []
+        items: list[list[Any]] = []
         for k, v in obj.items():
             if not isinstance(k, (str, int, float, bool)) and k is not None:
                 raise TypeError(f"swiftnn.save: dict key {k!r} of type {type(k).__name__} cannot be saved "
@@ -144,7 +146,7 @@ def _encode_tree(obj, path, tensors):
                     "checkpoints hold tensors, dicts, lists, tuples, numbers, strings and None")
 
 
-def _decode_tree(obj, tensors):
+def _decode_tree(obj: Any, tensors: Mapping[str, Tensor]) -> Any:
     if isinstance(obj, list):
         return [_decode_tree(v, tensors) for v in obj]
     if isinstance(obj, dict):
@@ -166,7 +168,7 @@ def save(obj: Any, path: Union[str, os.PathLike[str]], metadata: Optional[dict[s
     if _is_flat(obj):
         TensorMap.from_dict(dict(obj), metadata).save(path)
         return
-    tensors = {}
+    tensors: dict[str, Any] = {}
     tree = _encode_tree(obj, "", tensors)
     meta = dict(metadata or {})
     if TREE_KEY in meta:
@@ -175,7 +177,7 @@ def save(obj: Any, path: Union[str, os.PathLike[str]], metadata: Optional[dict[s
     TensorMap.from_dict(tensors, meta).save(path)
 
 
-def load(f: Any, mmap: bool = False) -> Any:
+def load(f: FileLike, mmap: bool = False) -> Any:
     """Reads a safetensors file: {name: Tensor} for a state_dict, or the nested structure
     save() wrote (a checkpoint with optimizer state, epoch, ...). `f` is a path or a binary
     file-like object (io.BytesIO), as torch.load's. mmap=True (torch.load's argument) maps the
@@ -193,6 +195,6 @@ def load(f: Any, mmap: bool = False) -> Any:
         raise ValueError(f"swiftnn.load: '{path}' has a corrupt {TREE_KEY} entry: {e}") from None
 
 
-def load_metadata(path):
+def load_metadata(path: Union[str, os.PathLike[str]]) -> TensorMap:
     m = TensorMap.load(path)
     return m

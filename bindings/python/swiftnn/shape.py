@@ -7,7 +7,7 @@ import builtins as _builtins
 import ctypes
 import numbers
 import operator
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, SupportsIndex, Union, cast
 
 import numpy as np
 
@@ -52,8 +52,8 @@ def _clamp64(i: int) -> int:
 
 def reshape(input: Tensor, shape: IntOrSize) -> Tensor:
     """torch.reshape: one size may be -1. Shares storage with `input`."""
-    shape = [shape] if isinstance(shape, numbers.Integral) else list(shape)
-    arr, n = _int_array(shape, "reshape", "size")
+    sizes = [shape] if isinstance(shape, (int, numbers.Integral)) else list(shape)  # int named for type checkers
+    arr, n = _int_array(sizes, "reshape", "size")
     return _new(lib.snn_tensor_reshape, input._h, arr, n)
 
 
@@ -67,7 +67,7 @@ def squeeze(input: Tensor, dim: Optional[IntOrSize] = None) -> Tensor:
     """torch.squeeze: every size-1 dimension, or only those in `dim` (an int or a tuple)."""
     if dim is None:
         return _new(lib.snn_tensor_squeeze, input._h, None, 0)
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, numbers.Integral)) else tuple(dim)
     if not dims:  # squeeze(()) squeezes nothing, unlike "all" (ndims = 0 in C)
         return reshape(input, input.shape)
     arr, n = _int_array(dims, "squeeze", "dim")
@@ -148,7 +148,7 @@ def narrow(input: Tensor, dim: int, start: Union[int, Tensor], length: int) -> T
     return _new(lib.snn_tensor_slice, input._h, dim, start, start + length, 1)
 
 
-def select(input: Tensor, dim: int, index: int) -> Tensor:
+def select(input: Tensor, dim: int, index: SupportsIndex) -> Tensor:
     """torch.select: the entries at `index` along `dim`, that dimension removed."""
     return _new(lib.snn_tensor_select, input._h, _int(dim, "select", "dim"), _int(index, "select", "index"))
 
@@ -195,13 +195,14 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 # ---- t[...] -------------------------------------------------------------------------------
 
-def _advanced(x: Tensor, d: int, key: Any) -> Tensor:
+def _advanced(x: Tensor, d: int, key: Any) -> tuple[Tensor, int]:
     """x indexed on dimension d by a list / array / int64 tensor of indices (any rank):
     negative indices wrap; the index's dimensions replace dimension d."""
     shape = list(x.shape)
     if isinstance(key, Tensor):
         if key.dtype is not int64:
-            return index_select(x, d, key)  # the engine rejects it with a dtype error
+            # the engine rejects it with a dtype error (so nothing is returned)
+            return cast("tuple[Tensor, int]", index_select(x, d, key))
         idx = key.numpy()
     else:
         idx = np.asarray(key)
@@ -258,7 +259,7 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
                 x = _slice_dim(x, d, k.start, k.stop, k.step)
             d += 1
         elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype is int64:
-            x = select(x, d, k.item())
+            x = select(x, d, cast(int, k.item()))  # an int64 scalar
         elif isinstance(k, (Tensor, list, np.ndarray)):
             x, n = _advanced(x, d, k)
             d += n

@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ._lib import check, lib
 from ._typing import Number, TensorOrNumber
-from .tensor import Tensor, _new
+from .tensor import Tensor, _new, _wrap_new
 
 if TYPE_CHECKING:
     from ._tensor_methods import ValuesIndices
 
 # torch.return_types.sort / topk: tuples that also have .values and .indices.
-sort_result = collections.namedtuple("sort", ["values", "indices"])
-topk_result = collections.namedtuple("topk", ["values", "indices"])
+if TYPE_CHECKING:
+    sort_result = ValuesIndices
+    topk_result = ValuesIndices
+else:
+    sort_result = collections.namedtuple("sort", ["values", "indices"])
+    topk_result = collections.namedtuple("topk", ["values", "indices"])
 
 
 def _tensor(x: Any, fn: str, name: str = "input") -> Tensor:
@@ -36,10 +40,10 @@ def _int(v: Any, fn: str, name: str) -> int:
         raise TypeError(f"swiftnn.{fn}(): {name} must be an int, not {type(v).__name__}") from None
 
 
-def _pair(c_fn: Callable[..., int], result: Any, *args: Any) -> Any:
+def _pair(c_fn: Callable[..., int], result: Callable[[Tensor, Tensor], ValuesIndices], *args: Any) -> ValuesIndices:
     values, indices = ctypes.c_void_p(), ctypes.c_void_p()
     check(c_fn(ctypes.byref(values), ctypes.byref(indices), *args))
-    return result(Tensor._wrap(values.value), Tensor._wrap(indices.value))
+    return result(_wrap_new(values.value), _wrap_new(indices.value))
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins as _builtins
 import ctypes
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -18,6 +18,8 @@ from ._typing import DTypeLike, IntOrSize, Number, TensorOrNumber
 
 if TYPE_CHECKING:  # the methods other modules install on Tensor, declared for type checkers
     from ._tensor_methods import TensorMethods as _Methods
+    from ._grad_hooks import TensorHookHandle
+    from .generator import Generator
 else:
     _Methods = object
 
@@ -30,7 +32,13 @@ def _new(fn: Callable[..., int], *args: Any) -> Tensor:
     check(fn(ctypes.byref(out), *args))
     # Typed as a Tensor: every function called through here writes a handle when it succeeds
     # (snn_tensor_grad, which may write NULL, goes through Tensor._wrap itself).
-    return Tensor._wrap(out.value)  # type: ignore[return-value]
+    return _wrap_new(out.value)
+
+
+def _wrap_new(handle: Optional[int]) -> Tensor:
+    """Tensor._wrap for a handle a successful C call wrote (those calls always write one), so
+    typed as a Tensor; Tensor._wrap itself stays Optional for snn_tensor_grad's NULL."""
+    return cast(Tensor, Tensor._wrap(handle))
 
 
 class Tensor(_Methods):
@@ -243,7 +251,7 @@ class Tensor(_Methods):
                 raise hook_error
         check(status)
 
-    def register_hook(self, hook: Callable[[Tensor], Optional[Tensor]]) -> Any:
+    def register_hook(self, hook: Callable[[Tensor], Optional[Tensor]]) -> TensorHookHandle:
         """Calls hook(grad) every time the gradient with respect to this tensor is computed
         (torch.Tensor.register_hook); a returned tensor (same shape and dtype) is used in place
         of grad. On a leaf it runs before the gradient is accumulated into .grad. Returns a
@@ -446,14 +454,14 @@ def _random(fn: str, c_fn: Callable[..., _builtins.int], size: Sequence[Any], dt
     return t.requires_grad_(True) if requires_grad else t
 
 
-def rand(*size: IntOrSize, generator: Any = None, dtype: Optional[DTypeLike] = None,
+def rand(*size: IntOrSize, generator: Optional[Generator] = None, dtype: Optional[DTypeLike] = None,
          requires_grad: _builtins.bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the global generator or `generator` (torch.rand);
     float32 unless `dtype`."""
     return _random("swiftnn.rand", lib.snn_tensor_rand, size, dtype, requires_grad, generator, lib.snn_tensor_rand_from)
 
 
-def randn(*size: IntOrSize, generator: Any = None, dtype: Optional[DTypeLike] = None,
+def randn(*size: IntOrSize, generator: Optional[Generator] = None, dtype: Optional[DTypeLike] = None,
           requires_grad: _builtins.bool = False) -> Tensor:
     """Standard normal samples from the global generator or `generator` (torch.randn);
     float32 unless `dtype`."""

@@ -2,16 +2,19 @@
 tensor over its own buffer (snn_tensor_wrap, the array kept alive until the engine releases
 it), and a tensor lends its buffer to an array (snn_tensor_data_ptr, the array holding a
 handle). Nothing is converted: an unsupported dtype is a TypeError naming it."""
+from __future__ import annotations
+
 import ctypes
 import itertools
 import threading
 import warnings
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from ._ffi import snn_release_fn
 from ._lib import check, lib, shape_array
-from .tensor import _DTYPES, Tensor
+from .tensor import _DTYPES, Tensor, _wrap_new
 
 # numpy dtype -> snn_dtype code, for the dtypes the engine stores (native byte order).
 _CODES = {np.dtype(d.np): code for code, d in _DTYPES.items()}
@@ -19,12 +22,12 @@ _SUPPORTED = "float64, float32, int64, int32, uint8, and bool"
 
 # Arrays lent to the engine, by the ctx their release callback receives. The callback runs on
 # whatever thread frees the last reference (ctypes takes the GIL for it).
-_lent = {}
+_lent: dict[int, object] = {}
 _lent_lock = threading.Lock()
 _next_key = itertools.count(1)
 
 
-def _release(ctx):
+def _release(ctx: int) -> None:
     try:
         with _lent_lock:
             _lent.pop(ctx, None)
@@ -38,7 +41,7 @@ _release_fn = snn_release_fn(_release)
 ctypes.pythonapi.Py_IncRef(ctypes.py_object(_release_fn))
 
 
-def wrap(data_ptr, nbytes, shape, code, readonly, keep):
+def wrap(data_ptr: Optional[int], nbytes: int, shape: Sequence[int], code: int, readonly: bool, keep: object) -> Tensor:
     """A tensor over nbytes at data_ptr; `keep` (any object) lives until the engine releases
     the memory. On failure nothing is kept."""
     key = next(_next_key)
@@ -51,10 +54,10 @@ def wrap(data_ptr, nbytes, shape, code, readonly, keep):
     if status != 0:
         _release(key)  # a failed wrap never calls release: drop the reference here
         check(status)
-    return Tensor._wrap(out.value)
+    return _wrap_new(out.value)
 
 
-def from_numpy(a):
+def from_numpy(a: np.ndarray[Any, Any]) -> Tensor:
     """torch.from_numpy: a tensor sharing `a`'s memory (writes through either are seen by the
     other; the array stays alive while the tensor does). float64, float32, int64, int32, uint8
     and bool arrays are supported; a read-only array is shared read-only with PyTorch's
@@ -98,8 +101,11 @@ class _Lent:
 
     __slots__ = ("_tensor", "__array_interface__")
 
+    _tensor: Tensor
+    __array_interface__: dict[str, Any]
 
-def array_interface(t, force=False):
+
+def array_interface(t: Tensor, force: bool = False) -> dict[str, Any]:
     """Tensor.__array_interface__: numpy keeps `t` itself as the array's base, so `t` keeps
     its own second handle to the tensor whose memory it lent (in `_keep`, by address): the
     memory stays valid while the array lives even if `t` is later rebound to another engine
@@ -111,11 +117,11 @@ def array_interface(t, force=False):
     if iface["data"][0] not in keep:
         ref = ctypes.c_void_p()
         check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
-        keep[iface["data"][0]] = Tensor._wrap(ref.value)
+        keep[iface["data"][0]] = _wrap_new(ref.value)
     return iface
 
 
-def _interface(t, force=False):
+def _interface(t: Tensor, force: bool = False) -> dict[str, Any]:
     """numpy's __array_interface__ (version 3) for t's memory, lent while t's handle lives. A
     strided view (a transpose, a slice with a step, an expand) is lent with its strides, as
     torch's numpy() lends it: the array sees and writes the same elements."""
@@ -127,7 +133,7 @@ def _interface(t, force=False):
     check(lib.snn_tensor_is_writable(ctypes.byref(writable), t._h))
     contiguous = ctypes.c_bool(True)
     check(lib.snn_tensor_is_contiguous(ctypes.byref(contiguous), t._h))
-    strides = None
+    strides: Optional[tuple[int, ...]] = None
     if not contiguous.value:
         nd = len(t.shape)
         buf = (ctypes.c_int64 * max(nd, 1))()
@@ -137,19 +143,19 @@ def _interface(t, force=False):
             "data": (ptr.value or 0, not writable.value), "strides": strides}
 
 
-def to_numpy(t, force=False):
+def to_numpy(t: Tensor, force: bool = False) -> np.ndarray[Any, Any]:
     """Tensor.numpy(): an array sharing t's memory, strided views included (with their
     strides, as torch's). force=True also serves tensors that require grad (as torch's
     numpy(force=True), though the memory is still shared here)."""
     holder = _Lent()
     ref = ctypes.c_void_p()
     check(lib.snn_tensor_ref(ctypes.byref(ref), t._h))
-    holder._tensor = Tensor._wrap(ref.value)
+    holder._tensor = _wrap_new(ref.value)
     holder.__array_interface__ = _interface(holder._tensor, force=force or not t.requires_grad)
     return np.asarray(holder)
 
 
-def array(t, dtype=None, copy=None):
+def array(t: Tensor, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray[Any, Any]:
     """Tensor.__array__: the shared array, converted (a copy) only when dtype asks for it."""
     a = to_numpy(t)
     if dtype is not None and np.dtype(dtype) != a.dtype:

@@ -2,9 +2,10 @@
 from .._lib import lib as _lib
 
 
-def get_cpu_capability():
+def get_cpu_capability() -> str:
     """"AVX512" or "AVX2" ("DEFAULT" off x86-64): the kernels the engine's products use
     (snn_cpu_capability in swiftnn.h). SWIFTNN_NO_AVX512 in the environment gives "AVX2"; it
     is read once, at the first recurrent layer or the first call of this function. Results
     have the same bits either way."""
-    return _lib.snn_cpu_capability().decode()
+    capability: bytes = _lib.snn_cpu_capability()
+    return capability.decode()

@@ -9,13 +9,16 @@ import collections
 import ctypes
 import json
 import math
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence, cast
 
 from .._ffi import snn_caption_options, snn_captioner_options
 from .._handles import read_string
 from .._lib import check, lib
-from ..nn.modules import EngineModule, TensorMap, _as_parameter, _handle_from, Handle, Module
-from ..tensor import Tensor, _new, int64, tensor
+from .._handles import Handle
+from ..dtypes import int64
+from ..nn.modules import EngineModule, _as_parameter, _handle_from, Module
+from ..serialization import TensorMap
+from ..tensor import Tensor, _new, _wrap_new, tensor
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
@@ -45,7 +48,7 @@ class ImageCaptioner(EngineModule):
         words = [w for w in vocab if w not in SPECIALS]
         h = ctypes.c_void_p()
         check(lib.snn_captioner_new(ctypes.byref(h), ctypes.byref(o), "\n".join(words).encode("utf-8")))
-        self._bind(h.value)
+        self._bind(cast(int, h.value))  # set whenever the call succeeds
 
     def _bind(self, handle: int) -> None:
         # Every entry of the engine's state dict, under its dotted name: the captioner's
@@ -68,22 +71,26 @@ class ImageCaptioner(EngineModule):
     @property
     def in_channels(self) -> int:
         """The image channels the model takes (C of [N, C, H, W])."""
-        return self._options().in_channels
+        value: int = self._options().in_channels
+        return value
 
     @property
     def pixel_mean(self) -> float:
         """The training normalisation's mean of pixel values in [0, 1]."""
-        return self._options().pixel_mean
+        value: float = self._options().pixel_mean
+        return value
 
     @property
     def pixel_std(self) -> float:
         """The training normalisation's standard deviation of pixel values in [0, 1]."""
-        return self._options().pixel_std
+        value: float = self._options().pixel_std
+        return value
 
     @property
     def feature_grid(self) -> int:
         """The side of the grid the encoder averages its last feature map over."""
-        return self._options().feature_grid
+        value: int = self._options().feature_grid
+        return value
 
     @property
     def image_size(self) -> Optional[tuple[int, int]]:
@@ -120,7 +127,7 @@ class ImageCaptioner(EngineModule):
         """The words of token ids, joined by spaces (specials left out)."""
         ids = [int(t) for t in tokens]
         arr = (ctypes.c_int64 * max(len(ids), 1))(*ids)
-        return read_string(lib.snn_captioner_decode, self._mh, arr, len(ids))  # type: ignore[no-any-return]
+        return read_string(lib.snn_captioner_decode, self._mh, arr, len(ids))
 
     def encode_batch(self, captions: Iterable[str], max_len: Optional[int] = None) -> Tensor:
         """int64 [N, L]: <bos> words <eos> <pad>...; L = longest + 2 unless max_len (truncates)."""
@@ -136,7 +143,7 @@ class ImageCaptioner(EngineModule):
         outs = (ctypes.c_void_p * 1)()
         count = ctypes.c_size_t()
         check(lib.snn_module_forward_multi(outs, 1, ctypes.byref(count), self._mh, arr, 2))
-        return Tensor._wrap(outs[0])  # type: ignore[return-value]  # set on success
+        return _wrap_new(outs[0])
 
     def loss(self, images: Tensor, captions: Tensor) -> Tensor:
         """Mean next-token cross-entropy (padding ignored); a recorded scalar."""

@@ -7,13 +7,15 @@ in one forward pass (snn_module_features), by module path:
 torchvision traces the model's graph with torch.fx and can return any operation's output;
 here a node is a module (a name of model.named_modules()), which covers what its examples
 use, and the outputs are captured as the engine runs the model."""
+from __future__ import annotations
+
 import ctypes
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 from collections import OrderedDict
 
 from .._lib import check, lib
 from ..nn.modules import Module
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_new
 
 
 def _engine_handle(model: Any, fn: str) -> int:
@@ -24,7 +26,7 @@ def _engine_handle(model: Any, fn: str) -> int:
     return int(h.value)
 
 
-def get_graph_node_names(model):
+def get_graph_node_names(model: Module) -> tuple[list[str], list[str]]:
     """(train_nodes, eval_nodes): the names create_feature_extractor accepts, for a model in
     training and in eval mode (the same modules here): every inner module's dotted path."""
     names = [n for n, _ in model.named_modules() if n]
@@ -34,22 +36,25 @@ def get_graph_node_names(model):
 class FeatureExtractor(Module):
     """Returns {output name: Tensor} for the requested inner modules (create_feature_extractor)."""
 
-    def __init__(self, model, return_nodes):
+    def __init__(self, model: Module, return_nodes: Mapping[str, str]) -> None:
         super().__init__()
         self.model = model
         object.__setattr__(self, "return_nodes", OrderedDict(return_nodes))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> OrderedDict[str, Tensor]:
         if not isinstance(x, Tensor):
             raise TypeError(f"create_feature_extractor: expected a swiftnn.Tensor input, got {type(x).__name__}")
         names = list(self.return_nodes)
         outs = (ctypes.c_void_p * len(names))()
         arr = (ctypes.c_char_p * len(names))(*[n.encode() for n in names])
         check(lib.snn_module_features(outs, _engine_handle(self.model, "create_feature_extractor"), x._h, arr, len(names)))
-        return OrderedDict((self.return_nodes[n], Tensor._wrap(outs[i])) for i, n in enumerate(names))
+        return OrderedDict((self.return_nodes[n], _wrap_new(outs[i])) for i, n in enumerate(names))
 
 
-def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, eval_return_nodes=None, **_):
+def create_feature_extractor(model: Module, return_nodes: Optional[Union[Sequence[str], Mapping[str, str]]] = None,
+                             train_return_nodes: Optional[Union[Sequence[str], Mapping[str, str]]] = None,
+                             eval_return_nodes: Optional[Union[Sequence[str], Mapping[str, str]]] = None,
+                             **_: Any) -> FeatureExtractor:
     """torchvision's create_feature_extractor(model, return_nodes): return_nodes a list of
     module names (outputs keyed by the same names) or a dict {module name: output name}.
     Separate train/eval node sets are accepted when equal (a module is the same in both modes)."""

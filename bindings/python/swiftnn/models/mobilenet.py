@@ -20,7 +20,7 @@ import functools
 import hashlib
 import importlib.util
 import os
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union, cast
 
 from .._ffi import snn_image_preprocess_options, snn_mobilenet_v2_options
 from .._handles import Handle, read_string
@@ -29,7 +29,7 @@ from ..nn.modules import EngineModule, Module
 from ..tensor import Tensor, _new
 
 
-def _wrap_children(module, handle):
+def _wrap_children(module: Module, handle: int) -> None:
     """Mirrors the engine module's children as Python modules (so named_modules, state_dict
     and indexing see torchvision's tree); each child's handle aliases the engine's child."""
     from ..nn.container import wrap_engine_module
@@ -39,14 +39,14 @@ def _wrap_children(module, handle):
         name = read_string(lib.snn_module_child_name, handle, i)
         c = ctypes.c_void_p()
         check(lib.snn_module_child(ctypes.byref(c), handle, name.encode()))
-        module._modules[name] = wrap_engine_module(c.value)
+        module._modules[name] = wrap_engine_module(cast(int, c.value))  # set whenever the call succeeds
 
 
 class _EngineTree(EngineModule):
     """An engine module with children of its own (not a Sequential): forward is one C call
     on the whole tree; the children are mirrored for inspection and feature extraction."""
 
-    def _bind(self, handle):
+    def _bind(self, handle: int) -> None:
         EngineModule._bind(self, handle)
         _wrap_children(self, handle)
 
@@ -68,7 +68,7 @@ class MobileNetV2(_EngineTree):
         h = ctypes.c_void_p()
         path = None if _weights_path is None else os.fsencode(_weights_path)
         check(lib.snn_model_mobilenet_v2(ctypes.byref(h), path, ctypes.byref(o)))
-        self._bind(h.value)
+        self._bind(cast(int, h.value))  # set whenever the call succeeds
         if path is not None:   # the engine put it in eval mode: mirror that
             self.eval()
 
@@ -179,17 +179,17 @@ class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
 
     def transforms(self, **kwargs: Any) -> ImageClassification:
         """The preprocessing these weights were trained with (keywords override the preset's)."""
-        return self.value.transforms(**kwargs)  # type: ignore[no-any-return]
+        return self.value.transforms(**kwargs)
 
     @property
     def meta(self) -> dict[str, Any]:
         """The checkpoint's metadata, with the class names (categories)."""
-        return self.value.meta  # type: ignore[no-any-return]
+        return self.value.meta
 
     @property
     def url(self) -> str:
         """The checkpoint's torchvision URL (a name only; never downloaded)."""
-        return self.value.url  # type: ignore[no-any-return]
+        return self.value.url
 
     @classmethod
     def verify(cls, obj: Any) -> Optional[MobileNet_V2_Weights]:

@@ -4,7 +4,7 @@ greedy and beam decoding; saved and loaded with swiftnn.nn.save_model / load_mod
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, cast
 
 from .. import _ffi
 from .._handles import read_string
@@ -13,7 +13,7 @@ from .._options import options
 from ..nn.modules import EngineModule, _as_parameter, _handle_from
 from ..nn.modules import Module as _Module
 from ..dtypes import int64
-from ..tensor import Tensor, _new, tensor
+from ..tensor import Tensor, _new, _wrap_new, tensor
 from .._handles import Handle
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class Seq2Seq(EngineModule):
                     bos_idx=int(bos_idx), eos_idx=int(eos_idx), cell=_CELL[cell.lower()])
         h = ctypes.c_void_p()
         check(lib.snn_seq2seq_new(ctypes.byref(h), ctypes.byref(c)))
-        self._bind(h.value)
+        self._bind(cast(int, h.value))  # set whenever the call succeeds
 
     def _bind(self, handle: int) -> None:
         """Mirrors every engine parameter under its dotted PyTorch name (no Python children)."""
@@ -98,7 +98,7 @@ class Seq2Seq(EngineModule):
     def _decode(self, fn: Callable[..., int], *args: Any) -> tuple[Tensor, Tensor]:
         toks, lps = ctypes.c_void_p(), ctypes.c_void_p()
         check(fn(ctypes.byref(toks), ctypes.byref(lps), *args))
-        return Tensor._wrap(toks.value), Tensor._wrap(lps.value)  # type: ignore[return-value]  # set on success
+        return _wrap_new(toks.value), _wrap_new(lps.value)
 
     def _lists(self, toks: Tensor) -> list[list[int]]:
         pad = self.pad_idx
@@ -124,7 +124,8 @@ class Seq2Seq(EngineModule):
               with_eos: bool = True) -> list[float]:
         """Summed log-probability of each target row (+EOS) given its source (list of floats)."""
         s, t = _tokens(src), _tokens(tgt)
-        return _new(lib.snn_seq2seq_score, self._mh, s._h, t._h, bool(with_eos)).tolist()
+        scores: list[float] = _new(lib.snn_seq2seq_score, self._mh, s._h, t._h, bool(with_eos)).tolist()
+        return scores
 
     def set_tokens(self, src_tokens: Optional[Sequence[str]] = None,
                    tgt_tokens: Optional[Sequence[str]] = None) -> None:

@@ -22,7 +22,8 @@ class _Elementwise(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """The layer applied to `input` (call the module itself: module(input))."""
-        return type(self)._fn(input, **{k: getattr(self, k) for k in self._args})
+        out: Tensor = type(self)._fn(input, **{k: getattr(self, k) for k in self._args})
+        return out
 
     def extra_repr(self) -> str:
         """The constructor arguments shown by repr()."""

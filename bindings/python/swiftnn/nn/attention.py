@@ -2,7 +2,10 @@
 nn.MultiheadAttention and nn.TransformerEncoderLayer / TransformerEncoder, composed of engine
 ops exactly as PyTorch composes them (parameter names, initialisation, mask conventions), so a
 PyTorch state_dict loads and gives PyTorch's outputs."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -10,11 +13,15 @@ from .._lib import lib
 from ..tensor import Tensor, _new, rand, zeros
 from .modules import Module, Parameter
 
+if TYPE_CHECKING:
+    from .container import ModuleList
+
 __all__ = ["scaled_dot_product_attention", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False):
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Optional[Tensor] = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: Optional[float] = None,
+                                 enable_gqa: bool = False) -> Tensor:
     """F.scaled_dot_product_attention: softmax(q k^T * scale + mask) v; a bool mask keeps the
     positions where it is True."""
     if enable_gqa:
@@ -27,13 +34,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                 float(scale) if scale is not None else 0.0)
 
 
-def _xavier_uniform(*shape):
+def _xavier_uniform(*shape: int) -> Tensor:
     fan_out, fan_in = shape[0], shape[1]
     bound = math.sqrt(6.0 / (fan_in + fan_out))
     return rand(*shape) * (2 * bound) - bound
 
 
-def _additive(mask, what):
+def _additive(mask: Tensor, what: str) -> Tensor:
     """A mask where True (or a nonzero float -inf) means "do not attend", as a float32 tensor
     of 0 and -inf (MultiheadAttention's convention, the opposite of sdpa's bool masks)."""
     from ..tensor import from_numpy
@@ -51,8 +58,9 @@ class MultiheadAttention(Module):
     bias zeros). forward(query, key, value, key_padding_mask, need_weights, attn_mask,
     average_attn_weights, is_causal) -> (output, weights or None)."""
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False, kdim=None,
-                 vdim=None, batch_first=False, device=None, dtype=None):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: Optional[int] = None,
+                 vdim: Optional[int] = None, batch_first: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (vdim not in (None, embed_dim)):
             raise NotImplementedError("swiftnn: MultiheadAttention with add_bias_kv, add_zero_attn or kdim/vdim != embed_dim")
@@ -70,15 +78,16 @@ class MultiheadAttention(Module):
         if bias:
             self.out_proj.load_state_dict({"weight": self.out_proj.weight.detach(), "bias": zeros(embed_dim)})
 
-    def _project(self, x, i):
+    def _project(self, x: Tensor, i: int) -> Tensor:
         from ..conv import linear
         e = self.embed_dim
         w = self.in_proj_weight.narrow(0, i * e, e)
         b = self.in_proj_bias.narrow(0, i * e, e) if self.in_proj_bias is not None else None
         return linear(x, w, b)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Optional[Tensor] = None,
+                need_weights: bool = True, attn_mask: Optional[Tensor] = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Optional[Tensor]]:
         """(attn_output [L, N, E] or [N, L, E] with batch_first, attn_weights or None) for query
         [L, N, E], key and value [S, N, E]; masks and flags as torch.nn.MultiheadAttention.forward."""
         from ..reduce import softmax
@@ -116,7 +125,7 @@ class MultiheadAttention(Module):
             weights = _dropout(weights, self.dropout, True)
         out = matmul(weights, v)                                   # [N, heads, L, head_dim]
         out = out.permute(2, 0, 1, 3).reshape(length, n, e)       # [L, N, E]
-        out = self.out_proj(out)
+        out = self.out_proj(out)  # a Linear: a Tensor
         if self.batch_first and batched:
             out = out.transpose(0, 1)
         if not batched:
@@ -131,8 +140,10 @@ class TransformerEncoderLayer(Module):
     """nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
     activation='relu', layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)."""
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Union[str, Callable[[Tensor], Tensor]] = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         from .layers import Dropout, Linear
         from .normalization import LayerNorm
@@ -152,29 +163,34 @@ class TransformerEncoderLayer(Module):
             from .. import elementwise
             if activation not in ("relu", "gelu"):
                 raise RuntimeError(f"activation should be relu/gelu, not {activation}")
-            self.activation = getattr(elementwise, activation)
+            self.activation: Callable[[Tensor], Tensor] = getattr(elementwise, activation)
         else:
             self.activation = activation
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+    def _sa_block(self, x: Tensor, attn_mask: Optional[Tensor], key_padding_mask: Optional[Tensor],
+                  is_causal: bool) -> Tensor:
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
                            is_causal=is_causal)[0]
-        return self.dropout1(x)
+        out: Tensor = self.dropout1(x)
+        return out
 
-    def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+    def _ff_block(self, x: Tensor) -> Tensor:
+        out: Tensor = self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return out
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(self, src: Tensor, src_mask: Optional[Tensor] = None, src_key_padding_mask: Optional[Tensor] = None,
+                is_causal: bool = False) -> Tensor:
         """Runs the module; arguments, masks and shapes as the class docstring and PyTorch's."""
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._ff_block(self.norm2(x))
         x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-        return self.norm2(x + self._ff_block(x))
+        out: Tensor = self.norm2(x + self._ff_block(x))
+        return out
 
 
-def _get_clones(layer, n):
+def _get_clones(layer: Module, n: int) -> ModuleList:
     """PyTorch's _get_clones: a ModuleList of n layers built with `layer`'s arguments and
     holding copies of its weights (identical initial values, independent storage)."""
     from .container import ModuleList
@@ -191,14 +207,17 @@ class TransformerEncoder(Module):
     """nn.TransformerEncoder(encoder_layer, num_layers, norm=None): num_layers copies of the
     layer (identical initial weights, as PyTorch's deep copies), then the optional norm."""
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Optional[Module] = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
         super().__init__()
         self.layers = _get_clones(encoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+    def forward(self, src: Tensor, mask: Optional[Tensor] = None, src_key_padding_mask: Optional[Tensor] = None,
+                is_causal: Optional[bool] = None) -> Tensor:
         """Runs the module; arguments, masks and shapes as the class docstring and PyTorch's."""
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
-        return self.norm(x) if self.norm is not None else x
+        out: Tensor = self.norm(x) if self.norm is not None else x
+        return out

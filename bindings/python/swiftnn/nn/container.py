@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Any, Iterable, Iterator, Union, overload
+from typing import Any, Iterable, Iterator, Union, cast, overload
 
 from .._handles import Handle, new_handle, read_string
 from .._lib import check, lib, shape_array
+from .._typing import FileLike
 from ..tensor import _new
 from .modules import EngineModule, Module
 
@@ -38,24 +39,25 @@ class Sequential(Module):
             self._modules[n] = m
         self._rebuild_engine()
 
-    def _rebuild_engine(self):
+    def _rebuild_engine(self) -> None:
         mods = list(self._modules.values())
         if mods and all(isinstance(m, EngineModule) or (isinstance(m, Sequential) and m._engine) for m in mods):
             names = (ctypes.c_char_p * len(mods))(*[n.encode() for n in self._modules])
-            hs = (ctypes.c_void_p * len(mods))(*[m._mh for m in mods])
+            hs = (ctypes.c_void_p * len(mods))(*[m._mh for m in mods if m is not None])  # none is, here
             object.__setattr__(self, "_engine", new_handle(lib.snn_module_sequential, lib.snn_module_free, hs, len(mods), names))
         else:
             object.__setattr__(self, "_engine", None)
 
     @property
-    def _mh(self):
-        return self._engine.value
+    def _mh(self) -> int:
+        h: int = self._engine.value
+        return h
 
     # deepcopy and pickle copy the children; the engine Sequential is rebuilt over the copies.
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_engine"}
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._rebuild_engine()
 
@@ -86,7 +88,7 @@ class Sequential(Module):
         if self._engine is not None and not self._hooked_inside():
             return _new(lib.snn_module_forward, self._mh, input._h)
         for m in self._modules.values():
-            input = m(input)
+            input = cast(Module, m)(input)  # a None placeholder is not callable, as in torch
         return input
 
     def _hooked_inside(self) -> bool:
@@ -140,12 +142,13 @@ class ModuleList(Module):
         return iter(self._modules.values())  # type: ignore[arg-type]
 
 
-def _engine_handle(model):
+def _engine_handle(model: Module) -> int:
     h = getattr(model, "_engine", None)
     if h is None or h.value is None:
         raise TypeError(f"save_model: {type(model).__name__} is not built from engine layers; "
                         "save its weights with swiftnn.save(model.state_dict(), path) instead")
-    return h.value
+    value: int = h.value
+    return value
 
 
 def save_model(model: Module, path: Union[str, os.PathLike[str]]) -> None:
@@ -153,7 +156,7 @@ def save_model(model: Module, path: Union[str, os.PathLike[str]]) -> None:
     check(lib.snn_module_save(_engine_handle(model), os.fsencode(path)))
 
 
-def load_model(f: Any, mmap: bool = False) -> Module:
+def load_model(f: FileLike, mmap: bool = False) -> Module:
     """Rebuilds a model saved by save_model (or by the C API's snn_module_save) from a path or
     a binary file-like object (io.BytesIO). mmap=True maps the file: the parameters use its
     pages, shared between processes (swiftnn/serving.h)."""
@@ -171,7 +174,7 @@ def load_model(f: Any, mmap: bool = False) -> Module:
         check(lib.snn_module_load_ex(ctypes.byref(h), os.fsencode(f), ctypes.byref(opts)))
     else:
         check(lib.snn_module_load(ctypes.byref(h), os.fsencode(f)))
-    return wrap_engine_module(h.value)
+    return wrap_engine_module(cast(int, h.value))  # set whenever the call succeeds
 
 
 def wrap_engine_module(handle: int) -> Module:
@@ -182,11 +185,11 @@ def wrap_engine_module(handle: int) -> Module:
         arch = read_string(lib.snn_module_architecture, handle)
         import json
         names = [c["name"] for c in json.loads(arch).get("children", [])]
-        kids = {}
+        kids: dict[str, Module] = {}
         for n in names:
             c = ctypes.c_void_p()
             check(lib.snn_module_child(ctypes.byref(c), handle, n.encode()))
-            kids[n] = wrap_engine_module(c.value)
+            kids[n] = wrap_engine_module(cast(int, c.value))
         seq = Sequential.__new__(Sequential)
         Module.__init__(seq)
         for n, m in kids.items():
@@ -197,6 +200,6 @@ def wrap_engine_module(handle: int) -> Module:
     if cls is None:
         raise TypeError(f"load_model: no Python class for engine module type '{kind}'")
     m = cls.__new__(cls)
-    m._bind(owner._h)
+    m._bind(cast(int, owner._h))
     owner._h = None  # ownership moved into m
     return m

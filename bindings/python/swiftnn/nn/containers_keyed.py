@@ -4,7 +4,7 @@ with PyTorch's names (`heads.cls.weight`, `scales.0`)."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
 
 from ..tensor import Tensor
 from .modules import Module, Parameter
@@ -30,7 +30,7 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+        return cast(Module, self._modules[key])  # None only where add_module(name, None) put one, as torch
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
@@ -63,7 +63,7 @@ class ModuleDict(Module):
 
     def pop(self, key: str) -> Module:
         """Removes and returns the module under `key`."""
-        return self._modules.pop(key)
+        return cast(Module, self._modules.pop(key))
 
     def keys(self) -> Iterable[str]:
         """The keys, in insertion order."""
@@ -71,11 +71,11 @@ class ModuleDict(Module):
 
     def items(self) -> Iterable[Tuple[str, Module]]:
         """(key, module) pairs, in insertion order."""
-        return self._modules.items()
+        return cast("Iterable[Tuple[str, Module]]", self._modules.items())
 
     def values(self) -> Iterable[Module]:
         """The modules, in insertion order."""
-        return self._modules.values()
+        return cast(Iterable[Module], self._modules.values())
 
     def update(self, modules: Any) -> None:
         """Adds the modules of a mapping or of an iterable of (key, module) pairs."""
@@ -142,6 +142,8 @@ class ParameterList(Module):
 
 class ParameterDict(Module):
     """An ordered dict of Parameters, registered under their keys."""
+
+    _keys: OrderedDict[str, None]
 
     def __init__(self, parameters: Optional[Any] = None) -> None:
         super().__init__()

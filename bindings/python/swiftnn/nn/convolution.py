@@ -1,11 +1,15 @@
 """Convolutions beyond Conv2d with torch.nn's names: F.conv1d / nn.Conv1d (a 2-D convolution
 over a height of one, so every kernel of conv2d serves it, 'same' padding included) and
 F.conv_transpose2d / nn.ConvTranspose2d (an engine op and engine module)."""
+from __future__ import annotations
+
 import ctypes
 import math
 import numbers
+from typing import Any, Optional, Union, cast
 
 from .._lib import check, lib
+from .._typing import IntOrSize
 from ..conv import _conv2d_options, _pair, conv2d
 from ..tensor import Tensor, _new, rand
 from .modules import EngineModule, Module, Parameter
@@ -13,16 +17,17 @@ from .modules import EngineModule, Module, Parameter
 __all__ = ["conv1d", "conv_transpose2d", "Conv1d", "ConvTranspose2d"]
 
 
-def _one(v, name):
-    if isinstance(v, numbers.Integral):
+def _one(v: IntOrSize, name: str) -> int:
+    if isinstance(v, (int, numbers.Integral)):  # int named for type checkers
         return int(v)
-    v = tuple(v)
-    if len(v) != 1:
-        raise ValueError(f"conv1d: {name} must be an int or a 1-tuple, got {v!r}")
-    return int(v[0])
+    t = tuple(v)
+    if len(t) != 1:
+        raise ValueError(f"conv1d: {name} must be an int or a 1-tuple, got {t!r}")
+    return int(t[0])
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntOrSize = 1,
+           padding: Union[IntOrSize, str] = 0, dilation: IntOrSize = 1, groups: int = 1) -> Tensor:
     """F.conv1d: input [N, C, L] (or [C, L]), weight [K, C / groups, k]; padding may be an
     int, 'valid' or 'same' (stride 1; an odd total is split with the extra on the right, as
     PyTorch does)."""
@@ -51,7 +56,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return y.squeeze(-2)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntOrSize = 1,
+                     padding: IntOrSize = 0, output_padding: IntOrSize = 0, groups: int = 1,
+                     dilation: IntOrSize = 1) -> Tensor:
     """F.conv_transpose2d: input [N, Cin, H, W], weight [Cin, Cout / groups, kh, kw]."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError("conv_transpose2d(): input and weight must be Tensors")
@@ -66,8 +73,9 @@ class Conv1d(Module):
     groups=1, bias=True): weight [out, in / groups, k] and bias initialised as PyTorch's
     (uniform in +-1/sqrt(in / groups * k))."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrSize, stride: IntOrSize = 1,
+                 padding: Union[IntOrSize, str] = 0, dilation: IntOrSize = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv1d: padding_mode={padding_mode!r} (only 'zeros'); use F.pad before the layer")
@@ -97,8 +105,9 @@ class ConvTranspose2d(EngineModule):
     output_padding=0, groups=1, bias=True, dilation=1): an engine module (weight [in, out /
     groups, kh, kw])."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrSize, stride: IntOrSize = 1,
+                 padding: IntOrSize = 0, output_padding: IntOrSize = 0, groups: int = 1, bias: bool = True,
+                 dilation: IntOrSize = 1, padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for ConvTranspose2d, got {padding_mode!r}')
         k = _pair(kernel_size, "kernel_size")
@@ -107,4 +116,4 @@ class ConvTranspose2d(EngineModule):
         h = ctypes.c_void_p()
         check(lib.snn_module_conv_transpose2d(ctypes.byref(h), int(in_channels), int(out_channels), k[0], k[1],
                                               ctypes.byref(opts), op[0], op[1], bool(bias)))
-        self._bind(h.value)
+        self._bind(cast(int, h.value))  # set whenever the call succeeds

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Sequence, Union
 
 from .._lib import lib
-from ..tensor import Tensor, _new, int64, tensor
+from ..dtypes import int64
+from ..tensor import Tensor, _new, tensor
 from .loss import _Loss
 
 __all__ = ["ctc_loss", "CTCLoss"]
@@ -45,7 +46,8 @@ class CTCLoss(_Loss):
         super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity
 
-    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any) -> Tensor:
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Union[Tensor, Sequence[int]],
+                target_lengths: Union[Tensor, Sequence[int]]) -> Tensor:
         """The loss of log_probs [T, N, C] against targets; see ctc_loss."""
         return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                         self.zero_infinity)

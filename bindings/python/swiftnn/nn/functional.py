@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from .._typing import DTypeLike
+
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
@@ -23,7 +25,7 @@ from ..tensor import Tensor, _new
 # torch's signatures); softmax and log_softmax follow.
 
 
-def _softmax_dim(input, dim, fn):
+def _softmax_dim(input: Tensor, dim: Optional[int], fn: str) -> int:
     # PyTorch's legacy rule when dim is omitted (deprecated there too).
     if dim is None:
         warnings.warn(f"Implicit dimension choice for {fn} has been deprecated. "
@@ -32,12 +34,13 @@ def _softmax_dim(input, dim, fn):
     return dim
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype: Optional[DTypeLike] = None) -> Tensor:
     """F.softmax: exp(x - max) / sum(exp(x - max)) along `dim`."""
     return _softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3,
+                dtype: Optional[DTypeLike] = None) -> Tensor:
     """F.log_softmax: x - max - log(sum(exp(x - max))) along `dim`."""
     return _log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
 
@@ -47,7 +50,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 _REDUCTIONS = {"none": SNN_REDUCTION_NONE, "mean": SNN_REDUCTION_MEAN, "sum": SNN_REDUCTION_SUM}
 
 
-def _reduction(reduction, size_average, reduce):
+def _reduction(reduction: str, size_average: Optional[bool], reduce: Optional[bool]) -> int:
     if size_average is not None or reduce is not None:
         # PyTorch's deprecated size_average / reduce pair, mapped as it maps them.
         size_average = True if size_average is None else size_average
@@ -58,13 +61,13 @@ def _reduction(reduction, size_average, reduce):
     return _REDUCTIONS[reduction]
 
 
-def _tensors(fn, input, target, weight=None):
+def _tensors(fn: str, input: object, target: object, weight: object = None) -> None:
     for name, t in (("input", input), ("target", target), ("weight", weight)):
         if not isinstance(t, Tensor) and not (name == "weight" and t is None):
             raise TypeError(f"{fn}(): argument '{name}' must be a Tensor, not {type(t).__name__}")
 
 
-def _no_weight(fn, weight):
+def _no_weight(fn: str, weight: object) -> None:
     if weight is not None:
         raise NotImplementedError(f"swiftnn.nn.functional.{fn}: class weights (weight=) are not supported")
 
@@ -82,7 +85,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
                 int(ignore_index), float(label_smoothing))
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
+             ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean") -> Tensor:
     """F.nll_loss on log-probabilities (e.g. from log_softmax over dim 1); shapes, class weights
     and the weighted 'mean' as cross_entropy."""
     _tensors("nll_loss", input, target, weight)
@@ -91,7 +95,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                 int(ignore_index))
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+def mse_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
+             reduction: str = "mean", weight: Optional[Tensor] = None) -> Tensor:
     """F.mse_loss: (input - target)^2, broadcasting the two, reduced by `reduction`."""
     _no_weight("mse_loss", weight)
     _tensors("mse_loss", input, target)

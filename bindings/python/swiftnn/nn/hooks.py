@@ -33,7 +33,7 @@ class RemovableHandle:
 def hook_dict(module: Any, name: str) -> "OrderedDict[int, Any]":
     """The module's hook dictionary `name`, created on first use (modules built before hooks
     existed, or restored by deepcopy, have none)."""
-    d = module.__dict__.get(name)
+    d: Optional[OrderedDict[int, Any]] = module.__dict__.get(name)
     if d is None:
         d = OrderedDict()
         object.__setattr__(module, name, d)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from ..autograd import no_grad
 from ..tensor import Tensor, rand, randn
+
+if TYPE_CHECKING:
+    from ..generator import Generator
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
@@ -67,18 +70,18 @@ def _write(tensor: Tensor, values: Tensor) -> Tensor:
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Fills `tensor` with draws from U(a, b)."""
     return _write(tensor, rand(*tensor.shape, generator=generator, dtype=tensor.dtype) * (b - a) + a)
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Fills `tensor` with draws from N(mean, std^2)."""
     return _write(tensor, randn(*tensor.shape, generator=generator, dtype=tensor.dtype) * std + mean)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
-                  generator: Any = None) -> Tensor:
+                  generator: Optional[Generator] = None) -> Tensor:
     """Fills `tensor` with N(mean, std^2) draws truncated to [a, b] (redrawn until inside: the
     exact truncated distribution; PyTorch uses the inverse CDF, the engine has no erfinv)."""
     if not a < b:
@@ -119,7 +122,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _write(tensor, eye(tensor.shape[0], tensor.shape[1], dtype=tensor.dtype))
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -127,7 +130,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -140,7 +143,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: Any = None) -> Tensor:
+                     generator: Optional[Generator] = None) -> Tensor:
     """He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan) (fan_in or fan_out; gain
     from `nonlinearity` with negative slope `a`). nn.Linear and nn.Conv2d use a = sqrt(5)."""
     if 0 in tensor.shape:
@@ -151,7 +154,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: Any = None) -> Tensor:
+                    generator: Optional[Generator] = None) -> Tensor:
     """He normal: N(0, std^2), std = gain / sqrt(fan)."""
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
@@ -159,7 +162,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Optional[Generator] = None) -> Tensor:
     """A (semi-)orthogonal matrix, as PyTorch builds it: the Q of a QR factorisation of normal
     draws viewed as [rows, numel / rows], signs fixed by R's diagonal, times gain."""
     if tensor.dim() < 2:

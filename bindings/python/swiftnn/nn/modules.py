@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, TypeVar, Union, cast
 
 from .. import dtypes as _dtypes
 from .._handles import Handle, read_string
@@ -13,6 +13,9 @@ from .._lib import ShapeError, check, lib, shape_array
 from ..autograd import no_grad as _no_grad
 from ..serialization import TensorMap
 from ..tensor import Tensor, _new
+
+if TYPE_CHECKING:
+    from .hooks import RemovableHandle
 
 T = TypeVar("T", bound="Module")
 
@@ -29,7 +32,7 @@ class Parameter(Tensor):
         p.__class__ = cls
         if requires_grad:
             p.requires_grad_(True)
-        return p
+        return cast(Parameter, p)  # of class cls, by the assignment above
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -42,7 +45,7 @@ def _as_parameter(t: Tensor) -> Parameter:
     if isinstance(t, Parameter):
         return t
     t.__class__ = Parameter
-    return t
+    return cast(Parameter, t)  # by the assignment above
 
 
 class Module:
@@ -123,20 +126,20 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> Any:
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs) ->
         None or (args, kwargs)), run before forward; returns a handle with remove()."""
         from .hooks import add_hook
         return add_hook(self, "_forward_pre_hooks", hook, prepend, (hook, with_kwargs))
 
     def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> Any:
+                              always_call: bool = False) -> RemovableHandle:
         """hook(module, args, output) -> None or a new output (with_kwargs: hook(module, args,
         kwargs, output)), run after forward; returns a handle with remove()."""
         from .hooks import add_hook
         return add_hook(self, "_forward_hooks", hook, prepend, (hook, with_kwargs))
 
-    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> Any:
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_input, grad_output) -> None or new grad_input, run once the
         gradients with respect to the module's tensor inputs are computed (grad_input holds None
         for inputs that do not require grad); returns a handle with remove(). Replacing
@@ -144,7 +147,7 @@ class Module:
         from .hooks import add_hook
         return add_hook(self, "_backward_hooks", hook, prepend, hook)
 
-    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> Any:
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_output) -> None or new grad_output, run once the gradients with
         respect to the module's outputs are computed, before the module's own backward;
         returns a handle with remove()."""
@@ -172,7 +175,8 @@ class Module:
         """(name, module) for self and every submodule, depth first; a module reached twice is
         listed once unless remove_duplicate is False."""
         if isinstance(memo, str):  # the older positional spelling named_modules(prefix)
-            memo, prefix = None, memo
+            prefix = memo
+            memo = None
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -233,8 +237,8 @@ class Module:
             p = mp + "." if mp else ""
             for n, t in m._own_parameters():
                 out[p + n] = t if keep_vars else t.detach()
-            for n, t in m._own_buffers():
-                out[p + n] = t if keep_vars else t.detach()
+            for n, b in m._own_buffers():
+                out[p + n] = b if keep_vars else b.detach()
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
@@ -377,7 +381,8 @@ class EngineModule(Module):
 
     @property
     def _mh(self) -> int:
-        return self._engine.value
+        h: int = self._engine.value
+        return h
 
     # copy.copy shares (the default: the same owner of the engine handle); deepcopy and pickle
     # make a new engine module (copying.py).
@@ -391,7 +396,7 @@ class EngineModule(Module):
 
     def _config(self) -> dict[str, Any]:
         """Constructor arguments as the engine records them (torch's attribute names)."""
-        cfg = self.__dict__.get("_cfg")
+        cfg: Optional[dict[str, Any]] = self.__dict__.get("_cfg")
         if cfg is None:
             import json
             cfg = json.loads(read_string(lib.snn_module_architecture, self._mh)).get("config", {})
@@ -419,7 +424,7 @@ class EngineModule(Module):
     def _set_engine_training(self, mode: bool) -> None:
         check(lib.snn_module_train(self._mh, bool(mode)))
 
-    def summary(self, input_size: Any) -> str:
+    def summary(self, input_size: Iterable[int]) -> str:
         """Each layer's output shape and parameter count (engine's table)."""
         shp, nd = shape_array(input_size)
         return read_string(lib.snn_module_summary, self._mh, shp, nd)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import numbers
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence, cast
 
 from .. import _ffi
 from .._handles import Handle
@@ -124,7 +124,7 @@ class SyncBatchNorm(EngineModule):
         h = ctypes.c_void_p()
         check(lib.snn_module_sync_batch_norm(ctypes.byref(h), int(num_features), float(eps), float(momentum),
                                              bool(affine), bool(track_running_stats)))
-        self._bind(h.value)
+        self._bind(cast(int, h.value))  # set whenever the call succeeds
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalises input [N, C, *] over N and the trailing dimensions, per channel."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, cast, overload
 
 from .._handles import read_string
 from .._lib import check, lib
 from .._ffi import SNN_RNN_RELU, SNN_RNN_TANH, snn_rnn_options
-from ..tensor import Tensor, _new, int64, tensor
+from ..dtypes import int64
+from ..tensor import Tensor, _new, _wrap_new, tensor
 from .modules import EngineModule
+
+if TYPE_CHECKING:
+    from .utils.rnn import PackedSequence
 
 _NONLINEARITY = {"tanh": SNN_RNN_TANH, "relu": SNN_RNN_RELU}
 
@@ -43,7 +47,7 @@ def _handle(t: Optional[Tensor]) -> Optional[int]:
 def _new_module(fn: Callable[..., int], *args: Any) -> int:
     h = ctypes.c_void_p()
     check(fn(ctypes.byref(h), *args))
-    return h.value
+    return cast(int, h.value)  # set whenever the call succeeds
 
 
 class _RecurrentModule(EngineModule):
@@ -62,7 +66,7 @@ class _RecurrentModule(EngineModule):
         outs = (ctypes.c_void_p * n_out)()
         count = ctypes.c_size_t()
         check(lib.snn_module_forward_multi(outs, n_out, ctypes.byref(count), self._mh, arr, len(inputs)))
-        return [Tensor._wrap(outs[i]) for i in range(count.value)]
+        return [_wrap_new(outs[i]) for i in range(count.value)]
 
 
 class RNNBase(_RecurrentModule):
@@ -121,8 +125,16 @@ class RNN(RNNBase):
                  bidirectional: bool = False) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, nonlinearity)
 
-    def forward(self, input: Any, hx: Optional[Tensor] = None,
-                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Any, Tensor]:
+    @overload  # type: ignore[override]  # torch's Module.forward is Callable[..., Any]
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, Tensor]: ...
+
+    @overload
+    def forward(self, input: PackedSequence, hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[PackedSequence, Tensor]: ...
+
+    def forward(self, input: Union[Tensor, PackedSequence], hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Union[Tensor, PackedSequence], Tensor]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
@@ -136,8 +148,18 @@ class LSTM(RNNBase):
     forward(input, hx=None, lengths=None) -> (output, (h_n, c_n)); hx = (h0, c0)."""
     _CTOR = "snn_module_lstm"
 
-    def forward(self, input: Any, hx: Optional[tuple[Tensor, Tensor]] = None,
-                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Any, tuple[Tensor, Tensor]]:
+    @overload  # type: ignore[override]  # torch's Module.forward is Callable[..., Any]
+    def forward(self, input: Tensor, hx: Optional[tuple[Tensor, Tensor]] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, tuple[Tensor, Tensor]]: ...
+
+    @overload
+    def forward(self, input: PackedSequence, hx: Optional[tuple[Tensor, Tensor]] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None
+                ) -> tuple[PackedSequence, tuple[Tensor, Tensor]]: ...
+
+    def forward(self, input: Union[Tensor, PackedSequence], hx: Optional[tuple[Tensor, Tensor]] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None
+                ) -> tuple[Union[Tensor, PackedSequence], tuple[Tensor, Tensor]]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
@@ -151,8 +173,16 @@ class GRU(RNNBase):
     """Gated recurrent unit, gate order r, z, n. forward(input, hx=None, lengths=None) -> (output, h_n)."""
     _CTOR = "snn_module_gru"
 
-    def forward(self, input: Any, hx: Optional[Tensor] = None,
-                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Any, Tensor]:
+    @overload  # type: ignore[override]  # torch's Module.forward is Callable[..., Any]
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Tensor, Tensor]: ...
+
+    @overload
+    def forward(self, input: PackedSequence, hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[PackedSequence, Tensor]: ...
+
+    def forward(self, input: Union[Tensor, PackedSequence], hx: Optional[Tensor] = None,
+                lengths: Optional[Union[Tensor, Sequence[int]]] = None) -> tuple[Union[Tensor, PackedSequence], Tensor]:
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         if isinstance(input, tuple):  # a PackedSequence (nn/utils/rnn.py)
             from .utils.rnn import run_packed
@@ -186,7 +216,7 @@ class LSTMCell(_RecurrentModule):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         self._bind(_new_module(lib.snn_module_lstm_cell, int(input_size), int(hidden_size), bool(bias)))
 
-    def forward(self, input: Tensor, hx: Optional[tuple[Tensor, Tensor]] = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor, hx: Optional[tuple[Tensor, Tensor]] = None) -> tuple[Tensor, Tensor]:  # type: ignore[override]
         """Runs the layer over input (a Tensor, or a PackedSequence for RNN/LSTM/GRU); see the class docstring."""
         h, c = hx if hx is not None else (None, None)
         h1, c1 = self._forward_multi([input, h, c], 2)
@@ -225,7 +255,7 @@ class Embedding(_RecurrentModule):
                                -1 if padding_idx is None else int(padding_idx)))
 
     @classmethod
-    def from_pretrained(cls: Any, embeddings: Any, freeze: bool = True, padding_idx: Optional[int] = None) -> Embedding:
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: Optional[int] = None) -> Embedding:
         """An Embedding holding a copy of `embeddings` [num, dim] (a Tensor or array)."""
         w = embeddings if isinstance(embeddings, Tensor) else tensor(embeddings)
         num, dim = w.shape
@@ -262,7 +292,7 @@ def _sequence(fn: Callable[..., int], n_out: int, input: Tensor, states: Sequenc
     outs = [ctypes.c_void_p() for _ in range(n_out)]
     check(fn(*[ctypes.byref(o) for o in outs], input._h, *[_handle(s) for s in states], ws, len(params),
              _handle(lengths), ctypes.byref(opts)))
-    return tuple(Tensor._wrap(o.value) for o in outs)
+    return tuple(_wrap_new(o.value) for o in outs)
 
 
 def lstm(input: Tensor, hx: Optional[tuple[Tensor, Tensor]], params: Sequence[Tensor], has_biases: bool = True,
@@ -306,7 +336,7 @@ def lstm_cell(input: Tensor, hx: Optional[tuple[Tensor, Tensor]], w_ih: Tensor, 
     oh, oc = ctypes.c_void_p(), ctypes.c_void_p()
     check(lib.snn_tensor_lstm_cell(ctypes.byref(oh), ctypes.byref(oc), input._h, _handle(h), _handle(c), w_ih._h,
                                    w_hh._h, _handle(b_ih), _handle(b_hh)))
-    return Tensor._wrap(oh.value), Tensor._wrap(oc.value)
+    return _wrap_new(oh.value), _wrap_new(oc.value)
 
 
 def gru_cell(input: Tensor, hx: Optional[Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Optional[Tensor] = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ctypes
 import math
 import numbers
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Union, cast
 
 from .._lib import lib
 from .._typing import IntOrSize
@@ -20,11 +20,11 @@ _PAD_MODES = {"constant": 0, "reflect": 1, "replicate": 2, "circular": 3}
 _INTERP_MODES = {"nearest": 0, "nearest-exact": 1, "linear": 2, "bilinear": 2}
 
 
-def _int64s(values):
+def _int64s(values: Sequence[int]) -> ctypes.Array[ctypes.c_int64]:
     return (ctypes.c_int64 * max(len(values), 1))(*values)
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
     """F.pad: pad lists (before, after) pairs from the last dimension back."""
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' must be a Tensor, not {type(input).__name__}")
@@ -36,8 +36,10 @@ def pad(input, pad, mode="constant", value=None):
     return _new(lib.snn_tensor_pad, input._h, _int64s(p), len(p), _PAD_MODES[mode], float(value or 0.0))
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
-                antialias=False):
+def interpolate(input: Tensor, size: Optional[IntOrSize] = None,
+                scale_factor: Optional[Union[float, Sequence[float]]] = None, mode: str = "nearest",
+                align_corners: Optional[bool] = None, recompute_scale_factor: Optional[bool] = None,
+                antialias: bool = False) -> Tensor:
     """F.interpolate for [N, C, L] ('nearest', 'nearest-exact', 'linear') and [N, C, H, W]
     ('nearest', 'nearest-exact', 'bilinear') input, by size or scale_factor, as PyTorch."""
     if not isinstance(input, Tensor):
@@ -58,14 +60,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("only one of size or scale_factor should be defined" if size is not None
                          else "either size or scale_factor should be defined")
     if size is not None:
-        out = [int(size)] * dim if isinstance(size, numbers.Integral) else [int(s) for s in size]
+        out = [int(size)] * dim if isinstance(size, (int, numbers.Integral)) else [int(s) for s in size]
         if len(out) != dim:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with spatial "
                              f"dimensions of {list(input.shape[2:])} and output size of {out}. Please provide input tensor "
                              "in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
-        scales = None
+        scales: Optional[list[float]] = None
     else:
-        factors = [float(scale_factor)] * dim if isinstance(scale_factor, numbers.Real) else [float(s) for s in scale_factor]
+        factors = ([float(scale_factor)] * dim if isinstance(scale_factor, (float, numbers.Real))
+                   else [float(s) for s in cast(Sequence[float], scale_factor)])
         if len(factors) != dim:
             raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input with "
                              f"spatial dimensions of {list(input.shape[2:])} and scale_factor of shape {factors}.")
@@ -75,7 +78,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _new(lib.snn_tensor_interpolate, input._h, _int64s(out), dim, arr, _INTERP_MODES[mode], bool(align_corners))
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """F.one_hot: int64 [*] -> int64 [*, num_classes]."""
     return _new(lib.snn_tensor_one_hot, tensor._h, int(num_classes))
 
@@ -124,7 +127,8 @@ class _Pad2d(Module):
 
     def __init__(self, padding: IntOrSize, value: float = 0.0) -> None:
         super().__init__()
-        self.padding = (int(padding),) * 4 if isinstance(padding, numbers.Integral) else tuple(int(p) for p in padding)
+        self.padding = ((int(padding),) * 4 if isinstance(padding, (int, numbers.Integral))
+                        else tuple(int(p) for p in padding))
         if len(self.padding) != 4:
             raise ValueError(f"{type(self).__name__}: padding must be an int or a 4-tuple (left, right, top, bottom)")
         self.value = value

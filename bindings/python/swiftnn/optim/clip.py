@@ -1,13 +1,17 @@
 """clip_grad_norm_ (torch.nn.utils.clip_grad_norm_) over the engine's snn_clip_grad_norm.
 Exported as swiftnn.optim.clip_grad_norm_ (and from swiftnn.nn.utils once that exists)."""
+from __future__ import annotations
+
 import ctypes
 import math
+from typing import Iterable, Optional, Union
 
 from .._lib import check, lib
 from ..tensor import Tensor, tensor
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+def clip_grad_norm_(parameters: Union[Tensor, Iterable[Tensor]], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach: Optional[bool] = None) -> Tensor:
     """Scales the gradients of `parameters` in place so that their total norm_type-norm (all
     gradients taken together) is at most max_norm; returns the total norm before clipping as a
     0-d tensor. Parameters without a gradient are skipped."""

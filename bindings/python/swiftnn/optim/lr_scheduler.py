@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import collections
 import ctypes
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, SupportsIndex, TypeVar
 
 from .._lib import check, lib
 from .optimizer import Optimizer
 
 
+_S = TypeVar("_S", bound="LRScheduler")
+
+
 class LRScheduler:
     """Base of the schedulers: step(), get_last_lr(), last_epoch, base_lrs."""
+
+    _h: Optional[int]
+    optimizer: Optimizer
+    base_lrs: list[float]
+
+    if TYPE_CHECKING:  # each engine scheduler defines it
+        def _make(self, out: object, opt: Optional[int]) -> int:
+            """Creates the engine scheduler into `out` (a byref), returning the C status."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._h = None
@@ -44,7 +55,7 @@ class LRScheduler:
 
     def get_last_lr(self) -> list[float]:
         """The learning rates this scheduler set last, one per parameter group."""
-        out = []
+        out: list[float] = []
         for i in range(len(self.base_lrs)):
             v = ctypes.c_double()
             check(lib.snn_lr_scheduler_get_lr(ctypes.byref(v), self._h, i))
@@ -59,26 +70,26 @@ class LRScheduler:
     # PyTorch's, copy the optimizer too; the engine's schedule state is rebuilt by replaying the
     # epochs from the initial learning rates, then the current rates are restored (so a rate
     # the user set by hand is kept too).
-    def __copy__(self):
+    def __copy__(self: _S) -> _S:
         from ..copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_lr_scheduler_ref)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self: _S, memo: dict[int, Any]) -> _S:
         import copy
         new = _replayed(type(self), copy.deepcopy(self.optimizer, memo), self._config(), self.last_epoch,
                         [g["lr"] for g in self.optimizer.param_groups])
         memo[id(self)] = new
         return new
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         return _replayed, (type(self), self.optimizer, self._config(), self.last_epoch,
                            [g["lr"] for g in self.optimizer.param_groups])
 
-    def _config(self):
+    def _config(self) -> dict[str, Any]:
         """Constructor arguments beyond the optimizer (each scheduler names its own)."""
         raise NotImplementedError
 
-    def __del__(self):
+    def __del__(self) -> None:
         h = getattr(self, "_h", None)
         if h and lib is not None:
             try:
@@ -95,10 +106,11 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = int(step_size), float(gamma)
         super().__init__(optimizer, last_epoch)
 
-    def _make(self, out, opt):
-        return lib.snn_lr_scheduler_step_lr(out, opt, self.step_size, self.gamma)
+    def _make(self, out: object, opt: Optional[int]) -> int:
+        status: int = lib.snn_lr_scheduler_step_lr(out, opt, self.step_size, self.gamma)
+        return status
 
-    def _config(self):
+    def _config(self) -> dict[str, Any]:
         return dict(step_size=self.step_size, gamma=self.gamma)
 
 
@@ -110,12 +122,13 @@ class MultiStepLR(LRScheduler):
         self.milestones, self.gamma = collections.Counter(int(m) for m in milestones), float(gamma)
         super().__init__(optimizer, last_epoch)
 
-    def _make(self, out, opt):
+    def _make(self, out: object, opt: Optional[int]) -> int:
         ms = list(self.milestones.elements())
         arr = (ctypes.c_int64 * max(len(ms), 1))(*ms)
-        return lib.snn_lr_scheduler_multi_step_lr(out, opt, arr, len(ms), self.gamma)
+        status: int = lib.snn_lr_scheduler_multi_step_lr(out, opt, arr, len(ms), self.gamma)
+        return status
 
-    def _config(self):
+    def _config(self) -> dict[str, Any]:
         return dict(milestones=list(self.milestones.elements()), gamma=self.gamma)
 
 
@@ -126,10 +139,11 @@ class CosineAnnealingLR(LRScheduler):
         self.T_max, self.eta_min = int(T_max), float(eta_min)
         super().__init__(optimizer, last_epoch)
 
-    def _make(self, out, opt):
-        return lib.snn_lr_scheduler_cosine(out, opt, self.T_max, self.eta_min)
+    def _make(self, out: object, opt: Optional[int]) -> int:
+        status: int = lib.snn_lr_scheduler_cosine(out, opt, self.T_max, self.eta_min)
+        return status
 
-    def _config(self):
+    def _config(self) -> dict[str, Any]:
         return dict(T_max=self.T_max, eta_min=self.eta_min)
 
 
@@ -145,14 +159,15 @@ class LinearLR(LRScheduler):
         self.start_factor, self.end_factor, self.total_iters = float(start_factor), float(end_factor), int(total_iters)
         super().__init__(optimizer, last_epoch)
 
-    def _make(self, out, opt):
-        return lib.snn_lr_scheduler_linear(out, opt, self.start_factor, self.end_factor, self.total_iters)
+    def _make(self, out: object, opt: Optional[int]) -> int:
+        status: int = lib.snn_lr_scheduler_linear(out, opt, self.start_factor, self.end_factor, self.total_iters)
+        return status
 
-    def _config(self):
+    def _config(self) -> dict[str, Any]:
         return dict(start_factor=self.start_factor, end_factor=self.end_factor, total_iters=self.total_iters)
 
 
-def _replayed(cls, optimizer, config, last_epoch, lrs):
+def _replayed(cls: type[_S], optimizer: Optimizer, config: dict[str, Any], last_epoch: int, lrs: list[float]) -> _S:
     """A scheduler of `cls` over `optimizer` at `last_epoch`: built from the groups' initial
     rates and stepped there (the engine's schedule state), then the rates `lrs` restored."""
     for group in optimizer.param_groups:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import types
-from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, TypedDict, Union
 
 from .optimizer import Optimizer
 
@@ -154,6 +154,15 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> List[Any]:
     return [value] * len(optimizer.param_groups)
 
 
+class _SchedulePhase(TypedDict):
+    """One phase of OneCycleLR: where it ends and the group keys it anneals between (torch's)."""
+    end_step: float
+    start_lr: str
+    end_lr: str
+    start_momentum: str
+    end_momentum: str
+
+
 class OneCycleLR(_HostLRScheduler):
     """The 1cycle policy (Smith): lr from max_lr / div_factor up to max_lr over pct_start of
     total_steps, then down to initial_lr / final_div_factor (three_phase: back to initial_lr
@@ -182,6 +191,7 @@ class OneCycleLR(_HostLRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         n = self.total_steps
+        self._schedule_phases: list[_SchedulePhase]
         if three_phase:
             self._schedule_phases = [
                 {"end_step": float(pct_start * n) - 1, "start_lr": "initial_lr", "end_lr": "max_lr",

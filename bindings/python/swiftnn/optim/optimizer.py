@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import collections.abc
 import ctypes
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, SupportsIndex, TypeVar, Union, overload
 
 from .._ffi import snn_adagrad_options, snn_adam_options, snn_rmsprop_options, snn_sgd_options
 from .._lib import check, lib
 from .._options import options
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_new
+
+_L = TypeVar("_L")  # what step(closure) returns: the closure's loss (torch: float; here any type)
 
 # What an optimizer takes (torch.optim.optimizer.ParamsT): tensors, or groups of them as dicts.
 ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
 
 
-def _handles(params):
+def _handles(params: Sequence[Tensor]) -> ctypes.Array[ctypes.c_void_p]:
     """A C array of the parameters' handles (the caller keeps `params` alive during the call)."""
     return (ctypes.c_void_p * max(len(params), 1))(*[p._h for p in params])
 
 
-def _param_list(params):
+def _param_list(params: Any) -> tuple[list[Tensor], Optional[list[str]]]:
     """A group's "params" entry as a list of Tensors (also accepts (name, tensor) pairs)."""
     if isinstance(params, Tensor):
         return [params], None
@@ -38,21 +40,21 @@ def _param_list(params):
     return params, names
 
 
-class _ParamGroup(collections.abc.MutableMapping):
+class _ParamGroup(collections.abc.MutableMapping[str, Any]):
     """One entry of optimizer.param_groups: a dict whose "lr" lives in the engine, so reading
     and assigning it (as schedulers and training scripts do) reads and sets the engine's."""
 
-    def __init__(self, optimizer, index, values):
+    def __init__(self, optimizer: Optimizer, index: int, values: dict[str, Any]) -> None:
         self._opt, self._index, self._values = optimizer, index, values
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         if key == "lr":
             v = ctypes.c_double()
             check(lib.snn_optimizer_get_lr(ctypes.byref(v), self._opt._h, self._index))
             return v.value
         return self._values[key]
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: str, value: Any) -> None:
         if key == "lr":
             check(lib.snn_optimizer_set_lr(self._opt._h, self._index, float(value)))
         elif key == "momentum" and "momentum" in self._opt.defaults and self._values.get(key) != value:
@@ -69,18 +71,18 @@ class _ParamGroup(collections.abc.MutableMapping):
         else:
             self._values[key] = value
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         if key == "params" or key == "lr" or key in self._opt.defaults:
             raise NotImplementedError(f"swiftnn: param_groups[{self._index}][{key!r}] cannot be removed")
         del self._values[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._values)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return repr(dict(self))
 
 
@@ -88,8 +90,17 @@ class Optimizer:
     """Base of the optimizers: parameter groups, step(), zero_grad(). Subclasses name their C
     constructor and how a group's options become the C options struct."""
 
-    _create = None     # C constructor
-    _add_group = None  # C function adding a group
+    if TYPE_CHECKING:  # what each subclass defines
+        _create: Callable[..., int]     # C constructor
+        _add_group: Callable[..., int]  # C function adding a group
+        _options: Callable[[Mapping[str, Any]], ctypes.Structure]  # a group's options as the C struct
+    else:
+        _create = None     # C constructor
+        _add_group = None  # C function adding a group
+
+    _h: Optional[int]
+    defaults: dict[str, Any]
+    param_groups: list[_ParamGroup]
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._h = None
@@ -102,7 +113,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             "but got swiftnn.Tensor")
-        groups = list(params)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -116,7 +127,7 @@ class Optimizer:
         for g in groups[1:]:
             self.add_param_group(g)
 
-    def _complete(self, group):
+    def _complete(self, group: object) -> dict[str, Any]:
         if not isinstance(group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(group).__name__}")
         group = dict(group)
@@ -136,7 +147,12 @@ class Optimizer:
         check(self._add_group(self._h, _handles(ps), len(ps), ctypes.byref(self._options(group))))
         self.param_groups.append(_ParamGroup(self, len(self.param_groups), group))
 
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], _L]) -> _L: ...
+
+    def step(self, closure: Optional[Callable[[], _L]] = None) -> Optional[_L]:
         """One update of every parameter that has a gradient. `closure`, if given, is called
         first (it should recompute the loss and call backward) and its result returned."""
         loss = None if closure is None else closure()
@@ -151,15 +167,16 @@ class Optimizer:
         """PyTorch's layout: {"state": {param number: {key: tensor}}, "param_groups": [group
         options with "params": [param numbers]]}, parameters numbered across groups in order.
         The tensors are copies: later steps do not change a saved state_dict."""
-        state = {}
+        state: dict[int, dict[str, Tensor]] = {}
         n = ctypes.c_size_t()
         check(lib.snn_optimizer_state_count(ctypes.byref(n), self._h))
         key = ctypes.create_string_buffer(64)
         for i in range(n.value):
             param, value = ctypes.c_int64(), ctypes.c_void_p()
             check(lib.snn_optimizer_state_get(ctypes.byref(param), key, len(key), ctypes.byref(value), self._h, i))
-            state.setdefault(param.value, {})[key.value.decode()] = Tensor._wrap(value.value)
-        groups, start = [], 0
+            state.setdefault(param.value, {})[key.value.decode()] = _wrap_new(value.value)
+        groups: list[dict[str, Any]] = []
+        start = 0
         for g in self.param_groups:
             d = {k: g[k] for k in g if k not in ("params", "lr")}
             d["lr"] = g["lr"]
@@ -175,12 +192,13 @@ class Optimizer:
         groups, saved_state = state_dict["param_groups"], state_dict.get("state", {})
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        number, start = {}, 0
+        number: dict[Any, int] = {}
+        start = 0
         for mine, theirs in zip(self.param_groups, groups):
             if len(theirs["params"]) != len(mine["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
-            for k, saved_id in enumerate(theirs["params"]):
-                number[saved_id] = start + k
+            for j, saved_id in enumerate(theirs["params"]):
+                number[saved_id] = start + j
             start += len(mine["params"])
         for i, (mine, theirs) in enumerate(zip(self.param_groups, groups)):
             for k in self.defaults:
@@ -210,26 +228,26 @@ class Optimizer:
 
     # copy.copy shares the engine optimizer (a second handle); deepcopy and pickle make a new
     # one over copied parameters with the state of state_dict() (copying.py), as PyTorch's.
-    def __copy__(self):
+    def __copy__(self) -> Optimizer:
         from ..copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_optimizer_ref)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Optimizer:
         from ..copying import deepcopy_optimizer
         return deepcopy_optimizer(self, memo)
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         from ..copying import reduce_optimizer
         return reduce_optimizer(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {g[k]}" for k in sorted(g) if k not in ("params", "param_names")]
         return "\n".join(lines + [")"])
 
-    def __del__(self):
+    def __del__(self) -> None:
         h = getattr(self, "_h", None)
         if h and lib is not None:
             try:
@@ -239,7 +257,7 @@ class Optimizer:
             self._h = None
 
 
-def _same_betas(a, b):
+def _same_betas(a: object, b: object) -> bool:
     """betas saved as a list (JSON) equal betas given as a tuple."""
     return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b)
 
@@ -259,13 +277,13 @@ class SGD(Optimizer):
                                       differentiable=differentiable, fused=fused))
 
     @staticmethod
-    def _options(g):
+    def _options(g: Mapping[str, Any]) -> snn_sgd_options:
         return options(snn_sgd_options, lr=float(g["lr"]), momentum=float(g["momentum"]),
                        dampening=float(g["dampening"]), weight_decay=float(g["weight_decay"]),
                        nesterov=bool(g["nesterov"]), maximize=bool(g["maximize"]))
 
 
-def _adam_options(g):
+def _adam_options(g: Mapping[str, Any]) -> snn_adam_options:
     betas = tuple(g["betas"])
     if len(betas) != 2:
         raise ValueError(f"betas must be a pair of floats, got {g['betas']!r}")
@@ -319,7 +337,7 @@ class RMSprop(Optimizer):
                                       differentiable=differentiable))
 
     @staticmethod
-    def _options(g):
+    def _options(g: Mapping[str, Any]) -> snn_rmsprop_options:
         return options(snn_rmsprop_options, lr=float(g["lr"]), alpha=float(g["alpha"]), eps=float(g["eps"]),
                        weight_decay=float(g["weight_decay"]), momentum=float(g["momentum"]),
                        centered=bool(g["centered"]), maximize=bool(g["maximize"]))
@@ -340,7 +358,7 @@ class Adagrad(Optimizer):
                                       maximize=maximize, differentiable=differentiable, fused=fused))
 
     @staticmethod
-    def _options(g):
+    def _options(g: Mapping[str, Any]) -> snn_adagrad_options:
         return options(snn_adagrad_options, lr=float(g["lr"]), lr_decay=float(g["lr_decay"]),
                        weight_decay=float(g["weight_decay"]),
                        initial_accumulator_value=float(g["initial_accumulator_value"]), eps=float(g["eps"]),

@@ -6,11 +6,12 @@ PackedSequence: it is unpacked to a padded batch and the engine's per-sequence l
 stop each sequence's recurrence at its length, and the output is packed again."""
 from __future__ import annotations
 
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 
-from ...tensor import Tensor, int64, tensor
+from ...dtypes import int64
+from ...tensor import Tensor, tensor
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",
            "unpad_sequence", "unpack_sequence"]
@@ -95,7 +96,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
         steps = total_length
     b = bs[0] if bs else 0
     feat = tuple(data.shape[1:])
-    rows, at = [], 0
+    rows: list[Optional[Tensor]] = []
+    at = 0
     for t in range(steps):
         n = bs[t] if t < len(bs) else 0
         part = data.narrow(0, at, n) if n else None
@@ -104,11 +106,11 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
             pad = full((b - n,) + feat, padding_value, dtype=data.dtype)
             part = pad if part is None else cat([part, pad], 0)
         rows.append(part)
-    padded = stack(rows, 0)  # [T, B, *] in sorted order
+    padded = stack(cast("list[Tensor]", rows), 0)  # [T, B, *] in sorted order (None only when b == 0)
     lengths = [sum(1 for v in bs if v > j) for j in range(b)]
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
-        order = [int(v) for v in sequence.sorted_indices.tolist()]
+        order = [int(v) for v in cast(Tensor, sequence.sorted_indices).tolist()]  # set with unsorted_indices
         orig = [0] * b
         for pos, src in enumerate(order):
             orig[src] = lengths[pos]

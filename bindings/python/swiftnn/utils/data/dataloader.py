@@ -12,33 +12,44 @@ import numbers
 import queue
 import traceback
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, NoReturn, Optional, Sized, TypeVar, Union, cast
 
 import numpy as np
 
-from ...generator import _seed_from_global
-from .dataset import IterableDataset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from ...generator import Generator, _seed_from_global
+from .dataset import Dataset, IterableDataset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-_worker_info = None
+if TYPE_CHECKING:
+    import multiprocessing.process
+    import multiprocessing.queues
+
+T_co = TypeVar("T_co", covariant=True)
+
+_worker_info: Optional[WorkerInfo] = None
 
 
 class WorkerInfo:
     """What get_worker_info() returns inside a worker: id, num_workers, seed, dataset."""
 
-    def __init__(self, id, num_workers, seed, dataset):  # noqa: A002 (PyTorch's name)
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Dataset[Any]
+
+    def __init__(self, id: int, num_workers: int, seed: int, dataset: Dataset[Any]) -> None:  # noqa: A002 (PyTorch's name)
         self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
 
 
-def get_worker_info():
+def get_worker_info() -> Optional[WorkerInfo]:
     """In a worker process, its WorkerInfo; in the main process, None."""
     return _worker_info
 
 
-def default_collate(batch):
+def default_collate(batch: Any) -> Any:
     """Stacks samples as PyTorch's default_collate: tensors and numpy arrays stack along a new
     first dimension, Python floats become float64, ints int64, bools bool, strings stay a
     list, and mappings, tuples and lists are collated element by element."""
@@ -72,7 +83,7 @@ def default_collate(batch):
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {type(elem)}")
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Batches of `dataset` (map-style or iterable), as torch.utils.data.DataLoader.
 
     batch_size=None turns automatic batching off (each sample is passed through collate_fn
@@ -82,12 +93,30 @@ class DataLoader:
     in flight. pin_memory, persistent_workers, timeout and in_order are accepted for
     compatibility (there is no accelerator; batches always arrive in order)."""
 
-    def __init__(self, dataset: Any, batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
-                 sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
-                 collate_fn: Optional[Callable[[list[Any]], Any]] = None, pin_memory: bool = False,
+    dataset: Dataset[T_co]
+    batch_size: Optional[int]
+    drop_last: bool
+    num_workers: int
+    prefetch_factor: Optional[int]
+    timeout: float
+    sampler: Union[Sampler[Any], Iterable[Any], None]
+    batch_sampler: Union[Sampler[list[Any]], Iterable[list[Any]], None]
+    collate_fn: Callable[[Any], Any]
+    worker_init_fn: Optional[Callable[[int], None]]
+    generator: Optional[Generator]
+    pin_memory: bool
+    persistent_workers: bool
+    _iterable: bool
+    _auto_collation: bool
+
+    def __init__(self, dataset: Dataset[T_co], batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
+                 sampler: Union[Sampler[Any], Iterable[Any], None] = None,
+                 batch_sampler: Union[Sampler[list[Any]], Iterable[list[Any]], None] = None, num_workers: int = 0,
+                 collate_fn: Optional[Callable[[list[T_co]], Any]] = None, pin_memory: bool = False,
                  drop_last: bool = False, timeout: float = 0, worker_init_fn: Optional[Callable[[int], None]] = None,
-                 multiprocessing_context: Any = None, generator: Any = None, *, prefetch_factor: Optional[int] = None,
-                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True) -> None:
+                 multiprocessing_context: Any = None, generator: Optional[Generator] = None, *,
+                 prefetch_factor: Optional[int] = None, persistent_workers: bool = False, pin_memory_device: str = "",
+                 in_order: bool = True) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if num_workers == 0 and prefetch_factor is not None:
@@ -115,7 +144,8 @@ class DataLoader:
                                        or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
         if sampler is None and not self._iterable:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+            sized = cast(Sized, dataset)  # a map-style dataset has a length (as PyTorch assumes)
+            sampler = RandomSampler(sized, generator=generator) if shuffle else SequentialSampler(sized)
         if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
         self.batch_size, self.drop_last = batch_size, bool(drop_last)
@@ -123,22 +153,22 @@ class DataLoader:
         self._auto_collation = batch_sampler is not None or (self._iterable and batch_size is not None)
         self.collate_fn = collate_fn if collate_fn is not None else (default_collate if self._auto_collation else _identity)
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._iterable:
-            n = len(self.dataset)  # TypeError when the stream has no length, as in PyTorch
+            n = len(cast(Sized, self.dataset))  # TypeError when the stream has no length, as in PyTorch
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-        return len(self.batch_sampler) if self.batch_sampler is not None else len(self.sampler)
+        return len(cast(Sized, self.batch_sampler if self.batch_sampler is not None else self.sampler))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:
             return self._single_process()
         return _multi_process(self)
 
     # -- one process ---------------------------------------------------------------------
 
-    def _fetch(self, indices):
+    def _fetch(self, indices: Any) -> Any:
         """The collated batch for a list of indices (or one sample without auto-collation)."""
         if not self._auto_collation:
             return self.collate_fn(self.dataset[indices])
@@ -149,29 +179,36 @@ class DataLoader:
             return tuple(t.index_select(0, idx) for t in self.dataset.tensors)
         return self.collate_fn([self.dataset[i] for i in indices])
 
-    def _single_process(self):
+    def _single_process(self) -> Iterator[Any]:
         if self._iterable:
-            yield from _iterable_batches(self.dataset, self.batch_size, self.drop_last, self.collate_fn,
+            yield from _iterable_batches(cast("IterableDataset[Any]", self.dataset), self.batch_size, self.drop_last, self.collate_fn,
                                          self._auto_collation)
             return
-        for indices in (self.batch_sampler if self.batch_sampler is not None else self.sampler):
+        for indices in _indices(self):
             yield self._fetch(indices)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"swiftnn.utils.data.DataLoader(dataset={type(self.dataset).__name__}, batch_size={self.batch_size}, "
                 f"num_workers={self.num_workers}, drop_last={self.drop_last})")
 
 
-def _identity(x):
+def _identity(x: Any) -> Any:
     return x
 
 
-def _iterable_batches(dataset, batch_size, drop_last, collate_fn, auto):
+def _indices(loader: DataLoader[Any]) -> Iterable[Any]:
+    """What a map-style loader iterates: its batch sampler's lists of indices, or without
+    automatic batching its sampler's indices (the constructor sets one of them)."""
+    return cast(Iterable[Any], loader.batch_sampler if loader.batch_sampler is not None else loader.sampler)
+
+
+def _iterable_batches(dataset: IterableDataset[Any], batch_size: Optional[int], drop_last: bool,
+                      collate_fn: Callable[[Any], Any], auto: bool) -> Iterator[Any]:
     if not auto:
         for sample in dataset:
             yield collate_fn(sample)
         return
-    batch = []
+    batch: list[Any] = []
     for sample in dataset:
         batch.append(sample)
         if len(batch) == batch_size:
@@ -183,7 +220,7 @@ def _iterable_batches(dataset, batch_size, drop_last, collate_fn, auto):
 
 # ---- worker processes ----------------------------------------------------------------------
 
-def _pack(x):
+def _pack(x: Any) -> Any:
     """A batch made picklable: tensors become ("__swiftnn_tensor__", numpy array)."""
     import swiftnn
     if isinstance(x, swiftnn.Tensor):
@@ -197,7 +234,7 @@ def _pack(x):
     return x
 
 
-def _unpack(x):
+def _unpack(x: Any) -> Any:
     import swiftnn
     if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str) and x[0] == "__swiftnn_tensor__":
         return swiftnn.from_numpy(x[1])
@@ -211,12 +248,14 @@ def _unpack(x):
 
 
 class _WorkerError:
-    def __init__(self, worker_id, exc):
+    def __init__(self, worker_id: int, exc: BaseException) -> None:
         self.worker_id, self.type_name = worker_id, type(exc).__name__
         self.text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def _worker_loop(loader, worker_id, base_seed, tasks, results):
+def _worker_loop(loader: DataLoader[Any], worker_id: int, base_seed: int,
+                 tasks: multiprocessing.queues.Queue[Optional[tuple[int, Any]]],
+                 results: multiprocessing.queues.Queue[tuple[int, Optional[int], Any]]) -> None:
     global _worker_info
     import swiftnn
     try:
@@ -226,7 +265,7 @@ def _worker_loop(loader, worker_id, base_seed, tasks, results):
         if loader.worker_init_fn is not None:
             loader.worker_init_fn(worker_id)
         if loader._iterable:
-            for seq, batch in enumerate(_iterable_batches(loader.dataset, loader.batch_size, loader.drop_last,
+            for seq, batch in enumerate(_iterable_batches(cast("IterableDataset[Any]", loader.dataset), loader.batch_size, loader.drop_last,
                                                           loader.collate_fn, loader._auto_collation)):
                 results.put((worker_id, seq, _pack(batch)))
             results.put((worker_id, None, None))
@@ -244,12 +283,12 @@ def _worker_loop(loader, worker_id, base_seed, tasks, results):
         results.put((worker_id, -1, _WorkerError(worker_id, e)))
 
 
-def _raise(err):
+def _raise(err: _WorkerError) -> NoReturn:
     raise RuntimeError(f"Caught {err.type_name} in DataLoader worker process {err.worker_id}.\n"
                        f"Original {err.text}")
 
 
-def _multi_process(loader):
+def _multi_process(loader: DataLoader[Any]) -> Iterator[Any]:
     """Batch k is computed by worker k mod n, and each worker answers in the order it was
     asked, so reading the workers' result queues round-robin yields the sampler's order
     (and, for an iterable dataset, interleaves the workers' streams as PyTorch does)."""
@@ -257,15 +296,15 @@ def _multi_process(loader):
     ctx = multiprocessing.get_context("fork")
     base_seed = _seed_from_global()
     n = loader.num_workers
-    tasks = [ctx.Queue() for _ in range(n)]
-    results = [ctx.Queue() for _ in range(n)]
+    tasks: list[multiprocessing.queues.Queue[Optional[tuple[int, Any]]]] = [ctx.Queue() for _ in range(n)]
+    results: list[multiprocessing.queues.Queue[tuple[int, Optional[int], Any]]] = [ctx.Queue() for _ in range(n)]
     workers = [ctx.Process(target=_worker_loop, args=(loader, w, base_seed, tasks[w], results[w]), daemon=True)
                for w in range(n)]
     for p in workers:
         p.start()
     timeout = loader.timeout if loader.timeout and loader.timeout > 0 else None
 
-    def get(w):
+    def get(w: int) -> tuple[Optional[int], Any]:
         """The next result of worker w, noticing a worker that died instead of waiting forever."""
         while True:
             try:
@@ -292,10 +331,10 @@ def _multi_process(loader):
                     else:
                         yield _unpack(batch)
             return
-        batches = iter(loader.batch_sampler if loader.batch_sampler is not None else loader.sampler)
+        batches = iter(_indices(loader))
         sent = received = 0
 
-        def send():
+        def send() -> bool:
             nonlocal sent
             try:
                 indices = next(batches)
@@ -305,7 +344,7 @@ def _multi_process(loader):
             sent += 1
             return True
 
-        while sent < n * loader.prefetch_factor and send():
+        while sent < n * cast(int, loader.prefetch_factor) and send():  # 2 unless given when num_workers > 0
             pass
         while received < sent:
             _, batch = get(received % n)
