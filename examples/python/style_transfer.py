@@ -16,12 +16,13 @@ import importlib.util
 import os
 import sys
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "bindings", "python"))
 import swiftnn  # noqa: E402
+import swiftnn.nn.functional as F  # noqa: E402
 from swiftnn.models import mobilenet_v2, style_transfer  # noqa: E402
 
 
@@ -33,10 +34,8 @@ def package_file(package: str, rel: str) -> str:
 
 
 def resize(image: swiftnn.Tensor, size: tuple[int, int]) -> swiftnn.Tensor:
-    """Bilinear resize of [1, 3, H, W] (F.interpolate; looked up so mypy --strict accepts it
-    before swiftnn.nn.functional has type hints)."""
-    interpolate: Callable[..., swiftnn.Tensor] = getattr(swiftnn.nn.functional, "interpolate")
-    return interpolate(image, size=size, mode="bilinear", align_corners=False)
+    """Bilinear resize of [1, 3, H, W]."""
+    return F.interpolate(image, size=size, mode="bilinear", align_corners=False)
 
 
 def square(image: swiftnn.Tensor, size: int) -> swiftnn.Tensor:

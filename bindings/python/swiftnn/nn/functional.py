@@ -112,3 +112,13 @@ from .resample import interpolate, one_hot, pad  # noqa: E402,F401
 from .convolution import conv1d, conv_transpose2d  # noqa: E402,F401
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
 from .ctc import ctc_loss  # noqa: E402,F401
+
+# The public names (mypy --strict re-exports only listed names, so `F.interpolate` type-checks
+# in users' code): add every new function here.
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
+           "ctc_loss", "dropout", "elu", "gelu", "group_norm", "hardsigmoid", "hardswish", "huber_loss",
+           "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+           "max_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad", "prelu", "relu", "relu6",
+           "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus",
+           "softsign", "tanh"]
