@@ -8,12 +8,24 @@ extension LRScheduler: HandleNamed { static var handleName: String { "snn_lr_sch
 
 // MARK: - Learning-rate schedulers
 
+/// Runs `body`, putting the C function's name before an engine message that leads with the
+/// scheduler's ("OneCycleLR.step: Tried to step 3 times..."), which the boundary would keep
+/// as it is: a C caller then sees which call failed and why.
+func naming<T>(_ fn: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as SNNError where !e.message.contains(exportName(fn)) {
+        throw SNNError(e.status, "\(exportName(fn)): \(e.message)")
+    }
+}
+
 /// Shared body of the scheduler constructors.
 private func schedulerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?, caller: String = #function,
                              _ make: (Optimizer, _ fn: String) throws -> LRScheduler) -> snn_status {
     boundary(caller: caller) { fn in
         let o = try outHandle(out, fn)
-        giveObject(try make(try resolve(opt, Optimizer.self, fn, "opt"), fn), o)
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        giveObject(try naming(fn) { try make(optimizer, fn) }, o)
     }
 }
 
@@ -201,7 +213,7 @@ public func snn_lr_scheduler_step_metric(_ sched: OpaquePointer?, _ metric: Doub
         guard let plateau = s as? ReduceLROnPlateau else {
             throw SNNError(.invalidArgument, "\(fn): sched is a \(type(of: s)), which takes no metric; use snn_lr_scheduler_step")
         }
-        try plateau.step(metric: metric)
+        try naming(fn) { try plateau.step(metric: metric) }
     }
 }
 
@@ -240,13 +252,17 @@ public func snn_lr_scheduler_state_set(_ sched: OpaquePointer?, _ key: UnsafePoi
     boundary { fn in
         let s = try resolve(sched, LRScheduler.self, fn, "sched")
         let k = try stringArg(key, fn, "key")
-        try s.setState(key: k, values: try doublesArg(values, n, fn, "values"))
+        let vs = try doublesArg(values, n, fn, "values")
+        try naming(fn) { try s.setState(key: k, values: vs) }
     }
 }
 
 @c @implementation
 public func snn_lr_scheduler_step(_ sched: OpaquePointer?) -> snn_status {
-    boundary { fn in try resolve(sched, LRScheduler.self, fn, "sched").step() }
+    boundary { fn in
+        let s = try resolve(sched, LRScheduler.self, fn, "sched")
+        try naming(fn) { try s.step() }
+    }
 }
 
 @c @implementation

@@ -272,7 +272,8 @@ public func snn_optimizer_set_momentum(_ opt: OpaquePointer?, _ group: Int, _ mo
 public func snn_optimizer_get_momentum(_ out: UnsafeMutablePointer<Double>?, _ opt: OpaquePointer?, _ group: Int) -> snn_status {
     boundary { fn in
         let o = try outPointer(out, fn)
-        o.pointee = try resolve(opt, Optimizer.self, fn, "opt").momentum(group: group)
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        o.pointee = try naming(fn) { try optimizer.momentum(group: group) }
     }
 }
 

@@ -165,7 +165,7 @@ def _replayed(cls, optimizer, config, last_epoch, lrs):
     return sched
 
 
-# The schedulers computed in Python (callables, metrics, OneCycleLR's momentum): lr_scheduler_host.py.
+# The engine schedulers that take callables, a metric or per-group arguments: lr_scheduler_host.py.
 from .lr_scheduler_host import ExponentialLR, LambdaLR, MultiplicativeLR, OneCycleLR, ReduceLROnPlateau  # noqa: E402
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR", "LambdaLR", "MultiplicativeLR",

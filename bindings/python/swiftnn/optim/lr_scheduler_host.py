@@ -73,11 +73,11 @@ class _EngineStateScheduler(LRScheduler):
         if "base_lrs" in state_dict:
             self.base_lrs = list(state_dict["base_lrs"])
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: Any) -> Any:
         raise NotImplementedError(f"swiftnn: copy.deepcopy of {type(self).__name__} is not supported; "
                                   "use state_dict() and load_state_dict()")
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> Any:
         raise NotImplementedError(f"swiftnn: pickling {type(self).__name__} is not supported; save its state_dict()")
 
 
@@ -150,7 +150,7 @@ class _LambdaScheduler(_EngineStateScheduler):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
-    def _make(self, out, opt):
+    def _make(self, out: Any, opt: Any) -> int:
         key = next(_keys)
         _lambdas[key] = self.lr_lambdas
         # The engine calls _RELEASE exactly once, also when this call fails.
@@ -178,7 +178,7 @@ class _LambdaScheduler(_EngineStateScheduler):
             if attrs is not None:
                 fn.__dict__.update(attrs)
 
-    def _config(self):
+    def _config(self) -> Dict[str, Any]:
         return dict(lr_lambda=self.lr_lambdas)
 
 
@@ -215,10 +215,10 @@ class ExponentialLR(_EngineStateScheduler):
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
 
-    def _make(self, out, opt):
+    def _make(self, out: Any, opt: Any) -> int:
         return lib.snn_lr_scheduler_exponential(out, opt, self.gamma)
 
-    def _config(self):
+    def _config(self) -> Dict[str, Any]:
         return dict(gamma=self.gamma)
 
     def _config_state(self) -> Dict[str, Any]:
@@ -268,7 +268,7 @@ class OneCycleLR(_EngineStateScheduler):
         self.cycle_momentum = bool(cycle_momentum)
         self._args = dict(pct_start=float(pct_start), div_factor=float(div_factor),
                           final_div_factor=float(final_div_factor), three_phase=bool(three_phase))
-        self._momenta: Optional[tuple] = None
+        self._momenta: Optional[tuple[List[float], List[float]]] = None
         if self.cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
@@ -285,7 +285,7 @@ class OneCycleLR(_EngineStateScheduler):
             if self._momenta is not None:
                 group["base_momentum"], group["max_momentum"] = self._momenta[0][i], self._momenta[1][i]
 
-    def _make(self, out, opt):
+    def _make(self, out: Any, opt: Any) -> int:
         a = self._args
         o = options(_ffi.snn_one_cycle_options, total_steps=self.total_steps, pct_start=a["pct_start"],
                     anneal_strategy=_ffi.SNN_ANNEAL_COS if self._anneal_func_type == "cos" else _ffi.SNN_ANNEAL_LINEAR,
@@ -299,7 +299,7 @@ class OneCycleLR(_EngineStateScheduler):
             o.max_momentums = ctypes.cast(keep[2], ctypes.POINTER(ctypes.c_double))
         return lib.snn_lr_scheduler_one_cycle(out, opt, keep[0], n, ctypes.byref(o))
 
-    def _config(self):
+    def _config(self) -> Dict[str, Any]:
         raise NotImplementedError
 
     def _config_state(self) -> Dict[str, Any]:
@@ -341,7 +341,7 @@ class ReduceLROnPlateau(_EngineStateScheduler):
         self.mode_worse = math.inf if mode == "min" else -math.inf
         super().__init__(optimizer)
 
-    def _make(self, out, opt):
+    def _make(self, out: Any, opt: Any) -> int:
         n = len(self.min_lrs)
         floors = (ctypes.c_double * n)(*self.min_lrs)
         o = options(_ffi.snn_plateau_options, mode=_ffi.SNN_PLATEAU_MIN if self.mode == "min" else _ffi.SNN_PLATEAU_MAX,
@@ -377,7 +377,7 @@ class ReduceLROnPlateau(_EngineStateScheduler):
         """Whether the scheduler is waiting out its cooldown after a reduction."""
         return self.cooldown_counter > 0
 
-    def _config(self):
+    def _config(self) -> Dict[str, Any]:
         raise NotImplementedError
 
     def _config_state(self) -> Dict[str, Any]:
