@@ -1,6 +1,8 @@
-"""LambdaLR, MultiplicativeLR, ExponentialLR, OneCycleLR and ReduceLROnPlateau against the lr
-(and momentum / beta1) sequences PyTorch set in each case of Tests/golden/schedulers.json
-(tools/gen_golden_schedulers.py); then state_dict round trips that resume mid-run, and errors."""
+"""LambdaLR, MultiplicativeLR, ExponentialLR, OneCycleLR and ReduceLROnPlateau (the engine's,
+through the Python wrappers) against the lr (and momentum / beta1) sequences PyTorch set in each
+case of Tests/golden/schedulers.json (tools/gen_golden_schedulers.py; the Swift and C tests replay
+the same cases); then state_dict round trips that resume mid-run, errors, and the lr_lambda
+callback (exceptions, release)."""
 import json
 import math
 import os
@@ -154,3 +156,58 @@ def test_errors():
         lr_scheduler.OneCycleLR(optim.Adagrad([p], lr=0.1), max_lr=0.1, total_steps=5)
     with pytest.raises(ValueError, match="RMSprop.setMomentum: RMSprop does not support setting its momentum"):
         lr_scheduler.OneCycleLR(optim.RMSprop([p], lr=0.1), max_lr=0.1, total_steps=5)
+
+
+def test_lambda_exception_propagates_and_changes_nothing():
+    """The engine calls lr_lambda through a ctypes callback: an exception it raises becomes the
+    engine's failure signal (NaN), step() re-raises it, and neither the lr nor the epoch moves."""
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    fail = {"at": 2}
+
+    def factor(epoch):
+        if epoch == fail["at"]:
+            raise KeyError(f"no factor for epoch {epoch}")
+        return 0.5
+
+    sched = lr_scheduler.MultiplicativeLR(opt, factor)
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.05
+    with pytest.raises(KeyError, match="no factor for epoch 2"):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == 0.05 and sched.last_epoch == 1
+    fail["at"] = None
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.025 and sched.last_epoch == 2
+    # A function returning a non-number fails the same way (float() raises).
+    with pytest.raises(ValueError, match="could not convert"):
+        lr_scheduler.LambdaLR(opt, lambda epoch: "fast")
+    with pytest.raises(ZeroDivisionError):
+        lr_scheduler.LambdaLR(opt, lambda epoch: 1 / epoch)  # the construction's epoch 0
+
+
+def test_lambda_functions_are_dropped_with_the_scheduler():
+    """The engine's release callback drops the functions when the scheduler is freed."""
+    import gc
+    import weakref
+    from swiftnn.optim import lr_scheduler_host
+
+    class Warmup:
+        def __init__(self):
+            self.steps = 5
+
+        def __call__(self, epoch):
+            return min(1.0, (epoch + 1) / self.steps)
+
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    fn = Warmup()
+    alive = weakref.ref(fn)
+    before = set(lr_scheduler_host._lambdas)
+    sched = lr_scheduler.LambdaLR(opt, fn)
+    (key,) = set(lr_scheduler_host._lambdas) - before
+    assert lr_scheduler_host._lambdas[key] == [fn]
+    assert sched.state_dict()["lr_lambdas"] == [{"steps": 5}]
+    del sched, fn
+    gc.collect()
+    assert key not in lr_scheduler_host._lambdas and alive() is None
