@@ -211,3 +211,57 @@ def test_lambda_functions_are_dropped_with_the_scheduler():
     del sched, fn
     gc.collect()
     assert key not in lr_scheduler_host._lambdas and alive() is None
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_copies_continue_the_schedule(name, how):
+    """deepcopy and pickle copy the optimizer too (as PyTorch's) and the engine scheduler's
+    state; both runs then continue with PyTorch's sequence."""
+    import copy
+    import pickle
+    case = CASES[name]
+    if how == "pickle" and "lr_lambda" in case["kwargs"]:
+        pytest.skip("a lambda cannot be pickled (nor in PyTorch)")
+    params, opt, sched = build(case)
+    half = steps_of(case) // 2
+    for i in range(half):
+        advance(case, params, opt, sched, i)
+    twin = copy.deepcopy(sched) if how == "deepcopy" else pickle.loads(pickle.dumps(sched))
+    assert twin.optimizer is not opt and twin.last_epoch == half
+    assert twin.get_last_lr() == sched.get_last_lr()
+    twin_params = [g["params"][0] for g in twin.optimizer.param_groups]
+    for i in range(half, steps_of(case)):
+        advance(case, params, opt, sched, i)
+        advance(case, twin_params, twin.optimizer, twin, i)
+        for o in (opt, twin.optimizer):
+            np.testing.assert_allclose([g["lr"] for g in o.param_groups], case["lr"][i + 1], rtol=1e-12, atol=0)
+            np.testing.assert_allclose(momentum_of(o), case["momentum"][i + 1], rtol=1e-12, atol=0)
+
+
+def test_engine_schedulers_state_dict_round_trip():
+    """StepLR, MultiStepLR, CosineAnnealingLR and LinearLR keep their state in the engine too:
+    a state_dict loaded into a scheduler built with the same arguments continues identically,
+    and one with other arguments is refused by name."""
+    def make(cls, **kw):
+        p = swiftnn.zeros(1, requires_grad=True)
+        return cls(optim.SGD([p], lr=0.5), **kw)
+    for cls, kw in [(lr_scheduler.StepLR, dict(step_size=2, gamma=0.5)),
+                    (lr_scheduler.MultiStepLR, dict(milestones=[2, 5, 5], gamma=0.3)),
+                    (lr_scheduler.CosineAnnealingLR, dict(T_max=4, eta_min=0.01)),
+                    (lr_scheduler.LinearLR, dict(start_factor=0.25, total_iters=4))]:
+        a = make(cls, **kw)
+        for _ in range(3):
+            a.step()
+        sd = a.state_dict()
+        assert sd["last_epoch"] == 3 and sd["base_lrs"] == [0.5]
+        b = make(cls, **kw)
+        b.optimizer.param_groups[0]["lr"] = a.optimizer.param_groups[0]["lr"]
+        b.load_state_dict(sd)
+        for _ in range(4):
+            a.step()
+            b.step()
+            assert b.get_last_lr() == a.get_last_lr() and b.last_epoch == a.last_epoch
+    other = make(lr_scheduler.StepLR, step_size=3, gamma=0.5)
+    with pytest.raises(ValueError, match="saved step_size 2 differs"):
+        other.load_state_dict(make(lr_scheduler.StepLR, step_size=2, gamma=0.5).state_dict())

@@ -51,28 +51,70 @@ class LRScheduler:
             out.append(v.value)
         return out
 
+    # ---- state: the engine's entries (snn_lr_scheduler_state_get/_set) in PyTorch's keys, plus
+    # the construction arguments PyTorch's state_dict also holds. A resumed scheduler is built
+    # with the same arguments; a state_dict whose arguments differ is refused by name.
+
+    _public_engine_keys: tuple[str, ...] = ("last_epoch", "base_lrs")
+
+    def _config_state(self) -> dict[str, Any]:
+        """The construction arguments PyTorch's state_dict holds, by its keys."""
+        return {}
+
+    def _engine_state(self) -> dict[str, Any]:
+        n = ctypes.c_size_t()
+        check(lib.snn_lr_scheduler_state_count(ctypes.byref(n), self._h))
+        cap = len(self.optimizer.param_groups) + 1
+        out: dict[str, Any] = {}
+        for i in range(n.value):
+            count, key, values = ctypes.c_size_t(), ctypes.create_string_buffer(64), (ctypes.c_double * cap)()
+            check(lib.snn_lr_scheduler_state_get(ctypes.byref(count), key, 64, values, cap, self._h, i))
+            k, vs = key.value.decode(), list(values[:count.value])
+            out[k] = int(vs[0]) if k in _COUNTERS else vs[0] if k == "best" else vs
+        return out
+
     def state_dict(self) -> dict[str, Any]:
-        """Not supported yet: always NotImplementedError."""
-        raise NotImplementedError("swiftnn: scheduler state_dict is not supported yet")
+        """PyTorch's keys: the schedule's state and the arguments it was built with."""
+        engine = self._engine_state()
+        sd = {k: v for k, v in engine.items() if k in self._public_engine_keys or k == "_last_lr"}
+        sd.update(self._config_state())
+        sd["_step_count"] = engine["last_epoch"] + 1
+        return sd
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restores a state_dict() (of this class, from swiftnn or PyTorch) into the engine."""
+        for k, v in self._config_state().items():
+            if k in state_dict and not _same(state_dict[k], v):
+                raise ValueError(f"swiftnn: {type(self).__name__}.load_state_dict: the saved {k} {state_dict[k]!r} "
+                                 f"differs from this scheduler's {v!r}; create the scheduler with the saved arguments")
+        for k in self._engine_state():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            vs = [float(x) for x in v] if isinstance(v, (list, tuple)) else [float(v)]
+            arr = (ctypes.c_double * max(len(vs), 1))(*vs)
+            check(lib.snn_lr_scheduler_state_set(self._h, k.encode(), arr, len(vs)))
+        if "base_lrs" in state_dict:
+            self.base_lrs = list(state_dict["base_lrs"])
 
     # copy.copy shares the engine scheduler (a second handle). deepcopy and pickle, as
-    # PyTorch's, copy the optimizer too; the engine's schedule state is rebuilt by replaying the
-    # epochs from the initial learning rates, then the current rates are restored (so a rate
-    # the user set by hand is kept too).
+    # PyTorch's, copy the optimizer too; the copy is built with the same arguments and given
+    # this one's state, then the optimizer's current rates and momenta (a rate set by hand is
+    # kept too).
     def __copy__(self):
         from ..copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_lr_scheduler_ref)
 
     def __deepcopy__(self, memo):
         import copy
-        new = _replayed(type(self), copy.deepcopy(self.optimizer, memo), self._config(), self.last_epoch,
-                        [g["lr"] for g in self.optimizer.param_groups])
+        new = _restored(type(self), copy.deepcopy(self.optimizer, memo), self._config(), self.state_dict(),
+                        _rates_and_momenta(self.optimizer))
         memo[id(self)] = new
         return new
 
     def __reduce_ex__(self, protocol):
-        return _replayed, (type(self), self.optimizer, self._config(), self.last_epoch,
-                           [g["lr"] for g in self.optimizer.param_groups])
+        return _restored, (type(self), self.optimizer, self._config(), self.state_dict(),
+                           _rates_and_momenta(self.optimizer))
 
     def _config(self):
         """Constructor arguments beyond the optimizer (each scheduler names its own)."""
@@ -101,6 +143,9 @@ class StepLR(LRScheduler):
     def _config(self):
         return dict(step_size=self.step_size, gamma=self.gamma)
 
+    def _config_state(self) -> dict[str, Any]:
+        return dict(step_size=self.step_size, gamma=self.gamma)
+
 
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone (gamma^k at a milestone listed k times)."""
@@ -118,6 +163,9 @@ class MultiStepLR(LRScheduler):
     def _config(self):
         return dict(milestones=list(self.milestones.elements()), gamma=self.gamma)
 
+    def _config_state(self) -> dict[str, Any]:
+        return dict(milestones=self.milestones, gamma=self.gamma)
+
 
 class CosineAnnealingLR(LRScheduler):
     """Cosine from the base lr to eta_min over T_max epochs (and back up, period 2 T_max)."""
@@ -130,6 +178,9 @@ class CosineAnnealingLR(LRScheduler):
         return lib.snn_lr_scheduler_cosine(out, opt, self.T_max, self.eta_min)
 
     def _config(self):
+        return dict(T_max=self.T_max, eta_min=self.eta_min)
+
+    def _config_state(self) -> dict[str, Any]:
         return dict(T_max=self.T_max, eta_min=self.eta_min)
 
 
@@ -151,17 +202,38 @@ class LinearLR(LRScheduler):
     def _config(self):
         return dict(start_factor=self.start_factor, end_factor=self.end_factor, total_iters=self.total_iters)
 
+    def _config_state(self) -> dict[str, Any]:
+        return self._config()
 
-def _replayed(cls, optimizer, config, last_epoch, lrs):
-    """A scheduler of `cls` over `optimizer` at `last_epoch`: built from the groups' initial
-    rates and stepped there (the engine's schedule state), then the rates `lrs` restored."""
-    for group in optimizer.param_groups:
-        group["lr"] = group.get("initial_lr", group["lr"])
+
+# Entries of the engine's state that are whole numbers, or one number (the rest: one per group).
+_COUNTERS = ("last_epoch", "num_bad_epochs", "cooldown_counter")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as saved values: lists and tuples alike, NaN equal to NaN."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return bool(a == b)
+
+
+def _rates_and_momenta(optimizer):
+    """Each group's lr and, where the engine keeps one, its momentum or betas."""
+    key = optimizer._momentum_key
+    return [(g["lr"], g[key] if key else None) for g in optimizer.param_groups]
+
+
+def _restored(cls, optimizer, config, state, groups):
+    """A scheduler of `cls` over `optimizer` built with `config`, given `state`, then the
+    optimizer's rates and momenta `groups` restored (construction may have changed them)."""
     sched = cls(optimizer, **config)
-    for _ in range(last_epoch):
-        sched.step()
-    for group, lr in zip(optimizer.param_groups, lrs):
+    sched.load_state_dict(state)
+    for group, (lr, momentum) in zip(optimizer.param_groups, groups):
         group["lr"] = lr
+        if momentum is not None:
+            group[optimizer._momentum_key] = momentum
     return sched
 
 

@@ -20,75 +20,6 @@ from .optimizer import Optimizer
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "ExponentialLR", "OneCycleLR", "ReduceLROnPlateau"]
 
-# Entries of the engine's state that are whole numbers or one number (the rest are per-group lists).
-_COUNTERS = ("last_epoch", "num_bad_epochs", "cooldown_counter")
-
-
-class _EngineStateScheduler(LRScheduler):
-    """state_dict()/load_state_dict() in PyTorch's layout: the engine's state entries
-    (snn_lr_scheduler_state_get/_set) plus the construction arguments PyTorch also saves. A
-    resumed scheduler is built with the same arguments; a state_dict whose arguments differ is
-    refused by name (the engine fixes them at construction)."""
-
-    _public_engine_keys = ("last_epoch", "base_lrs")
-
-    def _config_state(self) -> Dict[str, Any]:
-        """The construction arguments PyTorch's state_dict holds, by its keys."""
-        return {}
-
-    def _engine_state(self) -> Dict[str, Any]:
-        n = ctypes.c_size_t()
-        check(lib.snn_lr_scheduler_state_count(ctypes.byref(n), self._h))
-        cap = len(self.optimizer.param_groups) + 1
-        out: Dict[str, Any] = {}
-        for i in range(n.value):
-            count, key, values = ctypes.c_size_t(), ctypes.create_string_buffer(64), (ctypes.c_double * cap)()
-            check(lib.snn_lr_scheduler_state_get(ctypes.byref(count), key, 64, values, cap, self._h, i))
-            k, vs = key.value.decode(), list(values[:count.value])
-            out[k] = int(vs[0]) if k in _COUNTERS else vs[0] if k == "best" else vs
-        return out
-
-    def state_dict(self) -> Dict[str, Any]:
-        """PyTorch's keys: the schedule's state and the arguments it was built with."""
-        engine = self._engine_state()
-        sd = {k: v for k, v in engine.items() if k in self._public_engine_keys or k == "_last_lr"}
-        sd.update(self._config_state())
-        sd["_step_count"] = engine["last_epoch"] + 1
-        return sd
-
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        """Restores a state_dict() (of this class, from swiftnn or PyTorch) into the engine."""
-        mine = self._config_state()
-        for k, v in mine.items():
-            if k in state_dict and not _same(state_dict[k], v):
-                raise ValueError(f"swiftnn: {type(self).__name__}.load_state_dict: the saved {k} {state_dict[k]!r} differs "
-                                 f"from this scheduler's {v!r}; create the scheduler with the saved arguments")
-        for k in self._engine_state():
-            if k not in state_dict:
-                continue
-            v = state_dict[k]
-            vs = [float(x) for x in v] if isinstance(v, (list, tuple)) else [float(v)]
-            arr = (ctypes.c_double * max(len(vs), 1))(*vs)
-            check(lib.snn_lr_scheduler_state_set(self._h, k.encode(), arr, len(vs)))
-        if "base_lrs" in state_dict:
-            self.base_lrs = list(state_dict["base_lrs"])
-
-    def __deepcopy__(self, memo: Any) -> Any:
-        raise NotImplementedError(f"swiftnn: copy.deepcopy of {type(self).__name__} is not supported; "
-                                  "use state_dict() and load_state_dict()")
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        raise NotImplementedError(f"swiftnn: pickling {type(self).__name__} is not supported; save its state_dict()")
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return bool(a == b)
-
-
 # ---- LambdaLR, MultiplicativeLR: one ctypes callback for every scheduler -------------------
 # The engine passes back the integer it was given as user_data, which keys the scheduler's
 # functions here; the release callback drops the entry when the engine frees the scheduler.
@@ -131,9 +62,8 @@ def _raising(status: int) -> None:
     check(status)
 
 
-class _LambdaScheduler(_EngineStateScheduler):
+class _LambdaScheduler(LRScheduler):
     # PyTorch saves a callable object's __dict__ and None for plain functions and lambdas.
-    _public_engine_keys = ("last_epoch", "base_lrs")
     _c_make: Any = None
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
@@ -208,7 +138,7 @@ class MultiplicativeLR(_LambdaScheduler):
         super().__init__(optimizer, lr_lambda, last_epoch)
 
 
-class ExponentialLR(_EngineStateScheduler):
+class ExponentialLR(LRScheduler):
     """lr *= gamma every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -233,7 +163,7 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> List[float]:
     return [float(value)] * len(optimizer.param_groups)
 
 
-class OneCycleLR(_EngineStateScheduler):
+class OneCycleLR(LRScheduler):
     """The 1cycle policy (Smith): lr from max_lr / div_factor up to max_lr over pct_start of
     total_steps, then down to initial_lr / final_div_factor (three_phase: back to initial_lr
     first), by cosine or linear annealing; with cycle_momentum, momentum (SGD) or beta1 (Adam,
@@ -300,7 +230,14 @@ class OneCycleLR(_EngineStateScheduler):
         return lib.snn_lr_scheduler_one_cycle(out, opt, keep[0], n, ctypes.byref(o))
 
     def _config(self) -> Dict[str, Any]:
-        raise NotImplementedError
+        a = self._args
+        config = dict(max_lr=self._max_lrs, total_steps=self.total_steps, pct_start=a["pct_start"],
+                      anneal_strategy=self._anneal_func_type, cycle_momentum=self.cycle_momentum,
+                      div_factor=a["div_factor"], final_div_factor=a["final_div_factor"],
+                      three_phase=a["three_phase"])
+        if self._momenta is not None:
+            config.update(base_momentum=self._momenta[0], max_momentum=self._momenta[1])
+        return config
 
     def _config_state(self) -> Dict[str, Any]:
         sd: Dict[str, Any] = {"total_steps": self.total_steps, "cycle_momentum": self.cycle_momentum,
@@ -310,7 +247,7 @@ class OneCycleLR(_EngineStateScheduler):
         return sd
 
 
-class ReduceLROnPlateau(_EngineStateScheduler):
+class ReduceLROnPlateau(LRScheduler):
     """Multiplies the lr by factor once the metric has not improved for more than patience
     epochs (mode 'min' or 'max'; threshold relative or absolute), then waits cooldown epochs;
     never below min_lr, and changes smaller than eps are skipped. step(metric) each epoch."""
@@ -378,7 +315,9 @@ class ReduceLROnPlateau(_EngineStateScheduler):
         return self.cooldown_counter > 0
 
     def _config(self) -> Dict[str, Any]:
-        raise NotImplementedError
+        return dict(mode=self.mode, factor=self.factor, patience=self.patience, threshold=self.threshold,
+                    threshold_mode=self.threshold_mode, cooldown=self.cooldown, eps=self.eps,
+                    min_lr=self.min_lrs if self.default_min_lr is None else self.default_min_lr)
 
     def _config_state(self) -> Dict[str, Any]:
         return {"mode": self.mode, "factor": self.factor, "patience": self.patience, "threshold": self.threshold,
