@@ -352,7 +352,8 @@ snn_status snn_plateau_options_init(snn_plateau_options *opts);
 /* ReduceLROnPlateau: call snn_lr_scheduler_step_metric once per epoch with the metric; when
  * it has not improved (by threshold) for more than patience epochs, every group's lr becomes
  * max(lr * factor, min_lr), then cooldown epochs pass before bad epochs count again. Creation
- * leaves the rates as they are. opts NULL: the defaults. snn_lr_scheduler_step on it gives
+ * leaves the rates as they are and, as PyTorch's, does not fix the groups' base lr (a
+ * scheduler attached later takes the lr it finds). opts NULL: the defaults. snn_lr_scheduler_step on it gives
  * SNN_ERR_INVALID_ARGUMENT (it needs the metric). */
 snn_status snn_lr_scheduler_reduce_on_plateau(snn_lr_scheduler **out, snn_optimizer *opt,
                                               const snn_plateau_options *opts);

@@ -15,11 +15,13 @@ public class LRScheduler: @unchecked Sendable {
     /// The scheduler's name in messages ("StepLR", ...).
     let name: String
 
-    /// Subclasses set their own properties first: this runs the initial step.
-    init(optimizer: Optimizer, name: String) throws {
+    /// Subclasses set their own properties first: this runs the initial step. The first
+    /// scheduler attached to a group fixes its initial_lr, as in PyTorch, except where
+    /// `recordsInitialLR` is false (ReduceLROnPlateau, whose PyTorch constructor leaves it).
+    init(optimizer: Optimizer, name: String, recordsInitialLR: Bool = true) throws {
         self.optimizer = optimizer
         self.name = name
-        bases = optimizer.initialLearningRates()
+        bases = recordsInitialLR ? optimizer.initialLearningRates() : optimizer.currentLearningRates()
         try advance(initial: true)
     }
 

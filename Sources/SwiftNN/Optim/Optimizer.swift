@@ -76,6 +76,9 @@ public class Optimizer: @unchecked Sendable {
         }
     }
 
+    /// Every group's current learning rate.
+    func currentLearningRates() -> [Double] { lock.withLock { lrs } }
+
     /// Sets every group's `initial_lr` (OneCycleLR derives it from max_lr / div_factor, as
     /// PyTorch's writes `group["initial_lr"]`).
     func setInitialLearningRates(_ values: [Double]) {

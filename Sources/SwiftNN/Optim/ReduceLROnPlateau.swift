@@ -45,7 +45,7 @@ public final class ReduceLROnPlateau: LRScheduler, @unchecked Sendable {
         for (g, m) in minLRs.enumerated() { try checkHyper(m, "min_lr[\(g)]", min: 0, fn) }
         options = o
         best = o.mode == .min ? .infinity : -.infinity
-        try super.init(optimizer: optimizer, name: fn)
+        try super.init(optimizer: optimizer, name: fn, recordsInitialLR: false)
     }
 
     /// A metric is needed: plain `step()` fails with a message saying so.

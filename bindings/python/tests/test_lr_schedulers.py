@@ -265,3 +265,15 @@ def test_engine_schedulers_state_dict_round_trip():
     other = make(lr_scheduler.StepLR, step_size=3, gamma=0.5)
     with pytest.raises(ValueError, match="saved step_size 2 differs"):
         other.load_state_dict(make(lr_scheduler.StepLR, step_size=2, gamma=0.5).state_dict())
+
+
+def test_plateau_leaves_initial_lr_to_the_next_scheduler():
+    """PyTorch's ReduceLROnPlateau does not set initial_lr: a scheduler attached afterwards
+    starts from the lr it finds."""
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    lr_scheduler.ReduceLROnPlateau(opt)
+    assert "initial_lr" not in opt.param_groups[0]
+    opt.param_groups[0]["lr"] = 0.05
+    step = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    assert step.base_lrs == [0.05] and step.state_dict()["base_lrs"] == [0.05]

@@ -14,6 +14,8 @@ from .optimizer import Optimizer
 class LRScheduler:
     """Base of the schedulers: step(), get_last_lr(), last_epoch, base_lrs."""
 
+    _records_initial_lr = True
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._h = None
         if not isinstance(optimizer, Optimizer):
@@ -21,10 +23,13 @@ class LRScheduler:
         if last_epoch != -1:
             raise NotImplementedError("swiftnn: resuming a scheduler (last_epoch != -1) is not supported")
         self.optimizer = optimizer
-        # PyTorch's rule, which the engine follows too: the first scheduler fixes initial_lr.
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        # PyTorch's rule, which the engine follows too: the first scheduler fixes initial_lr
+        # (but ReduceLROnPlateau, as PyTorch's, leaves it).
+        if self._records_initial_lr:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group.get("initial_lr", group["lr"]) if self._records_initial_lr else group["lr"]
+                         for group in optimizer.param_groups]
         out = ctypes.c_void_p()
         check(self._make(ctypes.byref(out), optimizer._h))
         self._h = out.value

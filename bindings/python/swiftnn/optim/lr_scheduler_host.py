@@ -253,6 +253,7 @@ class ReduceLROnPlateau(LRScheduler):
     never below min_lr, and changes smaller than eps are skipped. step(metric) each epoch."""
 
     _public_engine_keys = ("last_epoch", "best", "num_bad_epochs", "cooldown_counter")
+    _records_initial_lr = False
 
     def __init__(self, optimizer: Optimizer, mode: Literal["min", "max"] = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: Literal["rel", "abs"] = "rel",
