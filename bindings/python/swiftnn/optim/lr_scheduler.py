@@ -110,14 +110,14 @@ class LRScheduler:
         from ..copying import shallow_copy_with_ref
         return shallow_copy_with_ref(self, lib.snn_lr_scheduler_ref)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: Any) -> LRScheduler:
         import copy
         new = _restored(type(self), copy.deepcopy(self.optimizer, memo), self._config(), self.state_dict(),
                         _rates_and_momenta(self.optimizer))
         memo[id(self)] = new
         return new
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> Any:
         return _restored, (type(self), self.optimizer, self._config(), self.state_dict(),
                            _rates_and_momenta(self.optimizer))
 
@@ -208,7 +208,7 @@ class LinearLR(LRScheduler):
         return dict(start_factor=self.start_factor, end_factor=self.end_factor, total_iters=self.total_iters)
 
     def _config_state(self) -> dict[str, Any]:
-        return self._config()
+        return dict(start_factor=self.start_factor, end_factor=self.end_factor, total_iters=self.total_iters)
 
 
 # Entries of the engine's state that are whole numbers, or one number (the rest: one per group).
@@ -224,13 +224,14 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _rates_and_momenta(optimizer):
+def _rates_and_momenta(optimizer: Optimizer) -> list[tuple[float, Any]]:
     """Each group's lr and, where the engine keeps one, its momentum or betas."""
     key = optimizer._momentum_key
     return [(g["lr"], g[key] if key else None) for g in optimizer.param_groups]
 
 
-def _restored(cls, optimizer, config, state, groups):
+def _restored(cls: Any, optimizer: Optimizer, config: dict[str, Any], state: dict[str, Any],
+              groups: list[tuple[float, Any]]) -> LRScheduler:
     """A scheduler of `cls` over `optimizer` built with `config`, given `state`, then the
     optimizer's rates and momenta `groups` restored (construction may have changed them)."""
     sched = cls(optimizer, **config)

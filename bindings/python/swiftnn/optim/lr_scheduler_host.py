@@ -146,7 +146,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _make(self, out: Any, opt: Any) -> int:
-        return lib.snn_lr_scheduler_exponential(out, opt, self.gamma)
+        return int(lib.snn_lr_scheduler_exponential(out, opt, self.gamma))
 
     def _config(self) -> Dict[str, Any]:
         return dict(gamma=self.gamma)
@@ -227,7 +227,7 @@ class OneCycleLR(LRScheduler):
             keep += [(ctypes.c_double * n)(*self._momenta[0]), (ctypes.c_double * n)(*self._momenta[1])]
             o.base_momentums = ctypes.cast(keep[1], ctypes.POINTER(ctypes.c_double))
             o.max_momentums = ctypes.cast(keep[2], ctypes.POINTER(ctypes.c_double))
-        return lib.snn_lr_scheduler_one_cycle(out, opt, keep[0], n, ctypes.byref(o))
+        return int(lib.snn_lr_scheduler_one_cycle(out, opt, keep[0], n, ctypes.byref(o)))
 
     def _config(self) -> Dict[str, Any]:
         a = self._args
@@ -287,7 +287,7 @@ class ReduceLROnPlateau(LRScheduler):
                     threshold_mode=_ffi.SNN_THRESHOLD_REL if self.threshold_mode == "rel" else _ffi.SNN_THRESHOLD_ABS,
                     cooldown=int(self.cooldown), eps=float(self.eps),
                     min_lrs=ctypes.cast(floors, ctypes.POINTER(ctypes.c_double)))
-        return lib.snn_lr_scheduler_reduce_on_plateau(out, opt, ctypes.byref(o))
+        return int(lib.snn_lr_scheduler_reduce_on_plateau(out, opt, ctypes.byref(o)))
 
     def step(self, metrics: Any, epoch: Optional[int] = None) -> None:  # type: ignore[override]
         """Records this epoch's metric (a number or 0-d tensor) and reduces the lr when due."""

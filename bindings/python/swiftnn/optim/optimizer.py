@@ -96,7 +96,7 @@ class Optimizer:
 
     _create = None     # C constructor
     _add_group = None  # C function adding a group
-    _momentum_key = None  # the group key snn_optimizer_get/set_momentum reads and writes, if any
+    _momentum_key: Optional[str] = None  # the group key snn_optimizer_get/set_momentum reads and writes, if any
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._h = None
