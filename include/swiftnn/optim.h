@@ -318,8 +318,10 @@ snn_status snn_one_cycle_options_init(snn_one_cycle_options *opts);
  * (n_max_lr 1) or one per group. Creation sets each group's base lr (initial_lr) to
  * max_lr / div_factor and, with cycle_momentum, its momentum to max_momentum; an optimizer
  * without a settable momentum (RMSprop, Adagrad) then gives SNN_ERR_INVALID_ARGUMENT (set
- * cycle_momentum false). opts is required (the length has no default). Stepping past
- * total_steps gives SNN_ERR_INVALID_ARGUMENT and changes nothing. */
+ * cycle_momentum false). opts is required (the length has no default). As in PyTorch, steps
+ * 1 ... total_steps are allowed after creation (the last one extrapolates the last phase, so
+ * with few steps and linear annealing it can go below min_lr, even below 0); the next gives
+ * SNN_ERR_INVALID_ARGUMENT and changes nothing. */
 snn_status snn_lr_scheduler_one_cycle(snn_lr_scheduler **out, snn_optimizer *opt, const double *max_lr,
                                       size_t n_max_lr, const snn_one_cycle_options *opts);
 
