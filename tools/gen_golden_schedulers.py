@@ -2,8 +2,10 @@
 """Writes Tests/golden/schedulers.json: the learning rates (and OneCycleLR's momentum or beta1)
 that torch.optim.lr_scheduler's LambdaLR, MultiplicativeLR, ExponentialLR, OneCycleLR and
 ReduceLROnPlateau set, right after construction and after every step, for each case below.
-bindings/python/tests/test_lr_schedulers.py replays the cases with swiftnn.optim. Run by hand
-after changing a case and commit the output:
+The engine's schedulers replay the cases in Swift (Tests/SwiftNNTests/SchedulerGoldenTests.swift),
+C (Tests/c/test_schedulers.c) and Python (bindings/python/tests/test_lr_schedulers.py); the Swift
+and C tests know each lambda expression below by its text. Run by hand after changing a case and
+commit the output:
 
     python3 tools/gen_golden_schedulers.py
 

@@ -1,10 +1,9 @@
-// Optimizers, gradient clipping and learning-rate schedulers through the C API
-// (swiftnn/optim.h): option structs validated by struct_size, handles of two new kinds.
+// Optimizers and gradient clipping through the C API (swiftnn/optim.h): option structs
+// validated by struct_size; the schedulers' exports are in ExportsLRSchedulers.swift.
 import CSwiftNN
 import SwiftNN
 
 extension Optimizer: HandleNamed { static var handleName: String { "snn_optimizer" } }
-extension LRScheduler: HandleNamed { static var handleName: String { "snn_lr_scheduler" } }
 
 
 // The defaults live in the engine's Options; the _init functions copy them into the C structs.
@@ -131,7 +130,7 @@ private func adamOptions(_ p: UnsafePointer<snn_adam_options>?, _ fn: String) th
 }
 
 /// Registers a new optimizer or scheduler handle in `out`.
-private func giveObject(_ object: AnyObject, _ out: UnsafeMutablePointer<OpaquePointer?>) {
+func giveObject(_ object: AnyObject, _ out: UnsafeMutablePointer<OpaquePointer?>) {
     out.pointee = Registry.shared.insert(object)
 }
 
@@ -270,6 +269,15 @@ public func snn_optimizer_set_momentum(_ opt: OpaquePointer?, _ group: Int, _ mo
 }
 
 @c @implementation
+public func snn_optimizer_get_momentum(_ out: UnsafeMutablePointer<Double>?, _ opt: OpaquePointer?, _ group: Int) -> snn_status {
+    boundary { fn in
+        let o = try outPointer(out, fn)
+        let optimizer = try resolve(opt, Optimizer.self, fn, "opt")
+        o.pointee = try naming(fn) { try optimizer.momentum(group: group) }
+    }
+}
+
+@c @implementation
 public func snn_optimizer_free(_ opt: OpaquePointer?) -> snn_status { freeHandle(opt, Optimizer.self, "opt") }
 
 // MARK: - Gradient clipping
@@ -293,70 +301,3 @@ public func snn_grad_norm(_ out: UnsafeMutablePointer<Float>?, _ params: UnsafeP
         o.pointee = try gradientNorm(ps, normType: Double(normType))
     }
 }
-
-// MARK: - Learning-rate schedulers
-
-/// Shared body of the scheduler constructors.
-private func schedulerExport(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?, caller: String = #function,
-                             _ make: (Optimizer, _ fn: String) throws -> LRScheduler) -> snn_status {
-    boundary(caller: caller) { fn in
-        let o = try outHandle(out, fn)
-        giveObject(try make(try resolve(opt, Optimizer.self, fn, "opt"), fn), o)
-    }
-}
-
-@c @implementation
-public func snn_lr_scheduler_step_lr(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
-                                     _ stepSize: Int64, _ gamma: Double) -> snn_status {
-    schedulerExport(out, opt) { optimizer, _ in try StepLR(optimizer, stepSize: Int(stepSize), gamma: gamma) }
-}
-
-@c @implementation
-public func snn_lr_scheduler_multi_step_lr(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
-                                           _ milestones: UnsafePointer<Int64>?, _ n: Int, _ gamma: Double) -> snn_status {
-    schedulerExport(out, opt) { optimizer, fn in
-        try MultiStepLR(optimizer, milestones: try intsArg(milestones, n, fn, "milestones"), gamma: gamma)
-    }
-}
-
-@c @implementation
-public func snn_lr_scheduler_cosine(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
-                                    _ tMax: Int64, _ etaMin: Double) -> snn_status {
-    schedulerExport(out, opt) { optimizer, _ in try CosineAnnealingLR(optimizer, tMax: Int(tMax), etaMin: etaMin) }
-}
-
-@c @implementation
-public func snn_lr_scheduler_linear(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ opt: OpaquePointer?,
-                                    _ startFactor: Double, _ endFactor: Double, _ totalIters: Int64) -> snn_status {
-    schedulerExport(out, opt) { optimizer, _ in
-        try LinearLR(optimizer, startFactor: startFactor, endFactor: endFactor, totalIters: Int(totalIters))
-    }
-}
-
-@c @implementation
-public func snn_lr_scheduler_step(_ sched: OpaquePointer?) -> snn_status {
-    boundary { fn in try resolve(sched, LRScheduler.self, fn, "sched").step() }
-}
-
-@c @implementation
-public func snn_lr_scheduler_get_lr(_ out: UnsafeMutablePointer<Double>?, _ sched: OpaquePointer?, _ group: Int) -> snn_status {
-    boundary { fn in
-        let o = try outPointer(out, fn)
-        let lrs = try resolve(sched, LRScheduler.self, fn, "sched").lastLearningRates
-        guard group >= 0, group < lrs.count else {
-            throw SNNError(.outOfRange, "\(fn): group \(group) out of range (the optimizer has \(lrs.count) parameter groups)")
-        }
-        o.pointee = lrs[group]
-    }
-}
-
-@c @implementation
-public func snn_lr_scheduler_last_epoch(_ out: UnsafeMutablePointer<Int64>?, _ sched: OpaquePointer?) -> snn_status {
-    boundary { fn in
-        let o = try outPointer(out, fn)
-        o.pointee = Int64(try resolve(sched, LRScheduler.self, fn, "sched").lastEpoch)
-    }
-}
-
-@c @implementation
-public func snn_lr_scheduler_free(_ sched: OpaquePointer?) -> snn_status { freeHandle(sched, LRScheduler.self, "sched") }

@@ -76,6 +76,26 @@ static void check_snn_adagrad_options_init(void) {
     CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_adagrad_options_init(NULL): %s", snn_status_string(st));
 }
 
+static void check_snn_one_cycle_options_init(void) {
+    snn_one_cycle_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_one_cycle_options_init(&o);
+    CHECK(st == SNN_OK, "snn_one_cycle_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_one_cycle_options_init: struct_size %zu, sizeof(snn_one_cycle_options) %zu", o.struct_size, sizeof o);
+    st = snn_one_cycle_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_one_cycle_options_init(NULL): %s", snn_status_string(st));
+}
+
+static void check_snn_plateau_options_init(void) {
+    snn_plateau_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_plateau_options_init(&o);
+    CHECK(st == SNN_OK, "snn_plateau_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_plateau_options_init: struct_size %zu, sizeof(snn_plateau_options) %zu", o.struct_size, sizeof o);
+    st = snn_plateau_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_plateau_options_init(NULL): %s", snn_status_string(st));
+}
+
 static void check_snn_dist_options_init(void) {
     snn_dist_options o;
     memset(&o, 0xA5, sizeof o);
@@ -254,6 +274,8 @@ int main(void) {
     check_snn_adamw_options_init();
     check_snn_rmsprop_options_init();
     check_snn_adagrad_options_init();
+    check_snn_one_cycle_options_init();
+    check_snn_plateau_options_init();
     check_snn_dist_options_init();
     check_snn_ddp_options_init();
     check_snn_fit_options_init();

@@ -179,6 +179,11 @@ snn_status snn_optimizer_set_lr(snn_optimizer *opt, size_t group, double lr);
  * Not to be called concurrently with snn_optimizer_step on the same optimizer. */
 snn_status snn_optimizer_set_momentum(snn_optimizer *opt, size_t group, double momentum);
 
+/* A group's momentum as snn_optimizer_set_momentum sets it (SGD's momentum, Adam's and AdamW's
+ * beta1), to read what OneCycleLR set. RMSprop and Adagrad give SNN_ERR_INVALID_ARGUMENT;
+ * group out of range SNN_ERR_OUT_OF_RANGE. */
+snn_status snn_optimizer_get_momentum(double *out, const snn_optimizer *opt, size_t group);
+
 /* Optimizer state, as PyTorch's optimizer.state_dict()["state"], for checkpoints and resumed
  * runs (a run resumed from saved state continues bit for bit). The state is a list of entries
  * (param, key, value): `param` numbers the parameters across groups in order (group 0's first
@@ -248,7 +253,118 @@ snn_status snn_lr_scheduler_cosine(snn_lr_scheduler **out, snn_optimizer *opt, i
 snn_status snn_lr_scheduler_linear(snn_lr_scheduler **out, snn_optimizer *opt, double start_factor,
                                    double end_factor, int64_t total_iters);
 
-/* Advances one epoch and sets the optimizer's learning rates. */
+/* ExponentialLR: lr *= gamma (>= 0) at every step; creation leaves the rates as they are. */
+snn_status snn_lr_scheduler_exponential(snn_lr_scheduler **out, snn_optimizer *opt, double gamma);
+
+/* LambdaLR and MultiplicativeLR take the schedule as a function of the epoch.
+ *
+ * lr_lambda(epoch, group, user_data) returns the factor for parameter group `group` at
+ * `epoch`. It is called on the thread that creates or steps the scheduler, with no lock of the
+ * engine held (it may read the optimizer or the scheduler), once per group per call. It
+ * reports a failure by returning a non-finite value (NAN): the call that asked (the
+ * constructor, or snn_lr_scheduler_step) then returns SNN_ERR_INVALID_ARGUMENT with a message
+ * naming the function, the group and the epoch, and changes nothing (no rate, no epoch), so
+ * the step may be retried. It must not longjmp or throw through the engine.
+ *
+ * release(user_data), if not NULL, is called exactly once when the engine no longer needs
+ * lr_lambda and user_data: when the scheduler's last handle is freed (snn_lr_scheduler_free,
+ * or of a snn_lr_scheduler_ref), or before the constructor returns if it fails for any
+ * reason, NULL arguments included. It may run on whichever thread frees the last handle. */
+typedef double (*snn_lr_lambda_fn)(int64_t epoch, int group, void *user_data);
+typedef void (*snn_lr_lambda_release_fn)(void *user_data);
+
+/* LambdaLR: lr = base_lr * lr_lambda(epoch, group); creation applies lr_lambda(0, group).
+ * One function for every group; it tells them apart by `group` (PyTorch's list of lambdas). */
+snn_status snn_lr_scheduler_lambda(snn_lr_scheduler **out, snn_optimizer *opt, snn_lr_lambda_fn lr_lambda,
+                                   void *user_data, snn_lr_lambda_release_fn release);
+
+/* MultiplicativeLR: lr *= lr_lambda(epoch, group) at every step (epochs 1, 2, ...); creation
+ * leaves the rates as they are and does not call lr_lambda. */
+snn_status snn_lr_scheduler_multiplicative(snn_lr_scheduler **out, snn_optimizer *opt, snn_lr_lambda_fn lr_lambda,
+                                           void *user_data, snn_lr_lambda_release_fn release);
+
+typedef enum snn_anneal_strategy {
+    SNN_ANNEAL_COS = 0,    /* end + (start - end) / 2 (cos(pi pct) + 1) */
+    SNN_ANNEAL_LINEAR = 1  /* start + (end - start) pct */
+} snn_anneal_strategy;
+
+/* OneCycleLR's arguments beyond the optimizer and max_lr (PyTorch's names and defaults).
+ * The length of the schedule is total_steps if > 0, else epochs * steps_per_epoch (both > 0);
+ * one of the two must be given. base_momentums / max_momentums, when not NULL, hold one value
+ * per parameter group (read for every group) and replace base_momentum / max_momentum. */
+typedef struct snn_one_cycle_options {
+    size_t struct_size;             /* sizeof(snn_one_cycle_options) */
+    int64_t total_steps;            /* > 0; 0 (default): epochs * steps_per_epoch */
+    int64_t epochs;                 /* default 0 (not given) */
+    int64_t steps_per_epoch;        /* default 0 (not given) */
+    double pct_start;               /* fraction of the steps spent rising, [0, 1], default 0.3 */
+    snn_anneal_strategy anneal_strategy; /* default SNN_ANNEAL_COS */
+    bool cycle_momentum;            /* cycle SGD's momentum or Adam's/AdamW's beta1, default true */
+    double base_momentum;           /* the momentum at max_lr, default 0.85 */
+    double max_momentum;            /* the momentum at the ends, default 0.95 */
+    const double *base_momentums;   /* NULL (default) or one per group */
+    const double *max_momentums;    /* NULL (default) or one per group */
+    double div_factor;              /* initial_lr = max_lr / div_factor, > 0, default 25 */
+    double final_div_factor;        /* min_lr = initial_lr / final_div_factor, > 0, default 1e4 */
+    bool three_phase;               /* rise, fall back to initial_lr, then to min_lr; default false */
+} snn_one_cycle_options;
+
+snn_status snn_one_cycle_options_init(snn_one_cycle_options *opts);
+
+/* OneCycleLR (Smith's 1cycle; step once per batch): the lr rises from max_lr / div_factor to
+ * max_lr over pct_start of the steps, then falls to initial_lr / final_div_factor, by cosine or
+ * linear annealing; with cycle_momentum the momentum moves the opposite way between
+ * max_momentum and base_momentum. max_lr[0..n_max_lr) holds one value for every group
+ * (n_max_lr 1) or one per group. Creation sets each group's base lr (initial_lr) to
+ * max_lr / div_factor and, with cycle_momentum, its momentum to max_momentum; an optimizer
+ * without a settable momentum (RMSprop, Adagrad) then gives SNN_ERR_INVALID_ARGUMENT (set
+ * cycle_momentum false). opts is required (the length has no default). As in PyTorch, steps
+ * 1 ... total_steps are allowed after creation (the last one extrapolates the last phase, so
+ * with few steps and linear annealing it can go below min_lr, even below 0); the next gives
+ * SNN_ERR_INVALID_ARGUMENT and changes nothing. */
+snn_status snn_lr_scheduler_one_cycle(snn_lr_scheduler **out, snn_optimizer *opt, const double *max_lr,
+                                      size_t n_max_lr, const snn_one_cycle_options *opts);
+
+typedef enum snn_plateau_mode {
+    SNN_PLATEAU_MIN = 0,  /* the metric should decrease (a loss) */
+    SNN_PLATEAU_MAX = 1   /* the metric should increase (an accuracy) */
+} snn_plateau_mode;
+
+typedef enum snn_threshold_mode {
+    SNN_THRESHOLD_REL = 0,  /* better: below best * (1 - threshold) (MIN), above best * (1 + threshold) (MAX) */
+    SNN_THRESHOLD_ABS = 1   /* better: below best - threshold (MIN), above best + threshold (MAX) */
+} snn_threshold_mode;
+
+/* ReduceLROnPlateau's arguments (PyTorch's names and defaults). */
+typedef struct snn_plateau_options {
+    size_t struct_size;                /* sizeof(snn_plateau_options) */
+    snn_plateau_mode mode;             /* default SNN_PLATEAU_MIN */
+    double factor;                     /* new lr = lr * factor, 0 <= factor < 1, default 0.1 */
+    int64_t patience;                  /* epochs without improvement tolerated, >= 0, default 10 */
+    double threshold;                  /* >= 0, default 1e-4 */
+    snn_threshold_mode threshold_mode; /* default SNN_THRESHOLD_REL */
+    int64_t cooldown;                  /* epochs to wait after a reduction, >= 0, default 0 */
+    double min_lr;                     /* floor of every group's lr, >= 0, default 0 */
+    const double *min_lrs;             /* NULL (default) or one floor per group, replacing min_lr */
+    double eps;                        /* a reduction smaller than eps is skipped, >= 0, default 1e-8 */
+} snn_plateau_options;
+
+snn_status snn_plateau_options_init(snn_plateau_options *opts);
+
+/* ReduceLROnPlateau: call snn_lr_scheduler_step_metric once per epoch with the metric; when
+ * it has not improved (by threshold) for more than patience epochs, every group's lr becomes
+ * max(lr * factor, min_lr), then cooldown epochs pass before bad epochs count again. Creation
+ * leaves the rates as they are and, as PyTorch's, does not fix the groups' base lr (a
+ * scheduler attached later takes the lr it finds). opts NULL: the defaults. snn_lr_scheduler_step on it gives
+ * SNN_ERR_INVALID_ARGUMENT (it needs the metric). */
+snn_status snn_lr_scheduler_reduce_on_plateau(snn_lr_scheduler **out, snn_optimizer *opt,
+                                              const snn_plateau_options *opts);
+
+/* One epoch of ReduceLROnPlateau with this epoch's metric (a NaN metric counts as no
+ * improvement, as in PyTorch). Another kind of scheduler gives SNN_ERR_INVALID_ARGUMENT. */
+snn_status snn_lr_scheduler_step_metric(snn_lr_scheduler *sched, double metric);
+
+/* Advances one epoch and sets the optimizer's learning rates (not for ReduceLROnPlateau). */
 snn_status snn_lr_scheduler_step(snn_lr_scheduler *sched);
 
 /* The learning rate this scheduler last set for a group (get_last_lr()[group]). */
@@ -256,6 +372,25 @@ snn_status snn_lr_scheduler_get_lr(double *out, const snn_lr_scheduler *sched, s
 
 /* The index of the last epoch: 0 after creation, +1 per step. */
 snn_status snn_lr_scheduler_last_epoch(int64_t *out, const snn_lr_scheduler *sched);
+
+/* Scheduler state, as PyTorch's scheduler.state_dict() (its keys), for checkpoints and
+ * resumed runs: a list of entries (key, values). Every scheduler has
+ *   "last_epoch" (1 value), "base_lrs" and "_last_lr" (one value per group);
+ * ReduceLROnPlateau adds "best" (+-INFINITY before the first metric), "num_bad_epochs" and
+ * "cooldown_counter" (1 value each). The arguments the scheduler was created with are not
+ * state: create the resumed scheduler with the same ones, then set every entry (the
+ * optimizer's rates and momenta are the optimizer's: restore them with snn_optimizer_set_lr
+ * and snn_optimizer_set_momentum). snn_lr_scheduler_state_get copies entry `index` (0 <=
+ * index < *count from snn_lr_scheduler_state_count): its key into key[0..key_capacity)
+ * NUL-terminated (32 bytes always suffice), its values into values[0..values_capacity)
+ * (capacity >= the number of groups always suffices) and their number into *out_count.
+ * snn_lr_scheduler_state_set replaces one entry by values[0..n), validated: counters whole
+ * numbers >= 0, rates finite and >= 0 with one per group; an unknown key gives
+ * SNN_ERR_INVALID_ARGUMENT naming the scheduler's keys. */
+snn_status snn_lr_scheduler_state_count(size_t *out, const snn_lr_scheduler *sched);
+snn_status snn_lr_scheduler_state_get(size_t *out_count, char *key, size_t key_capacity, double *values,
+                                      size_t values_capacity, const snn_lr_scheduler *sched, size_t index);
+snn_status snn_lr_scheduler_state_set(snn_lr_scheduler *sched, const char *key, const double *values, size_t n);
 
 /* Releases a scheduler handle (and its reference to the optimizer). NULL is a no-op. */
 snn_status snn_lr_scheduler_free(snn_lr_scheduler *sched);

@@ -37,7 +37,9 @@ typedef struct snn_fit_options {
     int64_t report_every;            /* steps between progress calls, >= 1, default 50 */
     snn_progress_fn progress;        /* may be NULL */
     void *user_data;                 /* passed to progress */
-    snn_lr_scheduler *scheduler;     /* may be NULL; stepped after every epoch */
+    snn_lr_scheduler *scheduler;     /* may be NULL; stepped after every epoch (not a
+                                        ReduceLROnPlateau, which needs a metric:
+                                        SNN_ERR_INVALID_ARGUMENT) */
     double *loss_history;            /* may be NULL; receives each step's loss ... */
     size_t loss_history_capacity;    /* ... up to this many */
     size_t *loss_history_count;      /* may be NULL; receives the number of steps run */

@@ -80,6 +80,9 @@ public class Adam: GroupedOptimizer<Adam.Options, Adam.State>, @unchecked Sendab
         }
     }
 
+    /// beta1, which OneCycleLR cycles.
+    public override func momentum(group: Int) throws -> Double { try options(group: group).beta1 }
+
     /// The state of a parameter after its first step (live tensors the next step updates).
     public func state(group: Int, index: Int) -> State? { existingState(group: group, index: index) }
 

@@ -24,7 +24,7 @@ public final class CosineAnnealingLR: LRScheduler, @unchecked Sendable {
         let t = Double(tMax)
         if floorMod(epoch - 1 - tMax, 2 * tMax) == 0 {
             // lr + (base_lr - eta_min) * (1 - cos(pi / T_max)) / 2
-            return zip(current, baseLRs).map { lr, base in lr + (base - etaMin) * (1 - cos(Double.pi / t)) / 2 }
+            return zip(current, bases).map { lr, base in lr + (base - etaMin) * (1 - cos(Double.pi / t)) / 2 }
         }
         // (1 + cos(pi e / T)) / (1 + cos(pi (e - 1) / T)) * (lr - eta_min) + eta_min
         let ratio = (1 + cos(Double.pi * Double(epoch) / t)) / (1 + cos(Double.pi * Double(epoch - 1) / t))

@@ -76,6 +76,17 @@ public class Optimizer: @unchecked Sendable {
         }
     }
 
+    /// Every group's current learning rate.
+    func currentLearningRates() -> [Double] { lock.withLock { lrs } }
+
+    /// Sets every group's `initial_lr` (OneCycleLR derives it from max_lr / div_factor, as
+    /// PyTorch's writes `group["initial_lr"]`).
+    func setInitialLearningRates(_ values: [Double]) {
+        lock.withLock {
+            for g in initialLRs.indices where g < values.count { initialLRs[g] = values[g] }
+        }
+    }
+
     private func checkGroup(_ group: Int, _ fn: String) throws {
         guard group >= 0, group < groups.count else {
             throw SNNError.range("\(fn): group \(group) out of range (the optimizer has \(groups.count) parameter groups)")
@@ -165,6 +176,12 @@ public class Optimizer: @unchecked Sendable {
     /// cycle it do (OneCycleLR's cycle_momentum). Optimizers without one refuse.
     public func setMomentum(_ value: Double, group: Int) throws {
         throw SNNError.invalid("\(name).setMomentum: \(name) does not support setting its momentum after construction (SGD, Adam and AdamW do)")
+    }
+
+    /// A group's momentum as `setMomentum` sets it (SGD's momentum, Adam's beta1), so that a
+    /// host reading `param_groups` sees what a scheduler set. Optimizers without one refuse.
+    public func momentum(group: Int) throws -> Double {
+        throw SNNError.invalid("\(name).momentum: \(name) has no momentum that schedulers set (SGD, Adam and AdamW do)")
     }
 }
 

@@ -68,6 +68,9 @@ public final class SGD: GroupedOptimizer<SGD.Options, SGD.State>, @unchecked Sen
         }
     }
 
+    /// The group's momentum (what OneCycleLR cycles).
+    public override func momentum(group: Int) throws -> Double { try options(group: group).momentum }
+
     /// The momentum buffer of a parameter once a step has filled it (PyTorch's
     /// `state[p]["momentum_buffer"]`); the live tensor the next step updates.
     public func momentumBuffer(group: Int, index: Int) -> Tensor? {

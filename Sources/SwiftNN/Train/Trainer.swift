@@ -92,6 +92,10 @@ public final class Trainer {
     public func fit(_ task: TrainingTask, options o: TrainOptions, progress: ((TrainProgress) -> Bool)? = nil) throws -> [Double] {
         guard o.epochs >= 1 else { throw SNNError.invalid("\(name): epochs must be >= 1, got \(o.epochs)") }
         guard o.reportEvery >= 1 else { throw SNNError.invalid("\(name): report_every must be >= 1, got \(o.reportEvery)") }
+        // Refused before the first epoch rather than failing after it: the loop has no metric to give.
+        guard !(scheduler is ReduceLROnPlateau) else {
+            throw SNNError.invalid("\(name): the scheduler is a ReduceLROnPlateau, which needs a metric each epoch; step it yourself with each epoch's metric (in Swift from `evaluate`; in C between one-epoch fit calls)")
+        }
         guard o.maxSteps >= 0, o.maxSeconds >= 0, o.maxGradNorm >= 0, o.checkpointEvery >= 0 else {
             throw SNNError.invalid("\(name): max_steps, max_seconds, max_grad_norm and checkpoint_every must be >= 0")
         }

@@ -22,6 +22,9 @@ ENUMS = {
     'snn_pad_mode': {'SNN_PAD_CONSTANT': 0, 'SNN_PAD_REFLECT': 1, 'SNN_PAD_REPLICATE': 2, 'SNN_PAD_CIRCULAR': 3},
     'snn_interpolate_mode': {'SNN_INTERPOLATE_NEAREST': 0, 'SNN_INTERPOLATE_NEAREST_EXACT': 1, 'SNN_INTERPOLATE_LINEAR': 2},
     'snn_reduction': {'SNN_REDUCTION_NONE': 0, 'SNN_REDUCTION_MEAN': 1, 'SNN_REDUCTION_SUM': 2},
+    'snn_anneal_strategy': {'SNN_ANNEAL_COS': 0, 'SNN_ANNEAL_LINEAR': 1},
+    'snn_plateau_mode': {'SNN_PLATEAU_MIN': 0, 'SNN_PLATEAU_MAX': 1},
+    'snn_threshold_mode': {'SNN_THRESHOLD_REL': 0, 'SNN_THRESHOLD_ABS': 1},
     'snn_reduce_op': {'SNN_REDUCE_SUM': 0, 'SNN_REDUCE_MEAN': 1},
     'snn_rnn_nonlinearity': {'SNN_RNN_TANH': 0, 'SNN_RNN_RELU': 1},
     'snn_seq2seq_attention': {'SNN_SEQ2SEQ_ATTENTION_NONE': 0, 'SNN_SEQ2SEQ_ATTENTION_DOT': 1, 'SNN_SEQ2SEQ_ATTENTION_GENERAL': 2},
@@ -82,6 +85,12 @@ SNN_INTERPOLATE_LINEAR = 2
 SNN_REDUCTION_NONE = 0
 SNN_REDUCTION_MEAN = 1
 SNN_REDUCTION_SUM = 2
+SNN_ANNEAL_COS = 0
+SNN_ANNEAL_LINEAR = 1
+SNN_PLATEAU_MIN = 0
+SNN_PLATEAU_MAX = 1
+SNN_THRESHOLD_REL = 0
+SNN_THRESHOLD_ABS = 1
 SNN_REDUCE_SUM = 0
 SNN_REDUCE_MEAN = 1
 SNN_RNN_TANH = 0
@@ -202,6 +211,52 @@ class snn_adagrad_options(Structure):
         ('initial_accumulator_value', c_double),
         ('eps', c_double),
         ('maximize', c_bool),
+    ]
+
+
+# double (*snn_lr_lambda_fn)(int64_t epoch, int group, void *user_data)
+snn_lr_lambda_fn = CFUNCTYPE(c_double, c_int64, c_int, c_void_p)
+
+
+# void (*snn_lr_lambda_release_fn)(void *user_data)
+snn_lr_lambda_release_fn = CFUNCTYPE(None, c_void_p)
+
+
+class snn_one_cycle_options(Structure):
+    """snn_one_cycle_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('total_steps', c_int64),
+        ('epochs', c_int64),
+        ('steps_per_epoch', c_int64),
+        ('pct_start', c_double),
+        ('anneal_strategy', c_int),
+        ('cycle_momentum', c_bool),
+        ('base_momentum', c_double),
+        ('max_momentum', c_double),
+        ('base_momentums', POINTER(c_double)),
+        ('max_momentums', POINTER(c_double)),
+        ('div_factor', c_double),
+        ('final_div_factor', c_double),
+        ('three_phase', c_bool),
+    ]
+
+
+class snn_plateau_options(Structure):
+    """snn_plateau_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('mode', c_int),
+        ('factor', c_double),
+        ('patience', c_int64),
+        ('threshold', c_double),
+        ('threshold_mode', c_int),
+        ('cooldown', c_int64),
+        ('min_lr', c_double),
+        ('min_lrs', POINTER(c_double)),
+        ('eps', c_double),
     ]
 
 
@@ -575,6 +630,8 @@ STRUCTS = {
     'snn_adam_options': snn_adam_options,
     'snn_rmsprop_options': snn_rmsprop_options,
     'snn_adagrad_options': snn_adagrad_options,
+    'snn_one_cycle_options': snn_one_cycle_options,
+    'snn_plateau_options': snn_plateau_options,
     'snn_dist_options': snn_dist_options,
     'snn_ddp_options': snn_ddp_options,
     'snn_ddp_trace': snn_ddp_trace,
@@ -604,6 +661,8 @@ CALLBACKS = {
     'snn_log_fn': snn_log_fn,
     'snn_grad_hook_fn': snn_grad_hook_fn,
     'snn_hook_release_fn': snn_hook_release_fn,
+    'snn_lr_lambda_fn': snn_lr_lambda_fn,
+    'snn_lr_lambda_release_fn': snn_lr_lambda_release_fn,
     'snn_progress_fn': snn_progress_fn,
     'snn_release_fn': snn_release_fn,
     'snn_dqn_reset_fn': snn_dqn_reset_fn,
@@ -915,6 +974,7 @@ FUNCTIONS = {
     'snn_optimizer_get_lr': (c_int, (POINTER(c_double), c_void_p, c_size_t)),
     'snn_optimizer_set_lr': (c_int, (c_void_p, c_size_t, c_double)),
     'snn_optimizer_set_momentum': (c_int, (c_void_p, c_size_t, c_double)),
+    'snn_optimizer_get_momentum': (c_int, (POINTER(c_double), c_void_p, c_size_t)),
     'snn_optimizer_state_count': (c_int, (POINTER(c_size_t), c_void_p)),
     'snn_optimizer_state_get': (c_int, (POINTER(c_int64), c_char_p, c_size_t, POINTER(c_void_p), c_void_p, c_size_t)),
     'snn_optimizer_state_set': (c_int, (c_void_p, c_int64, c_char_p, c_void_p)),
@@ -925,9 +985,20 @@ FUNCTIONS = {
     'snn_lr_scheduler_multi_step_lr': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_int64), c_size_t, c_double)),
     'snn_lr_scheduler_cosine': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_double)),
     'snn_lr_scheduler_linear': (c_int, (POINTER(c_void_p), c_void_p, c_double, c_double, c_int64)),
+    'snn_lr_scheduler_exponential': (c_int, (POINTER(c_void_p), c_void_p, c_double)),
+    'snn_lr_scheduler_lambda': (c_int, (POINTER(c_void_p), c_void_p, snn_lr_lambda_fn, c_void_p, snn_lr_lambda_release_fn)),
+    'snn_lr_scheduler_multiplicative': (c_int, (POINTER(c_void_p), c_void_p, snn_lr_lambda_fn, c_void_p, snn_lr_lambda_release_fn)),
+    'snn_one_cycle_options_init': (c_int, (POINTER(snn_one_cycle_options),)),
+    'snn_lr_scheduler_one_cycle': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_double), c_size_t, POINTER(snn_one_cycle_options))),
+    'snn_plateau_options_init': (c_int, (POINTER(snn_plateau_options),)),
+    'snn_lr_scheduler_reduce_on_plateau': (c_int, (POINTER(c_void_p), c_void_p, POINTER(snn_plateau_options))),
+    'snn_lr_scheduler_step_metric': (c_int, (c_void_p, c_double)),
     'snn_lr_scheduler_step': (c_int, (c_void_p,)),
     'snn_lr_scheduler_get_lr': (c_int, (POINTER(c_double), c_void_p, c_size_t)),
     'snn_lr_scheduler_last_epoch': (c_int, (POINTER(c_int64), c_void_p)),
+    'snn_lr_scheduler_state_count': (c_int, (POINTER(c_size_t), c_void_p)),
+    'snn_lr_scheduler_state_get': (c_int, (POINTER(c_size_t), c_char_p, c_size_t, POINTER(c_double), c_size_t, c_void_p, c_size_t)),
+    'snn_lr_scheduler_state_set': (c_int, (c_void_p, c_char_p, POINTER(c_double), c_size_t)),
     'snn_lr_scheduler_free': (c_int, (c_void_p,)),
     'snn_idx_load': (c_int, (POINTER(c_void_p), c_char_p)),
     'snn_mnist_load': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_char_p, c_bool)),
@@ -1387,6 +1458,7 @@ DECLARATIONS = {
     'snn_optimizer_get_lr': ('snn_status', (('double *', 'out'), ('const snn_optimizer *', 'opt'), ('size_t', 'group'))),
     'snn_optimizer_set_lr': ('snn_status', (('snn_optimizer *', 'opt'), ('size_t', 'group'), ('double', 'lr'))),
     'snn_optimizer_set_momentum': ('snn_status', (('snn_optimizer *', 'opt'), ('size_t', 'group'), ('double', 'momentum'))),
+    'snn_optimizer_get_momentum': ('snn_status', (('double *', 'out'), ('const snn_optimizer *', 'opt'), ('size_t', 'group'))),
     'snn_optimizer_state_count': ('snn_status', (('size_t *', 'out'), ('const snn_optimizer *', 'opt'))),
     'snn_optimizer_state_get': ('snn_status', (('int64_t *', 'out_param'), ('char *', 'key'), ('size_t', 'key_capacity'), ('snn_tensor **', 'out_value'), ('const snn_optimizer *', 'opt'), ('size_t', 'index'))),
     'snn_optimizer_state_set': ('snn_status', (('snn_optimizer *', 'opt'), ('int64_t', 'param'), ('const char *', 'key'), ('const snn_tensor *', 'value'))),
@@ -1397,9 +1469,20 @@ DECLARATIONS = {
     'snn_lr_scheduler_multi_step_lr': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('const int64_t *', 'milestones'), ('size_t', 'n'), ('double', 'gamma'))),
     'snn_lr_scheduler_cosine': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('int64_t', 't_max'), ('double', 'eta_min'))),
     'snn_lr_scheduler_linear': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('double', 'start_factor'), ('double', 'end_factor'), ('int64_t', 'total_iters'))),
+    'snn_lr_scheduler_exponential': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('double', 'gamma'))),
+    'snn_lr_scheduler_lambda': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('snn_lr_lambda_fn', 'lr_lambda'), ('void *', 'user_data'), ('snn_lr_lambda_release_fn', 'release'))),
+    'snn_lr_scheduler_multiplicative': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('snn_lr_lambda_fn', 'lr_lambda'), ('void *', 'user_data'), ('snn_lr_lambda_release_fn', 'release'))),
+    'snn_one_cycle_options_init': ('snn_status', (('snn_one_cycle_options *', 'opts'),)),
+    'snn_lr_scheduler_one_cycle': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('const double *', 'max_lr'), ('size_t', 'n_max_lr'), ('const snn_one_cycle_options *', 'opts'))),
+    'snn_plateau_options_init': ('snn_status', (('snn_plateau_options *', 'opts'),)),
+    'snn_lr_scheduler_reduce_on_plateau': ('snn_status', (('snn_lr_scheduler **', 'out'), ('snn_optimizer *', 'opt'), ('const snn_plateau_options *', 'opts'))),
+    'snn_lr_scheduler_step_metric': ('snn_status', (('snn_lr_scheduler *', 'sched'), ('double', 'metric'))),
     'snn_lr_scheduler_step': ('snn_status', (('snn_lr_scheduler *', 'sched'),)),
     'snn_lr_scheduler_get_lr': ('snn_status', (('double *', 'out'), ('const snn_lr_scheduler *', 'sched'), ('size_t', 'group'))),
     'snn_lr_scheduler_last_epoch': ('snn_status', (('int64_t *', 'out'), ('const snn_lr_scheduler *', 'sched'))),
+    'snn_lr_scheduler_state_count': ('snn_status', (('size_t *', 'out'), ('const snn_lr_scheduler *', 'sched'))),
+    'snn_lr_scheduler_state_get': ('snn_status', (('size_t *', 'out_count'), ('char *', 'key'), ('size_t', 'key_capacity'), ('double *', 'values'), ('size_t', 'values_capacity'), ('const snn_lr_scheduler *', 'sched'), ('size_t', 'index'))),
+    'snn_lr_scheduler_state_set': ('snn_status', (('snn_lr_scheduler *', 'sched'), ('const char *', 'key'), ('const double *', 'values'), ('size_t', 'n'))),
     'snn_lr_scheduler_free': ('snn_status', (('snn_lr_scheduler *', 'sched'),)),
     'snn_idx_load': ('snn_status', (('snn_tensor **', 'out'), ('const char *', 'path'))),
     'snn_mnist_load': ('snn_status', (('snn_tensor **', 'images'), ('snn_tensor **', 'labels'), ('const char *', 'dir'), ('bool', 'train'))),

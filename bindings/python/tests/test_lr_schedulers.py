@@ -1,6 +1,8 @@
-"""LambdaLR, MultiplicativeLR, ExponentialLR, OneCycleLR and ReduceLROnPlateau against the lr
-(and momentum / beta1) sequences PyTorch set in each case of Tests/golden/schedulers.json
-(tools/gen_golden_schedulers.py); then state_dict round trips that resume mid-run, and errors."""
+"""LambdaLR, MultiplicativeLR, ExponentialLR, OneCycleLR and ReduceLROnPlateau (the engine's,
+through the Python wrappers) against the lr (and momentum / beta1) sequences PyTorch set in each
+case of Tests/golden/schedulers.json (tools/gen_golden_schedulers.py; the Swift and C tests replay
+the same cases); then state_dict round trips that resume mid-run, errors, and the lr_lambda
+callback (exceptions, release)."""
 import json
 import math
 import os
@@ -154,3 +156,124 @@ def test_errors():
         lr_scheduler.OneCycleLR(optim.Adagrad([p], lr=0.1), max_lr=0.1, total_steps=5)
     with pytest.raises(ValueError, match="RMSprop.setMomentum: RMSprop does not support setting its momentum"):
         lr_scheduler.OneCycleLR(optim.RMSprop([p], lr=0.1), max_lr=0.1, total_steps=5)
+
+
+def test_lambda_exception_propagates_and_changes_nothing():
+    """The engine calls lr_lambda through a ctypes callback: an exception it raises becomes the
+    engine's failure signal (NaN), step() re-raises it, and neither the lr nor the epoch moves."""
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    fail = {"at": 2}
+
+    def factor(epoch):
+        if epoch == fail["at"]:
+            raise KeyError(f"no factor for epoch {epoch}")
+        return 0.5
+
+    sched = lr_scheduler.MultiplicativeLR(opt, factor)
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.05
+    with pytest.raises(KeyError, match="no factor for epoch 2"):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == 0.05 and sched.last_epoch == 1
+    fail["at"] = None
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.025 and sched.last_epoch == 2
+    # A function returning a non-number fails the same way (float() raises).
+    with pytest.raises(ValueError, match="could not convert"):
+        lr_scheduler.LambdaLR(opt, lambda epoch: "fast")
+    with pytest.raises(ZeroDivisionError):
+        lr_scheduler.LambdaLR(opt, lambda epoch: 1 / epoch)  # the construction's epoch 0
+
+
+def test_lambda_functions_are_dropped_with_the_scheduler():
+    """The engine's release callback drops the functions when the scheduler is freed."""
+    import gc
+    import weakref
+    from swiftnn.optim import lr_scheduler_host
+
+    class Warmup:
+        def __init__(self):
+            self.steps = 5
+
+        def __call__(self, epoch):
+            return min(1.0, (epoch + 1) / self.steps)
+
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    fn = Warmup()
+    alive = weakref.ref(fn)
+    before = set(lr_scheduler_host._lambdas)
+    sched = lr_scheduler.LambdaLR(opt, fn)
+    (key,) = set(lr_scheduler_host._lambdas) - before
+    assert lr_scheduler_host._lambdas[key] == [fn]
+    assert sched.state_dict()["lr_lambdas"] == [{"steps": 5}]
+    del sched, fn
+    gc.collect()
+    assert key not in lr_scheduler_host._lambdas and alive() is None
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_copies_continue_the_schedule(name, how):
+    """deepcopy and pickle copy the optimizer too (as PyTorch's) and the engine scheduler's
+    state; both runs then continue with PyTorch's sequence."""
+    import copy
+    import pickle
+    case = CASES[name]
+    if how == "pickle" and "lr_lambda" in case["kwargs"]:
+        pytest.skip("a lambda cannot be pickled (nor in PyTorch)")
+    params, opt, sched = build(case)
+    half = steps_of(case) // 2
+    for i in range(half):
+        advance(case, params, opt, sched, i)
+    twin = copy.deepcopy(sched) if how == "deepcopy" else pickle.loads(pickle.dumps(sched))
+    assert twin.optimizer is not opt and twin.last_epoch == half
+    assert twin.get_last_lr() == sched.get_last_lr()
+    twin_params = [g["params"][0] for g in twin.optimizer.param_groups]
+    for i in range(half, steps_of(case)):
+        advance(case, params, opt, sched, i)
+        advance(case, twin_params, twin.optimizer, twin, i)
+        for o in (opt, twin.optimizer):
+            np.testing.assert_allclose([g["lr"] for g in o.param_groups], case["lr"][i + 1], rtol=1e-12, atol=0)
+            np.testing.assert_allclose(momentum_of(o), case["momentum"][i + 1], rtol=1e-12, atol=0)
+
+
+def test_engine_schedulers_state_dict_round_trip():
+    """StepLR, MultiStepLR, CosineAnnealingLR and LinearLR keep their state in the engine too:
+    a state_dict loaded into a scheduler built with the same arguments continues identically,
+    and one with other arguments is refused by name."""
+    def make(cls, **kw):
+        p = swiftnn.zeros(1, requires_grad=True)
+        return cls(optim.SGD([p], lr=0.5), **kw)
+    for cls, kw in [(lr_scheduler.StepLR, dict(step_size=2, gamma=0.5)),
+                    (lr_scheduler.MultiStepLR, dict(milestones=[2, 5, 5], gamma=0.3)),
+                    (lr_scheduler.CosineAnnealingLR, dict(T_max=4, eta_min=0.01)),
+                    (lr_scheduler.LinearLR, dict(start_factor=0.25, total_iters=4))]:
+        a = make(cls, **kw)
+        for _ in range(3):
+            a.step()
+        sd = a.state_dict()
+        assert sd["last_epoch"] == 3 and sd["base_lrs"] == [0.5]
+        b = make(cls, **kw)
+        b.optimizer.param_groups[0]["lr"] = a.optimizer.param_groups[0]["lr"]
+        b.load_state_dict(sd)
+        for _ in range(4):
+            a.step()
+            b.step()
+            assert b.get_last_lr() == a.get_last_lr() and b.last_epoch == a.last_epoch
+    other = make(lr_scheduler.StepLR, step_size=3, gamma=0.5)
+    with pytest.raises(ValueError, match="saved step_size 2 differs"):
+        other.load_state_dict(make(lr_scheduler.StepLR, step_size=2, gamma=0.5).state_dict())
+
+
+def test_plateau_leaves_initial_lr_to_the_next_scheduler():
+    """PyTorch's ReduceLROnPlateau does not set initial_lr: a scheduler attached afterwards
+    starts from the lr it finds."""
+    p = swiftnn.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    lr_scheduler.ReduceLROnPlateau(opt)
+    assert "initial_lr" not in opt.param_groups[0]
+    opt.param_groups[0]["lr"] = 0.05
+    step = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    assert step.base_lrs == [0.05] and step.state_dict()["base_lrs"] == [0.05]

@@ -52,16 +52,22 @@ class _ParamGroup(collections.abc.MutableMapping[str, Any]):
             v = ctypes.c_double()
             check(lib.snn_optimizer_get_lr(ctypes.byref(v), self._opt._h, self._index))
             return v.value
+        if key == self._opt._momentum_key:
+            # The engine's: OneCycleLR sets it there (snn_optimizer_set_momentum) on every step.
+            v = ctypes.c_double()
+            check(lib.snn_optimizer_get_momentum(ctypes.byref(v), self._opt._h, self._index))
+            return v.value if key == "momentum" else (v.value, *self._values[key][1:])
         return self._values[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key == "lr":
             check(lib.snn_optimizer_set_lr(self._opt._h, self._index, float(value)))
-        elif key == "momentum" and "momentum" in self._opt.defaults and self._values.get(key) != value:
+        elif key == "momentum" and key == self._opt._momentum_key and self[key] != value:
             check(lib.snn_optimizer_set_momentum(self._opt._h, self._index, float(value)))  # OneCycleLR
             self._values[key] = value
-        elif key == "betas" and "betas" in self._opt.defaults and tuple(value[1:]) == tuple(self._values[key][1:]):
-            check(lib.snn_optimizer_set_momentum(self._opt._h, self._index, float(value[0])))  # beta1 only
+        elif key == "betas" and key == self._opt._momentum_key and tuple(value[1:]) == tuple(self._values[key][1:]):
+            if float(value[0]) != self[key][0]:
+                check(lib.snn_optimizer_set_momentum(self._opt._h, self._index, float(value[0])))  # beta1 only
             self._values[key] = tuple(value)
         elif key == "params" or key in self._opt.defaults:
             if key != "params" and self._values.get(key) == value:
@@ -101,6 +107,7 @@ class Optimizer:
     _h: Optional[int]
     defaults: dict[str, Any]
     param_groups: list[_ParamGroup]
+    _momentum_key: Optional[str] = None  # the group key snn_optimizer_get/set_momentum reads and writes, if any
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._h = None
@@ -267,6 +274,7 @@ class SGD(Optimizer):
     Nesterov momentum, L2 weight decay, maximize."""
 
     _create = lib.snn_optimizer_sgd
+    _momentum_key = "momentum"
     _add_group = lib.snn_optimizer_add_sgd_group
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
@@ -296,6 +304,7 @@ class Adam(Optimizer):
     """torch.optim.Adam (AMSGrad, L2 weight decay, maximize; decoupled_weight_decay=True is AdamW)."""
 
     _add_group = lib.snn_optimizer_add_adam_group
+    _momentum_key = "betas"  # beta1
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach: Optional[bool] = None,
