@@ -100,7 +100,12 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         // forward: out = (x - mean) * invstd * weight + bias, mean and invstd from the batch in training
         let bwd = "batch_norm_backward"
         let sumG = try DoubleScratch(c, bwd), sumGX = try DoubleScratch(c, bwd)
-        channelGradientSums(g.floats, input.floats, mean: mean.floats, n: n, c: c, s: s, sumG: sumG.pointer, sumGX: sumGX.pointer)
+        // The per-channel sums serve the training-mode input gradient and the affine
+        // parameters' gradients; an eval-mode batch norm with frozen parameters (a pretrained
+        // backbone under fine-tuning or style transfer) needs neither, and skips the pass.
+        if training || weight?.requiresGrad == true || bias?.requiresGrad == true {
+            channelGradientSums(g.floats, input.floats, mean: mean.floats, n: n, c: c, s: s, sumG: sumG.pointer, sumGX: sumGX.pointer)
+        }
         var grads: [Tensor?] = []
         if input.requiresGrad {
             // Training: dx = w invstd (g - mean(g) - xhat mean(g xhat)), xhat = (x - mean) invstd,
