@@ -116,6 +116,9 @@ extension OpDef {
         .maxPool2d,
         .avgPool2d,
         .adaptiveAvgPool2d,
+        // Sources/SwiftNN/Ops/Pool3d.swift
+        .maxPool3d,
+        .avgPool3d,
         // Sources/SwiftNN/Ops/Pow.swift
         .pow,
         // Sources/SwiftNN/Ops/Rearrange.swift

@@ -13,8 +13,8 @@ from .._ffi import SNN_REDUCTION_MEAN, SNN_REDUCTION_NONE, SNN_REDUCTION_SUM
 from .._lib import lib
 from ..elementwise import (celu, elu, gelu, hardsigmoid, hardswish, leaky_relu, mish, prelu, relu, relu6,  # noqa: F401
                            selu, sigmoid, silu, softplus, softsign, tanh)  # (re-exported)
-from ..conv import (adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, dropout, linear,  # noqa: F401
-                    max_pool2d)
+from ..conv import (adaptive_avg_pool2d, avg_pool2d, avg_pool3d, batch_norm, conv2d, dropout, linear,  # noqa: F401
+                    max_pool2d, max_pool3d)
 from ..reduce import log_softmax as _log_softmax, softmax as _softmax
 from ..tensor import Tensor, _new
 
