@@ -195,6 +195,45 @@ public func snn_tensor_avg_pool3d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
     }
 }
 
+extension snn_conv_transpose3d_options {
+    /// What snn_conv_transpose3d_options_init writes and a NULL options pointer means.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, stride: (1, 1, 1), padding: (0, 0, 0), output_padding: (0, 0, 0),
+             dilation: (1, 1, 1), groups: 1)
+    }
+}
+
+@c @implementation
+public func snn_conv_transpose3d_options_init(_ options: UnsafeMutablePointer<snn_conv_transpose3d_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+@c @implementation
+public func snn_tensor_conv_transpose3d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                        _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                                        _ options: UnsafePointer<snn_conv_transpose3d_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let opts = try optionsArg(options, fn) ?? .defaults
+        func triple(_ t: (Int64, Int64, Int64), _ name: String) throws -> [Int] {
+            let v = [t.0, t.1, t.2]
+            // Out-of-range values are refused by the op with its own message; only Int conversion is checked here.
+            guard v.allSatisfy({ $0 >= Int64(Int32.min) && $0 <= Int64(Int32.max) }) else {
+                throw SNNError(.invalidArgument, "\(fn): \(name) \(v) is out of range")
+            }
+            return v.map { Int($0) }
+        }
+        guard opts.groups >= 1, opts.groups <= Int64(Int32.max) else {
+            throw SNNError(.invalidArgument, "\(fn): groups is \(opts.groups), expected a positive number")
+        }
+        give(try convTranspose3d(try tensorArg(input, fn, "input"), weight: try tensorArg(weight, fn, "weight"),
+                                 bias: try optionalTensorArg(bias, fn, "bias"), stride: try triple(opts.stride, "stride"),
+                                 padding: try triple(opts.padding, "padding"),
+                                 outputPadding: try triple(opts.output_padding, "output_padding"),
+                                 groups: Int(opts.groups), dilation: try triple(opts.dilation, "dilation")), o)
+    }
+}
+
 @c @implementation
 public func snn_tensor_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
                                   _ runningMean: OpaquePointer?, _ runningVar: OpaquePointer?,

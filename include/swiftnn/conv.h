@@ -182,6 +182,30 @@ snn_status snn_tensor_conv_transpose2d(snn_tensor **out, const snn_tensor *input
                                        const snn_tensor *bias, const snn_conv2d_options *options,
                                        int64_t output_pad_h, int64_t output_pad_w);
 
+/* Options of snn_tensor_conv_transpose3d: (depth, height, width) triples. */
+typedef struct snn_conv_transpose3d_options {
+    size_t struct_size;             /* sizeof(snn_conv_transpose3d_options) */
+    int64_t stride[3];              /* >= 1 (default 1) */
+    int64_t padding[3];             /* >= 0 (default 0): removed from each border of the full output */
+    int64_t output_padding[3];      /* >= 0, less than the stride or the dilation (default 0):
+                                       added at the end, resolving the output size */
+    int64_t dilation[3];            /* >= 1 (default 1) */
+    int64_t groups;                 /* >= 1, dividing Cin and Cout (default 1) */
+} snn_conv_transpose3d_options;
+
+/* Sets struct_size and the defaults (stride 1, no padding, no output padding, dilation 1,
+ * one group). */
+snn_status snn_conv_transpose3d_options_init(snn_conv_transpose3d_options *options);
+
+/* Transposed 3-D convolution (torch.nn.functional.conv_transpose3d):
+ *   input  [N, Cin, D, H, W]  (or [Cin, D, H, W])
+ *   weight [Cin, Cout / groups, kd, kh, kw]
+ *   output [N, Cout, OD, OH, OW], OD = (D - 1) stride - 2 padding + dilation (kd - 1) + output_padding + 1
+ * bias [Cout] or NULL; options NULL means the defaults. Composed from conv_transpose2d (one per
+ * depth tap of the kernel), so gradients reach input, weight and bias through those ops. */
+snn_status snn_tensor_conv_transpose3d(snn_tensor **out, const snn_tensor *input, const snn_tensor *weight,
+                                       const snn_tensor *bias, const snn_conv_transpose3d_options *options);
+
 /* Dropout (torch.nn.functional.dropout): with training = true and 0 < p, each element is
  * zeroed with probability p and the others are multiplied by 1 / (1 - p) (computed in double,
  * rounded to float); p = 1 zeroes everything. The mask comes from the process-wide generator:

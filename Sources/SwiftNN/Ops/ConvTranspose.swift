@@ -165,7 +165,7 @@ private func importConvTranspose(_ n: ImportNode) throws -> ImportKernel {
         let sym = pads.map { max(0, min($0.0, $0.1)) }
         var y: Tensor
         if spatial == 3 {
-            y = try convTranspose3d(x0, weight: w0, bias: try optionalInput(xs, 2), stride: s, padding: sym,
+            y = try convTranspose3d(x0, weight: w0, bias: optionalInput(xs, 2), stride: s, padding: sym,
                                     outputPadding: op, groups: groups, dilation: d)
         } else {
             // 1-D runs as 2-D over a height of one.

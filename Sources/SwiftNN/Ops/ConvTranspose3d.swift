@@ -27,6 +27,9 @@ public func convTranspose3d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         throw SNNError.invalid("\(fn): output padding must be smaller than either stride or dilation, but got output_padding \(fmt(outputPadding)), stride \(fmt(stride)), dilation \(fmt(dilation))")
     }
     let x = input.rank == 5 ? input : try unsqueeze(input, dim: 0)
+    guard groups >= 1, weight.shape[0] % groups == 0, x.shape[1] == weight.shape[0] else {
+        throw SNNError.shape("\(fn): input \(fmt(input.shape)) and weight \(fmt(weight.shape)) with groups = \(groups): the input's channels must equal weight's first dimension [in_channels, out_channels / groups, kd, kh, kw], which groups must divide")
+    }
     let (n, depth, kd) = (x.shape[0], x.shape[2], weight.shape[2])
     let full = (depth - 1) * stride[0] + dilation[0] * (kd - 1) + outputPadding[0] + 1
     let outDepth = full - 2 * padding[0]

@@ -151,7 +151,12 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     check(lib.snn_tensor_max_pool3d(ctypes.byref(out), ctypes.byref(idx) if return_indices else None,
                                     input._h, ctypes.byref(opts)))
     result = Tensor._wrap(out.value)
-    return (result, Tensor._wrap(idx.value)) if return_indices else result
+    assert result is not None  # the call succeeded, so it wrote a handle
+    if not return_indices:
+        return result
+    indices = Tensor._wrap(idx.value)
+    assert indices is not None
+    return result, indices
 
 
 def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,

@@ -104,6 +104,6 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber
                    smooth_l1_loss)
 from .normalization import group_norm, layer_norm  # noqa: E402,F401
 from .resample import interpolate, one_hot, pad  # noqa: E402,F401
-from .convolution import conv1d, conv_transpose2d  # noqa: E402,F401
+from .convolution import conv1d, conv_transpose2d, conv_transpose3d  # noqa: E402,F401
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
 from .ctc import ctc_loss  # noqa: E402,F401
