@@ -78,10 +78,18 @@ public final class ONNXModule: Module {
                 throw SNNError(.unsupported, "\(label): domain '\(node.domain)' is not supported (only the default ONNX domain)")
             }
             let pending = pendingConv.removeValue(forKey: k)
-            let ins = try node.inputs.enumerated().map { i, name -> Int? in
+            var ins = try node.inputs.enumerated().map { i, name -> Int? in
                 if name.isEmpty || (i == 0 && pending != nil) { return nil }
                 guard let s = slots[name] else {
                     throw SNNError(.format, "\(label): input '\(name)' is not a graph input, an initializer or the output of an earlier node (nodes must be in topological order, without cycles)")
+                }
+                return s
+            }
+            // If / Loop subgraphs read outer values by name: they follow the node's own inputs
+            // (ImportControlFlow.swift).
+            ins += try capturedNames(node).map { name -> Int? in
+                guard let s = slots[name] else {
+                    throw SNNError(.format, "\(label): its subgraph reads '\(name)', which is not a graph input, an initializer or the output of an earlier node")
                 }
                 return s
             }

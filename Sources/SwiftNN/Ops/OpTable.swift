@@ -8,6 +8,8 @@ extension OpDef {
         .detach,
         // Sources/SwiftNN/Core/Tensor.swift
         .clone,
+        // Sources/SwiftNN/ONNX/ImportControlFlow.swift
+        .onnxControlFlow,
         // Sources/SwiftNN/ONNX/ImportGraphOps.swift
         .onnxGraphOps,
         // Sources/SwiftNN/Ops/Activation.swift
