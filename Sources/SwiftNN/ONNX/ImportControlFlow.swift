@@ -43,7 +43,13 @@ private func compileSubgraph(_ n: ImportNode, _ attribute: String, captures: [St
     var model = ONNXModel()
     model.opsetImports = [("", n.opset)]
     model.graph = sub
-    return (try ONNXModule(model, what: "\(n.label): \(attribute)"), g.inputs.count)
+    // Named by the attribute alone: at run time the node's step puts its own label in front
+    // of the subgraph's messages; at load time it is added here.
+    do {
+        return (try ONNXModule(model, what: attribute), g.inputs.count)
+    } catch let e as SNNError {
+        throw SNNError(e.status, "\(n.label): \(e.message)")
+    }
 }
 
 /// A condition (bool data is int64 in the engine) as a Swift Bool: its one element is nonzero.

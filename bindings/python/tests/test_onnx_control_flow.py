@@ -103,3 +103,12 @@ def test_control_flow_errors_are_clear(tmp_path):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), p)
     with pytest.raises(swiftnn.SwiftNNError, match=r"node 0.*\(If\).*'nowhere'"):
         swiftnn.onnx.load(p)
+    # A failure inside a branch at run time names the If node, then the branch's own node.
+    then_g = helper.make_graph([helper.make_node("MatMul", ["x", "x"], ["t"])], "then", [], [_float("t", None)])
+    g = helper.make_graph([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=ok)], "g",
+                          [helper.make_tensor_value_info("c", TensorProto.INT64, []), _float("x", [2, 3])], [_float("y", None)])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), p)
+    with pytest.raises(swiftnn.SwiftNNError) as e:
+        swiftnn.onnx.load(p).run(None, {"c": np.array(1, dtype=np.int64), "x": np.ones((2, 3), np.float32)})
+    msg = str(e.value)
+    assert "node 0 (If): then_branch: node 0 (MatMul)" in msg and msg.count("(If)") == 1, msg
