@@ -19,7 +19,7 @@ from golden.common import Area  # noqa: E402
 # area name -> seed (fixed so regeneration is reproducible)
 AREAS = {"core": 1, "elementwise": 2, "shape": 3, "reduce": 4, "loss": 5, "conv": 6, "rnn": 7, "composite": 8,
          "activation": 9, "dtype": 12, "loss_pointwise": 21, "norm": 22, "resample": 23, "conv_transpose": 24, "inplace": 16, "compare": 10,
-         "surface": 25}
+         "surface": 25, "pool3d": 26}
 
 if __name__ == "__main__":
     torch.manual_seed(0)

@@ -129,6 +129,111 @@ public func snn_tensor_adaptive_avg_pool2d(_ out: UnsafeMutablePointer<OpaquePoi
     }
 }
 
+extension snn_pool3d_options {
+    /// What snn_pool3d_options_init writes (the kernel is left for the caller).
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, kernel: (0, 0, 0), stride: (0, 0, 0), padding: (0, 0, 0),
+             dilation: (1, 1, 1), ceil_mode: false, count_include_pad: true, divisor_override: 0)
+    }
+}
+
+@c @implementation
+public func snn_pool3d_options_init(_ options: UnsafeMutablePointer<snn_pool3d_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+/// The 3-D pooling options as triples; NULL is an error (the kernel size has no default).
+func pool3dOptions(_ options: UnsafePointer<snn_pool3d_options>?, _ fn: String) throws
+    -> (opts: snn_pool3d_options, kernel: [Int], stride: [Int]?, padding: [Int], dilation: [Int]) {
+    let opts = try requiredOptionsArg(options, fn)
+    func triple(_ t: (Int64, Int64, Int64), _ name: String) throws -> [Int] {
+        let v = [t.0, t.1, t.2]
+        // Out-of-range values are refused by the op with its own message; only Int conversion is checked here.
+        guard v.allSatisfy({ $0 >= Int64(Int32.min) && $0 <= Int64(Int32.max) }) else {
+            throw SNNError(.invalidArgument, "\(fn): \(name) \(v) is out of range")
+        }
+        return v.map { Int($0) }
+    }
+    let stride = try triple(opts.stride, "stride")
+    guard stride == [0, 0, 0] || !stride.contains(0) else {
+        throw SNNError(.invalidArgument, "\(fn): stride \(stride) must be positive, or all 0 for the kernel size")
+    }
+    guard opts.divisor_override >= 0, opts.divisor_override <= Int64(Int32.max) else {
+        throw SNNError(.invalidArgument, "\(fn): divisor_override is \(opts.divisor_override), expected > 0 (or 0 for none)")
+    }
+    return (opts, try triple(opts.kernel, "kernel"), stride == [0, 0, 0] ? nil : stride,
+            try triple(opts.padding, "padding"), try triple(opts.dilation, "dilation"))
+}
+
+@c @implementation
+public func snn_tensor_max_pool3d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ outIndices: UnsafeMutablePointer<OpaquePointer?>?,
+                                  _ input: OpaquePointer?, _ options: UnsafePointer<snn_pool3d_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let oi = try outIndices.map { try outHandle($0, fn, "out_indices") }
+        guard oi != o else { throw SNNError(.invalidArgument, "\(fn): out and out_indices point to the same variable") }
+        let x = try tensorArg(input, fn, "input")
+        let p = try pool3dOptions(options, fn)
+        let (y, indices) = try maxPool3dWithIndices(x, kernelSize: p.kernel, stride: p.stride, padding: p.padding,
+                                                    dilation: p.dilation, ceilMode: p.opts.ceil_mode)
+        give(y, o)
+        if let oi { give(indices, oi) }
+    }
+}
+
+@c @implementation
+public func snn_tensor_avg_pool3d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                  _ options: UnsafePointer<snn_pool3d_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let x = try tensorArg(input, fn, "input")
+        let p = try pool3dOptions(options, fn)
+        give(try avgPool3d(x, kernelSize: p.kernel, stride: p.stride, padding: p.padding, ceilMode: p.opts.ceil_mode,
+                           countIncludePad: p.opts.count_include_pad,
+                           divisorOverride: p.opts.divisor_override == 0 ? nil : Int(p.opts.divisor_override),
+                           dilation: p.dilation), o)
+    }
+}
+
+extension snn_conv_transpose3d_options {
+    /// What snn_conv_transpose3d_options_init writes and a NULL options pointer means.
+    static var defaults: Self {
+        Self(struct_size: MemoryLayout<Self>.stride, stride: (1, 1, 1), padding: (0, 0, 0), output_padding: (0, 0, 0),
+             dilation: (1, 1, 1), groups: 1)
+    }
+}
+
+@c @implementation
+public func snn_conv_transpose3d_options_init(_ options: UnsafeMutablePointer<snn_conv_transpose3d_options>?) -> snn_status {
+    boundary { fn in try outPointer(options, fn, "options").pointee = .defaults }
+}
+
+@c @implementation
+public func snn_tensor_conv_transpose3d(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
+                                        _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                                        _ options: UnsafePointer<snn_conv_transpose3d_options>?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let opts = try optionsArg(options, fn) ?? .defaults
+        func triple(_ t: (Int64, Int64, Int64), _ name: String) throws -> [Int] {
+            let v = [t.0, t.1, t.2]
+            // Out-of-range values are refused by the op with its own message; only Int conversion is checked here.
+            guard v.allSatisfy({ $0 >= Int64(Int32.min) && $0 <= Int64(Int32.max) }) else {
+                throw SNNError(.invalidArgument, "\(fn): \(name) \(v) is out of range")
+            }
+            return v.map { Int($0) }
+        }
+        guard opts.groups >= 1, opts.groups <= Int64(Int32.max) else {
+            throw SNNError(.invalidArgument, "\(fn): groups is \(opts.groups), expected a positive number")
+        }
+        give(try convTranspose3d(try tensorArg(input, fn, "input"), weight: try tensorArg(weight, fn, "weight"),
+                                 bias: try optionalTensorArg(bias, fn, "bias"), stride: try triple(opts.stride, "stride"),
+                                 padding: try triple(opts.padding, "padding"),
+                                 outputPadding: try triple(opts.output_padding, "output_padding"),
+                                 groups: Int(opts.groups), dilation: try triple(opts.dilation, "dilation")), o)
+    }
+}
+
 @c @implementation
 public func snn_tensor_batch_norm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input: OpaquePointer?,
                                   _ runningMean: OpaquePointer?, _ runningVar: OpaquePointer?,

@@ -11,7 +11,7 @@ import Glibc
 let goldenOps: [String: GoldenOp] = {
     var all: [String: GoldenOp] = [:]
     for table in [coreOps, elementwiseOps, shapeOps, reduceOps, lossOps, convOps, compositeOps, rnnOps, activationOps, compareOps,
-                  lossPointwiseOps, normOps, resampleOps, convTransposeOps, inplaceOps, dtypeOps, surfaceOps] { all.merge(table) { a, _ in a } }
+                  lossPointwiseOps, normOps, resampleOps, convTransposeOps, inplaceOps, dtypeOps, surfaceOps, pool3dOps] { all.merge(table) { a, _ in a } }
     return all
 }()
 

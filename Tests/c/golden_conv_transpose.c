@@ -34,7 +34,21 @@ static snn_status g_conv1d(snn_tensor **o, size_t *n, snn_tensor *const *x, size
     return st;
 }
 
+static snn_status g_conv_transpose3d(snn_tensor **o, size_t *n, snn_tensor *const *x, size_t nin, const gt_attrs *a) {
+    *n = 1;
+    snn_conv_transpose3d_options opts;
+    snn_status st = snn_conv_transpose3d_options_init(&opts);
+    if (st != SNN_OK) return st;
+    attr_ints(a, "stride", opts.stride, 3);
+    attr_ints(a, "padding", opts.padding, 3);
+    attr_ints(a, "output_padding", opts.output_padding, 3);
+    attr_ints(a, "dilation", opts.dilation, 3);
+    opts.groups = attr_int(a, "groups", 1);
+    return snn_tensor_conv_transpose3d(&o[0], x[0], x[1], nin > 2 ? x[2] : NULL, &opts);
+}
+
 __attribute__((constructor)) static void register_conv_transpose(void) {
     golden_register("conv_transpose2d", g_conv_transpose2d);
+    golden_register("conv_transpose3d", g_conv_transpose3d);
     golden_register("conv1d", g_conv1d);
 }

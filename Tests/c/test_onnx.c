@@ -180,6 +180,33 @@ static void bad_files(void) {
     CHECK(snn_onnx_load(&m, NULL) == SNN_ERR_INVALID_ARGUMENT, "NULL path");
 }
 
+/* The models torch.onnx exports (Tests/fixtures/onnx/torch_*.onnx, tools/gen_onnx_torch_models.py:
+ * a residual classifier and a TransformerEncoder, by the default exporter with external data and
+ * by the legacy one) run through snn_onnx_load and give onnxruntime's outputs within 1e-5. */
+static void torch_exported_models(void) {
+    const char *names[] = {"resnet", "transformer", "resnet_legacy", "transformer_legacy"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char model_path[256], io_path[256];
+        snprintf(model_path, sizeof model_path, "Tests/fixtures/onnx/torch_%s.onnx", names[i]);
+        snprintf(io_path, sizeof io_path, "Tests/fixtures/onnx/torch_%s.io.safetensors", names[i]);
+        snn_module *m = NULL;
+        snn_tensor_map *io = NULL;
+        snn_tensor *x = NULL, *expected = NULL, *y = NULL;
+        CHECK_OK(snn_onnx_load(&m, model_path));
+        CHECK_OK(snn_tensor_map_load(&io, io_path));
+        if (m && io && snn_tensor_map_get(&x, io, "input") == SNN_OK && snn_tensor_map_get(&expected, io, "output") == SNN_OK) {
+            CHECK_OK(snn_module_forward(&y, m, x));
+            float d = y ? max_diff(y, expected) : INFINITY;
+            CHECK(d <= 1e-5f, "torch_%s: max |SwiftNN - onnxruntime| = %g (tolerance 1e-5)", names[i], (double)d);
+        } else {
+            CHECK(0, "torch_%s: fixture not loaded: %s", names[i], snn_last_error());
+        }
+        snn_tensor_free(x); snn_tensor_free(expected); snn_tensor_free(y);
+        snn_tensor_map_free(io);
+        snn_module_free(m);
+    }
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/snn-test-onnx-%d", (int)getpid());
     char cmd[300];
@@ -189,6 +216,7 @@ int main(void) {
     module_round_trip();
     host_trace();
     bad_files();
+    torch_exported_models();
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) return 1;
     CHECK(live_handles() == 0, "%lld handles still live", (long long)live_handles());

@@ -26,6 +26,26 @@ static void check_snn_pool2d_options_init(void) {
     CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_pool2d_options_init(NULL): %s", snn_status_string(st));
 }
 
+static void check_snn_pool3d_options_init(void) {
+    snn_pool3d_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_pool3d_options_init(&o);
+    CHECK(st == SNN_OK, "snn_pool3d_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_pool3d_options_init: struct_size %zu, sizeof(snn_pool3d_options) %zu", o.struct_size, sizeof o);
+    st = snn_pool3d_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_pool3d_options_init(NULL): %s", snn_status_string(st));
+}
+
+static void check_snn_conv_transpose3d_options_init(void) {
+    snn_conv_transpose3d_options o;
+    memset(&o, 0xA5, sizeof o);
+    snn_status st = snn_conv_transpose3d_options_init(&o);
+    CHECK(st == SNN_OK, "snn_conv_transpose3d_options_init: %s: %s", snn_status_string(st), snn_last_error());
+    CHECK(o.struct_size == sizeof o, "snn_conv_transpose3d_options_init: struct_size %zu, sizeof(snn_conv_transpose3d_options) %zu", o.struct_size, sizeof o);
+    st = snn_conv_transpose3d_options_init(NULL);
+    CHECK(st == SNN_ERR_INVALID_ARGUMENT, "snn_conv_transpose3d_options_init(NULL): %s", snn_status_string(st));
+}
+
 static void check_snn_sgd_options_init(void) {
     snn_sgd_options o;
     memset(&o, 0xA5, sizeof o);
@@ -279,6 +299,8 @@ static void check_snn_dqn_train_options_init(void) {
 int main(void) {
     check_snn_conv2d_options_init();
     check_snn_pool2d_options_init();
+    check_snn_pool3d_options_init();
+    check_snn_conv_transpose3d_options_init();
     check_snn_sgd_options_init();
     check_snn_adam_options_init();
     check_snn_adamw_options_init();

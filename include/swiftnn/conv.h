@@ -118,6 +118,39 @@ snn_status snn_tensor_avg_pool2d(snn_tensor **out, const snn_tensor *input, cons
  * global average pooling. out_h, out_w >= 0. */
 snn_status snn_tensor_adaptive_avg_pool2d(snn_tensor **out, const snn_tensor *input, int64_t out_h, int64_t out_w);
 
+/* 3-D pooling options (torch.nn.functional.max_pool3d / avg_pool3d): (depth, height, width)
+ * triples, with the meanings of snn_pool2d_options' fields. */
+typedef struct snn_pool3d_options {
+    size_t struct_size;             /* sizeof(snn_pool3d_options) */
+    int64_t kernel[3];              /* >= 1 (required: _init sets 0, set them) */
+    int64_t stride[3];              /* >= 1, or all 0 for "equal to the kernel" (the default) */
+    int64_t padding[3];             /* 0 ... kernel / 2 (default 0); max pool pads with -inf,
+                                       avg pool with 0 */
+    int64_t dilation[3];            /* >= 1 (default 1); avg pool too (as ONNX AveragePool's
+                                       dilations; PyTorch's avg_pool3d has none) */
+    bool ceil_mode;                 /* round the output size up (default false) */
+    bool count_include_pad;         /* avg pool only: count the padding in the divisor
+                                       (default true, as PyTorch) */
+    int64_t divisor_override;       /* avg pool only: > 0 divides every window by this value;
+                                       0 = none (default) */
+} snn_pool3d_options;
+
+/* Sets struct_size and PyTorch's defaults: kernel 0 (set it), stride 0 (the kernel), no
+ * padding, dilation 1, ceil_mode false, count_include_pad true, no divisor_override. */
+snn_status snn_pool3d_options_init(snn_pool3d_options *options);
+
+/* Max pooling over 3-D windows (torch.nn.functional.max_pool3d).
+ *   input [N, C, D, H, W] (or [C, D, H, W]) -> out [N, C, OD, OH, OW] (or [C, OD, OH, OW])
+ * If out_indices is not NULL it receives an int64 tensor of out's shape holding the position
+ * (id * H + ih) * W + iw of each maximum within its input volume (return_indices=True). NaN
+ * counts as the maximum. Errors as snn_tensor_max_pool2d's. */
+snn_status snn_tensor_max_pool3d(snn_tensor **out, snn_tensor **out_indices, const snn_tensor *input,
+                                 const snn_pool3d_options *options);
+
+/* Average pooling over 3-D windows (torch.nn.functional.avg_pool3d), with
+ * snn_tensor_avg_pool2d's divisor rules; a dilated window counts its taps. */
+snn_status snn_tensor_avg_pool3d(snn_tensor **out, const snn_tensor *input, const snn_pool3d_options *options);
+
 /* ---- Normalisation and regularisation ----------------------------------------------------- */
 
 /* Batch normalisation (torch.nn.functional.batch_norm) of input [N, C] or [N, C, *] (e.g.
@@ -148,6 +181,30 @@ snn_status snn_tensor_batch_norm(snn_tensor **out, const snn_tensor *input, snn_
 snn_status snn_tensor_conv_transpose2d(snn_tensor **out, const snn_tensor *input, const snn_tensor *weight,
                                        const snn_tensor *bias, const snn_conv2d_options *options,
                                        int64_t output_pad_h, int64_t output_pad_w);
+
+/* Options of snn_tensor_conv_transpose3d: (depth, height, width) triples. */
+typedef struct snn_conv_transpose3d_options {
+    size_t struct_size;             /* sizeof(snn_conv_transpose3d_options) */
+    int64_t stride[3];              /* >= 1 (default 1) */
+    int64_t padding[3];             /* >= 0 (default 0): removed from each border of the full output */
+    int64_t output_padding[3];      /* >= 0, less than the stride or the dilation (default 0):
+                                       added at the end, resolving the output size */
+    int64_t dilation[3];            /* >= 1 (default 1) */
+    int64_t groups;                 /* >= 1, dividing Cin and Cout (default 1) */
+} snn_conv_transpose3d_options;
+
+/* Sets struct_size and the defaults (stride 1, no padding, no output padding, dilation 1,
+ * one group). */
+snn_status snn_conv_transpose3d_options_init(snn_conv_transpose3d_options *options);
+
+/* Transposed 3-D convolution (torch.nn.functional.conv_transpose3d):
+ *   input  [N, Cin, D, H, W]  (or [Cin, D, H, W])
+ *   weight [Cin, Cout / groups, kd, kh, kw]
+ *   output [N, Cout, OD, OH, OW], OD = (D - 1) stride - 2 padding + dilation (kd - 1) + output_padding + 1
+ * bias [Cout] or NULL; options NULL means the defaults. Composed from conv_transpose2d (one per
+ * depth tap of the kernel), so gradients reach input, weight and bias through those ops. */
+snn_status snn_tensor_conv_transpose3d(snn_tensor **out, const snn_tensor *input, const snn_tensor *weight,
+                                       const snn_tensor *bias, const snn_conv_transpose3d_options *options);
 
 /* Dropout (torch.nn.functional.dropout): with training = true and 0 < p, each element is
  * zeroed with probability p and the others are multiplied by 1 / (1 - p) (computed in double,

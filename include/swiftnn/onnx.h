@@ -30,6 +30,8 @@
  * float16/double/bfloat16 data is converted to float32, integer and bool data to int64). Run it
  * with snn_module_forward (one input, one output) or snn_module_forward_multi (inputs in graph
  * order, see snn_onnx_input_name). Its initializers are its buffers (snn_module_state_dict).
+ * Initializers stored as external data (a file beside the model, as torch.onnx writes) are
+ * read from the model's folder; a location that leaves the folder gives SNN_ERR_FORMAT.
  * Loading checks everything: a truncated or corrupt file, a tensor whose data does not match
  * its dims, an unknown data type, a node input defined nowhere (or only later: nodes must be
  * in topological order, so a cycle is an error too) give SNN_ERR_FORMAT; an op, attribute or

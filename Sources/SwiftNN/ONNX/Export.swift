@@ -321,6 +321,14 @@ struct GraphBuilder {
         return node1("Squeeze", [y, constInts([0], "axes")])
     }
 
+    /// As `batched4D`, for the 3-D window ops' [C, D, H, W] inputs.
+    mutating func batched5D(_ x: GraphValue, _ body: (inout GraphBuilder, String) -> String) -> String {
+        if x.shape.count != 4 { return body(&self, x.name) }
+        let x5 = node1("Unsqueeze", [x.name, constInts([0], "axes")])
+        let y = body(&self, x5)
+        return node1("Squeeze", [y, constInts([0], "axes")])
+    }
+
     // MARK: batch bookkeeping
 
     func shifted(_ b: BatchDim, _ by: Int) -> BatchDim {

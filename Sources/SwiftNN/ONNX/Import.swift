@@ -25,7 +25,9 @@ public final class ONNXModule: Module {
     public static func load(path: String) throws -> ONNXModule {
         let what = "ONNX file '\(path)'"
         let bytes = try File.read(path, maxBytes: 1 << 34)
-        return try ONNXModule(try ONNXModel.decode(bytes, what: what), what: what)
+        var model = try ONNXModel.decode(bytes, what: what)
+        try resolveExternalData(&model.graph.initializers, modelPath: path, what)
+        return try ONNXModule(model, what: what)
     }
 
     public init(_ model: ONNXModel, what: String = "ONNX model") throws {
@@ -48,6 +50,9 @@ public final class ONNXModule: Module {
             return slots.count - 1
         }
         var initialized = Set<String>()
+        if let t = g.initializers.first(where: { !$0.externalData.isEmpty }) {
+            throw SNNError(.unsupported, "\(what): initializer '\(t.name)' keeps its data in an external file; load the model from its path (snn_onnx_load) so the file can be found")
+        }
         for t in g.initializers {
             let tensor = try importTensor(t, "\(what): initializer '\(t.name)'")
             constants.append((try newSlot(t.name, "initializer"), tensor))
@@ -73,10 +78,18 @@ public final class ONNXModule: Module {
                 throw SNNError(.unsupported, "\(label): domain '\(node.domain)' is not supported (only the default ONNX domain)")
             }
             let pending = pendingConv.removeValue(forKey: k)
-            let ins = try node.inputs.enumerated().map { i, name -> Int? in
+            var ins = try node.inputs.enumerated().map { i, name -> Int? in
                 if name.isEmpty || (i == 0 && pending != nil) { return nil }
                 guard let s = slots[name] else {
                     throw SNNError(.format, "\(label): input '\(name)' is not a graph input, an initializer or the output of an earlier node (nodes must be in topological order, without cycles)")
+                }
+                return s
+            }
+            // If / Loop subgraphs read outer values by name: they follow the node's own inputs
+            // (ImportControlFlow.swift).
+            ins += try capturedNames(node).map { name -> Int? in
+                guard let s = slots[name] else {
+                    throw SNNError(.format, "\(label): its subgraph reads '\(name)', which is not a graph input, an initializer or the output of an earlier node")
                 }
                 return s
             }

@@ -137,12 +137,14 @@ private func importRange(_ n: ImportNode) throws -> ImportKernel {
 
 private func importCast(_ n: ImportNode) throws -> ImportKernel {
     let to = try n.attrs(["to", "saturate", "round_mode"]).int("to", 0)
-    // INT32 (sequence_lens of LSTM / GRU / RNN) is held as int64 with int32's wrap-around.
-    guard let dt = engineDType(Int32(truncatingIfNeeded: to)), to == 1 || to == 7 || to == 6 else {
-        throw SNNError(.unsupported, "\(n.label): cast to data type \(to) is not supported (FLOAT, INT32 and INT64 are)")
+    // INT32 (sequence_lens of LSTM / GRU / RNN) is held as int64 with int32's wrap-around;
+    // BOOL (a Loop's condition) as int64 0 / 1, as imported bool data is.
+    guard let dt = engineDType(Int32(truncatingIfNeeded: to)), [1, 6, 7, 9].contains(to) else {
+        throw SNNError(.unsupported, "\(n.label): cast to data type \(to) is not supported (FLOAT, INT32, INT64 and BOOL are)")
     }
     return { xs in
         let x = try input(xs, 0)
+        if to == 9 { return [try SwiftNN.to(try SwiftNN.to(x, .bool), .int64)] }
         if to == 6 {
             let i = x.dtype == .int64 ? x : try truncatedInt64(x)
             let out = try Tensor(empty: i.shape, dtype: .int64, zeroed: false, "Cast")

@@ -1,8 +1,9 @@
 // ONNX LSTM / GRU / RNN nodes on the engine's recurrent layers (Ops/Recurrent.swift): gate rows
 // reordered back into PyTorch's (LSTM i, o, f, c -> i, f, g, o; GRU z, r, h -> r, z, n), B split
 // into b_ih and b_hh. Directions forward, reverse and bidirectional; sequence_lens; initial
-// states; layout 0 and 1. Only the default activations (RNN may also use Relu), no clip, no
-// peepholes, no input_forget, and GRU only with linear_before_reset = 1 (PyTorch's GRU).
+// states; layout 0 and 1. Only the default activations (RNN may also use Relu), no clip and no
+// input_forget. LSTM peepholes and GRU with linear_before_reset = 0 run unrolled
+// (ImportRecurrentUnrolled.swift).
 
 /// `cell` is the node's type as the registry entry that claims it says (.lstm, .gru, .rnnTanh).
 func compileRecurrent(_ node: ONNXNode, _ label: String, _ cell: RecurrentMode) throws -> ImportKernel {
@@ -32,9 +33,8 @@ func compileRecurrent(_ node: ONNXNode, _ label: String, _ cell: RecurrentMode) 
     case .gru:
         mode = .gru
         defaults = ["Sigmoid", "Tanh"]
-        guard try a.int("linear_before_reset", 0) == 1 else {
-            throw SNNError(.unsupported, "\(label): GRU with linear_before_reset = 0 is not supported (only 1, PyTorch's GRU, which applies the reset gate after the recurrent linear map)")
-        }
+        let lbr = try a.int("linear_before_reset", 0)
+        guard lbr == 0 || lbr == 1 else { throw SNNError.invalid("\(label): linear_before_reset must be 0 or 1, got \(lbr)") }
     default:
         mode = .rnnTanh
         defaults = ["Tanh"]
@@ -50,8 +50,14 @@ func compileRecurrent(_ node: ONNXNode, _ label: String, _ cell: RecurrentMode) 
             throw SNNError(.unsupported, "\(label): activations \(acts) are not supported (only the defaults \(defaults)\(mode == .rnnTanh ? " or Relu" : "") per direction)")
         }
     }
-    if cell == .lstm, node.inputs.count > 7, !node.inputs[7].isEmpty {
-        throw SNNError(.unsupported, "\(label): peepholes (input P) are not supported")
+    // PyTorch's cells (the engine's fused layers) have neither peepholes nor the reset gate
+    // before GRU's recurrent linear map: those nodes run unrolled from engine ops.
+    let peepholes = cell == .lstm && node.inputs.count > 7 && !node.inputs[7].isEmpty
+    let resetBeforeLinear = cell == .gru ? try a.int("linear_before_reset", 0) == 0 : false
+    if peepholes || resetBeforeLinear {
+        let reverse: [Bool] = direction == "bidirectional" ? [false, true] : [direction == "reverse"]
+        return unrolledRecurrentKernel(UnrolledRecurrence(cell: cell, directions: reverse, batchFirst: layout == 1,
+                                                          outputs: node.outputs.count, op: label))
     }
     let hiddenAttr: Int? = try a.has("hidden_size") ? a.int("hidden_size", 0) : nil
     let G = mode.gateCount

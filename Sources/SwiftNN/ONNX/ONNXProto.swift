@@ -15,6 +15,9 @@ public struct ONNXTensor: Equatable {
     public var int64Data: [Int64] = []
     public var int32Data: [Int64] = []
     public var doubleData: [Double] = []
+    /// external_data (location, offset, length; onnx's "external data" files): resolved by
+    /// `ONNXModule.load(path:)`, which reads the bytes into `rawData` and empties this.
+    public var externalData: [String: String] = [:]
     public init() {}
 
     func encode(_ w: inout ProtoWriter) {
@@ -48,8 +51,20 @@ public struct ONNXTensor: Equatable {
                     }
                 } else if case let .fixed64(u) = v { doubleData.append(Double(bitPattern: u)) }
                 else { throw r.fail("TensorProto.double_data is malformed") }
-            case 13, 14:
-                throw SNNError(.unsupported, "\(r.what): tensor '\(name)' uses external data, which SwiftNN does not read")
+            case 13:
+                var e = try r.nested(v, "TensorProto.external_data")
+                var key = "", value = ""
+                while let (ef, ev) = try e.next() {
+                    switch ef {
+                    case 1: key = try e.string(ev, "StringStringEntryProto.key")
+                    case 2: value = try e.string(ev, "StringStringEntryProto.value")
+                    default: continue
+                    }
+                }
+                externalData[key] = value
+            case 14:
+                // data_location: 1 is EXTERNAL, which external_data's location then names.
+                if try r.int(v, "TensorProto.data_location") == 1, externalData["location"] == nil { externalData["location"] = "" }
             default: continue
             }
         }

@@ -173,11 +173,14 @@ extension OpDef {
                                      "BatchNormalization": { n in
                                          let a = try n.attrs(["epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs"])
                                          let eps = try a.float("epsilon", 1e-5)
-                                         guard try a.int("training_mode", 0) == 0, try a.int("spatial", 1) == 1 else {
-                                             throw SNNError(.unsupported, "\(n.label): training mode and spatial = 0 are not supported (inference only)")
+                                         guard try a.int("spatial", 1) == 1 else {
+                                             throw SNNError(.unsupported, "\(n.label): spatial = 0 (per-element statistics of opset 7 and older) is not supported")
+                                         }
+                                         if try a.int("training_mode", 0) != 0 {
+                                             return try importTrainingBatchNorm(n, eps: Double(eps), momentum: Double(try a.float("momentum", 0.9)))
                                          }
                                          guard n.node.outputs.dropFirst().allSatisfy(\.isEmpty) else {
-                                             throw SNNError(.unsupported, "\(n.label): running-statistics outputs (training mode) are not supported")
+                                             throw SNNError(.unsupported, "\(n.label): running-statistics outputs need training_mode = 1")
                                          }
                                          return { xs in
                                              [try SwiftNN.batchNorm(try input(xs, 0), runningMean: try input(xs, 3), runningVar: try input(xs, 4),
@@ -199,4 +202,28 @@ extension OpDef {
                                          }
                                      },
                                  ])
+}
+
+/// ONNX BatchNormalization with training_mode = 1: Y normalised by the batch's statistics
+/// (biased variance), and the running statistics as outputs, updated with ONNX's convention
+/// (running = running * momentum + batch * (1 - momentum), the variance biased; PyTorch's
+/// momentum is 1 - ONNX's and its running variance unbiased, so the engine's in-place update
+/// is not reused). The inputs are not modified: ONNX has no in-place state.
+private func importTrainingBatchNorm(_ n: ImportNode, eps: Double, momentum: Double) throws -> ImportKernel {
+    guard n.node.outputs.count <= 3 else {
+        throw SNNError(.unsupported, "\(n.label): the saved_mean and saved_var outputs (opset 9 to 13) are not supported")
+    }
+    return { xs in
+        let x = try input(xs, 0)
+        guard x.rank >= 2 else { throw SNNError.shape("BatchNormalization expects [N, C, ...], got \(fmt(x.shape))") }
+        let y = try batchNorm(x, runningMean: nil, runningVar: nil, weight: try input(xs, 1), bias: try input(xs, 2),
+                              training: true, eps: eps)
+        let dims = [0] + Array(2..<x.rank)
+        let blend = { (running: Tensor, batch: Tensor) in
+            try add(try mul(running, try scalar(Float(momentum))), try mul(batch, try scalar(Float(1 - momentum))))
+        }
+        let mean = try blend(try input(xs, 3), try SwiftNN.mean(x, dims: dims))
+        let variance = try blend(try input(xs, 4), try SwiftNN.variance(x, dims: dims, correction: 0))
+        return [y, mean, variance]
+    }
 }

@@ -118,7 +118,7 @@ extension OpDef {
                                        imports: ["ConvTranspose": importConvTranspose])
 }
 
-/// ONNX ConvTranspose, 1-D and 2-D: strides, dilations, group, output_padding, and pads given
+/// ONNX ConvTranspose, 1-D to 3-D (3-D composed by conv_transpose3d): strides, dilations, group, output_padding, and pads given
 /// explicitly, by auto_pad (SAME_UPPER / SAME_LOWER: output = input * stride) or by
 /// output_shape, with ONNX's rule for splitting the total padding. The full transposed
 /// convolution is computed with the symmetric part of the padding, and the rest is cropped
@@ -136,8 +136,8 @@ private func importConvTranspose(_ n: ImportNode) throws -> ImportKernel {
     return { xs in
         let x0 = try input(xs, 0), w0 = try input(xs, 1)
         let spatial = x0.rank - 2
-        guard spatial == 1 || spatial == 2, w0.rank == x0.rank else {
-            throw SNNError(.unsupported, "\(label): \(spatial)-D ConvTranspose is not supported (1-D and 2-D are)")
+        guard (1...3).contains(spatial), w0.rank == x0.rank else {
+            throw SNNError(.unsupported, "\(label): \(spatial)-D ConvTranspose is not supported (1-D, 2-D and 3-D are; the weight's rank must equal the input's)")
         }
         let s = attrStrides ?? [Int](repeating: 1, count: spatial), d = attrDilations ?? [Int](repeating: 1, count: spatial)
         let op = attrOutPad ?? [Int](repeating: 0, count: spatial)
@@ -162,18 +162,25 @@ private func importConvTranspose(_ n: ImportNode) throws -> ImportKernel {
                 pads.append((p[i], p[i + spatial]))
             }
         }
-        // 1-D runs as 2-D over a height of one.
-        let x = spatial == 1 ? try unsqueeze(x0, dim: 2) : x0
-        let w = spatial == 1 ? try unsqueeze(w0, dim: 2) : w0
-        // The height of one has stride and dilation 1 and no padding.
-        let pair = { (v: [Int], one: Int) in spatial == 1 ? (one, v[0]) : (v[0], v[1]) }
         let sym = pads.map { max(0, min($0.0, $0.1)) }
-        var y = try convTranspose2d(x, weight: w, bias: try optionalInput(xs, 2), stride: pair(s, 1), padding: pair(sym, 0),
+        var y: Tensor
+        if spatial == 3 {
+            y = try convTranspose3d(x0, weight: w0, bias: optionalInput(xs, 2), stride: s, padding: sym,
+                                    outputPadding: op, groups: groups, dilation: d)
+        } else {
+            // 1-D runs as 2-D over a height of one.
+            let x = spatial == 1 ? try unsqueeze(x0, dim: 2) : x0
+            let w = spatial == 1 ? try unsqueeze(w0, dim: 2) : w0
+            // The height of one has stride and dilation 1 and no padding.
+            let pair = { (v: [Int], one: Int) in spatial == 1 ? (one, v[0]) : (v[0], v[1]) }
+            y = try convTranspose2d(x, weight: w, bias: try optionalInput(xs, 2), stride: pair(s, 1), padding: pair(sym, 0),
                                     outputPadding: pair(op, 0), groups: groups, dilation: pair(d, 1))
+            if spatial == 1 { y = try squeeze(y, dims: [2]) }
+        }
         // The asymmetric rest: negative amounts crop, positive ones add zeros.
         var rest: [Int] = []
         for i in (0..<spatial).reversed() { rest += [sym[i] - pads[i].0, sym[i] - pads[i].1] }
         if rest.contains(where: { $0 != 0 }) { y = try pad(y, rest) }
-        return [spatial == 1 ? try squeeze(y, dims: [2]) : y]
+        return [y]
     }
 }

@@ -8,6 +8,8 @@ extension OpDef {
         .detach,
         // Sources/SwiftNN/Core/Tensor.swift
         .clone,
+        // Sources/SwiftNN/ONNX/ImportControlFlow.swift
+        .onnxControlFlow,
         // Sources/SwiftNN/ONNX/ImportGraphOps.swift
         .onnxGraphOps,
         // Sources/SwiftNN/Ops/Activation.swift
@@ -116,6 +118,9 @@ extension OpDef {
         .maxPool2d,
         .avgPool2d,
         .adaptiveAvgPool2d,
+        // Sources/SwiftNN/Ops/Pool3d.swift
+        .maxPool3d,
+        .avgPool3d,
         // Sources/SwiftNN/Ops/Pow.swift
         .pow,
         // Sources/SwiftNN/Ops/Rearrange.swift

@@ -277,5 +277,30 @@ extension OpDef {
     static let remainder = OpDef("remainder", c: "snn_tensor_remainder", python: "remainder",
                                  export: { b, r in
                                      throw SNNError(.unsupported, "onnx export: remainder is not exported (ONNX Mod's fmod=0 differs on floats)")
-                                 })
+                                 },
+                                 imports: ["Mod": importMod])
+}
+
+/// ONNX Mod: fmod = 0 (integers only) is Python's % (the divisor's sign), remainder itself;
+/// fmod = 1 is C's fmod (the dividend's sign): integer % for int64, a - b trunc(a / b) for floats.
+private func importMod(_ n: ImportNode) throws -> ImportKernel {
+    let fmod = try n.attrs(["fmod"]).int("fmod", 0)
+    guard fmod == 0 || fmod == 1 else { throw SNNError.invalid("\(n.label): fmod is \(fmod), expected 0 or 1") }
+    let label = n.label
+    return { xs in
+        let a = try input(xs, 0), b = try input(xs, 1)
+        let integers = a.dtype == .int64 && b.dtype == .int64
+        if fmod == 0 {
+            guard integers else {
+                throw SNNError.invalid("\(label): fmod = 0 needs integer inputs, got \(a.dtype.name) and \(b.dtype.name) (ONNX requires fmod = 1 for floating point)")
+            }
+            return [try remainder(a, b)]
+        }
+        if integers {
+            return [try intBinary(a, b, "Mod") { x, y in y == 0 ? nil : x.remainderReportingOverflow(dividingBy: y).partialValue }]
+        }
+        let q = try div(a, b)
+        let truncated = try mul(try sign(q), try floor(try abs(q)))
+        return [try sub(a, try mul(b, truncated))]
+    }
 }

@@ -148,6 +148,34 @@ class snn_pool2d_options(Structure):
     ]
 
 
+class snn_pool3d_options(Structure):
+    """snn_pool3d_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('kernel', c_int64 * 3),
+        ('stride', c_int64 * 3),
+        ('padding', c_int64 * 3),
+        ('dilation', c_int64 * 3),
+        ('ceil_mode', c_bool),
+        ('count_include_pad', c_bool),
+        ('divisor_override', c_int64),
+    ]
+
+
+class snn_conv_transpose3d_options(Structure):
+    """snn_conv_transpose3d_options: field for field the C struct, in order."""
+    __slots__ = ()  # a misspelt or renamed field raises instead of setting a stray attribute
+    _fields_ = [
+        ('struct_size', c_size_t),
+        ('stride', c_int64 * 3),
+        ('padding', c_int64 * 3),
+        ('output_padding', c_int64 * 3),
+        ('dilation', c_int64 * 3),
+        ('groups', c_int64),
+    ]
+
+
 # snn_status (*snn_grad_hook_fn)(void *user_data, snn_tensor *grad, snn_tensor **replacement)
 snn_grad_hook_fn = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(c_void_p))
 
@@ -636,6 +664,8 @@ class snn_dqn_stats(Structure):
 STRUCTS = {
     'snn_conv2d_options': snn_conv2d_options,
     'snn_pool2d_options': snn_pool2d_options,
+    'snn_pool3d_options': snn_pool3d_options,
+    'snn_conv_transpose3d_options': snn_conv_transpose3d_options,
     'snn_sgd_options': snn_sgd_options,
     'snn_adam_options': snn_adam_options,
     'snn_rmsprop_options': snn_rmsprop_options,
@@ -829,8 +859,13 @@ FUNCTIONS = {
     'snn_tensor_max_pool2d': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_void_p, POINTER(snn_pool2d_options))),
     'snn_tensor_avg_pool2d': (c_int, (POINTER(c_void_p), c_void_p, POINTER(snn_pool2d_options))),
     'snn_tensor_adaptive_avg_pool2d': (c_int, (POINTER(c_void_p), c_void_p, c_int64, c_int64)),
+    'snn_pool3d_options_init': (c_int, (POINTER(snn_pool3d_options),)),
+    'snn_tensor_max_pool3d': (c_int, (POINTER(c_void_p), POINTER(c_void_p), c_void_p, POINTER(snn_pool3d_options))),
+    'snn_tensor_avg_pool3d': (c_int, (POINTER(c_void_p), c_void_p, POINTER(snn_pool3d_options))),
     'snn_tensor_batch_norm': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_bool, c_double, c_double)),
     'snn_tensor_conv_transpose2d': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, POINTER(snn_conv2d_options), c_int64, c_int64)),
+    'snn_conv_transpose3d_options_init': (c_int, (POINTER(snn_conv_transpose3d_options),)),
+    'snn_tensor_conv_transpose3d': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p, POINTER(snn_conv_transpose3d_options))),
     'snn_tensor_dropout': (c_int, (POINTER(c_void_p), c_void_p, c_double, c_bool)),
     'snn_tensor_linear': (c_int, (POINTER(c_void_p), c_void_p, c_void_p, c_void_p)),
     'snn_tensor_sum': (c_int, (POINTER(c_void_p), c_void_p, POINTER(c_int64), c_size_t, c_bool)),
@@ -1315,8 +1350,13 @@ DECLARATIONS = {
     'snn_tensor_max_pool2d': ('snn_status', (('snn_tensor **', 'out'), ('snn_tensor **', 'out_indices'), ('const snn_tensor *', 'input'), ('const snn_pool2d_options *', 'options'))),
     'snn_tensor_avg_pool2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_pool2d_options *', 'options'))),
     'snn_tensor_adaptive_avg_pool2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('int64_t', 'out_h'), ('int64_t', 'out_w'))),
+    'snn_pool3d_options_init': ('snn_status', (('snn_pool3d_options *', 'options'),)),
+    'snn_tensor_max_pool3d': ('snn_status', (('snn_tensor **', 'out'), ('snn_tensor **', 'out_indices'), ('const snn_tensor *', 'input'), ('const snn_pool3d_options *', 'options'))),
+    'snn_tensor_avg_pool3d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_pool3d_options *', 'options'))),
     'snn_tensor_batch_norm': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('snn_tensor *', 'running_mean'), ('snn_tensor *', 'running_var'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('bool', 'training'), ('double', 'momentum'), ('double', 'eps'))),
     'snn_tensor_conv_transpose2d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('const snn_conv2d_options *', 'options'), ('int64_t', 'output_pad_h'), ('int64_t', 'output_pad_w'))),
+    'snn_conv_transpose3d_options_init': ('snn_status', (('snn_conv_transpose3d_options *', 'options'),)),
+    'snn_tensor_conv_transpose3d': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'), ('const snn_conv_transpose3d_options *', 'options'))),
     'snn_tensor_dropout': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('double', 'p'), ('bool', 'training'))),
     'snn_tensor_linear': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 'input'), ('const snn_tensor *', 'weight'), ('const snn_tensor *', 'bias'))),
     'snn_tensor_sum': ('snn_status', (('snn_tensor **', 'out'), ('const snn_tensor *', 't'), ('const int64_t *', 'dims'), ('size_t', 'ndims'), ('bool', 'keepdim'))),

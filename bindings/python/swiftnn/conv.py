@@ -6,13 +6,13 @@ import ctypes
 import numbers
 from typing import Any, Optional, Sequence, Union, cast
 
-from ._ffi import snn_conv2d_options, snn_pool2d_options
+from ._ffi import snn_conv2d_options, snn_pool2d_options, snn_pool3d_options
 from ._lib import check, lib
 from ._options import options
 from ._typing import IntOrSize
 from .tensor import Tensor, _as_tensor, _new, _wrap_new
 
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
+__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool2d", "batch_norm", "dropout", "linear"]
 
 
 def _pair(v: Any, name: str) -> tuple[int, int]:
@@ -110,6 +110,61 @@ def avg_pool2d(input: Tensor, kernel_size: IntOrSize, stride: Optional[IntOrSize
     input = _as_tensor(input)
     opts = _pool_options(kernel_size, stride, padding, 1, ceil_mode, count_include_pad, divisor_override)
     return _new(lib.snn_tensor_avg_pool2d, input._h, ctypes.byref(opts))
+
+
+def _triple(v: Any, name: str) -> tuple[int, int, int]:
+    """An int or a 1- or 3-element sequence as a (d, h, w) tuple of ints, as PyTorch's _triple."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return (int(v),) * 3
+    try:
+        t = tuple(v)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a triple of ints, got {v!r}") from None
+    if len(t) == 1:
+        t = t * 3
+    if len(t) != 3 or not all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in t):
+        raise TypeError(f"{name} must be an int or a triple of ints, got {v!r}")
+    return (int(t[0]), int(t[1]), int(t[2]))
+
+
+def _pool3d_options(kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1, ceil_mode: bool = False,
+                    count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Any:
+    st = (0, 0, 0) if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
+        else _triple(stride, "stride")
+    if st != (0, 0, 0) and 0 in st:
+        raise ValueError(f"stride should not be zero, got {stride!r}")
+    if divisor_override is not None and int(divisor_override) <= 0:
+        raise ValueError(f"divisor_override must be positive, got {divisor_override!r}")
+    return options(snn_pool3d_options, kernel=_triple(kernel_size, "kernel_size"), stride=st,
+                   padding=_triple(padding, "padding"), dilation=_triple(dilation, "dilation"),
+                   ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
+                   divisor_override=0 if divisor_override is None else int(divisor_override))
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Union[Tensor, tuple[Tensor, Tensor]]:
+    """Max pooling over (depth, height, width) windows of input [N, C, D, H, W] or [C, D, H, W];
+    with return_indices also the int64 position (id * H + ih) * W + iw of each maximum."""
+    input = _as_tensor(input)
+    opts = _pool3d_options(kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = ctypes.c_void_p(), ctypes.c_void_p()
+    check(lib.snn_tensor_max_pool3d(ctypes.byref(out), ctypes.byref(idx) if return_indices else None,
+                                    input._h, ctypes.byref(opts)))
+    result = Tensor._wrap(out.value)
+    assert result is not None  # the call succeeded, so it wrote a handle
+    if not return_indices:
+        return result
+    indices = Tensor._wrap(idx.value)
+    assert indices is not None
+    return result, indices
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    """Average pooling over (depth, height, width) windows with PyTorch's divisor rules."""
+    input = _as_tensor(input)
+    opts = _pool3d_options(kernel_size, stride, padding, 1, ceil_mode, count_include_pad, divisor_override)
+    return _new(lib.snn_tensor_avg_pool3d, input._h, ctypes.byref(opts))
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Union[Optional[int], Sequence[Optional[int]]]) -> Tensor:

@@ -175,10 +175,53 @@ def test_imported_nodes_match_onnxruntime(tmp_path, op, G, direction):
         np.testing.assert_allclose(g, r, **TOL)
 
 
+def _full_node_model(op, direction, T=5, B=3, H=4, I=2):
+    """One LSTM (with peepholes) or GRU (linear_before_reset = 0) node with every input: biases,
+    sequence_lens, initial states; the forms the engine's fused layers cannot run."""
+    from onnx import helper, TensorProto
+    D, G = (2 if direction == "bidirectional" else 1), (4 if op == "LSTM" else 3)
+    rng = np.random.default_rng(2)
+    init = {"W": rng.standard_normal((D, G * H, I)), "R": rng.standard_normal((D, G * H, H)),
+            "B": rng.standard_normal((D, 2 * G * H)), "initial_h": rng.standard_normal((D, B, H))}
+    names = ["X", "W", "R", "B", "sequence_lens", "initial_h"]
+    attrs = dict(hidden_size=H, direction=direction)
+    outputs = ["Y", "Y_h"]
+    if op == "LSTM":
+        init["initial_c"], init["P"] = rng.standard_normal((D, B, H)), rng.standard_normal((D, 3 * H))
+        names += ["initial_c", "P"]
+        outputs.append("Y_c")
+    else:
+        attrs["linear_before_reset"] = 0
+    node = helper.make_node(op, names, outputs, **attrs)
+    inits = [onnx.numpy_helper.from_array(v.astype(np.float32), k) for k, v in init.items()]
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, I]),
+                                        helper.make_tensor_value_info("sequence_lens", TensorProto.INT32, [B])],
+                          [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("op", ["LSTM", "GRU"])
+@pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
+def test_peepholes_and_reset_before_linear_match_onnxruntime(tmp_path, op, direction):
+    """LSTM peepholes and GRU linear_before_reset = 0 run unrolled from engine ops; onnxruntime
+    is the reference, with ragged sequence_lens (the padded steps output zeros and keep the
+    state) and initial states. onnxruntime wants int32 lengths, SwiftNN's graph int64."""
+    p = str(tmp_path / "n.onnx")
+    onnx.save(_full_node_model(op, direction), p)
+    x = np.random.default_rng(3).standard_normal((5, 3, 2)).astype(np.float32)
+    lens = np.array([5, 2, 4], dtype=np.int32)
+    ref = ort.InferenceSession(p, providers=["CPUExecutionProvider"]).run(None, {"X": x, "sequence_lens": lens})
+    got = swiftnn.onnx.load(p).run(None, {"X": x, "sequence_lens": lens.astype(np.int64)})
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape
+        np.testing.assert_allclose(g, r, **TOL)
+
+
 def test_unsupported_recurrent_attributes_are_clear_errors(tmp_path):
     p = str(tmp_path / "g.onnx")
-    onnx.save(_node_model("GRU", dict(linear_before_reset=0), G=3), p)
-    with pytest.raises(swiftnn.UnsupportedError, match="linear_before_reset"):
+    onnx.save(_node_model("GRU", dict(linear_before_reset=0, clip=1.0), G=3), p)
+    with pytest.raises(swiftnn.UnsupportedError, match="clip"):
         swiftnn.onnx.load(p)
     onnx.save(_node_model("LSTM", dict(activations=["Sigmoid", "Relu", "Tanh"])), p)
     with pytest.raises(swiftnn.UnsupportedError, match="activations"):

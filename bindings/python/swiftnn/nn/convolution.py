@@ -1,6 +1,7 @@
 """Convolutions beyond Conv2d with torch.nn's names: F.conv1d / nn.Conv1d (a 2-D convolution
 over a height of one, so every kernel of conv2d serves it, 'same' padding included) and
-F.conv_transpose2d / nn.ConvTranspose2d (an engine op and engine module)."""
+F.conv_transpose2d / nn.ConvTranspose2d (an engine op and engine module) and
+F.conv_transpose3d (an engine function composed from conv_transpose2d)."""
 from __future__ import annotations
 
 import ctypes
@@ -9,12 +10,14 @@ import numbers
 from typing import Any, Optional, Union, cast
 
 from .._lib import check, lib
+from .._ffi import snn_conv_transpose3d_options
+from .._options import options
 from .._typing import IntOrSize
-from ..conv import _conv2d_options, _pair, conv2d
+from ..conv import _conv2d_options, _pair, _triple, conv2d
 from ..tensor import Tensor, _new, rand
 from .modules import EngineModule, Module, Parameter
 
-__all__ = ["conv1d", "conv_transpose2d", "Conv1d", "ConvTranspose2d"]
+__all__ = ["conv1d", "conv_transpose2d", "conv_transpose3d", "Conv1d", "ConvTranspose2d"]
 
 
 def _one(v: IntOrSize, name: str) -> int:
@@ -66,6 +69,19 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = Non
     op = _pair(output_padding, "output_padding")
     return _new(lib.snn_tensor_conv_transpose2d, input._h, weight._h, bias._h if bias is not None else None,
                 ctypes.byref(opts), op[0], op[1])
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """F.conv_transpose3d: input [N, Cin, D, H, W] (or [Cin, D, H, W]), weight
+    [Cin, Cout / groups, kd, kh, kw]; sizes are ints or (depth, height, width) triples."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("conv_transpose3d(): input and weight must be Tensors")
+    opts = options(snn_conv_transpose3d_options, stride=_triple(stride, "stride"), padding=_triple(padding, "padding"),
+                   output_padding=_triple(output_padding, "output_padding"), dilation=_triple(dilation, "dilation"),
+                   groups=int(groups))
+    return _new(lib.snn_tensor_conv_transpose3d, input._h, weight._h, bias._h if bias is not None else None,
+                ctypes.byref(opts))
 
 
 class Conv1d(Module):

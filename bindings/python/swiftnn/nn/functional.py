@@ -15,8 +15,8 @@ from .._ffi import SNN_REDUCTION_MEAN, SNN_REDUCTION_NONE, SNN_REDUCTION_SUM
 from .._lib import lib
 from ..elementwise import (celu, elu, gelu, hardsigmoid, hardswish, leaky_relu, mish, prelu, relu, relu6,  # noqa: F401
                            selu, sigmoid, silu, softplus, softsign, tanh)  # (re-exported)
-from ..conv import (adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, dropout, linear,  # noqa: F401
-                    max_pool2d)
+from ..conv import (adaptive_avg_pool2d, avg_pool2d, avg_pool3d, batch_norm, conv2d, dropout, linear,  # noqa: F401
+                    max_pool2d, max_pool3d)
 from ..reduce import log_softmax as _log_softmax, softmax as _softmax
 from ..tensor import Tensor, _new
 
@@ -109,7 +109,7 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, huber
                    smooth_l1_loss)
 from .normalization import group_norm, layer_norm  # noqa: E402,F401
 from .resample import interpolate, one_hot, pad  # noqa: E402,F401
-from .convolution import conv1d, conv_transpose2d  # noqa: E402,F401
+from .convolution import conv1d, conv_transpose2d, conv_transpose3d  # noqa: E402,F401
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
 from .ctc import ctc_loss  # noqa: E402,F401
 
