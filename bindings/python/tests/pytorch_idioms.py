@@ -340,5 +340,9 @@ IDIOMS += _MODULE_DTYPE
 
 # Tensor.register_hook and nn.Module's full backward hooks (issue 17).
 from pytorch_idioms_hooks import IDIOMS as _HOOKS  # noqa: E402
+from pytorch_idioms_volumetric import IDIOMS as _VOLUMETRIC  # noqa: E402
 
 IDIOMS += _HOOKS
+
+# The 3-D layers (pytorch_idioms_volumetric.py).
+IDIOMS += _VOLUMETRIC

@@ -10,6 +10,7 @@ from .normalization import GroupNorm, LayerNorm
 from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .convolution import Conv1d, ConvTranspose2d
+from .volumetric import AvgPool3d, ConvTranspose3d, MaxPool3d
 from .resample import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d, Upsample, UpsamplingBilinear2d,
                        UpsamplingNearest2d, ZeroPad2d)
 from .ctc import CTCLoss
@@ -24,7 +25,7 @@ from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
 
 # The public names, listed for `a star import` and for type checkers (mypy --strict re-exports
 # only listed names); tests/test_public_all.py keeps the list complete.
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BCELoss", "BCEWithLogitsLoss", "CELU",
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "AvgPool3d", "ConvTranspose3d", "MaxPool3d", "BatchNorm1d", "BatchNorm2d", "BCELoss", "BCEWithLogitsLoss", "CELU",
            "CircularPad2d", "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "CTCLoss",
            "Dropout", "ELU", "Embedding", "EngineModule", "Flatten", "functional", "GELU", "GroupNorm", "GRU",
            "GRUCell", "Hardsigmoid", "Hardswish", "HuberLoss", "init", "KLDivLoss", "L1Loss", "LayerNorm",
