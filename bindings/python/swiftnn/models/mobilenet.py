@@ -164,7 +164,38 @@ class Weights:
         return path
 
 
-class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
+class WeightsEnum(enum.Enum):
+    """torchvision's WeightsEnum: the base of each model's weights enum (its members are
+    Weights), with transforms(), meta, url and verify()."""
+
+    def transforms(self, **kwargs: Any) -> ImageClassification:
+        """The preprocessing these weights were trained with (keywords override the preset's)."""
+        return cast(Weights, self.value).transforms(**kwargs)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The checkpoint's metadata, with the class names (categories)."""
+        return cast(Weights, self.value).meta
+
+    @property
+    def url(self) -> str:
+        """The checkpoint's published name (never downloaded)."""
+        return cast(Weights, self.value).url
+
+    @classmethod
+    def verify(cls, obj: Any) -> Any:
+        """torchvision's WeightsEnum.verify: a member, its name ("IMAGENET1K_V1", "DEFAULT",
+        "MobileNet_V2_Weights.IMAGENET1K_V1") or None."""
+        if obj is None or isinstance(obj, cls):
+            return obj
+        if isinstance(obj, str):
+            name = obj.replace(cls.__name__ + ".", "")
+            if name in cls.__members__:
+                return cls.__members__[name]
+        raise ValueError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj!r}")
+
+
+class MobileNet_V2_Weights(WeightsEnum):  # noqa: N801 (torchvision's name)
     """torchvision's MobileNet_V2_Weights: IMAGENET1K_V1 (= DEFAULT), ImageNet-1k top-1 71.878%."""
 
     IMAGENET1K_V1 = Weights(
@@ -176,32 +207,6 @@ class MobileNet_V2_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
               "recipe": "https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2",
               "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}}})
     DEFAULT = IMAGENET1K_V1
-
-    def transforms(self, **kwargs: Any) -> ImageClassification:
-        """The preprocessing these weights were trained with (keywords override the preset's)."""
-        return self.value.transforms(**kwargs)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The checkpoint's metadata, with the class names (categories)."""
-        return self.value.meta
-
-    @property
-    def url(self) -> str:
-        """The checkpoint's torchvision URL (a name only; never downloaded)."""
-        return self.value.url
-
-    @classmethod
-    def verify(cls, obj: Any) -> Optional[MobileNet_V2_Weights]:
-        """torchvision's WeightsEnum.verify: a member, its name ("IMAGENET1K_V1", "DEFAULT",
-        "MobileNet_V2_Weights.IMAGENET1K_V1") or None."""
-        if obj is None or isinstance(obj, cls):
-            return obj
-        if isinstance(obj, str):
-            name = obj.replace(cls.__name__ + ".", "")
-            if name in cls.__members__:
-                return cls.__members__[name]
-        raise ValueError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj!r}")
 
 
 def load_torch_state_dict(path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
