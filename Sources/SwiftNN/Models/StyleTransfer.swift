@@ -227,7 +227,7 @@ public final class StyleTransfer {
         var report = TrainProgress()
         report.epoch = 1; report.epochs = 1; report.stepsPerEpoch = options.steps
         try Self.frozen(network) {
-            for step in 1...max(options.steps, 1) where options.steps > 0 {
+            for step in stride(from: 1, through: options.steps, by: 1) {
                 adam.zeroGrad()
                 let (total, parts) = try recordedLoss(x)
                 guard parts.total.isFinite else {
