@@ -143,3 +143,40 @@ public func snn_onnx_output_name(_ buf: UnsafeMutablePointer<CChar>?, _ capacity
         try writeString(try nameAt(mod.outputNames, index, "outputs", fn), buf, capacity, outLen, fn)
     }
 }
+
+@c @implementation
+public func snn_onnx_plan_report(_ buf: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ outLen: UnsafeMutablePointer<Int>?,
+                                 _ m: OpaquePointer?, _ input: OpaquePointer?, _ runs: Int32) -> snn_status {
+    boundary { fn in
+        let mod = try onnxModuleArg(m, fn)
+        let x = try tensorArg(input, fn, "input")
+        try writeString(try mod.planReport(x, runs: Int(runs)), buf, capacity, outLen, fn)
+    }
+}
+
+@c @implementation
+public func snn_onnx_set_planned(_ m: OpaquePointer?, _ enabled: Bool) -> snn_status {
+    boundary { fn in
+        let mod = try onnxModuleArg(m, fn)
+        mod.usesPlan = enabled
+    }
+}
+
+@c @implementation
+public func snn_onnx_trace_module(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ tr: OpaquePointer?,
+                                  _ inputs: UnsafePointer<OpaquePointer?>?, _ nInputs: Int,
+                                  _ outputs: UnsafePointer<OpaquePointer?>?, _ nOutputs: Int,
+                                  _ names: OpaquePointer?) -> snn_status {
+    boundary { fn in
+        let o = try outHandle(out, fn)
+        let t = try traceArg(tr, fn)
+        let xs = try tensorsArg(inputs, nInputs, fn, "inputs")
+        let ys = try tensorsArg(outputs, nOutputs, fn, "outputs")
+        let entries = try names.map { try mapArg($0, fn, "names") }?.entries ?? []
+        t.tracer.end()
+        let model = try ONNXExport.model(t.tracer.records, inputs: xs, outputs: ys, names: entries)
+        // The module's own parameters and buffers, not copies: in-place updates reach it.
+        let live = Dictionary(entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        o.pointee = Registry.shared.insert(try ONNXModule(model, what: "\(fn): the traced graph", live: live))
+    }
+}

@@ -38,6 +38,23 @@
  * attribute value SwiftNN does not implement gives SNN_ERR_UNSUPPORTED. Messages name the node,
  * its op and the field. Shapes are checked when the model runs.
  *
+ * Inference plan
+ * --------------
+ * A forward that records nothing (grad mode off, or no input or initializer requiring grad;
+ * no trace) of a model with one float32 [N, C, H, W] input runs through a compiled plan when
+ * every node is in the plan's set: Conv (groups 1 or one per channel), BatchNormalization in
+ * inference mode after a Conv, Relu, Clip, HardSwish, Add of two same-shaped values,
+ * GlobalAveragePool, Flatten/Reshape to [N, features], Gemm, Identity and Constant. The plan
+ * (built on the first call with each input shape, rebuilt when an initializer is written)
+ * keeps activations channels-last in buffers reused across the forward, folds each
+ * BatchNormalization into its convolution, applies bias, activation and a residual Add inside
+ * the step that produces them, and picks each convolution's kernel from its shape: one filter
+ * per channel -> the depthwise kernel; 1x1, stride 1, no padding -> one GEMM on the
+ * activations; other groups = 1 -> patch rows gathered into the same GEMM. Outputs match the
+ * node-by-node forward within float32 rounding (sums run in another order) and do not depend
+ * on the thread count. Other graphs, and calls that record, run node by node. MobileNetV2,
+ * EfficientNet-Lite0 and the DQN network are planned (docs/convolution.md).
+ *
  * Handles: snn_onnx_trace is freed with snn_onnx_trace_free; modules from snn_onnx_load with
  * snn_module_free. A trace records on the thread that began it only; one trace at a time per
  * thread. Functions returning SNN_ERR_* leave out-pointers NULL.
@@ -68,6 +85,17 @@ snn_status snn_onnx_trace_export(snn_onnx_trace *tr, const snn_tensor *const *in
                                  size_t n_outputs, const char *const *output_names,
                                  const snn_tensor_map *names, const char *path);
 
+/* Stops recording and returns, in *out, a module that runs the graph computing `outputs` from
+ * `inputs` by the recorded ops, as snn_onnx_load would from the exported file (with the
+ * inference plan: this is how a native model is compiled for inference). The initializers
+ * named by `names` (NULL, or a map such as snn_module_state_dict's) are those tensors
+ * themselves, not copies: in-place updates (an optimizer step, snn_module_load_state_dict)
+ * reach the module and its plan is rebuilt; a tensor replaced by another is not seen. Calls
+ * that record gradients run the recorded ops on those tensors, so gradients reach them.
+ * Data-dependent control flow is fixed as traced. Free *out with snn_module_free. */
+snn_status snn_onnx_trace_module(snn_module **out, snn_onnx_trace *tr, const snn_tensor *const *inputs, size_t n_inputs,
+                                 const snn_tensor *const *outputs, size_t n_outputs, const snn_tensor_map *names);
+
 /* Number of ops recorded so far. */
 snn_status snn_onnx_trace_count(size_t *out, const snn_onnx_trace *tr);
 
@@ -85,3 +113,16 @@ snn_status snn_onnx_input_count(size_t *out, const snn_module *m);
 snn_status snn_onnx_input_name(char *buf, size_t capacity, size_t *out_len, const snn_module *m, size_t index);
 snn_status snn_onnx_output_count(size_t *out, const snn_module *m);
 snn_status snn_onnx_output_name(char *buf, size_t capacity, size_t *out_len, const snn_module *m, size_t index);
+
+/* The inference plan for input's shape as text, written as snn_module_type writes strings: its
+ * steps (fused nodes joined by " + ") with the activation and packed-weight sizes; with
+ * runs > 0 the model also runs that many planned forwards on input and the report gives each
+ * step's median time, the slowest and the time by kind of step (the per-layer profile of a
+ * planned network). When the graph is not planned for that shape the text says why.
+ * m from snn_onnx_load (or snn_onnx_trace_module); runs 0...100000. */
+snn_status snn_onnx_plan_report(char *buf, size_t capacity, size_t *out_len, snn_module *m, const snn_tensor *input,
+                                int runs);
+
+/* Whether m's grad-free forwards use the inference plan (default true). false runs every
+ * forward node by node, as calls that record do (to compare the two). */
+snn_status snn_onnx_set_planned(snn_module *m, bool enabled);

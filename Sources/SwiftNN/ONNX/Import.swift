@@ -18,6 +18,10 @@ public final class ONNXModule: Module {
     let constantSlots: [(slot: Int, tensor: Tensor)]
     let inputSlots: [Int]
     let outputSlots: [Int]
+    /// The graph again, for the compiled inference plan (ImportPlan.swift).
+    let nodes: [ONNXNode]
+    let constantsByName: [String: Tensor]
+    let planCache = PlanCache()
 
     public override var typeName: String { "ONNXModel" }
 
@@ -30,7 +34,9 @@ public final class ONNXModule: Module {
         return try ONNXModule(model, what: what)
     }
 
-    public init(_ model: ONNXModel, what: String = "ONNX model") throws {
+    /// `live`: initializers to take as these tensors instead of copies of the model's data (a
+    /// traced module's own parameters, so that its in-place updates reach the graph).
+    public init(_ model: ONNXModel, what: String = "ONNX model", live: [String: Tensor] = [:]) throws {
         guard let opset = model.opsetVersion else {
             throw SNNError(.format, "\(what): no opset_import for the default ONNX domain")
         }
@@ -54,7 +60,12 @@ public final class ONNXModule: Module {
             throw SNNError(.unsupported, "\(what): initializer '\(t.name)' keeps its data in an external file; load the model from its path (snn_onnx_load) so the file can be found")
         }
         for t in g.initializers {
-            let tensor = try importTensor(t, "\(what): initializer '\(t.name)'")
+            let tensor: Tensor
+            if let l = live[t.name], l.isContiguous, l.shape == t.dims.map({ Int($0) }), engineDType(t.dataType) == l.dtype {
+                tensor = l
+            } else {
+                tensor = try importTensor(t, "\(what): initializer '\(t.name)'")
+            }
             constants.append((try newSlot(t.name, "initializer"), tensor))
             initialized.insert(t.name)
         }
@@ -137,6 +148,8 @@ public final class ONNXModule: Module {
         constantSlots = constants
         inputSlots = inSlots
         outputSlots = outSlots
+        nodes = g.nodes
+        constantsByName = Dictionary(zip(g.initializers.map(\.name), constants.map(\.1)), uniquingKeysWith: { a, _ in a })
         super.init()
         for (i, t) in zip(g.initializers, constants) { registerBuffer(i.name, t.1) }
         train(false)
@@ -154,12 +167,11 @@ public final class ONNXModule: Module {
         guard inputs.count == inputSlots.count else {
             throw SNNError.invalid("\(fn): expected \(inputSlots.count) input(s) \(inputNames), got \(inputs.count)")
         }
+        for (i, t) in inputs.enumerated() { try checkInput(t, inputInfos[i], fn) }
+        if let planned = try plannedForward(inputs) { return planned }
         var env = [Tensor?](repeating: nil, count: slotCount)
         for (s, t) in constantSlots { env[s] = t }
-        for (i, t) in inputs.enumerated() {
-            try checkInput(t, inputInfos[i], fn)
-            env[inputSlots[i]] = t
-        }
+        for (i, t) in inputs.enumerated() { env[inputSlots[i]] = t }
         for step in steps {
             let args = step.inputs.map { $0.flatMap { env[$0] } }
             let results: [Tensor]

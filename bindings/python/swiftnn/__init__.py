@@ -43,6 +43,7 @@ from . import utils  # noqa: F401  (swiftnn.utils.data: Dataset, DataLoader, sam
 from . import distributed  # noqa: F401  (swiftnn.distributed: MPI process group, collectives)
 from .generator import Generator, randperm
 from . import onnx  # noqa: F401  (swiftnn.onnx: export by tracing, load ONNX files)
+from ._compile import compile  # noqa: A004  (torch.compile's place: planned inference)
 from . import models
 from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, count_nonzero, eq,  # noqa: A004
                       equal, ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, le, less, less_equal,
@@ -93,7 +94,7 @@ __all__ = ["abs", "acos", "acosh", "add", "all", "allclose", "amax", "amin", "an
            "arcsin", "arcsinh", "arctan", "arctanh", "argmax", "argmin", "argsort", "as_strided", "as_tensor", "asin",
            "asinh",
            "atan", "atanh", "AutogradError", "backends", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
-           "bool", "broadcast_to", "cat", "ceil", "celu", "clamp", "concat", "concatenate", "conv", "convert",
+           "bool", "broadcast_to", "cat", "ceil", "celu", "clamp", "compile", "concat", "concatenate", "conv", "convert",
            "cos", "cosh", "count_nonzero", "data", "distributed", "div", "double", "dtype", "DTypeError", "einsum",
            "empty", "empty_cache", "empty_like", "eq", "equal", "erf", "exp", "eye", "flatten", "float", "float32",
            "float64", "floor", "floor_divide", "FormatError", "from_dlpack", "from_numpy", "full", "full_like",

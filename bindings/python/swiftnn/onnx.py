@@ -23,7 +23,7 @@ from ._lib import check, lib
 from .autograd import no_grad
 from .tensor import Tensor, _as_tensor, _wrap_new
 
-__all__ = ["export", "load", "ONNXModel"]
+__all__ = ["export", "load", "trace_module", "ONNXModel"]
 
 
 def _handles(tensors: Sequence[Tensor]) -> ctypes.Array[ctypes.c_void_p]:
@@ -97,6 +97,7 @@ class ONNXModel:
 
     def __init__(self, handle: int) -> None:
         self._handle = Handle(handle, lib.snn_module_free)
+        self._planned = True
         self.input_names = self._read_names(lib.snn_onnx_input_count, lib.snn_onnx_input_name)
         self.output_names = self._read_names(lib.snn_onnx_output_count, lib.snn_onnx_output_name)
 
@@ -146,6 +147,28 @@ class ONNXModel:
                 raise ValueError(f"ONNXModel.run: no output named {n!r} (outputs: {self.output_names})")
         return [by_name[n].numpy() for n in wanted]
 
+    def plan_report(self, example: Any, runs: int = 0) -> str:
+        """The inference plan for `example`'s shape: its fused steps and buffer sizes, and with
+        runs > 0 each step's median time over that many forwards (a per-layer profile), or why
+        the graph is not planned for that shape."""
+        x = _as_tensor(example)
+        # Room for a long report up front: a second call would time the forwards again.
+        cap = 1 << 20
+        buf = ctypes.create_string_buffer(cap)
+        n = ctypes.c_size_t()
+        check(lib.snn_onnx_plan_report(buf, cap, ctypes.byref(n), self._handle.value, x._h, int(runs)))
+        return buf.value.decode("utf-8")
+
+    @property
+    def planned(self) -> bool:
+        """Whether grad-free forwards use the compiled inference plan (default True)."""
+        return self._planned
+
+    @planned.setter
+    def planned(self, enabled: bool) -> None:
+        check(lib.snn_onnx_set_planned(self._handle.value, bool(enabled)))
+        self._planned = bool(enabled)
+
     def state_dict(self) -> dict[str, Tensor]:
         """The initializers by name (the live tensors)."""
         from .serialization import TensorMap
@@ -160,3 +183,31 @@ def load(path: Union[str, os.PathLike[str]]) -> ONNXModel:
     h = ctypes.c_void_p()
     check(lib.snn_onnx_load(ctypes.byref(h), os.fsencode(os.fspath(path))))
     return ONNXModel(cast(int, h.value))  # set whenever the call succeeds
+
+
+def trace_module(model: Callable[..., Any], args: Any) -> ONNXModel:
+    """Traces `model(*args)` (as export does) and returns the graph as an ONNXModel in memory,
+    running on the model's own parameters and buffers (not copies): grad-free calls take the
+    compiled inference plan, in-place weight updates are seen, and calls that record gradients
+    reach the model's parameters. Control flow that depends on data is fixed as traced."""
+    inputs = [_as_tensor(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
+    _check_eval(model)
+    trace = new_handle(lib.snn_onnx_trace_begin, lib.snn_onnx_trace_free)
+    try:
+        with no_grad():
+            result = model(*inputs)
+        check(lib.snn_onnx_trace_end(trace.value))
+        outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+        for i, o in enumerate(outputs):
+            if not isinstance(o, Tensor):
+                raise TypeError(f"swiftnn.onnx.trace_module: output {i} of the model is a {type(o).__name__}, not a Tensor")
+        state = model.state_dict(keep_vars=True) if hasattr(model, "state_dict") else {}
+        from .serialization import TensorMap
+        names = TensorMap.from_dict(state) if state else None
+        h = ctypes.c_void_p()
+        check(lib.snn_onnx_trace_module(ctypes.byref(h), trace.value, _handles(inputs), len(inputs), _handles(outputs),
+                                        len(outputs), names._h if names is not None else None))
+        return ONNXModel(cast(int, h.value))
+    finally:
+        lib.snn_onnx_trace_free(trace.value)
+        trace._h = None

@@ -1,0 +1,318 @@
+// A compiled inference forward for one input shape: every activation channels-last
+// ([positions, pitch], the channel pitch a multiple of 16) in one arena whose buffers are reused
+// across the forward (BufferPlan.swift), weights packed once for the GEMM kernels, and each
+// step a fused kernel: a 1x1 convolution or linear layer is one GEMM straight on the
+// activations (no im2col), with bias, residual add and activation applied to each tile while
+// it is in cache; a depthwise convolution vectorises over 16 channels; other convolutions
+// gather patch rows a block at a time into the same GEMM. Built from an ONNX graph
+// (InferenceCompile.swift) for ONNXModule's grad-free forward, which imported files and traced
+// native modules (snn_module_compile) share.
+//
+// Every output element is one fixed chain of FMAs whichever worker computes it and however
+// the rows and columns are split, so results do not depend on the thread count.
+import SwiftNNKernels
+
+/// What a step reads or writes: a buffer of the arena, or the caller's input.
+struct PlanBuffer {
+    /// Logical shape: [N, C, H, W] or [N, F].
+    var shape: [Int]
+    /// Floats between consecutive positions (4-D: a multiple of 16 >= C) or rows (2-D).
+    var pitch: Int
+    /// Offset in the arena; nil for the caller's input (read with its own strides).
+    var offset: Int?
+    var positions: Int { shape.count == 4 ? shape[0] * shape[2] * shape[3] : shape[0] }
+    var channels: Int { shape[1] }
+}
+
+/// A GEMM step: y[M, pitchY] = x[M, k] W + bias (+ residual), then the activation; W packed
+/// into 16-column panels (zeros past the real columns, so the pitch's padding comes out 0).
+struct GemmStep {
+    var x: Int, y: Int, residual: Int?
+    var weights: Int, bias: Int       // offsets in the plan's weight store
+    var k: Int
+    var activation: FusedActivation
+}
+
+/// A dense convolution: patch rows gathered `rowsPerItem` output positions at a time, then the
+/// GEMM as above.
+struct DenseConvStep {
+    var x: Int, y: Int, residual: Int?
+    var weights: Int, bias: Int
+    var geometry: PatchGeometry
+    var activation: FusedActivation
+}
+
+struct DepthwiseStep {
+    var x: Int, y: Int
+    var weights: Int, bias: Int       // [taps, pitch] and [pitch]
+    var geometry: DepthwiseNHWCGeometry
+    var oh: Int
+    var activation: FusedActivation
+}
+
+enum PlanStep {
+    case gemm(GemmStep)
+    case dense(DenseConvStep)
+    case depthwise(DepthwiseStep)
+    /// Global average pool: [N, C, H, W] -> [N, C, 1, 1].
+    case mean(x: Int, y: Int)
+    case add(a: Int, b: Int, y: Int, activation: FusedActivation)
+    case activation(x: Int, y: Int, FusedActivation)
+    /// The caller's NCHW input into a channels-last buffer.
+    case toChannelsLast(x: Int, y: Int)
+    /// A channels-last [N, C, H, W] as rows [N, C * H * W] in NCHW order (Flatten before a
+    /// linear layer).
+    case flatten(x: Int, y: Int)
+}
+
+/// The clamp a kernel applies itself, and what remains to apply after it.
+func clampBounds(_ a: FusedActivation) -> (lo: Float, hi: Float, rest: FusedActivation) {
+    switch a {
+    case .none: return (-.infinity, .infinity, .none)
+    case .relu: return (0, .infinity, .none)
+    case .clamp(let lo, let hi): return (lo, hi, .none)
+    case .hardswish, .silu: return (-.infinity, .infinity, a)
+    }
+}
+
+final class InferencePlan: @unchecked Sendable {
+    let inputShape: [Int]
+    let buffers: [PlanBuffer]
+    let steps: [PlanStep]
+    /// Each step's ONNX nodes, " + "-joined when fused.
+    let labels: [String]
+    let outputs: [Int]
+    let arenaFloats: Int
+    let weights: Tensor
+    /// The constants the plan was built from, with their storage versions: the plan is stale
+    /// once any of them is written.
+    let sources: [(tensor: Tensor, version: Int)]
+    private var arenas: [UnsafeMutablePointer<Float>] = []
+    private let lock = Lock()
+
+    init(inputShape: [Int], buffers: [PlanBuffer], steps: [PlanStep], labels: [String], outputs: [Int], arenaFloats: Int,
+         weights: Tensor, sources: [Tensor]) {
+        self.inputShape = inputShape
+        self.buffers = buffers
+        self.steps = steps
+        self.labels = labels
+        self.outputs = outputs
+        self.arenaFloats = arenaFloats
+        self.weights = weights
+        self.sources = sources.map { ($0, $0.storage.version) }
+    }
+
+    deinit { for a in arenas { a.deallocate() } }
+
+    var isCurrent: Bool { sources.allSatisfy { $0.tensor.storage.version == $0.version } }
+
+    /// Floats of activations one forward needs, and of packed weights.
+    var memory: (arena: Int, weights: Int) { (arenaFloats, weights.count) }
+
+    /// Runs the forward on `input` (its shape is `inputShape`, float32). Concurrent calls each
+    /// take an arena of their own from the pool.
+    func run(_ input: Tensor, stepSeconds: UnsafeMutablePointer<Double>? = nil) throws -> [Tensor] {
+        let arena = lock.withLock { arenas.popLast() } ?? {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(arenaFloats, 16) * 4, alignment: 64)
+            return p.bindMemory(to: Float.self, capacity: max(arenaFloats, 16))
+        }()
+        defer { lock.withLock { arenas.append(arena) } }
+        // The steps are team runs back to back: helpers must spin between them, not sleep (a
+        // futex wake-up per step cost more than a 14 x 14 layer's half).
+        if EngineThreads.count > 1 { EngineThreads.shareOnePool() }
+        let x = input.isContiguous ? input : try input.contiguous()
+        try withExtendedLifetime(x) {
+            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats)
+            for (i, step) in steps.enumerated() {
+                if let stepSeconds {
+                    let t0 = Clock.now()
+                    run(step, ctx)
+                    stepSeconds[i] = Clock.now() - t0
+                } else {
+                    run(step, ctx)
+                }
+            }
+        }
+        return try outputs.map { try output($0, arena) }
+    }
+
+    private func output(_ b: Int, _ arena: UnsafeMutablePointer<Float>) throws -> Tensor {
+        let buf = buffers[b]
+        let src = arena + buf.offset!
+        let out = try Tensor(empty: buf.shape, dtype: .float32, zeroed: false, "inference plan")
+        if buf.shape.count == 4 {
+            let (n, c, h, w) = (buf.shape[0], buf.shape[1], buf.shape[2], buf.shape[3])
+            fromChannelsLast(src, c: c, h: h, w: w, pitch: buf.pitch, images: 0, count: n, out.floats)
+        } else {
+            let (n, f) = (buf.shape[0], buf.shape[1])
+            for r in 0..<n { (out.floats + r * f).update(from: src + r * buf.pitch, count: f) }
+        }
+        return out
+    }
+
+    private struct RunContext: @unchecked Sendable {
+        let arena: UnsafeMutablePointer<Float>
+        let input: UnsafeMutablePointer<Float>
+        let weights: UnsafeMutablePointer<Float>
+    }
+
+    private func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {
+        buffers[b].offset.map { ctx.arena + $0 } ?? ctx.input
+    }
+
+    /// The caller's input strides (NCHW) or a channels-last buffer's.
+    private func strides(_ b: Int) -> ActivationStrides {
+        let buf = buffers[b], (c, h, w) = (buf.shape[1], buf.shape[2], buf.shape[3])
+        if buf.offset == nil { return ActivationStrides(n: c * h * w, c: h * w, y: w, x: 1) }
+        return ActivationStrides(n: h * w * buf.pitch, c: 1, y: w * buf.pitch, x: buf.pitch)
+    }
+
+    /// Runs `items` independent items on up to the engine's thread count of workers (one when
+    /// the step is small: a hand-off costs more than it saves).
+    private func parallel(_ items: Int, flops: Int, _ body: @escaping (Int) -> Void) {
+        let workers = flops < 1 << 19 ? 1 : max(1, min(EngineThreads.count, items, 16))
+        if workers == 1 {
+            for i in 0..<items { body(i) }
+            return
+        }
+        let queue = WorkQueue(count: items)
+        StepTeam.shared.run(workers: workers) { _ in
+            while let i = queue.claim() { body(i) }
+        }
+    }
+
+    private func run(_ step: PlanStep, _ ctx: RunContext) {
+        switch step {
+        case .gemm(let s): runGemm(s, ctx)
+        case .dense(let s): runDense(s, ctx)
+        case .depthwise(let s): runDepthwise(s, ctx)
+        case let .mean(x, y):
+            let bx = buffers[x], plane = bx.shape[2] * bx.shape[3], pitch = bx.pitch
+            let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)
+            parallel(bx.shape[0], flops: bx.positions * pitch) { img in
+                channelsLastMean(src, plane: plane, pitch: pitch, image: img, dst)
+            }
+        case let .add(a, b, y, activation):
+            let (lo, hi, rest) = clampBounds(activation)
+            let rows = buffers[y].positions, pitch = buffers[y].pitch
+            let pa = UnsafePointer(ptr(a, ctx)), pb = UnsafePointer(ptr(b, ctx)), py = ptr(y, ctx)
+            let block = 256
+            parallel((rows + block - 1) / block, flops: rows * pitch) { i in
+                let r0 = i * block, n = min(block, rows - r0)
+                channelsLastAdd(pa + r0 * pitch, pb + r0 * pitch, py + r0 * pitch, rows: n, cols: pitch, ld: pitch, lo: lo, hi: hi)
+                rest.apply(py + r0 * pitch, count: n * pitch)
+            }
+        case let .activation(x, y, activation):
+            let count = buffers[y].positions * buffers[y].pitch
+            let px = UnsafePointer(ptr(x, ctx)), py = ptr(y, ctx)
+            let block = 1 << 14
+            parallel((count + block - 1) / block, flops: count * 4) { i in
+                let o = i * block, n = min(block, count - o)
+                if px != UnsafePointer(py) { (py + o).update(from: px + o, count: n) }
+                activation.apply(py + o, count: n)
+            }
+        case let .toChannelsLast(x, y):
+            let bx = buffers[x], s = strides(x), pitch = buffers[y].pitch
+            let (c, h, w) = (bx.shape[1], bx.shape[2], bx.shape[3])
+            let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)
+            let block = 16, blocks = (h + block - 1) / block
+            parallel(bx.shape[0] * blocks, flops: bx.positions * pitch * 4) { i in
+                let img = i / blocks, y0 = (i - img * blocks) * block
+                toChannelsLast(src, s, c: c, h: h, w: w, pitch: pitch, image: img, rows: y0, count: min(block, h - y0), dst)
+            }
+        case let .flatten(x, y):
+            let bx = buffers[x], (c, h, w) = (bx.shape[1], bx.shape[2], bx.shape[3]), rowPitch = buffers[y].pitch
+            let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)
+            for img in 0..<bx.shape[0] {
+                let row = dst + img * rowPitch
+                fromChannelsLast(src, c: c, h: h, w: w, pitch: bx.pitch, images: img, count: 1, row)
+                if rowPitch > c * h * w { (row + c * h * w).update(repeating: 0, count: rowPitch - c * h * w) }
+            }
+        }
+    }
+
+    /// Rows and columns of a GEMM split into items: 64-row blocks, and the columns in 32-wide
+    /// multiples when there are too few row blocks to keep the workers busy.
+    private func tiles(rows m: Int, cols n: Int) -> (rowBlock: Int, colBlock: Int, rowBlocks: Int, colBlocks: Int) {
+        let rowBlock = 64, rowBlocks = (m + rowBlock - 1) / rowBlock
+        let want = 2 * max(1, EngineThreads.count)
+        var colBlock = n
+        if rowBlocks < want && n > 32 {
+            let parts = min((want + rowBlocks - 1) / rowBlocks, (n + 31) / 32)
+            colBlock = ((n + parts - 1) / parts + 31) / 32 * 32
+        }
+        return (rowBlock, colBlock, rowBlocks, (n + colBlock - 1) / colBlock)
+    }
+
+    private func runGemm(_ s: GemmStep, _ ctx: RunContext) {
+        let bx = buffers[s.x], by = buffers[s.y]
+        let m = by.positions, n = by.pitch, k = s.k, lda = bx.pitch, ldc = by.pitch
+        let a = UnsafePointer(ptr(s.x, ctx)), c = ptr(s.y, ctx)
+        let w = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
+        let res = s.residual.map { UnsafePointer(ptr($0, ctx)) }, ldr = s.residual.map { buffers[$0].pitch } ?? 0
+        let (lo, hi, rest) = clampBounds(s.activation)
+        let t = tiles(rows: m, cols: n)
+        parallel(t.rowBlocks * t.colBlocks, flops: 2 * m * n * k) { item in
+            let rb = item / t.colBlocks, cb = item - rb * t.colBlocks
+            let r0 = rb * t.rowBlock, rows = min(t.rowBlock, m - r0), c0 = cb * t.colBlock, cols = min(t.colBlock, n - c0)
+            let tile = c + r0 * ldc + c0
+            gemmPacked(m: rows, n: cols, k: k, a: a + r0 * lda, lda: lda, packed: w + c0 * k, c: tile, ldc: ldc, accumulate: false)
+            nhwcEpilogue(tile, ldc: ldc, rows: rows, cols: cols, bias: bias + c0, residual: res.map { $0 + r0 * ldr + c0 },
+                         ldr: ldr, lo: lo, hi: hi)
+            if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: cols) } }
+        }
+    }
+
+    /// Output positions per dense-convolution item (its patch rows are gathered together).
+    static let denseRows = 64
+
+    private func runDense(_ s: DenseConvStep, _ ctx: RunContext) {
+        let by = buffers[s.y], g = s.geometry, st = strides(s.x)
+        let m = by.positions, n = by.pitch, patch = g.patch, ldc = by.pitch
+        let x = UnsafePointer(ptr(s.x, ctx)), c = ptr(s.y, ctx)
+        let w = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
+        let res = s.residual.map { UnsafePointer(ptr($0, ctx)) }, ldr = s.residual.map { buffers[$0].pitch } ?? 0
+        let (lo, hi, rest) = clampBounds(s.activation)
+        let block = Self.denseRows, items = (m + block - 1) / block
+        // Each worker's patch rows; small (64 x patch floats), so allocated per step.
+        let workers = max(1, min(EngineThreads.count, items, 16))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * patch)
+        defer { scratch.deallocate() }
+        let sp = ScratchPointer(p: scratch)
+        func denseItem(_ i: Int, worker: Int = 0) {
+            let r0 = i * block, rows = min(block, m - r0)
+            let rowsBuf = sp.p + worker * block * patch
+            gatherPatchRows(x, st, g, p0: r0, rows: rows, rowsBuf, ld: patch)
+            let tile = c + r0 * ldc
+            gemmPacked(m: rows, n: n, k: patch, a: rowsBuf, lda: patch, packed: w, c: tile, ldc: ldc, accumulate: false)
+            nhwcEpilogue(tile, ldc: ldc, rows: rows, cols: n, bias: bias, residual: res.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
+            if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: n) } }
+        }
+        let flops = 2 * m * n * patch
+        if flops < 1 << 19 || workers == 1 {
+            for i in 0..<items { denseItem(i) }
+        } else {
+            let queue = WorkQueue(count: items)
+            StepTeam.shared.run(workers: workers) { ctxw in
+                while let i = queue.claim() { denseItem(i, worker: ctxw.worker) }
+            }
+        }
+    }
+
+    private struct ScratchPointer: @unchecked Sendable { let p: UnsafeMutablePointer<Float> }
+
+    private func runDepthwise(_ s: DepthwiseStep, _ ctx: RunContext) {
+        let bx = buffers[s.x], by = buffers[s.y], g = s.geometry, oh = s.oh
+        let x = UnsafePointer(ptr(s.x, ctx)), y = ptr(s.y, ctx)
+        let w = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
+        let (lo, hi, rest) = clampBounds(s.activation)
+        let inImage = bx.shape[2] * bx.shape[3] * bx.pitch, outRow = g.ow * by.pitch
+        let images = bx.shape[0]
+        parallel(images * oh, flops: 2 * by.positions * by.pitch * g.kh * g.kw) { item in
+            let img = item / oh, oy = item - img * oh
+            let row = y + (img * oh + oy) * outRow
+            depthwiseNHWCRow(x + img * inImage, g, oy: oy, w, bias, row, lo: lo, hi: hi)
+            rest.apply(row, count: outRow)
+        }
+    }
+}

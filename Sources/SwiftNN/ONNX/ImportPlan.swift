@@ -1,0 +1,152 @@
+// An imported graph's grad-free forward through a compiled InferencePlan (Inference/): one plan
+// per input shape, built on the first call with that shape and rebuilt when an initializer is
+// written. Graphs the plan cannot take (an op outside its set) keep the node-by-node forward;
+// so does any call that records (grad mode with a tensor that requires grad, or a trace), so
+// training, gradients and export see the exact ops.
+
+/// The plans of one ONNXModule, by input shape; shapes the plan cannot take, with the reason.
+final class PlanCache: @unchecked Sendable {
+    var plans: [[Int]: InferencePlan] = [:]
+    var refused: [[Int]: String] = [:]
+    /// Whether forwards may use a plan (snn_onnx_set_planned; tests compare both paths).
+    var enabled = true
+    let lock = Lock()
+}
+
+extension ONNXModule {
+    /// Whether grad-free forwards run through compiled plans (default true).
+    public var usesPlan: Bool {
+        get { planCache.lock.withLock { planCache.enabled } }
+        set { planCache.lock.withLock { planCache.enabled = newValue } }
+    }
+
+    /// Why the plan does not take inputs of `shape`, or nil when it does (compiling it now).
+    public func planRefusal(forInputShape shape: [Int]) -> String? {
+        do { return try plan(for: shape) == nil ? planCache.lock.withLock { planCache.refused[shape] } : nil } catch {
+            return "\(error)"
+        }
+    }
+
+    /// The plan's steps for inputs of `shape`, one line each (fused nodes joined by " + "),
+    /// with the arena and weight sizes; nil when the graph is not planned for that shape.
+    public func planDescription(forInputShape shape: [Int]) throws -> String? {
+        guard let p = try plan(for: shape) else { return nil }
+        let mem = p.memory
+        var lines = ["inference plan for input \(fmt(shape)): \(p.steps.count) steps, activations \(mem.arena * 4 / 1024) KiB (reused buffers), packed weights \(mem.weights * 4 / 1024) KiB"]
+        for (i, l) in p.labels.enumerated() { lines.append("  \(i): \(l)") }
+        return lines.joined(separator: "\n")
+    }
+
+    func plan(for shape: [Int]) throws -> InferencePlan? {
+        try planCache.lock.withLock { () throws -> InferencePlan? in
+            if let p = planCache.plans[shape], p.isCurrent { return p }
+            if planCache.refused[shape] != nil { return nil }
+            do {
+                let p = try InferencePlan.compile(nodes: nodes, graphOutputs: outputNames, inputName: inputNames[0], inputShape: shape,
+                                                  constants: constantsByName, opset: opsetVersion)
+                planCache.plans[shape] = p
+                return p
+            } catch let e as PlanCompileError {
+                Log.debug("ONNX model: no inference plan for input \(fmt(shape)) (\(e.reason)); running node by node")
+                planCache.refused[shape] = e.reason
+                return nil
+            }
+        }
+    }
+
+    /// The outputs through the plan, or nil when this call must run node by node.
+    func plannedForward(_ inputs: [Tensor]) throws -> [Tensor]? {
+        guard inputs.count == 1, inputNames.count == 1, let x = inputs.first, x.dtype == .float32, x.rank == 4,
+              planCache.lock.withLock({ planCache.enabled }), Tracer.current == nil else { return nil }
+        if GradMode.isEnabled && (x.requiresGrad || constantSlots.contains { $0.tensor.requiresGrad }) { return nil }
+        guard let p = try plan(for: x.shape) else { return nil }
+        return try p.run(x)
+    }
+}
+
+extension ONNXModule {
+    /// A report of the plan for `input`'s shape: its steps with the arena and weight sizes and,
+    /// with `runs` > 0, each step's median time over that many forwards, the slowest steps and
+    /// the time by kind of step. Explains why when the graph is not planned for that shape.
+    public func planReport(_ input: Tensor, runs: Int) throws -> String {
+        let fn = "snn_onnx_plan_report"
+        guard runs >= 0, runs <= 100_000 else { throw SNNError.invalid("\(fn): runs is \(runs), expected 0...100000") }
+        guard inputNames.count == 1 else { throw SNNError.invalid("\(fn): the model takes \(inputNames.count) inputs; the plan takes one") }
+        try checkInput(input, inputInfos[0], fn)
+        guard input.dtype == .float32, input.rank == 4 else {
+            return "no inference plan: the input is \(input.dtype.name) \(fmt(input.shape)); the plan takes a float32 [N, C, H, W]"
+        }
+        guard let p = try plan(for: input.shape) else {
+            return "no inference plan for input \(fmt(input.shape)): \(planRefusal(forInputShape: input.shape) ?? "unknown"); forwards run node by node"
+        }
+        let mem = p.memory
+        var lines = ["inference plan for input \(fmt(input.shape)): \(p.steps.count) steps; activations \(mem.arena * 4 / 1024) KiB in reused buffers; packed weights \(mem.weights * 4 / 1024) KiB"]
+        guard runs > 0 else {
+            for (i, l) in p.labels.enumerated() { lines.append("  \(i): \(p.kind(i)): \(l)") }
+            return lines.joined(separator: "\n")
+        }
+        var samples = [[Double]](repeating: [], count: p.steps.count)
+        var totals: [Double] = []
+        let times = UnsafeMutablePointer<Double>.allocate(capacity: max(p.steps.count, 1))
+        defer { times.deallocate() }
+        try GradMode.withoutGrad {
+            for _ in 0..<runs {
+                let t0 = Clock.now()
+                _ = try p.run(input, stepSeconds: times)
+                totals.append(Clock.now() - t0)
+                for i in 0..<p.steps.count { samples[i].append(times[i]) }
+            }
+        }
+        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.isEmpty ? 0 : s[s.count / 2] }
+        let med = samples.map(median), sum = med.reduce(0, +)
+        func ms(_ s: Double) -> String { fixed(s * 1e3, 3).leftPadded(8) }
+        lines.append("forward: median \(ms(median(totals)).trimmingLeadingSpaces) ms over \(runs) runs (steps: \(ms(sum).trimmingLeadingSpaces) ms; the rest is the output copy and the call)")
+        lines.append("by kind (ms, share):")
+        var byKind: [String: Double] = [:]
+        for i in med.indices { byKind[p.kind(i), default: 0] += med[i] }
+        for (k, v) in byKind.sorted(by: { $0.value > $1.value }) {
+            lines.append("  \(k.padding(30)) \(ms(v))  \(fixed(100 * v / max(sum, 1e-12), 1).leftPadded(5))%")
+        }
+        lines.append("steps (ms):")
+        for i in med.indices { lines.append("  \(String(i).padding(4)) \(ms(med[i]))  \(p.kind(i).padding(30)) \(p.labels[i])") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+private extension String {
+    func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+    var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }
+}
+
+/// v with `digits` decimals (no Foundation in the engine).
+private func fixed(_ v: Double, _ digits: Int) -> String {
+    guard v.isFinite else { return "\(v)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let r = (abs(v) * scale).rounded()
+    let whole = Int(r / scale), frac = Int(r - Double(whole) * scale)
+    var f = String(frac)
+    while f.count < digits { f = "0" + f }
+    return (v < 0 && r > 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + f : "")
+}
+
+extension InferencePlan {
+    /// A step's kind for reports: the kernel and, for convolutions, kernel size and stride.
+    func kind(_ i: Int) -> String {
+        switch steps[i] {
+        case .gemm(let s):
+            return buffers[s.y].shape.count == 4 ? "conv 1x1 (GEMM)" : "linear (GEMM)"
+        case .dense(let s):
+            let g = s.geometry
+            return "conv \(g.kh)x\(g.kw)/\(g.sh) (patch rows + GEMM)"
+        case .depthwise(let s):
+            return "depthwise \(s.geometry.kh)x\(s.geometry.kw)/\(s.geometry.sh)"
+        case .mean: return "global average pool"
+        case .add: return "add"
+        case .activation: return "activation"
+        case .toChannelsLast: return "input to channels-last"
+        case .flatten: return "flatten"
+        }
+    }
+}

@@ -1,0 +1,160 @@
+// Kernels of the channels-last inference plan (SwiftNN/Inference/): activations stored as
+// [positions, pitch] with the channel pitch a multiple of 16. The depthwise rows and the GEMM
+// epilogue come from SwiftNNKernelsAVX512's inlinable bodies, run as AVX-512 where the CPU has
+// it and inlined here (AVX2) elsewhere: the same chains, the same bits.
+import SwiftNNKernelsAVX512
+
+/// The depthwise geometry, visible to the engine through this module.
+public typealias DepthwiseNHWCGeometry = SwiftNNKernelsAVX512.DepthwiseNHWCGeometry
+
+/// One output row of a channels-last depthwise convolution (see `depthwiseNHWCRowBody`).
+public func depthwiseNHWCRow(_ x: UnsafePointer<Float>, _ g: DepthwiseNHWCGeometry, oy: Int, _ wts: UnsafePointer<Float>,
+                             _ bias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, lo: Float, hi: Float) {
+    if PackedGemmKernels.useAVX512 {
+        depthwiseNHWCRowAVX512(x, g, oy: oy, wts, bias, out, lo: lo, hi: hi)
+    } else {
+        depthwiseNHWCRowBody(x, g, oy: oy, wts, bias, out, lo: lo, hi: hi)
+    }
+}
+
+/// A GEMM tile's bias, residual and clamp (see `nhwcEpilogueBody`).
+public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, bias: UnsafePointer<Float>?,
+                         residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+    if PackedGemmKernels.useAVX512 {
+        nhwcEpilogueAVX512(c, ldc: ldc, rows: rows, cols: cols, bias: bias, residual: residual, ldr: ldr, lo: lo, hi: hi)
+    } else {
+        nhwcEpilogueBody(c, ldc: ldc, rows: rows, cols: cols, bias: bias, residual: residual, ldr: ldr, lo: lo, hi: hi)
+    }
+}
+
+/// Strides of a 4-D activation in floats: image, channel, row, column. Channels-last buffers
+/// have channel stride 1; the caller's NCHW input has column stride 1.
+public struct ActivationStrides: Sendable, Equatable {
+    public var n: Int, c: Int, y: Int, x: Int
+    public init(n: Int, c: Int, y: Int, x: Int) { self.n = n; self.c = c; self.y = y; self.x = x }
+}
+
+/// A dense convolution's window: input channels and size, kernel, stride, padding (top, left),
+/// dilation and output size.
+public struct PatchGeometry: Sendable {
+    public var c: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int, oh: Int, ow: Int
+    public init(c: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int, oh: Int, ow: Int) {
+        self.c = c; self.h = h; self.w = w; self.kh = kh; self.kw = kw; self.sh = sh; self.sw = sw
+        self.ph = ph; self.pw = pw; self.dh = dh; self.dw = dw; self.oh = oh; self.ow = ow
+    }
+    /// Floats in one patch row: (ki, kj, channel), channel fastest.
+    public var patch: Int { kh &* kw &* c }
+}
+
+/// Patch rows of output positions p0 ..< p0 + rows (positions counted over the batch,
+/// image-major): row r holds, for each tap (ki, kj) and channel, the input value or 0 outside
+/// the image, at dst + r * ld. Channels are copied as a run where the source is channels-last.
+public func gatherPatchRows(_ x: UnsafePointer<Float>, _ s: ActivationStrides, _ g: PatchGeometry, p0: Int, rows: Int,
+                            _ dst: UnsafeMutablePointer<Float>, ld: Int) {
+    let plane = g.oh &* g.ow
+    var img = p0 / plane, rest = p0 &- img &* plane, oy = rest / g.ow, ox = rest &- oy &* g.ow
+    // Channels-last with unit dilation: a window row's kw taps are kw * c consecutive floats.
+    let runs = s.c == 1 && s.x == g.c && g.dw == 1
+    for r in 0..<rows {
+        var d = dst + r &* ld
+        let xi = x + img &* s.n
+        let ix0 = ox &* g.sw &- g.pw
+        let inside = ix0 >= 0 && ix0 &+ (g.kw &- 1) &* g.dw < g.w
+        for ki in 0..<g.kh {
+            let iy = oy &* g.sh &- g.ph &+ ki &* g.dh
+            if iy < 0 || iy >= g.h {
+                d.update(repeating: 0, count: g.kw &* g.c)
+                d += g.kw &* g.c
+                continue
+            }
+            let row = xi + iy &* s.y
+            if runs && inside {
+                copySmall(row + ix0 &* s.x, d, g.kw &* g.c)
+                d += g.kw &* g.c
+                continue
+            }
+            for kj in 0..<g.kw {
+                let ix = ix0 &+ kj &* g.dw
+                if ix < 0 || ix >= g.w {
+                    d.update(repeating: 0, count: g.c)
+                } else if s.c == 1 {
+                    copySmall(row + ix &* s.x, d, g.c)
+                } else {
+                    let src = row + ix &* s.x
+                    for ch in 0..<g.c { d[ch] = src[ch &* s.c] }
+                }
+                d += g.c
+            }
+        }
+        ox &+= 1
+        if ox == g.ow {
+            ox = 0
+            oy &+= 1
+            if oy == g.oh { oy = 0; img &+= 1 }
+        }
+    }
+}
+
+/// dst[0..<n] = src[0..<n]: a loop for the short runs of patch rows (3 channels of an RGB
+/// stem, 9 or 27 floats), where memcpy's call costs more than the copy.
+@inline(__always)
+private func copySmall(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 64 { dst.update(from: src, count: n); return }
+    var i = 0
+    while i &+ 8 <= n { store8(dst + i, load8(src + i)); i &+= 8 }
+    while i < n { dst[i] = src[i]; i &+= 1 }
+}
+
+/// Rows y0 ..< y0 + rows of one image of src (strides `s`, the caller's NCHW tensor) into the
+/// channels-last dst [h * w, pitch] of that image (zeros past c): one channel's row at a time,
+/// so the reads run along the source's rows.
+public func toChannelsLast(_ src: UnsafePointer<Float>, _ s: ActivationStrides, c: Int, h: Int, w: Int, pitch: Int,
+                           image: Int, rows y0: Int, count rows: Int, _ dst: UnsafeMutablePointer<Float>) {
+    let di = dst + image &* h &* w &* pitch, si = src + image &* s.n
+    for y in y0..<(y0 &+ rows) {
+        let drow = di + y &* w &* pitch
+        if pitch > c { for x in 0..<w { (drow + (x &* pitch &+ c)).update(repeating: 0, count: pitch &- c) } }
+        for ch in 0..<c {
+            let sr = si + (ch &* s.c &+ y &* s.y)
+            var d = drow + ch
+            for x in 0..<w {
+                d.pointee = sr[x &* s.x]
+                d += pitch
+            }
+        }
+    }
+}
+
+/// dst [count, c, h, w] (NCHW, contiguous) from channels-last src [n * h * w, pitch], images
+/// n0 ..< n0 + count (dst points at image n0).
+public func fromChannelsLast(_ src: UnsafePointer<Float>, c: Int, h: Int, w: Int, pitch: Int, images n0: Int, count: Int,
+                             _ dst: UnsafeMutablePointer<Float>) {
+    let plane = h &* w
+    for i in 0..<count {
+        let s = src + (n0 &+ i) &* plane &* pitch, d = dst + i &* c &* plane
+        for p in 0..<plane {
+            let sp = s + p &* pitch
+            for ch in 0..<c { d[ch &* plane &+ p] = sp[ch] }
+        }
+    }
+}
+
+/// out[img, :] = mean over the image's `plane` positions of src [positions, pitch], summed in
+/// position order per channel.
+public func channelsLastMean(_ src: UnsafePointer<Float>, plane: Int, pitch: Int, image: Int, _ out: UnsafeMutablePointer<Float>) {
+    let s = src + image &* plane &* pitch, o = out + image &* pitch
+    var c0 = 0
+    while c0 < pitch {
+        var acc = SIMD8<Float>()
+        for p in 0..<plane { acc += load8(s + (p &* pitch &+ c0)) }
+        store8(o + c0, acc / SIMD8<Float>(repeating: Float(plane)))
+        c0 &+= 8
+    }
+}
+
+/// dst[r, j] = clamp(a[r, j] + b[r, j]) over rows x cols (a multiple of 16), all with pitch ld.
+public func channelsLastAdd(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                            rows: Int, cols: Int, ld: Int, lo: Float, hi: Float) {
+    if dst != a { for r in 0..<rows { (dst + r &* ld).update(from: a + r &* ld, count: cols) } }
+    nhwcEpilogue(dst, ldc: ld, rows: rows, cols: cols, bias: nil, residual: b, ldr: ld, lo: lo, hi: hi)
+}
