@@ -43,7 +43,8 @@
  * A forward that records nothing (grad mode off, or no input or initializer requiring grad;
  * no trace) of a model with one float32 [N, C, H, W] input runs through a compiled plan when
  * every node is in the plan's set: Conv (groups 1 or one per channel), BatchNormalization in
- * inference mode after a Conv, Relu, Clip, HardSwish, Add of two same-shaped values,
+ * inference mode after a Conv, a zero Pad of the spatial sizes read by one Conv, Relu, Clip,
+ * HardSwish, Add of two same-shaped values,
  * GlobalAveragePool, Flatten/Reshape to [N, features], Gemm, Identity and Constant. The plan
  * (built on the first call with each input shape, rebuilt when an initializer is written)
  * keeps activations channels-last in buffers reused across the forward, folds each

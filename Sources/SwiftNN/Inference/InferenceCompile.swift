@@ -112,6 +112,8 @@ extension InferencePlan {
         var consumers: [String: Int] = [:]
         for (j, n) in nodes.enumerated() { for i in n.inputs where !i.isEmpty { consumers[i] = j } }
         var done = Set<Int>()
+        /// A Pad's output -> its input and the (top, left, bottom, right) zeros it adds.
+        var padded: [String: (source: String, pads: [Int])] = [:]
         /// The node that alone consumes `name` (used once, not a graph output), if it is `op`.
         func sole(_ name: String, _ ops: [String]) -> Int? {
             guard uses[name] == 1, let j = consumers[name], !done.contains(j), ops.contains(nodes[j].opType),
@@ -168,9 +170,11 @@ extension InferencePlan {
             let node = nodes[k], lk = label(k)
             let a = try NodeAttributes(node, lk, known: ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
             guard node.inputs.count >= 2, node.outputs.count == 1 else { throw PlanCompileError(reason: "\(lk): inputs") }
-            let x0 = try cc.activation(node.inputs[0], lk)
+            let pre = padded[node.inputs[0]]
+            let x0 = try cc.activation(pre?.source ?? node.inputs[0], lk)
             let xs = cc.buffers[x0].shape
             guard xs.count == 4 else { throw PlanCompileError(reason: "\(lk): input of rank \(xs.count)") }
+            let extra = pre?.pads ?? [0, 0, 0, 0]
             let wt = try cc.constant(node.inputs[1], "\(lk): weight")
             guard wt.dtype == .float32, wt.rank == 4 else { throw PlanCompileError(reason: "\(lk): weight \(wt.shape)") }
             var w = try cc.floats(node.inputs[1], "weight")
@@ -180,7 +184,10 @@ extension InferencePlan {
             guard groups >= 1, cg * groups == c, kOut % groups == 0 else { throw PlanCompileError(reason: "\(lk): weight \(wt.shape) on input \(xs)") }
             if let ks = try a.ints("kernel_shape"), ks != [kh, kw] { throw PlanCompileError(reason: "\(lk): kernel_shape") }
             let st = try windowParameter(a, "strides", spatial: 2, 1), di = try windowParameter(a, "dilations", spatial: 2, 1)
-            let pads = try WindowPads(a, spatial: 2).resolve([xs[2], xs[3]], kernel: [kh, kw], strides: st, dilations: di)
+            var pads = try WindowPads(a, spatial: 2).resolve([xs[2] + extra[0] + extra[2], xs[3] + extra[1] + extra[3]],
+                                                             kernel: [kh, kw], strides: st, dilations: di)
+            pads[0] = (pads[0].0 + extra[0], pads[0].1 + extra[2])
+            pads[1] = (pads[1].0 + extra[1], pads[1].1 + extra[3])
             let oh = (xs[2] + pads[0].0 + pads[0].1 - di[0] * (kh - 1) - 1) / st[0] + 1
             let ow = (xs[3] + pads[1].0 + pads[1].1 - di[1] * (kw - 1) - 1) / st[1] + 1
             guard oh > 0, ow > 0 else { throw PlanCompileError(reason: "\(lk): empty output") }
@@ -335,6 +342,32 @@ extension InferencePlan {
                 cc.steps.append(.activation(x: x, y: y, act))
                 cc.labels.append(label(k))
                 cc.values[outs[0]] = y
+            case "Pad":
+                // A zero Pad of the spatial sizes whose only reader is a Conv: the Conv's own
+                // padding (TensorFlow "SAME" ports pad asymmetrically this way).
+                let lk = label(k)
+                let mode = try NodeAttributes(node, lk, known: ["mode", "pads", "value"]).string("mode", "constant")
+                var pads: [Int]
+                if opset < 11 {
+                    pads = try NodeAttributes(node, lk, known: ["mode", "pads", "value"]).ints("pads") ?? []
+                    guard try NodeAttributes(node, lk, known: ["mode", "pads", "value"]).float("value", 0) == 0 else {
+                        throw PlanCompileError(reason: "\(lk): a non-zero pad value")
+                    }
+                } else {
+                    guard ins.count >= 2, let t = cc.constants[ins[1]], t.dtype == .int64 else { throw PlanCompileError(reason: "\(lk): pads are not a constant") }
+                    pads = try intList(t, "pads")
+                    if ins.count > 2, !ins[2].isEmpty {
+                        guard try cc.floats(ins[2], "pad value").allSatisfy({ $0 == 0 }) else { throw PlanCompileError(reason: "\(lk): a non-zero pad value") }
+                    }
+                    guard ins.count < 4 || ins[3].isEmpty else { throw PlanCompileError(reason: "\(lk): axes") }
+                }
+                guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
+                      pads.allSatisfy({ $0 >= 0 }), outs.count == 1, sole(outs[0], ["Conv"]) != nil,
+                      nodes[consumers[outs[0]]!].inputs.first == outs[0] else {
+                    throw PlanCompileError(reason: "\(lk): only a zero spatial Pad read by one Conv is planned")
+                }
+                _ = try cc.activation(ins[0], lk)
+                padded[outs[0]] = (ins[0], [pads[2], pads[3], pads[6], pads[7]])
             case "GlobalAveragePool":
                 let x0 = try cc.activation(ins[0], label(k))
                 guard cc.buffers[x0].shape.count == 4 else { throw PlanCompileError(reason: "\(label(k)): rank") }

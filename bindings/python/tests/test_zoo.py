@@ -223,3 +223,17 @@ def test_fine_tuning_gradients_equal_torchs(model):
         want = GOLD[f"grad.{name}"]
         # measured: within 3e-6 of each one's largest value
         close(params[name].grad.numpy(), want, atol=1e-5 * max(1.0, float(np.abs(want).max())))
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_compiled_model_gives_torchvisions_logits(model, batch):
+    """swiftnn.compile runs the zoo model through the inference plan (every layer fused,
+    channels-last); its logits are torchvision's as the eager model's are."""
+    compiled = swiftnn.compile(model)
+    photos = ["chelsea", "grace_hopper"][:batch]
+    x = swiftnn.tensor(np.stack([GOLD[f"{p}.input"] for p in photos]))
+    assert compiled.plan_report(x).startswith(f"inference plan for input [{batch}, 3, 224, 224]")
+    with swiftnn.no_grad():
+        y = compiled(x).numpy()
+    for i, p in enumerate(photos):
+        close(y[i], GOLD[f"{p}.logits"])

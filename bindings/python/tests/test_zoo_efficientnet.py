@@ -93,3 +93,14 @@ def test_another_architectures_checkpoint_is_refused():
         efficientnet_lite0(weights=MobileNet_V2_Weights.IMAGENET1K_V1.value.path())
     with pytest.raises(swiftnn.ShapeError, match="smaller than 32 x 32"):
         efficientnet_lite0()(swiftnn.rand(1, 3, 16, 16))
+
+
+def test_compiled_model_gives_the_ports_logits(model):
+    """Through the inference plan: the port's "SAME" Pad nodes become the convolutions' own
+    padding, so every layer is planned."""
+    compiled = swiftnn.compile(model)
+    x = swiftnn.tensor(GOLD["chelsea.input"]).unsqueeze(0)
+    assert compiled.plan_report(x).startswith("inference plan for input [1, 3, 224, 224]")
+    with swiftnn.no_grad():
+        y = compiled(x)[0].numpy()
+    close(y, GOLD["chelsea.logits"])

@@ -1,0 +1,235 @@
+"""The compiled inference plan (swiftnn/onnx.h, "Inference plan"): planned forwards against the
+same graph run node by node (snn_onnx_set_planned(false)) and against onnxruntime, on graphs
+written with onnx.helper to reach every kernel and fusion (odd channel counts, padding that
+is asymmetric or from auto_pad, strides, dilation, 5x5 depthwise, residual adds after a GEMM and
+after a depthwise convolution, activations, Flatten before Gemm with either transB); results
+for any thread count; native models through swiftnn.compile (in-place weight updates seen,
+gradients still reach the parameters); and the plan report."""
+import numpy as np
+import pytest
+
+import swiftnn
+from swiftnn import nn
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+
+def _conv(nodes, inits, rng, x, c, k, kernel, name, stride=1, pads=None, group=1, dilation=1, bias=True,
+          auto_pad=None):
+    w = rng.uniform(-0.5, 0.5, (k, c // group, kernel, kernel)).astype(np.float32)
+    inits.append(numpy_helper.from_array(w, f"{name}_w"))
+    ins = [x, f"{name}_w"]
+    if bias:
+        inits.append(numpy_helper.from_array(rng.uniform(-0.2, 0.2, k).astype(np.float32), f"{name}_b"))
+        ins.append(f"{name}_b")
+    attrs = dict(kernel_shape=[kernel, kernel], strides=[stride, stride], group=group, dilations=[dilation, dilation])
+    if auto_pad:
+        attrs["auto_pad"] = auto_pad
+    else:
+        attrs["pads"] = pads if pads is not None else [kernel // 2 * dilation] * 4
+    nodes.append(helper.make_node("Conv", ins, [name], name=name, **attrs))
+    return name
+
+
+def _bn(nodes, inits, rng, x, c, name):
+    for suffix, lo, hi in (("g", 0.5, 1.5), ("b", -0.3, 0.3), ("m", -0.3, 0.3), ("v", 0.5, 2.0)):
+        inits.append(numpy_helper.from_array(rng.uniform(lo, hi, c).astype(np.float32), f"{name}_{suffix}"))
+    nodes.append(helper.make_node("BatchNormalization", [x] + [f"{name}_{s}" for s in "gbmv"], [name], epsilon=1e-3))
+    return name
+
+
+def _clip(nodes, inits, x, name, lo, hi):
+    inits.append(numpy_helper.from_array(np.array(lo, np.float32), f"{name}_lo"))
+    inits.append(numpy_helper.from_array(np.array(hi, np.float32), f"{name}_hi"))
+    nodes.append(helper.make_node("Clip", [x, f"{name}_lo", f"{name}_hi"], [name]))
+    return name
+
+
+def _graph(seed, c_in=5):
+    """A network touching every planned kernel and fusion; input [N, c_in, 23, 19]."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+    # Stem: dense 3x3/2 on the caller's NCHW input, odd output channels, BN and ReLU6 fused.
+    h = _clip(nodes, inits, _bn(nodes, inits, rng, _conv(nodes, inits, rng, "input", c_in, 17, 3, "stem", stride=2, bias=False),
+                                17, "stem_bn"), "stem_act", 0.0, 6.0)
+    # Inverted residual: expand 1x1 (GEMM) + ReLU, depthwise 3x3 + HardSwish, project 1x1 + Add.
+    e = _conv(nodes, inits, rng, h, 17, 40, 1, "expand", pads=[0, 0, 0, 0])
+    nodes.append(helper.make_node("Relu", [e], ["expand_act"]))
+    d = _conv(nodes, inits, rng, "expand_act", 40, 40, 3, "dw", group=40)
+    nodes.append(helper.make_node("HardSwish", [d], ["dw_act"]))
+    p = _conv(nodes, inits, rng, "dw_act", 40, 17, 1, "project", pads=[0, 0, 0, 0])
+    nodes.append(helper.make_node("Add", [h, p], ["res1"]))
+    # Depthwise 5x5/2 with asymmetric padding, then a depthwise residual (Add after a depthwise).
+    d2 = _conv(nodes, inits, rng, "res1", 17, 17, 5, "dw5", stride=2, group=17, pads=[1, 2, 2, 1])
+    d3 = _conv(nodes, inits, rng, d2, 17, 17, 3, "dw3", group=17)
+    nodes.append(helper.make_node("Add", [d3, d2], ["res2"]))
+    # Dense 3x3 with dilation 2, bias-free; a 2x2 at stride 2 with SAME_UPPER (one column of
+    # padding on the right).
+    g = _conv(nodes, inits, rng, "res2", 17, 24, 3, "dil", dilation=2, bias=False)
+    nodes.append(helper.make_node("Relu", [g], ["dil_act"]))
+    s2 = _conv(nodes, inits, rng, "dil_act", 24, 20, 2, "pw_s2", stride=2, auto_pad="SAME_UPPER")
+    # Head: a standalone Clip (min only), flatten of a 3 x 3 map, Gemm transB=1 + Relu, Gemm transB=0.
+    _clip(nodes, inits, s2, "head_clip", -1.0, 3.0e38)
+    nodes.append(helper.make_node("Flatten", ["head_clip"], ["flat"], axis=1))
+    w1 = rng.uniform(-0.3, 0.3, (33, 20 * 3 * 3)).astype(np.float32)
+    inits += [numpy_helper.from_array(w1, "fc1_w"), numpy_helper.from_array(rng.uniform(-0.1, 0.1, 33).astype(np.float32), "fc1_b")]
+    nodes.append(helper.make_node("Gemm", ["flat", "fc1_w", "fc1_b"], ["fc1"], transB=1))
+    nodes.append(helper.make_node("Relu", ["fc1"], ["fc1_act"]))
+    w2 = rng.uniform(-0.3, 0.3, (33, 7)).astype(np.float32)
+    inits += [numpy_helper.from_array(w2, "fc2_w"), numpy_helper.from_array(rng.uniform(-0.1, 0.1, 7).astype(np.float32), "fc2_b")]
+    nodes.append(helper.make_node("Gemm", ["fc1_act", "fc2_w", "fc2_b"], ["output"]))
+    graph = helper.make_graph(nodes, "plan_cases",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", c_in, 23, 19])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 7])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+@pytest.fixture(scope="module")
+def plan_model(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("plan") / "plan_cases.onnx")
+    onnx.save(_graph(11), path)
+    return path
+
+
+def _run(model, x, planned):
+    model.planned = planned
+    try:
+        with swiftnn.no_grad():
+            return model(swiftnn.from_numpy(x)).numpy()
+    finally:
+        model.planned = True
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_planned_forward_matches_node_by_node_and_onnxruntime(plan_model, batch):
+    ort = pytest.importorskip("onnxruntime")
+    m = swiftnn.onnx.load(plan_model)
+    x = np.random.default_rng(batch).standard_normal((batch, 5, 23, 19)).astype(np.float32)
+    report = m.plan_report(x)
+    assert report.startswith("inference plan for input"), report
+    # Every node is in the plan: the residual adds ride on their GEMM or depthwise step.
+    assert "depthwise 5x5/2" in report and "conv 3x3/2 (patch rows + GEMM)" in report and "linear (GEMM)" in report
+    assert "Conv) + node 5 'expand_act'" not in report  # labels name nodes, not values
+    planned, unplanned = _run(m, x, True), _run(m, x, False)
+    ref = ort.InferenceSession(plan_model, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    scale = np.abs(ref).max()
+    assert scale > 0.1
+    np.testing.assert_allclose(planned, unplanned, rtol=0, atol=2e-5 * scale)
+    np.testing.assert_allclose(planned, ref, rtol=0, atol=2e-5 * scale)
+
+
+def test_planned_results_do_not_depend_on_the_thread_count(plan_model):
+    m = swiftnn.onnx.load(plan_model)
+    x = np.random.default_rng(5).standard_normal((4, 5, 23, 19)).astype(np.float32)
+    before = swiftnn.get_num_threads()
+    try:
+        outs = []
+        for t in (1, 2, 3):
+            swiftnn.set_num_threads(t)
+            outs.append(_run(m, x, True))
+    finally:
+        swiftnn.set_num_threads(before)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(outs[0], o)
+
+
+def test_a_written_initializer_rebuilds_the_plan(plan_model):
+    m = swiftnn.onnx.load(plan_model)
+    x = np.random.default_rng(6).standard_normal((2, 5, 23, 19)).astype(np.float32)
+    first = _run(m, x, True)
+    w = m.state_dict()["fc2_w"]
+    with swiftnn.no_grad():
+        w.mul_(2.0)
+    second, unplanned = _run(m, x, True), _run(m, x, False)
+    assert np.abs(second - first).max() > 1e-3
+    np.testing.assert_allclose(second, unplanned, rtol=0, atol=2e-5 * np.abs(unplanned).max())
+
+
+def test_graphs_outside_the_plan_run_node_by_node_and_say_why(tmp_path):
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 8, 8])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2, 4, 4])
+    node = helper.make_node("MaxPool", ["input"], ["output"], kernel_shape=[2, 2], strides=[2, 2])
+    path = str(tmp_path / "pool.onnx")
+    onnx.save(helper.make_model(helper.make_graph([node], "g", [x], [y]), opset_imports=[helper.make_opsetid("", 17)]), path)
+    m = swiftnn.onnx.load(path)
+    a = np.arange(128, dtype=np.float32).reshape(1, 2, 8, 8)
+    report = m.plan_report(a)
+    assert report.startswith("no inference plan") and "MaxPool is not in the plan's op set" in report, report
+    with swiftnn.no_grad():
+        np.testing.assert_array_equal(m(swiftnn.from_numpy(a)).numpy(), a.reshape(1, 2, 4, 2, 4, 2).max(axis=(3, 5)))
+
+
+def test_plan_report_profiles_each_step(plan_model):
+    m = swiftnn.onnx.load(plan_model)
+    x = np.zeros((1, 5, 23, 19), np.float32)
+    report = m.plan_report(x, runs=3)
+    assert "forward: median" in report and "by kind (ms, share):" in report
+    steps = [line for line in report.splitlines()[report.splitlines().index("steps (ms):") + 1:]]
+    assert len(steps) >= 9
+    with pytest.raises(swiftnn.InvalidArgumentError, match="runs is -1"):
+        m.plan_report(x, runs=-1)
+    with pytest.raises(swiftnn.ShapeError):
+        m.plan_report(np.zeros((1, 4, 23, 19), np.float32))
+
+
+def _small_net():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(6, 12, 1, bias=False), nn.BatchNorm2d(12), nn.ReLU6(),
+                                      nn.Conv2d(12, 12, 3, padding=1, groups=12, bias=False), nn.BatchNorm2d(12), nn.ReLU6(),
+                                      nn.Conv2d(12, 6, 1, bias=False), nn.BatchNorm2d(6))
+
+        def forward(self, x):
+            return x + self.body(x)
+
+    net = nn.Sequential(nn.Conv2d(3, 6, 3, stride=2, padding=1), nn.BatchNorm2d(6), nn.ReLU(), Block(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 4))
+    rng = np.random.default_rng(2)
+    state = {}
+    for k, v in net.state_dict().items():
+        if v.dtype == swiftnn.float32:
+            a = rng.uniform(-0.5, 0.5, tuple(v.shape)).astype(np.float32)
+            state[k] = a + 1.0 if k.endswith("running_var") else a
+    net.load_state_dict(state, strict=False)
+    return net
+
+
+def test_compile_runs_a_native_model_planned_and_sees_in_place_updates():
+    net = _small_net().eval()
+    compiled = swiftnn.compile(net)
+    x = swiftnn.from_numpy(np.random.default_rng(3).standard_normal((2, 3, 16, 16)).astype(np.float32))
+    with swiftnn.no_grad():
+        eager, planned = net(x).numpy(), compiled(x).numpy()
+    np.testing.assert_allclose(planned, eager, rtol=0, atol=1e-5 * np.abs(eager).max())
+    assert compiled.plan_report(x).startswith("inference plan for input [2, 3, 16, 16]")
+    with swiftnn.no_grad():
+        net[6].weight.mul_(-1.0)       # an optimizer step or load_state_dict writes in place too
+        eager2, planned2 = net(x).numpy(), compiled(x).numpy()
+    np.testing.assert_allclose(planned2, eager2, rtol=0, atol=1e-5 * np.abs(eager2).max())
+    assert np.abs(planned2 - planned).max() > 1e-3
+
+
+def test_compiled_calls_that_record_gradients_reach_the_parameters():
+    net = _small_net()
+    compiled = swiftnn.compile(net)
+    x = swiftnn.from_numpy(np.random.default_rng(4).standard_normal((2, 3, 16, 16)).astype(np.float32))
+    net.train()
+    compiled(x).sum().backward()                 # training mode: the model itself
+    assert net[0].weight.grad is not None
+    net.zero_grad()
+    net.eval()
+    compiled(x).sum().backward()                 # eval with grad: recorded ops, not the plan
+    g = net[0].weight.grad.numpy().copy()
+    net.zero_grad()
+    net(x).sum().backward()
+    np.testing.assert_allclose(g, net[0].weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_compile_accepts_torch_compile_arguments():
+    net = _small_net().eval()
+    assert swiftnn.compile(net, disable=True) is net
+    c = swiftnn.compile(net, mode="max-autotune", fullgraph=True, dynamic=False)
+    assert repr(c).startswith("CompiledModule(")
+    assert c.state_dict().keys() == net.state_dict().keys()
