@@ -53,7 +53,17 @@ def make(lib, nn, F, optim, seed_state):
         with lib.no_grad():
             return int(net(frame).argmax(1)[0])
 
-    return update, act
+    if lib is not swiftnn:
+        return update, act, None
+    # The same acting through swiftnn.compile: the traced network in the inference plan, on
+    # the live parameters (it sees every Adam step).
+    net_c = swiftnn.compile(net)
+
+    def act_compiled(frame):
+        with lib.no_grad():
+            return int(net_c(frame).argmax(1)[0])
+
+    return update, act, act_compiled
 
 
 def median_call(fn, calls):
@@ -73,17 +83,18 @@ def main():
              (rng.random(32) < 0.1).astype(np.float32)]
     frame = rng.random((1, 4, 84, 84), dtype=np.float32)
 
-    t_update, t_act = make(torch, torch.nn, torch.nn.functional, torch.optim, {k: torch.from_numpy(v) for k, v in state.items()})
-    s_update, s_act = make(swiftnn, swiftnn.nn, swiftnn.nn.functional, swiftnn.optim, state)
+    t_update, t_act, _ = make(torch, torch.nn, torch.nn.functional, torch.optim, {k: torch.from_numpy(v) for k, v in state.items()})
+    s_update, s_act, s_act_c = make(swiftnn, swiftnn.nn, swiftnn.nn.functional, swiftnn.optim, state)
     tb = [torch.from_numpy(a) for a in batch]
     sb = [swiftnn.from_numpy(a) for a in batch]
     tf, sf = torch.from_numpy(frame), swiftnn.from_numpy(frame)
     # same weights, same batch: the first losses agree
     lt, ls = float(t_update(*tb)), float(s_update(*sb))
-    print(f"first update's loss: torch {lt:.6f}, swiftnn {ls:.6f}; acting: torch {t_act(tf)}, swiftnn {s_act(sf)}")
+    print(f"first update's loss: torch {lt:.6f}, swiftnn {ls:.6f}; acting: torch {t_act(tf)}, swiftnn {s_act(sf)}, "
+          f"compiled {s_act_c(sf)}")
 
     fns = {"update torch": lambda: t_update(*tb), "update swiftnn": lambda: s_update(*sb),
-           "act torch": lambda: t_act(tf), "act swiftnn": lambda: s_act(sf)}
+           "act torch": lambda: t_act(tf), "act swiftnn": lambda: s_act(sf), "act swiftnn.compile": lambda: s_act_c(sf)}
     calls = {"update": 10, "act": 200}
     for fn in fns.values():
         fn()
@@ -98,6 +109,9 @@ def main():
         ratio = statistics.median(a / b for a, b in zip(t, s))
         label = "update step, batch 32, Adam" if what == "update" else "acting forward, batch 1"
         print(f"{label:30s} swiftnn {statistics.median(s) * 1e3:8.3f} ms   torch {statistics.median(t) * 1e3:8.3f} ms   ratio {ratio:5.2f}x")
+    c = times["act swiftnn.compile"]
+    ratio = statistics.median(a / b for a, b in zip(times["act torch"], c))
+    print(f"{'acting, swiftnn.compile':30s} swiftnn {statistics.median(c) * 1e3:8.3f} ms   torch {statistics.median(times['act torch']) * 1e3:8.3f} ms   ratio {ratio:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -106,10 +106,16 @@ def contenders(tm, sm, path, batch):
         with swiftnn.no_grad():
             return onx(sx).numpy()
 
+    compiled = swiftnn.compile(sm)
+
+    def snn_compiled():
+        with swiftnn.no_grad():
+            return compiled(sx).numpy()
+
     def ort_run():
         return sess.run(None, {"input": x})[0]
 
-    return {"swiftnn": snn_native, "swiftnn.onnx": snn_onnx, "torch": torch_eager,
+    return {"swiftnn": snn_native, "swiftnn.compile": snn_compiled, "swiftnn.onnx": snn_onnx, "torch": torch_eager,
             "torch channels_last": torch_cl, "onnxruntime": ort_run}, {"onnxruntime": ort_load, "swiftnn.onnx": snn_onnx_load}
 
 
@@ -145,8 +151,8 @@ def bench_batch(tm, sm, path, batch):
     print(f"{'contender':22s} {'median ms':>10s} {'first call ms':>14s} {'max |diff| vs torch':>20s}")
     for name in fns:
         print(f"{name:22s} {med[name] * 1e3:10.2f} {first[name] * 1e3:14.1f} {np.abs(outs[name] - ref).max():20.2e}")
-    print("(first call includes loading the ONNX file for the two ONNX runtimes)")
-    for ours in ("swiftnn", "swiftnn.onnx"):
+    print("(first call includes loading the ONNX file for the two ONNX runtimes; swiftnn.compile's traces and plans)")
+    for ours in ("swiftnn", "swiftnn.compile", "swiftnn.onnx"):
         vs_ort = statistics.median(o / s for s, o in zip(times[ours], times["onnxruntime"]))
         vs_torch = statistics.median(t / s for s, t in zip(times[ours], torch_best))
         print(f"ratio {ours:13s} vs onnxruntime {vs_ort:5.2f}x   vs PyTorch best {vs_torch:5.2f}x   (> 1: swiftnn faster)")
@@ -158,14 +164,15 @@ def child_memory(which, path, batch):
     runtimes' modules are imported by every child alike; "none" builds nothing: the baseline)."""
     import resource
     x = np.random.default_rng(batch).standard_normal((batch, 3, 224, 224)).astype(np.float32)
-    if which in ("swiftnn", "torch"):
+    if which in ("swiftnn", "swiftnn.compile", "torch"):
         weights = cnn_models.mobilenet_v2_weights()
-    if which == "swiftnn":
+    if which in ("swiftnn", "swiftnn.compile"):
         sm = cnn_models.mobilenet_v2(swiftnn.nn)
         sm.load_state_dict(weights, strict=False)
         sm.eval()
         sx = swiftnn.from_numpy(x)
-        fn = lambda: sm(sx)
+        model = swiftnn.compile(sm) if which == "swiftnn.compile" else sm
+        fn = lambda: model(sx)
     elif which == "swiftnn.onnx":
         onx = swiftnn.onnx.load(path)
         sx = swiftnn.from_numpy(x)
@@ -202,7 +209,7 @@ def main():
         bench_batch(tm, sm, path, batch)
         if args.memory:
             peaks = {}
-            for which in ("none", "swiftnn", "swiftnn.onnx", "torch", "onnxruntime"):
+            for which in ("none", "swiftnn", "swiftnn.compile", "swiftnn.onnx", "torch", "onnxruntime"):
                 out = subprocess.run([sys.executable, __file__, "--threads", str(THREADS), "--only", f"{which}|{path}|{batch}"],
                                      capture_output=True, text=True)
                 try:

@@ -138,3 +138,32 @@ private func convNet() throws -> Sequential {
     net.train(true)
     #expect(try GradMode.withoutGrad { try net.inferenceForward(x) } == nil)
 }
+
+/// The inference plan (Inference/): a traced convNet (every step kind but flatten) as an
+/// ONNXModule, planned against node by node, and the same bits with the AVX2 and AVX-512
+/// kernels (the plan's depthwise and epilogue bodies are one inlinable source compiled twice).
+@Test func inferencePlanMatchesNodeByNodeAndBothKernelSets() throws {
+    let net = try convNet()
+    net.train(false)
+    let x = try noise([2, 3, 13, 11], seed: 77)
+    let model = try ONNXExport.model(net, exampleInputs: [x])
+    let onnx = try ONNXModule(model, live: Dictionary(net.stateDict().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+    let report = try onnx.planReport(x, runs: 0)
+    #expect(report.hasPrefix("inference plan for input [2, 3, 13, 11]"), "\(report)")
+    #expect(report.contains("depthwise 3x3/1") && report.contains("conv 1x1 (GEMM)") && report.contains("patch rows"))
+    let eager = try GradMode.withoutGrad { try net.forward(x) }
+    let planned = try GradMode.withoutGrad { try onnx.forward(x) }
+    onnx.usesPlan = false
+    let unplanned = try GradMode.withoutGrad { try onnx.forward(x) }
+    onnx.usesPlan = true
+    #expect(close(planned, eager) && close(planned, unplanned))
+    let saved = PackedGemmKernels.useAVX512
+    defer { PackedGemmKernels.useAVX512 = saved }
+    var outs: [[Float]] = []
+    for avx512 in [false, true] {
+        PackedGemmKernels.useAVX512 = avx512
+        outs.append(try GradMode.withoutGrad { try onnx.forward(x) }.scalars)
+    }
+    #expect(outs[0] == outs[1])
+    #expect(outs[1] == planned.scalars || !PackedGemmKernels.avx512Supported)
+}

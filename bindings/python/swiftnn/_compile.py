@@ -10,13 +10,14 @@ calls run the traced graph, planned per input shape (see swiftnn/onnx.h, "Infere
 The trace runs on the model's own parameters, so optimizer steps and load_state_dict are seen;
 replacing a submodule or a parameter object, or a forward whose control flow depends on the
 data or on anything but the input's shape, needs swiftnn.compile again (or .recompile()).
-Calls in training mode, or that record gradients, run the model itself."""
+Calls that record gradients, or with dropout or batch norm in training mode, run the model
+itself."""
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
 from .autograd import is_grad_enabled
-from .onnx import ONNXModel, trace_module
+from .onnx import ONNXModel, _check_eval, trace_module
 from .tensor import Tensor, _as_tensor
 
 __all__ = ["compile", "CompiledModule"]
@@ -28,9 +29,23 @@ class CompiledModule:
     def __init__(self, model: Any) -> None:
         self._orig_mod = model
         self._graphs: dict[tuple[int, ...], ONNXModel] = {}
+        self._training_layers: dict[bool, bool] = {}
+
+    def _has_training_layers(self) -> bool:
+        """Whether a layer behaves differently in training mode (dropout, batch norm) and is
+        in it: then the call is the model's own. Cached per value of the model's flag."""
+        flag = bool(getattr(self._orig_mod, "training", False))
+        if flag not in self._training_layers:
+            try:
+                _check_eval(self._orig_mod)
+                self._training_layers[flag] = False
+            except ValueError:
+                self._training_layers[flag] = True
+        return self._training_layers[flag]
 
     def _eager(self, args: tuple[Any, ...]) -> bool:
-        if getattr(self._orig_mod, "training", False) or len(args) != 1:
+        # A network without dropout or batch norm (a DQN's) computes the same in either mode.
+        if len(args) != 1 or self._has_training_layers():
             return True
         if is_grad_enabled():
             params = getattr(self._orig_mod, "parameters", None)
