@@ -308,11 +308,18 @@ final class InferencePlan: @unchecked Sendable {
         let (lo, hi, rest) = clampBounds(s.activation)
         let inImage = bx.shape[2] * bx.shape[3] * bx.pitch, outRow = g.ow * by.pitch
         let images = bx.shape[0]
-        parallel(images * oh, flops: 2 * by.positions * by.pitch * g.kh * g.kw) { item in
-            let img = item / oh, oy = item - img * oh
-            let row = y + (img * oh + oy) * outRow
-            depthwiseNHWCRow(x + img * inImage, g, oy: oy, w, bias, row, lo: lo, hi: hi)
-            rest.apply(row, count: outRow)
+        // Items of consecutive output rows: a worker's next row reads the input rows its last
+        // one did (kh - stride of them) while they are in its cache; items of one row each went
+        // to the workers alternately and each read every input row.
+        let rows = max(1, min(8, images * oh / (4 * max(1, EngineThreads.count))))
+        let blocks = (oh + rows - 1) / rows
+        parallel(images * blocks, flops: 2 * by.positions * by.pitch * g.kh * g.kw) { item in
+            let img = item / blocks, oy0 = (item - img * blocks) * rows
+            for oy in oy0..<min(oh, oy0 + rows) {
+                let row = y + (img * oh + oy) * outRow
+                depthwiseNHWCRow(x + img * inImage, g, oy: oy, w, bias, row, lo: lo, hi: hi)
+                rest.apply(row, count: outRow)
+            }
         }
     }
 }

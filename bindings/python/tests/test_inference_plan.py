@@ -233,3 +233,11 @@ def test_compile_accepts_torch_compile_arguments():
     c = swiftnn.compile(net, mode="max-autotune", fullgraph=True, dynamic=False)
     assert repr(c).startswith("CompiledModule(")
     assert c.state_dict().keys() == net.state_dict().keys()
+
+
+def test_an_images_outputs_do_not_depend_on_its_batch(plan_model):
+    m = swiftnn.onnx.load(plan_model)
+    x = np.random.default_rng(9).standard_normal((5, 5, 23, 19)).astype(np.float32)
+    whole = _run(m, x, True)
+    for i in range(5):
+        np.testing.assert_array_equal(whole[i], _run(m, x[i:i + 1], True)[0])
