@@ -7,6 +7,8 @@ Default problem: N=64, C=64, 32x32, 3x3 kernel, K=128, padding 1 (9.66 GFLOP for
 one: --shape 8,144,56,56,144,3 --groups 144 [--stride 2]. Prints
 GFLOP/s of the forward and of the backward (input + weight + bias gradients, counted as twice
 the forward's FLOPs) for both, and the speed ratio SwiftNN / PyTorch (> 1: SwiftNN faster).
+PyTorch's time is its best path: the faster of contiguous and channels_last tensors (both are
+timed, alternating with SwiftNN).
 Needs torch (bench only). On a shared machine run it when idle: both sides are timed
 alternately and the best run of each is kept.
 """
@@ -66,13 +68,18 @@ def interleaved(fns, repeat):
 
 
 tx, tw, tb = (torch.from_numpy(a.copy()) for a in (x, wt, b))
+tx_cl = tx.contiguous(memory_format=torch.channels_last)
+tw_cl = tw.contiguous(memory_format=torch.channels_last)
 sx, sw, sb = (swiftnn.from_numpy(a) for a in (x, wt, b))
-s_fwd, t_fwd = interleaved([lambda: SF.conv2d(sx, sw, sb, st, pad, 1, g),
-                            lambda: TF.conv2d(tx, tw, tb, st, pad, 1, g)], args.repeat)
+s_fwd, t_fwd_c, t_fwd_cl = interleaved([lambda: SF.conv2d(sx, sw, sb, st, pad, 1, g),
+                                        lambda: TF.conv2d(tx, tw, tb, st, pad, 1, g),
+                                        lambda: TF.conv2d(tx_cl, tw_cl, tb, st, pad, 1, g)], args.repeat)
+t_fwd = min(t_fwd_c, t_fwd_cl)
 
-for t in (tx, tw, tb):
+for t in (tx, tw, tb, tx_cl, tw_cl):
     t.requires_grad_(True)
 ty = TF.conv2d(tx, tw, tb, st, pad, 1, g)
+ty_cl = TF.conv2d(tx_cl, tw_cl, tb, st, pad, 1, g)
 tg = torch.from_numpy(rng.standard_normal(tuple(ty.shape), dtype=np.float32))
 for t in (sx, sw, sb):
     t.requires_grad_(True)
@@ -87,8 +94,12 @@ def swift_backward():
     sy.backward(sg, retain_graph=True)
 
 
-s_bwd, t_bwd = interleaved([swift_backward,
-                            lambda: torch.autograd.grad(ty, [tx, tw, tb], tg, retain_graph=True)], args.repeat)
+tg_cl = tg.contiguous(memory_format=torch.channels_last)
+s_bwd, t_bwd_c, t_bwd_cl = interleaved([swift_backward,
+                                        lambda: torch.autograd.grad(ty, [tx, tw, tb], tg, retain_graph=True),
+                                        lambda: torch.autograd.grad(ty_cl, [tx_cl, tw_cl, tb], tg_cl, retain_graph=True)],
+                                       args.repeat)
+t_bwd = min(t_bwd_c, t_bwd_cl)
 
 # Same numbers?
 err_y = np.abs(sy.detach().numpy() - ty.detach().numpy()).max()
@@ -102,4 +113,6 @@ print(f"conv2d N={n} C={c} {h}x{w} k={ks}x{ks} K={k} pad={pad} stride={st} group
 print(f"{'':10s}{'SwiftNN':>22s}{'PyTorch':>22s}  SwiftNN/PyTorch speed")
 for name, s, t, f in (("forward", s_fwd, t_fwd, flops), ("backward", s_bwd, t_bwd, 2 * flops)):
     print(f"{name:10s}{s * 1e3:9.1f} ms {f / s / 1e9:6.1f} GF/s{t * 1e3:9.1f} ms {f / t / 1e9:6.1f} GF/s{t / s:10.2f}")
+print(f"(PyTorch best of contiguous {t_fwd_c * 1e3:.1f} / {t_bwd_c * 1e3:.1f} ms and channels_last "
+      f"{t_fwd_cl * 1e3:.1f} / {t_bwd_cl * 1e3:.1f} ms, forward / backward)")
 print(f"max |diff|: out {err_y:.2e}, grad input {err_gx:.2e}, grad weight (relative) {err_gw:.2e}")

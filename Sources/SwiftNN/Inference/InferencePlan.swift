@@ -117,24 +117,69 @@ final class InferencePlan: @unchecked Sendable {
             return p.bindMemory(to: Float.self, capacity: max(arenaFloats, 16))
         }()
         defer { lock.withLock { arenas.append(arena) } }
-        // The steps are team runs back to back: helpers must spin between them, not sleep (a
-        // futex wake-up per step cost more than a 14 x 14 layer's half).
-        if EngineThreads.count > 1 { EngineThreads.shareOnePool() }
         let x = input.isContiguous ? input : try input.contiguous()
+        let workers = max(1, min(EngineThreads.count, 16))
+        // Each worker's patch rows for the dense convolutions (64 x patch floats).
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * Self.denseRows * maxPatch))
+        defer { scratch.deallocate() }
         try withExtendedLifetime(x) {
-            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats)
-            for (i, step) in steps.enumerated() {
-                if let stepSeconds {
-                    let t0 = Clock.now()
-                    run(step, ctx)
-                    stepSeconds[i] = Clock.now() - t0
-                } else {
-                    run(step, ctx)
-                }
-            }
+            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch)
+            let works = steps.map { work($0, ctx) }
+            execute(works, workers: workers, stepSeconds: stepSeconds)
         }
         return try outputs.map { try output($0, arena) }
     }
+
+    /// Floats of the largest patch row of the dense steps.
+    private var maxPatch: Int {
+        steps.reduce(0) { m, s in if case .dense(let d) = s { return max(m, d.geometry.patch) } else { return m } }
+    }
+
+    /// A step as independent items and the work they amount to.
+    private struct StepWork {
+        let items: Int
+        let flops: Int
+        let body: (_ item: Int, _ worker: Int) -> Void
+    }
+
+    /// Steps below this many FLOPs run on one worker: a hand-off costs more than it saves.
+    private static let parallelFlops = 1 << 19
+
+    /// Runs the steps in order on one team run: every worker takes items of a step as they
+    /// come free, then all meet at a barrier (about a microsecond) before the next step;
+    /// a team run per step (a job posted and helpers woken 55 times for MobileNetV2) cost more
+    /// at batch 1. Small steps run on worker 0 while the others wait at the barrier.
+    private func execute(_ works: [StepWork], workers: Int, stepSeconds: UnsafeMutablePointer<Double>?) {
+        let parallelAny = works.contains { $0.flops >= Self.parallelFlops && $0.items > 1 }
+        if workers == 1 || !parallelAny {
+            for (i, w) in works.enumerated() {
+                let t0 = stepSeconds == nil ? 0 : Clock.now()
+                for item in 0..<w.items { w.body(item, 0) }
+                stepSeconds?[i] = Clock.now() - t0
+            }
+            return
+        }
+        // The steps are back to back: helpers spin between runs instead of sleeping.
+        EngineThreads.shareOnePool()
+        let queues = works.map { WorkQueue(count: $0.flops >= Self.parallelFlops ? $0.items : 0) }
+        let times = stepSeconds.map { SecondsPointer(p: $0) }
+        StepTeam.shared.run(workers: workers) { team in
+            for (i, w) in works.enumerated() {
+                let t0 = times == nil || team.worker != 0 ? 0 : Clock.now()
+                if w.flops < Self.parallelFlops || team.workers == 1 {
+                    if team.worker == 0 {
+                        for item in 0..<w.items { w.body(item, 0) }
+                    }
+                } else {
+                    while let item = queues[i].claim() { w.body(item, team.worker) }
+                }
+                team.barrier()
+                if let times, team.worker == 0 { times.p[i] = Clock.now() - t0 }
+            }
+        }
+    }
+
+    private struct SecondsPointer: @unchecked Sendable { let p: UnsafeMutablePointer<Double> }
 
     private func output(_ b: Int, _ arena: UnsafeMutablePointer<Float>) throws -> Tensor {
         let buf = buffers[b]
@@ -154,6 +199,7 @@ final class InferencePlan: @unchecked Sendable {
         let arena: UnsafeMutablePointer<Float>
         let input: UnsafeMutablePointer<Float>
         let weights: UnsafeMutablePointer<Float>
+        let scratch: UnsafeMutablePointer<Float>
     }
 
     private func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {
@@ -167,29 +213,15 @@ final class InferencePlan: @unchecked Sendable {
         return ActivationStrides(n: h * w * buf.pitch, c: 1, y: w * buf.pitch, x: buf.pitch)
     }
 
-    /// Runs `items` independent items on up to the engine's thread count of workers (one when
-    /// the step is small: a hand-off costs more than it saves).
-    private func parallel(_ items: Int, flops: Int, _ body: @escaping (Int) -> Void) {
-        let workers = flops < 1 << 19 ? 1 : max(1, min(EngineThreads.count, items, 16))
-        if workers == 1 {
-            for i in 0..<items { body(i) }
-            return
-        }
-        let queue = WorkQueue(count: items)
-        StepTeam.shared.run(workers: workers) { _ in
-            while let i = queue.claim() { body(i) }
-        }
-    }
-
-    private func run(_ step: PlanStep, _ ctx: RunContext) {
+    private func work(_ step: PlanStep, _ ctx: RunContext) -> StepWork {
         switch step {
-        case .gemm(let s): runGemm(s, ctx)
-        case .dense(let s): runDense(s, ctx)
-        case .depthwise(let s): runDepthwise(s, ctx)
+        case .gemm(let s): return gemmWork(s, ctx)
+        case .dense(let s): return denseWork(s, ctx)
+        case .depthwise(let s): return depthwiseWork(s, ctx)
         case let .mean(x, y):
             let bx = buffers[x], plane = bx.shape[2] * bx.shape[3], pitch = bx.pitch
             let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)
-            parallel(bx.shape[0], flops: bx.positions * pitch) { img in
+            return StepWork(items: bx.shape[0], flops: bx.positions * pitch) { img, _ in
                 channelsLastMean(src, plane: plane, pitch: pitch, image: img, dst)
             }
         case let .add(a, b, y, activation):
@@ -197,7 +229,7 @@ final class InferencePlan: @unchecked Sendable {
             let rows = buffers[y].positions, pitch = buffers[y].pitch
             let pa = UnsafePointer(ptr(a, ctx)), pb = UnsafePointer(ptr(b, ctx)), py = ptr(y, ctx)
             let block = 256
-            parallel((rows + block - 1) / block, flops: rows * pitch) { i in
+            return StepWork(items: (rows + block - 1) / block, flops: rows * pitch) { i, _ in
                 let r0 = i * block, n = min(block, rows - r0)
                 channelsLastAdd(pa + r0 * pitch, pb + r0 * pitch, py + r0 * pitch, rows: n, cols: pitch, ld: pitch, lo: lo, hi: hi)
                 rest.apply(py + r0 * pitch, count: n * pitch)
@@ -206,7 +238,7 @@ final class InferencePlan: @unchecked Sendable {
             let count = buffers[y].positions * buffers[y].pitch
             let px = UnsafePointer(ptr(x, ctx)), py = ptr(y, ctx)
             let block = 1 << 14
-            parallel((count + block - 1) / block, flops: count * 4) { i in
+            return StepWork(items: (count + block - 1) / block, flops: count * 4) { i, _ in
                 let o = i * block, n = min(block, count - o)
                 if px != UnsafePointer(py) { (py + o).update(from: px + o, count: n) }
                 activation.apply(py + o, count: n)
@@ -216,16 +248,16 @@ final class InferencePlan: @unchecked Sendable {
             let (c, h, w) = (bx.shape[1], bx.shape[2], bx.shape[3])
             let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)
             let block = 16, blocks = (h + block - 1) / block
-            parallel(bx.shape[0] * blocks, flops: bx.positions * pitch * 4) { i in
+            return StepWork(items: bx.shape[0] * blocks, flops: bx.positions * pitch * 4) { i, _ in
                 let img = i / blocks, y0 = (i - img * blocks) * block
                 toChannelsLast(src, s, c: c, h: h, w: w, pitch: pitch, image: img, rows: y0, count: min(block, h - y0), dst)
             }
         case let .flatten(x, y):
             let bx = buffers[x], (c, h, w) = (bx.shape[1], bx.shape[2], bx.shape[3]), rowPitch = buffers[y].pitch
-            let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)
-            for img in 0..<bx.shape[0] {
+            let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx), pitch = bx.pitch
+            return StepWork(items: bx.shape[0], flops: 0) { img, _ in
                 let row = dst + img * rowPitch
-                fromChannelsLast(src, c: c, h: h, w: w, pitch: bx.pitch, images: img, count: 1, row)
+                fromChannelsLast(src, c: c, h: h, w: w, pitch: pitch, images: img, count: 1, row)
                 if rowPitch > c * h * w { (row + c * h * w).update(repeating: 0, count: rowPitch - c * h * w) }
             }
         }
@@ -244,7 +276,7 @@ final class InferencePlan: @unchecked Sendable {
         return (rowBlock, colBlock, rowBlocks, (n + colBlock - 1) / colBlock)
     }
 
-    private func runGemm(_ s: GemmStep, _ ctx: RunContext) {
+    private func gemmWork(_ s: GemmStep, _ ctx: RunContext) -> StepWork {
         let bx = buffers[s.x], by = buffers[s.y]
         let m = by.positions, n = by.pitch, k = s.k, lda = bx.pitch, ldc = by.pitch
         let a = UnsafePointer(ptr(s.x, ctx)), c = ptr(s.y, ctx)
@@ -252,7 +284,7 @@ final class InferencePlan: @unchecked Sendable {
         let res = s.residual.map { UnsafePointer(ptr($0, ctx)) }, ldr = s.residual.map { buffers[$0].pitch } ?? 0
         let (lo, hi, rest) = clampBounds(s.activation)
         let t = tiles(rows: m, cols: n)
-        parallel(t.rowBlocks * t.colBlocks, flops: 2 * m * n * k) { item in
+        return StepWork(items: t.rowBlocks * t.colBlocks, flops: 2 * m * n * k) { item, _ in
             let rb = item / t.colBlocks, cb = item - rb * t.colBlocks
             let r0 = rb * t.rowBlock, rows = min(t.rowBlock, m - r0), c0 = cb * t.colBlock, cols = min(t.colBlock, n - c0)
             let tile = c + r0 * ldc + c0
@@ -266,42 +298,26 @@ final class InferencePlan: @unchecked Sendable {
     /// Output positions per dense-convolution item (its patch rows are gathered together).
     static let denseRows = 64
 
-    private func runDense(_ s: DenseConvStep, _ ctx: RunContext) {
+    private func denseWork(_ s: DenseConvStep, _ ctx: RunContext) -> StepWork {
         let by = buffers[s.y], g = s.geometry, st = strides(s.x)
         let m = by.positions, n = by.pitch, patch = g.patch, ldc = by.pitch
         let x = UnsafePointer(ptr(s.x, ctx)), c = ptr(s.y, ctx)
         let w = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
         let res = s.residual.map { UnsafePointer(ptr($0, ctx)) }, ldr = s.residual.map { buffers[$0].pitch } ?? 0
         let (lo, hi, rest) = clampBounds(s.activation)
-        let block = Self.denseRows, items = (m + block - 1) / block
-        // Each worker's patch rows; small (64 x patch floats), so allocated per step.
-        let workers = max(1, min(EngineThreads.count, items, 16))
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * patch)
-        defer { scratch.deallocate() }
-        let sp = ScratchPointer(p: scratch)
-        func denseItem(_ i: Int, worker: Int = 0) {
+        let block = Self.denseRows, scratch = ctx.scratch
+        return StepWork(items: (m + block - 1) / block, flops: 2 * m * n * patch) { i, worker in
             let r0 = i * block, rows = min(block, m - r0)
-            let rowsBuf = sp.p + worker * block * patch
+            let rowsBuf = scratch + worker * block * patch
             gatherPatchRows(x, st, g, p0: r0, rows: rows, rowsBuf, ld: patch)
             let tile = c + r0 * ldc
             gemmPacked(m: rows, n: n, k: patch, a: rowsBuf, lda: patch, packed: w, c: tile, ldc: ldc, accumulate: false)
             nhwcEpilogue(tile, ldc: ldc, rows: rows, cols: n, bias: bias, residual: res.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
             if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: n) } }
         }
-        let flops = 2 * m * n * patch
-        if flops < 1 << 19 || workers == 1 {
-            for i in 0..<items { denseItem(i) }
-        } else {
-            let queue = WorkQueue(count: items)
-            StepTeam.shared.run(workers: workers) { ctxw in
-                while let i = queue.claim() { denseItem(i, worker: ctxw.worker) }
-            }
-        }
     }
 
-    private struct ScratchPointer: @unchecked Sendable { let p: UnsafeMutablePointer<Float> }
-
-    private func runDepthwise(_ s: DepthwiseStep, _ ctx: RunContext) {
+    private func depthwiseWork(_ s: DepthwiseStep, _ ctx: RunContext) -> StepWork {
         let bx = buffers[s.x], by = buffers[s.y], g = s.geometry, oh = s.oh
         let x = UnsafePointer(ptr(s.x, ctx)), y = ptr(s.y, ctx)
         let w = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
@@ -309,11 +325,10 @@ final class InferencePlan: @unchecked Sendable {
         let inImage = bx.shape[2] * bx.shape[3] * bx.pitch, outRow = g.ow * by.pitch
         let images = bx.shape[0]
         // Items of consecutive output rows: a worker's next row reads the input rows its last
-        // one did (kh - stride of them) while they are in its cache; items of one row each went
-        // to the workers alternately and each read every input row.
+        // one did (kh - stride of them) while they are in its cache.
         let rows = max(1, min(8, images * oh / (4 * max(1, EngineThreads.count))))
         let blocks = (oh + rows - 1) / rows
-        parallel(images * blocks, flops: 2 * by.positions * by.pitch * g.kh * g.kw) { item in
+        return StepWork(items: images * blocks, flops: 2 * by.positions * by.pitch * g.kh * g.kw) { item, _ in
             let img = item / blocks, oy0 = (item - img * blocks) * rows
             for oy in oy0..<min(oh, oy0 + rows) {
                 let row = y + (img * oh + oy) * outRow
