@@ -54,16 +54,28 @@ def make(lib, nn, F, optim, seed_state):
             return int(net(frame).argmax(1)[0])
 
     if lib is not swiftnn:
-        return update, act, None
+        return update, act, None, None
     # The same acting through swiftnn.compile: the traced network in the inference plan, on
-    # the live parameters (it sees every Adam step).
-    net_c = swiftnn.compile(net)
+    # the live parameters (it sees every Adam step); and the update with the target network's
+    # grad-free forward compiled (its copy from the online network is an in-place write, seen).
+    net_c, target_c = swiftnn.compile(net), swiftnn.compile(target)
 
     def act_compiled(frame):
         with lib.no_grad():
             return int(net_c(frame).argmax(1)[0])
 
-    return update, act, act_compiled
+    def update_compiled(s, a, r, s2, done):
+        with lib.no_grad():
+            best = target_c(s2).max(1)[0]
+            y = r + GAMMA * best * (1 - done)
+        q = net(s).gather(1, a).squeeze(1)
+        loss = F.smooth_l1_loss(q, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    return update, act, act_compiled, update_compiled
 
 
 def median_call(fn, calls):
@@ -83,8 +95,8 @@ def main():
              (rng.random(32) < 0.1).astype(np.float32)]
     frame = rng.random((1, 4, 84, 84), dtype=np.float32)
 
-    t_update, t_act, _ = make(torch, torch.nn, torch.nn.functional, torch.optim, {k: torch.from_numpy(v) for k, v in state.items()})
-    s_update, s_act, s_act_c = make(swiftnn, swiftnn.nn, swiftnn.nn.functional, swiftnn.optim, state)
+    t_update, t_act, _, _ = make(torch, torch.nn, torch.nn.functional, torch.optim, {k: torch.from_numpy(v) for k, v in state.items()})
+    s_update, s_act, s_act_c, s_update_c = make(swiftnn, swiftnn.nn, swiftnn.nn.functional, swiftnn.optim, state)
     tb = [torch.from_numpy(a) for a in batch]
     sb = [swiftnn.from_numpy(a) for a in batch]
     tf, sf = torch.from_numpy(frame), swiftnn.from_numpy(frame)
@@ -94,7 +106,8 @@ def main():
           f"compiled {s_act_c(sf)}")
 
     fns = {"update torch": lambda: t_update(*tb), "update swiftnn": lambda: s_update(*sb),
-           "act torch": lambda: t_act(tf), "act swiftnn": lambda: s_act(sf), "act swiftnn.compile": lambda: s_act_c(sf)}
+           "act torch": lambda: t_act(tf), "act swiftnn": lambda: s_act(sf), "act swiftnn.compile": lambda: s_act_c(sf),
+           "update swiftnn.compile": lambda: s_update_c(*sb)}
     calls = {"update": 10, "act": 200}
     for fn in fns.values():
         fn()
@@ -109,9 +122,10 @@ def main():
         ratio = statistics.median(a / b for a, b in zip(t, s))
         label = "update step, batch 32, Adam" if what == "update" else "acting forward, batch 1"
         print(f"{label:30s} swiftnn {statistics.median(s) * 1e3:8.3f} ms   torch {statistics.median(t) * 1e3:8.3f} ms   ratio {ratio:5.2f}x")
-    c = times["act swiftnn.compile"]
-    ratio = statistics.median(a / b for a, b in zip(times["act torch"], c))
-    print(f"{'acting, swiftnn.compile':30s} swiftnn {statistics.median(c) * 1e3:8.3f} ms   torch {statistics.median(times['act torch']) * 1e3:8.3f} ms   ratio {ratio:5.2f}x")
+    for what, label in (("update", "update, target compiled"), ("act", "acting, swiftnn.compile")):
+        c, t = times[f"{what} swiftnn.compile"], times[f"{what} torch"]
+        ratio = statistics.median(a / b for a, b in zip(t, c))
+        print(f"{label:30s} swiftnn {statistics.median(c) * 1e3:8.3f} ms   torch {statistics.median(t) * 1e3:8.3f} ms   ratio {ratio:5.2f}x")
 
 
 if __name__ == "__main__":
