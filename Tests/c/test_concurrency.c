@@ -1,6 +1,7 @@
 /* The concurrency contract (swiftnn/serving.h): N pthreads run inference on shared modules at
  * once -- LeNet-5 (plain, in 1- and 2-thread sessions, mmap-loaded, loaded from a buffer), a
- * 2-layer LSTM, seq2seq greedy and beam decoding, an ONNX model exported and imported again,
+ * 2-layer LSTM, seq2seq greedy and beam decoding, an ONNX model exported and imported again
+ * (and one that runs through the compiled inference plan),
  * and a Linear fed one shared strided (transposed) view -- and every output must equal, bit for
  * bit, what one thread alone computed before the threads started. A first phase, before any
  * session exists, does the same with products on OpenBLAS's own threads (LeNet-5 and a
@@ -246,6 +247,30 @@ static snn_module *lenet5(void) {
     return seq;
 }
 
+/* A MobileNet-like block (stem, depthwise, 1x1, pooling, linear): imported from ONNX it runs
+ * through the compiled inference plan, whose arenas are pooled per caller. */
+static snn_module *mobile_block(void) {
+    snn_conv2d_options stem = conv2d_options(), dw = conv2d_options();
+    stem.stride_h = stem.stride_w = 2;
+    stem.pad_h = stem.pad_w = 1;
+    dw.pad_h = dw.pad_w = 1;
+    dw.groups = 16;
+    snn_module *l[8] = {0};
+    CHECK_OK(snn_module_conv2d(&l[0], 1, 16, 3, 3, &stem, true));
+    CHECK_OK(snn_module_relu6(&l[1]));
+    CHECK_OK(snn_module_conv2d(&l[2], 16, 16, 3, 3, &dw, true));
+    CHECK_OK(snn_module_relu(&l[3]));
+    CHECK_OK(snn_module_conv2d(&l[4], 16, 24, 1, 1, NULL, true));
+    CHECK_OK(snn_module_adaptive_avg_pool2d(&l[5], 1, 1));
+    CHECK_OK(snn_module_flatten(&l[6], 1, -1));
+    CHECK_OK(snn_module_linear(&l[7], 24, 10, true));
+    snn_module *seq = NULL;
+    CHECK_OK(snn_module_sequential(&seq, l, 8, NULL));
+    for (int i = 0; i < 8; i++) snn_module_free(l[i]);
+    CHECK_OK(snn_module_train(seq, false));
+    return seq;
+}
+
 static unsigned char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -373,6 +398,15 @@ int main(int argc, char **argv) {
     CHECK_OK(snn_module_train(buffered, false));
     CHECK_OK(snn_onnx_export(lenet, img, onnx));
     CHECK_OK(snn_onnx_load(&imported, onnx));
+    snn_module *mobile = mobile_block(), *planned = NULL;
+    CHECK_OK(snn_onnx_export(mobile, img, onnx));
+    CHECK_OK(snn_onnx_load(&planned, onnx));
+    {
+        char plan[4096];
+        size_t len = 0;
+        CHECK_OK(snn_onnx_plan_report(plan, sizeof plan, &len, planned, img, 0));
+        CHECK(strncmp(plan, "inference plan", 14) == 0, "the mobile block is planned: %s", plan);
+    }
 
     snn_rnn_options ro;
     CHECK_OK(snn_rnn_options_init(&ro));
@@ -414,6 +448,8 @@ int main(int argc, char **argv) {
         {.name = "lenet5 memory-mapped", .run = run_forward, .m = mapped, .x = img},
         {.name = "lenet5 from a buffer", .run = run_forward, .m = buffered, .x = img},
         {.name = "lenet5 through ONNX", .run = run_forward, .m = imported, .x = img},
+        {.name = "mobile block through ONNX (inference plan)", .run = run_forward, .m = planned, .x = img},
+        {.name = "mobile block through ONNX in a 2-thread session", .run = run_forward, .m = planned, .session = two, .x = img},
         {.name = "lstm", .run = run_multi, .m = lstm, .x = seq},
         {.name = "lstm in a 2-thread session", .run = run_multi, .m = lstm, .session = two, .x = seq},
         {.name = "seq2seq greedy", .run = run_greedy, .m = s2s_model, .x = src},
@@ -437,6 +473,7 @@ int main(int argc, char **argv) {
     snn_tensor_free(src); snn_module_free(s2s_model);
     snn_tensor_free(seq); snn_module_free(lstm);
     snn_module_free(imported); snn_module_free(buffered); snn_module_free(mapped);
+    snn_module_free(planned); snn_module_free(mobile);
     snn_tensor_free(img); snn_module_free(lenet);
     snn_session_free(one); snn_session_free(two);
     unlink(ckpt);
