@@ -17,8 +17,27 @@ public func padPlaneForDepthwise(_ src: UnsafePointer<Float>, height h: Int, wid
     for y in 0..<h {
         let row = dst + (y &+ padH) &* pitch, s = src + y &* w
         if split {
-            row.update(repeating: 0, count: pitch)
+            // Only the padding columns need zeros (a memset of the whole row was 6% of a
+            // stride-2 forward); the image's columns are deinterleaved 16 at a time (one
+            // element at a time this copy was 42% of it).
+            for col in 0..<padW { row[(col & 1) &* half &+ (col >> 1)] = 0 }
+            for col in (padW &+ w)..<(2 &* half) { row[(col & 1) &* half &+ (col >> 1)] = 0 }
             var j = 0
+            let even = row + ((padW &+ 1) >> 1), odd = row + (half &+ (padW >> 1))
+            // Columns j + padW for j = 0, 1, ...: with padW even, image column j lands in the
+            // even half when j is even; with padW odd, in the odd half.
+            while j &+ 16 <= w {
+                let v = UnsafeRawPointer(s + j).loadUnaligned(as: SIMD16<Float>.self)
+                let lo = v.evenHalf, hi = v.oddHalf
+                if padW & 1 == 0 {
+                    UnsafeMutableRawPointer(even + (j >> 1)).storeBytes(of: lo, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(odd + (j >> 1)).storeBytes(of: hi, as: SIMD8<Float>.self)
+                } else {
+                    UnsafeMutableRawPointer(odd + (j >> 1)).storeBytes(of: lo, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(even + (j >> 1)).storeBytes(of: hi, as: SIMD8<Float>.self)
+                }
+                j &+= 16
+            }
             while j < w {
                 let col = j &+ padW
                 row[(col & 1) &* half &+ (col >> 1)] = s[j]
