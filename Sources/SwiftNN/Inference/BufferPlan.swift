@@ -58,7 +58,12 @@ extension InferenceCompiler {
         }
         var starts: [Int] = []
         var total = 0
-        for s in sizes { starts.append(total); total += s }
+        for s in sizes {
+            starts.append(total)
+            let (t, o) = total.addingReportingOverflow(s)
+            guard !o, t <= 1 << 36 else { throw PlanCompileError(reason: "the activations need more than 2^36 floats") }
+            total = t
+        }
         for b in buffers.indices {
             let r = root(b)
             if buffers[r].offset == nil { continue }

@@ -46,6 +46,19 @@ struct InferenceCompiler {
 
     static func pitch(_ c: Int) -> Int { (c + 15) / 16 * 16 }
 
+    /// Whether the product of `sizes` is at most 2^36 floats (a plan's buffer; larger shapes,
+    /// which a malformed graph can declare, are not planned rather than overflowing).
+    static func fits(_ sizes: [Int]) -> Bool {
+        var p = 1
+        for s in sizes {
+            guard s >= 0 else { return false }
+            let (r, o) = p.multipliedReportingOverflow(by: s)
+            guard !o, r <= 1 << 36 else { return false }
+            p = r
+        }
+        return true
+    }
+
     mutating func add(_ b: PlanBuffer) -> Int {
         buffers.append(b)
         return buffers.count - 1
@@ -191,6 +204,10 @@ extension InferencePlan {
             let oh = (xs[2] + pads[0].0 + pads[0].1 - di[0] * (kh - 1) - 1) / st[0] + 1
             let ow = (xs[3] + pads[1].0 + pads[1].1 - di[1] * (kw - 1) - 1) / st[1] + 1
             guard oh > 0, ow > 0 else { throw PlanCompileError(reason: "\(lk): empty output") }
+            guard InferenceCompiler.fits([xs[0], oh, ow, InferenceCompiler.pitch(kOut)]),
+                  InferenceCompiler.fits([kOut, cg, kh, kw, 16]) else {
+                throw PlanCompileError(reason: "\(lk): an output of [\(xs[0]), \(kOut), \(oh), \(ow)] is too large to plan")
+            }
             guard let kind = PlanConvKernel.choose(c: c, k: kOut, groups: groups, kernel: (kh, kw), stride: (st[0], st[1]), pads: pads) else {
                 throw PlanCompileError(reason: "\(lk): \(groups) groups (only 1 or one per channel)")
             }
@@ -281,6 +298,9 @@ extension InferencePlan {
             guard bt.rank == 2 else { throw PlanCompileError(reason: "\(lk): B \(bt.shape)") }
             let f = xs[1], n = transB ? bt.shape[0] : bt.shape[1]
             guard (transB ? bt.shape[1] : bt.shape[0]) == f else { throw PlanCompileError(reason: "\(lk): B \(bt.shape) for input \(xs)") }
+            guard InferenceCompiler.fits([xs[0], InferenceCompiler.pitch(n)]), InferenceCompiler.fits([f, InferenceCompiler.pitch(n)]) else {
+                throw PlanCompileError(reason: "\(lk): an output of [\(xs[0]), \(n)] is too large to plan")
+            }
             let w = try cc.floats(node.inputs[1], "B")
             var bias = [Float](repeating: 0, count: n)
             if node.inputs.count > 2, !node.inputs[2].isEmpty {
@@ -315,6 +335,9 @@ extension InferencePlan {
             done.insert(k)
             guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw PlanCompileError(reason: "\(label(k)): domain '\(node.domain)'") }
             let ins = node.inputs, outs = node.outputs
+            guard !ins.isEmpty, !ins[0].isEmpty, outs.count >= 1, !outs[0].isEmpty else {
+                throw PlanCompileError(reason: "\(label(k)): no first input or output")
+            }
             switch node.opType {
             case "Identity":
                 if let t = cc.constants[ins[0]] { cc.constants[outs[0]] = t } else { cc.values[outs[0]] = try cc.activation(ins[0], label(k)) }
@@ -362,7 +385,7 @@ extension InferencePlan {
                     guard ins.count < 4 || ins[3].isEmpty else { throw PlanCompileError(reason: "\(lk): axes") }
                 }
                 guard mode == "constant", pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
-                      pads.allSatisfy({ $0 >= 0 }), outs.count == 1, sole(outs[0], ["Conv"]) != nil,
+                      pads.allSatisfy({ $0 >= 0 && $0 <= maxWindowParameter }), outs.count == 1, sole(outs[0], ["Conv"]) != nil,
                       nodes[consumers[outs[0]]!].inputs.first == outs[0] else {
                     throw PlanCompileError(reason: "\(lk): only a zero spatial Pad read by one Conv is planned")
                 }

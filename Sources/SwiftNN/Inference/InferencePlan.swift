@@ -87,7 +87,7 @@ final class InferencePlan: @unchecked Sendable {
     /// The constants the plan was built from, with their storage versions: the plan is stale
     /// once any of them is written.
     let sources: [(tensor: Tensor, version: Int)]
-    private var arenas: [UnsafeMutablePointer<Float>] = []
+    private var arenas: [Tensor] = []
     private let lock = Lock()
 
     init(inputShape: [Int], buffers: [PlanBuffer], steps: [PlanStep], labels: [String], outputs: [Int], arenaFloats: Int,
@@ -102,7 +102,6 @@ final class InferencePlan: @unchecked Sendable {
         self.sources = sources.map { ($0, $0.storage.version) }
     }
 
-    deinit { for a in arenas { a.deallocate() } }
 
     var isCurrent: Bool { sources.allSatisfy { $0.tensor.storage.version == $0.version } }
 
@@ -112,11 +111,12 @@ final class InferencePlan: @unchecked Sendable {
     /// Runs the forward on `input` (its shape is `inputShape`, float32). Concurrent calls each
     /// take an arena of their own from the pool.
     func run(_ input: Tensor, stepSeconds: UnsafeMutablePointer<Double>? = nil) throws -> [Tensor] {
-        let arena = lock.withLock { arenas.popLast() } ?? {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(arenaFloats, 16) * 4, alignment: 64)
-            return p.bindMemory(to: Float.self, capacity: max(arenaFloats, 16))
-        }()
-        defer { lock.withLock { arenas.append(arena) } }
+        // An arena per concurrent caller, from the pool; a new one through the engine's
+        // allocator (a failure is SNN_ERR_OUT_OF_MEMORY, not a trap).
+        let arenaTensor = try lock.withLock { arenas.popLast() } ?? Tensor(empty: [max(arenaFloats, 16)], dtype: .float32,
+                                                                             zeroed: false, "inference plan")
+        defer { lock.withLock { arenas.append(arenaTensor) } }
+        let arena = arenaTensor.floats
         let x = input.isContiguous ? input : try input.contiguous()
         let workers = max(1, min(EngineThreads.count, 16))
         // Each worker's patch rows for the dense convolutions (64 x patch floats).

@@ -46,9 +46,12 @@ extension ONNXModule {
                                                   constants: constantsByName, opset: opsetVersion)
                 planCache.plans[shape] = p
                 return p
-            } catch let e as PlanCompileError {
-                Log.debug("ONNX model: no inference plan for input \(fmt(shape)) (\(e.reason)); running node by node")
-                planCache.refused[shape] = e.reason
+            } catch {
+                // Anything the plan cannot take (or a node whose constant it cannot read) leaves
+                // the forward to the node-by-node path, which reports its own errors.
+                let reason = (error as? PlanCompileError)?.reason ?? "\(error)"
+                Log.debug("ONNX model: no inference plan for input \(fmt(shape)) (\(reason)); running node by node")
+                planCache.refused[shape] = reason
                 return nil
             }
         }
