@@ -20,7 +20,7 @@ ap.add_argument("--threads", type=int, default=2)
 args = ap.parse_args()
 os.environ["BENCH_THREADS"] = str(args.threads)
 
-from common import THREADS  # noqa: E402
+from common import THREADS, median_call  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -38,16 +38,20 @@ def make(lib, nn, F, optim, seed_state):
     target.load_state_dict(seed_state)
     opt = optim.Adam(net.parameters(), lr=1e-4)
 
-    def update(s, a, r, s2, done):
-        with lib.no_grad():
-            best = target(s2).max(1)[0]
-            y = r + GAMMA * best * (1 - done)
-        q = net(s).gather(1, a).squeeze(1)
-        loss = F.smooth_l1_loss(q, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.detach()
+    def updater(target_net):
+        def update(s, a, r, s2, done):
+            with lib.no_grad():
+                best = target_net(s2).max(1)[0]
+                y = r + GAMMA * best * (1 - done)
+            q = net(s).gather(1, a).squeeze(1)
+            loss = F.smooth_l1_loss(q, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.detach()
+        return update
+
+    update = updater(target)
 
     def act(frame):
         with lib.no_grad():
@@ -64,27 +68,8 @@ def make(lib, nn, F, optim, seed_state):
         with lib.no_grad():
             return int(net_c(frame).argmax(1)[0])
 
-    def update_compiled(s, a, r, s2, done):
-        with lib.no_grad():
-            best = target_c(s2).max(1)[0]
-            y = r + GAMMA * best * (1 - done)
-        q = net(s).gather(1, a).squeeze(1)
-        loss = F.smooth_l1_loss(q, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.detach()
+    return update, act, act_compiled, updater(target_c)
 
-    return update, act, act_compiled, update_compiled
-
-
-def median_call(fn, calls):
-    ts = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def main():

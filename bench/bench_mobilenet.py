@@ -34,7 +34,7 @@ ap.add_argument("--only", default=None, help=argparse.SUPPRESS)  # child mode fo
 args = ap.parse_args()
 os.environ["BENCH_THREADS"] = str(args.threads)
 
-from common import THREADS  # noqa: E402  (sets the BLAS thread counts before numpy loads)
+from common import THREADS, median_call  # noqa: E402  (sets the BLAS thread counts before numpy loads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import onnxruntime as ort  # noqa: E402
@@ -118,14 +118,6 @@ def contenders(tm, sm, path, batch):
     return {"swiftnn": snn_native, "swiftnn.compile": snn_compiled, "swiftnn.onnx": snn_onnx, "torch": torch_eager,
             "torch channels_last": torch_cl, "onnxruntime": ort_run}, {"onnxruntime": ort_load, "swiftnn.onnx": snn_onnx_load}
 
-
-def median_call(fn, calls):
-    ts = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def bench_batch(tm, sm, path, batch):

@@ -23,7 +23,7 @@ ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS
 args = ap.parse_args()
 os.environ["BENCH_THREADS"] = str(args.threads)
 
-from common import THREADS  # noqa: E402  (sets the BLAS thread counts before numpy loads)
+from common import THREADS, median_call  # noqa: E402  (sets the BLAS thread counts before numpy loads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -57,14 +57,6 @@ def make(lib, nn, optim, weights, channels_last=False):
 
     return step
 
-
-def median_call(fn, calls):
-    ts = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def main():

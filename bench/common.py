@@ -13,6 +13,16 @@ sys.path.insert(0, os.path.join(HERE, "..", "bindings", "python"))
 os.environ.setdefault("SWIFTNN_LIB", os.path.join(HERE, "..", "build", "lib", "libswiftnn.so"))
 
 
+def median_call(fn, calls):
+    """Median seconds of `calls` calls of fn (no warm-up: the caller has made one)."""
+    ts = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
 def timeit(fn, warmup=3, repeat=7, inner=1):
     """Median seconds per call of fn over `repeat` runs of `inner` calls each."""
     for _ in range(warmup):

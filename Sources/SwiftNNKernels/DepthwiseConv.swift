@@ -45,7 +45,7 @@ public func padPlaneForDepthwise(_ src: UnsafePointer<Float>, height h: Int, wid
             }
         } else {
             for i in 0..<padW { row[i] = 0 }
-            copyRow(s, row + padW, w)
+            copyShort(s, row + padW, w)
             for i in (padW &+ w)..<pitch { row[i] = 0 }
         }
     }
@@ -66,7 +66,7 @@ public func unpadPlaneForDepthwise(_ src: UnsafePointer<Float>, height h: Int, w
                 j &+= 1
             }
         } else {
-            copyRow(row + padW, d, w)
+            copyShort(row + padW, d, w)
         }
     }
 }
@@ -157,12 +157,3 @@ public func depthwiseRowWeightGradient(_ g: UnsafePointer<Float>, _ base: Unsafe
     }
 }
 
-/// dst[0..<n] = src[0..<n] for a plane's row: a vector loop, since memmove's call cost more
-/// than copying a 56-float row (9% of a depthwise backward went to memmove on such rows).
-@inline(__always)
-private func copyRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n >= 256 { dst.update(from: src, count: n); return }
-    var i = 0
-    while i &+ 8 <= n { store8(dst + i, load8(src + i)); i &+= 8 }
-    while i < n { dst[i] = src[i]; i &+= 1 }
-}

@@ -69,7 +69,7 @@ public func gatherPatchRows(_ x: UnsafePointer<Float>, _ s: ActivationStrides, _
             }
             let row = xi + iy &* s.y
             if runs && inside {
-                copySmall(row + ix0 &* s.x, d, g.kw &* g.c)
+                copyShort(row + ix0 &* s.x, d, g.kw &* g.c)
                 d += g.kw &* g.c
                 continue
             }
@@ -78,7 +78,7 @@ public func gatherPatchRows(_ x: UnsafePointer<Float>, _ s: ActivationStrides, _
                 if ix < 0 || ix >= g.w {
                     d.update(repeating: 0, count: g.c)
                 } else if s.c == 1 {
-                    copySmall(row + ix &* s.x, d, g.c)
+                    copyShort(row + ix &* s.x, d, g.c)
                 } else {
                     let src = row + ix &* s.x
                     for ch in 0..<g.c { d[ch] = src[ch &* s.c] }
@@ -93,16 +93,6 @@ public func gatherPatchRows(_ x: UnsafePointer<Float>, _ s: ActivationStrides, _
             if oy == g.oh { oy = 0; img &+= 1 }
         }
     }
-}
-
-/// dst[0..<n] = src[0..<n]: a loop for the short runs of patch rows (3 channels of an RGB
-/// stem, 9 or 27 floats), where memcpy's call costs more than the copy.
-@inline(__always)
-private func copySmall(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n >= 64 { dst.update(from: src, count: n); return }
-    var i = 0
-    while i &+ 8 <= n { store8(dst + i, load8(src + i)); i &+= 8 }
-    while i < n { dst[i] = src[i]; i &+= 1 }
 }
 
 /// Rows y0 ..< y0 + rows of one image of src (strides `s`, the caller's NCHW tensor) into the

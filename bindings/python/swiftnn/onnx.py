@@ -58,6 +58,16 @@ def export(model: Callable[..., Any], args: Any, f: Union[str, os.PathLike[str]]
     args: a Tensor (or array), or a tuple of them for several inputs. input_names /
     output_names: lists of names (default "input"/"output", or numbered). Parameters and
     buffers are named by model.state_dict() keys ("0.weight", "fc1.bias", ...)."""
+    def write(trace: Handle, inputs: list[Tensor], outputs: list[Tensor], names: Any) -> None:
+        check(lib.snn_onnx_trace_export(trace.value, _handles(inputs), len(inputs), _names(input_names, len(inputs), "input_names"),
+                                        _handles(outputs), len(outputs), _names(output_names, len(outputs), "output_names"),
+                                        names._h if names is not None else None, os.fsencode(os.fspath(f))))
+    _traced(model, args, "export", write)
+
+
+def _traced(model: Callable[..., Any], args: Any, what: str, finish: Callable[[Handle, list[Tensor], list[Tensor], Any], Any]) -> Any:
+    """Runs model(*args) under a trace (grad-free, eval checked) and hands the trace, inputs,
+    outputs and the state-dict names to `finish`; the trace is freed afterwards."""
     inputs = [_as_tensor(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
     _check_eval(model)
     trace = new_handle(lib.snn_onnx_trace_begin, lib.snn_onnx_trace_free)
@@ -68,13 +78,11 @@ def export(model: Callable[..., Any], args: Any, f: Union[str, os.PathLike[str]]
         outputs = list(result) if isinstance(result, (tuple, list)) else [result]
         for i, o in enumerate(outputs):
             if not isinstance(o, Tensor):
-                raise TypeError(f"swiftnn.onnx.export: output {i} of the model is a {type(o).__name__}, not a Tensor")
+                raise TypeError(f"swiftnn.onnx.{what}: output {i} of the model is a {type(o).__name__}, not a Tensor")
         state = model.state_dict(keep_vars=True) if hasattr(model, "state_dict") else {}
         from .serialization import TensorMap
         names = TensorMap.from_dict(state) if state else None
-        check(lib.snn_onnx_trace_export(trace.value, _handles(inputs), len(inputs), _names(input_names, len(inputs), "input_names"),
-                                        _handles(outputs), len(outputs), _names(output_names, len(outputs), "output_names"),
-                                        names._h if names is not None else None, os.fsencode(os.fspath(f))))
+        return finish(trace, inputs, outputs, names)
     finally:
         lib.snn_onnx_trace_free(trace.value)
         trace._h = None
@@ -190,24 +198,9 @@ def trace_module(model: Callable[..., Any], args: Any) -> ONNXModel:
     running on the model's own parameters and buffers (not copies): grad-free calls take the
     compiled inference plan, in-place weight updates are seen, and calls that record gradients
     reach the model's parameters. Control flow that depends on data is fixed as traced."""
-    inputs = [_as_tensor(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
-    _check_eval(model)
-    trace = new_handle(lib.snn_onnx_trace_begin, lib.snn_onnx_trace_free)
-    try:
-        with no_grad():
-            result = model(*inputs)
-        check(lib.snn_onnx_trace_end(trace.value))
-        outputs = list(result) if isinstance(result, (tuple, list)) else [result]
-        for i, o in enumerate(outputs):
-            if not isinstance(o, Tensor):
-                raise TypeError(f"swiftnn.onnx.trace_module: output {i} of the model is a {type(o).__name__}, not a Tensor")
-        state = model.state_dict(keep_vars=True) if hasattr(model, "state_dict") else {}
-        from .serialization import TensorMap
-        names = TensorMap.from_dict(state) if state else None
+    def build(trace: Handle, inputs: list[Tensor], outputs: list[Tensor], names: Any) -> ONNXModel:
         h = ctypes.c_void_p()
         check(lib.snn_onnx_trace_module(ctypes.byref(h), trace.value, _handles(inputs), len(inputs), _handles(outputs),
                                         len(outputs), names._h if names is not None else None))
-        return ONNXModel(cast(int, h.value))
-    finally:
-        lib.snn_onnx_trace_free(trace.value)
-        trace._h = None
+        return ONNXModel(cast(int, h.value))  # set whenever the call succeeds
+    return cast(ONNXModel, _traced(model, args, "trace_module", build))
