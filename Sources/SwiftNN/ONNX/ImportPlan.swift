@@ -20,23 +20,6 @@ extension ONNXModule {
         set { planCache.lock.withLock { planCache.enabled = newValue } }
     }
 
-    /// Why the plan does not take inputs of `shape`, or nil when it does (compiling it now).
-    public func planRefusal(forInputShape shape: [Int]) -> String? {
-        do { return try plan(for: shape) == nil ? planCache.lock.withLock { planCache.refused[shape] } : nil } catch {
-            return "\(error)"
-        }
-    }
-
-    /// The plan's steps for inputs of `shape`, one line each (fused nodes joined by " + "),
-    /// with the arena and weight sizes; nil when the graph is not planned for that shape.
-    public func planDescription(forInputShape shape: [Int]) throws -> String? {
-        guard let p = try plan(for: shape) else { return nil }
-        let mem = p.memory
-        var lines = ["inference plan for input \(fmt(shape)): \(p.steps.count) steps, activations \(mem.arena * 4 / 1024) KiB (reused buffers), packed weights \(mem.weights * 4 / 1024) KiB"]
-        for (i, l) in p.labels.enumerated() { lines.append("  \(i): \(l)") }
-        return lines.joined(separator: "\n")
-    }
-
     func plan(for shape: [Int]) throws -> InferencePlan? {
         try planCache.lock.withLock { () throws -> InferencePlan? in
             if let p = planCache.plans[shape], p.isCurrent { return p }
@@ -100,7 +83,8 @@ extension ONNXModule {
             return "no inference plan: the input is \(input.dtype.name) \(fmt(input.shape)); the plan takes a float32 [N, C, H, W]"
         }
         guard let p = try plan(for: input.shape) else {
-            return "no inference plan for input \(fmt(input.shape)): \(planRefusal(forInputShape: input.shape) ?? "unknown"); forwards run node by node"
+            let reason = planCache.lock.withLock { planCache.refused[input.shape] } ?? "unknown"
+            return "no inference plan for input \(fmt(input.shape)): \(reason); forwards run node by node"
         }
         let mem = p.memory
         var lines = ["inference plan for input \(fmt(input.shape)): \(p.steps.count) steps; activations \(mem.arena * 4 / 1024) KiB in reused buffers; packed weights \(mem.weights * 4 / 1024) KiB"]
