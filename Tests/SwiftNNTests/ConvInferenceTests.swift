@@ -1,4 +1,4 @@
-// The depthwise kernels against a naive loop (forward and both gradients, both vector widths
+// The depthwise kernels against naive loops (forward and both gradients, both vector widths
 // giving the same bits), the kernel rule, and the fused inference path (BatchNorm folded,
 // activation inside the convolution) against the unfused layers.
 import Testing
@@ -51,9 +51,34 @@ private func naiveDepthwise(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: (Int,
     return (out, oh, ow)
 }
 
-@Test(arguments: [(3, 1, 1, 1), (3, 2, 1, 1), (5, 1, 2, 1), (5, 2, 2, 1), (3, 1, 2, 2), (3, 2, 0, 1), (7, 2, 3, 1)])
-func depthwiseMatchesNaiveLoopAndAdjoint(_ kernel: Int, _ stride: Int, _ pad: Int, _ dil: Int) throws {
-    let x = try noise([2, 3, 13, 35], seed: 11), w = try noise([3, 1, kernel, kernel], seed: 12), b = try noise([3], seed: 13)
+// (kernel, stride, padding, dilation, height, width): odd sizes, rows of one vector or less
+// (the flat runs' last vector and scalar paths), a 1x1 kernel at stride 2 (phases no tap reads).
+/// The gradients of `naiveDepthwise` for output gradient g, in Double: each output's gradient
+/// sent back to every input and weight its window read.
+private func naiveDepthwiseGradients(_ x: Tensor, _ w: Tensor, _ g: Tensor, stride: (Int, Int), pad: (Int, Int),
+                                     dil: (Int, Int)) -> (gx: [Double], gw: [Double]) {
+    let (n, c, h, wd, kh, kw) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3])
+    let (oh, ow) = (g.shape[2], g.shape[3])
+    var gx = [Double](repeating: 0, count: x.count), gw = [Double](repeating: 0, count: w.count)
+    for ni in 0..<n { for ci in 0..<c { for i in 0..<oh { for j in 0..<ow {
+        let go = Double(g.floats[((ni * c + ci) * oh + i) * ow + j])
+        for a in 0..<kh { for bb in 0..<kw {
+            let y = i * stride.0 - pad.0 + a * dil.0, xx = j * stride.1 - pad.1 + bb * dil.1
+            if y >= 0 && y < h && xx >= 0 && xx < wd {
+                let xi = ((ni * c + ci) * h + y) * wd + xx, wi = (ci * kh + a) * kw + bb
+                gx[xi] += go * Double(w.floats[wi])
+                gw[wi] += go * Double(x.floats[xi])
+            }
+        } }
+    } } } }
+    return (gx, gw)
+}
+
+@Test(arguments: [(3, 1, 1, 1, 13, 35), (3, 2, 1, 1, 13, 35), (5, 1, 2, 1, 13, 35), (5, 2, 2, 1, 13, 35),
+                  (3, 1, 2, 2, 13, 35), (3, 2, 0, 1, 13, 35), (7, 2, 3, 1, 13, 35), (1, 2, 0, 1, 13, 35),
+                  (3, 2, 1, 3, 13, 35), (3, 2, 1, 1, 7, 7), (3, 1, 1, 1, 3, 5), (5, 2, 1, 1, 16, 17)])
+func depthwiseMatchesNaiveLoopAndAdjoint(_ kernel: Int, _ stride: Int, _ pad: Int, _ dil: Int, _ hh: Int, _ ww: Int) throws {
+    let x = try noise([2, 3, hh, ww], seed: 11), w = try noise([3, 1, kernel, kernel], seed: 12), b = try noise([3], seed: 13)
     let plan = try ConvPlan(x, w, b, stride: (stride, stride), padding: (pad, pad), dilation: (dil, dil), groups: 3, "test")
     #expect(plan.depthwise)
     let y = try conv2d(x, weight: w, bias: b, stride: (stride, stride), padding: (pad, pad), dilation: (dil, dil), groups: 3)
@@ -67,6 +92,9 @@ func depthwiseMatchesNaiveLoopAndAdjoint(_ kernel: Int, _ stride: Int, _ pad: In
     let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: false, "test")
     let gw = try Tensor(empty: w.shape, dtype: .float32, zeroed: false, "test")
     try plan.backward(g.floats, x.floats, w.floats, gx: gx.floats, gw: gw.floats, "test")
+    let refGrad = naiveDepthwiseGradients(x, w, g, stride: (stride, stride), pad: (pad, pad), dil: (dil, dil))
+    for i in 0..<gx.count { #expect(abs(Double(gx.floats[i]) - refGrad.gx[i]) <= 1e-5 + 1e-5 * abs(refGrad.gx[i])) }
+    for i in 0..<gw.count { #expect(abs(Double(gw.floats[i]) - refGrad.gw[i]) <= 1e-4 + 1e-5 * abs(refGrad.gw[i])) }
     func dot(_ a: Tensor, _ b: Tensor) -> Double { (0..<a.count).reduce(0.0) { $0 + Double(a.floats[$1]) * Double(b.floats[$1]) } }
     let zero = try Tensor.zeros([3])
     let dx = try noise(x.shape, seed: 15), dw = try noise(w.shape, seed: 16)

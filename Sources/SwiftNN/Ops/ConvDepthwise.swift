@@ -1,152 +1,205 @@
-// Depthwise conv2d (groups = C = K: MobileNet's 3x3 and 5x5 layers) without im2col: each plane
-// is zero-padded once (at column stride 2 split into even and odd columns) and every output row
-// is a sum of contiguous runs (SwiftNNKernels/DepthwiseConv.swift). Forward and input gradient
-// go plane by plane, the weight gradient channel by channel over the whole batch, each item
-// taken by whichever worker is free and computed by one worker in a fixed order, so results do
-// not depend on the number of threads.
+// Depthwise conv2d (groups = C = K: MobileNet's 3x3 and 5x5 layers) without im2col. Each plane
+// is zero-padded once and split into its stride phases, so that a whole output plane is one
+// flat run of full vectors whatever its width or stride (SwiftNNKernelsAVX512/
+// DepthwisePhaseBodies.swift; before, each output row was its own run and the 28-, 14- and
+// 7-wide rows of stride 2 and the small planes ended in scalar loops: stride 2 ran at 0.37x
+// PyTorch). The forward goes plane by plane; both gradients go channel by channel over the
+// batch (the flat output gradient is built once for the two), each item taken by whichever
+// worker is free and computed by one worker in a fixed order, so results do not depend on the
+// number of threads.
 import SwiftNNKernels
 
-/// Geometry of one padded plane of the depthwise path.
-struct DepthwisePlane {
-    let hp, wp: Int
-    /// Column stride 2: each padded row is stored as its even columns, then its odd ones.
-    let split: Bool
-    let half: Int
-    /// Floats per stored padded row.
-    let pitch: Int
-    var floats: Int { hp * pitch }
+/// Geometry of one plane's phase layout.
+struct DepthwisePhases {
+    let sh, sw, rows, cols, oh, ow: Int
+    var phase: Int { rows * cols }
+    /// Floats of a phased plane with the kernels' 16 floats of slack.
+    var floats: Int { sh * sw * phase + 16 }
+    /// The flat output run: output (oy, x) is element oy * cols + x.
+    var flat: Int { (oh - 1) * cols + ow }
+    var flat16: Int { (flat + 15) & ~15 }
 
     init(_ g: WindowGeometry) {
-        hp = g.height + 2 * g.padH
-        wp = g.width + 2 * g.padW
-        split = g.strideW == 2
-        half = (wp + 1) / 2
-        pitch = split ? 2 * half : wp
+        sh = g.strideH; sw = g.strideW
+        rows = (g.height + 2 * g.padH + sh - 1) / sh
+        cols = (g.width + 2 * g.padW + sw - 1) / sw
+        oh = g.outH; ow = g.outW
     }
+}
 
-    /// Where padded column `col` of a row is stored.
-    func column(_ col: Int) -> Int { split ? (col & 1) * half + (col >> 1) : col }
+/// Where each tap reads, in Ints: [0, taps) the offset of tap t in the phased plane (tap order);
+/// then the taps sorted by phase (stable) and, in that order, minus each one's offset inside
+/// its phase; then the sh * sw + 1 starts of each phase's taps in that order.
+private struct DepthwiseTaps {
+    let table: Tensor
+    let taps: Int
+    /// The largest offset inside a phase: the zero margin the input gradient's gather reads before
+    /// the flat output gradient.
+    let margin: Int
+    var offsets: UnsafeMutablePointer<Int> { UnsafeMutableRawPointer(table.int64s).assumingMemoryBound(to: Int.self) }
+    var order: UnsafeMutablePointer<Int> { offsets + taps }
+    var inPhase: UnsafeMutablePointer<Int> { offsets + 2 * taps }
+    var starts: UnsafeMutablePointer<Int> { offsets + 3 * taps }
+
+    init(_ plan: ConvPlan, _ p: DepthwisePhases, _ fn: String) throws {
+        let g = plan.geometry, (kh, kw) = (plan.kh, plan.kw)
+        taps = kh * kw
+        table = try Tensor(empty: [3 * taps + p.sh * p.sw + 1], dtype: .int64, zeroed: false, fn)
+        let o = UnsafeMutableRawPointer(table.int64s).assumingMemoryBound(to: Int.self)
+        var phaseOf = [Int](repeating: 0, count: taps), within = phaseOf
+        for ki in 0..<kh {
+            for kj in 0..<kw {
+                let r = ki * g.dilationH, c = kj * g.dilationW, t = ki * kw + kj
+                phaseOf[t] = (r % p.sh) * p.sw + c % p.sw
+                within[t] = (r / p.sh) * p.cols + c / p.sw
+                o[t] = phaseOf[t] * p.phase + within[t]
+            }
+        }
+        var k = 0
+        for q in 0..<(p.sh * p.sw) {
+            o[3 * taps + q] = k
+            for t in 0..<taps where phaseOf[t] == q {
+                o[taps + k] = t
+                o[2 * taps + k] = -within[t]
+                k += 1
+            }
+        }
+        o[3 * taps + p.sh * p.sw] = k
+        margin = within.max() ?? 0
+    }
 }
 
 /// Raw pointers handed to team workers (each writes only its own planes or channels).
 private struct DepthwisePointers: @unchecked Sendable {
-    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    /// Forward: a = x, out = the output; backward: a = the output gradient, b = x, out = gx.
+    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>?, weights: UnsafeMutablePointer<Float>
+    let out: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?
     let bias: UnsafeMutablePointer<Float>?
-    let offsets: UnsafeMutablePointer<Int>
+    let offsets: UnsafeMutablePointer<Int>, order: UnsafeMutablePointer<Int>, inPhase: UnsafeMutablePointer<Int>,
+        starts: UnsafeMutablePointer<Int>
 }
 
 extension ConvPlan {
-    /// Offsets of the kh * kw taps from an output row's base (row oy * strideH of the padded
-    /// plane): tap (ki, kj) of output column x reads base[offset + x].
-    private func depthwiseOffsets(_ p: DepthwisePlane, _ fn: String) throws -> Tensor {
-        let g = geometry
-        let t = try Tensor(empty: [kh * kw], dtype: .int64, zeroed: false, fn)
-        let o = UnsafeMutableRawPointer(t.int64s).assumingMemoryBound(to: Int.self)
-        for ki in 0..<kh { for kj in 0..<kw { o[ki * kw + kj] = ki * g.dilationH * p.pitch + p.column(kj * g.dilationW) } }
-        return t
-    }
-
     private func depthwiseWorkers(parts: Int) -> Int {
         let macs = saturatingProduct(n, c, kh * kw, outPlane)
         guard macs >= 1 << 18 else { return 1 }
         return max(1, min(EngineThreads.count, parts, 16))
     }
 
+    private func pointers(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, weights: UnsafePointer<Float>,
+                          _ t: DepthwiseTaps, out: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>? = nil,
+                          bias: UnsafePointer<Float>? = nil) -> DepthwisePointers {
+        DepthwisePointers(a: UnsafeMutablePointer(mutating: a), b: b.map { UnsafeMutablePointer(mutating: $0) },
+                          weights: UnsafeMutablePointer(mutating: weights), out: out, gw: gw,
+                          bias: bias.map { UnsafeMutablePointer(mutating: $0) },
+                          offsets: t.offsets, order: t.order, inPhase: t.inPhase, starts: t.starts)
+    }
+
     /// out = conv(x, weight) + bias, then `activation`, plane by plane.
     func forwardDepthwise(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                           _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
-        let g = geometry, p = DepthwisePlane(g)
-        let offsets = try depthwiseOffsets(p, fn)
+        let g = geometry, p = DepthwisePhases(g)
+        let tapTable = try DepthwiseTaps(self, p, fn)
         let planes = n * c, workers = depthwiseWorkers(parts: planes)
-        let scratch = try Tensor(empty: [workers, p.floats], dtype: .float32, zeroed: false, fn)
-        let ptrs = DepthwisePointers(a: UnsafeMutablePointer(mutating: x), b: UnsafeMutablePointer(mutating: weight), c: out,
-                                     bias: bias.map { UnsafeMutablePointer(mutating: $0) },
-                                     offsets: UnsafeMutableRawPointer(offsets.int64s).assumingMemoryBound(to: Int.self))
-        let (c, h, w, taps, oh, ow, sh) = (c, h, w, kh * kw, g.outH, g.outW, g.strideH)
-        let buf = scratch.floats, floats = p.floats
-        let queue = WorkQueue(count: planes)
+        let perWorker = p.floats + p.flat
+        let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: false, fn)
+        let ptrs = pointers(x, nil, weights: weight, tapTable, out: out, bias: bias)
+        let (c, h, w, taps, oh, ow) = (c, h, w, kh * kw, p.oh, p.ow)
+        let buf = scratch.floats
+        // Runs of consecutive planes per claim: each worker then streams through memory (an
+        // input that is not in cache came 2.5x slower with neighbouring planes on alternate
+        // workers) while 8 runs per worker still even out the load.
+        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
+        let queue = WorkQueue(count: runs)
         StepTeam.shared.run(workers: workers) { ctx in
-            let xp = buf + ctx.worker * floats
-            while let i = queue.claim() {
+            let xp = buf + ctx.worker * perWorker, flat = xp + p.floats
+            while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
                 let ch = i % c
-                padPlaneForDepthwise(ptrs.a + i * h * w, height: h, width: w, padH: g.padH, padW: g.padW,
-                                     split: p.split, pitch: p.pitch, xp)
-                let wt = UnsafePointer(ptrs.b + ch * taps), b = ptrs.bias?[ch] ?? 0, o = ptrs.c + i * oh * ow
-                for oy in 0..<oh {
-                    depthwiseRow(xp + oy * sh * p.pitch, ptrs.offsets, wt, taps: taps, count: ow, initial: b, o + oy * ow)
-                }
+                depthwisePhases(ptrs.a + i * h * w, h: h, w: w, padH: g.padH, padW: g.padW, sh: p.sh, sw: p.sw,
+                                rows: p.rows, cols: p.cols, xp)
+                depthwiseGather(xp, ptrs.offsets, ptrs.weights + ch * taps, taps: taps, count: p.flat,
+                                initial: ptrs.bias?[ch] ?? 0, flat)
+                let o = ptrs.out! + i * oh * ow
+                compactRows(flat, pitch: p.cols, rows: oh, count: ow, o)
                 activation.apply(o, count: oh * ow)
-            }
+            } }
         }
-        withExtendedLifetime((offsets, scratch)) {}
+        withExtendedLifetime((tapTable, scratch)) {}
     }
 
     /// Gradients of `forwardDepthwise` (without activation) for gout [N, C, OH, OW]: gx is
     /// overwritten with the input gradient, gw with the weight gradient.
     func backwardDepthwise(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                            gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
-        let g = geometry, p = DepthwisePlane(g)
-        let offsets = try depthwiseOffsets(p, fn)
-        let taps = kh * kw
-        let (n, c, h, w, oh, ow, sh) = (n, c, h, w, g.outH, g.outW, g.strideH)
-        let offs = UnsafeMutableRawPointer(offsets.int64s).assumingMemoryBound(to: Int.self)
-        let floats = p.floats
-        if let gx {
-            // forward: out row oy = sum over taps t of w[t] * xp[oy * sh * pitch + offset(t) + x];
-            // so gxp[oy * sh * pitch + offset(t) + x] += w[t] * gout row oy, then un-padded.
-            let planes = n * c, workers = depthwiseWorkers(parts: planes)
-            let scratch = try Tensor(empty: [workers, floats], dtype: .float32, zeroed: false, fn)
-            let ptrs = DepthwisePointers(a: UnsafeMutablePointer(mutating: gout), b: UnsafeMutablePointer(mutating: weight),
-                                         c: gx, bias: nil, offsets: offs)
-            let buf = scratch.floats
-            let queue = WorkQueue(count: planes)
-            StepTeam.shared.run(workers: workers) { ctx in
-                let gp = buf + ctx.worker * floats
-                while let i = queue.claim() {
-                    gp.update(repeating: 0, count: floats)
-                    let wt = UnsafePointer(ptrs.b + (i % c) * taps), gy = ptrs.a + i * oh * ow
-                    for oy in 0..<oh {
-                        depthwiseRowScatter(gy + oy * ow, ptrs.offsets, wt, taps: taps, count: ow, gp + oy * sh * p.pitch)
-                    }
-                    unpadPlaneForDepthwise(gp, height: h, width: w, padH: g.padH, padW: g.padW, split: p.split,
-                                           pitch: p.pitch, ptrs.c + i * h * w)
+        guard gx != nil || gw != nil else { return }
+        let g = geometry, p = DepthwisePhases(g)
+        let tapTable = try DepthwiseTaps(self, p, fn)
+        let (c, h, w, taps, oh, ow, phases) = (c, h, w, kh * kw, p.oh, p.ow, p.sh * p.sw)
+        let planes = n * c, margin = tapTable.margin
+        // Per worker: the phased input plane (weight gradient), the flat output gradient between
+        // zero margins, the phased input gradient and the weights in phase order. Zeroed once:
+        // the margins, the columns past ow of each flat row and the phases no tap reads are
+        // never written. Then per plane 16 weight-gradient lanes per tap, summed per channel
+        // over the images afterwards in a fixed order.
+        let gFloats = margin + max(p.rows, oh) * p.cols + 16
+        let gxOffset = p.floats, gOffset = gxOffset + p.floats, wOffset = gOffset + gFloats
+        let perWorker = wOffset + taps
+        let workers = depthwiseWorkers(parts: planes)
+        let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: true, fn)
+        let lanes = gw == nil ? nil : try Tensor(empty: [planes, taps * 16], dtype: .float32, zeroed: true, fn)
+        let ptrs = pointers(gout, x, weights: weight, tapTable, out: gx, gw: lanes?.floats)
+        let buf = scratch.floats
+        // Runs of consecutive planes per claim, as in the forward: each worker streams through
+        // the output gradient, the input and the input gradient (channel by channel over the
+        // batch, planes a whole image apart, this backward took 10-20% longer).
+        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
+        let queue = WorkQueue(count: runs)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let xp = buf + ctx.worker * perWorker, gp = xp + gxOffset, flatG = xp + gOffset + margin
+            let wperm = xp + wOffset
+            while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
+                let ch = i % c
+                spreadRows(ptrs.a + i * oh * ow, pitch: p.cols, rows: oh, count: ow, flatG)
+                if let acc = ptrs.gw {
+                    depthwisePhases(ptrs.b! + i * h * w, h: h, w: w, padH: g.padH, padW: g.padW, sh: p.sh, sw: p.sw,
+                                    rows: p.rows, cols: p.cols, xp)
+                    depthwiseWeightGradient(flatG, xp, ptrs.offsets, taps: taps, count: p.flat16, acc + i * taps * 16)
                 }
-            }
-            withExtendedLifetime(scratch) {}
-        }
-        if let gw {
-            // gw[ch, t] = sum over images and output positions of gout * the tap's input,
-            // accumulated in 16 lanes per tap, then summed in Double.
-            let workers = depthwiseWorkers(parts: c)
-            let perWorker = floats + taps * 16
-            let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: false, fn)
-            let ptrs = DepthwisePointers(a: UnsafeMutablePointer(mutating: gout), b: UnsafeMutablePointer(mutating: x),
-                                         c: gw, bias: nil, offsets: offs)
-            let buf = scratch.floats
-            let queue = WorkQueue(count: c)
-            StepTeam.shared.run(workers: workers) { ctx in
-                let xp = buf + ctx.worker * perWorker, acc = xp + floats
-                while let ch = queue.claim() {
-                    acc.update(repeating: 0, count: taps * 16)
-                    for img in 0..<n {
-                        let i = img * c + ch
-                        padPlaneForDepthwise(ptrs.b + i * h * w, height: h, width: w, padH: g.padH, padW: g.padW,
-                                             split: p.split, pitch: p.pitch, xp)
-                        let gy = ptrs.a + i * oh * ow
-                        for oy in 0..<oh {
-                            depthwiseRowWeightGradient(gy + oy * ow, xp + oy * sh * p.pitch, ptrs.offsets, taps: taps,
-                                                       count: ow, acc)
-                        }
+                if let gx = ptrs.out {
+                    // Phase q of the padded input gradient: the gather of the flat output
+                    // gradient by the taps of phase q (minus their offsets inside the phase).
+                    let wt = ptrs.weights + ch * taps
+                    for k in 0..<taps { wperm[k] = wt[ptrs.order[k]] }
+                    for q in 0..<phases {
+                        let s = ptrs.starts[q], e = ptrs.starts[q + 1]
+                        if s == e { continue }
+                        depthwiseGather(flatG, ptrs.inPhase + s, wperm + s, taps: e - s, count: p.phase, initial: 0,
+                                        gp + q * p.phase)
                     }
+                    depthwiseUnphase(gp, h: h, w: w, padH: g.padH, padW: g.padW, sh: p.sh, sw: p.sw,
+                                     rows: p.rows, cols: p.cols, gx + i * h * w)
+                }
+            } }
+        }
+        if let lanes, let gw {
+            // gw[ch, t] = the sum over images and lanes, in Double, channel by channel.
+            let l = lanes.floats, n = n
+            let out = DepthwisePointers(a: l, b: nil, weights: gw, out: nil, gw: nil, bias: nil, offsets: tapTable.offsets,
+                                        order: tapTable.order, inPhase: tapTable.inPhase, starts: tapTable.starts)
+            let queue = WorkQueue(count: c)
+            StepTeam.shared.run(workers: depthwiseWorkers(parts: c)) { _ in
+                while let ch = queue.claim() {
                     for t in 0..<taps {
                         var s = 0.0
-                        for l in 0..<16 { s += Double(acc[t * 16 + l]) }
-                        ptrs.c[ch * taps + t] = Float(s)
+                        for img in 0..<n {
+                            let a = out.a + ((img * c + ch) * taps + t) * 16
+                            for k in 0..<16 { s += Double(a[k]) }
+                        }
+                        out.weights[ch * taps + t] = Float(s)
                     }
                 }
             }
-            withExtendedLifetime(scratch) {}
         }
-        withExtendedLifetime(offsets) {}
+        withExtendedLifetime((tapTable, scratch, lanes)) {}
     }
 }
