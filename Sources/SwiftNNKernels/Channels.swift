@@ -1,7 +1,9 @@
 // Per-channel loops over data laid out as [N, C, S] (batch, channel, spatial): sums for batch
 // statistics and bias gradients, per-channel affine maps, and bias fills. Sums accumulate SIMD
 // float partials over blocks of 512 and add the blocks in Double, in a fixed order, so results
-// are identical in debug and release builds. Callers validate sizes; -Ounchecked in release.
+// are identical in debug and release builds. `channels` restricts a call to some channels (the
+// others are not touched), so that threads can take channel ranges with the same results.
+// Callers validate sizes; -Ounchecked in release.
 
 /// ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7)), in Double, spelled out so the order is fixed.
 @inline(__always)
@@ -28,10 +30,11 @@ func blockedSum(_ n: Int, _ vector: (Int) -> SIMD8<Float>, _ scalar: (Int) -> Fl
 }
 
 /// out[c] = sum over n, s of x[n, c, s].
-public func channelSums(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Double>) {
-    out.update(repeating: 0, count: c)
+public func channelSums(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Double>, channels: Range<Int>? = nil) {
+    let range = channels ?? 0..<c
+    (out + range.lowerBound).update(repeating: 0, count: range.count)
     for b in 0..<n {
-        for ch in 0..<c {
+        for ch in range {
             let p = x + (b &* c &+ ch) &* s
             out[ch] += blockedSum(s, { load8(p + $0) }, { p[$0] })
         }
@@ -40,10 +43,11 @@ public func channelSums(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out
 
 /// out[c] = sum over n, s of (x[n, c, s] - mean[c])^2.
 public func channelSquaredDeviations(_ x: UnsafePointer<Float>, mean: UnsafePointer<Float>, n: Int, c: Int, s: Int,
-                                     _ out: UnsafeMutablePointer<Double>) {
-    out.update(repeating: 0, count: c)
+                                     _ out: UnsafeMutablePointer<Double>, channels: Range<Int>? = nil) {
+    let range = channels ?? 0..<c
+    (out + range.lowerBound).update(repeating: 0, count: range.count)
     for b in 0..<n {
-        for ch in 0..<c {
+        for ch in range {
             let p = x + (b &* c &+ ch) &* s
             let m = mean[ch], mv = SIMD8<Float>(repeating: m)
             out[ch] += blockedSum(s, { let d = load8(p + $0) - mv; return d * d }, { let d = p[$0] - m; return d * d })
@@ -54,11 +58,12 @@ public func channelSquaredDeviations(_ x: UnsafePointer<Float>, mean: UnsafePoin
 /// sumG[c] = sum of g[n, c, s]; sumGX[c] = sum of g[n, c, s] * (x[n, c, s] - mean[c]).
 public func channelGradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                 n: Int, c: Int, s: Int,
-                                sumG: UnsafeMutablePointer<Double>, sumGX: UnsafeMutablePointer<Double>) {
-    sumG.update(repeating: 0, count: c)
-    sumGX.update(repeating: 0, count: c)
+                                sumG: UnsafeMutablePointer<Double>, sumGX: UnsafeMutablePointer<Double>, channels: Range<Int>? = nil) {
+    let range = channels ?? 0..<c
+    (sumG + range.lowerBound).update(repeating: 0, count: range.count)
+    (sumGX + range.lowerBound).update(repeating: 0, count: range.count)
     for b in 0..<n {
-        for ch in 0..<c {
+        for ch in range {
             let off = (b &* c &+ ch) &* s
             let pg = g + off, px = x + off
             let m = mean[ch], mv = SIMD8<Float>(repeating: m)
@@ -70,9 +75,10 @@ public func channelGradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Fl
 
 /// out[n, c, s] = (x[n, c, s] - center[c]) * scale[c] + shift[c]. `out` may be `x`.
 public func channelAffine(_ x: UnsafePointer<Float>, center: UnsafePointer<Float>, scale: UnsafePointer<Float>,
-                          shift: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>) {
+                          shift: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+    let range = channels ?? 0..<c
     for b in 0..<n {
-        for ch in 0..<c {
+        for ch in range {
             let off = (b &* c &+ ch) &* s
             let px = x + off, po = out + off
             let m = center[ch], a = scale[ch], k = shift[ch]
@@ -88,9 +94,10 @@ public func channelAffine(_ x: UnsafePointer<Float>, center: UnsafePointer<Float
 /// input gradient).
 public func channelAffine2(_ g: UnsafePointer<Float>, a: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                            center: UnsafePointer<Float>, b: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                           n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>) {
+                           n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+    let range = channels ?? 0..<c
     for bi in 0..<n {
-        for ch in 0..<c {
+        for ch in range {
             let off = (bi &* c &+ ch) &* s
             let pg = g + off, px = x + off, po = out + off
             let a1 = a[ch], m = center[ch], b1 = b[ch], k1 = k[ch]

@@ -13,8 +13,11 @@ final class BufferCache: @unchecked Sendable {
 
     /// Buffers below this many bytes go straight back to malloc (which recycles them well).
     static let minimumBytes = 1 << 20
-    /// At most this much freed memory is held: 256 MB, or an eighth of a small machine's.
-    let capacityBytes = min(256 << 20, Storage.physicalBytes / 8)
+    /// At most this much freed memory is held: 1 GB, or an eighth of a smaller machine's. A
+    /// MobileNetV2 training step at batch 8 frees about 870 MB of activations and their
+    /// gradients; with 256 MB held, the rest came back as fresh pages every step and the page
+    /// faults cost a quarter of the step (205-235 -> 163-169 ms; peak RSS 899 -> 954 MB).
+    let capacityBytes = min(1 << 30, Storage.physicalBytes / 8)
 
     private let lock = Lock()
     private var entries: [(bytes: Int, pointer: UnsafeMutableRawPointer)] = []  // oldest first

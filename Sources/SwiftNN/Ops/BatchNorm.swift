@@ -56,29 +56,37 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     let mean = try floatScratch(c, fn), invstd = try floatScratch(c, fn)
     let unbiased = try DoubleScratch(c, fn)
     let x = input.floats
-    if training {
-        let sums = try DoubleScratch(c, fn)
-        channelSums(x, n: n, c: c, s: s, sums.pointer)
-        for i in 0..<c { mean.floats[i] = Float(sums[i] / Double(m)) }
-        channelSquaredDeviations(x, mean: mean.floats, n: n, c: c, s: s, sums.pointer)
-        for i in 0..<c {
-            invstd.floats[i] = Float(1 / (sums[i] / Double(m) + eps).squareRoot())
-            unbiased.pointer[i] = sums[i] / Double(m - 1)
-        }
-    } else if let rm = runningMean, let rv = runningVar {
-        for i in 0..<c {
-            mean.floats[i] = rm.floats[i]
-            invstd.floats[i] = Float(1 / (Double(rv.floats[i]) + eps).squareRoot())
-        }
-    }
-
     let out = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, fn)
     let scale = try floatScratch(c, fn), shift = try floatScratch(c, fn)
-    for i in 0..<c {
-        scale.floats[i] = invstd.floats[i] * (weight?.floats[i] ?? 1)
-        shift.floats[i] = bias?.floats[i] ?? 0
+    let sums = try DoubleScratch(c, fn)
+    // Statistics, scale and output channel range by channel range, one range per thread: every
+    // channel is computed whole by one worker, so the split does not change a bit.
+    let (pm, pi, pu, ps, pk, po, pw, pb) = (mean.floats, invstd.floats, unbiased.pointer, scale.floats, shift.floats,
+                                            out.floats, weight?.floats, bias?.floats)
+    let (rm, rv) = (runningMean?.floats, runningVar?.floats)
+    teamRanges(c, granule: 1, work: n * c * s) { lo, hi in
+        let range = lo..<hi
+        if training {
+            channelSums(x, n: n, c: c, s: s, sums.pointer, channels: range)
+            for i in range { pm[i] = Float(sums[i] / Double(m)) }
+            channelSquaredDeviations(x, mean: pm, n: n, c: c, s: s, sums.pointer, channels: range)
+            for i in range {
+                pi[i] = Float(1 / (sums[i] / Double(m) + eps).squareRoot())
+                pu[i] = sums[i] / Double(m - 1)
+            }
+        } else if let rm, let rv {
+            for i in range {
+                pm[i] = rm[i]
+                pi[i] = Float(1 / (Double(rv[i]) + eps).squareRoot())
+            }
+        }
+        for i in range {
+            ps[i] = pi[i] * (pw?[i] ?? 1)
+            pk[i] = pb?[i] ?? 0
+        }
+        channelAffine(x, center: pm, scale: ps, shift: pk, n: n, c: c, s: s, po, channels: range)
     }
-    channelAffine(x, center: mean.floats, scale: scale.floats, shift: shift.floats, n: n, c: c, s: s, out.floats)
+    withExtendedLifetime((sums, scale, shift)) {}
 
     // The update happens after the output is computed, so aliasing a running statistic with an
     // input cannot change this call's result.
@@ -103,29 +111,29 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         // The per-channel sums serve the training-mode input gradient and the affine
         // parameters' gradients; an eval-mode batch norm with frozen parameters (a pretrained
         // backbone under fine-tuning or style transfer) needs neither, and skips the pass.
-        if training || weight?.requiresGrad == true || bias?.requiresGrad == true {
-            channelGradientSums(g.floats, input.floats, mean: mean.floats, n: n, c: c, s: s, sumG: sumG.pointer, sumGX: sumGX.pointer)
-        }
-        var grads: [Tensor?] = []
-        if input.requiresGrad {
-            // Training: dx = w invstd (g - mean(g) - xhat mean(g xhat)), xhat = (x - mean) invstd,
-            // as g a + (x - mean) b + k. Evaluation: the statistics are constants, dx = g w invstd.
-            let a = try floatScratch(c, bwd), b = try floatScratch(c, bwd), k = try floatScratch(c, bwd)
-            for i in 0..<c {
-                let iv = Double(invstd.floats[i])
-                let ai = iv * Double(weight?.floats[i] ?? 1)
-                a.floats[i] = Float(ai)
-                if training {
-                    b.floats[i] = Float(-ai * iv * iv * sumGX[i] / Double(m))
-                    k.floats[i] = Float(-ai * sumG[i] / Double(m))
-                }
+        let sums = training || weight?.requiresGrad == true || bias?.requiresGrad == true
+        // Training: dx = w invstd (g - mean(g) - xhat mean(g xhat)), xhat = (x - mean) invstd,
+        // as g a + (x - mean) b + k. Evaluation: the statistics are constants, dx = g w invstd.
+        let a = try floatScratch(c, bwd), b = try floatScratch(c, bwd), k = try floatScratch(c, bwd)
+        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: false, bwd) : nil
+        let (pg, px, pm, pi, pw) = (g.floats, input.floats, mean.floats, invstd.floats, weight?.floats)
+        let (pa, pb, pk, psg, psgx, pgx) = (a.floats, b.floats, k.floats, sumG.pointer, sumGX.pointer, gx?.floats)
+        // Channel range by channel range, one range per thread (each channel whole on one worker).
+        teamRanges(c, granule: 1, work: n * c * s * 2) { lo, hi in
+            let range = lo..<hi
+            if sums { channelGradientSums(pg, px, mean: pm, n: n, c: c, s: s, sumG: psg, sumGX: psgx, channels: range) }
+            guard let pgx else { return }
+            for i in range {
+                let iv = Double(pi[i])
+                let ai = iv * Double(pw?[i] ?? 1)
+                pa[i] = Float(ai)
+                pb[i] = training ? Float(-ai * iv * iv * psgx[i] / Double(m)) : 0
+                pk[i] = training ? Float(-ai * psg[i] / Double(m)) : 0
             }
-            let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: false, bwd)
-            channelAffine2(g.floats, a: a.floats, input.floats, center: mean.floats, b: b.floats, k: k.floats, n: n, c: c, s: s, gx.floats)
-            grads.append(gx)
-        } else {
-            grads.append(nil)
+            channelAffine2(pg, a: pa, px, center: pm, b: pb, k: pk, n: n, c: c, s: s, pgx, channels: range)
         }
+        withExtendedLifetime((g, a, b, k, sumG, sumGX)) {}
+        var grads: [Tensor?] = [gx]
         if let weight {
             // d out / d weight[c] = xhat = (x - mean) invstd
             var gw: Tensor? = nil

@@ -2,14 +2,16 @@
 // Forward propagates nan; each pullback copies PyTorch's rule at the kinks and at nan, which
 // differ by op: relu and relu6 pass nothing at their kinks, clamp passes the bounds inclusive.
 
+import SwiftNNKernels
+
 /// torch.relu: max(t, 0), nan stays nan. Gradient: g where out > 0 (PyTorch's threshold_backward
 /// passes g at nan too, since nan <= 0 is false).
 public func relu(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .relu, "ReluBackward", { $0 < 0 ? 0 : $0 }, derivative: { _, y in y <= 0 ? 0 : 1 }) }
-    let out = try unaryMap(t, "relu") { $0 < 0 ? 0 : $0 }
+    let out = try rectified(t, hi: nil, "relu")
     return out.traced(.relu, [t]).recorded("ReluBackward", [t]) { g in
         // forward: out = max(t, 0)
-        [try broadcastBinary(g, out, "relu_backward") { g, y in y <= 0 ? 0 : g }]
+        [try rectifierGradient(g, out, hi: nil, "relu_backward")]
     }
 }
 
@@ -32,11 +34,32 @@ public func relu6(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 {
         return try float64Unary(t, .relu6, "HardtanhBackward", { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }, derivative: { x, _ in x <= 0 || x >= 6 ? 0 : 1 })
     }
-    let out = try unaryMap(t, "relu6") { $0 < 0 ? 0 : ($0 > 6 ? 6 : $0) }
+    let out = try rectified(t, hi: 6, "relu6")
     return out.traced(.relu6, [t]).recorded("HardtanhBackward", [t], readsOutput: false) { g in
         // forward: out = min(max(t, 0), 6)
-        [try broadcastBinary(g, t, "relu6_backward") { g, x in x <= 0 || x >= 6 ? 0 : g }]
+        [try rectifierGradient(g, t, hi: 6, "relu6_backward")]
     }
+}
+
+/// relu (hi nil) or relu6 of a float32 tensor: the vector kernel of Rectifiers.swift, split
+/// between the engine's threads.
+private func rectified(_ t: Tensor, hi: Float?, _ fn: String) throws -> Tensor {
+    try t.requireFloat(fn)
+    let out = try Tensor(empty: t.shape, dtype: .float32, zeroed: false, fn)
+    let src = t.floats, dst = out.floats
+    teamRanges(t.count) { lo, end in rectify(src + lo, dst + lo, count: end - lo, hi: hi) }
+    return withExtendedLifetime(t) { out }
+}
+
+/// g where x is inside (0, hi), else 0 (`rectifierGradient` of Rectifiers.swift).
+private func rectifierGradient(_ g: Tensor, _ x: Tensor, hi: Float?, _ fn: String) throws -> Tensor {
+    guard g.shape == x.shape, g.dtype == .float32, x.dtype == .float32 else {
+        return try broadcastBinary(g, x, fn) { g, v in v <= 0 || (hi.map { v >= $0 } ?? false) ? 0 : g }
+    }
+    let out = try Tensor(empty: g.shape, dtype: .float32, zeroed: false, fn)
+    let pg = g.floats, px = x.floats, dst = out.floats
+    teamRanges(g.count) { lo, end in SwiftNNKernels.rectifierGradient(pg + lo, px + lo, dst + lo, count: end - lo, hi: hi) }
+    return withExtendedLifetime((g, x)) { out }
 }
 
 /// torch.clamp(t, min, max); either bound may be nil but not both. As in PyTorch: min > max
