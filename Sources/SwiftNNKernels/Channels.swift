@@ -58,7 +58,8 @@ public func channelSquaredDeviations(_ x: UnsafePointer<Float>, mean: UnsafePoin
 /// sumG[c] = sum of g[n, c, s]; sumGX[c] = sum of g[n, c, s] * (x[n, c, s] - mean[c]).
 public func channelGradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                 n: Int, c: Int, s: Int,
-                                sumG: UnsafeMutablePointer<Double>, sumGX: UnsafeMutablePointer<Double>, channels: Range<Int>? = nil) {
+                                sumG: UnsafeMutablePointer<Double>, sumGX: UnsafeMutablePointer<Double>, channels: Range<Int>? = nil,
+                                mask: RectifierMask? = nil) {
     let range = channels ?? 0..<c
     (sumG + range.lowerBound).update(repeating: 0, count: range.count)
     (sumGX + range.lowerBound).update(repeating: 0, count: range.count)
@@ -67,15 +68,23 @@ public func channelGradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Fl
             let off = (b &* c &+ ch) &* s
             let pg = g + off, px = x + off
             let m = mean[ch], mv = SIMD8<Float>(repeating: m)
-            sumG[ch] += blockedSum(s, { load8(pg + $0) }, { pg[$0] })
-            sumGX[ch] += blockedSum(s, { load8(pg + $0) * (load8(px + $0) - mv) }, { pg[$0] * (px[$0] - m) })
+            if let mask {
+                let r = mask.channel(ch, mean: m)
+                sumG[ch] += blockedSum(s, { r.gate(load8(pg + $0), load8(px + $0)) }, { r.gate(pg[$0], px[$0]) })
+                sumGX[ch] += blockedSum(s, { r.gate(load8(pg + $0), load8(px + $0)) * (load8(px + $0) - mv) },
+                                        { r.gate(pg[$0], px[$0]) * (px[$0] - m) })
+            } else {
+                sumG[ch] += blockedSum(s, { load8(pg + $0) }, { pg[$0] })
+                sumGX[ch] += blockedSum(s, { load8(pg + $0) * (load8(px + $0) - mv) }, { pg[$0] * (px[$0] - m) })
+            }
         }
     }
 }
 
 /// out[n, c, s] = (x[n, c, s] - center[c]) * scale[c] + shift[c]. `out` may be `x`.
 public func channelAffine(_ x: UnsafePointer<Float>, center: UnsafePointer<Float>, scale: UnsafePointer<Float>,
-                          shift: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+                          shift: UnsafePointer<Float>, n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil,
+                          activation: FusedActivation = .none) {
     let range = channels ?? 0..<c
     for b in 0..<n {
         for ch in range {
@@ -86,6 +95,7 @@ public func channelAffine(_ x: UnsafePointer<Float>, center: UnsafePointer<Float
             var i = 0
             while i &+ 8 <= s { store8(po + i, (load8(px + i) - mv) * av + kv); i &+= 8 }
             while i < s { po[i] = (px[i] - m) * a + k; i &+= 1 }
+            activation.apply(po, count: s)   // while the plane is in cache
         }
     }
 }
@@ -94,7 +104,8 @@ public func channelAffine(_ x: UnsafePointer<Float>, center: UnsafePointer<Float
 /// input gradient).
 public func channelAffine2(_ g: UnsafePointer<Float>, a: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                            center: UnsafePointer<Float>, b: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                           n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+                           n: Int, c: Int, s: Int, _ out: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil,
+                           mask: RectifierMask? = nil) {
     let range = channels ?? 0..<c
     for bi in 0..<n {
         for ch in range {
@@ -104,6 +115,16 @@ public func channelAffine2(_ g: UnsafePointer<Float>, a: UnsafePointer<Float>, _
             let av = SIMD8<Float>(repeating: a1), mv = SIMD8<Float>(repeating: m)
             let bv = SIMD8<Float>(repeating: b1), kv = SIMD8<Float>(repeating: k1)
             var i = 0
+            if let mask {
+                let r = mask.channel(ch, mean: m)
+                while i &+ 8 <= s {
+                    let xv = load8(px + i)
+                    store8(po + i, r.gate(load8(pg + i), xv) * av + (xv - mv) * bv + kv)
+                    i &+= 8
+                }
+                while i < s { po[i] = r.gate(pg[i], px[i]) * a1 + (px[i] - m) * b1 + k1; i &+= 1 }
+                continue
+            }
             while i &+ 8 <= s { store8(po + i, load8(pg + i) * av + (load8(px + i) - mv) * bv + kv); i &+= 8 }
             while i < s { po[i] = pg[i] * a1 + (px[i] - m) * b1 + k1; i &+= 1 }
         }
@@ -121,4 +142,39 @@ public func fillChannels(_ out: UnsafeMutablePointer<Float>, values: UnsafePoint
 public func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
     out.update(repeating: 0, count: cols)
     for r in 0..<rows { addInPlace(out, x + r &* cols, cols) }
+}
+
+/// The gradient gate of a ReLU or ReLU6 applied after a per-channel affine map: the gradient at
+/// x passes where z = (x - mean[c]) * scale[c] + shift[c], recomputed with channelAffine's
+/// operations (so z has its bits), is inside (0, hi) (above 0 when hi is nil), as
+/// `rectifierGradient` gates it. Lets batch norm's backward take a following ReLU6's gradient
+/// without a pass of its own.
+public struct RectifierMask {
+    public let scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
+    public let hi: Float?
+
+    public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, hi: Float?) {
+        self.scale = scale; self.shift = shift; self.hi = hi
+    }
+
+    @inline(__always)
+    func channel(_ ch: Int, mean: Float) -> ChannelGate { ChannelGate(m: mean, a: scale[ch], k: shift[ch], hi: hi) }
+}
+
+struct ChannelGate {
+    let m: Float, a: Float, k: Float, hi: Float?
+
+    @inline(__always)
+    func gate(_ g: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+        let z = (x - SIMD8(repeating: m)) * SIMD8(repeating: a) + SIMD8(repeating: k)
+        var off = z .<= SIMD8<Float>()
+        if let hi { off = off .| (z .>= SIMD8(repeating: hi)) }
+        return g.replacing(with: 0, where: off)
+    }
+
+    @inline(__always)
+    func gate(_ g: Float, _ x: Float) -> Float {
+        let z = (x - m) * a + k
+        return z <= 0 || (hi.map { z >= $0 } ?? false) ? 0 : g
+    }
 }

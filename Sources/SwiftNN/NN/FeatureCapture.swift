@@ -26,6 +26,9 @@ final class FeatureCapture {
         missing = wanted.count
     }
 
+    /// True while a feature extraction runs on this thread (fused layers would hide outputs).
+    static var isActive: Bool { pthread_getspecific(key) != nil }
+
     /// Thrown through the rest of the forward when every output is captured; caught by
     /// `extractFeatures`, never seen by a caller.
     struct Complete: Error {}

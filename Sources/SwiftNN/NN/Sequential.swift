@@ -1,5 +1,7 @@
 // Sequential: children applied in order, named "0", "1", ... as in PyTorch (or given names).
 
+import SwiftNNKernels
+
 public final class Sequential: Module {
     public init(_ layers: [Module]) {
         super.init()
@@ -24,8 +26,23 @@ public final class Sequential: Module {
 
     public override func forward(_ input: Tensor) throws -> Tensor {
         if !training, let y = try inferenceForward(input) { return y }  // fused (SequentialInference.swift)
+        let layers = children.map(\.module)
         var x = input
-        for (_, m) in children { x = try m(x) }
+        var i = 0
+        while i < layers.count {
+            // A batch norm and the ReLU or ReLU6 after it: one fused node (BatchNorm.swift), unless
+            // a feature extraction wants to see the layers' own outputs.
+            if i + 1 < layers.count, let bn = layers[i] as? BatchNorm, !FeatureCapture.isActive {
+                let activation: FusedActivation? = layers[i + 1] is ReLU6 ? .clamp(0, 6) : layers[i + 1] is ReLU ? .relu : nil
+                if let activation, let y = try bn.forward(x, then: activation) {
+                    x = y
+                    i += 2
+                    continue
+                }
+            }
+            x = try layers[i](x)
+            i += 1
+        }
         return x
     }
 

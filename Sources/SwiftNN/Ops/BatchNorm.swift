@@ -16,7 +16,30 @@ import SwiftNNKernels
 public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil,
                       bias: Tensor? = nil, training: Bool = false, momentum: Double = 0.1,
                       eps: Double = 1e-5) throws -> Tensor {
+    try batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: training,
+                  momentum: momentum, eps: eps, then: .none)
+}
+
+/// batchNorm followed by a ReLU (`.relu`) or ReLU6 (`.clamp(0, 6)`) as one node: the activation
+/// is applied to each plane while it is in cache, and the backward gates the gradient by
+/// recomputing the pre-activation, so neither direction makes a pass of its own over the
+/// tensor (MobileNetV2's batch-norm + ReLU6 pairs: Sequential.swift). The same numbers as the
+/// two ops. While a tracer records (an exported graph has both nodes) or in Double, the two
+/// ops one after the other.
+func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
+               training: Bool, momentum: Double, eps: Double, then activation: FusedActivation) throws -> Tensor {
     let fn = "batch_norm"
+    var rectifierHi: Float? = nil
+    switch activation {
+    case .none, .relu: break
+    case .clamp(0, 6): rectifierHi = 6
+    default: throw SNNError.invalid("\(fn): only a ReLU or a ReLU6 can follow in the fused batch norm")
+    }
+    if activation != .none && (input.dtype == .float64 || Tracer.current != nil) {
+        let y = try batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                              training: training, momentum: momentum, eps: eps, then: .none)
+        return try applyUnfused(activation, y)
+    }
     try input.requireFloating(fn, "input")
     guard input.rank >= 2 else {
         throw SNNError.shape("\(fn): expected input of rank >= 2 [N, C, *], got shape \(fmt(input.shape))")
@@ -84,7 +107,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
             ps[i] = pi[i] * (pw?[i] ?? 1)
             pk[i] = pb?[i] ?? 0
         }
-        channelAffine(x, center: pm, scale: ps, shift: pk, n: n, c: c, s: s, po, channels: range)
+        channelAffine(x, center: pm, scale: ps, shift: pk, n: n, c: c, s: s, po, channels: range, activation: activation)
     }
     withExtendedLifetime((sums, scale, shift)) {}
 
@@ -118,10 +141,12 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: false, bwd) : nil
         let (pg, px, pm, pi, pw) = (g.floats, input.floats, mean.floats, invstd.floats, weight?.floats)
         let (pa, pb, pk, psg, psgx, pgx) = (a.floats, b.floats, k.floats, sumG.pointer, sumGX.pointer, gx?.floats)
+        // The fused activation's gate, from the forward's scale and shift.
+        let mask = activation == .none ? nil : RectifierMask(scale: scale.floats, shift: shift.floats, hi: rectifierHi)
         // Channel range by channel range, one range per thread (each channel whole on one worker).
         teamRanges(c, granule: 1, work: n * c * s * 2) { lo, hi in
             let range = lo..<hi
-            if sums { channelGradientSums(pg, px, mean: pm, n: n, c: c, s: s, sumG: psg, sumGX: psgx, channels: range) }
+            if sums { channelGradientSums(pg, px, mean: pm, n: n, c: c, s: s, sumG: psg, sumGX: psgx, channels: range, mask: mask) }
             guard let pgx else { return }
             for i in range {
                 let iv = Double(pi[i])
@@ -130,9 +155,9 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
                 pb[i] = training ? Float(-ai * iv * iv * psgx[i] / Double(m)) : 0
                 pk[i] = training ? Float(-ai * psg[i] / Double(m)) : 0
             }
-            channelAffine2(pg, a: pa, px, center: pm, b: pb, k: pk, n: n, c: c, s: s, pgx, channels: range)
+            channelAffine2(pg, a: pa, px, center: pm, b: pb, k: pk, n: n, c: c, s: s, pgx, channels: range, mask: mask)
         }
-        withExtendedLifetime((g, a, b, k, sumG, sumGX)) {}
+        withExtendedLifetime((g, a, b, k, sumG, sumGX, scale, shift)) {}
         var grads: [Tensor?] = [gx]
         if let weight {
             // d out / d weight[c] = xhat = (x - mean) invstd

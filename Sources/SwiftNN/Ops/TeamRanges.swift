@@ -12,8 +12,9 @@ func teamRanges(_ count: Int, granule: Int = 64, work: Int? = nil, minimum: Int 
     let workers = min(EngineThreads.count, (count + granule - 1) / max(granule, 1), (work ?? count) / max(minimum, 1))
     guard workers > 1 else { body(0, count); return }
     let g = max(granule, 1)
-    let part = ((count + workers - 1) / workers + g - 1) / g * g
     StepTeam.shared.run(workers: workers) { ctx in
+        // ctx.workers, not `workers`: a run beside another thread's gets one worker.
+        let part = ((count + ctx.workers - 1) / ctx.workers + g - 1) / g * g
         let lo = min(count, ctx.worker * part), hi = min(count, lo + part)
         if lo < hi { body(lo, hi) }
     }

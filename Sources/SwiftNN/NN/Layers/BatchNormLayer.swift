@@ -1,5 +1,6 @@
 // BatchNorm1d/2d: batch statistics in training (updating running_mean/var and
 // num_batches_tracked, PyTorch's buffers), running statistics in eval.
+import SwiftNNKernels
 
 public final class BatchNorm: Module {
     public let numFeatures: Int, eps: Double, momentum: Double, affine: Bool, trackRunningStats: Bool
@@ -45,6 +46,21 @@ public final class BatchNorm: Module {
     public override var config: [(String, JSON)] {
         [("num_features", .int(numFeatures)), ("eps", .number(eps)), ("momentum", .number(momentum)),
          ("affine", .bool(affine)), ("track_running_stats", .bool(trackRunningStats))]
+    }
+
+    /// relu(forward(x)) or relu6(forward(x)) as one fused node (Sequential's batch norm +
+    /// activation pairs), or nil where the fused op does not apply (synchronised statistics, a
+    /// shape the layer refuses, not float32): then the layers run one by one.
+    func forward(_ x: Tensor, then activation: FusedActivation) throws -> Tensor? {
+        let expected = spatialDims == 2 ? [4] : [2, 3]
+        let useBatchStats = training || !trackRunningStats
+        guard !sync, processGroup == nil, expected.contains(x.rank), x.dtype == .float32 else { return nil }
+        let out = try batchNorm(x, runningMean: training ? runningMean : (trackRunningStats ? runningMean : nil),
+                                runningVar: training ? runningVar : (trackRunningStats ? runningVar : nil),
+                                weight: weight, bias: bias, training: useBatchStats, momentum: momentum, eps: eps,
+                                then: activation)
+        if training, let n = numBatchesTracked { n.int64s[0] += 1 }
+        return out
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
