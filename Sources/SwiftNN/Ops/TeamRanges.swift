@@ -7,7 +7,7 @@ import SwiftNNKernels
 /// (below that a team run, about a microsecond, does not pay); else body(0, count) on the
 /// calling thread. Callers' results must not depend on the split (elementwise work, per-channel
 /// sums each computed whole by one worker).
-func teamRanges(_ count: Int, granule: Int = 64, work: Int? = nil, minimum: Int = 1 << 15,
+func teamRanges(_ count: Int, granule: Int = 64, work: Int? = nil, minimum: Int = 1 << 16,
                 _ body: @escaping (Int, Int) -> Void) {
     let workers = min(EngineThreads.count, (count + granule - 1) / max(granule, 1), (work ?? count) / max(minimum, 1))
     guard workers > 1 else { body(0, count); return }
