@@ -88,6 +88,19 @@ private func withPatchOffsets(_ g: WindowGeometry, imageStride: Int, c0: Int, co
 private func gatherPanel(_ d: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, inner: UnsafePointer<Int>,
                          width: Int, outer: UnsafePointer<Int>, count: Int) {
     if width == 16 {
+        // 16 consecutive offsets (16 output positions in one row of one image, as every panel of
+        // a 1x1 convolution's patch matrix but the ones straddling two images): one vector
+        // copy per row (the gather element by element was 3.6% of a MobileNetV2 training step).
+        var consecutive = true
+        for j in 1..<16 where inner[j] != inner[0] &+ j { consecutive = false }
+        if consecutive {
+            let s0 = src + inner[0]
+            for o in 0..<count {
+                let v = UnsafeRawPointer(s0 + outer[o]).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(d + o &* 16).storeBytes(of: v, as: SIMD16<Float>.self)
+            }
+            return
+        }
         // the 16 inner offsets held in registers (LLVM keeps a constant-trip loop unrolled)
         for o in 0..<count {
             let s = src + outer[o], row = d + o &* 16

@@ -119,7 +119,7 @@ extension ConvPlan {
                                    bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats,
                                    gout: UnsafeMutablePointer(mutating: gout), sums: sums?.floats)
         let hasGx = gx != nil, fromImages = patchPanelsApply(geometry)
-        let (c, h, w, k, kg, cg, groups, geometry) = (c, h, w, k, kg, cg, groups, geometry)
+        let (c, h, w, k, kg, cg, groups, geometry, pointwise) = (c, h, w, k, kg, cg, groups, geometry, direct)
         let queue = WorkQueue(count: partials)
         StepTeam.shared.run(workers: workers) { ctx in
             let col = p.scratch + ctx.worker * per, colP = col + colFloats, gmat = colP + colPanels, gP = gmat + gFloats
@@ -128,9 +128,13 @@ extension ConvPlan {
                 for j in stride(from: slot, to: chunks, by: partials) {
                     let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
                     for g in 0..<groups {
-                        // This group's upstream gradient as a [kg, cols] matrix.
-                        gatherColumnBlocks(gout + (n0 * k + g * kg) * plane, srcBlockStride: k * plane, rows: kg, blocks: nb,
-                                           blockSize: plane, gmat)
+                        // This group's upstream gradient as a [kg, cols] matrix: for one image
+                        // already one in place (kg rows of the plane), else gathered.
+                        let gsrc = gout + (n0 * k + g * kg) * plane
+                        let gm = nb == 1 ? UnsafeMutablePointer(mutating: gsrc) : gmat
+                        if nb > 1 {
+                            gatherColumnBlocks(gsrc, srcBlockStride: k * plane, rows: kg, blocks: nb, blockSize: plane, gmat)
+                        }
                         let xg = p.x + (n0 * c + g * cg) * h * w
                         if let sums = p.sums {
                             // gw_g [kg, patch] (+)= G [kg, cols] @ col^T [cols, patch]
@@ -140,16 +144,19 @@ extension ConvPlan {
                                 for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
                                 packPanels(colP, col, ldw: cols, transposed: true, k: cols, c0: 0, n: patch)
                             }
-                            gemmPacked(m: kg, n: patch, k: cols, a: gmat, lda: cols, packed: colP,
+                            gemmPacked(m: kg, n: patch, k: cols, a: gm, lda: cols, packed: colP,
                                        c: sums + slot * k * patch + g * kg * patch, ldc: patch, accumulate: j != slot)
                         }
                         if hasGx {
                             // dcol [patch, cols] = W_g^T [patch, kg] @ G [kg, cols], scattered back per image.
-                            packRowsIntoPanels(gP, gmat, ldb: cols, k: kg, n: cols)
-                            gemmPacked(m: patch, n: cols, k: kg, a: p.weight + g * kg * patch, lda: 1, ka: patch, packed: gP,
-                                       c: col, ldc: cols, accumulate: false)
+                            packRowsIntoPanels(gP, gm, ldb: cols, k: kg, n: cols)
                             let gxg = p.out + (n0 * c + g * cg) * h * w
-                            for i in 0..<nb { col2im(col + i * plane, ld: cols, geometry, gxg + i * c * h * w) }
+                            // A 1x1 convolution at stride 1 without padding on one image: col2im
+                            // is the identity, so the product goes straight to the input gradient.
+                            let inPlace = pointwise && nb == 1
+                            gemmPacked(m: patch, n: cols, k: kg, a: p.weight + g * kg * patch, lda: 1, ka: patch, packed: gP,
+                                       c: inPlace ? gxg : col, ldc: cols, accumulate: false)
+                            if !inPlace { for i in 0..<nb { col2im(col + i * plane, ld: cols, geometry, gxg + i * c * h * w) } }
                         }
                     }
                 }
