@@ -61,6 +61,9 @@ def interleaved(fns, repeat):
     best = [float("inf")] * len(fns)
     for _ in range(repeat):
         for i, fn in enumerate(fns):
+            # A pause first: the previous contender's idle threads (PyTorch's OpenMP workers
+            # spin after each parallel region) would otherwise share the two cores with this one.
+            time.sleep(0.02)
             t = time.perf_counter()
             fn()
             best[i] = min(best[i], time.perf_counter() - t)
