@@ -79,6 +79,11 @@ private struct DepthwisePointers: @unchecked Sendable {
         starts: UnsafeMutablePointer<Int>
 }
 
+/// The weight gradient's per-plane lanes and where their per-channel sums go.
+private struct LaneSums: @unchecked Sendable {
+    let lanes: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>
+}
+
 extension ConvPlan {
     private func depthwiseWorkers(parts: Int) -> Int {
         let macs = saturatingProduct(n, c, kh * kw, outPlane)
@@ -183,19 +188,17 @@ extension ConvPlan {
         }
         if let lanes, let gw {
             // gw[ch, t] = the sum over images and lanes, in Double, channel by channel.
-            let l = lanes.floats, n = n
-            let out = DepthwisePointers(a: l, b: nil, weights: gw, out: nil, gw: nil, bias: nil, offsets: tapTable.offsets,
-                                        order: tapTable.order, inPhase: tapTable.inPhase, starts: tapTable.starts)
+            let sum = LaneSums(lanes: lanes.floats, gw: gw), n = n
             let queue = WorkQueue(count: c)
             StepTeam.shared.run(workers: depthwiseWorkers(parts: c)) { _ in
                 while let ch = queue.claim() {
                     for t in 0..<taps {
                         var s = 0.0
                         for img in 0..<n {
-                            let a = out.a + ((img * c + ch) * taps + t) * 16
+                            let a = sum.lanes + ((img * c + ch) * taps + t) * 16
                             for k in 0..<16 { s += Double(a[k]) }
                         }
-                        out.weights[ch * taps + t] = Float(s)
+                        sum.gw[ch * taps + t] = Float(s)
                     }
                 }
             }
