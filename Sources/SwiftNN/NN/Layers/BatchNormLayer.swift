@@ -53,12 +53,17 @@ public final class BatchNorm: Module {
     /// shape the layer refuses, not float32): then the layers run one by one.
     func forward(_ x: Tensor, then activation: FusedActivation) throws -> Tensor? {
         let expected = spatialDims == 2 ? [4] : [2, 3]
-        let useBatchStats = training || !trackRunningStats
         guard !sync, processGroup == nil, expected.contains(x.rank), x.dtype == .float32 else { return nil }
+        return try localForward(x, then: activation)
+    }
+
+    /// The batch norm over this process's batch (statistics, running averages and the batch
+    /// counter as PyTorch's module keeps them), then `activation`.
+    private func localForward(_ x: Tensor, then activation: FusedActivation) throws -> Tensor {
         let out = try batchNorm(x, runningMean: training ? runningMean : (trackRunningStats ? runningMean : nil),
                                 runningVar: training ? runningVar : (trackRunningStats ? runningVar : nil),
-                                weight: weight, bias: bias, training: useBatchStats, momentum: momentum, eps: eps,
-                                then: activation)
+                                weight: weight, bias: bias, training: training || !trackRunningStats, momentum: momentum,
+                                eps: eps, then: activation)
         if training, let n = numBatchesTracked { n.int64s[0] += 1 }
         return out
     }
@@ -75,10 +80,6 @@ public final class BatchNorm: Module {
             if training, let n = numBatchesTracked { n.int64s[0] += 1 }
             return out
         }
-        let out = try batchNorm(x, runningMean: training ? runningMean : (trackRunningStats ? runningMean : nil),
-                                runningVar: training ? runningVar : (trackRunningStats ? runningVar : nil),
-                                weight: weight, bias: bias, training: useBatchStats, momentum: momentum, eps: eps)
-        if training, let n = numBatchesTracked { n.int64s[0] += 1 }
-        return out
+        return try localForward(x, then: .none)
     }
 }
