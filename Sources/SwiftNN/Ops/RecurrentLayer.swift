@@ -4,6 +4,11 @@
 // small batches, by hidden unit).
 import CBLAS
 import SwiftNNKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The cell type of a recurrent layer (PyTorch's mode strings in `name`).
 public enum RecurrentMode: Int, Sendable, CaseIterable {
@@ -84,9 +89,19 @@ extension RecurrentGeometry {
     func splitsBatch(workers: Int) -> Bool { workers > 1 && batch >= 12 * workers }
 }
 
-/// Caps the workers of every recurrent layer (tests compare 1 with several: results must not
-/// depend on the split); nil: OpenBLAS's thread count.
-nonisolated(unsafe) var recurrentWorkerLimit: Int? = nil
+/// Caps the workers of the recurrent layers the calling thread runs (tests compare 1 with
+/// several: results must not depend on the split); nil: the engine's thread count. Per thread,
+/// as GradMode: tests run side by side, and one test's limit must not change another's runs.
+var recurrentWorkerLimit: Int? {
+    get { let v = Int(bitPattern: pthread_getspecific(workerLimitKey)); return v > 0 ? v : nil }
+    set { pthread_setspecific(workerLimitKey, UnsafeRawPointer(bitPattern: max(newValue ?? 0, 0))) }
+}
+
+private let workerLimitKey: pthread_key_t = {
+    var k = pthread_key_t()
+    pthread_key_create(&k, nil)
+    return k
+}()
 
 /// An LSTM layer's input given as rows of a table: the input projection x_r W_ih^T of row r is
 /// row ids[r] of `table` [V, 4H]. An embedding feeding the layer folds into the table (the
@@ -266,11 +281,17 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
     let R = geo.rows, inputPanels = (GH + 15) / 16
     let stepTime = { (s: Int) in d == 0 ? s : T - 1 - s }
-    if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
-    let finiteRows = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, geo.workersWanted))  // per worker: its W_hh rows
-    finiteRows.initialize(repeating: true, count: max(1, geo.workersWanted))
+    // Read once: the budget (snn_set_num_threads, a test's worker limit) may change on another
+    // thread meanwhile, and finiteRows must have a slot for every worker the run gets.
+    let workers = geo.workersWanted
+    // Also read once, before the workers start: each worker computes the split itself, and two
+    // granules (a test switching the kernels meanwhile) would leave rows to nobody.
+    let granule = PackedGemmKernels.rowGranule
+    if workers > 1 { EngineThreads.shareOnePool() }
+    let finiteRows = UnsafeMutablePointer<Bool>.allocate(capacity: workers)  // per worker: its W_hh rows
+    finiteRows.initialize(repeating: true, count: workers)
     defer { finiteRows.deallocate() }
-    StepTeam.shared.run(workers: geo.workersWanted) { ctx in
+    StepTeam.shared.run(workers: workers) { ctx in
         let (w, nw) = (ctx.worker, ctx.workers)
         // Splitting the batch, a worker computes every hidden unit of its rows b0..<b0 + nb
         // (more rows to the worker on the faster core: see balancedShare; rows are independent,
@@ -280,7 +301,7 @@ private func runForward(_ geo: RecurrentGeometry, direction d: Int, x: Tensor, w
         let byBatch = geo.splitsBatch(workers: nw)
         let share = geo.columns(worker: w, of: nw)
         let cols = byBatch ? 0..<H : share
-        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: PackedGemmKernels.rowGranule) : 0..<B
+        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: granule) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         let p0 = share.lowerBound, pn = share.count
         // Stacked rows take x_t from the worker owning them, or, when the workers split the
@@ -488,13 +509,14 @@ private func runBackward(_ geo: RecurrentGeometry, direction d: Int, whh: Tensor
     let T = geo.steps, B = geo.batch, I = geo.inputSize, H = geo.hidden, D = geo.directions, GH = geo.gates
     let tS = geo.timeStride, bS = geo.batchStride, W = geo.weightOperandWidth
     let lengthsPtr: UnsafePointer<Int>? = lengths.map { UnsafeRawPointer($0.int64s).assumingMemoryBound(to: Int.self) }
-    if geo.workersWanted > 1 { EngineThreads.shareOnePool() }
-    StepTeam.shared.run(workers: geo.workersWanted) { ctx in
+    let workers = geo.workersWanted, granule = PackedGemmKernels.rowGranule  // read once, as in runForward
+    if workers > 1 { EngineThreads.shareOnePool() }
+    StepTeam.shared.run(workers: workers) { ctx in
         // As in the forward pass: split the batch (no barrier per step) or the hidden units.
         let byBatch = geo.splitsBatch(workers: ctx.workers)
         let share = geo.columns(worker: ctx.worker, of: ctx.workers)
         let cols = byBatch ? 0..<H : share
-        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: PackedGemmKernels.rowGranule) : 0..<B
+        let batchRows = byBatch ? ctx.balancedShare(of: B, granule: granule) : 0..<B
         let j0 = cols.lowerBound, n = cols.count, b0 = batchRows.lowerBound, nb = batchRows.count
         if share.count > 0 {
             packPanels(bb.panels.floats + (share.lowerBound / 16) * GH * 16, UnsafePointer(whh.floats), ldw: H, transposed: false,
