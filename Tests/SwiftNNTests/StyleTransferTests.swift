@@ -59,17 +59,23 @@ func styleLossAndImageGradientAreTorchs(_ name: String) throws {
     var reports: [TrainProgress] = []
     let (image, last) = try transfer.run { p, l in curve.append(l); reports.append(p); return true }
     #expect(curve.count == want.count)
-    // Adam's first steps move each pixel by about lr whatever its gradient's size, so float
-    // rounding drifts the two runs apart slowly: within 2e-3 over 20 steps (measured 5.5e-4).
+    // Adam's first steps move each pixel by about lr whatever its gradient's size, so a pixel
+    // whose gradient is near zero moves by +-lr on the sign of its rounding error, and one such
+    // flip sends the run down another of a few paths. Measured on this engine (a one-ulp change
+    // of one content pixel, or OpenBLAS's Cooperlake kernels in place of its SkylakeX ones, both
+    // as correct): the losses agree with PyTorch's to 4e-7 for 3 steps on every path, then part
+    // by up to 9e-6 at step 4, 9e-4 by step 10 and 2.4e-3 by step 20, and the image by a mean
+    // 2.5e-3. The first three steps are held to 1e-5 (a wrong Adam constant, learning rate or
+    // loss weight shows there); later ones to twice the widest path measured.
     for (i, (g, w)) in zip(curve, want).enumerated() {
-        expectLosses(g, w, rtol: i < 10 ? 1e-4 : 2e-3, "step \(i + 1)")
+        expectLosses(g, w, rtol: i < 3 ? 1e-5 : 5e-3, "step \(i + 1)")
     }
     #expect(last == curve.last)
     #expect(reports.map(\.step) == Array(1...want.count))
     #expect(reports.last?.etaSeconds == 0)
     let after = try #require(golden["default.after_steps"])
     let meanDiff = zip(try reshape(image, after.shape).scalars, after.scalars).map { Double(abs($0 - $1)) }.reduce(0, +) / Double(after.count)
-    #expect(meanDiff < 1e-3, "image after 20 steps: mean |difference| \(meanDiff)")
+    #expect(meanDiff < 5e-3, "image after 20 steps: mean |difference| \(meanDiff)")  // paths: 1e-7 to 2.5e-3
     #expect(image.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
     // Stopping from the progress callback returns the image so far.
     var calls = 0
