@@ -95,7 +95,10 @@ static void test_twenty_steps(snn_module *net, snn_tensor *content, snn_tensor *
     CHECK(c.calls == 20, "%d progress calls, expected 20", c.calls);
     for (int i = 0; i < 20 && i < c.calls; i++) {
         double want = golden_value("default.curve", (size_t)i);
-        double rtol = i < 10 ? 1e-4 : 2e-3;   /* Adam's sign-like steps drift slowly (measured 5.5e-4) */
+        /* Adam moves near-zero-gradient pixels by +-lr on their rounding's sign, and one flip
+           sends the run down another path: every path measured agrees with PyTorch to 4e-7 for
+           3 steps and within 2.4e-3 by step 20 (StyleTransferTests.swift). */
+        double rtol = i < 3 ? 1e-5 : 5e-3;
         CHECK(fabs(c.totals[i] - want) <= rtol * want, "step %d: loss %g vs PyTorch %g", i + 1, c.totals[i], want);
     }
     size_t rank = 0;
