@@ -4,7 +4,9 @@ leaf layer's forward is timed (engine Sequentials run child by child for this, s
 one call), over several forwards; the median per layer, then totals by kind of layer.
 
     make lib && python3 bench/profile_layers.py [--model mobilenet_v2|dqn] [--batch 1] [--threads 2]
-                                                [--eval-fused]   (swiftnn's fused inference path)
+
+This profiles the eager modules. The compiled inference plan (swiftnn.compile, swiftnn.onnx.load)
+reports its own fused steps' times: print(swiftnn.compile(model).plan_report(x, runs=50)).
 
 "glue" is the rest of the forward: residual adds and Python between layers. A layer's time
 includes one C call (about a microsecond). Inside the engine, perf gives the kernels:
