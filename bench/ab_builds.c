@@ -9,7 +9,9 @@
  * Workloads: `lstm` (LSTM 128 -> 256, T 100, B 32, forward without grad, one call),
  * `charrnn` (char-RNN training on data/text/shakespeare.txt, 3 steps, time per step) and `dqn`
  * (one Double DQN update of the Nature network, batch 32 of 4x84x84 uint8 states, Adam: the
- * update that takes most of an Atari run's time).
+ * update that takes most of an Atari run's time), and `onnx` (a grad-free forward of the ONNX
+ * file AB_ONNX through snn_onnx_load, so its inference plan, on a random [AB_BATCH or 1, 3, 224,
+ * 224] input: e.g. MobileNetV2 exported by bench/compare_layers_ort.py's recipe).
  * Arguments: workload, rounds, calls per round, library A, library B. Rounds alternate which
  * build goes first; each round's calls follow a pause and one warm-up call. Both builds use
  * 2 threads, or AB_THREADS (one thread's times spread less on a noisy machine). (Each library
@@ -33,7 +35,7 @@ typedef struct {
     snn_dqn *agent;
 } build_t;
 
-static int charrnn, dqn;
+static int charrnn, dqn, onnx;
 
 /* A fixed DQN batch (the same bytes for both builds): states and next states of random pixels. */
 enum { DQN_BATCH = 32, DQN_STATE = 4 * 84 * 84 };
@@ -95,6 +97,14 @@ static void load(build_t *b, const char *path) {
         }
         return;
     }
+    if (onnx) {
+        const char *path = getenv("AB_ONNX"), *batch = getenv("AB_BATCH");
+        if (!path) { fprintf(stderr, "ab_builds: set AB_ONNX to an .onnx file taking [N, 3, 224, 224]\n"); exit(2); }
+        check(b, CALL(b, snn_onnx_load)(&b->model, path), "snn_onnx_load");
+        int64_t shape[4] = {batch ? atoi(batch) : 1, 3, 224, 224};
+        check(b, CALL(b, snn_tensor_randn)(&b->x, shape, 4), "snn_tensor_randn");
+        return;
+    }
     if (!charrnn) {
         snn_rnn_options o;
         check(b, CALL(b, snn_rnn_options_init)(&o), "snn_rnn_options_init");
@@ -116,7 +126,7 @@ static void load(build_t *b, const char *path) {
     check(b, CALL(b, snn_charrnn_new)(&b->model, vocab, v, 64, 256, 2), "snn_charrnn_new");
 }
 
-/* Seconds for one call (lstm) or one training step (charrnn). */
+/* Seconds for one call (lstm, onnx), one update (dqn) or one training step (charrnn). */
 static double run(build_t *b) {
     double t0 = now();
     if (dqn) {
@@ -153,12 +163,13 @@ static void summary(const char *name, double *t, int n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn") && strcmp(argv[1], "dqn"))) {
-        fprintf(stderr, "usage: %s lstm|charrnn|dqn ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
+    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn") && strcmp(argv[1], "dqn") && strcmp(argv[1], "onnx"))) {
+        fprintf(stderr, "usage: %s lstm|charrnn|dqn|onnx ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
         return 2;
     }
     charrnn = strcmp(argv[1], "charrnn") == 0;
     dqn = strcmp(argv[1], "dqn") == 0;
+    onnx = strcmp(argv[1], "onnx") == 0;
     int rounds = atoi(argv[2]), calls = atoi(argv[3]);
     if (rounds < 1 || calls < 1 || rounds > 10000 || calls > 10000) {
         fprintf(stderr, "ab_builds: ROUNDS and CALLS must be in 1...10000\n");

@@ -161,7 +161,9 @@ final class InferencePlan: @unchecked Sendable {
         }
         // The steps are back to back: helpers spin between runs instead of sleeping.
         EngineThreads.shareOnePool()
-        let queues = works.map { WorkQueue(count: $0.flops >= Self.parallelFlops ? $0.items : 0) }
+        // Ranged: each worker runs mostly its own block of every step's items (rows), so a
+        // depthwise layer reads the rows the same core's GEMM just wrote.
+        let queues = works.map { RangedWorkQueue(count: $0.flops >= Self.parallelFlops ? $0.items : 0, workers: workers) }
         let times = stepSeconds.map { SecondsPointer(p: $0) }
         StepTeam.shared.run(workers: workers) { team in
             for (i, w) in works.enumerated() {
@@ -171,7 +173,7 @@ final class InferencePlan: @unchecked Sendable {
                         for item in 0..<w.items { w.body(item, 0) }
                     }
                 } else {
-                    while let item = queues[i].claim() { w.body(item, team.worker) }
+                    while let item = queues[i].claim(worker: team.worker) { w.body(item, team.worker) }
                 }
                 team.barrier()
                 if let times, team.worker == 0 { times.p[i] = Clock.now() - t0 }
