@@ -306,3 +306,33 @@ private func expectError(_ fn: String, _ fragment: String, _ status: Status? = n
         }
     }
 }
+
+/// Fewer image groups than workers (ConvPacked.forwardPacked): one image's 1x1 convolution split
+/// by column blocks, a padded 3x3 on one image split by output-channel row blocks (each redoing
+/// the im2col), and six 7x7 images in one group split by row blocks through the shared result.
+/// The output equals the naive loop's and has the same bits on one thread and two (sessions
+/// bound to this thread, so other tests' thread counts are left alone).
+@Test(arguments: [
+    (1, 16, 40, 40, 48, 1, 1, 0),   // 1.2M multiply-adds: columns in 4 blocks of 512
+    (1, 8, 24, 24, 64, 3, 3, 1),    // padded: 4 row blocks of 16
+    (6, 32, 7, 7, 128, 1, 1, 0),    // one group of 6 images: row blocks, result scattered
+])
+func convolutionSplitWithinAnImageGroupKeepsTheBits(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ k: Int, _ kh: Int, _ kw: Int,
+                                                    _ pad: Int) throws {
+    let x = try noise([n, c, h, w], seed: 71), wt = try noise([k, c, kh, kw], seed: 72), b = try noise([k], seed: 73)
+    func run(threads: Int) throws -> [Float] {
+        let session = try EngineSession(numThreads: threads)
+        session.enter()
+        defer { try? session.exit("test") }
+        return try GradMode.withoutGrad {
+            try conv2d(x, weight: wt, bias: b, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1)
+        }.scalars
+    }
+    let one = try run(threads: 1), two = try run(threads: 2)
+    let differ = zip(one, two).filter { $0.bitPattern != $1.bitPattern }.count
+    #expect(one.count == two.count && differ == 0, "\(n)x\(c)x\(h)x\(w) -> \(k), \(kh)x\(kw): \(differ) outputs differ between 1 and 2 threads")
+    let y = try GradMode.withoutGrad { try conv2d(x, weight: wt, bias: b, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1) }
+    let want = naiveConv(x, wt, b, stride: (1, 1), pad: (pad, pad), dil: (1, 1), groups: 1, oh: y.shape[2], ow: y.shape[3])
+    let worst = zip(two, want).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(worst < 1e-4, "\(n)x\(c)x\(h)x\(w) -> \(k): max |split - naive| \(worst)")
+}

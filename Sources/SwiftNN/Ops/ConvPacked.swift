@@ -28,34 +28,58 @@ extension ConvPlan {
     }
 
     /// out = activation(conv(x, weight) + bias) through im2col and gemmPacked, image groups of
-    /// `imagesPerGemm` shared between the engine's workers as they come free.
+    /// `imagesPerGemm` shared between the engine's workers as they come free. With fewer groups
+    /// than workers (one image, or a batch whose small planes fit one group: MobileNetV2's 7x7
+    /// layers at batch 8) a group is split too: one image's column blocks (unpadded windows,
+    /// each item gathering its own panels) or else its output channels in row blocks (padded
+    /// windows: each row block redoes the group's im2col), so that every worker has a part (one
+    /// worker ran each 1x1 convolution of an eager batch-1 forward whole). Each output element
+    /// is one FMA chain over the patch either way.
     func forwardPacked(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                        _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
         let plane = outPlane, patch = patchSize, batch = imagesPerGemm
         let chunks = (n + batch - 1) / batch
         let macs = saturatingProduct(n, k, patch, plane)
-        let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, chunks, 16))
+        let threads = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, 16))
+        let block = packedColumnBlock
+        // With fewer groups than workers: one image's columns split into their blocks when
+        // there are several (each item then gathers only its own panels), else the output
+        // channels into row blocks (whole 8-row kernel groups, at least 16 rows each).
+        let few = chunks < threads, fromImages = patchPanelsApply(geometry)
+        let colBlocks = few && batch == 1 && fromImages && plane > block ? (plane + block - 1) / block : 1
+        let rowBlocks = few && colBlocks == 1 ? max(1, min((kg + 15) / 16, (2 * threads + chunks - 1) / chunks)) : 1
+        let rowBlock = rowBlocks == 1 ? kg : ((kg + rowBlocks - 1) / rowBlocks + 7) / 8 * 8
+        let perChunk = colBlocks * max(1, (kg + rowBlock - 1) / max(rowBlock, 1))
+        let items = chunks * perChunk
+        let workers = max(1, min(threads, items))
         // The convolutions run on the step team's workers; OpenBLAS's own threads beside them
         // (the net's linear layers) spun and yielded through the convolutions: 20% of a DQN
         // update went to the scheduler. From here on one pool serves both.
         if workers > 1 { EngineThreads.shareOnePool() }
-        let block = packedColumnBlock
-        // Unpadded windows go straight from the images into the packed blocks (Im2ColPanels.swift).
-        let fromImages = patchPanelsApply(geometry)
-        // Per worker: the patch matrix of one image group (padded windows), one block of it
-        // packed, and the group's [kg, columns] result before it is scattered to the images.
+        // (fromImages: unpadded windows go straight from the images into the packed blocks,
+        // Im2ColPanels.swift.) Per worker: the patch matrix of one image group (padded windows) and one block of it
+        // packed; per worker, or per group where groups are split into row blocks, the group's
+        // [kg, columns] result before it is scattered to the images.
+        let split = rowBlock < kg
         let colFloats = fromImages ? 0 : patch * batch * plane, panelFloats = packedPanelsCount(k: patch, n: block)
         let resultFloats = kg * batch * plane
-        let per = colFloats + panelFloats + resultFloats
-        let scratch = try Tensor(empty: [workers, per], dtype: .float32, zeroed: false, fn)
+        let per = colFloats + panelFloats + (split ? 0 : resultFloats)
+        let scratch = try Tensor(empty: [workers * per + (split && batch > 1 ? chunks * resultFloats : 0)],
+                                 dtype: .float32, zeroed: false, fn)
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
                                    bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
         let (c, h, w, k, kg, cg, groups, geometry) = (c, h, w, k, kg, cg, groups, geometry)
-        let queue = WorkQueue(count: chunks)
+        let shared = scratch.floats + workers * per
+        let queue = RangedWorkQueue(count: items, workers: workers)
         StepTeam.shared.run(workers: workers) { ctx in
-            let col = p.scratch + ctx.worker * per, panels = col + colFloats, result = panels + panelFloats
-            while let j = queue.claim() {
+            let col = p.scratch + ctx.worker * per, panels = col + colFloats
+            while let item = queue.claim(worker: ctx.worker) {
+                // item: image group j, then its row block (or column block) in order
+                let j = item / perChunk, part = item - j * perChunk
+                let r0 = colBlocks > 1 ? 0 : part * rowBlock, rows = min(rowBlock, kg - r0)
                 let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
+                let (first, last) = colBlocks > 1 ? (part * block, min(cols, part * block + block)) : (0, cols)
+                let result = split ? shared + j * resultFloats : panels + panelFloats
                 for g in 0..<groups {
                     let xg = p.x + (n0 * c + g * cg) * h * w
                     if !fromImages {
@@ -64,25 +88,34 @@ extension ConvPlan {
                     // One image: its result rows are the output channels' planes themselves.
                     let dst = p.out + (n0 * k + g * kg) * plane
                     let target = nb == 1 ? dst : result
-                    var c0 = 0
-                    while c0 < cols {
-                        let width = min(block, cols - c0)
+                    var c0 = first
+                    while c0 < last {
+                        let width = min(block, last - c0)
                         if fromImages {
                             im2colPanels(xg, imageStride: c * h * w, geometry, c0: c0, n: width, panels)
                         } else {
                             packRowsIntoPanels(panels, col + c0, ldb: cols, k: patch, n: width)
                         }
-                        gemmPacked(m: kg, n: width, k: patch, a: p.weight + g * kg * patch, lda: patch, packed: panels,
-                                   c: target + c0, ldc: cols, accumulate: false)
+                        gemmPacked(m: rows, n: width, k: patch, a: p.weight + (g * kg + r0) * patch, lda: patch, packed: panels,
+                                   c: target + r0 * cols + c0, ldc: cols, accumulate: false)
                         c0 += width
                     }
-                    let biasG = p.bias.map { UnsafePointer($0 + g * kg) }
+                    let biasG = p.bias.map { UnsafePointer($0 + g * kg + r0) }
                     if nb > 1 {
-                        storeColumnBlocks(result, rows: kg, blocks: nb, blockSize: plane, dst, dstBlockStride: k * plane, bias: biasG)
-                        if activation != .none { for i in 0..<nb { activation.apply(dst + i * k * plane, count: kg * plane) } }
+                        storeColumnBlocks(result + r0 * cols, rows: rows, blocks: nb, blockSize: plane, dst + r0 * plane,
+                                          dstBlockStride: k * plane, bias: biasG)
+                        if activation != .none {
+                            for i in 0..<nb { activation.apply(dst + i * k * plane + r0 * plane, count: rows * plane) }
+                        }
+                    } else if colBlocks > 1 {
+                        for r in r0..<(r0 + rows) {
+                            let row = dst + r * plane + first
+                            if let biasG { addRowBias(row, rows: 1, cols: last - first, biasG + (r - r0)) }
+                            activation.apply(row, count: last - first)
+                        }
                     } else {
-                        if let biasG { addRowBias(dst, rows: kg, cols: plane, biasG) }
-                        activation.apply(dst, count: kg * plane)
+                        if let biasG { addRowBias(dst + r0 * plane, rows: rows, cols: plane, biasG) }
+                        activation.apply(dst + r0 * plane, count: rows * plane)
                     }
                 }
             }
