@@ -49,6 +49,19 @@ public func im2colPanelsTransposed(_ src: UnsafePointer<Float>, imageStride: Int
     }
 }
 
+/// Panels `panels` of `im2colPanelsTransposed` only (panel p at dst + (p - panels.lowerBound) *
+/// n * 16): the part of the weight gradient's operand one worker needs for its 16-row blocks.
+public func im2colPanelsTransposed(_ src: UnsafePointer<Float>, imageStride: Int, _ g: WindowGeometry, n: Int,
+                                   panels: Range<Int>, _ dst: UnsafeMutablePointer<Float>) {
+    let k = g.patchSize
+    withPatchOffsets(g, imageStride: imageStride, c0: 0, columns: n) { rows, cols, limit in
+        for p in panels where p &* 16 < k {
+            gatherPanel(dst + (p &- panels.lowerBound) &* n &* 16, src, inner: rows + p &* 16, width: min(16, k &- p &* 16),
+                        step: g.dilationW, outer: cols, count: n, limit: limit)
+        }
+    }
+}
+
 /// The row offsets (patch rows, rounded up to 16 with zeros) and column offsets (columns c0 ..<
 /// c0 + columns, rounded up likewise) of the patch matrix, in stack buffers, and a bound on
 /// what a gather may read: the end of the last image's `channels` planes (src's own data).

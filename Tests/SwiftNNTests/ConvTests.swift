@@ -307,32 +307,45 @@ private func expectError(_ fn: String, _ fragment: String, _ status: Status? = n
     }
 }
 
-/// Fewer image groups than workers (ConvPacked.forwardPacked): one image's 1x1 convolution split
-/// by column blocks, a padded 3x3 on one image split by output-channel row blocks (each redoing
-/// the im2col), and six 7x7 images in one group split by row blocks through the shared result.
-/// The output equals the naive loop's and has the same bits on one thread and two (sessions
-/// bound to this thread, so other tests' thread counts are left alone).
+/// Fewer image groups than workers (ConvPacked.swift): the forward splits one image's 1x1
+/// convolution by column blocks, a padded 3x3 on one image by output-channel row blocks (each
+/// redoing the im2col), and one group of images by row blocks through the shared result; the
+/// backward (backwardPackedSplit, unpadded windows) splits the weight gradient by panels of
+/// patch rows and the input gradient by input channels. Outputs equal the naive loop's,
+/// gradients satisfy <conv(x, w), g> = <x, dx> = <w, dw>, and everything has the same bits on
+/// one thread and two (sessions bound to this thread, leaving other tests' counts alone).
 @Test(arguments: [
-    (1, 16, 40, 40, 48, 1, 1, 0),   // 1.2M multiply-adds: columns in 4 blocks of 512
-    (1, 8, 24, 24, 64, 3, 3, 1),    // padded: 4 row blocks of 16
+    (1, 16, 40, 40, 48, 1, 1, 0),   // 1.2M multiply-adds: columns in 4 blocks of 512; backward in place
+    (1, 8, 24, 24, 64, 3, 3, 1),    // padded: 4 row blocks of 16 (backward unsplit)
     (6, 32, 7, 7, 128, 1, 1, 0),    // one group of 6 images: row blocks, result scattered
+    (2, 16, 20, 20, 64, 3, 3, 0),   // one group of 2 images, 3x3: panels of 9-tap rows, col2im by channels
 ])
 func convolutionSplitWithinAnImageGroupKeepsTheBits(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ k: Int, _ kh: Int, _ kw: Int,
                                                     _ pad: Int) throws {
     let x = try noise([n, c, h, w], seed: 71), wt = try noise([k, c, kh, kw], seed: 72), b = try noise([k], seed: 73)
-    func run(threads: Int) throws -> [Float] {
+    let oh = h + 2 * pad - kh + 1, ow = w + 2 * pad - kw + 1
+    let g = try noise([n, k, oh, ow], seed: 74)
+    func run(threads: Int) throws -> [[Float]] {
         let session = try EngineSession(numThreads: threads)
         session.enter()
         defer { try? session.exit("test") }
-        return try GradMode.withoutGrad {
-            try conv2d(x, weight: wt, bias: b, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1)
-        }.scalars
+        for t in [x, wt, b] { t.grad = nil; try t.setRequiresGrad(true) }
+        let y = try conv2d(x, weight: wt, bias: b, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1)
+        try y.backward(g)
+        return [y.scalars] + [x, wt, b].map { $0.grad?.scalars ?? [] }
     }
     let one = try run(threads: 1), two = try run(threads: 2)
-    let differ = zip(one, two).filter { $0.bitPattern != $1.bitPattern }.count
-    #expect(one.count == two.count && differ == 0, "\(n)x\(c)x\(h)x\(w) -> \(k), \(kh)x\(kw): \(differ) outputs differ between 1 and 2 threads")
-    let y = try GradMode.withoutGrad { try conv2d(x, weight: wt, bias: b, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1) }
-    let want = naiveConv(x, wt, b, stride: (1, 1), pad: (pad, pad), dil: (1, 1), groups: 1, oh: y.shape[2], ow: y.shape[3])
-    let worst = zip(two, want).map { abs($0 - $1) }.max() ?? .infinity
+    for (name, (a, c2)) in zip(["output", "dx", "dw", "db"], zip(one, two)) {
+        let differ = zip(a, c2).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(a.count == c2.count && differ == 0, "\(n)x\(c)x\(h)x\(w) -> \(k), \(kh)x\(kw): \(differ) of \(name) differ between 1 and 2 threads")
+    }
+    let want = naiveConv(x, wt, b, stride: (1, 1), pad: (pad, pad), dil: (1, 1), groups: 1, oh: oh, ow: ow)
+    let worst = zip(two[0], want).map { abs($0 - $1) }.max() ?? .infinity
     #expect(worst < 1e-4, "\(n)x\(c)x\(h)x\(w) -> \(k): max |split - naive| \(worst)")
+    // <conv(x, w) without bias, g> against <x, dx> and <w, dw>
+    let yNoBias = try GradMode.withoutGrad { try conv2d(x, weight: wt, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1) }
+    let lhs = dot(yNoBias, g)
+    let dx = try Tensor(two[1], shape: x.shape), dw = try Tensor(two[2], shape: wt.shape)
+    #expect(abs(lhs - dot(x, dx)) <= 1e-3 * max(1, abs(lhs)), "<conv, g> \(lhs) vs <x, dx> \(dot(x, dx))")
+    #expect(abs(lhs - dot(wt, dw)) <= 1e-3 * max(1, abs(lhs)), "<conv, g> \(lhs) vs <w, dw> \(dot(wt, dw))")
 }

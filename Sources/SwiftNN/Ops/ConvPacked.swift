@@ -31,8 +31,9 @@ extension ConvPlan {
     /// `imagesPerGemm` shared between the engine's workers as they come free. With fewer groups
     /// than workers (one image, or a batch whose small planes fit one group: MobileNetV2's 7x7
     /// layers at batch 8) a group is split too: one image's column blocks (unpadded windows,
-    /// each item gathering its own panels) or else its output channels in row blocks (padded
-    /// windows: each row block redoes the group's im2col), so that every worker has a part (one
+    /// each item gathering its own panels) or else its output channels in row blocks (with
+    /// shared panels, `forwardPackedRows`; padded windows: each row block redoes the group's
+    /// im2col), so that every worker has a part (one
     /// worker ran each 1x1 convolution of an eager batch-1 forward whole). Each output element
     /// is one FMA chain over the patch either way.
     func forwardPacked(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
@@ -52,6 +53,9 @@ extension ConvPlan {
         let perChunk = colBlocks * max(1, (kg + rowBlock - 1) / max(rowBlock, 1))
         let items = chunks * perChunk
         let workers = max(1, min(threads, items))
+        if rowBlock < kg && fromImages && groups == 1 {
+            return try forwardPackedRows(x, weight, bias, out, activation: activation, rowBlock: rowBlock, workers: workers, fn)
+        }
         // The convolutions run on the step team's workers; OpenBLAS's own threads beside them
         // (the net's linear layers) spun and yielded through the convolutions: 20% of a DQN
         // update went to the scheduler. From here on one pool serves both.
@@ -138,7 +142,11 @@ extension ConvPlan {
         let chunks = (n + batch - 1) / batch
         let partials = min(chunks, ConvPlan.weightGradientPartials)
         let macs = saturatingProduct(n, k, patch, plane)
-        let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, partials, 16))
+        let threads = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, 16))
+        if chunks < threads && groups == 1 && patchPanelsApply(geometry) && patch >= 16 {
+            return try backwardPackedSplit(gout, x, weight, gx: gx, gw: gw, workers: threads, fn)
+        }
+        let workers = max(1, min(threads, partials))
         if workers > 1 { EngineThreads.shareOnePool() }  // as in forwardPacked
         let cols = batch * plane
         // Per worker: the patch matrix (then W^T G in its place), its transpose packed for gw,
@@ -193,6 +201,149 @@ extension ConvPlan {
                         }
                     }
                 }
+            }
+        }
+        if let gw, let sums {
+            gw.update(from: sums.floats, count: k * patch)
+            for s in 1..<max(partials, 1) {
+                let part = sums.floats + s * k * patch
+                for i in 0..<(k * patch) { gw[i] += part[i] }
+            }
+        }
+        withExtendedLifetime((scratch, sums)) {}
+    }
+}
+
+extension ConvPlan {
+    /// `forwardPacked`'s row blocks for unpadded windows and one group of channels: per image
+    /// group the workers first write the patch panels together (each its share of the column
+    /// panels, once, where each row block gathering them all cost 4 gathers of a 1.5 MB matrix
+    /// for a 7x7 layer of 960 channels at batch 8), then share the row blocks of the product,
+    /// each with its bias, scatter and activation. The same chains as `forwardPacked`.
+    func forwardPackedRows(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                           _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, rowBlock: Int, workers: Int,
+                           _ fn: String) throws {
+        let plane = outPlane, patch = patchSize, batch = imagesPerGemm
+        let chunks = (n + batch - 1) / batch, maxCols = batch * plane
+        let blocks = (kg + rowBlock - 1) / rowBlock
+        let panelFloats = packedPanelsCount(k: patch, n: maxCols), resultFloats = batch > 1 ? kg * maxCols : 0
+        let scratch = try Tensor(empty: [panelFloats + resultFloats], dtype: .float32, zeroed: false, fn)
+        let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
+                                   bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
+        let (c, h, w, k, kg, geometry) = (c, h, w, k, kg, geometry)
+        let queues = (0..<chunks).map { _ in RangedWorkQueue(count: blocks, workers: workers) }
+        EngineThreads.shareOnePool()
+        StepTeam.shared.run(workers: workers) { ctx in
+            let panels = p.scratch, result = panels + panelFloats
+            for j in 0..<chunks {
+                let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
+                let xg = p.x + n0 * c * h * w, dst = p.out + n0 * k * plane
+                let colPanels = (cols + 15) / 16
+                let (q0, q1) = (colPanels * ctx.worker / ctx.workers, colPanels * (ctx.worker + 1) / ctx.workers)
+                if q1 > q0 {
+                    im2colPanels(xg, imageStride: c * h * w, geometry, c0: q0 * 16, n: min(cols, q1 * 16) - q0 * 16,
+                                 panels + q0 * patch * 16)
+                }
+                ctx.barrier()
+                while let b = queues[j].claim(worker: ctx.worker) {
+                    let r0 = b * rowBlock, rows = min(rowBlock, kg - r0)
+                    let target = nb == 1 ? dst : result
+                    gemmPacked(m: rows, n: cols, k: patch, a: p.weight + r0 * patch, lda: patch, packed: panels,
+                               c: target + r0 * cols, ldc: cols, accumulate: false)
+                    let biasR = p.bias.map { UnsafePointer($0 + r0) }
+                    if nb > 1 {
+                        storeColumnBlocks(result + r0 * cols, rows: rows, blocks: nb, blockSize: plane, dst + r0 * plane,
+                                          dstBlockStride: k * plane, bias: biasR)
+                        if activation != .none {
+                            for i in 0..<nb { activation.apply(dst + i * k * plane + r0 * plane, count: rows * plane) }
+                        }
+                    } else {
+                        if let biasR { addRowBias(dst + r0 * plane, rows: rows, cols: plane, biasR) }
+                        activation.apply(dst + r0 * plane, count: rows * plane)
+                    }
+                }
+                ctx.barrier()  // the panels are rewritten for the next group
+            }
+        }
+        withExtendedLifetime(scratch) {}
+    }
+
+    /// `backwardPacked` with fewer image groups than workers (MobileNetV2's 7x7 layers at batch
+    /// 8: one group; 14x14: three for two workers), for unpadded windows and one group of
+    /// channels: each image group's work is split instead of given to one worker. Per group, the
+    /// workers first gather the upstream gradient G [kg, columns] and pack it, then share two
+    /// kinds of items: blocks of 16-row panels of the patch matrix's transpose, each one
+    /// worker's slice of the weight gradient G @ patches^T (its own panels gathered), and blocks
+    /// of input channels, each W^T G for those channels' patch rows scattered back (col2im of
+    /// those channels). Every element is the same chain as in `backwardPacked` (over the group's
+    /// columns, or over kg), and group j's weight gradient is partial j as there, so the bits do
+    /// not depend on the split or the thread count.
+    func backwardPackedSplit(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                             gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, workers: Int, _ fn: String) throws {
+        let plane = outPlane, patch = patchSize, batch = imagesPerGemm, taps = kh * kw
+        let chunks = (n + batch - 1) / batch, partials = min(chunks, ConvPlan.weightGradientPartials)
+        let maxCols = batch * plane
+        // Weight-gradient items: runs of 16-row panels of patches^T; input-gradient items: runs
+        // of input channels (whole kernels' patch rows), each at least 16 patch rows.
+        let patchPanels = (patch + 15) / 16
+        let panelRun = max(1, (patchPanels + 2 * workers - 1) / (2 * workers))
+        let gwItems = gw == nil ? 0 : (patchPanels + panelRun - 1) / panelRun
+        let channelRun = max((16 + taps - 1) / taps, (c + 2 * workers - 1) / (2 * workers))
+        let gxItems = gx == nil ? 0 : (c + channelRun - 1) / channelRun
+        // Shared: G gathered [kg, cols] and packed; per worker: its panels of patches^T, or its
+        // channels' rows of W^T G before col2im.
+        let gFloats = kg * maxCols, gPanels = packedPanelsCount(k: kg, n: maxCols)
+        let per = max(packedPanelsCount(k: maxCols, n: panelRun * 16), channelRun * taps * maxCols)
+        let scratch = try Tensor(empty: [gFloats + gPanels + workers * per], dtype: .float32, zeroed: false, fn)
+        let sums = gw == nil ? nil : try Tensor(empty: [partials, k * patch], dtype: .float32, zeroed: false, fn)
+        let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
+                                   bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats,
+                                   gout: UnsafeMutablePointer(mutating: gout), sums: sums?.floats)
+        let hasGx = gx != nil, (c, h, w, k, kg, geometry, pointwise) = (c, h, w, k, kg, geometry, direct)
+        let queues = (0..<chunks).map { _ in RangedWorkQueue(count: gwItems + gxItems, workers: workers) }
+        EngineThreads.shareOnePool()
+        StepTeam.shared.run(workers: workers) { ctx in
+            let gmat = p.scratch, gP = gmat + gFloats, mine = gP + gPanels + ctx.worker * per
+            let gout = UnsafePointer(p.gout!)
+            for j in 0..<chunks {
+                let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
+                let gsrc = gout + n0 * k * plane
+                let gm = nb == 1 ? UnsafeMutablePointer(mutating: gsrc) : gmat
+                // G's rows, then its column panels, split between the workers present
+                let (r0, r1) = (kg * ctx.worker / ctx.workers, kg * (ctx.worker + 1) / ctx.workers)
+                if nb > 1 && r1 > r0 {
+                    gatherColumnBlocks(gsrc + r0 * plane, srcBlockStride: k * plane, rows: r1 - r0, blocks: nb, blockSize: plane,
+                                       gmat + r0 * cols)
+                }
+                ctx.barrier()
+                let colPanels = (cols + 15) / 16
+                let (q0, q1) = (colPanels * ctx.worker / ctx.workers, colPanels * (ctx.worker + 1) / ctx.workers)
+                if hasGx && q1 > q0 {
+                    packRowsIntoPanels(gP + q0 * kg * 16, gm + q0 * 16, ldb: cols, k: kg, n: min(cols, q1 * 16) - q0 * 16)
+                }
+                ctx.barrier()
+                let xg = p.x + n0 * c * h * w, gxg = p.out + n0 * c * h * w
+                while let item = queues[j].claim(worker: ctx.worker) {
+                    if item < gwItems, let sums = p.sums {
+                        // gw[:, its 16-row panels' columns] (+)= G @ those panels of patches^T
+                        let pa = item * panelRun, pb = min(patchPanels, pa + panelRun), col0 = pa * 16
+                        im2colPanelsTransposed(xg, imageStride: c * h * w, geometry, n: cols, panels: pa..<pb, mine)
+                        gemmPacked(m: kg, n: min(patch, pb * 16) - col0, k: cols, a: gm, lda: cols, packed: mine,
+                                   c: sums + (j % partials) * k * patch + col0, ldc: patch, accumulate: j >= partials)
+                    } else {
+                        // rows of W^T G for channels ch0 ..< ch0 + chn, then their col2im
+                        let ch0 = (item - gwItems) * channelRun, chn = min(channelRun, c - ch0)
+                        let inPlace = pointwise && nb == 1
+                        gemmPacked(m: chn * taps, n: cols, k: kg, a: p.weight + ch0 * taps, lda: 1, ka: patch, packed: gP,
+                                   c: inPlace ? gxg + ch0 * h * w : mine, ldc: cols, accumulate: false)
+                        if !inPlace {
+                            var part = geometry
+                            part.channels = chn
+                            for i in 0..<nb { col2im(mine + i * plane, ld: cols, part, gxg + i * c * h * w + ch0 * h * w) }
+                        }
+                    }
+                }
+                ctx.barrier()  // the shared G and its panels are rewritten for the next group
             }
         }
         if let gw, let sums {
