@@ -134,6 +134,15 @@ extension ConvPlan {
     /// one thread and eight give the same bits; 4 lets up to 4 workers share a backward.
     static let weightGradientPartials = 4
 
+    /// gw = the sum of the first `count` partials of `size` floats each, in order.
+    static func addPartials(_ sums: Tensor, count: Int, size: Int, into gw: UnsafeMutablePointer<Float>) {
+        gw.update(from: sums.floats, count: size)
+        for s in 1..<max(count, 1) {
+            let part = sums.floats + s * size
+            for i in 0..<size { gw[i] += part[i] }
+        }
+    }
+
     /// `backward` through im2col and gemmPacked: for each image group, gw's partial +=
     /// G [kg, columns] @ patches^T, and gx's images += col2im(W^T @ G). gx is zeroed by the caller.
     func backwardPacked(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
@@ -203,13 +212,7 @@ extension ConvPlan {
                 }
             }
         }
-        if let gw, let sums {
-            gw.update(from: sums.floats, count: k * patch)
-            for s in 1..<max(partials, 1) {
-                let part = sums.floats + s * k * patch
-                for i in 0..<(k * patch) { gw[i] += part[i] }
-            }
-        }
+        if let gw, let sums { ConvPlan.addPartials(sums, count: partials, size: k * patch, into: gw) }
         withExtendedLifetime((scratch, sums)) {}
     }
 }
@@ -346,13 +349,7 @@ extension ConvPlan {
                 ctx.barrier()  // the shared G and its panels are rewritten for the next group
             }
         }
-        if let gw, let sums {
-            gw.update(from: sums.floats, count: k * patch)
-            for s in 1..<max(partials, 1) {
-                let part = sums.floats + s * k * patch
-                for i in 0..<(k * patch) { gw[i] += part[i] }
-            }
-        }
+        if let gw, let sums { ConvPlan.addPartials(sums, count: partials, size: k * patch, into: gw) }
         withExtendedLifetime((scratch, sums)) {}
     }
 }
