@@ -17,10 +17,9 @@ public enum FusedActivation: Sendable, Equatable {
             return
         case .relu:
             // max(x, 0) keeps NaN as PyTorch's relu does (x < 0 is false for NaN).
-            map(p, count) { x in x.replacing(with: 0, where: x .< 0) }
+            clampInPlace(p, count, lo: 0, hi: .infinity)
         case .clamp(let lo, let hi):
-            let l = SIMD8<Float>(repeating: lo), h = SIMD8<Float>(repeating: hi)
-            map(p, count) { x in x.replacing(with: l, where: x .< l).replacing(with: h, where: x .> h) }
+            clampInPlace(p, count, lo: lo, hi: hi)
         case .hardswish:
             // x * min(max(x + 3, 0), 6) / 6
             map(p, count) { x in
@@ -32,6 +31,29 @@ public enum FusedActivation: Sendable, Equatable {
         case .silu:
             // x / (1 + e^-x): silu(-100) is -0 as in PyTorch.
             map(p, count) { x in x / (exp8(-x) + 1) }
+        }
+    }
+
+    /// max(lo, min(hi, x)) in place, NaN kept, as the closure-based `map` would give: written
+    /// out because the clamp's closure (it captures the bounds) was not inlined, and a call per
+    /// 8 floats made ReLU6 8% of an eager MobileNetV2 forward at batch 1.
+    private func clampInPlace(_ p: UnsafeMutablePointer<Float>, _ count: Int, lo: Float, hi: Float) {
+        let l = SIMD8<Float>(repeating: lo), h = SIMD8<Float>(repeating: hi)
+        var i = 0
+        while i &+ 16 <= count {
+            var a = load8(p + i), b = load8(p + (i &+ 8))
+            a = a.replacing(with: l, where: a .< l).replacing(with: h, where: a .> h)
+            b = b.replacing(with: l, where: b .< l).replacing(with: h, where: b .> h)
+            store8(p + i, a)
+            store8(p + (i &+ 8), b)
+            i &+= 16
+        }
+        while i < count {
+            let rest = min(8, count &- i)
+            var a = load8(p + i, rest)
+            a = a.replacing(with: l, where: a .< l).replacing(with: h, where: a .> h)
+            store8(p + i, a, rest)
+            i &+= rest
         }
     }
 
