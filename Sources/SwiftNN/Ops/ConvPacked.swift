@@ -33,9 +33,9 @@ extension ConvPlan {
     /// layers at batch 8) a group is split too: one image's column blocks (unpadded windows,
     /// each item gathering its own panels) or else its output channels in row blocks (with
     /// shared panels, `forwardPackedRows`; padded windows: each row block redoes the group's
-    /// im2col), so that every worker has a part (one
-    /// worker ran each 1x1 convolution of an eager batch-1 forward whole). Each output element
-    /// is one FMA chain over the patch either way.
+    /// im2col), so that every worker has a part (one worker ran each 1x1 convolution of an
+    /// eager batch-1 forward whole). Each output element is one FMA chain over the patch either
+    /// way.
     func forwardPacked(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                        _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
         let plane = outPlane, patch = patchSize, batch = imagesPerGemm
@@ -61,9 +61,9 @@ extension ConvPlan {
         // update went to the scheduler. From here on one pool serves both.
         if workers > 1 { EngineThreads.shareOnePool() }
         // (fromImages: unpadded windows go straight from the images into the packed blocks,
-        // Im2ColPanels.swift.) Per worker: the patch matrix of one image group (padded windows) and one block of it
-        // packed; per worker, or per group where groups are split into row blocks, the group's
-        // [kg, columns] result before it is scattered to the images.
+        // Im2ColPanels.swift.) Per worker: the patch matrix of one image group (padded windows)
+        // and one block of it packed; per worker, or per group where groups are split into row
+        // blocks, the group's [kg, columns] result before it is scattered to the images.
         let split = rowBlock < kg
         let colFloats = fromImages ? 0 : patch * batch * plane, panelFloats = packedPanelsCount(k: patch, n: block)
         let resultFloats = kg * batch * plane
