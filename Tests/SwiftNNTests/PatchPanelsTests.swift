@@ -62,32 +62,40 @@ func patchPanelsEqualThePackedPatchMatrix(_ c: Int, _ h: Int, _ w: Int, _ kernel
             im2colPanels(src, imageStride: imageStride, g, c0: c0, n: n, buffer.baseAddress!)
             count = buffer.count
         }
-        var wrong = 0
-        for p in 0..<(n + 15) / 16 {
-            for r in 0..<k {
-                for j in 0..<16 {
-                    let q = 16 * p + j
-                    let want = q < n ? patchEntry(src, g, imageStride: imageStride, row: r, column: c0 + q) : 0
-                    if panels[(p * k + r) * 16 + j].bitPattern != want.bitPattern { wrong += 1 }
-                }
-            }
+        let wrong = wrongEntries(panels, inner: n, outer: k) { q, r in
+            patchEntry(src, g, imageStride: imageStride, row: r, column: c0 + q)
         }
         #expect(wrong == 0, "\(g.kernelH)x\(g.kernelW)/\(stride) dilation \(dilation): \(wrong) wrong entries of panels from column \(c0)")
     }
-    // Transposed panels (16 patch rows per panel, for every column).
+    // Transposed panels (16 patch rows per panel, for every column), all of them and a range.
     let transposed = [Float](unsafeUninitializedCapacity: packedPanelsCount(k: columns, n: k)) { buffer, count in
         im2colPanelsTransposed(src, imageStride: imageStride, g, n: columns, buffer.baseAddress!)
         count = buffer.count
     }
+    let wrong = wrongEntries(transposed, inner: k, outer: columns) { r, q in
+        patchEntry(src, g, imageStride: imageStride, row: r, column: q)
+    }
+    #expect(wrong == 0, "\(g.kernelH)x\(g.kernelW)/\(stride) dilation \(dilation): \(wrong) wrong entries of the transposed panels")
+    let panelCount = (k + 15) / 16, range = (panelCount / 2)..<panelCount
+    let part = [Float](unsafeUninitializedCapacity: range.count * columns * 16) { buffer, count in
+        im2colPanelsTransposed(src, imageStride: imageStride, g, n: columns, panels: range, buffer.baseAddress!)
+        count = buffer.count
+    }
+    let partWrong = zip(part, transposed[(range.lowerBound * columns * 16)...]).filter { $0.bitPattern != $1.bitPattern }.count
+    #expect(partWrong == 0, "panels \(range) alone: \(partWrong) entries differ from the full transposed panels")
+}
+
+/// Entries of `panels` (packed 16 inner indices per panel, for each of `outer` outer indices)
+/// whose bits differ from want(inner, outer), or from 0 past the last inner index.
+private func wrongEntries(_ panels: [Float], inner: Int, outer: Int, _ want: (Int, Int) -> Float) -> Int {
     var wrong = 0
-    for p in 0..<(k + 15) / 16 {
-        for q in 0..<columns {
+    for p in 0..<(inner + 15) / 16 {
+        for o in 0..<outer {
             for j in 0..<16 {
-                let r = 16 * p + j
-                let want = r < k ? patchEntry(src, g, imageStride: imageStride, row: r, column: q) : 0
-                if transposed[(p * columns + q) * 16 + j].bitPattern != want.bitPattern { wrong += 1 }
+                let i = 16 * p + j
+                if panels[(p * outer + o) * 16 + j].bitPattern != (i < inner ? want(i, o) : 0).bitPattern { wrong += 1 }
             }
         }
     }
-    #expect(wrong == 0, "\(g.kernelH)x\(g.kernelW)/\(stride) dilation \(dilation): \(wrong) wrong entries of the transposed panels")
+    return wrong
 }
