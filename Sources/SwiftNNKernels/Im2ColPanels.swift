@@ -38,15 +38,7 @@ public func im2colPanels(_ src: UnsafePointer<Float>, imageStride: Int, _ g: Win
 /// 16, zeros past the last row. Writes packedPanelsCount(k: n, n: g.patchSize) floats.
 public func im2colPanelsTransposed(_ src: UnsafePointer<Float>, imageStride: Int, _ g: WindowGeometry, n: Int,
                                    _ dst: UnsafeMutablePointer<Float>) {
-    let k = g.patchSize
-    withPatchOffsets(g, imageStride: imageStride, c0: 0, columns: n) { rows, cols, limit in
-        var p = 0
-        while p &* 16 < k {
-            gatherPanel(dst + p &* n &* 16, src, inner: rows + p &* 16, width: min(16, k &- p &* 16), step: g.dilationW,
-                        outer: cols, count: n, limit: limit)
-            p &+= 1
-        }
-    }
+    im2colPanelsTransposed(src, imageStride: imageStride, g, n: n, panels: 0..<((g.patchSize &+ 15) / 16), dst)
 }
 
 /// Panels `panels` of `im2colPanelsTransposed` only (panel p at dst + (p - panels.lowerBound) *
