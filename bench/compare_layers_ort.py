@@ -94,17 +94,21 @@ for r in range(args.rounds):
         times[key].append(e["dur"] / 1000)
     theirs.append([(k, statistics.median(times[k])) for k in order])
 
-our_convs = [i for i in sorted(ours) if kinds[i].startswith(("conv", "depthwise"))]
+our_convs = [i for i in sorted(ours) if kinds[i].startswith(("conv", "depthwise", "1x1 + depthwise"))]
 their_convs = [j for j, (k, _) in enumerate(theirs[0]) if k[1] in ("Conv", "FusedConv")]
+# A fused expansion + depthwise step stands for two of onnxruntime's convolutions.
+width = [2 if "(fused)" in kinds[i] else 1 for i in our_convs]
 print(f"MobileNetV2, batch {args.batch}, {THREADS} threads, {args.rounds} alternating rounds of {args.runs} forwards")
 print(f"{'#':>3} {'swiftnn step':32} {'swiftnn ms':>10} {'ORT ms':>8} {'ratio':>6}")
 by_kind = collections.defaultdict(lambda: [0.0, 0.0])
-if len(our_convs) != len(their_convs):
-    print(f"(the graphs were fused differently: {len(our_convs)} convolution steps against {len(their_convs)} nodes; totals only)")
+if sum(width) != len(their_convs):
+    print(f"(the graphs were fused differently: {sum(width)} convolutions in swiftnn's steps against {len(their_convs)} nodes; totals only)")
 else:
-    for n, (i, j) in enumerate(zip(our_convs, their_convs)):
+    j = 0
+    for n, (i, wd) in enumerate(zip(our_convs, width)):
         a = statistics.median(ours[i])
-        b = statistics.median(t[j][1] for t in theirs)
+        b = statistics.median(sum(t[jj][1] for jj in their_convs[j:j + wd]) for t in theirs)
+        j += wd
         by_kind[kinds[i]][0] += a
         by_kind[kinds[i]][1] += b
         print(f"{n + 1:>3} {kinds[i][:32]:32} {a:10.3f} {b:8.3f} {b / a:6.2f}")

@@ -12,6 +12,7 @@ extension PlanStep {
         case .gemm(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
         case .dense(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
         case .depthwise(let s): return ([s.x], [s.y])
+        case .expandDepthwise(let s): return ([s.expand.x], [s.depthwise.y])
         case let .mean(x, y), let .activation(x, y, _), let .toChannelsLast(x, y), let .flatten(x, y): return ([x], [y])
         case let .add(a, b, y, _): return ([a, b], [y])
         }
@@ -66,7 +67,8 @@ extension InferenceCompiler {
         }
         for b in buffers.indices {
             let r = root(b)
-            if buffers[r].offset == nil { continue }
+            // The input, and an expansion fused into its depthwise step (never in the arena).
+            if buffers[r].offset == nil || lastUse[r] < 0 { continue }
             guard home[r] >= 0 else { throw PlanCompileError(reason: "buffer \(b) is never written") }
             buffers[b].offset = starts[home[r]]
         }

@@ -112,7 +112,7 @@ extension InferencePlan {
     /// The plan of `nodes` for an input of `inputShape` (float32, 4-D). Throws
     /// PlanCompileError naming the first node the plan cannot take.
     static func compile(nodes: [ONNXNode], graphOutputs: [String], inputName: String, inputShape: [Int],
-                        constants: [String: Tensor], opset: Int64) throws -> InferencePlan {
+                        constants: [String: Tensor], opset: Int64, fuseExpandDepthwise: Bool = true) throws -> InferencePlan {
         guard inputShape.count == 4, inputShape.allSatisfy({ $0 > 0 }) else {
             throw PlanCompileError(reason: "the input has shape \(inputShape); the plan takes [N, C, H, W]")
         }
@@ -440,6 +440,7 @@ extension InferencePlan {
             guard cc.buffers[root].offset != nil else { throw PlanCompileError(reason: "graph output '\(o)' is the input") }
             outBuffers.append(b)
         }
+        if fuseExpandDepthwise { cc.fuseExpandDepthwise(outputs: outBuffers) }
         return try cc.finish(inputShape: inputShape, outputs: outBuffers)
     }
 }

@@ -54,6 +54,9 @@ enum PlanStep {
     case gemm(GemmStep)
     case dense(DenseConvStep)
     case depthwise(DepthwiseStep)
+    /// A 1x1 expansion and the depthwise convolution reading it, by bands of rows
+    /// (ExpandDepthwise.swift).
+    case expandDepthwise(ExpandDepthwiseStep)
     /// Global average pool: [N, C, H, W] -> [N, C, 1, 1].
     case mean(x: Int, y: Int)
     case add(a: Int, b: Int, y: Int, activation: FusedActivation)
@@ -122,8 +125,11 @@ final class InferencePlan: @unchecked Sendable {
         // Each worker's patch rows for the dense convolutions (64 x patch floats).
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * Self.denseRows * maxPatch))
         defer { scratch.deallocate() }
+        // Each worker's expanded rows for the fused expansion and depthwise steps.
+        let fused = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * fusedScratchFloats))
+        defer { fused.deallocate() }
         try withExtendedLifetime(x) {
-            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch)
+            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch, fused: fused)
             let works = steps.map { work($0, ctx) }
             execute(works, workers: workers, stepSeconds: stepSeconds)
         }
@@ -136,7 +142,7 @@ final class InferencePlan: @unchecked Sendable {
     }
 
     /// A step as independent items and the work they amount to.
-    private struct StepWork {
+    struct StepWork {
         let items: Int
         let flops: Int
         let body: (_ item: Int, _ worker: Int) -> Void
@@ -197,14 +203,15 @@ final class InferencePlan: @unchecked Sendable {
         return out
     }
 
-    private struct RunContext: @unchecked Sendable {
+    struct RunContext: @unchecked Sendable {
         let arena: UnsafeMutablePointer<Float>
         let input: UnsafeMutablePointer<Float>
         let weights: UnsafeMutablePointer<Float>
         let scratch: UnsafeMutablePointer<Float>
+        let fused: UnsafeMutablePointer<Float>
     }
 
-    private func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {
+    func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {
         buffers[b].offset.map { ctx.arena + $0 } ?? ctx.input
     }
 
@@ -220,6 +227,7 @@ final class InferencePlan: @unchecked Sendable {
         case .gemm(let s): return gemmWork(s, ctx)
         case .dense(let s): return denseWork(s, ctx)
         case .depthwise(let s): return depthwiseWork(s, ctx)
+        case .expandDepthwise(let s): return expandDepthwiseWork(s, ctx)
         case let .mean(x, y):
             let bx = buffers[x], plane = bx.shape[2] * bx.shape[3], pitch = bx.pitch
             let src = UnsafePointer(ptr(x, ctx)), dst = ptr(y, ctx)

@@ -10,6 +10,8 @@ final class PlanCache: @unchecked Sendable {
     var refused: [[Int]: String] = [:]
     /// Whether forwards may use a plan (snn_onnx_set_planned; tests compare both paths).
     var enabled = true
+    /// Whether plans fuse expansions into their depthwise steps (tests compare both).
+    var fusesExpandDepthwise = true
     let lock = Lock()
 }
 
@@ -20,13 +22,26 @@ extension ONNXModule {
         set { planCache.lock.withLock { planCache.enabled = newValue } }
     }
 
+    /// Whether new plans fuse a 1x1 expansion into the depthwise step that reads it
+    /// (ExpandDepthwise.swift; default true). Setting it drops the plans built so far.
+    var fusesExpandDepthwise: Bool {
+        get { planCache.lock.withLock { planCache.fusesExpandDepthwise } }
+        set {
+            planCache.lock.withLock {
+                planCache.fusesExpandDepthwise = newValue
+                planCache.plans = [:]
+            }
+        }
+    }
+
     func plan(for shape: [Int]) throws -> InferencePlan? {
         try planCache.lock.withLock { () throws -> InferencePlan? in
             if let p = planCache.plans[shape], p.isCurrent { return p }
             if planCache.refused[shape] != nil { return nil }
             do {
                 let p = try InferencePlan.compile(nodes: nodes, graphOutputs: outputNames, inputName: inputNames[0], inputShape: shape,
-                                                  constants: constantsByName, opset: opsetVersion)
+                                                  constants: constantsByName, opset: opsetVersion,
+                                                  fuseExpandDepthwise: planCache.fusesExpandDepthwise)
                 planCache.plans[shape] = p
                 return p
             } catch {
@@ -149,6 +164,8 @@ extension InferencePlan {
             return "conv \(g.kh)x\(g.kw)/\(g.sh) (patch rows + GEMM)"
         case .depthwise(let s):
             return "depthwise \(s.geometry.kh)x\(s.geometry.kw)/\(s.geometry.sh)"
+        case .expandDepthwise(let s):
+            return "1x1 + depthwise \(s.depthwise.geometry.kh)x\(s.depthwise.geometry.kw)/\(s.depthwise.geometry.sh) (fused)"
         case .mean: return "global average pool"
         case .add: return "add"
         case .activation: return "activation"

@@ -1,0 +1,98 @@
+// The inference plan's fused expansion + depthwise step (Inference/ExpandDepthwise.swift): the
+// same bits as the two steps unfused, for any thread count, and within tolerance of the layers
+// run one by one; the rule that picks which pairs to fuse.
+import Testing
+import SwiftNNKernels
+@testable import SwiftNN
+
+private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
+    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
+    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
+    return t
+}
+
+/// Counts elements that differ by more than atol + rtol |b| (bitwise with zero tolerances).
+private func differing(_ a: Tensor, _ b: Tensor, atol: Float = 0, rtol: Float = 0) -> Int {
+    guard a.shape == b.shape else { return -1 }
+    var bad = 0
+    for i in 0..<a.count {
+        let (x, y) = (a.floats[i], b.floats[i])
+        if atol == 0 && rtol == 0 ? x.bitPattern != y.bitPattern : !(abs(x - y) <= atol + rtol * abs(y)) { bad += 1 }
+    }
+    return bad
+}
+
+/// An inverted residual (expand 1x1 + BN + ReLU6, depthwise + BN + ReLU6, project 1x1 + BN,
+/// a residual add where the shapes allow) with trained-looking statistics, as an ONNXModule.
+private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int, x: Tensor) throws -> (Module, ONNXModule) {
+    var layers: [Module] = [
+        try Conv2d(inChannels: c, outChannels: expanded, kernelSize: (1, 1), bias: false),
+        try BatchNorm(numFeatures: expanded), ReLU6(),
+        try Conv2d(inChannels: expanded, outChannels: expanded, kernelSize: (3, 3), stride: (stride, stride),
+                   padding: (dilation, dilation), dilation: (dilation, dilation), groups: expanded, bias: false),
+        try BatchNorm(numFeatures: expanded), ReLU6(),
+        try Conv2d(inChannels: expanded, outChannels: c, kernelSize: (1, 1), bias: false),
+        try BatchNorm(numFeatures: c),
+    ]
+    // A second block reads the first's output, so the first's expansion is not the graph's input.
+    layers += [
+        try Conv2d(inChannels: c, outChannels: expanded, kernelSize: (1, 1)), ReLU(),
+        try Conv2d(inChannels: expanded, outChannels: expanded, kernelSize: (3, 3), padding: (1, 1), groups: expanded),
+    ]
+    let net = Sequential(layers)
+    var seed: UInt64 = 90
+    for (name, t) in net.stateDict() where t.dtype == .float32 {
+        seed += 1
+        let r = try Tensor.rand(t.shape, generator: Generator(seed: seed))
+        for i in 0..<t.count {
+            t.floats[i] = name.hasSuffix("running_var") ? 0.5 + r.floats[i] : (r.floats[i] - 0.5) * 0.6
+        }
+        t.storage.version &+= 1
+    }
+    net.train(false)
+    let model = try ONNXExport.model(net, exampleInputs: [x])
+    let onnx = try ONNXModule(model, live: Dictionary(net.stateDict().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+    return (net, onnx)
+}
+
+@Test(arguments: [(1, 1), (2, 1), (1, 2)])
+func fusedExpansionGivesTheUnfusedBits(stride: Int, dilation: Int) throws {
+    // 2 x 75 x 71 positions of 100 channels (pitch 112): 1.19 M floats, over the rule's bound;
+    // odd sizes so that bands and GEMM tiles end mid-row.
+    let x = try noise([2, 8, 75, 71], seed: 5 + UInt64(stride * 10 + dilation))
+    let (net, onnx) = try invertedResidual(c: 8, expanded: 100, stride: stride, dilation: dilation, x: x)
+    let report = try onnx.planReport(x, runs: 0)
+    #expect(report.contains("(fused)"), "\(report)")
+    let eager = try GradMode.withoutGrad { try net.forward(x) }
+    var fused: [Tensor] = []
+    for threads in [1, 2, 3] {
+        let session = try EngineSession(numThreads: threads)
+        fused.append(try session.run { try GradMode.withoutGrad { try onnx.forward(x) } })
+    }
+    onnx.fusesExpandDepthwise = false
+    defer { onnx.fusesExpandDepthwise = true }
+    #expect(!(try onnx.planReport(x, runs: 0)).contains("(fused)"))
+    let unfused = try GradMode.withoutGrad { try onnx.forward(x) }
+    for f in fused { #expect(differing(f, unfused) == 0) }
+    #expect(differing(fused[0], eager, atol: 1e-5, rtol: 1e-4) == 0)
+}
+
+@Test func expansionRuleFusesOnlyMemoryBoundPairs() {
+    func band(_ images: Int, _ h: Int, _ c: Int, stride: Int) -> Int? {
+        let pitch = (c + 15) / 16 * 16, oh = (h - 1) / stride + 1
+        let g = DepthwiseNHWCGeometry(h: h, w: h, pitch: pitch, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, dh: 1, dw: 1, ow: oh)
+        return ExpandDepthwiseRule.band(images: images, expandedRowFloats: h * pitch, oh: oh, g)
+    }
+    // MobileNetV2's first expansion (16 -> 96 at 112x112, 4.8 MB an image): fused, with bands
+    // whose input rows fit the scratch.
+    let b = band(1, 112, 96, stride: 2)
+    #expect(b != nil)
+    if let b { #expect((b - 1) * 2 + 3 <= ExpandDepthwiseRule.scratchFloats / (112 * 96)) }
+    #expect(band(4, 56, 144, stride: 1) != nil)
+    // Activations that stay in the caches are left as two steps.
+    #expect(band(1, 28, 192, stride: 1) == nil)
+    #expect(band(1, 14, 576, stride: 1) == nil)
+    // Rows so wide that a band holds few of them: recomputing the shared rows would cost more
+    // than the rule accepts.
+    #expect(band(1, 512, 1024, stride: 1) == nil)
+}
