@@ -17,6 +17,20 @@ public func depthwiseNHWCRow(_ x: UnsafePointer<Float>, _ g: DepthwiseNHWCGeomet
     }
 }
 
+/// The direct convolution's geometry, visible to the engine through this module.
+public typealias DirectConvGeometry = SwiftNNKernelsAVX512.DirectConvGeometry
+
+/// One output row of a convolution with few input channels (see `directConvRowBody`).
+public func directConvRow(_ x: UnsafePointer<Float>, _ g: DirectConvGeometry, oy: Int, _ w: UnsafePointer<Float>, cols: Int,
+                          _ bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>,
+                          lo: Float, hi: Float) {
+    if PackedGemmKernels.useAVX512 {
+        directConvRowAVX512(x, g, oy: oy, w, cols: cols, bias, residual: residual, out, lo: lo, hi: hi)
+    } else {
+        directConvRowBody(x, g, oy: oy, w, cols: cols, bias, residual: residual, out, lo: lo, hi: hi)
+    }
+}
+
 /// A GEMM tile's bias, residual and clamp (see `nhwcEpilogueBody`).
 public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, bias: UnsafePointer<Float>?,
                          residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {

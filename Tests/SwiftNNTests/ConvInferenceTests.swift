@@ -125,7 +125,8 @@ private func convNet() throws -> Sequential {
         try BatchNorm(numFeatures: 8), ReLU6(),
         try Conv2d(inChannels: 8, outChannels: 8, kernelSize: (3, 3), padding: (1, 1), groups: 8, bias: false),
         try BatchNorm(numFeatures: 8), ReLU(),
-        try Conv2d(inChannels: 8, outChannels: 5, kernelSize: (1, 1)),
+        try Conv2d(inChannels: 8, outChannels: 6, kernelSize: (3, 3), padding: (1, 1)), ReLU(),
+        try Conv2d(inChannels: 6, outChannels: 5, kernelSize: (1, 1)),
         try BatchNorm(numFeatures: 5),
         try Conv2d(inChannels: 5, outChannels: 4, kernelSize: (1, 1)), ReLU(),
     ]
@@ -178,7 +179,8 @@ private func convNet() throws -> Sequential {
     let onnx = try ONNXModule(model, live: Dictionary(net.stateDict().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
     let report = try onnx.planReport(x, runs: 0)
     #expect(report.hasPrefix("inference plan for input [2, 3, 13, 11]"), "\(report)")
-    #expect(report.contains("depthwise 3x3/1") && report.contains("conv 1x1 (GEMM)") && report.contains("patch rows"))
+    #expect(report.contains("depthwise 3x3/1") && report.contains("conv 1x1 (GEMM)") && report.contains("conv 3x3/2 (direct)"))
+    #expect(report.contains("conv 3x3/1 (patch rows + GEMM)"))
     let eager = try GradMode.withoutGrad { try net.forward(x) }
     let planned = try GradMode.withoutGrad { try onnx.forward(x) }
     onnx.usesPlan = false

@@ -11,16 +11,22 @@ import SwiftNNKernels
 /// - groups = C = K (one filter per channel): the depthwise kernel, vectorised over channels;
 /// - groups = 1, 1x1, stride 1, no padding: one GEMM on the activations (they are the patch
 ///   matrix already, no gather);
+/// - other groups = 1 with at most 4 input channels (RGB stems, stacked frames): direct from
+///   the image, each input value broadcast over 16 output channels (DirectConvBody.swift): a
+///   patch row of such a layer is many runs of a few floats, and gathering them cost as much
+///   as the GEMM;
 /// - other groups = 1: patch rows gathered 64 positions at a time into the same GEMM;
 /// - anything else (grouped but not depthwise): not planned.
 enum PlanConvKernel: Equatable {
-    case depthwise, pointwise, dense
+    case depthwise, pointwise, direct, dense
+
+    static let directChannels = 4
 
     static func choose(c: Int, k: Int, groups: Int, kernel: (Int, Int), stride: (Int, Int), pads: [(Int, Int)]) -> PlanConvKernel? {
         if groups == c && groups == k && groups > 1 { return .depthwise }
         guard groups == 1 else { return nil }
         if kernel == (1, 1) && stride == (1, 1) && pads.allSatisfy({ $0 == (0, 0) }) { return .pointwise }
-        return .dense
+        return c <= directChannels ? .direct : .dense
     }
 }
 
@@ -263,7 +269,7 @@ extension InferencePlan {
                     w.withUnsafeBufferPointer { packPanels(d, $0.baseAddress!, ldw: c, transposed: true, k: c, c0: 0, n: kOut) }
                 }
                 cc.steps.append(.gemm(GemmStep(x: x, y: y, residual: residual, weights: wAt, bias: biasAt, k: c, activation: act)))
-            case .dense:
+            case .dense, .direct:
                 let patch = kh * kw * c
                 // Patch order (ki, kj, channel): the weight [K, C, kh, kw] reordered to match.
                 var wr = [Float](repeating: 0, count: kOut * patch)
@@ -275,7 +281,12 @@ extension InferencePlan {
                 }
                 let g = PatchGeometry(c: c, h: xs[2], w: xs[3], kh: kh, kw: kw, sh: st[0], sw: st[1], ph: pads[0].0, pw: pads[1].0,
                                       dh: di[0], dw: di[1], oh: oh, ow: ow)
-                cc.steps.append(.dense(DenseConvStep(x: cc.channelsLast(x0, tight: true), y: y, residual: residual, weights: wAt, bias: biasAt, geometry: g, activation: act)))
+                let x = cc.channelsLast(x0, tight: true)
+                let direct = kind == .dense ? nil : DirectConvGeometry(
+                    c: c, pitch: cc.buffers[x].pitch, h: xs[2], w: xs[3], kh: kh, kw: kw, sh: st[0], sw: st[1], ph: pads[0].0, pw: pads[1].0,
+                    dh: di[0], dw: di[1], ow: ow, ldc: pitch)
+                cc.steps.append(.dense(DenseConvStep(x: x, y: y, residual: residual, weights: wAt, bias: biasAt, geometry: g,
+                                                     direct: direct, activation: act)))
             }
             cc.labels.append(([k] + fused).map(label).joined(separator: " + "))
             if case .depthwise = kind, residual != nil { cc.labels.append("residual add of \(lk)") }

@@ -33,12 +33,13 @@ struct GemmStep {
     var activation: FusedActivation
 }
 
-/// A dense convolution: patch rows gathered `rowsPerItem` output positions at a time, then the
-/// GEMM as above.
+/// A dense convolution: patch rows gathered `denseRows` output positions at a time, then the
+/// GEMM as above; or, with `direct`, output rows straight from the image (few input channels).
 struct DenseConvStep {
     var x: Int, y: Int, residual: Int?
     var weights: Int, bias: Int
     var geometry: PatchGeometry
+    var direct: DirectConvGeometry?
     var activation: FusedActivation
 }
 
@@ -315,6 +316,15 @@ final class InferencePlan: @unchecked Sendable {
         let w = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
         let res = s.residual.map { UnsafePointer(ptr($0, ctx)) }, ldr = s.residual.map { buffers[$0].pitch } ?? 0
         let (lo, hi, rest) = clampBounds(s.activation)
+        if let d = s.direct {
+            // Items of one output row; the same weights and bias for all.
+            let images = by.shape[0], inImage = g.h * g.w * d.pitch, outRow = g.ow * ldc
+            return StepWork(items: images * g.oh, flops: 2 * m * n * patch) { i, _ in
+                let img = i / g.oh, oy = i - img * g.oh, row = c + i * outRow
+                directConvRow(x + img * inImage, d, oy: oy, w, cols: n, bias, residual: res.map { $0 + i * g.ow * ldr }, row, lo: lo, hi: hi)
+                if rest != .none { rest.apply(row, count: outRow) }
+            }
+        }
         let block = Self.denseRows, scratch = ctx.scratch
         return StepWork(items: (m + block - 1) / block, flops: 2 * m * n * patch) { i, worker in
             let r0 = i * block, rows = min(block, m - r0)

@@ -161,7 +161,7 @@ extension InferencePlan {
             return buffers[s.y].shape.count == 4 ? "conv 1x1 (GEMM)" : "linear (GEMM)"
         case .dense(let s):
             let g = s.geometry
-            return "conv \(g.kh)x\(g.kw)/\(g.sh) (patch rows + GEMM)"
+            return "conv \(g.kh)x\(g.kw)/\(g.sh) (\(s.direct == nil ? "patch rows + GEMM" : "direct"))"
         case .depthwise(let s):
             return "depthwise \(s.geometry.kh)x\(s.geometry.kw)/\(s.geometry.sh)"
         case .expandDepthwise(let s):
