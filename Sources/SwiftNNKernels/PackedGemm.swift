@@ -147,7 +147,19 @@ public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int
                 kernel2x32AVX512(k, ab + i &* lda, lda, ka, bp, stride, cp + i &* ldc, ldc, accumulate)
                 i &+= 2
             }
-            if i < rows { kernel1x32AVX512(k, ab + i &* lda, ka, bp, stride, cp + i &* ldc, accumulate) }
+        }
+        // A last single row across four pairs at a time (more chains in flight).
+        if rows & 1 == 1 {
+            let i = rows &- 1
+            var q = 0
+            while q &+ 4 <= pairs {
+                kernel1x128AVX512(k, ab + i &* lda, ka, packed + 2 &* q &* stride, stride, cb + i &* ldc + q &* 32, accumulate)
+                q &+= 4
+            }
+            while q < pairs {
+                kernel1x32AVX512(k, ab + i &* lda, ka, packed + 2 &* q &* stride, stride, cb + i &* ldc + q &* 32, accumulate)
+                q &+= 1
+            }
         }
         r0 &+= rows
     }

@@ -103,6 +103,30 @@ public func kernel2x32AVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ 
 }
 
 /// As kernel8x32AVX512, for one row.
+/// One row across four panel pairs (128 columns): eight FMA chains where kernel1x32AVX512 has
+/// two, which wait on each FMA's latency. A batch-1 classifier (1 x 1280 times 1280 x 1000) is
+/// all single rows; each element is the same chain as in the other kernels.
+public func kernel1x128AVX512(_ k: Int, _ a: UnsafePointer<Float>, _ ka: Int, _ b: UnsafePointer<Float>, _ stride: Int,
+                              _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+    var c0 = SIMD16<Float>(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0
+    let b1 = b + stride, b2 = b1 + stride, b3 = b2 + stride, b4 = b3 + stride, b5 = b4 + stride, b6 = b5 + stride
+    let b7 = b6 + stride
+    var kk = 0, ak = 0
+    while kk < k {
+        let s = SIMD16(repeating: a[ak]), o = kk &* 16
+        c0 = c0.addingProduct(s, ld(b + o)); c1 = c1.addingProduct(s, ld(b1 + o))
+        c2 = c2.addingProduct(s, ld(b2 + o)); c3 = c3.addingProduct(s, ld(b3 + o))
+        c4 = c4.addingProduct(s, ld(b4 + o)); c5 = c5.addingProduct(s, ld(b5 + o))
+        c6 = c6.addingProduct(s, ld(b6 + o)); c7 = c7.addingProduct(s, ld(b7 + o))
+        kk &+= 1
+        ak &+= ka
+    }
+    emit(c, c0, c1, accumulate)
+    emit(c + 32, c2, c3, accumulate)
+    emit(c + 64, c4, c5, accumulate)
+    emit(c + 96, c6, c7, accumulate)
+}
+
 public func kernel1x32AVX512(_ k: Int, _ a: UnsafePointer<Float>, _ ka: Int, _ b: UnsafePointer<Float>, _ stride: Int,
                              _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
     var c0 = SIMD16<Float>(), d0 = SIMD16<Float>()

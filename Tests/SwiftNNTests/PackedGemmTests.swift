@@ -15,7 +15,7 @@ private struct Case: CustomStringConvertible {
 private let cases: [Case] = {
     var all: [Case] = []
     let ms = [1, 2, 3, 5, 8, 9, 14, 16, 31, 48, 53]
-    let ns = [1, 15, 16, 17, 32, 33, 48, 64, 80, 100]
+    let ns = [1, 15, 16, 17, 32, 33, 48, 64, 80, 100, 128, 160, 300]  // 128 up: four pairs for one row at a time
     for (i, m) in ms.enumerated() {
         for (j, n) in ns.enumerated() {
             for k in [0, 1, 7, 67] {
