@@ -55,20 +55,27 @@ extension ONNXModule {
         }
     }
 
+    /// Activations one planned run may take before a batch is split into pieces.
+    static let pieceBytes = 64 << 20
+
     /// The outputs through the plan, or nil when this call must run node by node.
     func plannedForward(_ inputs: [Tensor]) throws -> [Tensor]? {
         guard inputs.count == 1, inputNames.count == 1, let x = inputs.first, x.dtype == .float32, x.rank == 4,
               planCache.lock.withLock({ planCache.enabled }), Tracer.current == nil else { return nil }
         if GradMode.isEnabled && (x.requiresGrad || constantSlots.contains { $0.tensor.requiresGrad }) { return nil }
         let n = x.shape[0], rest = Array(x.shape.dropFirst())
-        // A batch runs in micro-batches whose activations take at most 3/4 of the last-level
-        // cache: MobileNetV2's 8 MB per image at batch 8 streamed every layer through memory
-        // (its depthwise layers ran at 8 GB/s). Measured at batch 8, both in one process: 23.0
-        // ms whole, 20.0 / 19.6 / 20.3 ms in micro-batches of 1 / 2 / 3 (2 is what this rule
-        // picks with a 32 MB L3). An image's outputs do not depend on the others in its batch
-        // (every element is its own chain), so the split changes no bits.
+        // A batch runs whole up to 64 MB of activations, and in equal pieces beyond (to bound
+        // a server's memory, not for speed). Pieces that fit the last-level cache were faster
+        // while MobileNetV2's largest expansion went through memory (batch 8: 23.0 ms whole,
+        // 19.6 in pieces of 2); with it fused into its depthwise step (ExpandDepthwise.swift),
+        // the time per image falls with the batch and then stays: plans of 1 / 2 / 4 / 8 / 16 /
+        // 32 images took 5.5 / 4.8 / 4.4 / 4.2 / 4.2 / 4.2 ms an image (arenas of 5 to 119 MB),
+        // and batch 8 in pieces of 4 took 29.6 ms against 27.7 whole. An image's outputs do not
+        // depend on the others in its batch (every element is its own chain), so pieces change
+        // no bits.
         guard let one = try plan(for: [1] + rest) else { return nil }
-        let micro = max(1, min(n, lastLevelCacheBytes * 3 / 4 / max(one.arenaFloats * 4, 1)))
+        let most = max(1, Self.pieceBytes / max(one.arenaFloats * 4, 1))
+        let pieces = (n + most - 1) / most, micro = (n + pieces - 1) / pieces
         if micro >= n {
             guard let p = try plan(for: x.shape) else { return nil }
             return try p.run(x)
@@ -176,13 +183,3 @@ extension InferencePlan {
 }
 
 
-/// The last-level cache's size in bytes (Linux sysfs: cpu0's highest cache index), else 16 MiB.
-let lastLevelCacheBytes: Int = {
-    for index in stride(from: 4, through: 2, by: -1) {
-        guard let bytes = try? File.read("/sys/devices/system/cpu/cpu0/cache/index\(index)/size", maxBytes: 64) else { continue }
-        let text = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
-        let unit: Int = text.hasSuffix("K") ? 1 << 10 : text.hasSuffix("M") ? 1 << 20 : 1
-        if let v = Int(text.filter(\.isNumber)), v > 0 { return v * unit }
-    }
-    return 16 << 20
-}()

@@ -240,11 +240,17 @@ def test_compiled_model_gives_torchvisions_logits(model, batch):
 
 
 def test_compiled_batch_gives_each_images_own_bits(model):
-    """A batch runs in micro-batches that fit the last-level cache (three MobileNetV2 images
-    are more than 3/4 of a 32 MB L3): each image's logits are exactly those it gets alone."""
+    """A batch runs whole up to 64 MB of activations and in equal pieces beyond (13
+    MobileNetV2 images at about 5 MB each: two pieces of 7 and 6); every image's logits are
+    exactly those it gets alone, and those it gets in a batch of three (run whole)."""
     compiled = swiftnn.compile(model)
-    xs = np.stack([GOLD["chelsea.input"], GOLD["grace_hopper.input"], GOLD["chelsea.input"][:, ::-1].copy()])
+    three = np.stack([GOLD["chelsea.input"], GOLD["grace_hopper.input"], GOLD["chelsea.input"][:, ::-1].copy()])
+    xs = np.concatenate([three] * 4 + [three[:1]])
     with swiftnn.no_grad():
+        alone = [compiled(swiftnn.tensor(three[i:i + 1])).numpy()[0] for i in range(3)]
+        small = compiled(swiftnn.tensor(three)).numpy()
         batch = compiled(swiftnn.tensor(xs)).numpy()
-        for i in range(3):
-            np.testing.assert_array_equal(batch[i], compiled(swiftnn.tensor(xs[i:i + 1])).numpy()[0])
+    for i in range(3):
+        np.testing.assert_array_equal(small[i], alone[i])
+    for i in range(len(xs)):
+        np.testing.assert_array_equal(batch[i], alone[i % 3])
