@@ -94,10 +94,11 @@ for r in range(args.rounds):
         times[key].append(e["dur"] / 1000)
     theirs.append([(k, statistics.median(times[k])) for k in order])
 
-our_convs = [i for i in sorted(ours) if kinds[i].startswith(("conv", "depthwise", "1x1 + depthwise"))]
+our_convs = [i for i in sorted(ours) if kinds[i].startswith(("conv", "depthwise")) or kinds[i].endswith("(fused)")]
 their_convs = [j for j, (k, _) in enumerate(theirs[0]) if k[1] in ("Conv", "FusedConv")]
-# A fused expansion + depthwise step stands for two of onnxruntime's convolutions.
-width = [2 if "(fused)" in kinds[i] else 1 for i in our_convs]
+# A fused step ("1x1 + dw 3x3/2 + 1x1 (fused)") stands for one of onnxruntime's convolutions
+# per part.
+width = [kinds[i].count(" + ") + 1 for i in our_convs]
 print(f"MobileNetV2, batch {args.batch}, {THREADS} threads, {args.rounds} alternating rounds of {args.runs} forwards")
 print(f"{'#':>3} {'swiftnn step':32} {'swiftnn ms':>10} {'ORT ms':>8} {'ratio':>6}")
 by_kind = collections.defaultdict(lambda: [0.0, 0.0])

@@ -22,10 +22,23 @@ private func differing(_ a: Tensor, _ b: Tensor, atol: Float = 0, rtol: Float = 
     return bad
 }
 
+/// x + body(x), traced as an Add the plan fuses into the body's last GEMM.
+private final class Residual: Module {
+    let body: Sequential
+    init(_ body: Sequential) {
+        self.body = body
+        super.init()
+        registerChild("body", body)
+    }
+    override var typeName: String { "Residual" }
+    override func forward(_ x: Tensor) throws -> Tensor { try x + body(x) }
+}
+
 /// An inverted residual (expand 1x1 + BN + ReLU6, depthwise + BN + ReLU6, project 1x1 + BN,
-/// a residual add where the shapes allow) with trained-looking statistics, as an ONNXModule.
-private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int, x: Tensor) throws -> (Module, ONNXModule) {
-    var layers: [Module] = [
+/// with `residual` the block's input added) after a 1x1 stem, and a second expansion and
+/// depthwise after it, with trained-looking statistics, as an ONNXModule.
+private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int, residual: Bool, x: Tensor) throws -> (Module, ONNXModule) {
+    let block = Sequential([
         try Conv2d(inChannels: c, outChannels: expanded, kernelSize: (1, 1), bias: false),
         try BatchNorm(numFeatures: expanded), ReLU6(),
         try Conv2d(inChannels: expanded, outChannels: expanded, kernelSize: (3, 3), stride: (stride, stride),
@@ -33,13 +46,15 @@ private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int,
         try BatchNorm(numFeatures: expanded), ReLU6(),
         try Conv2d(inChannels: expanded, outChannels: c, kernelSize: (1, 1), bias: false),
         try BatchNorm(numFeatures: c),
-    ]
-    // A second block reads the first's output, so the first's expansion is not the graph's input.
-    layers += [
+    ])
+    // The stem makes the block's input an activation of the plan (the graph's own input is
+    // not a residual it fuses); the second expansion reads the block's output.
+    let net = Sequential([
+        try Conv2d(inChannels: c, outChannels: c, kernelSize: (1, 1)),
+        residual ? Residual(block) : block,
         try Conv2d(inChannels: c, outChannels: expanded, kernelSize: (1, 1)), ReLU(),
         try Conv2d(inChannels: expanded, outChannels: expanded, kernelSize: (3, 3), padding: (1, 1), groups: expanded),
-    ]
-    let net = Sequential(layers)
+    ])
     var seed: UInt64 = 90
     for (name, t) in net.stateDict() where t.dtype == .float32 {
         seed += 1
@@ -55,14 +70,17 @@ private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int,
     return (net, onnx)
 }
 
-@Test(arguments: [(1, 1), (2, 1), (1, 2)])
-func fusedExpansionGivesTheUnfusedBits(stride: Int, dilation: Int) throws {
+@Test(arguments: [(1, 1, false), (2, 1, false), (1, 2, false), (1, 1, true)])
+func fusedBlockGivesTheUnfusedBits(stride: Int, dilation: Int, residual: Bool) throws {
     // 2 x 75 x 71 positions of 100 channels (pitch 112): 1.19 M floats, over the rule's bound;
     // odd sizes so that bands and GEMM tiles end mid-row.
     let x = try noise([2, 8, 75, 71], seed: 5 + UInt64(stride * 10 + dilation))
-    let (net, onnx) = try invertedResidual(c: 8, expanded: 100, stride: stride, dilation: dilation, x: x)
+    let (net, onnx) = try invertedResidual(c: 8, expanded: 100, stride: stride, dilation: dilation, residual: residual, x: x)
     let report = try onnx.planReport(x, runs: 0)
-    #expect(report.contains("(fused)"), "\(report)")
+    // The expansion, depthwise and projection (with its residual add) as one step.
+    #expect(report.contains("1x1 + dw 3x3/\(stride) + 1x1 (fused)"), "\(report)")
+    let line = report.split(separator: "\n").first { $0.contains("+ 1x1 (fused)") } ?? ""
+    #expect(line.contains("(Add)") == residual, "\(report)")
     let eager = try GradMode.withoutGrad { try net.forward(x) }
     var fused: [Tensor] = []
     for threads in [1, 2, 3] {

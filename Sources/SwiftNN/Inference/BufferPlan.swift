@@ -12,7 +12,8 @@ extension PlanStep {
         case .gemm(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
         case .dense(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
         case .depthwise(let s): return ([s.x], [s.y])
-        case .expandDepthwise(let s): return ([s.expand.x], [s.depthwise.y])
+        case .expandDepthwise(let s):
+            return ([s.expand?.x ?? s.depthwise.x] + (s.project?.residual.map { [$0] } ?? []), [s.project?.y ?? s.depthwise.y])
         case let .mean(x, y), let .activation(x, y, _), let .toChannelsLast(x, y), let .flatten(x, y): return ([x], [y])
         case let .add(a, b, y, _): return ([a, b], [y])
         }

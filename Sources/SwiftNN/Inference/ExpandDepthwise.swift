@@ -1,27 +1,34 @@
-// An inverted residual's expansion (a 1x1 convolution) and the depthwise convolution that
-// alone reads it, run as one step of the inference plan: each item computes the expanded rows
-// a band of depthwise output rows needs into its worker's scratch, which stays in the core's
-// L2, and the depthwise rows read them there. Unfused, MobileNetV2's first expansion at batch 8
-// writes 38 MB (16 -> 96 channels at 112x112) and the depthwise step reads it back: both steps
-// ran at memory speed, 0.7-1.0x onnxruntime's time for the pair
-// (`bench/compare_layers_ort.py --batch 8`).
+// An inverted residual's expansion (a 1x1 convolution), the depthwise convolution that alone
+// reads it, and the 1x1 projection that alone reads the depthwise output, run as one step of
+// the inference plan where those activations would otherwise go through memory. Each item is a
+// band of depthwise output rows of one image: it expands the input rows the band needs into its
+// worker's scratch, which stays in the core's L2, runs the depthwise rows there into a second
+// scratch, and projects those rows (bias, residual, clamp) into the output. Unfused,
+// MobileNetV2's first expansion at batch 8 writes 38 MB (16 -> 96 channels at 112x112) and the
+// depthwise step reads it back: both steps ran at memory speed, 0.7-1.0x onnxruntime's time for
+// the pair (`bench/compare_layers_ort.py --batch 8`).
 //
-// The price is recomputation: a band of B output rows needs (B - 1) * stride + kh input rows,
-// so the kh - stride rows shared with the next band are expanded twice. The rule below fuses
-// only where the expanded activation cannot stay in the cores' caches (a memory-bound pair) and
-// a band holds enough rows that the recomputed share stays small.
+// The expansion's price is recomputation: a band of B output rows needs (B - 1) * stride + kh
+// input rows, so the kh - stride rows shared with the next band are expanded twice. The rule
+// below fuses an expansion only where the expanded activation cannot stay in the cores' caches
+// (a memory-bound pair) and a band holds enough rows that the recomputed share stays small; a
+// projection costs nothing extra and is fused onto such a step, or onto a depthwise step whose
+// own output is that large.
 //
-// Bits: every expanded element is the same FMA chain as in the GEMM step (the packed GEMM's
-// element does not depend on the rows or columns of its call), with the same bias and clamp,
-// and the depthwise rows are the same calls; fused and unfused plans give the same bits
-// (InferencePlanFusionTests).
+// Bits: every expanded or projected element is the same FMA chain as in the GEMM step (the
+// packed GEMM's element does not depend on the rows or columns of its call), with the same
+// bias, residual and clamp, and the depthwise rows are the same calls; fused and unfused plans
+// give the same bits (InferencePlanFusionTests).
 import SwiftNNKernels
 
-/// A 1x1 expansion GEMM whose output only the depthwise step reads, as one step.
+/// A depthwise step with the 1x1 expansion before it and/or the 1x1 projection after it, as one
+/// step (at least one of the two).
 struct ExpandDepthwiseStep {
-    var expand: GemmStep
+    var expand: GemmStep?
     var depthwise: DepthwiseStep
-    /// Expanded rows one worker's scratch holds: the input rows of `maxBand` output rows.
+    var project: GemmStep?
+    /// Expanded rows one worker's scratch holds (the input rows of `maxBand` output rows; 0
+    /// without an expansion).
     var scratchRows: Int
     var maxBand: Int
 }
@@ -36,6 +43,12 @@ enum ExpandDepthwiseRule {
     static let memoryBoundFloats = 1 << 20
     /// The largest recomputed share of the expansion accepted.
     static let maxRecompute = 0.25
+
+    /// The widest band (at most 64 rows) whose depthwise output rows fit the scratch, for a
+    /// projection.
+    static func projectBand(ow: Int, pitch: Int, oh: Int) -> Int {
+        max(1, min(oh, 64, scratchFloats / max(1, ow * pitch)))
+    }
 
     /// Input rows of `band` output rows.
     static func inputRows(band: Int, _ g: DepthwiseNHWCGeometry) -> Int {
@@ -59,76 +72,135 @@ enum ExpandDepthwiseRule {
 
 extension InferenceCompiler {
     /// Fuses each 1x1 GEMM step (4-D, no residual) followed by the depthwise step that alone
-    /// reads its output, where `ExpandDepthwiseRule` says the pair is memory-bound.
+    /// reads its output, where `ExpandDepthwiseRule` says the pair is memory-bound; then the
+    /// 1x1 GEMM step that alone reads such a step's output (or a depthwise output that large).
     mutating func fuseExpandDepthwise(outputs: [Int]) {
         var readers = [Int: Int]()
         for s in steps { for b in s.access.reads { readers[aliases[b] ?? b, default: 0] += 1 } }
         let kept = Set(outputs.map { aliases[$0] ?? $0 })
+        /// Whether `b` is a 4-D activation only the next step reads.
+        func internal4D(_ b: Int) -> Bool {
+            buffers[b].shape.count == 4 && readers[b] == 1 && !kept.contains(b) && aliases[b] == nil
+        }
         var i = 0
         while i + 1 < steps.count {
-            guard case .gemm(let e) = steps[i], case .depthwise(let d) = steps[i + 1], e.residual == nil, d.x == e.y,
-                  buffers[e.y].shape.count == 4, readers[e.y] == 1, !kept.contains(e.y), aliases[e.y] == nil,
-                  let band = ExpandDepthwiseRule.band(images: buffers[e.y].shape[0], expandedRowFloats: d.geometry.w * d.geometry.pitch,
-                                                      oh: d.oh, d.geometry) else {
-                i += 1
-                continue
+            if case .gemm(let e) = steps[i], case .depthwise(let d) = steps[i + 1], e.residual == nil, d.x == e.y, internal4D(e.y),
+               let band = ExpandDepthwiseRule.band(images: buffers[e.y].shape[0], expandedRowFloats: d.geometry.w * d.geometry.pitch,
+                                                   oh: d.oh, d.geometry) {
+                let rows = min(d.geometry.h, ExpandDepthwiseRule.inputRows(band: band, d.geometry))
+                steps[i] = .expandDepthwise(ExpandDepthwiseStep(expand: e, depthwise: d, project: nil, scratchRows: rows, maxBand: band))
+                steps.remove(at: i + 1)
+                labels[i] += " + " + labels.remove(at: i + 1)
             }
-            let rows = min(d.geometry.h, ExpandDepthwiseRule.inputRows(band: band, d.geometry))
-            steps[i] = .expandDepthwise(ExpandDepthwiseStep(expand: e, depthwise: d, scratchRows: rows, maxBand: band))
-            steps.remove(at: i + 1)
-            labels[i] += " + " + labels.remove(at: i + 1)
+            guard i + 1 < steps.count, case .gemm(let p) = steps[i + 1], buffers[p.y].shape.count == 4 else { i += 1; continue }
+            var fused: ExpandDepthwiseStep? = nil
+            switch steps[i] {
+            case .expandDepthwise(let f) where f.project == nil && p.x == f.depthwise.y && internal4D(p.x):
+                fused = f
+            case .depthwise(let d) where p.x == d.y && internal4D(p.x) && buffers[d.y].positions * buffers[d.y].pitch >= ExpandDepthwiseRule.memoryBoundFloats:
+                fused = ExpandDepthwiseStep(expand: nil, depthwise: d, project: nil, scratchRows: 0,
+                                            maxBand: ExpandDepthwiseRule.projectBand(ow: d.geometry.ow, pitch: buffers[d.y].pitch, oh: d.oh))
+            default: break
+            }
+            if var f = fused {
+                f.project = p
+                f.maxBand = min(f.maxBand, ExpandDepthwiseRule.projectBand(ow: f.depthwise.geometry.ow, pitch: buffers[p.x].pitch, oh: f.depthwise.oh))
+                steps[i] = .expandDepthwise(f)
+                steps.remove(at: i + 1)
+                labels[i] += " + " + labels.remove(at: i + 1)
+            }
             i += 1
         }
     }
 }
 
 extension InferencePlan {
-    /// Floats of one worker's scratch for the fused steps.
+    /// Floats of one worker's scratch for the fused steps: expanded rows, then depthwise rows.
     var fusedScratchFloats: Int {
         steps.reduce(0) { m, s in
             guard case .expandDepthwise(let f) = s else { return m }
-            return max(m, f.scratchRows * f.depthwise.geometry.w * f.depthwise.geometry.pitch)
+            let g = f.depthwise.geometry
+            return max(m, f.scratchRows * g.w * g.pitch + (f.project == nil ? 0 : f.maxBand * g.ow * buffers[f.depthwise.y].pitch))
         }
     }
 
-    /// Items: bands of output rows of one image. Each expands its input rows into the worker's
-    /// scratch 64 positions at a time (bias and clamp while the tile is in cache), then runs the
-    /// depthwise rows on the scratch as if it were the image.
+    /// Items: bands of depthwise output rows of one image. Each expands the input rows the band
+    /// reads into the worker's scratch 64 positions at a time (bias and clamp while the tile is
+    /// in cache) and runs the depthwise rows on the scratch as if it were the image; with a
+    /// projection, the depthwise rows go to the scratch too and are projected 64 at a time.
     func expandDepthwiseWork(_ s: ExpandDepthwiseStep, _ ctx: RunContext) -> StepWork {
-        let e = s.expand, d = s.depthwise, g = d.geometry, oh = d.oh
-        let bx = buffers[e.x], by = buffers[d.y]
-        let k = e.k, lda = bx.pitch, n = g.pitch, rowFloats = g.w * n, images = bx.shape[0]
-        let x = UnsafePointer(ptr(e.x, ctx)), y = ptr(d.y, ctx)
-        let we = UnsafePointer(ctx.weights + e.weights), be = UnsafePointer(ctx.weights + e.bias)
+        let d = s.depthwise, g = d.geometry, oh = d.oh, by = buffers[d.y]
+        let images = by.shape[0], rowFloats = g.w * g.pitch, outRow = g.ow * by.pitch
         let wd = UnsafePointer(ctx.weights + d.weights), bd = UnsafePointer(ctx.weights + d.bias)
-        let (elo, ehi, erest) = clampBounds(e.activation), (dlo, dhi, drest) = clampBounds(d.activation)
-        let outRow = g.ow * by.pitch, scratch = ctx.fused, perWorker = fusedScratchFloats
+        let (dlo, dhi, drest) = clampBounds(d.activation)
+        let scratch = ctx.fused, perWorker = fusedScratchFloats, expanded = s.scratchRows * rowFloats
         // Bands no wider than the rule allows, and enough of them for every worker.
         let workers = max(1, EngineThreads.count)
         let band = max(1, min(s.maxBand, (images * oh + 2 * workers - 1) / (2 * workers)))
         let bands = (oh + band - 1) / band
-        let expandFlops = 2 * images * g.h * g.w * n * k, depthwiseFlops = 2 * by.positions * by.pitch * g.kh * g.kw
-        return StepWork(items: images * bands, flops: expandFlops + depthwiseFlops) { item, worker in
+        var flops = 2 * by.positions * by.pitch * g.kh * g.kw
+        let expand = s.expand.map { e in
+            flops += 2 * images * g.h * g.w * g.pitch * e.k
+            return Pointwise(self, e, ctx)
+        }
+        let project = s.project.map { p in
+            flops += 2 * by.positions * buffers[p.y].pitch * p.k
+            return Pointwise(self, p, ctx)
+        }
+        let x = UnsafePointer(ptr(s.expand?.x ?? d.x, ctx)), y = ptr(s.project?.y ?? d.y, ctx)
+        return StepWork(items: images * bands, flops: flops) { item, worker in
             let img = item / bands, oy0 = (item - img * bands) * band, oy1 = min(oh, oy0 + band)
-            let lo = max(0, oy0 * g.sh - g.ph), hi = min(g.h, (oy1 - 1) * g.sh - g.ph + (g.kh - 1) * g.dh + 1)
             let buf = scratch + worker * perWorker
-            let positions = max(0, hi - lo) * g.w, a = x + (img * g.h + lo) * g.w * lda
-            var r0 = 0
-            while r0 < positions {
-                let rows = min(64, positions - r0), tile = buf + r0 * n
-                gemmPacked(m: rows, n: n, k: k, a: a + r0 * lda, lda: lda, packed: we, c: tile, ldc: n, accumulate: false)
-                nhwcEpilogue(tile, ldc: n, rows: rows, cols: n, bias: be, residual: nil, ldr: 0, lo: elo, hi: ehi)
-                if erest != .none { erest.apply(tile, count: rows * n) }
-                r0 += 64
+            let image: UnsafePointer<Float>
+            if let expand {
+                let lo = max(0, oy0 * g.sh - g.ph), hi = min(g.h, (oy1 - 1) * g.sh - g.ph + (g.kh - 1) * g.dh + 1)
+                let first = img * g.h * g.w + lo * g.w
+                expand.rows(x + first * expand.lda, count: max(0, hi - lo) * g.w, into: buf, residual: nil)
+                // The scratch as the image: row lo of the image is the scratch's first row (the
+                // depthwise rows read only rows lo ..< hi).
+                image = UnsafePointer(buf) - lo * rowFloats
+            } else {
+                image = x + img * g.h * rowFloats
             }
-            // The scratch as the image: row lo of the image is the scratch's first row (the
-            // depthwise rows read only rows lo ..< hi).
-            let image = UnsafePointer(buf) - lo * rowFloats
+            let rows = project == nil ? y + (img * oh + oy0) * outRow : buf + expanded
             for oy in oy0..<oy1 {
-                let row = y + (img * oh + oy) * outRow
+                let row = rows + (oy - oy0) * outRow
                 depthwiseNHWCRow(image, g, oy: oy, wd, bd, row, lo: dlo, hi: dhi)
                 drest.apply(row, count: outRow)
             }
+            if let project {
+                let first = (img * oh + oy0) * g.ow
+                project.rows(UnsafePointer(rows), count: (oy1 - oy0) * g.ow, into: y + first * project.ldc,
+                             residual: project.residual.map { $0 + first * project.ldr })
+            }
+        }
+    }
+}
+
+/// A fused step's 1x1 convolution: its packed weights, bias, residual and activation.
+private struct Pointwise {
+    let k: Int, n: Int, lda: Int, ldc: Int, ldr: Int
+    let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?
+    let lo: Float, hi: Float, rest: FusedActivation
+
+    init(_ plan: InferencePlan, _ s: GemmStep, _ ctx: InferencePlan.RunContext) {
+        k = s.k; n = plan.buffers[s.y].pitch; lda = plan.buffers[s.x].pitch; ldc = n
+        ldr = s.residual.map { plan.buffers[$0].pitch } ?? 0
+        weights = UnsafePointer(ctx.weights + s.weights); bias = UnsafePointer(ctx.weights + s.bias)
+        residual = s.residual.map { UnsafePointer(plan.ptr($0, ctx)) }
+        (lo, hi, rest) = clampBounds(s.activation)
+    }
+
+    /// `count` output rows from the rows at `a` (pitch lda) into `c` (pitch ldc), 64 at a time:
+    /// the GEMM step's tiles with their bias, residual (rows at `residual`, pitch ldr) and clamp.
+    func rows(_ a: UnsafePointer<Float>, count: Int, into c: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+        var r0 = 0
+        while r0 < count {
+            let m = min(64, count - r0), tile = c + r0 * ldc
+            gemmPacked(m: m, n: n, k: k, a: a + r0 * lda, lda: lda, packed: weights, c: tile, ldc: ldc, accumulate: false)
+            nhwcEpilogue(tile, ldc: ldc, rows: m, cols: n, bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
+            if rest != .none { rest.apply(tile, count: m * ldc) }
+            r0 += 64
         }
     }
 }

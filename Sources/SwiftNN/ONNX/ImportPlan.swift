@@ -172,7 +172,8 @@ extension InferencePlan {
         case .depthwise(let s):
             return "depthwise \(s.geometry.kh)x\(s.geometry.kw)/\(s.geometry.sh)"
         case .expandDepthwise(let s):
-            return "1x1 + depthwise \(s.depthwise.geometry.kh)x\(s.depthwise.geometry.kw)/\(s.depthwise.geometry.sh) (fused)"
+            let g = s.depthwise.geometry
+            return "\(s.expand == nil ? "" : "1x1 + ")dw \(g.kh)x\(g.kw)/\(g.sh)\(s.project == nil ? "" : " + 1x1") (fused)"
         case .mean: return "global average pool"
         case .add: return "add"
         case .activation: return "activation"
