@@ -38,9 +38,12 @@ enum ExpandDepthwiseRule {
     /// Floats of expanded rows a worker keeps: 768 KB, well inside a 2 MB L2 beside the
     /// depthwise output rows and the weights.
     static let scratchFloats = 192 * 1024
-    /// The expanded activation of the whole batch from which the pair is memory-bound: larger
-    /// than the two cores' L2 caches together.
-    static let memoryBoundFloats = 1 << 20
+    /// The activation of the whole batch from which a step's output leaves the caches between
+    /// two steps: 1 MB, half a core's L2. With 4 MB (both L2s), only MobileNetV2's first
+    /// expansion was fused at batch 1; with 1 MB also the 56x56 blocks, and the forward took
+    /// 0.93-0.97 of the time at batch 1 and 8 (medians of two runs each, both builds in one
+    /// process; minima 0.94-1.01).
+    static let memoryBoundFloats = 1 << 18
     /// The largest recomputed share of the expansion accepted.
     static let maxRecompute = 0.25
 
