@@ -12,16 +12,19 @@
 // any other acc. So the direct and patch-row paths give the same bits, as do the AVX-512 and the
 // AVX2 instance of this @inlinable body.
 
-/// Where a direct convolution reads and writes: one image [h, w] of c channels channels-last,
-/// `pitch` floats per position, a kh x kw window with stride, padding (top, left) and dilation,
-/// and output rows of `ow` positions `ldc` floats apart.
+/// Where a direct convolution reads and writes: one image [h, w] of c channels, channel ci of
+/// position (y, x) at y * rowStride + x * positionStride + ci * channelStride (channels-last:
+/// the pitch, then 1; the caller's NCHW input: 1, then h * w), a kh x kw window with stride,
+/// padding (top, left) and dilation, and output rows of `ow` positions `ldc` floats apart.
 public struct DirectConvGeometry: Sendable {
-    public var c: Int, pitch: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int
-    public var ow: Int, ldc: Int
-    public init(c: Int, pitch: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int,
-                ow: Int, ldc: Int) {
-        self.c = c; self.pitch = pitch; self.h = h; self.w = w; self.kh = kh; self.kw = kw; self.sh = sh; self.sw = sw
-        self.ph = ph; self.pw = pw; self.dh = dh; self.dw = dw; self.ow = ow; self.ldc = ldc
+    public var c: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int
+    public var rowStride: Int, positionStride: Int, channelStride: Int, ow: Int, ldc: Int
+    public init(c: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int,
+                rowStride: Int, positionStride: Int, channelStride: Int, ow: Int, ldc: Int) {
+        self.c = c; self.h = h; self.w = w; self.kh = kh; self.kw = kw; self.sh = sh; self.sw = sw
+        self.ph = ph; self.pw = pw; self.dh = dh; self.dw = dw
+        self.rowStride = rowStride; self.positionStride = positionStride; self.channelStride = channelStride
+        self.ow = ow; self.ldc = ldc
     }
     /// Floats of one patch: (ki, kj, channel), channel fastest.
     public var patch: Int { kh &* kw &* c }
@@ -47,7 +50,7 @@ struct DirectRow {
         while kiLo < g.kh && iy0 &+ kiLo &* g.dh < 0 { kiLo &+= 1 }
         while kiHi > kiLo && iy0 &+ (kiHi &- 1) &* g.dh >= g.h { kiHi &-= 1 }
         self.iy0 = iy0; self.kiLo = kiLo; self.kiHi = kiHi
-        rowStride = g.w &* g.pitch; xStep = g.sw &* g.pitch; panel = g.patch &* 16
+        rowStride = g.rowStride; xStep = g.sw &* g.positionStride; panel = g.patch &* 16
         self.lo = SIMD16(repeating: lo); self.hi = SIMD16(repeating: hi)
     }
 
@@ -73,10 +76,10 @@ func directSingle(_ r: DirectRow, _ ox: Int, _ q: Int) {
         while kj < g.kw {
             let ix = ix0 &+ kj &* g.dw
             if ix >= 0 && ix < g.w {
-                let p = (ki &* g.kw &+ kj) &* g.c, at = row + ix &* g.pitch
+                let p = (ki &* g.kw &+ kj) &* g.c, at = row + ix &* g.positionStride
                 var ch = 0
                 while ch < g.c {
-                    acc = acc.addingProduct(SIMD16(repeating: at[ch]), nhwcLoad(wq + (p &+ ch) &* 16))
+                    acc = acc.addingProduct(SIMD16(repeating: at[ch &* g.channelStride]), nhwcLoad(wq + (p &+ ch) &* 16))
                     ch &+= 1
                 }
             }
@@ -97,13 +100,13 @@ func directEightByTwo(_ r: DirectRow, _ ox: Int, _ q: Int) {
     let b0 = r.w + q &* r.panel, b1 = b0 + r.panel
     var ki = r.kiLo
     while ki < r.kiHi {
-        let base = r.x + ((r.iy0 &+ ki &* g.dh) &* r.rowStride &+ (ox &* g.sw &- g.pw) &* g.pitch)
+        let base = r.x + ((r.iy0 &+ ki &* g.dh) &* r.rowStride &+ (ox &* g.sw &- g.pw) &* g.positionStride)
         var kj = 0
         while kj < g.kw {
-            let p = (ki &* g.kw &+ kj) &* g.c, at = base + kj &* g.dw &* g.pitch
+            let p = (ki &* g.kw &+ kj) &* g.c, at = base + kj &* g.dw &* g.positionStride
             var ch = 0
             while ch < g.c {
-                let u = nhwcLoad(b0 + (p &+ ch) &* 16), v = nhwcLoad(b1 + (p &+ ch) &* 16), a = at + ch
+                let u = nhwcLoad(b0 + (p &+ ch) &* 16), v = nhwcLoad(b1 + (p &+ ch) &* 16), a = at + ch &* g.channelStride
                 var s = SIMD16(repeating: a[0]); c0 = c0.addingProduct(s, u); d0 = d0.addingProduct(s, v)
                 s = SIMD16(repeating: a[xs]); c1 = c1.addingProduct(s, u); d1 = d1.addingProduct(s, v)
                 s = SIMD16(repeating: a[2 &* xs]); c2 = c2.addingProduct(s, u); d2 = d2.addingProduct(s, v)
@@ -133,13 +136,13 @@ func directEightByOne(_ r: DirectRow, _ ox: Int, _ q: Int) {
     let b0 = r.w + q &* r.panel
     var ki = r.kiLo
     while ki < r.kiHi {
-        let base = r.x + ((r.iy0 &+ ki &* g.dh) &* r.rowStride &+ (ox &* g.sw &- g.pw) &* g.pitch)
+        let base = r.x + ((r.iy0 &+ ki &* g.dh) &* r.rowStride &+ (ox &* g.sw &- g.pw) &* g.positionStride)
         var kj = 0
         while kj < g.kw {
-            let p = (ki &* g.kw &+ kj) &* g.c, at = base + kj &* g.dw &* g.pitch
+            let p = (ki &* g.kw &+ kj) &* g.c, at = base + kj &* g.dw &* g.positionStride
             var ch = 0
             while ch < g.c {
-                let u = nhwcLoad(b0 + (p &+ ch) &* 16), a = at + ch
+                let u = nhwcLoad(b0 + (p &+ ch) &* 16), a = at + ch &* g.channelStride
                 c0 = c0.addingProduct(SIMD16(repeating: a[0]), u)
                 c1 = c1.addingProduct(SIMD16(repeating: a[xs]), u)
                 c2 = c2.addingProduct(SIMD16(repeating: a[2 &* xs]), u)

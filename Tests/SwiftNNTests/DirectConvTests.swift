@@ -1,7 +1,8 @@
 // The inference plan's direct convolution (SwiftNNKernelsAVX512/DirectConvBody.swift) against
 // the patch-row path it replaces for few input channels (gatherPatchRows, the packed GEMM and
-// its epilogue): the same bits, on AVX-512 and on AVX2, over odd sizes, padding, strides,
-// dilation, a residual and output channels that fill one panel, a pair, or a pair and one.
+// its epilogue): the same bits, on AVX-512 and on AVX2, from channels-last or planar (NCHW)
+// input, over odd sizes, padding, strides, dilation, a residual and output channels that fill
+// one panel, a pair, or a pair and one.
 import Testing
 import SwiftNNKernels
 
@@ -18,7 +19,7 @@ private func values(_ n: Int, seed: UInt64) -> [Float] {
 }
 
 /// Outputs of one image through both paths, as (direct, patch rows).
-private func run(_ t: Case, avx512: Bool) -> ([Float], [Float]) {
+private func run(_ t: Case, avx512: Bool, nchw: Bool = false) -> ([Float], [Float]) {
     let oh = (t.h + 2 * t.pad - t.dilation * (t.kh - 1) - 1) / t.stride + 1
     let ow = (t.w + 2 * t.pad - t.dilation * (t.kw - 1) - 1) / t.stride + 1
     let pitch = (t.k + 15) / 16 * 16, patch = t.kh * t.kw * t.c
@@ -31,8 +32,12 @@ private func run(_ t: Case, avx512: Bool) -> ([Float], [Float]) {
     }
     let g = PatchGeometry(c: t.c, h: t.h, w: t.w, kh: t.kh, kw: t.kw, sh: t.stride, sw: t.stride, ph: t.pad, pw: t.pad,
                           dh: t.dilation, dw: t.dilation, oh: oh, ow: ow)
-    let d = DirectConvGeometry(c: t.c, pitch: t.c, h: t.h, w: t.w, kh: t.kh, kw: t.kw, sh: t.stride, sw: t.stride, ph: t.pad, pw: t.pad,
-                               dh: t.dilation, dw: t.dilation, ow: ow, ldc: pitch)
+    // The direct kernel reads the image channels-last or, with `nchw`, the same values planar.
+    let d = DirectConvGeometry(c: t.c, h: t.h, w: t.w, kh: t.kh, kw: t.kw, sh: t.stride, sw: t.stride, ph: t.pad, pw: t.pad,
+                               dh: t.dilation, dw: t.dilation, rowStride: nchw ? t.w : t.w * t.c, positionStride: nchw ? 1 : t.c,
+                               channelStride: nchw ? t.h * t.w : 1, ow: ow, ldc: pitch)
+    var planar = x
+    for p in 0..<(t.h * t.w) { for ch in 0..<t.c { planar[ch * t.h * t.w + p] = x[p * t.c + ch] } }
     var direct = [Float](repeating: .nan, count: oh * ow * pitch), gathered = direct
     var rows = [Float](repeating: 0, count: ow * patch)
     let saved = PackedGemmKernels.useAVX512
@@ -44,8 +49,10 @@ private func run(_ t: Case, avx512: Bool) -> ([Float], [Float]) {
             for oy in 0..<oh {
                 let r = t.residual ? rp.baseAddress! + oy * ow * pitch : nil
                 direct.withUnsafeMutableBufferPointer { o in
-                    directConvRow(xp.baseAddress!, d, oy: oy, wp.baseAddress!, cols: pitch, bp.baseAddress!, residual: r,
-                                  o.baseAddress! + oy * ow * pitch, lo: -0.5, hi: 6)
+                    planar.withUnsafeBufferPointer { pl in
+                        directConvRow(nchw ? pl.baseAddress! : xp.baseAddress!, d, oy: oy, wp.baseAddress!, cols: pitch, bp.baseAddress!,
+                                      residual: r, o.baseAddress! + oy * ow * pitch, lo: -0.5, hi: 6)
+                    }
                 }
                 gathered.withUnsafeMutableBufferPointer { o in
                     rows.withUnsafeMutableBufferPointer { rb in
@@ -74,10 +81,9 @@ private func run(_ t: Case, avx512: Bool) -> ([Float], [Float]) {
     for t in cases {
         let (a, b) = run(t, avx512: true)
         let (c, d) = run(t, avx512: false)
+        let (e, _) = run(t, avx512: true, nchw: true)
         var wrong = 0
-        for i in a.indices where a[i].bitPattern != b[i].bitPattern || c[i].bitPattern != a[i].bitPattern || d[i].bitPattern != a[i].bitPattern {
-            wrong += 1
-        }
+        for i in a.indices where [b[i], c[i], d[i], e[i]].contains(where: { $0.bitPattern != a[i].bitPattern }) { wrong += 1 }
         #expect(wrong == 0, "\(t): \(wrong) of \(a.count) outputs differ")
         #expect(!a.contains { $0.isNaN }, "\(t): an output was not written")
     }

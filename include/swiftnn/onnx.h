@@ -51,9 +51,13 @@
  * BatchNormalization into its convolution, applies bias, activation and a residual Add inside
  * the step that produces them, and picks each convolution's kernel from its shape: one filter
  * per channel -> the depthwise kernel; 1x1, stride 1, no padding -> one GEMM on the
- * activations; other groups = 1 -> patch rows gathered into the same GEMM. Outputs match the
- * node-by-node forward within float32 rounding (sums run in another order) and do not depend
- * on the thread count. Other graphs, and calls that record, run node by node. MobileNetV2,
+ * activations; at most 4 input channels (an RGB stem) -> direct from the image; other
+ * groups = 1 -> patch rows gathered into the same GEMM. Where activations would leave the
+ * caches (1 MB or more for the batch), a 1x1 expansion, the depthwise convolution reading it
+ * and the 1x1 projection after it run as one step by bands of rows. A batch runs whole up to
+ * 64 MB of activations, in equal pieces beyond. Outputs match the node-by-node forward within
+ * float32 rounding (sums run in another order) and do not depend on the thread count or the
+ * batch's other images. Other graphs, and calls that record, run node by node. MobileNetV2,
  * EfficientNet-Lite0 and the DQN network are planned (docs/convolution.md).
  *
  * Handles: snn_onnx_trace is freed with snn_onnx_trace_free; modules from snn_onnx_load with

@@ -281,10 +281,13 @@ extension InferencePlan {
                 }
                 let g = PatchGeometry(c: c, h: xs[2], w: xs[3], kh: kh, kw: kw, sh: st[0], sw: st[1], ph: pads[0].0, pw: pads[1].0,
                                       dh: di[0], dw: di[1], oh: oh, ow: ow)
-                let x = cc.channelsLast(x0, tight: true)
+                // The direct kernel reads the caller's NCHW input as it is (no conversion step).
+                let x = kind == .direct ? x0 : cc.channelsLast(x0, tight: true)
+                let nchw = cc.buffers[x].offset == nil, xPitch = cc.buffers[x].pitch
                 let direct = kind == .dense ? nil : DirectConvGeometry(
-                    c: c, pitch: cc.buffers[x].pitch, h: xs[2], w: xs[3], kh: kh, kw: kw, sh: st[0], sw: st[1], ph: pads[0].0, pw: pads[1].0,
-                    dh: di[0], dw: di[1], ow: ow, ldc: pitch)
+                    c: c, h: xs[2], w: xs[3], kh: kh, kw: kw, sh: st[0], sw: st[1], ph: pads[0].0, pw: pads[1].0, dh: di[0], dw: di[1],
+                    rowStride: nchw ? xs[3] : xs[3] * xPitch, positionStride: nchw ? 1 : xPitch, channelStride: nchw ? xs[2] * xs[3] : 1,
+                    ow: ow, ldc: pitch)
                 cc.steps.append(.dense(DenseConvStep(x: x, y: y, residual: residual, weights: wAt, bias: biasAt, geometry: g,
                                                      direct: direct, activation: act)))
             }

@@ -3,8 +3,10 @@
 // across the forward (BufferPlan.swift), weights packed once for the GEMM kernels, and each
 // step a fused kernel: a 1x1 convolution or linear layer is one GEMM straight on the
 // activations (no im2col), with bias, residual add and activation applied to each tile while
-// it is in cache; a depthwise convolution vectorises over 16 channels; other convolutions
-// gather patch rows a block at a time into the same GEMM. Built from an ONNX graph
+// it is in cache; a depthwise convolution vectorises over 16 channels; a convolution with at
+// most 4 input channels runs direct from the image; other convolutions gather patch rows a
+// block at a time into the same GEMM; an inverted residual whose activations would leave the
+// caches runs as one step by bands of rows (ExpandDepthwise.swift). Built from an ONNX graph
 // (InferenceCompile.swift) for ONNXModule's grad-free forward, which imported files and traced
 // native modules (snn_module_compile) share.
 //
@@ -322,7 +324,7 @@ final class InferencePlan: @unchecked Sendable {
         let (lo, hi, rest) = clampBounds(s.activation)
         if let d = s.direct {
             // Items of one output row; the same weights and bias for all.
-            let images = by.shape[0], inImage = g.h * g.w * d.pitch, outRow = g.ow * ldc
+            let images = by.shape[0], inImage = st.n, outRow = g.ow * ldc
             return StepWork(items: images * g.oh, flops: 2 * m * n * patch) { i, _ in
                 let img = i / g.oh, oy = i - img * g.oh, row = c + i * outRow
                 directConvRow(x + img * inImage, d, oy: oy, w, cols: n, bias, residual: res.map { $0 + i * g.ow * ldr }, row, lo: lo, hi: hi)
