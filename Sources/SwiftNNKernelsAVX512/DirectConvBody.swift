@@ -128,7 +128,9 @@ func directEightByTwo(_ r: DirectRow, _ ox: Int, _ q: Int) {
     r.emit(d4, ox &+ 4, col &+ 16); r.emit(d5, ox &+ 5, col &+ 16); r.emit(d6, ox &+ 6, col &+ 16); r.emit(d7, ox &+ 7, col &+ 16)
 }
 
-/// Eight interior outputs from ox, panel q.
+/// Eight interior outputs from ox, panel q. The loop nest repeats directEightByTwo's rather
+/// than sharing it through a closure: the accumulators must stay in registers, and local
+/// functions here got their vectors split into halves and spilled (see DirectRow).
 @inlinable @inline(__always)
 func directEightByOne(_ r: DirectRow, _ ox: Int, _ q: Int) {
     let g = r.g, xs = r.xStep
