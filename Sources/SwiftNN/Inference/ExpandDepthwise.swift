@@ -136,7 +136,7 @@ extension InferencePlan {
         let images = by.shape[0], rowFloats = g.w * g.pitch, outRow = g.ow * by.pitch
         let wd = UnsafePointer(ctx.weights + d.weights), bd = UnsafePointer(ctx.weights + d.bias)
         let (dlo, dhi, drest) = clampBounds(d.activation)
-        let scratch = ctx.fused, perWorker = fusedScratchFloats, expanded = s.scratchRows * rowFloats
+        let scratch = ctx.fused, perWorker = ctx.fusedPerWorker, expanded = s.scratchRows * rowFloats
         // Bands no wider than the rule allows, enough of them for every worker, and narrower
         // still until the workers can share them evenly: MobileNetV2's first fused block at
         // batch 1 (56 rows, bands of at most 8) had 7 items, 4 against 3, and scaled 1.7x on 2

@@ -57,8 +57,8 @@ enum PlanStep {
     case gemm(GemmStep)
     case dense(DenseConvStep)
     case depthwise(DepthwiseStep)
-    /// A 1x1 expansion and the depthwise convolution reading it, by bands of rows
-    /// (ExpandDepthwise.swift).
+    /// A depthwise convolution with the 1x1 expansion before it and/or the 1x1 projection after
+    /// it, by bands of rows (ExpandDepthwise.swift).
     case expandDepthwise(ExpandDepthwiseStep)
     /// Global average pool: [N, C, H, W] -> [N, C, 1, 1].
     case mean(x: Int, y: Int)
@@ -128,20 +128,22 @@ final class InferencePlan: @unchecked Sendable {
         // Each worker's patch rows for the dense convolutions (64 x patch floats).
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * Self.denseRows * maxPatch))
         defer { scratch.deallocate() }
-        // Each worker's expanded rows for the fused expansion and depthwise steps.
-        let fused = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * fusedScratchFloats))
+        // Each worker's expanded and depthwise rows for the fused steps.
+        let fusedFloats = fusedScratchFloats
+        let fused = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * fusedFloats))
         defer { fused.deallocate() }
         try withExtendedLifetime(x) {
-            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch, fused: fused)
+            let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch, fused: fused,
+                                 fusedPerWorker: fusedFloats)
             let works = steps.map { work($0, ctx) }
             execute(works, workers: workers, stepSeconds: stepSeconds)
         }
         return try outputs.map { try output($0, arena) }
     }
 
-    /// Floats of the largest patch row of the dense steps.
+    /// Floats of the largest patch row of the dense steps that gather patch rows (not the direct ones).
     private var maxPatch: Int {
-        steps.reduce(0) { m, s in if case .dense(let d) = s { return max(m, d.geometry.patch) } else { return m } }
+        steps.reduce(0) { m, s in if case .dense(let d) = s, d.direct == nil { return max(m, d.geometry.patch) } else { return m } }
     }
 
     /// A step as independent items and the work they amount to.
@@ -212,6 +214,7 @@ final class InferencePlan: @unchecked Sendable {
         let weights: UnsafeMutablePointer<Float>
         let scratch: UnsafeMutablePointer<Float>
         let fused: UnsafeMutablePointer<Float>
+        let fusedPerWorker: Int
     }
 
     func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {
