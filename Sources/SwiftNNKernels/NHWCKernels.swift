@@ -41,6 +41,47 @@ public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, 
     }
 }
 
+/// C[m, n] = clamp(A B + bias + residual): gemmPacked (row-major A, B packed by packPanels)
+/// followed by nhwcEpilogue, with the same bits. Where the AVX-512 8x32 kernel computes a tile
+/// (whole groups of 8 rows over whole panel pairs) the epilogue is applied to its accumulators
+/// before they are stored, saving a pass over the tile; the other rows and columns take the
+/// plain kernels and the pass. n and the epilogue's columns are multiples of 16 (the plan's
+/// pitch); residual row i at residual + i * ldr.
+public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>,
+                               residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+    let stride = k &* 16
+    let pairs = PackedGemmKernels.useAVX512 ? n / 32 : 0
+    let rows8 = pairs > 0 ? m / 8 &* 8 : 0
+    var r0 = 0
+    while r0 < rows8 {
+        let rows = min(48, rows8 &- r0)  // as gemmPacked: A's block stays in cache while B passes
+        for q in 0..<pairs {
+            var i = r0
+            while i < r0 &+ rows {
+                kernel8x32EpilogueAVX512(k, a + i &* lda, lda, packed + 2 &* q &* stride, stride, c + (i &* ldc &+ q &* 32), ldc,
+                                         bias: bias + q &* 32, residual: residual.map { $0 + (i &* ldr &+ q &* 32) }, ldr: ldr,
+                                         lo: lo, hi: hi)
+                i &+= 8
+            }
+        }
+        r0 &+= rows
+    }
+    // The last m % 8 rows over the pairs' columns, then every row over the columns past them.
+    let done = pairs &* 32
+    if rows8 < m && done > 0 {
+        gemmPacked(m: m &- rows8, n: done, k: k, a: a + rows8 &* lda, lda: lda, packed: packed, c: c + rows8 &* ldc, ldc: ldc,
+                   accumulate: false)
+        nhwcEpilogue(c + rows8 &* ldc, ldc: ldc, rows: m &- rows8, cols: done, bias: bias,
+                     residual: residual.map { $0 + rows8 &* ldr }, ldr: ldr, lo: lo, hi: hi)
+    }
+    if done < n {
+        gemmPacked(m: m, n: n &- done, k: k, a: a, lda: lda, packed: packed + done &* k, c: c + done, ldc: ldc, accumulate: false)
+        nhwcEpilogue(c + done, ldc: ldc, rows: m, cols: n &- done, bias: bias + done, residual: residual.map { $0 + done },
+                     ldr: ldr, lo: lo, hi: hi)
+    }
+}
+
 /// Strides of a 4-D activation in floats: image, channel, row, column. Channels-last buffers
 /// have channel stride 1; the caller's NCHW input has column stride 1.
 public struct ActivationStrides: Sendable, Equatable {

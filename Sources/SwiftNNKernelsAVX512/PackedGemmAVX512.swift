@@ -141,3 +141,60 @@ public func kernel1x32AVX512(_ k: Int, _ a: UnsafePointer<Float>, _ ka: Int, _ b
     }
     emit(c, c0, d0, accumulate)
 }
+
+/// Stores one 32-wide row after the inference plan's epilogue: clamp(v + bias + residual), in
+/// nhwcEpilogueBody's order (bias, then residual, then the clamp), so the same bits as storing
+/// v and running that pass over it.
+// Transparent (inlined before optimization): as @inline(__always) the compiler inlined the
+// first of the kernel's eight calls only, and passed the other seven their vectors in memory.
+@_transparent
+func emitEpilogue(_ c: UnsafeMutablePointer<Float>, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ b0: SIMD16<Float>,
+                          _ b1: SIMD16<Float>, _ r: UnsafePointer<Float>, _ addR: Bool, _ l: SIMD16<Float>, _ h: SIMD16<Float>) {
+    var x0 = v0 + b0, x1 = v1 + b1
+    if addR { x0 += ld(r); x1 += ld(r + 16) }
+    x0 = x0.replacing(with: l, where: x0 .< l).replacing(with: h, where: x0 .> h)
+    x1 = x1.replacing(with: l, where: x1 .< l).replacing(with: h, where: x1 .> h)
+    UnsafeMutableRawPointer(c).storeBytes(of: x0, as: SIMD16<Float>.self)
+    UnsafeMutableRawPointer(c + 16).storeBytes(of: x1, as: SIMD16<Float>.self)
+}
+
+/// kernel8x32AVX512 (row-major A, not accumulating) with the plan's epilogue applied to the
+/// accumulators before they are stored: C row i = clamp(A B + bias + residual row i) for the
+/// tile's 32 columns (bias and residual start at the tile's first column; residual row i at
+/// residual + i * ldr). The k loop is kernel8x32AVX512's; the bias and bounds are loaded after
+/// it, so nothing more is live across it.
+public func kernel8x32EpilogueAVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ stride: Int,
+                                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, bias: UnsafePointer<Float>,
+                                     residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+    var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+    var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
+    var d0 = SIMD16<Float>(), d1 = SIMD16<Float>(), d2 = SIMD16<Float>(), d3 = SIMD16<Float>()
+    var d4 = SIMD16<Float>(), d5 = SIMD16<Float>(), d6 = SIMD16<Float>(), d7 = SIMD16<Float>()
+    let a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda
+    let b2 = b + stride
+    var kk = 0
+    while kk < k {
+        let x = ld(b + kk &* 16), y = ld(b2 + kk &* 16)
+        var s = SIMD16(repeating: a0[kk]); c0 = c0.addingProduct(s, x); d0 = d0.addingProduct(s, y)
+        s = SIMD16(repeating: a1[kk]); c1 = c1.addingProduct(s, x); d1 = d1.addingProduct(s, y)
+        s = SIMD16(repeating: a2[kk]); c2 = c2.addingProduct(s, x); d2 = d2.addingProduct(s, y)
+        s = SIMD16(repeating: a3[kk]); c3 = c3.addingProduct(s, x); d3 = d3.addingProduct(s, y)
+        s = SIMD16(repeating: a4[kk]); c4 = c4.addingProduct(s, x); d4 = d4.addingProduct(s, y)
+        s = SIMD16(repeating: a5[kk]); c5 = c5.addingProduct(s, x); d5 = d5.addingProduct(s, y)
+        s = SIMD16(repeating: a6[kk]); c6 = c6.addingProduct(s, x); d6 = d6.addingProduct(s, y)
+        s = SIMD16(repeating: a7[kk]); c7 = c7.addingProduct(s, x); d7 = d7.addingProduct(s, y)
+        kk &+= 1
+    }
+    let b0v = ld(bias), b1v = ld(bias + 16)
+    let l = SIMD16<Float>(repeating: lo), h = SIMD16<Float>(repeating: hi)
+    // Without a residual the bias stands in as a pointer that is never read.
+    let addR = residual != nil, r = residual ?? bias, lr = addR ? ldr : 0
+    emitEpilogue(c, c0, d0, b0v, b1v, r, addR, l, h)
+    emitEpilogue(c + ldc, c1, d1, b0v, b1v, r + lr, addR, l, h)
+    emitEpilogue(c + 2 &* ldc, c2, d2, b0v, b1v, r + 2 &* lr, addR, l, h)
+    emitEpilogue(c + 3 &* ldc, c3, d3, b0v, b1v, r + 3 &* lr, addR, l, h)
+    emitEpilogue(c + 4 &* ldc, c4, d4, b0v, b1v, r + 4 &* lr, addR, l, h)
+    emitEpilogue(c + 5 &* ldc, c5, d5, b0v, b1v, r + 5 &* lr, addR, l, h)
+    emitEpilogue(c + 6 &* ldc, c6, d6, b0v, b1v, r + 6 &* lr, addR, l, h)
+    emitEpilogue(c + 7 &* ldc, c7, d7, b0v, b1v, r + 7 &* lr, addR, l, h)
+}

@@ -212,8 +212,8 @@ private struct Pointwise {
         var r0 = 0
         while r0 < count {
             let m = min(64, count - r0), tile = c + r0 * ldc
-            gemmPacked(m: m, n: n, k: k, a: a + r0 * lda, lda: lda, packed: weights, c: tile, ldc: ldc, accumulate: false)
-            nhwcEpilogue(tile, ldc: ldc, rows: m, cols: n, bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
+            gemmPackedEpilogue(m: m, n: n, k: k, a: a + r0 * lda, lda: lda, packed: weights, c: tile, ldc: ldc, bias: bias,
+                               residual: residual.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
             if rest != .none { rest.apply(tile, count: m * ldc) }
             r0 += 64
         }

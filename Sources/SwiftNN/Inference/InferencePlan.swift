@@ -320,9 +320,8 @@ final class InferencePlan: @unchecked Sendable {
             let rb = item / t.colBlocks, cb = item - rb * t.colBlocks
             let r0 = rb * t.rowBlock, rows = min(t.rowBlock, m - r0), c0 = cb * t.colBlock, cols = min(t.colBlock, n - c0)
             let tile = c + r0 * ldc + c0
-            gemmPacked(m: rows, n: cols, k: k, a: a + r0 * lda, lda: lda, packed: w + c0 * k, c: tile, ldc: ldc, accumulate: false)
-            nhwcEpilogue(tile, ldc: ldc, rows: rows, cols: cols, bias: bias + c0, residual: res.map { $0 + r0 * ldr + c0 },
-                         ldr: ldr, lo: lo, hi: hi)
+            gemmPackedEpilogue(m: rows, n: cols, k: k, a: a + r0 * lda, lda: lda, packed: w + c0 * k, c: tile, ldc: ldc, bias: bias + c0,
+                               residual: res.map { $0 + r0 * ldr + c0 }, ldr: ldr, lo: lo, hi: hi)
             if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: cols) } }
         }
     }
@@ -352,8 +351,8 @@ final class InferencePlan: @unchecked Sendable {
             let rowsBuf = scratch + worker * block * patch
             gatherPatchRows(x, st, g, p0: r0, rows: rows, rowsBuf, ld: patch)
             let tile = c + r0 * ldc
-            gemmPacked(m: rows, n: n, k: patch, a: rowsBuf, lda: patch, packed: w, c: tile, ldc: ldc, accumulate: false)
-            nhwcEpilogue(tile, ldc: ldc, rows: rows, cols: n, bias: bias, residual: res.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
+            gemmPackedEpilogue(m: rows, n: n, k: patch, a: rowsBuf, lda: patch, packed: w, c: tile, ldc: ldc, bias: bias,
+                               residual: res.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
             if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: n) } }
         }
     }
