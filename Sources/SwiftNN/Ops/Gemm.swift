@@ -80,11 +80,13 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-    if !gemmSplitKeepsBits, EngineThreads.sharesOnePool, beta == 0 || beta == 1, isSplitSized(m: m, n: n, k: k) {
+    if EngineThreads.sharesOnePool, beta == 0 || beta == 1, isSplitSized(m: m, n: n, k: k),
+       !gemmSplitKeepsBits || thinProductPrefersPackedKernels(m: m, k: k) {
         // OpenBLAS's kernel here gives other bits when a product is split, so products that
         // one pool would split run on the engine's packed kernels instead, for any worker
         // count (one included): their elements are one FMA chain over k each, wherever the
-        // split falls, so results do not depend on the thread count.
+        // split falls, so results do not depend on the thread count. Thin products take them
+        // where OpenBLAS would do as well (see thinProductPrefersPackedKernels).
         return packedProduct(transA, transB, m, n, k, a, lda: lda, b, ldb: ldb, accumulate: beta == 1, c, ldc: ldc)
     }
     let workers = gemmWorkers(m: m, n: n, k: k)
@@ -108,6 +110,20 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
             blasGemm(transA, transB, m, hi - lo, k, p.a, lda, p.b + (transB ? lo * ldb : lo), ldb, beta, p.c + lo, ldc)
         }
     }
+}
+
+/// Whether a product that two workers would share runs faster on the packed AVX-512 kernels
+/// than split between OpenBLAS calls: a batch of at most 64 rows (but more than one) against a
+/// weight, or an inner dimension of at most 64 (a weight gradient over such a batch). Decided by
+/// the shape and the CPU alone, so a product's bits never depend on anything else. Measured
+/// (swiftnn.matmul m x k x n, 2 threads, best of 40, two runs each), OpenBLAS -> packed: the
+/// DQN's linear layer at batch 32, 32x3136x512 0.665-0.670 -> 0.584-0.588 ms, its input gradient
+/// 32x512x3136 0.584-0.591 -> 0.545, its weight gradient 512x32x3136 0.564 -> 0.483-0.485, and
+/// 3200x64x1024 2.27-2.31 -> 1.95-2.07. Not wider: 65x3200x256 went 0.59-0.61 -> 0.88 ms (its
+/// 65 rows become 65 packed columns, the last panel one column wide), and a char-RNN training
+/// step through every product took 1.13x as long.
+func thinProductPrefersPackedKernels(m: Int, k: Int) -> Bool {
+    PackedGemmKernels.avx512Supported && m > 1 && min(m, k) <= 64
 }
 
 /// Workers for an m x n x k product (1: one BLAS call, multi-threaded by OpenBLAS itself until
