@@ -302,10 +302,16 @@ final class InferencePlan: @unchecked Sendable {
         if rowBlocks < want && n > 32 {
             let pairs = (n + 31) / 32
             var parts = min((want + rowBlocks - 1) / rowBlocks, pairs)
-            // Equal column blocks the workers can share evenly, if a count near that has them.
-            let fits = { (p: Int) in pairs % p == 0 && (p * rowBlocks) % workers == 0 }
-            if !fits(parts), let p = (max(1, parts / 2)...min(pairs, 2 * parts)).sorted(by: { abs($0 - parts) < abs($1 - parts) }).first(where: fits) {
-                parts = p
+            // Equal column blocks the workers can share evenly, if a count near that has them:
+            // the nearest within half to twice it, the smaller on a tie. (Runs each forward:
+            // a loop, no allocation.)
+            func fits(_ p: Int) -> Bool { pairs % p == 0 && (p * rowBlocks) % workers == 0 }
+            if !fits(parts) {
+                let lowest = max(1, parts / 2), highest = min(pairs, 2 * parts)
+                for d in 1...parts {
+                    if parts - d >= lowest && fits(parts - d) { parts -= d; break }
+                    if parts + d <= highest && fits(parts + d) { parts += d; break }
+                }
             }
             colBlock = (pairs + parts - 1) / parts * 32
         }
