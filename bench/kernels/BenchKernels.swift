@@ -10,6 +10,7 @@
 // for unpadded windows (im2colValid), alternating, and checks they write the same matrix; then
 // the packed panels the products take, made by im2col + packing against straight from the
 // images (im2colPanels, im2colPanelsTransposed), checking they write the same panels.
+// `--col2im` times zero + col2im against col2imOverwriting on its two input gradients.
 //
 // --threads 2 runs the same loop on a second thread at the same time (both cores busy, as in
 // a 2-thread layer); each thread prints its own line.
@@ -77,6 +78,7 @@ nonisolated func fmt(_ x: Double) -> String {
 enum BenchKernels {
     static func main() {
         if CommandLine.arguments.contains("--im2col") { return benchIm2col(reps: option("--reps", 40)) }
+        if CommandLine.arguments.contains("--col2im") { return benchCol2im(reps: option("--reps", 40)) }
         let rows = option("--rows", 16), reps = option("--reps", 40), threads = min(option("--threads", 1), 2)
         guard threads == 2 else {
             print(measure(label: "1 thread:", rows: rows, reps: reps))
@@ -104,6 +106,43 @@ nonisolated func secondThread(_ p: UnsafeMutableRawPointer?) -> UnsafeMutableRaw
     let box = Unmanaged<Box>.fromOpaque(p).takeRetainedValue()
     box.text = measure(label: "thread 2:", rows: box.rows, reps: box.reps)
     return nil
+}
+
+/// col2im onto a zeroed image against col2imOverwriting on the DQN's two input gradients (batch
+/// 32, images grouped as ConvPlan groups them), one thread, alternating; checks they agree.
+nonisolated func benchCol2im(reps: Int) {
+    for (c, size, k, st) in [(32, 20, 4, 2), (64, 9, 3, 1)] {
+        let out = (size - k) / st + 1, plane = out * out, patch = c * k * k, batch = 32
+        var images = max(1, min(batch, (512 + plane - 1) / plane))
+        while images > 1 && patch * plane * images > 1 << 20 { images -= 1 }
+        let g = WindowGeometry(channels: c, height: size, width: size, kernelH: k, kernelW: k, strideH: st, strideW: st,
+                               padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: out, outW: out)
+        let cols = images * plane, imageFloats = c * size * size
+        let raw = UnsafeMutablePointer<Float>.allocate(capacity: patch * cols + 2 * col2imSlack)
+        for i in 0..<(patch * cols + 2 * col2imSlack) { raw[i] = Float(i % 251) / 251 }
+        let col = raw + col2imSlack
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: images * imageFloats)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: images * imageFloats)
+        func pass(_ rows: Bool) -> Double {
+            let t0 = seconds()
+            for _ in stride(from: 0, to: batch, by: images) {
+                for i in 0..<images {
+                    if rows {
+                        col2imOverwriting(col + i * plane, ld: cols, g, b + i * imageFloats)
+                    } else {
+                        (a + i * imageFloats).update(repeating: 0, count: imageFloats)
+                        col2im(col + i * plane, ld: cols, g, a + i * imageFloats)
+                    }
+                }
+            }
+            return seconds() - t0
+        }
+        var scatter: [Double] = [], rows: [Double] = []
+        for _ in 0..<reps { scatter.append(pass(false)); rows.append(pass(true)) }
+        let same = (0..<(images * imageFloats)).allSatisfy { a[$0].bitPattern == b[$0].bitPattern }
+        let ms = { (t: [Double]) in fmt(t.sorted()[t.count / 2] * 1e3) }
+        print("\(c)x\(size)x\(size) k\(k)/\(st), \(images) images a group: zero + col2im \(ms(scatter)) ms, col2imOverwriting \(ms(rows)) ms (median, whole batch)\(same ? "" : " DIFFER")")
+    }
 }
 
 /// im2colPadded against im2colValid on the DQN shapes (see the header).

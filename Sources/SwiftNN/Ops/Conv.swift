@@ -24,9 +24,9 @@ struct ConvPlan {
     var outPlane: Int { geometry.outPlane }
     /// Whether `backward` overwrites gx (so the caller need not zero it).
     var overwritesInputGradient: Bool {
-        // (the packed backward writes a 1x1 convolution's input gradient image by image in
-        // place when each GEMM takes one image: ConvPacked.swift)
-        directKernel || depthwise || (usesPackedForward && direct && imagesPerGemm == 1 && kg > 0)
+        // (the packed backward writes every image of the input gradient once, by col2imOverwriting
+        // or, for a 1x1 convolution on one image per GEMM, by the product itself: ConvPacked.swift)
+        directKernel || depthwise || (usesPackedForward && kg > 0)
     }
     var patchSize: Int { geometry.patchSize }
     var outShape: [Int] { [n, k, geometry.outH, geometry.outW] }

@@ -144,7 +144,8 @@ extension ConvPlan {
     }
 
     /// `backward` through im2col and gemmPacked: for each image group, gw's partial +=
-    /// G [kg, columns] @ patches^T, and gx's images += col2im(W^T @ G). gx is zeroed by the caller.
+    /// G [kg, columns] @ patches^T, and gx's images = col2im(W^T @ G) (every image of gx is
+    /// written once, so the caller need not zero it: `overwritesInputGradient`).
     func backwardPacked(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
         let plane = outPlane, patch = patchSize, batch = imagesPerGemm
@@ -162,11 +163,12 @@ extension ConvPlan {
         // the group's upstream gradient gathered [kg, columns] and packed for gx.
         let colFloats = patch * cols, colPanels = packedPanelsCount(k: cols, n: patch)
         let gFloats = kg * cols, gPanels = packedPanelsCount(k: kg, n: cols)
-        let per = colFloats + colPanels + gFloats + gPanels
-        let scratch = try Tensor(empty: [workers, per], dtype: .float32, zeroed: false, fn)
+        // (each worker's part col2imSlack floats from the next, which col2imOverwriting may read)
+        let per = colFloats + colPanels + gFloats + gPanels + col2imSlack
+        let scratch = try Tensor(empty: [col2imSlack + workers * per], dtype: .float32, zeroed: false, fn)
         let sums = gw == nil ? nil : try Tensor(empty: [partials, k * patch], dtype: .float32, zeroed: false, fn)
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
-                                   bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats,
+                                   bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats + col2imSlack,
                                    gout: UnsafeMutablePointer(mutating: gout), sums: sums?.floats)
         let hasGx = gx != nil, fromImages = patchPanelsApply(geometry)
         let (c, h, w, k, kg, cg, groups, geometry, pointwise) = (c, h, w, k, kg, cg, groups, geometry, direct)
@@ -206,7 +208,9 @@ extension ConvPlan {
                             let inPlace = pointwise && nb == 1
                             gemmPacked(m: patch, n: cols, k: kg, a: p.weight + g * kg * patch, lda: 1, ka: patch, packed: gP,
                                        c: inPlace ? gxg : col, ldc: cols, accumulate: false)
-                            if !inPlace { for i in 0..<nb { col2im(col + i * plane, ld: cols, geometry, gxg + i * c * h * w) } }
+                            if !inPlace {
+                                for i in 0..<nb { col2imOverwriting(col + i * plane, ld: cols, geometry, gxg + i * c * h * w) }
+                            }
                         }
                     }
                 }
@@ -296,11 +300,12 @@ extension ConvPlan {
         // Shared: G gathered [kg, cols] and packed; per worker: its panels of patches^T, or its
         // channels' rows of W^T G before col2im.
         let gFloats = kg * maxCols, gPanels = packedPanelsCount(k: kg, n: maxCols)
-        let per = max(packedPanelsCount(k: maxCols, n: panelRun * 16), channelRun * taps * maxCols)
-        let scratch = try Tensor(empty: [gFloats + gPanels + workers * per], dtype: .float32, zeroed: false, fn)
+        // (each worker's part col2imSlack floats from the next, which col2imOverwriting may read)
+        let per = max(packedPanelsCount(k: maxCols, n: panelRun * 16), channelRun * taps * maxCols) + col2imSlack
+        let scratch = try Tensor(empty: [col2imSlack + gFloats + gPanels + workers * per], dtype: .float32, zeroed: false, fn)
         let sums = gw == nil ? nil : try Tensor(empty: [partials, k * patch], dtype: .float32, zeroed: false, fn)
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
-                                   bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats,
+                                   bias: nil, out: gx ?? scratch.floats, scratch: scratch.floats + col2imSlack,
                                    gout: UnsafeMutablePointer(mutating: gout), sums: sums?.floats)
         let hasGx = gx != nil, (c, h, w, k, kg, geometry, pointwise) = (c, h, w, k, kg, geometry, direct)
         let queues = (0..<chunks).map { _ in RangedWorkQueue(count: gwItems + gxItems, workers: workers) }
@@ -342,7 +347,7 @@ extension ConvPlan {
                         if !inPlace {
                             var part = geometry
                             part.channels = chn
-                            for i in 0..<nb { col2im(mine + i * plane, ld: cols, part, gxg + i * c * h * w + ch0 * h * w) }
+                            for i in 0..<nb { col2imOverwriting(mine + i * plane, ld: cols, part, gxg + i * c * h * w + ch0 * h * w) }
                         }
                     }
                 }

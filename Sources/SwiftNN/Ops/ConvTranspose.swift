@@ -56,8 +56,8 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     let (plan, shape) = try transposedPlan(input, weight, bias, stride: stride, padding: padding, outputPadding: outputPadding,
                                            dilation: dilation, groups: groups, fn)
     if input.dtype == .float64 { return try convTranspose2d64(input, weight: weight, bias: bias, plan, outShape: shape) }
-    // The virtual convolution's input gradient; the direct kernels overwrite, im2col accumulates.
-    let out = try Tensor(empty: shape, dtype: .float32, zeroed: true, fn)
+    // The virtual convolution's input gradient (zeroed where the plan's backward accumulates).
+    let out = try Tensor(empty: shape, dtype: .float32, zeroed: !plan.overwritesInputGradient, fn)
     try plan.backward(input.floats, out.floats, weight.floats, gx: out.floats, gw: nil, fn)
     if let bias { addChannelBias(out.floats, bias.floats, n: plan.n, c: plan.c, s: plan.h * plan.w) }
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
