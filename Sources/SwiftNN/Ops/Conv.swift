@@ -20,6 +20,8 @@ struct ConvPlan {
     let directKernel: Bool
     /// One filter per channel: the depthwise kernels of ConvDepthwise.swift.
     let depthwise: Bool
+    /// The forward channels-last (ConvChannelsLast.swift); taken only where it is packed.
+    let channelsLast: Bool
 
     var outPlane: Int { geometry.outPlane }
     /// Whether `backward` overwrites gx (so the caller need not zero it).
@@ -96,6 +98,8 @@ struct ConvPlan {
                                        stride: stride, padding: padding, dilation: dilation)
         directKernel = kernel == .direct
         depthwise = kernel == .depthwise
+        channelsLast = kernel == .im2col && ConvKernel.prefersChannelsLast(n: n, c: c, kh: kh, kw: kw, outH: oh, outW: ow, groups: groups,
+                                                                        padded: padding != (0, 0))
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
         // images side by side in one patch matrix, up to about 512 columns and 4 MB (more was
         // slower in single-thread CPU-time measurements: the patch matrix leaves the cache).
@@ -126,7 +130,10 @@ struct ConvPlan {
             activation.apply(out, count: n * k * plane)
             return
         }
-        if usesPackedForward { return try forwardPacked(x, weight, bias, out, activation: activation, fn) }
+        if usesPackedForward {
+            if channelsLast { return try forwardChannelsLast(x, weight, bias, out, activation: activation, fn) }
+            return try forwardPacked(x, weight, bias, out, activation: activation, fn)
+        }
         let batch = imagesPerGemm
         let useDirect = direct && batch == 1
         let col = useDirect ? nil : try Tensor(empty: [patch, batch * plane], dtype: .float32, zeroed: false, fn)
