@@ -10,6 +10,29 @@ with the same phrase. Idioms never depend on random numbers or parameter initial
 """
 
 IDIOMS = [
+    # --- attributes of a Module: an optional submodule set to None first (torchvision's
+    # ResNet BasicBlock pattern), a buffer replaced by a new tensor, a module set back to None
+    ("module_attribute_none_then_module", """
+class Block(torch.nn.Module):
+    def __init__(self, down):
+        super().__init__()
+        self.down = None
+        if down:
+            self.down = torch.nn.Linear(2, 2)
+        self.extra = torch.nn.Linear(1, 1)
+        self.register_buffer("count", torch.zeros(1))
+    def forward(self, x):
+        return x if self.down is None else self.down(x)
+b = Block(True)
+with torch.no_grad():
+    b.down.weight.copy_(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    b.down.bias.zero_()
+b.count = torch.ones(1)
+b.extra = None
+keys = sorted(b.state_dict().keys())
+result = (b(torch.tensor([[1.0, 1.0]])), len(list(b.parameters())), b.extra is None, "count" in keys,
+          float(b.state_dict()["count"][0]), len(keys), Block(False).down is None)
+""", None),
     # --- a hand-written training step: in-place updates under no_grad --------------------
     ("manual_sgd", """
 w = torch.tensor([[0.5, -0.2], [0.1, 0.3]], requires_grad=True)

@@ -66,14 +66,25 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign before Module.__init__() call")
-        for d in (self._parameters, self._buffers, self._modules):
-            d.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        params, buffers, modules = self._parameters, self._buffers, self._modules
+        # As torch.nn.Module: None keeps a registered parameter, submodule or buffer registered
+        # (as None), and a tensor assigned to a buffer's name replaces the buffer.
+        if value is None and name in params:
+            params[name] = None
+        elif value is None and name in modules:
+            modules[name] = None
+        elif name in buffers and (value is None or (isinstance(value, Tensor) and not isinstance(value, Parameter))):
+            buffers[name] = value
         else:
-            object.__setattr__(self, name, value)
+            for d in (params, buffers, modules):
+                d.pop(name, None)
+            if isinstance(value, (Parameter, Module)):
+                # a plain attribute of that name (self.down = None before self.down =
+                # nn.Sequential(...)) would shadow the registered value
+                self.__dict__.pop(name, None)
+                (params if isinstance(value, Parameter) else modules)[name] = value
+            else:
+                object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
