@@ -1,7 +1,8 @@
 """Convolutional networks built the same way in PyTorch and in swiftnn (same layer names, so
-one state dict loads into both): torchvision's MobileNetV2 and the Nature DQN network. Used by
-bench_mobilenet.py, bench_dqn.py and profile_layers.py. torchvision is not installed here, so
-its MobileNetV2 is written out (torchvision/models/mobilenetv2.py, width 1.0)."""
+one state dict loads into both): torchvision's MobileNetV2 and ResNet-18 and the Nature DQN
+network. Used by bench_mobilenet.py, bench_resnet.py, bench_dqn.py and profile_layers.py.
+torchvision is not installed here, so its networks are written out
+(torchvision/models/mobilenetv2.py, width 1.0; torchvision/models/resnet.py, BasicBlock)."""
 import importlib.util
 import os
 
@@ -51,6 +52,50 @@ def mobilenet_v2(nn, num_classes=1000):
             return self.classifier(self.flatten(self.pool(self.features(x))))
 
     return MobileNetV2()
+
+
+def resnet18(nn, num_classes=1000):
+    """torchvision.models.resnet18() over the module namespace `nn` (torch.nn or swiftnn.nn)."""
+
+    class BasicBlock(nn.Module):
+        def __init__(self, inplanes, planes, stride=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.downsample = None
+            if stride != 1 or inplanes != planes:
+                self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+        def forward(self, x):
+            identity = x if self.downsample is None else self.downsample(x)
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            return self.relu(out + identity)
+
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(3, 2, 1)
+            inplanes = 64
+            for i, planes in enumerate((64, 128, 256, 512)):
+                stride = 1 if i == 0 else 2
+                setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(inplanes, planes, stride), BasicBlock(planes, planes)))
+                inplanes = planes
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(512, num_classes)
+
+        def forward(self, x):
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+            return self.fc(self.avgpool(x).flatten(1))
+
+    return ResNet()
 
 
 def mobilenet_v2_weights():

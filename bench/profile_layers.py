@@ -3,7 +3,7 @@
 leaf layer's forward is timed (engine Sequentials run child by child for this, so each layer is
 one call), over several forwards; the median per layer, then totals by kind of layer.
 
-    make lib && python3 bench/profile_layers.py [--model mobilenet_v2|dqn] [--batch 1] [--threads 2]
+    make lib && python3 bench/profile_layers.py [--model mobilenet_v2|resnet18|dqn] [--batch 1] [--threads 2]
 
 This profiles the eager modules. The compiled inference plan (swiftnn.compile, swiftnn.onnx.load)
 reports its own fused steps' times: print(swiftnn.compile(model).plan_report(x, runs=50)).
@@ -20,7 +20,7 @@ import statistics
 import time
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--model", default="mobilenet_v2", choices=["mobilenet_v2", "dqn"])
+ap.add_argument("--model", default="mobilenet_v2", choices=["mobilenet_v2", "resnet18", "dqn"])
 ap.add_argument("--batch", type=int, default=1)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--repeat", type=int, default=10)
@@ -79,8 +79,8 @@ def profile(model, run, is_leaf):
 
 
 def main():
-    build = cnn_models.mobilenet_v2 if args.model == "mobilenet_v2" else cnn_models.dqn
-    shape = (args.batch, 3, 224, 224) if args.model == "mobilenet_v2" else (args.batch, 4, 84, 84)
+    build = {"mobilenet_v2": cnn_models.mobilenet_v2, "resnet18": cnn_models.resnet18, "dqn": cnn_models.dqn}[args.model]
+    shape = (args.batch, 4, 84, 84) if args.model == "dqn" else (args.batch, 3, 224, 224)
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     tm = build(torch.nn).eval()
     sm = build(swiftnn.nn)

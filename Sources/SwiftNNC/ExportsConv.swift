@@ -92,12 +92,17 @@ public func snn_tensor_max_pool2d(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
         guard oi != o else { throw SNNError(.invalidArgument, "\(fn): out and out_indices point to the same variable") }
         let x = try tensorArg(input, fn, "input")
         let (opts, kernel, stride) = try poolOptions(options, fn)
-        let (y, indices) = try maxPool2dWithIndices(x, kernelSize: kernel, stride: stride,
-                                                    padding: pairArg(opts.pad_h, opts.pad_w),
-                                                    dilation: pairArg(opts.dilation_h, opts.dilation_w),
-                                                    ceilMode: opts.ceil_mode)
+        let padding = pairArg(opts.pad_h, opts.pad_w), dilation = pairArg(opts.dilation_h, opts.dilation_w)
+        guard let oi else {
+            // no indices asked for: the paths that keep none where nothing needs them
+            give(try maxPool2d(x, kernelSize: kernel, stride: stride, padding: padding, dilation: dilation,
+                               ceilMode: opts.ceil_mode), o)
+            return
+        }
+        let (y, indices) = try maxPool2dWithIndices(x, kernelSize: kernel, stride: stride, padding: padding,
+                                                    dilation: dilation, ceilMode: opts.ceil_mode)
         give(y, o)
-        if let oi { give(indices, oi) }
+        give(indices, oi)
     }
 }
 

@@ -4,6 +4,32 @@
 // output gradient back over the windows it came from.
 import SwiftNNKernels
 
+/// The planes and scratch a pooling loop's workers share (each writes only its own planes).
+private struct PoolPointers: @unchecked Sendable {
+    let src: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>
+    let indices: UnsafeMutablePointer<Int64>?, rows: UnsafeMutablePointer<Float>?
+}
+
+extension PoolPlan {
+    /// Workers for a pass over the planes: the engine's threads from about 256K window taps
+    /// (below that a worker's wake-up costs more than its share), at most one per plane.
+    var planeWorkers: Int {
+        let taps = saturatingProduct(planes, geometry.outPlane, geometry.kernelH * geometry.kernelW)
+        return taps < 1 << 18 ? 1 : max(1, min(EngineThreads.count, planes, 16))
+    }
+
+    /// body(p0, p1, worker) for contiguous runs of planes, one run per worker (every plane's
+    /// result is computed by one worker, so it does not depend on the thread count).
+    func eachPlaneRange(_ body: @escaping @Sendable (Int, Int, Int) -> Void) {
+        let workers = planeWorkers, planes = planes
+        if workers == 1 { return body(0, planes, 0) }
+        StepTeam.shared.run(workers: workers) { ctx in
+            let p0 = planes * ctx.worker / ctx.workers, p1 = planes * (ctx.worker + 1) / ctx.workers
+            if p1 > p0 { body(p0, p1, ctx.worker) }
+        }
+    }
+}
+
 /// A validated pooling window over the planes (N * C of them) of an input.
 struct PoolPlan {
     let batched: [Int]   // [N, C, H, W]
@@ -63,7 +89,9 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
     }
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     let indices = try Tensor(empty: plan.outShape, dtype: .int64, zeroed: false, fn)
-    maxPool2d(input.floats, planes: plan.planes, plan.geometry, out.floats, indices.int64s)
+    let p = PoolPointers(src: UnsafeMutablePointer(mutating: input.floats), dst: out.floats, indices: indices.int64s, rows: nil)
+    plan.eachPlaneRange { p0, p1, _ in maxPool2d(p.src + p0 * plan.geometry.inPlane, planes: p1 - p0, plan.geometry,
+                                                  p.dst + p0 * plan.geometry.outPlane, p.indices! + p0 * plan.geometry.outPlane) }
     trace(.maxPool2d, [input], [out, indices], [("kernel_size", .pair(kernelSize)), ("stride", .ints([plan.geometry.strideH, plan.geometry.strideW])),
           ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
     out.recorded("MaxPool2DWithIndicesBackward", [input], saves: [], readsOutput: false) { g in
@@ -91,8 +119,23 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     // with its int64 indices cost more than the convolutions around it.
     guard g.kernelH == 2, g.kernelW == 2, g.strideH == 2, g.strideW == 2, g.padH == 0, g.padW == 0,
           g.dilationH == 1, g.dilationW == 1, 2 * g.outH <= g.height, 2 * g.outW <= g.width else {
-        return try maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding,
-                                        dilation: dilation, ceilMode: ceilMode).output
+        // Any other window: without a gradient to route, the values alone (maxPool2dValues,
+        // the same bits); with one, the loop that keeps the argmax indices for the backward.
+        guard !GradMode.isEnabled || !input.requiresGrad else {
+            return try maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding,
+                                            dilation: dilation, ceilMode: ceilMode).output
+        }
+        let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
+        let workers = plan.planeWorkers
+        let perWorker = g.height * g.outW + g.width
+        let rows = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: false, fn)
+        let p = PoolPointers(src: UnsafeMutablePointer(mutating: input.floats), dst: out.floats, indices: nil, rows: rows.floats)
+        plan.eachPlaneRange { p0, p1, worker in
+            maxPool2dValues(p.src, planes: p0, to: p1, g, p.dst, rows: p.rows! + worker * perWorker)
+        }
+        withExtendedLifetime(rows) {}
+        return out.traced(.maxPool2d, [input], [("kernel_size", .pair(kernelSize)), ("stride", .ints([g.strideH, g.strideW])),
+                                                 ("padding", .pair(padding)), ("dilation", .pair(dilation)), ("ceil_mode", .bool(ceilMode))])
     }
     let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     maxPool2x2(input.floats, planes: plan.planes, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out.floats)
