@@ -82,7 +82,10 @@ class Module:
                 # a plain attribute of that name (self.down = None before self.down =
                 # nn.Sequential(...)) would shadow the registered value
                 self.__dict__.pop(name, None)
-                (params if isinstance(value, Parameter) else modules)[name] = value
+                if isinstance(value, Parameter):
+                    params[name] = value
+                else:
+                    modules[name] = value
             else:
                 object.__setattr__(self, name, value)
 
