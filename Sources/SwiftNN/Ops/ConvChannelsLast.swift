@@ -81,15 +81,17 @@ extension ConvPlan {
     /// The weight [K, C, kh, kw] as the GEMM's right-hand operand [patch, pitch] in 16-column
     /// panels, rows in patch-row order (kernel row, kernel column, channel), zeros past K.
     func packChannelsLastWeights(_ weight: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, pitch: Int) {
-        let patch = patchSize, taps = kh * kw
+        // (written in order: this runs on every call, on the forward's path)
+        let taps = kh * kw
+        var d = dst
         for panel in 0..<(pitch / 16) {
-            let base = dst + panel * patch * 16
-            for j in 0..<16 {
-                let o = panel * 16 + j
-                for t in 0..<taps {
-                    for ch in 0..<c {
-                        base[(t * c + ch) * 16 + j] = o < k ? weight[(o * c + ch) * taps + t] : 0
+            for t in 0..<taps {
+                for ch in 0..<c {
+                    for j in 0..<16 {
+                        let o = panel * 16 + j
+                        d[j] = o < k ? weight[(o * c + ch) * taps + t] : 0
                     }
+                    d += 16
                 }
             }
         }
