@@ -11,9 +11,6 @@ they agree to float32 rounding). Inputs are random (synthetic); the weights are 
 """
 import argparse
 import os
-import statistics
-import sys
-import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--batches", default="8")
@@ -23,7 +20,7 @@ ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS
 args = ap.parse_args()
 os.environ["BENCH_THREADS"] = str(args.threads)
 
-from common import THREADS, median_call  # noqa: E402  (sets the BLAS thread counts before numpy loads)
+from common import THREADS, rounds_against_torch_best  # noqa: E402  (sets the BLAS thread counts before numpy loads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -78,16 +75,7 @@ def main():
         print(f"\nbatch {batch}: first step's loss swiftnn {ls:.5f}, torch {lt:.5f}")
         fns = {"swiftnn": lambda: s_step(sx, sy), "torch": lambda: t_step(tx, ty),
                "torch channels_last": lambda: t_cl_step(tx_cl, ty)}
-        times = {k: [] for k in fns}
-        for _ in range(args.rounds):
-            for name, fn in fns.items():
-                time.sleep(0.2)
-                times[name].append(median_call(fn, args.calls))
-        best = [min(a, b) for a, b in zip(times["torch"], times["torch channels_last"])]
-        for name, v in times.items():
-            print(f"  {name:22s} {statistics.median(v) * 1e3:9.1f} ms")
-        ratio = statistics.median(t / s for s, t in zip(times["swiftnn"], best))
-        print(f"  ratio vs PyTorch best {ratio:5.2f}x  (> 1: swiftnn faster; rounds {args.rounds} x {args.calls} steps)")
+        rounds_against_torch_best(fns, args.rounds, args.calls, unit="steps")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ median over rounds of each one's time and of the per-round ratio against PyTorch
 """
 import argparse
 import os
-import statistics
-import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--batch", type=int, default=8)
@@ -26,7 +24,7 @@ ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS
 args = ap.parse_args()
 os.environ["BENCH_THREADS"] = str(args.threads)
 
-from common import THREADS, median_call  # noqa: E402  (sets the BLAS thread counts before numpy loads)
+from common import THREADS, rounds_against_torch_best  # noqa: E402  (sets the BLAS thread counts before numpy loads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -71,17 +69,8 @@ def make(lib, nn, optim, state, channels_last=False):
 
 
 def compare(title, fns):
-    times = {k: [] for k in fns}
-    for _ in range(args.rounds):
-        for name, fn in fns.items():
-            time.sleep(0.2)
-            times[name].append(median_call(fn, args.calls))
-    best = [min(a, b) for a, b in zip(times["torch"], times["torch channels_last"])]
     print(f"\n{title}")
-    for name, v in times.items():
-        print(f"  {name:22s} {statistics.median(v) * 1e3:9.1f} ms")
-    ratio = statistics.median(t / s for s, t in zip(times["swiftnn"], best))
-    print(f"  ratio vs PyTorch best {ratio:5.2f}x  (> 1: swiftnn faster; rounds {args.rounds} x {args.calls} calls)")
+    rounds_against_torch_best(fns, args.rounds, args.calls)
 
 
 def main():

@@ -49,6 +49,22 @@ def alternating(fns, rounds=3, pause=0.3, **kw):
     return best
 
 
+def rounds_against_torch_best(fns, rounds, calls, unit="calls"):
+    """fns: {"swiftnn", "torch", "torch channels_last": callable}. Each round times every one in
+    turn (median of `calls` calls after a pause); prints the median over rounds of each one's
+    time and the median per-round ratio against PyTorch's faster layout (> 1: swiftnn faster)."""
+    times = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            time.sleep(0.2)
+            times[name].append(median_call(fn, calls))
+    best = [min(a, b) for a, b in zip(times["torch"], times["torch channels_last"])]
+    for name, v in times.items():
+        print(f"  {name:22s} {statistics.median(v) * 1e3:9.1f} ms")
+    ratio = statistics.median(t / s for s, t in zip(times["swiftnn"], best))
+    print(f"  ratio vs PyTorch best {ratio:5.2f}x  (> 1: swiftnn faster; rounds {rounds} x {calls} {unit})")
+
+
 def report(title, rows, other="PyTorch"):
     """rows: (name, swiftnn_value, other_value, unit, higher_is_better)."""
     print(f"\n{title} (threads={THREADS})")
