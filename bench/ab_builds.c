@@ -11,7 +11,10 @@
  * (one Double DQN update of the Nature network, batch 32 of 4x84x84 uint8 states, Adam: the
  * update that takes most of an Atari run's time), and `onnx` (a grad-free forward of the ONNX
  * file AB_ONNX through snn_onnx_load, so its inference plan, on a random [AB_BATCH or 1, 3, 224,
- * 224] input: e.g. MobileNetV2 exported by bench/compare_layers_ort.py's recipe).
+ * 224] input: e.g. MobileNetV2 exported by bench/compare_layers_ort.py's recipe), and `conv` (one
+ * convolution's forward and backward with the input, weight and bias gradients, the shape from
+ * AB_CONV="N,C,H,W,K,kernel,stride,pad,groups", default 64,64,32,32,128,3,1,1,1: bench_conv.py's;
+ * AB_FORWARD=1: the forward alone).
  * Arguments: workload, rounds, calls per round, library A, library B. Rounds alternate which
  * build goes first; each round's calls follow a pause and one warm-up call. Both builds use
  * 2 threads, or AB_THREADS (one thread's times spread less on a noisy machine). (Each library
@@ -33,9 +36,11 @@ typedef struct {
     char *text;
     size_t length;
     snn_dqn *agent;
+    snn_tensor *w, *bias, *gy; /* conv: x is the input */
 } build_t;
 
-static int charrnn, dqn, onnx;
+static int charrnn, dqn, onnx, conv;
+static snn_conv2d_options conv_options;
 
 /* A fixed DQN batch (the same bytes for both builds): states and next states of random pixels. */
 enum { DQN_BATCH = 32, DQN_STATE = 4 * 84 * 84 };
@@ -105,6 +110,29 @@ static void load(build_t *b, const char *path) {
         check(b, CALL(b, snn_tensor_randn)(&b->x, shape, 4), "snn_tensor_randn");
         return;
     }
+    if (conv) {
+        const char *spec = getenv("AB_CONV");
+        long v[9] = {64, 64, 32, 32, 128, 3, 1, 1, 1};
+        if (spec && sscanf(spec, "%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                           &v[7], &v[8]) != 9) {
+            fprintf(stderr, "ab_builds: AB_CONV must be N,C,H,W,K,kernel,stride,pad,groups\n");
+            exit(2);
+        }
+        check(b, CALL(b, snn_conv2d_options_init)(&conv_options), "snn_conv2d_options_init");
+        conv_options.stride_h = conv_options.stride_w = v[6];
+        conv_options.pad_h = conv_options.pad_w = v[7];
+        conv_options.groups = v[8];
+        int64_t xs[4] = {v[0], v[1], v[2], v[3]}, ws[4] = {v[4], v[1] / v[8], v[5], v[5]}, bs[1] = {v[4]};
+        int64_t oh = (v[2] + 2 * v[7] - v[5]) / v[6] + 1, ow = (v[3] + 2 * v[7] - v[5]) / v[6] + 1;
+        int64_t ys[4] = {v[0], v[4], oh, ow};
+        check(b, CALL(b, snn_tensor_randn)(&b->x, xs, 4), "snn_tensor_randn");
+        check(b, CALL(b, snn_tensor_randn)(&b->w, ws, 4), "snn_tensor_randn");
+        check(b, CALL(b, snn_tensor_randn)(&b->bias, bs, 1), "snn_tensor_randn");
+        check(b, CALL(b, snn_tensor_randn)(&b->gy, ys, 4), "snn_tensor_randn");
+        snn_tensor *leaves[3] = {b->x, b->w, b->bias};
+        for (int i = 0; i < 3; i++) check(b, CALL(b, snn_tensor_set_requires_grad)(leaves[i], true), "requires_grad");
+        return;
+    }
     if (!charrnn) {
         snn_rnn_options o;
         check(b, CALL(b, snn_rnn_options_init)(&o), "snn_rnn_options_init");
@@ -126,7 +154,7 @@ static void load(build_t *b, const char *path) {
     check(b, CALL(b, snn_charrnn_new)(&b->model, vocab, v, 64, 256, 2), "snn_charrnn_new");
 }
 
-/* Seconds for one call (lstm, onnx), one update (dqn) or one training step (charrnn). */
+/* Seconds for one call (lstm, onnx), a forward and backward (conv), one update (dqn) or one training step (charrnn). */
 static double run(build_t *b) {
     double t0 = now();
     if (dqn) {
@@ -134,6 +162,15 @@ static double run(build_t *b) {
         check(b, CALL(b, snn_dqn_update)(&loss, b->agent, dqn_states, dqn_next, sizeof dqn_states, dqn_actions,
                                          dqn_rewards, dqn_terminal, DQN_BATCH), "snn_dqn_update");
         return now() - t0;
+    }
+    if (conv) {
+        snn_tensor *y = NULL, *leaves[3] = {b->x, b->w, b->bias};
+        for (int i = 0; i < 3; i++) check(b, CALL(b, snn_tensor_zero_grad)(leaves[i]), "snn_tensor_zero_grad");
+        check(b, CALL(b, snn_tensor_conv2d)(&y, b->x, b->w, b->bias, &conv_options), "snn_tensor_conv2d");
+        if (!getenv("AB_FORWARD")) check(b, CALL(b, snn_tensor_backward)(y, b->gy, false), "snn_tensor_backward");
+        double t = now() - t0;
+        CALL(b, snn_tensor_free)(y);
+        return t;
     }
     if (charrnn) {
         snn_charrnn_fit_options o;
@@ -163,13 +200,15 @@ static void summary(const char *name, double *t, int n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn") && strcmp(argv[1], "dqn") && strcmp(argv[1], "onnx"))) {
-        fprintf(stderr, "usage: %s lstm|charrnn|dqn|onnx ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
+    if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn") && strcmp(argv[1], "dqn") && strcmp(argv[1], "onnx") &&
+                      strcmp(argv[1], "conv"))) {
+        fprintf(stderr, "usage: %s lstm|charrnn|dqn|onnx|conv ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
         return 2;
     }
     charrnn = strcmp(argv[1], "charrnn") == 0;
     dqn = strcmp(argv[1], "dqn") == 0;
     onnx = strcmp(argv[1], "onnx") == 0;
+    conv = strcmp(argv[1], "conv") == 0;
     int rounds = atoi(argv[2]), calls = atoi(argv[3]);
     if (rounds < 1 || calls < 1 || rounds > 10000 || calls > 10000) {
         fprintf(stderr, "ab_builds: ROUNDS and CALLS must be in 1...10000\n");
