@@ -68,6 +68,10 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
     for p in 0..<panels {
         let base = dst + p &* stride
         let width = min(16, n &- p &* 16)
+        if transposed && width == 16 {
+            packRowsTransposed(base, w + (c0 &+ p &* 16) &* ldw, ldw: ldw, k: k)
+            continue
+        }
         for j in 0..<16 {
             if j >= width {
                 for kk in 0..<k { base[kk &* 16 &+ j] = 0 }
@@ -81,6 +85,29 @@ public func packPanels(_ dst: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Fl
                 for kk in 0..<k { base[kk &* 16 &+ j] = w[kk &* ldw &+ c] }
             }
         }
+    }
+}
+
+/// One full panel of `packPanels(transposed: true)`: rows 0 ..< 16 of `src` (`ldw` apart, k
+/// floats each) as the panel's columns, in 8x8 blocks transposed in registers (element by
+/// element, each float was a load and a store 64 bytes from the last).
+private func packRowsTransposed(_ base: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, ldw: Int, k: Int) {
+    var kk = 0
+    while kk &+ 8 <= k {
+        for half in 0..<2 {
+            let s = src + (half &* 8 &* ldw &+ kk)
+            var r0 = load8(s), r1 = load8(s + ldw), r2 = load8(s + 2 &* ldw), r3 = load8(s + 3 &* ldw)
+            var r4 = load8(s + 4 &* ldw), r5 = load8(s + 5 &* ldw), r6 = load8(s + 6 &* ldw), r7 = load8(s + 7 &* ldw)
+            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
+            let d = base + (kk &* 16 &+ half &* 8)
+            store8(d, r0); store8(d + 16, r1); store8(d + 32, r2); store8(d + 48, r3)
+            store8(d + 64, r4); store8(d + 80, r5); store8(d + 96, r6); store8(d + 112, r7)
+        }
+        kk &+= 8
+    }
+    for j in 0..<16 {
+        let s = src + j &* ldw
+        for r in kk..<k { base[r &* 16 &+ j] = s[r] }
     }
 }
 

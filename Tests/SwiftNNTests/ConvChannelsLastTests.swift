@@ -81,7 +81,11 @@ func channelsLastForwardMatchesDoubleAndTheNCHWPath(_ t: (Int, Int, Int, Int, In
     #expect(!rule(1, 64, 9, 3))                       // acting, batch 1: 49 positions
     #expect(!rule(16, 128, 10, 3))                    // rows of 8: whole rows per panel
     #expect(!rule(32, 32, 14, 3, stride: 2))          // a patch of 288
-    #expect(rule(8, 256, 7, 3, pad: 1))               // padded, rows of 7
+    #expect(rule(8, 128, 7, 3, pad: 1))               // padded, rows of 7
+    #expect(rule(16, 64, 20, 5, stride: 2, pad: 2))  // padded 5x5/2, rows of 10
+    #expect(!rule(8, 256, 7, 3, pad: 1))              // 256 channels
+    #expect(!rule(32, 64, 16, 3, pad: 1))             // padded, rows of 16: whole rows per panel
+    #expect(!rule(32, 128, 8, 3, pad: 1))             // and of 8
     #expect(!rule(8, 512, 7, 3, pad: 1))              // a patch of 4608
     #expect(!rule(32, 16, 20, 3, pad: 1))             // 16 channels
     #expect(!rule(8, 64, 56, 3, pad: 1))              // rows of 56

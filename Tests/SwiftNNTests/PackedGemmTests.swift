@@ -94,3 +94,40 @@ func avx512AndAVX2KernelsGiveTheSameBits() {
     PackedGemmKernels.useAVX512 = true
     #expect(PackedGemmKernels.useAVX512 == PackedGemmKernels.avx512Supported)
 }
+
+/// packPanels(transposed: true) (B's columns are rows of w, `ldw` apart), whose full panels go
+/// through 8x8 blocks transposed in registers and a scalar tail: every entry where it belongs,
+/// zeros past the last column, the rows between k and panelRows untouched; k's remainders
+/// modulo 8 and 16, partial last panels, and a column offset.
+@Test func transposedPanelsHoldEveryEntry() {
+    for k in [0, 1, 7, 8, 9, 16, 23, 67] {
+        for n in [1, 8, 15, 16, 17, 33, 48] {
+            for c0 in [0, 5] {
+                let ldw = k + 3, panelRows = k + 2, rowsOfW = c0 + n
+                let w = values(max(1, rowsOfW * ldw), seed: 7)
+                var packed = [Float](repeating: .nan, count: packedPanelsCount(k: panelRows, n: n))
+                packed.withUnsafeMutableBufferPointer { p in
+                    w.withUnsafeBufferPointer { wp in
+                        packPanels(p.baseAddress!, wp.baseAddress!, ldw: ldw, transposed: true, k: k, c0: c0, n: n,
+                                   panelRows: panelRows)
+                    }
+                }
+                var wrong = 0, touched = 0
+                for p in 0..<(n + 15) / 16 {
+                    for r in 0..<panelRows {
+                        for j in 0..<16 {
+                            let got = packed[p * panelRows * 16 + r * 16 + j], column = 16 * p + j
+                            if r >= k {
+                                if !got.isNaN { touched += 1 }
+                                continue
+                            }
+                            let want: Float = column < n ? w[(c0 + column) * ldw + r] : 0
+                            if got.bitPattern != want.bitPattern { wrong += 1 }
+                        }
+                    }
+                }
+                #expect(wrong == 0 && touched == 0, "k \(k) n \(n) c0 \(c0): \(wrong) wrong entries, \(touched) rows past k written")
+            }
+        }
+    }
+}

@@ -45,6 +45,10 @@ private func patchEntry(_ src: UnsafePointer<Float>, _ g: WindowGeometry, imageS
     // by element), dilation 2 in the transposed panels' kernel rows, and a 1x1 at stride 4.
     (4, 84, 84, 8, 4, 1, 2), (32, 20, 20, 4, 2, 1, 3), (5, 9, 9, 3, 1, 1, 3), (3, 13, 13, 3, 2, 1, 2),
     (2, 17, 16, 5, 3, 1, 2), (3, 12, 12, 3, 1, 2, 2), (6, 17, 17, 1, 4, 1, 3),
+    // The transposed panels' blocks of 8 positions: rows of 16 (every block in one row), a 1x1
+    // at stride 1 on 5x5 maps (positions consecutive across rows, blocks crossing images), and
+    // 1x1 maps (16 consecutive patch rows: gatherPanel's copy).
+    (16, 18, 18, 3, 1, 1, 2), (24, 5, 5, 1, 1, 1, 3), (32, 1, 1, 1, 1, 1, 20),
 ])
 func patchPanelsEqualThePackedPatchMatrix(_ c: Int, _ h: Int, _ w: Int, _ kernel: Int, _ stride: Int, _ dilation: Int,
                                           _ images: Int) throws {

@@ -65,9 +65,11 @@ snn_status snn_conv2d_options_init(snn_conv2d_options *options);
  * where g = k / (K / groups) is the group of filter k and positions outside the input read 0.
  * groups = C with weight [C * m, 1, kh, kw] is a depthwise convolution. options may be NULL
  * (all defaults). Errors: C != weight.shape[1] * groups, K not divisible by groups, bias not
- * [K], or a (dilated) kernel larger than the padded input -> SNN_ERR_SHAPE. Computed as
- * im2col + OpenBLAS sgemm (a 1x1 stride-1 convolution is a plain GEMM); the backward computes
- * the input, weight and bias gradients. */
+ * [K], or a (dilated) kernel larger than the padded input -> SNN_ERR_SHAPE. Computed by a
+ * kernel chosen per shape (docs/convolution.md): direct depthwise and small-channel kernels, or
+ * the engine's packed GEMM over patch panels gathered from the images (OpenBLAS sgemm on CPUs
+ * without AVX-512); the results do not depend on the thread count. The backward computes the
+ * input, weight and bias gradients. */
 snn_status snn_tensor_conv2d(snn_tensor **out, const snn_tensor *input, const snn_tensor *weight,
                              const snn_tensor *bias, const snn_conv2d_options *options);
 

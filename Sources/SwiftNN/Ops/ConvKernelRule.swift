@@ -35,21 +35,23 @@ extension ConvKernel {
     /// Whether an im2col convolution's forward runs channels-last (ConvChannelsLast.swift)
     /// instead of on NCHW patch panels (ConvPacked.swift). Measured on 40 shapes, 2 threads,
     /// both paths in turn (docs/convolution.md has the table):
-    /// - Padded windows cannot be gathered into panels straight from the images: the NCHW path
-    ///   writes an im2col matrix and packs it, two passes. Channels-last was 1.03-3.1x faster on
-    ///   every padded shape with at least 32 channels, output rows of at most 16 and at least
-    ///   256 output positions (work for both workers); 1.00-1.01x with 16 channels or rows of 24.
+    /// - Padded windows: the NCHW path gathers its panels from a zero-bordered copy of the
+    ///   images, 16 output positions a panel; output rows of 16, 8 or 4 make each panel whole
+    ///   rows (single vector copies), and NCHW was as fast or faster there (1.00-1.09x).
+    ///   Channels-last was 1.02-1.75x faster on the other rows of at most 16 with 32-128
+    ///   channels (patches up to 1600) and at least 256 output positions (work for both
+    ///   workers); 0.90-0.95x with 256 channels, 0.97-1.00x with 16 or 24.
     /// - Unpadded windows go straight into panels of 16 output positions. Where output rows of
     ///   8 (or 4, 2, 1) make each panel whole rows, those are single vector copies and the NCHW
     ///   path was 1.1-1.2x faster; where rows of 7 or 9 straddle the panels (the DQN's 3x3 and
     ///   4x4/2), channels-last was 1.06-1.47x faster, for patches of at least 512 (smaller
     ///   ones: 0.88-1.00x).
     /// - Patches over 2304 (512 channels x 3x3): the packed weights (9.4 MB) stream through
-    ///   every block of positions: 0.83x.
+    ///   every block of positions: 0.82x.
     static func prefersChannelsLast(n: Int, c: Int, kh: Int, kw: Int, outH: Int, outW: Int, groups: Int, padded: Bool) -> Bool {
         let patch = saturatingProduct(c, kh, kw)
         guard groups == 1, !(kh == 1 && kw == 1), patch <= 2304, saturatingProduct(n, outH, outW) >= 256 else { return false }
-        if padded { return c >= 32 && outW <= 16 }
+        if padded { return c >= 32 && patch <= 1600 && outW <= 16 && 16 % outW != 0 }
         return patch >= 512 && outW <= 9 && 16 % outW != 0
     }
 }

@@ -65,7 +65,15 @@ extension ConvPlan {
         // and one block of it packed; per worker, or per group where groups are split into row
         // blocks, the group's [kg, columns] result before it is scattered to the images.
         let split = rowBlock < kg
-        let colFloats = fromImages ? 0 : patch * batch * plane, panelFloats = packedPanelsCount(k: patch, n: block)
+        // Padded windows whose output rows are vector runs (stride 1, 2 or 4): the panels are
+        // gathered as for unpadded ones, from a zero-bordered copy of the image group, instead of
+        // writing its patch matrix and packing it (a 3x3 layer's matrix is 9 copies of the input).
+        let padded = !fromImages && [1, 2, 4].contains(geometry.strideW)
+        let (hp, wp) = (h + 2 * geometry.padH, w + 2 * geometry.padW)
+        var paddedGeometry = geometry
+        (paddedGeometry.height, paddedGeometry.width, paddedGeometry.padH, paddedGeometry.padW) = (hp, wp, 0, 0)
+        let colFloats = fromImages ? 0 : padded ? batch * c * hp * wp + 16 : patch * batch * plane
+        let panelFloats = packedPanelsCount(k: patch, n: block)
         let resultFloats = kg * batch * plane
         let per = colFloats + panelFloats + (split ? 0 : resultFloats)
         let scratch = try Tensor(empty: [workers * per + (split && batch > 1 ? chunks * resultFloats : 0)],
@@ -84,9 +92,15 @@ extension ConvPlan {
                 let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
                 let (first, last) = colBlocks > 1 ? (part * block, min(cols, part * block + block)) : (0, cols)
                 let result = split ? shared + j * resultFloats : panels + panelFloats
+                if padded {
+                    for i in 0..<nb {
+                        padPlanes(p.x + (n0 + i) * c * h * w, channels: c, height: h, width: w, padH: geometry.padH,
+                                  padW: geometry.padW, col + i * c * hp * wp)
+                    }
+                }
                 for g in 0..<groups {
                     let xg = p.x + (n0 * c + g * cg) * h * w
-                    if !fromImages {
+                    if !fromImages && !padded {
                         for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
                     }
                     // One image: its result rows are the output channels' planes themselves.
@@ -97,6 +111,9 @@ extension ConvPlan {
                         let width = min(block, last - c0)
                         if fromImages {
                             im2colPanels(xg, imageStride: c * h * w, geometry, c0: c0, n: width, panels)
+                        } else if padded {
+                            im2colPanels(col + g * cg * hp * wp, imageStride: c * hp * wp, paddedGeometry, c0: c0, n: width,
+                                         panels)
                         } else {
                             packRowsIntoPanels(panels, col + c0, ldb: cols, k: patch, n: width)
                         }
@@ -163,8 +180,15 @@ extension ConvPlan {
         // the group's upstream gradient gathered [kg, columns] and packed for gx.
         let colFloats = patch * cols, colPanels = packedPanelsCount(k: cols, n: patch)
         let gFloats = kg * cols, gPanels = packedPanelsCount(k: kg, n: cols)
+        // Padded windows at stride 1: the weight gradient's panels gathered from a zero-bordered
+        // copy of the images (unpadded windows there), 8 positions at a time transposed in
+        // registers, instead of im2col and a transposing pack of its matrix (a padded 3x3
+        // layer's 2.4 MB per image written, read and written again).
+        let padded = !patchPanelsApply(geometry) && geometry.strideW == 1 && gw != nil
+        let (hp, wp) = (h + 2 * geometry.padH, w + 2 * geometry.padW)
+        let padFloats = padded ? batch * c * hp * wp + 16 : 0
         // (each worker's part col2imSlack floats from the next, which col2imOverwriting may read)
-        let per = colFloats + colPanels + gFloats + gPanels + col2imSlack
+        let per = colFloats + colPanels + gFloats + gPanels + padFloats + col2imSlack
         let scratch = try Tensor(empty: [col2imSlack + workers * per], dtype: .float32, zeroed: false, fn)
         let sums = gw == nil ? nil : try Tensor(empty: [partials, k * patch], dtype: .float32, zeroed: false, fn)
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
@@ -175,10 +199,19 @@ extension ConvPlan {
         let queue = WorkQueue(count: partials)
         StepTeam.shared.run(workers: workers) { ctx in
             let col = p.scratch + ctx.worker * per, colP = col + colFloats, gmat = colP + colPanels, gP = gmat + gFloats
+            let xpad = gP + gPanels
+            var paddedGeometry = geometry
+            (paddedGeometry.height, paddedGeometry.width, paddedGeometry.padH, paddedGeometry.padW) = (hp, wp, 0, 0)
             let gout = UnsafePointer(p.gout!)
             while let slot = queue.claim() {
                 for j in stride(from: slot, to: chunks, by: partials) {
                     let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
+                    if padded {
+                        for i in 0..<nb {
+                            padPlanes(p.x + (n0 + i) * c * h * w, channels: c, height: h, width: w, padH: geometry.padH,
+                                      padW: geometry.padW, xpad + i * c * hp * wp)
+                        }
+                    }
                     for g in 0..<groups {
                         // This group's upstream gradient as a [kg, cols] matrix: for one image
                         // already one in place (kg rows of the plane), else gathered.
@@ -192,6 +225,9 @@ extension ConvPlan {
                             // gw_g [kg, patch] (+)= G [kg, cols] @ col^T [cols, patch]
                             if fromImages {
                                 im2colPanelsTransposed(xg, imageStride: c * h * w, geometry, n: cols, colP)
+                            } else if padded {
+                                im2colPanelsTransposed(xpad + g * cg * hp * wp, imageStride: c * hp * wp, paddedGeometry,
+                                                       n: cols, colP)
                             } else {
                                 for i in 0..<nb { im2col(xg + i * c * h * w, geometry, col + i * plane, ld: cols) }
                                 packPanels(colP, col, ldw: cols, transposed: true, k: cols, c0: 0, n: patch)
