@@ -14,7 +14,9 @@
  * 224] input: e.g. MobileNetV2 exported by bench/compare_layers_ort.py's recipe), and `conv` (one
  * convolution's forward and backward with the input, weight and bias gradients, the shape from
  * AB_CONV="N,C,H,W,K,kernel,stride,pad,groups", default 64,64,32,32,128,3,1,1,1: bench_conv.py's;
- * AB_FORWARD=1: the forward alone).
+ * AB_FORWARD=1: the forward alone), and `mnv2train` (a MobileNetV2 training step: freshly
+ * initialised, dropout 0, batch AB_BATCH or 8 of random 224x224 images, cross-entropy, SGD with
+ * momentum: bench_mobilenet_train.py's step).
  * Arguments: workload, rounds, calls per round, library A, library B. Rounds alternate which
  * build goes first; each round's calls follow a pause and one warm-up call. Both builds use
  * 2 threads, or AB_THREADS (one thread's times spread less on a noisy machine). (Each library
@@ -37,9 +39,11 @@ typedef struct {
     size_t length;
     snn_dqn *agent;
     snn_tensor *w, *bias, *gy; /* conv: x is the input */
+    snn_tensor *labels;        /* mnv2train */
+    snn_optimizer *opt;
 } build_t;
 
-static int charrnn, dqn, onnx, conv;
+static int charrnn, dqn, onnx, conv, mnv2train;
 static snn_conv2d_options conv_options;
 
 /* A fixed DQN batch (the same bytes for both builds): states and next states of random pixels. */
@@ -110,6 +114,27 @@ static void load(build_t *b, const char *path) {
         check(b, CALL(b, snn_tensor_randn)(&b->x, shape, 4), "snn_tensor_randn");
         return;
     }
+    if (mnv2train) {
+        snn_mobilenet_v2_options o;
+        check(b, CALL(b, snn_mobilenet_v2_options_init)(&o), "snn_mobilenet_v2_options_init");
+        o.dropout = 0;
+        check(b, CALL(b, snn_model_mobilenet_v2)(&b->model, NULL, &o), "snn_model_mobilenet_v2");
+        const char *batch = getenv("AB_BATCH");
+        int64_t n = batch ? atoi(batch) : 8, shape[4] = {n, 3, 224, 224}, labels[256];
+        if (n < 1 || n > 256) { fprintf(stderr, "ab_builds: AB_BATCH must be in 1...256\n"); exit(2); }
+        for (int64_t i = 0; i < n; i++) labels[i] = (i * 37) % 1000;
+        check(b, CALL(b, snn_tensor_randn)(&b->x, shape, 4), "snn_tensor_randn");
+        check(b, CALL(b, snn_tensor_from_int64)(&b->labels, labels, (size_t)n, &n, 1), "snn_tensor_from_int64");
+        snn_tensor *params[512];
+        size_t count = 0;
+        check(b, CALL(b, snn_module_parameters)(params, 512, &count, b->model), "snn_module_parameters");
+        snn_sgd_options so;
+        check(b, CALL(b, snn_sgd_options_init)(&so), "snn_sgd_options_init");
+        so.momentum = 0.9;
+        check(b, CALL(b, snn_optimizer_sgd)(&b->opt, params, count, &so), "snn_optimizer_sgd");
+        for (size_t i = 0; i < count; i++) CALL(b, snn_tensor_free)(params[i]);
+        return;
+    }
     if (conv) {
         const char *spec = getenv("AB_CONV");
         long v[9] = {64, 64, 32, 32, 128, 3, 1, 1, 1};
@@ -154,7 +179,7 @@ static void load(build_t *b, const char *path) {
     check(b, CALL(b, snn_charrnn_new)(&b->model, vocab, v, 64, 256, 2), "snn_charrnn_new");
 }
 
-/* Seconds for one call (lstm, onnx), a forward and backward (conv), one update (dqn) or one training step (charrnn). */
+/* Seconds for one call (lstm, onnx), a forward and backward (conv), a training step (mnv2train), one update (dqn) or one training step (charrnn). */
 static double run(build_t *b) {
     double t0 = now();
     if (dqn) {
@@ -162,6 +187,18 @@ static double run(build_t *b) {
         check(b, CALL(b, snn_dqn_update)(&loss, b->agent, dqn_states, dqn_next, sizeof dqn_states, dqn_actions,
                                          dqn_rewards, dqn_terminal, DQN_BATCH), "snn_dqn_update");
         return now() - t0;
+    }
+    if (mnv2train) {
+        snn_tensor *logits = NULL, *loss = NULL;
+        check(b, CALL(b, snn_optimizer_zero_grad)(b->opt, true), "snn_optimizer_zero_grad");
+        check(b, CALL(b, snn_module_forward)(&logits, b->model, b->x), "snn_module_forward");
+        check(b, CALL(b, snn_loss_cross_entropy)(&loss, logits, b->labels, SNN_REDUCTION_MEAN, -100, 0), "snn_loss_cross_entropy");
+        check(b, CALL(b, snn_tensor_backward)(loss, NULL, false), "snn_tensor_backward");
+        check(b, CALL(b, snn_optimizer_step)(b->opt), "snn_optimizer_step");
+        double t = now() - t0;
+        CALL(b, snn_tensor_free)(loss);
+        CALL(b, snn_tensor_free)(logits);
+        return t;
     }
     if (conv) {
         snn_tensor *y = NULL, *leaves[3] = {b->x, b->w, b->bias};
@@ -201,14 +238,15 @@ static void summary(const char *name, double *t, int n) {
 
 int main(int argc, char **argv) {
     if (argc != 6 || (strcmp(argv[1], "lstm") && strcmp(argv[1], "charrnn") && strcmp(argv[1], "dqn") && strcmp(argv[1], "onnx") &&
-                      strcmp(argv[1], "conv"))) {
-        fprintf(stderr, "usage: %s lstm|charrnn|dqn|onnx|conv ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
+                      strcmp(argv[1], "conv") && strcmp(argv[1], "mnv2train"))) {
+        fprintf(stderr, "usage: %s lstm|charrnn|dqn|onnx|conv|mnv2train ROUNDS CALLS LIB_A LIB_B\n", argv[0]);
         return 2;
     }
     charrnn = strcmp(argv[1], "charrnn") == 0;
     dqn = strcmp(argv[1], "dqn") == 0;
     onnx = strcmp(argv[1], "onnx") == 0;
     conv = strcmp(argv[1], "conv") == 0;
+    mnv2train = strcmp(argv[1], "mnv2train") == 0;
     int rounds = atoi(argv[2]), calls = atoi(argv[3]);
     if (rounds < 1 || calls < 1 || rounds > 10000 || calls > 10000) {
         fprintf(stderr, "ab_builds: ROUNDS and CALLS must be in 1...10000\n");
