@@ -88,26 +88,27 @@ func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weigh
                                             out.floats, weight?.floats, bias?.floats)
     let (rm, rv) = (runningMean?.floats, runningVar?.floats)
     teamRanges(c, granule: 1, work: n * c * s) { lo, hi in
-        let range = lo..<hi
-        if training {
-            channelSums(x, n: n, c: c, s: s, sums.pointer, channels: range)
-            for i in range { pm[i] = Float(sums[i] / Double(m)) }
-            channelSquaredDeviations(x, mean: pm, n: n, c: c, s: s, sums.pointer, channels: range)
-            for i in range {
-                pi[i] = Float(1 / (sums[i] / Double(m) + eps).squareRoot())
-                pu[i] = sums[i] / Double(m - 1)
+        forChannelBlocks(lo..<hi, bytesPerChannel: n * s * 4) { range in
+            if training {
+                channelSums(x, n: n, c: c, s: s, sums.pointer, channels: range)
+                for i in range { pm[i] = Float(sums[i] / Double(m)) }
+                channelSquaredDeviations(x, mean: pm, n: n, c: c, s: s, sums.pointer, channels: range)
+                for i in range {
+                    pi[i] = Float(1 / (sums[i] / Double(m) + eps).squareRoot())
+                    pu[i] = sums[i] / Double(m - 1)
+                }
+            } else if let rm, let rv {
+                for i in range {
+                    pm[i] = rm[i]
+                    pi[i] = Float(1 / (Double(rv[i]) + eps).squareRoot())
+                }
             }
-        } else if let rm, let rv {
             for i in range {
-                pm[i] = rm[i]
-                pi[i] = Float(1 / (Double(rv[i]) + eps).squareRoot())
+                ps[i] = pi[i] * (pw?[i] ?? 1)
+                pk[i] = pb?[i] ?? 0
             }
+            channelAffine(x, center: pm, scale: ps, shift: pk, n: n, c: c, s: s, po, channels: range, activation: activation)
         }
-        for i in range {
-            ps[i] = pi[i] * (pw?[i] ?? 1)
-            pk[i] = pb?[i] ?? 0
-        }
-        channelAffine(x, center: pm, scale: ps, shift: pk, n: n, c: c, s: s, po, channels: range, activation: activation)
     }
     withExtendedLifetime((sums, scale, shift)) {}
 
@@ -145,17 +146,18 @@ func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weigh
         let mask = activation == .none ? nil : RectifierMask(scale: scale.floats, shift: shift.floats, hi: rectifierHi)
         // Channel range by channel range, one range per thread (each channel whole on one worker).
         teamRanges(c, granule: 1, work: n * c * s * 2) { lo, hi in
-            let range = lo..<hi
-            if sums { channelGradientSums(pg, px, mean: pm, n: n, c: c, s: s, sumG: psg, sumGX: psgx, channels: range, mask: mask) }
-            guard let pgx else { return }
-            for i in range {
-                let iv = Double(pi[i])
-                let ai = iv * Double(pw?[i] ?? 1)
-                pa[i] = Float(ai)
-                pb[i] = training ? Float(-ai * iv * iv * psgx[i] / Double(m)) : 0
-                pk[i] = training ? Float(-ai * psg[i] / Double(m)) : 0
+            forChannelBlocks(lo..<hi, bytesPerChannel: n * s * 8) { range in
+                if sums { channelGradientSums(pg, px, mean: pm, n: n, c: c, s: s, sumG: psg, sumGX: psgx, channels: range, mask: mask) }
+                guard let pgx else { return }
+                for i in range {
+                    let iv = Double(pi[i])
+                    let ai = iv * Double(pw?[i] ?? 1)
+                    pa[i] = Float(ai)
+                    pb[i] = training ? Float(-ai * iv * iv * psgx[i] / Double(m)) : 0
+                    pk[i] = training ? Float(-ai * psg[i] / Double(m)) : 0
+                }
+                channelAffine2(pg, a: pa, px, center: pm, b: pb, k: pk, n: n, c: c, s: s, pgx, channels: range, mask: mask)
             }
-            channelAffine2(pg, a: pa, px, center: pm, b: pb, k: pk, n: n, c: c, s: s, pgx, channels: range, mask: mask)
         }
         withExtendedLifetime((g, a, b, k, sumG, sumGX, scale, shift)) {}
         var grads: [Tensor?] = [gx]
@@ -179,6 +181,21 @@ func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weigh
             grads.append(gb)
         }
         return grads
+    }
+}
+
+/// `range` in blocks of channels whose data (`bytesPerChannel` each: x, and g in the backward)
+/// fits in about 512 KB, half of a Zen 4 core's L2, so that a channel's later passes (the
+/// squared deviations and the affine map after the sums; the input gradient after the
+/// gradient sums) read it from the L2 rather than memory. Passes over a worker's whole range
+/// read 19 MB three times for a 8x96x112x112 activation. Each channel is computed as before.
+private func forChannelBlocks(_ range: Range<Int>, bytesPerChannel: Int, _ body: (Range<Int>) -> Void) {
+    let block = max(1, (1 << 19) / max(bytesPerChannel, 1))
+    var lo = range.lowerBound
+    while lo < range.upperBound {
+        let hi = min(range.upperBound, lo + block)
+        body(lo..<hi)
+        lo = hi
     }
 }
 
