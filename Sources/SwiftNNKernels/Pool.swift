@@ -16,7 +16,20 @@ public func maxPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeome
             var h0 = oh &* g.strideH &- g.padH
             let h1 = min(h0 &+ (g.kernelH &- 1) &* g.dilationH &+ 1, g.height)
             if h0 < 0 { h0 &+= (0 &- h0 &+ g.dilationH &- 1) / g.dilationH &* g.dilationH }   // first tap inside
-            for ow in 0..<g.outW {
+            // Output columns whose whole window lies inside the row, eight at a time: the taps
+            // in the same scan order, each lane with its own maximum and index (the same
+            // comparisons as below, without a branch per tap: a 3x3/2 pool on 8x64x112x112,
+            // ResNet's stem in training, took 22 ms element by element).
+            let (lo, hi) = interiorColumns(g)
+            let span = (g.kernelW &- 1) &* g.dilationW &+ 1, pairs = g.strideW == 2 ? 1 : 0  // (stride 2 loads one more)
+            var ow = 0
+            while ow < g.outW {
+                if ow >= lo && ow &+ 8 <= hi && h0 < h1 && inPlane <= Int(Int32.max)
+                    && (ow &+ 7) &* g.strideW &- g.padW &+ span &+ pairs <= g.width {
+                    maxPool8(s, g, oh: oh, ow: ow, rows: h0..<h1, d + (oh &* g.outW &+ ow), ix + (oh &* g.outW &+ ow))
+                    ow &+= 8
+                    continue
+                }
                 var w0 = ow &* g.strideW &- g.padW
                 let w1 = min(w0 &+ (g.kernelW &- 1) &* g.dilationW &+ 1, g.width)
                 if w0 < 0 { w0 &+= (0 &- w0 &+ g.dilationW &- 1) / g.dilationW &* g.dilationW }
@@ -36,9 +49,52 @@ public func maxPool2d(_ src: UnsafePointer<Float>, planes: Int, _ g: WindowGeome
                 let o = oh &* g.outW &+ ow
                 d[o] = best
                 ix[o] = Int64(at)
+                ow &+= 1
             }
         }
     }
+}
+
+/// The output columns [lo, hi) whose windows lie inside the row (no padding, no clipping).
+@inline(__always)
+func interiorColumns(_ g: WindowGeometry) -> (Int, Int) {
+    let span = (g.kernelW &- 1) &* g.dilationW &+ 1
+    let lo = (g.padW &+ g.strideW &- 1) / g.strideW
+    let last = g.width &- span &+ g.padW  // the last window start inside, in padded columns
+    let hi = last < 0 ? 0 : min(g.outW, last / g.strideW &+ 1)
+    return (lo, max(lo, hi))
+}
+
+/// Eight output columns ow ..< ow + 8 of output row oh, every window inside the row and rows
+/// `rows` its valid input rows (non-empty): `maxPool2d`'s scan, lane by lane.
+@inline(__always)
+private func maxPool8(_ s: UnsafePointer<Float>, _ g: WindowGeometry, oh: Int, ow: Int, rows: Range<Int>,
+                      _ d: UnsafeMutablePointer<Float>, _ ix: UnsafeMutablePointer<Int64>) {
+    let w0 = ow &* g.strideW &- g.padW, sw = g.strideW
+    let lane = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(sw)
+    var best = SIMD8<Float>(repeating: -.infinity)
+    var at = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: rows.lowerBound &* g.width &+ w0)) &+ lane
+    var ih = rows.lowerBound
+    while ih < rows.upperBound {
+        for kj in 0..<g.kernelW {
+            let k = ih &* g.width &+ w0 &+ kj &* g.dilationW
+            let p = s + k
+            let v: SIMD8<Float>
+            switch sw {
+            case 1: v = load8(p)
+            case 2:
+                let a = load8(p), b = load8(p + 8)
+                v = SIMD8(a[0], a[2], a[4], a[6], b[0], b[2], b[4], b[6])
+            default: v = SIMD8(p[0], p[sw], p[2 &* sw], p[3 &* sw], p[4 &* sw], p[5 &* sw], p[6 &* sw], p[7 &* sw])
+            }
+            let take = (v .> best) .| (v .!= v)
+            best.replace(with: v, where: take)
+            at.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: k)) &+ lane, where: take)
+        }
+        ih &+= g.dilationH
+    }
+    store8(d, best)
+    for j in 0..<8 { ix[j] = Int64(at[j]) }
 }
 
 /// `maxPool2d`'s values without its indices, for planes [p0, p1): each input row's maxima over

@@ -2,7 +2,8 @@
 // against the loop that keeps the argmax, bit for bit: ResNet's 3x3/2 with padding, dilation,
 // ceil mode's partial windows, windows that miss the input, rows shorter and longer than a
 // vector; inputs with ties of +0 and -0 (the first in scan order must win) and NaNs (the last
-// must win); 1 and 2 threads; and through the op, with and without a gradient to route.
+// must win); 1 and 2 threads; and through the op, with and without a gradient to route. The
+// indexed loop itself (eight interior output columns a vector) against a scan written here.
 import Testing
 import SwiftNNKernels
 @testable import SwiftNN
@@ -43,6 +44,47 @@ func maxPoolValuesMatchTheIndexedLoopBitForBit(_ t: (Int, Int, Int, Int, Bool, I
         let differing = (0..<want.count).filter { got.floats[$0].bitPattern != want.floats[$0].bitPattern }.count
         #expect(differing == 0, "\(t), \(threads) threads: \(differing) of \(want.count) outputs differ")
     }
+}
+
+/// PyTorch's scan, element by element: the taps in row-major order, a tap replaces the
+/// maximum when greater or NaN; -inf and index -1 when the window misses the input.
+private func scan(_ x: Tensor, _ k: Int, _ stride: Int, _ pad: Int, _ dil: Int, outH: Int, outW: Int) -> ([Float], [Int64]) {
+    let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+    var values = [Float](), indices = [Int64]()
+    for p in 0..<planes {
+        for oh in 0..<outH {
+            for ow in 0..<outW {
+                var best = -Float.infinity, at = -1
+                for ki in 0..<k {
+                    for kj in 0..<k {
+                        let ih = oh * stride - pad + ki * dil, iw = ow * stride - pad + kj * dil
+                        guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
+                        let v = x.floats[p * h * w + ih * w + iw]
+                        if at < 0 || v > best || v.isNaN { best = v; at = ih * w + iw }
+                    }
+                }
+                values.append(best)
+                indices.append(Int64(at))
+            }
+        }
+    }
+    return (values, indices)
+}
+
+@Test(arguments: [
+    (3, 2, 1, 1, false, 112), (3, 1, 1, 1, false, 40), (2, 2, 0, 1, true, 37), (3, 3, 1, 1, false, 50),
+    (3, 1, 1, 2, false, 29), (7, 2, 3, 1, false, 44), (3, 3, 1, 4, true, 11),
+])
+func maxPoolIndicesMatchAnElementScan(_ t: (Int, Int, Int, Int, Bool, Int)) throws {
+    let (k, stride, pad, dil, ceil, size) = t
+    let x = try input([2, 3, size, size + 3], seed: UInt64(size * 7 + k))
+    let (values, indices) = try maxPool2dWithIndices(x, kernelSize: (k, k), stride: (stride, stride), padding: (pad, pad),
+                                                     dilation: (dil, dil), ceilMode: ceil)
+    let (want, wantIndices) = scan(x, k, stride, pad, dil, outH: values.shape[2], outW: values.shape[3])
+    let differing = (0..<values.count).filter {
+        values.floats[$0].bitPattern != want[$0].bitPattern || indices.int64s[$0] != wantIndices[$0]
+    }.count
+    #expect(differing == 0, "\(t): \(differing) of \(values.count) values or indices differ from the scan")
 }
 
 @Test func maxPoolKeepsItsIndexedPathWhenAGradientIsRouted() throws {
