@@ -22,6 +22,8 @@ struct ConvPlan {
     let depthwise: Bool
     /// The forward channels-last (ConvChannelsLast.swift); taken only where it is packed.
     let channelsLast: Bool
+    /// The forward by Winograd F(2x2, 3x3) (ConvWinograd.swift); taken only where it is packed.
+    let winograd: Bool
 
     var outPlane: Int { geometry.outPlane }
     /// Whether `backward` overwrites gx (so the caller need not zero it).
@@ -100,6 +102,9 @@ struct ConvPlan {
         depthwise = kernel == .depthwise
         channelsLast = kernel == .im2col && ConvKernel.prefersChannelsLast(n: n, c: c, kh: kh, kw: kw, outH: oh, outW: ow, groups: groups,
                                                                         padded: padding != (0, 0))
+        winograd = kernel == .im2col && ConvKernel.prefersWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
+                                                                      groups: groups, stride: stride, padding: padding,
+                                                                      dilation: dilation)
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
         // images side by side in one patch matrix, up to about 512 columns and 4 MB (more was
         // slower in single-thread CPU-time measurements: the patch matrix leaves the cache).
@@ -131,6 +136,7 @@ struct ConvPlan {
             return
         }
         if usesPackedForward {
+            if winograd { return try forwardWinograd(x, weight, bias, out, activation: activation, fn) }
             if channelsLast { return try forwardChannelsLast(x, weight, bias, out, activation: activation, fn) }
             return try forwardPacked(x, weight, bias, out, activation: activation, fn)
         }
@@ -181,7 +187,15 @@ struct ConvPlan {
             if finite { return }
             return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
         }
-        if usesPackedForward { return try backwardPacked(gout, x, weight, gx: gx, gw: gw, fn) }
+        if usesPackedForward {
+            if winograd && c % 16 == 0, let gx {
+                // the input gradient is a 3x3 convolution too (ConvWinograd.swift)
+                try backwardInputWinograd(gout, weight, gx, fn)
+                if gw == nil { return }
+                return try backwardPacked(gout, x, weight, gx: nil, gw: gw, fn)
+            }
+            return try backwardPacked(gout, x, weight, gx: gx, gw: gw, fn)
+        }
         try backwardIm2col(gout, x, weight, gx: gx, gw: gw, fn)
     }
 

@@ -397,7 +397,7 @@ extension ConvPlan {
 
 /// The operands handed to the workers (each writes only its own images' outputs and its own
 /// part of the scratch).
-private struct PackedConvPointers: @unchecked Sendable {
+struct PackedConvPointers: @unchecked Sendable {
     let x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
     let out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     var gout: UnsafeMutablePointer<Float>? = nil, sums: UnsafeMutablePointer<Float>? = nil

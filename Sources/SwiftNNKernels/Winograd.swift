@@ -1,0 +1,141 @@
+// Winograd F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks",
+// 2016): a 3x3 convolution at stride 1 computes each 2x2 block of outputs from a 4x4 input
+// tile as A^T [(G g G^T) * (B^T d B)] A, 16 products per channel pair where the direct method
+// takes 36. Summed over input channels, the 16 elementwise products become 16 GEMMs
+// [tiles, C] x [C, K]; the transforms around them are additions only. Here the input tile and
+// the products are channels-last (16 channels, or 16 output channels, a vector), so the
+// transforms run on whole vectors and each GEMM's A is the transformed tiles row by row.
+//
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//   A^T = [1 1 1 0; 0 1 -1 -1]
+//
+// Callers validate sizes; -Ounchecked in release.
+
+/// The transformed filters U = G g G^T of weight [k, c, 3, 3], output channels o0 ..< o1 (a
+/// range of whole panels), packed as gemmPacked's B for each of the 16 products: product q at
+/// dst + q * c * k, [c rows, k columns] in panels of 16 output channels (k a multiple of 16).
+/// Sixteen output channels a vector: each filter tap gathered across them, the transform on
+/// whole vectors, each product's row one store.
+public func winogradPackFilters(_ weight: UnsafePointer<Float>, k: Int, c: Int, outputs o0: Int, to o1: Int,
+                                _ dst: UnsafeMutablePointer<Float>) {
+    let size = c &* k, filterStride = c &* 9
+    var panel = o0 / 16
+    while panel &* 16 < o1 {
+        let base = dst + panel &* c &* 16
+        for i in 0..<c {
+            let src = weight + (panel &* 16 &* c &+ i) &* 9
+            @inline(__always) func tap(_ t: Int) -> SIMD16<Float> {
+                var v = SIMD16<Float>()
+                for lane in 0..<16 { v[lane] = src[lane &* filterStride &+ t] }
+                return v
+            }
+            let half = SIMD16<Float>(repeating: 0.5)
+            // t = G g: rows of 3 taps each
+            @inline(__always) func rowsOf(_ j: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+                let (g0, g1, g2) = (tap(j), tap(3 &+ j), tap(6 &+ j))
+                return (g0, half * (g0 + g1 + g2), half * (g0 - g1 + g2), g2)
+            }
+            let c0 = rowsOf(0), c1 = rowsOf(1), c2 = rowsOf(2)
+            // U = t G^T, row r of t is (c0.r, c1.r, c2.r)
+            @inline(__always) func put(_ r: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ cc: SIMD16<Float>) {
+                let d = base + (4 &* r &* size &+ i &* 16)
+                store16(d, a)
+                store16(d + size, half * (a + b + cc))
+                store16(d + 2 &* size, half * (a - b + cc))
+                store16(d + 3 &* size, cc)
+            }
+            put(0, c0.0, c1.0, c2.0); put(1, c0.1, c1.1, c2.1); put(2, c0.2, c1.2, c2.2); put(3, c0.3, c1.3, c2.3)
+        }
+        panel &+= 1
+    }
+}
+
+@inline(__always)
+private func store16(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
+/// Input transform of tiles t0 ..< t0 + count of consecutive images: each image channels-last
+/// and zero-bordered, [rows, pitch columns, c] (c a multiple of 8), `imageStride` floats apart,
+/// `imageTiles` tiles each; tile t of an image at row 2 (t / tilesW), column 2 (t % tilesW).
+/// Writes V = B^T d B for product q at dst + q * blockStride, tile row (t - t0) of c floats.
+public func winogradInputTiles(_ src: UnsafePointer<Float>, pitch: Int, c: Int, tilesW: Int, imageTiles: Int,
+                               imageStride: Int, t0: Int, count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int) {
+    let rowStride = pitch &* c
+    for t in t0..<(t0 &+ count) {
+        let image = t / imageTiles, local = t &- image &* imageTiles
+        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* c), out = dst + (t &- t0) &* c
+        var c0 = 0
+        while c0 < c {
+            let p = base + c0
+            // e = d B, row by row
+            @inline(__always) func row(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                let r = p + i &* rowStride
+                let (d0, d1, d2, d3) = (load8(r), load8(r + c), load8(r + 2 &* c), load8(r + 3 &* c))
+                return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+            }
+            let e0 = row(0), e1 = row(1), e2 = row(2), e3 = row(3)
+            // V = B^T e, column by column
+            @inline(__always) func put(_ q: Int, _ v: SIMD8<Float>) { store8(out + (q &* blockStride &+ c0), v) }
+            put(0, e0.0 - e2.0); put(1, e0.1 - e2.1); put(2, e0.2 - e2.2); put(3, e0.3 - e2.3)
+            put(4, e1.0 + e2.0); put(5, e1.1 + e2.1); put(6, e1.2 + e2.2); put(7, e1.3 + e2.3)
+            put(8, e2.0 - e1.0); put(9, e2.1 - e1.1); put(10, e2.2 - e1.2); put(11, e2.3 - e1.3)
+            put(12, e1.0 - e3.0); put(13, e1.1 - e3.1); put(14, e1.2 - e3.2); put(15, e1.3 - e3.3)
+            c0 &+= 8
+        }
+    }
+}
+
+/// Output transform of tiles t0 ..< t0 + count (numbered as `winogradInputTiles`'): product q
+/// of tile row (t - t0) at m + q * blockStride + (t - t0) * k (k a multiple of 8); Y = A^T M A
+/// plus bias[o], written to the NCHW images at `dst` [k, outH, outW] each (a tile's outputs
+/// past outH or outW dropped).
+public func winogradOutputTiles(_ m: UnsafePointer<Float>, blockStride: Int, k: Int, tilesW: Int, imageTiles: Int,
+                                t0: Int, count: Int, bias: UnsafePointer<Float>?, outH: Int, outW: Int,
+                                _ images: UnsafeMutablePointer<Float>) {
+    let plane = outH &* outW
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { lanesBuffer in
+        let lanes = lanesBuffer.baseAddress!
+        for t in t0..<(t0 &+ count) {
+            let image = t / imageTiles, local = t &- image &* imageTiles
+            let ty = local / tilesW, tx = local &- ty &* tilesW
+            let dst = images + image &* k &* plane
+            let oy = 2 &* ty, ox = 2 &* tx
+            let full = oy &+ 2 <= outH && ox &+ 2 <= outW
+            let row = m + (t &- t0) &* k
+            var k0 = 0
+            while k0 < k {
+                let r = row + k0
+                // s = A^T M (2 x 4), column by column; then Y = s A
+                @inline(__always) func col(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+                    let (m0, m1, m2, m3) = (load8(r + j &* blockStride), load8(r + (4 &+ j) &* blockStride),
+                                            load8(r + (8 &+ j) &* blockStride), load8(r + (12 &+ j) &* blockStride))
+                    return (m0 + m1 + m2, m1 - m2 - m3)
+                }
+                let s0 = col(0), s1 = col(1), s2 = col(2), s3 = col(3)
+                let b = bias.map { load8($0 + k0) } ?? SIMD8<Float>()
+                store8(lanes, s0.0 + s1.0 + s2.0 + b)
+                store8(lanes + 8, s1.0 - s2.0 - s3.0 + b)
+                store8(lanes + 16, s0.1 + s1.1 + s2.1 + b)
+                store8(lanes + 24, s1.1 - s2.1 - s3.1 + b)
+                for o in 0..<8 {
+                    let d = dst + ((k0 &+ o) &* plane &+ oy &* outW &+ ox)
+                    if full {
+                        d[0] = lanes[o]; d[1] = lanes[8 &+ o]; d[outW] = lanes[16 &+ o]; d[outW &+ 1] = lanes[24 &+ o]
+                        continue
+                    }
+                    d[0] = lanes[o]
+                    if ox &+ 1 < outW { d[1] = lanes[8 &+ o] }
+                    if oy &+ 1 < outH {
+                        d[outW] = lanes[16 &+ o]
+                        if ox &+ 1 < outW { d[outW &+ 1] = lanes[24 &+ o] }
+                    }
+                }
+                k0 &+= 8
+            }
+        }
+    }
+}
+
