@@ -44,27 +44,9 @@ func winogradForwardMatchesDoubleAndTheNCHWPath(_ t: (Int, Int, Int, Int, Int, I
     let b = hasBias ? try noise([k], seed: 13) : nil
     let plan = try ConvPlan(x, wt, b, stride: (1, 1), padding: (pad, pad), dilation: (1, 1), groups: 1, "test")
     let want = reference(x, wt, b, plan, clamp: clamp)
-    let bias = b.map { UnsafePointer($0.floats) }
-    let saved = EngineThreads.count
-    defer { EngineThreads.count = saved }
-    var outs: [Tensor] = []
-    for threads in [1, 2] {
-        EngineThreads.count = threads
-        let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, "test")
-        try plan.forwardWinograd(x.floats, wt.floats, bias, out.floats, activation: activation, "test")
-        outs.append(out)
+    try expectForwardMatches("\(t)", plan, x, wt, b, activation: activation, want: want) { plan, x, w, bias, out in
+        try plan.forwardWinograd(x, w, bias, out, activation: activation, "test")
     }
-    let nchw = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, "test")
-    try plan.forwardPacked(x.floats, wt.floats, bias, nchw.floats, activation: activation, "test")
-    var worst = 0.0, worstNCHW = 0.0, differing = 0
-    for i in 0..<want.count {
-        worst = max(worst, abs(Double(outs[0].floats[i]) - want[i]) / (1 + abs(want[i])))
-        worstNCHW = max(worstNCHW, abs(Double(outs[0].floats[i]) - Double(nchw.floats[i])) / (1 + abs(want[i])))
-        if outs[0].floats[i].bitPattern != outs[1].floats[i].bitPattern { differing += 1 }
-    }
-    #expect(worst < 1e-5, "\(t): off the Double reference by \(worst)")
-    #expect(worstNCHW < 4e-5, "\(t): off the NCHW path by \(worstNCHW)")
-    #expect(differing == 0, "\(t): \(differing) outputs differ between 1 and 2 threads")
 }
 
 @Test func winogradRuleTakesPlainThreeByThreeLayers() {
