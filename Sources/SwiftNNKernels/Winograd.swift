@@ -56,6 +56,33 @@ private func store16(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
+/// dst[x * c + ch] = src[ch * planeStride + x] for x < w, ch < c (c a multiple of 8): one row
+/// of an NCHW image channels-last, 8 channels by 8 columns transposed in registers.
+public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride: Int, c: Int, w: Int,
+                                       _ dst: UnsafeMutablePointer<Float>) {
+    var c0 = 0
+    while c0 < c {
+        let s = src + c0 &* planeStride
+        var x = 0
+        while x &+ 8 <= w {
+            let p = s + x
+            var r0 = load8(p), r1 = load8(p + planeStride), r2 = load8(p + 2 &* planeStride), r3 = load8(p + 3 &* planeStride)
+            var r4 = load8(p + 4 &* planeStride), r5 = load8(p + 5 &* planeStride)
+            var r6 = load8(p + 6 &* planeStride), r7 = load8(p + 7 &* planeStride)
+            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
+            let d = dst + (x &* c &+ c0)
+            store8(d, r0); store8(d + c, r1); store8(d + 2 &* c, r2); store8(d + 3 &* c, r3)
+            store8(d + 4 &* c, r4); store8(d + 5 &* c, r5); store8(d + 6 &* c, r6); store8(d + 7 &* c, r7)
+            x &+= 8
+        }
+        while x < w {
+            for ch in 0..<8 { dst[x &* c &+ c0 &+ ch] = s[ch &* planeStride &+ x] }
+            x &+= 1
+        }
+        c0 &+= 8
+    }
+}
+
 /// Input transform of tiles t0 ..< t0 + count of consecutive images: each image channels-last
 /// and zero-bordered, [rows, pitch columns, c] (c a multiple of 8), `imageStride` floats apart,
 /// `imageTiles` tiles each; tile t of an image at row 2 (t / tilesW), column 2 (t % tilesW).
@@ -96,15 +123,29 @@ public func winogradOutputTiles(_ m: UnsafePointer<Float>, blockStride: Int, k: 
                                 t0: Int, count: Int, bias: UnsafePointer<Float>?, outH: Int, outW: Int,
                                 _ images: UnsafeMutablePointer<Float>) {
     let plane = outH &* outW
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { lanesBuffer in
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 128) { lanesBuffer in
         let lanes = lanesBuffer.baseAddress!
-        for t in t0..<(t0 &+ count) {
+        var t = t0
+        while t < t0 &+ count {
             let image = t / imageTiles, local = t &- image &* imageTiles
             let ty = local / tilesW, tx = local &- ty &* tilesW
             let dst = images + image &* k &* plane
             let oy = 2 &* ty, ox = 2 &* tx
             let full = oy &+ 2 <= outH && ox &+ 2 <= outW
             let row = m + (t &- t0) &* k
+            // Eight tiles of one tile row, all their outputs inside the map, and in this block:
+            // eight channels' 16 output columns a row each, whole vectors (8x8 transposes).
+            if t &+ 8 <= t0 &+ count && tx &+ 8 <= tilesW && ox &+ 16 <= outW && oy &+ 2 <= outH {
+                var k0 = 0
+                while k0 < k {
+                    let b = bias.map { load8($0 + k0) } ?? SIMD8<Float>()
+                    outputEightTiles(row + k0, tileStride: k, blockStride: blockStride, bias: b,
+                                     dst + (k0 &* plane &+ oy &* outW &+ ox), plane: plane, outW: outW, lanes)
+                    k0 &+= 8
+                }
+                t &+= 8
+                continue
+            }
             var k0 = 0
             while k0 < k {
                 let r = row + k0
@@ -135,6 +176,44 @@ public func winogradOutputTiles(_ m: UnsafePointer<Float>, blockStride: Int, k: 
                 }
                 k0 &+= 8
             }
+            t &+= 1
+        }
+    }
+}
+
+/// Output rows oy and oy + 1, columns ox ..< ox + 16 of channels k0 ..< k0 + 8 (at dst, planes
+/// `plane` apart) from eight tiles' products (tile j's row at m + j * tileStride): per output
+/// row, each tile's two columns for the eight channels, transposed to eight channels' runs of
+/// eight tiles and interleaved. `lanes` holds 64 floats.
+@inline(__always)
+private func outputEightTiles(_ m: UnsafePointer<Float>, tileStride: Int, blockStride: Int, bias: SIMD8<Float>,
+                              _ dst: UnsafeMutablePointer<Float>, plane: Int, outW: Int, _ lanes: UnsafeMutablePointer<Float>) {
+    for a in 0..<2 {
+        // tile j's outputs (a, 0) at lanes[8j], (a, 1) at lanes[32 + ...]: first the columns
+        for j in 0..<8 {
+            let r = m + j &* tileStride
+            @inline(__always) func s(_ col: Int) -> SIMD8<Float> {
+                let (m0, m1, m2, m3) = (load8(r + col &* blockStride), load8(r + (4 &+ col) &* blockStride),
+                                        load8(r + (8 &+ col) &* blockStride), load8(r + (12 &+ col) &* blockStride))
+                return a == 0 ? m0 + m1 + m2 : m1 - m2 - m3
+            }
+            let (s0, s1, s2, s3) = (s(0), s(1), s(2), s(3))
+            store8(lanes + 8 &* j, s0 + s1 + s2 + bias)
+            store8(lanes + (64 &+ 8 &* j), s1 - s2 - s3 + bias)
+        }
+        for half in 0..<2 {
+            let l = lanes + 64 &* half
+            var r0 = load8(l), r1 = load8(l + 8), r2 = load8(l + 16), r3 = load8(l + 24)
+            var r4 = load8(l + 32), r5 = load8(l + 40), r6 = load8(l + 48), r7 = load8(l + 56)
+            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)  // row o: channel o over the tiles
+            store8(l, r0); store8(l + 8, r1); store8(l + 16, r2); store8(l + 24, r3)
+            store8(l + 32, r4); store8(l + 40, r5); store8(l + 48, r6); store8(l + 56, r7)
+        }
+        for o in 0..<8 {
+            let c0 = load8(lanes + 8 &* o), c1 = load8(lanes + (64 &+ 8 &* o))
+            let d = dst + (o &* plane &+ a &* outW)
+            store8(d, SIMD8(c0[0], c1[0], c0[1], c1[1], c0[2], c1[2], c0[3], c1[3]))
+            store8(d + 8, SIMD8(c0[4], c1[4], c0[5], c1[5], c0[6], c1[6], c0[7], c1[7]))
         }
     }
 }

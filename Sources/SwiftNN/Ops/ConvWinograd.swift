@@ -57,11 +57,8 @@ extension ConvPlan {
                         let row = image + (y + pad) * colsP * c
                         row.update(repeating: 0, count: pad * c)
                         (row + (pad + w) * c).update(repeating: 0, count: (colsP - pad - w) * c)
-                        for ch in 0..<c {
-                            let s = p.x + (((i0 + j) * c + ch) * h + y) * w
-                            var d = row + pad * c + ch
-                            for xx in 0..<w { d.pointee = s[xx]; d += c }
-                        }
+                        transposeRowToChannelsLast(p.x + ((i0 + j) * c * h + y) * w, planeStride: h * w, c: c, w: w,
+                                                   row + pad * c)
                     }
                 }
                 let dst = p.out + i0 * k * plane, all = count * tiles
