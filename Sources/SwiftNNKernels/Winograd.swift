@@ -56,33 +56,6 @@ private func store16(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
-/// dst[x * c + ch] = src[ch * planeStride + x] for x < w, ch < c (c a multiple of 8): one row
-/// of an NCHW image channels-last, 8 channels by 8 columns transposed in registers.
-public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride: Int, c: Int, w: Int,
-                                       _ dst: UnsafeMutablePointer<Float>) {
-    var c0 = 0
-    while c0 < c {
-        let s = src + c0 &* planeStride
-        var x = 0
-        while x &+ 8 <= w {
-            let p = s + x
-            var r0 = load8(p), r1 = load8(p + planeStride), r2 = load8(p + 2 &* planeStride), r3 = load8(p + 3 &* planeStride)
-            var r4 = load8(p + 4 &* planeStride), r5 = load8(p + 5 &* planeStride)
-            var r6 = load8(p + 6 &* planeStride), r7 = load8(p + 7 &* planeStride)
-            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
-            let d = dst + (x &* c &+ c0)
-            store8(d, r0); store8(d + c, r1); store8(d + 2 &* c, r2); store8(d + 3 &* c, r3)
-            store8(d + 4 &* c, r4); store8(d + 5 &* c, r5); store8(d + 6 &* c, r6); store8(d + 7 &* c, r7)
-            x &+= 8
-        }
-        while x < w {
-            for ch in 0..<8 { dst[x &* c &+ c0 &+ ch] = s[ch &* planeStride &+ x] }
-            x &+= 1
-        }
-        c0 &+= 8
-    }
-}
-
 /// Input transform of tiles t0 ..< t0 + count of consecutive images: each image channels-last
 /// and zero-bordered, [rows, pitch columns, c] (c a multiple of 8), `imageStride` floats apart,
 /// `imageTiles` tiles each; tile t of an image at row 2 (t / tilesW), column 2 (t % tilesW).

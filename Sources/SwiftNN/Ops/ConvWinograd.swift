@@ -57,7 +57,7 @@ extension ConvPlan {
                         let row = image + (y + pad) * colsP * c
                         row.update(repeating: 0, count: pad * c)
                         (row + (pad + w) * c).update(repeating: 0, count: (colsP - pad - w) * c)
-                        transposeRowToChannelsLast(p.x + ((i0 + j) * c * h + y) * w, planeStride: h * w, c: c, w: w,
+                        transposeRowToChannelsLast(p.x + ((i0 + j) * c * h + y) * w, planeStride: h * w, c: c, w: w, pitch: c,
                                                    row + pad * c)
                     }
                 }
