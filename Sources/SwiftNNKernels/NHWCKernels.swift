@@ -31,6 +31,17 @@ public func directConvRow(_ x: UnsafePointer<Float>, _ g: DirectConvGeometry, oy
     }
 }
 
+/// 32 output channels by 8 taps of a wide strided convolution's weight gradient over one image
+/// (see `directWeightGradientBody`).
+public func directWeightGradient(_ x: UnsafePointer<Float>, rowStride: Int, ki: Int, sh: Int, sw: Int, oh: Int, ow: Int,
+                                 _ g: UnsafePointer<Float>, ldg: Int, _ acc: UnsafeMutablePointer<Float>) {
+    if PackedGemmKernels.useAVX512 {
+        directWeightGradientAVX512(x, rowStride: rowStride, ki: ki, sh: sh, sw: sw, oh: oh, ow: ow, g, ldg: ldg, acc)
+    } else {
+        directWeightGradientBody(x, rowStride: rowStride, ki: ki, sh: sh, sw: sw, oh: oh, ow: ow, g, ldg: ldg, acc)
+    }
+}
+
 /// A GEMM tile's bias, residual and clamp (see `nhwcEpilogueBody`).
 public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, bias: UnsafePointer<Float>?,
                          residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
@@ -202,17 +213,43 @@ public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride:
     }
 }
 
+/// dst[ch * planeStride + p] = src[p * pitch + ch] for p < positions, ch < c: channels-last
+/// rows back onto channel planes, 8 positions by 8 channels transposed in registers.
+public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: Int, pitch: Int,
+                              _ dst: UnsafeMutablePointer<Float>, planeStride: Int) {
+    var c0 = 0
+    while c0 &+ 8 <= c {
+        var p = 0
+        while p &+ 8 <= positions {
+            let s = src + (p &* pitch &+ c0)
+            var r0 = load8(s), r1 = load8(s + pitch), r2 = load8(s + 2 &* pitch), r3 = load8(s + 3 &* pitch)
+            var r4 = load8(s + 4 &* pitch), r5 = load8(s + 5 &* pitch), r6 = load8(s + 6 &* pitch), r7 = load8(s + 7 &* pitch)
+            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
+            let d = dst + (c0 &* planeStride &+ p)
+            store8(d, r0); store8(d + planeStride, r1); store8(d + 2 &* planeStride, r2); store8(d + 3 &* planeStride, r3)
+            store8(d + 4 &* planeStride, r4); store8(d + 5 &* planeStride, r5)
+            store8(d + 6 &* planeStride, r6); store8(d + 7 &* planeStride, r7)
+            p &+= 8
+        }
+        while p < positions {
+            for ch in c0..<(c0 &+ 8) { dst[ch &* planeStride &+ p] = src[p &* pitch &+ ch] }
+            p &+= 1
+        }
+        c0 &+= 8
+    }
+    for ch in c0..<max(c0, c) {
+        for p in 0..<positions { dst[ch &* planeStride &+ p] = src[p &* pitch &+ ch] }
+    }
+}
+
 /// dst [count, c, h, w] (NCHW, contiguous) from channels-last src [n * h * w, pitch], images
 /// n0 ..< n0 + count (dst points at image n0).
 public func fromChannelsLast(_ src: UnsafePointer<Float>, c: Int, h: Int, w: Int, pitch: Int, images n0: Int, count: Int,
                              _ dst: UnsafeMutablePointer<Float>) {
     let plane = h &* w
     for i in 0..<count {
-        let s = src + (n0 &+ i) &* plane &* pitch, d = dst + i &* c &* plane
-        for p in 0..<plane {
-            let sp = s + p &* pitch
-            for ch in 0..<c { d[ch &* plane &+ p] = sp[ch] }
-        }
+        transposeToPlanes(src + (n0 &+ i) &* plane &* pitch, positions: plane, c: c, pitch: pitch, dst + i &* c &* plane,
+                          planeStride: plane)
     }
 }
 

@@ -24,6 +24,9 @@ struct ConvPlan {
     let channelsLast: Bool
     /// The forward by Winograd F(2x2, 3x3) (ConvWinograd.swift); taken only where it is packed.
     let winograd: Bool
+    /// Wide strided kernels over few channels direct from the images, forward and weight
+    /// gradient (ConvStridedDirect.swift); taken only where it is packed.
+    let stridedDirect: Bool
 
     var outPlane: Int { geometry.outPlane }
     /// Whether `backward` overwrites gx (so the caller need not zero it).
@@ -105,6 +108,8 @@ struct ConvPlan {
         winograd = kernel == .im2col && ConvKernel.prefersWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
                                                                       groups: groups, stride: stride, padding: padding,
                                                                       dilation: dilation)
+        stridedDirect = kernel == .im2col && ConvKernel.prefersStridedDirect(c: c, k: k, kh: kh, kw: kw, groups: groups,
+                                                                            stride: stride, dilation: dilation)
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
         // images side by side in one patch matrix, up to about 512 columns and 4 MB (more was
         // slower in single-thread CPU-time measurements: the patch matrix leaves the cache).
@@ -143,6 +148,7 @@ struct ConvPlan {
         }
         if usesPackedForward {
             if winograd { return try forwardWinograd(x, weight, bias, out, activation: activation, fn) }
+            if stridedDirect { return try forwardStridedDirect(x, weight, bias, out, activation: activation, fn) }
             if channelsLast { return try forwardChannelsLast(x, weight, bias, out, activation: activation, fn) }
             return try forwardPacked(x, weight, bias, out, activation: activation, fn)
         }
@@ -199,6 +205,10 @@ struct ConvPlan {
                 try backwardInputWinograd(gout, weight, gx, fn)
                 if gw == nil { return }
                 return try backwardPacked(gout, x, weight, gx: nil, gw: gw, fn)
+            }
+            if stridedDirect, let gw {
+                if gx != nil { try backwardPacked(gout, x, weight, gx: gx, gw: nil, fn) }
+                return try weightGradientStridedDirect(gout, x, gw, fn)
             }
             return try backwardPacked(gout, x, weight, gx: gx, gw: gw, fn)
         }

@@ -72,3 +72,20 @@ extension ConvKernel {
         return c >= 48 && k >= 48
     }
 }
+
+extension ConvKernel {
+    /// Whether a convolution runs direct from the images forward and for its weight gradient
+    /// (ConvStridedDirect.swift) rather than through patch panels: at most 4 input channels, a
+    /// kernel at least 5 wide at a stride of 2 or more, a patch of at least 128, output channels
+    /// in multiples of 32 (the weight-gradient kernel's block). Such a layer's patch panels copy
+    /// the input once per tap. Both builds in one process (`build/ab_builds conv`), forward and
+    /// forward + backward: the DQN's 8x8/4 (patch 256) at batch 32 0.84 and 0.90 of the time,
+    /// at batch 1 0.78 forward; a 7x7/2 stem on RGB (147) at batch 8 0.98 and 0.84, at batch 1
+    /// 0.68 and 0.72; 11x11/4 on RGB (363) 1.01-1.05 forward, 0.90 with the backward; one
+    /// channel 5x5/2 (25): 1.26 forward, so short patches stay packed.
+    static func prefersStridedDirect(c: Int, k: Int, kh: Int, kw: Int, groups: Int, stride: (Int, Int),
+                                     dilation: (Int, Int)) -> Bool {
+        groups == 1 && c <= 4 && k % 32 == 0 && kw >= 5 && saturatingProduct(c, kh, kw) >= 128
+            && max(stride.0, stride.1) >= 2 && dilation == (1, 1)
+    }
+}

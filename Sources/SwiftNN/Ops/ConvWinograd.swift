@@ -93,6 +93,7 @@ extension ConvPlan {
         geometry = WindowGeometry(channels: p.k, height: h, width: w, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1,
                                   padH: pad, padW: pad, dilationH: 1, dilationW: 1, outH: p.h, outW: p.w)
         imagesPerGemm = 1; direct = false; directKernel = false; depthwise = false; channelsLast = false; winograd = true
+        stridedDirect = false
     }
 
     /// gx = the input gradient of this (Winograd) convolution, by Winograd: every element written.
