@@ -164,6 +164,66 @@ func directEightByOne(_ r: DirectRow, _ ox: Int, _ q: Int) {
     r.emit(c4, ox &+ 4, col); r.emit(c5, ox &+ 5, col); r.emit(c6, ox &+ 6, col); r.emit(c7, ox &+ 7, col)
 }
 
+/// Four interior outputs from ox, panels q and q + 1 (a row's last 4 when 8-blocks leave them:
+/// the DQN's 20-wide rows are 8 + 8 + 4, where an 8-block over the last 8 recomputed 4 of 24).
+@inlinable @inline(__always)
+func directFourByTwo(_ r: DirectRow, _ ox: Int, _ q: Int) {
+    let g = r.g, xs = r.xStep
+    var c0 = SIMD16<Float>(), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0
+    let b0 = r.w + q &* r.panel, b1 = b0 + r.panel
+    var ki = r.kiLo
+    while ki < r.kiHi {
+        let base = r.x + ((r.iy0 &+ ki &* g.dh) &* r.rowStride &+ (ox &* g.sw &- g.pw) &* g.positionStride)
+        var kj = 0
+        while kj < g.kw {
+            let p = (ki &* g.kw &+ kj) &* g.c, at = base + kj &* g.dw &* g.positionStride
+            var ch = 0
+            while ch < g.c {
+                let u = nhwcLoad(b0 + (p &+ ch) &* 16), v = nhwcLoad(b1 + (p &+ ch) &* 16), a = at + ch &* g.channelStride
+                var s = SIMD16(repeating: a[0]); c0 = c0.addingProduct(s, u); d0 = d0.addingProduct(s, v)
+                s = SIMD16(repeating: a[xs]); c1 = c1.addingProduct(s, u); d1 = d1.addingProduct(s, v)
+                s = SIMD16(repeating: a[2 &* xs]); c2 = c2.addingProduct(s, u); d2 = d2.addingProduct(s, v)
+                s = SIMD16(repeating: a[3 &* xs]); c3 = c3.addingProduct(s, u); d3 = d3.addingProduct(s, v)
+                ch &+= 1
+            }
+            kj &+= 1
+        }
+        ki &+= 1
+    }
+    let col = q &* 16
+    r.emit(c0, ox, col); r.emit(c1, ox &+ 1, col); r.emit(c2, ox &+ 2, col); r.emit(c3, ox &+ 3, col)
+    r.emit(d0, ox, col &+ 16); r.emit(d1, ox &+ 1, col &+ 16); r.emit(d2, ox &+ 2, col &+ 16); r.emit(d3, ox &+ 3, col &+ 16)
+}
+
+/// Four interior outputs from ox, panel q.
+@inlinable @inline(__always)
+func directFourByOne(_ r: DirectRow, _ ox: Int, _ q: Int) {
+    let g = r.g, xs = r.xStep
+    var c0 = SIMD16<Float>(), c1 = c0, c2 = c0, c3 = c0
+    let b0 = r.w + q &* r.panel
+    var ki = r.kiLo
+    while ki < r.kiHi {
+        let base = r.x + ((r.iy0 &+ ki &* g.dh) &* r.rowStride &+ (ox &* g.sw &- g.pw) &* g.positionStride)
+        var kj = 0
+        while kj < g.kw {
+            let p = (ki &* g.kw &+ kj) &* g.c, at = base + kj &* g.dw &* g.positionStride
+            var ch = 0
+            while ch < g.c {
+                let u = nhwcLoad(b0 + (p &+ ch) &* 16), a = at + ch &* g.channelStride
+                c0 = c0.addingProduct(SIMD16(repeating: a[0]), u)
+                c1 = c1.addingProduct(SIMD16(repeating: a[xs]), u)
+                c2 = c2.addingProduct(SIMD16(repeating: a[2 &* xs]), u)
+                c3 = c3.addingProduct(SIMD16(repeating: a[3 &* xs]), u)
+                ch &+= 1
+            }
+            kj &+= 1
+        }
+        ki &+= 1
+    }
+    let col = q &* 16
+    r.emit(c0, ox, col); r.emit(c1, ox &+ 1, col); r.emit(c2, ox &+ 2, col); r.emit(c3, ox &+ 3, col)
+}
+
 /// Output row `oy`: out[x, n] = clamp(sum over the patch of in * w + bias[n] + residual[x, n])
 /// for n < cols (a multiple of 16). Weights as the GEMM's packed panels: 16 columns each,
 /// `patch` rows, panel q at w + q * patch * 16. The residual row, when given, is [ow, ldc].
@@ -182,14 +242,22 @@ public func directConvRowBody(_ x: UnsafePointer<Float>, _ g: DirectConvGeometry
         for q in 0..<blocks { directSingle(r, ox, q) }
         ox &+= 1
     }
-    if oxHi &- oxLo >= 8 {
+    if oxHi &- oxLo >= 4 {
         while ox < oxHi {
-            // The last block ends at oxHi, recomputing some outputs with the same chains.
-            let start = min(ox, oxHi &- 8)
+            // Blocks of 8, then of 4 where at most 4 remain; the last block ends at oxHi,
+            // recomputing some outputs with the same chains.
+            let four = oxHi &- ox <= 4 || oxHi &- oxLo < 8
+            let start = min(ox, oxHi &- (four ? 4 : 8))
             var q = 0
-            while q &+ 2 <= blocks { directEightByTwo(r, start, q); q &+= 2 }
-            if q < blocks { directEightByOne(r, start, q) }
-            ox = start &+ 8
+            if four {
+                while q &+ 2 <= blocks { directFourByTwo(r, start, q); q &+= 2 }
+                if q < blocks { directFourByOne(r, start, q) }
+                ox = start &+ 4
+            } else {
+                while q &+ 2 <= blocks { directEightByTwo(r, start, q); q &+= 2 }
+                if q < blocks { directEightByOne(r, start, q) }
+                ox = start &+ 8
+            }
         }
     }
     while ox < g.ow {
