@@ -47,12 +47,14 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws 
         let bwd = "linear_backward"
         var grads: [Tensor?] = [nil, nil]
         if input.requiresGrad {
-            let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: true, bwd)
+            // (zeroed only where no product writes it: a beta-0 product overwrites every
+            // element, and zeroing the DQN's 6.4 MB weight gradient first cost 1% of an update)
+            let gx = try Tensor(empty: input.shape, dtype: .float32, zeroed: outF == 0, bwd)
             if gx.count > 0 && outF > 0 { sgemm(false, false, rows, inF, outF, g.floats, weight.floats, beta: 0, gx.floats) }
             grads[0] = gx
         }
         if weight.requiresGrad {
-            let gw = try Tensor(empty: weight.shape, dtype: .float32, zeroed: true, bwd)
+            let gw = try Tensor(empty: weight.shape, dtype: .float32, zeroed: rows == 0, bwd)
             if gw.count > 0 && rows > 0 { sgemm(true, false, outF, inF, rows, g.floats, input.floats, beta: 0, gw.floats) }
             grads[1] = gw
         }
