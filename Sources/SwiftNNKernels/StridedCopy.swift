@@ -69,9 +69,23 @@ func stridedCopyImpl<T>(_ shape: [Int], _ src: UnsafePointer<T>, _ srcStrides: [
                 var j0 = 0
                 while j0 < inner {
                     let j1 = min(j0 &+ transposeTile, inner)
-                    for i in i0..<i1 {
-                        let rs = ps + i &* sr, rd = pd + i &* dr
-                        for j in j0..<j1 { rd[j &* di] = rs[j &* si] }
+                    if T.self == Float.self {
+                        // 8x8 blocks transposed in registers (element by element a 512 x 3136
+                        // weight's .t().contiguous() took 4 ms, 2.4 ns an element)
+                        let fs = UnsafeRawPointer(ps).assumingMemoryBound(to: Float.self)
+                        let fd = UnsafeMutableRawPointer(pd).assumingMemoryBound(to: Float.self)
+                        if si == 1 {  // (then dr == 1) source rows along j, destination rows along i
+                            transposeToPlanes(fs + (i0 &* sr &+ j0), positions: i1 &- i0, c: j1 &- j0, pitch: sr,
+                                              fd + (i0 &+ j0 &* di), planeStride: di)
+                        } else {      // (sr == 1, di == 1) the other way round
+                            transposeToPlanes(fs + (i0 &+ j0 &* si), positions: j1 &- j0, c: i1 &- i0, pitch: si,
+                                              fd + (i0 &* dr &+ j0), planeStride: dr)
+                        }
+                    } else {
+                        for i in i0..<i1 {
+                            let rs = ps + i &* sr, rd = pd + i &* dr
+                            for j in j0..<j1 { rd[j &* di] = rs[j &* si] }
+                        }
                     }
                     j0 = j1
                 }
