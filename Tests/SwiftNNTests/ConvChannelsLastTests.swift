@@ -1,7 +1,8 @@
 // The channels-last convolution forward (ConvChannelsLast.swift) against a Double reference and
 // against the NCHW path: padding, stride, dilation, output channels that are not a multiple of
 // 16, blocks of positions that straddle images, with and without bias, a clamp and a
-// Hardswish applied after the GEMM; the same bits on 1 and 2 threads; and the rule that picks it.
+// Hardswish applied after the GEMM; the same bits on 1 and 2 threads; the rule that picks it;
+// and the channels-last input gradient, bit for bit the packed backward's.
 import Testing
 import SwiftNNKernels
 @testable import SwiftNN
@@ -73,4 +74,52 @@ func channelsLastForwardMatchesDoubleAndTheNCHWPath(_ t: (Int, Int, Int, Int, In
     #expect(!rule(8, 64, 56, 3, pad: 1))              // rows of 56
     #expect(!rule(8, 64, 28, 3, pad: 1, groups: 2))   // grouped
     #expect(!rule(32, 64, 9, 1))                      // 1x1 (pointwise, never im2col)
+}
+
+// (batch, channels, size, out channels, kernel, stride, pad, dilation): the input gradient
+// channels-last against the packed backward's, bit for bit (the same products and col2im
+// order), and against Double; 1 and 2 threads the same bits.
+@Test(arguments: [
+    (32, 32, 20, 64, 4, 2, 0, 1),   // the DQN's 4x4/2: groups of 4 images
+    (3, 64, 9, 64, 4, 2, 0, 1),     // 3x3 outputs
+    (4, 32, 14, 48, 3, 1, 1, 1),    // padded
+    (2, 32, 13, 32, 3, 1, 1, 2),    // padded and dilated
+    (2, 8, 11, 8, 5, 3, 2, 1),      // 8 channels, stride 3: rows read by one tap or none
+])
+func channelsLastInputGradientIsThePackedOnes(_ t: (Int, Int, Int, Int, Int, Int, Int, Int)) throws {
+    let (n, c, size, k, kernel, stride, pad, dil) = t
+    let x = try noise([n, c, size, size], seed: 51), wt = try noise([k, c, kernel, kernel], seed: 52)
+    let plan = try ConvPlan(x, wt, nil, stride: (stride, stride), padding: (pad, pad), dilation: (dil, dil), groups: 1, "test")
+    let gout = try noise(plan.outShape, seed: 53)
+    let g = plan.geometry
+    var want = [Double](repeating: 0, count: x.count)
+    for ni in 0..<n { for o in 0..<k { for i in 0..<g.outH { for j in 0..<g.outW {
+        let go = Double(gout.floats[((ni * k + o) * g.outH + i) * g.outW + j])
+        for ci in 0..<c { for a in 0..<kernel { for b in 0..<kernel {
+            let y = i * stride - pad + a * dil, xx = j * stride - pad + b * dil
+            guard y >= 0 && y < size && xx >= 0 && xx < size else { continue }
+            want[((ni * c + ci) * size + y) * size + xx] += go * Double(wt.floats[((o * c + ci) * kernel + a) * kernel + b])
+        } } }
+    } } } }
+    let saved = EngineThreads.count
+    defer { EngineThreads.count = saved }
+    var grads: [Tensor] = []
+    for threads in [1, 2] {
+        EngineThreads.count = threads
+        let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: false, "test")
+        try plan.backwardInputChannelsLast(gout.floats, wt.floats, gx.floats, "test")
+        grads.append(gx)
+    }
+    let packed = try Tensor(empty: x.shape, dtype: .float32, zeroed: false, "test")
+    try plan.backwardPacked(gout.floats, x.floats, wt.floats, gx: packed.floats, gw: nil, "test")
+    let scale = want.reduce(0) { max($0, abs($1)) }
+    var worst = 0.0, differing = 0, threadDiffs = 0
+    for i in 0..<want.count {
+        worst = max(worst, abs(Double(grads[0].floats[i]) - want[i]) / scale)
+        if grads[0].floats[i].bitPattern != packed.floats[i].bitPattern { differing += 1 }
+        if grads[0].floats[i].bitPattern != grads[1].floats[i].bitPattern { threadDiffs += 1 }
+    }
+    #expect(worst < 1e-5, "\(t): off the Double reference by \(worst)")
+    #expect(differing == 0, "\(t): \(differing) entries differ from the packed backward's")
+    #expect(threadDiffs == 0, "\(t): \(threadDiffs) entries differ between 1 and 2 threads")
 }

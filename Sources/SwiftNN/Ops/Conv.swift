@@ -206,6 +206,11 @@ struct ConvPlan {
                 if gw == nil { return }
                 return try backwardPacked(gout, x, weight, gx: nil, gw: gw, fn)
             }
+            if channelsLast && c % 8 == 0 && k % 8 == 0, let gx {
+                try backwardInputChannelsLast(gout, weight, gx, fn)
+                if gw == nil { return }
+                return try backwardPacked(gout, x, weight, gx: nil, gw: gw, fn)
+            }
             if stridedDirect, let gw {
                 if gx != nil { try backwardPacked(gout, x, weight, gx: gx, gw: nil, fn) }
                 return try weightGradientStridedDirect(gout, x, gw, fn)

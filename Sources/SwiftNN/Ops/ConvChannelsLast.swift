@@ -3,8 +3,9 @@
 // gathered (kernel rows of kw * C consecutive floats: copies, where the NCHW patch panels of
 // ConvPacked.swift gather strided single floats), one GEMM against the weights packed for it
 // with bias and clamp applied in the kernel's stores, and the result turned back to NCHW.
-// Which shapes take it: ConvKernel.prefersChannelsLast (ConvKernelRule.swift). The backward is
-// ConvPacked.swift's, whichever forward ran.
+// Which shapes take it: ConvKernel.prefersChannelsLast (ConvKernelRule.swift). Their input
+// gradient runs channels-last too (below, with the packed backward's bits); the weight gradient
+// is ConvPacked.swift's.
 //
 // Each output element is one FMA chain over the patch in (kernel row, kernel column, channel)
 // order whichever worker computes it, so the result does not depend on the thread count; it
@@ -103,4 +104,60 @@ private struct ChannelsLastPointers: @unchecked Sendable {
     let x: UnsafeMutablePointer<Float>, xcl: UnsafeMutablePointer<Float>, packed: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>
     let out: UnsafeMutablePointer<Float>
+}
+
+extension ConvPlan {
+    /// gx = the input gradient of a channels-last plan, channels-last too, where channels and
+    /// filters are multiples of 8: per image group the output gradient turned channels-last
+    /// [positions, k], times the filters packed once as [k, patch] with the patch in (kernel
+    /// row, kernel column, channel) order, gives each position's patch-row gradient; those are
+    /// summed onto each input position's channels (col2imChannelsLast) and turned back to NCHW.
+    /// The packed backward's W^T G read the filters down their columns and scattered the rows
+    /// back with masked adds: the DQN's 4x4/2 input gradient took 1.2 ms at batch 32. Each
+    /// product element is the same FMA chain over k as there, and col2im adds in the same order,
+    /// so the bits are the packed backward's (ConvChannelsLastTests).
+    func backwardInputChannelsLast(_ gout: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                                   _ fn: String) throws {
+        let patch = patchSize, plane = outPlane, taps = kh * kw, batch = imagesPerGemm
+        let chunks = (n + batch - 1) / batch, maxRows = batch * plane
+        let macs = saturatingProduct(n, k, patch, plane)
+        let threads = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, 16))
+        let workers = max(1, min(threads, chunks))
+        if workers > 1 { EngineThreads.shareOnePool() }
+        // Scratch: the filters [k, patch] tap-major and packed; per worker the group's output
+        // gradient [rows, k], its patch-row gradients [rows, patch] and one image's input
+        // gradient channels-last [h * w, c].
+        let panelFloats = packedPanelsCount(k: k, n: patch), per = maxRows * k + maxRows * patch + h * w * c
+        let scratch = try Tensor(empty: [k * patch + panelFloats + workers * per], dtype: .float32, zeroed: false, fn)
+        let tapMajor = scratch.floats, panels = tapMajor + k * patch
+        for o in 0..<k {
+            for ch in 0..<c {
+                for t in 0..<taps { tapMajor[o * patch + t * c + ch] = weight[(o * c + ch) * taps + t] }
+            }
+        }
+        packRowsIntoPanels(panels, tapMajor, ldb: patch, k: k, n: patch)
+        let g = PatchGeometry(c: c, h: h, w: w, kh: kh, kw: kw, sh: geometry.strideH, sw: geometry.strideW,
+                              ph: geometry.padH, pw: geometry.padW, dh: geometry.dilationH, dw: geometry.dilationW,
+                              oh: geometry.outH, ow: geometry.outW)
+        let p = PackedConvPointers(x: gx, weight: panels, bias: nil, out: gx, scratch: panels + panelFloats,
+                                   gout: UnsafeMutablePointer(mutating: gout))
+        let (c, h, w, k, n) = (c, h, w, k, n)
+        let queue = WorkQueue(count: chunks)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let gT = p.scratch + ctx.worker * per, rows = gT + maxRows * k, image = rows + maxRows * patch
+            while let j = queue.claim() {
+                let n0 = j * batch, nb = min(batch, n - n0)
+                for i in 0..<nb {
+                    transposeRowToChannelsLast(p.gout! + (n0 + i) * k * plane, planeStride: plane, c: k, w: plane, pitch: k,
+                                               gT + i * plane * k)
+                }
+                gemmPacked(m: nb * plane, n: patch, k: k, a: gT, lda: k, packed: p.weight, c: rows, ldc: patch, accumulate: false)
+                for i in 0..<nb {
+                    col2imChannelsLast(rows + i * plane * patch, g, image)
+                    transposeToPlanes(image, positions: h * w, c: c, pitch: c, p.out + (n0 + i) * c * h * w, planeStride: h * w)
+                }
+            }
+        }
+        withExtendedLifetime(scratch) {}
+    }
 }
