@@ -58,9 +58,13 @@ public enum EngineThreads {
         guard !sharesOnePool else { return }
         _ = processWide  // the budget is read from OpenBLAS before it is set to one thread
         openblas_set_num_threads(1)
-        // Products are team runs now, often back to back: helpers wait about 100-200 us
-        // for the next before sleeping (without it LeNet-5 inference lost 40%).
-        StepTeam.shared.idleSpins = 200_000
+        // Products are team runs now, often back to back: helpers spin about a millisecond
+        // for the next before sleeping (without spinning LeNet-5 inference lost 40%). 200K
+        // spins (100-200 us) let the helper fall asleep in the Python between a training
+        // step's ops, and each wake-up cost tens of microseconds: 2M took 0.94-0.97 of the
+        // time of a DQN update, 0.96 of an LSTM's and a char-RNN's (both builds in one process).
+        // Intel's OpenMP spins 200 ms by default (KMP_BLOCKTIME).
+        StepTeam.shared.idleSpins = 2_000_000
         onePool.store(true, ordering: .releasing)
     }
 }
