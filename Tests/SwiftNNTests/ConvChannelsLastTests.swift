@@ -7,11 +7,6 @@ import Testing
 import SwiftNNKernels
 @testable import SwiftNN
 
-private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
-    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
-    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
-    return t
-}
 
 /// conv2d in Double, then the activation.
 private func reference(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ p: ConvPlan, _ activation: FusedActivation) -> [Double] {

@@ -1,6 +1,6 @@
-// Shared by the tests of the convolution forwards that stand beside the NCHW packed path
-// (channels-last, Winograd): the path on 1 and 2 threads against a Double reference and
-// against ConvPlan.forwardPacked.
+// Shared by the convolution tests: uniform noise in [-1, 1), and, for the forwards that stand
+// beside the NCHW packed path (channels-last, Winograd, strided direct), the path on 1 and 2
+// threads against a Double reference and against ConvPlan.forwardPacked.
 import Testing
 import SwiftNNKernels
 @testable import SwiftNN
@@ -33,4 +33,11 @@ func expectForwardMatches(_ label: String, _ plan: ConvPlan, _ x: Tensor, _ w: T
     #expect(worst < 1e-5, "\(label): off the Double reference by \(worst)")
     #expect(worstNCHW < 4e-5, "\(label): off the NCHW path by \(worstNCHW)")
     #expect(differing == 0, "\(label): \(differing) outputs differ between 1 and 2 threads")
+}
+
+/// Uniform noise in [-1, 1) of the given shape, reproducible from the seed.
+func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
+    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
+    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
+    return t
 }

@@ -5,11 +5,6 @@ import Testing
 import SwiftNNKernels
 @testable import SwiftNN
 
-private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
-    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
-    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
-    return t
-}
 
 private func close(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4) -> Bool {
     guard a.shape == b.shape else { return false }

@@ -8,11 +8,6 @@ import Testing
 import SwiftNNKernels
 @testable import SwiftNN
 
-private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
-    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
-    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
-    return t
-}
 
 /// Visits every (image, output channel, output position, input channel, tap) of the plan
 /// whose input position is inside the image, with the flat indices of x, w and out.

@@ -13,11 +13,6 @@ private func dot(_ a: Tensor, _ b: Tensor) -> Double {
 }
 
 /// Deterministic pseudo-random floats in [-1, 1) (a private generator: tests run in parallel).
-private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
-    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
-    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
-    return t
-}
 
 @Test func maxPoolOfArangeIsHandCheckable() throws {
     let x = try Tensor.arange(0, 16).view(as: [1, 1, 4, 4])

@@ -7,11 +7,6 @@ import Testing
 import SwiftNNKernels
 @testable import SwiftNN
 
-private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
-    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
-    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
-    return t
-}
 
 /// conv2d (3x3, stride 1) in Double, then the clamp if any.
 private func reference(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ p: ConvPlan, clamp: Bool) -> [Double] {

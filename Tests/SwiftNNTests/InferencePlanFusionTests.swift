@@ -5,11 +5,6 @@ import Testing
 import SwiftNNKernels
 @testable import SwiftNN
 
-private func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
-    let t = try Tensor.rand(shape, generator: Generator(seed: seed))
-    for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
-    return t
-}
 
 /// Counts elements that differ by more than atol + rtol |b| (bitwise with zero tolerances).
 private func differing(_ a: Tensor, _ b: Tensor, atol: Float = 0, rtol: Float = 0) -> Int {
