@@ -166,6 +166,7 @@ func directEightByOne(_ r: DirectRow, _ ox: Int, _ q: Int) {
 
 /// Four interior outputs from ox, panels q and q + 1 (a row's last 4 when 8-blocks leave them:
 /// the DQN's 20-wide rows are 8 + 8 + 4, where an 8-block over the last 8 recomputed 4 of 24).
+/// The loop nest is directEightByTwo's, repeated for the reason directEightByOne gives.
 @inlinable @inline(__always)
 func directFourByTwo(_ r: DirectRow, _ ox: Int, _ q: Int) {
     let g = r.g, xs = r.xStep

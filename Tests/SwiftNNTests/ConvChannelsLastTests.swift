@@ -96,15 +96,7 @@ func channelsLastInputGradientIsThePackedOnes(_ t: (Int, Int, Int, Int, Int, Int
             want[((ni * c + ci) * size + y) * size + xx] += go * Double(wt.floats[((o * c + ci) * kernel + a) * kernel + b])
         } } }
     } } } }
-    let saved = EngineThreads.count
-    defer { EngineThreads.count = saved }
-    var grads: [Tensor] = []
-    for threads in [1, 2] {
-        EngineThreads.count = threads
-        let gx = try Tensor(empty: x.shape, dtype: .float32, zeroed: false, "test")
-        try plan.backwardInputChannelsLast(gout.floats, wt.floats, gx.floats, "test")
-        grads.append(gx)
-    }
+    let grads = try onOneAndTwoThreads(x.shape) { try plan.backwardInputChannelsLast(gout.floats, wt.floats, $0, "test") }
     let packed = try Tensor(empty: x.shape, dtype: .float32, zeroed: false, "test")
     try plan.backwardPacked(gout.floats, x.floats, wt.floats, gx: packed.floats, gw: nil, "test")
     let scale = want.reduce(0) { max($0, abs($1)) }

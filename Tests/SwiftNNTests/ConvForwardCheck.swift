@@ -13,15 +13,7 @@ func expectForwardMatches(_ label: String, _ plan: ConvPlan, _ x: Tensor, _ w: T
                           _ path: (ConvPlan, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?,
                                    UnsafeMutablePointer<Float>) throws -> Void) throws {
     let bias = b.map { UnsafePointer($0.floats) }
-    let saved = EngineThreads.count
-    defer { EngineThreads.count = saved }
-    var outs: [Tensor] = []
-    for threads in [1, 2] {
-        EngineThreads.count = threads
-        let out = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, "test")
-        try path(plan, x.floats, w.floats, bias, out.floats)
-        outs.append(out)
-    }
+    let outs = try onOneAndTwoThreads(plan.outShape) { try path(plan, x.floats, w.floats, bias, $0) }
     let nchw = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, "test")
     try plan.forwardPacked(x.floats, w.floats, bias, nchw.floats, activation: activation, "test")
     var worst = 0.0, worstNCHW = 0.0, differing = 0
@@ -40,4 +32,17 @@ func noise(_ shape: [Int], seed: UInt64) throws -> Tensor {
     let t = try Tensor.rand(shape, generator: Generator(seed: seed))
     for i in 0..<t.count { t.floats[i] = t.floats[i] * 2 - 1 }
     return t
+}
+
+/// A fresh tensor of `shape` filled by `body` with the engine on 1 thread, then another on 2
+/// (the thread count restored after).
+func onOneAndTwoThreads(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) throws -> Void) throws -> [Tensor] {
+    let saved = EngineThreads.count
+    defer { EngineThreads.count = saved }
+    return try [1, 2].map { threads in
+        EngineThreads.count = threads
+        let t = try Tensor(empty: shape, dtype: .float32, zeroed: false, "test")
+        try body(t.floats)
+        return t
+    }
 }

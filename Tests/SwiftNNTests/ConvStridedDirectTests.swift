@@ -54,15 +54,7 @@ func stridedDirectWeightGradientMatchesDoubleAndThePackedPath(_ t: (Int, Int, In
     let gout = try noise(plan.outShape, seed: 43)
     var want = [Double](repeating: 0, count: wt.count)
     eachTerm(plan) { xi, wi, oi in want[wi] += Double(x.floats[xi]) * Double(gout.floats[oi]) }
-    let saved = EngineThreads.count
-    defer { EngineThreads.count = saved }
-    var grads: [Tensor] = []
-    for threads in [1, 2] {
-        EngineThreads.count = threads
-        let gw = try Tensor(empty: wt.shape, dtype: .float32, zeroed: false, "test")
-        try plan.weightGradientStridedDirect(gout.floats, x.floats, gw.floats, "test")
-        grads.append(gw)
-    }
+    let grads = try onOneAndTwoThreads(wt.shape) { try plan.weightGradientStridedDirect(gout.floats, x.floats, $0, "test") }
     let packed = try Tensor(empty: wt.shape, dtype: .float32, zeroed: false, "test")
     try plan.backwardPacked(gout.floats, x.floats, wt.floats, gx: nil, gw: packed.floats, "test")
     let scale = want.reduce(0) { max($0, abs($1)) }
