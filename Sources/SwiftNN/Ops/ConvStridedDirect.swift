@@ -94,6 +94,11 @@ extension ConvPlan {
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: copied ? images : UnsafeMutablePointer(mutating: x),
                                    bias: nil, out: gw, scratch: gT, gout: UnsafeMutablePointer(mutating: gout), sums: acc)
         let (c, h, w, k, kh, kw) = (c, h, w, k, kh, kw)
+        /// An item's (input channel, kernel row, tap block, block of 32 filters), the last fastest.
+        @Sendable func block(_ item: Int) -> (Int, Int, Int, Int) {
+            let kb = item % (k / 32), rest = item / (k / 32)
+            return (rest / (tapBlocks * kh), (rest / tapBlocks) % kh, rest % tapBlocks, kb)
+        }
         if workers > 1 { EngineThreads.shareOnePool() }
         StepTeam.shared.run(workers: workers) { ctx in
             // the upstream gradient channels-last ([plane, k] per image), the images padded
@@ -111,16 +116,13 @@ extension ConvPlan {
             for img in 0..<n {
                 let image = UnsafePointer(p.weight + img * imageFloats), g = UnsafePointer(p.scratch + img * plane * k)
                 for item in i0..<i1 {
-                    // item: (channel, kernel row, tap block, output-channel block), the last fastest
-                    let kb = item % (k / 32), rest = item / (k / 32)
-                    let tb = rest % tapBlocks, ki = (rest / tapBlocks) % kh, ch = rest / (tapBlocks * kh)
+                    let (ch, ki, tb, kb) = block(item)
                     directWeightGradient(image + ch * hp * wp + tb * 8, rowStride: wp, ki: ki, sh: sh, sw: sw, oh: oh, ow: ow,
                                          g + kb * 32, ldg: k, acc + item * 256)
                 }
             }
             for item in i0..<i1 {
-                let kb = item % (k / 32), rest = item / (k / 32)
-                let tb = rest % tapBlocks, ki = (rest / tapBlocks) % kh, ch = rest / (tapBlocks * kh)
+                let (ch, ki, tb, kb) = block(item)
                 for j in 0..<min(8, kw - tb * 8) {
                     for o in 0..<32 {
                         p.out[((kb * 32 + o) * c + ch) * kh * kw + ki * kw + tb * 8 + j] = acc[item * 256 + (2 * j + o / 16) * 16 + o % 16]
