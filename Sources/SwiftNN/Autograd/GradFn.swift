@@ -154,6 +154,15 @@ extension Tensor {
     }
 
     /// A tensor sharing storage with this one, cut off from the graph.
+    /// This tensor as its own pullback may read it: the same storage and layout, outside the
+    /// graph, and not traced. A pullback that captured the tensor itself would be owned by it
+    /// through its node (a cycle: a forward under grad mode with no backward never freed it).
+    var savedForBackward: Tensor {
+        let t = restrided(shape, strides, offset: offset)
+        t.viewBase = nil
+        return t
+    }
+
     public func detach() -> Tensor {
         let t = restrided(shape, strides, offset: offset)
         t.viewBase = nil  // out of the graph: writes through it rebase no history (as PyTorch's)

@@ -9,9 +9,10 @@ import SwiftNNKernels
 public func relu(_ t: Tensor) throws -> Tensor {
     if t.dtype == .float64 { return try float64Unary(t, .relu, "ReluBackward", { $0 < 0 ? 0 : $0 }, derivative: { _, y in y <= 0 ? 0 : 1 }) }
     let out = try rectified(t, hi: nil, "relu")
+    let saved = out.savedForBackward
     return out.traced(.relu, [t]).recorded("ReluBackward", [t]) { g in
         // forward: out = max(t, 0)
-        [try rectifierGradient(g, out, hi: nil, "relu_backward")]
+        [try rectifierGradient(g, saved, hi: nil, "relu_backward")]
     }
 }
 

@@ -58,9 +58,10 @@ public func reciprocal(_ t: Tensor) throws -> Tensor {
     if !t.dtype.isFloatingPoint { return try reciprocal(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .reciprocal, "ReciprocalBackward", { 1 / $0 }, derivative: { _, y in -y * y }) }
     let out = try unaryMap(t, "reciprocal") { 1 / $0 }
+    let saved = out.savedForBackward
     return out.traced(.reciprocal, [t]).recorded("ReciprocalBackward", [t]) { g in
         // forward: out = 1 / t; d/dt = -1 / t^2 = -out^2
-        [try broadcastBinary(g, out, "reciprocal_backward") { g, y in -g * y * y }]
+        [try broadcastBinary(g, saved, "reciprocal_backward") { g, y in -g * y * y }]
     }
 }
 

@@ -34,9 +34,10 @@ public func tan(_ t: Tensor) throws -> Tensor {
     if !t.dtype.isFloatingPoint { return try tan(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .tan, "TanBackward", { tan($0) }, derivative: { _, y in 1 + y * y }) }
     let out = try unaryMap(t, "tan") { tanf($0) }
+    let saved = out.savedForBackward
     return out.traced(.tan, [t]).recorded("TanBackward", [t]) { g in
         // forward: out = tan(t); d/dt = 1 + out^2
-        [try broadcastBinary(g, out, "tan_backward") { g, y in g * (1 + y * y) }]
+        [try broadcastBinary(g, saved, "tan_backward") { g, y in g * (1 + y * y) }]
     }
 }
 

@@ -104,7 +104,8 @@ func promotedBinary(_ a: Tensor, _ b: Tensor, _ op: PromotedOp) throws -> Tensor
     // is not recorded (it does not require grad), so no backward can reach a missing formula.
     guard dtype.isFloatingPoint, op != .floorDivide else { return traced }
     // The pullbacks read what `saved` lists, never their result.
-    return traced.recorded(op.backwardName, [x, y], saves: op.saved(x, y), readsOutput: false) { g in try op.pullback(g, x, y, out) }
+    let saved = out.savedForBackward  // not `out`, which owns the node (a cycle)
+    return traced.recorded(op.backwardName, [x, y], saves: op.saved(x, y), readsOutput: false) { g in try op.pullback(g, x, y, saved) }
 }
 
 /// An operand converted to the promoted dtype: through `to` (traced, and recorded for

@@ -19,9 +19,10 @@ func float64Unary(_ t: Tensor, _ def: OpDef, _ backwardName: String, _ f: (Doubl
         throw SNNError.dtype("\(def.name): input has dtype \(t.dtype.name), expected float32 or float64")
     }
     let out = try typedUnary(t, Double.self, Double.self, .float64, def.name, f)
+    let saved = out.savedForBackward
     return out.traced(def, [t]).recorded(backwardName, [t]) { g in
         let gi = try Tensor(empty: t.shape, dtype: .float64, zeroed: false, "\(def.name)_backward")
-        let pg = g.doubles, px = t.doubles, py = out.doubles, po = gi.doubles
+        let pg = g.doubles, px = t.doubles, py = saved.doubles, po = gi.doubles
         for i in 0..<t.count { po[i] = pg[i] * derivative(px[i], py[i]) }
         return [gi]
     }

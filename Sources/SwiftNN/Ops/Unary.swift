@@ -41,9 +41,10 @@ public func exp(_ t: Tensor) throws -> Tensor {
     if !t.dtype.isFloatingPoint { return try exp(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .exp, "ExpBackward", { exp($0) }, derivative: { _, y in y }) }
     let out = try unaryKernel(t, "exp", expKernel)
+    let saved = out.savedForBackward
     return out.traced(.exp, [t]).recorded("ExpBackward", [t]) { g in
         // forward: out = exp(t); d/dt = out
-        [try broadcastBinary(g, out, "exp_backward", *)]
+        [try broadcastBinary(g, saved, "exp_backward", *)]
     }
 }
 
@@ -63,9 +64,10 @@ public func sqrt(_ t: Tensor) throws -> Tensor {
     if !t.dtype.isFloatingPoint { return try sqrt(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .sqrt, "SqrtBackward", { $0.squareRoot() }, derivative: { _, y in 1 / (2 * y) }) }
     let out = try unaryMap(t, "sqrt") { $0.squareRoot() }
+    let saved = out.savedForBackward
     return out.traced(.sqrt, [t]).recorded("SqrtBackward", [t]) { g in
         // forward: out = sqrt(t); d/dt = 1 / (2 out)
-        [try broadcastBinary(g, out, "sqrt_backward") { g, y in g / (2 * y) }]
+        [try broadcastBinary(g, saved, "sqrt_backward") { g, y in g / (2 * y) }]
     }
 }
 
@@ -84,9 +86,10 @@ public func tanh(_ t: Tensor) throws -> Tensor {
     if !t.dtype.isFloatingPoint { return try tanh(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .tanh, "TanhBackward", { tanh($0) }, derivative: { _, y in 1 - y * y }) }
     let out = try unaryKernel(t, "tanh", tanhKernel)
+    let saved = out.savedForBackward
     return out.traced(.tanh, [t]).recorded("TanhBackward", [t]) { g in
         // forward: out = tanh(t); d/dt = 1 - out^2
-        [try broadcastBinary(g, out, "tanh_backward") { g, y in g * (1 - y * y) }]
+        [try broadcastBinary(g, saved, "tanh_backward") { g, y in g * (1 - y * y) }]
     }
 }
 
@@ -95,9 +98,10 @@ public func sigmoid(_ t: Tensor) throws -> Tensor {
     if !t.dtype.isFloatingPoint { return try sigmoid(try intToFloat(t)) }  // IntToFloat.swift
     if t.dtype == .float64 { return try float64Unary(t, .sigmoid, "SigmoidBackward", { 1 / (1 + exp(-$0)) }, derivative: { _, y in (1 - y) * y }) }
     let out = try unaryKernel(t, "sigmoid", sigmoidKernel)
+    let saved = out.savedForBackward
     return out.traced(.sigmoid, [t]).recorded("SigmoidBackward", [t]) { g in
         // forward: out = sigmoid(t); d/dt = out (1 - out)
-        [try broadcastBinary(g, out, "sigmoid_backward") { g, y in g * (1 - y) * y }]
+        [try broadcastBinary(g, saved, "sigmoid_backward") { g, y in g * (1 - y) * y }]
     }
 }
 
