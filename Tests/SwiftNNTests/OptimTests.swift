@@ -365,3 +365,40 @@ private func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) thro
     }
     #expect(p.scalars == param)
 }
+
+/// Adam updates a step's parameters in one team run, their elements end to end (foreach): the
+/// split between workers falls inside parameters and across their boundaries. Each element's
+/// update is its own, so any split gives the bits of one parameter at a time on one thread.
+/// Sizes: odd, below and above a block of 64 and the 128K-element threshold for sharing.
+@Test func adamForeachStepMatchesOneParameterAtATime() throws {
+    let sizes = [100_003, 5, 70_001, 64, 1, 40_000]
+    func run(threads: Int, oneByOne: Bool) throws -> [[UInt32]] {
+        let saved = EngineThreads.count
+        defer { EngineThreads.count = saved }
+        EngineThreads.count = threads
+        Generator.global.manualSeed(7)
+        let params = try sizes.map { n -> Tensor in
+            let p = try Tensor.randn([n])
+            try p.setRequiresGrad(true)
+            return p
+        }
+        let opts = Adam.Options(lr: 0.01, weightDecay: 0.1, amsgrad: true)
+        let opts2 = Adam.Options(lr: 0.003, beta1: 0.8)
+        let optimizers: [Adam] = oneByOne ? try params.map { try Adam([$0], $0.count % 2 == 0 ? opts2 : opts) }
+                                          : [try Adam(params.filter { $0.count % 2 == 1 }, opts)]
+        if !oneByOne { try optimizers[0].addParamGroup(params.filter { $0.count % 2 == 0 }, opts2) }
+        for _ in 0..<3 {
+            for p in params { p.grad = try Tensor.randn(p.shape) }
+            for o in optimizers { try o.step() }
+        }
+        return params.map { p in (0..<p.count).map { p.floats[$0].bitPattern } }
+    }
+    let reference = try run(threads: 1, oneByOne: true)
+    for (threads, oneByOne) in [(1, false), (2, false), (2, true)] {
+        let got = try run(threads: threads, oneByOne: oneByOne)
+        for (i, (g, r)) in zip(got, reference).enumerated() {
+            let differing = zip(g, r).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(threads) threads, \(oneByOne ? "one optimizer per parameter" : "one step over all"): parameter \(i) (\(sizes[i]) elements) differs in \(differing) elements")
+        }
+    }
+}

@@ -129,11 +129,13 @@ public class Optimizer: @unchecked Sendable {
             }
             for w in work { try w.param.requireWritable(fn) }  // before anything changes
             for w in work { try prepareState(group: w.group, index: w.index, param: w.param) }
-            for w in work {
-                // The kernels take one pointer: a strided parameter is updated on a packed copy
-                // written back through its strides. Either way its version moves, as PyTorch's.
-                let target = try w.param.packed(fn)
-                update(group: w.group, index: w.index, param: target, grad: w.grad, lr: lrs[w.group])
+            // The kernels take one pointer: a strided parameter is updated on a packed copy
+            // written back through its strides. Either way its version moves, as PyTorch's.
+            let targets = try work.map { try $0.param.packed(fn) }
+            update(zip(work, targets).map { w, target in
+                ParameterUpdate(group: w.group, index: w.index, param: target, grad: w.grad, lr: lrs[w.group])
+            })
+            for (w, target) in zip(work, targets) {
                 if target === w.param { w.param.storage.version &+= 1 } else { w.param.writeElements(from: target) }
             }
         }
@@ -172,6 +174,13 @@ public class Optimizer: @unchecked Sendable {
     /// Updates one parameter; `grad` is validated (float32, the parameter's shape).
     func update(group: Int, index: Int, param: Tensor, grad: Tensor, lr: Double) {}
 
+    /// Updates every parameter of a step, in order. Optimizers whose update is element by
+    /// element override it to share all parameters' elements between the workers at once
+    /// (PyTorch's foreach): small tensors then cost neither a thread's idle time nor a dispatch.
+    func update(_ updates: [ParameterUpdate]) {
+        for u in updates { update(group: u.group, index: u.index, param: u.param, grad: u.grad, lr: u.lr) }
+    }
+
     /// Sets a group's momentum (SGD's momentum, Adam's and AdamW's beta1), as schedulers that
     /// cycle it do (OneCycleLR's cycle_momentum). Optimizers without one refuse.
     public func setMomentum(_ value: Double, group: Int) throws {
@@ -191,4 +200,12 @@ func checkHyper(_ value: Double, _ what: String, min: Double, below: Double? = n
         let range = ">= \(min)" + (below.map { " and < \($0)" } ?? "")
         throw SNNError.invalid("\(fn): invalid \(what) \(value): expected a finite value \(range)")
     }
+}
+
+/// One parameter's share of an optimizer step: the tensor the kernels write (contiguous), its
+/// validated gradient, and its group's learning rate.
+struct ParameterUpdate {
+    let group: Int, index: Int
+    let param: Tensor, grad: Tensor
+    let lr: Double
 }
