@@ -40,6 +40,14 @@ public final class Sequential: Module {
                     continue
                 }
             }
+            // A convolution and the ReLU after it: one node (ConvReLU.swift), the ReLU applied
+            // inside the convolution.
+            if i + 1 < layers.count, let conv = layers[i] as? Conv2d, layers[i + 1] is ReLU, !FeatureCapture.isActive {
+                x = try conv2dReLU(x, weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: conv.padding,
+                                   dilation: conv.dilation, groups: conv.groups)
+                i += 2
+                continue
+            }
             x = try layers[i](x)
             i += 1
         }

@@ -53,7 +53,7 @@ private func rectified(_ t: Tensor, hi: Float?, _ fn: String) throws -> Tensor {
 }
 
 /// g where x is inside (0, hi), else 0 (`rectifierGradient` of Rectifiers.swift).
-private func rectifierGradient(_ g: Tensor, _ x: Tensor, hi: Float?, _ fn: String) throws -> Tensor {
+func rectifierGradient(_ g: Tensor, _ x: Tensor, hi: Float?, _ fn: String) throws -> Tensor {
     guard g.shape == x.shape, g.dtype == .float32, x.dtype == .float32 else {
         return try broadcastBinary(g, x, fn) { g, v in v <= 0 || (hi.map { v >= $0 } ?? false) ? 0 : g }
     }

@@ -335,25 +335,29 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
     return out.traced(.conv2d, [input, weight, bias], [("stride", .pair(stride)), ("padding", .pair(padding)),
                                                       ("dilation", .pair(dilation)), ("groups", .int(groups))])
-        .recorded("ConvolutionBackward", inputs, readsOutput: false) { g in
-        // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
-        let bwd = "conv2d_backward"
-        let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.overwritesInputGradient, bwd) : nil
-        let gw = weight.requiresGrad ? try Tensor(empty: weight.shape, dtype: .float32, zeroed: false, bwd) : nil
-        try plan.backward(g.floats, input.floats, weight.floats, gx: gx?.floats, gw: gw?.floats, bwd)
-        var grads: [Tensor?] = [gx, gw]
-        if let bias {
-            // d out / d bias[k] = 1 at every image and position.
-            var gb: Tensor? = nil
-            if bias.requiresGrad {
-                let t = try Tensor(empty: bias.shape, dtype: .float32, zeroed: false, bwd)
-                try channelTotals(g.floats, n: plan.n, c: plan.k, s: plan.outPlane, into: t, bwd)
-                gb = t
-            }
-            grads.append(gb)
+        .recorded("ConvolutionBackward", inputs, readsOutput: false) { g in try convolutionGradients(plan, g, input, weight, bias) }
+}
+
+/// conv2d's pullback: the gradients of input, weight and (if given) bias for the output's
+/// gradient `g` (contiguous, the output's shape), nil where one needs none.
+func convolutionGradients(_ plan: ConvPlan, _ g: Tensor, _ input: Tensor, _ weight: Tensor, _ bias: Tensor?) throws -> [Tensor?] {
+    // forward: out[n, k] = bias[k] + sum over c in k's group of weight[k, c] (cross-correlated with) input[n, c]
+    let bwd = "conv2d_backward"
+    let gx = input.requiresGrad ? try Tensor(empty: input.shape, dtype: .float32, zeroed: !plan.overwritesInputGradient, bwd) : nil
+    let gw = weight.requiresGrad ? try Tensor(empty: weight.shape, dtype: .float32, zeroed: false, bwd) : nil
+    try plan.backward(g.floats, input.floats, weight.floats, gx: gx?.floats, gw: gw?.floats, bwd)
+    var grads: [Tensor?] = [gx, gw]
+    if let bias {
+        // d out / d bias[k] = 1 at every image and position.
+        var gb: Tensor? = nil
+        if bias.requiresGrad {
+            let t = try Tensor(empty: bias.shape, dtype: .float32, zeroed: false, bwd)
+            try channelTotals(g.floats, n: plan.n, c: plan.k, s: plan.outPlane, into: t, bwd)
+            gb = t
         }
-        return grads
+        grads.append(gb)
     }
+    return grads
 }
 
 /// t[c] = sum over n, s of x[n, c, s] for [N, C, S] data, accumulated in Double.
