@@ -7,6 +7,7 @@ from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Con
                      Linear, MaxPool2d, ReLU, ReLU6, Sigmoid, Tanh)
 from .activation import CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Mish, PReLU, SiLU, Softplus, Softsign
 from .normalization import GroupNorm, LayerNorm
+from .passthrough import Identity, LogSoftmax, Softmax, Softmin, Unflatten
 from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .convolution import Conv1d, ConvTranspose2d
@@ -28,11 +29,11 @@ from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
 __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "AvgPool3d", "ConvTranspose3d", "MaxPool3d", "BatchNorm1d", "BatchNorm2d", "BCELoss", "BCEWithLogitsLoss", "CELU",
            "CircularPad2d", "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "CTCLoss",
            "Dropout", "ELU", "Embedding", "EngineModule", "Flatten", "functional", "GELU", "GroupNorm", "GRU",
-           "GRUCell", "Hardsigmoid", "Hardswish", "HuberLoss", "init", "KLDivLoss", "L1Loss", "LayerNorm",
-           "LeakyReLU", "Linear", "load_model", "LSTM", "LSTMCell", "MaxPool2d", "Mish", "Module", "ModuleDict",
+           "GRUCell", "Hardsigmoid", "Hardswish", "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "LayerNorm",
+           "LeakyReLU", "Linear", "load_model", "LogSoftmax", "LSTM", "LSTMCell", "MaxPool2d", "Mish", "Module", "ModuleDict",
            "ModuleList", "MSELoss", "MultiheadAttention", "NLLLoss", "parallel", "Parameter", "ParameterDict",
            "ParameterList", "PReLU", "ReflectionPad2d", "ReLU", "ReLU6", "ReplicationPad2d", "RNN", "RNNCell",
-           "save_model", "SELU", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softplus", "Softsign",
+           "save_model", "SELU", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign",
            "SyncBatchNorm", "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
-           "TransformerEncoder", "TransformerEncoderLayer", "Upsample", "UpsamplingBilinear2d",
+           "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "Upsample", "UpsamplingBilinear2d",
            "UpsamplingNearest2d", "utils", "ZeroPad2d"]

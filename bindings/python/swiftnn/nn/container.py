@@ -13,6 +13,11 @@ from ..tensor import _new
 from .modules import EngineModule, Module
 
 
+# Engine Sequentials built so far: a Sequential compares it with its own build's number to
+# notice that some Sequential (perhaps one inside it) was rebuilt since.
+_builds = [0]
+
+
 class Sequential(Module):
     """Modules called in order, each on the previous one's output (torch.nn.Sequential); made
     of built-in layers only, it is also one engine module (one C call per forward, savable by
@@ -45,8 +50,64 @@ class Sequential(Module):
             names = (ctypes.c_char_p * len(mods))(*[n.encode() for n in self._modules])
             hs = (ctypes.c_void_p * len(mods))(*[m._mh for m in mods if m is not None])  # none is, here
             object.__setattr__(self, "_engine", new_handle(lib.snn_module_sequential, lib.snn_module_free, hs, len(mods), names))
+            object.__setattr__(self, "_engine_children", tuple(hs))
+            # a new engine Sequential starts in training mode: every layer back to its own mode
+            for m in self.modules():
+                m._set_engine_training(m.training)
         else:
             object.__setattr__(self, "_engine", None)
+        _builds[0] += 1
+        object.__setattr__(self, "_engine_build", _builds[0])
+
+    def _refresh_engine(self) -> None:
+        """Some Sequential was rebuilt since this one: if it is inside this one, the engine
+        still holds its old layers, so rebuild (children first); else note that all is current."""
+        mods = list(self._modules.values())
+        for m in mods:
+            if isinstance(m, Sequential) and m._engine_build != _builds[0]:
+                m._refresh_engine()
+        current = all(isinstance(m, EngineModule) or (isinstance(m, Sequential) and m._engine) for m in mods)
+        if not current or tuple(cast(Any, m)._mh for m in mods) != self._engine_children:
+            self._rebuild_engine()
+        else:
+            object.__setattr__(self, "_engine_build", _builds[0])
+
+    # Replacing or removing a layer (seq[1] = ..., seq.fc = ..., del seq[0]) rebuilds the engine
+    # Sequential, which would otherwise go on running the old layers.
+    def __setattr__(self, name: str, value: Any) -> None:
+        replaced = name in self._modules
+        super().__setattr__(name, value)
+        if replaced or isinstance(value, Module):
+            self._rebuild_engine()
+
+    def __delattr__(self, name: str) -> None:
+        replaced = name in self._modules
+        super().__delattr__(name)
+        if replaced:
+            self._rebuild_engine()
+
+    def __setitem__(self, i: int, module: Module) -> None:
+        """seq[i] = module: replaces the i-th layer (negative i counts from the end)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: {type(module).__name__} is not a Module")
+        keys = list(self._modules)
+        if not -len(keys) <= i < len(keys):
+            raise IndexError(f"Sequential: index {i} is out of range for {len(keys)} layers")
+        self._modules[keys[i]] = module
+        self._rebuild_engine()
+
+    def __delitem__(self, i: Union[int, slice]) -> None:
+        """del seq[i] (or a slice): removes layers; the rest are renumbered 0, 1, ... as PyTorch does."""
+        keys = list(self._modules)
+        if isinstance(i, int) and not -len(keys) <= i < len(keys):
+            raise IndexError(f"Sequential: index {i} is out of range for {len(keys)} layers")
+        for k in (keys[i] if isinstance(i, slice) else [keys[i]]):
+            del self._modules[k]
+        mods = list(self._modules.values())
+        self._modules.clear()
+        for n, m in enumerate(mods):
+            self._modules[str(n)] = m
+        self._rebuild_engine()
 
     @property
     def _mh(self) -> int:
@@ -85,6 +146,8 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         """Each module in turn on the previous one's output."""
+        if self._engine is not None and self._engine_build != _builds[0]:
+            self._refresh_engine()
         if self._engine is not None and not self._hooked_inside():
             return _new(lib.snn_module_forward, self._mh, input._h)
         for m in self._modules.values():
@@ -195,6 +258,8 @@ def wrap_engine_module(handle: int) -> Module:
         for n, m in kids.items():
             seq._modules[n] = m
         object.__setattr__(seq, "_engine", owner)
+        object.__setattr__(seq, "_engine_children", tuple(cast(Any, m)._mh for m in kids.values()))
+        object.__setattr__(seq, "_engine_build", _builds[0])
         return seq
     cls = EngineModule._ENGINE_TYPES.get(kind)
     if cls is None:

@@ -398,6 +398,21 @@ class EngineModule(Module):
         h: int = self._engine.value
         return h
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The engine layer computes with its own tensors: a new one assigned here would be seen
+        # by Python (state_dict, optimizers) while every forward used the old one. Refused
+        # with the fix, rather than diverging silently.
+        d = self.__dict__
+        if "_engine" in d and (name in d["_parameters"] or name in d["_buffers"]):
+            current = d["_parameters"].get(name, d["_buffers"].get(name))
+            if value is not current:
+                kind = "parameter" if name in d["_parameters"] else "buffer"
+                raise AttributeError(
+                    f"{type(self).__name__}.{name}: a built-in layer's {kind} cannot be replaced by another tensor "
+                    f"(the engine layer would go on computing with its own); copy the values into it instead: "
+                    f"`with swiftnn.no_grad(): layer.{name}.copy_(new_values)`")
+        super().__setattr__(name, value)
+
     # copy.copy shares (the default: the same owner of the engine handle); deepcopy and pickle
     # make a new engine module (copying.py).
     def __deepcopy__(self, memo: dict[int, Any]) -> Module:
