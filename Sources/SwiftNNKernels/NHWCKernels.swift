@@ -214,9 +214,11 @@ public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride:
 }
 
 /// dst[ch * planeStride + p] = src[p * pitch + ch] for p < positions, ch < c: channels-last
-/// rows back onto channel planes, 8 positions by 8 channels transposed in registers.
+/// rows back onto channel planes, 8 positions by 8 channels transposed in registers; with
+/// `accumulate`, added to dst (one add per element, as an element-by-element loop's).
 public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: Int, pitch: Int,
-                              _ dst: UnsafeMutablePointer<Float>, planeStride: Int) {
+                              _ dst: UnsafeMutablePointer<Float>, planeStride: Int, accumulate: Bool = false) {
+    @inline(__always) func put(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) { store8(p, accumulate ? load8(p) + v : v) }
     var c0 = 0
     while c0 &+ 8 <= c {
         var p = 0
@@ -226,20 +228,27 @@ public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: In
             var r4 = load8(s + 4 &* pitch), r5 = load8(s + 5 &* pitch), r6 = load8(s + 6 &* pitch), r7 = load8(s + 7 &* pitch)
             transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
             let d = dst + (c0 &* planeStride &+ p)
-            store8(d, r0); store8(d + planeStride, r1); store8(d + 2 &* planeStride, r2); store8(d + 3 &* planeStride, r3)
-            store8(d + 4 &* planeStride, r4); store8(d + 5 &* planeStride, r5)
-            store8(d + 6 &* planeStride, r6); store8(d + 7 &* planeStride, r7)
+            put(d, r0); put(d + planeStride, r1); put(d + 2 &* planeStride, r2); put(d + 3 &* planeStride, r3)
+            put(d + 4 &* planeStride, r4); put(d + 5 &* planeStride, r5)
+            put(d + 6 &* planeStride, r6); put(d + 7 &* planeStride, r7)
             p &+= 8
         }
         while p < positions {
-            for ch in c0..<(c0 &+ 8) { dst[ch &* planeStride &+ p] = src[p &* pitch &+ ch] }
+            for ch in c0..<(c0 &+ 8) { transposeOne(src, p, ch, pitch, dst, planeStride, accumulate) }
             p &+= 1
         }
         c0 &+= 8
     }
     for ch in c0..<max(c0, c) {
-        for p in 0..<positions { dst[ch &* planeStride &+ p] = src[p &* pitch &+ ch] }
+        for p in 0..<positions { transposeOne(src, p, ch, pitch, dst, planeStride, accumulate) }
     }
+}
+
+@inline(__always)
+private func transposeOne(_ src: UnsafePointer<Float>, _ p: Int, _ ch: Int, _ pitch: Int, _ dst: UnsafeMutablePointer<Float>,
+                          _ planeStride: Int, _ accumulate: Bool) {
+    let v = src[p &* pitch &+ ch], at = ch &* planeStride &+ p
+    dst[at] = accumulate ? dst[at] + v : v
 }
 
 /// dst [count, c, h, w] (NCHW, contiguous) from channels-last src [n * h * w, pitch], images

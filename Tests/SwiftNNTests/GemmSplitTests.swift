@@ -70,8 +70,9 @@ func productsSplitAtAnyBlockBoundaryHaveTheWholeCallsBits(transA: Bool, transB: 
 @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
 func packedProductMatchesADoubleReference(transA: Bool, transB: Bool) {
     // (20, 400, 300) is a linear layer's (small batch, wide weight): computed as C^T; one row
-    // by a transposed B (batch 1) takes matVec's dot products
-    for (m, n, k) in [(130, 70, 90), (40, 150, 33), (20, 400, 300), (1, 300, 200)] {
+    // by a transposed B (batch 1) takes matVec's dot products; the last two are computed as
+    // C^T by two workers, each storing its columns of C (8x8 blocks, and a ragged edge)
+    for (m, n, k) in [(130, 70, 90), (40, 150, 33), (20, 400, 300), (1, 300, 200), (32, 1100, 256), (20, 1100, 256)] {
         let lda = transA ? m : k, ldb = transB ? k : n
         let a = values(m * k, seed: 3), b = values(k * n, seed: 4)
         for accumulate in [false, true] {

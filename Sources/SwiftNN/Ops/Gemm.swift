@@ -225,29 +225,29 @@ func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
     // P's rows: C's own, or a scratch [n, m] stored transposed below
     let (out, ldo, acc) = swapped ? (result, m, false) : (c, ldc, accumulate)
     let byRows = pm >= pn
-    let p = GemmOperands(a: l, b: UnsafePointer(panels), c: out)
+    let p = GemmOperands(a: l, b: UnsafePointer(panels), c: out, d: c)
     StepTeam.shared.run(workers: workers) { ctx in
         if byRows {
             let part = ctx.balancedShare(of: pm, granule: 16)
             guard !part.isEmpty else { return }
             gemmPacked(m: part.count, n: pn, k: k, a: p.a + part.lowerBound * lRow, lda: lRow, ka: lCol,
                        packed: p.b, c: p.c + part.lowerBound * ldo, ldc: ldo, accumulate: acc)
+            if swapped, let d = p.d {
+                // C [m, n] (+)= P^T for this worker's rows of P (its columns of C), while they
+                // are in its cache, 8x8 blocks in registers. After the caller's thread alone
+                // did it element by element, that loop was the linear layer's backward's
+                // largest serial part (the DQN's 32 x 3136 input gradient).
+                transposeToPlanes(p.c + part.lowerBound * ldo, positions: part.count, c: pn, pitch: ldo,
+                                  d + part.lowerBound, planeStride: ldc, accumulate: accumulate)
+            }
         } else {
             let part = ctx.balancedShare(of: (pn + 15) / 16, granule: 1)  // whole panels
             guard !part.isEmpty else { return }
             let c0 = part.lowerBound * 16, width = min(pn, part.upperBound * 16) - c0
             gemmPacked(m: pm, n: width, k: k, a: p.a, lda: lRow, ka: lCol, packed: p.b + part.lowerBound * 16 * k,
                        c: p.c + c0, ldc: ldo, accumulate: acc)
-        }
-    }
-    if swapped {
-        // C [m, n] (+)= P^T, P [n, m]
-        for i in 0..<m {
-            let row = c + i * ldc
-            if accumulate {
-                for j in 0..<n { row[j] += result[j * m + i] }
-            } else {
-                for j in 0..<n { row[j] = result[j * m + i] }
+            if swapped, let d = p.d {  // (only when `swap` forces it: a swap has pm > pn by rule)
+                transposeToPlanes(p.c + c0, positions: pm, c: width, pitch: ldo, d + c0 * ldc, planeStride: ldc, accumulate: accumulate)
             }
         }
     }
@@ -256,6 +256,8 @@ func packedProduct(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
 
 private struct GemmOperands: @unchecked Sendable {
     let a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    /// Where a swapped product stores C = P^T (packedProduct).
+    var d: UnsafeMutablePointer<Float>? = nil
 }
 
 @inline(__always)
