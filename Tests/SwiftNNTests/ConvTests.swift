@@ -344,3 +344,22 @@ func convolutionSplitWithinAnImageGroupKeepsTheBits(_ n: Int, _ c: Int, _ h: Int
     #expect(abs(lhs - dot(x, dx)) <= 1e-3 * max(1, abs(lhs)), "<conv, g> \(lhs) vs <x, dx> \(dot(x, dx))")
     #expect(abs(lhs - dot(wt, dw)) <= 1e-3 * max(1, abs(lhs)), "<conv, g> \(lhs) vs <w, dw> \(dot(wt, dw))")
 }
+
+/// A convolution's bias gradient (the sum of the output gradient over images and positions per
+/// channel, in Double) is split by channels between the workers for large gradients: the same
+/// bits on 1 and 2 threads, and a Double reference's value.
+@Test func convBiasGradientSplitByChannels() throws {
+    let (n, c, s) = (8, 64, 400)
+    let g = try noise([n, c, s], seed: 11)
+    let outs = try onOneAndTwoThreads([c]) { out in
+        let t = try Tensor(empty: [c], dtype: .float32, zeroed: false, "test")
+        try channelTotals(g.floats, n: n, c: c, s: s, into: t, "test")
+        out.update(from: t.floats, count: c)
+    }
+    for ch in 0..<c {
+        var want = 0.0
+        for b in 0..<n { for i in 0..<s { want += Double(g.floats[(b * c + ch) * s + i]) } }
+        #expect(abs(Double(outs[1].floats[ch]) - want) < 1e-4, "channel \(ch): \(outs[1].floats[ch]) vs \(want)")
+        #expect(outs[0].floats[ch].bitPattern == outs[1].floats[ch].bitPattern, "channel \(ch) differs between 1 and 2 threads")
+    }
+}

@@ -363,7 +363,10 @@ func convolutionGradients(_ plan: ConvPlan, _ g: Tensor, _ input: Tensor, _ weig
 /// t[c] = sum over n, s of x[n, c, s] for [N, C, S] data, accumulated in Double.
 func channelTotals(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, into t: Tensor, _ fn: String) throws {
     let sums = try DoubleScratch(c, fn)
-    channelSums(x, n: n, c: c, s: s, sums.pointer)
+    // Channels split between the workers (each channel's sum in the same order, so the same
+    // bits): on one thread the DQN's three bias gradients read 2.7 MB while the other idled.
+    let out = sums.pointer
+    teamRanges(c, granule: 1, work: saturatingProduct(n, c, s)) { lo, hi in channelSums(x, n: n, c: c, s: s, out, channels: lo..<hi) }
     for i in 0..<c { t.floats[i] = Float(sums[i]) }
 }
 
