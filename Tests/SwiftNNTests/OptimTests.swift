@@ -376,9 +376,11 @@ private func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) thro
         let saved = EngineThreads.count
         defer { EngineThreads.count = saved }
         EngineThreads.count = threads
-        Generator.global.manualSeed(7)
+        // its own generator: tests run in parallel, and another one seeding the global
+        // generator between two of these runs would change their gradients
+        let generator = Generator(seed: 7)
         let params = try sizes.map { n -> Tensor in
-            let p = try Tensor.randn([n])
+            let p = try Tensor.randn([n], generator: generator)
             try p.setRequiresGrad(true)
             return p
         }
@@ -388,7 +390,7 @@ private func quadraticStep(_ x: Tensor, _ target: Tensor, _ opt: Optimizer) thro
                                           : [try Adam(params.filter { $0.count % 2 == 1 }, opts)]
         if !oneByOne { try optimizers[0].addParamGroup(params.filter { $0.count % 2 == 0 }, opts2) }
         for _ in 0..<3 {
-            for p in params { p.grad = try Tensor.randn(p.shape) }
+            for p in params { p.grad = try Tensor.randn(p.shape, generator: generator) }
             for o in optimizers { try o.step() }
         }
         return params.map { p in (0..<p.count).map { p.floats[$0].bitPattern } }
