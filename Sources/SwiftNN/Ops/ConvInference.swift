@@ -19,11 +19,19 @@ func conv2dFused(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, I
         let y = try conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         return try applyUnfused(activation, y)
     }
+    return try convolved(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                         groups: groups, activation: activation).out
+}
+
+/// activation(conv2d(...)) in float32 with the activation inside the convolution, not recorded,
+/// and the plan that computed it (conv2dReLU records it with its own backward).
+func convolved(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+               dilation: (Int, Int), groups: Int, activation: FusedActivation) throws -> (out: Tensor, plan: ConvPlan) {
     let fn = "conv2d"
     let plan = try ConvPlan(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups, fn)
     let out4 = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
     try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, activation: activation, fn)
-    return input.rank == 3 ? try out4.view(as: Array(plan.outShape.dropFirst())) : out4
+    return (input.rank == 3 ? try out4.view(as: Array(plan.outShape.dropFirst())) : out4, plan)
 }
 
 /// The activation as its own recorded op (the unfused path).

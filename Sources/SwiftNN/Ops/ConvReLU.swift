@@ -12,11 +12,8 @@ func conv2dReLU(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, In
     guard input.dtype == .float32, weight.dtype == .float32, bias.map({ $0.dtype == .float32 }) ?? true, Tracer.current == nil else {
         return try relu(try conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups))
     }
-    let fn = "conv2d"
-    let plan = try ConvPlan(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups, fn)
-    let out4 = try Tensor(empty: plan.outShape, dtype: .float32, zeroed: false, fn)
-    try plan.forward(input.floats, weight.floats, bias.map { UnsafePointer($0.floats) }, out4.floats, activation: .relu, fn)
-    let out = input.rank == 3 ? try out4.view(as: Array(plan.outShape.dropFirst())) : out4
+    let (out, plan) = try convolved(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                                    groups: groups, activation: .relu)  // ConvInference.swift
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
     let saved = out.savedForBackward  // not `out`, which owns the node (a cycle)
     return out.recorded("ReluBackward", inputs) { g in
