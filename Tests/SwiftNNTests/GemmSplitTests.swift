@@ -99,3 +99,31 @@ func packedProductMatchesADoubleReference(transA: Bool, transB: Bool) {
         }
     }
 }
+
+/// A batch-1 linear layer (one row times a weight stored by rows) takes matVec's dot products
+/// on any number of threads: the same bits as packedProduct's one-row path with 1 and 2
+/// threads, and a Double reference's values. Through OpenBLAS, which packed the whole weight
+/// first (twice the time of a one-thread DQN acting forward), the bits differ.
+@Test func batchOneLinearLayerTakesTheDotProducts() throws {
+    EngineThreads.shareOnePool()  // as any multi-worker convolution does; one pool from here on
+    let n = 520, k = 2050  // a weight of a million elements: worth splitting; ragged k and rows
+    let xs = values(k, seed: 6), ws = values(n * k, seed: 7), bs = values(n, seed: 8)
+    var want = bs
+    packedProduct(false, true, 1, n, k, xs, lda: k, ws, ldb: k, accumulate: true, &want, ldc: n)
+    let x = try Tensor(xs, shape: [1, k]), w = try Tensor(ws, shape: [n, k]), b = try Tensor(bs, shape: [n])
+    for threads in [1, 2] {
+        let session = try EngineSession(numThreads: threads)
+        session.enter()
+        defer { try? session.exit("test") }
+        let y = try GradMode.withoutGrad { try linear(x, weight: w, bias: b) }.scalars
+        let differ = zip(y, want).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differ == 0, "\(threads) threads: \(differ) of \(n) outputs differ from the dot products'")
+        var worst = 0.0
+        for i in 0..<n {
+            var s = Double(bs[i])
+            for j in 0..<k { s += Double(xs[j]) * Double(ws[i * k + j]) }
+            worst = max(worst, abs(s - Double(y[i])))
+        }
+        #expect(worst < 1e-3, "\(threads) threads: max error \(worst) against Double")
+    }
+}
