@@ -76,3 +76,56 @@ private func spin(nanoseconds: Int) {
     clock_gettime(CLOCK_MONOTONIC, &t)
     repeat { clock_gettime(CLOCK_MONOTONIC, &u) } while (u.tv_sec - t.tv_sec) * 1_000_000_000 + (u.tv_nsec - t.tv_nsec) < nanoseconds
 }
+
+/// A helper that has not taken its part when the caller has finished its own (its core busy
+/// with another process) has the part run by the caller: the run completes without it, every
+/// part once; and a helper that wakes after such a run never runs that run's body late.
+@Test func theCallerRunsPartsNoHelperHasTaken() {
+    let team = StepTeam()
+    final class Box: @unchecked Sendable {
+        var ran = [Int](repeating: 0, count: 4)
+        var threads = Set<UInt>()
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        init() { pthread_mutex_init(lock, nil) }
+        func note(_ worker: Int) {
+            pthread_mutex_lock(lock)
+            ran[worker] += 1
+            threads.insert(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(bitPattern: UInt(pthread_self())))))
+            pthread_mutex_unlock(lock)
+        }
+    }
+    team.run(workers: 4) { _ in }  // starts the helpers
+    team.helpersPausedForTesting = true
+    // Without the caller taking their parts the runs below would wait for the paused helpers
+    // forever: a watchdog lets the helpers go after 5 s, and the helpers' threads then fail it.
+    let watchdog = Task.detached {
+        try? await Task.sleep(nanoseconds: 5_000_000_000)
+        team.helpersPausedForTesting = false
+    }
+    let stolen = Box()
+    for _ in 0..<3 {
+        team.run(workers: 4) { ctx in
+            #expect(ctx.workers == 4)
+            let part = ctx.balancedShare(of: 64, granule: 1)
+            spin(nanoseconds: part.count * 1_000)
+            stolen.note(ctx.worker)
+        }
+    }
+    #expect(stolen.ran == [3, 3, 3, 3], "parts run while the helpers were away: \(stolen.ran)")
+    watchdog.cancel()
+    #expect(stolen.threads.count == 1, "every part on the caller's thread, not \(stolen.threads.count) threads")
+    // the slots the caller ran for its helpers count as slow: the caller is given more
+    let speeds = team.learnedSpeeds
+    #expect(speeds[0] > speeds[1] && speeds[0] > speeds[3], "learned speeds \(speeds.prefix(4))")
+    team.helpersPausedForTesting = false
+    let later = Box()
+    for _ in 0..<50 {
+        team.run(workers: 4) { ctx in
+            _ = ctx.balancedShare(of: 64, granule: 1)
+            spin(nanoseconds: 20_000)
+            later.note(ctx.worker)
+        }
+    }
+    #expect(later.ran == [50, 50, 50, 50], "each part once per run: \(later.ran)")
+    #expect(stolen.ran == [3, 3, 3, 3], "no helper ran a finished run's body: \(stolen.ran)")
+}
