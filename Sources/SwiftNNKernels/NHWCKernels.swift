@@ -193,8 +193,7 @@ public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride:
     var c0 = 0
     while c0 < c {
         let s = src + c0 &* planeStride
-        var x = 0
-        while x &+ 8 <= w {
+        @inline(__always) func block(_ x: Int) {
             let p = s + x
             var r0 = load8(p), r1 = load8(p + planeStride), r2 = load8(p + 2 &* planeStride), r3 = load8(p + 3 &* planeStride)
             var r4 = load8(p + 4 &* planeStride), r5 = load8(p + 5 &* planeStride)
@@ -203,7 +202,18 @@ public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride:
             let d = dst + (x &* pitch &+ c0)
             store8(d, r0); store8(d + pitch, r1); store8(d + 2 &* pitch, r2); store8(d + 3 &* pitch, r3)
             store8(d + 4 &* pitch, r4); store8(d + 5 &* pitch, r5); store8(d + 6 &* pitch, r6); store8(d + 7 &* pitch, r7)
+        }
+        var x = 0
+        while x &+ 8 <= w {
+            block(x)
             x &+= 8
+        }
+        if x < w && w >= 8 {
+            // the row's last 8 positions as one more block, overlapping the previous one: the
+            // positions written twice get the same values, and no element is copied one by one
+            // (a row of 20 spent most of its time on its last 4 positions; 9 on its last one)
+            block(w &- 8)
+            x = w
         }
         while x < w {
             for ch in 0..<8 { dst[x &* pitch &+ c0 &+ ch] = s[ch &* planeStride &+ x] }
@@ -232,6 +242,19 @@ public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: In
             put(d + 4 &* planeStride, r4); put(d + 5 &* planeStride, r5)
             put(d + 6 &* planeStride, r6); put(d + 7 &* planeStride, r7)
             p &+= 8
+        }
+        if p < positions && positions >= 8 && !accumulate {
+            // the last 8 positions as one more block, overlapping the previous one (the same
+            // values written twice; not when accumulating, which would add them twice)
+            let q = positions &- 8, s = src + (q &* pitch &+ c0)
+            var r0 = load8(s), r1 = load8(s + pitch), r2 = load8(s + 2 &* pitch), r3 = load8(s + 3 &* pitch)
+            var r4 = load8(s + 4 &* pitch), r5 = load8(s + 5 &* pitch), r6 = load8(s + 6 &* pitch), r7 = load8(s + 7 &* pitch)
+            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
+            let d = dst + (c0 &* planeStride &+ q)
+            store8(d, r0); store8(d + planeStride, r1); store8(d + 2 &* planeStride, r2); store8(d + 3 &* planeStride, r3)
+            store8(d + 4 &* planeStride, r4); store8(d + 5 &* planeStride, r5)
+            store8(d + 6 &* planeStride, r6); store8(d + 7 &* planeStride, r7)
+            p = positions
         }
         while p < positions {
             for ch in c0..<(c0 &+ 8) { transposeOne(src, p, ch, pitch, dst, planeStride, accumulate) }
