@@ -1,6 +1,11 @@
 // Independent work items handed out at run time: whichever worker is free takes the next one,
 // so a worker on a slower or busier core takes fewer instead of holding up the run's end.
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Items 0..<count, each claimed by exactly one caller. For loops whose items are independent
 /// (a batch's images): results must not depend on which worker ran an item.
@@ -65,6 +70,24 @@ public final class RangedWorkQueue: @unchecked Sendable {
             let (done, seen) = ranges[r].compareExchange(expected: current, desired: next, ordering: .relaxed)
             if done { return Int(front ? lo : hi - 1) }
             current = seen
+        }
+    }
+}
+
+/// Items finished so far, for workers that wait for others' items rather than for the others
+/// themselves: unlike a barrier, the wait ends when the work is done, whoever did it, so a
+/// run whose helper never came (StepTeam: the caller runs its part) does not wait for it.
+public final class CompletionCounter: @unchecked Sendable {
+    private let done = Atomic<Int>(0)
+    public init() {}
+    /// Counts `n` finished items; their writes are visible to whoever then sees the count.
+    public func add(_ n: Int = 1) { done.wrappingAdd(n, ordering: .releasing) }
+    /// Returns once `total` items have been counted: spins, then yields (as StepTeam's barrier).
+    public func wait(for total: Int) {
+        var spins = 0
+        while done.load(ordering: .acquiring) < total {
+            spins &+= 1
+            if spins > 50_000 { sched_yield() }
         }
     }
 }

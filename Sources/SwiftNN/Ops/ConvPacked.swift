@@ -259,10 +259,14 @@ extension ConvPlan {
 
 extension ConvPlan {
     /// `forwardPacked`'s row blocks for unpadded windows and one group of channels: per image
-    /// group the workers first write the patch panels together (each its share of the column
-    /// panels, once, where each row block gathering them all cost 4 gathers of a 1.5 MB matrix
+    /// group the workers first write the patch panels together (claiming column panels, each
+    /// written once, where each row block gathering them all cost 4 gathers of a 1.5 MB matrix
     /// for a 7x7 layer of 960 channels at batch 8), then share the row blocks of the product,
     /// each with its bias, scatter and activation. The same chains as `forwardPacked`.
+    /// Workers wait for the panels (and, before the next group rewrites them, for the
+    /// products) to be done, not for each other: a helper that comes late finds the work done,
+    /// and one that never comes is not waited for (barriers here doubled a batch-1 DQN acting
+    /// forward in the machine's busy minutes).
     func forwardPackedRows(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                            _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, rowBlock: Int, workers: Int,
                            _ fn: String) throws {
@@ -275,6 +279,9 @@ extension ConvPlan {
                                    bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
         let (c, h, w, k, kg, geometry) = (c, h, w, k, kg, geometry)
         let queues = (0..<chunks).map { _ in RangedWorkQueue(count: blocks, workers: workers) }
+        // per group: its column panels to claim (2 at a time), panels written, row blocks done
+        let panelQueues = (0..<chunks).map { j in WorkQueue(count: ((min(batch, n - j * batch) * plane + 15) / 16 + 1) / 2) }
+        let packed = (0..<chunks).map { _ in CompletionCounter() }, multiplied = (0..<chunks).map { _ in CompletionCounter() }
         EngineThreads.shareOnePool()
         StepTeam.shared.run(workers: workers) { ctx in
             let panels = p.scratch, result = panels + panelFloats
@@ -282,12 +289,13 @@ extension ConvPlan {
                 let n0 = j * batch, nb = min(batch, n - n0), cols = nb * plane
                 let xg = p.x + n0 * c * h * w, dst = p.out + n0 * k * plane
                 let colPanels = (cols + 15) / 16
-                let (q0, q1) = (colPanels * ctx.worker / ctx.workers, colPanels * (ctx.worker + 1) / ctx.workers)
-                if q1 > q0 {
+                while let pair = panelQueues[j].claim() {
+                    let q0 = 2 * pair, q1 = min(colPanels, q0 + 2)
                     im2colPanels(xg, imageStride: c * h * w, geometry, c0: q0 * 16, n: min(cols, q1 * 16) - q0 * 16,
                                  panels + q0 * patch * 16)
+                    packed[j].add()
                 }
-                ctx.barrier()
+                packed[j].wait(for: panelQueues[j].count)
                 while let b = queues[j].claim(worker: ctx.worker) {
                     let r0 = b * rowBlock, rows = min(rowBlock, kg - r0)
                     let target = nb == 1 ? dst : result
@@ -304,8 +312,10 @@ extension ConvPlan {
                         if let biasR { addRowBias(dst + r0 * plane, rows: rows, cols: plane, biasR) }
                         activation.apply(dst + r0 * plane, count: rows * plane)
                     }
+                    multiplied[j].add()
                 }
-                ctx.barrier()  // the panels are rewritten for the next group
+                // the panels are rewritten for the next group once every product has read them
+                if j + 1 < chunks { multiplied[j].wait(for: blocks) }
             }
         }
         withExtendedLifetime(scratch) {}
