@@ -231,8 +231,8 @@ public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: In
     @inline(__always) func put(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) { store8(p, accumulate ? load8(p) + v : v) }
     var c0 = 0
     while c0 &+ 8 <= c {
-        var p = 0
-        while p &+ 8 <= positions {
+        // positions p ..< p + 8 of channels c0 ..< c0 + 8, in registers
+        @inline(__always) func block(_ p: Int) {
             let s = src + (p &* pitch &+ c0)
             var r0 = load8(s), r1 = load8(s + pitch), r2 = load8(s + 2 &* pitch), r3 = load8(s + 3 &* pitch)
             var r4 = load8(s + 4 &* pitch), r5 = load8(s + 5 &* pitch), r6 = load8(s + 6 &* pitch), r7 = load8(s + 7 &* pitch)
@@ -241,19 +241,16 @@ public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: In
             put(d, r0); put(d + planeStride, r1); put(d + 2 &* planeStride, r2); put(d + 3 &* planeStride, r3)
             put(d + 4 &* planeStride, r4); put(d + 5 &* planeStride, r5)
             put(d + 6 &* planeStride, r6); put(d + 7 &* planeStride, r7)
+        }
+        var p = 0
+        while p &+ 8 <= positions {
+            block(p)
             p &+= 8
         }
         if p < positions && positions >= 8 && !accumulate {
             // the last 8 positions as one more block, overlapping the previous one (the same
             // values written twice; not when accumulating, which would add them twice)
-            let q = positions &- 8, s = src + (q &* pitch &+ c0)
-            var r0 = load8(s), r1 = load8(s + pitch), r2 = load8(s + 2 &* pitch), r3 = load8(s + 3 &* pitch)
-            var r4 = load8(s + 4 &* pitch), r5 = load8(s + 5 &* pitch), r6 = load8(s + 6 &* pitch), r7 = load8(s + 7 &* pitch)
-            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
-            let d = dst + (c0 &* planeStride &+ q)
-            store8(d, r0); store8(d + planeStride, r1); store8(d + 2 &* planeStride, r2); store8(d + 3 &* planeStride, r3)
-            store8(d + 4 &* planeStride, r4); store8(d + 5 &* planeStride, r5)
-            store8(d + 6 &* planeStride, r6); store8(d + 7 &* planeStride, r7)
+            block(positions &- 8)
             p = positions
         }
         while p < positions {
