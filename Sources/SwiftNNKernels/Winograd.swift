@@ -74,14 +74,21 @@ private func store16(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
 /// Input transform of tiles t0 ..< t0 + count of consecutive images: each image channels-last
 /// and zero-bordered, [rows, pitch columns, c] (c a multiple of 8), `imageStride` floats apart,
 /// `imageTiles` tiles each; tile t of an image at row 2 (t / tilesW), column 2 (t % tilesW).
-/// Writes V = B^T d B for product q at dst + q * blockStride, tile row (t - t0) of c floats.
+/// Writes V = B^T d B for product q at dst + q * blockStride, tile row (t - t0) of c floats;
+/// with `panelRows` (c a multiple of 16) each product as gemmPacked's B instead, [count rows,
+/// c columns] in panels of 16 channels `panelRows` rows apart, so that the weight gradient
+/// multiplies it unpacked. (Callers space the products and panels a cache line past multiples
+/// of 4 KB: the 16 stores of each tile went to one L1 set.)
 public func winogradInputTiles(_ src: UnsafePointer<Float>, pitch: Int, c: Int, tilesW: Int, imageTiles: Int,
-                               imageStride: Int, t0: Int, count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int) {
+                               imageStride: Int, t0: Int, count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int,
+                               panelRows: Int? = nil) {
     let rowStride = pitch &* c
+    // channel c0's offset in a tile's row: (c0 / 16) * panelStep + c0 % 16, which is c0 in rows
+    let tileStep = panelRows == nil ? c : 16, panelStep = 16 &* (panelRows ?? 1)
     for t in t0..<(t0 &+ count) {
         let image = t / imageTiles, local = t &- image &* imageTiles
         let ty = local / tilesW, tx = local &- ty &* tilesW
-        let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* c), out = dst + (t &- t0) &* c
+        let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* c), out = dst + (t &- t0) &* tileStep
         var c0 = 0
         while c0 < c {
             let p = base + c0
@@ -93,12 +100,83 @@ public func winogradInputTiles(_ src: UnsafePointer<Float>, pitch: Int, c: Int, 
             }
             let e0 = row(0), e1 = row(1), e2 = row(2), e3 = row(3)
             // V = B^T e, column by column
-            @inline(__always) func put(_ q: Int, _ v: SIMD8<Float>) { store8(out + (q &* blockStride &+ c0), v) }
+            let column = (c0 >> 4) &* panelStep &+ (c0 & 15)
+            @inline(__always) func put(_ q: Int, _ v: SIMD8<Float>) { store8(out + (q &* blockStride &+ column), v) }
             put(0, e0.0 - e2.0); put(1, e0.1 - e2.1); put(2, e0.2 - e2.2); put(3, e0.3 - e2.3)
             put(4, e1.0 + e2.0); put(5, e1.1 + e2.1); put(6, e1.2 + e2.2); put(7, e1.3 + e2.3)
             put(8, e2.0 - e1.0); put(9, e2.1 - e1.1); put(10, e2.2 - e1.2); put(11, e2.3 - e1.3)
             put(12, e1.0 - e3.0); put(13, e1.1 - e3.1); put(14, e1.2 - e3.2); put(15, e1.3 - e3.3)
             c0 &+= 8
+        }
+    }
+}
+
+/// The weight gradient's transform of the output gradient, for tiles t0 ..< t0 + count
+/// (numbered as `winogradInputTiles`'): each image's gradient channels-last, [2 tilesH rows,
+/// pitch columns, k] (k a multiple of 8), zeros past the map, `imageStride` floats apart. The
+/// forward's Y = A^T M A makes M's gradient A dY A^T (4x4 from each 2x2 tile), written for
+/// product q at dst + q * blockStride, tile row (t - t0) of k floats.
+public func winogradGradientTiles(_ src: UnsafePointer<Float>, pitch: Int, k: Int, tilesW: Int, imageTiles: Int,
+                                  imageStride: Int, t0: Int, count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int) {
+    let rowStride = pitch &* k
+    for t in t0..<(t0 &+ count) {
+        let image = t / imageTiles, local = t &- image &* imageTiles
+        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* k), out = dst + (t &- t0) &* k
+        var k0 = 0
+        while k0 < k {
+            let p = base + k0
+            // z = dY A^T, row by row: (y0, y0 + y1, y0 - y1, -y1)
+            @inline(__always) func row(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                let r = p + i &* rowStride
+                let (y0, y1) = (load8(r), load8(r + k))
+                return (y0, y0 + y1, y0 - y1, -y1)
+            }
+            let z0 = row(0), z1 = row(1)
+            // A z, column by column: rows (z0, z0 + z1, z0 - z1, -z1)
+            @inline(__always) func put(_ q: Int, _ v: SIMD8<Float>) { store8(out + (q &* blockStride &+ k0), v) }
+            put(0, z0.0); put(1, z0.1); put(2, z0.2); put(3, z0.3)
+            put(4, z0.0 + z1.0); put(5, z0.1 + z1.1); put(6, z0.2 + z1.2); put(7, z0.3 + z1.3)
+            put(8, z0.0 - z1.0); put(9, z0.1 - z1.1); put(10, z0.2 - z1.2); put(11, z0.3 - z1.3)
+            put(12, -z1.0); put(13, -z1.1); put(14, -z1.2); put(15, -z1.3)
+            k0 &+= 8
+        }
+    }
+}
+
+/// The filter gradient from the products' gradients: m holds, for product q, the sums over
+/// tiles [k, c] at m + q * k * c (c a multiple of 8); U = G g G^T makes g's gradient
+/// G^T dU G, written to gw [k, c, 3, 3].
+public func winogradFilterGradients(_ m: UnsafePointer<Float>, k: Int, c: Int, _ gw: UnsafeMutablePointer<Float>) {
+    let size = k &* c, half = SIMD8<Float>(repeating: 0.5)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 72) { lanesBuffer in
+        let lanes = lanesBuffer.baseAddress!
+        for o in 0..<k {
+            var i0 = 0
+            while i0 < c {
+                let base = m + (o &* c &+ i0)
+                @inline(__always) func at(_ q: Int) -> SIMD8<Float> { load8(base + q &* size) }
+                // t = G^T dU (3 x 4), column by column; then G^T dU G = t G, row by row
+                @inline(__always) func col(_ s: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                    let (m0, m1, m2, m3) = (at(s), at(4 &+ s), at(8 &+ s), at(12 &+ s))
+                    let sum = half * (m1 + m2)
+                    return (m0 + sum, half * (m1 - m2), sum + m3)
+                }
+                let t0 = col(0), t1 = col(1), t2 = col(2), t3 = col(3)
+                @inline(__always) func put(_ a: Int, _ u0: SIMD8<Float>, _ u1: SIMD8<Float>, _ u2: SIMD8<Float>, _ u3: SIMD8<Float>) {
+                    let sum = half * (u1 + u2)
+                    store8(lanes + 24 &* a, u0 + sum)
+                    store8(lanes + (24 &* a &+ 8), half * (u1 - u2))
+                    store8(lanes + (24 &* a &+ 16), sum + u3)
+                }
+                put(0, t0.0, t1.0, t2.0, t3.0); put(1, t0.1, t1.1, t2.1, t3.1); put(2, t0.2, t1.2, t2.2, t3.2)
+                // lanes[8 (3a + b) + j] is tap (a, b) of input channel i0 + j
+                for j in 0..<8 {
+                    let d = gw + (o &* c &+ i0 &+ j) &* 9
+                    for tap in 0..<9 { d[tap] = lanes[8 &* tap &+ j] }
+                }
+                i0 &+= 8
+            }
         }
     }
 }

@@ -65,9 +65,12 @@ func winogradForwardMatchesDoubleAndTheNCHWPath(_ t: (Int, Int, Int, Int, Int, I
 }
 
 // (batch, channels, height, width, out channels, padding): the input gradient by Winograd
-// (padding 2 - p on the output gradient, the filters flipped and transposed), the weight
-// gradient by the packed path, against Double; 1 and 2 threads the same bits.
-@Test(arguments: [(2, 48, 9, 9, 48, 0), (3, 64, 8, 11, 64, 1), (2, 64, 7, 7, 96, 1)])
+// (padding 2 - p on the output gradient, the filters flipped and transposed) and the weight
+// gradient by Winograd (G^T [sum of (A dY A^T) * V] G), against Double; 1 and 2 threads the
+// same bits. Image groups: one; two; five (four partials, the first a chain of two groups);
+// one image of 100 tiles a group (two blocks, the second partial).
+@Test(arguments: [(2, 48, 9, 9, 48, 0), (3, 64, 8, 11, 64, 1), (2, 64, 7, 7, 96, 1), (20, 48, 9, 9, 48, 0),
+                  (2, 48, 20, 19, 64, 1)])
 func winogradInputGradientMatchesDouble(_ t: (Int, Int, Int, Int, Int, Int)) throws {
     let (n, c, h, w, k, pad) = t
     let x = try noise([n, c, h, w], seed: 21), wt = try noise([k, c, 3, 3], seed: 22)

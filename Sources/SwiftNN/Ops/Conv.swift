@@ -200,11 +200,12 @@ struct ConvPlan {
             return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
         }
         if usesPackedForward {
-            if winograd && c % 16 == 0, let gx {
-                // the input gradient is a 3x3 convolution too (ConvWinograd.swift)
-                try backwardInputWinograd(gout, weight, gx, fn)
-                if gw == nil { return }
-                return try backwardPacked(gout, x, weight, gx: nil, gw: gw, fn)
+            if winograd && c % 16 == 0 {
+                // the input gradient is a 3x3 convolution too, and the weight gradient a sum of
+                // the transforms' products (ConvWinograd.swift)
+                if let gx { try backwardInputWinograd(gout, weight, gx, fn) }
+                if let gw { try weightGradientWinograd(gout, x, gw, fn) }
+                return
             }
             if channelsLast && c % 8 == 0 && k % 8 == 0, let gx {
                 try backwardInputChannelsLast(gout, weight, gx, fn)

@@ -58,7 +58,7 @@ extension ConvKernel {
 
 extension ConvKernel {
     /// Whether a 3x3 convolution at stride 1 runs by Winograd F(2x2, 3x3) (ConvWinograd.swift:
-    /// the forward, and the input gradient where the input channels are a multiple of 16).
+    /// the forward, and both gradients where the input channels are a multiple of 16).
     /// The kernels need input channels in multiples of 8 and outputs in multiples of 16, the
     /// same padding on both sides (0 or 1), and at least two images (one per worker).
     /// Measured on 16 shapes, both builds in one process (`build/ab_builds conv`; table in

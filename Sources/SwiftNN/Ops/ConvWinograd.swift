@@ -4,7 +4,7 @@
 // against the transformed filters, and the output transform with the bias, scattered to NCHW.
 // 16 products per 2x2 outputs and channel pair where the direct method takes 36: 2.25x fewer
 // FLOPs (fewer on maps of odd size, whose last tiles are partly dropped). Which shapes take it:
-// ConvKernel.prefersWinograd (ConvKernelRule.swift); the backward is ConvPacked.swift's.
+// ConvKernel.prefersWinograd (ConvKernelRule.swift); both gradients are Winograd's too (below).
 //
 // Each image is computed whole by one worker in a fixed order, so the result does not depend
 // on the thread count. It differs from the direct sum by rounding: the transforms add and
@@ -28,7 +28,9 @@ extension ConvPlan {
         let group = max(1, min(n, ConvPlan.winogradTileBlock / tiles))  // images per item
         let items = (n + group - 1) / group
         let block = min(group * tiles, ConvPlan.winogradTileBlock)
-        let vFloats = 16 * block * c, mFloats = 16 * block * k, per = group * imageFloats + vFloats + mFloats
+        // each product's block a cache line past a multiple of 4 KB (see winogradInputTiles)
+        let vStride = block * c + 16, mStride = block * k + 16
+        let vFloats = 16 * vStride, mFloats = 16 * mStride, per = group * imageFloats + vFloats + mFloats
         let workers = max(1, min(EngineThreads.count, 16, items))
         if workers > 1 { EngineThreads.shareOnePool() }  // as in forwardPacked
         let packedFloats = 16 * c * k
@@ -46,38 +48,115 @@ extension ConvPlan {
             let packed = UnsafePointer(p.scratch)
             while let item = queue.claim() {
                 let i0 = item * group, count = min(group, n - i0)
-                // each image channels-last with its zero border: rows above and below, columns
-                // left and right of each row
                 for j in 0..<count {
-                    let image = img + j * imageFloats
-                    image.update(repeating: 0, count: pad * colsP * c)
-                    let below = (pad + h) * colsP * c
-                    (image + below).update(repeating: 0, count: imageFloats - below)
-                    for y in 0..<h {
-                        let row = image + (y + pad) * colsP * c
-                        row.update(repeating: 0, count: pad * c)
-                        (row + (pad + w) * c).update(repeating: 0, count: (colsP - pad - w) * c)
-                        transposeRowToChannelsLast(p.x + ((i0 + j) * c * h + y) * w, planeStride: h * w, c: c, w: w, pitch: c,
-                                                   row + pad * c)
-                    }
+                    winogradImage(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
+                                  img + j * imageFloats)
                 }
                 let dst = p.out + i0 * k * plane, all = count * tiles
                 var t0 = 0
                 while t0 < all {
                     let count = min(block, all - t0)
                     winogradInputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
-                                       t0: t0, count: count, v, blockStride: block * c)
+                                       t0: t0, count: count, v, blockStride: vStride)
                     for q in 0..<16 {
-                        gemmPacked(m: count, n: k, k: c, a: v + q * block * c, lda: c, packed: packed + q * c * k,
-                                   c: m + q * block * k, ldc: k, accumulate: false)
+                        gemmPacked(m: count, n: k, k: c, a: v + q * vStride, lda: c, packed: packed + q * c * k,
+                                   c: m + q * mStride, ldc: k, accumulate: false)
                     }
-                    winogradOutputTiles(m, blockStride: block * k, k: k, tilesW: tilesW, imageTiles: tiles, t0: t0, count: count,
+                    winogradOutputTiles(m, blockStride: mStride, k: k, tilesW: tilesW, imageTiles: tiles, t0: t0, count: count,
                                         bias: p.bias.map { UnsafePointer($0) }, outH: outH, outW: outW, dst)
                     t0 += count
                 }
                 activation.apply(dst, count: count * k * plane)
             }
         }
+        withExtendedLifetime(scratch) {}
+    }
+}
+
+/// One image [c, h, w] channels-last with its zero border, [rows, columns, c]: `pad` rows
+/// above and columns left, zeros past the image below and right.
+func winogradImage(_ x: UnsafePointer<Float>, c: Int, h: Int, w: Int, pad: Int, rows: Int, columns: Int,
+                   _ image: UnsafeMutablePointer<Float>) {
+    image.update(repeating: 0, count: pad * columns * c)
+    let below = (pad + h) * columns * c
+    (image + below).update(repeating: 0, count: (rows - pad - h) * columns * c)
+    for y in 0..<h {
+        let row = image + (y + pad) * columns * c
+        row.update(repeating: 0, count: pad * c)
+        (row + (pad + w) * c).update(repeating: 0, count: (columns - pad - w) * c)
+        transposeRowToChannelsLast(x + y * w, planeStride: h * w, c: c, w: w, pitch: c, row + pad * c)
+    }
+}
+
+extension ConvPlan {
+    /// gw = the weight gradient of this (Winograd) convolution, by Winograd: the forward's
+    /// Y = A^T [U * V] A per tile, U = G g G^T, makes g's gradient G^T [sum over tiles of
+    /// (A dY A^T) * V] G. Per block of tiles the input transform V (as the forward's, written as
+    /// packed panels) and the output gradient's A dY A^T, then 16 products [k, tiles] x
+    /// [tiles, c] summed into the block's partial; 16 x k x c products per 2x2 outputs where the
+    /// patch GEMM takes 36. Partials as `backwardPacked`'s (image group j to partial j % 4, each
+    /// a chain over its groups in order, added in order), so the bits do not depend on the
+    /// thread count. c a multiple of 16, k of 8.
+    func weightGradientWinograd(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gw: UnsafeMutablePointer<Float>,
+                                _ fn: String) throws {
+        let pad = geometry.padH, outH = geometry.outH, outW = geometry.outW, plane = outH * outW
+        let tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2, tiles = tilesH * tilesW
+        let rowsP = 2 * tilesH + 2, colsP = 2 * tilesW + 2, imageFloats = rowsP * colsP * c
+        let gradFloats = 2 * tilesH * 2 * tilesW * k  // an output gradient channels-last, zeros past the map
+        let group = max(1, min(n, ConvPlan.winogradTileBlock / tiles)), block = min(group * tiles, ConvPlan.winogradTileBlock)
+        let items = (n + group - 1) / group, partials = min(items, ConvPlan.weightGradientPartials)
+        let macs = saturatingProduct(n, k, patchSize, plane)
+        let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, 16, partials))
+        if workers > 1 { EngineThreads.shareOnePool() }
+        // V's panels block + 1 rows apart, the products' blocks a cache line past multiples of
+        // 4 KB (see winogradInputTiles)
+        let vStride = (block + 1) * c + 16, dStride = block * k + 16
+        let vFloats = 16 * vStride, dFloats = 16 * dStride
+        let per = group * (imageFloats + gradFloats) + vFloats + dFloats, sumFloats = 16 * k * c
+        let scratch = try Tensor(empty: [partials * sumFloats + workers * per], dtype: .float32, zeroed: false, fn)
+        let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: gw, bias: nil, out: gw, scratch: scratch.floats,
+                                   gout: UnsafeMutablePointer(mutating: gout))
+        let (c, h, w, k, n) = (c, h, w, k, n)
+        let queue = WorkQueue(count: partials)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let img = p.scratch + partials * sumFloats + ctx.worker * per, grads = img + group * imageFloats
+            let v = grads + group * gradFloats, d = v + vFloats
+            while let slot = queue.claim() {
+                let sums = p.scratch + slot * sumFloats
+                var first = true
+                for item in stride(from: slot, to: items, by: partials) {
+                    let i0 = item * group, count = min(group, n - i0)
+                    for j in 0..<count {
+                        winogradImage(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
+                                      img + j * imageFloats)
+                        winogradImage(p.gout! + (i0 + j) * k * plane, c: k, h: outH, w: outW, pad: 0, rows: 2 * tilesH,
+                                      columns: 2 * tilesW, grads + j * gradFloats)
+                    }
+                    let all = count * tiles
+                    var t0 = 0
+                    while t0 < all {
+                        let count = min(block, all - t0)
+                        winogradInputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
+                                           t0: t0, count: count, v, blockStride: vStride, panelRows: block + 1)
+                        winogradGradientTiles(grads, pitch: 2 * tilesW, k: k, tilesW: tilesW, imageTiles: tiles,
+                                              imageStride: gradFloats, t0: t0, count: count, d, blockStride: dStride)
+                        for q in 0..<16 {
+                            // dU_q [k, c] (+)= D_q^T [k, tiles] V_q [tiles, c]
+                            gemmPacked(m: k, n: c, k: count, a: d + q * dStride, lda: 1, ka: k, packed: v + q * vStride,
+                                       panelRows: block + 1, c: sums + q * k * c, ldc: c, accumulate: !first)
+                        }
+                        first = false
+                        t0 += count
+                    }
+                }
+            }
+        }
+        let total = scratch.floats
+        for s in 1..<max(partials, 1) {
+            let part = total + s * sumFloats
+            for i in 0..<sumFloats { total[i] += part[i] }
+        }
+        winogradFilterGradients(total, k: k, c: c, gw)
         withExtendedLifetime(scratch) {}
     }
 }
