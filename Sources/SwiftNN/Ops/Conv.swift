@@ -105,9 +105,11 @@ struct ConvPlan {
         depthwise = kernel == .depthwise
         channelsLast = kernel == .im2col && ConvKernel.prefersChannelsLast(n: n, c: c, kh: kh, kw: kw, outH: oh, outW: ow, groups: groups,
                                                                         padded: padding != (0, 0))
-        winograd = kernel == .im2col && ConvKernel.prefersWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
-                                                                      groups: groups, stride: stride, padding: padding,
-                                                                      dilation: dilation)
+        winograd = kernel == .im2col && (ConvKernel.prefersWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
+                                                                       groups: groups, stride: stride, padding: padding,
+                                                                       dilation: dilation)
+                                         || ConvKernel.prefersStridedWinograd(n: n, c: c, k: k, kh: kh, kw: kw, groups: groups,
+                                                                              stride: stride, padding: padding, dilation: dilation))
         stridedDirect = kernel == .im2col && ConvKernel.prefersStridedDirect(c: c, k: k, kh: kh, kw: kw, groups: groups,
                                                                             stride: stride, dilation: dilation)
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
@@ -200,10 +202,18 @@ struct ConvPlan {
             return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
         }
         if usesPackedForward {
-            if winograd && c % 16 == 0 {
-                // the input gradient is a 3x3 convolution too, and the weight gradient a sum of
-                // the transforms' products (ConvWinograd.swift)
-                if let gx { try backwardInputWinograd(gout, weight, gx, fn) }
+            if winograd && winogradForm.channels(c) % 16 == 0 {
+                // the weight gradient a sum of the transforms' products; the input gradient of a
+                // 3x3 window a 3x3 convolution too (ConvWinograd.swift), of a strided one as below
+                if let gx {
+                    if winogradForm.s == 1 {
+                        try backwardInputWinograd(gout, weight, gx, fn)
+                    } else if channelsLast && c % 8 == 0 && k % 8 == 0 {
+                        try backwardInputChannelsLast(gout, weight, gx, fn)
+                    } else {
+                        try backwardPacked(gout, x, weight, gx: gx, gw: nil, fn)
+                    }
+                }
                 if let gw { try weightGradientWinograd(gout, x, gw, fn) }
                 return
             }

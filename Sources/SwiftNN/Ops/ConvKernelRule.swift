@@ -89,3 +89,18 @@ extension ConvKernel {
             && max(stride.0, stride.1) >= 2 && dilation == (1, 1)
     }
 }
+
+extension ConvKernel {
+    /// Whether a 2s x 2s window at stride s >= 2 runs by Winograd F(2x2, 2x2) over s x s blocks
+    /// (ConvWinogradForm.swift: the forward and the weight gradient; the input gradient as the
+    /// rules above would have it). The kernels need the block's channels (C s^2) in multiples
+    /// of 16 and outputs in multiples of 16, the same padding on both sides (less than the
+    /// window), and at least two images.
+    static func prefersStridedWinograd(n: Int, c: Int, k: Int, kh: Int, kw: Int, groups: Int, stride: (Int, Int),
+                                       padding: (Int, Int), dilation: (Int, Int)) -> Bool {
+        let s = stride.0
+        guard s >= 2, s <= 8, stride.1 == s, kh == 2 * s, kw == 2 * s, groups == 1, dilation == (1, 1),
+              padding.0 == padding.1, padding.0 < kh, n >= 2 else { return false }
+        return saturatingProduct(c, s, s) % 16 == 0 && k % 16 == 0
+    }
+}

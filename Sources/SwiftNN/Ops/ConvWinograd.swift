@@ -18,22 +18,28 @@ extension ConvPlan {
     /// floats) stream through the GEMMs once per block, not once per image.
     static let winogradTileBlock = 64
 
-    /// out = activation(conv(x, weight) + bias) by Winograd F(2x2, 3x3) (see above).
+    /// The Winograd algorithm of this plan's window (ConvWinogradForm.swift).
+    var winogradForm: WinogradForm { WinogradForm(s: geometry.strideH) }
+
+    /// out = activation(conv(x, weight) + bias) by Winograd F(2x2, 3x3), or F(2x2, 2x2) on
+    /// blocks (see above).
     func forwardWinograd(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                          _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
+        let form = winogradForm, products = form.products, cs = form.channels(c)
         let pad = geometry.padH, outH = geometry.outH, outW = geometry.outW, plane = outH * outW
         let tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2, tiles = tilesH * tilesW
-        let rowsP = 2 * tilesH + 2, colsP = 2 * tilesW + 2  // the tiles' reach, zeros past the image
-        let imageFloats = rowsP * colsP * c
+        let rowsP = form.reach(tilesH), colsP = form.reach(tilesW)  // the tiles' reach, zeros past the image
+        let imageFloats = rowsP * colsP * cs
         let group = max(1, min(n, ConvPlan.winogradTileBlock / tiles))  // images per item
         let items = (n + group - 1) / group
         let block = min(group * tiles, ConvPlan.winogradTileBlock)
         // each product's block a cache line past a multiple of 4 KB (see winogradInputTiles)
-        let vStride = block * c + 16, mStride = block * k + 16
-        let vFloats = 16 * vStride, mFloats = 16 * mStride, per = group * imageFloats + vFloats + mFloats
+        let vStride = block * cs + 16, mStride = block * k + 16
+        let outFloats = group * form.outputScratch(tilesH: tilesH, tilesW: tilesW, k: k)
+        let vFloats = products * vStride, mFloats = products * mStride, per = group * imageFloats + vFloats + mFloats + outFloats
         let workers = max(1, min(EngineThreads.count, 16, items))
         if workers > 1 { EngineThreads.shareOnePool() }  // as in forwardPacked
-        let packedFloats = 16 * c * k
+        let packedFloats = products * cs * k
         let scratch = try Tensor(empty: [packedFloats + workers * per], dtype: .float32, zeroed: false, fn)
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: UnsafeMutablePointer(mutating: weight),
                                    bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
@@ -42,30 +48,32 @@ extension ConvPlan {
         StepTeam.shared.run(workers: workers) { ctx in
             // the transformed filters, each worker its share of the output-channel panels
             let panels = k / 16, (q0, q1) = (panels * ctx.worker / ctx.workers, panels * (ctx.worker + 1) / ctx.workers)
-            winogradPackFilters(p.weight, k: k, c: c, outputs: q0 * 16, to: q1 * 16, p.scratch)
+            form.packFilters(p.weight, k: k, c: c, outputs: q0 * 16, to: q1 * 16, p.scratch)
             ctx.barrier()
             let img = p.scratch + packedFloats + ctx.worker * per, v = img + group * imageFloats, m = v + vFloats
+            let outputs = m + mFloats
             let packed = UnsafePointer(p.scratch)
             while let item = queue.claim() {
                 let i0 = item * group, count = min(group, n - i0)
                 for j in 0..<count {
-                    winogradImage(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
-                                  img + j * imageFloats)
+                    form.image(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
+                               img + j * imageFloats)
                 }
                 let dst = p.out + i0 * k * plane, all = count * tiles
                 var t0 = 0
                 while t0 < all {
                     let count = min(block, all - t0)
-                    winogradInputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
-                                       t0: t0, count: count, v, blockStride: vStride)
-                    for q in 0..<16 {
-                        gemmPacked(m: count, n: k, k: c, a: v + q * vStride, lda: c, packed: packed + q * c * k,
+                    form.inputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
+                                    t0: t0, count: count, v, blockStride: vStride)
+                    for q in 0..<products {
+                        gemmPacked(m: count, n: k, k: cs, a: v + q * vStride, lda: cs, packed: packed + q * cs * k,
                                    c: m + q * mStride, ldc: k, accumulate: false)
                     }
-                    winogradOutputTiles(m, blockStride: mStride, k: k, tilesW: tilesW, imageTiles: tiles, t0: t0, count: count,
-                                        bias: p.bias.map { UnsafePointer($0) }, outH: outH, outW: outW, dst)
+                    form.outputTiles(m, blockStride: mStride, k: k, tilesW: tilesW, imageTiles: tiles, t0: t0, count: count,
+                                     bias: p.bias.map { UnsafePointer($0) }, outH: outH, outW: outW, dst, scratch: outputs)
                     t0 += count
                 }
+                form.finishOutputs(outputs, count: count, k: k, tilesH: tilesH, tilesW: tilesW, outH: outH, outW: outW, dst)
                 activation.apply(dst, count: count * k * plane)
             }
         }
@@ -99,9 +107,10 @@ extension ConvPlan {
     /// thread count. c a multiple of 16, k of 8.
     func weightGradientWinograd(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gw: UnsafeMutablePointer<Float>,
                                 _ fn: String) throws {
+        let form = winogradForm, products = form.products, cs = form.channels(c)
         let pad = geometry.padH, outH = geometry.outH, outW = geometry.outW, plane = outH * outW
         let tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2, tiles = tilesH * tilesW
-        let rowsP = 2 * tilesH + 2, colsP = 2 * tilesW + 2, imageFloats = rowsP * colsP * c
+        let rowsP = form.reach(tilesH), colsP = form.reach(tilesW), imageFloats = rowsP * colsP * cs
         let gradFloats = 2 * tilesH * 2 * tilesW * k  // an output gradient channels-last, zeros past the map
         let group = max(1, min(n, ConvPlan.winogradTileBlock / tiles)), block = min(group * tiles, ConvPlan.winogradTileBlock)
         let items = (n + group - 1) / group, partials = min(items, ConvPlan.weightGradientPartials)
@@ -110,9 +119,9 @@ extension ConvPlan {
         if workers > 1 { EngineThreads.shareOnePool() }
         // V's panels block + 1 rows apart, the products' blocks a cache line past multiples of
         // 4 KB (see winogradInputTiles)
-        let vStride = (block + 1) * c + 16, dStride = block * k + 16
-        let vFloats = 16 * vStride, dFloats = 16 * dStride
-        let per = group * (imageFloats + gradFloats) + vFloats + dFloats, sumFloats = 16 * k * c
+        let vStride = (block + 1) * cs + 16, dStride = block * k + 16
+        let vFloats = products * vStride, dFloats = products * dStride
+        let per = group * (imageFloats + gradFloats) + vFloats + dFloats, sumFloats = products * k * cs
         let scratch = try Tensor(empty: [partials * sumFloats + workers * per], dtype: .float32, zeroed: false, fn)
         let p = PackedConvPointers(x: UnsafeMutablePointer(mutating: x), weight: gw, bias: nil, out: gw, scratch: scratch.floats,
                                    gout: UnsafeMutablePointer(mutating: gout))
@@ -127,8 +136,8 @@ extension ConvPlan {
                 for item in stride(from: slot, to: items, by: partials) {
                     let i0 = item * group, count = min(group, n - i0)
                     for j in 0..<count {
-                        winogradImage(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
-                                      img + j * imageFloats)
+                        form.image(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
+                                   img + j * imageFloats)
                         winogradImage(p.gout! + (i0 + j) * k * plane, c: k, h: outH, w: outW, pad: 0, rows: 2 * tilesH,
                                       columns: 2 * tilesW, grads + j * gradFloats)
                     }
@@ -136,14 +145,14 @@ extension ConvPlan {
                     var t0 = 0
                     while t0 < all {
                         let count = min(block, all - t0)
-                        winogradInputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
-                                           t0: t0, count: count, v, blockStride: vStride, panelRows: block + 1)
-                        winogradGradientTiles(grads, pitch: 2 * tilesW, k: k, tilesW: tilesW, imageTiles: tiles,
-                                              imageStride: gradFloats, t0: t0, count: count, d, blockStride: dStride)
-                        for q in 0..<16 {
-                            // dU_q [k, c] (+)= D_q^T [k, tiles] V_q [tiles, c]
-                            gemmPacked(m: k, n: c, k: count, a: d + q * dStride, lda: 1, ka: k, packed: v + q * vStride,
-                                       panelRows: block + 1, c: sums + q * k * c, ldc: c, accumulate: !first)
+                        form.inputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
+                                        t0: t0, count: count, v, blockStride: vStride, panelRows: block + 1)
+                        form.gradientTiles(grads, pitch: 2 * tilesW, k: k, tilesW: tilesW, imageTiles: tiles,
+                                           imageStride: gradFloats, t0: t0, count: count, d, blockStride: dStride)
+                        for q in 0..<products {
+                            // dU_q [k, cs] (+)= D_q^T [k, tiles] V_q [tiles, cs]
+                            gemmPacked(m: k, n: cs, k: count, a: d + q * dStride, lda: 1, ka: k, packed: v + q * vStride,
+                                       panelRows: block + 1, c: sums + q * k * cs, ldc: cs, accumulate: !first)
                         }
                         first = false
                         t0 += count
@@ -156,7 +165,7 @@ extension ConvPlan {
             let part = total + s * sumFloats
             for i in 0..<sumFloats { total[i] += part[i] }
         }
-        winogradFilterGradients(total, k: k, c: c, gw)
+        form.filterGradients(total, k: k, c: c, gw)
         withExtendedLifetime(scratch) {}
     }
 }
