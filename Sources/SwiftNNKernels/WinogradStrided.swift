@@ -10,9 +10,19 @@
 //
 //   B^T = [1 -1 0; 0 1 0; 0 -1 1]   G = [1 0; 1 1; 0 1]   A^T = [1 1 0; 0 1 1]
 //
-// A block's channels are ordered (channel, row in the block, column in the block): channel ch,
-// block row sy, column sx at (ch s + sy) s + sx, so that s consecutive pixels of an input row
-// are s consecutive floats of the block. Callers validate sizes; -Ounchecked in release.
+// A block's channels come in one of two orders. Pixel-major, (row in the block, column in
+// the block, channel): the image is an ordinary zero-bordered channels-last copy (8 channels
+// by 8 columns transposed in registers), and block (Y, X) is its s rows of s pixels from
+// pixel (s Y, s X), each row s C consecutive floats. Channel-major, (channel, row, column),
+// for C not a multiple of 8 (the DQN's 4 frames): spaceToDepthImage's blocks, s consecutive
+// pixels of an input row s consecutive floats. Callers validate sizes; -Ounchecked in release.
+
+/// A block channel j's (channel, row in the block, column in the block).
+@inline(__always)
+func blockChannel(_ j: Int, c: Int, s: Int, pixelMajor: Bool) -> (ch: Int, sy: Int, sx: Int) {
+    if pixelMajor { return (j % c, j / (s &* c), (j / c) % s) }
+    return (j / (s &* s), (j / s) % s, j % s)
+}
 
 /// One image [c, h, w] as blocks, [rows, columns, c s^2]: block (Y, X) holds input pixels
 /// (s Y + sy - pad, s X + sx - pad), zeros outside the image.
@@ -62,54 +72,68 @@ public func spaceToDepthImage(_ x: UnsafePointer<Float>, c: Int, h: Int, w: Int,
 /// channel (ch, sy, sx) is the weight's tap (s a + sy, s b + sx) of channel ch), packed as
 /// gemmPacked's B for each of the 9 products: product q at dst + q * cs * k, [cs rows, k
 /// columns] in panels of 16 output channels (k a multiple of 16); output channels o0 ..< o1.
-public func stridedWinogradPackFilters(_ weight: UnsafePointer<Float>, k: Int, c: Int, s: Int, outputs o0: Int, to o1: Int,
-                                       _ dst: UnsafeMutablePointer<Float>) {
-    let cs = c &* s &* s, size = cs &* k, kernel = 2 &* s
-    for o in o0..<o1 {
-        let lane: Int = (o / 16) &* cs &* 16 &+ (o & 15)
-        let panel = dst + lane
-        for ch in 0..<c {
-            let filter: Int = (o &* c &+ ch) &* kernel &* kernel
-            let f = weight + filter
-            for sy in 0..<s {
-                for sx in 0..<s {
-                    let g00 = f[sy &* kernel &+ sx], g01 = f[sy &* kernel &+ s &+ sx]
-                    let g10 = f[(s &+ sy) &* kernel &+ sx], g11 = f[(s &+ sy) &* kernel &+ s &+ sx]
-                    // t = G g (rows g0, g0 + g1, g1), then U = t G^T (the same on each row)
-                    let d = panel + ((ch &* s &+ sy) &* s &+ sx) &* 16
-                    @inline(__always) func put(_ r: Int, _ a: Float, _ b: Float) {
-                        d[(3 &* r) &* size] = a
-                        d[(3 &* r &+ 1) &* size] = a + b
-                        d[(3 &* r &+ 2) &* size] = b
-                    }
-                    put(0, g00, g01); put(1, g00 + g10, g01 + g11); put(2, g10, g11)
+public func stridedWinogradPackFilters(_ weight: UnsafePointer<Float>, k: Int, c: Int, s: Int, pixelMajor: Bool,
+                                       outputs o0: Int, to o1: Int, _ dst: UnsafeMutablePointer<Float>) {
+    let cs = c &* s &* s, size = cs &* k, kernel = 2 &* s, taps = kernel &* kernel
+    // Per panel and block channel the 16 filters' four taps gathered into vectors, then each
+    // product's 16 values one vector store (scalar stores 9 products apart, 32 KB for the
+    // DQN's 4x4/2, all in one L1 set, were a tenth of its forward).
+    // (the taps go through a small buffer: setting a SIMD16's lanes one by one in a loop
+    // compiled to a store and reload of the whole vector per lane, 19% of the 4x4/2 forward)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 64) { buffer in
+        let taps4 = buffer.baseAddress!
+        var panel = o0 / 16
+        while panel &* 16 < o1 {
+            for j in 0..<cs {
+                let (ch, sy, sx) = blockChannel(j, c: c, s: s, pixelMajor: pixelMajor)
+                let f = weight + ((panel &* 16 &* c &+ ch) &* taps &+ sy &* kernel &+ sx), filterStride = c &* taps
+                for lane in 0..<16 {
+                    let l = f + lane &* filterStride
+                    taps4[lane] = l[0]; taps4[16 &+ lane] = l[s]
+                    taps4[32 &+ lane] = l[s &* kernel]; taps4[48 &+ lane] = l[s &* kernel &+ s]
                 }
+                @inline(__always) func tap(_ i: Int) -> SIMD16<Float> {
+                    UnsafeRawPointer(taps4 + 16 &* i).loadUnaligned(as: SIMD16<Float>.self)
+                }
+                let (g00, g01, g10, g11) = (tap(0), tap(1), tap(2), tap(3))
+                // t = G g (rows g0, g0 + g1, g1), then U = t G^T (the same on each row)
+                let d = dst + (panel &* cs &+ j) &* 16
+                @inline(__always) func put(_ r: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>) {
+                    UnsafeMutableRawPointer(d + (3 &* r) &* size).storeBytes(of: a, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(d + (3 &* r &+ 1) &* size).storeBytes(of: a + b, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(d + (3 &* r &+ 2) &* size).storeBytes(of: b, as: SIMD16<Float>.self)
+                }
+                put(0, g00, g01); put(1, g00 + g10, g01 + g11); put(2, g10, g11)
             }
+            panel &+= 1
         }
     }
 }
 
-/// Input transform of tiles t0 ..< t0 + count of consecutive block images ([rows, pitch
-/// columns, cs], cs a multiple of 8, `imageStride` floats apart, `imageTiles` tiles each; tile
-/// t of an image at block row 2 (t / tilesW), column 2 (t % tilesW)). Writes V = B^T d B for
-/// product q at dst + q * blockStride, tile row (t - t0) of cs floats; with `panelRows` (cs a
-/// multiple of 16) as gemmPacked's B, panels of 16 channels `panelRows` rows apart.
-public func stridedWinogradInputTiles(_ src: UnsafePointer<Float>, pitch: Int, cs: Int, tilesW: Int, imageTiles: Int,
-                                      imageStride: Int, t0: Int, count: Int, _ dst: UnsafeMutablePointer<Float>,
-                                      blockStride: Int, panelRows: Int? = nil) {
-    let rowStride = pitch &* cs
+/// Input transform of tiles t0 ..< t0 + count of consecutive block images (`imageStride`
+/// floats apart, `imageTiles` tiles each; tile t of an image at block row 2 (t / tilesW),
+/// column 2 (t % tilesW)). Block (Y, X) of an image starts at Y rowStride + X columnStride;
+/// its cs channels (cs a multiple of 8) are runs of `segment` floats (a multiple of 8),
+/// `segmentStride` apart (channel-major blocks: one run of cs; pixel-major: s runs of s C,
+/// the image's pixel rows apart). Writes V = B^T d B for product q at dst + q * blockStride,
+/// tile row (t - t0) of cs floats; with `panelRows` (cs a multiple of 16) as gemmPacked's B,
+/// panels of 16 channels `panelRows` rows apart.
+public func stridedWinogradInputTiles(_ src: UnsafePointer<Float>, rowStride: Int, columnStride: Int, segment: Int,
+                                      segmentStride: Int, cs: Int, tilesW: Int, imageTiles: Int, imageStride: Int, t0: Int,
+                                      count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int, panelRows: Int? = nil) {
     let tileStep = panelRows == nil ? cs : 16, panelStep = 16 &* (panelRows ?? 1)
     for t in t0..<(t0 &+ count) {
         let image = t / imageTiles, local = t &- image &* imageTiles
         let ty = local / tilesW, tx = local &- ty &* tilesW
-        let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* cs), out = dst + (t &- t0) &* tileStep
+        let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* columnStride)
+        let out = dst + (t &- t0) &* tileStep
         var c0 = 0
         while c0 < cs {
-            let p = base + c0
+            let p = base + ((c0 / segment) &* segmentStride &+ c0 % segment)
             // e = d B, row by row: (d0 - d1, d1, d2 - d1)
             @inline(__always) func row(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
                 let r = p + i &* rowStride
-                let (d0, d1, d2) = (load8(r), load8(r + cs), load8(r + 2 &* cs))
+                let (d0, d1, d2) = (load8(r), load8(r + columnStride), load8(r + 2 &* columnStride))
                 return (d0 - d1, d1, d2 - d1)
             }
             let e0 = row(0), e1 = row(1), e2 = row(2)
@@ -194,7 +218,8 @@ public func stridedWinogradGradientTiles(_ src: UnsafePointer<Float>, pitch: Int
 /// tiles [k, cs] at m + q * k * cs; U = G g G^T makes g's gradient G^T dU G (rows and columns
 /// (dU0 + dU1, dU1 + dU2)), written to gw [k, c, 2s, 2s] at the taps the block channels came
 /// from.
-public func stridedWinogradFilterGradients(_ m: UnsafePointer<Float>, k: Int, c: Int, s: Int, _ gw: UnsafeMutablePointer<Float>) {
+public func stridedWinogradFilterGradients(_ m: UnsafePointer<Float>, k: Int, c: Int, s: Int, pixelMajor: Bool,
+                                           _ gw: UnsafeMutablePointer<Float>) {
     let cs = c &* s &* s, size = k &* cs, kernel = 2 &* s
     for o in 0..<k {
         for j in 0..<cs {
@@ -203,7 +228,7 @@ public func stridedWinogradFilterGradients(_ m: UnsafePointer<Float>, k: Int, c:
             // t = G^T dU (2 x 3), then t G
             let t00 = at(0) + at(3), t01 = at(1) + at(4), t02 = at(2) + at(5)
             let t10 = at(3) + at(6), t11 = at(4) + at(7), t12 = at(5) + at(8)
-            let ch = j / (s &* s), sy = (j / s) % s, sx = j % s
+            let (ch, sy, sx) = blockChannel(j, c: c, s: s, pixelMajor: pixelMajor)
             let f = gw + (o &* c &+ ch) &* kernel &* kernel
             f[sy &* kernel &+ sx] = t00 + t01
             f[sy &* kernel &+ s &+ sx] = t01 + t02

@@ -54,7 +54,10 @@ func stridedWinogradMatchesDoubleAndTheNCHWPath(_ t: StridedWinogradCase) throws
     #expect(p.winograd && p.winogradForm.s == s, "\(t): the rule should take F(2x2, 2x2) on blocks")
     let g = try noise(p.outShape, seed: 34)
     let want = Reference(x, wt, b, g, p, clamp: clamp)
-    try expectForwardMatches("\(t)", p, x, wt, b, activation: activation, want: want.out) { p, x, w, bias, out in
+    // 2e-5: F(2x2, 2x2) cancels the d1 g0 terms of its products (y0 = (d0 - d1) g0 + d1 (g0 +
+    // g1)): worst errors (relative to 1 + |y|) 4.5e-6 to 1.06e-5 on these cases where the
+    // packed path's are 3.4e-6 to 5.9e-6; the golden files allow 1e-5 + 1e-4 |y|.
+    try expectForwardMatches("\(t)", p, x, wt, b, activation: activation, want: want.out, tolerance: 2e-5) { p, x, w, bias, out in
         try p.forwardWinograd(x, w, bias, out, activation: activation, "test")
     }
     // both gradients (of the unclamped convolution) through backward, on 1 and 2 threads

@@ -202,7 +202,7 @@ struct ConvPlan {
             return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
         }
         if usesPackedForward {
-            if winograd && winogradForm.channels(c) % 16 == 0 {
+            if winograd && winogradForm.channels % 16 == 0 {
                 // the weight gradient a sum of the transforms' products; the input gradient of a
                 // 3x3 window a 3x3 convolution too (ConvWinograd.swift), of a strided one as below
                 if let gx {

@@ -19,13 +19,13 @@ extension ConvPlan {
     static let winogradTileBlock = 64
 
     /// The Winograd algorithm of this plan's window (ConvWinogradForm.swift).
-    var winogradForm: WinogradForm { WinogradForm(s: geometry.strideH) }
+    var winogradForm: WinogradForm { WinogradForm(s: geometry.strideH, c: c) }
 
     /// out = activation(conv(x, weight) + bias) by Winograd F(2x2, 3x3), or F(2x2, 2x2) on
     /// blocks (see above).
     func forwardWinograd(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                          _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
-        let form = winogradForm, products = form.products, cs = form.channels(c)
+        let form = winogradForm, products = form.products, cs = form.channels
         let pad = geometry.padH, outH = geometry.outH, outW = geometry.outW, plane = outH * outW
         let tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2, tiles = tilesH * tilesW
         let rowsP = form.reach(tilesH), colsP = form.reach(tilesW)  // the tiles' reach, zeros past the image
@@ -48,7 +48,7 @@ extension ConvPlan {
         StepTeam.shared.run(workers: workers) { ctx in
             // the transformed filters, each worker its share of the output-channel panels
             let panels = k / 16, (q0, q1) = (panels * ctx.worker / ctx.workers, panels * (ctx.worker + 1) / ctx.workers)
-            form.packFilters(p.weight, k: k, c: c, outputs: q0 * 16, to: q1 * 16, p.scratch)
+            form.packFilters(p.weight, k: k, outputs: q0 * 16, to: q1 * 16, p.scratch)
             ctx.barrier()
             let img = p.scratch + packedFloats + ctx.worker * per, v = img + group * imageFloats, m = v + vFloats
             let outputs = m + mFloats
@@ -56,14 +56,14 @@ extension ConvPlan {
             while let item = queue.claim() {
                 let i0 = item * group, count = min(group, n - i0)
                 for j in 0..<count {
-                    form.image(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
+                    form.image(p.x + (i0 + j) * c * h * w, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
                                img + j * imageFloats)
                 }
                 let dst = p.out + i0 * k * plane, all = count * tiles
                 var t0 = 0
                 while t0 < all {
                     let count = min(block, all - t0)
-                    form.inputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
+                    form.inputTiles(img, columns: colsP, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
                                     t0: t0, count: count, v, blockStride: vStride)
                     for q in 0..<products {
                         gemmPacked(m: count, n: k, k: cs, a: v + q * vStride, lda: cs, packed: packed + q * cs * k,
@@ -73,8 +73,10 @@ extension ConvPlan {
                                      bias: p.bias.map { UnsafePointer($0) }, outH: outH, outW: outW, dst, scratch: outputs)
                     t0 += count
                 }
-                form.finishOutputs(outputs, count: count, k: k, tilesH: tilesH, tilesW: tilesW, outH: outH, outW: outW, dst)
-                activation.apply(dst, count: count * k * plane)
+                if !form.finishOutputs(outputs, count: count, k: k, tilesH: tilesH, tilesW: tilesW, outH: outH, outW: outW,
+                                       activation: activation, dst) {
+                    activation.apply(dst, count: count * k * plane)
+                }
             }
         }
         withExtendedLifetime(scratch) {}
@@ -107,7 +109,7 @@ extension ConvPlan {
     /// thread count. c a multiple of 16, k of 8.
     func weightGradientWinograd(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ gw: UnsafeMutablePointer<Float>,
                                 _ fn: String) throws {
-        let form = winogradForm, products = form.products, cs = form.channels(c)
+        let form = winogradForm, products = form.products, cs = form.channels
         let pad = geometry.padH, outH = geometry.outH, outW = geometry.outW, plane = outH * outW
         let tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2, tiles = tilesH * tilesW
         let rowsP = form.reach(tilesH), colsP = form.reach(tilesW), imageFloats = rowsP * colsP * cs
@@ -136,7 +138,7 @@ extension ConvPlan {
                 for item in stride(from: slot, to: items, by: partials) {
                     let i0 = item * group, count = min(group, n - i0)
                     for j in 0..<count {
-                        form.image(p.x + (i0 + j) * c * h * w, c: c, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
+                        form.image(p.x + (i0 + j) * c * h * w, h: h, w: w, pad: pad, rows: rowsP, columns: colsP,
                                    img + j * imageFloats)
                         winogradImage(p.gout! + (i0 + j) * k * plane, c: k, h: outH, w: outW, pad: 0, rows: 2 * tilesH,
                                       columns: 2 * tilesW, grads + j * gradFloats)
@@ -145,7 +147,7 @@ extension ConvPlan {
                     var t0 = 0
                     while t0 < all {
                         let count = min(block, all - t0)
-                        form.inputTiles(img, pitch: colsP, c: c, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
+                        form.inputTiles(img, columns: colsP, tilesW: tilesW, imageTiles: tiles, imageStride: imageFloats,
                                         t0: t0, count: count, v, blockStride: vStride, panelRows: block + 1)
                         form.gradientTiles(grads, pitch: 2 * tilesW, k: k, tilesW: tilesW, imageTiles: tiles,
                                            imageStride: gradFloats, t0: t0, count: count, d, blockStride: dStride)
@@ -165,7 +167,7 @@ extension ConvPlan {
             let part = total + s * sumFloats
             for i in 0..<sumFloats { total[i] += part[i] }
         }
-        form.filterGradients(total, k: k, c: c, gw)
+        form.filterGradients(total, k: k, gw)
         withExtendedLifetime(scratch) {}
     }
 }
