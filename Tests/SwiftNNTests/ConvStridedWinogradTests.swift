@@ -51,7 +51,7 @@ func stridedWinogradMatchesDoubleAndTheNCHWPath(_ t: StridedWinogradCase) throws
     let x = try noise([n, c, h, w], seed: 31), wt = try noise([k, c, 2 * s, 2 * s], seed: 32)
     let b = hasBias ? try noise([k], seed: 33) : nil
     let p = try plan(t, x, wt, b)
-    #expect(p.winograd && p.winogradForm.s == s, "\(t): the rule should take F(2x2, 2x2) on blocks")
+    #expect(p.winogradWeightGradient && p.winogradForm.s == s, "\(t): the rule should take F(2x2, 2x2) on blocks")
     let g = try noise(p.outShape, seed: 34)
     let want = Reference(x, wt, b, g, p, clamp: clamp)
     // 2e-5: F(2x2, 2x2) cancels the d1 g0 terms of its products (y0 = (d0 - d1) g0 + d1 (g0 +
@@ -81,18 +81,22 @@ func stridedWinogradMatchesDoubleAndTheNCHWPath(_ t: StridedWinogradCase) throws
 }
 
 @Test func stridedWinogradRuleTakesWindowsTwiceTheirStride() {
-    func rule(_ n: Int, _ c: Int, _ k: Int, kernel: Int, stride: Int, pad: Int = 0, dil: Int = 1, groups: Int = 1) -> Bool {
-        ConvKernel.prefersStridedWinograd(n: n, c: c, k: k, kh: kernel, kw: kernel, groups: groups, stride: (stride, stride),
-                                          padding: (pad, pad), dilation: (dil, dil))
+    func rule(_ n: Int, _ c: Int, _ k: Int, out: Int, kernel: Int, stride: Int, pad: Int = 0, dil: Int = 1,
+              groups: Int = 1) -> (forward: Bool, weightGradient: Bool) {
+        ConvKernel.prefersStridedWinograd(n: n, c: c, k: k, kh: kernel, kw: kernel, outH: out, outW: out, groups: groups,
+                                          stride: (stride, stride), padding: (pad, pad), dilation: (dil, dil))
     }
-    #expect(rule(32, 4, 32, kernel: 8, stride: 4))            // the DQN's conv1
-    #expect(rule(32, 32, 64, kernel: 4, stride: 2))           // the DQN's conv2
-    #expect(rule(16, 64, 128, kernel: 4, stride: 2, pad: 1))  // DCGAN's discriminator
-    #expect(!rule(1, 32, 64, kernel: 4, stride: 2))           // one image
-    #expect(!rule(8, 32, 64, kernel: 3, stride: 2))           // window not twice the stride
-    #expect(!rule(8, 32, 64, kernel: 2, stride: 1))           // stride 1
-    #expect(!rule(8, 3, 64, kernel: 4, stride: 2))            // 12-channel blocks
-    #expect(!rule(8, 32, 40, kernel: 4, stride: 2))           // outputs not a multiple of 16
-    #expect(!rule(8, 32, 64, kernel: 4, stride: 2, dil: 2))   // dilated
-    #expect(!rule(8, 32, 64, kernel: 4, stride: 2, groups: 2))
+    #expect(rule(32, 4, 32, out: 20, kernel: 8, stride: 4) == (true, true))            // the DQN's conv1
+    #expect(rule(32, 32, 64, out: 9, kernel: 4, stride: 2) == (true, true))            // the DQN's conv2
+    #expect(rule(16, 64, 128, out: 16, kernel: 4, stride: 2, pad: 1) == (true, true))  // DCGAN's discriminator
+    #expect(rule(2, 64, 128, out: 16, kernel: 4, stride: 2, pad: 1) == (false, true))  // 128 tiles: the weight gradient only
+    #expect(rule(32, 256, 512, out: 4, kernel: 4, stride: 2, pad: 1) == (false, true)) // 4.7M-float filters
+    let neither = (forward: false, weightGradient: false)
+    #expect(rule(1, 32, 64, out: 9, kernel: 4, stride: 2) == neither)                  // one image
+    #expect(rule(8, 32, 64, out: 9, kernel: 3, stride: 2) == neither)                  // window not twice the stride
+    #expect(rule(8, 32, 64, out: 9, kernel: 2, stride: 1) == neither)                  // stride 1
+    #expect(rule(8, 3, 64, out: 32, kernel: 4, stride: 2) == neither)                  // 12-channel blocks
+    #expect(rule(8, 32, 40, out: 9, kernel: 4, stride: 2) == neither)                  // outputs not a multiple of 16
+    #expect(rule(8, 32, 64, out: 9, kernel: 4, stride: 2, dil: 2) == neither)          // dilated
+    #expect(rule(8, 32, 64, out: 9, kernel: 4, stride: 2, groups: 2) == neither)
 }

@@ -24,6 +24,9 @@ struct ConvPlan {
     let channelsLast: Bool
     /// The forward by Winograd F(2x2, 3x3) (ConvWinograd.swift); taken only where it is packed.
     let winograd: Bool
+    /// The weight gradient by Winograd (ConvWinograd.swift): where the forward is, and for
+    /// strided windows where only the weight gradient wins (ConvKernel.prefersStridedWinograd).
+    let winogradWeightGradient: Bool
     /// Wide strided kernels over few channels direct from the images, forward and weight
     /// gradient (ConvStridedDirect.swift); taken only where it is packed.
     let stridedDirect: Bool
@@ -105,11 +108,14 @@ struct ConvPlan {
         depthwise = kernel == .depthwise
         channelsLast = kernel == .im2col && ConvKernel.prefersChannelsLast(n: n, c: c, kh: kh, kw: kw, outH: oh, outW: ow, groups: groups,
                                                                         padded: padding != (0, 0))
-        winograd = kernel == .im2col && (ConvKernel.prefersWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
-                                                                       groups: groups, stride: stride, padding: padding,
-                                                                       dilation: dilation)
-                                         || ConvKernel.prefersStridedWinograd(n: n, c: c, k: k, kh: kh, kw: kw, groups: groups,
-                                                                              stride: stride, padding: padding, dilation: dilation))
+        let plainWinograd = kernel == .im2col && ConvKernel.prefersWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
+                                                                            groups: groups, stride: stride, padding: padding,
+                                                                            dilation: dilation)
+        let strided = kernel == .im2col ? ConvKernel.prefersStridedWinograd(n: n, c: c, k: k, kh: kh, kw: kw, outH: oh, outW: ow,
+                                                                            groups: groups, stride: stride, padding: padding,
+                                                                            dilation: dilation) : (forward: false, weightGradient: false)
+        winograd = plainWinograd || strided.forward
+        winogradWeightGradient = (plainWinograd && c % 16 == 0) || strided.weightGradient
         stridedDirect = kernel == .im2col && ConvKernel.prefersStridedDirect(c: c, k: k, kh: kh, kw: kw, groups: groups,
                                                                             stride: stride, dilation: dilation)
         // Small planes make thin GEMMs that neither thread nor vectorise well: put several
@@ -202,31 +208,26 @@ struct ConvPlan {
             return try backwardIm2col(gout, x, weight, gx: nil, gw: gw, fn)
         }
         if usesPackedForward {
-            if winograd && winogradForm.channels % 16 == 0 {
-                // the weight gradient a sum of the transforms' products; the input gradient of a
-                // 3x3 window a 3x3 convolution too (ConvWinograd.swift), of a strided one as below
-                if let gx {
-                    if winogradForm.s == 1 {
-                        try backwardInputWinograd(gout, weight, gx, fn)
-                    } else if channelsLast && c % 8 == 0 && k % 8 == 0 {
-                        try backwardInputChannelsLast(gout, weight, gx, fn)
-                    } else {
-                        try backwardPacked(gout, x, weight, gx: gx, gw: nil, fn)
-                    }
-                }
-                if let gw { try weightGradientWinograd(gout, x, gw, fn) }
-                return
+            // each gradient by its own kernel where one applies, the rest by the packed path
+            // (both at once when neither has one: they share the patch panels)
+            var gxLeft = gx, gwLeft = gw
+            if let g = gx, winograd && winogradForm.s == 1 && c % 16 == 0 {
+                // the input gradient of a 3x3 window is a 3x3 convolution too (ConvWinograd.swift)
+                try backwardInputWinograd(gout, weight, g, fn)
+                gxLeft = nil
+            } else if let g = gx, channelsLast && c % 8 == 0 && k % 8 == 0 {
+                try backwardInputChannelsLast(gout, weight, g, fn)
+                gxLeft = nil
             }
-            if channelsLast && c % 8 == 0 && k % 8 == 0, let gx {
-                try backwardInputChannelsLast(gout, weight, gx, fn)
-                if gw == nil { return }
-                return try backwardPacked(gout, x, weight, gx: nil, gw: gw, fn)
+            if let g = gw, winogradWeightGradient {
+                try weightGradientWinograd(gout, x, g, fn)
+                gwLeft = nil
+            } else if let g = gw, stridedDirect {
+                try weightGradientStridedDirect(gout, x, g, fn)
+                gwLeft = nil
             }
-            if stridedDirect, let gw {
-                if gx != nil { try backwardPacked(gout, x, weight, gx: gx, gw: nil, fn) }
-                return try weightGradientStridedDirect(gout, x, gw, fn)
-            }
-            return try backwardPacked(gout, x, weight, gx: gx, gw: gw, fn)
+            if gxLeft != nil || gwLeft != nil { try backwardPacked(gout, x, weight, gx: gxLeft, gw: gwLeft, fn) }
+            return
         }
         try backwardIm2col(gout, x, weight, gx: gx, gw: gw, fn)
     }

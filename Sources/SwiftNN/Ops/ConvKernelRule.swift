@@ -92,15 +92,25 @@ extension ConvKernel {
 
 extension ConvKernel {
     /// Whether a 2s x 2s window at stride s >= 2 runs by Winograd F(2x2, 2x2) over s x s blocks
-    /// (ConvWinogradForm.swift: the forward and the weight gradient; the input gradient as the
-    /// rules above would have it). The kernels need the block's channels (C s^2) in multiples
+    /// (ConvWinogradForm.swift): its forward, and its weight gradient (the input gradient stays
+    /// as the rules above have it). The kernels need the block's channels (C s^2) in multiples
     /// of 16 and outputs in multiples of 16, the same padding on both sides (less than the
-    /// window), and at least two images.
-    static func prefersStridedWinograd(n: Int, c: Int, k: Int, kh: Int, kw: Int, groups: Int, stride: (Int, Int),
-                                       padding: (Int, Int), dilation: (Int, Int)) -> Bool {
+    /// window), and at least two images. Both builds in one process (`build/ab_builds conv`,
+    /// docs/convolution.md has the table): forward and backward took 0.61-0.82 of the time on
+    /// every such shape measured, from the DQN's 8x8/4 on 4 frames to 256 -> 512 channels on 8x8
+    /// maps, the weight gradient accounting for most of it. The forward alone won (0.41-0.75)
+    /// with at least 256 tiles of 2x2 outputs per call and transformed filters (9 C s^2 K
+    /// floats) of at most 4 MB; with fewer tiles or larger filters the transform of the filters,
+    /// on every call, cost more than it saved (1.15-2.4x the time, 32-128 tiles, 1.2-4.7M floats).
+    static func prefersStridedWinograd(n: Int, c: Int, k: Int, kh: Int, kw: Int, outH: Int, outW: Int, groups: Int,
+                                       stride: (Int, Int), padding: (Int, Int),
+                                       dilation: (Int, Int)) -> (forward: Bool, weightGradient: Bool) {
         let s = stride.0
         guard s >= 2, s <= 8, stride.1 == s, kh == 2 * s, kw == 2 * s, groups == 1, dilation == (1, 1),
-              padding.0 == padding.1, padding.0 < kh, n >= 2 else { return false }
-        return saturatingProduct(c, s, s) % 16 == 0 && k % 16 == 0
+              padding.0 == padding.1, padding.0 < kh, n >= 2 else { return (false, false) }
+        let cs = saturatingProduct(c, s, s)
+        guard cs % 16 == 0 && k % 16 == 0 else { return (false, false) }
+        let tiles = saturatingProduct(n, (outH + 1) / 2, (outW + 1) / 2)
+        return (tiles >= 256 && saturatingProduct(9, cs, k) <= 1 << 20, true)
     }
 }

@@ -114,7 +114,13 @@ extension ConvPlan {
         let tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2, tiles = tilesH * tilesW
         let rowsP = form.reach(tilesH), colsP = form.reach(tilesW), imageFloats = rowsP * colsP * cs
         let gradFloats = 2 * tilesH * 2 * tilesW * k  // an output gradient channels-last, zeros past the map
-        let group = max(1, min(n, ConvPlan.winogradTileBlock / tiles)), block = min(group * tiles, ConvPlan.winogradTileBlock)
+        // images per group: as many as fill a block, but at least two groups where the batch
+        // allows (two images of 7x7 made one group, one partial: one worker). By the shape
+        // alone, so that the bits do not depend on the thread count. (Four groups split the
+        // blocks of a 512-channel layer further, and each block reads and writes the partial
+        // sums, 16 MB there.)
+        let group = max(1, min(n, ConvPlan.winogradTileBlock / tiles, (n + 1) / 2))
+        let block = min(group * tiles, ConvPlan.winogradTileBlock)
         let items = (n + group - 1) / group, partials = min(items, ConvPlan.weightGradientPartials)
         let macs = saturatingProduct(n, k, patchSize, plane)
         let workers = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, 16, partials))
@@ -183,7 +189,7 @@ extension ConvPlan {
         geometry = WindowGeometry(channels: p.k, height: h, width: w, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1,
                                   padH: pad, padW: pad, dilationH: 1, dilationW: 1, outH: p.h, outW: p.w)
         imagesPerGemm = 1; direct = false; directKernel = false; depthwise = false; channelsLast = false; winograd = true
-        stridedDirect = false
+        stridedDirect = false; winogradWeightGradient = false
     }
 
     /// gx = the input gradient of this (Winograd) convolution, by Winograd: every element written.
