@@ -66,6 +66,15 @@ public func winogradPackFilters(_ weight: UnsafePointer<Float>, k: Int, c: Int, 
     }
 }
 
+/// Tile t of consecutive images' tiles (`imageTiles` each, rows of `tilesW`): its image, tile
+/// row and tile column.
+@inline(__always)
+func tilePosition(_ t: Int, imageTiles: Int, tilesW: Int) -> (image: Int, ty: Int, tx: Int) {
+    let image = t / imageTiles, local = t &- image &* imageTiles
+    let ty = local / tilesW
+    return (image, ty, local &- ty &* tilesW)
+}
+
 @inline(__always)
 private func store16(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
@@ -86,8 +95,7 @@ public func winogradInputTiles(_ src: UnsafePointer<Float>, pitch: Int, c: Int, 
     // channel c0's offset in a tile's row: (c0 / 16) * panelStep + c0 % 16, which is c0 in rows
     let tileStep = panelRows == nil ? c : 16, panelStep = 16 &* (panelRows ?? 1)
     for t in t0..<(t0 &+ count) {
-        let image = t / imageTiles, local = t &- image &* imageTiles
-        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let (image, ty, tx) = tilePosition(t, imageTiles: imageTiles, tilesW: tilesW)
         let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* c), out = dst + (t &- t0) &* tileStep
         var c0 = 0
         while c0 < c {
@@ -120,8 +128,7 @@ public func winogradGradientTiles(_ src: UnsafePointer<Float>, pitch: Int, k: In
                                   imageStride: Int, t0: Int, count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int) {
     let rowStride = pitch &* k
     for t in t0..<(t0 &+ count) {
-        let image = t / imageTiles, local = t &- image &* imageTiles
-        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let (image, ty, tx) = tilePosition(t, imageTiles: imageTiles, tilesW: tilesW)
         let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* k), out = dst + (t &- t0) &* k
         var k0 = 0
         while k0 < k {
@@ -193,8 +200,7 @@ public func winogradOutputTiles(_ m: UnsafePointer<Float>, blockStride: Int, k: 
         let lanes = lanesBuffer.baseAddress!
         var t = t0
         while t < t0 &+ count {
-            let image = t / imageTiles, local = t &- image &* imageTiles
-            let ty = local / tilesW, tx = local &- ty &* tilesW
+            let (image, ty, tx) = tilePosition(t, imageTiles: imageTiles, tilesW: tilesW)
             let dst = images + image &* k &* plane
             let oy = 2 &* ty, ox = 2 &* tx
             let full = oy &+ 2 <= outH && ox &+ 2 <= outW

@@ -123,8 +123,7 @@ public func stridedWinogradInputTiles(_ src: UnsafePointer<Float>, rowStride: In
                                       count: Int, _ dst: UnsafeMutablePointer<Float>, blockStride: Int, panelRows: Int? = nil) {
     let tileStep = panelRows == nil ? cs : 16, panelStep = 16 &* (panelRows ?? 1)
     for t in t0..<(t0 &+ count) {
-        let image = t / imageTiles, local = t &- image &* imageTiles
-        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let (image, ty, tx) = tilePosition(t, imageTiles: imageTiles, tilesW: tilesW)
         let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* columnStride)
         let out = dst + (t &- t0) &* tileStep
         var c0 = 0
@@ -158,8 +157,7 @@ public func stridedWinogradOutputTiles(_ m: UnsafePointer<Float>, blockStride: I
                                        imageStride: Int) {
     let rowStride = 2 &* tilesW &* k
     for t in t0..<(t0 &+ count) {
-        let image = t / imageTiles, local = t &- image &* imageTiles
-        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let (image, ty, tx) = tilePosition(t, imageTiles: imageTiles, tilesW: tilesW)
         let dst = images + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* k)
         let row = m + (t &- t0) &* k
         var k0 = 0
@@ -192,8 +190,7 @@ public func stridedWinogradGradientTiles(_ src: UnsafePointer<Float>, pitch: Int
                                          blockStride: Int) {
     let rowStride = pitch &* k
     for t in t0..<(t0 &+ count) {
-        let image = t / imageTiles, local = t &- image &* imageTiles
-        let ty = local / tilesW, tx = local &- ty &* tilesW
+        let (image, ty, tx) = tilePosition(t, imageTiles: imageTiles, tilesW: tilesW)
         let base = src + (image &* imageStride &+ 2 &* ty &* rowStride &+ 2 &* tx &* k), out = dst + (t &- t0) &* k
         var k0 = 0
         while k0 < k {
