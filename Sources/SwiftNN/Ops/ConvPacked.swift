@@ -42,11 +42,17 @@ extension ConvPlan {
         let chunks = (n + batch - 1) / batch
         let macs = saturatingProduct(n, k, patch, plane)
         let threads = macs < 1 << 20 ? 1 : max(1, min(EngineThreads.count, 16))
-        let block = packedColumnBlock
         // With fewer groups than workers: one image's columns split into their blocks when
         // there are several (each item then gathers only its own panels), else the output
         // channels into row blocks (whole 8-row kernel groups, at least 16 rows each).
         let few = chunks < threads, fromImages = patchPanelsApply(geometry)
+        // One image's plane of 33 to packedColumnBlock positions (the DQN's 9x9 and 7x7 at batch
+        // 1) in blocks of 32 columns, each worker gathering and multiplying its own: with row
+        // blocks over shared panels, each call's panels were written by one worker and read by
+        // both, and the eager acting forward had minutes at 0.38-0.42 ms, slower than on one
+        // thread (0.31), the gathers 28% of its samples. Two-thread acting forward, 5 runs of
+        // each build alternating: 0.214-0.227 -> 0.197-0.208 ms.
+        let block = few && batch == 1 && fromImages && plane > 32 && plane <= packedColumnBlock ? 32 : packedColumnBlock
         let colBlocks = few && batch == 1 && fromImages && plane > block ? (plane + block - 1) / block : 1
         let rowBlocks = few && colBlocks == 1 ? max(1, min((kg + 15) / 16, (2 * threads + chunks - 1) / chunks)) : 1
         let rowBlock = rowBlocks == 1 ? kg : ((kg + rowBlocks - 1) / rowBlocks + 7) / 8 * 8
