@@ -187,18 +187,21 @@ extension ConvPlan {
             } }
         }
         if let lanes, let gw {
-            // gw[ch, t] = the sum over images and lanes, in Double, channel by channel.
+            // gw[ch, t] = the sum over images and lanes, in Double, channel by channel: eight
+            // Double lanes (lane k + lane k + 8 of each image), summed at the end. One scalar
+            // chain of 16 n adds per tap took 4% of a 7x7 block's backward (960 channels).
             let sum = LaneSums(lanes: lanes.floats, gw: gw), n = n
             let queue = WorkQueue(count: c)
             StepTeam.shared.run(workers: depthwiseWorkers(parts: c)) { _ in
                 while let ch = queue.claim() {
                     for t in 0..<taps {
-                        var s = 0.0
+                        var s = SIMD8<Double>()
                         for img in 0..<n {
-                            let a = sum.lanes + ((img * c + ch) * taps + t) * 16
-                            for k in 0..<16 { s += Double(a[k]) }
+                            let a = UnsafeRawPointer(sum.lanes + ((img * c + ch) * taps + t) * 16)
+                            s += SIMD8<Double>(a.loadUnaligned(as: SIMD8<Float>.self))
+                                + SIMD8<Double>(a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
                         }
-                        sum.gw[ch * taps + t] = Float(s)
+                        sum.gw[ch * taps + t] = Float(s.sum())
                     }
                 }
             }
