@@ -148,7 +148,10 @@ struct ConvPlan {
             activation.apply(out, count: n * k * plane)
             return
         }
-        if depthwise { return try forwardDepthwise(x, weight, bias, out, activation: activation, fn) }
+        if depthwise {
+            if depthwiseChannelsLast { return try forwardDepthwiseNHWC(x, weight, bias, out, activation: activation, fn) }
+            return try forwardDepthwise(x, weight, bias, out, activation: activation, fn)
+        }
         if directKernel {
             try forwardDirect(x, weight, bias, out, fn)
             activation.apply(out, count: n * k * plane)
@@ -198,7 +201,10 @@ struct ConvPlan {
         let plane = outPlane, patch = patchSize
         if let gw, n == 0 || plane == 0 || kg == 0 { gw.update(repeating: 0, count: k * patch) }
         if patch == 0 || n == 0 || kg == 0 || (gx == nil && gw == nil) { return }
-        if depthwise { return try backwardDepthwise(gout, x, weight, gx: gx, gw: gw, fn) }
+        if depthwise {
+            if depthwiseChannelsLast { return try backwardDepthwiseNHWC(gout, x, weight, gx: gx, gw: gw, fn) }
+            return try backwardDepthwise(gout, x, weight, gx: gx, gw: gw, fn)
+        }
         if directKernel {
             // The direct weight gradient multiplies the dropped wide columns' zero gradient by
             // input values: an inf or NaN there would leak in, so such inputs take im2col.
