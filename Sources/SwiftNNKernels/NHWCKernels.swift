@@ -3,6 +3,7 @@
 // epilogue come from SwiftNNKernelsAVX512's inlinable bodies, run as AVX-512 where the CPU has
 // it and inlined here (AVX2) elsewhere: the same chains, the same bits.
 import SwiftNNKernelsAVX512
+import CTranspose
 
 /// The depthwise geometry, visible to the engine through this module.
 public typealias DepthwiseNHWCGeometry = SwiftNNKernelsAVX512.DepthwiseNHWCGeometry
@@ -194,6 +195,9 @@ public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride:
     while c0 < c {
         let s = src + c0 &* planeStride
         @inline(__always) func block(_ x: Int) {
+            #if arch(x86_64)
+            snn_transpose8x8(s + x, planeStride, dst + (x &* pitch &+ c0), pitch)
+            #else
             let p = s + x
             var r0 = load8(p), r1 = load8(p + planeStride), r2 = load8(p + 2 &* planeStride), r3 = load8(p + 3 &* planeStride)
             var r4 = load8(p + 4 &* planeStride), r5 = load8(p + 5 &* planeStride)
@@ -202,6 +206,7 @@ public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride:
             let d = dst + (x &* pitch &+ c0)
             store8(d, r0); store8(d + pitch, r1); store8(d + 2 &* pitch, r2); store8(d + 3 &* pitch, r3)
             store8(d + 4 &* pitch, r4); store8(d + 5 &* pitch, r5); store8(d + 6 &* pitch, r6); store8(d + 7 &* pitch, r7)
+            #endif
         }
         var x = 0
         while x &+ 8 <= w {
@@ -233,6 +238,13 @@ public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: In
     while c0 &+ 8 <= c {
         // positions p ..< p + 8 of channels c0 ..< c0 + 8, in registers
         @inline(__always) func block(_ p: Int) {
+            #if arch(x86_64)
+            // (the C transpose for plain copies: see CTranspose/transpose.h)
+            if !accumulate {
+                snn_transpose8x8(src + (p &* pitch &+ c0), pitch, dst + (c0 &* planeStride &+ p), planeStride)
+                return
+            }
+            #endif
             let s = src + (p &* pitch &+ c0)
             var r0 = load8(s), r1 = load8(s + pitch), r2 = load8(s + 2 &* pitch), r3 = load8(s + 3 &* pitch)
             var r4 = load8(s + 4 &* pitch), r5 = load8(s + 5 &* pitch), r6 = load8(s + 6 &* pitch), r7 = load8(s + 7 &* pitch)
@@ -268,7 +280,8 @@ public func transposeToPlanes(_ src: UnsafePointer<Float>, positions: Int, c: In
 /// channels c ..< pitch: whole channel planes (contiguous positions) channels-last, the inverse
 /// of `transposeToPlanes`. Eight planes at a time over all their positions, so the reads are 8
 /// sequential streams; `toChannelsLast` goes row by row through every plane (576 streams for a
-/// 14x14 image of 576 channels, each read a cache miss: 33% of a depthwise backward).
+/// 14x14 image of 576 channels, each read a cache miss: 33% of a depthwise backward). The 8x8
+/// blocks by the C transpose on x86-64 (CTranspose/transpose.h).
 public func planesToChannelsLast(_ src: UnsafePointer<Float>, planeStride: Int, positions: Int, c: Int, pitch: Int,
                                  _ dst: UnsafeMutablePointer<Float>) {
     if pitch > c { for p in 0..<positions { (dst + (p &* pitch &+ c)).update(repeating: 0, count: pitch &- c) } }
@@ -276,6 +289,9 @@ public func planesToChannelsLast(_ src: UnsafePointer<Float>, planeStride: Int, 
     while c0 &+ 8 <= c {
         let s = src + c0 &* planeStride
         @inline(__always) func block(_ p: Int) {
+            #if arch(x86_64)
+            snn_transpose8x8(s + p, planeStride, dst + (p &* pitch &+ c0), pitch)
+            #else
             let q = s + p
             var r0 = load8(q), r1 = load8(q + planeStride), r2 = load8(q + 2 &* planeStride), r3 = load8(q + 3 &* planeStride)
             var r4 = load8(q + 4 &* planeStride), r5 = load8(q + 5 &* planeStride)
@@ -284,6 +300,7 @@ public func planesToChannelsLast(_ src: UnsafePointer<Float>, planeStride: Int, 
             let d = dst + (p &* pitch &+ c0)
             store8(d, r0); store8(d + pitch, r1); store8(d + 2 &* pitch, r2); store8(d + 3 &* pitch, r3)
             store8(d + 4 &* pitch, r4); store8(d + 5 &* pitch, r5); store8(d + 6 &* pitch, r6); store8(d + 7 &* pitch, r7)
+            #endif
         }
         var p = 0
         while p &+ 8 <= positions {

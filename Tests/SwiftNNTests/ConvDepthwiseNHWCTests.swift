@@ -48,6 +48,8 @@ private func sameBits(_ a: Tensor, _ b: Tensor) -> Bool {
 @Test(arguments: [
     (8, 96, 7, 7, 3, 1, 1, 1),     // MobileNetV2's 7x7 layers (960 channels there)
     (4, 48, 14, 14, 3, 2, 1, 1),   // its 14x14 -> 7x7 at stride 2
+    (2, 64, 8, 8, 3, 1, 1, 1),     // 8x8, the largest plane the rule takes
+    (2, 16, 7, 9, 3, 1, 1, 1),     // 63 positions: the transposes' last 8-position block overlaps
     (3, 40, 9, 11, 5, 2, 2, 1),    // 5x5 at stride 2, height and width differ, 40 channels (a vector and a half)
     (2, 24, 8, 8, 3, 1, 2, 2),     // dilation 2, padding 2
     (2, 19, 6, 5, 3, 1, 0, 1),     // no padding, 19 channels (a partial vector)
@@ -94,6 +96,6 @@ func depthwiseChannelsLastMatchesDoubleAndThePlaneKernels(_ t: DepthwiseNHWCCase
     #expect(ConvKernel.prefersChannelsLastDepthwise(n: 8, c: 960, outPlane: 49))
     #expect(ConvKernel.prefersChannelsLastDepthwise(n: 2, c: 16, outPlane: 64))
     #expect(!ConvKernel.prefersChannelsLastDepthwise(n: 1, c: 960, outPlane: 49), "one image: the planes keep both workers busy")
-    #expect(!ConvKernel.prefersChannelsLastDepthwise(n: 8, c: 576, outPlane: 196), "14x14 outputs lost the backward")
+    #expect(!ConvKernel.prefersChannelsLastDepthwise(n: 8, c: 576, outPlane: 196), "14x14 outputs: the plane kernels")
     #expect(!ConvKernel.prefersChannelsLastDepthwise(n: 8, c: 8, outPlane: 49), "fewer channels than a vector")
 }

@@ -22,10 +22,11 @@ extension ConvKernel {
     /// than plane by plane (ConvDepthwise.swift): output planes of at most 64 positions (8x8),
     /// two images or more (one per worker). Measured forward and forward + backward, 3x3, both
     /// paths in one process at batch 8 (docs/convolution.md): 7x7 outputs of 960 channels
-    /// 0.32 / 0.39 of the time, 14x14 -> 7x7 at stride 2 of 576 channels 0.37 / 0.57, at batch
-    /// 2 0.54 / 0.44, at batch 32 0.35 / 0.46; 14x14 outputs lost the backward (1.28-1.33,
-    /// the transposes onto and off the planes cost more than the plane kernels' padding
-    /// there), 16x16 of 32 channels tied (0.77 / 1.02), 28x28 and larger lost (1.19-2.3).
+    /// 0.27 / 0.32 of the time, 14x14 -> 7x7 at stride 2 of 576 channels 0.22 / 0.35, at
+    /// batch 2 0.37 / 0.43, at batch 32 0.23 / 0.38. 14x14 outputs won alone (0.80-0.99) but
+    /// not in MobileNetV2's training step (1.045 and 1/0.952 with them, both builds in one
+    /// process: the plane kernels stream through the activations the layers around them just
+    /// wrote); 28x28 and larger lost alone too (1.11-1.44).
     static func prefersChannelsLastDepthwise(n: Int, c: Int, outPlane: Int) -> Bool {
         n >= 2 && c >= 16 && outPlane <= 64
     }
