@@ -171,11 +171,11 @@ public func toChannelsLast(_ src: UnsafePointer<Float>, _ s: ActivationStrides, 
     let di = dst + image &* h &* w &* pitch, si = src + image &* s.n
     for y in y0..<(y0 &+ rows) {
         let drow = di + y &* w &* pitch
-        if pitch > c { for x in 0..<w { (drow + (x &* pitch &+ c)).update(repeating: 0, count: pitch &- c) } }
         if s.x == 1 && c % 8 == 0 {
             transposeRowToChannelsLast(si + y &* s.y, planeStride: s.c, c: c, w: w, pitch: pitch, drow)
             continue
         }
+        if pitch > c { for x in 0..<w { (drow + (x &* pitch &+ c)).update(repeating: 0, count: pitch &- c) } }
         for ch in 0..<c {
             let sr = si + (ch &* s.c &+ y &* s.y)
             var d = drow + ch
@@ -188,44 +188,11 @@ public func toChannelsLast(_ src: UnsafePointer<Float>, _ s: ActivationStrides, 
 }
 
 /// dst[x * pitch + ch] = src[ch * planeStride + x] for x < w, ch < c (c a multiple of 8): one
-/// row of an NCHW image channels-last, 8 channels by 8 columns transposed in registers.
+/// row of an NCHW image channels-last (`planesToChannelsLast` over the row's w positions; it also
+/// zeroes the channels c ..< pitch).
 public func transposeRowToChannelsLast(_ src: UnsafePointer<Float>, planeStride: Int, c: Int, w: Int, pitch: Int,
                                        _ dst: UnsafeMutablePointer<Float>) {
-    var c0 = 0
-    while c0 < c {
-        let s = src + c0 &* planeStride
-        @inline(__always) func block(_ x: Int) {
-            #if arch(x86_64)
-            snn_transpose8x8(s + x, planeStride, dst + (x &* pitch &+ c0), pitch)
-            #else
-            let p = s + x
-            var r0 = load8(p), r1 = load8(p + planeStride), r2 = load8(p + 2 &* planeStride), r3 = load8(p + 3 &* planeStride)
-            var r4 = load8(p + 4 &* planeStride), r5 = load8(p + 5 &* planeStride)
-            var r6 = load8(p + 6 &* planeStride), r7 = load8(p + 7 &* planeStride)
-            transpose8x8(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7)
-            let d = dst + (x &* pitch &+ c0)
-            store8(d, r0); store8(d + pitch, r1); store8(d + 2 &* pitch, r2); store8(d + 3 &* pitch, r3)
-            store8(d + 4 &* pitch, r4); store8(d + 5 &* pitch, r5); store8(d + 6 &* pitch, r6); store8(d + 7 &* pitch, r7)
-            #endif
-        }
-        var x = 0
-        while x &+ 8 <= w {
-            block(x)
-            x &+= 8
-        }
-        if x < w && w >= 8 {
-            // the row's last 8 positions as one more block, overlapping the previous one: the
-            // positions written twice get the same values, and no element is copied one by one
-            // (a row of 20 spent most of its time on its last 4 positions; 9 on its last one)
-            block(w &- 8)
-            x = w
-        }
-        while x < w {
-            for ch in 0..<8 { dst[x &* pitch &+ c0 &+ ch] = s[ch &* planeStride &+ x] }
-            x &+= 1
-        }
-        c0 &+= 8
-    }
+    planesToChannelsLast(src, planeStride: planeStride, positions: w, c: c, pitch: pitch, dst)
 }
 
 /// dst[ch * planeStride + p] = src[p * pitch + ch] for p < positions, ch < c: channels-last
