@@ -90,6 +90,30 @@ func fusedBlockGivesTheUnfusedBits(stride: Int, dilation: Int, residual: Bool) t
     #expect(differing(fused[0], eager, atol: 1e-5, rtol: 1e-4) == 0)
 }
 
+@Test(arguments: [(1, false), (2, true)])
+func projectionJoinsTheDepthwiseStepOnSmallPlanes(stride: Int, residual: Bool) throws {
+    // 13 x 11 positions of 96 channels: far below the expansion's bound, so the expansion stays
+    // a step of its own and the projection (with its residual add) joins the depthwise step.
+    let x = try noise([1, 16, 13, 11], seed: 40 + UInt64(stride))
+    let (net, onnx) = try invertedResidual(c: 16, expanded: 96, stride: stride, dilation: 1, residual: residual && stride == 1, x: x)
+    let report = try onnx.planReport(x, runs: 0)
+    let line = report.split(separator: "\n").first { $0.contains("dw 3x3/\(stride) + 1x1 (fused)") } ?? ""
+    #expect(!line.isEmpty && !line.contains("1x1 + dw"), "\(report)")
+    #expect(line.contains("(Add)") == (residual && stride == 1), "\(report)")
+    let eager = try GradMode.withoutGrad { try net.forward(x) }
+    var fused: [Tensor] = []
+    for threads in [1, 2, 3] {
+        let session = try EngineSession(numThreads: threads)
+        fused.append(try session.run { try GradMode.withoutGrad { try onnx.forward(x) } })
+    }
+    onnx.fusesExpandDepthwise = false
+    defer { onnx.fusesExpandDepthwise = true }
+    #expect(!(try onnx.planReport(x, runs: 0)).contains("(fused)"))
+    let unfused = try GradMode.withoutGrad { try onnx.forward(x) }
+    for f in fused { #expect(differing(f, unfused) == 0) }
+    #expect(differing(fused[0], eager, atol: 1e-5, rtol: 1e-4) == 0)
+}
+
 @Test func expansionRuleFusesOnlyMemoryBoundPairs() {
     func band(_ images: Int, _ h: Int, _ c: Int, stride: Int) -> Int? {
         let pitch = (c + 15) / 16 * 16, oh = (h - 1) / stride + 1
