@@ -52,3 +52,23 @@ public func spreadRows(_ src: UnsafePointer<Float>, pitch: Int, rows: Int, count
     for r in 0..<rows { phaseCopy(src + r &* count, dst + r &* pitch, count) }
 }
 
+
+public typealias DepthwiseRowsGeometry = SwiftNNKernelsAVX512.DepthwiseRowsGeometry
+
+/// out [oh, ow] = initial + the taps over the plane x, read in place by output rows (see
+/// SwiftNNKernelsAVX512/DepthwiseRowBodies.swift); x must have `g.margin` readable floats on
+/// either side, and `zeros` at least w + 2 * margin zero floats (passed at their middle).
+public func depthwiseRows(_ x: UnsafePointer<Float>, _ g: DepthwiseRowsGeometry, _ weights: UnsafePointer<Float>,
+                          initial: Float, zeros: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+    if PackedGemmKernels.useAVX512 { return depthwiseRowsAVX512(x, g, weights, initial: initial, zeros: zeros, out) }
+    depthwiseRowsBody(x, g, weights, initial: initial, zeros: zeros, out)
+}
+
+
+/// acc [9, 16] += the 3x3 weight gradient lanes of one plane by output rows (see
+/// SwiftNNKernelsAVX512/DepthwiseRowBodies.swift); g is the forward's geometry.
+public func depthwiseRowsWeightGradient(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ g: DepthwiseRowsGeometry,
+                                        zeros: UnsafePointer<Float>, _ acc: UnsafeMutablePointer<Float>) {
+    if PackedGemmKernels.useAVX512 { return depthwiseRowsWeightGradientAVX512(gout, x, g, zeros: zeros, acc) }
+    depthwiseRowsWeightGradientBody(gout, x, g, zeros: zeros, acc)
+}

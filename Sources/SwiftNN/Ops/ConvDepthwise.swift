@@ -6,7 +6,9 @@
 // PyTorch). The forward goes plane by plane; both gradients go channel by channel over the
 // batch (the flat output gradient is built once for the two), each item taken by whichever
 // worker is free and computed by one worker in a fixed order, so results do not depend on the
-// number of threads.
+// number of threads. 3x3 kernels at column stride 1 or 2 go by output rows read in place
+// instead (DepthwiseRowBodies.swift: the same chains without the copies; `depthwiseByRows`),
+// and so does their backward on planes up to 32 columns.
 import SwiftNNKernels
 
 /// Geometry of one plane's phase layout.
@@ -79,6 +81,18 @@ private struct DepthwisePointers: @unchecked Sendable {
         starts: UnsafeMutablePointer<Int>
 }
 
+/// Raw pointers of the row kernels' backward (each worker writes only its own planes' lanes and input gradient).
+private struct BackRowPointers: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Float>, gout: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>
+    let gx: UnsafeMutablePointer<Float>?, lanes: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
+}
+
+/// Raw pointers of the row kernels' forward (each worker writes only its own planes).
+private struct RowPointers: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
+    let out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+}
+
 /// The weight gradient's per-plane lanes and where their per-channel sums go.
 private struct LaneSums: @unchecked Sendable {
     let lanes: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>
@@ -100,9 +114,13 @@ extension ConvPlan {
                           offsets: t.offsets, order: t.order, inPhase: t.inPhase, starts: t.starts)
     }
 
-    /// out = conv(x, weight) + bias, then `activation`, plane by plane.
+    /// out = conv(x, weight) + bias, then `activation`, plane by plane; `byRows` overrides the
+    /// rule's choice of kernels (tests compare the two).
     func forwardDepthwise(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                          _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
+                          _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String, byRows: Bool? = nil) throws {
+        if byRows ?? depthwiseByRows {
+            return try forwardDepthwiseRows(x, weight, bias, out, activation: activation, fn)
+        }
         let g = geometry, p = DepthwisePhases(g)
         let tapTable = try DepthwiseTaps(self, p, fn)
         let planes = n * c, workers = depthwiseWorkers(parts: planes)
@@ -132,11 +150,143 @@ extension ConvPlan {
         withExtendedLifetime((tapTable, scratch)) {}
     }
 
+    /// gw[ch, t] = the sum over images and lanes of `lanes` [n * c, taps * 16], in Double,
+    /// channel by channel: eight Double lanes (lane k + lane k + 8 of each image), summed at the
+    /// end. One scalar chain of 16 n adds per tap took 4% of a 7x7 block's backward (960
+    /// channels).
+    private func sumLanes(_ lanes: Tensor, into gw: UnsafeMutablePointer<Float>) {
+        let sum = LaneSums(lanes: lanes.floats, gw: gw), (n, c, taps) = (n, c, kh * kw)
+        let queue = WorkQueue(count: c)
+        StepTeam.shared.run(workers: depthwiseWorkers(parts: c)) { _ in
+            while let ch = queue.claim() {
+                for t in 0..<taps {
+                    var s = SIMD8<Double>()
+                    for img in 0..<n {
+                        let a = UnsafeRawPointer(sum.lanes + ((img * c + ch) * taps + t) * 16)
+                        s += SIMD8<Double>(a.loadUnaligned(as: SIMD8<Float>.self))
+                            + SIMD8<Double>(a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+                    }
+                    sum.gw[ch * taps + t] = Float(s.sum())
+                }
+            }
+        }
+    }
+
+    /// `backwardDepthwise` for 3x3 taps by output rows read in place (DepthwiseRowBodies.swift):
+    /// the weight gradient's lanes by rows (no phased copy of each input plane) and, at stride 1,
+    /// the input gradient as the correlation of the output gradient with the taps walked from the
+    /// far corner: the same chains as the gather over the phased planes, so the same bits.
+    private func backwardDepthwiseRows(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                       gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
+        let g = geometry, (oh, ow) = (g.outH, g.outW)
+        let fwd = DepthwiseRowsGeometry(h: h, w: w, oh: oh, ow: ow, kh: kh, kw: kw, sh: g.strideH, sw: g.strideW,
+                                        rowStep: g.dilationH, colStep: g.dilationW, rowOrigin: -g.padH, colOrigin: -g.padW)
+        let back = DepthwiseRowsGeometry(h: oh, w: ow, oh: h, ow: w, kh: kh, kw: kw, sh: 1, sw: 1,
+                                         rowStep: -g.dilationH, colStep: -g.dilationW, rowOrigin: g.padH, colOrigin: g.padW)
+        let planes = n * c, plane = h * w, outPlane = oh * ow, taps = kh * kw, c = c
+        // Per worker: copies with margins of the input and output-gradient planes at the
+        // tensors' ends (read past a plane, masked off), then the zero rows of both geometries.
+        let mx = fwd.margin, mg = max(fwd.margin, back.margin)
+        let xCopy = 2 * mx + plane, gCopy = 2 * mg + outPlane, xZeros = w + 2 * mx, gZeros = ow + 2 * back.margin
+        let perWorker = xCopy + gCopy + xZeros + gZeros
+        let workers = depthwiseWorkers(parts: planes)
+        let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: true, fn)
+        let lanes = gw == nil ? nil : try Tensor(empty: [planes, taps * 16], dtype: .float32, zeroed: true, fn)
+        let ptrs = BackRowPointers(x: UnsafeMutablePointer(mutating: x), gout: UnsafeMutablePointer(mutating: gout),
+                                   weights: UnsafeMutablePointer(mutating: weight), gx: gx, lanes: lanes?.floats,
+                                   scratch: scratch.floats)
+        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
+        let queue = WorkQueue(count: runs)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let base = ptrs.scratch + ctx.worker * perWorker
+            let xc = base + mx, gc = base + xCopy + mg
+            let zx = UnsafePointer(base + xCopy + gCopy + mx), zg = UnsafePointer(base + xCopy + gCopy + xZeros + back.margin)
+            while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
+                var gs = UnsafePointer(ptrs.gout + i * outPlane)
+                if i * outPlane < mg || (i + 1) * outPlane + mg > planes * outPlane {
+                    gc.update(from: gs, count: outPlane)
+                    gs = UnsafePointer(gc)
+                }
+                if let acc = ptrs.lanes {
+                    var xs = UnsafePointer(ptrs.x + i * plane)
+                    if i * plane < mx || (i + 1) * plane + mx > planes * plane {
+                        xc.update(from: xs, count: plane)
+                        xs = UnsafePointer(xc)
+                    }
+                    depthwiseRowsWeightGradient(gs, xs, fwd, zeros: zx, acc + i * taps * 16)
+                }
+                if let gx = ptrs.gx {
+                    depthwiseRows(gs, back, ptrs.weights + (i % c) * taps, initial: 0, zeros: zg, gx + i * plane)
+                }
+            } }
+        }
+        if let lanes, let gw { sumLanes(lanes, into: gw) }
+        withExtendedLifetime((scratch, lanes)) {}
+    }
+
+    /// The row kernels (DepthwiseRowBodies.swift) take 3-wide kernels at column stride 1 or 2;
+    /// the phase kernels the rest. Forward, both paths in one process, 2 threads, batch 8, warm:
+    /// 14x14 planes 0.63-0.68 of the time (576 channels), at stride 2 0.40-0.45; 28x28 0.70-0.85,
+    /// at stride 2 0.97; 56x56 0.63-0.71, 112x112 at stride 2 0.85-0.96; 5x5 lost (1.3-1.7: no
+    /// specialised tap loop), so it stays with the phases. Backward only for 3x3 up to 32
+    /// columns (14x14 0.67-0.88, 28x28 0.50-0.66; 56x56 even, 112x112 lost: 1.4-1.6).
+    var depthwiseByRows: Bool { kw == 3 && geometry.strideW <= 2 }
+
+    /// The backward by rows: 3x3 taps, at most 32 columns, and the input gradient (if asked)
+    /// at stride 1 only (`canBackwardByRows`).
+    func backwardDepthwiseByRows(gx: Bool) -> Bool { canBackwardByRows(gx: gx) && w <= 32 }
+
+    /// What the row kernels can do in the backward: 3x3 taps at column stride 1 or 2; the input
+    /// gradient as a correlation only at stride 1.
+    func canBackwardByRows(gx: Bool) -> Bool {
+        depthwiseByRows && kh == 3 && (!gx || (geometry.strideH == 1 && geometry.strideW == 1))
+    }
+
+    /// `forwardDepthwise` by output rows read in place (DepthwiseRowBodies.swift): the same
+    /// chains, so the same bits, without the padded, phased copy of each plane.
+    private func forwardDepthwiseRows(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                                      _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
+        let g = geometry
+        let rg = DepthwiseRowsGeometry(h: h, w: w, oh: g.outH, ow: g.outW, kh: kh, kw: kw, sh: g.strideH, sw: g.strideW,
+                                       rowStep: g.dilationH, colStep: g.dilationW, rowOrigin: -g.padH, colOrigin: -g.padW)
+        let planes = n * c, workers = depthwiseWorkers(parts: planes)
+        let plane = h * w, outPlane = g.outH * g.outW, margin = rg.margin, total = planes * plane, taps = kh * kw
+        // The first and last planes are read from a copy with margins: the kernel loads (and
+        // masks off) up to `margin` floats beyond a plane, which there may lie outside x.
+        // Per worker that copy, then a zero row with margins (never written) for the rows
+        // outside the plane.
+        let zeroRow = w + 2 * margin, perWorker = 2 * margin + plane + zeroRow
+        let scratch = try Tensor(empty: [workers, perWorker], dtype: .float32, zeroed: true, fn)
+        let ptrs = RowPointers(x: UnsafeMutablePointer(mutating: x), weights: UnsafeMutablePointer(mutating: weight),
+                               bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
+        let c = c
+        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
+        let queue = WorkQueue(count: runs)
+        StepTeam.shared.run(workers: workers) { ctx in
+            let copy = ptrs.scratch + ctx.worker * perWorker + margin, zeros = UnsafePointer(copy + plane + 2 * margin)
+            while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
+                let ch = i % c
+                var src = UnsafePointer(ptrs.x + i * plane)
+                if i * plane < margin || (i + 1) * plane + margin > total {
+                    copy.update(from: src, count: plane)
+                    src = UnsafePointer(copy)
+                }
+                let o = ptrs.out + i * outPlane
+                depthwiseRows(src, rg, ptrs.weights + ch * taps, initial: ptrs.bias?[ch] ?? 0, zeros: zeros, o)
+                activation.apply(o, count: outPlane)
+            } }
+        }
+        withExtendedLifetime(scratch) {}
+    }
+
     /// Gradients of `forwardDepthwise` (without activation) for gout [N, C, OH, OW]: gx is
     /// overwritten with the input gradient, gw with the weight gradient.
     func backwardDepthwise(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                           gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String) throws {
+                           gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ fn: String, byRows: Bool? = nil) throws {
         guard gx != nil || gw != nil else { return }
+        if byRows ?? backwardDepthwiseByRows(gx: gx != nil) {
+            return try backwardDepthwiseRows(gout, x, weight, gx: gx, gw: gw, fn)
+        }
         let g = geometry, p = DepthwisePhases(g)
         let tapTable = try DepthwiseTaps(self, p, fn)
         let (c, h, w, taps, oh, ow, phases) = (c, h, w, kh * kw, p.oh, p.ow, p.sh * p.sw)
@@ -186,26 +336,7 @@ extension ConvPlan {
                 }
             } }
         }
-        if let lanes, let gw {
-            // gw[ch, t] = the sum over images and lanes, in Double, channel by channel: eight
-            // Double lanes (lane k + lane k + 8 of each image), summed at the end. One scalar
-            // chain of 16 n adds per tap took 4% of a 7x7 block's backward (960 channels).
-            let sum = LaneSums(lanes: lanes.floats, gw: gw), n = n
-            let queue = WorkQueue(count: c)
-            StepTeam.shared.run(workers: depthwiseWorkers(parts: c)) { _ in
-                while let ch = queue.claim() {
-                    for t in 0..<taps {
-                        var s = SIMD8<Double>()
-                        for img in 0..<n {
-                            let a = UnsafeRawPointer(sum.lanes + ((img * c + ch) * taps + t) * 16)
-                            s += SIMD8<Double>(a.loadUnaligned(as: SIMD8<Float>.self))
-                                + SIMD8<Double>(a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-                        }
-                        sum.gw[ch * taps + t] = Float(s.sum())
-                    }
-                }
-            }
-        }
+        if let lanes, let gw { sumLanes(lanes, into: gw) }
         withExtendedLifetime((tapTable, scratch, lanes)) {}
     }
 }
