@@ -226,10 +226,11 @@ extension ConvPlan {
 
     /// The row kernels (DepthwiseRowBodies.swift) take 3-wide kernels at column stride 1 or 2;
     /// the phase kernels the rest. Forward, both paths in one process, 2 threads, batch 8, warm:
-    /// 14x14 planes 0.63-0.68 of the time (576 channels), at stride 2 0.40-0.45; 28x28 0.70-0.85,
-    /// at stride 2 0.97; 56x56 0.63-0.71, 112x112 at stride 2 0.85-0.96; 5x5 lost (1.3-1.7: no
+    /// 14x14 planes 0.63-0.75 of the time (576 channels), at stride 2 0.42-0.45; 28x28 0.69-0.85,
+    /// at stride 2 0.97; 56x56 0.60-0.73, 112x112 at stride 2 0.94-0.96; 5x5 lost (1.3-1.7: no
     /// specialised tap loop), so it stays with the phases. Backward only for 3x3 up to 32
-    /// columns (14x14 0.67-0.88, 28x28 0.50-0.66; 56x56 even, 112x112 lost: 1.4-1.6).
+    /// columns (14x14 0.80-0.88, 28x28 0.51-0.66; 56x56 even, 112x112 lost: 1.4-1.6). Table in
+    /// docs/convolution.md, "Depthwise by rows".
     var depthwiseByRows: Bool { kw == 3 && geometry.strideW <= 2 }
 
     /// The backward by rows: 3x3 taps, at most 32 columns, and the input gradient (if asked)
