@@ -53,9 +53,13 @@ func depthwiseRowsGiveThePhaseKernelsBits(_ t: DepthwiseRowsCase) throws {
     #expect(bitsDiffer(out, pout) == 0, "\(t): the forward's bits differ from the phase kernels'")
     #expect(bitsDiffer(gx, pgx) == 0, "\(t): the input gradient's bits differ from the phase kernels'")
     #expect(apart(gw, pgw) < 2e-6, "\(t): the weight gradient is off the phase kernels' by \(apart(gw, pgw))")
-    // the weight gradient against Double
+    // the weight gradient against Double; also alone (no input gradient asked, as for a first
+    // layer), which goes by rows at stride 2 too
+    let gwAlone = try Tensor(empty: wt.shape, dtype: .float32, zeroed: false, "test")
+    #expect(p.canBackwardByRows(gx: false))
+    try p.backwardDepthwise(g.floats, x.floats, wt.floats, gx: nil, gw: gwAlone.floats, "test", byRows: true)
     let geo = p.geometry
-    var worst = 0.0
+    var worst = 0.0, worstAlone = 0.0
     for ch in 0..<c { for a in 0..<3 { for bb in 0..<3 {
         var sum = 0.0
         for ni in 0..<n { for i in 0..<geo.outH { for j in 0..<geo.outW {
@@ -64,8 +68,10 @@ func depthwiseRowsGiveThePhaseKernelsBits(_ t: DepthwiseRowsCase) throws {
             sum += Double(g.floats[((ni * c + ch) * geo.outH + i) * geo.outW + j]) * Double(x.floats[((ni * c + ch) * h + y) * w + xx])
         } } }
         worst = max(worst, abs(Double(gw.floats[(ch * 3 + a) * 3 + bb]) - sum) / (1 + abs(sum)))
+        worstAlone = max(worstAlone, abs(Double(gwAlone.floats[(ch * 3 + a) * 3 + bb]) - sum) / (1 + abs(sum)))
     } } }
     #expect(worst < 1e-5, "\(t): the weight gradient is off the Double sums by \(worst)")
+    #expect(worstAlone < 1e-5, "\(t): the weight gradient alone by rows is off the Double sums by \(worstAlone)")
     let (out2, gx2, gw2) = try run(rows: true, threads: 2)
     #expect(bitsDiffer(out, out2) + bitsDiffer(gx, gx2) + bitsDiffer(gw, gw2) == 0, "\(t): 1 and 2 threads differ")
 }
