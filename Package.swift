@@ -39,10 +39,12 @@ let package = Package(
         .systemLibrary(name: "CSwiftNN", path: "Sources/CSwiftNN"),
         .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
         .systemLibrary(name: "CTranspose", path: "Sources/CTranspose"),
+        .systemLibrary(name: "CDepthwise", path: "Sources/CDepthwise"),
         // JPEG through libjpeg-turbo, dlopen'ed at run time (Sources/CJPEG/jpeg_shim.h).
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .target(name: "SwiftNNKernelsAVX512", swiftSettings: avx512KernelFlags),
-        .target(name: "SwiftNNKernels", dependencies: ["CBLAS", "CCPUFeatures", "CTranspose", "SwiftNNKernelsAVX512"],
+        .target(name: "SwiftNNKernels", dependencies: ["CBLAS", "CCPUFeatures", "CTranspose", "CDepthwise",
+                                                       "SwiftNNKernelsAVX512"],
                 swiftSettings: kernelFlags),
         .target(name: "SwiftNN", dependencies: ["SwiftNNKernels", "CBLAS", "CJPEG"], swiftSettings: engineFlags),
         .target(name: "SwiftNNC", dependencies: ["SwiftNN", "CSwiftNN"], swiftSettings: engineFlags),

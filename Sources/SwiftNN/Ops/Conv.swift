@@ -149,6 +149,7 @@ struct ConvPlan {
             return
         }
         if depthwise {
+            if depthwisePairsForward { return try forwardDepthwisePairs(x, weight, bias, out, activation: activation, fn) }
             if depthwiseChannelsLast { return try forwardDepthwiseNHWC(x, weight, bias, out, activation: activation, fn) }
             return try forwardDepthwise(x, weight, bias, out, activation: activation, fn)
         }
