@@ -2,6 +2,9 @@
 // SwiftNNKernelsAVX512/DepthwisePhaseBodies.swift (the layout is explained there), run as
 // AVX-512 where the CPU has it and as this module's AVX2 copy elsewhere, with the same bits.
 import SwiftNNKernelsAVX512
+#if arch(x86_64)
+import CDepthwise
+#endif
 
 /// dst: the [h, w] plane src zero-padded and split into sh x sw stride phases of rows x cols,
 /// then 16 zero floats (sh * sw * rows * cols + 16 floats written).
@@ -60,6 +63,15 @@ public typealias DepthwiseRowsGeometry = SwiftNNKernelsAVX512.DepthwiseRowsGeome
 /// either side, and `zeros` at least w + 2 * margin zero floats (passed at their middle).
 public func depthwiseRows(_ x: UnsafePointer<Float>, _ g: DepthwiseRowsGeometry, _ weights: UnsafePointer<Float>,
                           initial: Float, zeros: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+    #if arch(x86_64)
+    // 3x3 at stride 1 (the forward, and the input gradient's taps walked backwards): eight
+    // rows a pass sharing each input row's loads (CDepthwise/depthwise_rows.h), the same bits.
+    if PackedGemmKernels.useAVX512 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1
+        && abs(g.rowStep) == 1 && abs(g.colStep) == 1 {
+        return snn_depthwise_rows3x3_s1(x, g.h, g.w, g.oh, g.ow, g.rowStep, g.colStep, g.rowOrigin, g.colOrigin,
+                                        weights, initial, out)
+    }
+    #endif
     if PackedGemmKernels.useAVX512 { return depthwiseRowsAVX512(x, g, weights, initial: initial, zeros: zeros, out) }
     depthwiseRowsBody(x, g, weights, initial: initial, zeros: zeros, out)
 }

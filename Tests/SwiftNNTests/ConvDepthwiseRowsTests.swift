@@ -108,3 +108,28 @@ func depthwiseRowsGiveThePhaseKernelsBits(_ t: DepthwiseRowsCase) throws {
     #expect(differing == 0, "\(differing) of \(results[0].count) values differ between AVX-512 and AVX2")
     #expect(results[0][0] != 0 && results[0][3 * plane] != 0, "the kernels wrote nothing")
 }
+
+@Test(arguments: [(14, 14), (7, 7), (3, 40), (1, 11), (17, 32), (9, 5)])
+func depthwiseRowsWriteOnlyTheirPlane(_ hw: (Int, Int)) throws {
+    // The row kernels' stores are masked or spill only into rows written later: 32 sentinels on
+    // either side of the output plane stay as they were, forward and input gradient, with the
+    // kernels this machine runs.
+    let (h, w) = hw, plane = h * w
+    let fwd = DepthwiseRowsGeometry(h: h, w: w, oh: h, ow: w, kh: 3, kw: 3, sh: 1, sw: 1, rowStep: 1, colStep: 1, rowOrigin: -1, colOrigin: -1)
+    let back = DepthwiseRowsGeometry(h: h, w: w, oh: h, ow: w, kh: 3, kw: 3, sh: 1, sw: 1, rowStep: -1, colStep: -1, rowOrigin: 1, colOrigin: 1)
+    let margin = max(fwd.margin, back.margin)
+    let x = try noise([2 * margin + plane], seed: 68), wts = try noise([9], seed: 69)
+    let zeros = [Float](repeating: 0, count: w + 2 * margin)
+    for g in [fwd, back] {
+        var out = [Float](repeating: 12345, count: plane + 64)
+        zeros.withUnsafeBufferPointer { z in
+            out.withUnsafeMutableBufferPointer { o in
+                depthwiseRows(UnsafePointer(x.floats + margin), g, wts.floats, initial: 0, zeros: z.baseAddress! + margin,
+                              o.baseAddress! + 32)
+            }
+        }
+        #expect(out[..<32].allSatisfy { $0 == 12345 } && out[(32 + plane)...].allSatisfy { $0 == 12345 },
+                "\(hw), steps \(g.rowStep): a store outside the output plane")
+        #expect(out[32..<(32 + plane)].allSatisfy { $0 != 12345 }, "\(hw): an output left unwritten")
+    }
+}
