@@ -83,6 +83,52 @@ snn_depthwise_rows3x3_s1(const float *x, long h, long w, long oh, long ow, long 
     else snn_dw_rows_body(x, h, w, oh, ow, -1, colStep, rowOrigin, colOrigin, wt, initial, out);
 }
 
+/// The weight gradient's lanes for one plane, 3x3 at stride 1: acc[t * 16 + l] += the products
+/// gout[oy, 16 b + l] * x[oy + ki + rowOrigin, 16 b + l + kj + colOrigin] (zero outside the
+/// plane; lanes past ow dropped) of tap t = 3 ki + kj, over column blocks b and then rows oy in
+/// order: nine chains, one a tap, as SwiftNNKernelsAVX512's depthwiseRowsWeightGradientBody
+/// adds them (the same bits), but each input row's three shifted loads made once a pass of 8
+/// output rows for the three rows that read it.
+static inline __attribute__((target("avx512f"))) void
+snn_depthwise_rows3x3_s1_weight_gradient(const float *gout, const float *x, long h, long w, long oh, long ow,
+                                         long rowOrigin, long colOrigin, float *acc) {
+    __m512 t0 = _mm512_loadu_ps(acc), t1 = _mm512_loadu_ps(acc + 16), t2 = _mm512_loadu_ps(acc + 32);
+    __m512 t3 = _mm512_loadu_ps(acc + 48), t4 = _mm512_loadu_ps(acc + 64), t5 = _mm512_loadu_ps(acc + 80);
+    __m512 t6 = _mm512_loadu_ps(acc + 96), t7 = _mm512_loadu_ps(acc + 112), t8 = _mm512_loadu_ps(acc + 128);
+    const long blocks = (ow + 15) / 16;
+    for (long b = 0; b < blocks; b++) {
+        const long ox0 = b * 16, valid = ow - ox0;
+        const __mmask16 kept = valid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << valid) - 1);
+        const long c0 = ox0 + colOrigin, c1 = c0 + 1, c2 = c1 + 1;
+        const __mmask16 m0 = snn_dw_cols(c0, w), m1 = snn_dw_cols(c1, w), m2 = snn_dw_cols(c2, w);
+        for (long oy = 0; oy < oh; oy += 8) {
+            const long rows = oh - oy < 8 ? oh - oy : 8;
+#define SNN_DW_G(k) const __m512 g##k = _mm512_maskz_loadu_ps((k) < rows ? kept : 0, gout + (oy + (k) < oh ? oy + (k) : 0) * ow + ox0);
+            SNN_DW_G(0) SNN_DW_G(1) SNN_DW_G(2) SNN_DW_G(3) SNN_DW_G(4) SNN_DW_G(5) SNN_DW_G(6) SNN_DW_G(7)
+#undef SNN_DW_G
+            // Input row j (0..9) of the pass is tap row ki = j - k of output row k.
+#pragma clang loop unroll(full)
+            for (long j = 0; j < 10; j++) {
+                const long r = oy + rowOrigin + j;
+                const int inside = r >= 0 && r < h;
+                const float *p = x + (inside ? r : 0) * w;
+                const __m512 v0 = _mm512_maskz_loadu_ps(inside ? m0 : 0, p + c0);
+                const __m512 v1 = _mm512_maskz_loadu_ps(inside ? m1 : 0, p + c1);
+                const __m512 v2 = _mm512_maskz_loadu_ps(inside ? m2 : 0, p + c2);
+#define SNN_DW_ROW(k) if (j - (k) >= 0 && j - (k) <= 2 && (k) < rows) { \
+                    if (j - (k) == 0) { t0 = _mm512_fmadd_ps(g##k, v0, t0); t1 = _mm512_fmadd_ps(g##k, v1, t1); t2 = _mm512_fmadd_ps(g##k, v2, t2); } \
+                    else if (j - (k) == 1) { t3 = _mm512_fmadd_ps(g##k, v0, t3); t4 = _mm512_fmadd_ps(g##k, v1, t4); t5 = _mm512_fmadd_ps(g##k, v2, t5); } \
+                    else { t6 = _mm512_fmadd_ps(g##k, v0, t6); t7 = _mm512_fmadd_ps(g##k, v1, t7); t8 = _mm512_fmadd_ps(g##k, v2, t8); } }
+                SNN_DW_ROW(0) SNN_DW_ROW(1) SNN_DW_ROW(2) SNN_DW_ROW(3) SNN_DW_ROW(4) SNN_DW_ROW(5) SNN_DW_ROW(6) SNN_DW_ROW(7)
+#undef SNN_DW_ROW
+            }
+        }
+    }
+    _mm512_storeu_ps(acc, t0); _mm512_storeu_ps(acc + 16, t1); _mm512_storeu_ps(acc + 32, t2);
+    _mm512_storeu_ps(acc + 48, t3); _mm512_storeu_ps(acc + 64, t4); _mm512_storeu_ps(acc + 80, t5);
+    _mm512_storeu_ps(acc + 96, t6); _mm512_storeu_ps(acc + 112, t7); _mm512_storeu_ps(acc + 128, t8);
+}
+
 #endif
 
 #endif

@@ -81,6 +81,12 @@ public func depthwiseRows(_ x: UnsafePointer<Float>, _ g: DepthwiseRowsGeometry,
 /// SwiftNNKernelsAVX512/DepthwiseRowBodies.swift); g is the forward's geometry.
 public func depthwiseRowsWeightGradient(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ g: DepthwiseRowsGeometry,
                                         zeros: UnsafePointer<Float>, _ acc: UnsafeMutablePointer<Float>) {
+    #if arch(x86_64)
+    // 3x3 at stride 1: each input row's loads shared by the rows that read it (the same bits).
+    if PackedGemmKernels.useAVX512 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.rowStep == 1 && g.colStep == 1 {
+        return snn_depthwise_rows3x3_s1_weight_gradient(gout, x, g.h, g.w, g.oh, g.ow, g.rowOrigin, g.colOrigin, acc)
+    }
+    #endif
     if PackedGemmKernels.useAVX512 { return depthwiseRowsWeightGradientAVX512(gout, x, g, zeros: zeros, acc) }
     depthwiseRowsWeightGradientBody(gout, x, g, zeros: zeros, acc)
 }
