@@ -224,13 +224,18 @@ extension ConvPlan {
         withExtendedLifetime((scratch, lanes)) {}
     }
 
-    /// The row kernels (DepthwiseRowBodies.swift) take 3-wide kernels at column stride 1 or 2;
-    /// the phase kernels the rest. Forward, both paths in one process, 2 threads, batch 8, warm:
-    /// 14x14 planes 0.63-0.75 of the time (576 channels), at stride 2 0.42-0.45; 28x28 0.69-0.85,
-    /// at stride 2 0.97; 56x56 0.60-0.73, 112x112 at stride 2 0.94-0.96; 5x5 lost (1.3-1.7: no
-    /// specialised tap loop), so it stays with the phases. Backward only for 3x3 up to 32
-    /// columns (14x14 0.80-0.88, 28x28 0.51-0.66; 56x56 even, 112x112 lost: 1.4-1.6). Table in
-    /// docs/convolution.md, "Depthwise by rows".
+    /// The row kernels (DepthwiseRowBodies.swift; 3x3 at stride 1 with AVX-512 eight rows a
+    /// pass, CDepthwise/depthwise_rows.h) take 3-wide kernels at column stride 1 or 2; the phase
+    /// kernels the rest. Forward, both paths in one process, 2 threads, batch 8, warm (Swift
+    /// bodies): 14x14 planes 0.63-0.75 of the time (576 channels), at stride 2 0.42-0.45; 28x28
+    /// 0.69-0.85, at stride 2 0.97; 56x56 0.60-0.73, 112x112 at stride 2 0.94-0.96; 5x5 lost
+    /// (1.3-1.7: no specialised tap loop), so it stays with the phases. Backward only for 3x3 up
+    /// to 32 columns (14x14 0.80-0.88, 28x28 0.51-0.66; 56x56 even, 112x112 lost: 1.4-1.6).
+    /// With the C kernels the backward by rows also wins wider (112x112 0.84-0.91, MobileNetV2's
+    /// training step 0.98) but the AVX2 bodies still lose there (1.5x at 112x112), and a rule
+    /// that differed by instruction set would give the weight gradient different bits on AVX2
+    /// and AVX-512 machines; so 32 columns for both. Table in docs/convolution.md, "Depthwise
+    /// by rows".
     var depthwiseByRows: Bool { kw == 3 && geometry.strideW <= 2 }
 
     /// The backward by rows: 3x3 taps, at most 32 columns, and the input gradient (if asked)
