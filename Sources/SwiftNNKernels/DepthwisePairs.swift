@@ -6,14 +6,18 @@ import CDepthwise
 #endif
 
 public enum DepthwisePairs {
-    /// Whether the kernels can run here.
-    public static var available: Bool {
+    /// Whether the CPU can run the kernel (AVX-512).
+    public static var supported: Bool {
         #if arch(x86_64)
-        return PackedGemmKernels.useAVX512
+        return PackedGemmKernels.avx512Supported
         #else
         return false
         #endif
     }
+
+    /// Whether to use it: supported, and the AVX-512 kernels in use (SWIFTNN_NO_AVX512 unset;
+    /// tests turn them off).
+    public static var available: Bool { supported && PackedGemmKernels.useAVX512 }
 
     /// Whether the kernel takes this geometry: 3-wide taps at column stride 2, dilation 1
     /// along rows, at most 7 output columns, the 16-column load starting at or left of column 0.
@@ -55,7 +59,7 @@ public enum DepthwisePairs {
         #if arch(x86_64)
         snn_depthwise_pairs_s2(x, rows, masks, table.kh, table.oh, table.ow, weights, initial, out)
         #else
-        fatalError("DepthwisePairs.run: AVX-512 only (check DepthwisePairs.available)")
+        fatalError("DepthwisePairs.run: AVX-512 only (check DepthwisePairs.supported)")
         #endif
     }
 }

@@ -21,11 +21,11 @@ typealias DepthwisePairsCase = (Int, Int, Int, Int, Int, Int, Int, Int, Int)
     (1, 2, 5, 3, 2, 1, 1, 1, 3),     // a 5x3 plane: 3x2 outputs, most lanes masked off
 ] as [DepthwisePairsCase])
 func depthwisePairsGiveThePhaseKernelsBits(_ t: DepthwisePairsCase) throws {
-    guard DepthwisePairs.available else { return }   // AVX-512 only; elsewhere the rule never picks it
+    guard DepthwisePairs.supported else { return }   // AVX-512 only; elsewhere the rule never picks it
     let (n, c, h, w, sh, ph, pw, dh, kh) = t
     let x = try noise([n, c, h, w], seed: 71), wt = try noise([c, 1, kh, 3], seed: 72), b = try noise([c], seed: 73)
     let p = try ConvPlan(x, wt, b, stride: (sh, 2), padding: (ph, pw), dilation: (dh, 1), groups: c, "test")
-    #expect(p.depthwise && p.depthwisePairsForward, "\(t): the pairs kernel takes it")
+    #expect(p.depthwise && p.depthwisePairsFits, "\(t): the pairs kernel takes it")
     func run(pairs: Bool, threads: Int) throws -> Tensor {
         let saved = EngineThreads.count
         defer { EngineThreads.count = saved }
@@ -69,9 +69,10 @@ func depthwisePairsGiveThePhaseKernelsBits(_ t: DepthwisePairsCase) throws {
         let x = try noise([2, 4, h, w], seed: 74), wt = try noise([4, 1, k.0, k.1], seed: 75)
         return try ConvPlan(x, wt, nil, stride: stride, padding: (pad, pad), dilation: (dil, dil), groups: 4, "test")
     }
-    #expect(try plan(14, 14, k: (3, 3), stride: (2, 2)).depthwisePairsForward == DepthwisePairs.available)
-    #expect(try !plan(16, 16, k: (3, 3), stride: (2, 2)).depthwisePairsForward, "8 output columns: past one load")
-    #expect(try !plan(14, 14, k: (5, 5), stride: (2, 2), pad: 2).depthwisePairsForward, "5-wide taps")
-    #expect(try !plan(7, 7, k: (3, 3), stride: (1, 1)).depthwisePairsForward, "column stride 1")
-    #expect(try !plan(14, 14, k: (3, 3), stride: (2, 2), pad: 2, dil: 2).depthwisePairsForward, "column dilation 2")
+    // (the geometry alone: other tests turn the AVX-512 kernels off and on while this runs)
+    #expect(try plan(14, 14, k: (3, 3), stride: (2, 2)).depthwisePairsFits)
+    #expect(try !plan(16, 16, k: (3, 3), stride: (2, 2)).depthwisePairsFits, "8 output columns: past one load")
+    #expect(try !plan(14, 14, k: (5, 5), stride: (2, 2), pad: 2).depthwisePairsFits, "5-wide taps")
+    #expect(try !plan(7, 7, k: (3, 3), stride: (1, 1)).depthwisePairsFits, "column stride 1")
+    #expect(try !plan(14, 14, k: (3, 3), stride: (2, 2), pad: 2, dil: 2).depthwisePairsFits, "column dilation 2")
 }

@@ -14,24 +14,26 @@ private struct PairsPointers: @unchecked Sendable {
 }
 
 extension ConvPlan {
-    /// Whether the pairs kernel takes the forward: AVX-512 present, 3-wide taps at column
-    /// stride 2 without column dilation, at most 7 output columns (any batch, any rows: it
-    /// reads planes in place, so neither the channels-last path's two images nor its 64
-    /// positions apply).
-    var depthwisePairsForward: Bool {
+    /// Whether the pairs kernel takes the forward: AVX-512 in use and a geometry it fits
+    /// (`depthwisePairsFits`).
+    var depthwisePairsForward: Bool { DepthwisePairs.available && depthwisePairsFits }
+
+    /// Whether the geometry fits the pairs kernel: depthwise, 3-wide taps at column stride 2
+    /// without column dilation, at most 7 output columns (any batch, any rows: it reads planes
+    /// in place, so neither the channels-last path's two images nor its 64 positions apply).
+    var depthwisePairsFits: Bool {
         let g = geometry
-        return depthwise && DepthwisePairs.available
-            && DepthwisePairs.fits(ow: g.outW, kw: kw, sw: g.strideW, colStep: g.dilationW, colOrigin: -g.padW)
+        return depthwise && DepthwisePairs.fits(ow: g.outW, kw: kw, sw: g.strideW, colStep: g.dilationW, colOrigin: -g.padW)
     }
 
     /// out = conv(x, weight) + bias, then `activation`, plane by plane two output rows a vector
-    /// (`depthwisePairsForward` must hold).
+    /// (the geometry must fit and the CPU have AVX-512: `depthwisePairsForward`).
     func forwardDepthwisePairs(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                                _ out: UnsafeMutablePointer<Float>, activation: FusedActivation, _ fn: String) throws {
         let g = geometry
-        guard depthwisePairsForward else {
+        guard DepthwisePairs.supported && depthwisePairsFits else {
             throw SNNError(.internalError, "\(fn): the stride-2 pairs kernel does not take \(h)x\(w) planes at stride "
-                           + "\(g.strideH)x\(g.strideW) with \(kh)x\(kw) taps (depthwisePairsForward should have said so)")
+                           + "\(g.strideH)x\(g.strideW) with \(kh)x\(kw) taps (depthwisePairsForward should have said so; or no AVX-512)")
         }
         let table = DepthwisePairs.Table(h: h, w: w, oh: g.outH, ow: g.outW, kh: kh, sh: g.strideH, rowStep: g.dilationH,
                                          rowOrigin: -g.padH, colOrigin: -g.padW)
