@@ -166,7 +166,10 @@ extension InferencePlan {
         }
         let x = UnsafePointer(ptr(s.expand?.x ?? d.x, ctx)), y = ptr(s.project?.y ?? d.y, ctx)
         return StepWork(items: images * bands, flops: flops) { item, worker in
-            let img = item / bands, oy0 = (item - img * bands) * band, oy1 = min(oh, oy0 + band)
+            // Band b of an image is rows [b * oh / bands, (b + 1) * oh / bands): sizes differ by
+            // at most one row (14 rows in 4 bands: 3, 4, 3, 4, so 7 rows a worker; as 4, 4, 4, 2
+            // one worker took 8 and the other 6).
+            let img = item / bands, b = item - img * bands, oy0 = b * oh / bands, oy1 = (b + 1) * oh / bands
             let buf = scratch + worker * perWorker
             let image: UnsafePointer<Float>
             if let expand {
