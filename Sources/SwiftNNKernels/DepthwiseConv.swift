@@ -64,8 +64,8 @@ public typealias DepthwiseRowsGeometry = SwiftNNKernelsAVX512.DepthwiseRowsGeome
 public func depthwiseRows(_ x: UnsafePointer<Float>, _ g: DepthwiseRowsGeometry, _ weights: UnsafePointer<Float>,
                           initial: Float, zeros: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
     #if arch(x86_64)
-    // 3x3 at stride 1 (the forward, and the input gradient's taps walked backwards): eight
-    // rows a pass sharing each input row's loads (CDepthwise/depthwise_rows.h), the same bits.
+    // 3x3 at stride 1 (the forward, and the input gradient's taps walked backwards): four or
+    // five rows a pass sharing each input row's loads (CDepthwise/depthwise_rows.h), the same bits.
     if PackedGemmKernels.useAVX512 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1
         && abs(g.rowStep) == 1 && abs(g.colStep) == 1 {
         return snn_depthwise_rows3x3_s1(x, g.h, g.w, g.oh, g.ow, g.rowStep, g.colStep, g.rowOrigin, g.colOrigin,

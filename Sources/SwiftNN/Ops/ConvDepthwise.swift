@@ -224,8 +224,8 @@ extension ConvPlan {
         withExtendedLifetime((scratch, lanes)) {}
     }
 
-    /// The row kernels (DepthwiseRowBodies.swift; 3x3 at stride 1 with AVX-512 eight rows a
-    /// pass, CDepthwise/depthwise_rows.h) take 3-wide kernels at column stride 1 or 2; the phase
+    /// The row kernels (DepthwiseRowBodies.swift; 3x3 at stride 1 with AVX-512 four or five rows
+    /// a pass, CDepthwise/depthwise_rows.h) take 3-wide kernels at column stride 1 or 2; the phase
     /// kernels the rest. Forward, both paths in one process, 2 threads, batch 8, warm (Swift
     /// bodies): 14x14 planes 0.63-0.75 of the time (576 channels), at stride 2 0.42-0.45; 28x28
     /// 0.69-0.85, at stride 2 0.97; 56x56 0.60-0.73, 112x112 at stride 2 0.94-0.96; 5x5 lost
