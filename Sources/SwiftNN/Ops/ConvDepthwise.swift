@@ -99,10 +99,19 @@ private struct LaneSums: @unchecked Sendable {
 }
 
 extension ConvPlan {
-    private func depthwiseWorkers(parts: Int) -> Int {
+    /// Workers for `parts` items of a depthwise convolution: one below 2^18 multiply-adds.
+    func depthwiseWorkers(parts: Int) -> Int {
         let macs = saturatingProduct(n, c, kh * kw, outPlane)
         guard macs >= 1 << 18 else { return 1 }
         return max(1, min(EngineThreads.count, parts, 16))
+    }
+
+    /// The planes in runs of consecutive planes per claim, 8 runs per worker: each worker then
+    /// streams through memory (an input that is not in cache came 2.5x slower with neighbouring
+    /// planes on alternate workers) while 8 runs per worker still even out the load.
+    func planeRuns(_ planes: Int, workers: Int) -> (run: Int, queue: WorkQueue) {
+        let run = max(1, planes / (workers * 8))
+        return (run, WorkQueue(count: (planes + run - 1) / run))
     }
 
     private func pointers(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, weights: UnsafePointer<Float>,
@@ -129,11 +138,7 @@ extension ConvPlan {
         let ptrs = pointers(x, nil, weights: weight, tapTable, out: out, bias: bias)
         let (c, h, w, taps, oh, ow) = (c, h, w, kh * kw, p.oh, p.ow)
         let buf = scratch.floats
-        // Runs of consecutive planes per claim: each worker then streams through memory (an
-        // input that is not in cache came 2.5x slower with neighbouring planes on alternate
-        // workers) while 8 runs per worker still even out the load.
-        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
-        let queue = WorkQueue(count: runs)
+        let (run, queue) = planeRuns(planes, workers: workers)
         StepTeam.shared.run(workers: workers) { ctx in
             let xp = buf + ctx.worker * perWorker, flat = xp + p.floats
             while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
@@ -195,8 +200,7 @@ extension ConvPlan {
         let ptrs = BackRowPointers(x: UnsafeMutablePointer(mutating: x), gout: UnsafeMutablePointer(mutating: gout),
                                    weights: UnsafeMutablePointer(mutating: weight), gx: gx, lanes: lanes?.floats,
                                    scratch: scratch.floats)
-        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
-        let queue = WorkQueue(count: runs)
+        let (run, queue) = planeRuns(planes, workers: workers)
         StepTeam.shared.run(workers: workers) { ctx in
             let base = ptrs.scratch + ctx.worker * perWorker
             let xc = base + mx, gc = base + xCopy + mg
@@ -266,8 +270,7 @@ extension ConvPlan {
         let ptrs = RowPointers(x: UnsafeMutablePointer(mutating: x), weights: UnsafeMutablePointer(mutating: weight),
                                bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out, scratch: scratch.floats)
         let c = c
-        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
-        let queue = WorkQueue(count: runs)
+        let (run, queue) = planeRuns(planes, workers: workers)
         StepTeam.shared.run(workers: workers) { ctx in
             let copy = ptrs.scratch + ctx.worker * perWorker + margin, zeros = UnsafePointer(copy + plane + 2 * margin)
             while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
@@ -310,11 +313,10 @@ extension ConvPlan {
         let lanes = gw == nil ? nil : try Tensor(empty: [planes, taps * 16], dtype: .float32, zeroed: true, fn)
         let ptrs = pointers(gout, x, weights: weight, tapTable, out: gx, gw: lanes?.floats)
         let buf = scratch.floats
-        // Runs of consecutive planes per claim, as in the forward: each worker streams through
-        // the output gradient, the input and the input gradient (channel by channel over the
-        // batch, planes a whole image apart, this backward took 10-20% longer).
-        let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
-        let queue = WorkQueue(count: runs)
+        // Runs of consecutive planes, as in the forward: each worker streams through the output
+        // gradient, the input and the input gradient (channel by channel over the batch, planes
+        // a whole image apart, this backward took 10-20% longer).
+        let (run, queue) = planeRuns(planes, workers: workers)
         StepTeam.shared.run(workers: workers) { ctx in
             let xp = buf + ctx.worker * perWorker, gp = xp + gxOffset, flatG = xp + gOffset + margin
             let wperm = xp + wOffset

@@ -44,11 +44,7 @@ extension ConvPlan {
                                          bias: bias.map { UnsafeMutablePointer(mutating: $0) }, out: out,
                                          rows: UnsafeMutablePointer(mutating: rb.baseAddress!),
                                          masks: UnsafeMutablePointer(mutating: mb.baseAddress!))
-                let macs = saturatingProduct(n, c, taps, outPlane)
-                let workers = macs < 1 << 18 ? 1 : max(1, min(EngineThreads.count, planes, 16))
-                // Runs of consecutive planes per claim (each worker streams through memory), 8 per worker.
-                let run = max(1, planes / (workers * 8)), runs = (planes + run - 1) / run
-                let queue = WorkQueue(count: runs)
+                let workers = depthwiseWorkers(parts: planes), (run, queue) = planeRuns(planes, workers: workers)
                 StepTeam.shared.run(workers: workers) { _ in
                     while let r = queue.claim() { for i in (r * run)..<min(planes, r * run + run) {
                         let o = ptrs.out + i * outPlane
