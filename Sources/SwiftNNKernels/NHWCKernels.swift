@@ -4,6 +4,9 @@
 // it and inlined here (AVX2) elsewhere: the same chains, the same bits.
 import SwiftNNKernelsAVX512
 import CTranspose
+#if arch(x86_64)
+import CDepthwise
+#endif
 
 /// The depthwise geometry, visible to the engine through this module.
 public typealias DepthwiseNHWCGeometry = SwiftNNKernelsAVX512.DepthwiseNHWCGeometry
@@ -16,6 +19,22 @@ public func depthwiseNHWCRow(_ x: UnsafePointer<Float>, _ g: DepthwiseNHWCGeomet
     } else {
         depthwiseNHWCRowBody(x, g, oy: oy, wts, bias, out, lo: lo, hi: hi)
     }
+}
+
+/// Output rows oy0 ..< oy1 of a channels-last depthwise convolution, row oy at
+/// out + (oy - oy0) * ldo: depthwiseNHWCRow's bits. 3x3 taps at unit dilation and column
+/// stride 1 or 2 take the band kernel in C with AVX-512 (CDepthwise/depthwise_nhwc.h: channel
+/// blocks outer, so each input line comes from L2 once per band); the rest go row by row.
+public func depthwiseNHWCRows(_ x: UnsafePointer<Float>, _ g: DepthwiseNHWCGeometry, rows oy: Range<Int>, _ wts: UnsafePointer<Float>,
+                              _ bias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, ldo: Int, lo: Float, hi: Float) {
+    #if arch(x86_64)
+    if PackedGemmKernels.useAVX512 && g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.sw <= 2 {
+        snn_depthwise_nhwc3x3_rows(x, g.h, g.w, g.pitch, g.sh, g.sw, g.ph, g.pw, g.ow, oy.lowerBound, oy.upperBound, wts, bias,
+                                   out, ldo, lo, hi)
+        return
+    }
+    #endif
+    for r in oy { depthwiseNHWCRow(x, g, oy: r, wts, bias, out + (r &- oy.lowerBound) &* ldo, lo: lo, hi: hi) }
 }
 
 /// The direct convolution's geometry, visible to the engine through this module.

@@ -69,6 +69,13 @@ nonisolated func measure(label: String, rows: Int, reps: Int) -> String {
     return "\(label) \(rows) rows x \(steps) steps: " + line("AVX-512 8x32", wide) + " | " + line("AVX2 6x16", narrow)
 }
 
+/// An option that may be 0 (absent: 0).
+nonisolated func optionZero(_ name: String) -> Int {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v >= 0 else { return 0 }
+    return v
+}
+
 nonisolated func fmt(_ x: Double) -> String {
     let r = (x * 100).rounded() / 100
     return "\(r)"
@@ -79,6 +86,9 @@ enum BenchKernels {
     static func main() {
         if CommandLine.arguments.contains("--im2col") { return benchIm2col(reps: option("--reps", 40)) }
         if CommandLine.arguments.contains("--col2im") { return benchCol2im(reps: option("--reps", 40)) }
+        if CommandLine.arguments.contains("--depthwise-nhwc") {
+            return benchDepthwiseNHWC(reps: option("--reps", 21), band: option("--band", 4), offset: optionZero("--offset"))
+        }
         let rows = option("--rows", 16), reps = option("--reps", 40), threads = min(option("--threads", 1), 2)
         guard threads == 2 else {
             print(measure(label: "1 thread:", rows: rows, reps: reps))

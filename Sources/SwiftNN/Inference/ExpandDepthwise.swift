@@ -183,11 +183,8 @@ extension InferencePlan {
                 image = x + img * g.h * rowFloats
             }
             let rows = project == nil ? y + (img * oh + oy0) * outRow : buf + expanded
-            for oy in oy0..<oy1 {
-                let row = rows + (oy - oy0) * outRow
-                depthwiseNHWCRow(image, g, oy: oy, wd, bd, row, lo: dlo, hi: dhi)
-                drest.apply(row, count: outRow)
-            }
+            depthwiseNHWCRows(image, g, rows: oy0..<oy1, wd, bd, rows, ldo: outRow, lo: dlo, hi: dhi)
+            if drest != .none { drest.apply(rows, count: (oy1 - oy0) * outRow) }
             if let project {
                 let first = (img * oh + oy0) * g.ow
                 project.rows(UnsafePointer(rows), count: (oy1 - oy0) * g.ow, into: y + first * project.ldc,

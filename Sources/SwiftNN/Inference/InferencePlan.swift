@@ -388,12 +388,10 @@ final class InferencePlan: @unchecked Sendable {
         let rows = max(1, min(8, images * oh / (4 * max(1, EngineThreads.count))))
         let blocks = (oh + rows - 1) / rows
         return StepWork(items: images * blocks, flops: 2 * by.positions * by.pitch * g.kh * g.kw) { item, _ in
-            let img = item / blocks, oy0 = (item - img * blocks) * rows
-            for oy in oy0..<min(oh, oy0 + rows) {
-                let row = y + (img * oh + oy) * outRow
-                depthwiseNHWCRow(x + img * inImage, g, oy: oy, w, bias, row, lo: lo, hi: hi)
-                rest.apply(row, count: outRow)
-            }
+            let img = item / blocks, oy0 = (item - img * blocks) * rows, oy1 = min(oh, oy0 + rows)
+            let first = y + (img * oh + oy0) * outRow
+            depthwiseNHWCRows(x + img * inImage, g, rows: oy0..<oy1, w, bias, first, ldo: outRow, lo: lo, hi: hi)
+            if rest != .none { rest.apply(first, count: (oy1 - oy0) * outRow) }
         }
     }
 }

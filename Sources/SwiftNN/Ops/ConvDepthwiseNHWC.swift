@@ -80,9 +80,7 @@ extension ConvPlan {
             let xl = p.scratch + ctx.worker * per, yl = xl + inFloats
             while let img = queue.claim() {
                 planesToChannelsLast(p.x + img * c * h * w, planeStride: h * w, positions: h * w, c: c, pitch: pitch, xl)
-                for oy in 0..<oh {
-                    depthwiseNHWCRow(xl, g, oy: oy, p.weights, p.bias, yl + oy * ow * pitch, lo: lo, hi: hi)
-                }
+                depthwiseNHWCRows(xl, g, rows: 0..<oh, p.weights, p.bias, yl, ldo: ow * pitch, lo: lo, hi: hi)
                 let o = p.out! + img * c * oh * ow
                 transposeToPlanes(yl, positions: oh * ow, c: c, pitch: pitch, o, planeStride: oh * ow)
                 rest.apply(o, count: c * oh * ow)
