@@ -172,6 +172,11 @@ private func convNet() throws -> Sequential {
     let x = try noise([2, 3, 13, 11], seed: 77)
     let model = try ONNXExport.model(net, exampleInputs: [x])
     let onnx = try ONNXModule(model, live: Dictionary(net.stateDict().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+    // A narrow network (3-8 channels): forwards leave it node by node, and say why.
+    let refused = try onnx.planReport(x, runs: 0)
+    #expect(refused.hasPrefix("no inference plan") && refused.contains("fewer than 16 output channels take 100%"),
+            "\(refused)")
+    onnx.plansNarrowNetworks = true   // its small channel counts reach every kernel's padding
     let report = try onnx.planReport(x, runs: 0)
     #expect(report.hasPrefix("inference plan for input [2, 3, 13, 11]"), "\(report)")
     #expect(report.contains("depthwise 3x3/1") && report.contains("conv 1x1 (GEMM)") && report.contains("conv 3x3/2 (direct)"))

@@ -44,8 +44,9 @@
  * no trace) of a model with one float32 [N, C, H, W] input runs through a compiled plan when
  * every node is in the plan's set: Conv (groups 1 or one per channel), BatchNormalization in
  * inference mode after a Conv, a zero Pad of the spatial sizes read by one Conv, Relu, Clip,
- * HardSwish, Add of two same-shaped values,
- * GlobalAveragePool, Flatten/Reshape to [N, features], Gemm, Identity and Constant. The plan
+ * HardSwish, Add of two same-shaped values, MaxPool (2-D, no Indices output), AveragePool
+ * (2-D, symmetric padding of at most half the window, no dilation), GlobalAveragePool,
+ * Flatten/Reshape to [N, features], Gemm, Identity and Constant. The plan
  * (built on the first call with each input shape, rebuilt when an initializer is written)
  * keeps activations channels-last in buffers reused across the forward, folds each
  * BatchNormalization into its convolution, applies bias, activation and a residual Add inside
@@ -57,8 +58,9 @@
  * and the 1x1 projection after it run as one step by bands of rows. A batch runs whole up to
  * 64 MB of activations, in equal pieces beyond. Outputs match the node-by-node forward within
  * float32 rounding (sums run in another order) and do not depend on the thread count or the
- * batch's other images. Other graphs, and calls that record, run node by node. MobileNetV2,
- * EfficientNet-Lite0 and the DQN network are planned (docs/convolution.md).
+ * batch's other images (pools give the node-by-node bits). Other graphs, and calls that record,
+ * run node by node. MobileNetV2, EfficientNet-Lite0, ResNet-18 and the DQN network are planned
+ * (docs/convolution.md).
  *
  * Handles: snn_onnx_trace is freed with snn_onnx_trace_free; modules from snn_onnx_load with
  * snn_module_free. A trace records on the thread that began it only; one trace at a time per

@@ -53,6 +53,15 @@ struct DepthwiseStep {
     var activation: FusedActivation
 }
 
+/// MaxPool or AveragePool over channels-last rows (NHWCPool.swift).
+struct PoolStep {
+    var x: Int, y: Int
+    var geometry: PoolNHWCGeometry
+    var oh: Int
+    var isMax: Bool
+    var countIncludePad: Bool
+}
+
 enum PlanStep {
     case gemm(GemmStep)
     case dense(DenseConvStep)
@@ -62,6 +71,7 @@ enum PlanStep {
     case expandDepthwise(ExpandDepthwiseStep)
     /// Global average pool: [N, C, H, W] -> [N, C, 1, 1].
     case mean(x: Int, y: Int)
+    case pool(PoolStep)
     case add(a: Int, b: Int, y: Int, activation: FusedActivation)
     case activation(x: Int, y: Int, FusedActivation)
     /// The caller's NCHW input into a channels-last buffer.
@@ -240,6 +250,18 @@ final class InferencePlan: @unchecked Sendable {
             return StepWork(items: bx.shape[0], flops: bx.positions * pitch) { img, _ in
                 channelsLastMean(src, plane: plane, pitch: pitch, image: img, dst)
             }
+        case .pool(let p):
+            let bx = buffers[p.x], by = buffers[p.y], g = p.geometry, oh = p.oh
+            let inImage = bx.shape[2] * bx.shape[3] * bx.pitch, outRow = g.ow * by.pitch
+            let x = UnsafePointer(ptr(p.x, ctx)), y = ptr(p.y, ctx)
+            return StepWork(items: bx.shape[0] * oh, flops: by.positions * by.pitch * g.kh * g.kw) { item, _ in
+                let img = item / oh, oy = item - img * oh, row = y + item * outRow
+                if p.isMax {
+                    maxPoolNHWCRow(x + img * inImage, g, oy: oy, row)
+                } else {
+                    avgPoolNHWCRow(x + img * inImage, g, oy: oy, countIncludePad: p.countIncludePad, row)
+                }
+            }
         case let .add(a, b, y, activation):
             let (lo, hi, rest) = clampBounds(activation)
             let rows = buffers[y].positions, pitch = buffers[y].pitch
@@ -364,15 +386,22 @@ final class InferencePlan: @unchecked Sendable {
                 if rest != .none { rest.apply(row, count: outRow) }
             }
         }
-        let block = Self.denseRows, scratch = ctx.scratch
-        return StepWork(items: (m + block - 1) / block, flops: 2 * m * n * patch) { i, worker in
-            let r0 = i * block, rows = min(block, m - r0)
+        let block = Self.denseRows, scratch = ctx.scratch, rowBlocks = (m + block - 1) / block
+        // Fewer row blocks than two a worker (ResNet's 7x7 layers at batch 1: 49 positions, one
+        // block): the columns are split too, one part a worker, each gathering the same patch
+        // rows (9% of a part's time there) rather than one worker doing the layer alone.
+        let workers = max(1, EngineThreads.count), pairs = (n + 31) / 32
+        let parts = rowBlocks < 2 * workers ? max(1, min(workers, pairs)) : 1
+        let colBlock = (pairs + parts - 1) / parts * 32, colBlocks = (n + colBlock - 1) / colBlock
+        return StepWork(items: rowBlocks * colBlocks, flops: 2 * m * n * patch) { i, worker in
+            let rb = i / colBlocks, c0 = (i - rb * colBlocks) * colBlock, cols = min(colBlock, n - c0)
+            let r0 = rb * block, rows = min(block, m - r0)
             let rowsBuf = scratch + worker * block * patch
             gatherPatchRows(x, st, g, p0: r0, rows: rows, rowsBuf, ld: patch)
-            let tile = c + r0 * ldc
-            gemmPackedEpilogue(m: rows, n: n, k: patch, a: rowsBuf, lda: patch, packed: w, c: tile, ldc: ldc, bias: bias,
-                               residual: res.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
-            if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: n) } }
+            let tile = c + r0 * ldc + c0
+            gemmPackedEpilogue(m: rows, n: cols, k: patch, a: rowsBuf, lda: patch, packed: w + c0 * patch, c: tile, ldc: ldc,
+                               bias: bias + c0, residual: res.map { $0 + r0 * ldr + c0 }, ldr: ldr, lo: lo, hi: hi)
+            if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: cols) } }
         }
     }
 

@@ -12,6 +12,9 @@ final class PlanCache: @unchecked Sendable {
     var enabled = true
     /// Whether plans fuse expansions into their depthwise steps (tests compare both).
     var fusesExpandDepthwise = true
+    /// Whether narrow networks are planned too (tests: their small channel counts reach the
+    /// padding of every kernel; forwards leave them node by node, InferenceCompiler.narrow).
+    var plansNarrow = false
     let lock = Lock()
 }
 
@@ -34,6 +37,19 @@ extension ONNXModule {
         }
     }
 
+    /// Whether narrow networks are planned too (tests; default false: see InferenceCompiler.narrow).
+    /// Setting it drops the plans and refusals so far.
+    var plansNarrowNetworks: Bool {
+        get { planCache.lock.withLock { planCache.plansNarrow } }
+        set {
+            planCache.lock.withLock {
+                planCache.plansNarrow = newValue
+                planCache.plans = [:]
+                planCache.refused = [:]
+            }
+        }
+    }
+
     func plan(for shape: [Int]) throws -> InferencePlan? {
         try planCache.lock.withLock { () throws -> InferencePlan? in
             if let p = planCache.plans[shape], p.isCurrent { return p }
@@ -41,7 +57,7 @@ extension ONNXModule {
             do {
                 let p = try InferencePlan.compile(nodes: nodes, graphOutputs: outputNames, inputName: inputNames[0], inputShape: shape,
                                                   constants: constantsByName, opset: opsetVersion,
-                                                  fuseExpandDepthwise: planCache.fusesExpandDepthwise)
+                                                  fuseExpandDepthwise: planCache.fusesExpandDepthwise, planNarrow: planCache.plansNarrow)
                 planCache.plans[shape] = p
                 return p
             } catch {
@@ -175,6 +191,7 @@ extension InferencePlan {
             let g = s.depthwise.geometry
             return "\(s.expand == nil ? "" : "1x1 + ")dw \(g.kh)x\(g.kw)/\(g.sh)\(s.project == nil ? "" : " + 1x1") (fused)"
         case .mean: return "global average pool"
+        case .pool(let p): return "\(p.isMax ? "max" : "average") pool \(p.geometry.kh)x\(p.geometry.kw)/\(p.geometry.sh)"
         case .add: return "add"
         case .activation: return "activation"
         case .toChannelsLast: return "input to channels-last"

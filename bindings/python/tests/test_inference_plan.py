@@ -119,9 +119,10 @@ def test_planned_forward_matches_node_by_node_and_onnxruntime(plan_model, batch)
     np.testing.assert_allclose(planned, ref, rtol=0, atol=2e-5 * scale)
 
 
-def test_planned_results_do_not_depend_on_the_thread_count(plan_model):
+@pytest.mark.parametrize("batch", [1, 4])  # at batch 1 the dense 3x3/2's columns are split between workers
+def test_planned_results_do_not_depend_on_the_thread_count(plan_model, batch):
     m = swiftnn.onnx.load(plan_model)
-    x = np.random.default_rng(5).standard_normal((4, 5, 23, 19)).astype(np.float32)
+    x = np.random.default_rng(5).standard_normal((batch, 5, 23, 19)).astype(np.float32)
     before = swiftnn.get_num_threads()
     try:
         outs = []
@@ -148,16 +149,100 @@ def test_a_written_initializer_rebuilds_the_plan(plan_model):
 
 def test_graphs_outside_the_plan_run_node_by_node_and_say_why(tmp_path):
     x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 8, 8])
-    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2, 4, 4])
-    node = helper.make_node("MaxPool", ["input"], ["output"], kernel_shape=[2, 2], strides=[2, 2])
-    path = str(tmp_path / "pool.onnx")
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2, 8, 8])
+    node = helper.make_node("Tanh", ["input"], ["output"])
+    path = str(tmp_path / "tanh.onnx")
     onnx.save(helper.make_model(helper.make_graph([node], "g", [x], [y]), opset_imports=[helper.make_opsetid("", 17)]), path)
     m = swiftnn.onnx.load(path)
-    a = np.arange(128, dtype=np.float32).reshape(1, 2, 8, 8)
+    a = np.linspace(-3, 3, 128, dtype=np.float32).reshape(1, 2, 8, 8)
     report = m.plan_report(a)
-    assert report.startswith("no inference plan") and "MaxPool is not in the plan's op set" in report, report
+    assert report.startswith("no inference plan") and "Tanh is not in the plan's op set" in report, report
     with swiftnn.no_grad():
-        np.testing.assert_array_equal(m(swiftnn.from_numpy(a)).numpy(), a.reshape(1, 2, 4, 2, 4, 2).max(axis=(3, 5)))
+        np.testing.assert_allclose(m(swiftnn.from_numpy(a)).numpy(), np.tanh(a), rtol=0, atol=1e-6)
+
+
+# (op, attributes, after a convolution): ResNet's and GoogLeNet's max pools, DenseNet's and
+# Inception's averages, and the edges: asymmetric and wide padding, ceil mode with a last window
+# in the padding, dilation, auto_pad; on the caller's input (5 channels at a pitch of 16) or
+# after a planned convolution (20 channels at 32).
+POOL_CASES = [
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]), True),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]), False),
+    ("MaxPool", dict(kernel_shape=[2, 2], strides=[2, 2]), False),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), False),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1), False),
+    ("MaxPool", dict(kernel_shape=[2, 3], strides=[1, 2], pads=[0, 1, 1, 0]), False),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[1, 1], pads=[2, 2, 2, 2]), False),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[1, 1], dilations=[2, 2], pads=[1, 1, 1, 1]), False),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"), False),
+    ("AveragePool", dict(kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1]), True),
+    ("AveragePool", dict(kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1]), False),
+    ("AveragePool", dict(kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1), False),
+    ("AveragePool", dict(kernel_shape=[2, 2], strides=[2, 2]), False),
+    ("AveragePool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1), False),
+]
+
+
+def _pool_graph(op, attrs, conv_first, seed):
+    rng = np.random.default_rng(seed)
+    nodes, inits, c = [], [], 5
+    x = "input"
+    if conv_first:
+        x, c = _conv(nodes, inits, rng, x, 5, 20, 3, "conv"), 20
+    nodes.append(helper.make_node(op, [x], ["output"], **attrs))
+    graph = helper.make_graph(nodes, "pool", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 5, 17, 15])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+@pytest.mark.parametrize("case", range(len(POOL_CASES)))
+def test_pools_are_planned_with_the_node_by_node_bits(tmp_path, case):
+    ort = pytest.importorskip("onnxruntime")
+    op, attrs, conv_first = POOL_CASES[case]
+    path = str(tmp_path / "pool.onnx")
+    onnx.save(_pool_graph(op, attrs, conv_first, case), path)
+    m = swiftnn.onnx.load(path)
+    x = np.random.default_rng(case).standard_normal((2, 5, 17, 15)).astype(np.float32)
+    report = m.plan_report(x)
+    assert report.startswith("inference plan for input") and f"{'max' if op == 'MaxPool' else 'average'} pool" in report, report
+    ref = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    planned = _run(m, x, True)
+    assert planned.shape == ref.shape
+    np.testing.assert_allclose(planned, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+    if op == "MaxPool" and not conv_first:
+        x[1, 2, 4, 6] = np.nan   # NaN wins its windows, as in PyTorch (onnxruntime's MaxPool skips it)
+    planned, unplanned = _run(m, x, True), _run(m, x, False)
+    if conv_first:   # the planned convolution sums in another order than the node's
+        np.testing.assert_allclose(planned, unplanned, rtol=0, atol=2e-5 * np.abs(unplanned).max())
+    else:            # the pool alone: the same comparisons and additions in the same order
+        np.testing.assert_array_equal(planned, unplanned)
+        assert np.isnan(planned).any() == (op == "MaxPool")
+
+
+def test_narrow_networks_run_node_by_node_and_say_why(tmp_path):
+    # LeNet-5's shape: 6 output channels, then 16 (the plan was 1.8x slower at batch 256).
+    rng = np.random.default_rng(4)
+    nodes, inits = [], []
+    a = _conv(nodes, inits, rng, "input", 1, 6, 5, "c1")
+    nodes.append(helper.make_node("MaxPool", [a], ["p1"], kernel_shape=[2, 2], strides=[2, 2]))
+    b = _conv(nodes, inits, rng, "p1", 6, 16, 5, "c2", pads=[0, 0, 0, 0])
+    nodes.append(helper.make_node("MaxPool", [b], ["output"], kernel_shape=[2, 2], strides=[2, 2]))
+    graph = helper.make_graph(nodes, "lenet", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 28, 28])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
+    path = str(tmp_path / "lenet.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    m = swiftnn.onnx.load(path)
+    x = np.random.default_rng(5).standard_normal((2, 1, 28, 28)).astype(np.float32)
+    report = m.plan_report(x)
+    assert report.startswith("no inference plan") and "fewer than 16 output channels take 72%" in report, report
+    assert _run(m, x, True).shape == (2, 16, 5, 5)
+
+
+def test_average_pools_the_plan_does_not_divide_alike_run_node_by_node(tmp_path):
+    path = str(tmp_path / "pool.onnx")
+    onnx.save(_pool_graph("AveragePool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1]), True, 1), path)
+    report = swiftnn.onnx.load(path).plan_report(np.zeros((1, 5, 17, 15), np.float32))
+    assert report.startswith("no inference plan") and "asymmetric or wide padding" in report, report
 
 
 def test_plan_report_profiles_each_step(plan_model):
@@ -177,15 +262,15 @@ def _small_net():
     class Block(nn.Module):
         def __init__(self):
             super().__init__()
-            self.body = nn.Sequential(nn.Conv2d(6, 12, 1, bias=False), nn.BatchNorm2d(12), nn.ReLU6(),
-                                      nn.Conv2d(12, 12, 3, padding=1, groups=12, bias=False), nn.BatchNorm2d(12), nn.ReLU6(),
-                                      nn.Conv2d(12, 6, 1, bias=False), nn.BatchNorm2d(6))
+            self.body = nn.Sequential(nn.Conv2d(17, 24, 1, bias=False), nn.BatchNorm2d(24), nn.ReLU6(),
+                                      nn.Conv2d(24, 24, 3, padding=1, groups=24, bias=False), nn.BatchNorm2d(24), nn.ReLU6(),
+                                      nn.Conv2d(24, 17, 1, bias=False), nn.BatchNorm2d(17))
 
         def forward(self, x):
             return x + self.body(x)
 
-    net = nn.Sequential(nn.Conv2d(3, 6, 3, stride=2, padding=1), nn.BatchNorm2d(6), nn.ReLU(), Block(),
-                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 4))
+    net = nn.Sequential(nn.Conv2d(3, 17, 3, stride=2, padding=1), nn.BatchNorm2d(17), nn.ReLU(), Block(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(17, 4))
     rng = np.random.default_rng(2)
     state = {}
     for k, v in net.state_dict().items():
