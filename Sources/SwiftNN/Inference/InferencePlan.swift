@@ -136,7 +136,7 @@ final class InferencePlan: @unchecked Sendable {
         let x = input.isContiguous ? input : try input.contiguous()
         let workers = max(1, min(EngineThreads.count, 16))
         // Each worker's patch rows for the dense convolutions (64 x patch floats).
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * Self.denseRows * maxPatch))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * Self.denseScratchRows * maxPatch))
         defer { scratch.deallocate() }
         // Each worker's expanded and depthwise rows for the fused steps.
         let fusedFloats = fusedScratchFloats
@@ -367,8 +367,10 @@ final class InferencePlan: @unchecked Sendable {
         }
     }
 
-    /// Output positions per dense-convolution item (its patch rows are gathered together).
+    /// Output positions per dense-convolution item (its patch rows are gathered together), and
+    /// the most an item may have (its blocks start at multiples of 8: up to 7 more).
     static let denseRows = 64
+    static let denseScratchRows = denseRows + 8
 
     private func denseWork(_ s: DenseConvStep, _ ctx: RunContext) -> StepWork {
         let by = buffers[s.y], g = s.geometry, st = strides(s.x)
@@ -386,17 +388,25 @@ final class InferencePlan: @unchecked Sendable {
                 if rest != .none { rest.apply(row, count: outRow) }
             }
         }
-        let block = Self.denseRows, scratch = ctx.scratch, rowBlocks = (m + block - 1) / block
+        let block = Self.denseRows, scratch = ctx.scratch
+        let workers = max(1, EngineThreads.count)
+        // Row blocks of about `block` rows, as many as a multiple of the workers, each starting
+        // at a multiple of 8 (the 8-row kernel's groups; only the last has a remainder): 196
+        // positions (ResNet-18's 14x14 layers at batch 1) as 48, 48, 48, 52, not 64, 64, 64, 4,
+        // which left one worker 128 rows and the other 68.
+        var rowBlocks = (m + block - 1) / block
+        if rowBlocks > workers && rowBlocks % workers != 0 { rowBlocks = (rowBlocks + workers - 1) / workers * workers }
+        func rowStart(_ i: Int) -> Int { i >= rowBlocks ? m : i * m / rowBlocks / 8 * 8 }
         // Fewer row blocks than two a worker (ResNet's 7x7 layers at batch 1: 49 positions, one
         // block): the columns are split too, one part a worker, each gathering the same patch
         // rows (9% of a part's time there) rather than one worker doing the layer alone.
-        let workers = max(1, EngineThreads.count), pairs = (n + 31) / 32
+        let pairs = (n + 31) / 32
         let parts = rowBlocks < 2 * workers ? max(1, min(workers, pairs)) : 1
         let colBlock = (pairs + parts - 1) / parts * 32, colBlocks = (n + colBlock - 1) / colBlock
         return StepWork(items: rowBlocks * colBlocks, flops: 2 * m * n * patch) { i, worker in
             let rb = i / colBlocks, c0 = (i - rb * colBlocks) * colBlock, cols = min(colBlock, n - c0)
-            let r0 = rb * block, rows = min(block, m - r0)
-            let rowsBuf = scratch + worker * block * patch
+            let r0 = rowStart(rb), rows = rowStart(rb + 1) - r0
+            let rowsBuf = scratch + worker * Self.denseScratchRows * patch
             gatherPatchRows(x, st, g, p0: r0, rows: rows, rowsBuf, ld: patch)
             let tile = c + r0 * ldc + c0
             gemmPackedEpilogue(m: rows, n: cols, k: patch, a: rowsBuf, lda: patch, packed: w + c0 * patch, c: tile, ldc: ldc,
