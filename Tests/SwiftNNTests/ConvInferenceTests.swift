@@ -176,7 +176,7 @@ private func convNet() throws -> Sequential {
     let refused = try onnx.planReport(x, runs: 0)
     #expect(refused.hasPrefix("no inference plan") && refused.contains("fewer than 16 output channels take 100%"),
             "\(refused)")
-    onnx.plansNarrowNetworks = true   // its small channel counts reach every kernel's padding
+    onnx.plansAlways = true   // its small channel counts reach every kernel's padding
     let report = try onnx.planReport(x, runs: 0)
     #expect(report.hasPrefix("inference plan for input [2, 3, 13, 11]"), "\(report)")
     #expect(report.contains("depthwise 3x3/1") && report.contains("conv 1x1 (GEMM)") && report.contains("conv 3x3/2 (direct)"))

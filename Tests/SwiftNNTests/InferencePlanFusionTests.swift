@@ -62,7 +62,7 @@ private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int,
     net.train(false)
     let model = try ONNXExport.model(net, exampleInputs: [x])
     let onnx = try ONNXModule(model, live: Dictionary(net.stateDict().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
-    onnx.plansNarrowNetworks = true   // 8 channels: narrow, planned anyway to reach the fused step's padding
+    onnx.plansAlways = true   // 8 channels: narrow, planned anyway to reach the fused step's padding
     return (net, onnx)
 }
 

@@ -58,8 +58,12 @@
  * and the 1x1 projection after it run as one step by bands of rows. A batch runs whole up to
  * 64 MB of activations, in equal pieces beyond. Outputs match the node-by-node forward within
  * float32 rounding (sums run in another order) and do not depend on the thread count or the
- * batch's other images (pools give the node-by-node bits). Other graphs, and calls that record,
- * run node by node. MobileNetV2, EfficientNet-Lite0, ResNet-18 and the DQN network are planned
+ * batch's other images (pools give the node-by-node bits). Two kinds of graph are left node by
+ * node because that runs them faster, and plan_report says why: convolutions of fewer than 16
+ * output channels taking over a tenth of the work (their 16-channel vectors mostly padding),
+ * and batches of 4 or more where 3x3 stride-1 convolutions of 48+ channels (node by node:
+ * Winograd) take over half of it. Other graphs, and calls that record, run node by node.
+ * MobileNetV2, EfficientNet-Lite0, the DQN network and ResNet-18 (batches of 1-3) are planned
  * (docs/convolution.md).
  *
  * Handles: snn_onnx_trace is freed with snn_onnx_trace_free; modules from snn_onnx_load with

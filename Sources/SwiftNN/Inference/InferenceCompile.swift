@@ -50,7 +50,7 @@ struct InferenceCompiler {
     /// The multiply-adds the convolutions' kernels compute (output channels rounded up to the
     /// plan's vectors: 16, or 32 for the direct kernel's blocks), and the share of those of
     /// convolutions with fewer than 16 output channels: see `narrow`.
-    var convMACs: (narrow: Double, computed: Double) = (0, 0)
+    var convMACs: (narrow: Double, computed: Double, winograd: Double) = (0, 0, 0)
 
     /// Whether convolutions of fewer than 16 output channels take more than a tenth of the
     /// computed multiply-adds: their channels are mostly padding in the plan's 16-channel
@@ -58,6 +58,13 @@ struct InferenceCompiler {
     /// 6.5 ms planned at batch 256 against 3.7 ms node by node (NCHW kernels); a narrow last
     /// layer (a 10-class 1x1 head) of a wide network is a small share and stays planned.
     var narrow: Bool { convMACs.narrow > 0.1 * convMACs.computed }
+
+    /// Whether the batch is 4 images or more and 3x3 stride-1 convolutions that the node-by-node
+    /// forward runs by Winograd F(2x2, 3x3) (ConvKernel.prefersWinograd: 48 or more channels;
+    /// 2.25x fewer multiplies) take over half the computed multiply-adds: the plan's patch rows
+    /// compute them all. ResNet-18 planned against node by node, one process: batch 1 20.5 /
+    /// 31.4 ms, batch 2 40.1 / 52.4, batch 4 89.5 / 84.0, batch 8 149.7 / 120.7.
+    func winogradBound(images: Int) -> Bool { images >= 4 && convMACs.winograd > 0.5 * convMACs.computed }
 
     init(constants: [String: Tensor]) { self.constants = constants }
 
@@ -130,7 +137,7 @@ extension InferencePlan {
     /// PlanCompileError naming the first node the plan cannot take.
     static func compile(nodes: [ONNXNode], graphOutputs: [String], inputName: String, inputShape: [Int],
                         constants: [String: Tensor], opset: Int64, fuseExpandDepthwise: Bool = true,
-                        planNarrow: Bool = false) throws -> InferencePlan {
+                        planAlways: Bool = false) throws -> InferencePlan {
         guard inputShape.count == 4, inputShape.allSatisfy({ $0 > 0 }) else {
             throw PlanCompileError(reason: "the input has shape \(inputShape); the plan takes [N, C, H, W]")
         }
@@ -262,6 +269,11 @@ extension InferencePlan {
             let macs = Double(xs[0] * oh * ow) * Double(cg * kh * kw) * Double(kind == .direct ? (kOut + 31) / 32 * 32 : pitch)
             cc.convMACs.computed += macs
             if kOut < 16 { cc.convMACs.narrow += macs }
+            if kind == .dense, pads[0].0 == pads[0].1, pads[1].0 == pads[1].1,
+               ConvKernel.prefersWinograd(n: xs[0], c: c, k: kOut, kh: kh, kw: kw, outH: oh, outW: ow, groups: groups,
+                                          stride: (st[0], st[1]), padding: (pads[0].0, pads[1].0), dilation: (di[0], di[1])) {
+                cc.convMACs.winograd += macs
+            }
             let biasAt = cc.store(pitch) { d in for i in 0..<kOut { d[i] = b[i] } }
             let y = cc.add(PlanBuffer(shape: outShape, pitch: pitch, offset: 0))
             switch kind {
@@ -514,11 +526,17 @@ extension InferencePlan {
                 throw PlanCompileError(reason: "\(label(k)): \(node.opType) is not in the plan's op set")
             }
         }
-        if cc.narrow && !planNarrow {
+        if cc.narrow && !planAlways {
             let share = Int((100 * cc.convMACs.narrow / max(cc.convMACs.computed, 1)).rounded())
             throw PlanCompileError(reason: "convolutions of fewer than 16 output channels take \(share)% of the multiply-adds (over 10%): "
                                    + "their channels would be mostly padding in the plan's 16-channel vectors, and narrow networks "
                                    + "run faster node by node")
+        }
+        if cc.winogradBound(images: inputShape[0]) && !planAlways {
+            let share = Int((100 * cc.convMACs.winograd / max(cc.convMACs.computed, 1)).rounded())
+            throw PlanCompileError(reason: "3x3 stride-1 convolutions of 48 or more channels take \(share)% of the multiply-adds at a batch of "
+                                   + "\(inputShape[0]) (4 or more): node by node runs them by Winograd F(2x2, 3x3), faster than the "
+                                   + "plan's patch rows")
         }
         var outBuffers: [Int] = []
         for o in graphOutputs {

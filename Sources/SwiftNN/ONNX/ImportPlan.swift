@@ -12,9 +12,10 @@ final class PlanCache: @unchecked Sendable {
     var enabled = true
     /// Whether plans fuse expansions into their depthwise steps (tests compare both).
     var fusesExpandDepthwise = true
-    /// Whether narrow networks are planned too (tests: their small channel counts reach the
-    /// padding of every kernel; forwards leave them node by node, InferenceCompiler.narrow).
-    var plansNarrow = false
+    /// Whether graphs the rules leave node by node as faster there (narrow networks, batches
+    /// bound by Winograd-shaped layers: InferenceCompiler.narrow, winogradBound) are planned
+    /// too (tests: small channel counts reach the padding of every kernel).
+    var plansAlways = false
     let lock = Lock()
 }
 
@@ -37,13 +38,14 @@ extension ONNXModule {
         }
     }
 
-    /// Whether narrow networks are planned too (tests; default false: see InferenceCompiler.narrow).
-    /// Setting it drops the plans and refusals so far.
-    var plansNarrowNetworks: Bool {
-        get { planCache.lock.withLock { planCache.plansNarrow } }
+    /// Whether graphs the rules leave node by node as faster there are planned too (tests;
+    /// default false: see InferenceCompiler.narrow and winogradBound). Setting it drops the
+    /// plans and refusals so far.
+    var plansAlways: Bool {
+        get { planCache.lock.withLock { planCache.plansAlways } }
         set {
             planCache.lock.withLock {
-                planCache.plansNarrow = newValue
+                planCache.plansAlways = newValue
                 planCache.plans = [:]
                 planCache.refused = [:]
             }
@@ -57,7 +59,7 @@ extension ONNXModule {
             do {
                 let p = try InferencePlan.compile(nodes: nodes, graphOutputs: outputNames, inputName: inputNames[0], inputShape: shape,
                                                   constants: constantsByName, opset: opsetVersion,
-                                                  fuseExpandDepthwise: planCache.fusesExpandDepthwise, planNarrow: planCache.plansNarrow)
+                                                  fuseExpandDepthwise: planCache.fusesExpandDepthwise, planAlways: planCache.plansAlways)
                 planCache.plans[shape] = p
                 return p
             } catch {

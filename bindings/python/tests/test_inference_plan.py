@@ -238,6 +238,32 @@ def test_narrow_networks_run_node_by_node_and_say_why(tmp_path):
     assert _run(m, x, True).shape == (2, 16, 5, 5)
 
 
+def test_batches_of_winograd_shaped_layers_run_node_by_node_and_say_why(tmp_path):
+    # ResNet's basic block: 3x3 stride-1 convolutions of 64 channels, which node by node runs by
+    # Winograd; planned at batches of 1 and 2, node by node from 4 (where that is faster).
+    rng = np.random.default_rng(6)
+    nodes, inits = [], []
+    a = _conv(nodes, inits, rng, "input", 5, 64, 3, "stem", stride=2)
+    b = _conv(nodes, inits, rng, a, 64, 64, 3, "c1")
+    nodes.append(helper.make_node("Relu", [b], ["r1"]))
+    c = _conv(nodes, inits, rng, "r1", 64, 64, 3, "c2")
+    nodes.append(helper.make_node("Add", [c, a], ["output"]))
+    graph = helper.make_graph(nodes, "block", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 5, 24, 24])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
+    path = str(tmp_path / "block.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    m = swiftnn.onnx.load(path)
+    for batch in (1, 2, 4):
+        x = np.random.default_rng(batch).standard_normal((batch, 5, 24, 24)).astype(np.float32)
+        report = m.plan_report(x)
+        if batch < 4:
+            assert report.startswith("inference plan for input"), report
+        else:
+            assert report.startswith("no inference plan") and "by Winograd" in report and "batch of 4" in report, report
+        planned, unplanned = _run(m, x, True), _run(m, x, False)
+        np.testing.assert_allclose(planned, unplanned, rtol=0, atol=2e-5 * np.abs(unplanned).max())
+
+
 def test_average_pools_the_plan_does_not_divide_alike_run_node_by_node(tmp_path):
     path = str(tmp_path / "pool.onnx")
     onnx.save(_pool_graph("AveragePool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1]), True, 1), path)
