@@ -30,12 +30,7 @@ extension ONNXModule {
     /// (ExpandDepthwise.swift; default true). Setting it drops the plans built so far.
     var fusesExpandDepthwise: Bool {
         get { planCache.lock.withLock { planCache.fusesExpandDepthwise } }
-        set {
-            planCache.lock.withLock {
-                planCache.fusesExpandDepthwise = newValue
-                planCache.plans = [:]
-            }
-        }
+        set { replanning { $0.fusesExpandDepthwise = newValue } }
     }
 
     /// Whether graphs the rules leave node by node as faster there are planned too (tests;
@@ -43,12 +38,15 @@ extension ONNXModule {
     /// plans and refusals so far.
     var plansAlways: Bool {
         get { planCache.lock.withLock { planCache.plansAlways } }
-        set {
-            planCache.lock.withLock {
-                planCache.plansAlways = newValue
-                planCache.plans = [:]
-                planCache.refused = [:]
-            }
+        set { replanning { $0.plansAlways = newValue } }
+    }
+
+    /// Changes how plans are built and drops the plans and refusals made the old way.
+    private func replanning(_ change: (PlanCache) -> Void) {
+        planCache.lock.withLock {
+            change(planCache)
+            planCache.plans = [:]
+            planCache.refused = [:]
         }
     }
 
