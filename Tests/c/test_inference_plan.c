@@ -41,11 +41,11 @@ static snn_module *network(void) {
     CHECK_OK(snn_module_relu6(&l[2]));
     CHECK_OK(snn_module_conv2d(&l[3], 24, 24, 3, 3, &dw, true));
     CHECK_OK(snn_module_relu(&l[4]));
-    CHECK_OK(snn_module_conv2d(&l[5], 24, 10, 1, 1, NULL, true));
-    CHECK_OK(snn_module_batch_norm(&l[6], 10, 2, 1e-5, 0.1, true, true));
+    CHECK_OK(snn_module_conv2d(&l[5], 24, 18, 1, 1, NULL, true));
+    CHECK_OK(snn_module_batch_norm(&l[6], 18, 2, 1e-5, 0.1, true, true));
     CHECK_OK(snn_module_adaptive_avg_pool2d(&l[7], 1, 1));
     CHECK_OK(snn_module_flatten(&l[8], 1, -1));
-    CHECK_OK(snn_module_linear(&l[9], 10, 5, true));
+    CHECK_OK(snn_module_linear(&l[9], 18, 5, true));
     snn_module *net = NULL;
     CHECK_OK(snn_module_sequential(&net, l, 10, NULL));
     for (int i = 0; i < 10; i++) snn_module_free(l[i]);
