@@ -9,15 +9,10 @@
 // Pooling reads each input a few times and computes little: memory-bound, so SIMD16 in the
 // AVX2 module (two ymm registers) is enough; no AVX-512 copy.
 
-/// Where a channels-last pooling reads and writes: input [h, w, pitch] of one image, output row
-/// [ow, pitch], window kh x kw, stride, padding (top, left) and dilation (1 for averages).
-public struct PoolNHWCGeometry: Sendable {
-    public var h: Int, w: Int, pitch: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int, ow: Int
-    public init(h: Int, w: Int, pitch: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int, ow: Int) {
-        self.h = h; self.w = w; self.pitch = pitch; self.kh = kh; self.kw = kw; self.sh = sh; self.sw = sw
-        self.ph = ph; self.pw = pw; self.dh = dh; self.dw = dw; self.ow = ow
-    }
-}
+/// Where a channels-last pooling reads and writes: the depthwise convolution's window over the
+/// same layout (input [h, w, pitch] of one image, output row [ow, pitch], window kh x kw,
+/// stride, padding (top, left), dilation: 1 for averages).
+public typealias PoolNHWCGeometry = DepthwiseNHWCGeometry
 
 /// Taps of one axis inside [0, size): from the first tap at or after 0 to the end, dilation apart.
 @inline(__always)
