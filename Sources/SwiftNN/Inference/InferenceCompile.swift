@@ -383,14 +383,13 @@ extension InferencePlan {
             let st = try windowParameter(a, "strides", spatial: 2, 1), di = try windowParameter(a, "dilations", spatial: 2, 1)
             let pads = try WindowPads(a, spatial: 2).resolve([xs[2], xs[3]], kernel: kernel, strides: st, dilations: di)
             let ceil = try a.int("ceil_mode", 0) != 0, includePad = try a.int("count_include_pad", 0) != 0
-            if !isMax {
-                let plain = pads.enumerated().allSatisfy { i, p in p.0 == p.1 && p.0 <= kernel[i] / 2 } && di == [1, 1]
-                guard plain else { throw PlanCompileError(reason: "\(lk): an AveragePool with asymmetric or wide padding or dilation") }
-            }
-            // Output sizes as the node-by-node forward computes them: padding that is
-            // asymmetric or beyond half the window (in either axis) it applies as -inf rows and
-            // columns and pools the padded input without padding.
+            // Padding that is asymmetric or beyond half the window (in either axis) the
+            // node-by-node forward applies as a separate pad (-inf rows and columns for a max)
+            // and pools the padded input without padding: output sizes follow it.
             let implicit = pads.enumerated().allSatisfy { i, p in p.0 == p.1 && p.0 <= kernel[i] / 2 }
+            guard isMax || (implicit && di == [1, 1]) else {
+                throw PlanCompileError(reason: "\(lk): an AveragePool with asymmetric or wide padding or dilation")
+            }
             func size(_ i: Int) -> Int {
                 let extent = di[i] * (kernel[i] - 1) + 1, padded = xs[2 + i] + pads[i].0 + pads[i].1
                 guard padded >= extent else { return 0 }
