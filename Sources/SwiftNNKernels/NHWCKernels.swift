@@ -74,16 +74,18 @@ public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, 
 
 /// C[m, n] = clamp(A B + bias + residual): gemmPacked (row-major A, B packed by packPanels)
 /// followed by nhwcEpilogue, with the same bits. Where the AVX-512 8x32 kernel computes a tile
-/// (whole groups of 8 rows over whole panel pairs) the epilogue is applied to its accumulators
-/// before they are stored, saving a pass over the tile; the other rows and columns take the
-/// plain kernels and the pass. n and the epilogue's columns are multiples of 16 (the plan's
-/// pitch); residual row i at residual + i * ldr.
+/// (whole groups of 8 rows over whole panel pairs, and the 8x16 kernel over a last single
+/// panel) the epilogue is applied to its accumulators before they are stored, saving a pass
+/// over the tile; the other rows take the plain kernels and the pass. n and the epilogue's
+/// columns are multiples of 16 (the plan's pitch); residual row i at residual + i * ldr.
 public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>,
                                residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
     let stride = k &* 16
-    let pairs = PackedGemmKernels.useAVX512 ? n / 32 : 0
-    let rows8 = pairs > 0 ? m / 8 &* 8 : 0
+    let avx512 = PackedGemmKernels.useAVX512
+    let pairs = avx512 ? n / 32 : 0
+    let single = avx512 && n &- pairs &* 32 >= 16  // a last panel of its own
+    let rows8 = pairs > 0 || single ? m / 8 &* 8 : 0
     var r0 = 0
     while r0 < rows8 {
         let rows = min(48, rows8 &- r0)  // as gemmPacked: A's block stays in cache while B passes
@@ -96,10 +98,19 @@ public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, 
                 i &+= 8
             }
         }
+        if single {
+            let q = pairs &* 32
+            var i = r0
+            while i < r0 &+ rows {
+                kernel8x16EpilogueAVX512(k, a + i &* lda, lda, packed + pairs &* 2 &* stride, c + (i &* ldc &+ q), ldc,
+                                         bias: bias + q, residual: residual.map { $0 + (i &* ldr &+ q) }, ldr: ldr, lo: lo, hi: hi)
+                i &+= 8
+            }
+        }
         r0 &+= rows
     }
-    // The last m % 8 rows over the pairs' columns, then every row over the columns past them.
-    let done = pairs &* 32
+    // The last m % 8 rows over the kernels' columns, then every row over the columns past them.
+    let done = pairs &* 32 &+ (single ? 16 : 0)
     if rows8 < m && done > 0 {
         gemmPacked(m: m &- rows8, n: done, k: k, a: a + rows8 &* lda, lda: lda, packed: packed, c: c + rows8 &* ldc, ldc: ldc,
                    accumulate: false)
