@@ -6,8 +6,8 @@
 // depthwiseNHWCRowBody (NHWCBodies.swift) takes outputs outer and every channel block inner, which
 // keeps the channel loads sequential but reloads each input line from L2 for every output row
 // that reads it and reloads the taps for every four outputs; its loads stalled on L2 (perf).
-// Eight outputs of a row at a time inside the image (eight FMA chains in flight), then four,
-// then one. Software prefetches of the next groups' lines (one or two groups ahead) measured no
+// A row's outputs in chunks of up to eight (that many FMA chains in flight), the border outputs
+// of padding 1 included; other border outputs one at a time. Software prefetches of the next groups' lines (one or two groups ahead) measured no
 // faster (bench-kernels --depthwise-nhwc).
 //
 // Every output is the same FMA chain as depthwiseNHWCRowBody's: the bias, then the taps inside
@@ -27,12 +27,17 @@ static inline __attribute__((always_inline, target("avx512f"))) __m512 snn_dwn_c
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, hi, _CMP_GT_OQ), v, hi);
 }
 
-/// G outputs of one output row for one channel block, inside the image: taps rows kiLo ..< kiHi
-/// of the input at `start` (the first output's first tap), stores at d, d + pitch, ...
+/// G outputs of one output row for one channel block: taps rows kiLo ..< kiHi of the input at
+/// `start` (the first output's first tap), stores at d, d + pitch, ... With L the first output
+/// is a left border one whose kj = 0 tap lies outside the image, with R the last is a right
+/// border one whose kj = 2 tap does: those taps are neither loaded nor added, as in the border
+/// path, so a row's border outputs are chains in flight beside the interior ones rather than
+/// single chains waiting on each FMA (a third of a 7-wide row's outputs).
 static inline __attribute__((always_inline, target("avx512f"))) void
-snn_dwn_group(const float *start, long rowStride, long pitch, const long sw, const long G, long kiLo, long kiHi,
-              const __m512 *wv, __m512 b, __m512 l, __m512 hv, float *d) {
+snn_dwn_group(const float *start, long rowStride, long pitch, const long sw, const long G, const int L, const int R, long kiLo,
+              long kiHi, const __m512 *wv, __m512 b, __m512 l, __m512 hv, float *d) {
     __m512 a[8];
+    const long T = (G - 1) * sw + 3;
 #pragma clang loop unroll(full)
     for (long j = 0; j < G; j++) a[j] = b;
     for (long ki = kiLo; ki < kiHi; ki++) {
@@ -40,16 +45,33 @@ snn_dwn_group(const float *start, long rowStride, long pitch, const long sw, con
         const __m512 w0 = wv[ki * 3], w1 = wv[ki * 3 + 1], w2 = wv[ki * 3 + 2];
         __m512 q[17];
 #pragma clang loop unroll(full)
-        for (long t = 0; t < (G - 1) * sw + 3; t++) q[t] = _mm512_loadu_ps(p + t * pitch);
+        for (long t = 0; t < T; t++) q[t] = (L && t == 0) || (R && t == T - 1) ? _mm512_setzero_ps() : _mm512_loadu_ps(p + t * pitch);
 #pragma clang loop unroll(full)
         for (long j = 0; j < G; j++) {
-            a[j] = _mm512_fmadd_ps(q[j * sw], w0, a[j]);
+            if (!(L && j == 0)) a[j] = _mm512_fmadd_ps(q[j * sw], w0, a[j]);
             a[j] = _mm512_fmadd_ps(q[j * sw + 1], w1, a[j]);
-            a[j] = _mm512_fmadd_ps(q[j * sw + 2], w2, a[j]);
+            if (!(R && j == G - 1)) a[j] = _mm512_fmadd_ps(q[j * sw + 2], w2, a[j]);
         }
     }
 #pragma clang loop unroll(full)
     for (long j = 0; j < G; j++) _mm512_storeu_ps(d + j * pitch, snn_dwn_clamp(a[j], l, hv));
+}
+
+/// snn_dwn_group for G (1 ... 8), L and R known only at run time: one inlined instance each.
+static inline __attribute__((always_inline, target("avx512f"))) void
+snn_dwn_chunk(const float *start, long rowStride, long pitch, const long sw, long G, int L, int R, long kiLo, long kiHi,
+              const __m512 *wv, __m512 b, __m512 l, __m512 hv, float *d) {
+#define SNN_DWN_CASE(G_, L_, R_)                                                                                     \
+    case (G_) * 4 + (L_) * 2 + (R_):                                                                                \
+        snn_dwn_group(start, rowStride, pitch, sw, G_, L_, R_, kiLo, kiHi, wv, b, l, hv, d);                        \
+        break;
+#define SNN_DWN_CASES(G_) SNN_DWN_CASE(G_, 0, 0) SNN_DWN_CASE(G_, 0, 1) SNN_DWN_CASE(G_, 1, 0) SNN_DWN_CASE(G_, 1, 1)
+    switch (G * 4 + L * 2 + R) {
+        SNN_DWN_CASES(1) SNN_DWN_CASES(2) SNN_DWN_CASES(3) SNN_DWN_CASES(4)
+        SNN_DWN_CASES(5) SNN_DWN_CASES(6) SNN_DWN_CASES(7) SNN_DWN_CASES(8)
+    }
+#undef SNN_DWN_CASES
+#undef SNN_DWN_CASE
 }
 
 /// The body of snn_depthwise_nhwc3x3_rows for one column stride (a constant after inlining).
@@ -65,6 +87,14 @@ snn_dwn_rows(const float *x, long h, long w, long pitch, long sh, const long sw,
     long oxHi = lastStart < 0 ? oxLo : lastStart / sw + 1;
     if (oxHi > ow) oxHi = ow;
     if (oxHi < oxLo) oxHi = oxLo;
+    // A border output missing only one column tap (padding 1: the left one's kj = 0, or the
+    // right one's kj = 2) joins the chunks; any other border output is computed alone.
+    long first = oxLo, last = oxHi;
+    if (oxLo == 1 && pw == 1 && w >= 2 && oxHi >= 1) first = 0;
+    if (oxHi == ow - 1 && ow - 1 >= oxLo) {
+        const long ix0 = (ow - 1) * sw - pw;
+        if (ix0 >= 0 && ix0 + 2 == w) last = ow;
+    }
     for (long c0 = 0; c0 < pitch; c0 += 16) {
         __m512 wv[9];
         for (int t = 0; t < 9; t++) wv[t] = _mm512_loadu_ps(wts + t * pitch + c0);
@@ -89,12 +119,22 @@ snn_dwn_rows(const float *x, long h, long w, long pitch, long sh, const long sw,
                     acc = _mm512_fmadd_ps(_mm512_loadu_ps(rows + ki * rowStride + (ix0 + kj) * pitch), wv[ki * 3 + kj], acc); \
         _mm512_storeu_ps(o + ox * pitch, snn_dwn_clamp(acc, l, hv));                                               \
     }
-            for (; ox < oxLo; ox++) SNN_DWN_ONE
-            for (; ox + 8 <= oxHi; ox += 8)
-                snn_dwn_group(rows + (ox * sw - pw) * pitch, rowStride, pitch, sw, 8, kiLo, kiHi, wv, b, l, hv, o + ox * pitch);
-            for (; ox + 4 <= oxHi; ox += 4)
-                snn_dwn_group(rows + (ox * sw - pw) * pitch, rowStride, pitch, sw, 4, kiLo, kiHi, wv, b, l, hv, o + ox * pitch);
-            for (; ox < ow; ox++) SNN_DWN_ONE
+            for (; ox < first; ox++) SNN_DWN_ONE
+            // Outputs first ..< last in chunks of 8 and a last shorter one: the first chunk
+            // and the last through the dispatch (they may hold a border output or be short),
+            // the ones between as before, eight interior outputs with no dispatch.
+            ox = first;
+            if (last - ox >= 8) {
+                snn_dwn_chunk(rows + (ox * sw - pw) * pitch, rowStride, pitch, sw, 8, ox < oxLo, ox + 8 > oxHi, kiLo, kiHi, wv, b,
+                              l, hv, o + ox * pitch);
+                ox += 8;
+            }
+            for (; ox + 8 < last; ox += 8)
+                snn_dwn_group(rows + (ox * sw - pw) * pitch, rowStride, pitch, sw, 8, 0, 0, kiLo, kiHi, wv, b, l, hv, o + ox * pitch);
+            if (ox < last)
+                snn_dwn_chunk(rows + (ox * sw - pw) * pitch, rowStride, pitch, sw, last - ox, ox < oxLo, last > oxHi, kiLo, kiHi, wv,
+                              b, l, hv, o + ox * pitch);
+            for (ox = last; ox < ow; ox++) SNN_DWN_ONE
 #undef SNN_DWN_ONE
         }
     }

@@ -21,7 +21,11 @@ typealias DepthwiseNHWCRowsCase = (Int, Int, Int, Int, Int, Int, Int, Int, Int)
     (9, 12, 16, 2, 1, 2, 2, 0, 5),          // padding 2: two border outputs each side, row stride 2
     (6, 1, 16, 1, 1, 1, 1, 0, 6),           // one column: only border outputs
     (1, 10, 32, 1, 1, 1, 1, 0, 1),          // one row: the taps above and below outside
-    (8, 40, 16, 1, 2, 1, 1, 2, 4),          // column stride 2 over 40 columns: 20 outputs (8, 8, 4)
+    (8, 40, 16, 1, 2, 1, 1, 2, 4),          // column stride 2 over 40 columns: 20 outputs (7, 7, 6 with the border one)
+    (7, 7, 64, 1, 1, 1, 1, 0, 7),           // MobileNetV2's 7x7: one chunk of 7, both border outputs in it
+    (5, 2, 16, 1, 1, 1, 1, 0, 5),           // two columns: a chunk of a left and a right border output
+    (9, 15, 16, 1, 2, 1, 1, 0, 5),          // stride 2, odd width: one chunk of 8 with both border outputs
+    (6, 12, 16, 1, 2, 0, 1, 0, 4),          // stride 2, even width, no row padding: a left border output only
 ] as [DepthwiseNHWCRowsCase])
 func depthwiseNHWCBandGivesTheRowKernelsBits(_ t: DepthwiseNHWCRowsCase) {
     let (h, w, pitch, sh, sw, ph, pw, oy0, count) = t
