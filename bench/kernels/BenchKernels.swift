@@ -11,6 +11,8 @@
 // the packed panels the products take, made by im2col + packing against straight from the
 // images (im2colPanels, im2colPanelsTransposed), checking they write the same panels.
 // `--col2im` times zero + col2im against col2imOverwriting on its two input gradients.
+// `--pointwise`, `--depthwise-nhwc` and `--direct` time the inference plan's kernels (see
+// their files).
 //
 // --threads 2 runs the same loop on a second thread at the same time (both cores busy, as in
 // a 2-thread layer); each thread prints its own line.
@@ -87,6 +89,7 @@ enum BenchKernels {
         if CommandLine.arguments.contains("--im2col") { return benchIm2col(reps: option("--reps", 40)) }
         if CommandLine.arguments.contains("--col2im") { return benchCol2im(reps: option("--reps", 40)) }
         if CommandLine.arguments.contains("--pointwise") { return benchPointwise(reps: option("--reps", 21)) }
+        if CommandLine.arguments.contains("--direct") { return benchDirect(reps: option("--reps", 21)) }
         if CommandLine.arguments.contains("--depthwise-nhwc") {
             return benchDepthwiseNHWC(reps: option("--reps", 21), band: option("--band", 4), offset: optionZero("--offset"))
         }
