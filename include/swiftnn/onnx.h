@@ -52,19 +52,19 @@
  * BatchNormalization into its convolution, applies bias, activation and a residual Add inside
  * the step that produces them, and picks each convolution's kernel from its shape: one filter
  * per channel -> the depthwise kernel; 1x1, stride 1, no padding -> one GEMM on the
- * activations; at most 4 input channels (an RGB stem) -> direct from the image; other
- * groups = 1 -> patch rows gathered into the same GEMM. Where activations would leave the
+ * activations; at most 4 input channels (an RGB stem) -> direct from the image; 3x3 at
+ * stride 1 with 48+ channels in and out -> Winograd F(2x2, 3x3) (2.25x fewer multiplies; the
+ * filters, transformed once, take 16/9 the memory); other groups = 1 -> patch rows gathered
+ * into the same GEMM. Where activations would leave the
  * caches (1 MB or more for the batch), a 1x1 expansion, the depthwise convolution reading it
  * and the 1x1 projection after it run as one step by bands of rows. A batch runs whole up to
  * 64 MB of activations, in equal pieces beyond. Outputs match the node-by-node forward within
  * float32 rounding (sums run in another order) and do not depend on the thread count or the
- * batch's other images (pools give the node-by-node bits). Two kinds of graph are left node by
- * node because that runs them faster, and plan_report says why: convolutions of fewer than 16
- * output channels taking over a tenth of the work (their 16-channel vectors mostly padding),
- * and batches of 4 or more where 3x3 stride-1 convolutions of 48+ channels (node by node:
- * Winograd) take over half of it. Other graphs, and calls that record, run node by node.
- * MobileNetV2, EfficientNet-Lite0, the DQN network and ResNet-18 (batches of 1-3) are planned
- * (docs/convolution.md).
+ * batch's other images (pools give the node-by-node bits). Graphs whose convolutions of fewer
+ * than 16 output channels take over a tenth of the work (their 16-channel vectors mostly
+ * padding) are left node by node because that runs them faster, and plan_report says why.
+ * Other graphs outside the plan's set, and calls that record, run node by node. MobileNetV2,
+ * EfficientNet-Lite0, the DQN network and ResNet-18 are planned (docs/convolution.md).
  *
  * Handles: snn_onnx_trace is freed with snn_onnx_trace_free; modules from snn_onnx_load with
  * snn_module_free. A trace records on the thread that began it only; one trace at a time per

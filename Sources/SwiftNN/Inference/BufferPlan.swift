@@ -11,6 +11,7 @@ extension PlanStep {
         switch self {
         case .gemm(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
         case .dense(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
+        case .winograd(let s): return ([s.x] + (s.residual.map { [$0] } ?? []), [s.y])
         case .depthwise(let s): return ([s.x], [s.y])
         case .pool(let p): return ([p.x], [p.y])
         case .expandDepthwise(let s):

@@ -15,6 +15,8 @@ import SwiftNNKernels
 ///   the image, each input value broadcast over 16 output channels (DirectConvBody.swift): a
 ///   patch row of such a layer is many runs of a few floats, and gathering them cost as much
 ///   as the GEMM;
+/// - other groups = 1, 3x3 at stride 1 with 48+ channels in and out: Winograd F(2x2, 3x3)
+///   (`prefersWinograd`, checked where the step is built);
 /// - other groups = 1: patch rows gathered 64 positions at a time into the same GEMM;
 /// - anything else (grouped but not depthwise): not planned.
 enum PlanConvKernel: Equatable {
@@ -27,6 +29,13 @@ enum PlanConvKernel: Equatable {
         guard groups == 1 else { return nil }
         if kernel == (1, 1) && stride == (1, 1) && pads.allSatisfy({ $0 == (0, 0) }) { return .pointwise }
         return c <= directChannels ? .direct : .dense
+    }
+
+    /// Whether a dense convolution runs by Winograd F(2x2, 3x3) (WinogradStep.swift): 3x3 at
+    /// stride 1, undilated, 48 or more channels in and out (as the node-by-node rule,
+    /// ConvKernel.prefersWinograd), whatever the batch and padding.
+    static func prefersWinograd(c: Int, k: Int, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int)) -> Bool {
+        kernel == (3, 3) && stride == (1, 1) && dilation == (1, 1) && c >= 48 && k >= 48
     }
 }
 
@@ -50,7 +59,7 @@ struct InferenceCompiler {
     /// The multiply-adds the convolutions' kernels compute (output channels rounded up to the
     /// plan's vectors: 16, or 32 for the direct kernel's blocks), and the share of those of
     /// convolutions with fewer than 16 output channels: see `narrow`.
-    var convMACs: (narrow: Double, computed: Double, winograd: Double) = (0, 0, 0)
+    var convMACs: (narrow: Double, computed: Double) = (0, 0)
 
     /// Whether convolutions of fewer than 16 output channels take more than a tenth of the
     /// computed multiply-adds: their channels are mostly padding in the plan's 16-channel
@@ -58,13 +67,6 @@ struct InferenceCompiler {
     /// 6.5 ms planned at batch 256 against 3.7 ms node by node (NCHW kernels); a narrow last
     /// layer (a 10-class 1x1 head) of a wide network is a small share and stays planned.
     var narrow: Bool { convMACs.narrow > 0.1 * convMACs.computed }
-
-    /// Whether the batch is 4 images or more and 3x3 stride-1 convolutions that the node-by-node
-    /// forward runs by Winograd F(2x2, 3x3) (ConvKernel.prefersWinograd: 48 or more channels;
-    /// 2.25x fewer multiplies) take over half the computed multiply-adds: the plan's patch rows
-    /// compute them all. ResNet-18 planned against node by node, one process: batch 1 20.5 /
-    /// 31.4 ms, batch 2 40.1 / 52.4, batch 4 89.5 / 84.0, batch 8 149.7 / 120.7.
-    func winogradBound(images: Int) -> Bool { images >= 4 && convMACs.winograd > 0.5 * convMACs.computed }
 
     init(constants: [String: Tensor]) { self.constants = constants }
 
@@ -269,11 +271,6 @@ extension InferencePlan {
             let macs = Double(xs[0] * oh * ow) * Double(cg * kh * kw) * Double(kind == .direct ? (kOut + 31) / 32 * 32 : pitch)
             cc.convMACs.computed += macs
             if kOut < 16 { cc.convMACs.narrow += macs }
-            if kind == .dense, pads[0].0 == pads[0].1, pads[1].0 == pads[1].1,
-               ConvKernel.prefersWinograd(n: xs[0], c: c, k: kOut, kh: kh, kw: kw, outH: oh, outW: ow, groups: groups,
-                                          stride: (st[0], st[1]), padding: (pads[0].0, pads[1].0), dilation: (di[0], di[1])) {
-                cc.convMACs.winograd += macs
-            }
             let biasAt = cc.store(pitch) { d in for i in 0..<kOut { d[i] = b[i] } }
             let y = cc.add(PlanBuffer(shape: outShape, pitch: pitch, offset: 0))
             switch kind {
@@ -296,6 +293,19 @@ extension InferencePlan {
                     w.withUnsafeBufferPointer { packPanels(d, $0.baseAddress!, ldw: c, transposed: true, k: c, c0: 0, n: kOut) }
                 }
                 cc.steps.append(.gemm(GemmStep(x: x, y: y, residual: residual, weights: wAt, bias: biasAt, k: c, activation: act)))
+            case .dense where clampBounds(act).rest == .none
+                && PlanConvKernel.prefersWinograd(c: c, k: kOut, kernel: (kh, kw), stride: (st[0], st[1]), dilation: (di[0], di[1])):
+                let x = cc.channelsLast(x0)
+                let cp = cc.buffers[x].pitch
+                // The filters [pitch, cp, 3, 3] (zeros past the real channels) transformed once.
+                let wAt = cc.store(16 * cp * pitch) { d in
+                    var padded = [Float](repeating: 0, count: pitch * cp * 9)
+                    for o in 0..<kOut { for ch in 0..<c { for t in 0..<9 { padded[(o * cp + ch) * 9 + t] = w[(o * c + ch) * 9 + t] } } }
+                    padded.withUnsafeBufferPointer { winogradPackFilters($0.baseAddress!, k: pitch, c: cp, outputs: 0, to: pitch, d) }
+                }
+                let g = WinogradNHWCGeometry(h: xs[2], w: xs[3], pitch: cp, ph: pads[0].0, pw: pads[1].0, oh: oh, ow: ow, ldo: pitch)
+                cc.steps.append(.winograd(WinogradStep(x: x, y: y, residual: residual, weights: wAt, bias: biasAt, geometry: g,
+                                                       activation: act)))
             case .dense, .direct:
                 let patch = kh * kw * c
                 // Patch order (ki, kj, channel): the weight [K, C, kh, kw] reordered to match.
@@ -530,12 +540,6 @@ extension InferencePlan {
             throw PlanCompileError(reason: "convolutions of fewer than 16 output channels take \(share)% of the multiply-adds (over 10%): "
                                    + "their channels would be mostly padding in the plan's 16-channel vectors, and narrow networks "
                                    + "run faster node by node")
-        }
-        if cc.winogradBound(images: inputShape[0]) && !planAlways {
-            let share = Int((100 * cc.convMACs.winograd / max(cc.convMACs.computed, 1)).rounded())
-            throw PlanCompileError(reason: "3x3 stride-1 convolutions of 48 or more channels take \(share)% of the multiply-adds at a batch of "
-                                   + "\(inputShape[0]) (4 or more): node by node runs them by Winograd F(2x2, 3x3), faster than the "
-                                   + "plan's patch rows")
         }
         var outBuffers: [Int] = []
         for o in graphOutputs {

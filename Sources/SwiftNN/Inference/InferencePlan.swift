@@ -4,8 +4,9 @@
 // step a fused kernel: a 1x1 convolution or linear layer is one GEMM straight on the
 // activations (no im2col), with bias, residual add and activation applied to each tile while
 // it is in cache; a depthwise convolution vectorises over 16 channels; a convolution with at
-// most 4 input channels runs direct from the image; other convolutions gather patch rows a
-// block at a time into the same GEMM; an inverted residual whose activations would leave the
+// most 4 input channels runs direct from the image; a 3x3 stride-1 one of 48+ channels by
+// Winograd F(2x2, 3x3) (WinogradStep.swift); other convolutions gather patch rows a block at
+// a time into the same GEMM; an inverted residual whose activations would leave the
 // caches runs as one step by bands of rows (ExpandDepthwise.swift). Built from an ONNX graph
 // (InferenceCompile.swift) for ONNXModule's grad-free forward, which imported files and traced
 // native modules (snn_module_compile) share.
@@ -53,6 +54,16 @@ struct DepthwiseStep {
     var activation: FusedActivation
 }
 
+/// A 3x3 stride-1 convolution by Winograd F(2x2, 3x3) (WinogradNHWC.swift): the 16 products'
+/// transformed filters at `weights`, each [pitch of x, pitch of y] in packed panels; the
+/// activation a clamp (applied in the output transform).
+struct WinogradStep {
+    var x: Int, y: Int, residual: Int?
+    var weights: Int, bias: Int
+    var geometry: WinogradNHWCGeometry
+    var activation: FusedActivation
+}
+
 /// MaxPool or AveragePool over channels-last rows (NHWCPool.swift).
 struct PoolStep {
     var x: Int, y: Int
@@ -65,6 +76,7 @@ struct PoolStep {
 enum PlanStep {
     case gemm(GemmStep)
     case dense(DenseConvStep)
+    case winograd(WinogradStep)
     case depthwise(DepthwiseStep)
     /// A depthwise convolution with the 1x1 expansion before it and/or the 1x1 projection after
     /// it, by bands of rows (ExpandDepthwise.swift).
@@ -142,9 +154,13 @@ final class InferencePlan: @unchecked Sendable {
         let fusedFloats = fusedScratchFloats
         let fused = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * fusedFloats))
         defer { fused.deallocate() }
+        // Each worker's transformed tiles and products for the Winograd steps.
+        let winogradFloats = winogradScratchFloats
+        let winograd = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * winogradFloats))
+        defer { winograd.deallocate() }
         try withExtendedLifetime(x) {
             let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch, fused: fused,
-                                 fusedPerWorker: fusedFloats)
+                                 fusedPerWorker: fusedFloats, winograd: winograd, winogradPerWorker: winogradFloats)
             let works = steps.map { work($0, ctx) }
             execute(works, workers: workers, stepSeconds: stepSeconds)
         }
@@ -225,6 +241,8 @@ final class InferencePlan: @unchecked Sendable {
         let scratch: UnsafeMutablePointer<Float>
         let fused: UnsafeMutablePointer<Float>
         let fusedPerWorker: Int
+        let winograd: UnsafeMutablePointer<Float>
+        let winogradPerWorker: Int
     }
 
     func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {
@@ -242,6 +260,7 @@ final class InferencePlan: @unchecked Sendable {
         switch step {
         case .gemm(let s): return gemmWork(s, ctx)
         case .dense(let s): return denseWork(s, ctx)
+        case .winograd(let s): return winogradWork(s, ctx)
         case .depthwise(let s): return depthwiseWork(s, ctx)
         case .expandDepthwise(let s): return expandDepthwiseWork(s, ctx)
         case let .mean(x, y):

@@ -12,9 +12,9 @@ final class PlanCache: @unchecked Sendable {
     var enabled = true
     /// Whether plans fuse expansions into their depthwise steps (tests compare both).
     var fusesExpandDepthwise = true
-    /// Whether graphs the rules leave node by node as faster there (narrow networks, batches
-    /// bound by Winograd-shaped layers: InferenceCompiler.narrow, winogradBound) are planned
-    /// too (tests: small channel counts reach the padding of every kernel).
+    /// Whether graphs the rule leaves node by node as faster there (narrow networks:
+    /// InferenceCompiler.narrow) are planned too (tests: small channel counts reach the
+    /// padding of every kernel).
     var plansAlways = false
     let lock = Lock()
 }
@@ -34,7 +34,7 @@ extension ONNXModule {
     }
 
     /// Whether graphs the rules leave node by node as faster there are planned too (tests;
-    /// default false: see InferenceCompiler.narrow and winogradBound). Setting it drops the
+    /// default false: see InferenceCompiler.narrow). Setting it drops the
     /// plans and refusals so far.
     var plansAlways: Bool {
         get { planCache.lock.withLock { planCache.plansAlways } }
@@ -185,6 +185,7 @@ extension InferencePlan {
         case .dense(let s):
             let g = s.geometry
             return "conv \(g.kh)x\(g.kw)/\(g.sh) (\(s.direct == nil ? "patch rows + GEMM" : "direct"))"
+        case .winograd: return "conv 3x3/1 (Winograd)"
         case .depthwise(let s):
             return "depthwise \(s.geometry.kh)x\(s.geometry.kw)/\(s.geometry.sh)"
         case .expandDepthwise(let s):

@@ -2,7 +2,8 @@
 same graph run node by node (snn_onnx_set_planned(false)) and against onnxruntime, on graphs
 written with onnx.helper to reach every kernel and fusion (odd channel counts, padding that
 is asymmetric or from auto_pad, strides, dilation, 5x5 depthwise, residual adds after a GEMM and
-after a depthwise convolution, activations, Flatten before Gemm with either transB); results
+after a depthwise convolution, activations, Flatten before Gemm with either transB, 3x3
+layers by Winograd over odd sizes, paddings and channel counts); results
 for any thread count; native models through swiftnn.compile (in-place weight updates seen,
 gradients still reach the parameters); and the plan report."""
 import numpy as np
@@ -238,30 +239,81 @@ def test_narrow_networks_run_node_by_node_and_say_why(tmp_path):
     assert _run(m, x, True).shape == (2, 16, 5, 5)
 
 
-def test_batches_of_winograd_shaped_layers_run_node_by_node_and_say_why(tmp_path):
-    # ResNet's basic block: 3x3 stride-1 convolutions of 64 channels, which node by node runs by
-    # Winograd; planned at batches of 1 and 2, node by node from 4 (where that is faster).
-    rng = np.random.default_rng(6)
+# (input channels, output channels, height, width, ONNX pads [top, left, bottom, right], batch):
+# ResNet's basic block; odd sizes (partial tiles at the right and bottom); channels that are
+# not a multiple of 16 (zeros in the pitch) and an odd number of output panels; no padding;
+# padding 2 and asymmetric padding; tile blocks across images; wide layers on a small plane
+# (the output channels split between workers, as ResNet-18's 7x7 layers).
+WINOGRAD_CASES = [
+    (64, 64, 12, 12, [1, 1, 1, 1], 1),
+    (64, 64, 13, 11, [1, 1, 1, 1], 3),
+    (50, 72, 9, 17, [1, 1, 1, 1], 2),
+    (48, 48, 10, 9, [0, 0, 0, 0], 1),
+    (48, 64, 7, 8, [2, 2, 2, 2], 1),
+    (64, 48, 11, 10, [0, 1, 2, 1], 2),
+    (256, 256, 7, 7, [1, 1, 1, 1], 1),
+]
+
+
+def _winograd_graph(c, k, h, w, pads, seed):
+    # Conv + BN + Relu, then Conv + residual Add + Relu (the residual: the first output when
+    # the shapes agree), so both epilogues of the Winograd step run.
+    rng = np.random.default_rng(seed)
     nodes, inits = [], []
-    a = _conv(nodes, inits, rng, "input", 5, 64, 3, "stem", stride=2)
-    b = _conv(nodes, inits, rng, a, 64, 64, 3, "c1")
-    nodes.append(helper.make_node("Relu", [b], ["r1"]))
-    c = _conv(nodes, inits, rng, "r1", 64, 64, 3, "c2")
-    nodes.append(helper.make_node("Add", [c, a], ["output"]))
-    graph = helper.make_graph(nodes, "block", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 5, 24, 24])],
+    a = _conv(nodes, inits, rng, "input", c, k, 3, "w1", pads=pads)
+    a = _bn(nodes, inits, rng, a, k, "w1_bn")
+    nodes.append(helper.make_node("Relu", [a], ["r1"]))
+    b = _conv(nodes, inits, rng, "r1", k, k, 3, "w2")
+    nodes.append(helper.make_node("Add", [b, "r1"], ["sum"]))
+    nodes.append(helper.make_node("Relu", ["sum"], ["output"]))
+    graph = helper.make_graph(nodes, "winograd", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", c, h, w])],
                               [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
-    path = str(tmp_path / "block.onnx")
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=[f"{c}to{k}_{h}x{w}_pads{''.join(map(str, p))}_b{n}"
+                                                      for c, k, h, w, p, n in WINOGRAD_CASES])
+def test_three_by_three_layers_run_by_winograd_in_the_plan(tmp_path, case):
+    ort = pytest.importorskip("onnxruntime")
+    c, k, h, w, pads, batch = case
+    path = str(tmp_path / "winograd.onnx")
+    onnx.save(_winograd_graph(c, k, h, w, pads, seed=c + k + h), path)
+    m = swiftnn.onnx.load(path)
+    x = np.random.default_rng(batch).standard_normal((batch, c, h, w)).astype(np.float32)
+    report = m.plan_report(x)
+    assert report.startswith("inference plan for input") and report.count("conv 3x3/1 (Winograd)") == 2, report
+    planned, unplanned = _run(m, x, True), _run(m, x, False)
+    ref = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    scale = np.abs(ref).max()
+    assert scale > 0.1 and planned.shape == ref.shape
+    np.testing.assert_allclose(planned, ref, rtol=0, atol=2e-5 * scale)
+    np.testing.assert_allclose(planned, unplanned, rtol=0, atol=2e-5 * scale)
+    # Tiles and output channels are split by the thread count; every output is the same chain.
+    before = swiftnn.get_num_threads()
+    try:
+        for t in (1, 3):
+            swiftnn.set_num_threads(t)
+            np.testing.assert_array_equal(_run(m, x, True), planned)
+    finally:
+        swiftnn.set_num_threads(before)
+
+
+def test_three_by_three_layers_outside_the_winograd_rule_take_patch_rows(tmp_path):
+    # 32 channels (under the rule's 48) and a dilated 3x3: patch rows, as before.
+    rng = np.random.default_rng(8)
+    nodes, inits = [], []
+    a = _conv(nodes, inits, rng, "input", 32, 32, 3, "narrow3x3")
+    _conv(nodes, inits, rng, a, 32, 64, 3, "dilated", dilation=2)
+    nodes[-1].output[0] = "output"
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 32, 12, 12])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
+    path = str(tmp_path / "g.onnx")
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
     m = swiftnn.onnx.load(path)
-    for batch in (1, 2, 4):
-        x = np.random.default_rng(batch).standard_normal((batch, 5, 24, 24)).astype(np.float32)
-        report = m.plan_report(x)
-        if batch < 4:
-            assert report.startswith("inference plan for input"), report
-        else:
-            assert report.startswith("no inference plan") and "by Winograd" in report and "batch of 4" in report, report
-        planned, unplanned = _run(m, x, True), _run(m, x, False)
-        np.testing.assert_allclose(planned, unplanned, rtol=0, atol=2e-5 * np.abs(unplanned).max())
+    x = np.random.default_rng(0).standard_normal((2, 32, 12, 12)).astype(np.float32)
+    report = m.plan_report(x)
+    assert "Winograd" not in report and report.count("conv 3x3/1 (patch rows + GEMM)") == 2, report
+    np.testing.assert_allclose(_run(m, x, True), _run(m, x, False), rtol=0, atol=2e-5 * np.abs(_run(m, x, False)).max())
 
 
 def test_average_pools_the_plan_does_not_divide_alike_run_node_by_node(tmp_path):
