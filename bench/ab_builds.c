@@ -11,7 +11,8 @@
  * (one Double DQN update of the Nature network, batch 32 of 4x84x84 uint8 states, Adam: the
  * update that takes most of an Atari run's time), and `onnx` (a grad-free forward of the ONNX
  * file AB_ONNX through snn_onnx_load, so its inference plan, on a random [AB_BATCH or 1, 3, 224,
- * 224] input: e.g. MobileNetV2 exported by bench/compare_layers_ort.py's recipe), and `conv` (one
+ * 224] input, or [AB_BATCH, C, H, W] with AB_INPUT="C,H,W": e.g. MobileNetV2 exported by
+ * bench/compare_layers_ort.py's recipe), and `conv` (one
  * convolution's forward and backward with the input, weight and bias gradients, the shape from
  * AB_CONV="N,C,H,W,K,kernel,stride,pad,groups", default 64,64,32,32,128,3,1,1,1: bench_conv.py's;
  * AB_FORWARD=1: the forward alone), and `mnv2train` (a MobileNetV2 training step: freshly
@@ -23,6 +24,7 @@
  * has its own step team; the other's idle helpers sleep during the pause.) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,11 @@ static void load(build_t *b, const char *path) {
         if (!path) { fprintf(stderr, "ab_builds: set AB_ONNX to an .onnx file taking [N, 3, 224, 224]\n"); exit(2); }
         check(b, CALL(b, snn_onnx_load)(&b->model, path), "snn_onnx_load");
         int64_t shape[4] = {batch ? atoi(batch) : 1, 3, 224, 224};
+        const char *input = getenv("AB_INPUT");  /* "C,H,W" for a graph taking another image shape */
+        if (input && sscanf(input, "%" SCNd64 ",%" SCNd64 ",%" SCNd64, &shape[1], &shape[2], &shape[3]) != 3) {
+            fprintf(stderr, "ab_builds: AB_INPUT must be C,H,W (got %s)\n", input);
+            exit(2);
+        }
         check(b, CALL(b, snn_tensor_randn)(&b->x, shape, 4), "snn_tensor_randn");
         return;
     }

@@ -53,7 +53,7 @@
  * the step that produces them, and picks each convolution's kernel from its shape: one filter
  * per channel -> the depthwise kernel; 1x1, stride 1, no padding -> one GEMM on the
  * activations; at most 4 input channels (an RGB stem) -> direct from the image; 3x3 at
- * stride 1 with 48+ channels in and out -> Winograd F(2x2, 3x3) (2.25x fewer multiplies; the
+ * stride 1 with 32+ channels in and out -> Winograd F(2x2, 3x3) (2.25x fewer multiplies; the
  * filters, transformed once, take 16/9 the memory); other groups = 1 -> patch rows gathered
  * into the same GEMM. Where activations would leave the
  * caches (1 MB or more for the batch), a 1x1 expansion, the depthwise convolution reading it

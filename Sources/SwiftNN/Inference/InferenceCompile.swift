@@ -15,7 +15,7 @@ import SwiftNNKernels
 ///   the image, each input value broadcast over 16 output channels (DirectConvBody.swift): a
 ///   patch row of such a layer is many runs of a few floats, and gathering them cost as much
 ///   as the GEMM;
-/// - other groups = 1, 3x3 at stride 1 with 48+ channels in and out: Winograd F(2x2, 3x3)
+/// - other groups = 1, 3x3 at stride 1 with 32+ channels in and out: Winograd F(2x2, 3x3)
 ///   (`prefersWinograd`, checked where the step is built);
 /// - other groups = 1: patch rows gathered 64 positions at a time into the same GEMM;
 /// - anything else (grouped but not depthwise): not planned.
@@ -32,10 +32,13 @@ enum PlanConvKernel: Equatable {
     }
 
     /// Whether a dense convolution runs by Winograd F(2x2, 3x3) (WinogradStep.swift): 3x3 at
-    /// stride 1, undilated, 48 or more channels in and out (as the node-by-node rule,
-    /// ConvKernel.prefersWinograd), whatever the batch and padding.
+    /// stride 1, undilated, 32 or more channels in and out, whatever the batch and padding.
+    /// Two such layers, Winograd over patch rows, both builds in one process (both orders):
+    /// 32 channels at 56x56 0.67 and 1/1.46 of the time at batch 1, 0.97 and 1/1.09 at batch
+    /// 8; at 28x28 0.62 / 0.67 and 1/1.46; 16 channels at 112x112 0.81 and 1/1.38 at batch 1
+    /// but 1.14 and 1/0.93 at batch 8 (the transforms weigh more against 16-deep products).
     static func prefersWinograd(c: Int, k: Int, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int)) -> Bool {
-        kernel == (3, 3) && stride == (1, 1) && dilation == (1, 1) && c >= 48 && k >= 48
+        kernel == (3, 3) && stride == (1, 1) && dilation == (1, 1) && c >= 32 && k >= 32
     }
 }
 

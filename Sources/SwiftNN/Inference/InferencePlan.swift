@@ -4,7 +4,7 @@
 // step a fused kernel: a 1x1 convolution or linear layer is one GEMM straight on the
 // activations (no im2col), with bias, residual add and activation applied to each tile while
 // it is in cache; a depthwise convolution vectorises over 16 channels; a convolution with at
-// most 4 input channels runs direct from the image; a 3x3 stride-1 one of 48+ channels by
+// most 4 input channels runs direct from the image; a 3x3 stride-1 one of 32+ channels by
 // Winograd F(2x2, 3x3) (WinogradStep.swift); other convolutions gather patch rows a block at
 // a time into the same GEMM; an inverted residual whose activations would leave the
 // caches runs as one step by bands of rows (ExpandDepthwise.swift). Built from an ONNX graph

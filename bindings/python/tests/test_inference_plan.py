@@ -248,7 +248,7 @@ WINOGRAD_CASES = [
     (64, 64, 12, 12, [1, 1, 1, 1], 1),
     (64, 64, 13, 11, [1, 1, 1, 1], 3),
     (50, 72, 9, 17, [1, 1, 1, 1], 2),
-    (48, 48, 10, 9, [0, 0, 0, 0], 1),
+    (32, 48, 10, 9, [0, 0, 0, 0], 1),
     (48, 64, 7, 8, [2, 2, 2, 2], 1),
     (64, 48, 11, 10, [0, 1, 2, 1], 2),
     (256, 256, 7, 7, [1, 1, 1, 1], 1),
@@ -299,11 +299,11 @@ def test_three_by_three_layers_run_by_winograd_in_the_plan(tmp_path, case):
 
 
 def test_three_by_three_layers_outside_the_winograd_rule_take_patch_rows(tmp_path):
-    # 32 channels (under the rule's 48) and a dilated 3x3: patch rows, as before.
+    # 24 channels (under the rule's 32) and a dilated 3x3: patch rows, as before.
     rng = np.random.default_rng(8)
     nodes, inits = [], []
-    a = _conv(nodes, inits, rng, "input", 32, 32, 3, "narrow3x3")
-    _conv(nodes, inits, rng, a, 32, 64, 3, "dilated", dilation=2)
+    a = _conv(nodes, inits, rng, "input", 32, 24, 3, "narrow3x3")
+    _conv(nodes, inits, rng, a, 24, 64, 3, "dilated", dilation=2)
     nodes[-1].output[0] = "output"
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 32, 12, 12])],
                               [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
