@@ -78,6 +78,19 @@ nonisolated func optionZero(_ name: String) -> Int {
     return v
 }
 
+/// Median seconds per call of `run` over `reps` timings of `inner` calls each (the caller has
+/// made a warm-up call).
+nonisolated func medianSeconds(reps: Int, inner: Int, _ run: () -> Void) -> Double {
+    var ts = [Double]()
+    for _ in 0..<reps {
+        let t0 = seconds()
+        for _ in 0..<inner { run() }
+        ts.append((seconds() - t0) / Double(inner))
+    }
+    ts.sort()
+    return ts[reps / 2]
+}
+
 nonisolated func fmt(_ x: Double) -> String {
     let r = (x * 100).rounded() / 100
     return "\(r)"

@@ -23,15 +23,8 @@ nonisolated func benchDirect(reps: Int) {
             for oy in 0..<o { directConvRow(x, g, oy: oy, w, cols: n, bias, residual: nil, y + oy * o * n, lo: 0, hi: 6) }
         }
         run()
-        let flops = Double(2 * o * o * n * patch), inner = max(1, Int(20e6 / flops))
-        var ts = [Double]()
-        for _ in 0..<reps {
-            let t0 = seconds()
-            for _ in 0..<inner { run() }
-            ts.append((seconds() - t0) / Double(inner))
-        }
-        ts.sort()
-        let t = ts[reps / 2]
+        let flops = Double(2 * o * o * n * patch)
+        let t = medianSeconds(reps: reps, inner: max(1, Int(20e6 / flops)), run)
         print("\(c)x\(size)x\(size) \(k)x\(k)/\(s) -> \(n): \(fmt(t * 1e6)) us, \(fmt(flops / t / 1e9)) GFLOP/s")
         x.deallocate(); y.deallocate(); w.deallocate(); bias.deallocate()
     }

@@ -30,15 +30,7 @@ nonisolated func benchPointwise(reps: Int) {
             }
         }
         run()
-        let inner = max(1, 20_000_000 / (m * k * n))
-        var ts = [Double]()
-        for _ in 0..<reps {
-            let t0 = seconds()
-            for _ in 0..<inner { run() }
-            ts.append((seconds() - t0) / Double(inner))
-        }
-        ts.sort()
-        let t = ts[reps / 2], flops = Double(2 * m * k * n)
+        let t = medianSeconds(reps: reps, inner: max(1, 20_000_000 / (m * k * n)), run), flops = Double(2 * m * k * n)
         print("m \(m) k \(k) n \(n): \(fmt(t * 1e6)) us, \(fmt(flops / t / 1e9)) GFLOP/s")
         a.deallocate(); c.deallocate(); w.deallocate(); packed.deallocate(); bias.deallocate()
     }
