@@ -7,7 +7,8 @@ and onnxruntime (ORT_ENABLE_ALL, intra_op_num_threads=THREADS) on that same ONNX
     make lib && python3 bench/bench_mobilenet.py [--batches 1,8] [--rounds 5] [--threads 2]
 
 Each round times every contender in turn (median of --calls calls after a pause); the table is
-the median over rounds of each one's time and of each round's ratio (> 1: swiftnn faster).
+the median over rounds of each one's time and of each round's ratio (> 1: swiftnn faster), with
+the lowest and highest round's ratio against onnxruntime: the machine's drift between rounds.
 Also printed: each contender's first call after loading (a server's cold start) and the largest
 difference of the outputs from PyTorch's. Peak memory: --memory builds and runs each contender
 alone in a child process and reports the peak resident set it adds after the imports (VmHWM,
@@ -145,9 +146,11 @@ def bench_batch(tm, sm, path, batch):
         print(f"{name:22s} {med[name] * 1e3:10.2f} {first[name] * 1e3:14.1f} {np.abs(outs[name] - ref).max():20.2e}")
     print("(first call includes loading the ONNX file for the two ONNX runtimes; swiftnn.compile's traces and plans)")
     for ours in ("swiftnn", "swiftnn.compile", "swiftnn.onnx"):
-        vs_ort = statistics.median(o / s for s, o in zip(times[ours], times["onnxruntime"]))
+        per_round = [o / s for s, o in zip(times[ours], times["onnxruntime"])]
+        vs_ort = statistics.median(per_round)
         vs_torch = statistics.median(t / s for s, t in zip(times[ours], torch_best))
-        print(f"ratio {ours:13s} vs onnxruntime {vs_ort:5.2f}x   vs PyTorch best {vs_torch:5.2f}x   (> 1: swiftnn faster)")
+        print(f"ratio {ours:13s} vs onnxruntime {vs_ort:5.2f}x (rounds {min(per_round):.2f}-{max(per_round):.2f})   "
+              f"vs PyTorch best {vs_torch:5.2f}x   (> 1: swiftnn faster)")
     return med
 
 
