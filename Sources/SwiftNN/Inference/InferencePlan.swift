@@ -154,13 +154,15 @@ final class InferencePlan: @unchecked Sendable {
         let fusedFloats = fusedScratchFloats
         let fused = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * fusedFloats))
         defer { fused.deallocate() }
-        // Each worker's transformed tiles and products for the Winograd steps.
-        let winogradFloats = winogradScratchFloats
+        // Each worker's transformed tiles and products for the Winograd steps (their split
+        // from this call's worker count: another thread may change the engine's meanwhile).
+        let winogradFloats = winogradScratchFloats(workers: workers)
         let winograd = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * winogradFloats))
         defer { winograd.deallocate() }
         try withExtendedLifetime(x) {
             let ctx = RunContext(arena: arena, input: x.floats, weights: weights.floats, scratch: scratch, fused: fused,
-                                 fusedPerWorker: fusedFloats, winograd: winograd, winogradPerWorker: winogradFloats)
+                                 fusedPerWorker: fusedFloats, winograd: winograd, winogradPerWorker: winogradFloats,
+                                 workers: workers)
             let works = steps.map { work($0, ctx) }
             execute(works, workers: workers, stepSeconds: stepSeconds)
         }
@@ -243,6 +245,8 @@ final class InferencePlan: @unchecked Sendable {
         let fusedPerWorker: Int
         let winograd: UnsafeMutablePointer<Float>
         let winogradPerWorker: Int
+        /// The workers this forward's scratch was sized for.
+        let workers: Int
     }
 
     func ptr(_ b: Int, _ ctx: RunContext) -> UnsafeMutablePointer<Float> {

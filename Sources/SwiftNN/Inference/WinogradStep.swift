@@ -44,20 +44,21 @@ struct WinogradTiling {
 }
 
 extension InferencePlan {
-    func winogradTiling(_ s: WinogradStep) -> WinogradTiling {
+    func winogradTiling(_ s: WinogradStep, workers: Int) -> WinogradTiling {
         let g = s.geometry
-        return WinogradTiling(tiles: buffers[s.x].shape[0] * g.imageTiles, channels: g.pitch, outputs: g.ldo,
-                              workers: max(1, min(EngineThreads.count, 16)))
+        return WinogradTiling(tiles: buffers[s.x].shape[0] * g.imageTiles, channels: g.pitch, outputs: g.ldo, workers: workers)
     }
 
-    /// Floats of one worker's scratch for the Winograd steps.
-    var winogradScratchFloats: Int {
-        steps.reduce(0) { m, s in if case .winograd(let w) = s { return max(m, winogradTiling(w).scratchFloats) } else { return m } }
+    /// Floats of one worker's scratch for the Winograd steps, split for `workers`.
+    func winogradScratchFloats(workers: Int) -> Int {
+        steps.reduce(0) { m, s in
+            if case .winograd(let w) = s { return max(m, winogradTiling(w, workers: workers).scratchFloats) } else { return m }
+        }
     }
 
     func winogradWork(_ s: WinogradStep, _ ctx: RunContext) -> StepWork {
         let g = s.geometry, images = buffers[s.x].shape[0], total = images * g.imageTiles
-        let c = g.pitch, n = g.ldo, t = winogradTiling(s)
+        let c = g.pitch, n = g.ldo, t = winogradTiling(s, workers: ctx.workers)
         let x = UnsafePointer(ptr(s.x, ctx)), y = ptr(s.y, ctx)
         let u = UnsafePointer(ctx.weights + s.weights), bias = UnsafePointer(ctx.weights + s.bias)
         let res = s.residual.map { UnsafePointer(ptr($0, ctx)) }, ldr = s.residual.map { buffers[$0].pitch } ?? 0

@@ -298,6 +298,35 @@ def test_three_by_three_layers_run_by_winograd_in_the_plan(tmp_path, case):
         swiftnn.set_num_threads(before)
 
 
+def test_winograd_forwards_while_another_thread_changes_the_thread_count(tmp_path):
+    # The Winograd step's scratch is sized by its split, which follows the worker count: a
+    # forward sizes and splits for the count it started with, whatever another thread sets.
+    import threading
+    path = str(tmp_path / "winograd.onnx")
+    onnx.save(_winograd_graph(256, 256, 7, 7, [1, 1, 1, 1], seed=3), path)
+    m = swiftnn.onnx.load(path)
+    x = np.random.default_rng(0).standard_normal((1, 256, 7, 7)).astype(np.float32)
+    before = swiftnn.get_num_threads()
+    ref = _run(m, x, True)
+    stop = threading.Event()
+
+    def toggle():
+        i = 0
+        while not stop.is_set():
+            swiftnn.set_num_threads(1 + i % 3)
+            i += 1
+
+    t = threading.Thread(target=toggle)
+    t.start()
+    try:
+        for _ in range(200):
+            np.testing.assert_array_equal(_run(m, x, True), ref)
+    finally:
+        stop.set()
+        t.join()
+        swiftnn.set_num_threads(before)
+
+
 def test_three_by_three_layers_outside_the_winograd_rule_take_patch_rows(tmp_path):
     # 24 channels (under the rule's 32) and a dilated 3x3: patch rows, as before.
     rng = np.random.default_rng(8)
