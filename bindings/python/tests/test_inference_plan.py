@@ -47,6 +47,13 @@ def _clip(nodes, inits, x, name, lo, hi):
     return name
 
 
+def _model(nodes, inits, name, chw):
+    """An opset-17 model of `nodes` taking input [N, *chw] to output (shape inferred by readers)."""
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *chw])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
 def _graph(seed, c_in=5):
     """A network touching every planned kernel and fusion; input [N, c_in, 23, 19]."""
     rng = np.random.default_rng(seed)
@@ -191,9 +198,7 @@ def _pool_graph(op, attrs, conv_first, seed):
     if conv_first:
         x, c = _conv(nodes, inits, rng, x, 5, 20, 3, "conv"), 20
     nodes.append(helper.make_node(op, [x], ["output"], **attrs))
-    graph = helper.make_graph(nodes, "pool", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 5, 17, 15])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    return _model(nodes, inits, "pool", [5, 17, 15])
 
 
 @pytest.mark.parametrize("case", range(len(POOL_CASES)))
@@ -228,10 +233,8 @@ def test_narrow_networks_run_node_by_node_and_say_why(tmp_path):
     nodes.append(helper.make_node("MaxPool", [a], ["p1"], kernel_shape=[2, 2], strides=[2, 2]))
     b = _conv(nodes, inits, rng, "p1", 6, 16, 5, "c2", pads=[0, 0, 0, 0])
     nodes.append(helper.make_node("MaxPool", [b], ["output"], kernel_shape=[2, 2], strides=[2, 2]))
-    graph = helper.make_graph(nodes, "lenet", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 28, 28])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
     path = str(tmp_path / "lenet.onnx")
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    onnx.save(_model(nodes, inits, "lenet", [1, 28, 28]), path)
     m = swiftnn.onnx.load(path)
     x = np.random.default_rng(5).standard_normal((2, 1, 28, 28)).astype(np.float32)
     report = m.plan_report(x)
@@ -266,9 +269,7 @@ def _winograd_graph(c, k, h, w, pads, seed):
     b = _conv(nodes, inits, rng, "r1", k, k, 3, "w2")
     nodes.append(helper.make_node("Add", [b, "r1"], ["sum"]))
     nodes.append(helper.make_node("Relu", ["sum"], ["output"]))
-    graph = helper.make_graph(nodes, "winograd", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", c, h, w])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    return _model(nodes, inits, "winograd", [c, h, w])
 
 
 @pytest.mark.parametrize("case", WINOGRAD_CASES, ids=[f"{c}to{k}_{h}x{w}_pads{''.join(map(str, p))}_b{n}"
@@ -334,10 +335,8 @@ def test_three_by_three_layers_outside_the_winograd_rule_take_patch_rows(tmp_pat
     a = _conv(nodes, inits, rng, "input", 32, 24, 3, "narrow3x3")
     _conv(nodes, inits, rng, a, 24, 64, 3, "dilated", dilation=2)
     nodes[-1].output[0] = "output"
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 32, 12, 12])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], inits)
     path = str(tmp_path / "g.onnx")
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    onnx.save(_model(nodes, inits, "g", [32, 12, 12]), path)
     m = swiftnn.onnx.load(path)
     x = np.random.default_rng(0).standard_normal((2, 32, 12, 12)).astype(np.float32)
     report = m.plan_report(x)
