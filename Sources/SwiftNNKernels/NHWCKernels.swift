@@ -76,7 +76,8 @@ public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, 
 /// followed by nhwcEpilogue, with the same bits. Where the AVX-512 8x32 kernel computes a tile
 /// (whole groups of 8 rows over whole panel pairs, and the 8x16 kernel over a last single
 /// panel) the epilogue is applied to its accumulators before they are stored, saving a pass
-/// over the tile; the other rows take the plain kernels and the pass. n and the epilogue's
+/// over the tile; 8 t + 1 rows end on the 9-row kernels; the other rows take the plain kernels
+/// and the pass. n and the epilogue's
 /// columns are multiples of 16 (the plan's pitch); residual row i at residual + i * ldr.
 public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>,
@@ -85,7 +86,9 @@ public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, 
     let avx512 = PackedGemmKernels.useAVX512
     let pairs = avx512 ? n / 32 : 0
     let single = avx512 && n &- pairs &* 32 >= 16  // a last panel of its own
-    let rows8 = pairs > 0 || single ? m / 8 &* 8 : 0
+    // 8 t + 1 rows: the last nine through the 9-row kernels (the ninth row shares B's loads).
+    let nine = (pairs > 0 || single) && m >= 9 && m & 7 == 1
+    let rows8 = pairs > 0 || single ? (nine ? m &- 9 : m / 8 &* 8) : 0
     var r0 = 0
     while r0 < rows8 {
         let rows = min(48, rows8 &- r0)  // as gemmPacked: A's block stays in cache while B passes
@@ -109,9 +112,23 @@ public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, 
         }
         r0 &+= rows
     }
+    if nine {
+        let i = rows8
+        for q in 0..<pairs {
+            kernel9x32EpilogueAVX512(k, a + i &* lda, lda, packed + 2 &* q &* stride, stride, c + (i &* ldc &+ q &* 32), ldc,
+                                     bias: bias + q &* 32, residual: residual.map { $0 + (i &* ldr &+ q &* 32) }, ldr: ldr,
+                                     lo: lo, hi: hi)
+        }
+        if single {
+            let q = pairs &* 32
+            kernel9x16EpilogueAVX512(k, a + i &* lda, lda, packed + pairs &* 2 &* stride, c + (i &* ldc &+ q), ldc,
+                                     bias: bias + q, residual: residual.map { $0 + (i &* ldr &+ q) }, ldr: ldr, lo: lo, hi: hi)
+        }
+    }
+    let covered = nine ? m : rows8
     // The last m % 8 rows over the kernels' columns, then every row over the columns past them.
     let done = pairs &* 32 &+ (single ? 16 : 0)
-    if rows8 < m && done > 0 {
+    if covered < m && done > 0 {
         gemmPacked(m: m &- rows8, n: done, k: k, a: a + rows8 &* lda, lda: lda, packed: packed, c: c + rows8 &* ldc, ldc: ldc,
                    accumulate: false)
         nhwcEpilogue(c + rows8 &* ldc, ldc: ldc, rows: m &- rows8, cols: done, bias: bias,

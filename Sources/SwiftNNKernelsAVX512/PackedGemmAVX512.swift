@@ -237,6 +237,87 @@ public func kernel8x16EpilogueAVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda:
     emitEpilogue16(c + 7 &* ldc, c7, bv, r + 7 &* lr, addR, l, h)
 }
 
+/// kernel8x32EpilogueAVX512 over nine rows: a block of 8 t + 1 rows (MobileNetV2's 7x7 layers at
+/// batch 1 have 49 positions, its 14x14 ones 196 in four blocks of 49) ends on eight rows plus
+/// one, and that last row alone went through the one-row kernels, streaming B again at half the
+/// FMA rate, and a separate epilogue pass: 49-row blocks ran at 100-110 GFLOP/s where 48-row
+/// ones ran at 113-117 (`bench-kernels --pointwise --only 196 --block 49`). Here the ninth row
+/// shares the eight rows' loads of B (18 accumulators, 2 vectors of B, 1 broadcast: 21 of the
+/// 32 registers). The same chains, bias, residual and clamp as the other kernels.
+public func kernel9x32EpilogueAVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ stride: Int,
+                                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, bias: UnsafePointer<Float>,
+                                     residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+    var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+    var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>(), c8 = SIMD16<Float>()
+    var d0 = SIMD16<Float>(), d1 = SIMD16<Float>(), d2 = SIMD16<Float>(), d3 = SIMD16<Float>()
+    var d4 = SIMD16<Float>(), d5 = SIMD16<Float>(), d6 = SIMD16<Float>(), d7 = SIMD16<Float>(), d8 = SIMD16<Float>()
+    let a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda
+    let a8 = a7 + lda
+    let b2 = b + stride
+    var kk = 0
+    while kk < k {
+        let x = ld(b + kk &* 16), y = ld(b2 + kk &* 16)
+        var s = SIMD16(repeating: a0[kk]); c0 = c0.addingProduct(s, x); d0 = d0.addingProduct(s, y)
+        s = SIMD16(repeating: a1[kk]); c1 = c1.addingProduct(s, x); d1 = d1.addingProduct(s, y)
+        s = SIMD16(repeating: a2[kk]); c2 = c2.addingProduct(s, x); d2 = d2.addingProduct(s, y)
+        s = SIMD16(repeating: a3[kk]); c3 = c3.addingProduct(s, x); d3 = d3.addingProduct(s, y)
+        s = SIMD16(repeating: a4[kk]); c4 = c4.addingProduct(s, x); d4 = d4.addingProduct(s, y)
+        s = SIMD16(repeating: a5[kk]); c5 = c5.addingProduct(s, x); d5 = d5.addingProduct(s, y)
+        s = SIMD16(repeating: a6[kk]); c6 = c6.addingProduct(s, x); d6 = d6.addingProduct(s, y)
+        s = SIMD16(repeating: a7[kk]); c7 = c7.addingProduct(s, x); d7 = d7.addingProduct(s, y)
+        s = SIMD16(repeating: a8[kk]); c8 = c8.addingProduct(s, x); d8 = d8.addingProduct(s, y)
+        kk &+= 1
+    }
+    let b0v = ld(bias), b1v = ld(bias + 16)
+    let l = SIMD16<Float>(repeating: lo), h = SIMD16<Float>(repeating: hi)
+    let addR = residual != nil, r = residual ?? bias, lr = addR ? ldr : 0
+    emitEpilogue(c, c0, d0, b0v, b1v, r, addR, l, h)
+    emitEpilogue(c + ldc, c1, d1, b0v, b1v, r + lr, addR, l, h)
+    emitEpilogue(c + 2 &* ldc, c2, d2, b0v, b1v, r + 2 &* lr, addR, l, h)
+    emitEpilogue(c + 3 &* ldc, c3, d3, b0v, b1v, r + 3 &* lr, addR, l, h)
+    emitEpilogue(c + 4 &* ldc, c4, d4, b0v, b1v, r + 4 &* lr, addR, l, h)
+    emitEpilogue(c + 5 &* ldc, c5, d5, b0v, b1v, r + 5 &* lr, addR, l, h)
+    emitEpilogue(c + 6 &* ldc, c6, d6, b0v, b1v, r + 6 &* lr, addR, l, h)
+    emitEpilogue(c + 7 &* ldc, c7, d7, b0v, b1v, r + 7 &* lr, addR, l, h)
+    emitEpilogue(c + 8 &* ldc, c8, d8, b0v, b1v, r + 8 &* lr, addR, l, h)
+}
+
+/// kernel8x16EpilogueAVX512 over nine rows, for the last single panel of a 9-row block.
+public func kernel9x16EpilogueAVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
+                                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, bias: UnsafePointer<Float>,
+                                     residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+    var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+    var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>(), c8 = SIMD16<Float>()
+    let a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda
+    let a8 = a7 + lda
+    var kk = 0
+    while kk < k {
+        let x = ld(b + kk &* 16)
+        c0 = c0.addingProduct(SIMD16(repeating: a0[kk]), x)
+        c1 = c1.addingProduct(SIMD16(repeating: a1[kk]), x)
+        c2 = c2.addingProduct(SIMD16(repeating: a2[kk]), x)
+        c3 = c3.addingProduct(SIMD16(repeating: a3[kk]), x)
+        c4 = c4.addingProduct(SIMD16(repeating: a4[kk]), x)
+        c5 = c5.addingProduct(SIMD16(repeating: a5[kk]), x)
+        c6 = c6.addingProduct(SIMD16(repeating: a6[kk]), x)
+        c7 = c7.addingProduct(SIMD16(repeating: a7[kk]), x)
+        c8 = c8.addingProduct(SIMD16(repeating: a8[kk]), x)
+        kk &+= 1
+    }
+    let bv = ld(bias)
+    let l = SIMD16<Float>(repeating: lo), h = SIMD16<Float>(repeating: hi)
+    let addR = residual != nil, r = residual ?? bias, lr = addR ? ldr : 0
+    emitEpilogue16(c, c0, bv, r, addR, l, h)
+    emitEpilogue16(c + ldc, c1, bv, r + lr, addR, l, h)
+    emitEpilogue16(c + 2 &* ldc, c2, bv, r + 2 &* lr, addR, l, h)
+    emitEpilogue16(c + 3 &* ldc, c3, bv, r + 3 &* lr, addR, l, h)
+    emitEpilogue16(c + 4 &* ldc, c4, bv, r + 4 &* lr, addR, l, h)
+    emitEpilogue16(c + 5 &* ldc, c5, bv, r + 5 &* lr, addR, l, h)
+    emitEpilogue16(c + 6 &* ldc, c6, bv, r + 6 &* lr, addR, l, h)
+    emitEpilogue16(c + 7 &* ldc, c7, bv, r + 7 &* lr, addR, l, h)
+    emitEpilogue16(c + 8 &* ldc, c8, bv, r + 8 &* lr, addR, l, h)
+}
+
 /// emitEpilogue for one 16-wide vector.
 @_transparent
 func emitEpilogue16(_ c: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>, _ b: SIMD16<Float>, _ r: UnsafePointer<Float>,

@@ -101,7 +101,7 @@ enum BenchKernels {
     static func main() {
         if CommandLine.arguments.contains("--im2col") { return benchIm2col(reps: option("--reps", 40)) }
         if CommandLine.arguments.contains("--col2im") { return benchCol2im(reps: option("--reps", 40)) }
-        if CommandLine.arguments.contains("--pointwise") { return benchPointwise(reps: option("--reps", 21)) }
+        if CommandLine.arguments.contains("--pointwise") { return benchPointwise(reps: option("--reps", 21), block: option("--block", 64), only: CommandLine.arguments.contains("--only") ? option("--only", 0) : nil) }
         if CommandLine.arguments.contains("--direct") { return benchDirect(reps: option("--reps", 21)) }
         if CommandLine.arguments.contains("--depthwise-nhwc") {
             return benchDepthwiseNHWC(reps: option("--reps", 21), band: option("--band", 4), offset: optionZero("--offset"))
