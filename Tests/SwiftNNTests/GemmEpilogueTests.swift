@@ -2,7 +2,7 @@
 // residual, clamp) applied in the AVX-512 8x32 kernel's stores must give the same bits as the
 // product stored plain and then the epilogue pass (gemmPacked + nhwcEpilogue), on both kernel
 // sets, over row counts that leave 0-7 rows to the other kernels or end on the 9-row kernels
-// (8 t + 1: 9, 17, 49, 57) and column counts that leave a last single panel, with and without
+// (8 t + 1: 9, 17, 49, 57), and column counts that leave a last single panel, with and without
 // a residual, and must leave C's columns past n alone.
 import Testing
 import SwiftNNKernels
@@ -54,7 +54,7 @@ private func run(_ t: Case, avx512: Bool) -> ([Float], [Float]) {
 
 private let cases: [Case] = {
     var all: [Case] = []
-    for (i, m) in [1, 7, 8, 9, 16, 17, 47, 48, 49, 53, 57, 64, 100].enumerated() {
+    for (i, m) in [1, 2, 3, 7, 8, 9, 14, 16, 17, 42, 47, 48, 49, 51, 53, 57, 64, 100].enumerated() {
         for (j, n) in [16, 32, 48, 64, 96, 144, 160].enumerated() {
             for k in [1, 16, 67] { all.append(Case(m: m, n: n, k: k, residual: (i + j + k) % 2 == 0)) }
         }
