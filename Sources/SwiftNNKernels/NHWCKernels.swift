@@ -77,15 +77,18 @@ public func nhwcEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, 
 /// (whole groups of 8 rows over whole panel pairs, and the 8x16 kernel over a last single
 /// panel) the epilogue is applied to its accumulators before they are stored, saving a pass
 /// over the tile; 8 t + 1 rows end on the 9-row kernels; the other rows take the plain kernels
-/// and the pass. n and the epilogue's
-/// columns are multiples of 16 (the plan's pitch); residual row i at residual + i * ldr.
+/// and the pass. n and the epilogue's columns are multiples of 16 (the plan's pitch); residual
+/// row i at residual + i * ldr. `live`, the columns that are not padding (default n): where the
+/// last pair's last 8 are padding (zero weights and bias), the 8x24 kernel skips their FMAs.
 public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>,
-                               residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+                               residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float, live: Int? = nil) {
     let stride = k &* 16
     let avx512 = PackedGemmKernels.useAVX512
     let pairs = avx512 ? n / 32 : 0
     let single = avx512 && n &- pairs &* 32 >= 16  // a last panel of its own
+    // A last pair whose last 8 columns are padding (24 channels at a pitch of 32): 24 wide.
+    let narrow = pairs > 0 && !single && (live ?? n) <= n &- 8
     // 8 t + 1 rows: the last nine through the 9-row kernels (the ninth row shares B's loads).
     let nine = (pairs > 0 || single) && m >= 9 && m & 7 == 1
     let rows8 = pairs > 0 || single ? (nine ? m &- 9 : m / 8 &* 8) : 0
@@ -93,11 +96,11 @@ public func gemmPackedEpilogue(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, 
     while r0 < rows8 {
         let rows = min(48, rows8 &- r0)  // as gemmPacked: A's block stays in cache while B passes
         for q in 0..<pairs {
+            let kernel = narrow && q == pairs &- 1 ? kernel8x24EpilogueAVX512 : kernel8x32EpilogueAVX512
             var i = r0
             while i < r0 &+ rows {
-                kernel8x32EpilogueAVX512(k, a + i &* lda, lda, packed + 2 &* q &* stride, stride, c + (i &* ldc &+ q &* 32), ldc,
-                                         bias: bias + q &* 32, residual: residual.map { $0 + (i &* ldr &+ q &* 32) }, ldr: ldr,
-                                         lo: lo, hi: hi)
+                kernel(k, a + i &* lda, lda, packed + 2 &* q &* stride, stride, c + (i &* ldc &+ q &* 32), ldc,
+                       bias + q &* 32, residual.map { $0 + (i &* ldr &+ q &* 32) }, ldr, lo, hi)
                 i &+= 8
             }
         }

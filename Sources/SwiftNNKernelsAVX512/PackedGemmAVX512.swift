@@ -199,6 +199,47 @@ public func kernel8x32EpilogueAVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda:
     emitEpilogue(c + 7 &* ldc, c7, d7, b0v, b1v, r + 7 &* lr, addR, l, h)
 }
 
+/// kernel8x32EpilogueAVX512 for a pair whose last 8 columns are padding: 24 channels (and any
+/// count 8 past a multiple of 32: 56, 88, ...) have a pitch 8 past their columns, and the
+/// padding's weights and bias are zero. Those columns get no FMAs (the second panel's are 8
+/// wide, half an FMA each on this machine's 256-bit units) and the epilogue of a zero
+/// accumulator: +0, as the padding's chain of x * 0 gives for finite x, so the tile's bits are
+/// the 8x32 kernel's.
+public func kernel8x24EpilogueAVX512(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ stride: Int,
+                                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, bias: UnsafePointer<Float>,
+                                     residual: UnsafePointer<Float>?, ldr: Int, lo: Float, hi: Float) {
+    var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+    var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
+    var d0 = SIMD8<Float>(), d1 = SIMD8<Float>(), d2 = SIMD8<Float>(), d3 = SIMD8<Float>()
+    var d4 = SIMD8<Float>(), d5 = SIMD8<Float>(), d6 = SIMD8<Float>(), d7 = SIMD8<Float>()
+    let a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda
+    let b2 = b + stride
+    var kk = 0
+    while kk < k {
+        let x = ld(b + kk &* 16), y = UnsafeRawPointer(b2 + kk &* 16).loadUnaligned(as: SIMD8<Float>.self)
+        var s = SIMD16(repeating: a0[kk]); c0 = c0.addingProduct(s, x); d0 = d0.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a1[kk]); c1 = c1.addingProduct(s, x); d1 = d1.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a2[kk]); c2 = c2.addingProduct(s, x); d2 = d2.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a3[kk]); c3 = c3.addingProduct(s, x); d3 = d3.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a4[kk]); c4 = c4.addingProduct(s, x); d4 = d4.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a5[kk]); c5 = c5.addingProduct(s, x); d5 = d5.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a6[kk]); c6 = c6.addingProduct(s, x); d6 = d6.addingProduct(s.lowHalf, y)
+        s = SIMD16(repeating: a7[kk]); c7 = c7.addingProduct(s, x); d7 = d7.addingProduct(s.lowHalf, y)
+        kk &+= 1
+    }
+    let b0v = ld(bias), b1v = ld(bias + 16), z = SIMD8<Float>()
+    let l = SIMD16<Float>(repeating: lo), h = SIMD16<Float>(repeating: hi)
+    let addR = residual != nil, r = residual ?? bias, lr = addR ? ldr : 0
+    emitEpilogue(c, c0, SIMD16(lowHalf: d0, highHalf: z), b0v, b1v, r, addR, l, h)
+    emitEpilogue(c + ldc, c1, SIMD16(lowHalf: d1, highHalf: z), b0v, b1v, r + lr, addR, l, h)
+    emitEpilogue(c + 2 &* ldc, c2, SIMD16(lowHalf: d2, highHalf: z), b0v, b1v, r + 2 &* lr, addR, l, h)
+    emitEpilogue(c + 3 &* ldc, c3, SIMD16(lowHalf: d3, highHalf: z), b0v, b1v, r + 3 &* lr, addR, l, h)
+    emitEpilogue(c + 4 &* ldc, c4, SIMD16(lowHalf: d4, highHalf: z), b0v, b1v, r + 4 &* lr, addR, l, h)
+    emitEpilogue(c + 5 &* ldc, c5, SIMD16(lowHalf: d5, highHalf: z), b0v, b1v, r + 5 &* lr, addR, l, h)
+    emitEpilogue(c + 6 &* ldc, c6, SIMD16(lowHalf: d6, highHalf: z), b0v, b1v, r + 6 &* lr, addR, l, h)
+    emitEpilogue(c + 7 &* ldc, c7, SIMD16(lowHalf: d7, highHalf: z), b0v, b1v, r + 7 &* lr, addR, l, h)
+}
+
 /// kernel8x32EpilogueAVX512 for one 16-column panel: a layer whose padded width is an odd
 /// number of panels (16 channels, or 144 = 4 pairs + 1) ends on one. The AVX2 kernels and a
 /// separate epilogue pass ran those columns at 61 GFLOP/s on MobileNetV2's 112x112 32 -> 16

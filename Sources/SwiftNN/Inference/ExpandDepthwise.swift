@@ -196,12 +196,12 @@ extension InferencePlan {
 
 /// A fused step's 1x1 convolution: its packed weights, bias, residual and activation.
 private struct Pointwise {
-    let k: Int, n: Int, lda: Int, ldc: Int, ldr: Int
+    let k: Int, n: Int, live: Int, lda: Int, ldc: Int, ldr: Int
     let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?
     let lo: Float, hi: Float, rest: FusedActivation
 
     init(_ plan: InferencePlan, _ s: GemmStep, _ ctx: InferencePlan.RunContext) {
-        k = s.k; n = plan.buffers[s.y].pitch; lda = plan.buffers[s.x].pitch; ldc = n
+        k = s.k; n = plan.buffers[s.y].pitch; live = plan.buffers[s.y].channels; lda = plan.buffers[s.x].pitch; ldc = n
         ldr = s.residual.map { plan.buffers[$0].pitch } ?? 0
         weights = UnsafePointer(ctx.weights + s.weights); bias = UnsafePointer(ctx.weights + s.bias)
         residual = s.residual.map { UnsafePointer(plan.ptr($0, ctx)) }
@@ -215,7 +215,7 @@ private struct Pointwise {
         while r0 < count {
             let m = min(64, count - r0), tile = c + r0 * ldc
             gemmPackedEpilogue(m: m, n: n, k: k, a: a + r0 * lda, lda: lda, packed: weights, c: tile, ldc: ldc, bias: bias,
-                               residual: residual.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi)
+                               residual: residual.map { $0 + r0 * ldr }, ldr: ldr, lo: lo, hi: hi, live: live)
             if rest != .none { rest.apply(tile, count: m * ldc) }
             r0 += 64
         }

@@ -385,7 +385,7 @@ final class InferencePlan: @unchecked Sendable {
             let r0 = rb * t.rowBlock, rows = min(t.rowBlock, m - r0), c0 = cb * t.colBlock, cols = min(t.colBlock, n - c0)
             let tile = c + r0 * ldc + c0
             gemmPackedEpilogue(m: rows, n: cols, k: k, a: a + r0 * lda, lda: lda, packed: w + c0 * k, c: tile, ldc: ldc, bias: bias + c0,
-                               residual: res.map { $0 + r0 * ldr + c0 }, ldr: ldr, lo: lo, hi: hi)
+                               residual: res.map { $0 + r0 * ldr + c0 }, ldr: ldr, lo: lo, hi: hi, live: by.channels - c0)
             if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: cols) } }
         }
     }
@@ -433,7 +433,8 @@ final class InferencePlan: @unchecked Sendable {
             gatherPatchRows(x, st, g, p0: r0, rows: rows, rowsBuf, ld: patch)
             let tile = c + r0 * ldc + c0
             gemmPackedEpilogue(m: rows, n: cols, k: patch, a: rowsBuf, lda: patch, packed: w + c0 * patch, c: tile, ldc: ldc,
-                               bias: bias + c0, residual: res.map { $0 + r0 * ldr + c0 }, ldr: ldr, lo: lo, hi: hi)
+                               bias: bias + c0, residual: res.map { $0 + r0 * ldr + c0 }, ldr: ldr, lo: lo, hi: hi,
+                               live: by.channels - c0)
             if rest != .none { for r in 0..<rows { rest.apply(tile + r * ldc, count: cols) } }
         }
     }
