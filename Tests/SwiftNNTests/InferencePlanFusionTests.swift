@@ -50,6 +50,12 @@ private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int,
         try Conv2d(inChannels: c, outChannels: expanded, kernelSize: (1, 1)), ReLU(),
         try Conv2d(inChannels: expanded, outChannels: expanded, kernelSize: (3, 3), padding: (1, 1), groups: expanded),
     ])
+    return (net, try randomizedONNX(net, x))
+}
+
+/// `net` with random weights and trained-looking batch-norm statistics, in eval mode, and its
+/// ONNXModule (planned at any size).
+private func randomizedONNX(_ net: Module, _ x: Tensor) throws -> ONNXModule {
     var seed: UInt64 = 90
     for (name, t) in net.stateDict() where t.dtype == .float32 {
         seed += 1
@@ -63,7 +69,7 @@ private func invertedResidual(c: Int, expanded: Int, stride: Int, dilation: Int,
     let model = try ONNXExport.model(net, exampleInputs: [x])
     let onnx = try ONNXModule(model, live: Dictionary(net.stateDict().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
     onnx.plansAlways = true   // 8 channels: narrow, planned anyway to reach the fused step's padding
-    return (net, onnx)
+    return onnx
 }
 
 /// The fused plan at 1, 2 and 3 threads gives the unfused plan's bits, and the network's own
@@ -107,6 +113,27 @@ func projectionJoinsTheDepthwiseStepOnSmallPlanes(stride: Int, residual: Bool) t
     let line = report.split(separator: "\n").first { $0.contains("dw 3x3/\(stride) + 1x1 (fused)") } ?? ""
     #expect(!line.isEmpty && !line.contains("1x1 + dw"), "\(report)")
     #expect(line.contains("(Add)") == (residual && stride == 1), "\(report)")
+    try expectFusedGivesUnfusedBits(net, onnx, x)
+}
+
+@Test(arguments: [1, 2])
+func aDirectStemJoinsTheDepthwiseStep(stride: Int) throws {
+    // An RGB stem (3x3/2, as MobileNetV2's) into a depthwise step and its projection: the
+    // stem's output (2 x 75 x 65 x 32 = 312 K floats) is over the rule's bound, so the stem's
+    // rows are computed by bands into the scratch; odd sizes end bands mid-image.
+    let x = try noise([2, 3, 150, 130], seed: 70 + UInt64(stride))
+    let net = Sequential([
+        try Conv2d(inChannels: 3, outChannels: 32, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), bias: false),
+        try BatchNorm(numFeatures: 32), ReLU6(),
+        try Conv2d(inChannels: 32, outChannels: 32, kernelSize: (3, 3), stride: (stride, stride), padding: (1, 1), groups: 32,
+                   bias: false),
+        try BatchNorm(numFeatures: 32), ReLU6(),
+        try Conv2d(inChannels: 32, outChannels: 16, kernelSize: (1, 1), bias: false),
+        try BatchNorm(numFeatures: 16),
+    ])
+    let onnx = try randomizedONNX(net, x)
+    let report = try onnx.planReport(x, runs: 0)
+    #expect(report.contains("conv 3x3/2 + dw 3x3/\(stride) + 1x1 (fused)"), "\(report)")
     try expectFusedGivesUnfusedBits(net, onnx, x)
 }
 

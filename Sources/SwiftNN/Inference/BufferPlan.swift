@@ -15,7 +15,7 @@ extension PlanStep {
         case .depthwise(let s): return ([s.x], [s.y])
         case .pool(let p): return ([p.x], [p.y])
         case .expandDepthwise(let s):
-            return ([s.expand?.x ?? s.depthwise.x] + (s.project?.residual.map { [$0] } ?? []), [s.project?.y ?? s.depthwise.y])
+            return ([s.expand?.x ?? s.stem?.x ?? s.depthwise.x] + (s.project?.residual.map { [$0] } ?? []), [s.project?.y ?? s.depthwise.y])
         case let .mean(x, y), let .activation(x, y, _), let .toChannelsLast(x, y), let .flatten(x, y): return ([x], [y])
         case let .add(a, b, y, _): return ([a, b], [y])
         }

@@ -6,8 +6,9 @@
 // it is in cache; a depthwise convolution vectorises over 16 channels; a convolution with at
 // most 4 input channels runs direct from the image; a 3x3 stride-1 one of 32+ channels by
 // Winograd F(2x2, 3x3) (WinogradStep.swift); other convolutions gather patch rows a block at
-// a time into the same GEMM; an inverted residual whose activations would leave the
-// caches runs as one step by bands of rows (ExpandDepthwise.swift). Built from an ONNX graph
+// a time into the same GEMM; an inverted residual (or a stem and the depthwise layer after
+// it) whose activations would leave the caches runs as one step by bands of rows
+// (ExpandDepthwise.swift). Built from an ONNX graph
 // (InferenceCompile.swift) for ONNXModule's grad-free forward, which imported files and traced
 // native modules (snn_module_compile) share.
 //
@@ -254,7 +255,7 @@ final class InferencePlan: @unchecked Sendable {
     }
 
     /// The caller's input strides (NCHW) or a channels-last buffer's.
-    private func strides(_ b: Int) -> ActivationStrides {
+    func strides(_ b: Int) -> ActivationStrides {
         let buf = buffers[b], (c, h, w) = (buf.shape[1], buf.shape[2], buf.shape[3])
         if buf.offset == nil { return ActivationStrides(n: c * h * w, c: h * w, y: w, x: 1) }
         return ActivationStrides(n: h * w * buf.pitch, c: 1, y: w * buf.pitch, x: buf.pitch)

@@ -190,7 +190,8 @@ extension InferencePlan {
             return "depthwise \(s.geometry.kh)x\(s.geometry.kw)/\(s.geometry.sh)"
         case .expandDepthwise(let s):
             let g = s.depthwise.geometry
-            return "\(s.expand == nil ? "" : "1x1 + ")dw \(g.kh)x\(g.kw)/\(g.sh)\(s.project == nil ? "" : " + 1x1") (fused)"
+            let stem = s.stem.map { "conv \($0.geometry.kh)x\($0.geometry.kw)/\($0.geometry.sh) + " } ?? ""
+            return "\(s.expand == nil ? stem : "1x1 + ")dw \(g.kh)x\(g.kw)/\(g.sh)\(s.project == nil ? "" : " + 1x1") (fused)"
         case .mean: return "global average pool"
         case .pool(let p): return "\(p.isMax ? "max" : "average") pool \(p.geometry.kh)x\(p.geometry.kw)/\(p.geometry.sh)"
         case .add: return "add"
