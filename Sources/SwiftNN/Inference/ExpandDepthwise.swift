@@ -47,11 +47,13 @@ struct ExpandDepthwiseStep {
 
 /// When a pair is fused, and how wide its bands may be.
 enum ExpandDepthwiseRule {
-    /// Floats of expanded rows a worker keeps: 768 KB, well inside a 2 MB L2 beside the
-    /// depthwise output rows and the weights.
+    /// Floats of expanded rows a worker keeps: 768 KB of the core's 1 MB L2 (Zen 4), the rest
+    /// for the depthwise output rows and the weights, and some of it spilling to L3. Half that
+    /// (narrower bands, more of them, more rows expanded twice) measured the same at batch 1
+    /// and 1-3% slower at batch 8 (MobileNetV2, both builds in one process).
     static let scratchFloats = 192 * 1024
     /// The activation of the whole batch from which a step's output leaves the caches between
-    /// two steps: 1 MB, half a core's L2. With 4 MB (both L2s), only MobileNetV2's first
+    /// two steps: 1 MB, one core's L2. With 4 MB (both L2s), only MobileNetV2's first
     /// expansion was fused at batch 1; with 1 MB also the 56x56 blocks, and the forward took
     /// 0.93-0.97 of the time at batch 1 and 8 (medians of two runs each, both builds in one
     /// process; minima 0.94-1.01).
