@@ -64,7 +64,7 @@ for _ in range(5):
     with swiftnn.no_grad():
         model(sx)
 
-step_line = re.compile(r"^\s+(\d+)\s+([\d.]+)  (.{30}) (.*)$")  # index, ms, kind (padded to 30), label
+step_line = re.compile(r"^\s+(\d+)\s+([\d.]+)  (.{36}) (.*)$")  # index, ms, kind (padded to 36), label
 ours = collections.defaultdict(list)   # step -> per-round medians (ms)
 kinds = {}
 for r in range(args.rounds):

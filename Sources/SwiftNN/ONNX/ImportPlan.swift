@@ -150,10 +150,10 @@ extension ONNXModule {
         var byKind: [String: Double] = [:]
         for i in med.indices { byKind[p.kind(i), default: 0] += med[i] }
         for (k, v) in byKind.sorted(by: { $0.value > $1.value }) {
-            lines.append("  \(k.padding(30)) \(ms(v))  \(fixed(100 * v / max(sum, 1e-12), 1).leftPadded(5))%")
+            lines.append("  \(k.padding(36)) \(ms(v))  \(fixed(100 * v / max(sum, 1e-12), 1).leftPadded(5))%")
         }
         lines.append("steps (ms):")
-        for i in med.indices { lines.append("  \(String(i).padding(4)) \(ms(med[i]))  \(p.kind(i).padding(30)) \(p.labels[i])") }
+        for i in med.indices { lines.append("  \(String(i).padding(4)) \(ms(med[i]))  \(p.kind(i).padding(36)) \(p.labels[i])") }
         return lines.joined(separator: "\n")
     }
 }
