@@ -103,11 +103,13 @@ func fusedBlockGivesTheUnfusedBits(stride: Int, dilation: Int, residual: Bool) t
     try expectFusedGivesUnfusedBits(net, onnx, x)
 }
 
-@Test(arguments: [(1, false), (2, true)])
-func projectionJoinsTheDepthwiseStepOnSmallPlanes(stride: Int, residual: Bool) throws {
+@Test(arguments: [(1, false, 13, 11), (2, true, 13, 11), (1, true, 7, 7), (1, false, 5, 9)])
+func projectionJoinsTheDepthwiseStepOnSmallPlanes(stride: Int, residual: Bool, h: Int, w: Int) throws {
     // 13 x 11 positions of 96 channels: far below the expansion's bound, so the expansion stays
     // a step of its own and the projection (with its residual add) joins the depthwise step.
-    let x = try noise([1, 16, 13, 11], seed: 40 + UInt64(stride))
+    // Fewer rows than four a worker (7 at stride 2, 7x7, 5x9) split into runs of positions at 2
+    // and 3 threads.
+    let x = try noise([1, 16, h, w], seed: 40 + UInt64(stride + h))
     let (net, onnx) = try invertedResidual(c: 16, expanded: 96, stride: stride, dilation: 1, residual: residual && stride == 1, x: x)
     let report = try onnx.planReport(x, runs: 0)
     let line = report.split(separator: "\n").first { $0.contains("dw 3x3/\(stride) + 1x1 (fused)") } ?? ""

@@ -193,6 +193,24 @@ extension InferencePlan {
             return Pointwise(self, p, ctx)
         }
         let x = UnsafePointer(ptr(s.expand?.x ?? s.stem?.x ?? d.x, ctx)), y = ptr(s.project?.y ?? d.y, ctx)
+        // One image with fewer rows than four a worker (7x7 at batch 1): bands of whole rows
+        // cannot be shared evenly (7 rows as bands of 1, 2, 2 and 2: one worker projected 21
+        // positions, the other 28, in tiles of 7 and 14 rows). Instead each worker projects a
+        // run of positions starting at a multiple of 8 (24 and 25), after the depthwise rows
+        // that run touches (a row on the boundary is computed by both, the same calls).
+        let positions = oh * g.ow, runs = ctx.workers
+        if images == 1, let project, expand == nil, stem == nil, oh < 4 * runs, s.maxBand >= oh, positions >= 8 * runs {
+            return StepWork(items: runs, flops: flops) { item, worker in
+                let p0 = item * positions / runs / 8 * 8
+                let p1 = item + 1 == runs ? positions : (item + 1) * positions / runs / 8 * 8
+                let oyA = p0 / g.ow, oyB = (p1 - 1) / g.ow + 1
+                let rows = scratch + worker * perWorker
+                depthwiseNHWCRows(x, g, rows: oyA..<oyB, wd, bd, rows, ldo: outRow, lo: dlo, hi: dhi)
+                if drest != .none { drest.apply(rows, count: (oyB - oyA) * outRow) }
+                project.rows(UnsafePointer(rows + (p0 - oyA * g.ow) * by.pitch), count: p1 - p0, into: y + p0 * project.ldc,
+                             residual: project.residual.map { $0 + p0 * project.ldr })
+            }
+        }
         return StepWork(items: images * bands, flops: flops) { item, worker in
             // Band b of an image is rows [b * oh / bands, (b + 1) * oh / bands): sizes differ by
             // at most one row (14 rows in 4 bands: 3, 4, 3, 4, so 7 rows a worker; as 4, 4, 4, 2
